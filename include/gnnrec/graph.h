@@ -1,0 +1,170 @@
+/*
+ * gnnrec/graph.h - the interaction graph.
+ *
+ * A gr_graph is a bipartite user-item graph stored as CSR in both
+ * directions, with the ratings and timestamps of its edges, the maps
+ * between external ids and dense indices, and the metadata of the
+ * catalogue (titles, genres and years of items; demographics of users).
+ * A graph is immutable once built and may be read from many threads.
+ *
+ * Graphs that describe parts of one dataset (train / valid / test) share
+ * one id space: build the first, then the others with gr_graph_load_like()
+ * or gr_graph_split().  Ids that the shared id space does not know are
+ * skipped and counted (gr_graph_num_skipped()).
+ */
+#ifndef GNNREC_GRAPH_H
+#define GNNREC_GRAPH_H
+
+#include "common.h"
+
+GR_BEGIN_DECLS
+
+typedef struct gr_graph gr_graph;
+
+/* Input formats.  GR_FORMAT_AUTO detects the format from the file name and
+ * its first lines. */
+typedef enum gr_format {
+    GR_FORMAT_AUTO = 0,
+    GR_FORMAT_ADJACENCY = 1, /* "user item item ..." per line (LightGCN format) */
+    GR_FORMAT_ML100K = 2,    /* u.data / u1.base: user\titem\trating\ttimestamp */
+    GR_FORMAT_ML1M = 3,      /* ratings.dat (1M, 10M): user::item::rating::timestamp */
+    GR_FORMAT_CSV = 4,       /* ratings.csv (latest, 20M, 25M): header, userId,movieId,rating,timestamp */
+    GR_FORMAT_DELIMITED = 5  /* generic: user item [rating [timestamp]], split on tab, comma, space or ';' */
+} gr_format;
+
+#define GR_LOAD_OPTIONS_VERSION 1
+
+/* Options of gr_graph_load().  Initialise with GR_LOAD_OPTIONS_INIT so that
+ * fields added by later versions get their defaults. */
+typedef struct gr_load_options {
+    unsigned int version; /* GR_LOAD_OPTIONS_VERSION */
+    int format;           /* a gr_format */
+    double min_rating;    /* keep only ratings >= min_rating as edges; 0 keeps all */
+    int metadata;         /* 1: read item and user metadata found beside the file
+                             (u.item/u.user, movies.dat/users.dat, movies.csv) */
+    const char *items_path; /* explicit item metadata file (u.item, movies.dat, movies.csv) or NULL */
+    const char *users_path; /* explicit user metadata file (u.user, users.dat) or NULL */
+} gr_load_options;
+
+#define GR_LOAD_OPTIONS_INIT { GR_LOAD_OPTIONS_VERSION, GR_FORMAT_AUTO, 0.0, 1, NULL, NULL }
+
+/*
+ * Load a graph from an interaction file, or from a MovieLens directory
+ * (u.data, ratings.dat or ratings.csv inside it).  opts may be NULL for the
+ * defaults.  Errors: GR_EINVAL, GR_EIO (cannot open), GR_EFORMAT (message
+ * names file:line and field), GR_ESTATE (no edges), GR_ENOMEM.
+ */
+GR_API int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts);
+
+/*
+ * Load a graph in the id space of `like` (the test file of a pre-split
+ * dataset, loaded beside its train file).  Lines naming ids that `like`
+ * does not know are skipped and counted.  The metadata is that of `like`.
+ */
+GR_API int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path,
+                              const gr_load_options *opts);
+
+/*
+ * Build a graph from caller arrays of n edges.  ratings and timestamps may
+ * be NULL.  Edges with a rating below min_rating are dropped; repeated
+ * (user, item) pairs are folded into one edge that keeps the last rating.
+ */
+GR_API int gr_graph_from_edges(gr_graph **out, const int64_t *users, const int64_t *items,
+                               const float *ratings, const int64_t *timestamps, size_t n,
+                               double min_rating);
+
+/* As gr_graph_from_edges(), in the id space of `like`. */
+GR_API int gr_graph_from_edges_like(gr_graph **out, const gr_graph *like, const int64_t *users,
+                                    const int64_t *items, const float *ratings,
+                                    const int64_t *timestamps, size_t n, double min_rating);
+
+/* Free a graph.  NULL is ignored. */
+GR_API void gr_graph_free(gr_graph *g);
+
+/* Sizes.  Users and items count the whole id space (metadata included),
+ * not only the nodes with edges.  0 for a NULL graph. */
+GR_API size_t gr_graph_num_users(const gr_graph *g);
+GR_API size_t gr_graph_num_items(const gr_graph *g);
+GR_API size_t gr_graph_num_edges(const gr_graph *g);
+/* Lines or edges skipped because their ids were unknown (load_like). */
+GR_API size_t gr_graph_num_skipped(const gr_graph *g);
+/* 1 if the edges carry explicit ratings / timestamps, else 0. */
+GR_API int gr_graph_has_ratings(const gr_graph *g);
+GR_API int gr_graph_has_timestamps(const gr_graph *g);
+
+/* The external id of the user / item with dense index `index`
+ * (0 <= index < num_users / num_items), for enumerating.  GR_ERANGE. */
+GR_API int gr_graph_user_id(int64_t *out, const gr_graph *g, size_t index);
+GR_API int gr_graph_item_id(int64_t *out, const gr_graph *g, size_t index);
+
+/*
+ * The items of a user (or the users of an item) with their ratings.
+ * Copies at most cap entries into items/ratings (either may be NULL) and
+ * sets *count to the full number.  GR_ENOTFOUND for an unknown id.
+ */
+GR_API int gr_graph_user_items(size_t *count, const gr_graph *g, int64_t user, int64_t *items,
+                               float *ratings, size_t cap);
+GR_API int gr_graph_item_users(size_t *count, const gr_graph *g, int64_t item, int64_t *users,
+                               float *ratings, size_t cap);
+
+/* Copy all edges (user-major order) into caller arrays of length >= num_edges;
+ * any of them may be NULL. */
+GR_API int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, float *ratings,
+                          int64_t *timestamps, size_t cap);
+
+/* Write the edges to `path` atomically, as GR_FORMAT_ML100K (tab separated)
+ * or GR_FORMAT_ADJACENCY. */
+GR_API int gr_graph_write(const gr_graph *g, const char *path, int format);
+
+/* ---- metadata ---------------------------------------------------------- */
+
+/* Title of an item, or NULL when unknown.  Owned by the graph. */
+GR_API const char *gr_graph_item_title(const gr_graph *g, int64_t item);
+/* Release year of an item, 0 when unknown. */
+GR_API int gr_graph_item_year(const gr_graph *g, int64_t item);
+/* Genres of an item as a bit mask over gr_graph_genre_name(); 0 when unknown. */
+GR_API uint64_t gr_graph_item_genres(const gr_graph *g, int64_t item);
+/* Number of genre names known (at most 64) and the name of genre bit i. */
+GR_API size_t gr_graph_num_genres(const gr_graph *g);
+GR_API const char *gr_graph_genre_name(const gr_graph *g, size_t i);
+/* Parse a comma-separated list of genre names (case-insensitive) into a
+ * mask.  GR_ENOTFOUND names the unknown genre. */
+GR_API int gr_graph_genre_mask(uint64_t *mask, const gr_graph *g, const char *names);
+
+/* Demographics of a user.  age: years (ML-100K) or the age-group code
+ * (ML-1M), -1 when unknown; gender: 'M', 'F' or 0; occupation: a name owned
+ * by the graph, or NULL.  Any out-parameter may be NULL.  GR_ENOTFOUND. */
+GR_API int gr_graph_user_info(const gr_graph *g, int64_t user, int *age, char *gender,
+                              const char **occupation);
+
+/* ---- splits ------------------------------------------------------------ */
+
+typedef enum gr_split_method {
+    GR_SPLIT_USER_RATIO = 1,    /* per user: a random share of the user's edges held out */
+    GR_SPLIT_LEAVE_ONE_OUT = 2, /* per user: latest edge to test, the one before to valid */
+    GR_SPLIT_RANDOM = 3         /* a random share of all edges */
+} gr_split_method;
+
+#define GR_SPLIT_OPTIONS_VERSION 1
+
+typedef struct gr_split_options {
+    unsigned int version; /* GR_SPLIT_OPTIONS_VERSION */
+    int method;           /* a gr_split_method */
+    double valid_ratio;   /* share for validation (ratio methods); 0: no valid graph */
+    double test_ratio;    /* share for test (ratio methods) */
+    uint64_t seed;        /* same seed, same split */
+} gr_split_options;
+
+#define GR_SPLIT_OPTIONS_INIT { GR_SPLIT_OPTIONS_VERSION, GR_SPLIT_USER_RATIO, 0.1, 0.1, 42 }
+
+/*
+ * Split g into train / valid / test graphs in g's id space.  valid may be
+ * NULL when valid_ratio is 0 (leave-one-out: when no valid graph is
+ * wanted).  Per-user methods keep at least one edge of every user in train.
+ */
+GR_API int gr_graph_split(gr_graph **train, gr_graph **valid, gr_graph **test, const gr_graph *g,
+                          const gr_split_options *opts);
+
+GR_END_DECLS
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * gnnrec/trainer.h - training.
+ *
+ * A trainer holds the settings of one model kind; gr_trainer_fit() fits a
+ * new model to a training graph.  Settings are keyed (zstd style), so new
+ * settings never change the ABI: by enum with gr_trainer_set_int() /
+ * gr_trainer_set_double(), or by name with gr_trainer_set(), which is what
+ * bindings and the command-line program use.  docs/api.md lists every
+ * setting with its default and range.
+ */
+#ifndef GNNREC_TRAINER_H
+#define GNNREC_TRAINER_H
+
+#include "common.h"
+#include "graph.h"
+#include "model.h"
+
+GR_BEGIN_DECLS
+
+typedef struct gr_trainer gr_trainer;
+
+typedef enum gr_option {
+    GR_OPT_DIM = 1,         /* int: embedding dimension (64) */
+    GR_OPT_LAYERS = 2,      /* int: propagation layers (LightGCN 3, MF 0) */
+    GR_OPT_EPOCHS = 3,      /* int: maximum number of epochs */
+    GR_OPT_BATCH = 4,       /* int: positives per mini-batch (2048) */
+    GR_OPT_LR = 5,          /* double: Adam learning rate (1e-3) */
+    GR_OPT_REG = 6,         /* double: L2 weight (1e-4) */
+    GR_OPT_SEED = 7,        /* int: random seed (42) */
+    GR_OPT_THREADS = 8,     /* int: OpenMP threads, 0 = gr_get_num_threads() */
+    GR_OPT_EVAL_EVERY = 9,  /* int: epochs between validation evaluations (1) */
+    GR_OPT_PATIENCE = 10,   /* int: evaluations without improvement before stopping, 0 = never */
+    GR_OPT_EVAL_K = 11,     /* int: K of the validation metric, NDCG@K (20) */
+    GR_OPT_MODE = 12,       /* int: a gr_train_mode */
+    GR_OPT_NEGATIVES = 13,  /* int: negatives per positive (1) */
+    GR_OPT_INIT_STD = 14,   /* double: std of the normal initialisation (0.1) */
+    GR_OPT_OBJECTIVE = 15,  /* int: a gr_objective */
+    GR_OPT_DROPOUT = 16,    /* double: dropout rate */
+    GR_OPT_TIME_LIMIT = 17  /* double: stop after this many seconds, 0 = no limit */
+} gr_option;
+
+typedef enum gr_train_mode {
+    GR_MODE_PAPER = 0, /* the published algorithm, step for step */
+    GR_MODE_FAST = 1   /* the library's fast schedule for the same model (docs/training.md) */
+} gr_train_mode;
+
+typedef enum gr_objective {
+    GR_OBJECTIVE_BPR = 0,   /* pairwise ranking with sampled negatives */
+    GR_OBJECTIVE_RATING = 1 /* squared error on explicit ratings */
+} gr_objective;
+
+/* A trainer for models of `kind` (gr_model_kind) with its default settings. */
+GR_API int gr_trainer_new(gr_trainer **out, int kind);
+/* Free a trainer.  NULL is ignored. */
+GR_API void gr_trainer_free(gr_trainer *t);
+
+/* Set a setting by key.  GR_EINVAL for an unknown key, a value out of range
+ * or a setting this model kind does not have. */
+GR_API int gr_trainer_set_int(gr_trainer *t, int option, int64_t value);
+GR_API int gr_trainer_set_double(gr_trainer *t, int option, double value);
+/* Set a setting by name ("dim", "lr", "mode", ...) from its text ("64",
+ * "1e-3", "fast").  GR_EINVAL names the key or the value. */
+GR_API int gr_trainer_set(gr_trainer *t, const char *name, const char *value);
+/* Read a setting back. */
+GR_API int gr_trainer_get_double(double *value, const gr_trainer *t, int option);
+
+/*
+ * Validation data: when set, the trainer evaluates NDCG@K on it (with the
+ * training items excluded) every GR_OPT_EVAL_EVERY epochs, keeps the best
+ * parameters, and stops after GR_OPT_PATIENCE evaluations without
+ * improvement.  The graph must share the training graph's id space and
+ * must outlive gr_trainer_fit().  NULL removes it.
+ */
+GR_API int gr_trainer_set_validation(gr_trainer *t, const gr_graph *valid);
+
+/*
+ * Called after every epoch with the epoch number (1-based), the mean
+ * training loss, the seconds since training began, and the validation
+ * metric (NaN when not evaluated this epoch).  Returning non-zero stops
+ * training; gr_trainer_fit() then returns the model as it stands (the
+ * best validated parameters when validation is on).
+ */
+typedef int (*gr_progress_fn)(void *user_data, int epoch, double loss, double seconds,
+                              double valid_metric);
+GR_API int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data);
+
+/* Fit a new model to `train`.  The model keeps a reference to the graph's
+ * data, so the graph may be freed afterwards.  GR_ESTATE for a graph with
+ * no edges. */
+GR_API int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train);
+
+typedef enum gr_stat {
+    GR_STAT_EPOCHS = 1,      /* epochs run by the last fit */
+    GR_STAT_BEST_EPOCH = 2,  /* epoch of the kept parameters */
+    GR_STAT_BEST_VALID = 3,  /* validation metric of the kept parameters (NaN without validation) */
+    GR_STAT_SECONDS = 4,     /* wall-clock seconds of the last fit */
+    GR_STAT_LOSS = 5         /* mean loss of the last epoch */
+} gr_stat;
+
+/* A statistic of the last gr_trainer_fit(). */
+GR_API int gr_trainer_stat(double *value, const gr_trainer *t, int stat);
+
+/* Threads used by parallel kernels when a call is not told otherwise.
+ * 0 restores the OpenMP default.  Returns GR_OK. */
+GR_API int gr_set_num_threads(int n);
+GR_API int gr_get_num_threads(void);
+
+GR_END_DECLS
+
+#endif

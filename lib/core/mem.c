@@ -1,0 +1,77 @@
+#include "core/mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+static int overflows(size_t n, size_t size) { return size != 0 && n > SIZE_MAX / size; }
+
+void *gr_alloc(size_t n, size_t size)
+{
+    if (overflows(n, size)) {
+        gr_err(GR_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
+        return NULL;
+    }
+    void *p = malloc(n && size ? n * size : 1);
+    if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu bytes", n * size);
+    return p;
+}
+
+void *gr_zalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu x %zu bytes", n, size);
+    return p;
+}
+
+void *gr_realloc(void *p, size_t n, size_t size)
+{
+    if (overflows(n, size)) {
+        gr_err(GR_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
+        return NULL;
+    }
+    void *q = realloc(p, n && size ? n * size : 1);
+    if (!q) gr_err(GR_ENOMEM, "out of memory allocating %zu bytes", n * size);
+    return q;
+}
+
+float *gr_alloc_floats(size_t n)
+{
+    if (overflows(n, sizeof(float))) {
+        gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
+        return NULL;
+    }
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
+        gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
+        return NULL;
+    }
+    memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+char *gr_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = gr_alloc(n, 1);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+int gr_reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return GR_OK;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2) return gr_err(GR_ENOMEM, "array of %zu elements too large", need);
+        ncap *= 2;
+    }
+    void *q = gr_realloc(*p, ncap, size);
+    if (!q) return GR_ENOMEM;
+    *p = q;
+    *cap = ncap;
+    return GR_OK;
+}

@@ -1,0 +1,20 @@
+/* Allocation helpers that report GR_ENOMEM through gr_err and check size overflow. */
+#ifndef GR_CORE_MEM_H
+#define GR_CORE_MEM_H
+
+#include <stddef.h>
+
+/* malloc(n * size); NULL (with the error set) on overflow or failure. */
+void *gr_alloc(size_t n, size_t size);
+/* calloc(n, size), likewise. */
+void *gr_zalloc(size_t n, size_t size);
+/* realloc(p, n * size), likewise; p is left intact on failure. */
+void *gr_realloc(void *p, size_t n, size_t size);
+/* 64-byte aligned, zeroed: rows of embeddings start on a cache line. */
+float *gr_alloc_floats(size_t n);
+/* strdup that sets the error on failure. */
+char *gr_strdup(const char *s);
+/* Grow *p (holding *cap elements of `size`) to hold at least `need`. */
+int gr_reserve(void **p, size_t *cap, size_t need, size_t size);
+
+#endif

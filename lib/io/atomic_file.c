@@ -1,0 +1,105 @@
+#include "io/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+int gr_afile_open(gr_afile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    size_t n = strlen(path);
+    f->path = gr_strdup(path);
+    f->tmp = gr_alloc(n + 16, 1);
+    if (!f->path || !f->tmp) {
+        gr_afile_abort(f);
+        return GR_ENOMEM;
+    }
+    snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(f->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(f->tmp);
+        f->tmp = NULL;
+        gr_afile_abort(f);
+        return gr_err(GR_EIO, "%s: cannot create file: %s", path, strerror(e));
+    }
+    /* mkstemp creates 0600; give the file the usual permissions. */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        int e = errno;
+        close(fd);
+        gr_afile_abort(f);
+        return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return GR_OK;
+}
+
+void gr_afile_write(gr_afile *f, const void *data, size_t n)
+{
+    if (f->failed || n == 0) return;
+    if (fwrite(data, 1, n, f->fp) != n) f->failed = errno ? errno : EIO;
+}
+
+void gr_afile_printf(gr_afile *f, const char *fmt, ...)
+{
+    if (f->failed) return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vfprintf(f->fp, fmt, ap) < 0) f->failed = errno ? errno : EIO;
+    va_end(ap);
+}
+
+static void sync_dir(const char *path)
+{
+    char *dir = gr_strdup(path);
+    if (!dir) return;
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    else strcpy(dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+int gr_afile_commit(gr_afile *f)
+{
+    int e = f->failed;
+    if (!e && fflush(f->fp) != 0) e = errno;
+    if (!e && fsync(fileno(f->fp)) != 0) e = errno;
+    if (fclose(f->fp) != 0 && !e) e = errno;
+    f->fp = NULL;
+    if (!e && rename(f->tmp, f->path) != 0) e = errno;
+    if (e) {
+        int rc = gr_err(GR_EIO, "%s: cannot write: %s", f->path, strerror(e));
+        gr_afile_abort(f);
+        return rc;
+    }
+    sync_dir(f->path);
+    free(f->tmp);
+    f->tmp = NULL;
+    gr_afile_abort(f);
+    return GR_OK;
+}
+
+void gr_afile_abort(gr_afile *f)
+{
+    if (f->fp) fclose(f->fp);
+    if (f->tmp) unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+}

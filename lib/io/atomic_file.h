@@ -1,0 +1,34 @@
+/*
+ * Files written atomically: the data goes to a temporary file in the
+ * destination's directory, which is flushed to disk and renamed over the
+ * destination on commit.  A crash or error leaves the old file untouched.
+ */
+#ifndef GR_IO_ATOMIC_FILE_H
+#define GR_IO_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+typedef struct gr_afile {
+    FILE *fp;
+    char *path; /* destination */
+    char *tmp;  /* temporary file beside it */
+    int failed; /* a write failed: commit will refuse */
+} gr_afile;
+
+/* Create the temporary file.  GR_EIO names the path. */
+int gr_afile_open(gr_afile *f, const char *path);
+/* Write n bytes; remembers failures for commit. */
+void gr_afile_write(gr_afile *f, const void *data, size_t n);
+/* printf into the file. */
+void gr_afile_printf(gr_afile *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Flush, sync and rename over the destination; on any failure remove the
+ * temporary file and return GR_EIO.  Always releases f. */
+int gr_afile_commit(gr_afile *f);
+/* Remove the temporary file and release f. */
+void gr_afile_abort(gr_afile *f);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * Readers of MovieLens metadata: items (u.item + u.genre, movies.dat,
+ * movies.csv) and users (u.user, users.dat).  Text is converted to UTF-8
+ * (latin-1 input is detected per field); CRLF and LF line ends are both
+ * accepted; quoted CSV fields may hold commas and doubled quotes.
+ */
+#ifndef GR_IO_METADATA_H
+#define GR_IO_METADATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GR_MAX_GENRES 64
+
+typedef struct gr_item_info {
+    int64_t id;
+    char *title;     /* UTF-8, as in the file (MovieLens titles end in "(YEAR)") */
+    int year;        /* release year, 0 when unknown */
+    uint64_t genres; /* bit g set: genre[g] */
+} gr_item_info;
+
+typedef struct gr_item_table {
+    size_t n, cap;
+    gr_item_info *v;
+    size_t n_genres;
+    char *genre[GR_MAX_GENRES];
+} gr_item_table;
+
+typedef struct gr_user_info {
+    int64_t id;
+    int age;        /* years (100K) or age-group code (1M); -1 unknown */
+    char gender;    /* 'M', 'F', or 0 */
+    int occupation; /* index into occupation[], -1 unknown */
+    char *zip;      /* may be NULL */
+} gr_user_info;
+
+typedef struct gr_user_table {
+    size_t n, cap;
+    gr_user_info *v;
+    size_t n_occupations;
+    char **occupation;
+} gr_user_table;
+
+void gr_item_table_free(gr_item_table *t);
+void gr_user_table_free(gr_user_table *t);
+
+/* Read item metadata; the format follows from the file name (u.item,
+ * movies.dat, movies.csv) or its content.  For u.item the genre names come
+ * from u.genre beside it, else the standard 19 names.  GR_EIO, GR_EFORMAT. */
+int gr_read_items(gr_item_table *out, const char *path);
+
+/* Read user metadata (u.user or users.dat).  GR_EIO, GR_EFORMAT. */
+int gr_read_users(gr_user_table *out, const char *path);
+
+/*
+ * The metadata files beside an interaction file or inside a dataset
+ * directory.  Fills items/users (each of size cap) with a path, or with ""
+ * when there is none.  Always succeeds.
+ */
+void gr_find_metadata(char *items, char *users, size_t cap, const char *data_path);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Readers of interaction files: the LightGCN adjacency format, MovieLens
+ * 100K (u.data), 1M/10M (ratings.dat), latest/20M/25M (ratings.csv) and
+ * generic delimited files.  Errors name file:line and the field.
+ */
+#ifndef GR_IO_RATINGS_H
+#define GR_IO_RATINGS_H
+
+#include "io/edges.h"
+
+/* Detect the format of an interaction file from its name and first lines
+ * (a gr_format other than GR_FORMAT_AUTO).  GR_EIO, GR_EFORMAT. */
+int gr_detect_format(int *format, const char *path);
+
+/*
+ * Append the interactions of `path` to `out`.  format may be
+ * GR_FORMAT_AUTO.  Sets out->has_rating / has_ts when the format has them.
+ * Blank lines are ignored; a malformed line fails with GR_EFORMAT and a
+ * message "PATH:LINE: field 'rating': ..." (nothing is appended then).
+ */
+int gr_read_interactions(gr_edges *out, const char *path, int format);
+
+/*
+ * The interaction file of a MovieLens directory: u.data, ratings.dat or
+ * ratings.csv (first found).  Writes the path into buf and its format into
+ * *format.  GR_ENOTFOUND when the directory holds none of them.
+ */
+int gr_find_ratings_file(char *buf, size_t cap, int *format, const char *dir);
+
+#endif

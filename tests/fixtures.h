@@ -1,0 +1,26 @@
+/* Helpers shared by the unit tests: temporary directories, small files, small graphs. */
+#ifndef GR_TESTS_FIXTURES_H
+#define GR_TESTS_FIXTURES_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A fresh temporary directory (removed with its files by fx_rmtree). */
+char *fx_tmpdir(void);
+/* Remove a directory tree made by fx_tmpdir. */
+void fx_rmtree(const char *dir);
+/* dir/name, malloc'ed. */
+char *fx_path(const char *dir, const char *name);
+/* Write text to dir/name; returns the malloc'ed path. */
+char *fx_write(const char *dir, const char *name, const char *text);
+/* The shared data directory (GNNREC_DATA or ../shared/data), or NULL when
+ * `sub` is absent under it; prints a visible SKIP line in that case. */
+const char *fx_data_dir(const char *sub);
+/* Run a suite; returns the process exit status (0 pass, 1 fail). */
+int fx_run(Suite *s);
+
+/* Exit status meson treats as "skipped". */
+#define FX_SKIP 77
+
+#endif

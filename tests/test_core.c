@@ -1,0 +1,144 @@
+/* Core utilities: errors, id maps, random numbers, atomic files. */
+#include <gnnrec.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/idmap.h"
+#include "core/rng.h"
+#include "fixtures.h"
+#include "io/atomic_file.h"
+
+START_TEST(error_is_recorded_and_cleared)
+{
+    gr_error_clear();
+    ck_assert_str_eq(gr_last_error(), "");
+    ck_assert_int_eq(gr_last_error_code(), GR_OK);
+    ck_assert_int_eq(gr_err(GR_EFORMAT, "%s:%d: field '%s'", "f.txt", 3, "rating"), GR_EFORMAT);
+    ck_assert_str_eq(gr_last_error(), "f.txt:3: field 'rating'");
+    ck_assert_int_eq(gr_last_error_code(), GR_EFORMAT);
+    gr_err_prefix("loading %s", "x");
+    ck_assert_str_eq(gr_last_error(), "loading x: f.txt:3: field 'rating'");
+    ck_assert_str_eq(gr_status_name(GR_EFORMAT), "GR_EFORMAT");
+    ck_assert_str_eq(gr_status_name(12345), "GR_UNKNOWN");
+    gr_error_clear();
+    ck_assert_str_eq(gr_last_error(), "");
+}
+END_TEST
+
+START_TEST(version_matches_headers)
+{
+    ck_assert_int_eq(gr_version(), GR_VERSION_NUMBER);
+    ck_assert_str_eq(gr_version_string(), GR_VERSION_STRING);
+}
+END_TEST
+
+START_TEST(idmap_interns_and_finds)
+{
+    gr_idmap m;
+    gr_idmap_init(&m);
+    ck_assert_int_eq(gr_idmap_find(&m, 7), -1);
+    for (int64_t i = 0; i < 10000; i++) ck_assert_int_eq(gr_idmap_intern(&m, i * 7919 - 5000), (int32_t)i);
+    for (int64_t i = 0; i < 10000; i++) ck_assert_int_eq(gr_idmap_find(&m, i * 7919 - 5000), (int32_t)i);
+    ck_assert_int_eq(gr_idmap_intern(&m, 5 * 7919 - 5000), 5);
+    ck_assert_int_eq(gr_idmap_find(&m, 3), -1);
+    ck_assert_uint_eq(m.n, 10000);
+    gr_idmap c;
+    ck_assert_int_eq(gr_idmap_copy(&c, &m), GR_OK);
+    ck_assert_int_eq(gr_idmap_find(&c, 9999 * 7919 - 5000), 9999);
+    gr_idmap_free(&m);
+    /* a repeated id in a rebuilt map is a corrupt source */
+    c.ids[1] = c.ids[0];
+    ck_assert_int_eq(gr_idmap_rebuild(&c), GR_EFORMAT);
+    gr_idmap_free(&c);
+}
+END_TEST
+
+START_TEST(rng_is_a_function_of_its_counter)
+{
+    gr_rng a = gr_rng_make(42, 3), b = gr_rng_make(42, 3), c = gr_rng_make(43, 3);
+    int same_c = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = gr_rng_next(&a);
+        ck_assert_uint_eq(x, gr_rng_next(&b));
+        ck_assert_uint_eq(x, gr_hash3(42, 3, (uint64_t)i));
+        same_c += x == gr_rng_next(&c);
+    }
+    ck_assert_int_eq(same_c, 0);
+    /* gr_below is uniform enough: counts of 10 buckets within 5% of 10,000 */
+    int count[10] = { 0 };
+    for (uint64_t i = 0; i < 100000; i++) count[gr_below(gr_hash3(1, 2, i), 10)]++;
+    for (int k = 0; k < 10; k++) ck_assert_int_lt(abs(count[k] - 10000), 500);
+    double s = 0, s2 = 0;
+    gr_rng r = gr_rng_make(5, 0);
+    for (int i = 0; i < 100000; i++) {
+        double z = gr_rng_normal(&r);
+        s += z;
+        s2 += z * z;
+    }
+    ck_assert_double_lt(fabs(s / 100000), 0.02);
+    ck_assert_double_lt(fabs(s2 / 100000 - 1.0), 0.02);
+}
+END_TEST
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = calloc(1, 4096);
+    size_t n = fread(buf, 1, 4095, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+START_TEST(atomic_file_replaces_or_keeps)
+{
+    char *dir = fx_tmpdir();
+    char *p = fx_write(dir, "out.txt", "old\n");
+    gr_afile f;
+    ck_assert_int_eq(gr_afile_open(&f, p), GR_OK);
+    gr_afile_printf(&f, "new %d\n", 1);
+    /* before commit the destination still holds the old content */
+    char *s = slurp(p);
+    ck_assert_str_eq(s, "old\n");
+    free(s);
+    ck_assert_int_eq(gr_afile_commit(&f), GR_OK);
+    s = slurp(p);
+    ck_assert_str_eq(s, "new 1\n");
+    free(s);
+    /* an aborted write leaves the file and no temporary behind */
+    ck_assert_int_eq(gr_afile_open(&f, p), GR_OK);
+    gr_afile_printf(&f, "partial");
+    gr_afile_abort(&f);
+    s = slurp(p);
+    ck_assert_str_eq(s, "new 1\n");
+    free(s);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) -eq 1", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* a directory that does not exist is an I/O error naming the path */
+    char *bad = fx_path(dir, "no/such/dir/file");
+    ck_assert_int_eq(gr_afile_open(&f, bad), GR_EIO);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "no/such/dir/file"));
+    free(bad);
+    free(p);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, error_is_recorded_and_cleared);
+    tcase_add_test(tc, version_matches_headers);
+    tcase_add_test(tc, idmap_interns_and_finds);
+    tcase_add_test(tc, rng_is_a_function_of_its_counter);
+    tcase_add_test(tc, atomic_file_replaces_or_keeps);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}
