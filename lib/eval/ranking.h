@@ -1,0 +1,35 @@
+/* Full-ranking evaluation over a generic score source, shared by the public
+ * evaluation call and the trainers' validation. */
+#ifndef GR_EVAL_RANKING_H
+#define GR_EVAL_RANKING_H
+
+#include <gnnrec/eval.h>
+
+#include "graph/graph.h"
+#include "models/model.h"
+
+typedef struct gr_rank_source {
+    size_t n_users, n_items, dim;
+    const float *user_vec;  /* n_users x dim */
+    const float *item_t;    /* dim x stride, transposed item vectors */
+    size_t stride;
+    const float *item_bias; /* may be NULL */
+    const gr_catalog *cat;  /* id space the evaluated graphs must share */
+    const gr_model *model;  /* when set and its kind scores items itself, its score_items is used */
+} gr_rank_source;
+
+/* The source of a finished model. */
+void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m);
+
+/*
+ * Ranking metrics (see gnnrec/eval.h) for every user with test edges.
+ * out has nk * GR_METRIC_COUNT entries.  Parallel over users;
+ * deterministic for any thread count.
+ */
+int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
+                 const gr_graph *test, const int *ks, size_t nk);
+
+/* Metrics of one ranked list of dense indices against a sorted relevant set. */
+void gr_list_metrics(double *out, const int32_t *ranked, size_t n_ranked, const int32_t *rel, size_t n_rel, int k);
+
+#endif

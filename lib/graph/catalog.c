@@ -1,0 +1,164 @@
+#include "graph/catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+gr_catalog *gr_catalog_new(void)
+{
+    gr_catalog *c = gr_zalloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->refs = 1;
+    gr_idmap_init(&c->users);
+    gr_idmap_init(&c->items);
+    return c;
+}
+
+gr_catalog *gr_catalog_ref(gr_catalog *c)
+{
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+    return c;
+}
+
+void gr_catalog_unref(gr_catalog *c)
+{
+    if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    gr_idmap_free(&c->users);
+    for (size_t i = 0; i < c->items.n; i++) free(c->title[i]);
+    gr_idmap_free(&c->items);
+    free(c->title);
+    free(c->year);
+    free(c->genres);
+    for (size_t g = 0; g < c->n_genres; g++) free(c->genre[g]);
+    free(c->age);
+    free(c->gender);
+    free(c->occupation);
+    for (size_t o = 0; o < c->n_occupations; o++) free(c->occupation_names[o]);
+    free(c->occupation_names);
+    free(c);
+}
+
+/* Grow the per-item arrays to hold row `idx`; new rows are "unknown". */
+static int grow_items(gr_catalog *c, size_t need)
+{
+    if (need <= c->item_cap) return GR_OK;
+    size_t cap = c->item_cap ? c->item_cap : 64;
+    while (cap < need) cap *= 2;
+    char **title = gr_realloc(c->title, cap, sizeof *title);
+    if (!title) return GR_ENOMEM;
+    c->title = title;
+    int32_t *year = gr_realloc(c->year, cap, sizeof *year);
+    if (!year) return GR_ENOMEM;
+    c->year = year;
+    uint64_t *genres = gr_realloc(c->genres, cap, sizeof *genres);
+    if (!genres) return GR_ENOMEM;
+    c->genres = genres;
+    for (size_t i = c->item_cap; i < cap; i++) {
+        c->title[i] = NULL;
+        c->year[i] = 0;
+        c->genres[i] = 0;
+    }
+    c->item_cap = cap;
+    return GR_OK;
+}
+
+static int grow_users(gr_catalog *c, size_t need)
+{
+    if (need <= c->user_cap) return GR_OK;
+    size_t cap = c->user_cap ? c->user_cap : 64;
+    while (cap < need) cap *= 2;
+    int16_t *age = gr_realloc(c->age, cap, sizeof *age);
+    if (!age) return GR_ENOMEM;
+    c->age = age;
+    char *gender = gr_realloc(c->gender, cap, sizeof *gender);
+    if (!gender) return GR_ENOMEM;
+    c->gender = gender;
+    int16_t *occ = gr_realloc(c->occupation, cap, sizeof *occ);
+    if (!occ) return GR_ENOMEM;
+    c->occupation = occ;
+    for (size_t i = c->user_cap; i < cap; i++) {
+        c->age[i] = -1;
+        c->gender[i] = 0;
+        c->occupation[i] = -1;
+    }
+    c->user_cap = cap;
+    return GR_OK;
+}
+
+int32_t gr_catalog_add_user(gr_catalog *c, int64_t id)
+{
+    int32_t idx = gr_idmap_find(&c->users, id);
+    if (idx >= 0) return idx;
+    if (grow_users(c, c->users.n + 1) != GR_OK) return -1;
+    return gr_idmap_intern(&c->users, id);
+}
+
+int32_t gr_catalog_add_item(gr_catalog *c, int64_t id)
+{
+    int32_t idx = gr_idmap_find(&c->items, id);
+    if (idx >= 0) return idx;
+    if (grow_items(c, c->items.n + 1) != GR_OK) return -1;
+    return gr_idmap_intern(&c->items, id);
+}
+
+int gr_catalog_set_genres(gr_catalog *c, char *const *names, size_t n)
+{
+    if (n > GR_MAX_GENRES) return gr_err(GR_EFORMAT, "%zu genres, at most %d allowed", n, GR_MAX_GENRES);
+    for (size_t g = 0; g < c->n_genres; g++) free(c->genre[g]);
+    c->n_genres = 0;
+    for (size_t g = 0; g < n; g++) {
+        c->genre[g] = gr_strdup(names[g] ? names[g] : "");
+        if (!c->genre[g]) return GR_ENOMEM;
+        c->n_genres = g + 1;
+    }
+    return GR_OK;
+}
+
+int gr_catalog_attach_items(gr_catalog *c, const gr_item_table *t)
+{
+    GR_TRY(gr_catalog_set_genres(c, t->genre, t->n_genres));
+    for (size_t k = 0; k < t->n; k++) {
+        const gr_item_info *it = &t->v[k];
+        int32_t idx = gr_catalog_add_item(c, it->id);
+        if (idx < 0) return gr_last_error_code();
+        if (it->title) {
+            char *title = gr_strdup(it->title);
+            if (!title) return GR_ENOMEM;
+            free(c->title[idx]);
+            c->title[idx] = title;
+        }
+        c->year[idx] = it->year;
+        c->genres[idx] = it->genres;
+    }
+    return GR_OK;
+}
+
+int gr_catalog_attach_users(gr_catalog *c, const gr_user_table *t)
+{
+    char **names = gr_zalloc(t->n_occupations ? t->n_occupations : 1, sizeof *names);
+    if (!names) return GR_ENOMEM;
+    for (size_t o = 0; o < t->n_occupations; o++) {
+        names[o] = gr_strdup(t->occupation[o] ? t->occupation[o] : "");
+        if (!names[o]) {
+            for (size_t p = 0; p < o; p++) free(names[p]);
+            free(names);
+            return GR_ENOMEM;
+        }
+    }
+    for (size_t o = 0; o < c->n_occupations; o++) free(c->occupation_names[o]);
+    free(c->occupation_names);
+    c->occupation_names = names;
+    c->n_occupations = t->n_occupations;
+    for (size_t k = 0; k < t->n; k++) {
+        const gr_user_info *u = &t->v[k];
+        int32_t idx = gr_catalog_add_user(c, u->id);
+        if (idx < 0) return gr_last_error_code();
+        c->age[idx] = (int16_t)(u->age < -1 || u->age > 32767 ? -1 : u->age);
+        c->gender[idx] = u->gender;
+        c->occupation[idx] = (int16_t)(u->occupation >= 0 && (size_t)u->occupation < t->n_occupations
+                                           ? u->occupation : -1);
+    }
+    return GR_OK;
+}

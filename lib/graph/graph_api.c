@@ -1,0 +1,339 @@
+/* The public graph API: loading, building, queries, metadata, writing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "graph/graph.h"
+#include "io/atomic_file.h"
+#include "io/metadata.h"
+#include "io/ratings.h"
+
+#define PATH_CAP 4096
+
+static int check_load_options(const gr_load_options *o)
+{
+    if (o->version < 1 || o->version > GR_LOAD_OPTIONS_VERSION)
+        return gr_err(GR_EINVAL, "gr_load_options.version %u not supported (1..%d)", o->version,
+                      GR_LOAD_OPTIONS_VERSION);
+    if (o->format < GR_FORMAT_AUTO || o->format > GR_FORMAT_DELIMITED)
+        return gr_err(GR_EINVAL, "gr_load_options.format %d is not a gr_format", o->format);
+    if (!(o->min_rating >= 0) || isinf(o->min_rating))
+        return gr_err(GR_EINVAL, "gr_load_options.min_rating must be a number >= 0");
+    return GR_OK;
+}
+
+/* Read the interactions of a file or MovieLens directory. */
+static int read_edges(gr_edges *e, char *data_path, const char *path, int format)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return gr_err(GR_EIO, "%s: no such file or directory", path);
+    if (S_ISDIR(st.st_mode)) {
+        GR_TRY(gr_find_ratings_file(data_path, PATH_CAP, &format, path));
+    } else {
+        snprintf(data_path, PATH_CAP, "%s", path);
+    }
+    return gr_read_interactions(e, data_path, format);
+}
+
+static int attach_metadata(gr_catalog *cat, const char *data_path, const gr_load_options *o)
+{
+    char items[PATH_CAP] = "", users[PATH_CAP] = "";
+    if (o->metadata) gr_find_metadata(items, users, PATH_CAP, data_path);
+    if (o->items_path) snprintf(items, PATH_CAP, "%s", o->items_path);
+    if (o->users_path) snprintf(users, PATH_CAP, "%s", o->users_path);
+    if (items[0]) {
+        gr_item_table t;
+        memset(&t, 0, sizeof t);
+        int rc = gr_read_items(&t, items);
+        if (rc == GR_OK) rc = gr_catalog_attach_items(cat, &t);
+        gr_item_table_free(&t);
+        GR_TRY(rc);
+    }
+    if (users[0]) {
+        gr_user_table t;
+        memset(&t, 0, sizeof t);
+        int rc = gr_read_users(&t, users);
+        if (rc == GR_OK) rc = gr_catalog_attach_users(cat, &t);
+        gr_user_table_free(&t);
+        GR_TRY(rc);
+    }
+    return GR_OK;
+}
+
+static int finish(gr_graph **out, gr_graph *g, const char *what)
+{
+    if (g->n_edges == 0) {
+        size_t skipped = g->skipped;
+        gr_graph_free(g);
+        return gr_err(GR_ESTATE, "%s: no interactions%s", what,
+                      skipped ? " with known ids" : " (after filtering)");
+    }
+    *out = g;
+    return GR_OK;
+}
+
+int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts)
+{
+    gr_load_options defaults = GR_LOAD_OPTIONS_INIT;
+    const gr_load_options *o = opts ? opts : &defaults;
+    if (!out || !path) return gr_err(GR_EINVAL, "gr_graph_load: out and path must not be NULL");
+    GR_TRY(check_load_options(o));
+    char *data_path = gr_alloc(PATH_CAP, 1);
+    gr_catalog *cat = gr_catalog_new();
+    gr_edges e;
+    gr_edges_init(&e);
+    int rc = data_path && cat ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) rc = read_edges(&e, data_path, path, o->format);
+    if (rc == GR_OK) rc = attach_metadata(cat, data_path, o);
+    gr_graph *g = NULL;
+    if (rc == GR_OK) rc = gr_graph_build(&g, cat, &e, o->min_rating, 1);
+    if (rc == GR_OK) rc = finish(out, g, path);
+    gr_edges_free(&e);
+    gr_catalog_unref(cat);
+    free(data_path);
+    return rc;
+}
+
+int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path, const gr_load_options *opts)
+{
+    gr_load_options defaults = GR_LOAD_OPTIONS_INIT;
+    const gr_load_options *o = opts ? opts : &defaults;
+    if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_graph_load_like: out, like and path must not be NULL");
+    GR_TRY(check_load_options(o));
+    char *data_path = gr_alloc(PATH_CAP, 1);
+    if (!data_path) return GR_ENOMEM;
+    gr_edges e;
+    gr_edges_init(&e);
+    int rc = read_edges(&e, data_path, path, o->format);
+    gr_graph *g = NULL;
+    if (rc == GR_OK) rc = gr_graph_build(&g, like->cat, &e, o->min_rating, 0);
+    if (rc == GR_OK) rc = finish(out, g, path);
+    gr_edges_free(&e);
+    free(data_path);
+    return rc;
+}
+
+static int edges_from_arrays(gr_edges *e, const int64_t *users, const int64_t *items, const float *ratings,
+                             const int64_t *timestamps, size_t n)
+{
+    gr_edges_init(e);
+    e->has_rating = ratings != NULL;
+    e->has_ts = timestamps != NULL;
+    for (size_t k = 0; k < n; k++) {
+        float r = ratings ? ratings[k] : 1.0f;
+        if (!isfinite(r)) {
+            gr_edges_free(e);
+            return gr_err(GR_EINVAL, "edge %zu: rating is not a finite number", k);
+        }
+        GR_TRY(gr_edges_push(e, users[k], items[k], r, timestamps ? timestamps[k] : 0));
+    }
+    return GR_OK;
+}
+
+static int from_edges(gr_graph **out, gr_catalog *cat, int grow, const int64_t *users, const int64_t *items,
+                      const float *ratings, const int64_t *timestamps, size_t n, double min_rating)
+{
+    if (!out || (n && (!users || !items)))
+        return gr_err(GR_EINVAL, "gr_graph_from_edges: out, users and items must not be NULL");
+    if (!(min_rating >= 0)) return gr_err(GR_EINVAL, "min_rating must be a number >= 0");
+    gr_edges e;
+    GR_TRY(edges_from_arrays(&e, users, items, ratings, timestamps, n));
+    gr_graph *g = NULL;
+    int rc = gr_graph_build(&g, cat, &e, min_rating, grow);
+    gr_edges_free(&e);
+    if (rc == GR_OK) rc = finish(out, g, "gr_graph_from_edges");
+    return rc;
+}
+
+int gr_graph_from_edges(gr_graph **out, const int64_t *users, const int64_t *items, const float *ratings,
+                        const int64_t *timestamps, size_t n, double min_rating)
+{
+    gr_catalog *cat = gr_catalog_new();
+    if (!cat) return GR_ENOMEM;
+    int rc = from_edges(out, cat, 1, users, items, ratings, timestamps, n, min_rating);
+    gr_catalog_unref(cat);
+    return rc;
+}
+
+int gr_graph_from_edges_like(gr_graph **out, const gr_graph *like, const int64_t *users, const int64_t *items,
+                             const float *ratings, const int64_t *timestamps, size_t n, double min_rating)
+{
+    if (!like) return gr_err(GR_EINVAL, "gr_graph_from_edges_like: like must not be NULL");
+    return from_edges(out, like->cat, 0, users, items, ratings, timestamps, n, min_rating);
+}
+
+size_t gr_graph_num_users(const gr_graph *g) { return g ? g->n_users : 0; }
+size_t gr_graph_num_items(const gr_graph *g) { return g ? g->n_items : 0; }
+size_t gr_graph_num_edges(const gr_graph *g) { return g ? g->n_edges : 0; }
+size_t gr_graph_num_skipped(const gr_graph *g) { return g ? g->skipped : 0; }
+int gr_graph_has_ratings(const gr_graph *g) { return g ? g->has_ratings : 0; }
+int gr_graph_has_timestamps(const gr_graph *g) { return g ? g->has_ts : 0; }
+
+int gr_graph_user_id(int64_t *out, const gr_graph *g, size_t index)
+{
+    if (!out || !g) return gr_err(GR_EINVAL, "gr_graph_user_id: NULL argument");
+    if (index >= g->n_users) return gr_err(GR_ERANGE, "user index %zu out of range (%zu users)", index, g->n_users);
+    *out = g->cat->users.ids[index];
+    return GR_OK;
+}
+
+int gr_graph_item_id(int64_t *out, const gr_graph *g, size_t index)
+{
+    if (!out || !g) return gr_err(GR_EINVAL, "gr_graph_item_id: NULL argument");
+    if (index >= g->n_items) return gr_err(GR_ERANGE, "item index %zu out of range (%zu items)", index, g->n_items);
+    *out = g->cat->items.ids[index];
+    return GR_OK;
+}
+
+/* Copy row r of m, translating column indices to external ids. */
+static void copy_row(const gr_csr *m, size_t r, const int64_t *ext, int64_t *ids, float *vals, size_t cap)
+{
+    size_t n = 0;
+    for (int64_t k = m->ptr[r]; k < m->ptr[r + 1] && n < cap; k++, n++) {
+        if (ids) ids[n] = ext[m->col[k]];
+        if (vals) vals[n] = m->val[k];
+    }
+}
+
+int gr_graph_user_items(size_t *count, const gr_graph *g, int64_t user, int64_t *items, float *ratings, size_t cap)
+{
+    if (!count || !g) return gr_err(GR_EINVAL, "gr_graph_user_items: NULL argument");
+    int32_t u = gr_graph_user_index(g, user);
+    if (u < 0 || (size_t)u >= g->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    *count = gr_csr_degree(&g->ui, (size_t)u);
+    copy_row(&g->ui, (size_t)u, g->cat->items.ids, items, ratings, cap);
+    return GR_OK;
+}
+
+int gr_graph_item_users(size_t *count, const gr_graph *g, int64_t item, int64_t *users, float *ratings, size_t cap)
+{
+    if (!count || !g) return gr_err(GR_EINVAL, "gr_graph_item_users: NULL argument");
+    int32_t i = gr_graph_item_index(g, item);
+    if (i < 0 || (size_t)i >= g->n_items) return gr_err(GR_ENOTFOUND, "unknown item id %lld", (long long)item);
+    *count = gr_csr_degree(&g->iu, (size_t)i);
+    copy_row(&g->iu, (size_t)i, g->cat->users.ids, users, ratings, cap);
+    return GR_OK;
+}
+
+int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, float *ratings, int64_t *timestamps, size_t cap)
+{
+    if (!g) return gr_err(GR_EINVAL, "gr_graph_edges: NULL graph");
+    if (cap < g->n_edges) return gr_err(GR_ERANGE, "gr_graph_edges: room for %zu edges, the graph has %zu", cap, g->n_edges);
+    for (size_t u = 0; u < g->n_users; u++) {
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) {
+            if (users) users[k] = g->cat->users.ids[u];
+            if (items) items[k] = g->cat->items.ids[g->ui.col[k]];
+            if (ratings) ratings[k] = g->ui.val[k];
+            if (timestamps) timestamps[k] = g->ui.ts[k];
+        }
+    }
+    return GR_OK;
+}
+
+static void write_ml100k(gr_afile *f, const gr_graph *g)
+{
+    for (size_t u = 0; u < g->n_users; u++)
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
+            gr_afile_printf(f, "%lld\t%lld\t%g\t%lld\n", (long long)g->cat->users.ids[u],
+                            (long long)g->cat->items.ids[g->ui.col[k]], (double)g->ui.val[k],
+                            (long long)g->ui.ts[k]);
+}
+
+static void write_adjacency(gr_afile *f, const gr_graph *g)
+{
+    for (size_t u = 0; u < g->n_users; u++) {
+        if (gr_csr_degree(&g->ui, u) == 0) continue;
+        gr_afile_printf(f, "%lld", (long long)g->cat->users.ids[u]);
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
+            gr_afile_printf(f, " %lld", (long long)g->cat->items.ids[g->ui.col[k]]);
+        gr_afile_printf(f, "\n");
+    }
+}
+
+int gr_graph_write(const gr_graph *g, const char *path, int format)
+{
+    if (!g || !path) return gr_err(GR_EINVAL, "gr_graph_write: NULL argument");
+    if (format != GR_FORMAT_ML100K && format != GR_FORMAT_ADJACENCY)
+        return gr_err(GR_EINVAL, "gr_graph_write: format %d not supported (GR_FORMAT_ML100K or GR_FORMAT_ADJACENCY)", format);
+    gr_afile f;
+    GR_TRY(gr_afile_open(&f, path));
+    if (format == GR_FORMAT_ML100K) write_ml100k(&f, g);
+    else write_adjacency(&f, g);
+    return gr_afile_commit(&f);
+}
+
+/* ---- metadata ---- */
+
+static int32_t item_or_neg(const gr_graph *g, int64_t item)
+{
+    return g ? gr_graph_item_index(g, item) : -1;
+}
+
+const char *gr_graph_item_title(const gr_graph *g, int64_t item)
+{
+    int32_t i = item_or_neg(g, item);
+    return i < 0 ? NULL : g->cat->title[i];
+}
+
+int gr_graph_item_year(const gr_graph *g, int64_t item)
+{
+    int32_t i = item_or_neg(g, item);
+    return i < 0 ? 0 : g->cat->year[i];
+}
+
+uint64_t gr_graph_item_genres(const gr_graph *g, int64_t item)
+{
+    int32_t i = item_or_neg(g, item);
+    return i < 0 ? 0 : g->cat->genres[i];
+}
+
+size_t gr_graph_num_genres(const gr_graph *g) { return g ? g->cat->n_genres : 0; }
+
+const char *gr_graph_genre_name(const gr_graph *g, size_t i)
+{
+    return g && i < g->cat->n_genres ? g->cat->genre[i] : NULL;
+}
+
+/* Match one genre name of length n against the catalog, case-insensitively. */
+static int genre_bit(const gr_catalog *c, const char *name, size_t n)
+{
+    for (size_t gi = 0; gi < c->n_genres; gi++)
+        if (strlen(c->genre[gi]) == n && strncasecmp(c->genre[gi], name, n) == 0) return (int)gi;
+    return -1;
+}
+
+int gr_graph_genre_mask(uint64_t *mask, const gr_graph *g, const char *names)
+{
+    if (!mask || !g || !names) return gr_err(GR_EINVAL, "gr_graph_genre_mask: NULL argument");
+    uint64_t m = 0;
+    const char *p = names;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        const char *start = p;
+        while (*p && *p != ',') p++;
+        const char *end = p;
+        while (end > start && end[-1] == ' ') end--;
+        if (end == start) continue;
+        int bit = genre_bit(g->cat, start, (size_t)(end - start));
+        if (bit < 0) return gr_err(GR_ENOTFOUND, "unknown genre '%.*s'", (int)(end - start), start);
+        m |= 1ULL << bit;
+    }
+    *mask = m;
+    return GR_OK;
+}
+
+int gr_graph_user_info(const gr_graph *g, int64_t user, int *age, char *gender, const char **occupation)
+{
+    if (!g) return gr_err(GR_EINVAL, "gr_graph_user_info: NULL graph");
+    int32_t u = gr_graph_user_index(g, user);
+    if (u < 0) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    const gr_catalog *c = g->cat;
+    if (age) *age = c->age[u];
+    if (gender) *gender = c->gender[u];
+    if (occupation) *occupation = c->occupation[u] >= 0 ? c->occupation_names[c->occupation[u]] : NULL;
+    return GR_OK;
+}

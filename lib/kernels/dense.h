@@ -1,0 +1,21 @@
+/* Dense kernels: scoring blocks of users against all items, small vector ops. */
+#ifndef GR_KERNELS_DENSE_H
+#define GR_KERNELS_DENSE_H
+
+#include <stddef.h>
+
+/* dst[k * stride + i] = src[i * d + k] for i < rows; columns rows..stride
+ * are zeroed.  stride >= rows. */
+void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t stride);
+
+/*
+ * out[u * n_items + i] = <U[u], item i> (+ bias[i] when bias is not NULL)
+ * for nu users, where items are given transposed (it: d x stride, as made
+ * by gr_transpose).  Single-threaded; callers parallelise over user blocks.
+ */
+void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
+                    size_t d, const float *bias);
+
+float gr_dot(const float *a, const float *b, size_t d);
+
+#endif

@@ -1,0 +1,31 @@
+/* Sparse matrix (CSR, float weights) times dense row-major matrix. */
+#ifndef GR_KERNELS_SPMM_H
+#define GR_KERNELS_SPMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gr_spmat {
+    size_t n;     /* rows (square matrices: also columns) */
+    size_t nnz;
+    int64_t *ptr; /* n + 1 */
+    int32_t *col;
+    float *val;
+    int64_t *split; /* nsplit + 1 row boundaries with about equal nnz, for threads */
+    size_t nsplit;
+} gr_spmat;
+
+void gr_spmat_free(gr_spmat *a);
+
+/* Precompute `parts` row ranges of balanced work (nonzeros plus rows). */
+int gr_spmat_balance(gr_spmat *a, size_t parts);
+
+/*
+ * Y = A X for X, Y of n x d floats (row-major, rows of d floats).  When acc
+ * is not NULL also acc += Y, in the same pass.  Each row of Y is computed
+ * by one thread in a fixed order, so results do not depend on the thread
+ * count.  Y must not alias X.
+ */
+void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * LightGCN (He et al., SIGIR 2020): embeddings E0 of users and items are
+ * propagated over the normalised adjacency A = D^-1/2 R D^-1/2 and the
+ * layers averaged, E = (E0 + A E0 + ... + A^K E0) / (K + 1); the score of
+ * (u, i) is <E_u, E_i>.  MF-BPR is the same model with K = 0.
+ */
+#ifndef GR_MODELS_LIGHTGCN_H
+#define GR_MODELS_LIGHTGCN_H
+
+#include "kernels/spmm.h"
+#include "models/model.h"
+
+typedef struct gr_lightgcn_state {
+    int layers;
+    float *e0;          /* (users + items) x dim: the trained parameters */
+    float *item_layers; /* layers x items x dim: item embeddings of layers 0..K-1, for fold-in */
+} gr_lightgcn_state;
+
+extern const gr_model_ops gr_lightgcn_ops;
+extern const gr_model_ops gr_mf_ops;
+
+/*
+ * out = (1 / (K + 1)) sum_k A^k e0 over n x d matrices; t1 and t2 are work
+ * buffers of the same size.  When item_layers is not NULL, the item rows
+ * (from row `first_item`) of layers 0..K-1 are copied into it.
+ */
+void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
+                           float *item_layers, size_t first_item);
+
+/* A finished LightGCN / MF model from trained layer-0 embeddings; takes
+ * ownership of e0 (freed on failure too). */
+int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0);
+
+#endif

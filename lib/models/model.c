@@ -1,0 +1,210 @@
+/* The model object: creation, derived tables, info entries, public accessors. */
+#include "models/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "kernels/dense.h"
+
+static const char *const kind_names[] = {
+    [GR_MODEL_LIGHTGCN] = "lightgcn", [GR_MODEL_MF] = "mf",           [GR_MODEL_GRAPHSAGE] = "graphsage",
+    [GR_MODEL_TRANSE] = "transe",     [GR_MODEL_DISTMULT] = "distmult", [GR_MODEL_ROTATE] = "rotate",
+    [GR_MODEL_COMPLEX] = "complex",
+};
+
+#define N_KINDS (sizeof kind_names / sizeof kind_names[0])
+
+const char *gr_model_kind_name(int kind)
+{
+    return kind > 0 && (size_t)kind < N_KINDS ? kind_names[kind] : NULL;
+}
+
+int gr_model_kind_from_name(int *kind, const char *name)
+{
+    if (!kind || !name) return gr_err(GR_EINVAL, "gr_model_kind_from_name: NULL argument");
+    for (size_t k = 1; k < N_KINDS; k++) {
+        if (kind_names[k] && strcasecmp(kind_names[k], name) == 0) {
+            *kind = (int)k;
+            return GR_OK;
+        }
+    }
+    return gr_err(GR_EINVAL, "unknown model kind '%s' (lightgcn, mf, graphsage, transe, distmult, rotate, complex)", name);
+}
+
+int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
+                    int with_item_bias)
+{
+    gr_model *m = gr_zalloc(1, sizeof *m);
+    if (!m) return GR_ENOMEM;
+    m->kind = kind;
+    m->ops = gr_model_ops_of(kind);
+    m->graph = gr_graph_ref(train);
+    m->n_users = train->n_users;
+    m->n_items = train->n_items;
+    m->dim = dim;
+    m->user_vec = gr_alloc_floats(m->n_users * dim);
+    m->item_vec = gr_alloc_floats(m->n_items * dim);
+    if (with_user_bias) m->user_bias = gr_alloc_floats(m->n_users);
+    if (with_item_bias) m->item_bias = gr_alloc_floats(m->n_items);
+    if (!m->user_vec || !m->item_vec || (with_user_bias && !m->user_bias) || (with_item_bias && !m->item_bias)) {
+        gr_model_free(m);
+        return GR_ENOMEM;
+    }
+    *out = m;
+    return GR_OK;
+}
+
+int gr_model_finish(gr_model *m)
+{
+    free(m->item_vec_t);
+    free(m->item_norm);
+    m->item_stride = (m->n_items + 15) & ~(size_t)15;
+    m->item_vec_t = gr_alloc_floats(m->item_stride * (m->dim ? m->dim : 1));
+    m->item_norm = gr_alloc_floats(m->n_items);
+    if (!m->item_vec_t || !m->item_norm) return GR_ENOMEM;
+    gr_transpose(m->item_vec_t, m->item_vec, m->n_items, m->dim, m->item_stride);
+    for (size_t i = 0; i < m->n_items; i++) {
+        const float *v = m->item_vec + i * m->dim;
+        m->item_norm[i] = sqrtf(gr_dot(v, v, m->dim));
+    }
+    return GR_OK;
+}
+
+void gr_model_set_info(gr_model *m, const char *key, double value)
+{
+    for (size_t k = 0; k < m->n_info; k++) {
+        if (strcmp(m->info[k].key, key) == 0) {
+            m->info[k].value = value;
+            return;
+        }
+    }
+    if (m->n_info == GR_MAX_INFO) return;
+    snprintf(m->info[m->n_info].key, sizeof m->info[0].key, "%s", key);
+    m->info[m->n_info].value = value;
+    m->n_info++;
+}
+
+void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
+{
+    if (m->ops && m->ops->score_items) m->ops->score_items(m, uv, scores);
+    else gr_score_block(scores, uv, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, m->item_bias);
+    float add = ub + m->global_bias;
+    if (add != 0.0f)
+        for (size_t i = 0; i < m->n_items; i++) scores[i] += add;
+}
+
+void gr_model_free(gr_model *m)
+{
+    if (!m) return;
+    if (m->ops && m->ops->free_state) m->ops->free_state(m);
+    free(m->user_vec);
+    free(m->item_vec);
+    free(m->user_bias);
+    free(m->item_bias);
+    free(m->item_vec_t);
+    free(m->item_norm);
+    gr_graph_free(m->graph);
+    free(m);
+}
+
+int gr_model_kind_of(const gr_model *m) { return m ? m->kind : 0; }
+
+size_t gr_model_dim(const gr_model *m) { return m ? m->dim : 0; }
+
+const gr_graph *gr_model_graph(const gr_model *m) { return m ? m->graph : NULL; }
+
+int gr_model_info(double *value, const gr_model *m, const char *key)
+{
+    if (!value || !m || !key) return gr_err(GR_EINVAL, "gr_model_info: NULL argument");
+    for (size_t k = 0; k < m->n_info; k++) {
+        if (strcmp(m->info[k].key, key) == 0) {
+            *value = m->info[k].value;
+            return GR_OK;
+        }
+    }
+    return gr_err(GR_ENOTFOUND, "model has no info entry '%s'", key);
+}
+
+static int user_of(int32_t *u, const gr_model *m, int64_t user)
+{
+    *u = gr_graph_user_index(m->graph, user);
+    if (*u < 0 || (size_t)*u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    return GR_OK;
+}
+
+static int item_of(int32_t *i, const gr_model *m, int64_t item)
+{
+    *i = gr_graph_item_index(m->graph, item);
+    if (*i < 0 || (size_t)*i >= m->n_items) return gr_err(GR_ENOTFOUND, "unknown item id %lld", (long long)item);
+    return GR_OK;
+}
+
+int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
+{
+    if (!score || !m) return gr_err(GR_EINVAL, "gr_model_score: NULL argument");
+    int32_t u, i;
+    GR_TRY(user_of(&u, m, user));
+    GR_TRY(item_of(&i, m, item));
+    const float *uv = m->user_vec + (size_t)u * m->dim;
+    float ub = m->user_bias ? m->user_bias[u] : 0.0f;
+    if (m->ops && m->ops->score_items) {
+        float *all = gr_alloc(m->n_items, sizeof *all);
+        if (!all) return GR_ENOMEM;
+        m->ops->score_items(m, uv, all);
+        *score = all[i] + ub + m->global_bias;
+        free(all);
+        return GR_OK;
+    }
+    *score = gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +
+             (m->item_bias ? m->item_bias[i] : 0.0f);
+    return GR_OK;
+}
+
+static int check_dim(const gr_model *m, size_t dim, const char *fn)
+{
+    if (dim != m->dim) return gr_err(GR_EINVAL, "%s: dim %zu does not match the model's %zu", fn, dim, m->dim);
+    return GR_OK;
+}
+
+int gr_model_user_vector(float *out, size_t dim, const gr_model *m, int64_t user)
+{
+    if (!out || !m) return gr_err(GR_EINVAL, "gr_model_user_vector: NULL argument");
+    GR_TRY(check_dim(m, dim, "gr_model_user_vector"));
+    int32_t u;
+    GR_TRY(user_of(&u, m, user));
+    memcpy(out, m->user_vec + (size_t)u * dim, dim * sizeof *out);
+    return GR_OK;
+}
+
+int gr_model_item_vector(float *out, size_t dim, const gr_model *m, int64_t item)
+{
+    if (!out || !m) return gr_err(GR_EINVAL, "gr_model_item_vector: NULL argument");
+    GR_TRY(check_dim(m, dim, "gr_model_item_vector"));
+    int32_t i;
+    GR_TRY(item_of(&i, m, item));
+    memcpy(out, m->item_vec + (size_t)i * dim, dim * sizeof *out);
+    return GR_OK;
+}
+
+int gr_model_user_vectors(float *out, size_t rows, size_t dim, const gr_model *m)
+{
+    if (!out || !m) return gr_err(GR_EINVAL, "gr_model_user_vectors: NULL argument");
+    GR_TRY(check_dim(m, dim, "gr_model_user_vectors"));
+    if (rows != m->n_users) return gr_err(GR_EINVAL, "gr_model_user_vectors: %zu rows, the model has %zu users", rows, m->n_users);
+    memcpy(out, m->user_vec, rows * dim * sizeof *out);
+    return GR_OK;
+}
+
+int gr_model_item_vectors(float *out, size_t rows, size_t dim, const gr_model *m)
+{
+    if (!out || !m) return gr_err(GR_EINVAL, "gr_model_item_vectors: NULL argument");
+    GR_TRY(check_dim(m, dim, "gr_model_item_vectors"));
+    if (rows != m->n_items) return gr_err(GR_EINVAL, "gr_model_item_vectors: %zu rows, the model has %zu items", rows, m->n_items);
+    memcpy(out, m->item_vec, rows * dim * sizeof *out);
+    return GR_OK;
+}

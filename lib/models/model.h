@@ -1,0 +1,81 @@
+/*
+ * The model object shared by every kind.
+ *
+ * After training, every kind materialises what inference needs as user
+ * and item vectors plus optional biases, so that scoring, evaluation,
+ * recommendation, the file format and the bindings are written once:
+ *     score(u, i) = <user_vec[u], item_vec[i]> + item_bias[i] + user_bias[u] + global_bias
+ * A kind whose scores are not of this form supplies score_items.  The
+ * kind's own training state (LightGCN's layer-0 embeddings, GraphSAGE
+ * weights, ...) lives behind `state` and is saved by its ops.
+ */
+#ifndef GR_MODELS_MODEL_H
+#define GR_MODELS_MODEL_H
+
+#include <gnnrec/model.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+
+struct gr_writer;
+struct gr_reader;
+
+typedef struct gr_model_ops {
+    int kind;
+    /* The vector of a new user from dense item indices; NULL: unsupported. */
+    int (*fold_in)(const gr_model *m, const int32_t *items, size_t n, float *out);
+    /* Scores of all items for a user vector, before user and global bias;
+     * NULL: the dot-product form. */
+    void (*score_items)(const gr_model *m, const float *user_vec, float *scores);
+    /* Kind-specific state to and from the model file; NULL: none. */
+    int (*save_state)(const gr_model *m, struct gr_writer *w);
+    int (*load_state)(gr_model *m, struct gr_reader *r);
+    /* Rebuild derived data after loading (e.g. propagated layers). */
+    int (*prepare)(gr_model *m);
+    void (*free_state)(gr_model *m);
+} gr_model_ops;
+
+typedef struct gr_info_entry {
+    char key[32];
+    double value;
+} gr_info_entry;
+
+#define GR_MAX_INFO 48
+
+struct gr_model {
+    int kind;
+    const gr_model_ops *ops;
+    gr_graph *graph; /* training graph (a reference) */
+    size_t n_users, n_items, dim;
+    float *user_vec;  /* n_users x dim */
+    float *item_vec;  /* n_items x dim */
+    float *user_bias; /* n_users, may be NULL */
+    float *item_bias; /* n_items, may be NULL */
+    float global_bias;
+    /* derived, not saved */
+    float *item_vec_t; /* dim x item_stride, for scoring many items at once */
+    size_t item_stride;
+    float *item_norm;  /* |item_vec[i]|, for cosine similarity */
+    size_t n_info;
+    gr_info_entry info[GR_MAX_INFO];
+    void *state;
+};
+
+/* The ops of a kind (NULL when the kind has none). */
+const gr_model_ops *gr_model_ops_of(int kind);
+
+/* A model with zeroed vectors of the given shape, sharing train's graph. */
+int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
+                    int with_item_bias);
+
+/* Compute the derived tables; call once the vectors are final. */
+int gr_model_finish(gr_model *m);
+
+/* Record an info entry (replacing one of the same key). */
+void gr_model_set_info(gr_model *m, const char *key, double value);
+
+/* Scores of all items for user vector uv (and user bias ub). */
+void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores);
+
+#endif

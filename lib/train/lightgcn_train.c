@@ -1,0 +1,277 @@
+/*
+ * LightGCN training as published (He et al., SIGIR 2020): per mini-batch a
+ * full propagation of the layer-0 embeddings, the BPR loss of the batch's
+ * (user, positive, negative) triples on the propagated embeddings, L2 on
+ * the batch's layer-0 embeddings, back-propagation through the same
+ * propagation (A is symmetric, so the backward pass is A applied to the
+ * gradient), and a dense Adam step.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "graph/norm_adj.h"
+#include "kernels/dense.h"
+#include "models/lightgcn.h"
+#include "train/adam.h"
+#include "train/bpr_sampler.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph *g)
+{
+    s->d = (size_t)gr_opt(t, GR_OPT_DIM);
+    s->layers = (int)gr_opt(t, GR_OPT_LAYERS);
+    s->batch = (size_t)gr_opt(t, GR_OPT_BATCH);
+    s->negatives = (int)gr_opt(t, GR_OPT_NEGATIVES);
+    s->lr = gr_opt(t, GR_OPT_LR);
+    s->reg = gr_opt(t, GR_OPT_REG);
+    s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+    s->init_std = gr_opt(t, GR_OPT_INIT_STD);
+    s->n_users = g->n_users;
+    s->n = g->n_users + g->n_items;
+    if (s->batch > g->n_edges) s->batch = g->n_edges;
+}
+
+float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s)
+{
+    float *e0 = gr_alloc_floats(s->n * s->d);
+    if (!e0) return NULL;
+    gr_rng r = gr_rng_make(s->seed, 0x1417);
+    for (size_t k = 0; k < s->n * s->d; k++) e0[k] = (float)(s->init_std * gr_rng_normal(&r));
+    return e0;
+}
+
+int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_graph *g)
+{
+    memset(w, 0, sizeof *w);
+    size_t nd = s->n * s->d, nb = s->batch * (size_t)s->negatives;
+    w->final = gr_alloc_floats(nd);
+    w->t1 = gr_alloc_floats(nd);
+    w->t2 = gr_alloc_floats(nd);
+    w->grad = gr_alloc_floats(nd);
+    w->gsum = gr_alloc_floats(nd);
+    w->u = gr_alloc(s->batch, sizeof *w->u);
+    w->pos = gr_alloc(s->batch, sizeof *w->pos);
+    w->neg = gr_alloc(nb, sizeof *w->neg);
+    w->coef = gr_alloc(nb, sizeof *w->coef);
+    w->loss = gr_alloc(nb, sizeof *w->loss);
+    if (!w->final || !w->t1 || !w->t2 || !w->grad || !w->gsum || !w->u || !w->pos || !w->neg || !w->coef || !w->loss) {
+        gr_lgcn_work_free(w);
+        return GR_ENOMEM;
+    }
+    int rc = gr_norm_adj(&w->adj, g, (size_t)omp_get_max_threads() * 16);
+    if (rc != GR_OK) gr_lgcn_work_free(w);
+    return rc;
+}
+
+void gr_lgcn_work_free(gr_lgcn_work *w)
+{
+    gr_spmat_free(&w->adj);
+    free(w->final);
+    free(w->t1);
+    free(w->t2);
+    free(w->grad);
+    free(w->gsum);
+    free(w->u);
+    free(w->pos);
+    free(w->neg);
+    free(w->coef);
+    free(w->loss);
+    memset(w, 0, sizeof *w);
+}
+
+/*
+ * BPR on the propagated embeddings: for each pair, x = s(u,i) - s(u,j) and
+ * loss = softplus(-x); coef = dloss/dx / pairs.  Parallel, with the
+ * gradient scattered afterwards in pair order so that sums are the same for
+ * any thread count.
+ */
+static double bpr_scores(const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t count)
+{
+    const size_t d = s->d, nu = s->n_users;
+    const int nneg = s->negatives;
+    const long pairs = (long)(count * (size_t)nneg);
+    const float inv = 1.0f / (float)pairs;
+#pragma omp parallel for schedule(static)
+    for (long p = 0; p < pairs; p++) {
+        size_t k = (size_t)p / (size_t)nneg;
+        int32_t j = w->neg[p];
+        if (j < 0) {
+            w->coef[p] = 0.0f;
+            w->loss[p] = 0.0f;
+            continue;
+        }
+        const float *eu = w->final + (size_t)w->u[k] * d;
+        const float *ei = w->final + (nu + (size_t)w->pos[k]) * d;
+        const float *ej = w->final + (nu + (size_t)j) * d;
+        float x = gr_dot(eu, ei, d) - gr_dot(eu, ej, d);
+        /* softplus(-x) and its derivative -sigmoid(-x), stable for large |x| */
+        w->loss[p] = x > 0 ? log1pf(expf(-x)) : -x + log1pf(expf(x));
+        w->coef[p] = -inv / (1.0f + expf(x));
+    }
+    double loss = 0.0;
+    for (long p = 0; p < pairs; p++) loss += w->loss[p];
+    return loss / (double)pairs;
+}
+
+static void axpy(float *y, float a, const float *x, size_t d)
+{
+    for (size_t k = 0; k < d; k++) y[k] += a * x[k];
+}
+
+/* Gradient of the batch loss with respect to the propagated embeddings. */
+static void bpr_scatter(const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t count)
+{
+    const size_t d = s->d, nu = s->n_users;
+    for (size_t k = 0; k < count; k++) {
+        size_t ru = (size_t)w->u[k] * d, ri = (nu + (size_t)w->pos[k]) * d;
+        for (int q = 0; q < s->negatives; q++) {
+            size_t p = k * (size_t)s->negatives + (size_t)q;
+            if (w->neg[p] < 0) continue;
+            size_t rj = (nu + (size_t)w->neg[p]) * d;
+            float c = w->coef[p];
+            axpy(w->grad + ru, c, w->final + ri, d);
+            axpy(w->grad + ru, -c, w->final + rj, d);
+            axpy(w->grad + ri, c, w->final + ru, d);
+            axpy(w->grad + rj, -c, w->final + ru, d);
+        }
+    }
+}
+
+/* L2 on the batch's layer-0 rows: reg/2 * |e|^2 per occurrence, / batch. */
+static double l2_batch(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count)
+{
+    const size_t d = s->d, nu = s->n_users;
+    const float c = (float)(s->reg / (double)count);
+    double sq = 0.0;
+    for (size_t k = 0; k < count; k++) {
+        size_t rows[2] = { (size_t)w->u[k] * d, (nu + (size_t)w->pos[k]) * d };
+        for (int r = 0; r < 2; r++) {
+            sq += gr_dot(e0 + rows[r], e0 + rows[r], d);
+            axpy(w->gsum + rows[r], c, e0 + rows[r], d);
+        }
+        for (int q = 0; q < s->negatives; q++) {
+            int32_t j = w->neg[k * (size_t)s->negatives + (size_t)q];
+            if (j < 0) continue;
+            size_t rj = (nu + (size_t)j) * d;
+            sq += gr_dot(e0 + rj, e0 + rj, d);
+            axpy(w->gsum + rj, c, e0 + rj, d);
+        }
+    }
+    return 0.5 * s->reg * sq / (double)count;
+}
+
+double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count)
+{
+    size_t nd = s->n * s->d;
+    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    double loss = bpr_scores(s, w, count);
+    memset(w->grad, 0, nd * sizeof *w->grad);
+    bpr_scatter(s, w, count);
+    /* d loss / d e0 = P^T grad with P = mean of A^k, and A symmetric */
+    gr_lightgcn_propagate(&w->adj, w->grad, w->gsum, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    loss += l2_batch(s, w, e0, count);
+    gr_adam_step(adam, e0, w->gsum);
+    return loss;
+}
+
+/* The propagated embeddings of e0, for validation. */
+static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, gr_lgcn_work *w,
+                       const float *e0)
+{
+    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+}
+
+static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+{
+    gr_lgcn_work w;
+    gr_adam adam;
+    gr_bpr_sampler smp;
+    GR_TRY(gr_lgcn_work_init(&w, s, g));
+    int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed);
+    if (rc != GR_OK) {
+        gr_lgcn_work_free(&w);
+        gr_adam_free(&adam);
+        return rc;
+    }
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    for (int epoch = 1;; epoch++) {
+        gr_bpr_sampler_epoch(&smp, epoch);
+        double loss = 0.0;
+        size_t nbatches = 0;
+        for (size_t start = 0; start < g->n_edges; start += s->batch) {
+            size_t count = g->n_edges - start < s->batch ? g->n_edges - start : s->batch;
+            gr_bpr_sampler_batch(&smp, start, count, s->negatives, w.u, w.pos, w.neg);
+            loss += gr_lgcn_step(s, &w, e0, &adam, count);
+            nbatches++;
+        }
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)nbatches, metric, &improved);
+        if (improved) memcpy(best, e0, s->n * s->d * sizeof *best);
+        if (stop) break;
+    }
+    gr_bpr_sampler_free(&smp);
+    gr_adam_free(&adam);
+    gr_lgcn_work_free(&w);
+    return GR_OK;
+}
+
+static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
+{
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    if (kind == GR_MODEL_MF) s.layers = 0;
+    float *e0 = gr_lgcn_init_embeddings(&s);
+    float *best = t->valid ? gr_alloc_floats(s.n * s.d) : NULL;
+    if (!e0 || (t->valid && !best)) {
+        free(e0);
+        free(best);
+        return GR_ENOMEM;
+    }
+    int mode = (int)gr_opt(t, GR_OPT_MODE);
+    int rc = mode == GR_MODE_FAST ? gr_lgcn_fit_fast(e0, best, t, g, &s) : fit_paper(e0, best, t, g, &s);
+    if (rc != GR_OK) {
+        free(e0);
+        free(best);
+        return rc;
+    }
+    /* with validation, the best validated parameters are the model */
+    if (best && t->stat_best_epoch > 0) {
+        free(e0);
+        e0 = best;
+    } else {
+        free(best);
+    }
+    rc = gr_lightgcn_model(out, kind, g, s.layers, s.d, e0);
+    if (rc != GR_OK) return rc;
+    gr_model *m = *out;
+    gr_model_set_info(m, "dim", (double)s.d);
+    gr_model_set_info(m, "layers", s.layers);
+    gr_model_set_info(m, "lr", s.lr);
+    gr_model_set_info(m, "reg", s.reg);
+    gr_model_set_info(m, "batch", (double)s.batch);
+    gr_model_set_info(m, "seed", (double)s.seed);
+    gr_model_set_info(m, "mode", mode);
+    gr_model_set_info(m, "epochs", t->stat_epochs);
+    gr_model_set_info(m, "best_epoch", t->stat_best_epoch);
+    return GR_OK;
+}
+
+static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_LIGHTGCN); }
+static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
+
+static const gr_opt_spec mf_opts[] = {
+    { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
+};
+
+const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, NULL, 0, fit_lightgcn };
+const gr_kind_trainer gr_mf_trainer = { GR_MODEL_MF, mf_opts, 1, fit_mf };

@@ -1,0 +1,39 @@
+/* Shared pieces of the LightGCN trainers (paper schedule and fast schedule). */
+#ifndef GR_TRAIN_LIGHTGCN_TRAIN_H
+#define GR_TRAIN_LIGHTGCN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "kernels/spmm.h"
+#include "train/adam.h"
+#include "train/trainer.h"
+
+typedef struct gr_lgcn_settings_t {
+    size_t d, batch, n, n_users;
+    int layers, negatives;
+    double lr, reg, init_std;
+    uint64_t seed;
+} gr_lgcn_settings_t;
+
+/* Buffers of one training run. */
+typedef struct gr_lgcn_work {
+    gr_spmat adj;
+    float *final, *t1, *t2, *grad, *gsum; /* n x d each */
+    int32_t *u, *pos, *neg;               /* the batch */
+    float *coef, *loss;                   /* per (positive, negative) pair */
+} gr_lgcn_work;
+
+void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph *g);
+float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s);
+int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_graph *g);
+void gr_lgcn_work_free(gr_lgcn_work *w);
+/* One mini-batch step of the published algorithm on the batch in w; returns the loss. */
+double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count);
+
+/* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; copies
+ * the best validated parameters into best (when not NULL). */
+int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+
+#endif

@@ -1,0 +1,325 @@
+/* The public trainer: settings table, parsing, fit dispatch, statistics. */
+#include "train/trainer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "eval/ranking.h"
+#include "kernels/dense.h"
+
+static const char *const mode_names[] = { "paper", "fast", NULL };
+static const char *const objective_names[] = { "bpr", "rating", NULL };
+
+/* Settings every kind has; kinds override defaults and add their own. */
+static const gr_opt_spec common_opts[] = {
+    { "dim", GR_OPT_DIM, 64, 1, 4096, 1, NULL, "embedding dimension" },
+    { "layers", GR_OPT_LAYERS, 3, 0, 16, 1, NULL, "propagation layers" },
+    { "epochs", GR_OPT_EPOCHS, 200, 1, 1e7, 1, NULL, "maximum number of epochs" },
+    { "batch", GR_OPT_BATCH, 2048, 1, 1e9, 1, NULL, "positives per mini-batch" },
+    { "lr", GR_OPT_LR, 1e-3, 1e-12, 100, 0, NULL, "Adam learning rate" },
+    { "reg", GR_OPT_REG, 1e-4, 0, 100, 0, NULL, "L2 weight" },
+    { "seed", GR_OPT_SEED, 42, 0, 9007199254740991.0, 1, NULL, "random seed" },
+    { "threads", GR_OPT_THREADS, 0, 0, 4096, 1, NULL, "OpenMP threads (0: library default)" },
+    { "eval_every", GR_OPT_EVAL_EVERY, 1, 1, 1e7, 1, NULL, "epochs between validations" },
+    { "patience", GR_OPT_PATIENCE, 10, 0, 1e7, 1, NULL, "validations without improvement before stopping (0: never)" },
+    { "eval_k", GR_OPT_EVAL_K, 20, 1, 1e6, 1, NULL, "K of the validation NDCG@K" },
+    { "mode", GR_OPT_MODE, GR_MODE_PAPER, 0, 1, 1, mode_names, "training schedule: paper or fast" },
+    { "negatives", GR_OPT_NEGATIVES, 1, 1, 4096, 1, NULL, "negatives per positive" },
+    { "init_std", GR_OPT_INIT_STD, 0.1, 0, 100, 0, NULL, "std of the normal initialisation" },
+    { "objective", GR_OPT_OBJECTIVE, GR_OBJECTIVE_BPR, 0, 1, 1, objective_names, "bpr or rating" },
+    { "dropout", GR_OPT_DROPOUT, 0, 0, 0.99, 0, NULL, "dropout rate" },
+    { "time_limit", GR_OPT_TIME_LIMIT, 0, 0, 1e9, 0, NULL, "stop after this many seconds (0: no limit)" },
+};
+
+#define N_COMMON (sizeof common_opts / sizeof common_opts[0])
+
+double gr_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int find_name(const gr_trainer *t, const char *name)
+{
+    for (size_t k = 0; k < t->n_opts; k++)
+        if (strcmp(t->spec[k].name, name) == 0) return (int)k;
+    return -1;
+}
+
+static int find_key(const gr_trainer *t, int key)
+{
+    for (size_t k = 0; k < t->n_opts; k++)
+        if (t->spec[k].key == key) return (int)k;
+    return -1;
+}
+
+double gr_opt(const gr_trainer *t, int key)
+{
+    int k = find_key(t, key);
+    return k < 0 ? NAN : t->val[k];
+}
+
+double gr_opt_named(const gr_trainer *t, const char *name)
+{
+    int k = find_name(t, name);
+    return k < 0 ? NAN : t->val[k];
+}
+
+/* Add a spec, or let it override the common one of the same name. */
+static int add_spec(gr_trainer *t, const gr_opt_spec *s)
+{
+    int k = find_name(t, s->name);
+    if (k < 0) {
+        if (t->n_opts == GR_MAX_OPTS) return gr_err(GR_ERANGE, "too many trainer settings");
+        k = (int)t->n_opts++;
+    }
+    t->spec[k] = *s;
+    if (s->key == 0 && k < (int)N_COMMON) t->spec[k].key = common_opts[k].key;
+    t->val[k] = s->def;
+    return GR_OK;
+}
+
+int gr_trainer_new(gr_trainer **out, int kind)
+{
+    if (!out) return gr_err(GR_EINVAL, "gr_trainer_new: out must not be NULL");
+    const gr_kind_trainer *kt = gr_kind_trainer_of(kind);
+    if (!kt) {
+        const char *name = gr_model_kind_name(kind);
+        return name ? gr_err(GR_EUNSUPPORTED, "model kind '%s' cannot be trained in this build", name)
+                    : gr_err(GR_EINVAL, "unknown model kind %d", kind);
+    }
+    gr_trainer *t = gr_zalloc(1, sizeof *t);
+    if (!t) return GR_ENOMEM;
+    t->kind = kind;
+    t->kt = kt;
+    for (size_t k = 0; k < N_COMMON; k++) add_spec(t, &common_opts[k]);
+    for (size_t k = 0; k < kt->n_opts; k++) {
+        int rc = add_spec(t, &kt->opts[k]);
+        if (rc != GR_OK) {
+            free(t);
+            return rc;
+        }
+    }
+    t->stat_best_valid = NAN;
+    *out = t;
+    return GR_OK;
+}
+
+void gr_trainer_free(gr_trainer *t) { free(t); }
+
+static int set_index(gr_trainer *t, int k, double v)
+{
+    const gr_opt_spec *s = &t->spec[k];
+    if (!(v >= s->lo && v <= s->hi))
+        return gr_err(GR_EINVAL, "setting '%s': %g is out of range [%g, %g]", s->name, v, s->lo, s->hi);
+    if (s->is_int && v != floor(v)) return gr_err(GR_EINVAL, "setting '%s': %g is not an integer", s->name, v);
+    t->val[k] = v;
+    return GR_OK;
+}
+
+static int by_key(gr_trainer *t, int option, const char *fn)
+{
+    if (!t) return gr_err(GR_EINVAL, "%s: NULL trainer", fn);
+    int k = find_key(t, option);
+    if (k < 0) return gr_err(GR_EINVAL, "%s: unknown option %d for %s models", fn, option, gr_model_kind_name(t->kind));
+    return k;
+}
+
+int gr_trainer_set_int(gr_trainer *t, int option, int64_t value)
+{
+    int k = by_key(t, option, "gr_trainer_set_int");
+    return k < 0 ? k : set_index(t, k, (double)value);
+}
+
+int gr_trainer_set_double(gr_trainer *t, int option, double value)
+{
+    int k = by_key(t, option, "gr_trainer_set_double");
+    return k < 0 ? k : set_index(t, k, value);
+}
+
+int gr_trainer_get_double(double *value, const gr_trainer *t, int option)
+{
+    if (!value) return gr_err(GR_EINVAL, "gr_trainer_get_double: NULL argument");
+    int k = by_key((gr_trainer *)t, option, "gr_trainer_get_double");
+    if (k < 0) return k;
+    *value = t->val[k];
+    return GR_OK;
+}
+
+static int parse_value(double *v, const gr_opt_spec *s, const char *text)
+{
+    if (s->choices) {
+        for (int c = 0; s->choices[c]; c++) {
+            if (strcasecmp(s->choices[c], text) == 0) {
+                *v = c;
+                return GR_OK;
+            }
+        }
+    }
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(*v))
+        return gr_err(GR_EINVAL, "setting '%s': '%s' is not %s", s->name, text,
+                      s->choices ? "one of its choices" : "a number");
+    return GR_OK;
+}
+
+int gr_trainer_set(gr_trainer *t, const char *name, const char *value)
+{
+    if (!t || !name || !value) return gr_err(GR_EINVAL, "gr_trainer_set: NULL argument");
+    int k = find_name(t, name);
+    if (k < 0) return gr_err(GR_EINVAL, "unknown setting '%s' for %s models", name, gr_model_kind_name(t->kind));
+    double v;
+    GR_TRY(parse_value(&v, &t->spec[k], value));
+    return set_index(t, k, v);
+}
+
+int gr_trainer_set_validation(gr_trainer *t, const gr_graph *valid)
+{
+    if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_validation: NULL trainer");
+    t->valid = valid;
+    return GR_OK;
+}
+
+int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data)
+{
+    if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_progress: NULL trainer");
+    t->progress = fn;
+    t->progress_data = user_data;
+    return GR_OK;
+}
+
+int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
+{
+    if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_trainer_fit: NULL argument");
+    if (train->n_edges == 0) return gr_err(GR_ESTATE, "gr_trainer_fit: the training graph has no edges");
+    if (t->valid && t->valid->cat != train->cat)
+        return gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
+    int prev = gr_train_threads_begin(t);
+    double t0 = gr_now();
+    int rc = t->kt->fit(out, t, train);
+    t->stat_seconds = gr_now() - t0;
+    gr_train_threads_end(prev);
+    if (rc == GR_OK) gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    return rc;
+}
+
+int gr_trainer_stat(double *value, const gr_trainer *t, int stat)
+{
+    if (!value || !t) return gr_err(GR_EINVAL, "gr_trainer_stat: NULL argument");
+    switch (stat) {
+    case GR_STAT_EPOCHS: *value = t->stat_epochs; break;
+    case GR_STAT_BEST_EPOCH: *value = t->stat_best_epoch; break;
+    case GR_STAT_BEST_VALID: *value = t->stat_best_valid; break;
+    case GR_STAT_SECONDS: *value = t->stat_seconds; break;
+    case GR_STAT_LOSS: *value = t->stat_loss; break;
+    default: return gr_err(GR_EINVAL, "unknown trainer statistic %d", stat);
+    }
+    return GR_OK;
+}
+
+/* ---- threads ---- */
+
+static int default_threads;
+
+int gr_set_num_threads(int n)
+{
+    if (n < 0) return gr_err(GR_EINVAL, "gr_set_num_threads: %d threads", n);
+    if (!default_threads) default_threads = omp_get_max_threads();
+    omp_set_num_threads(n ? n : default_threads);
+    return GR_OK;
+}
+
+int gr_get_num_threads(void) { return omp_get_max_threads(); }
+
+int gr_train_threads_begin(const gr_trainer *t)
+{
+    int prev = omp_get_max_threads();
+    int n = (int)gr_opt(t, GR_OPT_THREADS);
+    if (n > 0) omp_set_num_threads(n);
+    return prev;
+}
+
+void gr_train_threads_end(int previous) { omp_set_num_threads(previous); }
+
+/* ---- the epoch loop every kind shares ---- */
+
+void gr_fit_loop_begin(gr_fit_loop *L, gr_trainer *t)
+{
+    memset(L, 0, sizeof *L);
+    L->t = t;
+    L->t0 = gr_now();
+    L->best_valid = -INFINITY;
+    t->stat_epochs = 0;
+    t->stat_best_epoch = 0;
+    t->stat_best_valid = NAN;
+    t->stat_loss = NAN;
+}
+
+int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch)
+{
+    int every = (int)gr_opt(L->t, GR_OPT_EVAL_EVERY);
+    int last = (int)gr_opt(L->t, GR_OPT_EPOCHS);
+    return L->t->valid && (epoch % every == 0 || epoch == last);
+}
+
+int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int *improved)
+{
+    gr_trainer *t = L->t;
+    *improved = 0;
+    L->epoch = epoch;
+    L->last_loss = loss;
+    t->stat_epochs = epoch;
+    t->stat_loss = loss;
+    int stop = 0;
+    if (!isnan(metric)) {
+        if (metric > L->best_valid) {
+            L->best_valid = metric;
+            L->best_epoch = epoch;
+            L->evals_since_best = 0;
+            *improved = 1;
+            t->stat_best_epoch = epoch;
+            t->stat_best_valid = metric;
+        } else {
+            L->evals_since_best++;
+            int patience = (int)gr_opt(t, GR_OPT_PATIENCE);
+            if (patience > 0 && L->evals_since_best >= patience) stop = 1;
+        }
+    } else if (!t->valid) {
+        t->stat_best_epoch = epoch;
+    }
+    double elapsed = gr_now() - L->t0;
+    if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = 1;
+    double limit = gr_opt(t, GR_OPT_TIME_LIMIT);
+    if (limit > 0 && elapsed >= limit) stop = 1;
+    if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;
+    return stop;
+}
+
+void gr_fit_loop_end(gr_fit_loop *L) { (void)L; }
+
+double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, const float *item_vec,
+                           const float *item_bias, size_t dim)
+{
+    if (!t->valid) return NAN;
+    size_t stride = (train->n_items + 15) & ~(size_t)15;
+    float *it = gr_alloc_floats(stride * dim);
+    if (!it) return NAN;
+    gr_transpose(it, item_vec, train->n_items, dim, stride);
+    gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL };
+    double out[GR_METRIC_COUNT];
+    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
+    if ((size_t)k > train->n_items) k = (int)train->n_items;
+    int rc = gr_rank_eval(out, NULL, &src, train, t->valid, &k, 1);
+    free(it);
+    return rc == GR_OK ? out[GR_METRIC_NDCG] : NAN;
+}

@@ -1,0 +1,92 @@
+/*
+ * Trainer internals: the option table, the per-kind fit functions, and the
+ * validation / progress / stopping logic every kind shares.
+ */
+#ifndef GR_TRAIN_TRAINER_H
+#define GR_TRAIN_TRAINER_H
+
+#include <gnnrec/trainer.h>
+
+#include "graph/graph.h"
+#include "models/model.h"
+
+/* One setting: its name, enum key (0 for kind-specific settings that have
+ * no enum), default, range, and for named choices the names (value = index). */
+typedef struct gr_opt_spec {
+    const char *name;
+    int key;
+    double def, lo, hi;
+    int is_int;
+    const char *const *choices; /* NULL-terminated, or NULL */
+    const char *help;
+} gr_opt_spec;
+
+typedef struct gr_trainer gr_trainer;
+
+/* What a model kind contributes to the trainer. */
+typedef struct gr_kind_trainer {
+    int kind;
+    /* Settings of this kind beyond the common table, and overrides of common
+     * defaults (an entry whose name matches a common setting replaces its
+     * default and range). */
+    const gr_opt_spec *opts;
+    size_t n_opts;
+    int (*fit)(gr_model **out, gr_trainer *t, const gr_graph *train);
+} gr_kind_trainer;
+
+#define GR_MAX_OPTS 64
+
+struct gr_trainer {
+    int kind;
+    const gr_kind_trainer *kt;
+    size_t n_opts;
+    gr_opt_spec spec[GR_MAX_OPTS];
+    double val[GR_MAX_OPTS];
+    const gr_graph *valid;
+    gr_progress_fn progress;
+    void *progress_data;
+    /* statistics of the last fit */
+    double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
+};
+
+/* The kind trainer for `kind`, or NULL. */
+const gr_kind_trainer *gr_kind_trainer_of(int kind);
+
+/* The value of a setting by enum key or by name (the setting must exist). */
+double gr_opt(const gr_trainer *t, int key);
+double gr_opt_named(const gr_trainer *t, const char *name);
+
+/* Apply the thread setting for the duration of a fit; returns the previous count. */
+int gr_train_threads_begin(const gr_trainer *t);
+void gr_train_threads_end(int previous);
+
+/*
+ * Shared epoch bookkeeping.  gr_fit_loop_epoch() reports progress and
+ * decides whether to stop; kinds call it after every epoch with the
+ * validation metric (NaN when not evaluated).
+ */
+typedef struct gr_fit_loop {
+    gr_trainer *t;
+    double t0;
+    int epoch, best_epoch, evals_since_best;
+    double best_valid, last_loss;
+} gr_fit_loop;
+
+void gr_fit_loop_begin(gr_fit_loop *L, gr_trainer *t);
+/* Whether validation is due after this epoch. */
+int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch);
+/*
+ * Record an epoch.  Sets *improved when metric is a new best.  Returns 1
+ * when training should stop (callback, patience, time limit, last epoch).
+ */
+int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int *improved);
+void gr_fit_loop_end(gr_fit_loop *L);
+
+/* Validation metric (NDCG@eval_k on the trainer's valid graph, training
+ * items excluded) of dot-product vectors.  NaN without a valid graph. */
+double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec,
+                           const float *item_vec, const float *item_bias, size_t dim);
+
+double gr_now(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* The gnnrec command-line program: shared declarations. */
+#ifndef GNNREC_CLI_H
+#define GNNREC_CLI_H
+
+#include <gnnrec.h>
+#include <stdio.h>
+
+/* Exit statuses: usage errors differ from failures of the work itself. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* A parsed command line: --flag value pairs and bare --switches. */
+typedef struct cli_args {
+    int n;
+    const char *key[128];
+    const char *val[128]; /* NULL for switches */
+    int used[128];
+    char names[128][64];
+} cli_args;
+
+/* Parse argv; `switches` lists the flags that take no value ("json,least").
+ * Prints a one-line error and returns EXIT_USAGE on malformed input. */
+int cli_parse(cli_args *a, int argc, char **argv, const char *switches);
+/* The value of --key, or NULL. */
+const char *cli_get(cli_args *a, const char *key);
+int cli_has(cli_args *a, const char *key);
+/* Typed accessors: print an error naming the flag and return EXIT_USAGE on a bad value. */
+int cli_long(cli_args *a, const char *key, long *out, long lo, long hi);
+int cli_double(cli_args *a, const char *key, double *out);
+/* Fail with EXIT_USAGE naming the first flag no one asked for. */
+int cli_check_unused(cli_args *a, const char *cmd);
+
+/* Print "gnnrec: error: ..." and return EXIT_USAGE / EXIT_FAIL. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_lib_error(const char *what);
+
+/* JSON object on one line. */
+typedef struct json_out {
+    char *buf;
+    size_t len, cap;
+    int items;
+} json_out;
+
+void json_begin(json_out *j);
+void json_num(json_out *j, const char *key, double v);
+void json_str(json_out *j, const char *key, const char *v);
+/* Raw JSON value (an array or object built by the caller). */
+void json_raw(json_out *j, const char *key, const char *raw);
+void json_end_print(json_out *j);
+/* Append a JSON string literal of s to j's buffer (no key). */
+void json_append_string(json_out *j, const char *s);
+void json_append(json_out *j, const char *text);
+
+/* Parse "10,20" into ks (at most cap); EXIT_USAGE on error. */
+int cli_parse_ks(const char *text, int *ks, size_t cap, size_t *nk);
+
+/* Load train/valid/test graphs from the flags (--train/--valid/--test or
+ * --dataset with a split); defined in data.c. */
+typedef struct cli_data {
+    gr_graph *train, *valid, *test;
+} cli_data;
+int cli_load_data(cli_data *d, cli_args *a);
+void cli_data_free(cli_data *d);
+/* Mark the data flags as known (they are read when the data is loaded). */
+void cli_mark_data_flags(cli_args *a);
+/* Load a graph in the model's id space. */
+int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Evaluate a model on a test graph: prints a metrics line to stdout and adds
+ * the metrics to the JSON object.  Defined in eval.c. */
+int cli_report_metrics(json_out *j, const gr_model *m, const gr_graph *exclude, const gr_graph *test, cli_args *a,
+                       int quiet);
+
+#endif

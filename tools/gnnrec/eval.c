@@ -1,0 +1,85 @@
+/* gnnrec eval, and the metric report shared with gnnrec train. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const eval_help =
+    "usage: gnnrec eval --model MODEL --test FILE [--k 10,20] [--json]\n"
+    "  Ranks all items for every user of the test file, the model's training items\n"
+    "  excluded, and reports Recall, Precision, NDCG, Hit and MRR at each cut-off;\n"
+    "  RMSE and MAE as well for models trained on ratings.\n";
+
+static int rating_model(const gr_model *m)
+{
+    double obj;
+    return gr_model_info(&obj, m, "objective") == GR_OK && obj == GR_OBJECTIVE_RATING;
+}
+
+static int report_rating(json_out *j, const gr_model *m, const gr_graph *test, int quiet)
+{
+    double rmse, mae;
+    if (gr_eval_rating(&rmse, &mae, m, test) != GR_OK) return cli_lib_error("rating evaluation");
+    if (!quiet) printf("rmse %.4f  mae %.4f\n", rmse, mae);
+    json_num(j, "rmse", rmse);
+    json_num(j, "mae", mae);
+    return EXIT_OK;
+}
+
+int cli_report_metrics(json_out *j, const gr_model *m, const gr_graph *exclude, const gr_graph *test, cli_args *a,
+                       int quiet)
+{
+    int ks[16];
+    size_t nk;
+    const char *ktext = cli_get(a, "k");
+    int rc = cli_parse_ks(ktext ? ktext : "10,20", ks, 16, &nk);
+    if (rc) return rc;
+    if (rating_model(m) && gr_graph_has_ratings(test) && (rc = report_rating(j, m, test, quiet))) return rc;
+    double out[16 * GR_METRIC_COUNT];
+    size_t users;
+    if (gr_eval_ranking(out, &users, m, exclude, test, ks, nk) != GR_OK) return cli_lib_error("ranking evaluation");
+    static const char *const names[GR_METRIC_COUNT] = { "recall", "precision", "ndcg", "hit", "mrr" };
+    for (size_t c = 0; c < nk; c++) {
+        if (!quiet) printf("@%-3d", ks[c]);
+        for (int q = 0; q < GR_METRIC_COUNT; q++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s@%d", names[q], ks[c]);
+            json_num(j, key, out[c * GR_METRIC_COUNT + q]);
+            if (!quiet) printf("  %s %.4f", names[q], out[c * GR_METRIC_COUNT + q]);
+        }
+        if (!quiet) printf("\n");
+    }
+    json_num(j, "users", (double)users);
+    return EXIT_OK;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(&a, argc, argv, "json,help,no-metadata");
+    if (rc) return rc;
+    if (cli_has(&a, "help")) {
+        fputs(eval_help, stdout);
+        return EXIT_OK;
+    }
+    const char *path = cli_get(&a, "model"), *test_path = cli_get(&a, "test");
+    cli_has(&a, "k");
+    cli_mark_data_flags(&a);
+    int json = cli_has(&a, "json");
+    if (!path || !test_path) return cli_usage_error("gnnrec eval needs --model MODEL and --test FILE");
+    if ((rc = cli_check_unused(&a, "eval"))) return rc;
+    gr_model *m;
+    if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
+    gr_graph *test = NULL;
+    rc = cli_load_like(&test, gr_model_graph(m), test_path, &a);
+    json_out j;
+    json_begin(&j);
+    json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
+    if (!rc) rc = cli_report_metrics(&j, m, gr_model_graph(m), test, &a, json);
+    if (!rc && json) json_end_print(&j);
+    else free(j.buf);
+    gr_graph_free(test);
+    gr_model_free(m);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/* gnnrec: train, evaluate and serve graph recommendation models. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const usage =
+    "usage: gnnrec COMMAND [options]\n"
+    "commands:\n"
+    "  train      fit a model (LightGCN, MF, ...) and evaluate it\n"
+    "  eval       evaluate a saved model on a test file\n"
+    "  recommend  top-k items for a user, a new user, or similar items\n"
+    "  synth      write a synthetic MovieLens-format dataset\n"
+    "  info       describe a saved model\n"
+    "'gnnrec COMMAND --help' lists a command's options; 'gnnrec --version' the version.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "help") || !strcmp(cmd, "-h")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("gnnrec %s\n", gr_version_string());
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc - 2, argv + 2);
+    if (!strcmp(cmd, "recommend")) return cmd_recommend(argc - 2, argv + 2);
+    if (!strcmp(cmd, "synth")) return cmd_synth(argc - 2, argv + 2);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+    return cli_usage_error("unknown command '%s' (train, eval, recommend, synth, info)", cmd);
+}

@@ -1,0 +1,145 @@
+/* gnnrec recommend: top-k for a user, a new user's liked items, or similar items. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const rec_help =
+    "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n"
+    "  --k 10                 number of items\n"
+    "  --genres A,B           only items of any of these genres\n"
+    "  --year-min Y --year-max Y   only items released in that range\n"
+    "  --min-score S          only items scoring at least S\n"
+    "  --least                the least relevant items instead of the most\n"
+    "  --include-seen         do not leave out the user's training items\n"
+    "  --json                 print one JSON object as the last line\n";
+
+static int parse_ids(const char *text, int64_t **ids, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    *ids = malloc(cap * sizeof **ids);
+    if (!*ids) return cli_usage_error("out of memory");
+    *n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || errno || (*end && *end != ',')) {
+            free(*ids);
+            return cli_usage_error("--liked: expected comma-separated item ids, got '%s'", text);
+        }
+        (*ids)[(*n)++] = v;
+        p = *end ? end + 1 : end;
+    }
+    return EXIT_OK;
+}
+
+static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
+{
+    gr_rec_options init = GR_REC_OPTIONS_INIT;
+    *o = init;
+    long ymin = 0, ymax = 0;
+    int rc = cli_long(a, "year-min", &ymin, 0, 100000);
+    if (!rc) rc = cli_long(a, "year-max", &ymax, 0, 100000);
+    if (!rc && cli_get(a, "min-score")) {
+        o->has_min_score = 1;
+        rc = cli_double(a, "min-score", &o->min_score);
+    }
+    if (rc) return rc;
+    o->year_min = (int)ymin;
+    o->year_max = (int)ymax;
+    o->least = cli_has(a, "least");
+    o->exclude_seen = !cli_has(a, "include-seen");
+    const char *genres = cli_get(a, "genres");
+    if (genres && gr_graph_genre_mask(&o->genres, gr_model_graph(m), genres) != GR_OK)
+        return cli_usage_error("--genres: %s", gr_last_error());
+    return EXIT_OK;
+}
+
+static void print_items(const gr_model *m, const int64_t *items, const float *scores, size_t n, int json, json_out *j)
+{
+    const gr_graph *g = gr_model_graph(m);
+    json_out arr;
+    memset(&arr, 0, sizeof arr);
+    json_append(&arr, "[");
+    for (size_t r = 0; r < n; r++) {
+        const char *title = gr_graph_item_title(g, items[r]);
+        if (!json) printf("%3zu  %8lld  %8.4f  %s\n", r + 1, (long long)items[r], scores[r], title ? title : "");
+        char head[96];
+        snprintf(head, sizeof head, "%s{\"item\": %lld, \"score\": %.6g, \"title\": ", r ? ", " : "", (long long)items[r],
+                 (double)scores[r]);
+        json_append(&arr, head);
+        if (title) json_append_string(&arr, title);
+        else json_append(&arr, "null");
+        json_append(&arr, "}");
+    }
+    json_append(&arr, "]");
+    json_raw(j, "items", arr.buf ? arr.buf : "[]");
+    free(arr.buf);
+}
+
+static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, size_t k, json_out *j)
+{
+    int64_t *items = malloc(k * sizeof *items);
+    float *scores = malloc(k * sizeof *scores);
+    size_t n = 0;
+    int rc = items && scores ? EXIT_OK : cli_usage_error("out of memory");
+    const char *user = cli_get(a, "user"), *liked = cli_get(a, "liked"), *similar = cli_get(a, "similar");
+    if (!rc && (!!user + !!liked + !!similar) != 1) rc = cli_usage_error("give exactly one of --user, --liked, --similar");
+    long uid = 0;
+    if (!rc && user) rc = cli_long(a, "user", &uid, -2147483647L, 2147483647L);
+    if (!rc && similar) rc = cli_long(a, "similar", &uid, -2147483647L, 2147483647L);
+    if (!rc && user) {
+        json_num(j, "user", (double)uid);
+        if (gr_model_recommend(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
+    } else if (!rc && similar) {
+        json_num(j, "similar_to", (double)uid);
+        if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
+    } else if (!rc) {
+        int64_t *ids;
+        size_t nl = 0;
+        rc = parse_ids(liked, &ids, &nl);
+        if (!rc) {
+            if (gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
+            free(ids);
+        }
+    }
+    if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
+    free(items);
+    free(scores);
+    return rc;
+}
+
+int cmd_recommend(int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help");
+    if (rc) return rc;
+    if (cli_has(&a, "help")) {
+        fputs(rec_help, stdout);
+        return EXIT_OK;
+    }
+    const char *path = cli_get(&a, "model");
+    int json = cli_has(&a, "json");
+    long k = 10;
+    if (!path) return cli_usage_error("gnnrec recommend needs --model MODEL");
+    if ((rc = cli_long(&a, "k", &k, 1, 100000000L))) return rc;
+    gr_model *m;
+    if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
+    gr_rec_options o;
+    rc = rec_options(&o, &a, m);
+    cli_has(&a, "user");
+    cli_has(&a, "liked");
+    cli_has(&a, "similar");
+    if (!rc) rc = cli_check_unused(&a, "recommend");
+    json_out j;
+    json_begin(&j);
+    if (!rc) rc = recommend(m, &a, &o, (size_t)k, &j);
+    if (!rc && json) json_end_print(&j);
+    else free(j.buf);
+    gr_model_free(m);
+    return rc;
+}
