@@ -1,10 +1,220 @@
-/* The fast schedule for LightGCN: for now the published schedule. */
-#include "train/lightgcn_train.h"
+/*
+ * The fast schedule for LightGCN (docs/training.md): full-batch steps of
+ * the same model, E = (E0 + A E0 + ... + A^K E0) / (K + 1) with scores
+ * <E_u, E_i>, trained with the multinomial (softmax) likelihood of every
+ * training item of every user against all items, and Adam.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
+#include "core/mem.h"
+#include "graph/norm_adj.h"
+#include "kernels/dense.h"
+#include "kernels/gemm.h"
+#include "kernels/softmax.h"
+#include "models/lightgcn.h"
+#include "train/adam.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+#define USER_BLOCK 32
+
+typedef struct fast_work {
+    gr_spmat adj;
+    float *final, *t1, *t2, *gfinal, *g0; /* n x d */
+    float *item_t;                        /* d x stride: transposed item rows of final */
+    size_t stride;
+    float *scores;                        /* per thread: USER_BLOCK x n_items */
+    float *partial;                       /* per thread: n_items x d */
+    double *user_loss;                    /* n_users */
+    double *row_sq;                       /* n: per-row L2 terms, summed in row order */
+    int nthreads;
+} fast_work;
+
+static void work_free(fast_work *w)
+{
+    gr_spmat_free(&w->adj);
+    free(w->final);
+    free(w->t1);
+    free(w->t2);
+    free(w->gfinal);
+    free(w->g0);
+    free(w->item_t);
+    free(w->scores);
+    free(w->partial);
+    free(w->user_loss);
+    free(w->row_sq);
+    memset(w, 0, sizeof *w);
+}
+
+static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g)
+{
+    memset(w, 0, sizeof *w);
+    size_t nd = s->n * s->d, ni = g->n_items;
+    w->nthreads = omp_get_max_threads();
+    w->stride = (ni + 15) & ~(size_t)15;
+    w->final = gr_alloc_floats(nd);
+    w->t1 = gr_alloc_floats(nd);
+    w->t2 = gr_alloc_floats(nd);
+    w->gfinal = gr_alloc_floats(nd);
+    w->g0 = gr_alloc_floats(nd);
+    w->item_t = gr_alloc_floats(w->stride * s->d);
+    w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
+    w->partial = gr_alloc_floats((size_t)w->nthreads * ni * s->d);
+    w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
+    w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
+    if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->g0 || !w->item_t || !w->scores || !w->partial ||
+        !w->user_loss || !w->row_sq) {
+        work_free(w);
+        return GR_ENOMEM;
+    }
+    int rc = gr_norm_adj(&w->adj, g, (size_t)w->nthreads * 16);
+    if (rc != GR_OK) work_free(w);
+    return rc;
+}
+
+/*
+ * One user's row of scores becomes the gradient of its loss
+ * sum_{i in I_u} (lse_u - s_ui) / n_edges with respect to the scores:
+ * (deg_u softmax_i - [i in I_u]) / n_edges.  Returns the loss.
+ */
+static double user_grad(float *row, size_t ni, const int32_t *items, size_t deg, float w)
+{
+    if (deg == 0) {
+        memset(row, 0, ni * sizeof *row);
+        return 0.0;
+    }
+    double pos = 0.0;
+    for (size_t k = 0; k < deg; k++) pos += row[items[k]];
+    float lse = gr_softmax_row(row, ni, (float)deg * w);
+    for (size_t k = 0; k < deg; k++) row[items[k]] -= w;
+    return ((double)deg * lse - pos) * w;
+}
+
+/* Users [u0, u0 + nb): scores, softmax gradients, and their products with
+ * both factors; item gradients go to this thread's partial sum. */
+static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, size_t u0, size_t nb,
+                            float *S, float *partial)
+{
+    const size_t d = s->d, ni = g->n_items, nu = g->n_users;
+    const float *EU = w->final + u0 * d, *EI = w->final + nu * d;
+    const float inv = 1.0f / (float)g->n_edges;
+    gr_score_block(S, EU, nb, w->item_t, ni, w->stride, d, NULL);
+    for (size_t b = 0; b < nb; b++) {
+        size_t u = u0 + b;
+        w->user_loss[u] = user_grad(S + b * ni, ni, g->ui.col + g->ui.ptr[u], gr_csr_degree(&g->ui, u), inv);
+    }
+    gr_gemm_rows(w->gfinal + u0 * d, S, ni, EI, nb, ni, d);
+    gr_gemm_tacc(partial, S, ni, EU, nb, ni, d);
+}
+
+/* Gradient of the mean loss with respect to the propagated embeddings,
+ * into w->gfinal; returns the loss. */
+static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w)
+{
+    const size_t d = s->d, ni = g->n_items, nu = g->n_users;
+    gr_transpose(w->item_t, w->final + nu * d, ni, d, w->stride);
+    const long nblocks = (long)((nu + USER_BLOCK - 1) / USER_BLOCK);
+    const int T = w->nthreads;
+#pragma omp parallel num_threads(T)
+    {
+        const int t = omp_get_thread_num();
+        float *S = w->scores + (size_t)t * USER_BLOCK * ni;
+        float *partial = w->partial + (size_t)t * ni * d;
+        memset(partial, 0, ni * d * sizeof *partial);
+#pragma omp for schedule(static)
+        for (long blk = 0; blk < nblocks; blk++) {
+            size_t u0 = (size_t)blk * USER_BLOCK;
+            objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial);
+        }
+        /* partial sums in thread order: the same result for a given thread count */
+        const long rows = (long)ni;
+#pragma omp for schedule(static)
+        for (long i = 0; i < rows; i++) {
+            float *dst = w->gfinal + (nu + (size_t)i) * d;
+            memcpy(dst, w->partial + (size_t)i * d, d * sizeof *dst);
+            for (int q = 1; q < T; q++) {
+                const float *src = w->partial + ((size_t)q * ni + (size_t)i) * d;
+                for (size_t j = 0; j < d; j++) dst[j] += src[j];
+            }
+        }
+    }
+    double loss = 0.0;
+    for (size_t u = 0; u < nu; u++) loss += w->user_loss[u];
+    return loss;
+}
+
+/*
+ * L2 on the layer-0 rows, each weighted by its degree / n_edges: the
+ * weight the published per-batch L2 puts on a row in expectation, since a
+ * row enters a batch as often as it has training edges.  Returns the
+ * penalty; adds its gradient to w->g0.
+ */
+static double l2(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, const float *e0)
+{
+    const size_t d = s->d, nu = g->n_users;
+    const long n = (long)s->n;
+    const double c0 = s->reg / (double)g->n_edges;
+#pragma omp parallel for schedule(static)
+    for (long r = 0; r < n; r++) {
+        size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
+        const float c = (float)(c0 * (double)deg);
+        const float *x = e0 + (size_t)r * d;
+        float *gr = w->g0 + (size_t)r * d;
+        float q = 0.0f;
+        for (size_t j = 0; j < d; j++) {
+            gr[j] += c * x[j];
+            q += x[j] * x[j];
+        }
+        w->row_sq[r] = (double)c * q;
+    }
+    double sq = 0.0;
+    for (long r = 0; r < n; r++) sq += w->row_sq[r];
+    return 0.5 * sq;
+}
+
+static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, float *e0, gr_adam *adam)
+{
+    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    double loss = objective(g, s, w);
+    /* A is symmetric, so back-propagation through E = P E0 applies P again */
+    gr_lightgcn_propagate(&w->adj, w->gfinal, w->g0, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    if (s->reg > 0) loss += l2(g, s, w, e0);
+    gr_adam_step(adam, e0, w->g0);
+    return loss;
+}
+
+static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w,
+                       const float *e0)
+{
+    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+}
 
 int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
-    (void)e0; (void)best; (void)t; (void)g; (void)s;
-    return gr_err(GR_EUNSUPPORTED, "fast mode is not available yet");
+    fast_work w;
+    gr_adam adam;
+    GR_TRY(work_init(&w, s, g));
+    int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    if (rc != GR_OK) {
+        work_free(&w);
+        return rc;
+    }
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    for (int epoch = 1;; epoch++) {
+        double loss = step(g, s, &w, e0, &adam);
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
+        if (improved && best) memcpy(best, e0, s->n * s->d * sizeof *best);
+        if (stop) break;
+    }
+    gr_adam_free(&adam);
+    work_free(&w);
+    return GR_OK;
 }

@@ -225,7 +225,58 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     return GR_OK;
 }
 
+/*
+ * Settings whose default depends on the schedule.  The kinds' option
+ * tables give them the default NaN ("the schedule's own value", which no
+ * caller can set); a fit resolves them here and restores NaN afterwards,
+ * so a trainer can be reused with the other mode.
+ */
+static const struct {
+    int key;
+    double paper, fast;
+} schedule_defaults[] = {
+    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS },
+    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR },
+    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG },
+    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY },
+};
+
+#define N_SCHEDULE_DEFAULTS (sizeof schedule_defaults / sizeof schedule_defaults[0])
+
+static int spec_index(const gr_trainer *t, int key)
+{
+    for (size_t k = 0; k < t->n_opts; k++)
+        if (t->spec[k].key == key) return (int)k;
+    return -1;
+}
+
+static void resolve_defaults(gr_trainer *t, int mode, int *resolved)
+{
+    for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++) {
+        int i = spec_index(t, schedule_defaults[k].key);
+        resolved[k] = i >= 0 && isnan(t->val[i]);
+        if (resolved[k]) t->val[i] = mode == GR_MODE_FAST ? schedule_defaults[k].fast : schedule_defaults[k].paper;
+    }
+}
+
+static void restore_defaults(gr_trainer *t, const int *resolved)
+{
+    for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++)
+        if (resolved[k]) t->val[spec_index(t, schedule_defaults[k].key)] = NAN;
+}
+
+static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind);
+
 static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
+{
+    int resolved[N_SCHEDULE_DEFAULTS];
+    resolve_defaults(t, (int)gr_opt(t, GR_OPT_MODE), resolved);
+    int rc = fit_resolved(out, t, g, kind);
+    restore_defaults(t, resolved);
+    return rc;
+}
+
+static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
 {
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
@@ -269,9 +320,27 @@ static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
 static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_LIGHTGCN); }
 static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
 
-static const gr_opt_spec mf_opts[] = {
-    { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
+static const char *const mode_names[] = { "paper", "fast", NULL };
+
+#define SCHEDULE_OPTS                                                                                            \
+    { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
+      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) " full-batch steps)" },   \
+        { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
+          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) ")" },                        \
+        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) ")" }, \
+        { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
+          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" }
+
+static const gr_opt_spec lightgcn_opts[] = {
+    { "mode", GR_OPT_MODE, GR_MODE_FAST, 0, 1, 1, mode_names, "training schedule: fast (default) or paper" },
+    SCHEDULE_OPTS,
 };
 
-const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, NULL, 0, fit_lightgcn };
-const gr_kind_trainer gr_mf_trainer = { GR_MODEL_MF, mf_opts, 1, fit_mf };
+static const gr_opt_spec mf_opts[] = {
+    { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
+    SCHEDULE_OPTS,
+};
+
+const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, lightgcn_opts,
+                                              sizeof lightgcn_opts / sizeof lightgcn_opts[0], fit_lightgcn };
+const gr_kind_trainer gr_mf_trainer = { GR_MODEL_MF, mf_opts, sizeof mf_opts / sizeof mf_opts[0], fit_mf };

@@ -32,6 +32,15 @@ void gr_lgcn_work_free(gr_lgcn_work *w);
 /* One mini-batch step of the published algorithm on the batch in w; returns the loss. */
 double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count);
 
+/* Defaults of the fast schedule, chosen on the validation split of
+ * MovieLens-1M m1 (docs/training.md). */
+#define GR_LGCN_FAST_STEPS 200
+#define GR_LGCN_FAST_LR 0.5
+#define GR_LGCN_FAST_REG 1e-2
+#define GR_LGCN_FAST_EVAL_EVERY 10
+#define GR_STR_(x) #x
+#define GR_STR(x) GR_STR_(x)
+
 /* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; copies
  * the best validated parameters into best (when not NULL). */
 int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);

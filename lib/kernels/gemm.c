@@ -1,0 +1,130 @@
+/*
+ * Register-blocked dense products for d = 16 V (V = 1..4, 8), with a
+ * plain loop for other widths.  Each block keeps its accumulators in
+ * vector registers for the whole reduction: a 4 x V block loads one row
+ * of the shared factor (V vectors) and broadcasts four coefficients per
+ * step of the reduction, so a loaded vector feeds four multiply-adds.
+ */
+#include "kernels/gemm.h"
+
+#include "kernels/simd.h"
+
+/* Rows [0, r) of Y = G X, four rows at a time. */
+#define GEMM_ROWS(V)                                                                                 \
+    GR_KERNEL static void gemm_rows_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                        size_t n)                                                   \
+    {                                                                                                \
+        const size_t d = 16 * V;                                                                     \
+        size_t u = 0;                                                                                \
+        for (; u + 4 <= r; u += 4) {                                                                 \
+            gr_v16 s[4][V];                                                                          \
+            for (int b = 0; b < 4; b++)                                                              \
+                for (int v = 0; v < V; v++) s[b][v] = gr_splat16(0.0f);                              \
+            const float *g0 = g + u * ldg;                                                           \
+            for (size_t k = 0; k < n; k++) {                                                         \
+                gr_v16 xv[V];                                                                        \
+                for (int v = 0; v < V; v++) xv[v] = gr_load16(x + k * d + 16 * v);                   \
+                for (int b = 0; b < 4; b++) {                                                        \
+                    const float c = g0[b * ldg + k];                                                 \
+                    for (int v = 0; v < V; v++) s[b][v] += c * xv[v];                                \
+                }                                                                                    \
+            }                                                                                        \
+            for (int b = 0; b < 4; b++)                                                              \
+                for (int v = 0; v < V; v++) gr_store16(y + (u + b) * d + 16 * v, s[b][v]);           \
+        }                                                                                            \
+        for (; u < r; u++) {                                                                         \
+            gr_v16 s[V];                                                                             \
+            for (int v = 0; v < V; v++) s[v] = gr_splat16(0.0f);                                     \
+            for (size_t k = 0; k < n; k++) {                                                         \
+                const float c = g[u * ldg + k];                                                      \
+                for (int v = 0; v < V; v++) s[v] += c * gr_load16(x + k * d + 16 * v);               \
+            }                                                                                        \
+            for (int v = 0; v < V; v++) gr_store16(y + u * d + 16 * v, s[v]);                        \
+        }                                                                                            \
+    }
+
+/* Items [0, n) of Y += G^T X, four items at a time. */
+#define GEMM_TACC(V)                                                                                 \
+    GR_KERNEL static void gemm_tacc_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                        size_t n)                                                   \
+    {                                                                                                \
+        const size_t d = 16 * V;                                                                     \
+        size_t i = 0;                                                                                \
+        for (; i + 4 <= n; i += 4) {                                                                 \
+            gr_v16 s[4][V];                                                                          \
+            for (int b = 0; b < 4; b++)                                                              \
+                for (int v = 0; v < V; v++) s[b][v] = gr_load16(y + (i + b) * d + 16 * v);          \
+            for (size_t u = 0; u < r; u++) {                                                         \
+                gr_v16 xv[V];                                                                        \
+                for (int v = 0; v < V; v++) xv[v] = gr_load16(x + u * d + 16 * v);                   \
+                const float *gu = g + u * ldg + i;                                                   \
+                for (int b = 0; b < 4; b++) {                                                        \
+                    const float c = gu[b];                                                           \
+                    for (int v = 0; v < V; v++) s[b][v] += c * xv[v];                                \
+                }                                                                                    \
+            }                                                                                        \
+            for (int b = 0; b < 4; b++)                                                              \
+                for (int v = 0; v < V; v++) gr_store16(y + (i + b) * d + 16 * v, s[b][v]);           \
+        }                                                                                            \
+        for (; i < n; i++) {                                                                         \
+            gr_v16 s[V];                                                                             \
+            for (int v = 0; v < V; v++) s[v] = gr_load16(y + i * d + 16 * v);                        \
+            for (size_t u = 0; u < r; u++) {                                                         \
+                const float c = g[u * ldg + i];                                                      \
+                for (int v = 0; v < V; v++) s[v] += c * gr_load16(x + u * d + 16 * v);               \
+            }                                                                                        \
+            for (int v = 0; v < V; v++) gr_store16(y + i * d + 16 * v, s[v]);                        \
+        }                                                                                            \
+    }
+
+GEMM_ROWS(1)
+GEMM_ROWS(2)
+GEMM_ROWS(3)
+GEMM_ROWS(4)
+GEMM_TACC(1)
+GEMM_TACC(2)
+GEMM_TACC(3)
+GEMM_TACC(4)
+
+static void gemm_rows_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    for (size_t u = 0; u < r; u++) {
+        float *yu = y + u * d;
+        for (size_t j = 0; j < d; j++) yu[j] = 0.0f;
+        for (size_t k = 0; k < n; k++) {
+            const float c = g[u * ldg + k];
+            for (size_t j = 0; j < d; j++) yu[j] += c * x[k * d + j];
+        }
+    }
+}
+
+static void gemm_tacc_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    for (size_t u = 0; u < r; u++)
+        for (size_t i = 0; i < n; i++) {
+            const float c = g[u * ldg + i];
+            for (size_t j = 0; j < d; j++) y[i * d + j] += c * x[u * d + j];
+        }
+}
+
+void gr_gemm_rows(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    switch (d) {
+    case 16: gemm_rows_1(y, g, ldg, x, r, n); break;
+    case 32: gemm_rows_2(y, g, ldg, x, r, n); break;
+    case 48: gemm_rows_3(y, g, ldg, x, r, n); break;
+    case 64: gemm_rows_4(y, g, ldg, x, r, n); break;
+    default: gemm_rows_any(y, g, ldg, x, r, n, d); break;
+    }
+}
+
+void gr_gemm_tacc(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    switch (d) {
+    case 16: gemm_tacc_1(y, g, ldg, x, r, n); break;
+    case 32: gemm_tacc_2(y, g, ldg, x, r, n); break;
+    case 48: gemm_tacc_3(y, g, ldg, x, r, n); break;
+    case 64: gemm_tacc_4(y, g, ldg, x, r, n); break;
+    default: gemm_tacc_any(y, g, ldg, x, r, n, d); break;
+    }
+}
