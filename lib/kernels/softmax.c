@@ -32,10 +32,26 @@ static inline gr_v16 exp16_nonpos(gr_v16 x)
     return p * (gr_v16)e;
 }
 
+static inline gr_v16 max16(gr_v16 a, gr_v16 b)
+{
+    gr_i16 gt = a > b;
+    return (gr_v16)(((gr_i16)a & gt) | ((gr_i16)b & ~gt));
+}
+
+GR_KERNEL static float row_max(const float *row, size_t n)
+{
+    gr_v16 m = gr_splat16(-INFINITY);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) m = max16(m, gr_load16(row + i));
+    float mx = -INFINITY;
+    for (int k = 0; k < 16; k++) mx = m[k] > mx ? m[k] : mx;
+    for (; i < n; i++) mx = row[i] > mx ? row[i] : mx;
+    return mx;
+}
+
 GR_KERNEL static float softmax_row(float *row, size_t n, float scale)
 {
-    float mx = -INFINITY;
-    for (size_t i = 0; i < n; i++) mx = row[i] > mx ? row[i] : mx;
+    const float mx = row_max(row, n);
     gr_v16 acc = gr_splat16(0.0f);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {

@@ -13,11 +13,20 @@ typedef struct gr_spmat {
     float *val;
     int64_t *split; /* nsplit + 1 row boundaries with about equal nnz, for threads */
     size_t nsplit;
+    /* Column blocks (see gr_spmat_balance): row r's nonzeros in block b are
+     * [bptr[r * (nblk + 1) + b], bptr[r * (nblk + 1) + b + 1]); NULL: none. */
+    size_t nblk;
+    int64_t *bptr;
 } gr_spmat;
 
 void gr_spmat_free(gr_spmat *a);
 
-/* Precompute `parts` row ranges of balanced work (nonzeros plus rows). */
+/*
+ * Precompute `parts` row ranges of balanced work (nonzeros plus rows), and
+ * column blocks whose rows of a 64-wide X fit in a core's L2 (at most 8
+ * blocks; none for a matrix whose X fits in L2 whole).  Columns within a
+ * row must be sorted ascending.
+ */
 int gr_spmat_balance(gr_spmat *a, size_t parts);
 
 /*

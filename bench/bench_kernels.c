@@ -1,0 +1,231 @@
+/*
+ * Kernel timings on the MovieLens-1M m1 training graph (or a generated
+ * graph of its size with --smoke or without the data), and the machine's
+ * own ceilings measured the same way: peak multiply-add rate and read
+ * bandwidth from cache and from memory.  Rows: one per kernel.
+ *
+ *   bench_kernels [--threads T] [--reps R] [--data DIR] [--smoke]
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnnrec.h>
+
+#include "bench_util.h"
+#include "core/mem.h"
+#include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "kernels/dense.h"
+#include "kernels/gemm.h"
+#include "kernels/simd.h"
+#include "kernels/softmax.h"
+#include "kernels/spmm.h"
+#include "power_law.h"
+#include "train/adam.h"
+
+static int reps = 30;
+
+/* Median seconds of fn over reps calls, after one warm-up call. */
+#define TIME_MEDIAN(result, stmt)                                 \
+    do {                                                          \
+        double *ts_ = malloc((size_t)reps * sizeof *ts_);         \
+        stmt;                                                     \
+        for (int r_ = 0; r_ < reps; r_++) {                       \
+            double t0_ = bench_now();                             \
+            stmt;                                                 \
+            ts_[r_] = bench_now() - t0_;                          \
+        }                                                         \
+        result = bench_median(ts_, (size_t)reps);                 \
+        free(ts_);                                                \
+    } while (0)
+
+static void row(const char *name, double secs, double flops, double bytes)
+{
+    bench_row_begin(name);
+    bench_kv_num("threads", omp_get_max_threads());
+    bench_kv_num("ms", secs * 1e3);
+    if (flops > 0) bench_kv_num("gflops", flops / secs * 1e-9);
+    if (bytes > 0) bench_kv_num("gbps", bytes / secs * 1e-9);
+    bench_row_end();
+}
+
+/* ---- machine ceilings ---- */
+
+GR_KERNEL static float fma_loop(long iters, float seed)
+{
+    gr_v16 a[12];
+    for (int k = 0; k < 12; k++) a[k] = gr_splat16(seed + (float)k);
+    const gr_v16 m = gr_splat16(0.999999f), c = gr_splat16(1e-7f);
+    for (long i = 0; i < iters; i++)
+        for (int k = 0; k < 12; k++) a[k] = a[k] * m + c;
+    gr_v16 s = gr_splat16(0.0f);
+    for (int k = 0; k < 12; k++) s += a[k];
+    return gr_hsum16(s);
+}
+
+GR_KERNEL static float read_loop(const float *x, size_t n)
+{
+    gr_v16 s0 = gr_splat16(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 64 <= n; i += 64) {
+        s0 += gr_load16(x + i);
+        s1 += gr_load16(x + i + 16);
+        s2 += gr_load16(x + i + 32);
+        s3 += gr_load16(x + i + 48);
+    }
+    return gr_hsum16(s0 + s1 + s2 + s3);
+}
+
+static volatile float sink;
+static long fma_iters = 2000000;
+
+static void fma_all_threads(void)
+{
+#pragma omp parallel
+    sink = fma_loop(fma_iters, (float)omp_get_thread_num());
+}
+
+static float *read_buf;
+static size_t read_per;
+static int read_inner;
+
+static void read_all_threads(void)
+{
+#pragma omp parallel
+    {
+        const float *b = read_buf + (size_t)omp_get_thread_num() * read_per;
+        float v = 0;
+        for (int k = 0; k < read_inner; k++) v += read_loop(b, read_per);
+        sink = v;
+    }
+}
+
+static void ceilings(void)
+{
+    double t;
+    int nt = omp_get_max_threads();
+    TIME_MEDIAN(t, fma_all_threads());
+    row("peak_fma", t, 2.0 * 16 * 12 * (double)fma_iters * nt, 0);
+    /* reads: a per-thread block that fits in L2, then one far larger than L3 */
+    size_t sizes[2] = { (size_t)256 << 10, (size_t)512 << 20 };
+    const char *names[2] = { "read_l2", "read_dram" };
+    for (int q = 0; q < 2; q++) {
+        read_per = sizes[q] / sizeof(float) / (q == 0 ? 1 : (size_t)nt);
+        read_inner = q == 0 ? 2000 : 1;
+        read_buf = gr_alloc_floats(read_per * (size_t)nt);
+        if (!read_buf) return;
+#pragma omp parallel for schedule(static)
+        for (long i = 0; i < (long)(read_per * (size_t)nt); i++) read_buf[i] = 1.0f;
+        TIME_MEDIAN(t, read_all_threads());
+        row(names[q], t, 0, (double)read_per * sizeof(float) * nt * read_inner);
+        free(read_buf);
+    }
+}
+
+/* ---- library kernels ---- */
+
+static void spmm(const gr_spmat *a, size_t d)
+{
+    float *x = gr_alloc_floats(a->n * d), *y = gr_alloc_floats(a->n * d), *acc = gr_alloc_floats(a->n * d);
+    if (!x || !y || !acc) return;
+    for (size_t k = 0; k < a->n * d; k++) x[k] = (float)(k % 97) * 0.01f;
+    double t;
+    TIME_MEDIAN(t, gr_spmm(a, x, y, acc, d));
+    /* bytes: index and weight per nonzero, one gathered row per nonzero,
+     * the output row written and the accumulator read and written */
+    double bytes = (double)a->nnz * (8.0 + 4.0 * (double)d) + 3.0 * 4.0 * (double)a->n * (double)d;
+    char name[32];
+    snprintf(name, sizeof name, "spmm_d%zu", d);
+    row(name, t, 2.0 * (double)a->nnz * (double)d, bytes);
+    free(x);
+    free(y);
+    free(acc);
+}
+
+/* The three products and the softmax of one full-softmax step. */
+static void dense_products(const gr_graph *g, size_t d)
+{
+    size_t nu = g->n_users, ni = g->n_items, stride = (ni + 15) & ~(size_t)15;
+    const size_t B = 32;
+    float *U = gr_alloc_floats(nu * d), *I = gr_alloc_floats(ni * d), *It = gr_alloc_floats(stride * d);
+    float *gU = gr_alloc_floats(nu * d);
+    int nt = omp_get_max_threads();
+    float *S = gr_alloc_floats((size_t)nt * B * ni), *part = gr_alloc_floats((size_t)nt * ni * d);
+    if (!U || !I || !It || !gU || !S || !part) return;
+    for (size_t k = 0; k < nu * d; k++) U[k] = (float)((k * 7) % 13) * 0.01f;
+    for (size_t k = 0; k < ni * d; k++) I[k] = (float)((k * 5) % 11) * 0.01f;
+    gr_transpose(It, I, ni, d, stride);
+    long nblocks = (long)((nu + B - 1) / B);
+    double flops = 2.0 * (double)nu * (double)ni * (double)d, t;
+#define BLOCKS(body)                                                                          \
+    _Pragma("omp parallel") {                                                                 \
+        float *Sb = S + (size_t)omp_get_thread_num() * B * ni;                                \
+        float *pb = part + (size_t)omp_get_thread_num() * ni * d;                             \
+        (void)pb;                                                                             \
+        _Pragma("omp for schedule(static)") for (long blk = 0; blk < nblocks; blk++)          \
+        {                                                                                     \
+            size_t u0 = (size_t)blk * B, nb = nu - u0 < B ? nu - u0 : B;                      \
+            body;                                                                             \
+        }                                                                                     \
+    }
+    TIME_MEDIAN(t, BLOCKS(gr_score_block(Sb, U + u0 * d, nb, It, ni, stride, d, NULL)));
+    row("scores_all_users", t, flops, 0);
+    TIME_MEDIAN(t, BLOCKS(for (size_t b = 0; b < nb; b++) gr_softmax_row(Sb + b * ni, ni, 1.0f)));
+    row("softmax_all_users", t, 0, 0);
+    TIME_MEDIAN(t, BLOCKS(gr_gemm_rows(gU + u0 * d, Sb, ni, I, nb, ni, d)));
+    row("gemm_rows_all_users", t, flops, 0);
+    TIME_MEDIAN(t, BLOCKS(gr_gemm_tacc(pb, Sb, ni, U + u0 * d, nb, ni, d)));
+    row("gemm_tacc_all_users", t, flops, 0);
+#undef BLOCKS
+    free(U);
+    free(I);
+    free(It);
+    free(gU);
+    free(S);
+    free(part);
+}
+
+static void adam(size_t n)
+{
+    gr_adam a;
+    float *p = gr_alloc_floats(n), *g = gr_alloc_floats(n);
+    if (!p || !g || gr_adam_init(&a, n, 1e-3) != GR_OK) return;
+    for (size_t k = 0; k < n; k++) g[k] = (float)(k % 5) * 1e-3f;
+    double t;
+    TIME_MEDIAN(t, gr_adam_step(&a, p, g));
+    row("adam_dense", t, 0, 5.0 * 4.0 * (double)n);
+    gr_adam_free(&a);
+    free(p);
+    free(g);
+}
+
+int main(int argc, char **argv)
+{
+    int threads = (int)bench_arg_long(argc, argv, "--threads", 0);
+    if (threads > 0) omp_set_num_threads(threads);
+    reps = (int)bench_arg_long(argc, argv, "--reps", bench_flag(argc, argv, "--smoke") ? 3 : 30);
+    gr_graph *g = NULL;
+    const char *dir = bench_flag(argc, argv, "--smoke") ? NULL : bench_data_dir(argc, argv, "ml1m_m1");
+    if (dir) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/train.txt", dir);
+        if (gr_graph_load(&g, path, NULL) != GR_OK) {
+            fprintf(stderr, "%s\n", gr_last_error());
+            return 1;
+        }
+    } else {
+        bench_graph_spec s = { 6022, 3043, 796244, 20, 1.3, 0.9, 42 };
+        if (bench_flag(argc, argv, "--smoke")) s.users = 600, s.items = 300, s.edges = 20000;
+        if (bench_power_law_graph(&g, &s) != 0) return 1;
+    }
+    if (!bench_flag(argc, argv, "--no-ceilings")) ceilings();
+    gr_spmat a;
+    if (gr_norm_adj(&a, g, (size_t)omp_get_max_threads() * 16) != GR_OK) return 1;
+    spmm(&a, 64);
+    dense_products(g, 64);
+    adam(a.n * 64);
+    gr_spmat_free(&a);
+    gr_graph_free(g);
+    return 0;
+}

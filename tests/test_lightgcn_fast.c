@@ -1,0 +1,442 @@
+/* The fast LightGCN schedule and its kernels: naive references, quality on
+ * a generated dataset with structure, reproducibility, schedule defaults. */
+#include <gnnrec.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "fixtures.h"
+#include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "kernels/gemm.h"
+#include "kernels/softmax.h"
+#include "kernels/spmm.h"
+
+static float unitf(uint64_t seed, uint64_t k) { return (float)(2.0 * gr_unit(gr_hash3(seed, 9, k)) - 1.0); }
+
+/* A random square CSR with sorted columns, about `per_row` nonzeros per row. */
+static void random_spmat(gr_spmat *a, size_t n, size_t per_row, uint64_t seed)
+{
+    memset(a, 0, sizeof *a);
+    a->n = n;
+    a->ptr = gr_alloc(n + 1, sizeof *a->ptr);
+    a->col = gr_alloc(n * per_row, sizeof *a->col);
+    a->val = gr_alloc(n * per_row, sizeof *a->val);
+    ck_assert(a->ptr && a->col && a->val);
+    size_t w = 0;
+    a->ptr[0] = 0;
+    for (size_t r = 0; r < n; r++) {
+        /* sorted distinct columns: a random stride walk */
+        size_t c = gr_below(gr_hash3(seed, r, 0), (uint32_t)(n / per_row + 1));
+        size_t deg = r % 7 == 3 ? 0 : 1 + gr_below(gr_hash3(seed, r, 1), (uint32_t)per_row);
+        for (size_t k = 0; k < deg && c < n; k++) {
+            a->col[w] = (int32_t)c;
+            a->val[w] = unitf(seed, w);
+            w++;
+            c += 1 + gr_below(gr_hash3(seed, r, 2 + k), (uint32_t)(2 * n / per_row));
+        }
+        a->ptr[r + 1] = (int64_t)w;
+    }
+    a->nnz = w;
+}
+
+static void check_spmm(size_t n, size_t d, int threads)
+{
+    gr_spmat a;
+    random_spmat(&a, n, 24, 5);
+    ck_assert_int_eq(gr_spmat_balance(&a, 7), GR_OK);
+    if (n > 6000) ck_assert_uint_gt(a.nblk, 1); /* the blocked path is the one tested */
+    float *x = gr_alloc_floats(n * d), *y = gr_alloc_floats(n * d), *acc = gr_alloc_floats(n * d);
+    for (size_t k = 0; k < n * d; k++) {
+        x[k] = unitf(11, k);
+        acc[k] = unitf(12, k);
+    }
+    int prev = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    gr_spmm(&a, x, y, acc, d);
+    omp_set_num_threads(prev);
+    /* worst error relative to the tolerance; asserting once keeps Check's
+     * per-assertion bookkeeping out of the loop */
+    double worst = 0.0;
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < d; j++) {
+            double ref = 0.0, mag = 0.0;
+            for (int64_t k = a.ptr[r]; k < a.ptr[r + 1]; k++) {
+                ref += (double)a.val[k] * x[(size_t)a.col[k] * d + j];
+                mag += fabs((double)a.val[k] * x[(size_t)a.col[k] * d + j]);
+            }
+            worst = fmax(worst, fabs(y[r * d + j] - ref) / (1e-5 * mag + 1e-7));
+            worst = fmax(worst, fabs(acc[r * d + j] - (ref + unitf(12, r * d + j))) / (1e-5 * (mag + 1.0)));
+        }
+    ck_assert_double_le(worst, 1.0);
+    free(x);
+    free(y);
+    free(acc);
+    gr_spmat_free(&a);
+}
+
+START_TEST(spmm_matches_naive_reference)
+{
+    static const size_t dims[] = { 16, 32, 48, 64, 128, 40 };
+    for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) check_spmm(700, dims[k], 2);
+    check_spmm(9000, 64, 1);
+    check_spmm(9000, 64, 2);
+    check_spmm(9000, 16, 2);
+}
+END_TEST
+
+START_TEST(spmm_same_for_any_thread_count)
+{
+    const size_t n = 9000, d = 64;
+    gr_spmat a;
+    random_spmat(&a, n, 30, 8);
+    ck_assert_int_eq(gr_spmat_balance(&a, 16), GR_OK);
+    float *x = gr_alloc_floats(n * d), *y1 = gr_alloc_floats(n * d), *y2 = gr_alloc_floats(n * d);
+    for (size_t k = 0; k < n * d; k++) x[k] = unitf(3, k);
+    int prev = omp_get_max_threads();
+    omp_set_num_threads(1);
+    gr_spmm(&a, x, y1, NULL, d);
+    omp_set_num_threads(2);
+    gr_spmm(&a, x, y2, NULL, d);
+    omp_set_num_threads(prev);
+    ck_assert_int_eq(memcmp(y1, y2, n * d * sizeof *y1), 0);
+    free(x);
+    free(y1);
+    free(y2);
+    gr_spmat_free(&a);
+}
+END_TEST
+
+static void check_gemm(size_t r, size_t n, size_t d)
+{
+    size_t ldg = n + 3;
+    float *g = gr_alloc_floats(r * ldg), *x = gr_alloc_floats(n * d), *xu = gr_alloc_floats(r * d);
+    float *y = gr_alloc_floats(r * d), *yt = gr_alloc_floats(n * d);
+    for (size_t k = 0; k < r * ldg; k++) g[k] = unitf(21, k);
+    for (size_t k = 0; k < n * d; k++) {
+        x[k] = unitf(22, k);
+        yt[k] = unitf(23, k);
+    }
+    for (size_t k = 0; k < r * d; k++) xu[k] = unitf(24, k);
+    gr_gemm_rows(y, g, ldg, x, r, n, d);
+    gr_gemm_tacc(yt, g, ldg, xu, r, n, d);
+    double worst = 0.0;
+    for (size_t u = 0; u < r; u++)
+        for (size_t j = 0; j < d; j++) {
+            double ref = 0.0;
+            for (size_t k = 0; k < n; k++) ref += (double)g[u * ldg + k] * x[k * d + j];
+            worst = fmax(worst, fabs(y[u * d + j] - ref) / (1e-5 * (double)n));
+        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double ref = unitf(23, i * d + j);
+            for (size_t u = 0; u < r; u++) ref += (double)g[u * ldg + i] * xu[u * d + j];
+            worst = fmax(worst, fabs(yt[i * d + j] - ref) / (1e-5 * (double)r + 1e-6));
+        }
+    ck_assert_double_le(worst, 1.0);
+    free(g);
+    free(x);
+    free(xu);
+    free(y);
+    free(yt);
+}
+
+START_TEST(gemm_matches_naive_reference)
+{
+    static const size_t dims[] = { 16, 32, 48, 64, 24, 1 };
+    for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+        check_gemm(7, 37, dims[k]);
+        check_gemm(32, 129, dims[k]);
+        check_gemm(1, 1, dims[k]);
+    }
+}
+END_TEST
+
+START_TEST(softmax_matches_naive_reference)
+{
+    static const size_t sizes[] = { 1, 15, 16, 17, 100, 3043 };
+    for (size_t q = 0; q < sizeof sizes / sizeof sizes[0]; q++) {
+        size_t n = sizes[q];
+        float *row = gr_alloc_floats(n);
+        double *ref = malloc(n * sizeof *ref);
+        /* scores over a wide range, including values exp() underflows on */
+        for (size_t i = 0; i < n; i++) row[i] = 40.0f * unitf(31 + q, i) - (i % 5 == 0 ? 100.0f : 0.0f);
+        double mx = -INFINITY, sum = 0.0;
+        for (size_t i = 0; i < n; i++) mx = fmax(mx, row[i]);
+        for (size_t i = 0; i < n; i++) sum += ref[i] = exp((double)row[i] - mx);
+        float lse = gr_softmax_row(row, n, 3.0f);
+        ck_assert_double_le(fabs(lse - (mx + log(sum))), 1e-5 * fmax(1.0, fabs(mx)));
+        double worst = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double p = 3.0 * ref[i] / sum;
+            /* relative accuracy (the float difference x - max carries most of the
+             * error), except where exp() underflows to zero */
+            worst = fmax(worst, fabs(row[i] - p) / (1e-5 * p + 1e-37));
+        }
+        ck_assert_double_le(worst, 1.0);
+        free(row);
+        free(ref);
+    }
+}
+END_TEST
+
+/* ---- training on a generated dataset with cluster structure ---- */
+
+enum { N_USERS = 300, N_ITEMS = 200, N_CLUSTERS = 5, PER_USER = 30 };
+
+/* Users like mostly the items of their own cluster (popular ones more),
+ * sometimes any item; every fifth item of a user is held out. */
+static void cluster_data(gr_graph **train, gr_graph **test)
+{
+    size_t cap = N_USERS * PER_USER;
+    int64_t *u[2], *i[2];
+    size_t n[2] = { 0, 0 };
+    for (int s = 0; s < 2; s++) {
+        u[s] = malloc(cap * sizeof *u[s]);
+        i[s] = malloc(cap * sizeof *i[s]);
+    }
+    const int per_cluster = N_ITEMS / N_CLUSTERS;
+    for (int user = 0; user < N_USERS; user++) {
+        int c = user % N_CLUSTERS, seen[N_ITEMS] = { 0 }, got = 0;
+        for (uint64_t k = 0; got < PER_USER; k++) {
+            uint64_t h = gr_hash3(77, (uint64_t)user, k);
+            int item;
+            if (gr_unit(h) < 0.85) {
+                double x = gr_unit(gr_mix64(h));
+                item = c * per_cluster + (int)(per_cluster * x * x); /* skewed within the cluster */
+            } else {
+                item = (int)gr_below(gr_mix64(h + 1), N_ITEMS);
+            }
+            if (seen[item]) continue;
+            seen[item] = 1;
+            int s = got % 5 == 4;
+            u[s][n[s]] = user;
+            i[s][n[s]] = item;
+            n[s]++;
+            got++;
+        }
+    }
+    ck_assert_int_eq(gr_graph_from_edges(train, u[0], i[0], NULL, NULL, n[0], 0), GR_OK);
+    ck_assert_int_eq(gr_graph_from_edges_like(test, *train, u[1], i[1], NULL, NULL, n[1], 0), GR_OK);
+    for (int s = 0; s < 2; s++) {
+        free(u[s]);
+        free(i[s]);
+    }
+}
+
+/* Recall@20 of ranking every unseen item by its training degree. */
+static double popularity_recall(const gr_graph *train, const gr_graph *test)
+{
+    size_t ni = gr_graph_num_items(train), nu = gr_graph_num_users(train);
+    int64_t *order = malloc(ni * sizeof *order), *items = malloc(ni * sizeof *items), *rel = malloc(ni * sizeof *rel);
+    size_t *deg = calloc(ni, sizeof *deg);
+    for (size_t k = 0; k < ni; k++) {
+        int64_t id;
+        gr_graph_item_id(&id, train, k);
+        order[k] = id;
+        size_t c;
+        ck_assert_int_eq(gr_graph_item_users(&c, train, id, NULL, NULL, 0), GR_OK);
+        deg[k] = c;
+    }
+    for (size_t a = 1; a < ni; a++) /* by degree, descending, stable */
+        for (size_t b = a; b > 0 && deg[b] > deg[b - 1]; b--) {
+            size_t td = deg[b];
+            deg[b] = deg[b - 1];
+            deg[b - 1] = td;
+            int64_t to = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = to;
+        }
+    double sum = 0.0;
+    size_t users = 0;
+    for (size_t k = 0; k < nu; k++) {
+        int64_t user;
+        gr_graph_user_id(&user, train, k);
+        size_t n_rel, n_seen, n_ranked = 0;
+        ck_assert_int_eq(gr_graph_user_items(&n_rel, test, user, rel, NULL, ni), GR_OK);
+        if (n_rel == 0) continue;
+        ck_assert_int_eq(gr_graph_user_items(&n_seen, train, user, items, NULL, ni), GR_OK);
+        int64_t ranked[20];
+        for (size_t j = 0; j < ni && n_ranked < 20; j++) {
+            int seen = 0;
+            for (size_t s = 0; s < n_seen && !seen; s++) seen = items[s] == order[j];
+            if (!seen) ranked[n_ranked++] = order[j];
+        }
+        double out[GR_METRIC_COUNT];
+        ck_assert_int_eq(gr_metrics_of_list(out, ranked, n_ranked, rel, n_rel, 20), GR_OK);
+        sum += out[GR_METRIC_RECALL];
+        users++;
+    }
+    free(order);
+    free(items);
+    free(rel);
+    free(deg);
+    return sum / (double)users;
+}
+
+static gr_model *fit(const gr_graph *train, const char *mode, const char *seed, const char *threads, const char *epochs)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    if (epochs) ck_assert_int_eq(gr_trainer_set(t, "epochs", epochs), GR_OK);
+    if (mode) ck_assert_int_eq(gr_trainer_set(t, "mode", mode), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "seed", seed), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", threads), GR_OK);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    gr_trainer_free(t);
+    return m;
+}
+
+START_TEST(fast_mode_beats_popularity)
+{
+    gr_graph *train, *test;
+    cluster_data(&train, &test);
+    gr_model *m = fit(train, NULL, "42", "1", NULL);
+    double mode;
+    ck_assert_int_eq(gr_model_info(&mode, m, "mode"), GR_OK);
+    ck_assert_double_eq(mode, GR_MODE_FAST); /* the default schedule */
+    int k = 20;
+    double out[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, train, test, &k, 1), GR_OK);
+    double pop = popularity_recall(train, test);
+    printf("fast LightGCN recall@20 %.4f, popularity %.4f\n", out[GR_METRIC_RECALL], pop);
+    ck_assert_double_gt(out[GR_METRIC_RECALL], 1.3 * pop);
+    gr_model_free(m);
+    gr_graph_free(train);
+    gr_graph_free(test);
+}
+END_TEST
+
+static float *user_vectors(const gr_model *m, size_t *n)
+{
+    *n = gr_graph_num_users(gr_model_graph(m)) * gr_model_dim(m);
+    float *v = malloc(*n * sizeof *v);
+    ck_assert_int_eq(gr_model_user_vectors(v, gr_graph_num_users(gr_model_graph(m)), gr_model_dim(m), m), GR_OK);
+    return v;
+}
+
+START_TEST(fast_mode_is_reproducible)
+{
+    gr_graph *train, *test;
+    cluster_data(&train, &test);
+    size_t n;
+    gr_model *a = fit(train, "fast", "7", "2", "30"), *b = fit(train, "fast", "7", "2", "30");
+    gr_model *c = fit(train, "fast", "8", "2", "30");
+    float *va = user_vectors(a, &n), *vb = user_vectors(b, &n), *vc = user_vectors(c, &n);
+    ck_assert_int_eq(memcmp(va, vb, n * sizeof *va), 0);
+    ck_assert_int_ne(memcmp(va, vc, n * sizeof *va), 0);
+    free(va);
+    free(vb);
+    free(vc);
+    gr_model_free(a);
+    gr_model_free(b);
+    gr_model_free(c);
+    gr_graph_free(train);
+    gr_graph_free(test);
+}
+END_TEST
+
+START_TEST(schedule_defaults_follow_the_mode)
+{
+    gr_graph *train, *test;
+    cluster_data(&train, &test);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    double v;
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
+    ck_assert_double_eq(v, GR_MODE_FAST);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_LR), GR_OK);
+    ck_assert(isnan(v)); /* the schedule's own value */
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "paper"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", "1"), GR_OK);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(v, 1e-3, 1e-12);
+    ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
+    ck_assert_double_eq_tol(v, 1e-4, 1e-12);
+    gr_model_free(m);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_LR), GR_OK);
+    ck_assert(isnan(v)); /* restored after the fit */
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "fast"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", "0.25"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", "3"), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(v, 0.25, 1e-12);
+    ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
+    ck_assert_double_eq_tol(v, 1e-2, 1e-12);
+    gr_model_free(m);
+    /* MF keeps the published schedule by default */
+    gr_trainer_free(t);
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
+    ck_assert_double_eq(v, GR_MODE_PAPER);
+    gr_trainer_free(t);
+    gr_graph_free(train);
+    gr_graph_free(test);
+}
+END_TEST
+
+static int stop_after(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)loss;
+    (void)seconds;
+    (void)metric;
+    return epoch >= *(int *)ud;
+}
+
+START_TEST(fast_mode_validates_and_keeps_the_best)
+{
+    gr_graph *train, *test;
+    cluster_data(&train, &test);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_validation(t, test), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "5"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    int last = 40;
+    ck_assert_int_eq(gr_trainer_set_progress(t, stop_after, &last), GR_OK);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    double epochs, best, valid;
+    gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
+    gr_trainer_stat(&best, t, GR_STAT_BEST_EPOCH);
+    gr_trainer_stat(&valid, t, GR_STAT_BEST_VALID);
+    ck_assert_double_eq(epochs, 40);
+    ck_assert_double_gt(best, 0);
+    ck_assert_double_eq(fmod(best, 5), 0);
+    /* the kept parameters are the validated ones */
+    int k = 20;
+    double out[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, train, test, &k, 1), GR_OK);
+    ck_assert_double_eq_tol(out[GR_METRIC_NDCG], valid, 1e-9);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_graph_free(train);
+    gr_graph_free(test);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("lightgcn_fast");
+    TCase *k = tcase_create("kernels");
+    tcase_add_test(k, spmm_matches_naive_reference);
+    tcase_add_test(k, spmm_same_for_any_thread_count);
+    tcase_add_test(k, gemm_matches_naive_reference);
+    tcase_add_test(k, softmax_matches_naive_reference);
+    suite_add_tcase(s, k);
+    TCase *f = tcase_create("fast_schedule");
+    tcase_add_test(f, fast_mode_beats_popularity);
+    tcase_add_test(f, fast_mode_is_reproducible);
+    tcase_add_test(f, schedule_defaults_follow_the_mode);
+    tcase_add_test(f, fast_mode_validates_and_keeps_the_best);
+    suite_add_tcase(s, f);
+    return fx_run(s);
+}
