@@ -16,7 +16,7 @@ double bench_median(double *v, size_t n);
 /* The q-quantile (0..1) of n values by nearest rank (sorts them). */
 double bench_quantile(double *v, size_t n, double q);
 
-/* Peak resident set of this process in bytes (getrusage). */
+/* Peak resident set of this process in bytes (VmHWM). */
 double bench_peak_rss(void);
 /* Current resident set in bytes (/proc/self/statm). */
 double bench_rss(void);

@@ -20,6 +20,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "kernels/parallel.h"
 #include "kernels/simd.h"
 
 void gr_spmat_free(gr_spmat *a)
@@ -205,7 +206,7 @@ void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d)
      * threads absorb the imbalance of power-law degrees. */
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d))
         for (long p = 0; p < parts; p++) spmm_rows(a, x, y, acc, d, a->split[p], a->split[p + 1]);
     } else {
         spmm_rows(a, x, y, acc, d, 0, (int64_t)a->n);

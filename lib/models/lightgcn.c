@@ -10,11 +10,12 @@
 #include "core/mem.h"
 #include "graph/norm_adj.h"
 #include "io/model_file.h"
+#include "kernels/parallel.h"
 
 static void scale(float *x, size_t n, float s)
 {
     long nn = (long)n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n))
     for (long k = 0; k < nn; k++) x[k] *= s;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "kernels/parallel.h"
 #include "kernels/simd.h"
 
 int gr_adam_init(gr_adam *a, size_t n, double lr)
@@ -51,7 +52,7 @@ void gr_adam_step(gr_adam *a, float *param, const float *grad)
     float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
     const size_t chunk = 16384;
     long nchunks = (long)((a->n + chunk - 1) / chunk);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(a->n))
     for (long c = 0; c < nchunks; c++) {
         size_t lo = (size_t)c * chunk, hi = lo + chunk < a->n ? lo + chunk : a->n;
         adam_range(param, grad, a->m, a->v, lo, hi, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);
@@ -64,7 +65,7 @@ void gr_adam_step_rows(gr_adam *a, float *param, const float *grad, const int32_
     double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
     float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
     long nr = (long)nrows;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(nrows * d))
     for (long r = 0; r < nr; r++) {
         size_t lo = (size_t)rows[r] * d;
         adam_range(param, grad, a->m, a->v, lo, lo + d, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);

@@ -14,6 +14,7 @@
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "kernels/softmax.h"
 #include "models/lightgcn.h"
 #include "train/adam.h"
@@ -118,7 +119,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     const size_t d = s->d, ni = g->n_items, nu = g->n_users;
     gr_transpose(w->item_t, w->final + nu * d, ni, d, w->stride);
     const long nblocks = (long)((nu + USER_BLOCK - 1) / USER_BLOCK);
-    const int T = w->nthreads;
+    const int T = gr_parallel_worth(nu * ni * d) ? w->nthreads : 1;
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num();
@@ -158,7 +159,7 @@ static double l2(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, c
     const size_t d = s->d, nu = g->n_users;
     const long n = (long)s->n;
     const double c0 = s->reg / (double)g->n_edges;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d))
     for (long r = 0; r < n; r++) {
         size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
         const float c = (float)(c0 * (double)deg);

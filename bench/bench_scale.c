@@ -1,0 +1,176 @@
+/*
+ * LightGCN at MovieLens-25M's size on a generated power-law graph
+ * (162,541 users, 59,047 items, 25,000,095 edges; --smoke: a small one):
+ * the time of one epoch of the fast schedule, the time of paper-schedule
+ * mini-batches (an epoch of 12,208 of them is extrapolated, not run), and
+ * the peak resident memory of each against the size of what training must
+ * hold: the normalised adjacency (CSR), the parameters and Adam's moments.
+ *
+ *   bench_scale [--threads T] [--paper-batches B] [--fast-epochs N] [--smoke]
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnnrec.h>
+
+#include "bench_util.h"
+#include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "power_law.h"
+#include "train/adam.h"
+#include "train/bpr_sampler.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+typedef struct clock_ctx {
+    double last, first, rest;
+    int n;
+} clock_ctx;
+
+static int on_epoch(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)loss;
+    (void)metric;
+    clock_ctx *c = ud;
+    if (epoch == 1) c->first = seconds;
+    else c->rest += seconds - c->last, c->n++;
+    c->last = seconds;
+    return 0;
+}
+
+static int fail(void)
+{
+    fprintf(stderr, "%s\n", gr_last_error());
+    return 1;
+}
+
+static gr_trainer *trainer(const char *mode, const char *threads, const char *epochs)
+{
+    gr_trainer *t;
+    if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK) return NULL;
+    if (gr_trainer_set(t, "mode", mode) || gr_trainer_set(t, "threads", threads) ||
+        gr_trainer_set(t, "epochs", epochs)) {
+        gr_trainer_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* One fast-schedule fit of N epochs (full-batch steps). */
+static int fast_epochs(const gr_graph *g, const char *threads, long n, double base)
+{
+    char eb[32];
+    snprintf(eb, sizeof eb, "%ld", n);
+    gr_trainer *t = trainer("fast", threads, eb);
+    if (!t) return fail();
+    clock_ctx c = { 0 };
+    gr_trainer_set_progress(t, on_epoch, &c);
+    bench_reset_peak_rss();
+    gr_model *m = NULL;
+    double t0 = bench_now();
+    if (gr_trainer_fit(&m, t, g) != GR_OK) return fail();
+    double fit = bench_now() - t0, peak = bench_peak_rss();
+    bench_row_begin("scale_fast_epoch");
+    bench_kv_num("threads", atof(threads));
+    bench_kv_num("epoch_s", c.n ? c.rest / c.n : c.first);
+    bench_kv_num("first_epoch_s", c.first);
+    bench_kv_num("fit_s", fit);
+    bench_kv_num("peak_rss_mb", peak / 1048576.0);
+    bench_kv_num("ratio", peak / base);
+    bench_row_end();
+    gr_model_free(m);
+    gr_trainer_free(t);
+    return 0;
+}
+
+/* B mini-batches of the published schedule through its own step. */
+static int paper_batches(const gr_graph *g, const char *threads, long batches, double base)
+{
+    gr_trainer *t = trainer("paper", threads, "1");
+    if (!t || gr_trainer_set(t, "lr", "1e-3") || gr_trainer_set(t, "reg", "1e-4")) return fail();
+    int prev = gr_train_threads_begin(t);
+    bench_reset_peak_rss();
+    double t0 = bench_now();
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    float *e0 = gr_lgcn_init_embeddings(&s);
+    gr_lgcn_work w;
+    gr_adam adam;
+    gr_bpr_sampler smp;
+    if (!e0 || gr_lgcn_work_init(&w, &s, g) != GR_OK || gr_adam_init(&adam, s.n * s.d, s.lr) != GR_OK ||
+        gr_bpr_sampler_init(&smp, g, s.seed) != GR_OK)
+        return fail();
+    gr_bpr_sampler_epoch(&smp, 1);
+    double setup = bench_now() - t0;
+    double *bt = malloc((size_t)batches * sizeof *bt);
+    for (long b = 0; b < batches; b++) {
+        double b0 = bench_now();
+        gr_bpr_sampler_batch(&smp, (size_t)b * s.batch, s.batch, s.negatives, w.u, w.pos, w.neg);
+        gr_lgcn_step(&s, &w, e0, &adam, s.batch);
+        bt[b] = bench_now() - b0;
+    }
+    double peak = bench_peak_rss();
+    double per = bench_median(bt, (size_t)batches), nb = ceil((double)g->n_edges / (double)s.batch);
+    bench_row_begin("scale_paper_batches");
+    bench_kv_num("threads", atof(threads));
+    bench_kv_num("batch_s", per);
+    bench_kv_num("batches_per_epoch", nb);
+    bench_kv_num("epoch_s_extrapolated", per * nb);
+    bench_kv_num("setup_s", setup);
+    bench_kv_num("peak_rss_mb", peak / 1048576.0);
+    bench_kv_num("ratio", peak / base);
+    bench_row_end();
+    free(bt);
+    gr_bpr_sampler_free(&smp);
+    gr_adam_free(&adam);
+    gr_lgcn_work_free(&w);
+    free(e0);
+    gr_train_threads_end(prev);
+    gr_trainer_free(t);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *threads = bench_arg(argc, argv, "--threads", "2");
+    int smoke = bench_flag(argc, argv, "--smoke");
+    bench_graph_spec spec = BENCH_ML25M_SPEC;
+    if (smoke) spec.users = 2000, spec.items = 800, spec.edges = 100000;
+    omp_set_num_threads(atoi(threads));
+    double t0 = bench_now();
+    gr_graph *g;
+    if (bench_power_law_graph(&g, &spec) != 0) return 1;
+    double gen = bench_now() - t0;
+    size_t n = g->n_users + g->n_items, d = 64, nnz = 2 * g->n_edges;
+    /* what training must hold: the normalised adjacency as the SpMM stores
+     * it (row pointers, columns, weights, column-block offsets), the
+     * layer-0 embeddings and Adam's two moments */
+    gr_spmat a;
+    if (gr_norm_adj(&a, g, 16) != GR_OK) return fail();
+    double csr = (double)(n + 1) * 8 + (double)nnz * 8 + (a.bptr ? (double)n * (double)(a.nblk + 1) * 8 : 0);
+    gr_spmat_free(&a);
+    double params = (double)n * d * 4, opt = 2 * params, base = csr + params + opt;
+    double graph = 2.0 * (double)g->n_edges * 8 + (double)(g->n_users + g->n_items + 2) * 8;
+    size_t maxdeg = 0;
+    for (size_t i = 0; i < g->n_items; i++)
+        if (gr_csr_degree(&g->iu, i) > maxdeg) maxdeg = gr_csr_degree(&g->iu, i);
+    bench_row_begin("scale_graph");
+    bench_kv_num("users", (double)g->n_users);
+    bench_kv_num("items", (double)g->n_items);
+    bench_kv_num("edges", (double)g->n_edges);
+    bench_kv_num("max_item_degree", (double)maxdeg);
+    bench_kv_num("generate_s", gen);
+    bench_kv_num("graph_csr_mb", graph / 1048576.0);
+    bench_kv_num("adj_csr_mb", csr / 1048576.0);
+    bench_kv_num("params_mb", params / 1048576.0);
+    bench_kv_num("adam_mb", opt / 1048576.0);
+    bench_kv_num("base_mb", base / 1048576.0);
+    bench_kv_num("rss_after_graph_mb", bench_rss() / 1048576.0);
+    bench_row_end();
+    if (fast_epochs(g, threads, bench_arg_long(argc, argv, "--fast-epochs", 1), base)) return 1;
+    if (paper_batches(g, threads, bench_arg_long(argc, argv, "--paper-batches", smoke ? 3 : 5), base)) return 1;
+    gr_graph_free(g);
+    return 0;
+}
