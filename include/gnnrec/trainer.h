@@ -39,9 +39,16 @@ typedef enum gr_option {
     GR_OPT_TIME_LIMIT = 17  /* double: stop after this many seconds, 0 = no limit */
 } gr_option;
 
+/*
+ * LightGCN and MF have two schedules (GR_OPT_MODE; docs/training.md) whose
+ * defaults differ: for these kinds GR_OPT_EPOCHS, GR_OPT_LR, GR_OPT_REG and
+ * GR_OPT_EVAL_EVERY default to the schedule's own values, which
+ * gr_trainer_get_double() reports as NaN until a value is set.
+ */
 typedef enum gr_train_mode {
     GR_MODE_PAPER = 0, /* the published algorithm, step for step */
-    GR_MODE_FAST = 1   /* the library's fast schedule for the same model (docs/training.md) */
+    GR_MODE_FAST = 1   /* the library's fast schedule for the same model (docs/training.md);
+                          the default for LightGCN */
 } gr_train_mode;
 
 typedef enum gr_objective {
