@@ -12,6 +12,7 @@
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
+#include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/softmax.h"
 #include "kernels/spmm.h"
@@ -153,6 +154,40 @@ START_TEST(gemm_matches_naive_reference)
         check_gemm(32, 129, dims[k]);
         check_gemm(1, 1, dims[k]);
     }
+}
+END_TEST
+
+START_TEST(scores_match_naive_reference)
+{
+    static const size_t users[] = { 1, 3, 4, 7, 32 }, items[] = { 1, 15, 16, 64, 100, 129 }, dims[] = { 16, 64, 24 };
+    double worst = 0.0;
+    for (size_t a = 0; a < 5; a++)
+        for (size_t b = 0; b < 6; b++)
+            for (size_t c = 0; c < 3; c++)
+                for (int with_bias = 0; with_bias < 2; with_bias++) {
+                    size_t nu = users[a], ni = items[b], d = dims[c], stride = (ni + 15) & ~(size_t)15;
+                    float *U = gr_alloc_floats(nu * d), *I = gr_alloc_floats(ni * d), *It = gr_alloc_floats(stride * d);
+                    float *bias = gr_alloc_floats(ni), *out = gr_alloc_floats(nu * ni + 1);
+                    for (size_t k = 0; k < nu * d; k++) U[k] = unitf(41, k);
+                    for (size_t k = 0; k < ni * d; k++) I[k] = unitf(42, k);
+                    for (size_t k = 0; k < ni; k++) bias[k] = unitf(43, k);
+                    out[nu * ni] = 12345.0f; /* nothing is written past the block */
+                    gr_transpose(It, I, ni, d, stride);
+                    gr_score_block(out, U, nu, It, ni, stride, d, with_bias ? bias : NULL);
+                    for (size_t u = 0; u < nu; u++)
+                        for (size_t i = 0; i < ni; i++) {
+                            double ref = with_bias ? bias[i] : 0.0;
+                            for (size_t k = 0; k < d; k++) ref += (double)U[u * d + k] * I[i * d + k];
+                            worst = fmax(worst, fabs(out[u * ni + i] - ref) / (1e-5 * (double)d));
+                        }
+                    ck_assert_float_eq(out[nu * ni], 12345.0f);
+                    free(U);
+                    free(I);
+                    free(It);
+                    free(bias);
+                    free(out);
+                }
+    ck_assert_double_le(worst, 1.0);
 }
 END_TEST
 
@@ -430,6 +465,7 @@ int main(void)
     tcase_add_test(k, spmm_matches_naive_reference);
     tcase_add_test(k, spmm_same_for_any_thread_count);
     tcase_add_test(k, gemm_matches_naive_reference);
+    tcase_add_test(k, scores_match_naive_reference);
     tcase_add_test(k, softmax_matches_naive_reference);
     suite_add_tcase(s, k);
     TCase *f = tcase_create("fast_schedule");
