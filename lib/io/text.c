@@ -186,15 +186,16 @@ char *gr_trim(char *s)
 
 size_t gr_split_char(char *s, char sep, char **f, size_t max)
 {
-    size_t n = 0;
-    for (;;) {
-        if (n < max) f[n] = s;
+    /* fields are short: a plain loop beats a strchr call per field */
+    size_t n = 1;
+    if (max) f[0] = s;
+    for (; *s; s++) {
+        if (*s != sep) continue;
+        *s = '\0';
+        if (n < max) f[n] = s + 1;
         n++;
-        char *q = strchr(s, sep);
-        if (!q) return n;
-        *q = '\0';
-        s = q + 1;
     }
+    return n;
 }
 
 size_t gr_split_str(char *s, const char *sep, char **f, size_t max)
@@ -281,15 +282,15 @@ int gr_parse_i64(const char *s, int64_t *out)
     int neg = *s == '-';
     if (*s == '-' || *s == '+') s++;
     if (*s < '0' || *s > '9') return GR_NUM_SYNTAX;
-    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    int range = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (limit - d) / 10) range = 1;
-        else v = v * 10 + d;
-    }
+    while (*s == '0' && s[1] >= '0' && s[1] <= '9') s++;
+    /* up to 19 digits fit in a uint64 without wrapping: no check per digit */
+    uint64_t v = 0;
+    int digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        if (digits < 19) v = v * 10 + (uint64_t)(*s - '0');
     if (*skip_blanks(s)) return GR_NUM_SYNTAX;
-    if (range) return GR_NUM_RANGE;
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (digits > 19 || v > limit) return GR_NUM_RANGE;
     /* -(2^63) has no positive int64; form it without overflow */
     *out = neg ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
     return GR_NUM_OK;
