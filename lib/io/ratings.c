@@ -427,30 +427,30 @@ static int sniff_decide(const sniff *s, int txt)
     return GR_FORMAT_ADJACENCY;
 }
 
+/* What the first line alone tells: "::" is ML-1M, a header is CSV or a
+ * delimited file; GR_FORMAT_AUTO when more lines must be seen. */
+static int sniff_first(sniff *s, const char *line)
+{
+    if (strstr(line, "::")) return GR_FORMAT_ML1M;
+    s->sep = pick_sep(line);
+    char copy[1024], *f[MAX_FIELDS];
+    snprintf(copy, sizeof copy, "%s", line);
+    size_t nf = sniff_split(s->sep, copy, f);
+    if (nf != (size_t)-1 && !all_numbers(f, nf)) return s->sep == ',' ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
+    return GR_FORMAT_AUTO;
+}
+
 static int sniff_file(int *format, const char *path, int txt)
 {
     gr_reader r;
     GR_TRY(gr_reader_open(&r, path));
     sniff s = { 0, 0, 0, 0, 1, 1, 1 };
-    char *line, *f[MAX_FIELDS];
+    char *line;
     size_t len;
     int rc = 0, fmt = GR_FORMAT_AUTO;
     while (fmt == GR_FORMAT_AUTO && s.lines < SNIFF_LINES && (rc = gr_reader_next(&r, &line, &len)) > 0) {
         if (gr_is_blank(line) || is_comment(line)) continue;
-        if (s.lines == 0) {
-            if (strstr(line, "::")) {
-                fmt = GR_FORMAT_ML1M;
-                break;
-            }
-            s.sep = pick_sep(line);
-            char copy[1024];
-            snprintf(copy, sizeof copy, "%s", line);
-            size_t nf = sniff_split(s.sep, copy, f);
-            if (nf != (size_t)-1 && !all_numbers(f, nf)) {
-                fmt = s.sep == ',' ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
-                break;
-            }
-        }
+        if (s.lines == 0 && (fmt = sniff_first(&s, line)) != GR_FORMAT_AUTO) break;
         sniff_line(&s, line);
     }
     gr_reader_close(&r);
