@@ -208,9 +208,9 @@ static int csv_header(loader *ld, char *line)
 /*
  * The first line of a generic delimited file fixes its separator and
  * columns: a header names them, else they are user, item [, rating
- * [, timestamp]].  *data is set when the line holds data.
+ * [, timestamp]], and the line is the first data line.
  */
-static int delimited_layout(loader *ld, char *line, int *data)
+static int delimited_layout(loader *ld, char *line)
 {
     layout *l = &ld->lay;
     char *f[MAX_FIELDS];
@@ -218,14 +218,14 @@ static int delimited_layout(loader *ld, char *line, int *data)
     size_t nf = split(l, line, f);
     if (nf == (size_t)-1)
         return gr_err(GR_EFORMAT, "%s:%zu: unterminated quoted field", ld->path, ld->r.line);
-    *data = all_numbers(f, nf);
-    if (!*data && map_header(l, f, nf)) return GR_OK;
+    int data = all_numbers(f, nf);
+    if (!data && map_header(l, f, nf)) return GR_OK;
     if (nf < 2 || nf > NCOLS)
         return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got %zu",
                       ld->path, ld->r.line, nf < 2 ? "few" : "many", nf);
     positional(l, nf);
     /* the line was split in place: parse it from its fields */
-    return *data ? take_row(ld, f, nf) : GR_OK;
+    return data ? take_row(ld, f, nf) : GR_OK;
 }
 
 /* ---- readers ----------------------------------------------------------- */
@@ -239,9 +239,7 @@ static int is_comment(const char *line)
 static int first_line(loader *ld, char *line)
 {
     ld->have_layout = 1;
-    if (ld->csv_header) return csv_header(ld, line);
-    int data;
-    return delimited_layout(ld, line, &data);
+    return ld->csv_header ? csv_header(ld, line) : delimited_layout(ld, line);
 }
 
 static int read_rows(loader *ld)

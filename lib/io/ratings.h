@@ -8,8 +8,14 @@
 
 #include "io/edges.h"
 
-/* Detect the format of an interaction file from its name and first lines
- * (a gr_format other than GR_FORMAT_AUTO).  GR_EIO, GR_EFORMAT. */
+/* Detect the format of an interaction file from its name (u.data,
+ * u1.base, ratings.dat, ratings.csv) or else its first lines (a gr_format
+ * other than GR_FORMAT_AUTO).  Whitespace-separated files of 3 or 4
+ * integers per line are read as ratings when the third looks like a
+ * rating (and the fourth like a timestamp), else as adjacency lists; *.txt
+ * files of 2 or 3 integers per line count as adjacency lists (the
+ * LightGCN convention).  A directory gives the format of the file
+ * gr_find_ratings_file() finds in it.  GR_EIO, GR_EFORMAT, GR_ENOTFOUND. */
 int gr_detect_format(int *format, const char *path);
 
 /*
