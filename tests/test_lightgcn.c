@@ -213,6 +213,34 @@ START_TEST(fold_in_recovers_known_users)
 }
 END_TEST
 
+START_TEST(end_to_end_on_a_generated_movielens_dataset)
+{
+    char *dir = fx_tmpdir();
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 300;
+    so.items = 300;
+    so.ratings_per_user = 25;
+    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
+    gr_load_options lo = GR_LOAD_OPTIONS_INIT;
+    lo.min_rating = 4; /* implicit feedback: liked items */
+    gr_graph *all, *train, *valid, *test;
+    ck_assert_int_eq(gr_graph_load(&all, dir, &lo), GR_OK);
+    gr_split_options sp = GR_SPLIT_OPTIONS_INIT;
+    ck_assert_int_eq(gr_graph_split(&train, &valid, &test, all, &sp), GR_OK);
+    gr_model *m = fit(train, GR_MODEL_LIGHTGCN, "40", "3", "0", valid);
+    double r = recall_at(m, train, test, 20), pop = fx_popularity_recall(train, test, 20);
+    fprintf(stderr, "synthetic ML-100K: recall@20 %.4f, popularity %.4f\n", r, pop);
+    ck_assert_double_gt(r, 1.2 * pop);
+    gr_model_free(m);
+    gr_graph_free(all);
+    gr_graph_free(train);
+    gr_graph_free(valid);
+    gr_graph_free(test);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lightgcn");
@@ -223,6 +251,7 @@ int main(void)
     tcase_add_test(tc, lightgcn_and_mf_beat_popularity);
     tcase_add_test(tc, progress_callback_and_validation_control_training);
     tcase_add_test(tc, fold_in_recovers_known_users);
+    tcase_add_test(tc, end_to_end_on_a_generated_movielens_dataset);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }
