@@ -37,7 +37,7 @@ double bench_quantile(double *v, size_t n, double q)
     return v[r - 1];
 }
 
-/* VmHWM, which bench_reset_peak_rss() resets; getrusage as a fallback. */
+/* VmHWM; getrusage as a fallback. */
 double bench_peak_rss(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -63,14 +63,6 @@ double bench_rss(void)
         fclose(f);
     }
     return (double)resident * (double)sysconf(_SC_PAGESIZE);
-}
-
-int bench_reset_peak_rss(void)
-{
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f) return -1;
-    int ok = fputs("5", f) >= 0;
-    return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 const char *bench_arg(int argc, char **argv, const char *name, const char *def)

@@ -20,9 +20,6 @@ double bench_quantile(double *v, size_t n, double q);
 double bench_peak_rss(void);
 /* Current resident set in bytes (/proc/self/statm). */
 double bench_rss(void);
-/* Reset the kernel's peak-RSS mark to the current RSS, so that the next
- * bench_peak_rss() covers only what follows; returns 0 on success. */
-int bench_reset_peak_rss(void);
 
 /* --name VALUE flags. */
 const char *bench_arg(int argc, char **argv, const char *name, const char *def);
