@@ -25,7 +25,8 @@
 
 typedef struct fast_work {
     gr_spmat adj;
-    float *final, *t1, *t2, *gfinal, *g0; /* n x d */
+    float *final, *t1, *t2, *gfinal; /* n x d */
+    float *g0;                       /* the gradient of e0, in final's buffer */
     float *item_t;                        /* d x stride: transposed item rows of final */
     size_t stride;
     float *scores;                        /* per thread: USER_BLOCK x n_items */
@@ -42,7 +43,6 @@ static void work_free(fast_work *w)
     free(w->t1);
     free(w->t2);
     free(w->gfinal);
-    free(w->g0);
     free(w->item_t);
     free(w->scores);
     free(w->partial);
@@ -61,13 +61,13 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->t1 = gr_alloc_floats(nd);
     w->t2 = gr_alloc_floats(nd);
     w->gfinal = gr_alloc_floats(nd);
-    w->g0 = gr_alloc_floats(nd);
+    w->g0 = w->final;
     w->item_t = gr_alloc_floats(w->stride * s->d);
     w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
     w->partial = gr_alloc_floats((size_t)w->nthreads * ni * s->d);
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
-    if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->g0 || !w->item_t || !w->scores || !w->partial ||
+    if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
         !w->user_loss || !w->row_sq) {
         work_free(w);
         return GR_ENOMEM;
@@ -181,7 +181,8 @@ static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w,
 {
     gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
     double loss = objective(g, s, w);
-    /* A is symmetric, so back-propagation through E = P E0 applies P again */
+    /* A is symmetric, so back-propagation through E = P E0 applies P again;
+     * the propagated embeddings are no longer needed, and g0 takes their place */
     gr_lightgcn_propagate(&w->adj, w->gfinal, w->g0, w->t1, w->t2, s->d, s->layers, NULL, 0);
     if (s->reg > 0) loss += l2(g, s, w, e0);
     gr_adam_step(adam, e0, w->g0);

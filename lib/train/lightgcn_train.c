@@ -55,13 +55,13 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
     w->t1 = gr_alloc_floats(nd);
     w->t2 = gr_alloc_floats(nd);
     w->grad = gr_alloc_floats(nd);
-    w->gsum = gr_alloc_floats(nd);
     w->u = gr_alloc(s->batch, sizeof *w->u);
     w->pos = gr_alloc(s->batch, sizeof *w->pos);
     w->neg = gr_alloc(nb, sizeof *w->neg);
     w->coef = gr_alloc(nb, sizeof *w->coef);
     w->loss = gr_alloc(nb, sizeof *w->loss);
-    if (!w->final || !w->t1 || !w->t2 || !w->grad || !w->gsum || !w->u || !w->pos || !w->neg || !w->coef || !w->loss) {
+    w->gsum = w->final;
+    if (!w->final || !w->t1 || !w->t2 || !w->grad || !w->u || !w->pos || !w->neg || !w->coef || !w->loss) {
         gr_lgcn_work_free(w);
         return GR_ENOMEM;
     }
@@ -77,7 +77,6 @@ void gr_lgcn_work_free(gr_lgcn_work *w)
     free(w->t1);
     free(w->t2);
     free(w->grad);
-    free(w->gsum);
     free(w->u);
     free(w->pos);
     free(w->neg);

@@ -20,7 +20,9 @@ typedef struct gr_lgcn_settings_t {
 /* Buffers of one training run. */
 typedef struct gr_lgcn_work {
     gr_spmat adj;
-    float *final, *t1, *t2, *grad, *gsum; /* n x d each */
+    float *final, *t1, *t2, *grad; /* n x d each */
+    float *gsum;                   /* the gradient of e0: shares final's buffer, which the
+                                      backward pass no longer needs */
     int32_t *u, *pos, *neg;               /* the batch */
     float *coef, *loss;                   /* per (positive, negative) pair */
 } gr_lgcn_work;
