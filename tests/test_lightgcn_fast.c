@@ -56,10 +56,18 @@ static void check_spmm(size_t n, size_t d, int threads)
         x[k] = unitf(11, k);
         acc[k] = unitf(12, k);
     }
+    float *acc2 = gr_alloc_floats(n * d);
+    memcpy(acc2, acc, n * d * sizeof *acc2);
     int prev = omp_get_max_threads();
     omp_set_num_threads(threads);
+    gr_spmm_scaled(&a, x, y, acc2, 0.25f, d);
     gr_spmm(&a, x, y, acc, d);
     omp_set_num_threads(prev);
+    for (size_t k = 0; k < n * d; k++) acc2[k] = acc2[k] * 4.0f - acc[k]; /* exact: a power of two */
+    float diff = 0.0f;
+    for (size_t k = 0; k < n * d; k++) diff = fmaxf(diff, fabsf(acc2[k]));
+    ck_assert_float_eq(diff, 0.0f); /* (acc + Y) * scale, the same sums */
+    free(acc2);
     /* worst error relative to the tolerance; asserting once keeps Check's
      * per-assertion bookkeeping out of the loop */
     double worst = 0.0;

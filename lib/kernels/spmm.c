@@ -92,7 +92,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
 /* Rows [r0, r1) for d = 16 * V, accumulators held in V vector registers. */
 #define SPMM_ROWS(V)                                                                          \
     GR_KERNEL static void spmm_rows_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                        int64_t r0, int64_t r1)                               \
+                                        float scale, int64_t r0, int64_t r1)                               \
     {                                                                                         \
         const size_t d = 16 * V;                                                              \
         const int64_t *ptr = a->ptr;                                                          \
@@ -111,7 +111,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
             for (int v = 0; v < V; v++) gr_store16(yr + 16 * v, s[v]);                        \
             if (acc) {                                                                        \
                 float *ar = acc + (size_t)r * d;                                              \
-                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, gr_load16(ar + 16 * v) + s[v]); \
+                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + s[v]) * scale); \
             }                                                                                 \
         }                                                                                     \
     }
@@ -119,7 +119,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
 /* The same over column blocks: block-major, partial sums kept in Y. */
 #define SPMM_BLOCKS(V)                                                                         \
     GR_KERNEL static void spmm_blocks_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                          int64_t r0, int64_t r1)                             \
+                                          float scale, int64_t r0, int64_t r1)                             \
     {                                                                                          \
         const size_t d = 16 * V, nb = a->nblk;                                                 \
         const int32_t *col = a->col;                                                           \
@@ -144,7 +144,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
             for (int64_t r = r0; r < r1; r++) {                                                \
                 const float *yr = y + (size_t)r * d;                                           \
                 float *ar = acc + (size_t)r * d;                                               \
-                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, gr_load16(ar + 16 * v) + gr_load16(yr + 16 * v)); \
+                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + gr_load16(yr + 16 * v)) * scale); \
             }                                                                                  \
     }
 
@@ -160,7 +160,7 @@ SPMM_ROWS(3)
 SPMM_ROWS(4)
 SPMM_ROWS(8)
 
-GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y, float *acc, size_t d,
+GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d,
                                     int64_t r0, int64_t r1)
 {
     for (int64_t r = r0; r < r1; r++) {
@@ -173,42 +173,45 @@ GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y,
         }
         if (acc) {
             float *ar = acc + (size_t)r * d;
-            for (size_t j = 0; j < d; j++) ar[j] += yr[j];
+            for (size_t j = 0; j < d; j++) ar[j] = (ar[j] + yr[j]) * scale;
         }
     }
 }
 
-static void spmm_rows(const gr_spmat *a, const float *x, float *y, float *acc, size_t d, int64_t r0, int64_t r1)
+static void spmm_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, int64_t r0,
+                      int64_t r1)
 {
     if (a->bptr) {
         switch (d) {
-        case 16: spmm_blocks_1(a, x, y, acc, r0, r1); return;
-        case 32: spmm_blocks_2(a, x, y, acc, r0, r1); return;
-        case 48: spmm_blocks_3(a, x, y, acc, r0, r1); return;
-        case 64: spmm_blocks_4(a, x, y, acc, r0, r1); return;
-        case 128: spmm_blocks_8(a, x, y, acc, r0, r1); return;
+        case 16: spmm_blocks_1(a, x, y, acc, scale, r0, r1); return;
+        case 32: spmm_blocks_2(a, x, y, acc, scale, r0, r1); return;
+        case 48: spmm_blocks_3(a, x, y, acc, scale, r0, r1); return;
+        case 64: spmm_blocks_4(a, x, y, acc, scale, r0, r1); return;
+        case 128: spmm_blocks_8(a, x, y, acc, scale, r0, r1); return;
         default: break;
         }
     }
     switch (d) {
-    case 16: spmm_rows_1(a, x, y, acc, r0, r1); break;
-    case 32: spmm_rows_2(a, x, y, acc, r0, r1); break;
-    case 48: spmm_rows_3(a, x, y, acc, r0, r1); break;
-    case 64: spmm_rows_4(a, x, y, acc, r0, r1); break;
-    case 128: spmm_rows_8(a, x, y, acc, r0, r1); break;
-    default: spmm_rows_any(a, x, y, acc, d, r0, r1); break;
+    case 16: spmm_rows_1(a, x, y, acc, scale, r0, r1); break;
+    case 32: spmm_rows_2(a, x, y, acc, scale, r0, r1); break;
+    case 48: spmm_rows_3(a, x, y, acc, scale, r0, r1); break;
+    case 64: spmm_rows_4(a, x, y, acc, scale, r0, r1); break;
+    case 128: spmm_rows_8(a, x, y, acc, scale, r0, r1); break;
+    default: spmm_rows_any(a, x, y, acc, scale, d, r0, r1); break;
     }
 }
 
-void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d)
+void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d)
 {
     /* Chunks of balanced work, handed out dynamically: more chunks than
      * threads absorb the imbalance of power-law degrees. */
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
 #pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d))
-        for (long p = 0; p < parts; p++) spmm_rows(a, x, y, acc, d, a->split[p], a->split[p + 1]);
+        for (long p = 0; p < parts; p++) spmm_rows(a, x, y, acc, scale, d, a->split[p], a->split[p + 1]);
     } else {
-        spmm_rows(a, x, y, acc, d, 0, (int64_t)a->n);
+        spmm_rows(a, x, y, acc, scale, d, 0, (int64_t)a->n);
     }
 }
+
+void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d) { gr_spmm_scaled(a, x, y, acc, 1.0f, d); }

@@ -36,5 +36,8 @@ int gr_spmat_balance(gr_spmat *a, size_t parts);
  * count.  Y must not alias X.
  */
 void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d);
+/* The same with acc = (acc + Y) * scale: the last layer of a propagation
+ * folds the average over layers into its pass. */
+void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d);
 
 #endif

@@ -10,14 +10,6 @@
 #include "core/mem.h"
 #include "graph/norm_adj.h"
 #include "io/model_file.h"
-#include "kernels/parallel.h"
-
-static void scale(float *x, size_t n, float s)
-{
-    long nn = (long)n;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(n))
-    for (long k = 0; k < nn; k++) x[k] *= s;
-}
 
 void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
                            float *item_layers, size_t first_item)
@@ -28,11 +20,10 @@ void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float
     float *next = t1;
     for (int k = 0; k < layers; k++) {
         if (item_layers) memcpy(item_layers + (size_t)k * n_items * d, cur + first_item * d, n_items * d * sizeof *out);
-        gr_spmm(a, cur, next, out, d);
+        gr_spmm_scaled(a, cur, next, out, k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f, d);
         cur = next;
         next = next == t1 ? t2 : t1;
     }
-    if (layers > 0) scale(out, n * d, 1.0f / (float)(layers + 1));
 }
 
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
