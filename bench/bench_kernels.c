@@ -125,7 +125,7 @@ static void ceilings(void)
 
 /* ---- library kernels ---- */
 
-static void spmm(const gr_spmat *a, size_t d)
+static void spmm(gr_spmat *a, size_t d, const char *name)
 {
     float *x = gr_alloc_floats(a->n * d), *y = gr_alloc_floats(a->n * d), *acc = gr_alloc_floats(a->n * d);
     if (!x || !y || !acc) return;
@@ -135,8 +135,6 @@ static void spmm(const gr_spmat *a, size_t d)
     /* bytes: index and weight per nonzero, one gathered row per nonzero,
      * the output row written and the accumulator read and written */
     double bytes = (double)a->nnz * (8.0 + 4.0 * (double)d) + 3.0 * 4.0 * (double)a->n * (double)d;
-    char name[32];
-    snprintf(name, sizeof name, "spmm_d%zu", d);
     row(name, t, 2.0 * (double)a->nnz * (double)d, bytes);
     free(x);
     free(y);
@@ -222,7 +220,12 @@ int main(int argc, char **argv)
     if (!bench_flag(argc, argv, "--no-ceilings")) ceilings();
     gr_spmat a;
     if (gr_norm_adj(&a, g, (size_t)omp_get_max_threads() * 16) != GR_OK) return 1;
-    spmm(&a, 64);
+    spmm(&a, 64, "spmm_d64");
+    /* the same without column blocks, for comparison */
+    int64_t *bptr = a.bptr;
+    a.bptr = NULL;
+    spmm(&a, 64, "spmm_d64_unblocked");
+    a.bptr = bptr;
     dense_products(g, 64);
     adam(a.n * 64);
     gr_spmat_free(&a);
