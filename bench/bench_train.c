@@ -1,7 +1,7 @@
 /*
  * LightGCN epoch times through the public trainer, on the MovieLens-1M m1
  * training graph (or a small generated graph with --smoke).  An epoch of
- * the paper schedule is 390 mini-batches; an epoch of the fast schedule is
+ * the paper schedule is 389 mini-batches on ML-1M m1; an epoch of the fast schedule is
  * one full-batch step.  The first epoch also pays for set-up (normalised
  * adjacency, buffers), so the row reports it apart and the median of the
  * others as the epoch time.

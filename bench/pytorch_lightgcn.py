@@ -105,7 +105,7 @@ def run_paper(torch, np, data, args):
     order = rng.permutation(data.edges)
     batch = min(2048, data.edges)
     nb = math.ceil(data.edges / batch)
-    times = []
+    times, losses = [], []
     for b in range(args.warmup + args.batches):
         t0 = time.perf_counter()
         idx = order[(b % nb) * batch:(b % nb + 1) * batch]
@@ -123,12 +123,14 @@ def run_paper(torch, np, data, args):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        losses.append(loss.item())
         if b >= args.warmup:
             times.append(time.perf_counter() - t0)
     times.sort()
     per = times[len(times) // 2]
     emit({"bench": "pytorch_paper_epoch", "threads": args.threads, "batch_s": per, "batches_timed": args.batches,
-          "batches_per_epoch": nb, "epoch_s_extrapolated": per * nb, "torch": torch.__version__})
+          "batches_per_epoch": nb, "epoch_s_extrapolated": per * nb, "mean_loss": sum(losses) / len(losses),
+          "torch": torch.__version__})
 
 
 def run_fast(torch, np, data, args):
@@ -148,11 +150,12 @@ def run_fast(torch, np, data, args):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        last = loss.item()
         if s >= args.warmup:
             times.append(time.perf_counter() - t0)
     times.sort()
     emit({"bench": "pytorch_fast_step", "threads": args.threads, "step_s": times[len(times) // 2],
-          "steps_timed": args.steps, "torch": torch.__version__})
+          "steps_timed": args.steps, "last_loss": last, "torch": torch.__version__})
 
 
 def main():

@@ -156,7 +156,8 @@ def report(ctx, results, table):
                      _val(results, f"fast_step_t{t}", "epoch_s"),
                      _val(results, f"kernels_t{t}", "ms", bench="spmm_d64"),
                      _val(results, f"time_to_quality_t{t}" if t != ctx.cores else "time_to_quality", "wall_s")])
-    L.append("Paper schedule: one epoch is 390 mini-batches of 2048, each a full propagation (3 SpMMs), BPR, "
+    nb = _batches(results, ctx)
+    L.append(f"Paper schedule: one epoch is {nb} mini-batches of 2048, each a full propagation (3 SpMMs), BPR, "
              "back-propagation (3 SpMMs) and a dense Adam step; median of epochs after the first. Fast schedule: "
              "one full-batch step.")
     L.append("")
@@ -179,11 +180,12 @@ def report(ctx, results, table):
         res = results.get(n)
         if res and (res.skipped or res.failed):
             L.append(f"- `{n}`: {res.skipped or res.failed}")
-    rows = [["paper epoch (390 mini-batches)", c_ep, py_ep, (py_ep / c_ep) if py_ep and c_ep else None],
+    nb = _batches(results, ctx)
+    rows = [[f"paper epoch ({nb} mini-batches)", c_ep, py_ep, (py_ep / c_ep) if py_ep and c_ep else None],
             ["fast step (full batch)", c_step, py_step, (py_step / c_step) if py_step and c_step else None]]
     L.append(f"Both on {ctx.cores} threads, same data, same algorithm (`bench/pytorch_lightgcn.py`, "
              f"torch {_val(results, 'pytorch_paper', 'torch') or '–'}). The PyTorch paper epoch is the median "
-             f"time of 20 mini-batches after 2 warm-up ones ({fmt3(py_batch)} s each) times 390.")
+             f"time of 20 mini-batches after 2 warm-up ones ({fmt3(py_batch)} s each) times {nb}.")
     L.append("")
     L.append(table(["", "gnnrec s", "PyTorch s", "PyTorch / gnnrec"], rows))
     L.append("")
@@ -205,6 +207,12 @@ def report(ctx, results, table):
     return "\n".join(L)
 
 
+def _batches(results, ctx):
+    """Mini-batches per paper epoch, from the edges bench_train reports."""
+    edges = _val(results, f"paper_epoch_t{ctx.cores}", "edges")
+    return -(-int(edges) // 2048) if edges else 389
+
+
 def fmt3(v):
     return "–" if v is None else f"{v:.3f}"
 
@@ -221,7 +229,8 @@ def _limit(ctx, results):
     l2 = res.row(bench="read_l2")
     if not (spmm and peak and l2):
         return ""
-    n_spmm = 390 * 6
+    nb = _batches(results, ctx)
+    n_spmm = nb * 6
     flops = spmm["gflops"] * spmm["ms"] * 1e-3 * 1e9  # one SpMM
     bytes_ = spmm["gbps"] * spmm["ms"] * 1e-3 * 1e9
     ep_flops, ep_bytes = n_spmm * flops, n_spmm * bytes_
@@ -229,7 +238,7 @@ def _limit(ctx, results):
     floor_bytes = ep_bytes / (l2["gbps"] * 1e9)
     spmm_part = n_spmm * spmm["ms"] * 1e-3
     return (f"**Physical limit of the paper epoch ({t} threads).** An epoch runs {n_spmm:,} SpMMs "
-            f"(390 mini-batches x 3 forward + 3 backward) of {flops / 1e9:.3f} GFLOP each: "
+            f"({nb} mini-batches x 3 forward + 3 backward) of {flops / 1e9:.3f} GFLOP each: "
             f"{ep_flops / 1e9:.0f} GFLOP, {floor_flops:.1f} s at the measured multiply-add peak "
             f"({peak['gflops']:.0f} GFLOP/s). Each SpMM moves about {bytes_ / 1e6:.0f} MB (an index, a weight and a "
             f"gathered 256-byte row per nonzero, plus the output rows): {ep_bytes / 1e9:.0f} GB per epoch, "

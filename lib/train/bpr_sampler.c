@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "kernels/parallel.h"
 
 int gr_bpr_sampler_init(gr_bpr_sampler *s, const gr_graph *g, uint64_t seed)
 {
@@ -79,7 +80,8 @@ void gr_bpr_sampler_batch(const gr_bpr_sampler *s, size_t start, size_t count, i
     const gr_graph *g = s->g;
     long n = (long)count;
     uint64_t stream = 0xb9e0000000000000ULL + (uint64_t)s->epoch;
-#pragma omp parallel for schedule(static)
+    /* a draw is a few binary searches: about 64 element steps */
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(count * (size_t)negatives * 64))
     for (long k = 0; k < n; k++) {
         uint32_t e = s->order[start + (size_t)k];
         int32_t user = s->edge_user[e];
