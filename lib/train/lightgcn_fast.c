@@ -27,12 +27,12 @@ typedef struct fast_work {
     gr_spmat adj;
     float *final, *t1, *t2, *gfinal; /* n x d */
     float *g0;                       /* the gradient of e0, in final's buffer */
-    float *item_t;                        /* d x stride: transposed item rows of final */
+    float *item_t;                   /* d x stride: transposed item rows of final */
     size_t stride;
-    float *scores;                        /* per thread: USER_BLOCK x n_items */
-    float *partial;                       /* per thread: n_items x d */
-    double *user_loss;                    /* n_users */
-    double *row_sq;                       /* n: per-row L2 terms, summed in row order */
+    float *scores;                   /* per thread: USER_BLOCK x n_items */
+    float *partial;                  /* per thread: n_items x d */
+    double *user_loss;               /* n_users */
+    double *row_sq;                  /* n: per-row L2 terms, summed in row order */
     int nthreads;
 } fast_work;
 
