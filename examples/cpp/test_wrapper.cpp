@@ -125,6 +125,7 @@ int main(int argc, char **argv)
     }
     CHECK(status_of([&] { m.recommend(987654321, 5); }) == GR_ENOTFOUND);
     CHECK(status_of([&] { m.recommend(user, 0); }) == GR_ERANGE);
+    CHECK(status_of([&] { m.recommend(user, size_t(1) << 40); }) == GR_ERANGE); // no 2^40-entry buffers
 
     std::vector<int64_t> liked = { g.item_id(0), g.item_id(1), g.item_id(2) };
     std::vector<float> v = m.fold_in(liked);

@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gnnrec  # noqa: E402
 
 MAX_BODY = 1 << 20
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 FILTERS = ("genres", "year_min", "year_max", "min_score", "exclude_seen", "least")
 
 
@@ -43,6 +44,8 @@ def _int_field(body, name, default=None, low=None):
         raise BadRequest("field '%s' must be an integer, got %s" % (name, json.dumps(value)))
     if low is not None and value < low:
         raise BadRequest("field '%s' must be at least %d, got %d" % (name, low, value))
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise BadRequest("field '%s' is out of the 64-bit range" % name)
     return value
 
 
@@ -151,7 +154,8 @@ class Handler(BaseHTTPRequestHandler):
         _check_genres(m, filters)
         if "liked" in body:
             liked = body["liked"]
-            if not isinstance(liked, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in liked):
+            if not isinstance(liked, list) or not all(
+                    isinstance(i, int) and not isinstance(i, bool) and INT64_MIN <= i <= INT64_MAX for i in liked):
                 raise BadRequest("field 'liked' must be a list of item ids")
             recs = _lookup(lambda: m.recommend_liked(liked, k, **filters), "a liked item is unknown")
             return {"liked": liked, "items": _items(recs)}

@@ -348,7 +348,7 @@ public:
 
     std::vector<scored_item> recommend(int64_t user, size_t k, const rec_options &o = rec_options()) const
     {
-        buffers b(k);
+        buffers b(k, training_graph().num_items());
         size_t n = 0;
         detail::check(gr_model_recommend(&n, h_.get(), user, k, o.get(), b.items.data(), b.scores.data()));
         return b.result(n);
@@ -356,7 +356,7 @@ public:
     std::vector<scored_item> recommend_liked(const std::vector<int64_t> &liked, size_t k,
                                              const rec_options &o = rec_options()) const
     {
-        buffers b(k);
+        buffers b(k, training_graph().num_items());
         size_t n = 0;
         detail::check(gr_model_recommend_liked(&n, h_.get(), liked.data(), liked.size(), k, o.get(), b.items.data(),
                                                b.scores.data()));
@@ -364,7 +364,7 @@ public:
     }
     std::vector<scored_item> similar_items(int64_t item, size_t k, const rec_options &o = rec_options()) const
     {
-        buffers b(k);
+        buffers b(k, training_graph().num_items());
         size_t n = 0;
         detail::check(gr_model_similar_items(&n, h_.get(), item, k, o.get(), b.items.data(), b.scores.data()));
         return b.result(n);
@@ -402,7 +402,10 @@ public:
 
 private:
     struct buffers {
-        explicit buffers(size_t k) : items(k ? k : 1), scores(k ? k : 1) {}
+        // the library refuses k above the number of items before writing
+        // anything, so a huge k costs no huge buffers
+        buffers(size_t k, size_t n_items) : items(room(k, n_items)), scores(room(k, n_items)) {}
+        static size_t room(size_t k, size_t n_items) { return k < 1 ? 1 : k < n_items ? k : n_items ? n_items : 1; }
         std::vector<scored_item> result(size_t n) const
         {
             std::vector<scored_item> r(n);

@@ -188,6 +188,9 @@ func TestTrainRecommendSaveLoad(t *testing.T) {
 	if _, err := m.Recommend(user, 0, nil); !errors.Is(err, gnnrec.ErrRange) {
 		t.Fatalf("k = 0: %v", err)
 	}
+	if _, err := m.Recommend(user, 1<<40, nil); !errors.Is(err, gnnrec.ErrRange) {
+		t.Fatalf("k = 2^40: %v", err)
+	}
 
 	liked := g.ItemIDs()[:3]
 	v, err := m.FoldIn(liked)

@@ -149,9 +149,15 @@ func (o *RecOptions) raw() C.gr_rec_options {
 	return r
 }
 
-func top(k int, fn func(n *C.size_t, items *C.int64_t, scores *C.float) C.int) ([]Scored, error) {
+// top calls fn with room for k results.  The library refuses k < 1 or k
+// above the number of items before writing anything, so the buffers never
+// need more than max(1, min(k, items)) slots.
+func (m *Model) top(k int, fn func(n *C.size_t, items *C.int64_t, scores *C.float) C.int) ([]Scored, error) {
+	if n := m.Graph().NumItems(); k > n {
+		k = n
+	}
 	if k < 1 {
-		k = 1 // the library reports k < 1 as GR_ERANGE; the buffers need one slot
+		k = 1
 	}
 	items := make([]int64, k)
 	scores := make([]float32, k)
@@ -173,7 +179,7 @@ func top(k int, fn func(n *C.size_t, items *C.int64_t, scores *C.float) C.int) (
 func (m *Model) Recommend(user int64, k int, o *RecOptions) ([]Scored, error) {
 	defer runtime.KeepAlive(m)
 	opts := o.raw()
-	return top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
+	return m.top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
 		return C.gr_model_recommend(n, m.ptr, C.int64_t(user), C.size_t(k), &opts, items, scores)
 	})
 }
@@ -186,7 +192,7 @@ func (m *Model) RecommendLiked(liked []int64, k int, o *RecOptions) ([]Scored, e
 	if len(liked) > 0 {
 		lp = (*C.int64_t)(unsafe.Pointer(&liked[0]))
 	}
-	return top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
+	return m.top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
 		return C.gr_model_recommend_liked(n, m.ptr, lp, C.size_t(len(liked)), C.size_t(k), &opts, items, scores)
 	})
 }
@@ -195,7 +201,7 @@ func (m *Model) RecommendLiked(liked []int64, k int, o *RecOptions) ([]Scored, e
 func (m *Model) SimilarItems(item int64, k int, o *RecOptions) ([]Scored, error) {
 	defer runtime.KeepAlive(m)
 	opts := o.raw()
-	return top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
+	return m.top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
 		return C.gr_model_similar_items(n, m.ptr, C.int64_t(item), C.size_t(k), &opts, items, scores)
 	})
 }

@@ -162,8 +162,11 @@ class Model(Handle):
             raise ValueError("k must be a positive integer, got %r" % (k,))
         k = operator.index(k)
         o = self._rec_options(**filters)
-        items = (ctypes.c_int64 * k)()
-        scores = (ctypes.c_float * k)()
+        # the library refuses k above the number of items before writing
+        # anything, so a huge k costs no huge buffers
+        cap = max(1, min(k, self.graph.num_items))
+        items = (ctypes.c_int64 * cap)()
+        scores = (ctypes.c_float * cap)()
         n = ctypes.c_size_t()
         check(call(ctypes.byref(n), ctypes.byref(o), k, items, scores))
         g = self.graph

@@ -238,6 +238,8 @@ class ModelTest(unittest.TestCase):
             m.recommend(1, k=0)
         with self.assertRaises(gnnrec.RangeError):
             m.recommend(1, k=m.graph.num_items + 1)
+        with self.assertRaises(gnnrec.RangeError):  # refused without a buffer of that size
+            m.recommend(1, k=10 ** 12)
         with self.assertRaises(gnnrec.NotFoundError):
             m.recommend(1, genres="Space Opera")
         with self.assertRaises(gnnrec.InvalidArgumentError):

@@ -108,6 +108,10 @@ class ServiceTest(unittest.TestCase):
             (json.dumps({"user_id": 1, "year_min": 2000, "year_max": 1990}).encode(), "year"),
             (json.dumps({"liked": "1,2"}).encode(), "liked"),
             (b"\xff\xfe", "malformed JSON"),
+            (json.dumps({"user_id": 2 ** 70}).encode(), "64-bit"),
+            (json.dumps({"liked": [1, 2 ** 70]}).encode(), "liked"),
+            (json.dumps({"user_id": 1, "k": 10 ** 15}).encode(), "out of range"),
+            (b'{"user_id": 1, "min_score": NaN}', "NaN"),
         ]
         for raw, words in cases:
             with self.subTest(raw=raw):

@@ -144,22 +144,28 @@ impl Model {
         Ok(v)
     }
 
+    /// Room for k results: the library refuses k above the number of items
+    /// before writing anything, so a huge k costs no huge buffers.
+    fn buffer_len(&self, k: usize) -> usize {
+        k.min(self.graph.num_items()).max(1)
+    }
+
     /// Top-k items for a known user, best first.
     pub fn recommend(&self, user: i64, k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
         let o = opts.raw();
-        top(k, |n, items, scores| unsafe { ffi::gr_model_recommend(n, self.ptr, user, k, &o, items, scores) })
+        top(self.buffer_len(k), |n, items, scores| unsafe { ffi::gr_model_recommend(n, self.ptr, user, k, &o, items, scores) })
     }
     /// Top-k items for a new user who liked these items (fold-in, no retraining).
     pub fn recommend_liked(&self, liked: &[i64], k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
         let o = opts.raw();
-        top(k, |n, items, scores| unsafe {
+        top(self.buffer_len(k), |n, items, scores| unsafe {
             ffi::gr_model_recommend_liked(n, self.ptr, liked.as_ptr(), liked.len(), k, &o, items, scores)
         })
     }
     /// The k items most similar (cosine) to `item`, itself excluded.
     pub fn similar_items(&self, item: i64, k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
         let o = opts.raw();
-        top(k, |n, items, scores| unsafe { ffi::gr_model_similar_items(n, self.ptr, item, k, &o, items, scores) })
+        top(self.buffer_len(k), |n, items, scores| unsafe { ffi::gr_model_similar_items(n, self.ptr, item, k, &o, items, scores) })
     }
     /// The vector a new user with these liked items gets.
     pub fn fold_in(&self, liked: &[i64]) -> Result<Vec<f32>> {
@@ -184,11 +190,10 @@ impl Model {
     }
 }
 
-fn top<F>(k: usize, call: F) -> Result<Vec<Scored>>
+fn top<F>(cap: usize, call: F) -> Result<Vec<Scored>>
 where
     F: FnOnce(*mut usize, *mut i64, *mut f32) -> c_int,
 {
-    let cap = k.max(1);
     let mut items = vec![0i64; cap];
     let mut scores = vec![0f32; cap];
     let mut n = 0usize;

@@ -102,6 +102,7 @@ fn train_evaluate_recommend_save_load() {
     }
     assert!(m.recommend(987_654_321, 5, &RecOptions::default()).unwrap_err().is_not_found());
     assert_eq!(m.recommend(user, 0, &RecOptions::default()).unwrap_err().status(), "GR_ERANGE");
+    assert_eq!(m.recommend(user, 1 << 40, &RecOptions::default()).unwrap_err().status(), "GR_ERANGE");
 
     let liked = &g.item_ids()[..3];
     let v = m.fold_in(liked).unwrap();
