@@ -62,3 +62,64 @@ int fx_run(Suite *s)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+#include "core/rng.h"
+#include "eval/ranking.h"
+#include "graph/graph.h"
+
+void fx_planted_make(fx_planted *p, size_t users, size_t items, size_t groups, size_t per_user, uint64_t seed)
+{
+    size_t n = users * per_user;
+    int64_t *u = malloc(n * sizeof *u), *it = malloc(n * sizeof *it);
+    int64_t *ts = malloc(n * sizeof *ts);
+    float *r = malloc(n * sizeof *r);
+    gr_rng rng = gr_rng_make(seed, 77);
+    size_t per_group = items / groups;
+    for (size_t a = 0; a < users; a++) {
+        size_t g = a % groups;
+        for (size_t k = 0; k < per_user; k++) {
+            size_t e = a * per_user + k;
+            int own = gr_rng_unit(&rng) < 0.9;
+            size_t grp = own ? g : gr_rng_below(&rng, (uint32_t)groups);
+            /* squaring a uniform favours the low (popular) ranks of the group */
+            double x = gr_rng_unit(&rng);
+            size_t rank = (size_t)(x * x * (double)per_group);
+            u[e] = (int64_t)(1000 + a);
+            it[e] = (int64_t)(5000 + grp * per_group + rank);
+            r[e] = own ? 5.0f : 2.0f;
+            ts[e] = (int64_t)(1000000 + e);
+        }
+    }
+    ck_assert_int_eq(gr_graph_from_edges(&p->all, u, it, r, ts, n, 0), GR_OK);
+    gr_split_options so = GR_SPLIT_OPTIONS_INIT;
+    so.valid_ratio = 0;
+    so.test_ratio = 0.2;
+    so.seed = seed;
+    ck_assert_int_eq(gr_graph_split(&p->train, NULL, &p->test, p->all, &so), GR_OK);
+    free(u);
+    free(it);
+    free(ts);
+    free(r);
+}
+
+void fx_planted_free(fx_planted *p)
+{
+    gr_graph_free(p->all);
+    gr_graph_free(p->train);
+    gr_graph_free(p->test);
+}
+
+double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k)
+{
+    size_t ni = train->n_items, stride = (ni + 15) & ~(size_t)15;
+    float *uv = calloc(train->n_users, sizeof *uv);
+    float *it = calloc(stride, sizeof *it);
+    for (size_t u = 0; u < train->n_users; u++) uv[u] = 1.0f;
+    for (size_t i = 0; i < ni; i++) it[i] = (float)gr_csr_degree(&train->iu, i);
+    gr_rank_source src = { train->n_users, ni, 1, uv, it, stride, NULL, train->cat, NULL };
+    double out[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_rank_eval(out, NULL, &src, train, test, &k, 1), GR_OK);
+    free(uv);
+    free(it);
+    return out[GR_METRIC_RECALL];
+}

@@ -24,3 +24,19 @@ int fx_run(Suite *s);
 #define FX_SKIP 77
 
 #endif
+
+#include <gnnrec.h>
+
+/*
+ * A planted-taste interaction graph in memory: users and items fall into
+ * `groups` groups; each user rates `per_user` items, 90% from its own group
+ * (popular items more often).  Splits into train/test per user (20% test).
+ */
+typedef struct fx_planted {
+    gr_graph *all, *train, *test;
+} fx_planted;
+
+void fx_planted_make(fx_planted *p, size_t users, size_t items, size_t groups, size_t per_user, uint64_t seed);
+void fx_planted_free(fx_planted *p);
+/* Recall@k of ranking items by training popularity (the baseline to beat). */
+double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k);

@@ -1,0 +1,229 @@
+/* Graph building, queries, errors, writing, and splits. */
+#include <gnnrec.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "graph/graph.h"
+
+START_TEST(edges_fold_filter_and_map)
+{
+    int64_t u[] = { 7, 7, 9, 7, 9, 3 }, it[] = { 100, 200, 100, 100, 300, 300 };
+    float r[] = { 4, 2, 5, 3, 1, 5 };
+    int64_t ts[] = { 1, 2, 3, 4, 5, 6 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, ts, 6, 0), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_users(g), 3);
+    ck_assert_uint_eq(gr_graph_num_items(g), 3);
+    ck_assert_uint_eq(gr_graph_num_edges(g), 5); /* (7,100) folded */
+    ck_assert_int_eq(gr_graph_has_ratings(g), 1);
+    int64_t items[8];
+    float rat[8];
+    size_t n;
+    ck_assert_int_eq(gr_graph_user_items(&n, g, 7, items, rat, 8), GR_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(items[0], 100);
+    ck_assert_float_eq(rat[0], 3); /* the last rating of a repeated pair wins */
+    ck_assert_int_eq(items[1], 200);
+    ck_assert_int_eq(gr_graph_item_users(&n, g, 300, items, rat, 1), GR_OK);
+    ck_assert_uint_eq(n, 2); /* full count even with a small buffer */
+    ck_assert_int_eq(items[0], 9);
+    ck_assert_int_eq(gr_graph_user_items(&n, g, 12345, items, rat, 8), GR_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "12345"));
+    int64_t id;
+    ck_assert_int_eq(gr_graph_user_id(&id, g, 0), GR_OK);
+    ck_assert_int_eq(id, 7);
+    ck_assert_int_eq(gr_graph_user_id(&id, g, 3), GR_ERANGE);
+    gr_graph_free(g);
+    /* threshold: only ratings >= 4 become edges */
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, ts, 6, 4.0), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(g), 3); /* (9,100,5) (3,300,5) and (7,100,4) then (7,100,3) dropped */
+    gr_graph_free(g);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_errors_not_crashes)
+{
+    gr_graph *g = NULL;
+    int64_t u[] = { 1 }, it[] = { 2 };
+    float r[] = { 1 };
+    ck_assert_int_eq(gr_graph_from_edges(NULL, u, it, NULL, NULL, 1, 0), GR_EINVAL);
+    ck_assert_int_eq(gr_graph_from_edges(&g, NULL, it, NULL, NULL, 1, 0), GR_EINVAL);
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 0, 0), GR_ESTATE);
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, NULL, 1, 2.0), GR_ESTATE);
+    r[0] = NAN;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, NULL, 1, 0), GR_EINVAL);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(gr_graph_load(&g, "/no/such/file.txt", NULL), GR_EIO);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "/no/such/file.txt"));
+    ck_assert_uint_eq(gr_graph_num_users(NULL), 0);
+    gr_graph_free(NULL);
+    gr_load_options o = GR_LOAD_OPTIONS_INIT;
+    o.version = 99;
+    ck_assert_int_eq(gr_graph_load(&g, "x", &o), GR_EINVAL);
+}
+END_TEST
+
+START_TEST(like_graphs_share_ids_and_skip_unknown)
+{
+    int64_t u[] = { 1, 2 }, it[] = { 10, 20 };
+    gr_graph *g, *h;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 2, 0), GR_OK);
+    int64_t u2[] = { 1, 3, 2 }, it2[] = { 20, 10, 30 };
+    ck_assert_int_eq(gr_graph_from_edges_like(&h, g, u2, it2, NULL, NULL, 3, 0), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(h), 1);
+    ck_assert_uint_eq(gr_graph_num_skipped(h), 2);
+    ck_assert_uint_eq(gr_graph_num_users(h), 2);
+    gr_graph_free(h);
+    int64_t u3[] = { 3 }, it3[] = { 30 };
+    ck_assert_int_eq(gr_graph_from_edges_like(&h, g, u3, it3, NULL, NULL, 1, 0), GR_ESTATE);
+    gr_graph_free(g);
+}
+END_TEST
+
+START_TEST(write_and_load_round_trip)
+{
+    fx_planted p;
+    fx_planted_make(&p, 40, 60, 3, 10, 1);
+    char *dir = fx_tmpdir();
+    char *path = fx_path(dir, "train.txt");
+    ck_assert_int_eq(gr_graph_write(p.train, path, GR_FORMAT_ADJACENCY), GR_OK);
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_load(&g, path, NULL), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(g), gr_graph_num_edges(p.train));
+    size_t ne = gr_graph_num_edges(g);
+    int64_t *a = malloc(ne * 2 * sizeof *a), *b = malloc(ne * 2 * sizeof *b);
+    ck_assert_int_eq(gr_graph_edges(g, a, a + ne, NULL, NULL, ne), GR_OK);
+    ck_assert_int_eq(gr_graph_edges(p.train, b, b + ne, NULL, NULL, ne), GR_OK);
+    /* same edge set: both are user-major, items ascending by dense index; compare as sets */
+    long long sa = 0, sb = 0;
+    for (size_t k = 0; k < ne; k++) {
+        sa += a[k] * 100003 + a[ne + k];
+        sb += b[k] * 100003 + b[ne + k];
+    }
+    ck_assert_int_eq(sa, sb);
+    ck_assert_int_eq(gr_graph_edges(g, a, a + ne, NULL, NULL, ne - 1), GR_ERANGE);
+    ck_assert_int_eq(gr_graph_write(g, path, 42), GR_EINVAL);
+    free(a);
+    free(b);
+    gr_graph_free(g);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
+    fx_planted_free(&p);
+}
+END_TEST
+
+static size_t count_user(const gr_graph *g, int64_t user)
+{
+    size_t n = 0;
+    if (gr_graph_user_items(&n, g, user, NULL, NULL, 0) != GR_OK) return 0;
+    return n;
+}
+
+START_TEST(user_ratio_split_partitions_each_user)
+{
+    fx_planted p;
+    fx_planted_make(&p, 50, 80, 4, 20, 2);
+    gr_split_options o = GR_SPLIT_OPTIONS_INIT;
+    o.valid_ratio = 0.1;
+    o.test_ratio = 0.2;
+    gr_graph *tr, *va, *te, *tr2, *va2, *te2;
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, p.all, &o), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(tr) + gr_graph_num_edges(va) + gr_graph_num_edges(te), gr_graph_num_edges(p.all));
+    for (size_t k = 0; k < gr_graph_num_users(p.all); k++) {
+        int64_t id;
+        gr_graph_user_id(&id, p.all, k);
+        size_t all = count_user(p.all, id);
+        ck_assert_uint_ge(count_user(tr, id), 1);
+        ck_assert_uint_eq(count_user(te, id), (size_t)(all * 0.2 + 0.5));
+    }
+    /* same seed, same split; another seed, another split */
+    ck_assert_int_eq(gr_graph_split(&tr2, &va2, &te2, p.all, &o), GR_OK);
+    size_t ne = gr_graph_num_edges(te);
+    int64_t *a = malloc(2 * ne * sizeof *a), *b = malloc(2 * ne * sizeof *b);
+    gr_graph_edges(te, a, a + ne, NULL, NULL, ne);
+    gr_graph_edges(te2, b, b + ne, NULL, NULL, ne);
+    ck_assert_int_eq(memcmp(a, b, 2 * ne * sizeof *a), 0);
+    gr_graph_free(tr2);
+    gr_graph_free(va2);
+    gr_graph_free(te2);
+    o.seed = 43;
+    ck_assert_int_eq(gr_graph_split(&tr2, &va2, &te2, p.all, &o), GR_OK);
+    gr_graph_edges(te2, b, b + ne, NULL, NULL, ne);
+    ck_assert_int_ne(memcmp(a, b, 2 * ne * sizeof *a), 0);
+    free(a);
+    free(b);
+    gr_graph_free(tr2);
+    gr_graph_free(va2);
+    gr_graph_free(te2);
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
+    fx_planted_free(&p);
+}
+END_TEST
+
+START_TEST(leave_one_out_takes_the_latest)
+{
+    int64_t u[] = { 1, 1, 1, 1, 2, 2 }, it[] = { 10, 11, 12, 13, 10, 11 }, ts[] = { 5, 9, 7, 1, 3, 4 };
+    gr_graph *g, *tr, *va, *te;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, ts, 6, 0), GR_OK);
+    gr_split_options o = GR_SPLIT_OPTIONS_INIT;
+    o.method = GR_SPLIT_LEAVE_ONE_OUT;
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_OK);
+    int64_t items[4];
+    size_t n;
+    ck_assert_int_eq(gr_graph_user_items(&n, te, 1, items, NULL, 4), GR_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(items[0], 11);
+    ck_assert_int_eq(gr_graph_user_items(&n, va, 1, items, NULL, 4), GR_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(items[0], 12);
+    /* user 2 has too few edges to give any away */
+    ck_assert_uint_eq(count_user(tr, 2), 2);
+    ck_assert_uint_eq(count_user(te, 2), 0);
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
+    o.test_ratio = 0;
+    o.method = GR_SPLIT_RANDOM;
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_EINVAL);
+    gr_graph_free(g);
+}
+END_TEST
+
+START_TEST(random_split_sizes)
+{
+    fx_planted p;
+    fx_planted_make(&p, 30, 40, 2, 10, 3);
+    gr_split_options o = GR_SPLIT_OPTIONS_INIT;
+    o.method = GR_SPLIT_RANDOM;
+    o.valid_ratio = 0.25;
+    o.test_ratio = 0.25;
+    gr_graph *tr, *va, *te;
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, p.all, &o), GR_OK);
+    size_t ne = gr_graph_num_edges(p.all);
+    ck_assert_uint_eq(gr_graph_num_edges(te), (size_t)(ne * 0.25 + 0.5));
+    ck_assert_uint_eq(gr_graph_num_edges(tr) + gr_graph_num_edges(va) + gr_graph_num_edges(te), ne);
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
+    fx_planted_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("graph");
+    TCase *tc = tcase_create("graph");
+    tcase_add_test(tc, edges_fold_filter_and_map);
+    tcase_add_test(tc, bad_arguments_are_errors_not_crashes);
+    tcase_add_test(tc, like_graphs_share_ids_and_skip_unknown);
+    tcase_add_test(tc, write_and_load_round_trip);
+    tcase_add_test(tc, user_ratio_split_partitions_each_user);
+    tcase_add_test(tc, leave_one_out_takes_the_latest);
+    tcase_add_test(tc, random_split_sizes);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}

@@ -1,0 +1,224 @@
+/* Kernels against naive references: SpMM, normalised adjacency, top-k, scoring, Adam. */
+#include <gnnrec.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "fixtures.h"
+#include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "kernels/dense.h"
+#include "kernels/spmm.h"
+#include "kernels/topk.h"
+#include "train/adam.h"
+
+/* A random sparse square matrix with some empty rows. */
+static void random_spmat(gr_spmat *a, size_t n, uint64_t seed)
+{
+    gr_rng r = gr_rng_make(seed, 1);
+    memset(a, 0, sizeof *a);
+    a->n = n;
+    a->ptr = calloc(n + 1, sizeof *a->ptr);
+    size_t cap = n * 12;
+    a->col = malloc(cap * sizeof *a->col);
+    a->val = malloc(cap * sizeof *a->val);
+    for (size_t i = 0; i < n; i++) {
+        size_t deg = i % 7 == 3 ? 0 : gr_rng_below(&r, 12);
+        for (size_t k = 0; k < deg; k++) {
+            a->col[a->nnz] = (int32_t)gr_rng_below(&r, (uint32_t)n);
+            a->val[a->nnz] = (float)gr_rng_unit(&r) - 0.5f;
+            a->nnz++;
+        }
+        a->ptr[i + 1] = (int64_t)a->nnz;
+    }
+}
+
+static void naive_spmm(const gr_spmat *a, const float *x, float *y, size_t d)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0;
+            for (int64_t k = a->ptr[i]; k < a->ptr[i + 1]; k++) s += (double)a->val[k] * x[(size_t)a->col[k] * d + j];
+            y[i * d + j] = (float)s;
+        }
+}
+
+START_TEST(spmm_matches_naive_for_every_width)
+{
+    static const size_t widths[] = { 1, 7, 16, 32, 48, 64, 100, 128 };
+    gr_spmat a;
+    random_spmat(&a, 300, 9);
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        size_t d = widths[w];
+        float *x = gr_alloc_floats(a.n * d), *y = gr_alloc_floats(a.n * d), *ref = gr_alloc_floats(a.n * d);
+        float *acc = gr_alloc_floats(a.n * d);
+        gr_rng r = gr_rng_make(3, d);
+        for (size_t k = 0; k < a.n * d; k++) {
+            x[k] = (float)gr_rng_normal(&r);
+            acc[k] = 1.0f;
+        }
+        naive_spmm(&a, x, ref, d);
+        for (int balanced = 0; balanced < 2; balanced++) {
+            if (balanced) ck_assert_int_eq(gr_spmat_balance(&a, 7), GR_OK);
+            gr_spmm(&a, x, y, NULL, d);
+            for (size_t k = 0; k < a.n * d; k++) ck_assert_float_eq_tol(y[k], ref[k], 1e-4);
+        }
+        gr_spmm(&a, x, y, acc, d);
+        for (size_t k = 0; k < a.n * d; k++) ck_assert_float_eq_tol(acc[k], 1.0f + ref[k], 1e-4);
+        free(x);
+        free(y);
+        free(ref);
+        free(acc);
+        free(a.split);
+        a.split = NULL;
+        a.nsplit = 0;
+    }
+    gr_spmat_free(&a);
+}
+END_TEST
+
+START_TEST(spmm_is_independent_of_thread_count)
+{
+    gr_spmat a;
+    random_spmat(&a, 2000, 4);
+    gr_spmat_balance(&a, 32);
+    size_t d = 64;
+    float *x = gr_alloc_floats(a.n * d), *y1 = gr_alloc_floats(a.n * d), *y2 = gr_alloc_floats(a.n * d);
+    gr_rng r = gr_rng_make(5, 5);
+    for (size_t k = 0; k < a.n * d; k++) x[k] = (float)gr_rng_normal(&r);
+    gr_set_num_threads(1);
+    gr_spmm(&a, x, y1, NULL, d);
+    gr_set_num_threads(2);
+    gr_spmm(&a, x, y2, NULL, d);
+    gr_set_num_threads(0);
+    ck_assert_int_eq(memcmp(y1, y2, a.n * d * sizeof(float)), 0);
+    free(x);
+    free(y1);
+    free(y2);
+    gr_spmat_free(&a);
+}
+END_TEST
+
+START_TEST(norm_adj_weights_are_inverse_sqrt_degrees)
+{
+    /* users 10: items a,b; 20: item a.  deg(10)=2, deg(20)=1, deg(a)=2, deg(b)=1 */
+    int64_t u[] = { 10, 10, 20 }, it[] = { 100, 200, 100 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 3, 0), GR_OK);
+    gr_spmat a;
+    ck_assert_int_eq(gr_norm_adj(&a, g, 2), GR_OK);
+    ck_assert_uint_eq(a.n, 4);
+    ck_assert_uint_eq(a.nnz, 6);
+    /* dense view: rows users 0,1 then items 2,3 */
+    float m[4][4] = { { 0 } };
+    for (size_t r = 0; r < a.n; r++)
+        for (int64_t k = a.ptr[r]; k < a.ptr[r + 1]; k++) m[r][a.col[k]] = a.val[k];
+    ck_assert_float_eq_tol(m[0][2], 0.5f, 1e-6);             /* 1/sqrt(2*2) */
+    ck_assert_float_eq_tol(m[0][3], (float)M_SQRT1_2, 1e-6); /* 1/sqrt(2*1) */
+    ck_assert_float_eq_tol(m[1][2], (float)M_SQRT1_2, 1e-6); /* 1/sqrt(1*2) */
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) ck_assert_float_eq(m[i][j], m[j][i]);
+    gr_spmat_free(&a);
+    gr_graph_free(g);
+}
+END_TEST
+
+static int cmp_desc(const void *pa, const void *pb)
+{
+    const int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+    extern const float *topk_scores;
+    float sa = topk_scores[a], sb = topk_scores[b];
+    if (sa != sb) return sa > sb ? -1 : 1;
+    return (a > b) - (a < b);
+}
+const float *topk_scores;
+
+START_TEST(topk_matches_a_full_sort_with_ties_and_exclusions)
+{
+    size_t n = 1000;
+    float *s = malloc(n * sizeof *s);
+    int32_t *order = malloc(n * sizeof *order);
+    gr_rng r = gr_rng_make(11, 0);
+    size_t valid = 0;
+    for (size_t i = 0; i < n; i++) {
+        s[i] = (float)gr_rng_below(&r, 50); /* many ties */
+        if (i % 9 == 0) s[i] = -INFINITY;
+        if (i % 97 == 0) s[i] = NAN;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] > -INFINITY) order[valid++] = (int32_t)i;
+    topk_scores = s;
+    qsort(order, valid, sizeof *order, cmp_desc);
+    size_t ks[] = { 1, 5, 20, 100, valid, valid + 50 };
+    for (size_t c = 0; c < 6; c++) {
+        int32_t idx[2000];
+        float val[2000];
+        size_t got = gr_topk(idx, val, s, n, ks[c]);
+        ck_assert_uint_eq(got, ks[c] < valid ? ks[c] : valid);
+        for (size_t k = 0; k < got; k++) {
+            ck_assert_int_eq(idx[k], order[k]);
+            ck_assert_float_eq(val[k], s[order[k]]);
+        }
+    }
+    free(s);
+    free(order);
+}
+END_TEST
+
+START_TEST(score_block_matches_dot_products)
+{
+    size_t nu = 7, ni = 37, d = 24, stride = 48;
+    float *U = gr_alloc_floats(nu * d), *I = gr_alloc_floats(ni * d), *it = gr_alloc_floats(d * stride);
+    float *bias = gr_alloc_floats(ni), *out = gr_alloc_floats(nu * ni);
+    gr_rng r = gr_rng_make(2, 2);
+    for (size_t k = 0; k < nu * d; k++) U[k] = (float)gr_rng_normal(&r);
+    for (size_t k = 0; k < ni * d; k++) I[k] = (float)gr_rng_normal(&r);
+    for (size_t k = 0; k < ni; k++) bias[k] = (float)k * 0.1f;
+    gr_transpose(it, I, ni, d, stride);
+    gr_score_block(out, U, nu, it, ni, stride, d, bias);
+    for (size_t u = 0; u < nu; u++)
+        for (size_t i = 0; i < ni; i++)
+            ck_assert_float_eq_tol(out[u * ni + i], gr_dot(U + u * d, I + i * d, d) + bias[i], 1e-4);
+    free(U);
+    free(I);
+    free(it);
+    free(bias);
+    free(out);
+}
+END_TEST
+
+START_TEST(adam_follows_the_reference_update)
+{
+    gr_adam a;
+    ck_assert_int_eq(gr_adam_init(&a, 3, 0.1), GR_OK);
+    float p[3] = { 1, -2, 0.5f }, g[3] = { 0.3f, -0.1f, 0 };
+    double m[3] = { 0 }, v[3] = { 0 }, ref[3] = { 1, -2, 0.5 };
+    for (int t = 1; t <= 5; t++) {
+        gr_adam_step(&a, p, g);
+        for (int k = 0; k < 3; k++) {
+            m[k] = 0.9 * m[k] + 0.1 * g[k];
+            v[k] = 0.999 * v[k] + 0.001 * g[k] * g[k];
+            double mh = m[k] / (1 - pow(0.9, t)), vh = v[k] / (1 - pow(0.999, t));
+            ref[k] -= 0.1 * mh / (sqrt(vh) + 1e-8);
+        }
+    }
+    for (int k = 0; k < 3; k++) ck_assert_double_eq_tol(p[k], ref[k], 1e-5);
+    gr_adam_free(&a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("kernels");
+    tcase_add_test(tc, spmm_matches_naive_for_every_width);
+    tcase_add_test(tc, spmm_is_independent_of_thread_count);
+    tcase_add_test(tc, norm_adj_weights_are_inverse_sqrt_degrees);
+    tcase_add_test(tc, topk_matches_a_full_sort_with_ties_and_exclusions);
+    tcase_add_test(tc, score_block_matches_dot_products);
+    tcase_add_test(tc, adam_follows_the_reference_update);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}
