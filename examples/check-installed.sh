@@ -94,6 +94,11 @@ check_metadata() {
   soname=$(readelf -d "$libdir/libgnnrec.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
   echo "soname $soname"
   [ -e "$libdir/$soname" ]
+  # only gr_ functions are exported (and the symbol-version node itself)
+  local leaked
+  leaked=$(nm -D --defined-only "$libdir/libgnnrec.so" | awk '$2 != "A" && $3 !~ /^gr_/')
+  [ -z "$leaked" ] || { echo "symbols exported beyond gr_*:"; echo "$leaked"; return 1; }
+  echo "exports $(nm -D --defined-only "$libdir/libgnnrec.so" | grep -c ' gr_') gr_ functions and nothing else"
 }
 
 check_c() {

@@ -7,6 +7,8 @@ class Handle:
     graph) keeps that object alive and is never freed here."""
 
     _free = None  # the library's free function, set by subclasses
+    _ptr = None  # so that close() works on an object whose constructor failed
+    _owner = None
 
     def __init__(self, ptr, owner=None):
         self._ptr = ptr
