@@ -74,12 +74,22 @@ class Trainer(Handle):
         self._valid = graph  # the library borrows it until fit() ends
 
     def fit(self, train, valid=None, progress=None):
-        """Fit a new model to `train`.  `progress(epoch, loss, seconds,
-        valid_metric)` is called after every epoch (valid_metric is None
-        when not evaluated); returning True stops training.  An exception
-        it raises stops training and is raised from fit()."""
+        """Fit a new model to `train`.  `valid`, for this fit only, is a
+        validation graph as set_validation() describes.  `progress(epoch,
+        loss, seconds, valid_metric)` is called after every epoch
+        (valid_metric is None when not evaluated); returning True stops
+        training.  An exception it raises stops training and is raised from
+        fit()."""
+        kept = self._valid
         if valid is not None:
             self.set_validation(valid)
+        try:
+            return self._fit(train, progress)
+        finally:
+            if valid is not None:
+                self.set_validation(kept)
+
+    def _fit(self, train, progress):
         failure = []
 
         def on_epoch(_, epoch, loss, seconds, metric):

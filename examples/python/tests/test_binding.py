@@ -170,6 +170,17 @@ class TrainerTest(unittest.TestCase):
             self.assertIsNone(t.stat("best_valid"))
             self.assertEqual(m.dim, 8)
 
+    def test_validation_given_to_fit_is_for_that_fit(self):
+        _, _, train, valid, _ = support.dataset()
+        with gnnrec.Trainer(dim=8, epochs=2, threads=1) as t:
+            with t.fit(train, valid=valid):
+                self.assertIsNotNone(t.stat("best_valid"))
+            with t.fit(train):
+                self.assertIsNone(t.stat("best_valid"))
+            t.set_validation(valid)  # kept until removed
+            with t.fit(train):
+                self.assertIsNotNone(t.stat("best_valid"))
+
     def test_an_exception_in_progress_propagates(self):
         _, _, train, _, _ = support.dataset()
 
