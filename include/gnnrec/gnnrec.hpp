@@ -203,8 +203,6 @@ protected:
     const gr_graph *g_;
 };
 
-class graph;
-
 /* The graphs gr_graph_split() makes; valid is empty without a validation share. */
 struct split_graphs;
 
@@ -215,9 +213,11 @@ public:
     graph(graph &&o) noexcept : graph_view(o.g_), h_(std::move(o.h_)) { o.g_ = nullptr; }
     graph &operator=(graph &&o) noexcept
     {
-        h_ = std::move(o.h_);
-        g_ = o.g_;
-        o.g_ = nullptr;
+        if (this != &o) {
+            h_ = std::move(o.h_);
+            g_ = o.g_;
+            o.g_ = nullptr;
+        }
         return *this;
     }
     bool empty() const noexcept { return g_ == nullptr; }
