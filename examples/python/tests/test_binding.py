@@ -27,6 +27,31 @@ class LibraryTest(unittest.TestCase):
         self.assertEqual(major, 0)
         self.assertTrue(os.path.basename(gnnrec.library_path()).startswith("libgnnrec.so"))
 
+    def test_library_is_found_by_env_then_pkg_config(self):
+        import subprocess
+        import sys
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        probe = "import gnnrec; print(gnnrec.library_path())"
+
+        def run(env):
+            return subprocess.run([sys.executable, "-c", probe], cwd=here, env=env, capture_output=True,
+                                  text=True, timeout=60)
+
+        env = dict(os.environ, GNNREC_LIBRARY=gnnrec.library_path())
+        self.assertEqual(run(env).stdout.strip(), gnnrec.library_path())
+        env["GNNREC_LIBRARY"] = os.path.join(support.tmpdir(), "libnothing.so")
+        bad = run(env)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("ImportError", bad.stderr)
+        self.assertIn("libnothing.so", bad.stderr)
+        if os.environ.get("PKG_CONFIG_PATH"):  # the installed library, found by pkg-config alone
+            env = {k: v for k, v in os.environ.items() if k not in ("GNNREC_LIBRARY", "LD_LIBRARY_PATH")}
+            found = run(env)
+            self.assertEqual(found.returncode, 0, found.stderr)
+            libdir = subprocess.run(["pkg-config", "--variable=libdir", "gnnrec"], capture_output=True,
+                                    text=True).stdout.strip()
+            self.assertEqual(os.path.dirname(found.stdout.strip()), libdir)
+
     def test_threads_setting_round_trips(self):
         before = gnnrec.get_num_threads()
         try:
