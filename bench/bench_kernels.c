@@ -135,7 +135,14 @@ static void spmm(gr_spmat *a, size_t d, const char *name)
     /* bytes: index and weight per nonzero, one gathered row per nonzero,
      * the output row written and the accumulator read and written */
     double bytes = (double)a->nnz * (8.0 + 4.0 * (double)d) + 3.0 * 4.0 * (double)a->n * (double)d;
-    row(name, t, 2.0 * (double)a->nnz * (double)d, bytes);
+    bench_row_begin(name);
+    bench_kv_num("threads", omp_get_max_threads());
+    bench_kv_num("ms", t * 1e3);
+    bench_kv_num("gflops", 2.0 * (double)a->nnz * (double)d / t * 1e-9);
+    bench_kv_num("gbps", bytes / t * 1e-9);
+    bench_kv_num("rows", (double)a->n);
+    bench_kv_num("nnz", (double)a->nnz);
+    bench_row_end();
     free(x);
     free(y);
     free(acc);
