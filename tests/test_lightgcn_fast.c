@@ -50,7 +50,10 @@ static void check_spmm(size_t n, size_t d, int threads)
     gr_spmat a;
     random_spmat(&a, n, 24, 5);
     ck_assert_int_eq(gr_spmat_balance(&a, 7), GR_OK);
-    if (n > 6000) ck_assert_uint_gt(a.nblk, 1); /* the blocked path is the one tested */
+    if (n > 6000) { /* the column-blocked path, as used for large graphs */
+        ck_assert_int_eq(gr_spmat_block_columns(&a, 3), GR_OK);
+        ck_assert_uint_eq(a.nblk, 3);
+    }
     float *x = gr_alloc_floats(n * d), *y = gr_alloc_floats(n * d), *acc = gr_alloc_floats(n * d);
     for (size_t k = 0; k < n * d; k++) {
         x[k] = unitf(11, k);
@@ -104,12 +107,18 @@ START_TEST(spmm_same_for_any_thread_count)
     gr_spmat a;
     random_spmat(&a, n, 30, 8);
     ck_assert_int_eq(gr_spmat_balance(&a, 16), GR_OK);
+    ck_assert_int_eq(gr_spmat_block_columns(&a, 4), GR_OK);
     float *x = gr_alloc_floats(n * d), *y1 = gr_alloc_floats(n * d), *y2 = gr_alloc_floats(n * d);
     for (size_t k = 0; k < n * d; k++) x[k] = unitf(3, k);
     int prev = omp_get_max_threads();
     omp_set_num_threads(1);
     gr_spmm(&a, x, y1, NULL, d);
     omp_set_num_threads(2);
+    gr_spmm(&a, x, y2, NULL, d);
+    ck_assert_int_eq(memcmp(y1, y2, n * d * sizeof *y1), 0);
+    /* and the same with or without column blocks */
+    ck_assert_int_eq(gr_spmat_block_columns(&a, 1), GR_OK);
+    ck_assert_uint_eq(a.nblk, 0);
     gr_spmm(&a, x, y2, NULL, d);
     omp_set_num_threads(prev);
     ck_assert_int_eq(memcmp(y1, y2, n * d * sizeof *y1), 0);

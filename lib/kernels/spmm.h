@@ -23,11 +23,12 @@ void gr_spmat_free(gr_spmat *a);
 
 /*
  * Precompute `parts` row ranges of balanced work (nonzeros plus rows), and
- * column blocks whose rows of a 64-wide X fit in a core's L2 (at most 8
- * blocks; none for a matrix whose X fits in L2 whole).  Columns within a
- * row must be sorted ascending.
+ * column blocks when a 64-wide X is far larger than the last-level cache
+ * (spmm.c says why).  Columns within a row must be sorted ascending.
  */
 int gr_spmat_balance(gr_spmat *a, size_t parts);
+/* Cut the columns into nb blocks of equal span (nb <= 1: none). */
+int gr_spmat_block_columns(gr_spmat *a, size_t nb);
 
 /*
  * Y = A X for X, Y of n x d floats (row-major, rows of d floats).  When acc
