@@ -228,11 +228,11 @@ int main(int argc, char **argv)
     gr_spmat a;
     if (gr_norm_adj(&a, g, (size_t)omp_get_max_threads() * 16) != GR_OK) return 1;
     spmm(&a, 64, "spmm_d64");
-    /* the same without column blocks, for comparison */
-    int64_t *bptr = a.bptr;
-    a.bptr = NULL;
-    spmm(&a, 64, "spmm_d64_unblocked");
-    a.bptr = bptr;
+    /* the other choice of column blocks, for comparison */
+    size_t nblk = a.nblk;
+    if (gr_spmat_block_columns(&a, nblk ? 1 : 4) != GR_OK) return 1;
+    spmm(&a, 64, nblk ? "spmm_d64_no_blocks" : "spmm_d64_4_blocks");
+    if (gr_spmat_block_columns(&a, nblk) != GR_OK) return 1;
     dense_products(g, 64);
     adam(a.n * 64);
     gr_spmat_free(&a);

@@ -193,7 +193,8 @@ def report(ctx, results, table):
     L.append("### Kernels against the machine's ceilings")
     L.append("")
     rows = []
-    kinds = ["peak_fma", "read_l2", "read_dram", "spmm_d64", "scores_all_users", "gemm_rows_all_users",
+    kinds = ["peak_fma", "read_l2", "read_dram", "spmm_d64", "spmm_d64_4_blocks", "spmm_d64_no_blocks",
+             "scores_all_users", "gemm_rows_all_users",
              "gemm_tacc_all_users", "softmax_all_users", "adam_dense"]
     for t in ctx.measurable_threads():
         for k in kinds:
