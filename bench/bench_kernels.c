@@ -19,6 +19,7 @@
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/simd.h"
 #include "kernels/softmax.h"
 #include "kernels/spmm.h"
@@ -182,6 +183,38 @@ static void dense_products(const gr_graph *g, size_t d)
     row("gemm_rows_all_users", t, flops, 0);
     TIME_MEDIAN(t, BLOCKS(gr_gemm_tacc(pb, Sb, ni, U + u0 * d, nb, ni, d)));
     row("gemm_tacc_all_users", t, flops, 0);
+    if (gr_bf16_available() && gr_bf16_width_ok(d)) {
+        /* the same products in bfloat16 (inputs packed once, as the trainer does per step) */
+        size_t ldb = (ni + 31) & ~(size_t)31, npan = (ni + 15) / 16;
+        uint16_t *Ub = malloc(nu * d * 2), *Ib = malloc(npan * 16 * d * 2), *Ip = malloc(((ni + 1) / 2) * d * 4);
+        uint16_t *Gb = malloc((size_t)nt * B * ldb * 2), *Xu = malloc((size_t)nt * B * d * 2);
+        uint32_t *Gt = malloc((size_t)nt * (B / 2) * ldb * 4);
+        gr_bf16_rows(Ub, d, U, d, nu, d);
+        gr_bf16_pack_items(Ib, I, ni, d);
+        gr_bf16_pack_row_pairs(Ip, I, ni, d);
+        TIME_MEDIAN(t, BLOCKS(gr_bf16_scores(Sb, Ub + u0 * d, nb, Ib, ni, d)));
+        row("scores_all_users_bf16", t, flops, 0);
+        TIME_MEDIAN(t, BLOCKS({
+            uint16_t *gb = Gb + (size_t)omp_get_thread_num() * B * ldb;
+            gr_bf16_rows(gb, ldb, Sb, ni, nb, ni);
+            gr_bf16_gemm_rows(gU + u0 * d, gb, ldb, Ip, nb, ni, d);
+        }));
+        row("gemm_rows_all_users_bf16", t, flops, 0);
+        TIME_MEDIAN(t, BLOCKS({
+            uint32_t *gt = Gt + (size_t)omp_get_thread_num() * (B / 2) * ldb;
+            uint16_t *x = Xu + (size_t)omp_get_thread_num() * B * d;
+            gr_bf16_pack_col_pairs(gt, ldb, Sb, ni, nb, ni);
+            gr_bf16_pack_row_pairs(x, U + u0 * d, nb, d);
+            gr_bf16_gemm_tacc(pb, gt, ldb, x, nb, ni, d);
+        }));
+        row("gemm_tacc_all_users_bf16", t, flops, 0);
+        free(Ub);
+        free(Ib);
+        free(Ip);
+        free(Gb);
+        free(Xu);
+        free(Gt);
+    }
 #undef BLOCKS
     free(U);
     free(I);

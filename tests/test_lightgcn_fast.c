@@ -14,6 +14,7 @@
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/softmax.h"
 #include "kernels/spmm.h"
 
@@ -208,6 +209,93 @@ START_TEST(scores_match_naive_reference)
 }
 END_TEST
 
+/* worst |got - ref| / (tol * sum |terms| + 1e-6) over a product */
+static void check_bf16(size_t nu, size_t ni, size_t d, double *worst)
+{
+    size_t ldb = (ni + 31) & ~(size_t)31;
+    float *U = gr_alloc_floats(nu * d), *I = gr_alloc_floats(ni * d), *G = gr_alloc_floats(nu * ni);
+    float *S = gr_alloc_floats(nu * ni + 1), *Y = gr_alloc_floats(nu * d), *Yt = gr_alloc_floats(ni * d);
+    uint16_t *Ub = malloc(nu * d * 2), *Ib = malloc(ldb * d * 2), *Ip = malloc(ldb * d * 2), *Gb = malloc(nu * ldb * 2);
+    uint16_t *Xu = malloc((nu + 1) * d * 2);
+    uint32_t *Gt = malloc((nu + 1) / 2 * ldb * 4);
+    for (size_t k = 0; k < nu * d; k++) U[k] = unitf(51, k);
+    for (size_t k = 0; k < ni * d; k++) {
+        I[k] = unitf(52, k);
+        Yt[k] = unitf(54, k);
+    }
+    for (size_t k = 0; k < nu * ni; k++) G[k] = unitf(53, k);
+    S[nu * ni] = 12345.0f;
+    gr_bf16_rows(Ub, d, U, d, nu, d);
+    gr_bf16_pack_items(Ib, I, ni, d);
+    gr_bf16_pack_row_pairs(Ip, I, ni, d);
+    gr_bf16_rows(Gb, ldb, G, ni, nu, ni);
+    gr_bf16_pack_col_pairs(Gt, ldb, G, ni, nu, ni);
+    gr_bf16_pack_row_pairs(Xu, U, nu, d);
+    gr_bf16_scores(S, Ub, nu, Ib, ni, d);
+    gr_bf16_gemm_rows(Y, Gb, ldb, Ip, nu, ni, d);
+    gr_bf16_gemm_tacc(Yt, Gt, ldb, Xu, nu, ni, d);
+    ck_assert_float_eq(S[nu * ni], 12345.0f);
+    /* each input is rounded to 8 significant bits: a relative error of
+     * 2^-8 per product bounds the sum by 1/128 of its absolute terms */
+    const double tol = 1.0 / 128;
+    for (size_t u = 0; u < nu; u++)
+        for (size_t i = 0; i < ni; i++) {
+            double ref = 0, mag = 0;
+            for (size_t k = 0; k < d; k++) {
+                ref += (double)U[u * d + k] * I[i * d + k];
+                mag += fabs((double)U[u * d + k] * I[i * d + k]);
+            }
+            *worst = fmax(*worst, fabs(S[u * ni + i] - ref) / (tol * mag + 1e-6));
+        }
+    for (size_t u = 0; u < nu; u++)
+        for (size_t j = 0; j < d; j++) {
+            double ref = 0, mag = 0;
+            for (size_t i = 0; i < ni; i++) {
+                ref += (double)G[u * ni + i] * I[i * d + j];
+                mag += fabs((double)G[u * ni + i] * I[i * d + j]);
+            }
+            *worst = fmax(*worst, fabs(Y[u * d + j] - ref) / (tol * mag + 1e-6));
+        }
+    for (size_t i = 0; i < ni; i++)
+        for (size_t j = 0; j < d; j++) {
+            double ref = unitf(54, i * d + j), mag = 1;
+            for (size_t u = 0; u < nu; u++) {
+                ref += (double)G[u * ni + i] * U[u * d + j];
+                mag += fabs((double)G[u * ni + i] * U[u * d + j]);
+            }
+            *worst = fmax(*worst, fabs(Yt[i * d + j] - ref) / (tol * mag + 1e-6));
+        }
+    free(U);
+    free(I);
+    free(G);
+    free(S);
+    free(Y);
+    free(Yt);
+    free(Ub);
+    free(Ib);
+    free(Ip);
+    free(Gb);
+    free(Xu);
+    free(Gt);
+}
+
+START_TEST(bf16_products_match_naive_reference)
+{
+    static const size_t shapes[][2] = { { 1, 1 }, { 3, 17 }, { 4, 64 }, { 7, 100 }, { 32, 129 } };
+    static const size_t dims[] = { 16, 32, 48, 64 };
+    for (int plain = 0; plain < 2; plain++) {
+        double worst = 0.0;
+        gr_bf16_force_plain(plain);
+        for (size_t a = 0; a < 5; a++)
+            for (size_t c = 0; c < 4; c++) check_bf16(shapes[a][0], shapes[a][1], dims[c], &worst);
+        printf("bfloat16 products (%s): worst error %.3f of the bound\n",
+               !plain && gr_bf16_available() ? "AVX512-BF16" : "plain loops", worst);
+        ck_assert_double_le(worst, 1.0);
+    }
+    gr_bf16_force_plain(0);
+}
+END_TEST
+
 START_TEST(softmax_matches_naive_reference)
 {
     static const size_t sizes[] = { 1, 15, 16, 17, 100, 3043 };
@@ -359,6 +447,17 @@ START_TEST(fast_mode_beats_popularity)
     printf("fast LightGCN recall@20 %.4f, popularity %.4f\n", out[GR_METRIC_RECALL], pop);
     ck_assert_double_gt(out[GR_METRIC_RECALL], 1.3 * pop);
     gr_model_free(m);
+    /* the same with float products everywhere */
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "precision", "float"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, train, test, &k, 1), GR_OK);
+    printf("fast LightGCN, float products: recall@20 %.4f\n", out[GR_METRIC_RECALL]);
+    ck_assert_double_gt(out[GR_METRIC_RECALL], 1.3 * pop);
+    gr_model_free(m);
+    gr_trainer_free(t);
     gr_graph_free(train);
     gr_graph_free(test);
 }
@@ -483,6 +582,7 @@ int main(void)
     tcase_add_test(k, spmm_same_for_any_thread_count);
     tcase_add_test(k, gemm_matches_naive_reference);
     tcase_add_test(k, scores_match_naive_reference);
+    tcase_add_test(k, bf16_products_match_naive_reference);
     tcase_add_test(k, softmax_matches_naive_reference);
     suite_add_tcase(s, k);
     TCase *f = tcase_create("fast_schedule");

@@ -14,6 +14,7 @@
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
 #include "models/lightgcn.h"
@@ -34,6 +35,13 @@ typedef struct fast_work {
     double *user_loss;               /* n_users */
     double *row_sq;                  /* n: per-row L2 terms, summed in row order */
     int nthreads;
+    /* bfloat16 products (gemm_bf16.h): packed factors per step, packed
+     * gradient blocks per thread */
+    int bf16;
+    size_t ldb;                      /* n_items rounded up to 32 */
+    uint16_t *ub, *ib, *ip;          /* user rows; item panels; item row pairs */
+    uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
+    uint32_t *gt;                    /* per thread: gradient column pairs */
 } fast_work;
 
 static void work_free(fast_work *w)
@@ -48,10 +56,29 @@ static void work_free(fast_work *w)
     free(w->partial);
     free(w->user_loss);
     free(w->row_sq);
+    free(w->ub);
+    free(w->ib);
+    free(w->ip);
+    free(w->gb);
+    free(w->xu);
+    free(w->gt);
     memset(w, 0, sizeof *w);
 }
 
-static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g)
+static int bf16_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g)
+{
+    size_t d = s->d, ni = g->n_items, T = (size_t)w->nthreads;
+    w->ldb = (ni + 31) & ~(size_t)31;
+    w->ub = gr_alloc(g->n_users * d + 1, sizeof *w->ub);
+    w->ib = gr_alloc(w->ldb * d, sizeof *w->ib);
+    w->ip = gr_alloc(w->ldb * d, sizeof *w->ip);
+    w->gb = gr_alloc(T * USER_BLOCK * w->ldb, sizeof *w->gb);
+    w->xu = gr_alloc(T * USER_BLOCK * d, sizeof *w->xu);
+    w->gt = gr_alloc(T * (USER_BLOCK / 2) * w->ldb, sizeof *w->gt);
+    return w->ub && w->ib && w->ip && w->gb && w->xu && w->gt ? GR_OK : GR_ENOMEM;
+}
+
+static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, int bf16)
 {
     memset(w, 0, sizeof *w);
     size_t nd = s->n * s->d, ni = g->n_items;
@@ -67,8 +94,9 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->partial = gr_alloc_floats((size_t)w->nthreads * ni * s->d);
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
+    w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
     if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
-        !w->user_loss || !w->row_sq) {
+        !w->user_loss || !w->row_sq || (w->bf16 && bf16_init(w, s, g) != GR_OK)) {
         work_free(w);
         return GR_ENOMEM;
     }
@@ -98,15 +126,30 @@ static double user_grad(float *row, size_t ni, const int32_t *items, size_t deg,
 /* Users [u0, u0 + nb): scores, softmax gradients, and their products with
  * both factors; item gradients go to this thread's partial sum. */
 static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, size_t u0, size_t nb,
-                            float *S, float *partial)
+                            float *S, float *partial, int t)
 {
     const size_t d = s->d, ni = g->n_items, nu = g->n_users;
     const float *EU = w->final + u0 * d, *EI = w->final + nu * d;
     const float inv = 1.0f / (float)g->n_edges;
-    gr_score_block(S, EU, nb, w->item_t, ni, w->stride, d, NULL);
+    if (w->bf16) {
+        gr_bf16_rows(w->ub + u0 * d, d, EU, d, nb, d);
+        gr_bf16_scores(S, w->ub + u0 * d, nb, w->ib, ni, d);
+    } else {
+        gr_score_block(S, EU, nb, w->item_t, ni, w->stride, d, NULL);
+    }
     for (size_t b = 0; b < nb; b++) {
         size_t u = u0 + b;
         w->user_loss[u] = user_grad(S + b * ni, ni, g->ui.col + g->ui.ptr[u], gr_csr_degree(&g->ui, u), inv);
+    }
+    if (w->bf16) {
+        uint16_t *gb = w->gb + (size_t)t * USER_BLOCK * w->ldb, *xu = w->xu + (size_t)t * USER_BLOCK * d;
+        uint32_t *gt = w->gt + (size_t)t * (USER_BLOCK / 2) * w->ldb;
+        gr_bf16_rows(gb, w->ldb, S, ni, nb, ni);
+        gr_bf16_gemm_rows(w->gfinal + u0 * d, gb, w->ldb, w->ip, nb, ni, d);
+        gr_bf16_pack_col_pairs(gt, w->ldb, S, ni, nb, ni);
+        gr_bf16_pack_row_pairs(xu, EU, nb, d);
+        gr_bf16_gemm_tacc(partial, gt, w->ldb, xu, nb, ni, d);
+        return;
     }
     gr_gemm_rows(w->gfinal + u0 * d, S, ni, EI, nb, ni, d);
     gr_gemm_tacc(partial, S, ni, EU, nb, ni, d);
@@ -117,7 +160,13 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
 static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w)
 {
     const size_t d = s->d, ni = g->n_items, nu = g->n_users;
-    gr_transpose(w->item_t, w->final + nu * d, ni, d, w->stride);
+    const float *EI = w->final + nu * d;
+    if (w->bf16) {
+        gr_bf16_pack_items(w->ib, EI, ni, d);
+        gr_bf16_pack_row_pairs(w->ip, EI, ni, d);
+    } else {
+        gr_transpose(w->item_t, EI, ni, d, w->stride);
+    }
     const long nblocks = (long)((nu + USER_BLOCK - 1) / USER_BLOCK);
     const int T = gr_parallel_worth(nu * ni * d) ? w->nthreads : 1;
 #pragma omp parallel num_threads(T)
@@ -129,7 +178,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
 #pragma omp for schedule(static)
         for (long blk = 0; blk < nblocks; blk++) {
             size_t u0 = (size_t)blk * USER_BLOCK;
-            objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial);
+            objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial, t);
         }
         /* partial sums in thread order: the same result for a given thread count */
         const long rows = (long)ni;
@@ -200,7 +249,8 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
 {
     fast_work w;
     gr_adam adam;
-    GR_TRY(work_init(&w, s, g));
+    double precision = gr_opt_named(t, "precision");
+    GR_TRY(work_init(&w, s, g, !(precision == 1)));
     int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
     if (rc != GR_OK) {
         work_free(&w);

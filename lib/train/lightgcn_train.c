@@ -327,6 +327,7 @@ static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { retu
 static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
 
 static const char *const mode_names[] = { "paper", "fast", NULL };
+static const char *const precision_names[] = { "auto", "float", NULL };
 
 #define SCHEDULE_OPTS                                                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
@@ -335,7 +336,9 @@ static const char *const mode_names[] = { "paper", "fast", NULL };
           "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) ")" },                        \
         { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
-          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" }
+          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
+        { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
+          "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" }
 
 static const gr_opt_spec lightgcn_opts[] = {
     { "mode", GR_OPT_MODE, GR_MODE_FAST, 0, 1, 1, mode_names, "training schedule: fast (default) or paper" },
