@@ -164,6 +164,61 @@ static void check_gemm(size_t r, size_t n, size_t d)
     free(yt);
 }
 
+START_TEST(spmm_bf16_matches_naive_reference)
+{
+    static const size_t dims[] = { 32, 64, 128 };
+    for (size_t q = 0; q < 3; q++) {
+        const size_t n = 3000, d = dims[q];
+        ck_assert(gr_spmm_bf16_ok(d));
+        gr_spmat a;
+        random_spmat(&a, n, 24, 6);
+        ck_assert_int_eq(gr_spmat_balance(&a, 7), GR_OK);
+        float *x = gr_alloc_floats(n * d), *acc = gr_alloc_floats(n * d), *acc2 = gr_alloc_floats(n * d);
+        uint16_t *xb = malloc(n * d * 2), *yb = malloc(n * d * 2), *yb2 = malloc(n * d * 2);
+        for (size_t k = 0; k < n * d; k++) {
+            x[k] = unitf(61, k);
+            acc[k] = acc2[k] = unitf(62, k);
+        }
+        gr_to_bf16_rows(xb, x, n, d);
+        int prev = omp_get_max_threads();
+        omp_set_num_threads(2);
+        gr_spmm_bf16(&a, xb, yb, acc, 0.5f, d);
+        omp_set_num_threads(1);
+        gr_spmm_bf16(&a, xb, yb2, acc2, 0.5f, d);
+        omp_set_num_threads(prev);
+        ck_assert_int_eq(memcmp(acc, acc2, n * d * sizeof *acc), 0); /* any thread count */
+        ck_assert_int_eq(memcmp(yb, yb2, n * d * 2), 0);
+        /* inputs rounded to 8 significant bits: 1/256 of the absolute terms,
+         * and Y itself rounded once more when stored */
+        double worst = 0.0;
+        for (size_t r = 0; r < n; r++)
+            for (size_t j = 0; j < d; j++) {
+                double ref = 0.0, mag = 0.0;
+                for (int64_t k = a.ptr[r]; k < a.ptr[r + 1]; k++) {
+                    ref += (double)a.val[k] * x[(size_t)a.col[k] * d + j];
+                    mag += fabs((double)a.val[k] * x[(size_t)a.col[k] * d + j]);
+                }
+                double want = (unitf(62, r * d + j) + ref) * 0.5;
+                worst = fmax(worst, fabs(acc[r * d + j] - want) / (mag / 256 + 1e-6));
+                /* the stored Y: word k of a 32-column group holds columns k and 16 + k */
+                size_t g = j / 32, c = j % 32, pos = g * 32 + (c < 16 ? 2 * c : 2 * (c - 16) + 1);
+                uint32_t bits = (uint32_t)yb[r * d + pos] << 16;
+                float got;
+                memcpy(&got, &bits, sizeof got);
+                worst = fmax(worst, fabs(got - ref) / (mag / 128 + 1e-6));
+            }
+        ck_assert_double_le(worst, 1.0);
+        free(x);
+        free(acc);
+        free(acc2);
+        free(xb);
+        free(yb);
+        free(yb2);
+        gr_spmat_free(&a);
+    }
+}
+END_TEST
+
 START_TEST(gemm_matches_naive_reference)
 {
     static const size_t dims[] = { 16, 32, 48, 64, 24, 1 };
@@ -580,6 +635,7 @@ int main(void)
     TCase *k = tcase_create("kernels");
     tcase_add_test(k, spmm_matches_naive_reference);
     tcase_add_test(k, spmm_same_for_any_thread_count);
+    tcase_add_test(k, spmm_bf16_matches_naive_reference);
     tcase_add_test(k, gemm_matches_naive_reference);
     tcase_add_test(k, scores_match_naive_reference);
     tcase_add_test(k, bf16_products_match_naive_reference);

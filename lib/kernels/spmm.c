@@ -20,6 +20,7 @@
 
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -158,6 +159,68 @@ SPMM_BLOCKS(3)
 SPMM_BLOCKS(4)
 SPMM_BLOCKS(8)
 
+typedef unsigned int gr_u32x16 __attribute__((vector_size(64)));
+
+/*
+ * bfloat16 rows in groups of 32 columns, interleaved so that one 64-byte
+ * load yields two float vectors with two bit operations: the 32-bit word
+ * k of a group holds column k in its low half and column 16 + k in its
+ * high half.
+ */
+static inline void bf16_load32(const uint16_t *p, gr_v16 *lo, gr_v16 *hi)
+{
+    gr_u32x16 w;
+    memcpy(&w, p, sizeof w);
+    *lo = (gr_v16)(w << 16);
+    *hi = (gr_v16)(w & 0xffff0000u);
+}
+
+static inline gr_u32x16 round_bf16(gr_v16 v)
+{
+    gr_u32x16 b = (gr_u32x16)v;
+    return b + 0x7fffu + ((b >> 16) & 1u); /* round to nearest even; the high half is the result */
+}
+
+static inline void bf16_store32(uint16_t *p, gr_v16 lo, gr_v16 hi)
+{
+    gr_u32x16 w = (round_bf16(lo) >> 16) | (round_bf16(hi) & 0xffff0000u);
+    memcpy(p, &w, sizeof w);
+}
+
+/* Rows [r0, r1) gathering bfloat16 rows of X, d = 32 V. */
+#define SPMM_BF16(V)                                                                                      \
+    GR_KERNEL static void spmm_bf16_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
+                                        float scale, int64_t r0, int64_t r1)                              \
+    {                                                                                                     \
+        const size_t d = 32 * V;                                                                          \
+        const int64_t *ptr = a->ptr;                                                                      \
+        const int32_t *col = a->col;                                                                      \
+        const float *val = a->val;                                                                        \
+        for (int64_t r = r0; r < r1; r++) {                                                               \
+            gr_v16 s[2 * V];                                                                              \
+            for (int v = 0; v < 2 * V; v++) s[v] = gr_splat16(0.0f);                                      \
+            const int64_t end = ptr[r + 1];                                                               \
+            for (int64_t k = ptr[r]; k < end; k++) {                                                      \
+                const uint16_t *xr = x + (size_t)col[k] * d;                                              \
+                const float w = val[k];                                                                   \
+                for (int v = 0; v < V; v++) {                                                             \
+                    gr_v16 lo, hi;                                                                        \
+                    bf16_load32(xr + 32 * v, &lo, &hi);                                                   \
+                    s[2 * v] += w * lo;                                                                   \
+                    s[2 * v + 1] += w * hi;                                                               \
+                }                                                                                         \
+            }                                                                                             \
+            float *ar = acc + (size_t)r * d;                                                              \
+            for (int v = 0; v < 2 * V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + s[v]) * scale); \
+            if (yb)                                                                                       \
+                for (int v = 0; v < V; v++) bf16_store32(yb + (size_t)r * d + 32 * v, s[2 * v], s[2 * v + 1]); \
+        }                                                                                                 \
+    }
+
+SPMM_BF16(1)
+SPMM_BF16(2)
+SPMM_BF16(4)
+
 SPMM_ROWS(1)
 SPMM_ROWS(2)
 SPMM_ROWS(3)
@@ -219,3 +282,44 @@ void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, flo
 }
 
 void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d) { gr_spmm_scaled(a, x, y, acc, 1.0f, d); }
+
+int gr_spmm_bf16_ok(size_t d) { return d == 32 || d == 64 || d == 128; }
+
+static void spmm_bf16_rows(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc, float scale, size_t d,
+                           int64_t r0, int64_t r1)
+{
+    switch (d) {
+    case 32: spmm_bf16_1(a, x, yb, acc, scale, r0, r1); break;
+    case 64: spmm_bf16_2(a, x, yb, acc, scale, r0, r1); break;
+    case 128: spmm_bf16_4(a, x, yb, acc, scale, r0, r1); break;
+    default: break;
+    }
+}
+
+void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d)
+{
+    if (a->split && a->nsplit > 0) {
+        long parts = (long)a->nsplit;
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d))
+        for (long p = 0; p < parts; p++) spmm_bf16_rows(a, xb, yb, acc, scale, d, a->split[p], a->split[p + 1]);
+    } else {
+        spmm_bf16_rows(a, xb, yb, acc, scale, d, 0, (int64_t)a->n);
+    }
+}
+
+GR_KERNEL static void to_bf16_range(uint16_t *dst, const float *src, size_t lo, size_t hi)
+{
+    for (size_t k = lo; k < hi; k += 32) bf16_store32(dst + k, gr_load16(src + k), gr_load16(src + k + 16));
+}
+
+void gr_to_bf16_rows(uint16_t *dst, const float *src, size_t n, size_t d)
+{
+    const size_t chunk = (size_t)1 << 16; /* a multiple of 32, so of every row width handled */
+    const size_t total = n * d;
+    long nchunks = (long)((total + chunk - 1) / chunk);
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(total))
+    for (long c = 0; c < nchunks; c++) {
+        size_t lo = (size_t)c * chunk, hi = lo + chunk < total ? lo + chunk : total;
+        to_bf16_range(dst, src, lo, hi);
+    }
+}

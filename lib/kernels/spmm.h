@@ -41,4 +41,18 @@ void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d);
  * folds the average over layers into its pass. */
 void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d);
 
+/*
+ * Y = A X with X in bfloat16, sums in float: half the bytes gathered per
+ * nonzero.  Rows of X are stored as gr_to_bf16_rows() writes them (groups
+ * of 32 columns interleaved, so that a load widens with two bit
+ * operations).  acc = (acc + Y) * scale; Y itself goes only to yb, in the
+ * same bfloat16 layout (yb may be NULL).  d must be 32, 64 or 128
+ * (gr_spmm_bf16_ok).  The same result for any thread count.
+ */
+void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d);
+int gr_spmm_bf16_ok(size_t d);
+/* n rows of d floats to the bfloat16 layout of gr_spmm_bf16 (d a multiple
+ * of 32), rounded to nearest even. */
+void gr_to_bf16_rows(uint16_t *dst, const float *src, size_t n, size_t d);
+
 #endif

@@ -35,6 +35,9 @@ typedef struct fast_work {
     double *user_loss;               /* n_users */
     double *row_sq;                  /* n: per-row L2 terms, summed in row order */
     int nthreads;
+    /* bfloat16 propagation (gr_spmm_bf16): layer inputs */
+    int bf16_spmm;
+    uint16_t *xb1, *xb2; /* n x d */
     /* bfloat16 products (gemm_bf16.h): packed factors per step, packed
      * gradient blocks per thread */
     int bf16;
@@ -62,6 +65,8 @@ static void work_free(fast_work *w)
     free(w->gb);
     free(w->xu);
     free(w->gt);
+    free(w->xb1);
+    free(w->xb2);
     memset(w, 0, sizeof *w);
 }
 
@@ -95,8 +100,14 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
+    w->bf16_spmm = bf16 && gr_spmm_bf16_ok(s->d);
+    if (w->bf16_spmm) {
+        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
+        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
+    }
     if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
-        !w->user_loss || !w->row_sq || (w->bf16 && bf16_init(w, s, g) != GR_OK)) {
+        !w->user_loss || !w->row_sq || (w->bf16 && bf16_init(w, s, g) != GR_OK) ||
+        (w->bf16_spmm && (!w->xb1 || !w->xb2))) {
         work_free(w);
         return GR_ENOMEM;
     }
@@ -226,13 +237,33 @@ static double l2(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, c
     return 0.5 * sq;
 }
 
+/* out = (x + A x + ... + A^K x) / (K + 1), gathering bfloat16 layer
+ * inputs when enabled; the layer average is folded into the last SpMM. */
+static void propagate(const gr_lgcn_settings_t *s, fast_work *w, const float *x, float *out)
+{
+    if (!w->bf16_spmm || s->layers == 0) {
+        gr_lightgcn_propagate(&w->adj, x, out, w->t1, w->t2, s->d, s->layers, NULL, 0);
+        return;
+    }
+    memcpy(out, x, s->n * s->d * sizeof *out);
+    gr_to_bf16_rows(w->xb1, x, s->n, s->d);
+    uint16_t *cur = w->xb1, *next = w->xb2;
+    for (int k = 0; k < s->layers; k++) {
+        int last = k == s->layers - 1;
+        gr_spmm_bf16(&w->adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(s->layers + 1) : 1.0f, s->d);
+        uint16_t *t = cur;
+        cur = next;
+        next = t;
+    }
+}
+
 static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, float *e0, gr_adam *adam)
 {
-    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    propagate(s, w, e0, w->final);
     double loss = objective(g, s, w);
     /* A is symmetric, so back-propagation through E = P E0 applies P again;
      * the propagated embeddings are no longer needed, and g0 takes their place */
-    gr_lightgcn_propagate(&w->adj, w->gfinal, w->g0, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    propagate(s, w, w->gfinal, w->g0);
     if (s->reg > 0) loss += l2(g, s, w, e0);
     gr_adam_step(adam, e0, w->g0);
     return loss;
