@@ -532,16 +532,19 @@ START_TEST(fast_mode_is_reproducible)
     cluster_data(&train, &test);
     size_t n;
     gr_model *a = fit(train, "fast", "7", "2", "30"), *b = fit(train, "fast", "7", "2", "30");
-    gr_model *c = fit(train, "fast", "8", "2", "30");
-    float *va = user_vectors(a, &n), *vb = user_vectors(b, &n), *vc = user_vectors(c, &n);
+    gr_model *c = fit(train, "fast", "8", "2", "30"), *e = fit(train, "fast", "7", "1", "30");
+    float *va = user_vectors(a, &n), *vb = user_vectors(b, &n), *vc = user_vectors(c, &n), *ve = user_vectors(e, &n);
     ck_assert_int_eq(memcmp(va, vb, n * sizeof *va), 0);
     ck_assert_int_ne(memcmp(va, vc, n * sizeof *va), 0);
+    ck_assert_int_eq(memcmp(va, ve, n * sizeof *va), 0); /* and for any thread count */
     free(va);
     free(vb);
     free(vc);
+    free(ve);
     gr_model_free(a);
     gr_model_free(b);
     gr_model_free(c);
+    gr_model_free(e);
     gr_graph_free(train);
     gr_graph_free(test);
 }

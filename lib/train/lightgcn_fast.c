@@ -23,6 +23,11 @@
 #include "train/trainer.h"
 
 #define USER_BLOCK 32
+/* Users fall into this many fixed groups of blocks, each with its own
+ * partial sum of the item gradient: threads take groups as they come free
+ * (a thread that the system deschedules does not hold the others up), and
+ * summing the groups in order gives the same result for any thread count. */
+#define USER_GROUPS 8
 
 typedef struct fast_work {
     gr_spmat adj;
@@ -31,7 +36,8 @@ typedef struct fast_work {
     float *item_t;                   /* d x stride: transposed item rows of final */
     size_t stride;
     float *scores;                   /* per thread: USER_BLOCK x n_items */
-    float *partial;                  /* per thread: n_items x d */
+    float *partial;                  /* per group: n_items x d */
+    size_t ngroups;
     double *user_loss;               /* n_users */
     double *row_sq;                  /* n: per-row L2 terms, summed in row order */
     int nthreads;
@@ -96,7 +102,9 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->g0 = w->final;
     w->item_t = gr_alloc_floats(w->stride * s->d);
     w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
-    w->partial = gr_alloc_floats((size_t)w->nthreads * ni * s->d);
+    size_t nblocks = (g->n_users + USER_BLOCK - 1) / USER_BLOCK;
+    w->ngroups = nblocks < USER_GROUPS ? (nblocks ? nblocks : 1) : USER_GROUPS;
+    w->partial = gr_alloc_floats(w->ngroups * ni * s->d);
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
@@ -135,7 +143,7 @@ static double user_grad(float *row, size_t ni, const int32_t *items, size_t deg,
 }
 
 /* Users [u0, u0 + nb): scores, softmax gradients, and their products with
- * both factors; item gradients go to this thread's partial sum. */
+ * both factors; item gradients go to the group's partial sum. */
 static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, size_t u0, size_t nb,
                             float *S, float *partial, int t)
 {
@@ -178,27 +186,28 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     } else {
         gr_transpose(w->item_t, EI, ni, d, w->stride);
     }
-    const long nblocks = (long)((nu + USER_BLOCK - 1) / USER_BLOCK);
+    const size_t nblocks = (nu + USER_BLOCK - 1) / USER_BLOCK, G = w->ngroups;
     const int T = gr_parallel_worth(nu * ni * d) ? w->nthreads : 1;
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num();
         float *S = w->scores + (size_t)t * USER_BLOCK * ni;
-        float *partial = w->partial + (size_t)t * ni * d;
-        memset(partial, 0, ni * d * sizeof *partial);
-#pragma omp for schedule(static)
-        for (long blk = 0; blk < nblocks; blk++) {
-            size_t u0 = (size_t)blk * USER_BLOCK;
-            objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial, t);
+#pragma omp for schedule(dynamic, 1)
+        for (long grp = 0; grp < (long)G; grp++) {
+            float *partial = w->partial + (size_t)grp * ni * d;
+            memset(partial, 0, ni * d * sizeof *partial);
+            for (size_t blk = nblocks * (size_t)grp / G; blk < nblocks * ((size_t)grp + 1) / G; blk++) {
+                size_t u0 = blk * USER_BLOCK;
+                objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial, t);
+            }
         }
-        /* partial sums in thread order: the same result for a given thread count */
         const long rows = (long)ni;
 #pragma omp for schedule(static)
         for (long i = 0; i < rows; i++) {
             float *dst = w->gfinal + (nu + (size_t)i) * d;
             memcpy(dst, w->partial + (size_t)i * d, d * sizeof *dst);
-            for (int q = 1; q < T; q++) {
-                const float *src = w->partial + ((size_t)q * ni + (size_t)i) * d;
+            for (size_t q = 1; q < G; q++) {
+                const float *src = w->partial + (q * ni + (size_t)i) * d;
                 for (size_t j = 0; j < d; j++) dst[j] += src[j];
             }
         }
