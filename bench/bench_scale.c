@@ -99,7 +99,7 @@ static int paper_batches(const gr_graph *g, const char *threads, long batches, d
     gr_adam adam;
     gr_bpr_sampler smp;
     if (!e0 || gr_lgcn_work_init(&w, &s, g) != GR_OK || gr_adam_init(&adam, s.n * s.d, s.lr) != GR_OK ||
-        gr_bpr_sampler_init(&smp, g, s.seed) != GR_OK)
+        gr_bpr_sampler_init(&smp, g, s.seed, (int)gr_opt(t, GR_OPT_SAMPLING)) != GR_OK)
         return fail();
     gr_bpr_sampler_epoch(&smp, 1);
     double setup = bench_now() - t0;

@@ -4,7 +4,9 @@
 Runs the same algorithm as gnnrec on the same data (the MovieLens-1M m1
 training file):
   paper  the published schedule (He et al., SIGIR 2020): per mini-batch of
-         2048 (user, positive) pairs with one uniform negative each, a full
+         2048 (user, positive) pairs, each a uniform user and one of its
+         items as in the reference implementation, with one uniform negative
+         each, a full
          propagation E = mean(E0, A E0, A^2 E0, A^3 E0) over the symmetric
          normalised adjacency (torch.sparse.mm), BPR on the batch, L2 1e-4
          on the batch's layer-0 rows / batch, back-propagation, Adam 1e-3.
@@ -75,6 +77,11 @@ class Data:
         # membership keys for rejection sampling of negatives
         self.keys = np.sort(self.u * self.n_items + self.i)
         self.du = du
+        # user-major CSR for drawing a user's positive
+        order = np.argsort(self.u, kind="stable")
+        self.items_by_user = self.i[order]
+        self.ptr = np.concatenate([[0], np.cumsum(du.astype(np.int64))])
+        self.active = np.nonzero(du > 0)[0]
 
 
 def propagate(torch, adj, e0, layers=3):
@@ -102,15 +109,14 @@ def run_paper(torch, np, data, args):
     rng = np.random.default_rng(args.seed)
     e0 = torch.nn.Parameter(torch.randn(data.n, 64) * 0.1)
     opt = torch.optim.Adam([e0], lr=1e-3)
-    order = rng.permutation(data.edges)
     batch = min(2048, data.edges)
     nb = math.ceil(data.edges / batch)
     times, losses = [], []
     for b in range(args.warmup + args.batches):
         t0 = time.perf_counter()
-        idx = order[(b % nb) * batch:(b % nb + 1) * batch]
-        u = data.u[idx]
-        pos = data.i[idx]
+        u = data.active[rng.integers(0, len(data.active), size=batch)]
+        deg = data.ptr[u + 1] - data.ptr[u]
+        pos = data.items_by_user[data.ptr[u] + (rng.random(batch) * deg).astype(np.int64)]
         neg = sample_negatives(np, rng, data, u)
         u_t = torch.from_numpy(u)
         p_t = torch.from_numpy(pos + data.n_users)
