@@ -117,6 +117,8 @@ static void set_dims(gr_feat_spec *sp)
 int gr_feat_spec_fit(gr_feat_spec *sp, const gr_graph *g)
 {
     memset(sp, 0, sizeof *sp);
+    for (int t = 0; t < 2; t++)
+        for (int c = 0; c < GR_FC_N; c++) sp->std[t][c] = 1.0;
     sp->demographics = any_demographics(g->cat);
     sp->n_occupations = sp->demographics ? g->cat->n_occupations : 0;
     sp->ratings = g->has_ratings;

@@ -1,8 +1,9 @@
 /*
  * Dense products for network layers.  Both kernels keep a block of the
- * output in registers: 4 rows x 32 columns (eight 16-float vectors), so
- * each vector loaded from the right-hand matrix feeds four multiply-adds
- * and each broadcast scalar feeds two.
+ * output in registers, 4 rows by up to 5 vectors of 16 columns (80
+ * columns: a layer of 64 outputs plus a bias column fits in one pass), so
+ * each vector loaded from memory feeds four multiply-adds and each
+ * broadcast scalar up to five.
  */
 #include "kernels/gemm.h"
 
@@ -11,6 +12,7 @@
 #include "kernels/simd.h"
 
 #define ROWS 4
+#define MAXV 5
 
 /* The first w (<= 16) floats of p, zeros after. */
 static inline gr_v16 load_part(const float *p, size_t w)
@@ -27,7 +29,25 @@ static inline void store_part(float *p, gr_v16 v, size_t w)
     else memcpy(p, &v, w * sizeof *p);
 }
 
-/* Rows [r0, r1) of C = A B + bias; columns in chunks of 32, then 16. */
+/* Columns [j, j + 16 * nv) of rows r..r+3 of A B; B is padded, so its
+ * loads are always whole vectors. */
+static inline void nn_block(gr_v16 s[ROWS][MAXV], const float *const ar[ROWS], const float *b, size_t ldb, size_t j,
+                            size_t q, int nv)
+{
+    for (size_t k = 0; k < q; k++) {
+        const float *bk = b + k * ldb + j;
+        float x0 = ar[0][k], x1 = ar[1][k], x2 = ar[2][k], x3 = ar[3][k];
+        for (int v = 0; v < nv; v++) {
+            gr_v16 bv = gr_load16(bk + 16 * v);
+            s[0][v] += x0 * bv;
+            s[1][v] += x1 * bv;
+            s[2][v] += x2 * bv;
+            s[3][v] += x3 * bv;
+        }
+    }
+}
+
+/* Rows [r0, r1) of C = A B + bias. */
 GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                               const float *bias, size_t r0, size_t r1, size_t q, size_t p)
 {
@@ -35,36 +55,28 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
         size_t nr = r1 - r < ROWS ? r1 - r : ROWS;
         const float *ar[ROWS];
         for (size_t k = 0; k < ROWS; k++) ar[k] = a + (r + (k < nr ? k : 0)) * lda;
-        for (size_t j = 0; j < p; j += 32) {
-            size_t w0 = p - j < 16 ? p - j : 16;
-            size_t w1 = p - j > 16 ? (p - j - 16 < 16 ? p - j - 16 : 16) : 0;
-            gr_v16 b0 = bias ? load_part(bias + j, w0) : gr_splat16(0);
-            gr_v16 b1 = bias && w1 ? load_part(bias + j + 16, w1) : gr_splat16(0);
-            gr_v16 s00 = b0, s10 = b0, s20 = b0, s30 = b0;
-            gr_v16 s01 = b1, s11 = b1, s21 = b1, s31 = b1;
-            if (w1) {
-                for (size_t k = 0; k < q; k++) {
-                    gr_v16 v0 = gr_load16(b + k * ldb + j), v1 = gr_load16(b + k * ldb + j + 16);
-                    float x0 = ar[0][k], x1 = ar[1][k], x2 = ar[2][k], x3 = ar[3][k];
-                    s00 += x0 * v0, s01 += x0 * v1;
-                    s10 += x1 * v0, s11 += x1 * v1;
-                    s20 += x2 * v0, s21 += x2 * v1;
-                    s30 += x3 * v0, s31 += x3 * v1;
-                }
-            } else {
-                for (size_t k = 0; k < q; k++) {
-                    gr_v16 v0 = gr_load16(b + k * ldb + j);
-                    s00 += ar[0][k] * v0;
-                    s10 += ar[1][k] * v0;
-                    s20 += ar[2][k] * v0;
-                    s30 += ar[3][k] * v0;
-                }
+        for (size_t j = 0; j < p; j += 16 * MAXV) {
+            size_t left = p - j;
+            int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
+            gr_v16 s[ROWS][MAXV];
+            for (int v = 0; v < nv; v++) {
+                size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                gr_v16 bv = bias ? load_part(bias + j + 16 * (size_t)v, w) : gr_splat16(0);
+                for (int k = 0; k < ROWS; k++) s[k][v] = bv;
             }
-            gr_v16 s0[ROWS] = { s00, s10, s20, s30 }, s1[ROWS] = { s01, s11, s21, s31 };
-            for (size_t k = 0; k < nr; k++) {
-                store_part(c + (r + k) * ldc + j, s0[k], w0);
-                if (w1) store_part(c + (r + k) * ldc + j + 16, s1[k], w1);
+            /* fixed trip counts let the compiler keep the block in registers */
+            switch (nv) {
+            case 1: nn_block(s, ar, b, ldb, j, q, 1); break;
+            case 2: nn_block(s, ar, b, ldb, j, q, 2); break;
+            case 3: nn_block(s, ar, b, ldb, j, q, 3); break;
+            case 4: nn_block(s, ar, b, ldb, j, q, 4); break;
+            default: nn_block(s, ar, b, ldb, j, q, 5); break;
             }
+            for (size_t k = 0; k < nr; k++)
+                for (int v = 0; v < nv; v++) {
+                    size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                    store_part(c + (r + k) * ldc + j + 16 * (size_t)v, s[k][v], w);
+                }
         }
     }
 }
@@ -81,30 +93,67 @@ void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b
     }
 }
 
-/* Rows [j0, j1) of C += A^T B, summing over all n rows of A and B in order. */
+/* Rows jj[0..3] of C += A^T B over the rows [r0, r1) of A and B and the
+ * columns [col, col + 16 nv) of B.  Loads are whole vectors (lanes past
+ * column p belong to the next row and are never stored) except where they
+ * would leave B's last row. */
+static inline void tn_block(gr_v16 s[ROWS][MAXV], const float *a, size_t lda, const size_t jj[ROWS], const float *b,
+                            size_t ldb, size_t r0, size_t r1, size_t safe, size_t col, size_t p, int nv)
+{
+    for (size_t r = r0; r < r1; r++) {
+        const float *br = b + r * ldb + col;
+        const float *ar = a + r * lda;
+        float x0 = ar[jj[0]], x1 = ar[jj[1]], x2 = ar[jj[2]], x3 = ar[jj[3]];
+        for (int v = 0; v < nv; v++) {
+            size_t off = 16 * (size_t)v;
+            gr_v16 bv = r < safe ? gr_load16(br + off) : load_part(br + off, p - col - off < 16 ? p - col - off : 16);
+            s[0][v] += x0 * bv;
+            s[1][v] += x1 * bv;
+            s[2][v] += x2 * bv;
+            s[3][v] += x3 * bv;
+        }
+    }
+}
+
+/*
+ * Rows [j0, j1) of C += A^T B.  The rows of A and B are taken in chunks so
+ * that a chunk of B stays in cache while every output row uses it; partial
+ * sums are added to C chunk by chunk, in the same order for any thread
+ * count.
+ */
 GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
                               size_t j0, size_t j1, size_t p)
 {
-    for (size_t j = j0; j < j1; j += ROWS) {
-        size_t nj = j1 - j < ROWS ? j1 - j : ROWS;
-        size_t jj[ROWS];
-        for (size_t k = 0; k < ROWS; k++) jj[k] = j + (k < nj ? k : 0);
-        for (size_t col = 0; col < p; col += 16) {
-            size_t w = p - col < 16 ? p - col : 16;
-            gr_v16 s0 = gr_splat16(0), s1 = s0, s2 = s0, s3 = s0;
-            for (size_t r = 0; r < n; r++) {
-                gr_v16 v = load_part(b + r * ldb + col, w);
-                const float *ar = a + r * lda;
-                s0 += ar[jj[0]] * v;
-                s1 += ar[jj[1]] * v;
-                s2 += ar[jj[2]] * v;
-                s3 += ar[jj[3]] * v;
-            }
-            gr_v16 s[ROWS] = { s0, s1, s2, s3 };
-            for (size_t k = 0; k < nj; k++) {
-                float *out = c + (j + k) * ldc + col;
-                gr_v16 o = load_part(out, w) + s[k];
-                store_part(out, o, w);
+    const size_t chunk = 256;
+    for (size_t col = 0; col < p; col += 16 * MAXV) {
+        size_t left = p - col;
+        int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
+        /* rows whose whole-vector loads stay inside B */
+        size_t reach = col + 16 * (size_t)nv, end = (n - 1) * ldb + p;
+        size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
+        if (safe > n) safe = n;
+        for (size_t r0 = 0; r0 < n; r0 += chunk) {
+            size_t r1 = r0 + chunk < n ? r0 + chunk : n;
+            for (size_t j = j0; j < j1; j += ROWS) {
+                size_t nj = j1 - j < ROWS ? j1 - j : ROWS;
+                size_t jj[ROWS];
+                for (size_t k = 0; k < ROWS; k++) jj[k] = j + (k < nj ? k : 0);
+                gr_v16 s[ROWS][MAXV];
+                for (int k = 0; k < ROWS; k++)
+                    for (int v = 0; v < MAXV; v++) s[k][v] = gr_splat16(0);
+                switch (nv) {
+                case 1: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 1); break;
+                case 2: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 2); break;
+                case 3: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 3); break;
+                case 4: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 4); break;
+                default: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 5); break;
+                }
+                for (size_t k = 0; k < nj; k++)
+                    for (int v = 0; v < nv; v++) {
+                        size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                        float *out = c + (j + k) * ldc + col + 16 * (size_t)v;
+                        store_part(out, load_part(out, w) + s[k][v], w);
+                    }
             }
         }
     }
@@ -113,10 +162,13 @@ GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, 
 void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
                     size_t p)
 {
-    long nb = (long)((q + ROWS - 1) / ROWS);
+    if (n == 0) return;
+    /* blocks of 16 output rows: enough work per chunk of B, enough blocks for threads */
+    const size_t rows = 4 * ROWS;
+    long nb = (long)((q + rows - 1) / rows);
 #pragma omp parallel for schedule(dynamic, 1)
     for (long t = 0; t < nb; t++) {
-        size_t j0 = (size_t)t * ROWS, j1 = j0 + ROWS < q ? j0 + ROWS : q;
+        size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q;
         tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);
     }
 }

@@ -129,20 +129,19 @@ void gr_sage_pass_free(gr_sage_pass *ps)
 /* ---- forward ---- */
 
 /*
- * Dropout keeps element j of node v at depth l with probability 1 - rate,
- * from sixteen random bits drawn from (seed, key, depth, type, node,
- * column), so the mask does not depend on positions or threads.  dst =
- * src * keep / (1 - rate); dst may be src.
+ * Dropout keeps element j of node v at depth l with probability 1 - rate
+ * (rate in steps of 1/256), from random bytes drawn from (seed, key,
+ * depth, type, node, column), so the mask does not depend on positions or
+ * threads.  dst = src * keep / P(keep); dst may be src.
  */
 static void dropout_row(float *dst, const float *src, size_t w, const gr_sage_pass *ps, int l, int t, int32_t v)
 {
-    uint32_t cut = (uint32_t)(ps->dropout * 65536.0f);
-    float scale = 1.0f / (1.0f - ps->dropout);
-    uint64_t stream = gr_hash3(ps->drop_key, (uint64_t)(l * 2 + t), (uint64_t)v);
-    for (size_t j = 0; j < w; j += 4) {
-        uint64_t bits = gr_hash3(ps->drop_seed, stream, j / 4);
-        for (size_t q = 0; q < 4 && j + q < w; q++)
-            dst[j + q] = ((bits >> (16 * q)) & 0xffff) >= cut ? src[j + q] * scale : 0.0f;
+    unsigned cut = (unsigned)(ps->dropout * 256.0f + 0.5f);
+    float scale = 256.0f / (float)(256u - (cut < 255u ? cut : 255u));
+    uint64_t stream = gr_hash3(ps->drop_seed, gr_hash3(ps->drop_key, (uint64_t)(l * 2 + t), 0), (uint64_t)v);
+    for (size_t j = 0; j < w; j += 8) {
+        uint64_t bits = gr_mix64(stream + (j / 8 + 1) * 0x9e3779b97f4a7c15ULL);
+        for (size_t q = 0; q < 8 && j + q < w; q++) dst[j + q] = ((bits >> (8 * q)) & 0xff) >= cut ? src[j + q] * scale : 0.0f;
     }
 }
 

@@ -32,6 +32,8 @@ static const gr_opt_spec sage_opts[] = {
     { "id_dropout", 0, 0, 0, 1, 0, NULL, "probability of hiding a node's id embedding in a batch" },
     { "cold_prob", 0, 0, 0, 1, 0, NULL, "probability of presenting a target as a new node (no edges) in a batch" },
     { "wd", 0, 0, 0, 100, 0, NULL, "L2 weight on the layer weights" },
+    { "ema", 0, 0, 0, 0.999999, 0, NULL,
+      "decay of the running average of the parameters that validation and the model use (0: the last parameters)" },
 };
 
 /* ---- the architecture of a fit ---- */
@@ -136,6 +138,9 @@ typedef struct fit_work {
     gr_sage_ctx c;
     gr_adam adam;
     float *params, *best, *grad;
+    float *avg;   /* running average of the parameters (ema > 0), else NULL */
+    double ema;
+    long steps;
     int64_t *order;
     int32_t *warm; /* items with training edges: the negatives */
     size_t n_warm, batch;
@@ -147,6 +152,7 @@ static void work_free(fit_work *w)
     gr_sage_ctx_free(&w->c);
     gr_adam_free(&w->adam);
     free(w->params);
+    free(w->avg);
     free(w->best);
     free(w->grad);
     free(w->order);
@@ -180,6 +186,8 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     if (rc == GR_OK) rc = gr_adam_init(&w->adam, P, gr_opt(t, GR_OPT_LR));
     w->params = gr_alloc_floats(P);
     w->grad = gr_alloc_floats(P);
+    w->ema = gr_opt_named(t, "ema");
+    w->avg = w->ema > 0 ? gr_alloc_floats(P) : NULL;
     w->best = t->valid ? gr_alloc_floats(P) : NULL;
     w->order = gr_alloc(g->n_edges, sizeof *w->order);
     w->warm = gr_alloc(g->n_items + 1, sizeof *w->warm);
@@ -187,7 +195,7 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     w->iv = gr_alloc_floats(g->n_items * d + 1);
     w->ub = gr_alloc_floats(g->n_users + 1);
     w->ib = gr_alloc_floats(g->n_items + 1);
-    if (rc == GR_OK && (!w->params || !w->grad || (t->valid && !w->best) || !w->order || !w->warm || !w->uv || !w->iv ||
+    if (rc == GR_OK && (!w->params || !w->grad || (w->ema > 0 && !w->avg) || (t->valid && !w->best) || !w->order || !w->warm || !w->uv || !w->iv ||
                         !w->ub || !w->ib))
         rc = GR_ENOMEM;
     if (rc != GR_OK) {
@@ -242,6 +250,19 @@ static void draw_negatives(fit_work *w, const gr_graph *g, int epoch, size_t sta
     }
 }
 
+/* The running average; the first step starts it, so early averages are not pulled towards 0. */
+static void average(fit_work *w, size_t n)
+{
+    if (!w->avg) return;
+    float d = w->steps++ == 0 ? 0.0f : (float)w->ema;
+    long nn = (long)n;
+#pragma omp parallel for schedule(static)
+    for (long k = 0; k < nn; k++) w->avg[k] = d * w->avg[k] + (1.0f - d) * w->params[k];
+}
+
+/* The parameters validation and the model use. */
+static float *current(fit_work *w) { return w->avg ? w->avg : w->params; }
+
 static double run_epoch(fit_work *w, const gr_graph *g, int epoch, int *rc)
 {
     gr_sage_ctx *c = &w->c;
@@ -259,6 +280,7 @@ static double run_epoch(fit_work *w, const gr_graph *g, int epoch, int *rc)
             return NAN;
         }
         gr_adam_step(&w->adam, w->params, w->grad);
+        average(w, c->s->lay.total);
         loss += l;
     }
     return loss / (double)nb;
@@ -269,7 +291,7 @@ static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g)
 {
     gr_sage_state *s = w->c.s;
     size_t d = s->arch.dim;
-    if (gr_sage_infer(s, g, w->params, w->uv, w->iv, w->ub, w->ib, 0) != GR_OK) return NAN;
+    if (gr_sage_infer(s, g, current(w), w->uv, w->iv, w->ub, w->ib, 0) != GR_OK) return NAN;
     if (s->objective == GR_OBJECTIVE_BPR) return gr_validate_vectors(t, g, w->uv, w->iv, s->arch.bias ? w->ib : NULL, d);
     const gr_graph *v = t->valid;
     double se = 0;
@@ -295,7 +317,7 @@ static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
         double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(w, t, g) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
-        if (improved) memcpy(w->best, w->params, w->c.s->lay.total * sizeof *w->best);
+        if (improved) memcpy(w->best, current(w), w->c.s->lay.total * sizeof *w->best);
         if (stop) break;
     }
     gr_fit_loop_end(&L);
@@ -305,7 +327,7 @@ static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
 static void record_info(gr_model *m, const gr_trainer *t, const gr_sage_state *s)
 {
     static const char *const keys[] = { "hidden", "id_dim", "fanout1", "fanout2", "fanout3", "fanout4", "wd",
-                                        "id_dropout", "cold_prob", "l2norm", "bias" };
+                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema" };
     gr_model_set_info(m, "dim", (double)s->arch.dim);
     gr_model_set_info(m, "layers", s->arch.layers);
     gr_model_set_info(m, "lr", gr_opt(t, GR_OPT_LR));
@@ -336,10 +358,9 @@ static int fit_graphsage(gr_model **out, gr_trainer *t, const gr_graph *g)
     rc = train(&w, t, g);
     if (rc == GR_OK) {
         /* with validation, the best validated parameters are the model */
-        int use_best = w.best && t->stat_best_epoch > 0;
-        s->params = use_best ? w.best : w.params;
-        if (use_best) w.best = NULL;
-        else w.params = NULL;
+        float **keep = w.best && t->stat_best_epoch > 0 ? &w.best : w.avg ? &w.avg : &w.params;
+        s->params = *keep;
+        *keep = NULL;
     }
     work_free(&w);
     if (rc != GR_OK) {
