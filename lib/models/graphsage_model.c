@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/par.h"
 #include "core/mem.h"
 #include "io/model_file.h"
 #include "kernels/gemm.h"
@@ -45,7 +46,7 @@ static void full_inputs(const gr_sage_state *s, const float *params, gr_sage_pas
         long n = (long)a->n[t];
         float *h = ps->h[0][t].p;
         const float *emb = params + s->lay.emb[t];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN)
         for (long v = 0; v < n; v++) {
             float *row = h + (size_t)v * w;
             if (f) memcpy(row, s->feat[t] + (size_t)v * f, f * sizeof *row);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/par.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "train/adam.h"
@@ -256,7 +257,7 @@ static void average(fit_work *w, size_t n)
     if (!w->avg) return;
     float d = w->steps++ == 0 ? 0.0f : (float)w->ema;
     long nn = (long)n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN)
     for (long k = 0; k < nn; k++) w->avg[k] = d * w->avg[k] + (1.0f - d) * w->params[k];
 }
 

@@ -200,7 +200,7 @@ static int copy_prefix(gr_sage_block *b, int l)
 {
     for (int t = 0; t < 2; t++) {
         GR_TRY(gr_reserve((void **)&b->node[l - 1][t], &b->cap[l - 1][t], b->n[l][t] + 1, sizeof(int32_t)));
-        memcpy(b->node[l - 1][t], b->node[l][t], b->n[l][t] * sizeof(int32_t));
+        if (b->n[l][t]) memcpy(b->node[l - 1][t], b->node[l][t], b->n[l][t] * sizeof(int32_t));
         b->n[l - 1][t] = b->n[l][t];
     }
     return GR_OK;
