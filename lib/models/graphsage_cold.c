@@ -102,8 +102,7 @@ static int feature_row(float *row, const gr_model *m, const gr_sage_state *s, in
     return GR_OK;
 }
 
-static int embed(float *vec, float *bias, const gr_model *m, const gr_sage_state *s, int type, const float *row,
-                 const nbrs *nb)
+static int embed(float *vec, float *bias, const gr_model *m, int type, const float *row, const nbrs *nb)
 {
     return gr_sage_embed_new(m, type, row, nb->idx, nb->chan, nb->n, vec, bias);
 }
@@ -125,7 +124,7 @@ int gr_model_new_user_vector(float *vec, size_t dim, float *bias, const gr_model
     GR_TRY(map_nbrs(&nb, m, s, GR_NODE_USER, u->items, u->ratings, u->timestamps, u->n_items));
     float *row = gr_alloc_floats(s->arch.feat[0] + 1);
     int rc = row ? feature_row(row, m, s, GR_NODE_USER, u->features, u->age, u->gender, u->occupation, 0, 0, &nb.st) : GR_ENOMEM;
-    if (rc == GR_OK) rc = embed(vec, bias, m, s, GR_NODE_USER, row, &nb);
+    if (rc == GR_OK) rc = embed(vec, bias, m, GR_NODE_USER, row, &nb);
     free(row);
     nbrs_free(&nb);
     return rc;
@@ -141,7 +140,7 @@ int gr_model_new_item_vector(float *vec, size_t dim, float *bias, const gr_model
     GR_TRY(map_nbrs(&nb, m, s, GR_NODE_ITEM, it->users, it->ratings, it->timestamps, it->n_users));
     float *row = gr_alloc_floats(s->arch.feat[1] + 1);
     int rc = row ? feature_row(row, m, s, GR_NODE_ITEM, it->features, -1, 0, NULL, it->genres, it->year, &nb.st) : GR_ENOMEM;
-    if (rc == GR_OK) rc = embed(vec, bias, m, s, GR_NODE_ITEM, row, &nb);
+    if (rc == GR_OK) rc = embed(vec, bias, m, GR_NODE_ITEM, row, &nb);
     free(row);
     nbrs_free(&nb);
     return rc;
@@ -163,7 +162,7 @@ int gr_sage_fold_in(const gr_model *m, const int32_t *items, size_t n, float *ou
     }
     /* caller-feature models get a zero row: the liked items are all there is */
     if (rc == GR_OK && s->feat_kind[0] == GR_SAGE_FEAT_BUILTIN) gr_feat_user_row(&s->spec, row, -1, 0, -1, &nb.st);
-    if (rc == GR_OK) rc = embed(out, NULL, m, s, GR_NODE_USER, row, &nb);
+    if (rc == GR_OK) rc = embed(out, NULL, m, GR_NODE_USER, row, &nb);
     free(nb.chan);
     free(row);
     return rc;
