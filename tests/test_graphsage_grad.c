@@ -1,6 +1,7 @@
 /* GraphSAGE numerics: dense kernels against naive loops, gradients against finite differences. */
 #include <gnnrec.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,33 @@ START_TEST(gemm_matches_naive_loops)
         free(c);
         free(acc);
     }
+}
+END_TEST
+
+/* Each output element is summed by one thread in a fixed order: the thread count cannot change a bit. */
+START_TEST(gemm_does_not_depend_on_threads)
+{
+    size_t n = 300, q = 200, p = 65, ldb = gr_gemm_stride(p);
+    float *a = gr_alloc_floats(n * q), *b = gr_alloc_floats(q * ldb), *c1 = gr_alloc_floats(n * p), *c2 = gr_alloc_floats(n * p);
+    float *w1 = gr_alloc_floats(q * p), *w2 = gr_alloc_floats(q * p);
+    fill(a, n * q, 1);
+    fill(b, q * ldb, 2);
+    int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    gr_gemm_nn(c1, p, a, q, b, ldb, NULL, n, q, p);
+    gr_gemm_tn_acc(w1, p, a, q, c1, p, n, q, p);
+    omp_set_num_threads(2);
+    gr_gemm_nn(c2, p, a, q, b, ldb, NULL, n, q, p);
+    gr_gemm_tn_acc(w2, p, a, q, c2, p, n, q, p);
+    omp_set_num_threads(before);
+    ck_assert_int_eq(memcmp(c1, c2, n * p * sizeof *c1), 0);
+    ck_assert_int_eq(memcmp(w1, w2, q * p * sizeof *w1), 0);
+    free(a);
+    free(b);
+    free(c1);
+    free(c2);
+    free(w1);
+    free(w2);
 }
 END_TEST
 
@@ -225,6 +253,7 @@ int main(void)
     Suite *s = suite_create("graphsage_grad");
     TCase *tc = tcase_create("grad");
     tcase_add_test(tc, gemm_matches_naive_loops);
+    tcase_add_test(tc, gemm_does_not_depend_on_threads);
     tcase_add_test(tc, rating_gradient_matches_finite_differences);
     tcase_add_test(tc, rating_gradient_with_dropout_and_norm);
     tcase_add_test(tc, bpr_gradient_matches_finite_differences);
