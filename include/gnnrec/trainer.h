@@ -36,7 +36,8 @@ typedef enum gr_option {
     GR_OPT_INIT_STD = 14,   /* double: std of the normal initialisation (0.1) */
     GR_OPT_OBJECTIVE = 15,  /* int: a gr_objective */
     GR_OPT_DROPOUT = 16,    /* double: dropout rate */
-    GR_OPT_TIME_LIMIT = 17  /* double: stop after this many seconds, 0 = no limit */
+    GR_OPT_TIME_LIMIT = 17, /* double: stop after this many seconds, 0 = no limit */
+    GR_OPT_SAMPLING = 18    /* int: BPR triples, 0 = by user (LightGCN reference), 1 = by edge */
 } gr_option;
 
 typedef enum gr_train_mode {

@@ -6,17 +6,22 @@
 #include "core/mem.h"
 #include "core/rng.h"
 
-int gr_bpr_sampler_init(gr_bpr_sampler *s, const gr_graph *g, uint64_t seed)
+int gr_bpr_sampler_init(gr_bpr_sampler *s, const gr_graph *g, uint64_t seed, int how)
 {
     s->g = g;
+    s->how = how;
     s->seed = seed;
     s->epoch = -1;
+    s->n_active = 0;
     s->order = gr_alloc(g->n_edges, sizeof *s->order);
     s->edge_user = gr_alloc(g->n_edges, sizeof *s->edge_user);
-    if (!s->order || !s->edge_user) {
+    s->active = gr_alloc(g->n_users ? g->n_users : 1, sizeof *s->active);
+    if (!s->order || !s->edge_user || !s->active) {
         gr_bpr_sampler_free(s);
         return GR_ENOMEM;
     }
+    for (size_t u = 0; u < g->n_users; u++)
+        if (gr_csr_degree(&g->ui, u) > 0) s->active[s->n_active++] = (int32_t)u;
     for (size_t u = 0; u < g->n_users; u++)
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) s->edge_user[k] = (int32_t)u;
     for (size_t k = 0; k < g->n_edges; k++) s->order[k] = (uint32_t)k;
@@ -27,13 +32,16 @@ void gr_bpr_sampler_free(gr_bpr_sampler *s)
 {
     free(s->order);
     free(s->edge_user);
+    free(s->active);
     s->order = NULL;
     s->edge_user = NULL;
+    s->active = NULL;
 }
 
 void gr_bpr_sampler_epoch(gr_bpr_sampler *s, int64_t e)
 {
     s->epoch = e;
+    if (s->how == GR_SAMPLE_BY_USER) return;
     gr_rng r = gr_rng_make(s->seed, 0x5eed000000000000ULL + (uint64_t)e);
     for (size_t k = s->g->n_edges; k > 1; k--) {
         size_t j = gr_rng_below(&r, (uint32_t)k);
@@ -81,8 +89,19 @@ void gr_bpr_sampler_batch(const gr_bpr_sampler *s, size_t start, size_t count, i
     uint64_t stream = 0xb9e0000000000000ULL + (uint64_t)s->epoch;
 #pragma omp parallel for schedule(static)
     for (long k = 0; k < n; k++) {
-        uint32_t e = s->order[start + (size_t)k];
-        int32_t user = s->edge_user[e];
+        uint64_t at = (uint64_t)start + (uint64_t)k;
+        int64_t e;
+        int32_t user;
+        if (s->how == GR_SAMPLE_BY_USER) {
+            /* a stream of their own: no counter is shared with the negatives */
+            uint64_t pick = stream ^ 0x7573657200000000ULL;
+            user = s->active[gr_below(gr_hash3(s->seed, pick, at * 2), (uint32_t)s->n_active)];
+            uint32_t deg = (uint32_t)gr_csr_degree(&g->ui, (size_t)user);
+            e = g->ui.ptr[user] + gr_below(gr_hash3(s->seed, pick, at * 2 + 1), deg);
+        } else {
+            e = s->order[at];
+            user = s->edge_user[e];
+        }
         u[k] = user;
         pos[k] = g->ui.col[e];
         for (int q = 0; q < negatives; q++)

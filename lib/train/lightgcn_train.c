@@ -201,7 +201,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_bpr_sampler smp;
     GR_TRY(gr_lgcn_work_init(&w, s, g));
     int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
-    if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed);
+    if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed, (int)gr_opt(t, GR_OPT_SAMPLING));
     if (rc != GR_OK) {
         gr_lgcn_work_free(&w);
         gr_adam_free(&adam);

@@ -16,6 +16,7 @@
 
 static const char *const mode_names[] = { "paper", "fast", NULL };
 static const char *const objective_names[] = { "bpr", "rating", NULL };
+static const char *const sampling_names[] = { "user", "edge", NULL };
 
 /* Settings every kind has; kinds override defaults and add their own. */
 static const gr_opt_spec common_opts[] = {
@@ -36,6 +37,8 @@ static const gr_opt_spec common_opts[] = {
     { "objective", GR_OPT_OBJECTIVE, GR_OBJECTIVE_BPR, 0, 1, 1, objective_names, "bpr or rating" },
     { "dropout", GR_OPT_DROPOUT, 0, 0, 0.99, 0, NULL, "dropout rate" },
     { "time_limit", GR_OPT_TIME_LIMIT, 0, 0, 1e9, 0, NULL, "stop after this many seconds (0: no limit)" },
+    { "sampling", GR_OPT_SAMPLING, 0, 0, 1, 1, sampling_names,
+      "BPR triples: user (a uniform user, then one of its items; the LightGCN reference) or edge (every edge once)" },
 };
 
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
