@@ -58,5 +58,18 @@ check "k beyond the catalogue" expect_fail 1 "out of range" recommend --model "$
 check "unknown genre" expect_fail 2 "unknown genre" recommend --model "$tmp/m.gnr" --user 1 --genres Nope
 check "unknown model kind" expect_fail 2 "unknown model kind" train --model gcn --train "$tmp/data/u.data"
 
+# GraphSAGE on ratings, and recommendations for a new user and a new item
+check "graphsage rating train" sh -c "'$GNNREC' train --model graphsage --objective rating --train '$tmp/data/u.data' --test '$tmp/data/u.data' --epochs 2 --dim 8 --hidden 16 --id-dim 4 --fanout1 5 --quiet --json --out '$tmp/s.gnr' >'$tmp/sage.out'"
+check "graphsage json has rmse and mae" last_json "$tmp/sage.out" rmse mae recall@20
+check "new user from demographics" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --age 30 --gender F --occupation writer --k 5 --json >'$tmp/nu.out'"
+check "new user json lists items" last_json "$tmp/nu.out" items
+check "new user with ratings" "$GNNREC" recommend --model "$tmp/s.gnr" --gender M --rated 1:5,2:3 --k 5
+check "new item's users" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Comedy,Drama --new-item-year 1997 --k 3 --json >'$tmp/ni.out'"
+check "new item json lists users" last_json "$tmp/ni.out" users
+check "new item's score for a user" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Drama --user 1 --json | tail -n 1 | grep -q score"
+check "unknown occupation" expect_fail 1 "unknown occupation 'astronaut'" recommend --model "$tmp/s.gnr" --occupation astronaut
+check "bad gender" expect_fail 2 "gender" recommend --model "$tmp/s.gnr" --gender X
+check "cold start needs node features" expect_fail 1 "no node features" recommend --model "$tmp/m.gnr" --age 30
+
 [ "$fails" -eq 0 ] && echo "all CLI checks passed" || echo "$fails CLI checks failed"
 [ "$fails" -eq 0 ]

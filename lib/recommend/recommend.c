@@ -9,6 +9,7 @@
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 #include "models/model.h"
+#include "recommend/select.h"
 
 static int check_options(const gr_rec_options *o)
 {
@@ -177,4 +178,11 @@ int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k,
     int rc = select_top(n, m, o, all, k, items, scores);
     free(all);
     return rc;
+}
+
+int gr_rec_select(size_t *n, const gr_model *m, const gr_rec_options *o, float *scores, size_t k, int64_t *items,
+                  float *out_scores)
+{
+    GR_TRY(check_options(o));
+    return select_top(n, m, o, scores, k, items, out_scores);
 }

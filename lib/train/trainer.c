@@ -116,7 +116,13 @@ int gr_trainer_new(gr_trainer **out, int kind)
     return GR_OK;
 }
 
-void gr_trainer_free(gr_trainer *t) { free(t); }
+void gr_trainer_free(gr_trainer *t)
+{
+    if (!t) return;
+    free(t->feat[0]);
+    free(t->feat[1]);
+    free(t);
+}
 
 static int set_index(gr_trainer *t, int k, double v)
 {

@@ -45,6 +45,9 @@ struct gr_trainer {
     const gr_graph *valid;
     gr_progress_fn progress;
     void *progress_data;
+    /* caller feature matrices per node type (gr_trainer_set_features) */
+    float *feat[2];
+    size_t feat_rows[2], feat_dim[2];
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
 };

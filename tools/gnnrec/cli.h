@@ -65,6 +65,14 @@ void cli_mark_data_flags(cli_args *a);
 /* Load a graph in the model's id space. */
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
 
+/* Cold start (coldstart.c): whether the flags describe a new user / item,
+ * and the recommendations for them. */
+int cli_wants_new_user(cli_args *a);
+int cli_wants_new_item(cli_args *a);
+int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options *o, size_t k, int64_t *items,
+                           float *scores, size_t *n);
+int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
+
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);

@@ -13,7 +13,11 @@ static const char *const rec_help =
     "  --min-score S          only items scoring at least S\n"
     "  --least                the least relevant items instead of the most\n"
     "  --include-seen         do not leave out the user's training items\n"
-    "  --json                 print one JSON object as the last line\n";
+    "  --json                 print one JSON object as the last line\n"
+    "new users and items (GraphSAGE models, no retraining):\n"
+    "  --age N --gender M|F --occupation NAME [--rated ID[:R],...]   top-k for a new user\n"
+    "  --new-item-genres A,B --new-item-year Y [--user ID]          the users a new item suits\n"
+    "                                                                 (or its score for one user)\n";
 
 static int parse_ids(const char *text, int64_t **ids, size_t *n)
 {
@@ -87,14 +91,24 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     float *scores = malloc(k * sizeof *scores);
     size_t n = 0;
     int rc = items && scores ? EXIT_OK : cli_usage_error("out of memory");
+    if (!rc && cli_wants_new_item(a)) {
+        rc = cli_new_item(m, a, k, j);
+        free(items);
+        free(scores);
+        return rc;
+    }
     const char *user = cli_get(a, "user"), *liked = cli_get(a, "liked"), *similar = cli_get(a, "similar");
-    if (!rc && (!!user + !!liked + !!similar) != 1) rc = cli_usage_error("give exactly one of --user, --liked, --similar");
+    int new_user = cli_wants_new_user(a);
+    if (!rc && (!!user + !!liked + !!similar + new_user) != 1)
+        rc = cli_usage_error("give exactly one of --user, --liked, --similar, or a new user's --age/--gender/--occupation/--rated");
     long uid = 0;
     if (!rc && user) rc = cli_long(a, "user", &uid, -2147483647L, 2147483647L);
     if (!rc && similar) rc = cli_long(a, "similar", &uid, -2147483647L, 2147483647L);
     if (!rc && user) {
         json_num(j, "user", (double)uid);
         if (gr_model_recommend(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
+    } else if (!rc && new_user) {
+        rc = cli_recommend_new_user(m, a, o, k, items, scores, &n);
     } else if (!rc && similar) {
         json_num(j, "similar_to", (double)uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
@@ -134,6 +148,8 @@ int cmd_recommend(int argc, char **argv)
     cli_has(&a, "user");
     cli_has(&a, "liked");
     cli_has(&a, "similar");
+    cli_wants_new_user(&a);
+    cli_wants_new_item(&a);
     if (!rc) rc = cli_check_unused(&a, "recommend");
     json_out j;
     json_begin(&j);

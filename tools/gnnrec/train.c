@@ -24,6 +24,7 @@ static const char *const train_help =
 
 typedef struct progress_ctx {
     int quiet, eval_k;
+    int rmse; /* the trainer validates on -RMSE (GraphSAGE on ratings) */
 } progress_ctx;
 
 static int on_epoch(void *ud, int epoch, double loss, double seconds, double metric)
@@ -31,6 +32,7 @@ static int on_epoch(void *ud, int epoch, double loss, double seconds, double met
     progress_ctx *p = ud;
     if (p->quiet) return 0;
     if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
+    else if (p->rmse) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid rmse %.4f\n", epoch, loss, seconds, -metric);
     else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid ndcg@%d %.4f\n", epoch, loss, seconds, p->eval_k, metric);
     return 0;
 }
@@ -79,9 +81,17 @@ static int apply_settings(gr_trainer *t, cli_args *a)
     return EXIT_OK;
 }
 
-static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a)
+/* GraphSAGE on ratings validates on -RMSE (larger is better) instead of NDCG. */
+static int validates_rmse(const gr_trainer *t, int kind)
 {
-    progress_ctx p = { cli_has(a, "quiet"), 20 };
+    double obj;
+    return kind == GR_MODEL_GRAPHSAGE && gr_trainer_get_double(&obj, t, GR_OPT_OBJECTIVE) == GR_OK &&
+           obj == GR_OBJECTIVE_RATING;
+}
+
+static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
+{
+    progress_ctx p = { cli_has(a, "quiet"), 20, validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
@@ -96,12 +106,15 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     json_str(j, "model", gr_model_kind_name(gr_model_kind_of(m)));
     if (gr_trainer_stat(&v, t, GR_STAT_EPOCHS) == GR_OK) json_num(j, "epochs", v);
     if (gr_trainer_stat(&v, t, GR_STAT_BEST_EPOCH) == GR_OK) json_num(j, "best_epoch", v);
-    if (gr_trainer_stat(&v, t, GR_STAT_BEST_VALID) == GR_OK && !isnan(v)) json_num(j, "valid_ndcg", v);
+    if (gr_trainer_stat(&v, t, GR_STAT_BEST_VALID) == GR_OK && !isnan(v)) {
+        if (validates_rmse(t, gr_model_kind_of(m))) json_num(j, "valid_rmse", -v);
+        else json_num(j, "valid_ndcg", v);
+    }
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
 }
 
-static int train_with(gr_trainer *t, cli_args *a, int json)
+static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
 {
     cli_data d;
     int rc = apply_settings(t, a);
@@ -109,7 +122,7 @@ static int train_with(gr_trainer *t, cli_args *a, int json)
     if (rc) return rc;
     rc = cli_load_data(&d, a);
     gr_model *m = NULL;
-    if (!rc) rc = run_training(&m, t, &d, a);
+    if (!rc) rc = run_training(&m, t, &d, a, kind);
     json_out j;
     json_begin(&j);
     if (!rc) {
@@ -148,7 +161,7 @@ int cmd_train(int argc, char **argv)
     cli_has(&a, "quiet");
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return cli_lib_error("creating the trainer");
-    rc = train_with(t, &a, cli_has(&a, "json"));
+    rc = train_with(t, &a, cli_has(&a, "json"), kind);
     gr_trainer_free(t);
     return rc;
 }

@@ -1,0 +1,200 @@
+/*
+ * Dense products for network layers.  Both kernels keep a block of the
+ * output in registers, 4 rows by up to 5 vectors of 16 columns (80
+ * columns: a layer of 64 outputs plus a bias column fits in one pass), so
+ * each vector loaded from memory feeds four multiply-adds and each
+ * broadcast scalar up to five.
+ */
+#include "kernels/matmul.h"
+
+#include <string.h>
+
+#include "core/par.h"
+#include "kernels/simd.h"
+
+#define ROWS 4
+#define MAXV 5
+
+/* The first w (<= 16) floats of p, zeros after. */
+static inline gr_v16 load_part(const float *p, size_t w)
+{
+    if (w == 16) return gr_load16(p);
+    float t[16] = { 0 };
+    memcpy(t, p, w * sizeof *p);
+    return gr_load16(t);
+}
+
+static inline void store_part(float *p, gr_v16 v, size_t w)
+{
+    if (w == 16) gr_store16(p, v);
+    else memcpy(p, &v, w * sizeof *p);
+}
+
+/* Columns [j, j + 16 * nv) of rows r..r+3 of A B; B is padded, so its
+ * loads are always whole vectors. */
+static inline void nn_block(gr_v16 s[ROWS][MAXV], const float *const ar[ROWS], const float *b, size_t ldb, size_t j,
+                            size_t q, int nv)
+{
+    for (size_t k = 0; k < q; k++) {
+        const float *bk = b + k * ldb + j;
+        float x0 = ar[0][k], x1 = ar[1][k], x2 = ar[2][k], x3 = ar[3][k];
+        for (int v = 0; v < nv; v++) {
+            gr_v16 bv = gr_load16(bk + 16 * v);
+            s[0][v] += x0 * bv;
+            s[1][v] += x1 * bv;
+            s[2][v] += x2 * bv;
+            s[3][v] += x3 * bv;
+        }
+    }
+}
+
+/* Rows [r0, r1) of C = A B + bias. */
+GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                              const float *bias, size_t r0, size_t r1, size_t q, size_t p)
+{
+    for (size_t r = r0; r < r1; r += ROWS) {
+        size_t nr = r1 - r < ROWS ? r1 - r : ROWS;
+        const float *ar[ROWS];
+        for (size_t k = 0; k < ROWS; k++) ar[k] = a + (r + (k < nr ? k : 0)) * lda;
+        for (size_t j = 0; j < p; j += 16 * MAXV) {
+            size_t left = p - j;
+            int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
+            gr_v16 s[ROWS][MAXV];
+            for (int v = 0; v < nv; v++) {
+                size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                gr_v16 bv = bias ? load_part(bias + j + 16 * (size_t)v, w) : gr_splat16(0);
+                for (int k = 0; k < ROWS; k++) s[k][v] = bv;
+            }
+            /* fixed trip counts let the compiler keep the block in registers */
+            switch (nv) {
+            case 1: nn_block(s, ar, b, ldb, j, q, 1); break;
+            case 2: nn_block(s, ar, b, ldb, j, q, 2); break;
+            case 3: nn_block(s, ar, b, ldb, j, q, 3); break;
+            case 4: nn_block(s, ar, b, ldb, j, q, 4); break;
+            default: nn_block(s, ar, b, ldb, j, q, 5); break;
+            }
+            for (size_t k = 0; k < nr; k++)
+                for (int v = 0; v < nv; v++) {
+                    size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                    store_part(c + (r + k) * ldc + j + 16 * (size_t)v, s[k][v], w);
+                }
+        }
+    }
+}
+
+void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, const float *bias,
+                size_t n, size_t q, size_t p)
+{
+    const size_t block = 32;
+    long nb = (long)((n + block - 1) / block);
+#pragma omp parallel for schedule(static) if (n * q * p > GR_GEMM_PAR_MIN)
+    for (long t = 0; t < nb; t++) {
+        size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
+        nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
+    }
+}
+
+/* Rows jj[0..3] of C += A^T B over the rows [r0, r1) of A and B and the
+ * columns [col, col + 16 nv) of B.  Loads are whole vectors (lanes past
+ * column p belong to the next row and are never stored) except where they
+ * would leave B's last row. */
+static inline void tn_block(gr_v16 s[ROWS][MAXV], const float *a, size_t lda, const size_t jj[ROWS], const float *b,
+                            size_t ldb, size_t r0, size_t r1, size_t safe, size_t col, size_t p, int nv)
+{
+    for (size_t r = r0; r < r1; r++) {
+        const float *br = b + r * ldb + col;
+        const float *ar = a + r * lda;
+        float x0 = ar[jj[0]], x1 = ar[jj[1]], x2 = ar[jj[2]], x3 = ar[jj[3]];
+        for (int v = 0; v < nv; v++) {
+            size_t off = 16 * (size_t)v;
+            gr_v16 bv = r < safe ? gr_load16(br + off) : load_part(br + off, p - col - off < 16 ? p - col - off : 16);
+            s[0][v] += x0 * bv;
+            s[1][v] += x1 * bv;
+            s[2][v] += x2 * bv;
+            s[3][v] += x3 * bv;
+        }
+    }
+}
+
+/*
+ * Rows [j0, j1) of C += A^T B.  The rows of A and B are taken in chunks so
+ * that a chunk of B stays in cache while every output row uses it; partial
+ * sums are added to C chunk by chunk, in the same order for any thread
+ * count.
+ */
+GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
+                              size_t j0, size_t j1, size_t p)
+{
+    const size_t chunk = 256;
+    for (size_t col = 0; col < p; col += 16 * MAXV) {
+        size_t left = p - col;
+        int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
+        /* rows whose whole-vector loads stay inside B */
+        size_t reach = col + 16 * (size_t)nv, end = (n - 1) * ldb + p;
+        size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
+        if (safe > n) safe = n;
+        for (size_t r0 = 0; r0 < n; r0 += chunk) {
+            size_t r1 = r0 + chunk < n ? r0 + chunk : n;
+            for (size_t j = j0; j < j1; j += ROWS) {
+                size_t nj = j1 - j < ROWS ? j1 - j : ROWS;
+                size_t jj[ROWS];
+                for (size_t k = 0; k < ROWS; k++) jj[k] = j + (k < nj ? k : 0);
+                gr_v16 s[ROWS][MAXV];
+                for (int k = 0; k < ROWS; k++)
+                    for (int v = 0; v < MAXV; v++) s[k][v] = gr_splat16(0);
+                switch (nv) {
+                case 1: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 1); break;
+                case 2: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 2); break;
+                case 3: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 3); break;
+                case 4: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 4); break;
+                default: tn_block(s, a, lda, jj, b, ldb, r0, r1, safe, col, p, 5); break;
+                }
+                for (size_t k = 0; k < nj; k++)
+                    for (int v = 0; v < nv; v++) {
+                        size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
+                        float *out = c + (j + k) * ldc + col + 16 * (size_t)v;
+                        store_part(out, load_part(out, w) + s[k][v], w);
+                    }
+            }
+        }
+    }
+}
+
+void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
+                    size_t p)
+{
+    if (n == 0) return;
+    /* blocks of 16 output rows: enough work per chunk of B, enough blocks for threads */
+    const size_t rows = 4 * ROWS;
+    long nb = (long)((q + rows - 1) / rows);
+#pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN)
+    for (long t = 0; t < nb; t++) {
+        size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q;
+        tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+    }
+}
+
+void gr_transpose_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols)
+{
+    size_t ld = gr_gemm_stride(rows);
+    for (size_t k = 0; k < cols; k++) {
+        float *row = dst + k * ld;
+        for (size_t i = 0; i < rows; i++) row[i] = src[i * lds + k];
+        for (size_t i = rows; i < ld; i++) row[i] = 0.0f;
+    }
+}
+
+void gr_copy_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols)
+{
+    size_t ld = gr_gemm_stride(cols);
+    for (size_t r = 0; r < rows; r++) {
+        memcpy(dst + r * ld, src + r * lds, cols * sizeof *dst);
+        for (size_t k = cols; k < ld; k++) dst[r * ld + k] = 0.0f;
+    }
+}
+
+void gr_colsum_acc(float *out, const float *a, size_t lda, size_t n, size_t p)
+{
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < p; j++) out[j] += a[r * lda + j];
+}

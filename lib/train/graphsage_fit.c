@@ -1,0 +1,377 @@
+/* The GraphSAGE trainer: settings, the model's architecture and features, the epoch loop. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/par.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "train/adam.h"
+#include "train/graphsage_train.h"
+
+static const char *const aggregate_names[] = { "auto", "mean", "levels", NULL };
+static const char *const feature_names[] = { "none", "builtin", NULL };
+
+enum { AGG_AUTO = 0, AGG_MEAN = 1, AGG_LEVELS = 2 };
+
+static const gr_opt_spec sage_opts[] = {
+    { "layers", GR_OPT_LAYERS, 2, 1, GR_SAGE_MAX_LAYERS, 1, NULL, "GraphSAGE layers" },
+    { "epochs", GR_OPT_EPOCHS, 30, 1, 1e7, 1, NULL, "maximum number of epochs" },
+    { "batch", GR_OPT_BATCH, 1024, 1, 1e9, 1, NULL, "training edges per mini-batch" },
+    { "hidden", 0, 64, 1, 4096, 1, NULL, "width of the hidden layers" },
+    { "id_dim", 0, 64, 0, 4096, 1, NULL, "width of the learned input embedding of every node (0: none)" },
+    { "fanout1", 0, 10, 0, 1e6, 1, NULL, "neighbours sampled per target (0: all)" },
+    { "fanout2", 0, 10, 0, 1e6, 1, NULL, "neighbours sampled per node at hop 2 (0: all)" },
+    { "fanout3", 0, 10, 0, 1e6, 1, NULL, "neighbours sampled per node at hop 3 (0: all)" },
+    { "fanout4", 0, 10, 0, 1e6, 1, NULL, "neighbours sampled per node at hop 4 (0: all)" },
+    { "aggregate", 0, AGG_AUTO, 0, 2, 1, aggregate_names,
+      "neighbour means: mean, levels (one mean per rating level) or auto (levels when there are ratings)" },
+    { "bias", 0, 1, 0, 1, 1, NULL, "per-node biases and a bias output column (1) or none (0)" },
+    { "l2norm", 0, 0, 0, 1, 1, NULL, "L2-normalise the output embeddings (1) or not (0)" },
+    { "features", 0, GR_SAGE_FEAT_BUILTIN, 0, 1, 1, feature_names, "node features: builtin or none" },
+    { "id_dropout", 0, 0, 0, 1, 0, NULL, "probability of hiding a node's id embedding in a batch" },
+    { "cold_prob", 0, 0, 0, 1, 0, NULL, "probability of presenting a target as a new node (no edges) in a batch" },
+    { "wd", 0, 0, 0, 100, 0, NULL, "L2 weight on the layer weights" },
+    { "ema", 0, 0, 0, 0.999999, 0, NULL,
+      "decay of the running average of the parameters that validation and the model use (0: the last parameters)" },
+};
+
+/* ---- the architecture of a fit ---- */
+
+static int rating_levels(gr_sage_state *s, const gr_graph *g)
+{
+    s->n_levels = 0;
+    for (size_t k = 0; k < g->n_edges; k++) {
+        float r = g->ui.val[k];
+        int seen = 0;
+        for (int c = 0; c < s->n_levels && !seen; c++) seen = s->level[c] == r;
+        if (seen) continue;
+        if (s->n_levels == GR_SAGE_MAX_CHANNELS) return 0;
+        s->level[s->n_levels++] = r;
+    }
+    /* ascending, so channels are ordered like ratings */
+    for (int i = 1; i < s->n_levels; i++)
+        for (int j = i; j > 0 && s->level[j - 1] > s->level[j]; j--) {
+            float tmp = s->level[j];
+            s->level[j] = s->level[j - 1];
+            s->level[j - 1] = tmp;
+        }
+    return 1;
+}
+
+static int choose_channels(gr_sage_state *s, const gr_trainer *t, const gr_graph *g)
+{
+    int agg = (int)gr_opt_named(t, "aggregate");
+    int fits = rating_levels(s, g);
+    if (agg == AGG_LEVELS && !fits)
+        return gr_err(GR_EINVAL, "aggregate=levels: the ratings take more than %d values (use aggregate=mean)", GR_SAGE_MAX_CHANNELS);
+    int levels = agg == AGG_LEVELS || (agg == AGG_AUTO && g->has_ratings && fits);
+    s->arch.channels = levels && s->n_levels > 1 ? s->n_levels : 1;
+    return GR_OK;
+}
+
+static int choose_features(gr_sage_state *s, const gr_trainer *t, const gr_graph *g)
+{
+    int builtin = (int)gr_opt_named(t, "features") == GR_SAGE_FEAT_BUILTIN;
+    if (builtin) GR_TRY(gr_feat_spec_fit(&s->spec, g));
+    for (int type = 0; type < 2; type++) {
+        size_t n = s->arch.n[type];
+        if (t->feat[type]) {
+            if (t->feat_rows[type] != n)
+                return gr_err(GR_EINVAL, "the %s feature matrix has %zu rows, the training graph %zu %s",
+                              type ? "item" : "user", t->feat_rows[type], n, type ? "items" : "users");
+            s->feat_kind[type] = GR_SAGE_FEAT_CUSTOM;
+            s->arch.feat[type] = t->feat_dim[type];
+            s->feat[type] = gr_alloc_floats(n * t->feat_dim[type] + 1);
+            if (!s->feat[type]) return GR_ENOMEM;
+            memcpy(s->feat[type], t->feat[type], n * t->feat_dim[type] * sizeof(float));
+        } else if (builtin) {
+            s->feat_kind[type] = GR_SAGE_FEAT_BUILTIN;
+            s->arch.feat[type] = s->spec.dim[type];
+            s->feat[type] = gr_feat_matrix(&s->spec, g, type);
+            if (!s->feat[type]) return GR_ENOMEM;
+        }
+    }
+    return GR_OK;
+}
+
+static int build_state(gr_sage_state **out, const gr_trainer *t, const gr_graph *g)
+{
+    gr_sage_state *s = gr_zalloc(1, sizeof *s);
+    if (!s) return GR_ENOMEM;
+    gr_sage_arch *a = &s->arch;
+    a->layers = (int)gr_opt(t, GR_OPT_LAYERS);
+    a->dim = (size_t)gr_opt(t, GR_OPT_DIM);
+    a->hidden = (size_t)gr_opt_named(t, "hidden");
+    a->id_dim = (size_t)gr_opt_named(t, "id_dim");
+    a->bias = (int)gr_opt_named(t, "bias");
+    a->l2norm = (int)gr_opt_named(t, "l2norm");
+    a->n[0] = g->n_users;
+    a->n[1] = g->n_items;
+    s->objective = (int)gr_opt(t, GR_OPT_OBJECTIVE);
+    int rc = GR_OK;
+    if (s->objective == GR_OBJECTIVE_RATING && !g->has_ratings)
+        rc = gr_err(GR_EINVAL, "objective=rating needs a training graph with ratings");
+    if (rc == GR_OK) rc = choose_channels(s, t, g);
+    if (rc == GR_OK) rc = choose_features(s, t, g);
+    if (rc == GR_OK && a->id_dim == 0 && a->feat[0] + a->feat[1] == 0)
+        rc = gr_err(GR_EINVAL, "GraphSAGE needs node features or id embeddings (id_dim > 0)");
+    if (rc != GR_OK) {
+        gr_sage_state_free(s);
+        return rc;
+    }
+    double sum = 0;
+    s->top = g->ui.val[0];
+    for (size_t k = 0; k < g->n_edges; k++) {
+        sum += g->ui.val[k];
+        if (g->ui.val[k] > s->top) s->top = g->ui.val[k];
+    }
+    s->mu = s->objective == GR_OBJECTIVE_RATING ? (float)(sum / (double)g->n_edges) : 0.0f;
+    gr_sage_layout_of(&s->lay, a);
+    *out = s;
+    return GR_OK;
+}
+
+/* ---- the epoch loop ---- */
+
+typedef struct fit_work {
+    gr_sage_ctx c;
+    gr_adam adam;
+    float *params, *best, *grad;
+    float *avg;   /* running average of the parameters (ema > 0), else NULL */
+    double ema;
+    long steps;
+    int64_t *order;
+    int32_t *warm; /* items with training edges: the negatives */
+    size_t n_warm, batch;
+    float *uv, *iv, *ub, *ib; /* materialised vectors for validation */
+} fit_work;
+
+static void work_free(fit_work *w)
+{
+    gr_sage_ctx_free(&w->c);
+    gr_adam_free(&w->adam);
+    free(w->params);
+    free(w->avg);
+    free(w->best);
+    free(w->grad);
+    free(w->order);
+    free(w->warm);
+    free(w->uv);
+    free(w->iv);
+    free(w->ub);
+    free(w->ib);
+}
+
+static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sage_state *s)
+{
+    memset(w, 0, sizeof *w);
+    int fanout[GR_SAGE_MAX_LAYERS];
+    static const char *const names[GR_SAGE_MAX_LAYERS] = { "fanout1", "fanout2", "fanout3", "fanout4" };
+    for (int h = 0; h < GR_SAGE_MAX_LAYERS; h++) fanout[h] = (int)gr_opt_named(t, names[h]);
+    size_t P = s->lay.total, d = s->arch.dim;
+    w->batch = (size_t)gr_opt(t, GR_OPT_BATCH);
+    if (w->batch > g->n_edges) w->batch = g->n_edges;
+    gr_sage_ctx *c = &w->c;
+    int rc = gr_sage_ctx_init(c, g, s, fanout);
+    c->objective = s->objective;
+    c->negatives = (int)gr_opt(t, GR_OPT_NEGATIVES);
+    c->reg = gr_opt(t, GR_OPT_REG);
+    c->wd = gr_opt_named(t, "wd");
+    c->dropout = gr_opt(t, GR_OPT_DROPOUT);
+    c->id_dropout = gr_opt_named(t, "id_dropout");
+    c->cold_prob = gr_opt_named(t, "cold_prob");
+    c->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+    if (rc == GR_OK) rc = gr_sage_ctx_batch(c, w->batch);
+    if (rc == GR_OK) rc = gr_adam_init(&w->adam, P, gr_opt(t, GR_OPT_LR));
+    w->params = gr_alloc_floats(P);
+    w->grad = gr_alloc_floats(P);
+    w->ema = gr_opt_named(t, "ema");
+    w->avg = w->ema > 0 ? gr_alloc_floats(P) : NULL;
+    w->best = t->valid ? gr_alloc_floats(P) : NULL;
+    w->order = gr_alloc(g->n_edges, sizeof *w->order);
+    w->warm = gr_alloc(g->n_items + 1, sizeof *w->warm);
+    w->uv = gr_alloc_floats(g->n_users * d + 1);
+    w->iv = gr_alloc_floats(g->n_items * d + 1);
+    w->ub = gr_alloc_floats(g->n_users + 1);
+    w->ib = gr_alloc_floats(g->n_items + 1);
+    if (rc == GR_OK && (!w->params || !w->grad || (w->ema > 0 && !w->avg) || (t->valid && !w->best) || !w->order || !w->warm || !w->uv || !w->iv ||
+                        !w->ub || !w->ib))
+        rc = GR_ENOMEM;
+    if (rc != GR_OK) {
+        work_free(w);
+        return rc;
+    }
+    gr_sage_init_params(w->params, &s->arch, &s->lay, g, gr_opt(t, GR_OPT_INIT_STD), c->seed);
+    for (size_t i = 0; i < g->n_items; i++)
+        if (gr_csr_degree(&g->iu, i) > 0) w->warm[w->n_warm++] = (int32_t)i;
+    return GR_OK;
+}
+
+static void shuffle_edges(fit_work *w, size_t n, uint64_t seed, int epoch)
+{
+    for (size_t k = 0; k < n; k++) w->order[k] = (int64_t)k;
+    gr_rng r = gr_rng_make(seed, gr_hash3(0x0DE5, (uint64_t)epoch, 0));
+    for (size_t k = n; k > 1; k--) {
+        size_t j = gr_rng_below(&r, (uint32_t)k);
+        int64_t tmp = w->order[k - 1];
+        w->order[k - 1] = w->order[j];
+        w->order[j] = tmp;
+    }
+}
+
+static int has_item(const gr_graph *g, int32_t u, int32_t item)
+{
+    int64_t lo = g->ui.ptr[u], hi = g->ui.ptr[u + 1];
+    while (lo < hi) {
+        int64_t mid = (lo + hi) / 2;
+        if (g->ui.col[mid] < item) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->ui.ptr[u + 1] && g->ui.col[lo] == item;
+}
+
+/* Negatives of the batch at epoch positions [start, start + count). */
+static void draw_negatives(fit_work *w, const gr_graph *g, int epoch, size_t start)
+{
+    gr_sage_ctx *c = &w->c;
+    size_t nneg = (size_t)c->negatives;
+    for (size_t k = 0; k < c->count; k++) {
+        int32_t u = c->edge_user[c->edge[k]];
+        for (size_t q = 0; q < nneg; q++) {
+            gr_rng r = gr_rng_make(c->seed, gr_hash3(0xBE6, (uint64_t)epoch, (start + k) * nneg + q));
+            int32_t j = -1;
+            for (int tries = 0; tries < 64 && j < 0 && w->n_warm; tries++) {
+                int32_t cand = w->warm[gr_rng_below(&r, (uint32_t)w->n_warm)];
+                if (!has_item(g, u, cand)) j = cand;
+            }
+            c->neg[k * nneg + q] = j;
+        }
+    }
+}
+
+/* The running average; the first step starts it, so early averages are not pulled towards 0. */
+static void average(fit_work *w, size_t n)
+{
+    if (!w->avg) return;
+    float d = w->steps++ == 0 ? 0.0f : (float)w->ema;
+    long nn = (long)n;
+#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN)
+    for (long k = 0; k < nn; k++) w->avg[k] = d * w->avg[k] + (1.0f - d) * w->params[k];
+}
+
+/* The parameters validation and the model use. */
+static float *current(fit_work *w) { return w->avg ? w->avg : w->params; }
+
+static double run_epoch(fit_work *w, const gr_graph *g, int epoch, int *rc)
+{
+    gr_sage_ctx *c = &w->c;
+    shuffle_edges(w, g->n_edges, c->seed, epoch);
+    double loss = 0;
+    size_t nb = 0;
+    for (size_t start = 0; start < g->n_edges; start += w->batch, nb++) {
+        c->count = g->n_edges - start < w->batch ? g->n_edges - start : w->batch;
+        memcpy(c->edge, w->order + start, c->count * sizeof *c->edge);
+        if (c->objective == GR_OBJECTIVE_BPR) draw_negatives(w, g, epoch, start);
+        memset(w->grad, 0, c->s->lay.total * sizeof *w->grad);
+        double l = gr_sage_batch_loss(c, w->params, w->grad, gr_hash3(0xBA7C, (uint64_t)epoch, nb));
+        if (isnan(l)) {
+            *rc = GR_ENOMEM;
+            return NAN;
+        }
+        gr_adam_step(&w->adam, w->params, w->grad);
+        average(w, c->s->lay.total);
+        loss += l;
+    }
+    return loss / (double)nb;
+}
+
+/* Validation: -RMSE for ratings (larger is better), NDCG@K for ranking. */
+static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g)
+{
+    gr_sage_state *s = w->c.s;
+    size_t d = s->arch.dim;
+    if (gr_sage_infer(s, g, current(w), w->uv, w->iv, w->ub, w->ib, 0) != GR_OK) return NAN;
+    if (s->objective == GR_OBJECTIVE_BPR) return gr_validate_vectors(t, g, w->uv, w->iv, s->arch.bias ? w->ib : NULL, d);
+    const gr_graph *v = t->valid;
+    double se = 0;
+    for (size_t u = 0; u < v->n_users; u++)
+        for (int64_t k = v->ui.ptr[u]; k < v->ui.ptr[u + 1]; k++) {
+            int32_t i = v->ui.col[k];
+            float dot = 0;
+            for (size_t j = 0; j < d; j++) dot += w->uv[u * d + j] * w->iv[(size_t)i * d + j];
+            double err = s->mu + dot + w->ub[u] + w->ib[i] - v->ui.val[k];
+            se += err * err;
+        }
+    return v->n_edges ? -sqrt(se / (double)v->n_edges) : NAN;
+}
+
+static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
+{
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    int rc = GR_OK;
+    for (int epoch = 1;; epoch++) {
+        double loss = run_epoch(w, g, epoch, &rc);
+        if (rc != GR_OK) return rc;
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(w, t, g) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
+        if (improved) memcpy(w->best, current(w), w->c.s->lay.total * sizeof *w->best);
+        if (stop) break;
+    }
+    gr_fit_loop_end(&L);
+    return GR_OK;
+}
+
+static void record_info(gr_model *m, const gr_trainer *t, const gr_sage_state *s)
+{
+    static const char *const keys[] = { "hidden", "id_dim", "fanout1", "fanout2", "fanout3", "fanout4", "wd",
+                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema" };
+    gr_model_set_info(m, "dim", (double)s->arch.dim);
+    gr_model_set_info(m, "layers", s->arch.layers);
+    gr_model_set_info(m, "lr", gr_opt(t, GR_OPT_LR));
+    gr_model_set_info(m, "reg", gr_opt(t, GR_OPT_REG));
+    gr_model_set_info(m, "batch", gr_opt(t, GR_OPT_BATCH));
+    gr_model_set_info(m, "seed", gr_opt(t, GR_OPT_SEED));
+    gr_model_set_info(m, "dropout", gr_opt(t, GR_OPT_DROPOUT));
+    gr_model_set_info(m, "negatives", gr_opt(t, GR_OPT_NEGATIVES));
+    gr_model_set_info(m, "objective", s->objective);
+    gr_model_set_info(m, "channels", s->arch.channels);
+    gr_model_set_info(m, "user_features", (double)s->arch.feat[0]);
+    gr_model_set_info(m, "item_features", (double)s->arch.feat[1]);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) gr_model_set_info(m, keys[k], gr_opt_named(t, keys[k]));
+    gr_model_set_info(m, "epochs", t->stat_epochs);
+    gr_model_set_info(m, "best_epoch", t->stat_best_epoch);
+}
+
+static int fit_graphsage(gr_model **out, gr_trainer *t, const gr_graph *g)
+{
+    gr_sage_state *s;
+    GR_TRY(build_state(&s, t, g));
+    fit_work w;
+    int rc = work_init(&w, t, g, s);
+    if (rc != GR_OK) {
+        gr_sage_state_free(s);
+        return rc;
+    }
+    rc = train(&w, t, g);
+    if (rc == GR_OK) {
+        /* with validation, the best validated parameters are the model */
+        float **keep = w.best && t->stat_best_epoch > 0 ? &w.best : w.avg ? &w.avg : &w.params;
+        s->params = *keep;
+        *keep = NULL;
+    }
+    work_free(&w);
+    if (rc != GR_OK) {
+        gr_sage_state_free(s);
+        return rc;
+    }
+    GR_TRY(gr_sage_model(out, g, s));
+    record_info(*out, t, s);
+    return GR_OK;
+}
+
+const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, sizeof sage_opts / sizeof sage_opts[0],
+                                               fit_graphsage };

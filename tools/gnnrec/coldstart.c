@@ -1,0 +1,123 @@
+/* gnnrec recommend for users and items the model has not seen (models with node features). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_wants_new_user(cli_args *a)
+{
+    return cli_has(a, "age") + cli_has(a, "gender") + cli_has(a, "occupation") + cli_has(a, "rated") > 0;
+}
+
+int cli_wants_new_item(cli_args *a) { return cli_has(a, "new-item-genres") + cli_has(a, "new-item-year") > 0; }
+
+/* "ID:RATING,ID:RATING,..." (":RATING" may be left out: a liked item). */
+static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t *n, int *any_rating)
+{
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    *ids = malloc(cap * sizeof **ids);
+    *ratings = malloc(cap * sizeof **ratings);
+    *n = 0;
+    *any_rating = 0;
+    if (!*ids || !*ratings) return cli_usage_error("out of memory");
+    for (const char *p = text; *p;) {
+        char *end;
+        errno = 0;
+        long long id = strtoll(p, &end, 10);
+        float r = -1.0f;
+        if (end != p && *end == ':') {
+            const char *q = end + 1;
+            r = strtof(q, &end);
+            if (end == q) end = (char *)p; /* forces the error below */
+            *any_rating = 1;
+        }
+        if (end == p || errno || (*end && *end != ',')) return cli_usage_error("--rated: expected ID[:RATING],... got '%s'", text);
+        (*ids)[*n] = id;
+        (*ratings)[(*n)++] = r;
+        p = *end ? end + 1 : end;
+    }
+    return EXIT_OK;
+}
+
+static int new_user_from_flags(gr_new_user *u, cli_args *a, int64_t **ids, float **ratings)
+{
+    gr_new_user init = GR_NEW_USER_INIT;
+    *u = init;
+    long age = -1;
+    int rc = cli_long(a, "age", &age, 0, 200);
+    if (rc) return rc;
+    u->age = (int)age;
+    const char *g = cli_get(a, "gender");
+    if (g && strcmp(g, "M") && strcmp(g, "F")) return cli_usage_error("--gender: expected M or F, got '%s'", g);
+    u->gender = g ? g[0] : 0;
+    u->occupation = cli_get(a, "occupation");
+    const char *rated = cli_get(a, "rated");
+    if (!rated) return EXIT_OK;
+    int any;
+    if ((rc = parse_rated(rated, ids, ratings, &u->n_items, &any))) return rc;
+    for (size_t k = 0; k < u->n_items && any; k++)
+        if ((*ratings)[k] < 0) return cli_usage_error("--rated: give a rating for every item or for none");
+    u->items = *ids;
+    u->ratings = any ? *ratings : NULL;
+    return EXIT_OK;
+}
+
+int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options *o, size_t k, int64_t *items,
+                           float *scores, size_t *n)
+{
+    gr_new_user u;
+    int64_t *ids = NULL;
+    float *ratings = NULL;
+    int rc = new_user_from_flags(&u, a, &ids, &ratings);
+    if (!rc && gr_model_recommend_new_user(n, m, &u, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending for a new user");
+    free(ids);
+    free(ratings);
+    return rc;
+}
+
+/* The users a new item suits best, or its score for one user (--user). */
+int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j)
+{
+    gr_new_item it = GR_NEW_ITEM_INIT;
+    long year = 0;
+    int rc = cli_long(a, "new-item-year", &year, 0, 100000);
+    if (rc) return rc;
+    it.year = (int)year;
+    const char *genres = cli_get(a, "new-item-genres");
+    if (genres && gr_graph_genre_mask(&it.genres, gr_model_graph(m), genres) != GR_OK)
+        return cli_usage_error("--new-item-genres: %s", gr_last_error());
+    long user = 0;
+    if (cli_get(a, "user")) {
+        if ((rc = cli_long(a, "user", &user, -2147483647L, 2147483647L))) return rc;
+        int64_t id = user;
+        float s;
+        if (gr_model_score_new_item(&s, m, &it, &id, 1) != GR_OK) return cli_lib_error("scoring the new item");
+        if (!cli_has(a, "json")) printf("user %ld  score %.4f\n", user, s);
+        json_num(j, "user", (double)user);
+        json_num(j, "score", s);
+        return EXIT_OK;
+    }
+    if (k > gr_graph_num_users(gr_model_graph(m))) k = gr_graph_num_users(gr_model_graph(m));
+    int64_t *users = malloc(k * sizeof *users);
+    float *scores = malloc(k * sizeof *scores);
+    size_t n = 0;
+    if (!users || !scores) rc = cli_usage_error("out of memory");
+    if (!rc && gr_model_new_item_top_users(&n, m, &it, k, users, scores) != GR_OK) rc = cli_lib_error("scoring the new item");
+    json_out arr;
+    memset(&arr, 0, sizeof arr);
+    json_append(&arr, "[");
+    for (size_t r = 0; !rc && r < n; r++) {
+        char entry[96];
+        if (!cli_has(a, "json")) printf("%3zu  user %8lld  %8.4f\n", r + 1, (long long)users[r], scores[r]);
+        snprintf(entry, sizeof entry, "%s{\"user\": %lld, \"score\": %.6g}", r ? ", " : "", (long long)users[r], (double)scores[r]);
+        json_append(&arr, entry);
+    }
+    json_append(&arr, "]");
+    if (!rc) json_raw(j, "users", arr.buf ? arr.buf : "[]");
+    free(arr.buf);
+    free(users);
+    free(scores);
+    return rc;
+}
