@@ -10,6 +10,7 @@
  *   gnnrec/eval.h       ranking and rating metrics
  *   gnnrec/recommend.h  top-K, filters, similar items, fold-in
  *   gnnrec/synth.h      synthetic MovieLens-format datasets
+ *   gnnrec/kg.h         knowledge graphs, KG embeddings, link prediction, explanations
  */
 #ifndef GNNREC_H
 #define GNNREC_H
@@ -23,5 +24,6 @@
 #include "gnnrec/eval.h"
 #include "gnnrec/recommend.h"
 #include "gnnrec/synth.h"
+#include "gnnrec/kg.h"
 
 #endif

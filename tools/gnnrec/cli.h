@@ -66,6 +66,10 @@ void cli_mark_data_flags(cli_args *a);
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
 
 int cmd_train(int argc, char **argv);
+/* Trainer settings from the flags that name them (train.c). */
+int cli_apply_settings(gr_trainer *t, cli_args *a);
+/* gnnrec train on triple files (kg.c). */
+int cli_train_kg(gr_trainer *t, cli_args *a, int json);
 int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_synth(int argc, char **argv);

@@ -1,0 +1,544 @@
+/* The KG training loop: batches of queries against shared negatives. */
+#include "train/kg_train.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "kernels/kg_score.h"
+
+enum { STREAM_INIT_ENT = 0x4b47, STREAM_INIT_REL, STREAM_SHUFFLE, STREAM_NEG };
+
+#define QUERY_BLOCK 16
+
+void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = t->kind;
+    s->norm = t->kind == GR_MODEL_TRANSE ? (int)gr_opt_named(t, "norm") : 0;
+    s->loss = (int)gr_opt_named(t, "loss");
+    s->sampling = (int)gr_opt_named(t, "sampling");
+    s->schedule = (int)gr_opt_named(t, "lr_schedule");
+    s->epochs = (int)gr_opt(t, GR_OPT_EPOCHS);
+    s->dim = (size_t)gr_opt(t, GR_OPT_DIM);
+    s->batch = (size_t)gr_opt(t, GR_OPT_BATCH);
+    s->negatives = (size_t)gr_opt(t, GR_OPT_NEGATIVES);
+    s->valid_sample = (size_t)gr_opt_named(t, "valid_sample");
+    s->lr = gr_opt(t, GR_OPT_LR);
+    s->reg = gr_opt(t, GR_OPT_REG);
+    s->gamma = gr_opt_named(t, "gamma");
+    s->adv_temp = gr_opt_named(t, "adv_temp");
+    s->margin = gr_opt_named(t, "margin");
+    s->init_range = gr_opt_named(t, "init_range");
+    s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+}
+
+/* ---- initialisation ---- */
+
+/* Uniform in [-range, range], range = (gamma + 2) / dim as in the reference
+ * RotatE code, for every kind; padding stays zero. */
+void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s)
+{
+    double range = s->init_range > 0 ? s->init_range : (s->gamma + 2.0) / (double)s->dim;
+    gr_rng re = gr_rng_make(s->seed, STREAM_INIT_ENT), rr = gr_rng_make(s->seed, STREAM_INIT_REL);
+    size_t half = p->L / 2;
+    for (size_t e = 0; e < p->n_ent; e++) {
+        float *row = p->ent + e * p->L;
+        for (size_t k = 0; k < p->dim; k++) {
+            row[k] = (float)(range * (2.0 * gr_rng_unit(&re) - 1.0));
+            if (p->kind->complex) row[half + k] = (float)(range * (2.0 * gr_rng_unit(&re) - 1.0));
+        }
+    }
+    size_t rel_width = p->LR == p->L && p->kind->complex ? 2 : 1;
+    for (size_t r = 0; r < p->n_rel; r++) {
+        float *row = p->rel + r * p->LR;
+        for (size_t k = 0; k < p->dim; k++) {
+            row[k] = (float)(range * (2.0 * gr_rng_unit(&rr) - 1.0));
+            if (rel_width == 2) row[half + k] = (float)(range * (2.0 * gr_rng_unit(&rr) - 1.0));
+        }
+    }
+    /* RotatE: phases uniform in [-pi, pi] */
+    if (p->kind == &gr_rotate_kind) p->phase_scale = (float)(3.14159265358979323846 / range);
+}
+
+/* ---- work buffers ---- */
+
+typedef struct kg_work {
+    size_t B, N, L, LR;
+    int32_t *anchor, *rel, *target;
+    uint8_t *head;
+    float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
+    float *spos, *wpos, *rowloss;
+    uint8_t *mask;
+    int32_t *neg, *pos_of, *next;
+    /* compact entity gradients */
+    int32_t *slot, *touched;
+    size_t n_touched;
+    float *gE;
+    float *gR;
+    uint8_t *rel_touched;
+    float *m_ent, *v_ent, *m_rel, *v_rel;
+    int64_t step;
+    uint32_t *order; /* the epoch's queries: triple << 1 | head */
+} kg_work;
+
+static void work_free(kg_work *w)
+{
+    void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
+                     w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order };
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
+    memset(w, 0, sizeof *w);
+}
+
+static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries)
+{
+    memset(w, 0, sizeof *w);
+    size_t B = s->batch, N = s->negatives, L = p->L;
+    w->B = B;
+    w->N = N;
+    w->L = L;
+    w->LR = p->LR;
+    size_t rows = 2 * B + N;
+    w->anchor = gr_alloc(B, sizeof *w->anchor);
+    w->rel = gr_alloc(B, sizeof *w->rel);
+    w->target = gr_alloc(B, sizeof *w->target);
+    w->head = gr_alloc(B, 1);
+    w->Q = gr_alloc_floats(B * L);
+    w->Y = gr_alloc_floats(B * L);
+    w->C = gr_alloc_floats(N * L);
+    w->S = gr_alloc_floats(B * N);
+    w->W = gr_alloc_floats(B * N);
+    w->gQ = gr_alloc_floats(B * L);
+    w->gY = gr_alloc_floats(B * L);
+    w->gC = gr_alloc_floats(N * L);
+    w->spos = gr_alloc_floats(B);
+    w->wpos = gr_alloc_floats(B);
+    w->rowloss = gr_alloc_floats(B);
+    w->mask = gr_zalloc(B * N, 1);
+    w->neg = gr_alloc(N, sizeof *w->neg);
+    w->pos_of = gr_alloc(p->n_ent, sizeof *w->pos_of);
+    w->next = gr_alloc(N, sizeof *w->next);
+    w->slot = gr_alloc(p->n_ent, sizeof *w->slot);
+    w->touched = gr_alloc(rows, sizeof *w->touched);
+    w->gE = gr_alloc_floats(rows * L);
+    w->gR = gr_alloc_floats(p->n_rel * p->LR);
+    w->rel_touched = gr_zalloc(p->n_rel, 1);
+    w->m_ent = gr_alloc_floats(p->n_ent * L);
+    w->v_ent = gr_alloc_floats(p->n_ent * L);
+    w->m_rel = gr_alloc_floats(p->n_rel * p->LR);
+    w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
+    w->order = gr_alloc(n_queries, sizeof *w->order);
+    void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
+                     w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order };
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
+        if (!bufs[k]) {
+            work_free(w);
+            return GR_ENOMEM;
+        }
+    }
+    memset(w->pos_of, 0xff, p->n_ent * sizeof *w->pos_of);
+    memset(w->slot, 0xff, p->n_ent * sizeof *w->slot);
+    return GR_OK;
+}
+
+/* ---- one step ---- */
+
+/* The batch's queries, their rows, and the shared negatives. */
+static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const uint32_t *queries, size_t B,
+                       uint64_t seed, const int32_t *neg)
+{
+    for (size_t b = 0; b < B; b++) {
+        uint32_t q = queries[b], tri = q >> 1;
+        w->head[b] = (uint8_t)(q & 1);
+        w->rel[b] = kg->r[tri];
+        w->anchor[b] = w->head[b] ? kg->t[tri] : kg->h[tri];
+        w->target[b] = w->head[b] ? kg->h[tri] : kg->t[tri];
+    }
+    for (size_t n = 0; n < w->N && neg == NULL; n++)
+        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->N + n), (uint32_t)p->n_ent);
+    if (neg) memcpy(w->neg, neg, w->N * sizeof *neg);
+    long nb = (long)B, nn = (long)w->N;
+    const size_t L = p->L;
+#pragma omp parallel
+    {
+#pragma omp for schedule(static) nowait
+        for (long b = 0; b < nb; b++) {
+            p->kind->query(p, w->anchor[b], w->rel[b], w->head[b], w->Q + (size_t)b * L);
+            memcpy(w->Y + (size_t)b * L, p->ent + (size_t)w->target[b] * L, L * sizeof(float));
+        }
+#pragma omp for schedule(static)
+        for (long n = 0; n < nn; n++) memcpy(w->C + (size_t)n * L, p->ent + (size_t)w->neg[n] * L, L * sizeof(float));
+    }
+}
+
+/* Mask the negatives that are known answers of a query. */
+static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
+{
+    const size_t N = w->N;
+    memset(w->mask, 0, B * N);
+    for (size_t n = 0; n < N; n++) {
+        w->next[n] = w->pos_of[w->neg[n]];
+        w->pos_of[w->neg[n]] = (int32_t)n;
+    }
+    for (size_t b = 0; b < B; b++) {
+        int64_t lo, hi;
+        const int32_t *ids;
+        if (w->head[b]) {
+            gr_kg_head_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
+            ids = kg->th;
+        } else {
+            gr_kg_tail_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
+            ids = kg->t;
+        }
+        for (int64_t k = lo; k < hi; k++)
+            for (int32_t n = w->pos_of[ids[k]]; n >= 0; n = w->next[n]) w->mask[b * N + (size_t)n] = 1;
+    }
+    for (size_t n = 0; n < N; n++) w->pos_of[w->neg[n]] = -1;
+}
+
+static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precision)
+{
+    const size_t N = w->N, L = p->L;
+    long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
+#pragma omp parallel for schedule(static)
+    for (long blk = 0; blk < nblocks; blk++) {
+        size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
+        gr_kg_score(p->op, precision, w->S + b0 * N, N, w->Q + b0 * L, nb, w->C, N, L);
+        gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
+    }
+}
+
+static float log_sigmoid(float x) { return x >= 0 ? -log1pf(expf(-x)) : x - log1pf(expf(x)); }
+static float sigmoid(float x) { return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)); }
+
+/* d score / d kernel value, for the chain rule from scores to the kernel. */
+static float dscore_dv(const gr_kg_params *p, float v)
+{
+    if (!p->kind->distance) return 1.0f;
+    if (p->op == GR_KG_L2) return v > 1e-20f ? -0.5f / sqrtf(v) : 0.0f;
+    return -1.0f;
+}
+
+/* Loss of one query and the weights of its cells in W (d loss / d kernel value). */
+static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t b, float scale)
+{
+    const size_t N = w->N;
+    const float *v = w->S + b * N;
+    float *wr = w->W + b * N;
+    const uint8_t *mk = w->mask + b * N;
+    float sp = gr_kg_score_of(p, w->spos[b]), dsp = 0.0f, loss = 0.0f;
+    size_t count = 0;
+    for (size_t n = 0; n < N; n++) count += !mk[n];
+    if (s->loss == GR_KG_LOSS_MARGIN) {
+        float inv = count ? 1.0f / (float)count : 0.0f;
+        for (size_t n = 0; n < N; n++) {
+            float sn = gr_kg_score_of(p, v[n]), h = (float)s->margin - sp + sn;
+            int active = !mk[n] && h > 0;
+            loss += active ? h * inv : 0.0f;
+            wr[n] = active ? scale * inv * dscore_dv(p, v[n]) : 0.0f;
+            dsp -= active ? inv : 0.0f;
+        }
+        w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
+        return loss;
+    }
+    /* self-adversarial weights softmax(alpha * score), treated as constants */
+    const float alpha = (float)s->adv_temp;
+    float mx = -INFINITY;
+    for (size_t n = 0; n < N; n++)
+        if (!mk[n]) mx = fmaxf(mx, alpha * gr_kg_score_of(p, v[n]));
+    double z = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        float e = mk[n] ? 0.0f : expf(alpha * gr_kg_score_of(p, v[n]) - mx);
+        wr[n] = e; /* the unnormalised weight, for now */
+        z += e;
+    }
+    float invz = z > 0 ? (float)(1.0 / z) : 0.0f;
+    for (size_t n = 0; n < N; n++) {
+        if (mk[n]) {
+            wr[n] = 0.0f;
+            continue;
+        }
+        float sn = gr_kg_score_of(p, v[n]), pn = wr[n] * invz;
+        loss -= pn * log_sigmoid(-sn);
+        wr[n] = 0.5f * scale * pn * sigmoid(sn) * dscore_dv(p, v[n]);
+    }
+    loss = 0.5f * (loss - log_sigmoid(sp));
+    w->wpos[b] = -0.5f * scale * sigmoid(-sp) * dscore_dv(p, w->spos[b]);
+    return loss;
+}
+
+static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
+{
+    long nb = (long)B;
+    float scale = 1.0f / (float)B;
+#pragma omp parallel for schedule(static)
+    for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, scale);
+    double loss = 0.0;
+    for (size_t b = 0; b < B; b++) loss += w->rowloss[b];
+    return loss / (double)B;
+}
+
+/* Gradients of the query, negative and target rows; each thread owns a
+ * range of dimensions, so the sums do not depend on the thread count. */
+static void backward(kg_work *w, const gr_kg_params *p, size_t B)
+{
+    const size_t N = w->N, L = p->L, span = p->op == GR_KG_CMOD ? L / 2 : L;
+    const size_t chunks = span / 16;
+    memset(w->gQ, 0, B * L * sizeof(float));
+    memset(w->gY, 0, B * L * sizeof(float));
+    memset(w->gC, 0, N * L * sizeof(float));
+#pragma omp parallel
+    {
+        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+        size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
+        if (c1 > c0) gr_kg_grad(p->op, w->gQ, w->gC, w->W, N, w->Q, B, w->C, N, L, c0 * 16, c1 * 16);
+    }
+    long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
+#pragma omp parallel for schedule(static)
+    for (long blk = 0; blk < nblocks; blk++) {
+        size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
+        gr_kg_grad_rows(p->op, w->gQ + b0 * L, w->gY + b0 * L, w->wpos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
+    }
+}
+
+/* The compact gradient row of entity e, zeroed when first touched. */
+static float *grad_row(kg_work *w, int32_t e)
+{
+    int32_t s = w->slot[e];
+    if (s < 0) {
+        s = (int32_t)w->n_touched++;
+        w->slot[e] = s;
+        w->touched[s] = e;
+        memset(w->gE + (size_t)s * w->L, 0, w->L * sizeof(float));
+    }
+    return w->gE + (size_t)s * w->L;
+}
+
+static void add_row(float *dst, const float *src, size_t L)
+{
+    for (size_t k = 0; k < L; k++) dst[k] += src[k];
+}
+
+/* N3 regularisation (Lacroix et al. 2018) of a row: reg |x|^3, and its gradient. */
+static double add_n3(float *g, const float *x, size_t n, float reg)
+{
+    double v = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        float a = fabsf(x[k]);
+        v += (double)(a * a * a);
+        g[k] += 3.0f * reg * a * x[k];
+    }
+    return reg * v;
+}
+
+/* Gather the gradients by entity and relation, in a fixed order; returns
+ * the regularisation part of the loss. */
+static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
+{
+    double reg_loss = 0.0;
+    const size_t L = p->L, LR = p->LR;
+    w->n_touched = 0;
+    for (size_t n = 0; n < w->N; n++) add_row(grad_row(w, w->neg[n]), w->gC + n * L, L);
+    for (size_t b = 0; b < B; b++) {
+        add_row(grad_row(w, w->target[b]), w->gY + b * L, L);
+        float *gr = w->gR + (size_t)w->rel[b] * LR;
+        if (!w->rel_touched[w->rel[b]]) {
+            memset(gr, 0, LR * sizeof *gr);
+            w->rel_touched[w->rel[b]] = 1;
+        }
+        p->kind->query_grad(p, w->anchor[b], w->rel[b], w->head[b], w->Q + b * L, w->gQ + b * L,
+                            grad_row(w, w->anchor[b]), gr);
+        if (s->reg > 0) {
+            float reg = (float)s->reg;
+            reg_loss += add_n3(grad_row(w, w->anchor[b]), p->ent + (size_t)w->anchor[b] * L, L, reg);
+            reg_loss += add_n3(grad_row(w, w->target[b]), p->ent + (size_t)w->target[b] * L, L, reg);
+            reg_loss += add_n3(gr, p->rel + (size_t)w->rel[b] * LR, LR, reg);
+        }
+    }
+    return reg_loss;
+}
+
+/* Adam's update of one row (PyTorch's rule, bias-corrected). */
+static void adam_row(float *restrict x, const float *restrict g, float *restrict m, float *restrict v, size_t n, float step,
+                     float inv_bc2_sqrt)
+{
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    for (size_t k = 0; k < n; k++) {
+        float mk = b1 * m[k] + (1.0f - b1) * g[k];
+        float vk = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
+        m[k] = mk;
+        v[k] = vk;
+        x[k] -= step * mk / (sqrtf(vk) * inv_bc2_sqrt + eps);
+    }
+}
+
+/* Lazy Adam: only the rows this batch touched move. */
+static void update(kg_work *w, gr_kg_params *p, double lr)
+{
+    w->step++;
+    double bc1 = 1.0 - pow(0.9, (double)w->step), bc2 = 1.0 - pow(0.999, (double)w->step);
+    float step = (float)(lr / bc1), inv = (float)(1.0 / sqrt(bc2));
+    const size_t L = p->L, LR = p->LR;
+    long nt = (long)w->n_touched;
+#pragma omp parallel for schedule(static)
+    for (long k = 0; k < nt; k++) {
+        size_t e = (size_t)w->touched[k];
+        adam_row(p->ent + e * L, w->gE + (size_t)k * L, w->m_ent + e * L, w->v_ent + e * L, L, step, inv);
+    }
+    for (size_t r = 0; r < p->n_rel; r++) {
+        if (!w->rel_touched[r]) continue;
+        adam_row(p->rel + r * LR, w->gR + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, step, inv);
+        w->rel_touched[r] = 0;
+    }
+    for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
+}
+
+/* Loss and gradients of one batch; the gradients are left in the compact rows. */
+static double forward_backward(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                               const uint32_t *queries, size_t B, const int32_t *neg)
+{
+    load_batch(w, p, kg, queries, B, s->seed, neg);
+    if (s->sampling == GR_KG_SAMPLE_FILTERED) mask_known(w, kg, B);
+    else memset(w->mask, 0, B * w->N);
+    score_batch(w, p, B, s->precision);
+    double loss = batch_loss(w, p, s, B);
+    backward(w, p, B);
+    return loss + scatter(w, p, s, B);
+}
+
+static double train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg, const uint32_t *queries,
+                         size_t B, double lr)
+{
+    double loss = forward_backward(w, p, s, kg, queries, B, NULL);
+    update(w, p, lr);
+    return loss;
+}
+
+double gr_kg_loss_grad(float *g_ent, float *g_rel, const gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                       const uint32_t *queries, size_t B, const int32_t *neg)
+{
+    gr_kg_settings local = *s;
+    local.batch = B;
+    kg_work w;
+    if (work_init(&w, p, &local, 1) != GR_OK) return NAN;
+    double loss = forward_backward(&w, p, &local, kg, queries, B, neg);
+    memset(g_ent, 0, p->n_ent * p->L * sizeof *g_ent);
+    for (size_t k = 0; k < w.n_touched; k++)
+        memcpy(g_ent + (size_t)w.touched[k] * p->L, w.gE + k * p->L, p->L * sizeof *g_ent);
+    memset(g_rel, 0, p->n_rel * p->LR * sizeof *g_rel);
+    for (size_t r = 0; r < p->n_rel; r++)
+        if (w.rel_touched[r]) memcpy(g_rel + r * p->LR, w.gR + r * p->LR, p->LR * sizeof *g_rel);
+    work_free(&w);
+    return loss;
+}
+
+/* ---- the epoch loop ---- */
+
+static double lr_at(const gr_kg_settings *s, int epoch, double progress)
+{
+    double frac = ((double)(epoch - 1) + progress) / (double)s->epochs;
+    switch (s->schedule) {
+    case GR_KG_LR_STEP: return frac < 0.5 ? s->lr : s->lr * 0.1;
+    case GR_KG_LR_COSINE: return s->lr * 0.5 * (1.0 + cos(3.14159265358979323846 * (frac < 1 ? frac : 1)));
+    default: return s->lr;
+    }
+}
+
+static void shuffle(uint32_t *order, size_t n, uint64_t seed, int epoch)
+{
+    for (size_t k = 0; k < n; k++) order[k] = (uint32_t)k;
+    gr_rng r = gr_rng_make(seed, STREAM_SHUFFLE + ((uint64_t)epoch << 8));
+    for (size_t k = n; k > 1; k--) {
+        size_t j = gr_rng_below(&r, (uint32_t)k);
+        uint32_t t = order[k - 1];
+        order[k - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+static int copy_params(gr_kg_params *dst, const gr_kg_params *src)
+{
+    if (!dst->ent) {
+        GR_TRY(gr_kg_params_init(dst, src->kind, src->dim, src->n_ent, src->n_rel, src->gamma));
+    }
+    memcpy(dst->ent, src->ent, src->n_ent * src->L * sizeof(float));
+    memcpy(dst->rel, src->rel, src->n_rel * src->LR * sizeof(float));
+    dst->phase_scale = src->phase_scale;
+    return GR_OK;
+}
+
+static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, kg_work *w,
+                      gr_kg_validate_fn validate, void *ctx, gr_kg_params *best)
+{
+    const size_t nq = 2 * kg->n;
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    int rc = GR_OK;
+    for (int epoch = 1;; epoch++) {
+        shuffle(w->order, nq, s->seed, epoch);
+        double loss = 0.0;
+        size_t steps = 0;
+        for (size_t start = 0; start < nq; start += w->B) {
+            size_t B = nq - start < w->B ? nq - start : w->B;
+            loss += train_step(w, p, s, kg, w->order + start, B, lr_at(s, epoch, (double)start / (double)nq));
+            steps++;
+        }
+        int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
+        int due = validate && (epoch % every == 0 || epoch == s->epochs);
+        double metric = due ? validate(ctx, p) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
+        if (improved && best && (rc = copy_params(best, p)) != GR_OK) break;
+        if (stop) break;
+    }
+    return rc;
+}
+
+int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, gr_kg_validate_fn validate,
+                void *ctx)
+{
+    if (2 * kg->n > UINT32_MAX) return gr_err(GR_ERANGE, "%zu triples: at most %u supported", kg->n, UINT32_MAX / 2);
+    const gr_kg_kind *k = gr_kg_kind_of(s->kind, s->norm);
+    size_t n_rel = kg->vocab->rel.n ? kg->vocab->rel.n : 1;
+    GR_TRY(gr_kg_params_init(p, k, s->dim, kg->n_ent, n_rel, (float)s->gamma));
+    gr_kg_init_params(p, s);
+    gr_kg_settings local = *s;
+    if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
+    kg_work w;
+    int rc = work_init(&w, p, &local, 2 * kg->n);
+    gr_kg_params best;
+    memset(&best, 0, sizeof best);
+    if (rc == GR_OK) rc = run_epochs(p, t, &local, kg, &w, validate, ctx, validate ? &best : NULL);
+    work_free(&w);
+    if (rc == GR_OK && best.ent) {
+        gr_kg_params_free(p);
+        *p = best;
+    } else {
+        gr_kg_params_free(&best);
+    }
+    if (rc != GR_OK) gr_kg_params_free(p);
+    return rc;
+}
+
+void gr_kg_record_info(gr_model *m, const gr_trainer *t, const gr_kg_settings *s)
+{
+    gr_model_set_info(m, "dim", (double)s->dim);
+    gr_model_set_info(m, "batch", (double)s->batch);
+    gr_model_set_info(m, "negatives", (double)s->negatives);
+    gr_model_set_info(m, "lr", s->lr);
+    gr_model_set_info(m, "reg", s->reg);
+    gr_model_set_info(m, "gamma", s->gamma);
+    gr_model_set_info(m, "adv_temp", s->adv_temp);
+    gr_model_set_info(m, "loss", s->loss);
+    gr_model_set_info(m, "sampling", s->sampling);
+    gr_model_set_info(m, "seed", (double)s->seed);
+    if (s->kind == GR_MODEL_TRANSE) gr_model_set_info(m, "norm", s->norm);
+    gr_model_set_info(m, "epochs", t->stat_epochs);
+    gr_model_set_info(m, "best_epoch", t->stat_best_epoch);
+}
