@@ -68,6 +68,8 @@ int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_ar
 int cmd_train(int argc, char **argv);
 /* Trainer settings from the flags that name them (train.c). */
 int cli_apply_settings(gr_trainer *t, cli_args *a);
+/* Print (and add to j) why a KG model recommends each of n items to a user (kg.c). */
+int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j);
 /* gnnrec train on triple files (kg.c). */
 int cli_train_kg(gr_trainer *t, cli_args *a, int json);
 int cmd_eval(int argc, char **argv);

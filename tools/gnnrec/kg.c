@@ -161,3 +161,63 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     kg_data_free(&d);
     return rc;
 }
+
+/* ---- explanations ---- */
+
+#define EXPLAIN_PATHS 3
+
+static void print_path(const gr_kg *kg, const gr_explanation *e)
+{
+    printf("       because (%.3f):", (double)e->weight);
+    for (size_t k = 0; k < e->n_triples; k++)
+        printf("%s (%s, %s, %s)", k ? "," : "", gr_kg_entity_name(kg, e->triples[k].head),
+               gr_kg_relation_name(kg, e->triples[k].relation), gr_kg_entity_name(kg, e->triples[k].tail));
+    printf("\n");
+}
+
+static void json_path(json_out *arr, const gr_kg *kg, const gr_explanation *e, int first)
+{
+    char head[64];
+    snprintf(head, sizeof head, "%s{\"weight\": %.6g, \"triples\": [", first ? "" : ", ", (double)e->weight);
+    json_append(arr, head);
+    for (size_t k = 0; k < e->n_triples; k++) {
+        json_append(arr, k ? ", [" : "[");
+        json_append_string(arr, gr_kg_entity_name(kg, e->triples[k].head));
+        json_append(arr, ", ");
+        json_append_string(arr, gr_kg_relation_name(kg, e->triples[k].relation));
+        json_append(arr, ", ");
+        json_append_string(arr, gr_kg_entity_name(kg, e->triples[k].tail));
+        json_append(arr, "]");
+    }
+    json_append(arr, "]}");
+}
+
+int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j)
+{
+    const gr_kg *kg;
+    if (gr_model_kg(&kg, m) != GR_OK) return cli_lib_error("--explain");
+    json_out arr;
+    memset(&arr, 0, sizeof arr);
+    json_append(&arr, "[");
+    int rc = EXIT_OK;
+    for (size_t r = 0; r < n && !rc; r++) {
+        gr_explanation paths[EXPLAIN_PATHS];
+        size_t np = 0;
+        if (gr_model_explain(&np, m, user, items[r], paths, EXPLAIN_PATHS) != GR_OK) {
+            rc = cli_lib_error("explaining");
+            break;
+        }
+        if (!json) {
+            printf("%3zu  %8lld\n", r + 1, (long long)items[r]);
+            for (size_t k = 0; k < np; k++) print_path(kg, &paths[k]);
+            if (np == 0) printf("       (no connecting triples)\n");
+        }
+        json_append(&arr, r ? ", [" : "[");
+        for (size_t k = 0; k < np; k++) json_path(&arr, kg, &paths[k], k == 0);
+        json_append(&arr, "]");
+    }
+    json_append(&arr, "]");
+    if (!rc) json_raw(j, "explanations", arr.buf);
+    free(arr.buf);
+    return rc;
+}

@@ -13,6 +13,7 @@ static const char *const rec_help =
     "  --min-score S          only items scoring at least S\n"
     "  --least                the least relevant items instead of the most\n"
     "  --include-seen         do not leave out the user's training items\n"
+    "  --explain              KG models: the triples that connect the user to each item\n"
     "  --json                 print one JSON object as the last line\n";
 
 static int parse_ids(const char *text, int64_t **ids, size_t *n)
@@ -108,6 +109,10 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         }
     }
     if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
+    if (!rc && cli_has(a, "explain")) {
+        if (!user) rc = cli_usage_error("--explain needs --user");
+        else rc = cli_explain(m, uid, items, n, cli_has(a, "json"), j);
+    }
     free(items);
     free(scores);
     return rc;
@@ -116,7 +121,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
 int cmd_recommend(int argc, char **argv)
 {
     cli_args a;
-    int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help");
+    int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help,explain");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
         fputs(rec_help, stdout);
@@ -134,6 +139,7 @@ int cmd_recommend(int argc, char **argv)
     cli_has(&a, "user");
     cli_has(&a, "liked");
     cli_has(&a, "similar");
+    cli_has(&a, "explain");
     if (!rc) rc = cli_check_unused(&a, "recommend");
     json_out j;
     json_begin(&j);
