@@ -106,7 +106,9 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m, kg_pr
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
     json_num(j, "epoch_seconds_median", median_epoch(p));
-    json_num(j, "threads", gr_get_num_threads());
+    double threads = 0;
+    gr_trainer_get_double(&threads, t, GR_OPT_THREADS);
+    json_num(j, "threads", threads > 0 ? threads : gr_get_num_threads());
 }
 
 int cli_train_kg(gr_trainer *t, cli_args *a, int json)
