@@ -37,4 +37,4 @@ static void complex_query_grad(const gr_kg_params *p, int32_t e, int32_t r, int 
     }
 }
 
-const gr_kg_kind gr_complex_kind = { GR_MODEL_COMPLEX, 1, 0, complex_rel_len, complex_query, complex_query_grad };
+const gr_kg_kind gr_complex_kind = { GR_MODEL_COMPLEX, 1, 0, complex_rel_len, complex_query, complex_query_grad, NULL, NULL };

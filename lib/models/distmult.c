@@ -25,4 +25,4 @@ static void distmult_query_grad(const gr_kg_params *p, int32_t e, int32_t r, int
     }
 }
 
-const gr_kg_kind gr_distmult_kind = { GR_MODEL_DISTMULT, 0, 0, distmult_rel_len, distmult_query, distmult_query_grad };
+const gr_kg_kind gr_distmult_kind = { GR_MODEL_DISTMULT, 0, 0, distmult_rel_len, distmult_query, distmult_query_grad, NULL, NULL };

@@ -48,9 +48,11 @@ int gr_kg_params_init(gr_kg_params *p, const gr_kg_kind *k, size_t dim, size_t n
     p->n_rel = n_rel;
     p->gamma = gamma;
     p->phase_scale = 1.0f;
+    p->LA = k->aux_len ? k->aux_len(p->L) : 0;
     p->ent = gr_alloc_floats(n_ent * p->L);
     p->rel = gr_alloc_floats(n_rel * p->LR);
-    if (!p->ent || !p->rel) {
+    p->aux = gr_alloc_floats(n_rel * p->LA);
+    if (!p->ent || !p->rel || !p->aux) {
         gr_kg_params_free(p);
         return GR_ENOMEM;
     }
@@ -61,7 +63,24 @@ void gr_kg_params_free(gr_kg_params *p)
 {
     free(p->ent);
     free(p->rel);
-    p->ent = p->rel = NULL;
+    free(p->aux);
+    p->ent = p->rel = p->aux = NULL;
+}
+
+void gr_kg_params_refresh(gr_kg_params *p)
+{
+    if (p->kind->refresh) p->kind->refresh(p);
+}
+
+int gr_kg_params_copy(gr_kg_params *dst, const gr_kg_params *src)
+{
+    if (!dst->ent) GR_TRY(gr_kg_params_init(dst, src->kind, src->dim, src->n_ent, src->n_rel, src->gamma));
+    memcpy(dst->ent, src->ent, src->n_ent * src->L * sizeof(float));
+    memcpy(dst->rel, src->rel, src->n_rel * src->LR * sizeof(float));
+    memcpy(dst->aux, src->aux, src->n_rel * src->LA * sizeof(float));
+    dst->gamma = src->gamma;
+    dst->phase_scale = src->phase_scale;
+    return GR_OK;
 }
 
 const gr_kg_state *gr_kg_state_of(const gr_model *m)
@@ -111,7 +130,8 @@ static void kg_score_items(const gr_model *m, const float *uv, float *scores)
 static int kg_prepare(gr_model *m)
 {
     gr_kg_state *s = (gr_kg_state *)m->state;
-    const gr_kg_params *p = &s->p;
+    gr_kg_params *p = &s->p;
+    gr_kg_params_refresh(p);
     if (!s->kg->has_ui) return GR_OK;
     float *q = gr_alloc_floats(p->L);
     if (!q) return GR_ENOMEM;

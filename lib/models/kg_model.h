@@ -32,6 +32,10 @@ typedef struct gr_kg_kind {
     /* Add the gradient of the query (gq, given q) to the anchor's row ge and the relation's row gr. */
     void (*query_grad)(const gr_kg_params *p, int32_t e, int32_t r, int head, const float *q, const float *gq, float *ge,
                        float *gr);
+    /* Floats per relation of tables derived from the relation parameters
+     * (RotatE: cosines and sines), and their computation; 0 / NULL: none. */
+    size_t (*aux_len)(size_t L);
+    void (*refresh)(gr_kg_params *p);
 } gr_kg_kind;
 
 struct gr_kg_params {
@@ -44,6 +48,8 @@ struct gr_kg_params {
     size_t n_ent, n_rel;
     float *ent;        /* n_ent x L */
     float *rel;        /* n_rel x LR */
+    float *aux;        /* n_rel x LA, derived from rel by gr_kg_params_refresh() */
+    size_t LA;
     float gamma;       /* margin of the distance kinds */
     float phase_scale; /* RotatE: phase = relation parameter x phase_scale */
 };
@@ -56,6 +62,10 @@ const gr_kg_kind *gr_kg_kind_of(int kind, int norm);
 /* Allocate zeroed parameters of a kind for n_ent entities and n_rel relations. */
 int gr_kg_params_init(gr_kg_params *p, const gr_kg_kind *k, size_t dim, size_t n_ent, size_t n_rel, float gamma);
 void gr_kg_params_free(gr_kg_params *p);
+/* Recompute the tables derived from the relation parameters; call after every change of p->rel. */
+void gr_kg_params_refresh(gr_kg_params *p);
+/* Copy src into dst (allocated here when dst->ent is NULL).  GR_ENOMEM. */
+int gr_kg_params_copy(gr_kg_params *dst, const gr_kg_params *src);
 
 /* Score from the kernel's value: gamma - d (gamma - sqrt(d) for L2), or the dot product. */
 static inline float gr_kg_score_of(const gr_kg_params *p, float v)

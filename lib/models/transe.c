@@ -26,5 +26,5 @@ static void transe_query_grad(const gr_kg_params *p, int32_t e, int32_t r, int h
     }
 }
 
-const gr_kg_kind gr_transe_l1_kind = { GR_MODEL_TRANSE, 0, 1, transe_rel_len, transe_query, transe_query_grad };
-const gr_kg_kind gr_transe_l2_kind = { GR_MODEL_TRANSE, 0, 1, transe_rel_len, transe_query, transe_query_grad };
+const gr_kg_kind gr_transe_l1_kind = { GR_MODEL_TRANSE, 0, 1, transe_rel_len, transe_query, transe_query_grad, NULL, NULL };
+const gr_kg_kind gr_transe_l2_kind = { GR_MODEL_TRANSE, 0, 1, transe_rel_len, transe_query, transe_query_grad, NULL, NULL };

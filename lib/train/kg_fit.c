@@ -108,10 +108,8 @@ static double validate_rec(void *ctx, const gr_kg_params *p)
 {
     rec_ctx *c = ctx;
     gr_kg_params copy;
-    if (gr_kg_params_init(&copy, p->kind, p->dim, p->n_ent, p->n_rel, p->gamma) != GR_OK) return NAN;
-    memcpy(copy.ent, p->ent, p->n_ent * p->L * sizeof(float));
-    memcpy(copy.rel, p->rel, p->n_rel * p->LR * sizeof(float));
-    copy.phase_scale = p->phase_scale;
+    memset(&copy, 0, sizeof copy);
+    if (gr_kg_params_copy(&copy, p) != GR_OK) return NAN;
     gr_model *m = NULL;
     if (gr_kg_model_new(&m, c->t->kind, &copy, c->norm, c->kg, c->g) != GR_OK) return NAN;
     gr_rank_source src;

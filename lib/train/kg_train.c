@@ -63,6 +63,7 @@ void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s)
     }
     /* RotatE: phases uniform in [-pi, pi] */
     if (p->kind == &gr_rotate_kind) p->phase_scale = (float)(3.14159265358979323846 / range);
+    gr_kg_params_refresh(p);
 }
 
 /* ---- work buffers ---- */
@@ -397,6 +398,7 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
         w->rel_touched[r] = 0;
     }
     for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
+    gr_kg_params_refresh(p);
 }
 
 /* Loss and gradients of one batch; the gradients are left in the compact rows. */
@@ -420,9 +422,10 @@ static double train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings *s, c
     return loss;
 }
 
-double gr_kg_loss_grad(float *g_ent, float *g_rel, const gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
                        const uint32_t *queries, size_t B, const int32_t *neg)
 {
+    gr_kg_params_refresh(p);
     gr_kg_settings local = *s;
     local.batch = B;
     kg_work w;
@@ -462,17 +465,6 @@ static void shuffle(uint32_t *order, size_t n, uint64_t seed, int epoch)
     }
 }
 
-static int copy_params(gr_kg_params *dst, const gr_kg_params *src)
-{
-    if (!dst->ent) {
-        GR_TRY(gr_kg_params_init(dst, src->kind, src->dim, src->n_ent, src->n_rel, src->gamma));
-    }
-    memcpy(dst->ent, src->ent, src->n_ent * src->L * sizeof(float));
-    memcpy(dst->rel, src->rel, src->n_rel * src->LR * sizeof(float));
-    dst->phase_scale = src->phase_scale;
-    return GR_OK;
-}
-
 static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, kg_work *w,
                       gr_kg_validate_fn validate, void *ctx, gr_kg_params *best)
 {
@@ -494,7 +486,7 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         double metric = due ? validate(ctx, p) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
-        if (improved && best && (rc = copy_params(best, p)) != GR_OK) break;
+        if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
         if (stop) break;
     }
     return rc;

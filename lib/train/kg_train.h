@@ -49,9 +49,10 @@ void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s);
 /*
  * The loss of one batch (B queries, each triple << 1 | head, against the
  * negatives neg[0..s->negatives)) and its gradient as dense tables shaped
- * like p->ent and p->rel.  For checking gradients; NaN when out of memory.
+ * like p->ent and p->rel (refreshing p's derived tables first).  For
+ * checking gradients; NaN when out of memory.
  */
-double gr_kg_loss_grad(float *g_ent, float *g_rel, const gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
                        const uint32_t *queries, size_t B, const int32_t *neg);
 
 /* Record the settings in a trained model. */
