@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "kernels/kg_score.h"
+#include "kernels/vmath.h"
 
 enum { STREAM_INIT_ENT = 0x4b47, STREAM_INIT_REL, STREAM_SHUFFLE, STREAM_NEG };
 
@@ -74,6 +75,7 @@ typedef struct kg_work {
     uint8_t *head;
     float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
     float *spos, *wpos, *rowloss;
+    float *tmp; /* 3 N floats per thread */
     uint8_t *mask;
     int32_t *neg, *pos_of, *next;
     /* compact entity gradients */
@@ -91,7 +93,7 @@ static void work_free(kg_work *w)
 {
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
-                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order };
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
     memset(w, 0, sizeof *w);
 }
@@ -134,9 +136,10 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->m_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->order = gr_alloc(n_queries, sizeof *w->order);
+    w->tmp = gr_alloc_floats((size_t)omp_get_max_threads() * 3 * N);
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
-                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order };
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         if (!bufs[k]) {
             work_free(w);
@@ -226,60 +229,113 @@ static float dscore_dv(const gr_kg_params *p, float v)
     return -1.0f;
 }
 
-/* Loss of one query and the weights of its cells in W (d loss / d kernel value). */
-static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t b, float scale)
+/* Scores of a row of kernel values (sc) and d score / d value (ds). */
+static void row_scores(const gr_kg_params *p, const float *v, float *sc, float *ds, size_t N)
+{
+    const float gamma = p->gamma;
+    if (!p->kind->distance) {
+        for (size_t n = 0; n < N; n++) {
+            sc[n] = v[n];
+            ds[n] = 1.0f;
+        }
+    } else if (p->op == GR_KG_L2) {
+        for (size_t n = 0; n < N; n++) {
+            float r = sqrtf(v[n] > 1e-20f ? v[n] : 1e-20f);
+            sc[n] = gamma - r;
+            ds[n] = -0.5f / r;
+        }
+    } else {
+        for (size_t n = 0; n < N; n++) {
+            sc[n] = gamma - v[n];
+            ds[n] = -1.0f;
+        }
+    }
+}
+
+/* The margin ranking loss of one query: mean over negatives of
+ * max(0, margin - s_pos + s_n). */
+static float margin_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float sp,
+                        float *dsp, float scale)
 {
     const size_t N = w->N;
-    const float *v = w->S + b * N;
-    float *wr = w->W + b * N;
     const uint8_t *mk = w->mask + b * N;
-    float sp = gr_kg_score_of(p, w->spos[b]), dsp = 0.0f, loss = 0.0f;
+    float *wr = w->W + b * N, loss = 0.0f;
     size_t count = 0;
     for (size_t n = 0; n < N; n++) count += !mk[n];
+    float inv = count ? 1.0f / (float)count : 0.0f;
+    *dsp = 0.0f;
+    for (size_t n = 0; n < N; n++) {
+        float h = (float)s->margin - sp + sc[n];
+        int active = !mk[n] && h > 0;
+        loss += active ? h * inv : 0.0f;
+        wr[n] = active ? scale * inv * ds[n] : 0.0f;
+        *dsp -= active ? inv : 0.0f;
+    }
+    return loss;
+}
+
+/*
+ * RotatE's loss of one query: -log sigmoid(s_pos) - sum_n p_n log
+ * sigmoid(-s_n), halved, with self-adversarial weights p = softmax(alpha
+ * s) over the unmasked negatives, treated as constants.  With u =
+ * e^-|s|: sigmoid(s) = 1 / (1 + u) or u / (1 + u), log sigmoid(-s) =
+ * -max(s, 0) - log(1 + u); the loops vectorise with gr_expf_v.
+ */
+static float adversarial_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float *e,
+                             float scale)
+{
+    const size_t N = w->N;
+    const uint8_t *mk = w->mask + b * N;
+    float *wr = w->W + b * N;
+    const float alpha = (float)s->adv_temp;
+    float mx = -INFINITY;
+    for (size_t n = 0; n < N; n++) mx = fmaxf(mx, mk[n] ? -INFINITY : alpha * sc[n]);
+    float z = 0.0f;
+#pragma omp simd reduction(+ : z)
+    for (size_t n = 0; n < N; n++) {
+        e[n] = mk[n] ? 0.0f : gr_expf_v(alpha * sc[n] - mx);
+        z += e[n];
+    }
+    const float invz = z > 0 ? 1.0f / z : 0.0f, half = 0.5f * scale;
+    float loss = 0.0f;
+#pragma omp simd reduction(+ : loss)
+    for (size_t n = 0; n < N; n++) {
+        float x = sc[n], u = gr_expf_v(-fabsf(x)), pn = e[n] * invz;
+        float sig = (x >= 0 ? 1.0f : u) / (1.0f + u);
+        loss += pn * (fmaxf(x, 0.0f) + gr_log1pf_v(u));
+        wr[n] = half * pn * sig * ds[n];
+    }
+    return loss;
+}
+
+/* Loss of one query and the weights of its cells in W (d loss / d kernel
+ * value).  tmp holds 3 N floats. */
+static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t b, float scale, float *tmp)
+{
+    const size_t N = w->N;
+    float *sc = tmp, *ds = tmp + N, *e = tmp + 2 * N;
+    row_scores(p, w->S + b * N, sc, ds, N);
+    float sp = gr_kg_score_of(p, w->spos[b]), dsp;
     if (s->loss == GR_KG_LOSS_MARGIN) {
-        float inv = count ? 1.0f / (float)count : 0.0f;
-        for (size_t n = 0; n < N; n++) {
-            float sn = gr_kg_score_of(p, v[n]), h = (float)s->margin - sp + sn;
-            int active = !mk[n] && h > 0;
-            loss += active ? h * inv : 0.0f;
-            wr[n] = active ? scale * inv * dscore_dv(p, v[n]) : 0.0f;
-            dsp -= active ? inv : 0.0f;
-        }
+        float loss = margin_row(w, s, b, sc, ds, sp, &dsp, scale);
         w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
         return loss;
     }
-    /* self-adversarial weights softmax(alpha * score), treated as constants */
-    const float alpha = (float)s->adv_temp;
-    float mx = -INFINITY;
-    for (size_t n = 0; n < N; n++)
-        if (!mk[n]) mx = fmaxf(mx, alpha * gr_kg_score_of(p, v[n]));
-    double z = 0.0;
-    for (size_t n = 0; n < N; n++) {
-        float e = mk[n] ? 0.0f : expf(alpha * gr_kg_score_of(p, v[n]) - mx);
-        wr[n] = e; /* the unnormalised weight, for now */
-        z += e;
-    }
-    float invz = z > 0 ? (float)(1.0 / z) : 0.0f;
-    for (size_t n = 0; n < N; n++) {
-        if (mk[n]) {
-            wr[n] = 0.0f;
-            continue;
-        }
-        float sn = gr_kg_score_of(p, v[n]), pn = wr[n] * invz;
-        loss -= pn * log_sigmoid(-sn);
-        wr[n] = 0.5f * scale * pn * sigmoid(sn) * dscore_dv(p, v[n]);
-    }
-    loss = 0.5f * (loss - log_sigmoid(sp));
+    float loss = adversarial_row(w, s, b, sc, ds, e, scale);
     w->wpos[b] = -0.5f * scale * sigmoid(-sp) * dscore_dv(p, w->spos[b]);
-    return loss;
+    return 0.5f * (loss - log_sigmoid(sp));
 }
 
 static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
 {
     long nb = (long)B;
     float scale = 1.0f / (float)B;
-#pragma omp parallel for schedule(static)
-    for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, scale);
+#pragma omp parallel
+    {
+        float *tmp = w->tmp + (size_t)omp_get_thread_num() * 3 * w->N;
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, scale, tmp);
+    }
     double loss = 0.0;
     for (size_t b = 0; b < B; b++) loss += w->rowloss[b];
     return loss / (double)B;
