@@ -444,15 +444,16 @@ START_TEST(explanations_connect_user_and_item)
     ck_assert_int_eq(gr_model_kg(&kg, m), GR_OK);
     gr_explanation e[16];
     size_t n;
-    /* user 1 liked 10 and 20; movie 30 shares Drama and Comedy with 20,
-     * Drama with 10, the 1990s with 20; user 2 (also M) liked 30 */
+    /* user 1 liked 10, 20 and 40; movie 30 shares Drama with 10, Drama,
+     * Comedy and the 1990s with 20 (4 paths); user 2, also M, liked 30 (1);
+     * users 2 and 3 liked 20 and 40 with user 1, and 30 (2) */
     ck_assert_int_eq(gr_model_explain(&n, m, 1, 30, e, 16), GR_OK);
-    ck_assert_uint_eq(n, 5);
+    ck_assert_uint_eq(n, 7);
     int64_t user, item, liked;
     ck_assert_int_eq(gr_kg_entity_id(&user, kg, "user:1"), GR_OK);
     ck_assert_int_eq(gr_kg_entity_id(&item, kg, "movie:30"), GR_OK);
     ck_assert_int_eq(gr_kg_relation_id(&liked, kg, "liked"), GR_OK);
-    int through_users = 0;
+    int through_attributes = 0, through_users = 0, co_liking = 0;
     for (size_t k = 0; k < n; k++) {
         ck_assert_uint_eq(e[k].n_triples, 3);
         ck_assert_int_eq(e[k].triples[0].head, user);
@@ -460,8 +461,16 @@ START_TEST(explanations_connect_user_and_item)
             ck_assert(gr_kg_contains(kg, e[k].triples[j].head, e[k].triples[j].relation, e[k].triples[j].tail));
         if (k) ck_assert(e[k - 1].weight >= e[k].weight);
         ck_assert(e[k].weight > 0 && e[k].weight <= 1);
-        if (e[k].triples[0].relation == liked) {
+        ck_assert_int_eq(e[k].triples[2].tail == item || e[k].triples[2].head == item, 1);
+        if (e[k].triples[0].relation == liked && e[k].triples[1].relation == liked) {
+            /* (user, liked, m) (other, liked, m) (other, liked, item) */
+            co_liking++;
+            ck_assert_int_eq(e[k].triples[1].tail, e[k].triples[0].tail);
+            ck_assert_int_eq(e[k].triples[2].head, e[k].triples[1].head);
+            ck_assert_int_eq(e[k].triples[2].tail, item);
+        } else if (e[k].triples[0].relation == liked) {
             /* (user, liked, m) (m, rel, v) (item, rel, v) */
+            through_attributes++;
             ck_assert_int_eq(e[k].triples[1].head, e[k].triples[0].tail);
             ck_assert_int_eq(e[k].triples[2].head, item);
             ck_assert_int_eq(e[k].triples[2].tail, e[k].triples[1].tail);
@@ -473,7 +482,9 @@ START_TEST(explanations_connect_user_and_item)
             ck_assert_int_eq(e[k].triples[2].relation, liked);
         }
     }
+    ck_assert_int_eq(through_attributes, 4);
     ck_assert_int_eq(through_users, 1);
+    ck_assert_int_eq(co_liking, 2);
     /* fewer slots than paths: the strongest ones */
     gr_explanation top[2];
     ck_assert_int_eq(gr_model_explain(&n, m, 1, 30, top, 2), GR_OK);

@@ -200,8 +200,8 @@ typedef struct gr_explanation {
  * to cap paths, strongest first, through the triples it was trained on:
  *   (user, liked, m) (m, has_genre, g) (item, has_genre, g)   shared genres
  *   (user, liked, m) (m, released_in, d) (item, released_in, d)  same decade
- * and likewise through the user's age group, occupation and gender and
- * other users who liked the item.  A path's weight is the model's
+ *   (user, r, v) (other, r, v) (other, liked, item)   same age group, occupation, gender
+ *   (user, liked, m) (other, liked, m) (other, liked, item)  users who liked the same  A path's weight is the model's
  * plausibility of its triples: the mean sigmoid of their scores, times the
  * similarity of m and the item for paths through a liked item.  Ids are
  * the model's (gr_model_kg() names them).  GR_ENOTFOUND for an unknown

@@ -1,8 +1,9 @@
 /*
  * Explanations of KG recommendations: the paths of training triples that
  * connect a user to an item, through a liked item that shares an
- * attribute with it, or through another user who shares an attribute with
- * the user and liked the item.  Paths are weighted by the model, so that
+ * attribute with it, through another user who shares an attribute with
+ * the user and liked the item, or through another user who liked one of
+ * the user's items and the item.  Paths are weighted by the model, so that
  * the reasons it believes in come first.
  */
 #include <math.h>
@@ -112,6 +113,28 @@ static int via_similar_users(explainer *x, int32_t user, int32_t item)
     return GR_OK;
 }
 
+/* (user, liked, m) (other, liked, m) (other, liked, item): co-liking users */
+static int via_co_liking(explainer *x, int32_t user, int32_t item)
+{
+    const gr_kg *kg = x->kg;
+    const int32_t liked = kg->ui.liked;
+    int64_t lo, hi;
+    gr_kg_tail_range(kg, user, liked, &lo, &hi);
+    for (int64_t k = lo; k < hi; k++) {
+        int32_t m = kg->t[k];
+        if (m == item) continue;
+        int64_t ulo, uhi;
+        gr_kg_head_range(kg, m, liked, &ulo, &uhi);
+        for (int64_t j = ulo; j < uhi; j++) {
+            int32_t other = kg->th[j];
+            if (other == user || !gr_kg_has(kg, other, liked, item)) continue;
+            const int32_t t[3][3] = { { user, liked, m }, { other, liked, m }, { other, liked, item } };
+            GR_TRY(add_path(x, t, 3, similarity(x, m, item)));
+        }
+    }
+    return GR_OK;
+}
+
 static int by_weight(const void *a, const void *b)
 {
     const gr_explanation *x = a, *y = b;
@@ -139,6 +162,7 @@ int gr_model_explain(size_t *n, const gr_model *m, int64_t user, int64_t item, g
     int32_t ue = u, ie = (int32_t)(s->kg->ui.n_users + (size_t)i);
     int rc = via_liked_items(&x, ue, ie);
     if (rc == GR_OK) rc = via_similar_users(&x, ue, ie);
+    if (rc == GR_OK) rc = via_co_liking(&x, ue, ie);
     if (rc == GR_OK) {
         qsort(x.paths, x.n, sizeof *x.paths, by_weight);
         size_t k = x.n < cap ? x.n : cap;
