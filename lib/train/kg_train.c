@@ -35,6 +35,7 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->adv_temp = gr_opt_named(t, "adv_temp");
     s->margin = gr_opt_named(t, "margin");
     s->init_range = gr_opt_named(t, "init_range");
+    s->adam_catch_up = (int)gr_opt_named(t, "adam_catch_up");
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
 }
 
@@ -85,6 +86,9 @@ typedef struct kg_work {
     float *gR;
     uint8_t *rel_touched;
     float *m_ent, *v_ent, *m_rel, *v_rel;
+    int64_t *last_ent, *last_rel; /* the step that last moved each row */
+    int catch_up;
+    double lr;
     int64_t step;
     uint32_t *order; /* the epoch's queries: triple << 1 | head */
 } kg_work;
@@ -93,7 +97,8 @@ static void work_free(kg_work *w)
 {
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
-                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp };
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
+                     w->last_ent, w->last_rel };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
     memset(w, 0, sizeof *w);
 }
@@ -137,9 +142,13 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->order = gr_alloc(n_queries, sizeof *w->order);
     w->tmp = gr_alloc_floats((size_t)omp_get_max_threads() * 3 * N);
+    w->last_ent = gr_zalloc(p->n_ent, sizeof *w->last_ent);
+    w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
+    w->catch_up = s->adam_catch_up;
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
-                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp };
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
+                     w->last_ent, w->last_rel };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         if (!bufs[k]) {
             work_free(w);
@@ -421,39 +430,103 @@ static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
     return reg_loss;
 }
 
-/* Adam's update of one row (PyTorch's rule, bias-corrected). */
-static void adam_row(float *restrict x, const float *restrict g, float *restrict m, float *restrict v, size_t n, float step,
-                     float inv_bc2_sqrt)
+/*
+ * Adam (PyTorch's rule, bias-corrected) on the rows a batch touched.
+ * Dense Adam, as in the reference implementations, also moves every
+ * untouched row by its decaying momentum; a row touched a few times per
+ * epoch gets most of its movement that way.  Those skipped steps are
+ * applied in closed form when the row is next touched: after k steps
+ * without gradient m and v have decayed by b1^k and b2^k, and the row has
+ * moved by step m / (sqrt(v) c + eps) times sum_{j=1..k} (b1 / sqrt(b2))^j
+ * (eps's share changes with v, which the closed form ignores).
+ */
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-8f
+
+typedef struct adam_step {
+    float step, inv_bc2_sqrt; /* lr / (1 - b1^t), 1 / sqrt(1 - b2^t) */
+} adam_step;
+
+/* The skipped steps (k of them) of one row. */
+static void adam_catch_up(float *restrict x, float *restrict m, float *restrict v, size_t n, adam_step a, int64_t k)
 {
-    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-    for (size_t k = 0; k < n; k++) {
-        float mk = b1 * m[k] + (1.0f - b1) * g[k];
-        float vk = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
-        m[k] = mk;
-        v[k] = vk;
-        x[k] -= step * mk / (sqrtf(vk) * inv_bc2_sqrt + eps);
+    if (k <= 0) return;
+    const double rho = ADAM_B1 / sqrt(ADAM_B2);
+    const float sum = (float)(rho * (1.0 - pow(rho, (double)k)) / (1.0 - rho));
+    const float d1 = (float)pow(ADAM_B1, (double)k), d2 = (float)pow(ADAM_B2, (double)k);
+    for (size_t j = 0; j < n; j++) {
+        x[j] -= a.step * sum * m[j] / (sqrtf(v[j]) * a.inv_bc2_sqrt + ADAM_EPS);
+        m[j] *= d1;
+        v[j] *= d2;
     }
 }
 
-/* Lazy Adam: only the rows this batch touched move. */
+static void adam_row(float *restrict x, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+                     adam_step a)
+{
+    for (size_t k = 0; k < n; k++) {
+        float mk = ADAM_B1 * m[k] + (1.0f - ADAM_B1) * g[k];
+        float vk = ADAM_B2 * v[k] + (1.0f - ADAM_B2) * g[k] * g[k];
+        m[k] = mk;
+        v[k] = vk;
+        x[k] -= a.step * mk / (sqrtf(vk) * a.inv_bc2_sqrt + ADAM_EPS);
+    }
+}
+
+static adam_step adam_at(int64_t t, double lr)
+{
+    adam_step a;
+    a.step = (float)(lr / (1.0 - pow(ADAM_B1, (double)t)));
+    a.inv_bc2_sqrt = (float)(1.0 / sqrt(1.0 - pow(ADAM_B2, (double)t)));
+    return a;
+}
+
 static void update(kg_work *w, gr_kg_params *p, double lr)
 {
     w->step++;
-    double bc1 = 1.0 - pow(0.9, (double)w->step), bc2 = 1.0 - pow(0.999, (double)w->step);
-    float step = (float)(lr / bc1), inv = (float)(1.0 / sqrt(bc2));
+    w->lr = lr;
+    adam_step a = adam_at(w->step, lr);
     const size_t L = p->L, LR = p->LR;
+    const int catch_up = w->catch_up;
     long nt = (long)w->n_touched;
 #pragma omp parallel for schedule(static)
     for (long k = 0; k < nt; k++) {
         size_t e = (size_t)w->touched[k];
-        adam_row(p->ent + e * L, w->gE + (size_t)k * L, w->m_ent + e * L, w->v_ent + e * L, L, step, inv);
+        float *x = p->ent + e * L, *m = w->m_ent + e * L, *v = w->v_ent + e * L;
+        if (catch_up) adam_catch_up(x, m, v, L, a, w->step - w->last_ent[e] - 1);
+        adam_row(x, w->gE + (size_t)k * L, m, v, L, a);
+        w->last_ent[e] = w->step;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
         if (!w->rel_touched[r]) continue;
-        adam_row(p->rel + r * LR, w->gR + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, step, inv);
+        float *x = p->rel + r * LR, *m = w->m_rel + r * LR, *v = w->v_rel + r * LR;
+        if (catch_up) adam_catch_up(x, m, v, LR, a, w->step - w->last_rel[r] - 1);
+        adam_row(x, w->gR + r * LR, m, v, LR, a);
+        w->last_rel[r] = w->step;
         w->rel_touched[r] = 0;
     }
     for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
+    gr_kg_params_refresh(p);
+}
+
+/* Bring every row up to the current step (before validating or finishing). */
+static void catch_up_all(kg_work *w, gr_kg_params *p)
+{
+    if (!w->catch_up || w->step == 0) return;
+    adam_step a = adam_at(w->step, w->lr);
+    const size_t L = p->L, LR = p->LR;
+    long ne = (long)p->n_ent;
+#pragma omp parallel for schedule(static)
+    for (long e = 0; e < ne; e++) {
+        adam_catch_up(p->ent + (size_t)e * L, w->m_ent + (size_t)e * L, w->v_ent + (size_t)e * L, L, a,
+                      w->step - w->last_ent[e]);
+        w->last_ent[e] = w->step;
+    }
+    for (size_t r = 0; r < p->n_rel; r++) {
+        adam_catch_up(p->rel + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, a, w->step - w->last_rel[r]);
+        w->last_rel[r] = w->step;
+    }
     gr_kg_params_refresh(p);
 }
 
@@ -539,12 +612,14 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         }
         int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
         int due = validate && (epoch % every == 0 || epoch == s->epochs);
+        if (due || epoch >= s->epochs) catch_up_all(w, p);
         double metric = due ? validate(ctx, p) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
         if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
         if (stop) break;
     }
+    catch_up_all(w, p);
     return rc;
 }
 
