@@ -32,11 +32,12 @@ static gr_kg *small_kg(void)
     return kg;
 }
 
-static void settings(gr_kg_settings *s, int kind, int norm, int loss, double adv, double reg)
+static void settings(gr_kg_settings *s, int kind, int norm, int loss, double adv, double reg, int subsampling)
 {
     memset(s, 0, sizeof *s);
     s->kind = kind;
     s->norm = norm;
+    s->subsampling = subsampling;
     s->loss = loss;
     s->sampling = GR_KG_SAMPLE_FILTERED;
     s->dim = 5;
@@ -53,11 +54,11 @@ static void settings(gr_kg_settings *s, int kind, int norm, int loss, double adv
 }
 
 /* Central differences against the analytic gradient of one batch. */
-static void check_gradient(int kind, int norm, int loss, double adv, double reg)
+static void check_gradient(int kind, int norm, int loss, double adv, double reg, int subsampling)
 {
     gr_kg *kg = small_kg();
     gr_kg_settings s;
-    settings(&s, kind, norm, loss, adv, reg);
+    settings(&s, kind, norm, loss, adv, reg, subsampling);
     gr_kg_params p;
     ck_assert_int_eq(gr_kg_params_init(&p, gr_kg_kind_of(kind, norm), s.dim, kg->n_ent, kg->vocab->rel.n, (float)s.gamma), GR_OK);
     gr_kg_init_params(&p, &s);
@@ -109,15 +110,16 @@ START_TEST(gradients_match_finite_differences)
 {
     /* Self-adversarial weights are constants of the gradient (as in the
      * reference code), so the exact check uses uniform weights (adv 0). */
-    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0);
-    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_MARGIN, 0.0, 0);
-    check_gradient(GR_MODEL_TRANSE, 1, GR_KG_LOSS_ADVERSARIAL, 0.0, 0);
-    check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_ADVERSARIAL, 0.0, 0);
-    check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_MARGIN, 0, 0);
-    check_gradient(GR_MODEL_TRANSE, 1, GR_KG_LOSS_MARGIN, 0, 0);
-    check_gradient(GR_MODEL_DISTMULT, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2);
-    check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2);
-    check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_MARGIN, 0, 0);
+    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
+    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_MARGIN, 0.0, 0, 0);
+    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 1); /* with subsampling weights */
+    check_gradient(GR_MODEL_TRANSE, 1, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
+    check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
+    check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_MARGIN, 0, 0, 0);
+    check_gradient(GR_MODEL_TRANSE, 1, GR_KG_LOSS_MARGIN, 0, 0, 0);
+    check_gradient(GR_MODEL_DISTMULT, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2, 0);
+    check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2, 0);
+    check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_MARGIN, 0, 0, 0);
 }
 END_TEST
 

@@ -163,6 +163,7 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
     { "sampling", 0, GR_KG_SAMPLE_FILTERED, 0, 1, 1, sampling_names, "negatives: filtered against known triples or uniform" }, \
     { "lr_schedule", 0, GR_KG_LR_CONSTANT, 0, 2, 1, schedule_names, "constant, step (/10 at half the epochs) or cosine" }, \
     { "init_range", 0, 0, 0, 100, 0, NULL, "uniform initialisation range (0: (gamma + 2) / dim)" },                  \
+    { "subsampling", 0, 1, 0, 1, 1, NULL, "weight triples by 1 / sqrt(frequency of (h, r) and (t, r^-1)) (1) or not (0)" }, \
     { "adam_catch_up", 0, 1, 0, 1, 1, NULL, "move rows a batch skips by their momentum, as dense Adam does (1) or not (0)" }, \
     { "valid_sample", 0, 0, 0, 1e9, 1, NULL, "validation triples used per validation (0: all)" },                    \
     { "side_info", 0, 1, 0, 1, 1, NULL, "user-item graphs: add genre, decade and demographic triples" },              \

@@ -36,6 +36,7 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->margin = gr_opt_named(t, "margin");
     s->init_range = gr_opt_named(t, "init_range");
     s->adam_catch_up = (int)gr_opt_named(t, "adam_catch_up");
+    s->subsampling = (int)gr_opt_named(t, "subsampling");
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
 }
 
@@ -77,6 +78,8 @@ typedef struct kg_work {
     float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
     float *spos, *wpos, *rowloss;
     float *tmp; /* 3 N floats per thread */
+    float *bw;  /* weight of each query of the batch */
+    float *tri_weight; /* per training triple, NULL: all 1 */
     uint8_t *mask;
     int32_t *neg, *pos_of, *next;
     /* compact entity gradients */
@@ -98,12 +101,31 @@ static void work_free(kg_work *w)
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
                      w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
-                     w->last_ent, w->last_rel };
+                     w->last_ent, w->last_rel, w->bw, w->tri_weight };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
     memset(w, 0, sizeof *w);
 }
 
-static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries)
+/*
+ * The reference RotatE code weights a triple's loss by 1 / sqrt(c(h, r) +
+ * c(t, r^-1)), where c counts the triples of the (head, relation) and the
+ * (tail, inverse relation) plus 3, so that frequent patterns do not
+ * dominate (like word2vec's subsampling).  Weights are normalised per batch.
+ */
+static int subsampling_weights(kg_work *w, const gr_kg *kg)
+{
+    w->tri_weight = gr_alloc_floats(kg->n);
+    if (!w->tri_weight) return GR_ENOMEM;
+    for (size_t k = 0; k < kg->n; k++) {
+        int64_t a, b, c, d;
+        gr_kg_tail_range(kg, kg->h[k], kg->r[k], &a, &b);
+        gr_kg_head_range(kg, kg->t[k], kg->r[k], &c, &d);
+        w->tri_weight[k] = (float)(1.0 / sqrt((double)(6 + (b - a) + (d - c))));
+    }
+    return GR_OK;
+}
+
+static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries, const gr_kg *kg)
 {
     memset(w, 0, sizeof *w);
     size_t B = s->batch, N = s->negatives, L = p->L;
@@ -145,10 +167,11 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->last_ent = gr_zalloc(p->n_ent, sizeof *w->last_ent);
     w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
     w->catch_up = s->adam_catch_up;
+    w->bw = gr_alloc_floats(B);
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
                      w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
-                     w->last_ent, w->last_rel };
+                     w->last_ent, w->last_rel, w->bw };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         if (!bufs[k]) {
             work_free(w);
@@ -157,6 +180,10 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     }
     memset(w->pos_of, 0xff, p->n_ent * sizeof *w->pos_of);
     memset(w->slot, 0xff, p->n_ent * sizeof *w->slot);
+    if (s->subsampling && subsampling_weights(w, kg) != GR_OK) {
+        work_free(w);
+        return GR_ENOMEM;
+    }
     return GR_OK;
 }
 
@@ -172,6 +199,7 @@ static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const
         w->rel[b] = kg->r[tri];
         w->anchor[b] = w->head[b] ? kg->t[tri] : kg->h[tri];
         w->target[b] = w->head[b] ? kg->h[tri] : kg->t[tri];
+        w->bw[b] = w->tri_weight ? w->tri_weight[tri] : 1.0f;
     }
     for (size_t n = 0; n < w->N && neg == NULL; n++)
         w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->N + n), (uint32_t)p->n_ent);
@@ -335,19 +363,22 @@ static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
     return 0.5f * (loss - log_sigmoid(sp));
 }
 
+/* The batch's loss: the mean of the queries' losses weighted by bw. */
 static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
 {
     long nb = (long)B;
-    float scale = 1.0f / (float)B;
+    double wsum = 0.0;
+    for (size_t b = 0; b < B; b++) wsum += w->bw[b];
+    const float inv = (float)(1.0 / wsum);
 #pragma omp parallel
     {
         float *tmp = w->tmp + (size_t)omp_get_thread_num() * 3 * w->N;
 #pragma omp for schedule(static)
-        for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, scale, tmp);
+        for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, w->bw[b] * inv, tmp);
     }
     double loss = 0.0;
-    for (size_t b = 0; b < B; b++) loss += w->rowloss[b];
-    return loss / (double)B;
+    for (size_t b = 0; b < B; b++) loss += (double)w->bw[b] * w->rowloss[b];
+    return loss / wsum;
 }
 
 /* Gradients of the query, negative and target rows; each thread owns a
@@ -558,7 +589,7 @@ double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_
     gr_kg_settings local = *s;
     local.batch = B;
     kg_work w;
-    if (work_init(&w, p, &local, 1) != GR_OK) return NAN;
+    if (work_init(&w, p, &local, 1, kg) != GR_OK) return NAN;
     double loss = forward_backward(&w, p, &local, kg, queries, B, neg);
     memset(g_ent, 0, p->n_ent * p->L * sizeof *g_ent);
     for (size_t k = 0; k < w.n_touched; k++)
@@ -634,7 +665,7 @@ int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const g
     gr_kg_settings local = *s;
     if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
     kg_work w;
-    int rc = work_init(&w, p, &local, 2 * kg->n);
+    int rc = work_init(&w, p, &local, 2 * kg->n, kg);
     gr_kg_params best;
     memset(&best, 0, sizeof best);
     if (rc == GR_OK) rc = run_epochs(p, t, &local, kg, &w, validate, ctx, validate ? &best : NULL);

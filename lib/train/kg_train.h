@@ -24,6 +24,7 @@ enum { GR_KG_LR_CONSTANT = 0, GR_KG_LR_STEP = 1, GR_KG_LR_COSINE = 2 };
 
 typedef struct gr_kg_settings {
     int kind, norm, loss, sampling, schedule, epochs;
+    int subsampling;   /* weight triples by 1 / sqrt(frequency of their patterns), as the reference code */
     int adam_catch_up; /* apply the momentum of dense Adam to rows a batch skips */
     int precision; /* roots of the negative scores: GR_KG_FAST (training) or GR_KG_EXACT (gradient checks) */
     size_t dim, batch, negatives, valid_sample;
