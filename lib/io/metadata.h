@@ -59,4 +59,35 @@ int gr_read_users(gr_user_table *out, const char *path);
  */
 void gr_find_metadata(char *items, char *users, size_t cap, const char *data_path);
 
+/*
+ * Details of the readers above, shared with the synthetic data writer and
+ * the tests.
+ *
+ * gr_read_items / gr_read_users overwrite *out: on success it holds the
+ * table (free it with gr_*_table_free), on failure it is left empty and
+ * nothing is leaked.  Titles keep their text but lose surrounding blanks;
+ * an id that appears twice is GR_EFORMAT.  Genre names of movies.dat and
+ * movies.csv are numbered in order of first appearance; genres beyond
+ * GR_MAX_GENRES are left out of the masks.  "(no genres listed)" is no
+ * genre.  u.user occupations are numbered as in u.occupation beside the
+ * file when there is one (names missing from it are added), else in
+ * order of first appearance; users.dat occupation codes index
+ * gr_ml1m_occupations.
+ */
+
+/* The 19 genres of MovieLens 100K, in the order of u.item's flags. */
+#define GR_ML100K_GENRES 19
+extern const char *const gr_ml100k_genres[GR_ML100K_GENRES];
+
+/* The 21 occupations of MovieLens 1M, indexed by users.dat's code. */
+#define GR_ML1M_OCCUPATIONS 21
+extern const char *const gr_ml1m_occupations[GR_ML1M_OCCUPATIONS];
+
+/*
+ * The release year in a MovieLens title: the trailing "(YYYY)", or the
+ * first year of a trailing "(YYYY-YYYY)" or "(YYYY-)"; blanks after it are
+ * allowed.  0 when the title ends otherwise.
+ */
+int gr_title_year(const char *title);
+
 #endif

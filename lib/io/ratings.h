@@ -8,15 +8,28 @@
 
 #include "io/edges.h"
 
-/* Detect the format of an interaction file from its name and first lines
- * (a gr_format other than GR_FORMAT_AUTO).  GR_EIO, GR_EFORMAT. */
+/* Detect the format of an interaction file from its name (u.data,
+ * u1.base, ratings.dat, ratings.csv) or else its first lines (a gr_format
+ * other than GR_FORMAT_AUTO).  Whitespace-separated files of 3 or 4
+ * integers per line are read as ratings when the third looks like a
+ * rating (and the fourth like a timestamp), else as adjacency lists; *.txt
+ * files of 2 or 3 integers per line count as adjacency lists (the
+ * LightGCN convention).  A directory gives the format of the file
+ * gr_find_ratings_file() finds in it.  GR_EIO, GR_EFORMAT, GR_ENOTFOUND. */
 int gr_detect_format(int *format, const char *path);
 
 /*
  * Append the interactions of `path` to `out`.  format may be
  * GR_FORMAT_AUTO.  Sets out->has_rating / has_ts when the format has them.
- * Blank lines are ignored; a malformed line fails with GR_EFORMAT and a
- * message "PATH:LINE: field 'rating': ..." (nothing is appended then).
+ * Blank lines are ignored, and so are lines starting with '#' in
+ * GR_FORMAT_DELIMITED files.  A GR_FORMAT_CSV file must begin with a header
+ * naming its columns (userId, movieId, rating, timestamp; rating and
+ * timestamp may be missing, other columns are ignored); a delimited file
+ * may begin with one.  `path` may also be a directory, read as
+ * gr_find_ratings_file() finds it.  Appended edges keep out->has_rating
+ * (has_ts) set only when every edge of out carries one.  A malformed
+ * line fails with GR_EFORMAT and a message "PATH:LINE: field 'rating':
+ * ..."; nothing is appended then (out->n and the flags are restored).
  */
 int gr_read_interactions(gr_edges *out, const char *path, int format);
 

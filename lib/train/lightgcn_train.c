@@ -166,7 +166,7 @@ static double l2_batch(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float
     return 0.5 * s->reg * sq / (double)count;
 }
 
-double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count)
+double gr_lgcn_loss_grad(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count)
 {
     size_t nd = s->n * s->d;
     gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
@@ -176,6 +176,12 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
     /* d loss / d e0 = P^T grad with P = mean of A^k, and A symmetric */
     gr_lightgcn_propagate(&w->adj, w->grad, w->gsum, w->t1, w->t2, s->d, s->layers, NULL, 0);
     loss += l2_batch(s, w, e0, count);
+    return loss;
+}
+
+double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count)
+{
+    double loss = gr_lgcn_loss_grad(s, w, e0, count);
     gr_adam_step(adam, e0, w->gsum);
     return loss;
 }

@@ -29,6 +29,8 @@ void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph
 float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s);
 int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_graph *g);
 void gr_lgcn_work_free(gr_lgcn_work *w);
+/* Loss of the batch in w and its gradient with respect to e0 (into w->gsum). */
+double gr_lgcn_loss_grad(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count);
 /* One mini-batch step of the published algorithm on the batch in w; returns the loss. */
 double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam, size_t count);
 

@@ -15,10 +15,7 @@ static const char *const usage =
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2) return cli_usage_error("no command given (train, eval, recommend, synth, info); usage: gnnrec --help");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "help") || !strcmp(cmd, "-h")) {
         fputs(usage, stdout);

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Build and run every example and binding against an installed libgnnrec,
+# found the way a downstream project finds it: through pkg-config.
+#
+#   PKG_CONFIG_PATH=PREFIX/lib/pkgconfig examples/check-installed.sh [--require-all] [WORKDIR]
+#
+# Steps: the pkg-config metadata, the C examples, the C++ wrapper, the
+# installed gnnrec command, the Python binding's tests, the HTTP service
+# test, the Rust crate, the Go package, the embedding pictures.  A step
+# whose toolchain is missing is skipped with a message; --require-all (used
+# by .ci/run) makes that a failure, except for the pictures, which need
+# Debian's python3-matplotlib and python3-sklearn.  Everything is written
+# under WORKDIR (default: a new temporary directory).
+set -euo pipefail
+
+require_all=0
+if [ "${1:-}" = "--require-all" ]; then
+  require_all=1
+  shift
+fi
+src=$(cd "$(dirname "$0")" && pwd)
+work=${1:-$(mktemp -d -t gnnrec-consumers-XXXXXX)}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+failed=()
+skipped=()
+
+# step NAME FUNCTION: run FUNCTION in a subshell with errexit (outside any
+# conditional, where bash would ignore it), time it, record the outcome.
+step() {
+  local start rc
+  start=$(date +%s)
+  echo
+  echo "---- $1"
+  set +e
+  ( set -e; "$2" )
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
+    echo "---- $1: ok ($(( $(date +%s) - start )) s)"
+  else
+    echo "---- $1: FAILED (status $rc, $(( $(date +%s) - start )) s)" >&2
+    failed+=("$1")
+  fi
+}
+
+# skip NAME REASON [optional]: a step whose toolchain is missing.
+skip() {
+  echo
+  if [ $require_all -eq 1 ] && [ "${3:-}" != optional ]; then
+    echo "---- $1: FAILED: $2" >&2
+    failed+=("$1")
+  else
+    echo "---- $1: SKIPPED: $2"
+    skipped+=("$1 ($2)")
+  fi
+}
+
+run() {
+  echo "+ $*"
+  "$@"
+}
+
+if ! pkg-config --exists gnnrec; then
+  echo "check-installed: pkg-config cannot find gnnrec; set PKG_CONFIG_PATH to the directory of gnnrec.pc" >&2
+  exit 1
+fi
+libdir=$(pkg-config --variable=libdir gnnrec)
+prefix=$(pkg-config --variable=prefix gnnrec)
+export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+CC=${CC:-cc}
+if [ -z "${CXX:-}" ]; then
+  for c in c++ g++ clang++; do
+    if command -v $c >/dev/null; then CXX=$c; break; fi
+  done
+fi
+cflags=$(pkg-config --cflags gnnrec)
+libs=$(pkg-config --libs gnnrec)
+
+check_metadata() {
+  local header runtime same soname
+  echo "gnnrec $(pkg-config --modversion gnnrec): cflags '$cflags', libs '$libs', libdir $libdir"
+  printf '%s\n' '#include <gnnrec.h>' '#include <stdio.h>' \
+    'int main(void) { printf("%s %s %d\n", GR_VERSION_STRING, gr_version_string(), gr_version() == GR_VERSION_NUMBER); return 0; }' \
+    > "$work/version.c"
+  run $CC -std=c11 -Wall -Werror "$work/version.c" $cflags $libs -o "$work/version"
+  read -r header runtime same < <("$work/version")
+  echo "headers $header, library $runtime, pkg-config $(pkg-config --modversion gnnrec)"
+  [ "$header" = "$runtime" ] && [ "$same" = 1 ] && [ "$header" = "$(pkg-config --modversion gnnrec)" ]
+  # the program must load the library from the prefix, not another copy
+  ldd "$work/version" | grep libgnnrec
+  ldd "$work/version" | grep libgnnrec | grep -q "$libdir/"
+  soname=$(readelf -d "$libdir/libgnnrec.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+  echo "soname $soname"
+  [ -e "$libdir/$soname" ]
+  # only gr_ functions are exported (and the symbol-version node itself)
+  local leaked
+  leaked=$(nm -D --defined-only "$libdir/libgnnrec.so" | awk '$2 != "A" && $3 !~ /^gr_/')
+  [ -z "$leaked" ] || { echo "symbols exported beyond gr_*:"; echo "$leaked"; return 1; }
+  echo "exports $(nm -D --defined-only "$libdir/libgnnrec.so" | grep -c ' gr_') gr_ functions and nothing else"
+}
+
+check_c() {
+  mkdir -p "$work/c"
+  for ex in quickstart newuser; do
+    run $CC -std=c11 -O2 -Wall -Wextra -Werror "$src/c/$ex.c" $cflags $libs -o "$work/c/$ex"
+  done
+  run "$work/c/quickstart" "$work/c/run"
+  run "$work/c/newuser" "$work/c/run/model.gnr"
+}
+
+check_cpp() {
+  mkdir -p "$work/cpp"
+  for ex in quickstart test_wrapper; do
+    run $CXX -std=c++11 -O2 -Wall -Wextra -Wpedantic -Werror "$src/cpp/$ex.cpp" $cflags $libs -o "$work/cpp/$ex"
+  done
+  run "$work/cpp/quickstart" "$work/cpp/run"
+  run "$work/cpp/test_wrapper" "$work/cpp/test"
+}
+
+check_cli() {
+  local gnnrec=$prefix/bin/gnnrec man warnings
+  run "$gnnrec" --version
+  run "$gnnrec" synth --out "$work/cli/data" --users 200 --items 300 --ratings-per-user 20
+  run "$gnnrec" train --dataset "$work/cli/data" --dim 16 --epochs 10 --quiet --out "$work/cli/model.gnr" --json \
+    | tee "$work/cli/train.json"
+  grep -q '"ndcg@10"' "$work/cli/train.json"
+  run "$gnnrec" recommend --model "$work/cli/model.gnr" --user 1 --k 5 --genres Comedy --json \
+    | tee "$work/cli/rec.json"
+  grep -q '"items": \[{' "$work/cli/rec.json"
+  man=$(find "$prefix/share/man" -name gnnrec.1 2>/dev/null | head -n 1)
+  [ -n "$man" ] || { echo "no gnnrec.1 under $prefix/share/man"; return 1; }
+  if command -v groff >/dev/null; then
+    warnings=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
+    [ -z "$warnings" ] || { echo "$warnings"; return 1; }
+    echo "$man renders without warnings"
+  else
+    echo "$man installed (groff missing: not rendered)"
+  fi
+}
+
+# The binding's tests run under python3 (perhaps without numpy) and, when it
+# differs and has numpy, under /usr/bin/python3, so both array paths run.
+check_python() {
+  local pythons=(python3) py
+  if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ] &&
+     /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    pythons+=(/usr/bin/python3)
+  fi
+  cd "$src/python"
+  for py in "${pythons[@]}"; do
+    echo "$py: $($py --version 2>&1), numpy $($py -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo absent)"
+    run $py -m unittest -v tests.test_binding
+  done
+  run python3 quickstart.py "$work/python"
+}
+
+check_service() {
+  cd "$src/python"
+  run python3 -m unittest -v tests.test_service
+}
+
+check_rust() {
+  cd "$src/rust"
+  export CARGO_TARGET_DIR=$work/rust-target
+  run cargo --version
+  run cargo build --offline --all-targets
+  run cargo test --offline
+  run cargo run --offline --example quickstart -- "$work/rust"
+}
+
+check_go() {
+  cd "$src/go"
+  export GOCACHE=${GOCACHE:-$work/go-cache}
+  run go version
+  run go vet ./...
+  run go test -count=1 ./...
+  run go run ./cmd/quickstart "$work/go"
+}
+
+check_pictures() {
+  local model=$work/c/run/model.gnr
+  [ -f "$model" ] || { echo "no model from the C quickstart"; return 1; }
+  run /usr/bin/python3 "$src/python/plot_embeddings.py" --model "$model" --out "$work/pictures" --user 1 --k 8
+  run /usr/bin/python3 "$src/python/tests/check_pictures.py" "$work/pictures" items_2d.png user_1_top8.png
+}
+
+step "pkg-config metadata and versions" check_metadata
+step "C examples: cc \$(pkg-config --cflags --libs gnnrec)" check_c
+if [ -n "${CXX:-}" ]; then
+  step "C++ wrapper gnnrec/gnnrec.hpp" check_cpp
+else
+  skip "C++ wrapper" "no C++ compiler"
+fi
+step "installed gnnrec command and man page" check_cli
+step "Python binding tests" check_python
+step "HTTP service test on a loopback port" check_service
+if command -v cargo >/dev/null; then
+  step "Rust crate (build.rs asks pkg-config)" check_rust
+else
+  skip "Rust crate" "cargo is not installed"
+fi
+if command -v go >/dev/null; then
+  step "Go package (#cgo pkg-config: gnnrec)" check_go
+else
+  skip "Go package" "go is not installed"
+fi
+if /usr/bin/python3 -c 'import matplotlib, sklearn, numpy' 2>/dev/null; then
+  step "pictures" check_pictures
+else
+  skip "pictures" "/usr/bin/python3 lacks matplotlib or scikit-learn (Debian: python3-matplotlib python3-sklearn)" optional
+fi
+
+echo
+echo "==== consumers of the installed library: ${#failed[@]} failed, ${#skipped[@]} skipped (output under $work)"
+for s in "${skipped[@]+"${skipped[@]}"}"; do echo "  skipped: $s"; done
+for f in "${failed[@]+"${failed[@]}"}"; do echo "  FAILED: $f" >&2; done
+[ ${#failed[@]} -eq 0 ]

@@ -1,0 +1,147 @@
+// Checks of gnnrec.hpp against the installed library: ownership moves,
+// errors become exceptions with the library's message, an exception thrown
+// by a progress function comes out of fit(), filters and fold-in.
+//
+//   c++ -std=c++11 test_wrapper.cpp $(pkg-config --cflags --libs gnnrec) -o test_wrapper
+//   ./test_wrapper WORKDIR
+#include <gnnrec/gnnrec.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+static int failures = 0;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+template <typename F> static int status_of(F f)
+{
+    try {
+        f();
+    } catch (const gnnrec::error &e) {
+        return e.code();
+    }
+    return GR_OK;
+}
+
+static float dot(const std::vector<float> &a, const std::vector<float> &b)
+{
+    float s = 0;
+    for (size_t i = 0; i < a.size(); i++) s += a[i] * b[i];
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: test_wrapper WORKDIR\n");
+        return 2;
+    }
+    std::string work = argv[1];
+    CHECK(gnnrec::version() == GR_VERSION_STRING);
+
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 120;
+    so.items = 150;
+    so.ratings_per_user = 20;
+    gnnrec::synth_write(work + "/data", &so);
+    gnnrec::graph all = gnnrec::graph::load(work + "/data");
+    CHECK(all.num_users() == 120 && all.num_items() == 150);
+
+    gnnrec::split_graphs parts = all.split();
+    CHECK(!parts.valid.empty());
+    CHECK(parts.train.num_edges() + parts.valid.num_edges() + parts.test.num_edges() == all.num_edges());
+    gnnrec::graph moved = std::move(parts.test); // ownership moves; nothing is freed twice
+    CHECK(parts.test.empty() && parts.test.num_edges() == 0);
+    CHECK(moved.num_edges() > 0);
+
+    try {
+        all.genre_mask("Space Opera");
+        CHECK(false);
+    } catch (const gnnrec::error &e) {
+        CHECK(e.code() == GR_ENOTFOUND);
+        CHECK(std::string(e.what()).find("Space Opera") != std::string::npos);
+        CHECK(std::string(e.status_name()) == "GR_ENOTFOUND");
+    }
+    CHECK(status_of([&] { gnnrec::graph::load(work + "/no-such-file"); }) == GR_EIO);
+    CHECK(status_of([] { gnnrec::trainer("no-such-kind"); }) == GR_EINVAL);
+
+    gnnrec::trainer t("lightgcn");
+    CHECK(status_of([&] { t.set("no_such_setting", 1); }) == GR_EINVAL);
+    t.set("dim", 16).set("epochs", 8).set("lr", 0.01).set("threads", 1);
+    CHECK(t.get(GR_OPT_DIM) == 16);
+
+    // an exception in the progress function stops training and comes out of fit()
+    t.on_progress([](int epoch, double, double, double) -> bool {
+        if (epoch == 2) throw std::runtime_error("stop here");
+        return true;
+    });
+    bool thrown = false;
+    try {
+        t.fit(parts.train);
+    } catch (const std::runtime_error &e) {
+        thrown = std::string(e.what()) == "stop here";
+    }
+    CHECK(thrown);
+    CHECK(t.stat(GR_STAT_EPOCHS) == 2);
+
+    int seen_epochs = 0;
+    t.on_progress([&](int, double, double, double ndcg) {
+        seen_epochs++;
+        CHECK(!std::isnan(ndcg)); // validation every epoch by default
+        return true;
+    });
+    t.validation(parts.valid);
+    gnnrec::model m = t.fit(parts.train);
+    CHECK(seen_epochs == 8);
+    CHECK(m.kind() == "lightgcn" && m.dim() == 16 && m.info("dim") == 16);
+
+    std::vector<gnnrec::ranking_metrics> r = m.evaluate(parts.train, moved, { 5, 10 });
+    CHECK(r.size() == 2 && r[1].k == 10 && r[1].recall >= r[0].recall && r[1].recall > 0);
+
+    gnnrec::graph_view g = m.training_graph();
+    int64_t user = g.user_id(0);
+    std::vector<int64_t> seen = g.user_items(user);
+    std::vector<gnnrec::scored_item> recs = m.recommend(user, 10);
+    CHECK(recs.size() == 10);
+    std::vector<float> uv = m.user_vector(user);
+    for (size_t i = 0; i < recs.size(); i++) {
+        CHECK(i == 0 || recs[i - 1].score >= recs[i].score);
+        CHECK(std::find(seen.begin(), seen.end(), recs[i].item) == seen.end());
+        CHECK(std::fabs(recs[i].score - dot(uv, m.item_vector(recs[i].item))) < 1e-3f);
+    }
+    uint64_t comedy = g.genre_mask("Comedy");
+    for (const gnnrec::scored_item &s : m.recommend(user, 5, gnnrec::rec_options().genres(comedy).years(1980, 2010))) {
+        CHECK(g.item_genres(s.item) & comedy);
+        CHECK(g.item_year(s.item) >= 1980 && g.item_year(s.item) <= 2010);
+    }
+    CHECK(status_of([&] { m.recommend(987654321, 5); }) == GR_ENOTFOUND);
+    CHECK(status_of([&] { m.recommend(user, 0); }) == GR_ERANGE);
+    CHECK(status_of([&] { m.recommend(user, size_t(1) << 40); }) == GR_ERANGE); // no 2^40-entry buffers
+
+    std::vector<int64_t> liked = { g.item_id(0), g.item_id(1), g.item_id(2) };
+    std::vector<float> v = m.fold_in(liked);
+    for (const gnnrec::scored_item &s : m.recommend_liked(liked, 5))
+        CHECK(std::fabs(s.score - dot(v, m.item_vector(s.item))) < 1e-3f);
+    std::vector<gnnrec::scored_item> sims = m.similar_items(liked[0], 4);
+    CHECK(sims.size() == 4 && sims[0].item != liked[0]);
+    CHECK(m.item_vectors().size() == g.num_items() * m.dim());
+
+    m.save(work + "/model.gnr");
+    gnnrec::model again = gnnrec::model::load(work + "/model.gnr");
+    std::vector<gnnrec::scored_item> recs2 = again.recommend(user, 10);
+    CHECK(recs2.size() == recs.size());
+    for (size_t i = 0; i < recs.size() && i < recs2.size(); i++) CHECK(recs[i].item == recs2[i].item);
+
+    if (failures) std::fprintf(stderr, "test_wrapper: %d checks failed\n", failures);
+    else std::printf("test_wrapper: all checks passed\n");
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,303 @@
+package gnnrec_test
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gnnrec/gnnrec/examples/go/gnnrec"
+)
+
+var dataDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gnnrec-go-test-")
+	if err != nil {
+		panic(err)
+	}
+	dataDir = filepath.Join(dir, "data")
+	o := gnnrec.SynthOptions{Users: 120, Items: 150, RatingsPerUser: 20, Seed: 7}
+	if err := gnnrec.SynthWrite(dataDir, o); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func split(t *testing.T) (train, valid, test *gnnrec.Graph) {
+	t.Helper()
+	all, err := gnnrec.LoadGraph(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+	o := gnnrec.DefaultSplitOptions()
+	o.TestRatio = 0.2
+	train, valid, test, err = all.Split(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+func trained(t *testing.T, train, valid *gnnrec.Graph) *gnnrec.Model {
+	t.Helper()
+	tr, err := gnnrec.NewTrainer("lightgcn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for _, s := range [][2]interface{}{{"dim", 16}, {"epochs", 8}, {"lr", 0.01}, {"threads", 1}} {
+		if err := tr.Set(s[0].(string), s[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := tr.Fit(train, valid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func TestVersion(t *testing.T) {
+	if gnnrec.Version() != gnnrec.HeaderVersion {
+		t.Fatalf("library %s, headers %s", gnnrec.Version(), gnnrec.HeaderVersion)
+	}
+	if gnnrec.VersionNumber()/10000 != 0 {
+		t.Fatalf("major version %d", gnnrec.VersionNumber()/10000)
+	}
+}
+
+func TestGraph(t *testing.T) {
+	all, err := gnnrec.LoadGraph(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+	if all.NumUsers() != 120 || all.NumItems() != 150 {
+		t.Fatalf("%d users, %d items", all.NumUsers(), all.NumItems())
+	}
+	train, valid, test, err := all.Split(gnnrec.DefaultSplitOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.NumEdges()+valid.NumEdges()+test.NumEdges() != all.NumEdges() {
+		t.Fatal("the split does not partition the edges")
+	}
+	item := all.ItemIDs()[0]
+	if all.ItemTitle(item) == "" || len(all.ItemGenres(item)) == 0 || all.ItemYear(item) < 1900 {
+		t.Fatal("metadata missing")
+	}
+	items, ratings, err := all.UserItems(all.UserIDs()[0])
+	if err != nil || len(items) == 0 || len(items) != len(ratings) {
+		t.Fatal("user items", err)
+	}
+	_, err = all.GenreMask("Comedy", "Space Opera")
+	if !errors.Is(err, gnnrec.ErrNotFound) || !strings.Contains(err.Error(), "Space Opera") {
+		t.Fatalf("unknown genre: %v", err)
+	}
+	if _, err := gnnrec.LoadGraph(filepath.Join(dataDir, "missing.dat")); !errors.Is(err, gnnrec.ErrIO) {
+		t.Fatalf("missing file: %v", err)
+	}
+	g, err := gnnrec.GraphFromEdges([]int64{1, 1, 2}, []int64{10, 11, 10}, []float32{5, 4, 3})
+	if err != nil || g.NumEdges() != 3 || g.NumUsers() != 2 {
+		t.Fatal("from edges", err)
+	}
+	h, err := gnnrec.GraphFromEdgesLike(g, []int64{2, 9}, []int64{11, 10}, nil)
+	if err != nil || h.NumEdges() != 1 || h.NumSkipped() != 1 {
+		t.Fatal("from edges like", err)
+	}
+	g.Close()
+	h.Close()
+	g.Close() // twice is harmless
+}
+
+func TestTrainRecommendSaveLoad(t *testing.T) {
+	train, valid, test := split(t)
+	defer train.Close()
+	defer valid.Close()
+	defer test.Close()
+	m := trained(t, train, valid)
+	defer m.Close()
+	if m.Kind() != "lightgcn" || m.Dim() != 16 {
+		t.Fatalf("%s model of dim %d", m.Kind(), m.Dim())
+	}
+	if d, err := m.Info("dim"); err != nil || d != 16 {
+		t.Fatal("info", d, err)
+	}
+	metrics, err := m.Evaluate(train, test, []int{5, 10})
+	if err != nil || len(metrics) != 2 || metrics[1].Recall < metrics[0].Recall || metrics[1].Recall <= 0 {
+		t.Fatal("evaluate", metrics, err)
+	}
+	user := train.UserIDs()[0]
+	recs, err := m.Recommend(user, 10, nil)
+	if err != nil || len(recs) != 10 {
+		t.Fatal("recommend", err)
+	}
+	uv, _ := m.UserVector(user)
+	seen, _, _ := train.UserItems(user)
+	for i, r := range recs {
+		if i > 0 && recs[i-1].Score < r.Score {
+			t.Fatal("not sorted")
+		}
+		for _, s := range seen {
+			if s == r.Item {
+				t.Fatal("a seen item was recommended")
+			}
+		}
+		iv, _ := m.ItemVector(r.Item)
+		if math.Abs(float64(r.Score-dot(uv, iv))) > 1e-3 {
+			t.Fatal("score is not the dot product")
+		}
+	}
+	g := m.Graph()
+	drama, err := g.GenreMask("Drama")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered, err := m.Recommend(user, 5, &gnnrec.RecOptions{Genres: drama, YearMin: 1970})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range filtered {
+		found := false
+		for _, name := range g.ItemGenres(r.Item) {
+			found = found || name == "Drama"
+		}
+		if !found || g.ItemYear(r.Item) < 1970 {
+			t.Fatal("filters ignored")
+		}
+	}
+	if _, err := m.Recommend(987654321, 5, nil); !errors.Is(err, gnnrec.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if _, err := m.Recommend(user, 0, nil); !errors.Is(err, gnnrec.ErrRange) {
+		t.Fatalf("k = 0: %v", err)
+	}
+	if _, err := m.Recommend(user, 1<<40, nil); !errors.Is(err, gnnrec.ErrRange) {
+		t.Fatalf("k = 2^40: %v", err)
+	}
+
+	liked := g.ItemIDs()[:3]
+	v, err := m.FoldIn(liked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRecs, err := m.RecommendLiked(liked, 5, nil)
+	if err != nil || len(newRecs) != 5 {
+		t.Fatal("recommend liked", err)
+	}
+	for _, r := range newRecs {
+		iv, _ := m.ItemVector(r.Item)
+		if math.Abs(float64(r.Score-dot(v, iv))) > 1e-3 {
+			t.Fatal("fold-in score is not the dot product")
+		}
+	}
+	sims, err := m.SimilarItems(liked[0], 4, nil)
+	if err != nil || len(sims) != 4 || sims[0].Item == liked[0] {
+		t.Fatal("similar items", err)
+	}
+	vecs, err := m.ItemVectors()
+	if err != nil || len(vecs) != g.NumItems()*m.Dim() {
+		t.Fatal("item vectors", err)
+	}
+
+	path := filepath.Join(t.TempDir(), "model.gnr")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	again, err := gnnrec.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	recs2, _ := again.Recommend(user, 10, nil)
+	if !reflect.DeepEqual(recs, recs2) {
+		t.Fatal("the reloaded model recommends differently")
+	}
+	os.WriteFile(path, []byte("not a model"), 0o644)
+	if _, err := gnnrec.LoadModel(path); !errors.Is(err, gnnrec.ErrFormat) {
+		t.Fatalf("bad model file: %v", err)
+	}
+}
+
+func TestSettingsAndProgress(t *testing.T) {
+	train, valid, test := split(t)
+	defer train.Close()
+	defer valid.Close()
+	defer test.Close()
+	tr, err := gnnrec.NewTrainer("lightgcn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Set("no_such_setting", 1); !errors.Is(err, gnnrec.ErrInvalid) || !strings.Contains(err.Error(), "no_such_setting") {
+		t.Fatalf("unknown setting: %v", err)
+	}
+	if _, err := gnnrec.NewTrainer("no-such-kind"); err == nil {
+		t.Fatal("unknown kind accepted")
+	}
+	tr.Set("dim", 8)
+	tr.Set("epochs", 50)
+	tr.Set("threads", 1)
+	var epochs []int
+	m, err := tr.Fit(train, valid, func(p gnnrec.Progress) bool {
+		epochs = append(epochs, p.Epoch)
+		if !p.Validated() {
+			t.Error("validation graph set, but no validation metric")
+		}
+		return p.Epoch < 3
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !reflect.DeepEqual(epochs, []int{1, 2, 3}) {
+		t.Fatalf("epochs %v", epochs)
+	}
+	if n, _ := tr.Stat(gnnrec.StatEpochs); n != 3 {
+		t.Fatalf("stat epochs %v", n)
+	}
+}
+
+func TestConcurrentRecommendations(t *testing.T) {
+	train, valid, test := split(t)
+	defer train.Close()
+	defer valid.Close()
+	defer test.Close()
+	m := trained(t, train, valid)
+	defer m.Close()
+	users := train.UserIDs()[:32]
+	want := make([][]gnnrec.Scored, len(users))
+	for i, u := range users {
+		want[i], _ = m.Recommend(u, 10, nil)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(users); i++ {
+				got, err := m.Recommend(users[i], 10, nil)
+				if err != nil || !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("user %d: %v", users[i], err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}

@@ -1,0 +1,3 @@
+module github.com/gnnrec/gnnrec/examples/go
+
+go 1.19

@@ -1,0 +1,204 @@
+"""Finding libgnnrec and declaring the C functions the package calls.
+
+The library is looked for, in order, at the path in the GNNREC_LIBRARY
+environment variable, in the libdir that ``pkg-config gnnrec`` names, and
+where the dynamic linker finds it (ctypes.util.find_library).  Only the
+major version this package was written for is accepted.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import subprocess
+
+from ._handle import Handle
+
+ABI_MAJOR = 0
+SONAME = "libgnnrec.so.%d" % ABI_MAJOR
+
+c_int = ctypes.c_int
+c_size_t = ctypes.c_size_t
+c_double = ctypes.c_double
+c_float = ctypes.c_float
+c_int64 = ctypes.c_int64
+c_uint64 = ctypes.c_uint64
+c_char_p = ctypes.c_char_p
+c_void_p = ctypes.c_void_p
+P = ctypes.POINTER
+
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_double, c_double, c_double)
+
+
+class LoadOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("format", c_int), ("min_rating", c_double),
+                ("metadata", c_int), ("items_path", c_char_p), ("users_path", c_char_p)]
+
+
+class SplitOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("method", c_int), ("valid_ratio", c_double),
+                ("test_ratio", c_double), ("seed", c_uint64)]
+
+
+class RecOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("exclude_seen", c_int), ("least", c_int),
+                ("genres", c_uint64), ("year_min", c_int), ("year_max", c_int),
+                ("has_min_score", c_int), ("min_score", c_double)]
+
+
+class SynthOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("users", c_size_t), ("items", c_size_t),
+                ("ratings_per_user", c_size_t), ("format", c_int), ("seed", c_uint64)]
+
+
+# name: (restype, argtypes); handles travel as void pointers.
+_PROTOTYPES = {
+    "gr_last_error": (c_char_p, []),
+    "gr_last_error_code": (c_int, []),
+    "gr_error_clear": (None, []),
+    "gr_status_name": (c_char_p, [c_int]),
+    "gr_version": (c_int, []),
+    "gr_version_string": (c_char_p, []),
+    # graph.h
+    "gr_graph_load": (c_int, [P(c_void_p), c_char_p, P(LoadOptions)]),
+    "gr_graph_load_like": (c_int, [P(c_void_p), c_void_p, c_char_p, P(LoadOptions)]),
+    "gr_graph_from_edges": (c_int, [P(c_void_p), P(c_int64), P(c_int64), P(c_float), P(c_int64),
+                                    c_size_t, c_double]),
+    "gr_graph_from_edges_like": (c_int, [P(c_void_p), c_void_p, P(c_int64), P(c_int64), P(c_float),
+                                         P(c_int64), c_size_t, c_double]),
+    "gr_graph_free": (None, [c_void_p]),
+    "gr_graph_num_users": (c_size_t, [c_void_p]),
+    "gr_graph_num_items": (c_size_t, [c_void_p]),
+    "gr_graph_num_edges": (c_size_t, [c_void_p]),
+    "gr_graph_num_skipped": (c_size_t, [c_void_p]),
+    "gr_graph_has_ratings": (c_int, [c_void_p]),
+    "gr_graph_has_timestamps": (c_int, [c_void_p]),
+    "gr_graph_user_id": (c_int, [P(c_int64), c_void_p, c_size_t]),
+    "gr_graph_item_id": (c_int, [P(c_int64), c_void_p, c_size_t]),
+    "gr_graph_user_items": (c_int, [P(c_size_t), c_void_p, c_int64, P(c_int64), P(c_float), c_size_t]),
+    "gr_graph_item_users": (c_int, [P(c_size_t), c_void_p, c_int64, P(c_int64), P(c_float), c_size_t]),
+    "gr_graph_edges": (c_int, [c_void_p, P(c_int64), P(c_int64), P(c_float), P(c_int64), c_size_t]),
+    "gr_graph_write": (c_int, [c_void_p, c_char_p, c_int]),
+    "gr_graph_item_title": (c_char_p, [c_void_p, c_int64]),
+    "gr_graph_item_year": (c_int, [c_void_p, c_int64]),
+    "gr_graph_item_genres": (c_uint64, [c_void_p, c_int64]),
+    "gr_graph_num_genres": (c_size_t, [c_void_p]),
+    "gr_graph_genre_name": (c_char_p, [c_void_p, c_size_t]),
+    "gr_graph_genre_mask": (c_int, [P(c_uint64), c_void_p, c_char_p]),
+    "gr_graph_user_info": (c_int, [c_void_p, c_int64, P(c_int), P(ctypes.c_char), P(c_char_p)]),
+    "gr_graph_split": (c_int, [P(c_void_p), P(c_void_p), P(c_void_p), c_void_p, P(SplitOptions)]),
+    # model.h
+    "gr_model_kind_name": (c_char_p, [c_int]),
+    "gr_model_kind_from_name": (c_int, [P(c_int), c_char_p]),
+    "gr_model_kind_of": (c_int, [c_void_p]),
+    "gr_model_dim": (c_size_t, [c_void_p]),
+    "gr_model_graph": (c_void_p, [c_void_p]),
+    "gr_model_info": (c_int, [P(c_double), c_void_p, c_char_p]),
+    "gr_model_save": (c_int, [c_void_p, c_char_p]),
+    "gr_model_load": (c_int, [P(c_void_p), c_char_p]),
+    "gr_model_free": (None, [c_void_p]),
+    "gr_model_score": (c_int, [P(c_float), c_void_p, c_int64, c_int64]),
+    "gr_model_user_vector": (c_int, [c_void_p, c_size_t, c_void_p, c_int64]),
+    "gr_model_item_vector": (c_int, [c_void_p, c_size_t, c_void_p, c_int64]),
+    "gr_model_user_vectors": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p]),
+    "gr_model_item_vectors": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p]),
+    # trainer.h
+    "gr_trainer_new": (c_int, [P(c_void_p), c_int]),
+    "gr_trainer_free": (None, [c_void_p]),
+    "gr_trainer_set_int": (c_int, [c_void_p, c_int, c_int64]),
+    "gr_trainer_set_double": (c_int, [c_void_p, c_int, c_double]),
+    "gr_trainer_set": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "gr_trainer_get_double": (c_int, [P(c_double), c_void_p, c_int]),
+    "gr_trainer_set_validation": (c_int, [c_void_p, c_void_p]),
+    "gr_trainer_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p]),
+    "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
+    "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),
+    "gr_set_num_threads": (c_int, [c_int]),
+    "gr_get_num_threads": (c_int, []),
+    # eval.h
+    "gr_eval_ranking": (c_int, [P(c_double), P(c_size_t), c_void_p, c_void_p, c_void_p, P(c_int), c_size_t]),
+    "gr_eval_rating": (c_int, [P(c_double), P(c_double), c_void_p, c_void_p]),
+    "gr_metrics_of_list": (c_int, [P(c_double), P(c_int64), c_size_t, P(c_int64), c_size_t, c_int]),
+    # recommend.h
+    "gr_model_recommend": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(RecOptions),
+                                   P(c_int64), P(c_float)]),
+    "gr_model_recommend_liked": (c_int, [P(c_size_t), c_void_p, P(c_int64), c_size_t, c_size_t,
+                                         P(RecOptions), P(c_int64), P(c_float)]),
+    "gr_model_fold_in": (c_int, [c_void_p, c_size_t, c_void_p, P(c_int64), c_size_t]),
+    "gr_model_similar_items": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(RecOptions),
+                                       P(c_int64), P(c_float)]),
+    # synth.h
+    "gr_synth_write": (c_int, [c_char_p, P(SynthOptions)]),
+}
+
+
+def _pkg_config_candidates():
+    try:
+        out = subprocess.run(["pkg-config", "--variable=libdir", "gnnrec"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    libdir = out.stdout.strip()
+    if out.returncode != 0 or not libdir:
+        return []
+    return [os.path.join(libdir, SONAME), os.path.join(libdir, "libgnnrec.so")]
+
+
+def _candidates():
+    env = os.environ.get("GNNREC_LIBRARY")
+    if env:
+        return [env]  # an explicit choice is not second-guessed
+    found = [p for p in _pkg_config_candidates() if os.path.exists(p)]
+    name = ctypes.util.find_library("gnnrec")
+    if name:
+        found.append(name)
+    found.append(SONAME)  # the dynamic linker's own search (LD_LIBRARY_PATH)
+    return found
+
+
+def _open():
+    tried = []
+    for path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            tried.append("%s (%s)" % (path, e))
+            continue
+        lib.gr_version.restype = c_int
+        major = lib.gr_version() // 10000
+        if major != ABI_MAJOR:
+            tried.append("%s (version %d.x, this package needs %d.x)" % (path, major, ABI_MAJOR))
+            continue
+        return lib, path
+    raise ImportError("gnnrec: cannot load libgnnrec; set GNNREC_LIBRARY to its path or make "
+                      "'pkg-config gnnrec' find it. Tried: " + "; ".join(tried))
+
+
+def _guarded(fn):
+    """fn, with a closed handle among its arguments reported as ValueError
+    (ctypes would report a generic ArgumentError)."""
+    def call(*args):
+        try:
+            return fn(*args)
+        except ctypes.ArgumentError:
+            for a in args:
+                if isinstance(a, Handle) and a.closed:
+                    raise ValueError("%s is closed" % type(a).__name__) from None
+            raise
+    call.__name__ = fn.__name__
+    return call
+
+
+class _Library:
+    """The declared functions of libgnnrec, as attributes."""
+
+    def __init__(self, cdll):
+        for name, (restype, argtypes) in _PROTOTYPES.items():
+            fn = getattr(cdll, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+            setattr(self, name, _guarded(fn))
+        self._cdll = cdll
+
+
+_cdll, path = _open()
+lib = _Library(_cdll)

@@ -1,0 +1,182 @@
+"""Trained models: persistence, scores, vectors, evaluation, recommendation."""
+
+import collections
+import ctypes
+import operator
+import os
+
+from . import _buffers
+from ._handle import Handle
+from ._native import RecOptions, lib
+from .errors import check
+from .graph import Graph
+
+Recommendation = collections.namedtuple("Recommendation", "item score title")
+Recommendation.__doc__ = "One recommended item: its id, score and title (None when unknown)."
+
+METRICS = ("recall", "precision", "ndcg", "hit", "mrr")
+GR_ENOTFOUND = -6
+_MISSING = object()
+
+
+class Model(Handle):
+    """A trained model: immutable, safe to use from many threads at once
+    (the library's calls release the GIL)."""
+
+    _free = staticmethod(lib.gr_model_free)
+
+    @classmethod
+    def load(cls, path):
+        out = ctypes.c_void_p()
+        check(lib.gr_model_load(ctypes.byref(out), os.fsencode(path)))
+        return cls(out.value)
+
+    def save(self, path):
+        """Save atomically: a crash never leaves half a model at `path`."""
+        check(lib.gr_model_save(self, os.fsencode(path)))
+
+    # ---- description ---------------------------------------------------------
+
+    @property
+    def kind(self):
+        name = lib.gr_model_kind_name(lib.gr_model_kind_of(self))
+        return name.decode() if name else None
+
+    @property
+    def dim(self):
+        return lib.gr_model_dim(self)
+
+    @property
+    def graph(self):
+        """The training graph (ids, metadata, seen items).  Borrowed: it
+        keeps this model alive and is never freed on its own."""
+        return Graph(lib.gr_model_graph(self), owner=self)
+
+    def info(self, key, default=_MISSING):
+        """A recorded hyper-parameter or statistic ("dim", "epochs", ...);
+        `default` when given and the model has no such entry."""
+        v = ctypes.c_double()
+        status = lib.gr_model_info(ctypes.byref(v), self, key.encode())
+        if status == GR_ENOTFOUND and default is not _MISSING:
+            return default
+        check(status)
+        return v.value
+
+    def __repr__(self):
+        if self.closed:
+            return "<gnnrec.Model closed>"
+        return "<gnnrec.Model %s dim=%d>" % (self.kind, self.dim)
+
+    # ---- scores and vectors --------------------------------------------------
+
+    def score(self, user, item):
+        s = ctypes.c_float()
+        check(lib.gr_model_score(ctypes.byref(s), self, user, item))
+        return s.value
+
+    def user_vector(self, user, out=None):
+        out, addr = _buffers.float_vector(self.dim, out)
+        check(lib.gr_model_user_vector(addr, self.dim, self, user))
+        return out
+
+    def item_vector(self, item, out=None):
+        out, addr = _buffers.float_vector(self.dim, out)
+        check(lib.gr_model_item_vector(addr, self.dim, self, item))
+        return out
+
+    def user_vectors(self, out=None):
+        """All user vectors, num_users x dim, rows in graph.user_ids()
+        order.  The library writes straight into the result (or into `out`)."""
+        rows = self.graph.num_users
+        out, addr = _buffers.float_matrix(rows, self.dim, out)
+        check(lib.gr_model_user_vectors(addr, rows, self.dim, self))
+        return out
+
+    def item_vectors(self, out=None):
+        """All item vectors, num_items x dim, rows in graph.item_ids() order."""
+        rows = self.graph.num_items
+        out, addr = _buffers.float_matrix(rows, self.dim, out)
+        check(lib.gr_model_item_vectors(addr, rows, self.dim, self))
+        return out
+
+    # ---- evaluation ----------------------------------------------------------
+
+    def evaluate(self, test, exclude=None, ks=(10, 20)):
+        """Ranking metrics on `test`, each user's items in `exclude` (the
+        training graph; by default the model's own) left out of the ranking.
+        Returns {'recall@10': ..., 'ndcg@10': ..., ..., 'users': n}."""
+        if exclude is None:
+            exclude = self.graph
+        ks = [int(k) for k in ks]
+        kp, nk, keep = _buffers.as_c_array(ks, "i")
+        out = (ctypes.c_double * (5 * nk))()
+        users = ctypes.c_size_t()
+        check(lib.gr_eval_ranking(out, ctypes.byref(users), self, exclude, test, kp, nk))
+        del keep
+        result = {}
+        for c, k in enumerate(ks):
+            for q, name in enumerate(METRICS):
+                result["%s@%d" % (name, k)] = out[c * 5 + q]
+        result["users"] = users.value
+        return result
+
+    def evaluate_rating(self, test):
+        """(rmse, mae) of the scores on the rated edges of `test`."""
+        rmse, mae = ctypes.c_double(), ctypes.c_double()
+        check(lib.gr_eval_rating(ctypes.byref(rmse), ctypes.byref(mae), self, test))
+        return rmse.value, mae.value
+
+    # ---- recommendation ------------------------------------------------------
+
+    def recommend(self, user, k=10, **filters):
+        """Top-k items for a known user, best first.  Filters: exclude_seen
+        (True), least, genres (names or a mask), year_min, year_max,
+        min_score."""
+        return self._top(lambda n, o, k, items, scores:
+                         lib.gr_model_recommend(n, self, user, k, o, items, scores), k, filters)
+
+    def recommend_liked(self, liked, k=10, **filters):
+        """Top-k items for a new user who liked these items (fold-in,
+        without retraining)."""
+        lp, nl, keep = _buffers.as_c_array(liked, "q")
+        result = self._top(lambda n, o, k, items, scores:
+                           lib.gr_model_recommend_liked(n, self, lp, nl, k, o, items, scores), k, filters)
+        del keep
+        return result
+
+    def similar_items(self, item, k=10, **filters):
+        """The k items whose vectors are closest (cosine) to `item`'s."""
+        return self._top(lambda n, o, k, items, scores:
+                         lib.gr_model_similar_items(n, self, item, k, o, items, scores), k, filters)
+
+    def fold_in(self, liked, out=None):
+        """The vector a new user with these liked items gets."""
+        lp, nl, keep = _buffers.as_c_array(liked, "q")
+        out, addr = _buffers.float_vector(self.dim, out)
+        check(lib.gr_model_fold_in(addr, self.dim, self, lp, nl))
+        del keep
+        return out
+
+    def _top(self, call, k, filters):
+        if isinstance(k, bool) or operator.index(k) < 1:
+            raise ValueError("k must be a positive integer, got %r" % (k,))
+        k = operator.index(k)
+        o = self._rec_options(**filters)
+        # the library refuses k above the number of items before writing
+        # anything, so a huge k costs no huge buffers
+        cap = max(1, min(k, self.graph.num_items))
+        items = (ctypes.c_int64 * cap)()
+        scores = (ctypes.c_float * cap)()
+        n = ctypes.c_size_t()
+        check(call(ctypes.byref(n), ctypes.byref(o), k, items, scores))
+        g = self.graph
+        return [Recommendation(items[i], scores[i], g.item_title(items[i])) for i in range(n.value)]
+
+    def _rec_options(self, exclude_seen=True, least=False, genres=None, year_min=None, year_max=None,
+                     min_score=None):
+        mask = 0
+        if genres:
+            mask = genres if isinstance(genres, int) else self.graph.genre_mask(genres)
+        return RecOptions(1, 1 if exclude_seen else 0, 1 if least else 0, mask, int(year_min or 0),
+                          int(year_max or 0), 0 if min_score is None else 1,
+                          0.0 if min_score is None else float(min_score))

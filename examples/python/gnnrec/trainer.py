@@ -1,0 +1,126 @@
+"""Training: settings by name, validation, progress, fit."""
+
+import ctypes
+import math
+
+from ._handle import Handle
+from ._native import PROGRESS_FN, lib
+from .errors import check
+from .model import Model
+
+# The settings every kind has, as numbered in gnnrec/trainer.h (gr_option).
+OPTIONS = {"dim": 1, "layers": 2, "epochs": 3, "batch": 4, "lr": 5, "reg": 6, "seed": 7, "threads": 8,
+           "eval_every": 9, "patience": 10, "eval_k": 11, "mode": 12, "negatives": 13, "init_std": 14,
+           "objective": 15, "dropout": 16, "time_limit": 17}
+STATS = {"epochs": 1, "best_epoch": 2, "best_valid": 3, "seconds": 4, "loss": 5}
+
+
+def kind_code(kind):
+    if isinstance(kind, int):
+        return kind
+    code = ctypes.c_int()
+    check(lib.gr_model_kind_from_name(ctypes.byref(code), kind.encode()))
+    return code.value
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+class Trainer(Handle):
+    """The settings of one model kind; fit() makes a new Model.
+
+        with Trainer("lightgcn", dim=64, epochs=100, lr=1e-3) as t:
+            model = t.fit(train, valid=valid)
+
+    Any setting the kind knows can be given by name, as keyword or with
+    set(); an unknown name or a value out of range raises
+    InvalidArgumentError naming it."""
+
+    _free = staticmethod(lib.gr_trainer_free)
+
+    def __init__(self, kind="lightgcn", **settings):
+        out = ctypes.c_void_p()
+        check(lib.gr_trainer_new(ctypes.byref(out), kind_code(kind)))
+        super().__init__(out.value)
+        self._valid = None
+        for name, value in settings.items():
+            self.set(name, value)
+
+    def set(self, name, value):
+        """Set a setting by name from a number or its text ("fast" for mode)."""
+        check(lib.gr_trainer_set(self, name.encode(), _text(value).encode()))
+        return self
+
+    __setitem__ = set
+
+    def get(self, name):
+        """The value of one of the common settings (OPTIONS), as a number."""
+        v = ctypes.c_double()
+        check(lib.gr_trainer_get_double(ctypes.byref(v), self, OPTIONS[name]))
+        return v.value
+
+    __getitem__ = get
+
+    def set_validation(self, graph):
+        """Evaluate NDCG@eval_k on `graph` during training, keep the best
+        parameters and stop early after `patience` evaluations without
+        improvement.  None removes it."""
+        check(lib.gr_trainer_set_validation(self, graph))
+        self._valid = graph  # the library borrows it until fit() ends
+
+    def fit(self, train, valid=None, progress=None):
+        """Fit a new model to `train`.  `valid`, for this fit only, is a
+        validation graph as set_validation() describes.  `progress(epoch,
+        loss, seconds, valid_metric)` is called after every epoch
+        (valid_metric is None when not evaluated); returning True stops
+        training.  An exception it raises stops training and is raised from
+        fit()."""
+        kept = self._valid
+        if valid is not None:
+            self.set_validation(valid)
+        try:
+            return self._fit(train, progress)
+        finally:
+            if valid is not None:
+                self.set_validation(kept)
+
+    def _fit(self, train, progress):
+        failure = []
+
+        def on_epoch(_, epoch, loss, seconds, metric):
+            try:
+                return 1 if progress(epoch, loss, seconds, None if math.isnan(metric) else metric) else 0
+            except BaseException as e:  # must not unwind through C frames
+                failure.append(e)
+                return 1
+
+        callback = PROGRESS_FN(on_epoch) if progress is not None else PROGRESS_FN()
+        check(lib.gr_trainer_set_progress(self, callback, None))
+        out = ctypes.c_void_p()
+        try:
+            status = lib.gr_trainer_fit(ctypes.byref(out), self, train)
+        finally:
+            lib.gr_trainer_set_progress(self, PROGRESS_FN(), None)
+        model = Model(out.value) if out.value else None
+        if failure:
+            if model is not None:
+                model.close()
+            raise failure[0]
+        check(status)
+        return model
+
+    def stat(self, name):
+        """A statistic of the last fit: epochs, best_epoch, best_valid
+        (None without validation), seconds, loss."""
+        v = ctypes.c_double()
+        check(lib.gr_trainer_stat(ctypes.byref(v), self, STATS[name]))
+        return None if math.isnan(v.value) else v.value
+
+    @property
+    def stats(self):
+        return {name: self.stat(name) for name in STATS}

@@ -1,0 +1,420 @@
+"""The ctypes binding against the installed library."""
+
+import gc
+import math
+import os
+import threading
+import unittest
+
+import gnnrec
+from gnnrec import _buffers
+
+from . import support
+
+
+def tearDownModule():
+    support.cleanup()
+
+
+def dot(a, b):
+    return sum(float(x) * float(y) for x, y in zip(a, b))
+
+
+class LibraryTest(unittest.TestCase):
+    def test_version_agrees_with_itself(self):
+        major, minor, patch = (int(x) for x in gnnrec.version_string().split("."))
+        self.assertEqual(gnnrec.version(), major * 10000 + minor * 100 + patch)
+        self.assertEqual(major, 0)
+        self.assertTrue(os.path.basename(gnnrec.library_path()).startswith("libgnnrec.so"))
+
+    def test_library_is_found_by_env_then_pkg_config(self):
+        import subprocess
+        import sys
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        probe = "import gnnrec; print(gnnrec.library_path())"
+
+        def run(env):
+            return subprocess.run([sys.executable, "-c", probe], cwd=here, env=env, capture_output=True,
+                                  text=True, timeout=60)
+
+        env = dict(os.environ, GNNREC_LIBRARY=gnnrec.library_path())
+        self.assertEqual(run(env).stdout.strip(), gnnrec.library_path())
+        env["GNNREC_LIBRARY"] = os.path.join(support.tmpdir(), "libnothing.so")
+        bad = run(env)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("ImportError", bad.stderr)
+        self.assertIn("libnothing.so", bad.stderr)
+        if os.environ.get("PKG_CONFIG_PATH"):  # the installed library, found by pkg-config alone
+            env = {k: v for k, v in os.environ.items() if k not in ("GNNREC_LIBRARY", "LD_LIBRARY_PATH")}
+            found = run(env)
+            self.assertEqual(found.returncode, 0, found.stderr)
+            libdir = subprocess.run(["pkg-config", "--variable=libdir", "gnnrec"], capture_output=True,
+                                    text=True).stdout.strip()
+            self.assertEqual(os.path.dirname(found.stdout.strip()), libdir)
+
+    def test_threads_setting_round_trips(self):
+        before = gnnrec.get_num_threads()
+        try:
+            gnnrec.set_num_threads(1)
+            self.assertEqual(gnnrec.get_num_threads(), 1)
+        finally:
+            gnnrec.set_num_threads(0)
+        self.assertEqual(gnnrec.get_num_threads(), before)
+        with self.assertRaises(gnnrec.InvalidArgumentError):
+            gnnrec.set_num_threads(-1)
+
+    def test_metrics_of_a_known_list(self):
+        # relevant items at ranks 2 and 4 of 5; two relevant in all
+        m = gnnrec.metrics_of_list([10, 11, 12, 13, 14], [11, 13], 5)
+        self.assertAlmostEqual(m["recall"], 1.0)
+        self.assertAlmostEqual(m["precision"], 0.4)
+        self.assertAlmostEqual(m["hit"], 1.0)
+        self.assertAlmostEqual(m["mrr"], 0.5)
+        idcg = 1 + 1 / math.log2(3)
+        self.assertAlmostEqual(m["ndcg"], (1 / math.log2(3) + 1 / math.log2(5)) / idcg, places=6)
+
+
+class GraphTest(unittest.TestCase):
+    def test_sizes_and_split_partition_the_edges(self):
+        _, full, train, valid, test = support.dataset()
+        self.assertEqual((full.num_users, full.num_items), (120, 150))
+        self.assertGreater(full.num_edges, 1000)
+        self.assertEqual(train.num_edges + valid.num_edges + test.num_edges, full.num_edges)
+        self.assertEqual(train.num_items, full.num_items)  # one id space
+        self.assertTrue(full.has_ratings)
+        self.assertEqual(len(full), full.num_edges)
+
+    def test_ids_neighbours_and_edges_agree(self):
+        _, full, _, _, _ = support.dataset()
+        users = full.user_ids()
+        self.assertEqual(len(users), full.num_users)
+        self.assertEqual(len(set(full.item_ids())), full.num_items)
+        per_user = sum(len(full.user_items(u)) for u in users)
+        self.assertEqual(per_user, full.num_edges)
+        us, its, rs, ts = full.edges()
+        self.assertEqual(len(us), full.num_edges)
+        first = users[0]
+        mine = sorted(i for u, i in zip(us, its) if u == first)
+        self.assertEqual(mine, sorted(i for i, _ in full.user_items(first)))
+        item = mine[0]
+        self.assertIn(first, [u for u, _ in full.item_users(item)])
+        self.assertTrue(all(1 <= r <= 5 for r in rs))
+
+    def test_metadata(self):
+        _, full, _, _, _ = support.dataset()
+        names = full.genre_names()
+        self.assertIn("Comedy", names)
+        item = full.item_ids()[0]
+        self.assertTrue(full.item_title(item))
+        self.assertGreater(full.item_year(item), 1900)
+        genres = full.item_genres(item)
+        self.assertTrue(genres)
+        self.assertEqual(full.genres_of_mask(full.genre_mask(genres)), genres)
+        info = full.user_info(full.user_ids()[0])
+        self.assertIn(info["gender"], ("M", "F"))
+        with self.assertRaises(gnnrec.NotFoundError) as cm:
+            full.genre_mask("Comedy,Space Opera")
+        self.assertIn("Space Opera", str(cm.exception))
+        self.assertIsNone(full.item_title(10 ** 9))
+
+    def test_from_edges_round_trip_and_like(self):
+        # the rating-1 edge is dropped, and with it user 3 and item 12
+        g = gnnrec.Graph.from_edges([1, 1, 2, 3], [10, 11, 10, 12], ratings=[5, 4, 3, 1], min_rating=2)
+        with g:
+            self.assertEqual((g.num_users, g.num_items, g.num_edges), (2, 2, 3))
+            self.assertEqual(sorted(g.user_items(1)), [(10, 5.0), (11, 4.0)])
+            with gnnrec.Graph.from_edges([2, 9, 1], [11, 10, 12], like=g) as h:
+                self.assertEqual(h.num_edges, 1)
+                self.assertEqual(h.num_skipped, 2)
+            with self.assertRaises(gnnrec.StateError):
+                gnnrec.Graph.from_edges([9], [12], like=g)
+        with self.assertRaises(ValueError):
+            gnnrec.Graph.from_edges([1, 2], [3])
+
+    def test_write_and_reload(self):
+        _, full, train, _, _ = support.dataset()
+        path = os.path.join(support.tmpdir(), "train.tsv")
+        train.write(path, format="ml100k")
+        with gnnrec.Graph.load(path, format="ml100k", metadata=False) as again:
+            self.assertEqual(again.num_edges, train.num_edges)
+
+    def test_io_errors_name_the_file(self):
+        missing = os.path.join(support.tmpdir(), "no-such-file.dat")
+        with self.assertRaises(gnnrec.GnnrecIOError) as cm:
+            gnnrec.Graph.load(missing)
+        self.assertIn("no-such-file.dat", str(cm.exception))
+        self.assertEqual(cm.exception.status, "GR_EIO")
+        self.assertIsInstance(cm.exception, OSError)
+
+    def test_malformed_input_names_the_line(self):
+        path = os.path.join(support.tmpdir(), "bad.data")
+        with open(path, "w") as f:
+            f.write("1\t2\t5\t881250949\n1\tbanana\t3\t881250949\n")
+        with self.assertRaises(gnnrec.FormatError) as cm:
+            gnnrec.Graph.load(path, format="ml100k")
+        self.assertIn("bad.data:2", str(cm.exception))
+
+    def test_closed_graph_refuses_calls(self):
+        g = gnnrec.Graph.from_edges([1], [2])
+        with g:
+            pass
+        self.assertTrue(g.closed)
+        with self.assertRaises(ValueError):
+            g.num_edges
+        g.close()  # closing twice is harmless
+
+
+class TrainerTest(unittest.TestCase):
+    def test_settings_by_name(self):
+        with gnnrec.Trainer("lightgcn", dim=24, lr=0.005) as t:
+            self.assertEqual(t.get("dim"), 24)
+            self.assertAlmostEqual(t["lr"], 0.005)
+            t["layers"] = 2
+            self.assertEqual(t.get("layers"), 2)
+            with self.assertRaises(gnnrec.InvalidArgumentError) as cm:
+                t.set("no_such_setting", 1)
+            self.assertIn("no_such_setting", str(cm.exception))
+            with self.assertRaises(gnnrec.InvalidArgumentError) as cm:
+                t.set("dim", 0)
+            self.assertIn("dim", str(cm.exception))
+        with self.assertRaises(gnnrec.InvalidArgumentError):
+            gnnrec.Trainer("no-such-kind")
+
+    def test_progress_can_stop_training(self):
+        _, _, train, _, _ = support.dataset()
+        seen = []
+
+        def progress(epoch, loss, seconds, valid):
+            seen.append((epoch, loss, valid))
+            return epoch == 2  # stop after the second epoch
+
+        with gnnrec.Trainer(dim=8, epochs=50, threads=1) as t, t.fit(train, progress=progress) as m:
+            self.assertEqual([e for e, _, _ in seen], [1, 2])
+            self.assertTrue(all(v is None for _, _, v in seen))  # no validation graph
+            self.assertEqual(t.stat("epochs"), 2)
+            self.assertIsNone(t.stat("best_valid"))
+            self.assertEqual(m.dim, 8)
+
+    def test_validation_given_to_fit_is_for_that_fit(self):
+        _, _, train, valid, _ = support.dataset()
+        with gnnrec.Trainer(dim=8, epochs=2, threads=1) as t:
+            with t.fit(train, valid=valid):
+                self.assertIsNotNone(t.stat("best_valid"))
+            with t.fit(train):
+                self.assertIsNone(t.stat("best_valid"))
+            t.set_validation(valid)  # kept until removed
+            with t.fit(train):
+                self.assertIsNotNone(t.stat("best_valid"))
+
+    def test_an_exception_in_progress_propagates(self):
+        _, _, train, _, _ = support.dataset()
+
+        def progress(epoch, *_):
+            raise KeyError("from the callback")
+
+        with gnnrec.Trainer(dim=8, epochs=50, threads=1) as t:
+            with self.assertRaises(KeyError):
+                t.fit(train, progress=progress)
+            self.assertEqual(t.stat("epochs"), 1)
+
+    def test_validation_is_recorded(self):
+        m = support.model()
+        self.assertEqual(m.kind, "lightgcn")
+        self.assertEqual(m.info("dim"), 16)
+        self.assertGreaterEqual(m.info("best_epoch"), 1)
+        self.assertEqual(m.info("no_such_key", default=-1), -1)
+        with self.assertRaises(gnnrec.NotFoundError):
+            m.info("no_such_key")
+
+
+class ModelTest(unittest.TestCase):
+    def test_evaluate_reports_every_metric(self):
+        _, _, train, _, test = support.dataset()
+        r = support.model().evaluate(test, exclude=train, ks=(5, 10))
+        for name in gnnrec.METRICS:
+            for k in (5, 10):
+                self.assertTrue(0.0 <= r["%s@%d" % (name, k)] <= 1.0)
+        for name in ("recall", "hit", "mrr"):  # these cannot fall as K grows
+            self.assertLessEqual(r[name + "@5"], r[name + "@10"] + 1e-12)
+        self.assertGreater(r["recall@10"], 0.0)
+        self.assertGreater(r["users"], 0)
+        with self.assertRaises(gnnrec.RangeError):
+            support.model().evaluate(test, exclude=train, ks=(0,))
+
+    def test_recommend_sorts_excludes_seen_and_filters(self):
+        _, _, train, _, _ = support.dataset()
+        m = support.model()
+        user = train.user_ids()[0]
+        recs = m.recommend(user, k=10)
+        self.assertEqual(len(recs), 10)
+        scores = [r.score for r in recs]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        seen = {i for i, _ in train.user_items(user)}
+        self.assertFalse(seen & {r.item for r in recs})
+        self.assertTrue(all(r.title for r in recs))
+        with_seen = m.recommend(user, k=len(seen) + 10, exclude_seen=False)
+        self.assertTrue(seen & {r.item for r in with_seen})
+
+        g = m.graph
+        comedies = m.recommend(user, k=5, genres=["Comedy"], year_min=1980, year_max=2010)
+        for r in comedies:
+            self.assertIn("Comedy", g.item_genres(r.item))
+            self.assertTrue(1980 <= g.item_year(r.item) <= 2010)
+        least = m.recommend(user, k=3, least=True)
+        self.assertLessEqual(least[0].score, recs[-1].score)
+        floor = recs[4].score
+        self.assertTrue(all(r.score >= floor for r in m.recommend(user, k=20, min_score=floor)))
+
+    def test_recommend_errors(self):
+        m = support.model()
+        with self.assertRaises(gnnrec.NotFoundError) as cm:
+            m.recommend(10 ** 9, k=5)
+        self.assertIn(str(10 ** 9), str(cm.exception))
+        with self.assertRaises(ValueError):
+            m.recommend(1, k=0)
+        with self.assertRaises(gnnrec.RangeError):
+            m.recommend(1, k=m.graph.num_items + 1)
+        with self.assertRaises(gnnrec.RangeError):  # refused without a buffer of that size
+            m.recommend(1, k=10 ** 12)
+        with self.assertRaises(gnnrec.NotFoundError):
+            m.recommend(1, genres="Space Opera")
+        with self.assertRaises(gnnrec.InvalidArgumentError):
+            m.recommend(1, year_min=2000, year_max=1990)
+
+    def test_similar_items_exclude_the_item(self):
+        m = support.model()
+        item = m.graph.item_ids()[3]
+        sims = m.similar_items(item, k=5)
+        self.assertEqual(len(sims), 5)
+        self.assertNotIn(item, [s.item for s in sims])
+        self.assertTrue(all(-1.0001 <= s.score <= 1.0001 for s in sims))
+
+    def test_fold_in_scores_are_dot_products(self):
+        m = support.model()
+        liked = m.graph.item_ids()[:3]
+        v = m.fold_in(liked)
+        self.assertEqual(len(v), m.dim)
+        recs = m.recommend_liked(liked, k=5)
+        self.assertEqual(len(recs), 5)
+        self.assertFalse(set(liked) & {r.item for r in recs})
+        for r in recs:
+            self.assertAlmostEqual(r.score, dot(v, m.item_vector(r.item)), places=4)
+        with self.assertRaises(gnnrec.NotFoundError):
+            m.fold_in([10 ** 9])
+
+    def test_vectors_match_scores(self):
+        m = support.model()
+        g = m.graph
+        users, items = g.user_ids(), g.item_ids()
+        uv, iv = m.user_vectors(), m.item_vectors()
+        self.assertEqual(tuple(uv.shape), (len(users), m.dim))
+        self.assertEqual(tuple(iv.shape), (len(items), m.dim))
+        row = 7
+        self.assertEqual([float(iv[row, j]) for j in range(m.dim)], list(m.item_vector(items[row])))
+        u, i = users[2], items[5]
+        self.assertAlmostEqual(m.score(u, i), dot(m.user_vector(u), m.item_vector(i)), places=4)
+
+    def test_save_load_round_trip(self):
+        m = support.model()
+        path = os.path.join(support.tmpdir(), "model.gnr")
+        m.save(path)
+        with gnnrec.Model.load(path) as again:
+            self.assertEqual(again.kind, m.kind)
+            self.assertEqual(again.dim, m.dim)
+            user = m.graph.user_ids()[1]
+            self.assertEqual(again.recommend(user, k=10), m.recommend(user, k=10))
+
+    def test_damaged_model_files_are_rejected(self):
+        m = support.model()
+        path = os.path.join(support.tmpdir(), "damaged.gnr")
+        m.save(path)
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        with open(path, "wb") as f:
+            f.write(data[: len(data) // 2])
+        with self.assertRaises((gnnrec.CorruptError, gnnrec.FormatError)):
+            gnnrec.Model.load(path)
+        data[len(data) // 2] ^= 0xFF
+        with open(path, "wb") as f:
+            f.write(data)
+        with self.assertRaises((gnnrec.CorruptError, gnnrec.FormatError)):
+            gnnrec.Model.load(path)
+        with open(path, "wb") as f:
+            f.write(b"not a model at all\n")
+        with self.assertRaises(gnnrec.FormatError):
+            gnnrec.Model.load(path)
+
+    def test_borrowed_graph_keeps_the_model_alive(self):
+        path = os.path.join(support.tmpdir(), "kept.gnr")
+        support.model().save(path)
+        g = gnnrec.Model.load(path).graph
+        gc.collect()
+        self.assertEqual(g.num_items, 150)
+        g.close()  # a borrowed graph is never freed by its view
+
+    def test_concurrent_recommendations_agree_with_serial_ones(self):
+        m = support.model()
+        users = m.graph.user_ids()[:40]
+        expected = {u: m.recommend(u, k=10) for u in users}
+        failures = []
+
+        def worker(offset):
+            for u in users[offset:] + users[:offset]:
+                if m.recommend(u, k=10) != expected[u]:
+                    failures.append(u)
+
+        threads = [threading.Thread(target=worker, args=(n * 5,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+
+
+class BufferTest(unittest.TestCase):
+    """Both array paths: numpy when it is installed, the standard library always."""
+
+    def test_standard_library_path(self):
+        saved = _buffers.numpy
+        _buffers.numpy = None
+        try:
+            m = support.model()
+            iv = m.item_vectors()
+            self.assertIsInstance(iv, memoryview)
+            self.assertEqual(iv.shape, (m.graph.num_items, m.dim))
+            flat = iv.tolist()
+            self.assertEqual(flat[0], list(m.item_vector(m.graph.item_ids()[0])))
+            us, its, rs, ts = m.graph.edges()
+            self.assertIsInstance(us, list)
+        finally:
+            _buffers.numpy = saved
+
+    def test_fills_a_caller_buffer_in_place(self):
+        import array
+        m = support.model()
+        out = array.array("f", bytes(4 * m.graph.num_items * m.dim))
+        self.assertIs(m.item_vectors(out=out), out)
+        self.assertEqual(list(out[: m.dim]), list(m.item_vector(m.graph.item_ids()[0])))
+        with self.assertRaises(ValueError):
+            m.item_vectors(out=array.array("f", [0.0]))
+
+    @unittest.skipUnless(_buffers.have_numpy(), "numpy is not installed")
+    def test_numpy_zero_copy(self):
+        import numpy as np
+        m = support.model()
+        iv = m.item_vectors()
+        self.assertIsInstance(iv, np.ndarray)
+        self.assertEqual(iv.dtype, np.float32)
+        out = np.zeros((m.graph.num_items, m.dim), dtype=np.float32)
+        self.assertIs(m.item_vectors(out=out), out)
+        np.testing.assert_array_equal(out, iv)
+        with self.assertRaises(ValueError):
+            m.item_vectors(out=np.zeros((m.graph.num_items, m.dim), dtype=np.float64))
+        users = np.array(m.graph.user_ids()[:3], dtype=np.int64)
+        items = np.array(m.graph.item_ids()[:3], dtype=np.int64)
+        with gnnrec.Graph.from_edges(users, items, like=m.graph) as g:
+            self.assertEqual(g.num_edges, 3)
+
+
+if __name__ == "__main__":
+    unittest.main()

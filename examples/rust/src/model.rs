@@ -1,0 +1,202 @@
+//! Trained models: persistence, vectors, evaluation, recommendation.
+
+use std::os::raw::c_int;
+use std::path::Path;
+use std::ptr;
+
+use crate::error::{check, cstring, opt_string, path_cstring, Result};
+use crate::ffi;
+use crate::graph::Graph;
+
+/// A trained model.  Immutable; recommendation calls are thread-safe.
+pub struct Model {
+    ptr: *mut ffi::gr_model,
+    graph: Graph, // borrowed from the model: never freed on its own
+}
+
+unsafe impl Send for Model {}
+unsafe impl Sync for Model {}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        unsafe { ffi::gr_model_free(self.ptr) }
+    }
+}
+
+/// One recommended item.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scored {
+    pub item: i64,
+    pub score: f32,
+}
+
+/// Ranking metrics at cut-off k.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metrics {
+    pub k: i32,
+    pub recall: f64,
+    pub precision: f64,
+    pub ndcg: f64,
+    pub hit: f64,
+    pub mrr: f64,
+}
+
+/// Filters of a recommendation; the defaults are GR_REC_OPTIONS_INIT's.
+#[derive(Clone, Debug)]
+pub struct RecOptions {
+    pub exclude_seen: bool,
+    pub least: bool,
+    /// Keep items with any of these genre bits (Graph::genre_mask); 0 keeps all.
+    pub genres: u64,
+    pub year_min: i32,
+    pub year_max: i32,
+    pub min_score: Option<f64>,
+}
+
+impl Default for RecOptions {
+    fn default() -> Self {
+        RecOptions { exclude_seen: true, least: false, genres: 0, year_min: 0, year_max: 0, min_score: None }
+    }
+}
+
+impl RecOptions {
+    fn raw(&self) -> ffi::gr_rec_options {
+        ffi::gr_rec_options {
+            version: 1,
+            exclude_seen: self.exclude_seen as c_int,
+            least: self.least as c_int,
+            genres: self.genres,
+            year_min: self.year_min,
+            year_max: self.year_max,
+            has_min_score: self.min_score.is_some() as c_int,
+            min_score: self.min_score.unwrap_or(0.0),
+        }
+    }
+}
+
+impl Model {
+    pub(crate) fn from_raw(ptr: *mut ffi::gr_model) -> Model {
+        let graph = Graph::borrowed(unsafe { ffi::gr_model_graph(ptr) });
+        Model { ptr, graph }
+    }
+
+    pub fn as_ptr(&self) -> *const ffi::gr_model {
+        self.ptr
+    }
+
+    pub fn load<P: AsRef<Path>>(path: P) -> Result<Model> {
+        let p = path_cstring(path.as_ref())?;
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_load(&mut out, p.as_ptr()) })?;
+        Ok(Model::from_raw(out))
+    }
+
+    /// Save atomically (written beside `path`, then renamed over it).
+    pub fn save<P: AsRef<Path>>(&self, path: P) -> Result<()> {
+        let p = path_cstring(path.as_ref())?;
+        check(unsafe { ffi::gr_model_save(self.ptr, p.as_ptr()) })
+    }
+
+    /// "lightgcn", "mf", ...
+    pub fn kind(&self) -> String {
+        opt_string(unsafe { ffi::gr_model_kind_name(ffi::gr_model_kind_of(self.ptr)) }).unwrap_or_default()
+    }
+    pub fn dim(&self) -> usize {
+        unsafe { ffi::gr_model_dim(self.ptr) }
+    }
+    /// The training graph: ids, metadata and the items each user has seen.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+    pub fn info(&self, key: &str) -> Result<f64> {
+        let k = cstring(key)?;
+        let mut v = 0.0;
+        check(unsafe { ffi::gr_model_info(&mut v, self.ptr, k.as_ptr()) })?;
+        Ok(v)
+    }
+    pub fn score(&self, user: i64, item: i64) -> Result<f32> {
+        let mut s = 0.0f32;
+        check(unsafe { ffi::gr_model_score(&mut s, self.ptr, user, item) })?;
+        Ok(s)
+    }
+
+    pub fn user_vector(&self, user: i64) -> Result<Vec<f32>> {
+        let mut v = vec![0f32; self.dim()];
+        check(unsafe { ffi::gr_model_user_vector(v.as_mut_ptr(), v.len(), self.ptr, user) })?;
+        Ok(v)
+    }
+    pub fn item_vector(&self, item: i64) -> Result<Vec<f32>> {
+        let mut v = vec![0f32; self.dim()];
+        check(unsafe { ffi::gr_model_item_vector(v.as_mut_ptr(), v.len(), self.ptr, item) })?;
+        Ok(v)
+    }
+    /// All item vectors, row-major num_items x dim, rows in Graph::item_ids order.
+    pub fn item_vectors(&self) -> Result<Vec<f32>> {
+        let rows = self.graph.num_items();
+        let mut v = vec![0f32; rows * self.dim()];
+        check(unsafe { ffi::gr_model_item_vectors(v.as_mut_ptr(), rows, self.dim(), self.ptr) })?;
+        Ok(v)
+    }
+    pub fn user_vectors(&self) -> Result<Vec<f32>> {
+        let rows = self.graph.num_users();
+        let mut v = vec![0f32; rows * self.dim()];
+        check(unsafe { ffi::gr_model_user_vectors(v.as_mut_ptr(), rows, self.dim(), self.ptr) })?;
+        Ok(v)
+    }
+
+    /// Room for k results: the library refuses k above the number of items
+    /// before writing anything, so a huge k costs no huge buffers.
+    fn buffer_len(&self, k: usize) -> usize {
+        k.min(self.graph.num_items()).max(1)
+    }
+
+    /// Top-k items for a known user, best first.
+    pub fn recommend(&self, user: i64, k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
+        let o = opts.raw();
+        top(self.buffer_len(k), |n, items, scores| unsafe { ffi::gr_model_recommend(n, self.ptr, user, k, &o, items, scores) })
+    }
+    /// Top-k items for a new user who liked these items (fold-in, no retraining).
+    pub fn recommend_liked(&self, liked: &[i64], k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
+        let o = opts.raw();
+        top(self.buffer_len(k), |n, items, scores| unsafe {
+            ffi::gr_model_recommend_liked(n, self.ptr, liked.as_ptr(), liked.len(), k, &o, items, scores)
+        })
+    }
+    /// The k items most similar (cosine) to `item`, itself excluded.
+    pub fn similar_items(&self, item: i64, k: usize, opts: &RecOptions) -> Result<Vec<Scored>> {
+        let o = opts.raw();
+        top(self.buffer_len(k), |n, items, scores| unsafe { ffi::gr_model_similar_items(n, self.ptr, item, k, &o, items, scores) })
+    }
+    /// The vector a new user with these liked items gets.
+    pub fn fold_in(&self, liked: &[i64]) -> Result<Vec<f32>> {
+        let mut v = vec![0f32; self.dim()];
+        check(unsafe { ffi::gr_model_fold_in(v.as_mut_ptr(), v.len(), self.ptr, liked.as_ptr(), liked.len()) })?;
+        Ok(v)
+    }
+
+    /// Ranking metrics on `test`, the items of `exclude` left out of each user's ranking.
+    pub fn evaluate(&self, exclude: &Graph, test: &Graph, ks: &[i32]) -> Result<Vec<Metrics>> {
+        let mut out = vec![0f64; ks.len() * ffi::GR_METRIC_COUNT];
+        let mut users = 0usize;
+        check(unsafe {
+            ffi::gr_eval_ranking(out.as_mut_ptr(), &mut users, self.ptr, exclude.as_ptr(), test.as_ptr(), ks.as_ptr(),
+                                 ks.len())
+        })?;
+        Ok(ks
+            .iter()
+            .zip(out.chunks(ffi::GR_METRIC_COUNT))
+            .map(|(&k, v)| Metrics { k, recall: v[0], precision: v[1], ndcg: v[2], hit: v[3], mrr: v[4] })
+            .collect())
+    }
+}
+
+fn top<F>(cap: usize, call: F) -> Result<Vec<Scored>>
+where
+    F: FnOnce(*mut usize, *mut i64, *mut f32) -> c_int,
+{
+    let mut items = vec![0i64; cap];
+    let mut scores = vec![0f32; cap];
+    let mut n = 0usize;
+    check(call(&mut n, items.as_mut_ptr(), scores.as_mut_ptr()))?;
+    Ok(items.iter().zip(&scores).take(n).map(|(&item, &score)| Scored { item, score }).collect())
+}

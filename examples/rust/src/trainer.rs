@@ -1,0 +1,118 @@
+//! Training.
+
+use std::any::Any;
+use std::fmt::Display;
+use std::os::raw::{c_double, c_int, c_void};
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+
+use crate::error::{check, cstring, Result};
+use crate::ffi;
+use crate::graph::Graph;
+use crate::model::Model;
+
+/// What the progress function sees after each epoch.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub epoch: i32,
+    pub loss: f64,
+    pub seconds: f64,
+    /// NDCG@eval_k on the validation graph when evaluated this epoch.
+    pub valid: Option<f64>,
+}
+
+/// Statistics of the last fit (gr_stat).
+#[derive(Clone, Copy, Debug)]
+pub enum Stat {
+    Epochs = 1,
+    BestEpoch = 2,
+    BestValid = 3,
+    Seconds = 4,
+    Loss = 5,
+}
+
+/// The settings of one model kind; fit() makes a new model.
+pub struct Trainer {
+    ptr: *mut ffi::gr_trainer,
+}
+
+unsafe impl Send for Trainer {}
+
+impl Drop for Trainer {
+    fn drop(&mut self) {
+        unsafe { ffi::gr_trainer_free(self.ptr) }
+    }
+}
+
+struct Callback<'a> {
+    f: &'a mut dyn FnMut(&Progress) -> bool,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+unsafe extern "C" fn trampoline(ud: *mut c_void, epoch: c_int, loss: c_double, seconds: c_double, valid: c_double) -> c_int {
+    let cb = &mut *(ud as *mut Callback);
+    let p = Progress { epoch, loss, seconds, valid: if valid.is_nan() { None } else { Some(valid) } };
+    // A panic must not unwind through the C library: stop, and resume it after fit.
+    match panic::catch_unwind(AssertUnwindSafe(|| (cb.f)(&p))) {
+        Ok(keep_going) => (!keep_going) as c_int,
+        Err(payload) => {
+            cb.panic = Some(payload);
+            1
+        }
+    }
+}
+
+impl Trainer {
+    /// A trainer for "lightgcn", "mf", ... with its default settings.
+    pub fn new(kind: &str) -> Result<Trainer> {
+        let name = cstring(kind)?;
+        let mut code = 0;
+        check(unsafe { ffi::gr_model_kind_from_name(&mut code, name.as_ptr()) })?;
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_trainer_new(&mut out, code) })?;
+        Ok(Trainer { ptr: out })
+    }
+
+    /// Set a setting by name: set("dim", 64), set("lr", 0.005), set("mode", "paper").
+    pub fn set<V: Display>(&mut self, name: &str, value: V) -> Result<&mut Trainer> {
+        let n = cstring(name)?;
+        let v = cstring(&value.to_string())?;
+        check(unsafe { ffi::gr_trainer_set(self.ptr, n.as_ptr(), v.as_ptr()) })?;
+        Ok(self)
+    }
+
+    /// Fit a new model; with `valid`, keep the best validated parameters and stop early.
+    pub fn fit(&mut self, train: &Graph, valid: Option<&Graph>) -> Result<Model> {
+        self.fit_with_progress(train, valid, |_| true)
+    }
+
+    /// As fit(), calling `progress` after every epoch; returning false stops training.
+    pub fn fit_with_progress<F>(&mut self, train: &Graph, valid: Option<&Graph>, mut progress: F) -> Result<Model>
+    where
+        F: FnMut(&Progress) -> bool,
+    {
+        check(unsafe { ffi::gr_trainer_set_validation(self.ptr, valid.map_or(ptr::null(), |v| v.as_ptr())) })?;
+        let mut cb = Callback { f: &mut progress, panic: None };
+        check(unsafe { ffi::gr_trainer_set_progress(self.ptr, Some(trampoline), &mut cb as *mut Callback as *mut c_void) })?;
+        let mut out = ptr::null_mut();
+        let status = unsafe { ffi::gr_trainer_fit(&mut out, self.ptr, train.as_ptr()) };
+        unsafe {
+            ffi::gr_trainer_set_progress(self.ptr, None, ptr::null_mut());
+            ffi::gr_trainer_set_validation(self.ptr, ptr::null());
+        }
+        let model = if out.is_null() { None } else { Some(Model::from_raw(out)) };
+        if let Some(payload) = cb.panic.take() {
+            drop(model);
+            panic::resume_unwind(payload);
+        }
+        check(status)?;
+        Ok(model.expect("gr_trainer_fit returned GR_OK without a model"))
+    }
+
+    /// A statistic of the last fit; NaN for BestValid without validation.
+    pub fn stat(&self, which: Stat) -> Result<f64> {
+        let mut v = 0.0;
+        check(unsafe { ffi::gr_trainer_stat(&mut v, self.ptr, which as c_int) })?;
+        Ok(v)
+    }
+}

@@ -1,0 +1,176 @@
+//! The Rust binding against the installed library.
+
+use gnnrec::{Graph, Model, RecOptions, SplitMethod, SplitOptions, Stat, SynthOptions, Trainer};
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+
+static DATA: Once = Once::new();
+
+fn workdir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("gnnrec-rs-test-{}", std::process::id()));
+    DATA.call_once(|| {
+        let o = SynthOptions { users: 120, items: 150, ratings_per_user: 20, seed: 7, ..SynthOptions::default() };
+        gnnrec::synth_write(dir.join("data"), &o).expect("synth_write");
+    });
+    dir
+}
+
+fn trained() -> (gnnrec::Split, Model) {
+    let all = Graph::load(workdir().join("data")).unwrap();
+    let parts = all.split(&SplitOptions { valid_ratio: 0.1, test_ratio: 0.2, ..SplitOptions::default() }).unwrap();
+    let mut t = Trainer::new("lightgcn").unwrap();
+    t.set("dim", 16).unwrap().set("epochs", 8).unwrap().set("lr", 0.01).unwrap().set("threads", 1).unwrap();
+    let m = t.fit(&parts.train, parts.valid.as_ref()).unwrap();
+    (parts, m)
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn version_matches_pkg_config() {
+    assert_eq!(gnnrec::version(), env!("GNNREC_PKG_VERSION"));
+    let parts: Vec<i32> = gnnrec::version().split('.').map(|p| p.parse().unwrap()).collect();
+    assert_eq!(gnnrec::version_number(), parts[0] * 10000 + parts[1] * 100 + parts[2]);
+}
+
+#[test]
+fn graphs_split_and_describe_themselves() {
+    let all = Graph::load(workdir().join("data")).unwrap();
+    assert_eq!((all.num_users(), all.num_items()), (120, 150));
+    let parts = all.split(&SplitOptions::default()).unwrap();
+    let valid = parts.valid.as_ref().unwrap();
+    assert_eq!(parts.train.num_edges() + valid.num_edges() + parts.test.num_edges(), all.num_edges());
+    let no_valid = all.split(&SplitOptions { valid_ratio: 0.0, ..SplitOptions::default() }).unwrap();
+    assert!(no_valid.valid.is_none());
+    let loo = all.split(&SplitOptions { method: SplitMethod::LeaveOneOut, ..SplitOptions::default() }).unwrap();
+    assert_eq!(loo.test.num_edges(), all.num_users());
+
+    let item = all.item_ids()[0];
+    assert!(all.item_title(item).unwrap().len() > 0);
+    assert!(!all.item_genres(item).is_empty());
+    assert!(all.genre_names().iter().any(|g| g == "Comedy"));
+    let err = all.genre_mask("Comedy,Space Opera").unwrap_err();
+    assert!(err.is_not_found() && err.message().contains("Space Opera"), "{}", err);
+    let user = all.user_ids()[0];
+    let items = all.user_items(user).unwrap();
+    assert!(!items.is_empty() && items.iter().all(|&(_, r)| (1.0..=5.0).contains(&r)));
+    let (_, gender, _) = all.user_info(user).unwrap();
+    assert!(gender == 'M' || gender == 'F');
+}
+
+#[test]
+fn from_edges_and_errors() {
+    let g = Graph::from_edges(&[1, 1, 2], &[10, 11, 10], Some(&[5.0, 4.0, 3.0])).unwrap();
+    assert_eq!((g.num_users(), g.num_items(), g.num_edges()), (2, 2, 3));
+    let h = Graph::from_edges_like(&g, &[2, 9], &[11, 10], None).unwrap();
+    assert_eq!((h.num_edges(), h.num_skipped()), (1, 1));
+    assert!(Graph::from_edges(&[1, 2], &[3], None).is_err());
+    let missing = Graph::load(workdir().join("no-such-file.dat")).err().unwrap();
+    assert_eq!(missing.status(), "GR_EIO");
+    assert!(missing.message().contains("no-such-file.dat"));
+}
+
+#[test]
+fn train_evaluate_recommend_save_load() {
+    let (parts, m) = trained();
+    assert_eq!(m.kind(), "lightgcn");
+    assert_eq!(m.dim(), 16);
+    assert_eq!(m.info("dim").unwrap(), 16.0);
+
+    let metrics = m.evaluate(&parts.train, &parts.test, &[5, 10]).unwrap();
+    assert_eq!(metrics.len(), 2);
+    assert!(metrics[1].recall >= metrics[0].recall && metrics[1].recall > 0.0);
+
+    let user = parts.train.user_ids()[0];
+    let recs = m.recommend(user, 10, &RecOptions::default()).unwrap();
+    assert_eq!(recs.len(), 10);
+    assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+    let seen: Vec<i64> = parts.train.user_items(user).unwrap().iter().map(|&(i, _)| i).collect();
+    assert!(recs.iter().all(|r| !seen.contains(&r.item)));
+    let uv = m.user_vector(user).unwrap();
+    for r in &recs {
+        assert!((r.score - dot(&uv, &m.item_vector(r.item).unwrap())).abs() < 1e-3);
+    }
+
+    let g = m.graph();
+    let drama = RecOptions { genres: g.genre_mask("Drama").unwrap(), year_min: 1970, ..RecOptions::default() };
+    for r in m.recommend(user, 5, &drama).unwrap() {
+        assert!(g.item_genres(r.item).iter().any(|x| x == "Drama"));
+        assert!(g.item_year(r.item) >= 1970);
+    }
+    assert!(m.recommend(987_654_321, 5, &RecOptions::default()).unwrap_err().is_not_found());
+    assert_eq!(m.recommend(user, 0, &RecOptions::default()).unwrap_err().status(), "GR_ERANGE");
+    assert_eq!(m.recommend(user, 1 << 40, &RecOptions::default()).unwrap_err().status(), "GR_ERANGE");
+
+    let liked = &g.item_ids()[..3];
+    let v = m.fold_in(liked).unwrap();
+    for r in m.recommend_liked(liked, 5, &RecOptions::default()).unwrap() {
+        assert!(!liked.contains(&r.item));
+        assert!((r.score - dot(&v, &m.item_vector(r.item).unwrap())).abs() < 1e-3);
+    }
+    let sims = m.similar_items(liked[0], 4, &RecOptions::default()).unwrap();
+    assert_eq!(sims.len(), 4);
+    assert!(sims.iter().all(|s| s.item != liked[0]));
+
+    let iv = m.item_vectors().unwrap();
+    assert_eq!(iv.len(), g.num_items() * m.dim());
+    assert_eq!(&iv[..m.dim()], &m.item_vector(g.item_ids()[0]).unwrap()[..]);
+
+    let path = workdir().join("model.gnr");
+    m.save(&path).unwrap();
+    let again = Model::load(&path).unwrap();
+    assert_eq!(again.recommend(user, 10, &RecOptions::default()).unwrap(), recs);
+    std::fs::write(&path, b"not a model").unwrap();
+    assert_eq!(Model::load(&path).err().unwrap().status(), "GR_EFORMAT");
+}
+
+#[test]
+fn settings_progress_and_panics() {
+    let all = Graph::load(workdir().join("data")).unwrap();
+    let mut t = Trainer::new("lightgcn").unwrap();
+    let err = t.set("no_such_setting", 1).err().unwrap();
+    assert!(err.message().contains("no_such_setting"));
+    assert!(Trainer::new("no-such-kind").is_err());
+    t.set("dim", 8).unwrap().set("epochs", 50).unwrap().set("threads", 1).unwrap();
+
+    let mut epochs = Vec::new();
+    let m = t
+        .fit_with_progress(&all, None, |p| {
+            epochs.push(p.epoch);
+            assert!(p.valid.is_none());
+            p.epoch < 3
+        })
+        .unwrap();
+    assert_eq!(epochs, vec![1, 2, 3]);
+    assert_eq!(t.stat(Stat::Epochs).unwrap(), 3.0);
+    assert_eq!(m.dim(), 8);
+
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = t.fit_with_progress(&all, None, |_| panic!("from the progress function"));
+    }));
+    assert!(caught.is_err());
+    assert_eq!(t.stat(Stat::Epochs).unwrap(), 1.0);
+}
+
+#[test]
+fn one_model_many_threads() {
+    let (parts, m) = trained();
+    let m = Arc::new(m);
+    let users: Vec<i64> = parts.train.user_ids().into_iter().take(32).collect();
+    let expected: Vec<_> = users.iter().map(|&u| m.recommend(u, 10, &RecOptions::default()).unwrap()).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let (m, users, expected) = (Arc::clone(&m), users.clone(), expected.clone());
+            std::thread::spawn(move || {
+                for (i, &u) in users.iter().enumerate().skip(t) {
+                    assert_eq!(m.recommend(u, 10, &RecOptions::default()).unwrap(), expected[i]);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}

@@ -1,0 +1,518 @@
+/*
+ * gnnrec/gnnrec.hpp - header-only C++ wrapper over the C API (C++11).
+ *
+ * Every handle is owned by one object and freed by its destructor; objects
+ * move but do not copy.  A failing call throws gnnrec::error carrying the
+ * status code and gr_last_error()'s message.  Nothing here is compiled
+ * into libgnnrec, so this header adds nothing to the library's ABI.
+ *
+ *   gnnrec::graph data = gnnrec::graph::load("ml-100k");
+ *   gnnrec::split_graphs s = data.split();
+ *   gnnrec::trainer t("lightgcn");
+ *   t.set("dim", 64).set("epochs", 100).validation(s.valid);
+ *   gnnrec::model m = t.fit(s.train);
+ *   for (const auto &r : m.recommend(1, 10)) ...
+ */
+#ifndef GNNREC_HPP
+#define GNNREC_HPP
+
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../gnnrec.h"
+
+namespace gnnrec {
+
+/* A failed library call: code() is a gr_status, what() the library's message. */
+class error : public std::runtime_error {
+public:
+    error(int code, const std::string &message) : std::runtime_error(message), code_(code) {}
+    int code() const noexcept { return code_; }
+    const char *status_name() const noexcept { return gr_status_name(code_); }
+
+private:
+    int code_;
+};
+
+namespace detail {
+
+inline void check(int status)
+{
+    if (status != GR_OK) throw error(status, gr_last_error());
+}
+
+template <typename T> inline std::string to_text(const T &value)
+{
+    std::ostringstream s;
+    s.precision(17);
+    s << value;
+    return s.str();
+}
+inline std::string to_text(const std::string &value) { return value; }
+inline std::string to_text(const char *value) { return value; }
+inline std::string to_text(bool value) { return value ? "1" : "0"; }
+
+/* Owns one C handle; Free is the library's free function. */
+template <typename T, void (*Free)(T *)> class handle {
+public:
+    explicit handle(T *h = nullptr) noexcept : h_(h) {}
+    handle(handle &&o) noexcept : h_(o.h_) { o.h_ = nullptr; }
+    handle &operator=(handle &&o) noexcept
+    {
+        if (this != &o) {
+            Free(h_);
+            h_ = o.h_;
+            o.h_ = nullptr;
+        }
+        return *this;
+    }
+    handle(const handle &) = delete;
+    handle &operator=(const handle &) = delete;
+    ~handle() { Free(h_); }
+    T *get() const noexcept { return h_; }
+
+private:
+    T *h_;
+};
+
+} // namespace detail
+
+/* The library's version at run time, and at compile time. */
+inline std::string version() { return gr_version_string(); }
+inline int version_number() { return gr_version(); }
+inline const char *header_version() { return GR_VERSION_STRING; }
+
+/* One recommended item. */
+struct scored_item {
+    int64_t item;
+    float score;
+};
+
+/* Ranking metrics at one cut-off. */
+struct ranking_metrics {
+    int k;
+    double recall, precision, ndcg, hit, mrr;
+};
+
+/* Filters of a recommendation (gr_rec_options), built fluently:
+ *   gnnrec::rec_options().genres(mask).years(1990, 1999) */
+class rec_options {
+public:
+    rec_options() noexcept
+    {
+        gr_rec_options init = GR_REC_OPTIONS_INIT;
+        o_ = init;
+    }
+    rec_options &exclude_seen(bool on) { o_.exclude_seen = on; return *this; }
+    rec_options &least(bool on) { o_.least = on; return *this; }
+    rec_options &genres(uint64_t mask) { o_.genres = mask; return *this; }
+    rec_options &years(int min, int max) { o_.year_min = min; o_.year_max = max; return *this; }
+    rec_options &min_score(double s) { o_.has_min_score = 1; o_.min_score = s; return *this; }
+    const gr_rec_options *get() const noexcept { return &o_; }
+
+private:
+    gr_rec_options o_;
+};
+
+/* Read-only access to a graph owned elsewhere (a model's training graph). */
+class graph_view {
+public:
+    explicit graph_view(const gr_graph *g) noexcept : g_(g) {}
+    const gr_graph *get() const noexcept { return g_; }
+
+    size_t num_users() const { return gr_graph_num_users(g_); }
+    size_t num_items() const { return gr_graph_num_items(g_); }
+    size_t num_edges() const { return gr_graph_num_edges(g_); }
+    size_t num_skipped() const { return gr_graph_num_skipped(g_); }
+    bool has_ratings() const { return gr_graph_has_ratings(g_) != 0; }
+    bool has_timestamps() const { return gr_graph_has_timestamps(g_) != 0; }
+
+    int64_t user_id(size_t index) const
+    {
+        int64_t id;
+        detail::check(gr_graph_user_id(&id, g_, index));
+        return id;
+    }
+    int64_t item_id(size_t index) const
+    {
+        int64_t id;
+        detail::check(gr_graph_item_id(&id, g_, index));
+        return id;
+    }
+
+    /* The items a user interacted with (ratings via the second overload). */
+    std::vector<int64_t> user_items(int64_t user) const
+    {
+        std::vector<float> ratings;
+        return user_items(user, ratings);
+    }
+    std::vector<int64_t> user_items(int64_t user, std::vector<float> &ratings) const
+    {
+        size_t count = 0;
+        detail::check(gr_graph_user_items(&count, g_, user, nullptr, nullptr, 0));
+        std::vector<int64_t> items(count);
+        ratings.resize(count);
+        detail::check(gr_graph_user_items(&count, g_, user, items.data(), ratings.data(), count));
+        return items;
+    }
+    std::vector<int64_t> item_users(int64_t item) const
+    {
+        size_t count = 0;
+        detail::check(gr_graph_item_users(&count, g_, item, nullptr, nullptr, 0));
+        std::vector<int64_t> users(count);
+        detail::check(gr_graph_item_users(&count, g_, item, users.data(), nullptr, count));
+        return users;
+    }
+
+    /* "" when the item has no title. */
+    std::string item_title(int64_t item) const
+    {
+        const char *t = gr_graph_item_title(g_, item);
+        return t ? t : "";
+    }
+    int item_year(int64_t item) const { return gr_graph_item_year(g_, item); }
+    uint64_t item_genres(int64_t item) const { return gr_graph_item_genres(g_, item); }
+    std::vector<std::string> genre_names(uint64_t mask) const
+    {
+        std::vector<std::string> names;
+        size_t n = gr_graph_num_genres(g_);
+        for (size_t i = 0; i < n && i < 64; i++)
+            if (mask >> i & 1) names.push_back(gr_graph_genre_name(g_, i));
+        return names;
+    }
+    uint64_t genre_mask(const std::string &names) const
+    {
+        uint64_t mask = 0;
+        detail::check(gr_graph_genre_mask(&mask, g_, names.c_str()));
+        return mask;
+    }
+
+    void write(const std::string &path, int format = GR_FORMAT_ML100K) const
+    {
+        detail::check(gr_graph_write(g_, path.c_str(), format));
+    }
+
+protected:
+    const gr_graph *g_;
+};
+
+/* The graphs gr_graph_split() makes; valid is empty without a validation share. */
+struct split_graphs;
+
+/* An interaction graph the program owns. */
+class graph : public graph_view {
+public:
+    explicit graph(gr_graph *g) noexcept : graph_view(g), h_(g) {}
+    graph(graph &&o) noexcept : graph_view(o.g_), h_(std::move(o.h_)) { o.g_ = nullptr; }
+    graph &operator=(graph &&o) noexcept
+    {
+        if (this != &o) {
+            h_ = std::move(o.h_);
+            g_ = o.g_;
+            o.g_ = nullptr;
+        }
+        return *this;
+    }
+    bool empty() const noexcept { return g_ == nullptr; }
+
+    static graph load(const std::string &path, const gr_load_options *opts = nullptr)
+    {
+        gr_graph *g = nullptr;
+        detail::check(gr_graph_load(&g, path.c_str(), opts));
+        return graph(g);
+    }
+    /* A file in the id space of `like` (the test part of a pre-split dataset). */
+    static graph load_like(const graph_view &like, const std::string &path, const gr_load_options *opts = nullptr)
+    {
+        gr_graph *g = nullptr;
+        detail::check(gr_graph_load_like(&g, like.get(), path.c_str(), opts));
+        return graph(g);
+    }
+    /* ratings may be empty; otherwise all vectors have the same length. */
+    static graph from_edges(const std::vector<int64_t> &users, const std::vector<int64_t> &items,
+                            const std::vector<float> &ratings = std::vector<float>(), double min_rating = 0.0)
+    {
+        check_lengths(users, items, ratings);
+        gr_graph *g = nullptr;
+        detail::check(gr_graph_from_edges(&g, users.data(), items.data(), ratings.empty() ? nullptr : ratings.data(),
+                                          nullptr, users.size(), min_rating));
+        return graph(g);
+    }
+    static graph from_edges_like(const graph_view &like, const std::vector<int64_t> &users,
+                                 const std::vector<int64_t> &items,
+                                 const std::vector<float> &ratings = std::vector<float>(), double min_rating = 0.0)
+    {
+        check_lengths(users, items, ratings);
+        gr_graph *g = nullptr;
+        detail::check(gr_graph_from_edges_like(&g, like.get(), users.data(), items.data(),
+                                               ratings.empty() ? nullptr : ratings.data(), nullptr, users.size(),
+                                               min_rating));
+        return graph(g);
+    }
+
+    inline split_graphs split(const gr_split_options *opts = nullptr) const;
+
+private:
+    static void check_lengths(const std::vector<int64_t> &users, const std::vector<int64_t> &items,
+                              const std::vector<float> &ratings)
+    {
+        if (users.size() != items.size() || (!ratings.empty() && ratings.size() != users.size()))
+            throw error(GR_EINVAL, "from_edges: users, items and ratings differ in length");
+    }
+    detail::handle<gr_graph, gr_graph_free> h_;
+};
+
+struct split_graphs {
+    graph train, valid, test;
+};
+
+inline split_graphs graph::split(const gr_split_options *opts) const
+{
+    gr_split_options defaults = GR_SPLIT_OPTIONS_INIT;
+    const gr_split_options *o = opts ? opts : &defaults;
+    bool want_valid = o->method == GR_SPLIT_LEAVE_ONE_OUT || o->valid_ratio > 0;
+    gr_graph *tr = nullptr, *va = nullptr, *te = nullptr;
+    detail::check(gr_graph_split(&tr, want_valid ? &va : nullptr, &te, g_, o));
+    return split_graphs{ graph(tr), graph(va), graph(te) };
+}
+
+/* A trained model. */
+class model {
+public:
+    explicit model(gr_model *m) noexcept : h_(m) {}
+    const gr_model *get() const noexcept { return h_.get(); }
+
+    static model load(const std::string &path)
+    {
+        gr_model *m = nullptr;
+        detail::check(gr_model_load(&m, path.c_str()));
+        return model(m);
+    }
+    void save(const std::string &path) const { detail::check(gr_model_save(h_.get(), path.c_str())); }
+
+    std::string kind() const
+    {
+        const char *n = gr_model_kind_name(gr_model_kind_of(h_.get()));
+        return n ? n : "";
+    }
+    size_t dim() const { return gr_model_dim(h_.get()); }
+    /* The training graph: valid while this model lives. */
+    graph_view training_graph() const { return graph_view(gr_model_graph(h_.get())); }
+    double info(const std::string &key) const
+    {
+        double v;
+        detail::check(gr_model_info(&v, h_.get(), key.c_str()));
+        return v;
+    }
+    float score(int64_t user, int64_t item) const
+    {
+        float s;
+        detail::check(gr_model_score(&s, h_.get(), user, item));
+        return s;
+    }
+
+    std::vector<float> user_vector(int64_t user) const
+    {
+        std::vector<float> v(dim());
+        detail::check(gr_model_user_vector(v.data(), v.size(), h_.get(), user));
+        return v;
+    }
+    std::vector<float> item_vector(int64_t item) const
+    {
+        std::vector<float> v(dim());
+        detail::check(gr_model_item_vector(v.data(), v.size(), h_.get(), item));
+        return v;
+    }
+    /* Row-major num_users x dim, rows in dense-index order (graph_view::user_id names them). */
+    std::vector<float> user_vectors() const
+    {
+        size_t rows = training_graph().num_users();
+        std::vector<float> v(rows * dim());
+        detail::check(gr_model_user_vectors(v.data(), rows, dim(), h_.get()));
+        return v;
+    }
+    std::vector<float> item_vectors() const
+    {
+        size_t rows = training_graph().num_items();
+        std::vector<float> v(rows * dim());
+        detail::check(gr_model_item_vectors(v.data(), rows, dim(), h_.get()));
+        return v;
+    }
+
+    std::vector<scored_item> recommend(int64_t user, size_t k, const rec_options &o = rec_options()) const
+    {
+        buffers b(k, training_graph().num_items());
+        size_t n = 0;
+        detail::check(gr_model_recommend(&n, h_.get(), user, k, o.get(), b.items.data(), b.scores.data()));
+        return b.result(n);
+    }
+    std::vector<scored_item> recommend_liked(const std::vector<int64_t> &liked, size_t k,
+                                             const rec_options &o = rec_options()) const
+    {
+        buffers b(k, training_graph().num_items());
+        size_t n = 0;
+        detail::check(gr_model_recommend_liked(&n, h_.get(), liked.data(), liked.size(), k, o.get(), b.items.data(),
+                                               b.scores.data()));
+        return b.result(n);
+    }
+    std::vector<scored_item> similar_items(int64_t item, size_t k, const rec_options &o = rec_options()) const
+    {
+        buffers b(k, training_graph().num_items());
+        size_t n = 0;
+        detail::check(gr_model_similar_items(&n, h_.get(), item, k, o.get(), b.items.data(), b.scores.data()));
+        return b.result(n);
+    }
+    std::vector<float> fold_in(const std::vector<int64_t> &liked) const
+    {
+        std::vector<float> v(dim());
+        detail::check(gr_model_fold_in(v.data(), v.size(), h_.get(), liked.data(), liked.size()));
+        return v;
+    }
+
+    /* Ranking metrics on `test`, the items of `exclude` (usually the
+     * training graph) left out of each user's ranking. */
+    std::vector<ranking_metrics> evaluate(const graph_view &exclude, const graph_view &test,
+                                          const std::vector<int> &ks = std::vector<int>{ 10, 20 },
+                                          size_t *n_users = nullptr) const
+    {
+        std::vector<double> out(ks.size() * GR_METRIC_COUNT);
+        detail::check(gr_eval_ranking(out.data(), n_users, h_.get(), exclude.get(), test.get(), ks.data(), ks.size()));
+        std::vector<ranking_metrics> r;
+        for (size_t c = 0; c < ks.size(); c++) {
+            const double *v = &out[c * GR_METRIC_COUNT];
+            r.push_back(ranking_metrics{ ks[c], v[GR_METRIC_RECALL], v[GR_METRIC_PRECISION], v[GR_METRIC_NDCG],
+                                         v[GR_METRIC_HIT], v[GR_METRIC_MRR] });
+        }
+        return r;
+    }
+    /* RMSE and MAE of the scores on the rated edges of `test`. */
+    std::pair<double, double> evaluate_rating(const graph_view &test) const
+    {
+        double rmse, mae;
+        detail::check(gr_eval_rating(&rmse, &mae, h_.get(), test.get()));
+        return std::make_pair(rmse, mae);
+    }
+
+private:
+    struct buffers {
+        // the library refuses k above the number of items before writing
+        // anything, so a huge k costs no huge buffers
+        buffers(size_t k, size_t n_items) : items(room(k, n_items)), scores(room(k, n_items)) {}
+        static size_t room(size_t k, size_t n_items) { return k < 1 ? 1 : k < n_items ? k : n_items ? n_items : 1; }
+        std::vector<scored_item> result(size_t n) const
+        {
+            std::vector<scored_item> r(n);
+            for (size_t i = 0; i < n; i++) r[i] = scored_item{ items[i], scores[i] };
+            return r;
+        }
+        std::vector<int64_t> items;
+        std::vector<float> scores;
+    };
+    detail::handle<gr_model, gr_model_free> h_;
+};
+
+/* Training settings of one model kind. */
+class trainer {
+public:
+    /* Progress after each epoch; return false to stop training. */
+    typedef std::function<bool(int epoch, double loss, double seconds, double valid_metric)> progress_fn;
+
+    explicit trainer(int kind = GR_MODEL_LIGHTGCN) : h_(make(kind)) {}
+    explicit trainer(const std::string &kind_name) : h_(make(kind_from_name(kind_name))) {}
+    trainer(trainer &&) = default;
+    trainer &operator=(trainer &&) = default;
+
+    /* Any setting by name: set("dim", 64), set("lr", 1e-3), set("mode", "paper"). */
+    template <typename T> trainer &set(const std::string &name, const T &value)
+    {
+        detail::check(gr_trainer_set(h_.get(), name.c_str(), detail::to_text(value).c_str()));
+        return *this;
+    }
+    double get(int option) const
+    {
+        double v;
+        detail::check(gr_trainer_get_double(&v, h_.get(), option));
+        return v;
+    }
+    /* The graph must outlive fit(); pass an empty graph to remove it. */
+    trainer &validation(const graph_view &valid)
+    {
+        detail::check(gr_trainer_set_validation(h_.get(), valid.get()));
+        return *this;
+    }
+    trainer &on_progress(progress_fn fn)
+    {
+        progress_ = std::move(fn);
+        return *this;
+    }
+
+    /* An exception thrown by the progress function stops training and is
+     * rethrown here: exceptions must not unwind through the C library. */
+    model fit(const graph_view &train)
+    {
+        struct ctx_t {
+            progress_fn *fn;
+            std::exception_ptr failure;
+        } ctx = { &progress_, nullptr };
+        gr_progress_fn cb = progress_ ? &trampoline<ctx_t> : nullptr;
+        detail::check(gr_trainer_set_progress(h_.get(), cb, &ctx));
+        gr_model *m = nullptr;
+        int rc = gr_trainer_fit(&m, h_.get(), train.get());
+        gr_trainer_set_progress(h_.get(), nullptr, nullptr);
+        model result(m);
+        if (ctx.failure) std::rethrow_exception(ctx.failure);
+        detail::check(rc);
+        return result;
+    }
+
+    /* A statistic of the last fit (GR_STAT_EPOCHS, GR_STAT_BEST_EPOCH, ...). */
+    double stat(int which) const
+    {
+        double v;
+        detail::check(gr_trainer_stat(&v, h_.get(), which));
+        return v;
+    }
+
+private:
+    static gr_trainer *make(int kind)
+    {
+        gr_trainer *t = nullptr;
+        detail::check(gr_trainer_new(&t, kind));
+        return t;
+    }
+    static int kind_from_name(const std::string &name)
+    {
+        int kind = 0;
+        detail::check(gr_model_kind_from_name(&kind, name.c_str()));
+        return kind;
+    }
+    template <typename Ctx> static int trampoline(void *ud, int epoch, double loss, double seconds, double metric)
+    {
+        Ctx *c = static_cast<Ctx *>(ud);
+        try {
+            return (*c->fn)(epoch, loss, seconds, metric) ? 0 : 1;
+        } catch (...) {
+            c->failure = std::current_exception();
+            return 1;
+        }
+    }
+    detail::handle<gr_trainer, gr_trainer_free> h_;
+    progress_fn progress_;
+};
+
+/* Write a synthetic MovieLens-format dataset (gnnrec/synth.h). */
+inline void synth_write(const std::string &dir, const gr_synth_options *opts = nullptr)
+{
+    detail::check(gr_synth_write(dir.c_str(), opts));
+}
+
+} // namespace gnnrec
+
+#endif

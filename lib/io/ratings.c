@@ -1,0 +1,501 @@
+#include "io/ratings.h"
+
+#include <gnnrec/graph.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "io/text.h"
+
+/* How the fields of a line are separated. */
+enum split_kind { SPLIT_BLANKS, SPLIT_CHAR, SPLIT_DCOLON, SPLIT_CSV };
+
+enum { COL_USER, COL_ITEM, COL_RATING, COL_TS, NCOLS };
+static const char *const col_name[NCOLS] = { "user", "item", "rating", "timestamp" };
+
+/* More fields than any interaction file has; extra ones are only counted. */
+#define MAX_FIELDS 32
+/* Lines the format sniffer looks at. */
+#define SNIFF_LINES 32
+
+typedef struct layout {
+    int split;      /* a split_kind */
+    char sep;       /* separator of SPLIT_CHAR */
+    size_t nfields; /* fields every line must have */
+    int col[NCOLS]; /* field of each column, -1 when the file lacks it */
+} layout;
+
+typedef struct loader {
+    gr_lines r;
+    const char *path;
+    gr_edges *out;
+    layout lay;
+    int have_layout; /* lay is known (fixed formats, or after the first line) */
+    int csv_header;  /* the first line must be a header (GR_FORMAT_CSV) */
+    int comments;    /* lines starting with '#' are skipped (GR_FORMAT_DELIMITED) */
+} loader;
+
+/* ---- errors ------------------------------------------------------------ */
+
+static int field_error(const loader *ld, int col, int why, const char *text)
+{
+    const char *want = col == COL_RATING ? "a number" : "an integer";
+    if (why == GR_NUM_RANGE)
+        return gr_err(GR_EFORMAT, "%s:%zu: field '%s': value out of range: '%.40s'", ld->path,
+                      ld->r.line, col_name[col], text);
+    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': expected %s, got '%.40s'", ld->path, ld->r.line,
+                  col_name[col], want, text);
+}
+
+/* "user, item, rating" for the columns of a layout, in field order. */
+static void describe_columns(char *buf, size_t cap, const layout *l)
+{
+    buf[0] = '\0';
+    for (size_t f = 0; f < l->nfields; f++) {
+        const char *name = "other";
+        for (int c = 0; c < NCOLS; c++)
+            if (l->col[c] == (int)f) name = col_name[c];
+        size_t used = strlen(buf);
+        snprintf(buf + used, cap - used, "%s%s", f ? ", " : "", name);
+    }
+}
+
+static int count_error(const loader *ld, size_t got)
+{
+    char cols[256];
+    describe_columns(cols, sizeof cols, &ld->lay);
+    return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected %zu (%s), got %zu", ld->path,
+                  ld->r.line, got < ld->lay.nfields ? "few" : "many", ld->lay.nfields, cols, got);
+}
+
+/* ---- fields ------------------------------------------------------------ */
+
+/* CSV fields of one line in a single pass that marks the commas and
+ * hands the line, still untouched, to the full splitter at a quote
+ * (quoted numbers are rare). */
+static size_t split_commas(char *line, char **f)
+{
+    size_t n = 1;
+    f[0] = line;
+    for (char *p = line; *p; p++) {
+        if (*p == '"') return gr_split_csv(line, f, MAX_FIELDS);
+        if (*p != ',') continue;
+        if (n < MAX_FIELDS) f[n] = p + 1;
+        n++;
+    }
+    for (size_t k = 1; k < n && k < MAX_FIELDS; k++) f[k][-1] = '\0';
+    return n;
+}
+
+static size_t split(const layout *l, char *line, char **f)
+{
+    switch (l->split) {
+    case SPLIT_CHAR: return gr_split_char(line, l->sep, f, MAX_FIELDS);
+    case SPLIT_DCOLON: return gr_split_str(line, "::", f, MAX_FIELDS);
+    case SPLIT_CSV: return split_commas(line, f);
+    default: return gr_split_blanks(line, f, MAX_FIELDS);
+    }
+}
+
+static int parse_id(const loader *ld, int col, const char *s, int64_t *v)
+{
+    int rc = gr_parse_i64(s, v);
+    return rc == GR_NUM_OK ? GR_OK : field_error(ld, col, rc, s);
+}
+
+static int parse_rating(const loader *ld, const char *s, float *v)
+{
+    int rc = gr_parse_f32(s, v);
+    return rc == GR_NUM_OK ? GR_OK : field_error(ld, COL_RATING, rc, s);
+}
+
+/* One data line of a columnar format, split into f[0..nf). */
+static int take_row(loader *ld, char **f, size_t nf)
+{
+    const layout *l = &ld->lay;
+    if (nf == (size_t)-1)
+        return gr_err(GR_EFORMAT, "%s:%zu: unterminated quoted field", ld->path, ld->r.line);
+    if (nf != l->nfields) return count_error(ld, nf);
+    int64_t user, item, ts = 0;
+    float rating = 1.0f;
+    GR_TRY(parse_id(ld, COL_USER, f[l->col[COL_USER]], &user));
+    GR_TRY(parse_id(ld, COL_ITEM, f[l->col[COL_ITEM]], &item));
+    if (l->col[COL_RATING] >= 0) GR_TRY(parse_rating(ld, f[l->col[COL_RATING]], &rating));
+    if (l->col[COL_TS] >= 0) GR_TRY(parse_id(ld, COL_TS, f[l->col[COL_TS]], &ts));
+    return gr_edges_push(ld->out, user, item, rating, ts);
+}
+
+/* ---- layouts ----------------------------------------------------------- */
+
+static void positional(layout *l, size_t nfields)
+{
+    l->nfields = nfields;
+    for (int c = 0; c < NCOLS; c++) l->col[c] = (size_t)c < nfields ? c : -1;
+}
+
+static int ascii_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y) return 0;
+    }
+    return *a == *b;
+}
+
+/* The column a header name stands for, or -1. */
+static int column_of_name(const char *name)
+{
+    static const char *const names[NCOLS][8] = {
+        { "userid", "user_id", "user", "uid", NULL },
+        { "movieid", "movie_id", "itemid", "item_id", "item", "movie", "iid", NULL },
+        { "rating", "score", NULL },
+        { "timestamp", "time", "ts", NULL },
+    };
+    for (int c = 0; c < NCOLS; c++)
+        for (int k = 0; names[c][k]; k++)
+            if (ascii_ieq(name, names[c][k])) return c;
+    return -1;
+}
+
+/* Columns from a header line; 0 when it names no user and item column. */
+static int map_header(layout *l, char **f, size_t nf)
+{
+    for (int c = 0; c < NCOLS; c++) l->col[c] = -1;
+    l->nfields = nf;
+    for (size_t i = 0; i < nf && i < MAX_FIELDS; i++) {
+        int c = column_of_name(gr_trim(f[i]));
+        if (c >= 0 && l->col[c] < 0) l->col[c] = (int)i;
+    }
+    return l->col[COL_USER] >= 0 && l->col[COL_ITEM] >= 0;
+}
+
+static int all_numbers(char **f, size_t nf)
+{
+    double d;
+    for (size_t i = 0; i < nf && i < MAX_FIELDS; i++)
+        if (gr_parse_f64(f[i], &d) != GR_NUM_OK) return 0;
+    return nf > 0;
+}
+
+/* The separator of a generic delimited line: the first of tab, ';' and
+ * ',' that it holds, else 0 (runs of blanks). */
+static char pick_sep(const char *line)
+{
+    if (strchr(line, '\t')) return '\t';
+    if (strchr(line, ';')) return ';';
+    if (strchr(line, ',')) return ',';
+    return 0;
+}
+
+static void set_split(layout *l, char sep)
+{
+    l->sep = sep;
+    l->split = sep == 0 ? SPLIT_BLANKS : sep == ',' ? SPLIT_CSV : SPLIT_CHAR;
+}
+
+static int csv_header(loader *ld, char *line)
+{
+    char *f[MAX_FIELDS];
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", line);
+    size_t nf = split(&ld->lay, line, f);
+    if (nf != (size_t)-1 && !all_numbers(f, nf) && map_header(&ld->lay, f, nf)) return GR_OK;
+    return gr_err(GR_EFORMAT,
+                  "%s:%zu: expected a header line such as 'userId,movieId,rating,timestamp', got '%.60s'",
+                  ld->path, ld->r.line, copy);
+}
+
+/*
+ * The first line of a generic delimited file fixes its separator and
+ * columns: a header names them, else they are user, item [, rating
+ * [, timestamp]], and the line is the first data line.
+ */
+static int delimited_layout(loader *ld, char *line)
+{
+    layout *l = &ld->lay;
+    char *f[MAX_FIELDS];
+    set_split(l, pick_sep(line));
+    size_t nf = split(l, line, f);
+    if (nf == (size_t)-1)
+        return gr_err(GR_EFORMAT, "%s:%zu: unterminated quoted field", ld->path, ld->r.line);
+    int data = all_numbers(f, nf);
+    if (!data && map_header(l, f, nf)) return GR_OK;
+    if (nf < 2 || nf > NCOLS)
+        return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got %zu",
+                      ld->path, ld->r.line, nf < 2 ? "few" : "many", nf);
+    positional(l, nf);
+    /* the line was split in place: parse it from its fields */
+    return data ? take_row(ld, f, nf) : GR_OK;
+}
+
+/* ---- readers ----------------------------------------------------------- */
+
+static int is_comment(const char *line)
+{
+    while (*line == ' ' || *line == '\t') line++;
+    return *line == '#';
+}
+
+static int first_line(loader *ld, char *line)
+{
+    ld->have_layout = 1;
+    return ld->csv_header ? csv_header(ld, line) : delimited_layout(ld, line);
+}
+
+static int read_rows(loader *ld)
+{
+    char *line, *f[MAX_FIELDS];
+    size_t len;
+    int rc;
+    while ((rc = gr_lines_next(&ld->r, &line, &len)) > 0) {
+        if (gr_is_blank(line) || (ld->comments && is_comment(line))) continue;
+        if (!ld->have_layout) {
+            GR_TRY(first_line(ld, line));
+            continue;
+        }
+        GR_TRY(take_row(ld, f, split(&ld->lay, line, f)));
+    }
+    return rc;
+}
+
+/* The next blank-separated token of *p, NUL-terminated in place. */
+static char *next_token(char **p)
+{
+    char *s = *p;
+    while (*s == ' ' || *s == '\t') s++;
+    if (!*s) return NULL;
+    char *tok = s;
+    while (*s && *s != ' ' && *s != '\t') s++;
+    if (*s) *s++ = '\0';
+    *p = s;
+    return tok;
+}
+
+/* "user item item ...": a line per user, any number of items. */
+static int read_adjacency(loader *ld)
+{
+    char *line, *tok;
+    size_t len;
+    int rc;
+    while ((rc = gr_lines_next(&ld->r, &line, &len)) > 0) {
+        char *p = line;
+        if (!(tok = next_token(&p))) continue;
+        int64_t user, item;
+        GR_TRY(parse_id(ld, COL_USER, tok, &user));
+        while ((tok = next_token(&p))) {
+            GR_TRY(parse_id(ld, COL_ITEM, tok, &item));
+            GR_TRY(gr_edges_push(ld->out, user, item, 1.0f, 0));
+        }
+    }
+    return rc;
+}
+
+static void fixed_layout(loader *ld, int format)
+{
+    layout *l = &ld->lay;
+    positional(l, NCOLS);
+    ld->have_layout = 1;
+    if (format == GR_FORMAT_ML1M) {
+        l->split = SPLIT_DCOLON;
+    } else if (format == GR_FORMAT_ML100K) {
+        /* u.data is tab separated; blanks also admit space-separated copies */
+        l->split = SPLIT_BLANKS;
+    } else {
+        set_split(l, format == GR_FORMAT_CSV ? ',' : 0);
+        ld->have_layout = 0;
+        ld->csv_header = format == GR_FORMAT_CSV;
+        ld->comments = format == GR_FORMAT_DELIMITED;
+    }
+}
+
+static int read_file(gr_edges *out, const char *path, int format)
+{
+    loader ld;
+    memset(&ld, 0, sizeof ld);
+    ld.path = path;
+    ld.out = out;
+    GR_TRY(gr_lines_open(&ld.r, path));
+    fixed_layout(&ld, format);
+    int rc = format == GR_FORMAT_ADJACENCY ? read_adjacency(&ld) : read_rows(&ld);
+    gr_lines_close(&ld.r);
+    if (rc == GR_OK && format != GR_FORMAT_ADJACENCY) {
+        out->has_rating = ld.lay.col[COL_RATING] >= 0;
+        out->has_ts = ld.lay.col[COL_TS] >= 0;
+    }
+    return rc;
+}
+
+int gr_read_interactions(gr_edges *out, const char *path, int format)
+{
+    if (!out || !path) return gr_err(GR_EINVAL, "read interactions: NULL argument");
+    char found[4096];
+    if (gr_is_dir(path)) {
+        int dir_format = GR_FORMAT_AUTO;
+        GR_TRY(gr_find_ratings_file(found, sizeof found, &dir_format, path));
+        path = found;
+        if (format == GR_FORMAT_AUTO) format = dir_format;
+    }
+    if (format == GR_FORMAT_AUTO) GR_TRY(gr_detect_format(&format, path));
+    if (format < GR_FORMAT_ADJACENCY || format > GR_FORMAT_DELIMITED)
+        return gr_err(GR_EINVAL, "%s: unknown format %d", path, format);
+    size_t n0 = out->n;
+    int had_rating = out->has_rating, had_ts = out->has_ts;
+    out->has_rating = out->has_ts = 0;
+    int rc = read_file(out, path, format);
+    if (rc == GR_OK && out->n == n0) rc = gr_err(GR_EFORMAT, "%s: no interactions", path);
+    if (rc != GR_OK) {
+        out->n = n0;
+        out->has_rating = had_rating;
+        out->has_ts = had_ts;
+        return rc;
+    }
+    /* edges appended to others carry ratings only if all of them do */
+    if (n0 > 0) {
+        out->has_rating &= had_rating;
+        out->has_ts &= had_ts;
+    }
+    return GR_OK;
+}
+
+/* ---- detection --------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* The format a file name implies, or GR_FORMAT_AUTO. */
+static int format_of_name(const char *base)
+{
+    if (strcmp(base, "u.data") == 0) return GR_FORMAT_ML100K;
+    /* the 100K folds: u1.base ... u5.test, ua.base, ub.test */
+    if (base[0] == 'u' && (ends_with(base, ".base") || ends_with(base, ".test")))
+        return GR_FORMAT_ML100K;
+    if (strcmp(base, "ratings.dat") == 0) return GR_FORMAT_ML1M;
+    if (strcmp(base, "ratings.csv") == 0) return GR_FORMAT_CSV;
+    return GR_FORMAT_AUTO;
+}
+
+/* What the first lines of a file look like. */
+typedef struct sniff {
+    size_t lines;
+    char sep;               /* separator of the first line (pick_sep) */
+    size_t min_nf, max_nf;  /* field counts */
+    int all_int;            /* every field an integer */
+    int col3_rating;        /* every third field a number in [0, 10] */
+    int col4_time;          /* every fourth field an integer >= 1e8 */
+} sniff;
+
+/* Fields as the sniffer sees them: tabs count as blanks, so that a tab in
+ * a blank-separated list does not hide its numbers. */
+static size_t sniff_split(char sep, char *line, char **f)
+{
+    layout l;
+    set_split(&l, sep == '\t' ? 0 : sep);
+    return split(&l, line, f);
+}
+
+static void sniff_line(sniff *s, char *line)
+{
+    char *f[MAX_FIELDS];
+    size_t nf = sniff_split(s->sep, line, f);
+    if (nf == (size_t)-1) nf = 0;
+    if (s->lines++ == 0 || nf < s->min_nf) s->min_nf = nf;
+    if (nf > s->max_nf) s->max_nf = nf;
+    int64_t v;
+    double d;
+    for (size_t i = 0; i < nf && i < MAX_FIELDS; i++)
+        if (gr_parse_i64(f[i], &v) != GR_NUM_OK) s->all_int = 0;
+    if (nf >= 3 && !(gr_parse_f64(f[2], &d) == GR_NUM_OK && d >= 0 && d <= 10)) s->col3_rating = 0;
+    if (nf >= 4 && !(gr_parse_i64(f[3], &v) == GR_NUM_OK && v >= 100000000)) s->col4_time = 0;
+}
+
+/* Decide among the whitespace, tab, comma and ';' separated formats. */
+static int sniff_decide(const sniff *s, int txt)
+{
+    if (s->sep == ',' || s->sep == ';') return GR_FORMAT_DELIMITED;
+    /* an adjacency list has as many fields as the user has items */
+    if (s->min_nf != s->max_nf || s->max_nf > 4) return GR_FORMAT_ADJACENCY;
+    if (s->sep == '\t') return s->max_nf == 4 ? GR_FORMAT_ML100K : GR_FORMAT_DELIMITED;
+    if (s->max_nf <= 2) return txt ? GR_FORMAT_ADJACENCY : GR_FORMAT_DELIMITED;
+    if (!s->all_int) return GR_FORMAT_DELIMITED;
+    /* all integers, 3 or 4 per line: ratings and timestamps tell them apart */
+    if (s->col3_rating && (s->max_nf == 4 ? s->col4_time : !txt)) return GR_FORMAT_DELIMITED;
+    return GR_FORMAT_ADJACENCY;
+}
+
+/* What the first line alone tells: "::" is ML-1M, a header is CSV or a
+ * delimited file; GR_FORMAT_AUTO when more lines must be seen. */
+static int sniff_first(sniff *s, const char *line)
+{
+    if (strstr(line, "::")) return GR_FORMAT_ML1M;
+    s->sep = pick_sep(line);
+    char copy[1024], *f[MAX_FIELDS];
+    snprintf(copy, sizeof copy, "%s", line);
+    size_t nf = sniff_split(s->sep, copy, f);
+    if (nf != (size_t)-1 && !all_numbers(f, nf)) return s->sep == ',' ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
+    return GR_FORMAT_AUTO;
+}
+
+static int sniff_file(int *format, const char *path, int txt)
+{
+    gr_lines r;
+    GR_TRY(gr_lines_open(&r, path));
+    sniff s = { 0, 0, 0, 0, 1, 1, 1 };
+    char *line;
+    size_t len;
+    int rc = 0, fmt = GR_FORMAT_AUTO;
+    while (fmt == GR_FORMAT_AUTO && s.lines < SNIFF_LINES && (rc = gr_lines_next(&r, &line, &len)) > 0) {
+        if (gr_is_blank(line) || is_comment(line)) continue;
+        if (s.lines == 0 && (fmt = sniff_first(&s, line)) != GR_FORMAT_AUTO) break;
+        sniff_line(&s, line);
+    }
+    gr_lines_close(&r);
+    if (rc < 0) return rc;
+    if (fmt == GR_FORMAT_AUTO && s.lines == 0) return gr_err(GR_EFORMAT, "%s: no interactions", path);
+    *format = fmt != GR_FORMAT_AUTO ? fmt : sniff_decide(&s, txt);
+    return GR_OK;
+}
+
+int gr_detect_format(int *format, const char *path)
+{
+    if (!format || !path) return gr_err(GR_EINVAL, "detect format: NULL argument");
+    if (gr_is_dir(path)) {
+        char found[4096];
+        return gr_find_ratings_file(found, sizeof found, format, path);
+    }
+    const char *base = gr_path_base(path);
+    int fmt = format_of_name(base);
+    if (fmt != GR_FORMAT_AUTO) {
+        /* a named file must still exist, as the reader will need it */
+        if (!gr_is_file(path)) {
+            gr_lines r;
+            GR_TRY(gr_lines_open(&r, path));
+            gr_lines_close(&r);
+        }
+        *format = fmt;
+        return GR_OK;
+    }
+    return sniff_file(format, path, ends_with(base, ".txt"));
+}
+
+int gr_find_ratings_file(char *buf, size_t cap, int *format, const char *dir)
+{
+    static const struct {
+        const char *name;
+        int format;
+    } known[] = { { "u.data", GR_FORMAT_ML100K },
+                  { "ratings.dat", GR_FORMAT_ML1M },
+                  { "ratings.csv", GR_FORMAT_CSV } };
+    if (!buf || !format || !dir) return gr_err(GR_EINVAL, "find ratings file: NULL argument");
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+        GR_TRY(gr_path_join(buf, cap, dir, known[k].name));
+        if (gr_is_file(buf)) {
+            *format = known[k].format;
+            return GR_OK;
+        }
+    }
+    buf[0] = '\0';
+    return gr_err(GR_ENOTFOUND, "%s: no u.data, ratings.dat or ratings.csv in this directory", dir);
+}

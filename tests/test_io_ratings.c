@@ -1,0 +1,455 @@
+/* Interaction readers: every format, detection, errors, the real data. */
+#include <gnnrec.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/idmap.h"
+#include "fixtures.h"
+#include "io/ratings.h"
+
+static char *tmp;
+
+static void setup(void) { tmp = fx_tmpdir(); }
+
+static void teardown(void)
+{
+    fx_rmtree(tmp);
+    free(tmp);
+}
+
+/* Read `text` written to tmp/name with `format`; returns the status. */
+static int read_text(gr_edges *e, const char *name, const char *text, int format)
+{
+    char *p = fx_write(tmp, name, text);
+    int rc = gr_read_interactions(e, p, format);
+    free(p);
+    return rc;
+}
+
+static void assert_edge(const gr_edges *e, size_t k, int64_t u, int64_t i, float r, int64_t ts)
+{
+    ck_assert_uint_lt(k, e->n);
+    ck_assert_int_eq(e->user[k], u);
+    ck_assert_int_eq(e->item[k], i);
+    ck_assert_float_eq(e->rating[k], r);
+    ck_assert_int_eq(e->ts[k], ts);
+}
+
+/* The message of the last error, checked to be exactly `want`. */
+static void assert_error(int rc, int code, const char *want)
+{
+    ck_assert_int_eq(rc, code);
+    ck_assert_str_eq(gr_last_error(), want);
+}
+
+/* tmp/name, for building expected messages. */
+static const char *at(const char *name)
+{
+    static char buf[4200];
+    snprintf(buf, sizeof buf, "%s/%s", tmp, name);
+    return buf;
+}
+
+/* ---- formats ----------------------------------------------------------- */
+
+START_TEST(reads_adjacency_lists)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "train.txt", "0 5 7 9\n1 5\n\n2\n3 8 9 10 11 12\n", GR_FORMAT_ADJACENCY), GR_OK);
+    ck_assert_uint_eq(e.n, 9);
+    assert_edge(&e, 0, 0, 5, 1.0f, 0);
+    assert_edge(&e, 2, 0, 9, 1.0f, 0);
+    assert_edge(&e, 3, 1, 5, 1.0f, 0);
+    assert_edge(&e, 4, 3, 8, 1.0f, 0);
+    assert_edge(&e, 8, 3, 12, 1.0f, 0);
+    ck_assert_int_eq(e.has_rating, 0);
+    ck_assert_int_eq(e.has_ts, 0);
+    gr_edges_free(&e);
+    /* CRLF, tabs and trailing blanks */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "t.txt", "0\t1 2 \r\n1 3\r\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_edge(&e, 2, 1, 3, 1.0f, 0);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(reads_ml100k)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n\n22\t377\t1\t878887116\n",
+                               GR_FORMAT_AUTO),
+                     GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_edge(&e, 0, 196, 242, 3.0f, 881250949);
+    assert_edge(&e, 2, 22, 377, 1.0f, 878887116);
+    ck_assert_int_eq(e.has_rating, 1);
+    ck_assert_int_eq(e.has_ts, 1);
+    gr_edges_free(&e);
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "u1.base", "1\t1\t5\t874965758\r\n1\t2\t3\t876893171\r\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 2);
+    assert_edge(&e, 1, 1, 2, 3.0f, 876893171);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(reads_ml1m)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "ratings.dat", "1::1193::5::978300760\r\n1::661::3::978302109\r\n6040::1097::4::956715648",
+                               GR_FORMAT_AUTO),
+                     GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_edge(&e, 0, 1, 1193, 5.0f, 978300760);
+    assert_edge(&e, 2, 6040, 1097, 4.0f, 956715648);
+    ck_assert_int_eq(e.has_rating, 1);
+    ck_assert_int_eq(e.has_ts, 1);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(reads_csv)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "ratings.csv",
+                               "userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n1,306,3.5,1147868817\n"
+                               "162541,\"50872\",4.5,\"1240953372\"\n",
+                               GR_FORMAT_AUTO),
+                     GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_edge(&e, 0, 1, 296, 5.0f, 1147880044);
+    assert_edge(&e, 1, 1, 306, 3.5f, 1147868817);
+    assert_edge(&e, 2, 162541, 50872, 4.5f, 1240953372);
+    ck_assert_int_eq(e.has_rating, 1);
+    ck_assert_int_eq(e.has_ts, 1);
+    gr_edges_free(&e);
+    /* columns are found by name, CRLF and a byte order mark are fine */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "r.csv", "\xEF\xBB\xBFtimestamp,rating,movieId,userId\r\n99,0.5,7,3\r\n",
+                               GR_FORMAT_CSV),
+                     GR_OK);
+    assert_edge(&e, 0, 3, 7, 0.5f, 99);
+    gr_edges_free(&e);
+    /* without rating and timestamp columns */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "r.csv", "userId,movieId\n3,7\n", GR_FORMAT_CSV), GR_OK);
+    assert_edge(&e, 0, 3, 7, 1.0f, 0);
+    ck_assert_int_eq(e.has_rating, 0);
+    ck_assert_int_eq(e.has_ts, 0);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(reads_delimited)
+{
+    static const struct {
+        const char *text;
+        size_t n;
+        int has_rating, has_ts;
+        int64_t u, i;
+        float r;
+        int64_t ts;
+    } cases[] = {
+        { "1,10\n2,20\n", 2, 0, 0, 2, 20, 1.0f, 0 },
+        { "user;item;rating\r\n1;10;4.5\r\n2;20;2\r\n", 2, 1, 0, 2, 20, 2.0f, 0 },
+        { "1 10 4 100\n2 20 5 200\n", 2, 1, 1, 2, 20, 5.0f, 200 },
+        { "1\t10\t3.5\n2\t20\t1.5\n", 2, 1, 0, 2, 20, 1.5f, 0 },
+        { "1, 10, 4\n2, 20, 3\n", 2, 1, 0, 2, 20, 3.0f, 0 },
+        { "# user item\n1 10\n\n2 20\n", 2, 0, 0, 2, 20, 1.0f, 0 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gr_edges e;
+        gr_edges_init(&e);
+        ck_assert_msg(read_text(&e, "d.txt", cases[k].text, GR_FORMAT_DELIMITED) == GR_OK, "case %zu: %s", k,
+                      gr_last_error());
+        ck_assert_uint_eq(e.n, cases[k].n);
+        ck_assert_int_eq(e.has_rating, cases[k].has_rating);
+        ck_assert_int_eq(e.has_ts, cases[k].has_ts);
+        assert_edge(&e, e.n - 1, cases[k].u, cases[k].i, cases[k].r, cases[k].ts);
+        gr_edges_free(&e);
+    }
+}
+END_TEST
+
+START_TEST(appends_and_keeps_flags_honest)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "u.data", "1\t2\t3\t4\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(read_text(&e, "ratings.dat", "5::6::4::8\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 2);
+    ck_assert_int_eq(e.has_rating, 1);
+    /* adjacency edges have no ratings: the union has none either */
+    ck_assert_int_eq(read_text(&e, "a.txt", "9 10 11\n", GR_FORMAT_ADJACENCY), GR_OK);
+    ck_assert_uint_eq(e.n, 4);
+    ck_assert_int_eq(e.has_rating, 0);
+    ck_assert_int_eq(e.has_ts, 0);
+    gr_edges_free(&e);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------ */
+
+START_TEST(missing_file_is_an_io_error)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    const char *p = at("nope/u.data");
+    char want[4300];
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_EIO, want);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_ML100K), GR_EIO, want);
+    p = at("nope.txt");
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_EIO, want);
+    ck_assert_uint_eq(e.n, 0);
+    ck_assert_int_eq(gr_read_interactions(NULL, p, 0), GR_EINVAL);
+    ck_assert_int_eq(gr_read_interactions(&e, NULL, 0), GR_EINVAL);
+    ck_assert_int_eq(read_text(&e, "x.txt", "1 2\n", 99), GR_EINVAL);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(malformed_lines_name_file_line_and_field)
+{
+    static const struct {
+        const char *name, *text;
+        int format;
+        const char *msg; /* after "PATH:" */
+    } cases[] = {
+        { "u.data", "1\t2\t3\t4\n1\t2\tx\t4\n", 0, "2: field 'rating': expected a number, got 'x'" },
+        { "u.data", "1\t2\t3\t4\r\n\r\nu\t2\t3\t4\r\n", 0, "3: field 'user': expected an integer, got 'u'" },
+        { "u.data", "1\t2.5\t3\t4\n", 0, "1: field 'item': expected an integer, got '2.5'" },
+        { "u.data", "1\t2\t3\t4z\n", 0, "1: field 'timestamp': expected an integer, got '4z'" },
+        { "u.data", "1\t2\tnan\t4\n", 0, "1: field 'rating': expected a number, got 'nan'" },
+        { "u.data", "1\t2\t3\n", 0, "1: too few fields: expected 4 (user, item, rating, timestamp), got 3" },
+        { "u.data", "1\t2\t3\t4\t5\n", 0, "1: too many fields: expected 4 (user, item, rating, timestamp), got 5" },
+        { "u.data", "99999999999999999999\t2\t3\t4\n", 0,
+          "1: field 'user': value out of range: '99999999999999999999'" },
+        { "ratings.dat", "1::2::3::4\n1::2::3\n", 0, "2: too few fields: expected 4 (user, item, rating, timestamp), got 3" },
+        { "ratings.dat", "1::2::inf::4\n", 0, "1: field 'rating': expected a number, got 'inf'" },
+        { "ratings.csv", "userId,movieId,rating,timestamp\n1,2,3.5,4\n1,2,,4\n", 0,
+          "3: field 'rating': expected a number, got ''" },
+        { "ratings.csv", "userId,movieId,rating,timestamp\n1,2,3.5\n", 0,
+          "2: too few fields: expected 4 (user, item, rating, timestamp), got 3" },
+        { "ratings.csv", "userId,movieId,rating,timestamp\n1,\"2,3.5,4\n", 0, "2: unterminated quoted field" },
+        { "ratings.csv", "1,2,3.5,4\n", 0,
+          "1: expected a header line such as 'userId,movieId,rating,timestamp', got '1,2,3.5,4'" },
+        { "ratings.csv", "a,b,c\n1,2,3\n", 0,
+          "1: expected a header line such as 'userId,movieId,rating,timestamp', got 'a,b,c'" },
+        { "train.txt", "0 1 2\n1 3 x\n", GR_FORMAT_ADJACENCY, "2: field 'item': expected an integer, got 'x'" },
+        { "train.txt", "0 1 2\n-x 3\n", GR_FORMAT_ADJACENCY, "2: field 'user': expected an integer, got '-x'" },
+        { "d.csv", "1,2,3,4,5\n", GR_FORMAT_DELIMITED,
+          "1: too many fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got 5" },
+        { "d.csv", "1\n", GR_FORMAT_DELIMITED, "1: too few fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got 1" },
+        { "d.csv", "1,2,3\n4,5\n", GR_FORMAT_DELIMITED, "2: too few fields: expected 3 (user, item, rating), got 2" },
+        { "d.csv", "user,item\n1,2\n3,4.5\n", GR_FORMAT_DELIMITED, "3: field 'item': expected an integer, got '4.5'" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gr_edges e;
+        gr_edges_init(&e);
+        /* edges already there stay, and nothing is appended */
+        ck_assert_int_eq(gr_edges_push(&e, 77, 88, 2.5f, 99), GR_OK);
+        e.has_rating = e.has_ts = 1;
+        char want[4400];
+        snprintf(want, sizeof want, "%s:%s", at(cases[k].name), cases[k].msg);
+        int rc = read_text(&e, cases[k].name, cases[k].text, cases[k].format);
+        ck_assert_msg(rc == GR_EFORMAT, "case %zu: status %d", k, rc);
+        ck_assert_msg(strcmp(gr_last_error(), want) == 0, "case %zu: '%s'", k, gr_last_error());
+        ck_assert_uint_eq(e.n, 1);
+        assert_edge(&e, 0, 77, 88, 2.5f, 99);
+        ck_assert_int_eq(e.has_rating, 1);
+        ck_assert_int_eq(e.has_ts, 1);
+        gr_edges_free(&e);
+    }
+}
+END_TEST
+
+START_TEST(empty_files_have_no_interactions)
+{
+    static const struct {
+        const char *name, *text;
+        int format;
+    } cases[] = {
+        { "u.data", "", 0 },         { "ratings.dat", "\n\n", 0 },
+        { "ratings.csv", "userId,movieId,rating,timestamp\n", 0 },
+        { "train.txt", "0\n1\n", GR_FORMAT_ADJACENCY }, { "x.txt", " \r\n", 0 },
+        { "d.txt", "", GR_FORMAT_DELIMITED },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gr_edges e;
+        gr_edges_init(&e);
+        char want[4400];
+        snprintf(want, sizeof want, "%s: no interactions", at(cases[k].name));
+        assert_error(read_text(&e, cases[k].name, cases[k].text, cases[k].format), GR_EFORMAT, want);
+        ck_assert_uint_eq(e.n, 0);
+        gr_edges_free(&e);
+    }
+}
+END_TEST
+
+/* ---- detection --------------------------------------------------------- */
+
+START_TEST(detects_formats)
+{
+    static const struct {
+        const char *name, *text;
+        int format;
+    } cases[] = {
+        { "u.data", "1 2 3 4\n", GR_FORMAT_ML100K },
+        { "u1.base", "1\t2\t3\t4\n", GR_FORMAT_ML100K },
+        { "ua.test", "1\t2\t3\t4\n", GR_FORMAT_ML100K },
+        { "ratings.dat", "1::2::3::4\n", GR_FORMAT_ML1M },
+        { "ratings.csv", "userId,movieId,rating,timestamp\n", GR_FORMAT_CSV },
+        /* by content */
+        { "r10m.dat", "1::122::5::838985046\n", GR_FORMAT_ML1M },
+        { "data", "\n196\t242\t3\t881250949\n186\t302\t3\t891717742\n", GR_FORMAT_ML100K },
+        { "mine.csv", "userId,movieId,rating,timestamp\n1,2,3.5,4\n", GR_FORMAT_CSV },
+        { "mine.csv", "1,2,3.5\n", GR_FORMAT_DELIMITED },
+        { "mine.tsv", "user\titem\n1\t2\n", GR_FORMAT_DELIMITED },
+        { "mine.tsv", "1\t2\t3\n", GR_FORMAT_DELIMITED },
+        { "mine", "1;2;3;4\n", GR_FORMAT_DELIMITED },
+        { "train.txt", "0 1 2 3 4 5\n1 7\n", GR_FORMAT_ADJACENCY },
+        { "train.txt", "0 1 2\n1 7 8\n", GR_FORMAT_ADJACENCY },
+        { "train.txt", "0 1\n1 7\n", GR_FORMAT_ADJACENCY },
+        { "pairs", "0 1\n1 7\n", GR_FORMAT_DELIMITED },
+        { "triples", "1 10 4\n2 11 5\n", GR_FORMAT_DELIMITED },
+        { "triples", "1 10 40\n2 11 50\n", GR_FORMAT_ADJACENCY },
+        { "rated.txt", "1 10 4 881250949\n2 11 5 881250950\n", GR_FORMAT_DELIMITED },
+        { "rated.txt", "1 10 4.5\n2 11 5\n", GR_FORMAT_DELIMITED },
+        { "adj.txt", "1 10 4 8\n2 11 5 9\n", GR_FORMAT_ADJACENCY },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *p = fx_write(tmp, cases[k].name, cases[k].text);
+        int format = -1;
+        ck_assert_msg(gr_detect_format(&format, p) == GR_OK, "case %zu: %s", k, gr_last_error());
+        ck_assert_msg(format == cases[k].format, "case %zu (%s): detected %d", k, cases[k].name, format);
+        free(p);
+    }
+    int format;
+    char *p = fx_write(tmp, "empty.txt", "\n\n");
+    char want[4400];
+    snprintf(want, sizeof want, "%s: no interactions", p);
+    assert_error(gr_detect_format(&format, p), GR_EFORMAT, want);
+    free(p);
+    ck_assert_int_eq(gr_detect_format(&format, at("missing.txt")), GR_EIO);
+    ck_assert_int_eq(gr_detect_format(&format, at("u.data")), GR_OK);
+    unlink(at("u.data"));
+    ck_assert_int_eq(gr_detect_format(&format, at("u.data")), GR_EIO);
+}
+END_TEST
+
+START_TEST(finds_ratings_in_directories)
+{
+    char buf[4200];
+    int format = -1;
+    ck_assert_int_eq(gr_find_ratings_file(buf, sizeof buf, &format, tmp), GR_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), tmp));
+    free(fx_write(tmp, "ratings.csv", "userId,movieId,rating,timestamp\n1,2,3.5,4\n"));
+    ck_assert_int_eq(gr_find_ratings_file(buf, sizeof buf, &format, tmp), GR_OK);
+    ck_assert_str_eq(buf, at("ratings.csv"));
+    ck_assert_int_eq(format, GR_FORMAT_CSV);
+    free(fx_write(tmp, "ratings.dat", "1::2::3::4\n5::6::7::8\n"));
+    ck_assert_int_eq(gr_find_ratings_file(buf, sizeof buf, &format, tmp), GR_OK);
+    ck_assert_int_eq(format, GR_FORMAT_ML1M);
+    ck_assert_int_eq(gr_find_ratings_file(buf, 8, &format, tmp), GR_EINVAL);
+    /* a directory can be read directly */
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(gr_read_interactions(&e, tmp, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 2);
+    ck_assert_int_eq(gr_detect_format(&format, tmp), GR_OK);
+    ck_assert_int_eq(format, GR_FORMAT_ML1M);
+    gr_edges_free(&e);
+}
+END_TEST
+
+/* ---- real data --------------------------------------------------------- */
+
+static size_t distinct(const int64_t *v, size_t n)
+{
+    gr_idmap m;
+    gr_idmap_init(&m);
+    for (size_t k = 0; k < n; k++) gr_idmap_intern(&m, v[k]);
+    size_t d = m.n;
+    gr_idmap_free(&m);
+    return d;
+}
+
+START_TEST(reads_the_real_ml100k)
+{
+    const char *dir = fx_data_dir("ml100k");
+    if (!dir) return;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/u.data", dir);
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 100000);
+    ck_assert_uint_eq(distinct(e.user, e.n), 943);
+    ck_assert_uint_eq(distinct(e.item, e.n), 1682);
+    assert_edge(&e, 0, 196, 242, 3.0f, 881250949);
+    ck_assert_int_eq(e.has_rating, 1);
+    ck_assert_int_eq(e.has_ts, 1);
+    double sum = 0;
+    for (size_t k = 0; k < e.n; k++) sum += e.rating[k];
+    ck_assert_double_eq_tol(sum / (double)e.n, 3.52986, 1e-4);
+    gr_edges_free(&e);
+    gr_edges_init(&e);
+    snprintf(p, sizeof p, "%s/u1.base", dir);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    snprintf(p, sizeof p, "%s/u1.test", dir);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 100000);
+    gr_edges_free(&e);
+}
+END_TEST
+
+START_TEST(reads_the_real_ml1m_m1)
+{
+    const char *dir = fx_data_dir("ml1m_m1");
+    if (!dir) return;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/train.txt", dir);
+    int format;
+    ck_assert_int_eq(gr_detect_format(&format, p), GR_OK);
+    ck_assert_int_eq(format, GR_FORMAT_ADJACENCY);
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 796244);
+    ck_assert_uint_eq(distinct(e.user, e.n), 6022);
+    ck_assert_int_eq(e.has_rating, 0);
+    assert_edge(&e, 0, 0, 148, 1.0f, 0);
+    gr_edges_free(&e);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("io_ratings");
+    TCase *tc = tcase_create("ratings");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, reads_adjacency_lists);
+    tcase_add_test(tc, reads_ml100k);
+    tcase_add_test(tc, reads_ml1m);
+    tcase_add_test(tc, reads_csv);
+    tcase_add_test(tc, reads_delimited);
+    tcase_add_test(tc, appends_and_keeps_flags_honest);
+    tcase_add_test(tc, missing_file_is_an_io_error);
+    tcase_add_test(tc, malformed_lines_name_file_line_and_field);
+    tcase_add_test(tc, empty_files_have_no_interactions);
+    tcase_add_test(tc, detects_formats);
+    tcase_add_test(tc, finds_ratings_in_directories);
+    tcase_add_test(tc, reads_the_real_ml100k);
+    tcase_add_test(tc, reads_the_real_ml1m_m1);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}

@@ -1,0 +1,257 @@
+/* LightGCN and MF: gradients, reproducibility, learning, early stopping, fold-in. */
+#include <gnnrec.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "eval/ranking.h"
+#include "fixtures.h"
+#include "graph/graph.h"
+#include "models/model.h"
+#include "train/lightgcn_train.h"
+
+/* Loss of one fixed batch as a function of e0, in double for the check. */
+static double batch_loss(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count)
+{
+    return gr_lgcn_loss_grad(s, w, e0, count);
+}
+
+START_TEST(gradient_matches_finite_differences)
+{
+    fx_planted p;
+    fx_planted_make(&p, 12, 10, 2, 5, 4);
+    gr_lgcn_settings_t s = { 0 };
+    s.d = 4;
+    s.layers = 2;
+    s.batch = 6;
+    s.negatives = 2;
+    s.reg = 0.05;
+    s.n_users = p.train->n_users;
+    s.n = p.train->n_users + p.train->n_items;
+    s.init_std = 0.7;
+    s.seed = 1;
+    float *e0 = gr_lgcn_init_embeddings(&s);
+    gr_lgcn_work w;
+    ck_assert_int_eq(gr_lgcn_work_init(&w, &s, p.train), GR_OK);
+    for (size_t k = 0; k < s.batch; k++) {
+        w.u[k] = (int32_t)(k % s.n_users);
+        w.pos[k] = p.train->ui.col[p.train->ui.ptr[w.u[k]]];
+        for (int q = 0; q < s.negatives; q++) w.neg[k * 2 + (size_t)q] = (int32_t)((w.pos[k] + 1 + q + (int)k) % p.train->n_items);
+    }
+    batch_loss(&s, &w, e0, s.batch);
+    size_t nd = s.n * s.d;
+    float *grad = malloc(nd * sizeof *grad);
+    memcpy(grad, w.gsum, nd * sizeof *grad);
+    double worst = 0;
+    for (size_t k = 0; k < nd; k++) {
+        float keep = e0[k];
+        const float h = 1e-2f;
+        e0[k] = keep + h;
+        double up = batch_loss(&s, &w, e0, s.batch);
+        e0[k] = keep - h;
+        double down = batch_loss(&s, &w, e0, s.batch);
+        e0[k] = keep;
+        double fd = (up - down) / (2.0 * h);
+        double err = fabs(fd - grad[k]) / fmax(1e-3, fabs(fd) + fabs(grad[k]));
+        if (err > worst) worst = err;
+    }
+    ck_assert_double_lt(worst, 2e-2);
+    free(grad);
+    free(e0);
+    gr_lgcn_work_free(&w);
+    fx_planted_free(&p);
+}
+END_TEST
+
+static gr_model *fit(const gr_graph *train, int kind, const char *epochs, const char *seed, const char *threads,
+                     const gr_graph *valid)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "paper"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", epochs), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "seed", seed), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", threads), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "batch", "256"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", "0.01"), GR_OK);
+    if (valid) ck_assert_int_eq(gr_trainer_set_validation(t, valid), GR_OK);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    gr_trainer_free(t);
+    return m;
+}
+
+START_TEST(training_is_reproducible_for_a_seed_and_any_thread_count)
+{
+    fx_planted p;
+    fx_planted_make(&p, 60, 80, 4, 12, 5);
+    gr_model *a = fit(p.train, GR_MODEL_LIGHTGCN, "3", "7", "2", NULL);
+    gr_model *b = fit(p.train, GR_MODEL_LIGHTGCN, "3", "7", "2", NULL);
+    gr_model *c = fit(p.train, GR_MODEL_LIGHTGCN, "3", "7", "1", NULL);
+    gr_model *d = fit(p.train, GR_MODEL_LIGHTGCN, "3", "8", "2", NULL);
+    size_t n = a->n_users * a->dim * sizeof(float);
+    ck_assert_int_eq(memcmp(a->user_vec, b->user_vec, n), 0);
+    ck_assert_int_eq(memcmp(a->user_vec, c->user_vec, n), 0);
+    ck_assert_int_ne(memcmp(a->user_vec, d->user_vec, n), 0);
+    gr_model_free(a);
+    gr_model_free(b);
+    gr_model_free(c);
+    gr_model_free(d);
+    fx_planted_free(&p);
+}
+END_TEST
+
+static double recall_at(const gr_model *m, const gr_graph *train, const gr_graph *test, int k)
+{
+    double out[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, train, test, &k, 1), GR_OK);
+    return out[GR_METRIC_RECALL];
+}
+
+START_TEST(lightgcn_and_mf_beat_popularity)
+{
+    fx_planted p;
+    fx_planted_make(&p, 200, 200, 5, 20, 6);
+    double pop = fx_popularity_recall(p.train, p.test, 10);
+    gr_model *lg = fit(p.train, GR_MODEL_LIGHTGCN, "30", "1", "0", NULL);
+    gr_model *mf = fit(p.train, GR_MODEL_MF, "30", "1", "0", NULL);
+    double r_lg = recall_at(lg, p.train, p.test, 10), r_mf = recall_at(mf, p.train, p.test, 10);
+    fprintf(stderr, "lg %.4f mf %.4f pop %.4f\n", r_lg, r_mf, pop);
+    ck_assert_double_gt(r_lg, 1.3 * pop);
+    ck_assert_double_gt(r_mf, 1.3 * pop);
+    double layers;
+    ck_assert_int_eq(gr_model_info(&layers, mf, "layers"), GR_OK);
+    ck_assert_double_eq(layers, 0);
+    gr_model_free(lg);
+    gr_model_free(mf);
+    fx_planted_free(&p);
+}
+END_TEST
+
+static int stop_after_three(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    int *calls = ud;
+    (*calls)++;
+    ck_assert(isfinite(loss) && loss > 0);
+    ck_assert(seconds >= 0);
+    (void)metric;
+    return epoch >= 3;
+}
+
+START_TEST(progress_callback_and_validation_control_training)
+{
+    fx_planted p;
+    fx_planted_make(&p, 60, 80, 4, 12, 7);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    gr_trainer_set(t, "mode", "paper");
+    gr_trainer_set(t, "epochs", "50");
+    gr_trainer_set(t, "dim", "8");
+    int calls = 0;
+    gr_trainer_set_progress(t, stop_after_three, &calls);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    double v;
+    gr_trainer_stat(&v, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(v, 3);
+    ck_assert_int_eq(calls, 3);
+    gr_model_free(m);
+    /* with validation: a huge learning rate makes the metric fall, patience stops it,
+     * and the kept parameters are those of the best epoch */
+    gr_trainer_set_progress(t, NULL, NULL);
+    gr_trainer_set(t, "lr", "0.05");
+    gr_trainer_set(t, "patience", "2");
+    gr_trainer_set_validation(t, p.test);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    double epochs, best, best_valid;
+    gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
+    gr_trainer_stat(&best, t, GR_STAT_BEST_EPOCH);
+    gr_trainer_stat(&best_valid, t, GR_STAT_BEST_VALID);
+    ck_assert_double_le(best, epochs);
+    ck_assert(best >= 1);
+    ck_assert(epochs < 50 ? epochs - best >= 2 : 1);
+    /* the returned model scores exactly the best validation metric */
+    double out[GR_METRIC_COUNT];
+    int k = 20;
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, p.train, p.test, &k, 1), GR_OK);
+    ck_assert_double_eq_tol(out[GR_METRIC_NDCG], best_valid, 1e-9);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
+START_TEST(fold_in_recovers_known_users)
+{
+    fx_planted p;
+    fx_planted_make(&p, 200, 200, 5, 20, 8);
+    gr_model *m = fit(p.train, GR_MODEL_LIGHTGCN, "30", "1", "0", NULL);
+    /* score every user from a folded-in vector built from its training items */
+    float *saved = malloc(m->n_users * m->dim * sizeof *saved);
+    memcpy(saved, m->user_vec, m->n_users * m->dim * sizeof *saved);
+    for (size_t u = 0; u < m->n_users; u++) {
+        size_t n;
+        int64_t id, items[256];
+        gr_graph_user_id(&id, p.train, u);
+        ck_assert_int_eq(gr_graph_user_items(&n, p.train, id, items, NULL, 256), GR_OK);
+        ck_assert_int_eq(gr_model_fold_in(m->user_vec + u * m->dim, m->dim, m, items, n), GR_OK);
+    }
+    double folded = recall_at(m, p.train, p.test, 10);
+    memcpy(m->user_vec, saved, m->n_users * m->dim * sizeof *saved);
+    double trained = recall_at(m, p.train, p.test, 10);
+    double pop = fx_popularity_recall(p.train, p.test, 10);
+    fprintf(stderr, "folded %.4f trained %.4f pop %.4f\n", folded, trained, pop);
+    ck_assert_double_gt(folded, 1.3 * pop);
+    ck_assert_double_gt(folded, 0.8 * trained);
+    free(saved);
+    gr_model_free(m);
+    fx_planted_free(&p);
+}
+END_TEST
+
+START_TEST(end_to_end_on_a_generated_movielens_dataset)
+{
+    char *dir = fx_tmpdir();
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 300;
+    so.items = 300;
+    so.ratings_per_user = 25;
+    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
+    gr_load_options lo = GR_LOAD_OPTIONS_INIT;
+    lo.min_rating = 4; /* implicit feedback: liked items */
+    gr_graph *all, *train, *valid, *test;
+    ck_assert_int_eq(gr_graph_load(&all, dir, &lo), GR_OK);
+    gr_split_options sp = GR_SPLIT_OPTIONS_INIT;
+    ck_assert_int_eq(gr_graph_split(&train, &valid, &test, all, &sp), GR_OK);
+    gr_model *m = fit(train, GR_MODEL_LIGHTGCN, "40", "3", "0", valid);
+    double r = recall_at(m, train, test, 20), pop = fx_popularity_recall(train, test, 20);
+    fprintf(stderr, "synthetic ML-100K: recall@20 %.4f, popularity %.4f\n", r, pop);
+    ck_assert_double_gt(r, 1.2 * pop);
+    gr_model_free(m);
+    gr_graph_free(all);
+    gr_graph_free(train);
+    gr_graph_free(valid);
+    gr_graph_free(test);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("lightgcn");
+    TCase *tc = tcase_create("lightgcn");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, gradient_matches_finite_differences);
+    tcase_add_test(tc, training_is_reproducible_for_a_seed_and_any_thread_count);
+    tcase_add_test(tc, lightgcn_and_mf_beat_popularity);
+    tcase_add_test(tc, progress_callback_and_validation_control_training);
+    tcase_add_test(tc, fold_in_recovers_known_users);
+    tcase_add_test(tc, end_to_end_on_a_generated_movielens_dataset);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}

@@ -1,0 +1,203 @@
+/* Model files: round trip, metadata, corruption, truncation, versions, atomic saves. */
+#include <gnnrec.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fixtures.h"
+#include "io/crc32.h"
+#include "models/model.h"
+
+static gr_model *train_small(const char *dir, gr_graph **train_out)
+{
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 80;
+    so.items = 120;
+    so.ratings_per_user = 15;
+    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_load(&g, dir, NULL), GR_OK);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    gr_trainer_set(t, "epochs", "2");
+    gr_trainer_set(t, "dim", "8");
+    gr_trainer_set(t, "mode", "paper");
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    gr_trainer_free(t);
+    *train_out = g;
+    return m;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*n);
+    ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+START_TEST(round_trip_keeps_everything)
+{
+    char *dir = fx_tmpdir();
+    gr_graph *g;
+    gr_model *m = train_small(dir, &g);
+    char *path = fx_path(dir, "model.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    gr_model *r;
+    ck_assert_int_eq(gr_model_load(&r, path), GR_OK);
+    ck_assert_int_eq(gr_model_kind_of(r), GR_MODEL_LIGHTGCN);
+    ck_assert_uint_eq(gr_model_dim(r), 8);
+    ck_assert_int_eq(memcmp(m->user_vec, r->user_vec, m->n_users * m->dim * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(m->item_vec, r->item_vec, m->n_items * m->dim * sizeof(float)), 0);
+    const gr_graph *rg = gr_model_graph(r);
+    ck_assert_uint_eq(gr_graph_num_edges(rg), gr_graph_num_edges(g));
+    ck_assert_uint_eq(gr_graph_num_genres(rg), gr_graph_num_genres(g));
+    int64_t item;
+    gr_graph_item_id(&item, g, 5);
+    ck_assert_str_eq(gr_graph_item_title(rg, item), gr_graph_item_title(g, item));
+    ck_assert_int_eq(gr_graph_item_year(rg, item), gr_graph_item_year(g, item));
+    ck_assert_uint_eq(gr_graph_item_genres(rg, item), gr_graph_item_genres(g, item));
+    int64_t user;
+    gr_graph_user_id(&user, g, 3);
+    int age1, age2;
+    char g1, g2;
+    const char *o1, *o2;
+    ck_assert_int_eq(gr_graph_user_info(g, user, &age1, &g1, &o1), GR_OK);
+    ck_assert_int_eq(gr_graph_user_info(rg, user, &age2, &g2, &o2), GR_OK);
+    ck_assert_int_eq(age1, age2);
+    ck_assert_int_eq(g1, g2);
+    ck_assert_str_eq(o1, o2);
+    double epochs;
+    ck_assert_int_eq(gr_model_info(&epochs, r, "epochs"), GR_OK);
+    ck_assert_double_eq(epochs, 2);
+    /* the same recommendations, and the same fold-in */
+    int64_t a[10], b[10];
+    float sa[10], sb[10];
+    size_t na, nb;
+    ck_assert_int_eq(gr_model_recommend(&na, m, user, 10, NULL, a, sa), GR_OK);
+    ck_assert_int_eq(gr_model_recommend(&nb, r, user, 10, NULL, b, sb), GR_OK);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_int_eq(memcmp(a, b, na * sizeof *a), 0);
+    float fa[8], fb[8];
+    ck_assert_int_eq(gr_model_fold_in(fa, 8, m, a, 3), GR_OK);
+    ck_assert_int_eq(gr_model_fold_in(fb, 8, r, a, 3), GR_OK);
+    ck_assert_int_eq(memcmp(fa, fb, sizeof fa), 0);
+    gr_model_free(r);
+    gr_model_free(m);
+    gr_graph_free(g);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(damaged_files_are_rejected)
+{
+    char *dir = fx_tmpdir();
+    gr_graph *g;
+    gr_model *m = train_small(dir, &g);
+    char *path = fx_path(dir, "model.gnr"), *bad = fx_path(dir, "bad.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    gr_model *r = NULL;
+    /* truncated anywhere */
+    size_t cuts[] = { 0, 5, 8, 23, 24, 40, n / 3, n / 2, n - 25, n - 1 };
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        spit(bad, b, cuts[c]);
+        int rc = gr_model_load(&r, bad);
+        ck_assert_msg(rc == GR_ECORRUPT || rc == GR_EFORMAT, "cut at %zu gave %d", cuts[c], rc);
+        ck_assert_ptr_null(r);
+        ck_assert_ptr_nonnull(strstr(gr_last_error(), "bad.gnr"));
+    }
+    /* a flipped bit anywhere past the magic */
+    size_t flips[] = { 9, 30, n / 4, n / 2, 3 * n / 4, n - 3 };
+    for (size_t c = 0; c < sizeof flips / sizeof flips[0]; c++) {
+        b[flips[c]] ^= 0x10;
+        spit(bad, b, n);
+        ck_assert_int_eq(gr_model_load(&r, bad), GR_ECORRUPT);
+        b[flips[c]] ^= 0x10;
+    }
+    /* trailing garbage */
+    unsigned char *longer = malloc(n + 4);
+    memcpy(longer, b, n);
+    memcpy(longer + n, "junk", 4);
+    spit(bad, longer, n + 4);
+    ck_assert_int_eq(gr_model_load(&r, bad), GR_ECORRUPT);
+    free(longer);
+    /* not a model file */
+    spit(bad, (const unsigned char *)"user item\n1 2 3\n", 16);
+    ck_assert_int_eq(gr_model_load(&r, bad), GR_EFORMAT);
+    /* a later format version, with a valid header checksum */
+    b[8] = 2;
+    uint32_t crc = gr_crc32(0, b, 20);
+    memcpy(b + 20, &crc, 4);
+    spit(bad, b, n);
+    ck_assert_int_eq(gr_model_load(&r, bad), GR_EVERSION);
+    ck_assert_int_eq(gr_model_load(&r, "/no/such/model.gnr"), GR_EIO);
+    ck_assert_int_eq(gr_model_load(NULL, path), GR_EINVAL);
+    free(b);
+    gr_model_free(m);
+    gr_graph_free(g);
+    free(path);
+    free(bad);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(saving_replaces_atomically)
+{
+    char *dir = fx_tmpdir();
+    gr_graph *g;
+    gr_model *m = train_small(dir, &g);
+    char *path = fx_write(dir, "model.gnr", "previous content\n");
+    /* a failed save leaves the previous file and no temporary behind */
+    char *nodir = fx_path(dir, "missing/model.gnr");
+    ck_assert_int_eq(gr_model_save(m, nodir), GR_EIO);
+    ck_assert_int_eq(gr_model_save(NULL, path), GR_EINVAL);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    ck_assert_uint_eq(n, 17);
+    free(b);
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    gr_model *r;
+    ck_assert_int_eq(gr_model_load(&r, path), GR_OK);
+    gr_model_free(r);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c tmp) -eq 0", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    gr_model_free(m);
+    gr_graph_free(g);
+    free(nodir);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("model_io");
+    TCase *tc = tcase_create("model_io");
+    tcase_add_test(tc, round_trip_keeps_everything);
+    tcase_add_test(tc, damaged_files_are_rejected);
+    tcase_add_test(tc, saving_replaces_atomically);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}
