@@ -201,10 +201,11 @@ typedef struct gr_explanation {
  *   (user, liked, m) (m, has_genre, g) (item, has_genre, g)   shared genres
  *   (user, liked, m) (m, released_in, d) (item, released_in, d)  same decade
  *   (user, r, v) (other, r, v) (other, liked, item)   same age group, occupation, gender
- *   (user, liked, m) (other, liked, m) (other, liked, item)  users who liked the same  A path's weight is the model's
- * plausibility of its triples: the mean sigmoid of their scores, times the
- * similarity of m and the item for paths through a liked item.  Ids are
- * the model's (gr_model_kg() names them).  GR_ENOTFOUND for an unknown
+ *   (user, liked, m) (other, liked, m) (other, liked, item)  users who liked the same
+ * A path's weight is the model's belief in it: the mean sigmoid of the
+ * scores of its triples, times the similarity, (1 + cosine) / 2, of the
+ * two entities it joins (m and the item, or the other user and the user).
+ * Ids are the model's (gr_model_kg() names them).  GR_ENOTFOUND for an unknown
  * user or item, GR_EUNSUPPORTED for models without a user-item graph.
  */
 GR_API int gr_model_explain(size_t *n, const gr_model *m, int64_t user, int64_t item,
