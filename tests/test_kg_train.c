@@ -321,11 +321,18 @@ START_TEST(kg_models_save_and_load)
         gr_trainer *t;
         ck_assert_int_eq(gr_trainer_new(&t, kinds[k]), GR_OK);
         ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(t, "epochs", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "epochs", "5"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
         ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
         if (kinds[k] == GR_MODEL_TRANSE) ck_assert_int_eq(gr_trainer_set(t, "norm", "2"), GR_OK);
         gr_model *m, *back;
         ck_assert_int_eq(gr_kg_fit(&m, t, train, test), GR_OK);
+        /* the kept parameters are those of a validated epoch: 2, 4 or the last */
+        double best, valid;
+        ck_assert_int_eq(gr_trainer_stat(&best, t, GR_STAT_BEST_EPOCH), GR_OK);
+        ck_assert_int_eq(gr_trainer_stat(&valid, t, GR_STAT_BEST_VALID), GR_OK);
+        ck_assert_msg(best == 2 || best == 4 || best == 5, "best epoch %g was not validated", best);
+        ck_assert(valid > 0 && valid <= 1);
         ck_assert_int_eq(gr_model_save(m, path), GR_OK);
         ck_assert_int_eq(gr_model_load(&back, path), GR_OK);
         ck_assert_int_eq(gr_model_kind_of(back), kinds[k]);

@@ -647,6 +647,8 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         double metric = due ? validate(ctx, p) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
+        /* the shared loop knows only graph validation: keep the best validated epoch */
+        if (validate) t->stat_best_epoch = L.best_epoch;
         if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
         if (stop) break;
     }
