@@ -28,13 +28,17 @@ static inline gr_v16 kg_rsqrt_generic(gr_v16 x)
     return x;
 }
 
+static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b + c; }
+
 #define KG_SUFFIX _generic
 #define KG_SQRT kg_sqrt_generic
 #define KG_RSQRT kg_rsqrt_generic
+#define KG_FMA kg_fma_generic
 #include "kernels/kg_score_impl.h"
 #undef KG_SUFFIX
 #undef KG_SQRT
 #undef KG_RSQRT
+#undef KG_FMA
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GR_NATIVE)
 #define KG_X86 1
@@ -46,14 +50,20 @@ static inline gr_v16 kg_rsqrt_generic(gr_v16 x)
 
 static inline gr_v16 kg_sqrt_v4(gr_v16 x) { return (gr_v16)_mm512_sqrt_ps((__m512)x); }
 static inline gr_v16 kg_rsqrt_v4(gr_v16 x) { return (gr_v16)_mm512_rsqrt14_ps((__m512)x); }
+static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
+{
+    return (gr_v16)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
 
 #define KG_SUFFIX _v4
 #define KG_SQRT kg_sqrt_v4
 #define KG_RSQRT kg_rsqrt_v4
+#define KG_FMA kg_fma_v4
 #include "kernels/kg_score_impl.h"
 #undef KG_SUFFIX
 #undef KG_SQRT
 #undef KG_RSQRT
+#undef KG_FMA
 #pragma GCC pop_options
 
 /* ---- x86-64-v3: AVX2 + FMA ---- */
@@ -86,13 +96,31 @@ static inline gr_v16 kg_rsqrt_v3(gr_v16 x)
     return y * (1.5f - 0.5f * x * y * y);
 }
 
+static inline gr_v16 kg_fma_v3(gr_v16 a, gr_v16 b, gr_v16 c)
+{
+    __m256 a0, a1, b0, b1, c0, c1;
+    memcpy(&a0, &a, 32);
+    memcpy(&a1, (char *)&a + 32, 32);
+    memcpy(&b0, &b, 32);
+    memcpy(&b1, (char *)&b + 32, 32);
+    memcpy(&c0, &c, 32);
+    memcpy(&c1, (char *)&c + 32, 32);
+    c0 = _mm256_fmadd_ps(a0, b0, c0);
+    c1 = _mm256_fmadd_ps(a1, b1, c1);
+    memcpy(&c, &c0, 32);
+    memcpy((char *)&c + 32, &c1, 32);
+    return c;
+}
+
 #define KG_SUFFIX _v3
 #define KG_SQRT kg_sqrt_v3
 #define KG_RSQRT kg_rsqrt_v3
+#define KG_FMA kg_fma_v3
 #include "kernels/kg_score_impl.h"
 #undef KG_SUFFIX
 #undef KG_SQRT
 #undef KG_RSQRT
+#undef KG_FMA
 #pragma GCC pop_options
 #endif
 

@@ -1,7 +1,9 @@
 /*
  * The body of the KG kernels, included by kg_score.c once per instruction
- * set with KG_SUFFIX (the name suffix) and KG_RSQRT / KG_SQRT (reciprocal
- * square root estimate and exact root of a gr_v16) defined.
+ * set with KG_SUFFIX (the name suffix), KG_RSQRT / KG_SQRT (reciprocal
+ * square root estimate and exact root of a gr_v16) and KG_FMA (a * b + c,
+ * fused where the instruction set has it: ISO C mode does not contract
+ * a * b + c on its own) defined.
  */
 #define KG_CAT2(a, b) a##b
 #define KG_CAT(a, b) KG_CAT2(a, b)
@@ -33,17 +35,17 @@ static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_cell)(int op, int p
 {
     gr_v16 a = gr_load16(q), b = gr_load16(c);
     switch (op) {
-    case GR_KG_DOT: return acc + a * b;
+    case GR_KG_DOT: return KG_FMA(a, b, acc);
     case GR_KG_L1: return acc + KG_FN(kg_abs)(a - b);
     case GR_KG_L2: {
         gr_v16 d = a - b;
-        return acc + d * d;
+        return KG_FMA(d, d, acc);
     }
     default: {
         gr_v16 dr = a - b, di = gr_load16(q + half) - gr_load16(c + half);
-        gr_v16 s = dr * dr + di * di;
+        gr_v16 s = KG_FMA(di, di, dr * dr);
         if (precision == GR_KG_EXACT) return acc + KG_SQRT(s);
-        return acc + s * KG_RSQRT(s + KG_TINY);
+        return KG_FMA(s, KG_RSQRT(s + KG_TINY), acc);
     }
     }
 }
@@ -126,10 +128,12 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                     for (size_t i = 0; i < KG_TQ; i++) {
                         gr_v16 d = q[i] - c;
                         switch (op) {
-                        case GR_KG_DOT:
-                            g[i] += w[i] * c;
-                            gc += w[i] * q[i];
+                        case GR_KG_DOT: {
+                            gr_v16 wv = gr_splat16(w[i]);
+                            g[i] = KG_FMA(wv, c, g[i]);
+                            gc = KG_FMA(wv, q[i], gc);
                             break;
+                        }
                         case GR_KG_L1: {
                             gr_v16 s = KG_FN(kg_signed)(d, w[i]);
                             g[i] += s;
@@ -137,20 +141,19 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                             break;
                         }
                         case GR_KG_L2: {
-                            gr_v16 s = (2.0f * w[i]) * d;
-                            g[i] += s;
-                            gc -= s;
+                            gr_v16 w2 = gr_splat16(2.0f * w[i]);
+                            g[i] = KG_FMA(w2, d, g[i]);
+                            gc = KG_FMA(-w2, d, gc);
                             break;
                         }
                         default: {
                             gr_v16 di = qi[i] - ci;
-                            gr_v16 m = d * d + di * di;
-                            gr_v16 f = w[i] * KG_RSQRT(m + KG_TINY);
-                            gr_v16 sr = f * d, si = f * di;
-                            g[i] += sr;
-                            gi[i] += si;
-                            gc -= sr;
-                            gci -= si;
+                            gr_v16 m = KG_FMA(di, di, d * d);
+                            gr_v16 f = w[i] * KG_RSQRT(m + KG_TINY), nf = -f;
+                            g[i] = KG_FMA(f, d, g[i]);
+                            gi[i] = KG_FMA(f, di, gi[i]);
+                            gc = KG_FMA(nf, d, gc);
+                            gci = KG_FMA(nf, di, gci);
                         }
                         }
                     }
