@@ -30,6 +30,10 @@ mrr=$(echo "$out" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
 awk -v m="$mrr" 'BEGIN { exit !(m > 0.2) }' || fail "mrr $mrr on a ring is no better than chance"
 [ -s "$dir/m.gnnrec" ] || fail "the model was not saved"
 "$gnnrec" info --model "$dir/m.gnnrec" > /dev/null || fail "info cannot read a KG model"
+# the saved model, evaluated again with the same filter, gives the same figures
+ev=$("$gnnrec" eval --model "$dir/m.gnnrec" --triples-test "$dir/test.txt" --triples-known "$dir/valid.txt" --json | tail -n 1)
+mrr2=$(echo "$ev" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
+[ "$mrr" = "$mrr2" ] || fail "eval of the saved model gives mrr $mrr2, training reported $mrr"
 
 # usage errors: a bad setting, an unknown flag, a malformed file naming file:line
 if "$gnnrec" train --model rotate --triples-train "$dir/train.txt" --gamma x 2> "$dir/err"; then fail "accepted --gamma x"; fi

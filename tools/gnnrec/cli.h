@@ -70,6 +70,8 @@ int cmd_train(int argc, char **argv);
 int cli_apply_settings(gr_trainer *t, cli_args *a);
 /* Print (and add to j) why a KG model recommends each of n items to a user (kg.c). */
 int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j);
+/* gnnrec eval of a KG model on a triple file (kg.c). */
+int cli_eval_kg(cli_args *a, int json);
 /* gnnrec train on triple files (kg.c). */
 int cli_train_kg(gr_trainer *t, cli_args *a, int json);
 int cmd_eval(int argc, char **argv);

@@ -164,6 +164,66 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     return rc;
 }
 
+/* ---- gnnrec eval --triples-test ---- */
+
+int cli_eval_kg(cli_args *a, int json)
+{
+    const char *path = cli_get(a, "model"), *test_path = cli_get(a, "triples-test");
+    const char *known_list = cli_get(a, "triples-known");
+    if (!path) return cli_usage_error("gnnrec eval needs --model MODEL");
+    int rc = cli_check_unused(a, "eval");
+    if (rc) return rc;
+    gr_model *m = NULL;
+    if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
+    kg_data d;
+    memset(&d, 0, sizeof d);
+    const gr_kg *train;
+    if (gr_model_kg(&train, m) != GR_OK) rc = cli_lib_error("--triples-test");
+    if (!rc && gr_kg_load_like(&d.test, train, test_path) != GR_OK) rc = cli_lib_error("loading test triples");
+    /* the known triples: the model's, the test file's, and each of --triples-known */
+    gr_kg *extra[8] = { NULL };
+    const gr_kg *known[10];
+    size_t nk = 0, ne = 0;
+    if (!rc) {
+        known[nk++] = train;
+        known[nk++] = d.test;
+    }
+    char list[4096];
+    snprintf(list, sizeof list, "%s", known_list ? known_list : "");
+    for (char *f = strtok(list, ","); !rc && f; f = strtok(NULL, ",")) {
+        if (ne == 8) rc = cli_usage_error("--triples-known: at most 8 files");
+        else if (gr_kg_load_like(&extra[ne], train, f) != GR_OK) rc = cli_lib_error("loading known triples");
+        else known[nk++] = extra[ne++];
+    }
+    json_out j;
+    json_begin(&j);
+    json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
+    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
+    static const char *const prefix[3] = { "", "tail_", "head_" };
+    static const int dirs[3] = { GR_LP_BOTH, GR_LP_TAILS, GR_LP_HEADS };
+    for (int k = 0; !rc && k < 3; k++) {
+        double out[GR_LP_COUNT];
+        if (gr_eval_link_prediction(out, m, d.test, known, nk, dirs[k]) != GR_OK) {
+            rc = cli_lib_error("link prediction");
+            break;
+        }
+        if (!json)
+            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", k == 0 ? "both" : k == 1 ? "tails" : "heads",
+                   out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10]);
+        for (int q = 0; q < GR_LP_COUNT; q++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
+            json_num(&j, key, out[q]);
+        }
+    }
+    if (!rc && json) json_end_print(&j);
+    else free(j.buf);
+    for (size_t k = 0; k < ne; k++) gr_kg_free(extra[k]);
+    gr_kg_free(d.test);
+    gr_model_free(m);
+    return rc;
+}
+
 /* ---- explanations ---- */
 
 #define EXPLAIN_PATHS 3
