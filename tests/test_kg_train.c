@@ -63,8 +63,11 @@ static void check_gradient(int kind, int norm, int loss, double adv, double reg,
     ck_assert_int_eq(gr_kg_params_init(&p, gr_kg_kind_of(kind, norm), s.dim, kg->n_ent, kg->vocab->rel.n, (float)s.gamma), GR_OK);
     gr_kg_init_params(&p, &s);
     uint32_t queries[4] = { 0 << 1 | 0, 1 << 1 | 1, 2 << 1 | 0, 5 << 1 | 1 };
-    /* negatives include the answers of some queries, which must be masked */
-    int32_t neg[6] = { kg->t[0], 3, kg->h[1], 7, 3, 9 };
+    /* negatives include the answers of some queries, which must be masked;
+     * with subsampling the queries are split into two groups of two, each
+     * with its own negatives */
+    int32_t neg[12] = { kg->t[0], 3, kg->h[1], 7, 3, 9, 1, kg->t[2], 2, 3, kg->h[5], 0 };
+    if (subsampling) s.neg_share = 2;
     size_t ne = p.n_ent * p.L, nr = p.n_rel * p.LR;
     float *ge = malloc(ne * sizeof *ge), *gr = malloc(nr * sizeof *gr);
     float *ge2 = malloc(ne * sizeof *ge2), *gr2 = malloc(nr * sizeof *gr2);
@@ -112,7 +115,7 @@ START_TEST(gradients_match_finite_differences)
      * reference code), so the exact check uses uniform weights (adv 0). */
     check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
     check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_MARGIN, 0.0, 0, 0);
-    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 1); /* with subsampling weights */
+    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 1); /* subsampling weights, negative groups */
     check_gradient(GR_MODEL_TRANSE, 1, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
     check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
     check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_MARGIN, 0, 0, 0);

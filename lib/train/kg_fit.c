@@ -152,7 +152,8 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
 #define KG_OPTS(DIM, LR, GAMMA, REG, EPOCHS)                                                                        \
     { "dim", GR_OPT_DIM, DIM, 1, 4096, 1, NULL, "embedding dimension (complex dimensions for rotate, complex)" },    \
     { "batch", GR_OPT_BATCH, 512, 1, 1e7, 1, NULL, "queries per mini-batch" },                                       \
-    { "negatives", GR_OPT_NEGATIVES, 256, 1, 65536, 1, NULL, "negative entities shared by a mini-batch" },           \
+    { "negatives", GR_OPT_NEGATIVES, 256, 1, 65536, 1, NULL, "negative entities per query" },                        \
+    { "neg_share", 0, 0, 0, 1e7, 1, NULL, "queries sharing one set of negatives (0: the whole batch)" },              \
     { "lr", GR_OPT_LR, LR, 1e-12, 100, 0, NULL, "Adam learning rate" },                                              \
     { "reg", GR_OPT_REG, REG, 0, 100, 0, NULL, "N3 weight on the rows of each batch's triples" },                    \
     { "epochs", GR_OPT_EPOCHS, EPOCHS, 1, 1e7, 1, NULL, "epochs: every triple once as a tail and once as a head query" }, \

@@ -37,6 +37,7 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->init_range = gr_opt_named(t, "init_range");
     s->adam_catch_up = (int)gr_opt_named(t, "adam_catch_up");
     s->subsampling = (int)gr_opt_named(t, "subsampling");
+    s->neg_share = (size_t)gr_opt_named(t, "neg_share");
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
 }
 
@@ -73,6 +74,7 @@ void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s)
 
 typedef struct kg_work {
     size_t B, N, L, LR;
+    size_t share, G; /* queries per negative group, groups per full batch */
     int32_t *anchor, *rel, *target;
     uint8_t *head;
     float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
@@ -133,24 +135,26 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->N = N;
     w->L = L;
     w->LR = p->LR;
-    size_t rows = 2 * B + N;
+    w->share = s->neg_share && s->neg_share < B ? s->neg_share : B;
+    w->G = (B + w->share - 1) / w->share;
+    const size_t GN = w->G * N, rows = 2 * B + GN;
     w->anchor = gr_alloc(B, sizeof *w->anchor);
     w->rel = gr_alloc(B, sizeof *w->rel);
     w->target = gr_alloc(B, sizeof *w->target);
     w->head = gr_alloc(B, 1);
     w->Q = gr_alloc_floats(B * L);
     w->Y = gr_alloc_floats(B * L);
-    w->C = gr_alloc_floats(N * L);
+    w->C = gr_alloc_floats(GN * L);
     w->S = gr_alloc_floats(B * N);
     w->W = gr_alloc_floats(B * N);
     w->gQ = gr_alloc_floats(B * L);
     w->gY = gr_alloc_floats(B * L);
-    w->gC = gr_alloc_floats(N * L);
+    w->gC = gr_alloc_floats(GN * L);
     w->spos = gr_alloc_floats(B);
     w->wpos = gr_alloc_floats(B);
     w->rowloss = gr_alloc_floats(B);
     w->mask = gr_zalloc(B * N, 1);
-    w->neg = gr_alloc(N, sizeof *w->neg);
+    w->neg = gr_alloc(GN, sizeof *w->neg);
     w->pos_of = gr_alloc(p->n_ent, sizeof *w->pos_of);
     w->next = gr_alloc(N, sizeof *w->next);
     w->slot = gr_alloc(p->n_ent, sizeof *w->slot);
@@ -189,6 +193,16 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
 
 /* ---- one step ---- */
 
+/* Groups of a batch of B queries: query b uses the negatives of group b / share. */
+static size_t groups_of(const kg_work *w, size_t B) { return (B + w->share - 1) / w->share; }
+
+/* Queries [*b0, *b0 + *nb) of group g. */
+static void group_range(const kg_work *w, size_t B, size_t g, size_t *b0, size_t *nb)
+{
+    *b0 = g * w->share;
+    *nb = B - *b0 < w->share ? B - *b0 : w->share;
+}
+
 /* The batch's queries, their rows, and the shared negatives. */
 static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const uint32_t *queries, size_t B,
                        uint64_t seed, const int32_t *neg)
@@ -201,10 +215,11 @@ static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const
         w->target[b] = w->head[b] ? kg->h[tri] : kg->t[tri];
         w->bw[b] = w->tri_weight ? w->tri_weight[tri] : 1.0f;
     }
-    for (size_t n = 0; n < w->N && neg == NULL; n++)
-        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->N + n), (uint32_t)p->n_ent);
-    if (neg) memcpy(w->neg, neg, w->N * sizeof *neg);
-    long nb = (long)B, nn = (long)w->N;
+    const size_t GN = groups_of(w, B) * w->N;
+    for (size_t n = 0; n < GN && neg == NULL; n++)
+        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->G * w->N + n), (uint32_t)p->n_ent);
+    if (neg) memcpy(w->neg, neg, GN * sizeof *neg);
+    long nb = (long)B, nn = (long)GN;
     const size_t L = p->L;
 #pragma omp parallel
     {
@@ -219,15 +234,17 @@ static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const
 }
 
 /* Mask the negatives that are known answers of a query. */
-static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
+static void mask_group(kg_work *w, const gr_kg *kg, size_t B, size_t g)
 {
     const size_t N = w->N;
-    memset(w->mask, 0, B * N);
+    const int32_t *neg = w->neg + g * N;
+    size_t b0, nb;
+    group_range(w, B, g, &b0, &nb);
     for (size_t n = 0; n < N; n++) {
-        w->next[n] = w->pos_of[w->neg[n]];
-        w->pos_of[w->neg[n]] = (int32_t)n;
+        w->next[n] = w->pos_of[neg[n]];
+        w->pos_of[neg[n]] = (int32_t)n;
     }
-    for (size_t b = 0; b < B; b++) {
+    for (size_t b = b0; b < b0 + nb; b++) {
         int64_t lo, hi;
         const int32_t *ids;
         if (w->head[b]) {
@@ -240,7 +257,13 @@ static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
         for (int64_t k = lo; k < hi; k++)
             for (int32_t n = w->pos_of[ids[k]]; n >= 0; n = w->next[n]) w->mask[b * N + (size_t)n] = 1;
     }
-    for (size_t n = 0; n < N; n++) w->pos_of[w->neg[n]] = -1;
+    for (size_t n = 0; n < N; n++) w->pos_of[neg[n]] = -1;
+}
+
+static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
+{
+    memset(w->mask, 0, B * w->N);
+    for (size_t g = 0; g < groups_of(w, B); g++) mask_group(w, kg, B, g);
 }
 
 static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precision)
@@ -249,9 +272,14 @@ static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precisi
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
 #pragma omp parallel for schedule(static)
     for (long blk = 0; blk < nblocks; blk++) {
-        size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
-        gr_kg_score(p->op, precision, w->S + b0 * N, N, w->Q + b0 * L, nb, w->C, N, L);
-        gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
+        size_t b0 = (size_t)blk * QUERY_BLOCK, end = B - b0 < QUERY_BLOCK ? B : b0 + QUERY_BLOCK;
+        gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, end - b0, L);
+        /* a block may straddle groups; each part meets its group's negatives */
+        for (size_t b = b0; b < end;) {
+            size_t g = b / w->share, gend = (g + 1) * w->share < end ? (g + 1) * w->share : end;
+            gr_kg_score(p->op, precision, w->S + b * N, N, w->Q + b * L, gend - b, w->C + g * N * L, N, L);
+            b = gend;
+        }
     }
 }
 
@@ -389,12 +417,18 @@ static void backward(kg_work *w, const gr_kg_params *p, size_t B)
     const size_t chunks = span / 16;
     memset(w->gQ, 0, B * L * sizeof(float));
     memset(w->gY, 0, B * L * sizeof(float));
-    memset(w->gC, 0, N * L * sizeof(float));
+    const size_t G = groups_of(w, B);
+    memset(w->gC, 0, G * N * L * sizeof(float));
 #pragma omp parallel
     {
         size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
         size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
-        if (c1 > c0) gr_kg_grad(p->op, w->gQ, w->gC, w->W, N, w->Q, B, w->C, N, L, c0 * 16, c1 * 16);
+        for (size_t g = 0; g < G && c1 > c0; g++) {
+            size_t b0, nb;
+            group_range(w, B, g, &b0, &nb);
+            gr_kg_grad(p->op, w->gQ + b0 * L, w->gC + g * N * L, w->W + b0 * N, N, w->Q + b0 * L, nb, w->C + g * N * L, N,
+                       L, c0 * 16, c1 * 16);
+        }
     }
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
 #pragma omp parallel for schedule(static)
@@ -441,7 +475,7 @@ static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
     double reg_loss = 0.0;
     const size_t L = p->L, LR = p->LR;
     w->n_touched = 0;
-    for (size_t n = 0; n < w->N; n++) add_row(grad_row(w, w->neg[n]), w->gC + n * L, L);
+    for (size_t n = 0; n < groups_of(w, B) * w->N; n++) add_row(grad_row(w, w->neg[n]), w->gC + n * L, L);
     for (size_t b = 0; b < B; b++) {
         add_row(grad_row(w, w->target[b]), w->gY + b * L, L);
         float *gr = w->gR + (size_t)w->rel[b] * LR;

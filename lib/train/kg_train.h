@@ -28,6 +28,7 @@ typedef struct gr_kg_settings {
     int adam_catch_up; /* apply the momentum of dense Adam to rows a batch skips */
     int precision; /* roots of the negative scores: GR_KG_FAST (training) or GR_KG_EXACT (gradient checks) */
     size_t dim, batch, negatives, valid_sample;
+    size_t neg_share; /* queries that share one set of negatives (0: the whole batch) */
     double lr, reg, gamma, adv_temp, margin, init_range;
     uint64_t seed;
 } gr_kg_settings;
@@ -50,7 +51,8 @@ void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s);
 
 /*
  * The loss of one batch (B queries, each triple << 1 | head, against the
- * negatives neg[0..s->negatives)) and its gradient as dense tables shaped
+ * negatives neg[0..groups x s->negatives), groups of s->neg_share queries)
+ * and its gradient as dense tables shaped
  * like p->ent and p->rel (refreshing p's derived tables first).  For
  * checking gradients; NaN when out of memory.
  */
