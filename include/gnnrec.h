@@ -11,6 +11,7 @@
  *   gnnrec/recommend.h  top-K, filters, similar items, fold-in
  *   gnnrec/synth.h      synthetic MovieLens-format datasets
  *   gnnrec/features.h   node features (GraphSAGE) and cold start
+ *   gnnrec/kg.h         knowledge graphs, KG embeddings, link prediction, explanations
  */
 #ifndef GNNREC_H
 #define GNNREC_H
@@ -25,5 +26,6 @@
 #include "gnnrec/recommend.h"
 #include "gnnrec/synth.h"
 #include "gnnrec/features.h"
+#include "gnnrec/kg.h"
 
 #endif

@@ -9,7 +9,10 @@ static const char *const eval_help =
     "usage: gnnrec eval --model MODEL --test FILE [--k 10,20] [--json]\n"
     "  Ranks all items for every user of the test file, the model's training items\n"
     "  excluded, and reports Recall, Precision, NDCG, Hit and MRR at each cut-off;\n"
-    "  RMSE and MAE as well for models trained on ratings.\n";
+    "  RMSE and MAE as well for models trained on ratings.\n"
+    "usage: gnnrec eval --model MODEL --triples-test FILE [--triples-known F,F,...] [--json]\n"
+    "  KG models: filtered link prediction; the model's training triples, the test\n"
+    "  triples and those of --triples-known (valid.txt) are filtered.\n";
 
 static int rating_model(const gr_model *m)
 {
@@ -63,6 +66,7 @@ int cmd_eval(int argc, char **argv)
         fputs(eval_help, stdout);
         return EXIT_OK;
     }
+    if (cli_get(&a, "triples-test")) return cli_eval_kg(&a, cli_has(&a, "json"));
     const char *path = cli_get(&a, "model"), *test_path = cli_get(&a, "test");
     cli_has(&a, "k");
     cli_mark_data_flags(&a);

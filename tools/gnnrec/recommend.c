@@ -13,6 +13,7 @@ static const char *const rec_help =
     "  --min-score S          only items scoring at least S\n"
     "  --least                the least relevant items instead of the most\n"
     "  --include-seen         do not leave out the user's training items\n"
+    "  --explain              KG models: the triples that connect the user to each item\n"
     "  --json                 print one JSON object as the last line\n"
     "new users and items (GraphSAGE models, no retraining):\n"
     "  --age N --gender M|F --occupation NAME [--rated ID[:R],...]   top-k for a new user\n"
@@ -122,6 +123,10 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         }
     }
     if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
+    if (!rc && cli_has(a, "explain")) {
+        if (!user) rc = cli_usage_error("--explain needs --user");
+        else rc = cli_explain(m, uid, items, n, cli_has(a, "json"), j);
+    }
     free(items);
     free(scores);
     return rc;
@@ -130,7 +135,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
 int cmd_recommend(int argc, char **argv)
 {
     cli_args a;
-    int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help");
+    int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help,explain");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
         fputs(rec_help, stdout);
@@ -150,6 +155,7 @@ int cmd_recommend(int argc, char **argv)
     cli_has(&a, "similar");
     cli_wants_new_user(&a);
     cli_wants_new_item(&a);
+    cli_has(&a, "explain");
     if (!rc) rc = cli_check_unused(&a, "recommend");
     json_out j;
     json_begin(&j);

@@ -20,7 +20,12 @@ static const char *const train_help =
     "  --out MODEL               save the trained model\n"
     "  --k 10,20                 cut-offs of the test metrics\n"
     "  --json                    print one JSON object as the last line\n"
-    "  --quiet                   no per-epoch progress on stderr\n";
+    "  --quiet                   no per-epoch progress on stderr\n"
+    "knowledge graphs (--model transe|distmult|rotate|complex):\n"
+    "  --triples-train F [--triples-valid F] [--triples-test F]   head<TAB>relation<TAB>tail files;\n"
+    "                            entities.dict/relations.dict beside them fix the ids (--no-dicts: not)\n"
+    "  --gamma --adv-temp --loss adversarial|margin --sampling filtered|uniform --norm 1|2\n"
+    "  --lr-schedule constant|step|cosine --valid-sample N --time-limit S   KG settings (docs/kg.md)\n";
 
 typedef struct progress_ctx {
     int quiet, eval_k;
@@ -54,7 +59,7 @@ static int set_or_usage(gr_trainer *t, const char *name, const char *value)
 
 /* Settings from the named flags, --set KEY=VALUE, and any other flag the
  * trainer of this kind knows ("--fanouts 10,5" sets "fanouts"). */
-static int apply_settings(gr_trainer *t, cli_args *a)
+int cli_apply_settings(gr_trainer *t, cli_args *a)
 {
     for (size_t k = 0; k < sizeof setting_flags / sizeof setting_flags[0]; k++) {
         const char *v = cli_get(a, setting_flags[k][0]);
@@ -117,7 +122,7 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
 static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
 {
     cli_data d;
-    int rc = apply_settings(t, a);
+    int rc = cli_apply_settings(t, a);
     if (!rc) rc = cli_check_unused(a, "train");
     if (rc) return rc;
     rc = cli_load_data(&d, a);
@@ -145,7 +150,7 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
 int cmd_train(int argc, char **argv)
 {
     cli_args a;
-    int rc = cli_parse(&a, argc, argv, "json,quiet,no-metadata,help");
+    int rc = cli_parse(&a, argc, argv, "json,quiet,no-metadata,help,no-dicts");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
         fputs(train_help, stdout);
@@ -161,7 +166,8 @@ int cmd_train(int argc, char **argv)
     cli_has(&a, "quiet");
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return cli_lib_error("creating the trainer");
-    rc = train_with(t, &a, cli_has(&a, "json"), kind);
+    if (cli_get(&a, "triples-train")) rc = cli_train_kg(t, &a, cli_has(&a, "json"));
+    else rc = train_with(t, &a, cli_has(&a, "json"), kind);
     gr_trainer_free(t);
     return rc;
 }

@@ -1,0 +1,148 @@
+/*
+ * Link prediction: every query is scored against every entity with the
+ * kernels of training, in blocks of queries per thread, and the answer's
+ * rank is counted against the scores that the filter does not remove.
+ */
+#include "eval/link_prediction.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "kernels/kg_score.h"
+
+#define LP_BLOCK 16
+
+typedef struct lp_job {
+    const gr_kg_params *p;
+    const gr_kg *test, *filter;
+    const size_t *which;
+    size_t n;
+    int direction, precision;
+} lp_job;
+
+/* Query q of the job: its test triple, direction and answer. */
+static void query_of(const lp_job *J, size_t q, int32_t *anchor, int32_t *rel, int32_t *answer, int *head)
+{
+    int both = J->direction == GR_LP_BOTH;
+    *head = J->direction == GR_LP_HEADS || (both && q >= J->n);
+    size_t k = both && q >= J->n ? q - J->n : q;
+    size_t tri = J->which ? J->which[k] : k;
+    *rel = J->test->r[tri];
+    *anchor = *head ? J->test->t[tri] : J->test->h[tri];
+    *answer = *head ? J->test->h[tri] : J->test->t[tri];
+}
+
+/* Rank of the answer in one row of kernel values (smaller is better for distances). */
+static double rank_in_row(const lp_job *J, const float *v, int32_t anchor, int32_t rel, int32_t answer, int head)
+{
+    const gr_kg_params *p = J->p;
+    const float a = v[answer];
+    if (isnan(a)) return (double)p->n_ent;
+    const int dist = p->kind->distance;
+    size_t better = 0, ties = 0;
+    for (size_t e = 0; e < p->n_ent; e++) {
+        float x = v[e];
+        better += dist ? !(x >= a) : !(x <= a);
+        ties += x == a;
+    }
+    if (J->filter) {
+        int64_t lo, hi;
+        const int32_t *ids;
+        if (head) {
+            gr_kg_head_range(J->filter, anchor, rel, &lo, &hi);
+            ids = J->filter->th;
+        } else {
+            gr_kg_tail_range(J->filter, anchor, rel, &lo, &hi);
+            ids = J->filter->t;
+        }
+        for (int64_t k = lo; k < hi; k++) {
+            int32_t e = ids[k];
+            if (e == answer) continue;
+            float x = v[e];
+            better -= dist ? !(x >= a) : !(x <= a);
+            ties -= x == a;
+        }
+    }
+    return 1.0 + (double)better + 0.5 * (double)(ties - 1);
+}
+
+static void rank_block(const lp_job *J, size_t q0, size_t nq, float *Q, float *S, double *ranks)
+{
+    const gr_kg_params *p = J->p;
+    int32_t anchor[LP_BLOCK], rel[LP_BLOCK], answer[LP_BLOCK];
+    int head[LP_BLOCK];
+    for (size_t b = 0; b < nq; b++) {
+        query_of(J, q0 + b, &anchor[b], &rel[b], &answer[b], &head[b]);
+        p->kind->query(p, anchor[b], rel[b], head[b], Q + b * p->L);
+    }
+    gr_kg_score(p->op, J->precision, S, p->n_ent, Q, nq, p->ent, p->n_ent, p->L);
+    for (size_t b = 0; b < nq; b++) ranks[q0 + b] = rank_in_row(J, S + b * p->n_ent, anchor[b], rel[b], answer[b], head[b]);
+}
+
+int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const size_t *which, size_t n,
+                const gr_kg *filter, int direction, int precision)
+{
+    lp_job J = { p, test, filter, which, which ? n : test->n, direction, precision };
+    size_t total = direction == GR_LP_BOTH ? 2 * J.n : J.n;
+    int nthreads = omp_get_max_threads();
+    float *Q = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->L);
+    float *S = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->n_ent);
+    if (!Q || !S) {
+        free(Q);
+        free(S);
+        return GR_ENOMEM;
+    }
+    long nblocks = (long)((total + LP_BLOCK - 1) / LP_BLOCK);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (long blk = 0; blk < nblocks; blk++) {
+        int t = omp_get_thread_num();
+        size_t q0 = (size_t)blk * LP_BLOCK, nq = total - q0 < LP_BLOCK ? total - q0 : LP_BLOCK;
+        rank_block(&J, q0, nq, Q + (size_t)t * LP_BLOCK * p->L, S + (size_t)t * LP_BLOCK * p->n_ent, ranks);
+    }
+    free(Q);
+    free(S);
+    return GR_OK;
+}
+
+void gr_lp_summarize(double *out, const double *ranks, size_t n)
+{
+    for (int k = 0; k < GR_LP_COUNT; k++) out[k] = 0.0;
+    for (size_t q = 0; q < n; q++) {
+        double r = ranks[q];
+        out[GR_LP_MRR] += 1.0 / r;
+        out[GR_LP_MR] += r;
+        out[GR_LP_HITS1] += r <= 1.0;
+        out[GR_LP_HITS3] += r <= 3.0;
+        out[GR_LP_HITS10] += r <= 10.0;
+    }
+    for (int k = 0; k < GR_LP_COUNT && n; k++) out[k] /= (double)n;
+}
+
+int gr_eval_link_prediction(double *out, const gr_model *m, const gr_kg *test, const gr_kg *const *known, size_t n_known,
+                            int direction)
+{
+    if (!out || !m || !test || (n_known && !known)) return gr_err(GR_EINVAL, "gr_eval_link_prediction: NULL argument");
+    const gr_kg_state *s = gr_kg_state_of(m);
+    if (!s) return gr_err(GR_EUNSUPPORTED, "%s models do not predict links", gr_model_kind_name(m->kind));
+    if (direction < GR_LP_BOTH || direction > GR_LP_HEADS)
+        return gr_err(GR_EINVAL, "gr_eval_link_prediction: direction %d is not a gr_lp_direction", direction);
+    if (test->vocab != s->kg->vocab)
+        return gr_err(GR_EINVAL, "the test triples are not in the model's id space: load them with gr_kg_load_like()");
+    for (size_t k = 0; k < n_known; k++)
+        if (!known[k] || known[k]->vocab != s->kg->vocab)
+            return gr_err(GR_EINVAL, "known graph %zu is not in the model's id space", k);
+    if (test->n == 0) return gr_err(GR_ESTATE, "the test graph has no triples");
+    gr_kg *filter = NULL;
+    if (n_known) GR_TRY(gr_kg_union(&filter, known, n_known));
+    size_t total = direction == GR_LP_BOTH ? 2 * test->n : test->n;
+    double *ranks = gr_alloc(total, sizeof *ranks);
+    int rc = ranks ? gr_lp_ranks(ranks, &s->p, test, NULL, test->n, filter, direction, GR_KG_EXACT) : GR_ENOMEM;
+    if (rc == GR_OK) gr_lp_summarize(out, ranks, total);
+    free(ranks);
+    gr_kg_free(filter);
+    return rc;
+}

@@ -1,0 +1,236 @@
+/*
+ * KG kernels, compiled once per instruction set and chosen at run time:
+ * the RotatE distance needs a square root per complex dimension and a
+ * reciprocal root per gradient cell, and the hardware estimates
+ * (vrsqrt14ps, vrsqrtps) are several times faster than exact roots.
+ * Plain target_clones cannot use them, since the default clone would have
+ * to compile the same intrinsics.
+ */
+#include "kernels/kg_score.h"
+
+#include <math.h>
+
+#include "kernels/simd.h"
+
+typedef int kg_vi16 __attribute__((vector_size(64)));
+
+/* ---- portable build: exact roots ---- */
+
+static inline gr_v16 kg_sqrt_generic(gr_v16 x)
+{
+    for (int k = 0; k < 16; k++) x[k] = sqrtf(x[k]);
+    return x;
+}
+
+static inline gr_v16 kg_rsqrt_generic(gr_v16 x)
+{
+    for (int k = 0; k < 16; k++) x[k] = 1.0f / sqrtf(x[k]);
+    return x;
+}
+
+static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b + c; }
+
+#define KG_SUFFIX _generic
+#define KG_SQRT kg_sqrt_generic
+#define KG_RSQRT kg_rsqrt_generic
+#define KG_FMA kg_fma_generic
+#include "kernels/kg_score_impl.h"
+#undef KG_SUFFIX
+#undef KG_SQRT
+#undef KG_RSQRT
+#undef KG_FMA
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GR_NATIVE)
+#define KG_X86 1
+#include <immintrin.h>
+
+/* ---- x86-64-v4: AVX-512 ---- */
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4")
+
+static inline gr_v16 kg_sqrt_v4(gr_v16 x) { return (gr_v16)_mm512_sqrt_ps((__m512)x); }
+static inline gr_v16 kg_rsqrt_v4(gr_v16 x) { return (gr_v16)_mm512_rsqrt14_ps((__m512)x); }
+static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
+{
+    return (gr_v16)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
+
+#define KG_SUFFIX _v4
+#define KG_SQRT kg_sqrt_v4
+#define KG_RSQRT kg_rsqrt_v4
+#define KG_FMA kg_fma_v4
+#include "kernels/kg_score_impl.h"
+#undef KG_SUFFIX
+#undef KG_SQRT
+#undef KG_RSQRT
+#undef KG_FMA
+#pragma GCC pop_options
+
+/* ---- x86-64-v3: AVX2 + FMA ---- */
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+
+static inline gr_v16 kg_sqrt_v3(gr_v16 x)
+{
+    __m256 lo, hi;
+    memcpy(&lo, &x, 32);
+    memcpy(&hi, (char *)&x + 32, 32);
+    lo = _mm256_sqrt_ps(lo);
+    hi = _mm256_sqrt_ps(hi);
+    memcpy(&x, &lo, 32);
+    memcpy((char *)&x + 32, &hi, 32);
+    return x;
+}
+
+/* vrsqrtps has 12 bits; one Newton step brings it to about 22. */
+static inline gr_v16 kg_rsqrt_v3(gr_v16 x)
+{
+    __m256 lo, hi;
+    memcpy(&lo, &x, 32);
+    memcpy(&hi, (char *)&x + 32, 32);
+    lo = _mm256_rsqrt_ps(lo);
+    hi = _mm256_rsqrt_ps(hi);
+    gr_v16 y;
+    memcpy(&y, &lo, 32);
+    memcpy((char *)&y + 32, &hi, 32);
+    return y * (1.5f - 0.5f * x * y * y);
+}
+
+static inline gr_v16 kg_fma_v3(gr_v16 a, gr_v16 b, gr_v16 c)
+{
+    __m256 a0, a1, b0, b1, c0, c1;
+    memcpy(&a0, &a, 32);
+    memcpy(&a1, (char *)&a + 32, 32);
+    memcpy(&b0, &b, 32);
+    memcpy(&b1, (char *)&b + 32, 32);
+    memcpy(&c0, &c, 32);
+    memcpy(&c1, (char *)&c + 32, 32);
+    c0 = _mm256_fmadd_ps(a0, b0, c0);
+    c1 = _mm256_fmadd_ps(a1, b1, c1);
+    memcpy(&c, &c0, 32);
+    memcpy((char *)&c + 32, &c1, 32);
+    return c;
+}
+
+#define KG_SUFFIX _v3
+#define KG_SQRT kg_sqrt_v3
+#define KG_RSQRT kg_rsqrt_v3
+#define KG_FMA kg_fma_v3
+#include "kernels/kg_score_impl.h"
+#undef KG_SUFFIX
+#undef KG_SQRT
+#undef KG_RSQRT
+#undef KG_FMA
+#pragma GCC pop_options
+#endif
+
+typedef void (*score_fn)(int, int, float *, size_t, const float *, size_t, const float *, size_t, size_t);
+typedef void (*grad_fn)(int, float *, float *, const float *, size_t, const float *, size_t, const float *, size_t,
+                        size_t, size_t, size_t);
+
+static int isa_level(void)
+{
+#ifdef KG_X86
+    static int level = -1;
+    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (l < 0) {
+        __builtin_cpu_init();
+        l = 0;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 3;
+        if (l == 3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+            l = 4;
+        __atomic_store_n(&level, l, __ATOMIC_RELAXED);
+    }
+    return l;
+#else
+    return 0;
+#endif
+}
+
+void gr_kg_score(int op, int precision, float *S, size_t lds, const float *Q, size_t nq, const float *C, size_t nc,
+                 size_t L)
+{
+    score_fn f = gr_kg_score__generic;
+#ifdef KG_X86
+    int l = isa_level();
+    if (l == 4) f = gr_kg_score__v4;
+    else if (l == 3) f = gr_kg_score__v3;
+#endif
+    f(op, precision, S, lds, Q, nq, C, nc, L);
+}
+
+void gr_kg_grad(int op, float *gQ, float *gC, const float *W, size_t ldw, const float *Q, size_t nq, const float *C,
+                size_t nc, size_t L, size_t k0, size_t k1)
+{
+    grad_fn f = gr_kg_grad__generic;
+#ifdef KG_X86
+    int l = isa_level();
+    if (l == 4) f = gr_kg_grad__v4;
+    else if (l == 3) f = gr_kg_grad__v3;
+#endif
+    f(op, gQ, gC, W, ldw, Q, nq, C, nc, L, k0, k1);
+}
+
+/* ---- row pairs: O(n L), plain loops ---- */
+
+void gr_kg_score_rows(int op, float *s, const float *Q, const float *C, size_t n, size_t L)
+{
+    const size_t half = L / 2;
+    for (size_t b = 0; b < n; b++) {
+        const float *q = Q + b * L, *c = C + b * L;
+        double acc = 0.0;
+        if (op == GR_KG_CMOD) {
+            for (size_t k = 0; k < half; k++) {
+                float dr = q[k] - c[k], di = q[k + half] - c[k + half];
+                acc += sqrtf(dr * dr + di * di);
+            }
+        } else {
+            for (size_t k = 0; k < L; k++) {
+                float d = q[k] - c[k];
+                acc += op == GR_KG_DOT ? q[k] * c[k] : op == GR_KG_L1 ? fabsf(d) : d * d;
+            }
+        }
+        s[b] = (float)acc;
+    }
+}
+
+void gr_kg_grad_rows(int op, float *gQ, float *gC, const float *w, const float *Q, const float *C, size_t n, size_t L)
+{
+    const size_t half = L / 2;
+    for (size_t b = 0; b < n; b++) {
+        const float *q = Q + b * L, *c = C + b * L;
+        float *gq = gQ + b * L, *gc = gC + b * L, wb = w[b];
+        if (wb == 0.0f) continue;
+        if (op == GR_KG_CMOD) {
+            for (size_t k = 0; k < half; k++) {
+                float dr = q[k] - c[k], di = q[k + half] - c[k + half];
+                float m = sqrtf(dr * dr + di * di);
+                float f = m > 0 ? wb / m : 0.0f;
+                gq[k] += f * dr;
+                gq[k + half] += f * di;
+                gc[k] -= f * dr;
+                gc[k + half] -= f * di;
+            }
+            continue;
+        }
+        for (size_t k = 0; k < L; k++) {
+            float d = q[k] - c[k];
+            switch (op) {
+            case GR_KG_DOT:
+                gq[k] += wb * c[k];
+                gc[k] += wb * q[k];
+                break;
+            case GR_KG_L1: {
+                float s = d > 0 ? wb : d < 0 ? -wb : 0.0f;
+                gq[k] += s;
+                gc[k] -= s;
+                break;
+            }
+            default:
+                gq[k] += 2.0f * wb * d;
+                gc[k] -= 2.0f * wb * d;
+            }
+        }
+    }
+}

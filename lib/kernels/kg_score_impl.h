@@ -1,0 +1,187 @@
+/*
+ * The body of the KG kernels, included by kg_score.c once per instruction
+ * set with KG_SUFFIX (the name suffix), KG_RSQRT / KG_SQRT (reciprocal
+ * square root estimate and exact root of a gr_v16) and KG_FMA (a * b + c,
+ * fused where the instruction set has it: ISO C mode does not contract
+ * a * b + c on its own) defined.
+ */
+#define KG_CAT2(a, b) a##b
+#define KG_CAT(a, b) KG_CAT2(a, b)
+#define KG_FN(name) KG_CAT(name, KG_SUFFIX)
+
+#define KG_TQ 4  /* queries per register tile */
+#define KG_TC 2  /* candidates per register tile of the scores */
+#define KG_NB 64 /* candidates per cache block */
+
+/* Smallest squared modulus fed to the root estimates, so that zero
+ * padding gives 0 * finite = 0 instead of 0 * inf. */
+#define KG_TINY 1e-30f
+
+static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_abs)(gr_v16 x)
+{
+    return (gr_v16)((kg_vi16)x & 0x7fffffff);
+}
+
+/* w with the sign of d, and 0 where d is 0 (the zero padding stays zero). */
+static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_signed)(gr_v16 d, float w)
+{
+    kg_vi16 sw = ((kg_vi16)d & (int)0x80000000u) ^ (kg_vi16)gr_splat16(w);
+    return (gr_v16)(sw & (d != 0));
+}
+
+/* One (query, candidate) chunk of 16 dimensions, added to acc. */
+static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_cell)(int op, int precision, const float *q,
+                                                                    const float *c, size_t half, gr_v16 acc)
+{
+    gr_v16 a = gr_load16(q), b = gr_load16(c);
+    switch (op) {
+    case GR_KG_DOT: return KG_FMA(a, b, acc);
+    case GR_KG_L1: return acc + KG_FN(kg_abs)(a - b);
+    case GR_KG_L2: {
+        gr_v16 d = a - b;
+        return KG_FMA(d, d, acc);
+    }
+    default: {
+        gr_v16 dr = a - b, di = gr_load16(q + half) - gr_load16(c + half);
+        gr_v16 s = KG_FMA(di, di, dr * dr);
+        if (precision == GR_KG_EXACT) return acc + KG_SQRT(s);
+        return KG_FMA(s, KG_RSQRT(s + KG_TINY), acc);
+    }
+    }
+}
+
+static inline __attribute__((always_inline)) void KG_FN(kg_score_op)(int op, int precision, float *S, size_t lds,
+                                                                      const float *Q, size_t nq, const float *C,
+                                                                      size_t nc, size_t L)
+{
+    const size_t span = op == GR_KG_CMOD ? L / 2 : L, half = L / 2;
+    for (size_t n0 = 0; n0 < nc; n0 += KG_NB) {
+        size_t n1 = n0 + KG_NB < nc ? n0 + KG_NB : nc;
+        for (size_t b0 = 0; b0 < nq; b0 += KG_TQ) {
+            const float *q[KG_TQ];
+            for (size_t i = 0; i < KG_TQ; i++) q[i] = Q + (b0 + i < nq ? b0 + i : b0) * L;
+            for (size_t n = n0; n < n1; n += KG_TC) {
+                const float *c[KG_TC];
+                for (size_t j = 0; j < KG_TC; j++) c[j] = C + (n + j < n1 ? n + j : n) * L;
+                gr_v16 acc[KG_TQ][KG_TC];
+                for (size_t i = 0; i < KG_TQ; i++)
+                    for (size_t j = 0; j < KG_TC; j++) acc[i][j] = gr_splat16(0.0f);
+                for (size_t k = 0; k < span; k += 16)
+                    for (size_t i = 0; i < KG_TQ; i++)
+                        for (size_t j = 0; j < KG_TC; j++)
+                            acc[i][j] = KG_FN(kg_cell)(op, precision, q[i] + k, c[j] + k, half, acc[i][j]);
+                for (size_t i = 0; i < KG_TQ && b0 + i < nq; i++)
+                    for (size_t j = 0; j < KG_TC && n + j < n1; j++) S[(b0 + i) * lds + n + j] = gr_hsum16(acc[i][j]);
+            }
+        }
+    }
+}
+
+static void KG_FN(gr_kg_score_)(int op, int precision, float *S, size_t lds, const float *Q, size_t nq, const float *C, size_t nc,
+                         size_t L)
+{
+    switch (op) {
+    case GR_KG_DOT: KG_FN(kg_score_op)(GR_KG_DOT, GR_KG_FAST, S, lds, Q, nq, C, nc, L); break;
+    case GR_KG_L1: KG_FN(kg_score_op)(GR_KG_L1, GR_KG_FAST, S, lds, Q, nq, C, nc, L); break;
+    case GR_KG_L2: KG_FN(kg_score_op)(GR_KG_L2, GR_KG_FAST, S, lds, Q, nq, C, nc, L); break;
+    default:
+        if (precision == GR_KG_EXACT) KG_FN(kg_score_op)(GR_KG_CMOD, GR_KG_EXACT, S, lds, Q, nq, C, nc, L);
+        else KG_FN(kg_score_op)(GR_KG_CMOD, GR_KG_FAST, S, lds, Q, nq, C, nc, L);
+    }
+}
+
+/*
+ * Gradient of one cell with weight w: the part for the query (added to
+ * gq, gqi) and, negated for the distance ops, for the candidate.  For DOT
+ * the query part is w c and the candidate part w q, so both are returned.
+ */
+static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, float *gQ, float *gC, const float *W,
+                                                                     size_t ldw, const float *Q, size_t nq,
+                                                                     const float *C, size_t nc, size_t L, size_t k0,
+                                                                     size_t k1)
+{
+    const size_t half = L / 2;
+    for (size_t n0 = 0; n0 < nc; n0 += KG_NB) {
+        size_t n1 = n0 + KG_NB < nc ? n0 + KG_NB : nc;
+        for (size_t b0 = 0; b0 < nq; b0 += KG_TQ) {
+            size_t tq = nq - b0 < KG_TQ ? nq - b0 : KG_TQ;
+            for (size_t k = k0; k < k1; k += 16) {
+                gr_v16 q[KG_TQ], qi[KG_TQ], g[KG_TQ], gi[KG_TQ];
+                for (size_t i = 0; i < KG_TQ; i++) {
+                    const float *row = Q + (b0 + (i < tq ? i : 0)) * L + k;
+                    q[i] = gr_load16(row);
+                    qi[i] = op == GR_KG_CMOD ? gr_load16(row + half) : q[i];
+                    g[i] = gi[i] = gr_splat16(0.0f);
+                }
+                for (size_t n = n0; n < n1; n++) {
+                    float w[KG_TQ];
+                    int any = 0;
+                    for (size_t i = 0; i < KG_TQ; i++) {
+                        w[i] = i < tq ? W[(b0 + i) * ldw + n] : 0.0f;
+                        any |= w[i] != 0.0f;
+                    }
+                    if (!any) continue;
+                    const float *crow = C + n * L + k;
+                    float *gcrow = gC + n * L + k;
+                    gr_v16 c = gr_load16(crow), gc = gr_splat16(0.0f), gci = gc;
+                    gr_v16 ci = op == GR_KG_CMOD ? gr_load16(crow + half) : c;
+                    for (size_t i = 0; i < KG_TQ; i++) {
+                        gr_v16 d = q[i] - c;
+                        switch (op) {
+                        case GR_KG_DOT: {
+                            gr_v16 wv = gr_splat16(w[i]);
+                            g[i] = KG_FMA(wv, c, g[i]);
+                            gc = KG_FMA(wv, q[i], gc);
+                            break;
+                        }
+                        case GR_KG_L1: {
+                            gr_v16 s = KG_FN(kg_signed)(d, w[i]);
+                            g[i] += s;
+                            gc -= s;
+                            break;
+                        }
+                        case GR_KG_L2: {
+                            gr_v16 w2 = gr_splat16(2.0f * w[i]);
+                            g[i] = KG_FMA(w2, d, g[i]);
+                            gc = KG_FMA(-w2, d, gc);
+                            break;
+                        }
+                        default: {
+                            gr_v16 di = qi[i] - ci;
+                            gr_v16 m = KG_FMA(di, di, d * d);
+                            gr_v16 f = w[i] * KG_RSQRT(m + KG_TINY), nf = -f;
+                            g[i] = KG_FMA(f, d, g[i]);
+                            gi[i] = KG_FMA(f, di, gi[i]);
+                            gc = KG_FMA(nf, d, gc);
+                            gci = KG_FMA(nf, di, gci);
+                        }
+                        }
+                    }
+                    gr_store16(gcrow, gr_load16(gcrow) + gc);
+                    if (op == GR_KG_CMOD) gr_store16(gcrow + half, gr_load16(gcrow + half) + gci);
+                }
+                for (size_t i = 0; i < tq; i++) {
+                    float *row = gQ + (b0 + i) * L + k;
+                    gr_store16(row, gr_load16(row) + g[i]);
+                    if (op == GR_KG_CMOD) gr_store16(row + half, gr_load16(row + half) + gi[i]);
+                }
+            }
+        }
+    }
+}
+
+static void KG_FN(gr_kg_grad_)(int op, float *gQ, float *gC, const float *W, size_t ldw, const float *Q, size_t nq,
+                        const float *C, size_t nc, size_t L, size_t k0, size_t k1)
+{
+    switch (op) {
+    case GR_KG_DOT: KG_FN(kg_grad_op)(GR_KG_DOT, gQ, gC, W, ldw, Q, nq, C, nc, L, k0, k1); break;
+    case GR_KG_L1: KG_FN(kg_grad_op)(GR_KG_L1, gQ, gC, W, ldw, Q, nq, C, nc, L, k0, k1); break;
+    case GR_KG_L2: KG_FN(kg_grad_op)(GR_KG_L2, gQ, gC, W, ldw, Q, nq, C, nc, L, k0, k1); break;
+    default: KG_FN(kg_grad_op)(GR_KG_CMOD, gQ, gC, W, ldw, Q, nq, C, nc, L, k0, k1);
+    }
+}
+
+#undef KG_TQ
+#undef KG_TC
+#undef KG_NB
+#undef KG_TINY

@@ -1,0 +1,163 @@
+/*
+ * The knowledge graph of a user-item graph: liked edges as triples, and
+ * the catalogue's metadata (genres, release decades, demographics) as side
+ * relations, so that users with few ratings are tied to the rest of the
+ * graph through the attributes they share.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "graph/graph.h"
+#include "kg/kg.h"
+
+static const char *const relation_names[] = { "liked", "has_genre", "released_in", "has_age_group", "has_occupation",
+                                              "has_gender" };
+enum { R_LIKED, R_GENRE, R_DECADE, R_AGE, R_OCCUPATION, R_GENDER, N_RELATIONS };
+
+/* The age groups of MovieLens-1M, which also bin the ages in years of 100K. */
+static const char *age_group(int age)
+{
+    if (age < 0) return NULL;
+    if (age < 18) return "under 18";
+    if (age < 25) return "18-24";
+    if (age < 35) return "25-34";
+    if (age < 45) return "35-44";
+    if (age < 50) return "45-49";
+    if (age < 56) return "50-55";
+    return "56+";
+}
+
+typedef struct builder {
+    gr_kg_vocab *v;
+    size_t n, cap;
+    int32_t *h, *r, *t;
+} builder;
+
+static int add(builder *b, int32_t h, int32_t r, int32_t t)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        int32_t *nh = gr_realloc(b->h, cap, sizeof *nh), *nr = NULL, *nt = NULL;
+        if (nh) b->h = nh;
+        if (nh) nr = gr_realloc(b->r, cap, sizeof *nr);
+        if (nr) b->r = nr;
+        if (nr) nt = gr_realloc(b->t, cap, sizeof *nt);
+        if (!nt) return GR_ENOMEM;
+        b->t = nt;
+        b->cap = cap;
+    }
+    b->h[b->n] = h;
+    b->r[b->n] = r;
+    b->t[b->n] = t;
+    b->n++;
+    return GR_OK;
+}
+
+/* Entity "prefix:value", added when new; -1 on failure. */
+static int32_t entity(builder *b, const char *prefix, const char *value)
+{
+    char name[512];
+    int len = snprintf(name, sizeof name, "%s:%s", prefix, value);
+    if (len < 0 || (size_t)len >= sizeof name) len = (int)sizeof name - 1;
+    return gr_strmap_intern(&b->v->ent, name, (size_t)len);
+}
+
+static int add_attr(builder *b, int32_t e, int rel, const char *prefix, const char *value)
+{
+    int32_t a = entity(b, prefix, value);
+    return a < 0 ? gr_last_error_code() : add(b, e, rel, a);
+}
+
+static int add_nodes(builder *b, const gr_graph *g)
+{
+    char id[32];
+    for (size_t u = 0; u < g->n_users; u++) {
+        snprintf(id, sizeof id, "%lld", (long long)g->cat->users.ids[u]);
+        if (entity(b, "user", id) != (int32_t)u) return gr_last_error_code();
+    }
+    for (size_t i = 0; i < g->n_items; i++) {
+        snprintf(id, sizeof id, "%lld", (long long)g->cat->items.ids[i]);
+        if (entity(b, "movie", id) != (int32_t)(g->n_users + i)) return gr_last_error_code();
+    }
+    for (int r = 0; r < N_RELATIONS; r++)
+        if (gr_strmap_intern(&b->v->rel, relation_names[r], strlen(relation_names[r])) != r) return gr_last_error_code();
+    return GR_OK;
+}
+
+static int add_liked(builder *b, const gr_graph *g, double min_rating)
+{
+    for (size_t u = 0; u < g->n_users; u++)
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
+            if (min_rating <= 0 || g->ui.val[k] >= min_rating)
+                GR_TRY(add(b, (int32_t)u, R_LIKED, (int32_t)(g->n_users + (size_t)g->ui.col[k])));
+    return GR_OK;
+}
+
+/* The placeholders of MovieLens for a movie without genres say nothing. */
+static int informative_genre(const char *name)
+{
+    return name && *name && strcasecmp(name, "unknown") != 0 && strcasecmp(name, "(no genres listed)") != 0;
+}
+
+static int add_item_side(builder *b, const gr_graph *g, unsigned side)
+{
+    const gr_catalog *c = g->cat;
+    for (size_t i = 0; i < g->n_items; i++) {
+        int32_t e = (int32_t)(g->n_users + i);
+        for (size_t k = 0; (side & GR_KG_SIDE_GENRE) && k < c->n_genres; k++)
+            if (((c->genres[i] >> k) & 1) && informative_genre(c->genre[k])) GR_TRY(add_attr(b, e, R_GENRE, "genre", c->genre[k]));
+        if ((side & GR_KG_SIDE_DECADE) && c->year[i] > 0) {
+            char dec[16];
+            snprintf(dec, sizeof dec, "%ds", c->year[i] / 10 * 10);
+            GR_TRY(add_attr(b, e, R_DECADE, "decade", dec));
+        }
+    }
+    return GR_OK;
+}
+
+static int add_user_side(builder *b, const gr_graph *g, unsigned side)
+{
+    const gr_catalog *c = g->cat;
+    for (size_t u = 0; u < g->n_users && c->user_cap > 0; u++) {
+        const char *age = age_group(c->age[u]);
+        if ((side & GR_KG_SIDE_AGE) && age) GR_TRY(add_attr(b, (int32_t)u, R_AGE, "age", age));
+        int16_t o = c->occupation[u];
+        if ((side & GR_KG_SIDE_OCCUPATION) && o >= 0 && (size_t)o < c->n_occupations)
+            GR_TRY(add_attr(b, (int32_t)u, R_OCCUPATION, "occupation", c->occupation_names[o]));
+        char gender[2] = { c->gender[u], 0 };
+        if ((side & GR_KG_SIDE_GENDER) && gender[0]) GR_TRY(add_attr(b, (int32_t)u, R_GENDER, "gender", gender));
+    }
+    return GR_OK;
+}
+
+int gr_kg_from_graph(gr_kg **out, const gr_graph *g, double min_rating, unsigned int side)
+{
+    if (!out || !g) return gr_err(GR_EINVAL, "gr_kg_from_graph: NULL argument");
+    if (side & ~(unsigned)GR_KG_SIDE_ALL) return gr_err(GR_EINVAL, "gr_kg_from_graph: unknown side relation bits 0x%x", side);
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.v = gr_kg_vocab_new();
+    if (!b.v) return GR_ENOMEM;
+    int rc = add_nodes(&b, g);
+    if (rc == GR_OK) rc = add_liked(&b, g, min_rating);
+    if (rc == GR_OK) rc = add_item_side(&b, g, side);
+    if (rc == GR_OK) rc = add_user_side(&b, g, side);
+    gr_kg *kg = NULL;
+    if (rc == GR_OK) rc = gr_kg_build(&kg, b.v, b.h, b.r, b.t, b.n, 0);
+    if (rc == GR_OK) {
+        kg->has_ui = 1;
+        kg->ui.n_users = g->n_users;
+        kg->ui.n_items = g->n_items;
+        kg->ui.liked = R_LIKED;
+        *out = kg;
+    }
+    free(b.h);
+    free(b.r);
+    free(b.t);
+    gr_kg_vocab_unref(b.v);
+    return rc;
+}

@@ -1,0 +1,325 @@
+/*
+ * Readers of triple files ("head<TAB>relation<TAB>tail") and of the
+ * entities.dict / relations.dict files ("id<TAB>name") that fix the ids of
+ * published benchmarks.  Errors name file:line and the field.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "kg/kg.h"
+
+/* The fields of one line, pointing into the line (not terminated). */
+typedef struct fields {
+    int n;
+    const char *p[4];
+    size_t len[4];
+} fields;
+
+/* Split on tabs when the line has one (names may hold spaces), else on runs of spaces. */
+static void split_line(fields *f, const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
+    f->n = 0;
+    int tabs = memchr(s, '\t', len) != NULL;
+    size_t k = 0;
+    while (k < len) {
+        if (!tabs) {
+            while (k < len && s[k] == ' ') k++;
+            if (k == len) break;
+        }
+        size_t start = k;
+        while (k < len && s[k] != (tabs ? '\t' : ' ')) k++;
+        if (f->n < 4) {
+            f->p[f->n] = s + start;
+            f->len[f->n] = k - start;
+        }
+        f->n++;
+        if (tabs && k < len) {
+            k++;
+            if (k == len) { /* a trailing tab ends an empty last field */
+                if (f->n < 4) {
+                    f->p[f->n] = s + k;
+                    f->len[f->n] = 0;
+                }
+                f->n++;
+            }
+        }
+    }
+}
+
+static int blank(const char *s, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n') return 0;
+    return 1;
+}
+
+/* ---- dictionaries ---- */
+
+static int read_dict(gr_strmap *m, const char *path, const char *what)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return gr_err(GR_EIO, "%s: cannot open %s dictionary: %s", path, what, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    int rc = GR_OK;
+    while (rc == GR_OK && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (blank(line, (size_t)len)) continue;
+        fields fd;
+        split_line(&fd, line, (size_t)len);
+        if (fd.n != 2) {
+            rc = gr_err(GR_EFORMAT, "%s:%zu: expected 2 fields (id, name), found %d", path, lineno, fd.n);
+            break;
+        }
+        char num[32], *end;
+        size_t nl = fd.len[0] < sizeof num - 1 ? fd.len[0] : sizeof num - 1;
+        memcpy(num, fd.p[0], nl);
+        num[nl] = '\0';
+        errno = 0;
+        long v = strtol(num, &end, 10);
+        if (nl == 0 || *end || errno || v < 0 || v >= INT32_MAX || fd.len[0] != nl)
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': '%.*s' is not an id in 0..%d", path, lineno, (int)fd.len[0], fd.p[0],
+                        INT32_MAX - 1);
+        else if (fd.len[1] == 0) rc = gr_err(GR_EFORMAT, "%s:%zu: field 'name': empty", path, lineno);
+        else if ((size_t)v < m->n && m->names[v])
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': %ld appears twice", path, lineno, v);
+        else if (gr_strmap_find(m, fd.p[1], fd.len[1]) >= 0)
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'name': '%.*s' appears twice", path, lineno, (int)fd.len[1], fd.p[1]);
+        else
+            rc = gr_strmap_put(m, (int32_t)v, fd.p[1], fd.len[1]);
+    }
+    free(line);
+    if (rc == GR_OK && ferror(f)) rc = gr_err(GR_EIO, "%s: read error", path);
+    fclose(f);
+    for (size_t k = 0; rc == GR_OK && k < m->n; k++)
+        if (!m->names[k]) rc = gr_err(GR_EFORMAT, "%s: id %zu is missing (ids must be 0..%zu, each once)", path, k, m->n - 1);
+    if (rc == GR_OK && m->n == 0) rc = gr_err(GR_EFORMAT, "%s: no %s", path, what);
+    return rc;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* dir-of(path)/name into buf; 0 when it does not fit. */
+static int beside(char *buf, size_t cap, const char *path, const char *name)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path + 1) : 0;
+    if (dl + strlen(name) + 1 > cap) return 0;
+    memcpy(buf, path, dl);
+    strcpy(buf + dl, name);
+    return 1;
+}
+
+/* ---- triples ---- */
+
+typedef struct triple_buf {
+    size_t n, cap;
+    int32_t *h, *r, *t;
+    size_t skipped;
+} triple_buf;
+
+static void tb_free(triple_buf *b)
+{
+    free(b->h);
+    free(b->r);
+    free(b->t);
+    memset(b, 0, sizeof *b);
+}
+
+static int tb_push(triple_buf *b, int32_t h, int32_t r, int32_t t)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        int32_t *nh = gr_realloc(b->h, cap, sizeof *nh);
+        if (!nh) return GR_ENOMEM;
+        b->h = nh;
+        int32_t *nr = gr_realloc(b->r, cap, sizeof *nr);
+        if (!nr) return GR_ENOMEM;
+        b->r = nr;
+        int32_t *nt = gr_realloc(b->t, cap, sizeof *nt);
+        if (!nt) return GR_ENOMEM;
+        b->t = nt;
+        b->cap = cap;
+    }
+    b->h[b->n] = h;
+    b->r[b->n] = r;
+    b->t[b->n] = t;
+    b->n++;
+    return GR_OK;
+}
+
+/* How names map to ids: grow the map, fail on unknown names, or skip the triple. */
+enum { NAMES_GROW = 0, NAMES_FIXED = 1, NAMES_SKIP = 2 };
+
+typedef struct resolver {
+    gr_kg_vocab *v;
+    int ent_mode, rel_mode;
+    size_t n_ent, n_rel; /* known ids in the skip and fixed modes */
+    const char *ent_src, *rel_src; /* dictionaries named in errors */
+} resolver;
+
+/* The id of a field, or -1 with *rc set (error) or unset (skip). */
+static int32_t resolve(const resolver *z, int rel, const char *name, size_t len, int *rc, const char *where,
+                       const char *field)
+{
+    gr_strmap *m = rel ? &z->v->rel : &z->v->ent;
+    int mode = rel ? z->rel_mode : z->ent_mode;
+    if (len == 0) {
+        *rc = gr_err(GR_EFORMAT, "%s: field '%s': empty", where, field);
+        return -1;
+    }
+    if (mode == NAMES_GROW) {
+        int32_t id = gr_strmap_intern(m, name, len);
+        if (id < 0) *rc = gr_last_error_code();
+        return id;
+    }
+    int32_t id = gr_strmap_find(m, name, len);
+    size_t known = rel ? z->n_rel : z->n_ent;
+    if (id >= 0 && (size_t)id < known) return id;
+    if (mode == NAMES_FIXED)
+        *rc = gr_err(GR_EFORMAT, "%s: field '%s': %s '%.*s' is not in %s", where, field, rel ? "relation" : "entity", (int)len,
+                     name, rel ? z->rel_src : z->ent_src);
+    return -1;
+}
+
+static int read_line(triple_buf *b, const resolver *z, const char *line, size_t len, const char *path, size_t lineno)
+{
+    static const char *const names[3] = { "head", "relation", "tail" };
+    char where[512];
+    snprintf(where, sizeof where, "%s:%zu", path, lineno);
+    fields fd;
+    split_line(&fd, line, len);
+    if (fd.n != 3) return gr_err(GR_EFORMAT, "%s: expected 3 fields (head, relation, tail), found %d", where, fd.n);
+    int32_t id[3];
+    int rc = GR_OK, skip = 0;
+    for (int k = 0; k < 3; k++) {
+        id[k] = resolve(z, k == 1, fd.p[k], fd.len[k], &rc, where, names[k]);
+        if (rc != GR_OK) return rc;
+        if (id[k] < 0) skip = 1;
+    }
+    if (skip) {
+        b->skipped++;
+        return GR_OK;
+    }
+    return tb_push(b, id[0], id[1], id[2]);
+}
+
+static int read_triples(triple_buf *b, const resolver *z, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    int rc = GR_OK;
+    while (rc == GR_OK && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (!blank(line, (size_t)len)) rc = read_line(b, z, line, (size_t)len, path, lineno);
+    }
+    free(line);
+    if (rc == GR_OK && ferror(f)) rc = gr_err(GR_EIO, "%s: read error", path);
+    fclose(f);
+    return rc;
+}
+
+static int load_dicts(gr_kg_vocab *v, resolver *z, const char *path, const gr_kg_load_options *o, char *ebuf, char *rbuf,
+                      size_t cap)
+{
+    const char *ep = o->entities_path, *rp = o->relations_path;
+    if (!ep && o->dicts && beside(ebuf, cap, path, "entities.dict") && exists(ebuf)) ep = ebuf;
+    if (!rp && o->dicts && beside(rbuf, cap, path, "relations.dict") && exists(rbuf)) rp = rbuf;
+    if (ep) {
+        GR_TRY(read_dict(&v->ent, ep, "entity"));
+        z->ent_mode = NAMES_FIXED;
+        z->n_ent = v->ent.n;
+        z->ent_src = ep;
+    }
+    if (rp) {
+        GR_TRY(read_dict(&v->rel, rp, "relation"));
+        z->rel_mode = NAMES_FIXED;
+        z->n_rel = v->rel.n;
+        z->rel_src = rp;
+    }
+    return GR_OK;
+}
+
+int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
+{
+    gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
+    const gr_kg_load_options *o = opts ? opts : &defaults;
+    if (!out || !path) return gr_err(GR_EINVAL, "gr_kg_load: NULL argument");
+    if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
+        return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
+    gr_kg_vocab *v = gr_kg_vocab_new();
+    if (!v) return GR_ENOMEM;
+    resolver z = { v, NAMES_GROW, NAMES_GROW, 0, 0, NULL, NULL };
+    char ebuf[4096], rbuf[4096];
+    triple_buf b;
+    memset(&b, 0, sizeof b);
+    int rc = load_dicts(v, &z, path, o, ebuf, rbuf, sizeof ebuf);
+    if (rc == GR_OK) rc = read_triples(&b, &z, path);
+    if (rc == GR_OK && b.n == 0) rc = gr_err(GR_ESTATE, "%s: no triples", path);
+    if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, 0);
+    tb_free(&b);
+    gr_kg_vocab_unref(v);
+    return rc;
+}
+
+int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path)
+{
+    if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_kg_load_like: NULL argument");
+    resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL };
+    triple_buf b;
+    memset(&b, 0, sizeof b);
+    int rc = read_triples(&b, &z, path);
+    if (rc == GR_OK) rc = gr_kg_build(out, like->vocab, b.h, b.r, b.t, b.n, b.skipped);
+    tb_free(&b);
+    return rc;
+}
+
+int gr_kg_from_names(gr_kg **out, const gr_kg *like, const char *const *heads, const char *const *relations,
+                     const char *const *tails, size_t n)
+{
+    if (!out || (n && (!heads || !relations || !tails))) return gr_err(GR_EINVAL, "gr_kg_from_names: NULL argument");
+    gr_kg_vocab *v = like ? gr_kg_vocab_ref(like->vocab) : gr_kg_vocab_new();
+    if (!v) return GR_ENOMEM;
+    int mode = like ? NAMES_SKIP : NAMES_GROW;
+    resolver z = { v, mode, mode, like ? like->n_ent : 0, v->rel.n, NULL, NULL };
+    triple_buf b;
+    memset(&b, 0, sizeof b);
+    int rc = GR_OK;
+    for (size_t k = 0; rc == GR_OK && k < n; k++) {
+        const char *s[3] = { heads[k], relations[k], tails[k] };
+        static const char *const names[3] = { "head", "relation", "tail" };
+        char where[64];
+        snprintf(where, sizeof where, "triple %zu", k);
+        int32_t id[3];
+        int skip = 0;
+        for (int f = 0; rc == GR_OK && f < 3; f++) {
+            if (!s[f]) {
+                rc = gr_err(GR_EINVAL, "%s: field '%s': NULL", where, names[f]);
+                break;
+            }
+            id[f] = resolve(&z, f == 1, s[f], strlen(s[f]), &rc, where, names[f]);
+            if (id[f] < 0) skip = 1;
+        }
+        if (rc == GR_OK && skip) b.skipped++;
+        else if (rc == GR_OK) rc = tb_push(&b, id[0], id[1], id[2]);
+    }
+    if (rc == GR_OK && !like && b.n == 0) rc = gr_err(GR_ESTATE, "gr_kg_from_names: no triples");
+    if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, b.skipped);
+    tb_free(&b);
+    gr_kg_vocab_unref(v);
+    return rc;
+}

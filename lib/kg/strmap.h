@@ -1,0 +1,33 @@
+/*
+ * Map between names and dense indices 0..n-1 (in order of first
+ * appearance), for the entities and relations of a knowledge graph, whose
+ * ids are strings ("00260881", "_hypernym", "user:12").  Open addressing
+ * with linear probing, at most half full; names are copied.
+ */
+#ifndef GR_KG_STRMAP_H
+#define GR_KG_STRMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gr_strmap {
+    char **names;   /* dense index -> name */
+    size_t n, cap;
+    int32_t *slots; /* hash table of dense indices, -1 = empty */
+    size_t nslots;  /* power of two */
+} gr_strmap;
+
+void gr_strmap_init(gr_strmap *m);
+void gr_strmap_free(gr_strmap *m);
+/* Dense index of the first len bytes of name, adding them when new.  -1 on
+ * allocation failure (error set). */
+int32_t gr_strmap_intern(gr_strmap *m, const char *name, size_t len);
+/* Dense index of the first len bytes of name, or -1. */
+int32_t gr_strmap_find(const gr_strmap *m, const char *name, size_t len);
+/* Set index `idx` to `name` while loading a dictionary (id<TAB>name): the
+ * map is grown to idx + 1 entries, unset entries stay NULL.  GR_EFORMAT
+ * when idx is already set or the name is already present (the message
+ * says which); the caller adds the file and line. */
+int gr_strmap_put(gr_strmap *m, int32_t idx, const char *name, size_t len);
+
+#endif

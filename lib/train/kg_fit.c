@@ -1,0 +1,186 @@
+/*
+ * Entry points of KG training: gr_kg_fit() on a knowledge graph, and the
+ * kinds' gr_trainer_fit() on a user-item graph, which first turns the
+ * graph into triples.  Both validate through the same epoch loop: the
+ * filtered MRR of link prediction, or the NDCG@K of recommendation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "eval/link_prediction.h"
+#include "eval/ranking.h"
+#include "kernels/kg_score.h"
+#include "train/kg_train.h"
+
+/* ---- validation by link prediction ---- */
+
+typedef struct lp_ctx {
+    const gr_kg *valid;
+    gr_kg *filter;
+    size_t *which, n;
+    double *ranks;
+} lp_ctx;
+
+static double validate_lp(void *ctx, const gr_kg_params *p)
+{
+    lp_ctx *c = ctx;
+    if (gr_lp_ranks(c->ranks, p, c->valid, c->which, c->n, c->filter, GR_LP_BOTH, GR_KG_FAST) != GR_OK) return NAN;
+    double m[GR_LP_COUNT];
+    gr_lp_summarize(m, c->ranks, 2 * c->n);
+    return m[GR_LP_MRR];
+}
+
+/* A seeded sample of `want` valid triples (all when want is 0 or too large). */
+static int lp_ctx_init(lp_ctx *c, const gr_kg *train, const gr_kg *valid, size_t want, uint64_t seed)
+{
+    memset(c, 0, sizeof *c);
+    c->valid = valid;
+    const gr_kg *both[2] = { train, valid };
+    GR_TRY(gr_kg_union(&c->filter, both, 2));
+    c->n = want && want < valid->n ? want : valid->n;
+    c->which = gr_alloc(valid->n, sizeof *c->which);
+    c->ranks = gr_alloc(2 * c->n, sizeof *c->ranks);
+    if (!c->which || !c->ranks) return GR_ENOMEM;
+    for (size_t k = 0; k < valid->n; k++) c->which[k] = k;
+    gr_rng r = gr_rng_make(seed, 0x76616c);
+    for (size_t k = 0; k < c->n; k++) {
+        size_t j = k + gr_rng_below(&r, (uint32_t)(valid->n - k));
+        size_t x = c->which[k];
+        c->which[k] = c->which[j];
+        c->which[j] = x;
+    }
+    return GR_OK;
+}
+
+static void lp_ctx_free(lp_ctx *c)
+{
+    gr_kg_free(c->filter);
+    free(c->which);
+    free(c->ranks);
+}
+
+static int is_kg_kind(int kind) { return kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX; }
+
+int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *valid)
+{
+    if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_kg_fit: NULL argument");
+    if (!is_kg_kind(t->kind))
+        return gr_err(GR_EINVAL, "gr_kg_fit: a %s trainer cannot fit a knowledge graph (transe, distmult, rotate, complex)",
+                      gr_model_kind_name(t->kind));
+    if (train->n == 0) return gr_err(GR_ESTATE, "gr_kg_fit: the training graph has no triples");
+    if (valid && valid->vocab != train->vocab)
+        return gr_err(GR_EINVAL, "the validation triples are not in the training id space: load them with gr_kg_load_like()");
+    gr_kg_settings s;
+    gr_kg_settings_of(&s, t);
+    int prev = gr_train_threads_begin(t);
+    double t0 = gr_now();
+    lp_ctx ctx;
+    int use_valid = valid && valid->n > 0;
+    int rc = use_valid ? lp_ctx_init(&ctx, train, valid, s.valid_sample, s.seed) : GR_OK;
+    gr_kg_params p;
+    memset(&p, 0, sizeof p);
+    if (rc == GR_OK) rc = gr_kg_train(&p, t, &s, train, use_valid ? validate_lp : NULL, &ctx);
+    if (use_valid) lp_ctx_free(&ctx);
+    if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, train, NULL);
+    t->stat_seconds = gr_now() - t0;
+    gr_train_threads_end(prev);
+    if (rc != GR_OK) return rc;
+    gr_kg_record_info(*out, t, &s);
+    gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    return GR_OK;
+}
+
+/* ---- recommendation: a user-item graph as a knowledge graph ---- */
+
+typedef struct rec_ctx {
+    const gr_trainer *t;
+    const gr_graph *g;
+    const gr_kg *kg;
+    int norm;
+} rec_ctx;
+
+/* NDCG@K of the current parameters on the trainer's validation graph. */
+static double validate_rec(void *ctx, const gr_kg_params *p)
+{
+    rec_ctx *c = ctx;
+    gr_kg_params copy;
+    memset(&copy, 0, sizeof copy);
+    if (gr_kg_params_copy(&copy, p) != GR_OK) return NAN;
+    gr_model *m = NULL;
+    if (gr_kg_model_new(&m, c->t->kind, &copy, c->norm, c->kg, c->g) != GR_OK) return NAN;
+    gr_rank_source src;
+    gr_rank_source_of_model(&src, m);
+    double out[GR_METRIC_COUNT];
+    int k = (int)gr_opt(c->t, GR_OPT_EVAL_K);
+    if ((size_t)k > m->n_items) k = (int)m->n_items;
+    int rc = gr_rank_eval(out, NULL, &src, c->g, c->t->valid, &k, 1);
+    gr_model_free(m);
+    return rc == GR_OK ? out[GR_METRIC_NDCG] : NAN;
+}
+
+static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)
+{
+    gr_kg_settings s;
+    gr_kg_settings_of(&s, t);
+    unsigned side = gr_opt_named(t, "side_info") != 0 ? GR_KG_SIDE_ALL : GR_KG_SIDE_NONE;
+    gr_kg *kg = NULL;
+    GR_TRY(gr_kg_from_graph(&kg, g, gr_opt_named(t, "like_rating"), side));
+    rec_ctx ctx = { t, g, kg, s.norm };
+    gr_kg_params p;
+    memset(&p, 0, sizeof p);
+    int rc = gr_kg_train(&p, t, &s, kg, t->valid ? validate_rec : NULL, &ctx);
+    if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, kg, g);
+    if (rc == GR_OK) {
+        gr_kg_record_info(*out, t, &s);
+        gr_model_set_info(*out, "side_info", side != 0);
+        gr_model_set_info(*out, "triples", (double)kg->n);
+    }
+    gr_kg_free(kg);
+    return rc;
+}
+
+/* ---- settings ---- */
+
+static const char *const loss_names[] = { "adversarial", "margin", NULL };
+static const char *const sampling_names[] = { "filtered", "uniform", NULL };
+static const char *const schedule_names[] = { "constant", "step", "cosine", NULL };
+
+#define KG_OPTS(DIM, LR, GAMMA, REG, EPOCHS)                                                                        \
+    { "dim", GR_OPT_DIM, DIM, 1, 4096, 1, NULL, "embedding dimension (complex dimensions for rotate, complex)" },    \
+    { "batch", GR_OPT_BATCH, 512, 1, 1e7, 1, NULL, "queries per mini-batch" },                                       \
+    { "negatives", GR_OPT_NEGATIVES, 256, 1, 65536, 1, NULL, "negative entities per query" },                        \
+    { "neg_share", 0, 0, 0, 1e7, 1, NULL, "queries sharing one set of negatives (0: the whole batch)" },              \
+    { "lr", GR_OPT_LR, LR, 1e-12, 100, 0, NULL, "Adam learning rate" },                                              \
+    { "reg", GR_OPT_REG, REG, 0, 100, 0, NULL, "N3 weight on the rows of each batch's triples" },                    \
+    { "epochs", GR_OPT_EPOCHS, EPOCHS, 1, 1e7, 1, NULL, "epochs: every triple once as a tail and once as a head query" }, \
+    { "gamma", 0, GAMMA, 0, 1e4, 0, NULL, "gamma of distance scores, gamma - |q - e|" },                             \
+    { "adv_temp", 0, 1.0, 0, 1e3, 0, NULL, "temperature of self-adversarial weights (0: uniform)" },                  \
+    { "loss", 0, GR_KG_LOSS_ADVERSARIAL, 0, 1, 1, loss_names, "adversarial (RotatE) or margin ranking" },            \
+    { "margin", 0, 1.0, 0, 1e4, 0, NULL, "margin of the margin ranking loss" },                                      \
+    { "sampling", 0, GR_KG_SAMPLE_FILTERED, 0, 1, 1, sampling_names, "negatives: filtered against known triples or uniform" }, \
+    { "lr_schedule", 0, GR_KG_LR_CONSTANT, 0, 2, 1, schedule_names, "constant, step (/10 at half the epochs) or cosine" }, \
+    { "init_range", 0, 0, 0, 100, 0, NULL, "uniform initialisation range (0: (gamma + 2) / dim)" },                  \
+    { "subsampling", 0, 1, 0, 1, 1, NULL, "weight triples by 1 / sqrt(frequency of (h, r) and (t, r^-1)) (1) or not (0)" }, \
+    { "adam_catch_up", 0, 0, 0, 1, 1, NULL, "move rows a batch skips by their momentum, as dense Adam does (1) or not (0)" }, \
+    { "valid_sample", 0, 0, 0, 1e9, 1, NULL, "validation triples used per validation (0: all)" },                    \
+    { "side_info", 0, 1, 0, 1, 1, NULL, "user-item graphs: add genre, decade and demographic triples" },              \
+    { "like_rating", 0, 0, 0, 1e9, 0, NULL, "user-item graphs: edges rated at least this are liked (0: all)" }
+
+static const gr_opt_spec transe_opts[] = {
+    KG_OPTS(500, 1e-3, 6.0, 0, 100),
+    { "norm", 0, 1, 1, 2, 1, NULL, "TransE distance: 1 (L1) or 2 (L2)" },
+};
+static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 100) };
+static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 100) };
+static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 100) };
+
+#define N_OPTS(a) (sizeof a / sizeof a[0])
+
+const gr_kind_trainer gr_transe_trainer = { GR_MODEL_TRANSE, transe_opts, N_OPTS(transe_opts), fit_graph };
+const gr_kind_trainer gr_distmult_trainer = { GR_MODEL_DISTMULT, distmult_opts, N_OPTS(distmult_opts), fit_graph };
+const gr_kind_trainer gr_rotate_trainer = { GR_MODEL_ROTATE, rotate_opts, N_OPTS(rotate_opts), fit_graph };
+const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_OPTS(complex_opts), fit_graph };

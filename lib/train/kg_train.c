@@ -1,0 +1,734 @@
+/* The KG training loop: batches of queries against shared negatives. */
+#include "train/kg_train.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "kernels/kg_score.h"
+#include "kernels/vmath.h"
+
+enum { STREAM_INIT_ENT = 0x4b47, STREAM_INIT_REL, STREAM_SHUFFLE, STREAM_NEG };
+
+#define QUERY_BLOCK 16
+
+void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = t->kind;
+    s->norm = t->kind == GR_MODEL_TRANSE ? (int)gr_opt_named(t, "norm") : 0;
+    s->loss = (int)gr_opt_named(t, "loss");
+    s->sampling = (int)gr_opt_named(t, "sampling");
+    s->schedule = (int)gr_opt_named(t, "lr_schedule");
+    s->epochs = (int)gr_opt(t, GR_OPT_EPOCHS);
+    s->dim = (size_t)gr_opt(t, GR_OPT_DIM);
+    s->batch = (size_t)gr_opt(t, GR_OPT_BATCH);
+    s->negatives = (size_t)gr_opt(t, GR_OPT_NEGATIVES);
+    s->valid_sample = (size_t)gr_opt_named(t, "valid_sample");
+    s->lr = gr_opt(t, GR_OPT_LR);
+    s->reg = gr_opt(t, GR_OPT_REG);
+    s->gamma = gr_opt_named(t, "gamma");
+    s->adv_temp = gr_opt_named(t, "adv_temp");
+    s->margin = gr_opt_named(t, "margin");
+    s->init_range = gr_opt_named(t, "init_range");
+    s->adam_catch_up = (int)gr_opt_named(t, "adam_catch_up");
+    s->subsampling = (int)gr_opt_named(t, "subsampling");
+    s->neg_share = (size_t)gr_opt_named(t, "neg_share");
+    s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+}
+
+/* ---- initialisation ---- */
+
+/* Uniform in [-range, range], range = (gamma + 2) / dim as in the reference
+ * RotatE code, for every kind; padding stays zero. */
+void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s)
+{
+    double range = s->init_range > 0 ? s->init_range : (s->gamma + 2.0) / (double)s->dim;
+    gr_rng re = gr_rng_make(s->seed, STREAM_INIT_ENT), rr = gr_rng_make(s->seed, STREAM_INIT_REL);
+    size_t half = p->L / 2;
+    for (size_t e = 0; e < p->n_ent; e++) {
+        float *row = p->ent + e * p->L;
+        for (size_t k = 0; k < p->dim; k++) {
+            row[k] = (float)(range * (2.0 * gr_rng_unit(&re) - 1.0));
+            if (p->kind->complex) row[half + k] = (float)(range * (2.0 * gr_rng_unit(&re) - 1.0));
+        }
+    }
+    size_t rel_width = p->LR == p->L && p->kind->complex ? 2 : 1;
+    for (size_t r = 0; r < p->n_rel; r++) {
+        float *row = p->rel + r * p->LR;
+        for (size_t k = 0; k < p->dim; k++) {
+            row[k] = (float)(range * (2.0 * gr_rng_unit(&rr) - 1.0));
+            if (rel_width == 2) row[half + k] = (float)(range * (2.0 * gr_rng_unit(&rr) - 1.0));
+        }
+    }
+    /* RotatE: phases uniform in [-pi, pi] */
+    if (p->kind == &gr_rotate_kind) p->phase_scale = (float)(3.14159265358979323846 / range);
+    gr_kg_params_refresh(p);
+}
+
+/* ---- work buffers ---- */
+
+typedef struct kg_work {
+    size_t B, N, L, LR;
+    size_t share, G; /* queries per negative group, groups per full batch */
+    int32_t *anchor, *rel, *target;
+    uint8_t *head;
+    float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
+    float *spos, *wpos, *rowloss;
+    float *tmp; /* 3 N floats per thread */
+    float *bw;  /* weight of each query of the batch */
+    float *tri_weight; /* per training triple, NULL: all 1 */
+    uint8_t *mask;
+    int32_t *neg, *pos_of, *next;
+    /* compact entity gradients */
+    int32_t *slot, *touched;
+    size_t n_touched;
+    float *gE;
+    float *gR;
+    uint8_t *rel_touched;
+    float *m_ent, *v_ent, *m_rel, *v_rel;
+    int64_t *last_ent, *last_rel; /* the step that last moved each row */
+    int catch_up;
+    double lr;
+    int64_t step;
+    uint32_t *order; /* the epoch's queries: triple << 1 | head */
+} kg_work;
+
+static void work_free(kg_work *w)
+{
+    void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
+                     w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
+                     w->last_ent, w->last_rel, w->bw, w->tri_weight };
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
+    memset(w, 0, sizeof *w);
+}
+
+/*
+ * The reference RotatE code weights a triple's loss by 1 / sqrt(c(h, r) +
+ * c(t, r^-1)), where c counts the triples of the (head, relation) and the
+ * (tail, inverse relation) plus 3, so that frequent patterns do not
+ * dominate (like word2vec's subsampling).  Weights are normalised per batch.
+ */
+static int subsampling_weights(kg_work *w, const gr_kg *kg)
+{
+    w->tri_weight = gr_alloc_floats(kg->n);
+    if (!w->tri_weight) return GR_ENOMEM;
+    for (size_t k = 0; k < kg->n; k++) {
+        int64_t a, b, c, d;
+        gr_kg_tail_range(kg, kg->h[k], kg->r[k], &a, &b);
+        gr_kg_head_range(kg, kg->t[k], kg->r[k], &c, &d);
+        w->tri_weight[k] = (float)(1.0 / sqrt((double)(6 + (b - a) + (d - c))));
+    }
+    return GR_OK;
+}
+
+static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries, const gr_kg *kg)
+{
+    memset(w, 0, sizeof *w);
+    size_t B = s->batch, N = s->negatives, L = p->L;
+    w->B = B;
+    w->N = N;
+    w->L = L;
+    w->LR = p->LR;
+    w->share = s->neg_share && s->neg_share < B ? s->neg_share : B;
+    w->G = (B + w->share - 1) / w->share;
+    const size_t GN = w->G * N, rows = 2 * B + GN;
+    w->anchor = gr_alloc(B, sizeof *w->anchor);
+    w->rel = gr_alloc(B, sizeof *w->rel);
+    w->target = gr_alloc(B, sizeof *w->target);
+    w->head = gr_alloc(B, 1);
+    w->Q = gr_alloc_floats(B * L);
+    w->Y = gr_alloc_floats(B * L);
+    w->C = gr_alloc_floats(GN * L);
+    w->S = gr_alloc_floats(B * N);
+    w->W = gr_alloc_floats(B * N);
+    w->gQ = gr_alloc_floats(B * L);
+    w->gY = gr_alloc_floats(B * L);
+    w->gC = gr_alloc_floats(GN * L);
+    w->spos = gr_alloc_floats(B);
+    w->wpos = gr_alloc_floats(B);
+    w->rowloss = gr_alloc_floats(B);
+    w->mask = gr_zalloc(B * N, 1);
+    w->neg = gr_alloc(GN, sizeof *w->neg);
+    w->pos_of = gr_alloc(p->n_ent, sizeof *w->pos_of);
+    w->next = gr_alloc(N, sizeof *w->next);
+    w->slot = gr_alloc(p->n_ent, sizeof *w->slot);
+    w->touched = gr_alloc(rows, sizeof *w->touched);
+    w->gE = gr_alloc_floats(rows * L);
+    w->gR = gr_alloc_floats(p->n_rel * p->LR);
+    w->rel_touched = gr_zalloc(p->n_rel, 1);
+    w->m_ent = gr_alloc_floats(p->n_ent * L);
+    w->v_ent = gr_alloc_floats(p->n_ent * L);
+    w->m_rel = gr_alloc_floats(p->n_rel * p->LR);
+    w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
+    w->order = gr_alloc(n_queries, sizeof *w->order);
+    w->tmp = gr_alloc_floats((size_t)omp_get_max_threads() * 3 * N);
+    w->last_ent = gr_zalloc(p->n_ent, sizeof *w->last_ent);
+    w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
+    w->catch_up = s->adam_catch_up;
+    w->bw = gr_alloc_floats(B);
+    void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
+                     w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
+                     w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
+                     w->last_ent, w->last_rel, w->bw };
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
+        if (!bufs[k]) {
+            work_free(w);
+            return GR_ENOMEM;
+        }
+    }
+    memset(w->pos_of, 0xff, p->n_ent * sizeof *w->pos_of);
+    memset(w->slot, 0xff, p->n_ent * sizeof *w->slot);
+    if (s->subsampling && subsampling_weights(w, kg) != GR_OK) {
+        work_free(w);
+        return GR_ENOMEM;
+    }
+    return GR_OK;
+}
+
+/* ---- one step ---- */
+
+/* Groups of a batch of B queries: query b uses the negatives of group b / share. */
+static size_t groups_of(const kg_work *w, size_t B) { return (B + w->share - 1) / w->share; }
+
+/* Queries [*b0, *b0 + *nb) of group g. */
+static void group_range(const kg_work *w, size_t B, size_t g, size_t *b0, size_t *nb)
+{
+    *b0 = g * w->share;
+    *nb = B - *b0 < w->share ? B - *b0 : w->share;
+}
+
+/* The batch's queries, their rows, and the shared negatives. */
+static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const uint32_t *queries, size_t B,
+                       uint64_t seed, const int32_t *neg)
+{
+    for (size_t b = 0; b < B; b++) {
+        uint32_t q = queries[b], tri = q >> 1;
+        w->head[b] = (uint8_t)(q & 1);
+        w->rel[b] = kg->r[tri];
+        w->anchor[b] = w->head[b] ? kg->t[tri] : kg->h[tri];
+        w->target[b] = w->head[b] ? kg->h[tri] : kg->t[tri];
+        w->bw[b] = w->tri_weight ? w->tri_weight[tri] : 1.0f;
+    }
+    const size_t GN = groups_of(w, B) * w->N;
+    for (size_t n = 0; n < GN && neg == NULL; n++)
+        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->G * w->N + n), (uint32_t)p->n_ent);
+    if (neg) memcpy(w->neg, neg, GN * sizeof *neg);
+    long nb = (long)B, nn = (long)GN;
+    const size_t L = p->L;
+#pragma omp parallel
+    {
+#pragma omp for schedule(static) nowait
+        for (long b = 0; b < nb; b++) {
+            p->kind->query(p, w->anchor[b], w->rel[b], w->head[b], w->Q + (size_t)b * L);
+            memcpy(w->Y + (size_t)b * L, p->ent + (size_t)w->target[b] * L, L * sizeof(float));
+        }
+#pragma omp for schedule(static)
+        for (long n = 0; n < nn; n++) memcpy(w->C + (size_t)n * L, p->ent + (size_t)w->neg[n] * L, L * sizeof(float));
+    }
+}
+
+/* Mask the negatives that are known answers of a query. */
+static void mask_group(kg_work *w, const gr_kg *kg, size_t B, size_t g)
+{
+    const size_t N = w->N;
+    const int32_t *neg = w->neg + g * N;
+    size_t b0, nb;
+    group_range(w, B, g, &b0, &nb);
+    for (size_t n = 0; n < N; n++) {
+        w->next[n] = w->pos_of[neg[n]];
+        w->pos_of[neg[n]] = (int32_t)n;
+    }
+    for (size_t b = b0; b < b0 + nb; b++) {
+        int64_t lo, hi;
+        const int32_t *ids;
+        if (w->head[b]) {
+            gr_kg_head_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
+            ids = kg->th;
+        } else {
+            gr_kg_tail_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
+            ids = kg->t;
+        }
+        for (int64_t k = lo; k < hi; k++)
+            for (int32_t n = w->pos_of[ids[k]]; n >= 0; n = w->next[n]) w->mask[b * N + (size_t)n] = 1;
+    }
+    for (size_t n = 0; n < N; n++) w->pos_of[neg[n]] = -1;
+}
+
+static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
+{
+    memset(w->mask, 0, B * w->N);
+    for (size_t g = 0; g < groups_of(w, B); g++) mask_group(w, kg, B, g);
+}
+
+static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precision)
+{
+    const size_t N = w->N, L = p->L;
+    long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
+#pragma omp parallel for schedule(static)
+    for (long blk = 0; blk < nblocks; blk++) {
+        size_t b0 = (size_t)blk * QUERY_BLOCK, end = B - b0 < QUERY_BLOCK ? B : b0 + QUERY_BLOCK;
+        gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, end - b0, L);
+        /* a block may straddle groups; each part meets its group's negatives */
+        for (size_t b = b0; b < end;) {
+            size_t g = b / w->share, gend = (g + 1) * w->share < end ? (g + 1) * w->share : end;
+            gr_kg_score(p->op, precision, w->S + b * N, N, w->Q + b * L, gend - b, w->C + g * N * L, N, L);
+            b = gend;
+        }
+    }
+}
+
+static float log_sigmoid(float x) { return x >= 0 ? -log1pf(expf(-x)) : x - log1pf(expf(x)); }
+static float sigmoid(float x) { return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)); }
+
+/* d score / d kernel value, for the chain rule from scores to the kernel. */
+static float dscore_dv(const gr_kg_params *p, float v)
+{
+    if (!p->kind->distance) return 1.0f;
+    if (p->op == GR_KG_L2) return v > 1e-20f ? -0.5f / sqrtf(v) : 0.0f;
+    return -1.0f;
+}
+
+/* Scores of a row of kernel values (sc) and d score / d value (ds). */
+static void row_scores(const gr_kg_params *p, const float *v, float *sc, float *ds, size_t N)
+{
+    const float gamma = p->gamma;
+    if (!p->kind->distance) {
+        for (size_t n = 0; n < N; n++) {
+            sc[n] = v[n];
+            ds[n] = 1.0f;
+        }
+    } else if (p->op == GR_KG_L2) {
+        for (size_t n = 0; n < N; n++) {
+            float r = sqrtf(v[n] > 1e-20f ? v[n] : 1e-20f);
+            sc[n] = gamma - r;
+            ds[n] = -0.5f / r;
+        }
+    } else {
+        for (size_t n = 0; n < N; n++) {
+            sc[n] = gamma - v[n];
+            ds[n] = -1.0f;
+        }
+    }
+}
+
+/* The margin ranking loss of one query: mean over negatives of
+ * max(0, margin - s_pos + s_n). */
+static float margin_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float sp,
+                        float *dsp, float scale)
+{
+    const size_t N = w->N;
+    const uint8_t *mk = w->mask + b * N;
+    float *wr = w->W + b * N, loss = 0.0f;
+    size_t count = 0;
+    for (size_t n = 0; n < N; n++) count += !mk[n];
+    float inv = count ? 1.0f / (float)count : 0.0f;
+    *dsp = 0.0f;
+    for (size_t n = 0; n < N; n++) {
+        float h = (float)s->margin - sp + sc[n];
+        int active = !mk[n] && h > 0;
+        loss += active ? h * inv : 0.0f;
+        wr[n] = active ? scale * inv * ds[n] : 0.0f;
+        *dsp -= active ? inv : 0.0f;
+    }
+    return loss;
+}
+
+/*
+ * RotatE's loss of one query: -log sigmoid(s_pos) - sum_n p_n log
+ * sigmoid(-s_n), halved, with self-adversarial weights p = softmax(alpha
+ * s) over the unmasked negatives, treated as constants.  With u =
+ * e^-|s|: sigmoid(s) = 1 / (1 + u) or u / (1 + u), log sigmoid(-s) =
+ * -max(s, 0) - log(1 + u); the loops vectorise with gr_expf_v.
+ */
+static float adversarial_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float *e,
+                             float scale)
+{
+    const size_t N = w->N;
+    const uint8_t *mk = w->mask + b * N;
+    float *wr = w->W + b * N;
+    const float alpha = (float)s->adv_temp;
+    float mx = -INFINITY;
+    for (size_t n = 0; n < N; n++) mx = fmaxf(mx, mk[n] ? -INFINITY : alpha * sc[n]);
+    float z = 0.0f;
+#pragma omp simd reduction(+ : z)
+    for (size_t n = 0; n < N; n++) {
+        e[n] = mk[n] ? 0.0f : gr_expf_v(alpha * sc[n] - mx);
+        z += e[n];
+    }
+    const float invz = z > 0 ? 1.0f / z : 0.0f, half = 0.5f * scale;
+    float loss = 0.0f;
+#pragma omp simd reduction(+ : loss)
+    for (size_t n = 0; n < N; n++) {
+        float x = sc[n], u = gr_expf_v(-fabsf(x)), pn = e[n] * invz;
+        float sig = (x >= 0 ? 1.0f : u) / (1.0f + u);
+        loss += pn * (fmaxf(x, 0.0f) + gr_log1pf_v(u));
+        wr[n] = half * pn * sig * ds[n];
+    }
+    return loss;
+}
+
+/* Loss of one query and the weights of its cells in W (d loss / d kernel
+ * value).  tmp holds 3 N floats. */
+static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t b, float scale, float *tmp)
+{
+    const size_t N = w->N;
+    float *sc = tmp, *ds = tmp + N, *e = tmp + 2 * N;
+    row_scores(p, w->S + b * N, sc, ds, N);
+    float sp = gr_kg_score_of(p, w->spos[b]), dsp;
+    if (s->loss == GR_KG_LOSS_MARGIN) {
+        float loss = margin_row(w, s, b, sc, ds, sp, &dsp, scale);
+        w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
+        return loss;
+    }
+    float loss = adversarial_row(w, s, b, sc, ds, e, scale);
+    w->wpos[b] = -0.5f * scale * sigmoid(-sp) * dscore_dv(p, w->spos[b]);
+    return 0.5f * (loss - log_sigmoid(sp));
+}
+
+/* The batch's loss: the mean of the queries' losses weighted by bw. */
+static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
+{
+    long nb = (long)B;
+    double wsum = 0.0;
+    for (size_t b = 0; b < B; b++) wsum += w->bw[b];
+    const float inv = (float)(1.0 / wsum);
+#pragma omp parallel
+    {
+        float *tmp = w->tmp + (size_t)omp_get_thread_num() * 3 * w->N;
+#pragma omp for schedule(static)
+        for (long b = 0; b < nb; b++) w->rowloss[b] = row_loss(w, p, s, (size_t)b, w->bw[b] * inv, tmp);
+    }
+    double loss = 0.0;
+    for (size_t b = 0; b < B; b++) loss += (double)w->bw[b] * w->rowloss[b];
+    return loss / wsum;
+}
+
+/* Gradients of the query, negative and target rows; each thread owns a
+ * range of dimensions, so the sums do not depend on the thread count. */
+static void backward(kg_work *w, const gr_kg_params *p, size_t B)
+{
+    const size_t N = w->N, L = p->L, span = p->op == GR_KG_CMOD ? L / 2 : L;
+    const size_t chunks = span / 16;
+    memset(w->gQ, 0, B * L * sizeof(float));
+    memset(w->gY, 0, B * L * sizeof(float));
+    const size_t G = groups_of(w, B);
+    memset(w->gC, 0, G * N * L * sizeof(float));
+#pragma omp parallel
+    {
+        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+        size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
+        for (size_t g = 0; g < G && c1 > c0; g++) {
+            size_t b0, nb;
+            group_range(w, B, g, &b0, &nb);
+            gr_kg_grad(p->op, w->gQ + b0 * L, w->gC + g * N * L, w->W + b0 * N, N, w->Q + b0 * L, nb, w->C + g * N * L, N,
+                       L, c0 * 16, c1 * 16);
+        }
+    }
+    long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
+#pragma omp parallel for schedule(static)
+    for (long blk = 0; blk < nblocks; blk++) {
+        size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
+        gr_kg_grad_rows(p->op, w->gQ + b0 * L, w->gY + b0 * L, w->wpos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
+    }
+}
+
+/* The compact gradient row of entity e, zeroed when first touched. */
+static float *grad_row(kg_work *w, int32_t e)
+{
+    int32_t s = w->slot[e];
+    if (s < 0) {
+        s = (int32_t)w->n_touched++;
+        w->slot[e] = s;
+        w->touched[s] = e;
+        memset(w->gE + (size_t)s * w->L, 0, w->L * sizeof(float));
+    }
+    return w->gE + (size_t)s * w->L;
+}
+
+static void add_row(float *dst, const float *src, size_t L)
+{
+    for (size_t k = 0; k < L; k++) dst[k] += src[k];
+}
+
+/* N3 regularisation (Lacroix et al. 2018) of a row: reg |x|^3, and its gradient. */
+static double add_n3(float *g, const float *x, size_t n, float reg)
+{
+    double v = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        float a = fabsf(x[k]);
+        v += (double)(a * a * a);
+        g[k] += 3.0f * reg * a * x[k];
+    }
+    return reg * v;
+}
+
+/* Gather the gradients by entity and relation, in a fixed order; returns
+ * the regularisation part of the loss. */
+static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
+{
+    double reg_loss = 0.0;
+    const size_t L = p->L, LR = p->LR;
+    w->n_touched = 0;
+    for (size_t n = 0; n < groups_of(w, B) * w->N; n++) add_row(grad_row(w, w->neg[n]), w->gC + n * L, L);
+    for (size_t b = 0; b < B; b++) {
+        add_row(grad_row(w, w->target[b]), w->gY + b * L, L);
+        float *gr = w->gR + (size_t)w->rel[b] * LR;
+        if (!w->rel_touched[w->rel[b]]) {
+            memset(gr, 0, LR * sizeof *gr);
+            w->rel_touched[w->rel[b]] = 1;
+        }
+        p->kind->query_grad(p, w->anchor[b], w->rel[b], w->head[b], w->Q + b * L, w->gQ + b * L,
+                            grad_row(w, w->anchor[b]), gr);
+        if (s->reg > 0) {
+            float reg = (float)s->reg;
+            reg_loss += add_n3(grad_row(w, w->anchor[b]), p->ent + (size_t)w->anchor[b] * L, L, reg);
+            reg_loss += add_n3(grad_row(w, w->target[b]), p->ent + (size_t)w->target[b] * L, L, reg);
+            reg_loss += add_n3(gr, p->rel + (size_t)w->rel[b] * LR, LR, reg);
+        }
+    }
+    return reg_loss;
+}
+
+/*
+ * Adam (PyTorch's rule, bias-corrected) on the rows a batch touched.
+ * Dense Adam, as in the reference implementations, also moves every
+ * untouched row by its decaying momentum; a row touched a few times per
+ * epoch gets most of its movement that way.  Those skipped steps are
+ * applied in closed form when the row is next touched: after k steps
+ * without gradient m and v have decayed by b1^k and b2^k, and the row has
+ * moved by step m / (sqrt(v) c + eps) times sum_{j=1..k} (b1 / sqrt(b2))^j
+ * (eps's share changes with v, which the closed form ignores).
+ */
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-8f
+
+typedef struct adam_step {
+    float step, inv_bc2_sqrt; /* lr / (1 - b1^t), 1 / sqrt(1 - b2^t) */
+} adam_step;
+
+/* The skipped steps (k of them) of one row. */
+static void adam_catch_up(float *restrict x, float *restrict m, float *restrict v, size_t n, adam_step a, int64_t k)
+{
+    if (k <= 0) return;
+    const double rho = ADAM_B1 / sqrt(ADAM_B2);
+    const float sum = (float)(rho * (1.0 - pow(rho, (double)k)) / (1.0 - rho));
+    const float d1 = (float)pow(ADAM_B1, (double)k), d2 = (float)pow(ADAM_B2, (double)k);
+    for (size_t j = 0; j < n; j++) {
+        x[j] -= a.step * sum * m[j] / (sqrtf(v[j]) * a.inv_bc2_sqrt + ADAM_EPS);
+        m[j] *= d1;
+        v[j] *= d2;
+    }
+}
+
+static void adam_row(float *restrict x, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+                     adam_step a)
+{
+    for (size_t k = 0; k < n; k++) {
+        float mk = ADAM_B1 * m[k] + (1.0f - ADAM_B1) * g[k];
+        float vk = ADAM_B2 * v[k] + (1.0f - ADAM_B2) * g[k] * g[k];
+        m[k] = mk;
+        v[k] = vk;
+        x[k] -= a.step * mk / (sqrtf(vk) * a.inv_bc2_sqrt + ADAM_EPS);
+    }
+}
+
+static adam_step adam_at(int64_t t, double lr)
+{
+    adam_step a;
+    a.step = (float)(lr / (1.0 - pow(ADAM_B1, (double)t)));
+    a.inv_bc2_sqrt = (float)(1.0 / sqrt(1.0 - pow(ADAM_B2, (double)t)));
+    return a;
+}
+
+static void update(kg_work *w, gr_kg_params *p, double lr)
+{
+    w->step++;
+    w->lr = lr;
+    adam_step a = adam_at(w->step, lr);
+    const size_t L = p->L, LR = p->LR;
+    const int catch_up = w->catch_up;
+    long nt = (long)w->n_touched;
+#pragma omp parallel for schedule(static)
+    for (long k = 0; k < nt; k++) {
+        size_t e = (size_t)w->touched[k];
+        float *x = p->ent + e * L, *m = w->m_ent + e * L, *v = w->v_ent + e * L;
+        if (catch_up) adam_catch_up(x, m, v, L, a, w->step - w->last_ent[e] - 1);
+        adam_row(x, w->gE + (size_t)k * L, m, v, L, a);
+        w->last_ent[e] = w->step;
+    }
+    for (size_t r = 0; r < p->n_rel; r++) {
+        if (!w->rel_touched[r]) continue;
+        float *x = p->rel + r * LR, *m = w->m_rel + r * LR, *v = w->v_rel + r * LR;
+        if (catch_up) adam_catch_up(x, m, v, LR, a, w->step - w->last_rel[r] - 1);
+        adam_row(x, w->gR + r * LR, m, v, LR, a);
+        w->last_rel[r] = w->step;
+        w->rel_touched[r] = 0;
+    }
+    for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
+    gr_kg_params_refresh(p);
+}
+
+/* Bring every row up to the current step (before validating or finishing). */
+static void catch_up_all(kg_work *w, gr_kg_params *p)
+{
+    if (!w->catch_up || w->step == 0) return;
+    adam_step a = adam_at(w->step, w->lr);
+    const size_t L = p->L, LR = p->LR;
+    long ne = (long)p->n_ent;
+#pragma omp parallel for schedule(static)
+    for (long e = 0; e < ne; e++) {
+        adam_catch_up(p->ent + (size_t)e * L, w->m_ent + (size_t)e * L, w->v_ent + (size_t)e * L, L, a,
+                      w->step - w->last_ent[e]);
+        w->last_ent[e] = w->step;
+    }
+    for (size_t r = 0; r < p->n_rel; r++) {
+        adam_catch_up(p->rel + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, a, w->step - w->last_rel[r]);
+        w->last_rel[r] = w->step;
+    }
+    gr_kg_params_refresh(p);
+}
+
+/* Loss and gradients of one batch; the gradients are left in the compact rows. */
+static double forward_backward(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                               const uint32_t *queries, size_t B, const int32_t *neg)
+{
+    load_batch(w, p, kg, queries, B, s->seed, neg);
+    if (s->sampling == GR_KG_SAMPLE_FILTERED) mask_known(w, kg, B);
+    else memset(w->mask, 0, B * w->N);
+    score_batch(w, p, B, s->precision);
+    double loss = batch_loss(w, p, s, B);
+    backward(w, p, B);
+    return loss + scatter(w, p, s, B);
+}
+
+static double train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg, const uint32_t *queries,
+                         size_t B, double lr)
+{
+    double loss = forward_backward(w, p, s, kg, queries, B, NULL);
+    update(w, p, lr);
+    return loss;
+}
+
+double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                       const uint32_t *queries, size_t B, const int32_t *neg)
+{
+    gr_kg_params_refresh(p);
+    gr_kg_settings local = *s;
+    local.batch = B;
+    kg_work w;
+    if (work_init(&w, p, &local, 1, kg) != GR_OK) return NAN;
+    double loss = forward_backward(&w, p, &local, kg, queries, B, neg);
+    memset(g_ent, 0, p->n_ent * p->L * sizeof *g_ent);
+    for (size_t k = 0; k < w.n_touched; k++)
+        memcpy(g_ent + (size_t)w.touched[k] * p->L, w.gE + k * p->L, p->L * sizeof *g_ent);
+    memset(g_rel, 0, p->n_rel * p->LR * sizeof *g_rel);
+    for (size_t r = 0; r < p->n_rel; r++)
+        if (w.rel_touched[r]) memcpy(g_rel + r * p->LR, w.gR + r * p->LR, p->LR * sizeof *g_rel);
+    work_free(&w);
+    return loss;
+}
+
+/* ---- the epoch loop ---- */
+
+static double lr_at(const gr_kg_settings *s, int epoch, double progress)
+{
+    double frac = ((double)(epoch - 1) + progress) / (double)s->epochs;
+    switch (s->schedule) {
+    case GR_KG_LR_STEP: return frac < 0.5 ? s->lr : s->lr * 0.1;
+    case GR_KG_LR_COSINE: return s->lr * 0.5 * (1.0 + cos(3.14159265358979323846 * (frac < 1 ? frac : 1)));
+    default: return s->lr;
+    }
+}
+
+static void shuffle(uint32_t *order, size_t n, uint64_t seed, int epoch)
+{
+    for (size_t k = 0; k < n; k++) order[k] = (uint32_t)k;
+    gr_rng r = gr_rng_make(seed, STREAM_SHUFFLE + ((uint64_t)epoch << 8));
+    for (size_t k = n; k > 1; k--) {
+        size_t j = gr_rng_below(&r, (uint32_t)k);
+        uint32_t t = order[k - 1];
+        order[k - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, kg_work *w,
+                      gr_kg_validate_fn validate, void *ctx, gr_kg_params *best)
+{
+    const size_t nq = 2 * kg->n;
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    int rc = GR_OK;
+    for (int epoch = 1;; epoch++) {
+        shuffle(w->order, nq, s->seed, epoch);
+        double loss = 0.0;
+        size_t steps = 0;
+        for (size_t start = 0; start < nq; start += w->B) {
+            size_t B = nq - start < w->B ? nq - start : w->B;
+            loss += train_step(w, p, s, kg, w->order + start, B, lr_at(s, epoch, (double)start / (double)nq));
+            steps++;
+        }
+        int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
+        int due = validate && (epoch % every == 0 || epoch == s->epochs);
+        if (due || epoch >= s->epochs) catch_up_all(w, p);
+        double metric = due ? validate(ctx, p) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
+        /* the shared loop knows only graph validation: keep the best validated epoch */
+        if (validate) t->stat_best_epoch = L.best_epoch;
+        if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
+        if (stop) break;
+    }
+    catch_up_all(w, p);
+    return rc;
+}
+
+int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, gr_kg_validate_fn validate,
+                void *ctx)
+{
+    if (2 * kg->n > UINT32_MAX) return gr_err(GR_ERANGE, "%zu triples: at most %u supported", kg->n, UINT32_MAX / 2);
+    const gr_kg_kind *k = gr_kg_kind_of(s->kind, s->norm);
+    size_t n_rel = kg->vocab->rel.n ? kg->vocab->rel.n : 1;
+    GR_TRY(gr_kg_params_init(p, k, s->dim, kg->n_ent, n_rel, (float)s->gamma));
+    gr_kg_init_params(p, s);
+    gr_kg_settings local = *s;
+    if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
+    kg_work w;
+    int rc = work_init(&w, p, &local, 2 * kg->n, kg);
+    gr_kg_params best;
+    memset(&best, 0, sizeof best);
+    if (rc == GR_OK) rc = run_epochs(p, t, &local, kg, &w, validate, ctx, validate ? &best : NULL);
+    work_free(&w);
+    if (rc == GR_OK && best.ent) {
+        gr_kg_params_free(p);
+        *p = best;
+    } else {
+        gr_kg_params_free(&best);
+    }
+    if (rc != GR_OK) gr_kg_params_free(p);
+    return rc;
+}
+
+void gr_kg_record_info(gr_model *m, const gr_trainer *t, const gr_kg_settings *s)
+{
+    gr_model_set_info(m, "dim", (double)s->dim);
+    gr_model_set_info(m, "batch", (double)s->batch);
+    gr_model_set_info(m, "negatives", (double)s->negatives);
+    gr_model_set_info(m, "lr", s->lr);
+    gr_model_set_info(m, "reg", s->reg);
+    gr_model_set_info(m, "gamma", s->gamma);
+    gr_model_set_info(m, "adv_temp", s->adv_temp);
+    gr_model_set_info(m, "loss", s->loss);
+    gr_model_set_info(m, "sampling", s->sampling);
+    gr_model_set_info(m, "seed", (double)s->seed);
+    if (s->kind == GR_MODEL_TRANSE) gr_model_set_info(m, "norm", s->norm);
+    gr_model_set_info(m, "epochs", t->stat_epochs);
+    gr_model_set_info(m, "best_epoch", t->stat_best_epoch);
+}

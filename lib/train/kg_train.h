@@ -1,0 +1,65 @@
+/*
+ * Training of knowledge-graph embeddings.  Each mini-batch holds B
+ * queries, a triple with its tail or its head hidden, and N negative
+ * entities that all queries of the batch share, so that scoring the
+ * negatives is one dense B x N kernel (kernels/kg_score.h) instead of B
+ * gathers.  Negatives that are known answers of a query are masked for
+ * that query (filtered sampling).  The loss is RotatE's self-adversarial
+ * negative sampling loss or the margin ranking loss; parameters move by
+ * lazy Adam on the rows the batch touched.
+ */
+#ifndef GR_TRAIN_KG_TRAIN_H
+#define GR_TRAIN_KG_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kg/kg.h"
+#include "models/kg_model.h"
+#include "train/trainer.h"
+
+enum { GR_KG_LOSS_ADVERSARIAL = 0, GR_KG_LOSS_MARGIN = 1 };
+enum { GR_KG_SAMPLE_FILTERED = 0, GR_KG_SAMPLE_UNIFORM = 1 };
+enum { GR_KG_LR_CONSTANT = 0, GR_KG_LR_STEP = 1, GR_KG_LR_COSINE = 2 };
+
+typedef struct gr_kg_settings {
+    int kind, norm, loss, sampling, schedule, epochs;
+    int subsampling;   /* weight triples by 1 / sqrt(frequency of their patterns), as the reference code */
+    int adam_catch_up; /* apply the momentum of dense Adam to rows a batch skips */
+    int precision; /* roots of the negative scores: GR_KG_FAST (training) or GR_KG_EXACT (gradient checks) */
+    size_t dim, batch, negatives, valid_sample;
+    size_t neg_share; /* queries that share one set of negatives (0: the whole batch) */
+    double lr, reg, gamma, adv_temp, margin, init_range;
+    uint64_t seed;
+} gr_kg_settings;
+
+void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t);
+
+/* Validation of the current parameters: a metric where higher is better. */
+typedef double (*gr_kg_validate_fn)(void *ctx, const gr_kg_params *p);
+
+/*
+ * Initialise p and train it on the triples of kg with the trainer's
+ * epoch loop.  With validate, the parameters of the best validation are
+ * what p holds at the end.
+ */
+int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, gr_kg_validate_fn validate,
+                void *ctx);
+
+/* Random initial parameters (p allocated by gr_kg_params_init). */
+void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s);
+
+/*
+ * The loss of one batch (B queries, each triple << 1 | head, against the
+ * negatives neg[0..groups x s->negatives), groups of s->neg_share queries)
+ * and its gradient as dense tables shaped
+ * like p->ent and p->rel (refreshing p's derived tables first).  For
+ * checking gradients; NaN when out of memory.
+ */
+double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                       const uint32_t *queries, size_t B, const int32_t *neg);
+
+/* Record the settings in a trained model. */
+void gr_kg_record_info(gr_model *m, const gr_trainer *t, const gr_kg_settings *s);
+
+#endif

@@ -1,0 +1,285 @@
+/* gnnrec train on knowledge-graph triple files: fit, filtered link prediction, save. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+typedef struct kg_progress {
+    int quiet;
+    double last, *epoch_seconds;
+    int n, cap;
+} kg_progress;
+
+static int on_epoch(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    kg_progress *p = ud;
+    if (p->n < p->cap) p->epoch_seconds[p->n++] = seconds - p->last;
+    p->last = seconds;
+    if (p->quiet) return 0;
+    if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
+    else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid mrr %.4f\n", epoch, loss, seconds, metric);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median time of an epoch (validation included when it ran). */
+static double median_epoch(kg_progress *p)
+{
+    if (p->n == 0) return NAN;
+    qsort(p->epoch_seconds, (size_t)p->n, sizeof(double), cmp_double);
+    return p->n % 2 ? p->epoch_seconds[p->n / 2] : 0.5 * (p->epoch_seconds[p->n / 2 - 1] + p->epoch_seconds[p->n / 2]);
+}
+
+typedef struct kg_data {
+    gr_kg *train, *valid, *test;
+} kg_data;
+
+static int load_kg_data(kg_data *d, cli_args *a, int quiet)
+{
+    memset(d, 0, sizeof *d);
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.dicts = !cli_has(a, "no-dicts");
+    o.entities_path = cli_get(a, "entities");
+    o.relations_path = cli_get(a, "relations");
+    const char *train = cli_get(a, "triples-train"), *valid = cli_get(a, "triples-valid"), *test = cli_get(a, "triples-test");
+    if (gr_kg_load(&d->train, train, &o) != GR_OK) return cli_lib_error("loading training triples");
+    if (valid && gr_kg_load_like(&d->valid, d->train, valid) != GR_OK) return cli_lib_error("loading validation triples");
+    if (test && gr_kg_load_like(&d->test, d->train, test) != GR_OK) return cli_lib_error("loading test triples");
+    if (!quiet)
+        fprintf(stderr, "%zu entities, %zu relations, %zu training triples\n", gr_kg_num_entities(d->train),
+                gr_kg_num_relations(d->train), gr_kg_num_triples(d->train));
+    gr_kg *parts[2] = { d->valid, d->test };
+    for (int k = 0; k < 2; k++)
+        if (parts[k] && gr_kg_num_skipped(parts[k]) && !quiet)
+            fprintf(stderr, "warning: %zu %s triples name entities or relations not in the training id space; skipped\n",
+                    gr_kg_num_skipped(parts[k]), k ? "test" : "validation");
+    return EXIT_OK;
+}
+
+static void kg_data_free(kg_data *d)
+{
+    gr_kg_free(d->train);
+    gr_kg_free(d->valid);
+    gr_kg_free(d->test);
+}
+
+/* Filtered link prediction on the test triples, filtering train, valid and test. */
+static int report_lp(json_out *j, const gr_model *m, const kg_data *d, int quiet)
+{
+    const gr_kg *known[3];
+    size_t nk = 0;
+    known[nk++] = d->train;
+    if (d->valid) known[nk++] = d->valid;
+    known[nk++] = d->test;
+    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
+    static const char *const prefix[3] = { "", "tail_", "head_" };
+    static const int dirs[3] = { GR_LP_BOTH, GR_LP_TAILS, GR_LP_HEADS };
+    for (int k = 0; k < 3; k++) {
+        double out[GR_LP_COUNT];
+        if (gr_eval_link_prediction(out, m, d->test, known, nk, dirs[k]) != GR_OK) return cli_lib_error("link prediction");
+        if (!quiet)
+            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", k == 0 ? "both" : k == 1 ? "tails" : "heads",
+                   out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10]);
+        for (int q = 0; q < GR_LP_COUNT; q++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
+            json_num(j, key, out[q]);
+        }
+    }
+    return EXIT_OK;
+}
+
+static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m, kg_progress *p)
+{
+    double v;
+    json_str(j, "model", gr_model_kind_name(gr_model_kind_of(m)));
+    if (gr_trainer_stat(&v, t, GR_STAT_EPOCHS) == GR_OK) json_num(j, "epochs", v);
+    if (gr_trainer_stat(&v, t, GR_STAT_BEST_EPOCH) == GR_OK) json_num(j, "best_epoch", v);
+    if (gr_trainer_stat(&v, t, GR_STAT_BEST_VALID) == GR_OK && !isnan(v)) json_num(j, "valid_mrr", v);
+    if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
+    if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
+    json_num(j, "epoch_seconds_median", median_epoch(p));
+    double threads = 0;
+    gr_trainer_get_double(&threads, t, GR_OPT_THREADS);
+    json_num(j, "threads", threads > 0 ? threads : gr_get_num_threads());
+}
+
+int cli_train_kg(gr_trainer *t, cli_args *a, int json)
+{
+    int quiet = cli_has(a, "quiet");
+    cli_has(a, "triples-valid");
+    cli_has(a, "triples-test");
+    cli_has(a, "entities");
+    cli_has(a, "relations");
+    cli_has(a, "no-dicts");
+    int rc = cli_apply_settings(t, a);
+    if (!rc) rc = cli_check_unused(a, "train");
+    if (rc) return rc;
+    kg_data d;
+    rc = load_kg_data(&d, a, quiet);
+    double epochs = 0;
+    gr_trainer_get_double(&epochs, t, GR_OPT_EPOCHS);
+    kg_progress p = { quiet, 0.0, NULL, 0, 0 };
+    p.cap = epochs < 100000 ? (int)epochs : 100000;
+    p.epoch_seconds = calloc((size_t)p.cap + 1, sizeof(double));
+    if (!rc && !p.epoch_seconds) rc = cli_usage_error("out of memory");
+    gr_model *m = NULL;
+    if (!rc) {
+        gr_trainer_set_progress(t, on_epoch, &p);
+        if (gr_kg_fit(&m, t, d.train, d.valid) != GR_OK) rc = cli_lib_error("training");
+    }
+    json_out j;
+    json_begin(&j);
+    if (!rc) {
+        add_stats(&j, t, m, &p);
+        double secs = 0;
+        gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
+        if (!json) printf("trained %s in %.1f s\n", gr_model_kind_name(gr_model_kind_of(m)), secs);
+    }
+    if (!rc && d.test) {
+        double t0 = 0, t1 = 0;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+        rc = report_lp(&j, m, &d, json);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t1 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+        if (!rc) json_num(&j, "eval_seconds", t1 - t0);
+    }
+    const char *out = cli_get(a, "out");
+    if (!rc && out && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
+    if (!rc && out) json_str(&j, "out", out);
+    if (!rc && json) json_end_print(&j);
+    else free(j.buf);
+    free(p.epoch_seconds);
+    gr_model_free(m);
+    kg_data_free(&d);
+    return rc;
+}
+
+/* ---- gnnrec eval --triples-test ---- */
+
+int cli_eval_kg(cli_args *a, int json)
+{
+    const char *path = cli_get(a, "model"), *test_path = cli_get(a, "triples-test");
+    const char *known_list = cli_get(a, "triples-known");
+    if (!path) return cli_usage_error("gnnrec eval needs --model MODEL");
+    int rc = cli_check_unused(a, "eval");
+    if (rc) return rc;
+    gr_model *m = NULL;
+    if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
+    kg_data d;
+    memset(&d, 0, sizeof d);
+    const gr_kg *train;
+    if (gr_model_kg(&train, m) != GR_OK) rc = cli_lib_error("--triples-test");
+    if (!rc && gr_kg_load_like(&d.test, train, test_path) != GR_OK) rc = cli_lib_error("loading test triples");
+    /* the known triples: the model's, the test file's, and each of --triples-known */
+    gr_kg *extra[8] = { NULL };
+    const gr_kg *known[10];
+    size_t nk = 0, ne = 0;
+    if (!rc) {
+        known[nk++] = train;
+        known[nk++] = d.test;
+    }
+    char list[4096];
+    snprintf(list, sizeof list, "%s", known_list ? known_list : "");
+    for (char *f = strtok(list, ","); !rc && f; f = strtok(NULL, ",")) {
+        if (ne == 8) rc = cli_usage_error("--triples-known: at most 8 files");
+        else if (gr_kg_load_like(&extra[ne], train, f) != GR_OK) rc = cli_lib_error("loading known triples");
+        else known[nk++] = extra[ne++];
+    }
+    json_out j;
+    json_begin(&j);
+    json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
+    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
+    static const char *const prefix[3] = { "", "tail_", "head_" };
+    static const int dirs[3] = { GR_LP_BOTH, GR_LP_TAILS, GR_LP_HEADS };
+    for (int k = 0; !rc && k < 3; k++) {
+        double out[GR_LP_COUNT];
+        if (gr_eval_link_prediction(out, m, d.test, known, nk, dirs[k]) != GR_OK) {
+            rc = cli_lib_error("link prediction");
+            break;
+        }
+        if (!json)
+            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", k == 0 ? "both" : k == 1 ? "tails" : "heads",
+                   out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10]);
+        for (int q = 0; q < GR_LP_COUNT; q++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
+            json_num(&j, key, out[q]);
+        }
+    }
+    if (!rc && json) json_end_print(&j);
+    else free(j.buf);
+    for (size_t k = 0; k < ne; k++) gr_kg_free(extra[k]);
+    gr_kg_free(d.test);
+    gr_model_free(m);
+    return rc;
+}
+
+/* ---- explanations ---- */
+
+#define EXPLAIN_PATHS 3
+
+static void print_path(const gr_kg *kg, const gr_explanation *e)
+{
+    printf("       because (%.3f):", (double)e->weight);
+    for (size_t k = 0; k < e->n_triples; k++)
+        printf("%s (%s, %s, %s)", k ? "," : "", gr_kg_entity_name(kg, e->triples[k].head),
+               gr_kg_relation_name(kg, e->triples[k].relation), gr_kg_entity_name(kg, e->triples[k].tail));
+    printf("\n");
+}
+
+static void json_path(json_out *arr, const gr_kg *kg, const gr_explanation *e, int first)
+{
+    char head[64];
+    snprintf(head, sizeof head, "%s{\"weight\": %.6g, \"triples\": [", first ? "" : ", ", (double)e->weight);
+    json_append(arr, head);
+    for (size_t k = 0; k < e->n_triples; k++) {
+        json_append(arr, k ? ", [" : "[");
+        json_append_string(arr, gr_kg_entity_name(kg, e->triples[k].head));
+        json_append(arr, ", ");
+        json_append_string(arr, gr_kg_relation_name(kg, e->triples[k].relation));
+        json_append(arr, ", ");
+        json_append_string(arr, gr_kg_entity_name(kg, e->triples[k].tail));
+        json_append(arr, "]");
+    }
+    json_append(arr, "]}");
+}
+
+int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j)
+{
+    const gr_kg *kg;
+    if (gr_model_kg(&kg, m) != GR_OK) return cli_lib_error("--explain");
+    json_out arr;
+    memset(&arr, 0, sizeof arr);
+    json_append(&arr, "[");
+    int rc = EXIT_OK;
+    for (size_t r = 0; r < n && !rc; r++) {
+        gr_explanation paths[EXPLAIN_PATHS];
+        size_t np = 0;
+        if (gr_model_explain(&np, m, user, items[r], paths, EXPLAIN_PATHS) != GR_OK) {
+            rc = cli_lib_error("explaining");
+            break;
+        }
+        if (!json) {
+            printf("%3zu  %8lld\n", r + 1, (long long)items[r]);
+            for (size_t k = 0; k < np; k++) print_path(kg, &paths[k]);
+            if (np == 0) printf("       (no connecting triples)\n");
+        }
+        json_append(&arr, r ? ", [" : "[");
+        for (size_t k = 0; k < np; k++) json_path(&arr, kg, &paths[k], k == 0);
+        json_append(&arr, "]");
+    }
+    json_append(&arr, "]");
+    if (!rc) json_raw(j, "explanations", arr.buf);
+    free(arr.buf);
+    return rc;
+}
