@@ -254,6 +254,7 @@ func TestSettingsAndProgress(t *testing.T) {
 	tr.Set("dim", 8)
 	tr.Set("epochs", 50)
 	tr.Set("threads", 1)
+	tr.Set("eval_every", 1)
 	var epochs []int
 	m, err := tr.Fit(train, valid, func(p gnnrec.Progress) bool {
 		epochs = append(epochs, p.Epoch)
