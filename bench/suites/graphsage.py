@@ -99,7 +99,9 @@ def report(ctx, results, table):
     titles = {"rating": f"Rating objective with side features, {titles['rating']}",
               "bpr": f"BPR objective without features, {titles['bpr']}"}
     L = []
-    first = ctx.measurable_threads()[0] if ctx.measurable_threads() else None
+    if not ctx.measurable_threads():
+        return f"_not measured: none of the requested thread counts fits this machine's {ctx.cores} cores_"
+    first = ctx.measurable_threads()[0]
     for name, train, epochs, settings in _workloads(ctx):
         L.append(f"### {titles[name]}")
         L.append("")
@@ -108,9 +110,9 @@ def report(ctx, results, table):
             L.append(msg)
             L.append("")
             continue
-        res = results.get(f"graphsage_{name}_t{first}") if first else None
+        res = results.get(f"graphsage_{name}_t{first}")
         edges = res.value("edges", bench="graphsage_epoch") if res else None
-        base = _epoch(results, name, first) if first else None
+        base = _epoch(results, name, first)
         rows = []
         for t in ctx.threads:
             if t not in ctx.measurable_threads():
