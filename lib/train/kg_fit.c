@@ -157,12 +157,13 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
     { "lr", GR_OPT_LR, LR, 1e-12, 100, 0, NULL, "Adam learning rate" },                                              \
     { "reg", GR_OPT_REG, REG, 0, 100, 0, NULL, "N3 weight on the rows of each batch's triples" },                    \
     { "epochs", GR_OPT_EPOCHS, EPOCHS, 1, 1e7, 1, NULL, "epochs: every triple once as a tail and once as a head query" }, \
+    { "eval_every", GR_OPT_EVAL_EVERY, 4, 1, 1e7, 1, NULL, "epochs between validations" },                          \
     { "gamma", 0, GAMMA, 0, 1e4, 0, NULL, "gamma of distance scores, gamma - |q - e|" },                             \
     { "adv_temp", 0, 1.0, 0, 1e3, 0, NULL, "temperature of self-adversarial weights (0: uniform)" },                  \
     { "loss", 0, GR_KG_LOSS_ADVERSARIAL, 0, 1, 1, loss_names, "adversarial (RotatE) or margin ranking" },            \
     { "margin", 0, 1.0, 0, 1e4, 0, NULL, "margin of the margin ranking loss" },                                      \
     { "sampling", 0, GR_KG_SAMPLE_FILTERED, 0, 1, 1, sampling_names, "negatives: filtered against known triples or uniform" }, \
-    { "lr_schedule", 0, GR_KG_LR_CONSTANT, 0, 2, 1, schedule_names, "constant, step (/10 at half the epochs) or cosine" }, \
+    { "lr_schedule", 0, GR_KG_LR_COSINE, 0, 2, 1, schedule_names, "constant, step (/10 at half the epochs) or cosine" }, \
     { "init_range", 0, 0, 0, 100, 0, NULL, "uniform initialisation range (0: (gamma + 2) / dim)" },                  \
     { "subsampling", 0, 1, 0, 1, 1, NULL, "weight triples by 1 / sqrt(frequency of (h, r) and (t, r^-1)) (1) or not (0)" }, \
     { "adam_catch_up", 0, 0, 0, 1, 1, NULL, "move rows a batch skips by their momentum, as dense Adam does (1) or not (0)" }, \
@@ -171,12 +172,12 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
     { "like_rating", 0, 0, 0, 1e9, 0, NULL, "user-item graphs: edges rated at least this are liked (0: all)" }
 
 static const gr_opt_spec transe_opts[] = {
-    KG_OPTS(500, 1e-3, 6.0, 0, 100),
+    KG_OPTS(500, 1e-3, 6.0, 0, 20),
     { "norm", 0, 1, 1, 2, 1, NULL, "TransE distance: 1 (L1) or 2 (L2)" },
 };
-static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 100) };
-static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 100) };
-static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 100) };
+static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 20) };
+static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 20) };
+static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 20) };
 
 #define N_OPTS(a) (sizeof a / sizeof a[0])
 
