@@ -70,6 +70,36 @@ static void kg_data_free(kg_data *d)
     gr_kg_free(d->test);
 }
 
+/*
+ * Filtered link prediction of `test` by direction, printed (unless quiet)
+ * and added to the JSON object.  Both directions hold one query per test
+ * triple, so their average over all 2n queries is the mean of the two:
+ * the test set is ranked once per direction, not a third time for "both".
+ */
+static int lp_report(json_out *j, const gr_model *m, const gr_kg *test, const gr_kg *const *known, size_t nk,
+                     int quiet)
+{
+    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
+    static const char *const prefix[3] = { "", "tail_", "head_" };
+    static const char *const label[3] = { "both", "tails", "heads" };
+    double out[3][GR_LP_COUNT];
+    if (gr_eval_link_prediction(out[1], m, test, known, nk, GR_LP_TAILS) != GR_OK ||
+        gr_eval_link_prediction(out[2], m, test, known, nk, GR_LP_HEADS) != GR_OK)
+        return cli_lib_error("link prediction");
+    for (int q = 0; q < GR_LP_COUNT; q++) out[0][q] = 0.5 * (out[1][q] + out[2][q]);
+    for (int k = 0; k < 3; k++) {
+        if (!quiet)
+            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", label[k], out[k][GR_LP_MRR],
+                   out[k][GR_LP_MR], out[k][GR_LP_HITS1], out[k][GR_LP_HITS3], out[k][GR_LP_HITS10]);
+        for (int q = 0; q < GR_LP_COUNT; q++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
+            json_num(j, key, out[k][q]);
+        }
+    }
+    return EXIT_OK;
+}
+
 /* Filtered link prediction on the test triples, filtering train, valid and test. */
 static int report_lp(json_out *j, const gr_model *m, const kg_data *d, int quiet)
 {
@@ -78,22 +108,7 @@ static int report_lp(json_out *j, const gr_model *m, const kg_data *d, int quiet
     known[nk++] = d->train;
     if (d->valid) known[nk++] = d->valid;
     known[nk++] = d->test;
-    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
-    static const char *const prefix[3] = { "", "tail_", "head_" };
-    static const int dirs[3] = { GR_LP_BOTH, GR_LP_TAILS, GR_LP_HEADS };
-    for (int k = 0; k < 3; k++) {
-        double out[GR_LP_COUNT];
-        if (gr_eval_link_prediction(out, m, d->test, known, nk, dirs[k]) != GR_OK) return cli_lib_error("link prediction");
-        if (!quiet)
-            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", k == 0 ? "both" : k == 1 ? "tails" : "heads",
-                   out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10]);
-        for (int q = 0; q < GR_LP_COUNT; q++) {
-            char key[32];
-            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
-            json_num(j, key, out[q]);
-        }
-    }
-    return EXIT_OK;
+    return lp_report(j, m, d->test, known, nk, quiet);
 }
 
 static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m, kg_progress *p)
@@ -198,24 +213,7 @@ int cli_eval_kg(cli_args *a, int json)
     json_out j;
     json_begin(&j);
     json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
-    static const char *const names[GR_LP_COUNT] = { "mrr", "mr", "hits@1", "hits@3", "hits@10" };
-    static const char *const prefix[3] = { "", "tail_", "head_" };
-    static const int dirs[3] = { GR_LP_BOTH, GR_LP_TAILS, GR_LP_HEADS };
-    for (int k = 0; !rc && k < 3; k++) {
-        double out[GR_LP_COUNT];
-        if (gr_eval_link_prediction(out, m, d.test, known, nk, dirs[k]) != GR_OK) {
-            rc = cli_lib_error("link prediction");
-            break;
-        }
-        if (!json)
-            printf("%-6s mrr %.4f  mr %.1f  hits@1 %.4f  hits@3 %.4f  hits@10 %.4f\n", k == 0 ? "both" : k == 1 ? "tails" : "heads",
-                   out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10]);
-        for (int q = 0; q < GR_LP_COUNT; q++) {
-            char key[32];
-            snprintf(key, sizeof key, "%s%s", prefix[k], names[q]);
-            json_num(&j, key, out[q]);
-        }
-    }
+    if (!rc) rc = lp_report(&j, m, d.test, known, nk, json);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
     for (size_t k = 0; k < ne; k++) gr_kg_free(extra[k]);
