@@ -54,6 +54,18 @@ int gr_kg_build(gr_kg **out, gr_kg_vocab *v, const int32_t *h, const int32_t *r,
 
 gr_kg *gr_kg_ref(const gr_kg *kg);
 
+/* Triples in dense ids, collected before gr_kg_build(); zero-initialise. */
+typedef struct gr_triple_buf {
+    size_t n, cap;
+    int32_t *h, *r, *t;
+    size_t skipped; /* triples left out by the reader (unknown names) */
+} gr_triple_buf;
+
+/* Appends (h, r, t), growing the buffer geometrically.  GR_ENOMEM leaves it as it was. */
+int gr_triple_buf_push(gr_triple_buf *b, int32_t h, int32_t r, int32_t t);
+
+void gr_triple_buf_free(gr_triple_buf *b);
+
 /* The range [*lo, *hi) of kg->t holding the tails of (h, r). */
 void gr_kg_tail_range(const gr_kg *kg, int32_t h, int32_t r, int64_t *lo, int64_t *hi);
 /* The range [*lo, *hi) of kg->th holding the heads of (r, t). */

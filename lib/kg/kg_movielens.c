@@ -33,29 +33,10 @@ static const char *age_group(int age)
 
 typedef struct builder {
     gr_kg_vocab *v;
-    size_t n, cap;
-    int32_t *h, *r, *t;
+    gr_triple_buf tb;
 } builder;
 
-static int add(builder *b, int32_t h, int32_t r, int32_t t)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        int32_t *nh = gr_realloc(b->h, cap, sizeof *nh), *nr = NULL, *nt = NULL;
-        if (nh) b->h = nh;
-        if (nh) nr = gr_realloc(b->r, cap, sizeof *nr);
-        if (nr) b->r = nr;
-        if (nr) nt = gr_realloc(b->t, cap, sizeof *nt);
-        if (!nt) return GR_ENOMEM;
-        b->t = nt;
-        b->cap = cap;
-    }
-    b->h[b->n] = h;
-    b->r[b->n] = r;
-    b->t[b->n] = t;
-    b->n++;
-    return GR_OK;
-}
+static int add(builder *b, int32_t h, int32_t r, int32_t t) { return gr_triple_buf_push(&b->tb, h, r, t); }
 
 /* Entity "prefix:value", added when new; -1 on failure. */
 static int32_t entity(builder *b, const char *prefix, const char *value)
@@ -147,7 +128,7 @@ int gr_kg_from_graph(gr_kg **out, const gr_graph *g, double min_rating, unsigned
     if (rc == GR_OK) rc = add_item_side(&b, g, side);
     if (rc == GR_OK) rc = add_user_side(&b, g, side);
     gr_kg *kg = NULL;
-    if (rc == GR_OK) rc = gr_kg_build(&kg, b.v, b.h, b.r, b.t, b.n, 0);
+    if (rc == GR_OK) rc = gr_kg_build(&kg, b.v, b.tb.h, b.tb.r, b.tb.t, b.tb.n, 0);
     if (rc == GR_OK) {
         kg->has_ui = 1;
         kg->ui.n_users = g->n_users;
@@ -155,9 +136,7 @@ int gr_kg_from_graph(gr_kg **out, const gr_graph *g, double min_rating, unsigned
         kg->ui.liked = R_LIKED;
         *out = kg;
     }
-    free(b.h);
-    free(b.r);
-    free(b.t);
+    gr_triple_buf_free(&b.tb);
     gr_kg_vocab_unref(b.v);
     return rc;
 }

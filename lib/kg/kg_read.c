@@ -123,42 +123,6 @@ static int beside(char *buf, size_t cap, const char *path, const char *name)
 
 /* ---- triples ---- */
 
-typedef struct triple_buf {
-    size_t n, cap;
-    int32_t *h, *r, *t;
-    size_t skipped;
-} triple_buf;
-
-static void tb_free(triple_buf *b)
-{
-    free(b->h);
-    free(b->r);
-    free(b->t);
-    memset(b, 0, sizeof *b);
-}
-
-static int tb_push(triple_buf *b, int32_t h, int32_t r, int32_t t)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        int32_t *nh = gr_realloc(b->h, cap, sizeof *nh);
-        if (!nh) return GR_ENOMEM;
-        b->h = nh;
-        int32_t *nr = gr_realloc(b->r, cap, sizeof *nr);
-        if (!nr) return GR_ENOMEM;
-        b->r = nr;
-        int32_t *nt = gr_realloc(b->t, cap, sizeof *nt);
-        if (!nt) return GR_ENOMEM;
-        b->t = nt;
-        b->cap = cap;
-    }
-    b->h[b->n] = h;
-    b->r[b->n] = r;
-    b->t[b->n] = t;
-    b->n++;
-    return GR_OK;
-}
-
 /* How names map to ids: grow the map, fail on unknown names, or skip the triple. */
 enum { NAMES_GROW = 0, NAMES_FIXED = 1, NAMES_SKIP = 2 };
 
@@ -193,7 +157,7 @@ static int32_t resolve(const resolver *z, int rel, const char *name, size_t len,
     return -1;
 }
 
-static int read_line(triple_buf *b, const resolver *z, const char *line, size_t len, const char *path, size_t lineno)
+static int read_line(gr_triple_buf *b, const resolver *z, const char *line, size_t len, const char *path, size_t lineno)
 {
     static const char *const names[3] = { "head", "relation", "tail" };
     char where[512];
@@ -212,10 +176,10 @@ static int read_line(triple_buf *b, const resolver *z, const char *line, size_t 
         b->skipped++;
         return GR_OK;
     }
-    return tb_push(b, id[0], id[1], id[2]);
+    return gr_triple_buf_push(b, id[0], id[1], id[2]);
 }
 
-static int read_triples(triple_buf *b, const resolver *z, const char *path)
+static int read_triples(gr_triple_buf *b, const resolver *z, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -265,13 +229,13 @@ int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
     if (!v) return GR_ENOMEM;
     resolver z = { v, NAMES_GROW, NAMES_GROW, 0, 0, NULL, NULL };
     char ebuf[4096], rbuf[4096];
-    triple_buf b;
+    gr_triple_buf b;
     memset(&b, 0, sizeof b);
     int rc = load_dicts(v, &z, path, o, ebuf, rbuf, sizeof ebuf);
     if (rc == GR_OK) rc = read_triples(&b, &z, path);
     if (rc == GR_OK && b.n == 0) rc = gr_err(GR_ESTATE, "%s: no triples", path);
     if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, 0);
-    tb_free(&b);
+    gr_triple_buf_free(&b);
     gr_kg_vocab_unref(v);
     return rc;
 }
@@ -280,11 +244,11 @@ int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path)
 {
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_kg_load_like: NULL argument");
     resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL };
-    triple_buf b;
+    gr_triple_buf b;
     memset(&b, 0, sizeof b);
     int rc = read_triples(&b, &z, path);
     if (rc == GR_OK) rc = gr_kg_build(out, like->vocab, b.h, b.r, b.t, b.n, b.skipped);
-    tb_free(&b);
+    gr_triple_buf_free(&b);
     return rc;
 }
 
@@ -296,7 +260,7 @@ int gr_kg_from_names(gr_kg **out, const gr_kg *like, const char *const *heads, c
     if (!v) return GR_ENOMEM;
     int mode = like ? NAMES_SKIP : NAMES_GROW;
     resolver z = { v, mode, mode, like ? like->n_ent : 0, v->rel.n, NULL, NULL };
-    triple_buf b;
+    gr_triple_buf b;
     memset(&b, 0, sizeof b);
     int rc = GR_OK;
     for (size_t k = 0; rc == GR_OK && k < n; k++) {
@@ -315,11 +279,11 @@ int gr_kg_from_names(gr_kg **out, const gr_kg *like, const char *const *heads, c
             if (id[f] < 0) skip = 1;
         }
         if (rc == GR_OK && skip) b.skipped++;
-        else if (rc == GR_OK) rc = tb_push(&b, id[0], id[1], id[2]);
+        else if (rc == GR_OK) rc = gr_triple_buf_push(&b, id[0], id[1], id[2]);
     }
     if (rc == GR_OK && !like && b.n == 0) rc = gr_err(GR_ESTATE, "gr_kg_from_names: no triples");
     if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, b.skipped);
-    tb_free(&b);
+    gr_triple_buf_free(&b);
     gr_kg_vocab_unref(v);
     return rc;
 }
