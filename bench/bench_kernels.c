@@ -245,18 +245,9 @@ int main(int argc, char **argv)
     reps = (int)bench_arg_long(argc, argv, "--reps", bench_flag(argc, argv, "--smoke") ? 3 : 30);
     gr_graph *g = NULL;
     const char *dir = bench_flag(argc, argv, "--smoke") ? NULL : bench_data_dir(argc, argv, "ml1m_m1");
-    if (dir) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/train.txt", dir);
-        if (gr_graph_load(&g, path, NULL) != GR_OK) {
-            fprintf(stderr, "%s\n", gr_last_error());
-            return 1;
-        }
-    } else {
-        bench_graph_spec s = { 6022, 3043, 796244, 20, 1.3, 0.9, 42 };
-        if (bench_flag(argc, argv, "--smoke")) s.users = 600, s.items = 300, s.edges = 20000;
-        if (bench_power_law_graph(&g, &s) != 0) return 1;
-    }
+    bench_graph_spec s = { 6022, 3043, 796244, 20, 1.3, 0.9, 42 };
+    if (bench_flag(argc, argv, "--smoke")) s.users = 600, s.items = 300, s.edges = 20000;
+    if (bench_train_graph(&g, dir, &s) != 0) return 1;
     if (!bench_flag(argc, argv, "--no-ceilings")) ceilings();
     gr_spmat a;
     if (gr_norm_adj(&a, g, (size_t)omp_get_max_threads() * 16) != GR_OK) return 1;

@@ -144,15 +144,13 @@ int main(int argc, char **argv)
     gr_graph *g = NULL, *held = NULL;
     const char *dir = smoke ? NULL : bench_data_dir(argc, argv, "ml1m_m1");
     if (!smoke && !dir) return 77;
+    const bench_graph_spec smoke_spec = { 600, 300, 20000, 10, 1.3, 0.9, 42 };
+    if (bench_train_graph(&g, dir, &smoke_spec) != 0) return 1;
     if (dir) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/train.txt", dir);
-        if (gr_graph_load(&g, path, NULL) != GR_OK) goto fail;
         snprintf(path, sizeof path, "%s/valid.txt", dir);
         if (gr_graph_load_like(&held, g, path, NULL) != GR_OK) goto fail;
     } else {
-        bench_graph_spec s = { 600, 300, 20000, 10, 1.3, 0.9, 42 };
-        if (bench_power_law_graph(&g, &s) != 0) return 1;
         held = g;
     }
     gr_trainer *t;

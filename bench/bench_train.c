@@ -104,17 +104,8 @@ int main(int argc, char **argv)
     gr_graph *g = NULL;
     const char *dir = smoke ? NULL : bench_data_dir(argc, argv, "ml1m_m1");
     if (!smoke && !dir) return 77;
-    if (dir) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/train.txt", dir);
-        if (gr_graph_load(&g, path, NULL) != GR_OK) {
-            fprintf(stderr, "%s\n", gr_last_error());
-            return 1;
-        }
-    } else {
-        bench_graph_spec s = { 600, 300, 20000, 10, 1.3, 0.9, 42 };
-        if (bench_power_law_graph(&g, &s) != 0) return 1;
-    }
+    const bench_graph_spec smoke_spec = { 600, 300, 20000, 10, 1.3, 0.9, 42 };
+    if (bench_train_graph(&g, dir, &smoke_spec) != 0) return 1;
     gr_trainer *t;
     char ebuf[32];
     snprintf(ebuf, sizeof ebuf, "%ld", epochs);

@@ -152,3 +152,13 @@ int bench_power_law_graph(gr_graph **out, const bench_graph_spec *s)
     gr_catalog_unref(cat);
     return rc == GR_OK ? 0 : fail("graph");
 }
+
+int bench_train_graph(gr_graph **out, const char *dir, const bench_graph_spec *spec)
+{
+    if (!dir) return bench_power_law_graph(out, spec);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train.txt", dir);
+    if (gr_graph_load(out, path, NULL) == GR_OK) return 0;
+    fprintf(stderr, "%s\n", gr_last_error());
+    return -1;
+}

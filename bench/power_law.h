@@ -27,4 +27,9 @@ typedef struct bench_graph_spec {
 /* 0 on success; prints the library error and returns -1 otherwise. */
 int bench_power_law_graph(gr_graph **out, const bench_graph_spec *spec);
 
+/* The training graph dir/train.txt when dir is given, else one generated
+ * from *spec: 0 on success; prints the library error and returns -1
+ * otherwise. */
+int bench_train_graph(gr_graph **out, const char *dir, const bench_graph_spec *spec);
+
 #endif
