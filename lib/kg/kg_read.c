@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "io/text.h"
 #include "kg/kg.h"
 
 /* The fields of one line, pointing into the line (not terminated). */
@@ -52,12 +53,6 @@ static void split_line(fields *f, const char *s, size_t len)
     }
 }
 
-static int blank(const char *s, size_t len)
-{
-    for (size_t k = 0; k < len; k++)
-        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n') return 0;
-    return 1;
-}
 
 /* ---- dictionaries ---- */
 
@@ -65,15 +60,15 @@ static int read_dict(gr_strmap *m, const char *path, const char *what)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return gr_err(GR_EIO, "%s: cannot open %s dictionary: %s", path, what, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    int rc = GR_OK;
-    while (rc == GR_OK && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (blank(line, (size_t)len)) continue;
+    gr_lines in;
+    int rc = gr_lines_init(&in, f, path), got = 0;
+    char *line;
+    size_t len;
+    while (rc == GR_OK && (got = gr_lines_next(&in, &line, &len)) == 1) {
+        size_t lineno = in.line;
+        if (gr_is_blank(line)) continue;
         fields fd;
-        split_line(&fd, line, (size_t)len);
+        split_line(&fd, line, len);
         if (fd.n != 2) {
             rc = gr_err(GR_EFORMAT, "%s:%zu: expected 2 fields (id, name), found %d", path, lineno, fd.n);
             break;
@@ -95,8 +90,8 @@ static int read_dict(gr_strmap *m, const char *path, const char *what)
         else
             rc = gr_strmap_put(m, (int32_t)v, fd.p[1], fd.len[1]);
     }
-    free(line);
-    if (rc == GR_OK && ferror(f)) rc = gr_err(GR_EIO, "%s: read error", path);
+    if (rc == GR_OK && got < 0) rc = got;
+    gr_lines_close(&in);
     fclose(f);
     for (size_t k = 0; rc == GR_OK && k < m->n; k++)
         if (!m->names[k]) rc = gr_err(GR_EFORMAT, "%s: id %zu is missing (ids must be 0..%zu, each once)", path, k, m->n - 1);
@@ -181,19 +176,14 @@ static int read_line(gr_triple_buf *b, const resolver *z, const char *line, size
 
 static int read_triples(gr_triple_buf *b, const resolver *z, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    int rc = GR_OK;
-    while (rc == GR_OK && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (!blank(line, (size_t)len)) rc = read_line(b, z, line, (size_t)len, path, lineno);
-    }
-    free(line);
-    if (rc == GR_OK && ferror(f)) rc = gr_err(GR_EIO, "%s: read error", path);
-    fclose(f);
+    gr_lines in;
+    int rc = gr_lines_open(&in, path), got = 0;
+    char *line;
+    size_t len;
+    while (rc == GR_OK && (got = gr_lines_next(&in, &line, &len)) == 1)
+        if (!gr_is_blank(line)) rc = read_line(b, z, line, len, path, in.line);
+    if (rc == GR_OK && got < 0) rc = got;
+    gr_lines_close(&in);
     return rc;
 }
 
