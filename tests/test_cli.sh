@@ -33,6 +33,9 @@ check "synth writes a dataset" "$GNNREC" synth --out "$tmp/data" --users 150 --i
 check "train with --json" sh -c "'$GNNREC' train --dataset '$tmp/data' --epochs 3 --dim 16 --quiet --json --out '$tmp/m.gnr' >'$tmp/train.out'"
 check "train json has metrics" last_json "$tmp/train.out" recall@20 ndcg@20 precision@20 train_seconds
 printf '' >"$tmp/empty"
+check "train validating on recall" sh -c "'$GNNREC' train --dataset '$tmp/data' --valid-ratio 0.1 --epochs 4 --eval-every 2 --dim 16 --valid-metric recall --json >'$tmp/trainv.out' 2>'$tmp/trainv.err'"
+check "recall validation in json and progress" sh -c "tail -n 1 '$tmp/trainv.out' | grep -q '\"valid_recall\"' && grep -q 'valid recall@20' '$tmp/trainv.err'"
+check "unknown validation metric" expect_fail 2 "valid_metric" train --dataset "$tmp/data" --valid-metric auc
 check "eval with --json" sh -c "'$GNNREC' eval --model '$tmp/m.gnr' --test '$tmp/data/u.data' --json >'$tmp/eval.out'"
 check "eval json has metrics" last_json "$tmp/eval.out" recall@10 ndcg@20 users
 check "recommend with --json" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 5 --json >'$tmp/rec.out'"

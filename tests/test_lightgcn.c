@@ -180,6 +180,14 @@ START_TEST(progress_callback_and_validation_control_training)
     ck_assert_int_eq(gr_eval_ranking(out, NULL, m, p.train, p.test, &k, 1), GR_OK);
     ck_assert_double_eq_tol(out[GR_METRIC_NDCG], best_valid, 1e-9);
     gr_model_free(m);
+    /* another validation metric: the kept parameters are the best by recall */
+    ck_assert_int_eq(gr_trainer_set(t, "valid_metric", "recall"), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    gr_trainer_stat(&best_valid, t, GR_STAT_BEST_VALID);
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, p.train, p.test, &k, 1), GR_OK);
+    ck_assert_double_eq_tol(out[GR_METRIC_RECALL], best_valid, 1e-9);
+    ck_assert(fabs(out[GR_METRIC_NDCG] - best_valid) > 1e-6);
+    gr_model_free(m);
     gr_trainer_free(t);
     fx_planted_free(&p);
 }

@@ -24,6 +24,12 @@ START_TEST(settings_by_name_and_key)
     ck_assert_int_eq(gr_trainer_set(t, "mode", "PAPER"), GR_OK);
     ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
     ck_assert_double_eq(v, GR_MODE_PAPER);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_VALID_METRIC), GR_OK);
+    ck_assert_double_eq(v, GR_METRIC_NDCG);
+    ck_assert_int_eq(gr_trainer_set(t, "valid_metric", "recall"), GR_OK);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_VALID_METRIC), GR_OK);
+    ck_assert_double_eq(v, GR_METRIC_RECALL);
+    ck_assert_int_eq(gr_trainer_set_int(t, GR_OPT_VALID_METRIC, GR_METRIC_MRR), GR_OK);
     gr_trainer_free(t);
 }
 END_TEST
@@ -41,6 +47,9 @@ START_TEST(bad_settings_name_the_problem)
     ck_assert_int_eq(gr_trainer_set(t, "lr", "1e-3x"), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(t, "lr", "nan"), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(t, "mode", "slow"), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "valid_metric", "auc"), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "valid_metric"));
+    ck_assert_int_eq(gr_trainer_set_int(t, GR_OPT_VALID_METRIC, GR_METRIC_COUNT), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set_int(t, 9999, 1), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set_double(t, GR_OPT_REG, -1), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(NULL, "dim", "3"), GR_EINVAL);

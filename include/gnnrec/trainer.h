@@ -30,14 +30,16 @@ typedef enum gr_option {
     GR_OPT_THREADS = 8,     /* int: OpenMP threads, 0 = gr_get_num_threads() */
     GR_OPT_EVAL_EVERY = 9,  /* int: epochs between validation evaluations (1) */
     GR_OPT_PATIENCE = 10,   /* int: evaluations without improvement before stopping, 0 = never */
-    GR_OPT_EVAL_K = 11,     /* int: K of the validation metric, NDCG@K (20) */
+    GR_OPT_EVAL_K = 11,     /* int: K of the validation metric (20) */
     GR_OPT_MODE = 12,       /* int: a gr_train_mode */
     GR_OPT_NEGATIVES = 13,  /* int: negatives per positive (1) */
     GR_OPT_INIT_STD = 14,   /* double: std of the normal initialisation (0.1) */
     GR_OPT_OBJECTIVE = 15,  /* int: a gr_objective */
     GR_OPT_DROPOUT = 16,    /* double: dropout rate */
     GR_OPT_TIME_LIMIT = 17, /* double: stop after this many seconds, 0 = no limit */
-    GR_OPT_SAMPLING = 18    /* int: BPR triples, 0 = by user (LightGCN reference), 1 = by edge */
+    GR_OPT_SAMPLING = 18,   /* int: BPR triples, 0 = by user (LightGCN reference), 1 = by edge */
+    GR_OPT_VALID_METRIC = 19 /* int: a gr_metric (eval.h): what validation maximises, at
+                                the cut-off eval_k (NDCG) */
 } gr_option;
 
 /*
@@ -73,8 +75,9 @@ GR_API int gr_trainer_set(gr_trainer *t, const char *name, const char *value);
 GR_API int gr_trainer_get_double(double *value, const gr_trainer *t, int option);
 
 /*
- * Validation data: when set, the trainer evaluates NDCG@K on it (with the
- * training items excluded) every GR_OPT_EVAL_EVERY epochs, keeps the best
+ * Validation data: when set, the trainer evaluates a ranking metric on it
+ * (GR_OPT_VALID_METRIC at GR_OPT_EVAL_K, NDCG@20 by default, with the
+ * training items excluded; RMSE for GraphSAGE on ratings) every GR_OPT_EVAL_EVERY epochs, keeps the best
  * parameters, and stops after GR_OPT_PATIENCE evaluations without
  * improvement.  The graph must share the training graph's id space and
  * must outlive gr_trainer_fit().  NULL removes it.

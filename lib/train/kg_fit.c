@@ -119,7 +119,7 @@ static double validate_rec(void *ctx, const gr_kg_params *p)
     if ((size_t)k > m->n_items) k = (int)m->n_items;
     int rc = gr_rank_eval(out, NULL, &src, c->g, c->t->valid, &k, 1);
     gr_model_free(m);
-    return rc == GR_OK ? out[GR_METRIC_NDCG] : NAN;
+    return rc == GR_OK ? gr_valid_metric_of(c->t, out) : NAN;
 }
 
 static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)

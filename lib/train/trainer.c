@@ -17,6 +17,8 @@
 static const char *const mode_names[] = { "paper", "fast", NULL };
 static const char *const objective_names[] = { "bpr", "rating", NULL };
 static const char *const sampling_names[] = { "user", "edge", NULL };
+/* in gr_metric order, so a setting's value is the metric's index */
+static const char *const metric_names[] = { "recall", "precision", "ndcg", "hit", "mrr", NULL };
 
 /* Settings every kind has; kinds override defaults and add their own. */
 static const gr_opt_spec common_opts[] = {
@@ -30,7 +32,9 @@ static const gr_opt_spec common_opts[] = {
     { "threads", GR_OPT_THREADS, 0, 0, 4096, 1, NULL, "OpenMP threads (0: library default)" },
     { "eval_every", GR_OPT_EVAL_EVERY, 1, 1, 1e7, 1, NULL, "epochs between validations" },
     { "patience", GR_OPT_PATIENCE, 10, 0, 1e7, 1, NULL, "validations without improvement before stopping (0: never)" },
-    { "eval_k", GR_OPT_EVAL_K, 20, 1, 1e6, 1, NULL, "K of the validation NDCG@K" },
+    { "eval_k", GR_OPT_EVAL_K, 20, 1, 1e6, 1, NULL, "K of the validation metric" },
+    { "valid_metric", GR_OPT_VALID_METRIC, GR_METRIC_NDCG, 0, GR_METRIC_COUNT - 1, 1, metric_names,
+      "ranking metric the validation maximises: recall, precision, ndcg, hit or mrr" },
     { "mode", GR_OPT_MODE, GR_MODE_PAPER, 0, 1, 1, mode_names, "training schedule: paper or fast" },
     { "negatives", GR_OPT_NEGATIVES, 1, 1, 4096, 1, NULL, "negatives per positive" },
     { "init_std", GR_OPT_INIT_STD, 0.1, 0, 100, 0, NULL, "std of the normal initialisation" },
@@ -330,5 +334,15 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
     if ((size_t)k > train->n_items) k = (int)train->n_items;
     int rc = gr_rank_eval(out, NULL, &src, train, t->valid, &k, 1);
     free(it);
-    return rc == GR_OK ? out[GR_METRIC_NDCG] : NAN;
+    return rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
+}
+
+double gr_valid_metric_of(const gr_trainer *t, const double *metrics)
+{
+    return metrics[(int)gr_opt(t, GR_OPT_VALID_METRIC)];
+}
+
+const char *gr_valid_metric_name(const gr_trainer *t)
+{
+    return metric_names[(int)gr_opt(t, GR_OPT_VALID_METRIC)];
 }

@@ -85,10 +85,15 @@ int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch);
 int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int *improved);
 void gr_fit_loop_end(gr_fit_loop *L);
 
-/* Validation metric (NDCG@eval_k on the trainer's valid graph, training
- * items excluded) of dot-product vectors.  NaN without a valid graph. */
+/* Validation metric (valid_metric@eval_k on the trainer's valid graph,
+ * training items excluded) of dot-product vectors.  NaN without a valid
+ * graph. */
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec,
                            const float *item_vec, const float *item_bias, size_t dim);
+/* The trainer's validation metric out of a gr_rank_eval() result row, and
+ * its name ("ndcg", "recall", ...). */
+double gr_valid_metric_of(const gr_trainer *t, const double *metrics);
+const char *gr_valid_metric_name(const gr_trainer *t);
 
 double gr_now(void);
 

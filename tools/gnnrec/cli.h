@@ -29,6 +29,9 @@ int cli_double(cli_args *a, const char *key, double *out);
 /* Fail with EXIT_USAGE naming the first flag no one asked for. */
 int cli_check_unused(cli_args *a, const char *cmd);
 
+/* Names of the gr_metric values, in their order ("recall", "precision", ...). */
+extern const char *const cli_metric_names[GR_METRIC_COUNT];
+
 /* Print "gnnrec: error: ..." and return EXIT_USAGE / EXIT_FAIL. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_lib_error(const char *what);

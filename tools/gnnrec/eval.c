@@ -5,6 +5,8 @@
 
 #include "cli.h"
 
+const char *const cli_metric_names[GR_METRIC_COUNT] = { "recall", "precision", "ndcg", "hit", "mrr" };
+
 static const char *const eval_help =
     "usage: gnnrec eval --model MODEL --test FILE [--k 10,20] [--json]\n"
     "  Ranks all items for every user of the test file, the model's training items\n"
@@ -42,14 +44,13 @@ int cli_report_metrics(json_out *j, const gr_model *m, const gr_graph *exclude, 
     double out[16 * GR_METRIC_COUNT];
     size_t users;
     if (gr_eval_ranking(out, &users, m, exclude, test, ks, nk) != GR_OK) return cli_lib_error("ranking evaluation");
-    static const char *const names[GR_METRIC_COUNT] = { "recall", "precision", "ndcg", "hit", "mrr" };
     for (size_t c = 0; c < nk; c++) {
         if (!quiet) printf("@%-3d", ks[c]);
         for (int q = 0; q < GR_METRIC_COUNT; q++) {
             char key[32];
-            snprintf(key, sizeof key, "%s@%d", names[q], ks[c]);
+            snprintf(key, sizeof key, "%s@%d", cli_metric_names[q], ks[c]);
             json_num(j, key, out[c * GR_METRIC_COUNT + q]);
-            if (!quiet) printf("  %s %.4f", names[q], out[c * GR_METRIC_COUNT + q]);
+            if (!quiet) printf("  %s %.4f", cli_metric_names[q], out[c * GR_METRIC_COUNT + q]);
         }
         if (!quiet) printf("\n");
     }

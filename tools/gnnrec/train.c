@@ -16,6 +16,7 @@ static const char *const train_help =
     "                            (LightGCN trains with the fast schedule unless --mode paper;\n"
     "                            docs/training.md)\n"
     "  --negatives --eval-every --patience --eval-k --init-std   training settings\n"
+    "  --valid-metric ndcg|recall|precision|hit|mrr   what validation maximises (default ndcg)\n"
     "  --set KEY=VALUE           any trainer setting by name (repeatable)\n"
     "  --out MODEL               save the trained model\n"
     "  --k 10,20                 cut-offs of the test metrics\n"
@@ -29,6 +30,7 @@ static const char *const train_help =
 
 typedef struct progress_ctx {
     int quiet, eval_k;
+    const char *metric; /* the validation metric's name */
     int rmse; /* the trainer validates on -RMSE (GraphSAGE on ratings) */
 } progress_ctx;
 
@@ -38,7 +40,7 @@ static int on_epoch(void *ud, int epoch, double loss, double seconds, double met
     if (p->quiet) return 0;
     if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
     else if (p->rmse) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid rmse %.4f\n", epoch, loss, seconds, -metric);
-    else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid ndcg@%d %.4f\n", epoch, loss, seconds, p->eval_k, metric);
+    else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid %s@%d %.4f\n", epoch, loss, seconds, p->metric, p->eval_k, metric);
     return 0;
 }
 
@@ -86,7 +88,8 @@ int cli_apply_settings(gr_trainer *t, cli_args *a)
     return EXIT_OK;
 }
 
-/* GraphSAGE on ratings validates on -RMSE (larger is better) instead of NDCG. */
+/* GraphSAGE on ratings validates on -RMSE (larger is better) instead of a
+ * ranking metric. */
 static int validates_rmse(const gr_trainer *t, int kind)
 {
     double obj;
@@ -94,9 +97,16 @@ static int validates_rmse(const gr_trainer *t, int kind)
            obj == GR_OBJECTIVE_RATING;
 }
 
+static const char *valid_metric_name(const gr_trainer *t)
+{
+    double v;
+    if (gr_trainer_get_double(&v, t, GR_OPT_VALID_METRIC) != GR_OK || v < 0 || v >= GR_METRIC_COUNT) return "ndcg";
+    return cli_metric_names[(int)v];
+}
+
 static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
 {
-    progress_ctx p = { cli_has(a, "quiet"), 20, validates_rmse(t, kind) };
+    progress_ctx p = { cli_has(a, "quiet"), 20, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
@@ -113,7 +123,11 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     if (gr_trainer_stat(&v, t, GR_STAT_BEST_EPOCH) == GR_OK) json_num(j, "best_epoch", v);
     if (gr_trainer_stat(&v, t, GR_STAT_BEST_VALID) == GR_OK && !isnan(v)) {
         if (validates_rmse(t, gr_model_kind_of(m))) json_num(j, "valid_rmse", -v);
-        else json_num(j, "valid_ndcg", v);
+        else {
+            char key[32];
+            snprintf(key, sizeof key, "valid_%s", valid_metric_name(t));
+            json_num(j, key, v);
+        }
     }
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
