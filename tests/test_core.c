@@ -1,4 +1,4 @@
-/* Core utilities: errors, id maps, random numbers, atomic files. */
+/* Core utilities: errors, id and name maps, random numbers, atomic files. */
 #include <gnnrec.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "fixtures.h"
 #include "io/atomic_file.h"
+#include "kg/strmap.h"
 
 START_TEST(error_is_recorded_and_cleared)
 {
@@ -53,6 +54,45 @@ START_TEST(idmap_interns_and_finds)
     c.ids[1] = c.ids[0];
     ck_assert_int_eq(gr_idmap_rebuild(&c), GR_EFORMAT);
     gr_idmap_free(&c);
+}
+END_TEST
+
+START_TEST(strmap_interns_puts_and_finds)
+{
+    gr_strmap m;
+    gr_strmap_init(&m);
+    ck_assert_int_eq(gr_strmap_find(&m, "a", 1), -1);
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        int len = snprintf(name, sizeof name, "n%d", i);
+        ck_assert_int_eq(gr_strmap_intern(&m, name, (size_t)len), i);
+    }
+    for (int i = 0; i < 5000; i++) {
+        int len = snprintf(name, sizeof name, "n%d", i);
+        ck_assert_int_eq(gr_strmap_find(&m, name, (size_t)len), i);
+    }
+    /* only the first len bytes count */
+    ck_assert_int_eq(gr_strmap_find(&m, "n12xyz", 3), 12);
+    ck_assert_int_eq(gr_strmap_find(&m, "n12", 2), 1);
+    ck_assert_int_eq(gr_strmap_intern(&m, "n7", 2), 7);
+    ck_assert_uint_eq(m.n, 5000);
+    gr_strmap_free(&m);
+
+    /* a dictionary sets indices out of order; the holes stay unset */
+    gr_strmap_init(&m);
+    ck_assert_int_eq(gr_strmap_put(&m, 300, "late", 4), GR_OK);
+    ck_assert_int_eq(gr_strmap_put(&m, 2, "early", 5), GR_OK);
+    ck_assert_uint_eq(m.n, 301);
+    ck_assert_ptr_null(m.names[100]);
+    ck_assert_int_eq(gr_strmap_find(&m, "late", 4), 300);
+    ck_assert_int_eq(gr_strmap_find(&m, "early", 5), 2);
+    ck_assert_int_eq(gr_strmap_put(&m, 2, "other", 5), GR_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "id 2"));
+    ck_assert_int_eq(gr_strmap_put(&m, 3, "late", 4), GR_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "late"));
+    ck_assert_int_eq(gr_strmap_put(&m, -1, "x", 1), GR_EFORMAT);
+    ck_assert_int_eq(gr_strmap_intern(&m, "new", 3), 301);
+    gr_strmap_free(&m);
 }
 END_TEST
 
@@ -137,6 +177,7 @@ int main(void)
     tcase_add_test(tc, error_is_recorded_and_cleared);
     tcase_add_test(tc, version_matches_headers);
     tcase_add_test(tc, idmap_interns_and_finds);
+    tcase_add_test(tc, strmap_interns_puts_and_finds);
     tcase_add_test(tc, rng_is_a_function_of_its_counter);
     tcase_add_test(tc, atomic_file_replaces_or_keeps);
     suite_add_tcase(s, tc);

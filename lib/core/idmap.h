@@ -1,7 +1,6 @@
 /*
  * Map between external 64-bit ids and dense indices 0..n-1 (in order of
- * first appearance).  Open addressing with linear probing; the table is
- * kept at most half full.
+ * first appearance), over a core/slots.h table.
  */
 #ifndef GR_CORE_IDMAP_H
 #define GR_CORE_IDMAP_H
@@ -9,11 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/slots.h"
+
 typedef struct gr_idmap {
     int64_t *ids;    /* dense index -> external id */
     size_t n, cap;   /* ids in use / allocated */
-    int32_t *slots;  /* hash table of dense indices, -1 = empty */
-    size_t nslots;   /* power of two */
+    gr_slots slots;  /* hash table of dense indices */
 } gr_idmap;
 
 void gr_idmap_init(gr_idmap *m);

@@ -12,7 +12,7 @@ void gr_strmap_free(gr_strmap *m)
 {
     for (size_t i = 0; i < m->n; i++) free(m->names[i]);
     free(m->names);
-    free(m->slots);
+    gr_slots_free(&m->slots);
     memset(m, 0, sizeof *m);
 }
 
@@ -33,35 +33,16 @@ static int same(const char *stored, const char *name, size_t len)
 
 int32_t gr_strmap_find(const gr_strmap *m, const char *name, size_t len)
 {
-    if (m->nslots == 0) return -1;
-    size_t s = (size_t)hash_of(name, len) & (m->nslots - 1);
-    for (;;) {
-        int32_t idx = m->slots[s];
-        if (idx < 0) return -1;
-        if (same(m->names[idx], name, len)) return idx;
-        s = (s + 1) & (m->nslots - 1);
+    if (m->slots.n == 0) return -1;
+    for (size_t s = gr_slots_first(&m->slots, hash_of(name, len));; s = gr_slots_next(&m->slots, s)) {
+        int32_t idx = m->slots.at[s];
+        if (idx < 0 || same(m->names[idx], name, len)) return idx;
     }
 }
 
 static void place(gr_strmap *m, int32_t idx)
 {
-    const char *name = m->names[idx];
-    size_t s = (size_t)hash_of(name, strlen(name)) & (m->nslots - 1);
-    while (m->slots[s] >= 0) s = (s + 1) & (m->nslots - 1);
-    m->slots[s] = idx;
-}
-
-static int resize(gr_strmap *m, size_t nslots)
-{
-    int32_t *slots = gr_alloc(nslots, sizeof *slots);
-    if (!slots) return GR_ENOMEM;
-    memset(slots, 0xff, nslots * sizeof *slots);
-    free(m->slots);
-    m->slots = slots;
-    m->nslots = nslots;
-    for (size_t i = 0; i < m->n; i++)
-        if (m->names[i]) place(m, (int32_t)i);
-    return GR_OK;
+    gr_slots_place(&m->slots, hash_of(m->names[idx], strlen(m->names[idx])), idx);
 }
 
 /* Room for index idx (entries up to it unset) and a table at most half full. */
@@ -71,10 +52,10 @@ static int grow_to(gr_strmap *m, size_t n)
     size_t old = m->cap;
     GR_TRY(gr_reserve((void **)&m->names, &m->cap, n, sizeof *m->names));
     for (size_t i = old; i < m->cap; i++) m->names[i] = NULL;
-    if (n * 2 > m->nslots) {
-        size_t nslots = m->nslots ? m->nslots : 64;
-        while (n * 2 > nslots) nslots *= 2;
-        GR_TRY(resize(m, nslots));
+    if (n * 2 > m->slots.n) {
+        GR_TRY(gr_slots_reset(&m->slots, gr_slots_size_for(n)));
+        for (size_t i = 0; i < m->n; i++)
+            if (m->names[i]) place(m, (int32_t)i);
     }
     return GR_OK;
 }

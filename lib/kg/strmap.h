@@ -1,8 +1,8 @@
 /*
  * Map between names and dense indices 0..n-1 (in order of first
  * appearance), for the entities and relations of a knowledge graph, whose
- * ids are strings ("00260881", "_hypernym", "user:12").  Open addressing
- * with linear probing, at most half full; names are copied.
+ * ids are strings ("00260881", "_hypernym", "user:12"), over a
+ * core/slots.h table; names are copied.
  */
 #ifndef GR_KG_STRMAP_H
 #define GR_KG_STRMAP_H
@@ -10,11 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/slots.h"
+
 typedef struct gr_strmap {
     char **names;   /* dense index -> name */
     size_t n, cap;
-    int32_t *slots; /* hash table of dense indices, -1 = empty */
-    size_t nslots;  /* power of two */
+    gr_slots slots; /* hash table of dense indices */
 } gr_strmap;
 
 void gr_strmap_init(gr_strmap *m);
