@@ -127,6 +127,45 @@ START_TEST(gradients_match_finite_differences)
 END_TEST
 
 
+static double cube_sum(const float *x, size_t n)
+{
+    double v = 0.0;
+    for (size_t k = 0; k < n; k++) v += fabs((double)x[k] * x[k] * x[k]);
+    return v;
+}
+
+/* The N3 penalty is reg times the batch mean of |h|^3 + |r|^3 + |t|^3, so
+ * its weight does not grow with the batch size. */
+START_TEST(n3_penalty_is_a_batch_mean)
+{
+    gr_kg *kg = small_kg();
+    gr_kg_settings s;
+    settings(&s, GR_MODEL_DISTMULT, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 0, 0);
+    gr_kg_params p;
+    ck_assert_int_eq(gr_kg_params_init(&p, gr_kg_kind_of(GR_MODEL_DISTMULT, 0), s.dim, kg->n_ent, kg->vocab->rel.n,
+                                       (float)s.gamma), GR_OK);
+    gr_kg_init_params(&p, &s);
+    uint32_t queries[4] = { 0 << 1 | 0, 1 << 1 | 1, 2 << 1 | 0, 5 << 1 | 1 };
+    int32_t neg[24] = { 3, 7, 3, 9, 1, 2, 3, 0, 4, 5, 6, 8, 3, 7, 3, 9, 1, 2, 3, 0, 4, 5, 6, 8 };
+    float *ge = malloc(p.n_ent * p.L * sizeof *ge), *gr = malloc(p.n_rel * p.LR * sizeof *gr);
+    double plain = gr_kg_loss_grad(ge, gr, &p, &s, kg, queries, 4, neg);
+    s.reg = 0.5;
+    double with = gr_kg_loss_grad(ge, gr, &p, &s, kg, queries, 4, neg);
+    double cubes = 0.0;
+    for (int b = 0; b < 4; b++) {
+        uint32_t tri = queries[b] >> 1;
+        cubes += cube_sum(p.ent + (size_t)kg->h[tri] * p.L, p.L) + cube_sum(p.ent + (size_t)kg->t[tri] * p.L, p.L) +
+                 cube_sum(p.rel + (size_t)kg->r[tri] * p.LR, p.LR);
+    }
+    ck_assert(cubes > 0);
+    ck_assert_double_eq_tol(with - plain, 0.5 * cubes / 4, 1e-6 * cubes + 1e-9);
+    free(ge);
+    free(gr);
+    gr_kg_params_free(&p);
+    gr_kg_free(kg);
+}
+END_TEST
+
 /* ---- filtered ranking on a case computed by hand ---- */
 
 /* TransE (L1) in one dimension: e0 = 0, e1 = 1, e2 = 2, e3 = 3.5, r = +1. */
@@ -516,6 +555,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("kg_train");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, gradients_match_finite_differences);
+    tcase_add_test(tc, n3_penalty_is_a_batch_mean);
     tcase_add_test(tc, filtered_ranks_match_a_hand_computed_case);
     tcase_add_test(tc, training_beats_random_on_a_synthetic_graph);
     tcase_add_test(tc, training_is_reproducible_across_threads);

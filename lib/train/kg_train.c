@@ -456,7 +456,7 @@ static void add_row(float *dst, const float *src, size_t L)
     for (size_t k = 0; k < L; k++) dst[k] += src[k];
 }
 
-/* N3 regularisation (Lacroix et al. 2018) of a row: reg |x|^3, and its gradient. */
+/* N3 regularisation (Lacroix et al. 2018) of a row: w |x|^3, and its gradient. */
 static double add_n3(float *g, const float *x, size_t n, float reg)
 {
     double v = 0.0;
@@ -486,7 +486,9 @@ static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
         p->kind->query_grad(p, w->anchor[b], w->rel[b], w->head[b], w->Q + b * L, w->gQ + b * L,
                             grad_row(w, w->anchor[b]), gr);
         if (s->reg > 0) {
-            float reg = (float)s->reg;
+            /* the batch mean, like the loss: a sum over the batch would
+             * scale the penalty with the batch size */
+            float reg = (float)(s->reg / (double)B);
             reg_loss += add_n3(grad_row(w, w->anchor[b]), p->ent + (size_t)w->anchor[b] * L, L, reg);
             reg_loss += add_n3(grad_row(w, w->target[b]), p->ent + (size_t)w->target[b] * L, L, reg);
             reg_loss += add_n3(gr, p->rel + (size_t)w->rel[b] * LR, LR, reg);
