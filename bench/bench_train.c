@@ -11,6 +11,12 @@
  * a machine without other work (interference only ever adds time).
  *
  *   bench_train --mode paper|fast [--epochs N] [--threads T] [--data DIR] [--smoke]
+ *
+ * With --trace DIR [--steps N] it instead runs N mini-batches of the paper
+ * schedule through the trainer's own step and writes what a second
+ * implementation needs to replay them exactly: the initial layer-0
+ * embeddings, every batch, every loss and the final embeddings, rows and
+ * ids in the training file's ids (bench/pytorch_lightgcn.py --replay).
  */
 #include <omp.h>
 #include <stdlib.h>
@@ -87,6 +93,111 @@ static int paper_batches(gr_trainer *t, const gr_graph *g)
     return 0;
 }
 
+/* Write n items of size bytes to DIR/name. */
+static int dump(const char *dir, const char *name, const void *p, size_t size, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, size, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "bench_train: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+/* Rows of e0 in the order of the file's ids: users 0.., then items 0..
+ * (the ids of the adjacency-list format are dense from 0). */
+static float *rows_by_id(const gr_graph *g, const float *e0, size_t d)
+{
+    size_t nu = g->n_users, n = nu + g->n_items;
+    float *out = malloc(n * d * sizeof *out);
+    for (size_t x = 0; out && x < n; x++) {
+        int32_t r = x < nu ? gr_graph_user_index(g, (int64_t)x) : gr_graph_item_index(g, (int64_t)(x - nu));
+        if (r < 0) {
+            fprintf(stderr, "bench_train: ids are not dense from 0; --trace needs the adjacency-list format\n");
+            free(out);
+            return NULL;
+        }
+        memcpy(out + x * d, e0 + ((x < nu ? 0 : nu) + (size_t)r) * d, d * sizeof *out);
+    }
+    return out;
+}
+
+static int dump_rows(const char *dir, const char *name, const gr_graph *g, const float *e0, size_t d)
+{
+    float *rows = rows_by_id(g, e0, d);
+    int rc = rows ? dump(dir, name, rows, sizeof *rows, (g->n_users + g->n_items) * d) : 1;
+    free(rows);
+    return rc;
+}
+
+/* The batch in w as (user id, item id, negative id) triples of the file. */
+static int32_t *batch_ids(const gr_graph *g, const gr_lgcn_work *w, size_t count)
+{
+    int32_t *t = malloc(count * 3 * sizeof *t);
+    for (size_t k = 0; t && k < count; k++) {
+        t[3 * k] = (int32_t)g->cat->users.ids[w->u[k]];
+        t[3 * k + 1] = (int32_t)g->cat->items.ids[w->pos[k]];
+        t[3 * k + 2] = (int32_t)g->cat->items.ids[w->neg[k]];
+    }
+    return t;
+}
+
+static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long steps)
+{
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    s.negatives = 1;
+    float *e0 = gr_lgcn_init_embeddings(&s);
+    gr_lgcn_work w;
+    gr_adam adam;
+    gr_bpr_sampler smp;
+    if (!e0 || gr_lgcn_work_init(&w, &s, g) != GR_OK || gr_adam_init(&adam, s.n * s.d, s.lr) != GR_OK ||
+        gr_bpr_sampler_init(&smp, g, s.seed, (int)gr_opt(t, GR_OPT_SAMPLING)) != GR_OK) {
+        fprintf(stderr, "%s\n", gr_last_error());
+        return 1;
+    }
+    int rc = dump_rows(dir, "e0_init.f32", g, e0, s.d);
+    size_t nb = (g->n_edges + s.batch - 1) / s.batch;
+    int32_t *all = malloc((size_t)steps * s.batch * 3 * sizeof *all);
+    double *loss = malloc((size_t)steps * sizeof *loss);
+    size_t used = 0;
+    for (long k = 0; rc == 0 && k < steps; k++) {
+        size_t start = ((size_t)k % nb) * s.batch;
+        if (start == 0) gr_bpr_sampler_epoch(&smp, 1 + k / (long)nb);
+        size_t count = g->n_edges - start < s.batch ? g->n_edges - start : s.batch;
+        gr_bpr_sampler_batch(&smp, start, count, 1, w.u, w.pos, w.neg);
+        int32_t *ids = batch_ids(g, &w, count);
+        memcpy(all + used, ids, count * 3 * sizeof *ids);
+        free(ids);
+        used += count * 3;
+        loss[k] = gr_lgcn_step(&s, &w, e0, &adam, count);
+    }
+    if (rc == 0) rc = dump(dir, "batches.i32", all, sizeof *all, used);
+    if (rc == 0) rc = dump(dir, "losses.f64", loss, sizeof *loss, (size_t)steps);
+    if (rc == 0) rc = dump_rows(dir, "e0_final.f32", g, e0, s.d);
+    if (rc == 0) {
+        bench_row_begin("lightgcn_paper_trace");
+        bench_kv_str("dir", dir);
+        bench_kv_num("steps", (double)steps);
+        bench_kv_num("batch", (double)s.batch);
+        bench_kv_num("users", (double)g->n_users);
+        bench_kv_num("items", (double)g->n_items);
+        bench_kv_num("dim", (double)s.d);
+        bench_kv_num("first_loss", loss[0]);
+        bench_kv_num("last_loss", loss[steps - 1]);
+        bench_row_end();
+    }
+    free(all);
+    free(loss);
+    gr_bpr_sampler_free(&smp);
+    gr_adam_free(&adam);
+    gr_lgcn_work_free(&w);
+    free(e0);
+    return rc;
+}
+
 static int set(gr_trainer *t, const char *k, const char *v)
 {
     if (gr_trainer_set(t, k, v) == GR_OK) return 0;
@@ -107,6 +218,19 @@ int main(int argc, char **argv)
     const bench_graph_spec smoke_spec = { 600, 300, 20000, 10, 1.3, 0.9, 42 };
     if (bench_train_graph(&g, dir, &smoke_spec) != 0) return 1;
     gr_trainer *t;
+    const char *trace = bench_arg(argc, argv, "--trace", NULL);
+    if (trace) {
+        long steps = bench_arg_long(argc, argv, "--steps", 20);
+        if (steps < 1 || gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || set(t, "threads", threads) ||
+            set(t, "seed", bench_arg(argc, argv, "--seed", "42")) || set(t, "lr", "1e-3") || set(t, "reg", "1e-4"))
+            return 1;
+        int prev = gr_train_threads_begin(t);
+        int rc = paper_trace(t, g, trace, steps);
+        gr_train_threads_end(prev);
+        gr_trainer_free(t);
+        gr_graph_free(g);
+        return rc;
+    }
     char ebuf[32];
     snprintf(ebuf, sizeof ebuf, "%ld", epochs);
     if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || set(t, "mode", mode) || set(t, "threads", threads) ||

@@ -13,9 +13,19 @@ training file):
   fast   gnnrec's fast schedule (docs/training.md): per full-batch step the
          same propagation, the softmax likelihood of every training item of
          every user against all items, degree-weighted L2, Adam.
-Prints one JSON row per measurement.  Timing only: it measures a number
-of mini-batches (or steps) after warm-up and extrapolates an epoch from
-their median, since a full paper epoch takes minutes on a CPU.
+Prints one JSON row per measurement.  Timing: it measures a number of
+mini-batches (or steps) after warm-up and extrapolates an epoch from their
+median, since a full paper epoch takes minutes on a CPU.
+
+Exact replay (--replay DIR): reads the initial embeddings, batches, losses
+and final embeddings that `bench_train --trace DIR` wrote from gnnrec's
+paper-schedule step, runs the same batches from the same start in
+PyTorch, and reports how far the losses and the final embeddings differ.
+
+Accuracy parity (--epochs N --eval FILE, paper mode): trains N whole
+epochs and prints, after each, Recall@20 and NDCG@20 on FILE (full
+ranking, training items excluded), to compare the learning curve with
+gnnrec's on the same validation file.  Use valid.txt, never test.txt.
 
 Run it with Debian's interpreter and python3-torch:
     /usr/bin/python3 bench/pytorch_lightgcn.py --mode paper --threads 2 --data ../shared/data
@@ -104,6 +114,103 @@ def sample_negatives(np, rng, data, users):
         neg[bad] = rng.integers(0, data.n_items, size=int(bad.sum()))
 
 
+def load_lists(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                out[int(parts[0])] = [int(i) for i in parts[1:]]
+    return out
+
+
+def evaluate(torch, np, data, e0, truth, k=20):
+    """Mean Recall@k and NDCG@k over the users of truth, ranking every item
+    with the user's training items excluded (shared/README.md)."""
+    with torch.no_grad():
+        e = propagate(torch, data.adj, e0)
+        scores = e[:data.n_users] @ e[data.n_users:].t()
+        scores[torch.from_numpy(data.u), torch.from_numpy(data.i)] = -float("inf")
+        top = torch.topk(scores, k, dim=1).indices.numpy()
+    disc = 1.0 / np.log2(np.arange(2, k + 2))
+    recall = ndcg = 0.0
+    for u, items in truth.items():
+        hits = np.isin(top[u], items)
+        recall += hits.sum() / len(items)
+        ndcg += (hits * disc).sum() / disc[:min(k, len(items))].sum()
+    return recall / len(truth), ndcg / len(truth)
+
+
+def paper_batch(torch, np, rng, data, e0, opt, batch):
+    """One mini-batch of the published schedule; returns its loss."""
+    u = data.active[rng.integers(0, len(data.active), size=batch)]
+    deg = data.ptr[u + 1] - data.ptr[u]
+    pos = data.items_by_user[data.ptr[u] + (rng.random(batch) * deg).astype(np.int64)]
+    neg = sample_negatives(np, rng, data, u)
+    return paper_step(torch, data, e0, opt, u, pos, neg)
+
+
+def paper_step(torch, data, e0, opt, u, pos, neg):
+    """BPR on the (user, positive, negative) batch, L2 on its layer-0 rows,
+    one Adam step; returns the loss."""
+    u_t = torch.from_numpy(u)
+    p_t = torch.from_numpy(pos + data.n_users)
+    n_t = torch.from_numpy(neg + data.n_users)
+    e = propagate(torch, data.adj, e0)
+    x = (e[u_t] * e[p_t]).sum(1) - (e[u_t] * e[n_t]).sum(1)
+    loss = torch.nn.functional.softplus(-x).mean()
+    reg = 0.5 * (e0[u_t].pow(2).sum() + e0[p_t].pow(2).sum() + e0[n_t].pow(2).sum()) / len(u)
+    loss = loss + 1e-4 * reg
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def run_replay(torch, np, data, args):
+    d = args.replay
+    n = data.n
+    init = np.fromfile(os.path.join(d, "e0_init.f32"), dtype=np.float32).reshape(n, -1)
+    final = np.fromfile(os.path.join(d, "e0_final.f32"), dtype=np.float32).reshape(n, -1)
+    batches = np.fromfile(os.path.join(d, "batches.i32"), dtype=np.int32).reshape(-1, 3).astype(np.int64)
+    theirs = np.fromfile(os.path.join(d, "losses.f64"), dtype=np.float64)
+    e0 = torch.nn.Parameter(torch.from_numpy(init.copy()))
+    opt = torch.optim.Adam([e0], lr=1e-3)
+    batch, at, worst_loss = 2048, 0, 0.0
+    per_epoch = -(-data.edges // batch)
+    for k, loss_c in enumerate(theirs):
+        count = min(batch, data.edges - (k % per_epoch) * batch)
+        b = batches[at:at + count]
+        at += count
+        loss = paper_step(torch, data, e0, opt, b[:, 0], b[:, 1], b[:, 2])
+        worst_loss = max(worst_loss, abs(loss - loss_c))
+    mine = e0.detach().numpy()
+    moved = np.abs(final - init).max()
+    emit({"bench": "pytorch_paper_replay", "steps": len(theirs), "batches_read": int(at),
+          "max_loss_diff": worst_loss, "max_param_diff": float(np.abs(mine - final).max()),
+          "max_param_move": float(moved), "first_loss": float(theirs[0]), "last_loss": float(theirs[-1]),
+          "torch": torch.__version__})
+
+
+def run_paper_epochs(torch, np, data, args):
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    e0 = torch.nn.Parameter(torch.randn(data.n, 64) * 0.1)
+    opt = torch.optim.Adam([e0], lr=1e-3)
+    truth = load_lists(args.eval)
+    batch = min(2048, data.edges)
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.perf_counter()
+        # as many pairs as training edges, in mini-batches of 2048 (the last one shorter)
+        losses = [paper_batch(torch, np, rng, data, e0, opt, min(batch, data.edges - start))
+                  for start in range(0, data.edges, batch)]
+        secs = time.perf_counter() - t0
+        recall, ndcg = evaluate(torch, np, data, e0, truth)
+        emit({"bench": "pytorch_paper_curve", "epoch": epoch, "loss": sum(losses) / len(losses),
+              "epoch_s": secs, "eval": os.path.basename(args.eval), "recall@20": recall, "ndcg@20": ndcg,
+              "threads": args.threads, "seed": args.seed, "torch": torch.__version__})
+
+
 def run_paper(torch, np, data, args):
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -114,22 +221,7 @@ def run_paper(torch, np, data, args):
     times, losses = [], []
     for b in range(args.warmup + args.batches):
         t0 = time.perf_counter()
-        u = data.active[rng.integers(0, len(data.active), size=batch)]
-        deg = data.ptr[u + 1] - data.ptr[u]
-        pos = data.items_by_user[data.ptr[u] + (rng.random(batch) * deg).astype(np.int64)]
-        neg = sample_negatives(np, rng, data, u)
-        u_t = torch.from_numpy(u)
-        p_t = torch.from_numpy(pos + data.n_users)
-        n_t = torch.from_numpy(neg + data.n_users)
-        e = propagate(torch, data.adj, e0)
-        x = (e[u_t] * e[p_t]).sum(1) - (e[u_t] * e[n_t]).sum(1)
-        loss = torch.nn.functional.softplus(-x).mean()
-        reg = 0.5 * (e0[u_t].pow(2).sum() + e0[p_t].pow(2).sum() + e0[n_t].pow(2).sum()) / len(u)
-        loss = loss + 1e-4 * reg
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+        losses.append(paper_batch(torch, np, rng, data, e0, opt, batch))
         if b >= args.warmup:
             times.append(time.perf_counter() - t0)
     times.sort()
@@ -176,6 +268,9 @@ def main():
     ap.add_argument("--data", default=os.environ.get("GNNREC_DATA") or
                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data"))
     ap.add_argument("--smoke", action="store_true", help="a small generated graph, seconds")
+    ap.add_argument("--replay", help="directory written by bench_train --trace: replay and compare")
+    ap.add_argument("--epochs", type=int, default=0, help="paper: train this many whole epochs (with --eval)")
+    ap.add_argument("--eval", help="paper, with --epochs: adjacency-list file scored after each epoch")
     args = ap.parse_args()
     try:
         import numpy as np
@@ -195,7 +290,15 @@ def main():
             return 77
         users, items = load_adjacency(path)
     data = Data(torch, np, users, items)
-    (run_paper if args.mode == "paper" else run_fast)(torch, np, data, args)
+    if args.replay:
+        run_replay(torch, np, data, args)
+    elif args.epochs > 0:
+        if args.mode != "paper" or not args.eval:
+            print("--epochs needs --mode paper and --eval FILE", file=sys.stderr)
+            return 2
+        run_paper_epochs(torch, np, data, args)
+    else:
+        (run_paper if args.mode == "paper" else run_fast)(torch, np, data, args)
     return 0
 
 
