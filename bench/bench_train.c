@@ -17,6 +17,9 @@
  * implementation needs to replay them exactly: the initial layer-0
  * embeddings, every batch, every loss and the final embeddings, rows and
  * ids in the training file's ids (bench/pytorch_lightgcn.py --replay).
+ * --init FILE starts from embeddings in that layout instead of the
+ * trainer's initialisation, and --batches FILE takes the batches from a
+ * file in the layout of batches.i32 instead of the trainer's sampler.
  */
 #include <omp.h>
 #include <stdlib.h>
@@ -144,7 +147,41 @@ static int32_t *batch_ids(const gr_graph *g, const gr_lgcn_work *w, size_t count
     return t;
 }
 
-static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long steps)
+/* Replace e0 by rows read from a file in the order rows_by_id() writes. */
+static int load_rows(const char *path, const gr_graph *g, float *e0, size_t d)
+{
+    size_t nu = g->n_users, n = nu + g->n_items;
+    float *rows = malloc(n * d * sizeof *rows);
+    FILE *f = fopen(path, "rb");
+    int ok = rows && f && fread(rows, sizeof *rows, n * d, f) == n * d && fgetc(f) == EOF;
+    for (size_t x = 0; ok && x < n; x++) {
+        int32_t r = x < nu ? gr_graph_user_index(g, (int64_t)x) : gr_graph_item_index(g, (int64_t)(x - nu));
+        ok = r >= 0;
+        if (ok) memcpy(e0 + ((x < nu ? 0 : nu) + (size_t)r) * d, rows + x * d, d * sizeof *rows);
+    }
+    if (f) fclose(f);
+    free(rows);
+    if (!ok) fprintf(stderr, "bench_train: %s is not %zu x %zu floats in the file's ids\n", path, n, d);
+    return ok ? 0 : 1;
+}
+
+/* The next count (user, item, negative) triples of the file's ids from f
+ * into the batch of w.  0 or 1 (short file or an unknown id). */
+static int read_batch(FILE *f, const gr_graph *g, gr_lgcn_work *w, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        int32_t t[3];
+        if (fread(t, sizeof t[0], 3, f) != 3) return 1;
+        w->u[k] = gr_graph_user_index(g, t[0]);
+        w->pos[k] = gr_graph_item_index(g, t[1]);
+        w->neg[k] = gr_graph_item_index(g, t[2]);
+        if (w->u[k] < 0 || w->pos[k] < 0 || w->neg[k] < 0) return 1;
+    }
+    return 0;
+}
+
+static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long steps, const char *init,
+                       const char *batches)
 {
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
@@ -158,22 +195,31 @@ static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long s
         fprintf(stderr, "%s\n", gr_last_error());
         return 1;
     }
-    int rc = dump_rows(dir, "e0_init.f32", g, e0, s.d);
+    int rc = init ? load_rows(init, g, e0, s.d) : 0;
+    if (rc == 0) rc = dump_rows(dir, "e0_init.f32", g, e0, s.d);
     size_t nb = (g->n_edges + s.batch - 1) / s.batch;
     int32_t *all = malloc((size_t)steps * s.batch * 3 * sizeof *all);
     double *loss = malloc((size_t)steps * sizeof *loss);
     size_t used = 0;
+    FILE *bf = batches ? fopen(batches, "rb") : NULL;
+    if (batches && !bf) rc = 1;
     for (long k = 0; rc == 0 && k < steps; k++) {
         size_t start = ((size_t)k % nb) * s.batch;
         if (start == 0) gr_bpr_sampler_epoch(&smp, 1 + k / (long)nb);
         size_t count = g->n_edges - start < s.batch ? g->n_edges - start : s.batch;
-        gr_bpr_sampler_batch(&smp, start, count, 1, w.u, w.pos, w.neg);
+        if (bf && read_batch(bf, g, &w, count)) {
+            fprintf(stderr, "bench_train: %s ends or has an unknown id before step %ld\n", batches, k + 1);
+            rc = 1;
+            break;
+        }
+        if (!bf) gr_bpr_sampler_batch(&smp, start, count, 1, w.u, w.pos, w.neg);
         int32_t *ids = batch_ids(g, &w, count);
         memcpy(all + used, ids, count * 3 * sizeof *ids);
         free(ids);
         used += count * 3;
         loss[k] = gr_lgcn_step(&s, &w, e0, &adam, count);
     }
+    if (bf) fclose(bf);
     if (rc == 0) rc = dump(dir, "batches.i32", all, sizeof *all, used);
     if (rc == 0) rc = dump(dir, "losses.f64", loss, sizeof *loss, (size_t)steps);
     if (rc == 0) rc = dump_rows(dir, "e0_final.f32", g, e0, s.d);
@@ -187,6 +233,14 @@ static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long s
         bench_kv_num("dim", (double)s.d);
         bench_kv_num("first_loss", loss[0]);
         bench_kv_num("last_loss", loss[steps - 1]);
+        /* mean loss of each whole epoch, as the trainer reports it */
+        for (long e = 0; (e + 1) * (long)nb <= steps; e++) {
+            double sum = 0.0;
+            for (size_t b = 0; b < nb; b++) sum += loss[(size_t)e * nb + b];
+            char key[32];
+            snprintf(key, sizeof key, "epoch%ld_loss", e + 1);
+            bench_kv_num(key, sum / (double)nb);
+        }
         bench_row_end();
     }
     free(all);
@@ -225,7 +279,8 @@ int main(int argc, char **argv)
             set(t, "seed", bench_arg(argc, argv, "--seed", "42")) || set(t, "lr", "1e-3") || set(t, "reg", "1e-4"))
             return 1;
         int prev = gr_train_threads_begin(t);
-        int rc = paper_trace(t, g, trace, steps);
+        int rc = paper_trace(t, g, trace, steps, bench_arg(argc, argv, "--init", NULL),
+                             bench_arg(argc, argv, "--batches", NULL));
         gr_train_threads_end(prev);
         gr_trainer_free(t);
         gr_graph_free(g);
