@@ -51,47 +51,76 @@ static int on_epoch(void *ud, int epoch, double loss, double seconds, double met
     return 0;
 }
 
+/* What a run of the published schedule's step needs, set up as fit_paper
+ * sets it up. */
+typedef struct paper_run {
+    gr_lgcn_settings_t s;
+    float *e0;
+    gr_lgcn_work w;
+    gr_adam adam;
+    gr_bpr_sampler smp;
+    size_t nb; /* mini-batches per epoch */
+} paper_run;
+
+static void paper_run_end(paper_run *r)
+{
+    gr_bpr_sampler_free(&r->smp);
+    gr_adam_free(&r->adam);
+    gr_lgcn_work_free(&r->w);
+    free(r->e0);
+}
+
+static int paper_run_begin(paper_run *r, gr_trainer *t, const gr_graph *g)
+{
+    memset(r, 0, sizeof *r);
+    gr_lgcn_settings(&r->s, t, g);
+    r->nb = (g->n_edges + r->s.batch - 1) / r->s.batch;
+    r->e0 = gr_lgcn_init_embeddings(&r->s);
+    if (!r->e0 || gr_lgcn_work_init(&r->w, &r->s, g) != GR_OK || gr_adam_init(&r->adam, r->s.n * r->s.d, r->s.lr) != GR_OK ||
+        gr_bpr_sampler_init(&r->smp, g, r->s.seed, (int)gr_opt(t, GR_OPT_SAMPLING)) != GR_OK) {
+        fprintf(stderr, "%s\n", gr_last_error());
+        paper_run_end(r);
+        return 1;
+    }
+    return 0;
+}
+
+/* Batch k of the run (epochs follow each other); returns its size. */
+static size_t paper_run_batch(paper_run *r, const gr_graph *g, long k)
+{
+    size_t start = ((size_t)k % r->nb) * r->s.batch;
+    if (start == 0) gr_bpr_sampler_epoch(&r->smp, 1 + k / (long)r->nb);
+    size_t count = g->n_edges - start < r->s.batch ? g->n_edges - start : r->s.batch;
+    gr_bpr_sampler_batch(&r->smp, start, count, r->s.negatives, r->w.u, r->w.pos, r->w.neg);
+    return count;
+}
+
 /* One epoch of the published schedule through its step, as fit_paper runs it. */
 static int paper_batches(gr_trainer *t, const gr_graph *g)
 {
     int prev = gr_train_threads_begin(t);
-    gr_lgcn_settings_t s;
-    gr_lgcn_settings(&s, t, g);
-    float *e0 = gr_lgcn_init_embeddings(&s);
-    gr_lgcn_work w;
-    gr_adam adam;
-    gr_bpr_sampler smp;
-    if (!e0 || gr_lgcn_work_init(&w, &s, g) != GR_OK || gr_adam_init(&adam, s.n * s.d, s.lr) != GR_OK ||
-        gr_bpr_sampler_init(&smp, g, s.seed, (int)gr_opt(t, GR_OPT_SAMPLING)) != GR_OK) {
-        fprintf(stderr, "%s\n", gr_last_error());
-        return 1;
-    }
-    size_t nb = (g->n_edges + s.batch - 1) / s.batch, n = 0;
-    double *bt = malloc(nb * sizeof *bt), total = 0.0;
-    double t0 = bench_now();
-    gr_bpr_sampler_epoch(&smp, 1);
-    double shuffle = bench_now() - t0;
-    for (size_t start = 0; start < g->n_edges; start += s.batch) {
-        size_t count = g->n_edges - start < s.batch ? g->n_edges - start : s.batch;
+    paper_run r;
+    if (paper_run_begin(&r, t, g)) return 1;
+    /* batch 0 includes the sampler's start of the epoch (a shuffle with
+     * `sampling edge`, nothing with the default by-user sampling) */
+    double *bt = malloc(r.nb * sizeof *bt), total = 0.0;
+    for (long k = 0; k < (long)r.nb; k++) {
         double b0 = bench_now();
-        gr_bpr_sampler_batch(&smp, start, count, s.negatives, w.u, w.pos, w.neg);
-        gr_lgcn_step(&s, &w, e0, &adam, count);
-        total += bt[n++] = bench_now() - b0;
+        size_t count = paper_run_batch(&r, g, k);
+        gr_lgcn_step(&r.s, &r.w, r.e0, &r.adam, count);
+        total += bt[k] = bench_now() - b0;
     }
-    double med = bench_median(bt, n), p10 = bench_quantile(bt, n, 0.10);
+    double med = bench_median(bt, r.nb), p10 = bench_quantile(bt, r.nb, 0.10);
     bench_row_begin("lightgcn_paper_batches");
     bench_kv_num("threads", omp_get_max_threads());
-    bench_kv_num("batches", (double)n);
-    bench_kv_num("epoch_s", shuffle + total);
+    bench_kv_num("batches", (double)r.nb);
+    bench_kv_num("epoch_s", total);
     bench_kv_num("batch_median_s", med);
     bench_kv_num("batch_p10_s", p10);
-    bench_kv_num("epoch_at_p10_s", shuffle + p10 * (double)n);
+    bench_kv_num("epoch_at_p10_s", p10 * (double)r.nb);
     bench_row_end();
     free(bt);
-    gr_bpr_sampler_free(&smp);
-    gr_adam_free(&adam);
-    gr_lgcn_work_free(&w);
-    free(e0);
+    paper_run_end(&r);
     gr_train_threads_end(prev);
     return 0;
 }
@@ -135,18 +164,6 @@ static int dump_rows(const char *dir, const char *name, const gr_graph *g, const
     return rc;
 }
 
-/* The batch in w as (user id, item id, negative id) triples of the file. */
-static int32_t *batch_ids(const gr_graph *g, const gr_lgcn_work *w, size_t count)
-{
-    int32_t *t = malloc(count * 3 * sizeof *t);
-    for (size_t k = 0; t && k < count; k++) {
-        t[3 * k] = (int32_t)g->cat->users.ids[w->u[k]];
-        t[3 * k + 1] = (int32_t)g->cat->items.ids[w->pos[k]];
-        t[3 * k + 2] = (int32_t)g->cat->items.ids[w->neg[k]];
-    }
-    return t;
-}
-
 /* Replace e0 by rows read from a file in the order rows_by_id() writes. */
 static int load_rows(const char *path, const gr_graph *g, float *e0, size_t d)
 {
@@ -180,75 +197,69 @@ static int read_batch(FILE *f, const gr_graph *g, gr_lgcn_work *w, size_t count)
     return 0;
 }
 
+/* Append the batch in w, as (user, item, negative) ids of the file, to ids. */
+static void record_batch(int32_t *ids, const gr_graph *g, const gr_lgcn_work *w, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        ids[3 * k] = (int32_t)g->cat->users.ids[w->u[k]];
+        ids[3 * k + 1] = (int32_t)g->cat->items.ids[w->pos[k]];
+        ids[3 * k + 2] = (int32_t)g->cat->items.ids[w->neg[k]];
+    }
+}
+
+static void trace_row(const char *dir, const paper_run *r, const gr_graph *g, const double *loss, long steps)
+{
+    bench_row_begin("lightgcn_paper_trace");
+    bench_kv_str("dir", dir);
+    bench_kv_num("steps", (double)steps);
+    bench_kv_num("batch", (double)r->s.batch);
+    bench_kv_num("users", (double)g->n_users);
+    bench_kv_num("items", (double)g->n_items);
+    bench_kv_num("dim", (double)r->s.d);
+    bench_kv_num("first_loss", loss[0]);
+    bench_kv_num("last_loss", loss[steps - 1]);
+    /* mean loss of each whole epoch, as the trainer reports it */
+    for (long e = 0; (e + 1) * (long)r->nb <= steps; e++) {
+        double sum = 0.0;
+        for (size_t b = 0; b < r->nb; b++) sum += loss[(size_t)e * r->nb + b];
+        char key[32];
+        snprintf(key, sizeof key, "epoch%ld_loss", e + 1);
+        bench_kv_num(key, sum / (double)r->nb);
+    }
+    bench_row_end();
+}
+
 static int paper_trace(gr_trainer *t, const gr_graph *g, const char *dir, long steps, const char *init,
                        const char *batches)
 {
-    gr_lgcn_settings_t s;
-    gr_lgcn_settings(&s, t, g);
-    s.negatives = 1;
-    float *e0 = gr_lgcn_init_embeddings(&s);
-    gr_lgcn_work w;
-    gr_adam adam;
-    gr_bpr_sampler smp;
-    if (!e0 || gr_lgcn_work_init(&w, &s, g) != GR_OK || gr_adam_init(&adam, s.n * s.d, s.lr) != GR_OK ||
-        gr_bpr_sampler_init(&smp, g, s.seed, (int)gr_opt(t, GR_OPT_SAMPLING)) != GR_OK) {
-        fprintf(stderr, "%s\n", gr_last_error());
-        return 1;
-    }
-    int rc = init ? load_rows(init, g, e0, s.d) : 0;
-    if (rc == 0) rc = dump_rows(dir, "e0_init.f32", g, e0, s.d);
-    size_t nb = (g->n_edges + s.batch - 1) / s.batch;
-    int32_t *all = malloc((size_t)steps * s.batch * 3 * sizeof *all);
+    paper_run r;
+    if (gr_trainer_set(t, "negatives", "1") != GR_OK || paper_run_begin(&r, t, g)) return 1;
+    int rc = init ? load_rows(init, g, r.e0, r.s.d) : 0;
+    if (rc == 0) rc = dump_rows(dir, "e0_init.f32", g, r.e0, r.s.d);
+    int32_t *ids = malloc((size_t)steps * r.s.batch * 3 * sizeof *ids);
     double *loss = malloc((size_t)steps * sizeof *loss);
     size_t used = 0;
     FILE *bf = batches ? fopen(batches, "rb") : NULL;
     if (batches && !bf) rc = 1;
     for (long k = 0; rc == 0 && k < steps; k++) {
-        size_t start = ((size_t)k % nb) * s.batch;
-        if (start == 0) gr_bpr_sampler_epoch(&smp, 1 + k / (long)nb);
-        size_t count = g->n_edges - start < s.batch ? g->n_edges - start : s.batch;
-        if (bf && read_batch(bf, g, &w, count)) {
+        size_t count = paper_run_batch(&r, g, k);
+        if (bf && read_batch(bf, g, &r.w, count)) {
             fprintf(stderr, "bench_train: %s ends or has an unknown id before step %ld\n", batches, k + 1);
             rc = 1;
             break;
         }
-        if (!bf) gr_bpr_sampler_batch(&smp, start, count, 1, w.u, w.pos, w.neg);
-        int32_t *ids = batch_ids(g, &w, count);
-        memcpy(all + used, ids, count * 3 * sizeof *ids);
-        free(ids);
+        record_batch(ids + used, g, &r.w, count);
         used += count * 3;
-        loss[k] = gr_lgcn_step(&s, &w, e0, &adam, count);
+        loss[k] = gr_lgcn_step(&r.s, &r.w, r.e0, &r.adam, count);
     }
     if (bf) fclose(bf);
-    if (rc == 0) rc = dump(dir, "batches.i32", all, sizeof *all, used);
+    if (rc == 0) rc = dump(dir, "batches.i32", ids, sizeof *ids, used);
     if (rc == 0) rc = dump(dir, "losses.f64", loss, sizeof *loss, (size_t)steps);
-    if (rc == 0) rc = dump_rows(dir, "e0_final.f32", g, e0, s.d);
-    if (rc == 0) {
-        bench_row_begin("lightgcn_paper_trace");
-        bench_kv_str("dir", dir);
-        bench_kv_num("steps", (double)steps);
-        bench_kv_num("batch", (double)s.batch);
-        bench_kv_num("users", (double)g->n_users);
-        bench_kv_num("items", (double)g->n_items);
-        bench_kv_num("dim", (double)s.d);
-        bench_kv_num("first_loss", loss[0]);
-        bench_kv_num("last_loss", loss[steps - 1]);
-        /* mean loss of each whole epoch, as the trainer reports it */
-        for (long e = 0; (e + 1) * (long)nb <= steps; e++) {
-            double sum = 0.0;
-            for (size_t b = 0; b < nb; b++) sum += loss[(size_t)e * nb + b];
-            char key[32];
-            snprintf(key, sizeof key, "epoch%ld_loss", e + 1);
-            bench_kv_num(key, sum / (double)nb);
-        }
-        bench_row_end();
-    }
-    free(all);
+    if (rc == 0) rc = dump_rows(dir, "e0_final.f32", g, r.e0, r.s.d);
+    if (rc == 0) trace_row(dir, &r, g, loss, steps);
+    free(ids);
     free(loss);
-    gr_bpr_sampler_free(&smp);
-    gr_adam_free(&adam);
-    gr_lgcn_work_free(&w);
-    free(e0);
+    paper_run_end(&r);
     return rc;
 }
 
