@@ -1,5 +1,6 @@
 /* Core utilities: errors, id and name maps, random numbers, atomic files. */
 #include <gnnrec.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/idmap.h"
+#include "core/mem.h"
 #include "core/rng.h"
 #include "fixtures.h"
 #include "io/atomic_file.h"
@@ -96,6 +98,33 @@ START_TEST(strmap_interns_puts_and_finds)
 }
 END_TEST
 
+START_TEST(parallel_arrays_grow_together)
+{
+    int32_t *a = NULL;
+    double *b = NULL;
+    size_t cap = 0;
+    void **const arrays[] = { (void **)&a, (void **)&b };
+    const size_t sizes[] = { sizeof *a, sizeof *b };
+    for (size_t n = 0; n < 1000; n++) {
+        ck_assert_int_eq(gr_reserve_each(arrays, sizes, 2, &cap, n + 1), GR_OK);
+        ck_assert_uint_ge(cap, n + 1);
+        a[n] = (int32_t)n;
+        b[n] = 0.5 * (double)n;
+    }
+    for (size_t n = 0; n < 1000; n++) {
+        ck_assert_int_eq(a[n], (int32_t)n);
+        ck_assert_double_eq(b[n], 0.5 * (double)n);
+    }
+    size_t before = cap;
+    ck_assert_int_eq(gr_reserve_each(arrays, sizes, 2, &cap, 10), GR_OK);
+    ck_assert_uint_eq(cap, before);
+    ck_assert_int_eq(gr_reserve_each(arrays, sizes, 2, &cap, SIZE_MAX), GR_ENOMEM);
+    ck_assert_uint_eq(cap, before);
+    free(a);
+    free(b);
+}
+END_TEST
+
 START_TEST(rng_is_a_function_of_its_counter)
 {
     gr_rng a = gr_rng_make(42, 3), b = gr_rng_make(42, 3), c = gr_rng_make(43, 3);
@@ -178,6 +207,7 @@ int main(void)
     tcase_add_test(tc, version_matches_headers);
     tcase_add_test(tc, idmap_interns_and_finds);
     tcase_add_test(tc, strmap_interns_puts_and_finds);
+    tcase_add_test(tc, parallel_arrays_grow_together);
     tcase_add_test(tc, rng_is_a_function_of_its_counter);
     tcase_add_test(tc, atomic_file_replaces_or_keeps);
     suite_add_tcase(s, tc);

@@ -61,17 +61,37 @@ char *gr_strdup(const char *s)
     return d;
 }
 
-int gr_reserve(void **p, size_t *cap, size_t need, size_t size)
+/* The doubled capacity (from 16) that holds need; 0 on overflow (error set). */
+static size_t grown_capacity(size_t cap, size_t need)
 {
-    if (need <= *cap) return GR_OK;
-    size_t ncap = *cap ? *cap : 16;
+    size_t ncap = cap ? cap : 16;
     while (ncap < need) {
-        if (ncap > SIZE_MAX / 2) return gr_err(GR_ENOMEM, "array of %zu elements too large", need);
+        if (ncap > SIZE_MAX / 2) {
+            gr_err(GR_ENOMEM, "array of %zu elements too large", need);
+            return 0;
+        }
         ncap *= 2;
     }
-    void *q = gr_realloc(*p, ncap, size);
-    if (!q) return GR_ENOMEM;
-    *p = q;
+    return ncap;
+}
+
+int gr_reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    void **const arrays[1] = { p };
+    const size_t sizes[1] = { size };
+    return gr_reserve_each(arrays, sizes, 1, cap, need);
+}
+
+int gr_reserve_each(void **const arrays[], const size_t sizes[], size_t n, size_t *cap, size_t need)
+{
+    if (need <= *cap) return GR_OK;
+    size_t ncap = grown_capacity(*cap, need);
+    if (!ncap) return GR_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        void *q = gr_realloc(*arrays[k], ncap, sizes[k]);
+        if (!q) return GR_ENOMEM;
+        *arrays[k] = q;
+    }
     *cap = ncap;
     return GR_OK;
 }

@@ -16,5 +16,9 @@ float *gr_alloc_floats(size_t n);
 char *gr_strdup(const char *s);
 /* Grow *p (holding *cap elements of `size`) to hold at least `need`. */
 int gr_reserve(void **p, size_t *cap, size_t need, size_t size);
+/* The same for n parallel arrays sharing one capacity: *arrays[k] holds *cap
+ * elements of sizes[k] bytes.  *cap changes only once every array has room;
+ * on failure the arrays grown so far keep their contents. */
+int gr_reserve_each(void **const arrays[], const size_t sizes[], size_t n, size_t *cap, size_t need);
 
 #endif

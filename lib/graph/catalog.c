@@ -43,47 +43,29 @@ void gr_catalog_unref(gr_catalog *c)
 /* Grow the per-item arrays to hold row `idx`; new rows are "unknown". */
 static int grow_items(gr_catalog *c, size_t need)
 {
-    if (need <= c->item_cap) return GR_OK;
-    size_t cap = c->item_cap ? c->item_cap : 64;
-    while (cap < need) cap *= 2;
-    char **title = gr_realloc(c->title, cap, sizeof *title);
-    if (!title) return GR_ENOMEM;
-    c->title = title;
-    int32_t *year = gr_realloc(c->year, cap, sizeof *year);
-    if (!year) return GR_ENOMEM;
-    c->year = year;
-    uint64_t *genres = gr_realloc(c->genres, cap, sizeof *genres);
-    if (!genres) return GR_ENOMEM;
-    c->genres = genres;
-    for (size_t i = c->item_cap; i < cap; i++) {
+    size_t old = c->item_cap;
+    void **const arrays[] = { (void **)&c->title, (void **)&c->year, (void **)&c->genres };
+    const size_t sizes[] = { sizeof *c->title, sizeof *c->year, sizeof *c->genres };
+    GR_TRY(gr_reserve_each(arrays, sizes, 3, &c->item_cap, need));
+    for (size_t i = old; i < c->item_cap; i++) {
         c->title[i] = NULL;
         c->year[i] = 0;
         c->genres[i] = 0;
     }
-    c->item_cap = cap;
     return GR_OK;
 }
 
 static int grow_users(gr_catalog *c, size_t need)
 {
-    if (need <= c->user_cap) return GR_OK;
-    size_t cap = c->user_cap ? c->user_cap : 64;
-    while (cap < need) cap *= 2;
-    int16_t *age = gr_realloc(c->age, cap, sizeof *age);
-    if (!age) return GR_ENOMEM;
-    c->age = age;
-    char *gender = gr_realloc(c->gender, cap, sizeof *gender);
-    if (!gender) return GR_ENOMEM;
-    c->gender = gender;
-    int16_t *occ = gr_realloc(c->occupation, cap, sizeof *occ);
-    if (!occ) return GR_ENOMEM;
-    c->occupation = occ;
-    for (size_t i = c->user_cap; i < cap; i++) {
+    size_t old = c->user_cap;
+    void **const arrays[] = { (void **)&c->age, (void **)&c->gender, (void **)&c->occupation };
+    const size_t sizes[] = { sizeof *c->age, sizeof *c->gender, sizeof *c->occupation };
+    GR_TRY(gr_reserve_each(arrays, sizes, 3, &c->user_cap, need));
+    for (size_t i = old; i < c->user_cap; i++) {
         c->age[i] = -1;
         c->gender[i] = 0;
         c->occupation[i] = -1;
     }
-    c->user_cap = cap;
     return GR_OK;
 }
 

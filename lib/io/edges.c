@@ -19,21 +19,9 @@ void gr_edges_free(gr_edges *e)
 
 static int grow(gr_edges *e)
 {
-    size_t cap = e->cap ? e->cap * 2 : 1024;
-    int64_t *u = gr_realloc(e->user, cap, sizeof *u);
-    if (!u) return GR_ENOMEM;
-    e->user = u;
-    int64_t *i = gr_realloc(e->item, cap, sizeof *i);
-    if (!i) return GR_ENOMEM;
-    e->item = i;
-    float *r = gr_realloc(e->rating, cap, sizeof *r);
-    if (!r) return GR_ENOMEM;
-    e->rating = r;
-    int64_t *t = gr_realloc(e->ts, cap, sizeof *t);
-    if (!t) return GR_ENOMEM;
-    e->ts = t;
-    e->cap = cap;
-    return GR_OK;
+    void **const arrays[] = { (void **)&e->user, (void **)&e->item, (void **)&e->rating, (void **)&e->ts };
+    const size_t sizes[] = { sizeof *e->user, sizeof *e->item, sizeof *e->rating, sizeof *e->ts };
+    return gr_reserve_each(arrays, sizes, 4, &e->cap, e->n + 1);
 }
 
 int gr_edges_push(gr_edges *e, int64_t user, int64_t item, float rating, int64_t ts)

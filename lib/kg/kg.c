@@ -270,21 +270,9 @@ int gr_kg_contains(const gr_kg *kg, int64_t head, int64_t relation, int64_t tail
 
 int gr_triple_buf_push(gr_triple_buf *b, int32_t h, int32_t r, int32_t t)
 {
-    if (b->n == b->cap) {
-        /* Each array keeps its contents when a later one fails to grow;
-         * cap only moves once all three have room. */
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        int32_t *nh = gr_realloc(b->h, cap, sizeof *nh);
-        if (!nh) return GR_ENOMEM;
-        b->h = nh;
-        int32_t *nr = gr_realloc(b->r, cap, sizeof *nr);
-        if (!nr) return GR_ENOMEM;
-        b->r = nr;
-        int32_t *nt = gr_realloc(b->t, cap, sizeof *nt);
-        if (!nt) return GR_ENOMEM;
-        b->t = nt;
-        b->cap = cap;
-    }
+    void **const arrays[] = { (void **)&b->h, (void **)&b->r, (void **)&b->t };
+    const size_t sizes[] = { sizeof *b->h, sizeof *b->r, sizeof *b->t };
+    GR_TRY(gr_reserve_each(arrays, sizes, 3, &b->cap, b->n + 1));
     b->h[b->n] = h;
     b->r[b->n] = r;
     b->t[b->n] = t;

@@ -53,7 +53,6 @@ static void split_line(fields *f, const char *s, size_t len)
     }
 }
 
-
 /* ---- dictionaries ---- */
 
 static int read_dict(gr_strmap *m, const char *path, const char *what)
