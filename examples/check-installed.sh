@@ -5,8 +5,10 @@
 #   PKG_CONFIG_PATH=PREFIX/lib/pkgconfig examples/check-installed.sh [--require-all] [WORKDIR]
 #
 # Steps: the pkg-config metadata, the C examples, the C++ wrapper, the
-# installed gnnrec command, the Python binding's tests, the HTTP service
-# test, the Rust crate, the Go package, the embedding pictures.  A step
+# installed gnnrec command, the Python package (python/, installed with pip
+# into a virtual environment per interpreter) and its tests, the HTTP
+# service test, the Rust crate and the Go package (bindings/), the
+# embedding pictures.  A step
 # whose toolchain is missing is skipped with a message; --require-all (used
 # by .ci/run) makes that a failure, except for the pictures, which need
 # Debian's python3-matplotlib and python3-sklearn.  Everything is written
@@ -19,6 +21,7 @@ if [ "${1:-}" = "--require-all" ]; then
   shift
 fi
 src=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$src/.." && pwd)
 work=${1:-$(mktemp -d -t gnnrec-consumers-XXXXXX)}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -140,29 +143,66 @@ check_cli() {
   fi
 }
 
-# The binding's tests run under python3 (perhaps without numpy) and, when it
-# differs and has numpy, under /usr/bin/python3, so both array paths run.
-check_python() {
-  local pythons=(python3) py
-  if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ] &&
-     /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-    pythons+=(/usr/bin/python3)
+# The Python package is installed offline (pip --no-build-isolation, no
+# index) into a virtual environment per interpreter that sees the
+# interpreter's own packages: python3 (perhaps without numpy) and, when it
+# differs and has numpy, Debian's /usr/bin/python3 with numpy, scipy and
+# pandas, so both array paths run.  The tests run from $work, so that they
+# import the installed package, not the source tree.
+pythons=(python3)
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ] &&
+   /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  pythons+=(/usr/bin/python3)
+fi
+
+# python_env PYTHON: make (once) the environment of PYTHON with the package
+# installed; print its interpreter.  (Each command is checked by hand:
+# command substitution does not inherit errexit.)
+python_env() {
+  local venv whl
+  venv=$work/venv/$(printf %s "$1" | tr -c 'A-Za-z0-9\n' _)
+  if [ ! -x "$venv/bin/python" ]; then
+    "$1" -m venv --system-site-packages "$venv" >&2 || return 1
+    if ! "$venv/bin/python" -c 'import wheel' 2>/dev/null; then
+      # setuptools before 70 builds wheels with the wheel package; Debian's python3-wheel-whl has it
+      whl=$(ls /usr/share/python-wheels/wheel-*.whl 2>/dev/null | head -n 1)
+      [ -n "$whl" ] || { echo "$1 lacks the wheel package and there is no /usr/share/python-wheels/wheel-*.whl (Debian: python3-wheel-whl)" >&2; return 1; }
+      "$venv/bin/python" -m pip install -q --no-index "$whl" >&2 || return 1
+    fi
+    # from a copy: setuptools builds in the source directory and would
+    # leave (and later reuse) build/ and *.egg-info there
+    if [ ! -d "$work/python-src" ]; then
+      mkdir -p "$work/python-src" &&
+        cp -r "$root/python/pyproject.toml" "$root/python/README.md" "$root/python/gnnrec" "$work/python-src/" || return 1
+    fi
+    "$venv/bin/python" -m pip install -q --no-build-isolation --no-index "$work/python-src" >&2 || return 1
   fi
-  cd "$src/python"
+  echo "$venv/bin/python"
+}
+
+check_python() {
+  local py venv_py where
   for py in "${pythons[@]}"; do
+    venv_py=$(python_env "$py")
     echo "$py: $($py --version 2>&1), numpy $($py -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo absent)"
-    run $py -m unittest -v tests.test_binding
+    where=$(cd "$work" && "$venv_py" -c 'import gnnrec; print(gnnrec.__file__)')
+    echo "gnnrec package: $where"
+    case $where in "$work"/venv/*) ;; *) echo "not the installed package"; return 1 ;; esac
+    (cd "$work" && run "$venv_py" -m unittest discover -v -s "$root/python/tests")
   done
-  run python3 quickstart.py "$work/python"
+  venv_py=$(python_env python3)
+  run "$venv_py" "$src/python/quickstart.py" "$work/python"
 }
 
 check_service() {
+  local py
+  py=$(python_env python3)
   cd "$src/python"
-  run python3 -m unittest -v tests.test_service
+  run "$py" -m unittest -v tests.test_service
 }
 
 check_rust() {
-  cd "$src/rust"
+  cd "$root/bindings/rust"
   export CARGO_TARGET_DIR=$work/rust-target
   run cargo --version
   run cargo build --offline --all-targets
@@ -171,7 +211,7 @@ check_rust() {
 }
 
 check_go() {
-  cd "$src/go"
+  cd "$root/bindings/go"
   export GOCACHE=${GOCACHE:-$work/go-cache}
   run go version
   run go vet ./...
@@ -182,8 +222,10 @@ check_go() {
 check_pictures() {
   local model=$work/c/run/model.gnr
   [ -f "$model" ] || { echo "no model from the C quickstart"; return 1; }
-  run /usr/bin/python3 "$src/python/plot_embeddings.py" --model "$model" --out "$work/pictures" --user 1 --k 8
-  run /usr/bin/python3 "$src/python/tests/check_pictures.py" "$work/pictures" items_2d.png user_1_top8.png
+  local py
+  py=$(python_env /usr/bin/python3)
+  run "$py" "$src/python/plot_embeddings.py" --model "$model" --out "$work/pictures" --user 1 --k 8
+  run "$py" "$src/python/tests/check_pictures.py" "$work/pictures" items_2d.png user_1_top8.png
 }
 
 step "pkg-config metadata and versions" check_metadata
@@ -194,15 +236,15 @@ else
   skip "C++ wrapper" "no C++ compiler"
 fi
 step "installed gnnrec command and man page" check_cli
-step "Python binding tests" check_python
+step "Python package: pip install into a venv per interpreter, its tests" check_python
 step "HTTP service test on a loopback port" check_service
 if command -v cargo >/dev/null; then
-  step "Rust crate (build.rs asks pkg-config)" check_rust
+  step "Rust crate bindings/rust (build.rs asks pkg-config)" check_rust
 else
   skip "Rust crate" "cargo is not installed"
 fi
 if command -v go >/dev/null; then
-  step "Go package (#cgo pkg-config: gnnrec)" check_go
+  step "Go package bindings/go (#cgo pkg-config: gnnrec)" check_go
 else
   skip "Go package" "go is not installed"
 fi

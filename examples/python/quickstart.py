@@ -12,8 +12,11 @@ for a new user.
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gnnrec  # noqa: E402
+try:
+    import gnnrec
+except ModuleNotFoundError:  # not installed: the package in this source tree (python/)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "python"))
+    import gnnrec  # noqa: E402
 
 
 def main():

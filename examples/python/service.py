@@ -24,8 +24,11 @@ import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gnnrec  # noqa: E402
+try:
+    import gnnrec
+except ModuleNotFoundError:  # not installed: the package in this source tree (python/)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "python"))
+    import gnnrec  # noqa: E402
 
 MAX_BODY = 1 << 20
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1

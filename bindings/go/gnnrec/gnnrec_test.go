@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gnnrec/gnnrec/examples/go/gnnrec"
+	"github.com/gnnrec/gnnrec/bindings/go/gnnrec"
 )
 
 var dataDir string

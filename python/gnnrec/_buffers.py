@@ -78,3 +78,4 @@ def buffer_address(buf, count, fmt):
 
 def int64_list(buf, n):
     return [int(buf[i]) for i in range(n)]
+

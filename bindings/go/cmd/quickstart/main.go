@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gnnrec/gnnrec/examples/go/gnnrec"
+	"github.com/gnnrec/gnnrec/bindings/go/gnnrec"
 )
 
 func main() {

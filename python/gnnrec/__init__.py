@@ -1,11 +1,21 @@
 """gnnrec: graph-neural-network recommendation, from Python.
 
-A thin binding over libgnnrec (ctypes, standard library only; numpy is
-used when installed).  Every handle is an object that frees itself (use
-``with`` to free it at a known point); every failure raises a GnnrecError
-subclass carrying the library's message.
+A binding over libgnnrec (ctypes, standard library only; numpy, scipy and
+pandas are used when installed).  Two layers:
+
+Estimators, one class per model kind, fitted on interactions as users have
+them (a scipy.sparse user x item matrix, a pandas DataFrame, id arrays, a
+file), answering with numpy arrays:
 
     import gnnrec
+    model = gnnrec.LightGCN(dim=64, epochs=50).fit(user_items, valid=valid_items)
+    ids, scores = model.recommend(user_ids, k=10, filter_items=[...])
+    model.save("model.gnr"); model = gnnrec.load("model.gnr")
+
+and the library's handles (Graph, Trainer, Model), each an object that
+frees itself (use ``with`` to free it at a known point).  Every failure
+raises a GnnrecError subclass carrying the library's message.
+
     gnnrec.synth_write("data")
     with gnnrec.Graph.load("data") as all_:
         train, valid, test = all_.split()
@@ -25,7 +35,10 @@ from .errors import (CancelledError, CorruptError, FormatError, GnnrecError, Gnn
                      InvalidArgumentError, NotFoundError, OutOfMemoryError, RangeError, StateError,
                      UnsupportedError, VersionError, check)
 from .graph import Graph
+from .interactions import as_graph
+from .kinds import MF, ComplEx, DistMult, GraphSAGE, KnowledgeGraphRecommender, LightGCN, RotatE, TransE
 from .model import METRICS, Model, Recommendation
+from .recommender import Explanation, Recommender, kinds, load, recommender
 from .trainer import Trainer
 
 __all__ = [
@@ -33,6 +46,8 @@ __all__ = [
     "OutOfMemoryError", "GnnrecIOError", "FormatError", "RangeError", "NotFoundError", "CorruptError",
     "VersionError", "StateError", "UnsupportedError", "CancelledError", "version", "version_string",
     "library_path", "synth_write", "set_num_threads", "get_num_threads", "metrics_of_list",
+    "as_graph", "Recommender", "Explanation", "recommender", "load", "kinds", "LightGCN", "MF", "GraphSAGE",
+    "KnowledgeGraphRecommender", "TransE", "DistMult", "RotatE", "ComplEx",
 ]
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ import unittest
 import gnnrec
 from gnnrec import _buffers
 
-from . import support
+import support
 
 
 def tearDownModule():
@@ -29,13 +29,10 @@ class LibraryTest(unittest.TestCase):
 
     def test_library_is_found_by_env_then_pkg_config(self):
         import subprocess
-        import sys
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         probe = "import gnnrec; print(gnnrec.library_path())"
 
         def run(env):
-            return subprocess.run([sys.executable, "-c", probe], cwd=here, env=env, capture_output=True,
-                                  text=True, timeout=60)
+            return support.run_python(probe, env)
 
         env = dict(os.environ, GNNREC_LIBRARY=gnnrec.library_path())
         self.assertEqual(run(env).stdout.strip(), gnnrec.library_path())
@@ -51,6 +48,45 @@ class LibraryTest(unittest.TestCase):
             libdir = subprocess.run(["pkg-config", "--variable=libdir", "gnnrec"], capture_output=True,
                                     text=True).stdout.strip()
             self.assertEqual(os.path.dirname(found.stdout.strip()), libdir)
+
+    def _package_copy(self, name, with_library):
+        """A copy of the package under the temporary directory, with or
+        without a bundled copy of the library; returns its parent."""
+        import shutil
+        parent = os.path.join(support.tmpdir(), name)
+        shutil.rmtree(parent, ignore_errors=True)
+        shutil.copytree(os.path.dirname(os.path.abspath(gnnrec.__file__)), os.path.join(parent, "gnnrec"),
+                        ignore=shutil.ignore_patterns("__pycache__", "libgnnrec.so*"))
+        if with_library:
+            shutil.copy(os.path.realpath(gnnrec.library_path()), os.path.join(parent, "gnnrec", "libgnnrec.so.0"))
+        return parent
+
+    def _run_isolated(self, parent, **extra):
+        import subprocess
+        import sys
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("GNNREC_LIBRARY", "LD_LIBRARY_PATH", "PKG_CONFIG_PATH", "PYTHONPATH")}
+        env.update(PYTHONPATH=parent, PKG_CONFIG_PATH=os.path.join(parent, "no-pkgconfig"), **extra)
+        return subprocess.run([sys.executable, "-c", "import gnnrec; print(gnnrec.library_path())"],
+                              cwd=parent, env=env, capture_output=True, text=True, timeout=120)
+
+    def test_a_bundled_copy_comes_after_the_variable(self):
+        parent = self._package_copy("bundled", with_library=True)
+        bundled = os.path.join(parent, "gnnrec", "libgnnrec.so.0")
+        found = self._run_isolated(parent)
+        self.assertEqual(found.returncode, 0, found.stderr)
+        self.assertEqual(found.stdout.strip(), bundled)
+        chosen = self._run_isolated(parent, GNNREC_LIBRARY=gnnrec.library_path())
+        self.assertEqual(chosen.stdout.strip(), gnnrec.library_path())
+
+    def test_failure_names_every_place_tried(self):
+        parent = self._package_copy("bare", with_library=False)
+        failed = self._run_isolated(parent)
+        if failed.returncode == 0:
+            self.skipTest("a libgnnrec is installed where the dynamic linker finds it: %s" % failed.stdout.strip())
+        for place in ("GNNREC_LIBRARY (not set)", "package directory " + os.path.join(parent, "gnnrec"),
+                      "pkg-config does not know gnnrec", "find_library", "dynamic linker"):
+            self.assertIn(place, failed.stderr)
 
     def test_threads_setting_round_trips(self):
         before = gnnrec.get_num_threads()

@@ -1,9 +1,20 @@
 """Finding libgnnrec and declaring the C functions the package calls.
 
-The library is looked for, in order, at the path in the GNNREC_LIBRARY
-environment variable, in the libdir that ``pkg-config gnnrec`` names, and
-where the dynamic linker finds it (ctypes.util.find_library).  Only the
-major version this package was written for is accepted.
+The library is looked for, in order:
+
+1. at the path in the GNNREC_LIBRARY environment variable (only there:
+   an explicit choice is not second-guessed);
+2. in the package's own directory, where a copy may be bundled;
+3. in the libdir that ``pkg-config gnnrec`` names;
+4. where ctypes.util.find_library finds it, then by its soname through
+   the dynamic linker's own search (LD_LIBRARY_PATH, ld.so.cache).
+
+Only the major version this package was written for is accepted.  When
+nothing loads, ImportError names every place tried and why each failed.
+
+Calls that newer libraries add are declared only when the loaded library
+exports them; ``lib.has(name)`` says which are there, so that callers can
+fall back to older calls.
 """
 
 import ctypes
@@ -43,6 +54,34 @@ class RecOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("exclude_seen", c_int), ("least", c_int),
                 ("genres", c_uint64), ("year_min", c_int), ("year_max", c_int),
                 ("has_min_score", c_int), ("min_score", c_double)]
+
+
+class RecOptions2(ctypes.Structure):
+    """gr_rec_options version 2: version 1 and the caller's item lists."""
+    _fields_ = RecOptions._fields_ + [("exclude_items", P(c_int64)), ("n_exclude_items", c_size_t),
+                                      ("only_items", P(c_int64)), ("n_only_items", c_size_t)]
+
+
+class Contribution(ctypes.Structure):
+    """gr_contribution: one liked item's share of a score."""
+    _fields_ = [("item", c_int64), ("weight", c_float)]
+
+
+class NewUser(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("age", c_int), ("gender", ctypes.c_char),
+                ("occupation", c_char_p), ("items", P(c_int64)), ("ratings", P(c_float)),
+                ("timestamps", P(c_int64)), ("n_items", c_size_t), ("features", P(c_float))]
+
+
+class KgTriple(ctypes.Structure):
+    _fields_ = [("head", c_int64), ("relation", c_int64), ("tail", c_int64)]
+
+
+EXPLAIN_MAX = 4  # GR_EXPLAIN_MAX
+
+
+class Explanation(ctypes.Structure):
+    _fields_ = [("n_triples", c_size_t), ("triples", KgTriple * EXPLAIN_MAX), ("weight", c_float)]
 
 
 class SynthOptions(ctypes.Structure):
@@ -119,54 +158,93 @@ _PROTOTYPES = {
     "gr_eval_rating": (c_int, [P(c_double), P(c_double), c_void_p, c_void_p]),
     "gr_metrics_of_list": (c_int, [P(c_double), P(c_int64), c_size_t, P(c_int64), c_size_t, c_int]),
     # recommend.h
-    "gr_model_recommend": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(RecOptions),
+    "gr_model_recommend": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, c_void_p,
                                    P(c_int64), P(c_float)]),
     "gr_model_recommend_liked": (c_int, [P(c_size_t), c_void_p, P(c_int64), c_size_t, c_size_t,
-                                         P(RecOptions), P(c_int64), P(c_float)]),
+                                         c_void_p, P(c_int64), P(c_float)]),
     "gr_model_fold_in": (c_int, [c_void_p, c_size_t, c_void_p, P(c_int64), c_size_t]),
-    "gr_model_similar_items": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(RecOptions),
+    "gr_model_similar_items": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, c_void_p,
                                        P(c_int64), P(c_float)]),
+    # features.h
+    "gr_model_recommend_new_user": (c_int, [P(c_size_t), c_void_p, P(NewUser), c_size_t, c_void_p,
+                                            P(c_int64), P(c_float)]),
+    # kg.h
+    "gr_model_kg": (c_int, [P(c_void_p), c_void_p]),
+    "gr_kg_entity_name": (c_char_p, [c_void_p, c_int64]),
+    "gr_kg_relation_name": (c_char_p, [c_void_p, c_int64]),
+    "gr_model_explain": (c_int, [P(c_size_t), c_void_p, c_int64, c_int64, P(Explanation), c_size_t]),
     # synth.h
     "gr_synth_write": (c_int, [c_char_p, P(SynthOptions)]),
 }
 
+# Calls of newer libraries: declared when the loaded library has them.
+_OPTIONAL_PROTOTYPES = {
+    "gr_model_recommend_batch": (c_int, [P(c_size_t), c_void_p, P(c_int64), c_size_t, c_size_t,
+                                         c_void_p, P(c_int64), P(c_float)]),
+    "gr_model_similar_users": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(c_int64), P(c_float)]),
+    "gr_model_explain_items": (c_int, [P(c_size_t), P(c_float), c_void_p, c_int64, c_int64,
+                                       P(Contribution), c_size_t]),
+}
 
-def _pkg_config_candidates():
+
+def _pkg_config_libdir():
+    """(libdir, None) from pkg-config, or (None, why not)."""
     try:
         out = subprocess.run(["pkg-config", "--variable=libdir", "gnnrec"], capture_output=True,
                              text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return []
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, "pkg-config could not run (%s)" % e
     libdir = out.stdout.strip()
     if out.returncode != 0 or not libdir:
-        return []
-    return [os.path.join(libdir, SONAME), os.path.join(libdir, "libgnnrec.so")]
+        return None, "pkg-config does not know gnnrec (PKG_CONFIG_PATH=%s)" % os.environ.get("PKG_CONFIG_PATH", "")
+    return libdir, None
+
+
+def _in_directory(directory):
+    return [os.path.join(directory, name) for name in (SONAME, "libgnnrec.so")
+            if os.path.exists(os.path.join(directory, name))]
 
 
 def _candidates():
+    """([(where, path)], [places that gave no candidate, with why]) in search order."""
     env = os.environ.get("GNNREC_LIBRARY")
     if env:
-        return [env]  # an explicit choice is not second-guessed
-    found = [p for p in _pkg_config_candidates() if os.path.exists(p)]
+        return [("GNNREC_LIBRARY", env)], []  # an explicit choice is not second-guessed
+    found, empty = [], ["GNNREC_LIBRARY (not set)"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    bundled = _in_directory(here)
+    found += [("package directory", p) for p in bundled]
+    if not bundled:
+        empty.append("package directory %s (no %s)" % (here, SONAME))
+    libdir, why = _pkg_config_libdir()
+    if libdir is not None:
+        in_libdir = _in_directory(libdir)
+        found += [("pkg-config libdir", p) for p in in_libdir]
+        if not in_libdir:
+            empty.append("pkg-config libdir %s (no %s)" % (libdir, SONAME))
+    else:
+        empty.append(why)
     name = ctypes.util.find_library("gnnrec")
     if name:
-        found.append(name)
-    found.append(SONAME)  # the dynamic linker's own search (LD_LIBRARY_PATH)
-    return found
+        found.append(("ctypes.util.find_library", name))
+    else:
+        empty.append("ctypes.util.find_library (found nothing)")
+    found.append(("the dynamic linker's search", SONAME))  # LD_LIBRARY_PATH, ld.so.cache
+    return found, empty
 
 
 def _open():
-    tried = []
-    for path in _candidates():
+    candidates, tried = _candidates()
+    for where, path in candidates:
         try:
             lib = ctypes.CDLL(path)
         except OSError as e:
-            tried.append("%s (%s)" % (path, e))
+            tried.append("%s: %s (%s)" % (where, path, e))
             continue
         lib.gr_version.restype = c_int
         major = lib.gr_version() // 10000
         if major != ABI_MAJOR:
-            tried.append("%s (version %d.x, this package needs %d.x)" % (path, major, ABI_MAJOR))
+            tried.append("%s: %s (version %d.x, this package needs %d.x)" % (where, path, major, ABI_MAJOR))
             continue
         return lib, path
     raise ImportError("gnnrec: cannot load libgnnrec; set GNNREC_LIBRARY to its path or make "
@@ -192,12 +270,17 @@ class _Library:
     """The declared functions of libgnnrec, as attributes."""
 
     def __init__(self, cdll):
-        for name, (restype, argtypes) in _PROTOTYPES.items():
+        optional = {name: proto for name, proto in _OPTIONAL_PROTOTYPES.items() if hasattr(cdll, name)}
+        for name, (restype, argtypes) in list(_PROTOTYPES.items()) + list(optional.items()):
             fn = getattr(cdll, name)
             fn.restype = restype
             fn.argtypes = argtypes
             setattr(self, name, _guarded(fn))
         self._cdll = cdll
+
+    def has(self, name):
+        """Whether the loaded library provides (and this package declares) `name`."""
+        return name in self.__dict__
 
 
 _cdll, path = _open()

@@ -1,0 +1,3 @@
+module github.com/gnnrec/gnnrec/bindings/go
+
+go 1.19

@@ -1,3 +1,0 @@
-module github.com/gnnrec/gnnrec/examples/go
-
-go 1.19

@@ -1,0 +1,75 @@
+"""The model kinds, one small class each.
+
+Adding a kind is one class naming the library's kind (gr_model_kind_name)
+with its docstring; settings, training, recommendation and persistence come
+from Recommender.  A kind the library has and this file lacks is still
+usable through gnnrec.recommender(name, ...) and gnnrec.load().
+"""
+
+import ctypes
+
+from ._native import EXPLAIN_MAX, Explanation, lib
+from .errors import check
+from .recommender import Recommender
+
+
+class LightGCN(Recommender):
+    """LightGCN (He et al., SIGIR 2020): embeddings propagated over the
+    user-item graph.  Settings: dim, layers, epochs, lr, reg, mode ("fast"
+    or "paper"), batch, negatives, eval_every, patience, ... (docs/api.md)."""
+    kind = "lightgcn"
+
+
+class MF(Recommender):
+    """Matrix factorisation trained with BPR (LightGCN with 0 layers)."""
+    kind = "mf"
+
+
+class GraphSAGE(Recommender):
+    """GraphSAGE over user and item features: rating prediction or ranking
+    (objective "rating" or "bpr"), and users and items it has never seen
+    (recommend_new_user with age, gender, occupation).  docs/graphsage.md."""
+    kind = "graphsage"
+
+
+class KnowledgeGraphRecommender(Recommender):
+    """Knowledge-graph embeddings trained on the interactions turned into
+    (user, liked, item) triples with the items' and users' attributes
+    (docs/kg.md); explain_paths() gives the triples that connect a user to
+    an item."""
+
+    def explain_paths(self, user, item, k=EXPLAIN_MAX):
+        """Up to k paths of training triples from the user to the item,
+        strongest first: [(weight, [(head, relation, tail) names])]."""
+        model = self._fitted()
+        kg = ctypes.c_void_p()
+        check(lib.gr_model_kg(ctypes.byref(kg), model))
+        paths = (Explanation * max(int(k), 1))()
+        n = ctypes.c_size_t()
+        check(lib.gr_model_explain(ctypes.byref(n), model, user, item, paths, max(int(k), 1)))
+
+        def name(fn, i):
+            return fn(kg, i).decode("utf-8", "replace")
+        return [(p.weight, [(name(lib.gr_kg_entity_name, t.head), name(lib.gr_kg_relation_name, t.relation),
+                             name(lib.gr_kg_entity_name, t.tail)) for t in p.triples[:p.n_triples]])
+                for p in paths[:n.value]]
+
+
+class TransE(KnowledgeGraphRecommender):
+    """TransE: a relation is a translation, h + r close to t."""
+    kind = "transe"
+
+
+class DistMult(KnowledgeGraphRecommender):
+    """DistMult: a diagonal bilinear score <h, r, t>."""
+    kind = "distmult"
+
+
+class RotatE(KnowledgeGraphRecommender):
+    """RotatE: a relation is a rotation in the complex plane."""
+    kind = "rotate"
+
+
+class ComplEx(KnowledgeGraphRecommender):
+    """ComplEx: a bilinear score over complex embeddings."""
+    kind = "complex"

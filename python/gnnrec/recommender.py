@@ -1,0 +1,355 @@
+"""Estimators: one class per model kind, fitted on interactions as users have them.
+
+    model = gnnrec.LightGCN(dim=64, epochs=100).fit(user_items, valid=valid_items)
+    ids, scores = model.recommend(user, k=10)             # one user: 1-D
+    ids, scores = model.recommend(users, k=10)            # a batch: (len(users), k)
+    model.save("model.gnr"); again = gnnrec.load("model.gnr")
+
+Keyword settings are the trainer's (Trainer, docs/api.md lists them with
+their defaults and ranges) and are checked when given.  Results are numpy
+arrays when numpy is installed, lists otherwise.  A kind is one subclass
+naming the library's kind; see kinds.py.
+"""
+
+import collections
+import ctypes
+import math
+
+from . import _arrays, _buffers, _ranking
+from ._native import NewUser, lib
+from .graph import Graph
+from .interactions import as_graph
+from .model import Model
+from .progress import Progress
+from .trainer import Trainer
+
+Explanation = collections.namedtuple("Explanation", "score contributions")
+Explanation.__doc__ = ("Why an item scores as it does for a user: the score and [(liked item, "
+                       "contribution)] as the library lists them.")
+
+
+class Recommender:
+    """The estimator of one model kind (subclasses name it in `kind`)."""
+
+    kind = None
+    _kinds = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind is not None:
+            Recommender._kinds[cls.kind] = cls
+
+    def __init__(self, **settings):
+        if self.kind is None:
+            raise TypeError("Recommender needs a kind: use a subclass (gnnrec.LightGCN, ...) or "
+                            "gnnrec.recommender(kind, **settings)")
+        self._settings = {}
+        self.model_ = None
+        self.stats_ = None
+        self._cache = {}
+        self.set_params(**settings)
+
+    # ---- settings ------------------------------------------------------------
+
+    def get_params(self, deep=True):
+        """The settings given, by name."""
+        return dict(self._settings)
+
+    def set_params(self, **settings):
+        """Change settings; each is checked by the library now (an unknown
+        name or a value out of range raises InvalidArgumentError naming it)."""
+        with Trainer(self.kind) as t:
+            for name, value in dict(self._settings, **settings).items():
+                t.set(name, value)
+        self._settings.update(settings)
+        return self
+
+    def __repr__(self):
+        args = ", ".join("%s=%r" % kv for kv in self._settings.items())
+        return "%s(%s)" % (type(self).__name__ if type(self).kind else "Recommender[%s]" % self.kind, args)
+
+    # ---- training ------------------------------------------------------------
+
+    def fit(self, interactions, valid=None, callback=None, show_progress=True, **read):
+        """Train on `interactions` (a scipy.sparse user x item matrix, a
+        pandas DataFrame, (users, items[, ratings[, timestamps]]) arrays, a
+        file or a Graph: gnnrec.as_graph describes them and the `read`
+        options: item_user, user_col, ..., min_rating, format).
+
+        `valid`, in the same forms and read the same way in the training
+        data's id space, drives early stopping and the choice of the kept
+        epoch.  callback(epoch, loss, seconds, valid_metric) is called
+        after every epoch and stops training by returning True; with
+        show_progress a tqdm bar is drawn when tqdm is installed.
+        Returns self; the trained gnnrec.Model is `model_`, the training
+        statistics `stats_`."""
+        owned = []
+        try:
+            train = self._graph(interactions, None, owned, read)
+            valid_graph = self._graph(valid, train, owned, read) if valid is not None else None
+            with Trainer(self.kind, **self._settings) as t:
+                with Progress(callback, show_progress, _planned_epochs(t), self.kind) as p:
+                    model = t.fit(train, valid=valid_graph, progress=p.on_epoch if p.active else None)
+                self.stats_ = t.stats
+        finally:
+            for g in owned:
+                g.close()
+        self._set_model(model)
+        return self
+
+    @staticmethod
+    def _graph(data, like, owned, read):
+        """`data` as a Graph, in like's id space when like is given (a Graph
+        from elsewhere is re-read through its edges); new graphs go to owned."""
+        if like is not None and isinstance(data, Graph):
+            users, items, ratings, timestamps = data.edges()
+            g = Graph.from_edges(users, items, ratings=ratings if data.has_ratings else None,
+                                 timestamps=timestamps if data.has_timestamps else None, like=like)
+        else:
+            g = as_graph(data, like=like, **read)
+        if g is not data:
+            owned.append(g)
+        return g
+
+    def _set_model(self, model):
+        if self.model_ is not None:
+            self.model_.close()
+        self.model_ = model
+        self._cache = {}
+
+    def _fitted(self):
+        if self.model_ is None:
+            raise ValueError("%s is not fitted: call fit() or gnnrec.load()" % type(self).__name__)
+        return self.model_
+
+    # ---- ids and factors -----------------------------------------------------
+
+    @property
+    def user_ids(self):
+        """External user ids; row i of user_factors belongs to user_ids[i]."""
+        return self._cached("user_ids", lambda: _as_ids(self._fitted().graph.user_ids()))
+
+    @property
+    def item_ids(self):
+        """External item ids; row i of item_factors belongs to item_ids[i]."""
+        return self._cached("item_ids", lambda: _as_ids(self._fitted().graph.item_ids()))
+
+    @property
+    def user_factors(self):
+        """The user vectors, num_users x dim (float32 numpy array, or a 2-D memoryview)."""
+        return self._cached("user_factors", lambda: self._fitted().user_vectors())
+
+    @property
+    def item_factors(self):
+        return self._cached("item_factors", lambda: self._fitted().item_vectors())
+
+    def _cached(self, name, make):
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
+
+    # ---- recommendation ------------------------------------------------------
+
+    def recommend(self, user_ids, k=10, filter_items=None, items=None, filters=None):
+        """(item ids, scores) of the top k items, best first.
+
+        One user id gives 1-D arrays of the items found (k, or fewer when
+        the filters leave fewer); an array of ids gives 2-D arrays of
+        (len(user_ids), k), padded with id -1 and score NaN.
+        filter_items: ids never recommended; items: the only ids that may
+        be; filters: the library's filters (exclude_seen=True, least,
+        genres, year_min, year_max, min_score)."""
+        model = self._fitted()
+        keys, one = _arrays.id_array(user_ids, "user_ids")
+        batch = None
+        if lib.has("gr_model_recommend_batch"):
+            def batch(counts, kp, n, kk, o, it, sc):
+                return lib.gr_model_recommend_batch(counts, model, kp, n, kk, o, it, sc)
+
+        def single(n, key, kk, o, it, sc):
+            return lib.gr_model_recommend(n, model, key, kk, o, it, sc)
+        return self._top(keys, one, k, single, batch, filter_items, items, filters)
+
+    def similar_items(self, item_ids, k=10, filter_items=None, items=None, filters=None):
+        """(item ids, scores) of the k items whose vectors are closest
+        (cosine) to each item's, itself excluded; shapes as recommend()."""
+        model = self._fitted()
+        keys, one = _arrays.id_array(item_ids, "item_ids")
+
+        def single(n, key, kk, o, it, sc):
+            return lib.gr_model_similar_items(n, model, key, kk, o, it, sc)
+        return self._top(keys, one, k, single, None, filter_items, items, filters)
+
+    def similar_users(self, user_ids, k=10):
+        """(user ids, scores) of the k users whose vectors are closest
+        (cosine) to each user's, itself excluded; shapes as recommend()."""
+        model = self._fitted()
+        keys, one = _arrays.id_array(user_ids, "user_ids")
+        ids, scores, counts = _ranking.similar_users(model, keys, k, self._cache)
+        return _shaped(ids, scores, counts, _ranking.positive_k(k), one)
+
+    def recommend_new_user(self, liked, k=10, ratings=None, timestamps=None, age=None, gender=None,
+                           occupation=None, filter_items=None, items=None, filters=None):
+        """(item ids, scores) for a user the model has not seen, from the
+        items they liked (folded in without retraining), as 1-D arrays.
+        Kinds with node features (GraphSAGE) also take the items' ratings
+        and timestamps and the user's age, gender and occupation."""
+        model = self._fitted()
+        liked_ids, _ = _arrays.id_array(liked, "liked")
+        lp, nl, keep = _buffers.as_c_array(liked_ids, "q")
+        profile = (ratings, timestamps, age, gender, occupation)
+        if all(v is None for v in profile):
+            def single(n, _key, kk, o, it, sc):
+                return lib.gr_model_recommend_liked(n, model, lp, nl, kk, o, it, sc)
+        else:
+            user, keep_user = _new_user(lp, nl, *profile)  # noqa: F841 (kept while used)
+
+            def single(n, _key, kk, o, it, sc):
+                return lib.gr_model_recommend_new_user(n, model, user, kk, o, it, sc)
+        result = self._top([0], True, k, single, None, filter_items, items, filters)
+        del keep
+        return result
+
+    def _top(self, keys, one, k, single, batch, filter_items, items, filters):
+        model = self._fitted()
+        exclude = _arrays.id_array(filter_items, "filter_items")[0] if filter_items is not None else None
+        only = _arrays.id_array(items, "items")[0] if items is not None else None
+        ids, scores, counts = _ranking.top_k(model, keys, k, dict(filters or {}), single, batch,
+                                             limit=model.graph.num_items, exclude=exclude, only=only)
+        return _shaped(ids, scores, counts, _ranking.positive_k(k), one)
+
+    def explain(self, user, item):
+        """Explanation(score, [(liked item, contribution)]): how much each of
+        the user's training items adds to the score of `item`.
+        UnsupportedError where the library cannot split the score."""
+        score, parts = _ranking.explain_items(self._fitted(), user, item)
+        return Explanation(score, parts)
+
+    def score(self, user, item):
+        """The model's score of one (user, item) pair."""
+        return self._fitted().score(user, item)
+
+    # ---- evaluation and persistence ------------------------------------------
+
+    def evaluate(self, test, ks=(10, 20), **read):
+        """Ranking metrics on `test` (any form fit() takes, read in the
+        training data's id space), training items left out of the ranking:
+        {'recall@10': ..., 'ndcg@10': ..., ..., 'users': n}."""
+        model = self._fitted()
+        owned = []
+        try:
+            return model.evaluate(self._graph(test, model.graph, owned, read), ks=ks)
+        finally:
+            for g in owned:
+                g.close()
+
+    def save(self, path):
+        """Save the model atomically (the gnnrec model file format)."""
+        self._fitted().save(path)
+
+    @classmethod
+    def load(cls, path):
+        """The estimator of the model saved at `path`, of the class of its kind."""
+        model = Model.load(path)
+        est = _bare(model.kind)
+        if cls.kind is not None and not isinstance(est, cls):
+            model.close()
+            raise TypeError("%s holds a %s model, not %s" % (path, est.kind, cls.kind))
+        dim = model.info("dim", default=None)  # the setting (complex kinds store 2 x dim floats)
+        est._settings["dim"] = int(dim) if dim is not None else model.dim
+        # the other recorded values may be a schedule's own choices: model_.info() has them
+        est._set_model(model)
+        return est
+
+    def close(self):
+        """Free the model now (it is also freed when collected)."""
+        self._set_model(None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def recommender(kind, **settings):
+    """The estimator of a kind by the library's name ("lightgcn", "mf", ...),
+    also for kinds this package has no class for."""
+    est = _bare(kind)
+    est.__init__(**settings)
+    return est
+
+
+def load(path):
+    """The estimator of a saved model, of the class of its kind."""
+    return Recommender.load(path)
+
+
+def kinds():
+    """The model kinds the loaded library knows, by name."""
+    names = []
+    for code in range(1, 64):
+        name = lib.gr_model_kind_name(code)
+        if name:
+            names.append(name.decode())
+    return names
+
+
+def _bare(kind):
+    cls = Recommender._kinds.get(kind)
+    if cls is None:
+        cls = type("Recommender[%s]" % kind, (Recommender,), {})
+        cls.kind = kind  # after creation: not registered, a stand-in for this kind only
+    est = cls.__new__(cls)
+    est._settings, est.model_, est.stats_, est._cache = {}, None, None, {}
+    return est
+
+
+def _planned_epochs(trainer):
+    """The epoch count a bar can show, None where the schedule decides it."""
+    try:
+        epochs = trainer.get("epochs")
+    except Exception:  # a kind without the setting
+        return None
+    return None if math.isnan(epochs) else int(epochs)
+
+
+def _as_ids(ids):
+    return _buffers.numpy.asarray(ids, dtype=_buffers.numpy.int64) if _buffers.have_numpy() else ids
+
+
+def _shaped(ids, scores, counts, k, one):
+    """1-D (found items only) for one key, else n x k padded."""
+    if one:
+        c = counts[0]
+        return ids.values(c), scores.values(c)
+    n = len(counts)
+    return ids.rows(n, k), scores.rows(n, k)
+
+
+def _new_user(lp, nl, ratings, timestamps, age, gender, occupation):
+    """A gr_new_user and what must stay referenced while it is used."""
+    keep = []
+    u = NewUser(1, -1, b"\0", None, lp, None, None, nl, None)
+    if ratings is not None:
+        rp, nr, kr = _buffers.as_c_array(ratings, "f")
+        if nr != nl:
+            raise ValueError("ratings has %d entries, liked %d" % (nr, nl))
+        u.ratings = rp
+        keep.append(kr)
+    if timestamps is not None:
+        tp, nt, kt = _buffers.as_c_array(timestamps, "q")
+        if nt != nl:
+            raise ValueError("timestamps has %d entries, liked %d" % (nt, nl))
+        u.timestamps = tp
+        keep.append(kt)
+    if age is not None:
+        u.age = int(age)
+    if gender is not None:
+        if gender not in ("M", "F"):
+            raise ValueError("gender must be 'M' or 'F', got %r" % (gender,))
+        u.gender = gender.encode()
+    if occupation is not None:
+        u.occupation = occupation.encode()
+    return ctypes.byref(u), (u, keep)
