@@ -183,11 +183,13 @@ def similar_users(model, keys, k, cache):
     scores = _arrays.Out(n * k, "f", math.nan)
     counts = [0] * n
     user_ids = cache.setdefault("user_ids", model.graph.user_ids())
-    for r, key in enumerate(keys):
+    rows = []
+    for key in keys:
         row = index.get(int(key))
         if row is None:
             raise NotFoundError(GR_ENOTFOUND, "unknown user id %d" % int(key))
-        best = _nearest(unit, row, k)
+        rows.append(row)
+    for r, best in enumerate(_nearest(unit, rows, k)):
         for j, (other, cosine) in enumerate(best):
             ids.data[r * k + j] = user_ids[other]
             scores.data[r * k + j] = cosine
@@ -211,22 +213,32 @@ def _normalised_user_vectors(model):
     return index, unit
 
 
-def _nearest(unit, row, k):
-    """[(row, cosine)] of the k rows nearest `row`, best first, ties by row."""
+def _nearest(unit, rows, k):
+    """For each row, [(row, cosine)] of the k rows nearest it, best first,
+    ties by row; numpy scores a block of queries in one product."""
     if _buffers.have_numpy():
         np = _buffers.numpy
-        sims = unit @ unit[row]
-        sims[row] = -np.inf
-        k = min(k, len(sims) - 1)
+        k = min(k, len(unit) - 1)
         if k <= 0:
-            return []
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.lexsort((top, -sims[top]))]
-        return [(int(i), float(sims[i])) for i in top]
-    me = unit[row]
-    sims = [(-sum(a * b for a, b in zip(me, other)), i) for i, other in enumerate(unit) if i != row]
-    sims.sort()
-    return [(i, -s) for s, i in sims[:k]]
+            return [[] for _ in rows]
+        out = []
+        block = max(1, CHUNK_VALUES // len(unit))
+        for start in range(0, len(rows), block):
+            part = np.asarray(rows[start:start + block])
+            sims = unit[part] @ unit.T
+            sims[np.arange(len(part)), part] = -np.inf
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            for q in range(len(part)):
+                t = top[q][np.lexsort((top[q], -sims[q, top[q]]))]
+                out.append([(int(i), float(sims[q, i])) for i in t])
+        return out
+    out = []
+    for row in rows:
+        me = unit[row]
+        sims = [(-sum(a * b for a, b in zip(me, other)), i) for i, other in enumerate(unit) if i != row]
+        sims.sort()
+        out.append([(i, -s) for s, i in sims[:k]])
+    return out
 
 
 def explain_items(model, user, item):
