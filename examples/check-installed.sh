@@ -189,6 +189,7 @@ check_python() {
     echo "gnnrec package: $where"
     case $where in "$work"/venv/*) ;; *) echo "not the installed package"; return 1 ;; esac
     (cd "$work" && run "$venv_py" -m unittest discover -v -s "$root/python/tests")
+    run "$venv_py" "$src/python/estimators.py" "${venv_py%/bin/python}/estimators"
   done
   venv_py=$(python_env python3)
   run "$venv_py" "$src/python/quickstart.py" "$work/python"
