@@ -66,7 +66,7 @@ class Recommender:
 
     def __repr__(self):
         args = ", ".join("%s=%r" % kv for kv in self._settings.items())
-        return "%s(%s)" % (type(self).__name__ if type(self).kind else "Recommender[%s]" % self.kind, args)
+        return "%s(%s)" % (type(self).__name__, args)
 
     # ---- training ------------------------------------------------------------
 
@@ -112,8 +112,8 @@ class Recommender:
         return g
 
     def _set_model(self, model):
-        if self.model_ is not None:
-            self.model_.close()
+        # a model replaced by a refit is not closed: whoever still holds it
+        # keeps a working model, freed when the last reference goes
         self.model_ = model
         self._cache = {}
 
@@ -263,6 +263,8 @@ class Recommender:
 
     def close(self):
         """Free the model now (it is also freed when collected)."""
+        if self.model_ is not None:
+            self.model_.close()
         self._set_model(None)
 
     def __enter__(self):
