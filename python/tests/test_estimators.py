@@ -116,6 +116,22 @@ class KindsTest(unittest.TestCase):
                     # test data from the original id space is read into the loaded model's
                     self.assertAlmostEqual(again.evaluate(test, ks=(10,))["ndcg@10"], metrics["ndcg@10"], places=6)
 
+    def test_a_refit_leaves_the_old_model_working(self):
+        _, _, train, _, _ = support.dataset()
+        user = train.user_ids()[0]
+        est = gnnrec.MF(dim=8, epochs=1, threads=1).fit(train, show_progress=False)
+        old = est.model_
+        before = old.recommend(user, k=3)
+        est.set_params(seed=7).fit(train, show_progress=False)
+        self.assertIsNot(est.model_, old)
+        self.assertEqual(old.recommend(user, k=3), before)
+        est.close()
+        self.assertTrue(est.model_ is None)
+        self.assertFalse(old.closed)
+        old.close()
+        with self.assertRaises(ValueError):
+            est.recommend(user)
+
     def test_load_through_a_kind_checks_the_kind(self):
         path = os.path.join(support.tmpdir(), "lightgcn-kind.gnr")
         support.estimator("lightgcn").save(path)
