@@ -159,21 +159,15 @@ fi
 # installed; print its interpreter.  (Each command is checked by hand:
 # command substitution does not inherit errexit.)
 python_env() {
-  local venv whl
+  local venv
   venv=$work/venv/$(printf %s "$1" | tr -c 'A-Za-z0-9\n' _)
   if [ ! -x "$venv/bin/python" ]; then
     "$1" -m venv --system-site-packages "$venv" >&2 || return 1
-    if ! "$venv/bin/python" -c 'import wheel' 2>/dev/null; then
-      # setuptools before 70 builds wheels with the wheel package; Debian's python3-wheel-whl has it
-      whl=$(ls /usr/share/python-wheels/wheel-*.whl 2>/dev/null | head -n 1)
-      [ -n "$whl" ] || { echo "$1 lacks the wheel package and there is no /usr/share/python-wheels/wheel-*.whl (Debian: python3-wheel-whl)" >&2; return 1; }
-      "$venv/bin/python" -m pip install -q --no-index "$whl" >&2 || return 1
-    fi
     # from a copy: setuptools builds in the source directory and would
     # leave (and later reuse) build/ and *.egg-info there
     if [ ! -d "$work/python-src" ]; then
-      mkdir -p "$work/python-src" &&
-        cp -r "$root/python/pyproject.toml" "$root/python/README.md" "$root/python/gnnrec" "$work/python-src/" || return 1
+      cp -r "$root/python" "$work/python-src" && rm -rf "$work/python-src/build" "$work/python-src"/*.egg-info ||
+        return 1
     fi
     "$venv/bin/python" -m pip install -q --no-build-isolation --no-index "$work/python-src" >&2 || return 1
   fi
