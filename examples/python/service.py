@@ -150,7 +150,9 @@ def _filters(body):
             try:
                 value = float(value)
             except OverflowError:
-                raise BadRequest("field 'min_score' is too large") from None
+                value = math.inf
+            if not math.isfinite(value):
+                raise BadRequest("field 'min_score' must be a finite number")
         else:
             value = _int_field(body, name, low=0, high=YEAR_MAX)
         out[name] = value

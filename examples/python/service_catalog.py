@@ -53,6 +53,6 @@ class Catalog:
         hits.sort()
         found = [i for _, i in hits]
         q = query.strip()
-        if q.lstrip("-").isdigit() and int(q) in self._title and int(q) not in found:
-            found.insert(0, int(q))
+        if q.lstrip("-").isdigit() and int(q) in self._title:  # the id itself comes first
+            found = [int(q)] + [i for i in found if i != int(q)]
         return [self.record(i) for i in found[:limit]]
