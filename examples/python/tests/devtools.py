@@ -11,7 +11,7 @@ port it picked is read from the profile's DevToolsActivePort file, the
 page's websocket from /json/list.  The websocket client is the minimum the
 protocol needs (RFC 6455: masked text frames out; text, continuation,
 ping and close frames in).  Uncaught page exceptions and console errors are
-collected in `errors`.
+collected in `errors`, failed requests in `network_errors`.
 """
 
 import base64
@@ -128,7 +128,8 @@ class Browser:
         if exe is None:
             raise BrowserError("no Chromium found (set GNNREC_CHROMIUM or install chromium)")
         self.timeout = timeout
-        self.errors = []
+        self.errors = []  # uncaught exceptions, console.error, other error log entries
+        self.network_errors = []  # failed requests: "Failed to load resource: ... 404 ... URL"
         self._next = 0
         self.profile = tempfile.mkdtemp(prefix="gnnrec-chromium-")
         self._log = open(os.path.join(self.profile, "chromium.log"), "wb")
@@ -194,7 +195,8 @@ class Browser:
             self.errors.append("console.error: %s" % [a.get("value", a.get("description")) for a in params["args"]])
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             entry = params["entry"]
-            self.errors.append("log: %s %s" % (entry.get("text"), entry.get("url", "")))
+            text = "%s %s" % (entry.get("text"), entry.get("url", ""))
+            (self.network_errors if entry.get("source") == "network" else self.errors).append(text)
 
     def evaluate(self, expression):
         """The value of a JavaScript expression (promises awaited)."""
@@ -216,8 +218,13 @@ class Browser:
             time.sleep(0.05)
 
     def navigate(self, url):
-        self.command("Page.navigate", url=url)
-        self.wait_for("document.readyState === 'complete' && location.href === %s" % json.dumps(url))
+        """Load url and wait for its load event (the page may then change
+        its own address)."""
+        self.evaluate("window.__devtoolsOldPage = true")
+        result = self.command("Page.navigate", url=url)
+        if result.get("errorText"):
+            raise BrowserError("cannot load %s: %s" % (url, result["errorText"]))
+        self.wait_for("!window.__devtoolsOldPage && document.readyState === 'complete'")
 
     def set_viewport(self, width, height, mobile=False):
         self.command("Emulation.setDeviceMetricsOverride", width=width, height=height,
