@@ -10,6 +10,7 @@ import sys
 import threading
 import unittest
 
+import gnnrec
 import service
 
 from . import support
@@ -560,6 +561,55 @@ class ServiceProcessTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=60)
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("not-a-model.gnr", proc.stderr)
+
+
+class KGExplanationTest(unittest.TestCase):
+    """A KG model explains by gr_model_explain's paths."""
+
+    @classmethod
+    def setUpClass(cls):
+        _, _, train, _, _ = support.dataset()
+        with gnnrec.Trainer("transe", dim=16, epochs=5, threads=1) as t:
+            cls.model = t.fit(train)
+        cls.server = service.make_server(cls.model, "127.0.0.1", 0)
+        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
+        cls.thread.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        cls.thread.join(10)
+        cls.model.close()
+
+    def test_paths_from_the_user_to_each_item(self):
+        g = self.model.graph
+        user = g.user_ids()[0]
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.server_address[1], timeout=30)
+        conn.request("POST", "/recommend", body=json.dumps({"user_id": user, "k": 5, "explain": True}))
+        body = json.loads(conn.getresponse().read())
+        conn.request("GET", "/catalog")
+        self.assertEqual(json.loads(conn.getresponse().read())["explanations"]["method"], "paths")
+        conn.close()
+        history = {i for i, _ in g.user_items(user)}
+        self.assertEqual(len(body["items"]), 5)
+        some_liked = False
+        for r in body["items"]:
+            e = r["explanation"]
+            self.assertEqual(e["method"], "paths")
+            self.assertTrue(e["paths"])
+            weights = [p["weight"] for p in e["paths"]]
+            self.assertEqual(weights, sorted(weights, reverse=True))
+            for p in e["paths"]:
+                self.assertEqual(p["steps"][0][0], "user:%d" % user)
+                self.assertIn("movie:%d" % r["item"], (p["steps"][-1][0], p["steps"][-1][2]))
+                self.assertTrue(p["text"])
+            self.assertTrue({x["item"] for x in e["items"]} <= history)
+            some_liked = some_liked or bool(e["items"])
+        self.assertTrue(some_liked)
+        # a new user has no node in the knowledge graph: cosine of the item vectors
+        why = self.server.explainer.explain([body["items"][0]["item"]], liked=sorted(history)[:3])[0]
+        self.assertEqual(why["method"], "cosine")
 
 
 if __name__ == "__main__":

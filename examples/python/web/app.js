@@ -231,7 +231,7 @@ function explanation(e) {
     for (const p of e.paths) ul.append(el("li", {}, p.text + " (weight " + p.weight.toFixed(3) + ")"));
     box.append("Why: ", ul);
   } else if (e.items.length) {
-    const what = e.method === "contributions" ? "Because of " : "Like ";
+    const what = e.method === "contributions" ? "Contributions of liked movies: " : "Nearest liked movies: ";
     box.append(what + e.items.map((x) => (x.title || "movie " + x.item) + " (" + x.weight.toFixed(2) + ")").join(", "));
   } else {
     box.append("No liked movie explains it.");
@@ -265,9 +265,11 @@ function drawGraph(recs, liked, userId) {
       if (!via.has(x.item)) via.set(x.item, x.title || titles.get(x.item) || "movie " + x.item);
     }
   }
+  state.graph = [recs, liked, userId];  // redrawn at the new width when the window is resized
   const rows = Math.max(recs.length, via.size, 1);
   const height = Math.max(120, rows * 26 + 30);
-  svg.setAttribute("viewBox", "0 0 800 " + height);
+  const W = Math.round(Math.max(360, Math.min(800, svg.clientWidth || 800)));
+  svg.setAttribute("viewBox", "0 0 " + W + " " + height);
   const desc = svgEl("desc", {id: "graph-desc"}, recs.length
     ? (userId !== null ? "User " + userId : "The new user") + ", " + via.size + " liked movies and " +
       recs.length + " recommended movies."
@@ -275,9 +277,11 @@ function drawGraph(recs, liked, userId) {
   svg.append(desc);
   if (!recs.length) return;
   const y = (i, n) => 20 + (i + 0.5) * (height - 40) / n;
-  const user = {x: 60, y: height / 2};
-  const likedPos = new Map([...via.keys()].map((item, i) => [item, {x: 330, y: y(i, via.size)}]));
-  const recPos = recs.map((r, i) => ({x: 560, y: y(i, recs.length)}));
+  const user = {x: 26, y: height / 2};
+  const likedX = Math.round(0.4 * W), recX = Math.round(0.62 * W);
+  const likedChars = Math.floor((likedX - 70) / 6.6), recChars = Math.floor((W - recX - 14) / 6.6);
+  const likedPos = new Map([...via.keys()].map((item, i) => [item, {x: likedX, y: y(i, via.size)}]));
+  const recPos = recs.map((r, i) => ({x: recX, y: y(i, recs.length)}));
   const edges = svgEl("g", {});
   for (const p of likedPos.values()) {
     edges.append(svgEl("line", {class: "edge history", x1: user.x, y1: user.y, x2: p.x, y2: p.y}));
@@ -300,13 +304,13 @@ function drawGraph(recs, liked, userId) {
   const nodes = svgEl("g", {});
   const u = svgEl("g", {class: "node", "data-kind": "user"});
   u.append(svgEl("circle", {class: "node-user", cx: user.x, cy: user.y, r: 14}),
-    svgEl("text", {x: user.x, y: user.y + 30, "text-anchor": "middle"}, userId !== null ? "user " + userId : "new user"));
+    svgEl("text", {x: user.x - 14, y: user.y + 30}, userId !== null ? "user " + userId : "new user"));
   nodes.append(u);
   for (const [item, p] of likedPos) {
     const g = svgEl("g", {class: "node", "data-kind": "liked", "data-item": item});
     g.append(svgEl("title", {}, via.get(item)),
       svgEl("circle", {class: "node-liked", cx: p.x, cy: p.y, r: 7}),
-      svgEl("text", {x: p.x - 12, y: p.y + 4, "text-anchor": "end"}, shorten(via.get(item), 30)));
+      svgEl("text", {x: p.x - 12, y: p.y + 4, "text-anchor": "end"}, shorten(via.get(item), likedChars)));
     nodes.append(g);
   }
   recs.forEach((r, i) => {
@@ -314,7 +318,7 @@ function drawGraph(recs, liked, userId) {
     const g = svgEl("g", {class: "node", "data-kind": "rec", "data-item": r.item});
     g.append(svgEl("title", {}, movieName(r) + ", score " + r.score.toFixed(3)),
       svgEl("circle", {class: "node-rec", cx: p.x, cy: p.y, r: 7}),
-      svgEl("text", {x: p.x + 12, y: p.y + 4}, shorten(movieName(r), 30)));
+      svgEl("text", {x: p.x + 12, y: p.y + 4}, shorten(movieName(r), recChars)));
     nodes.append(g);
   });
   svg.append(nodes);
@@ -322,9 +326,14 @@ function drawGraph(recs, liked, userId) {
 
 // ---- the map of the movies ------------------------------------------------------------
 
-function genreColour(index, count) {
-  if (index < 0) return "#9aa0aa";
-  return "hsl(" + Math.round(index * 360 / Math.max(count, 1)) + ", 70%, 42%)";
+// Distinct colours for up to 20 genres (Kelly's list, less white and
+// near-black), repeated beyond; grey for movies without a genre.
+const PALETTE = ["#e6a100", "#875692", "#f38400", "#5b9bd5", "#be0032", "#a1a67a", "#848482", "#008856",
+  "#e68fac", "#0067a5", "#f99379", "#604e97", "#f6a600", "#b3446c", "#b8a800", "#882d17", "#8db600",
+  "#654522", "#e25822", "#2b3d26"];
+
+function genreColour(index) {
+  return index < 0 ? "#b0b5bf" : PALETTE[index % PALETTE.length];
 }
 
 function drawMap(map) {
@@ -340,7 +349,7 @@ function drawMap(map) {
   for (const [item, x, y, genre] of map.items) {
     const p = {x: sx(x).toFixed(1), y: sy(y).toFixed(1)};
     state.mapPos.set(item, p);
-    dots.append(svgEl("circle", {class: "dot", cx: p.x, cy: p.y, r: 2.2, fill: genreColour(genre, map.genres.length)}));
+    dots.append(svgEl("circle", {class: "dot", cx: p.x, cy: p.y, r: 2.2, fill: genreColour(genre)}));
   }
   const share = map.explained.map((s) => (100 * s).toFixed(1) + "%").join(" and ");
   svg.append(svgEl("desc", {id: "map-desc"}, map.items.length + " movies; the two axes explain " + share +
@@ -349,7 +358,7 @@ function drawMap(map) {
   legend.replaceChildren();
   map.genres.forEach((g, i) => {
     const swatch = el("span", {"aria-hidden": "true"});
-    swatch.style.background = genreColour(i, map.genres.length);
+    swatch.style.background = genreColour(i);
     legend.append(el("li", {}, swatch, g));
   });
 }
@@ -454,6 +463,11 @@ async function start() {
   form.addEventListener("input", (e) => {
     if (e.target.id === "search") search();
     else if (e.target.type !== "checkbox" && e.target.type !== "radio") schedule(400);
+  });
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => { if (state.graph) drawGraph(...state.graph); }, 150);
   });
   update();
   call("/map").then((m) => {
