@@ -6,11 +6,12 @@
 #
 # Steps: the pkg-config metadata, the C examples, the C++ wrapper, the
 # installed gnnrec command, the Python binding's tests, the HTTP service
-# test, the Rust crate, the Go package, the embedding pictures.  A step
-# whose toolchain is missing is skipped with a message; --require-all (used
-# by .ci/run) makes that a failure, except for the pictures, which need
-# Debian's python3-matplotlib and python3-sklearn.  Everything is written
-# under WORKDIR (default: a new temporary directory).
+# test, the service's page in headless Chromium, the Rust crate, the Go
+# package, the embedding pictures.  A step whose toolchain is missing is
+# skipped with a message; --require-all (used by .ci/run) makes that a
+# failure, except for the page, which needs Debian's chromium, and the
+# pictures, which need Debian's python3-matplotlib and python3-sklearn.
+# Everything is written under WORKDIR (default: a new temporary directory).
 set -euo pipefail
 
 require_all=0
@@ -161,6 +162,13 @@ check_service() {
   run python3 -m unittest -v tests.test_service
 }
 
+# The page served by the service, loaded and operated in headless Chromium
+# (tests/devtools.py speaks the DevTools protocol).
+check_page() {
+  cd "$src/python"
+  run python3 -m unittest -v tests.test_page
+}
+
 check_rust() {
   cd "$src/rust"
   export CARGO_TARGET_DIR=$work/rust-target
@@ -196,6 +204,12 @@ fi
 step "installed gnnrec command and man page" check_cli
 step "Python binding tests" check_python
 step "HTTP service test on a loopback port" check_service
+if chromium=$(cd "$src/python/tests" && python3 -c 'import devtools; print(devtools.find_chromium() or "")') &&
+   [ -n "$chromium" ]; then
+  step "service page in headless Chromium ($chromium)" check_page
+else
+  skip "service page in headless Chromium" "no chromium (Debian: apt-get install chromium)" optional
+fi
 if command -v cargo >/dev/null; then
   step "Rust crate (build.rs asks pkg-config)" check_rust
 else
