@@ -4,18 +4,21 @@ Three sources, best first, chosen once per model:
 
 - "paths" (the KG kinds): gr_model_explain()'s paths of training triples
   from the user to the item (through a liked movie sharing a genre or a
-  decade, through similar users, ...), declared here with ctypes when the
-  binding does not expose them; the liked movies on the paths link the
-  user to the item.
-- "contributions" (models whose binding has Model.explain_items): each
-  liked item's exact share of the item's score.
+  decade, through similar users, ...); the liked movies on the paths link
+  the user to the item.
+- "contributions" (LightGCN and MF, with a library that has
+  gr_model_explain_items): each liked item's exact additive share of the
+  score of the user's fold-in (gr_model_explain_liked for a new user),
+  largest first, and the total they sum to.
 - "cosine" (every other case, and new users of the KG kinds): the liked
   items whose vectors are most similar (cosine) to the item's: a reading
   of the embedding, not a decomposition of the score, and labelled so.
 
-Every explanation has the same shape, so the page draws it one way:
-{"method": ..., "label": ..., "items": [{"item", "title", "weight"}, ...]}
-plus "paths" for the KG kinds.
+The calls are declared here with ctypes on the binding's library, when the
+library exports them, so the service does not depend on which of them a
+binding version wraps.  Every explanation has the same shape, so the page
+draws it one way: {"method": ..., "items": [{"item", "title", "weight"},
+...]}, plus "paths" (KG kinds) or "total" (contributions).
 """
 
 import ctypes
@@ -31,7 +34,8 @@ ITEMS_PER_EXPLANATION = 3
 
 LABELS = {
     "paths": "paths of the knowledge graph from the user to the movie (gr_model_explain)",
-    "contributions": "the liked movies contributing most to the score",
+    "contributions": "the liked movies contributing most to the score of the user's history "
+                     "(exact additive shares, gr_model_explain_items)",
     "cosine": "the liked movies most similar to it (cosine of the item vectors; "
               "a reading of the embedding, not a decomposition of the score)",
 }
@@ -45,21 +49,34 @@ class _Explanation(ctypes.Structure):
     _fields_ = [("n_triples", ctypes.c_size_t), ("triples", _Triple * EXPLAIN_MAX), ("weight", ctypes.c_float)]
 
 
-def _kg_functions():
-    """gr_model_explain and the naming calls it needs, declared on the
-    binding's library (the binding does not declare them)."""
+class _Contribution(ctypes.Structure):  # gr_contribution of gnnrec/recommend.h
+    _fields_ = [("item", ctypes.c_int64), ("weight", ctypes.c_float)]
+
+
+_P = ctypes.POINTER
+_SIZE, _I64, _VOID = ctypes.c_size_t, ctypes.c_int64, ctypes.c_void_p
+_PROTOTYPES = {
+    "gr_model_explain": (ctypes.c_int, [_P(_SIZE), _VOID, _I64, _I64, _P(_Explanation), _SIZE]),
+    "gr_model_kg": (ctypes.c_int, [_P(_VOID), _VOID]),
+    "gr_kg_entity_name": (ctypes.c_char_p, [_VOID, _I64]),
+    "gr_kg_relation_name": (ctypes.c_char_p, [_VOID, _I64]),
+    "gr_model_explain_items": (ctypes.c_int, [_P(_SIZE), _P(ctypes.c_float), _VOID, _I64, _I64,
+                                              _P(_Contribution), _SIZE]),
+    "gr_model_explain_liked": (ctypes.c_int, [_P(_SIZE), _P(ctypes.c_float), _VOID, _P(_I64), _SIZE, _I64,
+                                              _P(_Contribution), _SIZE]),
+}
+
+
+def _functions():
+    """The explaining calls the loaded library exports, declared."""
     cdll = gnnrec._native.lib._cdll
-    f = {name: getattr(cdll, name) for name in
-         ("gr_model_explain", "gr_model_kg", "gr_kg_entity_name", "gr_kg_relation_name")}
-    f["gr_model_explain"].restype = ctypes.c_int
-    f["gr_model_explain"].argtypes = [ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p, ctypes.c_int64,
-                                      ctypes.c_int64, ctypes.POINTER(_Explanation), ctypes.c_size_t]
-    f["gr_model_kg"].restype = ctypes.c_int
-    f["gr_model_kg"].argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p]
-    for name in ("gr_kg_entity_name", "gr_kg_relation_name"):
-        f[name].restype = ctypes.c_char_p
-        f[name].argtypes = [ctypes.c_void_p, ctypes.c_int64]
-    return f
+    out = {}
+    for name, (restype, argtypes) in _PROTOTYPES.items():
+        fn = getattr(cdll, name, None)
+        if fn is not None:
+            fn.restype, fn.argtypes = restype, argtypes
+            out[name] = fn
+    return out
 
 
 class Explainer:
@@ -68,14 +85,27 @@ class Explainer:
     def __init__(self, model, catalog):
         self.model = model
         self.catalog = catalog
+        self._fn = _functions()
         self._kg = None
-        if model.kind in KG_KINDS:
-            self._fn = _kg_functions()
+        if model.kind in KG_KINDS and "gr_model_explain" in self._fn:
             kg = ctypes.c_void_p()
             if self._fn["gr_model_kg"](ctypes.byref(kg), model._as_parameter_) == 0:
                 self._kg = kg
-        self.method = "paths" if self._kg else (
-            "contributions" if hasattr(model, "explain_items") else "cosine")
+        self.method = "paths" if self._kg else "contributions" if self._splits_scores() else "cosine"
+
+    def _splits_scores(self):
+        """Whether the library splits this model's scores over liked items
+        (it refuses kinds whose fold-in is not linear)."""
+        if "gr_model_explain_items" not in self._fn or "gr_model_explain_liked" not in self._fn:
+            return False
+        g = self.model.graph
+        if not g.num_items:
+            return False
+        n, total = ctypes.c_size_t(), ctypes.c_float()
+        item = ctypes.c_int64(g.item_ids()[0])
+        status = self._fn["gr_model_explain_liked"](ctypes.byref(n), ctypes.byref(total), self.model._as_parameter_,
+                                                    ctypes.byref(item), 1, item, None, 0)
+        return status == 0
 
     def describe(self):
         return {"method": self.method, "label": LABELS[self.method]}
@@ -85,8 +115,8 @@ class Explainer:
         history) or a new user (by the liked ids), in order."""
         if user is not None and self.method == "paths":
             return [self._paths(user, i) for i in items]
-        if user is not None and self.method == "contributions":
-            return [self._contributions(user, i) for i in items]
+        if self.method == "contributions":
+            return [self._contributions(i, user, liked) for i in items]
         history = liked if liked is not None else [i for i, _ in self.model.graph.user_items(user)]
         liked_vectors = {i: self._unit_vector(i) for i in set(history)}
         return [self._cosine(liked_vectors, i) for i in items]
@@ -110,10 +140,20 @@ class Explainer:
         items = sorted(via.items(), key=lambda kv: (-kv[1], kv[0]))
         return dict(self._shape("paths", items), paths=out)
 
-    def _contributions(self, user, item):
-        ranked = [_pair(c) for c in self.model.explain_items(user, item)]
-        ranked.sort(key=lambda kv: (-kv[1], kv[0]))
-        return self._shape("contributions", ranked)
+    def _contributions(self, item, user, liked):
+        out = (_Contribution * ITEMS_PER_EXPLANATION)()
+        n, total = ctypes.c_size_t(), ctypes.c_float()
+        m = self.model._as_parameter_
+        if user is not None:
+            status = self._fn["gr_model_explain_items"](ctypes.byref(n), ctypes.byref(total), m, user, item, out,
+                                                        ITEMS_PER_EXPLANATION)
+        else:
+            ids = (ctypes.c_int64 * len(liked))(*liked)
+            status = self._fn["gr_model_explain_liked"](ctypes.byref(n), ctypes.byref(total), m, ids, len(liked),
+                                                        item, out, ITEMS_PER_EXPLANATION)
+        gnnrec.check(status)
+        ranked = [(out[i].item, out[i].weight) for i in range(n.value)]
+        return dict(self._shape("contributions", ranked), total=round(total.value, 6))
 
     def _cosine(self, liked_vectors, item):
         target = self._unit_vector(item)
@@ -152,18 +192,6 @@ class Explainer:
         v = [float(a) for a in self.model.item_vector(item)]
         norm = math.sqrt(sum(a * a for a in v))
         return [a / norm for a in v] if norm > 0 else v
-
-
-def _pair(c):
-    """(item, weight) of one entry of Model.explain_items, whether a named
-    tuple (item, contribution or score or weight) or a plain pair."""
-    item = getattr(c, "item", None)
-    if item is None:
-        return int(c[0]), float(c[1])
-    for name in ("contribution", "score", "weight"):
-        if hasattr(c, name):
-            return int(item), float(getattr(c, name))
-    return int(item), float(c[1])
 
 
 def _text(b):

@@ -15,6 +15,7 @@ import service
 from . import devtools, support
 
 CHROMIUM = devtools.find_chromium()
+WHY = {"cosine": "Nearest liked movies: ", "contributions": "Largest shares of the history's score "}
 READY = "document.body.dataset.state !== 'loading' && Number(document.body.dataset.renders) > 0"
 
 LIST_JS = """[...document.querySelectorAll('#%s li[data-item]')].map(li => ({
@@ -102,7 +103,7 @@ class PageTest(unittest.TestCase):
         for r in top:
             self.assertEqual(r["genres"], g.item_genres(r["item"]))
             self.assertEqual(r["year"], g.item_year(r["item"]))
-            self.assertTrue(r["why"].startswith("Nearest liked movies: "), r["why"])
+            self.assertTrue(r["why"].startswith(WHY[self.server.explainer.method]), r["why"])
         self.assertIn("lightgcn", self.js("document.getElementById('model-info').textContent"))
         self.assertIn("User %d:" % user, self.js("document.getElementById('user-summary').textContent"))
         # the graph: one user, the recommended movies, edges from the explanations

@@ -177,7 +177,7 @@ class ServiceTest(unittest.TestCase):
         self.assertEqual(body["user_ids"], g.user_ids()[:service.SAMPLE_USERS])
         years = [g.item_year(i) for i in g.item_ids() if g.item_year(i)]
         self.assertEqual((body["year_min"], body["year_max"]), (min(years), max(years)))
-        self.assertEqual(body["explanations"]["method"], "cosine")
+        self.assertIn(body["explanations"]["method"], ("contributions", "cosine"))
 
     def test_title_search(self):
         g = self.model.graph
@@ -243,51 +243,55 @@ class ServiceTest(unittest.TestCase):
         for item, _, _, genre in body["items"][:30]:
             self.assertEqual(genres[genre] if genre >= 0 else None, (g.item_genres(item) or [None])[0])
 
-    def test_explanations_name_the_liked_items_most_like_each(self):
+    def explained(self, body):
+        status, reply = self.request("POST", "/recommend", dict(body, explain=True))
+        self.assertEqual(status, 200)
+        return reply["items"]
+
+    def test_explanations(self):
+        """Contributions where the library splits scores over liked items,
+        else the liked items nearest by cosine; both checked by recomputing."""
         g = self.model.graph
         user = g.user_ids()[5]
-        status, body = self.request("POST", "/recommend", {"user_id": user, "k": 4, "explain": True})
-        self.assertEqual(status, 200)
         history = [i for i, _ in g.user_items(user)]
+        liked = g.item_ids()[:2]
+        method = self.server.explainer.method
+        self.assertEqual(self.request("GET", "/catalog")[1]["explanations"]["method"], method)
+        for who, items in [({"user_id": user}, history), ({"liked": liked}, liked)]:
+            with self.subTest(who=who, method=method):
+                for r in self.explained(dict(who, k=4)):
+                    e = r["explanation"]
+                    self.assertEqual(e["method"], method)
+                    self.assertEqual(r["genres"], g.item_genres(r["item"]))
+                    if method == "contributions":
+                        self.check_contributions(e, items, r["item"])
+                    else:
+                        self.check_cosine(e, items, r["item"])
+        self.assertNotIn("explanation", self.request("POST", "/recommend", {"user_id": user, "k": 2})[1]["items"][0])
+
+    def check_contributions(self, e, liked, item):
+        # the fold-in score is the dot product of the fold-in vector and the
+        # item's; the contributions are its largest additive parts
+        f = self.model.fold_in(liked)
+        v = self.model.item_vector(item)
+        score = sum(float(a) * float(b) for a, b in zip(f, v))
+        self.assertAlmostEqual(e["total"], score, delta=1e-4 * max(1.0, abs(score)))
+        weights = [x["weight"] for x in e["items"]]
+        self.assertEqual(weights, sorted(weights, reverse=True))
+        self.assertEqual(len(e["items"]), min(3, len(set(liked))))
+        self.assertTrue({x["item"] for x in e["items"]} <= set(liked))
+
+    def check_cosine(self, e, liked, item):
         unit = {}
-        for i in history + [r["item"] for r in body["items"]]:
+        for i in list(liked) + [item]:
             v = [float(a) for a in self.model.item_vector(i)]
             n = sum(a * a for a in v) ** 0.5
             unit[i] = [a / n for a in v]
-        for r in body["items"]:
-            e = r["explanation"]
-            self.assertEqual(e["method"], "cosine")
-            cos = sorted(((sum(a * b for a, b in zip(unit[h], unit[r["item"]])), h) for h in history), reverse=True)
-            self.assertEqual([x["item"] for x in e["items"]], [h for _, h in cos[:len(e["items"])]])
-            self.assertEqual(len(e["items"]), min(3, len(history)))
-            for x, (c, _) in zip(e["items"], cos):
-                self.assertAlmostEqual(x["weight"], c, places=5)
-            self.assertEqual(r["genres"], g.item_genres(r["item"]))
-        liked = g.item_ids()[:2]
-        status, body = self.request("POST", "/recommend", {"liked": liked, "k": 2, "explain": True})
-        self.assertEqual(status, 200)
-        for r in body["items"]:
-            self.assertTrue(set(x["item"] for x in r["explanation"]["items"]) <= set(liked))
-        status, body = self.request("POST", "/recommend", {"user_id": user, "k": 2})
-        self.assertNotIn("explanation", body["items"][0])
-
-    def test_contributions_are_used_when_the_binding_has_them(self):
-        model = self.model
-
-        class WithContributions:
-            kind, graph = model.kind, model.graph
-
-            def explain_items(self, user, item):
-                return [(i, float(n)) for n, (i, _) in enumerate(model.graph.user_items(user))]
-
-        catalog = service.Catalog(model.graph)
-        e = service.Explainer(WithContributions(), catalog)
-        self.assertEqual(e.describe()["method"], "contributions")
-        user = model.graph.user_ids()[0]
-        item = model.graph.item_ids()[0]
-        got = e.explain([item], user=user)[0]
-        history = [i for i, _ in model.graph.user_items(user)]
-        self.assertEqual([x["item"] for x in got["items"]], history[::-1][:3])
+        cos = sorted(((sum(a * b for a, b in zip(unit[h], unit[item])), h) for h in set(liked) if h != item),
+                     reverse=True)
+        self.assertEqual([x["item"] for x in e["items"]], [h for _, h in cos[:3]])
+        for x, (c, _) in zip(e["items"], cos):
+            self.assertAlmostEqual(x["weight"], c, places=5)
 
     def test_deeply_nested_json_is_400(self):
         status, body = self.request("POST", "/recommend", raw=b"[" * 100000)

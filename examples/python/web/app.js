@@ -230,9 +230,13 @@ function explanation(e) {
     const ul = el("ul", {"aria-label": "Paths in the knowledge graph"});
     for (const p of e.paths) ul.append(el("li", {}, p.text + " (weight " + p.weight.toFixed(3) + ")"));
     box.append("Why: ", ul);
+  } else if (e.items.length && e.method === "contributions") {
+    const sign = (w) => (w >= 0 ? "+" : "") + w.toFixed(2);
+    box.append("Largest shares of the history's score " + e.total.toFixed(2) + ": " +
+      e.items.map((x) => (x.title || "movie " + x.item) + " (" + sign(x.weight) + ")").join(", "));
   } else if (e.items.length) {
-    const what = e.method === "contributions" ? "Contributions of liked movies: " : "Nearest liked movies: ";
-    box.append(what + e.items.map((x) => (x.title || "movie " + x.item) + " (" + x.weight.toFixed(2) + ")").join(", "));
+    box.append("Nearest liked movies: " +
+      e.items.map((x) => (x.title || "movie " + x.item) + " (" + x.weight.toFixed(2) + ")").join(", "));
   } else {
     box.append("No liked movie explains it.");
   }
