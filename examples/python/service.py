@@ -250,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, handlers, path):
         """Call handlers[path]() and send its answer, or the error it raises."""
         self._body_read = False
+        if self.command != "POST" and self._has_body():
+            self.close_connection = True  # a body no route reads would be taken for the next request
         try:
             handler = handlers.get(path)
             if handler is None:
@@ -269,7 +271,6 @@ class Handler(BaseHTTPRequestHandler):
         if allow is None:
             return HttpError(404, "no such endpoint: %s" % path)
         return HttpError(405, "%s takes %s, not %s" % (path, " or ".join(allow), self.command), allow=allow)
-
 
     # ---- methods ---------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route_error(self, e):
         if e.close or (not self._body_read and self._has_body()):
-            self.close_connection = True  # an unread body would be taken for the next request
+            self.close_connection = True  # as above: a POST refused before its body was read
         self._error(e.status, str(e), {"Allow": ", ".join(e.allow)} if e.allow else None)
 
     def _has_body(self):

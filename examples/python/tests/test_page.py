@@ -7,12 +7,9 @@ page lists with what the model answers directly.
 """
 
 import json
-import threading
 import unittest
 
-import service
-
-from . import devtools, support
+from . import devtools, serving, support
 
 CHROMIUM = devtools.find_chromium()
 WHY = {"cosine": "Nearest liked movies: ", "contributions": "Largest shares of the history's score "}
@@ -34,10 +31,7 @@ class PageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.model = support.model()
-        cls.server = service.make_server(cls.model, "127.0.0.1", 0)
-        cls.base = "http://127.0.0.1:%d" % cls.server.server_address[1]
-        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
-        cls.thread.start()
+        cls.server, cls.base = serving.start(cls.model)
         try:
             cls.browser = devtools.Browser(width=1280, height=900)
         except BaseException:
@@ -49,9 +43,7 @@ class PageTest(unittest.TestCase):
         if getattr(cls, "browser", None) is not None:
             cls.browser.close()
             cls.browser = None
-        cls.server.shutdown()
-        cls.server.server_close()
-        cls.thread.join(10)
+        serving.stop(cls.server)
 
     def setUp(self):
         self.browser.errors.clear()

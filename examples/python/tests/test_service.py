@@ -13,7 +13,7 @@ import unittest
 import gnnrec
 import service
 
-from . import support
+from . import serving, support
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,16 +26,12 @@ class ServiceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.model = support.model()
-        cls.server = service.make_server(cls.model, "127.0.0.1", 0)
+        cls.server, _ = serving.start(cls.model)
         cls.port = cls.server.server_address[1]
-        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
-        cls.thread.start()
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
-        cls.server.server_close()
-        cls.thread.join(10)
+        serving.stop(cls.server)
 
     def request(self, method, path, body=None, raw=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -323,6 +319,21 @@ class ServiceTest(unittest.TestCase):
         self.assertIn("FROB", json.loads(data)["error"])
         self.assertEqual(self.exchange("PUT", "/nowhere")[0], 404)
 
+    def test_an_unread_body_closes_the_connection(self):
+        # a body the service does not read must not be taken for the next request
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n"
+                      b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:40])
+        self.assertIn(b"Connection: close", reply)
+        self.assertEqual(reply.count(b"HTTP/1.1 "), 1)
+
     def test_user_id_and_liked_together_is_400(self):
         user, liked = self.model.graph.user_ids()[0], self.model.graph.item_ids()[:2]
         status, body = self.request("POST", "/recommend", {"user_id": user, "liked": liked})
@@ -575,15 +586,11 @@ class KGExplanationTest(unittest.TestCase):
         _, _, train, _, _ = support.dataset()
         with gnnrec.Trainer("transe", dim=16, epochs=5, threads=1) as t:
             cls.model = t.fit(train)
-        cls.server = service.make_server(cls.model, "127.0.0.1", 0)
-        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
-        cls.thread.start()
+        cls.server, _ = serving.start(cls.model)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
-        cls.server.server_close()
-        cls.thread.join(10)
+        serving.stop(cls.server)
         cls.model.close()
 
     def test_paths_from_the_user_to_each_item(self):

@@ -373,7 +373,9 @@ function markMap(recs, liked) {
   marks.replaceChildren();
   for (const m of liked || []) {
     const p = state.mapPos.get(m.item);
-    if (p) marks.append(svgEl("rect", {class: "mark-liked", "data-item": m.item, x: p.x - 4, y: p.y - 4, width: 8, height: 8}));
+    if (!p) continue;
+    marks.append(svgEl("rect", {class: "mark-liked", "data-item": m.item,
+      x: p.x - 4, y: p.y - 4, width: 8, height: 8}));
   }
   for (const r of recs) {
     const p = state.mapPos.get(r.item);
