@@ -375,13 +375,13 @@ function markMap(recs, liked) {
     const p = state.mapPos.get(m.item);
     if (!p) continue;
     marks.append(svgEl("rect", {class: "mark-liked", "data-item": m.item,
-      x: p.x - 4, y: p.y - 4, width: 8, height: 8}));
+      x: p.x - 3.5, y: p.y - 3.5, width: 7, height: 7}));
   }
   for (const r of recs) {
     const p = state.mapPos.get(r.item);
     if (!p) continue;
     const g = svgEl("g", {class: "mark", "data-item": r.item});
-    g.append(svgEl("title", {}, movieName(r)), svgEl("circle", {class: "mark-rec", cx: p.x, cy: p.y, r: 6}));
+    g.append(svgEl("title", {}, movieName(r)), svgEl("circle", {class: "mark-rec", cx: p.x, cy: p.y, r: 7}));
     marks.append(g);
   }
 }
