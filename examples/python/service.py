@@ -58,6 +58,7 @@ WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web")
 MAX_BODY = 1 << 20
 MAX_LINE = 1024  # a chunk-size line
 MAX_SEARCH = 100
+MAX_EXPLAINED = 100  # k with "explain": each item costs a library call or a pass over the history
 SAMPLE_USERS = 200
 IDLE_TIMEOUT = 120  # seconds a connection may stay silent, mid-request or between requests
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -464,6 +465,8 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest("send either 'user_id' (a known user) or 'liked' (a new user's items), not both")
         k = _int_field(body, "k", default=10, low=1)
         explain = _bool_field(body, "explain")
+        if explain and k > MAX_EXPLAINED:
+            raise BadRequest("field 'k' must be at most %d with 'explain', got %d" % (MAX_EXPLAINED, k))
         filters = _filters(body)
         _check_genres(m, filters)
         if "liked" in body:

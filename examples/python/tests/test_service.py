@@ -406,6 +406,7 @@ class ServiceTest(unittest.TestCase):
             ("/recommend", {"user_id": user, "k": 5.0}, "'k'"),
             ("/recommend", {"user_id": user, "k": True}, "'k'"),
             ("/recommend", {"user_id": user, "k": 10 ** 18}, "out of range"),
+            ("/recommend", {"user_id": user, "k": service.MAX_EXPLAINED + 1, "explain": True}, "'k'"),
             ("/recommend", {"user_id": None}, "user_id"),
             ("/recommend", {"user_id": 1.0}, "user_id"),
             ("/recommend", {"liked": [True]}, "liked"),
