@@ -68,14 +68,18 @@ _PROTOTYPES = {
 
 
 def _functions():
-    """The explaining calls the loaded library exports, declared."""
+    """The explaining calls the loaded library exports, declared.  Each is
+    a function object of its own (cdll[name], where cdll.name would return
+    the binding's, whose declaration this must not change)."""
     cdll = gnnrec._native.lib._cdll
     out = {}
     for name, (restype, argtypes) in _PROTOTYPES.items():
-        fn = getattr(cdll, name, None)
-        if fn is not None:
-            fn.restype, fn.argtypes = restype, argtypes
-            out[name] = fn
+        try:
+            fn = cdll[name]
+        except AttributeError:  # an older library
+            continue
+        fn.restype, fn.argtypes = restype, argtypes
+        out[name] = fn
     return out
 
 
