@@ -22,8 +22,8 @@ Errors are {"error": message}: 400 for malformed JSON, a bad or unknown field
 or a bad Content-Length; 404 for an unknown user, item or path; 405 for a
 wrong method (with an Allow header); 411 for a POST with neither
 Content-Length nor chunked Transfer-Encoding; 413 for a body over 1 MiB;
-501 for a method HTTP does not define or a transfer coding other than
-chunked.  HEAD answers as GET without the body.
+501 for a method the service does not know (TRACE, ...) or a transfer
+coding other than chunked.  HEAD answers as GET without the body.
 
 Each connection is served by its own thread (ThreadingHTTPServer); the
 model is immutable and the library's calls are thread-safe and release the
