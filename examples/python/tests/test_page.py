@@ -168,6 +168,11 @@ class PageTest(unittest.TestCase):
         self.assertEqual([r["item"] for r in top], [r.item for r in self.model.recommend_liked([item], 10)])
         self.assertEqual(self.query(), {"liked": str(item)})
         self.assertEqual(self.js("document.querySelectorAll('#graph .node[data-kind=liked]').length"), 1)
+        # the address opens the same new user, the liked movie named
+        self.open("?liked=%d" % item)
+        self.assertEqual(self.js("document.querySelector('input[name=mode]:checked').value"), "new")
+        self.assertIn(title, self.js("document.getElementById('liked').textContent"))
+        self.assertEqual([r["item"] for r in self.listed("top")], [r["item"] for r in top])
         # removing the only liked movie empties the lists without an error
         self.change("document.querySelector('#liked button').click()")
         self.assertEqual(self.listed("top"), [])

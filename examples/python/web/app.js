@@ -181,7 +181,10 @@ function finish(number, error, result) {
 }
 
 function errorText(e) {
-  if (e.status === 404 && mode() === "user") return "Unknown user: " + e.message + ". Pick another id.";
+  if (e.status === 404 && mode() === "user") {
+    return "Unknown user " + $("user").value.trim() + ": the model was not trained on this user. " +
+      "Pick another id, or choose a new user by liked movies.";
+  }
   return (e.status ? "The service refused the request: " : "") + e.message;
 }
 
