@@ -178,11 +178,15 @@ class Explainer:
         return [_text(name(self._kg, t.head)), _text(rel), _text(name(self._kg, t.tail))]
 
     def _entity_text(self, entity):
-        """'movie:50' as its title, 'genre:Comedy' as 'genre Comedy'."""
+        """'movie:50' as its title, 'user:7' as 'user 7', an attribute
+        value as the value alone, which its relation names
+        ('has_genre genre:Comedy' reads 'has genre Comedy')."""
         kind, _, ident = entity.partition(":")
+        if not ident:
+            return entity
         if kind == "movie" and ident.lstrip("-").isdigit():
             return self.catalog.title(int(ident)) or "movie " + ident
-        return "%s %s" % (kind, ident) if ident else entity
+        return "user " + ident if kind == "user" else ident
 
     def _movies_on(self, steps, item):
         """The catalog's movies a path passes through, other than its end."""

@@ -615,7 +615,8 @@ class KGExplanationTest(unittest.TestCase):
             for p in e["paths"]:
                 self.assertEqual(p["steps"][0][0], "user:%d" % user)
                 self.assertIn("movie:%d" % r["item"], (p["steps"][-1][0], p["steps"][-1][2]))
-                self.assertTrue(p["text"])
+                self.assertIn(g.item_title(r["item"]), p["text"])  # movies by title
+                self.assertTrue(p["text"].startswith("user %d " % user), p["text"])
             self.assertTrue({x["item"] for x in e["items"]} <= history)
             some_liked = some_liked or bool(e["items"])
         self.assertTrue(some_liked)
