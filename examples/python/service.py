@@ -453,10 +453,8 @@ class Handler(BaseHTTPRequestHandler):
         _check_fields(body, path)
         try:
             result = self._recommend(body) if path == "/recommend" else self._similar(body)
-        except (gnnrec.InvalidArgumentError, gnnrec.RangeError) as e:
-            raise BadRequest(e.message) from None
-        except gnnrec.UnsupportedError as e:
-            raise BadRequest(e.message) from None
+        except (gnnrec.InvalidArgumentError, gnnrec.RangeError, gnnrec.UnsupportedError) as e:
+            raise BadRequest(e.message) from None  # k out of range, no fold-in for this kind, ...
         self._send(200, result)
 
     def _recommend(self, body):
@@ -539,14 +537,18 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, model, host, port, verbose):
         super().__init__((host, port), Handler)
-        self.model = model
-        self.verbose = verbose
-        self.catalog = Catalog(model.graph)
-        self.explainer = Explainer(model, self.catalog)
-        self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
-        self.static_files = set(os.listdir(WEB)) if os.path.isdir(WEB) else set()
-        self._map = None
-        self._map_lock = threading.Lock()
+        try:
+            self.model = model
+            self.verbose = verbose
+            self.catalog = Catalog(model.graph)
+            self.explainer = Explainer(model, self.catalog)
+            self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
+            self.static_files = set(os.listdir(WEB)) if os.path.isdir(WEB) else set()
+            self._map = None
+            self._map_lock = threading.Lock()
+        except BaseException:
+            self.server_close()  # the socket is bound already
+            raise
 
     def item_map(self):
         """The /map response (JSON bytes), computed on first use."""
