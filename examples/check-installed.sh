@@ -10,8 +10,9 @@
 # service test, the Rust crate and the Go package (bindings/), the
 # embedding pictures.  A step
 # whose toolchain is missing is skipped with a message; --require-all (used
-# by .ci/run) makes that a failure, except for the pictures, which need
-# Debian's python3-matplotlib and python3-sklearn.  Everything is written
+# by .ci/run) makes that a failure, except for the page, which needs Debian's
+# chromium, and the pictures, which need Debian's python3-matplotlib and
+# python3-sklearn.  Everything is written
 # under WORKDIR (default: a new temporary directory).
 set -euo pipefail
 
@@ -196,6 +197,15 @@ check_service() {
   run "$py" -m unittest -v tests.test_service
 }
 
+# The page served by the service, loaded and operated in headless Chromium
+# (tests/devtools.py speaks the DevTools protocol).
+check_page() {
+  local py
+  py=$(python_env python3)
+  cd "$src/python"
+  run "$py" -m unittest -v tests.test_page
+}
+
 check_rust() {
   cd "$root/bindings/rust"
   export CARGO_TARGET_DIR=$work/rust-target
@@ -233,6 +243,12 @@ fi
 step "installed gnnrec command and man page" check_cli
 step "Python package: pip install into a venv per interpreter, its tests" check_python
 step "HTTP service test on a loopback port" check_service
+if chromium=$(cd "$src/python/tests" && python3 -c 'import devtools; print(devtools.find_chromium() or "")') &&
+   [ -n "$chromium" ]; then
+  step "service page in headless Chromium ($chromium)" check_page
+else
+  skip "service page in headless Chromium" "no chromium (Debian: apt-get install chromium)" optional
+fi
 if command -v cargo >/dev/null; then
   step "Rust crate bindings/rust (build.rs asks pkg-config)" check_rust
 else

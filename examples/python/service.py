@@ -3,52 +3,140 @@
 
     python3 service.py --model model.gnr [--host 127.0.0.1] [--port 8080]
 
+Open http://HOST:PORT/ in a browser for the page (pick a user, or liked
+movies for a new one, set filters, see the recommendations explained, a
+graph of them and a map of the movies); /?user=ID opens it on one user.
+
 Endpoints (JSON in, JSON out):
     GET  /health      {"status": "ok", "model": "lightgcn", "users": ..., "items": ..., ...}
+    GET  /catalog     genres, year range, sizes, some user ids, the explanation method
+    GET  /items?q=toy+story&limit=20    title search: [{"item", "title", "year", "genres"}]
+    GET  /users/ID    one user's profile and rated movies
+    GET  /map         the movies' 2-D PCA projection (computed once, then cached)
     POST /recommend   {"user_id": 1, "k": 10, "genres": ["Comedy"], "year_min": 1990,
-                       "year_max": 1999, "min_score": 0.5, "exclude_seen": true, "least": false}
+                       "year_max": 1999, "min_score": 0.5, "exclude_seen": true, "least": false,
+                       "explain": false}
                       or {"liked": [1, 50, 181], "k": 10, ...} for a user the model has not seen
     POST /similar     {"item_id": 50, "k": 10, <the same filters>}
-Errors are {"error": message}: 400 for malformed JSON or a bad field, 404 for
-an unknown user, item or path, 405 for a wrong method, 413 for a body over 1 MiB.
+Errors are {"error": message}: 400 for malformed JSON, a bad or unknown field
+or a bad Content-Length; 404 for an unknown user, item or path; 405 for a
+wrong method (with an Allow header); 411 for a POST with neither
+Content-Length nor chunked Transfer-Encoding; 413 for a body over 1 MiB;
+501 for a method the service does not know (TRACE, ...) or a transfer
+coding other than chunked.  HEAD answers as GET without the body.
 
 Each connection is served by its own thread (ThreadingHTTPServer); the
 model is immutable and the library's calls are thread-safe and release the
 GIL, so requests run in parallel on one shared model.  Uses only the
-standard library and the gnnrec ctypes binding.
+standard library and the gnnrec ctypes binding (numpy, when installed,
+speeds up the map).
 """
 
 import argparse
 import json
+import math
 import os
+import socket
 import sys
+import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
-    import gnnrec
-except ModuleNotFoundError:  # not installed: the package in this source tree (python/)
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "python"))
-    import gnnrec  # noqa: E402
+    try:
+        import gnnrec  # noqa: E402
+    except ModuleNotFoundError:  # not installed: the package in this source tree (python/)
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "python"))
+        import gnnrec  # noqa: E402
+except ImportError as e:  # --help works without the library; main() reports it
+    gnnrec, _import_error = None, e
+else:
+    _import_error = None
+    import service_projection  # noqa: E402
+    from service_catalog import Catalog  # noqa: E402
+    from service_explain import Explainer  # noqa: E402
 
+WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web")
 MAX_BODY = 1 << 20
+MAX_LINE = 1024  # a chunk-size line
+MAX_SEARCH = 100
+MAX_EXPLAINED = 100  # k with "explain": each item costs a library call or a pass over the history
+SAMPLE_USERS = 200
+IDLE_TIMEOUT = 120  # seconds a connection may stay silent, mid-request or between requests
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+YEAR_MAX = 9999
 FILTERS = ("genres", "year_min", "year_max", "min_score", "exclude_seen", "least")
+FIELDS = {
+    "/recommend": ("user_id", "liked", "k", "explain") + FILTERS,
+    "/similar": ("item_id", "k") + FILTERS,
+}
+GET_ROUTES = ("/", "/health", "/catalog", "/items", "/map")
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
-class BadRequest(Exception):
+class HttpError(Exception):
+    """A request answered with an error status and {"error": message}."""
+
+    def __init__(self, status, message, close=False, allow=None):
+        super().__init__(message)
+        self.status = status
+        self.close = close  # the connection's state is unknown: close it
+        self.allow = allow  # a 405's Allow header: the methods the path takes
+
+
+class BadRequest(HttpError):
     """A request the client must fix: answered with 400."""
 
+    def __init__(self, message, close=False):
+        super().__init__(400, message, close)
 
-def _int_field(body, name, default=None, low=None):
+
+class _Disconnected(Exception):
+    """The client went away before sending its whole request."""
+
+
+# ---- request fields -------------------------------------------------------------
+
+def _int_field(body, name, default=None, low=None, high=None):
     value = body.get(name, default)
     if value is None:
         raise BadRequest("missing field '%s'" % name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest("field '%s' must be an integer, got %s" % (name, json.dumps(value)))
+        raise BadRequest("field '%s' must be an integer, got %s" % (name, _shown(value)))
     if low is not None and value < low:
         raise BadRequest("field '%s' must be at least %d, got %d" % (name, low, value))
+    if high is not None and value > high:
+        raise BadRequest("field '%s' must be at most %d, got %d" % (name, high, value))
     if not INT64_MIN <= value <= INT64_MAX:
         raise BadRequest("field '%s' is out of the 64-bit range" % name)
+    return value
+
+
+def _shown(value, limit=60):
+    """A value as JSON, shortened for an error message."""
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _is_int64(v):
+    return isinstance(v, int) and not isinstance(v, bool) and INT64_MIN <= v <= INT64_MAX
+
+
+def _genre_names(value):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(g, str) for g in value):
+        raise BadRequest("field 'genres' must be a list of genre names, got %s" % _shown(value))
+    for g in value:
+        if not g.strip() or "\0" in g:
+            raise BadRequest("field 'genres' has an empty genre name or one with a NUL character")
+        try:
+            g.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("field 'genres' has a name that is not valid Unicode") from None
     return value
 
 
@@ -59,112 +147,347 @@ def _filters(body):
             continue
         value = body[name]
         if name == "genres":
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(g, str) for g in value):
-                raise BadRequest("field 'genres' must be a list of genre names")
+            value = _genre_names(value)
         elif name in ("exclude_seen", "least"):
             if not isinstance(value, bool):
-                raise BadRequest("field '%s' must be true or false" % name)
+                raise BadRequest("field '%s' must be true or false, got %s" % (name, _shown(value)))
         elif name == "min_score":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise BadRequest("field 'min_score' must be a number")
+                raise BadRequest("field 'min_score' must be a number, got %s" % _shown(value))
+            try:
+                value = float(value)
+            except OverflowError:
+                value = math.inf
+            if not math.isfinite(value):
+                raise BadRequest("field 'min_score' must be a finite number")
         else:
-            value = _int_field(body, name)
+            value = _int_field(body, name, low=0, high=YEAR_MAX)
         out[name] = value
     return out
 
 
-def _items(recs):
-    return [{"item": r.item, "score": round(r.score, 6), "title": r.title} for r in recs]
+def _check_fields(body, path):
+    unknown = sorted(set(body) - set(FIELDS[path]))
+    if unknown:
+        raise BadRequest("unknown field%s %s; %s takes %s" % (
+            "s" if len(unknown) > 1 else "", ", ".join("'%s'" % u for u in unknown), path,
+            ", ".join(FIELDS[path])))
 
+
+def _bool_field(body, name):
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRequest("field '%s' must be true or false, got %s" % (name, _shown(value)))
+    return value
+
+
+def _json_constant(name):
+    raise ValueError("%s is not valid JSON" % name)
+
+
+def _parse_json(raw):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest("malformed JSON: the body is not UTF-8 (%s)" % e) from None
+    if not text.strip():
+        raise BadRequest("malformed JSON: the body is empty; send a JSON object")
+    try:
+        body = json.loads(text, parse_constant=_json_constant)
+    except RecursionError:
+        raise BadRequest("malformed JSON: nested too deeply") from None
+    except ValueError as e:  # JSONDecodeError, and NaN / Infinity
+        raise BadRequest("malformed JSON: %s" % e) from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+# ---- the handler --------------------------------------------------------------------
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients may reuse connections
-    server_version = "gnnrec-service/" + gnnrec.__version__
+    server_version = "gnnrec-service"
+    timeout = IDLE_TIMEOUT
 
     # ---- plumbing --------------------------------------------------------------
 
-    def _send(self, status, payload):
+    def _send(self, status, payload, headers=None):
         data = json.dumps(payload).encode()
+        self._send_bytes(status, data, "application/json", headers)
+
+    def _send_bytes(self, status, data, content_type, headers=None):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-    def _error(self, status, message):
-        self._send(status, {"error": message})
+    def _error(self, status, message, headers=None):
+        self._send(status, {"error": message}, headers)
 
-    def _body(self):
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            raise BadRequest("bad Content-Length") from None
-        if length > MAX_BODY:
-            self.close_connection = True  # the body is not read
-            raise _TooLarge()
-        raw = self.rfile.read(length) if length > 0 else b""
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise BadRequest("malformed JSON: %s" % e) from None
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object")
-        return body
+    def send_error(self, code, message=None, explain=None):
+        """Errors found by http.server itself (a bad request line, an
+        unknown method, headers too long) in the service's JSON form."""
+        self.close_connection = True
+        if not hasattr(self, "command"):
+            self.command = None
+        self.log_error("code %d, message %s", code, message)
+        self._error(code, message or self.responses.get(code, ("error",))[0])
 
     def log_message(self, fmt, *args):
         if self.server.verbose:
             super().log_message(fmt, *args)
 
-    # ---- routes ----------------------------------------------------------------
+    def handle(self):
+        """Serve the connection; a client that goes away costs one log line."""
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError, _Disconnected) as e:
+            self.close_connection = True
+            self.log_message("client went away: %s", e.__class__.__name__)
+
+    def _route(self, handlers, path):
+        """Call handlers[path]() and send its answer, or the error it raises."""
+        self._body_read = False
+        if self.command != "POST" and self._has_body():
+            self.close_connection = True  # a body no route reads would be taken for the next request
+        try:
+            handler = handlers.get(path)
+            if handler is None:
+                raise self._no_route(path)
+            handler()
+        except HttpError as e:
+            self._route_error(e)
+        except (ConnectionError, TimeoutError, _Disconnected):
+            raise
+        except Exception:  # a bug: answer 500 and log it, keep serving
+            self.close_connection = True
+            traceback.print_exc()
+            self._error(500, "internal error")
+
+    def _no_route(self, path):
+        allow = _allowed(path)
+        if allow is None:
+            return HttpError(404, "no such endpoint: %s" % path)
+        return HttpError(405, "%s takes %s, not %s" % (path, " or ".join(allow), self.command), allow=allow)
+
+    # ---- methods ---------------------------------------------------------------
 
     def do_GET(self):
-        if self.path == "/health":
-            m = self.server.model
-            g = m.graph
-            self._send(200, {"status": "ok", "model": m.kind, "dim": m.dim, "users": g.num_users,
-                             "items": g.num_items, "library": gnnrec.version_string()})
-        elif self.path in ("/recommend", "/similar"):
-            self._error(405, "use POST for %s" % self.path)
+        url = urlsplit(self.path)
+        self.query = parse_qs(url.query, keep_blank_values=True)
+        path = url.path
+        if path.startswith("/users/"):
+            self._route({path: lambda: self._user(path[len("/users/"):])}, path)
+        elif path.startswith("/static/"):
+            self._route({path: lambda: self._static(path[len("/static/"):])}, path)
         else:
-            self._error(404, "no such endpoint: %s" % self.path)
+            self._route({"/": lambda: self._static("index.html"), "/health": self._health,
+                         "/catalog": self._catalog, "/items": self._items, "/map": self._map}, path)
+
+    def do_HEAD(self):
+        self.do_GET()  # the same status and headers; _send_bytes leaves out the body
 
     def do_POST(self):
-        routes = {"/recommend": self._recommend, "/similar": self._similar}
-        route = routes.get(self.path)
-        if route is None:
-            self._error(405 if self.path == "/health" else 404,
-                        "use GET for /health" if self.path == "/health" else "no such endpoint: %s" % self.path)
-            return
+        path = urlsplit(self.path).path
+        self._route({p: (lambda p=p: self._post(p)) for p in FIELDS}, path)
+
+    def _refuse(self):
+        """PUT, DELETE, PATCH, OPTIONS: 405 naming the methods the path takes."""
+        self._route({}, urlsplit(self.path).path)
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
+
+    def _route_error(self, e):
+        if e.close or (not self._body_read and self._has_body()):
+            self.close_connection = True  # as above: a POST refused before its body was read
+        self._error(e.status, str(e), {"Allow": ", ".join(e.allow)} if e.allow else None)
+
+    def _has_body(self):
+        return "Transfer-Encoding" in self.headers or self.headers.get("Content-Length", "0").strip() != "0"
+
+    # ---- the body --------------------------------------------------------------
+
+    def _body(self):
+        te = self.headers.get("Transfer-Encoding")
+        lengths = self.headers.get_all("Content-Length") or []
+        if te is not None:
+            if lengths:
+                raise BadRequest("both Transfer-Encoding and Content-Length were sent; send one", close=True)
+            if te.strip().lower() != "chunked":
+                raise HttpError(501, "Transfer-Encoding %r is not supported; send chunked or a "
+                                "Content-Length" % te, close=True)
+            raw = self._read_chunked()
+        elif not lengths:
+            raise HttpError(411, "a POST needs a Content-Length header or chunked Transfer-Encoding",
+                            close=True)
+        else:
+            raw = self._read_exactly(self._content_length(lengths))
+        self._body_read = True
+        return _parse_json(raw)
+
+    def _content_length(self, lengths):
+        values = {v.strip() for v in lengths}
+        if len(values) > 1:
+            raise BadRequest("conflicting Content-Length headers: %s" % ", ".join(sorted(values)), close=True)
+        value = values.pop()
+        if not value.isdigit() or not value.isascii():
+            raise BadRequest("bad Content-Length header %r: it must be a byte count (0 or more)"
+                             % value[:40], close=True)
+        length = int(value)
+        if length > MAX_BODY:
+            raise HttpError(413, "the body (Content-Length %d) is larger than %d bytes" % (length, MAX_BODY),
+                            close=True)
+        return length
+
+    def _read_exactly(self, n):
+        data = self.rfile.read(n) if n else b""
+        if len(data) < n:
+            raise _Disconnected("%d of %d body bytes" % (len(data), n))
+        return data
+
+    def _read_chunked(self):
+        parts, size = [], 0
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line:
+                raise _Disconnected("in a chunked body")
+            if len(line) > MAX_LINE or not line.endswith(b"\n"):
+                raise BadRequest("malformed chunked body: a chunk-size line is too long", close=True)
+            text = line.split(b";", 1)[0].strip()
+            try:
+                n = int(text, 16)
+            except ValueError:
+                n = -1
+            if n < 0 or not text or text.startswith((b"-", b"+")) or text.lower().startswith(b"0x"):
+                raise BadRequest("malformed chunked body: bad chunk size %r" % text[:20].decode("latin-1"),
+                                 close=True)
+            if n == 0:
+                break
+            size += n
+            if size > MAX_BODY:
+                raise HttpError(413, "the chunked body is larger than %d bytes" % MAX_BODY, close=True)
+            parts.append(self._read_exactly(n))
+            if self._read_exactly(2) != b"\r\n":
+                raise BadRequest("malformed chunked body: a chunk does not end with CRLF", close=True)
+        while True:  # trailer fields, up to the empty line
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line:
+                raise _Disconnected("in the trailer of a chunked body")
+            if line in (b"\r\n", b"\n"):
+                return b"".join(parts)
+            if len(line) > MAX_LINE:
+                raise BadRequest("malformed chunked body: a trailer line is too long", close=True)
+
+    # ---- GET routes ---------------------------------------------------------------
+
+    def _health(self):
+        m = self.server.model
+        g = m.graph
+        self._send(200, {"status": "ok", "model": m.kind, "dim": m.dim, "users": g.num_users,
+                         "items": g.num_items, "library": gnnrec.version_string()})
+
+    def _catalog(self):
+        s = self.server
+        g = s.model.graph
+        self._send(200, {"model": s.model.kind, "dim": s.model.dim, "users": g.num_users, "items": g.num_items,
+                         "genres": s.catalog.genres, "year_min": s.catalog.year_range[0],
+                         "year_max": s.catalog.year_range[1], "user_ids": s.sample_users,
+                         "explanations": s.explainer.describe()})
+
+    def _items(self):
+        q = self._query_one("q", "")
+        limit = self._query_int("limit", 20, 1, MAX_SEARCH)
+        self._send(200, {"query": q, "items": self.server.catalog.search(q, limit)})
+
+    def _user(self, ident):
         try:
-            self._send(200, route(self._body()))
-        except _TooLarge:
-            self._error(413, "the body is larger than %d bytes" % MAX_BODY)
-        except BadRequest as e:
-            self._error(400, str(e))
-        except _Unknown as e:
-            self._error(404, str(e))
-        except (gnnrec.InvalidArgumentError, gnnrec.RangeError) as e:
-            self._error(400, e.message)
-        except gnnrec.GnnrecError as e:
-            self._error(500, e.message)
+            user = int(unquote(ident))
+        except ValueError:
+            raise BadRequest("a user id is an integer, got %r" % unquote(ident)[:40]) from None
+        g = self.server.model.graph
+        if not INT64_MIN <= user <= INT64_MAX:
+            raise BadRequest("the user id is out of the 64-bit range")
+        try:
+            rated = g.user_items(user)
+            info = g.user_info(user)
+        except gnnrec.NotFoundError as e:
+            raise HttpError(404, "unknown user %d (%s)" % (user, e.message)) from None
+        c = self.server.catalog
+        items = [dict(c.record(i), rating=round(r, 3)) for i, r in rated]
+        self._send(200, {"user_id": user, "info": info, "items": items})
+
+    def _map(self):
+        self._send_bytes(200, self.server.item_map(), "application/json")
+
+    def _static(self, name):
+        content_type = STATIC_TYPES.get(os.path.splitext(name)[1])
+        if content_type is None or name not in self.server.static_files:
+            raise HttpError(404, "no such file: /static/%s" % name)
+        with open(os.path.join(WEB, name), "rb") as f:
+            data = f.read()
+        self._send_bytes(200, data, content_type, {"Cache-Control": "no-cache"})
+
+    def _query_one(self, name, default):
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def _query_int(self, name, default, low, high):
+        text = self._query_one(name, None)
+        if text is None:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise BadRequest("query parameter '%s' must be an integer, got %r" % (name, text[:40])) from None
+        if not low <= value <= high:
+            raise BadRequest("query parameter '%s' must be between %d and %d" % (name, low, high))
+        return value
+
+    # ---- POST routes --------------------------------------------------------------
+
+    def _post(self, path):
+        body = self._body()
+        _check_fields(body, path)
+        try:
+            result = self._recommend(body) if path == "/recommend" else self._similar(body)
+        except (gnnrec.InvalidArgumentError, gnnrec.RangeError, gnnrec.UnsupportedError) as e:
+            raise BadRequest(e.message) from None  # k out of range, no fold-in for this kind, ...
+        self._send(200, result)
 
     def _recommend(self, body):
         m = self.server.model
+        if "liked" in body and "user_id" in body:
+            raise BadRequest("send either 'user_id' (a known user) or 'liked' (a new user's items), not both")
         k = _int_field(body, "k", default=10, low=1)
+        explain = _bool_field(body, "explain")
+        if explain and k > MAX_EXPLAINED:
+            raise BadRequest("field 'k' must be at most %d with 'explain', got %d" % (MAX_EXPLAINED, k))
         filters = _filters(body)
         _check_genres(m, filters)
         if "liked" in body:
             liked = body["liked"]
-            if not isinstance(liked, list) or not all(
-                    isinstance(i, int) and not isinstance(i, bool) and INT64_MIN <= i <= INT64_MAX for i in liked):
-                raise BadRequest("field 'liked' must be a list of item ids")
+            if not isinstance(liked, list) or not all(_is_int64(i) for i in liked):
+                raise BadRequest("field 'liked' must be a list of item ids, got %s" % _shown(liked))
+            if not liked:
+                raise BadRequest("field 'liked' is empty: a new user needs at least one liked item")
             recs = _lookup(lambda: m.recommend_liked(liked, k, **filters), "a liked item is unknown")
-            return {"liked": liked, "items": _items(recs)}
+            out = {"liked": liked, "items": self._items_of(recs)}
+            if explain:
+                self._explain(out["items"], liked=liked)
+            return out
         user = _int_field(body, "user_id")
         recs = _lookup(lambda: m.recommend(user, k, **filters), "unknown user %d" % user)
-        return {"user_id": user, "items": _items(recs)}
+        out = {"user_id": user, "items": self._items_of(recs)}
+        if explain:
+            self._explain(out["items"], user=user)
+        return out
 
     def _similar(self, body):
         m = self.server.model
@@ -173,22 +496,33 @@ class Handler(BaseHTTPRequestHandler):
         filters = _filters(body)
         _check_genres(m, filters)
         recs = _lookup(lambda: m.similar_items(item, k, **filters), "unknown item %d" % item)
-        return {"item_id": item, "items": _items(recs)}
+        return {"item_id": item, "items": self._items_of(recs)}
+
+    def _items_of(self, recs):
+        c = self.server.catalog
+        return [{"item": r.item, "score": round(r.score, 6), "title": r.title, "year": c.year(r.item),
+                 "genres": c.genre_names(r.item)} for r in recs]
+
+    def _explain(self, items, user=None, liked=None):
+        why = self.server.explainer.explain([r["item"] for r in items], user=user, liked=liked)
+        for r, e in zip(items, why):
+            r["explanation"] = e
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _Unknown(Exception):
-    """An unknown user or item: answered with 404."""
+def _allowed(path):
+    """The methods a path takes, None for no such path."""
+    if path in FIELDS:
+        return ["POST"]
+    if path in GET_ROUTES or path.startswith(("/users/", "/static/")):
+        return ["GET", "HEAD"]
+    return None
 
 
 def _lookup(call, message):
     try:
         return call()
     except gnnrec.NotFoundError as e:
-        raise _Unknown("%s (%s)" % (message, e.message)) from None
+        raise HttpError(404, "%s (%s)" % (message, e.message)) from None
 
 
 def _check_genres(model, filters):
@@ -200,22 +534,67 @@ def _check_genres(model, filters):
             raise BadRequest(e.message) from None
 
 
+# ---- the server -----------------------------------------------------------------------
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, model, host, port, verbose):
+        super().__init__((host, port), Handler)
+        try:
+            self.model = model
+            self.verbose = verbose
+            self.catalog = Catalog(model.graph)
+            self.explainer = Explainer(model, self.catalog)
+            self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
+            self.static_files = set(os.listdir(WEB)) if os.path.isdir(WEB) else set()
+            self._map = None
+            self._map_lock = threading.Lock()
+        except BaseException:
+            self.server_close()  # the socket is bound already
+            raise
+
+    def item_map(self):
+        """The /map response (JSON bytes), computed on first use."""
+        with self._map_lock:
+            if self._map is None:
+                self._map = json.dumps(_item_map(self.model, self.catalog)).encode()
+            return self._map
+
+    def handle_error(self, request, client_address):
+        """One line for a client that went away; a traceback for anything else."""
+        e = sys.exc_info()[1]
+        if isinstance(e, (ConnectionError, TimeoutError, socket.timeout)):
+            if self.verbose:
+                sys.stderr.write("client %s went away: %s\n" % (client_address[0], e.__class__.__name__))
+            return
+        super().handle_error(request, client_address)
+
+
+def _item_map(model, catalog):
+    ids = model.graph.item_ids()
+    xs, ys, shares = service_projection.project(model.item_vectors(), model.dim)
+    rounded = [[i, round(x, 5), round(y, 5), catalog.first_genre(i)] for i, x, y in zip(ids, xs, ys)]
+    return {"method": "pca", "explained": [round(s, 4) for s in shares], "genres": catalog.genres,
+            "columns": ["item", "x", "y", "genre"], "items": rounded}
+
+
 def make_server(model, host="127.0.0.1", port=0, verbose=False):
     """A server bound to (host, port) serving `model`; port 0 picks a free one."""
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    server.model = model
-    server.verbose = verbose
-    return server
+    return Server(model, host, port, verbose)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="The page is at http://HOST:PORT/ once the service runs.")
     ap.add_argument("--model", required=True, help="a model file saved by gnnrec")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args(argv)
+    if gnnrec is None:
+        sys.stderr.write("service: %s\n" % _import_error)
+        sys.exit(3)
     try:
         model = gnnrec.Model.load(args.model)
     except gnnrec.GnnrecError as e:
