@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
+#include "models/model.h"
 
 int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr_graph *test)
 {
@@ -20,7 +21,8 @@ int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr_graph 
         float base = (m->user_bias ? m->user_bias[u] : 0.0f) + m->global_bias;
         for (int64_t k = test->ui.ptr[u]; k < test->ui.ptr[u + 1]; k++) {
             int32_t i = test->ui.col[k];
-            double pred = base + gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + (m->item_bias ? m->item_bias[i] : 0.0f);
+            double pred = gr_model_reported(m, base + gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) +
+                                                       (m->item_bias ? m->item_bias[i] : 0.0f));
             double err = pred - test->ui.val[k];
             se += err * err;
             ae += fabs(err);

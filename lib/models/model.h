@@ -59,6 +59,10 @@ struct gr_model {
     float *item_norm;  /* |item_vec[i]|, for cosine similarity */
     size_t n_info;
     gr_info_entry info[GR_MAX_INFO];
+    /* Rating models: predictions are clamped to the training ratings'
+     * range [rating_lo, rating_hi] (info entries rating_min, rating_max). */
+    int clamps_ratings;
+    float rating_lo, rating_hi;
     void *state;
 };
 
@@ -74,6 +78,26 @@ int gr_model_finish(gr_model *m);
 
 /* Record an info entry (replacing one of the same key). */
 void gr_model_set_info(gr_model *m, const char *key, double value);
+
+/* The value of an info entry; 0 when the model has none (no error recorded). */
+int gr_model_find_info(const gr_model *m, const char *key, double *value);
+
+/* The range of the training graph's ratings (the recorded one for rating
+ * models); 0 when the graph has none. */
+int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi);
+
+/* Make a rating model clamp its predictions to the training ratings' range:
+ * from the info entries rating_min and rating_max when the model file has
+ * them, else from the training graph's ratings (and recorded as entries). */
+void gr_model_set_rating_range(gr_model *m);
+
+/* A prediction as reported: clamped to the rating range for rating models,
+ * unchanged otherwise.  Rankings use the unclamped value. */
+static inline float gr_model_reported(const gr_model *m, float raw)
+{
+    if (!m->clamps_ratings) return raw;
+    return raw < m->rating_lo ? m->rating_lo : raw > m->rating_hi ? m->rating_hi : raw;
+}
 
 /* Scores of all items for user vector uv (and user bias ub). */
 void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores);
