@@ -74,6 +74,7 @@ check "triple flags need --triples-train" expect_fail 2 "triples-test does not a
 check "--format with a directory" expect_fail 2 "format does not apply to a --dataset directory" train --dataset "$tmp/data" --format ml100k
 check "--valid with --dataset" expect_fail 2 "valid does not apply with --dataset" train --dataset "$tmp/data" --valid "$tmp/data/u.data"
 check "ratios with loo" expect_fail 2 "valid-ratio does not apply with --split loo" train --dataset "$tmp/data" --split loo --valid-ratio 0.2
+check "--include-seen with --similar" expect_fail 2 "include-seen does not apply with --similar" recommend --model "$tmp/m.gnr" --similar 3 --include-seen
 check "eval takes no --dataset" expect_fail 2 "unknown flag --dataset" eval --model "$tmp/m.gnr" --test "$tmp/data/u.data" --dataset "$tmp/data"
 check "info --json names the mode" sh -c "'$GNNREC' info --model '$tmp/m.gnr' --json | tail -n 1 | grep -q '\"mode\": \"fast\"'"
 check "info without --json is one entry a line" sh -c "'$GNNREC' info --model '$tmp/m.gnr' | grep -q '^mode  *fast$'"
@@ -99,6 +100,7 @@ check "new user with ratings" "$GNNREC" recommend --model "$tmp/s.gnr" --gender 
 check "new item's users" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Comedy,Drama --new-item-year 1997 --k 3 --json >'$tmp/ni.out'"
 check "new item json lists users" last_json "$tmp/ni.out" users
 check "new item's score for a user" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Drama --user 1 --json | tail -n 1 | grep -q score"
+check "item filters with a new item" expect_fail 2 "genres does not apply to a new item" recommend --model "$tmp/s.gnr" --new-item-genres Drama --genres Comedy
 check "unknown occupation" expect_fail 1 "unknown occupation 'astronaut'" recommend --model "$tmp/s.gnr" --occupation astronaut
 check "bad gender" expect_fail 2 "gender" recommend --model "$tmp/s.gnr" --gender X
 check "age out of range" expect_fail 2 "age: expected a decimal integer in \[0, 150\]" recommend --model "$tmp/s.gnr" --age 151

@@ -250,12 +250,13 @@ int gr_model_score_new_item(float *scores, const gr_model *m, const gr_new_item 
         int32_t u = gr_graph_user_index(m->graph, users[k]);
         if (u < 0 || (size_t)u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)users[k]);
     }
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     float *vec = gr_alloc_floats(m->dim + 1);
     float bias = 0;
     int rc = vec ? gr_model_new_item_vector(vec, m->dim, &bias, m, it) : GR_ENOMEM;
     for (size_t k = 0; rc == GR_OK && k < n_users; k++) {
         int32_t u = gr_graph_user_index(m->graph, users[k]);
-        scores[k] = gr_model_reported(m, gr_dot(m->user_vec + (size_t)u * m->dim, vec, m->dim) + bias + m->global_bias +
+        scores[k] = gr_clamp_rating(&clamp, gr_dot(m->user_vec + (size_t)u * m->dim, vec, m->dim) + bias + m->global_bias +
                                              (m->user_bias ? m->user_bias[u] : 0.0f));
     }
     free(vec);
@@ -268,6 +269,7 @@ int gr_model_new_item_top_users(size_t *n, const gr_model *m, const gr_new_item 
     if (k < 1 || k > m->n_users) return gr_err(GR_ERANGE, "gr_model_new_item_top_users: k = %zu out of range 1..%zu", k, m->n_users);
     float *vec = gr_alloc_floats(m->dim + 1), *all = gr_alloc(m->n_users + 1, sizeof *all), *val = gr_alloc(k, sizeof *val);
     int32_t *idx = gr_alloc(k, sizeof *idx);
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     float bias = 0;
     int rc = vec && all && val && idx ? gr_model_new_item_vector(vec, m->dim, &bias, m, it) : GR_ENOMEM;
     if (rc == GR_OK) {
@@ -275,7 +277,7 @@ int gr_model_new_item_top_users(size_t *n, const gr_model *m, const gr_new_item 
         size_t got = gr_topk(idx, val, all, m->n_users, k);
         for (size_t r = 0; r < got; r++) {
             users[r] = m->graph->cat->users.ids[idx[r]];
-            if (scores) scores[r] = gr_model_reported(m, val[r]);
+            if (scores) scores[r] = gr_clamp_rating(&clamp, val[r]);
         }
         *n = got;
     }

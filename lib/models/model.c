@@ -99,11 +99,24 @@ int gr_model_find_info(const gr_model *m, const char *key, double *value)
     return 0;
 }
 
+gr_rating_clamp gr_model_rating_clamp(const gr_model *m)
+{
+    gr_rating_clamp c = { 0, 0.0f, 0.0f };
+    double lo, hi;
+    if (gr_model_find_info(m, "rating_min", &lo) && gr_model_find_info(m, "rating_max", &hi) && lo <= hi) {
+        c.on = 1;
+        c.lo = (float)lo;
+        c.hi = (float)hi;
+    }
+    return c;
+}
+
 int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi)
 {
-    if (m->clamps_ratings) {
-        *lo = m->rating_lo;
-        *hi = m->rating_hi;
+    gr_rating_clamp c = gr_model_rating_clamp(m);
+    if (c.on) {
+        *lo = c.lo;
+        *hi = c.hi;
         return 1;
     }
     const gr_graph *g = m->graph;
@@ -122,16 +135,10 @@ void gr_model_set_rating_range(gr_model *m)
     if (!gr_model_find_info(m, "rating_min", &lo) || !gr_model_find_info(m, "rating_max", &hi) || !(lo <= hi)) {
         /* files written before the range was recorded: the training graph holds the same ratings */
         float flo, fhi;
-        m->clamps_ratings = 0;
         if (!gr_model_train_rating_range(m, &flo, &fhi)) return;
-        lo = flo;
-        hi = fhi;
-        gr_model_set_info(m, "rating_min", lo);
-        gr_model_set_info(m, "rating_max", hi);
+        gr_model_set_info(m, "rating_min", flo);
+        gr_model_set_info(m, "rating_max", fhi);
     }
-    m->clamps_ratings = 1;
-    m->rating_lo = (float)lo;
-    m->rating_hi = (float)hi;
 }
 
 void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
@@ -205,7 +212,8 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
         free(all);
         return GR_OK;
     }
-    *score = gr_model_reported(m, gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +
+    gr_rating_clamp c = gr_model_rating_clamp(m);
+    *score = gr_clamp_rating(&c, gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +
                                       (m->item_bias ? m->item_bias[i] : 0.0f));
     return GR_OK;
 }

@@ -59,10 +59,6 @@ struct gr_model {
     float *item_norm;  /* |item_vec[i]|, for cosine similarity */
     size_t n_info;
     gr_info_entry info[GR_MAX_INFO];
-    /* Rating models: predictions are clamped to the training ratings'
-     * range [rating_lo, rating_hi] (info entries rating_min, rating_max). */
-    int clamps_ratings;
-    float rating_lo, rating_hi;
     void *state;
 };
 
@@ -91,12 +87,22 @@ int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi);
  * them, else from the training graph's ratings (and recorded as entries). */
 void gr_model_set_rating_range(gr_model *m);
 
-/* A prediction as reported: clamped to the rating range for rating models,
- * unchanged otherwise.  Rankings use the unclamped value. */
-static inline float gr_model_reported(const gr_model *m, float raw)
+/* How a model reports its predictions: rating models clamp them to the
+ * training ratings' range (the info entries rating_min and rating_max, which
+ * only rating models have).  Kept out of struct gr_model, whose layout the
+ * ABI baseline records. */
+typedef struct gr_rating_clamp {
+    int on;
+    float lo, hi;
+} gr_rating_clamp;
+
+gr_rating_clamp gr_model_rating_clamp(const gr_model *m);
+
+/* A prediction as reported; rankings use the unclamped value. */
+static inline float gr_clamp_rating(const gr_rating_clamp *c, float raw)
 {
-    if (!m->clamps_ratings) return raw;
-    return raw < m->rating_lo ? m->rating_lo : raw > m->rating_hi ? m->rating_hi : raw;
+    if (!c->on) return raw;
+    return raw < c->lo ? c->lo : raw > c->hi ? c->hi : raw;
 }
 
 /* Scores of all items for user vector uv (and user bias ub). */

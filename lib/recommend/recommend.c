@@ -32,6 +32,7 @@ static int check_call(const size_t *n, const gr_model *m, size_t k, const int64_
 static void apply_filters(const gr_model *m, const gr_rec_options *o, float *scores, int predictions)
 {
     const gr_catalog *c = m->graph->cat;
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     for (size_t i = 0; i < m->n_items; i++) {
         float s = scores[i];
         if (!(s > -INFINITY)) continue;
@@ -39,7 +40,7 @@ static void apply_filters(const gr_model *m, const gr_rec_options *o, float *sco
         if (o->genres && !(c->genres[i] & o->genres)) keep = 0;
         if (o->year_min && c->year[i] < o->year_min) keep = 0;
         if (o->year_max && (c->year[i] == 0 || c->year[i] > o->year_max)) keep = 0;
-        if (o->has_min_score && (predictions ? gr_model_reported(m, s) : s) < o->min_score) keep = 0;
+        if (o->has_min_score && (predictions ? gr_clamp_rating(&clamp, s) : s) < o->min_score) keep = 0;
         scores[i] = !keep ? -INFINITY : o->least ? -s : s;
     }
 }
@@ -58,11 +59,12 @@ static int select_top(size_t *n, const gr_model *m, const gr_rec_options *o, flo
         return GR_ENOMEM;
     }
     apply_filters(m, o, scores, predictions);
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     size_t got = gr_topk(idx, val, scores, m->n_items, k);
     for (size_t r = 0; r < got; r++) {
         items[r] = m->graph->cat->items.ids[idx[r]];
         float s = o->least ? -val[r] : val[r];
-        if (out_scores) out_scores[r] = predictions ? gr_model_reported(m, s) : s;
+        if (out_scores) out_scores[r] = predictions ? gr_clamp_rating(&clamp, s) : s;
     }
     *n = got;
     free(idx);

@@ -112,6 +112,15 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     float *scores = malloc(k * sizeof *scores);
     size_t n = 0;
     int rc = items && scores ? EXIT_OK : cli_usage_error("out of memory");
+    /* the item filters choose items; a new item's answer is users */
+    static const char *const item_filters[] = { "genres", "year-min", "year-max", "min-score", "least",
+                                                "include-seen", "explain", "liked", "similar" };
+    if (!rc && cli_wants_new_item(a))
+        rc = cli_reject(a, item_filters, sizeof item_filters / sizeof item_filters[0],
+                        "to a new item (--new-item-genres/--new-item-year rank users)");
+    /* similar items are ranked for an item, which has no seen items */
+    static const char *const seen[] = { "include-seen" };
+    if (!rc && cli_has(a, "similar")) rc = cli_reject(a, seen, 1, "with --similar (an item has no seen items)");
     if (!rc && cli_wants_new_item(a)) {
         rc = cli_new_item(m, a, k, j);
         free(items);
