@@ -99,7 +99,7 @@ int cmd_eval(int argc, char **argv)
     if ((rc = cli_parse_ks(ktext ? ktext : "10,20", ks, 16, &nk))) return rc;
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
-    for (size_t c = 0; !rc && ktext && c < nk; c++) rc = cli_check_k(ks[c], gr_graph_num_items(gr_model_graph(m)), "items in the model");
+    for (size_t c = 0; !rc && c < nk; c++) rc = cli_check_k(ks[c], gr_graph_num_items(gr_model_graph(m)), "items in the model");
     gr_graph *test = NULL;
     if (!rc) rc = cli_load_like(&test, gr_model_graph(m), test_path, &a);
     json_out j;

@@ -216,7 +216,7 @@ static int check_ks(cli_args *a, const gr_graph *train)
     const char *ktext = cli_get(a, "k");
     int rc = cli_parse_ks(ktext ? ktext : "10,20", ks, 16, &nk);
     for (size_t c = 0; !rc && c < nk; c++)
-        if (ktext) rc = cli_check_k(ks[c], gr_graph_num_items(train), "items in the training data");
+        rc = cli_check_k(ks[c], gr_graph_num_items(train), "items in the training data");
     return rc;
 }
 
