@@ -22,7 +22,6 @@ static const cli_flag_doc eval_flags[] = {
     { "k", "K,...", "cut-offs (10,20), at most the number of items" },
     { "format", "F", "auto, adjacency, ml100k, ml1m, csv, delimited" },
     { "min-rating", "R", "keep interactions rated at least R (0: all)" },
-    { "no-metadata", NULL, "do not read metadata beside the test file" },
     { "triples-test", "FILE", "KG models: test triples" },
     { "triples-known", "F,F,...", "KG models: more known triples to filter (valid.txt)" },
     { "json", NULL, "print one JSON object as the last line" },
@@ -80,7 +79,9 @@ int cmd_eval(int argc, char **argv)
         cli_print_help(eval_usage, eval_flags, sizeof eval_flags / sizeof eval_flags[0]);
         return EXIT_OK;
     }
-    static const char *const interaction_flags[] = { "test", "k", "format", "min-rating", "no-metadata" };
+    /* a test file is read in the model's id space, with the model's metadata:
+     * --no-metadata, --items and --users have nothing to act on */
+    static const char *const interaction_flags[] = { "test", "k", "format", "min-rating" };
     if (cli_get(&a, "triples-test")) {
         rc = cli_reject(&a, interaction_flags, sizeof interaction_flags / sizeof interaction_flags[0],
                         "with --triples-test (link prediction reports fixed cut-offs)");
