@@ -142,6 +142,14 @@ check_cli() {
   else
     echo "$man installed (groff missing: not rendered)"
   fi
+  # the installed guides link to each other: every link must resolve there
+  local docdir=$prefix/share/doc/gnnrec guide target
+  for guide in "$docdir"/*.md; do
+    for target in $(grep -o '](\([a-z-]*\.md\)' "$guide" | sed 's/^](//' | sort -u); do
+      [ -f "$docdir/$target" ] || { echo "$guide links to $target, which is not installed"; return 1; }
+    done
+  done
+  echo "the installed guides' links resolve"
 }
 
 # The Python package is installed offline (pip --no-build-isolation, no

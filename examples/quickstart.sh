@@ -56,5 +56,8 @@ cat <<EOF
 The library is installed under $prefix.  To build your own programs against it:
   export PKG_CONFIG_PATH=$prefix/lib/pkgconfig LD_LIBRARY_PATH=$prefix/lib
   cc myprog.c \$(pkg-config --cflags --libs gnnrec)
+The gnnrec command and its man page:
+  export PATH=$prefix/bin:\$PATH MANPATH=$prefix/share/man:
+  gnnrec --help; man gnnrec
 Next: docs/tutorial.md (C, C++, Python, Rust, Go), docs/cli.md (the gnnrec command).
 EOF

@@ -57,7 +57,37 @@ printf '1\t2\t5\t100\n3\tx\t4\t100\n' >"$tmp/bad.data"
 check "malformed line names file, line and field" expect_fail 1 "bad.data:2.*item" train --train "$tmp/bad.data" --format ml100k
 check "not a model file" expect_fail 1 "not a gnnrec model" recommend --model "$tmp/bad.data" --user 1
 check "unknown user" expect_fail 1 "unknown user id 99999" recommend --model "$tmp/m.gnr" --user 99999
-check "k beyond the catalogue" expect_fail 1 "out of range" recommend --model "$tmp/m.gnr" --user 1 --k 100000
+check "k beyond the catalogue, before any work" expect_fail 2 "k 100000: there are 200 items in the model; give --k 1..200" recommend --model "$tmp/m.gnr" --user 1 --k 100000
+check "a short list is said" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 200 2>&1 >/dev/null | grep -q 'of the 200 items asked for'"
+check "train checks --k before training" expect_fail 2 "k 201: there are 200 items in the training data" train --dataset "$tmp/data" --k 10,201 --epochs 500
+check "eval checks --k" expect_fail 2 "k 201: there are 200 items" eval --model "$tmp/m.gnr" --test "$tmp/data/u.data" --k 201
+check "an empty history is an error" expect_fail 2 "liked: give at least one item" recommend --model "$tmp/m.gnr" --liked ''
+check "an empty item in --liked" expect_fail 2 "empty item" recommend --model "$tmp/m.gnr" --liked 1,,2
+check "hex is not a number" expect_fail 2 "'0x10' is not a decimal number" train --dataset "$tmp/data" --dim 0x10
+check "blanks are not a number" expect_fail 2 "is not a decimal number" train --dataset "$tmp/data" --dim " 8"
+check "blanks in an integer flag" expect_fail 2 "expected a decimal integer" recommend --model "$tmp/m.gnr" --user " 1"
+check "a trailing comma in --k" expect_fail 2 "empty item" train --dataset "$tmp/data" --k 10,
+check "empty genre list" expect_fail 2 "genres: empty item" recommend --model "$tmp/m.gnr" --user 1 --genres ,,
+check "split flags need --dataset" expect_fail 2 "test-ratio does not apply with --train" train --train "$tmp/data/u.data" --test-ratio 0.2
+check "data flags need user-item data" expect_fail 2 "test-ratio does not apply with --triples-train" train --model rotate --triples-train "$tmp/data/u.data" --test-ratio 0.2
+check "triple flags need --triples-train" expect_fail 2 "triples-test does not apply without --triples-train" train --dataset "$tmp/data" --triples-test "$tmp/data/u.data"
+check "--format with a directory" expect_fail 2 "format does not apply to a --dataset directory" train --dataset "$tmp/data" --format ml100k
+check "--valid with --dataset" expect_fail 2 "valid does not apply with --dataset" train --dataset "$tmp/data" --valid "$tmp/data/u.data"
+check "ratios with loo" expect_fail 2 "valid-ratio does not apply with --split loo" train --dataset "$tmp/data" --split loo --valid-ratio 0.2
+check "--include-seen with --similar" expect_fail 2 "include-seen does not apply with --similar" recommend --model "$tmp/m.gnr" --similar 3 --include-seen
+check "eval takes no --dataset" expect_fail 2 "unknown flag --dataset" eval --model "$tmp/m.gnr" --test "$tmp/data/u.data" --dataset "$tmp/data"
+check "info --json names the mode" sh -c "'$GNNREC' info --model '$tmp/m.gnr' --json | tail -n 1 | grep -q '\"mode\": \"fast\"'"
+check "info without --json is one entry a line" sh -c "'$GNNREC' info --model '$tmp/m.gnr' | grep -q '^mode  *fast$'"
+check "train says which epoch it kept" sh -c "grep -q 'kept epoch [0-9]* of 4' '$tmp/trainv.err' && tail -n 1 '$tmp/trainv.out' | grep -q '\"best_epoch\": [1-4]'"
+# every flag of every command's --help is in the man page and docs/cli.md
+docs=$(cd "$(dirname "$0")/../docs" && pwd)
+for cmd in train eval recommend synth info; do
+  for flag in $("$GNNREC" $cmd --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+    man=$(printf '%s' "$flag" | sed 's/-/\\-/g')
+    grep -qF -- "$man" "$docs/gnnrec.1" || { echo "FAIL gnnrec $cmd $flag is not in docs/gnnrec.1"; fails=$((fails + 1)); }
+    grep -q -- "\`$flag" "$docs/cli.md" || { echo "FAIL gnnrec $cmd $flag is not in docs/cli.md"; fails=$((fails + 1)); }
+  done
+done
 check "unknown genre" expect_fail 2 "unknown genre" recommend --model "$tmp/m.gnr" --user 1 --genres Nope
 check "unknown model kind" expect_fail 2 "unknown model kind" train --model gcn --train "$tmp/data/u.data"
 
@@ -70,8 +100,14 @@ check "new user with ratings" "$GNNREC" recommend --model "$tmp/s.gnr" --gender 
 check "new item's users" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Comedy,Drama --new-item-year 1997 --k 3 --json >'$tmp/ni.out'"
 check "new item json lists users" last_json "$tmp/ni.out" users
 check "new item's score for a user" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --new-item-genres Drama --user 1 --json | tail -n 1 | grep -q score"
+check "item filters with a new item" expect_fail 2 "genres does not apply to a new item" recommend --model "$tmp/s.gnr" --new-item-genres Drama --genres Comedy
 check "unknown occupation" expect_fail 1 "unknown occupation 'astronaut'" recommend --model "$tmp/s.gnr" --occupation astronaut
 check "bad gender" expect_fail 2 "gender" recommend --model "$tmp/s.gnr" --gender X
+check "age out of range" expect_fail 2 "age: expected a decimal integer in \[0, 150\]" recommend --model "$tmp/s.gnr" --age 151
+check "year out of range" expect_fail 2 "new-item-year: expected a decimal integer in \[1000, 9999\]" recommend --model "$tmp/s.gnr" --new-item-year 5
+check "rating out of range" expect_fail 1 "outside the training ratings' range 1..5" recommend --model "$tmp/s.gnr" --rated 1:1e30
+check "predicted ratings stay in range" sh -c "'$GNNREC' recommend --model '$tmp/s.gnr' --rated 1:5,2:5,3:5 --k 20 --json | tail -n 1 | python3 -c 'import json,sys; s=[r[\"score\"] for r in json.load(sys.stdin)[\"items\"]]; sys.exit(not all(1 <= x <= 5 for x in s))'"
+check "info shows the rating range" sh -c "'$GNNREC' info --model '$tmp/s.gnr' --json | tail -n 1 | grep -q '\"rating_max\": 5'"
 check "cold start needs node features" expect_fail 1 "no node features" recommend --model "$tmp/m.gnr" --age 30
 
 [ "$fails" -eq 0 ] && echo "all CLI checks passed" || echo "$fails CLI checks failed"

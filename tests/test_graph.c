@@ -193,6 +193,42 @@ START_TEST(leave_one_out_takes_the_latest)
 }
 END_TEST
 
+START_TEST(split_defaults_and_empty_parts)
+{
+    fx_planted p;
+    fx_planted_make(&p, 30, 40, 2, 10, 3);
+    gr_graph *tr, *va, *te;
+    /* NULL options are the defaults: 10% validation, 10% test per user */
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, p.all, NULL), GR_OK);
+    ck_assert_uint_gt(gr_graph_num_edges(va), 0);
+    ck_assert_uint_gt(gr_graph_num_edges(te), 0);
+    ck_assert_uint_eq(gr_graph_num_edges(tr) + gr_graph_num_edges(va) + gr_graph_num_edges(te), gr_graph_num_edges(p.all));
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
+    fx_planted_free(&p);
+    /* one edge cannot give a test and a validation part */
+    int64_t u[] = { 1 }, it[] = { 10 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 1, 0), GR_OK);
+    gr_split_options o = GR_SPLIT_OPTIONS_INIT;
+    for (int method = GR_SPLIT_USER_RATIO; method <= GR_SPLIT_RANDOM; method++) {
+        o.method = method;
+        tr = va = te = NULL;
+        ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_ESTATE);
+        ck_assert_ptr_nonnull(strstr(gr_last_error(), "would be empty"));
+        ck_assert_ptr_null(tr);
+    }
+    /* a random split of one edge leaves nothing to train on */
+    o.method = GR_SPLIT_RANDOM;
+    o.valid_ratio = 0;
+    o.test_ratio = 0.9;
+    ck_assert_int_eq(gr_graph_split(&tr, NULL, &te, g, &o), GR_ESTATE);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "train part"));
+    gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(random_split_sizes)
 {
     fx_planted p;
@@ -224,6 +260,7 @@ int main(void)
     tcase_add_test(tc, user_ratio_split_partitions_each_user);
     tcase_add_test(tc, leave_one_out_takes_the_latest);
     tcase_add_test(tc, random_split_sizes);
+    tcase_add_test(tc, split_defaults_and_empty_parts);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -7,6 +7,7 @@
 
 #include "fixtures.h"
 #include "graph/graph.h"
+#include "models/model.h"
 
 static char *dir;
 static gr_graph *all, *train, *test;
@@ -285,6 +286,146 @@ START_TEST(cold_start_calls)
 }
 END_TEST
 
+START_TEST(cold_start_fields_are_checked)
+{
+    gr_trainer *t = sage_trainer("rating", "1");
+    gr_model *m = fit(t, train);
+    gr_new_user u, bad;
+    gr_new_item it, badi;
+    int64_t items[3];
+    float ratings[3], vec[16];
+    newcomers(&u, &it, items, ratings);
+    static const struct { int age; char gender; const char *says; } users[] = {
+        { -50, 0, "age -50" }, { 100000, 0, "age 100000" }, { 151, 0, "age 151" }, { 30, 'X', "gender 'X'" },
+        { 30, 'f', "gender 'f'" },
+    };
+    for (size_t k = 0; k < sizeof users / sizeof users[0]; k++) {
+        bad = u;
+        bad.age = users[k].age;
+        bad.gender = users[k].gender ? users[k].gender : u.gender;
+        ck_assert_int_eq(gr_model_new_user_vector(vec, 16, NULL, m, &bad), GR_EINVAL);
+        ck_assert_msg(strstr(gr_last_error(), users[k].says), "'%s' does not name %s", gr_last_error(), users[k].says);
+    }
+    bad = u;
+    bad.age = 0; /* the edges of the range are accepted */
+    ck_assert_int_eq(gr_model_new_user_vector(vec, 16, NULL, m, &bad), GR_OK);
+    bad.age = 150;
+    ck_assert_int_eq(gr_model_new_user_vector(vec, 16, NULL, m, &bad), GR_OK);
+    /* ratings outside the training range (1..5) */
+    float wild[3] = { 5, 1e30f, 3 };
+    bad = u;
+    bad.ratings = wild;
+    ck_assert_int_eq(gr_model_new_user_vector(vec, 16, NULL, m, &bad), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "outside the training ratings' range 1..5"));
+    wild[1] = 0.5f;
+    ck_assert_int_eq(gr_model_new_user_vector(vec, 16, NULL, m, &bad), GR_EINVAL);
+    size_t n;
+    int64_t recs[5];
+    ck_assert_int_eq(gr_model_recommend_new_user(&n, m, &bad, 5, NULL, recs, NULL), GR_EINVAL);
+    /* items: year and genre bits */
+    badi = it;
+    badi.year = -5;
+    ck_assert_int_eq(gr_model_new_item_vector(vec, 16, NULL, m, &badi), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "year -5"));
+    badi.year = 100000;
+    ck_assert_int_eq(gr_model_new_item_vector(vec, 16, NULL, m, &badi), GR_EINVAL);
+    badi = it;
+    size_t n_genres = train->cat->n_genres;
+    ck_assert_uint_lt(n_genres, 64);
+    badi.genres = it.genres | (1ull << n_genres);
+    ck_assert_int_eq(gr_model_new_item_vector(vec, 16, NULL, m, &badi), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "beyond the model's"));
+    float s;
+    int64_t known;
+    gr_graph_user_id(&known, train, 0);
+    ck_assert_int_eq(gr_model_score_new_item(&s, m, &badi, &known, 1), GR_EINVAL);
+    badi = it;
+    badi.users = &known;
+    badi.ratings = wild;
+    badi.n_users = 1;
+    wild[0] = 7;
+    ck_assert_int_eq(gr_model_new_item_vector(vec, 16, NULL, m, &badi), GR_EINVAL);
+    gr_model_free(m);
+    gr_trainer_free(t);
+}
+END_TEST
+
+/* The model with every raw prediction pushed above the top rating. */
+static void lift(gr_model *m, float by) { m->global_bias += by; }
+
+START_TEST(rating_predictions_stay_in_the_training_range)
+{
+    gr_trainer *t = sage_trainer("rating", "2");
+    gr_model *m = fit(t, train);
+    double lo, hi;
+    ck_assert_int_eq(gr_model_info(&lo, m, "rating_min"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&hi, m, "rating_max"), GR_OK);
+    ck_assert_double_eq(lo, 1.0);
+    ck_assert_double_eq(hi, 5.0);
+    int64_t user, items[10], raw_items[10], users[5];
+    float scores[10], s, uscores[5];
+    size_t n;
+    gr_graph_user_id(&user, train, 4);
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, NULL, raw_items, NULL), GR_OK);
+    lift(m, 10.0f);
+    /* reported scores are clamped; the order is still that of the raw predictions */
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, NULL, items, scores), GR_OK);
+    ck_assert_uint_eq(n, 10);
+    for (size_t k = 0; k < n; k++) {
+        ck_assert_float_eq(scores[k], 5.0f);
+        ck_assert_int_eq(items[k], raw_items[k]);
+    }
+    ck_assert_int_eq(gr_model_score(&s, m, user, items[0]), GR_OK);
+    ck_assert_float_eq(s, 5.0f);
+    /* min_score compares the reported prediction */
+    gr_rec_options o = GR_REC_OPTIONS_INIT;
+    o.has_min_score = 1;
+    o.min_score = 5.5;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &o, items, scores), GR_OK);
+    ck_assert_uint_eq(n, 0);
+    double rmse, mae;
+    ck_assert_int_eq(gr_eval_rating(&rmse, &mae, m, test), GR_OK);
+    ck_assert_double_le(rmse, 4.0 + 1e-9); /* every prediction is 5, every rating >= 1 */
+    gr_new_user u;
+    gr_new_item it;
+    int64_t liked[3];
+    float ratings[3];
+    newcomers(&u, &it, liked, ratings);
+    ck_assert_int_eq(gr_model_recommend_new_user(&n, m, &u, 10, NULL, items, scores), GR_OK);
+    for (size_t k = 0; k < n; k++) ck_assert_float_eq(scores[k], 5.0f);
+    ck_assert_int_eq(gr_model_new_item_top_users(&n, m, &it, 5, users, uscores), GR_OK);
+    for (size_t k = 0; k < n; k++) ck_assert_float_eq(uscores[k], 5.0f);
+    ck_assert_int_eq(gr_model_score_new_item(&s, m, &it, users, 1), GR_OK);
+    ck_assert_float_eq(s, 5.0f);
+    lift(m, -20.0f);
+    ck_assert_int_eq(gr_model_score(&s, m, user, items[0]), GR_OK);
+    ck_assert_float_eq(s, 1.0f);
+    lift(m, 10.0f);
+    /* a model file without the range (as written before it was recorded)
+     * takes it from its training graph */
+    size_t kept = 0;
+    for (size_t k = 0; k < m->n_info; k++)
+        if (strcmp(m->info[k].key, "rating_min") && strcmp(m->info[k].key, "rating_max")) m->info[kept++] = m->info[k];
+    ck_assert_uint_eq(kept + 2, m->n_info);
+    m->n_info = kept;
+    char *path = fx_path(dir, "old.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    gr_model *l;
+    ck_assert_int_eq(gr_model_load(&l, path), GR_OK);
+    ck_assert_int_eq(gr_model_info(&lo, l, "rating_min"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&hi, l, "rating_max"), GR_OK);
+    ck_assert_double_eq(lo, 1.0);
+    ck_assert_double_eq(hi, 5.0);
+    lift(l, 10.0f);
+    ck_assert_int_eq(gr_model_score(&s, l, user, items[0]), GR_OK);
+    ck_assert_float_eq(s, 5.0f);
+    free(path);
+    gr_model_free(l);
+    gr_model_free(m);
+    gr_trainer_free(t);
+}
+END_TEST
+
 START_TEST(caller_features_replace_the_builtin_ones)
 {
     gr_trainer *t = sage_trainer("bpr", "2");
@@ -367,6 +508,8 @@ int main(void)
     tcase_add_test(tc, results_depend_on_the_seed_only);
     tcase_add_test(tc, model_files_keep_cold_start);
     tcase_add_test(tc, cold_start_calls);
+    tcase_add_test(tc, cold_start_fields_are_checked);
+    tcase_add_test(tc, rating_predictions_stay_in_the_training_range);
     tcase_add_test(tc, caller_features_replace_the_builtin_ones);
     tcase_add_test(tc, settings_are_checked);
     suite_add_tcase(s, tc);

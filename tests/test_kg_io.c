@@ -1,5 +1,6 @@
 /* Knowledge graphs: triple and dictionary readers, errors, indexes, the user-item builder, writing. */
 #include <gnnrec.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,11 @@ START_TEST(user_item_graph_becomes_triples)
     ck_assert_uint_eq(gr_kg_num_triples(kg), 5);
     gr_kg_free(kg);
     ck_assert_int_eq(gr_kg_from_graph(&kg, g, 0, 1u << 10), GR_EINVAL);
+    /* min_rating as gr_graph_from_edges() takes it: a finite number >= 0 */
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, NAN, GR_KG_SIDE_NONE), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "min_rating"));
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, -1, GR_KG_SIDE_NONE), GR_EINVAL);
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, INFINITY, GR_KG_SIDE_NONE), GR_EINVAL);
     gr_graph_free(g);
 }
 END_TEST

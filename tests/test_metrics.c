@@ -2,6 +2,7 @@
 #include <gnnrec.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eval/ranking.h"
 #include "fixtures.h"
@@ -44,6 +45,11 @@ START_TEST(list_metrics_perfect_and_short_lists)
     int64_t rel2[] = { 2, 2, 4 };
     ck_assert_int_eq(gr_metrics_of_list(out, ranked, 2, rel2, 3, 20), GR_OK);
     ck_assert_double_eq_tol(out[GR_METRIC_RECALL], 1.0, 1e-12);
+    /* a ranked list that repeats an item is refused, naming both positions:
+     * counted twice it would give recall 3 and NDCG above 1 */
+    int64_t twice[] = { 4, 2, 4, 4 };
+    ck_assert_int_eq(gr_metrics_of_list(out, twice, 4, rel, 2, 4), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "ranked[2] repeats id 4 of ranked[0]"));
     ck_assert_int_eq(gr_metrics_of_list(out, ranked, 2, rel, 2, 0), GR_ERANGE);
     ck_assert_int_eq(gr_metrics_of_list(NULL, ranked, 2, rel, 2, 1), GR_EINVAL);
 }

@@ -197,8 +197,10 @@ START_TEST(liked_items_are_excluded_from_fold_in)
     ck_assert_uint_eq(n, 10);
     for (size_t r = 0; r < n; r++)
         for (size_t k = 0; k < 3; k++) ck_assert_int_ne(items[r], liked[k]);
-    /* no liked items: a defined (zero) vector and still an answer */
-    ck_assert_int_eq(gr_model_recommend_liked(&n, m, NULL, 0, 10, NULL, items, NULL), GR_OK);
+    /* no liked items: every score would be 0 and the list the first items by index */
+    ck_assert_int_eq(gr_model_recommend_liked(&n, m, NULL, 0, 10, NULL, items, NULL), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "no liked items"));
+    ck_assert_int_eq(gr_model_recommend_liked(&n, m, liked, 0, 10, NULL, items, NULL), GR_EINVAL);
 }
 END_TEST
 

@@ -46,6 +46,17 @@ START_TEST(bad_settings_name_the_problem)
     ck_assert_int_eq(gr_trainer_set(t, "lr", "fast"), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(t, "lr", "1e-3x"), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(t, "lr", "nan"), GR_EINVAL);
+    /* plain decimal numbers only: no hex, no blanks, no empty text */
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "0x10"), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "'0x10' is not a decimal number"));
+    ck_assert_int_eq(gr_trainer_set(t, "dim", " 8"), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "8 "), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "dim", ""), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", "1e"), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", "inf"), GR_EINVAL);
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "+8"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", ".5e-2"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "lr", "1E-3"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "mode", "slow"), GR_EINVAL);
     ck_assert_int_eq(gr_trainer_set(t, "valid_metric", "auc"), GR_EINVAL);
     ck_assert_ptr_nonnull(strstr(gr_last_error(), "valid_metric"));

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         t.set("dim", 16).set("epochs", 20).set("lr", 0.005).set("eval_every", 5).validation(parts.valid);
         t.on_progress([](int epoch, double loss, double, double ndcg) {
             if (ndcg == ndcg) std::printf("  epoch %2d  loss %.4f  valid ndcg@20 %.4f\n", epoch, loss, ndcg);
-            return true; // keep going
+            return false; // keep going (true stops training)
         });
         gnnrec::model m = t.fit(parts.train);
 

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     // an exception in the progress function stops training and comes out of fit()
     t.on_progress([](int epoch, double, double, double) -> bool {
         if (epoch == 2) throw std::runtime_error("stop here");
-        return true;
+        return false;
     });
     bool thrown = false;
     try {
@@ -93,11 +93,20 @@ int main(int argc, char **argv)
     CHECK(thrown);
     CHECK(t.stat(GR_STAT_EPOCHS) == 2);
 
+    // returning true stops training, as a non-zero return of the C callback does
+    int calls = 0;
+    t.on_progress([&](int epoch, double, double, double) {
+        calls++;
+        return epoch >= 3;
+    });
+    t.fit(parts.train);
+    CHECK(calls == 3 && t.stat(GR_STAT_EPOCHS) == 3);
+
     int seen_epochs = 0;
     t.on_progress([&](int, double, double, double ndcg) {
         seen_epochs++;
         CHECK(!std::isnan(ndcg)); // eval_every 1: validation every epoch
-        return true;
+        return false;
     });
     t.validation(parts.valid);
     gnnrec::model m = t.fit(parts.train);

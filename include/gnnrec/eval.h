@@ -49,7 +49,9 @@ GR_API int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr
 /*
  * The metrics of one ranked list, for checking definitions: `ranked` holds
  * n_ranked item ids best first, `relevant` the n_relevant relevant ids.
- * Writes GR_METRIC_COUNT values for cut-off k into out.
+ * Writes GR_METRIC_COUNT values for cut-off k into out.  An id repeated in
+ * `ranked` is GR_EINVAL (it would count as two hits); an id repeated in
+ * `relevant` counts once.
  */
 GR_API int gr_metrics_of_list(double *out, const int64_t *ranked, size_t n_ranked,
                               const int64_t *relevant, size_t n_relevant, int k);

@@ -78,6 +78,12 @@ GR_API int gr_model_features(float *out, size_t rows, size_t dim, const gr_model
 
 #define GR_NEW_USER_VERSION 1
 
+/* The ranges gr_new_user and gr_new_item fields are checked against
+ * (GR_EINVAL outside them, naming the field). */
+#define GR_NEW_USER_MAX_AGE 150
+#define GR_NEW_ITEM_MIN_YEAR 1000
+#define GR_NEW_ITEM_MAX_YEAR 9999
+
 /*
  * A user the model has not seen.  Give demographics, a few rated items, or
  * both; every field may be left unknown.  For a model trained on caller
@@ -86,11 +92,11 @@ GR_API int gr_model_features(float *out, size_t rows, size_t dim, const gr_model
  */
 typedef struct gr_new_user {
     unsigned int version;      /* GR_NEW_USER_VERSION */
-    int age;                   /* as in the training data (years, or the ML-1M age code); -1 unknown */
-    char gender;               /* 'M' or 'F'; 0 unknown */
+    int age;                   /* as in the training data (years, or the ML-1M age code), 0..150; -1 unknown */
+    char gender;               /* 'M' or 'F' (upper case); 0 unknown */
     const char *occupation;    /* an occupation name of the training data (case-insensitive); NULL unknown */
     const int64_t *items;      /* ids of items the user interacted with (known to the model) */
-    const float *ratings;      /* their ratings; NULL: each counts as liked (the top rating) */
+    const float *ratings;      /* their ratings, within the training ratings' range; NULL: each counts as liked (the top rating) */
     const int64_t *timestamps; /* when, in Unix seconds; NULL unknown */
     size_t n_items;
     const float *features;     /* a caller feature row (gr_model_feature_dim() floats) or NULL */
@@ -105,9 +111,9 @@ typedef struct gr_new_user {
 typedef struct gr_new_item {
     unsigned int version;      /* GR_NEW_ITEM_VERSION */
     uint64_t genres;           /* genre mask over the model's genres (gr_graph_genre_mask()); 0 unknown */
-    int year;                  /* release year; 0 unknown */
+    int year;                  /* release year, 1000..9999; 0 unknown */
     const int64_t *users;      /* ids of users who interacted with it (known to the model) */
-    const float *ratings;      /* their ratings; NULL: each counts as the top rating */
+    const float *ratings;      /* their ratings, within the training ratings' range; NULL: each counts as the top rating */
     const int64_t *timestamps; /* when, in Unix seconds; NULL unknown */
     size_t n_users;
     const float *features;     /* a caller feature row (gr_model_feature_dim() floats) or NULL */

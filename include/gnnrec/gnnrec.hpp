@@ -421,7 +421,8 @@ private:
 /* Training settings of one model kind. */
 class trainer {
 public:
-    /* Progress after each epoch; return false to stop training. */
+    /* Progress after each epoch; return true to stop training (as a non-zero
+     * return of the C gr_progress_fn), false to go on. */
     typedef std::function<bool(int epoch, double loss, double seconds, double valid_metric)> progress_fn;
 
     explicit trainer(int kind = GR_MODEL_LIGHTGCN) : h_(make(kind)) {}
@@ -497,7 +498,7 @@ private:
     {
         Ctx *c = static_cast<Ctx *>(ud);
         try {
-            return (*c->fn)(epoch, loss, seconds, metric) ? 0 : 1;
+            return (*c->fn)(epoch, loss, seconds, metric) ? 1 : 0;
         } catch (...) {
             c->failure = std::current_exception();
             return 1;

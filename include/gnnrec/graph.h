@@ -158,9 +158,12 @@ typedef struct gr_split_options {
 #define GR_SPLIT_OPTIONS_INIT { GR_SPLIT_OPTIONS_VERSION, GR_SPLIT_USER_RATIO, 0.1, 0.1, 42 }
 
 /*
- * Split g into train / valid / test graphs in g's id space.  valid may be
- * NULL when valid_ratio is 0 (leave-one-out: when no valid graph is
- * wanted).  Per-user methods keep at least one edge of every user in train.
+ * Split g into train / valid / test graphs in g's id space.  opts may be
+ * NULL for the defaults (GR_SPLIT_OPTIONS_INIT).  valid may be NULL when
+ * valid_ratio is 0 (leave-one-out: when no valid graph is wanted).
+ * Per-user methods keep at least one edge of every user in train.  A part
+ * that is asked for and would be empty (too few edges for the ratios) is
+ * GR_ESTATE rather than an empty graph.
  */
 GR_API int gr_graph_split(gr_graph **train, gr_graph **valid, gr_graph **test, const gr_graph *g,
                           const gr_split_options *opts);

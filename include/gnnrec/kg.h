@@ -89,7 +89,8 @@ typedef enum gr_kg_side {
  * side relations selected by `side` wherever the graph's metadata knows
  * the value.  Entities are numbered users first (in the graph's user
  * order), then items, then attribute values; every user and item of the
- * graph is an entity even without triples.  GR_EINVAL, GR_ENOMEM.
+ * graph is an entity even without triples.  GR_EINVAL (also for a
+ * min_rating that is negative, NaN or infinite), GR_ENOMEM.
  */
 GR_API int gr_kg_from_graph(gr_kg **out, const gr_graph *g, double min_rating, unsigned int side);
 

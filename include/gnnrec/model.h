@@ -63,7 +63,8 @@ GR_API int gr_model_load(gr_model **out, const char *path);
 GR_API void gr_model_free(gr_model *m);
 
 /* The model's score of (user, item): higher means more relevant.  For
- * rating objectives the score is the predicted rating. */
+ * rating objectives the score is the predicted rating, clamped to the
+ * range of the training ratings (info entries rating_min, rating_max). */
 GR_API int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item);
 
 /* Copy the vector of one user / item (dim floats). */

@@ -41,7 +41,7 @@ GR_API int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t
  * Top-k items for a new user described by the items they liked, folded in
  * without retraining (docs/api.md says how for each model kind).  With
  * exclude_seen the liked items are left out.  Unknown liked ids:
- * GR_ENOTFOUND.
+ * GR_ENOTFOUND; no liked items (n_liked 0): GR_EINVAL.
  */
 GR_API int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
                                     size_t n_liked, size_t k, const gr_rec_options *opts,

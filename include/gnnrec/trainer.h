@@ -69,7 +69,8 @@ GR_API void gr_trainer_free(gr_trainer *t);
 GR_API int gr_trainer_set_int(gr_trainer *t, int option, int64_t value);
 GR_API int gr_trainer_set_double(gr_trainer *t, int option, double value);
 /* Set a setting by name ("dim", "lr", "mode", ...) from its text ("64",
- * "1e-3", "fast").  GR_EINVAL names the key or the value. */
+ * "1e-3", "fast"): a plain decimal number (no blanks, no hexadecimal) or a
+ * choice's name.  GR_EINVAL names the key or the value. */
 GR_API int gr_trainer_set(gr_trainer *t, const char *name, const char *value);
 /* Read a setting back. */
 GR_API int gr_trainer_get_double(double *value, const gr_trainer *t, int option);

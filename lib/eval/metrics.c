@@ -43,6 +43,36 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A ranked list that names an item twice would count it as two hits (recall
+ * above 1); no ranking produces one, so it is a caller's mistake. */
+static int check_no_repeats(const int64_t *ranked, size_t n)
+{
+    int64_t *sorted = gr_alloc(n + 1, sizeof *sorted);
+    if (!sorted) return GR_ENOMEM;
+    for (size_t r = 0; r < n; r++) sorted[r] = ranked[r];
+    qsort(sorted, n, sizeof *sorted, cmp_i64);
+    int64_t repeated = 0;
+    int found = 0;
+    for (size_t r = 1; r < n && !found; r++)
+        if (sorted[r] == sorted[r - 1]) {
+            repeated = sorted[r];
+            found = 1;
+        }
+    free(sorted);
+    if (!found) return GR_OK;
+    size_t first = 0, second = 0;
+    while (ranked[first] != repeated) first++;
+    for (second = first + 1; ranked[second] != repeated; second++) {}
+    return gr_err(GR_EINVAL, "gr_metrics_of_list: ranked[%zu] repeats id %lld of ranked[%zu]; a ranked list names each item once",
+                  second, (long long)repeated, first);
+}
+
 /* The public form maps arbitrary ids to dense positions in a private index. */
 int gr_metrics_of_list(double *out, const int64_t *ranked, size_t n_ranked, const int64_t *relevant, size_t n_relevant,
                        int k)
@@ -50,6 +80,7 @@ int gr_metrics_of_list(double *out, const int64_t *ranked, size_t n_ranked, cons
     if (!out || (n_ranked && !ranked) || (n_relevant && !relevant))
         return gr_err(GR_EINVAL, "gr_metrics_of_list: NULL argument");
     if (k < 1) return gr_err(GR_ERANGE, "gr_metrics_of_list: k must be >= 1, got %d", k);
+    GR_TRY(check_no_repeats(ranked, n_ranked));
     int32_t *rk = gr_alloc(n_ranked + 1, sizeof *rk);
     int32_t *rel = gr_alloc(n_relevant + 1, sizeof *rel);
     if (!rk || !rel) {

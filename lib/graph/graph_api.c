@@ -139,7 +139,8 @@ static int from_edges(gr_graph **out, gr_catalog *cat, int grow, const int64_t *
 {
     if (!out || (n && (!users || !items)))
         return gr_err(GR_EINVAL, "gr_graph_from_edges: out, users and items must not be NULL");
-    if (!(min_rating >= 0)) return gr_err(GR_EINVAL, "min_rating must be a number >= 0");
+    if (!(min_rating >= 0) || isinf(min_rating))
+        return gr_err(GR_EINVAL, "gr_graph_from_edges: min_rating must be a finite number >= 0, got %g", min_rating);
     gr_edges e;
     GR_TRY(edges_from_arrays(&e, users, items, ratings, timestamps, n));
     gr_graph *g = NULL;

@@ -90,7 +90,7 @@ static int label_leave_one_out(uint8_t *part, const gr_graph *g, int want_valid)
 static int check_split(const gr_graph *g, const gr_split_options *o, gr_graph **train, gr_graph **valid,
                        gr_graph **test)
 {
-    if (!g || !o || !train || !test) return gr_err(GR_EINVAL, "gr_graph_split: NULL argument");
+    if (!g || !train || !test) return gr_err(GR_EINVAL, "gr_graph_split: NULL argument");
     if (o->version < 1 || o->version > GR_SPLIT_OPTIONS_VERSION)
         return gr_err(GR_EINVAL, "gr_split_options.version %u not supported", o->version);
     if (o->method < GR_SPLIT_USER_RATIO || o->method > GR_SPLIT_RANDOM)
@@ -100,12 +100,32 @@ static int check_split(const gr_graph *g, const gr_split_options *o, gr_graph **
         return gr_err(GR_EINVAL, "split ratios must satisfy test_ratio > 0, valid_ratio >= 0, sum < 1 (got %g, %g)",
                       o->test_ratio, o->valid_ratio);
     if (ratios && o->valid_ratio > 0 && !valid)
-        return gr_err(GR_EINVAL, "gr_graph_split: valid_ratio > 0 needs a valid out-parameter");
+        return gr_err(GR_EINVAL, "gr_graph_split: valid_ratio %g > 0 needs a valid out-parameter", o->valid_ratio);
+    return GR_OK;
+}
+
+/* Each part asked for gets at least one edge: an empty valid or test graph
+ * would make the evaluation that follows meaningless, and it would fail
+ * much later with a message far from the cause. */
+static int check_parts(const uint8_t *part, const gr_graph *g, const gr_split_options *o, int want_valid)
+{
+    size_t count[3] = { 0, 0, 0 };
+    for (size_t k = 0; k < g->n_edges; k++) count[part[k]]++;
+    static const char *const name[3] = { "train", "validation", "test" };
+    const char *why = o->method == GR_SPLIT_LEAVE_ONE_OUT ? "leave-one-out needs users with at least 2 edges (3 with validation)"
+                      : o->method == GR_SPLIT_USER_RATIO ? "per-user ratios round to 0 edges for every user: too few edges per user"
+                                                         : "the ratio rounds to 0 edges: too few edges";
+    for (int p = PART_TRAIN; p <= PART_TEST; p++)
+        if ((p != PART_VALID || want_valid) && count[p] == 0)
+            return gr_err(GR_ESTATE, "gr_graph_split: the %s part of %zu edges would be empty (%s)", name[p], g->n_edges,
+                          p == PART_TRAIN ? "nothing left to train on" : why);
     return GR_OK;
 }
 
 int gr_graph_split(gr_graph **train, gr_graph **valid, gr_graph **test, const gr_graph *g, const gr_split_options *opts)
 {
+    gr_split_options defaults = GR_SPLIT_OPTIONS_INIT;
+    if (!opts) opts = &defaults;
     GR_TRY(check_split(g, opts, train, valid, test));
     int want_valid = valid != NULL && (opts->method == GR_SPLIT_LEAVE_ONE_OUT || opts->valid_ratio > 0);
     uint8_t *part = gr_zalloc(g->n_edges ? g->n_edges : 1, 1);
@@ -116,6 +136,7 @@ int gr_graph_split(gr_graph **train, gr_graph **valid, gr_graph **test, const gr
     case GR_SPLIT_RANDOM: rc = label_random(part, g, opts); break;
     default: rc = label_leave_one_out(part, g, want_valid); break;
     }
+    if (rc == GR_OK) rc = check_parts(part, g, opts, want_valid);
     gr_graph *tr = NULL, *va = NULL, *te = NULL;
     if (rc == GR_OK) rc = gr_graph_subset(&tr, g, part, PART_TRAIN);
     if (rc == GR_OK && want_valid) rc = gr_graph_subset(&va, g, part, PART_VALID);

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -119,6 +120,8 @@ int gr_kg_from_graph(gr_kg **out, const gr_graph *g, double min_rating, unsigned
 {
     if (!out || !g) return gr_err(GR_EINVAL, "gr_kg_from_graph: NULL argument");
     if (side & ~(unsigned)GR_KG_SIDE_ALL) return gr_err(GR_EINVAL, "gr_kg_from_graph: unknown side relation bits 0x%x", side);
+    if (!(min_rating >= 0) || isinf(min_rating))
+        return gr_err(GR_EINVAL, "gr_kg_from_graph: min_rating must be a finite number >= 0, got %g", min_rating);
     builder b;
     memset(&b, 0, sizeof b);
     b.v = gr_kg_vocab_new();

@@ -21,6 +21,20 @@ static int sage_of(const gr_sage_state **s, const gr_model *m, const char *fn)
     return GR_OK;
 }
 
+/* Ratings of a new node lie in the training ratings' range: the rating
+ * channels and the mean-rating feature were fitted on that range, and a
+ * rating far outside it (1e30) would swamp the node's representation. */
+static int check_rating(const gr_model *m, float r, size_t k, int type)
+{
+    const char *who = type ? "item" : "user";
+    if (!isfinite(r)) return gr_err(GR_EINVAL, "rating %zu of the new %s is not a number", k, who);
+    float lo, hi;
+    if (gr_model_train_rating_range(m, &lo, &hi) && (r < lo || r > hi))
+        return gr_err(GR_EINVAL, "rating %zu of the new %s is %g, outside the training ratings' range %g..%g", k, who, (double)r,
+                      (double)lo, (double)hi);
+    return GR_OK;
+}
+
 /* The neighbours of a new node: dense indices of the other type and their channels. */
 typedef struct nbrs {
     int32_t *idx;
@@ -45,11 +59,13 @@ static int map_nbrs(nbrs *nb, const gr_model *m, const gr_sage_state *s, int typ
         int32_t v = type == GR_NODE_USER ? gr_graph_item_index(m->graph, ids[k]) : gr_graph_user_index(m->graph, ids[k]);
         size_t limit = type == GR_NODE_USER ? m->n_items : m->n_users;
         float r = ratings ? ratings[k] : s->top;
-        if (v < 0 || (size_t)v >= limit || !isfinite(r)) {
+        int rc = ratings ? check_rating(m, r, k, type) : GR_OK;
+        if (rc == GR_OK && (v < 0 || (size_t)v >= limit))
+            rc = gr_err(GR_ENOTFOUND, "unknown %s id %lld", type ? "user" : "item", (long long)ids[k]);
+        if (rc != GR_OK) {
             free(nb->idx);
             free(nb->chan);
-            if (!isfinite(r)) return gr_err(GR_EINVAL, "rating %zu of the new %s is not a number", k, type ? "item" : "user");
-            return gr_err(GR_ENOTFOUND, "unknown %s id %lld", type ? "user" : "item", (long long)ids[k]);
+            return rc;
         }
         nb->idx[k] = v;
         nb->chan[k] = (uint8_t)gr_sage_channel(s, r);
@@ -114,12 +130,41 @@ static int check_vec(const float *vec, size_t dim, const gr_model *m, const void
     return GR_OK;
 }
 
+/* Demographics inside what the feature encoder can represent: anything else
+ * is a caller's mistake that would silently become an extreme feature. */
+static int check_new_user(const gr_new_user *u)
+{
+    if (u->version < 1 || u->version > GR_NEW_USER_VERSION) return gr_err(GR_EINVAL, "gr_new_user.version %u not supported", u->version);
+    if (u->age != -1 && (u->age < 0 || u->age > GR_NEW_USER_MAX_AGE))
+        return gr_err(GR_EINVAL, "gr_new_user.age %d out of range: -1 (unknown) or 0..%d (years, or the ML-1M age code)", u->age,
+                      GR_NEW_USER_MAX_AGE);
+    if (u->gender != 0 && u->gender != 'M' && u->gender != 'F') {
+        unsigned char c = (unsigned char)u->gender;
+        if (c >= 0x20 && c < 0x7f) return gr_err(GR_EINVAL, "gr_new_user.gender '%c': give 'M', 'F' or 0 (unknown)", c);
+        return gr_err(GR_EINVAL, "gr_new_user.gender %d: give 'M', 'F' or 0 (unknown)", (int)c);
+    }
+    return GR_OK;
+}
+
+static int check_new_item(const gr_model *m, const gr_new_item *it)
+{
+    if (it->version < 1 || it->version > GR_NEW_ITEM_VERSION) return gr_err(GR_EINVAL, "gr_new_item.version %u not supported", it->version);
+    if (it->year != 0 && (it->year < GR_NEW_ITEM_MIN_YEAR || it->year > GR_NEW_ITEM_MAX_YEAR))
+        return gr_err(GR_EINVAL, "gr_new_item.year %d out of range: 0 (unknown) or %d..%d", it->year, GR_NEW_ITEM_MIN_YEAR,
+                      GR_NEW_ITEM_MAX_YEAR);
+    size_t n_genres = m->graph->cat->n_genres;
+    if (n_genres < 64 && (it->genres >> n_genres) != 0)
+        return gr_err(GR_EINVAL, "gr_new_item.genres 0x%llx has bits beyond the model's %zu genres (gr_graph_genre_mask() builds masks)",
+                      (unsigned long long)it->genres, n_genres);
+    return GR_OK;
+}
+
 int gr_model_new_user_vector(float *vec, size_t dim, float *bias, const gr_model *m, const gr_new_user *u)
 {
     const gr_sage_state *s = NULL;
     GR_TRY(sage_of(&s, m, "gr_model_new_user_vector"));
     GR_TRY(check_vec(vec, dim, m, u, "gr_model_new_user_vector"));
-    if (u->version < 1 || u->version > GR_NEW_USER_VERSION) return gr_err(GR_EINVAL, "gr_new_user.version %u not supported", u->version);
+    GR_TRY(check_new_user(u));
     nbrs nb;
     GR_TRY(map_nbrs(&nb, m, s, GR_NODE_USER, u->items, u->ratings, u->timestamps, u->n_items));
     float *row = gr_alloc_floats(s->arch.feat[0] + 1);
@@ -135,7 +180,7 @@ int gr_model_new_item_vector(float *vec, size_t dim, float *bias, const gr_model
     const gr_sage_state *s = NULL;
     GR_TRY(sage_of(&s, m, "gr_model_new_item_vector"));
     GR_TRY(check_vec(vec, dim, m, it, "gr_model_new_item_vector"));
-    if (it->version < 1 || it->version > GR_NEW_ITEM_VERSION) return gr_err(GR_EINVAL, "gr_new_item.version %u not supported", it->version);
+    GR_TRY(check_new_item(m, it));
     nbrs nb;
     GR_TRY(map_nbrs(&nb, m, s, GR_NODE_ITEM, it->users, it->ratings, it->timestamps, it->n_users));
     float *row = gr_alloc_floats(s->arch.feat[1] + 1);
@@ -205,13 +250,14 @@ int gr_model_score_new_item(float *scores, const gr_model *m, const gr_new_item 
         int32_t u = gr_graph_user_index(m->graph, users[k]);
         if (u < 0 || (size_t)u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)users[k]);
     }
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     float *vec = gr_alloc_floats(m->dim + 1);
     float bias = 0;
     int rc = vec ? gr_model_new_item_vector(vec, m->dim, &bias, m, it) : GR_ENOMEM;
     for (size_t k = 0; rc == GR_OK && k < n_users; k++) {
         int32_t u = gr_graph_user_index(m->graph, users[k]);
-        scores[k] = gr_dot(m->user_vec + (size_t)u * m->dim, vec, m->dim) + bias + m->global_bias +
-                    (m->user_bias ? m->user_bias[u] : 0.0f);
+        scores[k] = gr_clamp_rating(&clamp, gr_dot(m->user_vec + (size_t)u * m->dim, vec, m->dim) + bias + m->global_bias +
+                                             (m->user_bias ? m->user_bias[u] : 0.0f));
     }
     free(vec);
     return rc;
@@ -223,6 +269,7 @@ int gr_model_new_item_top_users(size_t *n, const gr_model *m, const gr_new_item 
     if (k < 1 || k > m->n_users) return gr_err(GR_ERANGE, "gr_model_new_item_top_users: k = %zu out of range 1..%zu", k, m->n_users);
     float *vec = gr_alloc_floats(m->dim + 1), *all = gr_alloc(m->n_users + 1, sizeof *all), *val = gr_alloc(k, sizeof *val);
     int32_t *idx = gr_alloc(k, sizeof *idx);
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     float bias = 0;
     int rc = vec && all && val && idx ? gr_model_new_item_vector(vec, m->dim, &bias, m, it) : GR_ENOMEM;
     if (rc == GR_OK) {
@@ -230,7 +277,7 @@ int gr_model_new_item_top_users(size_t *n, const gr_model *m, const gr_new_item 
         size_t got = gr_topk(idx, val, all, m->n_users, k);
         for (size_t r = 0; r < got; r++) {
             users[r] = m->graph->cat->users.ids[idx[r]];
-            if (scores) scores[r] = val[r];
+            if (scores) scores[r] = gr_clamp_rating(&clamp, val[r]);
         }
         *n = got;
     }

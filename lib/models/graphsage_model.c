@@ -126,6 +126,7 @@ static int sage_prepare(gr_model *m)
     s->chan_ui = s->chan_iu = NULL;
     GR_TRY(gr_sage_infer(s, m->graph, s->params, m->user_vec, m->item_vec, m->user_bias, m->item_bias, 1));
     m->global_bias = s->objective == GR_OBJECTIVE_RATING ? s->mu : 0.0f;
+    if (s->objective == GR_OBJECTIVE_RATING) gr_model_set_rating_range(m);
     return GR_OK;
 }
 

@@ -89,6 +89,58 @@ void gr_model_set_info(gr_model *m, const char *key, double value)
     m->n_info++;
 }
 
+int gr_model_find_info(const gr_model *m, const char *key, double *value)
+{
+    for (size_t k = 0; k < m->n_info; k++)
+        if (strcmp(m->info[k].key, key) == 0) {
+            *value = m->info[k].value;
+            return 1;
+        }
+    return 0;
+}
+
+gr_rating_clamp gr_model_rating_clamp(const gr_model *m)
+{
+    gr_rating_clamp c = { 0, 0.0f, 0.0f };
+    double lo, hi;
+    if (gr_model_find_info(m, "rating_min", &lo) && gr_model_find_info(m, "rating_max", &hi) && lo <= hi) {
+        c.on = 1;
+        c.lo = (float)lo;
+        c.hi = (float)hi;
+    }
+    return c;
+}
+
+int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi)
+{
+    gr_rating_clamp c = gr_model_rating_clamp(m);
+    if (c.on) {
+        *lo = c.lo;
+        *hi = c.hi;
+        return 1;
+    }
+    const gr_graph *g = m->graph;
+    if (!g->has_ratings || g->n_edges == 0) return 0;
+    *lo = *hi = g->ui.val[0];
+    for (size_t k = 1; k < g->n_edges; k++) {
+        if (g->ui.val[k] < *lo) *lo = g->ui.val[k];
+        if (g->ui.val[k] > *hi) *hi = g->ui.val[k];
+    }
+    return 1;
+}
+
+void gr_model_set_rating_range(gr_model *m)
+{
+    double lo, hi;
+    if (!gr_model_find_info(m, "rating_min", &lo) || !gr_model_find_info(m, "rating_max", &hi) || !(lo <= hi)) {
+        /* files written before the range was recorded: the training graph holds the same ratings */
+        float flo, fhi;
+        if (!gr_model_train_rating_range(m, &flo, &fhi)) return;
+        gr_model_set_info(m, "rating_min", flo);
+        gr_model_set_info(m, "rating_max", fhi);
+    }
+}
+
 void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
 {
     if (m->ops && m->ops->score_items) m->ops->score_items(m, uv, scores);
@@ -160,8 +212,9 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
         free(all);
         return GR_OK;
     }
-    *score = gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +
-             (m->item_bias ? m->item_bias[i] : 0.0f);
+    gr_rating_clamp c = gr_model_rating_clamp(m);
+    *score = gr_clamp_rating(&c, gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +
+                                      (m->item_bias ? m->item_bias[i] : 0.0f));
     return GR_OK;
 }
 

@@ -75,6 +75,36 @@ int gr_model_finish(gr_model *m);
 /* Record an info entry (replacing one of the same key). */
 void gr_model_set_info(gr_model *m, const char *key, double value);
 
+/* The value of an info entry; 0 when the model has none (no error recorded). */
+int gr_model_find_info(const gr_model *m, const char *key, double *value);
+
+/* The range of the training graph's ratings (the recorded one for rating
+ * models); 0 when the graph has none. */
+int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi);
+
+/* Make a rating model clamp its predictions to the training ratings' range:
+ * from the info entries rating_min and rating_max when the model file has
+ * them, else from the training graph's ratings (and recorded as entries). */
+void gr_model_set_rating_range(gr_model *m);
+
+/* How a model reports its predictions: rating models clamp them to the
+ * training ratings' range (the info entries rating_min and rating_max, which
+ * only rating models have).  Kept out of struct gr_model, whose layout the
+ * ABI baseline records. */
+typedef struct gr_rating_clamp {
+    int on;
+    float lo, hi;
+} gr_rating_clamp;
+
+gr_rating_clamp gr_model_rating_clamp(const gr_model *m);
+
+/* A prediction as reported; rankings use the unclamped value. */
+static inline float gr_clamp_rating(const gr_rating_clamp *c, float raw)
+{
+    if (!c->on) return raw;
+    return raw < c->lo ? c->lo : raw > c->hi ? c->hi : raw;
+}
+
 /* Scores of all items for user vector uv (and user bias ub). */
 void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores);
 

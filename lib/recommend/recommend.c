@@ -29,9 +29,10 @@ static int check_call(const size_t *n, const gr_model *m, size_t k, const int64_
 }
 
 /* Mark items the filters reject with -INFINITY; flip signs for "least". */
-static void apply_filters(const gr_model *m, const gr_rec_options *o, float *scores)
+static void apply_filters(const gr_model *m, const gr_rec_options *o, float *scores, int predictions)
 {
     const gr_catalog *c = m->graph->cat;
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     for (size_t i = 0; i < m->n_items; i++) {
         float s = scores[i];
         if (!(s > -INFINITY)) continue;
@@ -39,14 +40,16 @@ static void apply_filters(const gr_model *m, const gr_rec_options *o, float *sco
         if (o->genres && !(c->genres[i] & o->genres)) keep = 0;
         if (o->year_min && c->year[i] < o->year_min) keep = 0;
         if (o->year_max && (c->year[i] == 0 || c->year[i] > o->year_max)) keep = 0;
-        if (o->has_min_score && s < o->min_score) keep = 0;
+        if (o->has_min_score && (predictions ? gr_clamp_rating(&clamp, s) : s) < o->min_score) keep = 0;
         scores[i] = !keep ? -INFINITY : o->least ? -s : s;
     }
 }
 
-/* Select k from filtered scores and write external ids and scores. */
+/* Select k from filtered scores and write external ids and scores.
+ * `predictions`: the scores are the model's predictions (clamped as
+ * reported for rating models, ranked unclamped), not similarities. */
 static int select_top(size_t *n, const gr_model *m, const gr_rec_options *o, float *scores, size_t k, int64_t *items,
-                      float *out_scores)
+                      float *out_scores, int predictions)
 {
     int32_t *idx = gr_alloc(k, sizeof *idx);
     float *val = gr_alloc(k, sizeof *val);
@@ -55,11 +58,13 @@ static int select_top(size_t *n, const gr_model *m, const gr_rec_options *o, flo
         free(val);
         return GR_ENOMEM;
     }
-    apply_filters(m, o, scores);
+    apply_filters(m, o, scores, predictions);
+    gr_rating_clamp clamp = gr_model_rating_clamp(m);
     size_t got = gr_topk(idx, val, scores, m->n_items, k);
     for (size_t r = 0; r < got; r++) {
         items[r] = m->graph->cat->items.ids[idx[r]];
-        if (out_scores) out_scores[r] = o->least ? -val[r] : val[r];
+        float s = o->least ? -val[r] : val[r];
+        if (out_scores) out_scores[r] = predictions ? gr_clamp_rating(&clamp, s) : s;
     }
     *n = got;
     free(idx);
@@ -85,7 +90,7 @@ int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, con
     if (!all) return GR_ENOMEM;
     gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
     if (o->exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
-    int rc = select_top(n, m, o, all, k, items, scores);
+    int rc = select_top(n, m, o, all, k, items, scores, 1);
     free(all);
     return rc;
 }
@@ -137,6 +142,8 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
     const gr_rec_options *o = opts ? opts : &defaults;
     GR_TRY(check_call(n, m, k, items, "gr_model_recommend_liked"));
     if (n_liked && !liked) return gr_err(GR_EINVAL, "gr_model_recommend_liked: NULL liked items");
+    /* nothing liked folds in the zero vector: every score 0, an order by item index, not a recommendation */
+    if (n_liked == 0) return gr_err(GR_EINVAL, "gr_model_recommend_liked: no liked items: give at least one");
     GR_TRY(check_options(o));
     int32_t *idx;
     size_t nl;
@@ -148,7 +155,7 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
         gr_model_score_all(m, vec, 0.0f, all);
         if (o->exclude_seen)
             for (size_t j = 0; j < nl; j++) all[idx[j]] = -INFINITY;
-        rc = select_top(n, m, o, all, k, items, scores);
+        rc = select_top(n, m, o, all, k, items, scores, 1);
     }
     free(idx);
     free(vec);
@@ -175,7 +182,7 @@ int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k,
         all[j] = den > 0 ? all[j] / den : 0.0f;
     }
     all[i] = -INFINITY;
-    int rc = select_top(n, m, o, all, k, items, scores);
+    int rc = select_top(n, m, o, all, k, items, scores, 0);
     free(all);
     return rc;
 }
@@ -184,5 +191,5 @@ int gr_rec_select(size_t *n, const gr_model *m, const gr_rec_options *o, float *
                   float *out_scores)
 {
     GR_TRY(check_options(o));
-    return select_top(n, m, o, scores, k, items, out_scores);
+    return select_top(n, m, o, scores, k, items, out_scores, 1);
 }

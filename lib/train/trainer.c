@@ -1,6 +1,7 @@
 /* The public trainer: settings table, parsing, fit dispatch, statistics. */
 #include "train/trainer.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -167,6 +168,25 @@ int gr_trainer_get_double(double *value, const gr_trainer *t, int option)
     return GR_OK;
 }
 
+/* [+-]digits[.digits][e[+-]digits] and nothing else: strtod alone would
+ * also take blanks, hex ("0x10" = 16), "inf" and "nan". */
+static int plain_decimal(const char *p)
+{
+    if (*p == '+' || *p == '-') p++;
+    int digits = 0;
+    while (isdigit((unsigned char)*p)) p++, digits++;
+    if (*p == '.')
+        for (p++; isdigit((unsigned char)*p); p++) digits++;
+    if (!digits) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!isdigit((unsigned char)*p)) return 0;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    return *p == '\0';
+}
+
 static int parse_value(double *v, const gr_opt_spec *s, const char *text)
 {
     if (s->choices) {
@@ -179,10 +199,10 @@ static int parse_value(double *v, const gr_opt_spec *s, const char *text)
     }
     char *end;
     errno = 0;
-    *v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(*v))
+    *v = plain_decimal(text) ? strtod(text, &end) : NAN;
+    if (errno == ERANGE || !isfinite(*v))
         return gr_err(GR_EINVAL, "setting '%s': '%s' is not %s", s->name, text,
-                      s->choices ? "one of its choices" : "a number");
+                      s->choices ? "one of its choices" : "a decimal number");
     return GR_OK;
 }
 

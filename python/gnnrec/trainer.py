@@ -78,7 +78,8 @@ class Trainer(Handle):
         validation graph as set_validation() describes.  `progress(epoch,
         loss, seconds, valid_metric)` is called after every epoch
         (valid_metric is None when not evaluated); returning True stops
-        training.  An exception it raises stops training and is raised from
+        training, as a non-zero return of the C gr_progress_fn does (and as
+        in the C++, Rust and Go bindings); None or False goes on.  An exception it raises stops training and is raised from
         fit()."""
         kept = self._valid
         if valid is not None:

@@ -1,4 +1,5 @@
 /* Command-line parsing and error printing. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -6,6 +7,22 @@
 #include <string.h>
 
 #include "cli.h"
+
+void cli_print_help(const char *usage, const cli_flag_doc *rows, size_t n)
+{
+    fputs(usage, stdout);
+    for (size_t k = 0; k < n; k++) {
+        const cli_flag_doc *r = &rows[k];
+        if (!r->flag) {
+            printf("%s\n", r->text);
+            continue;
+        }
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", r->flag, r->arg ? " " : "", r->arg ? r->arg : "");
+        if (strlen(left) > 24 && r->text) printf("  %s\n  %-24s  %s\n", left, "", r->text);
+        else printf("  %-24s  %s\n", left, r->text ? r->text : "");
+    }
+}
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -83,15 +100,48 @@ const char *cli_get(cli_args *a, const char *key)
 
 int cli_has(cli_args *a, const char *key) { return find(a, key) >= 0; }
 
+/* Length of the plain decimal number at the start of s: [+-]digits, and
+ * with `fraction` also .digits and an exponent.  strtol and strtod also take
+ * leading blanks, hex ("0x10"), "inf" and "nan"; a command line that says
+ * one of those almost certainly means something else. */
+static size_t decimal_length(const char *s, int fraction)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    const char *digits = p;
+    while (isdigit((unsigned char)*p)) p++;
+    int whole = p > digits;
+    if (!fraction) return whole ? (size_t)(p - s) : 0;
+    int part = 0;
+    if (*p == '.') {
+        const char *f = ++p;
+        while (isdigit((unsigned char)*p)) p++;
+        part = p > f;
+    }
+    if (!whole && !part) return 0;
+    if (*p == 'e' || *p == 'E') {
+        const char *e = p + 1;
+        if (*e == '+' || *e == '-') e++;
+        const char *ed = e;
+        while (isdigit((unsigned char)*e)) e++;
+        if (e > ed) p = e;
+    }
+    return (size_t)(p - s);
+}
+
+int cli_is_integer(const char *s) { return *s && decimal_length(s, 0) == strlen(s); }
+
+int cli_is_number(const char *s) { return *s && decimal_length(s, 1) == strlen(s); }
+
 int cli_long(cli_args *a, const char *key, long *out, long lo, long hi)
 {
     const char *v = cli_get(a, key);
     if (!v) return EXIT_OK;
     char *end;
     errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno || x < lo || x > hi)
-        return cli_usage_error("--%s: expected an integer in [%ld, %ld], got '%s'", key, lo, hi, v);
+    long x = cli_is_integer(v) ? strtol(v, &end, 10) : 0;
+    if (!cli_is_integer(v) || errno || x < lo || x > hi)
+        return cli_usage_error("--%s: expected a decimal integer in [%ld, %ld], got '%s'", key, lo, hi, v);
     *out = x;
     return EXIT_OK;
 }
@@ -102,9 +152,25 @@ int cli_double(cli_args *a, const char *key, double *out)
     if (!v) return EXIT_OK;
     char *end;
     errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x)) return cli_usage_error("--%s: expected a number, got '%s'", key, v);
+    double x = cli_is_number(v) ? strtod(v, &end) : NAN;
+    if (errno || !isfinite(x)) return cli_usage_error("--%s: expected a decimal number, got '%s'", key, v);
     *out = x;
+    return EXIT_OK;
+}
+
+int cli_check_list(const char *flag, const char *text)
+{
+    if (!*text) return cli_usage_error("--%s: empty list", flag);
+    size_t n = strlen(text);
+    if (text[0] == ',' || text[n - 1] == ',' || strstr(text, ",,"))
+        return cli_usage_error("--%s: empty item in the list '%s'", flag, text);
+    return EXIT_OK;
+}
+
+int cli_reject(cli_args *a, const char *const *flags, size_t n, const char *why)
+{
+    for (size_t k = 0; k < n; k++)
+        if (cli_has(a, flags[k])) return cli_usage_error("--%s does not apply %s", flags[k], why);
     return EXIT_OK;
 }
 
@@ -118,17 +184,25 @@ int cli_check_unused(cli_args *a, const char *cmd)
 int cli_parse_ks(const char *text, int *ks, size_t cap, size_t *nk)
 {
     *nk = 0;
-    const char *p = text;
-    while (*p) {
+    int rc = cli_check_list("k", text);
+    if (rc) return rc;
+    for (const char *p = text; *p;) {
+        size_t len = decimal_length(p, 0);
         char *end;
         errno = 0;
-        long k = strtol(p, &end, 10);
-        if (end == p || errno || k < 1 || k > 1000000) return cli_usage_error("--k: bad cut-off list '%s'", text);
+        long k = len ? strtol(p, &end, 10) : 0;
+        if (!len || (p[len] && p[len] != ',') || errno || k < 1 || k > 1000000)
+            return cli_usage_error("--k: expected cut-offs 1..1000000 separated by commas, got '%s'", text);
         if (*nk == cap) return cli_usage_error("--k: at most %zu cut-offs", cap);
         ks[(*nk)++] = (int)k;
-        p = end;
+        p += len;
         if (*p == ',') p++;
-        else if (*p) return cli_usage_error("--k: bad cut-off list '%s'", text);
     }
-    return *nk ? EXIT_OK : cli_usage_error("--k: empty cut-off list");
+    return EXIT_OK;
+}
+
+int cli_check_k(long k, size_t catalogue, const char *what)
+{
+    if (k >= 1 && (size_t)k <= catalogue) return EXIT_OK;
+    return cli_usage_error("--k %ld: there are %zu %s; give --k 1..%zu", k, catalogue, what, catalogue);
 }

@@ -26,8 +26,27 @@ int cli_has(cli_args *a, const char *key);
 /* Typed accessors: print an error naming the flag and return EXIT_USAGE on a bad value. */
 int cli_long(cli_args *a, const char *key, long *out, long lo, long hi);
 int cli_double(cli_args *a, const char *key, double *out);
+/* Whether s is a plain decimal integer / number (no blanks, hex, inf, nan). */
+int cli_is_integer(const char *s);
+int cli_is_number(const char *s);
+/* EXIT_USAGE for an empty comma-separated list or an empty item in it. */
+int cli_check_list(const char *flag, const char *text);
+/* EXIT_USAGE naming the first of flags given: "--F does not apply <why>". */
+int cli_reject(cli_args *a, const char *const *flags, size_t n, const char *why);
+/* The one rule for --k: 1..catalogue, where catalogue counts what `what`
+ * names ("items in the model"); checked before any work is done. */
+int cli_check_k(long k, size_t catalogue, const char *what);
 /* Fail with EXIT_USAGE naming the first flag no one asked for. */
 int cli_check_unused(cli_args *a, const char *cmd);
+
+/* One line of a command's --help: a flag, its argument, what it does.  A
+ * row with flag NULL is a heading (text), one with text NULL continues the
+ * row above it with more flags.  docs/gnnrec.1 and docs/cli.md list the
+ * same flags (tests/test_cli.sh checks it). */
+typedef struct cli_flag_doc {
+    const char *flag, *arg, *text;
+} cli_flag_doc;
+void cli_print_help(const char *usage, const cli_flag_doc *rows, size_t n);
 
 /* Names of the gr_metric values, in their order ("recall", "precision", ...). */
 extern const char *const cli_metric_names[GR_METRIC_COUNT];
@@ -77,6 +96,9 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
 int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
 
 int cmd_train(int argc, char **argv);
+/* After a fit: "kept epoch B of N" on stderr (with validation, unless
+ * quiet) and, without --json, "trained KIND in S s: N epochs, kept epoch B". */
+void cli_report_kept(const gr_trainer *t, const gr_model *m, int quiet, int json);
 /* Trainer settings from the flags that name them (train.c). */
 int cli_apply_settings(gr_trainer *t, cli_args *a);
 /* Print (and add to j) why a KG model recommends each of n items to a user (kg.c). */

@@ -15,6 +15,8 @@ int cli_wants_new_item(cli_args *a) { return cli_has(a, "new-item-genres") + cli
 /* "ID:RATING,ID:RATING,..." (":RATING" may be left out: a liked item). */
 static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t *n, int *any_rating)
 {
+    int rc = cli_check_list("rated", text);
+    if (rc) return rc;
     size_t cap = 1;
     for (const char *p = text; *p; p++) cap += *p == ',';
     *ids = malloc(cap * sizeof **ids);
@@ -27,10 +29,16 @@ static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t 
         errno = 0;
         long long id = strtoll(p, &end, 10);
         float r = -1.0f;
+        char field[64];
+        size_t len = (size_t)(end - p);
+        snprintf(field, sizeof field, "%.*s", (int)(len < sizeof field ? len : sizeof field - 1), p);
+        if (!cli_is_integer(field)) end = (char *)p; /* forces the error below */
         if (end != p && *end == ':') {
             const char *q = end + 1;
             r = strtof(q, &end);
-            if (end == q) end = (char *)p; /* forces the error below */
+            len = (size_t)(end - q);
+            snprintf(field, sizeof field, "%.*s", (int)(len < sizeof field ? len : sizeof field - 1), q);
+            if (end == q || !cli_is_number(field)) end = (char *)p; /* forces the error below */
             *any_rating = 1;
         }
         if (end == p || errno || (*end && *end != ',')) return cli_usage_error("--rated: expected ID[:RATING],... got '%s'", text);
@@ -46,7 +54,7 @@ static int new_user_from_flags(gr_new_user *u, cli_args *a, int64_t **ids, float
     gr_new_user init = GR_NEW_USER_INIT;
     *u = init;
     long age = -1;
-    int rc = cli_long(a, "age", &age, 0, 200);
+    int rc = cli_long(a, "age", &age, 0, GR_NEW_USER_MAX_AGE);
     if (rc) return rc;
     u->age = (int)age;
     const char *g = cli_get(a, "gender");
@@ -82,10 +90,11 @@ int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j)
 {
     gr_new_item it = GR_NEW_ITEM_INIT;
     long year = 0;
-    int rc = cli_long(a, "new-item-year", &year, 0, 100000);
+    int rc = cli_long(a, "new-item-year", &year, GR_NEW_ITEM_MIN_YEAR, GR_NEW_ITEM_MAX_YEAR);
     if (rc) return rc;
     it.year = (int)year;
     const char *genres = cli_get(a, "new-item-genres");
+    if (genres && (rc = cli_check_list("new-item-genres", genres))) return rc;
     if (genres && gr_graph_genre_mask(&it.genres, gr_model_graph(m), genres) != GR_OK)
         return cli_usage_error("--new-item-genres: %s", gr_last_error());
     long user = 0;
@@ -99,7 +108,6 @@ int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j)
         json_num(j, "score", s);
         return EXIT_OK;
     }
-    if (k > gr_graph_num_users(gr_model_graph(m))) k = gr_graph_num_users(gr_model_graph(m));
     int64_t *users = malloc(k * sizeof *users);
     float *scores = malloc(k * sizeof *scores);
     size_t n = 0;

@@ -1,6 +1,7 @@
 /* Loading the graphs a command works on, from the data flags. */
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -66,14 +67,37 @@ static int load_split(cli_data *d, cli_args *a, const char *dir, const gr_load_o
     return rc == GR_OK ? EXIT_OK : cli_lib_error("splitting data");
 }
 
+/* Flags that only one way of giving the data reads are errors with the
+ * other: silently ignored, they would leave the user believing they acted. */
+static int check_applicable(cli_args *a, const char *train, const char *dir)
+{
+    static const char *const split_flags[] = { "split", "test-ratio", "valid-ratio", "split-seed" };
+    static const char *const file_flags[] = { "valid", "test" };
+    static const char *const ratio_flags[] = { "test-ratio", "valid-ratio" };
+    int rc = EXIT_OK;
+    if (train && dir) return cli_usage_error("give either --train FILE (with --valid/--test) or --dataset DIR, not both");
+    if (train) rc = cli_reject(a, split_flags, 4, "with --train (it splits --dataset; give --valid/--test files instead)");
+    if (!rc && dir) rc = cli_reject(a, file_flags, 2, "with --dataset (it is split by --split; or give --train/--valid/--test)");
+    const char *method = cli_get(a, "split");
+    if (!rc && method && !strcmp(method, "loo"))
+        rc = cli_reject(a, ratio_flags, 2, "with --split loo (each user's latest edge is the test, the one before the validation)");
+    struct stat st;
+    if (!rc && dir && cli_has(a, "format") && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = cli_usage_error("--format does not apply to a --dataset directory (its format follows from u.data, ratings.dat or "
+                             "ratings.csv); give it with --train/--valid/--test files");
+    return rc;
+}
+
 int cli_load_data(cli_data *d, cli_args *a)
 {
     memset(d, 0, sizeof *d);
-    gr_load_options o;
-    int rc = load_options(&o, a);
-    if (rc) return rc;
     const char *train = cli_get(a, "train"), *dir = cli_get(a, "dataset");
     const char *valid = cli_get(a, "valid"), *test = cli_get(a, "test");
+    int rc = check_applicable(a, train, dir);
+    if (rc) return rc;
+    gr_load_options o;
+    rc = load_options(&o, a);
+    if (rc) return rc;
     if (!train && dir) return load_split(d, a, dir, &o);
     if (!train) return cli_usage_error("give --train FILE (with --valid/--test) or --dataset DIR");
     if (gr_graph_load(&d->train, train, &o) != GR_OK) return cli_lib_error("loading training data");

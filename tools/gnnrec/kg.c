@@ -154,9 +154,7 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     json_begin(&j);
     if (!rc) {
         add_stats(&j, t, m, &p);
-        double secs = 0;
-        gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
-        if (!json) printf("trained %s in %.1f s\n", gr_model_kind_name(gr_model_kind_of(m)), secs);
+        cli_report_kept(t, m, quiet, json);
     }
     if (!rc && d.test) {
         double t0 = 0, t1 = 0;
@@ -186,7 +184,8 @@ int cli_eval_kg(cli_args *a, int json)
     const char *path = cli_get(a, "model"), *test_path = cli_get(a, "triples-test");
     const char *known_list = cli_get(a, "triples-known");
     if (!path) return cli_usage_error("gnnrec eval needs --model MODEL");
-    int rc = cli_check_unused(a, "eval");
+    int rc = known_list ? cli_check_list("triples-known", known_list) : EXIT_OK;
+    if (!rc) rc = cli_check_unused(a, "eval");
     if (rc) return rc;
     gr_model *m = NULL;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");

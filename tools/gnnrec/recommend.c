@@ -5,23 +5,39 @@
 
 #include "cli.h"
 
-static const char *const rec_help =
-    "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n"
-    "  --k 10                 number of items\n"
-    "  --genres A,B           only items of any of these genres\n"
-    "  --year-min Y --year-max Y   only items released in that range\n"
-    "  --min-score S          only items scoring at least S\n"
-    "  --least                the least relevant items instead of the most\n"
-    "  --include-seen         do not leave out the user's training items\n"
-    "  --explain              KG models: the triples that connect the user to each item\n"
-    "  --json                 print one JSON object as the last line\n"
-    "new users and items (GraphSAGE models, no retraining):\n"
-    "  --age N --gender M|F --occupation NAME [--rated ID[:R],...]   top-k for a new user\n"
-    "  --new-item-genres A,B --new-item-year Y [--user ID]          the users a new item suits\n"
-    "                                                                 (or its score for one user)\n";
+static const char *const rec_usage =
+    "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n";
+
+static const cli_flag_doc rec_flags[] = {
+    { "model", "MODEL", "the model file" },
+    { "user", "ID", "top items for a user of the model" },
+    { "liked", "ID,ID,...", "top items for a new user who liked these items (at least one)" },
+    { "similar", "ITEM", "the items most similar (cosine) to ITEM" },
+    { "k", "N", "number of items (10), at most the number of items in the model" },
+    { "genres", "A,B", "only items of any of these genres" },
+    { "year-min", "Y", "only items released in or after Y" },
+    { "year-max", "Y", "only items released in or before Y" },
+    { "min-score", "S", "only items scoring at least S" },
+    { "least", NULL, "the least relevant items instead of the most" },
+    { "include-seen", NULL, "do not leave out the user's training items" },
+    { "explain", NULL, "KG models, with --user: the triples connecting the user to each item" },
+    { "json", NULL, "print one JSON object as the last line" },
+    { "help", NULL, "this list" },
+    { NULL, NULL, "new users and items (GraphSAGE models, no retraining):" },
+    { "age", "N", "a new user's age (0..150; years, or the ML-1M age code)" },
+    { "gender", "M|F", "a new user's gender" },
+    { "occupation", "NAME", "a new user's occupation, as named in the training data" },
+    { "rated", "ID[:R],...", "a new user's rated items (without :R, liked), ratings in the training range" },
+    { "new-item-genres", "A,B", "a new item's genres: the --k users it suits best" },
+    { "new-item-year", "Y", "a new item's release year (1000..9999); with --user, its score for that user" },
+};
 
 static int parse_ids(const char *text, int64_t **ids, size_t *n)
 {
+    /* an empty history says nothing about the user: every score would be 0 */
+    if (!*text) return cli_usage_error("--liked: give at least one item id (--liked ID,ID,...)");
+    int rc = cli_check_list("liked", text);
+    if (rc) return rc;
     size_t cap = 1;
     for (const char *p = text; *p; p++) cap += *p == ',';
     *ids = malloc(cap * sizeof **ids);
@@ -32,7 +48,10 @@ static int parse_ids(const char *text, int64_t **ids, size_t *n)
         char *end;
         errno = 0;
         long long v = strtoll(p, &end, 10);
-        if (end == p || errno || (*end && *end != ',')) {
+        char item[32];
+        size_t len = (size_t)(end - p);
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        if (end == p || errno || (*end && *end != ',') || !cli_is_integer(item)) {
             free(*ids);
             return cli_usage_error("--liked: expected comma-separated item ids, got '%s'", text);
         }
@@ -59,6 +78,7 @@ static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
     o->least = cli_has(a, "least");
     o->exclude_seen = !cli_has(a, "include-seen");
     const char *genres = cli_get(a, "genres");
+    if (genres && (rc = cli_check_list("genres", genres))) return rc;
     if (genres && gr_graph_genre_mask(&o->genres, gr_model_graph(m), genres) != GR_OK)
         return cli_usage_error("--genres: %s", gr_last_error());
     return EXIT_OK;
@@ -92,6 +112,15 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     float *scores = malloc(k * sizeof *scores);
     size_t n = 0;
     int rc = items && scores ? EXIT_OK : cli_usage_error("out of memory");
+    /* the item filters choose items; a new item's answer is users */
+    static const char *const item_filters[] = { "genres", "year-min", "year-max", "min-score", "least",
+                                                "include-seen", "explain", "liked", "similar" };
+    if (!rc && cli_wants_new_item(a))
+        rc = cli_reject(a, item_filters, sizeof item_filters / sizeof item_filters[0],
+                        "to a new item (--new-item-genres/--new-item-year rank users)");
+    /* similar items are ranked for an item, which has no seen items */
+    static const char *const seen[] = { "include-seen" };
+    if (!rc && cli_has(a, "similar")) rc = cli_reject(a, seen, 1, "with --similar (an item has no seen items)");
     if (!rc && cli_wants_new_item(a)) {
         rc = cli_new_item(m, a, k, j);
         free(items);
@@ -114,7 +143,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         json_num(j, "similar_to", (double)uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        int64_t *ids;
+        int64_t *ids = NULL;
         size_t nl = 0;
         rc = parse_ids(liked, &ids, &nl);
         if (!rc) {
@@ -122,6 +151,9 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
             free(ids);
         }
     }
+    if (!rc && n < k)
+        fprintf(stderr, "gnnrec: note: %zu of the %zu items asked for: the rest are %s\n", n, k,
+                o->exclude_seen && (user || liked || new_user) ? "the user's own items or filtered out" : "filtered out");
     if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
     if (!rc && cli_has(a, "explain")) {
         if (!user) rc = cli_usage_error("--explain needs --user");
@@ -138,18 +170,22 @@ int cmd_recommend(int argc, char **argv)
     int rc = cli_parse(&a, argc, argv, "json,least,include-seen,help,explain");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
-        fputs(rec_help, stdout);
+        cli_print_help(rec_usage, rec_flags, sizeof rec_flags / sizeof rec_flags[0]);
         return EXIT_OK;
     }
     const char *path = cli_get(&a, "model");
     int json = cli_has(&a, "json");
     long k = 10;
     if (!path) return cli_usage_error("gnnrec recommend needs --model MODEL");
-    if ((rc = cli_long(&a, "k", &k, 1, 100000000L))) return rc;
+    if ((rc = cli_long(&a, "k", &k, 1, 1000000000L))) return rc;
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
     gr_rec_options o;
-    rc = rec_options(&o, &a, m);
+    const gr_graph *g = gr_model_graph(m);
+    /* a new item's --k counts users; everything else counts items */
+    if (cli_wants_new_item(&a) && !cli_has(&a, "user")) rc = cli_check_k(k, gr_graph_num_users(g), "users in the model");
+    else rc = cli_check_k(k, gr_graph_num_items(g), "items in the model");
+    if (!rc) rc = rec_options(&o, &a, m);
     cli_has(&a, "user");
     cli_has(&a, "liked");
     cli_has(&a, "similar");

@@ -3,10 +3,20 @@
 
 #include "cli.h"
 
-static const char *const synth_help =
-    "usage: gnnrec synth --out DIR [--users 500] [--items 800] [--ratings-per-user 60]\n"
-    "                    [--format ml100k|ml1m] [--seed 42] [--json]\n"
+static const char *const synth_usage =
+    "usage: gnnrec synth --out DIR [options]\n"
     "  Writes a MovieLens-format dataset with planted taste structure.\n";
+
+static const cli_flag_doc synth_flags[] = {
+    { "out", "DIR", "the directory to write" },
+    { "users", "N", "number of users (500)" },
+    { "items", "N", "number of items (800)" },
+    { "ratings-per-user", "N", "ratings of each user (60)" },
+    { "format", "ml100k|ml1m", "file layout (ml100k)" },
+    { "seed", "N", "random seed (42)" },
+    { "json", NULL, "print one JSON object" },
+    { "help", NULL, "this list" },
+};
 
 int cmd_synth(int argc, char **argv)
 {
@@ -14,7 +24,7 @@ int cmd_synth(int argc, char **argv)
     int rc = cli_parse(&a, argc, argv, "json,help");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
-        fputs(synth_help, stdout);
+        cli_print_help(synth_usage, synth_flags, sizeof synth_flags / sizeof synth_flags[0]);
         return EXIT_OK;
     }
     gr_synth_options o = GR_SYNTH_OPTIONS_INIT;

@@ -5,28 +5,87 @@
 
 #include "cli.h"
 
-static const char *const train_help =
-    "usage: gnnrec train --model KIND (--train FILE [--valid FILE] [--test FILE] | --dataset DIR) [options]\n"
-    "  --model lightgcn|mf|...   model kind (default lightgcn)\n"
-    "  --train/--valid/--test F  pre-split interaction files (same id space)\n"
-    "  --dataset DIR             a MovieLens directory, split by --split ratio|loo|random\n"
-    "                            (--test-ratio 0.1 --valid-ratio 0.1 --split-seed 42)\n"
-    "  --format F --min-rating R --no-metadata --items F --users F   data options\n"
-    "  --epochs --dim --layers --lr --batch --reg --seed --threads --mode fast|paper\n"
-    "                            (LightGCN trains with the fast schedule unless --mode paper;\n"
-    "                            docs/training.md)\n"
-    "  --negatives --eval-every --patience --eval-k --init-std   training settings\n"
-    "  --valid-metric ndcg|recall|precision|hit|mrr   what validation maximises (default ndcg)\n"
-    "  --set KEY=VALUE           any trainer setting by name (repeatable)\n"
-    "  --out MODEL               save the trained model\n"
-    "  --k 10,20                 cut-offs of the test metrics\n"
-    "  --json                    print one JSON object as the last line\n"
-    "  --quiet                   no per-epoch progress on stderr\n"
-    "knowledge graphs (--model transe|distmult|rotate|complex):\n"
-    "  --triples-train F [--triples-valid F] [--triples-test F]   head<TAB>relation<TAB>tail files;\n"
-    "                            entities.dict/relations.dict beside them fix the ids (--no-dicts: not)\n"
-    "  --gamma --adv-temp --loss adversarial|margin --sampling filtered|uniform --norm 1|2\n"
-    "  --lr-schedule constant|step|cosine --valid-sample N --time-limit S   KG settings (docs/kg.md)\n";
+static const char *const train_usage =
+    "usage: gnnrec train [--model KIND] (--train FILE [--valid FILE] [--test FILE] | --dataset DIR\n"
+    "                    | --triples-train FILE [--triples-valid FILE] [--triples-test FILE]) [options]\n";
+
+/* The flags of gnnrec train: --help prints this table. */
+static const cli_flag_doc train_flags[] = {
+    { "model", "KIND", "lightgcn (default), mf, graphsage, transe, distmult, rotate, complex" },
+    { NULL, NULL, "user-item data (every kind):" },
+    { "train", "FILE", "training interactions; --valid FILE, --test FILE in its id space" },
+    { "valid", "FILE", "validation interactions: early stopping on the best validated epoch" },
+    { "test", "FILE", "test interactions: metrics printed after training" },
+    { "dataset", "DIR", "a MovieLens directory (or file), split here by --split" },
+    { "split", "METHOD", "ratio (per user, default), loo (latest edge per user), random" },
+    { "test-ratio", "R", "share held out for test (0.1; ratio and random)" },
+    { "valid-ratio", "R", "share held out for validation (0.1; 0: none)" },
+    { "split-seed", "N", "seed of the split (42)" },
+    { "format", "F", "auto, adjacency, ml100k, ml1m, csv, delimited (--train/--valid/--test files)" },
+    { "min-rating", "R", "keep interactions rated at least R (0: all)" },
+    { "no-metadata", NULL, "do not read titles, genres, years, demographics beside the data" },
+    { "items", "FILE", "item metadata file (u.item, movies.dat, movies.csv)" },
+    { "users", "FILE", "user metadata file (u.user, users.dat)" },
+    { "k", "K,...", "cut-offs of the test metrics (10,20), at most the number of items" },
+    { NULL, NULL, "knowledge-graph data (transe, distmult, rotate, complex; docs/kg.md):" },
+    { "triples-train", "FILE", "head<TAB>relation<TAB>tail training triples" },
+    { "triples-valid", "FILE", "validation triples: filtered MRR every --eval-every epochs" },
+    { "triples-test", "FILE", "test triples: filtered link-prediction metrics" },
+    { "entities", "FILE", "entity dictionary (default: entities.dict beside --triples-train)" },
+    { "relations", "FILE", "relation dictionary (default: relations.dict beside it)" },
+    { "no-dicts", NULL, "do not read the dictionaries beside the triples" },
+    { NULL, NULL, "settings of every kind (defaults differ by kind; docs/api.md):" },
+    { "epochs", "N", "maximum epochs (LightGCN/MF fast schedule: full-batch steps, 200)" },
+    { "dim", "N", "embedding dimension (64)" },
+    { "layers", "N", "propagation layers (LightGCN 3, MF 0, GraphSAGE 2)" },
+    { "lr", "X", "Adam learning rate" },
+    { "batch", "N", "positives (edges, queries) per mini-batch" },
+    { "reg", "X", "L2 weight" },
+    { "seed", "N", "random seed (42); same seed, same model at any thread count" },
+    { "threads", "N", "OpenMP threads (0: OMP_NUM_THREADS or all cores)" },
+    { "negatives", "N", "sampled negatives per positive" },
+    { "eval-every", "N", "epochs between validations" },
+    { "patience", "N", "validations without improvement before stopping (10; 0: never)" },
+    { "eval-k", "N", "K of the validation metric (20)" },
+    { "valid-metric", "M", "what validation maximises: ndcg (default), recall, precision, hit, mrr" },
+    { "init-std", "X", "std of the normal initialisation (0.1)" },
+    { "time-limit", "S", "stop after S seconds (0: no limit)" },
+    { "set", "KEY=VALUE", "any setting by its library name (repeatable)" },
+    { NULL, NULL, "LightGCN and MF (docs/training.md):" },
+    { "mode", "fast|paper", "the fast full-batch schedule (LightGCN default) or the paper's" },
+    { "sampling", "user|edge", "BPR triples: by user (the reference) or every edge once" },
+    { "precision", "auto|float", "fast schedule's dense products: bfloat16 where the CPU has it, or float" },
+    { NULL, NULL, "GraphSAGE (docs/graphsage.md):" },
+    { "objective", "bpr|rating", "ranking loss (default) or squared error on ratings" },
+    { "hidden", "N", "width of the hidden layers (64)" },
+    { "id-dim", "N", "learned id embedding per node (64; 0: none)" },
+    { "fanout1", "N", "neighbours sampled per target (10; 0: all); --fanout2..4 deeper hops" },
+    { "aggregate", "auto|mean|levels", "neighbour means, one per rating level with levels" },
+    { "features", "builtin|none", "node features from the metadata and ratings, or none" },
+    { "dropout", "X", "dropout rate (0)" },
+    { "id-dropout", "X", "probability of hiding a node's id embedding" },
+    { "cold-prob", "X", "probability of training a target as a new node" },
+    { "bias", "0|1", "per-node biases and a bias output column (1)" },
+    { "l2norm", "0|1", "L2-normalise the output embeddings (0)" },
+    { "wd", "X", "L2 weight on the layer weights (0)" },
+    { "ema", "X", "decay of the parameter average validation and the model use (0: off)" },
+    { NULL, NULL, "knowledge-graph embeddings (docs/kg.md):" },
+    { "gamma", "X", "margin of distance scores" },
+    { "adv-temp", "X", "self-adversarial temperature (0: uniform)" },
+    { "loss", "adversarial|margin", "loss (adversarial)" },
+    { "sampling", "filtered|uniform", "negatives filtered against known triples, or not" },
+    { "norm", "1|2", "TransE distance" },
+    { "lr-schedule", "S", "constant, step or cosine (default)" },
+    { "valid-sample", "N", "validation triples per validation (0: all)" },
+    { "side-info", "0|1", "MovieLens as triples: add genres, decades, demographics (1)" },
+    { "like-rating", "R", "MovieLens as triples: edges rated at least R are liked (0: all)" },
+    { NULL, NULL, "  any other --NAME VALUE the kind knows as a setting is passed on (--set NAME=VALUE)" },
+    { NULL, NULL, "output:" },
+    { "out", "MODEL", "save the trained model (atomically)" },
+    { "json", NULL, "print one JSON object as the last line" },
+    { "quiet", NULL, "no per-epoch progress on stderr" },
+    { "help", NULL, "this list" },
+};
 
 typedef struct progress_ctx {
     int quiet, eval_k;
@@ -60,7 +119,7 @@ static int set_or_usage(gr_trainer *t, const char *name, const char *value)
 }
 
 /* Settings from the named flags, --set KEY=VALUE, and any other flag the
- * trainer of this kind knows ("--fanouts 10,5" sets "fanouts"). */
+ * trainer of this kind knows ("--fanout1 5" sets "fanout1"). */
 int cli_apply_settings(gr_trainer *t, cli_args *a)
 {
     for (size_t k = 0; k < sizeof setting_flags / sizeof setting_flags[0]; k++) {
@@ -115,6 +174,22 @@ static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, i
     return EXIT_OK;
 }
 
+/* Which epoch's parameters the model holds: with validation the best one,
+ * which is usually not the last. */
+void cli_report_kept(const gr_trainer *t, const gr_model *m, int quiet, int json)
+{
+    double best = 0, epochs = 0, valid = NAN;
+    gr_trainer_stat(&best, t, GR_STAT_BEST_EPOCH);
+    gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
+    gr_trainer_stat(&valid, t, GR_STAT_BEST_VALID);
+    if (!quiet && !isnan(valid)) fprintf(stderr, "kept epoch %.0f of %.0f (the best validated)\n", best, epochs);
+    double secs = 0;
+    gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
+    if (!json)
+        printf("trained %s in %.1f s: %.0f epochs, kept epoch %.0f\n", gr_model_kind_name(gr_model_kind_of(m)), secs, epochs,
+               best);
+}
+
 static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
 {
     double v;
@@ -133,6 +208,18 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
 }
 
+/* --k before training, not after it: the cut-offs must fit the catalogue. */
+static int check_ks(cli_args *a, const gr_graph *train)
+{
+    int ks[16];
+    size_t nk;
+    const char *ktext = cli_get(a, "k");
+    int rc = cli_parse_ks(ktext ? ktext : "10,20", ks, 16, &nk);
+    for (size_t c = 0; !rc && c < nk; c++)
+        rc = cli_check_k(ks[c], gr_graph_num_items(train), "items in the training data");
+    return rc;
+}
+
 static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
 {
     cli_data d;
@@ -140,15 +227,14 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (!rc) rc = cli_check_unused(a, "train");
     if (rc) return rc;
     rc = cli_load_data(&d, a);
+    if (!rc && d.test) rc = check_ks(a, d.train);
     gr_model *m = NULL;
     if (!rc) rc = run_training(&m, t, &d, a, kind);
     json_out j;
     json_begin(&j);
     if (!rc) {
         add_stats(&j, t, m);
-        double secs = 0;
-        gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
-        if (!json) printf("trained %s in %.1f s\n", gr_model_kind_name(gr_model_kind_of(m)), secs);
+        cli_report_kept(t, m, cli_has(a, "quiet"), json);
     }
     if (!rc && d.test) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
     const char *out = cli_get(a, "out");
@@ -167,20 +253,32 @@ int cmd_train(int argc, char **argv)
     int rc = cli_parse(&a, argc, argv, "json,quiet,no-metadata,help,no-dicts");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
-        fputs(train_help, stdout);
+        cli_print_help(train_usage, train_flags, sizeof train_flags / sizeof train_flags[0]);
         return EXIT_OK;
     }
     const char *kind_name = cli_get(&a, "model");
     int kind = GR_MODEL_LIGHTGCN;
     if (kind_name && gr_model_kind_from_name(&kind, kind_name) != GR_OK) return cli_usage_error("--model: %s", gr_last_error());
+    /* triple files and interaction data take different flags: one kind's flag
+     * given with the other kind of data would be silently ignored */
+    static const char *const interaction_flags[] = { "train", "valid", "test", "dataset", "format", "min-rating",
+                                                     "no-metadata", "items", "users", "split", "test-ratio",
+                                                     "valid-ratio", "split-seed", "k" };
+    static const char *const triple_flags[] = { "triples-valid", "triples-test", "entities", "relations", "no-dicts" };
+    int triples = cli_get(&a, "triples-train") != NULL;
+    if (triples) rc = cli_reject(&a, interaction_flags, sizeof interaction_flags / sizeof interaction_flags[0],
+                                 "with --triples-train (it reads user-item data)");
+    else rc = cli_reject(&a, triple_flags, sizeof triple_flags / sizeof triple_flags[0],
+                         "without --triples-train (it reads triple files)");
+    if (rc) return rc;
     /* data and output flags are read later; mark them as known now */
-    cli_mark_data_flags(&a);
+    if (!triples) cli_mark_data_flags(&a);
     cli_has(&a, "out");
     cli_has(&a, "k");
     cli_has(&a, "quiet");
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return cli_lib_error("creating the trainer");
-    if (cli_get(&a, "triples-train")) rc = cli_train_kg(t, &a, cli_has(&a, "json"));
+    if (triples) rc = cli_train_kg(t, &a, cli_has(&a, "json"));
     else rc = train_with(t, &a, cli_has(&a, "json"), kind);
     gr_trainer_free(t);
     return rc;

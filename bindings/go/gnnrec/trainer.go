@@ -92,15 +92,16 @@ func goProgress(id C.uintptr_t, epoch C.int, loss, seconds, valid C.double) C.in
 	progressMu.Lock()
 	fn := progressFns[uintptr(id)]
 	progressMu.Unlock()
-	if fn == nil || fn(Progress{int(epoch), float64(loss), float64(seconds), float64(valid)}) {
-		return 0
+	if fn != nil && fn(Progress{int(epoch), float64(loss), float64(seconds), float64(valid)}) {
+		return 1
 	}
-	return 1
+	return 0
 }
 
 // Fit fits a new model to train.  With valid (may be nil) the best validated
 // parameters are kept and training stops early; progress (may be nil) is
-// called after every epoch and stops training by returning false.
+// called after every epoch and stops training by returning true (as a
+// non-zero return of the C gr_progress_fn does); false goes on.
 func (t *Trainer) Fit(train, valid *Graph, progress func(Progress) bool) (*Model, error) {
 	defer runtime.KeepAlive(t)
 	defer runtime.KeepAlive(train)

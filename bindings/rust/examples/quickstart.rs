@@ -22,7 +22,7 @@ fn main() -> Result<(), gnnrec::Error> {
         if let Some(ndcg) = p.valid {
             println!("  epoch {:3}  loss {:.4}  valid ndcg@20 {:.4}", p.epoch, p.loss, ndcg);
         }
-        true
+        false // keep going (true stops training)
     })?;
 
     for m in model.evaluate(&parts.train, &parts.test, &[10, 20])? {

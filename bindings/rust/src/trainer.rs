@@ -54,7 +54,7 @@ unsafe extern "C" fn trampoline(ud: *mut c_void, epoch: c_int, loss: c_double, s
     let p = Progress { epoch, loss, seconds, valid: if valid.is_nan() { None } else { Some(valid) } };
     // A panic must not unwind through the C library: stop, and resume it after fit.
     match panic::catch_unwind(AssertUnwindSafe(|| (cb.f)(&p))) {
-        Ok(keep_going) => (!keep_going) as c_int,
+        Ok(stop) => stop as c_int,
         Err(payload) => {
             cb.panic = Some(payload);
             1
@@ -83,10 +83,11 @@ impl Trainer {
 
     /// Fit a new model; with `valid`, keep the best validated parameters and stop early.
     pub fn fit(&mut self, train: &Graph, valid: Option<&Graph>) -> Result<Model> {
-        self.fit_with_progress(train, valid, |_| true)
+        self.fit_with_progress(train, valid, |_| false)
     }
 
-    /// As fit(), calling `progress` after every epoch; returning false stops training.
+    /// As fit(), calling `progress` after every epoch; returning true stops training
+    /// (as a non-zero return of the C gr_progress_fn does), false goes on.
     pub fn fit_with_progress<F>(&mut self, train: &Graph, valid: Option<&Graph>, mut progress: F) -> Result<Model>
     where
         F: FnMut(&Progress) -> bool,

@@ -52,7 +52,7 @@ func main() {
 		if p.Validated() {
 			fmt.Printf("  epoch %3d  loss %.4f  valid ndcg@20 %.4f\n", p.Epoch, p.Loss, p.Valid)
 		}
-		return true
+		return false // keep going (true stops training)
 	})
 	if err != nil {
 		log.Fatal(err)
