@@ -194,6 +194,11 @@ static int load_names(gr_reader *r, gr_strmap *m, uint64_t expect)
         char *name;
         GR_TRY(gr_reader_string(r, &name));
         if (!name) return gr_reader_fail(r, "name %llu missing", (unsigned long long)k);
+        const char *why = gr_strmap_name_problem(name, strlen(name));
+        if (why) {
+            free(name);
+            return gr_reader_fail(r, "name %llu: %s", (unsigned long long)k, why);
+        }
         int32_t id = gr_strmap_intern(m, name, strlen(name));
         free(name);
         if (id < 0) return gr_last_error_code();
