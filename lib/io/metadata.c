@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/idmap.h"
@@ -123,36 +124,64 @@ void gr_item_table_free(gr_item_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* The bit of genre `name`, added when new; -1 when all 64 are taken. */
-static int genre_bit(gr_item_table *t, const char *name, int *rc)
+/*
+ * Genre names must each be reachable by gr_graph_genre_mask(), which takes
+ * a comma-separated list and matches names ignoring case: a name with a
+ * comma is an error, and names that differ only in case are one genre.
+ * `utf8` is the name as stored.  GR_OK or GR_EFORMAT naming field.
+ */
+static int check_genre_name(const meta_reader *m, const char *field, const char *utf8)
 {
-    *rc = GR_OK;
-    for (size_t g = 0; g < t->n_genres; g++)
-        if (strcmp(t->genre[g], name) == 0) return (int)g;
-    if (t->n_genres == GR_MAX_GENRES) return -1;
-    char *copy = gr_to_utf8(name, strlen(name));
-    if (!copy) {
-        *rc = GR_ENOMEM;
-        return -1;
-    }
-    t->genre[t->n_genres] = copy;
-    return (int)t->n_genres++;
+    if (!*utf8) return gr_err(GR_EFORMAT, "%s:%zu: field '%s': empty", m->path, m->line, field);
+    if (strchr(utf8, ','))
+        return gr_err(GR_EFORMAT, "%s:%zu: field '%s': '%.40s' holds a comma (genre lists are comma-separated)", m->path,
+                      m->line, field, utf8);
+    return GR_OK;
 }
 
-/* Genre mask of "A|B|C"; "(no genres listed)" and "" are no genre. */
-static int parse_genre_list(gr_item_table *t, char *s, uint64_t *mask)
+/* The genre called utf8 (ignoring case), or -1. */
+static int find_genre(const gr_item_table *t, const char *utf8)
+{
+    for (size_t g = 0; g < t->n_genres; g++)
+        if (strcasecmp(t->genre[g], utf8) == 0) return (int)g;
+    return -1;
+}
+
+/* The bit of genre `name` of a genre list, added when new.  A 65th
+ * distinct genre is an error: masks hold 64. */
+static int genre_bit(const meta_reader *m, gr_item_table *t, const char *name, int *bit)
+{
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return GR_ENOMEM;
+    *bit = find_genre(t, utf8);
+    int rc = *bit >= 0 ? GR_OK : check_genre_name(m, "genres", utf8);
+    if (rc == GR_OK && *bit < 0 && t->n_genres == GR_MAX_GENRES)
+        rc = gr_err(GR_EFORMAT, "%s:%zu: field 'genres': '%.40s' would be genre %d, and at most %d distinct genres are supported",
+                    m->path, m->line, utf8, GR_MAX_GENRES + 1, GR_MAX_GENRES);
+    if (rc != GR_OK || *bit >= 0) {
+        free(utf8);
+        return rc;
+    }
+    t->genre[t->n_genres] = utf8;
+    *bit = (int)t->n_genres++;
+    return GR_OK;
+}
+
+/* Genre mask of "A|B|C"; "(no genres listed)" and "" are no genre.  The
+ * list is walked name by name, however many names it repeats. */
+static int parse_genre_list(const meta_reader *m, gr_item_table *t, char *s, uint64_t *mask)
 {
     *mask = 0;
     s = gr_trim(s);
     if (!*s || strcmp(s, "(no genres listed)") == 0) return GR_OK;
-    char *f[GR_MAX_GENRES + 1];
-    size_t nf = gr_split_char(s, '|', f, GR_MAX_GENRES + 1);
-    for (size_t i = 0; i < nf && i <= GR_MAX_GENRES; i++) {
-        char *name = gr_trim(f[i]);
+    for (char *next; s; s = next) {
+        next = strchr(s, '|');
+        if (next) *next++ = '\0';
+        char *name = gr_trim(s);
         if (!*name) continue;
-        int rc, bit = genre_bit(t, name, &rc);
-        if (rc != GR_OK) return rc;
-        if (bit >= 0) *mask |= 1ULL << bit;
+        int bit;
+        GR_TRY(genre_bit(m, t, name, &bit));
+        *mask |= 1ULL << bit;
     }
     return GR_OK;
 }
@@ -189,9 +218,17 @@ static int genre_line(meta_reader *m, gr_item_table *t, char *line)
     if ((size_t)idx != t->n_genres)
         return field_error(m, "index", "the genres numbered 0, 1, 2, ... in order", f[1]);
     char *name = gr_trim(f[0]);
-    t->genre[t->n_genres] = gr_to_utf8(name, strlen(name));
-    if (!t->genre[t->n_genres]) return GR_ENOMEM;
-    t->n_genres++;
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return GR_ENOMEM;
+    int rc = check_genre_name(m, "genre", utf8), same = find_genre(t, utf8);
+    if (rc == GR_OK && same >= 0)
+        rc = gr_err(GR_EFORMAT, "%s:%zu: field 'genre': '%.40s' appears twice (genre %d is '%.40s')", m->path, m->line, utf8,
+                    same, t->genre[same]);
+    if (rc != GR_OK) {
+        free(utf8);
+        return rc;
+    }
+    t->genre[t->n_genres++] = utf8;
     return GR_OK;
 }
 
@@ -261,7 +298,7 @@ static int dat_item_line(meta_reader *m, gr_item_table *t, char *line)
     int64_t id;
     GR_TRY(parse_new_id(m, "id", line, &id));
     uint64_t genres;
-    GR_TRY(parse_genre_list(t, last + 2, &genres));
+    GR_TRY(parse_genre_list(m, t, last + 2, &genres));
     return push_item(t, id, first + 2, 0, genres);
 }
 
@@ -276,7 +313,7 @@ static int csv_item_line(meta_reader *m, gr_item_table *t, char *rec, int first)
     if (first && gr_parse_i64(f[0], &id) != GR_NUM_OK) return GR_OK;
     GR_TRY(parse_new_id(m, "movieId", f[0], &id));
     uint64_t genres;
-    GR_TRY(parse_genre_list(t, f[2], &genres));
+    GR_TRY(parse_genre_list(m, t, f[2], &genres));
     return push_item(t, id, f[1], 0, genres);
 }
 
@@ -431,6 +468,20 @@ static int parse_age(meta_reader *m, const char *s, int *age)
     return GR_OK;
 }
 
+/* users.dat ages are the codes of MovieLens 1M's age groups. */
+static int parse_age_code(meta_reader *m, const char *s, int *age)
+{
+    static const int codes[] = { 1, 18, 25, 35, 45, 50, 56 };
+    int64_t v;
+    if (gr_parse_i64(s, &v) == GR_NUM_OK)
+        for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++)
+            if (v == codes[k]) {
+                *age = codes[k];
+                return GR_OK;
+            }
+    return field_error(m, "age", "an age code (1, 18, 25, 35, 45, 50 or 56)", s);
+}
+
 static int push_user(gr_user_table *t, gr_user_info *u, char *zip)
 {
     zip = gr_trim(zip);
@@ -469,7 +520,7 @@ static int dat_user_line(meta_reader *m, gr_user_table *t, char *line)
     gr_user_info u;
     GR_TRY(parse_new_id(m, "id", f[0], &u.id));
     GR_TRY(parse_gender(m, gr_trim(f[1]), &u.gender));
-    GR_TRY(parse_age(m, gr_trim(f[2]), &u.age));
+    GR_TRY(parse_age_code(m, gr_trim(f[2]), &u.age));
     int64_t code;
     if (gr_parse_i64(f[3], &code) != GR_NUM_OK || code < 0 || code >= GR_ML1M_OCCUPATIONS)
         return field_error(m, "occupation", "a code from 0 to 20", f[3]);
