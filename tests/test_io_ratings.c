@@ -300,6 +300,35 @@ START_TEST(nul_bytes_fail_the_file)
 }
 END_TEST
 
+/* A path too long for the loader's buffers is an error, never cut short
+ * to a prefix that could name another file. */
+START_TEST(long_paths_are_not_cut)
+{
+    char *p = fx_write(tmp, "u.data", "1\t2\t3\t4\n");
+    size_t n = strlen(p);
+    char *longer = malloc(n + 5000);
+    memcpy(longer, p, n);
+    memset(longer + n, '/', 4990); /* the same file, spelled too long */
+    longer[n] = '\0';
+    memmove(longer + 4990, longer, n + 1);
+    memset(longer, '/', 4990);
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_load(&g, longer, NULL), GR_EIO); /* the system's limit */
+    gr_load_options o = GR_LOAD_OPTIONS_INIT;
+    o.items_path = longer;
+    ck_assert_int_eq(gr_graph_load(&g, p, &o), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "path longer than"));
+    o.items_path = NULL;
+    o.users_path = longer;
+    ck_assert_int_eq(gr_graph_load(&g, p, &o), GR_EINVAL);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(gr_graph_load(&g, p, NULL), GR_OK);
+    gr_graph_free(g);
+    free(longer);
+    free(p);
+}
+END_TEST
+
 START_TEST(empty_files_have_no_interactions)
 {
     static const struct {
@@ -474,6 +503,7 @@ int main(void)
     tcase_add_test(tc, missing_file_is_an_io_error);
     tcase_add_test(tc, malformed_lines_name_file_line_and_field);
     tcase_add_test(tc, nul_bytes_fail_the_file);
+    tcase_add_test(tc, long_paths_are_not_cut);
     tcase_add_test(tc, empty_files_have_no_interactions);
     tcase_add_test(tc, detects_formats);
     tcase_add_test(tc, finds_ratings_in_directories);
