@@ -429,6 +429,30 @@ START_TEST(user_errors_name_file_line_and_field)
 }
 END_TEST
 
+/* Occupations are int16 indices: the 32768th distinct one is an error
+ * (the graph could be saved but never loaded again otherwise). */
+START_TEST(at_most_32767_occupations)
+{
+    size_t cap = 40000 * 32;
+    char *text = malloc(cap);
+    size_t used = 0;
+    for (int k = 1; k <= 32768; k++) used += (size_t)snprintf(text + used, cap - used, "%d|30|M|job%d|1\n", k, k);
+    char *p = fx_write(tmp, "u.user", text);
+    gr_user_table t;
+    assert_error(gr_read_users(&t, p), GR_EFORMAT, "u.user",
+                 ":32768: field 'occupation': 'job32768' would be occupation 32768, and at most 32767 are supported");
+    /* the same limit counts u.occupation beside the file */
+    free(fx_write(tmp, "u.occupation", "a\nb\n"));
+    free(fx_write(tmp, "u.user", "1|30|M|b|1\n2|30|F|c|1\n"));
+    ck_assert_int_eq(gr_read_users(&t, p), GR_OK);
+    ck_assert_uint_eq(t.n_occupations, 3);
+    ck_assert_int_eq(t.v[0].occupation, 1);
+    gr_user_table_free(&t);
+    free(p);
+    free(text);
+}
+END_TEST
+
 /* ---- finding ----------------------------------------------------------- */
 
 START_TEST(finds_metadata_beside_data)
@@ -520,6 +544,7 @@ int main(void)
     tcase_add_test(tc, reads_uuser);
     tcase_add_test(tc, reads_users_dat);
     tcase_add_test(tc, user_errors_name_file_line_and_field);
+    tcase_add_test(tc, at_most_32767_occupations);
     tcase_add_test(tc, finds_metadata_beside_data);
     tcase_add_test(tc, reads_the_real_ml100k_metadata);
     suite_add_tcase(s, tc);

@@ -419,11 +419,18 @@ static int add_occupation(gr_user_table *t, const char *name)
     return GR_OK;
 }
 
-/* Index of occupation `name`, added when new; -1 when out of memory. */
-static int occupation_index(gr_user_table *t, const char *name)
+/* Index of occupation `name`, added when new; -1 with the error set when
+ * out of memory or when it would be one more than GR_MAX_OCCUPATIONS (the
+ * catalogue, the model file and the feature encoder hold that many). */
+static int occupation_index(const meta_reader *m, gr_user_table *t, const char *name)
 {
     for (size_t k = 0; k < t->n_occupations; k++)
         if (strcmp(t->occupation[k], name) == 0) return (int)k;
+    if (t->n_occupations == GR_MAX_OCCUPATIONS) {
+        gr_err(GR_EFORMAT, "%s:%zu: field 'occupation': '%.40s' would be occupation %d, and at most %d are supported", m->path,
+               m->line, name, GR_MAX_OCCUPATIONS + 1, GR_MAX_OCCUPATIONS);
+        return -1;
+    }
     if (add_occupation(t, name) != GR_OK) return -1;
     return (int)t->n_occupations - 1;
 }
@@ -435,19 +442,16 @@ static int uuser_occupations(gr_user_table *t, const char *user_path)
     if (gr_path_dir(dir, sizeof dir, user_path) != GR_OK ||
         gr_path_join(opath, sizeof opath, dir, "u.occupation") != GR_OK || !gr_is_file(opath))
         return GR_OK;
-    gr_lines r;
-    GR_TRY(gr_lines_open(&r, opath));
+    meta_reader m;
+    int rc = meta_open(&m, opath);
     char *line;
     size_t len;
-    int rc;
-    while ((rc = gr_lines_next(&r, &line, &len)) > 0) {
+    while (rc == GR_OK && (rc = gr_lines_next(&m.r, &line, &len)) > 0) {
+        m.line = m.r.line;
         line = gr_trim(line);
-        if (*line && occupation_index(t, line) < 0) {
-            rc = GR_ENOMEM;
-            break;
-        }
+        rc = *line && occupation_index(&m, t, line) < 0 ? gr_last_error_code() : GR_OK;
     }
-    gr_lines_close(&r);
+    meta_close(&m);
     return rc;
 }
 
@@ -507,7 +511,7 @@ static int uuser_line(meta_reader *m, gr_user_table *t, char *line)
     GR_TRY(parse_gender(m, gr_trim(f[2]), &u.gender));
     const char *occ = gr_trim(f[3]);
     u.occupation = -1;
-    if (*occ && (u.occupation = occupation_index(t, occ)) < 0) return GR_ENOMEM;
+    if (*occ && (u.occupation = occupation_index(m, t, occ)) < 0) return gr_last_error_code();
     return push_user(t, &u, f[4]);
 }
 

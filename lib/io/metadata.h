@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #define GR_MAX_GENRES 64
+/* Occupations are int16 indices in the catalogue and the model file. */
+#define GR_MAX_OCCUPATIONS 32767
 
 typedef struct gr_item_info {
     int64_t id;
@@ -74,7 +76,8 @@ void gr_find_metadata(char *items, char *users, size_t cap, const char *data_pat
  * separator of gr_graph_genre_mask() lists).  u.genre must list distinct
  * non-empty names.  "(no genres listed)" is no genre.  users.dat ages
  * must be one of the MovieLens 1M codes 1, 18, 25, 35, 45, 50, 56; u.user
- * ages are years from 0 to 200.  u.user occupations are numbered as in u.occupation beside the
+ * ages are years from 0 to 200.  More than GR_MAX_OCCUPATIONS distinct
+ * occupations (u.occupation and u.user together) is GR_EFORMAT.  u.user occupations are numbered as in u.occupation beside the
  * file when there is one (names missing from it are added), else in
  * order of first appearance; users.dat occupation codes index
  * gr_ml1m_occupations.
