@@ -261,7 +261,9 @@ START_TEST(saving_replaces_only_regular_files)
     unsigned char *b = slurp(target, &n);
     ck_assert_uint_eq(n, 17);
     free(b);
-    ck_assert_int_eq(kind_of(fx_path(dir, "nowhere.gnr")), '-');
+    char *nowhere = fx_path(dir, "nowhere.gnr");
+    ck_assert_int_eq(kind_of(nowhere), '-');
+    free(nowhere);
     /* no temporary file is left behind */
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c tmp) -eq 0", dir);

@@ -403,35 +403,79 @@ void gr_user_table_free(gr_user_table *t)
     free(t->v);
     for (size_t k = 0; k < t->n_occupations; k++) free(t->occupation[k]);
     free(t->occupation);
+    gr_slots_free(&t->occupation_slots);
     memset(t, 0, sizeof *t);
+}
+
+/* FNV-1a of a NUL-terminated name, finalised so that the low bits mix. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* Append occupation `utf8` (taken over) and index it; the hash table is
+ * kept at most half full, so that a u.occupation or u.user of thousands
+ * of names reads in linear time. */
+static int add_occupation_utf8(gr_user_table *t, char *utf8)
+{
+    size_t n = t->n_occupations;
+    int rc = gr_reserve((void **)&t->occupation, &t->occupation_cap, n + 1, sizeof *t->occupation);
+    if (rc == GR_OK && (n + 1) * 2 > t->occupation_slots.n) {
+        rc = gr_slots_reset(&t->occupation_slots, gr_slots_size_for(n + 1));
+        for (size_t k = 0; rc == GR_OK && k < n; k++)
+            gr_slots_place(&t->occupation_slots, name_hash(t->occupation[k]), (int32_t)k);
+    }
+    if (rc != GR_OK) {
+        free(utf8);
+        return rc;
+    }
+    t->occupation[n] = utf8;
+    gr_slots_place(&t->occupation_slots, name_hash(utf8), (int32_t)n);
+    t->n_occupations = n + 1;
+    return GR_OK;
 }
 
 static int add_occupation(gr_user_table *t, const char *name)
 {
-    size_t cap = t->n_occupations;
-    /* the array grows one by one: there are a few dozen at most */
-    char **v = gr_realloc(t->occupation, cap + 1, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    t->occupation = v;
-    v[cap] = gr_to_utf8(name, strlen(name));
-    if (!v[cap]) return GR_ENOMEM;
-    t->n_occupations++;
-    return GR_OK;
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    return utf8 ? add_occupation_utf8(t, utf8) : GR_ENOMEM;
 }
 
-/* Index of occupation `name`, added when new; -1 with the error set when
- * out of memory or when it would be one more than GR_MAX_OCCUPATIONS (the
- * catalogue, the model file and the feature encoder hold that many). */
+/* Index of occupation utf8, or -1. */
+static int find_occupation(const gr_user_table *t, const char *utf8)
+{
+    const gr_slots *sl = &t->occupation_slots;
+    if (sl->n == 0) return -1;
+    for (size_t at = gr_slots_first(sl, name_hash(utf8));; at = gr_slots_next(sl, at)) {
+        int32_t k = sl->at[at];
+        if (k < 0 || strcmp(t->occupation[k], utf8) == 0) return k;
+    }
+}
+
+/* Index of occupation `name` (compared as stored, in UTF-8), added when
+ * new; -1 with the error set when out of memory or when it would be one
+ * more than GR_MAX_OCCUPATIONS (the catalogue, the model file and the
+ * feature encoder hold that many). */
 static int occupation_index(const meta_reader *m, gr_user_table *t, const char *name)
 {
-    for (size_t k = 0; k < t->n_occupations; k++)
-        if (strcmp(t->occupation[k], name) == 0) return (int)k;
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return -1;
+    int k = find_occupation(t, utf8);
+    if (k >= 0) {
+        free(utf8);
+        return k;
+    }
     if (t->n_occupations == GR_MAX_OCCUPATIONS) {
         gr_err(GR_EFORMAT, "%s:%zu: field 'occupation': '%.40s' would be occupation %d, and at most %d are supported", m->path,
-               m->line, name, GR_MAX_OCCUPATIONS + 1, GR_MAX_OCCUPATIONS);
+               m->line, utf8, GR_MAX_OCCUPATIONS + 1, GR_MAX_OCCUPATIONS);
+        free(utf8);
         return -1;
     }
-    if (add_occupation(t, name) != GR_OK) return -1;
+    if (add_occupation_utf8(t, utf8) != GR_OK) return -1;
     return (int)t->n_occupations - 1;
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/slots.h"
+
 #define GR_MAX_GENRES 64
 /* Occupations are int16 indices in the catalogue and the model file. */
 #define GR_MAX_OCCUPATIONS 32767
@@ -39,8 +41,9 @@ typedef struct gr_user_info {
 typedef struct gr_user_table {
     size_t n, cap;
     gr_user_info *v;
-    size_t n_occupations;
+    size_t n_occupations, occupation_cap;
     char **occupation;
+    gr_slots occupation_slots; /* hash index of occupation names (while reading) */
 } gr_user_table;
 
 void gr_item_table_free(gr_item_table *t);
