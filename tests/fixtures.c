@@ -40,6 +40,16 @@ char *fx_write(const char *dir, const char *name, const char *text)
     return p;
 }
 
+char *fx_write_bytes(const char *dir, const char *name, const void *data, size_t n)
+{
+    char *p = fx_path(dir, name);
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    fclose(f);
+    return p;
+}
+
 const char *fx_data_dir(const char *sub)
 {
     static char buf[4096];

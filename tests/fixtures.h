@@ -14,6 +14,8 @@ void fx_rmtree(const char *dir);
 char *fx_path(const char *dir, const char *name);
 /* Write text to dir/name; returns the malloc'ed path. */
 char *fx_write(const char *dir, const char *name, const char *text);
+/* Write n bytes (which may include NUL bytes) to dir/name; returns the path. */
+char *fx_write_bytes(const char *dir, const char *name, const void *data, size_t n);
 /* The shared data directory (GNNREC_DATA or ../shared/data), or NULL when
  * `sub` is absent under it; prints a visible SKIP line in that case. */
 const char *fx_data_dir(const char *sub);

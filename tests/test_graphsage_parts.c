@@ -246,6 +246,45 @@ START_TEST(builtin_features_encode_metadata_and_ratings)
 }
 END_TEST
 
+/* Any int64 timestamp falls in its hour of day and day of week, with no
+ * overflow on the way (the hour and day columns of user features). */
+START_TEST(extreme_timestamps_fall_in_their_hour_and_day)
+{
+    static const struct {
+        int64_t ts;
+        int hour, day; /* day: Monday 0 */
+    } cases[] = {
+        { INT64_MIN, 8, 6 }, { INT64_MAX, 15, 6 }, { -1, 23, 2 }, { 0, 0, 3 }, { 1700000000, 22, 1 },
+        { INT64_MIN + 1, 8, 6 }, { -86400 * 7, 0, 3 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gr_node_stats st;
+        memset(&st, 0, sizeof st);
+        gr_node_stats_add(&st, 4.0, cases[k].ts, 1, 1);
+        for (int h = 0; h < GR_FEAT_HOURS; h++) ck_assert_float_eq(st.hour[h], h == cases[k].hour ? 1.0f : 0.0f);
+        for (int d = 0; d < GR_FEAT_DAYS; d++) ck_assert_float_eq(st.day[d], d == cases[k].day ? 1.0f : 0.0f);
+        gr_node_stats_add(&st, 4.0, cases[k].ts, 1, -1);
+        ck_assert_float_eq(st.hour[cases[k].hour], 0.0f);
+    }
+    /* through the public call: one user rated at both ends of time */
+    int64_t u[] = { 1, 1, 2 }, it[] = { 10, 20, 10 }, ts[] = { INT64_MIN, INT64_MAX, 0 };
+    float r[] = { 4, 2, 3 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, ts, 3, 0), GR_OK);
+    size_t du;
+    ck_assert_int_eq(gr_features_dim(&du, g, GR_NODE_USER), GR_OK);
+    ck_assert_uint_eq(du, 3 + GR_FEAT_HOURS + GR_FEAT_DAYS); /* count, mean, spread, hours, days */
+    float *x = malloc(g->n_users * du * sizeof *x);
+    ck_assert_int_eq(gr_features_compute(x, g->n_users, du, g, GR_NODE_USER), GR_OK);
+    const float *h = x + (size_t)gr_graph_user_index(g, 1) * du + 3;
+    ck_assert_float_eq(h[8], 0.5f);
+    ck_assert_float_eq(h[15], 0.5f);
+    ck_assert_float_eq(h[GR_FEAT_HOURS + 6], 1.0f);
+    free(x);
+    gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(features_see_only_their_own_graph)
 {
     char *dir;
@@ -309,6 +348,7 @@ int main(void)
     tcase_add_test(tc, sampling_is_uniform);
     tcase_add_test(tc, full_block_is_the_graph);
     tcase_add_test(tc, builtin_features_encode_metadata_and_ratings);
+    tcase_add_test(tc, extreme_timestamps_fall_in_their_hour_and_day);
     tcase_add_test(tc, features_see_only_their_own_graph);
     tcase_add_test(tc, graphs_without_metadata_get_statistics_only);
     suite_add_tcase(s, tc);

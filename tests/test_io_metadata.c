@@ -189,7 +189,7 @@ START_TEST(reads_movies_csv)
 }
 END_TEST
 
-START_TEST(keeps_at_most_64_genres)
+START_TEST(more_than_64_genres_are_an_error)
 {
     char text[8192] = "movieId,title,genres\n";
     for (int k = 0; k < 70; k++) {
@@ -198,14 +198,45 @@ START_TEST(keeps_at_most_64_genres)
     }
     char *p = fx_write(tmp, "movies.csv", text);
     gr_item_table t;
+    /* G63 on line 65 would be the 65th genre: a mask holds 64 */
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "movies.csv",
+                 ":65: field 'genres': 'G63' would be genre 65, and at most 64 distinct genres are supported");
+    ck_assert_uint_eq(t.n, 0);
+    ck_assert_uint_eq(t.n_genres, 0);
+    /* 64 exactly are fine; later spellings that differ in case are the same genre */
+    char *q = strstr(text, "64,Film 63");
+    strcpy(q, "64,Film 63 (2000),COMMON|g0\n");
+    free(fx_write(tmp, "movies.csv", text));
     ck_assert_int_eq(gr_read_items(&t, p), GR_OK);
-    ck_assert_uint_eq(t.n, 70);
+    ck_assert_uint_eq(t.n, 64);
     ck_assert_uint_eq(t.n_genres, 64);
     ck_assert_str_eq(t.genre[1], "Common");
-    ck_assert_uint_eq(item(&t, 1)->genres, 3);
-    /* G63 came after the table was full: only Common is left */
-    ck_assert_uint_eq(item(&t, 70)->genres, 2);
+    ck_assert_uint_eq(item(&t, 64)->genres, 3);
     gr_item_table_free(&t);
+    free(p);
+}
+END_TEST
+
+/* Every genre of u.genre must be reachable by name: a name listed twice
+ * (matched ignoring case, as gr_graph_genre_mask matches) is an error. */
+START_TEST(ugenre_names_are_distinct)
+{
+    char *p = fx_write(tmp, "u.item", "7|Film (2001)|01-Jan-2001|||0|1|1\n");
+    gr_item_table t;
+    free(fx_write(tmp, "u.genre", "none|0\nFun|1\nFun|2\n"));
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "u.genre", ":3: field 'genre': 'Fun' appears twice (genre 1 is 'Fun')");
+    free(fx_write(tmp, "u.genre", "none|0\nFun|1\n\nfUN|2\n"));
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "u.genre", ":4: field 'genre': 'fUN' appears twice (genre 1 is 'Fun')");
+    free(fx_write(tmp, "u.genre", "none|0\n |1\nSad|2\n"));
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "u.genre", ":2: field 'genre': empty");
+    free(fx_write(tmp, "u.genre", "none|0\nFun,Sad|1\nSad|2\n"));
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "u.genre",
+                 ":2: field 'genre': 'Fun,Sad' holds a comma (genre lists are comma-separated)");
+    ck_assert_uint_eq(t.n_genres, 0);
+    free(p);
+    p = fx_write(tmp, "movies.dat", "1::A (1995)::Drama|Fun,Sad\n");
+    assert_error(gr_read_items(&t, p), GR_EFORMAT, "movies.dat",
+                 ":1: field 'genres': 'Fun,Sad' holds a comma (genre lists are comma-separated)");
     free(p);
 }
 END_TEST
@@ -369,7 +400,10 @@ START_TEST(user_errors_name_file_line_and_field)
         { "users.dat", "1::F::1::10::48067\n2::X::56::16::70072\n", ":2: field 'gender': expected M or F, got 'X'" },
         { "users.dat", "1::F::1::21::48067\n", ":1: field 'occupation': expected a code from 0 to 20, got '21'" },
         { "users.dat", "1::F::1::-1::48067\n", ":1: field 'occupation': expected a code from 0 to 20, got '-1'" },
-        { "users.dat", "1::F::old::1::48067\n", ":1: field 'age': expected an integer from 0 to 200, got 'old'" },
+        { "users.dat", "1::F::old::1::48067\n", ":1: field 'age': expected an age code (1, 18, 25, 35, 45, 50 or 56), got 'old'" },
+        { "users.dat", "1::F::1::1::4\n2::M::30::1::4\n", ":2: field 'age': expected an age code (1, 18, 25, 35, 45, 50 or 56), got '30'" },
+        { "users.dat", "1::F::0::1::4\n", ":1: field 'age': expected an age code (1, 18, 25, 35, 45, 50 or 56), got '0'" },
+        { "u.user", "1|201|M|technician|85711\n", ":1: field 'age': expected an integer from 0 to 200, got '201'" },
         { "users.dat", "1::F::1::1\n", ":1: too few fields: expected 5 (id, gender, age, occupation, zip), got 4" },
         { "u.user", "1|24|M|technician|85711|x\n", ":1: too many fields: expected 5 (id, age, gender, occupation, zip), got 6" },
         { "u.user", "1|24|M|technician|85711\r\n1|25|F|other|1\r\n", ":2: field 'id': id 1 appears twice" },
@@ -392,6 +426,30 @@ START_TEST(user_errors_name_file_line_and_field)
     gr_user_table t;
     assert_error(gr_read_users(&t, at("users.dat.gone")), GR_EIO, "users.dat.gone",
                  ": cannot open: No such file or directory");
+}
+END_TEST
+
+/* Occupations are int16 indices: the 32768th distinct one is an error
+ * (the graph could be saved but never loaded again otherwise). */
+START_TEST(at_most_32767_occupations)
+{
+    size_t cap = 40000 * 32;
+    char *text = malloc(cap);
+    size_t used = 0;
+    for (int k = 1; k <= 32768; k++) used += (size_t)snprintf(text + used, cap - used, "%d|30|M|job%d|1\n", k, k);
+    char *p = fx_write(tmp, "u.user", text);
+    gr_user_table t;
+    assert_error(gr_read_users(&t, p), GR_EFORMAT, "u.user",
+                 ":32768: field 'occupation': 'job32768' would be occupation 32768, and at most 32767 are supported");
+    /* the same limit counts u.occupation beside the file */
+    free(fx_write(tmp, "u.occupation", "a\nb\n"));
+    free(fx_write(tmp, "u.user", "1|30|M|b|1\n2|30|F|c|1\n"));
+    ck_assert_int_eq(gr_read_users(&t, p), GR_OK);
+    ck_assert_uint_eq(t.n_occupations, 3);
+    ck_assert_int_eq(t.v[0].occupation, 1);
+    gr_user_table_free(&t);
+    free(p);
+    free(text);
 }
 END_TEST
 
@@ -478,13 +536,15 @@ int main(void)
     tcase_add_test(tc, reads_uitem_with_ugenre_beside);
     tcase_add_test(tc, reads_movies_dat);
     tcase_add_test(tc, reads_movies_csv);
-    tcase_add_test(tc, keeps_at_most_64_genres);
+    tcase_add_test(tc, more_than_64_genres_are_an_error);
+    tcase_add_test(tc, ugenre_names_are_distinct);
     tcase_add_test(tc, item_errors_name_file_line_and_field);
     tcase_add_test(tc, detects_item_formats_by_content);
     tcase_add_test(tc, years_from_titles);
     tcase_add_test(tc, reads_uuser);
     tcase_add_test(tc, reads_users_dat);
     tcase_add_test(tc, user_errors_name_file_line_and_field);
+    tcase_add_test(tc, at_most_32767_occupations);
     tcase_add_test(tc, finds_metadata_beside_data);
     tcase_add_test(tc, reads_the_real_ml100k_metadata);
     suite_add_tcase(s, tc);

@@ -242,6 +242,8 @@ START_TEST(malformed_lines_name_file_line_and_field)
         { "ratings.csv", "userId,movieId,rating,timestamp\n1,\"2,3.5,4\n", 0, "2: unterminated quoted field" },
         { "ratings.csv", "1,2,3.5,4\n", 0,
           "1: expected a header line such as 'userId,movieId,rating,timestamp', got '1,2,3.5,4'" },
+        { "ratings.csv", "userId,movieId,3.5,4\n1,2,3.5,4\n", 0,
+          "1: expected a header line such as 'userId,movieId,rating,timestamp', got 'userId,movieId,3.5,4'" },
         { "ratings.csv", "a,b,c\n1,2,3\n", 0,
           "1: expected a header line such as 'userId,movieId,rating,timestamp', got 'a,b,c'" },
         { "train.txt", "0 1 2\n1 3 x\n", GR_FORMAT_ADJACENCY, "2: field 'item': expected an integer, got 'x'" },
@@ -251,6 +253,13 @@ START_TEST(malformed_lines_name_file_line_and_field)
         { "d.csv", "1\n", GR_FORMAT_DELIMITED, "1: too few fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got 1" },
         { "d.csv", "1,2,3\n4,5\n", GR_FORMAT_DELIMITED, "2: too few fields: expected 3 (user, item, rating), got 2" },
         { "d.csv", "user,item\n1,2\n3,4.5\n", GR_FORMAT_DELIMITED, "3: field 'item': expected an integer, got '4.5'" },
+        /* a malformed first line is an error there, not a header */
+        { "d.tsv", "1\tx\t5\n2\t3\t4\n", 0, "1: field 'item': expected an integer, got 'x'" },
+        { "d.txt", "1;x;5\n2;3;4\n", GR_FORMAT_DELIMITED, "1: field 'item': expected an integer, got 'x'" },
+        { "d.txt", "user\titem\t5\n2\t3\t4\n", GR_FORMAT_DELIMITED, "1: field 'user': expected an integer, got 'user'" },
+        { "d.txt", "1.5\t2\n", GR_FORMAT_DELIMITED, "1: field 'user': expected an integer, got '1.5'" },
+        { "d.txt", "a\tb\tc\n1\t2\t3\n", GR_FORMAT_DELIMITED,
+          "1: not a header: names no user and item columns (such as userId and movieId): 'a\tb\tc'" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         gr_edges e;
@@ -269,6 +278,54 @@ START_TEST(malformed_lines_name_file_line_and_field)
         ck_assert_int_eq(e.has_ts, 1);
         gr_edges_free(&e);
     }
+}
+END_TEST
+
+/* "1\t2\t5\t100\0\t7" is not a 4-field row: a NUL byte fails the file. */
+START_TEST(nul_bytes_fail_the_file)
+{
+    static const char row[] = "1\t2\t5\t100\n1\t2\t5\t100\0\t7\n";
+    static const char *const names[] = { "u.data", "r.tsv", "ratings.dat", "ratings.csv", "train.txt" };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char *p = fx_write_bytes(tmp, names[k], row, sizeof row - 1);
+        gr_edges e;
+        gr_edges_init(&e);
+        char want[4400];
+        snprintf(want, sizeof want, "%s:2: NUL byte at column 10 (a text file holds none)", at(names[k]));
+        assert_error(gr_read_interactions(&e, p, 0), GR_EFORMAT, want);
+        ck_assert_uint_eq(e.n, 0);
+        gr_edges_free(&e);
+        free(p);
+    }
+}
+END_TEST
+
+/* A path too long for the loader's buffers is an error, never cut short
+ * to a prefix that could name another file. */
+START_TEST(long_paths_are_not_cut)
+{
+    char *p = fx_write(tmp, "u.data", "1\t2\t3\t4\n");
+    size_t n = strlen(p);
+    char *longer = malloc(n + 5000);
+    memcpy(longer, p, n);
+    memset(longer + n, '/', 4990); /* the same file, spelled too long */
+    longer[n] = '\0';
+    memmove(longer + 4990, longer, n + 1);
+    memset(longer, '/', 4990);
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_load(&g, longer, NULL), GR_EIO); /* the system's limit */
+    gr_load_options o = GR_LOAD_OPTIONS_INIT;
+    o.items_path = longer;
+    ck_assert_int_eq(gr_graph_load(&g, p, &o), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "path longer than"));
+    o.items_path = NULL;
+    o.users_path = longer;
+    ck_assert_int_eq(gr_graph_load(&g, p, &o), GR_EINVAL);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(gr_graph_load(&g, p, NULL), GR_OK);
+    gr_graph_free(g);
+    free(longer);
+    free(p);
 }
 END_TEST
 
@@ -445,6 +502,8 @@ int main(void)
     tcase_add_test(tc, appends_and_keeps_flags_honest);
     tcase_add_test(tc, missing_file_is_an_io_error);
     tcase_add_test(tc, malformed_lines_name_file_line_and_field);
+    tcase_add_test(tc, nul_bytes_fail_the_file);
+    tcase_add_test(tc, long_paths_are_not_cut);
     tcase_add_test(tc, empty_files_have_no_interactions);
     tcase_add_test(tc, detects_formats);
     tcase_add_test(tc, finds_ratings_in_directories);

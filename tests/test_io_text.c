@@ -100,6 +100,55 @@ START_TEST(reader_handles_long_lines)
 }
 END_TEST
 
+/* Read the n bytes of text as lines until an error; returns the status and
+ * the number of lines returned before it. */
+static int read_bytes(const char *text, size_t n, size_t *returned)
+{
+    char *dir = fx_tmpdir();
+    char *p = fx_write_bytes(dir, "f.txt", text, n);
+    gr_lines r;
+    ck_assert_int_eq(gr_lines_open(&r, p), GR_OK);
+    char *line;
+    size_t len;
+    int rc;
+    *returned = 0;
+    while ((rc = gr_lines_next(&r, &line, &len)) > 0) (*returned)++;
+    gr_lines_close(&r);
+    fx_rmtree(dir);
+    free(dir);
+    free(p);
+    return rc;
+}
+
+/* A NUL byte would cut a line for every reader: it is an error naming the
+ * line and column, however long the line and wherever the buffer ends. */
+START_TEST(reader_rejects_nul_bytes)
+{
+    static const char row[] = "1\t2\t5\t100\0\t7\n";
+    size_t got;
+    ck_assert_int_eq(read_bytes(row, sizeof row - 1, &got), GR_EFORMAT);
+    ck_assert_uint_eq(got, 0);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "f.txt:1: NUL byte at column 10"));
+    static const char third[] = "a\r\n\nbc\0\n";
+    ck_assert_int_eq(read_bytes(third, sizeof third - 1, &got), GR_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "f.txt:3: NUL byte at column 3"));
+    /* a NUL after several buffers' worth of lines, and one at the very end */
+    size_t big = (5u << 20) / 2 + 7, lines = big / 10;
+    char *text = malloc(big + 2);
+    for (size_t k = 0; k < lines; k++) memcpy(text + 10 * k, "123456789\n", 10);
+    memcpy(text + 10 * lines, "xy\0", 3);
+    ck_assert_int_eq(read_bytes(text, 10 * lines + 3, &got), GR_EFORMAT);
+    char want[64];
+    snprintf(want, sizeof want, ":%zu: NUL byte at column 3", lines + 1);
+    ck_assert_msg(strstr(gr_last_error(), want) != NULL, "%s", gr_last_error());
+    /* a line of NULs longer than the buffer fails before the buffer grows */
+    memset(text, 0, big);
+    ck_assert_int_eq(read_bytes(text, big, &got), GR_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "f.txt:1: NUL byte at column 1"));
+    free(text);
+}
+END_TEST
+
 START_TEST(reader_reports_missing_files)
 {
     gr_lines r;
@@ -333,6 +382,7 @@ int main(void)
     tcase_add_test(tc, reader_splits_lines);
     tcase_add_test(tc, reader_handles_long_lines);
     tcase_add_test(tc, reader_reports_missing_files);
+    tcase_add_test(tc, reader_rejects_nul_bytes);
     tcase_add_test(tc, reader_joins_quoted_records);
     tcase_add_test(tc, splitters);
     tcase_add_test(tc, csv_splitter_follows_rfc4180);

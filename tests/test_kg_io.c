@@ -130,7 +130,7 @@ START_TEST(bad_input_names_file_line_and_field)
     expect_error("a\tr\tb\n", "0\ta\n-1\tb\n", NULL, GR_EFORMAT, "entities.dict:2: field 'id'", "'-1'");
     expect_error("a\tr\tb\n", "0\ta\n1\ta\n", NULL, GR_EFORMAT, "entities.dict:2: field 'name'", "twice");
     expect_error("a\tr\tb\n", "0\ta\n0\tb\n", NULL, GR_EFORMAT, "entities.dict:2: field 'id'", "twice");
-    expect_error("a\tr\tb\n", "0\ta\n2\tb\n", NULL, GR_EFORMAT, "entities.dict", "id 1 is missing");
+    expect_error("a\tr\tb\n", "0\ta\n2\tb\n", NULL, GR_EFORMAT, "entities.dict:2: field 'id'", "ids 0..1");
     expect_error("a\tr\tb\n", "0\ta\n1\t\n", NULL, GR_EFORMAT, "entities.dict:2: field 'name'", "empty");
     expect_error("a\tr\tb\n", "0\ta\tb\n", NULL, GR_EFORMAT, "entities.dict:1:", "expected 2 fields");
     expect_error("\n\n", NULL, NULL, GR_ESTATE, "bad.txt", "no triples");
@@ -244,6 +244,150 @@ START_TEST(user_item_graph_becomes_triples)
 }
 END_TEST
 
+/* Loading n bytes (NUL bytes allowed) as a triple file, with an entity
+ * dictionary of m bytes when edict is not NULL, fails with GR_EFORMAT and
+ * a message holding both parts. */
+static void expect_bytes_error(const char *text, size_t n, const char *edict, size_t m, const char *part1,
+                               const char *part2)
+{
+    char *dir = fx_tmpdir();
+    char *path = fx_write_bytes(dir, "bad.txt", text, n);
+    char *e = edict ? fx_write_bytes(dir, "entities.dict", edict, m) : NULL;
+    gr_kg *kg = NULL;
+    ck_assert_int_eq(gr_kg_load(&kg, path, NULL), GR_EFORMAT);
+    ck_assert_ptr_null(kg);
+    ck_assert_msg(strstr(gr_last_error(), part1) != NULL, "'%s' lacks '%s'", gr_last_error(), part1);
+    ck_assert_msg(strstr(gr_last_error(), part2) != NULL, "'%s' lacks '%s'", gr_last_error(), part2);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+    free(e);
+}
+
+/* Names that a written file could not give back are errors, in files and
+ * in the calls that take names. */
+START_TEST(names_that_cannot_round_trip_are_rejected)
+{
+    /* a NUL inside a name that begins like an earlier one */
+    static const char nul[] = "ab\tr\tc\nab\0x\tr\tc\n";
+    expect_bytes_error(nul, sizeof nul - 1, NULL, 0, "bad.txt:2:", "NUL byte");
+    static const char dict[] = "0\tab\n1\tab\0c\n";
+    expect_bytes_error("ab\tr\tab\n", 8, dict, sizeof dict - 1, "entities.dict:2:", "NUL byte");
+    /* a name of blanks alone */
+    expect_error("a\tr\tb\n  \tr\tb\n", NULL, NULL, GR_EFORMAT, "bad.txt:2: field 'head'", "blank");
+    expect_error("a\tr\tb\n", "0\ta\n1\t \n", NULL, GR_EFORMAT, "entities.dict:2: field 'name'", "blank");
+    /* a byte order mark starts the first line only when it is one */
+    expect_error("a\tr\tb\n\xEF\xBB\xBFx\tr\tb\n", NULL, NULL, GR_EFORMAT, "bad.txt:2: field 'head'", "byte order mark");
+
+    const char *h[] = { "a", "b\tc" }, *r[] = { "r", "r" }, *t[] = { "x", "y" };
+    gr_kg *kg = NULL, *like = NULL;
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, 2), GR_EINVAL);
+    ck_assert_ptr_null(kg);
+    ck_assert_msg(strstr(gr_last_error(), "triple 1: field 'head'") && strstr(gr_last_error(), "tab"), "%s", gr_last_error());
+    const char *r2[] = { "r", "line\nbreak" };
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, t, r2, t, 2), GR_EINVAL);
+    ck_assert_msg(strstr(gr_last_error(), "triple 1: field 'relation'") && strstr(gr_last_error(), "line feed"), "%s",
+                  gr_last_error());
+    const char *t2[] = { "x", "y\r" };
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, t, r, t2, 2), GR_EINVAL);
+    ck_assert_msg(strstr(gr_last_error(), "triple 1: field 'tail'") && strstr(gr_last_error(), "carriage return"), "%s",
+                  gr_last_error());
+    const char *t3[] = { "x", "" };
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, t, r, t3, 2), GR_EINVAL);
+    ck_assert_msg(strstr(gr_last_error(), "triple 1: field 'tail'") && strstr(gr_last_error(), "empty"), "%s", gr_last_error());
+    const char *t4[] = { "x", "\xEF\xBB\xBFy" };
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, t, r, t4, 2), GR_EINVAL);
+    ck_assert_msg(strstr(gr_last_error(), "byte order mark"), "%s", gr_last_error());
+    const char *t5[] = { "x", "   " };
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, t, r, t5, 2), GR_EINVAL);
+    ck_assert_msg(strstr(gr_last_error(), "blank"), "%s", gr_last_error());
+    /* in an existing id space such a name is an error too, not an unknown name */
+    ck_assert_int_eq(gr_kg_from_names(&like, NULL, t, r, t, 2), GR_OK);
+    ck_assert_int_eq(gr_kg_from_names(&kg, like, h, r, t, 2), GR_EINVAL);
+    ck_assert_ptr_null(kg);
+    gr_kg_free(like);
+}
+END_TEST
+
+/* Whatever names gr_kg_from_names accepts, gr_kg_write writes and
+ * gr_kg_load reads back, name for name and triple for triple. */
+START_TEST(every_accepted_name_round_trips)
+{
+    static const char *const names[] = { "plain", " lead", "trail ", "in side", "#hash", "x:y", "\xC3\xA9t\xC3\xA9",
+                                          "a\xEF\xBB\xBF", "'q\"", "0", "-", "\\t", "\xFF\xFE" };
+    enum { N = sizeof names / sizeof names[0] };
+    const char *h[N], *r[N], *t[N];
+    for (int k = 0; k < N; k++) {
+        h[k] = names[(k + 1) % N];
+        r[k] = names[(k + 3) % N];
+        t[k] = names[(k + 7) % N];
+    }
+    gr_kg *kg, *back;
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, N), GR_OK);
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "all.txt");
+    ck_assert_int_eq(gr_kg_write(kg, path), GR_OK);
+    ck_assert_int_eq(gr_kg_load(&back, path, NULL), GR_OK);
+    ck_assert_uint_eq(gr_kg_num_triples(back), gr_kg_num_triples(kg));
+    ck_assert_uint_eq(gr_kg_num_entities(back), gr_kg_num_entities(kg));
+    ck_assert_uint_eq(gr_kg_num_relations(back), gr_kg_num_relations(kg));
+    for (int k = 0; k < N; k++)
+        ck_assert_int_eq(gr_kg_contains(back, ent(back, h[k]), rel(back, r[k]), ent(back, t[k])), 1);
+    gr_kg_free(kg);
+    gr_kg_free(back);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+}
+END_TEST
+
+/* A dictionary's ids are checked against its number of names before
+ * anything is sized by them. */
+START_TEST(dictionary_ids_beyond_the_file_are_rejected)
+{
+    expect_error("a\tr\tb\n", "0\ta\n1\tb\n3000000\tc\n", NULL, GR_EFORMAT, "entities.dict:3: field 'id'", "0..2");
+    expect_error("a\tr\tb\n", "0\ta\n\n2147483646\tb\n", NULL, GR_EFORMAT, "entities.dict:3: field 'id'", "0..1");
+    expect_error("a\tr\tb\n", "0\ta\n1\tb\n", "7\tr\n", GR_EFORMAT, "relations.dict:1: field 'id'", "0..0");
+    expect_error("a\tr\tb\n", "0\ta\n1\tb\n", "2147483647\tr\n", GR_EFORMAT, "relations.dict:1: field 'id'", "'2147483647'");
+}
+END_TEST
+
+/* Metadata values become entity names whole, or not at all. */
+START_TEST(metadata_values_become_whole_names)
+{
+    int64_t u[] = { 1, 2 }, it[] = { 10, 20 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 2, 0), GR_OK);
+    gr_catalog *c = g->cat;
+    /* two long genre names that differ only after 600 bytes */
+    char a[700], b[700];
+    memset(a, 'x', 699);
+    a[699] = '\0';
+    memcpy(b, a, sizeof b);
+    a[650] = 'a';
+    b[650] = 'b';
+    char *genres[] = { a, b };
+    ck_assert_int_eq(gr_catalog_set_genres(c, genres, 2), GR_OK);
+    c->genres[gr_graph_item_index(g, 10)] = 1;
+    c->genres[gr_graph_item_index(g, 20)] = 2;
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, 0, GR_KG_SIDE_GENRE), GR_OK);
+    char name[720];
+    snprintf(name, sizeof name, "genre:%s", a);
+    int64_t ga = ent(kg, name);
+    snprintf(name, sizeof name, "genre:%s", b);
+    ck_assert_int_ne(ent(kg, name), ga);
+    gr_kg_free(kg);
+    /* a genre name that a written graph could not give back */
+    char *bad[] = { "Film\tNoir", "Drama" };
+    ck_assert_int_eq(gr_catalog_set_genres(c, bad, 2), GR_OK);
+    kg = NULL;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, 0, GR_KG_SIDE_GENRE), GR_EFORMAT);
+    ck_assert_ptr_null(kg);
+    ck_assert_msg(strstr(gr_last_error(), "genre") && strstr(gr_last_error(), "holds a tab"), "%s", gr_last_error());
+    gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(written_triples_read_back)
 {
     char *dir = fx_tmpdir();
@@ -278,6 +422,10 @@ static Suite *suite(void)
     tcase_add_test(tc, indexes_agree_with_a_scan);
     tcase_add_test(tc, user_item_graph_becomes_triples);
     tcase_add_test(tc, written_triples_read_back);
+    tcase_add_test(tc, names_that_cannot_round_trip_are_rejected);
+    tcase_add_test(tc, every_accepted_name_round_trips);
+    tcase_add_test(tc, dictionary_ids_beyond_the_file_are_rejected);
+    tcase_add_test(tc, metadata_values_become_whole_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "fixtures.h"
 #include "graph/graph.h"
+#include "io/crc32.h"
 #include "kernels/kg_score.h"
 #include "kg/kg.h"
 #include "models/kg_model.h"
@@ -421,6 +422,101 @@ START_TEST(kg_models_save_and_load)
 }
 END_TEST
 
+/* The payload offset of section `tag` in the model file image b, and its
+ * header offset in *hdr; 0 when absent. */
+static size_t find_section(const unsigned char *b, size_t n, const char *tag, size_t *hdr)
+{
+    for (size_t off = 24; off + 24 <= n;) {
+        uint64_t len;
+        memcpy(&len, b + off + 8, 8);
+        if (memcmp(b + off, tag, 4) == 0) {
+            *hdr = off;
+            return off + 24;
+        }
+        off += 24 + (size_t)len;
+    }
+    return 0;
+}
+
+/* Recompute the checksums of the section whose header is at hdr. */
+static void reseal(unsigned char *b, size_t hdr)
+{
+    uint64_t len;
+    memcpy(&len, b + hdr + 8, 8);
+    uint32_t crc = gr_crc32(0, b + hdr + 24, (size_t)len);
+    memcpy(b + hdr + 16, &crc, 4);
+    crc = gr_crc32(0, b + hdr, 20);
+    memcpy(b + hdr + 20, &crc, 4);
+}
+
+static void save_bytes(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* A KG model file whose checksums are right but whose sizes or names are
+ * not fails with GR_ECORRUPT, before anything is sized by its header. */
+START_TEST(damaged_kg_model_files_fail_cleanly)
+{
+    const char *h[] = { "alpha", "beta", "gamma" }, *r[] = { "rel", "rel", "rel" }, *t[] = { "beta", "gamma", "alpha" };
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, 3), GR_OK);
+    gr_trainer *tr;
+    ck_assert_int_eq(gr_trainer_new(&tr, GR_MODEL_TRANSE), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(tr, "dim", "4"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(tr, "epochs", "1"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(tr, "threads", "1"), GR_OK);
+    gr_model *m, *back = NULL;
+    ck_assert_int_eq(gr_kg_fit(&m, tr, kg, NULL), GR_OK);
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "m.gnnrec"), *bad = fx_path(dir, "bad.gnnrec");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    size_t n = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(n), *c = malloc(n);
+    ck_assert_uint_eq(fread(b, 1, n, f), n);
+    fclose(f);
+    size_t hdr, at = find_section(b, n, "STAT", &hdr);
+    ck_assert_uint_gt(at, 0);
+    /* dimension 65536 and 2^31 - 1 entities: 2^49 bytes if believed */
+    memcpy(c, b, n);
+    uint64_t dim = 65536, ents = 2147483647;
+    memcpy(c + at + 8, &dim, 8);
+    memcpy(c + at + 16, &ents, 8);
+    reseal(c, hdr);
+    save_bytes(bad, c, n);
+    ck_assert_int_eq(gr_model_load(&back, bad), GR_ECORRUPT);
+    ck_assert_ptr_null(back);
+    ck_assert_msg(strstr(gr_last_error(), "exceed the section"), "%s", gr_last_error());
+    /* an entity name that a written graph could not give back */
+    memcpy(c, b, n);
+    unsigned char *name = memmem(c + at, n - at, "\x05\0\0\0alpha", 9);
+    ck_assert_ptr_nonnull(name);
+    name[5] = '\t';
+    reseal(c, hdr);
+    save_bytes(bad, c, n);
+    ck_assert_int_eq(gr_model_load(&back, bad), GR_ECORRUPT);
+    ck_assert_msg(strstr(gr_last_error(), "holds a tab"), "%s", gr_last_error());
+    /* the undamaged file loads */
+    ck_assert_int_eq(gr_model_load(&back, path), GR_OK);
+    gr_model_free(back);
+    free(b);
+    free(c);
+    gr_model_free(m);
+    gr_trainer_free(tr);
+    gr_kg_free(kg);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+    free(bad);
+}
+END_TEST
+
 /* ---- recommendation through the ordinary trainer ---- */
 
 START_TEST(kg_recommends_from_a_user_item_graph)
@@ -560,6 +656,7 @@ static Suite *suite(void)
     tcase_add_test(tc, training_beats_random_on_a_synthetic_graph);
     tcase_add_test(tc, training_is_reproducible_across_threads);
     tcase_add_test(tc, kg_models_save_and_load);
+    tcase_add_test(tc, damaged_kg_model_files_fail_cleanly);
     tcase_add_test(tc, kg_recommends_from_a_user_item_graph);
     tcase_add_test(tc, explanations_connect_user_and_item);
     suite_add_tcase(s, tc);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "fixtures.h"
 #include "io/crc32.h"
@@ -191,6 +193,99 @@ START_TEST(saving_replaces_atomically)
 }
 END_TEST
 
+/* A model is a regular file: a directory, a FIFO or a device is an I/O
+ * error naming the path (never an attempt to read its "size"). */
+START_TEST(only_regular_files_load_as_models)
+{
+    char *dir = fx_tmpdir();
+    gr_model *r = NULL;
+    ck_assert_int_eq(gr_model_load(&r, dir), GR_EIO);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(gr_last_error(), dir) && strstr(gr_last_error(), "directory"), "%s", gr_last_error());
+    char *fifo = fx_path(dir, "fifo.gnr");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(gr_model_load(&r, fifo), GR_EIO); /* without waiting for a writer */
+    ck_assert_msg(strstr(gr_last_error(), fifo) && strstr(gr_last_error(), "not a regular file"), "%s", gr_last_error());
+    ck_assert_int_eq(gr_model_load(&r, "/dev/null"), GR_EIO);
+    ck_assert_msg(strstr(gr_last_error(), "/dev/null: not a regular file"), "%s", gr_last_error());
+    ck_assert_ptr_null(r);
+    free(fifo);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* What `path` is: 'l' link, 'p' FIFO, 'c' character device, 'd'
+ * directory, 'f' regular file, '-' nothing. */
+static char kind_of(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return '-';
+    return S_ISLNK(st.st_mode) ? 'l' : S_ISFIFO(st.st_mode) ? 'p' : S_ISCHR(st.st_mode) ? 'c' : S_ISDIR(st.st_mode) ? 'd' : 'f';
+}
+
+/* Saving refuses to replace anything but a regular file: a symbolic link
+ * stays a link and its target is untouched, a FIFO, a device or a
+ * directory stays what it is.  Every writer goes through the same
+ * atomic file. */
+START_TEST(saving_replaces_only_regular_files)
+{
+    char *dir = fx_tmpdir();
+    gr_graph *g;
+    gr_model *m = train_small(dir, &g);
+    char *target = fx_write(dir, "target.gnr", "previous content\n");
+    char *link = fx_path(dir, "link.gnr"), *dangling = fx_path(dir, "dangling.gnr");
+    char *fifo = fx_path(dir, "fifo.gnr"), *dev = fx_path(dir, "null.gnr"), *sub = fx_path(dir, "sub");
+    ck_assert_int_eq(symlink(target, link), 0);
+    ck_assert_int_eq(symlink("nowhere.gnr", dangling), 0);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    /* a device node can be made only with the privilege to do so */
+    int have_dev = mknod(dev, S_IFCHR | 0600, makedev(1, 3)) == 0;
+    struct {
+        const char *path, *says;
+        char kind;
+    } cases[] = {
+        { link, "symbolic link", 'l' }, { dangling, "symbolic link", 'l' }, { fifo, "not a regular file", 'p' },
+        { sub, "directory", 'd' },      { dev, "not a regular file", 'c' },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (cases[k].kind == 'c' && !have_dev) continue;
+        ck_assert_int_eq(gr_model_save(m, cases[k].path), GR_EIO);
+        ck_assert_msg(strstr(gr_last_error(), cases[k].path) && strstr(gr_last_error(), cases[k].says), "%s", gr_last_error());
+        ck_assert_int_eq(kind_of(cases[k].path), cases[k].kind);
+        ck_assert_int_eq(gr_graph_write(g, cases[k].path, GR_FORMAT_ML100K), GR_EIO);
+        ck_assert_int_eq(kind_of(cases[k].path), cases[k].kind);
+    }
+    size_t n;
+    unsigned char *b = slurp(target, &n);
+    ck_assert_uint_eq(n, 17);
+    free(b);
+    char *nowhere = fx_path(dir, "nowhere.gnr");
+    ck_assert_int_eq(kind_of(nowhere), '-');
+    free(nowhere);
+    /* no temporary file is left behind */
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c tmp) -eq 0", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* the link's target itself is replaced as usual */
+    ck_assert_int_eq(gr_model_save(m, target), GR_OK);
+    gr_model *r;
+    ck_assert_int_eq(gr_model_load(&r, link), GR_OK); /* reading follows links */
+    gr_model_free(r);
+    gr_model_free(m);
+    gr_graph_free(g);
+    free(target);
+    free(link);
+    free(dangling);
+    free(fifo);
+    free(dev);
+    free(sub);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model_io");
@@ -198,6 +293,8 @@ int main(void)
     tcase_add_test(tc, round_trip_keeps_everything);
     tcase_add_test(tc, damaged_files_are_rejected);
     tcase_add_test(tc, saving_replaces_atomically);
+    tcase_add_test(tc, only_regular_files_load_as_models);
+    tcase_add_test(tc, saving_replaces_only_regular_files);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -11,7 +11,23 @@
 
 /* ---- statistics ---- */
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+/*
+ * Hour of day and day of week (Monday 0) of a Unix time in seconds, UTC.
+ * Any int64 is valid: the remainder is taken before anything is
+ * multiplied, so INT64_MIN and INT64_MAX cannot overflow.
+ */
+static void hour_and_day(int64_t ts, int *hour, int *day)
+{
+    int64_t days = ts / 86400, secs = ts % 86400;
+    if (secs < 0) { /* C rounds towards zero: step back one whole day */
+        secs += 86400;
+        days -= 1;
+    }
+    *hour = (int)(secs / 3600);
+    /* 1970-01-01 was a Thursday; |days| < 2^47, so days + 3 fits */
+    int64_t dow = (days + 3) % 7;
+    *day = (int)(dow < 0 ? dow + 7 : dow);
+}
 
 void gr_node_stats_add(gr_node_stats *st, double rating, int64_t ts, int has_ts, int sign)
 {
@@ -20,10 +36,10 @@ void gr_node_stats_add(gr_node_stats *st, double rating, int64_t ts, int has_ts,
     st->sum += sign * rating;
     st->sumsq += sign * rating * rating;
     if (!has_ts) return;
-    int64_t days = floor_div(ts, 86400);
-    int64_t hour = floor_div(ts - days * 86400, 3600);
+    int hour, day;
+    hour_and_day(ts, &hour, &day);
     st->hour[hour] += s;
-    st->day[days + 3 - floor_div(days + 3, 7) * 7] += s; /* 1970-01-01 was a Thursday */
+    st->day[day] += s;
 }
 
 void gr_node_stats_of(gr_node_stats *st, const gr_graph *g, int type, size_t v)

@@ -1,4 +1,5 @@
 /* The public graph API: loading, building, queries, metadata, writing. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,25 @@ static int check_load_options(const gr_load_options *o)
     return GR_OK;
 }
 
+/* Copy path into buf; a path that does not fit is an error, never cut
+ * short (a prefix could name another file). */
+static int copy_path(char *buf, const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= PATH_CAP) return gr_err(GR_EINVAL, "%.60s...: path longer than %d bytes", path, PATH_CAP - 1);
+    memcpy(buf, path, n + 1);
+    return GR_OK;
+}
+
 /* Read the interactions of a file or MovieLens directory. */
 static int read_edges(gr_edges *e, char *data_path, const char *path, int format)
 {
     struct stat st;
-    if (stat(path, &st) != 0) return gr_err(GR_EIO, "%s: no such file or directory", path);
+    if (stat(path, &st) != 0) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
         GR_TRY(gr_find_ratings_file(data_path, PATH_CAP, &format, path));
     } else {
-        snprintf(data_path, PATH_CAP, "%s", path);
+        GR_TRY(copy_path(data_path, path));
     }
     return gr_read_interactions(e, data_path, format);
 }
@@ -43,8 +54,8 @@ static int attach_metadata(gr_catalog *cat, const char *data_path, const gr_load
 {
     char items[PATH_CAP] = "", users[PATH_CAP] = "";
     if (o->metadata) gr_find_metadata(items, users, PATH_CAP, data_path);
-    if (o->items_path) snprintf(items, PATH_CAP, "%s", o->items_path);
-    if (o->users_path) snprintf(users, PATH_CAP, "%s", o->users_path);
+    if (o->items_path) GR_TRY(copy_path(items, o->items_path));
+    if (o->users_path) GR_TRY(copy_path(users, o->users_path));
     if (items[0]) {
         gr_item_table t;
         memset(&t, 0, sizeof t);
@@ -129,7 +140,11 @@ static int edges_from_arrays(gr_edges *e, const int64_t *users, const int64_t *i
             gr_edges_free(e);
             return gr_err(GR_EINVAL, "edge %zu: rating is not a finite number", k);
         }
-        GR_TRY(gr_edges_push(e, users[k], items[k], r, timestamps ? timestamps[k] : 0));
+        int rc = gr_edges_push(e, users[k], items[k], r, timestamps ? timestamps[k] : 0);
+        if (rc != GR_OK) {
+            gr_edges_free(e);
+            return rc;
+        }
     }
     return GR_OK;
 }

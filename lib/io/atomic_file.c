@@ -11,9 +11,29 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+/*
+ * Whether `path` may be replaced: only a regular file (or nothing) is.
+ * A symbolic link is refused rather than replaced by a file or written
+ * through (a link to elsewhere would let a save land outside the
+ * directory the caller named); a directory, FIFO, socket or device node
+ * is refused as well, so that saving to /dev/full cannot replace the
+ * device with a file.
+ */
+static int check_target(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return GR_OK; /* nothing there yet, or the directory fails to open later */
+    if (S_ISREG(st.st_mode)) return GR_OK;
+    if (S_ISLNK(st.st_mode))
+        return gr_err(GR_EIO, "%s: is a symbolic link; refusing to replace it (save to the file it points to)", path);
+    if (S_ISDIR(st.st_mode)) return gr_err(GR_EIO, "%s: is a directory; refusing to replace it", path);
+    return gr_err(GR_EIO, "%s: not a regular file (a device, FIFO or socket); refusing to replace it", path);
+}
+
 int gr_afile_open(gr_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
+    GR_TRY(check_target(path));
     size_t n = strlen(path);
     f->path = gr_strdup(path);
     f->tmp = gr_alloc(n + 16, 1);
@@ -82,6 +102,12 @@ int gr_afile_commit(gr_afile *f)
     if (!e && fsync(fileno(f->fp)) != 0) e = errno;
     if (fclose(f->fp) != 0 && !e) e = errno;
     f->fp = NULL;
+    /* checked again just before the rename: the path may have changed since open */
+    if (!e && check_target(f->path) != GR_OK) {
+        int rc = gr_last_error_code();
+        gr_afile_abort(f);
+        return rc;
+    }
     if (!e && rename(f->tmp, f->path) != 0) e = errno;
     if (e) {
         int rc = gr_err(GR_EIO, "%s: cannot write: %s", f->path, strerror(e));

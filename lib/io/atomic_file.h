@@ -2,6 +2,9 @@
  * Files written atomically: the data goes to a temporary file in the
  * destination's directory, which is flushed to disk and renamed over the
  * destination on commit.  A crash or error leaves the old file untouched.
+ * Only a regular file (or nothing) is replaced: a symbolic link, a
+ * directory, a FIFO, a socket or a device node at the destination is
+ * GR_EIO at open and again at commit, and stays as it was.
  */
 #ifndef GR_IO_ATOMIC_FILE_H
 #define GR_IO_ATOMIC_FILE_H
@@ -15,7 +18,8 @@ typedef struct gr_afile {
     int failed; /* a write failed: commit will refuse */
 } gr_afile;
 
-/* Create the temporary file.  GR_EIO names the path. */
+/* Create the temporary file.  GR_EIO names the path (also when the
+ * destination is not a regular file). */
 int gr_afile_open(gr_afile *f, const char *path);
 /* Write n bytes; remembers failures for commit. */
 void gr_afile_write(gr_afile *f, const void *data, size_t n);
@@ -25,8 +29,9 @@ void gr_afile_printf(gr_afile *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Flush, sync and rename over the destination; on any failure remove the
- * temporary file and return GR_EIO.  Always releases f. */
+/* Flush, sync and rename over the destination; on any failure (also a
+ * destination that is no longer a regular file) remove the temporary file
+ * and return GR_EIO.  Always releases f. */
 int gr_afile_commit(gr_afile *f);
 /* Remove the temporary file and release f. */
 void gr_afile_abort(gr_afile *f);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/idmap.h"
@@ -123,36 +124,64 @@ void gr_item_table_free(gr_item_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* The bit of genre `name`, added when new; -1 when all 64 are taken. */
-static int genre_bit(gr_item_table *t, const char *name, int *rc)
+/*
+ * Genre names must each be reachable by gr_graph_genre_mask(), which takes
+ * a comma-separated list and matches names ignoring case: a name with a
+ * comma is an error, and names that differ only in case are one genre.
+ * `utf8` is the name as stored.  GR_OK or GR_EFORMAT naming field.
+ */
+static int check_genre_name(const meta_reader *m, const char *field, const char *utf8)
 {
-    *rc = GR_OK;
-    for (size_t g = 0; g < t->n_genres; g++)
-        if (strcmp(t->genre[g], name) == 0) return (int)g;
-    if (t->n_genres == GR_MAX_GENRES) return -1;
-    char *copy = gr_to_utf8(name, strlen(name));
-    if (!copy) {
-        *rc = GR_ENOMEM;
-        return -1;
-    }
-    t->genre[t->n_genres] = copy;
-    return (int)t->n_genres++;
+    if (!*utf8) return gr_err(GR_EFORMAT, "%s:%zu: field '%s': empty", m->path, m->line, field);
+    if (strchr(utf8, ','))
+        return gr_err(GR_EFORMAT, "%s:%zu: field '%s': '%.40s' holds a comma (genre lists are comma-separated)", m->path,
+                      m->line, field, utf8);
+    return GR_OK;
 }
 
-/* Genre mask of "A|B|C"; "(no genres listed)" and "" are no genre. */
-static int parse_genre_list(gr_item_table *t, char *s, uint64_t *mask)
+/* The genre called utf8 (ignoring case), or -1. */
+static int find_genre(const gr_item_table *t, const char *utf8)
+{
+    for (size_t g = 0; g < t->n_genres; g++)
+        if (strcasecmp(t->genre[g], utf8) == 0) return (int)g;
+    return -1;
+}
+
+/* The bit of genre `name` of a genre list, added when new.  A 65th
+ * distinct genre is an error: masks hold 64. */
+static int genre_bit(const meta_reader *m, gr_item_table *t, const char *name, int *bit)
+{
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return GR_ENOMEM;
+    *bit = find_genre(t, utf8);
+    int rc = *bit >= 0 ? GR_OK : check_genre_name(m, "genres", utf8);
+    if (rc == GR_OK && *bit < 0 && t->n_genres == GR_MAX_GENRES)
+        rc = gr_err(GR_EFORMAT, "%s:%zu: field 'genres': '%.40s' would be genre %d, and at most %d distinct genres are supported",
+                    m->path, m->line, utf8, GR_MAX_GENRES + 1, GR_MAX_GENRES);
+    if (rc != GR_OK || *bit >= 0) {
+        free(utf8);
+        return rc;
+    }
+    t->genre[t->n_genres] = utf8;
+    *bit = (int)t->n_genres++;
+    return GR_OK;
+}
+
+/* Genre mask of "A|B|C"; "(no genres listed)" and "" are no genre.  The
+ * list is walked name by name, however many names it repeats. */
+static int parse_genre_list(const meta_reader *m, gr_item_table *t, char *s, uint64_t *mask)
 {
     *mask = 0;
     s = gr_trim(s);
     if (!*s || strcmp(s, "(no genres listed)") == 0) return GR_OK;
-    char *f[GR_MAX_GENRES + 1];
-    size_t nf = gr_split_char(s, '|', f, GR_MAX_GENRES + 1);
-    for (size_t i = 0; i < nf && i <= GR_MAX_GENRES; i++) {
-        char *name = gr_trim(f[i]);
+    for (char *next; s; s = next) {
+        next = strchr(s, '|');
+        if (next) *next++ = '\0';
+        char *name = gr_trim(s);
         if (!*name) continue;
-        int rc, bit = genre_bit(t, name, &rc);
-        if (rc != GR_OK) return rc;
-        if (bit >= 0) *mask |= 1ULL << bit;
+        int bit;
+        GR_TRY(genre_bit(m, t, name, &bit));
+        *mask |= 1ULL << bit;
     }
     return GR_OK;
 }
@@ -189,9 +218,17 @@ static int genre_line(meta_reader *m, gr_item_table *t, char *line)
     if ((size_t)idx != t->n_genres)
         return field_error(m, "index", "the genres numbered 0, 1, 2, ... in order", f[1]);
     char *name = gr_trim(f[0]);
-    t->genre[t->n_genres] = gr_to_utf8(name, strlen(name));
-    if (!t->genre[t->n_genres]) return GR_ENOMEM;
-    t->n_genres++;
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return GR_ENOMEM;
+    int rc = check_genre_name(m, "genre", utf8), same = find_genre(t, utf8);
+    if (rc == GR_OK && same >= 0)
+        rc = gr_err(GR_EFORMAT, "%s:%zu: field 'genre': '%.40s' appears twice (genre %d is '%.40s')", m->path, m->line, utf8,
+                    same, t->genre[same]);
+    if (rc != GR_OK) {
+        free(utf8);
+        return rc;
+    }
+    t->genre[t->n_genres++] = utf8;
     return GR_OK;
 }
 
@@ -261,7 +298,7 @@ static int dat_item_line(meta_reader *m, gr_item_table *t, char *line)
     int64_t id;
     GR_TRY(parse_new_id(m, "id", line, &id));
     uint64_t genres;
-    GR_TRY(parse_genre_list(t, last + 2, &genres));
+    GR_TRY(parse_genre_list(m, t, last + 2, &genres));
     return push_item(t, id, first + 2, 0, genres);
 }
 
@@ -276,7 +313,7 @@ static int csv_item_line(meta_reader *m, gr_item_table *t, char *rec, int first)
     if (first && gr_parse_i64(f[0], &id) != GR_NUM_OK) return GR_OK;
     GR_TRY(parse_new_id(m, "movieId", f[0], &id));
     uint64_t genres;
-    GR_TRY(parse_genre_list(t, f[2], &genres));
+    GR_TRY(parse_genre_list(m, t, f[2], &genres));
     return push_item(t, id, f[1], 0, genres);
 }
 
@@ -366,28 +403,79 @@ void gr_user_table_free(gr_user_table *t)
     free(t->v);
     for (size_t k = 0; k < t->n_occupations; k++) free(t->occupation[k]);
     free(t->occupation);
+    gr_slots_free(&t->occupation_slots);
     memset(t, 0, sizeof *t);
+}
+
+/* FNV-1a of a NUL-terminated name, finalised so that the low bits mix. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* Append occupation `utf8` (taken over) and index it; the hash table is
+ * kept at most half full, so that a u.occupation or u.user of thousands
+ * of names reads in linear time. */
+static int add_occupation_utf8(gr_user_table *t, char *utf8)
+{
+    size_t n = t->n_occupations;
+    int rc = gr_reserve((void **)&t->occupation, &t->occupation_cap, n + 1, sizeof *t->occupation);
+    if (rc == GR_OK && (n + 1) * 2 > t->occupation_slots.n) {
+        rc = gr_slots_reset(&t->occupation_slots, gr_slots_size_for(n + 1));
+        for (size_t k = 0; rc == GR_OK && k < n; k++)
+            gr_slots_place(&t->occupation_slots, name_hash(t->occupation[k]), (int32_t)k);
+    }
+    if (rc != GR_OK) {
+        free(utf8);
+        return rc;
+    }
+    t->occupation[n] = utf8;
+    gr_slots_place(&t->occupation_slots, name_hash(utf8), (int32_t)n);
+    t->n_occupations = n + 1;
+    return GR_OK;
 }
 
 static int add_occupation(gr_user_table *t, const char *name)
 {
-    size_t cap = t->n_occupations;
-    /* the array grows one by one: there are a few dozen at most */
-    char **v = gr_realloc(t->occupation, cap + 1, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    t->occupation = v;
-    v[cap] = gr_to_utf8(name, strlen(name));
-    if (!v[cap]) return GR_ENOMEM;
-    t->n_occupations++;
-    return GR_OK;
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    return utf8 ? add_occupation_utf8(t, utf8) : GR_ENOMEM;
 }
 
-/* Index of occupation `name`, added when new; -1 when out of memory. */
-static int occupation_index(gr_user_table *t, const char *name)
+/* Index of occupation utf8, or -1. */
+static int find_occupation(const gr_user_table *t, const char *utf8)
 {
-    for (size_t k = 0; k < t->n_occupations; k++)
-        if (strcmp(t->occupation[k], name) == 0) return (int)k;
-    if (add_occupation(t, name) != GR_OK) return -1;
+    const gr_slots *sl = &t->occupation_slots;
+    if (sl->n == 0) return -1;
+    for (size_t at = gr_slots_first(sl, name_hash(utf8));; at = gr_slots_next(sl, at)) {
+        int32_t k = sl->at[at];
+        if (k < 0 || strcmp(t->occupation[k], utf8) == 0) return k;
+    }
+}
+
+/* Index of occupation `name` (compared as stored, in UTF-8), added when
+ * new; -1 with the error set when out of memory or when it would be one
+ * more than GR_MAX_OCCUPATIONS (the catalogue, the model file and the
+ * feature encoder hold that many). */
+static int occupation_index(const meta_reader *m, gr_user_table *t, const char *name)
+{
+    char *utf8 = gr_to_utf8(name, strlen(name));
+    if (!utf8) return -1;
+    int k = find_occupation(t, utf8);
+    if (k >= 0) {
+        free(utf8);
+        return k;
+    }
+    if (t->n_occupations == GR_MAX_OCCUPATIONS) {
+        gr_err(GR_EFORMAT, "%s:%zu: field 'occupation': '%.40s' would be occupation %d, and at most %d are supported", m->path,
+               m->line, utf8, GR_MAX_OCCUPATIONS + 1, GR_MAX_OCCUPATIONS);
+        free(utf8);
+        return -1;
+    }
+    if (add_occupation_utf8(t, utf8) != GR_OK) return -1;
     return (int)t->n_occupations - 1;
 }
 
@@ -398,19 +486,16 @@ static int uuser_occupations(gr_user_table *t, const char *user_path)
     if (gr_path_dir(dir, sizeof dir, user_path) != GR_OK ||
         gr_path_join(opath, sizeof opath, dir, "u.occupation") != GR_OK || !gr_is_file(opath))
         return GR_OK;
-    gr_lines r;
-    GR_TRY(gr_lines_open(&r, opath));
+    meta_reader m;
+    int rc = meta_open(&m, opath);
     char *line;
     size_t len;
-    int rc;
-    while ((rc = gr_lines_next(&r, &line, &len)) > 0) {
+    while (rc == GR_OK && (rc = gr_lines_next(&m.r, &line, &len)) > 0) {
+        m.line = m.r.line;
         line = gr_trim(line);
-        if (*line && occupation_index(t, line) < 0) {
-            rc = GR_ENOMEM;
-            break;
-        }
+        rc = *line && occupation_index(&m, t, line) < 0 ? gr_last_error_code() : GR_OK;
     }
-    gr_lines_close(&r);
+    meta_close(&m);
     return rc;
 }
 
@@ -429,6 +514,20 @@ static int parse_age(meta_reader *m, const char *s, int *age)
         return field_error(m, "age", "an integer from 0 to 200", s);
     *age = (int)v;
     return GR_OK;
+}
+
+/* users.dat ages are the codes of MovieLens 1M's age groups. */
+static int parse_age_code(meta_reader *m, const char *s, int *age)
+{
+    static const int codes[] = { 1, 18, 25, 35, 45, 50, 56 };
+    int64_t v;
+    if (gr_parse_i64(s, &v) == GR_NUM_OK)
+        for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++)
+            if (v == codes[k]) {
+                *age = codes[k];
+                return GR_OK;
+            }
+    return field_error(m, "age", "an age code (1, 18, 25, 35, 45, 50 or 56)", s);
 }
 
 static int push_user(gr_user_table *t, gr_user_info *u, char *zip)
@@ -456,7 +555,7 @@ static int uuser_line(meta_reader *m, gr_user_table *t, char *line)
     GR_TRY(parse_gender(m, gr_trim(f[2]), &u.gender));
     const char *occ = gr_trim(f[3]);
     u.occupation = -1;
-    if (*occ && (u.occupation = occupation_index(t, occ)) < 0) return GR_ENOMEM;
+    if (*occ && (u.occupation = occupation_index(m, t, occ)) < 0) return gr_last_error_code();
     return push_user(t, &u, f[4]);
 }
 
@@ -469,7 +568,7 @@ static int dat_user_line(meta_reader *m, gr_user_table *t, char *line)
     gr_user_info u;
     GR_TRY(parse_new_id(m, "id", f[0], &u.id));
     GR_TRY(parse_gender(m, gr_trim(f[1]), &u.gender));
-    GR_TRY(parse_age(m, gr_trim(f[2]), &u.age));
+    GR_TRY(parse_age_code(m, gr_trim(f[2]), &u.age));
     int64_t code;
     if (gr_parse_i64(f[3], &code) != GR_NUM_OK || code < 0 || code >= GR_ML1M_OCCUPATIONS)
         return field_error(m, "occupation", "a code from 0 to 20", f[3]);

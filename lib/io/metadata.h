@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/slots.h"
+
 #define GR_MAX_GENRES 64
+/* Occupations are int16 indices in the catalogue and the model file. */
+#define GR_MAX_OCCUPATIONS 32767
 
 typedef struct gr_item_info {
     int64_t id;
@@ -37,8 +41,9 @@ typedef struct gr_user_info {
 typedef struct gr_user_table {
     size_t n, cap;
     gr_user_info *v;
-    size_t n_occupations;
+    size_t n_occupations, occupation_cap;
     char **occupation;
+    gr_slots occupation_slots; /* hash index of occupation names (while reading) */
 } gr_user_table;
 
 void gr_item_table_free(gr_item_table *t);
@@ -67,9 +72,15 @@ void gr_find_metadata(char *items, char *users, size_t cap, const char *data_pat
  * table (free it with gr_*_table_free), on failure it is left empty and
  * nothing is leaked.  Titles keep their text but lose surrounding blanks;
  * an id that appears twice is GR_EFORMAT.  Genre names of movies.dat and
- * movies.csv are numbered in order of first appearance; genres beyond
- * GR_MAX_GENRES are left out of the masks.  "(no genres listed)" is no
- * genre.  u.user occupations are numbered as in u.occupation beside the
+ * movies.csv are numbered in order of first appearance, and names that
+ * differ only in case are one genre (the first spelling is kept, as
+ * gr_graph_genre_mask() matches ignoring case); a genre beyond
+ * GR_MAX_GENRES is GR_EFORMAT, as is a genre name holding a comma (the
+ * separator of gr_graph_genre_mask() lists).  u.genre must list distinct
+ * non-empty names.  "(no genres listed)" is no genre.  users.dat ages
+ * must be one of the MovieLens 1M codes 1, 18, 25, 35, 45, 50, 56; u.user
+ * ages are years from 0 to 200.  More than GR_MAX_OCCUPATIONS distinct
+ * occupations (u.occupation and u.user together) is GR_EFORMAT.  u.user occupations are numbered as in u.occupation beside the
  * file when there is one (names missing from it are added), else in
  * order of first appearance; users.dat occupation codes index
  * gr_ml1m_occupations.

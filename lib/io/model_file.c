@@ -1,10 +1,13 @@
 #include "io/model_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -119,25 +122,36 @@ int gr_reader_fail(gr_reader *r, const char *fmt, ...)
     return gr_err(GR_ECORRUPT, "%s: section '%s': %s", r->path, tag[0] ? tag : "header", msg);
 }
 
+/*
+ * The whole file into r->data.  Only a regular file has a size to trust:
+ * a directory, FIFO or device is GR_EIO before anything is sized (opened
+ * without blocking, so that a FIFO does not wait for a writer).
+ */
 static int read_all(gr_reader *r, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0) {
-        fclose(f);
-        return gr_err(GR_EIO, "%s: cannot seek", path);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    int rc = GR_OK;
+    if (fstat(fd, &st) != 0) rc = gr_err(GR_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode)) rc = gr_err(GR_EIO, "%s: is a directory, not a model file", path);
+    else if (!S_ISREG(st.st_mode)) rc = gr_err(GR_EIO, "%s: not a regular file (a model file is read whole)", path);
+    else if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) rc = gr_err(GR_EIO, "%s: file too large", path);
+    if (rc == GR_OK) {
+        r->size = (size_t)st.st_size;
+        r->data = gr_alloc(r->size ? r->size : 1, 1);
+        if (!r->data) rc = GR_ENOMEM;
     }
-    r->size = (size_t)ftell(f);
-    rewind(f);
-    r->data = gr_alloc(r->size ? r->size : 1, 1);
-    if (!r->data) {
-        fclose(f);
-        return GR_ENOMEM;
+    size_t got = 0;
+    while (rc == GR_OK && got < r->size) {
+        ssize_t k = read(fd, r->data + got, r->size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) rc = gr_err(GR_EIO, "%s: cannot read: %s", path, strerror(errno));
+        else if (k == 0) rc = gr_err(GR_EIO, "%s: read %zu of %zu bytes", path, got, r->size);
+        else got += (size_t)k;
     }
-    size_t got = fread(r->data, 1, r->size, f);
-    fclose(f);
-    if (got != r->size) return gr_err(GR_EIO, "%s: read %zu of %zu bytes", path, got, r->size);
-    return GR_OK;
+    close(fd);
+    return rc;
 }
 
 /* Walk all sections once: every header and payload checksum must match

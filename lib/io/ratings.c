@@ -193,13 +193,21 @@ static void set_split(layout *l, char sep)
     l->split = sep == 0 ? SPLIT_BLANKS : sep == ',' ? SPLIT_CSV : SPLIT_CHAR;
 }
 
+static int any_number(char **f, size_t nf)
+{
+    double d;
+    for (size_t i = 0; i < nf && i < MAX_FIELDS; i++)
+        if (gr_parse_f64(f[i], &d) == GR_NUM_OK) return 1;
+    return 0;
+}
+
 static int csv_header(loader *ld, char *line)
 {
     char *f[MAX_FIELDS];
     char copy[256];
     snprintf(copy, sizeof copy, "%s", line);
     size_t nf = split(&ld->lay, line, f);
-    if (nf != (size_t)-1 && !all_numbers(f, nf) && map_header(&ld->lay, f, nf)) return GR_OK;
+    if (nf != (size_t)-1 && !any_number(f, nf) && map_header(&ld->lay, f, nf)) return GR_OK;
     return gr_err(GR_EFORMAT,
                   "%s:%zu: expected a header line such as 'userId,movieId,rating,timestamp', got '%.60s'",
                   ld->path, ld->r.line, copy);
@@ -207,25 +215,32 @@ static int csv_header(loader *ld, char *line)
 
 /*
  * The first line of a generic delimited file fixes its separator and
- * columns: a header names them, else they are user, item [, rating
- * [, timestamp]], and the line is the first data line.
+ * columns.  It is a header only when none of its fields is a number and
+ * it names the user and item columns; a line of names alone that names
+ * neither is an error.  Any other line is the first data line, with the
+ * columns user, item [, rating [, timestamp]], and a malformed one fails
+ * on line 1 like any data line (it is never taken for a header).
  */
 static int delimited_layout(loader *ld, char *line)
 {
     layout *l = &ld->lay;
-    char *f[MAX_FIELDS];
+    char *f[MAX_FIELDS], copy[256];
+    snprintf(copy, sizeof copy, "%s", line);
     set_split(l, pick_sep(line));
     size_t nf = split(l, line, f);
     if (nf == (size_t)-1)
         return gr_err(GR_EFORMAT, "%s:%zu: unterminated quoted field", ld->path, ld->r.line);
-    int data = all_numbers(f, nf);
-    if (!data && map_header(l, f, nf)) return GR_OK;
+    if (!any_number(f, nf)) {
+        if (map_header(l, f, nf)) return GR_OK;
+        return gr_err(GR_EFORMAT, "%s:%zu: not a header: names no user and item columns (such as userId and movieId): '%.60s'",
+                      ld->path, ld->r.line, copy);
+    }
     if (nf < 2 || nf > NCOLS)
         return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got %zu",
                       ld->path, ld->r.line, nf < 2 ? "few" : "many", nf);
     positional(l, nf);
     /* the line was split in place: parse it from its fields */
-    return data ? take_row(ld, f, nf) : GR_OK;
+    return take_row(ld, f, nf);
 }
 
 /* ---- readers ----------------------------------------------------------- */

@@ -51,8 +51,26 @@ void gr_lines_close(gr_lines *r)
     memset(r, 0, sizeof *r);
 }
 
+/*
+ * Text holds no NUL byte: every reader would end a line or a field there
+ * and take what follows for something else.  The error names the line
+ * and column of the first one; the unread bytes start at buf[0].
+ */
+static int nul_error(const gr_lines *r, const char *nul)
+{
+    size_t line = r->line + 1;
+    const char *start = r->buf, *nl;
+    while ((nl = memchr(start, '\n', (size_t)(nul - start))) != NULL) {
+        line++;
+        start = nl + 1;
+    }
+    return gr_err(GR_EFORMAT, "%s:%zu: NUL byte at column %zu (a text file holds none)", r->path, line,
+                  (size_t)(nul - start) + 1);
+}
+
 /* Move the unread bytes to the front, grow when a line fills the buffer,
- * and read more. */
+ * and read more.  The new bytes are checked for NULs here, once per
+ * buffer rather than once per line. */
 static int fill(gr_lines *r)
 {
     size_t left = r->end - r->pos;
@@ -68,7 +86,9 @@ static int fill(gr_lines *r)
     }
     size_t want = r->cap - 1 - r->end;
     size_t got = fread(r->buf + r->end, 1, want, r->fp);
+    const char *nul = got ? memchr(r->buf + r->end, '\0', got) : NULL;
     r->end += got;
+    if (nul) return nul_error(r, nul);
     if (got < want) {
         if (ferror(r->fp)) return gr_err(GR_EIO, "%s: cannot read: %s", r->path, strerror(errno));
         r->eof = 1;

@@ -19,7 +19,8 @@
  * Reads a file line by line through one large buffer that grows for long
  * lines, so that reading costs no allocation per line.  Lines end in LF or
  * CRLF; the last line may lack its end.  A UTF-8 byte order mark at the
- * start of the file is skipped.
+ * start of the file is skipped.  A NUL byte anywhere is an error: every
+ * reader would cut the line there.
  */
 typedef struct gr_lines {
     FILE *fp;
@@ -45,7 +46,10 @@ void gr_lines_close(gr_lines *r);
 /*
  * The next line, without its end, NUL-terminated in place.  The pointer
  * stays valid until the next call.  Returns 1 with a line, 0 at the end of
- * the file, or GR_EIO / GR_ENOMEM (error set, naming the path).
+ * the file, or GR_EIO / GR_ENOMEM (error set, naming the path), or
+ * GR_EFORMAT "PATH:LINE: NUL byte at column C" when the bytes read hold a
+ * NUL (reported as soon as it is read, possibly before the lines in front
+ * of it are returned).
  */
 int gr_lines_next(gr_lines *r, char **line, size_t *len);
 

@@ -39,13 +39,22 @@ typedef struct builder {
 
 static int add(builder *b, int32_t h, int32_t r, int32_t t) { return gr_triple_buf_push(&b->tb, h, r, t); }
 
-/* Entity "prefix:value", added when new; -1 on failure. */
+/* Entity "prefix:value", added when new; -1 on failure.  Values come from
+ * metadata files: a long one is spelled out in full (a cut could merge two
+ * values), and one that cannot be a name fails with GR_EFORMAT. */
 static int32_t entity(builder *b, const char *prefix, const char *value)
 {
-    char name[512];
-    int len = snprintf(name, sizeof name, "%s:%s", prefix, value);
-    if (len < 0 || (size_t)len >= sizeof name) len = (int)sizeof name - 1;
-    return gr_strmap_intern(&b->v->ent, name, (size_t)len);
+    size_t pl = strlen(prefix), vl = strlen(value);
+    char small[128];
+    char *name = pl + vl + 2 <= sizeof small ? small : gr_alloc(pl + vl + 2, 1);
+    if (!name) return -1;
+    memcpy(name, prefix, pl);
+    name[pl] = ':';
+    memcpy(name + pl + 1, value, vl + 1);
+    int32_t id = gr_strmap_intern(&b->v->ent, name, pl + 1 + vl);
+    if (id < 0 && gr_last_error_code() == GR_EFORMAT) gr_err_prefix("gr_kg_from_graph: %s entity", prefix);
+    if (name != small) free(name);
+    return id;
 }
 
 static int add_attr(builder *b, int32_t e, int rel, const char *prefix, const char *value)

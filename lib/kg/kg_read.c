@@ -55,46 +55,95 @@ static void split_line(fields *f, const char *s, size_t len)
 
 /* ---- dictionaries ---- */
 
-static int read_dict(gr_strmap *m, const char *path, const char *what)
+/* One "id<TAB>name" line; name points into the entry's own copy. */
+typedef struct dict_entry {
+    int32_t id;
+    size_t line;
+    char *name;
+    size_t len;
+} dict_entry;
+
+typedef struct dict_lines {
+    dict_entry *v;
+    size_t n, cap;
+} dict_lines;
+
+static void dict_lines_free(dict_lines *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return gr_err(GR_EIO, "%s: cannot open %s dictionary: %s", path, what, strerror(errno));
+    for (size_t k = 0; k < d->n; k++) free(d->v[k].name);
+    free(d->v);
+}
+
+/* Parse one non-blank line into a new entry of d. */
+static int dict_line(dict_lines *d, const char *line, size_t len, const char *path, size_t lineno)
+{
+    fields fd;
+    split_line(&fd, line, len);
+    if (fd.n != 2) return gr_err(GR_EFORMAT, "%s:%zu: expected 2 fields (id, name), found %d", path, lineno, fd.n);
+    char num[32], *end;
+    size_t nl = fd.len[0] < sizeof num - 1 ? fd.len[0] : sizeof num - 1;
+    memcpy(num, fd.p[0], nl);
+    num[nl] = '\0';
+    errno = 0;
+    long v = strtol(num, &end, 10);
+    if (nl == 0 || *end || errno || v < 0 || v >= INT32_MAX || fd.len[0] != nl)
+        return gr_err(GR_EFORMAT, "%s:%zu: field 'id': '%.*s' is not an id in 0..%d", path, lineno, (int)fd.len[0], fd.p[0],
+                      INT32_MAX - 1);
+    const char *why = gr_strmap_name_problem(fd.p[1], fd.len[1]);
+    if (why) return gr_err(GR_EFORMAT, "%s:%zu: field 'name': %s", path, lineno, why);
+    GR_TRY(gr_reserve((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v));
+    dict_entry *e = &d->v[d->n];
+    e->name = gr_alloc(fd.len[1] + 1, 1);
+    if (!e->name) return GR_ENOMEM;
+    memcpy(e->name, fd.p[1], fd.len[1]);
+    e->name[fd.len[1]] = '\0';
+    e->len = fd.len[1];
+    e->id = (int32_t)v;
+    e->line = lineno;
+    d->n++;
+    return GR_OK;
+}
+
+static int read_dict_lines(dict_lines *d, const char *path, const char *what)
+{
     gr_lines in;
-    int rc = gr_lines_init(&in, f, path), got = 0;
+    int rc = gr_lines_open(&in, path), got = 0;
+    if (rc != GR_OK) {
+        gr_err_prefix("%s dictionary", what);
+        return rc;
+    }
     char *line;
     size_t len;
-    while (rc == GR_OK && (got = gr_lines_next(&in, &line, &len)) == 1) {
-        size_t lineno = in.line;
-        if (gr_is_blank(line)) continue;
-        fields fd;
-        split_line(&fd, line, len);
-        if (fd.n != 2) {
-            rc = gr_err(GR_EFORMAT, "%s:%zu: expected 2 fields (id, name), found %d", path, lineno, fd.n);
-            break;
-        }
-        char num[32], *end;
-        size_t nl = fd.len[0] < sizeof num - 1 ? fd.len[0] : sizeof num - 1;
-        memcpy(num, fd.p[0], nl);
-        num[nl] = '\0';
-        errno = 0;
-        long v = strtol(num, &end, 10);
-        if (nl == 0 || *end || errno || v < 0 || v >= INT32_MAX || fd.len[0] != nl)
-            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': '%.*s' is not an id in 0..%d", path, lineno, (int)fd.len[0], fd.p[0],
-                        INT32_MAX - 1);
-        else if (fd.len[1] == 0) rc = gr_err(GR_EFORMAT, "%s:%zu: field 'name': empty", path, lineno);
-        else if ((size_t)v < m->n && m->names[v])
-            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': %ld appears twice", path, lineno, v);
-        else if (gr_strmap_find(m, fd.p[1], fd.len[1]) >= 0)
-            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'name': '%.*s' appears twice", path, lineno, (int)fd.len[1], fd.p[1]);
-        else
-            rc = gr_strmap_put(m, (int32_t)v, fd.p[1], fd.len[1]);
-    }
+    while (rc == GR_OK && (got = gr_lines_next(&in, &line, &len)) == 1)
+        if (!gr_is_blank(line)) rc = dict_line(d, line, len, path, in.line);
     if (rc == GR_OK && got < 0) rc = got;
     gr_lines_close(&in);
-    fclose(f);
-    for (size_t k = 0; rc == GR_OK && k < m->n; k++)
-        if (!m->names[k]) rc = gr_err(GR_EFORMAT, "%s: id %zu is missing (ids must be 0..%zu, each once)", path, k, m->n - 1);
-    if (rc == GR_OK && m->n == 0) rc = gr_err(GR_EFORMAT, "%s: no %s", path, what);
+    if (rc == GR_OK && d->n == 0) rc = gr_err(GR_EFORMAT, "%s: no %s", path, what);
+    return rc;
+}
+
+/*
+ * A dictionary of n names has the ids 0..n-1, each once.  The ids are
+ * checked against n before the map is sized by them, so that a short
+ * file with a huge id fails at once instead of allocating for it.
+ */
+static int read_dict(gr_strmap *m, const char *path, const char *what)
+{
+    dict_lines d = { NULL, 0, 0 };
+    int rc = read_dict_lines(&d, path, what);
+    for (size_t k = 0; rc == GR_OK && k < d.n; k++) {
+        const dict_entry *e = &d.v[k];
+        if ((size_t)e->id >= d.n)
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': %d is out of range: %zu names take the ids 0..%zu, each once", path,
+                        e->line, (int)e->id, d.n, d.n - 1);
+        else if ((size_t)e->id < m->n && m->names[e->id])
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'id': %d appears twice", path, e->line, (int)e->id);
+        else if (gr_strmap_find(m, e->name, e->len) >= 0)
+            rc = gr_err(GR_EFORMAT, "%s:%zu: field 'name': '%s' appears twice", path, e->line, e->name);
+        else if ((rc = gr_strmap_put(m, e->id, e->name, e->len)) != GR_OK)
+            gr_err_prefix("%s:%zu", path, e->line);
+    }
+    dict_lines_free(&d);
     return rc;
 }
 
@@ -125,6 +174,8 @@ typedef struct resolver {
     int ent_mode, rel_mode;
     size_t n_ent, n_rel; /* known ids in the skip and fixed modes */
     const char *ent_src, *rel_src; /* dictionaries named in errors */
+    int bad_name;        /* the status of a name that cannot be one: GR_EFORMAT
+                            in files, GR_EINVAL for caller arrays */
 } resolver;
 
 /* The id of a field, or -1 with *rc set (error) or unset (skip). */
@@ -133,8 +184,10 @@ static int32_t resolve(const resolver *z, int rel, const char *name, size_t len,
 {
     gr_strmap *m = rel ? &z->v->rel : &z->v->ent;
     int mode = rel ? z->rel_mode : z->ent_mode;
-    if (len == 0) {
-        *rc = gr_err(GR_EFORMAT, "%s: field '%s': empty", where, field);
+    /* checked in every mode: such a name is an error, never an unknown name */
+    const char *why = gr_strmap_name_problem(name, len);
+    if (why) {
+        *rc = gr_err(z->bad_name, "%s: field '%s': %s", where, field, why);
         return -1;
     }
     if (mode == NAMES_GROW) {
@@ -216,7 +269,7 @@ int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
         return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
     gr_kg_vocab *v = gr_kg_vocab_new();
     if (!v) return GR_ENOMEM;
-    resolver z = { v, NAMES_GROW, NAMES_GROW, 0, 0, NULL, NULL };
+    resolver z = { v, NAMES_GROW, NAMES_GROW, 0, 0, NULL, NULL, GR_EFORMAT };
     char ebuf[4096], rbuf[4096];
     gr_triple_buf b;
     memset(&b, 0, sizeof b);
@@ -232,7 +285,7 @@ int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
 int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path)
 {
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_kg_load_like: NULL argument");
-    resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL };
+    resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL, GR_EFORMAT };
     gr_triple_buf b;
     memset(&b, 0, sizeof b);
     int rc = read_triples(&b, &z, path);
@@ -248,7 +301,7 @@ int gr_kg_from_names(gr_kg **out, const gr_kg *like, const char *const *heads, c
     gr_kg_vocab *v = like ? gr_kg_vocab_ref(like->vocab) : gr_kg_vocab_new();
     if (!v) return GR_ENOMEM;
     int mode = like ? NAMES_SKIP : NAMES_GROW;
-    resolver z = { v, mode, mode, like ? like->n_ent : 0, v->rel.n, NULL, NULL };
+    resolver z = { v, mode, mode, like ? like->n_ent : 0, v->rel.n, NULL, NULL, GR_EINVAL };
     gr_triple_buf b;
     memset(&b, 0, sizeof b);
     int rc = GR_OK;

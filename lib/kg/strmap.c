@@ -6,6 +6,24 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+const char *gr_strmap_name_problem(const char *name, size_t len)
+{
+    if (len == 0) return "empty";
+    if (len >= 3 && memcmp(name, "\xEF\xBB\xBF", 3) == 0) return "begins with a byte order mark (U+FEFF)";
+    int blank = 1;
+    for (size_t k = 0; k < len; k++) {
+        switch (name[k]) {
+        case '\0': return "holds a NUL byte";
+        case '\t': return "holds a tab";
+        case '\n': return "holds a line feed";
+        case '\r': return "holds a carriage return";
+        case ' ': break;
+        default: blank = 0;
+        }
+    }
+    return blank ? "blank (spaces only)" : NULL;
+}
+
 void gr_strmap_init(gr_strmap *m) { memset(m, 0, sizeof *m); }
 
 void gr_strmap_free(gr_strmap *m)
@@ -26,9 +44,14 @@ static uint64_t hash_of(const char *s, size_t len)
     return h ^ (h >> 33);
 }
 
+/* Whether stored (NUL-terminated) is the len bytes of name.  Reads stored
+ * only up to its terminator, even when name holds a NUL. */
 static int same(const char *stored, const char *name, size_t len)
 {
-    return stored && strncmp(stored, name, len) == 0 && stored[len] == '\0';
+    if (!stored) return 0;
+    for (size_t k = 0; k < len; k++)
+        if (stored[k] != name[k] || stored[k] == '\0') return 0;
+    return stored[len] == '\0';
 }
 
 int32_t gr_strmap_find(const gr_strmap *m, const char *name, size_t len)
@@ -69,10 +92,18 @@ static char *copy_name(const char *name, size_t len)
     return c;
 }
 
+static int check_name(const char *name, size_t len)
+{
+    const char *why = gr_strmap_name_problem(name, len);
+    if (why) return gr_err(GR_EFORMAT, "name '%.*s': %s", (int)len, name, why);
+    return GR_OK;
+}
+
 int32_t gr_strmap_intern(gr_strmap *m, const char *name, size_t len)
 {
     int32_t idx = gr_strmap_find(m, name, len);
     if (idx >= 0) return idx;
+    if (check_name(name, len) != GR_OK) return -1;
     if (grow_to(m, m->n + 1) != GR_OK) return -1;
     char *c = copy_name(name, len);
     if (!c) return -1;
@@ -86,6 +117,7 @@ int gr_strmap_put(gr_strmap *m, int32_t idx, const char *name, size_t len)
 {
     if (idx < 0) return gr_err(GR_EFORMAT, "negative id %d", idx);
     if ((size_t)idx < m->n && m->names[idx]) return gr_err(GR_EFORMAT, "id %d appears twice", idx);
+    GR_TRY(check_name(name, len));
     int32_t other = gr_strmap_find(m, name, len);
     if (other >= 0) return gr_err(GR_EFORMAT, "name '%.*s' appears twice (ids %d and %d)", (int)len, name, other, idx);
     GR_TRY(grow_to(m, (size_t)idx + 1));

@@ -194,6 +194,11 @@ static int load_names(gr_reader *r, gr_strmap *m, uint64_t expect)
         char *name;
         GR_TRY(gr_reader_string(r, &name));
         if (!name) return gr_reader_fail(r, "name %llu missing", (unsigned long long)k);
+        const char *why = gr_strmap_name_problem(name, strlen(name));
+        if (why) {
+            free(name);
+            return gr_reader_fail(r, "name %llu: %s", (unsigned long long)k, why);
+        }
         int32_t id = gr_strmap_intern(m, name, strlen(name));
         free(name);
         if (id < 0) return gr_last_error_code();
@@ -243,6 +248,12 @@ static int kg_load(gr_model *m, gr_reader *r)
     if (head[0] > 2 || head[1] == 0 || head[1] > 65536 || head[2] == 0 || head[2] > INT32_MAX || head[3] == 0 ||
         head[3] > INT32_MAX)
         return gr_reader_fail(r, "KG model sizes out of range");
+    /* every entity row holds at least dim floats, every relation one: the
+     * section must hold them before anything is sized by the header */
+    size_t floats_left = (r->end - r->pos) / 4;
+    if (head[2] > floats_left / head[1] || head[3] > floats_left)
+        return gr_reader_fail(r, "%llu entities and %llu relations of dimension %llu exceed the section", (unsigned long long)head[2],
+                              (unsigned long long)head[3], (unsigned long long)head[1]);
     const gr_kg_kind *k = gr_kg_kind_of(m->kind, (int)head[0]);
     s->norm = (int)head[0];
     float f[2];
