@@ -1,6 +1,7 @@
 #include "fuzz_util.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,15 @@ const char *fz_write(const char *name, const uint8_t *data, size_t size)
 {
     if (!fz_dir()) return NULL;
     const char *path = fz_path(name);
-    FILE *f = fopen(path, "wb");
-    if (!f) return NULL;
-    size_t put = size ? fwrite(data, 1, size, f) : 0;
-    if (fclose(f) != 0 || put != size) return NULL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return NULL;
+    size_t put = 0;
+    while (put < size) {
+        ssize_t n = write(fd, data + put, size - put);
+        if (n <= 0) break;
+        put += (size_t)n;
+    }
+    if (close(fd) != 0 || put != size) return NULL;
     return path;
 }
 
