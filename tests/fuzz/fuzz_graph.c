@@ -2,7 +2,7 @@
  * gr_graph_load() on one interaction file in the format FUZZ_FORMAT (a
  * gr_format; GR_FORMAT_AUTO detects it from the lines), then
  * gr_graph_load_like() of the same file into the graph's id space, and
- * the accessors over what was loaded.
+ * the accessors and the built-in node features over what was loaded.
  */
 #include <stdlib.h>
 
@@ -58,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fz_note_loaded();
     walk(g);
+    fz_features(g);
     gr_graph *like = NULL;
     if (gr_graph_load_like(&like, g, path, &opts) == GR_OK) walk(like);
     else fz_touch_error();

@@ -2,7 +2,8 @@
  * gr_graph_load() on a MovieLens directory with its metadata: the input
  * is a file set (fuzz_util.h) written under the file names of one
  * MovieLens release (100K; 1M with FUZZ_ML1M; latest with FUZZ_MLLATEST); then the
- * metadata accessors over every user and item.
+ * metadata accessors over every user and item, and the node features
+ * built from the metadata.
  */
 #include <string.h>
 
@@ -78,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_note_loaded();
     walk_items(g);
     walk_users(g);
+    fz_features(g);
     gr_graph_free(g);
     return 0;
 }

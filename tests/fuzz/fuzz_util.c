@@ -82,6 +82,18 @@ void fz_write_set(const char *const *names, size_t n, const uint8_t *data, size_
     for (; k < n; k++) unlink(fz_path(names[k]));
 }
 
+void fz_features(const gr_graph *g)
+{
+    const int types[2] = { GR_NODE_USER, GR_NODE_ITEM };
+    for (int k = 0; k < 2; k++) {
+        size_t dim, rows = types[k] == GR_NODE_USER ? gr_graph_num_users(g) : gr_graph_num_items(g);
+        if (gr_features_dim(&dim, g, types[k]) != GR_OK || dim == 0 || rows > (1u << 20) / dim) continue;
+        float *x = malloc(rows * dim * sizeof *x);
+        if (x && gr_features_compute(x, rows, dim, g, types[k]) != GR_OK) fz_touch_error();
+        free(x);
+    }
+}
+
 unsigned long fz_loaded;
 
 void fz_note_loaded(void) { fz_loaded++; }

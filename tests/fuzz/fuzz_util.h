@@ -39,6 +39,12 @@ void fz_write_set(const char *const *names, size_t n, const uint8_t *data, size_
 void fz_note_loaded(void);
 extern unsigned long fz_loaded;
 
+struct gr_graph;
+
+/* The built-in node features of g's users and items (gr_features_compute),
+ * which read the ratings, timestamps and demographics that were loaded. */
+void fz_features(const struct gr_graph *g);
+
 /* The library's error state is per thread; harnesses ignore its text but
  * read it, so that a message formatting bug shows up. */
 void fz_touch_error(void);
