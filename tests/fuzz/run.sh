@@ -1,6 +1,6 @@
 #!/bin/sh
-# Run the libFuzzer harnesses of a build made with -Dfuzz=true, each for a
-# bounded time, from fresh seed corpora (make_seeds):
+# Build and run the libFuzzer harnesses of a build made with -Dfuzz=true,
+# each for a bounded time, from fresh seed corpora (make_seeds):
 #
 #   tests/fuzz/run.sh BUILD_DIR SECONDS [HARNESS...]
 #
@@ -15,6 +15,14 @@ seconds=$2
 shift 2
 all="graph_adjacency graph_delimited graph_auto ml100k ml1m mllatest kg model settings"
 names=${*:-$all}
+
+targets="tests/fuzz/make_seeds"
+for name in $names; do targets="$targets tests/fuzz/fuzz_$name"; done
+# shellcheck disable=SC2086 # one target per word
+meson compile -C "$build" $targets >/dev/null || {
+  echo "fuzz: cannot build the harnesses in $build (configure it with -Dfuzz=true)" >&2
+  exit 1
+}
 
 seeds=$build/fuzz-seeds
 corpus=$build/fuzz-corpus
