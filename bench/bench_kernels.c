@@ -54,7 +54,7 @@ static void row(const char *name, double secs, double flops, double bytes)
 
 /* ---- machine ceilings ---- */
 
-GR_KERNEL static float fma_loop(long iters, float seed)
+GR_INLINE float fma_loop_body(long iters, float seed)
 {
     gr_v16 a[12];
     for (int k = 0; k < 12; k++) a[k] = gr_splat16(seed + (float)k);
@@ -66,7 +66,9 @@ GR_KERNEL static float fma_loop(long iters, float seed)
     return gr_hsum16(s);
 }
 
-GR_KERNEL static float read_loop(const float *x, size_t n)
+GR_KERNEL static float fma_loop(long iters, float seed) { return fma_loop_body(iters, seed); }
+
+GR_INLINE float read_loop_body(const float *x, size_t n)
 {
     gr_v16 s0 = gr_splat16(0.0f), s1 = s0, s2 = s0, s3 = s0;
     for (size_t i = 0; i + 64 <= n; i += 64) {
@@ -77,6 +79,8 @@ GR_KERNEL static float read_loop(const float *x, size_t n)
     }
     return gr_hsum16(s0 + s1 + s2 + s3);
 }
+
+GR_KERNEL static float read_loop(const float *x, size_t n) { return read_loop_body(x, n); }
 
 static volatile float sink;
 static long fma_iters = 2000000;

@@ -517,6 +517,43 @@ START_TEST(damaged_kg_model_files_fail_cleanly)
 }
 END_TEST
 
+/* gr_kg_fit() on the knowledge graph of a user-item graph: the model has
+ * no users or items of its own, and its file loads back. */
+START_TEST(kg_fit_on_a_graph_kg_saves_and_loads)
+{
+    fx_planted pl;
+    fx_planted_make(&pl, 20, 30, 2, 5, 4);
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, pl.train, 0.0, GR_KG_SIDE_NONE), GR_OK);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_DISTMULT), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", "2"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_model *m, *back;
+    ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "m.gnnrec");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    ck_assert_msg(gr_model_load(&back, path) == GR_OK, "%s", gr_last_error());
+    const gr_kg *kb;
+    ck_assert_int_eq(gr_model_kg(&kb, back), GR_OK);
+    ck_assert_uint_eq(gr_kg_num_triples(kb), gr_kg_num_triples(kg));
+    ck_assert_uint_eq(gr_graph_num_users(gr_model_graph(back)), 0);
+    float s1, s2;
+    ck_assert_int_eq(gr_model_score_triple(&s1, m, 0, 0, 25), GR_OK);
+    ck_assert_int_eq(gr_model_score_triple(&s2, back, 0, 0, 25), GR_OK);
+    ck_assert(s1 == s2);
+    gr_model_free(back);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_kg_free(kg);
+    fx_planted_free(&pl);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+}
+END_TEST
+
 /* ---- recommendation through the ordinary trainer ---- */
 
 START_TEST(kg_recommends_from_a_user_item_graph)
@@ -657,6 +694,7 @@ static Suite *suite(void)
     tcase_add_test(tc, training_is_reproducible_across_threads);
     tcase_add_test(tc, kg_models_save_and_load);
     tcase_add_test(tc, damaged_kg_model_files_fail_cleanly);
+    tcase_add_test(tc, kg_fit_on_a_graph_kg_saves_and_loads);
     tcase_add_test(tc, kg_recommends_from_a_user_item_graph);
     tcase_add_test(tc, explanations_connect_user_and_item);
     suite_add_tcase(s, tc);

@@ -14,16 +14,19 @@
 
 /* ---- line reader ------------------------------------------------------- */
 
-int gr_lines_init(gr_lines *r, FILE *fp, const char *path)
+/* A buffer of cap bytes; fill() doubles it for longer lines. */
+static int lines_init(gr_lines *r, FILE *fp, const char *path, size_t cap)
 {
     memset(r, 0, sizeof *r);
     r->fp = fp;
     r->path = path;
-    r->buf = gr_alloc(READER_BUF, 1);
+    r->buf = gr_alloc(cap, 1);
     if (!r->buf) return GR_ENOMEM;
-    r->cap = READER_BUF;
+    r->cap = cap;
     return GR_OK;
 }
+
+int gr_lines_init(gr_lines *r, FILE *fp, const char *path) { return lines_init(r, fp, path, READER_BUF); }
 
 int gr_lines_open(gr_lines *r, const char *path)
 {
@@ -31,13 +34,19 @@ int gr_lines_open(gr_lines *r, const char *path)
     FILE *fp = fopen(path, "rb");
     if (!fp) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(fileno(fp), &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
         fclose(fp);
         return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(EISDIR));
     }
     /* the reader's own buffer is large; a second copy through stdio's is waste */
     setvbuf(fp, NULL, _IONBF, 0);
-    int rc = gr_lines_init(r, fp, path);
+    /* a smaller file gets a buffer of its size (and the byte fill() keeps
+     * spare): metadata files are a few kilobytes */
+    size_t cap = READER_BUF;
+    if (have_st && S_ISREG(st.st_mode) && st.st_size >= 0 && (uintmax_t)st.st_size < READER_BUF)
+        cap = (size_t)st.st_size + 2;
+    int rc = lines_init(r, fp, path, cap);
     r->owns_fp = 1;
     if (rc != GR_OK) gr_lines_close(r);
     return rc;

@@ -11,8 +11,8 @@
 
 /* Rows [0, r) of Y = G X, four rows at a time. */
 #define GEMM_ROWS(V)                                                                                 \
-    GR_KERNEL static void gemm_rows_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
-                                        size_t n)                                                   \
+    GR_INLINE void gemm_rows_body_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                      size_t n)                                                     \
     {                                                                                                \
         const size_t d = 16 * V;                                                                     \
         size_t u = 0;                                                                                \
@@ -41,12 +41,17 @@
             }                                                                                        \
             for (int v = 0; v < V; v++) gr_store16(y + u * d + 16 * v, s[v]);                        \
         }                                                                                            \
+    }                                                                                                \
+    GR_KERNEL static void gemm_rows_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                        size_t n)                                                   \
+    {                                                                                                \
+        gemm_rows_body_##V(y, g, ldg, x, r, n);                                                      \
     }
 
 /* Items [0, n) of Y += G^T X, four items at a time. */
 #define GEMM_TACC(V)                                                                                 \
-    GR_KERNEL static void gemm_tacc_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
-                                        size_t n)                                                   \
+    GR_INLINE void gemm_tacc_body_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                      size_t n)                                                     \
     {                                                                                                \
         const size_t d = 16 * V;                                                                     \
         size_t i = 0;                                                                                \
@@ -75,6 +80,11 @@
             }                                                                                        \
             for (int v = 0; v < V; v++) gr_store16(y + i * d + 16 * v, s[v]);                        \
         }                                                                                            \
+    }                                                                                                \
+    GR_KERNEL static void gemm_tacc_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
+                                        size_t n)                                                   \
+    {                                                                                                \
+        gemm_tacc_body_##V(y, g, ldg, x, r, n);                                                      \
     }
 
 GEMM_ROWS(1)

@@ -4,7 +4,9 @@
  * reciprocal root per gradient cell, and the hardware estimates
  * (vrsqrt14ps, vrsqrtps) are several times faster than exact roots.
  * Plain target_clones cannot use them, since the default clone would have
- * to compile the same intrinsics.
+ * to compile the same intrinsics.  The per-ISA copies use GCC's target
+ * pragma; Clang builds take the portable copy (Clang rejects the gr_v16
+ * helpers of simd.h, compiled without AVX-512, called from AVX-512 code).
  */
 #include "kernels/kg_score.h"
 
@@ -128,9 +130,9 @@ typedef void (*score_fn)(int, int, float *, size_t, const float *, size_t, const
 typedef void (*grad_fn)(int, float *, float *, const float *, size_t, const float *, size_t, const float *, size_t,
                         size_t, size_t, size_t);
 
+#ifdef KG_X86
 static int isa_level(void)
 {
-#ifdef KG_X86
     static int level = -1;
     int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
     if (l < 0) {
@@ -143,10 +145,8 @@ static int isa_level(void)
         __atomic_store_n(&level, l, __ATOMIC_RELAXED);
     }
     return l;
-#else
-    return 0;
-#endif
 }
+#endif
 
 void gr_kg_score(int op, int precision, float *S, size_t lds, const float *Q, size_t nq, const float *C, size_t nc,
                  size_t L)

@@ -49,8 +49,8 @@ static inline void nn_block(gr_v16 s[ROWS][MAXV], const float *const ar[ROWS], c
 }
 
 /* Rows [r0, r1) of C = A B + bias. */
-GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
-                              const float *bias, size_t r0, size_t r1, size_t q, size_t p)
+GR_INLINE void nn_rows_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                            const float *bias, size_t r0, size_t r1, size_t q, size_t p)
 {
     for (size_t r = r0; r < r1; r += ROWS) {
         size_t nr = r1 - r < ROWS ? r1 - r : ROWS;
@@ -80,6 +80,12 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
                 }
         }
     }
+}
+
+GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                              const float *bias, size_t r0, size_t r1, size_t q, size_t p)
+{
+    nn_rows_body(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
 }
 
 void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, const float *bias,
@@ -122,8 +128,8 @@ static inline void tn_block(gr_v16 s[ROWS][MAXV], const float *a, size_t lda, co
  * sums are added to C chunk by chunk, in the same order for any thread
  * count.
  */
-GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
-                              size_t j0, size_t j1, size_t p)
+GR_INLINE void tn_rows_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
+                            size_t j0, size_t j1, size_t p)
 {
     const size_t chunk = 256;
     for (size_t col = 0; col < p; col += 16 * MAXV) {
@@ -158,6 +164,12 @@ GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, 
             }
         }
     }
+}
+
+GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
+                              size_t j0, size_t j1, size_t p)
+{
+    tn_rows_body(c, ldc, a, lda, b, ldb, n, j0, j1, p);
 }
 
 void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,

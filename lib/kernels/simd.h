@@ -15,11 +15,40 @@
 
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(GR_NATIVE) && !defined(__SANITIZE_ADDRESS__)
-#define GR_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define GR_KERNEL
+/* Sanitizer builds compile the baseline only: target_clones resolves
+ * through ifuncs, which run while the loader relocates the library, before
+ * the sanitizer run-time is set up (under ThreadSanitizer they crash).  GCC
+ * announces a sanitizer with __SANITIZE_*__ macros, Clang through
+ * __has_feature. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GR_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GR_SANITIZED 1
 #endif
+#endif
+
+/* Clang (14) does not dispatch on the x86-64-v3/v4 levels: it emits no v3
+ * clone and tests the CPU vendor instead of its features.  Its clones are
+ * chosen by one feature each; AVX-512F implies AVX2 and FMA there. */
+#if !defined(__x86_64__) || !defined(__GNUC__) || defined(GR_NATIVE) || defined(GR_SANITIZED)
+#define GR_KERNEL
+#elif defined(__clang__)
+#define GR_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GR_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+
+/*
+ * The body of a GR_KERNEL function goes in a GR_INLINE function, and the
+ * GR_KERNEL function only calls it with pointers and scalars.  Clang
+ * checks the vector calling convention at every call written inside a
+ * multi-versioned function, before inlining: in the x86-64-v4 clone a call
+ * to gr_load16 (compiled without AVX-512) that returns a gr_v16 is an
+ * error.  Calls inside an always-inline body are inlined into each clone
+ * first and compiled with its instruction set, under GCC and Clang alike.
+ */
+#define GR_INLINE static inline __attribute__((always_inline))
 
 typedef float gr_v16 __attribute__((vector_size(64)));
 

@@ -38,7 +38,7 @@ static inline gr_v16 max16(gr_v16 a, gr_v16 b)
     return (gr_v16)(((gr_i16)a & gt) | ((gr_i16)b & ~gt));
 }
 
-GR_KERNEL static float row_max(const float *row, size_t n)
+GR_INLINE float row_max(const float *row, size_t n)
 {
     gr_v16 m = gr_splat16(-INFINITY);
     size_t i = 0;
@@ -49,7 +49,7 @@ GR_KERNEL static float row_max(const float *row, size_t n)
     return mx;
 }
 
-GR_KERNEL static float softmax_row(float *row, size_t n, float scale)
+GR_INLINE float softmax_row_body(float *row, size_t n, float scale)
 {
     const float mx = row_max(row, n);
     gr_v16 acc = gr_splat16(0.0f);
@@ -73,5 +73,7 @@ GR_KERNEL static float softmax_row(float *row, size_t n, float scale)
     for (size_t k = 0; k < n; k++) row[k] *= c;
     return mx + logf(sum);
 }
+
+GR_KERNEL static float softmax_row(float *row, size_t n, float scale) { return softmax_row_body(row, n, scale); }
 
 float gr_softmax_row(float *row, size_t n, float scale) { return softmax_row(row, n, scale); }

@@ -96,8 +96,8 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
 
 /* Rows [r0, r1) for d = 16 * V, accumulators held in V vector registers. */
 #define SPMM_ROWS(V)                                                                          \
-    GR_KERNEL static void spmm_rows_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                        float scale, int64_t r0, int64_t r1)                               \
+    GR_INLINE void spmm_rows_body_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
+                                      float scale, int64_t r0, int64_t r1)                    \
     {                                                                                         \
         const size_t d = 16 * V;                                                              \
         const int64_t *ptr = a->ptr;                                                          \
@@ -119,12 +119,17 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
                 for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + s[v]) * scale); \
             }                                                                                 \
         }                                                                                     \
+    }                                                                                         \
+    GR_KERNEL static void spmm_rows_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
+                                        float scale, int64_t r0, int64_t r1)                  \
+    {                                                                                         \
+        spmm_rows_body_##V(a, x, y, acc, scale, r0, r1);                                      \
     }
 
 /* The same over column blocks: block-major, partial sums kept in Y. */
 #define SPMM_BLOCKS(V)                                                                         \
-    GR_KERNEL static void spmm_blocks_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                          float scale, int64_t r0, int64_t r1)                             \
+    GR_INLINE void spmm_blocks_body_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
+                                        float scale, int64_t r0, int64_t r1)                   \
     {                                                                                          \
         const size_t d = 16 * V, nb = a->nblk;                                                 \
         const int32_t *col = a->col;                                                           \
@@ -151,6 +156,11 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
                 float *ar = acc + (size_t)r * d;                                               \
                 for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + gr_load16(yr + 16 * v)) * scale); \
             }                                                                                  \
+    }                                                                                          \
+    GR_KERNEL static void spmm_blocks_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
+                                          float scale, int64_t r0, int64_t r1)                 \
+    {                                                                                          \
+        spmm_blocks_body_##V(a, x, y, acc, scale, r0, r1);                                     \
     }
 
 SPMM_BLOCKS(1)
@@ -189,8 +199,8 @@ static inline void bf16_store32(uint16_t *p, gr_v16 lo, gr_v16 hi)
 
 /* Rows [r0, r1) gathering bfloat16 rows of X, d = 32 V. */
 #define SPMM_BF16(V)                                                                                      \
-    GR_KERNEL static void spmm_bf16_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
-                                        float scale, int64_t r0, int64_t r1)                              \
+    GR_INLINE void spmm_bf16_body_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,    \
+                                      float scale, int64_t r0, int64_t r1)                                \
     {                                                                                                     \
         const size_t d = 32 * V;                                                                          \
         const int64_t *ptr = a->ptr;                                                                      \
@@ -215,6 +225,11 @@ static inline void bf16_store32(uint16_t *p, gr_v16 lo, gr_v16 hi)
             if (yb)                                                                                       \
                 for (int v = 0; v < V; v++) bf16_store32(yb + (size_t)r * d + 32 * v, s[2 * v], s[2 * v + 1]); \
         }                                                                                                 \
+    }                                                                                                     \
+    GR_KERNEL static void spmm_bf16_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
+                                        float scale, int64_t r0, int64_t r1)                              \
+    {                                                                                                     \
+        spmm_bf16_body_##V(a, x, yb, acc, scale, r0, r1);                                                 \
     }
 
 SPMM_BF16(1)
@@ -307,9 +322,14 @@ void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *ac
     }
 }
 
-GR_KERNEL static void to_bf16_range(uint16_t *dst, const float *src, size_t lo, size_t hi)
+GR_INLINE void to_bf16_range_body(uint16_t *dst, const float *src, size_t lo, size_t hi)
 {
     for (size_t k = lo; k < hi; k += 32) bf16_store32(dst + k, gr_load16(src + k), gr_load16(src + k + 16));
+}
+
+GR_KERNEL static void to_bf16_range(uint16_t *dst, const float *src, size_t lo, size_t hi)
+{
+    to_bf16_range_body(dst, src, lo, hi);
 }
 
 void gr_to_bf16_rows(uint16_t *dst, const float *src, size_t n, size_t d)

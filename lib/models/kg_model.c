@@ -225,11 +225,16 @@ static int load_triples(gr_reader *r, gr_kg_state *s, uint64_t n, gr_kg_vocab *v
     return rc;
 }
 
+/* The user-item view of the triples.  A model fit with gr_kg_fit() on the
+ * knowledge graph of a user-item graph has the view in its triples but no
+ * users or items of its own; otherwise they are the view's. */
 static int load_ui(gr_reader *r, gr_model *m, gr_kg *kg)
 {
     uint64_t ui[3];
     for (int k = 0; k < 3; k++) GR_TRY(gr_reader_u64(r, &ui[k]));
-    if (ui[0] != m->n_users || ui[1] != m->n_items || ui[0] + ui[1] > kg->n_ent || ui[2] >= kg->vocab->rel.n)
+    int own = m->n_users > 0 || m->n_items > 0;
+    if ((own && (ui[0] != m->n_users || ui[1] != m->n_items)) || ui[0] > kg->n_ent || ui[1] > kg->n_ent - ui[0] ||
+        ui[2] >= kg->vocab->rel.n)
         return gr_reader_fail(r, "the user-item view does not match the graph");
     kg->has_ui = 1;
     kg->ui.n_users = ui[0];
