@@ -368,7 +368,7 @@ static int fit_graphsage(gr_model **out, gr_trainer *t, const gr_graph *g)
         gr_sage_state_free(s);
         return rc;
     }
-    GR_TRY(gr_sage_model(out, g, s));
+    GR_TRY(gr_sage_model(out, gr_fit_model_graph(t, g), s));
     record_info(*out, t, s);
     return GR_OK;
 }

@@ -43,6 +43,10 @@ struct gr_trainer {
     gr_opt_spec spec[GR_MAX_OPTS];
     double val[GR_MAX_OPTS];
     const gr_graph *valid;
+    /* The graph the fitted model serves when it differs from the graph
+     * trained on (all the training data, while a held-out part of it is
+     * kept out of training); NULL: the training graph. */
+    const gr_graph *model_graph;
     gr_progress_fn progress;
     void *progress_data;
     /* caller feature matrices per node type (gr_trainer_set_features) */
@@ -94,6 +98,12 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
  * its name ("ndcg", "recall", ...). */
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics);
 const char *gr_valid_metric_name(const gr_trainer *t);
+
+/* The graph a kind builds its fitted model on. */
+static inline const gr_graph *gr_fit_model_graph(const gr_trainer *t, const gr_graph *trained)
+{
+    return t->model_graph ? t->model_graph : trained;
+}
 
 double gr_now(void);
 

@@ -17,6 +17,11 @@ static const char *const train_help =
     "                            docs/training.md)\n"
     "  --negatives --eval-every --patience --eval-k --init-std   training settings\n"
     "  --valid-metric ndcg|recall|precision|hit|mrr   what validation maximises (default ndcg)\n"
+    "  --holdout F               without --valid: share of each user's interactions held out to\n"
+    "                            choose the epoch (default 0.1; 0: none, train for --epochs)\n"
+    "  --holdout-min N           users with fewer interactions keep all in training (default 5)\n"
+    "  --holdout-final refit|best   then retrain on all training data for the chosen epochs\n"
+    "                            (default) or keep the validated parameters\n"
     "  --set KEY=VALUE           any trainer setting by name (repeatable)\n"
     "  --out MODEL               save the trained model\n"
     "  --k 10,20                 cut-offs of the test metrics\n"
@@ -30,6 +35,7 @@ static const char *const train_help =
 
 typedef struct progress_ctx {
     int quiet, eval_k;
+    int last_epoch; /* a smaller epoch starts the refit on all the training data */
     const char *metric; /* the validation metric's name */
     int rmse; /* the trainer validates on -RMSE (GraphSAGE on ratings) */
 } progress_ctx;
@@ -38,6 +44,8 @@ static int on_epoch(void *ud, int epoch, double loss, double seconds, double met
 {
     progress_ctx *p = ud;
     if (p->quiet) return 0;
+    if (epoch <= p->last_epoch) fputs("refit on all the training data for the chosen epochs\n", stderr);
+    p->last_epoch = epoch;
     if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
     else if (p->rmse) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid rmse %.4f\n", epoch, loss, seconds, -metric);
     else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid %s@%d %.4f\n", epoch, loss, seconds, p->metric, p->eval_k, metric);
@@ -106,7 +114,7 @@ static const char *valid_metric_name(const gr_trainer *t)
 
 static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
 {
-    progress_ctx p = { cli_has(a, "quiet"), 20, valid_metric_name(t), validates_rmse(t, kind) };
+    progress_ctx p = { cli_has(a, "quiet"), 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
@@ -131,6 +139,22 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     }
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
+    static const char *const holdout_keys[] = { "holdout_edges", "holdout_epochs", "refit" };
+    for (size_t k = 0; k < sizeof holdout_keys / sizeof holdout_keys[0]; k++)
+        if (gr_model_info(&v, m, holdout_keys[k]) == GR_OK) json_num(j, holdout_keys[k], v);
+}
+
+/* One line on how the epoch was chosen on a held-out part of the training data. */
+static void print_holdout(const gr_trainer *t, const gr_model *m, int kind)
+{
+    double held, refit = 0, epoch = 0, best = NAN;
+    if (gr_model_info(&held, m, "holdout_edges") != GR_OK || held == 0) return;
+    gr_model_info(&refit, m, "refit");
+    gr_trainer_stat(&epoch, t, GR_STAT_BEST_EPOCH);
+    gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
+    if (validates_rmse(t, kind)) printf("validated on %.0f held-out training interactions: best epoch %.0f, rmse %.4f", held, epoch, -best);
+    else printf("validated on %.0f held-out training interactions: best epoch %.0f, %s %.4f", held, epoch, valid_metric_name(t), best);
+    puts(refit ? "; refitted on all the training data" : "; kept the validated parameters");
 }
 
 static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
@@ -149,6 +173,7 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
         double secs = 0;
         gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
         if (!json) printf("trained %s in %.1f s\n", gr_model_kind_name(gr_model_kind_of(m)), secs);
+        if (!json) print_holdout(t, m, kind);
     }
     if (!rc && d.test) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
     const char *out = cli_get(a, "out");
