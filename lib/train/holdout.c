@@ -155,12 +155,14 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
     }
     int keep = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_BEST;
     t->valid = va;
-    t->model_graph = keep ? g : NULL;
+    /* the model of this fit serves all the training data, should it be kept */
+    t->model_graph = g;
     rc = t->kt->fit(out, t, tr);
     t->valid = NULL;
     t->model_graph = NULL;
     double epoch = t->stat_best_epoch, best = t->stat_best_valid, run = t->stat_epochs;
-    int refitted = rc == GR_OK && !keep && epoch > 0;
+    /* a caller that stops the fit gets the model as it stands */
+    int refitted = rc == GR_OK && !keep && epoch > 0 && !t->stopped_by_caller;
     if (refitted) {
         gr_model_free(*out);
         *out = NULL;

@@ -94,7 +94,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
     gr_kg_free(va);
     double epoch = t->stat_best_epoch, best = t->stat_best_valid;
     *run = t->stat_epochs;
-    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && epoch > 0) {
+    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && epoch > 0 && !t->stopped_by_caller) {
         gr_kg_params_free(p);
         gr_kg_settings refit = *s;
         refit.epochs = (int)epoch;
@@ -134,7 +134,8 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     if (rc != GR_OK) return rc;
     gr_kg_record_info(*out, t, &s);
     if (holdout) {
-        int refit = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && t->stat_best_epoch > 0;
+        int refit = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && t->stat_best_epoch > 0 &&
+                    !t->stopped_by_caller;
         gr_holdout_record(*out, t, held, t->stat_best_epoch, "valid_mrr", t->stat_best_valid, run, refit);
         gr_model_set_info(*out, "epochs", epochs);
     }

@@ -89,6 +89,8 @@ double gr_opt_named(const gr_trainer *t, const char *name)
     return k < 0 ? NAN : t->val[k];
 }
 
+double *gr_opt_slot(gr_trainer *t, const char *name) { return &t->val[find_name(t, name)]; }
+
 /* Add a spec, or let it override the common one of the same name. */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)
 {
@@ -285,6 +287,7 @@ void gr_fit_loop_begin(gr_fit_loop *L, gr_trainer *t)
     t->stat_best_epoch = 0;
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
+    t->stopped_by_caller = 0;
 }
 
 int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch)
@@ -320,7 +323,7 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
         t->stat_best_epoch = epoch;
     }
     double elapsed = gr_now() - L->t0;
-    if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = 1;
+    if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = t->stopped_by_caller = 1;
     double limit = gr_opt(t, GR_OPT_TIME_LIMIT);
     if (limit > 0 && elapsed >= limit) stop = 1;
     if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;

@@ -54,6 +54,7 @@ struct gr_trainer {
     size_t feat_rows[2], feat_dim[2];
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
+    int stopped_by_caller; /* the progress callback asked the last fit to stop */
 };
 
 /* The kind trainer for `kind`, or NULL. */
@@ -62,6 +63,8 @@ const gr_kind_trainer *gr_kind_trainer_of(int kind);
 /* The value of a setting by enum key or by name (the setting must exist). */
 double gr_opt(const gr_trainer *t, int key);
 double gr_opt_named(const gr_trainer *t, const char *name);
+/* The stored value of a setting by name (the setting must exist). */
+double *gr_opt_slot(gr_trainer *t, const char *name);
 
 /* Apply the thread setting for the duration of a fit; returns the previous count. */
 int gr_train_threads_begin(const gr_trainer *t);
