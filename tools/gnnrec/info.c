@@ -17,7 +17,9 @@ int cmd_info(int argc, char **argv)
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
     const gr_graph *g = gr_model_graph(m);
     static const char *const keys[] = { "dim", "layers", "epochs", "best_epoch", "lr", "reg", "batch", "seed", "mode",
-                                        "objective", "train_seconds" };
+                                        "objective", "train_seconds", "holdout", "holdout_edges", "holdout_epochs",
+                                        "valid_epoch", "valid_recall", "valid_precision", "valid_ndcg", "valid_hit",
+                                        "valid_mrr", "valid_rmse", "refit" };
     json_out j;
     json_begin(&j);
     json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
