@@ -13,17 +13,6 @@
  * gr_graph_split() or of the initialisation for the same seed. */
 #define HOLDOUT_STREAM 0x401DULL
 
-static void shuffle(int64_t *idx, size_t n, uint64_t seed, uint64_t stream)
-{
-    gr_rng r = gr_rng_make(seed, stream);
-    for (size_t k = n; k > 1; k--) {
-        size_t j = gr_rng_below(&r, (uint32_t)k);
-        int64_t x = idx[k - 1];
-        idx[k - 1] = idx[j];
-        idx[j] = x;
-    }
-}
-
 /* How many of a user's deg interactions are held out. */
 static size_t held_of(size_t deg, double fraction, size_t min_degree)
 {
@@ -51,7 +40,7 @@ int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, doub
         size_t d = gr_csr_degree(&g->ui, u), n = held_of(d, fraction, min_degree);
         if (n == 0) continue;
         for (size_t k = 0; k < d; k++) idx[k] = g->ui.ptr[u] + (int64_t)k;
-        shuffle(idx, d, seed, gr_hash3(HOLDOUT_STREAM, u, 0));
+        gr_rng_shuffle(idx, d, seed, gr_hash3(HOLDOUT_STREAM, u, 0));
         for (size_t k = 0; k < n; k++) part[idx[k]] = 1;
     }
     free(idx);
@@ -77,7 +66,7 @@ int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fr
     int rc = idx && h && r && t ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
         for (size_t k = 0; k < n; k++) idx[k] = (int64_t)k;
-        shuffle(idx, n, seed, HOLDOUT_STREAM);
+        gr_rng_shuffle(idx, n, seed, HOLDOUT_STREAM);
         for (size_t k = 0; k < n; k++) {
             h[k] = kg->h[idx[k]];
             r[k] = kg->r[idx[k]];
