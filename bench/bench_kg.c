@@ -193,6 +193,7 @@ static int epoch(int argc, char **argv)
         gr_kg_free(kg);
         return 1;
     }
+    gr_trainer_set(t, "holdout", "0"); /* a fixed number of epochs on all the data */
     gr_trainer_set(t, "dim", arg(argc, argv, "--dim", smoke ? "32" : "500"));
     gr_trainer_set(t, "negatives", arg(argc, argv, "--negatives", smoke ? "64" : "256"));
     gr_trainer_set(t, "batch", arg(argc, argv, "--batch", "512"));
@@ -292,6 +293,7 @@ static gr_model *fit(int kind, int side, const gr_graph *train, const gr_graph *
 {
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return NULL;
+    gr_trainer_set(t, "holdout", "0"); /* a fixed number of epochs on all the data */
     gr_trainer_set(t, "threads", threads);
     gr_trainer_set(t, "seed", seed);
     gr_trainer_set(t, "dim", "64");

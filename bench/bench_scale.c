@@ -51,7 +51,7 @@ static gr_trainer *trainer(const char *mode, const char *threads, const char *ep
 {
     gr_trainer *t;
     if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK) return NULL;
-    if (gr_trainer_set(t, "mode", mode) || gr_trainer_set(t, "threads", threads) ||
+    if (gr_trainer_set(t, "holdout", "0") || gr_trainer_set(t, "mode", mode) || gr_trainer_set(t, "threads", threads) ||
         gr_trainer_set(t, "epochs", epochs)) {
         gr_trainer_free(t);
         return NULL;

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
     gr_trainer *t;
     gr_model *m;
     if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || gr_trainer_set(t, "epochs", "5") != GR_OK ||
-        gr_trainer_fit(&m, t, g) != GR_OK)
+        gr_trainer_set(t, "holdout", "0") != GR_OK || gr_trainer_fit(&m, t, g) != GR_OK)
         goto fail;
     gr_trainer_free(t);
     gr_set_num_threads(1); /* each call on its caller's thread */

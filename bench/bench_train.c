@@ -286,7 +286,7 @@ int main(int argc, char **argv)
     const char *trace = bench_arg(argc, argv, "--trace", NULL);
     if (trace) {
         long steps = bench_arg_long(argc, argv, "--steps", 20);
-        if (steps < 1 || gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || set(t, "threads", threads) ||
+        if (steps < 1 || gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || set(t, "threads", threads) || set(t, "holdout", "0") ||
             set(t, "seed", bench_arg(argc, argv, "--seed", "42")) || set(t, "lr", "1e-3") || set(t, "reg", "1e-4"))
             return 1;
         int prev = gr_train_threads_begin(t);
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
     char ebuf[32];
     snprintf(ebuf, sizeof ebuf, "%ld", epochs);
     if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK || set(t, "mode", mode) || set(t, "threads", threads) ||
-        set(t, "epochs", ebuf))
+        set(t, "epochs", ebuf) || set(t, "holdout", "0"))
         return 1;
     clock_ctx c = { 0, 0, calloc((size_t)epochs, sizeof(double)), 0 };
     gr_trainer_set_progress(t, on_epoch, &c);

@@ -34,6 +34,12 @@ hmrr=$(echo "$out" | sed 's/.*"head_mrr": \([0-9.e-]*\).*/\1/')
 awk -v m="$mrr" -v t="$tmrr" -v h="$hmrr" 'BEGIN { d = m - (t + h) / 2; exit !(d < 1e-5 && d > -1e-5) }' ||
   fail "mrr $mrr is not the mean of tail_mrr $tmrr and head_mrr $hmrr"
 [ -s "$dir/m.gnnrec" ] || fail "the model was not saved"
+# without --triples-valid a held-out share of the training triples chooses the epoch, then a refit on all
+out=$("$gnnrec" train --model rotate --triples-train "$dir/train.txt" --triples-test "$dir/test.txt" --dim 8 \
+      --epochs 8 --eval-every 2 --lr 0.05 --batch 32 --negatives 16 --threads 1 --json --quiet | tail -n 1)
+for key in '"holdout_edges": 5' '"refit": 1' '"valid_mrr"' '"holdout_epochs"'; do
+  echo "$out" | grep -q "$key" || fail "train without validation triples lacks $key: $out"
+done
 "$gnnrec" info --model "$dir/m.gnnrec" > /dev/null || fail "info cannot read a KG model"
 # the saved model, evaluated again with the same filter, gives the same figures
 ev=$("$gnnrec" eval --model "$dir/m.gnnrec" --triples-test "$dir/test.txt" --triples-known "$dir/valid.txt" --json | tail -n 1)

@@ -35,6 +35,15 @@ check "train json has metrics" last_json "$tmp/train.out" recall@20 ndcg@20 prec
 printf '' >"$tmp/empty"
 check "train validating on recall" sh -c "'$GNNREC' train --dataset '$tmp/data' --valid-ratio 0.1 --epochs 4 --eval-every 2 --dim 16 --valid-metric recall --json >'$tmp/trainv.out' 2>'$tmp/trainv.err'"
 check "recall validation in json and progress" sh -c "tail -n 1 '$tmp/trainv.out' | grep -q '\"valid_recall\"' && grep -q 'valid recall@20' '$tmp/trainv.err'"
+# without validation data: a held-out part of the training file chooses the epoch, then a refit on all of it
+check "train holding out validation" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --out '$tmp/h.gnr' >'$tmp/hold.out' 2>'$tmp/hold.err'"
+check "held-out choice reported" sh -c "grep -q 'validated on [1-9][0-9]* held-out training interactions: best epoch [1-9]' '$tmp/hold.out' && grep -q 'refitted on all' '$tmp/hold.out' && grep -q 'refit on all the training data' '$tmp/hold.err'"
+check "held-out choice in json" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --quiet --json >'$tmp/hold.json'"
+check "held-out json keys" last_json "$tmp/hold.json" holdout_edges holdout_epochs refit best_epoch valid_ndcg
+check "held-out figures in the model info" sh -c "'$GNNREC' info --model '$tmp/h.gnr' | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"holdout_edges\"] > 0 and o[\"refit\"] == 1 and o[\"valid_epoch\"] == o[\"epochs\"] and 0 < o[\"valid_ndcg\"] <= 1 else 1)'"
+check "holdout 0 trains on everything" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 7 --dim 16 --holdout 0 --quiet --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if \"holdout_edges\" not in o and o[\"epochs\"] == 7 else 1)'"
+check "holdout-final best keeps the validated model" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --holdout-final best --quiet --json | tail -n 1 | grep -q '\"refit\": 0'"
+check "bad holdout share" expect_fail 2 "holdout" train --train "$tmp/data/u.data" --holdout 1.5
 check "unknown validation metric" expect_fail 2 "valid_metric" train --dataset "$tmp/data" --valid-metric auc
 check "eval with --json" sh -c "'$GNNREC' eval --model '$tmp/m.gnr' --test '$tmp/data/u.data' --json >'$tmp/eval.out'"
 check "eval json has metrics" last_json "$tmp/eval.out" recall@10 ndcg@20 users

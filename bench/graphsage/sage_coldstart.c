@@ -253,6 +253,7 @@ int main(int argc, char **argv)
     if (gr_graph_from_edges_like(&train, all, tr.u, tr.i, tr.r, tr.ts, nt, 0) != GR_OK) return fail("training graph");
     gr_trainer *t;
     gr_trainer_new(&t, GR_MODEL_GRAPHSAGE);
+    gr_trainer_set(t, "holdout", "0"); /* a fixed number of epochs on all the data */
     configure(t, &o);
     gr_trainer_set_progress(t, on_epoch, NULL);
     gr_model *m;

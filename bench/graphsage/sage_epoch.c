@@ -78,6 +78,7 @@ int main(int argc, char **argv)
         if (nt < 1) break;
         gr_trainer *t;
         if (gr_trainer_new(&t, GR_MODEL_GRAPHSAGE) != GR_OK) return fail("trainer");
+        gr_trainer_set(t, "holdout", "0"); /* a fixed number of epochs on all the data */
         for (int k = 0; k < nset; k++) {
             char name[64];
             const char *eq = strchr(set[k], '=');

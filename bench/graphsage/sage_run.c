@@ -89,6 +89,7 @@ static int run_seed(const run_opts *o, const gr_graph *train, const gr_graph *ev
 {
     gr_trainer *t;
     if (gr_trainer_new(&t, GR_MODEL_GRAPHSAGE) != GR_OK) return fail("trainer");
+    gr_trainer_set(t, "holdout", "0"); /* a fixed number of epochs on all the data */
     int rc = configure(t, o, seed);
     gr_trainer_set_progress(t, on_epoch, NULL);
     if (!rc && o->early) gr_trainer_set_validation(t, eval);

@@ -7,6 +7,7 @@
 #define GR_CORE_RNG_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 static inline uint64_t gr_mix64(uint64_t z)
@@ -50,6 +51,18 @@ static inline uint64_t gr_rng_next(gr_rng *r) { return gr_hash3(r->seed, r->stre
 static inline uint32_t gr_rng_below(gr_rng *r, uint32_t n) { return gr_below(gr_rng_next(r), n); }
 
 static inline double gr_rng_unit(gr_rng *r) { return gr_unit(gr_rng_next(r)); }
+
+/* Fisher-Yates shuffle of idx[0..n) with the stream (seed, stream). */
+static inline void gr_rng_shuffle(int64_t *idx, size_t n, uint64_t seed, uint64_t stream)
+{
+    gr_rng r = gr_rng_make(seed, stream);
+    for (size_t k = n; k > 1; k--) {
+        size_t j = gr_rng_below(&r, (uint32_t)k);
+        int64_t t = idx[k - 1];
+        idx[k - 1] = idx[j];
+        idx[j] = t;
+    }
+}
 
 /* Standard normal (Box-Muller from two draws). */
 static inline double gr_rng_normal(gr_rng *r)

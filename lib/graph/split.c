@@ -10,17 +10,6 @@
 
 enum { PART_TRAIN = 0, PART_VALID = 1, PART_TEST = 2 };
 
-/* Fisher-Yates shuffle of idx[0..n) with the stream of `stream`. */
-static void shuffle(int64_t *idx, size_t n, uint64_t seed, uint64_t stream)
-{
-    gr_rng r = gr_rng_make(seed, stream);
-    for (size_t k = n; k > 1; k--) {
-        size_t j = gr_rng_below(&r, (uint32_t)k);
-        int64_t t = idx[k - 1];
-        idx[k - 1] = idx[j];
-        idx[j] = t;
-    }
-}
 
 /* How many of n edges go to a part of share `ratio`, rounding to nearest. */
 static size_t share(size_t n, double ratio) { return (size_t)floor((double)n * ratio + 0.5); }
@@ -36,7 +25,7 @@ static int label_user_ratio(uint8_t *part, const gr_graph *g, const gr_split_opt
         size_t d = gr_csr_degree(&g->ui, u);
         if (d < 2) continue;
         for (size_t k = 0; k < d; k++) idx[k] = g->ui.ptr[u] + (int64_t)k;
-        shuffle(idx, d, o->seed, u);
+        gr_rng_shuffle(idx, d, o->seed, u);
         size_t nt = share(d, o->test_ratio), nv = share(d, o->valid_ratio);
         /* keep at least one edge of the user in train */
         while (nt + nv >= d) {
@@ -55,7 +44,7 @@ static int label_random(uint8_t *part, const gr_graph *g, const gr_split_options
     int64_t *idx = gr_alloc(g->n_edges, sizeof *idx);
     if (!idx) return GR_ENOMEM;
     for (size_t k = 0; k < g->n_edges; k++) idx[k] = (int64_t)k;
-    shuffle(idx, g->n_edges, o->seed, UINT64_MAX);
+    gr_rng_shuffle(idx, g->n_edges, o->seed, UINT64_MAX);
     size_t nt = share(g->n_edges, o->test_ratio), nv = share(g->n_edges, o->valid_ratio);
     if (nt + nv > g->n_edges) nv = g->n_edges - nt;
     for (size_t k = 0; k < nt; k++) part[idx[k]] = PART_TEST;

@@ -14,6 +14,7 @@
 #include "eval/link_prediction.h"
 #include "eval/ranking.h"
 #include "kernels/kg_score.h"
+#include "train/holdout.h"
 #include "train/kg_train.h"
 
 /* ---- validation by link prediction ---- */
@@ -65,6 +66,45 @@ static void lp_ctx_free(lp_ctx *c)
 
 static int is_kg_kind(int kind) { return kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX; }
 
+/* Train on `train`, validating on `valid` when it has triples. */
+static int kg_fit_once(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *train, const gr_kg *valid)
+{
+    lp_ctx ctx;
+    int use_valid = valid && valid->n > 0;
+    int rc = use_valid ? lp_ctx_init(&ctx, train, valid, s->valid_sample, s->seed) : GR_OK;
+    memset(p, 0, sizeof *p);
+    if (rc == GR_OK) rc = gr_kg_train(p, t, s, train, use_valid ? validate_lp : NULL, &ctx);
+    if (use_valid) lp_ctx_free(&ctx);
+    return rc;
+}
+
+/*
+ * Without validation triples: choose the epoch on a held-out share of the
+ * training triples, then refit on all of them for that many epochs or keep
+ * the validated parameters (train/holdout.h).
+ */
+static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, const gr_kg *train, double *held,
+                          double *run)
+{
+    gr_kg *tr = NULL, *va = NULL;
+    GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed));
+    *held = (double)va->n;
+    int rc = kg_fit_once(p, t, s, tr, va);
+    gr_kg_free(tr);
+    gr_kg_free(va);
+    double epoch = t->stat_best_epoch, best = t->stat_best_valid;
+    *run = t->stat_epochs;
+    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && epoch > 0 && !t->stopped_by_caller) {
+        gr_kg_params_free(p);
+        gr_kg_settings refit = *s;
+        refit.epochs = (int)epoch;
+        rc = kg_fit_once(p, t, &refit, train, NULL);
+    }
+    t->stat_best_epoch = epoch;
+    t->stat_best_valid = best;
+    return rc;
+}
+
 int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *valid)
 {
     if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_kg_fit: NULL argument");
@@ -78,18 +118,27 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     gr_kg_settings_of(&s, t);
     int prev = gr_train_threads_begin(t);
     double t0 = gr_now();
-    lp_ctx ctx;
-    int use_valid = valid && valid->n > 0;
-    int rc = use_valid ? lp_ctx_init(&ctx, train, valid, s.valid_sample, s.seed) : GR_OK;
     gr_kg_params p;
-    memset(&p, 0, sizeof p);
-    if (rc == GR_OK) rc = gr_kg_train(&p, t, &s, train, use_valid ? validate_lp : NULL, &ctx);
-    if (use_valid) lp_ctx_free(&ctx);
+    int holdout = !valid && gr_opt_named(t, "holdout") > 0 && train->n >= 2;
+    double held = 0, run = 0;
+    int rc;
+    if (holdout) {
+        rc = kg_fit_holdout(&p, t, &s, train, &held, &run);
+    } else {
+        rc = kg_fit_once(&p, t, &s, train, valid);
+    }
+    double epochs = t->stat_epochs;
     if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, train, NULL);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
     if (rc != GR_OK) return rc;
     gr_kg_record_info(*out, t, &s);
+    if (holdout) {
+        int refit = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && t->stat_best_epoch > 0 &&
+                    !t->stopped_by_caller;
+        gr_holdout_record(*out, t, held, t->stat_best_epoch, "valid_mrr", t->stat_best_valid, run, refit);
+        gr_model_set_info(*out, "epochs", epochs);
+    }
     gr_model_set_info(*out, "train_seconds", t->stat_seconds);
     return GR_OK;
 }
@@ -133,7 +182,7 @@ static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)
     gr_kg_params p;
     memset(&p, 0, sizeof p);
     int rc = gr_kg_train(&p, t, &s, kg, t->valid ? validate_rec : NULL, &ctx);
-    if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, kg, g);
+    if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, kg, gr_fit_model_graph(t, g));
     if (rc == GR_OK) {
         gr_kg_record_info(*out, t, &s);
         gr_model_set_info(*out, "side_info", side != 0);

@@ -308,7 +308,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     } else {
         free(best);
     }
-    rc = gr_lightgcn_model(out, kind, g, s.layers, s.d, e0);
+    rc = gr_lightgcn_model(out, kind, gr_fit_model_graph(t, g), s.layers, s.d, e0);
     if (rc != GR_OK) return rc;
     gr_model *m = *out;
     gr_model_set_info(m, "dim", (double)s.d);

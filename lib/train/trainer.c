@@ -14,10 +14,12 @@
 #include "core/mem.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
+#include "train/holdout.h"
 
 static const char *const mode_names[] = { "paper", "fast", NULL };
 static const char *const objective_names[] = { "bpr", "rating", NULL };
 static const char *const sampling_names[] = { "user", "edge", NULL };
+static const char *const holdout_final_names[] = { "refit", "best", NULL };
 /* in gr_metric order, so a setting's value is the metric's index */
 static const char *const metric_names[] = { "recall", "precision", "ndcg", "hit", "mrr", NULL };
 
@@ -44,6 +46,13 @@ static const gr_opt_spec common_opts[] = {
     { "time_limit", GR_OPT_TIME_LIMIT, 0, 0, 1e9, 0, NULL, "stop after this many seconds (0: no limit)" },
     { "sampling", GR_OPT_SAMPLING, 0, 0, 1, 1, sampling_names,
       "BPR triples: user (a uniform user, then one of its items; the LightGCN reference) or edge (every edge once)" },
+    { "holdout", 0, 0.1, 0, 0.9, 0, NULL,
+      "without validation data: share of each user's interactions (of the triples, for knowledge graphs) held out to "
+      "choose the epoch (0: none, train on all for the set epochs)" },
+    { "holdout_min", 0, 5, 2, 1e9, 1, NULL, "users with fewer interactions keep all of them in training" },
+    { "holdout_final", 0, 0, 0, 1, 1, holdout_final_names,
+      "after choosing the epoch on the held-out part: refit (on all the training data for the chosen epochs) or best "
+      "(keep the best validated parameters)" },
 };
 
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
@@ -80,6 +89,8 @@ double gr_opt_named(const gr_trainer *t, const char *name)
     int k = find_name(t, name);
     return k < 0 ? NAN : t->val[k];
 }
+
+double *gr_opt_slot(gr_trainer *t, const char *name) { return &t->val[find_name(t, name)]; }
 
 /* Add a spec, or let it override the common one of the same name. */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)
@@ -239,7 +250,7 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
         return gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
     int prev = gr_train_threads_begin(t);
     double t0 = gr_now();
-    int rc = t->kt->fit(out, t, train);
+    int rc = gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train) : t->kt->fit(out, t, train);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
     if (rc == GR_OK) gr_model_set_info(*out, "train_seconds", t->stat_seconds);
@@ -296,6 +307,7 @@ void gr_fit_loop_begin(gr_fit_loop *L, gr_trainer *t)
     t->stat_best_epoch = 0;
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
+    t->stopped_by_caller = 0;
 }
 
 int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch)
@@ -331,7 +343,7 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
         t->stat_best_epoch = epoch;
     }
     double elapsed = gr_now() - L->t0;
-    if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = 1;
+    if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = t->stopped_by_caller = 1;
     double limit = gr_opt(t, GR_OPT_TIME_LIMIT);
     if (limit > 0 && elapsed >= limit) stop = 1;
     if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;

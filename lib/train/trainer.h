@@ -43,6 +43,10 @@ struct gr_trainer {
     gr_opt_spec spec[GR_MAX_OPTS];
     double val[GR_MAX_OPTS];
     const gr_graph *valid;
+    /* The graph the fitted model serves when it differs from the graph
+     * trained on (all the training data, while a held-out part of it is
+     * kept out of training); NULL: the training graph. */
+    const gr_graph *model_graph;
     gr_progress_fn progress;
     void *progress_data;
     /* caller feature matrices per node type (gr_trainer_set_features) */
@@ -50,6 +54,7 @@ struct gr_trainer {
     size_t feat_rows[2], feat_dim[2];
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
+    int stopped_by_caller; /* the progress callback asked the last fit to stop */
 };
 
 /* The kind trainer for `kind`, or NULL. */
@@ -58,6 +63,8 @@ const gr_kind_trainer *gr_kind_trainer_of(int kind);
 /* The value of a setting by enum key or by name (the setting must exist). */
 double gr_opt(const gr_trainer *t, int key);
 double gr_opt_named(const gr_trainer *t, const char *name);
+/* The stored value of a setting by name (the setting must exist). */
+double *gr_opt_slot(gr_trainer *t, const char *name);
 
 /* Apply the thread setting for the duration of a fit; returns the previous count. */
 int gr_train_threads_begin(const gr_trainer *t);
@@ -94,6 +101,12 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
  * its name ("ndcg", "recall", ...). */
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics);
 const char *gr_valid_metric_name(const gr_trainer *t);
+
+/* The graph a kind builds its fitted model on. */
+static inline const gr_graph *gr_fit_model_graph(const gr_trainer *t, const gr_graph *trained)
+{
+    return t->model_graph ? t->model_graph : trained;
+}
 
 double gr_now(void);
 

@@ -231,9 +231,19 @@ class TrainerTest(unittest.TestCase):
             self.assertIsNone(t.stat("best_valid"))
             self.assertEqual(m.dim, 8)
 
+    def test_without_validation_a_held_out_part_chooses_the_epoch(self):
+        _, _, train, _, _ = support.dataset()
+        with gnnrec.Trainer(dim=8, epochs=20, eval_every=5, threads=1) as t, t.fit(train) as m:
+            self.assertGreater(m.info("holdout_edges"), 0)
+            self.assertEqual(m.info("refit"), 1)
+            self.assertEqual(m.info("valid_epoch"), t.stat("best_epoch"))
+            self.assertEqual(m.info("epochs"), t.stat("best_epoch"))
+            self.assertAlmostEqual(m.info("valid_ndcg"), t.stat("best_valid"))
+
     def test_validation_given_to_fit_is_for_that_fit(self):
         _, _, train, valid, _ = support.dataset()
-        with gnnrec.Trainer(dim=8, epochs=2, threads=1) as t:
+        # holdout 0: without validation data nothing is validated (no held-out part either)
+        with gnnrec.Trainer(dim=8, epochs=2, threads=1, holdout=0) as t:
             with t.fit(train, valid=valid):
                 self.assertIsNotNone(t.stat("best_valid"))
             with t.fit(train):

@@ -50,7 +50,10 @@ int cmd_info(int argc, char **argv)
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
     const gr_graph *g = gr_model_graph(m);
     static const char *const keys[] = { "layers", "epochs", "best_epoch", "lr", "reg", "batch", "seed", "mode",
-                                        "objective", "rating_min", "rating_max", "train_seconds" };
+                                        "objective", "rating_min", "rating_max", "train_seconds", "holdout",
+                                        "holdout_edges", "holdout_epochs", "valid_epoch", "valid_recall",
+                                        "valid_precision", "valid_ndcg", "valid_hit", "valid_mrr", "valid_rmse",
+                                        "refit" };
     json_out j;
     json_begin(&j);
     entry_str(&j, json, "model", gr_model_kind_name(gr_model_kind_of(m)));

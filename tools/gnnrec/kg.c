@@ -15,6 +15,9 @@ typedef struct kg_progress {
 static int on_epoch(void *ud, int epoch, double loss, double seconds, double metric)
 {
     kg_progress *p = ud;
+    int restart = seconds < p->last; /* the refit after choosing the epoch on held-out triples */
+    if (restart) p->last = 0;
+    if (restart && !p->quiet) fputs("refit on all the training triples for the chosen epochs\n", stderr);
     if (p->n < p->cap) p->epoch_seconds[p->n++] = seconds - p->last;
     p->last = seconds;
     if (p->quiet) return 0;
@@ -121,6 +124,9 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m, kg_pr
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
     json_num(j, "epoch_seconds_median", median_epoch(p));
+    static const char *const holdout_keys[] = { "holdout_edges", "holdout_epochs", "refit" };
+    for (size_t k = 0; k < sizeof holdout_keys / sizeof holdout_keys[0]; k++)
+        if (gr_model_info(&v, m, holdout_keys[k]) == GR_OK) json_num(j, holdout_keys[k], v);
     double threads = 0;
     gr_trainer_get_double(&threads, t, GR_OPT_THREADS);
     json_num(j, "threads", threads > 0 ? threads : gr_get_num_threads());
@@ -155,6 +161,14 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     if (!rc) {
         add_stats(&j, t, m, &p);
         cli_report_kept(t, m, quiet, json);
+        double held = 0, refit = 0, epoch = 0, best = 0;
+        if (!json && gr_model_info(&held, m, "holdout_edges") == GR_OK && held > 0) {
+            gr_model_info(&refit, m, "refit");
+            gr_trainer_stat(&epoch, t, GR_STAT_BEST_EPOCH);
+            gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
+            printf("validated on %.0f held-out training triples: best epoch %.0f, mrr %.4f; %s\n", held, epoch, best,
+                   refit ? "refitted on all the training triples" : "kept the validated parameters");
+        }
     }
     if (!rc && d.test) {
         double t0 = 0, t1 = 0;

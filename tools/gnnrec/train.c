@@ -50,6 +50,9 @@ static const cli_flag_doc train_flags[] = {
     { "valid-metric", "M", "what validation maximises: ndcg (default), recall, precision, hit, mrr" },
     { "init-std", "X", "std of the normal initialisation (0.1)" },
     { "time-limit", "S", "stop after S seconds (0: no limit)" },
+    { "holdout", "F", "without --valid: share of each user's interactions held out to choose the epoch (0.1; 0: none)" },
+    { "holdout-min", "N", "users with fewer interactions keep all of them in training (5)" },
+    { "holdout-final", "refit|best", "then retrain on all training data for the chosen epochs (default) or keep the validated parameters" },
     { "set", "KEY=VALUE", "any setting by its library name (repeatable)" },
     { NULL, NULL, "LightGCN and MF (docs/training.md):" },
     { "mode", "fast|paper", "the fast full-batch schedule (LightGCN default) or the paper's" },
@@ -57,18 +60,18 @@ static const cli_flag_doc train_flags[] = {
     { "precision", "auto|float", "fast schedule's dense products: bfloat16 where the CPU has it, or float" },
     { NULL, NULL, "GraphSAGE (docs/graphsage.md):" },
     { "objective", "bpr|rating", "ranking loss (default) or squared error on ratings" },
-    { "hidden", "N", "width of the hidden layers (64)" },
-    { "id-dim", "N", "learned id embedding per node (64; 0: none)" },
+    { "hidden", "N", "width of the hidden layers (64; objective rating: 256)" },
+    { "id-dim", "N", "learned id embedding per node (64, objective rating: 16; 0: none)" },
     { "fanout1", "N", "neighbours sampled per target (10; 0: all); --fanout2..4 deeper hops" },
     { "aggregate", "auto|mean|levels", "neighbour means, one per rating level with levels" },
     { "features", "builtin|none", "node features from the metadata and ratings, or none" },
-    { "dropout", "X", "dropout rate (0)" },
-    { "id-dropout", "X", "probability of hiding a node's id embedding" },
+    { "dropout", "X", "dropout rate (0; objective rating: 0.2)" },
+    { "id-dropout", "X", "probability of hiding a node's id embedding (0; objective rating: 0.2)" },
     { "cold-prob", "X", "probability of training a target as a new node" },
     { "bias", "0|1", "per-node biases and a bias output column (1)" },
     { "l2norm", "0|1", "L2-normalise the output embeddings (0)" },
     { "wd", "X", "L2 weight on the layer weights (0)" },
-    { "ema", "X", "decay of the parameter average validation and the model use (0: off)" },
+    { "ema", "X", "decay of the parameter average validation and the model use (0: off; objective rating: 0.99)" },
     { NULL, NULL, "knowledge-graph embeddings (docs/kg.md):" },
     { "gamma", "X", "margin of distance scores" },
     { "adv-temp", "X", "self-adversarial temperature (0: uniform)" },
@@ -89,6 +92,7 @@ static const cli_flag_doc train_flags[] = {
 
 typedef struct progress_ctx {
     int quiet, eval_k;
+    int last_epoch; /* a smaller epoch starts the refit on all the training data */
     const char *metric; /* the validation metric's name */
     int rmse; /* the trainer validates on -RMSE (GraphSAGE on ratings) */
 } progress_ctx;
@@ -97,6 +101,8 @@ static int on_epoch(void *ud, int epoch, double loss, double seconds, double met
 {
     progress_ctx *p = ud;
     if (p->quiet) return 0;
+    if (epoch <= p->last_epoch) fputs("refit on all the training data for the chosen epochs\n", stderr);
+    p->last_epoch = epoch;
     if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
     else if (p->rmse) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid rmse %.4f\n", epoch, loss, seconds, -metric);
     else fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs  valid %s@%d %.4f\n", epoch, loss, seconds, p->metric, p->eval_k, metric);
@@ -165,7 +171,7 @@ static const char *valid_metric_name(const gr_trainer *t)
 
 static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
 {
-    progress_ctx p = { cli_has(a, "quiet"), 20, valid_metric_name(t), validates_rmse(t, kind) };
+    progress_ctx p = { cli_has(a, "quiet"), 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
@@ -206,6 +212,22 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     }
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
+    static const char *const holdout_keys[] = { "holdout_edges", "holdout_epochs", "refit" };
+    for (size_t k = 0; k < sizeof holdout_keys / sizeof holdout_keys[0]; k++)
+        if (gr_model_info(&v, m, holdout_keys[k]) == GR_OK) json_num(j, holdout_keys[k], v);
+}
+
+/* One line on how the epoch was chosen on a held-out part of the training data. */
+static void print_holdout(const gr_trainer *t, const gr_model *m, int kind)
+{
+    double held, refit = 0, epoch = 0, best = NAN;
+    if (gr_model_info(&held, m, "holdout_edges") != GR_OK || held == 0) return;
+    gr_model_info(&refit, m, "refit");
+    gr_trainer_stat(&epoch, t, GR_STAT_BEST_EPOCH);
+    gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
+    if (validates_rmse(t, kind)) printf("validated on %.0f held-out training interactions: best epoch %.0f, rmse %.4f", held, epoch, -best);
+    else printf("validated on %.0f held-out training interactions: best epoch %.0f, %s %.4f", held, epoch, valid_metric_name(t), best);
+    puts(refit ? "; refitted on all the training data" : "; kept the validated parameters");
 }
 
 /* --k before training, not after it: the cut-offs must fit the catalogue. */
@@ -235,6 +257,7 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (!rc) {
         add_stats(&j, t, m);
         cli_report_kept(t, m, cli_has(a, "quiet"), json);
+        if (!json) print_holdout(t, m, kind);
     }
     if (!rc && d.test) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
     const char *out = cli_get(a, "out");

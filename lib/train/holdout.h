@@ -1,0 +1,48 @@
+/*
+ * Validation data carved from the training data: when a fit is given no
+ * validation data, a seeded part of each user's interactions (or of the
+ * triples of a knowledge graph) is held out, the epoch is chosen on it by
+ * early stopping, and the model is then refitted on all the training data
+ * for the chosen number of epochs, or kept as validated (docs/training.md).
+ */
+#ifndef GR_TRAIN_HOLDOUT_H
+#define GR_TRAIN_HOLDOUT_H
+
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "kg/kg.h"
+#include "train/trainer.h"
+
+/* What happens after the epoch is chosen on the held-out part. */
+enum { GR_HOLDOUT_REFIT = 0, GR_HOLDOUT_BEST = 1 };
+
+/*
+ * Split g's interactions: each user with at least min_degree interactions
+ * gives round(fraction * degree) of them (at least one, at most all but
+ * one), chosen by a shuffle seeded by (seed, user), to *valid; the rest,
+ * and every interaction of users with fewer, go to *train.  Both graphs
+ * share g's id space.
+ */
+int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, double fraction, size_t min_degree,
+                     uint64_t seed);
+
+/* The same for triples: round(fraction * n) of them, seeded, to *valid. */
+int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed);
+
+/* Whether a fit without validation data holds a part out. */
+int gr_holdout_wanted(const gr_trainer *t);
+
+/*
+ * gr_trainer_fit() without validation data: hold out, fit with early
+ * stopping on the held-out part, then refit or keep (setting
+ * holdout_final).  Records the choice in the trainer's statistics and the
+ * model's info.
+ */
+int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g);
+
+/* The info entries every held-out fit records (also used by gr_kg_fit). */
+void gr_holdout_record(gr_model *m, const gr_trainer *t, double held_out, double valid_epoch, const char *key,
+                       double valid_value, double epochs_run, int refit);
+
+#endif
