@@ -40,7 +40,7 @@ check "train holding out validation" sh -c "'$GNNREC' train --train '$tmp/data/u
 check "held-out choice reported" sh -c "grep -q 'validated on [1-9][0-9]* held-out training interactions: best epoch [1-9]' '$tmp/hold.out' && grep -q 'refitted on all' '$tmp/hold.out' && grep -q 'refit on all the training data' '$tmp/hold.err'"
 check "held-out choice in json" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --quiet --json >'$tmp/hold.json'"
 check "held-out json keys" last_json "$tmp/hold.json" holdout_edges holdout_epochs refit best_epoch valid_ndcg
-check "held-out figures in the model info" sh -c "'$GNNREC' info --model '$tmp/h.gnr' | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"holdout_edges\"] > 0 and o[\"refit\"] == 1 and o[\"valid_epoch\"] == o[\"epochs\"] and 0 < o[\"valid_ndcg\"] <= 1 else 1)'"
+check "held-out figures in the model info" sh -c "'$GNNREC' info --model '$tmp/h.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"holdout_edges\"] > 0 and o[\"refit\"] == 1 and o[\"valid_epoch\"] == o[\"epochs\"] and 0 < o[\"valid_ndcg\"] <= 1 else 1)'"
 check "holdout 0 trains on everything" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 7 --dim 16 --holdout 0 --quiet --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if \"holdout_edges\" not in o and o[\"epochs\"] == 7 else 1)'"
 check "holdout-final best keeps the validated model" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --holdout-final best --quiet --json | tail -n 1 | grep -q '\"refit\": 0'"
 check "bad holdout share" expect_fail 2 "holdout" train --train "$tmp/data/u.data" --holdout 1.5
