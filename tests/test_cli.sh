@@ -44,6 +44,19 @@ check "recommend items carry titles" sh -c "tail -n 1 '$tmp/rec.out' | grep -q '
 check "recommend with filters" "$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 5 --genres Drama --year-min 1960 --least
 check "similar items" "$GNNREC" recommend --model "$tmp/m.gnr" --similar 3 --k 5
 check "new user from liked items" "$GNNREC" recommend --model "$tmp/m.gnr" --liked 1,2,3 --k 5
+# --explain: every item once, with its title and the history items behind it
+"$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 4 --explain >"$tmp/explain.out"
+check "explain exits 0" test $? -eq 0
+check "explain lists each item once" test "$(grep -cE '^ +[0-9]+ +[0-9]+ +-?[0-9.]+  Synthetic' "$tmp/explain.out")" -eq 4
+check "explain gives reasons with titles" test "$(grep -cE '^ +[-+][0-9.]+ +[0-9]+  Synthetic' "$tmp/explain.out")" -eq 12
+check "explain json: items and reasons" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --liked 1,2,3 --k 2 --explain --json | tail -n 1 | python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+assert len(o[\"items\"]) == 2 and len(o[\"explanations\"]) == 2
+for e in o[\"explanations\"]:
+    assert {c[\"item\"] for c in e[\"because\"]} == {1, 2, 3}
+'"
+check "explain on similar items is a usage error" expect_fail 2 "explain needs" recommend --model "$tmp/m.gnr" --similar 3 --explain
 check "info" "$GNNREC" info --model "$tmp/m.gnr"
 check "help" "$GNNREC" train --help
 

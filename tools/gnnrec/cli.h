@@ -79,8 +79,11 @@ int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
 int cmd_train(int argc, char **argv);
 /* Trainer settings from the flags that name them (train.c). */
 int cli_apply_settings(gr_trainer *t, cli_args *a);
-/* Print (and add to j) why a KG model recommends each of n items to a user (kg.c). */
-int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j);
+/* Print each of n recommended items once with why the model recommends it
+ * to a user (user) or to a new user's liked items (liked), and add the
+ * reasons to j as "explanations" (explain.c). */
+int cli_explain(const gr_model *m, const int64_t *user, const int64_t *liked, size_t n_liked, const int64_t *items,
+                const float *scores, size_t n, int json, json_out *j);
 /* gnnrec eval of a KG model on a triple file (kg.c). */
 int cli_eval_kg(cli_args *a, int json);
 /* gnnrec train on triple files (kg.c). */

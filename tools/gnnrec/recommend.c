@@ -13,7 +13,9 @@ static const char *const rec_help =
     "  --min-score S          only items scoring at least S\n"
     "  --least                the least relevant items instead of the most\n"
     "  --include-seen         do not leave out the user's training items\n"
-    "  --explain              KG models: the triples that connect the user to each item\n"
+    "  --explain              each item with its reasons: the user's (or --liked) history items\n"
+    "                         that add most to its score (LightGCN, MF), or the triples that\n"
+    "                         connect the user to it (KG models, with --user)\n"
     "  --json                 print one JSON object as the last line\n"
     "new users and items (GraphSAGE models, no retraining):\n"
     "  --age N --gender M|F --occupation NAME [--rated ID[:R],...]   top-k for a new user\n"
@@ -34,6 +36,7 @@ static int parse_ids(const char *text, int64_t **ids, size_t *n)
         long long v = strtoll(p, &end, 10);
         if (end == p || errno || (*end && *end != ',')) {
             free(*ids);
+            *ids = NULL;
             return cli_usage_error("--liked: expected comma-separated item ids, got '%s'", text);
         }
         (*ids)[(*n)++] = v;
@@ -100,6 +103,8 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     }
     const char *user = cli_get(a, "user"), *liked = cli_get(a, "liked"), *similar = cli_get(a, "similar");
     int new_user = cli_wants_new_user(a);
+    int64_t *ids = NULL;
+    size_t nl = 0;
     if (!rc && (!!user + !!liked + !!similar + new_user) != 1)
         rc = cli_usage_error("give exactly one of --user, --liked, --similar, or a new user's --age/--gender/--occupation/--rated");
     long uid = 0;
@@ -114,19 +119,18 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         json_num(j, "similar_to", (double)uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        int64_t *ids;
-        size_t nl = 0;
         rc = parse_ids(liked, &ids, &nl);
-        if (!rc) {
-            if (gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
-            free(ids);
-        }
+        if (!rc && gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     }
-    if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
-    if (!rc && cli_has(a, "explain")) {
-        if (!user) rc = cli_usage_error("--explain needs --user");
-        else rc = cli_explain(m, uid, items, n, cli_has(a, "json"), j);
+    int explain = cli_has(a, "explain"), json = cli_has(a, "json");
+    if (!rc && explain && (similar || new_user)) rc = cli_usage_error("--explain needs --user or --liked");
+    /* with --explain the items are printed once, each with its reasons */
+    if (!rc) print_items(m, items, scores, n, json || explain, j);
+    if (!rc && explain) {
+        int64_t u64 = uid;
+        rc = cli_explain(m, user ? &u64 : NULL, ids, nl, items, scores, n, json, j);
     }
+    free(ids);
     free(items);
     free(scores);
     return rc;
