@@ -42,7 +42,14 @@ class SplitOptions(ctypes.Structure):
 class RecOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("exclude_seen", c_int), ("least", c_int),
                 ("genres", c_uint64), ("year_min", c_int), ("year_max", c_int),
-                ("has_min_score", c_int), ("min_score", c_double)]
+                ("has_min_score", c_int), ("min_score", c_double),
+                # version 2
+                ("exclude_items", P(c_int64)), ("n_exclude_items", c_size_t),
+                ("only_items", P(c_int64)), ("n_only_items", c_size_t)]
+
+
+class Contribution(ctypes.Structure):
+    _fields_ = [("item", c_int64), ("weight", c_float)]
 
 
 class SynthOptions(ctypes.Structure):
@@ -126,6 +133,13 @@ _PROTOTYPES = {
     "gr_model_fold_in": (c_int, [c_void_p, c_size_t, c_void_p, P(c_int64), c_size_t]),
     "gr_model_similar_items": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(RecOptions),
                                        P(c_int64), P(c_float)]),
+    "gr_model_recommend_batch": (c_int, [P(c_size_t), c_void_p, P(c_int64), c_size_t, c_size_t, P(RecOptions),
+                                         P(c_int64), P(c_float)]),
+    "gr_model_similar_users": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(c_int64), P(c_float)]),
+    "gr_model_explain_items": (c_int, [P(c_size_t), P(c_float), c_void_p, c_int64, c_int64, P(Contribution),
+                                       c_size_t]),
+    "gr_model_explain_liked": (c_int, [P(c_size_t), P(c_float), c_void_p, P(c_int64), c_size_t, c_int64,
+                                       P(Contribution), c_size_t]),
     # synth.h
     "gr_synth_write": (c_int, [c_char_p, P(SynthOptions)]),
 }

@@ -52,6 +52,18 @@ pub struct gr_rec_options {
     pub year_max: c_int,
     pub has_min_score: c_int,
     pub min_score: c_double,
+    // version 2
+    pub exclude_items: *const i64,
+    pub n_exclude_items: usize,
+    pub only_items: *const i64,
+    pub n_only_items: usize,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gr_contribution {
+    pub item: i64,
+    pub weight: c_float,
 }
 
 #[repr(C)]
@@ -158,6 +170,16 @@ extern "C" {
                             -> c_int;
     pub fn gr_model_similar_items(n: *mut usize, m: *const gr_model, item: i64, k: usize, opts: *const gr_rec_options,
                                   items: *mut i64, scores: *mut c_float) -> c_int;
+
+    pub fn gr_model_recommend_batch(counts: *mut usize, m: *const gr_model, users: *const i64, n_users: usize,
+                                    k: usize, opts: *const gr_rec_options, items: *mut i64, scores: *mut c_float)
+                                    -> c_int;
+    pub fn gr_model_similar_users(n: *mut usize, m: *const gr_model, user: i64, k: usize, users: *mut i64,
+                                  scores: *mut c_float) -> c_int;
+    pub fn gr_model_explain_items(n: *mut usize, total: *mut c_float, m: *const gr_model, user: i64, item: i64,
+                                  out: *mut gr_contribution, cap: usize) -> c_int;
+    pub fn gr_model_explain_liked(n: *mut usize, total: *mut c_float, m: *const gr_model, liked: *const i64,
+                                  n_liked: usize, item: i64, out: *mut gr_contribution, cap: usize) -> c_int;
 
     // synth.h
     pub fn gr_synth_write(dir: *const c_char, opts: *const gr_synth_options) -> c_int;
