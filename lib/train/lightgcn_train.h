@@ -42,12 +42,13 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_FAST_LR 0.5
 #define GR_LGCN_FAST_REG 1e-2
 #define GR_LGCN_FAST_EVAL_EVERY 10
-/* Defaults of gr_model_update's warm-started training (lib/train/update.c),
- * chosen on a validation part of ML-100K (docs/training.md, "Incremental
- * updates"). */
-#define GR_LGCN_UPDATE_STEPS 20
+/* Defaults of gr_model_update's warm-started training (lib/train/update.c):
+ * the fast schedule's steps and learning rate chosen on a validation part
+ * of ML-100K (docs/training.md, "Incremental updates"); the paper
+ * schedule's epochs are the same quarter of its full length. */
+#define GR_LGCN_UPDATE_STEPS 50
 #define GR_LGCN_UPDATE_LR 0.05
-#define GR_LGCN_UPDATE_EPOCHS 5
+#define GR_LGCN_UPDATE_EPOCHS 50
 #define GR_STR_(x) #x
 #define GR_STR(x) GR_STR_(x)
 
