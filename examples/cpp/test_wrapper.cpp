@@ -161,6 +161,17 @@ int main(int argc, char **argv)
     gnnrec::item_explanation why2 = m.explain_liked(liked, recs[0].item, 2);
     CHECK(why2.terms.size() == 2 && why2.terms[0].weight >= why2.terms[1].weight);
 
+    // update: the held-out edges as new interactions give a new, larger model
+    size_t users_before = m.training_graph().num_edges();
+    gnnrec::model grown = m.update(moved);
+    CHECK(grown.training_graph().num_edges() > users_before);
+    CHECK(m.training_graph().num_edges() == users_before);
+    CHECK(grown.recommend(user, 5).size() == 5);
+    gnnrec::trainer few("lightgcn");
+    few.set("epochs", 2);
+    gnnrec::model grown2 = few.update(m, moved);
+    CHECK(few.stat(GR_STAT_EPOCHS) == 2 && grown2.info("updated") == 1);
+
     m.save(work + "/model.gnr");
     gnnrec::model again = gnnrec::model::load(work + "/model.gnr");
     std::vector<gnnrec::scored_item> recs2 = again.recommend(user, 10);

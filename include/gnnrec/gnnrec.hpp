@@ -443,6 +443,15 @@ public:
         detail::check(gr_model_explain_liked(&n, &total, h_.get(), liked.data(), liked.size(), item, c.data(), cap));
         return explanation(total, c, n);
     }
+    /* A new model updated with the edges of `added` (new users and items
+     * appended) by the default warm-started schedule; this one is unchanged.
+     * trainer::update() takes settings. */
+    model update(const graph_view &added) const
+    {
+        gr_model *m = nullptr;
+        detail::check(gr_model_update(&m, h_.get(), added.get(), nullptr));
+        return model(m);
+    }
     std::vector<float> fold_in(const std::vector<int64_t> &liked) const
     {
         std::vector<float> v(dim());
@@ -550,6 +559,15 @@ public:
         if (ctx.failure) std::rethrow_exception(ctx.failure);
         detail::check(rc);
         return result;
+    }
+
+    /* gr_model_update with these settings: a new model from m and the edges
+     * of `added` (m is unchanged). */
+    model update(const model &m, const graph_view &added)
+    {
+        gr_model *out = nullptr;
+        detail::check(gr_model_update(&out, m.get(), added.get(), h_.get()));
+        return model(out);
     }
 
     /* A statistic of the last fit (GR_STAT_EPOCHS, GR_STAT_BEST_EPOCH, ...). */

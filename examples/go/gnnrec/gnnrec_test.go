@@ -248,6 +248,26 @@ func TestTrainRecommendSaveLoad(t *testing.T) {
 	if err != nil || len(why2.Terms) != 2 || why2.Terms[0].Weight < why2.Terms[1].Weight {
 		t.Fatal("explain liked", err)
 	}
+	edgesBefore := m.Graph().NumEdges()
+	grown, err := m.Update(test, nil)
+	if err != nil || grown.Graph().NumEdges() <= edgesBefore || m.Graph().NumEdges() != edgesBefore {
+		t.Fatal("update", err)
+	}
+	if recs5, err := grown.Recommend(user, 5, nil); err != nil || len(recs5) != 5 {
+		t.Fatal("recommend after update", err)
+	}
+	few, _ := gnnrec.NewTrainer("lightgcn")
+	few.Set("epochs", "2")
+	grown2, err := m.Update(test, few)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := few.Stat(gnnrec.StatEpochs); e != 2 {
+		t.Fatal("the trainer's epochs were not used")
+	}
+	if v, _ := grown2.Info("updated"); v != 1 {
+		t.Fatal("no 'updated' info entry")
+	}
 	vecs, err := m.ItemVectors()
 	if err != nil || len(vecs) != g.NumItems()*m.Dim() {
 		t.Fatal("item vectors", err)

@@ -349,6 +349,24 @@ func (m *Model) ExplainLiked(liked []int64, item int64, limit int) (*ItemExplana
 	})
 }
 
+// Update returns a new model updated with the edges of added (new users and
+// items appended) by a warm-started schedule: t's settings, or the defaults
+// when t is nil.  m is unchanged.
+func (m *Model) Update(added *Graph, t *Trainer) (*Model, error) {
+	defer runtime.KeepAlive(m)
+	defer runtime.KeepAlive(added)
+	defer runtime.KeepAlive(t)
+	var tp *C.gr_trainer
+	if t != nil {
+		tp = t.ptr
+	}
+	var out *C.gr_model
+	if err := call(func() C.int { return C.gr_model_update(&out, m.ptr, added.raw(), tp) }); err != nil {
+		return nil, err
+	}
+	return newModel(out), nil
+}
+
 // FoldIn is the vector a new user with these liked items gets.
 func (m *Model) FoldIn(liked []int64) ([]float32, error) {
 	defer runtime.KeepAlive(m)

@@ -246,3 +246,11 @@ class Model(Handle):
         n, total = ctypes.c_size_t(), ctypes.c_float()
         check(call(ctypes.byref(n), ctypes.byref(total), out, limit))
         return total.value, [(out[i].item, out[i].weight) for i in range(n.value)]
+
+    def update(self, added, trainer=None):
+        """A new model updated with the edges of the graph `added` (new users
+        and items appended) by a warm-started schedule: `trainer`'s settings,
+        or the defaults when None.  This model is unchanged."""
+        out = ctypes.c_void_p()
+        check(lib.gr_model_update(ctypes.byref(out), self, added, trainer))
+        return Model(out.value)

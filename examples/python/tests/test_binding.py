@@ -308,6 +308,20 @@ class ModelTest(unittest.TestCase):
         self.assertEqual(len(top), 2)
         self.assertGreaterEqual(top[0][1], top[1][1])
 
+    def test_update_grows_a_new_model(self):
+        _, _, train, _, test = support.dataset()
+        m = support.model()
+        before = m.graph.num_edges
+        grown = m.update(test)
+        self.assertGreater(grown.graph.num_edges, before)
+        self.assertEqual(m.graph.num_edges, before)
+        self.assertEqual(grown.info("updated"), 1)
+        self.assertEqual(len(grown.recommend(train.user_ids()[0], k=5)), 5)
+        t = gnnrec.Trainer("lightgcn")
+        t.set("epochs", 2)
+        m.update(test, trainer=t)
+        self.assertEqual(t.stat("epochs"), 2)
+
     def test_similar_items_exclude_the_item(self):
         m = support.model()
         item = m.graph.item_ids()[3]

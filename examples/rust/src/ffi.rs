@@ -151,6 +151,8 @@ extern "C" {
     pub fn gr_trainer_set_progress(t: *mut gr_trainer, f: gr_progress_fn, user_data: *mut c_void) -> c_int;
     pub fn gr_trainer_fit(out: *mut *mut gr_model, t: *mut gr_trainer, train: *const gr_graph) -> c_int;
     pub fn gr_trainer_stat(value: *mut c_double, t: *const gr_trainer, stat: c_int) -> c_int;
+    pub fn gr_model_update(out: *mut *mut gr_model, m: *const gr_model, added: *const gr_graph, t: *mut gr_trainer)
+                           -> c_int;
     pub fn gr_set_num_threads(n: c_int) -> c_int;
     pub fn gr_get_num_threads() -> c_int;
 

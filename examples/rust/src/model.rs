@@ -252,6 +252,14 @@ impl Model {
             ffi::gr_model_explain_liked(n, total, self.ptr, liked.as_ptr(), liked.len(), item, out, cap)
         })
     }
+    /// A new model updated with the edges of `added` (new users and items
+    /// appended) by the default warm-started schedule; self is unchanged.
+    /// Trainer::update takes settings.
+    pub fn update(&self, added: &Graph) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_update(&mut out, self.ptr, added.as_ptr(), ptr::null_mut()) })?;
+        Ok(Model::from_raw(out))
+    }
     /// The vector a new user with these liked items gets.
     pub fn fold_in(&self, liked: &[i64]) -> Result<Vec<f32>> {
         let mut v = vec![0f32; self.dim()];

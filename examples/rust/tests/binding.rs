@@ -138,6 +138,17 @@ fn train_evaluate_recommend_save_load() {
     assert_eq!(why2.terms.len(), 2);
     assert!(why2.terms[0].weight >= why2.terms[1].weight);
 
+    let edges_before = m.graph().num_edges();
+    let grown = m.update(&parts.test).unwrap();
+    assert!(grown.graph().num_edges() > edges_before);
+    assert_eq!(m.graph().num_edges(), edges_before);
+    assert_eq!(grown.recommend(user, 5, &RecOptions::default()).unwrap().len(), 5);
+    let mut few = Trainer::new("lightgcn").unwrap();
+    few.set("epochs", 2).unwrap();
+    let grown2 = few.update(&m, &parts.test).unwrap();
+    assert_eq!(few.stat(Stat::Epochs).unwrap(), 2.0);
+    assert_eq!(grown2.info("updated").unwrap(), 1.0);
+
     let iv = m.item_vectors().unwrap();
     assert_eq!(iv.len(), g.num_items() * m.dim());
     assert_eq!(&iv[..m.dim()], &m.item_vector(g.item_ids()[0]).unwrap()[..]);
