@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "kernels/dense.h"
 #include "models/model.h"
+#include "recommend/select.h"
 
 static int by_weight(const void *a, const void *b)
 {
@@ -77,19 +78,9 @@ int gr_model_explain_liked(size_t *n, float *total, const gr_model *m, const int
         return gr_err(GR_EINVAL, "gr_model_explain_liked: NULL argument");
     int32_t i;
     GR_TRY(item_index(&i, m, item));
-    int32_t *idx = gr_alloc(n_liked ? n_liked : 1, sizeof *idx);
-    if (!idx) return GR_ENOMEM;
-    size_t nl = 0;
-    for (size_t k = 0; k < n_liked; k++) {
-        int32_t j = gr_graph_item_index(m->graph, liked[k]);
-        if (j < 0 || (size_t)j >= m->n_items) {
-            free(idx);
-            return gr_err(GR_ENOTFOUND, "unknown item id %lld in the liked items", (long long)liked[k]);
-        }
-        int seen = 0;
-        for (size_t q = 0; q < nl && !seen; q++) seen = idx[q] == j;
-        if (!seen) idx[nl++] = j;
-    }
+    int32_t *idx;
+    size_t nl;
+    GR_TRY(gr_rec_map_liked(&idx, &nl, m, liked, n_liked));
     int rc = explain_dense(n, total, m, idx, nl, i, out, cap);
     free(idx);
     return rc;

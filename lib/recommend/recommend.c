@@ -61,8 +61,7 @@ int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, con
     return rc;
 }
 
-/* Dense indices of the liked ids, without repeats. */
-static int map_liked(int32_t **out, size_t *n_out, const gr_model *m, const int64_t *liked, size_t n_liked)
+int gr_rec_map_liked(int32_t **out, size_t *n_out, const gr_model *m, const int64_t *liked, size_t n_liked)
 {
     int32_t *idx = gr_alloc(n_liked ? n_liked : 1, sizeof *idx);
     if (!idx) return GR_ENOMEM;
@@ -95,7 +94,7 @@ int gr_model_fold_in(float *out, size_t dim, const gr_model *m, const int64_t *l
     if (dim != m->dim) return gr_err(GR_EINVAL, "gr_model_fold_in: dim %zu does not match the model's %zu", dim, m->dim);
     int32_t *idx;
     size_t n;
-    GR_TRY(map_liked(&idx, &n, m, liked, n_liked));
+    GR_TRY(gr_rec_map_liked(&idx, &n, m, liked, n_liked));
     int rc = fold_in_dense(out, m, idx, n);
     free(idx);
     return rc;
@@ -110,7 +109,7 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
     GR_TRY(gr_rec_filter_init(&f, m, opts));
     int32_t *idx;
     size_t nl;
-    int rc = map_liked(&idx, &nl, m, liked, n_liked);
+    int rc = gr_rec_map_liked(&idx, &nl, m, liked, n_liked);
     if (rc != GR_OK) {
         gr_rec_filter_free(&f);
         return rc;
