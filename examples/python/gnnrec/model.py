@@ -195,7 +195,10 @@ class Model(Handle):
     def recommend_batch(self, users, k=10, **filters):
         """Top-k items for each of `users` in one call (in parallel inside
         the library): a list of lists of Recommendation, one per user in
-        the order given.  The same filters as recommend()."""
+        the order given.  The same filters as recommend(); every
+        recommendation call also takes exclude_items and only_items (item
+        ids never to return / to choose from; [] for only_items leaves
+        nothing)."""
         if isinstance(k, bool) or operator.index(k) < 1:
             raise ValueError("k must be a positive integer, got %r" % (k,))
         k = operator.index(k)
