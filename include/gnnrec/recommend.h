@@ -1,10 +1,11 @@
 /*
- * gnnrec/recommend.h - top-K recommendation, similar items, fold-in.
+ * gnnrec/recommend.h - top-K recommendation (one user or a batch),
+ * similar items and users, fold-in, explanations by history item.
  *
- * Every call writes at most k results, best first, into caller arrays of
- * length >= k (scores may be NULL) and sets *n to the number written,
- * which is smaller than k when the filters leave fewer items.  Calls are
- * thread-safe on one model.
+ * Every list call writes at most k results, best first, into caller arrays
+ * of length >= k (scores may be NULL) and sets *n to the number written,
+ * which is smaller than k when the filters leave fewer items (the batch
+ * call: one such row per user).  Calls are thread-safe on one model.
  */
 #ifndef GNNREC_RECOMMEND_H
 #define GNNREC_RECOMMEND_H
