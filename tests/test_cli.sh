@@ -57,6 +57,21 @@ for e in o[\"explanations\"]:
     assert {c[\"item\"] for c in e[\"because\"]} == {1, 2, 3}
 '"
 check "explain on similar items is a usage error" expect_fail 2 "explain needs" recommend --model "$tmp/m.gnr" --similar 3 --explain
+# item lists: --exclude-items drops the first two items, --only-items keeps a chosen pair in score order
+first=$("$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 6 --json | tail -n 1 | python3 -c '
+import json, sys; print(",".join(str(r["item"]) for r in json.loads(sys.stdin.read())["items"]))')
+top2=$(echo "$first" | cut -d, -f1,2)
+check "exclude-items leaves them out" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 4 --exclude-items $top2 --json | tail -n 1 | python3 -c '
+import json, sys
+items = [r[\"item\"] for r in json.loads(sys.stdin.read())[\"items\"]]
+assert items == [$(echo "$first" | cut -d, -f3-6)], items
+'"
+check "only-items keeps only them, best first" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 4 --only-items $(echo "$first" | cut -d, -f5),$(echo "$first" | cut -d, -f2) --json | tail -n 1 | python3 -c '
+import json, sys
+items = [r[\"item\"] for r in json.loads(sys.stdin.read())[\"items\"]]
+assert items == [$(echo "$first" | cut -d, -f2), $(echo "$first" | cut -d, -f5)], items
+'"
+check "a bad item list is a usage error" expect_fail 2 "only-items" recommend --model "$tmp/m.gnr" --user 1 --only-items 3,x
 check "info" "$GNNREC" info --model "$tmp/m.gnr"
 check "help" "$GNNREC" train --help
 

@@ -13,6 +13,8 @@ static const char *const rec_help =
     "  --min-score S          only items scoring at least S\n"
     "  --least                the least relevant items instead of the most\n"
     "  --include-seen         do not leave out the user's training items\n"
+    "  --exclude-items ID,... never these items\n"
+    "  --only-items ID,...    only items among these\n"
     "  --explain              each item with its reasons: the user's (or --liked) history items\n"
     "                         that add most to its score (LightGCN, MF), or the triples that\n"
     "                         connect the user to it (KG models, with --user)\n"
@@ -22,7 +24,7 @@ static const char *const rec_help =
     "  --new-item-genres A,B --new-item-year Y [--user ID]          the users a new item suits\n"
     "                                                                 (or its score for one user)\n";
 
-static int parse_ids(const char *text, int64_t **ids, size_t *n)
+static int parse_ids(const char *flag, const char *text, int64_t **ids, size_t *n)
 {
     size_t cap = 1;
     for (const char *p = text; *p; p++) cap += *p == ',';
@@ -37,7 +39,7 @@ static int parse_ids(const char *text, int64_t **ids, size_t *n)
         if (end == p || errno || (*end && *end != ',')) {
             free(*ids);
             *ids = NULL;
-            return cli_usage_error("--liked: expected comma-separated item ids, got '%s'", text);
+            return cli_usage_error("--%s: expected comma-separated item ids, got '%s'", flag, text);
         }
         (*ids)[(*n)++] = v;
         p = *end ? end + 1 : end;
@@ -64,7 +66,17 @@ static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
     const char *genres = cli_get(a, "genres");
     if (genres && gr_graph_genre_mask(&o->genres, gr_model_graph(m), genres) != GR_OK)
         return cli_usage_error("--genres: %s", gr_last_error());
-    return EXIT_OK;
+    /* the lists are the options' own; rec_options_free releases them */
+    const char *exclude = cli_get(a, "exclude-items"), *only = cli_get(a, "only-items");
+    if (exclude) rc = parse_ids("exclude-items", exclude, (int64_t **)&o->exclude_items, &o->n_exclude_items);
+    if (!rc && only) rc = parse_ids("only-items", only, (int64_t **)&o->only_items, &o->n_only_items);
+    return rc;
+}
+
+static void rec_options_free(gr_rec_options *o)
+{
+    free((void *)o->exclude_items);
+    free((void *)o->only_items);
 }
 
 static void print_items(const gr_model *m, const int64_t *items, const float *scores, size_t n, int json, json_out *j)
@@ -119,7 +131,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         json_num(j, "similar_to", (double)uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        rc = parse_ids(liked, &ids, &nl);
+        rc = parse_ids("liked", liked, &ids, &nl);
         if (!rc && gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     }
     int explain = cli_has(a, "explain"), json = cli_has(a, "json");
@@ -166,6 +178,7 @@ int cmd_recommend(int argc, char **argv)
     if (!rc) rc = recommend(m, &a, &o, (size_t)k, &j);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
+    rec_options_free(&o);
     gr_model_free(m);
     return rc;
 }
