@@ -143,11 +143,18 @@ int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr
     saved_opts saved;
     if (rc == GR_OK) {
         apply_update_opts(t, m, &saved);
+        int prev = gr_train_threads_begin(t);
+        double t0 = gr_now();
         float *e0 = initial_embeddings(m, g, t);
         rc = e0 ? gr_lgcn_fit_from(out, t, g, m->kind, e0) : GR_ENOMEM;
+        t->stat_seconds = gr_now() - t0;
+        gr_train_threads_end(prev);
         restore_opts(t, &saved);
     }
-    if (rc == GR_OK) gr_model_set_info(*out, "updated", 1);
+    if (rc == GR_OK) {
+        gr_model_set_info(*out, "updated", 1);
+        gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    }
     gr_graph_free(g);
     gr_trainer_free(own);
     return rc;

@@ -67,6 +67,8 @@ void cli_data_free(cli_data *d);
 void cli_mark_data_flags(cli_args *a);
 /* Load a graph in the model's id space. */
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
+/* Load a file in its own id space, read as the data flags say (data.c). */
+int cli_load(gr_graph **out, const char *path, cli_args *a);
 
 /* Cold start (coldstart.c): whether the flags describe a new user / item,
  * and the recommendations for them. */
@@ -92,6 +94,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 
 /* Evaluate a model on a test graph: prints a metrics line to stdout and adds
  * the metrics to the JSON object.  Defined in eval.c. */
