@@ -2,7 +2,9 @@
  * Serving: the latency of gr_model_recommend() for one user, top-k over
  * all items (training items excluded), on a LightGCN model of the
  * MovieLens-1M m1 training graph; with one caller and with several
- * callers on the same model at once; and batch throughput over every user.
+ * callers on the same model at once; and batch throughput over every user:
+ * single calls in a parallel loop, one gr_model_recommend_batch() call,
+ * and full-ranking evaluation.
  * Latency does not depend on how well the model is trained, so the model
  * gets a few full-batch steps.
  *
@@ -115,6 +117,32 @@ static int batch(const gr_model *m, const gr_graph *g, size_t k, int threads)
     return failed;
 }
 
+/* Top-k for every user with one gr_model_recommend_batch() call. */
+static int batch_call(const gr_model *m, const gr_graph *g, size_t k, int threads)
+{
+    size_t nu = gr_graph_num_users(g);
+    int64_t *users = malloc(nu * sizeof *users), *items = malloc(nu * k * sizeof *items);
+    float *scores = malloc(nu * k * sizeof *scores);
+    size_t *counts = malloc(nu * sizeof *counts);
+    for (size_t u = 0; u < nu; u++) gr_graph_user_id(&users[u], g, u);
+    gr_set_num_threads(threads);
+    double t0 = bench_now();
+    int failed = gr_model_recommend_batch(counts, m, users, nu, k, NULL, items, scores) != GR_OK;
+    double wall = bench_now() - t0;
+    gr_set_num_threads(1);
+    bench_row_begin("recommend_batch_all_users");
+    bench_kv_num("threads", threads);
+    bench_kv_num("users", (double)nu);
+    bench_kv_num("seconds", wall);
+    bench_kv_num("users_per_s", (double)nu / wall);
+    bench_row_end();
+    free(users);
+    free(items);
+    free(scores);
+    free(counts);
+    return failed;
+}
+
 /* The library's own batch path: full ranking of every user with
  * gr_eval_ranking (scores, exclusion, top-k, metrics). */
 static int eval_batch(const gr_model *m, const gr_graph *train, const gr_graph *held, int k, int threads)
@@ -170,6 +198,7 @@ int main(int argc, char **argv)
     }
     for (int th = 1; th <= threads; th *= 2) {
         failed |= batch(m, g, k, th);
+        failed |= batch_call(m, g, k, th);
         failed |= eval_batch(m, g, held, (int)k, th);
     }
     gr_model_free(m);

@@ -57,6 +57,9 @@ grep -q "bad.txt:1" "$dir/err" || fail "the error does not name bad.txt:1: $(cat
 printf '1 10 20 30\n2 20 30 40\n3 30 40 50\n4 10 50\n' > "$dir/ui.txt"
 "$gnnrec" train --model rotate --train "$dir/ui.txt" --dim 8 --epochs 3 --threads 1 --quiet --out "$dir/ui.gnnrec" > /dev/null \
   || fail "rotate on a user-item graph"
+"$gnnrec" recommend --model "$dir/ui.gnnrec" --user 4 --k 2 --explain > "$dir/explain.out" || fail "recommend --explain failed"
+[ "$(grep -cE '^ +[0-9]+ +[0-9]+ +-?[0-9.]+' "$dir/explain.out")" -eq 2 ] || fail "--explain does not list each item once: $(cat "$dir/explain.out")"
+grep -q 'because' "$dir/explain.out" || fail "--explain gives no paths: $(cat "$dir/explain.out")"
 rec=$("$gnnrec" recommend --model "$dir/ui.gnnrec" --user 4 --k 2 --explain --json | tail -n 1)
 echo "$rec" | grep -q '"explanations"' || fail "recommend --explain lacks explanations: $rec"
 echo "$rec" | grep -q '"user:4", "liked"' || fail "no path starts at the user: $rec"

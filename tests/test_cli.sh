@@ -53,6 +53,42 @@ check "recommend items carry titles" sh -c "tail -n 1 '$tmp/rec.out' | grep -q '
 check "recommend with filters" "$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 5 --genres Drama --year-min 1960 --least
 check "similar items" "$GNNREC" recommend --model "$tmp/m.gnr" --similar 3 --k 5
 check "new user from liked items" "$GNNREC" recommend --model "$tmp/m.gnr" --liked 1,2,3 --k 5
+# --explain: every item once, with its title and the history items behind it
+"$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 4 --explain >"$tmp/explain.out"
+check "explain exits 0" test $? -eq 0
+check "explain lists each item once" test "$(grep -cE '^ +[0-9]+ +[0-9]+ +-?[0-9.]+  Synthetic' "$tmp/explain.out")" -eq 4
+check "explain gives reasons with titles" test "$(grep -cE '^ +[-+][0-9.]+ +[0-9]+  Synthetic' "$tmp/explain.out")" -eq 12
+check "explain json: items and reasons" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --liked 1,2,3 --k 2 --explain --json | tail -n 1 | python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+assert len(o[\"items\"]) == 2 and len(o[\"explanations\"]) == 2
+for e in o[\"explanations\"]:
+    assert {c[\"item\"] for c in e[\"because\"]} == {1, 2, 3}
+'"
+check "explain on similar items is a usage error" expect_fail 2 "explain needs" recommend --model "$tmp/m.gnr" --similar 3 --explain
+# item lists: --exclude-items drops the first two items, --only-items keeps a chosen pair in score order
+first=$("$GNNREC" recommend --model "$tmp/m.gnr" --user 1 --k 6 --json | tail -n 1 | python3 -c '
+import json, sys; print(",".join(str(r["item"]) for r in json.loads(sys.stdin.read())["items"]))')
+top2=$(echo "$first" | cut -d, -f1,2)
+check "exclude-items leaves them out" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 4 --exclude-items $top2 --json | tail -n 1 | python3 -c '
+import json, sys
+items = [r[\"item\"] for r in json.loads(sys.stdin.read())[\"items\"]]
+assert items == [$(echo "$first" | cut -d, -f3-6)], items
+'"
+check "only-items keeps only them, best first" sh -c "'$GNNREC' recommend --model '$tmp/m.gnr' --user 1 --k 4 --only-items $(echo "$first" | cut -d, -f5),$(echo "$first" | cut -d, -f2) --json | tail -n 1 | python3 -c '
+import json, sys
+items = [r[\"item\"] for r in json.loads(sys.stdin.read())[\"items\"]]
+assert items == [$(echo "$first" | cut -d, -f2), $(echo "$first" | cut -d, -f5)], items
+'"
+check "a bad item list is a usage error" expect_fail 2 "only-items" recommend --model "$tmp/m.gnr" --user 1 --only-items 3,x
+# update: a new user and a new item join the saved model
+printf '9001\t1\t5\t900000000\n9001\t2\t4\t900000001\n9001\t3\t5\t900000002\n1\t9002\t5\t900000003\n2\t9002\t4\t900000004\n' >"$tmp/new.data"
+check "update with --json" sh -c "'$GNNREC' update --model '$tmp/m.gnr' --add '$tmp/new.data' --out '$tmp/m2.gnr' --epochs 5 --json >'$tmp/update.out'"
+check "update json counts the newcomers" sh -c "tail -n 1 '$tmp/update.out' | grep -q '\"new_users\": 1, .*\"new_items\": 1, '"
+check "the new user gets recommendations" "$GNNREC" recommend --model "$tmp/m2.gnr" --user 9001 --k 3
+check "the new item is known" "$GNNREC" recommend --model "$tmp/m2.gnr" --similar 9002 --k 3
+check "the input model is unchanged" expect_fail 1 "unknown user id 9001" recommend --model "$tmp/m.gnr" --user 9001
+check "update needs its files" expect_fail 2 "needs --model" update --model "$tmp/m.gnr"
 check "info" "$GNNREC" info --model "$tmp/m.gnr"
 check "help" "$GNNREC" train --help
 

@@ -226,6 +226,14 @@ START_TEST(cold_start_calls)
     float ratings[3], vec[16], bias, scores[10], uscores[5];
     size_t n;
     newcomers(&u, &it, items, ratings);
+    /* its fold-in is not linear in the liked items: no per-item explanation */
+    size_t ne;
+    float total;
+    gr_contribution c[2];
+    int64_t someone;
+    gr_graph_user_id(&someone, train, 0);
+    ck_assert_int_eq(gr_model_explain_items(&ne, &total, m, someone, items[0], c, 2), GR_EUNSUPPORTED);
+    ck_assert_int_eq(gr_model_explain_liked(&ne, &total, m, items, 2, items[0], c, 2), GR_EUNSUPPORTED);
     /* demographics alone, then with ratings: both give a vector, and they differ */
     gr_new_user demo = u;
     demo.n_items = 0;

@@ -633,6 +633,11 @@ START_TEST(explanations_connect_user_and_item)
      * users 2 and 3 liked 20 and 40 with user 1, and 30 (2) */
     ck_assert_int_eq(gr_model_explain(&n, m, 1, 30, e, 16), GR_OK);
     ck_assert_uint_eq(n, 7);
+    /* KG scores do not split over history items: paths are their reasons */
+    gr_contribution terms[2];
+    float total;
+    ck_assert_int_eq(gr_model_explain_items(&n, &total, m, 1, 30, terms, 2), GR_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "gr_model_explain"));
     int64_t user, item, liked;
     ck_assert_int_eq(gr_kg_entity_id(&user, kg, "user:1"), GR_OK);
     ck_assert_int_eq(gr_kg_entity_id(&item, kg, "movie:30"), GR_OK);

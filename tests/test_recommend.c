@@ -2,10 +2,12 @@
 #include <gnnrec.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixtures.h"
+#include "models/lightgcn.h"
 #include "models/model.h"
 
 static char *dir;
@@ -27,6 +29,9 @@ static void setup(void)
     gr_trainer_set(t, "dim", "16");
     gr_trainer_set(t, "mode", "paper");
     gr_trainer_set(t, "lr", "0.01");
+    /* the fixture is built in Check's parent process: an OpenMP team started
+     * there does not survive the fork into each test, so one thread */
+    gr_trainer_set(t, "threads", "1");
     ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
     gr_trainer_free(t);
 }
@@ -204,6 +209,315 @@ START_TEST(liked_items_are_excluded_from_fold_in)
 }
 END_TEST
 
+START_TEST(batch_matches_single_calls)
+{
+    enum { NU = 37, K = 12 };
+    int64_t users[NU];
+    for (size_t r = 0; r < NU; r++) users[r] = user_at((r * 7) % 120);
+    users[5] = users[2]; /* a repeated user gets the same list twice */
+    gr_rec_options o = GR_REC_OPTIONS_INIT;
+    ck_assert_int_eq(gr_graph_genre_mask(&o.genres, g, "Comedy,Drama"), GR_OK);
+    int64_t items[NU * K], one[K];
+    float scores[NU * K], ones[K];
+    size_t counts[NU], n;
+    for (int threads = 1; threads <= 2; threads++) {
+        gr_set_num_threads(threads);
+        ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, NU, K, &o, items, scores), GR_OK);
+        for (size_t r = 0; r < NU; r++) {
+            ck_assert_int_eq(gr_model_recommend(&n, m, users[r], K, &o, one, ones), GR_OK);
+            ck_assert_uint_eq(counts[r], n);
+            for (size_t q = 0; q < n; q++) {
+                ck_assert_int_eq(items[r * K + q], one[q]);
+                ck_assert_float_eq_tol(scores[r * K + q], ones[q], 1e-5);
+            }
+        }
+    }
+    gr_set_num_threads(0);
+    /* a filter that leaves few items: short rows padded with -1 / NaN */
+    gr_rec_options s = GR_REC_OPTIONS_INIT;
+    s.has_min_score = 1;
+    ck_assert_int_eq(gr_model_recommend(&n, m, users[0], 3, NULL, one, ones), GR_OK);
+    s.min_score = ones[1];
+    ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, 1, K, &s, items, scores), GR_OK);
+    ck_assert_uint_eq(counts[0], 2);
+    for (size_t q = 2; q < K; q++) {
+        ck_assert_int_eq(items[q], -1);
+        ck_assert(isnan(scores[q]));
+    }
+    /* scores may be NULL; no users is an empty answer */
+    ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, NU, K, NULL, items, NULL), GR_OK);
+    ck_assert_int_eq(gr_model_recommend_batch(counts, m, NULL, 0, K, NULL, items, NULL), GR_OK);
+    /* an unknown user fails the whole call and is named */
+    counts[0] = 99;
+    users[3] = -31;
+    ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, NU, K, NULL, items, NULL), GR_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "-31"));
+    ck_assert_uint_eq(counts[0], 99);
+    ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, NU, 0, NULL, items, NULL), GR_ERANGE);
+    ck_assert_int_eq(gr_model_recommend_batch(NULL, m, users, NU, K, NULL, items, NULL), GR_EINVAL);
+}
+END_TEST
+
+static int listed(const int64_t *ids, size_t n, int64_t id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (ids[k] == id) return 1;
+    return 0;
+}
+
+START_TEST(item_lists_filter_every_call)
+{
+    int64_t user = user_at(9), top[10], items[10];
+    size_t n;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, NULL, top, NULL), GR_OK);
+    /* exclude the first three of the unfiltered list, plus an unknown id */
+    int64_t ex[4] = { top[0], top[1], top[2], 987654321 };
+    gr_rec_options o = GR_REC_OPTIONS_INIT;
+    o.exclude_items = ex;
+    o.n_exclude_items = 4;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 7, &o, items, NULL), GR_OK);
+    ck_assert_uint_eq(n, 7);
+    ck_assert_mem_eq(items, top + 3, 7 * sizeof *items);
+    size_t count;
+    ck_assert_int_eq(gr_model_recommend_batch(&count, m, &user, 1, 7, &o, items, NULL), GR_OK);
+    ck_assert_mem_eq(items, top + 3, 7 * sizeof *items);
+    int64_t liked[3];
+    for (size_t k = 0; k < 3; k++) gr_graph_item_id(&liked[k], g, k * 5);
+    ck_assert_int_eq(gr_model_recommend_liked(&n, m, liked, 3, 10, &o, items, NULL), GR_OK);
+    for (size_t r = 0; r < n; r++) ck_assert(!listed(ex, 3, items[r]));
+    ck_assert_int_eq(gr_model_similar_items(&n, m, liked[0], 10, &o, items, NULL), GR_OK);
+    for (size_t r = 0; r < n; r++) ck_assert(!listed(ex, 3, items[r]));
+    /* only: candidates restricted to a list, ranked as before */
+    int64_t only[5] = { top[8], top[2], top[5], liked[1], 123456789 };
+    gr_rec_options w = GR_REC_OPTIONS_INIT;
+    w.only_items = only;
+    w.n_only_items = 5;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &w, items, NULL), GR_OK);
+    ck_assert_uint_ge(n, 3);
+    ck_assert_int_eq(items[0], top[2]);
+    ck_assert_int_eq(items[1], top[5]);
+    ck_assert_int_eq(items[2], top[8]);
+    for (size_t r = 0; r < n; r++) ck_assert(listed(only, 4, items[r]));
+    ck_assert_int_eq(gr_model_recommend_liked(&n, m, liked, 3, 10, &w, items, NULL), GR_OK);
+    for (size_t r = 0; r < n; r++) ck_assert(listed(only, 3, items[r])); /* liked[1] is seen */
+    ck_assert_int_eq(gr_model_similar_items(&n, m, liked[0], 10, &w, items, NULL), GR_OK);
+    ck_assert_uint_eq(n, 4);
+    /* both at once, and an empty only-list */
+    w.exclude_items = ex;
+    w.n_exclude_items = 4;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &w, items, NULL), GR_OK);
+    ck_assert_int_eq(items[0], top[5]);
+    w.n_only_items = 0;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &w, items, NULL), GR_OK);
+    ck_assert_uint_eq(n, 0);
+    w.only_items = NULL;
+    w.n_only_items = 2;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &w, items, NULL), GR_EINVAL);
+}
+END_TEST
+
+/* A caller compiled against version 1 passes the shorter struct. */
+typedef struct rec_options_v1 {
+    unsigned int version;
+    int exclude_seen, least;
+    uint64_t genres;
+    int year_min, year_max, has_min_score;
+    double min_score;
+} rec_options_v1;
+
+START_TEST(version_1_options_still_work)
+{
+    ck_assert_uint_eq(sizeof(rec_options_v1), offsetof(gr_rec_options, exclude_items));
+    rec_options_v1 *v1 = malloc(sizeof *v1); /* exactly v1's size: reading past it is caught by ASan */
+    memset(v1, 0, sizeof *v1);
+    v1->version = 1;
+    v1->exclude_seen = 1;
+    v1->least = 1;
+    int64_t user = user_at(11), a[10], b[10];
+    size_t n;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, (const gr_rec_options *)v1, a, NULL), GR_OK);
+    gr_rec_options o = GR_REC_OPTIONS_INIT;
+    o.least = 1;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, &o, b, NULL), GR_OK);
+    ck_assert_mem_eq(a, b, sizeof a);
+    v1->version = 3;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 10, (const gr_rec_options *)v1, a, NULL), GR_EINVAL);
+    free(v1);
+}
+END_TEST
+
+START_TEST(similar_users_are_nearest_by_cosine)
+{
+    int64_t user = user_at(6), users[8];
+    float scores[8];
+    size_t n, d = gr_model_dim(m);
+    ck_assert_int_eq(gr_model_similar_users(&n, m, user, 8, users, scores), GR_OK);
+    ck_assert_uint_eq(n, 8);
+    float *v = malloc(d * sizeof *v), *w = malloc(d * sizeof *w);
+    gr_model_user_vector(v, d, m, user);
+    for (size_t r = 0; r < n; r++) {
+        ck_assert_int_ne(users[r], user);
+        if (r) ck_assert(scores[r] <= scores[r - 1]);
+        gr_model_user_vector(w, d, m, users[r]);
+        double vw = 0, vv = 0, ww = 0;
+        for (size_t j = 0; j < d; j++) {
+            vw += (double)v[j] * w[j];
+            vv += (double)v[j] * v[j];
+            ww += (double)w[j] * w[j];
+        }
+        ck_assert_float_eq_tol(scores[r], vw / sqrt(vv * ww), 1e-4);
+    }
+    /* no other user is closer than the last one returned */
+    for (size_t u = 0; u < gr_graph_num_users(g); u++) {
+        int64_t id = user_at(u);
+        if (id == user || listed(users, n, id)) continue;
+        gr_model_user_vector(w, d, m, id);
+        double vw = 0, vv = 0, ww = 0;
+        for (size_t j = 0; j < d; j++) {
+            vw += (double)v[j] * w[j];
+            vv += (double)v[j] * v[j];
+            ww += (double)w[j] * w[j];
+        }
+        ck_assert(vw / sqrt(vv * ww) <= scores[n - 1] + 1e-4);
+    }
+    ck_assert_int_eq(gr_model_similar_users(&n, m, -4, 8, users, scores), GR_ENOTFOUND);
+    ck_assert_int_eq(gr_model_similar_users(&n, m, user, gr_graph_num_users(g) + 1, users, scores), GR_ERANGE);
+    ck_assert_int_eq(gr_model_similar_users(&n, m, user, 0, users, scores), GR_ERANGE);
+    free(v);
+    free(w);
+}
+END_TEST
+
+static float dot_items(const gr_model *mm, const float *v, int64_t item)
+{
+    size_t d = gr_model_dim(mm);
+    float *w = malloc(d * sizeof *w);
+    gr_model_item_vector(w, d, mm, item);
+    double s = 0;
+    for (size_t j = 0; j < d; j++) s += (double)v[j] * w[j];
+    free(w);
+    return (float)s;
+}
+
+/* Contributions sum to the fold-in score, come largest first, and name
+ * exactly the user's training items; returns the total. */
+static float check_contributions(const gr_model *mm, const gr_graph *gg, int64_t user, int64_t item)
+{
+    int64_t hist[1024];
+    size_t nh, n;
+    gr_graph_user_items(&nh, gg, user, hist, NULL, 1024);
+    gr_contribution c[1024];
+    float total;
+    ck_assert_int_eq(gr_model_explain_items(&n, &total, mm, user, item, c, 1024), GR_OK);
+    ck_assert_uint_eq(n, nh);
+    double sum = 0, mag = 0;
+    for (size_t k = 0; k < n; k++) {
+        sum += c[k].weight;
+        mag += fabs(c[k].weight);
+        ck_assert(listed(hist, nh, c[k].item));
+        if (k) ck_assert(c[k].weight <= c[k - 1].weight);
+    }
+    ck_assert_float_eq_tol(sum, total, 1e-5 * (1 + mag));
+    /* the total is the score gr_model_recommend_liked gives the history */
+    size_t d = gr_model_dim(mm);
+    float *v = malloc(d * sizeof *v);
+    ck_assert_int_eq(gr_model_fold_in(v, d, mm, hist, nh), GR_OK);
+    ck_assert_float_eq_tol(dot_items(mm, v, item), total, 1e-5 * (1 + mag));
+    free(v);
+    /* a cap keeps the largest; cap 0 still gives the total */
+    gr_contribution top[3];
+    float t2;
+    ck_assert_int_eq(gr_model_explain_items(&n, &t2, mm, user, item, top, 3), GR_OK);
+    ck_assert_uint_eq(n, 3);
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(top[k].item, c[k].item);
+        ck_assert_float_eq(top[k].weight, c[k].weight);
+    }
+    ck_assert_int_eq(gr_model_explain_items(&n, &t2, mm, user, item, NULL, 0), GR_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_float_eq(t2, total);
+    return total;
+}
+
+START_TEST(lightgcn_scores_split_over_history_items)
+{
+    int64_t user = user_at(13), rec[5];
+    size_t n;
+    ck_assert_int_eq(gr_model_recommend(&n, m, user, 5, NULL, rec, NULL), GR_OK);
+    for (size_t r = 0; r < n; r++) {
+        float total = check_contributions(m, g, user, rec[r]);
+        /* the trained score differs by the user's own layer-0 term only:
+         * score = total + <e0_u - h1_u, e_item> / (K + 1) */
+        const gr_lightgcn_state *st = m->state;
+        size_t d = m->dim, u = (size_t)gr_graph_user_index(g, user);
+        const gr_csr *ui = &m->graph->ui;
+        size_t deg_u = gr_csr_degree(ui, u);
+        float *diff = calloc(d, sizeof *diff);
+        for (size_t j = 0; j < d; j++) diff[j] = st->e0[u * d + j];
+        for (int64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) {
+            size_t i = (size_t)ui->col[e], deg_i = gr_csr_degree(&m->graph->iu, i);
+            for (size_t j = 0; j < d; j++) diff[j] -= st->item_layers[i * d + j] / sqrtf((float)(deg_u * deg_i));
+        }
+        for (size_t j = 0; j < d; j++) diff[j] /= (float)(st->layers + 1);
+        float score;
+        ck_assert_int_eq(gr_model_score(&score, m, user, rec[r]), GR_OK);
+        ck_assert_float_eq_tol(score, total + dot_items(m, diff, rec[r]), 1e-4);
+        free(diff);
+    }
+    /* a new user: repeated liked ids count once */
+    int64_t liked[4];
+    for (size_t k = 0; k < 3; k++) gr_graph_item_id(&liked[k], g, k * 7);
+    liked[3] = liked[0];
+    gr_contribution a[4], b[4];
+    float ta, tb;
+    size_t na, nb;
+    ck_assert_int_eq(gr_model_explain_liked(&na, &ta, m, liked, 4, rec[0], a, 4), GR_OK);
+    ck_assert_int_eq(gr_model_explain_liked(&nb, &tb, m, liked, 3, rec[0], b, 4), GR_OK);
+    ck_assert_uint_eq(na, 3);
+    ck_assert_uint_eq(nb, 3);
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(a[k].item, b[k].item);
+        ck_assert_float_eq(a[k].weight, b[k].weight);
+    }
+    ck_assert_float_eq_tol(a[0].weight + a[1].weight + a[2].weight, ta, 1e-5);
+    /* errors */
+    ck_assert_int_eq(gr_model_explain_items(&n, &ta, m, -8, rec[0], a, 4), GR_ENOTFOUND);
+    ck_assert_int_eq(gr_model_explain_items(&n, &ta, m, user, -9, a, 4), GR_ENOTFOUND);
+    ck_assert_int_eq(gr_model_explain_items(&n, NULL, m, user, rec[0], a, 4), GR_EINVAL);
+    liked[1] = 424242;
+    ck_assert_int_eq(gr_model_explain_liked(&n, &ta, m, liked, 2, rec[0], a, 4), GR_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "424242"));
+}
+END_TEST
+
+START_TEST(mf_scores_split_over_history_items)
+{
+    gr_trainer *t;
+    gr_model *mf;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    gr_trainer_set(t, "epochs", "3");
+    gr_trainer_set(t, "dim", "8");
+    ck_assert_int_eq(gr_trainer_fit(&mf, t, g), GR_OK);
+    gr_trainer_free(t);
+    int64_t user = user_at(21), rec[3];
+    size_t n;
+    ck_assert_int_eq(gr_model_recommend(&n, mf, user, 3, NULL, rec, NULL), GR_OK);
+    for (size_t r = 0; r < n; r++) check_contributions(mf, g, user, rec[r]);
+    /* MF: each term is <e_liked, e_item> / |history| */
+    int64_t hist[1024];
+    size_t nh;
+    gr_graph_user_items(&nh, g, user, hist, NULL, 1024);
+    gr_contribution c[1];
+    float total;
+    ck_assert_int_eq(gr_model_explain_items(&n, &total, mf, user, rec[0], c, 1), GR_OK);
+    float *v = malloc(8 * sizeof *v);
+    gr_model_item_vector(v, 8, mf, c[0].item);
+    ck_assert_float_eq_tol(c[0].weight, dot_items(mf, v, rec[0]) / (float)nh, 1e-5);
+    free(v);
+    gr_model_free(mf);
+}
+END_TEST
+
 typedef struct job {
     int64_t user;
     int64_t expect[20];
@@ -251,6 +565,12 @@ int main(void)
     tcase_add_test(tc, similar_items_exclude_the_item);
     tcase_add_test(tc, liked_items_are_excluded_from_fold_in);
     tcase_add_test(tc, many_threads_share_one_model);
+    tcase_add_test(tc, batch_matches_single_calls);
+    tcase_add_test(tc, item_lists_filter_every_call);
+    tcase_add_test(tc, version_1_options_still_work);
+    tcase_add_test(tc, similar_users_are_nearest_by_cosine);
+    tcase_add_test(tc, lightgcn_scores_split_over_history_items);
+    tcase_add_test(tc, mf_scores_split_over_history_items);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -47,6 +47,9 @@ def report(ctx, results, table):
         if r["bench"] == "recommend_all_users":
             rows.append(["top-20 for every user: `gr_model_recommend` in a parallel loop", f"{r['threads']:.0f}",
                          r["users"], r["seconds"], r["users_per_s"]])
+        elif r["bench"] == "recommend_batch_all_users":
+            rows.append(["top-20 for every user: one `gr_model_recommend_batch` call", f"{r['threads']:.0f}",
+                         r["users"], r["seconds"], r["users_per_s"]])
         elif r["bench"] == "eval_ranking_all_users":
             rows.append(["full ranking of every user: `gr_eval_ranking` (scores, exclusion, top-20, metrics)",
                          f"{r['threads']:.0f}", r["users"], r["seconds"], r["users_per_s"]])

@@ -144,6 +144,43 @@ int main(int argc, char **argv)
     CHECK(sims.size() == 4 && sims[0].item != liked[0]);
     CHECK(m.item_vectors().size() == g.num_items() * m.dim());
 
+    // batch: one list per user, as recommend() gives it; item lists filter every call
+    std::vector<int64_t> batch_users = { user, g.user_id(3), user };
+    std::vector<std::vector<gnnrec::scored_item>> lists = m.recommend_batch(batch_users, 10);
+    CHECK(lists.size() == 3 && lists[0].size() == 10 && lists[2].size() == 10);
+    for (size_t i = 0; i < recs.size(); i++) CHECK(lists[0][i].item == recs[i].item && lists[2][i].item == recs[i].item);
+    CHECK(status_of([&] { m.recommend_batch({ user, -5 }, 3); }) == GR_ENOTFOUND);
+    gnnrec::rec_options ex = gnnrec::rec_options().exclude_items({ recs[0].item, recs[1].item });
+    std::vector<gnnrec::scored_item> rest = m.recommend(user, 3, ex);
+    CHECK(rest.size() == 3 && rest[0].item == recs[2].item);
+    gnnrec::rec_options only = gnnrec::rec_options().only_items({ recs[5].item, recs[3].item });
+    std::vector<gnnrec::scored_item> two = m.recommend_batch({ user }, 5, only)[0];
+    CHECK(two.size() == 2 && two[0].item == recs[3].item && two[1].item == recs[5].item);
+    CHECK(m.recommend(user, 5, gnnrec::rec_options().only_items({})).empty());
+
+    std::vector<gnnrec::scored_user> peers = m.similar_users(user, 5);
+    CHECK(peers.size() == 5 && peers[0].user != user && peers[0].score >= peers[4].score);
+
+    // explanations: the history items' terms sum to the total
+    gnnrec::item_explanation why = m.explain_items(user, recs[0].item, 1000);
+    CHECK(why.terms.size() == seen.size());
+    double sum = 0;
+    for (const gnnrec::contribution &c : why.terms) sum += c.weight;
+    CHECK(std::fabs(sum - why.total) < 1e-4);
+    gnnrec::item_explanation why2 = m.explain_liked(liked, recs[0].item, 2);
+    CHECK(why2.terms.size() == 2 && why2.terms[0].weight >= why2.terms[1].weight);
+
+    // update: the held-out edges as new interactions give a new, larger model
+    size_t users_before = m.training_graph().num_edges();
+    gnnrec::model grown = m.update(moved);
+    CHECK(grown.training_graph().num_edges() > users_before);
+    CHECK(m.training_graph().num_edges() == users_before);
+    CHECK(grown.recommend(user, 5).size() == 5);
+    gnnrec::trainer few("lightgcn");
+    few.set("epochs", 2);
+    gnnrec::model grown2 = few.update(m, moved);
+    CHECK(few.stat(GR_STAT_EPOCHS) == 2 && grown2.info("updated") == 1);
+
     m.save(work + "/model.gnr");
     gnnrec::model again = gnnrec::model::load(work + "/model.gnr");
     std::vector<gnnrec::scored_item> recs2 = again.recommend(user, 10);

@@ -95,6 +95,22 @@ struct scored_item {
     float score;
 };
 
+/* One similar user. */
+struct scored_user {
+    int64_t user;
+    float score;
+};
+
+/* One history item's term of a score, and all the terms of one score. */
+struct contribution {
+    int64_t item;
+    float weight;
+};
+struct item_explanation {
+    float total;                     /* the score the terms sum to */
+    std::vector<contribution> terms; /* largest first */
+};
+
 /* Ranking metrics at one cut-off. */
 struct ranking_metrics {
     int k;
@@ -115,10 +131,25 @@ public:
     rec_options &genres(uint64_t mask) { o_.genres = mask; return *this; }
     rec_options &years(int min, int max) { o_.year_min = min; o_.year_max = max; return *this; }
     rec_options &min_score(double s) { o_.has_min_score = 1; o_.min_score = s; return *this; }
-    const gr_rec_options *get() const noexcept { return &o_; }
+    /* Never return these items. */
+    rec_options &exclude_items(const std::vector<int64_t> &ids) { exclude_ = ids; return *this; }
+    /* Return only items among these (an empty list returns nothing). */
+    rec_options &only_items(const std::vector<int64_t> &ids) { only_ = ids; has_only_ = true; return *this; }
+    /* The lists point into this object: valid while it lives unchanged. */
+    const gr_rec_options *get() const noexcept
+    {
+        static const int64_t none = 0;
+        o_.exclude_items = exclude_.empty() ? nullptr : exclude_.data();
+        o_.n_exclude_items = exclude_.size();
+        o_.only_items = !has_only_ ? nullptr : only_.empty() ? &none : only_.data();
+        o_.n_only_items = only_.size();
+        return &o_;
+    }
 
 private:
-    gr_rec_options o_;
+    mutable gr_rec_options o_;
+    std::vector<int64_t> exclude_, only_;
+    bool has_only_ = false;
 };
 
 /* Read-only access to a graph owned elsewhere (a model's training graph). */
@@ -369,6 +400,58 @@ public:
         detail::check(gr_model_similar_items(&n, h_.get(), item, k, o.get(), b.items.data(), b.scores.data()));
         return b.result(n);
     }
+    /* One list per user, in the order of `users` (gr_model_recommend_batch). */
+    std::vector<std::vector<scored_item>> recommend_batch(const std::vector<int64_t> &users, size_t k,
+                                                          const rec_options &o = rec_options()) const
+    {
+        size_t w = buffers::room(k, training_graph().num_items());
+        std::vector<int64_t> items(users.size() * w);
+        std::vector<float> scores(users.size() * w);
+        std::vector<size_t> counts(users.size());
+        detail::check(gr_model_recommend_batch(counts.data(), h_.get(), users.data(), users.size(), k, o.get(),
+                                               items.data(), scores.data()));
+        std::vector<std::vector<scored_item>> r(users.size());
+        for (size_t u = 0; u < users.size(); u++)
+            for (size_t q = 0; q < counts[u]; q++) r[u].push_back(scored_item{ items[u * k + q], scores[u * k + q] });
+        return r;
+    }
+    std::vector<scored_user> similar_users(int64_t user, size_t k) const
+    {
+        size_t nu = training_graph().num_users(), w = buffers::room(k, nu);
+        std::vector<int64_t> users(w);
+        std::vector<float> scores(w);
+        size_t n = 0;
+        detail::check(gr_model_similar_users(&n, h_.get(), user, k, users.data(), scores.data()));
+        std::vector<scored_user> r(n);
+        for (size_t i = 0; i < n; i++) r[i] = scored_user{ users[i], scores[i] };
+        return r;
+    }
+    /* The history items' terms of `item`'s score (LightGCN, MF): at most cap. */
+    item_explanation explain_items(int64_t user, int64_t item, size_t cap = 10) const
+    {
+        std::vector<gr_contribution> c(cap ? cap : 1);
+        size_t n = 0;
+        float total = 0;
+        detail::check(gr_model_explain_items(&n, &total, h_.get(), user, item, c.data(), cap));
+        return explanation(total, c, n);
+    }
+    item_explanation explain_liked(const std::vector<int64_t> &liked, int64_t item, size_t cap = 10) const
+    {
+        std::vector<gr_contribution> c(cap ? cap : 1);
+        size_t n = 0;
+        float total = 0;
+        detail::check(gr_model_explain_liked(&n, &total, h_.get(), liked.data(), liked.size(), item, c.data(), cap));
+        return explanation(total, c, n);
+    }
+    /* A new model updated with the edges of `added` (new users and items
+     * appended) by the default warm-started schedule; this one is unchanged.
+     * trainer::update() takes settings. */
+    model update(const graph_view &added) const
+    {
+        gr_model *m = nullptr;
+        detail::check(gr_model_update(&m, h_.get(), added.get(), nullptr));
+        return model(m);
+    }
     std::vector<float> fold_in(const std::vector<int64_t> &liked) const
     {
         std::vector<float> v(dim());
@@ -401,6 +484,12 @@ public:
     }
 
 private:
+    static item_explanation explanation(float total, const std::vector<gr_contribution> &c, size_t n)
+    {
+        item_explanation e{ total, std::vector<contribution>(n) };
+        for (size_t i = 0; i < n; i++) e.terms[i] = contribution{ c[i].item, c[i].weight };
+        return e;
+    }
     struct buffers {
         // the library refuses k above the number of items before writing
         // anything, so a huge k costs no huge buffers
@@ -471,6 +560,15 @@ public:
         if (ctx.failure) std::rethrow_exception(ctx.failure);
         detail::check(rc);
         return result;
+    }
+
+    /* gr_model_update with these settings: a new model from m and the edges
+     * of `added` (m is unchanged). */
+    model update(const model &m, const graph_view &added)
+    {
+        gr_model *out = nullptr;
+        detail::check(gr_model_update(&out, m.get(), added.get(), h_.get()));
+        return model(out);
     }
 
     /* A statistic of the last fit (GR_STAT_EPOCHS, GR_STAT_BEST_EPOCH, ...). */

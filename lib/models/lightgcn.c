@@ -52,39 +52,46 @@ static int lightgcn_prepare(gr_model *m)
 
 /*
  * A new user joins the graph with edges to the liked items.  Its layer
- * k+1 embedding is the normalised sum of the items' layer-k embeddings,
+ * l+1 embedding is the normalised sum of the items' layer-l embeddings,
  * with weight 1 / sqrt(n * deg i).  Its own layer-0 embedding is not
  * trained; the layer-1 aggregate stands in for it, since training pulls a
- * user's layer-0 embedding towards the items the user likes.
+ * user's layer-0 embedding towards the items the user likes.  The vector
+ * is therefore a sum of one part per liked item:
+ *     part_i = (2 e_i^0 + e_i^1 + ... + e_i^(K-1)) / ((K + 1) sqrt(n deg i)),
+ * and for MF (K = 0) part_i = e_i / n.  Explanations split scores by it.
  */
-static int lightgcn_fold_in(const gr_model *m, const int32_t *items, size_t n, float *out)
+static int lightgcn_fold_in_part(const gr_model *m, const int32_t *items, size_t n, size_t k, float *out)
 {
     const gr_lightgcn_state *s = state_of(m);
-    size_t d = m->dim, ni = m->n_items;
+    size_t d = m->dim, ni = m->n_items, i = (size_t)items[k];
     int K = s->layers;
-    memset(out, 0, d * sizeof *out);
-    if (n == 0) return GR_OK;
     if (K == 0) {
-        /* MF: the mean of the liked items' vectors */
-        for (size_t k = 0; k < n; k++)
-            for (size_t j = 0; j < d; j++) out[j] += m->item_vec[(size_t)items[k] * d + j] / (float)n;
+        for (size_t j = 0; j < d; j++) out[j] = m->item_vec[i * d + j] / (float)n;
         return GR_OK;
     }
-    float *h = gr_alloc_floats(d);
-    if (!h) return GR_ENOMEM;
-    for (int layer = 0; layer < K; layer++) {
-        memset(h, 0, d * sizeof *h);
-        const float *el = s->item_layers + (size_t)layer * ni * d;
-        for (size_t k = 0; k < n; k++) {
-            size_t deg = gr_csr_degree(&m->graph->iu, (size_t)items[k]);
-            float w = (float)(1.0 / sqrt((double)n * (double)(deg ? deg : 1)));
-            for (size_t j = 0; j < d; j++) h[j] += w * el[(size_t)items[k] * d + j];
-        }
-        float times = layer == 0 ? 2.0f : 1.0f; /* layer 1, and its stand-in for layer 0 */
-        for (size_t j = 0; j < d; j++) out[j] += times * h[j];
+    size_t deg = gr_csr_degree(&m->graph->iu, i);
+    float w = (float)(1.0 / ((double)(K + 1) * sqrt((double)n * (double)(deg ? deg : 1))));
+    const float *e0 = s->item_layers + i * d;
+    for (size_t j = 0; j < d; j++) out[j] = 2.0f * e0[j];
+    for (int layer = 1; layer < K; layer++) {
+        const float *el = s->item_layers + ((size_t)layer * ni + i) * d;
+        for (size_t j = 0; j < d; j++) out[j] += el[j];
     }
-    for (size_t j = 0; j < d; j++) out[j] /= (float)(K + 1);
-    free(h);
+    for (size_t j = 0; j < d; j++) out[j] *= w;
+    return GR_OK;
+}
+
+static int lightgcn_fold_in(const gr_model *m, const int32_t *items, size_t n, float *out)
+{
+    size_t d = m->dim;
+    memset(out, 0, d * sizeof *out);
+    float *part = gr_alloc_floats(d ? d : 1);
+    if (!part) return GR_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        lightgcn_fold_in_part(m, items, n, k, part);
+        for (size_t j = 0; j < d; j++) out[j] += part[j];
+    }
+    free(part);
     return GR_OK;
 }
 
@@ -123,10 +130,12 @@ static void lightgcn_free(gr_model *m)
 
 const gr_model_ops gr_lightgcn_ops = {
     GR_MODEL_LIGHTGCN, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
+    lightgcn_fold_in_part,
 };
 
 const gr_model_ops gr_mf_ops = {
     GR_MODEL_MF, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
+    lightgcn_fold_in_part,
 };
 
 int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0)

@@ -34,6 +34,10 @@ typedef struct gr_model_ops {
     /* Rebuild derived data after loading (e.g. propagated layers). */
     int (*prepare)(gr_model *m);
     void (*free_state)(gr_model *m);
+    /* The part of items[k] in the fold-in vector of items[0..n) (dim
+     * floats); fold_in is the sum of the parts over k.  NULL: the kind's
+     * fold-in is not a sum over the items (explanations unsupported). */
+    int (*fold_in_part)(const gr_model *m, const int32_t *items, size_t n, size_t k, float *out);
 } gr_model_ops;
 
 typedef struct gr_info_entry {

@@ -9,17 +9,8 @@
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 #include "models/model.h"
+#include "recommend/filter.h"
 #include "recommend/select.h"
-
-static int check_options(const gr_rec_options *o)
-{
-    if (o->version < 1 || o->version > GR_REC_OPTIONS_VERSION)
-        return gr_err(GR_EINVAL, "gr_rec_options.version %u not supported", o->version);
-    if (o->year_min && o->year_max && o->year_min > o->year_max)
-        return gr_err(GR_EINVAL, "year range %d..%d is empty", o->year_min, o->year_max);
-    if (o->has_min_score && isnan(o->min_score)) return gr_err(GR_EINVAL, "min_score is NaN");
-    return GR_OK;
-}
 
 static int check_call(const size_t *n, const gr_model *m, size_t k, const int64_t *items, const char *fn)
 {
@@ -28,28 +19,9 @@ static int check_call(const size_t *n, const gr_model *m, size_t k, const int64_
     return GR_OK;
 }
 
-/* Mark items the filters reject with -INFINITY; flip signs for "least". */
-static void apply_filters(const gr_model *m, const gr_rec_options *o, float *scores, int predictions)
-{
-    const gr_catalog *c = m->graph->cat;
-    gr_rating_clamp clamp = gr_model_rating_clamp(m);
-    for (size_t i = 0; i < m->n_items; i++) {
-        float s = scores[i];
-        if (!(s > -INFINITY)) continue;
-        int keep = 1;
-        if (o->genres && !(c->genres[i] & o->genres)) keep = 0;
-        if (o->year_min && c->year[i] < o->year_min) keep = 0;
-        if (o->year_max && (c->year[i] == 0 || c->year[i] > o->year_max)) keep = 0;
-        if (o->has_min_score && (predictions ? gr_clamp_rating(&clamp, s) : s) < o->min_score) keep = 0;
-        scores[i] = !keep ? -INFINITY : o->least ? -s : s;
-    }
-}
-
-/* Select k from filtered scores and write external ids and scores.
- * `predictions`: the scores are the model's predictions (clamped as
- * reported for rating models, ranked unclamped), not similarities. */
-static int select_top(size_t *n, const gr_model *m, const gr_rec_options *o, float *scores, size_t k, int64_t *items,
-                      float *out_scores, int predictions)
+/* Select k from scores through the filter into the caller's arrays. */
+static int select_top(size_t *n, const gr_model *m, const gr_rec_filter *f, float *scores, size_t k, int64_t *items,
+                      float *out_scores)
 {
     int32_t *idx = gr_alloc(k, sizeof *idx);
     float *val = gr_alloc(k, sizeof *val);
@@ -58,15 +30,7 @@ static int select_top(size_t *n, const gr_model *m, const gr_rec_options *o, flo
         free(val);
         return GR_ENOMEM;
     }
-    apply_filters(m, o, scores, predictions);
-    gr_rating_clamp clamp = gr_model_rating_clamp(m);
-    size_t got = gr_topk(idx, val, scores, m->n_items, k);
-    for (size_t r = 0; r < got; r++) {
-        items[r] = m->graph->cat->items.ids[idx[r]];
-        float s = o->least ? -val[r] : val[r];
-        if (out_scores) out_scores[r] = predictions ? gr_clamp_rating(&clamp, s) : s;
-    }
-    *n = got;
+    *n = gr_rec_filter_select(f, m, scores, k, idx, val, items, out_scores);
     free(idx);
     free(val);
     return GR_OK;
@@ -80,23 +44,24 @@ static void exclude_row(float *scores, const gr_csr *ui, size_t u)
 int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, const gr_rec_options *opts, int64_t *items,
                        float *scores)
 {
-    gr_rec_options defaults = GR_REC_OPTIONS_INIT;
-    const gr_rec_options *o = opts ? opts : &defaults;
     GR_TRY(check_call(n, m, k, items, "gr_model_recommend"));
-    GR_TRY(check_options(o));
     int32_t u = gr_graph_user_index(m->graph, user);
     if (u < 0 || (size_t)u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    gr_rec_filter f;
+    GR_TRY(gr_rec_filter_init(&f, m, opts));
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
-    if (!all) return GR_ENOMEM;
-    gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
-    if (o->exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
-    int rc = select_top(n, m, o, all, k, items, scores, 1);
+    int rc = all ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) {
+        gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
+        if (f.o.exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
+        rc = select_top(n, m, &f, all, k, items, scores);
+    }
     free(all);
+    gr_rec_filter_free(&f);
     return rc;
 }
 
-/* Dense indices of the liked ids, without repeats. */
-static int map_liked(int32_t **out, size_t *n_out, const gr_model *m, const int64_t *liked, size_t n_liked)
+int gr_rec_map_liked(int32_t **out, size_t *n_out, const gr_model *m, const int64_t *liked, size_t n_liked)
 {
     int32_t *idx = gr_alloc(n_liked ? n_liked : 1, sizeof *idx);
     if (!idx) return GR_ENOMEM;
@@ -129,7 +94,7 @@ int gr_model_fold_in(float *out, size_t dim, const gr_model *m, const int64_t *l
     if (dim != m->dim) return gr_err(GR_EINVAL, "gr_model_fold_in: dim %zu does not match the model's %zu", dim, m->dim);
     int32_t *idx;
     size_t n;
-    GR_TRY(map_liked(&idx, &n, m, liked, n_liked));
+    GR_TRY(gr_rec_map_liked(&idx, &n, m, liked, n_liked));
     int rc = fold_in_dense(out, m, idx, n);
     free(idx);
     return rc;
@@ -138,25 +103,29 @@ int gr_model_fold_in(float *out, size_t dim, const gr_model *m, const int64_t *l
 int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked, size_t n_liked, size_t k,
                              const gr_rec_options *opts, int64_t *items, float *scores)
 {
-    gr_rec_options defaults = GR_REC_OPTIONS_INIT;
-    const gr_rec_options *o = opts ? opts : &defaults;
     GR_TRY(check_call(n, m, k, items, "gr_model_recommend_liked"));
     if (n_liked && !liked) return gr_err(GR_EINVAL, "gr_model_recommend_liked: NULL liked items");
     /* nothing liked folds in the zero vector: every score 0, an order by item index, not a recommendation */
     if (n_liked == 0) return gr_err(GR_EINVAL, "gr_model_recommend_liked: no liked items: give at least one");
-    GR_TRY(check_options(o));
+    gr_rec_filter f;
+    GR_TRY(gr_rec_filter_init(&f, m, opts));
     int32_t *idx;
     size_t nl;
-    GR_TRY(map_liked(&idx, &nl, m, liked, n_liked));
+    int rc = gr_rec_map_liked(&idx, &nl, m, liked, n_liked);
+    if (rc != GR_OK) {
+        gr_rec_filter_free(&f);
+        return rc;
+    }
     float *vec = gr_alloc_floats(m->dim);
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
-    int rc = vec && all ? fold_in_dense(vec, m, idx, nl) : GR_ENOMEM;
+    rc = vec && all ? fold_in_dense(vec, m, idx, nl) : GR_ENOMEM;
     if (rc == GR_OK) {
         gr_model_score_all(m, vec, 0.0f, all);
-        if (o->exclude_seen)
+        if (f.o.exclude_seen)
             for (size_t j = 0; j < nl; j++) all[idx[j]] = -INFINITY;
-        rc = select_top(n, m, o, all, k, items, scores, 1);
+        rc = select_top(n, m, &f, all, k, items, scores);
     }
+    gr_rec_filter_free(&f);
     free(idx);
     free(vec);
     free(all);
@@ -166,14 +135,16 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
 int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k, const gr_rec_options *opts,
                            int64_t *items, float *scores)
 {
-    gr_rec_options defaults = GR_REC_OPTIONS_INIT;
-    const gr_rec_options *o = opts ? opts : &defaults;
     GR_TRY(check_call(n, m, k, items, "gr_model_similar_items"));
-    GR_TRY(check_options(o));
     int32_t i = gr_graph_item_index(m->graph, item);
     if (i < 0 || (size_t)i >= m->n_items) return gr_err(GR_ENOTFOUND, "unknown item id %lld", (long long)item);
+    gr_rec_filter f;
+    GR_TRY(gr_rec_filter_init(&f, m, opts));
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
-    if (!all) return GR_ENOMEM;
+    if (!all) {
+        gr_rec_filter_free(&f);
+        return GR_ENOMEM;
+    }
     const float *v = m->item_vec + (size_t)i * m->dim;
     gr_score_block(all, v, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, NULL);
     float ni = m->item_norm[i];
@@ -182,14 +153,57 @@ int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k,
         all[j] = den > 0 ? all[j] / den : 0.0f;
     }
     all[i] = -INFINITY;
-    int rc = select_top(n, m, o, all, k, items, scores, 0);
+    f.predictions = 0; /* cosines, not predicted ratings */
+    int rc = select_top(n, m, &f, all, k, items, scores);
     free(all);
+    gr_rec_filter_free(&f);
     return rc;
 }
 
 int gr_rec_select(size_t *n, const gr_model *m, const gr_rec_options *o, float *scores, size_t k, int64_t *items,
                   float *out_scores)
 {
-    GR_TRY(check_options(o));
-    return select_top(n, m, o, scores, k, items, out_scores, 1);
+    gr_rec_filter f;
+    GR_TRY(gr_rec_filter_init(&f, m, o));
+    int rc = select_top(n, m, &f, scores, k, items, out_scores);
+    gr_rec_filter_free(&f);
+    return rc;
+}
+
+/* Cosines of every user's vector with v (of norm nv); 0 for zero vectors. */
+static void user_cosines(const gr_model *m, const float *v, float nv, float *out)
+{
+    size_t d = m->dim;
+    for (size_t u = 0; u < m->n_users; u++) {
+        const float *w = m->user_vec + u * d;
+        float den = nv * sqrtf(gr_dot(w, w, d));
+        out[u] = den > 0 ? gr_dot(v, w, d) / den : 0.0f;
+    }
+}
+
+int gr_model_similar_users(size_t *n, const gr_model *m, int64_t user, size_t k, int64_t *users, float *scores)
+{
+    if (!n || !m || !users) return gr_err(GR_EINVAL, "gr_model_similar_users: NULL argument");
+    if (k < 1 || k > m->n_users)
+        return gr_err(GR_ERANGE, "gr_model_similar_users: k = %zu out of range 1..%zu (number of users)", k, m->n_users);
+    int32_t u = gr_graph_user_index(m->graph, user);
+    if (u < 0 || (size_t)u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    float *all = gr_alloc(m->n_users, sizeof *all), *val = gr_alloc(k, sizeof *val);
+    int32_t *idx = gr_alloc(k, sizeof *idx);
+    int rc = all && val && idx ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) {
+        const float *v = m->user_vec + (size_t)u * m->dim;
+        user_cosines(m, v, sqrtf(gr_dot(v, v, m->dim)), all);
+        all[u] = -INFINITY;
+        size_t got = gr_topk(idx, val, all, m->n_users, k);
+        for (size_t r = 0; r < got; r++) {
+            users[r] = m->graph->cat->users.ids[idx[r]];
+            if (scores) scores[r] = val[r];
+        }
+        *n = got;
+    }
+    free(all);
+    free(val);
+    free(idx);
+    return rc;
 }

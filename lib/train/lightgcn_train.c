@@ -271,23 +271,33 @@ static void restore_defaults(gr_trainer *t, const int *resolved)
         if (resolved[k]) t->val[spec_index(t, schedule_defaults[k].key)] = NAN;
 }
 
-static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind);
+static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init);
 
 static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
 {
     int resolved[N_SCHEDULE_DEFAULTS];
     resolve_defaults(t, (int)gr_opt(t, GR_OPT_MODE), resolved);
-    int rc = fit_resolved(out, t, g, kind);
+    int rc = fit_resolved(out, t, g, kind, NULL);
     restore_defaults(t, resolved);
     return rc;
 }
 
-static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
+int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *e0)
+{
+    int resolved[N_SCHEDULE_DEFAULTS];
+    resolve_defaults(t, (int)gr_opt(t, GR_OPT_MODE), resolved);
+    int rc = fit_resolved(out, t, g, kind, e0);
+    restore_defaults(t, resolved);
+    return rc;
+}
+
+/* Train from init (taken over; NULL: random) and make the model. */
+static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init)
 {
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
     if (kind == GR_MODEL_MF) s.layers = 0;
-    float *e0 = gr_lgcn_init_embeddings(&s);
+    float *e0 = init ? init : gr_lgcn_init_embeddings(&s);
     float *best = t->valid ? gr_alloc_floats(s.n * s.d) : NULL;
     if (!e0 || (t->valid && !best)) {
         free(e0);

@@ -42,8 +42,23 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_FAST_LR 0.5
 #define GR_LGCN_FAST_REG 1e-2
 #define GR_LGCN_FAST_EVAL_EVERY 10
+/* Defaults of gr_model_update's warm-started training (lib/train/update.c):
+ * the fast schedule's steps and learning rate chosen on a validation part
+ * of ML-100K (docs/training.md, "Incremental updates"); the paper
+ * schedule's epochs are the same quarter of its full length. */
+#define GR_LGCN_UPDATE_STEPS 50
+#define GR_LGCN_UPDATE_LR 0.05
+#define GR_LGCN_UPDATE_EPOCHS 50
 #define GR_STR_(x) #x
 #define GR_STR(x) GR_STR_(x)
+
+/*
+ * Train a LightGCN / MF model of kind on g with t's settings (the schedule's
+ * defaults resolved as gr_trainer_fit does), starting from e0 ((users +
+ * items of g) x dim, taken over and freed on failure too) instead of random
+ * embeddings: the warm start of gr_model_update.
+ */
+int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *e0);
 
 /* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; copies
  * the best validated parameters into best (when not NULL). */

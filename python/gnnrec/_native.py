@@ -151,6 +151,7 @@ _PROTOTYPES = {
     "gr_trainer_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p]),
     "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
     "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),
+    "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
     "gr_set_num_threads": (c_int, [c_int]),
     "gr_get_num_threads": (c_int, []),
     # eval.h
@@ -184,6 +185,9 @@ _OPTIONAL_PROTOTYPES = {
     "gr_model_similar_users": (c_int, [P(c_size_t), c_void_p, c_int64, c_size_t, P(c_int64), P(c_float)]),
     "gr_model_explain_items": (c_int, [P(c_size_t), P(c_float), c_void_p, c_int64, c_int64,
                                        P(Contribution), c_size_t]),
+    "gr_model_explain_liked": (c_int, [P(c_size_t), P(c_float), c_void_p, P(c_int64), c_size_t, c_int64,
+                                       P(Contribution), c_size_t]),
+    "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
 }
 
 

@@ -7,7 +7,7 @@ import os
 
 from . import _buffers
 from ._handle import Handle
-from ._native import RecOptions, lib
+from ._native import Contribution, RecOptions, RecOptions2, lib
 from .errors import check
 from .graph import Graph
 
@@ -173,10 +173,90 @@ class Model(Handle):
         return [Recommendation(items[i], scores[i], g.item_title(items[i])) for i in range(n.value)]
 
     def _rec_options(self, exclude_seen=True, least=False, genres=None, year_min=None, year_max=None,
-                     min_score=None):
+                     min_score=None, exclude_items=None, only_items=None):
         mask = 0
         if genres:
             mask = genres if isinstance(genres, int) else self.graph.genre_mask(genres)
-        return RecOptions(1, 1 if exclude_seen else 0, 1 if least else 0, mask, int(year_min or 0),
-                          int(year_max or 0), 0 if min_score is None else 1,
-                          0.0 if min_score is None else float(min_score))
+        fields = (1 if exclude_seen else 0, 1 if least else 0, mask, int(year_min or 0),
+                  int(year_max or 0), 0 if min_score is None else 1,
+                  0.0 if min_score is None else float(min_score))
+        if exclude_items is None and only_items is None:
+            return RecOptions(1, *fields)
+        # item lists (version 2): the struct keeps the arrays alive
+        o = RecOptions2(2, *fields)
+        o.keep = []
+        if exclude_items is not None:
+            o.exclude_items, o.n_exclude_items, keep = _buffers.as_c_array(exclude_items, "q")
+            o.keep.append(keep)
+        if only_items is not None:
+            o.only_items, o.n_only_items, keep = _buffers.as_c_array(only_items, "q")
+            o.keep.append(keep)
+        return o
+
+    # ---- batches, similar users, explanations ----------------------------
+
+    def recommend_batch(self, users, k=10, **filters):
+        """Top-k items for each of `users` in one call (in parallel inside
+        the library): a list of lists of Recommendation, one per user in
+        the order given.  The same filters as recommend(); every
+        recommendation call also takes exclude_items and only_items (item
+        ids never to return / to choose from; [] for only_items leaves
+        nothing)."""
+        if isinstance(k, bool) or operator.index(k) < 1:
+            raise ValueError("k must be a positive integer, got %r" % (k,))
+        k = operator.index(k)
+        up, nu, keep = _buffers.as_c_array(users, "q")
+        o = self._rec_options(**filters)
+        width = max(1, min(k, self.graph.num_items))  # larger k is refused before writing
+        items = (ctypes.c_int64 * (max(nu, 1) * width))()
+        scores = (ctypes.c_float * (max(nu, 1) * width))()
+        counts = (ctypes.c_size_t * max(nu, 1))()
+        check(lib.gr_model_recommend_batch(counts, self, up, nu, k, ctypes.byref(o), items, scores))
+        del keep
+        g = self.graph
+        return [[Recommendation(items[r * k + q], scores[r * k + q], g.item_title(items[r * k + q]))
+                 for q in range(counts[r])] for r in range(nu)]
+
+    def similar_users(self, user, k=10):
+        """The k users whose vectors are closest (cosine) to `user`'s, itself
+        excluded: a list of (user, score), best first."""
+        if isinstance(k, bool) or operator.index(k) < 1:
+            raise ValueError("k must be a positive integer, got %r" % (k,))
+        cap = max(1, min(operator.index(k), self.graph.num_users))
+        users = (ctypes.c_int64 * cap)()
+        scores = (ctypes.c_float * cap)()
+        n = ctypes.c_size_t()
+        check(lib.gr_model_similar_users(ctypes.byref(n), self, user, operator.index(k), users, scores))
+        return [(users[i], scores[i]) for i in range(n.value)]
+
+    def explain_items(self, user, item, limit=10):
+        """Why `item` scores as it does for `user` (LightGCN, MF): (total,
+        [(history item, weight), ...]) with the largest `limit` terms, largest
+        first; all the terms sum to total (docs/api.md gives the math)."""
+        return self._explain(lambda n, t, out, cap:
+                             lib.gr_model_explain_items(n, t, self, user, item, out, cap), limit)
+
+    def explain_liked(self, liked, item, limit=10):
+        """explain_items() for a new user given by the items they liked."""
+        lp, nl, keep = _buffers.as_c_array(liked, "q")
+        result = self._explain(lambda n, t, out, cap:
+                               lib.gr_model_explain_liked(n, t, self, lp, nl, item, out, cap), limit)
+        del keep
+        return result
+
+    def _explain(self, call, limit):
+        limit = operator.index(limit)
+        if limit < 0:
+            raise ValueError("limit must be >= 0, got %d" % limit)
+        out = (Contribution * max(limit, 1))()
+        n, total = ctypes.c_size_t(), ctypes.c_float()
+        check(call(ctypes.byref(n), ctypes.byref(total), out, limit))
+        return total.value, [(out[i].item, out[i].weight) for i in range(n.value)]
+
+    def update(self, added, trainer=None):
+        """A new model updated with the edges of the graph `added` (new users
+        and items appended) by a warm-started schedule: `trainer`'s settings,
+        or the defaults when None.  This model is unchanged."""
+        out = ctypes.c_void_p()
+        check(lib.gr_model_update(ctypes.byref(out), self, added, trainer))
+        return Model(out.value)

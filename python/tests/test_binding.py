@@ -327,6 +327,47 @@ class ModelTest(unittest.TestCase):
         with self.assertRaises(gnnrec.InvalidArgumentError):
             m.recommend(1, year_min=2000, year_max=1990)
 
+    def test_batch_lists_filters_similar_users_explanations(self):
+        _, _, train, _, _ = support.dataset()
+        m = support.model()
+        user = train.user_ids()[0]
+        recs = m.recommend(user, k=10)
+        lists = m.recommend_batch([user, train.user_ids()[1], user], k=10)
+        self.assertEqual(len(lists), 3)
+        self.assertEqual(lists[0], recs)
+        self.assertEqual(lists[2], recs)
+        self.assertEqual(m.recommend_batch([], k=3), [])
+        with self.assertRaises(gnnrec.NotFoundError):
+            m.recommend_batch([user, 10 ** 9], k=3)
+        rest = m.recommend(user, k=3, exclude_items=[recs[0].item, recs[1].item])
+        self.assertEqual(rest[0].item, recs[2].item)
+        two = m.recommend_batch([user], k=5, only_items=[recs[5].item, recs[3].item])[0]
+        self.assertEqual([r.item for r in two], [recs[3].item, recs[5].item])
+        self.assertEqual(m.recommend(user, k=5, only_items=[]), [])
+        peers = m.similar_users(user, k=5)
+        self.assertEqual(len(peers), 5)
+        self.assertNotIn(user, [u for u, _ in peers])
+        total, terms = m.explain_items(user, recs[0].item, limit=10 ** 4)
+        self.assertEqual(len(terms), len(train.user_items(user)))
+        self.assertAlmostEqual(sum(w for _, w in terms), total, places=4)
+        total2, top = m.explain_liked(m.graph.item_ids()[:3], recs[0].item, limit=2)
+        self.assertEqual(len(top), 2)
+        self.assertGreaterEqual(top[0][1], top[1][1])
+
+    def test_update_grows_a_new_model(self):
+        _, _, train, _, test = support.dataset()
+        m = support.model()
+        before = m.graph.num_edges
+        grown = m.update(test)
+        self.assertGreater(grown.graph.num_edges, before)
+        self.assertEqual(m.graph.num_edges, before)
+        self.assertEqual(grown.info("updated"), 1)
+        self.assertEqual(len(grown.recommend(train.user_ids()[0], k=5)), 5)
+        t = gnnrec.Trainer("lightgcn")
+        t.set("epochs", 2)
+        m.update(test, trainer=t)
+        self.assertEqual(t.stat("epochs"), 2)
+
     def test_similar_items_exclude_the_item(self):
         m = support.model()
         item = m.graph.item_ids()[3]

@@ -86,6 +86,8 @@ void cli_data_free(cli_data *d);
 void cli_mark_data_flags(cli_args *a);
 /* Load a graph in the model's id space. */
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
+/* Load a file in its own id space, read as the data flags say (data.c). */
+int cli_load(gr_graph **out, const char *path, cli_args *a);
 
 /* Cold start (coldstart.c): whether the flags describe a new user / item,
  * and the recommendations for them. */
@@ -101,8 +103,11 @@ int cmd_train(int argc, char **argv);
 void cli_report_kept(const gr_trainer *t, const gr_model *m, int quiet, int json);
 /* Trainer settings from the flags that name them (train.c). */
 int cli_apply_settings(gr_trainer *t, cli_args *a);
-/* Print (and add to j) why a KG model recommends each of n items to a user (kg.c). */
-int cli_explain(const gr_model *m, int64_t user, const int64_t *items, size_t n, int json, json_out *j);
+/* Print each of n recommended items once with why the model recommends it
+ * to a user (user) or to a new user's liked items (liked), and add the
+ * reasons to j as "explanations" (explain.c). */
+int cli_explain(const gr_model *m, const int64_t *user, const int64_t *liked, size_t n_liked, const int64_t *items,
+                const float *scores, size_t n, int json, json_out *j);
 /* gnnrec eval of a KG model on a triple file (kg.c). */
 int cli_eval_kg(cli_args *a, int json);
 /* gnnrec train on triple files (kg.c). */
@@ -111,6 +116,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 
 /* Evaluate a model on a test graph: prints a metrics line to stdout and adds
  * the metrics to the JSON object.  Defined in eval.c. */

@@ -26,6 +26,15 @@ static int load_options(gr_load_options *o, cli_args *a)
     return EXIT_OK;
 }
 
+int cli_load(gr_graph **out, const char *path, cli_args *a)
+{
+    gr_load_options o;
+    int rc = load_options(&o, a);
+    if (rc) return rc;
+    if (gr_graph_load(out, path, &o) != GR_OK) return cli_lib_error("loading data");
+    return EXIT_OK;
+}
+
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a)
 {
     gr_load_options o;

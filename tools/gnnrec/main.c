@@ -11,11 +11,12 @@ static const char *const usage =
     "  recommend  top-k items for a user, a new user, or similar items\n"
     "  synth      write a synthetic MovieLens-format dataset\n"
     "  info       describe a saved model\n"
+    "  update     add new interactions, users and items to a saved LightGCN / MF model\n"
     "'gnnrec COMMAND --help' lists a command's options; 'gnnrec --version' the version.\n";
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage_error("no command given (train, eval, recommend, synth, info); usage: gnnrec --help");
+    if (argc < 2) return cli_usage_error("no command given (train, eval, recommend, synth, info, update); usage: gnnrec --help");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "help") || !strcmp(cmd, "-h")) {
         fputs(usage, stdout);
@@ -30,5 +31,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "recommend")) return cmd_recommend(argc - 2, argv + 2);
     if (!strcmp(cmd, "synth")) return cmd_synth(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
-    return cli_usage_error("unknown command '%s' (train, eval, recommend, synth, info)", cmd);
+    if (!strcmp(cmd, "update")) return cmd_update(argc - 2, argv + 2);
+    return cli_usage_error("unknown command '%s' (train, eval, recommend, synth, info, update)", cmd);
 }

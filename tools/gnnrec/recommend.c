@@ -20,7 +20,9 @@ static const cli_flag_doc rec_flags[] = {
     { "min-score", "S", "only items scoring at least S" },
     { "least", NULL, "the least relevant items instead of the most" },
     { "include-seen", NULL, "do not leave out the user's training items" },
-    { "explain", NULL, "KG models, with --user: the triples connecting the user to each item" },
+    { "exclude-items", "ID,...", "never these items" },
+    { "only-items", "ID,...", "only items among these" },
+    { "explain", NULL, "each item with its reasons: the history items that add most to its score (LightGCN, MF), or the triples connecting the user to it (KG models, with --user)" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },
     { NULL, NULL, "new users and items (GraphSAGE models, no retraining):" },
@@ -32,11 +34,11 @@ static const cli_flag_doc rec_flags[] = {
     { "new-item-year", "Y", "a new item's release year (1000..9999); with --user, its score for that user" },
 };
 
-static int parse_ids(const char *text, int64_t **ids, size_t *n)
+static int parse_ids(const char *flag, const char *text, int64_t **ids, size_t *n)
 {
     /* an empty history says nothing about the user: every score would be 0 */
-    if (!*text) return cli_usage_error("--liked: give at least one item id (--liked ID,ID,...)");
-    int rc = cli_check_list("liked", text);
+    if (!*text) return cli_usage_error("--%s: give at least one item id (--%s ID,ID,...)", flag, flag);
+    int rc = cli_check_list(flag, text);
     if (rc) return rc;
     size_t cap = 1;
     for (const char *p = text; *p; p++) cap += *p == ',';
@@ -53,7 +55,8 @@ static int parse_ids(const char *text, int64_t **ids, size_t *n)
         snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
         if (end == p || errno || (*end && *end != ',') || !cli_is_integer(item)) {
             free(*ids);
-            return cli_usage_error("--liked: expected comma-separated item ids, got '%s'", text);
+            *ids = NULL;
+            return cli_usage_error("--%s: expected comma-separated item ids, got '%s'", flag, text);
         }
         (*ids)[(*n)++] = v;
         p = *end ? end + 1 : end;
@@ -81,7 +84,17 @@ static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
     if (genres && (rc = cli_check_list("genres", genres))) return rc;
     if (genres && gr_graph_genre_mask(&o->genres, gr_model_graph(m), genres) != GR_OK)
         return cli_usage_error("--genres: %s", gr_last_error());
-    return EXIT_OK;
+    /* the lists are the options' own; rec_options_free releases them */
+    const char *exclude = cli_get(a, "exclude-items"), *only = cli_get(a, "only-items");
+    if (exclude) rc = parse_ids("exclude-items", exclude, (int64_t **)&o->exclude_items, &o->n_exclude_items);
+    if (!rc && only) rc = parse_ids("only-items", only, (int64_t **)&o->only_items, &o->n_only_items);
+    return rc;
+}
+
+static void rec_options_free(gr_rec_options *o)
+{
+    free((void *)o->exclude_items);
+    free((void *)o->only_items);
 }
 
 static void print_items(const gr_model *m, const int64_t *items, const float *scores, size_t n, int json, json_out *j)
@@ -129,6 +142,8 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     }
     const char *user = cli_get(a, "user"), *liked = cli_get(a, "liked"), *similar = cli_get(a, "similar");
     int new_user = cli_wants_new_user(a);
+    int64_t *ids = NULL;
+    size_t nl = 0;
     if (!rc && (!!user + !!liked + !!similar + new_user) != 1)
         rc = cli_usage_error("give exactly one of --user, --liked, --similar, or a new user's --age/--gender/--occupation/--rated");
     long uid = 0;
@@ -143,22 +158,21 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         json_num(j, "similar_to", (double)uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        int64_t *ids = NULL;
-        size_t nl = 0;
-        rc = parse_ids(liked, &ids, &nl);
-        if (!rc) {
-            if (gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
-            free(ids);
-        }
+        rc = parse_ids("liked", liked, &ids, &nl);
+        if (!rc && gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     }
     if (!rc && n < k)
         fprintf(stderr, "gnnrec: note: %zu of the %zu items asked for: the rest are %s\n", n, k,
                 o->exclude_seen && (user || liked || new_user) ? "the user's own items or filtered out" : "filtered out");
-    if (!rc) print_items(m, items, scores, n, cli_has(a, "json"), j);
-    if (!rc && cli_has(a, "explain")) {
-        if (!user) rc = cli_usage_error("--explain needs --user");
-        else rc = cli_explain(m, uid, items, n, cli_has(a, "json"), j);
+    int explain = cli_has(a, "explain"), json = cli_has(a, "json");
+    if (!rc && explain && (similar || new_user)) rc = cli_usage_error("--explain needs --user or --liked");
+    /* with --explain the items are printed once, each with its reasons */
+    if (!rc) print_items(m, items, scores, n, json || explain, j);
+    if (!rc && explain) {
+        int64_t u64 = uid;
+        rc = cli_explain(m, user ? &u64 : NULL, ids, nl, items, scores, n, json, j);
     }
+    free(ids);
     free(items);
     free(scores);
     return rc;
@@ -198,6 +212,7 @@ int cmd_recommend(int argc, char **argv)
     if (!rc) rc = recommend(m, &a, &o, (size_t)k, &j);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
+    rec_options_free(&o);
     gr_model_free(m);
     return rc;
 }

@@ -211,6 +211,63 @@ func TestTrainRecommendSaveLoad(t *testing.T) {
 	if err != nil || len(sims) != 4 || sims[0].Item == liked[0] {
 		t.Fatal("similar items", err)
 	}
+	lists, err := m.RecommendBatch([]int64{user, user}, 10, nil)
+	if err != nil || len(lists) != 2 || !reflect.DeepEqual(lists[0], recs) || !reflect.DeepEqual(lists[1], recs) {
+		t.Fatal("batch differs from single calls", err)
+	}
+	if _, err := m.RecommendBatch([]int64{user, -5}, 3, nil); !errors.Is(err, gnnrec.ErrNotFound) {
+		t.Fatalf("batch with an unknown user: %v", err)
+	}
+	rest, err := m.Recommend(user, 3, &gnnrec.RecOptions{ExcludeItems: []int64{recs[0].Item, recs[1].Item}})
+	if err != nil || rest[0].Item != recs[2].Item {
+		t.Fatal("exclude_items ignored", err)
+	}
+	two, err := m.Recommend(user, 5, &gnnrec.RecOptions{OnlyItems: []int64{recs[5].Item, recs[3].Item}})
+	if err != nil || len(two) != 2 || two[0].Item != recs[3].Item || two[1].Item != recs[5].Item {
+		t.Fatal("only_items ignored", err)
+	}
+	if none, _ := m.Recommend(user, 5, &gnnrec.RecOptions{OnlyItems: []int64{}}); len(none) != 0 {
+		t.Fatal("an empty only-list should leave nothing")
+	}
+	peers, err := m.SimilarUsers(user, 5)
+	if err != nil || len(peers) != 5 || peers[0].User == user {
+		t.Fatal("similar users", err)
+	}
+	why, err := m.ExplainItems(user, recs[0].Item, 1000)
+	if err != nil || len(why.Terms) != len(seen) {
+		t.Fatal("explain items", err)
+	}
+	sum := 0.0
+	for _, c := range why.Terms {
+		sum += float64(c.Weight)
+	}
+	if math.Abs(sum-float64(why.Total)) > 1e-4 {
+		t.Fatal("the terms do not sum to the total")
+	}
+	why2, err := m.ExplainLiked(liked, recs[0].Item, 2)
+	if err != nil || len(why2.Terms) != 2 || why2.Terms[0].Weight < why2.Terms[1].Weight {
+		t.Fatal("explain liked", err)
+	}
+	edgesBefore := m.Graph().NumEdges()
+	grown, err := m.Update(test, nil)
+	if err != nil || grown.Graph().NumEdges() <= edgesBefore || m.Graph().NumEdges() != edgesBefore {
+		t.Fatal("update", err)
+	}
+	if recs5, err := grown.Recommend(user, 5, nil); err != nil || len(recs5) != 5 {
+		t.Fatal("recommend after update", err)
+	}
+	few, _ := gnnrec.NewTrainer("lightgcn")
+	few.Set("epochs", "2")
+	grown2, err := m.Update(test, few)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := few.Stat(gnnrec.StatEpochs); e != 2 {
+		t.Fatal("the trainer's epochs were not used")
+	}
+	if v, _ := grown2.Info("updated"); v != 1 {
+		t.Fatal("no 'updated' info entry")
+	}
 	vecs, err := m.ItemVectors()
 	if err != nil || len(vecs) != g.NumItems()*m.Dim() {
 		t.Fatal("item vectors", err)

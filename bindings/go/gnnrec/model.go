@@ -128,12 +128,25 @@ type RecOptions struct {
 	Genres           uint64 // keep items with any of these genre bits (Graph.GenreMask); 0 keeps all
 	YearMin, YearMax int    // 0 leaves that end open
 	MinScore         *float64
+	ExcludeItems     []int64 // never return these items
+	OnlyItems        []int64 // non-nil: return only items among these (empty: nothing)
 }
 
-func (o *RecOptions) raw() C.gr_rec_options {
-	r := C.gr_rec_options{version: C.GR_REC_OPTIONS_VERSION, exclude_seen: 1}
+// cIDs copies ids into C memory: cgo forbids passing C a Go struct that
+// points into Go memory.  Never NULL, so that an empty non-nil list stays
+// a list.
+func cIDs(ids []int64) *C.int64_t {
+	p := (*C.int64_t)(C.malloc(C.size_t(len(ids)+1) * C.size_t(unsafe.Sizeof(C.int64_t(0)))))
+	copy(unsafe.Slice((*int64)(unsafe.Pointer(p)), len(ids)), ids)
+	return p
+}
+
+// raw is the C struct of o; call free once the library call returned.
+func (o *RecOptions) raw() (r C.gr_rec_options, free func()) {
+	r = C.gr_rec_options{version: C.GR_REC_OPTIONS_VERSION, exclude_seen: 1}
+	free = func() {}
 	if o == nil {
-		return r
+		return r, free
 	}
 	if o.IncludeSeen {
 		r.exclude_seen = 0
@@ -146,7 +159,16 @@ func (o *RecOptions) raw() C.gr_rec_options {
 	if o.MinScore != nil {
 		r.has_min_score, r.min_score = 1, C.double(*o.MinScore)
 	}
-	return r
+	if len(o.ExcludeItems) > 0 {
+		r.exclude_items, r.n_exclude_items = cIDs(o.ExcludeItems), C.size_t(len(o.ExcludeItems))
+	}
+	if o.OnlyItems != nil {
+		r.only_items, r.n_only_items = cIDs(o.OnlyItems), C.size_t(len(o.OnlyItems))
+	}
+	return r, func() {
+		C.free(unsafe.Pointer(r.exclude_items))
+		C.free(unsafe.Pointer(r.only_items))
+	}
 }
 
 // top calls fn with room for k results.  The library refuses k < 1 or k
@@ -178,7 +200,8 @@ func (m *Model) top(k int, fn func(n *C.size_t, items *C.int64_t, scores *C.floa
 // Recommend returns the top-k items for a known user, best first.
 func (m *Model) Recommend(user int64, k int, o *RecOptions) ([]Scored, error) {
 	defer runtime.KeepAlive(m)
-	opts := o.raw()
+	opts, free := o.raw()
+	defer free()
 	return m.top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
 		return C.gr_model_recommend(n, m.ptr, C.int64_t(user), C.size_t(k), &opts, items, scores)
 	})
@@ -187,7 +210,8 @@ func (m *Model) Recommend(user int64, k int, o *RecOptions) ([]Scored, error) {
 // RecommendLiked returns the top-k items for a new user who liked these items.
 func (m *Model) RecommendLiked(liked []int64, k int, o *RecOptions) ([]Scored, error) {
 	defer runtime.KeepAlive(m)
-	opts := o.raw()
+	opts, free := o.raw()
+	defer free()
 	var lp *C.int64_t
 	if len(liked) > 0 {
 		lp = (*C.int64_t)(unsafe.Pointer(&liked[0]))
@@ -200,10 +224,147 @@ func (m *Model) RecommendLiked(liked []int64, k int, o *RecOptions) ([]Scored, e
 // SimilarItems returns the k items most similar (cosine) to item, itself excluded.
 func (m *Model) SimilarItems(item int64, k int, o *RecOptions) ([]Scored, error) {
 	defer runtime.KeepAlive(m)
-	opts := o.raw()
+	opts, free := o.raw()
+	defer free()
 	return m.top(k, func(n *C.size_t, items *C.int64_t, scores *C.float) C.int {
 		return C.gr_model_similar_items(n, m.ptr, C.int64_t(item), C.size_t(k), &opts, items, scores)
 	})
+}
+
+// RecommendBatch returns the top-k items of each user at once (in
+// parallel inside the library), one list per user in the order of users.
+func (m *Model) RecommendBatch(users []int64, k int, o *RecOptions) ([][]Scored, error) {
+	defer runtime.KeepAlive(m)
+	if len(users) == 0 {
+		return [][]Scored{}, nil
+	}
+	opts, free := o.raw()
+	defer free()
+	w := k
+	if n := m.Graph().NumItems(); w > n {
+		w = n // the library refuses k above the number of items before writing
+	}
+	if w < 1 {
+		w = 1
+	}
+	items := make([]int64, len(users)*w)
+	scores := make([]float32, len(users)*w)
+	counts := make([]C.size_t, len(users))
+	err := call(func() C.int {
+		return C.gr_model_recommend_batch(&counts[0], m.ptr, (*C.int64_t)(unsafe.Pointer(&users[0])),
+			C.size_t(len(users)), C.size_t(k), &opts, (*C.int64_t)(unsafe.Pointer(&items[0])),
+			(*C.float)(unsafe.Pointer(&scores[0])))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Scored, len(users))
+	for r := range out {
+		out[r] = make([]Scored, int(counts[r]))
+		for q := range out[r] {
+			out[r][q] = Scored{items[r*k+q], scores[r*k+q]}
+		}
+	}
+	return out, nil
+}
+
+// ScoredUser is one similar user.
+type ScoredUser struct {
+	User  int64
+	Score float32
+}
+
+// SimilarUsers returns the k users most similar (cosine) to user, itself excluded.
+func (m *Model) SimilarUsers(user int64, k int) ([]ScoredUser, error) {
+	defer runtime.KeepAlive(m)
+	w := k
+	if n := m.Graph().NumUsers(); w > n {
+		w = n
+	}
+	if w < 1 {
+		w = 1
+	}
+	users := make([]int64, w)
+	scores := make([]float32, w)
+	var n C.size_t
+	err := call(func() C.int {
+		return C.gr_model_similar_users(&n, m.ptr, C.int64_t(user), C.size_t(k), (*C.int64_t)(unsafe.Pointer(&users[0])),
+			(*C.float)(unsafe.Pointer(&scores[0])))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ScoredUser, int(n))
+	for i := range out {
+		out[i] = ScoredUser{users[i], scores[i]}
+	}
+	return out, nil
+}
+
+// Contribution is one history item's term of a score.
+type Contribution struct {
+	Item   int64
+	Weight float32
+}
+
+// ItemExplanation holds the terms of one score: Total is what all of them
+// sum to, Terms the largest, largest first.
+type ItemExplanation struct {
+	Total float32
+	Terms []Contribution
+}
+
+func explanation(limit int, fn func(n *C.size_t, total *C.float, out *C.gr_contribution) C.int) (*ItemExplanation, error) {
+	buf := make([]C.gr_contribution, limit+1)
+	var n C.size_t
+	var total C.float
+	if err := call(func() C.int { return fn(&n, &total, &buf[0]) }); err != nil {
+		return nil, err
+	}
+	e := &ItemExplanation{Total: float32(total), Terms: make([]Contribution, int(n))}
+	for i := range e.Terms {
+		e.Terms[i] = Contribution{int64(buf[i].item), float32(buf[i].weight)}
+	}
+	return e, nil
+}
+
+// ExplainItems splits item's score for user into one term per history item
+// (LightGCN and MF) and returns at most limit of them.
+func (m *Model) ExplainItems(user, item int64, limit int) (*ItemExplanation, error) {
+	defer runtime.KeepAlive(m)
+	return explanation(limit, func(n *C.size_t, total *C.float, out *C.gr_contribution) C.int {
+		return C.gr_model_explain_items(n, total, m.ptr, C.int64_t(user), C.int64_t(item), out, C.size_t(limit))
+	})
+}
+
+// ExplainLiked is ExplainItems for a new user given by the items they liked.
+func (m *Model) ExplainLiked(liked []int64, item int64, limit int) (*ItemExplanation, error) {
+	defer runtime.KeepAlive(m)
+	var lp *C.int64_t
+	if len(liked) > 0 {
+		lp = (*C.int64_t)(unsafe.Pointer(&liked[0]))
+	}
+	return explanation(limit, func(n *C.size_t, total *C.float, out *C.gr_contribution) C.int {
+		return C.gr_model_explain_liked(n, total, m.ptr, lp, C.size_t(len(liked)), C.int64_t(item), out, C.size_t(limit))
+	})
+}
+
+// Update returns a new model updated with the edges of added (new users and
+// items appended) by a warm-started schedule: t's settings, or the defaults
+// when t is nil.  m is unchanged.
+func (m *Model) Update(added *Graph, t *Trainer) (*Model, error) {
+	defer runtime.KeepAlive(m)
+	defer runtime.KeepAlive(added)
+	defer runtime.KeepAlive(t)
+	var tp *C.gr_trainer
+	if t != nil {
+		tp = t.ptr
+	}
+	var out *C.gr_model
+	if err := call(func() C.int { return C.gr_model_update(&out, m.ptr, added.raw(), tp) }); err != nil {
+		return nil, err
+	}
+	return newModel(out), nil
 }
 
 // FoldIn is the vector a new user with these liked items gets.

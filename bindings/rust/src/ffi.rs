@@ -52,6 +52,18 @@ pub struct gr_rec_options {
     pub year_max: c_int,
     pub has_min_score: c_int,
     pub min_score: c_double,
+    // version 2
+    pub exclude_items: *const i64,
+    pub n_exclude_items: usize,
+    pub only_items: *const i64,
+    pub n_only_items: usize,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gr_contribution {
+    pub item: i64,
+    pub weight: c_float,
 }
 
 #[repr(C)]
@@ -139,6 +151,8 @@ extern "C" {
     pub fn gr_trainer_set_progress(t: *mut gr_trainer, f: gr_progress_fn, user_data: *mut c_void) -> c_int;
     pub fn gr_trainer_fit(out: *mut *mut gr_model, t: *mut gr_trainer, train: *const gr_graph) -> c_int;
     pub fn gr_trainer_stat(value: *mut c_double, t: *const gr_trainer, stat: c_int) -> c_int;
+    pub fn gr_model_update(out: *mut *mut gr_model, m: *const gr_model, added: *const gr_graph, t: *mut gr_trainer)
+                           -> c_int;
     pub fn gr_set_num_threads(n: c_int) -> c_int;
     pub fn gr_get_num_threads() -> c_int;
 
@@ -158,6 +172,16 @@ extern "C" {
                             -> c_int;
     pub fn gr_model_similar_items(n: *mut usize, m: *const gr_model, item: i64, k: usize, opts: *const gr_rec_options,
                                   items: *mut i64, scores: *mut c_float) -> c_int;
+
+    pub fn gr_model_recommend_batch(counts: *mut usize, m: *const gr_model, users: *const i64, n_users: usize,
+                                    k: usize, opts: *const gr_rec_options, items: *mut i64, scores: *mut c_float)
+                                    -> c_int;
+    pub fn gr_model_similar_users(n: *mut usize, m: *const gr_model, user: i64, k: usize, users: *mut i64,
+                                  scores: *mut c_float) -> c_int;
+    pub fn gr_model_explain_items(n: *mut usize, total: *mut c_float, m: *const gr_model, user: i64, item: i64,
+                                  out: *mut gr_contribution, cap: usize) -> c_int;
+    pub fn gr_model_explain_liked(n: *mut usize, total: *mut c_float, m: *const gr_model, liked: *const i64,
+                                  n_liked: usize, item: i64, out: *mut gr_contribution, cap: usize) -> c_int;
 
     // synth.h
     pub fn gr_synth_write(dir: *const c_char, opts: *const gr_synth_options) -> c_int;

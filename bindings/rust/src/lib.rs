@@ -25,7 +25,7 @@ mod trainer;
 
 pub use error::{Error, Result};
 pub use graph::{Graph, LoadOptions, Split, SplitMethod, SplitOptions};
-pub use model::{Metrics, Model, RecOptions, Scored};
+pub use model::{Contribution, ItemExplanation, Metrics, Model, RecOptions, Scored, ScoredUser};
 pub use trainer::{Progress, Stat, Trainer};
 
 use std::ffi::CStr;

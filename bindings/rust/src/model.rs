@@ -51,18 +51,64 @@ pub struct RecOptions {
     pub year_min: i32,
     pub year_max: i32,
     pub min_score: Option<f64>,
+    /// Never return these items.
+    pub exclude_items: Vec<i64>,
+    /// Some: return only items among these (an empty list returns nothing).
+    pub only_items: Option<Vec<i64>>,
 }
 
 impl Default for RecOptions {
     fn default() -> Self {
-        RecOptions { exclude_seen: true, least: false, genres: 0, year_min: 0, year_max: 0, min_score: None }
+        RecOptions {
+            exclude_seen: true,
+            least: false,
+            genres: 0,
+            year_min: 0,
+            year_max: 0,
+            min_score: None,
+            exclude_items: Vec::new(),
+            only_items: None,
+        }
     }
 }
 
+/// One similar user.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredUser {
+    pub user: i64,
+    pub score: f32,
+}
+
+/// One history item's term of a score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Contribution {
+    pub item: i64,
+    pub weight: f32,
+}
+
+/// The terms of one score (Model::explain_items): `total` is what all the
+/// terms sum to, `terms` the largest of them, largest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemExplanation {
+    pub total: f32,
+    pub terms: Vec<Contribution>,
+}
+
 impl RecOptions {
+    /// The C struct; its lists point into self, so it lives no longer than self.
     fn raw(&self) -> ffi::gr_rec_options {
+        static NONE: i64 = 0;
+        let (only, n_only) = match &self.only_items {
+            None => (ptr::null(), 0),
+            Some(v) if v.is_empty() => (&NONE as *const i64, 0),
+            Some(v) => (v.as_ptr(), v.len()),
+        };
         ffi::gr_rec_options {
-            version: 1,
+            exclude_items: if self.exclude_items.is_empty() { ptr::null() } else { self.exclude_items.as_ptr() },
+            n_exclude_items: self.exclude_items.len(),
+            only_items: only,
+            n_only_items: n_only,
+            version: 2,
             exclude_seen: self.exclude_seen as c_int,
             least: self.least as c_int,
             genres: self.genres,
@@ -167,6 +213,53 @@ impl Model {
         let o = opts.raw();
         top(self.buffer_len(k), |n, items, scores| unsafe { ffi::gr_model_similar_items(n, self.ptr, item, k, &o, items, scores) })
     }
+    /// Top-k items for each user at once (in parallel inside the library);
+    /// one list per user, in the order of `users`.
+    pub fn recommend_batch(&self, users: &[i64], k: usize, opts: &RecOptions) -> Result<Vec<Vec<Scored>>> {
+        let o = opts.raw();
+        let w = self.buffer_len(k);
+        let mut items = vec![0i64; users.len() * w];
+        let mut scores = vec![0f32; users.len() * w];
+        let mut counts = vec![0usize; users.len()];
+        check(unsafe {
+            ffi::gr_model_recommend_batch(counts.as_mut_ptr(), self.ptr, users.as_ptr(), users.len(), k, &o,
+                                          items.as_mut_ptr(), scores.as_mut_ptr())
+        })?;
+        // the call succeeded, so k <= number of items and rows are k wide
+        Ok(counts
+            .iter()
+            .enumerate()
+            .map(|(r, &n)| (0..n).map(|q| Scored { item: items[r * k + q], score: scores[r * k + q] }).collect())
+            .collect())
+    }
+    /// The k users most similar (cosine) to `user`, itself excluded.
+    pub fn similar_users(&self, user: i64, k: usize) -> Result<Vec<ScoredUser>> {
+        let cap = k.min(self.graph.num_users()).max(1);
+        let mut users = vec![0i64; cap];
+        let mut scores = vec![0f32; cap];
+        let mut n = 0usize;
+        check(unsafe { ffi::gr_model_similar_users(&mut n, self.ptr, user, k, users.as_mut_ptr(), scores.as_mut_ptr()) })?;
+        Ok(users.iter().zip(&scores).take(n).map(|(&user, &score)| ScoredUser { user, score }).collect())
+    }
+    /// The terms of `item`'s score for `user`, one per history item, at
+    /// most `cap` of them (LightGCN and MF; docs/api.md gives the math).
+    pub fn explain_items(&self, user: i64, item: i64, cap: usize) -> Result<ItemExplanation> {
+        explanation(cap, |n, total, out| unsafe { ffi::gr_model_explain_items(n, total, self.ptr, user, item, out, cap) })
+    }
+    /// The same for a new user given by the items they liked.
+    pub fn explain_liked(&self, liked: &[i64], item: i64, cap: usize) -> Result<ItemExplanation> {
+        explanation(cap, |n, total, out| unsafe {
+            ffi::gr_model_explain_liked(n, total, self.ptr, liked.as_ptr(), liked.len(), item, out, cap)
+        })
+    }
+    /// A new model updated with the edges of `added` (new users and items
+    /// appended) by the default warm-started schedule; self is unchanged.
+    /// Trainer::update takes settings.
+    pub fn update(&self, added: &Graph) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_update(&mut out, self.ptr, added.as_ptr(), ptr::null_mut()) })?;
+        Ok(Model::from_raw(out))
+    }
     /// The vector a new user with these liked items gets.
     pub fn fold_in(&self, liked: &[i64]) -> Result<Vec<f32>> {
         let mut v = vec![0f32; self.dim()];
@@ -199,4 +292,14 @@ where
     let mut n = 0usize;
     check(call(&mut n, items.as_mut_ptr(), scores.as_mut_ptr()))?;
     Ok(items.iter().zip(&scores).take(n).map(|(&item, &score)| Scored { item, score }).collect())
+}
+
+fn explanation<F>(cap: usize, call: F) -> Result<ItemExplanation>
+where
+    F: FnOnce(*mut usize, *mut f32, *mut ffi::gr_contribution) -> c_int,
+{
+    let mut out = vec![ffi::gr_contribution { item: 0, weight: 0.0 }; cap.max(1)];
+    let (mut n, mut total) = (0usize, 0f32);
+    check(call(&mut n, &mut total, out.as_mut_ptr()))?;
+    Ok(ItemExplanation { total, terms: out[..n].iter().map(|c| Contribution { item: c.item, weight: c.weight }).collect() })
 }

@@ -110,6 +110,14 @@ impl Trainer {
         Ok(model.expect("gr_trainer_fit returned GR_OK without a model"))
     }
 
+    /// gr_model_update with these settings: a new model from `m` and the
+    /// edges of `added` (new users and items appended); `m` is unchanged.
+    pub fn update(&mut self, m: &Model, added: &Graph) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_update(&mut out, m.as_ptr(), added.as_ptr(), self.ptr) })?;
+        Ok(Model::from_raw(out))
+    }
+
     /// A statistic of the last fit; NaN for BestValid without validation.
     pub fn stat(&self, which: Stat) -> Result<f64> {
         let mut v = 0.0;

@@ -114,6 +114,41 @@ fn train_evaluate_recommend_save_load() {
     assert_eq!(sims.len(), 4);
     assert!(sims.iter().all(|s| s.item != liked[0]));
 
+    // batch, item lists, similar users, explanations
+    let lists = m.recommend_batch(&[user, user], 10, &RecOptions::default()).unwrap();
+    assert_eq!(lists.len(), 2);
+    assert_eq!(lists[0], recs);
+    assert_eq!(lists[1], recs);
+    assert!(m.recommend_batch(&[user, -5], 3, &RecOptions::default()).unwrap_err().is_not_found());
+    let ex = RecOptions { exclude_items: vec![recs[0].item, recs[1].item], ..RecOptions::default() };
+    assert_eq!(m.recommend(user, 3, &ex).unwrap()[0].item, recs[2].item);
+    let only = RecOptions { only_items: Some(vec![recs[5].item, recs[3].item]), ..RecOptions::default() };
+    let two: Vec<i64> = m.recommend(user, 5, &only).unwrap().iter().map(|s| s.item).collect();
+    assert_eq!(two, vec![recs[3].item, recs[5].item]);
+    let none = RecOptions { only_items: Some(vec![]), ..RecOptions::default() };
+    assert!(m.recommend(user, 5, &none).unwrap().is_empty());
+    let peers = m.similar_users(user, 5).unwrap();
+    assert_eq!(peers.len(), 5);
+    assert!(peers.iter().all(|p| p.user != user));
+    let why = m.explain_items(user, recs[0].item, 1000).unwrap();
+    assert_eq!(why.terms.len(), g.user_items(user).unwrap().len());
+    let sum: f64 = why.terms.iter().map(|c| c.weight as f64).sum();
+    assert!((sum - why.total as f64).abs() < 1e-4);
+    let why2 = m.explain_liked(liked, recs[0].item, 2).unwrap();
+    assert_eq!(why2.terms.len(), 2);
+    assert!(why2.terms[0].weight >= why2.terms[1].weight);
+
+    let edges_before = m.graph().num_edges();
+    let grown = m.update(&parts.test).unwrap();
+    assert!(grown.graph().num_edges() > edges_before);
+    assert_eq!(m.graph().num_edges(), edges_before);
+    assert_eq!(grown.recommend(user, 5, &RecOptions::default()).unwrap().len(), 5);
+    let mut few = Trainer::new("lightgcn").unwrap();
+    few.set("epochs", 2).unwrap();
+    let grown2 = few.update(&m, &parts.test).unwrap();
+    assert_eq!(few.stat(Stat::Epochs).unwrap(), 2.0);
+    assert_eq!(grown2.info("updated").unwrap(), 1.0);
+
     let iv = m.item_vectors().unwrap();
     assert_eq!(iv.len(), g.num_items() * m.dim());
     assert_eq!(&iv[..m.dim()], &m.item_vector(g.item_ids()[0]).unwrap()[..]);

@@ -1,0 +1,133 @@
+/*
+ * Top-k for many known users at once.  Users are scored in blocks, so that
+ * each block of item vectors loaded into cache serves several users (the
+ * kernel of full-ranking evaluation), and blocks are spread over threads;
+ * every user's list is the one gr_model_recommend() gives.
+ */
+#include <gnnrec/recommend.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "kernels/dense.h"
+#include "recommend/filter.h"
+
+#define USER_BLOCK 16
+
+typedef struct batch_job {
+    const gr_model *m;
+    const gr_rec_filter *f;
+    const int32_t *rows; /* dense user index of each requested user */
+    size_t n_users, k;
+    size_t *counts;
+    int64_t *items;
+    float *scores;
+} batch_job;
+
+/* Scores of the users rows[0..nb) into out (nb x n_items), biases added. */
+static void score_block(const gr_model *m, const int32_t *rows, size_t nb, float *uvec, float *out)
+{
+    size_t d = m->dim, ni = m->n_items;
+    if (m->ops && m->ops->score_items) {
+        for (size_t b = 0; b < nb; b++)
+            gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
+                               out + b * ni);
+        return;
+    }
+    for (size_t b = 0; b < nb; b++) memcpy(uvec + b * d, m->user_vec + (size_t)rows[b] * d, d * sizeof *uvec);
+    gr_score_block(out, uvec, nb, m->item_vec_t, ni, m->item_stride, d, m->item_bias);
+    for (size_t b = 0; b < nb; b++) {
+        float add = (m->user_bias ? m->user_bias[rows[b]] : 0.0f) + m->global_bias;
+        if (add == 0.0f) continue;
+        for (size_t i = 0; i < ni; i++) out[b * ni + i] += add;
+    }
+}
+
+/* Lists of the users [r0, r0 + nb) into their rows of the output. */
+static void run_block(const batch_job *J, size_t r0, size_t nb, float *uvec, float *sc, int32_t *idx, float *val)
+{
+    const gr_model *m = J->m;
+    const gr_csr *ui = &m->graph->ui;
+    size_t ni = m->n_items, k = J->k;
+    score_block(m, J->rows + r0, nb, uvec, sc);
+    for (size_t b = 0; b < nb; b++) {
+        size_t r = r0 + b, u = (size_t)J->rows[r];
+        float *row = sc + b * ni;
+        if (J->f->o.exclude_seen)
+            for (int64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) row[ui->col[e]] = -INFINITY;
+        int64_t *items = J->items + r * k;
+        float *scores = J->scores ? J->scores + r * k : NULL;
+        size_t got = gr_rec_filter_select(J->f, m, row, k, idx, val, items, scores);
+        J->counts[r] = got;
+        for (size_t q = got; q < k; q++) {
+            items[q] = -1;
+            if (scores) scores[q] = NAN;
+        }
+    }
+}
+
+/* Dense indices of the requested users; an unknown one fails the call. */
+static int map_users(int32_t **out, const gr_model *m, const int64_t *users, size_t n_users)
+{
+    int32_t *rows = gr_alloc(n_users ? n_users : 1, sizeof *rows);
+    if (!rows) return GR_ENOMEM;
+    for (size_t r = 0; r < n_users; r++) {
+        rows[r] = gr_graph_user_index(m->graph, users[r]);
+        if (rows[r] < 0 || (size_t)rows[r] >= m->n_users) {
+            free(rows);
+            return gr_err(GR_ENOTFOUND, "unknown user id %lld (users[%zu])", (long long)users[r], r);
+        }
+    }
+    *out = rows;
+    return GR_OK;
+}
+
+static int run_all(const batch_job *J)
+{
+    const gr_model *m = J->m;
+    int nthreads = omp_get_max_threads();
+    long nblocks = (long)((J->n_users + USER_BLOCK - 1) / USER_BLOCK);
+    if (nthreads > nblocks) nthreads = nblocks > 0 ? (int)nblocks : 1;
+    size_t per_thread = USER_BLOCK * (m->dim + m->n_items) + J->k;
+    float *buf = gr_alloc_floats((size_t)nthreads * per_thread);
+    int32_t *idx = gr_alloc((size_t)nthreads * J->k, sizeof *idx);
+    if (!buf || !idx) {
+        free(buf);
+        free(idx);
+        return GR_ENOMEM;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (long blk = 0; blk < nblocks; blk++) {
+        int t = omp_get_thread_num();
+        size_t r0 = (size_t)blk * USER_BLOCK;
+        size_t nb = J->n_users - r0 < USER_BLOCK ? J->n_users - r0 : USER_BLOCK;
+        float *uvec = buf + (size_t)t * per_thread, *sc = uvec + USER_BLOCK * m->dim;
+        run_block(J, r0, nb, uvec, sc, idx + (size_t)t * J->k, sc + USER_BLOCK * m->n_items);
+    }
+    free(buf);
+    free(idx);
+    return GR_OK;
+}
+
+int gr_model_recommend_batch(size_t *counts, const gr_model *m, const int64_t *users, size_t n_users, size_t k,
+                             const gr_rec_options *opts, int64_t *items, float *scores)
+{
+    if (!counts || !m || !items || (n_users && !users)) return gr_err(GR_EINVAL, "gr_model_recommend_batch: NULL argument");
+    if (k < 1 || k > m->n_items)
+        return gr_err(GR_ERANGE, "gr_model_recommend_batch: k = %zu out of range 1..%zu (number of items)", k, m->n_items);
+    if (n_users > SIZE_MAX / k) return gr_err(GR_ERANGE, "gr_model_recommend_batch: %zu users x k = %zu overflows", n_users, k);
+    int32_t *rows = NULL;
+    GR_TRY(map_users(&rows, m, users, n_users));
+    gr_rec_filter f;
+    int rc = gr_rec_filter_init(&f, m, opts);
+    if (rc == GR_OK) {
+        batch_job J = { m, &f, rows, n_users, k, counts, items, scores };
+        rc = run_all(&J);
+        gr_rec_filter_free(&f);
+    }
+    free(rows);
+    return rc;
+}

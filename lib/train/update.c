@@ -1,0 +1,161 @@
+/*
+ * Incremental update of a LightGCN / MF model: the training graph grows by
+ * new interactions, users and items; the new rows of the layer-0
+ * embeddings start from their neighbours' (as a fold-in would place them)
+ * and a few warm-started epochs over the grown graph adapt everything.
+ * The input model is not touched: the result is a new model.
+ */
+#include <gnnrec/trainer.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "graph/grow.h"
+#include "models/lightgcn.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+/* Settings the update changes for its duration (and restores). */
+typedef struct saved_opts {
+    double val[GR_MAX_OPTS];
+    const gr_graph *valid;
+} saved_opts;
+
+static void put_opt(gr_trainer *t, int key, double v)
+{
+    for (size_t k = 0; k < t->n_opts; k++)
+        if (t->spec[k].key == key) t->val[k] = v;
+}
+
+/* The model's shape, and the update's own defaults for the schedule's
+ * length and step size where the caller has not set them. */
+static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *saved)
+{
+    memcpy(saved->val, t->val, sizeof saved->val);
+    saved->valid = t->valid;
+    t->valid = NULL; /* a validation graph cannot be in the grown id space */
+    const gr_lightgcn_state *s = m->state;
+    put_opt(t, GR_OPT_DIM, (double)m->dim);
+    put_opt(t, GR_OPT_LAYERS, s->layers);
+    int fast = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST;
+    if (isnan(gr_opt(t, GR_OPT_EPOCHS))) put_opt(t, GR_OPT_EPOCHS, fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS);
+    if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? GR_LGCN_UPDATE_LR : 1e-3);
+}
+
+static void restore_opts(gr_trainer *t, const saved_opts *saved)
+{
+    memcpy(t->val, saved->val, sizeof saved->val);
+    t->valid = saved->valid;
+}
+
+/*
+ * Start a not-yet-placed row (mask 0) from its placed neighbours (rows of
+ * the other side) as a fold-in would: LightGCN sums e_j / sqrt(n deg j),
+ * MF takes their mean.  Returns whether any neighbour was placed.
+ */
+static int place_row(float *row, const float *e0, const uint8_t *placed, const gr_csr *adj, const gr_csr *back,
+                     size_t r, size_t first_other, size_t d, int mean)
+{
+    size_t n = 0;
+    for (int64_t k = adj->ptr[r]; k < adj->ptr[r + 1]; k++) n += placed[first_other + (size_t)adj->col[k]];
+    if (n == 0) return 0;
+    memset(row, 0, d * sizeof *row);
+    for (int64_t k = adj->ptr[r]; k < adj->ptr[r + 1]; k++) {
+        size_t j = (size_t)adj->col[k];
+        if (!placed[first_other + j]) continue;
+        size_t deg = gr_csr_degree(back, j);
+        float w = mean ? 1.0f / (float)n : (float)(1.0 / sqrt((double)n * (double)(deg ? deg : 1)));
+        const float *v = e0 + (first_other + j) * d;
+        for (size_t q = 0; q < d; q++) row[q] += w * v[q];
+    }
+    return 1;
+}
+
+/* Place every unplaced row of one side [first, first + count) whose
+ * neighbours are placed. */
+static void place_side(float *e0, uint8_t *placed, const gr_csr *adj, const gr_csr *back, size_t first, size_t count,
+                       size_t first_other, size_t d, int mean)
+{
+    uint8_t *now = gr_zalloc(count ? count : 1, 1);
+    if (!now) return; /* left to the random initialisation */
+    for (size_t r = 0; r < count; r++)
+        if (!placed[first + r]) now[r] = (uint8_t)place_row(e0 + (first + r) * d, e0, placed, adj, back, r, first_other, d, mean);
+    for (size_t r = 0; r < count; r++) placed[first + r] |= now[r];
+    free(now);
+}
+
+/* Layer-0 embeddings of the grown graph g from m's. */
+static float *initial_embeddings(const gr_model *m, const gr_graph *g, const gr_trainer *t)
+{
+    const gr_lightgcn_state *s = m->state;
+    size_t d = m->dim, nu = g->n_users, ni = g->n_items, n = nu + ni;
+    float *e0 = gr_alloc_floats(n * d);
+    uint8_t *placed = gr_zalloc(n, 1);
+    if (!e0 || !placed) {
+        free(e0);
+        free(placed);
+        return NULL;
+    }
+    memcpy(e0, s->e0, m->n_users * d * sizeof *e0);
+    memcpy(e0 + nu * d, s->e0 + m->n_users * d, m->n_items * d * sizeof *e0);
+    memset(placed, 1, m->n_users);
+    memset(placed + nu, 1, m->n_items);
+    int mean = s->layers == 0;
+    /* new items from their known users, new users from their items, then
+     * items whose only users were new */
+    place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
+    place_side(e0, placed, &g->ui, &g->iu, 0, nu, nu, d, mean);
+    place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
+    gr_rng r = gr_rng_make((uint64_t)gr_opt(t, GR_OPT_SEED), 0x5eed);
+    double std = gr_opt(t, GR_OPT_INIT_STD);
+    for (size_t k = 0; k < n; k++)
+        if (!placed[k])
+            for (size_t q = 0; q < d; q++) e0[k * d + q] = (float)(std * gr_rng_normal(&r));
+    free(placed);
+    return e0;
+}
+
+static int check_update(const gr_model *m, const gr_trainer *t)
+{
+    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF)
+        return gr_err(GR_EUNSUPPORTED, "gr_model_update: %s models cannot be updated (LightGCN and MF only)",
+                      gr_model_kind_name(m->kind));
+    if (t && t->kind != m->kind)
+        return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
+                      gr_model_kind_name(m->kind));
+    return GR_OK;
+}
+
+int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr_trainer *t)
+{
+    if (!out || !m || !added) return gr_err(GR_EINVAL, "gr_model_update: NULL argument");
+    GR_TRY(check_update(m, t));
+    gr_trainer *own = NULL;
+    if (!t) {
+        GR_TRY(gr_trainer_new(&own, m->kind));
+        t = own;
+    }
+    gr_graph *g = NULL;
+    int rc = gr_graph_grow(&g, m->graph, added);
+    saved_opts saved;
+    if (rc == GR_OK) {
+        apply_update_opts(t, m, &saved);
+        int prev = gr_train_threads_begin(t);
+        double t0 = gr_now();
+        float *e0 = initial_embeddings(m, g, t);
+        rc = e0 ? gr_lgcn_fit_from(out, t, g, m->kind, e0) : GR_ENOMEM;
+        t->stat_seconds = gr_now() - t0;
+        gr_train_threads_end(prev);
+        restore_opts(t, &saved);
+    }
+    if (rc == GR_OK) {
+        gr_model_set_info(*out, "updated", 1);
+        gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    }
+    gr_graph_free(g);
+    gr_trainer_free(own);
+    return rc;
+}

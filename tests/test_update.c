@@ -1,0 +1,227 @@
+/* gr_model_update: new users, items and interactions without a full retrain. */
+#include <gnnrec.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+
+static char *dir;
+static gr_graph *all;     /* every edge, with metadata */
+static gr_graph *base;    /* the edges known at first training */
+static gr_graph *added;   /* the rest: new users, new items, new edges of known users */
+static int64_t *eu, *ei;
+static size_t n_edges;
+
+#define NEW_USER(u) ((u) % 10 == 3)
+#define NEW_ITEM(i) ((i) % 12 == 5)
+
+static void setup(void)
+{
+    dir = fx_tmpdir();
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 120;
+    so.items = 150;
+    so.ratings_per_user = 20;
+    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
+    ck_assert_int_eq(gr_graph_load(&all, dir, NULL), GR_OK);
+    n_edges = gr_graph_num_edges(all);
+    eu = malloc(n_edges * sizeof *eu);
+    ei = malloc(n_edges * sizeof *ei);
+    float *r = malloc(n_edges * sizeof *r);
+    int64_t *ts = malloc(n_edges * sizeof *ts);
+    ck_assert_int_eq(gr_graph_edges(all, eu, ei, r, ts, n_edges), GR_OK);
+    /* known edges first, then new ones: new users, new items, every 7th other edge */
+    int64_t *bu = malloc(n_edges * sizeof *bu), *bi = malloc(n_edges * sizeof *bi);
+    int64_t *au = malloc(n_edges * sizeof *au), *ai = malloc(n_edges * sizeof *ai);
+    size_t nb = 0, na = 0;
+    for (size_t k = 0; k < n_edges; k++) {
+        if (NEW_USER(eu[k]) || NEW_ITEM(ei[k]) || k % 7 == 0) {
+            au[na] = eu[k];
+            ai[na++] = ei[k];
+        } else {
+            bu[nb] = eu[k];
+            bi[nb++] = ei[k];
+        }
+    }
+    ck_assert_int_eq(gr_graph_from_edges(&base, bu, bi, NULL, NULL, nb, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_from_edges_like(&added, all, au, ai, NULL, NULL, na, 0), GR_OK);
+    free(r);
+    free(ts);
+    free(bu);
+    free(bi);
+    free(au);
+    free(ai);
+}
+
+static void teardown(void)
+{
+    gr_graph_free(base);
+    gr_graph_free(added);
+    gr_graph_free(all);
+    free(eu);
+    free(ei);
+    fx_rmtree(dir);
+    free(dir);
+}
+
+static gr_model *fit(int kind)
+{
+    gr_trainer *t;
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    gr_trainer_set(t, "dim", "16");
+    gr_trainer_set(t, "epochs", "60");
+    gr_trainer_set(t, "threads", "1");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, base), GR_OK);
+    gr_trainer_free(t);
+    return m;
+}
+
+static float *user_vectors(const gr_model *m)
+{
+    const gr_graph *g = gr_model_graph(m);
+    size_t rows = gr_graph_num_users(g), d = gr_model_dim(m);
+    float *v = malloc(rows * d * sizeof *v);
+    ck_assert_int_eq(gr_model_user_vectors(v, rows, d, m), GR_OK);
+    return v;
+}
+
+/* Top-10 overlap of two models for the users of the first. */
+static double mean_overlap(const gr_model *a, const gr_model *b)
+{
+    const gr_graph *g = gr_model_graph(a);
+    double sum = 0;
+    size_t nu = gr_graph_num_users(g);
+    for (size_t u = 0; u < nu; u++) {
+        int64_t user, x[10], y[10];
+        size_t n1, n2, common = 0;
+        gr_graph_user_id(&user, g, u);
+        ck_assert_int_eq(gr_model_recommend(&n1, a, user, 10, NULL, x, NULL), GR_OK);
+        ck_assert_int_eq(gr_model_recommend(&n2, b, user, 10, NULL, y, NULL), GR_OK);
+        for (size_t p = 0; p < n1; p++)
+            for (size_t q = 0; q < n2; q++) common += x[p] == y[q];
+        sum += (double)common / 10.0;
+    }
+    return sum / (double)nu;
+}
+
+static void check_update(int kind)
+{
+    gr_model *m = fit(kind), *m2 = NULL;
+    const gr_graph *g0 = gr_model_graph(m);
+    size_t nu0 = gr_graph_num_users(g0), ni0 = gr_graph_num_items(g0), ne0 = gr_graph_num_edges(g0);
+    float *before = user_vectors(m);
+    ck_assert_int_eq(gr_model_update(&m2, m, added, NULL), GR_OK);
+    /* the input model is unchanged */
+    ck_assert_uint_eq(gr_graph_num_users(gr_model_graph(m)), nu0);
+    ck_assert_uint_eq(gr_graph_num_edges(gr_model_graph(m)), ne0);
+    float *after = user_vectors(m);
+    ck_assert_mem_eq(before, after, nu0 * gr_model_dim(m) * sizeof *before);
+    /* the grown id space: old ids keep their indices, new ones follow */
+    const gr_graph *g2 = gr_model_graph(m2);
+    ck_assert_uint_eq(gr_graph_num_users(g2), gr_graph_num_users(all));
+    ck_assert_uint_eq(gr_graph_num_items(g2), gr_graph_num_items(all));
+    ck_assert_uint_eq(gr_graph_num_edges(g2), n_edges);
+    for (size_t k = 0; k < nu0; k++) {
+        int64_t a, b;
+        gr_graph_user_id(&a, g0, k);
+        gr_graph_user_id(&b, g2, k);
+        ck_assert_int_eq(a, b);
+    }
+    for (size_t k = 0; k < ni0; k++) {
+        int64_t a, b;
+        gr_graph_item_id(&a, g0, k);
+        gr_graph_item_id(&b, g2, k);
+        ck_assert_int_eq(a, b);
+    }
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m2, "updated"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, m2, "dim"), GR_OK);
+    ck_assert_double_eq(v, 16);
+    /* new users get recommendations, without their new items */
+    size_t new_users = 0, new_items_listed = 0;
+    for (size_t u = 0; u < gr_graph_num_users(g2); u++) {
+        int64_t user, items[10], seen[256];
+        size_t n, ns;
+        gr_graph_user_id(&user, g2, u);
+        if (!NEW_USER(user)) continue;
+        new_users++;
+        ck_assert_int_eq(gr_model_recommend(&n, m2, user, 10, NULL, items, NULL), GR_OK);
+        ck_assert_uint_eq(n, 10);
+        gr_graph_user_items(&ns, g2, user, seen, NULL, 256);
+        ck_assert_uint_gt(ns, 0);
+        for (size_t r = 0; r < n; r++) {
+            for (size_t q = 0; q < ns; q++) ck_assert_int_ne(items[r], seen[q]);
+            new_items_listed += NEW_ITEM(items[r]);
+        }
+    }
+    ck_assert_uint_gt(new_users, 5);
+    /* new items are scored, carry their metadata, and appear in lists */
+    int64_t someone;
+    gr_graph_user_id(&someone, g2, 0);
+    for (size_t i = ni0; i < gr_graph_num_items(g2); i++) {
+        int64_t item;
+        float s;
+        gr_graph_item_id(&item, g2, i);
+        ck_assert_int_eq(gr_model_score(&s, m2, someone, item), GR_OK);
+        ck_assert(isfinite(s));
+        ck_assert_str_eq(gr_graph_item_title(g2, item), gr_graph_item_title(all, item));
+    }
+    ck_assert_uint_gt(new_items_listed, 0);
+    /* known users' lists stay close to the model they had */
+    double overlap = mean_overlap(m, m2);
+    ck_assert_msg(overlap > 0.4, "top-10 overlap with the old model %.3f", overlap);
+    free(before);
+    free(after);
+    gr_model_free(m2);
+    gr_model_free(m);
+}
+
+START_TEST(lightgcn_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_LIGHTGCN); }
+END_TEST
+
+START_TEST(mf_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_MF); }
+END_TEST
+
+START_TEST(trainer_settings_are_used_and_kept)
+{
+    gr_model *m = fit(GR_MODEL_LIGHTGCN), *m2;
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    gr_trainer_set(t, "epochs", "3");
+    gr_trainer_set(t, "dim", "8"); /* the model's dim wins */
+    ck_assert_int_eq(gr_model_update(&m2, m, added, t), GR_OK);
+    ck_assert_uint_eq(gr_model_dim(m2), 16);
+    double v;
+    ck_assert_int_eq(gr_trainer_stat(&v, t, GR_STAT_EPOCHS), GR_OK);
+    ck_assert_double_eq(v, 3);
+    /* the caller's settings are as they were */
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_DIM), GR_OK);
+    ck_assert_double_eq(v, 8);
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_LR), GR_OK);
+    ck_assert(isnan(v));
+    gr_model_free(m2);
+    /* errors */
+    gr_trainer *mf;
+    ck_assert_int_eq(gr_trainer_new(&mf, GR_MODEL_MF), GR_OK);
+    ck_assert_int_eq(gr_model_update(&m2, m, added, mf), GR_EINVAL);
+    ck_assert_int_eq(gr_model_update(&m2, m, NULL, t), GR_EINVAL);
+    ck_assert_int_eq(gr_model_update(NULL, m, added, t), GR_EINVAL);
+    gr_trainer_free(mf);
+    gr_trainer_free(t);
+    gr_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("update");
+    TCase *tc = tcase_create("update");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, lightgcn_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, mf_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, trainer_settings_are_used_and_kept);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}
