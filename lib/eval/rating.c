@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/threads.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
 
@@ -14,7 +15,7 @@ int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr_graph 
     if (m->ops && m->ops->score_items) return gr_err(GR_EUNSUPPORTED, "gr_eval_rating: %s models do not predict ratings", gr_model_kind_name(m->kind));
     double se = 0.0, ae = 0.0;
     long nu = (long)test->n_users;
-#pragma omp parallel for schedule(static) reduction(+ : se, ae)
+#pragma omp parallel for schedule(static) reduction(+ : se, ae) num_threads(gr_threads())
     for (long u = 0; u < nu; u++) {
         const float *uv = m->user_vec + (size_t)u * m->dim;
         float base = (m->user_bias ? m->user_bias[u] : 0.0f) + m->global_bias;

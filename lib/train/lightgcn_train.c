@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/parallel.h"
@@ -97,7 +98,7 @@ static double bpr_scores(const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t co
     const int nneg = s->negatives;
     const long pairs = (long)(count * (size_t)nneg);
     const float inv = 1.0f / (float)pairs;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)pairs * 2 * d))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)pairs * 2 * d)) num_threads(gr_threads())
     for (long p = 0; p < pairs; p++) {
         size_t k = (size_t)p / (size_t)nneg;
         int32_t j = w->neg[p];
