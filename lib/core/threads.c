@@ -172,6 +172,8 @@ static void current_load(gr_cpu_load *out)
     pthread_mutex_lock(&load_lock);
     double now = monotonic_seconds();
     if (n_recent == 0 || now - read_at >= GR_THREADS_RECHECK_S) {
+        /* readings from before a pause say nothing about now */
+        if (now - read_at > 5 * GR_THREADS_RECHECK_S) n_recent = 0;
         gr_cpu_load fresh;
         gr_cpu_load_read(&fresh);
         memmove(recent_others + 1, recent_others, 2 * sizeof recent_others[0]);

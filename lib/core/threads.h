@@ -35,8 +35,9 @@ void gr_cpu_load_read(gr_cpu_load *out);
 
 /* Threads for a parallel region started now by the calling thread: the
  * count fixed by gr_set_num_threads() or a trainer's `threads` setting, or
- * else gr_threads_for_load() of OpenMP's count and the load (a median of
- * the last three readings, so one passing process does not shrink it). */
+ * else gr_threads_for_load() of OpenMP's count and the load: the median
+ * of the last three readings, all from the last half second, so that one
+ * passing process does not shrink it. */
 int gr_threads(void);
 
 /* gr_threads(), but no more than n: for regions whose per-thread buffers
