@@ -13,7 +13,7 @@ CASES = [
     ("lightgcn fast", [], ["--epochs", "40"]),
     ("lightgcn paper", ["--model", "lightgcn", "--mode", "paper", "--epochs", "5"], ["--model", "lightgcn", "--mode", "paper", "--epochs", "1"]),
     ("mf", ["--model", "mf", "--epochs", "40"], ["--model", "mf", "--epochs", "5"]),
-    ("graphsage rating", ["--model", "graphsage", "--objective", "rating"], ["--model", "graphsage", "--objective", "rating", "--epochs", "2"]),
+    ("graphsage rating", ["--model", "graphsage", "--objective", "rating", "--epochs", "3"], ["--model", "graphsage", "--objective", "rating", "--epochs", "2"]),
     ("rotate", ["--model", "rotate", "--epochs", "10"], ["--model", "rotate", "--epochs", "2"]),
 ]
 

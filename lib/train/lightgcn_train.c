@@ -7,7 +7,6 @@
  * gradient), and a dense Adam step.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +65,7 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
         gr_lgcn_work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj(&w->adj, g, (size_t)omp_get_max_threads() * 16);
+    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
     if (rc != GR_OK) gr_lgcn_work_free(w);
     return rc;
 }
