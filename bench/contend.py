@@ -6,7 +6,7 @@ count and with fixed counts, the variants interleaved round by round.
 
 Starts BUSY shell busy loops (`while :; do :; done`), then runs CMD as given
 (the default: the library chooses its threads) and CMD --threads T for each
-T of --fixed, one after the other, ROUNDS times (with --synth, CMD's
+T of --fixed, one after the other (in reverse order every other round), ROUNDS times (with --synth, CMD's
 program first writes its synthetic dataset to DIR unless DIR has one); stops the loops and prints
 one JSON row per variant: {"bench": "contention", "case", "busy",
 "threads" ("default" or T), "wall_s" (median), "min_s", "max_s", "load"
@@ -48,8 +48,9 @@ def main():
     times = {name: [] for name, _ in variants}
     try:
         time.sleep(0.3 if loops else 0)  # let the scheduler see them
-        for _ in range(a.rounds):
-            for name, c in variants:
+        for r in range(a.rounds):
+            # alternate the order, so that neither variant always goes first
+            for name, c in (variants if r % 2 == 0 else variants[::-1]):
                 times[name].append(timed(c))
     finally:
         for p in loops:

@@ -14,7 +14,7 @@ CASES = [
     ("lightgcn paper", ["--model", "lightgcn", "--mode", "paper", "--epochs", "5"], ["--model", "lightgcn", "--mode", "paper", "--epochs", "1"]),
     ("mf", ["--model", "mf", "--epochs", "40"], ["--model", "mf", "--epochs", "5"]),
     ("graphsage rating", ["--model", "graphsage", "--objective", "rating", "--epochs", "3"], ["--model", "graphsage", "--objective", "rating", "--epochs", "2"]),
-    ("rotate", ["--model", "rotate", "--epochs", "10"], ["--model", "rotate", "--epochs", "2"]),
+    ("rotate", ["--model", "rotate", "--epochs", "3"], ["--model", "rotate", "--epochs", "1"]),
 ]
 
 
@@ -59,7 +59,7 @@ def report(ctx, results, table):
          "of the whole command (loading, training with early stopping where the kind has it, evaluation). "
          "`busy 1`: one shell busy loop (`while :; do :; done`) runs beside it for the whole comparison; "
          "`busy 0`: none, but the machine's other work (the load column) still competes. Each row is the median "
-         "of the rounds; in each round the variants run one after the other, so they see the same load. "
+         "of the rounds; in each round the variants run one after the other (the order reversed every other round), so they see the same load. "
          f"The default must stay within {TOLERANCE:.2f} × `--threads 1` beside a busy process "
          "(docs/architecture.md, \"How many threads\").", ""]
     rows = []

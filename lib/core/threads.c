@@ -123,6 +123,11 @@ static double cgroup_quota(void)
     return best;
 }
 
+/* A cgroup's limit rarely changes while a process runs: it is read once. */
+static pthread_once_t quota_once = PTHREAD_ONCE_INIT;
+static double process_quota;
+static void read_quota(void) { process_quota = cgroup_quota(); }
+
 static int affinity_cores(void)
 {
 #ifdef __linux__
@@ -138,7 +143,8 @@ void gr_cpu_load_read(gr_cpu_load *out)
     out->cores = affinity_cores();
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     out->online = online > 0 ? (int)online : 0;
-    out->quota = cgroup_quota();
+    pthread_once(&quota_once, read_quota);
+    out->quota = process_quota;
     int running = running_tasks();
     /* the calling thread is one of the runnable ones */
     out->others = running > 1 ? running - own_running() : 0;
