@@ -245,7 +245,7 @@ static void adam(size_t n)
 int main(int argc, char **argv)
 {
     int threads = (int)bench_arg_long(argc, argv, "--threads", 0);
-    if (threads > 0) omp_set_num_threads(threads);
+    if (threads > 0) gr_set_num_threads(threads);
     reps = (int)bench_arg_long(argc, argv, "--reps", bench_flag(argc, argv, "--smoke") ? 3 : 30);
     gr_graph *g = NULL;
     const char *dir = bench_flag(argc, argv, "--smoke") ? NULL : bench_data_dir(argc, argv, "ml1m_m1");

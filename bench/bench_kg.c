@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "kernels") == 0) {
         int th = atoi(arg(argc, argv, "--threads", "0"));
-        if (th > 0) omp_set_num_threads(th);
+        if (th > 0) gr_set_num_threads(th);
         return kernels(argc, argv);
     }
     if (argc >= 2 && strcmp(argv[1], "epoch") == 0) return epoch(argc, argv);

@@ -140,7 +140,7 @@ int main(int argc, char **argv)
     spec.users = (size_t)bench_arg_long(argc, argv, "--users", (long)spec.users);
     spec.items = (size_t)bench_arg_long(argc, argv, "--items", (long)spec.items);
     spec.edges = (size_t)bench_arg_long(argc, argv, "--edges", (long)spec.edges);
-    omp_set_num_threads(atoi(threads));
+    gr_set_num_threads(atoi(threads));
     double t0 = bench_now();
     gr_graph *g;
     if (bench_power_law_graph(&g, &spec) != 0) return 1;

@@ -1,5 +1,6 @@
 /* Core utilities: errors, id and name maps, random numbers, atomic files. */
 #include <gnnrec.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "core/idmap.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "fixtures.h"
 #include "io/atomic_file.h"
 #include "kg/strmap.h"
@@ -199,6 +201,70 @@ START_TEST(atomic_file_replaces_or_keeps)
 }
 END_TEST
 
+/* The automatic thread count is the cores other processes leave free. */
+START_TEST(threads_follow_free_cores)
+{
+    gr_cpu_load quiet = { 2, 2, 0, 0 }, one_busy = { 2, 2, 1, 0 }, crowded = { 2, 2, 17, 0 };
+    ck_assert_int_eq(gr_threads_for_load(2, &quiet), 2);
+    ck_assert_int_eq(gr_threads_for_load(2, &one_busy), 1);
+    ck_assert_int_eq(gr_threads_for_load(2, &crowded), 1);
+    gr_cpu_load big = { 16, 16, 3, 0 };
+    ck_assert_int_eq(gr_threads_for_load(16, &big), 13);
+    ck_assert_int_eq(gr_threads_for_load(8, &big), 8); /* OMP_NUM_THREADS caps it */
+    /* 4 of 64 CPUs: 32 busy threads elsewhere take about 2 of ours */
+    gr_cpu_load subset = { 4, 64, 32, 0 };
+    ck_assert_int_eq(gr_threads_for_load(4, &subset), 2);
+    /* a cgroup limit of 1.5 cores on an idle 8-core machine */
+    gr_cpu_load quota = { 8, 8, 0, 1.5 };
+    ck_assert_int_eq(gr_threads_for_load(8, &quota), 1);
+    gr_cpu_load quota3 = { 8, 8, 2, 3.0 };
+    ck_assert_int_eq(gr_threads_for_load(8, &quota3), 3);
+    /* nothing known: OpenMP's count */
+    gr_cpu_load unknown = { 0, 0, 0, 0 };
+    ck_assert_int_eq(gr_threads_for_load(6, &unknown), 6);
+    ck_assert_int_eq(gr_threads_for_load(0, &unknown), 1);
+}
+END_TEST
+
+START_TEST(load_is_read)
+{
+    gr_cpu_load now;
+    gr_cpu_load_read(&now);
+#ifdef __linux__
+    ck_assert_int_ge(now.cores, 1);
+    ck_assert_int_ge(now.online, now.cores);
+#endif
+    ck_assert_int_ge(now.others, 0);
+    ck_assert(now.quota >= 0);
+    int t = gr_threads();
+    ck_assert_int_ge(t, 1);
+    ck_assert_int_le(t, omp_get_max_threads());
+}
+END_TEST
+
+/* A count given by the caller is used as given; 0 goes back to automatic. */
+START_TEST(thread_setting_is_fixed_or_automatic)
+{
+    ck_assert_int_eq(gr_set_num_threads(-1), GR_EINVAL);
+    ck_assert_int_eq(gr_set_num_threads(3), GR_OK);
+    ck_assert_int_eq(gr_get_num_threads(), 3);
+    ck_assert_int_eq(gr_threads(), 3);
+    ck_assert_int_eq(gr_threads_limit(), 3);
+    ck_assert_int_eq(gr_threads_at_most(2), 2);
+    int previous = gr_threads_fix(5); /* a trainer's setting for one fit */
+    ck_assert_int_eq(previous, 3);
+    ck_assert_int_eq(gr_threads(), 5);
+    gr_threads_restore(previous);
+    ck_assert_int_eq(gr_threads(), 3);
+    ck_assert_int_eq(gr_set_num_threads(0), GR_OK);
+    ck_assert_int_eq(gr_threads_limit(), omp_get_max_threads());
+    int t = gr_get_num_threads();
+    ck_assert_int_ge(t, 1);
+    ck_assert_int_le(t, omp_get_max_threads());
+    ck_assert_int_eq(gr_threads_at_most(1), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -210,6 +276,9 @@ int main(void)
     tcase_add_test(tc, parallel_arrays_grow_together);
     tcase_add_test(tc, rng_is_a_function_of_its_counter);
     tcase_add_test(tc, atomic_file_replaces_or_keeps);
+    tcase_add_test(tc, threads_follow_free_cores);
+    tcase_add_test(tc, load_is_read);
+    tcase_add_test(tc, thread_setting_is_fixed_or_automatic);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

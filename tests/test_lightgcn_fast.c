@@ -2,7 +2,6 @@
  * a generated dataset with structure, reproducibility, schedule defaults. */
 #include <gnnrec.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +61,10 @@ static void check_spmm(size_t n, size_t d, int threads)
     }
     float *acc2 = gr_alloc_floats(n * d);
     memcpy(acc2, acc, n * d * sizeof *acc2);
-    int prev = omp_get_max_threads();
-    omp_set_num_threads(threads);
+    gr_set_num_threads(threads);
     gr_spmm_scaled(&a, x, y, acc2, 0.25f, d);
     gr_spmm(&a, x, y, acc, d);
-    omp_set_num_threads(prev);
+    gr_set_num_threads(0);
     for (size_t k = 0; k < n * d; k++) acc2[k] = acc2[k] * 4.0f - acc[k]; /* exact: a power of two */
     float diff = 0.0f;
     for (size_t k = 0; k < n * d; k++) diff = fmaxf(diff, fabsf(acc2[k]));
@@ -111,17 +109,16 @@ START_TEST(spmm_same_for_any_thread_count)
     ck_assert_int_eq(gr_spmat_block_columns(&a, 4), GR_OK);
     float *x = gr_alloc_floats(n * d), *y1 = gr_alloc_floats(n * d), *y2 = gr_alloc_floats(n * d);
     for (size_t k = 0; k < n * d; k++) x[k] = unitf(3, k);
-    int prev = omp_get_max_threads();
-    omp_set_num_threads(1);
+    gr_set_num_threads(1);
     gr_spmm(&a, x, y1, NULL, d);
-    omp_set_num_threads(2);
+    gr_set_num_threads(2);
     gr_spmm(&a, x, y2, NULL, d);
     ck_assert_int_eq(memcmp(y1, y2, n * d * sizeof *y1), 0);
     /* and the same with or without column blocks */
     ck_assert_int_eq(gr_spmat_block_columns(&a, 1), GR_OK);
     ck_assert_uint_eq(a.nblk, 0);
     gr_spmm(&a, x, y2, NULL, d);
-    omp_set_num_threads(prev);
+    gr_set_num_threads(0);
     ck_assert_int_eq(memcmp(y1, y2, n * d * sizeof *y1), 0);
     free(x);
     free(y1);
@@ -180,12 +177,11 @@ START_TEST(spmm_bf16_matches_naive_reference)
             acc[k] = acc2[k] = unitf(62, k);
         }
         gr_to_bf16_rows(xb, x, n, d);
-        int prev = omp_get_max_threads();
-        omp_set_num_threads(2);
+        gr_set_num_threads(2);
         gr_spmm_bf16(&a, xb, yb, acc, 0.5f, d);
-        omp_set_num_threads(1);
+        gr_set_num_threads(1);
         gr_spmm_bf16(&a, xb, yb2, acc2, 0.5f, d);
-        omp_set_num_threads(prev);
+        gr_set_num_threads(0);
         ck_assert_int_eq(memcmp(acc, acc2, n * d * sizeof *acc), 0); /* any thread count */
         ck_assert_int_eq(memcmp(yb, yb2, n * d * 2), 0);
         /* inputs rounded to 8 significant bits: 1/256 of the absolute terms,

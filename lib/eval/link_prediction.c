@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/kg_score.h"
 
 #define LP_BLOCK 16
@@ -88,7 +89,7 @@ int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const s
 {
     lp_job J = { p, test, filter, which, which ? n : test->n, direction, precision };
     size_t total = direction == GR_LP_BOTH ? 2 * J.n : J.n;
-    int nthreads = omp_get_max_threads();
+    int nthreads = gr_threads();
     float *Q = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->L);
     float *S = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->n_ent);
     if (!Q || !S) {

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 
@@ -93,7 +94,7 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
         if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
     J.per_user = gr_zalloc(src->n_users * nk * GR_METRIC_COUNT, sizeof(double));
     if (!J.per_user) return GR_ENOMEM;
-    int nthreads = omp_get_max_threads();
+    int nthreads = gr_threads();
     size_t per_thread = USER_BLOCK * src->n_items + 2 * J.kmax;
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
     int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/threads.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
 #include "models/model.h"
@@ -16,7 +17,7 @@ int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr_graph 
     gr_rating_clamp clamp = gr_model_rating_clamp(m);
     double se = 0.0, ae = 0.0;
     long nu = (long)test->n_users;
-#pragma omp parallel for schedule(static) reduction(+ : se, ae)
+#pragma omp parallel for schedule(static) reduction(+ : se, ae) num_threads(gr_threads())
     for (long u = 0; u < nu; u++) {
         const float *uv = m->user_vec + (size_t)u * m->dim;
         float base = (m->user_bias ? m->user_bias[u] : 0.0f) + m->global_bias;

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "io/model_file.h"
 
 /* ---- statistics ---- */
@@ -204,7 +205,7 @@ float *gr_feat_matrix(const gr_feat_spec *sp, const gr_graph *g, int type)
     float *x = gr_alloc_floats(n * d + 1);
     if (!x) return NULL;
     long nn = (long)n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long v = 0; v < nn; v++) {
         gr_node_stats st;
         gr_node_stats_of(&st, g, type, (size_t)v);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/par.h"
+#include "core/threads.h"
 #include "kernels/simd.h"
 
 #define ROWS 4
@@ -93,7 +94,7 @@ void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b
 {
     const size_t block = 32;
     long nb = (long)((n + block - 1) / block);
-#pragma omp parallel for schedule(static) if (n * q * p > GR_GEMM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
         nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
@@ -179,7 +180,7 @@ void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const floa
     /* blocks of 16 output rows: enough work per chunk of B, enough blocks for threads */
     const size_t rows = 4 * ROWS;
     long nb = (long)((q + rows - 1) / rows);
-#pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN)
+#pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q;
         tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);

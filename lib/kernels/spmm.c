@@ -24,6 +24,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/parallel.h"
 #include "kernels/simd.h"
 
@@ -289,7 +290,7 @@ void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, flo
      * threads absorb the imbalance of power-law degrees. */
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
-#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d))
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
         for (long p = 0; p < parts; p++) spmm_rows(a, x, y, acc, scale, d, a->split[p], a->split[p + 1]);
     } else {
         spmm_rows(a, x, y, acc, scale, d, 0, (int64_t)a->n);
@@ -315,7 +316,7 @@ void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *ac
 {
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
-#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d))
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
         for (long p = 0; p < parts; p++) spmm_bf16_rows(a, xb, yb, acc, scale, d, a->split[p], a->split[p + 1]);
     } else {
         spmm_bf16_rows(a, xb, yb, acc, scale, d, 0, (int64_t)a->n);
@@ -337,7 +338,7 @@ void gr_to_bf16_rows(uint16_t *dst, const float *src, size_t n, size_t d)
     const size_t chunk = (size_t)1 << 16; /* a multiple of 32, so of every row width handled */
     const size_t total = n * d;
     long nchunks = (long)((total + chunk - 1) / chunk);
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(total))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(total)) num_threads(gr_threads())
     for (long c = 0; c < nchunks; c++) {
         size_t lo = (size_t)c * chunk, hi = lo + chunk < total ? lo + chunk : total;
         to_bf16_range(dst, src, lo, hi);

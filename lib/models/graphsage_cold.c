@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 #include "models/graphsage.h"
@@ -237,7 +238,7 @@ int gr_model_recommend_new_user(size_t *n, const gr_model *m, const gr_new_user 
 static void score_users(const gr_model *m, const float *vec, float bias, float *out)
 {
     long nu = (long)m->n_users;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long u = 0; u < nu; u++)
         out[u] = gr_dot(m->user_vec + (size_t)u * m->dim, vec, m->dim) + bias + m->global_bias +
                  (m->user_bias ? m->user_bias[u] : 0.0f);

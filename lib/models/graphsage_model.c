@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/par.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "io/model_file.h"
 #include "kernels/matmul.h"
 #include "models/graphsage.h"
@@ -46,7 +47,7 @@ static void full_inputs(const gr_sage_state *s, const float *params, gr_sage_pas
         long n = (long)a->n[t];
         float *h = ps->h[0][t].p;
         const float *emb = params + s->lay.emb[t];
-#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN)
+#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN) num_threads(gr_threads())
         for (long v = 0; v < n; v++) {
             float *row = h + (size_t)v * w;
             if (f) memcpy(row, s->feat[t] + (size_t)v * f, f * sizeof *row);

@@ -2,12 +2,12 @@
 #include "models/lightgcn.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "graph/norm_adj.h"
 #include "io/model_file.h"
 
@@ -37,7 +37,7 @@ static int lightgcn_prepare(gr_model *m)
     s->item_layers = gr_alloc_floats((size_t)(s->layers ? s->layers : 1) * m->n_items * d);
     float *out = gr_alloc_floats(n * d), *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
     gr_spmat a;
-    int rc = s->item_layers && out && t1 && t2 ? gr_norm_adj(&a, m->graph, (size_t)omp_get_max_threads() * 8) : GR_ENOMEM;
+    int rc = s->item_layers && out && t1 && t2 ? gr_norm_adj(&a, m->graph, (size_t)gr_threads_limit() * 8) : GR_ENOMEM;
     if (rc == GR_OK) {
         gr_lightgcn_propagate(&a, s->e0, out, t1, t2, d, s->layers, s->item_layers, m->n_users);
         memcpy(m->user_vec, out, m->n_users * d * sizeof *out);

@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/parallel.h"
 #include "kernels/simd.h"
 
@@ -52,7 +53,7 @@ void gr_adam_step(gr_adam *a, float *param, const float *grad)
     float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
     const size_t chunk = 16384;
     long nchunks = (long)((a->n + chunk - 1) / chunk);
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(a->n))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(a->n)) num_threads(gr_threads())
     for (long c = 0; c < nchunks; c++) {
         size_t lo = (size_t)c * chunk, hi = lo + chunk < a->n ? lo + chunk : a->n;
         adam_range(param, grad, a->m, a->v, lo, hi, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);
@@ -65,7 +66,7 @@ void gr_adam_step_rows(gr_adam *a, float *param, const float *grad, const int32_
     double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
     float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
     long nr = (long)nrows;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(nrows * d))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(nrows * d)) num_threads(gr_threads())
     for (long r = 0; r < nr; r++) {
         size_t lo = (size_t)rows[r] * d;
         adam_range(param, grad, a->m, a->v, lo, lo + d, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);

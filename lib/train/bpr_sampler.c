@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "kernels/parallel.h"
 
 int gr_bpr_sampler_init(gr_bpr_sampler *s, const gr_graph *g, uint64_t seed, int how)
@@ -89,7 +90,7 @@ void gr_bpr_sampler_batch(const gr_bpr_sampler *s, size_t start, size_t count, i
     long n = (long)count;
     uint64_t stream = 0xb9e0000000000000ULL + (uint64_t)s->epoch;
     /* a draw is a few binary searches: about 64 element steps */
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(count * (size_t)negatives * 64))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(count * (size_t)negatives * 64)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) {
         uint64_t at = (uint64_t)start + (uint64_t)k;
         int64_t e;

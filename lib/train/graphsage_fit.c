@@ -7,6 +7,7 @@
 #include "core/par.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "train/adam.h"
 #include "train/graphsage_train.h"
 
@@ -293,7 +294,7 @@ static void average(fit_work *w, size_t n)
     if (!w->avg) return;
     float d = w->steps++ == 0 ? 0.0f : (float)w->ema;
     long nn = (long)n;
-#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN) num_threads(gr_threads())
     for (long k = 0; k < nn; k++) w->avg[k] = d * w->avg[k] + (1.0f - d) * w->params[k];
 }
 

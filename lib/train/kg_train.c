@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "kernels/kg_score.h"
 #include "kernels/vmath.h"
 
@@ -80,6 +81,7 @@ typedef struct kg_work {
     float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
     float *spos, *wpos, *rowloss;
     float *tmp; /* 3 N floats per thread */
+    int tmp_threads; /* threads tmp has room for */
     float *bw;  /* weight of each query of the batch */
     float *tri_weight; /* per training triple, NULL: all 1 */
     uint8_t *mask;
@@ -167,7 +169,8 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->m_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->order = gr_alloc(n_queries, sizeof *w->order);
-    w->tmp = gr_alloc_floats((size_t)omp_get_max_threads() * 3 * N);
+    w->tmp_threads = gr_threads_limit();
+    w->tmp = gr_alloc_floats((size_t)w->tmp_threads * 3 * N);
     w->last_ent = gr_zalloc(p->n_ent, sizeof *w->last_ent);
     w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
     w->catch_up = s->adam_catch_up;
@@ -221,7 +224,7 @@ static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const
     if (neg) memcpy(w->neg, neg, GN * sizeof *neg);
     long nb = (long)B, nn = (long)GN;
     const size_t L = p->L;
-#pragma omp parallel
+#pragma omp parallel num_threads(gr_threads())
     {
 #pragma omp for schedule(static) nowait
         for (long b = 0; b < nb; b++) {
@@ -270,7 +273,7 @@ static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precisi
 {
     const size_t N = w->N, L = p->L;
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long blk = 0; blk < nblocks; blk++) {
         size_t b0 = (size_t)blk * QUERY_BLOCK, end = B - b0 < QUERY_BLOCK ? B : b0 + QUERY_BLOCK;
         gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, end - b0, L);
@@ -398,7 +401,7 @@ static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings
     double wsum = 0.0;
     for (size_t b = 0; b < B; b++) wsum += w->bw[b];
     const float inv = (float)(1.0 / wsum);
-#pragma omp parallel
+#pragma omp parallel num_threads(gr_threads_at_most(w->tmp_threads))
     {
         float *tmp = w->tmp + (size_t)omp_get_thread_num() * 3 * w->N;
 #pragma omp for schedule(static)
@@ -419,7 +422,7 @@ static void backward(kg_work *w, const gr_kg_params *p, size_t B)
     memset(w->gY, 0, B * L * sizeof(float));
     const size_t G = groups_of(w, B);
     memset(w->gC, 0, G * N * L * sizeof(float));
-#pragma omp parallel
+#pragma omp parallel num_threads(gr_threads())
     {
         size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
         size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
@@ -431,7 +434,7 @@ static void backward(kg_work *w, const gr_kg_params *p, size_t B)
         }
     }
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long blk = 0; blk < nblocks; blk++) {
         size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
         gr_kg_grad_rows(p->op, w->gQ + b0 * L, w->gY + b0 * L, w->wpos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
@@ -557,7 +560,7 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
     const size_t L = p->L, LR = p->LR;
     const int catch_up = w->catch_up;
     long nt = (long)w->n_touched;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long k = 0; k < nt; k++) {
         size_t e = (size_t)w->touched[k];
         float *x = p->ent + e * L, *m = w->m_ent + e * L, *v = w->v_ent + e * L;
@@ -584,7 +587,7 @@ static void catch_up_all(kg_work *w, gr_kg_params *p)
     adam_step a = adam_at(w->step, w->lr);
     const size_t L = p->L, LR = p->LR;
     long ne = (long)p->n_ent;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long e = 0; e < ne; e++) {
         adam_catch_up(p->ent + (size_t)e * L, w->m_ent + (size_t)e * L, w->v_ent + (size_t)e * L, L, a,
                       w->step - w->last_ent[e]);

@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
@@ -93,7 +94,7 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
 {
     memset(w, 0, sizeof *w);
     size_t nd = s->n * s->d, ni = g->n_items;
-    w->nthreads = omp_get_max_threads();
+    w->nthreads = gr_threads_limit();
     w->stride = (ni + 15) & ~(size_t)15;
     w->final = gr_alloc_floats(nd);
     w->t1 = gr_alloc_floats(nd);
@@ -187,7 +188,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
         gr_transpose(w->item_t, EI, ni, d, w->stride);
     }
     const size_t nblocks = (nu + USER_BLOCK - 1) / USER_BLOCK, G = w->ngroups;
-    const int T = gr_parallel_worth(nu * ni * d) ? w->nthreads : 1;
+    const int T = gr_parallel_worth(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num();
@@ -228,7 +229,7 @@ static double l2(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, c
     const size_t d = s->d, nu = g->n_users;
     const long n = (long)s->n;
     const double c0 = s->reg / (double)g->n_edges;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d)) num_threads(gr_threads())
     for (long r = 0; r < n; r++) {
         size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
         const float c = (float)(c0 * (double)deg);

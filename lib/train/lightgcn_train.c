@@ -7,13 +7,13 @@
  * gradient), and a dense Adam step.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/parallel.h"
@@ -65,7 +65,7 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
         gr_lgcn_work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj(&w->adj, g, (size_t)omp_get_max_threads() * 16);
+    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
     if (rc != GR_OK) gr_lgcn_work_free(w);
     return rc;
 }
@@ -97,7 +97,7 @@ static double bpr_scores(const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t co
     const int nneg = s->negatives;
     const long pairs = (long)(count * (size_t)nneg);
     const float inv = 1.0f / (float)pairs;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)pairs * 2 * d))
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)pairs * 2 * d)) num_threads(gr_threads())
     for (long p = 0; p < pairs; p++) {
         size_t k = (size_t)p / (size_t)nneg;
         int32_t j = w->neg[p];

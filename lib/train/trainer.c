@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
 #include "train/holdout.h"
@@ -273,27 +273,15 @@ int gr_trainer_stat(double *value, const gr_trainer *t, int stat)
 
 /* ---- threads ---- */
 
-static int default_threads;
-
-int gr_set_num_threads(int n)
-{
-    if (n < 0) return gr_err(GR_EINVAL, "gr_set_num_threads: %d threads", n);
-    if (!default_threads) default_threads = omp_get_max_threads();
-    omp_set_num_threads(n ? n : default_threads);
-    return GR_OK;
-}
-
-int gr_get_num_threads(void) { return omp_get_max_threads(); }
-
 int gr_train_threads_begin(const gr_trainer *t)
 {
-    int prev = omp_get_max_threads();
     int n = (int)gr_opt(t, GR_OPT_THREADS);
-    if (n > 0) omp_set_num_threads(n);
-    return prev;
+    int previous = gr_threads_fix(0);
+    gr_threads_fix(n > 0 ? n : previous);
+    return previous;
 }
 
-void gr_train_threads_end(int previous) { omp_set_num_threads(previous); }
+void gr_train_threads_end(int previous) { gr_threads_restore(previous); }
 
 /* ---- the epoch loop every kind shares ---- */
 

@@ -66,7 +66,8 @@ double gr_opt_named(const gr_trainer *t, const char *name);
 /* The stored value of a setting by name (the setting must exist). */
 double *gr_opt_slot(gr_trainer *t, const char *name);
 
-/* Apply the thread setting for the duration of a fit; returns the previous count. */
+/* Apply the thread setting for the duration of a fit (0 keeps the calling
+ * thread's: fixed or automatic); returns the previous one. */
 int gr_train_threads_begin(const gr_trainer *t);
 void gr_train_threads_end(int previous);
 

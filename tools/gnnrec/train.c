@@ -42,7 +42,7 @@ static const cli_flag_doc train_flags[] = {
     { "batch", "N", "positives (edges, queries) per mini-batch" },
     { "reg", "X", "L2 weight" },
     { "seed", "N", "random seed (42); same seed, same model at any thread count" },
-    { "threads", "N", "OpenMP threads (0: OMP_NUM_THREADS or all cores)" },
+    { "threads", "N", "threads, used as given (0: the cores other processes leave free)" },
     { "negatives", "N", "sampled negatives per positive" },
     { "eval-every", "N", "epochs between validations" },
     { "patience", "N", "validations without improvement before stopping (10; 0: never)" },
