@@ -30,15 +30,17 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->model = m;
 }
 
-static void score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
+static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
 {
     const gr_model *m = src->model;
+    if (m && m->ops && m->ops->score_users) return m->ops->score_users(m, u0, nb, scores);
     if (m && m->ops && m->ops->score_items) {
         for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
-        return;
+        return GR_OK;
     }
     gr_score_block(scores, src->user_vec + u0 * src->dim, nb, src->item_t, src->n_items, src->stride, src->dim,
                    src->item_bias);
+    return GR_OK;
 }
 
 typedef struct eval_job {
@@ -47,14 +49,19 @@ typedef struct eval_job {
     const int *ks;
     size_t nk, kmax;
     double *per_user; /* n_users x nk x GR_METRIC_COUNT */
+    int failed;       /* a block could not be scored (out of memory) */
 } eval_job;
 
 /* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers. */
-static void eval_block(const eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
+static void eval_block(eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
 {
     const gr_csr *te = &J->test->ui;
     size_t n_items = J->src->n_items;
-    score_users(J->src, u0, nb, scores);
+    if (score_users(J->src, u0, nb, scores) != GR_OK) {
+#pragma omp atomic write
+        J->failed = 1;
+        return;
+    }
     for (size_t b = 0; b < nb; b++) {
         size_t u = u0 + b;
         size_t n_rel = gr_csr_degree(te, u);
@@ -88,7 +95,7 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
                  const gr_graph *test, const int *ks, size_t nk)
 {
     GR_TRY(check_eval(src, exclude, test, ks, nk));
-    eval_job J = { src, exclude, test, ks, nk, 0, NULL };
+    eval_job J = { src, exclude, test, ks, nk, 0, NULL, 0 };
     for (size_t c = 0; c < nk; c++)
         if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
     J.per_user = gr_zalloc(src->n_users * nk * GR_METRIC_COUNT, sizeof(double));
@@ -111,6 +118,12 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
         size_t nb = src->n_users - u0 < USER_BLOCK ? src->n_users - u0 : USER_BLOCK;
         float *scores = buf + (size_t)t * per_thread;
         eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + USER_BLOCK * src->n_items);
+    }
+    if (J.failed) {
+        free(J.per_user);
+        free(buf);
+        free(tops);
+        return gr_err(GR_ENOMEM, "out of memory scoring the users");
     }
     size_t users = 0;
     memset(out, 0, nk * GR_METRIC_COUNT * sizeof *out);

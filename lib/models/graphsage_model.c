@@ -221,7 +221,7 @@ static int sage_load(gr_model *m, gr_reader *r)
 }
 
 const gr_model_ops gr_graphsage_ops = {
-    GR_MODEL_GRAPHSAGE, gr_sage_fold_in, NULL, sage_save, sage_load, sage_prepare, sage_free,
+    GR_MODEL_GRAPHSAGE, gr_sage_fold_in, NULL, sage_save, sage_load, sage_prepare, sage_free, NULL, NULL,
 };
 
 int gr_sage_model(gr_model **out, const gr_graph *train, gr_sage_state *s)

@@ -122,11 +122,11 @@ static void lightgcn_free(gr_model *m)
 }
 
 const gr_model_ops gr_lightgcn_ops = {
-    GR_MODEL_LIGHTGCN, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
+    GR_MODEL_LIGHTGCN, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free, NULL, NULL,
 };
 
 const gr_model_ops gr_mf_ops = {
-    GR_MODEL_MF, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
+    GR_MODEL_MF, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free, NULL, NULL,
 };
 
 int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0)
