@@ -8,6 +8,7 @@
  *   bench_filters --train F [--valid F | --carve 0.1] --model gfcf [--min-rating 4]
  *                 [--set k=v,k=v] [--grid name=v1/v2/v3]
  */
+#define _POSIX_C_SOURCE 200809L
 #include <gnnrec.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,7 +25,8 @@ static int apply_settings(gr_trainer *t, const char *list)
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s", list ? list : "");
-    for (char *kv = strtok(buf, ","); kv; kv = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq) return 1;
         *eq = '\0';

@@ -95,7 +95,7 @@ START_TEST(gfcf_matches_the_hand_computed_filter)
             for (int i = 0; i < NI; i++) s += R[u][i] * (p[i][j] + alpha * low[i][j]);
             expect[u][j] = s;
         }
-    const char *const set[] = { "k", "2", "alpha", "0.5", "svd_iters", "30", NULL };
+    const char *const set[] = { "rank", "2", "alpha", "0.5", "svd_iters", "30", NULL };
     gr_model *m = fit(GR_MODEL_GFCF, g, set);
     ck_assert_uint_eq(gr_model_dim(m), 2);
     check_scores(m, expect, 1e-5);
@@ -123,7 +123,7 @@ START_TEST(cheby_matches_the_hand_computed_filter)
             }
             expect[u][j] = s;
         }
-    const char *const set[] = { "k", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "svd_iters", "30", NULL };
+    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "svd_iters", "30", NULL };
     gr_model *m = fit(GR_MODEL_CHEBY, g, set);
     check_scores(m, expect, 1e-5);
     gr_model_free(m);
@@ -273,14 +273,14 @@ static void check_kind(int kind, const char *const *settings)
 
 START_TEST(gfcf_ranks_saves_and_folds_in)
 {
-    const char *const set[] = { "k", "16", NULL };
+    const char *const set[] = { "rank", "16", NULL };
     check_kind(GR_MODEL_GFCF, set);
 }
 END_TEST
 
 START_TEST(cheby_ranks_saves_and_folds_in)
 {
-    const char *const set[] = { "k", "16", "order", "4", "phi", "0.7", "eps", "0.2", NULL };
+    const char *const set[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", NULL };
     check_kind(GR_MODEL_CHEBY, set);
 }
 END_TEST
@@ -307,7 +307,7 @@ START_TEST(validation_chooses_among_the_grid)
     fx_planted_make(&p, 300, 200, 5, 24, 4);
     gr_trainer *t;
     ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GFCF), GR_OK);
-    gr_trainer_set(t, "k", "16");
+    gr_trainer_set(t, "rank", "16");
     gr_trainer_set_validation(t, p.test);
     gr_trainer_set_progress(t, count_trials, NULL);
     trials = 0;

@@ -191,6 +191,113 @@ static int poly_term(const gr_model *m, const int32_t *const *items, const size_
     return rc;
 }
 
+/* ---- the filter as a matrix, for small catalogues ---- */
+
+int gr_filter_dense_ok(const gr_graph *g)
+{
+    return g->n_items <= g->n_users && (double)g->n_items * (double)g->n_items * 4.0 <= 1073741824.0;
+}
+
+/* Row i of P = sum over the users v of item i of R~[v][i] R~[v]. */
+static void dense_linear(const gr_filter_state *st, float *f, size_t ni)
+{
+    long n = (long)ni;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long i = 0; i < n; i++) {
+        float *row = f + (size_t)i * ni;
+        for (int64_t e = st->rt.ptr[i]; e < st->rt.ptr[i + 1]; e++) {
+            int32_t v = st->rt.col[e];
+            float w = st->rt.val[e];
+            for (int64_t k = st->r.ptr[v]; k < st->r.ptr[v + 1]; k++) row[st->r.col[k]] += w * st->r.val[k];
+        }
+    }
+}
+
+#define DENSE_BLOCK 64
+
+/* Rows of D^-eps h(P) D^eps, 64 at a time: row c is h(P) applied to
+ * e_c d_c^-eps (h(P) is symmetric), scaled by D^eps. */
+static int dense_poly(const gr_model *m, float *f)
+{
+    const gr_filter_state *st = state_of(m);
+    size_t ni = m->n_items;
+    long nb = (long)((ni + DENSE_BLOCK - 1) / DENSE_BLOCK);
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long blk = 0; blk < nb; blk++) {
+        size_t c0 = (size_t)blk * DENSE_BLOCK, w = ni - c0 < DENSE_BLOCK ? ni - c0 : DENSE_BLOCK;
+        poly_buf b;
+        if (poly_alloc(&b, ni, m->n_users, w) != GR_OK) {
+#pragma omp atomic write
+            failed = 1;
+            continue;
+        }
+        for (size_t c = 0; c < w; c++) b.t0[(c0 + c) * w + c] = st->deg_neg_pow[c0 + c];
+        poly_apply(st, &b, ni, w);
+        for (size_t c = 0; c < w; c++) {
+            float *row = f + (c0 + c) * ni;
+            for (size_t j = 0; j < ni; j++) row[j] = b.acc[j * w + c] * st->deg_pow[j];
+        }
+        poly_free(&b);
+    }
+    return failed ? gr_err(GR_ENOMEM, "out of memory building the filter matrix") : GR_OK;
+}
+
+/* f += alpha (D^-1/2 V)(D^1/2 V)^T: row i is the low-pass response to item i. */
+static int dense_lowpass(const gr_model *m, float *f)
+{
+    const gr_filter_state *st = state_of(m);
+    size_t ni = m->n_items, k = m->dim;
+    if (st->p.alpha == 0.0f) return GR_OK;
+    float *left = gr_alloc_floats(ni * k);
+    if (!left) return GR_ENOMEM;
+    for (size_t i = 0; i < ni; i++) {
+        size_t d = gr_csr_degree(&m->graph->iu, i);
+        for (size_t j = 0; j < k; j++) left[i * k + j] = d ? m->item_vec[i * k + j] / (float)d : 0.0f;
+    }
+    long nb = (long)((ni + 15) / 16);
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (long blk = 0; blk < nb; blk++) {
+        size_t r0 = (size_t)blk * 16, nr = ni - r0 < 16 ? ni - r0 : 16;
+        float *tmp = gr_alloc(nr * ni, sizeof *tmp);
+        if (!tmp) {
+#pragma omp atomic write
+            failed = 1;
+            continue;
+        }
+        gr_score_block(tmp, left + r0 * k, nr, m->item_vec_t, ni, m->item_stride, k, NULL);
+        for (size_t j = 0; j < nr * ni; j++) f[r0 * ni + j] += st->p.alpha * tmp[j];
+        free(tmp);
+    }
+    free(left);
+    return failed ? gr_err(GR_ENOMEM, "out of memory building the filter matrix") : GR_OK;
+}
+
+static int build_dense(gr_model *m)
+{
+    gr_filter_state *st = state_of(m);
+    size_t ni = m->n_items;
+    if (!st->dense) st->dense = gr_alloc_floats(ni * ni);
+    if (!st->dense) return GR_ENOMEM;
+    memset(st->dense, 0, ni * ni * sizeof *st->dense);
+    if (is_linear(st)) dense_linear(st, st->dense, ni);
+    else GR_TRY(dense_poly(m, st->dense));
+    return dense_lowpass(m, st->dense);
+}
+
+/* scores = the sum of the filter's rows of the items. */
+static void dense_rows(const gr_model *m, const int32_t *items, size_t n, float *scores)
+{
+    size_t ni = m->n_items;
+    const float *f = state_of(m)->dense;
+    memset(scores, 0, ni * sizeof *scores);
+    for (size_t a = 0; a < n; a++) {
+        const float *row = f + (size_t)items[a] * ni;
+        for (size_t j = 0; j < ni; j++) scores[j] += row[j];
+    }
+}
+
 /* ---- ops ---- */
 
 static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores)
@@ -210,6 +317,11 @@ static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores
 static int filter_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
 {
     const gr_csr *ui = &m->graph->ui;
+    if (state_of(m)->dense) {
+        for (size_t c = 0; c < nb; c++)
+            dense_rows(m, ui->col + ui->ptr[u0 + c], gr_csr_degree(ui, u0 + c), scores + c * m->n_items);
+        return GR_OK;
+    }
     for (size_t b0 = 0; b0 < nb; b0 += MAX_BLOCK) {
         size_t w = nb - b0 < MAX_BLOCK ? nb - b0 : MAX_BLOCK;
         float *out = scores + b0 * m->n_items;
@@ -242,6 +354,14 @@ static int filter_score_liked(const gr_model *m, const int32_t *items, size_t n,
     if (rc == GR_OK) {
         memcpy(sorted, items, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_i32);
+    }
+    if (rc == GR_OK && state_of(m)->dense) {
+        dense_rows(m, sorted, n, scores);
+        free(sorted);
+        free(uv);
+        return GR_OK;
+    }
+    if (rc == GR_OK) {
         const gr_csr *iu = &m->graph->iu;
         for (size_t a = 0; a < n; a++) {
             size_t deg = gr_csr_degree(iu, (size_t)sorted[a]);
@@ -298,6 +418,7 @@ static int filter_load(gr_model *m, gr_reader *r)
 static int filter_prepare(gr_model *m)
 {
     gr_filter_state *st = state_of(m);
+    GR_TRY(gr_model_finish(m)); /* the filter matrix is built from the item vectors */
     gr_spmat_free(&st->r);
     gr_spmat_free(&st->rt);
     free(st->deg_pow);
@@ -320,6 +441,8 @@ int gr_filter_set_params(gr_model *m, const gr_filter_params *p)
         st->deg_pow[i] = d ? (float)pow((double)d, p->eps) : 0.0f;
         st->deg_neg_pow[i] = d ? (float)pow((double)d, -p->eps) : 0.0f;
     }
+    /* the matrix needs the finished item vectors; gr_filter_model builds it */
+    if (m->item_vec_t && gr_filter_dense_ok(m->graph)) GR_TRY(build_dense(m));
     gr_model_set_info(m, "alpha", p->alpha);
     if (m->kind == GR_MODEL_CHEBY) {
         gr_model_set_info(m, "order", p->order);
@@ -337,6 +460,7 @@ static void filter_free(gr_model *m)
     gr_spmat_free(&st->rt);
     free(st->deg_pow);
     free(st->deg_neg_pow);
+    free(st->dense);
     free(st);
     m->state = NULL;
 }
@@ -381,7 +505,7 @@ int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_fi
         st->p = *p;
         m->state = st;
         spectral_vectors(m, v);
-        gr_model_set_info(m, "k", (double)k);
+        gr_model_set_info(m, "rank", (double)k);
         rc = filter_prepare(m);
     }
     if (rc == GR_OK) rc = gr_model_finish(m);

@@ -11,7 +11,8 @@
  *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0;
  *   - cheby: h interpolates mu^phi at the order + 1 Chebyshev nodes of
  *     [0, 1] (in the style of ChebyCF, Kim et al. 2025).
- * P is never formed: h(P) is applied as products with R~ and R~^T.  The
+ * On large catalogues P is never formed: h(P) is applied as products with
+ * R~ and R~^T.  Small catalogues get the whole filter as a matrix.  The
  * low-pass term is the model's dot-product part: item_vec[i] =
  * d_i^1/2 V[i], user_vec[u] = sum over the user's items of d_i^-1/2 V[i],
  * dim = k.
@@ -38,7 +39,15 @@ typedef struct gr_filter_state {
     gr_spmat r, rt;     /* R~ (users x items) and R~^T */
     float *deg_pow;     /* d_i^eps (0 for items nobody has) */
     float *deg_neg_pow; /* d_i^-eps */
+    /* The whole filter as an items x items matrix, when the catalogue is
+     * small enough (gr_filter_dense_ok): scoring is then a sum of rows. */
+    float *dense;
 } gr_filter_state;
+
+/* Whether a filter over this graph is materialised: at most as many items
+ * as users (building it costs less than scoring every user through the
+ * factors) and items x items floats within 1 GiB. */
+int gr_filter_dense_ok(const gr_graph *g);
 
 extern const gr_model_ops gr_gfcf_ops;
 extern const gr_model_ops gr_cheby_ops;

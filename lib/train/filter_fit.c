@@ -16,7 +16,7 @@
 #include "train/trainer.h"
 
 #define COMMON_FILTER_OPTS                                                                                      \
-    { "k", 0, 256, 1, 65536, 1, NULL, "singular vectors of the ideal low-pass filter (capped at min(users, items))" }, \
+    { "rank", 0, 256, 1, 65536, 1, NULL, "singular vectors of the ideal low-pass filter (capped at min(users, items))" }, \
     { "svd_iters", 0, 4, 1, 100, 1, NULL, "subspace iterations of the truncated SVD" },                          \
     { "oversample", 0, 32, 0, 4096, 1, NULL, "extra vectors of the truncated SVD's block" },                       \
     { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose the filter's parameters on a small grid (1) or not (0)" }
@@ -37,7 +37,7 @@ static const gr_opt_spec cheby_opts[] = {
 static int spectral_basis(float **v, size_t *k, const gr_trainer *t, const gr_graph *train)
 {
     size_t lim = train->n_users < train->n_items ? train->n_users : train->n_items;
-    *k = (size_t)gr_opt_named(t, "k");
+    *k = (size_t)gr_opt_named(t, "rank");
     if (*k > lim) *k = lim;
     gr_spmat r, rt;
     GR_TRY(gr_filter_norm_matrices(&r, &rt, train));

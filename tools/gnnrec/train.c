@@ -7,7 +7,8 @@
 
 static const char *const train_help =
     "usage: gnnrec train --model KIND (--train FILE [--valid FILE] [--test FILE] | --dataset DIR) [options]\n"
-    "  --model lightgcn|mf|...   model kind (default lightgcn)\n"
+    "  --model lightgcn|mf|...   model kind (default lightgcn); training-free: gfcf, cheby, ease\n"
+    "                            (--alpha --rank --order --phi --eps --search 0|1; ease --lambda; docs/filters.md)\n"
     "  --train/--valid/--test F  pre-split interaction files (same id space)\n"
     "  --dataset DIR             a MovieLens directory, split by --split ratio|loo|random\n"
     "                            (--test-ratio 0.1 --valid-ratio 0.1 --split-seed 42)\n"
