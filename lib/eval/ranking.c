@@ -16,6 +16,9 @@
 #include "kernels/topk.h"
 
 #define USER_BLOCK 16
+/* Kinds that score users themselves (the graph filters) share work across
+ * a block: products with the interaction matrix are as wide as it is. */
+#define WIDE_BLOCK 64
 
 void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 {
@@ -101,7 +104,9 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
     J.per_user = gr_zalloc(src->n_users * nk * GR_METRIC_COUNT, sizeof(double));
     if (!J.per_user) return GR_ENOMEM;
     int nthreads = omp_get_max_threads();
-    size_t per_thread = USER_BLOCK * src->n_items + 2 * J.kmax;
+    const gr_model *m = src->model;
+    size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK;
+    size_t per_thread = block * src->n_items + 2 * J.kmax;
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
     int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));
     if (!buf || !tops) {
@@ -110,14 +115,14 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
         free(tops);
         return GR_ENOMEM;
     }
-    long nblocks = (long)((src->n_users + USER_BLOCK - 1) / USER_BLOCK);
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads)
+    long nblocks = (long)((src->n_users + block - 1) / block);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (long blk = 0; blk < nblocks; blk++) {
         int t = omp_get_thread_num();
-        size_t u0 = (size_t)blk * USER_BLOCK;
-        size_t nb = src->n_users - u0 < USER_BLOCK ? src->n_users - u0 : USER_BLOCK;
+        size_t u0 = (size_t)blk * block;
+        size_t nb = src->n_users - u0 < block ? src->n_users - u0 : block;
         float *scores = buf + (size_t)t * per_thread;
-        eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + USER_BLOCK * src->n_items);
+        eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + block * src->n_items);
     }
     if (J.failed) {
         free(J.per_user);

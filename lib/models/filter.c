@@ -68,16 +68,17 @@ static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)
 /* scores += r P for the item set s (sorted dense indices): P's rows summed
  * through the users who share an item with r, never forming P.  t (users,
  * zero) and touched are scratch; t is left zero. */
-static void linear_sparse(const gr_filter_state *st, const int32_t *items, size_t n, float *scores, float *t,
-                          int32_t *touched)
+static void linear_sparse(const gr_filter_state *st, const int32_t *items, size_t n, const float *weight,
+                          float *scores, float *t, int32_t *touched)
 {
     size_t nt = 0;
     const gr_spmat *rt = &st->rt, *r = &st->r;
     for (size_t a = 0; a < n; a++) {
+        float x = weight ? weight[items[a]] : 1.0f;
         for (int64_t k = rt->ptr[items[a]]; k < rt->ptr[items[a] + 1]; k++) {
             int32_t v = rt->col[k];
             if (t[v] == 0.0f) touched[nt++] = v; /* weights are positive */
-            t[v] += rt->val[k];
+            t[v] += rt->val[k] * x;
         }
     }
     for (size_t a = 0; a < nt; a++) {
@@ -101,13 +102,14 @@ static void poly_free(poly_buf *b)
     free(b->u);
 }
 
+/* t0 is zeroed (signals are set sparsely); the others are written whole. */
 static int poly_alloc(poly_buf *b, size_t ni, size_t nu, size_t w)
 {
-    b->t0 = gr_alloc_floats(ni * w);
-    b->t1 = gr_alloc_floats(ni * w);
-    b->t2 = gr_alloc_floats(ni * w);
-    b->acc = gr_alloc_floats(ni * w);
-    b->u = gr_alloc_floats(nu * w);
+    b->t0 = gr_zalloc(ni * w, sizeof *b->t0);
+    b->t1 = gr_alloc(ni * w, sizeof *b->t1);
+    b->t2 = gr_alloc(ni * w, sizeof *b->t2);
+    b->acc = gr_alloc(ni * w, sizeof *b->acc);
+    b->u = gr_alloc(nu * w, sizeof *b->u);
     if (!b->t0 || !b->t1 || !b->t2 || !b->acc || !b->u) {
         poly_free(b);
         return GR_ENOMEM;
@@ -124,16 +126,17 @@ static void apply_p(const gr_filter_state *st, const float *x, float *out, float
 
 /*
  * b->acc = h(P) b->t0 by the Chebyshev recurrence on X = 2P - I:
- * T0 = x, T1 = X x, T(k+1) = 2 X T(k) - T(k-1).  t0 is overwritten.
+ * T0 = x, T1 = X x, T(k+1) = 2 X T(k) - T(k-1).  t0 is overwritten.  With
+ * first_done, b->t1 already holds P x (computed sparsely from sparse x).
  */
-static void poly_apply(const gr_filter_state *st, poly_buf *b, size_t ni, size_t w)
+static void poly_apply(const gr_filter_state *st, poly_buf *b, size_t ni, size_t w, int first_done)
 {
     size_t len = ni * w;
     const double *c = st->coef;
     float *prev = b->t0, *cur = b->t1, *next = b->t2;
     for (size_t j = 0; j < len; j++) b->acc[j] = (float)c[0] * prev[j];
     if (st->p.order < 1) return;
-    apply_p(st, prev, cur, b->u, w);
+    if (!first_done) apply_p(st, prev, cur, b->u, w);
     for (size_t j = 0; j < len; j++) {
         cur[j] = 2.0f * cur[j] - prev[j];
         b->acc[j] += (float)c[1] * cur[j];
@@ -161,7 +164,21 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
     GR_TRY(poly_alloc(&b, ni, m->n_users, w));
     for (size_t c = 0; c < w; c++)
         for (size_t a = 0; a < n[c]; a++) b.t0[(size_t)items[c][a] * w + c] = st->deg_neg_pow[items[c][a]];
-    poly_apply(st, &b, ni, w);
+    /* P x of the sparse rows costs their neighbourhoods, not the graph */
+    float *px = gr_zalloc(ni, sizeof *px), *t = gr_zalloc(m->n_users, sizeof *t);
+    int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
+    int first = px && t && touched && st->p.order >= 1;
+    for (size_t c = 0; first && c < w; c++) {
+        linear_sparse(st, items[c], n[c], st->deg_neg_pow, px, t, touched);
+        for (size_t j = 0; j < ni; j++) {
+            b.t1[j * w + c] = px[j];
+            px[j] = 0.0f;
+        }
+    }
+    free(px);
+    free(t);
+    free(touched);
+    poly_apply(st, &b, ni, w, first);
     for (size_t c = 0; c < w; c++) {
         float *row = scores + c * ni;
         for (size_t j = 0; j < ni; j++) row[j] += b.acc[j * w + c] * st->deg_pow[j];
@@ -184,7 +201,7 @@ static int poly_term(const gr_model *m, const int32_t *const *items, const size_
     float *t = gr_zalloc(m->n_users, sizeof *t);
     int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
     if (t && touched)
-        for (size_t c = 0; c < w; c++) linear_sparse(st, items[c], n[c], scores + c * m->n_items, t, touched);
+        for (size_t c = 0; c < w; c++) linear_sparse(st, items[c], n[c], NULL, scores + c * m->n_items, t, touched);
     int rc = t && touched ? GR_OK : GR_ENOMEM;
     free(t);
     free(touched);
@@ -233,7 +250,7 @@ static int dense_poly(const gr_model *m, float *f)
             continue;
         }
         for (size_t c = 0; c < w; c++) b.t0[(c0 + c) * w + c] = st->deg_neg_pow[c0 + c];
-        poly_apply(st, &b, ni, w);
+        poly_apply(st, &b, ni, w, 0);
         for (size_t c = 0; c < w; c++) {
             float *row = f + (c0 + c) * ni;
             for (size_t j = 0; j < ni; j++) row[j] = b.acc[j * w + c] * st->deg_pow[j];
