@@ -14,22 +14,29 @@ static double dot_d(const double *a, const double *b, size_t n)
     return s;
 }
 
-/* Column j below the diagonal: L[i][j] = (a[i][j] - <L[i][0:j], L[j][0:j]>) / L[j][j].
- * Rows of the lower triangle are contiguous, so every dot product streams
- * two row prefixes. */
+#define ROW_BLOCK 32
+
+/*
+ * Rows are factored ROW_BLOCK at a time: for each column j, the block's
+ * rows take <L[i][0:j], L[j][0:j]> while row j stays in cache, so the
+ * finished rows above are read once per block rather than once per row.
+ */
 size_t gr_cholesky(double *a, size_t n)
 {
-    for (size_t j = 0; j < n; j++) {
-        double *rj = a + j * n;
-        double d = rj[j] - dot_d(rj, rj, j);
-        if (!(d > 0.0)) return j + 1;
-        double ljj = sqrt(d), inv = 1.0 / ljj;
-        rj[j] = ljj;
-        long lo = (long)j + 1, hi = (long)n;
-#pragma omp parallel for schedule(static) if ((n - j) * j > GR_PAR_MIN)
-        for (long i = lo; i < hi; i++) {
-            double *ri = a + (size_t)i * n;
-            ri[j] = (ri[j] - dot_d(ri, rj, j)) * inv;
+    for (size_t i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+        size_t i1 = i0 + ROW_BLOCK < n ? i0 + ROW_BLOCK : n;
+        for (size_t j = 0; j < i1; j++) {
+            double *rj = a + j * n;
+            if (j >= i0) {
+                double d = rj[j] - dot_d(rj, rj, j);
+                if (!(d > 0.0)) return j + 1;
+                rj[j] = sqrt(d);
+            }
+            double inv = 1.0 / rj[j];
+            for (size_t i = j + 1 > i0 ? j + 1 : i0; i < i1; i++) {
+                double *ri = a + i * n;
+                ri[j] = (ri[j] - dot_d(ri, rj, j)) * inv;
+            }
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -37,50 +44,71 @@ size_t gr_cholesky(double *a, size_t n)
     return 0;
 }
 
-/* Row i of X = L^-1 is -(1 / L[i][i]) sum_{k<i} L[i][k] X[k], plus 1 / L[i][i]
- * on the diagonal: a combination of earlier rows of X, which overwrite
- * the rows of L that are no longer needed. */
+/*
+ * X = L^-1 by forward substitution on the columns of I, COLS at a time:
+ * X[i][c] = (delta_ic - sum_{k<i} L[i][k] X[k][c]) / L[i][i].  Each row of
+ * L is read once per block of columns; blocks run in parallel.  x is
+ * n x n scratch; the result replaces l.
+ */
+#define COLS 16
+
+static void tril_inverse_into(double *x, const double *l, size_t n)
+{
+    long nb = (long)((n + COLS - 1) / COLS);
+#pragma omp parallel for schedule(dynamic, 1) if (n * n * n / 6 > GR_PAR_MIN)
+    for (long b = 0; b < nb; b++) {
+        size_t c0 = (size_t)b * COLS, w = n - c0 < COLS ? n - c0 : COLS;
+        double blk[COLS];
+        for (size_t i = c0; i < n; i++) { /* rows above c0 are zero in these columns */
+            const double *li = l + i * n;
+            for (size_t c = 0; c < w; c++) blk[c] = i == c0 + c ? 1.0 : 0.0;
+            for (size_t k = c0; k < i; k++) {
+                const double *xk = x + k * n + c0;
+                double lik = li[k];
+                for (size_t c = 0; c < w; c++) blk[c] -= lik * xk[c];
+            }
+            double inv = 1.0 / li[i];
+            for (size_t c = 0; c < w; c++) x[i * n + c0 + c] = blk[c] * inv;
+        }
+        for (size_t i = 0; i < c0 && i < n; i++)
+            for (size_t c = 0; c < w; c++) x[i * n + c0 + c] = 0.0;
+    }
+}
+
 void gr_tril_inverse(double *l, size_t n)
 {
-    double *row = calloc(n ? n : 1, sizeof *row);
-    if (!row) return;
-    for (size_t i = 0; i < n; i++) {
-        double *li = l + i * n;
-        memset(row, 0, (i + 1) * sizeof *row);
-        for (size_t k = 0; k < i; k++) {
-            double c = li[k];
-            if (c == 0.0) continue;
-            const double *xk = l + k * n;
-            for (size_t j = 0; j <= k; j++) row[j] += c * xk[j];
-        }
-        double inv = 1.0 / li[i];
-        for (size_t j = 0; j < i; j++) li[j] = -row[j] * inv;
-        li[i] = inv;
-    }
-    free(row);
+    double *x = malloc((n ? n * n : 1) * sizeof *x);
+    if (!x) return;
+    tril_inverse_into(x, l, n);
+    memcpy(l, x, n * n * sizeof *x);
+    free(x);
 }
 
 size_t gr_spd_inverse(double *a, size_t n)
 {
     size_t bad = gr_cholesky(a, n);
     if (bad) return bad;
-    gr_tril_inverse(a, n);
-    /* a^-1 = X^T X with X = L^-1 lower triangular: row i of the result is
-     * sum over k >= i of X[k][i] X[k][0:k+1]; rows are independent. */
-    double *out = calloc(n ? n * n : 1, sizeof *out);
-    if (!out) return n + 1;
-    long nl = (long)n;
-#pragma omp parallel for schedule(dynamic, 8) if (n * n * n / 3 > GR_PAR_MIN)
-    for (long i = 0; i < nl; i++) {
-        double *oi = out + (size_t)i * n;
-        for (size_t k = (size_t)i; k < n; k++) {
-            const double *xk = a + k * n;
-            double c = xk[i];
-            for (size_t j = 0; j <= k; j++) oi[j] += c * xk[j];
+    double *x = malloc((n ? n * n : 1) * sizeof *x);
+    if (!x) return n + 1;
+    tril_inverse_into(x, a, n);
+    /* a^-1 = X^T X: (X^T X)[i][j] = sum_k X[k][i] X[k][j], rows of X
+     * streamed once per block of output rows. */
+    long nb = (long)((n + COLS - 1) / COLS);
+    memset(a, 0, n * n * sizeof *a);
+#pragma omp parallel for schedule(dynamic, 1) if (n * n * n / 3 > GR_PAR_MIN)
+    for (long b = 0; b < nb; b++) {
+        size_t i0 = (size_t)b * COLS, w = n - i0 < COLS ? n - i0 : COLS;
+        for (size_t k = i0; k < n; k++) { /* X[k][i] = 0 for k < i */
+            const double *xk = x + k * n;
+            for (size_t c = 0; c < w; c++) {
+                double xi = xk[i0 + c];
+                if (xi == 0.0) continue;
+                double *oi = a + (i0 + c) * n;
+                for (size_t j = 0; j <= k; j++) oi[j] += xi * xk[j];
+            }
         }
     }
-    memcpy(a, out, n * n * sizeof *a);
-    free(out);
+    free(x);
     return 0;
 }
 
