@@ -29,7 +29,7 @@ static const gr_opt_spec gfcf_opts[] = {
 static const gr_opt_spec cheby_opts[] = {
     { "alpha", 0, 0.3, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
     { "order", 0, 4, 0, GR_FILTER_MAX_ORDER, 1, NULL, "degree of the Chebyshev polynomial" },
-    { "phi", 0, 1, 0.01, 100, 0, NULL, "the polynomial interpolates mu^phi over the spectrum mu in [0, 1]" },
+    { "phi", 0, 0.5, 0.01, 100, 0, NULL, "the polynomial interpolates mu^phi over the spectrum mu in [0, 1]" },
     { "eps", 0, 0, -2, 2, 0, NULL, "degree exponent: the polynomial filters r D^-eps and scales its output by D^eps" },
     COMMON_FILTER_OPTS,
 };
