@@ -263,6 +263,11 @@ static void check_kind(int kind, const char *const *settings)
     for (size_t r = 0; r < ns; r++) ck_assert(sim[r] != item);
     float vec[512];
     ck_assert_int_eq(gr_model_fold_in(vec, gr_model_dim(back), back, &item, 1), GR_EUNSUPPORTED);
+    size_t np;
+    gr_explanation why[2];
+    int64_t someone;
+    gr_graph_user_id(&someone, p.train, 0);
+    ck_assert_int_eq(gr_model_explain(&np, back, someone, item, why, 2), GR_EUNSUPPORTED);
     gr_model_free(back);
     gr_model_free(m);
     fx_rmtree(dir);
