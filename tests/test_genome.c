@@ -339,7 +339,27 @@ START_TEST(genome_features_reach_cold_items)
         gr_new_item it = GR_NEW_ITEM_INIT;
         it.features = row;
         ck_assert_int_eq(gr_model_new_item_vector(v1, 16, &b1, genome, &it), GR_OK);
+        /* the projection travels in its own file: the loaded one gives the same row */
+        char *ppath = fx_path(dir, "genome.gnr");
+        gr_genome *lp;
+        float row2[8];
+        ck_assert_int_eq(gr_genome_save(gn, ppath), GR_OK);
+        ck_assert_int_eq(gr_genome_load(&lp, ppath), GR_OK);
+        ck_assert_uint_eq(gr_genome_n_movies(lp), 0);
+        ck_assert_uint_eq(gr_genome_dim(lp), dim);
+        ck_assert_int_eq(gr_genome_project(row2, dim, lp, scores, TAGS), GR_OK);
+        ck_assert_int_eq(memcmp(row, row2, sizeof row), 0);
+        it.features = row2;
         ck_assert_int_eq(gr_model_new_item_vector(v2, 16, &b2, l, &it), GR_OK);
+        /* each file is refused by the other's reader */
+        gr_genome *bad = NULL;
+        gr_model *badm = NULL;
+        ck_assert_int_eq(gr_genome_load(&bad, path), GR_EFORMAT);
+        ck_assert_ptr_null(bad);
+        ck_assert_int_ne(gr_model_load(&badm, ppath), GR_OK);
+        ck_assert_ptr_null(badm);
+        gr_genome_free(lp);
+        free(ppath);
         ck_assert_int_eq(memcmp(v1, v2, sizeof v1), 0);
         ck_assert_float_eq(b1, b2);
         free(path);

@@ -192,6 +192,16 @@ GR_API int gr_features_genome(float *out, size_t rows, size_t dim, const gr_geno
  * [0, 1]).  GR_EINVAL. */
 GR_API int gr_genome_project(float *out, size_t dim, const gr_genome *gn, const float *scores, size_t n_tags);
 
+/*
+ * Keep the fitted projection (tag ids, weights) in a file of its own,
+ * written atomically, so that new items can be projected after a model is
+ * loaded without the genome files.  A loaded genome has the projection and
+ * tags but no movies (gr_genome_n_movies() 0).  GR_EINVAL (no projection),
+ * GR_EIO, GR_ECORRUPT, GR_EFORMAT (not a projection file), GR_ENOMEM.
+ */
+GR_API int gr_genome_save(const gr_genome *gn, const char *path);
+GR_API int gr_genome_load(gr_genome **out, const char *path);
+
 GR_END_DECLS
 
 #endif

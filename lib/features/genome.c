@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "graph/graph.h"
 #include "io/genome.h"
+#include "io/model_file.h"
 #include "io/text.h"
 #include "kernels/matmul.h"
 #include "linalg/tsvd.h"
@@ -221,5 +222,78 @@ int gr_features_genome(float *out, size_t rows, size_t dim, const gr_genome *gn,
         if (r < 0) memset(out + i * dim, 0, dim * sizeof *out);
         else gr_gemm_nn(out + i * dim, dim, gn->t.score + (size_t)r * t, t, gn->proj, gn->ldp, gn->offset, 1, t, dim);
     }
+    return GR_OK;
+}
+
+/* ---- the projection file ------------------------------------------------ */
+
+/* The container of model files (docs/model-format.md) with its own kind, so
+ * gr_model_load() refuses it by name; sections: tag ids, projection. */
+#define GENOME_KIND GR_FOURCC('G', 'N', 'M', 'E')
+#define TAG_TAGS GR_FOURCC('G', 'T', 'A', 'G')
+#define TAG_PROJ GR_FOURCC('G', 'P', 'R', 'J')
+
+int gr_genome_save(const gr_genome *gn, const char *path)
+{
+    if (!gn || !path) return gr_err(GR_EINVAL, "gr_genome_save: NULL argument");
+    if (!gn->proj) return gr_err(GR_EINVAL, "gr_genome_save: the genome has no fitted projection");
+    gr_writer w;
+    GR_TRY(gr_writer_open(&w, path, GENOME_KIND));
+    size_t t = gn->t.n_tags, d = gn->dim;
+    gr_writer_begin(&w, TAG_TAGS);
+    gr_writer_u64(&w, t);
+    gr_writer_i64s(&w, gn->t.tag, t);
+    gr_writer_end(&w);
+    gr_writer_begin(&w, TAG_PROJ);
+    gr_writer_u64(&w, d);
+    for (size_t c = 0; c < t; c++) gr_writer_floats(&w, gn->proj + c * gn->ldp, d);
+    gr_writer_floats(&w, gn->offset, d);
+    gr_writer_end(&w);
+    return gr_writer_commit(&w);
+}
+
+static int load_projection(gr_genome *gn, gr_reader *r)
+{
+    uint64_t t, d;
+    GR_TRY(gr_reader_section(r, TAG_TAGS));
+    GR_TRY(gr_reader_u64(r, &t));
+    if (t == 0 || t > (r->end - r->pos) / sizeof(int64_t)) return gr_reader_fail(r, "%llu tags", (unsigned long long)t);
+    gn->t.n_tags = (size_t)t;
+    gn->t.tag = gr_alloc(t, sizeof *gn->t.tag);
+    if (!gn->t.tag) return GR_ENOMEM;
+    GR_TRY(gr_reader_i64s(r, gn->t.tag, t));
+    GR_TRY(gr_reader_section(r, TAG_PROJ));
+    GR_TRY(gr_reader_u64(r, &d));
+    if (d == 0 || d > t || (t + 1) * d > (r->end - r->pos) / sizeof(float))
+        return gr_reader_fail(r, "projection of %llu tags to %llu columns", (unsigned long long)t, (unsigned long long)d);
+    gn->dim = (size_t)d;
+    gn->ldp = gr_gemm_stride(gn->dim);
+    gn->proj = gr_alloc_floats(t * gn->ldp);
+    gn->offset = gr_alloc_floats(d);
+    if (!gn->proj || !gn->offset) return GR_ENOMEM;
+    for (size_t c = 0; c < t; c++) GR_TRY(gr_reader_floats(r, gn->proj + c * gn->ldp, d));
+    GR_TRY(gr_reader_floats(r, gn->offset, d));
+    for (size_t k = 0; k < t * gn->ldp; k++)
+        if (!isfinite(gn->proj[k])) return gr_reader_fail(r, "a projection weight is not a number");
+    return GR_OK;
+}
+
+int gr_genome_load(gr_genome **out, const char *path)
+{
+    if (!out || !path) return gr_err(GR_EINVAL, "gr_genome_load: NULL argument");
+    *out = NULL;
+    gr_reader r;
+    int rc = gr_reader_open(&r, path);
+    if (rc == GR_OK && r.kind != GENOME_KIND) rc = gr_err(GR_EFORMAT, "%s: not a genome projection file", path);
+    gr_genome *gn = rc == GR_OK ? gr_zalloc(1, sizeof *gn) : NULL;
+    if (rc == GR_OK && !gn) rc = GR_ENOMEM;
+    if (gn) gr_idmap_init(&gn->movies);
+    if (rc == GR_OK) rc = load_projection(gn, &r);
+    gr_reader_close(&r);
+    if (rc != GR_OK) {
+        gr_genome_free(gn);
+        return rc;
+    }
+    *out = gn;
     return GR_OK;
 }
