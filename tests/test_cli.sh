@@ -155,5 +155,18 @@ check "predicted ratings stay in range" sh -c "'$GNNREC' recommend --model '$tmp
 check "info shows the rating range" sh -c "'$GNNREC' info --model '$tmp/s.gnr' --json | tail -n 1 | grep -q '\"rating_max\": 5'"
 check "cold start needs node features" expect_fail 1 "no node features" recommend --model "$tmp/m.gnr" --age 30
 
+# The training-free kinds: a validation grid, test metrics, save, fold-in, similar items
+for kind in gfcf cheby ease; do
+  small="--rank 16"; [ $kind = ease ] && small="--lambda 50"
+  check "$kind train" sh -c "'$GNNREC' train --model $kind --dataset '$tmp/data' --valid-ratio 0.1 $small --json --out '$tmp/$kind.gnr' >'$tmp/$kind.out' 2>'$tmp/$kind.err'"
+  check "$kind json has metrics" last_json "$tmp/$kind.out" recall@20 ndcg@20 train_seconds
+  check "$kind recommend" "$GNNREC" recommend --model "$tmp/$kind.gnr" --user 1 --k 5
+  check "$kind new user from liked items" "$GNNREC" recommend --model "$tmp/$kind.gnr" --liked 1,2,3 --k 5
+  check "$kind similar items" "$GNNREC" recommend --model "$tmp/$kind.gnr" --similar 3 --k 5
+done
+check "gfcf reports each validation trial" sh -c "[ \$(grep -c 'valid ndcg@20' '$tmp/gfcf.err') -eq 6 ] && tail -n 1 '$tmp/gfcf.out' | grep -q valid_ndcg"
+check "filter settings from flags" "$GNNREC" train --model cheby --dataset "$tmp/data" --alpha 0.2 --order 3 --phi 0.5 --eps 0.1 --svd-iters 2 --quiet
+check "bad filter setting" expect_fail 2 "phi" train --model cheby --dataset "$tmp/data" --phi 0
+
 [ "$fails" -eq 0 ] && echo "all CLI checks passed" || echo "$fails CLI checks failed"
 [ "$fails" -eq 0 ]

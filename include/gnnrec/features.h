@@ -154,6 +154,60 @@ GR_API int gr_model_score_new_item(float *scores, const gr_model *m, const gr_ne
 GR_API int gr_model_new_item_top_users(size_t *n, const gr_model *m, const gr_new_item *it, size_t k, int64_t *users,
                                        float *scores);
 
+/*
+ * The MovieLens tag genome as item features (docs/graphsage.md, "Tag
+ * genome").  gr_genome_read() reads genome-scores.csv and genome-tags.csv
+ * from a MovieLens 20M/25M/latest directory; gr_genome_fit() centres the
+ * relevance rows of the graph's items that have genome scores and reduces
+ * them to `dim` columns with a truncated SVD (seeded, so one seed gives one
+ * projection); gr_features_genome() writes the reduced rows of a graph's
+ * items, and gr_genome_project() the row of an item the graph has not seen
+ * from its relevances (tag order of gr_genome_tag_id()), the same
+ * projection, for cold start.  Items without genome scores get zeros (the
+ * mean row).  Errors name file, line and field.
+ */
+typedef struct gr_genome gr_genome;
+
+/* Read dir/genome-scores.csv and dir/genome-tags.csv.  GR_EIO, GR_EFORMAT,
+ * GR_ENOMEM, GR_EINVAL. */
+GR_API int gr_genome_read(gr_genome **out, const char *dir);
+GR_API void gr_genome_free(gr_genome *gn);
+/* Number of tags (columns of a relevance row) and movies in the files. */
+GR_API size_t gr_genome_n_tags(const gr_genome *gn);
+GR_API size_t gr_genome_n_movies(const gr_genome *gn);
+/* The tag id of column c.  GR_ERANGE when c >= gr_genome_n_tags(). */
+GR_API int gr_genome_tag_id(int64_t *id, const gr_genome *gn, size_t c);
+/* The relevance row of a genome movie (n_tags floats); GR_ENOTFOUND. */
+GR_API int gr_genome_scores(float *out, size_t n_tags, const gr_genome *gn, int64_t movie);
+
+/*
+ * Fit the projection on g's items that have genome scores: dim columns
+ * (capped at the tags and those items), centred, all scaled by one
+ * constant so that the block's columns have mean variance 1 on g's items
+ * (weaker directions keep their smaller spread).  sigma, when not NULL,
+ * receives the dim singular values of the centred matrix.  GR_EINVAL
+ * (dim 0, no item of g in the genome), GR_ENOMEM.
+ */
+GR_API int gr_genome_fit(gr_genome *gn, const gr_graph *g, size_t dim, uint64_t seed, float *sigma);
+/* The fitted width (0 before gr_genome_fit()). */
+GR_API size_t gr_genome_dim(const gr_genome *gn);
+/* The reduced rows of g's items (rows = items of g, dim = gr_genome_dim()),
+ * in dense-index order.  GR_EINVAL on a size mismatch or before a fit. */
+GR_API int gr_features_genome(float *out, size_t rows, size_t dim, const gr_genome *gn, const gr_graph *g);
+/* The reduced row (dim floats) of one relevance row (n_tags floats in
+ * [0, 1]).  GR_EINVAL. */
+GR_API int gr_genome_project(float *out, size_t dim, const gr_genome *gn, const float *scores, size_t n_tags);
+
+/*
+ * Keep the fitted projection (tag ids, weights) in a file of its own,
+ * written atomically, so that new items can be projected after a model is
+ * loaded without the genome files.  A loaded genome has the projection and
+ * tags but no movies (gr_genome_n_movies() 0).  GR_EINVAL (no projection),
+ * GR_EIO, GR_ECORRUPT, GR_EFORMAT (not a projection file), GR_ENOMEM.
+ */
+GR_API int gr_genome_save(const gr_genome *gn, const char *path);
+GR_API int gr_genome_load(gr_genome **out, const char *path);
+
 GR_END_DECLS
 
 #endif

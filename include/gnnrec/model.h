@@ -24,18 +24,22 @@ typedef enum gr_model_kind {
     GR_MODEL_TRANSE = 4,    /* knowledge-graph embeddings */
     GR_MODEL_DISTMULT = 5,
     GR_MODEL_ROTATE = 6,
-    GR_MODEL_COMPLEX = 7
+    GR_MODEL_COMPLEX = 7,
+    GR_MODEL_GFCF = 8,      /* GF-CF graph filter, training-free (Shen et al., CIKM 2021) */
+    GR_MODEL_CHEBY = 9,     /* Chebyshev polynomial graph filter, training-free (ChebyCF style) */
+    GR_MODEL_EASE = 10      /* EASE item-item ridge regression, closed form (Steck, WWW 2019) */
 } gr_model_kind;
 
-/* "lightgcn", "mf", "graphsage", "transe", "distmult", "rotate", "complex";
- * NULL for an unknown kind. */
+/* "lightgcn", "mf", "graphsage", "transe", "distmult", "rotate", "complex",
+ * "gfcf", "cheby", "ease"; NULL for an unknown kind. */
 GR_API const char *gr_model_kind_name(int kind);
 /* The kind named `name` (case-insensitive).  GR_EINVAL when unknown. */
 GR_API int gr_model_kind_from_name(int *kind, const char *name);
 
 /* The kind of a model (a gr_model_kind), or 0 for NULL. */
 GR_API int gr_model_kind_of(const gr_model *m);
-/* The length of the user and item vectors, 0 for NULL. */
+/* The length of the user and item vectors, 0 for NULL and for kinds without
+ * vectors (EASE). */
 GR_API size_t gr_model_dim(const gr_model *m);
 /*
  * The training graph the model was fitted on: its id maps, metadata and

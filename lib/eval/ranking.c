@@ -17,6 +17,9 @@
 #include "kernels/topk.h"
 
 #define USER_BLOCK 16
+/* Kinds that score users themselves (the graph filters) share work across
+ * a block: products with the interaction matrix are as wide as it is. */
+#define WIDE_BLOCK 64
 
 void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 {
@@ -31,15 +34,17 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->model = m;
 }
 
-static void score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
+static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
 {
     const gr_model *m = src->model;
+    if (m && m->ops && m->ops->score_users) return m->ops->score_users(m, u0, nb, scores);
     if (m && m->ops && m->ops->score_items) {
         for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
-        return;
+        return GR_OK;
     }
     gr_score_block(scores, src->user_vec + u0 * src->dim, nb, src->item_t, src->n_items, src->stride, src->dim,
                    src->item_bias);
+    return GR_OK;
 }
 
 typedef struct eval_job {
@@ -48,14 +53,19 @@ typedef struct eval_job {
     const int *ks;
     size_t nk, kmax;
     double *per_user; /* n_users x nk x GR_METRIC_COUNT */
+    int failed;       /* a block could not be scored (out of memory) */
 } eval_job;
 
 /* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers. */
-static void eval_block(const eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
+static void eval_block(eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
 {
     const gr_csr *te = &J->test->ui;
     size_t n_items = J->src->n_items;
-    score_users(J->src, u0, nb, scores);
+    if (score_users(J->src, u0, nb, scores) != GR_OK) {
+#pragma omp atomic write
+        J->failed = 1;
+        return;
+    }
     for (size_t b = 0; b < nb; b++) {
         size_t u = u0 + b;
         size_t n_rel = gr_csr_degree(te, u);
@@ -89,13 +99,15 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
                  const gr_graph *test, const int *ks, size_t nk)
 {
     GR_TRY(check_eval(src, exclude, test, ks, nk));
-    eval_job J = { src, exclude, test, ks, nk, 0, NULL };
+    eval_job J = { src, exclude, test, ks, nk, 0, NULL, 0 };
     for (size_t c = 0; c < nk; c++)
         if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
     J.per_user = gr_zalloc(src->n_users * nk * GR_METRIC_COUNT, sizeof(double));
     if (!J.per_user) return GR_ENOMEM;
     int nthreads = gr_threads();
-    size_t per_thread = USER_BLOCK * src->n_items + 2 * J.kmax;
+    const gr_model *m = src->model;
+    size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK;
+    size_t per_thread = block * src->n_items + 2 * J.kmax;
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
     int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));
     if (!buf || !tops) {
@@ -104,14 +116,20 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
         free(tops);
         return GR_ENOMEM;
     }
-    long nblocks = (long)((src->n_users + USER_BLOCK - 1) / USER_BLOCK);
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads)
+    long nblocks = (long)((src->n_users + block - 1) / block);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (long blk = 0; blk < nblocks; blk++) {
         int t = omp_get_thread_num();
-        size_t u0 = (size_t)blk * USER_BLOCK;
-        size_t nb = src->n_users - u0 < USER_BLOCK ? src->n_users - u0 : USER_BLOCK;
+        size_t u0 = (size_t)blk * block;
+        size_t nb = src->n_users - u0 < block ? src->n_users - u0 : block;
         float *scores = buf + (size_t)t * per_thread;
-        eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + USER_BLOCK * src->n_items);
+        eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + block * src->n_items);
+    }
+    if (J.failed) {
+        free(J.per_user);
+        free(buf);
+        free(tops);
+        return gr_err(GR_ENOMEM, "out of memory scoring the users");
     }
     size_t users = 0;
     memset(out, 0, nk * GR_METRIC_COUNT * sizeof *out);

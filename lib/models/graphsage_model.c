@@ -223,7 +223,7 @@ static int sage_load(gr_model *m, gr_reader *r)
 }
 
 const gr_model_ops gr_graphsage_ops = {
-    GR_MODEL_GRAPHSAGE, gr_sage_fold_in, NULL, sage_save, sage_load, sage_prepare, sage_free,
+    GR_MODEL_GRAPHSAGE, gr_sage_fold_in, NULL, sage_save, sage_load, sage_prepare, sage_free, NULL, NULL,
     NULL, /* ReLU layers: the fold-in is not a sum over the items */
 };
 

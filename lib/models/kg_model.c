@@ -281,7 +281,7 @@ static int kg_load(gr_model *m, gr_reader *r)
     return GR_OK;
 }
 
-#define KG_OPS(KIND, SCORE) { KIND, NULL, SCORE, kg_save, kg_load, kg_prepare, kg_free_state, NULL }
+#define KG_OPS(KIND, SCORE) { KIND, NULL, SCORE, kg_save, kg_load, kg_prepare, kg_free_state, NULL, NULL, NULL }
 
 const gr_model_ops gr_kg_model_ops[4] = {
     KG_OPS(GR_MODEL_TRANSE, kg_score_items),

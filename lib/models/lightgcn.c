@@ -130,12 +130,12 @@ static void lightgcn_free(gr_model *m)
 
 const gr_model_ops gr_lightgcn_ops = {
     GR_MODEL_LIGHTGCN, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
-    lightgcn_fold_in_part,
+    NULL, NULL, lightgcn_fold_in_part,
 };
 
 const gr_model_ops gr_mf_ops = {
     GR_MODEL_MF, lightgcn_fold_in, NULL, lightgcn_save, lightgcn_load, lightgcn_prepare, lightgcn_free,
-    lightgcn_fold_in_part,
+    NULL, NULL, lightgcn_fold_in_part,
 };
 
 int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0)

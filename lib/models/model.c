@@ -14,7 +14,8 @@
 static const char *const kind_names[] = {
     [GR_MODEL_LIGHTGCN] = "lightgcn", [GR_MODEL_MF] = "mf",           [GR_MODEL_GRAPHSAGE] = "graphsage",
     [GR_MODEL_TRANSE] = "transe",     [GR_MODEL_DISTMULT] = "distmult", [GR_MODEL_ROTATE] = "rotate",
-    [GR_MODEL_COMPLEX] = "complex",
+    [GR_MODEL_COMPLEX] = "complex",   [GR_MODEL_GFCF] = "gfcf",         [GR_MODEL_CHEBY] = "cheby",
+    [GR_MODEL_EASE] = "ease",
 };
 
 #define N_KINDS (sizeof kind_names / sizeof kind_names[0])
@@ -33,7 +34,7 @@ int gr_model_kind_from_name(int *kind, const char *name)
             return GR_OK;
         }
     }
-    return gr_err(GR_EINVAL, "unknown model kind '%s' (lightgcn, mf, graphsage, transe, distmult, rotate, complex)", name);
+    return gr_err(GR_EINVAL, "unknown model kind '%s' (lightgcn, mf, graphsage, transe, distmult, rotate, complex, gfcf, cheby, ease)", name);
 }
 
 int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
@@ -202,6 +203,14 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
     int32_t u, i;
     GR_TRY(user_of(&u, m, user));
     GR_TRY(item_of(&i, m, item));
+    if (m->ops && m->ops->score_users) {
+        float *all = gr_alloc(m->n_items, sizeof *all);
+        if (!all) return GR_ENOMEM;
+        int rc = m->ops->score_users(m, (size_t)u, 1, all);
+        *score = all[i];
+        free(all);
+        return rc;
+    }
     const float *uv = m->user_vec + (size_t)u * m->dim;
     float ub = m->user_bias ? m->user_bias[u] : 0.0f;
     if (m->ops && m->ops->score_items) {
@@ -220,6 +229,7 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
 
 static int check_dim(const gr_model *m, size_t dim, const char *fn)
 {
+    if (m->dim == 0) return gr_err(GR_EUNSUPPORTED, "%s: %s models have no vectors", fn, gr_model_kind_name(m->kind));
     if (dim != m->dim) return gr_err(GR_EINVAL, "%s: dim %zu does not match the model's %zu", fn, dim, m->dim);
     return GR_OK;
 }

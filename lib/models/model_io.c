@@ -246,7 +246,9 @@ static int load_vectors(gr_reader *r, gr_model *m)
     GR_TRY(gr_reader_section(r, TAG_VECTORS));
     GR_TRY(gr_reader_u64(r, &dim));
     GR_TRY(gr_reader_u64(r, &flags));
-    if (dim == 0 || dim > 65536) return gr_reader_fail(r, "dimension %llu out of range", (unsigned long long)dim);
+    /* kinds that score users themselves may have no vectors (EASE) */
+    int vectorless = m->ops && m->ops->score_users;
+    if ((dim == 0 && !vectorless) || dim > 65536) return gr_reader_fail(r, "dimension %llu out of range", (unsigned long long)dim);
     if ((m->n_users + m->n_items) * dim > (r->end - r->pos) / 4) return gr_reader_fail(r, "vectors exceed the section");
     m->dim = (size_t)dim;
     m->user_vec = gr_alloc_floats(m->n_users * m->dim);

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "kernels/dense.h"
 #include "recommend/filter.h"
 
@@ -25,17 +26,22 @@ typedef struct batch_job {
     size_t *counts;
     int64_t *items;
     float *scores;
+    int *failed; /* set when a block could not be scored (GR_ENOMEM) */
 } batch_job;
 
 /* Scores of the users rows[0..nb) into out (nb x n_items), biases added. */
-static void score_block(const gr_model *m, const int32_t *rows, size_t nb, float *uvec, float *out)
+static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float *uvec, float *out)
 {
     size_t d = m->dim, ni = m->n_items;
+    if (m->ops && m->ops->score_users) { /* graph filters: scores are not a function of a user vector */
+        for (size_t b = 0; b < nb; b++) GR_TRY(m->ops->score_users(m, (size_t)rows[b], 1, out + b * ni));
+        return GR_OK;
+    }
     if (m->ops && m->ops->score_items) {
         for (size_t b = 0; b < nb; b++)
             gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
                                out + b * ni);
-        return;
+        return GR_OK;
     }
     for (size_t b = 0; b < nb; b++) memcpy(uvec + b * d, m->user_vec + (size_t)rows[b] * d, d * sizeof *uvec);
     gr_score_block(out, uvec, nb, m->item_vec_t, ni, m->item_stride, d, m->item_bias);
@@ -44,6 +50,7 @@ static void score_block(const gr_model *m, const int32_t *rows, size_t nb, float
         if (add == 0.0f) continue;
         for (size_t i = 0; i < ni; i++) out[b * ni + i] += add;
     }
+    return GR_OK;
 }
 
 /* Lists of the users [r0, r0 + nb) into their rows of the output. */
@@ -52,7 +59,12 @@ static void run_block(const batch_job *J, size_t r0, size_t nb, float *uvec, flo
     const gr_model *m = J->m;
     const gr_csr *ui = &m->graph->ui;
     size_t ni = m->n_items, k = J->k;
-    score_block(m, J->rows + r0, nb, uvec, sc);
+    if (score_block(m, J->rows + r0, nb, uvec, sc) != GR_OK) {
+        /* a kind that scores users itself ran out of memory: this block's rows stay empty */
+#pragma omp atomic write
+        *J->failed = 1;
+        nb = 0;
+    }
     for (size_t b = 0; b < nb; b++) {
         size_t r = r0 + b, u = (size_t)J->rows[r];
         float *row = sc + b * ni;
@@ -88,7 +100,7 @@ static int map_users(int32_t **out, const gr_model *m, const int64_t *users, siz
 static int run_all(const batch_job *J)
 {
     const gr_model *m = J->m;
-    int nthreads = omp_get_max_threads();
+    int nthreads = gr_threads();
     long nblocks = (long)((J->n_users + USER_BLOCK - 1) / USER_BLOCK);
     if (nthreads > nblocks) nthreads = nblocks > 0 ? (int)nblocks : 1;
     size_t per_thread = USER_BLOCK * (m->dim + m->n_items) + J->k;
@@ -124,8 +136,10 @@ int gr_model_recommend_batch(size_t *counts, const gr_model *m, const int64_t *u
     gr_rec_filter f;
     int rc = gr_rec_filter_init(&f, m, opts);
     if (rc == GR_OK) {
-        batch_job J = { m, &f, rows, n_users, k, counts, items, scores };
+        int failed = 0;
+        batch_job J = { m, &f, rows, n_users, k, counts, items, scores, &failed };
         rc = run_all(&J);
+        if (rc == GR_OK && failed) rc = gr_err(GR_ENOMEM, "gr_model_recommend_batch: out of memory scoring users");
         gr_rec_filter_free(&f);
     }
     free(rows);

@@ -52,9 +52,10 @@ int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, con
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
     int rc = all ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
-        gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
-        if (f.o.exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
-        rc = select_top(n, m, &f, all, k, items, scores);
+        if (m->ops && m->ops->score_users) rc = m->ops->score_users(m, (size_t)u, 1, all);
+        else gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
+        if (rc == GR_OK && f.o.exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
+        if (rc == GR_OK) rc = select_top(n, m, &f, all, k, items, scores);
     }
     free(all);
     gr_rec_filter_free(&f);
@@ -83,6 +84,9 @@ int gr_rec_map_liked(int32_t **out, size_t *n_out, const gr_model *m, const int6
 
 static int fold_in_dense(float *vec, const gr_model *m, const int32_t *idx, size_t n)
 {
+    if (m->ops && m->ops->score_liked)
+        return gr_err(GR_EUNSUPPORTED, "%s models have no user vectors: gr_model_recommend_liked scores a new user exactly",
+                      gr_model_kind_name(m->kind));
     if (!m->ops || !m->ops->fold_in)
         return gr_err(GR_EUNSUPPORTED, "%s models cannot fold in new users", gr_model_kind_name(m->kind));
     return m->ops->fold_in(m, idx, n, vec);
@@ -91,6 +95,9 @@ static int fold_in_dense(float *vec, const gr_model *m, const int32_t *idx, size
 int gr_model_fold_in(float *out, size_t dim, const gr_model *m, const int64_t *liked, size_t n_liked)
 {
     if (!out || !m || (n_liked && !liked)) return gr_err(GR_EINVAL, "gr_model_fold_in: NULL argument");
+    if (m->ops && m->ops->score_liked)
+        return gr_err(GR_EUNSUPPORTED, "%s models have no user vectors: gr_model_recommend_liked scores a new user exactly",
+                      gr_model_kind_name(m->kind));
     if (dim != m->dim) return gr_err(GR_EINVAL, "gr_model_fold_in: dim %zu does not match the model's %zu", dim, m->dim);
     int32_t *idx;
     size_t n;
@@ -118,9 +125,11 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
     }
     float *vec = gr_alloc_floats(m->dim);
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
-    rc = vec && all ? fold_in_dense(vec, m, idx, nl) : GR_ENOMEM;
+    rc = !vec || !all                             ? GR_ENOMEM
+         : m->ops && m->ops->score_liked ? m->ops->score_liked(m, idx, nl, all)
+                                          : fold_in_dense(vec, m, idx, nl);
     if (rc == GR_OK) {
-        gr_model_score_all(m, vec, 0.0f, all);
+        if (!(m->ops && m->ops->score_liked)) gr_model_score_all(m, vec, 0.0f, all);
         if (f.o.exclude_seen)
             for (size_t j = 0; j < nl; j++) all[idx[j]] = -INFINITY;
         rc = select_top(n, m, &f, all, k, items, scores);
@@ -144,6 +153,15 @@ int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k,
     if (!all) {
         gr_rec_filter_free(&f);
         return GR_ENOMEM;
+    }
+    if (m->ops && m->ops->score_liked) { /* the filter's response to the one item */
+        int rc = m->ops->score_liked(m, &i, 1, all);
+        all[i] = -INFINITY;
+        f.predictions = 0;
+        if (rc == GR_OK) rc = select_top(n, m, &f, all, k, items, scores);
+        free(all);
+        gr_rec_filter_free(&f);
+        return rc;
     }
     const float *v = m->item_vec + (size_t)i * m->dim;
     gr_score_block(all, v, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, NULL);
@@ -188,6 +206,9 @@ int gr_model_similar_users(size_t *n, const gr_model *m, int64_t user, size_t k,
         return gr_err(GR_ERANGE, "gr_model_similar_users: k = %zu out of range 1..%zu (number of users)", k, m->n_users);
     int32_t u = gr_graph_user_index(m->graph, user);
     if (u < 0 || (size_t)u >= m->n_users) return gr_err(GR_ENOTFOUND, "unknown user id %lld", (long long)user);
+    if (m->ops && m->ops->score_users && m->dim == 0)
+        return gr_err(GR_EUNSUPPORTED, "gr_model_similar_users: a %s model has no user vectors",
+                      gr_model_kind_name(m->kind));
     float *all = gr_alloc(m->n_users, sizeof *all), *val = gr_alloc(k, sizeof *val);
     int32_t *idx = gr_alloc(k, sizeof *idx);
     int rc = all && val && idx ? GR_OK : GR_ENOMEM;

@@ -460,6 +460,35 @@ class ModelTest(unittest.TestCase):
         self.assertEqual(failures, [])
 
 
+class FilterKindTest(unittest.TestCase):
+    """The training-free kinds through the same binding calls."""
+
+    def fitted(self, kind, **settings):
+        _, _, train, valid, _ = support.dataset()
+        with gnnrec.Trainer(kind, threads=1, **settings) as t:
+            return t.fit(train, valid=valid)
+
+    def test_filters_recommend_save_and_fold_in_exactly(self):
+        for kind, settings in (("gfcf", {"rank": 16}), ("cheby", {"rank": 16, "order": 3}), ("ease", {"lambda": 50})):
+            with self.subTest(kind=kind), self.fitted(kind, **settings) as m:
+                self.assertEqual(m.kind, kind)
+                user = m.graph.user_ids()[4]
+                recs = m.recommend(user, k=10)
+                self.assertEqual(len(recs), 10)
+                liked = [item for item, _ in m.graph.user_items(user)]
+                again = m.recommend_liked(liked, k=10)
+                for a, b in zip(recs, again):
+                    self.assertAlmostEqual(a.score, b.score, places=4)
+                self.assertEqual(len(m.similar_items(m.graph.item_ids()[2], k=5)), 5)
+                with self.assertRaises(gnnrec.UnsupportedError):
+                    m.fold_in(liked)
+                path = os.path.join(support.tmpdir(), kind + ".gnr")
+                m.save(path)
+                with gnnrec.Model.load(path) as back:
+                    self.assertEqual(back.recommend(user, k=10), recs)
+                self.assertEqual(m.dim, 0 if kind == "ease" else 16)
+
+
 class BufferTest(unittest.TestCase):
     """Both array paths: numpy when it is installed, the standard library always."""
 

@@ -11,7 +11,7 @@ static const char *const train_usage =
 
 /* The flags of gnnrec train: --help prints this table. */
 static const cli_flag_doc train_flags[] = {
-    { "model", "KIND", "lightgcn (default), mf, graphsage, transe, distmult, rotate, complex" },
+    { "model", "KIND", "lightgcn (default), mf, graphsage, transe, distmult, rotate, complex; training-free: gfcf, cheby, ease" },
     { NULL, NULL, "user-item data (every kind):" },
     { "train", "FILE", "training interactions; --valid FILE, --test FILE in its id space" },
     { "valid", "FILE", "validation interactions: early stopping on the best validated epoch" },
@@ -72,6 +72,14 @@ static const cli_flag_doc train_flags[] = {
     { "l2norm", "0|1", "L2-normalise the output embeddings (0)" },
     { "wd", "X", "L2 weight on the layer weights (0)" },
     { "ema", "X", "decay of the parameter average validation and the model use (0: off; objective rating: 0.99)" },
+    { NULL, NULL, "training-free graph filters (gfcf, cheby, ease; docs/filters.md):" },
+    { "alpha", "X", "gfcf, cheby: weight of the ideal low-pass term" },
+    { "rank", "N", "gfcf, cheby: singular vectors of the ideal low-pass" },
+    { "order", "N", "cheby: order of the Chebyshev polynomial" },
+    { "phi", "X", "cheby: exponent of the spectral response" },
+    { "eps", "X", "cheby: degree exponent of the normalisation" },
+    { "lambda", "X", "ease: ridge weight" },
+    { "search", "0|1", "with validation data, choose the filter's settings from a small grid (1)" },
     { NULL, NULL, "knowledge-graph embeddings (docs/kg.md):" },
     { "gamma", "X", "margin of distance scores" },
     { "adv-temp", "X", "self-adversarial temperature (0: uniform)" },

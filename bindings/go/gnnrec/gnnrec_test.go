@@ -359,3 +359,51 @@ func TestConcurrentRecommendations(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// The training-free kinds through the same calls: a new user with a known
+// user's items gets that user's scores.
+func TestFilterKinds(t *testing.T) {
+	train, valid, test := split(t)
+	defer train.Close()
+	defer valid.Close()
+	defer test.Close()
+	for _, kind := range []string{"gfcf", "cheby", "ease"} {
+		tr, err := gnnrec.NewTrainer(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := [2]interface{}{"rank", 16}
+		if kind == "ease" {
+			size = [2]interface{}{"lambda", 50}
+		}
+		for _, s := range [][2]interface{}{size, {"threads", 1}} {
+			if err := tr.Set(s[0].(string), s[1]); err != nil {
+				t.Fatal(kind, err)
+			}
+		}
+		m, err := tr.Fit(train, valid, nil)
+		tr.Close()
+		if err != nil {
+			t.Fatal(kind, err)
+		}
+		if m.Kind() != kind {
+			t.Fatalf("kind %s, want %s", m.Kind(), kind)
+		}
+		user := train.UserIDs()[4]
+		recs, err := m.Recommend(user, 10, nil)
+		if err != nil || len(recs) != 10 {
+			t.Fatal(kind, "recommend", err)
+		}
+		liked, _, _ := train.UserItems(user)
+		again, err := m.RecommendLiked(liked, 10, nil)
+		if err != nil || len(again) != 10 {
+			t.Fatal(kind, "recommend liked", err)
+		}
+		for i := range recs {
+			if d := recs[i].Score - again[i].Score; d > 1e-4 || d < -1e-4 {
+				t.Fatalf("%s: rank %d scores %g and %g", kind, i, recs[i].Score, again[i].Score)
+			}
+		}
+		m.Close()
+	}
+}

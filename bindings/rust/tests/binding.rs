@@ -209,3 +209,28 @@ fn one_model_many_threads() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn training_free_kinds_fold_in_exactly() {
+    let all = Graph::load(workdir().join("data")).unwrap();
+    let parts = all.split(&SplitOptions { valid_ratio: 0.1, test_ratio: 0.2, ..SplitOptions::default() }).unwrap();
+    for kind in ["gfcf", "cheby", "ease"] {
+        let mut t = Trainer::new(kind).unwrap();
+        if kind == "ease" {
+            t.set("lambda", 50).unwrap();
+        } else {
+            t.set("rank", 16).unwrap();
+        }
+        t.set("threads", 1).unwrap();
+        let m = t.fit(&parts.train, parts.valid.as_ref()).unwrap();
+        assert_eq!(m.kind(), kind);
+        let user = parts.train.user_ids()[4];
+        let recs = m.recommend(user, 10, &RecOptions::default()).unwrap();
+        let liked: Vec<i64> = parts.train.user_items(user).unwrap().iter().map(|&(i, _)| i).collect();
+        let again = m.recommend_liked(&liked, 10, &RecOptions::default()).unwrap();
+        assert_eq!(recs.len(), 10);
+        for (a, b) in recs.iter().zip(&again) {
+            assert!((a.score - b.score).abs() < 1e-4, "{kind}: {} vs {}", a.score, b.score);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/* EASE as a model kind: scoring by rows of B, fold-in, state (ease.h). */
+#include "models/ease.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "io/model_file.h"
+
+static gr_ease_state *state_of(const gr_model *m) { return (gr_ease_state *)m->state; }
+
+double gr_ease_bytes(size_t n_items)
+{
+    double n2 = (double)n_items * (double)n_items;
+    return n2 * (8.0 + 8.0 + 4.0); /* Gram and inverse in double, B in float */
+}
+
+/* scores = sum of the rows of B of the items. */
+static void rows_sum(const gr_model *m, const int32_t *items, size_t n, float *scores)
+{
+    size_t ni = m->n_items;
+    const float *b = state_of(m)->b;
+    memset(scores, 0, ni * sizeof *scores);
+    for (size_t a = 0; a < n; a++) {
+        const float *row = b + (size_t)items[a] * ni;
+        for (size_t j = 0; j < ni; j++) scores[j] += row[j];
+    }
+}
+
+static int ease_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
+{
+    const gr_csr *ui = &m->graph->ui;
+    for (size_t c = 0; c < nb; c++) {
+        size_t u = u0 + c;
+        rows_sum(m, ui->col + ui->ptr[u], gr_csr_degree(ui, u), scores + c * m->n_items);
+    }
+    return GR_OK;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted like a known user's row, so the sums agree to the bit. */
+static int ease_score_liked(const gr_model *m, const int32_t *items, size_t n, float *scores)
+{
+    int32_t *sorted = gr_alloc(n ? n : 1, sizeof *sorted);
+    if (!sorted) return GR_ENOMEM;
+    memcpy(sorted, items, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_i32);
+    rows_sum(m, sorted, n, scores);
+    free(sorted);
+    return GR_OK;
+}
+
+static int ease_save(const gr_model *m, gr_writer *w)
+{
+    gr_writer_u64(w, m->n_items);
+    gr_writer_floats(w, state_of(m)->b, m->n_items * m->n_items);
+    return GR_OK;
+}
+
+static int ease_load(gr_model *m, gr_reader *r)
+{
+    gr_ease_state *st = gr_zalloc(1, sizeof *st);
+    if (!st) return GR_ENOMEM;
+    m->state = st;
+    uint64_t n;
+    GR_TRY(gr_reader_u64(r, &n));
+    if (n != m->n_items) return gr_reader_fail(r, "EASE matrix of %llu items, the model has %zu", (unsigned long long)n, m->n_items);
+    if ((double)n * (double)n * 4.0 > (double)(r->end - r->pos)) return gr_reader_fail(r, "EASE matrix exceeds the section");
+    st->b = gr_alloc_floats(m->n_items * m->n_items);
+    if (!st->b) return GR_ENOMEM;
+    return gr_reader_floats(r, st->b, m->n_items * m->n_items);
+}
+
+static void ease_free(gr_model *m)
+{
+    gr_ease_state *st = state_of(m);
+    if (!st) return;
+    free(st->b);
+    free(st);
+    m->state = NULL;
+}
+
+const gr_model_ops gr_ease_ops = {
+    GR_MODEL_EASE, NULL, NULL, ease_save, ease_load, NULL, ease_free, ease_score_users, ease_score_liked, NULL,
+};
+
+int gr_ease_model(gr_model **out, const gr_graph *train, float *b, double lambda)
+{
+    gr_model *m = NULL;
+    int rc = gr_model_create(&m, GR_MODEL_EASE, train, 0, 0, 0);
+    gr_ease_state *st = rc == GR_OK ? gr_zalloc(1, sizeof *st) : NULL;
+    if (rc == GR_OK && !st) rc = GR_ENOMEM;
+    if (rc != GR_OK) {
+        free(b);
+        gr_model_free(m);
+        return rc;
+    }
+    st->b = b;
+    m->state = st;
+    gr_model_set_info(m, "lambda", lambda);
+    rc = gr_model_finish(m);
+    if (rc != GR_OK) {
+        gr_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return GR_OK;
+}

@@ -1,0 +1,70 @@
+/*
+ * Training-free graph filters on the normalised item-item graph
+ * (docs/filters.md).  With R the binary user-item matrix and
+ * R~ = D_u^-1/2 R D_i^-1/2, P = R~^T R~ has its spectrum in [0, 1].  A
+ * user's row r scores all items as
+ *
+ *     s(r) = (r D_i^-eps) h(P) D_i^eps  +  alpha r D_i^-1/2 V V^T D_i^1/2
+ *
+ * where V holds the top k right singular vectors of R~ (the ideal
+ * low-pass filter) and h is a polynomial:
+ *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0;
+ *   - cheby: h interpolates mu^phi at the order + 1 Chebyshev nodes of
+ *     [0, 1] (in the style of ChebyCF, Kim et al. 2025).
+ * On large catalogues P is never formed: h(P) is applied as products with
+ * R~ and R~^T.  Small catalogues get the whole filter as a matrix.  The
+ * low-pass term is the model's dot-product part: item_vec[i] =
+ * d_i^1/2 V[i], user_vec[u] = sum over the user's items of d_i^-1/2 V[i],
+ * dim = k.
+ */
+#ifndef GR_MODELS_FILTER_H
+#define GR_MODELS_FILTER_H
+
+#include "kernels/spmm.h"
+#include "models/model.h"
+
+#define GR_FILTER_MAX_ORDER 32
+
+typedef struct gr_filter_params {
+    float alpha; /* weight of the ideal low-pass term */
+    int order;   /* degree of h */
+    float phi;   /* h interpolates mu^phi (1: linear) */
+    float eps;   /* degree exponent around the polynomial term */
+} gr_filter_params;
+
+typedef struct gr_filter_state {
+    gr_filter_params p;
+    double coef[GR_FILTER_MAX_ORDER + 1]; /* Chebyshev coefficients of h on x = 2 mu - 1 */
+    /* derived from the training graph */
+    gr_spmat r, rt;     /* R~ (users x items) and R~^T */
+    float *deg_pow;     /* d_i^eps (0 for items nobody has) */
+    float *deg_neg_pow; /* d_i^-eps */
+    /* The whole filter as an items x items matrix, when the catalogue is
+     * small enough (gr_filter_dense_ok): scoring is then a sum of rows. */
+    float *dense;
+} gr_filter_state;
+
+/* Whether a filter over this graph is materialised: at most as many items
+ * as users (building it costs less than scoring every user through the
+ * factors) and items x items floats within 1 GiB. */
+int gr_filter_dense_ok(const gr_graph *g);
+
+extern const gr_model_ops gr_gfcf_ops;
+extern const gr_model_ops gr_cheby_ops;
+
+/* Chebyshev interpolation coefficients of mu^phi on [0, 1] at order + 1 nodes. */
+void gr_filter_coefficients(double *coef, int order, double phi);
+
+/* Build R~ and R~^T of a graph (binary; ratings are ignored). */
+int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g);
+
+/*
+ * A finished filter model of `kind` (GR_MODEL_GFCF or GR_MODEL_CHEBY) from
+ * the top-k right singular vectors v (n_items x k, taken over) of R~.
+ */
+int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, size_t k);
+
+/* Change the parameters of a finished filter model (validation search). */
+int gr_filter_set_params(gr_model *m, const gr_filter_params *p);
+
+#endif

@@ -1,0 +1,82 @@
+/* The EASE trainer: the Gram matrix, its inverse by Cholesky, B (models/ease.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/threads.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "linalg/small.h"
+#include "models/ease.h"
+#include "train/trainer.h"
+
+static const gr_opt_spec ease_opts[] = {
+    { "lambda", 0, 500, 0, 1e12, 0, NULL, "L2 weight of EASE's ridge regression" },
+};
+
+/* X^T X of the binary interactions, item row by item row. */
+static void gram(double *g, const gr_graph *train)
+{
+    size_t ni = train->n_items;
+    long n = (long)ni;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
+    for (long i = 0; i < n; i++) {
+        double *row = g + (size_t)i * ni;
+        for (int64_t e = train->iu.ptr[i]; e < train->iu.ptr[i + 1]; e++) {
+            int32_t u = train->iu.col[e];
+            for (int64_t f = train->ui.ptr[u]; f < train->ui.ptr[u + 1]; f++) row[train->ui.col[f]] += 1.0;
+        }
+    }
+}
+
+static double physical_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
+}
+
+static int check_memory(size_t n_items)
+{
+    double need = gr_ease_bytes(n_items), have = physical_bytes();
+    if (have > 0 && need > 0.8 * have)
+        return gr_err(GR_ENOMEM,
+                      "EASE needs items x items matrices: %zu items need %.1f GiB, more than 80%% of this machine's %.1f GiB "
+                      "(use gfcf or cheby, which never form them)",
+                      n_items, need / 1073741824.0, have / 1073741824.0);
+    return GR_OK;
+}
+
+static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
+{
+    size_t ni = train->n_items;
+    GR_TRY(check_memory(ni));
+    double lambda = gr_opt_named(t, "lambda");
+    double *g = gr_zalloc(ni * ni, sizeof *g);
+    if (!g) return GR_ENOMEM;
+    gram(g, train);
+    for (size_t i = 0; i < ni; i++) g[i * ni + i] += lambda;
+    size_t bad = gr_spd_inverse(g, ni);
+    if (bad) {
+        free(g);
+        return bad > ni ? GR_ENOMEM
+                        : gr_err(GR_ESTATE, "EASE: X^T X + lambda I is not positive definite at item %zu (lambda = %g; use lambda > 0)",
+                                 bad - 1, lambda);
+    }
+    float *b = gr_alloc_floats(ni * ni);
+    if (!b) {
+        free(g);
+        return GR_ENOMEM;
+    }
+    /* B = I - P diag(1 / diag P): column j divided by -P[j][j], zero diagonal */
+    for (size_t i = 0; i < ni; i++)
+        for (size_t j = 0; j < ni; j++) b[i * ni + j] = i == j ? 0.0f : (float)(-g[i * ni + j] / g[j * ni + j]);
+    free(g);
+    t->stat_epochs = 1;
+    t->stat_best_epoch = 1;
+    t->stat_best_valid = NAN;
+    t->stat_loss = NAN;
+    return gr_ease_model(out, train, b, lambda);
+}
+
+const gr_kind_trainer gr_ease_trainer = { GR_MODEL_EASE, ease_opts, sizeof ease_opts / sizeof ease_opts[0], fit_ease };

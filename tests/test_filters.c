@@ -1,0 +1,352 @@
+/* The training-free kinds (gfcf, cheby, ease) against dense computations done here. */
+#include <gnnrec.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "fixtures.h"
+#include "linalg/small.h"
+
+#define NU 4
+#define NI 5
+
+/* users 10..13, items 100..104 */
+static const int R[NU][NI] = {
+    { 1, 1, 0, 0, 0 },
+    { 1, 0, 1, 1, 0 },
+    { 0, 1, 0, 1, 1 },
+    { 0, 0, 1, 0, 1 },
+};
+
+static gr_graph *hand_graph(void)
+{
+    int64_t users[32], items[32];
+    size_t n = 0;
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++)
+            if (R[u][i]) {
+                users[n] = 10 + u;
+                items[n++] = 100 + i;
+            }
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, users, items, NULL, NULL, n, 0), GR_OK);
+    return g;
+}
+
+/* P = R~^T R~ and the low-pass matrix D^-1/2 V V^T D^1/2 with V the top k
+ * eigenvectors of P, computed densely. */
+static void hand_filters(double p[NI][NI], double low[NI][NI], int k)
+{
+    double du[NU] = { 0 }, di[NI] = { 0 };
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) {
+            du[u] += R[u][i];
+            di[i] += R[u][i];
+        }
+    double pm[NI * NI], w[NI], v[NI * NI];
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int u = 0; u < NU; u++) s += R[u][i] * R[u][j] / (du[u] * sqrt(di[i] * di[j]));
+            p[i][j] = pm[i * NI + j] = s;
+        }
+    ck_assert_int_ge(gr_sym_eigen(pm, w, v, NI), 0);
+    ck_assert_double_le(w[0], 1.0 + 1e-12);
+    ck_assert_double_gt(w[k - 1] - w[k], 0.05); /* a clear gap, so the subspace is defined */
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int c = 0; c < k; c++) s += v[i * NI + c] * v[j * NI + c];
+            low[i][j] = s * sqrt(di[j] / di[i]);
+        }
+}
+
+static gr_model *fit(int kind, const gr_graph *g, const char *const *settings)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    for (size_t k = 0; settings[k]; k += 2) ck_assert_int_eq(gr_trainer_set(t, settings[k], settings[k + 1]), GR_OK);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    gr_trainer_free(t);
+    return m;
+}
+
+static void check_scores(const gr_model *m, double expect[NU][NI], double tol)
+{
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) {
+            float s;
+            ck_assert_int_eq(gr_model_score(&s, m, 10 + u, 100 + i), GR_OK);
+            ck_assert_double_eq_tol(s, expect[u][i], tol);
+        }
+}
+
+START_TEST(gfcf_matches_the_hand_computed_filter)
+{
+    gr_graph *g = hand_graph();
+    double p[NI][NI], low[NI][NI], expect[NU][NI];
+    hand_filters(p, low, 2);
+    const double alpha = 0.5;
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int i = 0; i < NI; i++) s += R[u][i] * (p[i][j] + alpha * low[i][j]);
+            expect[u][j] = s;
+        }
+    const char *const set[] = { "rank", "2", "alpha", "0.5", "svd_iters", "30", NULL };
+    gr_model *m = fit(GR_MODEL_GFCF, g, set);
+    ck_assert_uint_eq(gr_model_dim(m), 2);
+    check_scores(m, expect, 1e-5);
+    gr_model_free(m);
+    gr_graph_free(g);
+}
+END_TEST
+
+START_TEST(cheby_matches_the_hand_computed_filter)
+{
+    /* mu^2 is a polynomial, so order 3 interpolates it exactly: h(P) = P^2 */
+    gr_graph *g = hand_graph();
+    double p[NI][NI], low[NI][NI], expect[NU][NI], di[NI] = { 0 };
+    hand_filters(p, low, 2);
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) di[i] += R[u][i];
+    const double alpha = 0.3, eps = 0.5;
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int i = 0; i < NI; i++) {
+                double p2 = 0;
+                for (int c = 0; c < NI; c++) p2 += p[i][c] * p[c][j];
+                s += R[u][i] * (pow(di[i], -eps) * p2 * pow(di[j], eps) + alpha * low[i][j]);
+            }
+            expect[u][j] = s;
+        }
+    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "svd_iters", "30", NULL };
+    gr_model *m = fit(GR_MODEL_CHEBY, g, set);
+    check_scores(m, expect, 1e-5);
+    gr_model_free(m);
+    gr_graph_free(g);
+}
+END_TEST
+
+/* The inverse by Gauss-Jordan elimination with partial pivoting. */
+static void gauss_jordan_inverse(double *a, double *inv, int n)
+{
+    for (int i = 0; i < n * n; i++) inv[i] = i % (n + 1) == 0;
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r * n + c]) > fabs(a[piv * n + c])) piv = r;
+        for (int k = 0; k < n; k++) {
+            double t = a[c * n + k];
+            a[c * n + k] = a[piv * n + k];
+            a[piv * n + k] = t;
+            t = inv[c * n + k];
+            inv[c * n + k] = inv[piv * n + k];
+            inv[piv * n + k] = t;
+        }
+        double d = a[c * n + c];
+        for (int k = 0; k < n; k++) {
+            a[c * n + k] /= d;
+            inv[c * n + k] /= d;
+        }
+        for (int r = 0; r < n; r++) {
+            if (r == c) continue;
+            double f = a[r * n + c];
+            for (int k = 0; k < n; k++) {
+                a[r * n + k] -= f * a[c * n + k];
+                inv[r * n + k] -= f * inv[c * n + k];
+            }
+        }
+    }
+}
+
+START_TEST(ease_matches_a_direct_dense_solve)
+{
+    enum { U = 30, I = 12 };
+    int x[U][I];
+    int64_t users[U * I], items[U * I];
+    size_t n = 0;
+    gr_rng r = gr_rng_make(5, 0);
+    for (int u = 0; u < U; u++)
+        for (int i = 0; i < I; i++) {
+            x[u][i] = gr_rng_unit(&r) < 0.3 || i == u % I; /* every item used */
+            if (x[u][i]) {
+                users[n] = u;
+                items[n++] = 1000 + i;
+            }
+        }
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, users, items, NULL, NULL, n, 0), GR_OK);
+    const double lambda = 5;
+    double gram[I * I], inv[I * I];
+    for (int i = 0; i < I; i++)
+        for (int j = 0; j < I; j++) {
+            double s = i == j ? lambda : 0;
+            for (int u = 0; u < U; u++) s += x[u][i] * x[u][j];
+            gram[i * I + j] = s;
+        }
+    gauss_jordan_inverse(gram, inv, I);
+    const char *const set[] = { "lambda", "5", NULL };
+    gr_model *m = fit(GR_MODEL_EASE, g, set);
+    ck_assert_uint_eq(gr_model_dim(m), 0);
+    for (int u = 0; u < U; u++)
+        for (int j = 0; j < I; j++) {
+            double e = 0;
+            for (int i = 0; i < I; i++)
+                if (x[u][i] && i != j) e += -inv[i * I + j] / inv[j * I + j];
+            float s;
+            ck_assert_int_eq(gr_model_score(&s, m, u, 1000 + j), GR_OK);
+            ck_assert_double_eq_tol(s, e, 1e-5);
+        }
+    float vec[4];
+    ck_assert_int_eq(gr_model_user_vector(vec, 0, m, 0), GR_EUNSUPPORTED);
+    gr_model_free(m);
+    gr_graph_free(g);
+}
+END_TEST
+
+/* Each kind on a planted-taste graph: better than popularity; save/load
+ * keeps every score; fold-in of a known user's items gives its scores. */
+static void check_kind(int kind, const char *const *settings)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 9);
+    gr_model *m = fit(kind, p.train, settings);
+    int k = 20;
+    double met[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(met, NULL, m, p.train, p.test, &k, 1), GR_OK);
+    double pop = fx_popularity_recall(p.train, p.test, 20);
+    ck_assert_msg(met[GR_METRIC_RECALL] > pop + 0.05, "%s recall %.3f, popularity %.3f", gr_model_kind_name(kind),
+                  met[GR_METRIC_RECALL], pop);
+
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "m.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    gr_model *back;
+    ck_assert_int_eq(gr_model_load(&back, path), GR_OK);
+    ck_assert_int_eq(gr_model_kind_of(back), kind);
+    ck_assert_uint_eq(gr_model_dim(back), gr_model_dim(m));
+    for (size_t u = 0; u < 300; u += 37) {
+        int64_t user, item;
+        gr_graph_user_id(&user, p.train, u);
+        for (size_t i = 0; i < 200; i += 13) {
+            gr_graph_item_id(&item, p.train, i);
+            float a, b;
+            ck_assert_int_eq(gr_model_score(&a, m, user, item), GR_OK);
+            ck_assert_int_eq(gr_model_score(&b, back, user, item), GR_OK);
+            ck_assert_float_eq_tol(a, b, 1e-6f * (1.0f + fabsf(a)));
+        }
+        /* fold-in: the user's own items as a new user */
+        int64_t liked[256], top[10], top2[10];
+        float s1[10], s2[10];
+        size_t nl, n1, n2;
+        ck_assert_int_eq(gr_graph_user_items(&nl, p.train, user, liked, NULL, 256), GR_OK);
+        ck_assert_int_eq(gr_model_recommend(&n1, back, user, 10, NULL, top, s1), GR_OK);
+        ck_assert_int_eq(gr_model_recommend_liked(&n2, back, liked, nl, 10, NULL, top2, s2), GR_OK);
+        ck_assert_uint_eq(n1, n2);
+        for (size_t r = 0; r < n1; r++) {
+            float s;
+            ck_assert_int_eq(gr_model_score(&s, back, user, top2[r]), GR_OK);
+            ck_assert_float_eq_tol(s, s2[r], 1e-5f * (1.0f + fabsf(s)));
+            ck_assert_float_eq_tol(s1[r], s2[r], 1e-5f * (1.0f + fabsf(s)));
+        }
+        ck_assert(top[0] == top2[0] || fabsf(s1[0] - s2[0]) < 1e-5f);
+    }
+    /* similar items: the filter's response to one item, without the item */
+    int64_t item, sim[5];
+    size_t ns;
+    gr_graph_item_id(&item, p.train, 3);
+    ck_assert_int_eq(gr_model_similar_items(&ns, back, item, 5, NULL, sim, NULL), GR_OK);
+    ck_assert_uint_eq(ns, 5);
+    for (size_t r = 0; r < ns; r++) ck_assert(sim[r] != item);
+    float vec[512];
+    ck_assert_int_eq(gr_model_fold_in(vec, gr_model_dim(back), back, &item, 1), GR_EUNSUPPORTED);
+    size_t np;
+    gr_explanation why[2];
+    int64_t someone;
+    gr_graph_user_id(&someone, p.train, 0);
+    ck_assert_int_eq(gr_model_explain(&np, back, someone, item, why, 2), GR_EUNSUPPORTED);
+    gr_model_free(back);
+    gr_model_free(m);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+    fx_planted_free(&p);
+}
+
+START_TEST(gfcf_ranks_saves_and_folds_in)
+{
+    const char *const set[] = { "rank", "16", NULL };
+    check_kind(GR_MODEL_GFCF, set);
+}
+END_TEST
+
+START_TEST(cheby_ranks_saves_and_folds_in)
+{
+    const char *const set[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", NULL };
+    check_kind(GR_MODEL_CHEBY, set);
+}
+END_TEST
+
+START_TEST(ease_ranks_saves_and_folds_in)
+{
+    const char *const set[] = { "lambda", "20", NULL };
+    check_kind(GR_MODEL_EASE, set);
+}
+END_TEST
+
+static int trials;
+static int count_trials(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)ud, (void)epoch, (void)loss, (void)seconds;
+    ck_assert(metric > 0 && metric <= 1);
+    trials++;
+    return 0;
+}
+
+START_TEST(validation_chooses_among_the_grid)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 4);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GFCF), GR_OK);
+    gr_trainer_set(t, "rank", "16");
+    gr_trainer_set_validation(t, p.test);
+    gr_trainer_set_progress(t, count_trials, NULL);
+    trials = 0;
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(trials, 6);
+    double best, epochs, alpha;
+    gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
+    gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
+    ck_assert(best > 0);
+    ck_assert_double_eq(epochs, 6);
+    ck_assert_int_eq(gr_model_info(&alpha, m, "alpha"), GR_OK);
+    /* the chosen alpha gives the reported figure */
+    int k = 20;
+    double met[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(met, NULL, m, p.train, p.test, &k, 1), GR_OK);
+    ck_assert_double_eq_tol(met[GR_METRIC_NDCG], best, 1e-12);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("filters");
+    TCase *tc = tcase_create("filters");
+    tcase_add_test(tc, gfcf_matches_the_hand_computed_filter);
+    tcase_add_test(tc, cheby_matches_the_hand_computed_filter);
+    tcase_add_test(tc, ease_matches_a_direct_dense_solve);
+    tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
+    tcase_add_test(tc, cheby_ranks_saves_and_folds_in);
+    tcase_add_test(tc, ease_ranks_saves_and_folds_in);
+    tcase_add_test(tc, validation_chooses_among_the_grid);
+    suite_add_tcase(s, tc);
+    return fx_run(s);
+}
