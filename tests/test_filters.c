@@ -268,6 +268,28 @@ static void check_kind(int kind, const char *const *settings)
     int64_t someone;
     gr_graph_user_id(&someone, p.train, 0);
     ck_assert_int_eq(gr_model_explain(&np, back, someone, item, why, 2), GR_EUNSUPPORTED);
+    /* the score is the user's row times the filter: one exact term per
+     * history item, summing to the score, the largest first */
+    int64_t hist[256];
+    size_t nh;
+    ck_assert_int_eq(gr_graph_user_items(&nh, p.train, someone, hist, NULL, 256), GR_OK);
+    gr_contribution parts[256];
+    float total, want, part_sum = 0.0f;
+    ck_assert_int_eq(gr_model_explain_items(&np, &total, back, someone, item, parts, 256), GR_OK);
+    ck_assert_uint_eq(np, nh);
+    ck_assert_int_eq(gr_model_score(&want, back, someone, item), GR_OK);
+    for (size_t r = 0; r < np; r++) {
+        part_sum += parts[r].weight;
+        if (r) ck_assert(parts[r - 1].weight >= parts[r].weight);
+    }
+    ck_assert_float_eq_tol(total, want, 1e-4f * (1.0f + fabsf(want)));
+    ck_assert_float_eq_tol(part_sum, want, 1e-4f * (1.0f + fabsf(want)));
+    /* one liked item explains its whole score */
+    float one_total;
+    ck_assert_int_eq(gr_model_explain_liked(&np, &one_total, back, hist, 1, item, parts, 4), GR_OK);
+    ck_assert_uint_eq(np, 1);
+    ck_assert_int_eq(parts[0].item, hist[0]);
+    ck_assert_float_eq_tol(parts[0].weight, one_total, 1e-6f * (1.0f + fabsf(one_total)));
     gr_model_free(back);
     gr_model_free(m);
     fx_rmtree(dir);

@@ -94,8 +94,10 @@ typedef struct gr_contribution {
  * those terms are written to out, largest first, *n = the number written,
  * *total = the whole score they sum to (over all the user's items).
  * docs/api.md gives the terms and how the fold-in score relates to
- * gr_model_score().  GR_EUNSUPPORTED for GraphSAGE (its fold-in is not
- * linear) and KG models (gr_model_explain gives their paths).
+ * gr_model_score().  The graph filters and EASE split their score itself:
+ * the user's row times the filter, one row of the filter per history item.
+ * GR_EUNSUPPORTED for GraphSAGE (its fold-in is not linear) and KG models
+ * (gr_model_explain gives their paths).
  */
 GR_API int gr_model_explain_items(size_t *n, float *total, const gr_model *m, int64_t user,
                                   int64_t item, gr_contribution *out, size_t cap);

@@ -1,8 +1,10 @@
 /*
- * Explanations of LightGCN and MF scores by history item.  The fold-in
+ * Explanations of scores by history item.  For LightGCN and MF the fold-in
  * vector of a user is a sum of one part per liked item (the kind's
  * fold_in_part), and the score is a dot product with the item's vector,
- * so the score splits exactly into one term per liked item.
+ * so the score splits exactly into one term per liked item.  The graph
+ * filters and EASE score a user's row of interactions times a fixed
+ * matrix, so their score is exactly the sum of the liked items' rows.
  */
 #include <gnnrec/recommend.h>
 #include <stdlib.h>
@@ -21,24 +23,41 @@ static int by_weight(const void *a, const void *b)
     return x->item < y->item ? -1 : x->item > y->item;
 }
 
+/* The term of liked[k] in the score of dense item `item`: the dot product
+ * of its part of the fold-in vector with the item's vector, or, for kinds
+ * that score a new user's row themselves (the graph filters and EASE, whose
+ * scores are the user's row times a fixed matrix, a sum of one row of the
+ * filter per liked item), that item's row of the filter at `item`.  work
+ * holds dim floats, or n_items for the filters. */
+static int term(float *w, const gr_model *m, const int32_t *liked, size_t nl, size_t k, int32_t item, float *work)
+{
+    if (m->ops->fold_in_part) {
+        GR_TRY(m->ops->fold_in_part(m, liked, nl, k, work));
+        *w = gr_dot(work, m->item_vec + (size_t)item * m->dim, m->dim);
+        return GR_OK;
+    }
+    GR_TRY(m->ops->score_liked(m, liked + k, 1, work));
+    *w = work[item];
+    return GR_OK;
+}
+
 /* The terms of the score of dense item `item` for the liked dense items. */
 static int explain_dense(size_t *n, float *total, const gr_model *m, const int32_t *liked, size_t nl, int32_t item,
                          gr_contribution *out, size_t cap)
 {
-    if (!m->ops || !m->ops->fold_in_part)
+    if (!m->ops || (!m->ops->fold_in_part && !m->ops->score_liked))
         return gr_err(GR_EUNSUPPORTED,
-                      "%s scores do not split over the user's items (LightGCN and MF only; KG models: gr_model_explain)",
+                      "%s scores do not split over the user's items (LightGCN, MF and the graph filters only; "
+                      "KG models: gr_model_explain)",
                       gr_model_kind_name(m->kind));
-    size_t d = m->dim;
-    const float *iv = m->item_vec + (size_t)item * d;
-    float *part = gr_alloc_floats(d ? d : 1);
+    size_t d = m->ops->fold_in_part ? m->dim : m->n_items + 16;
+    float *work = gr_alloc_floats(d ? d : 1);
     gr_contribution *all = gr_alloc(nl ? nl : 1, sizeof *all);
-    int rc = part && all ? GR_OK : GR_ENOMEM;
+    int rc = work && all ? GR_OK : GR_ENOMEM;
     double sum = 0.0;
     for (size_t k = 0; rc == GR_OK && k < nl; k++) {
-        rc = m->ops->fold_in_part(m, liked, nl, k, part);
+        rc = term(&all[k].weight, m, liked, nl, k, item, work);
         all[k].item = m->graph->cat->items.ids[liked[k]];
-        all[k].weight = gr_dot(part, iv, d);
         sum += all[k].weight;
     }
     if (rc == GR_OK) {
@@ -48,7 +67,7 @@ static int explain_dense(size_t *n, float *total, const gr_model *m, const int32
         *n = w;
         *total = (float)sum;
     }
-    free(part);
+    free(work);
     free(all);
     return rc;
 }
