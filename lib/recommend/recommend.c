@@ -94,10 +94,13 @@ static int fold_in_dense(float *vec, const gr_model *m, const int32_t *idx, size
 
 int gr_model_fold_in(float *out, size_t dim, const gr_model *m, const int64_t *liked, size_t n_liked)
 {
-    if (!out || !m || (n_liked && !liked)) return gr_err(GR_EINVAL, "gr_model_fold_in: NULL argument");
+    if (!m) return gr_err(GR_EINVAL, "gr_model_fold_in: NULL model");
+    /* before the buffer check: EASE has dim 0, and a caller sizing out by
+     * the model's dim may pass no buffer at all */
     if (m->ops && m->ops->score_liked)
         return gr_err(GR_EUNSUPPORTED, "%s models have no user vectors: gr_model_recommend_liked scores a new user exactly",
                       gr_model_kind_name(m->kind));
+    if (!out || (n_liked && !liked)) return gr_err(GR_EINVAL, "gr_model_fold_in: NULL argument");
     if (dim != m->dim) return gr_err(GR_EINVAL, "gr_model_fold_in: dim %zu does not match the model's %zu", dim, m->dim);
     int32_t *idx;
     size_t n;

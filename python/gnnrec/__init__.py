@@ -36,7 +36,7 @@ from .errors import (CancelledError, CorruptError, FormatError, GnnrecError, Gnn
                      UnsupportedError, VersionError, check)
 from .graph import Graph
 from .interactions import as_graph
-from .kinds import MF, ComplEx, DistMult, GraphSAGE, KnowledgeGraphRecommender, LightGCN, RotatE, TransE
+from .kinds import EASE, GFCF, MF, Cheby, ComplEx, DistMult, GraphSAGE, KnowledgeGraphRecommender, LightGCN, RotatE, TransE
 from .model import METRICS, Model, Recommendation
 from .recommender import Explanation, Recommender, kinds, load, recommender
 from .trainer import Trainer
@@ -47,7 +47,7 @@ __all__ = [
     "VersionError", "StateError", "UnsupportedError", "CancelledError", "version", "version_string",
     "library_path", "synth_write", "set_num_threads", "get_num_threads", "metrics_of_list",
     "as_graph", "Recommender", "Explanation", "recommender", "load", "kinds", "LightGCN", "MF", "GraphSAGE",
-    "KnowledgeGraphRecommender", "TransE", "DistMult", "RotatE", "ComplEx",
+    "KnowledgeGraphRecommender", "TransE", "DistMult", "RotatE", "ComplEx", "GFCF", "Cheby", "EASE",
 ]
 
 __version__ = "0.1.0"

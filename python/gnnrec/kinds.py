@@ -32,6 +32,27 @@ class GraphSAGE(Recommender):
     kind = "graphsage"
 
 
+class GFCF(Recommender):
+    """GF-CF (Shen et al., CIKM 2021): a normalised item-item filter plus an
+    ideal low-pass from a truncated SVD; trains nothing.  Settings: alpha,
+    rank, svd_iters, oversample, search (docs/filters.md)."""
+    kind = "gfcf"
+
+
+class Cheby(Recommender):
+    """A Chebyshev polynomial low-pass filter over the item-item graph plus
+    the ideal low-pass; trains nothing.  Settings: alpha, rank, order, phi,
+    eps, search (docs/filters.md)."""
+    kind = "cheby"
+
+
+class EASE(Recommender):
+    """EASE (Steck, WWW 2019): closed-form item-item ridge regression, where
+    items x items fits in memory.  Setting: lambda_ (the library's
+    "lambda"), search (docs/filters.md)."""
+    kind = "ease"
+
+
 class KnowledgeGraphRecommender(Recommender):
     """Knowledge-graph embeddings trained on the interactions turned into
     (user, liked, item) triples with the items' and users' attributes

@@ -13,6 +13,7 @@ naming the library's kind; see kinds.py.
 
 import collections
 import ctypes
+import keyword
 import math
 
 from . import _arrays, _buffers, _ranking
@@ -57,7 +58,10 @@ class Recommender:
 
     def set_params(self, **settings):
         """Change settings; each is checked by the library now (an unknown
-        name or a value out of range raises InvalidArgumentError naming it)."""
+        name or a value out of range raises InvalidArgumentError naming it).
+        A setting named like a Python keyword takes a trailing underscore
+        (lambda_ for EASE's lambda)."""
+        settings = {(n[:-1] if n.endswith("_") and keyword.iskeyword(n[:-1]) else n): v for n, v in settings.items()}
         with Trainer(self.kind) as t:
             for name, value in dict(self._settings, **settings).items():
                 t.set(name, value)
