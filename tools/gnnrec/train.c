@@ -196,12 +196,22 @@ void cli_report_kept(const gr_trainer *t, const gr_model *m, int quiet, int json
     gr_trainer_stat(&best, t, GR_STAT_BEST_EPOCH);
     gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
     gr_trainer_stat(&valid, t, GR_STAT_BEST_VALID);
-    if (!quiet && !isnan(valid)) fprintf(stderr, "kept epoch %.0f of %.0f (the best validated)\n", best, epochs);
+    int kind = gr_model_kind_of(m);
+    /* the training-free kinds run no epochs: each "epoch" is one trial of their validation grid */
+    int trials = kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE;
+    if (!quiet && !isnan(valid)) {
+        if (trials) fprintf(stderr, "kept the settings of trial %.0f (the best validated)\n", best);
+        else fprintf(stderr, "kept epoch %.0f of %.0f (the best validated)\n", best, epochs);
+    }
     double secs = 0;
     gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
-    if (!json)
-        printf("trained %s in %.1f s: %.0f epochs, kept epoch %.0f\n", gr_model_kind_name(gr_model_kind_of(m)), secs, epochs,
-               best);
+    if (json) return;
+    if (trials && !isnan(valid))
+        printf("built %s in %.1f s: the settings of validation trial %.0f\n", gr_model_kind_name(kind), secs, best);
+    else if (trials)
+        printf("built %s in %.1f s\n", gr_model_kind_name(kind), secs);
+    else
+        printf("trained %s in %.1f s: %.0f epochs, kept epoch %.0f\n", gr_model_kind_name(kind), secs, epochs, best);
 }
 
 static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
