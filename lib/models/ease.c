@@ -14,7 +14,9 @@ static gr_ease_state *state_of(const gr_model *m) { return (gr_ease_state *)m->s
 double gr_ease_bytes(size_t n_items)
 {
     double n2 = (double)n_items * (double)n_items;
-    return n2 * (8.0 + 8.0 + 4.0); /* Gram and inverse in double, B in float */
+    /* the Gram matrix, its copy and the triangular inverse in double; the
+     * new B and, during a validation search, the best one so far */
+    return n2 * (8.0 + 8.0 + 8.0 + 4.0 + 4.0);
 }
 
 static int ease_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
