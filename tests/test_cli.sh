@@ -85,6 +85,7 @@ for kind in gfcf cheby ease; do
 done
 check "ease reports each validation trial" sh -c "[ \$(grep -c 'valid ndcg@20' '$tmp/ease.err') -eq 3 ] && tail -n 1 '$tmp/ease.out' | grep -q valid_ndcg"
 check "gfcf reports each validation trial" sh -c "[ \$(grep -c 'valid ndcg@20' '$tmp/gfcf.err') -eq 6 ] && tail -n 1 '$tmp/gfcf.out' | grep -q valid_ndcg"
+check "info shows the filter's settings" sh -c "'$GNNREC' info --model '$tmp/cheby.gnr' | grep -q '\"rank\": 16.*\"phi\"'"
 check "filter settings from flags" "$GNNREC" train --model cheby --dataset "$tmp/data" --alpha 0.2 --order 3 --phi 0.5 --eps 0.1 --svd-iters 2 --quiet
 check "bad filter setting" expect_fail 2 "phi" train --model cheby --dataset "$tmp/data" --phi 0
 

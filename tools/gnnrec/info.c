@@ -16,8 +16,9 @@ int cmd_info(int argc, char **argv)
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
     const gr_graph *g = gr_model_graph(m);
-    static const char *const keys[] = { "dim", "layers", "epochs", "best_epoch", "lr", "reg", "batch", "seed", "mode",
-                                        "objective", "train_seconds" };
+    static const char *const keys[] = { "dim",    "layers", "epochs", "best_epoch", "lr",    "reg",
+                                        "batch",  "seed",   "mode",   "objective",  "rank",  "alpha",
+                                        "order",  "phi",    "eps",    "svd_iters",  "lambda", "train_seconds" };
     json_out j;
     json_begin(&j);
     json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(m)));
