@@ -7,51 +7,30 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "io/model_file.h"
+#include "models/item_rows.h"
 
 static gr_ease_state *state_of(const gr_model *m) { return (gr_ease_state *)m->state; }
 
 double gr_ease_bytes(size_t n_items)
 {
     double n2 = (double)n_items * (double)n_items;
-    return n2 * (8.0 + 8.0 + 4.0); /* Gram and inverse in double, B in float */
-}
-
-/* scores = sum of the rows of B of the items. */
-static void rows_sum(const gr_model *m, const int32_t *items, size_t n, float *scores)
-{
-    size_t ni = m->n_items;
-    const float *b = state_of(m)->b;
-    memset(scores, 0, ni * sizeof *scores);
-    for (size_t a = 0; a < n; a++) {
-        const float *row = b + (size_t)items[a] * ni;
-        for (size_t j = 0; j < ni; j++) scores[j] += row[j];
-    }
+    /* the Gram matrix, its copy and the triangular inverse in double; the
+     * new B and, during a validation search, the best one so far */
+    return n2 * (8.0 + 8.0 + 8.0 + 4.0 + 4.0);
 }
 
 static int ease_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
 {
-    const gr_csr *ui = &m->graph->ui;
-    for (size_t c = 0; c < nb; c++) {
-        size_t u = u0 + c;
-        rows_sum(m, ui->col + ui->ptr[u], gr_csr_degree(ui, u), scores + c * m->n_items);
-    }
+    gr_item_rows_users(state_of(m)->b, m->graph, u0, nb, scores);
     return GR_OK;
-}
-
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Sorted like a known user's row, so the sums agree to the bit. */
 static int ease_score_liked(const gr_model *m, const int32_t *items, size_t n, float *scores)
 {
-    int32_t *sorted = gr_alloc(n ? n : 1, sizeof *sorted);
+    int32_t *sorted = gr_item_rows_sorted(items, n);
     if (!sorted) return GR_ENOMEM;
-    memcpy(sorted, items, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_i32);
-    rows_sum(m, sorted, n, scores);
+    gr_item_rows_sum(state_of(m)->b, m->n_items, sorted, n, scores);
     free(sorted);
     return GR_OK;
 }

@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "io/model_file.h"
 #include "kernels/dense.h"
+#include "models/item_rows.h"
 
 static const double PI = 3.14159265358979323846;
 
@@ -304,18 +305,6 @@ static int build_dense(gr_model *m)
     return dense_lowpass(m, st->dense);
 }
 
-/* scores = the sum of the filter's rows of the items. */
-static void dense_rows(const gr_model *m, const int32_t *items, size_t n, float *scores)
-{
-    size_t ni = m->n_items;
-    const float *f = state_of(m)->dense;
-    memset(scores, 0, ni * sizeof *scores);
-    for (size_t a = 0; a < n; a++) {
-        const float *row = f + (size_t)items[a] * ni;
-        for (size_t j = 0; j < ni; j++) scores[j] += row[j];
-    }
-}
-
 /* ---- ops ---- */
 
 static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores)
@@ -336,8 +325,7 @@ static int filter_score_users(const gr_model *m, size_t u0, size_t nb, float *sc
 {
     const gr_csr *ui = &m->graph->ui;
     if (state_of(m)->dense) {
-        for (size_t c = 0; c < nb; c++)
-            dense_rows(m, ui->col + ui->ptr[u0 + c], gr_csr_degree(ui, u0 + c), scores + c * m->n_items);
+        gr_item_rows_users(state_of(m)->dense, m->graph, u0, nb, scores);
         return GR_OK;
     }
     for (size_t b0 = 0; b0 < nb; b0 += MAX_BLOCK) {
@@ -356,25 +344,15 @@ static int filter_score_users(const gr_model *m, size_t u0, size_t nb, float *sc
     return GR_OK;
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* A new user is a row like any other: its scores are exactly the
  * filter's response, the same as for a known user with those items. */
 static int filter_score_liked(const gr_model *m, const int32_t *items, size_t n, float *scores)
 {
-    int32_t *sorted = gr_alloc(n ? n : 1, sizeof *sorted);
+    int32_t *sorted = gr_item_rows_sorted(items, n);
     float *uv = gr_alloc_floats(m->dim);
     int rc = sorted && uv ? GR_OK : GR_ENOMEM;
-    if (rc == GR_OK) {
-        memcpy(sorted, items, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, cmp_i32);
-    }
     if (rc == GR_OK && state_of(m)->dense) {
-        dense_rows(m, sorted, n, scores);
+        gr_item_rows_sum(state_of(m)->dense, m->n_items, sorted, n, scores);
         free(sorted);
         free(uv);
         return GR_OK;

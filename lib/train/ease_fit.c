@@ -7,12 +7,14 @@
 #include "core/threads.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "eval/ranking.h"
 #include "linalg/small.h"
 #include "models/ease.h"
 #include "train/trainer.h"
 
 static const gr_opt_spec ease_opts[] = {
     { "lambda", 0, 500, 0, 1e12, 0, NULL, "L2 weight of EASE's ridge regression" },
+    { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose lambda among 0.4, 1 and 2 times the setting (1) or not (0)" },
 };
 
 /* X^T X of the binary interactions, item row by item row. */
@@ -47,14 +49,12 @@ static int check_memory(size_t n_items)
     return GR_OK;
 }
 
-static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
+/* B for one lambda from the Gram matrix g0 (left intact). */
+static int ease_b(float **out, const double *g0, size_t ni, double lambda)
 {
-    size_t ni = train->n_items;
-    GR_TRY(check_memory(ni));
-    double lambda = gr_opt_named(t, "lambda");
-    double *g = gr_zalloc(ni * ni, sizeof *g);
+    double *g = gr_alloc(ni * ni, sizeof *g);
     if (!g) return GR_ENOMEM;
-    gram(g, train);
+    memcpy(g, g0, ni * ni * sizeof *g);
     for (size_t i = 0; i < ni; i++) g[i * ni + i] += lambda;
     size_t bad = gr_spd_inverse(g, ni);
     if (bad) {
@@ -72,11 +72,64 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
     for (size_t i = 0; i < ni; i++)
         for (size_t j = 0; j < ni; j++) b[i * ni + j] = i == j ? 0.0f : (float)(-g[i * ni + j] / g[j * ni + j]);
     free(g);
-    t->stat_epochs = 1;
+    *out = b;
+    return GR_OK;
+}
+
+static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
+{
+    double res[GR_METRIC_COUNT];
+    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
+    if ((size_t)k > train->n_items) k = (int)train->n_items;
+    *rc = gr_eval_ranking(res, NULL, m, train, t->valid, &k, 1);
+    return *rc == GR_OK ? gr_valid_metric_of(t, res) : NAN;
+}
+
+/* With validation and search on: lambda x {0.4, 1, 2}, one fit and one
+ * evaluation each, reported as epochs; the best model is kept. */
+static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
+{
+    size_t ni = train->n_items;
+    GR_TRY(check_memory(ni));
+    double lambda = gr_opt_named(t, "lambda"), t0 = gr_now();
+    int search = t->valid && gr_opt_named(t, "search") != 0;
+    static const double scale[] = { 0.4, 1.0, 2.0 };
+    size_t n_trials = search ? 3 : 1;
+    double *g = gr_zalloc(ni * ni, sizeof *g);
+    if (!g) return GR_ENOMEM;
+    gram(g, train);
+    t->stat_epochs = 0;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
-    return gr_ease_model(out, train, b, lambda);
+    gr_model *best = NULL;
+    int rc = GR_OK;
+    for (size_t k = 0; k < n_trials && rc == GR_OK; k++) {
+        double lam = search ? lambda * scale[k] : lambda;
+        float *b = NULL;
+        gr_model *m = NULL;
+        rc = ease_b(&b, g, ni, lam);
+        if (rc == GR_OK) rc = gr_ease_model(&m, train, b, lam);
+        if (rc != GR_OK) break;
+        t->stat_epochs = (double)(k + 1);
+        double metric = t->valid ? valid_metric(t, m, train, &rc) : NAN;
+        if (rc == GR_OK && (!best || metric > t->stat_best_valid)) {
+            gr_model_free(best);
+            best = m;
+            t->stat_best_valid = metric;
+            t->stat_best_epoch = (double)(k + 1);
+        } else {
+            gr_model_free(m);
+        }
+        if (rc == GR_OK && t->progress && t->progress(t->progress_data, (int)k + 1, NAN, gr_now() - t0, metric)) break;
+    }
+    free(g);
+    if (rc != GR_OK) {
+        gr_model_free(best);
+        return rc;
+    }
+    *out = best;
+    return GR_OK;
 }
 
 const gr_kind_trainer gr_ease_trainer = { GR_MODEL_EASE, ease_opts, sizeof ease_opts / sizeof ease_opts[0], fit_ease };
