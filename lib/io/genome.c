@@ -19,13 +19,12 @@ typedef struct genome_reader {
 
 static int field_error(const genome_reader *g, const char *field, const char *want, const char *got)
 {
-    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': expected %s, got '%.40s'", g->path, g->line, field, want, got);
+    return gr_field_error(g->path, g->line, field, want, got);
 }
 
 static int count_error(const genome_reader *g, size_t want, const char *names, size_t got)
 {
-    return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected %zu (%s), got %zu", g->path, g->line,
-                  got < want ? "few" : "many", want, names, got);
+    return gr_count_error(g->path, g->line, want, names, got);
 }
 
 /* The next CSV record split into exactly `want` fields; 0 at the end.  The

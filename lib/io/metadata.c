@@ -45,13 +45,12 @@ static int line_error(const meta_reader *m, const char *what)
 
 static int field_error(const meta_reader *m, const char *field, const char *want, const char *got)
 {
-    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': expected %s, got '%.40s'", m->path, m->line,
-                  field, want, got);
+    return gr_field_error(m->path, m->line, field, want, got);
 }
 
 static int count_error(const meta_reader *m, size_t want, const char *names, size_t got)
 {
-    return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected %zu (%s), got %zu", m->path, m->line, got < want ? "few" : "many", want, names, got);
+    return gr_count_error(m->path, m->line, want, names, got);
 }
 
 static int meta_open(meta_reader *m, const char *path)

@@ -512,3 +512,16 @@ int gr_path_dir(char *buf, size_t cap, const char *path)
     buf[n] = '\0';
     return GR_OK;
 }
+
+/* ---- messages ---------------------------------------------------------- */
+
+int gr_field_error(const char *path, size_t line, const char *field, const char *want, const char *got)
+{
+    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': expected %s, got '%.40s'", path, line, field, want, got);
+}
+
+int gr_count_error(const char *path, size_t line, size_t want, const char *names, size_t got)
+{
+    return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected %zu (%s), got %zu", path, line,
+                  got < want ? "few" : "many", want, names, got);
+}

@@ -65,6 +65,12 @@ int gr_lines_next_record(gr_lines *r, char **rec, size_t *len);
 
 /* 1 when s holds only spaces, tabs and line ends. */
 int gr_is_blank(const char *s);
+
+/* GR_EFORMAT "path:line: field 'field': expected want, got 'got'" (got cut
+ * at 40 bytes): the message of a field that does not parse. */
+int gr_field_error(const char *path, size_t line, const char *field, const char *want, const char *got);
+/* GR_EFORMAT "path:line: too few|many fields: expected want (names), got n". */
+int gr_count_error(const char *path, size_t line, size_t want, const char *names, size_t got);
 /* Remove spaces and tabs at both ends, in place; returns the new start. */
 char *gr_trim(char *s);
 
