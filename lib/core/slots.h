@@ -25,6 +25,17 @@ size_t gr_slots_size_for(size_t keys);
 /* Deep copy into an uninitialised dst.  GR_OK or GR_ENOMEM. */
 int gr_slots_copy(gr_slots *dst, const gr_slots *src);
 
+/* The hash of a byte string for the tables keyed by names: FNV-1a, then a
+ * 64-bit finaliser so that the low bits, which pick the slot, mix too. */
+static inline uint64_t gr_slots_hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)s[k]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
 /* First slot of the probe run for hash h, and the next one. */
 static inline size_t gr_slots_first(const gr_slots *s, uint64_t h) { return (size_t)h & (s->n - 1); }
 static inline size_t gr_slots_next(const gr_slots *s, size_t at) { return (at + 1) & (s->n - 1); }

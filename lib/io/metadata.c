@@ -406,15 +406,7 @@ void gr_user_table_free(gr_user_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* FNV-1a of a NUL-terminated name, finalised so that the low bits mix. */
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-}
+static uint64_t name_hash(const char *s) { return gr_slots_hash_bytes(s, strlen(s)); }
 
 /* Append occupation `utf8` (taken over) and index it; the hash table is
  * kept at most half full, so that a u.occupation or u.user of thousands

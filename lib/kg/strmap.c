@@ -34,16 +34,6 @@ void gr_strmap_free(gr_strmap *m)
     memset(m, 0, sizeof *m);
 }
 
-/* FNV-1a, then a 64-bit finaliser so that the low bits are mixed too. */
-static uint64_t hash_of(const char *s, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)s[k]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-}
-
 /* Whether stored (NUL-terminated) is the len bytes of name.  Reads stored
  * only up to its terminator, even when name holds a NUL. */
 static int same(const char *stored, const char *name, size_t len)
@@ -57,7 +47,7 @@ static int same(const char *stored, const char *name, size_t len)
 int32_t gr_strmap_find(const gr_strmap *m, const char *name, size_t len)
 {
     if (m->slots.n == 0) return -1;
-    for (size_t s = gr_slots_first(&m->slots, hash_of(name, len));; s = gr_slots_next(&m->slots, s)) {
+    for (size_t s = gr_slots_first(&m->slots, gr_slots_hash_bytes(name, len));; s = gr_slots_next(&m->slots, s)) {
         int32_t idx = m->slots.at[s];
         if (idx < 0 || same(m->names[idx], name, len)) return idx;
     }
@@ -65,7 +55,7 @@ int32_t gr_strmap_find(const gr_strmap *m, const char *name, size_t len)
 
 static void place(gr_strmap *m, int32_t idx)
 {
-    gr_slots_place(&m->slots, hash_of(m->names[idx], strlen(m->names[idx])), idx);
+    gr_slots_place(&m->slots, gr_slots_hash_bytes(m->names[idx], strlen(m->names[idx])), idx);
 }
 
 /* Room for index idx (entries up to it unset) and a table at most half full. */
