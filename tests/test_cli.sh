@@ -126,7 +126,7 @@ check "info without --json is one entry a line" sh -c "'$GNNREC' info --model '$
 check "train says which epoch it kept" sh -c "grep -q 'kept epoch [0-9]* of 4' '$tmp/trainv.err' && tail -n 1 '$tmp/trainv.out' | grep -q '\"best_epoch\": [1-4]'"
 # every flag of every command's --help is in the man page and docs/cli.md
 docs=$(cd "$(dirname "$0")/../docs" && pwd)
-for cmd in train eval recommend synth info; do
+for cmd in train eval recommend synth info update; do
   for flag in $("$GNNREC" $cmd --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
     man=$(printf '%s' "$flag" | sed 's/-/\\-/g')
     grep -qF -- "$man" "$docs/gnnrec.1" || { echo "FAIL gnnrec $cmd $flag is not in docs/gnnrec.1"; fails=$((fails + 1)); }

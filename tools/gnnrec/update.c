@@ -3,13 +3,21 @@
 
 #include "cli.h"
 
-static const char *const update_help =
-    "usage: gnnrec update --model MODEL --add FILE --out MODEL2 [options]\n"
-    "  --add FILE             new interactions (new users and items are appended)\n"
-    "  --format F --min-rating R --no-metadata   how to read FILE (as gnnrec train)\n"
-    "  --epochs N --lr X ...  the warm-started schedule (default: 50 fast steps at lr 0.05)\n"
-    "  --json                 print one JSON object as the last line\n"
-    "The input model file is left as it is; the updated model goes to --out.\n";
+static const char *const update_usage = "usage: gnnrec update --model MODEL --add FILE --out MODEL2 [options]\n";
+
+/* The flags of gnnrec update: --help prints this table. */
+static const cli_flag_doc update_flags[] = {
+    { "model", "MODEL", "the saved LightGCN or MF model (left as it is)" },
+    { "add", "FILE", "new interactions (new users and items are appended)" },
+    { "out", "MODEL2", "where the updated model is saved (atomically)" },
+    { "format", "F", "how to read FILE, as gnnrec train" },
+    { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
+    { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
+    { "epochs", "N", "steps of the warm-started schedule (50 fast steps by default)" },
+    { "lr", "X", "its learning rate (0.05); other training flags and --set KEY=VALUE as gnnrec train" },
+    { "json", NULL, "print one JSON object as the last line" },
+    { "help", NULL, "this list" },
+};
 
 static int report(const gr_model *before, const gr_model *after, const gr_trainer *t, const char *out, int json)
 {
@@ -60,7 +68,7 @@ int cmd_update(int argc, char **argv)
     int rc = cli_parse(&a, argc, argv, "json,help,no-metadata");
     if (rc) return rc;
     if (cli_has(&a, "help")) {
-        fputs(update_help, stdout);
+        cli_print_help(update_usage, update_flags, sizeof update_flags / sizeof update_flags[0]);
         return EXIT_OK;
     }
     const char *path = cli_get(&a, "model"), *add = cli_get(&a, "add"), *out = cli_get(&a, "out");
