@@ -172,6 +172,19 @@ typedef struct gr_genome gr_genome;
  * GR_ENOMEM, GR_EINVAL. */
 GR_API int gr_genome_read(gr_genome **out, const char *dir);
 GR_API void gr_genome_free(gr_genome *gn);
+/*
+ * The users' own tags as the same kind of table: tags.csv
+ * (userId,movieId,tag,timestamp; header line, CSV quoting) of a MovieLens
+ * 20M/25M/latest directory.  A tag is its text trimmed and lower-cased; the
+ * columns are the max_tags tags applied to the most movies (at least two;
+ * ties: the tag seen first), each column's id (gr_genome_tag_id()) a 63-bit
+ * hash of the tag's text; a movie's row is tf-idf, log(1 + applications) *
+ * log(movies / movies with the tag), divided by the row's largest value, so
+ * relevances lie in [0, 1] as the genome's do.  Movies none of whose tags
+ * is a column have no row.  Fit, project, save and load as for the genome.
+ * GR_EIO, GR_EFORMAT (file:line: field), GR_ENOMEM, GR_EINVAL (max_tags 0).
+ */
+GR_API int gr_genome_read_tags(gr_genome **out, const char *path, size_t max_tags);
 /* Number of tags (columns of a relevance row) and movies in the files. */
 GR_API size_t gr_genome_n_tags(const gr_genome *gn);
 GR_API size_t gr_genome_n_movies(const gr_genome *gn);

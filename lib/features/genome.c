@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "graph/graph.h"
 #include "io/genome.h"
+#include "io/tags.h"
 #include "io/model_file.h"
 #include "io/text.h"
 #include "kernels/matmul.h"
@@ -29,17 +30,9 @@ struct gr_genome {
     float *offset;    /* dim: -mean . proj, so a row is scores . proj + offset */
 };
 
-int gr_genome_read(gr_genome **out, const char *dir)
+/* A genome around a table read by `read` (the genome files or tags.csv). */
+static int wrap_table(gr_genome **out, int rc, gr_genome *gn)
 {
-    if (!out || !dir) return gr_err(GR_EINVAL, "gr_genome_read: NULL argument");
-    *out = NULL;
-    char scores[4096], tags[4096];
-    GR_TRY(gr_path_join(scores, sizeof scores, dir, "genome-scores.csv"));
-    GR_TRY(gr_path_join(tags, sizeof tags, dir, "genome-tags.csv"));
-    gr_genome *gn = gr_zalloc(1, sizeof *gn);
-    if (!gn) return GR_ENOMEM;
-    gr_idmap_init(&gn->movies);
-    int rc = gr_read_genome(&gn->t, scores, tags);
     for (size_t i = 0; rc == GR_OK && i < gn->t.n_movies; i++)
         if (gr_idmap_intern(&gn->movies, gn->t.movie[i]) < 0) rc = GR_ENOMEM;
     if (rc != GR_OK) {
@@ -48,6 +41,35 @@ int gr_genome_read(gr_genome **out, const char *dir)
     }
     *out = gn;
     return GR_OK;
+}
+
+static gr_genome *new_genome(void)
+{
+    gr_genome *gn = gr_zalloc(1, sizeof *gn);
+    if (gn) gr_idmap_init(&gn->movies);
+    return gn;
+}
+
+int gr_genome_read(gr_genome **out, const char *dir)
+{
+    if (!out || !dir) return gr_err(GR_EINVAL, "gr_genome_read: NULL argument");
+    *out = NULL;
+    char scores[4096], tags[4096];
+    GR_TRY(gr_path_join(scores, sizeof scores, dir, "genome-scores.csv"));
+    GR_TRY(gr_path_join(tags, sizeof tags, dir, "genome-tags.csv"));
+    gr_genome *gn = new_genome();
+    if (!gn) return GR_ENOMEM;
+    return wrap_table(out, gr_read_genome(&gn->t, scores, tags), gn);
+}
+
+int gr_genome_read_tags(gr_genome **out, const char *path, size_t max_tags)
+{
+    if (!out || !path) return gr_err(GR_EINVAL, "gr_genome_read_tags: NULL argument");
+    *out = NULL;
+    if (max_tags == 0) return gr_err(GR_EINVAL, "gr_genome_read_tags: max_tags 0");
+    gr_genome *gn = new_genome();
+    if (!gn) return GR_ENOMEM;
+    return wrap_table(out, gr_read_tags(&gn->t, path, max_tags), gn);
 }
 
 void gr_genome_free(gr_genome *gn)
@@ -286,9 +308,8 @@ int gr_genome_load(gr_genome **out, const char *path)
     gr_reader r;
     int rc = gr_reader_open(&r, path);
     if (rc == GR_OK && r.kind != GENOME_KIND) rc = gr_err(GR_EFORMAT, "%s: not a genome projection file", path);
-    gr_genome *gn = rc == GR_OK ? gr_zalloc(1, sizeof *gn) : NULL;
+    gr_genome *gn = rc == GR_OK ? new_genome() : NULL;
     if (rc == GR_OK && !gn) rc = GR_ENOMEM;
-    if (gn) gr_idmap_init(&gn->movies);
     if (rc == GR_OK) rc = load_projection(gn, &r);
     gr_reader_close(&r);
     if (rc != GR_OK) {
