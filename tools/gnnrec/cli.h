@@ -97,6 +97,19 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
                            float *scores, size_t *n);
 int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
 
+/* --genome DIR (genome.c): the tag genome and tags.csv of a MovieLens
+ * directory as GraphSAGE item features, and their projections saved beside
+ * the model as MODEL.genome and MODEL.tags. */
+enum { CLI_GENOME_SOURCES = 2 };
+typedef struct cli_genome {
+    gr_genome *src[CLI_GENOME_SOURCES]; /* genome files, tags.csv; NULL when absent */
+} cli_genome;
+/* Without --genome: nothing (g empty).  With it: read, fit on train, and
+ * give the trainer the item features. */
+int cli_genome_features(cli_genome *g, gr_trainer *t, const gr_graph *train, cli_args *a, int kind);
+int cli_genome_save(const cli_genome *g, const char *model_path);
+void cli_genome_free(cli_genome *g);
+
 int cmd_train(int argc, char **argv);
 /* After a fit: "kept epoch B of N" on stderr (with validation, unless
  * quiet) and, without --json, "trained KIND in S s: N epochs, kept epoch B". */

@@ -65,6 +65,9 @@ static const cli_flag_doc train_flags[] = {
     { "fanout1", "N", "neighbours sampled per target (10; 0: all); --fanout2..4 deeper hops" },
     { "aggregate", "auto|mean|levels", "neighbour means, one per rating level with levels" },
     { "features", "builtin|none", "node features from the metadata and ratings, or none" },
+    { "genome", "DIR", "item features from DIR's tag genome and tags.csv (MovieLens 20M/25M/latest); --out M also writes M.genome, M.tags" },
+    { "genome-dim", "N", "columns of each --genome block (32)" },
+    { "tag-columns", "N", "tags.csv: the N tags on the most movies become columns (512)" },
     { "dropout", "X", "dropout rate (0; objective rating: 0.2)" },
     { "id-dropout", "X", "probability of hiding a node's id embedding (0; objective rating: 0.2)" },
     { "cold-prob", "X", "probability of training a target as a new node" },
@@ -268,6 +271,8 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (rc) return rc;
     rc = cli_load_data(&d, a);
     if (!rc && d.test) rc = check_ks(a, d.train);
+    cli_genome gn = { { NULL, NULL } };
+    if (!rc) rc = cli_genome_features(&gn, t, d.train, a, kind);
     gr_model *m = NULL;
     if (!rc) rc = run_training(&m, t, &d, a, kind);
     json_out j;
@@ -280,10 +285,12 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (!rc && d.test) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
     const char *out = cli_get(a, "out");
     if (!rc && out && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
+    if (!rc && out) rc = cli_genome_save(&gn, out);
     if (!rc && out) json_str(&j, "out", out);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
     gr_model_free(m);
+    cli_genome_free(&gn);
     cli_data_free(&d);
     return rc;
 }
@@ -304,7 +311,8 @@ int cmd_train(int argc, char **argv)
      * given with the other kind of data would be silently ignored */
     static const char *const interaction_flags[] = { "train", "valid", "test", "dataset", "format", "min-rating",
                                                      "no-metadata", "items", "users", "split", "test-ratio",
-                                                     "valid-ratio", "split-seed", "k" };
+                                                     "valid-ratio", "split-seed", "k", "genome", "genome-dim",
+                                                     "tag-columns" };
     static const char *const triple_flags[] = { "triples-valid", "triples-test", "entities", "relations", "no-dicts" };
     int triples = cli_get(&a, "triples-train") != NULL;
     if (triples) rc = cli_reject(&a, interaction_flags, sizeof interaction_flags / sizeof interaction_flags[0],
@@ -316,6 +324,9 @@ int cmd_train(int argc, char **argv)
     if (!triples) cli_mark_data_flags(&a);
     cli_has(&a, "out");
     cli_has(&a, "k");
+    cli_has(&a, "genome");
+    cli_has(&a, "genome-dim");
+    cli_has(&a, "tag-columns");
     cli_has(&a, "quiet");
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return cli_lib_error("creating the trainer");

@@ -1,0 +1,110 @@
+/* gnnrec train --genome DIR: tag-genome and users' tag features for the items
+ * of GraphSAGE (docs/graphsage.md, "Tag genome"), and the projections kept
+ * beside the model file. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+/* The two sources, in column order of the item features. */
+static const char *const source_file[CLI_GENOME_SOURCES] = { "genome-scores.csv", "tags.csv" };
+static const char *const source_suffix[CLI_GENOME_SOURCES] = { ".genome", ".tags" };
+
+static int has_file(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Read the sources DIR holds: the genome files, tags.csv, or both. */
+static int read_sources(cli_genome *g, const char *dir, long max_tags)
+{
+    char path[4096];
+    if (has_file(dir, source_file[0]) && gr_genome_read(&g->src[0], dir) != GR_OK) return cli_lib_error("reading the tag genome");
+    snprintf(path, sizeof path, "%s/%s", dir, source_file[1]);
+    if (has_file(dir, source_file[1]) && gr_genome_read_tags(&g->src[1], path, (size_t)max_tags) != GR_OK)
+        return cli_lib_error("reading tags.csv");
+    if (!g->src[0] && !g->src[1])
+        return cli_usage_error("--genome: %s holds neither genome-scores.csv (with genome-tags.csv) nor tags.csv", dir);
+    return EXIT_OK;
+}
+
+/* The item features: each source's fitted block side by side; an item a
+ * source lacks gets that block's mean row (zeros). */
+static int item_features(cli_genome *g, const gr_graph *train, long dim, uint64_t seed, float **x, size_t *width)
+{
+    size_t n = gr_graph_num_items(train), w = 0;
+    for (int s = 0; s < CLI_GENOME_SOURCES; s++) {
+        if (!g->src[s]) continue;
+        if (gr_genome_fit(g->src[s], train, (size_t)dim, seed, NULL) != GR_OK)
+            return cli_lib_error(s ? "fitting the tags.csv projection" : "fitting the genome projection");
+        w += gr_genome_dim(g->src[s]);
+    }
+    float *all = malloc(n * w * sizeof *all), *block = NULL;
+    if (!all) return cli_usage_error("out of memory");
+    size_t at = 0;
+    for (int s = 0; s < CLI_GENOME_SOURCES; s++) {
+        if (!g->src[s]) continue;
+        size_t d = gr_genome_dim(g->src[s]);
+        block = malloc(n * d * sizeof *block);
+        if (!block || gr_features_genome(block, n, d, g->src[s], train) != GR_OK) {
+            free(block);
+            free(all);
+            return block ? cli_lib_error("item features") : cli_usage_error("out of memory");
+        }
+        for (size_t i = 0; i < n; i++) memcpy(all + i * w + at, block + i * d, d * sizeof *all);
+        free(block);
+        at += d;
+    }
+    *x = all;
+    *width = w;
+    return EXIT_OK;
+}
+
+int cli_genome_features(cli_genome *g, gr_trainer *t, const gr_graph *train, cli_args *a, int kind)
+{
+    memset(g, 0, sizeof *g);
+    const char *dir = cli_get(a, "genome");
+    long dim = 32, max_tags = 512;
+    int rc = cli_long(a, "genome-dim", &dim, 1, 4096);
+    if (!rc) rc = cli_long(a, "tag-columns", &max_tags, 1, 1L << 20);
+    if (rc || !dir) {
+        if (!rc && (cli_get(a, "genome-dim") || cli_get(a, "tag-columns")))
+            rc = cli_usage_error("--genome-dim and --tag-columns apply with --genome DIR");
+        return rc;
+    }
+    if (kind != GR_MODEL_GRAPHSAGE) return cli_usage_error("--genome applies to --model graphsage (item features)");
+    double seed = 42;
+    gr_trainer_get_double(&seed, t, GR_OPT_SEED);
+    rc = read_sources(g, dir, max_tags);
+    float *x = NULL;
+    size_t w = 0;
+    if (!rc) rc = item_features(g, train, dim, (uint64_t)seed, &x, &w);
+    if (!rc && gr_trainer_set_features(t, GR_NODE_ITEM, x, gr_graph_num_items(train), w) != GR_OK)
+        rc = cli_lib_error("setting the item features");
+    free(x);
+    if (!rc && !cli_has(a, "quiet"))
+        fprintf(stderr, "item features from %s: %s%s%zu columns\n", dir, g->src[0] ? "tag genome, " : "",
+                g->src[1] ? "tags.csv, " : "", w);
+    return rc;
+}
+
+int cli_genome_save(const cli_genome *g, const char *model_path)
+{
+    for (int s = 0; s < CLI_GENOME_SOURCES; s++) {
+        if (!g->src[s]) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s", model_path, source_suffix[s]);
+        if (gr_genome_save(g->src[s], path) != GR_OK) return cli_lib_error("saving the projection");
+    }
+    return EXIT_OK;
+}
+
+void cli_genome_free(cli_genome *g)
+{
+    for (int s = 0; s < CLI_GENOME_SOURCES; s++) gr_genome_free(g->src[s]);
+    memset(g, 0, sizeof *g);
+}
