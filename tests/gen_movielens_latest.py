@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A small MovieLens-latest-shaped directory (ratings.csv, movies.csv,
-genome-scores.csv, genome-tags.csv, tags.csv) with four planted taste groups:
+genome-scores.csv, genome-tags.csv, tags.csv) with four planted taste groups (a user rates 20 movies of
+its group, mostly 5 stars, and 10 others):
 every tenth movie is never rated (a cold item), every movie with id 3 mod 7
 has no genome scores (tags.csv only).  Usage: gen_movielens_latest.py DIR"""
 import os, random, sys
@@ -12,7 +13,8 @@ rated = [m for m in range(1, M + 1) if m % 10 != 0]  # every tenth movie is neve
 with open(os.path.join(out, "ratings.csv"), "w") as f:
     f.write("userId,movieId,rating,timestamp\n")
     for u in range(1, U + 1):
-        for m in rnd.sample(rated, 30):
+        own = [m for m in rated if group[m] == u % G]
+        for m in rnd.sample(own, 20) + rnd.sample([m for m in rated if group[m] != u % G], 10):
             r = 5.0 if group[m] == u % G else rnd.choice([1.0, 2.0, 2.5, 3.0])
             f.write(f"{u},{m},{r},{1100000000 + rnd.randrange(10**8)}\n")
 with open(os.path.join(out, "movies.csv"), "w") as f:

@@ -109,6 +109,10 @@ typedef struct cli_genome {
 int cli_genome_features(cli_genome *g, gr_trainer *t, const gr_graph *train, cli_args *a, int kind);
 int cli_genome_save(const cli_genome *g, const char *model_path);
 void cli_genome_free(cli_genome *g);
+/* The item feature row of a movie the model has not seen: its relevances
+ * in DIR's sources projected by the projections saved beside model_path,
+ * exactly as training projected its items (malloc'ed). */
+int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie);
 
 int cmd_train(int argc, char **argv);
 /* After a fit: "kept epoch B of N" on stderr (with validation, unless

@@ -10,7 +10,27 @@ int cli_wants_new_user(cli_args *a)
     return cli_has(a, "age") + cli_has(a, "gender") + cli_has(a, "occupation") + cli_has(a, "rated") > 0;
 }
 
-int cli_wants_new_item(cli_args *a) { return cli_has(a, "new-item-genres") + cli_has(a, "new-item-year") > 0; }
+int cli_wants_new_item(cli_args *a)
+{
+    return cli_has(a, "new-item-genres") + cli_has(a, "new-item-year") + cli_has(a, "new-item-movie") > 0;
+}
+
+/* --new-item-movie ID --genome DIR: the row of a movie of DIR's genome or
+ * tags.csv, for a model trained with --genome (its metadata flags do not
+ * apply: such a model's item features are the projections alone). */
+static int movie_features(gr_new_item *it, float **row, const gr_model *m, cli_args *a)
+{
+    const char *dir = cli_get(a, "genome");
+    if (!cli_has(a, "new-item-movie")) return EXIT_OK;
+    if (!dir) return cli_usage_error("--new-item-movie needs --genome DIR (the directory the model was trained with)");
+    static const char *const meta[] = { "new-item-genres", "new-item-year" };
+    int rc = cli_reject(a, meta, 2, "with --new-item-movie (the model's item features come from --genome)");
+    long movie = 0;
+    if (!rc) rc = cli_long(a, "new-item-movie", &movie, 0, 2147483647L);
+    if (!rc) rc = cli_genome_item_row(row, m, cli_get(a, "model"), dir, movie);
+    if (!rc) it->features = *row;
+    return rc;
+}
 
 /* "ID:RATING,ID:RATING,..." (":RATING" may be left out: a liked item). */
 static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t *n, int *any_rating)
@@ -85,6 +105,8 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
     return rc;
 }
 
+static int new_item_answer(const gr_model *m, cli_args *a, size_t k, json_out *j, const gr_new_item *pit);
+
 /* The users a new item suits best, or its score for one user (--user). */
 int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j)
 {
@@ -97,6 +119,18 @@ int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j)
     if (genres && (rc = cli_check_list("new-item-genres", genres))) return rc;
     if (genres && gr_graph_genre_mask(&it.genres, gr_model_graph(m), genres) != GR_OK)
         return cli_usage_error("--new-item-genres: %s", gr_last_error());
+    float *row = NULL;
+    if ((rc = movie_features(&it, &row, m, a))) return rc;
+    rc = new_item_answer(m, a, k, j, &it);
+    free(row);
+    return rc;
+}
+
+/* The top users of a new item, or its score for --user. */
+static int new_item_answer(const gr_model *m, cli_args *a, size_t k, json_out *j, const gr_new_item *pit)
+{
+    gr_new_item it = *pit;
+    int rc = EXIT_OK;
     long user = 0;
     if (cli_get(a, "user")) {
         if ((rc = cli_long(a, "user", &user, -2147483647L, 2147483647L))) return rc;

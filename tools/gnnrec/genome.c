@@ -108,3 +108,79 @@ void cli_genome_free(cli_genome *g)
     for (int s = 0; s < CLI_GENOME_SOURCES; s++) gr_genome_free(g->src[s]);
     memset(g, 0, sizeof *g);
 }
+
+/* The source s of DIR, read as training read it: tags.csv with as many
+ * columns as the saved projection has. */
+static int read_source(gr_genome **src, int s, const char *dir, const gr_genome *proj)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, source_file[s]);
+    if (!has_file(dir, source_file[s]))
+        return cli_usage_error("--genome: %s is missing (the model was trained with it)", path);
+    int rc = s == 0 ? gr_genome_read(src, dir) : gr_genome_read_tags(src, path, gr_genome_n_tags(proj));
+    if (rc != GR_OK) return cli_lib_error(s ? "reading tags.csv" : "reading the tag genome");
+    int same = gr_genome_n_tags(*src) == gr_genome_n_tags(proj);
+    for (size_t c = 0; same && c < gr_genome_n_tags(proj); c++) {
+        int64_t a, b;
+        gr_genome_tag_id(&a, *src, c);
+        gr_genome_tag_id(&b, proj, c);
+        same = a == b;
+    }
+    if (!same) return cli_usage_error("--genome: the tags of %s are not those the model was trained on", path);
+    return EXIT_OK;
+}
+
+/* Block s of the row: the movie's relevances projected by the saved
+ * projection, or zeros (the mean row, as in training) when the source
+ * lacks the movie.  *found is set when it has it. */
+static int source_block(float *out, int s, const gr_genome *proj, const char *dir, int64_t movie, int *found)
+{
+    gr_genome *src = NULL;
+    int rc = read_source(&src, s, dir, proj);
+    size_t nt = gr_genome_n_tags(proj), d = gr_genome_dim(proj);
+    float *scores = rc ? NULL : malloc(nt * sizeof *scores);
+    if (!rc && !scores) rc = cli_usage_error("out of memory");
+    int got = rc ? GR_EINVAL : gr_genome_scores(scores, nt, src, movie);
+    if (!rc && got == GR_OK) {
+        if (gr_genome_project(out, d, proj, scores, nt) != GR_OK) rc = cli_lib_error("projecting the new item");
+        *found = 1;
+    } else if (!rc) {
+        memset(out, 0, d * sizeof *out);
+    }
+    free(scores);
+    gr_genome_free(src);
+    return rc;
+}
+
+int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie)
+{
+    size_t width = 0, at = 0;
+    int rc = EXIT_OK, found = 0, any = 0;
+    *row = NULL;
+    if (gr_model_feature_dim(&width, m, GR_NODE_ITEM) != GR_OK) return cli_lib_error("the model's item features");
+    float *out = calloc(width ? width : 1, sizeof *out);
+    if (!out) return cli_usage_error("out of memory");
+    for (int s = 0; !rc && s < CLI_GENOME_SOURCES; s++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s%s", model_path, source_suffix[s]);
+        if (stat(path, &st) != 0) continue;
+        any = 1;
+        gr_genome *proj = NULL;
+        if (gr_genome_load(&proj, path) != GR_OK) rc = cli_lib_error("loading the projection");
+        else if (at + gr_genome_dim(proj) > width)
+            rc = cli_usage_error("%s: the projections give more columns than the model's %zu item features", path, width);
+        else rc = source_block(out + at, s, proj, dir, movie, &found);
+        if (proj) at += gr_genome_dim(proj);
+        gr_genome_free(proj);
+    }
+    if (!rc && !any)
+        rc = cli_usage_error("--new-item-movie: no %s.genome or %s.tags beside the model (train with --genome DIR --out %s)",
+                             model_path, model_path, model_path);
+    if (!rc && at != width)
+        rc = cli_usage_error("the projections beside %s give %zu columns, the model has %zu item features", model_path, at, width);
+    if (!rc && !found) rc = cli_usage_error("--new-item-movie: movie %lld has neither genome scores nor a tag column in %s", (long long)movie, dir);
+    if (rc) free(out);
+    else *row = out;
+    return rc;
+}

@@ -32,6 +32,8 @@ static const cli_flag_doc rec_flags[] = {
     { "rated", "ID[:R],...", "a new user's rated items (without :R, liked), ratings in the training range" },
     { "new-item-genres", "A,B", "a new item's genres: the --k users it suits best" },
     { "new-item-year", "Y", "a new item's release year (1000..9999); with --user, its score for that user" },
+    { "new-item-movie", "ID", "a movie of --genome DIR the model has not seen, for a model trained with --genome" },
+    { "genome", "DIR", "with --new-item-movie: the directory the model was trained with (projections: MODEL.genome, MODEL.tags)" },
 };
 
 static int parse_ids(const char *flag, const char *text, int64_t **ids, size_t *n)
@@ -130,7 +132,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
                                                 "include-seen", "explain", "liked", "similar" };
     if (!rc && cli_wants_new_item(a))
         rc = cli_reject(a, item_filters, sizeof item_filters / sizeof item_filters[0],
-                        "to a new item (--new-item-genres/--new-item-year rank users)");
+                        "to a new item (--new-item-genres/--new-item-year/--new-item-movie rank users)");
     /* similar items are ranked for an item, which has no seen items */
     static const char *const seen[] = { "include-seen" };
     if (!rc && cli_has(a, "similar")) rc = cli_reject(a, seen, 1, "with --similar (an item has no seen items)");
@@ -206,6 +208,8 @@ int cmd_recommend(int argc, char **argv)
     cli_wants_new_user(&a);
     cli_wants_new_item(&a);
     cli_has(&a, "explain");
+    if (!rc && cli_has(&a, "genome") && !cli_has(&a, "new-item-movie"))
+        rc = cli_usage_error("--genome applies with --new-item-movie ID");
     if (!rc) rc = cli_check_unused(&a, "recommend");
     json_out j;
     json_begin(&j);
