@@ -1,0 +1,287 @@
+"""One table of every model kind on every dataset: each kind's DEFAULT
+`gnnrec train` command (nothing tuned by hand), timed as a whole command
+under bench/measure.py (wall, CPU seconds, peak RSS), with its test figure
+and the published one beside it.  Opt-in: `bench/run --only table`
+(hours on 2 cores with Gowalla and WN18RR); `--datasets`, `--models`,
+`--cmd-timeout` choose a part.  bench/README.md describes it."""
+import os
+
+TITLE = "Every model on every dataset, default commands"
+ORDER = 5
+OPT_IN = True  # not part of a plain `bench/run`
+LISTS_COMMANDS = True  # the section lists its commands itself
+
+RANKING = ["lightgcn", "mf", "graphsage", "gfcf", "cheby", "ease"]
+RATING = ["graphsage-rating"]
+KG = ["rotate", "transe", "distmult", "complex"]
+MODELS = RANKING + RATING + KG
+
+# gnnrec synth shapes: (users, items, ratings per user).  Item popularity
+# follows synth's power law in all three; the long-tail shape spreads few
+# ratings over many items so that most items sit in the tail.
+SYNTH = {
+    "synth_dense": ((300, 200, 60), (120, 80, 30), "small dense: 300 users, 200 items, 60 ratings each"),
+    "synth_longtail": ((4000, 6000, 15), (300, 600, 10), "long tail: 4,000 users, 6,000 items, 15 ratings each"),
+    "synth_wide": ((2000, 20000, 40), (200, 1500, 15), "wide catalogue: 2,000 users, 20,000 items, 40 ratings each"),
+}
+SMOKE_NOTE = "smoke sizes"
+
+# Published figures (../shared/README.md) beside a row: dataset -> model -> text.
+PUBLISHED = {
+    "ml1m_m1": {"lightgcn": "LightGCN 0.2576 / 0.2427"},
+    "gowalla": {"lightgcn": "LightGCN 0.1830 / 0.1554", "gfcf": "GF-CF 0.1849 / 0.1518",
+                "cheby": "ChebyCF 0.1941 / 0.1616"},
+    "ml100k_ratings": {"graphsage-rating": "PinSage 0.951; GC-MC 0.910; IGMC 0.905"},
+    "wn18rr": {"rotate": "0.477 / 0.571", "transe": "0.226 / 0.501", "distmult": "0.43 / 0.49",
+               "complex": "0.44 / 0.51"},
+}
+# Best published figures on the dataset, whatever the model, for the notes.
+BEST = {
+    "ml1m_m1": "SimpleX 0.2802 / 0.2670, UltraGCN 0.2787 / 0.2642",
+    "gowalla": "ChebyCF 0.1941 / 0.1616, BSPM 0.1920 / 0.1597",
+    "ml100k_ratings": "GLocal-K RMSE 0.890",
+}
+
+
+def add_arguments(ap):
+    g = ap.add_argument_group("table suite (--only table)")
+    g.add_argument("--datasets", default="", help="comma-separated: ml1m_m1, gowalla, ml100k_implicit, "
+                   "ml100k_ratings, synth_dense, synth_longtail, synth_wide, wn18rr (default: every one present)")
+    g.add_argument("--models", default="", help="comma-separated: " + ", ".join(MODELS) + " (default: all)")
+    g.add_argument("--cmd-timeout", type=float, default=3600, help="seconds per command before it is killed "
+                   "and its row marked timed out (3600)")
+
+
+def _chosen(text, allowed, what):
+    names = [x for x in text.split(",") if x]
+    bad = [x for x in names if x not in allowed]
+    if bad:
+        raise SystemExit(f"bench/run: --{what}: unknown {', '.join(bad)} (known: {', '.join(allowed)})")
+    return names or list(allowed)
+
+
+def datasets(ctx):
+    """name -> (description, data arguments or None, models, note); note says why a dataset is absent."""
+    d = ctx.data
+    out = {}
+
+    def files(sub, train, test, extra=()):
+        tr, te = os.path.join(d, sub, train), os.path.join(d, sub, test)
+        ok = os.path.exists(tr) and os.path.exists(te)
+        return (["--train", tr, "--test", te] + list(extra)) if ok else None
+
+    out["ml1m_m1"] = ("MovieLens-1M m1 (train/test)", files("ml1m_m1", "train.txt", "test.txt"), RANKING)
+    out["gowalla"] = ("Gowalla (train/test)", files("gowalla", "train.txt", "test.txt"), RANKING)
+    out["ml100k_implicit"] = ("ML-100K u1.base/u1.test, ratings >= 4 as edges",
+                              files("ml100k", "u1.base", "u1.test", ["--min-rating", "4"]), RANKING)
+    out["ml100k_ratings"] = ("ML-100K u1.base/u1.test ratings", files("ml100k", "u1.base", "u1.test"), RATING)
+    for name, (full, smoke, what) in SYNTH.items():
+        out[name] = (what if not ctx.smoke else f"{what} ({SMOKE_NOTE}: {smoke[0]} users, {smoke[1]} items, "
+                     f"{smoke[2]} ratings each)", ["--dataset", _synth_dir(ctx, name)], RANKING + RATING)
+    wn = os.path.join(d, "wn18rr")
+    kg = None
+    if all(os.path.exists(os.path.join(wn, f)) for f in ("train.txt", "valid.txt", "test.txt")):
+        kg = ["--triples-train", os.path.join(wn, "train.txt"), "--triples-valid", os.path.join(wn, "valid.txt"),
+              "--triples-test", os.path.join(wn, "test.txt")]
+    out["wn18rr"] = ("WN18RR (filtered link prediction)", kg, KG)
+    return out
+
+
+def _synth_dir(ctx, name):
+    return os.path.join(ctx.tmp, f"table_{name}{'_smoke' if ctx.smoke else ''}")
+
+
+def _synth_shape(ctx, name):
+    full, smoke, _ = SYNTH[name]
+    return smoke if ctx.smoke else full
+
+
+def _ease_skip(ctx, name, args):
+    """Why EASE does not run on a dataset (its items x items matrices do not
+    fit in half of this machine's memory), or None."""
+    items = _synth_shape(ctx, name)[1] if name in SYNTH else _count_items(args)
+    if items is None:
+        return None
+    need = 32.0 * items * items  # gr_ease_bytes(): three double and two float matrices of items x items
+    have = _memory_bytes()
+    if have and need > 0.5 * have:
+        return (f"EASE needs {need / 2**30:.1f} GiB for its items x items matrices ({items:,} items), more than "
+                f"half of this machine's {have / 2**30:.0f} GiB")
+    return None
+
+
+def _memory_bytes():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 0
+
+
+def _count_items(args):
+    """Distinct items of the training file: the largest item id + 1 of an
+    adjacency file, the distinct second fields of a ratings file."""
+    path = args[args.index("--train") + 1]
+    items, top = set(), -1
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if path.endswith(".txt"):
+                    top = max([top] + [int(x) for x in parts[1:]])
+                elif len(parts) >= 2:
+                    items.add(parts[1])
+    except (OSError, ValueError):
+        return None
+    return top + 1 if path.endswith(".txt") else len(items)
+
+
+def model_args(model):
+    if model == "graphsage-rating":
+        return ["--model", "graphsage", "--objective", "rating"]
+    return ["--model", model]
+
+
+def _bench_name(dataset, model):
+    return f"table_{dataset}_{model}"
+
+
+def plan(ctx):
+    """(dataset, model, args or None, skip reason) for every chosen row."""
+    a = getattr(ctx, "args", None)
+    want_d = _chosen(getattr(a, "datasets", ""), list(datasets(ctx)), "datasets")
+    want_m = _chosen(getattr(a, "models", ""), MODELS, "models")
+    rows = []
+    for name, (what, args, models) in datasets(ctx).items():
+        if name not in want_d or (ctx.smoke and name not in SYNTH):
+            continue
+        for m in models:
+            if m not in want_m:
+                continue
+            if args is None:
+                rows.append((name, m, None, f"{os.path.relpath(os.path.join(ctx.data, name.split('_')[0] if name.startswith('ml100k') else name), ctx.root)} absent"))
+            elif m == "ease" and _ease_skip(ctx, name, args):
+                rows.append((name, m, None, _ease_skip(ctx, name, args)))
+            else:
+                rows.append((name, m, args, None))
+    return rows
+
+
+def benchmarks(ctx):
+    timeout = getattr(getattr(ctx, "args", None), "cmd_timeout", 3600)
+    out, made = [], set()
+    for dataset, model, args, skip in plan(ctx):
+        if skip:
+            continue
+        if dataset in SYNTH and dataset not in made:
+            made.add(dataset)
+            u, i, r = _synth_shape(ctx, dataset)
+            out.append(Bench(f"table_synth_{dataset}", [ctx.gnnrec(), "synth", "--out", _synth_dir(ctx, dataset),
+                                                        "--users", u, "--items", i, "--ratings-per-user", r],
+                             repeats=1, parse=lambda text: [{"bench": "synth"}]))
+        cmd = [ctx.gnnrec(), "train"] + model_args(model) + args + ["--json", "--quiet"]
+        wrapped = [ctx.python, ctx.script("measure.py"), "--timeout", int(timeout), "--field", f"dataset={dataset}",
+                   "--field", f"model={model}", "--"] + cmd
+        out.append(Bench(_bench_name(dataset, model), wrapped, repeats=ctx.reps(1), key=(), timeout=timeout + 120))
+    return out
+
+
+def _shown(ctx, cmd):
+    parent = os.path.dirname(ctx.root)
+    return " ".join(os.path.relpath(c, ctx.root) if c.startswith(parent + os.sep) else c for c in map(str, cmd))
+
+
+def _num(v, digits=4):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _row_cells(ctx, res):
+    """status, metrics and costs of one measured row."""
+    if res is None:
+        return None
+    if res.skipped or res.failed:
+        return {"status": (res.skipped or res.failed)[:120]}
+    r = res.rows[0] if res.rows else {}
+    st = r.get("status", "?")
+    if st == "timeout":
+        st = f"timed out after {getattr(ctx.args, 'cmd_timeout', 0):.0f} s"
+    elif st == "failed":
+        st = f"failed (exit {r.get('exit')}): {r.get('error', '')[:100]}"
+    return dict(r, status=st)
+
+
+def report(ctx, results, table):
+    info = getattr(ctx, "info", {})
+    when = getattr(ctx, "started", None)
+    L = [f"Generated by `bench/run --only table` on {when.strftime('%Y-%m-%d %H:%M') if when else '?'} UTC, commit "
+         f"{info.get('commit', '?')}; machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "
+         f"{info.get('memory', '?')} RAM; 1-minute load {os.getloadavg()[0]:.2f} at the end.", "",
+         "Each row is one run of the kind's default `gnnrec train` command (nothing set by hand beyond the data, "
+         "`--objective rating` for the rating rows and `--json --quiet`), timed as a whole: loading, training "
+         "(the kinds choose their epochs or filter settings on a part they hold out of the training data), and "
+         "the test evaluation. CPU seconds and peak RSS are the command's own (`/usr/bin/time`, "
+         "bench/measure.py). Recall@20 / NDCG@20 rank all items with the training items excluded; RMSE is on the "
+         "test ratings. The published figures are ../shared/README.md's for the same files and protocol.", ""]
+    rows = []
+    plan_rows = plan(ctx)
+    for dataset, model, args, skip in plan_rows:
+        if dataset == "wn18rr":
+            continue
+        pub = PUBLISHED.get(dataset, {}).get(model, "–")
+        if skip:
+            rows.append([dataset, model, f"skipped: {skip}", "", "", "", "", "", "", pub])
+            continue
+        c = _row_cells(ctx, results.get(_bench_name(dataset, model)))
+        if c is None:
+            rows.append([dataset, model, "not run", "", "", "", "", "", "", pub])
+            continue
+        rows.append([dataset, model, c["status"], _num(c.get("recall@20")), _num(c.get("ndcg@20")),
+                     _num(c.get("rmse")), c.get("wall_s"), c.get("cpu_s"), c.get("peak_rss_mb"), pub])
+    L.append(table(["dataset", "model", "status", "Recall@20", "NDCG@20", "RMSE", "wall s", "CPU s",
+                    "peak RSS MB", "published (Recall@20 / NDCG@20, or RMSE)"], rows))
+    L.append("")
+    described = {n: d[0] for n, d in datasets(ctx).items()}
+    used = []
+    for dataset, *_ in plan_rows:
+        if dataset not in used:
+            used.append(dataset)
+    L.append("Datasets: " + "; ".join(f"`{n}` {described[n]}" for n in used) + ".")
+    synth = [n for n in used if n in SYNTH]
+    if synth:
+        L.append("Generated data: " + "; ".join(
+            f"`{n}` = `gnnrec synth --out {_shown(ctx, [_synth_dir(ctx, n)])} --users {_synth_shape(ctx, n)[0]} "
+            f"--items {_synth_shape(ctx, n)[1]} --ratings-per-user {_synth_shape(ctx, n)[2]}` (seed 42; "
+            "`--dataset` splits it per user, 80/10/10)" for n in synth) + ".")
+    left = [n for n in datasets(ctx) if n not in used and not (ctx.smoke and n not in SYNTH)]
+    if left:
+        L.append(f"Not run by this invocation (`--datasets`/`--models` left them out): {', '.join(left)}; "
+                 f"`bench/run --only table` runs them.")
+    best = [f"{n}: {BEST[n]}" for n in used if n in BEST]
+    if best:
+        L.append("Best published figures on these files, any model: " + "; ".join(best) + ".")
+    L.append("")
+    kg = [(m, args, skip) for d, m, args, skip in plan_rows if d == "wn18rr"]
+    if kg:
+        L += ["### Knowledge-graph models on WN18RR", "",
+              "Filtered link prediction, head and tail averaged (docs/kg.md); each default run takes minutes "
+              "(docs/kg.md measured 3 to 10 minutes on 2 cores). Published: the RotatE paper's MRR / Hits@10.", ""]
+        krows = []
+        for m, args, skip in kg:
+            pub = PUBLISHED["wn18rr"].get(m, "–")
+            if skip:
+                krows.append([m, f"skipped: {skip}", "", "", "", "", "", pub])
+                continue
+            c = _row_cells(ctx, results.get(_bench_name("wn18rr", m)))
+            if c is None:
+                krows.append([m, "not run", "", "", "", "", "", pub])
+                continue
+            krows.append([m, c["status"], _num(c.get("mrr")), _num(c.get("hits@10")), c.get("wall_s"),
+                          c.get("cpu_s"), c.get("peak_rss_mb"), pub])
+        L.append(table(["model", "status", "MRR", "Hits@10", "wall s", "CPU s", "peak RSS MB",
+                        "published MRR / Hits@10"], krows))
+        L.append("")
+    L += ["Commands (paths relative to the project root):", ""]
+    for dataset, model, args, skip in plan_rows:
+        if not skip:
+            cmd = ["build/tools/gnnrec/gnnrec", "train"] + model_args(model) + args + ["--json", "--quiet"]
+            L.append(f"- {dataset}, {model}: `{_shown(ctx, cmd)}`")
+    return "\n".join(L)
