@@ -217,7 +217,8 @@ def report(ctx, results, table):
          f"{info.get('memory', '?')} RAM; 1-minute load {os.getloadavg()[0]:.2f} at the end.", "",
          "Each row is one run of the kind's default `gnnrec train` command (nothing set by hand beyond the data, "
          "`--objective rating` for the rating rows and `--json --quiet`), timed as a whole: loading, training "
-         "(the kinds choose their epochs or filter settings on a part they hold out of the training data), and "
+         "(the kinds choose their epochs or filter settings on validation data: the part `--dataset` splits off, "
+         "or a part they hold out of a `--train` file), and "
          "the test evaluation. CPU seconds and peak RSS are the command's own (`/usr/bin/time`, "
          "bench/measure.py). Recall@20 / NDCG@20 rank all items with the training items excluded; RMSE is on the "
          "test ratings. The published figures are ../shared/README.md's for the same files and protocol.", ""]
