@@ -35,7 +35,7 @@ static gr_trainer *trainer(int kind, const char *mode, int epochs, uint64_t seed
     gr_trainer *t;
     ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
     char text[32];
-    ck_assert_int_eq(gr_trainer_set(t, "mode", mode), GR_OK);
+    if (mode) ck_assert_int_eq(gr_trainer_set(t, "mode", mode), GR_OK);
     snprintf(text, sizeof text, "%d", epochs);
     ck_assert_int_eq(gr_trainer_set(t, "epochs", text), GR_OK);
     snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
@@ -57,11 +57,11 @@ static int same_everywhere(uint64_t v)
     return lo == hi;
 }
 
+/* Every kind materialises its user and item vectors. */
 static uint64_t hash_model(const gr_model *m)
 {
-    const gr_lightgcn_state *st = m->state;
-    size_t n = gr_graph_num_users(P.train) + gr_graph_num_items(P.train);
-    return gr_dist_hash_floats(st->e0, n * (size_t)gr_model_dim(m));
+    return gr_dist_hash_floats(m->user_vec, m->n_users * m->dim) ^
+           (gr_dist_hash_floats(m->item_vec, m->n_items * m->dim) * 31);
 }
 
 /*
@@ -86,7 +86,7 @@ static void compare(int kind, const char *mode, int epochs)
     ck_assert_double_eq(ranks, size);
     if (rank == 0)
         printf("%s %s, %d epochs: recall@20 1 rank %.4f, %d ranks %.4f (seed 43: %.4f, spread %.4f)\n",
-               gr_model_kind_name(kind), mode, epochs, r1, size, rn, r2, fabs(r2 - r1));
+               gr_model_kind_name(kind), mode ? mode : "-", epochs, r1, size, rn, r2, fabs(r2 - r1));
     ck_assert_msg(fabs(rn - r1) <= 0.02, "%d ranks: recall@20 %.4f, 1 rank %.4f", size, rn, r1);
     ck_assert_msg(r1 > 0.05, "the model did not learn: recall@20 %.4f", r1);
     ck_assert_msg(same_everywhere(hash_model(many)), "the ranks hold different models");
@@ -111,6 +111,45 @@ START_TEST(mf_paper_matches_one_rank) { compare(GR_MODEL_MF, "paper", 8); }
 END_TEST
 
 START_TEST(mf_fast_matches_one_rank) { compare(GR_MODEL_MF, "fast", 40); }
+END_TEST
+
+/* Knowledge-graph embeddings of the user-item graph (likes as triples):
+ * each rank takes a share of every batch's queries against the batch's
+ * shared negatives. */
+START_TEST(transe_matches_one_rank) { compare(GR_MODEL_TRANSE, NULL, 10); }
+END_TEST
+
+START_TEST(rotate_matches_one_rank) { compare(GR_MODEL_ROTATE, NULL, 10); }
+END_TEST
+
+/*
+ * gr_kg_fit on triples with groups of queries sharing negatives
+ * (neg_share): each rank takes whole groups with their negatives.  The
+ * last epoch's loss must be the single process's (the same triples and
+ * negatives, summed in another order) and the model the same everywhere.
+ */
+START_TEST(kg_groups_match_one_rank)
+{
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
+    double loss[2];
+    uint64_t h = 0;
+    for (int with_comm = 0; with_comm < 2; with_comm++) {
+        gr_trainer *t = trainer(GR_MODEL_DISTMULT, NULL, 4, 42, with_comm);
+        ck_assert_int_eq(gr_trainer_set(t, "batch", "256"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "neg_share", "32"), GR_OK);
+        gr_model *m;
+        ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
+        gr_trainer_stat(&loss[with_comm], t, GR_STAT_LOSS);
+        h = hash_model(m);
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0) printf("distmult on triples, groups of 32: last loss 1 rank %.6f, %d ranks %.6f\n", loss[0], size, loss[1]);
+    ck_assert_msg(fabs(loss[1] - loss[0]) <= 1e-3 * fabs(loss[0]), "loss %g against %g", loss[1], loss[0]);
+    ck_assert(same_everywhere(h));
+    gr_kg_free(kg);
+}
 END_TEST
 
 /* Every rank returns code with one message, naming `what`. */
@@ -246,6 +285,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, lightgcn_paper_matches_one_rank);
     tcase_add_test(tc, mf_paper_matches_one_rank);
     tcase_add_test(tc, mf_fast_matches_one_rank);
+    tcase_add_test(tc, transe_matches_one_rank);
+    tcase_add_test(tc, rotate_matches_one_rank);
+    tcase_add_test(tc, kg_groups_match_one_rank);
     tcase_add_test(tc, different_graph_on_one_rank);
     tcase_add_test(tc, different_setting_on_one_rank);
     tcase_add_test(tc, failure_on_one_rank);

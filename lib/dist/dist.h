@@ -32,6 +32,13 @@ int gr_dist_new(gr_dist **out, void *comm);
 /* Free the duplicate (collective; nothing when MPI is already finalised). */
 void gr_dist_free(gr_dist *d);
 
+/* The gr_dist of a trainer (owner), NULL when it has none
+ * (dist_registry.c: kept outside struct gr_trainer, whose layout the ABI
+ * baseline records). */
+gr_dist *gr_dist_of(const void *owner);
+/* Give owner d (NULL: none), freeing the one it had. */
+int gr_dist_attach(const void *owner, gr_dist *d);
+
 /* The share [*lo, *hi) of n work items that rank takes of size ranks:
  * contiguous, in rank order, sizes differing by at most one. */
 static inline void gr_dist_share(size_t n, int rank, int size, size_t *lo, size_t *hi)
@@ -60,6 +67,15 @@ int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n);
  * same sums.  Collective.
  */
 int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k);
+
+/*
+ * Every rank's rows: k row ids (int32) and k x width floats from each rank,
+ * concatenated in rank order into *all_ids and *all_vals (malloc'ed, the
+ * caller frees them), *total rows in all.  Collective.  The sparse
+ * exchange of gr_dist_sum_rows, and of the KG trainer's compact rows.
+ */
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total);
 
 /*
  * Error agreement: every rank passes its status (GR_OK or an error with

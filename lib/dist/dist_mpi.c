@@ -109,34 +109,78 @@ int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
 }
 
-/* Gather every rank's rows (indices, then values) and add them in rank
- * order into grad, whose local rows are zeroed first. */
+/* Row counts of every rank, and *total. */
+static int row_counts(gr_dist *d, size_t k, int *counts, size_t *total)
+{
+    if (k > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows on one rank", k);
+    int mine = (int)k;
+    int mrc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, comm_of(d));
+    if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging gradient row counts");
+    *total = 0;
+    for (int r = 0; r < d->size; r++) *total += (size_t)counts[r];
+    return GR_OK;
+}
+
+/* Gather with known counts (indices, then values), in rank order. */
+static int gather_counted(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, const int *counts,
+                          size_t total, int32_t *all_ids, float *all_vals)
+{
+    const int P = d->size;
+    if (total * width > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows of %zu floats in one exchange", total, width);
+    int *v = gr_alloc((size_t)P * 3, sizeof *v);
+    if (!v) return GR_ENOMEM;
+    int *displ = v, *vcounts = v + P, *vdispl = v + 2 * P, at = 0;
+    for (int r = 0; r < P; r++) {
+        displ[r] = at;
+        at += counts[r];
+        vcounts[r] = counts[r] * (int)width;
+        vdispl[r] = displ[r] * (int)width;
+    }
+    MPI_Comm c = comm_of(d);
+    int mrc = MPI_Allgatherv(ids, (int)k, MPI_INT32_T, all_ids, counts, displ, MPI_INT32_T, c);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Allgatherv(vals, (int)(k * width), MPI_FLOAT, all_vals, vcounts, vdispl, MPI_FLOAT, c);
+    d->bytes_sent += (double)k * (sizeof(int32_t) + width * sizeof(float)) * (P - 1);
+    free(v);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging gradient rows");
+}
+
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total)
+{
+    *all_ids = NULL;
+    *all_vals = NULL;
+    *total = 0;
+    int *counts = gr_alloc((size_t)(d ? d->size : 1), sizeof *counts);
+    if (!counts) return GR_ENOMEM;
+    int rc = d ? row_counts(d, k, counts, total) : gr_err(GR_EINVAL, "gr_dist_gather_rows: no communicator");
+    if (rc == GR_OK) {
+        *all_ids = gr_alloc(*total + 1, sizeof **all_ids);
+        *all_vals = gr_alloc_floats(*total * width + 1);
+        rc = *all_ids && *all_vals ? gather_counted(d, ids, vals, k, width, counts, *total, *all_ids, *all_vals)
+                                   : GR_ENOMEM;
+    }
+    free(counts);
+    if (rc != GR_OK) {
+        free(*all_ids);
+        free(*all_vals);
+        *all_ids = NULL;
+        *all_vals = NULL;
+    }
+    return rc;
+}
+
+/* The sparse sum: every rank's rows added in rank order into grad, whose
+ * local rows are zeroed first. */
 static int exchange_rows(gr_dist *d, float *grad, size_t width, const int32_t *rows, size_t k, const int *counts,
                          size_t total)
 {
-    const int P = d->size;
-    MPI_Comm c = comm_of(d);
-    int *vcounts = gr_alloc((size_t)P * 3, sizeof *vcounts);
-    int32_t *all_rows = gr_alloc(total ? total : 1, sizeof *all_rows);
+    int32_t *all_rows = gr_alloc(total + 1, sizeof *all_rows);
     float *all_vals = gr_alloc_floats(total * width + 1), *mine = gr_alloc_floats(k * width + 1);
-    int rc = vcounts && all_rows && all_vals && mine ? GR_OK : GR_ENOMEM;
+    int rc = all_rows && all_vals && mine ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
-        int *displ = vcounts + P, *vdispl = vcounts + 2 * P;
-        int at = 0;
-        for (int r = 0; r < P; r++) {
-            displ[r] = at;
-            at += counts[r];
-        }
         for (size_t q = 0; q < k; q++) memcpy(mine + q * width, grad + (size_t)rows[q] * width, width * sizeof *mine);
-        int mrc = MPI_Allgatherv(rows, (int)k, MPI_INT32_T, all_rows, counts, displ, MPI_INT32_T, c);
-        for (int r = 0; r < P; r++) {
-            vcounts[r] = counts[r] * (int)width;
-            vdispl[r] = displ[r] * (int)width;
-        }
-        if (mrc == MPI_SUCCESS)
-            mrc = MPI_Allgatherv(mine, (int)(k * width), MPI_FLOAT, all_vals, vcounts, vdispl, MPI_FLOAT, c);
-        d->bytes_sent += (double)k * (sizeof(int32_t) + width * sizeof(float)) * (P - 1);
-        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "exchanging gradient rows");
+        rc = gather_counted(d, rows, mine, k, width, counts, total, all_rows, all_vals);
     }
     if (rc == GR_OK) {
         for (size_t q = 0; q < k; q++) memset(grad + (size_t)rows[q] * width, 0, width * sizeof *grad);
@@ -146,7 +190,6 @@ static int exchange_rows(gr_dist *d, float *grad, size_t width, const int32_t *r
             for (size_t j = 0; j < width; j++) dst[j] += src[j];
         }
     }
-    free(vcounts);
     free(all_rows);
     free(all_vals);
     free(mine);
@@ -159,18 +202,13 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
     const int P = d->size;
     int *counts = gr_alloc((size_t)P, sizeof *counts);
     if (!counts) return GR_ENOMEM;
-    int mine = k > INT_MAX ? INT_MAX : (int)k;
-    int mrc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, comm_of(d));
-    if (mrc != MPI_SUCCESS) {
-        free(counts);
-        return mpi_fail(mrc, "exchanging gradient row counts");
-    }
     size_t total = 0;
-    for (int r = 0; r < P; r++) total += (size_t)counts[r];
+    int rc = row_counts(d, k, counts, &total);
     /* every rank receives all rows, sparse; a dense reduce-scatter plus
      * allgather moves 2 (P - 1) / P of the table through each rank */
     double sparse = (double)total * (double)(width + 1), dense = 2.0 * (double)nrows * (double)width * (P - 1) / P;
-    int rc = sparse < dense && total * width <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
+    if (rc == GR_OK)
+        rc = sparse < dense && total * width <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
                                                         : gr_dist_allreduce_grad(d, grad, nrows * width);
     free(counts);
     return rc;

@@ -26,3 +26,11 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
 int gr_dist_agree(gr_dist *d, int rc) { return rc; }
 int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *what) { return GR_OK; }
 int gr_dist_any(gr_dist *d, int flag) { return flag != 0; }
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total)
+{
+    *all_ids = NULL;
+    *all_vals = NULL;
+    *total = 0;
+    return unsupported();
+}

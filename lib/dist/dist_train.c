@@ -23,12 +23,20 @@ static uint64_t hash_settings(const gr_trainer *t)
     return h;
 }
 
+/* The kinds whose schedules split their steps over ranks. */
+static int gr_dist_trains(int kind)
+{
+    return kind == GR_MODEL_LIGHTGCN || kind == GR_MODEL_MF || (kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX);
+}
+
 int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc)
 {
-    gr_dist *d = t->dist;
+    gr_dist *d = gr_dist_of(t);
     if (!d) return rc;
-    if (rc == GR_OK && t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF)
-        rc = gr_err(GR_EUNSUPPORTED, "distributed training of %s models is not available (LightGCN and MF are)",
+    if (rc == GR_OK && !gr_dist_trains(t->kind))
+        rc = gr_err(GR_EUNSUPPORTED,
+                    "distributed training of %s models is not available (LightGCN, MF, TransE, DistMult, RotatE and "
+                    "ComplEx are)",
                     gr_model_kind_name(t->kind));
     GR_TRY(gr_dist_agree(d, rc));
     d->bytes_sent = 0;
@@ -40,7 +48,7 @@ int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc)
 
 int gr_dist_fit_end(gr_trainer *t, int rc, gr_model **out)
 {
-    gr_dist *d = t->dist;
+    gr_dist *d = gr_dist_of(t);
     if (!d) return rc;
     int made = rc == GR_OK;
     rc = gr_dist_agree(d, rc);
@@ -61,4 +69,17 @@ int gr_dist_same_params(gr_dist *d, const float *x, size_t n)
     int rc = gr_dist_check_same(d, &h, 1, "parameters");
     if (rc == GR_EINVAL) rc = gr_err(GR_ESTATE, "the ranks ended training with different parameters");
     return rc;
+}
+
+int gr_dist_check_kg(const gr_trainer *t, const int32_t *h, const int32_t *r, const int32_t *tail, size_t n)
+{
+    gr_dist *d = gr_dist_of(t);
+    if (!d) return GR_OK;
+    uint64_t settings = hash_settings(t);
+    uint64_t triples = gr_dist_hash_bytes(0xcbf29ce484222325ULL, &n, sizeof n);
+    triples = gr_dist_hash_bytes(triples, h, n * sizeof *h);
+    triples = gr_dist_hash_bytes(triples, r, n * sizeof *r);
+    triples = gr_dist_hash_bytes(triples, tail, n * sizeof *tail);
+    GR_TRY(gr_dist_check_same(d, &settings, 1, "trainer settings"));
+    return gr_dist_check_same(d, &triples, 1, "training triples");
 }

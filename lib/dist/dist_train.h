@@ -12,7 +12,7 @@
 
 /*
  * Before a fit: agree on rc (the local checks' status), refuse kinds that
- * cannot train distributed yet, and check that every rank has the same
+ * cannot train distributed (GraphSAGE, the training-free kinds), and check that every rank has the same
  * settings, training graph and validation graph.  Returns rc without a
  * communicator.
  */
@@ -21,6 +21,10 @@ int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc);
  * another rank failed) and record the ranks and the bytes sent in the
  * model's info.  Returns rc without a communicator. */
 int gr_dist_fit_end(gr_trainer *t, int rc, gr_model **out);
+/* Before training a knowledge graph: every rank must have the same
+ * settings and triples (h, r, t of n triples).  GR_OK without a
+ * communicator.  Collective. */
+int gr_dist_check_kg(const gr_trainer *t, const int32_t *h, const int32_t *r, const int32_t *tail, size_t n);
 /* GR_ESTATE unless every rank holds the same n parameters. */
 int gr_dist_same_params(gr_dist *d, const float *x, size_t n);
 

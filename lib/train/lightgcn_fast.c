@@ -312,15 +312,16 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     int rc = work_init(&w, s, g, !(precision == 1));
     if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
     /* with a communicator, a rank that could not start stops them all */
-    rc = gr_dist_agree(t->dist, rc);
+    gr_dist *dist = gr_dist_of(t);
+    rc = gr_dist_agree(dist, rc);
     if (rc != GR_OK) {
         work_free(&w);
         gr_adam_free(&adam);
         return rc;
     }
-    if (t->dist) {
-        w.dist = t->dist;
-        gr_dist_share(w.blk_hi, t->dist->rank, t->dist->size, &w.blk_lo, &w.blk_hi);
+    if (dist) {
+        w.dist = dist;
+        gr_dist_share(w.blk_hi, dist->rank, dist->size, &w.blk_lo, &w.blk_hi);
     }
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);

@@ -206,7 +206,8 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
     if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed, (int)gr_opt(t, GR_OPT_SAMPLING));
     /* with a communicator, a rank that could not start stops them all */
-    rc = gr_dist_agree(t->dist, rc);
+    gr_dist *dist = gr_dist_of(t);
+    rc = gr_dist_agree(dist, rc);
     if (rc != GR_OK) {
         gr_lgcn_work_free(&w);
         gr_adam_free(&adam);
@@ -221,9 +222,9 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         size_t nbatches = 0;
         for (size_t start = 0; start < g->n_edges; start += s->batch) {
             size_t count = g->n_edges - start < s->batch ? g->n_edges - start : s->batch;
-            if (t->dist) {
+            if (dist) {
                 /* each rank takes a share of the batch (lib/dist/dist_lightgcn.c) */
-                loss += gr_dist_lgcn_step(t->dist, s, &w, e0, &adam, &smp, start, count, &rc);
+                loss += gr_dist_lgcn_step(dist, s, &w, e0, &adam, &smp, start, count, &rc);
             } else {
                 gr_bpr_sampler_batch(&smp, start, count, s->negatives, w.u, w.pos, w.neg);
                 loss += gr_lgcn_step(s, &w, e0, &adam, count);
@@ -320,7 +321,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     int mode = (int)gr_opt(t, GR_OPT_MODE);
     int rc = mode == GR_MODE_FAST ? gr_lgcn_fit_fast(e0, best, t, g, &s) : fit_paper(e0, best, t, g, &s);
     /* every rank must end with the same model */
-    if (rc == GR_OK) rc = gr_dist_same_params(t->dist, e0, s.n * s.d);
+    if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), e0, s.n * s.d);
     if (rc != GR_OK) {
         free(e0);
         free(best);

@@ -139,7 +139,7 @@ void gr_trainer_free(gr_trainer *t)
     if (!t) return;
     free(t->feat[0]);
     free(t->feat[1]);
-    gr_dist_free(t->dist);
+    gr_dist_attach(t, NULL);
     free(t);
 }
 
@@ -270,9 +270,9 @@ int gr_trainer_set_comm(gr_trainer *t, void *comm)
     if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_comm: NULL trainer");
     gr_dist *d = NULL;
     if (comm) GR_TRY(gr_dist_new(&d, comm));
-    gr_dist_free(t->dist);
-    t->dist = d;
-    return GR_OK;
+    int rc = gr_dist_attach(t, d);
+    if (rc != GR_OK) gr_dist_free(d);
+    return rc;
 }
 
 int gr_trainer_stat(double *value, const gr_trainer *t, int stat)
@@ -354,7 +354,7 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
     if (limit > 0 && elapsed >= limit) stop = 1;
     if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;
     /* a callback or a clock on one rank stops them all, at the same epoch */
-    return gr_dist_any(t->dist, stop);
+    return gr_dist_any(gr_dist_of(t), stop);
 }
 
 void gr_fit_loop_end(gr_fit_loop *L) { (void)L; }

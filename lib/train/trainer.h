@@ -55,9 +55,7 @@ struct gr_trainer {
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
     int stopped_by_caller; /* the progress callback asked the last fit to stop */
-    /* data-parallel training over MPI (gr_trainer_set_comm, lib/dist);
-     * NULL: this process alone */
-    struct gr_dist *dist;
+    /* (the communicator of gr_trainer_set_comm: gr_dist_of(t), lib/dist) */
 };
 
 /* The kind trainer for `kind`, or NULL. */
