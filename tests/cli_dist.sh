@@ -49,7 +49,21 @@ check "rank 0 says another rank failed" grep -q "another rank failed" "$tmp/err"
 mpi -np 2 "$GNNREC" train --model graphsage --dataset "$tmp/data" --epochs 1 --quiet >"$tmp/out" 2>"$tmp/err"
 status=$?
 check "graphsage under mpirun: usage error (status $status)" [ $status -eq 2 ]
-check "the error says which kinds train distributed" grep -q "lightgcn and mf" "$tmp/err"
+check "the error says which kinds train distributed" grep -q "lightgcn, mf, transe" "$tmp/err"
+
+# a knowledge graph from triple files, 2 ranks against 1
+python3 - "$tmp" <<'PY'
+import random, sys
+r = random.Random(5)
+rows = ["e%d\tr%d\te%d" % (r.randrange(300), r.randrange(4), r.randrange(300)) for _ in range(3000)]
+open(sys.argv[1] + "/kg.txt", "w").write("\n".join(rows) + "\n")
+PY
+kg=(train --model rotate --triples-train "$tmp/kg.txt" --epochs 3 --dim 16 --holdout 0 --threads 1 --json --quiet)
+"$GNNREC" "${kg[@]}" >"$tmp/kg.one" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+mpi -np 2 "$GNNREC" "${kg[@]}" --out "$tmp/kgmodel" >"$tmp/kg.two" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+check "rotate on triples: the last loss of 2 ranks is 1 rank's ($(json "$tmp/kg.one" loss) vs $(json "$tmp/kg.two" loss))" \
+  close "$(json "$tmp/kg.one" loss)" "$(json "$tmp/kg.two" loss)" 0.0005
+check "rotate on triples: one model file" [ -f "$tmp/kgmodel" ]
 
 # MovieLens-1M m1: a short fast run, 2 ranks against 1
 data=${GNNREC_DATA:-$(dirname "$0")/../../shared/data}/ml1m_m1
