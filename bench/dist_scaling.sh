@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_WAIT_POLICY=passive
 "$G" synth --out "$tmp/data" --users "$users" --items "$items" --ratings-per-user "$per" >/dev/null
-echo "graph: $users users, $items items, $per ratings per user (80% train)"
+echo "graph: $users users, $items items, $per ratings per user (90% of each user's train, 10% test)"
 printf '%-9s %-6s %5s %10s %12s %12s %10s %10s\n' model mode ranks s/epoch "RSS max MB" "RSS min MB" "MB/step" recall@20
 run() { # model mode epochs batches-per-epoch
   local model=$1 mode=$2 epochs=$3
