@@ -55,7 +55,6 @@ struct gr_trainer {
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
     int stopped_by_caller; /* the progress callback asked the last fit to stop */
-    /* (the communicator of gr_trainer_set_comm: gr_dist_of(t), lib/dist) */
 };
 
 /* The kind trainer for `kind`, or NULL. */
