@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "fixtures.h"
 
 START_TEST(settings_by_name_and_key)
@@ -121,6 +122,23 @@ START_TEST(thread_setting)
 }
 END_TEST
 
+/* Without MPI in the build the communicator is refused; with it, it is
+ * refused until MPI is initialised (this test never initialises it).  NULL
+ * (one process) is always accepted. */
+START_TEST(comm_needs_mpi)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    long fake_comm = 0;
+    int rc = gr_trainer_set_comm(t, &fake_comm);
+    ck_assert_int_eq(rc, gr_dist_available() ? GR_ESTATE : GR_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "MPI"));
+    ck_assert_int_eq(gr_trainer_set_comm(t, NULL), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_comm(NULL, NULL), GR_EINVAL);
+    gr_trainer_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trainer");
@@ -130,6 +148,7 @@ int main(void)
     tcase_add_test(tc, kinds_have_their_own_defaults);
     tcase_add_test(tc, validation_must_share_the_id_space);
     tcase_add_test(tc, thread_setting);
+    tcase_add_test(tc, comm_needs_mpi);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -96,6 +96,23 @@ typedef int (*gr_progress_fn)(void *user_data, int epoch, double loss, double se
                               double valid_metric);
 GR_API int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data);
 
+/*
+ * Data-parallel training over MPI (docs/distributed.md): `comm` points to
+ * an MPI_Comm (`&comm`); the trainer keeps its own duplicate, so the call
+ * is collective over comm and the caller's communicator may be freed
+ * afterwards.  Every rank of comm then calls gr_trainer_fit() with the same
+ * settings and graphs; each computes the gradients of its share of the
+ * work, the ranks sum them, and all end with the same model (LightGCN and
+ * MF with both schedules, the KG kinds also through gr_kg_fit();
+ * GraphSAGE and the training-free kinds: GR_EUNSUPPORTED).  A failure or a differing input on one rank makes
+ * gr_trainer_fit() return the same error on every rank.  NULL goes back to
+ * training in this process alone.  GR_EUNSUPPORTED in a build without MPI
+ * (-Dmpi=disabled, or no MPI found); GR_ESTATE when MPI is not initialised.
+ * The pointer is opaque so that this header and the library's ABI do not
+ * depend on mpi.h.
+ */
+GR_API int gr_trainer_set_comm(gr_trainer *t, void *comm);
+
 /* Fit a new model to `train`.  The model keeps a reference to the graph's
  * data, so the graph may be freed afterwards.  GR_ESTATE for a graph with
  * no edges. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "dist/dist.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "eval/link_prediction.h"
@@ -111,9 +112,12 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     if (!is_kg_kind(t->kind))
         return gr_err(GR_EINVAL, "gr_kg_fit: a %s trainer cannot fit a knowledge graph (transe, distmult, rotate, complex)",
                       gr_model_kind_name(t->kind));
-    if (train->n == 0) return gr_err(GR_ESTATE, "gr_kg_fit: the training graph has no triples");
-    if (valid && valid->vocab != train->vocab)
-        return gr_err(GR_EINVAL, "the validation triples are not in the training id space: load them with gr_kg_load_like()");
+    int rc = GR_OK;
+    if (train->n == 0) rc = gr_err(GR_ESTATE, "gr_kg_fit: the training graph has no triples");
+    else if (valid && valid->vocab != train->vocab)
+        rc = gr_err(GR_EINVAL, "the validation triples are not in the training id space: load them with gr_kg_load_like()");
+    /* with a communicator, a check failing on one rank stops them all */
+    GR_TRY(gr_dist_agree(gr_dist_of(t), rc));
     gr_kg_settings s;
     gr_kg_settings_of(&s, t);
     int prev = gr_train_threads_begin(t);
@@ -121,7 +125,6 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     gr_kg_params p;
     int holdout = !valid && gr_opt_named(t, "holdout") > 0 && train->n >= 2;
     double held = 0, run = 0;
-    int rc;
     if (holdout) {
         rc = kg_fit_holdout(&p, t, &s, train, &held, &run);
     } else {

@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "dist/dist_train.h"
 #include "kernels/kg_score.h"
 #include "kernels/vmath.h"
 
@@ -98,6 +99,12 @@ typedef struct kg_work {
     double lr;
     int64_t step;
     uint32_t *order; /* the epoch's queries: triple << 1 | head */
+    /* data-parallel training (lib/dist): while a rank computes its share of
+     * a batch, the whole batch's size and weight (0: the share is the
+     * batch) and the index of its first negative */
+    struct gr_dist *dist;
+    size_t batch_all, neg_offset;
+    double wsum_all;
 } kg_work;
 
 static void work_free(kg_work *w)
@@ -220,7 +227,8 @@ static void load_batch(kg_work *w, const gr_kg_params *p, const gr_kg *kg, const
     }
     const size_t GN = groups_of(w, B) * w->N;
     for (size_t n = 0; n < GN && neg == NULL; n++)
-        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->G * w->N + n), (uint32_t)p->n_ent);
+        w->neg[n] = (int32_t)gr_below(gr_hash3(seed, STREAM_NEG, (uint64_t)w->step * w->G * w->N + w->neg_offset + n),
+                                      (uint32_t)p->n_ent);
     if (neg) memcpy(w->neg, neg, GN * sizeof *neg);
     long nb = (long)B, nn = (long)GN;
     const size_t L = p->L;
@@ -400,6 +408,7 @@ static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings
     long nb = (long)B;
     double wsum = 0.0;
     for (size_t b = 0; b < B; b++) wsum += w->bw[b];
+    if (w->wsum_all > 0) wsum = w->wsum_all; /* a rank's share: the mean is over the whole batch */
     const float inv = (float)(1.0 / wsum);
 #pragma omp parallel num_threads(gr_threads_at_most(w->tmp_threads))
     {
@@ -491,7 +500,7 @@ static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
         if (s->reg > 0) {
             /* the batch mean, like the loss: a sum over the batch would
              * scale the penalty with the batch size */
-            float reg = (float)(s->reg / (double)B);
+            float reg = (float)(s->reg / (double)(w->batch_all ? w->batch_all : B));
             reg_loss += add_n3(grad_row(w, w->anchor[b]), p->ent + (size_t)w->anchor[b] * L, L, reg);
             reg_loss += add_n3(grad_row(w, w->target[b]), p->ent + (size_t)w->target[b] * L, L, reg);
             reg_loss += add_n3(gr, p->rel + (size_t)w->rel[b] * LR, LR, reg);
@@ -640,6 +649,94 @@ double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_
     return loss;
 }
 
+/* ---- data parallel (lib/dist) ---- */
+
+/*
+ * The queries [*q0, *q1) of a batch of B that this rank takes, and the
+ * index of its first negative: with one set of negatives for the batch
+ * every rank draws that set and takes a share of the queries; with groups
+ * (neg_share) each rank takes whole groups, with their negatives.
+ */
+static void dist_share(kg_work *w, size_t B, size_t *q0, size_t *q1)
+{
+    const struct gr_dist *d = w->dist;
+    size_t G = groups_of(w, B);
+    if (G == 1) {
+        gr_dist_share(B, d->rank, d->size, q0, q1);
+        w->neg_offset = 0;
+        return;
+    }
+    size_t g0, g1;
+    gr_dist_share(G, d->rank, d->size, &g0, &g1);
+    *q0 = g0 * w->share;
+    *q1 = g1 * w->share < B ? g1 * w->share : B;
+    w->neg_offset = g0 * w->N;
+}
+
+/* Replace the compact rows with the sum of every rank's, added in rank
+ * order, so that every rank has the same touched rows in the same order. */
+static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
+{
+    int32_t *ids, *rel_ids = gr_alloc(p->n_rel, sizeof *rel_ids);
+    float *vals, *rel_vals = gr_alloc_floats(p->n_rel * p->LR + 1);
+    size_t total, n_rel = 0;
+    if (!rel_ids || !rel_vals) {
+        free(rel_ids);
+        free(rel_vals);
+        return GR_ENOMEM;
+    }
+    for (size_t r = 0; r < p->n_rel; r++) {
+        if (!w->rel_touched[r]) continue;
+        memcpy(rel_vals + n_rel * p->LR, w->gR + r * p->LR, p->LR * sizeof *rel_vals);
+        rel_ids[n_rel++] = (int32_t)r;
+        w->rel_touched[r] = 0;
+    }
+    int rc = gr_dist_gather_rows(w->dist, w->touched, w->gE, w->n_touched, w->L, &ids, &vals, &total);
+    for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
+    w->n_touched = 0;
+    for (size_t k = 0; rc == GR_OK && k < total; k++) add_row(grad_row(w, ids[k]), vals + k * w->L, w->L);
+    if (rc == GR_OK) {
+        free(ids);
+        free(vals);
+        rc = gr_dist_gather_rows(w->dist, rel_ids, rel_vals, n_rel, p->LR, &ids, &vals, &total);
+    }
+    for (size_t k = 0; rc == GR_OK && k < total; k++) {
+        float *gr = w->gR + (size_t)ids[k] * p->LR;
+        if (!w->rel_touched[ids[k]]) memset(gr, 0, p->LR * sizeof *gr);
+        w->rel_touched[ids[k]] = 1;
+        add_row(gr, vals + k * p->LR, p->LR);
+    }
+    if (rc == GR_OK) {
+        free(ids);
+        free(vals);
+    }
+    free(rel_ids);
+    free(rel_vals);
+    return rc;
+}
+
+/* One step with this rank's share of the batch; the summed gradient makes
+ * every rank take the same lazy Adam step. */
+static double dist_train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
+                              const uint32_t *queries, size_t B, double lr, int *rc)
+{
+    size_t q0, q1;
+    dist_share(w, B, &q0, &q1);
+    w->batch_all = B;
+    w->wsum_all = 0.0;
+    for (size_t b = 0; b < B; b++) w->wsum_all += w->tri_weight ? w->tri_weight[queries[b] >> 1] : 1.0;
+    double loss = 0.0;
+    if (q1 > q0) loss = forward_backward(w, p, s, kg, queries + q0, q1 - q0, NULL);
+    else w->n_touched = 0;
+    w->batch_all = 0;
+    w->wsum_all = 0.0;
+    w->neg_offset = 0;
+    *rc = dist_sum_rows(w, p);
+    if (*rc == GR_OK) *rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
+    if (*rc == GR_OK) update(w, p, lr);
+    return loss;
+}
+
 /* ---- the epoch loop ---- */
 
 static double lr_at(const gr_kg_settings *s, int epoch, double progress)
@@ -677,9 +774,13 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         size_t steps = 0;
         for (size_t start = 0; start < nq; start += w->B) {
             size_t B = nq - start < w->B ? nq - start : w->B;
-            loss += train_step(w, p, s, kg, w->order + start, B, lr_at(s, epoch, (double)start / (double)nq));
+            double lr = lr_at(s, epoch, (double)start / (double)nq);
+            loss += w->dist ? dist_train_step(w, p, s, kg, w->order + start, B, lr, &rc)
+                            : train_step(w, p, s, kg, w->order + start, B, lr);
             steps++;
+            if (rc != GR_OK) break;
         }
+        if (rc != GR_OK) break;
         int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
         int due = validate && (epoch % every == 0 || epoch == s->epochs);
         if (due || epoch >= s->epochs) catch_up_all(w, p);
@@ -701,16 +802,27 @@ int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const g
     if (2 * kg->n > UINT32_MAX) return gr_err(GR_ERANGE, "%zu triples: at most %u supported", kg->n, UINT32_MAX / 2);
     const gr_kg_kind *k = gr_kg_kind_of(s->kind, s->norm);
     size_t n_rel = kg->vocab->rel.n ? kg->vocab->rel.n : 1;
-    GR_TRY(gr_kg_params_init(p, k, s->dim, kg->n_ent, n_rel, (float)s->gamma));
-    gr_kg_init_params(p, s);
+    /* with a communicator: the same triples and settings on every rank, and
+     * a rank that cannot start stops them all (lib/dist) */
+    int rc = gr_dist_check_kg(t, kg->h, kg->r, kg->t, kg->n);
+    kg_work w;
+    memset(&w, 0, sizeof w);
+    if (rc == GR_OK) rc = gr_kg_params_init(p, k, s->dim, kg->n_ent, n_rel, (float)s->gamma);
     gr_kg_settings local = *s;
     if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
-    kg_work w;
-    int rc = work_init(&w, p, &local, 2 * kg->n, kg);
+    if (rc == GR_OK) {
+        gr_kg_init_params(p, s);
+        rc = work_init(&w, p, &local, 2 * kg->n, kg);
+    }
+    w.dist = gr_dist_of(t);
+    rc = gr_dist_agree(w.dist, rc);
     gr_kg_params best;
     memset(&best, 0, sizeof best);
     if (rc == GR_OK) rc = run_epochs(p, t, &local, kg, &w, validate, ctx, validate ? &best : NULL);
+    gr_dist *dist = w.dist;
     work_free(&w);
+    /* every rank must end with the same parameters */
+    if (rc == GR_OK) rc = gr_dist_same_params(dist, best.ent ? best.ent : p->ent, p->n_ent * p->L);
     if (rc == GR_OK && best.ent) {
         gr_kg_params_free(p);
         *p = best;

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/threads.h"
+#include "dist/dist.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
@@ -52,6 +53,12 @@ typedef struct fast_work {
     uint16_t *ub, *ib, *ip;          /* user rows; item panels; item row pairs */
     uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
     uint32_t *gt;                    /* per thread: gradient column pairs */
+    /* data-parallel training (lib/dist): this rank's user blocks
+     * [blk_lo, blk_hi), the communicator (NULL: all blocks here), and the
+     * status of its collectives */
+    size_t blk_lo, blk_hi;
+    struct gr_dist *dist;
+    int rc;
 } fast_work;
 
 static void work_free(fast_work *w)
@@ -105,6 +112,7 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
     size_t nblocks = (g->n_users + USER_BLOCK - 1) / USER_BLOCK;
     w->ngroups = nblocks < USER_GROUPS ? (nblocks ? nblocks : 1) : USER_GROUPS;
+    w->blk_hi = nblocks;
     w->partial = gr_alloc_floats(w->ngroups * ni * s->d);
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
@@ -187,7 +195,10 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     } else {
         gr_transpose(w->item_t, EI, ni, d, w->stride);
     }
-    const size_t nblocks = (nu + USER_BLOCK - 1) / USER_BLOCK, G = w->ngroups;
+    /* this rank's blocks (all of them in a single process) */
+    const size_t b0 = w->blk_lo, nloc = w->blk_hi - w->blk_lo;
+    const size_t G = nloc < w->ngroups ? (nloc ? nloc : 1) : w->ngroups;
+    const size_t u_lo = b0 * USER_BLOCK, u_hi = w->blk_hi * USER_BLOCK < nu ? w->blk_hi * USER_BLOCK : nu;
     const int T = gr_parallel_worth(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
 #pragma omp parallel num_threads(T)
     {
@@ -197,7 +208,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
         for (long grp = 0; grp < (long)G; grp++) {
             float *partial = w->partial + (size_t)grp * ni * d;
             memset(partial, 0, ni * d * sizeof *partial);
-            for (size_t blk = nblocks * (size_t)grp / G; blk < nblocks * ((size_t)grp + 1) / G; blk++) {
+            for (size_t blk = b0 + nloc * (size_t)grp / G; blk < b0 + nloc * ((size_t)grp + 1) / G; blk++) {
                 size_t u0 = blk * USER_BLOCK;
                 objective_block(g, s, w, u0, nu - u0 < USER_BLOCK ? nu - u0 : USER_BLOCK, S, partial, t);
             }
@@ -213,8 +224,11 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
             }
         }
     }
+    /* other ranks' users contribute nothing here */
+    memset(w->gfinal, 0, u_lo * d * sizeof *w->gfinal);
+    memset(w->gfinal + u_hi * d, 0, (nu - u_hi) * d * sizeof *w->gfinal);
     double loss = 0.0;
-    for (size_t u = 0; u < nu; u++) loss += w->user_loss[u];
+    for (size_t u = u_lo; u < u_hi; u++) loss += w->user_loss[u];
     return loss;
 }
 
@@ -271,6 +285,9 @@ static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w,
 {
     propagate(s, w, e0, w->final);
     double loss = objective(g, s, w);
+    /* across ranks: the sum of their users' gradients and losses */
+    if (w->dist && w->rc == GR_OK) w->rc = gr_dist_allreduce_grad(w->dist, w->gfinal, s->n * s->d);
+    if (w->dist && w->rc == GR_OK) w->rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
     /* A is symmetric, so back-propagation through E = P E0 applies P again;
      * the propagated embeddings are no longer needed, and g0 takes their place */
     propagate(s, w, w->gfinal, w->g0);
@@ -291,16 +308,26 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     fast_work w;
     gr_adam adam;
     double precision = gr_opt_named(t, "precision");
-    GR_TRY(work_init(&w, s, g, !(precision == 1)));
-    int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    memset(&adam, 0, sizeof adam);
+    int rc = work_init(&w, s, g, !(precision == 1));
+    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    /* with a communicator, a rank that could not start stops them all */
+    gr_dist *dist = gr_dist_of(t);
+    rc = gr_dist_agree(dist, rc);
     if (rc != GR_OK) {
         work_free(&w);
+        gr_adam_free(&adam);
         return rc;
+    }
+    if (dist) {
+        w.dist = dist;
+        gr_dist_share(w.blk_hi, dist->rank, dist->size, &w.blk_lo, &w.blk_hi);
     }
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
     for (int epoch = 1;; epoch++) {
         double loss = step(g, s, &w, e0, &adam);
+        if (w.rc != GR_OK) break;
         double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
@@ -308,6 +335,7 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         if (stop) break;
     }
     gr_adam_free(&adam);
+    rc = w.rc;
     work_free(&w);
-    return GR_OK;
+    return rc;
 }

@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "dist/dist_train.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/parallel.h"
@@ -199,12 +200,18 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_lgcn_work w;
     gr_adam adam;
     gr_bpr_sampler smp;
-    GR_TRY(gr_lgcn_work_init(&w, s, g));
-    int rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    memset(&adam, 0, sizeof adam);
+    memset(&smp, 0, sizeof smp);
+    int rc = gr_lgcn_work_init(&w, s, g);
+    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
     if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed, (int)gr_opt(t, GR_OPT_SAMPLING));
+    /* with a communicator, a rank that could not start stops them all */
+    gr_dist *dist = gr_dist_of(t);
+    rc = gr_dist_agree(dist, rc);
     if (rc != GR_OK) {
         gr_lgcn_work_free(&w);
         gr_adam_free(&adam);
+        gr_bpr_sampler_free(&smp);
         return rc;
     }
     gr_fit_loop L;
@@ -215,10 +222,17 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         size_t nbatches = 0;
         for (size_t start = 0; start < g->n_edges; start += s->batch) {
             size_t count = g->n_edges - start < s->batch ? g->n_edges - start : s->batch;
-            gr_bpr_sampler_batch(&smp, start, count, s->negatives, w.u, w.pos, w.neg);
-            loss += gr_lgcn_step(s, &w, e0, &adam, count);
+            if (dist) {
+                /* each rank takes a share of the batch (lib/dist/dist_lightgcn.c) */
+                loss += gr_dist_lgcn_step(dist, s, &w, e0, &adam, &smp, start, count, &rc);
+            } else {
+                gr_bpr_sampler_batch(&smp, start, count, s->negatives, w.u, w.pos, w.neg);
+                loss += gr_lgcn_step(s, &w, e0, &adam, count);
+            }
             nbatches++;
+            if (rc != GR_OK) break;
         }
+        if (rc != GR_OK) break;
         double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)nbatches, metric, &improved);
@@ -228,7 +242,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_bpr_sampler_free(&smp);
     gr_adam_free(&adam);
     gr_lgcn_work_free(&w);
-    return GR_OK;
+    return rc;
 }
 
 /*
@@ -306,6 +320,8 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     }
     int mode = (int)gr_opt(t, GR_OPT_MODE);
     int rc = mode == GR_MODE_FAST ? gr_lgcn_fit_fast(e0, best, t, g, &s) : fit_paper(e0, best, t, g, &s);
+    /* every rank must end with the same model */
+    if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), e0, s.n * s.d);
     if (rc != GR_OK) {
         free(e0);
         free(best);

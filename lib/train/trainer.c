@@ -12,6 +12,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/threads.h"
+#include "dist/dist.h"
+#include "dist/dist_train.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
 #include "train/holdout.h"
@@ -137,6 +139,7 @@ void gr_trainer_free(gr_trainer *t)
     if (!t) return;
     free(t->feat[0]);
     free(t->feat[1]);
+    gr_dist_attach(t, NULL);
     free(t);
 }
 
@@ -245,15 +248,30 @@ int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data)
 int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
 {
     if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_trainer_fit: NULL argument");
-    if (train->n_edges == 0) return gr_err(GR_ESTATE, "gr_trainer_fit: the training graph has no edges");
-    if (t->valid && t->valid->cat != train->cat)
-        return gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
+    int rc = GR_OK;
+    if (train->n_edges == 0) rc = gr_err(GR_ESTATE, "gr_trainer_fit: the training graph has no edges");
+    else if (t->valid && t->valid->cat != train->cat)
+        rc = gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
     int prev = gr_train_threads_begin(t);
     double t0 = gr_now();
-    int rc = gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train) : t->kt->fit(out, t, train);
+    /* with a communicator, every rank checks that the others have the same
+     * inputs, and all return the same status (lib/dist/dist_train.c) */
+    rc = gr_dist_fit_begin(t, train, rc);
+    if (rc == GR_OK) rc = gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train) : t->kt->fit(out, t, train);
+    rc = gr_dist_fit_end(t, rc, out);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
     if (rc == GR_OK) gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    return rc;
+}
+
+int gr_trainer_set_comm(gr_trainer *t, void *comm)
+{
+    if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_comm: NULL trainer");
+    gr_dist *d = NULL;
+    if (comm) GR_TRY(gr_dist_new(&d, comm));
+    int rc = gr_dist_attach(t, d);
+    if (rc != GR_OK) gr_dist_free(d);
     return rc;
 }
 
@@ -335,7 +353,8 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
     double limit = gr_opt(t, GR_OPT_TIME_LIMIT);
     if (limit > 0 && elapsed >= limit) stop = 1;
     if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;
-    return stop;
+    /* a callback or a clock on one rank stops them all, at the same epoch */
+    return gr_dist_any(gr_dist_of(t), stop);
 }
 
 void gr_fit_loop_end(gr_fit_loop *L) { (void)L; }

@@ -48,6 +48,21 @@ typedef struct cli_flag_doc {
 } cli_flag_doc;
 void cli_print_help(const char *usage, const cli_flag_doc *rows, size_t n);
 
+/*
+ * Under an MPI launcher (docs/distributed.md; tools/gnnrec/dist_mpi.c in a
+ * build with MPI): cli_dist_begin initialises MPI when a launcher started
+ * the process and sends the standard output of ranks other than 0 to
+ * /dev/null; cli_dist_comm is the communicator for gr_trainer_set_comm
+ * (NULL in a single process); cli_dist_agree returns the largest exit
+ * status of all ranks (collective); cli_dist_end agrees on the exit status
+ * and finalises MPI.  cli_rank and cli_size are this rank and the count.
+ */
+extern int cli_rank, cli_size;
+int cli_dist_begin(int *argc, char ***argv);
+void *cli_dist_comm(void);
+int cli_dist_agree(int status);
+int cli_dist_end(int status);
+
 /* Names of the gr_metric values, in their order ("recall", "precision", ...). */
 extern const char *const cli_metric_names[GR_METRIC_COUNT];
 

@@ -134,7 +134,8 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m, kg_pr
 
 int cli_train_kg(gr_trainer *t, cli_args *a, int json)
 {
-    int quiet = cli_has(a, "quiet");
+    /* under mpirun, rank 0 alone reports, evaluates and saves */
+    int quiet = cli_has(a, "quiet") || cli_rank > 0;
     cli_has(a, "triples-valid");
     cli_has(a, "triples-test");
     cli_has(a, "entities");
@@ -145,6 +146,8 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     if (rc) return rc;
     kg_data d;
     rc = load_kg_data(&d, a, quiet);
+    /* a rank that could not read its triples stops them all before training */
+    rc = cli_dist_agree(rc);
     double epochs = 0;
     gr_trainer_get_double(&epochs, t, GR_OPT_EPOCHS);
     kg_progress p = { quiet, 0.0, NULL, 0, 0 };
@@ -170,7 +173,7 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
                    refit ? "refitted on all the training triples" : "kept the validated parameters");
         }
     }
-    if (!rc && d.test) {
+    if (!rc && d.test && cli_rank == 0) {
         double t0 = 0, t1 = 0;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -181,7 +184,7 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
         if (!rc) json_num(&j, "eval_seconds", t1 - t0);
     }
     const char *out = cli_get(a, "out");
-    if (!rc && out && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
+    if (!rc && out && cli_rank == 0 && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
     if (!rc && out) json_str(&j, "out", out);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);

@@ -14,7 +14,7 @@ static const char *const usage =
     "  update     add new interactions, users and items to a saved LightGCN / MF model\n"
     "'gnnrec COMMAND --help' lists a command's options; 'gnnrec --version' the version.\n";
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) return cli_usage_error("no command given (train, eval, recommend, synth, info, update); usage: gnnrec --help");
     const char *cmd = argv[1];
@@ -33,4 +33,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "update")) return cmd_update(argc - 2, argv + 2);
     return cli_usage_error("unknown command '%s' (train, eval, recommend, synth, info, update)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = cli_dist_begin(&argc, &argv);
+    if (rc == EXIT_OK) rc = run(argc, argv);
+    return cli_dist_end(rc);
 }

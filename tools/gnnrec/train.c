@@ -182,7 +182,8 @@ static const char *valid_metric_name(const gr_trainer *t)
 
 static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
 {
-    progress_ctx p = { cli_has(a, "quiet"), 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
+    /* under mpirun, rank 0 alone reports */
+    progress_ctx p = { cli_has(a, "quiet") || cli_rank > 0, 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
@@ -273,19 +274,23 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (!rc && d.test) rc = check_ks(a, d.train);
     cli_genome gn = { { NULL, NULL } };
     if (!rc) rc = cli_genome_features(&gn, t, d.train, a, kind);
+    /* under mpirun: a rank that could not read its data stops them all
+     * before training, where the others would wait for it */
+    rc = cli_dist_agree(rc);
     gr_model *m = NULL;
     if (!rc) rc = run_training(&m, t, &d, a, kind);
     json_out j;
     json_begin(&j);
     if (!rc) {
         add_stats(&j, t, m);
-        cli_report_kept(t, m, cli_has(a, "quiet"), json);
+        cli_report_kept(t, m, cli_has(a, "quiet") || cli_rank > 0, json);
         if (!json) print_holdout(t, m, kind);
     }
-    if (!rc && d.test) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
+    /* every rank holds the same model: rank 0 evaluates and writes it */
+    if (!rc && d.test && cli_rank == 0) rc = cli_report_metrics(&j, m, d.train, d.test, a, json);
     const char *out = cli_get(a, "out");
-    if (!rc && out && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
-    if (!rc && out) rc = cli_genome_save(&gn, out);
+    if (!rc && out && cli_rank == 0 && gr_model_save(m, out) != GR_OK) rc = cli_lib_error("saving the model");
+    if (!rc && out && cli_rank == 0) rc = cli_genome_save(&gn, out);
     if (!rc && out) json_str(&j, "out", out);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
@@ -328,8 +333,16 @@ int cmd_train(int argc, char **argv)
     cli_has(&a, "genome-dim");
     cli_has(&a, "tag-columns");
     cli_has(&a, "quiet");
+    if (cli_dist_comm() && (kind == GR_MODEL_GRAPHSAGE || kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY ||
+                            kind == GR_MODEL_EASE))
+        return cli_usage_error("under an MPI launcher gnnrec train trains lightgcn, mf, transe, distmult, rotate and "
+                               "complex (docs/distributed.md)");
     gr_trainer *t;
     if (gr_trainer_new(&t, kind) != GR_OK) return cli_lib_error("creating the trainer");
+    if (cli_dist_comm() && gr_trainer_set_comm(t, cli_dist_comm()) != GR_OK) {
+        gr_trainer_free(t);
+        return cli_lib_error("joining the MPI ranks");
+    }
     if (triples) rc = cli_train_kg(t, &a, cli_has(&a, "json"));
     else rc = train_with(t, &a, cli_has(&a, "json"), kind);
     gr_trainer_free(t);

@@ -1,0 +1,104 @@
+/*
+ * Data-parallel training over MPI (docs/distributed.md).  A trainer given a
+ * communicator (gr_trainer_set_comm) runs the same schedule on every rank:
+ * each rank computes the gradient of its share of the step's work (users,
+ * interactions, negatives), the shares are summed with collectives, and
+ * every rank applies the same optimizer step, so all ranks hold the same
+ * model.  The functions here exist in every build; without MPI a trainer
+ * never has a communicator and they are not reached.
+ *
+ * A gr_dist holds the trainer's own duplicate of the caller's communicator
+ * (so the library's messages never meet the caller's, and MPI errors on it
+ * return codes instead of aborting) behind a pointer, so that no header
+ * outside lib/dist depends on mpi.h.
+ */
+#ifndef GR_DIST_DIST_H
+#define GR_DIST_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gr_dist {
+    int rank, size;
+    void *comm;        /* MPI_Comm *: the duplicate */
+    double bytes_sent; /* payload this rank has sent, summed over calls */
+} gr_dist;
+
+/* Whether this build has MPI support. */
+int gr_dist_available(void);
+/* A gr_dist on a duplicate of *(MPI_Comm *)comm.  Collective over comm.
+ * GR_EUNSUPPORTED without MPI; GR_ESTATE when MPI is not initialised. */
+int gr_dist_new(gr_dist **out, void *comm);
+/* Free the duplicate (collective; nothing when MPI is already finalised). */
+void gr_dist_free(gr_dist *d);
+
+/* The gr_dist of a trainer (owner), NULL when it has none
+ * (dist_registry.c: kept outside struct gr_trainer, whose layout the ABI
+ * baseline records). */
+gr_dist *gr_dist_of(const void *owner);
+/* Give owner d (NULL: none), freeing the one it had. */
+int gr_dist_attach(const void *owner, gr_dist *d);
+
+/* The share [*lo, *hi) of n work items that rank takes of size ranks:
+ * contiguous, in rank order, sizes differing by at most one. */
+static inline void gr_dist_share(size_t n, int rank, int size, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)rank / (size_t)size;
+    *hi = n * ((size_t)rank + 1) / (size_t)size;
+}
+
+/*
+ * Sum a dense gradient (or any float buffer) over the ranks, in place.
+ * Each element is summed by one rank (reduce-scatter) and then copied to
+ * all (allgather), so every rank gets bit-identical sums whatever
+ * algorithm MPI picks.  The helper every data-parallel schedule calls once
+ * its local gradient is complete.  Collective.
+ */
+int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n);
+/* Sum doubles over the ranks, in place (losses, counts). */
+int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n);
+
+/*
+ * Sum a row-major gradient (nrows x width) whose rank-local part is non-zero
+ * only in `rows` (k unique row indices; every other row must be zero):
+ * the rows are exchanged (MPI_Allgatherv of indices and values) when that
+ * moves fewer bytes than a dense allreduce of the whole table, which is
+ * used otherwise.  Rows are added in rank order, so every rank gets the
+ * same sums.  Collective.
+ */
+int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k);
+
+/*
+ * Every rank's rows: k row ids (int32) and k x width floats from each rank,
+ * concatenated in rank order into *all_ids and *all_vals (malloc'ed, the
+ * caller frees them), *total rows in all.  Collective.  The sparse
+ * exchange of gr_dist_sum_rows, and of the KG trainer's compact rows.
+ */
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total);
+
+/*
+ * Error agreement: every rank passes its status (GR_OK or an error with
+ * gr_last_error() set); every rank returns the error of the lowest failing
+ * rank, with that rank's message ("rank R: ..."), or GR_OK when none
+ * failed.  Collective: all ranks must call it at the same point.
+ */
+int gr_dist_agree(gr_dist *d, int rc);
+
+/* Whether any rank passes a non-zero flag (a stop decision); 1 when the
+ * ranks cannot be asked.  Collective; 0/1 for a NULL d is the flag. */
+int gr_dist_any(gr_dist *d, int flag);
+
+/*
+ * Whether every rank holds the same values (a fingerprint of a graph, of
+ * settings): GR_EINVAL naming `what` and the first differing value's index
+ * when they differ.  Collective.
+ */
+int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *what);
+
+/* Fingerprint of a float buffer (for checking that ranks agree). */
+uint64_t gr_dist_hash_floats(const float *x, size_t n);
+/* Fingerprint of bytes, chained on h. */
+uint64_t gr_dist_hash_bytes(uint64_t h, const void *p, size_t n);
+
+#endif

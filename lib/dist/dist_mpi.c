@@ -1,0 +1,264 @@
+/* The collectives of data-parallel training, over MPI (dist.h). */
+#include "dist/dist.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+/* Elements per collective call: MPI counts are int. */
+#define CHUNK ((size_t)1 << 26)
+
+int gr_dist_available(void) { return 1; }
+
+static MPI_Comm comm_of(const gr_dist *d) { return *(MPI_Comm *)d->comm; }
+
+static int mpi_fail(int mrc, const char *what)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(mrc, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "MPI error %d", mrc);
+    return gr_err(GR_EIO, "%s: %s", what, text);
+}
+
+int gr_dist_new(gr_dist **out, void *comm)
+{
+    *out = NULL;
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    if (!init || fin) return gr_err(GR_ESTATE, "gr_trainer_set_comm: MPI is not initialised (call MPI_Init first)");
+    gr_dist *d = gr_zalloc(1, sizeof *d);
+    MPI_Comm *c = gr_alloc(1, sizeof *c);
+    if (!d || !c) {
+        free(d);
+        free(c);
+        return GR_ENOMEM;
+    }
+    int mrc = MPI_Comm_dup(*(MPI_Comm *)comm, c);
+    if (mrc != MPI_SUCCESS) {
+        free(d);
+        free(c);
+        return mpi_fail(mrc, "gr_trainer_set_comm: MPI_Comm_dup");
+    }
+    /* errors on the library's communicator come back as codes: the
+     * library never aborts the caller's process */
+    MPI_Comm_set_errhandler(*c, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(*c, &d->rank);
+    MPI_Comm_size(*c, &d->size);
+    d->comm = c;
+    *out = d;
+    return GR_OK;
+}
+
+void gr_dist_free(gr_dist *d)
+{
+    if (!d) return;
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (!fin) MPI_Comm_free((MPI_Comm *)d->comm);
+    free(d->comm);
+    free(d);
+}
+
+/* Sum n floats (n a multiple of size) with reduce-scatter then allgather:
+ * each element is added up by exactly one rank, so all ranks agree bit
+ * for bit.  tmp holds n / size floats. */
+static int sum_block(gr_dist *d, float *buf, size_t n, float *tmp)
+{
+    MPI_Comm c = comm_of(d);
+    int per = (int)(n / (size_t)d->size);
+    int mrc = MPI_Reduce_scatter_block(buf, tmp, per, MPI_FLOAT, MPI_SUM, c);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Allgather(tmp, per, MPI_FLOAT, buf, per, MPI_FLOAT, c);
+    d->bytes_sent += 2.0 * (double)(n - (size_t)per) * sizeof(float);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing a gradient over the ranks");
+}
+
+int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
+{
+    if (!d || d->size == 1 || n == 0) return GR_OK;
+    const size_t P = (size_t)d->size, block = CHUNK / P * P;
+    size_t main = n / P * P;
+    size_t tmp_n = (main < block ? main : block) / P;
+    float *tmp = gr_alloc_floats(tmp_n + 1 + P), *pad = tmp + tmp_n + 1;
+    if (!tmp) return GR_ENOMEM;
+    int rc = GR_OK;
+    for (size_t at = 0; at < main && rc == GR_OK; at += block)
+        rc = sum_block(d, buf + at, main - at < block ? main - at : block, tmp);
+    /* the tail (fewer than size elements), padded to one element per rank */
+    if (rc == GR_OK && main < n) {
+        memset(pad, 0, P * sizeof *pad);
+        memcpy(pad, buf + main, (n - main) * sizeof *pad);
+        rc = sum_block(d, pad, P, tmp);
+        memcpy(buf + main, pad, (n - main) * sizeof *pad);
+    }
+    free(tmp);
+    return rc;
+}
+
+int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
+{
+    if (!d || d->size == 1 || n == 0) return GR_OK;
+    if (n > INT_MAX) return gr_err(GR_ERANGE, "gr_dist_allreduce_sum: %zu values", n);
+    int mrc = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_SUM, comm_of(d));
+    d->bytes_sent += (double)n * sizeof *v;
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
+}
+
+/* Row counts of every rank, and *total. */
+static int row_counts(gr_dist *d, size_t k, int *counts, size_t *total)
+{
+    if (k > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows on one rank", k);
+    int mine = (int)k;
+    int mrc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, comm_of(d));
+    if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging gradient row counts");
+    *total = 0;
+    for (int r = 0; r < d->size; r++) *total += (size_t)counts[r];
+    return GR_OK;
+}
+
+/* Gather with known counts (indices, then values), in rank order. */
+static int gather_counted(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, const int *counts,
+                          size_t total, int32_t *all_ids, float *all_vals)
+{
+    const int P = d->size;
+    if (total * width > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows of %zu floats in one exchange", total, width);
+    int *v = gr_alloc((size_t)P * 3, sizeof *v);
+    if (!v) return GR_ENOMEM;
+    int *displ = v, *vcounts = v + P, *vdispl = v + 2 * P, at = 0;
+    for (int r = 0; r < P; r++) {
+        displ[r] = at;
+        at += counts[r];
+        vcounts[r] = counts[r] * (int)width;
+        vdispl[r] = displ[r] * (int)width;
+    }
+    MPI_Comm c = comm_of(d);
+    int mrc = MPI_Allgatherv(ids, (int)k, MPI_INT32_T, all_ids, counts, displ, MPI_INT32_T, c);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Allgatherv(vals, (int)(k * width), MPI_FLOAT, all_vals, vcounts, vdispl, MPI_FLOAT, c);
+    d->bytes_sent += (double)k * (sizeof(int32_t) + width * sizeof(float)) * (P - 1);
+    free(v);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging gradient rows");
+}
+
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total)
+{
+    *all_ids = NULL;
+    *all_vals = NULL;
+    *total = 0;
+    int *counts = gr_alloc((size_t)(d ? d->size : 1), sizeof *counts);
+    if (!counts) return GR_ENOMEM;
+    int rc = d ? row_counts(d, k, counts, total) : gr_err(GR_EINVAL, "gr_dist_gather_rows: no communicator");
+    if (rc == GR_OK) {
+        *all_ids = gr_alloc(*total + 1, sizeof **all_ids);
+        *all_vals = gr_alloc_floats(*total * width + 1);
+        rc = *all_ids && *all_vals ? gather_counted(d, ids, vals, k, width, counts, *total, *all_ids, *all_vals)
+                                   : GR_ENOMEM;
+    }
+    free(counts);
+    if (rc != GR_OK) {
+        free(*all_ids);
+        free(*all_vals);
+        *all_ids = NULL;
+        *all_vals = NULL;
+    }
+    return rc;
+}
+
+/* The sparse sum: every rank's rows added in rank order into grad, whose
+ * local rows are zeroed first. */
+static int exchange_rows(gr_dist *d, float *grad, size_t width, const int32_t *rows, size_t k, const int *counts,
+                         size_t total)
+{
+    int32_t *all_rows = gr_alloc(total + 1, sizeof *all_rows);
+    float *all_vals = gr_alloc_floats(total * width + 1), *mine = gr_alloc_floats(k * width + 1);
+    int rc = all_rows && all_vals && mine ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) {
+        for (size_t q = 0; q < k; q++) memcpy(mine + q * width, grad + (size_t)rows[q] * width, width * sizeof *mine);
+        rc = gather_counted(d, rows, mine, k, width, counts, total, all_rows, all_vals);
+    }
+    if (rc == GR_OK) {
+        for (size_t q = 0; q < k; q++) memset(grad + (size_t)rows[q] * width, 0, width * sizeof *grad);
+        for (size_t q = 0; q < total; q++) {
+            float *dst = grad + (size_t)all_rows[q] * width;
+            const float *src = all_vals + q * width;
+            for (size_t j = 0; j < width; j++) dst[j] += src[j];
+        }
+    }
+    free(all_rows);
+    free(all_vals);
+    free(mine);
+    return rc;
+}
+
+int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k)
+{
+    if (!d || d->size == 1) return GR_OK;
+    const int P = d->size;
+    int *counts = gr_alloc((size_t)P, sizeof *counts);
+    if (!counts) return GR_ENOMEM;
+    size_t total = 0;
+    int rc = row_counts(d, k, counts, &total);
+    /* every rank receives all rows, sparse; a dense reduce-scatter plus
+     * allgather moves 2 (P - 1) / P of the table through each rank */
+    double sparse = (double)total * (double)(width + 1), dense = 2.0 * (double)nrows * (double)width * (P - 1) / P;
+    if (rc == GR_OK)
+        rc = sparse < dense && total * width <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
+                                                        : gr_dist_allreduce_grad(d, grad, nrows * width);
+    free(counts);
+    return rc;
+}
+
+int gr_dist_agree(gr_dist *d, int rc)
+{
+    if (!d || d->size == 1) return rc;
+    MPI_Comm c = comm_of(d);
+    int mine = rc != GR_OK ? d->rank : d->size, first = d->size;
+    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, c) != MPI_SUCCESS)
+        return gr_err(GR_EIO, "agreeing on the ranks' status failed");
+    if (first == d->size) return GR_OK;
+    struct {
+        int code;
+        char msg[960];
+    } m;
+    memset(&m, 0, sizeof m);
+    if (d->rank == first) {
+        m.code = rc;
+        snprintf(m.msg, sizeof m.msg, "%s", gr_last_error());
+    }
+    if (MPI_Bcast(&m, (int)sizeof m, MPI_BYTE, first, c) != MPI_SUCCESS)
+        return gr_err(GR_EIO, "rank %d failed; its message could not be sent", first);
+    m.msg[sizeof m.msg - 1] = '\0';
+    return gr_err(m.code, "rank %d of %d: %s", first, d->size, m.msg);
+}
+
+int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *what)
+{
+    if (!d || d->size == 1 || n == 0) return GR_OK;
+    uint64_t *lo = gr_alloc(2 * n, sizeof *lo);
+    if (!lo) return GR_ENOMEM;
+    uint64_t *hi = lo + n;
+    MPI_Comm c = comm_of(d);
+    int mrc = MPI_Allreduce(vals, lo, (int)n, MPI_UINT64_T, MPI_MIN, c);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals, hi, (int)n, MPI_UINT64_T, MPI_MAX, c);
+    int rc = mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "comparing the ranks' inputs");
+    for (size_t q = 0; q < n && rc == GR_OK; q++)
+        if (lo[q] != hi[q])
+            rc = gr_err(GR_EINVAL, "the ranks were given different %s (value %zu differs): every rank must pass the same",
+                        what, q);
+    free(lo);
+    return rc;
+}
+
+int gr_dist_any(gr_dist *d, int flag)
+{
+    if (!d || d->size == 1) return flag != 0;
+    int mine = flag != 0, any = 1;
+    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_of(d)) != MPI_SUCCESS) return 1;
+    return any;
+}

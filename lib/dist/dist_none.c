@@ -1,0 +1,36 @@
+/* A build without MPI: no trainer has a communicator (dist.h). */
+#include "dist/dist.h"
+
+#include "core/err.h"
+
+int gr_dist_available(void) { return 0; }
+
+static int unsupported(void)
+{
+    return gr_err(GR_EUNSUPPORTED, "this build of gnnrec has no MPI support (rebuild with -Dmpi=enabled)");
+}
+
+int gr_dist_new(gr_dist **out, void *comm)
+{
+    *out = NULL;
+    return unsupported();
+}
+
+void gr_dist_free(gr_dist *d) { (void)d; }
+int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n) { return d ? unsupported() : GR_OK; }
+int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
+int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k)
+{
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_agree(gr_dist *d, int rc) { return rc; }
+int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *what) { return GR_OK; }
+int gr_dist_any(gr_dist *d, int flag) { return flag != 0; }
+int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
+                        float **all_vals, size_t *total)
+{
+    *all_ids = NULL;
+    *all_vals = NULL;
+    *total = 0;
+    return unsupported();
+}

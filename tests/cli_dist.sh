@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# gnnrec train under mpirun (docs/distributed.md): the 2-rank run prints one
+# report and writes one model file, with the single-process run's test
+# metrics; a rank that cannot read its data stops every rank with the same
+# exit status instead of leaving the others waiting; kinds without a
+# distributed schedule are refused.  With ../shared/data/ml1m_m1 (or
+# GNNREC_DATA) a 2-rank run of the fast schedule on MovieLens-1M m1 is
+# compared with one rank as well.
+set -u
+GNNREC=${1:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
+MPIRUN=${2:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { # description, command...
+  local what=$1; shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+}
+# a value of the last stdout line's JSON object
+json() { tail -n 1 "$1" | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$2"; }
+# |a - b| <= tol
+close() { python3 -c 'import sys; a, b, t = map(float, sys.argv[1:]); sys.exit(0 if abs(a - b) <= t else 1)' "$@"; }
+# every run is bounded: a hang is a failure, not a stuck test
+mpi() { timeout 300 "$MPIRUN" --oversubscribe "$@"; }
+
+"$GNNREC" synth --out "$tmp/data" --users 600 --items 800 >/dev/null || exit 1
+common=(train --dataset "$tmp/data" --epochs 5 --holdout 0 --dim 32 --threads 1 --json --quiet)
+
+for mode in paper fast; do
+  "$GNNREC" "${common[@]}" --mode "$mode" >"$tmp/one.$mode" 2>"$tmp/one.err" || { cat "$tmp/one.err"; fails=$((fails + 1)); }
+  mpi -np 2 "$GNNREC" "${common[@]}" --mode "$mode" --out "$tmp/model.$mode" >"$tmp/two.$mode" 2>"$tmp/two.err"
+  check "$mode: 2 ranks exit 0" [ $? -eq 0 ]
+  check "$mode: one report (rank 0's)" [ "$(grep -c '"model"' "$tmp/two.$mode")" -eq 1 ]
+  check "$mode: recall@20 of 2 ranks within 0.02 of 1 rank ($(json "$tmp/one.$mode" recall@20) vs $(json "$tmp/two.$mode" recall@20))" \
+    close "$(json "$tmp/one.$mode" recall@20)" "$(json "$tmp/two.$mode" recall@20)" 0.02
+  check "$mode: one model file, no temporary left" [ "$(ls "$tmp" | grep -c "^model.$mode")" -eq 1 ]
+  check "$mode: the model records 2 ranks" bash -c "'$GNNREC' info --model '$tmp/model.$mode' | grep -q 'ranks.*2'"
+done
+
+# rank 1 is given a file that does not exist: both ranks stop, same status
+mpi -np 1 "$GNNREC" train --train "$tmp/data/u.data" --epochs 2 --quiet : \
+    -np 1 "$GNNREC" train --train "$tmp/missing.data" --epochs 2 --quiet >"$tmp/out" 2>"$tmp/err"
+status=$?
+check "a missing file on one rank: every rank exits 1 (got $status), no hang" [ $status -eq 1 ]
+check "the failing rank names the file" grep -q "missing.data" "$tmp/err"
+check "rank 0 says another rank failed" grep -q "another rank failed" "$tmp/err"
+
+# a kind without a distributed schedule
+mpi -np 2 "$GNNREC" train --model graphsage --dataset "$tmp/data" --epochs 1 --quiet >"$tmp/out" 2>"$tmp/err"
+status=$?
+check "graphsage under mpirun: usage error (status $status)" [ $status -eq 2 ]
+check "the error says which kinds train distributed" grep -q "lightgcn, mf, transe" "$tmp/err"
+
+# a knowledge graph from triple files, 2 ranks against 1
+python3 - "$tmp" <<'PY'
+import random, sys
+r = random.Random(5)
+rows = ["e%d\tr%d\te%d" % (r.randrange(300), r.randrange(4), r.randrange(300)) for _ in range(3000)]
+open(sys.argv[1] + "/kg.txt", "w").write("\n".join(rows) + "\n")
+PY
+kg=(train --model rotate --triples-train "$tmp/kg.txt" --epochs 3 --dim 16 --holdout 0 --threads 1 --json --quiet)
+"$GNNREC" "${kg[@]}" >"$tmp/kg.one" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+mpi -np 2 "$GNNREC" "${kg[@]}" --out "$tmp/kgmodel" >"$tmp/kg.two" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+check "rotate on triples: the last loss of 2 ranks is 1 rank's ($(json "$tmp/kg.one" loss) vs $(json "$tmp/kg.two" loss))" \
+  close "$(json "$tmp/kg.one" loss)" "$(json "$tmp/kg.two" loss)" 0.0005
+check "rotate on triples: one model file" [ -f "$tmp/kgmodel" ]
+
+# MovieLens-1M m1: a short fast run, 2 ranks against 1
+data=${GNNREC_DATA:-$(dirname "$0")/../../shared/data}/ml1m_m1
+if [ -f "$data/train.txt" ]; then
+  ml=(train --train "$data/train.txt" --test "$data/test.txt" --holdout 0 --epochs 20 --threads 1 --json --quiet)
+  "$GNNREC" "${ml[@]}" >"$tmp/ml.one" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+  mpi -np 2 "$GNNREC" "${ml[@]}" >"$tmp/ml.two" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+  check "ml1m_m1 fast, 20 steps: recall@20 of 2 ranks within 0.005 of 1 rank ($(json "$tmp/ml.one" recall@20) vs $(json "$tmp/ml.two" recall@20))" \
+    close "$(json "$tmp/ml.one" recall@20)" "$(json "$tmp/ml.two" recall@20)" 0.005
+else
+  echo "SKIP: $data/train.txt not found (set GNNREC_DATA): no MovieLens-1M m1 comparison"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
+echo "all checks passed"
