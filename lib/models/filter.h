@@ -6,20 +6,20 @@
  *
  *     s(r) = (r D_i^-eps) h(P) D_i^eps  +  alpha r D_i^-g V V^T D_i^g
  *
- * with g = 1/2 for GF-CF and g = eps for cheby (ChebyCF's normalisation).
- * With `tail` 1, h(P) is replaced by V h(L) V^T on the top-k subspace and
- * by b I + a P on the rest (L the top k eigenvalues of P), so large
- * catalogues cost what GF-CF costs whatever the order.
- *
  * where V holds the top k right singular vectors of R~ (the ideal
- * low-pass filter) and h is a polynomial:
- *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0;
- *   - cheby: h interpolates mu^phi at the order + 1 Chebyshev nodes of
- *     [0, 1] (in the style of ChebyCF, Kim et al. 2025).
- * On large catalogues P is never formed: h(P) is applied as products with
- * R~ and R~^T.  Small catalogues get the whole filter as a matrix.  The
- * low-pass term is the model's dot-product part: item_vec[i] =
- * d_i^1/2 V[i], user_vec[u] = sum over the user's items of d_i^-1/2 V[i],
+ * low-pass filter), L their eigenvalues of P, and h is a polynomial:
+ *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0, g = 1/2;
+ *   - cheby (after ChebyCF, Kim et al. 2025): h interpolates mu^phi or the
+ *     plateau 1/2 + 1/2 sgn(t)|t|^phi (t = 2 mu - 1) at the order + 1
+ *     Chebyshev nodes of [0, 1], and g = eps.
+ * With `tail` 1, h(P) is taken as V h(L) V^T on the top-k subspace and
+ * as b I + a P below it (b = h(0), a the chord to the smallest of L): the
+ * difference joins alpha as per-vector weights W of the low-rank term, so
+ * large catalogues cost what GF-CF costs whatever the order.  Otherwise
+ * (tail 0) h(P) is applied as products with R~ and R~^T; P is never
+ * formed.  Small catalogues get the whole filter as a matrix.  The
+ * low-rank term is the model's dot-product part: item_vec[i] =
+ * d_i^g V[i], user_vec[u] = sum over the user's items of d_i^-g V[i] W,
  * dim = k.
  */
 #ifndef GR_MODELS_FILTER_H
