@@ -415,6 +415,9 @@ static int filter_save(const gr_model *m, gr_writer *w)
     gr_writer_u64(w, (uint64_t)st->p.shape);
     gr_writer_u64(w, (uint64_t)st->p.tail);
     gr_writer_floats(w, st->lam, m->dim);
+    /* V itself, not D^-g item_vec: the loaded model rebuilds its vectors
+     * from the same bits, so it scores exactly as the saved one */
+    gr_writer_floats(w, st->v, m->n_items * m->dim);
     return GR_OK;
 }
 
@@ -453,6 +456,7 @@ static int filter_load(gr_model *m, gr_reader *r)
                               (unsigned long long)shape, (unsigned long long)tail);
     if (alloc_spectrum(st, m->n_items, m->dim) != GR_OK) return GR_ENOMEM;
     GR_TRY(gr_reader_floats(r, st->lam, m->dim));
+    GR_TRY(gr_reader_floats(r, st->v, m->n_items * m->dim));
     st->p.order = (int)order;
     st->p.alpha = f[0];
     st->p.phi = f[1];
@@ -461,18 +465,6 @@ static int filter_load(gr_model *m, gr_reader *r)
     st->p.tail = (int)tail;
     if (check_params(&st->p) != GR_OK) return gr_reader_fail(r, "%s", gr_last_error());
     return GR_OK;
-}
-
-/* A loaded model recovers V from its item vectors D^g V. */
-static void recover_v(gr_model *m)
-{
-    gr_filter_state *st = state_of(m);
-    double g = ideal_exponent(m);
-    for (size_t i = 0; i < m->n_items; i++) {
-        size_t d = gr_csr_degree(&m->graph->iu, i);
-        float s = d ? (float)pow((double)d, -g) : 0.0f;
-        for (size_t j = 0; j < m->dim; j++) st->v[i * m->dim + j] = s * m->item_vec[i * m->dim + j];
-    }
 }
 
 /* The normalised matrices and degree powers, then the parameters. */
@@ -490,11 +482,7 @@ static int prepare_with(gr_model *m)
     return gr_filter_set_params(m, &st->p);
 }
 
-static int filter_prepare(gr_model *m)
-{
-    recover_v(m);
-    return prepare_with(m);
-}
+static int filter_prepare(gr_model *m) { return prepare_with(m); }
 
 /*
  * The weights of the low-rank term: alpha, plus, for the Chebyshev filter
