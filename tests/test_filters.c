@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "fixtures.h"
 #include "linalg/small.h"
+#include "models/filter.h"
 
 #define NU 4
 #define NI 5
@@ -123,7 +124,66 @@ START_TEST(cheby_matches_the_hand_computed_filter)
             }
             expect[u][j] = s;
         }
-    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "svd_iters", "30", NULL };
+    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "shape", "power", "tail", "0", "svd_iters", "30", NULL };
+    gr_model *m = fit(GR_MODEL_CHEBY, g, set);
+    check_scores(m, expect, 1e-5);
+    gr_model_free(m);
+    gr_graph_free(g);
+}
+END_TEST
+
+
+/* The plateau response 1/2 + 1/2 sgn(t)|t|^phi on t = x = 2 mu - 1: phi 1
+ * is mu itself, and phi 3 is the cubic 1/2 + x^3 / 2 = 1/2 + (3 T1 + T3) / 8,
+ * which order 3 and above interpolate exactly. */
+START_TEST(plateau_coefficients_match_the_hand_computed_series)
+{
+    double c[GR_FILTER_MAX_ORDER + 1];
+    gr_filter_coefficients(c, 4, 1.0, GR_FILTER_PLATEAU);
+    const double linear[5] = { 0.5, 0.5, 0, 0, 0 };
+    for (int k = 0; k <= 4; k++) ck_assert_double_eq_tol(c[k], linear[k], 1e-12);
+    gr_filter_coefficients(c, 5, 3.0, GR_FILTER_PLATEAU);
+    const double cubic[6] = { 0.5, 0.375, 0, 0.125, 0, 0 };
+    for (int k = 0; k <= 5; k++) ck_assert_double_eq_tol(c[k], cubic[k], 1e-12);
+    /* the response is the polynomial: 1/2 + (2 mu - 1)^3 / 2 */
+    for (double mu = 0; mu <= 1.0; mu += 0.125)
+        ck_assert_double_eq_tol(gr_filter_response(c, 5, mu), 0.5 + 0.5 * pow(2 * mu - 1, 3), 1e-12);
+    /* and it is flat in the middle, steep at the ends */
+    gr_filter_coefficients(c, 2, 2.0, GR_FILTER_PLATEAU);
+    ck_assert_double_eq_tol(gr_filter_response(c, 2, 0.5), 0.5, 1e-12);
+}
+END_TEST
+
+/*
+ * The affine tail: with V, L the top k = 2 eigenpairs of P and h = mu^2
+ * (order 3 interpolates it exactly), the filter is
+ *   D^-eps [b I + a P + V diag(alpha + h(L) - a L - b) V^T] D^eps
+ * with b = h(0) = 0 and a = h(l2) / l2 = l2, the chord to the smaller kept
+ * eigenvalue: exact on the top two eigenvectors, a P below them.
+ */
+START_TEST(cheby_tail_matches_the_hand_computed_filter)
+{
+    gr_graph *g = hand_graph();
+    double p[NI][NI], low[NI][NI], pm[NI * NI], lam[NI], v[NI * NI], di[NI] = { 0 }, expect[NU][NI];
+    hand_filters(p, low, 2);
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) di[i] += R[u][i];
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) pm[i * NI + j] = p[i][j];
+    ck_assert_int_ge(gr_sym_eigen(pm, lam, v, NI), 0);
+    const double alpha = 0.3, eps = 0.25, a = lam[1];
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int i = 0; i < NI; i++) {
+                double f = a * p[i][j];
+                for (int c = 0; c < 2; c++) f += v[i * NI + c] * v[j * NI + c] * (alpha + lam[c] * lam[c] - a * lam[c]);
+                s += R[u][i] * pow(di[i], -eps) * f * pow(di[j], eps);
+            }
+            expect[u][j] = s;
+        }
+    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "shape", "power", "eps", "0.25",
+                                "tail", "1", "svd_iters", "30", NULL };
     gr_model *m = fit(GR_MODEL_CHEBY, g, set);
     check_scores(m, expect, 1e-5);
     gr_model_free(m);
@@ -358,17 +418,70 @@ START_TEST(validation_chooses_among_the_grid)
 }
 END_TEST
 
+
+static double trial_metric[16];
+static int record_trials(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)ud, (void)loss, (void)seconds;
+    ck_assert_int_le(epoch, 16);
+    if (!isnan(metric)) trial_metric[epoch - 1] = metric; /* the refit reports its one fit unvalidated */
+    return 0;
+}
+
+/* Without validation data the kind searches on a held-out part, then
+ * refits on all the data with the settings it chose (not the set ones),
+ * and leaves the caller's settings as they were. */
+static void check_refit_keeps(int kind, const char *name, const double *grid, size_t n)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 4);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    if (kind != GR_MODEL_EASE) gr_trainer_set(t, "rank", "16");
+    gr_trainer_set_progress(t, record_trials, NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++)
+        if (trial_metric[k] > trial_metric[best]) best = k;
+    double value, refit;
+    ck_assert_int_eq(gr_model_info(&value, m, name), GR_OK);
+    ck_assert_int_eq(gr_model_info(&refit, m, "refit"), GR_OK);
+    ck_assert_double_eq(refit, 1);
+    ck_assert_double_eq_tol(value, grid[best], 1e-6);
+    gr_model_free(m);
+    /* the set value is back: a fit without search uses it */
+    gr_trainer_set(t, "holdout", "0");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_model_info(&value, m, name), GR_OK);
+    ck_assert_double_eq_tol(value, kind == GR_MODEL_EASE ? 500 : 0.3, 1e-6);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+
+START_TEST(the_refit_keeps_the_searched_settings)
+{
+    const double alphas[] = { 0, 0.1, 0.2, 0.3, 0.5, 1 }, lambdas[] = { 200, 500, 1000 };
+    check_refit_keeps(GR_MODEL_GFCF, "alpha", alphas, 6);
+    check_refit_keeps(GR_MODEL_EASE, "lambda", lambdas, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("filters");
     TCase *tc = tcase_create("filters");
     tcase_add_test(tc, gfcf_matches_the_hand_computed_filter);
     tcase_add_test(tc, cheby_matches_the_hand_computed_filter);
+    tcase_add_test(tc, plateau_coefficients_match_the_hand_computed_series);
+    tcase_add_test(tc, cheby_tail_matches_the_hand_computed_filter);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
     tcase_add_test(tc, cheby_ranks_saves_and_folds_in);
     tcase_add_test(tc, ease_ranks_saves_and_folds_in);
     tcase_add_test(tc, validation_chooses_among_the_grid);
+    tcase_add_test(tc, the_refit_keeps_the_searched_settings);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -60,7 +60,9 @@ typedef struct eval_job {
 static void eval_block(eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
 {
     const gr_csr *te = &J->test->ui;
-    size_t n_items = J->src->n_items;
+    size_t n_items = J->src->n_items, n_test = 0;
+    for (size_t b = 0; b < nb; b++) n_test += gr_csr_degree(te, u0 + b);
+    if (n_test == 0) return; /* nothing to rank: a subset of the users is being evaluated */
     if (score_users(J->src, u0, nb, scores) != GR_OK) {
 #pragma omp atomic write
         J->failed = 1;

@@ -14,7 +14,16 @@
 
 static const double PI = 3.14159265358979323846;
 
-void gr_filter_coefficients(double *coef, int order, double phi)
+/* The response the polynomial interpolates: mu^phi, or ChebyCF's plateau,
+ * flat around mu = 1/2 and steep at both ends of the spectrum for phi > 1. */
+static double target(double mu, double phi, int shape)
+{
+    if (shape == GR_FILTER_POWER) return pow(mu, phi);
+    double t = 2.0 * mu - 1.0;
+    return 0.5 + 0.5 * copysign(pow(fabs(t), phi), t);
+}
+
+void gr_filter_coefficients(double *coef, int order, double phi, int shape)
 {
     int nodes = order + 1;
     for (int k = 0; k <= order; k++) {
@@ -22,10 +31,21 @@ void gr_filter_coefficients(double *coef, int order, double phi)
         for (int j = 0; j < nodes; j++) {
             double angle = PI * (j + 0.5) / nodes;
             double mu = 0.5 * (cos(angle) + 1.0);
-            sum += pow(mu, phi) * cos(k * angle);
+            sum += target(mu, phi, shape) * cos(k * angle);
         }
         coef[k] = (k == 0 ? 1.0 : 2.0) * sum / nodes;
     }
+}
+
+double gr_filter_response(const double *coef, int order, double mu)
+{
+    double x = 2.0 * mu - 1.0, b1 = 0.0, b2 = 0.0;
+    for (int k = order; k >= 1; k--) {
+        double b0 = coef[k] + 2.0 * x * b1 - b2;
+        b2 = b1;
+        b1 = b0;
+    }
+    return coef[0] + x * b1 - b2;
 }
 
 static float inv_sqrt_deg(size_t d) { return d ? (float)(1.0 / sqrt((double)d)) : 0.0f; }
@@ -65,29 +85,49 @@ int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g)
 
 static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)m->state; }
 
+/* The degree exponent g around the low-rank term: GF-CF's 1/2, or the
+ * polynomial's eps for the Chebyshev filter (ChebyCF normalises both terms
+ * alike, which lets the tail correction share the term). */
+static double ideal_exponent(const gr_model *m) { return m->kind == GR_MODEL_GFCF ? 0.5 : state_of(m)->p.eps; }
+
+/* uv += d_i^-g V[i] W: item i's share of a user vector. */
+static void add_item_vector(const gr_model *m, int32_t i, float *uv)
+{
+    const gr_filter_state *st = state_of(m);
+    size_t d = gr_csr_degree(&m->graph->iu, (size_t)i), k = m->dim;
+    if (!d) return;
+    float s = (float)pow((double)d, -ideal_exponent(m));
+    const float *v = st->v + (size_t)i * k;
+    for (size_t j = 0; j < k; j++) uv[j] += s * v[j] * st->w[j];
+}
+
 /* ---- the polynomial term ---- */
 
-/* scores += r P for the item set s (sorted dense indices): P's rows summed
- * through the users who share an item with r, never forming P.  t (users,
- * zero) and touched are scratch; t is left zero. */
+/* scores += a (r W) P S for the item set r (sorted dense indices), W and S
+ * diagonal (weight, out_scale; NULL: identity): P's rows summed through the
+ * users who share an item with r, never forming P.  t (users, zero) and
+ * touched are scratch; t is left zero. */
 static void linear_sparse(const gr_filter_state *st, const int32_t *items, size_t n, const float *weight,
-                          float *scores, float *t, int32_t *touched)
+                          const float *out_scale, float a, float *scores, float *t, int32_t *touched)
 {
     size_t nt = 0;
     const gr_spmat *rt = &st->rt, *r = &st->r;
-    for (size_t a = 0; a < n; a++) {
-        float x = weight ? weight[items[a]] : 1.0f;
-        for (int64_t k = rt->ptr[items[a]]; k < rt->ptr[items[a] + 1]; k++) {
+    for (size_t j = 0; j < n; j++) {
+        float x = weight ? weight[items[j]] : 1.0f;
+        for (int64_t k = rt->ptr[items[j]]; k < rt->ptr[items[j] + 1]; k++) {
             int32_t v = rt->col[k];
             if (t[v] == 0.0f) touched[nt++] = v; /* weights are positive */
             t[v] += rt->val[k] * x;
         }
     }
-    for (size_t a = 0; a < nt; a++) {
-        int32_t v = touched[a];
-        float w = t[v];
+    for (size_t j = 0; j < nt; j++) {
+        int32_t v = touched[j];
+        float w = a * t[v];
         t[v] = 0.0f;
-        for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * r->val[k];
+        if (out_scale)
+            for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * r->val[k] * out_scale[r->col[k]];
+        else
+            for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * r->val[k];
     }
 }
 
@@ -171,7 +211,7 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
     int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
     int first = px && t && touched && st->p.order >= 1;
     for (size_t c = 0; first && c < w; c++) {
-        linear_sparse(st, items[c], n[c], st->deg_neg_pow, px, t, touched);
+        linear_sparse(st, items[c], n[c], st->deg_neg_pow, NULL, 1.0f, px, t, touched);
         for (size_t j = 0; j < ni; j++) {
             b.t1[j * w + c] = px[j];
             px[j] = 0.0f;
@@ -189,21 +229,25 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
     return GR_OK;
 }
 
-/* GF-CF's h is P itself: the sparse path costs what the user's
- * neighbourhood costs, not the whole graph. */
-static int is_linear(const gr_filter_state *st)
-{
-    return st->p.order == 1 && st->p.phi == 1.0f && st->p.eps == 0.0f;
-}
+/* The affine form b I + a (D^-eps P D^eps) serves GF-CF (a = 1, b = 0,
+ * eps = 0) and the Chebyshev filter's tail: its cost is the user's
+ * two-hop neighbourhood, not the graph. */
+static int is_affine(const gr_model *m) { return m->kind == GR_MODEL_GFCF || state_of(m)->p.tail; }
 
 static int poly_term(const gr_model *m, const int32_t *const *items, const size_t *n, size_t w, float *scores)
 {
     const gr_filter_state *st = state_of(m);
-    if (!is_linear(st)) return poly_dense(m, items, n, w, scores);
+    if (!is_affine(m)) return poly_dense(m, items, n, w, scores);
     float *t = gr_zalloc(m->n_users, sizeof *t);
     int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
+    int scaled = st->p.eps != 0.0f;
     if (t && touched)
-        for (size_t c = 0; c < w; c++) linear_sparse(st, items[c], n[c], NULL, scores + c * m->n_items, t, touched);
+        for (size_t c = 0; c < w; c++) {
+            float *row = scores + c * m->n_items;
+            linear_sparse(st, items[c], n[c], scaled ? st->deg_neg_pow : NULL, scaled ? st->deg_pow : NULL,
+                          (float)st->tail_a, row, t, touched);
+            for (size_t j = 0; j < n[c]; j++) row[items[c][j]] += (float)st->tail_b;
+        }
     int rc = t && touched ? GR_OK : GR_ENOMEM;
     free(t);
     free(touched);
@@ -217,18 +261,22 @@ int gr_filter_dense_ok(const gr_graph *g)
     return g->n_items <= g->n_users && (double)g->n_items * (double)g->n_items * 4.0 <= 1073741824.0;
 }
 
-/* Row i of P = sum over the users v of item i of R~[v][i] R~[v]. */
+/* Row i of a D^-eps P D^eps + b I, with row i of P = sum over the users v
+ * of item i of R~[v][i] R~[v]. */
 static void dense_linear(const gr_filter_state *st, float *f, size_t ni)
 {
     long n = (long)ni;
+    float a = (float)st->tail_a, b = (float)st->tail_b;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
     for (long i = 0; i < n; i++) {
         float *row = f + (size_t)i * ni;
         for (int64_t e = st->rt.ptr[i]; e < st->rt.ptr[i + 1]; e++) {
             int32_t v = st->rt.col[e];
-            float w = st->rt.val[e];
-            for (int64_t k = st->r.ptr[v]; k < st->r.ptr[v + 1]; k++) row[st->r.col[k]] += w * st->r.val[k];
+            float w = a * st->rt.val[e] * st->deg_neg_pow[i];
+            for (int64_t k = st->r.ptr[v]; k < st->r.ptr[v + 1]; k++)
+                row[st->r.col[k]] += w * st->r.val[k] * st->deg_pow[st->r.col[k]];
         }
+        if (st->rt.ptr[i + 1] > st->rt.ptr[i]) row[i] += b;
     }
 }
 
@@ -262,18 +310,14 @@ static int dense_poly(const gr_model *m, float *f)
     return failed ? gr_err(GR_ENOMEM, "out of memory building the filter matrix") : GR_OK;
 }
 
-/* f += alpha (D^-1/2 V)(D^1/2 V)^T: row i is the low-pass response to item i. */
+/* f += (D^-g V W)(D^g V)^T: row i is the low-rank response to item i, the
+ * user vector of a user with item i alone. */
 static int dense_lowpass(const gr_model *m, float *f)
 {
-    const gr_filter_state *st = state_of(m);
     size_t ni = m->n_items, k = m->dim;
-    if (st->p.alpha == 0.0f) return GR_OK;
-    float *left = gr_alloc_floats(ni * k);
+    float *left = gr_zalloc(ni * k, sizeof *left);
     if (!left) return GR_ENOMEM;
-    for (size_t i = 0; i < ni; i++) {
-        size_t d = gr_csr_degree(&m->graph->iu, i);
-        for (size_t j = 0; j < k; j++) left[i * k + j] = d ? m->item_vec[i * k + j] / (float)d : 0.0f;
-    }
+    for (size_t i = 0; i < ni; i++) add_item_vector(m, (int32_t)i, left + i * k);
     long nb = (long)((ni + 15) / 16);
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(gr_threads())
@@ -286,7 +330,7 @@ static int dense_lowpass(const gr_model *m, float *f)
             continue;
         }
         gr_score_block(tmp, left + r0 * k, nr, m->item_vec_t, ni, m->item_stride, k, NULL);
-        for (size_t j = 0; j < nr * ni; j++) f[r0 * ni + j] += st->p.alpha * tmp[j];
+        for (size_t j = 0; j < nr * ni; j++) f[r0 * ni + j] += tmp[j];
         free(tmp);
     }
     free(left);
@@ -300,23 +344,17 @@ static int build_dense(gr_model *m)
     if (!st->dense) st->dense = gr_alloc_floats(ni * ni);
     if (!st->dense) return GR_ENOMEM;
     memset(st->dense, 0, ni * ni * sizeof *st->dense);
-    if (is_linear(st)) dense_linear(st, st->dense, ni);
+    if (is_affine(m)) dense_linear(st, st->dense, ni);
     else GR_TRY(dense_poly(m, st->dense));
     return dense_lowpass(m, st->dense);
 }
 
 /* ---- ops ---- */
 
+/* The low-rank term: the weights W are folded into the user vectors. */
 static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores)
 {
-    const gr_filter_state *st = state_of(m);
-    size_t total = nu * m->n_items;
-    if (st->p.alpha == 0.0f) {
-        memset(scores, 0, total * sizeof *scores);
-        return;
-    }
     gr_score_block(scores, uv, nu, m->item_vec_t, m->n_items, m->item_stride, m->dim, NULL);
-    for (size_t j = 0; j < total; j++) scores[j] *= st->p.alpha;
 }
 
 #define MAX_BLOCK 64
@@ -349,7 +387,7 @@ static int filter_score_users(const gr_model *m, size_t u0, size_t nb, float *sc
 static int filter_score_liked(const gr_model *m, const int32_t *items, size_t n, float *scores)
 {
     int32_t *sorted = gr_item_rows_sorted(items, n);
-    float *uv = gr_alloc_floats(m->dim);
+    float *uv = gr_zalloc(m->dim ? m->dim : 1, sizeof *uv);
     int rc = sorted && uv ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK && state_of(m)->dense) {
         gr_item_rows_sum(state_of(m)->dense, m->n_items, sorted, n, scores);
@@ -358,13 +396,7 @@ static int filter_score_liked(const gr_model *m, const int32_t *items, size_t n,
         return GR_OK;
     }
     if (rc == GR_OK) {
-        const gr_csr *iu = &m->graph->iu;
-        for (size_t a = 0; a < n; a++) {
-            size_t deg = gr_csr_degree(iu, (size_t)sorted[a]);
-            if (!deg) continue;
-            const float *iv = m->item_vec + (size_t)sorted[a] * m->dim;
-            for (size_t j = 0; j < m->dim; j++) uv[j] += iv[j] / (float)deg;
-        }
+        for (size_t a = 0; a < n; a++) add_item_vector(m, sorted[a], uv);
         lowpass(m, uv, 1, scores);
         const int32_t *list[1] = { sorted };
         rc = poly_term(m, list, &n, 1, scores);
@@ -380,6 +412,12 @@ static int filter_save(const gr_model *m, gr_writer *w)
     float f[3] = { st->p.alpha, st->p.phi, st->p.eps };
     gr_writer_u64(w, (uint64_t)st->p.order);
     gr_writer_floats(w, f, 3);
+    gr_writer_u64(w, (uint64_t)st->p.shape);
+    gr_writer_u64(w, (uint64_t)st->p.tail);
+    gr_writer_floats(w, st->lam, m->dim);
+    /* V itself, not D^-g item_vec: the loaded model rebuilds its vectors
+     * from the same bits, so it scores exactly as the saved one */
+    gr_writer_floats(w, st->v, m->n_items * m->dim);
     return GR_OK;
 }
 
@@ -389,7 +427,17 @@ static int check_params(const gr_filter_params *p)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
     if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps))
         return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g are not valid", p->alpha, p->phi, p->eps);
+    if ((p->shape != GR_FILTER_POWER && p->shape != GR_FILTER_PLATEAU) || (p->tail != 0 && p->tail != 1))
+        return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
+}
+
+static int alloc_spectrum(gr_filter_state *st, size_t ni, size_t k)
+{
+    st->v = gr_alloc_floats(ni * (k ? k : 1));
+    st->lam = gr_alloc_floats(k ? k : 1);
+    st->w = gr_alloc_floats(k ? k : 1);
+    return st->v && st->lam && st->w ? GR_OK : GR_ENOMEM;
 }
 
 static int filter_load(gr_model *m, gr_reader *r)
@@ -397,24 +445,32 @@ static int filter_load(gr_model *m, gr_reader *r)
     gr_filter_state *st = gr_zalloc(1, sizeof *st);
     if (!st) return GR_ENOMEM;
     m->state = st;
-    uint64_t order;
+    uint64_t order, shape, tail;
     float f[3];
     GR_TRY(gr_reader_u64(r, &order));
     GR_TRY(gr_reader_floats(r, f, 3));
-    if (order > GR_FILTER_MAX_ORDER) return gr_reader_fail(r, "filter order %llu out of range", (unsigned long long)order);
+    GR_TRY(gr_reader_u64(r, &shape));
+    GR_TRY(gr_reader_u64(r, &tail));
+    if (order > GR_FILTER_MAX_ORDER || shape > 1 || tail > 1)
+        return gr_reader_fail(r, "filter order %llu, shape %llu or tail %llu out of range", (unsigned long long)order,
+                              (unsigned long long)shape, (unsigned long long)tail);
+    if (alloc_spectrum(st, m->n_items, m->dim) != GR_OK) return GR_ENOMEM;
+    GR_TRY(gr_reader_floats(r, st->lam, m->dim));
+    GR_TRY(gr_reader_floats(r, st->v, m->n_items * m->dim));
     st->p.order = (int)order;
     st->p.alpha = f[0];
     st->p.phi = f[1];
     st->p.eps = f[2];
+    st->p.shape = (int)shape;
+    st->p.tail = (int)tail;
     if (check_params(&st->p) != GR_OK) return gr_reader_fail(r, "%s", gr_last_error());
     return GR_OK;
 }
 
-/* The normalised matrices, degree powers and coefficients. */
-static int filter_prepare(gr_model *m)
+/* The normalised matrices and degree powers, then the parameters. */
+static int prepare_with(gr_model *m)
 {
     gr_filter_state *st = state_of(m);
-    GR_TRY(gr_model_finish(m)); /* the filter matrix is built from the item vectors */
     gr_spmat_free(&st->r);
     gr_spmat_free(&st->rt);
     free(st->deg_pow);
@@ -426,24 +482,78 @@ static int filter_prepare(gr_model *m)
     return gr_filter_set_params(m, &st->p);
 }
 
+static int filter_prepare(gr_model *m) { return prepare_with(m); }
+
+/*
+ * The weights of the low-rank term: alpha, plus, for the Chebyshev filter
+ * with the affine tail, h(l) - (b + a l) on each of the top k eigenvalues l
+ * so that the sum is exactly h there.  b = h(0) and a is the chord of h
+ * from 0 to the smallest kept eigenvalue.  b I only moves the user's own
+ * items, which rankings leave out; it is kept so the scores are the
+ * filter's.
+ */
+static void spectral_weights(gr_model *m)
+{
+    gr_filter_state *st = state_of(m);
+    size_t k = m->dim;
+    st->tail_a = 1.0;
+    st->tail_b = 0.0;
+    int corrected = m->kind == GR_MODEL_CHEBY && st->p.tail;
+    if (corrected) {
+        double low = k ? st->lam[k - 1] : 0.0;
+        st->tail_b = gr_filter_response(st->coef, st->p.order, 0.0);
+        st->tail_a = low > 1e-6 ? (gr_filter_response(st->coef, st->p.order, low) - st->tail_b) / low : 0.0;
+    }
+    for (size_t j = 0; j < k; j++) {
+        double l = st->lam[j];
+        double h = corrected ? gr_filter_response(st->coef, st->p.order, l) - st->tail_b - st->tail_a * l : 0.0;
+        st->w[j] = (float)(st->p.alpha + h);
+    }
+}
+
+/* item_vec = D^g V; user_vec = R D^-g V W. */
+static void spectral_vectors(gr_model *m)
+{
+    const gr_filter_state *st = state_of(m);
+    size_t k = m->dim;
+    double g = ideal_exponent(m);
+    for (size_t i = 0; i < m->n_items; i++) {
+        size_t d = gr_csr_degree(&m->graph->iu, i);
+        float s = d ? (float)pow((double)d, g) : 0.0f;
+        for (size_t j = 0; j < k; j++) m->item_vec[i * k + j] = s * st->v[i * k + j];
+    }
+    long nu = (long)m->n_users;
+    const gr_csr *ui = &m->graph->ui;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(gr_threads())
+    for (long u = 0; u < nu; u++) {
+        float *uv = m->user_vec + (size_t)u * k;
+        memset(uv, 0, k * sizeof *uv);
+        for (int64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) add_item_vector(m, ui->col[e], uv);
+    }
+}
+
 int gr_filter_set_params(gr_model *m, const gr_filter_params *p)
 {
     GR_TRY(check_params(p));
     gr_filter_state *st = state_of(m);
     st->p = *p;
-    gr_filter_coefficients(st->coef, p->order, p->phi);
+    gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
     for (size_t i = 0; i < m->n_items; i++) {
         size_t d = gr_csr_degree(&m->graph->iu, i);
         st->deg_pow[i] = d ? (float)pow((double)d, p->eps) : 0.0f;
         st->deg_neg_pow[i] = d ? (float)pow((double)d, -p->eps) : 0.0f;
     }
-    /* the matrix needs the finished item vectors; gr_filter_model builds it */
-    if (m->item_vec_t && gr_filter_dense_ok(m->graph)) GR_TRY(build_dense(m));
+    spectral_weights(m);
+    spectral_vectors(m);
+    GR_TRY(gr_model_finish(m));
+    if (gr_filter_dense_ok(m->graph)) GR_TRY(build_dense(m));
     gr_model_set_info(m, "alpha", p->alpha);
     if (m->kind == GR_MODEL_CHEBY) {
         gr_model_set_info(m, "order", p->order);
         gr_model_set_info(m, "phi", p->phi);
         gr_model_set_info(m, "eps", p->eps);
+        gr_model_set_info(m, "shape", p->shape);
+        gr_model_set_info(m, "tail", p->tail);
     }
     return GR_OK;
 }
@@ -456,6 +566,9 @@ static void filter_free(gr_model *m)
     gr_spmat_free(&st->rt);
     free(st->deg_pow);
     free(st->deg_neg_pow);
+    free(st->v);
+    free(st->lam);
+    free(st->w);
     free(st->dense);
     free(st);
     m->state = NULL;
@@ -469,28 +582,8 @@ const gr_model_ops gr_cheby_ops = {
     GR_MODEL_CHEBY, NULL, NULL, filter_save, filter_load, filter_prepare, filter_free, filter_score_users, filter_score_liked, NULL,
 };
 
-/* item_vec = D_i^1/2 V; user_vec = R D_i^-1/2 V. */
-static void spectral_vectors(gr_model *m, const float *v)
-{
-    size_t k = m->dim;
-    const gr_graph *g = m->graph;
-    for (size_t i = 0; i < m->n_items; i++) {
-        float s = (float)sqrt((double)gr_csr_degree(&g->iu, i));
-        for (size_t j = 0; j < k; j++) m->item_vec[i * k + j] = s * v[i * k + j];
-    }
-    long nu = (long)m->n_users;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(gr_threads())
-    for (long u = 0; u < nu; u++) {
-        float *uv = m->user_vec + (size_t)u * k;
-        for (int64_t e = g->ui.ptr[u]; e < g->ui.ptr[u + 1]; e++) {
-            int32_t i = g->ui.col[e];
-            float s = inv_sqrt_deg(gr_csr_degree(&g->iu, (size_t)i));
-            for (size_t j = 0; j < k; j++) uv[j] += s * v[(size_t)i * k + j];
-        }
-    }
-}
-
-int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, size_t k)
+int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, float *sigma,
+                    size_t k)
 {
     gr_model *m = NULL;
     int rc = check_params(p);
@@ -500,12 +593,19 @@ int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_fi
     if (rc == GR_OK) {
         st->p = *p;
         m->state = st;
-        spectral_vectors(m, v);
-        gr_model_set_info(m, "rank", (double)k);
-        rc = filter_prepare(m);
+        st->v = v;
+        st->lam = sigma;
+        v = sigma = NULL;
+        st->w = gr_alloc_floats(k);
+        if (!st->w) rc = GR_ENOMEM;
     }
-    if (rc == GR_OK) rc = gr_model_finish(m);
+    if (rc == GR_OK) {
+        for (size_t j = 0; j < k; j++) st->lam[j] *= st->lam[j];
+        gr_model_set_info(m, "rank", (double)k);
+        rc = prepare_with(m);
+    }
     free(v);
+    free(sigma);
     if (rc != GR_OK) {
         gr_model_free(m);
         return rc;

@@ -4,17 +4,22 @@
  * R~ = D_u^-1/2 R D_i^-1/2, P = R~^T R~ has its spectrum in [0, 1].  A
  * user's row r scores all items as
  *
- *     s(r) = (r D_i^-eps) h(P) D_i^eps  +  alpha r D_i^-1/2 V V^T D_i^1/2
+ *     s(r) = (r D_i^-eps) h(P) D_i^eps  +  alpha r D_i^-g V V^T D_i^g
  *
  * where V holds the top k right singular vectors of R~ (the ideal
- * low-pass filter) and h is a polynomial:
- *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0;
- *   - cheby: h interpolates mu^phi at the order + 1 Chebyshev nodes of
- *     [0, 1] (in the style of ChebyCF, Kim et al. 2025).
- * On large catalogues P is never formed: h(P) is applied as products with
- * R~ and R~^T.  Small catalogues get the whole filter as a matrix.  The
- * low-pass term is the model's dot-product part: item_vec[i] =
- * d_i^1/2 V[i], user_vec[u] = sum over the user's items of d_i^-1/2 V[i],
+ * low-pass filter), L their eigenvalues of P, and h is a polynomial:
+ *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0, g = 1/2;
+ *   - cheby (after ChebyCF, Kim et al. 2025): h interpolates mu^phi or the
+ *     plateau 1/2 + 1/2 sgn(t)|t|^phi (t = 2 mu - 1) at the order + 1
+ *     Chebyshev nodes of [0, 1], and g = eps.
+ * With `tail` 1, h(P) is taken as V h(L) V^T on the top-k subspace and
+ * as b I + a P below it (b = h(0), a the chord to the smallest of L): the
+ * difference joins alpha as per-vector weights W of the low-rank term, so
+ * large catalogues cost what GF-CF costs whatever the order.  Otherwise
+ * (tail 0) h(P) is applied as products with R~ and R~^T; P is never
+ * formed.  Small catalogues get the whole filter as a matrix.  The
+ * low-rank term is the model's dot-product part: item_vec[i] =
+ * d_i^g V[i], user_vec[u] = sum over the user's items of d_i^-g V[i] W,
  * dim = k.
  */
 #ifndef GR_MODELS_FILTER_H
@@ -25,11 +30,16 @@
 
 #define GR_FILTER_MAX_ORDER 32
 
+/* The response h interpolates on [0, 1]. */
+enum { GR_FILTER_POWER = 0, GR_FILTER_PLATEAU = 1 };
+
 typedef struct gr_filter_params {
     float alpha; /* weight of the ideal low-pass term */
     int order;   /* degree of h */
-    float phi;   /* h interpolates mu^phi (1: linear) */
-    float eps;   /* degree exponent around the polynomial term */
+    float phi;   /* power: mu^phi (1: linear); plateau: 1/2 + 1/2 sgn(t) |t|^phi, t = 2 mu - 1 */
+    float eps;   /* degree exponent around the polynomial term (cheby: around the ideal term too) */
+    int shape;   /* GR_FILTER_POWER or GR_FILTER_PLATEAU */
+    int tail;    /* 0: h(P) exactly; 1: h exact on the top-k subspace, affine in mu below it */
 } gr_filter_params;
 
 typedef struct gr_filter_state {
@@ -37,6 +47,10 @@ typedef struct gr_filter_state {
     double coef[GR_FILTER_MAX_ORDER + 1]; /* Chebyshev coefficients of h on x = 2 mu - 1 */
     /* derived from the training graph */
     gr_spmat r, rt;     /* R~ (users x items) and R~^T */
+    float *v;           /* the top k right singular vectors of R~ (items x k) */
+    float *lam;         /* their eigenvalues of P, sigma^2 (k) */
+    float *w;           /* weight of each vector in the low-rank term (k) */
+    double tail_a, tail_b; /* the affine response b + a mu below the top k (tail 1) */
     float *deg_pow;     /* d_i^eps (0 for items nobody has) */
     float *deg_neg_pow; /* d_i^-eps */
     /* The whole filter as an items x items matrix, when the catalogue is
@@ -52,17 +66,23 @@ int gr_filter_dense_ok(const gr_graph *g);
 extern const gr_model_ops gr_gfcf_ops;
 extern const gr_model_ops gr_cheby_ops;
 
-/* Chebyshev interpolation coefficients of mu^phi on [0, 1] at order + 1 nodes. */
-void gr_filter_coefficients(double *coef, int order, double phi);
+/* Chebyshev interpolation coefficients of the response of `shape` with
+ * exponent phi on [0, 1] at order + 1 nodes. */
+void gr_filter_coefficients(double *coef, int order, double phi, int shape);
+
+/* The interpolating polynomial of those coefficients at mu (Clenshaw). */
+double gr_filter_response(const double *coef, int order, double mu);
 
 /* Build R~ and R~^T of a graph (binary; ratings are ignored). */
 int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g);
 
 /*
  * A finished filter model of `kind` (GR_MODEL_GFCF or GR_MODEL_CHEBY) from
- * the top-k right singular vectors v (n_items x k, taken over) of R~.
+ * the top-k right singular vectors v (n_items x k) of R~ and their
+ * singular values sigma (k), both taken over.
  */
-int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, size_t k);
+int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, float *sigma,
+                    size_t k);
 
 /* Change the parameters of a finished filter model (validation search). */
 int gr_filter_set_params(gr_model *m, const gr_filter_params *p);

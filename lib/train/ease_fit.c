@@ -128,6 +128,8 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
         gr_model_free(best);
         return rc;
     }
+    /* the chosen lambda is the setting a refit on all the data uses (holdout) */
+    if (search) *gr_opt_slot(t, "lambda") = lambda * scale[(size_t)t->stat_best_epoch - 1];
     *out = best;
     return GR_OK;
 }

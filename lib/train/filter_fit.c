@@ -26,15 +26,21 @@ static const gr_opt_spec gfcf_opts[] = {
     COMMON_FILTER_OPTS,
 };
 
+static const char *const shape_names[] = { "power", "plateau", NULL };
+
 static const gr_opt_spec cheby_opts[] = {
-    { "alpha", 0, 0.3, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
-    { "order", 0, 4, 0, GR_FILTER_MAX_ORDER, 1, NULL, "degree of the Chebyshev polynomial" },
-    { "phi", 0, 0.5, 0.01, 100, 0, NULL, "the polynomial interpolates mu^phi over the spectrum mu in [0, 1]" },
-    { "eps", 0, 0, -2, 2, 0, NULL, "degree exponent: the polynomial filters r D^-eps and scales its output by D^eps" },
+    { "alpha", 0, 0.2, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
+    { "order", 0, 8, 0, GR_FILTER_MAX_ORDER, 1, NULL, "degree of the Chebyshev polynomial" },
+    { "phi", 0, 2, 0.01, 100, 0, NULL, "exponent of the response the polynomial interpolates (see shape)" },
+    { "shape", 0, GR_FILTER_PLATEAU, 0, 1, 1, shape_names,
+      "response over the spectrum mu in [0, 1]: power (mu^phi) or plateau (1/2 + 1/2 sgn(t) |t|^phi, t = 2 mu - 1)" },
+    { "eps", 0, 0.3, -2, 2, 0, NULL, "degree exponent: the filter takes r D^-eps and scales its output by D^eps" },
+    { "tail", 0, 1, 0, 1, 1, NULL,
+      "1: the polynomial exactly on the top rank eigenvectors and affine below them (GF-CF's cost); 0: exactly everywhere" },
     COMMON_FILTER_OPTS,
 };
 
-static int spectral_basis(float **v, size_t *k, const gr_trainer *t, const gr_graph *train)
+static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train)
 {
     size_t lim = train->n_users < train->n_items ? train->n_users : train->n_items;
     *k = (size_t)gr_opt_named(t, "rank");
@@ -42,18 +48,133 @@ static int spectral_basis(float **v, size_t *k, const gr_trainer *t, const gr_gr
     gr_spmat r, rt;
     GR_TRY(gr_filter_norm_matrices(&r, &rt, train));
     *v = gr_alloc_floats(train->n_items * *k);
-    float *sigma = gr_alloc_floats(*k);
+    *sigma = gr_alloc_floats(*k);
     gr_tsvd_options o = { (size_t)gr_opt_named(t, "oversample"), (int)gr_opt_named(t, "svd_iters"),
                           (uint64_t)gr_opt(t, GR_OPT_SEED) };
-    int rc = *v && sigma ? gr_tsvd(*v, sigma, &r, &rt, train->n_users, train->n_items, *k, &o) : GR_ENOMEM;
-    free(sigma);
+    int rc = *v && *sigma ? gr_tsvd(*v, *sigma, &r, &rt, train->n_users, train->n_items, *k, &o) : GR_ENOMEM;
     gr_spmat_free(&r);
     gr_spmat_free(&rt);
     if (rc != GR_OK) {
         free(*v);
-        *v = NULL;
+        free(*sigma);
+        *v = *sigma = NULL;
     }
     return rc;
+}
+
+/*
+ * The search: a coordinate search from the set values, one stage per
+ * parameter, each stage keeping the best value so far (GF-CF: alpha only;
+ * the Chebyshev filter: eps, then phi, then alpha).  Every trial is one
+ * evaluation of the validation users; the SVD is computed once.
+ */
+enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS };
+
+typedef struct stage {
+    int field;
+    float values[6];
+    size_t n;
+} stage;
+
+static const stage gfcf_stages[] = { { FIELD_ALPHA, { 0.0f, 0.1f, 0.2f, 0.3f, 0.5f, 1.0f }, 6 } };
+static const stage cheby_stages[] = {
+    { FIELD_EPS, { 0.0f, 0.2f, 0.3f, 0.4f }, 4 },
+    { FIELD_PHI, { 1.0f, 1.5f, 2.0f, 3.0f }, 4 },
+    { FIELD_ALPHA, { 0.1f, 0.2f, 0.3f, 0.5f, 1.0f }, 5 },
+};
+
+static float *field_of(gr_filter_params *p, int field)
+{
+    return field == FIELD_ALPHA ? &p->alpha : field == FIELD_PHI ? &p->phi : &p->eps;
+}
+
+/* Validation users beyond this many are sampled, 64-user blocks at a time
+ * (the blocks the evaluation scores), evenly over the user ids. */
+#define SEARCH_USERS 8192
+#define SEARCH_BLOCK 64
+
+static int search_subset(gr_graph **out, const gr_graph *valid)
+{
+    size_t users = 0;
+    for (size_t u = 0; u < valid->n_users; u++) users += gr_csr_degree(&valid->ui, u) > 0;
+    *out = NULL;
+    if (users <= SEARCH_USERS) return GR_OK;
+    double keep = (double)SEARCH_USERS / (double)users;
+    uint8_t *part = gr_zalloc(valid->n_edges ? valid->n_edges : 1, 1);
+    if (!part) return GR_ENOMEM;
+    for (size_t u = 0; u < valid->n_users; u++) {
+        size_t b = u / SEARCH_BLOCK;
+        int kept = floor((double)(b + 1) * keep) > floor((double)b * keep);
+        for (int64_t e = valid->ui.ptr[u]; e < valid->ui.ptr[u + 1]; e++) part[e] = (uint8_t)kept;
+    }
+    int rc = gr_graph_subset(out, valid, part, 1);
+    free(part);
+    return rc;
+}
+
+typedef struct search_state {
+    gr_trainer *t;
+    gr_model *m;
+    const gr_graph *train, *valid;
+    double t0, best_metric;
+    gr_filter_params best;
+    int trials, best_trial, stop;
+} search_state;
+
+static int try_params(search_state *S, const gr_filter_params *p)
+{
+    GR_TRY(gr_filter_set_params(S->m, p));
+    double out[GR_METRIC_COUNT];
+    int k = (int)gr_opt(S->t, GR_OPT_EVAL_K);
+    if ((size_t)k > S->train->n_items) k = (int)S->train->n_items;
+    GR_TRY(gr_eval_ranking(out, NULL, S->m, S->train, S->valid, &k, 1));
+    double metric = gr_valid_metric_of(S->t, out);
+    S->trials++;
+    if (metric > S->best_metric) {
+        S->best_metric = metric;
+        S->best = *p;
+        S->best_trial = S->trials;
+    }
+    S->t->stat_epochs = S->trials;
+    if (S->t->progress && S->t->progress(S->t->progress_data, S->trials, NAN, gr_now() - S->t0, metric)) S->stop = 1;
+    return GR_OK;
+}
+
+/* The chosen values become the trainer's settings for the rest of this
+ * fit, so a refit on all the training data (holdout) uses them; the
+ * holdout restores the caller's settings afterwards. */
+static void keep_settings(gr_trainer *t, int kind, const gr_filter_params *p)
+{
+    *gr_opt_slot(t, "alpha") = p->alpha;
+    if (kind != GR_MODEL_CHEBY) return;
+    *gr_opt_slot(t, "phi") = p->phi;
+    *gr_opt_slot(t, "eps") = p->eps;
+}
+
+static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
+{
+    gr_graph *subset;
+    GR_TRY(search_subset(&subset, t->valid));
+    search_state S = { t, m, train, subset ? subset : t->valid, t0, -INFINITY, *base, 0, 0, 0 };
+    const stage *st = m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
+    size_t ns = m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
+    int rc = GR_OK;
+    for (size_t a = 0; a < ns && rc == GR_OK && !S.stop; a++) {
+        gr_filter_params from = S.best;
+        for (size_t b = 0; b < st[a].n && rc == GR_OK && !S.stop; b++) {
+            gr_filter_params p = from;
+            *field_of(&p, st[a].field) = st[a].values[b];
+            /* the value the stage starts from was evaluated already */
+            if (a > 0 && *field_of(&from, st[a].field) == st[a].values[b]) continue;
+            rc = try_params(&S, &p);
+        }
+    }
+    gr_graph_free(subset);
+    GR_TRY(rc);
+    t->stat_best_epoch = (double)S.best_trial;
+    t->stat_best_valid = S.best_metric;
+    keep_settings(t, m->kind, &S.best);
+    return gr_filter_set_params(m, &S.best);
 }
 
 static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
@@ -65,59 +186,22 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
     return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
 }
 
-/* The grid: alpha for GF-CF; alpha and phi for the Chebyshev filter. */
-static const float alpha_grid[] = { 0.0f, 0.1f, 0.2f, 0.3f, 0.5f, 1.0f };
-static const float phi_grid[] = { 0.5f, 1.0f, 2.0f };
-
-static size_t grid_size(int kind) { return (sizeof alpha_grid / sizeof *alpha_grid) * (kind == GR_MODEL_CHEBY ? 3 : 1); }
-
-static gr_filter_params grid_point(const gr_filter_params *base, int kind, size_t g)
-{
-    gr_filter_params p = *base;
-    size_t na = sizeof alpha_grid / sizeof *alpha_grid;
-    p.alpha = alpha_grid[g % na];
-    if (kind == GR_MODEL_CHEBY) p.phi = phi_grid[g / na];
-    return p;
-}
-
-/* One trial per grid point, reported as an epoch; the best is kept. */
-static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
-{
-    size_t n = grid_size(m->kind), best = 0;
-    double best_metric = -INFINITY;
-    for (size_t g = 0; g < n; g++) {
-        gr_filter_params p = grid_point(base, m->kind, g);
-        GR_TRY(gr_filter_set_params(m, &p));
-        int rc;
-        double metric = valid_metric(t, m, train, &rc);
-        GR_TRY(rc);
-        if (metric > best_metric) {
-            best_metric = metric;
-            best = g;
-        }
-        t->stat_epochs = (double)(g + 1);
-        if (t->progress && t->progress(t->progress_data, (int)g + 1, NAN, gr_now() - t0, metric)) break;
-    }
-    gr_filter_params p = grid_point(base, m->kind, best);
-    t->stat_best_epoch = (double)(best + 1);
-    t->stat_best_valid = best_metric;
-    return gr_filter_set_params(m, &p);
-}
-
 static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int kind)
 {
     double t0 = gr_now();
-    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f };
+    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f, GR_FILTER_POWER, 1 };
     if (kind == GR_MODEL_CHEBY) {
         p.order = (int)gr_opt_named(t, "order");
         p.phi = (float)gr_opt_named(t, "phi");
         p.eps = (float)gr_opt_named(t, "eps");
+        p.shape = (int)gr_opt_named(t, "shape");
+        p.tail = (int)gr_opt_named(t, "tail");
     }
-    float *v;
+    float *v, *sigma;
     size_t k;
-    GR_TRY(spectral_basis(&v, &k, t, train));
+    GR_TRY(spectral_basis(&v, &sigma, &k, t, train));
     gr_model *m;
-    GR_TRY(gr_filter_model(&m, kind, train, &p, v, k));
+    GR_TRY(gr_filter_model(&m, kind, train, &p, v, sigma, k));
     t->stat_epochs = 1;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;

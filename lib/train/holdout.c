@@ -143,6 +143,11 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
         return rc;
     }
     int keep = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_BEST;
+    /* a kind that chooses settings on the held-out part (the training-free
+     * kinds' searches) leaves them in t->val for the refit; the caller's
+     * settings come back afterwards */
+    double saved[GR_MAX_OPTS];
+    memcpy(saved, t->val, sizeof saved);
     t->valid = va;
     /* the model of this fit serves all the training data, should it be kept */
     t->model_graph = g;
@@ -157,6 +162,7 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
         *out = NULL;
         rc = refit(out, t, g, epoch);
     }
+    memcpy(t->val, saved, sizeof saved);
     gr_graph_free(tr);
     gr_graph_free(va);
     if (rc != GR_OK) return rc;

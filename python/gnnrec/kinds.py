@@ -42,7 +42,7 @@ class GFCF(Recommender):
 class Cheby(Recommender):
     """A Chebyshev polynomial low-pass filter over the item-item graph plus
     the ideal low-pass; trains nothing.  Settings: alpha, rank, order, phi,
-    eps, search (docs/filters.md)."""
+    shape, eps, tail, search (docs/filters.md)."""
     kind = "cheby"
 
 
