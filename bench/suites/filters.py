@@ -59,7 +59,7 @@ def benchmarks(ctx):
             continue
         for kind in kinds:
             extra = ["--rank", "16"] if ctx.smoke and kind != "ease" else []
-            cmd = [ctx.python, ctx.script("cputime.py"), ctx.gnnrec(), "train", "--model", kind] + files + extra + [
+            cmd = [ctx.python, ctx.script("measure.py"), "--", ctx.gnnrec(), "train", "--model", kind] + files + extra + [
                 "--json", "--quiet"]
             out.append(Bench(f"filter_{dataset}_{kind}", cmd, repeats=ctx.reps(1), wall=True, parse=_parse(dataset, kind),
                              key=()))
