@@ -36,12 +36,19 @@ printf '' >"$tmp/empty"
 check "train validating on recall" sh -c "'$GNNREC' train --dataset '$tmp/data' --valid-ratio 0.1 --epochs 4 --eval-every 2 --dim 16 --valid-metric recall --json >'$tmp/trainv.out' 2>'$tmp/trainv.err'"
 check "recall validation in json and progress" sh -c "tail -n 1 '$tmp/trainv.out' | grep -q '\"valid_recall\"' && grep -q 'valid recall@20' '$tmp/trainv.err'"
 # without validation data: a held-out part of the training file chooses the epoch, then a refit on all of it
-check "train holding out validation" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --out '$tmp/h.gnr' >'$tmp/hold.out' 2>'$tmp/hold.err'"
+check "train holding out validation" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --holdout-final refit --out '$tmp/h.gnr' >'$tmp/hold.out' 2>'$tmp/hold.err'"
 check "held-out choice reported" sh -c "grep -q 'validated on [1-9][0-9]* held-out training interactions: best epoch [1-9]' '$tmp/hold.out' && grep -q 'refitted on all' '$tmp/hold.out' && grep -q 'refit on all the training data' '$tmp/hold.err'"
 check "held-out choice in json" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --quiet --json >'$tmp/hold.json'"
 check "held-out json keys" last_json "$tmp/hold.json" holdout_edges holdout_epochs refit best_epoch valid_ndcg
 check "held-out figures in the model info" sh -c "'$GNNREC' info --model '$tmp/h.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"holdout_edges\"] > 0 and o[\"refit\"] == 1 and o[\"valid_epoch\"] == o[\"epochs\"] and 0 < o[\"valid_ndcg\"] <= 1 else 1)'"
 check "holdout 0 trains on everything" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 7 --dim 16 --holdout 0 --quiet --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if \"holdout_edges\" not in o and o[\"epochs\"] == 7 else 1)'"
+check "LightGCN continues warm from the validated parameters by default" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --out '$tmp/w.gnr' >'$tmp/warm.out' 2>/dev/null && grep -q 'continued from them on all the training data for [1-9][0-9]* steps' '$tmp/warm.out' && '$GNNREC' info --model '$tmp/w.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"refit\"] == 1 and 0 < o[\"warm_steps\"] <= o[\"valid_epoch\"] else 1)'"
+# --budget: a settings search on the held-out part, each trial reported, the chosen settings in the model
+check "budget search" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --budget 3 --out '$tmp/b.gnr' --json >'$tmp/budget.json' 2>'$tmp/budget.err'"
+check "budget json keys" last_json "$tmp/budget.json" search_trials trials chosen
+check "budget trials on stderr" grep -q '^trial   1  lr 0.5 reg 0.01  valid' "$tmp/budget.err"
+check "budget choice in the model info" sh -c "'$GNNREC' info --model '$tmp/b.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); j=json.loads(open(\"$tmp/budget.json\").read().splitlines()[-1]); sys.exit(0 if o[\"search_trials\"] == j[\"search_trials\"] == len(j[\"trials\"]) and all(o[k] == v for k, v in j[\"chosen\"].items()) else 1)'"
+check "budget never searches a hand-set setting" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --lr 0.3 --budget 2 --quiet --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"trials\"] and all(\"lr\" not in x for x in o[\"trials\"]) else 1)'"
 check "holdout-final best keeps the validated model" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --holdout-final best --quiet --json | tail -n 1 | grep -q '\"refit\": 0'"
 check "bad holdout share" expect_fail 2 "holdout" train --train "$tmp/data/u.data" --holdout 1.5
 check "unknown validation metric" expect_fail 2 "valid_metric" train --dataset "$tmp/data" --valid-metric auc

@@ -127,6 +127,31 @@ static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs
     return rc;
 }
 
+int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_graph *g, size_t held)
+{
+    int final = (int)gr_opt_named(t, "holdout_final");
+    double epoch = t->stat_best_epoch, best = t->stat_best_valid, run = t->stat_epochs;
+    /* a caller that stops the fit gets the model as it stands */
+    int refitted = final != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller;
+    int rc = GR_OK;
+    *out = kept;
+    if (refitted) {
+        *out = NULL;
+        int warm = final == GR_HOLDOUT_WARM && (t->kind == GR_MODEL_LIGHTGCN || t->kind == GR_MODEL_MF);
+        rc = warm ? gr_lgcn_warm_refit(out, kept, g, t, epoch) : refit(out, t, g, epoch);
+        gr_model_free(kept);
+        /* the statistics keep the validated run's length; the model's info has the warm run's */
+        if (warm) t->stat_epochs = run;
+    }
+    if (rc != GR_OK) return rc;
+    t->stat_best_epoch = epoch;
+    t->stat_best_valid = best;
+    double value = best;
+    const char *key = valid_key(t, &value);
+    gr_holdout_record(*out, t, (double)held, epoch, key, value, run, refitted);
+    return GR_OK;
+}
+
 int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     gr_graph *tr = NULL, *va = NULL;
@@ -142,28 +167,15 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
         gr_graph_free(va);
         return rc;
     }
-    int keep = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_BEST;
     t->valid = va;
     /* the model of this fit serves all the training data, should it be kept */
     t->model_graph = g;
-    rc = t->kt->fit(out, t, tr);
+    gr_model *kept = NULL;
+    rc = t->kt->fit(&kept, t, tr);
     t->valid = NULL;
     t->model_graph = NULL;
-    double epoch = t->stat_best_epoch, best = t->stat_best_valid, run = t->stat_epochs;
-    /* a caller that stops the fit gets the model as it stands */
-    int refitted = rc == GR_OK && !keep && epoch > 0 && !t->stopped_by_caller;
-    if (refitted) {
-        gr_model_free(*out);
-        *out = NULL;
-        rc = refit(out, t, g, epoch);
-    }
+    if (rc == GR_OK) rc = gr_holdout_finish(out, kept, t, g, held);
     gr_graph_free(tr);
     gr_graph_free(va);
-    if (rc != GR_OK) return rc;
-    t->stat_best_epoch = epoch;
-    t->stat_best_valid = best;
-    double value = best;
-    const char *key = valid_key(t, &value);
-    gr_holdout_record(*out, t, (double)held, epoch, key, value, run, refitted);
-    return GR_OK;
+    return rc;
 }

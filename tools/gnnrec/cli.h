@@ -97,6 +97,25 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
                            float *scores, size_t *n);
 int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
 
+/* The trials of a --budget settings search (trials.c): begin before the
+ * fit (last_epoch / last_seconds, when not NULL, are the progress
+ * output's, zeroed before each trial), cli_on_trial as the trainer's
+ * trial callback, end after it: "search_trials", "trials" and "chosen" in
+ * the JSON object, and a line on stdout without --json. */
+#define CLI_MAX_SEARCHED 8
+typedef struct cli_trials {
+    int quiet, rmse;
+    int *last_epoch;
+    double *last_seconds;
+    json_out list;
+    size_t n, n_names;
+    char names[CLI_MAX_SEARCHED][32];
+} cli_trials;
+void cli_trials_begin(cli_trials *c, int quiet, int rmse, int *last_epoch, double *last_seconds);
+int cli_on_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
+                 int best_epoch, double seconds);
+void cli_trials_end(cli_trials *c, json_out *j, const gr_model *m, int json);
+
 int cmd_train(int argc, char **argv);
 /* After a fit: "kept epoch B of N" on stderr (with validation, unless
  * quiet) and, without --json, "trained KIND in S s: N epochs, kept epoch B". */

@@ -53,7 +53,8 @@ int cmd_info(int argc, char **argv)
                                         "objective", "rating_min", "rating_max", "train_seconds", "holdout",
                                         "holdout_edges", "holdout_epochs", "valid_epoch", "valid_recall",
                                         "valid_precision", "valid_ndcg", "valid_hit", "valid_mrr", "valid_rmse",
-                                        "refit", "rank", "alpha", "order", "phi", "eps", "svd_iters", "lambda" };
+                                        "refit", "warm_steps", "warm_lr", "rank", "alpha", "order", "phi", "eps", "svd_iters",
+                                        "lambda", "negatives", "wd", "gamma", "adv_temp", "budget", "search_trials" };
     json_out j;
     json_begin(&j);
     entry_str(&j, json, "model", gr_model_kind_name(gr_model_kind_of(m)));
