@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "train/lightgcn_train.h"
 
 /* A stream of its own, so the held-out part does not repeat the draws of
  * gr_graph_split() or of the initialisation for the same seed. */
@@ -127,6 +128,22 @@ static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs
     return rc;
 }
 
+/*
+ * Whether LightGCN / MF continue warm instead of refitting: when the
+ * chosen epochs are at least WARM_RATIO times the continuation's.  On
+ * ML-1M (200 steps chosen) the continuation saved 30% of the CPU time and
+ * validated better than the refit; on ML-100K (70-100 chosen) it saved
+ * little and validated worse (docs/training.md).
+ */
+#define WARM_RATIO 4
+
+static int warm_pays(const gr_trainer *t, double epoch)
+{
+    if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) return 0;
+    double steps = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
+    return epoch >= WARM_RATIO * steps;
+}
+
 int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_graph *g, size_t held)
 {
     int final = (int)gr_opt_named(t, "holdout_final");
@@ -137,7 +154,7 @@ int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_gr
     *out = kept;
     if (refitted) {
         *out = NULL;
-        int warm = final == GR_HOLDOUT_WARM && (t->kind == GR_MODEL_LIGHTGCN || t->kind == GR_MODEL_MF);
+        int warm = final == GR_HOLDOUT_WARM && warm_pays(t, epoch);
         rc = warm ? gr_lgcn_warm_refit(out, kept, g, t, epoch) : refit(out, t, g, epoch);
         gr_model_free(kept);
         /* the statistics keep the validated run's length; the model's info has the warm run's */
