@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 
-#include "kg/kg.h"
 #include "train/trainer.h"
 
 /* One searched setting: its grid is start * factor^k, clamped to the
