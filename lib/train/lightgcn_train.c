@@ -352,7 +352,8 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
           "after choosing the epoch on the held-out part: warm (default: continue from the validated parameters " \
-          "on all the training data for gr_model_update's short schedule), refit or best" }
+          "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \
+          "times it, else refit), refit or best" }
 
 static const gr_opt_spec lightgcn_opts[] = {
     { "mode", GR_OPT_MODE, GR_MODE_FAST, 0, 1, 1, mode_names, "training schedule: fast (default) or paper" },
