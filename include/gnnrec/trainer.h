@@ -38,8 +38,10 @@ typedef enum gr_option {
     GR_OPT_DROPOUT = 16,    /* double: dropout rate */
     GR_OPT_TIME_LIMIT = 17, /* double: stop after this many seconds, 0 = no limit */
     GR_OPT_SAMPLING = 18,   /* int: BPR triples, 0 = by user (LightGCN reference), 1 = by edge */
-    GR_OPT_VALID_METRIC = 19 /* int: a gr_metric (eval.h): what validation maximises, at
+    GR_OPT_VALID_METRIC = 19, /* int: a gr_metric (eval.h): what validation maximises, at
                                 the cut-off eval_k (NDCG) */
+    GR_OPT_BUDGET = 20        /* double: seconds for a search of the kind's main settings on the
+                                 validation data, 0 = none (the default; see gr_trainer_set_trial_callback) */
 } gr_option;
 
 /*
@@ -113,6 +115,31 @@ GR_API int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_
  */
 GR_API int gr_trainer_set_comm(gr_trainer *t, void *comm);
 
+/*
+ * With GR_OPT_BUDGET set, gr_trainer_fit() first searches the settings
+ * that matter most for the kind (learning rate, regularisation,
+ * negatives or temperature, steps, a filter's parameters; docs/api.md
+ * lists them) on the validation data (the graph given to
+ * gr_trainer_set_validation(), else the part held out by the setting
+ * `holdout`): it starts from the current settings, tries neighbours on a
+ * log grid one setting at a time, keeps a change only when the
+ * validation figure improves, and starts no trial once the budget is
+ * spent (the first trial, the current settings, always runs).  Settings
+ * the caller set are never searched.  The chosen settings then train as
+ * without a budget, and the model's info records them and the number of
+ * trials (search_trials).  Deterministic for a given seed apart from how
+ * many trials fit in the time.
+ *
+ * Called after every trial with its number (1-based), the searched
+ * settings' names and values (n of each, valid during the call), the
+ * trial's validation figure (as GR_STAT_BEST_VALID reports it), the epoch
+ * it was reached at, and the seconds since the search began.  Returning
+ * non-zero ends the search with the best settings so far.
+ */
+typedef int (*gr_trial_fn)(void *user_data, int trial, size_t n, const char *const *names, const double *values,
+                           double valid_metric, int best_epoch, double seconds);
+GR_API int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data);
+
 /* Fit a new model to `train`.  The model keeps a reference to the graph's
  * data, so the graph may be freed afterwards.  GR_ESTATE for a graph with
  * no edges. */
@@ -123,7 +150,8 @@ typedef enum gr_stat {
     GR_STAT_BEST_EPOCH = 2,  /* epoch of the kept parameters */
     GR_STAT_BEST_VALID = 3,  /* validation metric of the kept parameters (NaN without validation) */
     GR_STAT_SECONDS = 4,     /* wall-clock seconds of the last fit */
-    GR_STAT_LOSS = 5         /* mean loss of the last epoch */
+    GR_STAT_LOSS = 5,        /* mean loss of the last epoch */
+    GR_STAT_TRIALS = 6       /* trials of the last fit's settings search (0 without GR_OPT_BUDGET) */
 } gr_stat;
 
 /* A statistic of the last gr_trainer_fit(). */

@@ -14,6 +14,7 @@
 #include "linalg/tsvd.h"
 #include "models/filter.h"
 #include "train/trainer.h"
+#include "train/search.h"
 
 #define COMMON_FILTER_OPTS                                                                                      \
     { "rank", 0, 256, 1, 65536, 1, NULL, "singular vectors of the ideal low-pass filter (capped at min(users, items))" }, \
@@ -225,3 +226,15 @@ static int fit_cheby(gr_model **out, gr_trainer *t, const gr_graph *train) { ret
 
 const gr_kind_trainer gr_gfcf_trainer = { GR_MODEL_GFCF, gfcf_opts, sizeof gfcf_opts / sizeof gfcf_opts[0], fit_gfcf };
 const gr_kind_trainer gr_cheby_trainer = { GR_MODEL_CHEBY, cheby_opts, sizeof cheby_opts / sizeof cheby_opts[0], fit_cheby };
+
+/* What a time budget searches (train/search.h): the filters' parameters,
+ * on finer grids than the setting `search`'s. */
+static const gr_search_dim gfcf_search_dims[] = { { "alpha", -1, 0.3, 2, 0.05 } };
+static const gr_search_dim cheby_search_dims[] = {
+    { "alpha", -1, 0.3, 2, 0.05 },
+    { "phi", -1, 0.5, 2, 0 },
+    { "order", -1, 4, 2, 0 },
+};
+const gr_search_table gr_gfcf_search = { GR_MODEL_GFCF, gfcf_search_dims, 1 };
+const gr_search_table gr_cheby_search = { GR_MODEL_CHEBY, cheby_search_dims,
+                                          sizeof cheby_search_dims / sizeof cheby_search_dims[0] };

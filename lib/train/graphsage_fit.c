@@ -10,6 +10,7 @@
 #include "core/threads.h"
 #include "train/adam.h"
 #include "train/graphsage_train.h"
+#include "train/search.h"
 
 static const char *const aggregate_names[] = { "auto", "mean", "levels", NULL };
 static const char *const feature_names[] = { "none", "builtin", NULL };
@@ -423,3 +424,13 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
 
 const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, sizeof sage_opts / sizeof sage_opts[0],
                                                fit_graphsage };
+
+/* What a time budget searches (train/search.h): the step size, the L2
+ * weight on the layer weights and the sampled negatives. */
+static const gr_search_dim sage_search_dims[] = {
+    { "lr", -1, 1e-3, 2, 0 },
+    { "wd", -1, 0, 3.1623, 1e-6 },
+    { "negatives", -1, 1, 2, 0 },
+};
+const gr_search_table gr_graphsage_search = { GR_MODEL_GRAPHSAGE, sage_search_dims,
+                                              sizeof sage_search_dims / sizeof sage_search_dims[0] };

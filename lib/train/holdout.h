@@ -15,7 +15,16 @@
 #include "train/trainer.h"
 
 /* What happens after the epoch is chosen on the held-out part. */
-enum { GR_HOLDOUT_REFIT = 0, GR_HOLDOUT_BEST = 1 };
+enum { GR_HOLDOUT_REFIT = 0, GR_HOLDOUT_BEST = 1, GR_HOLDOUT_WARM = 2 };
+
+/*
+ * The warm refit of LightGCN / MF (train/update.c): continue from m's
+ * parameters (validated on the held-out part, m serving all of g) on all
+ * of g for the short schedule of gr_model_update, at most max_steps
+ * steps, its learning rate scaled from the full schedule's.  t keeps its
+ * settings.
+ */
+int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t, double max_steps);
 
 /*
  * Split g's interactions: each user with at least min_degree interactions
@@ -40,6 +49,14 @@ int gr_holdout_wanted(const gr_trainer *t);
  * model's info.
  */
 int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g);
+
+/*
+ * The end of a held-out fit: kept is the model fitted on the rest of g
+ * (serving all of g) with the epoch and figure chosen on the held-out
+ * part in t's statistics; refit, warm-refit or keep it (setting
+ * holdout_final) into *out (kept is taken over) and record the choice.
+ */
+int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_graph *g, size_t held);
 
 /* The info entries every held-out fit records (also used by gr_kg_fit). */
 void gr_holdout_record(gr_model *m, const gr_trainer *t, double held_out, double valid_epoch, const char *key,

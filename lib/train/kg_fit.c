@@ -16,6 +16,7 @@
 #include "eval/ranking.h"
 #include "kernels/kg_score.h"
 #include "train/holdout.h"
+#include "train/search.h"
 #include "train/kg_train.h"
 
 /* ---- validation by link prediction ---- */
@@ -95,7 +96,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
     gr_kg_free(va);
     double epoch = t->stat_best_epoch, best = t->stat_best_valid;
     *run = t->stat_epochs;
-    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && epoch > 0 && !t->stopped_by_caller) {
+    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
         gr_kg_params_free(p);
         gr_kg_settings refit = *s;
         refit.epochs = (int)epoch;
@@ -103,6 +104,85 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
     }
     t->stat_best_epoch = epoch;
     t->stat_best_valid = best;
+    return rc;
+}
+
+/* ---- the settings search (train/search.h) on triples ---- */
+
+typedef struct kg_search_ctx {
+    const gr_kg *train, *valid;
+    gr_kg_params last, best;
+} kg_search_ctx;
+
+static int kg_trial(void *ctx, gr_trainer *t)
+{
+    kg_search_ctx *c = ctx;
+    gr_kg_settings s;
+    gr_kg_settings_of(&s, t);
+    return kg_fit_once(&c->last, t, &s, c->train, c->valid);
+}
+
+static void kg_keep(void *ctx)
+{
+    kg_search_ctx *c = ctx;
+    gr_kg_params_free(&c->best);
+    c->best = c->last;
+    memset(&c->last, 0, sizeof c->last);
+}
+
+static void kg_drop(void *ctx)
+{
+    kg_search_ctx *c = ctx;
+    gr_kg_params_free(&c->last);
+    memset(&c->last, 0, sizeof c->last);
+}
+
+static const gr_search_ops kg_search_ops = { kg_trial, kg_keep, kg_drop };
+
+/*
+ * Search on the validation triples (or a held-out share), then train the
+ * chosen settings as without a budget: whole-run trials leave the best
+ * trial's parameters (refitted from on a held-out share), short trials
+ * run the default path.  t's settings are the chosen ones on return.
+ */
+static int kg_fit_search(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, const gr_kg *train, const gr_kg *valid,
+                         int holdout, double *held, double *run)
+{
+    gr_kg *tr = NULL, *va = NULL;
+    if (holdout) {
+        GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed));
+        *held = (double)va->n;
+    }
+    kg_search_ctx c;
+    memset(&c, 0, sizeof c);
+    c.train = holdout ? tr : train;
+    c.valid = holdout ? va : valid;
+    int rc = gr_search_run(t, &kg_search_ops, &c);
+    gr_kg_params_free(&c.last);
+    double trials = t->stat_trials;
+    gr_kg_settings_of(s, t);
+    memset(p, 0, sizeof *p);
+    if (rc == GR_OK && !gr_search_full_trials(t)) {
+        gr_kg_params_free(&c.best);
+        rc = holdout ? kg_fit_holdout(p, t, s, train, held, run) : kg_fit_once(p, t, s, train, valid);
+    } else if (rc == GR_OK) {
+        *p = c.best;
+        memset(&c.best, 0, sizeof c.best);
+        double epoch = t->stat_best_epoch, best = t->stat_best_valid;
+        *run = t->stat_epochs;
+        if (holdout && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
+            gr_kg_params_free(p);
+            gr_kg_settings refit = *s;
+            refit.epochs = (int)epoch;
+            rc = kg_fit_once(p, t, &refit, train, NULL);
+        }
+        t->stat_best_epoch = epoch;
+        t->stat_best_valid = best;
+    }
+    gr_kg_params_free(&c.best);
+    t->stat_trials = trials;
+    gr_kg_free(tr);
+    gr_kg_free(va);
     return rc;
 }
 
@@ -124,8 +204,14 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     double t0 = gr_now();
     gr_kg_params p;
     int holdout = !valid && gr_opt_named(t, "holdout") > 0 && train->n >= 2;
+    int search = gr_search_wanted(t) && (holdout || valid);
     double held = 0, run = 0;
-    if (holdout) {
+    double saved[GR_MAX_OPTS];
+    memcpy(saved, t->val, sizeof saved);
+    t->stat_trials = 0;
+    if (search) {
+        rc = kg_fit_search(&p, t, &s, train, valid, holdout, &held, &run);
+    } else if (holdout) {
         rc = kg_fit_holdout(&p, t, &s, train, &held, &run);
     } else {
         rc = kg_fit_once(&p, t, &s, train, valid);
@@ -134,16 +220,20 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, train, NULL);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
-    if (rc != GR_OK) return rc;
-    gr_kg_record_info(*out, t, &s);
-    if (holdout) {
-        int refit = (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_REFIT && t->stat_best_epoch > 0 &&
-                    !t->stopped_by_caller;
-        gr_holdout_record(*out, t, held, t->stat_best_epoch, "valid_mrr", t->stat_best_valid, run, refit);
-        gr_model_set_info(*out, "epochs", epochs);
+    if (rc == GR_OK) {
+        gr_kg_record_info(*out, t, &s);
+        if (holdout) {
+            int refit = (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && t->stat_best_epoch > 0 &&
+                        !t->stopped_by_caller;
+            gr_holdout_record(*out, t, held, t->stat_best_epoch, "valid_mrr", t->stat_best_valid, run, refit);
+            gr_model_set_info(*out, "epochs", epochs);
+        }
+        if (search) gr_search_record(*out, t);
+        gr_model_set_info(*out, "train_seconds", t->stat_seconds);
     }
-    gr_model_set_info(*out, "train_seconds", t->stat_seconds);
-    return GR_OK;
+    /* the trainer keeps the caller's settings; the model reports the chosen ones */
+    memcpy(t->val, saved, sizeof saved);
+    return rc;
 }
 
 /* ---- recommendation: a user-item graph as a knowledge graph ---- */
@@ -238,3 +328,18 @@ const gr_kind_trainer gr_transe_trainer = { GR_MODEL_TRANSE, transe_opts, N_OPTS
 const gr_kind_trainer gr_distmult_trainer = { GR_MODEL_DISTMULT, distmult_opts, N_OPTS(distmult_opts), fit_graph };
 const gr_kind_trainer gr_rotate_trainer = { GR_MODEL_ROTATE, rotate_opts, N_OPTS(rotate_opts), fit_graph };
 const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_OPTS(complex_opts), fit_graph };
+
+/* What a time budget searches (train/search.h): the step size, the
+ * margin gamma of the distance scores, the self-adversarial temperature
+ * and the N3 weight. */
+static const gr_search_dim kg_search_dims[] = {
+    { "lr", -1, 1e-3, 2, 0 },
+    { "gamma", -1, 6, 1.5, 0 },
+    { "adv_temp", -1, 1, 2, 0.125 },
+    { "reg", -1, 0, 3.1623, 1e-5 },
+};
+#define KG_SEARCH(kind) { kind, kg_search_dims, sizeof kg_search_dims / sizeof kg_search_dims[0] }
+const gr_search_table gr_transe_search = KG_SEARCH(GR_MODEL_TRANSE);
+const gr_search_table gr_distmult_search = KG_SEARCH(GR_MODEL_DISTMULT);
+const gr_search_table gr_rotate_search = KG_SEARCH(GR_MODEL_ROTATE);
+const gr_search_table gr_complex_search = KG_SEARCH(GR_MODEL_COMPLEX);

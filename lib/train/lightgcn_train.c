@@ -354,6 +354,7 @@ static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit
 
 static const char *const mode_names[] = { "paper", "fast", NULL };
 static const char *const precision_names[] = { "auto", "float", NULL };
+static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
 #define SCHEDULE_OPTS                                                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
@@ -364,7 +365,11 @@ static const char *const precision_names[] = { "auto", "float", NULL };
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
           "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
-          "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" }
+          "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
+        { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
+          "after choosing the epoch on the held-out part: warm (default: continue from the validated parameters " \
+          "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \
+          "times it, else refit), refit or best" }
 
 static const gr_opt_spec lightgcn_opts[] = {
     { "mode", GR_OPT_MODE, GR_MODE_FAST, 0, 1, 1, mode_names, "training schedule: fast (default) or paper" },

@@ -17,11 +17,12 @@
 #include "eval/ranking.h"
 #include "kernels/dense.h"
 #include "train/holdout.h"
+#include "train/search.h"
 
 static const char *const mode_names[] = { "paper", "fast", NULL };
 static const char *const objective_names[] = { "bpr", "rating", NULL };
 static const char *const sampling_names[] = { "user", "edge", NULL };
-static const char *const holdout_final_names[] = { "refit", "best", NULL };
+static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 /* in gr_metric order, so a setting's value is the metric's index */
 static const char *const metric_names[] = { "recall", "precision", "ndcg", "hit", "mrr", NULL };
 
@@ -48,13 +49,19 @@ static const gr_opt_spec common_opts[] = {
     { "time_limit", GR_OPT_TIME_LIMIT, 0, 0, 1e9, 0, NULL, "stop after this many seconds (0: no limit)" },
     { "sampling", GR_OPT_SAMPLING, 0, 0, 1, 1, sampling_names,
       "BPR triples: user (a uniform user, then one of its items; the LightGCN reference) or edge (every edge once)" },
+    { "budget", GR_OPT_BUDGET, 0, 0, 1e9, 0, NULL,
+      "seconds for a search of the kind's main settings on the validation data (0: none; docs/training.md)" },
+    { "trial_epochs", 0, 1, 0.01, 1, 0, NULL,
+      "share of the epochs each search trial runs (1: whole runs; below 1 the chosen settings then train as without "
+      "a budget)" },
     { "holdout", 0, 0.1, 0, 0.9, 0, NULL,
       "without validation data: share of each user's interactions (of the triples, for knowledge graphs) held out to "
       "choose the epoch (0: none, train on all for the set epochs)" },
     { "holdout_min", 0, 5, 2, 1e9, 1, NULL, "users with fewer interactions keep all of them in training" },
-    { "holdout_final", 0, 0, 0, 1, 1, holdout_final_names,
-      "after choosing the epoch on the held-out part: refit (on all the training data for the chosen epochs) or best "
-      "(keep the best validated parameters)" },
+    { "holdout_final", 0, 0, 0, 2, 1, holdout_final_names,
+      "after choosing the epoch on the held-out part: refit (on all the training data for the chosen epochs), best "
+      "(keep the best validated parameters) or warm (LightGCN, MF: continue from them on all the training data for "
+      "a short schedule; other kinds refit)" },
 };
 
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
@@ -93,6 +100,8 @@ double gr_opt_named(const gr_trainer *t, const char *name)
 }
 
 double *gr_opt_slot(gr_trainer *t, const char *name) { return &t->val[find_name(t, name)]; }
+
+int gr_opt_index(const gr_trainer *t, const char *name) { return find_name(t, name); }
 
 /* Add a spec, or let it override the common one of the same name. */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)
@@ -150,6 +159,7 @@ static int set_index(gr_trainer *t, int k, double v)
         return gr_err(GR_EINVAL, "setting '%s': %g is out of range [%g, %g]", s->name, v, s->lo, s->hi);
     if (s->is_int && v != floor(v)) return gr_err(GR_EINVAL, "setting '%s': %g is not an integer", s->name, v);
     t->val[k] = v;
+    t->hand_set[k] = 1;
     return GR_OK;
 }
 
@@ -245,6 +255,14 @@ int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data)
     return GR_OK;
 }
 
+int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data)
+{
+    if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_trial_callback: NULL trainer");
+    t->trial_fn = fn;
+    t->trial_data = user_data;
+    return GR_OK;
+}
+
 int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
 {
     if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_trainer_fit: NULL argument");
@@ -254,10 +272,14 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
         rc = gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
     int prev = gr_train_threads_begin(t);
     double t0 = gr_now();
+    t->stat_trials = 0;
     /* with a communicator, every rank checks that the others have the same
      * inputs, and all return the same status (lib/dist/dist_train.c) */
     rc = gr_dist_fit_begin(t, train, rc);
-    if (rc == GR_OK) rc = gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train) : t->kt->fit(out, t, train);
+    if (rc == GR_OK)
+        rc = gr_search_wanted(t)    ? gr_fit_with_search(out, t, train)
+             : gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train)
+                                    : t->kt->fit(out, t, train);
     rc = gr_dist_fit_end(t, rc, out);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
@@ -284,6 +306,7 @@ int gr_trainer_stat(double *value, const gr_trainer *t, int stat)
     case GR_STAT_BEST_VALID: *value = t->stat_best_valid; break;
     case GR_STAT_SECONDS: *value = t->stat_seconds; break;
     case GR_STAT_LOSS: *value = t->stat_loss; break;
+    case GR_STAT_TRIALS: *value = t->stat_trials; break;
     default: return gr_err(GR_EINVAL, "unknown trainer statistic %d", stat);
     }
     return GR_OK;
@@ -314,6 +337,7 @@ void gr_fit_loop_begin(gr_fit_loop *L, gr_trainer *t)
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
     t->stopped_by_caller = 0;
+    t->stopped_by_time = 0;
 }
 
 int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch)
@@ -351,10 +375,14 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
     double elapsed = gr_now() - L->t0;
     if (t->progress && t->progress(t->progress_data, epoch, loss, elapsed, metric)) stop = t->stopped_by_caller = 1;
     double limit = gr_opt(t, GR_OPT_TIME_LIMIT);
-    if (limit > 0 && elapsed >= limit) stop = 1;
     if (epoch >= (int)gr_opt(t, GR_OPT_EPOCHS)) stop = 1;
-    /* a callback or a clock on one rank stops them all, at the same epoch */
-    return gr_dist_any(gr_dist_of(t), stop);
+    else if (limit > 0 && elapsed >= limit) stop = t->stopped_by_time = 1;
+    /* a callback or a clock on one rank stops them all, at the same epoch,
+     * and every rank then knows whether a clock stopped it (a budget
+     * search drops a trial cut short) */
+    gr_dist *d = gr_dist_of(t);
+    if (d) t->stopped_by_time = gr_dist_any(d, t->stopped_by_time);
+    return gr_dist_any(d, stop);
 }
 
 void gr_fit_loop_end(gr_fit_loop *L) { (void)L; }

@@ -49,12 +49,18 @@ struct gr_trainer {
     const gr_graph *model_graph;
     gr_progress_fn progress;
     void *progress_data;
+    gr_trial_fn trial_fn; /* gr_trainer_set_trial_callback */
+    void *trial_data;
+    /* settings the caller set (never searched) */
+    unsigned char hand_set[GR_MAX_OPTS];
     /* caller feature matrices per node type (gr_trainer_set_features) */
     float *feat[2];
     size_t feat_rows[2], feat_dim[2];
     /* statistics of the last fit */
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
+    double stat_trials;    /* trials of the last fit's settings search (0: none) */
     int stopped_by_caller; /* the progress callback asked the last fit to stop */
+    int stopped_by_time;   /* the time limit cut the last fit short */
 };
 
 /* The kind trainer for `kind`, or NULL. */
@@ -65,6 +71,8 @@ double gr_opt(const gr_trainer *t, int key);
 double gr_opt_named(const gr_trainer *t, const char *name);
 /* The stored value of a setting by name (the setting must exist). */
 double *gr_opt_slot(gr_trainer *t, const char *name);
+/* The index of a setting by name, or -1. */
+int gr_opt_index(const gr_trainer *t, const char *name);
 
 /* Apply the thread setting for the duration of a fit (0 keeps the calling
  * thread's: fixed or automatic); returns the previous one. */

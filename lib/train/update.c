@@ -15,6 +15,7 @@
 #include "core/rng.h"
 #include "graph/grow.h"
 #include "models/lightgcn.h"
+#include "train/holdout.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -126,6 +127,35 @@ static int check_update(const gr_model *m, const gr_trainer *t)
     if (t && t->kind != m->kind)
         return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
                       gr_model_kind_name(m->kind));
+    return GR_OK;
+}
+
+int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t, double max_steps)
+{
+    saved_opts saved;
+    double lr = gr_opt(t, GR_OPT_LR);
+    int fast = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST;
+    apply_update_opts(t, m, &saved);
+    /* the update's short schedule, never longer than the chosen one; a
+     * learning rate set for the full schedule is scaled as the defaults are */
+    double steps = fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
+    put_opt(t, GR_OPT_EPOCHS, steps < max_steps ? steps : max_steps);
+    if (!isnan(lr) && fast) put_opt(t, GR_OPT_LR, lr * (GR_LGCN_UPDATE_LR / GR_LGCN_FAST_LR));
+    const gr_lightgcn_state *s = m->state;
+    size_t n = (g->n_users + g->n_items) * m->dim;
+    float *e0 = m->n_users == g->n_users && m->n_items == g->n_items ? gr_alloc_floats(n) : NULL;
+    int rc = GR_ENOMEM;
+    if (e0) {
+        memcpy(e0, s->e0, n * sizeof *e0);
+        rc = gr_lgcn_fit_from(out, t, g, m->kind, e0);
+    }
+    double warm_lr = gr_opt(t, GR_OPT_LR), warm_steps = gr_opt(t, GR_OPT_EPOCHS);
+    restore_opts(t, &saved);
+    if (rc != GR_OK) return rc;
+    /* the model reports the schedule it was validated with, and the warm run apart */
+    gr_model_set_info(*out, "lr", !isnan(lr) ? lr : fast ? GR_LGCN_FAST_LR : 1e-3);
+    gr_model_set_info(*out, "warm_lr", warm_lr);
+    gr_model_set_info(*out, "warm_steps", warm_steps);
     return GR_OK;
 }
 

@@ -11,8 +11,9 @@ from .model import Model
 # The settings every kind has, as numbered in gnnrec/trainer.h (gr_option).
 OPTIONS = {"dim": 1, "layers": 2, "epochs": 3, "batch": 4, "lr": 5, "reg": 6, "seed": 7, "threads": 8,
            "eval_every": 9, "patience": 10, "eval_k": 11, "mode": 12, "negatives": 13, "init_std": 14,
-           "objective": 15, "dropout": 16, "time_limit": 17, "sampling": 18, "valid_metric": 19}
-STATS = {"epochs": 1, "best_epoch": 2, "best_valid": 3, "seconds": 4, "loss": 5}
+           "objective": 15, "dropout": 16, "time_limit": 17, "sampling": 18, "valid_metric": 19,
+           "budget": 20}
+STATS = {"epochs": 1, "best_epoch": 2, "best_valid": 3, "seconds": 4, "loss": 5, "trials": 6}
 
 
 def kind_code(kind):

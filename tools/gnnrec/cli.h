@@ -128,6 +128,24 @@ void cli_genome_free(cli_genome *g);
  * in DIR's sources projected by the projections saved beside model_path,
  * exactly as training projected its items (malloc'ed). */
 int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie);
+/* The trials of a --budget settings search (trials.c): begin before the
+ * fit (last_epoch / last_seconds, when not NULL, are the progress
+ * output's, zeroed before each trial), cli_on_trial as the trainer's
+ * trial callback, end after it: "search_trials", "trials" and "chosen" in
+ * the JSON object, and a line on stdout without --json. */
+#define CLI_MAX_SEARCHED 8
+typedef struct cli_trials {
+    int quiet, rmse;
+    int *last_epoch;
+    double *last_seconds;
+    json_out list;
+    size_t n, n_names;
+    char names[CLI_MAX_SEARCHED][32];
+} cli_trials;
+void cli_trials_begin(cli_trials *c, int quiet, int rmse, int *last_epoch, double *last_seconds);
+int cli_on_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
+                 int best_epoch, double seconds);
+void cli_trials_end(cli_trials *c, json_out *j, const gr_model *m, int json);
 
 int cmd_train(int argc, char **argv);
 /* After a fit: "kept epoch B of N" on stderr (with validation, unless

@@ -151,18 +151,23 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     double epochs = 0;
     gr_trainer_get_double(&epochs, t, GR_OPT_EPOCHS);
     kg_progress p = { quiet, 0.0, NULL, 0, 0 };
+    cli_trials trials;
+    memset(&trials, 0, sizeof trials);
     p.cap = epochs < 100000 ? (int)epochs : 100000;
     p.epoch_seconds = calloc((size_t)p.cap + 1, sizeof(double));
     if (!rc && !p.epoch_seconds) rc = cli_usage_error("out of memory");
     gr_model *m = NULL;
     if (!rc) {
         gr_trainer_set_progress(t, on_epoch, &p);
+        cli_trials_begin(&trials, quiet, 0, NULL, &p.last);
+        gr_trainer_set_trial_callback(t, cli_on_trial, &trials);
         if (gr_kg_fit(&m, t, d.train, d.valid) != GR_OK) rc = cli_lib_error("training");
     }
     json_out j;
     json_begin(&j);
     if (!rc) {
         add_stats(&j, t, m, &p);
+        cli_trials_end(&trials, &j, m, json);
         cli_report_kept(t, m, quiet, json);
         double held = 0, refit = 0, epoch = 0, best = 0;
         if (!json && gr_model_info(&held, m, "holdout_edges") == GR_OK && held > 0) {
@@ -188,6 +193,7 @@ int cli_train_kg(gr_trainer *t, cli_args *a, int json)
     if (!rc && out) json_str(&j, "out", out);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
+    if (rc) free(trials.list.buf);
     free(p.epoch_seconds);
     gr_model_free(m);
     kg_data_free(&d);

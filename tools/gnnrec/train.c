@@ -50,6 +50,7 @@ static const cli_flag_doc train_flags[] = {
     { "valid-metric", "M", "what validation maximises: ndcg (default), recall, precision, hit, mrr" },
     { "init-std", "X", "std of the normal initialisation (0.1)" },
     { "time-limit", "S", "stop after S seconds (0: no limit)" },
+    { "budget", "SECONDS", "search the kind's main settings on the validation data for this long first (0: off)" },
     { "holdout", "F", "without --valid: share of each user's interactions held out to choose the epoch (0.1; 0: none)" },
     { "holdout-min", "N", "users with fewer interactions keep all of them in training (5)" },
     { "holdout-final", "refit|best", "then retrain on all training data for the chosen epochs (default) or keep the validated parameters" },
@@ -128,7 +129,7 @@ static const char *const setting_flags[][2] = {
     { "batch", "batch" },     { "reg", "reg" },         { "seed", "seed" },             { "threads", "threads" },
     { "mode", "mode" },       { "negatives", "negatives" }, { "eval-every", "eval_every" }, { "patience", "patience" },
     { "eval-k", "eval_k" },   { "init-std", "init_std" }, { "objective", "objective" }, { "dropout", "dropout" },
-    { "time-limit", "time_limit" },
+    { "time-limit", "time_limit" }, { "budget", "budget" },
 };
 
 static int set_or_usage(gr_trainer *t, const char *name, const char *value)
@@ -182,13 +183,15 @@ static const char *valid_metric_name(const gr_trainer *t)
     return cli_metric_names[(int)v];
 }
 
-static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind)
+static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind, cli_trials *trials)
 {
     /* under mpirun, rank 0 alone reports */
     progress_ctx p = { cli_has(a, "quiet") || cli_rank > 0, 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
+    cli_trials_begin(trials, p.quiet, p.rmse, &p.last_epoch, NULL);
+    gr_trainer_set_trial_callback(t, cli_on_trial, trials);
     if (d->valid) gr_trainer_set_validation(t, d->valid);
     if (gr_trainer_fit(m, t, d->train) != GR_OK) return cli_lib_error("training");
     return EXIT_OK;
@@ -251,7 +254,10 @@ static void print_holdout(const gr_trainer *t, const gr_model *m, int kind)
     gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
     if (validates_rmse(t, kind)) printf("validated on %.0f held-out training interactions: best epoch %.0f, rmse %.4f", held, epoch, -best);
     else printf("validated on %.0f held-out training interactions: best epoch %.0f, %s %.4f", held, epoch, valid_metric_name(t), best);
-    puts(refit ? "; refitted on all the training data" : "; kept the validated parameters");
+    double warm = 0;
+    if (refit && gr_model_info(&warm, m, "warm_steps") == GR_OK && warm > 0)
+        printf("; continued from them on all the training data for %.0f steps\n", warm);
+    else puts(refit ? "; refitted on all the training data" : "; kept the validated parameters");
 }
 
 /* --k before training, not after it: the cut-offs must fit the catalogue. */
@@ -280,11 +286,14 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
      * before training, where the others would wait for it */
     rc = cli_dist_agree(rc);
     gr_model *m = NULL;
-    if (!rc) rc = run_training(&m, t, &d, a, kind);
+    cli_trials trials;
+    memset(&trials, 0, sizeof trials);
+    if (!rc) rc = run_training(&m, t, &d, a, kind, &trials);
     json_out j;
     json_begin(&j);
     if (!rc) {
         add_stats(&j, t, m);
+        cli_trials_end(&trials, &j, m, json);
         cli_report_kept(t, m, cli_has(a, "quiet") || cli_rank > 0, json);
         if (!json) print_holdout(t, m, kind);
     }
@@ -296,6 +305,7 @@ static int train_with(gr_trainer *t, cli_args *a, int json, int kind)
     if (!rc && out) json_str(&j, "out", out);
     if (!rc && json) json_end_print(&j);
     else free(j.buf);
+    if (rc) free(trials.list.buf);
     gr_model_free(m);
     cli_genome_free(&gn);
     cli_data_free(&d);

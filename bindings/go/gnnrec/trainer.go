@@ -38,6 +38,7 @@ const (
 	StatBestValid Stat = C.GR_STAT_BEST_VALID
 	StatSeconds   Stat = C.GR_STAT_SECONDS
 	StatLoss      Stat = C.GR_STAT_LOSS
+	StatTrials    Stat = C.GR_STAT_TRIALS
 )
 
 // NewTrainer makes a trainer for "lightgcn", "mf", ... with its default settings.
