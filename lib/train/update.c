@@ -40,7 +40,8 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
     const gr_lightgcn_state *s = m->state;
     put_opt(t, GR_OPT_DIM, (double)m->dim);
     put_opt(t, GR_OPT_LAYERS, s->layers);
-    int fast = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST;
+    /* every schedule but the paper's takes full-batch steps */
+    int fast = (int)gr_opt(t, GR_OPT_MODE) != GR_MODE_PAPER;
     if (isnan(gr_opt(t, GR_OPT_EPOCHS))) put_opt(t, GR_OPT_EPOCHS, fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS);
     if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? GR_LGCN_UPDATE_LR : 1e-3);
 }
