@@ -170,8 +170,15 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->stride = (nneg + 15) & ~(size_t)15;
     const size_t R = ROUND_BLOCKS;
     w->final = gr_alloc_floats(nd);
-    w->t1 = gr_alloc_floats(nd);
-    w->t2 = gr_alloc_floats(nd);
+    /* the float propagation's scratch, or the bfloat16 one's layer inputs */
+    int half = bf16 && gr_spmm_bf16_ok(d);
+    if (half) {
+        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
+        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
+    } else {
+        w->t1 = gr_alloc_floats(nd);
+        w->t2 = gr_alloc_floats(nd);
+    }
     w->gfinal = gr_alloc_floats(nd);
     w->g0 = w->final;
     w->neg = gr_alloc(R * nneg, sizeof *w->neg);
@@ -185,15 +192,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->npos = gr_alloc(R, sizeof *w->npos);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
-    if (bf16 && gr_spmm_bf16_ok(d)) {
-        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
-        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
-        if (!w->xb1 || !w->xb2) {
-            work_free(w);
-            return GR_ENOMEM;
-        }
-    }
-    if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
+    if (!w->final || (half ? !w->xb1 || !w->xb2 : !w->t1 || !w->t2) || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
         !w->pos_id || !w->npos || !w->block_loss || !w->row_sq || sampler_init(w, g, beta) != GR_OK) {
         work_free(w);
         return GR_ENOMEM;
@@ -477,7 +476,8 @@ static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, con
 static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w,
                        const float *e0)
 {
-    gr_lightgcn_propagate(&w->adj, model_rows(s, w, e0), w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    gr_lgcn_propagate_train(&w->adj, model_rows(s, w, e0), w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d,
+                            s->layers);
     return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 
