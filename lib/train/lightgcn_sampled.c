@@ -59,9 +59,9 @@ typedef struct sampled_work {
      * rows' gradients (N + max_pos rows of d) and their item ids */
     int32_t *neg;
     uint64_t *sorted;
-    float *x, *xt, *s, *gx, *gpos;
-    int32_t *pos_id;
-    size_t *npos;
+    float *x, *xt, *s, *gx;
+    float *gpos;  /* per slot: d loss / d score of each positive of the block, in CSR order */
+    size_t *slot_block;
     size_t stride;
     double *block_loss;
     double *row_sq;
@@ -88,8 +88,7 @@ static void work_free(sampled_work *w)
     free(w->s);
     free(w->gx);
     free(w->gpos);
-    free(w->pos_id);
-    free(w->npos);
+    free(w->slot_block);
     free(w->block_loss);
     free(w->row_sq);
     free(w->xb1);
@@ -187,13 +186,12 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->xt = gr_alloc_floats(R * w->stride * d);
     w->s = gr_alloc_floats(R * BLOCK_USERS * nneg);
     w->gx = gr_alloc_floats(R * nneg * d);
-    w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1) * d);
-    w->pos_id = gr_alloc(R * (w->max_pos ? w->max_pos : 1), sizeof *w->pos_id);
-    w->npos = gr_alloc(R, sizeof *w->npos);
+    w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
+    w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
     w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
     if (!w->final || (half ? !w->xb1 || !w->xb2 : !w->t1 || !w->t2) || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
-        !w->pos_id || !w->npos || !w->block_loss || !w->row_sq || sampler_init(w, g, beta) != GR_OK) {
+        !w->slot_block || !w->block_loss || !w->row_sq || sampler_init(w, g, beta) != GR_OK) {
         work_free(w);
         return GR_ENOMEM;
     }
@@ -264,8 +262,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     int32_t *neg = w->neg + r * N;
     uint64_t *sorted = w->sorted + r * N;
     float *x = w->x + r * N * d, *xt = w->xt + r * w->stride * d, *S = w->s + r * BLOCK_USERS * N;
-    float *gx = w->gx + r * N * d, *gpos = w->gpos + r * w->max_pos * d;
-    int32_t *pos_id = w->pos_id + r * w->max_pos;
+    float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
     const uint64_t stream = gr_hash3(NEG_STREAM, (uint64_t)epoch, 0);
     for (size_t k = 0; k < N; k++) {
         neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
@@ -275,8 +272,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     qsort(sorted, N, sizeof *sorted, cmp_u64);
     gr_transpose(xt, x, N, d, w->stride);
     gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
-    /* positives: their scores in gpos's first column, then their gradients */
-    float *ps = gpos; /* reuse: the positive scores, one per positive, before the rows are written */
+    /* positives: their scores in ps, turned into d loss / d score */
     double loss = 0.0;
     const int64_t p0 = g->ui.ptr[u0];
     for (size_t q = 0; q < nb; q++) {
@@ -291,24 +287,14 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     gr_gemm_rows(w->gfinal + u0 * d, S, N, x, nb, N, d);
     memset(gx, 0, N * d * sizeof *gx);
     gr_gemm_tacc(gx, S, N, EU, nb, N, d);
-    /* the positives' coefficients sit in ps[0..p); expand them into rows
-     * from the back so that no coefficient is overwritten before it is read */
-    for (size_t q = nb; q-- > 0;) {
-        size_t u = u0 + q;
-        float *gu = w->gfinal + u * d;
-        const float *eu = EU + q * d;
-        for (int64_t e = g->ui.ptr[u + 1] - 1; e >= g->ui.ptr[u]; e--) {
-            size_t k = (size_t)(e - p0);
-            float c = ps[k];
-            const int32_t i = g->ui.col[e];
-            const float *ei = EI + (size_t)i * d;
+    for (size_t q = 0; q < nb; q++) {
+        float *gu = w->gfinal + (u0 + q) * d;
+        for (int64_t e = g->ui.ptr[u0 + q]; e < g->ui.ptr[u0 + q + 1]; e++) {
+            const float c = ps[e - p0], *ei = EI + (size_t)g->ui.col[e] * d;
             for (size_t j = 0; j < d; j++) gu[j] += c * ei[j];
-            pos_id[k] = i;
-            float *row = gpos + k * d;
-            for (size_t j = d; j-- > 0;) row[j] = c * eu[j];
         }
     }
-    w->npos[r] = (size_t)(g->ui.ptr[u0 + nb] - p0);
+    w->slot_block[r] = b;
 }
 
 /* Add the item-row gradients of the round's slots [0, nr) to gfinal, in
@@ -319,17 +305,25 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
     const int32_t lo = (int32_t)(ni * (size_t)t / (size_t)T), hi = (int32_t)(ni * ((size_t)t + 1) / (size_t)T);
     float *GI = w->gfinal + g->n_users * d;
     for (size_t r = 0; r < nr; r++) {
-        const int32_t *neg = w->neg + r * N, *pid = w->pos_id + r * w->max_pos;
-        const float *gx = w->gx + r * N * d, *gp = w->gpos + r * w->max_pos * d;
+        const int32_t *neg = w->neg + r * N;
+        const float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
         for (size_t k = 0; k < N; k++) {
             if (neg[k] < lo || neg[k] >= hi) continue;
             float *dst = GI + (size_t)neg[k] * d;
             for (size_t j = 0; j < d; j++) dst[j] += gx[k * d + j];
         }
-        for (size_t k = 0; k < w->npos[r]; k++) {
-            if (pid[k] < lo || pid[k] >= hi) continue;
-            float *dst = GI + (size_t)pid[k] * d;
-            for (size_t j = 0; j < d; j++) dst[j] += gp[k * d + j];
+        /* the positives: d loss / d score times the user's row */
+        const size_t u0 = w->slot_block[r] * BLOCK_USERS, u1 = u0 + BLOCK_USERS < g->n_users ? u0 + BLOCK_USERS : g->n_users;
+        const int64_t p0 = g->ui.ptr[u0];
+        for (size_t u = u0; u < u1; u++) {
+            const float *eu = w->final + u * d;
+            for (int64_t e = g->ui.ptr[u]; e < g->ui.ptr[u + 1]; e++) {
+                const int32_t i = g->ui.col[e];
+                if (i < lo || i >= hi) continue;
+                float *dst = GI + (size_t)i * d;
+                const float c = ps[e - p0];
+                for (size_t j = 0; j < d; j++) dst[j] += c * eu[j];
+            }
         }
     }
 }
