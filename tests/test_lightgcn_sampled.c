@@ -47,6 +47,7 @@ static gr_trainer *sampled_trainer(const char *negatives, const char *reg)
     ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "negatives", negatives), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "reg", reg), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0"), GR_OK); /* plain dot products, as the reference */
     /* float propagation: the references below are float or double */
     ck_assert_int_eq(gr_trainer_set(t, "precision", "float"), GR_OK);
     return t;
@@ -229,6 +230,7 @@ END_TEST
 static gr_model *fit(const gr_graph *train, const char *seed, const char *threads, const char *negatives)
 {
     gr_trainer *t = sampled_trainer(negatives, "0.01");
+    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0.05"), GR_OK); /* the default scoring */
     ck_assert_int_eq(gr_trainer_set(t, "epochs", "25"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "seed", seed), GR_OK);

@@ -359,19 +359,19 @@ static const char *const precision_names[] = { "auto", "float", NULL };
 
 #define SCHEDULE_OPTS                                                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
-      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) " full-batch steps)" },   \
+      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(GR_LGCN_SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
-          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) ")" },                        \
-        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) ")" }, \
+          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
+        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
-          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
+          "epochs between validations (default: paper 1; fast, sampled " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
         { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
           "paper: negatives per positive (default 1); sampled: negatives a block of 64 users shares (default "    \
           GR_STR(GR_LGCN_SAMPLED_NEGATIVES) ")" },                                                                \
         { "sample_pop", 0, GR_LGCN_SAMPLED_POP, 0, 2, 0, NULL,                                                   \
           "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
         { "temperature", 0, GR_LGCN_SAMPLED_TEMPERATURE, 0, 100, 0, NULL,                                        \
-          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (0: plain dot products)" }, \
+          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(GR_LGCN_SAMPLED_TEMPERATURE) "; 0: plain dot products)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" }
 

@@ -52,13 +52,13 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 /* Defaults of the sampled schedule (train/lightgcn_sampled.c), chosen on
  * validation parts of Gowalla, MovieLens-1M m1 and ML-100K
  * (docs/training.md). */
-#define GR_LGCN_SAMPLED_STEPS 200
-#define GR_LGCN_SAMPLED_LR 0.5
-#define GR_LGCN_SAMPLED_REG 1e-2
+#define GR_LGCN_SAMPLED_STEPS 100
+#define GR_LGCN_SAMPLED_LR 0.05
+#define GR_LGCN_SAMPLED_REG 0.0
 #define GR_LGCN_SAMPLED_EVAL_EVERY 10
 #define GR_LGCN_SAMPLED_NEGATIVES 1024
 #define GR_LGCN_SAMPLED_POP 0.0
-#define GR_LGCN_SAMPLED_TEMPERATURE 0.0
+#define GR_LGCN_SAMPLED_TEMPERATURE 0.05
 /* mode auto takes the full softmax (fast) while its dense work per step,
  * users x items, is at most this many times the sampled schedule's,
  * users x negatives + interactions (docs/training.md). */
