@@ -118,9 +118,8 @@ static double full_softmax(double *grad, const gr_graph *g, const gr_lgcn_settin
     return loss;
 }
 
-START_TEST(all_items_drawn_is_the_full_softmax)
+static void check_all_items(gr_graph *g)
 {
-    gr_graph *g = random_graph(150, 70, 12, 5);
     gr_trainer *t = sampled_trainer("100000", "0.01"); /* more than the items: every item once */
     gr_lgcn_settings_t s;
     ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
@@ -142,6 +141,16 @@ START_TEST(all_items_drawn_is_the_full_softmax)
     free(ref);
     gr_trainer_free(t);
     gr_graph_free(g);
+}
+
+START_TEST(all_items_drawn_is_the_full_softmax)
+{
+    check_all_items(random_graph(150, 70, 12, 5));
+    /* a user with every item: no draw is a negative */
+    int64_t u[7] = { 0, 0, 0, 0, 0, 1, 1 }, i[7] = { 0, 1, 2, 3, 4, 1, 3 };
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, i, NULL, NULL, 7, 0), GR_OK);
+    check_all_items(g);
 }
 END_TEST
 

@@ -222,6 +222,7 @@ static double user_grad(float *row, float *pos, const int32_t *items, size_t deg
         return 0.0;
     }
     for (size_t k = 0; k < nneg; k++) row[k] -= lognq[neg[k]];
+    size_t excluded = 0;
     for (size_t p = 0; p < deg; p++) {
         /* the first draw of item items[p], then its repeats */
         size_t lo = 0, hi = nneg;
@@ -231,11 +232,14 @@ static double user_grad(float *row, float *pos, const int32_t *items, size_t deg
             if (sorted[mid] < key) lo = mid + 1;
             else hi = mid;
         }
-        for (; lo < nneg && (sorted[lo] >> 32) == (uint64_t)(uint32_t)items[p]; lo++)
+        for (; lo < nneg && (sorted[lo] >> 32) == (uint64_t)(uint32_t)items[p]; lo++) {
+            excluded += !isinf(row[sorted[lo] & 0xffffffffu]);
             row[sorted[lo] & 0xffffffffu] = -INFINITY;
+        }
     }
-    /* the softmax over the draws, then over the draws and the positives */
-    const double lse_n = gr_softmax_row(row, nneg, 1.0f);
+    /* the softmax over the draws, then over the draws and the positives;
+     * when every draw is a positive the draws add nothing */
+    const double lse_n = excluded == nneg ? -INFINITY : gr_softmax_row(row, nneg, 1.0f);
     double mx = lse_n, sum_pos = 0.0;
     for (size_t k = 0; k < deg; k++) {
         sum_pos += pos[k];
