@@ -339,8 +339,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     const size_t d = s->d, nu = g->n_users;
     memset(w->gfinal + nu * d, 0, g->n_items * d * sizeof *w->gfinal);
     const size_t work = (g->n_edges + nu * w->nneg) * d;
-    const int T = gr_parallel_worth(work) ? gr_threads_at_most(gr_threads_limit()) : 1;
-#pragma omp parallel num_threads(T)
+#pragma omp parallel if (gr_parallel_worth(work)) num_threads(gr_threads())
     {
         const int nt = omp_get_num_threads(), t = omp_get_thread_num();
         for (size_t b0 = 0; b0 < w->nblocks; b0 += ROUND_BLOCKS) {
