@@ -43,6 +43,8 @@ static gr_trainer *trainer(int kind, const char *mode, int epochs, uint64_t seed
     ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "dim", "32"), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "batch", "1024"), GR_OK);
+    /* the sampled schedule draws fewer negatives than the 300 items */
+    if (mode && strcmp(mode, "sampled") == 0) ck_assert_int_eq(gr_trainer_set(t, "negatives", "100"), GR_OK);
     MPI_Comm world = MPI_COMM_WORLD;
     if (with_comm) ck_assert_int_eq(gr_trainer_set_comm(t, &world), GR_OK);
     return t;
@@ -102,6 +104,10 @@ static void compare(int kind, const char *mode, int epochs)
 }
 
 START_TEST(lightgcn_fast_matches_one_rank) { compare(GR_MODEL_LIGHTGCN, "fast", 40); }
+END_TEST
+
+/* each rank a share of the user blocks, each block's draws as one process's */
+START_TEST(lightgcn_sampled_matches_one_rank) { compare(GR_MODEL_LIGHTGCN, "sampled", 40); }
 END_TEST
 
 START_TEST(lightgcn_paper_matches_one_rank) { compare(GR_MODEL_LIGHTGCN, "paper", 8); }
@@ -282,6 +288,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 600);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, lightgcn_fast_matches_one_rank);
+    tcase_add_test(tc, lightgcn_sampled_matches_one_rank);
     tcase_add_test(tc, lightgcn_paper_matches_one_rank);
     tcase_add_test(tc, mf_paper_matches_one_rank);
     tcase_add_test(tc, mf_fast_matches_one_rank);

@@ -45,15 +45,19 @@ typedef enum gr_option {
 } gr_option;
 
 /*
- * LightGCN and MF have two schedules (GR_OPT_MODE; docs/training.md) whose
- * defaults differ: for these kinds GR_OPT_EPOCHS, GR_OPT_LR, GR_OPT_REG and
- * GR_OPT_EVAL_EVERY default to the schedule's own values, which
+ * LightGCN and MF have three schedules (GR_OPT_MODE; docs/training.md) whose
+ * defaults differ: for these kinds GR_OPT_EPOCHS, GR_OPT_LR, GR_OPT_REG,
+ * GR_OPT_EVAL_EVERY and GR_OPT_NEGATIVES default to the schedule's own values, which
  * gr_trainer_get_double() reports as NaN until a value is set.
  */
 typedef enum gr_train_mode {
-    GR_MODE_PAPER = 0, /* the published algorithm, step for step */
-    GR_MODE_FAST = 1   /* the library's fast schedule for the same model (docs/training.md);
-                          the default for LightGCN */
+    GR_MODE_PAPER = 0,   /* the published algorithm, step for step */
+    GR_MODE_FAST = 1,    /* full-batch steps with the softmax over all items (docs/training.md) */
+    GR_MODE_SAMPLED = 2, /* full-batch steps with the softmax over the positives and negatives
+                            shared by blocks of users: cost linear in interactions */
+    GR_MODE_AUTO = 3     /* fast or sampled by the size of the catalogue (docs/training.md);
+                            the default for LightGCN; a fitted model's info "mode" records the
+                            schedule that ran */
 } gr_train_mode;
 
 typedef enum gr_objective {

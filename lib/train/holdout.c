@@ -137,10 +137,10 @@ static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs
  */
 #define WARM_RATIO 4
 
-static int warm_pays(const gr_trainer *t, double epoch)
+static int warm_pays(const gr_trainer *t, const gr_graph *g, double epoch)
 {
     if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) return 0;
-    double steps = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
+    double steps = gr_lgcn_mode(t, g) != GR_MODE_PAPER ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
     return epoch >= WARM_RATIO * steps;
 }
 
@@ -154,7 +154,7 @@ int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_gr
     *out = kept;
     if (refitted) {
         *out = NULL;
-        int warm = final == GR_HOLDOUT_WARM && warm_pays(t, epoch);
+        int warm = final == GR_HOLDOUT_WARM && warm_pays(t, g, epoch);
         rc = warm ? gr_lgcn_warm_refit(out, kept, g, t, epoch) : refit(out, t, g, epoch);
         gr_model_free(kept);
         /* the statistics keep the validated run's length; the model's info has the warm run's */

@@ -232,53 +232,29 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     return loss;
 }
 
-/*
- * L2 on the layer-0 rows, each weighted by its degree / n_edges: the
- * weight the published per-batch L2 puts on a row in expectation, since a
- * row enters a batch as often as it has training edges.  Returns the
- * penalty; adds its gradient to w->g0.
- */
-static double l2(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, const float *e0)
+void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
+                             uint16_t *xb2, size_t n, size_t d, int layers)
 {
-    const size_t d = s->d, nu = g->n_users;
-    const long n = (long)s->n;
-    const double c0 = s->reg / (double)g->n_edges;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d)) num_threads(gr_threads())
-    for (long r = 0; r < n; r++) {
-        size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
-        const float c = (float)(c0 * (double)deg);
-        const float *x = e0 + (size_t)r * d;
-        float *gr = w->g0 + (size_t)r * d;
-        float q = 0.0f;
-        for (size_t j = 0; j < d; j++) {
-            gr[j] += c * x[j];
-            q += x[j] * x[j];
-        }
-        w->row_sq[r] = (double)c * q;
-    }
-    double sq = 0.0;
-    for (long r = 0; r < n; r++) sq += w->row_sq[r];
-    return 0.5 * sq;
-}
-
-/* out = (x + A x + ... + A^K x) / (K + 1), gathering bfloat16 layer
- * inputs when enabled; the layer average is folded into the last SpMM. */
-static void propagate(const gr_lgcn_settings_t *s, fast_work *w, const float *x, float *out)
-{
-    if (!w->bf16_spmm || s->layers == 0) {
-        gr_lightgcn_propagate(&w->adj, x, out, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    if (!xb1 || layers == 0) {
+        gr_lightgcn_propagate(adj, x, out, t1, t2, d, layers, NULL, 0);
         return;
     }
-    memcpy(out, x, s->n * s->d * sizeof *out);
-    gr_to_bf16_rows(w->xb1, x, s->n, s->d);
-    uint16_t *cur = w->xb1, *next = w->xb2;
-    for (int k = 0; k < s->layers; k++) {
-        int last = k == s->layers - 1;
-        gr_spmm_bf16(&w->adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(s->layers + 1) : 1.0f, s->d);
+    memcpy(out, x, n * d * sizeof *out);
+    gr_to_bf16_rows(xb1, x, n, d);
+    uint16_t *cur = xb1, *next = xb2;
+    for (int k = 0; k < layers; k++) {
+        int last = k == layers - 1;
+        gr_spmm_bf16(adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(layers + 1) : 1.0f, d);
         uint16_t *t = cur;
         cur = next;
         next = t;
     }
+}
+
+static void propagate(const gr_lgcn_settings_t *s, fast_work *w, const float *x, float *out)
+{
+    gr_lgcn_propagate_train(&w->adj, x, out, w->t1, w->t2, w->bf16_spmm ? w->xb1 : NULL, w->xb2, s->n, s->d,
+                            s->layers);
 }
 
 static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, float *e0, gr_adam *adam)
@@ -291,7 +267,7 @@ static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w,
     /* A is symmetric, so back-propagation through E = P E0 applies P again;
      * the propagated embeddings are no longer needed, and g0 takes their place */
     propagate(s, w, w->gfinal, w->g0);
-    if (s->reg > 0) loss += l2(g, s, w, e0);
+    if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, w->g0, w->row_sq);
     gr_adam_step(adam, e0, w->g0);
     return loss;
 }

@@ -253,12 +253,13 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
  */
 static const struct {
     int key;
-    double paper, fast;
+    double paper, fast, sampled;
 } schedule_defaults[] = {
-    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS },
-    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR },
-    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG },
-    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY },
+    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS, GR_LGCN_SAMPLED_STEPS },
+    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR, GR_LGCN_SAMPLED_LR },
+    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG },
+    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY },
+    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES },
 };
 
 #define N_SCHEDULE_DEFAULTS (sizeof schedule_defaults / sizeof schedule_defaults[0])
@@ -275,7 +276,10 @@ static void resolve_defaults(gr_trainer *t, int mode, int *resolved)
     for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++) {
         int i = spec_index(t, schedule_defaults[k].key);
         resolved[k] = i >= 0 && isnan(t->val[i]);
-        if (resolved[k]) t->val[i] = mode == GR_MODE_FAST ? schedule_defaults[k].fast : schedule_defaults[k].paper;
+        if (resolved[k])
+            t->val[i] = mode == GR_MODE_FAST      ? schedule_defaults[k].fast
+                        : mode == GR_MODE_SAMPLED ? schedule_defaults[k].sampled
+                                                  : schedule_defaults[k].paper;
     }
 }
 
@@ -287,22 +291,34 @@ static void restore_defaults(gr_trainer *t, const int *resolved)
 
 static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init);
 
-static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
+int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g)
 {
-    int resolved[N_SCHEDULE_DEFAULTS];
-    resolve_defaults(t, (int)gr_opt(t, GR_OPT_MODE), resolved);
-    int rc = fit_resolved(out, t, g, kind, NULL);
-    restore_defaults(t, resolved);
-    return rc;
+    int mode = (int)gr_opt(t, GR_OPT_MODE);
+    if (mode != GR_MODE_AUTO) return mode;
+    /* the sampled schedule's negatives as they would resolve */
+    double v = gr_opt(t, GR_OPT_NEGATIVES);
+    return gr_lgcn_auto_mode(g, isnan(v) ? GR_LGCN_SAMPLED_NEGATIVES : (size_t)v);
 }
 
+/* Run the schedule that mode auto chooses (or the one set) with its own
+ * defaults: the mode setting holds the chosen schedule during the fit and
+ * is restored afterwards, as the defaults are. */
 int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *e0)
 {
     int resolved[N_SCHEDULE_DEFAULTS];
-    resolve_defaults(t, (int)gr_opt(t, GR_OPT_MODE), resolved);
+    int mi = spec_index(t, GR_OPT_MODE);
+    double mode_set = t->val[mi];
+    t->val[mi] = gr_lgcn_mode(t, g);
+    resolve_defaults(t, (int)t->val[mi], resolved);
     int rc = fit_resolved(out, t, g, kind, e0);
     restore_defaults(t, resolved);
+    t->val[mi] = mode_set;
     return rc;
+}
+
+static int fit(gr_model **out, gr_trainer *t, const gr_graph *g, int kind)
+{
+    return gr_lgcn_fit_from(out, t, g, kind, NULL);
 }
 
 /* Train from init (taken over; NULL: random) and make the model. */
@@ -319,7 +335,9 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
         return GR_ENOMEM;
     }
     int mode = (int)gr_opt(t, GR_OPT_MODE);
-    int rc = mode == GR_MODE_FAST ? gr_lgcn_fit_fast(e0, best, t, g, &s) : fit_paper(e0, best, t, g, &s);
+    int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, best, t, g, &s)
+             : mode == GR_MODE_SAMPLED ? gr_lgcn_fit_sampled(e0, best, t, g, &s)
+                                       : fit_paper(e0, best, t, g, &s);
     /* every rank must end with the same model */
     if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), e0, s.n * s.d);
     if (rc != GR_OK) {
@@ -352,18 +370,25 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
 static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_LIGHTGCN); }
 static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
 
-static const char *const mode_names[] = { "paper", "fast", NULL };
+static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NULL };
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
 #define SCHEDULE_OPTS                                                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
-      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) " full-batch steps)" },   \
+      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(GR_LGCN_SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
-          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) ")" },                        \
-        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) ")" }, \
+          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
+        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
-          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
+          "epochs between validations (default: paper 1; fast, sampled " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
+        { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
+          "paper: negatives per positive (default 1); sampled: negatives a block of 64 users shares (default "    \
+          GR_STR(GR_LGCN_SAMPLED_NEGATIVES) ")" },                                                                \
+        { "sample_pop", 0, GR_LGCN_SAMPLED_POP, 0, 2, 0, NULL,                                                   \
+          "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
+        { "temperature", 0, GR_LGCN_SAMPLED_TEMPERATURE, 0, 100, 0, NULL,                                        \
+          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(GR_LGCN_SAMPLED_TEMPERATURE) "; 0: plain dot products)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
@@ -372,7 +397,8 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "times it, else refit), refit or best" }
 
 static const gr_opt_spec lightgcn_opts[] = {
-    { "mode", GR_OPT_MODE, GR_MODE_FAST, 0, 1, 1, mode_names, "training schedule: fast (default) or paper" },
+    { "mode", GR_OPT_MODE, GR_MODE_AUTO, 0, 3, 1, mode_names,
+      "training schedule: auto (default: fast or sampled by the catalogue's size), fast, sampled or paper" },
     SCHEDULE_OPTS,
 };
 

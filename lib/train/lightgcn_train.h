@@ -49,6 +49,20 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_UPDATE_STEPS 50
 #define GR_LGCN_UPDATE_LR 0.05
 #define GR_LGCN_UPDATE_EPOCHS 50
+/* Defaults of the sampled schedule (train/lightgcn_sampled.c), chosen on
+ * validation parts of Gowalla, MovieLens-1M m1 and ML-100K
+ * (docs/training.md). */
+#define GR_LGCN_SAMPLED_STEPS 100
+#define GR_LGCN_SAMPLED_LR 0.05
+#define GR_LGCN_SAMPLED_REG 0.0
+#define GR_LGCN_SAMPLED_EVAL_EVERY 10
+#define GR_LGCN_SAMPLED_NEGATIVES 1024
+#define GR_LGCN_SAMPLED_POP 0.0
+#define GR_LGCN_SAMPLED_TEMPERATURE 0.05
+/* mode auto takes the full softmax (fast) while its dense work per step,
+ * users x items, is at most this many times the sampled schedule's,
+ * users x negatives + interactions (docs/training.md). */
+#define GR_LGCN_AUTO_RATIO 16.0
 #define GR_STR_(x) #x
 #define GR_STR(x) GR_STR_(x)
 
@@ -63,5 +77,33 @@ int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind,
 /* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; copies
  * the best validated parameters into best (when not NULL). */
 int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+
+/* out = (x + A x + ... + A^K x) / (K + 1) for n rows of d; with xb1 and
+ * xb2 (n x d bfloat16 buffers, gr_spmm_bf16_ok(d)) the layer inputs are
+ * gathered in bfloat16 and summed in float, else float throughout (t1, t2:
+ * n x d scratch).  The layer average is folded into the last SpMM. */
+void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
+                             uint16_t *xb2, size_t n, size_t d, int layers);
+
+/* The sampled schedule (train/lightgcn_sampled.c), same contract. */
+int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+/* Loss of the sampled schedule's step `epoch` at e0 and its gradient with
+ * respect to e0 (n x d, into grad); NaN when out of memory.  For tests. */
+double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                                 const float *e0, int epoch);
+/* The negatives per block of the sampled schedule under t's settings. */
+size_t gr_lgcn_sampled_negatives(const gr_trainer *t);
+/* The schedule a fit of t on g runs: the mode set, or for GR_MODE_AUTO
+ * what gr_lgcn_auto_mode chooses. */
+int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g);
+/* Rows of x (n x d) scaled to unit length into out (zero rows stay zero);
+ * their lengths into norm when not NULL. */
+void gr_lgcn_unit_rows(float *out, float *norm, const float *x, size_t n, size_t d);
+/* What mode auto runs on g: GR_MODE_FAST or GR_MODE_SAMPLED. */
+int gr_lgcn_auto_mode(const gr_graph *g, size_t negatives);
+/* L2 on the layer-0 rows, each weighted by its degree / n_edges (the
+ * weight the published per-batch L2 puts on a row in expectation): adds
+ * its gradient to g0, returns the penalty; row_sq: n scratch values. */
+double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "dist/dist.h"
 #include "train/holdout.h"
+#include "train/lightgcn_train.h"
 
 /* A search never runs more trials than this, however large its budget: a
  * coordinate search over a handful of settings converges well before. */
@@ -361,6 +362,10 @@ int gr_fit_with_search(gr_model **out, gr_trainer *t, const gr_graph *g)
     if (!t->valid && !gr_holdout_wanted(t)) return t->kt->fit(out, t, g); /* no validation data: nothing to search on */
     double saved[GR_MAX_OPTS];
     memcpy(saved, t->val, sizeof saved);
+    /* LightGCN and MF search the rows of the schedule that mode auto picks
+     * for this graph, and the trials and the final fit run that schedule */
+    int mi = gr_opt_index(t, "mode");
+    if (mi >= 0 && (t->kind == GR_MODEL_LIGHTGCN || t->kind == GR_MODEL_MF)) t->val[mi] = gr_lgcn_mode(t, g);
     int rc = fit_searched(out, t, g);
     if (rc == GR_OK) gr_search_record(*out, t);
     /* the trainer keeps the caller's settings; the model reports the chosen ones */

@@ -19,7 +19,7 @@
 #include "train/holdout.h"
 #include "train/search.h"
 
-static const char *const mode_names[] = { "paper", "fast", NULL };
+static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NULL };
 static const char *const objective_names[] = { "bpr", "rating", NULL };
 static const char *const sampling_names[] = { "user", "edge", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
@@ -41,7 +41,7 @@ static const gr_opt_spec common_opts[] = {
     { "eval_k", GR_OPT_EVAL_K, 20, 1, 1e6, 1, NULL, "K of the validation metric" },
     { "valid_metric", GR_OPT_VALID_METRIC, GR_METRIC_NDCG, 0, GR_METRIC_COUNT - 1, 1, metric_names,
       "ranking metric the validation maximises: recall, precision, ndcg, hit or mrr" },
-    { "mode", GR_OPT_MODE, GR_MODE_PAPER, 0, 1, 1, mode_names, "training schedule: paper or fast" },
+    { "mode", GR_OPT_MODE, GR_MODE_PAPER, 0, 3, 1, mode_names, "training schedule: paper, fast, sampled or auto" },
     { "negatives", GR_OPT_NEGATIVES, 1, 1, 4096, 1, NULL, "negatives per positive" },
     { "init_std", GR_OPT_INIT_STD, 0.1, 0, 100, 0, NULL, "std of the normal initialisation" },
     { "objective", GR_OPT_OBJECTIVE, GR_OBJECTIVE_BPR, 0, 1, 1, objective_names, "bpr or rating" },

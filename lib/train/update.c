@@ -41,7 +41,8 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
     const gr_lightgcn_state *s = m->state;
     put_opt(t, GR_OPT_DIM, (double)m->dim);
     put_opt(t, GR_OPT_LAYERS, s->layers);
-    int fast = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST;
+    /* every schedule but the paper's takes full-batch steps */
+    int fast = (int)gr_opt(t, GR_OPT_MODE) != GR_MODE_PAPER;
     if (isnan(gr_opt(t, GR_OPT_EPOCHS))) put_opt(t, GR_OPT_EPOCHS, fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS);
     if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? GR_LGCN_UPDATE_LR : 1e-3);
 }
@@ -134,13 +135,16 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
 {
     saved_opts saved;
     double lr = gr_opt(t, GR_OPT_LR);
-    int fast = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_FAST;
+    /* the schedule that ran (mode auto resolves by the graph's shape) */
+    int mode = gr_lgcn_mode(t, g), full_batch = mode != GR_MODE_PAPER;
+    if (isnan(lr)) lr = mode == GR_MODE_FAST ? GR_LGCN_FAST_LR : mode == GR_MODE_SAMPLED ? GR_LGCN_SAMPLED_LR : 1e-3;
     apply_update_opts(t, m, &saved);
-    /* the update's short schedule, never longer than the chosen one; a
-     * learning rate set for the full schedule is scaled as the defaults are */
-    double steps = fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
+    /* the update's short schedule, never longer than the chosen one; the
+     * full-batch schedules continue at the fraction of their learning rate
+     * that the update's defaults take of the fast schedule's */
+    double steps = full_batch ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS;
     put_opt(t, GR_OPT_EPOCHS, steps < max_steps ? steps : max_steps);
-    if (!isnan(lr) && fast) put_opt(t, GR_OPT_LR, lr * (GR_LGCN_UPDATE_LR / GR_LGCN_FAST_LR));
+    put_opt(t, GR_OPT_LR, full_batch ? lr * (GR_LGCN_UPDATE_LR / GR_LGCN_FAST_LR) : lr);
     const gr_lightgcn_state *s = m->state;
     size_t n = (g->n_users + g->n_items) * m->dim;
     float *e0 = m->n_users == g->n_users && m->n_items == g->n_items ? gr_alloc_floats(n) : NULL;
@@ -153,7 +157,7 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
     restore_opts(t, &saved);
     if (rc != GR_OK) return rc;
     /* the model reports the schedule it was validated with, and the warm run apart */
-    gr_model_set_info(*out, "lr", !isnan(lr) ? lr : fast ? GR_LGCN_FAST_LR : 1e-3);
+    gr_model_set_info(*out, "lr", lr);
     gr_model_set_info(*out, "warm_lr", warm_lr);
     gr_model_set_info(*out, "warm_steps", warm_steps);
     return GR_OK;

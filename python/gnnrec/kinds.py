@@ -15,8 +15,8 @@ from .recommender import Recommender
 
 class LightGCN(Recommender):
     """LightGCN (He et al., SIGIR 2020): embeddings propagated over the
-    user-item graph.  Settings: dim, layers, epochs, lr, reg, mode ("fast"
-    or "paper"), batch, negatives, eval_every, patience, ... (docs/api.md)."""
+    user-item graph.  Settings: dim, layers, epochs, lr, reg, mode ("auto",
+    "fast", "sampled" or "paper"), batch, negatives, eval_every, patience, ... (docs/api.md)."""
     kind = "lightgcn"
 
 

@@ -14,9 +14,10 @@ static const cli_flag_doc info_flags[] = {
 /* Info entries that hold the index of a name, printed as the name. */
 static const char *named_value(const char *key, double v)
 {
-    static const char *const modes[] = { "paper", "fast" }, *const objectives[] = { "bpr", "rating" };
-    if (v != floor(v) || v < 0 || v > 1) return NULL;
+    static const char *const modes[] = { "paper", "fast", "sampled", "auto" }, *const objectives[] = { "bpr", "rating" };
+    if (v != floor(v) || v < 0 || v > 3) return NULL;
     if (!strcmp(key, "mode")) return modes[(int)v];
+    if (v > 1) return NULL;
     if (!strcmp(key, "objective")) return objectives[(int)v];
     return NULL;
 }

@@ -1,0 +1,544 @@
+/*
+ * The sampled schedule for LightGCN and MF (docs/training.md): the fast
+ * schedule's softmax likelihood of every training item against all items,
+ * with the partition function of each user estimated from a set of
+ * negatives that a block of users shares, so that a step costs
+ * (interactions + users x negatives) x d besides the propagation instead
+ * of users x items x d.
+ *
+ * For user u with items I_u and the block's draws j_1..j_N from q, the
+ * loss is
+ *
+ *     deg_u * log(sum_{i in I_u} e^{s_ui} + sum_{k: j_k not in I_u} e^{s_uj_k - log(N q_j_k)})
+ *       - sum_{i in I_u} s_ui,
+ *
+ * averaged over the training interactions: the positives enter the
+ * partition function exactly, the other items by importance sampling (the
+ * logQ correction makes the sampled sum an unbiased estimate of the sum
+ * over the items the user has not interacted with).  Drawing every item
+ * once with q uniform gives the full softmax exactly (tests).  Negatives
+ * are drawn with replacement from q(j) proportional to (deg_j + 1)^beta
+ * (setting `sample_pop`; 0: uniform).
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/threads.h"
+#include "dist/dist.h"
+#include "graph/norm_adj.h"
+#include "kernels/dense.h"
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+#include "kernels/softmax.h"
+#include "models/lightgcn.h"
+#include "train/adam.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+/* Users per block: they share one draw of negatives. */
+#define BLOCK_USERS 64
+/* Blocks computed before their item gradients are added in block order: a
+ * fixed number, so that the sums are the same for any thread count. */
+#define ROUND_BLOCKS 16
+#define NEG_STREAM 0x5A3DULL
+
+typedef struct sampled_work {
+    gr_spmat adj;
+    float *final, *t1, *t2, *gfinal; /* n x d */
+    float *g0;                       /* the gradient of e0, in final's buffer */
+    double *cdf;                     /* n_items: cumulative q (NULL: uniform) */
+    float *lognq;                    /* n_items: log(N q_j) */
+    size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
+    int all_items;                   /* nneg = n_items: every item once */
+    /* per slot of a round: the drawn items, their gathered rows (N x d),
+     * transposed (d x stride), the scores / gradients (B x N), the item
+     * rows' gradients (N + max_pos rows of d) and their item ids */
+    int32_t *neg;
+    uint64_t *sorted;
+    float *x, *xt, *s, *gx;
+    float *gpos;  /* per slot: d loss / d score of each positive of the block, in CSR order */
+    size_t *slot_block;
+    size_t stride;
+    double *block_loss;
+    double *row_sq;
+    uint16_t *xb1, *xb2; /* n x d: bfloat16 layer inputs of the propagation (NULL: float) */
+    /* temperature > 0: the layer-0 rows are used normalised to unit length
+     * (xn, their lengths in norm) and the scores divided by it */
+    double tau;
+    float *xn, *norm;
+    /* data-parallel training (lib/dist): this rank's blocks [blk_lo,
+     * blk_hi) (all of them without a communicator); a block's draws depend
+     * on its index alone, so the ranks together draw what one process does */
+    size_t blk_lo, blk_hi;
+    gr_dist *dist;
+} sampled_work;
+
+static void work_free(sampled_work *w)
+{
+    gr_spmat_free(&w->adj);
+    free(w->final);
+    free(w->t1);
+    free(w->t2);
+    free(w->gfinal);
+    free(w->cdf);
+    free(w->lognq);
+    free(w->neg);
+    free(w->sorted);
+    free(w->x);
+    free(w->xt);
+    free(w->s);
+    free(w->gx);
+    free(w->gpos);
+    free(w->slot_block);
+    free(w->block_loss);
+    free(w->row_sq);
+    free(w->xb1);
+    free(w->xb2);
+    free(w->xn);
+    free(w->norm);
+    memset(w, 0, sizeof *w);
+}
+
+/* q(j) proportional to (deg_j + 1)^beta: its cumulative sum and log(N q).
+ * With as many negatives as items, every item is taken once instead (the
+ * full softmax, exactly). */
+static int sampler_init(sampled_work *w, const gr_graph *g, double beta)
+{
+    size_t ni = g->n_items;
+    w->lognq = gr_alloc_floats(ni);
+    if (!w->lognq) return GR_ENOMEM;
+    if (w->all_items) {
+        memset(w->lognq, 0, ni * sizeof *w->lognq);
+        return GR_OK;
+    }
+    if (beta == 0) {
+        for (size_t j = 0; j < ni; j++) w->lognq[j] = (float)log((double)w->nneg / (double)ni);
+        return GR_OK;
+    }
+    w->cdf = gr_alloc(ni, sizeof *w->cdf);
+    if (!w->cdf) return GR_ENOMEM;
+    double z = 0.0;
+    for (size_t j = 0; j < ni; j++) {
+        z += pow((double)gr_csr_degree(&g->iu, j) + 1.0, beta);
+        w->cdf[j] = z;
+    }
+    for (size_t j = 0; j < ni; j++) {
+        double q = (w->cdf[j] - (j ? w->cdf[j - 1] : 0.0)) / z;
+        w->lognq[j] = (float)log((double)w->nneg * q);
+    }
+    for (size_t j = 0; j < ni; j++) w->cdf[j] /= z;
+    return GR_OK;
+}
+
+static int32_t draw(const sampled_work *w, size_t ni, size_t k, uint64_t bits)
+{
+    if (w->all_items) return (int32_t)k;
+    if (!w->cdf) return (int32_t)gr_below(bits, (uint32_t)ni);
+    double u = gr_unit(bits);
+    size_t lo = 0, hi = ni - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (w->cdf[mid] > u) hi = mid;
+        else lo = mid + 1;
+    }
+    return (int32_t)lo;
+}
+
+static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, size_t nneg, double beta,
+                     int bf16, double tau)
+{
+    memset(w, 0, sizeof *w);
+    w->tau = tau;
+    if (tau > 0) {
+        w->xn = gr_alloc_floats(s->n * s->d);
+        w->norm = gr_alloc_floats(s->n);
+        if (!w->xn || !w->norm) {
+            work_free(w);
+            return GR_ENOMEM;
+        }
+    }
+    size_t nd = s->n * s->d, d = s->d, nu = g->n_users;
+    w->all_items = nneg >= g->n_items;
+    w->nneg = w->all_items ? g->n_items : nneg;
+    nneg = w->nneg;
+    w->nblocks = (nu + BLOCK_USERS - 1) / BLOCK_USERS;
+    w->blk_hi = w->nblocks;
+    for (size_t b = 0; b < w->nblocks; b++) {
+        size_t u0 = b * BLOCK_USERS, u1 = u0 + BLOCK_USERS < nu ? u0 + BLOCK_USERS : nu;
+        size_t p = (size_t)(g->ui.ptr[u1] - g->ui.ptr[u0]);
+        if (p > w->max_pos) w->max_pos = p;
+    }
+    w->stride = (nneg + 15) & ~(size_t)15;
+    const size_t R = ROUND_BLOCKS;
+    w->final = gr_alloc_floats(nd);
+    /* the float propagation's scratch, or the bfloat16 one's layer inputs */
+    int half = bf16 && gr_spmm_bf16_ok(d);
+    if (half) {
+        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
+        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
+    } else {
+        w->t1 = gr_alloc_floats(nd);
+        w->t2 = gr_alloc_floats(nd);
+    }
+    w->gfinal = gr_alloc_floats(nd);
+    w->g0 = w->final;
+    w->neg = gr_alloc(R * nneg, sizeof *w->neg);
+    w->sorted = gr_alloc(R * nneg, sizeof *w->sorted);
+    w->x = gr_alloc_floats(R * nneg * d);
+    w->xt = gr_alloc_floats(R * w->stride * d);
+    w->s = gr_alloc_floats(R * BLOCK_USERS * nneg);
+    w->gx = gr_alloc_floats(R * nneg * d);
+    w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
+    w->slot_block = gr_alloc(R, sizeof *w->slot_block);
+    w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
+    w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
+    if (!w->final || (half ? !w->xb1 || !w->xb2 : !w->t1 || !w->t2) || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
+        !w->slot_block || !w->block_loss || !w->row_sq || sampler_init(w, g, beta) != GR_OK) {
+        work_free(w);
+        return GR_ENOMEM;
+    }
+    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
+    if (rc != GR_OK) work_free(w);
+    return rc;
+}
+
+/* The block's draws sorted by item (a draw packed as item << 32 | index),
+ * so that a user's items are found among them in log N each. */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * One user's loss and gradients.  row: the user's N sampled scores, turned
+ * into d loss / d score; pos: the scores of its items, likewise.  The
+ * sampled items the user has interacted with are left out of the sum (they
+ * are counted exactly among the positives).
+ */
+static double user_grad(float *row, float *pos, const int32_t *items, size_t deg, const int32_t *neg,
+                        const uint64_t *sorted, const float *lognq, size_t nneg, float inv)
+{
+    if (deg == 0) {
+        memset(row, 0, nneg * sizeof *row);
+        return 0.0;
+    }
+    for (size_t k = 0; k < nneg; k++) row[k] -= lognq[neg[k]];
+    size_t excluded = 0;
+    for (size_t p = 0; p < deg; p++) {
+        /* the first draw of item items[p], then its repeats */
+        size_t lo = 0, hi = nneg;
+        const uint64_t key = (uint64_t)(uint32_t)items[p] << 32;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sorted[mid] < key) lo = mid + 1;
+            else hi = mid;
+        }
+        for (; lo < nneg && (sorted[lo] >> 32) == (uint64_t)(uint32_t)items[p]; lo++) {
+            excluded += !isinf(row[sorted[lo] & 0xffffffffu]);
+            row[sorted[lo] & 0xffffffffu] = -INFINITY;
+        }
+    }
+    /* the softmax over the draws, then over the draws and the positives;
+     * when every draw is a positive the draws add nothing */
+    const double lse_n = excluded == nneg ? -INFINITY : gr_softmax_row(row, nneg, 1.0f);
+    double mx = lse_n, sum_pos = 0.0;
+    for (size_t k = 0; k < deg; k++) {
+        sum_pos += pos[k];
+        if (pos[k] > mx) mx = pos[k];
+    }
+    double z = isinf(lse_n) ? 0.0 : exp(lse_n - mx);
+    for (size_t k = 0; k < deg; k++) z += exp((double)pos[k] - mx);
+    const double lse = mx + log(z);
+    const float c = (float)deg * inv;
+    const float cn = isinf(lse_n) ? 0.0f : c * (float)exp(lse_n - lse);
+    for (size_t k = 0; k < nneg; k++) row[k] = isinf(row[k]) ? 0.0f : cn * row[k];
+    for (size_t k = 0; k < deg; k++) pos[k] = c * (float)exp((double)pos[k] - lse) - inv;
+    return ((double)deg * lse - sum_pos) * (double)inv;
+}
+
+/* Block b in slot r of its round: draws, scores, gradients of the users'
+ * rows (into gfinal) and of the item rows (into the slot's buffers). */
+static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, size_t b, size_t r, int epoch)
+{
+    const size_t d = s->d, nu = g->n_users, ni = g->n_items, N = w->nneg;
+    const size_t u0 = b * BLOCK_USERS, nb = nu - u0 < BLOCK_USERS ? nu - u0 : BLOCK_USERS;
+    const float *EU = w->final + u0 * d, *EI = w->final + nu * d;
+    const float inv = 1.0f / (float)g->n_edges;
+    int32_t *neg = w->neg + r * N;
+    uint64_t *sorted = w->sorted + r * N;
+    float *x = w->x + r * N * d, *xt = w->xt + r * w->stride * d, *S = w->s + r * BLOCK_USERS * N;
+    float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
+    const uint64_t stream = gr_hash3(NEG_STREAM, (uint64_t)epoch, 0);
+    for (size_t k = 0; k < N; k++) {
+        neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
+        memcpy(x + k * d, EI + (size_t)neg[k] * d, d * sizeof *x);
+        sorted[k] = (uint64_t)(uint32_t)neg[k] << 32 | (uint64_t)k;
+    }
+    qsort(sorted, N, sizeof *sorted, cmp_u64);
+    gr_transpose(xt, x, N, d, w->stride);
+    gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
+    /* positives: their scores in ps, turned into d loss / d score */
+    double loss = 0.0;
+    const int64_t p0 = g->ui.ptr[u0];
+    for (size_t q = 0; q < nb; q++) {
+        size_t u = u0 + q, deg = gr_csr_degree(&g->ui, u);
+        const int32_t *items = g->ui.col + g->ui.ptr[u];
+        float *sc = ps + (size_t)(g->ui.ptr[u] - p0);
+        for (size_t k = 0; k < deg; k++) sc[k] = gr_dot(EU + q * d, EI + (size_t)items[k] * d, d);
+        loss += user_grad(S + q * N, sc, items, deg, neg, sorted, w->lognq, N, inv);
+    }
+    w->block_loss[b] = loss;
+    /* user rows: sampled part, then the positives */
+    gr_gemm_rows(w->gfinal + u0 * d, S, N, x, nb, N, d);
+    memset(gx, 0, N * d * sizeof *gx);
+    gr_gemm_tacc(gx, S, N, EU, nb, N, d);
+    for (size_t q = 0; q < nb; q++) {
+        float *gu = w->gfinal + (u0 + q) * d;
+        for (int64_t e = g->ui.ptr[u0 + q]; e < g->ui.ptr[u0 + q + 1]; e++) {
+            const float c = ps[e - p0], *ei = EI + (size_t)g->ui.col[e] * d;
+            for (size_t j = 0; j < d; j++) gu[j] += c * ei[j];
+        }
+    }
+    w->slot_block[r] = b;
+}
+
+/* Add the item-row gradients of the round's slots [0, nr) to gfinal, in
+ * slot order: each thread owns a range of items and scans every slot. */
+static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, size_t nr, int T, int t)
+{
+    const size_t d = s->d, ni = g->n_items, N = w->nneg;
+    const int32_t lo = (int32_t)(ni * (size_t)t / (size_t)T), hi = (int32_t)(ni * ((size_t)t + 1) / (size_t)T);
+    float *GI = w->gfinal + g->n_users * d;
+    for (size_t r = 0; r < nr; r++) {
+        const int32_t *neg = w->neg + r * N;
+        const float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
+        for (size_t k = 0; k < N; k++) {
+            if (neg[k] < lo || neg[k] >= hi) continue;
+            float *dst = GI + (size_t)neg[k] * d;
+            for (size_t j = 0; j < d; j++) dst[j] += gx[k * d + j];
+        }
+        /* the positives: d loss / d score times the user's row */
+        const size_t u0 = w->slot_block[r] * BLOCK_USERS, u1 = u0 + BLOCK_USERS < g->n_users ? u0 + BLOCK_USERS : g->n_users;
+        const int64_t p0 = g->ui.ptr[u0];
+        for (size_t u = u0; u < u1; u++) {
+            const float *eu = w->final + u * d;
+            for (int64_t e = g->ui.ptr[u]; e < g->ui.ptr[u + 1]; e++) {
+                const int32_t i = g->ui.col[e];
+                if (i < lo || i >= hi) continue;
+                float *dst = GI + (size_t)i * d;
+                const float c = ps[e - p0];
+                for (size_t j = 0; j < d; j++) dst[j] += c * eu[j];
+            }
+        }
+    }
+}
+
+/* Gradient of the loss with respect to the propagated embeddings, into
+ * w->gfinal; returns the loss. */
+static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, int epoch)
+{
+    const size_t d = s->d, nu = g->n_users;
+    /* other ranks' users contribute nothing here, nor items outside the
+     * blocks' draws and positives */
+    const size_t u_lo = w->blk_lo * BLOCK_USERS, u_hi = w->blk_hi * BLOCK_USERS < nu ? w->blk_hi * BLOCK_USERS : nu;
+    memset(w->gfinal, 0, u_lo * d * sizeof *w->gfinal);
+    memset(w->gfinal + u_hi * d, 0, (nu - u_hi) * d * sizeof *w->gfinal);
+    memset(w->gfinal + nu * d, 0, g->n_items * d * sizeof *w->gfinal);
+    const size_t work = (g->n_edges + nu * w->nneg) * d;
+#pragma omp parallel if (gr_parallel_worth(work)) num_threads(gr_threads())
+    {
+        const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+        for (size_t b0 = w->blk_lo; b0 < w->blk_hi; b0 += ROUND_BLOCKS) {
+            const size_t nr = w->blk_hi - b0 < ROUND_BLOCKS ? w->blk_hi - b0 : ROUND_BLOCKS;
+#pragma omp for schedule(dynamic, 1)
+            for (long r = 0; r < (long)nr; r++) block(g, s, w, b0 + (size_t)r, (size_t)r, epoch);
+            scatter(g, s, w, nr, nt, t);
+#pragma omp barrier
+        }
+    }
+    double loss = 0.0;
+    for (size_t b = w->blk_lo; b < w->blk_hi; b++) loss += w->block_loss[b];
+    return loss;
+}
+
+double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq)
+{
+    const size_t d = s->d, nu = g->n_users;
+    const long n = (long)s->n;
+    const double c0 = s->reg / (double)g->n_edges;
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d)) num_threads(gr_threads())
+    for (long r = 0; r < n; r++) {
+        size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
+        const float c = (float)(c0 * (double)deg);
+        const float *x = e0 + (size_t)r * d;
+        float *gr = g0 + (size_t)r * d;
+        float q = 0.0f;
+        for (size_t j = 0; j < d; j++) {
+            gr[j] += c * x[j];
+            q += x[j] * x[j];
+        }
+        row_sq[r] = (double)c * q;
+    }
+    double sq = 0.0;
+    for (long r = 0; r < n; r++) sq += row_sq[r];
+    return 0.5 * sq;
+}
+
+/* Rows of x (n x d) scaled to unit length into out; their lengths into norm. */
+void gr_lgcn_unit_rows(float *out, float *norm, const float *x, size_t n, size_t d)
+{
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n * d)) num_threads(gr_threads())
+    for (long r = 0; r < (long)n; r++) {
+        const float *a = x + (size_t)r * d;
+        float q = 0.0f;
+        for (size_t j = 0; j < d; j++) q += a[j] * a[j];
+        float len = sqrtf(q), inv = len > 0 ? 1.0f / len : 0.0f;
+        if (norm) norm[r] = len;
+        for (size_t j = 0; j < d; j++) out[(size_t)r * d + j] = a[j] * inv;
+    }
+}
+
+/* g <- (g - xn <g, xn>) / |x|: back through the unit-length scaling. */
+static void unit_rows_back(float *g, const float *xn, const float *norm, size_t n, size_t d)
+{
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n * d)) num_threads(gr_threads())
+    for (long r = 0; r < (long)n; r++) {
+        float *gr = g + (size_t)r * d;
+        const float *a = xn + (size_t)r * d;
+        float dot = 0.0f;
+        for (size_t j = 0; j < d; j++) dot += gr[j] * a[j];
+        float inv = norm[r] > 0 ? 1.0f / norm[r] : 0.0f;
+        for (size_t j = 0; j < d; j++) gr[j] = (gr[j] - a[j] * dot) * inv;
+    }
+}
+
+static void scale_rows(float *x, size_t rows, size_t d, float c)
+{
+    for (size_t k = 0; k < rows * d; k++) x[k] *= c;
+}
+
+/* Loss and gradient (into w->g0) of one step at e0; *rc: a failed
+ * exchange between ranks. */
+static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch,
+                        int *rc)
+{
+    const float *x = e0;
+    if (w->tau > 0) {
+        gr_lgcn_unit_rows(w->xn, w->norm, e0, s->n, s->d);
+        x = w->xn;
+    }
+    gr_lgcn_propagate_train(&w->adj, x, w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d, s->layers);
+    /* scores <E_u / tau, E_i>: the user rows carry the temperature */
+    if (w->tau > 0) scale_rows(w->final, g->n_users, s->d, (float)(1.0 / w->tau));
+    double loss = objective(g, s, w, epoch);
+    /* across ranks: the sum of their blocks' gradients and losses */
+    if (w->dist && *rc == GR_OK) *rc = gr_dist_allreduce_grad(w->dist, w->gfinal, s->n * s->d);
+    if (w->dist && *rc == GR_OK) *rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
+    if (w->tau > 0) scale_rows(w->gfinal, g->n_users, s->d, (float)(1.0 / w->tau));
+    /* A is symmetric: back-propagation applies the same propagation */
+    gr_lgcn_propagate_train(&w->adj, w->gfinal, w->g0, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d, s->layers);
+    if (w->tau > 0) unit_rows_back(w->g0, w->xn, w->norm, s->n, s->d);
+    if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, w->g0, w->row_sq);
+    return loss;
+}
+
+static double tau_of(const gr_trainer *t)
+{
+    double v = gr_opt_named(t, "temperature");
+    return isnan(v) ? GR_LGCN_SAMPLED_TEMPERATURE : v;
+}
+
+static size_t negatives_of(const gr_trainer *t)
+{
+    double v = gr_opt(t, GR_OPT_NEGATIVES);
+    size_t n = isnan(v) ? GR_LGCN_SAMPLED_NEGATIVES : (size_t)v;
+    return n < 1 ? 1 : n;
+}
+
+static double beta_of(const gr_trainer *t)
+{
+    double v = gr_opt_named(t, "sample_pop");
+    return isnan(v) ? GR_LGCN_SAMPLED_POP : v;
+}
+
+double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                                 const float *e0, int epoch)
+{
+    sampled_work w;
+    if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t)) != GR_OK) return NAN;
+    int rc = GR_OK;
+    double loss = loss_grad(g, s, &w, e0, epoch, &rc);
+    memcpy(grad, w.g0, s->n * s->d * sizeof *grad);
+    work_free(&w);
+    return loss;
+}
+
+/* The model's layer-0 rows: e0, or e0's rows at unit length with a
+ * temperature (its scores rank as the training's, which only scale them). */
+static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, const float *e0)
+{
+    if (w->tau <= 0) return e0;
+    gr_lgcn_unit_rows(w->xn, NULL, e0, s->n, s->d);
+    return w->xn;
+}
+
+static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w,
+                       const float *e0)
+{
+    gr_lgcn_propagate_train(&w->adj, model_rows(s, w, e0), w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d,
+                            s->layers);
+    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+}
+
+int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+{
+    sampled_work w;
+    gr_adam adam;
+    memset(&adam, 0, sizeof adam);
+    int rc = work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t));
+    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    /* with a communicator, a rank that could not start stops them all */
+    gr_dist *dist = gr_dist_of(t);
+    rc = gr_dist_agree(dist, rc);
+    if (rc != GR_OK) {
+        work_free(&w);
+        gr_adam_free(&adam);
+        return rc;
+    }
+    if (dist) {
+        w.dist = dist;
+        gr_dist_share(w.nblocks, dist->rank, dist->size, &w.blk_lo, &w.blk_hi);
+    }
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    for (int epoch = 1;; epoch++) {
+        double loss = loss_grad(g, s, &w, e0, epoch, &rc);
+        if (rc != GR_OK) break;
+        gr_adam_step(&adam, e0, w.g0);
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
+        if (improved && best) memcpy(best, model_rows(s, &w, e0), s->n * s->d * sizeof *best);
+        if (stop) break;
+    }
+    if (w.tau > 0) memcpy(e0, model_rows(s, &w, e0), s->n * s->d * sizeof *e0);
+    gr_adam_free(&adam);
+    work_free(&w);
+    return rc;
+}
+
+int gr_lgcn_auto_mode(const gr_graph *g, size_t negatives)
+{
+    /* the full softmax's dense work per step against the sampled one's */
+    double full = (double)g->n_users * (double)g->n_items;
+    double sampled = (double)g->n_users * (double)negatives + (double)g->n_edges;
+    return full <= GR_LGCN_AUTO_RATIO * sampled ? GR_MODE_FAST : GR_MODE_SAMPLED;
+}
+
+size_t gr_lgcn_sampled_negatives(const gr_trainer *t) { return negatives_of(t); }

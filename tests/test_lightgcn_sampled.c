@@ -1,0 +1,364 @@
+/* The sampled LightGCN schedule: its loss and gradient against a naive
+ * full softmax, a finite-difference check, reproducibility, quality on a
+ * generated dataset, and the automatic choice of schedule. */
+#include <gnnrec.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "fixtures.h"
+#include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "models/lightgcn.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+/* A small random graph: users x items, each user with 1..max_deg items. */
+static gr_graph *random_graph(size_t users, size_t items, size_t max_deg, uint64_t seed)
+{
+    int64_t *u = malloc(users * max_deg * sizeof *u), *i = malloc(users * max_deg * sizeof *i);
+    size_t n = 0;
+    for (size_t a = 0; a < users; a++) {
+        size_t deg = 1 + gr_below(gr_hash3(seed, a, 0), (uint32_t)max_deg);
+        for (size_t k = 0; k < deg; k++) {
+            int64_t it = (int64_t)gr_below(gr_hash3(seed, a, 1 + k), (uint32_t)items);
+            int dup = 0;
+            for (size_t q = n - k; q < n; q++) dup |= i[q] == it;
+            if (dup) continue;
+            u[n] = (int64_t)a;
+            i[n] = it;
+            n++;
+        }
+    }
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, i, NULL, NULL, n, 0), GR_OK);
+    free(u);
+    free(i);
+    return g;
+}
+
+static gr_trainer *sampled_trainer(const char *negatives, const char *reg)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "negatives", negatives), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "reg", reg), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0"), GR_OK); /* plain dot products, as the reference */
+    /* float propagation: the references below are float or double */
+    ck_assert_int_eq(gr_trainer_set(t, "precision", "float"), GR_OK);
+    return t;
+}
+
+static float *random_e0(const gr_lgcn_settings_t *s, double std, uint64_t seed)
+{
+    float *e0 = gr_alloc_floats(s->n * s->d);
+    gr_rng r = gr_rng_make(seed, 3);
+    for (size_t k = 0; k < s->n * s->d; k++) e0[k] = (float)(std * gr_rng_normal(&r));
+    return e0;
+}
+
+/*
+ * The full softmax objective, naively in double: E = P e0, loss =
+ * sum_u (deg_u lse_u - sum_{i in I_u} s_ui) / edges + degree-weighted L2,
+ * and its gradient P^T dE (+ the L2's).
+ */
+static double full_softmax(double *grad, const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0)
+{
+    const size_t d = s->d, nu = g->n_users, ni = g->n_items, n = s->n;
+    gr_spmat adj;
+    ck_assert_int_eq(gr_norm_adj(&adj, g, 1), GR_OK);
+    float *e = gr_alloc_floats(n * d), *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
+    float *ge = gr_alloc_floats(n * d), *gp = gr_alloc_floats(n * d);
+    gr_lightgcn_propagate(&adj, e0, e, t1, t2, d, s->layers, NULL, 0);
+    memset(ge, 0, n * d * sizeof *ge);
+    double *sc = malloc(ni * sizeof *sc), loss = 0.0;
+    const double inv = 1.0 / (double)g->n_edges;
+    for (size_t u = 0; u < nu; u++) {
+        size_t deg = gr_csr_degree(&g->ui, u);
+        if (!deg) continue;
+        double mx = -INFINITY, z = 0.0;
+        for (size_t i = 0; i < ni; i++) {
+            sc[i] = 0.0;
+            for (size_t j = 0; j < d; j++) sc[i] += (double)e[u * d + j] * e[(nu + i) * d + j];
+            mx = fmax(mx, sc[i]);
+        }
+        for (size_t i = 0; i < ni; i++) z += exp(sc[i] - mx);
+        double lse = mx + log(z);
+        loss += (double)deg * lse * inv;
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) loss -= sc[g->ui.col[k]] * inv;
+        for (size_t i = 0; i < ni; i++) sc[i] = (double)deg * exp(sc[i] - lse) * inv;
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) sc[g->ui.col[k]] -= inv;
+        for (size_t i = 0; i < ni; i++)
+            for (size_t j = 0; j < d; j++) {
+                ge[u * d + j] += (float)(sc[i] * e[(nu + i) * d + j]);
+                ge[(nu + i) * d + j] += (float)(sc[i] * e[u * d + j]);
+            }
+    }
+    gr_lightgcn_propagate(&adj, ge, gp, t1, t2, d, s->layers, NULL, 0);
+    for (size_t r = 0; r < n; r++) {
+        size_t deg = r < nu ? gr_csr_degree(&g->ui, r) : gr_csr_degree(&g->iu, r - nu);
+        double c = s->reg * (double)deg * inv;
+        for (size_t j = 0; j < d; j++) {
+            double x = e0[r * d + j];
+            grad[r * d + j] = gp[r * d + j] + c * x;
+            loss += 0.5 * c * x * x;
+        }
+    }
+    free(sc);
+    free(e);
+    free(t1);
+    free(t2);
+    free(ge);
+    free(gp);
+    gr_spmat_free(&adj);
+    return loss;
+}
+
+static void check_all_items(gr_graph *g)
+{
+    gr_trainer *t = sampled_trainer("100000", "0.01"); /* more than the items: every item once */
+    gr_lgcn_settings_t s;
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
+    gr_lgcn_settings(&s, t, g);
+    float *e0 = random_e0(&s, 0.3, 1), *grad = gr_alloc_floats(s.n * s.d);
+    double *ref = malloc(s.n * s.d * sizeof *ref);
+    double loss = gr_lgcn_sampled_loss_grad(grad, t, g, &s, e0, 1);
+    double want = full_softmax(ref, g, &s, e0);
+    double worst = 0.0, scale = 0.0;
+    for (size_t k = 0; k < s.n * s.d; k++) {
+        worst = fmax(worst, fabs(grad[k] - ref[k]));
+        scale = fmax(scale, fabs(ref[k]));
+    }
+    printf("all items drawn: loss %.7f, full softmax %.7f; gradient error %.3g of %.3g\n", loss, want, worst, scale);
+    ck_assert_double_eq_tol(loss, want, 1e-5 * fabs(want));
+    ck_assert_double_le(worst, 1e-4 * scale);
+    free(e0);
+    free(grad);
+    free(ref);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+}
+
+START_TEST(all_items_drawn_is_the_full_softmax)
+{
+    check_all_items(random_graph(150, 70, 12, 5));
+    /* a user with every item: no draw is a negative */
+    int64_t u[7] = { 0, 0, 0, 0, 0, 1, 1 }, i[7] = { 0, 1, 2, 3, 4, 1, 3 };
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, i, NULL, NULL, 7, 0), GR_OK);
+    check_all_items(g);
+}
+END_TEST
+
+/* With fewer negatives than items the loss is the sampled one: finite
+ * differences of it (the same draws: the same step) match its gradient. */
+static void finite_differences(const char *pop, const char *tau)
+{
+    gr_graph *g = random_graph(120, 300, 10, 9);
+    gr_trainer *t = sampled_trainer("40", "0.05");
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "sample_pop", pop), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "temperature", tau), GR_OK);
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    float *e0 = random_e0(&s, 0.5, 2), *grad = gr_alloc_floats(s.n * s.d), *tmp = gr_alloc_floats(s.n * s.d);
+    double base = gr_lgcn_sampled_loss_grad(grad, t, g, &s, e0, 3);
+    ck_assert(isfinite(base));
+    double worst = 0.0;
+    const float h = 1e-2f;
+    for (size_t q = 0; q < 40; q++) {
+        size_t k = (size_t)gr_below(gr_hash3(4, q, 0), (uint32_t)(s.n * s.d));
+        float keep = e0[k];
+        e0[k] = keep + h;
+        double up = gr_lgcn_sampled_loss_grad(tmp, t, g, &s, e0, 3);
+        e0[k] = keep - h;
+        double down = gr_lgcn_sampled_loss_grad(tmp, t, g, &s, e0, 3);
+        e0[k] = keep;
+        double fd = (up - down) / (2.0 * h);
+        worst = fmax(worst, fabs(fd - grad[k]) / (fabs(grad[k]) + 1e-3));
+    }
+    printf("finite differences, sample_pop %s, temperature %s: worst relative error %.3g\n", pop, tau, worst);
+    ck_assert_double_le(worst, 0.02);
+    free(e0);
+    free(grad);
+    free(tmp);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+}
+
+START_TEST(gradient_matches_finite_differences)
+{
+    finite_differences("0", "0");
+    finite_differences("0.75", "0");
+    finite_differences("0", "0.5"); /* unit-length layer-0 rows, scores / 0.5 */
+}
+END_TEST
+
+/* Drawn uniformly, the sampled partition function is an unbiased
+ * estimate: over many draws the mean of exp(loss terms) approaches the
+ * full softmax's; checked through the loss, which is close to it. */
+START_TEST(sampled_loss_approaches_the_full_softmax)
+{
+    gr_graph *g = random_graph(200, 400, 8, 11);
+    gr_trainer *t = sampled_trainer("200", "0");
+    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    float *e0 = random_e0(&s, 0.3, 5), *grad = gr_alloc_floats(s.n * s.d);
+    double *ref = malloc(s.n * s.d * sizeof *ref);
+    double want = full_softmax(ref, g, &s, e0), mean = 0.0;
+    double *mg = calloc(s.n * s.d, sizeof *mg);
+    const int draws = 50;
+    for (int ep = 1; ep <= draws; ep++) {
+        mean += gr_lgcn_sampled_loss_grad(grad, t, g, &s, e0, ep) / draws;
+        for (size_t k = 0; k < s.n * s.d; k++) mg[k] += grad[k] / draws;
+    }
+    double dot = 0.0, na = 0.0, nb = 0.0;
+    for (size_t k = 0; k < s.n * s.d; k++) {
+        dot += mg[k] * ref[k];
+        na += mg[k] * mg[k];
+        nb += ref[k] * ref[k];
+    }
+    double cosine = dot / sqrt(na * nb);
+    printf("sampled (200 of 400 items, 50 draws): loss %.5f, full %.5f; gradient cosine %.5f\n", mean, want, cosine);
+    ck_assert_double_eq_tol(mean, want, 0.01 * want);
+    ck_assert_double_gt(cosine, 0.99);
+    free(mg);
+    free(e0);
+    free(grad);
+    free(ref);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+}
+END_TEST
+
+static gr_model *fit(const gr_graph *train, const char *seed, const char *threads, const char *negatives)
+{
+    gr_trainer *t = sampled_trainer(negatives, "0.01");
+    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0.05"), GR_OK); /* the default scoring */
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", "25"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "seed", seed), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", threads), GR_OK);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    gr_trainer_free(t);
+    return m;
+}
+
+static float *item_vectors(const gr_model *m, size_t *n)
+{
+    size_t ni = gr_graph_num_items(gr_model_graph(m));
+    *n = ni * gr_model_dim(m);
+    float *v = malloc(*n * sizeof *v);
+    ck_assert_int_eq(gr_model_item_vectors(v, ni, gr_model_dim(m), m), GR_OK);
+    return v;
+}
+
+START_TEST(sampled_mode_is_reproducible)
+{
+    gr_graph *g = random_graph(700, 500, 20, 13); /* 11 blocks of users: more than one round's worth of work */
+    size_t n;
+    gr_model *a = fit(g, "7", "2", "64"), *b = fit(g, "7", "2", "64"), *c = fit(g, "8", "2", "64");
+    gr_model *e = fit(g, "7", "1", "64");
+    float *va = item_vectors(a, &n), *vb = item_vectors(b, &n), *vc = item_vectors(c, &n), *ve = item_vectors(e, &n);
+    ck_assert_int_eq(memcmp(va, vb, n * sizeof *va), 0);
+    ck_assert_int_ne(memcmp(va, vc, n * sizeof *va), 0);
+    ck_assert_int_eq(memcmp(va, ve, n * sizeof *va), 0); /* and for any thread count */
+    double mode;
+    ck_assert_int_eq(gr_model_info(&mode, a, "mode"), GR_OK);
+    ck_assert_double_eq(mode, GR_MODE_SAMPLED);
+    free(va);
+    free(vb);
+    free(vc);
+    free(ve);
+    gr_model_free(a);
+    gr_model_free(b);
+    gr_model_free(c);
+    gr_model_free(e);
+    gr_graph_free(g);
+}
+END_TEST
+
+START_TEST(sampled_mode_beats_popularity)
+{
+    fx_planted p;
+    fx_planted_make(&p, 600, 400, 8, 30, 3);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "negatives", "64"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    int k = 20;
+    double out[GR_METRIC_COUNT];
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, p.train, p.test, &k, 1), GR_OK);
+    double pop = fx_popularity_recall(p.train, p.test, 20);
+    printf("sampled LightGCN (64 of 400 items) recall@20 %.4f, popularity %.4f\n", out[GR_METRIC_RECALL], pop);
+    ck_assert_double_gt(out[GR_METRIC_RECALL], 1.3 * pop);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
+/* The default mode runs the full softmax on a small catalogue and the
+ * sampled one on a large catalogue, and records which. */
+START_TEST(auto_picks_each_schedule)
+{
+    gr_graph *small = random_graph(300, 200, 10, 17);
+    gr_graph *large = random_graph(2000, 200000, 40, 19); /* about 36,000 items */
+    ck_assert_int_eq(gr_lgcn_auto_mode(small, GR_LGCN_SAMPLED_NEGATIVES), GR_MODE_FAST);
+    ck_assert_int_eq(gr_lgcn_auto_mode(large, GR_LGCN_SAMPLED_NEGATIVES), GR_MODE_SAMPLED);
+    const gr_graph *graphs[2] = { small, large };
+    const double want[2] = { GR_MODE_FAST, GR_MODE_SAMPLED };
+    for (int k = 0; k < 2; k++) {
+        gr_trainer *t;
+        ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+        double v;
+        ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
+        ck_assert_double_eq(v, GR_MODE_AUTO);
+        ck_assert_int_eq(gr_trainer_set(t, "epochs", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
+        gr_model *m;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, graphs[k]), GR_OK);
+        ck_assert_int_eq(gr_model_info(&v, m, "mode"), GR_OK);
+        ck_assert_double_eq(v, want[k]);
+        ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
+        ck_assert_double_eq(v, GR_MODE_AUTO); /* restored after the fit */
+        ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_NEGATIVES), GR_OK);
+        ck_assert(isnan(v));
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    /* a hand-set mode is kept whatever the catalogue */
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
+    ck_assert_int_eq(gr_lgcn_mode(t, small), GR_MODE_SAMPLED);
+    ck_assert_int_eq(gr_trainer_set(t, "mode", "fast"), GR_OK);
+    ck_assert_int_eq(gr_lgcn_mode(t, large), GR_MODE_FAST);
+    gr_trainer_free(t);
+    gr_graph_free(small);
+    gr_graph_free(large);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("lightgcn_sampled");
+    TCase *c = tcase_create("sampled_schedule");
+    tcase_add_test(c, all_items_drawn_is_the_full_softmax);
+    tcase_add_test(c, gradient_matches_finite_differences);
+    tcase_add_test(c, sampled_loss_approaches_the_full_softmax);
+    tcase_add_test(c, sampled_mode_is_reproducible);
+    tcase_add_test(c, sampled_mode_beats_popularity);
+    tcase_add_test(c, auto_picks_each_schedule);
+    suite_add_tcase(s, c);
+    return fx_run(s);
+}
