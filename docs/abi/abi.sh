@@ -97,7 +97,7 @@ fi
 current=$builddir/libgnnrec.abi
 dump "$lib" > "$current"
 set +e
-abidiff "$baseline" "$current" > "$builddir/abidiff.txt" 2>&1
+abidiff --suppressions "$root/docs/abi/opaque.suppr" "$baseline" "$current" > "$builddir/abidiff.txt" 2>&1
 rc=$?
 set -e
 if [ $rc -eq 0 ]; then

@@ -32,12 +32,9 @@ int gr_dist_new(gr_dist **out, void *comm);
 /* Free the duplicate (collective; nothing when MPI is already finalised). */
 void gr_dist_free(gr_dist *d);
 
-/* The gr_dist of a trainer (owner), NULL when it has none
- * (dist_registry.c: kept outside struct gr_trainer, whose layout the ABI
- * baseline records). */
-gr_dist *gr_dist_of(const void *owner);
-/* Give owner d (NULL: none), freeing the one it had. */
-int gr_dist_attach(const void *owner, gr_dist *d);
+/* The gr_dist of a trainer, NULL when it has none (train/trainer.c). */
+struct gr_trainer;
+gr_dist *gr_dist_of(const struct gr_trainer *t);
 
 /* The share [*lo, *hi) of n work items that rank takes of size ranks:
  * contiguous, in rank order, sizes differing by at most one. */

@@ -148,7 +148,7 @@ void gr_trainer_free(gr_trainer *t)
     if (!t) return;
     free(t->feat[0]);
     free(t->feat[1]);
-    gr_dist_attach(t, NULL);
+    gr_dist_free(t->dist);
     free(t);
 }
 
@@ -292,10 +292,13 @@ int gr_trainer_set_comm(gr_trainer *t, void *comm)
     if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_comm: NULL trainer");
     gr_dist *d = NULL;
     if (comm) GR_TRY(gr_dist_new(&d, comm));
-    int rc = gr_dist_attach(t, d);
-    if (rc != GR_OK) gr_dist_free(d);
-    return rc;
+    /* freeing the old one is collective, as creating the new one was */
+    gr_dist_free(t->dist);
+    t->dist = d;
+    return GR_OK;
 }
+
+gr_dist *gr_dist_of(const gr_trainer *t) { return t ? t->dist : NULL; }
 
 int gr_trainer_stat(double *value, const gr_trainer *t, int stat)
 {

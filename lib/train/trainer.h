@@ -60,6 +60,7 @@ struct gr_trainer {
     double stat_epochs, stat_best_epoch, stat_best_valid, stat_seconds, stat_loss;
     double stat_trials;    /* trials of the last fit's settings search (0: none) */
     int stopped_by_caller; /* the progress callback asked the last fit to stop */
+    struct gr_dist *dist;  /* data-parallel training's communicator (lib/dist), NULL: none */
     int stopped_by_time;   /* the time limit cut the last fit short */
 };
 
