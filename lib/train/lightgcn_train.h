@@ -52,7 +52,7 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 /* Defaults of the sampled schedule (train/lightgcn_sampled.c), chosen on
  * validation parts of Gowalla, MovieLens-1M m1 and ML-100K
  * (docs/training.md). */
-#define GR_LGCN_SAMPLED_STEPS 100
+#define GR_LGCN_SAMPLED_STEPS 200
 #define GR_LGCN_SAMPLED_LR 0.05
 #define GR_LGCN_SAMPLED_REG 0.0
 #define GR_LGCN_SAMPLED_EVAL_EVERY 10
