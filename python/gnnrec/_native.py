@@ -38,6 +38,8 @@ c_void_p = ctypes.c_void_p
 P = ctypes.POINTER
 
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_double, c_double, c_double)
+# gr_trial_fn: user_data, trial, n, names, values, valid_metric, best_epoch, seconds
+TRIAL_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_size_t, P(c_char_p), P(c_double), c_double, c_int, c_double)
 
 
 class LoadOptions(ctypes.Structure):
@@ -149,6 +151,7 @@ _PROTOTYPES = {
     "gr_trainer_get_double": (c_int, [P(c_double), c_void_p, c_int]),
     "gr_trainer_set_validation": (c_int, [c_void_p, c_void_p]),
     "gr_trainer_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p]),
+    "gr_trainer_set_trial_callback": (c_int, [c_void_p, TRIAL_FN, c_void_p]),
     "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
     "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),

@@ -4,7 +4,7 @@ import ctypes
 import math
 
 from ._handle import Handle
-from ._native import PROGRESS_FN, lib
+from ._native import PROGRESS_FN, TRIAL_FN, lib
 from .errors import check
 from .model import Model
 
@@ -74,25 +74,38 @@ class Trainer(Handle):
         check(lib.gr_trainer_set_validation(self, graph))
         self._valid = graph  # the library borrows it until fit() ends
 
-    def fit(self, train, valid=None, progress=None):
+    def fit(self, train, valid=None, progress=None, trial=None):
         """Fit a new model to `train`.  `valid`, for this fit only, is a
         validation graph as set_validation() describes.  `progress(epoch,
         loss, seconds, valid_metric)` is called after every epoch
         (valid_metric is None when not evaluated); returning True stops
         training, as a non-zero return of the C gr_progress_fn does (and as
         in the C++, Rust and Go bindings); None or False goes on.  An exception it raises stops training and is raised from
-        fit()."""
+        fit().  With a `budget` set, `trial(number, settings, valid_metric,
+        best_epoch, seconds)` is called after every trial of the settings
+        search (settings: a dict of the searched settings' values);
+        returning True ends the search with the best settings so far, as
+        gr_trial_fn does; an exception it raises does the same and is
+        raised from fit()."""
         kept = self._valid
         if valid is not None:
             self.set_validation(valid)
         try:
-            return self._fit(train, progress)
+            return self._fit(train, progress, trial)
         finally:
             if valid is not None:
                 self.set_validation(kept)
 
-    def _fit(self, train, progress):
+    def _fit(self, train, progress, trial):
         failure = []
+
+        def on_trial(_, number, n, names, values, metric, best_epoch, seconds):
+            try:
+                settings = {names[k].decode(): values[k] for k in range(n)}
+                return 1 if trial(number, settings, None if math.isnan(metric) else metric, best_epoch, seconds) else 0
+            except BaseException as e:  # must not unwind through C frames
+                failure.append(e)
+                return 1
 
         def on_epoch(_, epoch, loss, seconds, metric):
             try:
@@ -103,11 +116,14 @@ class Trainer(Handle):
 
         callback = PROGRESS_FN(on_epoch) if progress is not None else PROGRESS_FN()
         check(lib.gr_trainer_set_progress(self, callback, None))
+        on_trial_c = TRIAL_FN(on_trial) if trial is not None else TRIAL_FN()
+        check(lib.gr_trainer_set_trial_callback(self, on_trial_c, None))
         out = ctypes.c_void_p()
         try:
             status = lib.gr_trainer_fit(ctypes.byref(out), self, train)
         finally:
             lib.gr_trainer_set_progress(self, PROGRESS_FN(), None)
+            lib.gr_trainer_set_trial_callback(self, TRIAL_FN(), None)
         model = Model(out.value) if out.value else None
         if failure:
             if model is not None:
@@ -118,7 +134,8 @@ class Trainer(Handle):
 
     def stat(self, name):
         """A statistic of the last fit: epochs, best_epoch, best_valid
-        (None without validation), seconds, loss."""
+        (None without validation), seconds, loss, trials (of a budget's
+        settings search)."""
         v = ctypes.c_double()
         check(lib.gr_trainer_stat(ctypes.byref(v), self, STATS[name]))
         return None if math.isnan(v.value) else v.value

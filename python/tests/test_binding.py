@@ -242,6 +242,37 @@ class TrainerTest(unittest.TestCase):
             self.assertEqual(m.info("epochs"), t.stat("best_epoch"))
             self.assertAlmostEqual(m.info("valid_ndcg"), t.stat("best_valid"))
 
+    def test_budget_reports_each_trial(self):
+        _, _, train, valid, _ = support.dataset()
+        seen = []
+
+        def trial(number, settings, metric, best_epoch, seconds):
+            seen.append((number, settings, metric))
+            return number == 3  # end the search after the third trial
+
+        with gnnrec.Trainer(dim=8, epochs=4, threads=1, budget=600, lr=0.5) as t, \
+                t.fit(train, valid=valid, trial=trial) as m:
+            self.assertEqual([n for n, _, _ in seen], [1, 2, 3])
+            self.assertEqual(t.stat("trials"), 3)
+            # lr was set by hand: never searched; the others are the mode's rows
+            self.assertTrue(all("lr" not in s and s for _, s, _ in seen))
+            self.assertTrue(all(v is not None for _, _, v in seen))
+            self.assertEqual(m.info("search_trials"), 3)
+            best = max(seen, key=lambda x: x[2])[1]
+            for name, value in best.items():
+                self.assertAlmostEqual(m.info(name), value)
+
+    def test_an_exception_in_trial_propagates(self):
+        _, _, train, valid, _ = support.dataset()
+
+        def trial(*_):
+            raise KeyError("from the trial callback")
+
+        with gnnrec.Trainer(dim=8, epochs=2, threads=1, budget=600) as t:
+            with self.assertRaises(KeyError):
+                t.fit(train, valid=valid, trial=trial)
+            self.assertEqual(t.stat("trials"), 1)
+
     def test_validation_given_to_fit_is_for_that_fit(self):
         _, _, train, valid, _ = support.dataset()
         # holdout 0: without validation data nothing is validated (no held-out part either)
