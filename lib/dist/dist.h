@@ -98,4 +98,31 @@ uint64_t gr_dist_hash_floats(const float *x, size_t n);
 /* Fingerprint of bytes, chained on h. */
 uint64_t gr_dist_hash_bytes(uint64_t h, const void *p, size_t n);
 
+/* ---- Row-sharded training (ZeRO-1): each rank owns a slice of rows ----
+ *
+ * A table of nrows rows of width floats is cut into contiguous slices,
+ * rank r owning rows [lo, hi) of gr_dist_share(nrows, r, size).  The
+ * gradient is summed over the ranks into each owner's slice only (each
+ * row summed by one rank, so all ranks agree bit for bit), the owner
+ * updates its rows, and the rows are copied back to every rank.  Both
+ * calls count in MPI ints of floats: a table of more than INT_MAX floats is
+ * GR_ERANGE.  With a NULL d (one process) they are the identity. */
+
+/* The rows [*lo, *hi) that d's rank owns of nrows (all of them for NULL). */
+void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi);
+/*
+ * Sum buf (nrows x width, every rank's local values) over the ranks; this
+ * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf).
+ * Sends (nrows - (hi - lo)) x width floats per rank (a ring reduce-scatter).
+ * NULL d: copies rows [0, nrows) unless own == buf.  Collective.
+ */
+int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width);
+/*
+ * Every rank's rows [lo, hi) of buf (nrows x width, in place) copied to
+ * every rank (MPI_Allgatherv).  Sends (nrows - (hi - lo)) x width floats
+ * per rank (a ring allgather).  NULL d: nothing.  Collective.
+ */
+int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
+/* ---- end of row-sharded training ---- */
+
 #endif

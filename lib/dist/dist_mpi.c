@@ -262,3 +262,67 @@ int gr_dist_any(gr_dist *d, int flag)
     if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_of(d)) != MPI_SUCCESS) return 1;
     return any;
 }
+
+/* ---- Row-sharded training (dist.h) ---- */
+
+void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi)
+{
+    if (!d) {
+        *lo = 0;
+        *hi = nrows;
+        return;
+    }
+    gr_dist_share(nrows, d->rank, d->size, lo, hi);
+}
+
+/* Every rank's slice of nrows x width floats as counts and displacements
+ * (2 x size ints in v); GR_ERANGE past MPI's int counts. */
+static int row_slices(const gr_dist *d, size_t nrows, size_t width, int *v)
+{
+    if (nrows * width > INT_MAX)
+        return gr_err(GR_ERANGE, "a table of %zu rows of %zu floats is too large for one exchange", nrows, width);
+    for (int r = 0; r < d->size; r++) {
+        size_t lo, hi;
+        gr_dist_share(nrows, r, d->size, &lo, &hi);
+        v[r] = (int)((hi - lo) * width);
+        v[d->size + r] = (int)(lo * width);
+    }
+    return GR_OK;
+}
+
+int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    if (!d || d->size == 1) {
+        if (own != buf && hi > lo) memcpy(own, buf + lo * width, (hi - lo) * width * sizeof *own);
+        return GR_OK;
+    }
+    int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
+    if (!v) return GR_ENOMEM;
+    int rc = row_slices(d, nrows, width, v);
+    if (rc == GR_OK) {
+        int mrc = MPI_Reduce_scatter(buf, own, v, MPI_FLOAT, MPI_SUM, comm_of(d));
+        d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
+        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "summing a gradient into its owners' rows");
+    }
+    free(v);
+    return rc;
+}
+
+int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width)
+{
+    if (!d || d->size == 1) return GR_OK;
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
+    if (!v) return GR_ENOMEM;
+    int rc = row_slices(d, nrows, width, v);
+    if (rc == GR_OK) {
+        int mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, MPI_FLOAT, comm_of(d));
+        d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
+        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "copying the owners' rows to every rank");
+    }
+    free(v);
+    return rc;
+}

@@ -1,6 +1,8 @@
 /* A build without MPI: no trainer has a communicator (dist.h). */
 #include "dist/dist.h"
 
+#include <string.h>
+
 #include "core/err.h"
 
 int gr_dist_available(void) { return 0; }
@@ -34,3 +36,18 @@ int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_
     *total = 0;
     return unsupported();
 }
+
+/* Row-sharded training: one process owns every row. */
+void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi)
+{
+    (void)d;
+    *lo = 0;
+    *hi = nrows;
+}
+int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width)
+{
+    if (d) return unsupported();
+    if (own != buf && nrows) memcpy(own, buf, nrows * width * sizeof *own);
+    return GR_OK;
+}
+int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width) { return d ? unsupported() : GR_OK; }

@@ -20,7 +20,6 @@
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
 #include "models/lightgcn.h"
-#include "train/adam.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -41,7 +40,6 @@ typedef struct fast_work {
     float *partial;                  /* per group: n_items x d */
     size_t ngroups;
     double *user_loss;               /* n_users */
-    double *row_sq;                  /* n: per-row L2 terms, summed in row order */
     int nthreads;
     /* bfloat16 propagation (gr_spmm_bf16): layer inputs */
     int bf16_spmm;
@@ -54,11 +52,8 @@ typedef struct fast_work {
     uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
     uint32_t *gt;                    /* per thread: gradient column pairs */
     /* data-parallel training (lib/dist): this rank's user blocks
-     * [blk_lo, blk_hi), the communicator (NULL: all blocks here), and the
-     * status of its collectives */
+     * [blk_lo, blk_hi) (all of them in one process) */
     size_t blk_lo, blk_hi;
-    struct gr_dist *dist;
-    int rc;
 } fast_work;
 
 static void work_free(fast_work *w)
@@ -72,7 +67,6 @@ static void work_free(fast_work *w)
     free(w->scores);
     free(w->partial);
     free(w->user_loss);
-    free(w->row_sq);
     free(w->ub);
     free(w->ib);
     free(w->ip);
@@ -115,7 +109,6 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->blk_hi = nblocks;
     w->partial = gr_alloc_floats(w->ngroups * ni * s->d);
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
-    w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
     w->bf16_spmm = bf16 && gr_spmm_bf16_ok(s->d);
     if (w->bf16_spmm) {
@@ -123,7 +116,7 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
         w->xb2 = gr_alloc(nd, sizeof *w->xb2);
     }
     if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
-        !w->user_loss || !w->row_sq || (w->bf16 && bf16_init(w, s, g) != GR_OK) ||
+        !w->user_loss || (w->bf16 && bf16_init(w, s, g) != GR_OK) ||
         (w->bf16_spmm && (!w->xb1 || !w->xb2))) {
         work_free(w);
         return GR_ENOMEM;
@@ -257,61 +250,47 @@ static void propagate(const gr_lgcn_settings_t *s, fast_work *w, const float *x,
                             s->layers);
 }
 
-static double step(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, float *e0, gr_adam *adam)
+/* The driver's view of a fit (gr_lgcn_full_ops). */
+typedef struct fast_fit {
+    fast_work w;
+    const gr_graph *g;
+    const gr_lgcn_settings_t *s;
+} fast_fit;
+
+/* Loss of this rank's users and its gradient with respect to e0.  A is
+ * symmetric, so back-propagation through E = P E0 applies P again; the
+ * propagated embeddings are no longer needed, and g0 takes their place.
+ * Back-propagation is linear: each rank back-propagates its own share, and
+ * the driver sums the shares' gradients of e0. */
+static double fast_loss_grad(void *work, const float *e0, int epoch, float **grad, int *rc)
 {
-    propagate(s, w, e0, w->final);
-    double loss = objective(g, s, w);
-    /* across ranks: the sum of their users' gradients and losses */
-    if (w->dist && w->rc == GR_OK) w->rc = gr_dist_allreduce_grad(w->dist, w->gfinal, s->n * s->d);
-    if (w->dist && w->rc == GR_OK) w->rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
-    /* A is symmetric, so back-propagation through E = P E0 applies P again;
-     * the propagated embeddings are no longer needed, and g0 takes their place */
-    propagate(s, w, w->gfinal, w->g0);
-    if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, w->g0, w->row_sq);
-    gr_adam_step(adam, e0, w->g0);
+    fast_fit *f = work;
+    (void)epoch;
+    (void)rc;
+    propagate(f->s, &f->w, e0, f->w.final);
+    double loss = objective(f->g, f->s, &f->w);
+    propagate(f->s, &f->w, f->w.gfinal, f->w.g0);
+    *grad = f->w.g0;
     return loss;
 }
 
-static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w,
-                       const float *e0)
+static double fast_validate(void *work, const gr_trainer *t, const float *e0)
 {
-    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
-    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+    fast_fit *f = work;
+    const gr_lgcn_settings_t *s = f->s;
+    gr_lightgcn_propagate(&f->w.adj, e0, f->w.final, f->w.t1, f->w.t2, s->d, s->layers, NULL, 0);
+    return gr_validate_vectors(t, f->g, f->w.final, f->w.final + s->n_users * s->d, NULL, s->d);
 }
 
 int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
-    fast_work w;
-    gr_adam adam;
+    fast_fit f = { .g = g, .s = s };
     double precision = gr_opt_named(t, "precision");
-    memset(&adam, 0, sizeof adam);
-    int rc = work_init(&w, s, g, !(precision == 1));
-    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
-    /* with a communicator, a rank that could not start stops them all */
+    int rc = work_init(&f.w, s, g, !(precision == 1));
     gr_dist *dist = gr_dist_of(t);
-    rc = gr_dist_agree(dist, rc);
-    if (rc != GR_OK) {
-        work_free(&w);
-        gr_adam_free(&adam);
-        return rc;
-    }
-    if (dist) {
-        w.dist = dist;
-        gr_dist_share(w.blk_hi, dist->rank, dist->size, &w.blk_lo, &w.blk_hi);
-    }
-    gr_fit_loop L;
-    gr_fit_loop_begin(&L, t);
-    for (int epoch = 1;; epoch++) {
-        double loss = step(g, s, &w, e0, &adam);
-        if (w.rc != GR_OK) break;
-        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
-        int improved;
-        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
-        if (improved && best) memcpy(best, e0, s->n * s->d * sizeof *best);
-        if (stop) break;
-    }
-    gr_adam_free(&adam);
-    rc = w.rc;
-    work_free(&w);
+    if (rc == GR_OK && dist) gr_dist_share(f.w.blk_hi, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
+    gr_lgcn_full_ops ops = { .work = &f, .loss_grad = fast_loss_grad, .validate = fast_validate, .adj = &f.w.adj };
+    rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
+    work_free(&f.w);
     return rc;
 }

@@ -36,7 +36,6 @@
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
 #include "models/lightgcn.h"
-#include "train/adam.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -65,7 +64,6 @@ typedef struct sampled_work {
     size_t *slot_block;
     size_t stride;
     double *block_loss;
-    double *row_sq;
     uint16_t *xb1, *xb2; /* n x d: bfloat16 layer inputs of the propagation (NULL: float) */
     /* temperature > 0: the layer-0 rows are used normalised to unit length
      * (xn, their lengths in norm) and the scores divided by it */
@@ -75,7 +73,6 @@ typedef struct sampled_work {
      * blk_hi) (all of them without a communicator); a block's draws depend
      * on its index alone, so the ranks together draw what one process does */
     size_t blk_lo, blk_hi;
-    gr_dist *dist;
 } sampled_work;
 
 static void work_free(sampled_work *w)
@@ -96,7 +93,6 @@ static void work_free(sampled_work *w)
     free(w->gpos);
     free(w->slot_block);
     free(w->block_loss);
-    free(w->row_sq);
     free(w->xb1);
     free(w->xb2);
     free(w->xn);
@@ -196,9 +192,8 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
-    w->row_sq = gr_alloc(s->n, sizeof *w->row_sq);
     if (!w->final || (half ? !w->xb1 || !w->xb2 : !w->t1 || !w->t2) || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
-        !w->slot_block || !w->block_loss || !w->row_sq || sampler_init(w, g, beta) != GR_OK) {
+        !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK) {
         work_free(w);
         return GR_ENOMEM;
     }
@@ -367,27 +362,29 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     return loss;
 }
 
-double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq)
+double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq,
+                         size_t lo, size_t hi)
 {
     const size_t d = s->d, nu = g->n_users;
-    const long n = (long)s->n;
+    const long rows = (long)(hi - lo);
     const double c0 = s->reg / (double)g->n_edges;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(s->n * d)) num_threads(gr_threads())
-    for (long r = 0; r < n; r++) {
-        size_t deg = (size_t)r < nu ? gr_csr_degree(&g->ui, (size_t)r) : gr_csr_degree(&g->iu, (size_t)r - nu);
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((hi - lo) * d)) num_threads(gr_threads())
+    for (long q = 0; q < rows; q++) {
+        const size_t r = lo + (size_t)q;
+        size_t deg = r < nu ? gr_csr_degree(&g->ui, r) : gr_csr_degree(&g->iu, r - nu);
         const float c = (float)(c0 * (double)deg);
-        const float *x = e0 + (size_t)r * d;
-        float *gr = g0 + (size_t)r * d;
-        float q = 0.0f;
+        const float *x = e0 + r * d;
+        float *gr = g0 + (size_t)q * d;
+        float sq = 0.0f;
         for (size_t j = 0; j < d; j++) {
             gr[j] += c * x[j];
-            q += x[j] * x[j];
+            sq += x[j] * x[j];
         }
-        row_sq[r] = (double)c * q;
+        row_sq[q] = (double)c * sq;
     }
-    double sq = 0.0;
-    for (long r = 0; r < n; r++) sq += row_sq[r];
-    return 0.5 * sq;
+    double sum = 0.0;
+    for (long q = 0; q < rows; q++) sum += row_sq[q];
+    return 0.5 * sum;
 }
 
 /* Rows of x (n x d) scaled to unit length into out; their lengths into norm. */
@@ -423,10 +420,11 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
     for (size_t k = 0; k < rows * d; k++) x[k] *= c;
 }
 
-/* Loss and gradient (into w->g0) of one step at e0; *rc: a failed
- * exchange between ranks. */
-static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch,
-                        int *rc)
+/* Loss of this rank's blocks of one step at e0 and its gradient (into
+ * w->g0), without the L2 term.  Every operation after the objective is
+ * linear in the gradient, so each rank back-propagates its own share and
+ * the fit driver sums the shares. */
+static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
     const float *x = e0;
     if (w->tau > 0) {
@@ -437,14 +435,10 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     /* scores <E_u / tau, E_i>: the user rows carry the temperature */
     if (w->tau > 0) scale_rows(w->final, g->n_users, s->d, (float)(1.0 / w->tau));
     double loss = objective(g, s, w, epoch);
-    /* across ranks: the sum of their blocks' gradients and losses */
-    if (w->dist && *rc == GR_OK) *rc = gr_dist_allreduce_grad(w->dist, w->gfinal, s->n * s->d);
-    if (w->dist && *rc == GR_OK) *rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
     if (w->tau > 0) scale_rows(w->gfinal, g->n_users, s->d, (float)(1.0 / w->tau));
     /* A is symmetric: back-propagation applies the same propagation */
     gr_lgcn_propagate_train(&w->adj, w->gfinal, w->g0, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d, s->layers);
     if (w->tau > 0) unit_rows_back(w->g0, w->xn, w->norm, s->n, s->d);
-    if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, w->g0, w->row_sq);
     return loss;
 }
 
@@ -472,8 +466,10 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
 {
     sampled_work w;
     if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t)) != GR_OK) return NAN;
-    int rc = GR_OK;
-    double loss = loss_grad(g, s, &w, e0, epoch, &rc);
+    double loss = loss_grad(g, s, &w, e0, epoch);
+    double *row_sq = s->reg > 0 ? gr_alloc(s->n + 1, sizeof *row_sq) : NULL;
+    if (s->reg > 0) loss = row_sq ? loss + gr_lgcn_degree_l2(g, s, e0, w.g0, row_sq, 0, s->n) : NAN;
+    free(row_sq);
     memcpy(grad, w.g0, s->n * s->d * sizeof *grad);
     work_free(&w);
     return loss;
@@ -488,48 +484,51 @@ static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, con
     return w->xn;
 }
 
-static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w,
-                       const float *e0)
+/* The driver's view of a fit (gr_lgcn_full_ops). */
+typedef struct sampled_fit {
+    sampled_work w;
+    const gr_graph *g;
+    const gr_lgcn_settings_t *s;
+} sampled_fit;
+
+static double fit_loss_grad(void *work, const float *e0, int epoch, float **grad, int *rc)
 {
+    sampled_fit *f = work;
+    (void)rc;
+    double loss = loss_grad(f->g, f->s, &f->w, e0, epoch);
+    *grad = f->w.g0;
+    return loss;
+}
+
+static const float *fit_model_rows(void *work, const float *e0)
+{
+    sampled_fit *f = work;
+    return model_rows(f->s, &f->w, e0);
+}
+
+static double fit_validate(void *work, const gr_trainer *t, const float *e0)
+{
+    sampled_fit *f = work;
+    const gr_lgcn_settings_t *s = f->s;
+    sampled_work *w = &f->w;
     gr_lgcn_propagate_train(&w->adj, model_rows(s, w, e0), w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d,
                             s->layers);
-    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+    return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 
 int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
-    sampled_work w;
-    gr_adam adam;
-    memset(&adam, 0, sizeof adam);
-    int rc = work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t));
-    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
-    /* with a communicator, a rank that could not start stops them all */
+    sampled_fit f = { .g = g, .s = s };
+    int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t));
     gr_dist *dist = gr_dist_of(t);
-    rc = gr_dist_agree(dist, rc);
-    if (rc != GR_OK) {
-        work_free(&w);
-        gr_adam_free(&adam);
-        return rc;
-    }
-    if (dist) {
-        w.dist = dist;
-        gr_dist_share(w.nblocks, dist->rank, dist->size, &w.blk_lo, &w.blk_hi);
-    }
-    gr_fit_loop L;
-    gr_fit_loop_begin(&L, t);
-    for (int epoch = 1;; epoch++) {
-        double loss = loss_grad(g, s, &w, e0, epoch, &rc);
-        if (rc != GR_OK) break;
-        gr_adam_step(&adam, e0, w.g0);
-        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
-        int improved;
-        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
-        if (improved && best) memcpy(best, model_rows(s, &w, e0), s->n * s->d * sizeof *best);
-        if (stop) break;
-    }
-    if (w.tau > 0) memcpy(e0, model_rows(s, &w, e0), s->n * s->d * sizeof *e0);
-    gr_adam_free(&adam);
-    work_free(&w);
+    if (rc == GR_OK && dist) gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
+    gr_lgcn_full_ops ops = { .work = &f,
+                             .loss_grad = fit_loss_grad,
+                             .validate = fit_validate,
+                             .model_rows = f.w.tau > 0 ? fit_model_rows : NULL,
+                             .adj = &f.w.adj };
+    rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
+    work_free(&f.w);
     return rc;
 }
 

@@ -101,9 +101,37 @@ int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g);
 void gr_lgcn_unit_rows(float *out, float *norm, const float *x, size_t n, size_t d);
 /* What mode auto runs on g: GR_MODE_FAST or GR_MODE_SAMPLED. */
 int gr_lgcn_auto_mode(const gr_graph *g, size_t negatives);
-/* L2 on the layer-0 rows, each weighted by its degree / n_edges (the
- * weight the published per-batch L2 puts on a row in expectation): adds
- * its gradient to g0, returns the penalty; row_sq: n scratch values. */
-double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq);
+/* L2 on the layer-0 rows [lo, hi), each weighted by its degree / n_edges
+ * (the weight the published per-batch L2 puts on a row in expectation):
+ * adds its gradient to g0 (the gradient of rows [lo, hi), (hi - lo) x d),
+ * returns the penalty; row_sq: hi - lo scratch values. */
+double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const float *e0, float *g0, double *row_sq,
+                         size_t lo, size_t hi);
+
+/*
+ * A full-batch schedule as the shared driver (train/lightgcn_full.c) sees
+ * it.  loss_grad: the loss of this rank's share of step `epoch` at e0
+ * (without the L2 term) and, in *grad (a buffer of the schedule, n x d),
+ * the gradient of that share with respect to every layer-0 row; sets *rc on
+ * a failed exchange.  validate: the validation metric at e0.  model_rows:
+ * the model's layer-0 rows for e0 (NULL: e0 itself).  adj: the normalised
+ * adjacency the schedule holds (for the shard statistics).
+ */
+typedef struct gr_lgcn_full_ops {
+    void *work;
+    double (*loss_grad)(void *work, const float *e0, int epoch, float **grad, int *rc);
+    double (*validate)(void *work, const gr_trainer *t, const float *e0);
+    const float *(*model_rows)(void *work, const float *e0);
+    const gr_spmat *adj;
+} gr_lgcn_full_ops;
+/*
+ * Fit e0 in place with ops's schedule and Adam (best: the best validated
+ * parameters, when not NULL); rc: the schedule's start-up status, agreed
+ * over the ranks.  Under a communicator each rank owns a slice of the rows
+ * for the optimizer (gr_dist_rows): its Adam moments, its rows' L2 term
+ * and update; the gradient is reduce-scattered and the rows allgathered.
+ */
+int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                     const gr_lgcn_full_ops *ops, int rc);
 
 #endif

@@ -62,6 +62,10 @@ struct gr_trainer {
     int stopped_by_caller; /* the progress callback asked the last fit to stop */
     struct gr_dist *dist;  /* data-parallel training's communicator (lib/dist), NULL: none */
     int stopped_by_time;   /* the time limit cut the last fit short */
+    /* what the last full-batch LightGCN / MF fit held on this rank
+     * (train/lightgcn_full.c; tests): rows owned, Adam moment floats, rows
+     * and nonzeros of the normalised adjacency */
+    size_t shard_rows, shard_adam_floats, shard_adj_rows, shard_adj_nnz;
 };
 
 /* The kind trainer for `kind`, or NULL. */

@@ -1,0 +1,110 @@
+/*
+ * The full-batch fit driver that the fast and the sampled schedules of
+ * LightGCN and MF share (lightgcn_train.h): start-up, the epoch loop, the
+ * L2 term and the Adam step, once for both.
+ *
+ * Under a communicator the rows (users, then items) are sharded for the
+ * optimizer (ZeRO-1, docs/distributed.md): each rank's schedule computes
+ * the gradient of its own share of the objective with respect to all rows;
+ * the gradient is summed over the ranks into each row's owner only
+ * (reduce-scatter), the owner adds the L2 term of its rows and takes the
+ * Adam step of its rows with the moments of its rows alone, and the
+ * updated rows are copied to every rank (allgather).  Each row is summed
+ * and updated by one rank, so every rank holds the same parameters, bit
+ * for bit; one process owns every row and exchanges nothing.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "dist/dist.h"
+#include "train/adam.h"
+#include "train/lightgcn_train.h"
+#include "train/trainer.h"
+
+typedef struct full_state {
+    gr_dist *dist;
+    size_t lo, hi;  /* the rows this rank owns */
+    gr_adam adam;   /* moments of rows [lo, hi) */
+    float *own;     /* the summed gradient of rows [lo, hi) (NULL: one process, in the schedule's buffer) */
+    double *row_sq; /* hi - lo: per-row L2 terms */
+} full_state;
+
+static void state_free(full_state *F)
+{
+    gr_adam_free(&F->adam);
+    free(F->own);
+    free(F->row_sq);
+}
+
+static int state_init(full_state *F, gr_trainer *t, const gr_lgcn_settings_t *s)
+{
+    memset(F, 0, sizeof *F);
+    F->dist = gr_dist_of(t);
+    gr_dist_rows(F->dist, s->n, &F->lo, &F->hi);
+    size_t rows = F->hi - F->lo;
+    int rc = gr_adam_init(&F->adam, rows * s->d, s->lr);
+    F->row_sq = gr_alloc(rows + 1, sizeof *F->row_sq);
+    if (F->dist) F->own = gr_alloc_floats(rows * s->d + 1);
+    if (rc == GR_OK && (!F->row_sq || (F->dist && !F->own))) rc = GR_ENOMEM;
+    return rc;
+}
+
+/* One step: the schedule's loss and local gradient, summed into the
+ * owners' rows, L2 and Adam on the own rows, the rows copied back. */
+static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops,
+                   float *e0, int epoch, int *rc)
+{
+    const size_t d = s->d;
+    float *g0 = NULL;
+    double loss = ops->loss_grad(ops->work, e0, epoch, &g0, rc);
+    float *own = F->own ? F->own : g0 + F->lo * d;
+    if (*rc == GR_OK) *rc = gr_dist_reduce_scatter_rows(F->dist, g0, own, s->n, d);
+    if (*rc != GR_OK) return loss;
+    if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, own, F->row_sq, F->lo, F->hi);
+    /* the objective's shares and the L2 terms of every rank's rows */
+    *rc = gr_dist_allreduce_sum(F->dist, &loss, 1);
+    gr_adam_step(&F->adam, e0 + F->lo * d, own);
+    if (*rc == GR_OK) *rc = gr_dist_allgather_rows(F->dist, e0, s->n, d);
+    return loss;
+}
+
+/* What this fit held per rank (gr_trainer's shard statistics). */
+static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *ops)
+{
+    t->shard_rows = F->hi - F->lo;
+    t->shard_adam_floats = 2 * F->adam.n;
+    t->shard_adj_rows = ops->adj ? ops->adj->n : 0;
+    t->shard_adj_nnz = ops->adj ? ops->adj->nnz : 0;
+}
+
+int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                     const gr_lgcn_full_ops *ops, int rc)
+{
+    full_state F;
+    int src = state_init(&F, t, s);
+    if (rc == GR_OK) rc = src;
+    /* with a communicator, a rank that could not start stops them all */
+    rc = gr_dist_agree(F.dist, rc);
+    if (rc != GR_OK) {
+        state_free(&F);
+        return rc;
+    }
+    record(t, &F, ops);
+    gr_fit_loop L;
+    gr_fit_loop_begin(&L, t);
+    for (int epoch = 1;; epoch++) {
+        double loss = step(&F, g, s, ops, e0, epoch, &rc);
+        if (rc != GR_OK) break;
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? ops->validate(ops->work, t, e0) : NAN;
+        int improved;
+        int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
+        if (improved && best) memcpy(best, ops->model_rows ? ops->model_rows(ops->work, e0) : e0, s->n * s->d * sizeof *best);
+        if (stop) break;
+    }
+    if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
+    state_free(&F);
+    return rc;
+}
