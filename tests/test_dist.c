@@ -17,6 +17,7 @@
 #include "fixtures.h"
 #include "models/lightgcn.h"
 #include "models/model.h"
+#include "train/trainer.h"
 
 static int rank, size;
 static fx_planted P;
@@ -156,6 +157,92 @@ START_TEST(kg_groups_match_one_rank)
     ck_assert(same_everywhere(h));
     gr_kg_free(kg);
 }
+END_TEST
+
+/*
+ * The row collectives of sharded training: each rank passes its own
+ * values of every row, gets the sum of its own rows (a share of 10 rows,
+ * which 2 and 4 ranks do not divide evenly), and the allgather gives every
+ * rank every owner's rows; each sends the rows it does not own, once per
+ * call.
+ */
+START_TEST(row_collectives)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    enum { N = 10, W = 3 };
+    float buf[N * W], own[N * W];
+    for (int k = 0; k < N * W; k++) buf[k] = (float)(rank + 1) * (float)k;
+    size_t lo, hi;
+    gr_dist_rows(d, N, &lo, &hi);
+    size_t share_lo, share_hi;
+    gr_dist_share(N, rank, size, &share_lo, &share_hi);
+    ck_assert(lo == share_lo && hi == share_hi);
+    ck_assert_int_eq(gr_dist_reduce_scatter_rows(d, buf, own, N, W), GR_OK);
+    const float ranks_sum = (float)(size * (size + 1) / 2);
+    for (size_t k = 0; k < (hi - lo) * W; k++) ck_assert_float_eq(own[k], ranks_sum * (float)(lo * W + k));
+    /* the owner's rows in place, everything else stale */
+    for (int k = 0; k < N * W; k++) buf[k] = -1.0f;
+    memcpy(buf + lo * W, own, (hi - lo) * W * sizeof *own);
+    ck_assert_int_eq(gr_dist_allgather_rows(d, buf, N, W), GR_OK);
+    for (int k = 0; k < N * W; k++) ck_assert_float_eq(buf[k], ranks_sum * (float)k);
+    ck_assert_double_eq(d->bytes_sent, 2.0 * (double)(N - (hi - lo)) * W * sizeof(float));
+    gr_dist_free(d);
+    /* one process (no communicator): the identity */
+    float one[N * W];
+    ck_assert_int_eq(gr_dist_reduce_scatter_rows(NULL, buf, one, N, W), GR_OK);
+    ck_assert_int_eq(memcmp(one, buf, sizeof one), 0);
+    ck_assert_int_eq(gr_dist_allgather_rows(NULL, buf, N, W), GR_OK);
+}
+END_TEST
+
+/*
+ * The full-batch schedules hold the Adam moments of their own rows only
+ * (2 x rows x dim floats), the ranks' rows cover the n = users + items rows
+ * once, and each step sends the rows a rank does not own twice (the
+ * gradient's reduce-scatter, the parameters' allgather) and the loss.  The
+ * last loss is the single process's within rounding.
+ */
+static void sharded_sizes(int kind, const char *mode)
+{
+    const int epochs = 5;
+    const size_t n = P.train->n_users + P.train->n_items, dim = 32;
+    double loss[2];
+    for (int with_comm = 0; with_comm < 2; with_comm++) {
+        gr_trainer *t = trainer(kind, mode, epochs, 42, with_comm);
+        gr_model *m;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+        gr_trainer_stat(&loss[with_comm], t, GR_STAT_LOSS);
+        size_t lo = 0, hi = n;
+        if (with_comm) gr_dist_share(n, rank, size, &lo, &hi);
+        ck_assert_uint_eq(t->shard_rows, hi - lo);
+        ck_assert_uint_eq(t->shard_adam_floats, 2 * (hi - lo) * dim);
+        if (with_comm) {
+            unsigned long rows = t->shard_rows, all = 0;
+            MPI_Allreduce(&rows, &all, 1, MPI_UNSIGNED_LONG, MPI_SUM, MPI_COMM_WORLD);
+            ck_assert_uint_eq(all, n);
+            double sent = 0;
+            ck_assert_int_eq(gr_model_info(&sent, m, "dist_bytes_sent"), GR_OK);
+            ck_assert_double_eq(sent, epochs * (2.0 * (double)(n - (hi - lo)) * dim * sizeof(float) + sizeof(double)));
+            ck_assert(same_everywhere(hash_model(m)));
+        }
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0)
+        printf("%s %s, %d epochs: last loss 1 rank %.6f, %d ranks (sharded Adam) %.6f\n", gr_model_kind_name(kind), mode,
+               epochs, loss[0], size, loss[1]);
+    ck_assert_msg(fabs(loss[1] - loss[0]) <= 1e-3 * fabs(loss[0]), "loss %g against %g", loss[1], loss[0]);
+}
+
+START_TEST(lightgcn_fast_sharded_adam) { sharded_sizes(GR_MODEL_LIGHTGCN, "fast"); }
+END_TEST
+
+START_TEST(lightgcn_sampled_sharded_adam) { sharded_sizes(GR_MODEL_LIGHTGCN, "sampled"); }
+END_TEST
+
+START_TEST(mf_fast_sharded_adam) { sharded_sizes(GR_MODEL_MF, "fast"); }
 END_TEST
 
 /* Every rank returns code with one message, naming `what`. */
@@ -301,6 +388,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, unsupported_kind);
     tcase_add_test(tc, stop_on_one_rank_stops_all);
     tcase_add_test(tc, holdout_and_refit);
+    tcase_add_test(tc, row_collectives);
+    tcase_add_test(tc, lightgcn_fast_sharded_adam);
+    tcase_add_test(tc, lightgcn_sampled_sharded_adam);
+    tcase_add_test(tc, mf_fast_sharded_adam);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
