@@ -17,6 +17,7 @@
 #include "fixtures.h"
 #include "models/lightgcn.h"
 #include "models/model.h"
+#include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
 static int rank, size;
@@ -198,11 +199,12 @@ START_TEST(row_collectives)
 END_TEST
 
 /*
- * The full-batch schedules hold the Adam moments of their own rows only
- * (2 x rows x dim floats), the ranks' rows cover the n = users + items rows
- * once, and each step sends the rows a rank does not own twice (the
- * gradient's reduce-scatter, the parameters' allgather) and the loss.  The
- * last loss is the single process's within rounding.
+ * The full-batch schedules hold the Adam moments and the adjacency rows of
+ * their own rows only (2 x rows x dim floats), the ranks' rows cover the n
+ * = users + items rows and the adjacency's nonzeros once, and MF's steps
+ * (no propagation) send the rows a rank does not own twice (the gradient's
+ * reduce-scatter, the parameters' allgather) and the loss.  The last loss
+ * is the single process's within rounding.
  */
 static void sharded_sizes(int kind, const char *mode)
 {
@@ -218,13 +220,16 @@ static void sharded_sizes(int kind, const char *mode)
         if (with_comm) gr_dist_share(n, rank, size, &lo, &hi);
         ck_assert_uint_eq(t->shard_rows, hi - lo);
         ck_assert_uint_eq(t->shard_adam_floats, 2 * (hi - lo) * dim);
+        ck_assert_uint_eq(t->shard_adj_rows, hi - lo);
         if (with_comm) {
-            unsigned long rows = t->shard_rows, all = 0;
-            MPI_Allreduce(&rows, &all, 1, MPI_UNSIGNED_LONG, MPI_SUM, MPI_COMM_WORLD);
-            ck_assert_uint_eq(all, n);
+            unsigned long mine[2] = { t->shard_rows, t->shard_adj_nnz }, all[2];
+            MPI_Allreduce(mine, all, 2, MPI_UNSIGNED_LONG, MPI_SUM, MPI_COMM_WORLD);
+            ck_assert_uint_eq(all[0], n);
+            ck_assert_uint_eq(all[1], 2 * P.train->n_edges);
             double sent = 0;
             ck_assert_int_eq(gr_model_info(&sent, m, "dist_bytes_sent"), GR_OK);
-            ck_assert_double_eq(sent, epochs * (2.0 * (double)(n - (hi - lo)) * dim * sizeof(float) + sizeof(double)));
+            if (strcmp(mode, "fast") == 0 && kind == GR_MODEL_MF)
+                ck_assert_double_eq(sent, epochs * (2.0 * (double)(n - (hi - lo)) * dim * sizeof(float) + sizeof(double)));
             ck_assert(same_everywhere(hash_model(m)));
         }
         gr_model_free(m);
@@ -243,6 +248,82 @@ START_TEST(lightgcn_sampled_sharded_adam) { sharded_sizes(GR_MODEL_LIGHTGCN, "sa
 END_TEST
 
 START_TEST(mf_fast_sharded_adam) { sharded_sizes(GR_MODEL_MF, "fast"); }
+END_TEST
+
+/* Deterministic values, the same on every rank. */
+static void fill(float *x, size_t n, double a, double b)
+{
+    for (size_t k = 0; k < n; k++) x[k] = (float)sin((double)k * a + b);
+}
+
+static double max_diff(const float *a, const float *b, size_t n, double *scale)
+{
+    double m = 0, s = 0;
+    for (size_t k = 0; k < n; k++) {
+        m = fmax(m, fabs((double)a[k] - (double)b[k]));
+        s = fmax(s, fabs((double)b[k]));
+    }
+    *scale = s;
+    return m;
+}
+
+/*
+ * The propagation split by destination rows against one process's: each
+ * rank holds its rows of the adjacency (the ranks' nonzeros add up to the
+ * whole), the forward pass gives every row, in float and in bfloat16
+ * layers; the backward pass sums the ranks' gradients and gives each rank
+ * its rows of the layer-0 gradient of the summed gradient.
+ */
+START_TEST(split_propagation_matches_one_process)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_lgcn_settings_t s = { .d = 32, .n_users = P.train->n_users, .n = P.train->n_users + P.train->n_items, .layers = 3 };
+    const size_t nd = s.n * s.d;
+    gr_lgcn_prop one, split;
+    ck_assert_int_eq(gr_lgcn_prop_init(&one, P.train, &s, NULL, 1, 1, 4), GR_OK);
+    ck_assert_int_eq(gr_lgcn_prop_init(&split, P.train, &s, d, 1, 1, 4), GR_OK);
+    size_t lo, hi;
+    gr_dist_share(s.n, rank, size, &lo, &hi);
+    ck_assert(split.lo == lo && split.hi == hi && split.adj.n == hi - lo);
+    unsigned long nnz = split.adj.nnz, all = 0;
+    MPI_Allreduce(&nnz, &all, 1, MPI_UNSIGNED_LONG, MPI_SUM, MPI_COMM_WORLD);
+    ck_assert_uint_eq(all, one.adj.nnz);
+    float *x = malloc(nd * sizeof *x), *ref = malloc(nd * sizeof *ref), *out = malloc(nd * sizeof *out);
+    float *g = malloc(nd * sizeof *g), *sum = calloc(nd, sizeof *sum), *scratch = malloc(nd * sizeof *scratch);
+    fill(x, nd, 0.37, 0.0);
+    double scale, diff;
+    for (int half = 0; half < 2; half++) {
+        gr_lgcn_prop_run(&one, x, ref, 1, half);
+        gr_lgcn_prop_run(&split, x, out, 1, half);
+        ck_assert_int_eq(split.rc, GR_OK);
+        diff = max_diff(out, ref, nd, &scale);
+        if (rank == 0) printf("split forward (%s): max difference %.3g of %.3g\n", half ? "bfloat16" : "float", diff, scale);
+        ck_assert_msg(diff <= 1e-6 * scale, "forward, half %d: difference %g", half, diff);
+    }
+    /* each rank's share of the gradient; the sum, in rank order */
+    for (int r = 0; r < size; r++) {
+        fill(g, nd, 0.11, (double)r);
+        for (size_t k = 0; k < nd; k++) sum[k] += g[k];
+    }
+    fill(g, nd, 0.11, (double)rank);
+    gr_lgcn_prop_run(&one, sum, ref, 1, 0);
+    float *own = NULL;
+    ck_assert_int_eq(gr_lgcn_prop_back(&split, g, scratch, &own, 0), GR_OK);
+    diff = max_diff(own, ref + lo * s.d, (hi - lo) * s.d, &scale);
+    if (rank == 0) printf("split backward (float): max difference %.3g of %.3g\n", diff, scale);
+    ck_assert_msg(diff <= 1e-5 * scale, "backward: difference %g", diff);
+    free(x);
+    free(ref);
+    free(out);
+    free(g);
+    free(sum);
+    free(scratch);
+    gr_lgcn_prop_free(&one);
+    gr_lgcn_prop_free(&split);
+    gr_dist_free(d);
+}
 END_TEST
 
 /* Every rank returns code with one message, naming `what`. */
@@ -389,6 +470,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, stop_on_one_rank_stops_all);
     tcase_add_test(tc, holdout_and_refit);
     tcase_add_test(tc, row_collectives);
+    tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);
     tcase_add_test(tc, mf_fast_sharded_adam);

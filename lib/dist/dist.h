@@ -123,6 +123,9 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
  * per rank (a ring allgather).  NULL d: nothing.  Collective.
  */
 int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
+/* The same for rows of row_bytes bytes (bfloat16 layers of a sharded
+ * propagation); GR_ERANGE past INT_MAX bytes in all. */
+int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes);
 /* ---- end of row-sharded training ---- */
 
 #endif

@@ -280,7 +280,7 @@ void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi)
 static int row_slices(const gr_dist *d, size_t nrows, size_t width, int *v)
 {
     if (nrows * width > INT_MAX)
-        return gr_err(GR_ERANGE, "a table of %zu rows of %zu floats is too large for one exchange", nrows, width);
+        return gr_err(GR_ERANGE, "a table of %zu rows of %zu values is too large for one exchange", nrows, width);
     for (int r = 0; r < d->size; r++) {
         size_t lo, hi;
         gr_dist_share(nrows, r, d->size, &lo, &hi);
@@ -310,19 +310,24 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     return rc;
 }
 
-int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width)
+int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes)
 {
     if (!d || d->size == 1) return GR_OK;
     size_t lo, hi;
     gr_dist_rows(d, nrows, &lo, &hi);
     int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
     if (!v) return GR_ENOMEM;
-    int rc = row_slices(d, nrows, width, v);
+    int rc = row_slices(d, nrows, row_bytes, v);
     if (rc == GR_OK) {
-        int mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, MPI_FLOAT, comm_of(d));
-        d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
+        int mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, MPI_BYTE, comm_of(d));
+        d->bytes_sent += (double)(nrows - (hi - lo)) * (double)row_bytes;
         if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "copying the owners' rows to every rank");
     }
     free(v);
     return rc;
+}
+
+int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width)
+{
+    return gr_dist_allgather_rows_bytes(d, buf, nrows, width * sizeof *buf);
 }

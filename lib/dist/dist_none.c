@@ -51,3 +51,7 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     return GR_OK;
 }
 int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width) { return d ? unsupported() : GR_OK; }
+int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes)
+{
+    return d ? unsupported() : GR_OK;
+}

@@ -11,5 +11,9 @@
  * Rows are split into `parts` balanced ranges for the threads.
  */
 int gr_norm_adj(gr_spmat *out, const gr_graph *g, size_t parts);
+/* Rows [lo, hi) of that matrix (row r - lo of out is row r; columns stay
+ * global, out->ncols = users + items): the rows one rank of a sharded
+ * propagation computes. */
+int gr_norm_adj_rows(gr_spmat *out, const gr_graph *g, size_t lo, size_t hi, size_t parts);
 
 #endif

@@ -41,7 +41,7 @@ void gr_spmat_free(gr_spmat *a)
     a->col = NULL;
     a->val = NULL;
     a->split = NULL;
-    a->n = a->nnz = a->nsplit = 0;
+    a->n = a->nnz = a->nsplit = a->ncols = 0;
 }
 
 /* Rows of X at d = 64 (256 bytes each): blocks when X exceeds 16 MiB, of
@@ -56,7 +56,8 @@ int gr_spmat_block_columns(gr_spmat *a, size_t nb)
     a->bptr = NULL;
     a->nblk = 0;
     if (nb <= 1 || a->n == 0) return GR_OK;
-    size_t span = (a->n + nb - 1) / nb;
+    const size_t cols = a->ncols ? a->ncols : a->n;
+    size_t span = (cols + nb - 1) / nb;
     int64_t *bp = gr_alloc(a->n * (nb + 1), sizeof *bp);
     if (!bp) return GR_ENOMEM;
     for (size_t r = 0; r < a->n; r++) {
@@ -91,7 +92,9 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
     free(a->split);
     a->split = split;
     a->nsplit = parts;
-    size_t nb = a->n > BLOCK_FROM_ROWS ? (a->n + BLOCK_ROWS - 1) / BLOCK_ROWS : 1;
+    /* blocks are cut by the span of X, its rows being A's columns */
+    const size_t cols = a->ncols ? a->ncols : a->n;
+    size_t nb = cols > BLOCK_FROM_ROWS ? (cols + BLOCK_ROWS - 1) / BLOCK_ROWS : 1;
     return gr_spmat_block_columns(a, nb < MAX_BLOCKS ? nb : MAX_BLOCKS);
 }
 

@@ -17,6 +17,9 @@ typedef struct gr_spmat {
      * [bptr[r * (nblk + 1) + b], bptr[r * (nblk + 1) + b + 1]); NULL: none. */
     size_t nblk;
     int64_t *bptr;
+    /* Columns when they differ from the rows (a slice of a square matrix's
+     * rows, columns global); 0: n. */
+    size_t ncols;
 } gr_spmat;
 
 void gr_spmat_free(gr_spmat *a);

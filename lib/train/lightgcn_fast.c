@@ -31,9 +31,8 @@
 #define USER_GROUPS 8
 
 typedef struct fast_work {
-    gr_spmat adj;
-    float *final, *t1, *t2, *gfinal; /* n x d */
-    float *g0;                       /* the gradient of e0, in final's buffer */
+    gr_lgcn_prop prop; /* float layers (validation), bfloat16 ones (training) when bf16_spmm */
+    float *final, *gfinal;           /* n x d */
     float *item_t;                   /* d x stride: transposed item rows of final */
     size_t stride;
     float *scores;                   /* per thread: USER_BLOCK x n_items */
@@ -41,9 +40,7 @@ typedef struct fast_work {
     size_t ngroups;
     double *user_loss;               /* n_users */
     int nthreads;
-    /* bfloat16 propagation (gr_spmm_bf16): layer inputs */
-    int bf16_spmm;
-    uint16_t *xb1, *xb2; /* n x d */
+    int bf16_spmm; /* bfloat16 propagation (gr_spmm_bf16) */
     /* bfloat16 products (gemm_bf16.h): packed factors per step, packed
      * gradient blocks per thread */
     int bf16;
@@ -58,10 +55,8 @@ typedef struct fast_work {
 
 static void work_free(fast_work *w)
 {
-    gr_spmat_free(&w->adj);
+    gr_lgcn_prop_free(&w->prop);
     free(w->final);
-    free(w->t1);
-    free(w->t2);
     free(w->gfinal);
     free(w->item_t);
     free(w->scores);
@@ -73,8 +68,6 @@ static void work_free(fast_work *w)
     free(w->gb);
     free(w->xu);
     free(w->gt);
-    free(w->xb1);
-    free(w->xb2);
     memset(w, 0, sizeof *w);
 }
 
@@ -91,17 +84,14 @@ static int bf16_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     return w->ub && w->ib && w->ip && w->gb && w->xu && w->gt ? GR_OK : GR_ENOMEM;
 }
 
-static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, int bf16)
+static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, int bf16, gr_dist *dist)
 {
     memset(w, 0, sizeof *w);
     size_t nd = s->n * s->d, ni = g->n_items;
     w->nthreads = gr_threads_limit();
     w->stride = (ni + 15) & ~(size_t)15;
     w->final = gr_alloc_floats(nd);
-    w->t1 = gr_alloc_floats(nd);
-    w->t2 = gr_alloc_floats(nd);
     w->gfinal = gr_alloc_floats(nd);
-    w->g0 = w->final;
     w->item_t = gr_alloc_floats(w->stride * s->d);
     w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
     size_t nblocks = (g->n_users + USER_BLOCK - 1) / USER_BLOCK;
@@ -111,17 +101,12 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
     w->bf16_spmm = bf16 && gr_spmm_bf16_ok(s->d);
-    if (w->bf16_spmm) {
-        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
-        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
-    }
-    if (!w->final || !w->t1 || !w->t2 || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
-        !w->user_loss || (w->bf16 && bf16_init(w, s, g) != GR_OK) ||
-        (w->bf16_spmm && (!w->xb1 || !w->xb2))) {
+    if (!w->final || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
+        !w->user_loss || (w->bf16 && bf16_init(w, s, g) != GR_OK)) {
         work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj(&w->adj, g, (size_t)w->nthreads * 16);
+    int rc = gr_lgcn_prop_init(&w->prop, g, s, dist, 1, w->bf16_spmm, (size_t)w->nthreads * 16);
     if (rc != GR_OK) work_free(w);
     return rc;
 }
@@ -244,11 +229,6 @@ void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, fl
     }
 }
 
-static void propagate(const gr_lgcn_settings_t *s, fast_work *w, const float *x, float *out)
-{
-    gr_lgcn_propagate_train(&w->adj, x, out, w->t1, w->t2, w->bf16_spmm ? w->xb1 : NULL, w->xb2, s->n, s->d,
-                            s->layers);
-}
 
 /* The driver's view of a fit (gr_lgcn_full_ops). */
 typedef struct fast_fit {
@@ -257,20 +237,15 @@ typedef struct fast_fit {
     const gr_lgcn_settings_t *s;
 } fast_fit;
 
-/* Loss of this rank's users and its gradient with respect to e0.  A is
- * symmetric, so back-propagation through E = P E0 applies P again; the
- * propagated embeddings are no longer needed, and g0 takes their place.
- * Back-propagation is linear: each rank back-propagates its own share, and
- * the driver sums the shares' gradients of e0. */
-static double fast_loss_grad(void *work, const float *e0, int epoch, float **grad, int *rc)
+/* Loss of this rank's users and its gradient with respect to the
+ * propagated embeddings (the driver propagates it back). */
+static double fast_loss_grad(void *work, const float *e0, int epoch, float **gfinal)
 {
     fast_fit *f = work;
     (void)epoch;
-    (void)rc;
-    propagate(f->s, &f->w, e0, f->w.final);
+    gr_lgcn_prop_run(&f->w.prop, e0, f->w.final, 1, f->w.bf16_spmm);
     double loss = objective(f->g, f->s, &f->w);
-    propagate(f->s, &f->w, f->w.gfinal, f->w.g0);
-    *grad = f->w.g0;
+    *gfinal = f->w.gfinal;
     return loss;
 }
 
@@ -278,7 +253,7 @@ static double fast_validate(void *work, const gr_trainer *t, const float *e0)
 {
     fast_fit *f = work;
     const gr_lgcn_settings_t *s = f->s;
-    gr_lightgcn_propagate(&f->w.adj, e0, f->w.final, f->w.t1, f->w.t2, s->d, s->layers, NULL, 0);
+    gr_lgcn_prop_run(&f->w.prop, e0, f->w.final, 1, 0);
     return gr_validate_vectors(t, f->g, f->w.final, f->w.final + s->n_users * s->d, NULL, s->d);
 }
 
@@ -286,10 +261,16 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
 {
     fast_fit f = { .g = g, .s = s };
     double precision = gr_opt_named(t, "precision");
-    int rc = work_init(&f.w, s, g, !(precision == 1));
     gr_dist *dist = gr_dist_of(t);
+    int rc = work_init(&f.w, s, g, !(precision == 1), dist);
     if (rc == GR_OK && dist) gr_dist_share(f.w.blk_hi, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
-    gr_lgcn_full_ops ops = { .work = &f, .loss_grad = fast_loss_grad, .validate = fast_validate, .adj = &f.w.adj };
+    /* the propagated rows are free once the objective has its gradient */
+    gr_lgcn_full_ops ops = { .work = &f,
+                             .loss_grad = fast_loss_grad,
+                             .validate = fast_validate,
+                             .prop = &f.w.prop,
+                             .scratch = f.w.final,
+                             .half = f.w.bf16_spmm };
     rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;

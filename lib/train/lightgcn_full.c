@@ -3,11 +3,12 @@
  * LightGCN and MF share (lightgcn_train.h): start-up, the epoch loop, the
  * L2 term and the Adam step, once for both.
  *
- * Under a communicator the rows (users, then items) are sharded for the
- * optimizer (ZeRO-1, docs/distributed.md): each rank's schedule computes
- * the gradient of its own share of the objective with respect to all rows;
- * the gradient is summed over the ranks into each row's owner only
- * (reduce-scatter), the owner adds the L2 term of its rows and takes the
+ Under a communicator the rows (users, then items) are sharded
+ * (docs/distributed.md): each rank's schedule computes the gradient of its
+ * own share of the objective with respect to all propagated rows; the
+ * gradient is summed over the ranks into each row's owner only
+ * (reduce-scatter) and propagated back by rows (gr_lgcn_prop_back), the
+ * owner adds the L2 term of its rows and takes the
  * Adam step of its rows with the moments of its rows alone, and the
  * updated rows are copied to every rank (allgather).  Each row is summed
  * and updated by one rank, so every rank holds the same parameters, bit
@@ -28,14 +29,12 @@ typedef struct full_state {
     gr_dist *dist;
     size_t lo, hi;  /* the rows this rank owns */
     gr_adam adam;   /* moments of rows [lo, hi) */
-    float *own;     /* the summed gradient of rows [lo, hi) (NULL: one process, in the schedule's buffer) */
     double *row_sq; /* hi - lo: per-row L2 terms */
 } full_state;
 
 static void state_free(full_state *F)
 {
     gr_adam_free(&F->adam);
-    free(F->own);
     free(F->row_sq);
 }
 
@@ -47,22 +46,23 @@ static int state_init(full_state *F, gr_trainer *t, const gr_lgcn_settings_t *s)
     size_t rows = F->hi - F->lo;
     int rc = gr_adam_init(&F->adam, rows * s->d, s->lr);
     F->row_sq = gr_alloc(rows + 1, sizeof *F->row_sq);
-    if (F->dist) F->own = gr_alloc_floats(rows * s->d + 1);
-    if (rc == GR_OK && (!F->row_sq || (F->dist && !F->own))) rc = GR_ENOMEM;
+    if (rc == GR_OK && !F->row_sq) rc = GR_ENOMEM;
     return rc;
 }
 
 /* One step: the schedule's loss and local gradient, summed into the
- * owners' rows, L2 and Adam on the own rows, the rows copied back. */
+ * owners' rows and back-propagated, L2 and Adam on the own rows, the rows
+ * copied back. */
 static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops,
                    float *e0, int epoch, int *rc)
 {
     const size_t d = s->d;
-    float *g0 = NULL;
-    double loss = ops->loss_grad(ops->work, e0, epoch, &g0, rc);
-    float *own = F->own ? F->own : g0 + F->lo * d;
-    if (*rc == GR_OK) *rc = gr_dist_reduce_scatter_rows(F->dist, g0, own, s->n, d);
+    float *gfinal = NULL, *own = NULL;
+    double loss = ops->loss_grad(ops->work, e0, epoch, &gfinal);
+    *rc = ops->prop->rc;
+    if (*rc == GR_OK) *rc = gr_lgcn_prop_back(ops->prop, gfinal, ops->scratch, &own, ops->half);
     if (*rc != GR_OK) return loss;
+    if (ops->back_rows) ops->back_rows(ops->work, own, F->lo, F->hi);
     if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, own, F->row_sq, F->lo, F->hi);
     /* the objective's shares and the L2 terms of every rank's rows */
     *rc = gr_dist_allreduce_sum(F->dist, &loss, 1);
@@ -76,8 +76,8 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
 {
     t->shard_rows = F->hi - F->lo;
     t->shard_adam_floats = 2 * F->adam.n;
-    t->shard_adj_rows = ops->adj ? ops->adj->n : 0;
-    t->shard_adj_nnz = ops->adj ? ops->adj->nnz : 0;
+    t->shard_adj_rows = ops->prop->adj.n;
+    t->shard_adj_nnz = ops->prop->adj.nnz;
 }
 
 int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
@@ -99,6 +99,7 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         double loss = step(&F, g, s, ops, e0, epoch, &rc);
         if (rc != GR_OK) break;
         double metric = gr_fit_loop_validate_now(&L, epoch) ? ops->validate(ops->work, t, e0) : NAN;
+        if ((rc = ops->prop->rc) != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
         if (improved && best) memcpy(best, ops->model_rows ? ops->model_rows(ops->work, e0) : e0, s->n * s->d * sizeof *best);

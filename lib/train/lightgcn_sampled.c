@@ -47,9 +47,9 @@
 #define NEG_STREAM 0x5A3DULL
 
 typedef struct sampled_work {
-    gr_spmat adj;
-    float *final, *t1, *t2, *gfinal; /* n x d */
-    float *g0;                       /* the gradient of e0, in final's buffer */
+    gr_lgcn_prop prop;               /* bfloat16 layers when half, else float */
+    int half;
+    float *final, *gfinal;           /* n x d */
     double *cdf;                     /* n_items: cumulative q (NULL: uniform) */
     float *lognq;                    /* n_items: log(N q_j) */
     size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
@@ -64,7 +64,6 @@ typedef struct sampled_work {
     size_t *slot_block;
     size_t stride;
     double *block_loss;
-    uint16_t *xb1, *xb2; /* n x d: bfloat16 layer inputs of the propagation (NULL: float) */
     /* temperature > 0: the layer-0 rows are used normalised to unit length
      * (xn, their lengths in norm) and the scores divided by it */
     double tau;
@@ -77,10 +76,8 @@ typedef struct sampled_work {
 
 static void work_free(sampled_work *w)
 {
-    gr_spmat_free(&w->adj);
+    gr_lgcn_prop_free(&w->prop);
     free(w->final);
-    free(w->t1);
-    free(w->t2);
     free(w->gfinal);
     free(w->cdf);
     free(w->lognq);
@@ -93,8 +90,6 @@ static void work_free(sampled_work *w)
     free(w->gpos);
     free(w->slot_block);
     free(w->block_loss);
-    free(w->xb1);
-    free(w->xb2);
     free(w->xn);
     free(w->norm);
     memset(w, 0, sizeof *w);
@@ -146,7 +141,7 @@ static int32_t draw(const sampled_work *w, size_t ni, size_t k, uint64_t bits)
 }
 
 static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, size_t nneg, double beta,
-                     int bf16, double tau)
+                     int bf16, double tau, gr_dist *dist)
 {
     memset(w, 0, sizeof *w);
     w->tau = tau;
@@ -172,17 +167,9 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->stride = (nneg + 15) & ~(size_t)15;
     const size_t R = ROUND_BLOCKS;
     w->final = gr_alloc_floats(nd);
-    /* the float propagation's scratch, or the bfloat16 one's layer inputs */
-    int half = bf16 && gr_spmm_bf16_ok(d);
-    if (half) {
-        w->xb1 = gr_alloc(nd, sizeof *w->xb1);
-        w->xb2 = gr_alloc(nd, sizeof *w->xb2);
-    } else {
-        w->t1 = gr_alloc_floats(nd);
-        w->t2 = gr_alloc_floats(nd);
-    }
+    /* the float propagation's layers, or the bfloat16 one's */
+    w->half = bf16 && gr_spmm_bf16_ok(d);
     w->gfinal = gr_alloc_floats(nd);
-    w->g0 = w->final;
     w->neg = gr_alloc(R * nneg, sizeof *w->neg);
     w->sorted = gr_alloc(R * nneg, sizeof *w->sorted);
     w->x = gr_alloc_floats(R * nneg * d);
@@ -192,12 +179,12 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
-    if (!w->final || (half ? !w->xb1 || !w->xb2 : !w->t1 || !w->t2) || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
+    if (!w->final || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
         !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK) {
         work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
+    int rc = gr_lgcn_prop_init(&w->prop, g, s, dist, !w->half, w->half, (size_t)gr_threads_limit() * 16);
     if (rc != GR_OK) work_free(w);
     return rc;
 }
@@ -420,10 +407,10 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
     for (size_t k = 0; k < rows * d; k++) x[k] *= c;
 }
 
-/* Loss of this rank's blocks of one step at e0 and its gradient (into
- * w->g0), without the L2 term.  Every operation after the objective is
- * linear in the gradient, so each rank back-propagates its own share and
- * the fit driver sums the shares. */
+/* Loss of this rank's blocks of one step at e0 (without the L2 term) and
+ * its gradient with respect to the propagated rows, into w->gfinal.  The
+ * rest of the backward pass is linear in it: the fit driver sums the
+ * ranks' shares and propagates them back, then back_rows. */
 static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
     const float *x = e0;
@@ -431,15 +418,18 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
         gr_lgcn_unit_rows(w->xn, w->norm, e0, s->n, s->d);
         x = w->xn;
     }
-    gr_lgcn_propagate_train(&w->adj, x, w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d, s->layers);
+    gr_lgcn_prop_run(&w->prop, x, w->final, 1, w->half);
     /* scores <E_u / tau, E_i>: the user rows carry the temperature */
     if (w->tau > 0) scale_rows(w->final, g->n_users, s->d, (float)(1.0 / w->tau));
     double loss = objective(g, s, w, epoch);
     if (w->tau > 0) scale_rows(w->gfinal, g->n_users, s->d, (float)(1.0 / w->tau));
-    /* A is symmetric: back-propagation applies the same propagation */
-    gr_lgcn_propagate_train(&w->adj, w->gfinal, w->g0, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d, s->layers);
-    if (w->tau > 0) unit_rows_back(w->g0, w->xn, w->norm, s->n, s->d);
     return loss;
+}
+
+/* Back through the unit-length rows [lo, hi) of the layer-0 gradient g. */
+static void back_rows(const sampled_work *w, float *g, size_t lo, size_t hi, size_t d)
+{
+    if (w->tau > 0) unit_rows_back(g, w->xn + lo * d, w->norm + lo, hi - lo, d);
 }
 
 static double tau_of(const gr_trainer *t)
@@ -465,12 +455,16 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
                                  const float *e0, int epoch)
 {
     sampled_work w;
-    if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t)) != GR_OK) return NAN;
+    if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), NULL) != GR_OK)
+        return NAN;
     double loss = loss_grad(g, s, &w, e0, epoch);
+    float *g0 = NULL;
+    gr_lgcn_prop_back(&w.prop, w.gfinal, w.final, &g0, w.half);
+    back_rows(&w, g0, 0, s->n, s->d);
     double *row_sq = s->reg > 0 ? gr_alloc(s->n + 1, sizeof *row_sq) : NULL;
-    if (s->reg > 0) loss = row_sq ? loss + gr_lgcn_degree_l2(g, s, e0, w.g0, row_sq, 0, s->n) : NAN;
+    if (s->reg > 0) loss = row_sq ? loss + gr_lgcn_degree_l2(g, s, e0, g0, row_sq, 0, s->n) : NAN;
     free(row_sq);
-    memcpy(grad, w.g0, s->n * s->d * sizeof *grad);
+    memcpy(grad, g0, s->n * s->d * sizeof *grad);
     work_free(&w);
     return loss;
 }
@@ -491,13 +485,18 @@ typedef struct sampled_fit {
     const gr_lgcn_settings_t *s;
 } sampled_fit;
 
-static double fit_loss_grad(void *work, const float *e0, int epoch, float **grad, int *rc)
+static double fit_loss_grad(void *work, const float *e0, int epoch, float **gfinal)
 {
     sampled_fit *f = work;
-    (void)rc;
     double loss = loss_grad(f->g, f->s, &f->w, e0, epoch);
-    *grad = f->w.g0;
+    *gfinal = f->w.gfinal;
     return loss;
+}
+
+static void fit_back_rows(void *work, float *g, size_t lo, size_t hi)
+{
+    sampled_fit *f = work;
+    back_rows(&f->w, g, lo, hi, f->s->d);
 }
 
 static const float *fit_model_rows(void *work, const float *e0)
@@ -511,22 +510,25 @@ static double fit_validate(void *work, const gr_trainer *t, const float *e0)
     sampled_fit *f = work;
     const gr_lgcn_settings_t *s = f->s;
     sampled_work *w = &f->w;
-    gr_lgcn_propagate_train(&w->adj, model_rows(s, w, e0), w->final, w->t1, w->t2, w->xb1, w->xb2, s->n, s->d,
-                            s->layers);
+    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), w->final, 1, w->half);
     return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 
 int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     sampled_fit f = { .g = g, .s = s };
-    int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t));
     gr_dist *dist = gr_dist_of(t);
+    int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), dist);
     if (rc == GR_OK && dist) gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
     gr_lgcn_full_ops ops = { .work = &f,
                              .loss_grad = fit_loss_grad,
+                             .back_rows = f.w.tau > 0 ? fit_back_rows : NULL,
                              .validate = fit_validate,
                              .model_rows = f.w.tau > 0 ? fit_model_rows : NULL,
-                             .adj = &f.w.adj };
+                             .prop = &f.w.prop,
+                             /* the propagated rows are free once the objective has its gradient */
+                             .scratch = f.w.final,
+                             .half = f.w.half };
     rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;

@@ -85,6 +85,41 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
 void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
                              uint16_t *xb2, size_t n, size_t d, int layers);
 
+/*
+ * The propagation of a full-batch fit (train/lightgcn_prop.c).  Under a
+ * communicator it is split by destination rows: the rank holds rows [lo,
+ * hi) of the normalised adjacency (gr_dist_rows over the n rows), computes
+ * those rows of every layer, and the layers are allgathered so that the
+ * next one has every row; one process holds every row.
+ */
+typedef struct gr_lgcn_prop {
+    gr_spmat adj;        /* rows [lo, hi), columns global */
+    size_t lo, hi, n, d;
+    int layers;
+    float *t1, *t2;      /* n x d float layers (NULL: bfloat16 only) */
+    uint16_t *xb1, *xb2; /* n x d bfloat16 layers (NULL: float only) */
+    struct gr_dist *dist;
+    int rc;              /* the first failed exchange (sticky) */
+} gr_lgcn_prop;
+/* Buffers for float layers (flt) and/or bfloat16 layers (half, when
+ * gr_spmm_bf16_ok(d)); parts: row ranges for the threads. */
+int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
+                      int half, size_t parts);
+void gr_lgcn_prop_free(gr_lgcn_prop *p);
+/* out = (x + A x + ... + A^K x) / (K + 1) for x of all n rows, in bfloat16
+ * layers when half (and p has them), else float: all rows of out when
+ * all_rows, else rows [lo, hi) only.  Collective under a communicator;
+ * a failed exchange is left in p->rc. */
+void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half);
+/*
+ * The backward pass: each rank's gradient of its share of the objective
+ * with respect to the propagated rows (gfinal, n x d, destroyed), summed
+ * over the ranks and propagated back (A is symmetric, so back-propagation
+ * applies the same propagation).  *own: the gradient of the layer-0 rows
+ * [lo, hi), in gfinal or scratch (n x d).  Collective.
+ */
+int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half);
+
 /* The sampled schedule (train/lightgcn_sampled.c), same contract. */
 int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
 /* Loss of the sampled schedule's step `epoch` at e0 and its gradient with
@@ -111,18 +146,24 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
 /*
  * A full-batch schedule as the shared driver (train/lightgcn_full.c) sees
  * it.  loss_grad: the loss of this rank's share of step `epoch` at e0
- * (without the L2 term) and, in *grad (a buffer of the schedule, n x d),
- * the gradient of that share with respect to every layer-0 row; sets *rc on
- * a failed exchange.  validate: the validation metric at e0.  model_rows:
- * the model's layer-0 rows for e0 (NULL: e0 itself).  adj: the normalised
- * adjacency the schedule holds (for the shard statistics).
+ * (without the L2 term) and, in *gfinal (a buffer of the schedule, n x d),
+ * the gradient of that share with respect to every propagated row (the
+ * driver back-propagates it with prop, scratch being free n x d floats).
+ * back_rows (NULL: none): what lies between e0 and the propagation's input,
+ * back-propagated on rows [lo, hi) of the layer-0 gradient g.  validate:
+ * the validation metric at e0.  model_rows: the model's layer-0 rows for
+ * e0 (NULL: e0 itself).  half: whether the training propagation uses
+ * bfloat16 layers.
  */
 typedef struct gr_lgcn_full_ops {
     void *work;
-    double (*loss_grad)(void *work, const float *e0, int epoch, float **grad, int *rc);
+    double (*loss_grad)(void *work, const float *e0, int epoch, float **gfinal);
+    void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
     double (*validate)(void *work, const gr_trainer *t, const float *e0);
     const float *(*model_rows)(void *work, const float *e0);
-    const gr_spmat *adj;
+    gr_lgcn_prop *prop;
+    float *scratch;
+    int half;
 } gr_lgcn_full_ops;
 /*
  * Fit e0 in place with ops's schedule and Adam (best: the best validated

@@ -1,0 +1,127 @@
+/*
+ * The propagation of LightGCN's full-batch fits (lightgcn_train.h), whole
+ * in one process and split by destination rows over the ranks of a
+ * communicator (docs/distributed.md): a rank holds its rows of the
+ * normalised adjacency, computes its rows of each layer, and the layers
+ * are allgathered.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "dist/dist.h"
+#include "graph/norm_adj.h"
+#include "train/lightgcn_train.h"
+
+void gr_lgcn_prop_free(gr_lgcn_prop *p)
+{
+    gr_spmat_free(&p->adj);
+    free(p->t1);
+    free(p->t2);
+    free(p->xb1);
+    free(p->xb2);
+    memset(p, 0, sizeof *p);
+}
+
+int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
+                      int half, size_t parts)
+{
+    memset(p, 0, sizeof *p);
+    p->n = s->n;
+    p->d = s->d;
+    p->layers = s->layers;
+    p->dist = dist;
+    gr_dist_rows(dist, s->n, &p->lo, &p->hi);
+    size_t nd = s->n * s->d;
+    if (flt) {
+        p->t1 = gr_alloc_floats(nd);
+        p->t2 = gr_alloc_floats(nd);
+    }
+    if (half && gr_spmm_bf16_ok(s->d)) {
+        p->xb1 = gr_alloc(nd, sizeof *p->xb1);
+        p->xb2 = gr_alloc(nd, sizeof *p->xb2);
+    }
+    if ((flt && (!p->t1 || !p->t2)) || (half && gr_spmm_bf16_ok(s->d) && (!p->xb1 || !p->xb2))) {
+        gr_lgcn_prop_free(p);
+        return GR_ENOMEM;
+    }
+    int rc = gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts);
+    if (rc != GR_OK) gr_lgcn_prop_free(p);
+    return rc;
+}
+
+static void gather(gr_lgcn_prop *p, void *buf, size_t row_bytes)
+{
+    if (p->rc == GR_OK) p->rc = gr_dist_allgather_rows_bytes(p->dist, buf, p->n, row_bytes);
+}
+
+/* This rank's rows of every layer, each layer but the last allgathered. */
+static void split_float(gr_lgcn_prop *p, const float *x, float *out)
+{
+    const size_t d = p->d, lo = p->lo;
+    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    const float *cur = x;
+    float *next = p->t1;
+    for (int k = 0; k < p->layers; k++) {
+        int last = k == p->layers - 1;
+        gr_spmm_scaled(&p->adj, cur, next + lo * d, out + lo * d, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last) gather(p, next, d * sizeof *next);
+        cur = next;
+        next = next == p->t1 ? p->t2 : p->t1;
+    }
+}
+
+static void split_half(gr_lgcn_prop *p, const float *x, float *out)
+{
+    const size_t d = p->d, lo = p->lo;
+    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    gr_to_bf16_rows(p->xb1, x, p->n, d);
+    uint16_t *cur = p->xb1, *next = p->xb2;
+    for (int k = 0; k < p->layers; k++) {
+        int last = k == p->layers - 1;
+        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + lo * d, out + lo * d,
+                     last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last) gather(p, next, d * sizeof *next);
+        uint16_t *t = cur;
+        cur = next;
+        next = t;
+    }
+}
+
+void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
+{
+    half = half && p->xb1;
+    if (p->layers == 0) {
+        /* nothing to propagate: x is every rank's already */
+        memcpy(out, x, p->n * p->d * sizeof *out);
+        return;
+    }
+    if (!p->dist) {
+        gr_lgcn_propagate_train(&p->adj, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->n, p->d, p->layers);
+        return;
+    }
+    if (half) split_half(p, x, out);
+    else split_float(p, x, out);
+    if (all_rows) gather(p, out, p->d * sizeof *out);
+}
+
+int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half)
+{
+    const size_t d = p->d;
+    if (!p->dist) {
+        gr_lgcn_prop_run(p, gfinal, scratch, 1, half);
+        *own = scratch;
+        return p->rc;
+    }
+    /* the summed gradient of the propagated rows, each summed by its
+     * owner, then every row of it for the first layer */
+    int rc = gr_dist_reduce_scatter_rows(p->dist, gfinal, scratch + p->lo * d, p->n, d);
+    *own = scratch + p->lo * d;
+    if (rc != GR_OK || p->layers == 0) return rc;
+    rc = gr_dist_allgather_rows(p->dist, scratch, p->n, d);
+    if (rc != GR_OK) return rc;
+    gr_lgcn_prop_run(p, scratch, gfinal, 0, half);
+    *own = gfinal + p->lo * d;
+    return p->rc;
+}
