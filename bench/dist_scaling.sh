@@ -5,6 +5,9 @@
 #
 #   bench/dist_scaling.sh BUILDDIR [USERS ITEMS RATINGS_PER_USER]
 #
+# RUNS (environment) picks the runs, as model:mode:epochs words (default:
+# the table's, "lightgcn:fast:10 lightgcn:paper:1 mf:paper:1 mf:fast:10").
+#
 # Prints one line per (model, schedule, ranks): seconds per epoch (the
 # fit's train_seconds / epochs), the largest and smallest peak RSS of the
 # ranks (/usr/bin/time), MB each rank sent per step, and test recall@20.
@@ -32,7 +35,7 @@ tmp, model, mode, np, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.ar
 out = json.loads(open(tmp + "/out").read().splitlines()[-1])
 info = json.loads(open(tmp + "/info").read())
 rss = [int(open(f).read().split()[-1]) / 1024 for f in glob.glob(tmp + "/rss.*")]
-steps = epochs * (1 if mode == "fast" else -(-info["edges"] // info.get("batch", 2048)))
+steps = epochs * (1 if mode in ("fast", "sampled") else -(-info["edges"] // info.get("batch", 2048)))
 sent = info.get("dist_bytes_sent", 0) / steps / 1e6
 print("%-9s %-6s %5d %10.3f %12.0f %12.0f %10.3f %10.4f" % (model, mode, np, out["train_seconds"] / epochs,
       max(rss), min(rss), sent, out["recall@20"]))
@@ -40,7 +43,7 @@ PY
     rm -f "$tmp"/rss.*
   done
 }
-run lightgcn fast 10
-run lightgcn paper 1
-run mf paper 1
-run mf fast 10
+for r in ${RUNS:-lightgcn:fast:10 lightgcn:paper:1 mf:paper:1 mf:fast:10}; do
+  IFS=: read -r model mode epochs <<<"$r"
+  run "$model" "$mode" "$epochs"
+done
