@@ -13,13 +13,11 @@
 #include "core/mem.h"
 #include "core/threads.h"
 #include "dist/dist.h"
-#include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
-#include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -209,26 +207,6 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     for (size_t u = u_lo; u < u_hi; u++) loss += w->user_loss[u];
     return loss;
 }
-
-void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
-                             uint16_t *xb2, size_t n, size_t d, int layers)
-{
-    if (!xb1 || layers == 0) {
-        gr_lightgcn_propagate(adj, x, out, t1, t2, d, layers, NULL, 0);
-        return;
-    }
-    memcpy(out, x, n * d * sizeof *out);
-    gr_to_bf16_rows(xb1, x, n, d);
-    uint16_t *cur = xb1, *next = xb2;
-    for (int k = 0; k < layers; k++) {
-        int last = k == layers - 1;
-        gr_spmm_bf16(adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(layers + 1) : 1.0f, d);
-        uint16_t *t = cur;
-        cur = next;
-        next = t;
-    }
-}
-
 
 /* The driver's view of a fit (gr_lgcn_full_ops). */
 typedef struct fast_fit {

@@ -12,7 +12,28 @@
 #include "core/mem.h"
 #include "dist/dist.h"
 #include "graph/norm_adj.h"
+#include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
+
+void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
+                             uint16_t *xb2, size_t n, size_t d, int layers)
+{
+    if (!xb1 || layers == 0) {
+        gr_lightgcn_propagate(adj, x, out, t1, t2, d, layers, NULL, 0);
+        return;
+    }
+    memcpy(out, x, n * d * sizeof *out);
+    gr_to_bf16_rows(xb1, x, n, d);
+    uint16_t *cur = xb1, *next = xb2;
+    for (int k = 0; k < layers; k++) {
+        int last = k == layers - 1;
+        gr_spmm_bf16(adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(layers + 1) : 1.0f, d);
+        uint16_t *t = cur;
+        cur = next;
+        next = t;
+    }
+}
+
 
 void gr_lgcn_prop_free(gr_lgcn_prop *p)
 {

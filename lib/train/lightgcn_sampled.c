@@ -30,12 +30,10 @@
 #include "core/rng.h"
 #include "core/threads.h"
 #include "dist/dist.h"
-#include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
-#include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
