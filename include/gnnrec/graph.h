@@ -68,8 +68,10 @@ typedef struct gr_load_options {
  * the same status; an error's message is that of the first failing rank,
  * "rank R of P: " followed by what a load alone would say (a bad line is
  * named by its line number in the whole file).  Every format is read in
- * parts.  Without MPI support in the build, a non-NULL comm is
- * GR_EUNSUPPORTED.  docs/distributed.md, "Loading".
+ * parts; the interaction file must be a regular file (a pipe cannot be
+ * read in parts: GR_EIO).  Without MPI support in the build, a non-NULL
+ * comm is GR_EUNSUPPORTED; before MPI_Init, GR_ESTATE.
+ * docs/distributed.md, "Loading".
  */
 GR_API int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts);
 

@@ -74,9 +74,8 @@ static int alloc_all(gr_edges *all, size_t total)
 static int exchange(gr_edges *all, const gr_edges *mine, const uint64_t *counts, size_t total, gr_dist *d)
 {
     uint64_t *bytes = gr_alloc((size_t)d->size, sizeof *bytes);
-    int rc = bytes ? alloc_all(all, total) : GR_ENOMEM;
-    GR_TRY(gr_dist_agree(d, rc));
-    rc = gather_column(d, mine->user, all->user, counts, sizeof *all->user, bytes);
+    int rc = gr_dist_agree(d, bytes ? alloc_all(all, total) : GR_ENOMEM);
+    if (rc == GR_OK) rc = gather_column(d, mine->user, all->user, counts, sizeof *all->user, bytes);
     if (rc == GR_OK) rc = gather_column(d, mine->item, all->item, counts, sizeof *all->item, bytes);
     if (rc == GR_OK && mine->has_rating)
         rc = gather_column(d, mine->rating, all->rating, counts, sizeof *all->rating, bytes);
@@ -98,9 +97,8 @@ static int exchange(gr_edges *all, const gr_edges *mine, const uint64_t *counts,
 static int count_edges(gr_dist *d, size_t read, size_t kept, uint64_t *counts, size_t *total, uint64_t *nread)
 {
     uint64_t *raw = gr_alloc((size_t)d->size, sizeof *raw);
-    int rc = raw ? GR_OK : GR_ENOMEM;
-    GR_TRY(gr_dist_agree(d, rc));
-    rc = gr_dist_allgather_u64(d, read, raw);
+    int rc = gr_dist_agree(d, raw ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, read, raw);
     if (rc == GR_OK) rc = gr_dist_allgather_u64(d, kept, counts);
     uint64_t nkept = 0;
     *nread = 0;
