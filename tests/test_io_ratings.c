@@ -565,6 +565,8 @@ START_TEST(load_with_comm_needs_mpi)
     gr_graph *g = NULL;
     ck_assert_int_eq(gr_graph_load(&g, path, &o), gr_dist_available() ? GR_ESTATE : GR_EUNSUPPORTED);
     ck_assert_ptr_null(g);
+    ck_assert_msg(strstr(gr_last_error(), gr_dist_available() ? "gr_load_options.comm" : "no MPI support"), "%s",
+                  gr_last_error());
     o.version = 1;
     ck_assert_int_eq(gr_graph_load(&g, path, &o), GR_OK);
     gr_graph_free(g);

@@ -70,7 +70,10 @@ static int open_comm(gr_dist **d, const gr_load_options *o)
 {
     *d = NULL;
     void *comm = o->version >= 2 ? o->comm : NULL;
-    return comm ? gr_dist_new(d, comm) : GR_OK;
+    int rc = comm ? gr_dist_new(d, comm) : GR_OK;
+    /* gr_dist_new speaks of the trainer that usually calls it */
+    if (rc == GR_ESTATE) return gr_err(rc, "gr_load_options.comm: MPI is not initialised (call MPI_Init first)");
+    return rc;
 }
 
 /* After a collective read that succeeded everywhere, what followed it
