@@ -128,4 +128,20 @@ int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
 int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes);
 /* ---- end of row-sharded training ---- */
 
+/* ---- distributed loading (lib/graph/load_dist.c) ----------------------
+ * Each rank reads its own byte range of an input file and the parsed
+ * edges are exchanged (docs/distributed.md, "Loading").  Collective. */
+
+/* The sum of v over the ranks before this one (0 on rank 0). */
+int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before);
+/* Every rank's v, in rank order, into all[0 .. size). */
+int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all);
+/*
+ * Concatenate every rank's bytes in rank order: rank r contributes
+ * counts[r] bytes (mine on this rank), all receives their sum.  Any size:
+ * each rank's bytes go out in broadcasts of at most 1 GiB (MPI counts are
+ * int).
+ */
+int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts);
+
 #endif

@@ -55,3 +55,18 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
 {
     return d ? unsupported() : GR_OK;
 }
+
+int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before)
+{
+    *before = 0;
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all)
+{
+    all[0] = v;
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts)
+{
+    return unsupported();
+}
