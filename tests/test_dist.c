@@ -250,6 +250,29 @@ END_TEST
 START_TEST(mf_fast_sharded_adam) { sharded_sizes(GR_MODEL_MF, "fast"); }
 END_TEST
 
+/* Fewer rows than ranks (2 users, 1 item): on 4 ranks rank 0 owns no row,
+ * no Adam moment and no adjacency row, and the fit still agrees. */
+START_TEST(ranks_without_rows)
+{
+    const int64_t users[] = { 0, 1 }, items[] = { 0, 0 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, users, items, NULL, NULL, 2, 0), GR_OK);
+    for (int kind = 0; kind < 2; kind++) {
+        gr_trainer *t = trainer(kind ? GR_MODEL_MF : GR_MODEL_LIGHTGCN, "fast", 3, 42, 1);
+        gr_model *m = NULL;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+        size_t lo, hi;
+        gr_dist_share(3, rank, size, &lo, &hi);
+        ck_assert_uint_eq(t->shard_rows, hi - lo);
+        ck_assert_uint_eq(t->shard_adj_rows, hi - lo);
+        ck_assert(same_everywhere(hash_model(m)));
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    gr_graph_free(g);
+}
+END_TEST
+
 /* Deterministic values, the same on every rank. */
 static void fill(float *x, size_t n, double a, double b)
 {
@@ -471,6 +494,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, holdout_and_refit);
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
+    tcase_add_test(tc, ranks_without_rows);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);
     tcase_add_test(tc, mf_fast_sharded_adam);

@@ -11,8 +11,9 @@
 
 int gr_adam_init(gr_adam *a, size_t n, double lr)
 {
-    a->m = gr_alloc_floats(n);
-    a->v = gr_alloc_floats(n);
+    /* a rank of a sharded fit may own no rows: n = 0 is no failure */
+    a->m = gr_alloc_floats(n ? n : 1);
+    a->v = gr_alloc_floats(n ? n : 1);
     if (!a->m || !a->v) {
         gr_adam_free(a);
         return GR_ENOMEM;
