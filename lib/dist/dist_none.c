@@ -34,3 +34,10 @@ int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_
     *total = 0;
     return unsupported();
 }
+
+/* ---- The graph filters and EASE (dist.h): the identity without ranks ---- */
+int gr_dist_sum_exact(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
+int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, size_t align)
+{
+    return d ? unsupported() : GR_OK;
+}
