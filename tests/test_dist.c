@@ -311,10 +311,10 @@ static double compare_filter(int kind, const char *const *settings, const fx_pla
     }
     double rel = diff / top, r1 = recall20_on(one, data->train, data->test), rn = recall20_on(many, data->train, data->test);
     if (rank == 0)
-        printf("%s%s%s on %zu users x %zu items: largest score difference %.3g of the largest score, recall@20 1 rank %.4f, "
-               "%d ranks %.4f, %.0f bytes sent by rank 0\n",
-               gr_model_kind_name(kind), settings ? " " : "", settings ? settings[0] : "", one->n_users, one->n_items, rel, r1,
-               size, rn, sent);
+        printf("%s%s%s%s%s on %zu users x %zu items: largest score difference %.3g of the largest score, recall@20 1 rank "
+               "%.4f, %d ranks %.4f, %.0f bytes sent by rank 0\n",
+               gr_model_kind_name(kind), settings ? " " : "", settings ? settings[0] : "", settings ? " " : "",
+               settings ? settings[1] : "", one->n_users, one->n_items, rel, r1, size, rn, sent);
     ck_assert_msg(same_everywhere(gr_dist_hash_floats(sn, n)), "the ranks score differently");
     ck_assert_msg(rel <= tol, "%d ranks: scores differ by %g of the largest, more than %g", size, rel, tol);
     ck_assert_msg(fabs(rn - r1) <= 0.005, "%d ranks: recall@20 %.4f, 1 rank %.4f", size, rn, r1);

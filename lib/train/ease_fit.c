@@ -41,14 +41,27 @@ static void gram_share(double *g, const gr_graph *train, size_t lo, size_t hi)
  * X^T X: under a communicator each rank counts the co-occurrences of its
  * contiguous share of the users and the counts are summed over the ranks
  * (integers: exact in any order, so every rank, and the one process, get
- * the same matrix).  Collective.
+ * the same matrix).  The matrix is symmetric: only its upper triangle
+ * travels.  Collective.
  */
 static int gram(double *g, const gr_graph *train, gr_dist *d)
 {
-    size_t lo = 0, hi = train->n_users;
+    size_t lo = 0, hi = train->n_users, ni = train->n_items, nt = ni * (ni + 1) / 2;
     if (d) gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
     gram_share(g, train, lo, hi);
-    return gr_dist_sum_exact(d, g, train->n_items * train->n_items);
+    if (!d || d->size == 1) return GR_OK;
+    double *tri = gr_alloc(nt, sizeof *tri);
+    int rc = gr_dist_agree(d, tri ? GR_OK : GR_ENOMEM);
+    /* row i's part of the triangle, columns i.. n - 1, starts at off */
+    if (rc == GR_OK) {
+        for (size_t i = 0, off = 0; i < ni; off += ni - i, i++) memcpy(tri + off, g + i * ni + i, (ni - i) * sizeof *tri);
+        rc = gr_dist_sum_exact(d, tri, nt);
+    }
+    if (rc == GR_OK)
+        for (size_t i = 0, off = 0; i < ni; off += ni - i, i++)
+            for (size_t j = i; j < ni; j++) g[i * ni + j] = g[j * ni + i] = tri[off + j - i];
+    free(tri);
+    return rc;
 }
 
 static double physical_bytes(void)
