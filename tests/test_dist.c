@@ -354,6 +354,32 @@ START_TEST(filters_wide_match_one_rank)
 }
 END_TEST
 
+/* The thread count may differ between ranks: the replicated steps (the
+ * SVD block's orthonormalisation, EASE's inversion) must not depend on it. */
+START_TEST(filters_with_other_threads_per_rank)
+{
+    fx_planted wide;
+    fx_planted_make(&wide, 200, 400, 4, 30, 11);
+    static const char *const rank64[] = { "rank", "64", NULL };
+    const int kinds[] = { GR_MODEL_GFCF, GR_MODEL_CHEBY, GR_MODEL_EASE };
+    for (size_t q = 0; q < 3; q++)
+        for (int g = 0; g < 2; g++) {
+            const fx_planted *data = g ? &wide : &P;
+            gr_trainer *t = filter_trainer(kinds[q], 1, g && kinds[q] != GR_MODEL_EASE ? rank64 : NULL);
+            ck_assert_int_eq(gr_trainer_set(t, "threads", rank == 0 ? "1" : "2"), GR_OK);
+            gr_model *m;
+            ck_assert_msg(gr_trainer_fit(&m, t, data->train) == GR_OK, "%s", gr_last_error());
+            float *sc = all_scores(m);
+            ck_assert_msg(same_everywhere(gr_dist_hash_floats(sc, m->n_users * m->n_items)), "%s: the ranks score differently",
+                          gr_model_kind_name(kinds[q]));
+            free(sc);
+            gr_model_free(m);
+            gr_trainer_free(t);
+        }
+    fx_planted_free(&wide);
+}
+END_TEST
+
 START_TEST(ease_matches_one_rank) { compare_filter(GR_MODEL_EASE, NULL, &P, 0); }
 END_TEST
 
@@ -475,6 +501,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, cheby_matches_one_rank);
     tcase_add_test(tc, filters_wide_match_one_rank);
     tcase_add_test(tc, ease_matches_one_rank);
+    tcase_add_test(tc, filters_with_other_threads_per_rank);
     tcase_add_test(tc, filter_search_matches_one_rank);
     tcase_add_test(tc, filter_search_stop_on_one_rank);
     tcase_add_test(tc, filter_budget_search);
