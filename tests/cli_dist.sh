@@ -2,11 +2,12 @@
 # gnnrec train under mpirun (docs/distributed.md): the 2-rank run prints one
 # report and writes one model file, with the single-process run's test
 # metrics, for the trained kinds and the training-free ones (gfcf, cheby,
-# ease); a rank that cannot read its data stops every rank with the same
-# exit status instead of leaving the others waiting; graphsage, without a
-# distributed fit, is refused.  With ../shared/data/ml1m_m1 (or
-# GNNREC_DATA) 2-rank runs of the fast schedule and of GF-CF on
-# MovieLens-1M m1 are compared with one rank as well.
+# ease); a rank that cannot read its data, or a bad line in any rank's
+# part of the file (each rank reads its own part), stops every rank with the
+# same error and exit status instead of leaving the others waiting;
+# graphsage, without a distributed fit, is refused.  With
+# ../shared/data/ml1m_m1 (or GNNREC_DATA) 2-rank runs of the fast schedule
+# and of GF-CF on MovieLens-1M m1 are compared with one rank as well.
 set -u
 GNNREC=${1:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
 MPIRUN=${2:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
@@ -59,13 +60,26 @@ for kind in gfcf cheby ease; do
   check "$kind: the model records 2 ranks" bash -c "'$GNNREC' info --model '$tmp/model.$kind' | grep -q 'ranks.*2'"
 done
 
-# rank 1 is given a file that does not exist: both ranks stop, same status
+# rank 1 is given a file that does not exist: the load is collective, so
+# every rank stops with rank 1's error, same status
 mpi -np 1 "$GNNREC" train --train "$tmp/data/u.data" --epochs 2 --quiet : \
     -np 1 "$GNNREC" train --train "$tmp/missing.data" --epochs 2 --quiet >"$tmp/out" 2>"$tmp/err"
 status=$?
 check "a missing file on one rank: every rank exits 1 (got $status), no hang" [ $status -eq 1 ]
-check "the failing rank names the file" grep -q "missing.data" "$tmp/err"
-check "rank 0 says another rank failed" grep -q "another rank failed" "$tmp/err"
+check "both ranks name the file and rank 1" [ "$(grep -c 'rank 1 of 2: .*missing.data' "$tmp/err")" -eq 2 ]
+
+# each rank reads its own part of the file: a bad line in rank 1's part is
+# reported by both ranks with its line number in the whole file
+python3 - "$tmp" <<'PY'
+import sys
+rows = ["%d\t%d\t4\t881250949" % (1 + k % 300, 1 + k * 7 % 400) for k in range(4000)]
+rows[3210] = "12\tnine\t4\t881250949"
+open(sys.argv[1] + "/bad.data", "w").write("\n".join(rows) + "\n")
+PY
+mpi -np 2 "$GNNREC" train --train "$tmp/bad.data" --format ml100k --epochs 1 --quiet >"$tmp/out" 2>"$tmp/err"
+status=$?
+check "a bad line in rank 1's part: exit 1 (got $status)" [ $status -eq 1 ]
+check "both ranks report bad.data:3211, field 'item'" [ "$(grep -c "rank 1 of 2: .*bad.data:3211: field 'item'" "$tmp/err")" -eq 2 ]
 
 # the kind without a distributed fit
 mpi -np 2 "$GNNREC" train --model graphsage --dataset "$tmp/data" --epochs 1 --quiet >"$tmp/out" 2>"$tmp/err"

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include "core/idmap.h"
+#include "dist/dist.h"
 #include "fixtures.h"
 #include "io/ratings.h"
+#include "io/text.h"
 
 static char *tmp;
 
@@ -489,6 +491,89 @@ START_TEST(reads_the_real_ml1m_m1)
 }
 END_TEST
 
+/* Read path in `parts` parts (gr_file_part), each numbered from the lines
+ * of the parts before it, appending to e. */
+static int read_in_parts(gr_edges *e, const char *path, int format, int parts)
+{
+    size_t before = 0;
+    for (int p = 0; p < parts; p++) {
+        uint64_t begin, end;
+        size_t lines;
+        ck_assert_int_eq(gr_file_part(path, p, parts, &begin, &end, &lines), GR_OK);
+        int rc = gr_read_interactions_part(e, path, format, begin, end, before);
+        if (rc != GR_OK) return rc;
+        before += lines;
+    }
+    return GR_OK;
+}
+
+/* The parts of a file, read one after another, give what the whole file
+ * gives: every line in exactly one part, whatever the line ends, a byte
+ * order mark, a missing last newline, a header or a line longer than a
+ * part; and errors name the line by its number in the whole file. */
+START_TEST(parts_read_what_the_whole_file_holds)
+{
+    static const struct {
+        const char *name, *text;
+        int format;
+    } files[] = {
+        { "a.txt", "1 2 3 4\n\n5 6\n7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25\n9 1\n", GR_FORMAT_ADJACENCY },
+        { "b.txt", "\xEF\xBB\xBF" "1 2\r\n3 4 5\r\n\r\n6 7", GR_FORMAT_ADJACENCY },
+        { "ratings.csv", "userId,movieId,rating,timestamp\r\n1,2,3.5,1100000000\r\n2,3,4,1100000001\r\n3,1,1,1100000002",
+          GR_FORMAT_CSV },
+        { "d.txt", "# c\n\nuser;item;rating\n1;2;3\n2;2;4\n3;1;5\n", GR_FORMAT_DELIMITED },
+        { "e.txt", "1\t2\t3\n2\t3\t4\n", GR_FORMAT_DELIMITED },
+        { "u.data", "1\t2\t3\t881250949\n", GR_FORMAT_ML100K },
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char *path = fx_write(tmp, files[f].name, files[f].text);
+        gr_edges whole;
+        gr_edges_init(&whole);
+        ck_assert_int_eq(gr_read_interactions(&whole, path, files[f].format), GR_OK);
+        for (int parts = 1; parts <= 9; parts++) {
+            gr_edges e;
+            gr_edges_init(&e);
+            ck_assert_msg(read_in_parts(&e, path, files[f].format, parts) == GR_OK, "%s", gr_last_error());
+            ck_assert_msg(e.n == whole.n, "%s in %d parts: %zu edges, %zu whole", files[f].name, parts, e.n, whole.n);
+            ck_assert(!memcmp(e.user, whole.user, e.n * sizeof *e.user) && !memcmp(e.item, whole.item, e.n * sizeof *e.item));
+            ck_assert(!memcmp(e.rating, whole.rating, e.n * sizeof *e.rating) && !memcmp(e.ts, whole.ts, e.n * sizeof *e.ts));
+            ck_assert_int_eq(e.has_rating, whole.has_rating);
+            ck_assert_int_eq(e.has_ts, whole.has_ts);
+            gr_edges_free(&e);
+        }
+        gr_edges_free(&whole);
+        free(path);
+    }
+    char *bad = fx_write(tmp, "bad.txt", "1 2\n3 4\n5 6\n7 x\n9 10\n");
+    gr_edges e;
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_in_parts(&e, bad, GR_FORMAT_ADJACENCY, 3), GR_EFORMAT);
+    ck_assert_msg(strstr(gr_last_error(), "bad.txt:4: field 'item'") != NULL, "%s", gr_last_error());
+    gr_edges_free(&e);
+    free(bad);
+}
+END_TEST
+
+/* A communicator in the load options needs MPI: refused without it (and
+ * before MPI_Init in an MPI build); version-1 options never read it. */
+START_TEST(load_with_comm_needs_mpi)
+{
+    char *path = fx_write(tmp, "c.txt", "1 2 3\n");
+    gr_load_options o = GR_LOAD_OPTIONS_INIT;
+    int not_a_comm = 0;
+    o.comm = &not_a_comm;
+    gr_graph *g = NULL;
+    ck_assert_int_eq(gr_graph_load(&g, path, &o), gr_dist_available() ? GR_ESTATE : GR_EUNSUPPORTED);
+    ck_assert_ptr_null(g);
+    ck_assert_msg(strstr(gr_last_error(), gr_dist_available() ? "gr_load_options.comm" : "no MPI support"), "%s",
+                  gr_last_error());
+    o.version = 1;
+    ck_assert_int_eq(gr_graph_load(&g, path, &o), GR_OK);
+    gr_graph_free(g);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("io_ratings");
@@ -509,6 +594,8 @@ int main(void)
     tcase_add_test(tc, finds_ratings_in_directories);
     tcase_add_test(tc, reads_the_real_ml100k);
     tcase_add_test(tc, reads_the_real_ml1m_m1);
+    tcase_add_test(tc, parts_read_what_the_whole_file_holds);
+    tcase_add_test(tc, load_with_comm_needs_mpi);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

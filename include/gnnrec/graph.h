@@ -32,10 +32,12 @@ typedef enum gr_format {
     GR_FORMAT_DELIMITED = 5  /* generic: user item [rating [timestamp]], split on tab, comma, space or ';' */
 } gr_format;
 
-#define GR_LOAD_OPTIONS_VERSION 1
+#define GR_LOAD_OPTIONS_VERSION 2
 
-/* Options of gr_graph_load().  Initialise with GR_LOAD_OPTIONS_INIT so that
- * fields added by later versions get their defaults. */
+/* Options of gr_graph_load() and gr_graph_load_like().  Initialise with
+ * GR_LOAD_OPTIONS_INIT so that fields added by later versions get their
+ * defaults.  A version-1 struct (without comm) is still accepted: the
+ * library reads comm only from version 2 on. */
 typedef struct gr_load_options {
     unsigned int version; /* GR_LOAD_OPTIONS_VERSION */
     int format;           /* a gr_format */
@@ -44,15 +46,32 @@ typedef struct gr_load_options {
                              (u.item/u.user, movies.dat/users.dat, movies.csv) */
     const char *items_path; /* explicit item metadata file (u.item, movies.dat, movies.csv) or NULL */
     const char *users_path; /* explicit user metadata file (u.user, users.dat) or NULL */
+    /* version 2: */
+    void *comm;             /* MPI_Comm *: load over this communicator (below); NULL: load alone */
 } gr_load_options;
 
-#define GR_LOAD_OPTIONS_INIT { GR_LOAD_OPTIONS_VERSION, GR_FORMAT_AUTO, 0.0, 1, NULL, NULL }
+#define GR_LOAD_OPTIONS_INIT { GR_LOAD_OPTIONS_VERSION, GR_FORMAT_AUTO, 0.0, 1, NULL, NULL, NULL }
 
 /*
  * Load a graph from an interaction file, or from a MovieLens directory
  * (u.data, ratings.dat or ratings.csv inside it).  opts may be NULL for the
  * defaults.  Errors: GR_EINVAL, GR_EIO (cannot open), GR_EFORMAT (message
  * names file:line and field), GR_ESTATE (no edges), GR_ENOMEM.
+ *
+ * With opts->comm (a pointer to an MPI_Comm; MPI initialised), the load is
+ * collective over that communicator: every rank of it must call with the
+ * same path and options.  Each rank reads only its own byte range of the
+ * interaction file (ranges split at line boundaries), parses its lines,
+ * and the ranks exchange the parsed edges, so that every rank returns the
+ * graph a load alone gives: the same ids, edges and metadata (metadata
+ * files, being small, are read whole by every rank).  Every rank returns
+ * the same status; an error's message is that of the first failing rank,
+ * "rank R of P: " followed by what a load alone would say (a bad line is
+ * named by its line number in the whole file).  Every format is read in
+ * parts; the interaction file must be a regular file (a pipe cannot be
+ * read in parts: GR_EIO).  Without MPI support in the build, a non-NULL
+ * comm is GR_EUNSUPPORTED; before MPI_Init, GR_ESTATE.
+ * docs/distributed.md, "Loading".
  */
 GR_API int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts);
 
@@ -60,6 +79,7 @@ GR_API int gr_graph_load(gr_graph **out, const char *path, const gr_load_options
  * Load a graph in the id space of `like` (the test file of a pre-split
  * dataset, loaded beside its train file).  Lines naming ids that `like`
  * does not know are skipped and counted.  The metadata is that of `like`.
+ * opts->comm makes the load collective, as for gr_graph_load().
  */
 GR_API int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path,
                               const gr_load_options *opts);

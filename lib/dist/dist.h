@@ -98,6 +98,22 @@ uint64_t gr_dist_hash_floats(const float *x, size_t n);
 /* Fingerprint of bytes, chained on h. */
 uint64_t gr_dist_hash_bytes(uint64_t h, const void *p, size_t n);
 
+/* ---- distributed loading (lib/graph/load_dist.c) ----------------------
+ * Each rank reads its own byte range of an input file and the parsed
+ * edges are exchanged (docs/distributed.md, "Loading").  Collective. */
+
+/* The sum of v over the ranks before this one (0 on rank 0). */
+int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before);
+/* Every rank's v, in rank order, into all[0 .. size). */
+int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all);
+/*
+ * Concatenate every rank's bytes in rank order: rank r contributes
+ * counts[r] bytes (mine on this rank), all receives their sum.  Any size:
+ * each rank's bytes go out in broadcasts of at most 1 GiB (MPI counts are
+ * int).
+ */
+int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts);
+
 /* ---- The graph filters and EASE (docs/distributed.md): each rank takes
  * a share of the users' rows of R, and the item-side sums and the rows of
  * an items x items matrix are exchanged with these. ---- */

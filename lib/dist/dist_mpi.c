@@ -263,6 +263,53 @@ int gr_dist_any(gr_dist *d, int flag)
     return any;
 }
 
+/* ---- distributed loading ----------------------------------------------- */
+
+int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before)
+{
+    *before = 0;
+    if (!d || d->size == 1) return GR_OK;
+    uint64_t sum = 0;
+    /* MPI_Exscan leaves rank 0's result undefined: it stays 0 */
+    int mrc = MPI_Exscan(&v, &sum, 1, MPI_UINT64_T, MPI_SUM, comm_of(d));
+    if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "counting over the ranks before this one");
+    if (d->rank > 0) *before = sum;
+    return GR_OK;
+}
+
+int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all)
+{
+    if (!d || d->size == 1) {
+        all[0] = v;
+        return GR_OK;
+    }
+    int mrc = MPI_Allgather(&v, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, comm_of(d));
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging counts");
+}
+
+/* Bytes per broadcast: well below INT_MAX. */
+#define BCAST_PIECE ((uint64_t)1 << 30)
+
+int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts)
+{
+    if (!d) return gr_err(GR_EINVAL, "gr_dist_allgather_bytes: no communicator");
+    char *out = all;
+    uint64_t at = 0;
+    for (int r = 0; r < d->size; r++) {
+        char *dst = out + at;
+        if (r == d->rank && counts[r]) memcpy(dst, mine, (size_t)counts[r]);
+        for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
+            uint64_t n = counts[r] - done < BCAST_PIECE ? counts[r] - done : BCAST_PIECE;
+            int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));
+            if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging the ranks' parts");
+            done += n;
+        }
+        if (r == d->rank) d->bytes_sent += (double)counts[r] * (d->size - 1);
+        at += counts[r];
+    }
+    return GR_OK;
+}
+
 /* ---- The graph filters and EASE (dist.h) ---- */
 
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)

@@ -34,6 +34,20 @@ int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_
     *total = 0;
     return unsupported();
 }
+int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before)
+{
+    *before = 0;
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all)
+{
+    all[0] = v;
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts)
+{
+    return unsupported();
+}
 
 /* ---- The graph filters and EASE (dist.h): the identity without ranks ---- */
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }

@@ -8,7 +8,9 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "dist/dist.h"
 #include "graph/graph.h"
+#include "graph/load_dist.h"
 #include "io/atomic_file.h"
 #include "io/metadata.h"
 #include "io/ratings.h"
@@ -37,17 +39,55 @@ static int copy_path(char *buf, const char *path)
     return GR_OK;
 }
 
-/* Read the interactions of a file or MovieLens directory. */
-static int read_edges(gr_edges *e, char *data_path, const char *path, int format)
+/* The interaction file of a file or MovieLens directory, and its format
+ * (a directory's file fixes it). */
+static int resolve_input(char *data_path, int *format, const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
-        GR_TRY(gr_find_ratings_file(data_path, PATH_CAP, &format, path));
-    } else {
-        GR_TRY(copy_path(data_path, path));
+    if (S_ISDIR(st.st_mode)) return gr_find_ratings_file(data_path, PATH_CAP, format, path);
+    return copy_path(data_path, path);
+}
+
+/*
+ * Read the interactions of a file or MovieLens directory: alone, or with
+ * d, each rank its part of the file.  rc is this rank's status so far;
+ * with d, every rank comes here whatever it is (the reading is
+ * collective) and all return the same status.
+ */
+static int read_edges(gr_edges *e, int rc, char *data_path, const char *path, const gr_load_options *o, gr_dist *d)
+{
+    int format = o->format;
+    if (rc == GR_OK) rc = resolve_input(data_path, &format, path);
+    if (!d) return rc == GR_OK ? gr_read_interactions(e, data_path, format) : rc;
+    GR_TRY(gr_dist_agree(d, rc));
+    return gr_read_edges_parts(e, data_path, format, o->min_rating, d);
+}
+
+/* The communicator of the options (version 2 on), duplicated; NULL to
+ * load alone.  Collective over it.  GR_EUNSUPPORTED without MPI. */
+static int open_comm(gr_dist **d, const gr_load_options *o)
+{
+    *d = NULL;
+    void *comm = o->version >= 2 ? o->comm : NULL;
+    int rc = comm ? gr_dist_new(d, comm) : GR_OK;
+    /* gr_dist_new speaks of the trainer that usually calls it */
+    if (rc == GR_ESTATE) return gr_err(rc, "gr_load_options.comm: MPI is not initialised (call MPI_Init first)");
+    return rc;
+}
+
+/* After a collective read that succeeded everywhere, what followed it
+ * (metadata, building) may fail on one rank alone: every rank then
+ * returns that failure, without a graph. */
+static int agree_built(gr_dist *d, int rc, gr_graph **out)
+{
+    if (!d) return rc;
+    int all = gr_dist_agree(d, rc);
+    if (rc == GR_OK && all != GR_OK) {
+        gr_graph_free(*out);
+        *out = NULL;
     }
-    return gr_read_interactions(e, data_path, format);
+    return all;
 }
 
 static int attach_metadata(gr_catalog *cat, const char *data_path, const gr_load_options *o)
@@ -93,19 +133,23 @@ int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts)
     const gr_load_options *o = opts ? opts : &defaults;
     if (!out || !path) return gr_err(GR_EINVAL, "gr_graph_load: out and path must not be NULL");
     GR_TRY(check_load_options(o));
+    gr_dist *d;
+    GR_TRY(open_comm(&d, o));
     char *data_path = gr_alloc(PATH_CAP, 1);
     gr_catalog *cat = gr_catalog_new();
     gr_edges e;
     gr_edges_init(&e);
-    int rc = data_path && cat ? GR_OK : GR_ENOMEM;
-    if (rc == GR_OK) rc = read_edges(&e, data_path, path, o->format);
+    int rc = read_edges(&e, data_path && cat ? GR_OK : GR_ENOMEM, data_path, path, o, d);
+    int read = rc == GR_OK;
     if (rc == GR_OK) rc = attach_metadata(cat, data_path, o);
     gr_graph *g = NULL;
     if (rc == GR_OK) rc = gr_graph_build(&g, cat, &e, o->min_rating, 1);
     if (rc == GR_OK) rc = finish(out, g, path);
+    if (read) rc = agree_built(d, rc, out);
     gr_edges_free(&e);
     gr_catalog_unref(cat);
     free(data_path);
+    gr_dist_free(d);
     return rc;
 }
 
@@ -115,16 +159,20 @@ int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path, c
     const gr_load_options *o = opts ? opts : &defaults;
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_graph_load_like: out, like and path must not be NULL");
     GR_TRY(check_load_options(o));
+    gr_dist *d;
+    GR_TRY(open_comm(&d, o));
     char *data_path = gr_alloc(PATH_CAP, 1);
-    if (!data_path) return GR_ENOMEM;
     gr_edges e;
     gr_edges_init(&e);
-    int rc = read_edges(&e, data_path, path, o->format);
+    int rc = read_edges(&e, data_path ? GR_OK : GR_ENOMEM, data_path, path, o, d);
+    int read = rc == GR_OK;
     gr_graph *g = NULL;
     if (rc == GR_OK) rc = gr_graph_build(&g, like->cat, &e, o->min_rating, 0);
     if (rc == GR_OK) rc = finish(out, g, path);
+    if (read) rc = agree_built(d, rc, out);
     gr_edges_free(&e);
     free(data_path);
+    gr_dist_free(d);
     return rc;
 }
 

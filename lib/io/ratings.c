@@ -32,6 +32,7 @@ typedef struct loader {
     int have_layout; /* lay is known (fixed formats, or after the first line) */
     int csv_header;  /* the first line must be a header (GR_FORMAT_CSV) */
     int comments;    /* lines starting with '#' are skipped (GR_FORMAT_DELIMITED) */
+    size_t layout_line; /* line the layout came from (a header or the first row), 0 before */
 } loader;
 
 /* ---- errors ------------------------------------------------------------ */
@@ -219,28 +220,30 @@ static int csv_header(loader *ld, char *line)
  * it names the user and item columns; a line of names alone that names
  * neither is an error.  Any other line is the first data line, with the
  * columns user, item [, rating [, timestamp]], and a malformed one fails
- * on line 1 like any data line (it is never taken for a header).
+ * on line 1 like any data line (it is never taken for a header).  The
+ * line is split in place into f[0..*nf); *header tells which it was.
  */
-static int delimited_layout(loader *ld, char *line)
+static int delimited_layout(loader *ld, char *line, char **f, size_t *nf, int *header)
 {
     layout *l = &ld->lay;
-    char *f[MAX_FIELDS], copy[256];
+    char copy[256];
     snprintf(copy, sizeof copy, "%s", line);
     set_split(l, pick_sep(line));
-    size_t nf = split(l, line, f);
-    if (nf == (size_t)-1)
+    *nf = split(l, line, f);
+    *header = 0;
+    if (*nf == (size_t)-1)
         return gr_err(GR_EFORMAT, "%s:%zu: unterminated quoted field", ld->path, ld->r.line);
-    if (!any_number(f, nf)) {
-        if (map_header(l, f, nf)) return GR_OK;
+    if (!any_number(f, *nf)) {
+        *header = 1;
+        if (map_header(l, f, *nf)) return GR_OK;
         return gr_err(GR_EFORMAT, "%s:%zu: not a header: names no user and item columns (such as userId and movieId): '%.60s'",
                       ld->path, ld->r.line, copy);
     }
-    if (nf < 2 || nf > NCOLS)
+    if (*nf < 2 || *nf > NCOLS)
         return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got %zu",
-                      ld->path, ld->r.line, nf < 2 ? "few" : "many", nf);
-    positional(l, nf);
-    /* the line was split in place: parse it from its fields */
-    return take_row(ld, f, nf);
+                      ld->path, ld->r.line, *nf < 2 ? "few" : "many", *nf);
+    positional(l, *nf);
+    return GR_OK;
 }
 
 /* ---- readers ----------------------------------------------------------- */
@@ -251,10 +254,19 @@ static int is_comment(const char *line)
     return *line == '#';
 }
 
+/* The first line that is neither blank nor a comment: a header, or the
+ * first data line (taken as a row). */
 static int first_line(loader *ld, char *line)
 {
     ld->have_layout = 1;
-    return ld->csv_header ? csv_header(ld, line) : delimited_layout(ld, line);
+    ld->layout_line = ld->r.line;
+    if (ld->csv_header) return csv_header(ld, line);
+    char *f[MAX_FIELDS];
+    size_t nf;
+    int header;
+    GR_TRY(delimited_layout(ld, line, f, &nf, &header));
+    /* the line was split in place: parse it from its fields */
+    return header ? GR_OK : take_row(ld, f, nf);
 }
 
 static int read_rows(loader *ld)
@@ -264,7 +276,10 @@ static int read_rows(loader *ld)
     int rc;
     while ((rc = gr_lines_next(&ld->r, &line, &len)) > 0) {
         if (gr_is_blank(line) || (ld->comments && is_comment(line))) continue;
-        if (!ld->have_layout) {
+        /* in a part of a file, the layout is known already, and the part
+         * that holds the line it came from reads that line as the whole
+         * file's reader does */
+        if (!ld->have_layout || ld->r.line == ld->layout_line) {
             GR_TRY(first_line(ld, line));
             continue;
         }
@@ -323,21 +338,32 @@ static void fixed_layout(loader *ld, int format)
     }
 }
 
+static void loader_init(loader *ld, gr_edges *out, const char *path, int format)
+{
+    memset(ld, 0, sizeof *ld);
+    ld->path = path;
+    ld->out = out;
+    fixed_layout(ld, format);
+}
+
+/* Read the lines of ld->r (open) and close it. */
+static int read_open(loader *ld, int format)
+{
+    int rc = format == GR_FORMAT_ADJACENCY ? read_adjacency(ld) : read_rows(ld);
+    gr_lines_close(&ld->r);
+    if (rc == GR_OK && format != GR_FORMAT_ADJACENCY) {
+        ld->out->has_rating = ld->lay.col[COL_RATING] >= 0;
+        ld->out->has_ts = ld->lay.col[COL_TS] >= 0;
+    }
+    return rc;
+}
+
 static int read_file(gr_edges *out, const char *path, int format)
 {
     loader ld;
-    memset(&ld, 0, sizeof ld);
-    ld.path = path;
-    ld.out = out;
+    loader_init(&ld, out, path, format);
     GR_TRY(gr_lines_open(&ld.r, path));
-    fixed_layout(&ld, format);
-    int rc = format == GR_FORMAT_ADJACENCY ? read_adjacency(&ld) : read_rows(&ld);
-    gr_lines_close(&ld.r);
-    if (rc == GR_OK && format != GR_FORMAT_ADJACENCY) {
-        out->has_rating = ld.lay.col[COL_RATING] >= 0;
-        out->has_ts = ld.lay.col[COL_TS] >= 0;
-    }
-    return rc;
+    return read_open(&ld, format);
 }
 
 int gr_read_interactions(gr_edges *out, const char *path, int format)
@@ -370,6 +396,54 @@ int gr_read_interactions(gr_edges *out, const char *path, int format)
         out->has_ts &= had_ts;
     }
     return GR_OK;
+}
+
+/*
+ * The layout of a header-led format (delimited, CSV) comes from the first
+ * line of the file that is neither blank nor a comment, which may lie in
+ * another part: read the file from its start up to that line, as the
+ * whole file's reader would (its row, if it is one, is dropped here: the
+ * part that holds it reads it again).
+ */
+static int layout_from_start(loader *ld)
+{
+    if (ld->have_layout) return GR_OK;
+    gr_edges scratch;
+    gr_edges_init(&scratch);
+    loader first = *ld;
+    first.out = &scratch;
+    GR_TRY(gr_lines_open(&first.r, ld->path));
+    char *line;
+    size_t len;
+    int rc;
+    while ((rc = gr_lines_next(&first.r, &line, &len)) > 0) {
+        if (gr_is_blank(line) || (first.comments && is_comment(line))) continue;
+        rc = first_line(&first, line);
+        break;
+    }
+    gr_lines_close(&first.r);
+    gr_edges_free(&scratch);
+    if (rc < 0) return rc;
+    ld->lay = first.lay;
+    ld->layout_line = first.layout_line;
+    ld->have_layout = 1;
+    return GR_OK;
+}
+
+int gr_read_interactions_part(gr_edges *out, const char *path, int format, uint64_t begin, uint64_t end,
+                              size_t lines_before)
+{
+    if (!out || !path) return gr_err(GR_EINVAL, "read interactions: NULL argument");
+    if (format < GR_FORMAT_ADJACENCY || format > GR_FORMAT_DELIMITED)
+        return gr_err(GR_EINVAL, "%s: unknown format %d", path, format);
+    loader ld;
+    loader_init(&ld, out, path, format);
+    if (format != GR_FORMAT_ADJACENCY) GR_TRY(layout_from_start(&ld));
+    GR_TRY(gr_lines_open_part(&ld.r, path, begin, end, lines_before));
+    size_t n0 = out->n;
+    int rc = read_open(&ld, format);
+    if (rc != GR_OK) out->n = n0;
+    return rc;
 }
 
 /* ---- detection --------------------------------------------------------- */

@@ -34,6 +34,20 @@ int gr_detect_format(int *format, const char *path);
 int gr_read_interactions(gr_edges *out, const char *path, int format);
 
 /*
+ * Append the interactions on the lines of `path` whose first byte lies in
+ * [begin, end) (a part from gr_file_part(); lines_before lines lie in
+ * front of it), read as gr_read_interactions() reads them in the whole
+ * file: format must be known (not GR_FORMAT_AUTO) and path a file.  The
+ * layout of a delimited or CSV file comes from its first line that is not
+ * blank or a comment, read from the start of the file wherever it lies.
+ * Messages name the line by its number in the whole file.  A part without
+ * interactions is not an error.  Sets out->has_rating / has_ts as the
+ * whole file would.  Nothing is appended on error.
+ */
+int gr_read_interactions_part(gr_edges *out, const char *path, int format, uint64_t begin, uint64_t end,
+                              size_t lines_before);
+
+/*
  * The interaction file of a MovieLens directory: u.data, ratings.dat or
  * ratings.csv (first found).  Writes the path into buf and its format into
  * *format.  GR_ENOTFOUND when the directory holds none of them.

@@ -52,6 +52,91 @@ int gr_lines_open(gr_lines *r, const char *path)
     return rc;
 }
 
+int gr_lines_open_part(gr_lines *r, const char *path, uint64_t begin, uint64_t end, size_t lines_before)
+{
+    GR_TRY(gr_lines_open(r, path));
+    if (fseeko(r->fp, (off_t)begin, SEEK_SET) != 0) {
+        int e = errno;
+        gr_lines_close(r);
+        return gr_err(GR_EIO, "%s: cannot seek to byte %llu: %s", path, (unsigned long long)begin, strerror(e));
+    }
+    r->limited = 1;
+    r->left = end > begin ? end - begin : 0;
+    r->line = lines_before;
+    return GR_OK;
+}
+
+/* Bytes of a part scanned per read. */
+#define PART_BUF (1u << 20)
+
+/* Just after the first newline at or after offset o, or size when none. */
+static int line_start_after(uint64_t *out, FILE *fp, const char *path, uint64_t o, uint64_t size, char *buf)
+{
+    if (fseeko(fp, (off_t)o, SEEK_SET) != 0) return gr_err(GR_EIO, "%s: cannot seek: %s", path, strerror(errno));
+    while (o < size) {
+        size_t got = fread(buf, 1, PART_BUF, fp);
+        if (got == 0) return gr_err(GR_EIO, "%s: cannot read: %s", path, ferror(fp) ? strerror(errno) : "file shrank");
+        const char *nl = memchr(buf, '\n', got);
+        if (nl) {
+            *out = o + (uint64_t)(nl - buf) + 1;
+            return GR_OK;
+        }
+        o += got;
+    }
+    *out = size;
+    return GR_OK;
+}
+
+/* Lines in [begin, end): its newlines, and a last line without one. */
+static int count_lines(size_t *lines, FILE *fp, const char *path, uint64_t begin, uint64_t end, char *buf)
+{
+    *lines = 0;
+    if (begin >= end) return GR_OK;
+    if (fseeko(fp, (off_t)begin, SEEK_SET) != 0) return gr_err(GR_EIO, "%s: cannot seek: %s", path, strerror(errno));
+    char last = '\n';
+    for (uint64_t at = begin; at < end;) {
+        size_t want = end - at < PART_BUF ? (size_t)(end - at) : PART_BUF;
+        size_t got = fread(buf, 1, want, fp);
+        if (got == 0) return gr_err(GR_EIO, "%s: cannot read: %s", path, ferror(fp) ? strerror(errno) : "file shrank");
+        for (const char *p = buf, *stop = buf + got; (p = memchr(p, '\n', (size_t)(stop - p))) != NULL; p++) (*lines)++;
+        last = buf[got - 1];
+        at += got;
+    }
+    if (last != '\n') (*lines)++;
+    return GR_OK;
+}
+
+int gr_file_part(const char *path, int part, int parts, uint64_t *begin, uint64_t *end, size_t *lines)
+{
+    if (parts < 1 || part < 0 || part >= parts) return gr_err(GR_EINVAL, "file part %d of %d", part, parts);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(fp);
+        return gr_err(GR_EIO, "%s: cannot read in parts: not a regular file", path);
+    }
+    setvbuf(fp, NULL, _IONBF, 0);
+    char *buf = gr_alloc(PART_BUF, 1);
+    if (!buf) {
+        fclose(fp);
+        return GR_ENOMEM;
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    /* size * part may overflow for huge files: split the product */
+    uint64_t lo = size / (uint64_t)parts * (uint64_t)part + size % (uint64_t)parts * (uint64_t)part / (uint64_t)parts;
+    uint64_t hi = size / (uint64_t)parts * (uint64_t)(part + 1) + size % (uint64_t)parts * (uint64_t)(part + 1) / (uint64_t)parts;
+    int rc = GR_OK;
+    *begin = 0;
+    *end = size;
+    if (part > 0) rc = line_start_after(begin, fp, path, lo, size, buf);
+    if (rc == GR_OK && part < parts - 1) rc = line_start_after(end, fp, path, hi, size, buf);
+    if (rc == GR_OK) rc = count_lines(lines, fp, path, *begin, *end, buf);
+    free(buf);
+    fclose(fp);
+    return rc;
+}
+
 void gr_lines_close(gr_lines *r)
 {
     if (r->owns_fp && r->fp) fclose(r->fp);
@@ -94,7 +179,9 @@ static int fill(gr_lines *r)
         r->cap *= 2;
     }
     size_t want = r->cap - 1 - r->end;
-    size_t got = fread(r->buf + r->end, 1, want, r->fp);
+    if (r->limited && want > r->left) want = (size_t)r->left;
+    size_t got = want ? fread(r->buf + r->end, 1, want, r->fp) : 0;
+    if (r->limited) r->left -= got;
     const char *nul = got ? memchr(r->buf + r->end, '\0', got) : NULL;
     r->end += got;
     if (nul) return nul_error(r, nul);
@@ -102,6 +189,7 @@ static int fill(gr_lines *r)
         if (ferror(r->fp)) return gr_err(GR_EIO, "%s: cannot read: %s", r->path, strerror(errno));
         r->eof = 1;
     }
+    if (r->limited && r->left == 0) r->eof = 1;
     return GR_OK;
 }
 

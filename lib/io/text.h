@@ -34,12 +34,34 @@ typedef struct gr_lines {
     char *rec;        /* record buffer of gr_lines_next_record */
     size_t rec_cap;
     size_t rec_line;  /* line on which the last record began */
+    int limited;      /* read at most `left` more bytes (a part of a file) */
+    uint64_t left;
 } gr_lines;
 
 /* Open `path` for reading.  GR_EIO "PATH: cannot open: strerror". */
 int gr_lines_open(gr_lines *r, const char *path);
 /* Read from an open stream, which the reader does not close. */
 int gr_lines_init(gr_lines *r, FILE *fp, const char *path);
+/*
+ * A part of a file, for a distributed load where each rank reads its own
+ * byte range (docs/distributed.md): the lines whose first byte lies in
+ * [begin, end) of `path`, numbered as in the whole file (lines_before is
+ * the number of lines in front of begin).  A byte order mark is skipped
+ * only at offset 0.
+ */
+int gr_lines_open_part(gr_lines *r, const char *path, uint64_t begin, uint64_t end, size_t lines_before);
+
+/*
+ * Part `part` of `parts` of a file, split at line boundaries: the byte
+ * offset o = size * part / parts, moved forward to just after the first
+ * newline at or after o (except for part 0, which starts at 0); the part
+ * ends where the next one begins, so it finishes the line that crosses
+ * its end, and every line belongs to exactly one part.  A line longer than
+ * a part leaves the parts it covers empty.  *lines is the number of lines
+ * in the part (a last line without its newline counts).  GR_EIO.
+ */
+int gr_file_part(const char *path, int part, int parts, uint64_t *begin, uint64_t *end, size_t *lines);
+
 /* Release the buffers (and the file when the reader opened it). */
 void gr_lines_close(gr_lines *r);
 

@@ -107,6 +107,9 @@ int cli_load_data(cli_data *d, cli_args *a)
     gr_load_options o;
     rc = load_options(&o, a);
     if (rc) return rc;
+    /* under an MPI launcher each rank reads its own part of each file
+     * (docs/distributed.md, "Loading"); the loads are collective */
+    o.comm = cli_dist_comm();
     if (!train && dir) return load_split(d, a, dir, &o);
     if (!train) return cli_usage_error("give --train FILE (with --valid/--test) or --dataset DIR");
     if (gr_graph_load(&d->train, train, &o) != GR_OK) return cli_lib_error("loading training data");

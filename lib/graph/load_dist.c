@@ -1,0 +1,132 @@
+/*
+ * Reading one interaction file over a communicator: each rank parses the
+ * lines of its own byte range and the ranks exchange the parsed edges in
+ * binary (raw user id, raw item id, and the rating and timestamp when the
+ * file has them), so no rank reads the text of another's part.
+ */
+#include "graph/load_dist.h"
+
+#include <gnnrec/graph.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "io/ratings.h"
+#include "io/text.h"
+
+/* Drop, in place, what the graph builder would drop (map_edges): fewer
+ * bytes to exchange, the same graph. */
+static void drop_below(gr_edges *e, double min_rating)
+{
+    if (!(min_rating > 0)) return;
+    size_t w = 0;
+    for (size_t k = 0; k < e->n; k++) {
+        if (!(e->rating[k] >= min_rating)) continue;
+        e->user[w] = e->user[k];
+        e->item[w] = e->item[k];
+        e->rating[w] = e->rating[k];
+        e->ts[w] = e->ts[k];
+        w++;
+    }
+    e->n = w;
+}
+
+/* This rank's part of the file, parsed. */
+static int read_part(gr_edges *mine, const char *path, int format, gr_dist *d)
+{
+    uint64_t begin = 0, end = 0, before = 0;
+    size_t lines = 0;
+    int rc = format == GR_FORMAT_AUTO ? gr_detect_format(&format, path) : GR_OK;
+    if (rc == GR_OK) rc = gr_file_part(path, d->rank, d->size, &begin, &end, &lines);
+    GR_TRY(gr_dist_agree(d, rc));
+    /* global line numbers: the lines of the parts in front of this one */
+    GR_TRY(gr_dist_exscan_u64(d, lines, &before));
+    return gr_dist_agree(d, gr_read_interactions_part(mine, path, format, begin, end, (size_t)before));
+}
+
+/* One column of every rank's edges, concatenated in rank order. */
+static int gather_column(gr_dist *d, const void *mine, void *all, const uint64_t *counts, size_t width,
+                         uint64_t *bytes)
+{
+    for (int r = 0; r < d->size; r++) bytes[r] = counts[r] * width;
+    return gr_dist_allgather_bytes(d, mine, all, bytes);
+}
+
+static int alloc_all(gr_edges *all, size_t total)
+{
+    gr_edges_init(all);
+    size_t n = total ? total : 1;
+    all->user = gr_alloc(n, sizeof *all->user);
+    all->item = gr_alloc(n, sizeof *all->item);
+    all->rating = gr_alloc(n, sizeof *all->rating);
+    all->ts = gr_alloc(n, sizeof *all->ts);
+    if (!all->user || !all->item || !all->rating || !all->ts) {
+        gr_edges_free(all);
+        return GR_ENOMEM;
+    }
+    all->cap = n;
+    return GR_OK;
+}
+
+/* Every rank's edges to every rank: the ids always, ratings and
+ * timestamps only when the file has them (else their defaults). */
+static int exchange(gr_edges *all, const gr_edges *mine, const uint64_t *counts, size_t total, gr_dist *d)
+{
+    uint64_t *bytes = gr_alloc((size_t)d->size, sizeof *bytes);
+    int rc = gr_dist_agree(d, bytes ? alloc_all(all, total) : GR_ENOMEM);
+    if (rc == GR_OK) rc = gather_column(d, mine->user, all->user, counts, sizeof *all->user, bytes);
+    if (rc == GR_OK) rc = gather_column(d, mine->item, all->item, counts, sizeof *all->item, bytes);
+    if (rc == GR_OK && mine->has_rating)
+        rc = gather_column(d, mine->rating, all->rating, counts, sizeof *all->rating, bytes);
+    if (rc == GR_OK && mine->has_ts) rc = gather_column(d, mine->ts, all->ts, counts, sizeof *all->ts, bytes);
+    free(bytes);
+    if (rc != GR_OK) {
+        gr_edges_free(all);
+        return rc;
+    }
+    for (size_t k = 0; k < total && !mine->has_rating; k++) all->rating[k] = 1.0f;
+    if (!mine->has_ts) memset(all->ts, 0, total * sizeof *all->ts);
+    all->n = total;
+    all->has_rating = mine->has_rating;
+    all->has_ts = mine->has_ts;
+    return GR_OK;
+}
+
+/* The edges each rank read (before dropping) and keeps, and the sums. */
+static int count_edges(gr_dist *d, size_t read, size_t kept, uint64_t *counts, size_t *total, uint64_t *nread)
+{
+    uint64_t *raw = gr_alloc((size_t)d->size, sizeof *raw);
+    int rc = gr_dist_agree(d, raw ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, read, raw);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, kept, counts);
+    uint64_t nkept = 0;
+    *nread = 0;
+    for (int r = 0; rc == GR_OK && r < d->size; r++) {
+        *nread += raw[r];
+        nkept += counts[r];
+    }
+    free(raw);
+    *total = (size_t)nkept;
+    return rc;
+}
+
+int gr_read_edges_parts(gr_edges *all, const char *path, int format, double min_rating, gr_dist *d)
+{
+    gr_edges mine;
+    gr_edges_init(&mine);
+    gr_edges_init(all);
+    uint64_t *counts = gr_alloc((size_t)d->size, sizeof *counts);
+    int rc = gr_dist_agree(d, counts ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = read_part(&mine, path, format, d);
+    size_t read = mine.n, total = 0;
+    uint64_t nread = 0;
+    if (rc == GR_OK) drop_below(&mine, min_rating);
+    if (rc == GR_OK) rc = count_edges(d, read, mine.n, counts, &total, &nread);
+    /* as gr_read_interactions: a file without any is malformed */
+    if (rc == GR_OK && nread == 0) rc = gr_err(GR_EFORMAT, "%s: no interactions", path);
+    if (rc == GR_OK) rc = exchange(all, &mine, counts, total, d);
+    gr_edges_free(&mine);
+    free(counts);
+    return rc;
+}
