@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # gnnrec train under mpirun (docs/distributed.md): the 2-rank run prints one
 # report and writes one model file, with the single-process run's test
-# metrics; a rank that cannot read its data, or a bad line in any rank's
+# metrics, for the trained kinds and the training-free ones (gfcf, cheby,
+# ease); a rank that cannot read its data, or a bad line in any rank's
 # part of the file (each rank reads its own part), stops every rank with the
-# same error and exit status instead of leaving the others waiting; kinds without a
-# distributed schedule are refused.  With ../shared/data/ml1m_m1 (or
-# GNNREC_DATA) a 2-rank run of the fast schedule on MovieLens-1M m1 is
-# compared with one rank as well.
+# same error and exit status instead of leaving the others waiting;
+# graphsage, without a distributed fit, is refused.  With
+# ../shared/data/ml1m_m1 (or GNNREC_DATA) 2-rank runs of the fast schedule
+# and of GF-CF on MovieLens-1M m1 are compared with one rank as well.
 set -u
 GNNREC=${1:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
 MPIRUN=${2:?usage: cli_dist.sh PATH-TO-gnnrec PATH-TO-mpirun}
@@ -38,6 +39,27 @@ for mode in paper fast; do
   check "$mode: the model records 2 ranks" bash -c "'$GNNREC' info --model '$tmp/model.$mode' | grep -q 'ranks.*2'"
 done
 
+# the training-free kinds: each rank a share of the users' rows, the
+# products with R summed over the ranks; with the data's valid.txt they
+# search their settings on every rank alike.  Their scores differ from one
+# process's by about 1e-6 of the largest (EASE's not at all), so the test
+# metrics agree to well within 0.002.
+for kind in gfcf cheby ease; do
+  free=(train --model "$kind" --dataset "$tmp/data" --holdout 0 --threads 1 --json --quiet)
+  "$GNNREC" "${free[@]}" >"$tmp/one.$kind" 2>"$tmp/one.err" || { cat "$tmp/one.err"; fails=$((fails + 1)); }
+  mpi -np 2 "$GNNREC" "${free[@]}" --out "$tmp/model.$kind" >"$tmp/two.$kind" 2>"$tmp/two.err"
+  status=$?
+  check "$kind: 2 ranks exit 0 (status $status)" [ $status -eq 0 ]
+  [ $status -eq 0 ] || cat "$tmp/two.err"
+  check "$kind: one report (rank 0's)" [ "$(grep -c '"model"' "$tmp/two.$kind")" -eq 1 ]
+  for metric in recall@20 ndcg@20 valid_ndcg; do
+    check "$kind: $metric of 2 ranks within 0.002 of 1 rank ($(json "$tmp/one.$kind" $metric) vs $(json "$tmp/two.$kind" $metric))" \
+      close "$(json "$tmp/one.$kind" $metric)" "$(json "$tmp/two.$kind" $metric)" 0.002
+  done
+  check "$kind: the same trials as 1 rank" [ "$(json "$tmp/one.$kind" epochs)" = "$(json "$tmp/two.$kind" epochs)" ]
+  check "$kind: the model records 2 ranks" bash -c "'$GNNREC' info --model '$tmp/model.$kind' | grep -q 'ranks.*2'"
+done
+
 # rank 1 is given a file that does not exist: the load is collective, so
 # every rank stops with rank 1's error, same status
 mpi -np 1 "$GNNREC" train --train "$tmp/data/u.data" --epochs 2 --quiet : \
@@ -59,7 +81,7 @@ status=$?
 check "a bad line in rank 1's part: exit 1 (got $status)" [ $status -eq 1 ]
 check "both ranks report bad.data:3211, field 'item'" [ "$(grep -c "rank 1 of 2: .*bad.data:3211: field 'item'" "$tmp/err")" -eq 2 ]
 
-# a kind without a distributed schedule
+# the kind without a distributed fit
 mpi -np 2 "$GNNREC" train --model graphsage --dataset "$tmp/data" --epochs 1 --quiet >"$tmp/out" 2>"$tmp/err"
 status=$?
 check "graphsage under mpirun: usage error (status $status)" [ $status -eq 2 ]
@@ -87,6 +109,12 @@ if [ -f "$data/train.txt" ]; then
   mpi -np 2 "$GNNREC" "${ml[@]}" >"$tmp/ml.two" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
   check "ml1m_m1 fast, 20 steps: recall@20 of 2 ranks within 0.005 of 1 rank ($(json "$tmp/ml.one" recall@20) vs $(json "$tmp/ml.two" recall@20))" \
     close "$(json "$tmp/ml.one" recall@20)" "$(json "$tmp/ml.two" recall@20)" 0.005
+  # GF-CF without a search: one SVD from the two ranks' halves of the users
+  gf=(train --model gfcf --train "$data/train.txt" --test "$data/test.txt" --holdout 0 --threads 1 --json --quiet)
+  "$GNNREC" "${gf[@]}" >"$tmp/gf.one" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+  mpi -np 2 "$GNNREC" "${gf[@]}" >"$tmp/gf.two" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+  check "ml1m_m1 gfcf: recall@20 of 2 ranks within 0.001 of 1 rank ($(json "$tmp/gf.one" recall@20) vs $(json "$tmp/gf.two" recall@20))" \
+    close "$(json "$tmp/gf.one" recall@20)" "$(json "$tmp/gf.two" recall@20)" 0.001
 else
   echo "SKIP: $data/train.txt not found (set GNNREC_DATA): no MovieLens-1M m1 comparison"
 fi

@@ -440,6 +440,202 @@ START_TEST(stop_on_one_rank_stops_all)
 }
 END_TEST
 
+/* ---- The graph filters and EASE: each rank a share of the users' rows ---- */
+
+/* A training-free kind's trainer, seed 42, no holdout (settings: key,
+ * value pairs, NULL-terminated). */
+static gr_trainer *filter_trainer(int kind, int with_comm, const char *const *settings)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "seed", "42"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
+    for (size_t k = 0; settings && settings[k]; k += 2) ck_assert_int_eq(gr_trainer_set(t, settings[k], settings[k + 1]), GR_OK);
+    MPI_Comm world = MPI_COMM_WORLD;
+    if (with_comm) ck_assert_int_eq(gr_trainer_set_comm(t, &world), GR_OK);
+    return t;
+}
+
+/* Every user's scores of every item (the kinds score through their ops). */
+static float *all_scores(const gr_model *m)
+{
+    float *s = malloc(m->n_users * m->n_items * sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(m->ops->score_users(m, 0, m->n_users, s), GR_OK);
+    return s;
+}
+
+static double recall20_on(const gr_model *m, const gr_graph *train, const gr_graph *test)
+{
+    double out[GR_METRIC_COUNT];
+    int k = 20;
+    ck_assert_int_eq(gr_eval_ranking(out, NULL, m, train, test, &k, 1), GR_OK);
+    return out[GR_METRIC_RECALL];
+}
+
+/*
+ * The N-rank fit of a filter kind against the one process's on the same
+ * graph: the ranks hold the same scores bit for bit, and these differ
+ * from the one process's by at most `tol` times the largest score (the
+ * SVD's products are summed in another order; EASE's Gram matrix holds
+ * integer counts, exact in any order, so its tolerance is 0), with the
+ * same test recall@20 within 0.005.  Returns the largest relative
+ * difference.
+ */
+static double compare_filter(int kind, const char *const *settings, const fx_planted *data, double tol)
+{
+    gr_model *one, *many;
+    gr_trainer *t1 = filter_trainer(kind, 0, settings), *tn = filter_trainer(kind, 1, settings);
+    ck_assert_int_eq(gr_trainer_fit(&one, t1, data->train), GR_OK);
+    ck_assert_msg(gr_trainer_fit(&many, tn, data->train) == GR_OK, "%s", gr_last_error());
+    double ranks = 0, sent = 0;
+    ck_assert_int_eq(gr_model_info(&ranks, many, "ranks"), GR_OK);
+    ck_assert_double_eq(ranks, size);
+    ck_assert_int_eq(gr_model_info(&sent, many, "dist_bytes_sent"), GR_OK);
+    ck_assert_msg(sent > 0, "no bytes were exchanged");
+    float *s1 = all_scores(one), *sn = all_scores(many);
+    size_t n = one->n_users * one->n_items;
+    double top = 0, diff = 0;
+    for (size_t q = 0; q < n; q++) {
+        top = fmax(top, fabs(s1[q]));
+        diff = fmax(diff, fabs((double)sn[q] - (double)s1[q]));
+    }
+    double rel = diff / top, r1 = recall20_on(one, data->train, data->test), rn = recall20_on(many, data->train, data->test);
+    if (rank == 0)
+        printf("%s%s%s%s%s on %zu users x %zu items: largest score difference %.3g of the largest score, recall@20 1 rank "
+               "%.4f, %d ranks %.4f, %.0f bytes sent by rank 0\n",
+               gr_model_kind_name(kind), settings ? " " : "", settings ? settings[0] : "", settings ? " " : "",
+               settings ? settings[1] : "", one->n_users, one->n_items, rel, r1, size, rn, sent);
+    ck_assert_msg(same_everywhere(gr_dist_hash_floats(sn, n)), "the ranks score differently");
+    ck_assert_msg(rel <= tol, "%d ranks: scores differ by %g of the largest, more than %g", size, rel, tol);
+    ck_assert_msg(fabs(rn - r1) <= 0.005, "%d ranks: recall@20 %.4f, 1 rank %.4f", size, rn, r1);
+    ck_assert_msg(r1 > 0.05, "the filter did not learn: recall@20 %.4f", r1);
+    free(s1);
+    free(sn);
+    gr_model_free(one);
+    gr_model_free(many);
+    gr_trainer_free(t1);
+    gr_trainer_free(tn);
+    return rel;
+}
+
+/* The users outnumber the items (400 x 300): the filter is a matrix,
+ * built in shares of its rows. */
+START_TEST(gfcf_matches_one_rank) { compare_filter(GR_MODEL_GFCF, NULL, &P, 1e-4); }
+END_TEST
+
+START_TEST(cheby_matches_one_rank)
+{
+    compare_filter(GR_MODEL_CHEBY, NULL, &P, 1e-4);
+    /* the polynomial applied exactly: the matrix's rows by blocks of 64 */
+    static const char *const exact[] = { "tail", "0", NULL };
+    compare_filter(GR_MODEL_CHEBY, exact, &P, 1e-4);
+}
+END_TEST
+
+/* More items than users (200 x 400): scored through the factors and R~. */
+START_TEST(filters_wide_match_one_rank)
+{
+    fx_planted wide;
+    fx_planted_make(&wide, 200, 400, 4, 30, 11);
+    static const char *const rank64[] = { "rank", "64", NULL };
+    compare_filter(GR_MODEL_GFCF, rank64, &wide, 1e-4);
+    compare_filter(GR_MODEL_CHEBY, rank64, &wide, 1e-4);
+    fx_planted_free(&wide);
+}
+END_TEST
+
+/* The thread count may differ between ranks: the replicated steps (the
+ * SVD block's orthonormalisation, EASE's inversion) must not depend on it. */
+START_TEST(filters_with_other_threads_per_rank)
+{
+    fx_planted wide;
+    fx_planted_make(&wide, 200, 400, 4, 30, 11);
+    static const char *const rank64[] = { "rank", "64", NULL };
+    const int kinds[] = { GR_MODEL_GFCF, GR_MODEL_CHEBY, GR_MODEL_EASE };
+    for (size_t q = 0; q < 3; q++)
+        for (int g = 0; g < 2; g++) {
+            const fx_planted *data = g ? &wide : &P;
+            gr_trainer *t = filter_trainer(kinds[q], 1, g && kinds[q] != GR_MODEL_EASE ? rank64 : NULL);
+            ck_assert_int_eq(gr_trainer_set(t, "threads", rank == 0 ? "1" : "2"), GR_OK);
+            gr_model *m;
+            ck_assert_msg(gr_trainer_fit(&m, t, data->train) == GR_OK, "%s", gr_last_error());
+            float *sc = all_scores(m);
+            ck_assert_msg(same_everywhere(gr_dist_hash_floats(sc, m->n_users * m->n_items)), "%s: the ranks score differently",
+                          gr_model_kind_name(kinds[q]));
+            free(sc);
+            gr_model_free(m);
+            gr_trainer_free(t);
+        }
+    fx_planted_free(&wide);
+}
+END_TEST
+
+START_TEST(ease_matches_one_rank) { compare_filter(GR_MODEL_EASE, NULL, &P, 0); }
+END_TEST
+
+/* With validation data the filters search their parameters: every rank
+ * evaluates the same model and so makes the same choices. */
+START_TEST(filter_search_matches_one_rank)
+{
+    for (int kind = GR_MODEL_GFCF; kind <= GR_MODEL_CHEBY; kind++) {
+        double chosen[2];
+        uint64_t h = 0;
+        for (int with_comm = 0; with_comm < 2; with_comm++) {
+            gr_trainer *t = filter_trainer(kind, with_comm, NULL);
+            ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+            gr_model *m;
+            ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+            ck_assert_int_eq(gr_model_info(&chosen[with_comm], m, "alpha"), GR_OK);
+            float *s = all_scores(m);
+            h = gr_dist_hash_floats(s, m->n_users * m->n_items);
+            free(s);
+            gr_model_free(m);
+            gr_trainer_free(t);
+        }
+        ck_assert_double_eq(chosen[0], chosen[1]);
+        ck_assert(same_everywhere(h));
+    }
+}
+END_TEST
+
+/* A progress callback stopping one rank's search stops every rank's. */
+START_TEST(filter_search_stop_on_one_rank)
+{
+    gr_trainer *t = filter_trainer(GR_MODEL_CHEBY, 1, NULL);
+    ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+    gr_trainer_set_progress(t, stop_at_3_on_last, NULL);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+    double trials;
+    gr_trainer_stat(&trials, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(trials, 3);
+    gr_model_free(m);
+    gr_trainer_free(t);
+}
+END_TEST
+
+/* A time budget's settings search over a filter's parameters: the ranks
+ * agree on every stop and end with the same model. */
+START_TEST(filter_budget_search)
+{
+    gr_trainer *t = filter_trainer(GR_MODEL_GFCF, 1, NULL);
+    ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "budget", "2"), GR_OK);
+    gr_model *m = NULL;
+    ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+    double trials;
+    gr_trainer_stat(&trials, t, GR_STAT_TRIALS);
+    ck_assert(trials >= 1);
+    ck_assert(same_everywhere((uint64_t)trials));
+    float *s = all_scores(m);
+    ck_assert(same_everywhere(gr_dist_hash_floats(s, m->n_users * m->n_items)));
+    free(s);
+    gr_model_free(m);
+    gr_trainer_free(t);
+}
+END_TEST
+
 /* Holding out part of the training data to choose the epoch, then
  * refitting: the held-out part and the chosen epoch are the same on every
  * rank, and so is the model. */
@@ -498,6 +694,14 @@ int main(int argc, char **argv)
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);
     tcase_add_test(tc, mf_fast_sharded_adam);
+    tcase_add_test(tc, gfcf_matches_one_rank);
+    tcase_add_test(tc, cheby_matches_one_rank);
+    tcase_add_test(tc, filters_wide_match_one_rank);
+    tcase_add_test(tc, ease_matches_one_rank);
+    tcase_add_test(tc, filters_with_other_threads_per_rank);
+    tcase_add_test(tc, filter_search_matches_one_rank);
+    tcase_add_test(tc, filter_search_stop_on_one_rank);
+    tcase_add_test(tc, filter_budget_search);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);

@@ -133,7 +133,7 @@ START_TEST(truncated_svd_matches_a_dense_reference)
     memcpy(ata_copy, ata, n * n * sizeof *ata);
     ck_assert_int_ge(gr_sym_eigen(ata_copy, w, vec, n), 0);
     float *v = malloc(n * k * sizeof *v), sigma[6];
-    gr_tsvd_options o = { 16, 8, 7 };
+    gr_tsvd_options o = { 16, 8, 7, NULL };
     ck_assert_int_eq(gr_tsvd(v, sigma, &a, &at, m, n, k, &o), 0);
     for (size_t j = 0; j < k; j++) {
         ck_assert_double_eq_tol(sigma[j], sqrt(w[j]), 1e-3 * sqrt(w[0]));
@@ -167,7 +167,7 @@ START_TEST(truncated_svd_rejects_k_beyond_the_matrix)
     gr_spmat a, at;
     random_sparse(&a, &at, dense, m, n, 0.5, 2);
     float v[30], sigma[6];
-    gr_tsvd_options o = { 4, 3, 1 };
+    gr_tsvd_options o = { 4, 3, 1, NULL };
     ck_assert_int_eq(gr_tsvd(v, sigma, &a, &at, m, n, 6, &o), GR_EINVAL);
     gr_spmat_free(&a);
     gr_spmat_free(&at);

@@ -109,8 +109,12 @@ GR_API int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_
  * afterwards.  Every rank of comm then calls gr_trainer_fit() with the same
  * settings and graphs; each computes the gradients of its share of the
  * work, the ranks sum them, and all end with the same model (LightGCN and
- * MF with both schedules, the KG kinds also through gr_kg_fit();
- * GraphSAGE and the training-free kinds: GR_EUNSUPPORTED).  A failure or a differing input on one rank makes
+ * MF with both schedules, the KG kinds also through gr_kg_fit()).  GF-CF,
+ * Cheby and EASE fit from each rank's contiguous share of the users' rows:
+ * the item degrees, the truncated SVD's block products and EASE's Gram
+ * matrix are summed over the ranks, and every rank gets the same model,
+ * the single-process one within float rounding (EASE's exactly).
+ * GraphSAGE: GR_EUNSUPPORTED.  A failure or a differing input on one rank makes
  * gr_trainer_fit() return the same error on every rank.  NULL goes back to
  * training in this process alone.  GR_EUNSUPPORTED in a build without MPI
  * (-Dmpi=disabled, or no MPI found); GR_ESTATE when MPI is not initialised.

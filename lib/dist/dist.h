@@ -144,4 +144,37 @@ int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all);
  */
 int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts);
 
+/* ---- The graph filters and EASE (docs/distributed.md): each rank takes
+ * a share of the users' rows of R, and the item-side sums and the rows of
+ * an items x items matrix are exchanged with these. ---- */
+
+/*
+ * Sum doubles whose sums are exact in any order (integer counts below
+ * 2^53: item degrees, co-occurrence counts), in place, in chunks of up to
+ * 2^26 values, so every rank gets the same bits.  Collective.
+ */
+int gr_dist_sum_exact(gr_dist *d, double *v, size_t n);
+
+/*
+ * The rows [*lo, *hi) of an nrows-row matrix that rank computes: whole
+ * blocks of `align` rows (the last one short), shared with gr_dist_share,
+ * so that a row's arithmetic (blocked by `align`) is the one process's.
+ */
+static inline void gr_dist_share_rows(size_t nrows, size_t align, int rank, int size, size_t *lo, size_t *hi)
+{
+    size_t blocks = (nrows + align - 1) / align;
+    gr_dist_share(blocks, rank, size, lo, hi);
+    *lo = *lo * align < nrows ? *lo * align : nrows;
+    *hi = *hi * align < nrows ? *hi * align : nrows;
+}
+
+/*
+ * Every rank has computed its rows (gr_dist_share_rows(nrows, align)) of
+ * a row-major nrows x width matrix in buf; after the call every rank holds
+ * all the rows, copied, so the ranks agree bit for bit.  Each rank sends
+ * its rows to the P - 1 others.  Collective.
+ */
+int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, size_t align);
+/* ---- end of the filters' block ---- */
+
 #endif

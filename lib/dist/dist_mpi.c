@@ -378,3 +378,44 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
     }
     return GR_OK;
 }
+
+/* ---- The graph filters and EASE (dist.h) ---- */
+
+int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)
+{
+    if (!d || d->size == 1 || n == 0) return GR_OK;
+    for (size_t at = 0; at < n; at += CHUNK) {
+        int part = (int)(n - at < CHUNK ? n - at : CHUNK);
+        int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
+        d->bytes_sent += (double)part * sizeof *v;
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing counts over the ranks");
+    }
+    return GR_OK;
+}
+
+int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, size_t align)
+{
+    if (!d || d->size == 1 || nrows == 0 || width == 0) return GR_OK;
+    const int P = d->size;
+    if (nrows > INT_MAX || width > INT_MAX) return gr_err(GR_ERANGE, "gathering %zu rows of %zu floats", nrows, width);
+    int *v = gr_alloc((size_t)P * 2, sizeof *v);
+    if (!v) return GR_ENOMEM;
+    int *counts = v, *displ = v + P;
+    for (int r = 0; r < P; r++) {
+        size_t lo, hi;
+        gr_dist_share_rows(nrows, align, r, P, &lo, &hi);
+        counts[r] = (int)(hi - lo);
+        displ[r] = (int)lo;
+    }
+    /* one element = one row: the counts stay small whatever the width */
+    MPI_Datatype row;
+    int mrc = MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Type_commit(&row);
+    if (mrc == MPI_SUCCESS) {
+        mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, row, buf, counts, displ, row, comm_of(d));
+        MPI_Type_free(&row);
+    }
+    d->bytes_sent += (double)counts[d->rank] * (double)width * sizeof *buf * (P - 1);
+    free(v);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "gathering the rows of a matrix");
+}

@@ -70,3 +70,10 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
 {
     return unsupported();
 }
+
+/* ---- The graph filters and EASE (dist.h): the identity without ranks ---- */
+int gr_dist_sum_exact(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
+int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, size_t align)
+{
+    return d ? unsupported() : GR_OK;
+}

@@ -23,10 +23,12 @@ static uint64_t hash_settings(const gr_trainer *t)
     return h;
 }
 
-/* The kinds whose schedules split their steps over ranks. */
+/* The kinds whose fits split their work over ranks: the schedules' steps,
+ * or the graph filters' and EASE's products with R (their users' rows). */
 static int gr_dist_trains(int kind)
 {
-    return kind == GR_MODEL_LIGHTGCN || kind == GR_MODEL_MF || (kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX);
+    return kind == GR_MODEL_LIGHTGCN || kind == GR_MODEL_MF || (kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX) ||
+           kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE;
 }
 
 int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc)
@@ -35,8 +37,8 @@ int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc)
     if (!d) return rc;
     if (rc == GR_OK && !gr_dist_trains(t->kind))
         rc = gr_err(GR_EUNSUPPORTED,
-                    "distributed training of %s models is not available (LightGCN, MF, TransE, DistMult, RotatE and "
-                    "ComplEx are)",
+                    "distributed training of %s models is not available (LightGCN, MF, TransE, DistMult, RotatE, "
+                    "ComplEx, GF-CF, Cheby and EASE are)",
                     gr_model_kind_name(t->kind));
     GR_TRY(gr_dist_agree(d, rc));
     d->bytes_sent = 0;

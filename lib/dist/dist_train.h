@@ -12,7 +12,7 @@
 
 /*
  * Before a fit: agree on rc (the local checks' status), refuse kinds that
- * cannot train distributed (GraphSAGE, the training-free kinds), and check that every rank has the same
+ * cannot train distributed (GraphSAGE), and check that every rank has the same
  * settings, training graph and validation graph.  Returns rc without a
  * communicator.
  */

@@ -203,7 +203,7 @@ int gr_genome_fit(gr_genome *gn, const gr_graph *g, size_t dim, uint64_t seed, f
     if (rc == GR_OK) {
         centre(x, mean, gn, rows, n);
         rc = dense_csr(&a, &at, x, n, t);
-        gr_tsvd_options o = { 16, 6, seed };
+        gr_tsvd_options o = { 16, 6, seed, NULL };
         if (rc == GR_OK) rc = gr_tsvd(v, sg, &a, &at, n, t, k, &o);
         gr_spmat_free(&a);
         gr_spmat_free(&at);

@@ -8,11 +8,13 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "dist/dist.h"
 #include "kernels/matmul.h"
 #include "linalg/small.h"
 
 typedef struct tsvd_work {
-    size_t m, n, b, ldb;
+    size_t m, n, b, ldb; /* m: the rows of A held here */
+    gr_dist *dist;       /* NULL: all of A is here */
     float *q, *z, *y; /* n x b, n x b, m x b */
     float *gram;      /* b x b, float accumulation */
     float *rinv_t;    /* b x ldb: the right factor applied to the basis */
@@ -38,7 +40,7 @@ static int work_alloc(tsvd_work *w, size_t m, size_t n, size_t b)
     w->ldb = gr_gemm_stride(b);
     w->q = gr_alloc_floats(n * b);
     w->z = gr_alloc_floats(n * b);
-    w->y = gr_alloc_floats(m * b);
+    w->y = gr_alloc_floats((m ? m : 1) * b); /* a rank may hold no rows */
     w->gram = gr_alloc_floats(b * b);
     w->rinv_t = gr_alloc_floats(b * w->ldb);
     w->g = gr_alloc(b * b, sizeof *w->g);
@@ -49,15 +51,19 @@ static int work_alloc(tsvd_work *w, size_t m, size_t n, size_t b)
     return GR_OK;
 }
 
-/* g = x^T x in double for x of rows x b (float products, chunked sums). */
-static void gram_of(tsvd_work *w, const float *x, size_t rows)
+/* g = x^T x in double for x of rows x b (float products, chunked sums);
+ * with `shared`, x is this rank's rows of A X and the float Gram matrix
+ * is summed over the ranks. */
+static int gram_of(tsvd_work *w, const float *x, size_t rows, int shared)
 {
     size_t b = w->b;
     memset(w->gram, 0, b * b * sizeof *w->gram);
     gr_gemm_tn_acc(w->gram, b, x, b, x, b, rows, b, b);
+    if (shared) GR_TRY(gr_dist_allreduce_grad(w->dist, w->gram, b * b));
     for (size_t i = 0; i < b * b; i++) w->g[i] = w->gram[i];
     for (size_t i = 0; i < b; i++) /* exact symmetry for the factorisation */
         for (size_t j = 0; j < i; j++) w->g[i * b + j] = w->g[j * b + i] = 0.5 * (w->g[i * b + j] + w->g[j * b + i]);
+    return GR_OK;
 }
 
 /*
@@ -69,7 +75,7 @@ static void gram_of(tsvd_work *w, const float *x, size_t rows)
 static void cholqr_pass(tsvd_work *w, float *x, size_t rows)
 {
     size_t b = w->b;
-    gram_of(w, x, rows);
+    gram_of(w, x, rows, 0);
     double trace = 0.0;
     for (size_t i = 0; i < b; i++) trace += w->g[i * b + i];
     double *copy = malloc(b * b * sizeof *copy);
@@ -113,7 +119,7 @@ static int rayleigh_ritz(tsvd_work *w, float *v, float *sigma, size_t k, const g
 {
     size_t b = w->b;
     gr_spmm(a, w->q, w->y, NULL, b);
-    gram_of(w, w->y, w->m);
+    GR_TRY(gram_of(w, w->y, w->m, w->dist != NULL));
     double *lam = malloc(b * sizeof *lam), *vec = malloc(b * b * sizeof *vec);
     int rc = lam && vec && gr_sym_eigen(w->g, lam, vec, b) >= 0 ? GR_OK : gr_err(GR_ENOMEM, "out of memory in the truncated SVD");
     if (rc == GR_OK) {
@@ -136,15 +142,23 @@ int gr_tsvd(float *v, float *sigma, const gr_spmat *a, const gr_spmat *at, size_
     size_t b = (k + o->oversample + 15) & ~(size_t)15;
     if (b > lim) b = lim;
     tsvd_work w;
-    GR_TRY(work_alloc(&w, m, n, b));
+    /* the rows held here: all of A, or this rank's share */
+    int made = work_alloc(&w, o->dist ? a->n : m, n, b), rc = gr_dist_agree(o->dist, made);
+    if (rc != GR_OK) {
+        if (made == GR_OK) work_free(&w);
+        return rc;
+    }
+    w.dist = o->dist;
     random_start(&w, o->seed);
     orthonormalise(&w, w.z);
-    for (int it = 0; it < o->iters; it++) {
+    for (int it = 0; it < o->iters && rc == GR_OK; it++) {
         gr_spmm(a, w.q, w.y, NULL, b);
         gr_spmm(at, w.y, w.z, NULL, b);
-        orthonormalise(&w, w.z);
+        /* A^T A Q is the sum of the ranks' A_r^T (A_r Q) */
+        if (w.dist) rc = gr_dist_allreduce_grad(w.dist, w.z, n * b);
+        if (rc == GR_OK) orthonormalise(&w, w.z);
     }
-    int rc = rayleigh_ritz(&w, v, sigma, k, a);
+    if (rc == GR_OK) rc = rayleigh_ritz(&w, v, sigma, k, a);
     work_free(&w);
     return rc;
 }

@@ -16,14 +16,23 @@
 
 #include "kernels/spmm.h"
 
+struct gr_dist;
+
 typedef struct gr_tsvd_options {
     size_t oversample; /* extra columns beyond k (the block is rounded up to 16) */
     int iters;         /* multiplications by A^T A after the first */
     uint64_t seed;     /* of the random start */
+    /* NULL: a is the whole of A.  Otherwise a is this rank's share of
+     * A's rows (at its transpose, n rows), and every product A^T (A X) and
+     * Gram matrix of A X is summed over the ranks (gr_dist_allreduce_grad),
+     * so each rank computes the SVD of the whole A and all get the same
+     * bits.  Collective then. */
+    struct gr_dist *dist;
 } gr_tsvd_options;
 
 /*
- * a is A (m rows, column indices < n), at is A^T (n rows); k <= min(m, n).
+ * a is A (m rows, column indices < n), at is A^T (n rows); k <= min(m, n),
+ * with m the rows of the whole A under a communicator (a has this rank's).
  * v receives the top k right singular vectors as the columns of an n x k
  * row-major matrix, sigma their singular values, descending.  Vectors of
  * zero singular values are unspecified.  GR_ENOMEM, GR_EINVAL.

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "dist/dist.h"
 #include "io/model_file.h"
 #include "kernels/dense.h"
 #include "models/item_rows.h"
@@ -50,37 +51,66 @@ double gr_filter_response(const double *coef, int order, double mu)
 
 static float inv_sqrt_deg(size_t d) { return d ? (float)(1.0 / sqrt((double)d)) : 0.0f; }
 
-/* One normalised CSR from a graph's CSR: weight 1 / sqrt(deg row * deg col). */
-static int norm_csr(gr_spmat *out, const gr_csr *rows, const gr_csr *cols, size_t nnz)
+/*
+ * The rows [r0, r1) of a graph's CSR restricted to the columns [c0, c1),
+ * renumbered from (r0, c0), with weights row_scale[r] col_scale[c]: R~'s
+ * rows, or R~^T's columns, of a share of the users.
+ */
+static int norm_csr(gr_spmat *out, const gr_csr *rows, size_t r0, size_t r1, size_t c0, size_t c1,
+                    const float *row_scale, const float *col_scale)
 {
     memset(out, 0, sizeof *out);
-    out->n = rows->nrows;
-    out->nnz = nnz;
-    out->ptr = gr_alloc(rows->nrows + 1, sizeof *out->ptr);
-    out->col = gr_alloc(nnz ? nnz : 1, sizeof *out->col);
-    out->val = gr_alloc(nnz ? nnz : 1, sizeof *out->val);
-    if (!out->ptr || !out->col || !out->val) {
+    out->n = r1 - r0;
+    out->ptr = gr_alloc(out->n + 1, sizeof *out->ptr);
+    if (!out->ptr) return GR_ENOMEM;
+    out->ptr[0] = 0;
+    for (size_t r = r0; r < r1; r++) {
+        int64_t kept = 0;
+        for (int64_t k = rows->ptr[r]; k < rows->ptr[r + 1]; k++) kept += (size_t)rows->col[k] >= c0 && (size_t)rows->col[k] < c1;
+        out->ptr[r - r0 + 1] = out->ptr[r - r0] + kept;
+    }
+    out->nnz = (size_t)out->ptr[out->n];
+    out->col = gr_alloc(out->nnz ? out->nnz : 1, sizeof *out->col);
+    out->val = gr_alloc(out->nnz ? out->nnz : 1, sizeof *out->val);
+    if (!out->col || !out->val) {
         gr_spmat_free(out);
         return GR_ENOMEM;
     }
-    memcpy(out->ptr, rows->ptr, (rows->nrows + 1) * sizeof *out->ptr);
-    memcpy(out->col, rows->col, nnz * sizeof *out->col);
-    for (size_t r = 0; r < rows->nrows; r++) {
-        float sr = inv_sqrt_deg(gr_csr_degree(rows, r));
-        for (int64_t k = rows->ptr[r]; k < rows->ptr[r + 1]; k++)
-            out->val[k] = sr * inv_sqrt_deg(gr_csr_degree(cols, (size_t)rows->col[k]));
-    }
+    int64_t at = 0;
+    for (size_t r = r0; r < r1; r++)
+        for (int64_t k = rows->ptr[r]; k < rows->ptr[r + 1]; k++) {
+            size_t c = (size_t)rows->col[k];
+            if (c < c0 || c >= c1) continue;
+            out->col[at] = (int32_t)(c - c0);
+            out->val[at++] = row_scale[r] * col_scale[c];
+        }
     int rc = gr_spmat_balance(out, 64);
     if (rc != GR_OK) gr_spmat_free(out);
     return rc;
 }
 
+int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg)
+{
+    memset(r, 0, sizeof *r);
+    memset(rt, 0, sizeof *rt);
+    float *us = gr_alloc_floats(g->n_users + 1), *is = gr_alloc_floats(g->n_items + 1);
+    int rc = us && is ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) {
+        for (size_t u = 0; u < g->n_users; u++) us[u] = inv_sqrt_deg(gr_csr_degree(&g->ui, u));
+        for (size_t i = 0; i < g->n_items; i++)
+            is[i] = inv_sqrt_deg(item_deg ? (size_t)item_deg[i] : gr_csr_degree(&g->iu, i));
+        rc = norm_csr(r, &g->ui, lo, hi, 0, g->n_items, us, is);
+    }
+    if (rc == GR_OK) rc = norm_csr(rt, &g->iu, 0, g->n_items, lo, hi, is, us);
+    if (rc != GR_OK) gr_spmat_free(r);
+    free(us);
+    free(is);
+    return rc;
+}
+
 int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g)
 {
-    GR_TRY(norm_csr(r, &g->ui, &g->iu, g->n_edges));
-    int rc = norm_csr(rt, &g->iu, &g->ui, g->n_edges);
-    if (rc != GR_OK) gr_spmat_free(r);
-    return rc;
+    return gr_filter_norm_share(r, rt, g, 0, g->n_users, NULL);
 }
 
 static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)m->state; }
@@ -261,14 +291,14 @@ int gr_filter_dense_ok(const gr_graph *g)
     return g->n_items <= g->n_users && (double)g->n_items * (double)g->n_items * 4.0 <= 1073741824.0;
 }
 
-/* Row i of a D^-eps P D^eps + b I, with row i of P = sum over the users v
- * of item i of R~[v][i] R~[v]. */
-static void dense_linear(const gr_filter_state *st, float *f, size_t ni)
+/* Rows [r0, r1) of a D^-eps P D^eps + b I, with row i of P = sum over the
+ * users v of item i of R~[v][i] R~[v]. */
+static void dense_linear(const gr_filter_state *st, float *f, size_t ni, size_t r0, size_t r1)
 {
-    long n = (long)ni;
+    long lo = (long)r0, hi = (long)r1;
     float a = (float)st->tail_a, b = (float)st->tail_b;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
-    for (long i = 0; i < n; i++) {
+    for (long i = lo; i < hi; i++) {
         float *row = f + (size_t)i * ni;
         for (int64_t e = st->rt.ptr[i]; e < st->rt.ptr[i + 1]; e++) {
             int32_t v = st->rt.col[e];
@@ -282,16 +312,17 @@ static void dense_linear(const gr_filter_state *st, float *f, size_t ni)
 
 #define DENSE_BLOCK 64
 
-/* Rows of D^-eps h(P) D^eps, 64 at a time: row c is h(P) applied to
- * e_c d_c^-eps (h(P) is symmetric), scaled by D^eps. */
-static int dense_poly(const gr_model *m, float *f)
+/* Rows [r0, r1) (r0 a multiple of 64) of D^-eps h(P) D^eps, 64 at a
+ * time: row c is h(P) applied to e_c d_c^-eps (h(P) is symmetric), scaled
+ * by D^eps. */
+static int dense_poly(const gr_model *m, float *f, size_t r0, size_t r1)
 {
     const gr_filter_state *st = state_of(m);
     size_t ni = m->n_items;
-    long nb = (long)((ni + DENSE_BLOCK - 1) / DENSE_BLOCK);
+    long b0 = (long)(r0 / DENSE_BLOCK), nb = (long)((r1 + DENSE_BLOCK - 1) / DENSE_BLOCK);
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(gr_threads())
-    for (long blk = 0; blk < nb; blk++) {
+    for (long blk = b0; blk < nb; blk++) {
         size_t c0 = (size_t)blk * DENSE_BLOCK, w = ni - c0 < DENSE_BLOCK ? ni - c0 : DENSE_BLOCK;
         poly_buf b;
         if (poly_alloc(&b, ni, m->n_users, w) != GR_OK) {
@@ -310,18 +341,19 @@ static int dense_poly(const gr_model *m, float *f)
     return failed ? gr_err(GR_ENOMEM, "out of memory building the filter matrix") : GR_OK;
 }
 
-/* f += (D^-g V W)(D^g V)^T: row i is the low-rank response to item i, the
- * user vector of a user with item i alone. */
-static int dense_lowpass(const gr_model *m, float *f)
+/* Rows [row_lo, row_hi) (row_lo a multiple of 16) of f += (D^-g V W)(D^g
+ * V)^T: row i is the low-rank response to item i, the user vector of a
+ * user with item i alone. */
+static int dense_lowpass(const gr_model *m, float *f, size_t row_lo, size_t row_hi)
 {
     size_t ni = m->n_items, k = m->dim;
-    float *left = gr_zalloc(ni * k, sizeof *left);
+    float *left = gr_zalloc(ni * (k ? k : 1), sizeof *left);
     if (!left) return GR_ENOMEM;
-    for (size_t i = 0; i < ni; i++) add_item_vector(m, (int32_t)i, left + i * k);
-    long nb = (long)((ni + 15) / 16);
+    for (size_t i = row_lo; i < row_hi; i++) add_item_vector(m, (int32_t)i, left + i * k);
+    long b0 = (long)(row_lo / 16), nb = (long)((row_hi + 15) / 16);
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(gr_threads())
-    for (long blk = 0; blk < nb; blk++) {
+    for (long blk = b0; blk < nb; blk++) {
         size_t r0 = (size_t)blk * 16, nr = ni - r0 < 16 ? ni - r0 : 16;
         float *tmp = gr_alloc(nr * ni, sizeof *tmp);
         if (!tmp) {
@@ -337,16 +369,28 @@ static int dense_lowpass(const gr_model *m, float *f)
     return failed ? gr_err(GR_ENOMEM, "out of memory building the filter matrix") : GR_OK;
 }
 
-static int build_dense(gr_model *m)
+/*
+ * The matrix's rows are independent: under a communicator each rank
+ * builds a share of them, whole blocks of 64 (the blocks of dense_poly and
+ * dense_lowpass), and the shares are gathered, so every rank, and a model
+ * loaded from the file, holds the one process's bits.  rc: the status so
+ * far (agreed over the ranks before the rows are exchanged).
+ */
+static int build_dense(gr_model *m, gr_dist *d, int rc)
 {
     gr_filter_state *st = state_of(m);
-    size_t ni = m->n_items;
-    if (!st->dense) st->dense = gr_alloc_floats(ni * ni);
-    if (!st->dense) return GR_ENOMEM;
-    memset(st->dense, 0, ni * ni * sizeof *st->dense);
-    if (is_affine(m)) dense_linear(st, st->dense, ni);
-    else GR_TRY(dense_poly(m, st->dense));
-    return dense_lowpass(m, st->dense);
+    size_t ni = m->n_items, lo = 0, hi = ni;
+    if (d) gr_dist_share_rows(ni, DENSE_BLOCK, d->rank, d->size, &lo, &hi);
+    if (rc == GR_OK && !st->dense) st->dense = gr_alloc_floats(ni * ni);
+    if (rc == GR_OK && !st->dense) rc = GR_ENOMEM;
+    if (rc == GR_OK) {
+        memset(st->dense, 0, ni * ni * sizeof *st->dense);
+        if (is_affine(m)) dense_linear(st, st->dense, ni, lo, hi);
+        else rc = dense_poly(m, st->dense, lo, hi);
+    }
+    if (rc == GR_OK) rc = dense_lowpass(m, st->dense, lo, hi);
+    rc = gr_dist_agree(d, rc);
+    return rc == GR_OK ? gr_dist_gather_shares(d, st->dense, ni, ni, DENSE_BLOCK) : rc;
 }
 
 /* ---- ops ---- */
@@ -467,22 +511,27 @@ static int filter_load(gr_model *m, gr_reader *r)
     return GR_OK;
 }
 
-/* The normalised matrices and degree powers, then the parameters. */
-static int prepare_with(gr_model *m)
+static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int rc);
+
+/* The normalised matrices and degree powers, then the parameters; rc: the
+ * status so far, agreed over the ranks of d with the parameters'. */
+static int prepare_with(gr_model *m, gr_dist *d, int rc)
 {
     gr_filter_state *st = state_of(m);
-    gr_spmat_free(&st->r);
-    gr_spmat_free(&st->rt);
-    free(st->deg_pow);
-    free(st->deg_neg_pow);
-    st->deg_pow = gr_alloc_floats(m->n_items);
-    st->deg_neg_pow = gr_alloc_floats(m->n_items);
-    if (!st->deg_pow || !st->deg_neg_pow) return GR_ENOMEM;
-    GR_TRY(gr_filter_norm_matrices(&st->r, &st->rt, m->graph));
-    return gr_filter_set_params(m, &st->p);
+    if (rc == GR_OK) {
+        gr_spmat_free(&st->r);
+        gr_spmat_free(&st->rt);
+        free(st->deg_pow);
+        free(st->deg_neg_pow);
+        st->deg_pow = gr_alloc_floats(m->n_items);
+        st->deg_neg_pow = gr_alloc_floats(m->n_items);
+        rc = st->deg_pow && st->deg_neg_pow ? GR_OK : GR_ENOMEM;
+    }
+    if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph);
+    return apply_params(m, &st->p, d, rc);
 }
 
-static int filter_prepare(gr_model *m) { return prepare_with(m); }
+static int filter_prepare(gr_model *m) { return prepare_with(m, NULL, GR_OK); }
 
 /*
  * The weights of the low-rank term: alpha, plus, for the Chebyshev filter
@@ -532,21 +581,26 @@ static void spectral_vectors(gr_model *m)
     }
 }
 
-int gr_filter_set_params(gr_model *m, const gr_filter_params *p)
+/* Every rank reaches the collectives of build_dense (or the agreement)
+ * whatever failed before, so none waits for a rank that left. */
+static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int rc)
 {
-    GR_TRY(check_params(p));
     gr_filter_state *st = state_of(m);
-    st->p = *p;
-    gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
-    for (size_t i = 0; i < m->n_items; i++) {
-        size_t d = gr_csr_degree(&m->graph->iu, i);
-        st->deg_pow[i] = d ? (float)pow((double)d, p->eps) : 0.0f;
-        st->deg_neg_pow[i] = d ? (float)pow((double)d, -p->eps) : 0.0f;
+    if (rc == GR_OK) rc = check_params(p);
+    if (rc == GR_OK) {
+        st->p = *p;
+        gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
+        for (size_t i = 0; i < m->n_items; i++) {
+            size_t deg = gr_csr_degree(&m->graph->iu, i);
+            st->deg_pow[i] = deg ? (float)pow((double)deg, p->eps) : 0.0f;
+            st->deg_neg_pow[i] = deg ? (float)pow((double)deg, -p->eps) : 0.0f;
+        }
+        spectral_weights(m);
+        spectral_vectors(m);
+        rc = gr_model_finish(m);
     }
-    spectral_weights(m);
-    spectral_vectors(m);
-    GR_TRY(gr_model_finish(m));
-    if (gr_filter_dense_ok(m->graph)) GR_TRY(build_dense(m));
+    rc = gr_filter_dense_ok(m->graph) ? build_dense(m, d, rc) : gr_dist_agree(d, rc);
+    if (rc != GR_OK) return rc;
     gr_model_set_info(m, "alpha", p->alpha);
     if (m->kind == GR_MODEL_CHEBY) {
         gr_model_set_info(m, "order", p->order);
@@ -557,6 +611,10 @@ int gr_filter_set_params(gr_model *m, const gr_filter_params *p)
     }
     return GR_OK;
 }
+
+int gr_filter_set_params_on(gr_model *m, const gr_filter_params *p, gr_dist *d) { return apply_params(m, p, d, GR_OK); }
+
+int gr_filter_set_params(gr_model *m, const gr_filter_params *p) { return apply_params(m, p, NULL, GR_OK); }
 
 static void filter_free(gr_model *m)
 {
@@ -583,26 +641,29 @@ const gr_model_ops gr_cheby_ops = {
 };
 
 int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, float *sigma,
-                    size_t k)
+                    size_t k, gr_dist *d)
 {
     gr_model *m = NULL;
+    *out = NULL;
     int rc = check_params(p);
     if (rc == GR_OK) rc = gr_model_create(&m, kind, train, k, 0, 0);
     gr_filter_state *st = rc == GR_OK ? gr_zalloc(1, sizeof *st) : NULL;
     if (rc == GR_OK && !st) rc = GR_ENOMEM;
-    if (rc == GR_OK) {
+    if (st) {
         st->p = *p;
         m->state = st;
         st->v = v;
         st->lam = sigma;
         v = sigma = NULL;
         st->w = gr_alloc_floats(k);
-        if (!st->w) rc = GR_ENOMEM;
-    }
-    if (rc == GR_OK) {
-        for (size_t j = 0; j < k; j++) st->lam[j] *= st->lam[j];
-        gr_model_set_info(m, "rank", (double)k);
-        rc = prepare_with(m);
+        if (rc == GR_OK && !st->w) rc = GR_ENOMEM;
+        if (rc == GR_OK) {
+            for (size_t j = 0; j < k; j++) st->lam[j] *= st->lam[j];
+            gr_model_set_info(m, "rank", (double)k);
+        }
+        rc = prepare_with(m, d, rc);
+    } else {
+        rc = gr_dist_agree(d, rc);
     }
     free(v);
     free(sigma);

@@ -73,18 +73,33 @@ void gr_filter_coefficients(double *coef, int order, double phi, int shape);
 /* The interpolating polynomial of those coefficients at mu (Clenshaw). */
 double gr_filter_response(const double *coef, int order, double mu);
 
+struct gr_dist;
+
 /* Build R~ and R~^T of a graph (binary; ratings are ignored). */
 int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g);
 
 /*
+ * The users [lo, hi)'s share of them: r their rows of R~ (hi - lo rows),
+ * rt its transpose (n_items rows, columns renumbered from lo), with the
+ * item degrees item_deg (summed over the ranks; NULL: the graph's).  The
+ * one process's matrices are the share [0, n_users).
+ */
+int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg);
+
+/*
  * A finished filter model of `kind` (GR_MODEL_GFCF or GR_MODEL_CHEBY) from
  * the top-k right singular vectors v (n_items x k) of R~ and their
- * singular values sigma (k), both taken over.
+ * singular values sigma (k), both taken over.  With d (NULL: none), every
+ * rank of d calls it with the same v: the filter matrix of a small
+ * catalogue is built in shares of its rows and gathered, and a failure on
+ * one rank is returned on all.
  */
 int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, float *sigma,
-                    size_t k);
+                    size_t k, struct gr_dist *d);
 
 /* Change the parameters of a finished filter model (validation search). */
 int gr_filter_set_params(gr_model *m, const gr_filter_params *p);
+/* The same on every rank of d (collective; NULL: this process alone). */
+int gr_filter_set_params_on(gr_model *m, const gr_filter_params *p, struct gr_dist *d);
 
 #endif

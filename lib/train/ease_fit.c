@@ -7,6 +7,8 @@
 #include "core/threads.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "dist/dist.h"
+#include "dist/dist_train.h"
 #include "eval/ranking.h"
 #include "linalg/small.h"
 #include "models/ease.h"
@@ -18,8 +20,9 @@ static const gr_opt_spec ease_opts[] = {
     { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose lambda among 0.4, 1 and 2 times the setting (1) or not (0)" },
 };
 
-/* X^T X of the binary interactions, item row by item row. */
-static void gram(double *g, const gr_graph *train)
+/* X^T X of the binary interactions of the users [lo, hi), item row by
+ * item row. */
+static void gram_share(double *g, const gr_graph *train, size_t lo, size_t hi)
 {
     size_t ni = train->n_items;
     long n = (long)ni;
@@ -28,9 +31,37 @@ static void gram(double *g, const gr_graph *train)
         double *row = g + (size_t)i * ni;
         for (int64_t e = train->iu.ptr[i]; e < train->iu.ptr[i + 1]; e++) {
             int32_t u = train->iu.col[e];
+            if ((size_t)u < lo || (size_t)u >= hi) continue;
             for (int64_t f = train->ui.ptr[u]; f < train->ui.ptr[u + 1]; f++) row[train->ui.col[f]] += 1.0;
         }
     }
+}
+
+/*
+ * X^T X: under a communicator each rank counts the co-occurrences of its
+ * contiguous share of the users and the counts are summed over the ranks
+ * (integers: exact in any order, so every rank, and the one process, get
+ * the same matrix).  The matrix is symmetric: only its upper triangle
+ * travels.  Collective.
+ */
+static int gram(double *g, const gr_graph *train, gr_dist *d)
+{
+    size_t lo = 0, hi = train->n_users, ni = train->n_items, nt = ni * (ni + 1) / 2;
+    if (d) gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
+    gram_share(g, train, lo, hi);
+    if (!d || d->size == 1) return GR_OK;
+    double *tri = gr_alloc(nt, sizeof *tri);
+    int rc = gr_dist_agree(d, tri ? GR_OK : GR_ENOMEM);
+    /* row i's part of the triangle, columns i.. n - 1, starts at off */
+    if (rc == GR_OK) {
+        for (size_t i = 0, off = 0; i < ni; off += ni - i, i++) memcpy(tri + off, g + i * ni + i, (ni - i) * sizeof *tri);
+        rc = gr_dist_sum_exact(d, tri, nt);
+    }
+    if (rc == GR_OK)
+        for (size_t i = 0, off = 0; i < ni; off += ni - i, i++)
+            for (size_t j = i; j < ni; j++) g[i * ni + j] = g[j * ni + i] = tri[off + j - i];
+    free(tri);
+    return rc;
 }
 
 static double physical_bytes(void)
@@ -82,7 +113,7 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
     double res[GR_METRIC_COUNT];
     int k = (int)gr_opt(t, GR_OPT_EVAL_K);
     if ((size_t)k > train->n_items) k = (int)train->n_items;
-    *rc = gr_eval_ranking(res, NULL, m, train, t->valid, &k, 1);
+    *rc = gr_dist_agree(gr_dist_of(t), gr_eval_ranking(res, NULL, m, train, t->valid, &k, 1));
     return *rc == GR_OK ? gr_valid_metric_of(t, res) : NAN;
 }
 
@@ -91,27 +122,37 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
 static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
 {
     size_t ni = train->n_items;
-    GR_TRY(check_memory(ni));
+    gr_dist *d = gr_dist_of(t);
     double lambda = gr_opt_named(t, "lambda"), t0 = gr_now();
     int search = t->valid && gr_opt_named(t, "search") != 0;
     static const double scale[] = { 0.4, 1.0, 2.0 };
     size_t n_trials = search ? 3 : 1;
-    double *g = gr_zalloc(ni * ni, sizeof *g);
-    if (!g) return GR_ENOMEM;
-    gram(g, train);
+    /* hosts differ in memory: a rank that cannot hold the matrices stops all */
+    int rc = check_memory(ni);
+    double *g = rc == GR_OK ? gr_zalloc(ni * ni, sizeof *g) : NULL;
+    if (rc == GR_OK && !g) rc = GR_ENOMEM;
+    rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK) rc = gram(g, train, d);
+    if (rc != GR_OK) {
+        free(g);
+        return rc;
+    }
     t->stat_epochs = 0;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
     gr_model *best = NULL;
-    int rc = GR_OK;
     for (size_t k = 0; k < n_trials && rc == GR_OK; k++) {
         double lam = search ? lambda * scale[k] : lambda;
         float *b = NULL;
         gr_model *m = NULL;
         rc = ease_b(&b, g, ni, lam);
         if (rc == GR_OK) rc = gr_ease_model(&m, train, b, lam);
-        if (rc != GR_OK) break;
+        rc = gr_dist_agree(d, rc);
+        if (rc != GR_OK) {
+            gr_model_free(m);
+            break;
+        }
         t->stat_epochs = (double)(k + 1);
         double metric = t->valid ? valid_metric(t, m, train, &rc) : NAN;
         if (rc == GR_OK && (!best || metric > t->stat_best_valid)) {
@@ -122,9 +163,13 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
         } else {
             gr_model_free(m);
         }
-        if (rc == GR_OK && t->progress && t->progress(t->progress_data, (int)k + 1, NAN, gr_now() - t0, metric)) break;
+        /* a callback stopping one rank stops all */
+        int stop = rc == GR_OK && t->progress && t->progress(t->progress_data, (int)k + 1, NAN, gr_now() - t0, metric);
+        if (rc == GR_OK && gr_dist_any(d, stop)) break;
     }
     free(g);
+    /* the same Gram matrix, the same arithmetic: the same B everywhere */
+    if (rc == GR_OK) rc = gr_dist_same_params(d, ((gr_ease_state *)best->state)->b, ni * ni);
     if (rc != GR_OK) {
         gr_model_free(best);
         return rc;

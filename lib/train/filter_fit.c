@@ -10,9 +10,11 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "dist/dist.h"
 #include "eval/ranking.h"
 #include "linalg/tsvd.h"
 #include "models/filter.h"
+#include "dist/dist_train.h"
 #include "train/trainer.h"
 #include "train/search.h"
 
@@ -41,20 +43,51 @@ static const gr_opt_spec cheby_opts[] = {
     COMMON_FILTER_OPTS,
 };
 
+/*
+ * R~ as this process holds it: all of it, or under a communicator the rows
+ * of this rank's contiguous share of the users, normalised by the item
+ * degrees summed over the ranks' shares.
+ */
+static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *d)
+{
+    if (!d) return gr_filter_norm_matrices(r, rt, train);
+    size_t lo, hi, ni = train->n_items;
+    gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
+    double *deg = gr_zalloc(ni + 1, sizeof *deg);
+    int rc = gr_dist_agree(d, deg ? GR_OK : GR_ENOMEM);
+    if (rc != GR_OK) {
+        free(deg);
+        return rc;
+    }
+    const gr_csr *ui = &train->ui;
+    for (int64_t e = ui->ptr[lo]; e < ui->ptr[hi]; e++) deg[ui->col[e]] += 1.0;
+    rc = gr_dist_sum_exact(d, deg, ni);
+    if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg);
+    free(deg);
+    return gr_dist_agree(d, rc);
+}
+
+/* The top right singular vectors of R~; under a communicator every
+ * product with it is summed over the ranks (linalg/tsvd.h). */
 static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train)
 {
+    gr_dist *d = gr_dist_of(t);
     size_t lim = train->n_users < train->n_items ? train->n_users : train->n_items;
     *k = (size_t)gr_opt_named(t, "rank");
     if (*k > lim) *k = lim;
+    *v = *sigma = NULL;
     gr_spmat r, rt;
-    GR_TRY(gr_filter_norm_matrices(&r, &rt, train));
+    GR_TRY(norm_rows(&r, &rt, train, d));
     *v = gr_alloc_floats(train->n_items * *k);
     *sigma = gr_alloc_floats(*k);
     gr_tsvd_options o = { (size_t)gr_opt_named(t, "oversample"), (int)gr_opt_named(t, "svd_iters"),
-                          (uint64_t)gr_opt(t, GR_OPT_SEED) };
-    int rc = *v && *sigma ? gr_tsvd(*v, *sigma, &r, &rt, train->n_users, train->n_items, *k, &o) : GR_ENOMEM;
+                          (uint64_t)gr_opt(t, GR_OPT_SEED), d };
+    int rc = gr_dist_agree(d, *v && *sigma ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_tsvd(*v, *sigma, &r, &rt, train->n_users, train->n_items, *k, &o);
     gr_spmat_free(&r);
     gr_spmat_free(&rt);
+    /* tsvd's last step (Rayleigh-Ritz) can fail on one rank alone */
+    rc = gr_dist_agree(d, rc);
     if (rc != GR_OK) {
         free(*v);
         free(*sigma);
@@ -124,11 +157,11 @@ typedef struct search_state {
 
 static int try_params(search_state *S, const gr_filter_params *p)
 {
-    GR_TRY(gr_filter_set_params(S->m, p));
+    GR_TRY(gr_filter_set_params_on(S->m, p, gr_dist_of(S->t)));
     double out[GR_METRIC_COUNT];
     int k = (int)gr_opt(S->t, GR_OPT_EVAL_K);
     if ((size_t)k > S->train->n_items) k = (int)S->train->n_items;
-    GR_TRY(gr_eval_ranking(out, NULL, S->m, S->train, S->valid, &k, 1));
+    GR_TRY(gr_dist_agree(gr_dist_of(S->t), gr_eval_ranking(out, NULL, S->m, S->train, S->valid, &k, 1)));
     double metric = gr_valid_metric_of(S->t, out);
     S->trials++;
     if (metric > S->best_metric) {
@@ -137,7 +170,9 @@ static int try_params(search_state *S, const gr_filter_params *p)
         S->best_trial = S->trials;
     }
     S->t->stat_epochs = S->trials;
-    if (S->t->progress && S->t->progress(S->t->progress_data, S->trials, NAN, gr_now() - S->t0, metric)) S->stop = 1;
+    /* a callback stopping one rank stops the search on all */
+    int stop = S->t->progress && S->t->progress(S->t->progress_data, S->trials, NAN, gr_now() - S->t0, metric);
+    if (gr_dist_any(gr_dist_of(S->t), stop)) S->stop = 1;
     return GR_OK;
 }
 
@@ -155,7 +190,11 @@ static void keep_settings(gr_trainer *t, int kind, const gr_filter_params *p)
 static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
 {
     gr_graph *subset;
-    GR_TRY(search_subset(&subset, t->valid));
+    int made = gr_dist_agree(gr_dist_of(t), search_subset(&subset, t->valid));
+    if (made != GR_OK) {
+        gr_graph_free(subset);
+        return made;
+    }
     search_state S = { t, m, train, subset ? subset : t->valid, t0, -INFINITY, *base, 0, 0, 0 };
     const stage *st = m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
     size_t ns = m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
@@ -175,7 +214,7 @@ static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_fi
     t->stat_best_epoch = (double)S.best_trial;
     t->stat_best_valid = S.best_metric;
     keep_settings(t, m->kind, &S.best);
-    return gr_filter_set_params(m, &S.best);
+    return gr_filter_set_params_on(m, &S.best, gr_dist_of(t));
 }
 
 static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
@@ -183,7 +222,7 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
     double out[GR_METRIC_COUNT];
     int k = (int)gr_opt(t, GR_OPT_EVAL_K);
     if ((size_t)k > train->n_items) k = (int)train->n_items;
-    *rc = gr_eval_ranking(out, NULL, m, train, t->valid, &k, 1);
+    *rc = gr_dist_agree(gr_dist_of(t), gr_eval_ranking(out, NULL, m, train, t->valid, &k, 1));
     return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
 }
 
@@ -202,7 +241,7 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
     size_t k;
     GR_TRY(spectral_basis(&v, &sigma, &k, t, train));
     gr_model *m;
-    GR_TRY(gr_filter_model(&m, kind, train, &p, v, sigma, k));
+    GR_TRY(gr_filter_model(&m, kind, train, &p, v, sigma, k, gr_dist_of(t)));
     t->stat_epochs = 1;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;
@@ -210,6 +249,8 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
     int rc = GR_OK;
     if (t->valid && gr_opt_named(t, "search") != 0) rc = search(m, t, train, &p, t0);
     else if (t->valid) t->stat_best_valid = valid_metric(t, m, train, &rc);
+    /* the ranks computed the same sums: their bases must agree bit for bit */
+    if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), ((gr_filter_state *)m->state)->v, m->n_items * m->dim);
     if (rc != GR_OK) {
         gr_model_free(m);
         return rc;
