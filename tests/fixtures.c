@@ -73,9 +73,12 @@ int fx_run(Suite *s)
     return failed == 0 ? 0 : 1;
 }
 
+#include <stdarg.h>
+
 #include "core/rng.h"
 #include "eval/ranking.h"
 #include "graph/graph.h"
+#include "kg/kg.h"
 
 void fx_planted_make(fx_planted *p, size_t users, size_t items, size_t groups, size_t per_user, uint64_t seed)
 {
@@ -132,4 +135,67 @@ double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k)
     free(uv);
     free(it);
     return out[GR_METRIC_RECALL];
+}
+
+static void vset(gr_trainer *t, va_list ap)
+{
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+        const char *value = va_arg(ap, const char *);
+        if (gr_trainer_set(t, name, value) != GR_OK)
+            ck_abort_msg("setting %s=%s: %s", name, value, gr_last_error());
+    }
+}
+
+gr_trainer *fx_trainer(int kind, ...)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    va_list ap;
+    va_start(ap, kind);
+    vset(t, ap);
+    va_end(ap);
+    return t;
+}
+
+void fx_set(gr_trainer *t, ...)
+{
+    va_list ap;
+    va_start(ap, t);
+    vset(t, ap);
+    va_end(ap);
+}
+
+int fx_same_user_vectors(const gr_model *a, const gr_model *b)
+{
+    size_t nu = gr_graph_num_users(gr_model_graph(a)), d = gr_model_dim(a);
+    if (gr_graph_num_users(gr_model_graph(b)) != nu || gr_model_dim(b) != d) return 0;
+    float *x = malloc(nu * d * sizeof *x), *y = malloc(nu * d * sizeof *y);
+    ck_assert_int_eq(gr_model_user_vectors(x, nu, d, a), GR_OK);
+    ck_assert_int_eq(gr_model_user_vectors(y, nu, d, b), GR_OK);
+    int same = memcmp(x, y, nu * d * sizeof *x) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+gr_kg *fx_random_kg(size_t n, unsigned entities, unsigned relations, uint64_t seed)
+{
+    char(*names)[3][12] = malloc(n * sizeof *names);
+    const char **h = malloc(n * sizeof *h), **r = malloc(n * sizeof *r), **tl = malloc(n * sizeof *tl);
+    gr_rng rng = gr_rng_make(seed, 1);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(names[k][0], sizeof names[k][0], "e%u", gr_rng_below(&rng, entities));
+        snprintf(names[k][1], sizeof names[k][1], "r%u", gr_rng_below(&rng, relations));
+        snprintf(names[k][2], sizeof names[k][2], "e%u", gr_rng_below(&rng, entities));
+        h[k] = names[k][0];
+        r[k] = names[k][1];
+        tl[k] = names[k][2];
+    }
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, tl, n), GR_OK);
+    free(names);
+    free(h);
+    free(r);
+    free(tl);
+    return kg;
 }

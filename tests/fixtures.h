@@ -42,3 +42,18 @@ void fx_planted_make(fx_planted *p, size_t users, size_t items, size_t groups, s
 void fx_planted_free(fx_planted *p);
 /* Recall@k of ranking items by training popularity (the baseline to beat). */
 double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k);
+
+/*
+ * A trainer of `kind` with the given settings: name, value pairs of
+ * gr_trainer_set() ending with NULL, each asserted to be accepted:
+ *     fx_trainer(GR_MODEL_LIGHTGCN, "dim", "16", "threads", "1", NULL)
+ */
+gr_trainer *fx_trainer(int kind, ...);
+/* More settings on t, the same way. */
+void fx_set(gr_trainer *t, ...);
+/* Whether two models have bit-for-bit the same user vectors. */
+int fx_same_user_vectors(const gr_model *a, const gr_model *b);
+
+/* n random triples "eH rR eT" over `entities` entities and `relations`
+ * relations (uniform, seeded; duplicates merged by gr_kg_from_names). */
+gr_kg *fx_random_kg(size_t n, unsigned entities, unsigned relations, uint64_t seed);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/rng.h"
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "kg/kg.h"
@@ -84,11 +83,7 @@ START_TEST(holdout_never_touches_the_test_data)
     ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.1, 5, 42), GR_OK);
     for (size_t u = 0; u < va->n_users; u++)
         for (int64_t k = va->ui.ptr[u]; k < va->ui.ptr[u + 1]; k++) ck_assert(!has_edge(p.test, u, va->ui.col[k]));
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "30"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", "30", "dim", "16", "threads", "1", NULL);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     double held;
@@ -106,33 +101,13 @@ END_TEST
 
 static gr_model *fit_lightgcn(const gr_graph *g, const char *final, const char *holdout, gr_trainer **out)
 {
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "60"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "5"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "patience", "3"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "lr", "0.1"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "holdout_final", final), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", "60", "eval_every", "5", "patience", "3", "lr", "0.1", "dim",
+                               "16", "threads", "1", "holdout_final", final, "holdout", holdout, NULL);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
     if (out) *out = t;
     else gr_trainer_free(t);
     return m;
-}
-
-static int same_vectors(const gr_model *a, const gr_model *b)
-{
-    size_t nu = gr_graph_num_users(gr_model_graph(a)), d = gr_model_dim(a);
-    float *x = malloc(nu * d * sizeof *x), *y = malloc(nu * d * sizeof *y);
-    ck_assert_int_eq(gr_model_user_vectors(x, nu, d, a), GR_OK);
-    ck_assert_int_eq(gr_model_user_vectors(y, nu, d, b), GR_OK);
-    int same = memcmp(x, y, nu * d * sizeof *x) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 START_TEST(refit_trains_all_data_for_the_chosen_epochs)
@@ -160,21 +135,16 @@ START_TEST(refit_trains_all_data_for_the_chosen_epochs)
     ck_assert(run >= epoch);
     ck_assert_double_eq(epochs, epoch);
     /* the refit is a plain fit on all the data for the chosen epochs */
-    gr_trainer *plain;
-    ck_assert_int_eq(gr_trainer_new(&plain, GR_MODEL_LIGHTGCN), GR_OK);
     char buf[32];
     snprintf(buf, sizeof buf, "%.0f", epoch);
-    ck_assert_int_eq(gr_trainer_set(plain, "epochs", buf), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(plain, "lr", "0.1"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(plain, "dim", "16"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(plain, "holdout", "0"), GR_OK);
+    gr_trainer *plain = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", buf, "lr", "0.1", "dim", "16", "holdout", "0", NULL);
     gr_model *m2;
     ck_assert_int_eq(gr_trainer_fit(&m2, plain, p.train), GR_OK);
-    ck_assert(same_vectors(m, m2));
+    ck_assert(fx_same_user_vectors(m, m2));
     ck_assert_int_eq(gr_model_info(&held, m2, "holdout_edges"), GR_ENOTFOUND);
     /* deterministic for a seed */
     gr_model *m3 = fit_lightgcn(p.train, "refit", "0.1", NULL);
-    ck_assert(same_vectors(m, m3));
+    ck_assert(fx_same_user_vectors(m, m3));
     gr_model_free(m);
     gr_model_free(m2);
     gr_model_free(m3);
@@ -217,14 +187,8 @@ START_TEST(graphsage_on_ratings_reports_rmse)
 {
     fx_planted p;
     fx_planted_make(&p, 60, 80, 4, 20, 11);
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GRAPHSAGE), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "objective", "rating"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "4"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "hidden", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "id_dim", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "objective", "rating", "epochs", "4", "dim", "8", "hidden", "8",
+                               "id_dim", "8", "threads", "1", NULL);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     double rmse, best;
@@ -240,20 +204,7 @@ END_TEST
 
 START_TEST(knowledge_graph_triples_are_held_out)
 {
-    enum { N = 400 };
-    char names[N][3][8];
-    const char *h[N], *r[N], *tl[N];
-    gr_rng rng = gr_rng_make(5, 1);
-    for (int k = 0; k < N; k++) {
-        snprintf(names[k][0], 8, "e%u", gr_rng_below(&rng, 40));
-        snprintf(names[k][1], 8, "r%u", gr_rng_below(&rng, 3));
-        snprintf(names[k][2], 8, "e%u", gr_rng_below(&rng, 40));
-        h[k] = names[k][0];
-        r[k] = names[k][1];
-        tl[k] = names[k][2];
-    }
-    gr_kg *kg;
-    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, tl, N), GR_OK);
+    gr_kg *kg = fx_random_kg(400, 40, 3, 5);
     gr_kg *tr, *va, *tr2, *va2;
     ck_assert_int_eq(gr_holdout_split_kg(&tr, &va, kg, 0.1, 42), GR_OK);
     ck_assert_uint_eq(tr->n + va->n, kg->n);
@@ -265,14 +216,8 @@ START_TEST(knowledge_graph_triples_are_held_out)
     ck_assert_int_eq(gr_holdout_split_kg(&tr2, &va2, kg, 0.1, 42), GR_OK);
     ck_assert_int_eq(memcmp(va->h, va2->h, va->n * sizeof *va->h), 0);
     ck_assert_int_eq(memcmp(va->t, va2->t, va->n * sizeof *va->t), 0);
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_DISTMULT), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "6"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "negatives", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "batch", "64"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_DISTMULT, "dim", "8", "epochs", "6", "eval_every", "2", "negatives", "8",
+                               "batch", "64", "threads", "1", NULL);
     gr_model *m;
     ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
     double held, mrr, epoch, epochs, refit;

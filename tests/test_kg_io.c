@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/rng.h"
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "kg/kg.h"
@@ -148,19 +147,7 @@ END_TEST
 START_TEST(indexes_agree_with_a_scan)
 {
     enum { N = 3000, E = 60, R = 5 };
-    char buf[N][3][8];
-    const char *h[N], *r[N], *t[N];
-    gr_rng rng = gr_rng_make(3, 4);
-    for (int k = 0; k < N; k++) {
-        snprintf(buf[k][0], 8, "e%u", gr_rng_below(&rng, E));
-        snprintf(buf[k][1], 8, "r%u", gr_rng_below(&rng, R));
-        snprintf(buf[k][2], 8, "e%u", gr_rng_below(&rng, E));
-        h[k] = buf[k][0];
-        r[k] = buf[k][1];
-        t[k] = buf[k][2];
-    }
-    gr_kg *kg;
-    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, N), GR_OK);
+    gr_kg *kg = fx_random_kg(N, E, R, 3);
     static uint8_t has[E][R][E];
     memset(has, 0, sizeof has);
     for (size_t k = 0; k < kg->n; k++) has[kg->h[k]][kg->r[k]][kg->t[k]] = 1;

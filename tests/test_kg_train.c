@@ -15,23 +15,7 @@
 #include "train/kg_train.h"
 
 /* Ten entities, three relations, random triples. */
-static gr_kg *small_kg(void)
-{
-    char names[40][3][8];
-    const char *h[40], *r[40], *t[40];
-    gr_rng rng = gr_rng_make(5, 1);
-    for (int k = 0; k < 40; k++) {
-        snprintf(names[k][0], 8, "e%u", gr_rng_below(&rng, 10));
-        snprintf(names[k][1], 8, "r%u", gr_rng_below(&rng, 3));
-        snprintf(names[k][2], 8, "e%u", gr_rng_below(&rng, 10));
-        h[k] = names[k][0];
-        r[k] = names[k][1];
-        t[k] = names[k][2];
-    }
-    gr_kg *kg;
-    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, 40), GR_OK);
-    return kg;
-}
+static gr_kg *small_kg(void) { return fx_random_kg(40, 10, 3, 5); }
 
 static void settings(gr_kg_settings *s, int kind, int norm, int loss, double adv, double reg, int subsampling)
 {

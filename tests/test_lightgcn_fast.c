@@ -16,6 +16,7 @@
 #include "kernels/gemm_bf16.h"
 #include "kernels/softmax.h"
 #include "kernels/spmm.h"
+#include "train/lightgcn_train.h"
 
 static float unitf(uint64_t seed, uint64_t k) { return (float)(2.0 * gr_unit(gr_hash3(seed, 9, k)) - 1.0); }
 
@@ -577,11 +578,28 @@ START_TEST(schedule_defaults_follow_the_mode)
     ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
     ck_assert_double_eq_tol(v, 1e-2, 1e-12);
     gr_model_free(m);
-    /* MF keeps the published schedule by default */
+    /* MF defaults to auto as well, and its full softmax to its own step
+     * size and L2 weight */
     gr_trainer_free(t);
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    t = fx_trainer(GR_MODEL_MF, "epochs", "2", "holdout", "0", NULL);
     ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
+    ck_assert_double_eq(v, GR_MODE_AUTO);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, m, "mode"), GR_OK);
+    ck_assert_double_eq(v, GR_MODE_FAST);
+    ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(v, GR_MF_FAST_LR, 1e-12);
+    ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
+    ck_assert_double_eq_tol(v, GR_MF_FAST_REG, 1e-12);
+    gr_model_free(m);
+    /* the published schedule stays a setting away */
+    fx_set(t, "mode", "paper", NULL);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, m, "mode"), GR_OK);
     ck_assert_double_eq(v, GR_MODE_PAPER);
+    ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(v, 1e-3, 1e-12);
+    gr_model_free(m);
     gr_trainer_free(t);
     gr_graph_free(train);
     gr_graph_free(test);

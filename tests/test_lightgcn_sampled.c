@@ -42,15 +42,10 @@ static gr_graph *random_graph(size_t users, size_t items, size_t max_deg, uint64
 
 static gr_trainer *sampled_trainer(const char *negatives, const char *reg)
 {
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "negatives", negatives), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "reg", reg), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0"), GR_OK); /* plain dot products, as the reference */
-    /* float propagation: the references below are float or double */
-    ck_assert_int_eq(gr_trainer_set(t, "precision", "float"), GR_OK);
-    return t;
+    /* plain dot products (temperature 0) and float propagation: the
+     * references below are float or double dot products */
+    return fx_trainer(GR_MODEL_LIGHTGCN, "mode", "sampled", "negatives", negatives, "reg", reg, "temperature", "0",
+                      "precision", "float", NULL);
 }
 
 static float *random_e0(const gr_lgcn_settings_t *s, double std, uint64_t seed)
@@ -122,7 +117,7 @@ static void check_all_items(gr_graph *g)
 {
     gr_trainer *t = sampled_trainer("100000", "0.01"); /* more than the items: every item once */
     gr_lgcn_settings_t s;
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
+    fx_set(t, "dim", "16", NULL);
     gr_lgcn_settings(&s, t, g);
     float *e0 = random_e0(&s, 0.3, 1), *grad = gr_alloc_floats(s.n * s.d);
     double *ref = malloc(s.n * s.d * sizeof *ref);
@@ -160,9 +155,7 @@ static void finite_differences(const char *pop, const char *tau)
 {
     gr_graph *g = random_graph(120, 300, 10, 9);
     gr_trainer *t = sampled_trainer("40", "0.05");
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "sample_pop", pop), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "temperature", tau), GR_OK);
+    fx_set(t, "dim", "8", "sample_pop", pop, "temperature", tau, NULL);
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
     float *e0 = random_e0(&s, 0.5, 2), *grad = gr_alloc_floats(s.n * s.d), *tmp = gr_alloc_floats(s.n * s.d);
@@ -205,7 +198,7 @@ START_TEST(sampled_loss_approaches_the_full_softmax)
 {
     gr_graph *g = random_graph(200, 400, 8, 11);
     gr_trainer *t = sampled_trainer("200", "0");
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+    fx_set(t, "dim", "8", NULL);
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
     float *e0 = random_e0(&s, 0.3, 5), *grad = gr_alloc_floats(s.n * s.d);
@@ -239,11 +232,8 @@ END_TEST
 static gr_model *fit(const gr_graph *train, const char *seed, const char *threads, const char *negatives)
 {
     gr_trainer *t = sampled_trainer(negatives, "0.01");
-    ck_assert_int_eq(gr_trainer_set(t, "temperature", "0.05"), GR_OK); /* the default scoring */
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "25"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "seed", seed), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", threads), GR_OK);
+    /* temperature 0.05: the default scoring */
+    fx_set(t, "temperature", "0.05", "epochs", "25", "holdout", "0", "seed", seed, "threads", threads, NULL);
     gr_model *m = NULL;
     ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
     gr_trainer_free(t);
@@ -288,11 +278,7 @@ START_TEST(sampled_mode_beats_popularity)
 {
     fx_planted p;
     fx_planted_make(&p, 600, 400, 8, 30, 3);
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "negatives", "64"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "mode", "sampled", "negatives", "64", "threads", "1", NULL);
     gr_model *m = NULL;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     int k = 20;
@@ -318,13 +304,10 @@ START_TEST(auto_picks_each_schedule)
     const gr_graph *graphs[2] = { small, large };
     const double want[2] = { GR_MODE_FAST, GR_MODE_SAMPLED };
     for (int k = 0; k < 2; k++) {
-        gr_trainer *t;
-        ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+        gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", "2", "holdout", "0", NULL);
         double v;
         ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_MODE), GR_OK);
         ck_assert_double_eq(v, GR_MODE_AUTO);
-        ck_assert_int_eq(gr_trainer_set(t, "epochs", "2"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
         gr_model *m;
         ck_assert_int_eq(gr_trainer_fit(&m, t, graphs[k]), GR_OK);
         ck_assert_int_eq(gr_model_info(&v, m, "mode"), GR_OK);
@@ -337,11 +320,9 @@ START_TEST(auto_picks_each_schedule)
         gr_trainer_free(t);
     }
     /* a hand-set mode is kept whatever the catalogue */
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "mode", "sampled"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "mode", "sampled", NULL);
     ck_assert_int_eq(gr_lgcn_mode(t, small), GR_MODE_SAMPLED);
-    ck_assert_int_eq(gr_trainer_set(t, "mode", "fast"), GR_OK);
+    fx_set(t, "mode", "fast", NULL);
     ck_assert_int_eq(gr_lgcn_mode(t, large), GR_MODE_FAST);
     gr_trainer_free(t);
     gr_graph_free(small);

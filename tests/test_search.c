@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/rng.h"
 #include "fixtures.h"
 #include "kg/kg.h"
 #include "train/holdout.h"
@@ -40,13 +39,8 @@ static int on_trial(void *ud, int trial, size_t n, const char *const *names, con
 
 static gr_trainer *lightgcn_trainer(const char *budget, seen *s)
 {
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "30"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "5"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "16"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
-    if (budget) ck_assert_int_eq(gr_trainer_set(t, "budget", budget), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", "30", "eval_every", "5", "dim", "16", "threads", "1", NULL);
+    if (budget) fx_set(t, "budget", budget, NULL);
     if (s) ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, s), GR_OK);
     return t;
 }
@@ -143,18 +137,6 @@ START_TEST(hand_set_settings_are_never_searched)
 }
 END_TEST
 
-static int same_users(const gr_model *a, const gr_model *b)
-{
-    size_t nu = gr_graph_num_users(gr_model_graph(a)), d = gr_model_dim(a);
-    float *x = malloc(nu * d * sizeof *x), *y = malloc(nu * d * sizeof *y);
-    ck_assert_int_eq(gr_model_user_vectors(x, nu, d, a), GR_OK);
-    ck_assert_int_eq(gr_model_user_vectors(y, nu, d, b), GR_OK);
-    int same = memcmp(x, y, nu * d * sizeof *x) == 0;
-    free(x);
-    free(y);
-    return same;
-}
-
 START_TEST(a_spent_budget_runs_the_defaults_alone)
 {
     fx_planted p;
@@ -171,7 +153,7 @@ START_TEST(a_spent_budget_runs_the_defaults_alone)
     ck_assert_int_eq(gr_model_info(&v, m, "search_trials"), GR_OK);
     ck_assert_double_eq(v, 1);
     /* and the result is the fit without a budget */
-    ck_assert(same_users(m, m0));
+    ck_assert(fx_same_user_vectors(m, m0));
     gr_model_free(m);
     gr_model_free(m0);
     /* the callback can end the search */
@@ -195,11 +177,7 @@ START_TEST(filters_search_their_parameters_on_the_validation_graph)
     fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_CHEBY), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "rank", "16"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "order", "3"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "budget", "1e6"), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_CHEBY, "rank", "16", "order", "3", "budget", "1e6", NULL);
     ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
     gr_graph *tr, *va;
     ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.2, 5, 1), GR_OK);
@@ -226,30 +204,12 @@ END_TEST
 
 START_TEST(knowledge_graph_search_on_held_out_triples)
 {
-    enum { N = 400 };
-    char names[N][3][8];
-    const char *h[N], *r[N], *tl[N];
-    gr_rng rng = gr_rng_make(5, 1);
-    for (int k = 0; k < N; k++) {
-        snprintf(names[k][0], 8, "e%u", gr_rng_below(&rng, 40));
-        snprintf(names[k][1], 8, "r%u", gr_rng_below(&rng, 3));
-        snprintf(names[k][2], 8, "e%u", gr_rng_below(&rng, 40));
-        h[k] = names[k][0];
-        r[k] = names[k][1];
-        tl[k] = names[k][2];
-    }
-    gr_kg *kg;
-    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, tl, N), GR_OK);
+    gr_kg *kg = fx_random_kg(400, 40, 3, 5);
     seen s;
     memset(&s, 0, sizeof s);
     s.stop_at = 6;
-    gr_trainer *t;
-    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_DISTMULT), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "epochs", "4"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "negatives", "8"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
-    ck_assert_int_eq(gr_trainer_set(t, "budget", "1e6"), GR_OK);
+    gr_trainer *t =
+        fx_trainer(GR_MODEL_DISTMULT, "dim", "8", "epochs", "4", "negatives", "8", "threads", "1", "budget", "1e6", NULL);
     ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
     gr_model *m;
     ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);

@@ -56,8 +56,8 @@ typedef enum gr_train_mode {
     GR_MODE_SAMPLED = 2, /* full-batch steps with the softmax over the positives and negatives
                             shared by blocks of users: cost linear in interactions */
     GR_MODE_AUTO = 3     /* fast or sampled by the size of the catalogue (docs/training.md);
-                            the default for LightGCN; a fitted model's info "mode" records the
-                            schedule that ran */
+                            the default for LightGCN and MF; a fitted model's info "mode" records
+                            the schedule that ran */
 } gr_train_mode;
 
 typedef enum gr_objective {

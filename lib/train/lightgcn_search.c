@@ -9,17 +9,22 @@
 #include "train/lightgcn_train.h"
 #include "train/search.h"
 
-static const gr_search_dim lgcn_dims[] = {
-    { "lr", GR_MODE_FAST, GR_LGCN_FAST_LR, 2, 0 },
-    { "reg", GR_MODE_FAST, GR_LGCN_FAST_REG, 3.1623, 1e-4 },
-    { "epochs", GR_MODE_FAST, GR_LGCN_FAST_STEPS, 2, 0 },
-    { "lr", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_LR, 2, 0 },
-    { "temperature", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_TEMPERATURE, 2, 0 },
-    { "epochs", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_STEPS, 2, 0 },
-    { "lr", GR_MODE_PAPER, 1e-3, 2, 0 },
-    { "reg", GR_MODE_PAPER, 1e-4, 3.1623, 1e-6 },
-    { "negatives", GR_MODE_PAPER, 1, 2, 0 },
-};
+/* The rows of a kind whose fast schedule starts from FAST_LR and FAST_REG
+ * and whose sampled one from TEMPERATURE (LightGCN's or MF's defaults). */
+#define SCHEDULE_DIMS(FAST_LR, FAST_REG, TEMPERATURE)                                                            \
+    { "lr", GR_MODE_FAST, FAST_LR, 2, 0 },                                                                       \
+    { "reg", GR_MODE_FAST, FAST_REG, 3.1623, 1e-4 },                                                             \
+    { "epochs", GR_MODE_FAST, GR_LGCN_FAST_STEPS, 2, 0 },                                                        \
+    { "lr", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_LR, 2, 0 },                                                         \
+    { "temperature", GR_MODE_SAMPLED, TEMPERATURE, 2, 0 },                                                       \
+    { "epochs", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_STEPS, 2, 0 },                                                  \
+    { "lr", GR_MODE_PAPER, 1e-3, 2, 0 },                                                                         \
+    { "reg", GR_MODE_PAPER, 1e-4, 3.1623, 1e-6 },                                                                \
+    { "negatives", GR_MODE_PAPER, 1, 2, 0 }
+
+static const gr_search_dim lgcn_dims[] = { SCHEDULE_DIMS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG,
+                                                         GR_LGCN_SAMPLED_TEMPERATURE) };
+static const gr_search_dim mf_dims[] = { SCHEDULE_DIMS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE) };
 
 const gr_search_table gr_lightgcn_search = { GR_MODEL_LIGHTGCN, lgcn_dims, sizeof lgcn_dims / sizeof lgcn_dims[0] };
-const gr_search_table gr_mf_search = { GR_MODEL_MF, lgcn_dims, sizeof lgcn_dims / sizeof lgcn_dims[0] };
+const gr_search_table gr_mf_search = { GR_MODEL_MF, mf_dims, sizeof mf_dims / sizeof mf_dims[0] };

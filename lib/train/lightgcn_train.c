@@ -253,13 +253,13 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
  */
 static const struct {
     int key;
-    double paper, fast, sampled;
+    double paper, fast, sampled, mf_fast; /* mf_fast: MF's fast schedule */
 } schedule_defaults[] = {
-    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS, GR_LGCN_SAMPLED_STEPS },
-    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR, GR_LGCN_SAMPLED_LR },
-    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG },
-    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY },
-    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES },
+    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS, GR_LGCN_SAMPLED_STEPS, GR_LGCN_FAST_STEPS },
+    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR, GR_LGCN_SAMPLED_LR, GR_MF_FAST_LR },
+    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG, GR_MF_FAST_REG },
+    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_FAST_EVAL_EVERY },
+    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES, 1 },
 };
 
 #define N_SCHEDULE_DEFAULTS (sizeof schedule_defaults / sizeof schedule_defaults[0])
@@ -276,10 +276,11 @@ static void resolve_defaults(gr_trainer *t, int mode, int *resolved)
     for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++) {
         int i = spec_index(t, schedule_defaults[k].key);
         resolved[k] = i >= 0 && isnan(t->val[i]);
-        if (resolved[k])
-            t->val[i] = mode == GR_MODE_FAST      ? schedule_defaults[k].fast
-                        : mode == GR_MODE_SAMPLED ? schedule_defaults[k].sampled
-                                                  : schedule_defaults[k].paper;
+        if (!resolved[k]) continue;
+        if (mode == GR_MODE_FAST)
+            t->val[i] = t->kind == GR_MODEL_MF ? schedule_defaults[k].mf_fast : schedule_defaults[k].fast;
+        else
+            t->val[i] = mode == GR_MODE_SAMPLED ? schedule_defaults[k].sampled : schedule_defaults[k].paper;
     }
 }
 
@@ -374,12 +375,14 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
-#define SCHEDULE_OPTS                                                                                            \
+/* The schedules' settings; FAST_LR, FAST_REG and TEMPERATURE: the kind's
+ * defaults (LightGCN's or MF's), named in the help text. */
+#define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE)                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
       "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(GR_LGCN_SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
-          "Adam learning rate (default: paper 1e-3; fast " GR_STR(GR_LGCN_FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
-        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(GR_LGCN_FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
+          "Adam learning rate (default: paper 1e-3; fast " GR_STR(FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
+        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
           "epochs between validations (default: paper 1; fast, sampled " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
         { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
@@ -387,8 +390,8 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           GR_STR(GR_LGCN_SAMPLED_NEGATIVES) ")" },                                                                \
         { "sample_pop", 0, GR_LGCN_SAMPLED_POP, 0, 2, 0, NULL,                                                   \
           "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
-        { "temperature", 0, GR_LGCN_SAMPLED_TEMPERATURE, 0, 100, 0, NULL,                                        \
-          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(GR_LGCN_SAMPLED_TEMPERATURE) "; 0: plain dot products)" }, \
+        { "temperature", 0, TEMPERATURE, 0, 100, 0, NULL,                                                        \
+          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(TEMPERATURE) "; 0: plain dot products)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
@@ -396,15 +399,19 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \
           "times it, else refit), refit or best" }
 
+#define MODE_OPT                                                                                                 \
+    { "mode", GR_OPT_MODE, GR_MODE_AUTO, 0, 3, 1, mode_names,                                                    \
+      "training schedule: auto (default: fast or sampled by the catalogue's size), fast, sampled or paper" }
+
 static const gr_opt_spec lightgcn_opts[] = {
-    { "mode", GR_OPT_MODE, GR_MODE_AUTO, 0, 3, 1, mode_names,
-      "training schedule: auto (default: fast or sampled by the catalogue's size), fast, sampled or paper" },
-    SCHEDULE_OPTS,
+    MODE_OPT,
+    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_TEMPERATURE),
 };
 
 static const gr_opt_spec mf_opts[] = {
     { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
-    SCHEDULE_OPTS,
+    MODE_OPT,
+    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE),
 };
 
 const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, lightgcn_opts,

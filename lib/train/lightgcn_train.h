@@ -59,6 +59,17 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_SAMPLED_NEGATIVES 1024
 #define GR_LGCN_SAMPLED_POP 0.0
 #define GR_LGCN_SAMPLED_TEMPERATURE 0.05
+/* MF's own values where LightGCN's do not suit it, chosen on validation
+ * parts of ML-1M m1, Gowalla and ML-100K (docs/training.md, "MF's default
+ * schedule"): without the propagation's smoothing, the full softmax needs
+ * a smaller step and a stronger L2, and the sampled schedule's cosine
+ * scores a larger temperature. */
+#define GR_MF_FAST_LR 0.05
+#define GR_MF_FAST_REG 0.1
+#define GR_MF_SAMPLED_TEMPERATURE 0.2
+/* MF's full-softmax updates take a tenth of its step size, as LightGCN's
+ * (GR_LGCN_UPDATE_LR) take a tenth of its own. */
+#define GR_MF_UPDATE_LR 0.005
 /* mode auto takes the full softmax (fast) while its dense work per step,
  * users x items, is at most this many times the sampled schedule's,
  * users x negatives + interactions (docs/training.md). */

@@ -44,7 +44,8 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
     /* every schedule but the paper's takes full-batch steps */
     int fast = (int)gr_opt(t, GR_OPT_MODE) != GR_MODE_PAPER;
     if (isnan(gr_opt(t, GR_OPT_EPOCHS))) put_opt(t, GR_OPT_EPOCHS, fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS);
-    if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? GR_LGCN_UPDATE_LR : 1e-3);
+    double fast_lr = t->kind == GR_MODEL_MF ? GR_MF_UPDATE_LR : GR_LGCN_UPDATE_LR;
+    if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? fast_lr : 1e-3);
 }
 
 static void restore_opts(gr_trainer *t, const saved_opts *saved)
@@ -137,7 +138,8 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
     double lr = gr_opt(t, GR_OPT_LR);
     /* the schedule that ran (mode auto resolves by the graph's shape) */
     int mode = gr_lgcn_mode(t, g), full_batch = mode != GR_MODE_PAPER;
-    if (isnan(lr)) lr = mode == GR_MODE_FAST ? GR_LGCN_FAST_LR : mode == GR_MODE_SAMPLED ? GR_LGCN_SAMPLED_LR : 1e-3;
+    double fast_lr = t->kind == GR_MODEL_MF ? GR_MF_FAST_LR : GR_LGCN_FAST_LR;
+    if (isnan(lr)) lr = mode == GR_MODE_FAST ? fast_lr : mode == GR_MODE_SAMPLED ? GR_LGCN_SAMPLED_LR : 1e-3;
     apply_update_opts(t, m, &saved);
     /* the update's short schedule, never longer than the chosen one; the
      * full-batch schedules continue at the fraction of their learning rate

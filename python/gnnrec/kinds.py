@@ -21,7 +21,9 @@ class LightGCN(Recommender):
 
 
 class MF(Recommender):
-    """Matrix factorisation trained with BPR (LightGCN with 0 layers)."""
+    """Matrix factorisation (LightGCN with 0 layers).  Settings as LightGCN's;
+    mode "auto" (the default) trains the full or the sampled softmax, "paper"
+    BPR mini-batches (docs/training.md, "MF's default schedule")."""
     kind = "mf"
 
 

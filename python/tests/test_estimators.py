@@ -378,7 +378,8 @@ class ProgressTest(unittest.TestCase):
             seen.append((epoch, valid_metric))
             return epoch == 2
 
-        est = gnnrec.MF(dim=8, epochs=20, threads=1).fit(train, valid=valid, callback=callback, show_progress=False)
+        est = gnnrec.MF(dim=8, epochs=20, eval_every=1, threads=1).fit(train, valid=valid, callback=callback,
+                                                                       show_progress=False)
         self.assertEqual([e for e, _ in seen], [1, 2])
         self.assertTrue(all(v is not None for _, v in seen))
         self.assertEqual(est.stats_["epochs"], 2)

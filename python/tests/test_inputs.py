@@ -82,7 +82,7 @@ class ListInputTest(unittest.TestCase):
         vu, vi, vr, vt = valid.edges()
         vu, vi = list(vu) + [10 ** 9], list(vi) + [1]  # an unknown user: skipped
         seen = []
-        est = gnnrec.MF(dim=8, epochs=2, threads=1).fit(
+        est = gnnrec.MF(dim=8, epochs=2, eval_every=1, threads=1).fit(
             train, valid=(vu, vi), show_progress=False, callback=lambda e, l, s, v: seen.append(v))
         self.assertTrue(all(v is not None for v in seen))
         est.close()

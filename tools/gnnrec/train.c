@@ -56,7 +56,7 @@ static const cli_flag_doc train_flags[] = {
     { "holdout-final", "refit|best", "then retrain on all training data for the chosen epochs (default) or keep the validated parameters" },
     { "set", "KEY=VALUE", "any setting by its library name (repeatable)" },
     { NULL, NULL, "LightGCN and MF (docs/training.md):" },
-    { "mode", "auto|fast|sampled|paper", "LightGCN/MF schedule: auto (LightGCN default: fast or sampled by catalogue size), full softmax, sampled softmax, or the paper's" },
+    { "mode", "auto|fast|sampled|paper", "LightGCN/MF schedule: auto (default: fast or sampled by catalogue size), full softmax, sampled softmax, or the paper's" },
     { "sampling", "user|edge", "BPR triples: by user (the reference) or every edge once" },
     { "precision", "auto|float", "fast schedule's dense products: bfloat16 where the CPU has it, or float" },
     { NULL, NULL, "GraphSAGE (docs/graphsage.md):" },

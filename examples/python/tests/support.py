@@ -1,44 +1,23 @@
-"""A small synthetic dataset and a briefly trained model shared by the tests."""
+"""The small synthetic dataset and briefly trained model the tests share:
+the Python package's own test support, python/tests/support.py, so that one
+module serves both test suites.
 
+The installed package does not ship its tests, so the module is loaded from
+this source tree by its path; it imports whichever gnnrec this interpreter
+finds (the installed package when examples/check-installed.sh runs these
+tests, else the source tree's, as tests/__init__.py arranges).
+"""
+
+import importlib.util
 import os
-import shutil
-import tempfile
 
-import gnnrec
+_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, os.pardir, "python", "tests",
+                     "support.py")
+_spec = importlib.util.spec_from_file_location("gnnrec_tests_support", os.path.normpath(_PATH))
+_shared = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_shared)
 
-_state = {}
-
-
-def dataset():
-    """(directory, all, train, valid, test), made once per test run."""
-    if "data" not in _state:
-        tmp = tempfile.mkdtemp(prefix="gnnrec-py-")
-        gnnrec.synth_write(os.path.join(tmp, "data"), users=120, items=150, ratings_per_user=20, seed=7)
-        full = gnnrec.Graph.load(os.path.join(tmp, "data"))
-        train, valid, test = full.split(valid_ratio=0.1, test_ratio=0.2, seed=3)
-        _state["data"] = (tmp, full, train, valid, test)
-    return _state["data"]
-
-
-def model():
-    """A LightGCN model trained for a few epochs (shared; do not close)."""
-    if "model" not in _state:
-        _, _, train, valid, _ = dataset()
-        with gnnrec.Trainer("lightgcn", dim=16, epochs=8, lr=0.01, threads=1) as t:
-            _state["model"] = t.fit(train, valid=valid)
-    return _state["model"]
-
-
-def tmpdir():
-    return dataset()[0]
-
-
-def cleanup():
-    if "model" in _state:
-        _state.pop("model").close()
-    if "data" in _state:
-        tmp, *graphs = _state.pop("data")
-        for g in graphs:
-            if g is not None:
-                g.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+dataset = _shared.dataset
+model = _shared.model
+tmpdir = _shared.tmpdir
+cleanup = _shared.cleanup
