@@ -15,6 +15,7 @@
 
 #include "dist/dist.h"
 #include "fixtures.h"
+#include "fx_mpi.h"
 #include "models/lightgcn.h"
 #include "models/model.h"
 #include "train/lightgcn_train.h"
@@ -661,15 +662,7 @@ static void teardown(void) { fx_planted_free(&P); }
 
 int main(int argc, char **argv)
 {
-    int provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size < 2) {
-        if (rank == 0) printf("SKIP: run under mpirun -np 2 or more\n");
-        MPI_Finalize();
-        return FX_SKIP;
-    }
+    if (fx_mpi_start(&argc, &argv, &rank, &size)) return FX_SKIP;
     Suite *s = suite_create("dist");
     TCase *tc = tcase_create("dist");
     tcase_set_timeout(tc, 600);
@@ -703,13 +696,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, filter_search_stop_on_one_rank);
     tcase_add_test(tc, filter_budget_search);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    /* one rank's report is enough; every rank's failures count */
-    srunner_run_all(sr, rank == 0 ? CK_NORMAL : CK_SILENT);
-    int failed = srunner_ntests_failed(sr), any = 0;
-    srunner_free(sr);
-    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Finalize();
-    return any ? 1 : 0;
+    return fx_mpi_run(s, rank);
 }

@@ -56,17 +56,9 @@ static int gather_column(gr_dist *d, const void *mine, void *all, const uint64_t
 static int alloc_all(gr_edges *all, size_t total)
 {
     gr_edges_init(all);
-    size_t n = total ? total : 1;
-    all->user = gr_alloc(n, sizeof *all->user);
-    all->item = gr_alloc(n, sizeof *all->item);
-    all->rating = gr_alloc(n, sizeof *all->rating);
-    all->ts = gr_alloc(n, sizeof *all->ts);
-    if (!all->user || !all->item || !all->rating || !all->ts) {
-        gr_edges_free(all);
-        return GR_ENOMEM;
-    }
-    all->cap = n;
-    return GR_OK;
+    int rc = gr_edges_reserve(all, total ? total : 1);
+    if (rc != GR_OK) gr_edges_free(all);
+    return rc;
 }
 
 /* Every rank's edges to every rank: the ids always, ratings and

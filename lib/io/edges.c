@@ -24,6 +24,20 @@ static int grow(gr_edges *e)
     return gr_reserve_each(arrays, sizes, 4, &e->cap, e->n + 1);
 }
 
+int gr_edges_reserve(gr_edges *e, size_t need)
+{
+    if (need <= e->cap) return GR_OK;
+    void **const arrays[] = { (void **)&e->user, (void **)&e->item, (void **)&e->rating, (void **)&e->ts };
+    const size_t sizes[] = { sizeof *e->user, sizeof *e->item, sizeof *e->rating, sizeof *e->ts };
+    for (size_t k = 0; k < 4; k++) {
+        void *q = gr_realloc(*arrays[k], need, sizes[k]);
+        if (!q) return GR_ENOMEM;
+        *arrays[k] = q;
+    }
+    e->cap = need;
+    return GR_OK;
+}
+
 int gr_edges_push(gr_edges *e, int64_t user, int64_t item, float rating, int64_t ts)
 {
     if (e->n == e->cap) GR_TRY(grow(e));

@@ -66,8 +66,9 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
     if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, own, F->row_sq, F->lo, F->hi);
     /* the objective's shares and the L2 terms of every rank's rows */
     *rc = gr_dist_allreduce_sum(F->dist, &loss, 1);
+    if (*rc != GR_OK) return loss; /* the fit stops: leave the parameters as they were */
     gr_adam_step(&F->adam, e0 + F->lo * d, own);
-    if (*rc == GR_OK) *rc = gr_dist_allgather_rows(F->dist, e0, s->n, d);
+    *rc = gr_dist_allgather_rows(F->dist, e0, s->n, d);
     return loss;
 }
 
