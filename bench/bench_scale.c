@@ -7,7 +7,8 @@
  * hold: the normalised adjacency (CSR), the parameters and Adam's moments.
  *
  *   bench_scale --phase fast|paper|sampled [--threads T] [--paper-batches B] [--fast-epochs N]
- *               [--sampled-epochs N] [--smoke] [--users U --items I --edges E]
+ *               [--sampled-epochs N] [--smoke] [--users U --items I --edges E] [--model lightgcn|mf]
+ *               [--paper-batch B]
  *
  * The sampled phase (the sampled schedule, docs/training.md) reports its
  * epoch time after the first and its peak RSS; bench/suites/sampled.py runs
@@ -62,10 +63,13 @@ static int fail(void)
     return 1;
 }
 
+/* --model: LightGCN (the default) or MF, which the same schedules train */
+static int model_kind = GR_MODEL_LIGHTGCN;
+
 static gr_trainer *trainer(const char *mode, const char *threads, const char *epochs)
 {
     gr_trainer *t;
-    if (gr_trainer_new(&t, GR_MODEL_LIGHTGCN) != GR_OK) return NULL;
+    if (gr_trainer_new(&t, model_kind) != GR_OK) return NULL;
     if (gr_trainer_set(t, "holdout", "0") || gr_trainer_set(t, "mode", mode) || gr_trainer_set(t, "threads", threads) ||
         gr_trainer_set(t, "epochs", epochs)) {
         gr_trainer_free(t);
@@ -103,10 +107,14 @@ static int schedule_epochs(const gr_graph *g, const char *mode, const char *thre
 }
 
 /* B mini-batches of the published schedule through its own step. */
-static int paper_batches(const gr_graph *g, const char *threads, long batches, double base)
+static int paper_batches(const gr_graph *g, const char *threads, const char *batch, long batches, double base)
 {
     gr_trainer *t = trainer("paper", threads, "1");
-    if (!t || gr_trainer_set(t, "lr", "1e-3") || gr_trainer_set(t, "reg", "1e-4")) return fail();
+    /* the schedule's own defaults (batch, negatives) are resolved by a fit,
+     * which this loop does not run: set them */
+    if (!t || gr_trainer_set(t, "lr", "1e-3") || gr_trainer_set(t, "reg", "1e-4") ||
+        gr_trainer_set(t, "batch", batch) || gr_trainer_set(t, "negatives", "1"))
+        return fail();
     int prev = gr_train_threads_begin(t);
     double t0 = bench_now();
     gr_lgcn_settings_t s;
@@ -120,18 +128,20 @@ static int paper_batches(const gr_graph *g, const char *threads, long batches, d
         return fail();
     gr_bpr_sampler_epoch(&smp, 1);
     double setup = bench_now() - t0;
-    double *bt = malloc((size_t)batches * sizeof *bt);
+    double *bt = malloc(2 * (size_t)batches * sizeof *bt), *bc = bt + batches;
     for (long b = 0; b < batches; b++) {
-        double b0 = bench_now();
+        double b0 = bench_now(), c0 = cpu_now();
         gr_bpr_sampler_batch(&smp, (size_t)b * s.batch, s.batch, s.negatives, w.u, w.pos, w.neg);
         gr_lgcn_step(&s, &w, e0, &adam, s.batch);
         bt[b] = bench_now() - b0;
+        bc[b] = cpu_now() - c0;
     }
     double peak = bench_peak_rss();
     double per = bench_median(bt, (size_t)batches), nb = ceil((double)g->n_edges / (double)s.batch);
     bench_row_begin("scale_paper_batches");
     bench_kv_num("threads", atof(threads));
     bench_kv_num("batch_s", per);
+    bench_kv_num("batch_cpu_s", bench_median(bc, (size_t)batches));
     bench_kv_num("batches_per_epoch", nb);
     bench_kv_num("epoch_s_extrapolated", per * nb);
     bench_kv_num("setup_s", setup);
@@ -158,6 +168,7 @@ int main(int argc, char **argv)
     spec.items = (size_t)bench_arg_long(argc, argv, "--items", (long)spec.items);
     spec.edges = (size_t)bench_arg_long(argc, argv, "--edges", (long)spec.edges);
     gr_set_num_threads(atoi(threads));
+    if (strcmp(bench_arg(argc, argv, "--model", "lightgcn"), "mf") == 0) model_kind = GR_MODEL_MF;
     double t0 = bench_now();
     gr_graph *g;
     if (bench_power_law_graph(&g, &spec) != 0) return 1;
@@ -195,7 +206,7 @@ int main(int argc, char **argv)
         if (schedule_epochs(g, "fast", threads, bench_arg_long(argc, argv, "--fast-epochs", 1), base)) return 1;
     } else if (strcmp(phase, "sampled") == 0) {
         if (schedule_epochs(g, "sampled", threads, bench_arg_long(argc, argv, "--sampled-epochs", 3), base)) return 1;
-    } else if (paper_batches(g, threads, bench_arg_long(argc, argv, "--paper-batches", smoke ? 3 : 5), base)) {
+    } else if (paper_batches(g, threads, bench_arg(argc, argv, "--paper-batch", "2048"), bench_arg_long(argc, argv, "--paper-batches", smoke ? 3 : 5), base)) {
         return 1;
     }
     gr_graph_free(g);

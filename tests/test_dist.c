@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include "dist/dist.h"
+#include "eval/link_prediction.h"
+#include "eval/ranking.h"
+#include "kernels/kg_score.h"
+#include "models/kg_model.h"
 #include "fixtures.h"
 #include "fx_mpi.h"
 #include "models/lightgcn.h"
@@ -580,7 +584,7 @@ END_TEST
 START_TEST(filter_search_matches_one_rank)
 {
     for (int kind = GR_MODEL_GFCF; kind <= GR_MODEL_CHEBY; kind++) {
-        double chosen[2];
+        double chosen[2], valid[2];
         uint64_t h = 0;
         for (int with_comm = 0; with_comm < 2; with_comm++) {
             gr_trainer *t = filter_trainer(kind, with_comm, NULL);
@@ -588,14 +592,21 @@ START_TEST(filter_search_matches_one_rank)
             gr_model *m;
             ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
             ck_assert_int_eq(gr_model_info(&chosen[with_comm], m, "alpha"), GR_OK);
+            gr_trainer_stat(&valid[with_comm], t, GR_STAT_BEST_VALID);
             float *s = all_scores(m);
             h = gr_dist_hash_floats(s, m->n_users * m->n_items);
             free(s);
             gr_model_free(m);
             gr_trainer_free(t);
         }
+        if (rank == 0)
+            printf("%s search: alpha %g and %g, valid %.9f alone, %.9f on %d ranks\n", gr_model_kind_name(kind), chosen[0],
+                   chosen[1], valid[0], valid[1], size);
         ck_assert_double_eq(chosen[0], chosen[1]);
         ck_assert(same_everywhere(h));
+        /* each rank scored a share of the users: every rank has the same figure */
+        ck_assert(same_everywhere(gr_dist_hash_bytes(0, &valid[1], sizeof valid[1])));
+        ck_assert_msg(fabs(valid[1] - valid[0]) <= 1e-3, "valid %g against %g", valid[1], valid[0]);
     }
 }
 END_TEST
@@ -656,6 +667,247 @@ START_TEST(holdout_and_refit)
 }
 END_TEST
 
+
+/* ---- Validation split over the ranks: each rank scores a share of the
+ * validation users (or queries) and the sums are combined ---- */
+
+/* Sums in rank order: every rank gets the same bits, the sum computed in
+ * that order, and sends its n doubles to each other rank. */
+START_TEST(sum_ordered_same_bits)
+{
+    gr_dist *d;
+    MPI_Comm world = MPI_COMM_WORLD;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    /* values whose sum depends on the order: 1e16 on rank 0, small ones elsewhere */
+    double v[2] = { rank == 0 ? 1e16 : 1.0 + 0.1 * rank, 0.1 * (rank + 1) }, want[2] = { 0, 0 };
+    for (int r = 0; r < size; r++) {
+        want[0] += r == 0 ? 1e16 : 1.0 + 0.1 * r;
+        want[1] += 0.1 * (r + 1);
+    }
+    ck_assert_int_eq(gr_dist_sum_ordered(d, v, 2), GR_OK);
+    ck_assert(memcmp(v, want, sizeof v) == 0);
+    ck_assert(same_everywhere(gr_dist_hash_bytes(0, v, sizeof v)));
+    ck_assert_double_eq(d->bytes_sent, 2.0 * 8 * (size - 1));
+    gr_dist_free(d);
+}
+END_TEST
+
+/*
+ * gr_rank_eval_on over the ranks against gr_rank_eval alone, on the same
+ * model: every metric at two cut-offs within 1e-9 (relative), the same
+ * user count, the same bits on every rank and (nk x 5 + 1) doubles sent
+ * to each other rank.  Returns nothing; asserts.
+ */
+static void split_eval_matches(const gr_model *m, const gr_graph *test, const char *what)
+{
+    gr_dist *d;
+    MPI_Comm world = MPI_COMM_WORLD;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_rank_source src;
+    gr_rank_source_of_model(&src, m);
+    int ks[2] = { 5, 20 };
+    double one[2 * GR_METRIC_COUNT], many[2 * GR_METRIC_COUNT];
+    size_t n1 = 0, nn = 0;
+    ck_assert_int_eq(gr_rank_eval(one, &n1, &src, P.train, test, ks, 2), GR_OK);
+    ck_assert_msg(gr_rank_eval_on(many, &nn, &src, P.train, test, ks, 2, d) == GR_OK, "%s", gr_last_error());
+    ck_assert_uint_eq(n1, nn);
+    double worst = 0;
+    for (int j = 0; j < 2 * GR_METRIC_COUNT; j++) {
+        double rel = fabs(many[j] - one[j]) / fmax(fabs(one[j]), 1e-300);
+        worst = fmax(worst, one[j] == many[j] ? 0 : rel);
+        ck_assert_msg(rel <= 1e-9, "%s: metric %d is %.17g on %d ranks, %.17g alone", what, j, many[j], size, one[j]);
+    }
+    if (rank == 0)
+        printf("split validation, %s (%zu users): largest relative difference %.3g (ndcg@20 %.6f)\n", what, n1, worst,
+               one[GR_METRIC_COUNT + GR_METRIC_NDCG]);
+    ck_assert(same_everywhere(gr_dist_hash_bytes(0, many, sizeof many)));
+    ck_assert_double_eq(d->bytes_sent, (2.0 * GR_METRIC_COUNT + 1) * 8 * (size - 1));
+    gr_dist_free(d);
+}
+
+/* A dot-product model (MF) and a kind that scores users itself in wide
+ * blocks (GF-CF), on every test user and on the first 20 users only (two
+ * blocks: on 4 ranks two ranks score nothing and still join the sum). */
+START_TEST(validation_split_matches_one_process)
+{
+    gr_trainer *t = trainer(GR_MODEL_MF, "fast", 5, 42, 0), *tf = filter_trainer(GR_MODEL_GFCF, 0, NULL);
+    gr_model *mf, *gf;
+    ck_assert_int_eq(gr_trainer_fit(&mf, t, P.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&gf, tf, P.train), GR_OK);
+    const gr_csr *te = &P.test->ui;
+    uint8_t *part = calloc((size_t)te->ptr[P.test->n_users], 1);
+    ck_assert_ptr_nonnull(part);
+    for (int64_t e = 0; e < te->ptr[20]; e++) part[e] = 1;
+    gr_graph *few;
+    ck_assert_int_eq(gr_graph_subset(&few, P.test, part, 1), GR_OK);
+    split_eval_matches(mf, P.test, "MF");
+    split_eval_matches(gf, P.test, "GF-CF");
+    split_eval_matches(mf, few, "MF, the first 20 users");
+    split_eval_matches(gf, few, "GF-CF, the first 20 users");
+    gr_graph_free(few);
+    free(part);
+    gr_model_free(mf);
+    gr_model_free(gf);
+    gr_trainer_free(t);
+    gr_trainer_free(tf);
+}
+END_TEST
+
+/* The metric of every validated epoch, as the progress callback sees it. */
+typedef struct valid_log {
+    double metric[64];
+    int n;
+} valid_log;
+
+static int log_metric(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)loss;
+    (void)seconds;
+    valid_log *L = ud;
+    if (!isnan(metric) && L->n < 64) L->metric[L->n++] = metric;
+    (void)epoch;
+    return 0;
+}
+
+/*
+ * Training with validation (every 2 epochs) on N ranks: every validated
+ * figure is the same bits on every rank, the kept epoch is the same on
+ * every rank and is the one process's, and the figures are close to the
+ * one process's (the models differ in their last bits: sums in another
+ * order).
+ */
+static void epochs_match(int kind, const char *mode, int epochs)
+{
+    double best[2], valid[2];
+    valid_log logs[2];
+    for (int with_comm = 0; with_comm < 2; with_comm++) {
+        gr_trainer *t = trainer(kind, mode, epochs, 42, with_comm);
+        ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "patience", "0"), GR_OK);
+        memset(&logs[with_comm], 0, sizeof logs[with_comm]);
+        gr_trainer_set_progress(t, log_metric, &logs[with_comm]);
+        gr_model *m;
+        ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+        gr_trainer_stat(&best[with_comm], t, GR_STAT_BEST_EPOCH);
+        gr_trainer_stat(&valid[with_comm], t, GR_STAT_BEST_VALID);
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    double worst = 0;
+    ck_assert_int_eq(logs[0].n, logs[1].n);
+    for (int j = 0; j < logs[0].n; j++) worst = fmax(worst, fabs(logs[1].metric[j] - logs[0].metric[j]));
+    if (rank == 0)
+        printf("%s %s with validation: best epoch 1 rank %g, %d ranks %g; valid %.6f and %.6f; %d evaluations, largest "
+               "difference %.3g\n",
+               gr_model_kind_name(kind), mode, best[0], size, best[1], valid[0], valid[1], logs[0].n, worst);
+    ck_assert(logs[1].n > 1);
+    ck_assert_msg(same_everywhere(gr_dist_hash_bytes(0, logs[1].metric, logs[1].n * sizeof(double))),
+                  "the ranks computed different validation figures");
+    ck_assert(same_everywhere((uint64_t)best[1]));
+    ck_assert_msg(best[0] == best[1], "best epoch %g on %d ranks, %g alone", best[1], size, best[0]);
+    ck_assert_msg(worst <= 0.01, "validation figures differ by %g", worst);
+}
+
+START_TEST(lightgcn_fast_validation) { epochs_match(GR_MODEL_LIGHTGCN, "fast", 20); }
+END_TEST
+START_TEST(lightgcn_sampled_validation) { epochs_match(GR_MODEL_LIGHTGCN, "sampled", 20); }
+END_TEST
+START_TEST(lightgcn_paper_validation) { epochs_match(GR_MODEL_LIGHTGCN, "paper", 6); }
+END_TEST
+START_TEST(mf_fast_validation) { epochs_match(GR_MODEL_MF, "fast", 20); }
+END_TEST
+START_TEST(mf_paper_validation) { epochs_match(GR_MODEL_MF, "paper", 6); }
+END_TEST
+
+/*
+ * Link-prediction validation of the KG embeddings: each rank ranks a
+ * block-aligned share of the queries (gr_lp_ranks_part), which are the
+ * single process's ranks exactly, and the sums combined in rank order give
+ * the single process's MRR within 1e-9; a fit validated on N ranks keeps
+ * the one process's epoch and the same figure on every rank.
+ */
+START_TEST(kg_validation_split)
+{
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
+    double best[2], valid[2];
+    gr_model *alone = NULL;
+    for (int with_comm = 0; with_comm < 2; with_comm++) {
+        gr_trainer *t = trainer(GR_MODEL_TRANSE, NULL, 6, 42, with_comm);
+        ck_assert_int_eq(gr_trainer_set(t, "eval_every", "1"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "valid_sample", "500"), GR_OK);
+        gr_model *m;
+        /* the training triples as validation triples: the same id space */
+        ck_assert_msg(gr_kg_fit(&m, t, kg, kg) == GR_OK, "%s", gr_last_error());
+        gr_trainer_stat(&best[with_comm], t, GR_STAT_BEST_EPOCH);
+        gr_trainer_stat(&valid[with_comm], t, GR_STAT_BEST_VALID);
+        if (with_comm) gr_model_free(m);
+        else alone = m;
+        gr_trainer_free(t);
+    }
+    if (rank == 0)
+        printf("TransE validated by MRR: best epoch 1 rank %g, %d ranks %g; MRR %.6f and %.6f\n", best[0], size, best[1],
+               valid[0], valid[1]);
+    ck_assert(same_everywhere((uint64_t)best[1]));
+    ck_assert(same_everywhere(gr_dist_hash_bytes(0, &valid[1], sizeof valid[1])));
+    ck_assert_msg(best[0] == best[1], "best epoch %g on %d ranks, %g alone", best[1], size, best[0]);
+    ck_assert_msg(fabs(valid[1] - valid[0]) <= 0.01, "MRR %g against %g", valid[1], valid[0]);
+
+    /* the pieces of the split on one set of parameters */
+    const gr_kg_params *p = &gr_kg_state_of(alone)->p;
+    size_t total = 2 * kg->n, lo, hi;
+    double *full = malloc(total * sizeof *full), *mine = malloc(total * sizeof *mine);
+    ck_assert(full && mine);
+    ck_assert_int_eq(gr_lp_ranks(full, p, kg, NULL, kg->n, kg, GR_LP_BOTH, GR_KG_FAST), GR_OK);
+    gr_dist_share_rows(total, GR_LP_BLOCK, rank, size, &lo, &hi);
+    ck_assert_int_eq(gr_lp_ranks_part(mine, p, kg, NULL, kg->n, kg, GR_LP_BOTH, GR_KG_FAST, lo, hi), GR_OK);
+    ck_assert(memcmp(mine + lo, full + lo, (hi - lo) * sizeof *mine) == 0);
+    if (lo + 1 < hi) ck_assert_int_eq(gr_lp_ranks_part(mine, p, kg, NULL, kg->n, kg, GR_LP_BOTH, GR_KG_FAST, lo + 1, hi),
+                                      GR_EINVAL);
+    gr_dist *d;
+    MPI_Comm world = MPI_COMM_WORLD;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    double sums[GR_LP_COUNT + 1], want[GR_LP_COUNT];
+    gr_lp_sums(sums, mine + lo, hi - lo);
+    sums[GR_LP_COUNT] = (double)(hi - lo);
+    ck_assert_int_eq(gr_dist_sum_ordered(d, sums, GR_LP_COUNT + 1), GR_OK);
+    gr_lp_summarize(want, full, total);
+    ck_assert_double_eq(sums[GR_LP_COUNT], (double)total);
+    for (int k = 0; k < GR_LP_COUNT; k++)
+        ck_assert_msg(fabs(sums[k] / (double)total - want[k]) <= 1e-9 * fabs(want[k]), "metric %d: %.17g against %.17g",
+                      k, sums[k] / (double)total, want[k]);
+    gr_dist_free(d);
+    free(full);
+    free(mine);
+    gr_model_free(alone);
+    gr_kg_free(kg);
+}
+END_TEST
+
+/* EASE's lambda trials: the model is the single process's bit for bit,
+ * so the validation figure of the kept trial is the one process's within
+ * 1e-9 and the same lambda is kept. */
+START_TEST(ease_search_matches_one_process)
+{
+    double chosen[2], valid[2];
+    for (int with_comm = 0; with_comm < 2; with_comm++) {
+        gr_trainer *t = filter_trainer(GR_MODEL_EASE, with_comm, NULL);
+        ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+        gr_model *m;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+        ck_assert_int_eq(gr_model_info(&chosen[with_comm], m, "lambda"), GR_OK);
+        gr_trainer_stat(&valid[with_comm], t, GR_STAT_BEST_VALID);
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0) printf("EASE search: lambda %g and %g, valid %.17g and %.17g\n", chosen[0], chosen[1], valid[0], valid[1]);
+    ck_assert_double_eq(chosen[0], chosen[1]);
+    ck_assert_msg(fabs(valid[1] - valid[0]) <= 1e-9 * valid[0], "valid %.17g against %.17g", valid[1], valid[0]);
+    ck_assert(same_everywhere(gr_dist_hash_bytes(0, &valid[1], sizeof valid[1])));
+}
+END_TEST
+
 /* Before each test: fx_planted_make asserts, which Check allows only there. */
 static void setup(void) { fx_planted_make(&P, 400, 300, 5, 30, 7); }
 static void teardown(void) { fx_planted_free(&P); }
@@ -695,6 +947,15 @@ int main(int argc, char **argv)
     tcase_add_test(tc, filter_search_matches_one_rank);
     tcase_add_test(tc, filter_search_stop_on_one_rank);
     tcase_add_test(tc, filter_budget_search);
+    tcase_add_test(tc, sum_ordered_same_bits);
+    tcase_add_test(tc, validation_split_matches_one_process);
+    tcase_add_test(tc, lightgcn_fast_validation);
+    tcase_add_test(tc, lightgcn_sampled_validation);
+    tcase_add_test(tc, lightgcn_paper_validation);
+    tcase_add_test(tc, mf_fast_validation);
+    tcase_add_test(tc, mf_paper_validation);
+    tcase_add_test(tc, kg_validation_split);
+    tcase_add_test(tc, ease_search_matches_one_process);
     suite_add_tcase(s, tc);
     return fx_mpi_run(s, rank);
 }

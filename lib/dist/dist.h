@@ -54,6 +54,15 @@ static inline void gr_dist_share(size_t n, int rank, int size, size_t *lo, size_
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n);
 /* Sum doubles over the ranks, in place (losses, counts). */
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n);
+/*
+ * Sum a few doubles over the ranks, in place, adding the ranks' values in
+ * rank order (an allgather of the n values of every rank), so every rank
+ * gets the same bits whatever MPI's reduction algorithm: for sums that
+ * decide something on every rank (the validation metric picking the best
+ * epoch or setting).  Sends n x 8 x (P - 1) bytes per rank.  NULL d:
+ * nothing.  Collective.
+ */
+int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n);
 
 /*
  * Sum a row-major gradient (nrows x width) whose rank-local part is non-zero

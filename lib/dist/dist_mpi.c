@@ -109,6 +109,24 @@ int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
 }
 
+int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n)
+{
+    if (!d || d->size == 1 || n == 0) return GR_OK;
+    if (n > INT_MAX / (size_t)d->size) return gr_err(GR_ERANGE, "gr_dist_sum_ordered: %zu values", n);
+    double *all = gr_alloc((size_t)d->size * n, sizeof *all);
+    if (!all) return GR_ENOMEM;
+    int mrc = MPI_Allgather(v, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, comm_of(d));
+    d->bytes_sent += (double)n * sizeof *v * (double)(d->size - 1);
+    if (mrc == MPI_SUCCESS)
+        for (size_t j = 0; j < n; j++) {
+            double sum = 0.0;
+            for (int r = 0; r < d->size; r++) sum += all[(size_t)r * n + j];
+            v[j] = sum;
+        }
+    free(all);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
+}
+
 /* Row counts of every rank, and *total. */
 static int row_counts(gr_dist *d, size_t k, int *counts, size_t *total)
 {

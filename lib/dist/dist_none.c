@@ -21,6 +21,7 @@ int gr_dist_new(gr_dist **out, void *comm)
 void gr_dist_free(gr_dist *d) { (void)d; }
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n) { return d ? unsupported() : GR_OK; }
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
+int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
 int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k)
 {
     return d ? unsupported() : GR_OK;

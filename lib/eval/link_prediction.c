@@ -15,7 +15,7 @@
 #include "core/threads.h"
 #include "kernels/kg_score.h"
 
-#define LP_BLOCK 16
+#define LP_BLOCK GR_LP_BLOCK
 
 typedef struct lp_job {
     const gr_kg_params *p;
@@ -84,11 +84,12 @@ static void rank_block(const lp_job *J, size_t q0, size_t nq, float *Q, float *S
     for (size_t b = 0; b < nq; b++) ranks[q0 + b] = rank_in_row(J, S + b * p->n_ent, anchor[b], rel[b], answer[b], head[b]);
 }
 
-int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const size_t *which, size_t n,
-                const gr_kg *filter, int direction, int precision)
+int gr_lp_ranks_part(double *ranks, const gr_kg_params *p, const gr_kg *test, const size_t *which, size_t n,
+                     const gr_kg *filter, int direction, int precision, size_t q_lo, size_t q_hi)
 {
     lp_job J = { p, test, filter, which, which ? n : test->n, direction, precision };
-    size_t total = direction == GR_LP_BOTH ? 2 * J.n : J.n;
+    if (q_lo % LP_BLOCK != 0 || q_lo > q_hi)
+        return gr_err(GR_EINVAL, "gr_lp_ranks_part: queries [%zu, %zu) do not start a block", q_lo, q_hi);
     int nthreads = gr_threads();
     float *Q = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->L);
     float *S = gr_alloc_floats((size_t)nthreads * LP_BLOCK * p->n_ent);
@@ -97,11 +98,11 @@ int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const s
         free(S);
         return GR_ENOMEM;
     }
-    long nblocks = (long)((total + LP_BLOCK - 1) / LP_BLOCK);
+    long nblocks = (long)((q_hi - q_lo + LP_BLOCK - 1) / LP_BLOCK);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (long blk = 0; blk < nblocks; blk++) {
         int t = omp_get_thread_num();
-        size_t q0 = (size_t)blk * LP_BLOCK, nq = total - q0 < LP_BLOCK ? total - q0 : LP_BLOCK;
+        size_t q0 = q_lo + (size_t)blk * LP_BLOCK, nq = q_hi - q0 < LP_BLOCK ? q_hi - q0 : LP_BLOCK;
         rank_block(&J, q0, nq, Q + (size_t)t * LP_BLOCK * p->L, S + (size_t)t * LP_BLOCK * p->n_ent, ranks);
     }
     free(Q);
@@ -109,7 +110,15 @@ int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const s
     return GR_OK;
 }
 
-void gr_lp_summarize(double *out, const double *ranks, size_t n)
+int gr_lp_ranks(double *ranks, const gr_kg_params *p, const gr_kg *test, const size_t *which, size_t n,
+                const gr_kg *filter, int direction, int precision)
+{
+    size_t queries = which ? n : test->n;
+    size_t total = direction == GR_LP_BOTH ? 2 * queries : queries;
+    return gr_lp_ranks_part(ranks, p, test, which, n, filter, direction, precision, 0, total);
+}
+
+void gr_lp_sums(double *out, const double *ranks, size_t n)
 {
     for (int k = 0; k < GR_LP_COUNT; k++) out[k] = 0.0;
     for (size_t q = 0; q < n; q++) {
@@ -120,6 +129,11 @@ void gr_lp_summarize(double *out, const double *ranks, size_t n)
         out[GR_LP_HITS3] += r <= 3.0;
         out[GR_LP_HITS10] += r <= 10.0;
     }
+}
+
+void gr_lp_summarize(double *out, const double *ranks, size_t n)
+{
+    gr_lp_sums(out, ranks, n);
     for (int k = 0; k < GR_LP_COUNT && n; k++) out[k] /= (double)n;
 }
 

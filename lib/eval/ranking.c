@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/threads.h"
+#include "dist/dist.h"
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 
@@ -52,17 +53,15 @@ typedef struct eval_job {
     const gr_graph *exclude, *test;
     const int *ks;
     size_t nk, kmax;
-    double *per_user; /* n_users x nk x GR_METRIC_COUNT */
-    int failed;       /* a block could not be scored (out of memory) */
+    int failed; /* a block could not be scored (out of memory) */
 } eval_job;
 
-/* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers. */
-static void eval_block(eval_job *J, size_t u0, size_t nb, float *scores, int32_t *top, float *topv)
+/* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers;
+ * user u0 + b's metrics into per[b x nk x GR_METRIC_COUNT]. */
+static void eval_block(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv)
 {
     const gr_csr *te = &J->test->ui;
-    size_t n_items = J->src->n_items, n_test = 0;
-    for (size_t b = 0; b < nb; b++) n_test += gr_csr_degree(te, u0 + b);
-    if (n_test == 0) return; /* nothing to rank: a subset of the users is being evaluated */
+    size_t n_items = J->src->n_items;
     if (score_users(J->src, u0, nb, scores) != GR_OK) {
 #pragma omp atomic write
         J->failed = 1;
@@ -79,8 +78,7 @@ static void eval_block(eval_job *J, size_t u0, size_t nb, float *scores, int32_t
         }
         size_t n_top = gr_topk(top, topv, row, n_items, J->kmax);
         for (size_t c = 0; c < J->nk; c++)
-            gr_list_metrics(J->per_user + (u * J->nk + c) * GR_METRIC_COUNT, top, n_top, te->col + te->ptr[u], n_rel,
-                            J->ks[c]);
+            gr_list_metrics(per + (b * J->nk + c) * GR_METRIC_COUNT, top, n_top, te->col + te->ptr[u], n_rel, J->ks[c]);
     }
 }
 
@@ -97,55 +95,105 @@ static int check_eval(const gr_rank_source *src, const gr_graph *exclude, const 
     return GR_OK;
 }
 
+/*
+ * This rank's blocks of `block` users: of the blocks that hold a user with
+ * test edges (the only ones scored), a contiguous equal share in rank
+ * order (all of them alone).  The blocks are the single process's, so a
+ * user is scored in the same block of users as alone.  *mine: the first
+ * user of each, ascending.
+ */
+static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, size_t n_users, size_t block, const gr_dist *d)
+{
+    size_t nblocks = (n_users + block - 1) / block, active = 0;
+    size_t *starts = gr_alloc(nblocks ? nblocks : 1, sizeof *starts);
+    if (!starts) return GR_ENOMEM;
+    for (size_t blk = 0; blk < nblocks; blk++) {
+        size_t u0 = blk * block, u1 = u0 + block < n_users ? u0 + block : n_users;
+        if (te->ptr[u1] > te->ptr[u0]) starts[active++] = u0;
+    }
+    size_t lo = 0, hi = active;
+    if (d) gr_dist_share(active, d->rank, d->size, &lo, &hi);
+    memmove(starts, starts + lo, (hi - lo) * sizeof *starts);
+    *mine = starts;
+    *n_mine = hi - lo;
+    return GR_OK;
+}
+
+/*
+ * The sums over this rank's users of the per-user metrics, into
+ * sums[0 .. nk x GR_METRIC_COUNT), and their number into sums[nk x
+ * GR_METRIC_COUNT].  Per-user metrics are added in user order, so the sums
+ * do not depend on the thread count.
+ */
+static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *exclude, const gr_graph *test,
+                      const int *ks, size_t nk, const gr_dist *d)
+{
+    GR_TRY(check_eval(src, exclude, test, ks, nk));
+    eval_job J = { src, exclude, test, ks, nk, 0, 0 };
+    for (size_t c = 0; c < nk; c++)
+        if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
+    const gr_model *m = src->model;
+    size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK, n_mine = 0;
+    size_t *mine = NULL;
+    GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, d));
+    const size_t width = nk * GR_METRIC_COUNT;
+    int nthreads = gr_threads();
+    size_t per_thread = block * src->n_items + 2 * J.kmax;
+    double *per_user = gr_zalloc((n_mine ? n_mine : 1) * block * width, sizeof(double));
+    float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
+    int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));
+    int rc = per_user && buf && tops ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (long i = 0; i < (long)n_mine; i++) {
+            int t = omp_get_thread_num();
+            size_t u0 = mine[i], nb = src->n_users - u0 < block ? src->n_users - u0 : block;
+            float *scores = buf + (size_t)t * per_thread;
+            eval_block(&J, u0, nb, per_user + (size_t)i * block * width, scores, tops + (size_t)t * J.kmax,
+                       scores + block * src->n_items);
+        }
+        if (J.failed) rc = gr_err(GR_ENOMEM, "out of memory scoring the users");
+    }
+    if (rc == GR_OK) {
+        memset(sums, 0, (width + 1) * sizeof *sums);
+        for (size_t i = 0; i < n_mine; i++)
+            for (size_t b = 0; b < block && mine[i] + b < src->n_users; b++) {
+                if (gr_csr_degree(&test->ui, mine[i] + b) == 0) continue;
+                sums[width] += 1.0;
+                const double *pu = per_user + (i * block + b) * width;
+                for (size_t j = 0; j < width; j++) sums[j] += pu[j];
+            }
+    }
+    free(mine);
+    free(per_user);
+    free(buf);
+    free(tops);
+    return rc;
+}
+
+int gr_rank_eval_on(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
+                    const gr_graph *test, const int *ks, size_t nk, gr_dist *d)
+{
+    const size_t width = nk * GR_METRIC_COUNT;
+    double *sums = gr_alloc(width + 1, sizeof *sums);
+    int rc = sums ? local_sums(sums, src, exclude, test, ks, nk, d) : GR_ENOMEM;
+    /* every rank learns of a failure on any rank before the exchange */
+    if (d) rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK) rc = gr_dist_sum_ordered(d, sums, width + 1);
+    size_t users = rc == GR_OK ? (size_t)sums[width] : 0;
+    if (rc == GR_OK) {
+        for (size_t j = 0; j < width; j++) out[j] = users ? sums[j] / (double)users : 0.0;
+        if (n_users) *n_users = users;
+        if (!users) rc = gr_err(GR_ESTATE, "the test graph has no users with edges");
+    }
+    free(sums);
+    return rc;
+}
+
 int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
                  const gr_graph *test, const int *ks, size_t nk)
 {
-    GR_TRY(check_eval(src, exclude, test, ks, nk));
-    eval_job J = { src, exclude, test, ks, nk, 0, NULL, 0 };
-    for (size_t c = 0; c < nk; c++)
-        if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
-    J.per_user = gr_zalloc(src->n_users * nk * GR_METRIC_COUNT, sizeof(double));
-    if (!J.per_user) return GR_ENOMEM;
-    int nthreads = gr_threads();
-    const gr_model *m = src->model;
-    size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK;
-    size_t per_thread = block * src->n_items + 2 * J.kmax;
-    float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
-    int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));
-    if (!buf || !tops) {
-        free(J.per_user);
-        free(buf);
-        free(tops);
-        return GR_ENOMEM;
-    }
-    long nblocks = (long)((src->n_users + block - 1) / block);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (long blk = 0; blk < nblocks; blk++) {
-        int t = omp_get_thread_num();
-        size_t u0 = (size_t)blk * block;
-        size_t nb = src->n_users - u0 < block ? src->n_users - u0 : block;
-        float *scores = buf + (size_t)t * per_thread;
-        eval_block(&J, u0, nb, scores, tops + (size_t)t * J.kmax, scores + block * src->n_items);
-    }
-    if (J.failed) {
-        free(J.per_user);
-        free(buf);
-        free(tops);
-        return gr_err(GR_ENOMEM, "out of memory scoring the users");
-    }
-    size_t users = 0;
-    memset(out, 0, nk * GR_METRIC_COUNT * sizeof *out);
-    for (size_t u = 0; u < src->n_users; u++) {
-        if (gr_csr_degree(&test->ui, u) == 0) continue;
-        users++;
-        for (size_t j = 0; j < nk * GR_METRIC_COUNT; j++) out[j] += J.per_user[u * nk * GR_METRIC_COUNT + j];
-    }
-    for (size_t j = 0; j < nk * GR_METRIC_COUNT && users; j++) out[j] /= (double)users;
-    if (n_users) *n_users = users;
-    free(J.per_user);
-    free(buf);
-    free(tops);
-    return users ? GR_OK : gr_err(GR_ESTATE, "the test graph has no users with edges");
+    return gr_rank_eval_on(out, n_users, src, exclude, test, ks, nk, NULL);
 }
 
 int gr_eval_ranking(double *out, size_t *n_users, const gr_model *m, const gr_graph *exclude, const gr_graph *test,

@@ -29,6 +29,21 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m);
 int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
                  const gr_graph *test, const int *ks, size_t nk);
 
+/*
+ * gr_rank_eval split over the ranks of d (NULL: alone, the same as
+ * gr_rank_eval): every rank holds the same source and graphs and scores
+ * its share of the blocks of users that have test edges; the sums of the
+ * per-user metrics and the number of users (nk x GR_METRIC_COUNT + 1
+ * doubles) are added up in rank order (gr_dist_sum_ordered) and divided,
+ * so every rank gets the same figure, the single process's up to the
+ * order of the double sums.  Collective under d: its first collective is
+ * one gr_dist_agree() of the rank's status, so a rank that failed before
+ * calling it may call gr_dist_agree(d, its error) in its place.
+ */
+struct gr_dist;
+int gr_rank_eval_on(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
+                    const gr_graph *test, const int *ks, size_t nk, struct gr_dist *d);
+
 /* Metrics of one ranked list of dense indices against a sorted relevant set. */
 void gr_list_metrics(double *out, const int32_t *ranked, size_t n_ranked, const int32_t *rel, size_t n_rel, int k);
 

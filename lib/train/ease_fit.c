@@ -110,11 +110,9 @@ static int ease_b(float **out, const double *g0, size_t ni, double lambda)
 
 static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
 {
-    double res[GR_METRIC_COUNT];
-    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
-    if ((size_t)k > train->n_items) k = (int)train->n_items;
-    *rc = gr_dist_agree(gr_dist_of(t), gr_eval_ranking(res, NULL, m, train, t->valid, &k, 1));
-    return *rc == GR_OK ? gr_valid_metric_of(t, res) : NAN;
+    gr_rank_source src;
+    gr_rank_source_of_model(&src, m);
+    return gr_validate_source(t, &src, train, t->valid, rc);
 }
 
 /* With validation and search on: lambda x {0.4, 1, 2}, one fit and one

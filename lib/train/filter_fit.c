@@ -158,11 +158,11 @@ typedef struct search_state {
 static int try_params(search_state *S, const gr_filter_params *p)
 {
     GR_TRY(gr_filter_set_params_on(S->m, p, gr_dist_of(S->t)));
-    double out[GR_METRIC_COUNT];
-    int k = (int)gr_opt(S->t, GR_OPT_EVAL_K);
-    if ((size_t)k > S->train->n_items) k = (int)S->train->n_items;
-    GR_TRY(gr_dist_agree(gr_dist_of(S->t), gr_eval_ranking(out, NULL, S->m, S->train, S->valid, &k, 1)));
-    double metric = gr_valid_metric_of(S->t, out);
+    gr_rank_source src;
+    gr_rank_source_of_model(&src, S->m);
+    int rc;
+    double metric = gr_validate_source(S->t, &src, S->train, S->valid, &rc);
+    GR_TRY(rc);
     S->trials++;
     if (metric > S->best_metric) {
         S->best_metric = metric;
@@ -219,11 +219,9 @@ static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_fi
 
 static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
 {
-    double out[GR_METRIC_COUNT];
-    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
-    if ((size_t)k > train->n_items) k = (int)train->n_items;
-    *rc = gr_dist_agree(gr_dist_of(t), gr_eval_ranking(out, NULL, m, train, t->valid, &k, 1));
-    return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
+    gr_rank_source src;
+    gr_rank_source_of_model(&src, m);
+    return gr_validate_source(t, &src, train, t->valid, rc);
 }
 
 static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int kind)

@@ -26,15 +26,30 @@ typedef struct lp_ctx {
     gr_kg *filter;
     size_t *which, n;
     double *ranks;
+    gr_dist *d; /* the trainer's ranks: each ranks a share of the queries */
 } lp_ctx;
 
+/*
+ * The filtered MRR of the 2n validation queries.  Under a communicator
+ * each rank ranks a contiguous share of the queries (whole blocks of
+ * GR_LP_BLOCK, so each query's rank is the single process's) and the sums
+ * of the reciprocal ranks and the counts are added in rank order, so every
+ * rank gets the same figure (docs/distributed.md).  Collective.
+ */
 static double validate_lp(void *ctx, const gr_kg_params *p)
 {
     lp_ctx *c = ctx;
-    if (gr_lp_ranks(c->ranks, p, c->valid, c->which, c->n, c->filter, GR_LP_BOTH, GR_KG_FAST) != GR_OK) return NAN;
-    double m[GR_LP_COUNT];
-    gr_lp_summarize(m, c->ranks, 2 * c->n);
-    return m[GR_LP_MRR];
+    size_t total = 2 * c->n, lo = 0, hi = total;
+    if (c->d) gr_dist_share_rows(total, GR_LP_BLOCK, c->d->rank, c->d->size, &lo, &hi);
+    int rc = gr_lp_ranks_part(c->ranks, p, c->valid, c->which, c->n, c->filter, GR_LP_BOTH, GR_KG_FAST, lo, hi);
+    rc = gr_dist_agree(c->d, rc);
+    double m[GR_LP_COUNT + 1];
+    if (rc == GR_OK) {
+        gr_lp_sums(m, c->ranks + lo, hi - lo);
+        m[GR_LP_COUNT] = (double)(hi - lo);
+        rc = gr_dist_sum_ordered(c->d, m, GR_LP_COUNT + 1);
+    }
+    return rc == GR_OK && m[GR_LP_COUNT] > 0 ? m[GR_LP_MRR] / m[GR_LP_COUNT] : NAN;
 }
 
 /* A seeded sample of `want` valid triples (all when want is 0 or too large). */
@@ -74,6 +89,7 @@ static int kg_fit_once(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, 
     lp_ctx ctx;
     int use_valid = valid && valid->n > 0;
     int rc = use_valid ? lp_ctx_init(&ctx, train, valid, s->valid_sample, s->seed) : GR_OK;
+    ctx.d = gr_dist_of(t);
     memset(p, 0, sizeof *p);
     if (rc == GR_OK) rc = gr_kg_train(p, t, s, train, use_valid ? validate_lp : NULL, &ctx);
     if (use_valid) lp_ctx_free(&ctx);
@@ -251,17 +267,19 @@ static double validate_rec(void *ctx, const gr_kg_params *p)
     rec_ctx *c = ctx;
     gr_kg_params copy;
     memset(&copy, 0, sizeof copy);
-    if (gr_kg_params_copy(&copy, p) != GR_OK) return NAN;
     gr_model *m = NULL;
-    if (gr_kg_model_new(&m, c->t->kind, &copy, c->norm, c->kg, c->g) != GR_OK) return NAN;
+    int rc = gr_kg_params_copy(&copy, p);
+    if (rc == GR_OK) rc = gr_kg_model_new(&m, c->t->kind, &copy, c->norm, c->kg, c->g);
+    if (rc != GR_OK) {
+        /* in place of the evaluation's first collective (gr_rank_eval_on) */
+        gr_dist_agree(gr_dist_of(c->t), rc);
+        return NAN;
+    }
     gr_rank_source src;
     gr_rank_source_of_model(&src, m);
-    double out[GR_METRIC_COUNT];
-    int k = (int)gr_opt(c->t, GR_OPT_EVAL_K);
-    if ((size_t)k > m->n_items) k = (int)m->n_items;
-    int rc = gr_rank_eval(out, NULL, &src, c->g, c->t->valid, &k, 1);
+    double metric = gr_validate_source(c->t, &src, c->g, c->t->valid, &rc);
     gr_model_free(m);
-    return rc == GR_OK ? gr_valid_metric_of(c->t, out) : NAN;
+    return metric;
 }
 
 static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)

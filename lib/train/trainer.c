@@ -390,21 +390,33 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
 
 void gr_fit_loop_end(gr_fit_loop *L) { (void)L; }
 
+double gr_validate_source(const gr_trainer *t, const gr_rank_source *src, const gr_graph *exclude,
+                          const gr_graph *valid, int *rc)
+{
+    double out[GR_METRIC_COUNT];
+    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
+    if ((size_t)k > src->n_items) k = (int)src->n_items;
+    *rc = gr_rank_eval_on(out, NULL, src, exclude, valid, &k, 1, gr_dist_of(t));
+    return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
+}
+
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, const float *item_vec,
                            const float *item_bias, size_t dim)
 {
     if (!t->valid) return NAN;
     size_t stride = (train->n_items + 15) & ~(size_t)15;
     float *it = gr_alloc_floats(stride * dim);
-    if (!it) return NAN;
+    if (!it) {
+        /* in place of the evaluation's first collective (gr_rank_eval_on) */
+        gr_dist_agree(gr_dist_of(t), GR_ENOMEM);
+        return NAN;
+    }
     gr_transpose(it, item_vec, train->n_items, dim, stride);
     gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL };
-    double out[GR_METRIC_COUNT];
-    int k = (int)gr_opt(t, GR_OPT_EVAL_K);
-    if ((size_t)k > train->n_items) k = (int)train->n_items;
-    int rc = gr_rank_eval(out, NULL, &src, train, t->valid, &k, 1);
+    int rc;
+    double metric = gr_validate_source(t, &src, train, t->valid, &rc);
     free(it);
-    return rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
+    return metric;
 }
 
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics)

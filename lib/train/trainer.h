@@ -111,6 +111,17 @@ void gr_fit_loop_end(gr_fit_loop *L);
  * graph. */
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec,
                            const float *item_vec, const float *item_bias, size_t dim);
+/*
+ * The trainer's validation metric (setting valid_metric at eval_k, cut to
+ * the number of items) of src on `valid` with the edges of `exclude` left
+ * out.  Under a communicator each rank scores its share of the validation
+ * users and the sums are combined (gr_rank_eval_on), so every rank gets
+ * the same figure; *rc is the status, agreed over the ranks.  NaN on
+ * failure.  Collective under a communicator.
+ */
+struct gr_rank_source;
+double gr_validate_source(const gr_trainer *t, const struct gr_rank_source *src, const gr_graph *exclude,
+                          const gr_graph *valid, int *rc);
 /* The trainer's validation metric out of a gr_rank_eval() result row, and
  * its name ("ndcg", "recall", ...). */
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics);
