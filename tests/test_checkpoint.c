@@ -69,7 +69,7 @@ static void check_resume(int kind, const char *mode, int valid, int at, int ever
     gr_trainer *t = small_trainer(kind, mode, valid);
     gr_model *whole = NULL, *part = NULL, *resumed = NULL, *again = NULL;
     ck_assert_int_eq(gr_trainer_fit(&whole, t, P.train), GR_OK);
-    double epochs = stat_of(t, GR_STAT_EPOCHS), best = stat_of(t, GR_STAT_BEST_EPOCH);
+    double epochs = stat_of(t, GR_STAT_EPOCHS), best = stat_of(t, GR_STAT_BEST_EPOCH), loss = stat_of(t, GR_STAT_LOSS);
     /* (held out: the statistics are the refit's) */
     if (valid) ck_assert_msg(epochs > at, "%s: the run must be longer than the stop (%g epochs)", mode, epochs);
 
@@ -86,6 +86,9 @@ static void check_resume(int kind, const char *mode, int valid, int at, int ever
     ck_assert_msg(same_model(whole, resumed), "%s: the resumed fit differs from the uninterrupted one", mode);
     ck_assert_double_eq(stat_of(t, GR_STAT_EPOCHS), epochs);
     ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
+    /* the model is the best validated parameters: the last loss tells
+     * whether the last epochs ran alike */
+    ck_assert_double_eq(stat_of(t, GR_STAT_LOSS), loss);
     /* the resumed fit ran only the epochs after the stop (of the fit on the
      * held-out part: the refit after it runs its own) */
     if (valid) ck_assert_int_eq(s.calls, (int)epochs - at);
