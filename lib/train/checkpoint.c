@@ -114,6 +114,11 @@ static int check_settings(gr_reader *r, const gr_trainer *t)
         free(name);
         GR_TRY(rc);
     }
+    uint64_t here = 0;
+    for (size_t k = 0; k < t->n_opts; k++) here += !free_setting(&t->spec[k]);
+    if (here != count)
+        return gr_err(GR_EINVAL, "checkpoint %s: made with %llu settings, this fit has %llu (another library version?)",
+                      r->path, (unsigned long long)count, (unsigned long long)here);
     return GR_OK;
 }
 
