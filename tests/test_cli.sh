@@ -50,6 +50,14 @@ check "budget trials on stderr" grep -q '^trial   1  lr 0.5 reg 0.01  valid' "$t
 check "budget choice in the model info" sh -c "'$GNNREC' info --model '$tmp/b.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); j=json.loads(open(\"$tmp/budget.json\").read().splitlines()[-1]); sys.exit(0 if o[\"search_trials\"] == j[\"search_trials\"] == len(j[\"trials\"]) and all(o[k] == v for k, v in j[\"chosen\"].items()) else 1)'"
 check "budget never searches a hand-set setting" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --lr 0.3 --budget 2 --quiet --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"trials\"] and all(\"lr\" not in x for x in o[\"trials\"]) else 1)'"
 check "holdout-final best keeps the validated model" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --holdout-final best --quiet --json | tail -n 1 | grep -q '\"refit\": 0'"
+# --checkpoint: the same command again resumes, here from a finished run
+ck="train --dataset $tmp/data --valid-ratio 0.1 --epochs 6 --eval-every 2 --dim 16 --threads 1 --checkpoint $tmp/run.ckpt --checkpoint-every 2 --quiet --json"
+check "train with a checkpoint" sh -c "'$GNNREC' $ck --out '$tmp/c1.gnr' >'$tmp/c1.out' && test -s '$tmp/run.ckpt'"
+check "the same command resumes from it" sh -c "'$GNNREC' $ck --out '$tmp/c2.gnr' >'$tmp/c2.out' && '$GNNREC' recommend --model '$tmp/c1.gnr' --user 1 --k 10 >'$tmp/c1.rec' && '$GNNREC' recommend --model '$tmp/c2.gnr' --user 1 --k 10 >'$tmp/c2.rec' && cmp -s '$tmp/c1.rec' '$tmp/c2.rec'"
+check "a checkpoint of other settings is refused" expect_fail 1 "run.ckpt: made with other settings: 'lr'" $ck --lr 0.3
+check "a damaged checkpoint is refused" sh -c "head -c 300 '$tmp/run.ckpt' >'$tmp/cut.ckpt'"
+check "  naming the file" expect_fail 1 "cut.ckpt.*truncated" ${ck%--checkpoint *}--checkpoint $tmp/cut.ckpt --quiet
+check "--checkpoint-every alone" expect_fail 2 "checkpoint-every needs --checkpoint" train --dataset "$tmp/data" --checkpoint-every 3
 check "bad holdout share" expect_fail 2 "holdout" train --train "$tmp/data/u.data" --holdout 1.5
 check "unknown validation metric" expect_fail 2 "valid_metric" train --dataset "$tmp/data" --valid-metric auc
 check "eval with --json" sh -c "'$GNNREC' eval --model '$tmp/m.gnr' --test '$tmp/data/u.data' --json >'$tmp/eval.out'"

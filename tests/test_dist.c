@@ -445,6 +445,142 @@ START_TEST(stop_on_one_rank_stops_all)
 }
 END_TEST
 
+/* ---- Checkpoints (gr_trainer_set_checkpoint): rank 0 writes and reads ---- */
+
+/* A path in a directory rank 0 made, the same on every rank. */
+static void shared_path(char *path, size_t n, const char *name)
+{
+    char dir[256] = "";
+    if (rank == 0) {
+        char *d = fx_tmpdir();
+        snprintf(dir, sizeof dir, "%s", d);
+        free(d);
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    snprintf(path, n, "%s/%s", dir, name);
+}
+
+static void remove_dir_of(const char *path)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank != 0) return;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    fx_rmtree(dir);
+}
+
+static int stop_at_epoch(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)loss, (void)seconds, (void)metric;
+    return rank == size - 1 && epoch == *(int *)ud;
+}
+
+/* Stopped on the last rank after epoch `at` and resumed: the model of the
+ * uninterrupted run on the same ranks, bit for bit, on every rank. */
+static void resume_matches(int kind, const char *mode, int epochs, int at)
+{
+    char path[300];
+    shared_path(path, sizeof path, "run.ckpt");
+    gr_trainer *t = trainer(kind, mode, epochs, 42, 1);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+    gr_model *whole = NULL, *part = NULL, *resumed = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&whole, t, P.train), GR_OK);
+    /* the model is the best validated parameters: the last loss tells
+     * whether the last epochs ran alike */
+    double loss_whole, loss;
+    gr_trainer_stat(&loss_whole, t, GR_STAT_LOSS);
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_epoch, &at), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&part, t, P.train), GR_OK);
+    double run;
+    gr_trainer_stat(&run, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(run, at);
+    /* the file holds whole tables: one process resumes it too (rank 0, from a copy) */
+    char copy[320];
+    snprintf(copy, sizeof copy, "%s.one", path);
+    if (rank == 0) {
+        size_t n;
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        static unsigned char buf[1 << 20];
+        n = fread(buf, 1, sizeof buf, f);
+        ck_assert(n > 0 && n < sizeof buf);
+        fclose(f);
+        f = fopen(copy, "wb");
+        ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+        fclose(f);
+    }
+    ck_assert_int_eq(gr_trainer_set_progress(t, NULL, NULL), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&resumed, t, P.train), GR_OK);
+    gr_trainer_stat(&run, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(run, epochs);
+    gr_trainer_stat(&loss, t, GR_STAT_LOSS);
+    ck_assert_msg(loss == loss_whole, "%s: rank %d: last loss %.9g resumed, %.9g whole", mode, rank, loss, loss_whole);
+    ck_assert_msg(hash_model(resumed) == hash_model(whole), "%s: rank %d: the resumed model differs", mode, rank);
+    ck_assert(same_everywhere(hash_model(resumed)));
+    if (rank == 0) {
+        gr_trainer *one = trainer(kind, mode, epochs, 42, 0);
+        ck_assert_int_eq(gr_trainer_set(one, "threads", "1"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(one, "eval_every", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set_validation(one, P.test), GR_OK);
+        ck_assert_int_eq(gr_trainer_set_checkpoint(one, copy, 2), GR_OK);
+        gr_model *m = NULL;
+        ck_assert_int_eq(gr_trainer_fit(&m, one, P.train), GR_OK);
+        gr_trainer_stat(&run, one, GR_STAT_EPOCHS);
+        ck_assert_double_eq(run, epochs);
+        gr_model_free(m);
+        gr_trainer_free(one);
+    }
+    gr_model_free(whole);
+    gr_model_free(part);
+    gr_model_free(resumed);
+    gr_trainer_free(t);
+    remove_dir_of(path);
+}
+
+START_TEST(fast_checkpoint_resumes) { resume_matches(GR_MODEL_LIGHTGCN, "fast", 12, 5); }
+END_TEST
+
+START_TEST(sampled_checkpoint_resumes) { resume_matches(GR_MODEL_LIGHTGCN, "sampled", 12, 4); }
+END_TEST
+
+START_TEST(paper_checkpoint_resumes) { resume_matches(GR_MODEL_MF, "paper", 5, 3); }
+END_TEST
+
+/* A checkpoint rank 0 cannot write, or finds damaged: every rank fails
+ * with rank 0's message. */
+START_TEST(checkpoint_failures_reach_every_rank)
+{
+    char path[300], bad[320];
+    shared_path(path, sizeof path, "run.ckpt");
+    snprintf(bad, sizeof bad, "%s/no/such/dir", path);
+    gr_trainer *t = trainer(GR_MODEL_LIGHTGCN, "fast", 4, 42, 1);
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, bad, 2), GR_OK);
+    same_error(gr_trainer_fit(&m, t, P.train), GR_EIO, bad);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+    gr_model_free(m);
+    m = NULL;
+    if (rank == 0) {
+        FILE *f = fopen(path, "r+b");
+        ck_assert_ptr_nonnull(f);
+        fseek(f, 200, SEEK_SET);
+        fputc(0x55 ^ fgetc(f), f);
+        fclose(f);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    same_error(gr_trainer_fit(&m, t, P.train), GR_ECORRUPT, path);
+    ck_assert_ptr_null(m);
+    gr_trainer_free(t);
+    remove_dir_of(path);
+}
+END_TEST
+
 /* ---- The graph filters and EASE: each rank a share of the users' rows ---- */
 
 /* A training-free kind's trainer, seed 42, no holdout (settings: key,
@@ -933,6 +1069,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, unsupported_kind);
     tcase_add_test(tc, stop_on_one_rank_stops_all);
     tcase_add_test(tc, holdout_and_refit);
+    tcase_add_test(tc, fast_checkpoint_resumes);
+    tcase_add_test(tc, sampled_checkpoint_resumes);
+    tcase_add_test(tc, paper_checkpoint_resumes);
+    tcase_add_test(tc, checkpoint_failures_reach_every_rank);
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, ranks_without_rows);

@@ -148,6 +148,34 @@ typedef int (*gr_trial_fn)(void *user_data, int trial, size_t n, const char *con
                            double valid_metric, int best_epoch, double seconds);
 GR_API int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data);
 
+/*
+ * Checkpoints (docs/training.md, "Checkpoints"): with a path set, a fit
+ * writes its whole state to that file, atomically (a failed write leaves
+ * the previous file), after every `every_epochs` epochs and when it ends
+ * or is stopped: the epochs done, the parameters, the Adam moments and
+ * step count, the sampler's state, the best validated parameters and
+ * figure, the early-stopping counter, and what the file was made from,
+ * every setting but threads and time_limit and fingerprints of the
+ * training and validation graphs.  When gr_trainer_fit() starts and the
+ * file exists, the fit resumes from it and gives the model an
+ * uninterrupted fit would have given (bit for bit with one thread; the
+ * progress callback is called for the epochs still to run, and the time
+ * limit counts from the resumed start).  The file is kept: a fit on a
+ * checkpoint of a fit that ended (its epochs run, or stopped early by
+ * patience) returns that model at once, so running the same command again
+ * finishes a run or repeats its answer.  A file made with other settings
+ * or graphs is GR_EINVAL naming the file and what differs; a damaged one
+ * GR_ECORRUPT (or GR_EFORMAT) naming the file; a failed write GR_EIO.
+ * Under a communicator (gr_trainer_set_comm) rank 0 writes and reads the
+ * file, and every rank returns the same status.  LightGCN and MF with
+ * every schedule; after the held-out part (setting holdout) the refit on
+ * all the data is not checkpointed (a resumed run repeats it).  A fit of
+ * another kind, or with GR_OPT_BUDGET, is GR_EUNSUPPORTED while a path is
+ * set.  NULL path removes the checkpoint; every_epochs >= 1, else
+ * GR_EINVAL.  The path is copied.
+ */
+GR_API int gr_trainer_set_checkpoint(gr_trainer *t, const char *path, int every_epochs);
+
 /* Fit a new model to `train`.  The model keeps a reference to the graph's
  * data, so the graph may be freed afterwards.  GR_ESTATE for a graph with
  * no edges. */

@@ -384,7 +384,7 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
     uint64_t at = 0;
     for (int r = 0; r < d->size; r++) {
         char *dst = out + at;
-        if (r == d->rank && counts[r]) memcpy(dst, mine, (size_t)counts[r]);
+        if (r == d->rank && counts[r] && dst != (const char *)mine) memcpy(dst, mine, (size_t)counts[r]);
         for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
             uint64_t n = counts[r] - done < BCAST_PIECE ? counts[r] - done : BCAST_PIECE;
             int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));

@@ -5,7 +5,7 @@
 
 #include "core/err.h"
 
-static uint64_t hash_graph(const gr_graph *g)
+uint64_t gr_graph_fingerprint(const gr_graph *g)
 {
     if (!g) return 0;
     uint64_t h = gr_dist_hash_bytes(0xcbf29ce484222325ULL, &g->n_users, sizeof g->n_users);
@@ -42,7 +42,7 @@ int gr_dist_fit_begin(gr_trainer *t, const gr_graph *train, int rc)
                     gr_model_kind_name(t->kind));
     GR_TRY(gr_dist_agree(d, rc));
     d->bytes_sent = 0;
-    uint64_t settings = hash_settings(t), graphs[2] = { hash_graph(train), hash_graph(t->valid) };
+    uint64_t settings = hash_settings(t), graphs[2] = { gr_graph_fingerprint(train), gr_graph_fingerprint(t->valid) };
     GR_TRY(gr_dist_check_same(d, &settings, 1, "trainer settings"));
     GR_TRY(gr_dist_check_same(d, &graphs[0], 1, "training graphs"));
     return gr_dist_check_same(d, &graphs[1], 1, "validation graphs");

@@ -180,6 +180,15 @@ int gr_reader_open(gr_reader *r, const char *path)
     memset(r, 0, sizeof *r);
     r->path = path;
     GR_TRY(read_all(r, path));
+    return gr_reader_open_bytes(r, path, r->data, r->size);
+}
+
+int gr_reader_open_bytes(gr_reader *r, const char *path, unsigned char *data, size_t size)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->data = data;
+    r->size = size;
     if (r->size < 8 || memcmp(r->data, GR_MODEL_MAGIC, 8) != 0)
         return gr_err(GR_EFORMAT, "%s: not a gnnrec model file (bad magic)", path);
     if (r->size < HEADER_SIZE) return gr_reader_fail(r, "file truncated in the header");

@@ -52,6 +52,10 @@ typedef struct gr_reader {
 
 /* Read and check the header and every section's checksum. */
 int gr_reader_open(gr_reader *r, const char *path);
+/* The same for a file already in memory (data: size bytes from gr_alloc,
+ * taken over: gr_reader_close frees it, also after a failed open); path
+ * names it in messages. */
+int gr_reader_open_bytes(gr_reader *r, const char *path, unsigned char *data, size_t size);
 void gr_reader_close(gr_reader *r);
 /* Position on the next section; GR_ECORRUPT when it is not `tag`. */
 int gr_reader_section(gr_reader *r, uint32_t tag);

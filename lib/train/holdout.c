@@ -123,7 +123,10 @@ static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs
         if (t->spec[i].key == GR_OPT_EPOCHS) k = (int)i;
     double saved = t->val[k];
     t->val[k] = epochs;
+    /* the checkpoint belongs to the fit on the held-out part */
+    t->ckpt_off = 1;
     int rc = t->kt->fit(out, t, g);
+    t->ckpt_off = 0;
     t->val[k] = saved;
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "eval/link_prediction.h"
 #include "eval/ranking.h"
 #include "kernels/kg_score.h"
+#include "train/checkpoint.h"
 #include "train/holdout.h"
 #include "train/search.h"
 #include "train/kg_train.h"
@@ -212,6 +213,7 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
     if (train->n == 0) rc = gr_err(GR_ESTATE, "gr_kg_fit: the training graph has no triples");
     else if (valid && valid->vocab != train->vocab)
         rc = gr_err(GR_EINVAL, "the validation triples are not in the training id space: load them with gr_kg_load_like()");
+    if (rc == GR_OK) rc = gr_ckpt_supported(t);
     /* with a communicator, a check failing on one rank stops them all */
     GR_TRY(gr_dist_agree(gr_dist_of(t), rc));
     gr_kg_settings s;

@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "dist/dist.h"
 #include "train/adam.h"
+#include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -96,7 +97,11 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     record(t, &F, ops);
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
-    for (int epoch = 1;; epoch++) {
+    /* each rank's moments are of its rows [lo, hi): the checkpoint gathers them */
+    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0 };
+    int epoch0 = 0, done = 0;
+    rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
+    for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
         double loss = step(&F, g, s, ops, e0, epoch, &rc);
         if (rc != GR_OK) break;
         double metric = gr_fit_loop_validate_now(&L, epoch) ? ops->validate(ops->work, t, e0) : NAN;
@@ -104,7 +109,7 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
         if (improved && best) memcpy(best, ops->model_rows ? ops->model_rows(ops->work, e0) : e0, s->n * s->d * sizeof *best);
-        if (stop) break;
+        if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
     state_free(&F);

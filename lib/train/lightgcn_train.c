@@ -21,6 +21,7 @@
 #include "models/lightgcn.h"
 #include "train/adam.h"
 #include "train/bpr_sampler.h"
+#include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -34,6 +35,7 @@ void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph
     s->reg = gr_opt(t, GR_OPT_REG);
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
     s->init_std = gr_opt(t, GR_OPT_INIT_STD);
+    s->checkpoint = 0;
     s->n_users = g->n_users;
     s->n = g->n_users + g->n_items;
     if (s->batch > g->n_edges) s->batch = g->n_edges;
@@ -216,7 +218,11 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     }
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
-    for (int epoch = 1;; epoch++) {
+    /* the adam moments are whole on every rank: rows [0, n) */
+    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &adam, 0, s->n, smp.order, g->n_edges };
+    int epoch0 = 0, done = 0;
+    rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
+    for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
         gr_bpr_sampler_epoch(&smp, epoch);
         double loss = 0.0;
         size_t nbatches = 0;
@@ -237,7 +243,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)nbatches, metric, &improved);
         if (improved) memcpy(best, e0, s->n * s->d * sizeof *best);
-        if (stop) break;
+        if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     gr_bpr_sampler_free(&smp);
     gr_adam_free(&adam);
@@ -328,6 +334,8 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
     if (kind == GR_MODEL_MF) s.layers = 0;
+    /* a warm start (gr_model_update, the warm refit) is not checkpointed */
+    s.checkpoint = !init && t->ckpt_path && !t->ckpt_off;
     float *e0 = init ? init : gr_lgcn_init_embeddings(&s);
     float *best = t->valid ? gr_alloc_floats(s.n * s.d) : NULL;
     if (!e0 || (t->valid && !best)) {

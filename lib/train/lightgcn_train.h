@@ -15,6 +15,7 @@ typedef struct gr_lgcn_settings_t {
     int layers, negatives;
     double lr, reg, init_std;
     uint64_t seed;
+    int checkpoint; /* the fit checkpoints (train/checkpoint.h): set by the trainer's own fits only */
 } gr_lgcn_settings_t;
 
 /* Buffers of one training run. */

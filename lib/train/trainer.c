@@ -16,6 +16,7 @@
 #include "dist/dist_train.h"
 #include "eval/ranking.h"
 #include "kernels/dense.h"
+#include "train/checkpoint.h"
 #include "train/holdout.h"
 #include "train/search.h"
 
@@ -149,6 +150,7 @@ void gr_trainer_free(gr_trainer *t)
     free(t->feat[0]);
     free(t->feat[1]);
     gr_dist_free(t->dist);
+    free(t->ckpt_path);
     free(t);
 }
 
@@ -255,6 +257,19 @@ int gr_trainer_set_progress(gr_trainer *t, gr_progress_fn fn, void *user_data)
     return GR_OK;
 }
 
+int gr_trainer_set_checkpoint(gr_trainer *t, const char *path, int every_epochs)
+{
+    if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_checkpoint: NULL trainer");
+    if (path && (!path[0] || every_epochs < 1))
+        return gr_err(GR_EINVAL, "gr_trainer_set_checkpoint: %s", !path[0] ? "empty path" : "every_epochs must be at least 1");
+    char *copy = NULL;
+    if (path && !(copy = gr_strdup(path))) return GR_ENOMEM;
+    free(t->ckpt_path);
+    t->ckpt_path = copy;
+    t->ckpt_every = path ? every_epochs : 0;
+    return GR_OK;
+}
+
 int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data)
 {
     if (!t) return gr_err(GR_EINVAL, "gr_trainer_set_trial_callback: NULL trainer");
@@ -270,6 +285,7 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
     if (train->n_edges == 0) rc = gr_err(GR_ESTATE, "gr_trainer_fit: the training graph has no edges");
     else if (t->valid && t->valid->cat != train->cat)
         rc = gr_err(GR_EINVAL, "the validation graph is not in the training graph's id space: load it with gr_graph_load_like()");
+    if (rc == GR_OK) rc = gr_ckpt_supported(t);
     int prev = gr_train_threads_begin(t);
     double t0 = gr_now();
     t->stat_trials = 0;

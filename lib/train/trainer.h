@@ -66,6 +66,11 @@ struct gr_trainer {
      * (train/lightgcn_full.c; tests): rows owned, Adam moment floats, rows
      * and nonzeros of the normalised adjacency */
     size_t shard_rows, shard_adam_floats, shard_adj_rows, shard_adj_nnz;
+    /* gr_trainer_set_checkpoint: the file (NULL: none) and the epochs
+     * between writes; ckpt_off: an inner fit (a refit after the held-out
+     * part) that does not checkpoint */
+    char *ckpt_path;
+    int ckpt_every, ckpt_off;
 };
 
 /* The kind trainer for `kind`, or NULL. */

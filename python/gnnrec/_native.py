@@ -151,6 +151,7 @@ _PROTOTYPES = {
     "gr_trainer_get_double": (c_int, [P(c_double), c_void_p, c_int]),
     "gr_trainer_set_validation": (c_int, [c_void_p, c_void_p]),
     "gr_trainer_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p]),
+    "gr_trainer_set_checkpoint": (c_int, [c_void_p, c_char_p, c_int]),
     "gr_trainer_set_trial_callback": (c_int, [c_void_p, TRIAL_FN, c_void_p]),
     "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
     "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),

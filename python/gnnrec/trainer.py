@@ -2,6 +2,7 @@
 
 import ctypes
 import math
+import os
 
 from ._handle import Handle
 from ._native import PROGRESS_FN, TRIAL_FN, lib
@@ -73,6 +74,13 @@ class Trainer(Handle):
         improvement.  None removes it."""
         check(lib.gr_trainer_set_validation(self, graph))
         self._valid = graph  # the library borrows it until fit() ends
+
+    def set_checkpoint(self, path, every_epochs=10):
+        """LightGCN, MF: write the training state to `path` every
+        `every_epochs` epochs and when a fit ends or stops; a fit that finds
+        the file resumes from it (the model of an uninterrupted fit).  None
+        removes it.  See gr_trainer_set_checkpoint in docs/api.md."""
+        check(lib.gr_trainer_set_checkpoint(self, None if path is None else os.fsencode(path), int(every_epochs)))
 
     def fit(self, train, valid=None, progress=None, trial=None):
         """Fit a new model to `train`.  `valid`, for this fit only, is a

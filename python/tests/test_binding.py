@@ -3,6 +3,7 @@
 import gc
 import math
 import os
+import tempfile
 import threading
 import unittest
 
@@ -232,6 +233,22 @@ class TrainerTest(unittest.TestCase):
             self.assertEqual(t.stat("epochs"), 2)
             self.assertIsNone(t.stat("best_valid"))
             self.assertEqual(m.dim, 8)
+
+    def test_a_stopped_fit_resumes_from_its_checkpoint(self):
+        _, _, train, _, _ = support.dataset()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "run.ckpt")
+            with gnnrec.Trainer(dim=8, epochs=6, holdout=0, threads=1) as t, t.fit(train) as whole:
+                t.set_checkpoint(path, 2)
+                t.fit(train, progress=lambda e, *_: e == 3).close()
+                self.assertEqual(t.stat("epochs"), 3)
+                with t.fit(train) as resumed:
+                    self.assertEqual(t.stat("epochs"), 6)
+                    self.assertEqual(whole.user_vectors().tobytes(), resumed.user_vectors().tobytes())
+                t.set("lr", 0.3)
+                with self.assertRaises(gnnrec.InvalidArgumentError) as cm:
+                    t.fit(train)
+                self.assertIn("run.ckpt", str(cm.exception))
 
     def test_without_validation_a_held_out_part_chooses_the_epoch(self):
         _, _, train, _, _ = support.dataset()

@@ -99,6 +99,8 @@ static const cli_flag_doc train_flags[] = {
     { NULL, NULL, "  any other --NAME VALUE the kind knows as a setting is passed on (--set NAME=VALUE)" },
     { NULL, NULL, "output:" },
     { "out", "MODEL", "save the trained model (atomically)" },
+    { "checkpoint", "FILE", "LightGCN, MF: save the training state to FILE as it goes; run the same command again to resume from it (docs/training.md)" },
+    { "checkpoint-every", "N", "epochs between checkpoints (10; also written when training ends or stops)" },
     { "json", NULL, "print one JSON object as the last line" },
     { "quiet", NULL, "no per-epoch progress on stderr" },
     { "help", NULL, "this list" },
@@ -140,8 +142,21 @@ static int set_or_usage(gr_trainer *t, const char *name, const char *value)
 
 /* Settings from the named flags, --set KEY=VALUE, and any other flag the
  * trainer of this kind knows ("--fanout1 5" sets "fanout1"). */
+/* --checkpoint FILE [--checkpoint-every N]: resuming is the same command again. */
+static int apply_checkpoint(gr_trainer *t, cli_args *a)
+{
+    const char *path = cli_get(a, "checkpoint");
+    long every = 10;
+    int rc = cli_long(a, "checkpoint-every", &every, 1, 10000000L);
+    if (rc) return rc;
+    if (!path && cli_has(a, "checkpoint-every")) return cli_usage_error("--checkpoint-every needs --checkpoint FILE");
+    if (path && gr_trainer_set_checkpoint(t, path, (int)every) != GR_OK) return cli_usage_error("--checkpoint: %s", gr_last_error());
+    return EXIT_OK;
+}
+
 int cli_apply_settings(gr_trainer *t, cli_args *a)
 {
+    if (apply_checkpoint(t, a)) return EXIT_USAGE;
     for (size_t k = 0; k < sizeof setting_flags / sizeof setting_flags[0]; k++) {
         const char *v = cli_get(a, setting_flags[k][0]);
         if (v && set_or_usage(t, setting_flags[k][1], v)) return EXIT_USAGE;
