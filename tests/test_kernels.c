@@ -10,6 +10,7 @@
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
+#include "kernels/rows.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
 #include "train/adam.h"
@@ -189,6 +190,67 @@ START_TEST(score_block_matches_dot_products)
 }
 END_TEST
 
+/* The gathered-row kernels against double loops, for vector widths (d a
+ * multiple of 16) and plain ones, with repeated rows and a range filter. */
+static void check_rows(size_t d)
+{
+    const size_t nrows = 40, n = 25;
+    float *x = malloc(nrows * d * sizeof *x), *u = malloc(d * sizeof *u), *c = malloc(n * sizeof *c);
+    float *src = malloc(n * d * sizeof *src), *out = malloc(n * sizeof *out), *y = calloc(d, sizeof *y);
+    float *dst = calloc(nrows * d, sizeof *dst), *dst2 = calloc(nrows * d, sizeof *dst2);
+    double *ref = calloc(nrows * d, sizeof *ref);
+    int32_t idx[25];
+    gr_rng r = gr_rng_make(5, d);
+    for (size_t k = 0; k < nrows * d; k++) x[k] = (float)gr_rng_normal(&r);
+    for (size_t k = 0; k < n * d; k++) src[k] = (float)gr_rng_normal(&r);
+    for (size_t j = 0; j < d; j++) u[j] = (float)gr_rng_normal(&r);
+    for (size_t k = 0; k < n; k++) {
+        idx[k] = (int32_t)(k * 7 % 31); /* 25 of 31 rows, some twice over the range [0, 31) */
+        c[k] = (float)gr_rng_normal(&r);
+    }
+    gr_rows_dot(out, u, x, idx, n, d);
+    gr_rows_combine(y, c, x, idx, n, d);
+    const int32_t lo = 5, hi = 20;
+    gr_rows_add_to(dst, idx, src, n, lo, hi, d);
+    gr_rows_add_scaled(dst2, idx, c, u, n, lo, hi, d);
+    for (size_t j = 0; j < d; j++) {
+        double want = 0.0;
+        for (size_t k = 0; k < n; k++) want += (double)c[k] * x[(size_t)idx[k] * d + j];
+        ck_assert_double_eq_tol(y[j], want, 1e-4 * (1.0 + fabs(want)));
+    }
+    for (size_t k = 0; k < n; k++) {
+        double want = 0.0;
+        for (size_t j = 0; j < d; j++) want += (double)u[j] * x[(size_t)idx[k] * d + j];
+        ck_assert_double_eq_tol(out[k], want, 1e-4 * (1.0 + fabs(want)));
+        if (idx[k] < lo || idx[k] >= hi) continue;
+        for (size_t j = 0; j < d; j++) ref[(size_t)idx[k] * d + j] += src[k * d + j];
+    }
+    for (size_t i = 0; i < nrows; i++)
+        for (size_t j = 0; j < d; j++) {
+            ck_assert_double_eq_tol(dst[i * d + j], ref[i * d + j], 1e-5);
+            double want = 0.0;
+            for (size_t k = 0; k < n; k++)
+                if ((size_t)idx[k] == i && idx[k] >= lo && idx[k] < hi) want += (double)c[k] * u[j];
+            ck_assert_double_eq_tol(dst2[i * d + j], want, 1e-5);
+        }
+    free(x);
+    free(u);
+    free(c);
+    free(src);
+    free(out);
+    free(y);
+    free(dst);
+    free(dst2);
+    free(ref);
+}
+
+START_TEST(gathered_rows_match_naive_loops)
+{
+    static const size_t dims[] = { 3, 16, 20, 64 };
+    for (size_t k = 0; k < 4; k++) check_rows(dims[k]);
+}
+END_TEST
+
 START_TEST(adam_follows_the_reference_update)
 {
     gr_adam a;
@@ -219,6 +281,7 @@ int main(void)
     tcase_add_test(tc, topk_matches_a_full_sort_with_ties_and_exclusions);
     tcase_add_test(tc, score_block_matches_dot_products);
     tcase_add_test(tc, adam_follows_the_reference_update);
+    tcase_add_test(tc, gathered_rows_match_naive_loops);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

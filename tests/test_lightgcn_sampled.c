@@ -12,6 +12,7 @@
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
+#include "kernels/gemm_bf16.h"
 #include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
@@ -229,11 +230,13 @@ START_TEST(sampled_loss_approaches_the_full_softmax)
 }
 END_TEST
 
-static gr_model *fit(const gr_graph *train, const char *seed, const char *threads, const char *negatives)
+static gr_model *fit(const gr_graph *train, const char *seed, const char *threads, const char *negatives,
+                     const char *precision)
 {
     gr_trainer *t = sampled_trainer(negatives, "0.01");
     /* temperature 0.05: the default scoring */
-    fx_set(t, "temperature", "0.05", "epochs", "25", "holdout", "0", "seed", seed, "threads", threads, NULL);
+    fx_set(t, "temperature", "0.05", "epochs", "25", "holdout", "0", "seed", seed, "threads", threads, "precision",
+           precision, NULL);
     gr_model *m = NULL;
     ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
     gr_trainer_free(t);
@@ -249,12 +252,14 @@ static float *item_vectors(const gr_model *m, size_t *n)
     return v;
 }
 
-START_TEST(sampled_mode_is_reproducible)
+/* In float and in the default precision (bfloat16 products and
+ * propagation where the CPU has AVX512-BF16). */
+static void check_reproducible(const char *precision)
 {
     gr_graph *g = random_graph(700, 500, 20, 13); /* 11 blocks of users: more than one round's worth of work */
     size_t n;
-    gr_model *a = fit(g, "7", "2", "64"), *b = fit(g, "7", "2", "64"), *c = fit(g, "8", "2", "64");
-    gr_model *e = fit(g, "7", "1", "64");
+    gr_model *a = fit(g, "7", "2", "64", precision), *b = fit(g, "7", "2", "64", precision);
+    gr_model *c = fit(g, "8", "2", "64", precision), *e = fit(g, "7", "1", "64", precision);
     float *va = item_vectors(a, &n), *vb = item_vectors(b, &n), *vc = item_vectors(c, &n), *ve = item_vectors(e, &n);
     ck_assert_int_eq(memcmp(va, vb, n * sizeof *va), 0);
     ck_assert_int_ne(memcmp(va, vc, n * sizeof *va), 0);
@@ -270,6 +275,46 @@ START_TEST(sampled_mode_is_reproducible)
     gr_model_free(b);
     gr_model_free(c);
     gr_model_free(e);
+    gr_graph_free(g);
+}
+
+START_TEST(sampled_mode_is_reproducible)
+{
+    check_reproducible("float");
+    check_reproducible("auto");
+}
+END_TEST
+
+/* The default precision's gradient (bfloat16 products and propagation
+ * where the CPU has AVX512-BF16; float elsewhere, then equal) against the
+ * float one, at the default temperature and width. */
+START_TEST(bf16_gradient_is_close_to_float)
+{
+    gr_graph *g = random_graph(300, 900, 30, 17);
+    gr_trainer *t = sampled_trainer("512", "0");
+    fx_set(t, "temperature", "0.05", "dim", "64", "threads", "2", NULL);
+    gr_lgcn_settings_t s;
+    gr_lgcn_settings(&s, t, g);
+    float *e0 = random_e0(&s, 0.1, 9), *gf = gr_alloc_floats(s.n * s.d), *gh = gr_alloc_floats(s.n * s.d);
+    double lf = gr_lgcn_sampled_loss_grad(gf, t, g, &s, e0, 3);
+    fx_set(t, "precision", "auto", NULL);
+    double lh = gr_lgcn_sampled_loss_grad(gh, t, g, &s, e0, 3);
+    double dot = 0.0, na = 0.0, nb = 0.0;
+    for (size_t k = 0; k < s.n * s.d; k++) {
+        dot += (double)gf[k] * gh[k];
+        na += (double)gf[k] * gf[k];
+        nb += (double)gh[k] * gh[k];
+    }
+    double cosine = dot / sqrt(na * nb);
+    printf("sampled gradient, %s against float: loss %.6f / %.6f, cosine %.6f\n",
+           gr_bf16_available() ? "AVX512-BF16" : "float (no AVX512-BF16)", lh, lf, cosine);
+    ck_assert_double_eq_tol(lh, lf, 2e-3 * lf);
+    ck_assert_double_gt(cosine, 0.999);
+    ck_assert_double_gt(sqrt(na), 0.0);
+    free(e0);
+    free(gf);
+    free(gh);
+    gr_trainer_free(t);
     gr_graph_free(g);
 }
 END_TEST
@@ -338,6 +383,7 @@ int main(void)
     tcase_add_test(c, gradient_matches_finite_differences);
     tcase_add_test(c, sampled_loss_approaches_the_full_softmax);
     tcase_add_test(c, sampled_mode_is_reproducible);
+    tcase_add_test(c, bf16_gradient_is_close_to_float);
     tcase_add_test(c, sampled_mode_beats_popularity);
     tcase_add_test(c, auto_picks_each_schedule);
     suite_add_tcase(s, c);

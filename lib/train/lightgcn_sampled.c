@@ -32,7 +32,9 @@
 #include "dist/dist.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/parallel.h"
+#include "kernels/rows.h"
 #include "kernels/softmax.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
@@ -61,6 +63,13 @@ typedef struct sampled_work {
     float *gpos;  /* per slot: d loss / d score of each positive of the block, in CSR order */
     size_t *slot_block;
     size_t stride;
+    /* bfloat16 products (gemm_bf16.h), per slot: the users' rows and their
+     * row pairs, the draws' panels and row pairs, the gradient block's rows
+     * (stride ldb) and column pairs */
+    int bf16;
+    size_t ldb;
+    uint16_t *ub, *xu, *ib, *ip, *gb;
+    uint32_t *gt;
     double *block_loss;
     /* temperature > 0: the layer-0 rows are used normalised to unit length
      * (xn, their lengths in norm) and the scores divided by it */
@@ -87,6 +96,12 @@ static void work_free(sampled_work *w)
     free(w->gx);
     free(w->gpos);
     free(w->slot_block);
+    free(w->ub);
+    free(w->xu);
+    free(w->ib);
+    free(w->ip);
+    free(w->gb);
+    free(w->gt);
     free(w->block_loss);
     free(w->xn);
     free(w->norm);
@@ -138,6 +153,19 @@ static int32_t draw(const sampled_work *w, size_t ni, size_t k, uint64_t bits)
     return (int32_t)lo;
 }
 
+/* The bfloat16 products' per-slot buffers (R slots). */
+static int bf16_init(sampled_work *w, size_t d, size_t R)
+{
+    w->ldb = (w->nneg + 31) & ~(size_t)31;
+    w->ub = gr_alloc(R * BLOCK_USERS * d, sizeof *w->ub);
+    w->xu = gr_alloc(R * BLOCK_USERS * d, sizeof *w->xu);
+    w->ib = gr_alloc(R * w->stride * d, sizeof *w->ib);
+    w->ip = gr_alloc(R * w->stride * d, sizeof *w->ip);
+    w->gb = gr_alloc(R * BLOCK_USERS * w->ldb, sizeof *w->gb);
+    w->gt = gr_alloc(R * (BLOCK_USERS / 2) * w->ldb, sizeof *w->gt);
+    return w->ub && w->xu && w->ib && w->ip && w->gb && w->gt ? GR_OK : GR_ENOMEM;
+}
+
 static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, size_t nneg, double beta,
                      int bf16, double tau, gr_dist *dist)
 {
@@ -167,6 +195,9 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->final = gr_alloc_floats(nd);
     /* the float propagation's layers, or the bfloat16 one's */
     w->half = bf16 && gr_spmm_bf16_ok(d);
+    /* products in bfloat16 where the CPU has AVX512-BF16 (checked here, at
+     * run time), in float otherwise */
+    w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(d);
     w->gfinal = gr_alloc_floats(nd);
     w->neg = gr_alloc(R * nneg, sizeof *w->neg);
     w->sorted = gr_alloc(R * nneg, sizeof *w->sorted);
@@ -178,7 +209,8 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
     if (!w->final || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
-        !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK) {
+        !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK ||
+        (w->bf16 && bf16_init(w, d, R) != GR_OK)) {
         work_free(w);
         return GR_ENOMEM;
     }
@@ -242,6 +274,46 @@ static double user_grad(float *row, float *pos, const int32_t *items, size_t deg
     return ((double)deg * lse - sum_pos) * (double)inv;
 }
 
+/* S (nb x N) = the users' rows EU against the draws' rows x (N x d), in
+ * bfloat16 or through the transposed draws xt in float. */
+static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, const float *x, float *xt, size_t r,
+                         size_t d)
+{
+    const size_t N = w->nneg;
+    if (!w->bf16) {
+        gr_transpose(xt, x, N, d, w->stride);
+        gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
+        return;
+    }
+    uint16_t *ub = w->ub + r * BLOCK_USERS * d, *ib = w->ib + r * w->stride * d;
+    gr_bf16_rows(ub, d, EU, d, nb, d);
+    gr_bf16_pack_items(ib, x, N, d);
+    gr_bf16_scores(S, ub, nb, ib, N, d);
+}
+
+/* From the score gradients S: the users' rows' gradients gu = S x (set)
+ * and the draws' gx = S^T EU. */
+static void block_grads(sampled_work *w, float *gx, const float *S, const float *EU, size_t nb, const float *x,
+                        size_t r, float *gu, size_t d)
+{
+    const size_t N = w->nneg;
+    memset(gx, 0, N * d * sizeof *gx);
+    if (!w->bf16) {
+        gr_gemm_rows(gu, S, N, x, nb, N, d);
+        gr_gemm_tacc(gx, S, N, EU, nb, N, d);
+        return;
+    }
+    uint16_t *gb = w->gb + r * BLOCK_USERS * w->ldb, *ip = w->ip + r * w->stride * d;
+    uint16_t *xu = w->xu + r * BLOCK_USERS * d;
+    uint32_t *gt = w->gt + r * (BLOCK_USERS / 2) * w->ldb;
+    gr_bf16_rows(gb, w->ldb, S, N, nb, N);
+    gr_bf16_pack_row_pairs(ip, x, N, d);
+    gr_bf16_gemm_rows(gu, gb, w->ldb, ip, nb, N, d);
+    gr_bf16_pack_col_pairs(gt, w->ldb, S, N, nb, N);
+    gr_bf16_pack_row_pairs(xu, EU, nb, d);
+    gr_bf16_gemm_tacc(gx, gt, w->ldb, xu, nb, N, d);
+}
+
 /* Block b in slot r of its round: draws, scores, gradients of the users'
  * rows (into gfinal) and of the item rows (into the slot's buffers). */
 static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, size_t b, size_t r, int epoch)
@@ -261,8 +333,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
         sorted[k] = (uint64_t)(uint32_t)neg[k] << 32 | (uint64_t)k;
     }
     qsort(sorted, N, sizeof *sorted, cmp_u64);
-    gr_transpose(xt, x, N, d, w->stride);
-    gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
+    block_scores(w, S, EU, nb, x, xt, r, d);
     /* positives: their scores in ps, turned into d loss / d score */
     double loss = 0.0;
     const int64_t p0 = g->ui.ptr[u0];
@@ -270,20 +341,15 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
         size_t u = u0 + q, deg = gr_csr_degree(&g->ui, u);
         const int32_t *items = g->ui.col + g->ui.ptr[u];
         float *sc = ps + (size_t)(g->ui.ptr[u] - p0);
-        for (size_t k = 0; k < deg; k++) sc[k] = gr_dot(EU + q * d, EI + (size_t)items[k] * d, d);
+        gr_rows_dot(sc, EU + q * d, EI, items, deg, d);
         loss += user_grad(S + q * N, sc, items, deg, neg, sorted, w->lognq, N, inv);
     }
     w->block_loss[b] = loss;
     /* user rows: sampled part, then the positives */
-    gr_gemm_rows(w->gfinal + u0 * d, S, N, x, nb, N, d);
-    memset(gx, 0, N * d * sizeof *gx);
-    gr_gemm_tacc(gx, S, N, EU, nb, N, d);
+    block_grads(w, gx, S, EU, nb, x, r, w->gfinal + u0 * d, d);
     for (size_t q = 0; q < nb; q++) {
-        float *gu = w->gfinal + (u0 + q) * d;
-        for (int64_t e = g->ui.ptr[u0 + q]; e < g->ui.ptr[u0 + q + 1]; e++) {
-            const float c = ps[e - p0], *ei = EI + (size_t)g->ui.col[e] * d;
-            for (size_t j = 0; j < d; j++) gu[j] += c * ei[j];
-        }
+        const int64_t e0 = g->ui.ptr[u0 + q];
+        gr_rows_combine(w->gfinal + (u0 + q) * d, ps + (e0 - p0), EI, g->ui.col + e0, gr_csr_degree(&g->ui, u0 + q), d);
     }
     w->slot_block[r] = b;
 }
@@ -298,23 +364,14 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
     for (size_t r = 0; r < nr; r++) {
         const int32_t *neg = w->neg + r * N;
         const float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
-        for (size_t k = 0; k < N; k++) {
-            if (neg[k] < lo || neg[k] >= hi) continue;
-            float *dst = GI + (size_t)neg[k] * d;
-            for (size_t j = 0; j < d; j++) dst[j] += gx[k * d + j];
-        }
+        gr_rows_add_to(GI, neg, gx, N, lo, hi, d);
         /* the positives: d loss / d score times the user's row */
         const size_t u0 = w->slot_block[r] * BLOCK_USERS, u1 = u0 + BLOCK_USERS < g->n_users ? u0 + BLOCK_USERS : g->n_users;
         const int64_t p0 = g->ui.ptr[u0];
         for (size_t u = u0; u < u1; u++) {
-            const float *eu = w->final + u * d;
-            for (int64_t e = g->ui.ptr[u]; e < g->ui.ptr[u + 1]; e++) {
-                const int32_t i = g->ui.col[e];
-                if (i < lo || i >= hi) continue;
-                float *dst = GI + (size_t)i * d;
-                const float c = ps[e - p0];
-                for (size_t j = 0; j < d; j++) dst[j] += c * eu[j];
-            }
+            const int64_t e0 = g->ui.ptr[u];
+            gr_rows_add_scaled(GI, g->ui.col + e0, ps + (e0 - p0), w->final + u * d, gr_csr_degree(&g->ui, u), lo, hi,
+                               d);
         }
     }
 }

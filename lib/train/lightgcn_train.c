@@ -259,13 +259,14 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
  */
 static const struct {
     int key;
-    double paper, fast, sampled, mf_fast; /* mf_fast: MF's fast schedule */
+    double paper, fast, sampled, mf_fast, mf_sampled; /* mf_*: MF's fast and sampled schedules */
 } schedule_defaults[] = {
-    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS, GR_LGCN_SAMPLED_STEPS, GR_LGCN_FAST_STEPS },
-    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR, GR_LGCN_SAMPLED_LR, GR_MF_FAST_LR },
-    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG, GR_MF_FAST_REG },
-    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_FAST_EVAL_EVERY },
-    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES, 1 },
+    { GR_OPT_EPOCHS, 200, GR_LGCN_FAST_STEPS, GR_LGCN_SAMPLED_STEPS, GR_LGCN_FAST_STEPS, GR_MF_SAMPLED_STEPS },
+    { GR_OPT_LR, 1e-3, GR_LGCN_FAST_LR, GR_LGCN_SAMPLED_LR, GR_MF_FAST_LR, GR_LGCN_SAMPLED_LR },
+    { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG, GR_MF_FAST_REG, GR_LGCN_SAMPLED_REG },
+    { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_FAST_EVAL_EVERY,
+      GR_MF_SAMPLED_EVAL_EVERY },
+    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES, 1, GR_LGCN_SAMPLED_NEGATIVES },
 };
 
 #define N_SCHEDULE_DEFAULTS (sizeof schedule_defaults / sizeof schedule_defaults[0])
@@ -283,10 +284,13 @@ static void resolve_defaults(gr_trainer *t, int mode, int *resolved)
         int i = spec_index(t, schedule_defaults[k].key);
         resolved[k] = i >= 0 && isnan(t->val[i]);
         if (!resolved[k]) continue;
+        const int mf = t->kind == GR_MODEL_MF;
         if (mode == GR_MODE_FAST)
-            t->val[i] = t->kind == GR_MODEL_MF ? schedule_defaults[k].mf_fast : schedule_defaults[k].fast;
+            t->val[i] = mf ? schedule_defaults[k].mf_fast : schedule_defaults[k].fast;
+        else if (mode == GR_MODE_SAMPLED)
+            t->val[i] = mf ? schedule_defaults[k].mf_sampled : schedule_defaults[k].sampled;
         else
-            t->val[i] = mode == GR_MODE_SAMPLED ? schedule_defaults[k].sampled : schedule_defaults[k].paper;
+            t->val[i] = schedule_defaults[k].paper;
     }
 }
 
@@ -383,16 +387,17 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
-/* The schedules' settings; FAST_LR, FAST_REG and TEMPERATURE: the kind's
- * defaults (LightGCN's or MF's), named in the help text. */
-#define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE)                                                            \
+/* The schedules' settings; FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS and
+ * SAMPLED_EVAL: the kind's defaults (LightGCN's or MF's), named in the help
+ * text. */
+#define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS, SAMPLED_EVAL)                                                            \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
-      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(GR_LGCN_SAMPLED_STEPS) " full-batch steps)" },   \
+      "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
           "Adam learning rate (default: paper 1e-3; fast " GR_STR(FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
         { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
-          "epochs between validations (default: paper 1; fast, sampled " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ")" },             \
+          "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ", sampled " GR_STR(SAMPLED_EVAL) ")" }, \
         { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
           "paper: negatives per positive (default 1); sampled: negatives a block of 64 users shares (default "    \
           GR_STR(GR_LGCN_SAMPLED_NEGATIVES) ")" },                                                                \
@@ -401,7 +406,7 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
         { "temperature", 0, TEMPERATURE, 0, 100, 0, NULL,                                                        \
           "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(TEMPERATURE) "; 0: plain dot products)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
-          "fast schedule's dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
+          "fast and sampled schedules' dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
           "after choosing the epoch on the held-out part: warm (default: continue from the validated parameters " \
           "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \
@@ -413,13 +418,15 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
 
 static const gr_opt_spec lightgcn_opts[] = {
     MODE_OPT,
-    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_TEMPERATURE),
+    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_TEMPERATURE, GR_LGCN_SAMPLED_STEPS,
+                  GR_LGCN_SAMPLED_EVAL_EVERY),
 };
 
 static const gr_opt_spec mf_opts[] = {
     { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
     MODE_OPT,
-    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE),
+    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE, GR_MF_SAMPLED_STEPS,
+                  GR_MF_SAMPLED_EVAL_EVERY),
 };
 
 const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, lightgcn_opts,

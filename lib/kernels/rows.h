@@ -1,0 +1,28 @@
+/*
+ * Gathered-row kernels: dot products with, sums of and additions to rows
+ * of a row-major matrix picked by an index list (a user's items, a block's
+ * drawn items).  Each row's d values are handled 16 at a time when d is a
+ * multiple of 16 (plain loops otherwise); the order of the sums depends on
+ * d alone, so results do not depend on the caller's threads.
+ * Single-threaded: callers parallelise.
+ */
+#ifndef GR_KERNELS_ROWS_H
+#define GR_KERNELS_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* out[k] = <u, x[idx[k]]> for k < n (x: rows of d). */
+void gr_rows_dot(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d);
+
+/* y += sum_k c[k] x[idx[k]] for k < n. */
+void gr_rows_combine(float *y, const float *c, const float *x, const int32_t *idx, size_t n, size_t d);
+
+/* dst[idx[k]] += src[k] (src: n rows of d) for the k with lo <= idx[k] < hi. */
+void gr_rows_add_to(float *dst, const int32_t *idx, const float *src, size_t n, int32_t lo, int32_t hi, size_t d);
+
+/* dst[idx[k]] += c[k] x (x: one row) for the k with lo <= idx[k] < hi. */
+void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const float *x, size_t n, int32_t lo,
+                        int32_t hi, size_t d);
+
+#endif
