@@ -61,6 +61,7 @@ static const cli_flag_doc train_flags[] = {
     { "precision", "auto|float", "fast schedule's dense products: bfloat16 where the CPU has it, or float" },
     { NULL, NULL, "GraphSAGE (docs/graphsage.md):" },
     { "objective", "bpr|rating", "ranking loss (default) or squared error on ratings" },
+    { "shared-negatives", "N", "objective bpr: items a mini-batch shares as negatives of a sampled softmax (1024; 0: BPR, --negatives per edge)" },
     { "hidden", "N", "width of the hidden layers (64; objective rating: 256)" },
     { "id-dim", "N", "learned id embedding per node (64, objective rating: 16; 0: none)" },
     { "fanout1", "N", "neighbours sampled per target (10; 0: all); --fanout2..4 deeper hops" },
