@@ -53,7 +53,7 @@ static const cli_flag_doc train_flags[] = {
     { "budget", "SECONDS", "search the kind's main settings on the validation data for this long first (0: off)" },
     { "holdout", "F", "without --valid: share of each user's interactions held out to choose the epoch (0.1; 0: none)" },
     { "holdout-min", "N", "users with fewer interactions keep all of them in training (5)" },
-    { "holdout-final", "refit|best|warm", "then retrain on all training data for the chosen epochs (default), keep the validated parameters, or continue from them on all training data (LightGCN and MF default)" },
+    { "holdout-final", "refit|best|warm", "then retrain on all training data for the chosen epochs (default), keep the validated parameters (GraphSAGE ranking default), or continue from them on all training data (LightGCN and MF default)" },
     { "set", "KEY=VALUE", "any setting by its library name (repeatable)" },
     { NULL, NULL, "LightGCN and MF (docs/training.md):" },
     { "mode", "auto|fast|sampled|paper", "LightGCN/MF schedule: auto (default: fast or sampled by catalogue size), full softmax, sampled softmax, or the paper's" },
