@@ -484,11 +484,13 @@ const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, si
                                                fit_graphsage };
 
 /* What a time budget searches (train/search.h): the step size, the L2
- * weight on the layer weights and the sampled negatives. */
+ * weight on the layer weights and the shared negatives of the ranking
+ * softmax.  The step size starts from 1e-3, not from the ranking
+ * default's data-sized value, which is resolved inside a fit. */
 static const gr_search_dim sage_search_dims[] = {
     { "lr", -1, 1e-3, 2, 0 },
     { "wd", -1, 0, 3.1623, 1e-6 },
-    { "negatives", -1, 1, 2, 0 },
+    { "shared_negatives", -1, 1024, 2, 0 },
 };
 const gr_search_table gr_graphsage_search = { GR_MODEL_GRAPHSAGE, sage_search_dims,
                                               sizeof sage_search_dims / sizeof sage_search_dims[0] };
