@@ -116,6 +116,7 @@ typedef struct check_setup {
     size_t id_dim;
     double dropout, reg, wd, id_dropout, cold_prob;
     const char *name;
+    size_t shared; /* BPR: shared negatives of the sampled softmax (0: per edge) */
 } check_setup;
 
 /* A state as the trainer builds it, through the public trainer settings. */
@@ -164,10 +165,13 @@ static void check_gradient(const check_setup *cs)
     c.id_dropout = cs->id_dropout;
     c.cold_prob = cs->cold_prob;
     c.seed = 5;
+    c.shared = cs->shared;
+    c.n_warm = g->n_items;
     ck_assert_int_eq(gr_sage_ctx_batch(&c, 6), GR_OK);
     c.count = 6;
     for (size_t k = 0; k < c.count; k++) c.edge[k] = (int64_t)(k * 7 + 1) % (int64_t)g->n_edges;
-    for (size_t k = 0; k < c.count * 2; k++) c.neg[k] = (int32_t)((k * 3) % g->n_items);
+    /* per-edge negatives, or distinct shared ones (k * 3 mod 8 repeats no item within 8) */
+    for (size_t k = 0; k < (cs->shared ? cs->shared : c.count * 2); k++) c.neg[k] = (int32_t)((k * 3) % g->n_items);
     size_t P = s->lay.total;
     float *p = gr_alloc_floats(P), *grad = gr_alloc_floats(P), *scratch = gr_alloc_floats(P);
     gr_sage_init_params(p, &s->arch, &s->lay, g, 0.5, 11);
@@ -220,28 +224,42 @@ static void check_gradient(const check_setup *cs)
 
 START_TEST(rating_gradient_matches_finite_differences)
 {
-    check_setup cs = { GR_OBJECTIVE_RATING, 2, 0, 1, 1, 1, 3, 0.0, 0.1, 0.05, 0, 0, "rating, levels, features" };
+    check_setup cs = { GR_OBJECTIVE_RATING, 2, 0, 1, 1, 1, 3, 0.0, 0.1, 0.05, 0, 0, "rating, levels, features", 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(rating_gradient_with_dropout_and_norm)
 {
-    check_setup cs = { GR_OBJECTIVE_RATING, 2, 1, 1, 1, 0, 4, 0.3, 0.0, 0.0, 0.3, 0.3, "rating, dropout, l2norm, cold" };
+    check_setup cs = { GR_OBJECTIVE_RATING, 2, 1, 1, 1, 0, 4, 0.3, 0.0, 0.0, 0.3, 0.3, "rating, dropout, l2norm, cold", 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(bpr_gradient_matches_finite_differences)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "bpr, ids only" };
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "bpr, ids only", 0 };
+    check_gradient(&cs);
+}
+END_TEST
+
+START_TEST(softmax_gradient_matches_finite_differences)
+{
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "softmax, ids only", 5 };
+    check_gradient(&cs);
+}
+END_TEST
+
+START_TEST(softmax_with_features_norm_dropout)
+{
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "softmax, features, l2norm", 3 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(three_layers_without_biases)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 3, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "bpr, 3 layers, no biases" };
+    check_setup cs = { GR_OBJECTIVE_BPR, 3, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "bpr, 3 layers, no biases", 0 };
     check_gradient(&cs);
 }
 END_TEST
@@ -256,6 +274,8 @@ int main(void)
     tcase_add_test(tc, rating_gradient_with_dropout_and_norm);
     tcase_add_test(tc, bpr_gradient_matches_finite_differences);
     tcase_add_test(tc, three_layers_without_biases);
+    tcase_add_test(tc, softmax_gradient_matches_finite_differences);
+    tcase_add_test(tc, softmax_with_features_norm_dropout);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -196,6 +196,42 @@ START_TEST(graphsage_on_ratings_reports_rmse)
     ck_assert_int_eq(gr_trainer_stat(&best, t, GR_STAT_BEST_VALID), GR_OK);
     ck_assert(rmse > 0 && rmse < 5);
     ck_assert_double_eq_tol(rmse, -best, 1e-9);
+    /* a rating model is refitted on all the training data by default */
+    double refit;
+    ck_assert_int_eq(gr_model_info(&refit, m, "refit"), GR_OK);
+    ck_assert(refit == 1);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
+/* The ranking default keeps the validated parameters (no refit), trains
+ * the shared-negative softmax with the data-sized batch, and learns the
+ * planted preferences. */
+START_TEST(graphsage_ranking_keeps_the_validated_model)
+{
+    fx_planted p;
+    fx_planted_make(&p, 60, 80, 4, 20, 11);
+    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "6", "dim", "8", "hidden", "8", "id_dim", "8", "threads",
+                               "1", NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    double refit, ndcg, batch, shared, lr;
+    ck_assert_int_eq(gr_model_info(&refit, m, "refit"), GR_OK);
+    ck_assert(refit == 0);
+    ck_assert_int_eq(gr_model_info(&ndcg, m, "valid_ndcg"), GR_OK);
+    ck_assert(ndcg > 0);
+    ck_assert_int_eq(gr_model_info(&batch, m, "batch"), GR_OK);
+    ck_assert(batch == 1024);
+    ck_assert_int_eq(gr_model_info(&lr, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(lr, 2e-3, 1e-12);
+    ck_assert_int_eq(gr_model_info(&shared, m, "shared_negatives"), GR_OK);
+    ck_assert(shared == 1024);
+    /* the unset settings are unset again afterwards */
+    double v;
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_BATCH), GR_OK);
+    ck_assert(isnan(v));
     gr_model_free(m);
     gr_trainer_free(t);
     fx_planted_free(&p);
@@ -257,6 +293,7 @@ int main(void)
     tcase_add_test(tc, refit_trains_all_data_for_the_chosen_epochs);
     tcase_add_test(tc, best_keeps_the_validated_parameters_on_the_whole_graph);
     tcase_add_test(tc, graphsage_on_ratings_reports_rmse);
+    tcase_add_test(tc, graphsage_ranking_keeps_the_validated_model);
     tcase_add_test(tc, knowledge_graph_triples_are_held_out);
     suite_add_tcase(s, tc);
     return fx_run(s);

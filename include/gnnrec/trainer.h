@@ -48,7 +48,10 @@ typedef enum gr_option {
  * LightGCN and MF have three schedules (GR_OPT_MODE; docs/training.md) whose
  * defaults differ: for these kinds GR_OPT_EPOCHS, GR_OPT_LR, GR_OPT_REG,
  * GR_OPT_EVAL_EVERY and GR_OPT_NEGATIVES default to the schedule's own values, which
- * gr_trainer_get_double() reports as NaN until a value is set.
+ * gr_trainer_get_double() reports as NaN until a value is set.  GraphSAGE's
+ * GR_OPT_EPOCHS, GR_OPT_BATCH, GR_OPT_LR and GR_OPT_DROPOUT default by
+ * objective (and the ranking batch and step size by the data's size;
+ * docs/graphsage.md) and are reported as NaN the same way.
  */
 typedef enum gr_train_mode {
     GR_MODE_PAPER = 0,   /* the published algorithm, step for step */

@@ -14,13 +14,19 @@
 
 static const char *const aggregate_names[] = { "auto", "mean", "levels", NULL };
 static const char *const feature_names[] = { "none", "builtin", NULL };
+static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
 enum { AGG_AUTO = 0, AGG_MEAN = 1, AGG_LEVELS = 2 };
 
 static const gr_opt_spec sage_opts[] = {
     { "layers", GR_OPT_LAYERS, 2, 1, GR_SAGE_MAX_LAYERS, 1, NULL, "GraphSAGE layers" },
-    { "epochs", GR_OPT_EPOCHS, 30, 1, 1e7, 1, NULL, "maximum number of epochs" },
-    { "batch", GR_OPT_BATCH, 1024, 1, 1e9, 1, NULL, "training edges per mini-batch" },
+    { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL, "maximum number of epochs (default: bpr 10, rating 30)" },
+    { "batch", GR_OPT_BATCH, NAN, 1, 1e9, 1, NULL,
+      "training edges per mini-batch (default: bpr 1% of the training edges within 1024..8192, rating 1024)" },
+    { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,
+      "Adam learning rate (default: bpr 2e-3 x sqrt(batch / 1024), rating 1e-3)" },
+    { "shared_negatives", 0, 1024, 0, 1e6, 1, NULL,
+      "bpr: items a mini-batch shares as negatives in a sampled softmax (0: BPR with `negatives` per edge)" },
     { "hidden", 0, NAN, 1, 4096, 1, NULL, "width of the hidden layers (default: bpr 64, rating 256)" },
     { "id_dim", 0, NAN, 0, 4096, 1, NULL,
       "width of the learned input embedding of every node, 0: none (default: bpr 64, rating 16)" },
@@ -41,6 +47,10 @@ static const gr_opt_spec sage_opts[] = {
     { "ema", 0, NAN, 0, 0.999999, 0, NULL,
       "decay of the running average of the parameters that validation and the model use, 0: the last parameters "
       "(default: bpr 0, rating 0.99)" },
+    /* unset: lib/train/holdout.c takes best for bpr, refit for rating */
+    { "holdout_final", 0, NAN, 0, 2, 1, holdout_final_names,
+      "after choosing the epoch on the held-out part: refit (on all the training data for the chosen epochs), best "
+      "(keep the best validated parameters) or warm (as refit here) (default: bpr best, rating refit)" },
 };
 
 /*
@@ -50,16 +60,36 @@ static const gr_opt_spec sage_opts[] = {
  * the default NaN; a fit resolves them and restores NaN afterwards, so a
  * trainer can be reused with the other objective.
  */
+/*
+ * The ranking defaults that depend on the data (docs/graphsage.md): about
+ * 100 steps an epoch (1% of the edges a batch, within 1024..8192: large
+ * batches amortise the sampled neighbourhoods, which on ML-1M cover most
+ * of the graph in every batch; small data keeps enough steps), and a step
+ * size growing with the square root of the batch, from 2e-3 at 1024.
+ */
+#define BATCH_AUTO (-1.0)
+#define LR_AUTO (-1.0)
+#define BATCH_MIN 1024.0
+#define BATCH_MAX 8192.0
+#define LR_AT_MIN 2e-3
+
+static double auto_batch(const gr_graph *g)
+{
+    double b = floor((double)g->n_edges / 100.0);
+    return b < BATCH_MIN ? BATCH_MIN : b > BATCH_MAX ? BATCH_MAX : b;
+}
+
 static const struct {
     const char *name;
     double bpr, rating;
 } objective_defaults[] = {
     { "hidden", 64, 256 }, { "id_dim", 64, 16 }, { "dropout", 0, 0.2 }, { "id_dropout", 0, 0.2 }, { "ema", 0, 0.99 },
+    { "epochs", 10, 30 },  { "batch", BATCH_AUTO, 1024 }, { "lr", LR_AUTO, 1e-3 },
 };
 
 #define N_OBJECTIVE_DEFAULTS (sizeof objective_defaults / sizeof objective_defaults[0])
 
-static void resolve_defaults(gr_trainer *t, int *resolved)
+static void resolve_defaults(gr_trainer *t, const gr_graph *g, int *resolved)
 {
     int rating = (int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING;
     for (size_t k = 0; k < N_OBJECTIVE_DEFAULTS; k++) {
@@ -67,6 +97,10 @@ static void resolve_defaults(gr_trainer *t, int *resolved)
         resolved[k] = isnan(*v);
         if (resolved[k]) *v = rating ? objective_defaults[k].rating : objective_defaults[k].bpr;
     }
+    /* the batch first: the step size follows it */
+    double *batch = gr_opt_slot(t, "batch"), *lr = gr_opt_slot(t, "lr");
+    if (*batch == BATCH_AUTO) *batch = auto_batch(g);
+    if (*lr == LR_AUTO) *lr = LR_AT_MIN * sqrt(*batch / BATCH_MIN);
 }
 
 static void restore_defaults(gr_trainer *t, const int *resolved)
@@ -221,6 +255,7 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     c->id_dropout = gr_opt_named(t, "id_dropout");
     c->cold_prob = gr_opt_named(t, "cold_prob");
     c->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+    c->shared = s->objective == GR_OBJECTIVE_BPR ? (size_t)gr_opt_named(t, "shared_negatives") : 0;
     if (rc == GR_OK) rc = gr_sage_ctx_batch(c, w->batch);
     if (rc == GR_OK) rc = gr_adam_init(&w->adam, P, gr_opt(t, GR_OPT_LR));
     w->params = gr_alloc_floats(P);
@@ -244,6 +279,9 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     gr_sage_init_params(w->params, &s->arch, &s->lay, g, gr_opt(t, GR_OPT_INIT_STD), c->seed);
     for (size_t i = 0; i < g->n_items; i++)
         if (gr_csr_degree(&g->iu, i) > 0) w->warm[w->n_warm++] = (int32_t)i;
+    /* as many shared negatives as items: every item once */
+    if (c->shared > w->n_warm) c->shared = w->n_warm;
+    c->n_warm = w->n_warm;
     return GR_OK;
 }
 
@@ -270,11 +308,31 @@ static int has_item(const gr_graph *g, int32_t u, int32_t item)
     return lo < g->ui.ptr[u + 1] && g->ui.col[lo] == item;
 }
 
+/* The batch's shared negatives: the first N of a partial shuffle of the
+ * items with training edges (the shuffle goes on from the last batch's
+ * order, so it is a function of the seed and the batch's position). */
+static void draw_shared(fit_work *w, int epoch, size_t start)
+{
+    gr_sage_ctx *c = &w->c;
+    gr_rng r = gr_rng_make(c->seed, gr_hash3(0x5A4E, (uint64_t)epoch, start));
+    for (size_t q = 0; q < c->shared; q++) {
+        size_t j = q + gr_rng_below(&r, (uint32_t)(w->n_warm - q));
+        int32_t tmp = w->warm[q];
+        w->warm[q] = w->warm[j];
+        w->warm[j] = tmp;
+        c->neg[q] = w->warm[q];
+    }
+}
+
 /* Negatives of the batch at epoch positions [start, start + count). */
 static void draw_negatives(fit_work *w, const gr_graph *g, int epoch, size_t start)
 {
     gr_sage_ctx *c = &w->c;
     size_t nneg = (size_t)c->negatives;
+    if (c->shared) {
+        draw_shared(w, epoch, start);
+        return;
+    }
     for (size_t k = 0; k < c->count; k++) {
         int32_t u = c->edge_user[c->edge[k]];
         for (size_t q = 0; q < nneg; q++) {
@@ -366,7 +424,7 @@ static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
 static void record_info(gr_model *m, const gr_trainer *t, const gr_sage_state *s)
 {
     static const char *const keys[] = { "hidden", "id_dim", "fanout1", "fanout2", "fanout3", "fanout4", "wd",
-                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema" };
+                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema", "shared_negatives" };
     gr_model_set_info(m, "dim", (double)s->arch.dim);
     gr_model_set_info(m, "layers", s->arch.layers);
     gr_model_set_info(m, "lr", gr_opt(t, GR_OPT_LR));
@@ -389,7 +447,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g);
 static int fit_graphsage(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     int resolved[N_OBJECTIVE_DEFAULTS];
-    resolve_defaults(t, resolved);
+    resolve_defaults(t, g, resolved);
     int rc = fit_resolved(out, t, g);
     restore_defaults(t, resolved);
     return rc;
@@ -426,11 +484,13 @@ const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, si
                                                fit_graphsage };
 
 /* What a time budget searches (train/search.h): the step size, the L2
- * weight on the layer weights and the sampled negatives. */
+ * weight on the layer weights and the shared negatives of the ranking
+ * softmax.  The step size starts from 1e-3, not from the ranking
+ * default's data-sized value, which is resolved inside a fit. */
 static const gr_search_dim sage_search_dims[] = {
     { "lr", -1, 1e-3, 2, 0 },
     { "wd", -1, 0, 3.1623, 1e-6 },
-    { "negatives", -1, 1, 2, 0 },
+    { "shared_negatives", -1, 1024, 2, 0 },
 };
 const gr_search_table gr_graphsage_search = { GR_MODEL_GRAPHSAGE, sage_search_dims,
                                               sizeof sage_search_dims / sizeof sage_search_dims[0] };

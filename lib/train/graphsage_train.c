@@ -22,6 +22,9 @@ int gr_sage_ctx_init(gr_sage_ctx *c, const gr_graph *g, gr_sage_state *s, const 
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) c->edge_user[k] = (int32_t)u;
     if (!s->chan_ui) GR_TRY(gr_sage_edge_channels(s, g, &s->chan_ui, &s->chan_iu));
     GR_TRY(gr_sage_sampler_init(&c->smp, g, s->chan_ui, s->chan_iu, s->arch.layers, fanout, c->seed));
+    c->neg_at = gr_alloc(g->n_items + 1, sizeof *c->neg_at);
+    if (!c->neg_at) return GR_ENOMEM;
+    memset(c->neg_at, 0xff, (g->n_items + 1) * sizeof *c->neg_at);
     for (int t = 0; t < 2; t++) {
         if (s->feat_kind[t] != GR_SAGE_FEAT_BUILTIN) continue;
         size_t n = s->arch.n[t];
@@ -39,6 +42,8 @@ void gr_sage_ctx_free(gr_sage_ctx *c)
     free(c->edge);
     free(c->neg);
     free(c->edge_user);
+    free(c->sm);
+    free(c->neg_at);
     for (int t = 0; t < 2; t++) {
         free(c->stats[t]);
         free(c->adj_stamp[t]);
@@ -56,13 +61,15 @@ void gr_sage_ctx_free(gr_sage_ctx *c)
 int gr_sage_ctx_batch(gr_sage_ctx *c, size_t count)
 {
     size_t nneg = count * (size_t)(c->negatives > 0 ? c->negatives : 1);
-    if (count <= c->batch_cap) return GR_OK;
+    if (c->shared > nneg) nneg = c->shared;
+    if (count <= c->batch_cap && nneg <= c->neg_cap) return GR_OK;
     free(c->edge);
     free(c->neg);
     c->edge = gr_alloc(count, sizeof *c->edge);
     c->neg = gr_alloc(nneg, sizeof *c->neg);
     if (!c->edge || !c->neg) return GR_ENOMEM;
     c->batch_cap = count;
+    c->neg_cap = nneg;
     return GR_OK;
 }
 
@@ -91,6 +98,8 @@ static int collect_targets(gr_sage_ctx *c)
         GR_TRY(push_target(c, 1, c->g->ui.col[c->edge[k]]));
     }
     if (c->objective != GR_OBJECTIVE_BPR) return GR_OK;
+    for (size_t q = 0; q < c->shared; q++) GR_TRY(push_target(c, 1, c->neg[q]));
+    if (c->shared) return GR_OK;
     for (size_t p = 0; p < c->count * (size_t)c->negatives; p++)
         GR_TRY(push_target(c, 1, c->neg[p] >= 0 ? c->neg[p] : c->g->ui.col[c->edge[p / (size_t)c->negatives]]));
     return GR_OK;
@@ -339,7 +348,10 @@ double gr_sage_batch_loss(gr_sage_ctx *c, const float *params, float *grad, uint
     gr_sage_forward(a, &c->s->lay, params, &c->blk, &c->ps);
     for (int t = 0; t < 2; t++)
         memset(c->ps.dout[t].p, 0, c->blk.n[a->layers][t] * gr_sage_width(a, a->layers, t) * sizeof(float));
-    double loss = c->objective == GR_OBJECTIVE_RATING ? rating_loss(c, params, grad) : bpr_loss(c, params, grad);
+    double loss = c->objective == GR_OBJECTIVE_RATING ? rating_loss(c, params, grad)
+                  : c->shared                           ? gr_sage_softmax_loss(c, params, grad)
+                                                        : bpr_loss(c, params, grad);
+    if (isnan(loss)) return NAN;
     gr_sage_backward(a, &c->s->lay, params, &c->blk, &c->ps, grad);
     embedding_grads(c, grad, key);
     return loss + regularise(c, params, grad);

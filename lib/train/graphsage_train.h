@@ -7,7 +7,9 @@
  * their endpoints are re-encoded without them, so no target sees its own
  * label: training sees the graph as inference sees a held-out edge.
  * Rating objective: squared error of mu + <z_u, z_i> + b_u + b_i.  BPR:
- * softplus(s(u, j) - s(u, i)) for `negatives` sampled items j per edge.
+ * softplus(s(u, j) - s(u, i)) for `negatives` sampled items j per edge,
+ * or, with `shared` > 0, a sampled softmax of every edge's item against
+ * `shared` items the whole batch shares (graphsage_softmax.c).
  */
 #ifndef GR_TRAIN_GRAPHSAGE_TRAIN_H
 #define GR_TRAIN_GRAPHSAGE_TRAIN_H
@@ -23,13 +25,16 @@ typedef struct gr_sage_ctx {
     const gr_graph *g;
     gr_sage_state *s; /* architecture, features, levels (the parameters live apart) */
     int objective, negatives;
+    size_t shared;  /* BPR: negatives the batch shares in a sampled softmax (0: `negatives` per edge) */
+    size_t n_warm;  /* items the shared negatives are drawn from */
     double reg, wd, dropout, id_dropout, cold_prob;
     uint64_t seed;
-    /* the batch: ui positions of its edges and, for BPR, negatives[k * negatives + q] (-1: none) */
+    /* the batch: ui positions of its edges and, for BPR, negatives[k * negatives + q] (-1: none),
+     * or with shared > 0 the batch's shared negatives neg[0 .. shared), distinct */
     size_t count;
     int64_t *edge;
     int32_t *neg;
-    size_t batch_cap;
+    size_t batch_cap, neg_cap;
     /* node statistics for re-encoding built-in features */
     gr_node_stats *stats[2];
     uint32_t *adj_stamp[2];
@@ -42,6 +47,10 @@ typedef struct gr_sage_ctx {
     gr_sage_pass ps;
     int32_t *tgt[2], *tpos[2];
     size_t ntgt[2], tgt_cap[2];
+    /* the sampled softmax's work space (graphsage_softmax.c) */
+    float *sm;
+    size_t sm_cap;
+    int32_t *neg_at; /* per item: its index among the shared negatives, or -1 */
 } gr_sage_ctx;
 
 /* A context over train for the state's architecture (s->params unused). */
@@ -57,6 +66,13 @@ int gr_sage_ctx_batch(gr_sage_ctx *c, size_t count);
  * same function of params.  Returns NaN on allocation failure.
  */
 double gr_sage_batch_loss(gr_sage_ctx *c, const float *params, float *grad, uint64_t key);
+
+/*
+ * The sampled softmax over the batch's shared negatives: its mean loss
+ * over the batch's edges, its gradient added to the output rows'
+ * gradients (c->ps.dout) and to the learned item biases in grad.
+ */
+double gr_sage_softmax_loss(gr_sage_ctx *c, const float *params, float *grad);
 
 /* Settings (the trainer's kind table) used to build a state. */
 extern const gr_kind_trainer gr_graphsage_trainer;

@@ -147,9 +147,21 @@ static int warm_pays(const gr_trainer *t, const gr_graph *g, double epoch)
     return epoch >= WARM_RATIO * steps;
 }
 
+/*
+ * holdout_final; a kind may leave it unset (NaN) to default by objective:
+ * GraphSAGE keeps the validated ranking model (its refit doubled the time
+ * and did not validate better, docs/graphsage.md) and refits a rating one.
+ */
+static int holdout_final(const gr_trainer *t)
+{
+    double v = gr_opt_named(t, "holdout_final");
+    if (!isnan(v)) return (int)v;
+    return (int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING ? GR_HOLDOUT_REFIT : GR_HOLDOUT_BEST;
+}
+
 int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_graph *g, size_t held)
 {
-    int final = (int)gr_opt_named(t, "holdout_final");
+    int final = holdout_final(t);
     double epoch = t->stat_best_epoch, best = t->stat_best_valid, run = t->stat_epochs;
     /* a caller that stops the fit gets the model as it stands */
     int refitted = final != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller;
