@@ -154,6 +154,29 @@ START_TEST(plateau_coefficients_match_the_hand_computed_series)
 }
 END_TEST
 
+/* The stretched plateau (ChebyCF's coefficients): the plateau's values at
+ * the Chebyshev extrema cos(j pi / order) placed at the nodes.  Order 1:
+ * the values 1 (mu = 1) and 0 (mu = 0) at x = +-1/sqrt 2, so the line
+ * 1/2 + x / sqrt 2, steeper than the plateau's own 1/2 + x / 2.  Order 8,
+ * phi 1.5: below the plateau over mu up to 0.3 (where the filter's tail
+ * lies), above it over the top, and symmetric about mu = 1/2 like it. */
+START_TEST(stretched_coefficients_place_the_extrema_at_the_nodes)
+{
+    double c[GR_FILTER_MAX_ORDER + 1], p[GR_FILTER_MAX_ORDER + 1];
+    gr_filter_coefficients(c, 1, 1.5, GR_FILTER_STRETCHED);
+    ck_assert_double_eq_tol(c[0], 0.5, 1e-12);
+    ck_assert_double_eq_tol(c[1], sqrt(0.5), 1e-12);
+    gr_filter_coefficients(c, 8, 1.5, GR_FILTER_STRETCHED);
+    gr_filter_coefficients(p, 8, 1.5, GR_FILTER_PLATEAU);
+    for (double mu = 0.05; mu < 0.32; mu += 0.05) {
+        double s = gr_filter_response(c, 8, mu);
+        ck_assert(s < gr_filter_response(p, 8, mu) - 0.01);
+        ck_assert(gr_filter_response(c, 8, 1.0 - mu) > gr_filter_response(p, 8, 1.0 - mu) + 0.01);
+        ck_assert_double_eq_tol(s + gr_filter_response(c, 8, 1.0 - mu), 1.0, 1e-9);
+    }
+}
+END_TEST
+
 /*
  * The affine tail: with V, L the top k = 2 eigenpairs of P and h = mu^2
  * (order 3 interpolates it exactly), the filter is
@@ -475,6 +498,7 @@ int main(void)
     tcase_add_test(tc, gfcf_matches_the_hand_computed_filter);
     tcase_add_test(tc, cheby_matches_the_hand_computed_filter);
     tcase_add_test(tc, plateau_coefficients_match_the_hand_computed_series);
+    tcase_add_test(tc, stretched_coefficients_place_the_extrema_at_the_nodes);
     tcase_add_test(tc, cheby_tail_matches_the_hand_computed_filter);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);

@@ -29,14 +29,15 @@ static const gr_opt_spec gfcf_opts[] = {
     COMMON_FILTER_OPTS,
 };
 
-static const char *const shape_names[] = { "power", "plateau", NULL };
+static const char *const shape_names[] = { "power", "plateau", "stretched", NULL };
 
 static const gr_opt_spec cheby_opts[] = {
     { "alpha", 0, 0.2, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
     { "order", 0, 8, 0, GR_FILTER_MAX_ORDER, 1, NULL, "degree of the Chebyshev polynomial" },
     { "phi", 0, 2, 0.01, 100, 0, NULL, "exponent of the response the polynomial interpolates (see shape)" },
-    { "shape", 0, GR_FILTER_PLATEAU, 0, 1, 1, shape_names,
-      "response over the spectrum mu in [0, 1]: power (mu^phi) or plateau (1/2 + 1/2 sgn(t) |t|^phi, t = 2 mu - 1)" },
+    { "shape", 0, GR_FILTER_PLATEAU, 0, 2, 1, shape_names,
+      "response over the spectrum mu in [0, 1]: power (mu^phi), plateau (1/2 + 1/2 sgn(t) |t|^phi, t = 2 mu - 1) "
+      "or stretched (the plateau at the Chebyshev extrema placed at the nodes, as ChebyCF)" },
     { "eps", 0, 0.3, -2, 2, 0, NULL, "degree exponent: the filter takes r D^-eps and scales its output by D^eps" },
     { "tail", 0, 1, 0, 1, 1, NULL,
       "1: the polynomial exactly on the top rank eigenvectors and affine below them (GF-CF's cost); 0: exactly everywhere" },
