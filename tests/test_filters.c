@@ -154,6 +154,29 @@ START_TEST(plateau_coefficients_match_the_hand_computed_series)
 }
 END_TEST
 
+/* The stretched plateau (ChebyCF's coefficients): the plateau's values at
+ * the Chebyshev extrema cos(j pi / order) placed at the nodes.  Order 1:
+ * the values 1 (mu = 1) and 0 (mu = 0) at x = +-1/sqrt 2, so the line
+ * 1/2 + x / sqrt 2, steeper than the plateau's own 1/2 + x / 2.  Order 8,
+ * phi 1.5: below the plateau over mu up to 0.3 (where the filter's tail
+ * lies), above it over the top, and symmetric about mu = 1/2 like it. */
+START_TEST(stretched_coefficients_place_the_extrema_at_the_nodes)
+{
+    double c[GR_FILTER_MAX_ORDER + 1], p[GR_FILTER_MAX_ORDER + 1];
+    gr_filter_coefficients(c, 1, 1.5, GR_FILTER_STRETCHED);
+    ck_assert_double_eq_tol(c[0], 0.5, 1e-12);
+    ck_assert_double_eq_tol(c[1], sqrt(0.5), 1e-12);
+    gr_filter_coefficients(c, 8, 1.5, GR_FILTER_STRETCHED);
+    gr_filter_coefficients(p, 8, 1.5, GR_FILTER_PLATEAU);
+    for (double mu = 0.05; mu < 0.32; mu += 0.05) {
+        double s = gr_filter_response(c, 8, mu);
+        ck_assert(s < gr_filter_response(p, 8, mu) - 0.01);
+        ck_assert(gr_filter_response(c, 8, 1.0 - mu) > gr_filter_response(p, 8, 1.0 - mu) + 0.01);
+        ck_assert_double_eq_tol(s + gr_filter_response(c, 8, 1.0 - mu), 1.0, 1e-9);
+    }
+}
+END_TEST
+
 /*
  * The affine tail: with V, L the top k = 2 eigenpairs of P and h = mu^2
  * (order 3 interpolates it exactly), the filter is
@@ -420,11 +443,54 @@ END_TEST
 
 
 static double trial_metric[16];
+static int trial_count;
+static int record_trials(void *ud, int epoch, double loss, double seconds, double metric);
+
+/*
+ * A stage whose best value is an edge of its grid goes on past it, one
+ * step at a time while the steps improve (filter_fit.c): on the planted
+ * fixture with rank = the number of groups the ideal low-pass is the
+ * planted structure itself, and GF-CF's best alpha, searched from the grid
+ * 0, 0.1, 0.2, 0.3, 0.5, 1, lies at or past its upper edge.  The trials
+ * are the grid, then 2, then 3 while each improved; the kept alpha is the
+ * best trial's.
+ */
+START_TEST(a_stage_at_its_edge_extends_its_grid)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 4);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GFCF), GR_OK);
+    gr_trainer_set(t, "rank", "5");
+    gr_trainer_set_validation(t, p.test);
+    gr_trainer_set_progress(t, record_trials, NULL);
+    trial_count = 0;
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    const double values[8] = { 0, 0.1, 0.2, 0.3, 0.5, 1, 2, 3 };
+    int n = trial_count, best = 0;
+    ck_assert_int_ge(n, 7); /* the grid's best is its edge 1: 2 was tried */
+    ck_assert_int_le(n, 8);
+    for (int k = 1; k < n; k++)
+        if (trial_metric[k] > trial_metric[best]) best = k;
+    ck_assert_int_ge(best, 5);
+    /* it went on only while each step improved */
+    for (int k = 6; k < n - 1; k++) ck_assert(trial_metric[k] > trial_metric[k - 1]);
+    double alpha;
+    ck_assert_int_eq(gr_model_info(&alpha, m, "alpha"), GR_OK);
+    ck_assert_double_eq_tol(alpha, values[best], 1e-6);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
 static int record_trials(void *ud, int epoch, double loss, double seconds, double metric)
 {
     (void)ud, (void)loss, (void)seconds;
     ck_assert_int_le(epoch, 16);
     if (!isnan(metric)) trial_metric[epoch - 1] = metric; /* the refit reports its one fit unvalidated */
+    if (!isnan(metric) && epoch > trial_count) trial_count = epoch;
     return 0;
 }
 
@@ -475,12 +541,14 @@ int main(void)
     tcase_add_test(tc, gfcf_matches_the_hand_computed_filter);
     tcase_add_test(tc, cheby_matches_the_hand_computed_filter);
     tcase_add_test(tc, plateau_coefficients_match_the_hand_computed_series);
+    tcase_add_test(tc, stretched_coefficients_place_the_extrema_at_the_nodes);
     tcase_add_test(tc, cheby_tail_matches_the_hand_computed_filter);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
     tcase_add_test(tc, cheby_ranks_saves_and_folds_in);
     tcase_add_test(tc, ease_ranks_saves_and_folds_in);
     tcase_add_test(tc, validation_chooses_among_the_grid);
+    tcase_add_test(tc, a_stage_at_its_edge_extends_its_grid);
     tcase_add_test(tc, the_refit_keeps_the_searched_settings);
     suite_add_tcase(s, tc);
     return fx_run(s);

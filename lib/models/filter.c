@@ -24,6 +24,19 @@ static double target(double mu, double phi, int shape)
     return 0.5 + 0.5 * copysign(pow(fabs(t), phi), t);
 }
 
+/* Where the response is read for node j of order + 1: the node itself, or
+ * for the stretched plateau the j-th Chebyshev extremum cos(j pi / order)
+ * (ChebyCF's construction: the values at the extrema, which reach the
+ * ends of [0, 1], are placed at the nodes, which do not; the polynomial
+ * is the plateau stretched outward, lower over the bottom of the spectrum
+ * and higher over the top). */
+static double sample_point(int j, int order, int shape)
+{
+    double angle = PI * (j + 0.5) / (order + 1);
+    if (shape == GR_FILTER_STRETCHED && order > 0) angle = PI * j / order;
+    return 0.5 * (cos(angle) + 1.0);
+}
+
 void gr_filter_coefficients(double *coef, int order, double phi, int shape)
 {
     int nodes = order + 1;
@@ -31,8 +44,7 @@ void gr_filter_coefficients(double *coef, int order, double phi, int shape)
         double sum = 0.0;
         for (int j = 0; j < nodes; j++) {
             double angle = PI * (j + 0.5) / nodes;
-            double mu = 0.5 * (cos(angle) + 1.0);
-            sum += target(mu, phi, shape) * cos(k * angle);
+            sum += target(sample_point(j, order, shape), phi, shape) * cos(k * angle);
         }
         coef[k] = (k == 0 ? 1.0 : 2.0) * sum / nodes;
     }
@@ -471,7 +483,7 @@ static int check_params(const gr_filter_params *p)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
     if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps))
         return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g are not valid", p->alpha, p->phi, p->eps);
-    if ((p->shape != GR_FILTER_POWER && p->shape != GR_FILTER_PLATEAU) || (p->tail != 0 && p->tail != 1))
+    if (p->shape < GR_FILTER_POWER || p->shape > GR_FILTER_STRETCHED || (p->tail != 0 && p->tail != 1))
         return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
 }
@@ -495,7 +507,7 @@ static int filter_load(gr_model *m, gr_reader *r)
     GR_TRY(gr_reader_floats(r, f, 3));
     GR_TRY(gr_reader_u64(r, &shape));
     GR_TRY(gr_reader_u64(r, &tail));
-    if (order > GR_FILTER_MAX_ORDER || shape > 1 || tail > 1)
+    if (order > GR_FILTER_MAX_ORDER || shape > GR_FILTER_STRETCHED || tail > 1)
         return gr_reader_fail(r, "filter order %llu, shape %llu or tail %llu out of range", (unsigned long long)order,
                               (unsigned long long)shape, (unsigned long long)tail);
     if (alloc_spectrum(st, m->n_items, m->dim) != GR_OK) return GR_ENOMEM;

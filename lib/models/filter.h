@@ -30,15 +30,17 @@
 
 #define GR_FILTER_MAX_ORDER 32
 
-/* The response h interpolates on [0, 1]. */
-enum { GR_FILTER_POWER = 0, GR_FILTER_PLATEAU = 1 };
+/* The response h interpolates on [0, 1]: mu^phi, the plateau, or the
+ * plateau read at the Chebyshev extrema and placed at the nodes (ChebyCF's
+ * coefficients: the plateau stretched outward, see filter.c). */
+enum { GR_FILTER_POWER = 0, GR_FILTER_PLATEAU = 1, GR_FILTER_STRETCHED = 2 };
 
 typedef struct gr_filter_params {
     float alpha; /* weight of the ideal low-pass term */
     int order;   /* degree of h */
     float phi;   /* power: mu^phi (1: linear); plateau: 1/2 + 1/2 sgn(t) |t|^phi, t = 2 mu - 1 */
     float eps;   /* degree exponent around the polynomial term (cheby: around the ideal term too) */
-    int shape;   /* GR_FILTER_POWER or GR_FILTER_PLATEAU */
+    int shape;   /* GR_FILTER_POWER, GR_FILTER_PLATEAU or GR_FILTER_STRETCHED */
     int tail;    /* 0: h(P) exactly; 1: h exact on the top-k subspace, affine in mu below it */
 } gr_filter_params;
 

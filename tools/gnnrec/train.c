@@ -83,7 +83,7 @@ static const cli_flag_doc train_flags[] = {
     { "order", "N", "cheby: order of the Chebyshev polynomial" },
     { "phi", "X", "cheby: exponent of the spectral response" },
     { "eps", "X", "cheby: degree exponent of the normalisation" },
-    { "shape", "power|plateau", "cheby: the response the polynomial interpolates (plateau)" },
+    { "shape", "power|plateau|stretched", "cheby: the response the polynomial interpolates (plateau)" },
     { "tail", "0|1", "cheby: exact polynomial on the top rank eigenvectors, affine below (1), or exact everywhere (0)" },
     { "lambda", "X", "ease: ridge weight" },
     { "search", "0|1", "with validation data, choose the filter's settings from a small grid (1)" },
