@@ -118,7 +118,8 @@ static int load_info(gr_reader *r, gr_model *m)
     if (!text) return GR_ENOMEM;
     gr_reader_bytes(r, text, n);
     text[n] = '\0';
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL; /* strtok_r: models load from many threads at once */
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *eq = strchr(line, '=');
         if (!eq) continue;
         *eq = '\0';
