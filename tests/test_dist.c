@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "dist/dist.h"
+#include "dist/halo.h"
+#include "graph/norm_adj.h"
 #include "eval/link_prediction.h"
 #include "eval/ranking.h"
 #include "kernels/kg_score.h"
@@ -350,6 +352,109 @@ START_TEST(split_propagation_matches_one_process)
     free(scratch);
     gr_lgcn_prop_free(&one);
     gr_lgcn_prop_free(&split);
+    gr_dist_free(d);
+}
+END_TEST
+
+/* Row r's weight in the test's unsymmetric matrix: the transpose differs. */
+static float row_weight(size_t r) { return 1.0f + 0.01f * (float)(r % 7); }
+
+/*
+ * The halo plan and its two exchanges against one process's products:
+ * each rank holds its rows of the adjacency, localised to own + halo
+ * rows; the forward exchange gives the halo rows their owners' values
+ * (float and bfloat16 rows), and the product of the rank's rows equals the
+ * whole product's rows bit for bit.  The transpose of a matrix whose rows
+ * are scaled unequally (so that it is not its own transpose): each rank
+ * scatters its rows' products into own and halo rows, the reverse
+ * exchange adds the halo sums into their owners, and the result is the
+ * whole transpose's within float rounding, the same bits on a second run.
+ */
+START_TEST(halo_spmm_matches_replicated)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    const size_t n = P.train->n_users + P.train->n_items, w = 32;
+    size_t lo, hi;
+    gr_dist_share(n, rank, size, &lo, &hi);
+    gr_spmat whole, mine;
+    ck_assert_int_eq(gr_norm_adj(&whole, P.train, 4), GR_OK);
+    ck_assert_int_eq(gr_norm_adj_rows(&mine, P.train, lo, hi, 4), GR_OK);
+    gr_halo h;
+    ck_assert_int_eq(gr_halo_plan(&h, d, &mine, n), GR_OK);
+    ck_assert(h.lo == lo && h.hi == hi);
+    /* the halo: remote rows only, ascending; what the ranks ask for is what they send */
+    for (size_t k = 0; k < h.n_halo; k++) {
+        ck_assert((size_t)h.halo[k] < lo || (size_t)h.halo[k] >= hi);
+        if (k) ck_assert_int_lt(h.halo[k - 1], h.halo[k]);
+    }
+    unsigned long counts[2] = { h.n_halo, h.n_send }, sums[2];
+    MPI_Allreduce(counts, sums, 2, MPI_UNSIGNED_LONG, MPI_SUM, MPI_COMM_WORLD);
+    ck_assert_uint_eq(sums[0], sums[1]);
+    ck_assert_int_eq(gr_halo_localize(&h, &mine), GR_OK);
+    const size_t nl = gr_halo_local_rows(&h);
+    ck_assert_uint_eq(mine.ncols, nl);
+    float *x = malloc(n * w * sizeof *x), *ref = malloc(n * w * sizeof *ref);
+    float *xl = malloc(nl * w * sizeof *xl), *yl = malloc((hi - lo + 1) * w * sizeof *yl);
+    fill(x, n * w, 0.29, 0.5);
+    /* forward, float rows */
+    for (size_t k = 0; k < nl * w; k++) xl[k] = NAN;
+    memcpy(xl + h.before * w, x + lo * w, (hi - lo) * w * sizeof *x);
+    double sent = d->bytes_sent;
+    ck_assert_int_eq(gr_halo_forward(&h, xl, w * sizeof *xl), GR_OK);
+    ck_assert_double_eq(d->bytes_sent - sent, (double)h.n_send * (double)(w * sizeof *xl) -
+                                                  (double)h.send_counts[rank] * (double)(w * sizeof *xl));
+    for (size_t k = 0; k < h.n_halo; k++)
+        ck_assert_int_eq(memcmp(xl + gr_halo_local(&h, (size_t)h.halo[k]) * w, x + (size_t)h.halo[k] * w, w * sizeof *x),
+                         0);
+    gr_spmm(&whole, x, ref, NULL, w);
+    gr_spmm(&mine, xl, yl, NULL, w);
+    ck_assert_int_eq(memcmp(yl, ref + lo * w, (hi - lo) * w * sizeof *yl), 0);
+    /* forward, bfloat16 rows, in the propagation's kernel */
+    if (gr_spmm_bf16_ok(w)) {
+        uint16_t *xb = malloc(n * w * sizeof *xb), *xbl = malloc(nl * w * sizeof *xbl);
+        gr_to_bf16_rows(xb, x, n, w);
+        gr_to_bf16_rows(xbl + h.before * w, x + lo * w, hi - lo, w);
+        ck_assert_int_eq(gr_halo_forward(&h, xbl, w * sizeof *xbl), GR_OK);
+        memset(ref, 0, n * w * sizeof *ref);
+        memset(yl, 0, (hi - lo) * w * sizeof *yl);
+        gr_spmm_bf16(&whole, xb, NULL, ref, 1.0f, w);
+        gr_spmm_bf16(&mine, xbl, NULL, yl, 1.0f, w);
+        ck_assert_int_eq(memcmp(yl, ref + lo * w, (hi - lo) * w * sizeof *yl), 0);
+        free(xb);
+        free(xbl);
+    }
+    /* the transpose of the row-scaled matrix: one process */
+    memset(ref, 0, n * w * sizeof *ref);
+    for (size_t r = 0; r < n; r++)
+        for (int64_t k = whole.ptr[r]; k < whole.ptr[r + 1]; k++)
+            for (size_t j = 0; j < w; j++)
+                ref[(size_t)whole.col[k] * w + j] += row_weight(r) * whole.val[k] * x[r * w + j];
+    float *zl[2];
+    for (int run = 0; run < 2; run++) {
+        float *z = zl[run] = calloc(nl * w, sizeof *z);
+        for (size_t r = lo; r < hi; r++)
+            for (int64_t k = mine.ptr[r - lo]; k < mine.ptr[r - lo + 1]; k++)
+                for (size_t j = 0; j < w; j++)
+                    z[(size_t)mine.col[k] * w + j] += row_weight(r) * mine.val[k] * x[r * w + j];
+        sent = d->bytes_sent;
+        ck_assert_int_eq(gr_halo_reverse(&h, z, w), GR_OK);
+        ck_assert_double_eq(d->bytes_sent - sent, (double)(h.n_halo - (size_t)h.recv_counts[rank]) * (double)(w * sizeof *z));
+    }
+    double scale, diff = max_diff(zl[0] + h.before * w, ref + lo * w, (hi - lo) * w, &scale);
+    if (rank == 0) printf("halo transpose: max difference %.3g of %.3g\n", diff, scale);
+    ck_assert_msg(diff <= 1e-5 * scale, "transpose: difference %g", diff);
+    ck_assert_int_eq(memcmp(zl[0] + h.before * w, zl[1] + h.before * w, (hi - lo) * w * sizeof *xl), 0);
+    free(zl[0]);
+    free(zl[1]);
+    free(x);
+    free(ref);
+    free(xl);
+    free(yl);
+    gr_halo_free(&h);
+    gr_spmat_free(&whole);
+    gr_spmat_free(&mine);
     gr_dist_free(d);
 }
 END_TEST
@@ -1075,6 +1180,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, checkpoint_failures_reach_every_rank);
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
+    tcase_add_test(tc, halo_spmm_matches_replicated);
     tcase_add_test(tc, ranks_without_rows);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);

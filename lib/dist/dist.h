@@ -135,6 +135,14 @@ int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
 /* The same for rows of row_bytes bytes (bfloat16 layers of a sharded
  * propagation); GR_ERANGE past INT_MAX bytes in all. */
 int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes);
+/* The two exchanges of a halo (dist/halo.h): each rank sends rows to some
+ * ranks and receives rows from some.  Counts and displacements are per
+ * rank, in rows of row_bytes bytes (one MPI datatype a row, so the int
+ * counts are of rows, not of values).  Each counts the rows it sends to
+ * other ranks as sent.  NULL d: GR_EINVAL.  Collective. */
+int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv);
+int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
+                           const int *rcounts, const int *rdispls, size_t row_bytes);
 /* ---- end of row-sharded training ---- */
 
 /* ---- distributed loading (lib/graph/load_dist.c) ----------------------

@@ -350,6 +350,32 @@ int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width)
     return gr_dist_allgather_rows_bytes(d, buf, nrows, width * sizeof *buf);
 }
 
+/* ---- Halo exchanges (dist.h, dist/halo.h) ---- */
+
+int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv)
+{
+    if (!d) return gr_err(GR_EINVAL, "gr_dist_alltoall_int: no communicator");
+    int mrc = MPI_Alltoall(send, 1, MPI_INT, recv, 1, MPI_INT, comm_of(d));
+    d->bytes_sent += (double)(d->size - 1) * sizeof(int);
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging halo counts");
+}
+
+int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
+                           const int *rcounts, const int *rdispls, size_t row_bytes)
+{
+    if (!d) return gr_err(GR_EINVAL, "gr_dist_alltoallv_rows: no communicator");
+    if (row_bytes == 0 || row_bytes > INT_MAX) return gr_err(GR_ERANGE, "halo rows of %zu bytes", row_bytes);
+    MPI_Datatype row;
+    int mrc = MPI_Type_contiguous((int)row_bytes, MPI_BYTE, &row);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Type_commit(&row);
+    if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "a halo row type");
+    mrc = MPI_Alltoallv(send, scounts, sdispls, row, recv, rcounts, rdispls, row, comm_of(d));
+    MPI_Type_free(&row);
+    for (int r = 0; r < d->size; r++)
+        if (r != d->rank) d->bytes_sent += (double)scounts[r] * (double)row_bytes;
+    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging halo rows");
+}
+
 /* ---- distributed loading ----------------------------------------------- */
 
 int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before)

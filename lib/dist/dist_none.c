@@ -57,6 +57,13 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
     return d ? unsupported() : GR_OK;
 }
 
+int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv) { return unsupported(); }
+int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
+                           const int *rcounts, const int *rdispls, size_t row_bytes)
+{
+    return unsupported();
+}
+
 int gr_dist_exscan_u64(gr_dist *d, uint64_t v, uint64_t *before)
 {
     *before = 0;
