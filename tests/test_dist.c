@@ -459,6 +459,101 @@ START_TEST(halo_spmm_matches_replicated)
 }
 END_TEST
 
+/*
+ * The halo's propagation (shard 1) against the allgathering one: the same
+ * rows forward (float and bfloat16 layers, all rows after the output's
+ * allgather) and backward, bit for bit.
+ */
+START_TEST(halo_propagation_matches_split)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_lgcn_settings_t s = { .d = 32, .n_users = P.train->n_users, .n = P.train->n_users + P.train->n_items, .layers = 3 };
+    const size_t nd = s.n * s.d;
+    gr_lgcn_prop split, halo;
+    ck_assert_int_eq(gr_lgcn_prop_init(&split, P.train, &s, d, 1, 1, 4), GR_OK);
+    ck_assert_int_eq(gr_lgcn_prop_init(&halo, P.train, &s, d, 1, 1, 4), GR_OK);
+    ck_assert_int_eq(gr_lgcn_prop_halo(&halo), GR_OK);
+    ck_assert_ptr_nonnull(halo.halo);
+    ck_assert_uint_eq(halo.adj.ncols, gr_halo_local_rows(halo.halo));
+    float *x = malloc(nd * sizeof *x), *ref = malloc(nd * sizeof *ref), *out = malloc(nd * sizeof *out);
+    float *g = malloc(nd * sizeof *g), *g2 = malloc(nd * sizeof *g2), *scratch = malloc(nd * sizeof *scratch);
+    float *scratch2 = malloc(nd * sizeof *scratch2);
+    fill(x, nd, 0.37, 0.0);
+    for (int half = 0; half < 2; half++) {
+        gr_lgcn_prop_run(&split, x, ref, 1, half);
+        gr_lgcn_prop_run(&halo, x, out, 1, half);
+        ck_assert_int_eq(halo.rc, GR_OK);
+        ck_assert_msg(memcmp(out, ref, nd * sizeof *out) == 0, "forward, half %d: the rows differ", half);
+        fill(g, nd, 0.11, (double)rank);
+        memcpy(g2, g, nd * sizeof *g);
+        float *own = NULL, *own2 = NULL;
+        ck_assert_int_eq(gr_lgcn_prop_back(&split, g, scratch, &own, half), GR_OK);
+        ck_assert_int_eq(gr_lgcn_prop_back(&halo, g2, scratch2, &own2, half), GR_OK);
+        ck_assert_msg(memcmp(own, own2, (split.hi - split.lo) * s.d * sizeof *own) == 0, "backward, half %d", half);
+    }
+    free(x);
+    free(ref);
+    free(out);
+    free(g);
+    free(g2);
+    free(scratch);
+    free(scratch2);
+    gr_lgcn_prop_free(&split);
+    gr_lgcn_prop_free(&halo);
+    gr_dist_free(d);
+}
+END_TEST
+
+/*
+ * A fit with shard 1 trains the model shard 0 trains, bit for bit, on
+ * every rank (with validation on a held-out part when `holdout` is set);
+ * the halo rows it reports are remote rows of its adjacency.
+ */
+static void halo_same_model(int kind, const char *mode, const char *precision, const char *holdout)
+{
+    uint64_t h[2];
+    double sent[2], loss[2];
+    for (int shard = 0; shard < 2; shard++) {
+        gr_trainer *t = trainer(kind, mode, 6, 42, 1);
+        ck_assert_int_eq(gr_trainer_set(t, "shard", shard ? "1" : "0"), GR_OK);
+        if (precision) ck_assert_int_eq(gr_trainer_set(t, "precision", precision), GR_OK);
+        if (holdout) {
+            ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+            ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+        }
+        gr_model *m;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
+        h[shard] = hash_model(m);
+        gr_trainer_stat(&loss[shard], t, GR_STAT_LOSS);
+        ck_assert_int_eq(gr_model_info(&sent[shard], m, "dist_bytes_sent"), GR_OK);
+        if (shard && kind == GR_MODEL_LIGHTGCN) ck_assert_uint_gt(t->shard_halo_rows, 0);
+        if (!shard) ck_assert_uint_eq(t->shard_halo_rows, 0);
+        ck_assert(same_everywhere(h[shard]));
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0)
+        printf("%s %s %s%s: shard 0 and 1 models %s, loss %.9g %.9g, sent %.0f and %.0f bytes\n",
+               gr_model_kind_name(kind), mode, precision ? precision : "auto", holdout ? " holdout" : "",
+               h[0] == h[1] ? "equal" : "DIFFER", loss[0], loss[1], sent[0], sent[1]);
+    ck_assert_msg(h[0] == h[1], "rank %d: shard 1 trained another model", rank);
+    ck_assert_double_eq(loss[0], loss[1]);
+}
+
+START_TEST(halo_fits_match_allgather)
+{
+    halo_same_model(GR_MODEL_LIGHTGCN, "fast", NULL, NULL);
+    halo_same_model(GR_MODEL_LIGHTGCN, "fast", "float", NULL);
+    halo_same_model(GR_MODEL_LIGHTGCN, "fast", NULL, "0.1");
+    halo_same_model(GR_MODEL_LIGHTGCN, "sampled", NULL, NULL);
+    halo_same_model(GR_MODEL_LIGHTGCN, "sampled", "float", "0.1");
+    halo_same_model(GR_MODEL_MF, "fast", NULL, NULL);
+    halo_same_model(GR_MODEL_MF, "sampled", NULL, NULL);
+}
+END_TEST
+
 /* Every rank returns code with one message, naming `what`. */
 static void same_error(int rc, int code, const char *what)
 {
@@ -1181,6 +1276,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, halo_spmm_matches_replicated);
+    tcase_add_test(tc, halo_propagation_matches_split);
+    tcase_add_test(tc, halo_fits_match_allgather);
     tcase_add_test(tc, ranks_without_rows);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);

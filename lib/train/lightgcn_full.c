@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "dist/dist.h"
+#include "dist/halo.h"
 #include "train/adam.h"
 #include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
@@ -80,6 +81,8 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
     t->shard_adam_floats = 2 * F->adam.n;
     t->shard_adj_rows = ops->prop->adj.n;
     t->shard_adj_nnz = ops->prop->adj.nnz;
+    t->shard_halo_rows = ops->prop->halo ? ops->prop->halo->n_halo : 0;
+    t->shard_send_rows = ops->prop->halo ? ops->prop->halo->n_send : 0;
 }
 
 int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
@@ -90,6 +93,8 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     if (rc == GR_OK) rc = src;
     /* with a communicator, a rank that could not start stops them all */
     rc = gr_dist_agree(F.dist, rc);
+    /* shard 1: the propagation exchanges halos (collective: after the agreement) */
+    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) rc = gr_lgcn_prop_halo(ops->prop);
     if (rc != GR_OK) {
         state_free(&F);
         return rc;

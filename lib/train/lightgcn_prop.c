@@ -10,7 +10,9 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 #include "dist/dist.h"
+#include "dist/halo.h"
 #include "graph/norm_adj.h"
 #include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
@@ -37,6 +39,8 @@ void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, fl
 
 void gr_lgcn_prop_free(gr_lgcn_prop *p)
 {
+    if (p->halo) gr_halo_free(p->halo);
+    free(p->halo);
     gr_spmat_free(&p->adj);
     free(p->t1);
     free(p->t2);
@@ -70,6 +74,45 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     int rc = gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts);
     if (rc != GR_OK) gr_lgcn_prop_free(p);
     return rc;
+}
+
+/* The layer buffers, reallocated for rows rows (those p has). */
+static int resize_layers(gr_lgcn_prop *p, size_t rows)
+{
+    const size_t nd = rows * p->d + 1;
+    int rc = GR_OK;
+    if (p->t1) {
+        free(p->t1);
+        free(p->t2);
+        p->t1 = gr_alloc_floats(nd);
+        p->t2 = gr_alloc_floats(nd);
+        if (!p->t1 || !p->t2) rc = GR_ENOMEM;
+    }
+    if (p->xb1) {
+        free(p->xb1);
+        free(p->xb2);
+        p->xb1 = gr_alloc(nd, sizeof *p->xb1);
+        p->xb2 = gr_alloc(nd, sizeof *p->xb2);
+        if (!p->xb1 || !p->xb2) rc = GR_ENOMEM;
+    }
+    return rc;
+}
+
+int gr_lgcn_prop_halo(gr_lgcn_prop *p)
+{
+    if (!p->dist || p->layers == 0) return GR_OK;
+    gr_halo *h = gr_zalloc(1, sizeof *h);
+    int rc = gr_dist_agree(p->dist, h ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_halo_plan(h, p->dist, &p->adj, p->n);
+    if (rc == GR_OK) rc = gr_halo_localize(h, &p->adj);
+    if (rc == GR_OK) rc = resize_layers(p, gr_halo_local_rows(h));
+    if (rc == GR_OK) p->halo = h;
+    else if (h) {
+        gr_halo_free(h);
+        free(h);
+    }
+    /* a failed rank's layers or columns are unusable: the fit stops on every rank */
+    return gr_dist_agree(p->dist, rc);
 }
 
 static void gather(gr_lgcn_prop *p, void *buf, size_t row_bytes)
@@ -110,7 +153,72 @@ static void split_half(gr_lgcn_prop *p, const float *x, float *out)
     }
 }
 
-void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
+static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
+{
+    if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
+}
+
+/* Layer 0 in the local layout: the own rows of x, and its halo rows taken
+ * from x when x has every row (forward), else from their owners. */
+static void first_layer(gr_lgcn_prop *p, const float *x, float *t, uint16_t *tb, int x_whole)
+{
+    const gr_halo *h = p->halo;
+    const size_t d = p->d, own = p->hi - p->lo, b = h->before;
+    if (t) memcpy(t + b * d, x + p->lo * d, own * d * sizeof *t);
+    else gr_to_bf16_rows(tb + b * d, x + p->lo * d, own, d);
+    if (!x_whole) {
+        if (t) fill_halo(p, t, d * sizeof *t);
+        else fill_halo(p, tb, d * sizeof *tb);
+        return;
+    }
+    const long n = (long)h->n_halo;
+#pragma omp parallel for schedule(static) if (n * (long)d > (1L << 16)) num_threads(gr_threads())
+    for (long k = 0; k < n; k++) {
+        size_t local = (size_t)k < b ? (size_t)k : (size_t)k + own;
+        const float *src = x + (size_t)h->halo[k] * d;
+        if (t) memcpy(t + local * d, src, d * sizeof *t);
+        else gr_to_bf16_rows(tb + local * d, src, 1, d);
+    }
+}
+
+/* This rank's rows of every layer from own + halo rows, each layer but
+ * the last sent to the ranks that read it: the halo's propagation. */
+static void halo_float(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
+{
+    const size_t d = p->d, lo = p->lo, b = p->halo->before;
+    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    first_layer(p, x, p->t1, NULL, x_whole);
+    float *cur = p->t1, *next = p->t2;
+    for (int k = 0; k < p->layers; k++) {
+        int last = k == p->layers - 1;
+        gr_spmm_scaled(&p->adj, cur, next + b * d, out + lo * d, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last) fill_halo(p, next, d * sizeof *next);
+        float *t = cur;
+        cur = next;
+        next = t;
+    }
+}
+
+static void halo_half(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
+{
+    const size_t d = p->d, lo = p->lo, b = p->halo->before;
+    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    first_layer(p, x, NULL, p->xb1, x_whole);
+    uint16_t *cur = p->xb1, *next = p->xb2;
+    for (int k = 0; k < p->layers; k++) {
+        int last = k == p->layers - 1;
+        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + b * d, out + lo * d,
+                     last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last) fill_halo(p, next, d * sizeof *next);
+        uint16_t *t = cur;
+        cur = next;
+        next = t;
+    }
+}
+
+/* gr_lgcn_prop_run; x_whole: x holds every row (else its own rows only,
+ * which only the halo's propagation can start from). */
+static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half, int x_whole)
 {
     half = half && p->xb1;
     if (p->layers == 0) {
@@ -122,9 +230,16 @@ void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows,
         gr_lgcn_propagate_train(&p->adj, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->n, p->d, p->layers);
         return;
     }
-    if (half) split_half(p, x, out);
+    if (p->halo && half) halo_half(p, x, out, x_whole);
+    else if (p->halo) halo_float(p, x, out, x_whole);
+    else if (half) split_half(p, x, out);
     else split_float(p, x, out);
     if (all_rows) gather(p, out, p->d * sizeof *out);
+}
+
+void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
+{
+    run(p, x, out, all_rows, half, 1);
 }
 
 int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half)
@@ -140,9 +255,10 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
     int rc = gr_dist_reduce_scatter_rows(p->dist, gfinal, scratch + p->lo * d, p->n, d);
     *own = scratch + p->lo * d;
     if (rc != GR_OK || p->layers == 0) return rc;
-    rc = gr_dist_allgather_rows(p->dist, scratch, p->n, d);
+    /* the halo's propagation fetches the rows it reads; the other needs all */
+    if (!p->halo) rc = gr_dist_allgather_rows(p->dist, scratch, p->n, d);
     if (rc != GR_OK) return rc;
-    gr_lgcn_prop_run(p, scratch, gfinal, 0, half);
+    run(p, scratch, gfinal, 0, half, !p->halo);
     *own = gfinal + p->lo * d;
     return p->rc;
 }

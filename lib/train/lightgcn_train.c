@@ -407,6 +407,10 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(TEMPERATURE) "; 0: plain dot products)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast and sampled schedules' dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
+        { "shard", 0, 0, 0, 1, 1, NULL,                                                                          \
+          "fast and sampled schedules under a communicator: 1 sends each rank only the rows its adjacency rows "   \
+          "read (halo exchange, layer buffers of own + halo rows) instead of allgathering every layer; 0 (default) " \
+          "allgathers; the same model either way" },                                                              \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
           "after choosing the epoch on the held-out part: warm (default: continue from the validated parameters " \
           "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \

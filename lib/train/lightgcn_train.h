@@ -116,12 +116,23 @@ typedef struct gr_lgcn_prop {
     uint16_t *xb1, *xb2; /* n x d bfloat16 layers (NULL: float only) */
     struct gr_dist *dist;
     int rc;              /* the first failed exchange (sticky) */
+    struct gr_halo *halo; /* gr_lgcn_prop_halo: adj's columns and the layers in its local layout */
 } gr_lgcn_prop;
 /* Buffers for float layers (flt) and/or bfloat16 layers (half, when
  * gr_spmm_bf16_ok(d)); parts: row ranges for the threads. */
 int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
                       int half, size_t parts);
 void gr_lgcn_prop_free(gr_lgcn_prop *p);
+/*
+ * Under a communicator, exchange halos instead of allgathering layers
+ * (trainer setting `shard`, docs/distributed.md): the adjacency rows'
+ * columns and the layer buffers (t1, t2, xb1, xb2) move to the local
+ * layout of a halo plan (dist/halo.h), own + halo rows; each layer's own
+ * rows go to the ranks that read them.  The results are the allgathering
+ * propagation's, bit for bit.  Nothing without a communicator or layers.
+ * Collective; the status is agreed over the ranks.
+ */
+int gr_lgcn_prop_halo(gr_lgcn_prop *p);
 /* out = (x + A x + ... + A^K x) / (K + 1) for x of all n rows, in bfloat16
  * layers when half (and p has them), else float: all rows of out when
  * all_rows, else rows [lo, hi) only.  Collective under a communicator;

@@ -66,6 +66,9 @@ struct gr_trainer {
      * (train/lightgcn_full.c; tests): rows owned, Adam moment floats, rows
      * and nonzeros of the normalised adjacency */
     size_t shard_rows, shard_adam_floats, shard_adj_rows, shard_adj_nnz;
+    /* with the setting shard 1: the halo's remote rows and the own rows
+     * this rank sends per exchange (dist/halo.h); 0 otherwise */
+    size_t shard_halo_rows, shard_send_rows;
     /* gr_trainer_set_checkpoint: the file (NULL: none) and the epochs
      * between writes; ckpt_off: an inner fit (a refit after the held-out
      * part) that does not checkpoint */
