@@ -7,6 +7,7 @@
 #
 # RUNS (environment) picks the runs, as model:mode:epochs words (default:
 # the table's, "lightgcn:fast:10 lightgcn:paper:1 mf:paper:1 mf:fast:10").
+# EXTRA (environment): more arguments for gnnrec train (e.g. "--shard 1").
 #
 # Prints one line per (model, schedule, ranks): seconds per epoch (the
 # fit's train_seconds / epochs), the largest and smallest peak RSS of the
@@ -26,7 +27,7 @@ run() { # model mode epochs batches-per-epoch
   for np in 1 2 4; do
     mpirun -np "$np" --oversubscribe sh -c '/usr/bin/time -f "rss %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$tmp/rss" \
       "$G" train --model "$model" --dataset "$tmp/data" --valid-ratio 0 --holdout 0 --mode "$mode" \
-      --epochs "$epochs" --threads 1 --json --quiet --out "$tmp/model" >"$tmp/out" 2>"$tmp/err" ||
+      --epochs "$epochs" --threads 1 --json --quiet ${EXTRA:-} --out "$tmp/model" >"$tmp/out" 2>"$tmp/err" ||
       { cat "$tmp/err"; exit 1; }
     "$G" info --model "$tmp/model" --json >"$tmp/info"
     python3 - "$tmp" "$model" "$mode" "$np" "$epochs" <<'PY'

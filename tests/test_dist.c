@@ -29,6 +29,9 @@
 
 static int rank, size;
 static fx_planted P;
+/* The setting `shard` of the trainers with a communicator (NULL: the
+ * default); reset before each test. */
+static const char *shard_setting;
 
 /* Recall@20 on the planted test split. */
 static double recall20(const gr_model *m)
@@ -56,6 +59,7 @@ static gr_trainer *trainer(int kind, const char *mode, int epochs, uint64_t seed
     if (mode && strcmp(mode, "sampled") == 0) ck_assert_int_eq(gr_trainer_set(t, "negatives", "100"), GR_OK);
     MPI_Comm world = MPI_COMM_WORLD;
     if (with_comm) ck_assert_int_eq(gr_trainer_set_comm(t, &world), GR_OK);
+    if (with_comm && shard_setting) ck_assert_int_eq(gr_trainer_set(t, "shard", shard_setting), GR_OK);
     return t;
 }
 
@@ -747,6 +751,15 @@ END_TEST
 START_TEST(sampled_checkpoint_resumes) { resume_matches(GR_MODEL_LIGHTGCN, "sampled", 12, 4); }
 END_TEST
 
+/* The halo's propagation (shard 1): its checkpoints resume as the others'. */
+START_TEST(halo_checkpoint_resumes)
+{
+    shard_setting = "1";
+    resume_matches(GR_MODEL_LIGHTGCN, "fast", 12, 5);
+    resume_matches(GR_MODEL_LIGHTGCN, "sampled", 12, 4);
+}
+END_TEST
+
 START_TEST(paper_checkpoint_resumes) { resume_matches(GR_MODEL_MF, "paper", 5, 3); }
 END_TEST
 
@@ -1245,7 +1258,11 @@ START_TEST(ease_search_matches_one_process)
 END_TEST
 
 /* Before each test: fx_planted_make asserts, which Check allows only there. */
-static void setup(void) { fx_planted_make(&P, 400, 300, 5, 30, 7); }
+static void setup(void)
+{
+    shard_setting = NULL;
+    fx_planted_make(&P, 400, 300, 5, 30, 7);
+}
 static void teardown(void) { fx_planted_free(&P); }
 
 int main(int argc, char **argv)
@@ -1278,6 +1295,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, halo_spmm_matches_replicated);
     tcase_add_test(tc, halo_propagation_matches_split);
     tcase_add_test(tc, halo_fits_match_allgather);
+    tcase_add_test(tc, halo_checkpoint_resumes);
     tcase_add_test(tc, ranks_without_rows);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);

@@ -34,8 +34,12 @@ int gr_ckpt_supported(const gr_trainer *t)
     return GR_OK;
 }
 
-/* Settings that do not change what a fit computes, and may differ on resume. */
-static int free_setting(const gr_opt_spec *s) { return s->key == GR_OPT_THREADS || s->key == GR_OPT_TIME_LIMIT; }
+/* Settings that do not change what a fit computes, and may differ on
+ * resume (`shard`: how the ranks exchange rows, the same model). */
+static int free_setting(const gr_opt_spec *s)
+{
+    return s->key == GR_OPT_THREADS || s->key == GR_OPT_TIME_LIMIT || strcmp(s->name, "shard") == 0;
+}
 
 /* ---- what the file was made from ---- */
 
