@@ -262,8 +262,9 @@ START_TEST(mf_fast_sharded_adam) { sharded_sizes(GR_MODEL_MF, "fast"); }
 END_TEST
 
 /* Fewer rows than ranks (2 users, 1 item): on 4 ranks rank 0 owns no row,
- * no Adam moment and no adjacency row, and the fit still agrees. */
-START_TEST(ranks_without_rows)
+ * no Adam moment and no adjacency row, and the fit still agrees (with
+ * `shard` 1 too: such a rank has no halo and sends nothing). */
+static void without_rows(void)
 {
     const int64_t users[] = { 0, 1 }, items[] = { 0, 0 };
     gr_graph *g;
@@ -281,6 +282,15 @@ START_TEST(ranks_without_rows)
         gr_trainer_free(t);
     }
     gr_graph_free(g);
+}
+
+START_TEST(ranks_without_rows) { without_rows(); }
+END_TEST
+
+START_TEST(ranks_without_rows_halo)
+{
+    shard_setting = "1";
+    without_rows();
 }
 END_TEST
 
@@ -1297,6 +1307,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, halo_fits_match_allgather);
     tcase_add_test(tc, halo_checkpoint_resumes);
     tcase_add_test(tc, ranks_without_rows);
+    tcase_add_test(tc, ranks_without_rows_halo);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);
     tcase_add_test(tc, lightgcn_sampled_sharded_adam);
     tcase_add_test(tc, mf_fast_sharded_adam);
