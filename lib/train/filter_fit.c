@@ -102,8 +102,9 @@ static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer 
 /*
  * The search: a coordinate search from the set values, one stage per
  * parameter, each stage keeping the best value so far (GF-CF: alpha only;
- * the Chebyshev filter: eps, then phi, then alpha).  Every trial is one
- * evaluation of the validation users; the SVD is computed once.
+ * the Chebyshev filter: eps, phi, alpha, skew, then phi again if skew
+ * moved).  Every trial is one evaluation of the validation users; the SVD
+ * is computed once.
  */
 enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS, FIELD_SKEW };
 
