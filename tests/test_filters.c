@@ -1,10 +1,12 @@
 /* The training-free kinds (gfcf, cheby, ease) against dense computations done here. */
 #include <gnnrec.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
+#include "io/crc32.h"
 #include "fixtures.h"
 #include "linalg/small.h"
 #include "models/filter.h"
@@ -184,7 +186,7 @@ END_TEST
  * with b = h(0) = 0 and a = h(l2) / l2 = l2, the chord to the smaller kept
  * eigenvalue: exact on the top two eigenvectors, a P below them.
  */
-START_TEST(cheby_tail_matches_the_hand_computed_filter)
+static void check_tail(double skew, const char *skew_text)
 {
     gr_graph *g = hand_graph();
     double p[NI][NI], low[NI][NI], pm[NI * NI], lam[NI], v[NI * NI], di[NI] = { 0 }, expect[NU][NI];
@@ -201,12 +203,50 @@ START_TEST(cheby_tail_matches_the_hand_computed_filter)
             for (int i = 0; i < NI; i++) {
                 double f = a * p[i][j];
                 for (int c = 0; c < 2; c++) f += v[i * NI + c] * v[j * NI + c] * (alpha + lam[c] * lam[c] - a * lam[c]);
-                s += R[u][i] * pow(di[i], -eps) * f * pow(di[j], eps);
+                s += R[u][i] * pow(di[i], -eps) * f * pow(di[j], eps + skew);
             }
             expect[u][j] = s;
         }
     const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "shape", "power", "eps", "0.25",
-                                "tail", "1", "svd_iters", "30", NULL };
+                                "tail", "1", "svd_iters", "30", "skew", skew_text, NULL };
+    gr_model *m = fit(GR_MODEL_CHEBY, g, set);
+    check_scores(m, expect, 1e-5);
+    gr_model_free(m);
+    gr_graph_free(g);
+}
+
+START_TEST(cheby_tail_matches_the_hand_computed_filter) { check_tail(0.0, "0"); }
+END_TEST
+
+/* skew moves the output's exponent alone: D^-eps [...] D^(eps + skew),
+ * both terms alike (eps' = 0.25 - 0.4 = -0.15 here). */
+START_TEST(cheby_skew_scales_the_output_alone) { check_tail(-0.4, "-0.4"); }
+END_TEST
+
+/* The exact polynomial (tail 0) with a skew: D^-eps P^2 D^(eps + skew) plus
+ * alpha D^-eps V V^T D^(eps + skew). */
+START_TEST(cheby_exact_skew_matches_the_hand_computed_filter)
+{
+    gr_graph *g = hand_graph();
+    double p[NI][NI], low[NI][NI], expect[NU][NI], di[NI] = { 0 };
+    hand_filters(p, low, 2);
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) di[i] += R[u][i];
+    const double alpha = 0.3, eps = 0.5, skew = 0.3;
+    for (int u = 0; u < NU; u++)
+        for (int j = 0; j < NI; j++) {
+            double s = 0;
+            for (int i = 0; i < NI; i++) {
+                double p2 = 0;
+                for (int c = 0; c < NI; c++) p2 += p[i][c] * p[c][j];
+                /* low is D^-1/2 V V^T D^1/2: back to V V^T, then the exponents */
+                double vv = low[i][j] * sqrt(di[i] / di[j]);
+                s += R[u][i] * pow(di[i], -eps) * (p2 + alpha * vv) * pow(di[j], eps + skew);
+            }
+            expect[u][j] = s;
+        }
+    const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "eps", "0.5", "skew", "0.3",
+                                "shape", "power", "tail", "0", "svd_iters", "30", NULL };
     gr_model *m = fit(GR_MODEL_CHEBY, g, set);
     check_scores(m, expect, 1e-5);
     gr_model_free(m);
@@ -392,6 +432,75 @@ START_TEST(cheby_ranks_saves_and_folds_in)
 {
     const char *const set[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", NULL };
     check_kind(GR_MODEL_CHEBY, set);
+    const char *const skewed[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", "skew", "-0.15", NULL };
+    check_kind(GR_MODEL_CHEBY, skewed);
+}
+END_TEST
+
+static uint32_t le32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int b = 0; b < 4; b++) p[b] = (unsigned char)(v >> (8 * b));
+}
+
+/* A file written before skew existed: its STAT section ends after V.  The
+ * saved skew (4 bytes at the section's end) is cut and the section's length
+ * and checksums rewritten (docs/model-format.md: 24-byte header, sections of
+ * a 24-byte header: tag, u64 length at 8, payload crc at 16, header crc at
+ * 20).  It loads with skew 0 and scores as the model it was saved from. */
+START_TEST(a_filter_file_without_skew_loads_with_skew_zero)
+{
+    gr_graph *g = hand_graph();
+    const char *const set[] = { "rank", "2", "eps", "0.25", "svd_iters", "30", NULL };
+    gr_model *m = fit(GR_MODEL_CHEBY, g, set);
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "m.gnr"), *old = fx_path(dir, "old.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char *b = malloc(1 << 20);
+    size_t n = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    ck_assert_uint_lt(n, 1 << 20);
+    size_t off = 24, stat = 0;
+    while (off + 24 <= n) {
+        if (memcmp(b + off, "STAT", 4) == 0) stat = off;
+        uint64_t len = le32(b + off + 8) | (uint64_t)le32(b + off + 12) << 32;
+        if (memcmp(b + off, "END ", 4) == 0) break;
+        off += 24 + (size_t)len;
+    }
+    ck_assert_uint_gt(stat, 0);
+    uint64_t len = le32(b + stat + 8) | (uint64_t)le32(b + stat + 12) << 32;
+    float skew;
+    memcpy(&skew, b + stat + 24 + len - 4, 4);
+    ck_assert_float_eq(skew, 0.0f);
+    memmove(b + stat + 24 + len - 4, b + stat + 24 + len, n - (stat + 24 + len));
+    n -= 4;
+    len -= 4;
+    put_le32(b + stat + 8, (uint32_t)len);
+    put_le32(b + stat + 16, gr_crc32(0, b + stat + 24, (size_t)len));
+    put_le32(b + stat + 20, gr_crc32(0, b + stat, 20));
+    f = fopen(old, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+    gr_model *back;
+    ck_assert_int_eq(gr_model_load(&back, old), GR_OK);
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) {
+            float x, y;
+            ck_assert_int_eq(gr_model_score(&x, m, 10 + u, 100 + i), GR_OK);
+            ck_assert_int_eq(gr_model_score(&y, back, 10 + u, 100 + i), GR_OK);
+            ck_assert_float_eq(x, y);
+        }
+    gr_model_free(back);
+    gr_model_free(m);
+    free(b);
+    fx_rmtree(dir);
+    free(dir);
+    free(path);
+    free(old);
+    gr_graph_free(g);
 }
 END_TEST
 
@@ -543,6 +652,9 @@ int main(void)
     tcase_add_test(tc, plateau_coefficients_match_the_hand_computed_series);
     tcase_add_test(tc, stretched_coefficients_place_the_extrema_at_the_nodes);
     tcase_add_test(tc, cheby_tail_matches_the_hand_computed_filter);
+    tcase_add_test(tc, cheby_skew_scales_the_output_alone);
+    tcase_add_test(tc, cheby_exact_skew_matches_the_hand_computed_filter);
+    tcase_add_test(tc, a_filter_file_without_skew_loads_with_skew_zero);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
     tcase_add_test(tc, cheby_ranks_saves_and_folds_in);

@@ -127,10 +127,16 @@ int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g)
 
 static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)m->state; }
 
-/* The degree exponent g around the low-rank term: GF-CF's 1/2, or the
- * polynomial's eps for the Chebyshev filter (ChebyCF normalises both terms
- * alike, which lets the tail correction share the term). */
+/* The degree exponents around the low-rank term, at its input (g) and its
+ * output (g'): GF-CF's 1/2 and 1/2, or the polynomial's eps and eps + skew
+ * for the Chebyshev filter (ChebyCF normalises both terms alike, which lets
+ * the tail correction share the term). */
 static double ideal_exponent(const gr_model *m) { return m->kind == GR_MODEL_GFCF ? 0.5 : state_of(m)->p.eps; }
+
+static double ideal_out_exponent(const gr_model *m)
+{
+    return m->kind == GR_MODEL_GFCF ? 0.5 : (double)state_of(m)->p.eps + (double)state_of(m)->p.skew;
+}
 
 /* uv += d_i^-g V[i] W: item i's share of a user vector. */
 static void add_item_vector(const gr_model *m, int32_t i, float *uv)
@@ -271,7 +277,7 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
     return GR_OK;
 }
 
-/* The affine form b I + a (D^-eps P D^eps) serves GF-CF (a = 1, b = 0,
+/* The affine form b I + a (D^-eps P D^eps') serves GF-CF (a = 1, b = 0,
  * eps = 0) and the Chebyshev filter's tail: its cost is the user's
  * two-hop neighbourhood, not the graph. */
 static int is_affine(const gr_model *m) { return m->kind == GR_MODEL_GFCF || state_of(m)->p.tail; }
@@ -282,7 +288,7 @@ static int poly_term(const gr_model *m, const int32_t *const *items, const size_
     if (!is_affine(m)) return poly_dense(m, items, n, w, scores);
     float *t = gr_zalloc(m->n_users, sizeof *t);
     int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
-    int scaled = st->p.eps != 0.0f;
+    int scaled = st->p.eps != 0.0f || st->p.skew != 0.0f;
     if (t && touched)
         for (size_t c = 0; c < w; c++) {
             float *row = scores + c * m->n_items;
@@ -303,7 +309,7 @@ int gr_filter_dense_ok(const gr_graph *g)
     return g->n_items <= g->n_users && (double)g->n_items * (double)g->n_items * 4.0 <= 1073741824.0;
 }
 
-/* Rows [r0, r1) of a D^-eps P D^eps + b I, with row i of P = sum over the
+/* Rows [r0, r1) of a D^-eps P D^eps' + b I (eps' = eps + skew), with row i of P = sum over the
  * users v of item i of R~[v][i] R~[v]. */
 static void dense_linear(const gr_filter_state *st, float *f, size_t ni, size_t r0, size_t r1)
 {
@@ -324,9 +330,9 @@ static void dense_linear(const gr_filter_state *st, float *f, size_t ni, size_t 
 
 #define DENSE_BLOCK 64
 
-/* Rows [r0, r1) (r0 a multiple of 64) of D^-eps h(P) D^eps, 64 at a
+/* Rows [r0, r1) (r0 a multiple of 64) of D^-eps h(P) D^eps', 64 at a
  * time: row c is h(P) applied to e_c d_c^-eps (h(P) is symmetric), scaled
- * by D^eps. */
+ * by D^eps'. */
 static int dense_poly(const gr_model *m, float *f, size_t r0, size_t r1)
 {
     const gr_filter_state *st = state_of(m);
@@ -474,6 +480,8 @@ static int filter_save(const gr_model *m, gr_writer *w)
     /* V itself, not D^-g item_vec: the loaded model rebuilds its vectors
      * from the same bits, so it scores exactly as the saved one */
     gr_writer_floats(w, st->v, m->n_items * m->dim);
+    /* appended after V: a file without it (written before skew) loads with 0 */
+    gr_writer_floats(w, &st->p.skew, 1);
     return GR_OK;
 }
 
@@ -481,8 +489,9 @@ static int check_params(const gr_filter_params *p)
 {
     if (p->order < 0 || p->order > GR_FILTER_MAX_ORDER)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
-    if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps))
-        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g are not valid", p->alpha, p->phi, p->eps);
+    if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps) || !isfinite(p->skew))
+        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g are not valid", p->alpha, p->phi,
+                      p->eps, p->skew);
     if (p->shape < GR_FILTER_POWER || p->shape > GR_FILTER_STRETCHED || (p->tail != 0 && p->tail != 1))
         return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
@@ -513,6 +522,8 @@ static int filter_load(gr_model *m, gr_reader *r)
     if (alloc_spectrum(st, m->n_items, m->dim) != GR_OK) return GR_ENOMEM;
     GR_TRY(gr_reader_floats(r, st->lam, m->dim));
     GR_TRY(gr_reader_floats(r, st->v, m->n_items * m->dim));
+    st->p.skew = 0.0f;
+    if (r->pos < r->end) GR_TRY(gr_reader_floats(r, &st->p.skew, 1));
     st->p.order = (int)order;
     st->p.alpha = f[0];
     st->p.phi = f[1];
@@ -572,12 +583,12 @@ static void spectral_weights(gr_model *m)
     }
 }
 
-/* item_vec = D^g V; user_vec = R D^-g V W. */
+/* item_vec = D^g' V; user_vec = R D^-g V W. */
 static void spectral_vectors(gr_model *m)
 {
     const gr_filter_state *st = state_of(m);
     size_t k = m->dim;
-    double g = ideal_exponent(m);
+    double g = ideal_out_exponent(m);
     for (size_t i = 0; i < m->n_items; i++) {
         size_t d = gr_csr_degree(&m->graph->iu, i);
         float s = d ? (float)pow((double)d, g) : 0.0f;
@@ -604,7 +615,7 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
         gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
         for (size_t i = 0; i < m->n_items; i++) {
             size_t deg = gr_csr_degree(&m->graph->iu, i);
-            st->deg_pow[i] = deg ? (float)pow((double)deg, p->eps) : 0.0f;
+            st->deg_pow[i] = deg ? (float)pow((double)deg, (double)p->eps + (double)p->skew) : 0.0f;
             st->deg_neg_pow[i] = deg ? (float)pow((double)deg, -p->eps) : 0.0f;
         }
         spectral_weights(m);
@@ -618,6 +629,7 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
         gr_model_set_info(m, "order", p->order);
         gr_model_set_info(m, "phi", p->phi);
         gr_model_set_info(m, "eps", p->eps);
+        gr_model_set_info(m, "skew", p->skew);
         gr_model_set_info(m, "shape", p->shape);
         gr_model_set_info(m, "tail", p->tail);
     }

@@ -4,14 +4,15 @@
  * R~ = D_u^-1/2 R D_i^-1/2, P = R~^T R~ has its spectrum in [0, 1].  A
  * user's row r scores all items as
  *
- *     s(r) = (r D_i^-eps) h(P) D_i^eps  +  alpha r D_i^-g V V^T D_i^g
+ *     s(r) = (r D_i^-eps) h(P) D_i^eps'  +  alpha r D_i^-g V V^T D_i^g'
  *
  * where V holds the top k right singular vectors of R~ (the ideal
  * low-pass filter), L their eigenvalues of P, and h is a polynomial:
  *   - GF-CF (Shen et al. 2021): h(mu) = mu, eps = 0, g = 1/2;
  *   - cheby (after ChebyCF, Kim et al. 2025): h interpolates mu^phi or the
  *     plateau 1/2 + 1/2 sgn(t)|t|^phi (t = 2 mu - 1) at the order + 1
- *     Chebyshev nodes of [0, 1], and g = eps.
+ *     Chebyshev nodes of [0, 1], g = eps and g' = eps' = eps + skew
+ *     (GF-CF: eps' = eps, g' = g).
  * With `tail` 1, h(P) is taken as V h(L) V^T on the top-k subspace and
  * as b I + a P below it (b = h(0), a the chord to the smallest of L): the
  * difference joins alpha as per-vector weights W of the low-rank term, so
@@ -42,6 +43,7 @@ typedef struct gr_filter_params {
     float eps;   /* degree exponent around the polynomial term (cheby: around the ideal term too) */
     int shape;   /* GR_FILTER_POWER, GR_FILTER_PLATEAU or GR_FILTER_STRETCHED */
     int tail;    /* 0: h(P) exactly; 1: h exact on the top-k subspace, affine in mu below it */
+    float skew;  /* cheby: the output is scaled by D^(eps + skew) instead of D^eps (0: ChebyCF's symmetric form) */
 } gr_filter_params;
 
 typedef struct gr_filter_state {
@@ -53,7 +55,7 @@ typedef struct gr_filter_state {
     float *lam;         /* their eigenvalues of P, sigma^2 (k) */
     float *w;           /* weight of each vector in the low-rank term (k) */
     double tail_a, tail_b; /* the affine response b + a mu below the top k (tail 1) */
-    float *deg_pow;     /* d_i^eps (0 for items nobody has) */
+    float *deg_pow;     /* d_i^eps', the output's scale (0 for items nobody has) */
     float *deg_neg_pow; /* d_i^-eps */
     /* The whole filter as an items x items matrix, when the catalogue is
      * small enough (gr_filter_dense_ok): scoring is then a sum of rows. */
