@@ -770,8 +770,10 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
     const size_t nq = 2 * kg->n;
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
-    gr_kg_ckpt ck = { s->checkpoint, kg,       s->ckpt_valid, p,           best,     w->m_ent, w->v_ent,
-                      w->m_rel,      w->v_rel, w->last_ent,   w->last_rel, &w->step, &w->lr };
+    /* the checkpoint's view of the state: parameters, best, lazy Adam */
+    gr_kg_ckpt ck = { .on = s->checkpoint, .kg = kg, .valid = s->ckpt_valid, .p = p, .best = best,
+                      .m_ent = w->m_ent, .v_ent = w->v_ent, .m_rel = w->m_rel, .v_rel = w->v_rel,
+                      .last_ent = w->last_ent, .last_rel = w->last_rel, .step = &w->step, .lr = &w->lr };
     int epoch0 = 0, done = 0;
     int rc = gr_kg_ckpt_resume(&ck, &L, &epoch0, &done);
     for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
