@@ -100,6 +100,12 @@ mpi -np 2 "$GNNREC" "${kg[@]}" --out "$tmp/kgmodel" >"$tmp/kg.two" 2>"$tmp/err" 
 check "rotate on triples: the last loss of 2 ranks is 1 rank's ($(json "$tmp/kg.one" loss) vs $(json "$tmp/kg.two" loss))" \
   close "$(json "$tmp/kg.one" loss)" "$(json "$tmp/kg.two" loss)" 0.0005
 check "rotate on triples: one model file" [ -f "$tmp/kgmodel" ]
+# the triples read in parts (each rank its byte range) and a checkpoint rank 0 writes: the same command again
+# gives the finished run's model
+mpi -np 2 "$GNNREC" "${kg[@]}" --checkpoint "$tmp/kg.ckpt" >"$tmp/kg.ck1" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+mpi -np 2 "$GNNREC" "${kg[@]}" --checkpoint "$tmp/kg.ckpt" >"$tmp/kg.ck2" 2>"$tmp/err" || { cat "$tmp/err"; fails=$((fails + 1)); }
+check "rotate on triples with a checkpoint: the loss of the plain run ($(json "$tmp/kg.two" loss), $(json "$tmp/kg.ck1" loss), $(json "$tmp/kg.ck2" loss))" \
+  sh -c "[ '$(json "$tmp/kg.two" loss)' = '$(json "$tmp/kg.ck1" loss)' ] && [ '$(json "$tmp/kg.ck1" loss)' = '$(json "$tmp/kg.ck2" loss)' ]"
 
 # MovieLens-1M m1: a short fast run, 2 ranks against 1
 data=${GNNREC_DATA:-$(dirname "$0")/../../shared/data}/ml1m_m1

@@ -46,6 +46,21 @@ ev=$("$gnnrec" eval --model "$dir/m.gnnrec" --triples-test "$dir/test.txt" --tri
 mrr2=$(echo "$ev" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
 [ "$mrr" = "$mrr2" ] || fail "eval of the saved model gives mrr $mrr2, training reported $mrr"
 
+# --checkpoint on triples: the run writes it, the same command again gives the finished run's model,
+# other settings are refused naming the file
+ck="train --model transe --triples-train $dir/train.txt --triples-valid $dir/valid.txt --triples-test $dir/test.txt
+    --dim 8 --epochs 6 --eval-every 2 --lr 0.05 --batch 32 --negatives 16 --threads 1 --json --quiet"
+plain=$("$gnnrec" $ck | tail -n 1)
+first=$("$gnnrec" $ck --checkpoint "$dir/kg.ckpt" --checkpoint-every 2 | tail -n 1)
+[ -s "$dir/kg.ckpt" ] || fail "--checkpoint wrote no file"
+again=$("$gnnrec" $ck --checkpoint "$dir/kg.ckpt" --checkpoint-every 2 | tail -n 1)
+m0=$(echo "$plain" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
+m1=$(echo "$first" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
+m2=$(echo "$again" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
+[ "$m0" = "$m1" ] && [ "$m1" = "$m2" ] || fail "checkpointed runs give mrr $m1 and $m2, the plain run $m0"
+if "$gnnrec" $ck --checkpoint "$dir/kg.ckpt" --lr 0.3 2> "$dir/err"; then fail "accepted a checkpoint of other settings"; fi
+grep -q "kg.ckpt: made with other settings: 'lr'" "$dir/err" || fail "the refusal does not name the file: $(cat "$dir/err")"
+
 # usage errors: a bad setting, an unknown flag, a malformed file naming file:line
 if "$gnnrec" train --model rotate --triples-train "$dir/train.txt" --gamma x 2> "$dir/err"; then fail "accepted --gamma x"; fi
 grep -q "gamma" "$dir/err" || fail "no message about gamma"

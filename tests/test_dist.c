@@ -773,6 +773,69 @@ END_TEST
 START_TEST(paper_checkpoint_resumes) { resume_matches(GR_MODEL_MF, "paper", 5, 3); }
 END_TEST
 
+/* The parameters of a KG model, hashed. */
+static uint64_t hash_kg(const gr_model *m)
+{
+    const gr_kg_params *p = &gr_kg_state_of(m)->p;
+    return gr_dist_hash_floats(p->ent, p->n_ent * p->L) ^ (gr_dist_hash_floats(p->rel, p->n_rel * p->LR) * 31);
+}
+
+/* A KG fit (the replicated model: rank 0 writes the checkpoint, reads it
+ * and sends it) stopped on the last rank after epoch 3 and resumed: the
+ * uninterrupted run's model on every rank, bit for bit; one process
+ * resumes the file too. */
+START_TEST(kg_checkpoint_resumes)
+{
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
+    char path[300];
+    shared_path(path, sizeof path, "kg.ckpt");
+    gr_trainer *t = trainer(GR_MODEL_TRANSE, NULL, 7, 42, 1);
+    ck_assert_int_eq(gr_trainer_set(t, "threads", "1"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "valid_sample", "300"), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "adam_catch_up", "1"), GR_OK);
+    gr_model *whole = NULL, *part = NULL, *resumed = NULL;
+    ck_assert_int_eq(gr_kg_fit(&whole, t, kg, kg), GR_OK);
+    double loss_whole, loss, run;
+    gr_trainer_stat(&loss_whole, t, GR_STAT_LOSS);
+    int at = 3;
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_epoch, &at), GR_OK);
+    ck_assert_int_eq(gr_kg_fit(&part, t, kg, kg), GR_OK);
+    gr_trainer_stat(&run, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(run, at);
+    ck_assert_int_eq(gr_trainer_set_progress(t, NULL, NULL), GR_OK);
+    ck_assert_msg(gr_kg_fit(&resumed, t, kg, kg) == GR_OK, "%s", gr_last_error());
+    gr_trainer_stat(&run, t, GR_STAT_EPOCHS);
+    ck_assert_double_eq(run, 7);
+    gr_trainer_stat(&loss, t, GR_STAT_LOSS);
+    ck_assert_msg(loss == loss_whole, "rank %d: last loss %.9g resumed, %.9g whole", rank, loss, loss_whole);
+    ck_assert_msg(hash_kg(resumed) == hash_kg(whole), "rank %d: the resumed model differs", rank);
+    ck_assert(same_everywhere(hash_kg(resumed)));
+    if (rank == 0) {
+        /* the finished file on one process: its model at once */
+        gr_trainer *one = trainer(GR_MODEL_TRANSE, NULL, 7, 42, 0);
+        ck_assert_int_eq(gr_trainer_set(one, "threads", "1"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(one, "eval_every", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(one, "valid_sample", "300"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(one, "adam_catch_up", "1"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set_checkpoint(one, path, 2), GR_OK);
+        gr_model *m = NULL;
+        ck_assert_msg(gr_kg_fit(&m, one, kg, kg) == GR_OK, "%s", gr_last_error());
+        ck_assert(hash_kg(m) == hash_kg(whole));
+        gr_model_free(m);
+        gr_trainer_free(one);
+    }
+    gr_model_free(whole);
+    gr_model_free(part);
+    gr_model_free(resumed);
+    gr_trainer_free(t);
+    gr_kg_free(kg);
+    remove_dir_of(path);
+}
+END_TEST
+
 /* A checkpoint rank 0 cannot write, or finds damaged: every rank fails
  * with rank 0's message. */
 START_TEST(checkpoint_failures_reach_every_rank)
@@ -1300,6 +1363,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, sampled_checkpoint_resumes);
     tcase_add_test(tc, paper_checkpoint_resumes);
     tcase_add_test(tc, checkpoint_failures_reach_every_rank);
+    tcase_add_test(tc, kg_checkpoint_resumes);
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, halo_spmm_matches_replicated);

@@ -332,6 +332,138 @@ START_TEST(version_1_options_load_alone)
 }
 END_TEST
 
+/* ---- triple files (gr_kg_load with a communicator) ---- */
+
+/* Every id's name and every triple of a and b are the same. */
+static void assert_same_kg(const gr_kg *a, const gr_kg *b)
+{
+    ck_assert_uint_eq(gr_kg_num_entities(a), gr_kg_num_entities(b));
+    ck_assert_uint_eq(gr_kg_num_relations(a), gr_kg_num_relations(b));
+    ck_assert_uint_eq(gr_kg_num_triples(a), gr_kg_num_triples(b));
+    for (size_t k = 0; k < gr_kg_num_entities(a); k++)
+        ck_assert_str_eq(gr_kg_entity_name(a, (int64_t)k), gr_kg_entity_name(b, (int64_t)k));
+    for (size_t k = 0; k < gr_kg_num_relations(a); k++)
+        ck_assert_str_eq(gr_kg_relation_name(a, (int64_t)k), gr_kg_relation_name(b, (int64_t)k));
+    size_t n = gr_kg_num_triples(a), got;
+    int64_t *x = malloc(6 * n * sizeof *x);
+    ck_assert_int_eq(gr_kg_triples(&got, a, x, x + n, x + 2 * n, n), GR_OK);
+    ck_assert_int_eq(gr_kg_triples(&got, b, x + 3 * n, x + 4 * n, x + 5 * n, n), GR_OK);
+    ck_assert(memcmp(x, x + 3 * n, 3 * n * sizeof *x) == 0);
+    free(x);
+}
+
+/* Triples over 300 entities and 7 relations, tab or space separated,
+ * blank lines and repeats among them. */
+static void triple_line(size_t k, uint64_t *s, char *buf, size_t cap)
+{
+    if (k % 23 == 7) {
+        snprintf(buf, cap, "%s", k % 2 ? "" : "  ");
+        return;
+    }
+    unsigned h = (unsigned)(next(s) % 300), r = (unsigned)(next(s) % 7), t = (unsigned)(next(s) % 300);
+    if (k % 5 == 1) snprintf(buf, cap, "e%u r%u e%u", h, r, t);
+    else snprintf(buf, cap, "e%u\tr%u\te%u", h, r, t);
+}
+
+/* The graph a load alone gives, loaded over the ranks: the same on every rank. */
+static gr_kg *check_kg_load(const char *path, const gr_kg_load_options *base)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_kg_load_options alone = *base, dist = *base;
+    alone.comm = NULL;
+    dist.comm = &world;
+    gr_kg *one = NULL, *many = NULL;
+    ck_assert_msg(gr_kg_load(&one, path, &alone) == GR_OK, "%s", gr_last_error());
+    ck_assert_msg(gr_kg_load(&many, path, &dist) == GR_OK, "rank %d: %s", rank, gr_last_error());
+    assert_same_kg(one, many);
+    size_t n = gr_kg_num_triples(many);
+    ck_assert(same_everywhere(n));
+    gr_kg_free(one);
+    return many;
+}
+
+START_TEST(triples_over_ranks)
+{
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.dicts = 0;
+    /* ids in order of first appearance; also a file of fewer lines than ranks, without its last newline */
+    const size_t lines[2] = { 3000, 2 };
+    for (int k = 0; k < 2; k++) {
+        char *text = generate(lines[k], triple_line, NULL, k ? "\r\n" : "\n");
+        if (k) text[strlen(text) - 2] = '\0';
+        char name[32];
+        snprintf(name, sizeof name, "triples%d.txt", k);
+        char *path = shared_file(name, text);
+        gr_kg *kg = check_kg_load(path, &o);
+        if (k == 0) ck_assert_uint_gt(gr_kg_num_triples(kg), 2000);
+        gr_kg_free(kg);
+        free(path);
+        free(text);
+    }
+}
+END_TEST
+
+/* With dictionaries (read whole by every rank) the ids are theirs. */
+START_TEST(triples_over_ranks_with_dicts)
+{
+    char *ents = malloc(300 * 16), *rels = malloc(7 * 16);
+    size_t at = 0;
+    for (unsigned k = 0; k < 300; k++) at += (size_t)snprintf(ents + at, 16, "%u\te%u\n", k, (k * 7) % 300);
+    at = 0;
+    for (unsigned k = 0; k < 7; k++) at += (size_t)snprintf(rels + at, 16, "%u\tr%u\n", k, 6 - k);
+    char *ep = shared_file("ents.dict", ents), *rp = shared_file("rels.dict", rels);
+    char *text = generate(3000, triple_line, NULL, "\n");
+    char *path = shared_file("dict_triples.txt", text);
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.entities_path = ep;
+    o.relations_path = rp;
+    gr_kg *kg = check_kg_load(path, &o);
+    int64_t id;
+    ck_assert_int_eq(gr_kg_entity_id(&id, kg, "e7"), GR_OK);
+    ck_assert_int_eq(id, 1);
+    /* only the entities named by the dictionary: the relations grow */
+    o.relations_path = NULL;
+    gr_kg_free(kg);
+    kg = check_kg_load(path, &o);
+    gr_kg_free(kg);
+    free(text);
+    free(path);
+    free(ep);
+    free(rp);
+    free(ents);
+    free(rels);
+}
+END_TEST
+
+/* A bad line in rank 1's range: every rank fails with its message, the
+ * line numbered as in the whole file. */
+START_TEST(bad_triple_in_rank_1_range)
+{
+    const size_t lines = 1200, bad_at = lines * 3 / (2 * (size_t)size);
+    char *text = generate(lines, triple_line, NULL, "\n");
+    /* line bad_at + 1: find its start */
+    char *p = text;
+    for (size_t k = 0; k < bad_at; k++) p = strchr(p, '\n') + 1;
+    char *eol = strchr(p, '\n');
+    memset(p, 'x', (size_t)(eol - p));
+    char *path = shared_file("bad_triples.txt", text);
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.dicts = 0;
+    gr_kg *kg = NULL;
+    ck_assert_int_eq(gr_kg_load(&kg, path, &o), GR_EFORMAT);
+    char want[1200], line_at[4200];
+    snprintf(want, sizeof want, "%s", gr_last_error());
+    snprintf(line_at, sizeof line_at, "%s:%zu: expected 3 fields", path, bad_at + 1);
+    ck_assert_msg(strstr(want, line_at) != NULL, "'%s' does not name '%s'", want, line_at);
+    o.comm = &world;
+    same_error(gr_kg_load(&kg, path, &o), GR_EFORMAT, want);
+    ck_assert_ptr_null(kg);
+    free(path);
+    free(text);
+}
+END_TEST
+
 static void setup(void)
 {
     if (rank == 0) {
@@ -365,6 +497,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, bad_item_in_rank_1_range);
     tcase_add_test(tc, bad_rating_in_rank_1_range);
     tcase_add_test(tc, version_1_options_load_alone);
+    tcase_add_test(tc, triples_over_ranks);
+    tcase_add_test(tc, triples_over_ranks_with_dicts);
+    tcase_add_test(tc, bad_triple_in_rank_1_range);
     suite_add_tcase(s, tc);
     return fx_mpi_run(s, rank);
 }

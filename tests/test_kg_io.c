@@ -88,6 +88,14 @@ START_TEST(dictionaries_fix_ids)
     ck_assert_int_eq(ent(kg, "a"), 0);
     ck_assert_uint_eq(gr_kg_num_entities(kg), 3);
     gr_kg_free(kg);
+    /* a version-1 struct has no comm: what follows it is not read */
+    o.version = 1;
+    o.comm = &o;
+    ck_assert_int_eq(gr_kg_load(&kg, train, &o), GR_OK);
+    ck_assert_uint_eq(gr_kg_num_entities(kg), 3);
+    gr_kg_free(kg);
+    o.version = 3;
+    ck_assert_int_eq(gr_kg_load(&kg, train, &o), GR_EINVAL);
     fx_rmtree(dir);
     free(dir);
     free(e);

@@ -32,18 +32,21 @@ GR_BEGIN_DECLS
 
 typedef struct gr_kg gr_kg;
 
-#define GR_KG_LOAD_OPTIONS_VERSION 1
+#define GR_KG_LOAD_OPTIONS_VERSION 2
 
-/* Options of gr_kg_load().  Initialise with GR_KG_LOAD_OPTIONS_INIT. */
+/* Options of gr_kg_load().  Initialise with GR_KG_LOAD_OPTIONS_INIT.  A
+ * version-1 struct (without comm) is still accepted. */
 typedef struct gr_kg_load_options {
     unsigned int version;       /* GR_KG_LOAD_OPTIONS_VERSION */
     int dicts;                  /* 1: read entities.dict / relations.dict found beside the
                                    triple file (default); 0: ids in order of first appearance */
     const char *entities_path;  /* an explicit entity dictionary (id<TAB>name), or NULL */
     const char *relations_path; /* an explicit relation dictionary, or NULL */
+    void *comm;                 /* version 2: MPI_Comm *: read the triple file in parts over
+                                   this communicator (below); NULL: read it alone */
 } gr_kg_load_options;
 
-#define GR_KG_LOAD_OPTIONS_INIT { GR_KG_LOAD_OPTIONS_VERSION, 1, NULL, NULL }
+#define GR_KG_LOAD_OPTIONS_INIT { GR_KG_LOAD_OPTIONS_VERSION, 1, NULL, NULL, NULL }
 
 /*
  * Load triples from a text file, one "head<TAB>relation<TAB>tail" per line
@@ -53,6 +56,17 @@ typedef struct gr_kg_load_options {
  * dictionary lacks is an error.  opts may be NULL for the defaults.
  * Errors: GR_EINVAL, GR_EIO (cannot open), GR_EFORMAT (the message names
  * file:line and the field), GR_ESTATE (no triples), GR_ENOMEM.
+ *
+ * With opts->comm (a pointer to an MPI_Comm; MPI initialised) the load is
+ * collective: every rank of the communicator calls it with the same
+ * arguments, reads and parses only its own byte range of the triple file
+ * (split at line boundaries, as gr_graph_load() splits interaction files),
+ * and the ranks exchange the names first seen in each range and the
+ * parsed triples, so that every rank ends with the graph a single process
+ * loads: the same entity and relation ids, the same triples.  Dictionaries
+ * are read whole by every rank.  Every rank returns the same status and
+ * message (a bad line is named by its line number in the whole file).
+ * Without MPI support comm is GR_EUNSUPPORTED; before MPI_Init, GR_ESTATE.
  */
 GR_API int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts);
 

@@ -171,7 +171,9 @@ GR_API int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *us
  * GR_ECORRUPT (or GR_EFORMAT) naming the file; a failed write GR_EIO.
  * Under a communicator (gr_trainer_set_comm) rank 0 writes and reads the
  * file, and every rank returns the same status.  LightGCN and MF with
- * every schedule; after the held-out part (setting holdout) the refit on
+ * every schedule, and TransE, DistMult, RotatE and ComplEx (on a
+ * user-item graph, and on triples through gr_kg_fit(), whose training and
+ * validation triples are what the file records); after the held-out part (setting holdout) the refit on
  * all the data is not checkpointed (a resumed run repeats it).  A fit of
  * another kind, or with GR_OPT_BUDGET, is GR_EUNSUPPORTED while a path is
  * set.  NULL path removes the checkpoint; every_epochs >= 1, else

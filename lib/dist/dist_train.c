@@ -73,15 +73,19 @@ int gr_dist_same_params(gr_dist *d, const float *x, size_t n)
     return rc;
 }
 
+uint64_t gr_triples_fingerprint(const int32_t *h, const int32_t *r, const int32_t *tail, size_t n)
+{
+    uint64_t f = gr_dist_hash_bytes(0xcbf29ce484222325ULL, &n, sizeof n);
+    f = gr_dist_hash_bytes(f, h, n * sizeof *h);
+    f = gr_dist_hash_bytes(f, r, n * sizeof *r);
+    return gr_dist_hash_bytes(f, tail, n * sizeof *tail);
+}
+
 int gr_dist_check_kg(const gr_trainer *t, const int32_t *h, const int32_t *r, const int32_t *tail, size_t n)
 {
     gr_dist *d = gr_dist_of(t);
     if (!d) return GR_OK;
-    uint64_t settings = hash_settings(t);
-    uint64_t triples = gr_dist_hash_bytes(0xcbf29ce484222325ULL, &n, sizeof n);
-    triples = gr_dist_hash_bytes(triples, h, n * sizeof *h);
-    triples = gr_dist_hash_bytes(triples, r, n * sizeof *r);
-    triples = gr_dist_hash_bytes(triples, tail, n * sizeof *tail);
+    uint64_t settings = hash_settings(t), triples = gr_triples_fingerprint(h, r, tail, n);
     GR_TRY(gr_dist_check_same(d, &settings, 1, "trainer settings"));
     return gr_dist_check_same(d, &triples, 1, "training triples");
 }

@@ -28,6 +28,9 @@ int gr_dist_check_kg(const gr_trainer *t, const int32_t *h, const int32_t *r, co
 /* Fingerprint of a graph's shape and interactions (0 for NULL): what the
  * ranks compare before a fit, and what a checkpoint records. */
 uint64_t gr_graph_fingerprint(const gr_graph *g);
+/* Fingerprint of n triples (h, r, tail): what the ranks compare before a
+ * knowledge-graph fit, and what its checkpoint records. */
+uint64_t gr_triples_fingerprint(const int32_t *h, const int32_t *r, const int32_t *tail, size_t n);
 /* GR_ESTATE unless every rank holds the same n parameters. */
 int gr_dist_same_params(gr_dist *d, const float *x, size_t n);
 

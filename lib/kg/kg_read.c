@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "dist/dist.h"
 #include "io/text.h"
 #include "kg/kg.h"
 
@@ -226,17 +227,24 @@ static int read_line(gr_triple_buf *b, const resolver *z, const char *line, size
     return gr_triple_buf_push(b, id[0], id[1], id[2]);
 }
 
+/* The lines of in (opened with status rc), parsed into b. */
+static int read_lines(gr_triple_buf *b, const resolver *z, gr_lines *in, int rc, const char *path)
+{
+    int got = 0;
+    char *line;
+    size_t len;
+    while (rc == GR_OK && (got = gr_lines_next(in, &line, &len)) == 1)
+        if (!gr_is_blank(line)) rc = read_line(b, z, line, len, path, in->line);
+    if (rc == GR_OK && got < 0) rc = got;
+    gr_lines_close(in);
+    return rc;
+}
+
 static int read_triples(gr_triple_buf *b, const resolver *z, const char *path)
 {
     gr_lines in;
-    int rc = gr_lines_open(&in, path), got = 0;
-    char *line;
-    size_t len;
-    while (rc == GR_OK && (got = gr_lines_next(&in, &line, &len)) == 1)
-        if (!gr_is_blank(line)) rc = read_line(b, z, line, len, path, in.line);
-    if (rc == GR_OK && got < 0) rc = got;
-    gr_lines_close(&in);
-    return rc;
+    int rc = gr_lines_open(&in, path);
+    return read_lines(b, z, &in, rc, path);
 }
 
 static int load_dicts(gr_kg_vocab *v, resolver *z, const char *path, const gr_kg_load_options *o, char *ebuf, char *rbuf,
@@ -260,6 +268,160 @@ static int load_dicts(gr_kg_vocab *v, resolver *z, const char *path, const gr_kg
     return GR_OK;
 }
 
+/* ---- reading over a communicator (docs/distributed.md, "Loading") ---- */
+
+/*
+ * Each rank parses the lines of its byte range of the file (gr_file_part)
+ * into ids of a vocabulary of its own: a dictionary's names are copied
+ * into it first, so their ids are the dictionary's; a growing map takes
+ * the names in order of first appearance in the part.  The ranks then
+ * exchange those first-seen names in rank order, and every rank interns
+ * them into the shared vocabulary in that order: rank order is file order,
+ * so the ids are those of first appearance in the whole file, as a single
+ * process gives them.  Each rank maps its triples to those ids and the
+ * ranks exchange the triples (3 x 4 bytes each), in file order again.
+ */
+
+/* A map of a rank's own, with the names of `fixed` (a dictionary) first. */
+static int local_map(gr_strmap *local, const gr_strmap *fixed, int mode)
+{
+    for (size_t k = 0; mode == NAMES_FIXED && k < fixed->n; k++)
+        if (gr_strmap_intern(local, fixed->names[k], strlen(fixed->names[k])) < 0) return gr_last_error_code();
+    return GR_OK;
+}
+
+/* This rank's lines, parsed with local ids; lines numbered as in the whole file. */
+static int read_part(gr_triple_buf *b, const resolver *z, const char *path, gr_dist *d)
+{
+    uint64_t begin = 0, end = 0, before = 0;
+    size_t lines = 0;
+    GR_TRY(gr_dist_agree(d, gr_file_part(path, d->rank, d->size, &begin, &end, &lines)));
+    GR_TRY(gr_dist_exscan_u64(d, lines, &before));
+    gr_lines in;
+    int rc = gr_lines_open_part(&in, path, begin, end, (size_t)before);
+    return gr_dist_agree(d, read_lines(b, z, &in, rc, path));
+}
+
+/* Every rank's part of a column, concatenated in rank order. */
+static int gather(gr_dist *d, const void *mine, void *all, const uint64_t *counts, size_t width, uint64_t *bytes)
+{
+    for (int r = 0; r < d->size; r++) bytes[r] = counts[r] * width;
+    return gr_dist_allgather_bytes(d, mine, all, bytes);
+}
+
+/*
+ * The names a growing map (global) learns from every rank's part, in rank
+ * order; ids[k] the global id of this rank's local name k.  Collective.
+ */
+static int merge_names(gr_strmap *global, const gr_strmap *local, int32_t *ids, gr_dist *d)
+{
+    uint64_t size = 0;
+    for (size_t k = 0; k < local->n; k++) size += strlen(local->names[k]) + 1;
+    char *mine = gr_alloc(size ? size : 1, 1), *all = NULL;
+    uint64_t *counts = gr_alloc((size_t)d->size, sizeof *counts), total = 0;
+    int rc = gr_dist_agree(d, mine && counts ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, size, counts);
+    for (int r = 0; rc == GR_OK && r < d->size; r++) total += counts[r];
+    if (rc == GR_OK) rc = gr_dist_agree(d, (all = gr_alloc(total ? total : 1, 1)) ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) {
+        char *w = mine;
+        for (size_t k = 0; k < local->n; k++) w = stpcpy(w, local->names[k]) + 1;
+        rc = gr_dist_allgather_bytes(d, mine, all, counts);
+    }
+    /* every rank interns every rank's names, in rank order: the same map everywhere */
+    const char *s = all;
+    for (int r = 0; rc == GR_OK && r < d->size; r++) {
+        const char *stop = s + counts[r];
+        for (size_t k = 0; rc == GR_OK && s < stop; k++) {
+            size_t len = strlen(s);
+            int32_t id = gr_strmap_intern(global, s, len);
+            if (id < 0) rc = gr_last_error_code();
+            else if (r == d->rank) ids[k] = id;
+            s += len + 1;
+        }
+    }
+    free(mine);
+    free(all);
+    free(counts);
+    return gr_dist_agree(d, rc);
+}
+
+/* b's local ids to the shared ones (ids), in place. */
+static void relabel(int32_t *v, size_t n, const int32_t *ids)
+{
+    for (size_t k = 0; ids && k < n; k++) v[k] = ids[v[k]];
+}
+
+/* Every rank's triples to every rank, in rank order, into all. */
+static int exchange_triples(gr_triple_buf *all, const gr_triple_buf *mine, gr_dist *d)
+{
+    uint64_t *counts = gr_alloc((size_t)d->size, sizeof *counts), *bytes = gr_alloc((size_t)d->size, sizeof *bytes);
+    int rc = gr_dist_agree(d, counts && bytes ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, mine->n, counts);
+    size_t total = 0;
+    for (int r = 0; rc == GR_OK && r < d->size; r++) total += counts[r];
+    memset(all, 0, sizeof *all);
+    if (rc == GR_OK) {
+        all->h = gr_alloc(total ? total : 1, sizeof *all->h);
+        all->r = gr_alloc(total ? total : 1, sizeof *all->r);
+        all->t = gr_alloc(total ? total : 1, sizeof *all->t);
+        rc = gr_dist_agree(d, all->h && all->r && all->t ? GR_OK : GR_ENOMEM);
+    }
+    if (rc == GR_OK) rc = gather(d, mine->h, all->h, counts, sizeof *all->h, bytes);
+    if (rc == GR_OK) rc = gather(d, mine->r, all->r, counts, sizeof *all->r, bytes);
+    if (rc == GR_OK) rc = gather(d, mine->t, all->t, counts, sizeof *all->t, bytes);
+    all->n = all->cap = total;
+    free(counts);
+    free(bytes);
+    return rc;
+}
+
+/* The triples of path read in parts over d into b, in z's (shared) ids. */
+static int read_triples_parts(gr_triple_buf *b, const resolver *z, const char *path, gr_dist *d)
+{
+    gr_kg_vocab *lv = gr_kg_vocab_new();
+    gr_triple_buf mine;
+    memset(&mine, 0, sizeof mine);
+    int32_t *ent_ids = NULL, *rel_ids = NULL;
+    int rc = lv ? local_map(&lv->ent, &z->v->ent, z->ent_mode) : GR_ENOMEM;
+    if (rc == GR_OK) rc = local_map(&lv->rel, &z->v->rel, z->rel_mode);
+    resolver lz = *z;
+    lz.v = lv;
+    rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK) rc = read_part(&mine, &lz, path, d);
+    if (rc == GR_OK && z->ent_mode == NAMES_GROW) {
+        ent_ids = gr_alloc(lv->ent.n ? lv->ent.n : 1, sizeof *ent_ids);
+        rc = gr_dist_agree(d, ent_ids ? GR_OK : GR_ENOMEM);
+        if (rc == GR_OK) rc = merge_names(&z->v->ent, &lv->ent, ent_ids, d);
+    }
+    if (rc == GR_OK && z->rel_mode == NAMES_GROW) {
+        rel_ids = gr_alloc(lv->rel.n ? lv->rel.n : 1, sizeof *rel_ids);
+        rc = gr_dist_agree(d, rel_ids ? GR_OK : GR_ENOMEM);
+        if (rc == GR_OK) rc = merge_names(&z->v->rel, &lv->rel, rel_ids, d);
+    }
+    if (rc == GR_OK) {
+        relabel(mine.h, mine.n, ent_ids);
+        relabel(mine.t, mine.n, ent_ids);
+        relabel(mine.r, mine.n, rel_ids);
+        rc = exchange_triples(b, &mine, d);
+    }
+    free(ent_ids);
+    free(rel_ids);
+    gr_triple_buf_free(&mine);
+    if (lv) gr_kg_vocab_unref(lv);
+    return rc;
+}
+
+/* The communicator of the options (version 2 on), duplicated; NULL: alone. */
+static int open_comm(gr_dist **d, const gr_kg_load_options *o)
+{
+    *d = NULL;
+    void *comm = o->version >= 2 ? o->comm : NULL;
+    int rc = comm ? gr_dist_new(d, comm) : GR_OK;
+    if (rc == GR_ESTATE) return gr_err(rc, "gr_kg_load_options.comm: MPI is not initialised (call MPI_Init first)");
+    return rc;
+}
+
 int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
 {
     gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
@@ -267,18 +429,31 @@ int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
     if (!out || !path) return gr_err(GR_EINVAL, "gr_kg_load: NULL argument");
     if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
         return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
+    gr_dist *d;
+    GR_TRY(open_comm(&d, o));
     gr_kg_vocab *v = gr_kg_vocab_new();
-    if (!v) return GR_ENOMEM;
     resolver z = { v, NAMES_GROW, NAMES_GROW, 0, 0, NULL, NULL, GR_EFORMAT };
     char ebuf[4096], rbuf[4096];
     gr_triple_buf b;
     memset(&b, 0, sizeof b);
-    int rc = load_dicts(v, &z, path, o, ebuf, rbuf, sizeof ebuf);
-    if (rc == GR_OK) rc = read_triples(&b, &z, path);
+    int rc = v ? load_dicts(v, &z, path, o, ebuf, rbuf, sizeof ebuf) : GR_ENOMEM;
+    /* with a communicator: a rank that could not read the dictionaries stops them all */
+    if (d) rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK) rc = d ? read_triples_parts(&b, &z, path, d) : read_triples(&b, &z, path);
     if (rc == GR_OK && b.n == 0) rc = gr_err(GR_ESTATE, "%s: no triples", path);
     if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, 0);
+    if (d) {
+        /* building may fail on one rank alone: then on every rank, without a graph */
+        int all = gr_dist_agree(d, rc);
+        if (rc == GR_OK && all != GR_OK) {
+            gr_kg_free(*out);
+            *out = NULL;
+        }
+        rc = all;
+    }
     gr_triple_buf_free(&b);
-    gr_kg_vocab_unref(v);
+    if (v) gr_kg_vocab_unref(v);
+    gr_dist_free(d);
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* Checkpoints of a LightGCN / MF fit (train/checkpoint.h). */
+/* Checkpoints of a fit: the shared file, and LightGCN / MF's state (train/checkpoint.h). */
 #include "train/checkpoint.h"
 
 #include <errno.h>
@@ -25,9 +25,11 @@
 int gr_ckpt_supported(const gr_trainer *t)
 {
     if (!t->ckpt_path) return GR_OK;
-    if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF)
-        return gr_err(GR_EUNSUPPORTED, "checkpoint %s: %s fits cannot checkpoint (LightGCN and MF can)", t->ckpt_path,
-                      gr_model_kind_name(t->kind));
+    int kg = t->kind >= GR_MODEL_TRANSE && t->kind <= GR_MODEL_COMPLEX;
+    if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF && !kg)
+        return gr_err(GR_EUNSUPPORTED,
+                      "checkpoint %s: %s fits cannot checkpoint (LightGCN, MF, TransE, DistMult, RotatE and ComplEx can)",
+                      t->ckpt_path, gr_model_kind_name(t->kind));
     if (gr_search_wanted(t))
         return gr_err(GR_EUNSUPPORTED, "checkpoint %s: a fit with a settings search (budget) cannot checkpoint",
                       t->ckpt_path);
@@ -43,26 +45,32 @@ static int free_setting(const gr_opt_spec *s)
 
 /* ---- what the file was made from ---- */
 
-typedef struct graph_id {
-    uint64_t hash, users, items, edges;
-} graph_id;
-
-static graph_id graph_id_of(const gr_graph *g)
+gr_ckpt_data gr_ckpt_graph_data(const gr_graph *g, int valid)
 {
-    graph_id id = { 0, 0, 0, 0 };
-    if (g) id = (graph_id){ gr_graph_fingerprint(g), g->n_users, g->n_items, g->n_edges };
+    gr_ckpt_data id = { { 0, 0, 0, 0 },
+                        valid ? "another validation graph" : "another training graph",
+                        valid ? "a validation graph" : "a training graph",
+                        { "users", "items", "interactions" } };
+    if (g) {
+        id.id[0] = gr_graph_fingerprint(g);
+        id.id[1] = g->n_users;
+        id.id[2] = g->n_items;
+        id.id[3] = g->n_edges;
+    }
     return id;
 }
 
 static void put_double(gr_writer *w, double v) { gr_writer_bytes(w, &v, sizeof v); }
 
-static void write_id(gr_writer *w, const gr_trainer *t, const gr_ckpt *c)
+static void write_id(gr_writer *w, const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2])
 {
     gr_writer_begin(w, TAG_ID);
     gr_writer_u64(w, (uint64_t)t->kind);
-    gr_writer_u64(w, c->n);
-    gr_writer_u64(w, c->d);
-    graph_id ids[2] = { graph_id_of(c->g), graph_id_of(t->valid) };
+    gr_writer_u64(w, n);
+    gr_writer_u64(w, d);
+    uint64_t ids[2][4];
+    memcpy(ids[0], data[0].id, sizeof ids[0]);
+    memcpy(ids[1], data[1].id, sizeof ids[1]);
     gr_writer_bytes(w, ids, sizeof ids);
     uint64_t count = 0;
     for (size_t k = 0; k < t->n_opts; k++) count += !free_setting(&t->spec[k]);
@@ -77,21 +85,21 @@ static void write_id(gr_writer *w, const gr_trainer *t, const gr_ckpt *c)
 
 static int read_double(gr_reader *r, double *v) { return gr_reader_bytes(r, v, sizeof *v); }
 
-static int graph_differs(const char *path, const char *which, const graph_id *there, const graph_id *here)
+/* The file's record of the data (there: fingerprint and sizes) against the
+ * fit's; the sizes tell whether the data is missing on one side. */
+static int data_differs(const char *path, const uint64_t there[4], const gr_ckpt_data *here)
 {
-    if (!memcmp(there, here, sizeof *here)) return GR_OK;
-    if (!there->users || !here->users)
-        return gr_err(GR_EINVAL, "checkpoint %s: made %s a validation graph, this fit has %s", path,
-                      there->users ? "with" : "without", here->users ? "one" : "none");
+    const uint64_t *h = here->id;
+    if (!memcmp(there, h, sizeof here->id)) return GR_OK;
+    if (!there[1] || !h[1])
+        return gr_err(GR_EINVAL, "checkpoint %s: made %s %s, this fit has %s", path, there[1] ? "with" : "without",
+                      here->some, h[1] ? "one" : "none");
     return gr_err(GR_EINVAL,
-                  "checkpoint %s: made from another %s graph (%llu users, %llu items, %llu interactions there; %llu, "
-                  "%llu, %llu here%s)",
-                  path, which, (unsigned long long)there->users, (unsigned long long)there->items,
-                  (unsigned long long)there->edges, (unsigned long long)here->users, (unsigned long long)here->items,
-                  (unsigned long long)here->edges,
-                  there->users == here->users && there->items == here->items && there->edges == here->edges
-                      ? ", the same sizes, other interactions"
-                      : "");
+                  "checkpoint %s: made from %s (%llu %s, %llu %s, %llu %s there; %llu, %llu, %llu here%s)", path,
+                  here->other, (unsigned long long)there[1], here->units[0], (unsigned long long)there[2],
+                  here->units[1], (unsigned long long)there[3], here->units[2], (unsigned long long)h[1],
+                  (unsigned long long)h[2], (unsigned long long)h[3],
+                  !memcmp(there + 1, h + 1, 3 * sizeof *h) ? ", the same sizes, other contents" : "");
 }
 
 /* The file's settings against t's: the first difference, by name. */
@@ -126,43 +134,94 @@ static int check_settings(gr_reader *r, const gr_trainer *t)
     return GR_OK;
 }
 
-static int check_id(gr_reader *r, const gr_trainer *t, const gr_ckpt *c)
+static int check_id(gr_reader *r, const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2])
 {
-    uint64_t kind = 0, n = 0, d = 0;
+    uint64_t kind = 0, fn = 0, fd = 0;
     GR_TRY(gr_reader_section(r, TAG_ID));
     GR_TRY(gr_reader_u64(r, &kind));
-    GR_TRY(gr_reader_u64(r, &n));
-    GR_TRY(gr_reader_u64(r, &d));
+    GR_TRY(gr_reader_u64(r, &fn));
+    GR_TRY(gr_reader_u64(r, &fd));
     if (kind != (uint64_t)t->kind) {
         const char *name = kind < 1000 ? gr_model_kind_name((int)kind) : NULL;
         return gr_err(GR_EINVAL, "checkpoint %s: made by a %s fit, this is a %s fit", r->path, name ? name : "unknown",
                       gr_model_kind_name(t->kind));
     }
-    graph_id there[2], here[2] = { graph_id_of(c->g), graph_id_of(t->valid) };
+    uint64_t there[2][4];
     GR_TRY(gr_reader_bytes(r, there, sizeof there));
-    GR_TRY(graph_differs(r->path, "training", &there[0], &here[0]));
-    GR_TRY(graph_differs(r->path, "validation", &there[1], &here[1]));
+    GR_TRY(data_differs(r->path, there[0], &data[0]));
+    GR_TRY(data_differs(r->path, there[1], &data[1]));
     GR_TRY(check_settings(r, t));
-    if (n != c->n || d != c->d)
-        return gr_reader_fail(r, "parameters of %llu x %llu, the fit has %zu x %zu", (unsigned long long)n,
-                              (unsigned long long)d, c->n, c->d);
+    if (fn != n || fd != d)
+        return gr_reader_fail(r, "parameters of %llu x %llu, the fit has %zu x %zu", (unsigned long long)fn,
+                              (unsigned long long)fd, n, d);
     return GR_OK;
 }
 
-/* ---- the state ---- */
+/* ---- the loop's state ---- */
 
-/* The loop's counters and the statistics a resumed fit reports. */
-typedef struct loop_state {
-    uint64_t epoch, finished, best_epoch, evals_since_best;
-    double best_valid, last_loss, stat_best_epoch, stat_best_valid;
-    int64_t adam_t;
-} loop_state;
-
-static void write_state(gr_writer *w, const gr_ckpt *c, const loop_state *ls, const float *m, const float *v)
+static void write_head(gr_writer *w, const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2],
+                       const gr_ckpt_loop *ls)
 {
+    write_id(w, t, n, d, data);
     gr_writer_begin(w, TAG_LOOP);
     gr_writer_bytes(w, ls, sizeof *ls);
     gr_writer_end(w);
+}
+
+static int read_head(gr_reader *r, const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2],
+                     gr_ckpt_loop *ls)
+{
+    if (r->kind != CKPT_KIND) return gr_err(GR_EFORMAT, "%s: a gnnrec model file, not a checkpoint", r->path);
+    GR_TRY(check_id(r, t, n, d, data));
+    GR_TRY(gr_reader_section(r, TAG_LOOP));
+    GR_TRY(gr_reader_bytes(r, ls, sizeof *ls));
+    if (ls->epoch > INT32_MAX || ls->best_epoch > ls->epoch || ls->adam_t < 0)
+        return gr_reader_fail(r, "epoch counters out of range");
+    return GR_OK;
+}
+
+int gr_ckpt_due(const gr_trainer *t, int on, int epoch, int stop)
+{
+    return on && (stop || epoch % t->ckpt_every == 0);
+}
+
+void gr_ckpt_loop_save(gr_ckpt_loop *ls, const gr_fit_loop *L, int epoch, int stop, int64_t adam_t)
+{
+    gr_trainer *t = L->t;
+    /* a fit the caller or the clock cut short goes on when resumed; one
+     * that ran its epochs or stopped early by itself has ended */
+    int cut = stop && gr_dist_any(gr_dist_of(t), t->stopped_by_caller || t->stopped_by_time);
+    *ls = (gr_ckpt_loop){ (uint64_t)epoch,
+                          (uint64_t)(epoch >= (int)gr_opt(t, GR_OPT_EPOCHS) || (stop && !cut)),
+                          (uint64_t)L->best_epoch,
+                          (uint64_t)L->evals_since_best,
+                          L->best_valid,
+                          L->last_loss,
+                          t->stat_best_epoch,
+                          t->stat_best_valid,
+                          adam_t };
+}
+
+void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, int *done)
+{
+    gr_trainer *t = L->t;
+    L->epoch = (int)ls->epoch;
+    L->best_epoch = (int)ls->best_epoch;
+    L->evals_since_best = (int)ls->evals_since_best;
+    L->best_valid = ls->best_valid;
+    L->last_loss = ls->last_loss;
+    t->stat_epochs = (double)ls->epoch;
+    t->stat_loss = ls->last_loss;
+    t->stat_best_epoch = ls->stat_best_epoch;
+    t->stat_best_valid = ls->stat_best_valid;
+    *epoch = (int)ls->epoch;
+    *done = ls->finished != 0;
+}
+
+/* ---- the state of a LightGCN / MF fit ---- */
+
+static void write_state(gr_writer *w, const gr_ckpt *c, const float *m, const float *v)
+{
     gr_writer_begin(w, TAG_PARAMS);
     gr_writer_floats(w, c->e0, c->n * c->d);
     gr_writer_end(w);
@@ -192,13 +251,9 @@ static int read_rows(gr_reader *r, float *dst, size_t n, size_t d, size_t lo, si
     return GR_OK;
 }
 
-static int read_state(gr_reader *r, gr_ckpt *c, loop_state *ls)
+static int read_state(gr_reader *r, gr_ckpt *c, const gr_ckpt_loop *ls)
 {
     const size_t nd = c->n * c->d;
-    GR_TRY(gr_reader_section(r, TAG_LOOP));
-    GR_TRY(gr_reader_bytes(r, ls, sizeof *ls));
-    if (ls->epoch > INT32_MAX || ls->best_epoch > ls->epoch || ls->adam_t < 0)
-        return gr_reader_fail(r, "epoch counters out of range");
     GR_TRY(gr_reader_section(r, TAG_PARAMS));
     GR_TRY(gr_reader_floats(r, c->e0, nd));
     if (c->best) {
@@ -263,43 +318,65 @@ static int open_everywhere(gr_reader *r, gr_dist *dist, const char *path, int *p
     return rc;
 }
 
+/* ---- resuming and writing, for every kind ---- */
+
+int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], gr_ckpt_read_fn read,
+                 void *ctx, gr_ckpt_loop *ls, int *present)
+{
+    gr_dist *dist = gr_dist_of(t);
+    gr_reader r;
+    int rc = open_everywhere(&r, dist, t->ckpt_path, present);
+    if (rc == GR_OK && *present) {
+        rc = read_head(&r, t, n, d, data, ls);
+        if (rc == GR_OK) rc = read(&r, ctx, ls);
+    }
+    gr_reader_close(&r);
+    /* every rank parsed the same bytes: only an allocation can differ */
+    return gr_dist_agree(dist, rc);
+}
+
+int gr_ckpt_save(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], const gr_ckpt_loop *ls,
+                 gr_ckpt_write_fn write, const void *ctx)
+{
+    gr_dist *dist = gr_dist_of(t);
+    int rc = GR_OK;
+    if (!dist || dist->rank == 0) {
+        gr_writer w;
+        rc = gr_writer_open(&w, t->ckpt_path, CKPT_KIND);
+        if (rc == GR_OK) {
+            write_head(&w, t, n, d, data, ls);
+            write(&w, ctx);
+            rc = gr_writer_commit(&w);
+        }
+        if (rc != GR_OK) gr_err_prefix("writing the checkpoint");
+    }
+    return gr_dist_agree(dist, rc);
+}
+
+/* ---- LightGCN / MF ---- */
+
+static void ckpt_data(gr_ckpt_data data[2], const gr_trainer *t, const gr_ckpt *c)
+{
+    data[0] = gr_ckpt_graph_data(c->g, 0);
+    data[1] = gr_ckpt_graph_data(t->valid, 1);
+}
+
+static int read_lgcn(gr_reader *r, void *ctx, const gr_ckpt_loop *ls) { return read_state(r, ctx, ls); }
+
 int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
 {
     gr_trainer *t = L->t;
     *epoch = 0;
     *done = 0;
     if (!c->on) return GR_OK;
-    gr_dist *dist = gr_dist_of(t);
-    gr_reader r;
+    gr_ckpt_data data[2];
+    ckpt_data(data, t, c);
+    gr_ckpt_loop ls;
     int present = 0;
-    int rc = open_everywhere(&r, dist, t->ckpt_path, &present);
-    if (rc != GR_OK || !present) {
-        gr_reader_close(&r);
-        return rc;
-    }
-    loop_state ls;
-    if (r.kind != CKPT_KIND) rc = gr_err(GR_EFORMAT, "%s: a gnnrec model file, not a checkpoint", t->ckpt_path);
-    if (rc == GR_OK) rc = check_id(&r, t, c);
-    if (rc == GR_OK) rc = read_state(&r, c, &ls);
-    gr_reader_close(&r);
-    /* every rank parsed the same bytes: only an allocation can differ */
-    rc = gr_dist_agree(dist, rc);
-    if (rc != GR_OK) return rc;
-    L->epoch = (int)ls.epoch;
-    L->best_epoch = (int)ls.best_epoch;
-    L->evals_since_best = (int)ls.evals_since_best;
-    L->best_valid = ls.best_valid;
-    L->last_loss = ls.last_loss;
-    t->stat_epochs = (double)ls.epoch;
-    t->stat_loss = ls.last_loss;
-    t->stat_best_epoch = ls.stat_best_epoch;
-    t->stat_best_valid = ls.stat_best_valid;
-    *epoch = (int)ls.epoch;
-    *done = ls.finished != 0;
+    GR_TRY(gr_ckpt_load(t, c->n, c->d, data, read_lgcn, c, &ls, &present));
+    if (present) gr_ckpt_loop_restore(&ls, L, epoch, done);
     return GR_OK;
 }
-
-/* ---- writing: the moments gathered, rank 0 writes ---- */
 
 /* All n rows of the moments on every rank (the sharded driver's ranks own
  * rows [lo, hi) of them): into *m and *v, malloc'ed when gathered. */
@@ -323,40 +400,31 @@ static int full_moments(const gr_ckpt *c, gr_dist *dist, float **m, float **v)
     return rc;
 }
 
-static int write_file(const gr_trainer *t, const gr_ckpt *c, const loop_state *ls, const float *m, const float *v)
+typedef struct lgcn_out {
+    const gr_ckpt *c;
+    const float *m, *v;
+} lgcn_out;
+
+static void write_lgcn(gr_writer *w, const void *ctx)
 {
-    gr_writer w;
-    int rc = gr_writer_open(&w, t->ckpt_path, CKPT_KIND);
-    if (rc == GR_OK) {
-        write_id(&w, t, c);
-        write_state(&w, c, ls, m, v);
-        rc = gr_writer_commit(&w);
-    }
-    if (rc != GR_OK) gr_err_prefix("writing the checkpoint");
-    return rc;
+    const lgcn_out *o = ctx;
+    write_state(w, o->c, o->m, o->v);
 }
 
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
 {
     gr_trainer *t = L->t;
-    if (!c->on || !(stop || epoch % t->ckpt_every == 0)) return GR_OK;
+    if (!gr_ckpt_due(t, c->on, epoch, stop)) return GR_OK;
     gr_dist *dist = gr_dist_of(t);
-    /* a fit the caller or the clock cut short goes on when resumed; one
-     * that ran its epochs or stopped early by itself has ended */
-    int cut = stop && gr_dist_any(dist, t->stopped_by_caller || t->stopped_by_time);
-    loop_state ls = { (uint64_t)epoch,
-                      (uint64_t)(epoch >= (int)gr_opt(t, GR_OPT_EPOCHS) || (stop && !cut)),
-                      (uint64_t)L->best_epoch,
-                      (uint64_t)L->evals_since_best,
-                      L->best_valid,
-                      L->last_loss,
-                      t->stat_best_epoch,
-                      t->stat_best_valid,
-                      c->adam->t };
+    gr_ckpt_loop ls;
+    gr_ckpt_loop_save(&ls, L, epoch, stop, c->adam->t);
+    gr_ckpt_data data[2];
+    ckpt_data(data, t, c);
     float *m = NULL, *v = NULL;
     int rc = full_moments(c, dist, &m, &v);
-    if (rc == GR_OK && (!dist || dist->rank == 0)) rc = write_file(t, c, &ls, m, v);
+    lgcn_out o = { c, m, v };
+    if (rc == GR_OK) rc = gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
     if (m != c->adam->m) free(m);
     if (v != c->adam->v) free(v);
-    return gr_dist_agree(dist, rc);
+    return rc;
 }

@@ -1,6 +1,7 @@
 /*
- * Checkpoints of a LightGCN / MF fit (gr_trainer_set_checkpoint;
- * docs/training.md, "Checkpoints").  A checkpoint is a model-format file
+ * Checkpoints of a fit (gr_trainer_set_checkpoint; docs/training.md,
+ * "Checkpoints"): LightGCN and MF here, the knowledge-graph kinds in
+ * train/kg_checkpoint.h on the shared pieces at the end of this file.  A checkpoint is a model-format file
  * (io/model_file.h, kind 'CKPT') written atomically, holding all a fit
  * needs to go on as if it had never stopped: the epochs done, the
  * parameters, the Adam moments and step count, the best validated
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
+#include "io/model_file.h"
 #include "train/adam.h"
 #include "train/trainer.h"
 
@@ -57,5 +59,52 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done);
  * leaves the previous checkpoint as it was.
  */
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop);
+
+/* ---- what every kind's checkpoint shares ---- */
+
+/* What a checkpoint was made from: a fingerprint and three sizes (in the
+ * file), and the words a refusal names them by. */
+typedef struct gr_ckpt_data {
+    uint64_t id[4];         /* fingerprint, sizes; all 0: no such data */
+    const char *other;      /* "another training graph" */
+    const char *some;       /* "a validation graph" */
+    const char *units[3];   /* "users", "items", "interactions" */
+} gr_ckpt_data;
+
+/* A user-item graph (NULL: none) as training (valid 0) or validation data. */
+gr_ckpt_data gr_ckpt_graph_data(const gr_graph *g, int valid);
+
+/* The epoch loop's counters, the statistics a resumed fit reports, and
+ * the optimiser's step count. */
+typedef struct gr_ckpt_loop {
+    uint64_t epoch, finished, best_epoch, evals_since_best;
+    double best_valid, last_loss, stat_best_epoch, stat_best_valid;
+    int64_t adam_t;
+} gr_ckpt_loop;
+
+/* Whether a fit that checkpoints (on) writes after this epoch. */
+int gr_ckpt_due(const gr_trainer *t, int on, int epoch, int stop);
+/* The loop's state after `epoch` (stop: the fit stops there).  Collective. */
+void gr_ckpt_loop_save(gr_ckpt_loop *ls, const gr_fit_loop *L, int epoch, int stop, int64_t adam_t);
+/* Back into L and its trainer's statistics; *epoch done, *done when ended. */
+void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, int *done);
+
+/* A kind's own sections, after the shared ones. */
+typedef int (*gr_ckpt_read_fn)(gr_reader *r, void *ctx, const gr_ckpt_loop *ls);
+typedef void (*gr_ckpt_write_fn)(gr_writer *w, const void *ctx);
+
+/*
+ * Read t's checkpoint file when it exists (*present): rank 0 reads it and
+ * sends its bytes, every rank checks that it was made by t's kind and
+ * settings, from data (training, validation) and for parameters of n x d,
+ * then reads the loop's state into *ls and its own sections with read.
+ * Collective; every rank returns the same status.
+ */
+int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], gr_ckpt_read_fn read,
+                 void *ctx, gr_ckpt_loop *ls, int *present);
+/* Write t's checkpoint file atomically on rank 0: the shared sections,
+ * then write's.  GR_EIO naming the file.  Collective. */
+int gr_ckpt_save(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], const gr_ckpt_loop *ls,
+                 gr_ckpt_write_fn write, const void *ctx);
 
 #endif

@@ -17,6 +17,7 @@
 #include "kernels/kg_score.h"
 #include "train/checkpoint.h"
 #include "train/holdout.h"
+#include "train/kg_checkpoint.h"
 #include "train/search.h"
 #include "train/kg_train.h"
 
@@ -92,7 +93,9 @@ static int kg_fit_once(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, 
     int rc = use_valid ? lp_ctx_init(&ctx, train, valid, s->valid_sample, s->seed) : GR_OK;
     ctx.d = gr_dist_of(t);
     memset(p, 0, sizeof *p);
-    if (rc == GR_OK) rc = gr_kg_train(p, t, s, train, use_valid ? validate_lp : NULL, &ctx);
+    gr_kg_settings local = *s;
+    local.ckpt_valid = gr_kg_ckpt_data(use_valid ? valid : NULL, 1);
+    if (rc == GR_OK) rc = gr_kg_train(p, t, &local, train, use_valid ? validate_lp : NULL, &ctx);
     if (use_valid) lp_ctx_free(&ctx);
     return rc;
 }
@@ -117,6 +120,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
         gr_kg_params_free(p);
         gr_kg_settings refit = *s;
         refit.epochs = (int)epoch;
+        refit.checkpoint = 0; /* the checkpoint is the held-out fit's */
         rc = kg_fit_once(p, t, &refit, train, NULL);
     }
     t->stat_best_epoch = epoch;

@@ -13,6 +13,7 @@
 #include "dist/dist_train.h"
 #include "kernels/kg_score.h"
 #include "kernels/vmath.h"
+#include "train/kg_checkpoint.h"
 
 enum { STREAM_INIT_ENT = 0x4b47, STREAM_INIT_REL, STREAM_SHUFFLE, STREAM_NEG };
 
@@ -41,6 +42,8 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->subsampling = (int)gr_opt_named(t, "subsampling");
     s->neg_share = (size_t)gr_opt_named(t, "neg_share");
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
+    s->checkpoint = t->ckpt_path && !t->ckpt_off;
+    s->ckpt_valid = gr_ckpt_graph_data(t->valid, 1);
 }
 
 /* ---- initialisation ---- */
@@ -767,8 +770,13 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
     const size_t nq = 2 * kg->n;
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
-    int rc = GR_OK;
-    for (int epoch = 1;; epoch++) {
+    /* the checkpoint's view of the state: parameters, best, lazy Adam */
+    gr_kg_ckpt ck = { .on = s->checkpoint, .kg = kg, .valid = s->ckpt_valid, .p = p, .best = best,
+                      .m_ent = w->m_ent, .v_ent = w->v_ent, .m_rel = w->m_rel, .v_rel = w->v_rel,
+                      .last_ent = w->last_ent, .last_rel = w->last_rel, .step = &w->step, .lr = &w->lr };
+    int epoch0 = 0, done = 0;
+    int rc = gr_kg_ckpt_resume(&ck, &L, &epoch0, &done);
+    for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
         shuffle(w->order, nq, s->seed, epoch);
         double loss = 0.0;
         size_t steps = 0;
@@ -790,7 +798,7 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         /* the shared loop knows only graph validation: keep the best validated epoch */
         if (validate) t->stat_best_epoch = L.best_epoch;
         if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
-        if (stop) break;
+        if ((rc = gr_kg_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     catch_up_all(w, p);
     return rc;

@@ -16,6 +16,7 @@
 
 #include "kg/kg.h"
 #include "models/kg_model.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 enum { GR_KG_LOSS_ADVERSARIAL = 0, GR_KG_LOSS_MARGIN = 1 };
@@ -31,6 +32,11 @@ typedef struct gr_kg_settings {
     size_t neg_share; /* queries that share one set of negatives (0: the whole batch) */
     double lr, reg, gamma, adv_temp, margin, init_range;
     uint64_t seed;
+    /* checkpoints (train/kg_checkpoint.h): whether this fit writes and
+     * resumes the trainer's file (not an inner refit), and what it
+     * validates on (the trainer's validation graph unless the caller says) */
+    int checkpoint;
+    gr_ckpt_data ckpt_valid;
 } gr_kg_settings;
 
 void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t);

@@ -76,7 +76,7 @@ class Trainer(Handle):
         self._valid = graph  # the library borrows it until fit() ends
 
     def set_checkpoint(self, path, every_epochs=10):
-        """LightGCN, MF: write the training state to `path` every
+        """LightGCN, MF, the KG kinds: write the training state to `path` every
         `every_epochs` epochs and when a fit ends or stops; a fit that finds
         the file resumes from it (the model of an uninterrupted fit).  None
         removes it.  See gr_trainer_set_checkpoint in docs/api.md."""

@@ -250,6 +250,20 @@ class TrainerTest(unittest.TestCase):
                     t.fit(train)
                 self.assertIn("run.ckpt", str(cm.exception))
 
+    def test_a_stopped_kg_fit_resumes_from_its_checkpoint(self):
+        _, _, train, _, _ = support.dataset()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "kg.ckpt")
+            with gnnrec.Trainer("rotate", dim=8, epochs=5, holdout=0, threads=1) as t, t.fit(train) as whole:
+                t.set_checkpoint(path, 2)
+                t.fit(train, progress=lambda e, *_: e == 3).close()
+                self.assertEqual(t.stat("epochs"), 3)
+                with t.fit(train) as resumed:
+                    self.assertEqual(t.stat("epochs"), 5)
+                    users, items = list(train.user_ids())[:5], list(train.item_ids())[:5]
+                    self.assertEqual([whole.score(u, i) for u in users for i in items],
+                                     [resumed.score(u, i) for u in users for i in items])
+
     def test_without_validation_a_held_out_part_chooses_the_epoch(self):
         _, _, train, _, _ = support.dataset()
         with gnnrec.Trainer(dim=8, epochs=20, eval_every=5, threads=1) as t, t.fit(train) as m:

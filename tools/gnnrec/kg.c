@@ -51,6 +51,8 @@ static int load_kg_data(kg_data *d, cli_args *a, int quiet)
     o.dicts = !cli_has(a, "no-dicts");
     o.entities_path = cli_get(a, "entities");
     o.relations_path = cli_get(a, "relations");
+    /* under mpirun each rank reads its part of the training triples */
+    o.comm = cli_dist_comm();
     const char *train = cli_get(a, "triples-train"), *valid = cli_get(a, "triples-valid"), *test = cli_get(a, "triples-test");
     if (gr_kg_load(&d->train, train, &o) != GR_OK) return cli_lib_error("loading training triples");
     if (valid && gr_kg_load_like(&d->valid, d->train, valid) != GR_OK) return cli_lib_error("loading validation triples");

@@ -101,7 +101,7 @@ static const cli_flag_doc train_flags[] = {
     { NULL, NULL, "  any other --NAME VALUE the kind knows as a setting is passed on (--set NAME=VALUE)" },
     { NULL, NULL, "output:" },
     { "out", "MODEL", "save the trained model (atomically)" },
-    { "checkpoint", "FILE", "LightGCN, MF: save the training state to FILE as it goes; run the same command again to resume from it (docs/training.md)" },
+    { "checkpoint", "FILE", "LightGCN, MF, the KG kinds: save the training state to FILE as it goes; run the same command again to resume from it (docs/training.md)" },
     { "checkpoint-every", "N", "epochs between checkpoints (10; also written when training ends or stops)" },
     { "json", NULL, "print one JSON object as the last line" },
     { "quiet", NULL, "no per-epoch progress on stderr" },
