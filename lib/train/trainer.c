@@ -57,7 +57,7 @@ static const gr_opt_spec common_opts[] = {
       "share of the epochs each search trial runs (1: whole runs; below 1 the chosen settings then train as without "
       "a budget)" },
     { "extend", 0, 1, 0, 2, 1, extend_names,
-      "budget: when the first trial's validation still rises at its last epoch, double the epochs (the schedule "
+      "budget: when the first trial's validation still rises at its end, double the epochs (the schedule "
       "stretched) while that improves before searching other settings: off, auto (unless epochs is set) or on" },
     { "holdout", 0, 0.1, 0, 0.9, 0, NULL,
       "without validation data: share of each user's interactions (of the triples, for knowledge graphs) held out to "
