@@ -68,6 +68,19 @@ printf 'a\tb\n' > "$dir/bad.txt"
 if "$gnnrec" train --model transe --triples-train "$dir/bad.txt" 2> "$dir/err"; then fail "accepted a two-field line"; fi
 grep -q "bad.txt:1" "$dir/err" || fail "the error does not name bad.txt:1: $(cat "$dir/err")"
 
+# --budget with a schedule too short: the epochs double while the validation still rises at the end
+# (every other searched setting hand-set), the chosen schedule in --json and the model's info
+out=$("$gnnrec" train --model rotate --triples-train "$dir/train.txt" --triples-valid "$dir/valid.txt" --dim 8 \
+      --epochs 2 --eval-every 1 --lr 0.05 --gamma 6 --set adv_temp=1 --set reg=0 --batch 32 --negatives 16 \
+      --threads 1 --budget 600 --set extend=on --json --quiet --out "$dir/ext.gnnrec" | tail -n 1)
+info=$("$gnnrec" info --model "$dir/ext.gnnrec" --json)
+python3 -c 'import json, sys
+o, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+e = [t["epochs"] for t in o["trials"]]
+ok = len(e) >= 2 and e[0] == 2 and all(b == 2 * a for a, b in zip(e, e[1:]))
+ok = ok and o["chosen"]["epochs"] == i["search_epochs"] and i["search_epochs"] in e
+sys.exit(0 if ok else 1)' "$out" "$info" || fail "--budget did not extend the schedule: $out $info"
+
 # a user-item graph as a KG: recommend --explain on the saved model
 printf '1 10 20 30\n2 20 30 40\n3 30 40 50\n4 10 50\n' > "$dir/ui.txt"
 "$gnnrec" train --model rotate --train "$dir/ui.txt" --dim 8 --epochs 3 --threads 1 --quiet --out "$dir/ui.gnnrec" > /dev/null \

@@ -17,13 +17,13 @@ typedef struct seen {
     size_t dims;
     char names[8][32];
     double values[MAX_SEEN][8], figure[MAX_SEEN];
+    int best_epoch[MAX_SEEN];
 } seen;
 
 static int on_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
                     int best_epoch, double seconds)
 {
     seen *s = ud;
-    (void)best_epoch;
     (void)seconds;
     ck_assert_int_eq(trial, s->n + 1);
     ck_assert(n <= 8);
@@ -32,6 +32,7 @@ static int on_trial(void *ud, int trial, size_t n, const char *const *names, con
     if (s->n < MAX_SEEN) {
         memcpy(s->values[s->n], values, n * sizeof *values);
         s->figure[s->n] = metric;
+        s->best_epoch[s->n] = best_epoch;
     }
     s->n++;
     return s->stop_at && s->n >= s->stop_at;
@@ -229,6 +230,147 @@ START_TEST(knowledge_graph_search_on_held_out_triples)
 }
 END_TEST
 
+/* A knowledge graph with structure to learn (three relations over a ring
+ * of 60 entities), every tenth triple held out as validation. */
+static void ring_kg(gr_kg **train, gr_kg **valid)
+{
+    enum { N = 60, R = 3 };
+    static char names[N * R][3][12];
+    const char *h[N * R], *r[N * R], *tl[N * R], *vh[N * R], *vr[N * R], *vt[N * R];
+    size_t nt = 0, nv = 0;
+    for (int k = 0; k < N * R; k++) {
+        int a = k / R, rel = k % R, ends[R] = { (a + 1) % N, (a + 7) % N, a / 6 * 6 };
+        snprintf(names[k][0], 12, "e%d", a);
+        snprintf(names[k][1], 12, "r%d", rel);
+        snprintf(names[k][2], 12, "e%d", ends[rel]);
+        int held = k % 10 == 4;
+        (held ? vh : h)[held ? nv : nt] = names[k][0];
+        (held ? vr : r)[held ? nv : nt] = names[k][1];
+        (held ? vt : tl)[held ? nv : nt] = names[k][2];
+        nv += held;
+        nt += !held;
+    }
+    ck_assert_int_eq(gr_kg_from_names(train, NULL, h, r, tl, nt), GR_OK);
+    ck_assert_int_eq(gr_kg_from_names(valid, *train, vh, vr, vt, nv), GR_OK);
+}
+
+/* A RotatE trainer with every searched setting set but the schedule's
+ * epochs, so that a budget can only extend the schedule. */
+static gr_trainer *extension_trainer(const char *lr, const char *schedule, seen *s)
+{
+    gr_trainer *t = fx_trainer(GR_MODEL_ROTATE, "dim", "8", "negatives", "8", "batch", "64", "eval_every", "1",
+                               "threads", "1", "lr", lr, "lr_schedule", schedule, "gamma", "6", "adv_temp", "1",
+                               "reg", "0", "budget", "1e6", NULL);
+    ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, s), GR_OK);
+    return t;
+}
+
+START_TEST(a_run_still_rising_at_its_end_is_extended)
+{
+    gr_kg *train, *valid;
+    ring_kg(&train, &valid);
+    seen s;
+    memset(&s, 0, sizeof s);
+    /* 3 epochs are too few: the validation figure still rises at the end */
+    gr_trainer *t = extension_trainer("0.05", "cosine", &s);
+    fx_set(t, "epochs", "3", "extend", "on", NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_kg_fit(&m, t, train, valid), GR_OK);
+    /* the epochs are the one column reported; each trial doubles them */
+    ck_assert_int_eq((int)s.dims, 1);
+    ck_assert_str_eq(s.names[0], "epochs");
+    ck_assert_int_ge(s.n, 3);
+    ck_assert_int_eq(s.best_epoch[0], 3);
+    /* a doubling runs only after a longer run that beat the shorter one and
+     * still rose at its end (its best epoch in the last fifth); the search
+     * ends at a run that did not (nothing else is searched) */
+    for (int k = 0; k < s.n; k++) {
+        ck_assert_double_eq(s.values[k][0], 3 << k);
+        int rising = s.best_epoch[k] > 0.8 * s.values[k][0];
+        int better = k == 0 || s.figure[k] > s.figure[k - 1];
+        ck_assert_int_eq(rising && better, k < s.n - 1);
+    }
+    int best = replay(&s);
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m, "search_epochs"), GR_OK);
+    ck_assert_double_eq(v, s.values[best][0]);
+    /* the kept run's own epochs (early stopping may end it sooner) */
+    ck_assert_int_eq(gr_model_info(&v, m, "best_epoch"), GR_OK);
+    ck_assert_double_eq(v, s.best_epoch[best]);
+    ck_assert_int_eq(gr_trainer_stat(&v, t, GR_STAT_BEST_VALID), GR_OK);
+    ck_assert_double_eq(v, s.figure[best]);
+    gr_model_free(m);
+    /* the same seed gives the same trials */
+    seen again;
+    memset(&again, 0, sizeof again);
+    gr_trainer_set_trial_callback(t, on_trial, &again);
+    ck_assert_int_eq(gr_kg_fit(&m, t, train, valid), GR_OK);
+    ck_assert_int_eq(again.n, s.n);
+    ck_assert_int_eq(memcmp(again.figure, s.figure, (size_t)s.n * sizeof *s.figure), 0);
+    gr_model_free(m);
+    /* a hand-set epochs is the caller's: not extended unless extend is on */
+    seen plain;
+    memset(&plain, 0, sizeof plain);
+    fx_set(t, "extend", "auto", NULL);
+    gr_trainer_set_trial_callback(t, on_trial, &plain);
+    ck_assert_int_eq(gr_kg_fit(&m, t, train, valid), GR_OK);
+    ck_assert_int_eq(plain.n, 1);
+    ck_assert_int_eq((int)plain.dims, 0);
+    ck_assert_int_eq(gr_model_info(&v, m, "search_epochs"), GR_ENOTFOUND);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_kg_free(train);
+    gr_kg_free(valid);
+}
+END_TEST
+
+START_TEST(a_run_that_peaked_is_not_extended)
+{
+    gr_kg *train, *valid;
+    ring_kg(&train, &valid);
+    seen s;
+    memset(&s, 0, sizeof s);
+    /* a large constant step: the figure peaks and early stopping ends the run */
+    gr_trainer *t = extension_trainer("0.2", "constant", &s);
+    fx_set(t, "epochs", "40", "extend", "on", "patience", "2", NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_kg_fit(&m, t, train, valid), GR_OK);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_lt(s.best_epoch[0], 40);
+    ck_assert_double_eq(s.values[0][0], 40);
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m, "search_epochs"), GR_OK);
+    ck_assert_double_eq(v, 40);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_kg_free(train);
+    gr_kg_free(valid);
+}
+END_TEST
+
+START_TEST(an_extension_that_does_not_fit_the_budget_is_not_started)
+{
+    gr_kg *train, *valid;
+    ring_kg(&train, &valid);
+    seen s;
+    memset(&s, 0, sizeof s);
+    gr_trainer *t = extension_trainer("0.05", "cosine", &s);
+    fx_set(t, "epochs", "3", "extend", "on", "budget", "1e-9", NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_kg_fit(&m, t, train, valid), GR_OK);
+    /* still rising, but the budget is spent: the first trial alone */
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(s.best_epoch[0], 3);
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m, "search_epochs"), GR_OK);
+    ck_assert_double_eq(v, 3);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_kg_free(train);
+    gr_kg_free(valid);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("search");
@@ -238,6 +380,9 @@ int main(void)
     tcase_add_test(tc, a_spent_budget_runs_the_defaults_alone);
     tcase_add_test(tc, filters_search_their_parameters_on_the_validation_graph);
     tcase_add_test(tc, knowledge_graph_search_on_held_out_triples);
+    tcase_add_test(tc, a_run_still_rising_at_its_end_is_extended);
+    tcase_add_test(tc, a_run_that_peaked_is_not_extended);
+    tcase_add_test(tc, an_extension_that_does_not_fit_the_budget_is_not_started);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -136,8 +136,14 @@ GR_API int gr_trainer_set_comm(gr_trainer *t, void *comm);
  * log grid one setting at a time, keeps a change only when the
  * validation figure improves, and starts no trial once the budget is
  * spent (the first trial, the current settings, always runs).  Settings
- * the caller set are never searched.  The chosen settings then train as
- * without a budget, and the model's info records them and the number of
+ * the caller set are never searched.  When the first trial's validation
+ * figure still rises at its end (its best epoch in the last fifth of the
+ * run), the budget first goes to longer runs (setting `extend`: the
+ * epochs doubled, the schedule stretched, while that improves and fits in
+ * the budget; not a caller-set `epochs` unless extend is on), and the
+ * other settings are then searched with the chosen epochs (reported as a
+ * further setting, "epochs", to the trial callback; search_epochs in the
+ * model's info).  The chosen settings then train as without a budget, and the model's info records them and the number of
  * trials (search_trials).  Deterministic for a given seed apart from how
  * many trials fit in the time.
  *

@@ -33,6 +33,25 @@ int gr_search_wanted(const gr_trainer *t) { return gr_opt(t, GR_OPT_BUDGET) > 0 
 
 int gr_search_full_trials(const gr_trainer *t) { return gr_opt_named(t, "trial_epochs") >= 1; }
 
+/* Setting extend's values. */
+enum { EXTEND_OFF, EXTEND_AUTO, EXTEND_ON };
+
+static int searches_epochs(const gr_trainer *t);
+
+/*
+ * Whether the search may extend the schedule (setting extend): with whole
+ * runs as trials (a short trial's last epoch says nothing of the whole
+ * run's), epochs not one of the searched settings, and not set by the
+ * caller unless extend is on.
+ */
+static int extension_allowed(const gr_trainer *t)
+{
+    int e = gr_opt_index(t, "epochs"), x = gr_opt_index(t, "extend");
+    if (e < 0 || x < 0 || !gr_search_full_trials(t) || searches_epochs(t)) return 0;
+    int mode = (int)t->val[x];
+    return mode == EXTEND_ON || (mode == EXTEND_AUTO && !t->hand_set[e]);
+}
+
 /* The dimensions searched for t: the table's rows for its mode whose
  * setting the kind has and the caller did not set; idx[] their settings. */
 static size_t active_dims(const gr_trainer *t, const gr_search_dim **dims, int *idx)
@@ -48,6 +67,16 @@ static size_t active_dims(const gr_trainer *t, const gr_search_dim **dims, int *
         idx[n++] = i;
     }
     return n;
+}
+
+static int searches_epochs(const gr_trainer *t)
+{
+    const gr_search_dim *dims[MAX_DIMS];
+    int idx[MAX_DIMS];
+    size_t n = active_dims(t, dims, idx);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(dims[k]->name, "epochs") == 0) return 1;
+    return 0;
 }
 
 /* Three significant digits, so that the grid's values read as set by hand
@@ -100,15 +129,18 @@ typedef struct search_state {
     gr_trainer *t;
     const gr_search_ops *ops;
     void *ctx;
-    size_t n;
+    size_t n, cols; /* searched settings; columns reported (with epochs when extending) */
     const gr_search_dim *dims[MAX_DIMS];
     int idx[MAX_DIMS];
-    const char *names[MAX_DIMS];
-    double tried[MAX_TRIALS][MAX_DIMS];
-    int trials, cut;
+    const char *names[MAX_DIMS + 1];
+    double tried[MAX_TRIALS][MAX_DIMS + 1];
+    int trials, cut, extend;
+    double trial_seconds; /* the last trial's */
     double x[MAX_DIMS];    /* the best point's positions */
     double base[MAX_DIMS]; /* each dimension's grid base */
     double best, best_epoch, best_run;
+    /* user_epochs: the trials' epochs, the caller's or, once the schedule
+     * is extended, the chosen ones */
     double t0, budget, user_limit, user_epochs;
     int limit_idx, epochs_idx, stop;
 } search_state;
@@ -116,7 +148,7 @@ typedef struct search_state {
 static int visited(const search_state *S, const double *p)
 {
     for (int k = 0; k < S->trials; k++)
-        if (memcmp(S->tried[k], p, S->n * sizeof *p) == 0) return 1;
+        if (memcmp(S->tried[k], p, S->cols * sizeof *p) == 0) return 1;
     return 0;
 }
 
@@ -137,7 +169,7 @@ static void set_trial_epochs(search_state *S)
 static int try_point(search_state *S, const double *pos, int *rc)
 {
     gr_trainer *t = S->t;
-    double p[MAX_DIMS];
+    double p[MAX_DIMS + 1];
     for (size_t k = 0; k < S->n; k++) p[k] = grid_value(S->dims[k], &t->spec[S->idx[k]], S->base[k], pos[k]);
     double elapsed = gr_now() - S->t0;
     /* under a communicator the ranks' clocks differ: a rank whose budget is
@@ -157,12 +189,18 @@ static int try_point(search_state *S, const double *pos, int *rc)
     /* the first trial, the starting settings, always runs to its end */
     double left = S->budget - elapsed;
     t->val[S->limit_idx] = S->trials == 0 ? S->user_limit : S->user_limit > 0 && S->user_limit < left ? S->user_limit : left;
+    double started = gr_now();
     *rc = S->ops->trial(S->ctx, t);
+    S->trial_seconds = gr_now() - started;
     if (*rc != GR_OK) {
         S->stop = 1;
         return -1;
     }
-    memcpy(S->tried[S->trials++], p, S->n * sizeof *p);
+    /* the schedule's epochs: tried as set, reported as run where the kind
+     * picks them (NaN) */
+    if (S->extend) p[S->n] = S->user_epochs;
+    memcpy(S->tried[S->trials++], p, S->cols * sizeof *p);
+    if (S->extend && isnan(p[S->n])) p[S->n] = t->stat_epochs;
     if (S->trials > 1 && t->stopped_by_time) {
         /* cut short by the budget: not comparable, and the budget is spent */
         S->cut++;
@@ -172,7 +210,7 @@ static int try_point(search_state *S, const double *pos, int *rc)
     }
     double v = isnan(t->stat_best_valid) ? -INFINITY : t->stat_best_valid;
     int better = S->trials == 1 || v > S->best;
-    if (gr_dist_any(gr_dist_of(t), t->trial_fn && t->trial_fn(t->trial_data, S->trials, S->n, S->names, p,
+    if (gr_dist_any(gr_dist_of(t), t->trial_fn && t->trial_fn(t->trial_data, S->trials, S->cols, S->names, p,
                                                                 t->stat_best_valid, (int)t->stat_best_epoch,
                                                                 gr_now() - S->t0)))
         S->stop = 1;
@@ -197,10 +235,11 @@ static int walk(search_state *S, size_t k, double scale, int *rc)
     for (int dir = 1; dir >= -1; dir -= 2) {
         int moved = 0;
         while (!S->stop) {
-            double p[MAX_DIMS], v[MAX_DIMS];
+            double p[MAX_DIMS], v[MAX_DIMS + 1];
             memcpy(p, S->x, S->n * sizeof *p);
             p[k] = grid_step(S->dims[k], s, S->base[k], S->x[k], dir, scale);
             for (size_t q = 0; q < S->n; q++) v[q] = grid_value(S->dims[q], &S->t->spec[S->idx[q]], S->base[q], p[q]);
+            if (S->extend) v[S->n] = S->user_epochs;
             if (p[k] == S->x[k] || visited(S, v)) break;
             int r = try_point(S, p, rc);
             if (r <= 0) break;
@@ -209,6 +248,56 @@ static int walk(search_state *S, size_t k, double scale, int *rc)
         if (moved) return 1;
     }
     return 0;
+}
+
+/* The share of a run at its end in which the best epoch counts as "at the
+ * end": a cosine decay is below a tenth of its step size there, so a
+ * figure that peaks in it is one the schedule stopped, not one that
+ * turned; validation noise moves the best epoch within it. */
+#define END_SHARE 0.2
+
+/*
+ * Whether the best run was still improving when its schedule ended: it ran
+ * all its epochs (no early stop, no time limit) and its best epoch is its
+ * last validation or in the last fifth of the run.  Under a decaying
+ * schedule this often holds; the longer run then has to prove itself by a
+ * strictly higher figure.
+ */
+static int still_rising(const search_state *S)
+{
+    double run = S->best_run, schedule = isnan(S->user_epochs) ? run : S->user_epochs;
+    double every = gr_opt(S->t, GR_OPT_EVAL_EVERY), end = END_SHARE * run > every ? END_SHARE * run : every;
+    return run > 0 && run >= schedule && S->best_epoch > run - end;
+}
+
+/*
+ * The schedule's extension (setting extend), before any other setting is
+ * searched: while the best run is still rising at its end, a run with
+ * twice the epochs (a fresh run, its learning-rate schedule stretched over
+ * them, the same as setting those epochs by hand) is tried and kept when
+ * its figure is higher.  A decayed schedule cannot simply go on, so the
+ * longer run starts again; a doubling costs twice the last run, and is not
+ * started when that does not fit in what is left of the budget (it would
+ * be cut and dropped): the time goes to the other settings instead.  The
+ * chosen epochs are then those of every later trial.
+ */
+static void extend_schedule(search_state *S, int *rc)
+{
+    gr_trainer *t = S->t;
+    const gr_opt_spec *s = &t->spec[S->epochs_idx];
+    while (!S->stop && still_rising(S)) {
+        double from = isnan(S->user_epochs) ? S->best_run : S->user_epochs;
+        double to = 2 * from < s->hi ? 2 * from : s->hi;
+        double expected = S->trial_seconds / S->best_run * to, left = S->budget - (gr_now() - S->t0);
+        if (gr_dist_any(gr_dist_of(t), !(to > from) || expected > left)) return;
+        double was = S->user_epochs, pos[MAX_DIMS];
+        memcpy(pos, S->x, sizeof pos);
+        S->user_epochs = to;
+        if (try_point(S, pos, rc) <= 0) {
+            S->user_epochs = was;
+            return;
+        }
+    }
 }
 
 int gr_search_run(gr_trainer *t, const gr_search_ops *ops, void *ctx)
@@ -225,6 +314,9 @@ int gr_search_run(gr_trainer *t, const gr_search_ops *ops, void *ctx)
     S->epochs_idx = gr_opt_index(t, "epochs");
     S->user_limit = t->val[S->limit_idx];
     S->user_epochs = S->epochs_idx >= 0 ? t->val[S->epochs_idx] : NAN;
+    S->extend = extension_allowed(t);
+    S->cols = S->n + (size_t)S->extend;
+    if (S->extend) S->names[S->n] = "epochs";
     for (size_t k = 0; k < S->n; k++) {
         S->names[k] = S->dims[k]->name;
         double v = t->val[S->idx[k]];
@@ -236,6 +328,7 @@ int gr_search_run(gr_trainer *t, const gr_search_ops *ops, void *ctx)
     memcpy(start, S->x, sizeof start);
     int rc = GR_OK;
     try_point(S, start, &rc);
+    if (S->extend) extend_schedule(S, &rc);
     for (double scale = 1; !S->stop && scale >= MIN_SCALE;) {
         int moved = 0;
         for (size_t k = 0; k < S->n && !S->stop; k++) moved |= walk(S, k, scale, &rc);
@@ -263,6 +356,9 @@ void gr_search_record(gr_model *m, const gr_trainer *t)
     size_t n = active_dims(t, dims, idx);
     for (size_t k = 0; k < n; k++) gr_model_set_info(m, dims[k]->name, t->val[idx[k]]);
     gr_model_set_info(m, "search_trials", t->stat_trials);
+    /* the epochs of the chosen schedule, extended or not */
+    int e = gr_opt_index(t, "epochs");
+    if (extension_allowed(t) && !isnan(t->val[e])) gr_model_set_info(m, "search_epochs", t->val[e]);
     gr_model_set_info(m, "budget", gr_opt(t, GR_OPT_BUDGET));
 }
 

@@ -24,6 +24,7 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const objective_names[] = { "bpr", "rating", NULL };
 static const char *const sampling_names[] = { "user", "edge", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
+static const char *const extend_names[] = { "off", "auto", "on", NULL };
 /* in gr_metric order, so a setting's value is the metric's index */
 static const char *const metric_names[] = { "recall", "precision", "ndcg", "hit", "mrr", NULL };
 
@@ -55,6 +56,9 @@ static const gr_opt_spec common_opts[] = {
     { "trial_epochs", 0, 1, 0.01, 1, 0, NULL,
       "share of the epochs each search trial runs (1: whole runs; below 1 the chosen settings then train as without "
       "a budget)" },
+    { "extend", 0, 1, 0, 2, 1, extend_names,
+      "budget: when the first trial's validation still rises at its end, double the epochs (the schedule "
+      "stretched) while that improves before searching other settings: off, auto (unless epochs is set) or on" },
     { "holdout", 0, 0.1, 0, 0.9, 0, NULL,
       "without validation data: share of each user's interactions (of the triples, for knowledge graphs) held out to "
       "choose the epoch (0: none, train on all for the set epochs)" },

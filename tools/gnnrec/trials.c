@@ -63,7 +63,12 @@ void cli_trials_end(cli_trials *c, json_out *j, const gr_model *m, int json)
     if (!json) printf("searched %.0f trials; chosen:", trials);
     for (size_t k = 0; k < c->n_names; k++) {
         double v;
-        if (gr_model_info(&v, m, c->names[k]) != GR_OK) continue;
+        /* an extended schedule's epochs are the chosen schedule's, not the
+         * kept run's (early stopping may end it sooner) */
+        if (strcmp(c->names[k], "epochs") == 0 && gr_model_info(&v, m, "search_epochs") == GR_OK) {
+        } else if (gr_model_info(&v, m, c->names[k]) != GR_OK) {
+            continue;
+        }
         json_num(&chosen, c->names[k], v);
         if (!json) printf(" %s %g", c->names[k], v);
     }
