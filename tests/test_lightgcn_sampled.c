@@ -338,6 +338,66 @@ START_TEST(sampled_mode_beats_popularity)
 }
 END_TEST
 
+/* The learning rate's half cosine: lr at the first step, lr x floor at
+ * the last, halfway between at the middle, never rising; floor 1 keeps it. */
+START_TEST(lr_falls_along_a_half_cosine)
+{
+    const double lr = 0.05, floor = 0.1;
+    ck_assert_double_eq_tol(gr_lgcn_step_lr(lr, floor, 1, 401), lr, 1e-15);
+    ck_assert_double_eq_tol(gr_lgcn_step_lr(lr, floor, 201, 401), lr * (floor + 1.0) / 2.0, 1e-12);
+    ck_assert_double_eq_tol(gr_lgcn_step_lr(lr, floor, 401, 401), lr * floor, 1e-15);
+    ck_assert_double_eq_tol(gr_lgcn_step_lr(lr, floor, 500, 401), lr * floor, 1e-15); /* past the end: the floor */
+    for (int e = 2; e <= 401; e++)
+        ck_assert_double_le(gr_lgcn_step_lr(lr, floor, e, 401), gr_lgcn_step_lr(lr, floor, e - 1, 401));
+    for (int e = 1; e <= 10; e++) ck_assert_double_eq(gr_lgcn_step_lr(lr, 1.0, e, 10), lr);
+}
+END_TEST
+
+static float *fit_with_floor(const gr_graph *g, const char *mode, const char *floor)
+{
+    gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "mode", mode, "negatives", "64", "epochs", "12", "holdout", "0",
+                               "threads", "1", "dim", "8", NULL);
+    if (floor) fx_set(t, "lr_floor", floor, NULL);
+    ck_assert(floor || isnan(gr_opt_named(t, "lr_floor"))); /* unset: the schedule's own value */
+    gr_model *m = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    size_t n;
+    float *x = item_vectors(m, &n);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    return x;
+}
+
+/* lr_floor's default: LightGCN's sampled schedule decays to
+ * GR_LGCN_SAMPLED_LR_FLOOR, the fast one keeps a constant rate; a set
+ * value holds for either, and a decayed fit differs from a constant one. */
+START_TEST(lr_floor_defaults_by_schedule)
+{
+    gr_graph *g = random_graph(300, 200, 10, 23);
+    size_t n = gr_graph_num_items(g) * 8;
+    float *sd = fit_with_floor(g, "sampled", NULL), *s01 = fit_with_floor(g, "sampled", GR_STR(GR_LGCN_SAMPLED_LR_FLOOR));
+    float *s1 = fit_with_floor(g, "sampled", "1");
+    ck_assert_int_eq(memcmp(sd, s01, n * sizeof *sd), 0);
+    ck_assert_int_ne(memcmp(sd, s1, n * sizeof *sd), 0);
+    float *fd = fit_with_floor(g, "fast", NULL), *f1 = fit_with_floor(g, "fast", "1"), *f01 = fit_with_floor(g, "fast", "0.1");
+    ck_assert_int_eq(memcmp(fd, f1, n * sizeof *fd), 0);
+    ck_assert_int_ne(memcmp(fd, f01, n * sizeof *fd), 0);
+    gr_trainer *t = fx_trainer(GR_MODEL_MF, "mode", "sampled", NULL);
+    ck_assert_double_eq(gr_lgcn_lr_floor(t), 1.0); /* MF keeps its constant rate */
+    gr_trainer_free(t);
+    t = fx_trainer(GR_MODEL_LIGHTGCN, "mode", "sampled", NULL);
+    ck_assert_double_eq(gr_lgcn_lr_floor(t), GR_LGCN_SAMPLED_LR_FLOOR);
+    gr_trainer_free(t);
+    free(sd);
+    free(s01);
+    free(s1);
+    free(fd);
+    free(f1);
+    free(f01);
+    gr_graph_free(g);
+}
+END_TEST
+
 /* The default mode runs the full softmax on a small catalogue and the
  * sampled one on a large catalogue, and records which. */
 START_TEST(auto_picks_each_schedule)
@@ -386,6 +446,8 @@ int main(void)
     tcase_add_test(c, bf16_gradient_is_close_to_float);
     tcase_add_test(c, sampled_mode_beats_popularity);
     tcase_add_test(c, auto_picks_each_schedule);
+    tcase_add_test(c, lr_falls_along_a_half_cosine);
+    tcase_add_test(c, lr_floor_defaults_by_schedule);
     suite_add_tcase(s, c);
     return fx_run(s);
 }

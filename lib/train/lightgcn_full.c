@@ -74,6 +74,23 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
     return loss;
 }
 
+double gr_lgcn_step_lr(double lr, double floor, int epoch, double epochs)
+{
+    if (floor >= 1.0 || epochs <= 1.0) return lr;
+    /* step 1 takes lr, the last lr x floor */
+    double x = (double)(epoch - 1) / (epochs - 1.0);
+    if (x > 1.0) x = 1.0;
+    return lr * (floor + (1.0 - floor) * 0.5 * (1.0 + cos(M_PI * x)));
+}
+
+double gr_lgcn_lr_floor(const gr_trainer *t)
+{
+    double v = gr_opt_named(t, "lr_floor");
+    if (!isnan(v)) return v;
+    int sampled = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_SAMPLED;
+    return sampled && t->kind == GR_MODEL_LIGHTGCN ? GR_LGCN_SAMPLED_LR_FLOOR : 1.0;
+}
+
 /* What this fit held per rank (gr_trainer's shard statistics). */
 static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *ops)
 {
@@ -106,7 +123,9 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0 };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
+    const double floor = gr_lgcn_lr_floor(t), epochs = gr_opt(t, GR_OPT_EPOCHS);
     for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
+        F.adam.lr = gr_lgcn_step_lr(s->lr, floor, epoch, epochs);
         double loss = step(&F, g, s, ops, e0, epoch, &rc);
         if (rc != GR_OK) break;
         double metric = gr_fit_loop_validate_now(&L, epoch) ? ops->validate(ops->work, t, e0) : NAN;

@@ -405,6 +405,9 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
         { "temperature", 0, TEMPERATURE, 0, 100, 0, NULL,                                                        \
           "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(TEMPERATURE) "; 0: plain dot products)" }, \
+        { "lr_floor", 0, NAN, 0, 1, 0, NULL,                                                                     \
+          "fast and sampled schedules: the learning rate falls along a half cosine from lr to lr x lr_floor at the " \
+          "last epoch (default: LightGCN sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast and sampled schedules' dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "shard", 0, 0, 0, 1, 1, NULL,                                                                          \

@@ -60,6 +60,10 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_SAMPLED_NEGATIVES 1024
 #define GR_LGCN_SAMPLED_POP 0.0
 #define GR_LGCN_SAMPLED_TEMPERATURE 0.05
+/* The learning rate falls along a half cosine from lr to lr x this at the
+ * last step (setting lr_floor; 1: constant).  LightGCN's sampled schedule
+ * only; the other full-batch schedules keep a constant rate. */
+#define GR_LGCN_SAMPLED_LR_FLOOR 0.1
 /* MF's own values where LightGCN's do not suit it, chosen on validation
  * parts of ML-1M m1, Gowalla and ML-100K (docs/training.md, "MF's default
  * schedule"): without the propagation's smoothing, the full softmax needs
@@ -201,5 +205,12 @@ typedef struct gr_lgcn_full_ops {
  */
 int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      const gr_lgcn_full_ops *ops, int rc);
+/* The learning rate of full-batch step `epoch` (1-based) of `epochs`: lr
+ * falling along a half cosine to lr x floor at the last step (floor 1:
+ * constant).  A function of the step alone, so a resumed fit continues it. */
+double gr_lgcn_step_lr(double lr, double floor, int epoch, double epochs);
+/* The lr_floor that a full-batch fit of t runs with (its default resolved
+ * for the kind and the schedule in t's mode setting). */
+double gr_lgcn_lr_floor(const gr_trainer *t);
 
 #endif

@@ -46,6 +46,10 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
     if (isnan(gr_opt(t, GR_OPT_EPOCHS))) put_opt(t, GR_OPT_EPOCHS, fast ? GR_LGCN_UPDATE_STEPS : GR_LGCN_UPDATE_EPOCHS);
     double fast_lr = t->kind == GR_MODEL_MF ? GR_MF_UPDATE_LR : GR_LGCN_UPDATE_LR;
     if (isnan(gr_opt(t, GR_OPT_LR))) put_opt(t, GR_OPT_LR, fast ? fast_lr : 1e-3);
+    /* the short schedule keeps its rate: a validated fit that decayed its
+     * rate has ended at its floor, which the warm continuation's rate is */
+    double *floor = gr_opt_slot(t, "lr_floor");
+    if (isnan(*floor)) *floor = 1.0;
 }
 
 static void restore_opts(gr_trainer *t, const saved_opts *saved)
