@@ -2,7 +2,7 @@
 """The benchmark harness without benchmarks: bench/measure.py's rows (ok,
 failed, timed out), bench/run's splicing of one suite's section into an
 existing report, and the table suite's plan (skips with their reasons,
-subsets, unknown names).  No timing is asserted.  Standard library only.
+subsets, unknown names) and its record of rows kept across runs.  No timing is asserted.  Standard library only.
 
     python3 bench/tests/test_harness.py
 """
@@ -159,6 +159,29 @@ class TablePlan(unittest.TestCase):
     def test_smoke_keeps_generated_data_only(self):
         names = {d for d, *_ in self.table.plan(self.ctx(smoke=True))}
         self.assertEqual(names, set(self.table.SYNTH))
+
+    def result(self, **row):
+        r = run.Result(run.Bench("x", ["x"]))
+        r.rows, r.load = [dict(row, status="ok")], [0.5]
+        return r
+
+    def test_rows_of_earlier_runs_are_kept_with_their_commit(self):
+        import datetime
+        fmt = lambda header, rows: "\n".join("|".join(map(str, r)) for r in [header] + rows)
+        ctx = self.ctx(datasets="ml100k_implicit", models="lightgcn")
+        ctx.info, ctx.started = {"commit": "aaa"}, datetime.datetime(2026, 1, 1)
+        self.table.report(ctx, {"table_ml100k_implicit_lightgcn": self.result(**{"recall@20": 0.25})}, fmt)
+        ctx = self.ctx(datasets="ml100k_implicit", models="mf")
+        ctx.info, ctx.started = {"commit": "bbb"}, datetime.datetime(2026, 1, 2)
+        text = self.table.report(ctx, {"table_ml100k_implicit_mf": self.result(**{"recall@20": 0.125})}, fmt)
+        lines = {tuple(l.split("|")[:2]): l for l in text.splitlines() if l.startswith("ml100k_implicit|")}
+        self.assertIn("0.2500", lines[("ml100k_implicit", "lightgcn")])
+        self.assertIn("2026-01-01 00:00, aaa, load 0.5", lines[("ml100k_implicit", "lightgcn")])
+        self.assertIn("0.1250", lines[("ml100k_implicit", "mf")])
+        self.assertIn("bbb", lines[("ml100k_implicit", "mf")])
+        self.assertIn("not measured", lines[("ml100k_implicit", "gfcf")])
+        with open(os.path.join(self.dir.name, "bench", "results", "table.json")) as f:
+            self.assertEqual(set(json.load(f)), {"ml100k_implicit/lightgcn", "ml100k_implicit/mf"})
 
     def test_unknown_names_are_refused(self):
         with self.assertRaises(SystemExit):
