@@ -97,6 +97,21 @@ class Splice(unittest.TestCase):
         self.assertIn("## Other\n\nkept", text)
         self.assertTrue(text.endswith("## Commands\n\n- x\n"))
 
+    def test_goal_rows_of_the_suites_run_are_replaced(self):
+        import datetime
+        goals = "## Goals\n\n| goal | t | m | met |\n|---|---|---|---|\n| 1. a | x | old1 | no |\n| 7. b | y | old7 | no |\n\n## Next\n"
+        self.s.goals = lambda ctx, results: [["7. b", "y", "new7", "yes"]]
+        ctx = types.SimpleNamespace(started=datetime.datetime(2026, 1, 1), info={"commit": "abc"})
+        text = run.splice_goals(ctx, goals, [self.s], {})
+        self.assertIn("| 1. a | x | old1 | no |", text)
+        self.assertIn("| 7. b | y | new7 | yes |", text)
+        self.assertNotIn("old7", text)
+        self.assertIn("Goal rows 7. were measured again", text)
+        self.assertIn("commit abc", text)
+        again = run.splice_goals(ctx, text, [self.s], {})
+        self.assertEqual(again.count("Goal rows"), 1)
+        self.assertTrue(again.endswith("\n\n## Next\n"))
+
     def test_appended_without_a_commands_section(self):
         self.write("# B\n")
         run.splice_doc(None, self.path, [self.s], {})
