@@ -320,7 +320,11 @@ int main(int argc, char **argv)
     bench_kv_num("epochs", (double)epochs);
     bench_kv_num("edges", (double)gr_graph_num_edges(g));
     bench_row_end();
-    if (paper && (set(t, "lr", "1e-3") || set(t, "reg", "1e-4") || paper_batches(t, g))) return 1;
+    /* the schedule's own defaults (batch, negatives) are resolved by a fit,
+     * which paper_batches does not run: set the published ones */
+    if (paper && (set(t, "lr", "1e-3") || set(t, "reg", "1e-4") || set(t, "batch", "2048") || set(t, "negatives", "1") ||
+                  paper_batches(t, g)))
+        return 1;
     free(c.epoch);
     gr_model_free(m);
     gr_trainer_free(t);
