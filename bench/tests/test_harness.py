@@ -112,6 +112,15 @@ class Splice(unittest.TestCase):
         self.assertEqual(again.count("Goal rows"), 1)
         self.assertTrue(again.endswith("\n\n## Next\n"))
 
+    def test_a_section_without_markers_is_replaced_under_its_heading(self):
+        self.write("# B\n\n## T\n\nold\n\n## Other\n\nkept\n\n## Commands\n\n- x\n")
+        run.splice_doc(None, self.path, [self.s], {})
+        text = self.read()
+        self.assertNotIn("old", text)
+        self.assertEqual(text.count("## T\n"), 1)
+        self.assertLess(text.index("## T"), text.index("## Other"))
+        self.assertIn("## Other\n\nkept", text)
+
     def test_appended_without_a_commands_section(self):
         self.write("# B\n")
         run.splice_doc(None, self.path, [self.s], {})
