@@ -50,6 +50,19 @@ char *fx_write_bytes(const char *dir, const char *name, const void *data, size_t
     return p;
 }
 
+unsigned char *fx_read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*n);
+    ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
 const char *fx_data_dir(const char *sub)
 {
     static char buf[4096];

@@ -16,6 +16,8 @@ char *fx_path(const char *dir, const char *name);
 char *fx_write(const char *dir, const char *name, const char *text);
 /* Write n bytes (which may include NUL bytes) to dir/name; returns the path. */
 char *fx_write_bytes(const char *dir, const char *name, const void *data, size_t n);
+/* The whole file at path (malloc'd; *n its size); fails the test when unreadable. */
+unsigned char *fx_read_bytes(const char *path, size_t *n);
 /* The shared data directory (GNNREC_DATA or ../shared/data), or NULL when
  * `sub` is absent under it; prints a visible SKIP line in that case. */
 const char *fx_data_dir(const char *sub);

@@ -214,25 +214,12 @@ START_TEST(other_settings_or_triples_are_refused)
 }
 END_TEST
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*n);
-    ck_assert_uint_eq(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
 START_TEST(damaged_checkpoints_are_refused)
 {
     char *dir = fx_tmpdir(), *path = fx_path(dir, "kg.ckpt");
     make_checkpoint(path);
     size_t n;
-    unsigned char *b = slurp(path, &n);
+    unsigned char *b = fx_read_bytes(path, &n);
     gr_trainer *t = small_trainer(GR_MODEL_TRANSE, 0);
     free(fx_write_bytes(dir, "kg.ckpt", b, n / 2));
     refused(t, train_kg, valid_kg, path, GR_ECORRUPT, "truncated");

@@ -32,19 +32,6 @@ static gr_model *train_small(const char *dir, gr_graph **train_out)
     return m;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*n);
-    ck_assert_uint_eq(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
 static void spit(const char *path, const unsigned char *b, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -116,7 +103,7 @@ START_TEST(damaged_files_are_rejected)
     char *path = fx_path(dir, "model.gnr"), *bad = fx_path(dir, "bad.gnr");
     ck_assert_int_eq(gr_model_save(m, path), GR_OK);
     size_t n;
-    unsigned char *b = slurp(path, &n);
+    unsigned char *b = fx_read_bytes(path, &n);
     gr_model *r = NULL;
     /* truncated anywhere */
     size_t cuts[] = { 0, 5, 8, 23, 24, 40, n / 3, n / 2, n - 25, n - 1 };
@@ -174,7 +161,7 @@ START_TEST(saving_replaces_atomically)
     ck_assert_int_eq(gr_model_save(m, nodir), GR_EIO);
     ck_assert_int_eq(gr_model_save(NULL, path), GR_EINVAL);
     size_t n;
-    unsigned char *b = slurp(path, &n);
+    unsigned char *b = fx_read_bytes(path, &n);
     ck_assert_uint_eq(n, 17);
     free(b);
     ck_assert_int_eq(gr_model_save(m, path), GR_OK);
@@ -258,7 +245,7 @@ START_TEST(saving_replaces_only_regular_files)
         ck_assert_int_eq(kind_of(cases[k].path), cases[k].kind);
     }
     size_t n;
-    unsigned char *b = slurp(target, &n);
+    unsigned char *b = fx_read_bytes(target, &n);
     ck_assert_uint_eq(n, 17);
     free(b);
     char *nowhere = fx_path(dir, "nowhere.gnr");
