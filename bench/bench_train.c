@@ -21,13 +21,13 @@
  * trainer's initialisation, and --batches FILE takes the batches from a
  * file in the layout of batches.i32 instead of the trainer's sampler.
  */
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gnnrec.h>
 
 #include "bench_util.h"
+#include "core/threads.h"
 #include "power_law.h"
 #include "train/adam.h"
 #include "train/bpr_sampler.h"
@@ -112,7 +112,8 @@ static int paper_batches(gr_trainer *t, const gr_graph *g)
     }
     double med = bench_median(bt, r.nb), p10 = bench_quantile(bt, r.nb, 0.10);
     bench_row_begin("lightgcn_paper_batches");
-    bench_kv_num("threads", omp_get_max_threads());
+    /* the count the step's regions ran with: the trainer's `threads` */
+    bench_kv_num("threads", gr_threads());
     bench_kv_num("batches", (double)r.nb);
     bench_kv_num("epoch_s", total);
     bench_kv_num("batch_median_s", med);

@@ -265,10 +265,21 @@ static gr_trainer *extension_trainer(const char *lr, const char *schedule, seen 
     return t;
 }
 
+/* The ring's triples, which every extension test reads (a checked fixture
+ * of their case). */
+static gr_kg *ring_train, *ring_valid;
+
+static void extension_setup(void) { ring_kg(&ring_train, &ring_valid); }
+
+static void extension_teardown(void)
+{
+    gr_kg_free(ring_train);
+    gr_kg_free(ring_valid);
+}
+
 START_TEST(a_run_still_rising_at_its_end_is_extended)
 {
-    gr_kg *train, *valid;
-    ring_kg(&train, &valid);
+    gr_kg *train = ring_train, *valid = ring_valid;
     seen s;
     memset(&s, 0, sizeof s);
     /* 3 epochs are too few: the validation figure still rises at the end */
@@ -319,15 +330,12 @@ START_TEST(a_run_still_rising_at_its_end_is_extended)
     ck_assert_int_eq(gr_model_info(&v, m, "search_epochs"), GR_ENOTFOUND);
     gr_model_free(m);
     gr_trainer_free(t);
-    gr_kg_free(train);
-    gr_kg_free(valid);
 }
 END_TEST
 
 START_TEST(a_run_that_peaked_is_not_extended)
 {
-    gr_kg *train, *valid;
-    ring_kg(&train, &valid);
+    gr_kg *train = ring_train, *valid = ring_valid;
     seen s;
     memset(&s, 0, sizeof s);
     /* a large constant step: the figure peaks and early stopping ends the run */
@@ -343,15 +351,12 @@ START_TEST(a_run_that_peaked_is_not_extended)
     ck_assert_double_eq(v, 40);
     gr_model_free(m);
     gr_trainer_free(t);
-    gr_kg_free(train);
-    gr_kg_free(valid);
 }
 END_TEST
 
 START_TEST(an_extension_that_does_not_fit_the_budget_is_not_started)
 {
-    gr_kg *train, *valid;
-    ring_kg(&train, &valid);
+    gr_kg *train = ring_train, *valid = ring_valid;
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = extension_trainer("0.05", "cosine", &s);
@@ -366,8 +371,6 @@ START_TEST(an_extension_that_does_not_fit_the_budget_is_not_started)
     ck_assert_double_eq(v, 3);
     gr_model_free(m);
     gr_trainer_free(t);
-    gr_kg_free(train);
-    gr_kg_free(valid);
 }
 END_TEST
 
@@ -380,9 +383,12 @@ int main(void)
     tcase_add_test(tc, a_spent_budget_runs_the_defaults_alone);
     tcase_add_test(tc, filters_search_their_parameters_on_the_validation_graph);
     tcase_add_test(tc, knowledge_graph_search_on_held_out_triples);
-    tcase_add_test(tc, a_run_still_rising_at_its_end_is_extended);
-    tcase_add_test(tc, a_run_that_peaked_is_not_extended);
-    tcase_add_test(tc, an_extension_that_does_not_fit_the_budget_is_not_started);
     suite_add_tcase(s, tc);
+    TCase *ext = tcase_create("extension");
+    tcase_add_checked_fixture(ext, extension_setup, extension_teardown);
+    tcase_add_test(ext, a_run_still_rising_at_its_end_is_extended);
+    tcase_add_test(ext, a_run_that_peaked_is_not_extended);
+    tcase_add_test(ext, an_extension_that_does_not_fit_the_budget_is_not_started);
+    suite_add_tcase(s, ext);
     return fx_run(s);
 }

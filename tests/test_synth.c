@@ -23,26 +23,11 @@ static void teardown(void)
 
 static char *sub(const char *name) { return fx_path(tmp, name); }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    buf[len] = 0;
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
 static int same_file(const char *dir1, const char *dir2, const char *name)
 {
     char *a = fx_path(dir1, name), *b = fx_path(dir2, name);
     size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    unsigned char *x = fx_read_bytes(a, &na), *y = fx_read_bytes(b, &nb);
     int same = na == nb && memcmp(x, y, na) == 0;
     free(x);
     free(y);
