@@ -178,6 +178,21 @@ void fx_set(gr_trainer *t, ...)
     va_end(ap);
 }
 
+double fx_stat(const gr_trainer *t, int stat)
+{
+    double v;
+    ck_assert_int_eq(gr_trainer_stat(&v, t, stat), GR_OK);
+    return v;
+}
+
+int fx_stop_at(void *data, int epoch, double loss, double seconds, double valid)
+{
+    (void)loss, (void)seconds, (void)valid;
+    fx_stopper *s = data;
+    s->calls++;
+    return s->at > 0 && epoch >= s->at;
+}
+
 int fx_same_user_vectors(const gr_model *a, const gr_model *b)
 {
     size_t nu = gr_graph_num_users(gr_model_graph(a)), d = gr_model_dim(a);

@@ -55,6 +55,15 @@ gr_trainer *fx_trainer(int kind, ...);
 void fx_set(gr_trainer *t, ...);
 /* Whether two models have bit-for-bit the same user vectors. */
 int fx_same_user_vectors(const gr_model *a, const gr_model *b);
+/* A trainer statistic (gr_trainer_stat); fails the test when it has none. */
+double fx_stat(const gr_trainer *t, int stat);
+
+/* A progress callback (gr_trainer_set_progress) that counts the epochs it
+ * sees in `calls` and stops the fit after epoch `at` (0: never). */
+typedef struct fx_stopper {
+    int at, calls;
+} fx_stopper;
+int fx_stop_at(void *data, int epoch, double loss, double seconds, double valid);
 
 /* n random triples "eH rR eT" over `entities` entities and `relations`
  * relations (uniform, seeded; duplicates merged by gr_kg_from_names). */

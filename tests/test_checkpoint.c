@@ -16,19 +16,6 @@ static fx_planted P;
 static void setup(void) { fx_planted_make(&P, 240, 160, 4, 16, 7); }
 static void teardown(void) { fx_planted_free(&P); }
 
-/* Stops the fit after epoch `at` (0: never); counts the epochs it saw. */
-typedef struct stopper {
-    int at, calls;
-} stopper;
-
-static int stop_at(void *data, int epoch, double loss, double seconds, double valid)
-{
-    (void)loss, (void)seconds, (void)valid;
-    stopper *s = data;
-    s->calls++;
-    return s->at > 0 && epoch >= s->at;
-}
-
 /* Whether two models have the same user and item vectors, bit for bit. */
 static int same_model(const gr_model *a, const gr_model *b)
 {
@@ -54,13 +41,6 @@ static gr_trainer *small_trainer(int kind, const char *mode, int valid)
     return t;
 }
 
-static double stat_of(const gr_trainer *t, int stat)
-{
-    double v;
-    ck_assert_int_eq(gr_trainer_stat(&v, t, stat), GR_OK);
-    return v;
-}
-
 /* Uninterrupted, then stopped after epoch `at` and resumed (twice: the
  * second time on the finished checkpoint): the same model each time. */
 static void check_resume(int kind, const char *mode, int valid, int at, int every)
@@ -69,13 +49,13 @@ static void check_resume(int kind, const char *mode, int valid, int at, int ever
     gr_trainer *t = small_trainer(kind, mode, valid);
     gr_model *whole = NULL, *part = NULL, *resumed = NULL, *again = NULL;
     ck_assert_int_eq(gr_trainer_fit(&whole, t, P.train), GR_OK);
-    double epochs = stat_of(t, GR_STAT_EPOCHS), best = stat_of(t, GR_STAT_BEST_EPOCH), loss = stat_of(t, GR_STAT_LOSS);
+    double epochs = fx_stat(t, GR_STAT_EPOCHS), best = fx_stat(t, GR_STAT_BEST_EPOCH), loss = fx_stat(t, GR_STAT_LOSS);
     /* (held out: the statistics are the refit's) */
     if (valid) ck_assert_msg(epochs > at, "%s: the run must be longer than the stop (%g epochs)", mode, epochs);
 
-    stopper s = { at, 0 };
+    fx_stopper s = { at, 0 };
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, every), GR_OK);
-    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at, &s), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, fx_stop_at, &s), GR_OK);
     ck_assert_int_eq(gr_trainer_fit(&part, t, P.train), GR_OK);
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
@@ -84,11 +64,11 @@ static void check_resume(int kind, const char *mode, int valid, int at, int ever
     s.calls = 0;
     ck_assert_int_eq(gr_trainer_fit(&resumed, t, P.train), GR_OK);
     ck_assert_msg(same_model(whole, resumed), "%s: the resumed fit differs from the uninterrupted one", mode);
-    ck_assert_double_eq(stat_of(t, GR_STAT_EPOCHS), epochs);
-    ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_EPOCHS), epochs);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_BEST_EPOCH), best);
     /* the model is the best validated parameters: the last loss tells
      * whether the last epochs ran alike */
-    ck_assert_double_eq(stat_of(t, GR_STAT_LOSS), loss);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_LOSS), loss);
     /* the resumed fit ran only the epochs after the stop (of the fit on the
      * held-out part: the refit after it runs its own) */
     if (valid) ck_assert_int_eq(s.calls, (int)epochs - at);
@@ -98,7 +78,7 @@ static void check_resume(int kind, const char *mode, int valid, int at, int ever
     ck_assert_int_eq(gr_trainer_fit(&again, t, P.train), GR_OK);
     ck_assert(same_model(whole, again));
     if (valid) ck_assert_int_eq(s.calls, 0);
-    ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_BEST_EPOCH), best);
 
     gr_model_free(whole);
     gr_model_free(part);
@@ -143,10 +123,10 @@ END_TEST
 static void make_checkpoint(const char *path)
 {
     gr_trainer *t = small_trainer(GR_MODEL_LIGHTGCN, "fast", 1);
-    stopper s = { 4, 0 };
+    fx_stopper s = { 4, 0 };
     gr_model *m = NULL;
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
-    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at, &s), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, fx_stop_at, &s), GR_OK);
     ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
     gr_model_free(m);
     gr_trainer_free(t);

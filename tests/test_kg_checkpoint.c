@@ -40,18 +40,6 @@ static void teardown(void)
     fx_planted_free(&P);
 }
 
-typedef struct stopper {
-    int at, calls;
-} stopper;
-
-static int stop_at(void *data, int epoch, double loss, double seconds, double valid)
-{
-    (void)loss, (void)seconds, (void)valid;
-    stopper *s = data;
-    s->calls++;
-    return s->at > 0 && epoch >= s->at;
-}
-
 /* Whether two KG models hold the same parameters, bit for bit. */
 static int same_params(const gr_model *a, const gr_model *b)
 {
@@ -59,13 +47,6 @@ static int same_params(const gr_model *a, const gr_model *b)
     if (p->n_ent != q->n_ent || p->n_rel != q->n_rel || p->L != q->L || p->LR != q->LR) return 0;
     return !memcmp(p->ent, q->ent, p->n_ent * p->L * sizeof *p->ent) &&
            !memcmp(p->rel, q->rel, p->n_rel * p->LR * sizeof *p->rel);
-}
-
-static double stat_of(const gr_trainer *t, int stat)
-{
-    double v;
-    ck_assert_int_eq(gr_trainer_stat(&v, t, stat), GR_OK);
-    return v;
 }
 
 /* A small trainer of kind; catch_up: lazy Adam's catch-up steps (rows
@@ -95,13 +76,13 @@ static void check_resume(int kind, int catch_up, int valid, int graph, int at, i
     if (graph && valid) ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
     gr_model *whole = NULL, *part = NULL, *resumed = NULL, *again = NULL;
     ck_assert_int_eq(fit(&whole, t, valid, graph), GR_OK);
-    double epochs = stat_of(t, GR_STAT_EPOCHS), best = stat_of(t, GR_STAT_BEST_EPOCH), loss = stat_of(t, GR_STAT_LOSS);
+    double epochs = fx_stat(t, GR_STAT_EPOCHS), best = fx_stat(t, GR_STAT_BEST_EPOCH), loss = fx_stat(t, GR_STAT_LOSS);
     if (valid) ck_assert_msg(epochs > at, "%s: the run must be longer than the stop (%g epochs)",
                              gr_model_kind_name(kind), epochs);
 
-    stopper s = { at, 0 };
+    fx_stopper s = { at, 0 };
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, every), GR_OK);
-    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at, &s), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, fx_stop_at, &s), GR_OK);
     ck_assert_msg(fit(&part, t, valid, graph) == GR_OK, "%s", gr_last_error());
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
@@ -111,9 +92,9 @@ static void check_resume(int kind, int catch_up, int valid, int graph, int at, i
     ck_assert_msg(fit(&resumed, t, valid, graph) == GR_OK, "%s", gr_last_error());
     ck_assert_msg(same_params(whole, resumed), "%s: the resumed fit differs from the uninterrupted one",
                   gr_model_kind_name(kind));
-    ck_assert_double_eq(stat_of(t, GR_STAT_EPOCHS), epochs);
-    ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
-    ck_assert_double_eq(stat_of(t, GR_STAT_LOSS), loss);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_EPOCHS), epochs);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_BEST_EPOCH), best);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_LOSS), loss);
     /* only the epochs after the stop ran (a held-out fit's refit runs its own) */
     if (valid) ck_assert_int_eq(s.calls, (int)epochs - at);
 
@@ -160,10 +141,10 @@ END_TEST
 static void make_checkpoint(const char *path)
 {
     gr_trainer *t = small_trainer(GR_MODEL_TRANSE, 0);
-    stopper s = { 4, 0 };
+    fx_stopper s = { 4, 0 };
     gr_model *m = NULL;
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
-    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at, &s), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_progress(t, fx_stop_at, &s), GR_OK);
     ck_assert_int_eq(gr_kg_fit(&m, t, train_kg, valid_kg), GR_OK);
     gr_model_free(m);
     gr_trainer_free(t);
