@@ -234,7 +234,7 @@ static gr_model *fit(const gr_graph *train, const char *seed, const char *thread
                      const char *precision)
 {
     gr_trainer *t = sampled_trainer(negatives, "0.01");
-    /* temperature 0.05: the default scoring */
+    /* cosine scores (the default scoring), at a fixed temperature */
     fx_set(t, "temperature", "0.05", "epochs", "25", "holdout", "0", "seed", seed, "threads", threads, "precision",
            precision, NULL);
     gr_model *m = NULL;

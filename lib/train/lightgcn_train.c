@@ -266,7 +266,7 @@ static const struct {
     { GR_OPT_REG, 1e-4, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_REG, GR_MF_FAST_REG, GR_LGCN_SAMPLED_REG },
     { GR_OPT_EVAL_EVERY, 1, GR_LGCN_FAST_EVAL_EVERY, GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_FAST_EVAL_EVERY,
       GR_MF_SAMPLED_EVAL_EVERY },
-    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES, 1, GR_LGCN_SAMPLED_NEGATIVES },
+    { GR_OPT_NEGATIVES, 1, 1, GR_LGCN_SAMPLED_NEGATIVES, 1, GR_MF_SAMPLED_NEGATIVES },
 };
 
 #define N_SCHEDULE_DEFAULTS (sizeof schedule_defaults / sizeof schedule_defaults[0])
@@ -308,7 +308,8 @@ int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g)
     if (mode != GR_MODE_AUTO) return mode;
     /* the sampled schedule's negatives as they would resolve */
     double v = gr_opt(t, GR_OPT_NEGATIVES);
-    return gr_lgcn_auto_mode(g, isnan(v) ? GR_LGCN_SAMPLED_NEGATIVES : (size_t)v);
+    if (isnan(v)) v = t->kind == GR_MODEL_MF ? GR_MF_SAMPLED_NEGATIVES : GR_LGCN_SAMPLED_NEGATIVES;
+    return gr_lgcn_auto_mode(g, (size_t)v);
 }
 
 /* Run the schedule that mode auto chooses (or the one set) with its own
@@ -387,10 +388,10 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
-/* The schedules' settings; FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS and
- * SAMPLED_EVAL: the kind's defaults (LightGCN's or MF's), named in the help
+/* The schedules' settings; FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS,
+ * SAMPLED_EVAL and SAMPLED_NEG: the kind's defaults (LightGCN's or MF's), named in the help
  * text. */
-#define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS, SAMPLED_EVAL)                                                            \
+#define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS, SAMPLED_EVAL, SAMPLED_NEG)                                                          \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
       "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
@@ -400,7 +401,7 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ", sampled " GR_STR(SAMPLED_EVAL) ")" }, \
         { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
           "paper: negatives per positive (default 1); sampled: negatives a block of 64 users shares (default "    \
-          GR_STR(GR_LGCN_SAMPLED_NEGATIVES) ")" },                                                                \
+          GR_STR(SAMPLED_NEG) ")" },                                                                          \
         { "sample_pop", 0, GR_LGCN_SAMPLED_POP, 0, 2, 0, NULL,                                                   \
           "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
         { "temperature", 0, TEMPERATURE, 0, 100, 0, NULL,                                                        \
@@ -426,14 +427,14 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
 static const gr_opt_spec lightgcn_opts[] = {
     MODE_OPT,
     SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_TEMPERATURE, GR_LGCN_SAMPLED_STEPS,
-                  GR_LGCN_SAMPLED_EVAL_EVERY),
+                  GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_SAMPLED_NEGATIVES),
 };
 
 static const gr_opt_spec mf_opts[] = {
     { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
     MODE_OPT,
     SCHEDULE_OPTS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE, GR_MF_SAMPLED_STEPS,
-                  GR_MF_SAMPLED_EVAL_EVERY),
+                  GR_MF_SAMPLED_EVAL_EVERY, GR_MF_SAMPLED_NEGATIVES),
 };
 
 const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, lightgcn_opts,
