@@ -113,9 +113,76 @@ END_TEST
 
 START_TEST(held_out_fit_resumes)
 {
-    /* without validation data: the fit on the held-out part is the one
-     * checkpointed, the refit after it runs again */
+    /* without validation data, stopped in the fit on the held-out part:
+     * it resumes, and the refit after it runs (refit_resumes: stopped in
+     * the refit) */
     check_resume(GR_MODEL_LIGHTGCN, "fast", 0, 6, 3);
+}
+END_TEST
+
+/* Stops the fit at its `at`-th epoch of all (0: never), counting the
+ * held-out fit's epochs and then the refit's. */
+static int stop_at_call(void *data, int epoch, double loss, double seconds, double valid)
+{
+    (void)epoch, (void)loss, (void)seconds, (void)valid;
+    stopper *s = data;
+    return ++s->calls == s->at;
+}
+
+static double info_of(const gr_model *m, const char *key)
+{
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m, key), GR_OK);
+    return v;
+}
+
+/*
+ * Without validation data, stopped part-way through the refit on all the
+ * data: the resumed fit reads the chosen epoch from the held-out fit's
+ * finished checkpoint and goes on with the refit from its own file
+ * (PATH.refit), running only the refit's remaining epochs, and ends with
+ * the uninterrupted fit's model.
+ */
+START_TEST(refit_resumes)
+{
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "run.ckpt"), *refit_path = fx_path(dir, "run.ckpt.refit");
+    gr_trainer *t = small_trainer(GR_MODEL_LIGHTGCN, "fast", 0);
+    fx_set(t, "holdout_final", "refit", NULL);
+    stopper s = { 0, 0 };
+    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_call, &s), GR_OK);
+    gr_model *whole = NULL, *part = NULL, *resumed = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&whole, t, P.train), GR_OK);
+    const int held = (int)info_of(whole, "holdout_epochs"), chosen = (int)info_of(whole, "valid_epoch");
+    ck_assert_double_eq(info_of(whole, "refit"), 1);
+    ck_assert_int_eq(s.calls, held + chosen);
+    ck_assert_msg(chosen >= 2, "the refit must be long enough to stop in (%d epochs)", chosen);
+    double best = stat_of(t, GR_STAT_BEST_EPOCH), loss = stat_of(t, GR_STAT_LOSS);
+
+    const int at = chosen / 2;
+    s = (stopper){ held + at, 0 };
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&part, t, P.train), GR_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(refit_path, &st), 0);
+    ck_assert(!same_model(whole, part));
+
+    s = (stopper){ 0, 0 };
+    ck_assert_msg(gr_trainer_fit(&resumed, t, P.train) == GR_OK, "%s", gr_last_error());
+    ck_assert_int_eq(s.calls, chosen - at);
+    ck_assert_msg(same_model(whole, resumed), "the resumed refit differs from the uninterrupted one");
+    ck_assert_double_eq(info_of(resumed, "valid_epoch"), chosen);
+    ck_assert_double_eq(info_of(resumed, "refit"), 1);
+    ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
+    ck_assert_double_eq(stat_of(t, GR_STAT_LOSS), loss);
+
+    gr_model_free(whole);
+    gr_model_free(part);
+    gr_model_free(resumed);
+    gr_trainer_free(t);
+    free(path);
+    free(refit_path);
+    fx_rmtree(dir);
+    free(dir);
 }
 END_TEST
 
@@ -269,6 +336,7 @@ int main(void)
     tcase_add_test(c, fast_resumes_bit_for_bit);
     tcase_add_test(c, sampled_resumes_bit_for_bit);
     tcase_add_test(c, held_out_fit_resumes);
+    tcase_add_test(c, refit_resumes);
     tcase_add_test(c, other_settings_or_graphs_are_refused);
     tcase_add_test(c, damaged_checkpoints_are_refused);
     tcase_add_test(c, failed_writes_leave_no_file);

@@ -1330,6 +1330,165 @@ START_TEST(ease_search_matches_one_process)
 }
 END_TEST
 
+/* ---- MPI counts are int: the collectives in pieces (dist.h) ----
+ * With the limit of values a reduction carries at a few values
+ * (gr_dist_set_chunk), every collective and every fit must give the bits
+ * it gives in one piece. */
+
+/* A value of rank r at index i, not exact in float sums. */
+static float ranked(int r, size_t i) { return sinf(0.37f * (float)i + 1.3f * (float)r) * (float)(i % 7 + 1) / 3.0f; }
+
+/* Every collective of dist.h whose counts grow with the data, under the
+ * limit `values`, its results appended to out (room for all). */
+static size_t collectives(gr_dist *d, size_t values, unsigned char *out)
+{
+    size_t old = gr_dist_set_chunk(values), at = 0;
+    enum { N = 23, W = 5, M = 53 };
+    float grad[M], buf[N * W], own[N * W];
+    for (size_t i = 0; i < M; i++) grad[i] = ranked(rank, i);
+    ck_assert_int_eq(gr_dist_allreduce_grad(d, grad, M), GR_OK);
+    memcpy(out + at, grad, sizeof grad), at += sizeof grad;
+
+    for (size_t i = 0; i < N * W; i++) buf[i] = ranked(rank, i + 100);
+    size_t lo, hi;
+    gr_dist_rows(d, N, &lo, &hi);
+    ck_assert_int_eq(gr_dist_reduce_scatter_rows(d, buf, own, N, W), GR_OK);
+    memcpy(out + at, own, (hi - lo) * W * sizeof *own), at += (hi - lo) * W * sizeof *own;
+    memcpy(buf + lo * W, own, (hi - lo) * W * sizeof *own);
+    ck_assert_int_eq(gr_dist_allgather_rows(d, buf, N, W), GR_OK);
+    memcpy(out + at, buf, sizeof buf), at += sizeof buf;
+
+    /* rows of 6 bytes (three bfloat16 values) */
+    unsigned char bytes[N * 6];
+    for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(i / 6 >= lo && i / 6 < hi ? i * 7 + 1 : 0xee);
+    ck_assert_int_eq(gr_dist_allgather_rows_bytes(d, bytes, N, 6), GR_OK);
+    memcpy(out + at, bytes, sizeof bytes), at += sizeof bytes;
+
+    double v[20], w[20], x[20];
+    for (size_t i = 0; i < 20; i++) v[i] = ranked(rank, i) / 7.0, w[i] = (double)(rank * 20 + i), x[i] = w[i] * 3;
+    ck_assert_int_eq(gr_dist_sum_ordered(d, v, 20), GR_OK);
+    ck_assert_int_eq(gr_dist_allreduce_sum(d, w, 20), GR_OK);
+    ck_assert_int_eq(gr_dist_sum_exact(d, x, 20), GR_OK);
+    memcpy(out + at, v, sizeof v), at += sizeof v;
+    memcpy(out + at, w, sizeof w), at += sizeof w;
+    memcpy(out + at, x, sizeof x), at += sizeof x;
+
+    /* rank r sends r + 3 rows of W floats */
+    int32_t ids[8], *all_ids;
+    float vals[8 * W], *all_vals;
+    size_t k = (size_t)rank + 3, total;
+    for (size_t q = 0; q < k; q++) ids[q] = (int32_t)(q * 3 + (size_t)rank);
+    for (size_t i = 0; i < k * W; i++) vals[i] = ranked(rank, i + 200);
+    ck_assert_int_eq(gr_dist_gather_rows(d, ids, vals, k, W, &all_ids, &all_vals, &total), GR_OK);
+    memcpy(out + at, all_ids, total * sizeof *all_ids), at += total * sizeof *all_ids;
+    memcpy(out + at, all_vals, total * W * sizeof *all_vals), at += total * W * sizeof *all_vals;
+    free(all_ids);
+    free(all_vals);
+    float sparse[40 * 3] = { 0 };
+    for (size_t q = 0; q < k; q++)
+        for (size_t j = 0; j < 3; j++) sparse[(size_t)ids[q] * 3 + j] = ranked(rank, q * 3 + j);
+    ck_assert_int_eq(gr_dist_sum_rows(d, sparse, 40, 3, ids, k), GR_OK);
+    memcpy(out + at, sparse, sizeof sparse), at += sizeof sparse;
+
+    size_t slo, shi;
+    gr_dist_share_rows(N, 4, rank, size, &slo, &shi);
+    for (size_t i = 0; i < N * W; i++) buf[i] = i / W >= slo && i / W < shi ? ranked(rank, i) : -1.0f;
+    ck_assert_int_eq(gr_dist_gather_shares(d, buf, N, W, 4), GR_OK);
+    memcpy(out + at, buf, sizeof buf), at += sizeof buf;
+
+    uint64_t same[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    ck_assert_int_eq(gr_dist_check_same(d, same, 10, "values"), GR_OK);
+    if (rank == size - 1) same[8] = 99;
+    ck_assert_int_eq(gr_dist_check_same(d, same, 10, "values"), GR_EINVAL);
+
+    uint64_t counts[64];
+    for (int r = 0; r < size; r++) counts[r] = (uint64_t)(10 + 3 * r);
+    char mine[64], all[64 * 64];
+    for (size_t i = 0; i < counts[rank]; i++) mine[i] = (char)('a' + (rank * 5 + (int)i) % 26);
+    ck_assert_int_eq(gr_dist_allgather_bytes(d, mine, all, counts), GR_OK);
+    size_t n_all = 0;
+    for (int r = 0; r < size; r++) n_all += counts[r];
+    memcpy(out + at, all, n_all), at += n_all;
+    gr_dist_set_chunk(old);
+    return at;
+}
+
+START_TEST(collectives_in_pieces)
+{
+    ck_assert_int_le(size, 64);
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    const size_t room = 1 << 16;
+    unsigned char *whole = calloc(room, 1), *pieces = calloc(room, 1);
+    ck_assert(whole && pieces);
+    size_t n = collectives(d, 0, whole);
+    ck_assert_uint_le(n, room);
+    const size_t limits[] = { 7, 1, 12 };
+    for (size_t q = 0; q < 3; q++) {
+        memset(pieces, 0, room);
+        ck_assert_uint_eq(collectives(d, limits[q], pieces), n);
+        ck_assert_msg(memcmp(whole, pieces, n) == 0, "rank %d: pieces of %zu values give other bits", rank, limits[q]);
+    }
+    /* the reductions' sums: every rank's values, in rank order */
+    float want = 0;
+    for (int r = 0; r < size; r++) want = r ? want + ranked(r, 5) : ranked(r, 5);
+    float got;
+    memcpy(&got, whole + 5 * sizeof got, sizeof got);
+    ck_assert_float_eq(got, want);
+    ck_assert_uint_eq(gr_dist_set_chunk(0), (size_t)1 << 26);
+    free(whole);
+    free(pieces);
+    gr_dist_free(d);
+}
+END_TEST
+
+/* The fit of kind/mode (shard setting, or NULL) with the limit `values`. */
+static uint64_t fit_in_pieces(int kind, const char *mode, const char *shard, size_t values)
+{
+    size_t old = gr_dist_set_chunk(values);
+    gr_trainer *t = kind == GR_MODEL_GFCF || kind == GR_MODEL_EASE ? filter_trainer(kind, 1, NULL)
+                                                                  : trainer(kind, mode, 2, 42, 1);
+    if (kind != GR_MODEL_GFCF && kind != GR_MODEL_EASE) {
+        ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "batch", "4096"), GR_OK);
+    }
+    if (shard) ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
+    gr_model *m;
+    ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+    uint64_t h = hash_model(m);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_dist_set_chunk(old);
+    return h;
+}
+
+/* Each fit trains the same model, bit for bit, with reductions in pieces
+ * of 7 values (one row a round for the sharded sums). */
+START_TEST(fits_in_pieces)
+{
+    const struct {
+        int kind;
+        const char *mode, *shard;
+    } fits[] = {
+        { GR_MODEL_LIGHTGCN, "fast", "0" }, { GR_MODEL_LIGHTGCN, "fast", "1" }, { GR_MODEL_LIGHTGCN, "paper", NULL },
+        { GR_MODEL_MF, "paper", NULL },     { GR_MODEL_MF, "fast", "0" },      { GR_MODEL_TRANSE, NULL, NULL },
+        { GR_MODEL_GFCF, NULL, NULL },      { GR_MODEL_EASE, NULL, NULL },
+    };
+    for (size_t q = 0; q < sizeof fits / sizeof *fits; q++) {
+        uint64_t whole = fit_in_pieces(fits[q].kind, fits[q].mode, fits[q].shard, 0);
+        uint64_t pieces = fit_in_pieces(fits[q].kind, fits[q].mode, fits[q].shard, 7);
+        if (rank == 0)
+            printf("%s %s shard %s: one piece and pieces of 7 values %s\n", gr_model_kind_name(fits[q].kind),
+                   fits[q].mode ? fits[q].mode : "-", fits[q].shard ? fits[q].shard : "-",
+                   whole == pieces ? "equal" : "DIFFER");
+        ck_assert_msg(whole == pieces, "%s %s: pieces of 7 values train another model", gr_model_kind_name(fits[q].kind),
+                      fits[q].mode ? fits[q].mode : "-");
+        ck_assert(same_everywhere(pieces));
+    }
+}
+END_TEST
+
 /* Before each test: fx_planted_make asserts, which Check allows only there. */
 static void setup(void)
 {
@@ -1393,5 +1552,12 @@ int main(int argc, char **argv)
     tcase_add_test(tc, kg_validation_split);
     tcase_add_test(tc, ease_search_matches_one_process);
     suite_add_tcase(s, tc);
+    /* CK_RUN_CASE=pieces runs these alone */
+    TCase *pieces = tcase_create("pieces");
+    tcase_set_timeout(pieces, 600);
+    tcase_add_checked_fixture(pieces, setup, teardown);
+    tcase_add_test(pieces, collectives_in_pieces);
+    tcase_add_test(pieces, fits_in_pieces);
+    suite_add_tcase(s, pieces);
     return fx_mpi_run(s, rank);
 }

@@ -129,11 +129,64 @@ END_TEST
 
 START_TEST(held_out_and_graph_fits_resume)
 {
-    /* without validation triples: the fit on the held-out share is
-     * checkpointed, the refit after it runs again */
+    /* without validation triples, stopped in the fit on the held-out
+     * share: it resumes and the refit runs (refit_resumes: stopped in the
+     * refit) */
     check_resume(GR_MODEL_COMPLEX, 0, 0, 0, 3, 2);
     /* a KG kind on a user-item graph, validating on P.test */
     check_resume(GR_MODEL_DISTMULT, 1, 1, 1, 4, 2);
+}
+END_TEST
+
+/* Stops the fit at its `at`-th epoch of all, the held-out fit's and then
+ * the refit's (0: never). */
+static int stop_at_call(void *data, int epoch, double loss, double seconds, double valid)
+{
+    (void)epoch, (void)loss, (void)seconds, (void)valid;
+    stopper *s = data;
+    return ++s->calls == s->at;
+}
+
+/* Without validation triples, stopped part-way through the refit: the
+ * resumed fit keeps the chosen epoch, resumes the refit (PATH.refit) and
+ * ends with the uninterrupted fit's parameters. */
+START_TEST(refit_resumes)
+{
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "kg.ckpt");
+    gr_trainer *t = small_trainer(GR_MODEL_TRANSE, 0);
+    fx_set(t, "holdout_final", "refit", NULL);
+    stopper s = { 0, 0 };
+    ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_call, &s), GR_OK);
+    gr_model *whole = NULL, *part = NULL, *resumed = NULL;
+    ck_assert_int_eq(fit(&whole, t, 0, 0), GR_OK);
+    double held, chosen, refit;
+    ck_assert_int_eq(gr_model_info(&held, whole, "holdout_epochs"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&chosen, whole, "valid_epoch"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&refit, whole, "refit"), GR_OK);
+    ck_assert_double_eq(refit, 1);
+    ck_assert_int_eq(s.calls, (int)(held + chosen));
+    ck_assert_msg(chosen >= 2, "the refit must be long enough to stop in (%g epochs)", chosen);
+
+    const int at = (int)chosen / 2;
+    s = (stopper){ (int)held + at, 0 };
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 1), GR_OK);
+    ck_assert_int_eq(fit(&part, t, 0, 0), GR_OK);
+    ck_assert(!same_params(whole, part));
+
+    s = (stopper){ 0, 0 };
+    ck_assert_msg(fit(&resumed, t, 0, 0) == GR_OK, "%s", gr_last_error());
+    ck_assert_int_eq(s.calls, (int)chosen - at);
+    ck_assert_msg(same_params(whole, resumed), "the resumed refit differs from the uninterrupted one");
+    ck_assert_int_eq(gr_model_info(&refit, resumed, "valid_epoch"), GR_OK);
+    ck_assert_double_eq(refit, chosen);
+
+    gr_model_free(whole);
+    gr_model_free(part);
+    gr_model_free(resumed);
+    gr_trainer_free(t);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
 }
 END_TEST
 
@@ -243,6 +296,7 @@ int main(void)
     tcase_add_test(c, transe_resumes_bit_for_bit);
     tcase_add_test(c, rotate_resumes_bit_for_bit);
     tcase_add_test(c, held_out_and_graph_fits_resume);
+    tcase_add_test(c, refit_resumes);
     tcase_add_test(c, other_settings_or_triples_are_refused);
     tcase_add_test(c, damaged_checkpoints_are_refused);
     tcase_add_test(c, a_settings_search_cannot_checkpoint);

@@ -179,8 +179,10 @@ GR_API int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *us
  * file, and every rank returns the same status.  LightGCN and MF with
  * every schedule, and TransE, DistMult, RotatE and ComplEx (on a
  * user-item graph, and on triples through gr_kg_fit(), whose training and
- * validation triples are what the file records); after the held-out part (setting holdout) the refit on
- * all the data is not checkpointed (a resumed run repeats it).  A fit of
+ * validation triples are what the file records).  Without validation
+ * data (setting holdout) the refit on all the data after the held-out
+ * part checkpoints into path + ".refit": a fit stopped in the refit
+ * resumes it with the chosen epochs, without choosing again.  A fit of
  * another kind, or with GR_OPT_BUDGET, is GR_EUNSUPPORTED while a path is
  * set.  NULL path removes the checkpoint; every_epochs >= 1, else
  * GR_EINVAL.  The path is copied.

@@ -32,6 +32,20 @@ int gr_dist_new(gr_dist **out, void *comm);
 /* Free the duplicate (collective; nothing when MPI is already finalised). */
 void gr_dist_free(gr_dist *d);
 
+/*
+ * MPI counts are int.  The copies (allgathers, all-to-alls, gathers of
+ * rows) count in rows, one MPI datatype a row, so only a row of more than
+ * INT_MAX values, or more than INT_MAX rows, is refused (GR_ERANGE).  The
+ * reductions cannot (MPI_SUM takes predefined datatypes only): they go in
+ * pieces of at most a limit of values, one collective a piece in a fixed
+ * order, each value's sum the same whatever the pieces.  The limit is
+ * 2^26 values; gr_dist_set_chunk sets it (0: the default) and returns the
+ * previous one.  Internal, for tests that check that small pieces give the
+ * same bits; not part of the public API.  Not thread-safe: set it between
+ * fits.
+ */
+size_t gr_dist_set_chunk(size_t values);
+
 /* The gr_dist of a trainer, NULL when it has none (train/trainer.c). */
 struct gr_trainer;
 gr_dist *gr_dist_of(const struct gr_trainer *t);
@@ -45,14 +59,17 @@ static inline void gr_dist_share(size_t n, int rank, int size, size_t *lo, size_
 }
 
 /*
- * Sum a dense gradient (or any float buffer) over the ranks, in place.
- * Each element is summed by one rank (reduce-scatter) and then copied to
+ * Sum a dense gradient (or any float buffer, any size) over the ranks, in
+ * place.  Each element is summed by one rank, which receives the ranks'
+ * values (an all-to-all) and adds them in rank order, and then copied to
  * all (allgather), so every rank gets bit-identical sums whatever
- * algorithm MPI picks.  The helper every data-parallel schedule calls once
- * its local gradient is complete.  Collective.
+ * algorithm MPI picks and whatever the pieces (gr_dist_set_chunk).  The
+ * helper every data-parallel schedule calls once its local gradient is
+ * complete.  Collective.
  */
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n);
-/* Sum doubles over the ranks, in place (losses, counts). */
+/* Sum doubles over the ranks, in place (losses, counts), with MPI_SUM in
+ * pieces (gr_dist_set_chunk). */
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n);
 /*
  * Sum a few doubles over the ranks, in place, adding the ranks' values in
@@ -70,7 +87,8 @@ int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n);
  * the rows are exchanged (MPI_Allgatherv of indices and values) when that
  * moves fewer bytes than a dense allreduce of the whole table, which is
  * used otherwise.  Rows are added in rank order, so every rank gets the
- * same sums.  Collective.
+ * same sums.  At most INT_MAX rows in all (otherwise the dense sum).
+ * Collective.
  */
 int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const int32_t *rows, size_t k);
 
@@ -79,6 +97,7 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
  * concatenated in rank order into *all_ids and *all_vals (malloc'ed, the
  * caller frees them), *total rows in all.  Collective.  The sparse
  * exchange of gr_dist_sum_rows, and of the KG trainer's compact rows.
+ * Counts in rows: GR_ERANGE past INT_MAX rows in all.
  */
 int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_t k, size_t width, int32_t **all_ids,
                         float **all_vals, size_t *total);
@@ -114,15 +133,19 @@ uint64_t gr_dist_hash_bytes(uint64_t h, const void *p, size_t n);
  * gradient is summed over the ranks into each owner's slice only (each
  * row summed by one rank, so all ranks agree bit for bit), the owner
  * updates its rows, and the rows are copied back to every rank.  Both
- * calls count in MPI ints of floats: a table of more than INT_MAX floats is
- * GR_ERANGE.  With a NULL d (one process) they are the identity. */
+ * calls count rows (any number of floats in all; GR_ERANGE past INT_MAX
+ * rows, or a row past INT_MAX values).  With a NULL d (one process) they
+ * are the identity. */
 
 /* The rows [*lo, *hi) that d's rank owns of nrows (all of them for NULL). */
 void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi);
 /*
  * Sum buf (nrows x width, every rank's local values) over the ranks; this
  * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf).
- * Sends (nrows - (hi - lo)) x width floats per rank (a ring reduce-scatter).
+ * Each owner receives the ranks' values of its rows (all-to-alls counting
+ * rows, in rounds of at most the limit of gr_dist_set_chunk values) and
+ * adds them up in rank order.  Sends (nrows - (hi - lo)) x width floats
+ * per rank.
  * NULL d: copies rows [0, nrows) unless own == buf.  Collective.
  */
 int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width);
@@ -133,7 +156,7 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
  */
 int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
 /* The same for rows of row_bytes bytes (bfloat16 layers of a sharded
- * propagation); GR_ERANGE past INT_MAX bytes in all. */
+ * propagation). */
 int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes);
 /* The two exchanges of a halo (dist/halo.h): each rank sends rows to some
  * ranks and receives rows from some.  Counts and displacements are per
@@ -156,8 +179,8 @@ int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all);
 /*
  * Concatenate every rank's bytes in rank order: rank r contributes
  * counts[r] bytes (mine on this rank), all receives their sum.  Any size:
- * each rank's bytes go out in broadcasts of at most 1 GiB (MPI counts are
- * int).
+ * each rank's bytes go out in broadcasts of at most the limit of
+ * gr_dist_set_chunk (MPI counts are int).
  */
 int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts);
 
@@ -167,8 +190,9 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
 
 /*
  * Sum doubles whose sums are exact in any order (integer counts below
- * 2^53: item degrees, co-occurrence counts), in place, in chunks of up to
- * 2^26 values, so every rank gets the same bits.  Collective.
+ * 2^53: item degrees, co-occurrence counts), in place, in pieces of at
+ * most the limit of gr_dist_set_chunk values, so every rank gets the same
+ * bits.  Collective.
  */
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n);
 

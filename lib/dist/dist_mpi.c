@@ -10,8 +10,22 @@
 #include "core/err.h"
 #include "core/mem.h"
 
-/* Elements per collective call: MPI counts are int. */
-#define CHUNK ((size_t)1 << 26)
+/* Values per collective call of a reduction (MPI counts are int, and
+ * MPI_SUM takes only predefined datatypes, so a reduction cannot count in
+ * rows): every reduction is cut into pieces of at most `chunk` values,
+ * reduced one after the other.  The copies count in rows (one datatype a
+ * row) and need no pieces. */
+#define CHUNK_DEFAULT ((size_t)1 << 26)
+static size_t chunk = CHUNK_DEFAULT;
+
+size_t gr_dist_set_chunk(size_t values)
+{
+    size_t old = chunk;
+    chunk = values == 0 ? CHUNK_DEFAULT : values < INT_MAX ? values : INT_MAX;
+    return old;
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 int gr_dist_available(void) { return 1; }
 
@@ -65,26 +79,43 @@ void gr_dist_free(gr_dist *d)
     free(d);
 }
 
-/* Sum n floats (n a multiple of size) with reduce-scatter then allgather:
- * each element is added up by exactly one rank, so all ranks agree bit
- * for bit.  tmp holds n / size floats. */
+/* out[j] = the P ranks' values of element j added in rank order, from
+ * in[r x stride + j] (rank r's values, as an all-to-all delivers them), j
+ * < m: the sum of one element has one order whatever the pieces, the
+ * algorithm of MPI or the rank that adds it up. */
+static void add_in_rank_order(float *out, const float *in, int P, size_t m, size_t stride)
+{
+    for (size_t j = 0; j < m; j++) {
+        float sum = in[j];
+        for (int r = 1; r < P; r++) sum += in[(size_t)r * stride + j];
+        out[j] = sum;
+    }
+}
+
+/* Sum n floats (n a multiple of size, n / size <= INT_MAX): rank r
+ * receives every rank's r-th part (an all-to-all), adds it up in rank
+ * order and the parts are copied to all (allgather), so all ranks agree
+ * bit for bit.  tmp holds n floats. */
 static int sum_block(gr_dist *d, float *buf, size_t n, float *tmp)
 {
     MPI_Comm c = comm_of(d);
-    int per = (int)(n / (size_t)d->size);
-    int mrc = MPI_Reduce_scatter_block(buf, tmp, per, MPI_FLOAT, MPI_SUM, c);
-    if (mrc == MPI_SUCCESS) mrc = MPI_Allgather(tmp, per, MPI_FLOAT, buf, per, MPI_FLOAT, c);
-    d->bytes_sent += 2.0 * (double)(n - (size_t)per) * sizeof(float);
+    const size_t per = n / (size_t)d->size;
+    int mrc = MPI_Alltoall(buf, (int)per, MPI_FLOAT, tmp, (int)per, MPI_FLOAT, c);
+    if (mrc == MPI_SUCCESS) {
+        add_in_rank_order(buf + (size_t)d->rank * per, tmp, d->size, per, per);
+        mrc = MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, (int)per, MPI_FLOAT, c);
+    }
+    d->bytes_sent += 2.0 * (double)(n - per) * sizeof(float);
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing a gradient over the ranks");
 }
 
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    const size_t P = (size_t)d->size, block = CHUNK / P * P;
+    const size_t P = (size_t)d->size, block = chunk < P ? P : chunk / P * P;
     size_t main = n / P * P;
-    size_t tmp_n = (main < block ? main : block) / P;
-    float *tmp = gr_alloc_floats(tmp_n + 1 + P), *pad = tmp + tmp_n + 1;
+    size_t tmp_n = min_size(main, block);
+    float *tmp = gr_alloc_floats(tmp_n + 1 + 2 * P), *pad = tmp + tmp_n + 1 + P;
     if (!tmp) return GR_ENOMEM;
     int rc = GR_OK;
     for (size_t at = 0; at < main && rc == GR_OK; at += block)
@@ -93,7 +124,7 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
     if (rc == GR_OK && main < n) {
         memset(pad, 0, P * sizeof *pad);
         memcpy(pad, buf + main, (n - main) * sizeof *pad);
-        rc = sum_block(d, pad, P, tmp);
+        rc = sum_block(d, pad, P, pad - P);
         memcpy(buf + main, pad, (n - main) * sizeof *pad);
     }
     free(tmp);
@@ -103,28 +134,43 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    if (n > INT_MAX) return gr_err(GR_ERANGE, "gr_dist_allreduce_sum: %zu values", n);
-    int mrc = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_SUM, comm_of(d));
-    d->bytes_sent += (double)n * sizeof *v;
-    return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
+    for (size_t at = 0; at < n; at += chunk) {
+        int part = (int)min_size(n - at, chunk);
+        int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
+        d->bytes_sent += (double)part * sizeof *v;
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing over the ranks");
+    }
+    return GR_OK;
 }
 
 int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    if (n > INT_MAX / (size_t)d->size) return gr_err(GR_ERANGE, "gr_dist_sum_ordered: %zu values", n);
-    double *all = gr_alloc((size_t)d->size * n, sizeof *all);
+    const size_t piece = min_size(n, chunk);
+    double *all = gr_alloc((size_t)d->size * piece, sizeof *all);
     if (!all) return GR_ENOMEM;
-    int mrc = MPI_Allgather(v, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, comm_of(d));
-    d->bytes_sent += (double)n * sizeof *v * (double)(d->size - 1);
-    if (mrc == MPI_SUCCESS)
-        for (size_t j = 0; j < n; j++) {
-            double sum = 0.0;
-            for (int r = 0; r < d->size; r++) sum += all[(size_t)r * n + j];
-            v[j] = sum;
-        }
+    int mrc = MPI_SUCCESS;
+    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += piece) {
+        const size_t m = min_size(n - at, piece);
+        mrc = MPI_Allgather(v + at, (int)m, MPI_DOUBLE, all, (int)m, MPI_DOUBLE, comm_of(d));
+        d->bytes_sent += (double)m * sizeof *v * (double)(d->size - 1);
+        if (mrc == MPI_SUCCESS)
+            for (size_t j = 0; j < m; j++) {
+                double sum = 0.0;
+                for (int r = 0; r < d->size; r++) sum += all[(size_t)r * m + j];
+                v[at + j] = sum;
+            }
+    }
     free(all);
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "summing over the ranks");
+}
+
+/* A committed datatype of n values of type t (n <= INT_MAX): one row. */
+static int row_type(size_t n, MPI_Datatype t, MPI_Datatype *row)
+{
+    int mrc = MPI_Type_contiguous((int)n, t, row);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Type_commit(row);
+    return mrc;
 }
 
 /* Row counts of every rank, and *total. */
@@ -144,22 +190,26 @@ static int gather_counted(gr_dist *d, const int32_t *ids, const float *vals, siz
                           size_t total, int32_t *all_ids, float *all_vals)
 {
     const int P = d->size;
-    if (total * width > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows of %zu floats in one exchange", total, width);
-    int *v = gr_alloc((size_t)P * 3, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    int *displ = v, *vcounts = v + P, *vdispl = v + 2 * P, at = 0;
+    /* counts and displacements are of rows (one datatype a row of width
+     * floats): only the number of rows is bounded */
+    if (total > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows in one exchange: at most %d", total, INT_MAX);
+    if (width == 0 || width > INT_MAX) return gr_err(GR_ERANGE, "gradient rows of %zu floats", width);
+    int *displ = gr_alloc((size_t)P, sizeof *displ), at = 0;
+    if (!displ) return GR_ENOMEM;
     for (int r = 0; r < P; r++) {
         displ[r] = at;
         at += counts[r];
-        vcounts[r] = counts[r] * (int)width;
-        vdispl[r] = displ[r] * (int)width;
     }
     MPI_Comm c = comm_of(d);
     int mrc = MPI_Allgatherv(ids, (int)k, MPI_INT32_T, all_ids, counts, displ, MPI_INT32_T, c);
-    if (mrc == MPI_SUCCESS)
-        mrc = MPI_Allgatherv(vals, (int)(k * width), MPI_FLOAT, all_vals, vcounts, vdispl, MPI_FLOAT, c);
+    MPI_Datatype row;
+    if (mrc == MPI_SUCCESS) mrc = row_type(width, MPI_FLOAT, &row);
+    if (mrc == MPI_SUCCESS) {
+        mrc = MPI_Allgatherv(vals, (int)k, row, all_vals, counts, displ, row, c);
+        MPI_Type_free(&row);
+    }
     d->bytes_sent += (double)k * (sizeof(int32_t) + width * sizeof(float)) * (P - 1);
-    free(v);
+    free(displ);
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging gradient rows");
 }
 
@@ -226,8 +276,8 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
      * allgather moves 2 (P - 1) / P of the table through each rank */
     double sparse = (double)total * (double)(width + 1), dense = 2.0 * (double)nrows * (double)width * (P - 1) / P;
     if (rc == GR_OK)
-        rc = sparse < dense && total * width <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
-                                                        : gr_dist_allreduce_grad(d, grad, nrows * width);
+        rc = sparse < dense && total <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
+                                                : gr_dist_allreduce_grad(d, grad, nrows * width);
     free(counts);
     return rc;
 }
@@ -262,8 +312,12 @@ int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *w
     if (!lo) return GR_ENOMEM;
     uint64_t *hi = lo + n;
     MPI_Comm c = comm_of(d);
-    int mrc = MPI_Allreduce(vals, lo, (int)n, MPI_UINT64_T, MPI_MIN, c);
-    if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals, hi, (int)n, MPI_UINT64_T, MPI_MAX, c);
+    int mrc = MPI_SUCCESS;
+    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += chunk) {
+        int part = (int)min_size(n - at, chunk);
+        mrc = MPI_Allreduce(vals + at, lo + at, part, MPI_UINT64_T, MPI_MIN, c);
+        if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals + at, hi + at, part, MPI_UINT64_T, MPI_MAX, c);
+    }
     int rc = mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "comparing the ranks' inputs");
     for (size_t q = 0; q < n && rc == GR_OK; q++)
         if (lo[q] != hi[q])
@@ -293,19 +347,49 @@ void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi)
     gr_dist_share(nrows, d->rank, d->size, lo, hi);
 }
 
-/* Every rank's slice of nrows x width floats as counts and displacements
- * (2 x size ints in v); GR_ERANGE past MPI's int counts. */
-static int row_slices(const gr_dist *d, size_t nrows, size_t width, int *v)
+/* Every rank's slice of nrows rows as counts and displacements in rows
+ * (2 x size ints in v); GR_ERANGE past MPI's int counts of rows. */
+static int row_slices(const gr_dist *d, size_t nrows, int *v)
 {
-    if (nrows * width > INT_MAX)
-        return gr_err(GR_ERANGE, "a table of %zu rows of %zu values is too large for one exchange", nrows, width);
+    if (nrows > INT_MAX) return gr_err(GR_ERANGE, "a table of %zu rows: at most %d rows in one exchange", nrows, INT_MAX);
     for (int r = 0; r < d->size; r++) {
         size_t lo, hi;
         gr_dist_share(nrows, r, d->size, &lo, &hi);
-        v[r] = (int)((hi - lo) * width);
-        v[d->size + r] = (int)(lo * width);
+        v[r] = (int)(hi - lo);
+        v[d->size + r] = (int)lo;
     }
     return GR_OK;
+}
+
+/*
+ * The reduce-scatter of gr_dist_reduce_scatter_rows in rounds of at most
+ * `per` rows of every slice: in round i every rank sends rows [lo + i per,
+ * ...) of each rank's slice to that rank (an all-to-all counting rows),
+ * and the owner adds the P copies up in rank order into own.  v: the
+ * slices (row_slices), then 4 x size ints of room; tmp: P x per x width
+ * floats.
+ */
+static int reduce_scatter_rounds(gr_dist *d, const float *buf, float *own, size_t width, int *v, size_t per,
+                                 MPI_Datatype row, float *tmp)
+{
+    const int P = d->size;
+    int *counts = v, *displs = v + P, *sc = v + 2 * P, *sd = v + 3 * P, *rcounts = v + 4 * P, *rd = v + 5 * P;
+    size_t slice = 0;
+    for (int r = 0; r < P; r++) slice = counts[r] > (int)slice ? (size_t)counts[r] : slice;
+    int mrc = MPI_SUCCESS;
+    for (size_t at = 0; at < slice && mrc == MPI_SUCCESS; at += per) {
+        for (int r = 0; r < P; r++) {
+            size_t n = (size_t)counts[r] > at ? min_size((size_t)counts[r] - at, per) : 0;
+            sc[r] = (int)n;
+            sd[r] = displs[r] + (int)(n ? at : 0);
+        }
+        const int m = sc[d->rank];
+        for (int r = 0; r < P; r++) rcounts[r] = m, rd[r] = r * m;
+        mrc = MPI_Alltoallv(buf, sc, sd, row, tmp, rcounts, rd, row, comm_of(d));
+        if (mrc == MPI_SUCCESS && m > 0)
+            add_in_rank_order(own + at * width, tmp, P, (size_t)m * width, (size_t)m * width);
+    }
+    return mrc;
 }
 
 int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width)
@@ -316,28 +400,45 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
         if (own != buf && hi > lo) memcpy(own, buf + lo * width, (hi - lo) * width * sizeof *own);
         return GR_OK;
     }
-    int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    int rc = row_slices(d, nrows, width, v);
-    if (rc == GR_OK) {
-        int mrc = MPI_Reduce_scatter(buf, own, v, MPI_FLOAT, MPI_SUM, comm_of(d));
+    if (nrows == 0 || width == 0) return GR_OK;
+    if (width > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu floats: at most %d", width, INT_MAX);
+    const size_t P = (size_t)d->size;
+    /* rows of every slice a round: at most `chunk` floats arrive per round */
+    size_t per = chunk / width / P;
+    per = per < 1 ? 1 : per;
+    int *v = gr_alloc(6 * P, sizeof *v);
+    float *tmp = gr_alloc_floats(P * min_size(per, nrows / P + 1) * width);
+    int rc = v && tmp ? row_slices(d, nrows, v) : GR_ENOMEM;
+    MPI_Datatype row;
+    int mrc = rc == GR_OK ? row_type(width, MPI_FLOAT, &row) : MPI_SUCCESS;
+    if (rc == GR_OK && mrc == MPI_SUCCESS) {
+        mrc = reduce_scatter_rounds(d, buf, own, width, v, min_size(per, nrows / P + 1), row, tmp);
+        MPI_Type_free(&row);
         d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
-        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "summing a gradient into its owners' rows");
     }
+    if (rc == GR_OK && mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "summing a gradient into its owners' rows");
     free(v);
+    free(tmp);
     return rc;
 }
 
 int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes)
 {
-    if (!d || d->size == 1) return GR_OK;
+    if (!d || d->size == 1 || nrows == 0 || row_bytes == 0) return GR_OK;
+    if (row_bytes > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu bytes: at most %d", row_bytes, INT_MAX);
     size_t lo, hi;
     gr_dist_rows(d, nrows, &lo, &hi);
     int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
     if (!v) return GR_ENOMEM;
-    int rc = row_slices(d, nrows, row_bytes, v);
+    int rc = row_slices(d, nrows, v);
     if (rc == GR_OK) {
-        int mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, MPI_BYTE, comm_of(d));
+        /* one element = one row: the counts are of rows whatever the width */
+        MPI_Datatype row;
+        int mrc = row_type(row_bytes, MPI_BYTE, &row);
+        if (mrc == MPI_SUCCESS) {
+            mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, row, comm_of(d));
+            MPI_Type_free(&row);
+        }
         d->bytes_sent += (double)(nrows - (hi - lo)) * (double)row_bytes;
         if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "copying the owners' rows to every rank");
     }
@@ -366,8 +467,7 @@ int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, con
     if (!d) return gr_err(GR_EINVAL, "gr_dist_alltoallv_rows: no communicator");
     if (row_bytes == 0 || row_bytes > INT_MAX) return gr_err(GR_ERANGE, "halo rows of %zu bytes", row_bytes);
     MPI_Datatype row;
-    int mrc = MPI_Type_contiguous((int)row_bytes, MPI_BYTE, &row);
-    if (mrc == MPI_SUCCESS) mrc = MPI_Type_commit(&row);
+    int mrc = row_type(row_bytes, MPI_BYTE, &row);
     if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "a halo row type");
     mrc = MPI_Alltoallv(send, scounts, sdispls, row, recv, rcounts, rdispls, row, comm_of(d));
     MPI_Type_free(&row);
@@ -400,8 +500,6 @@ int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all)
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging counts");
 }
 
-/* Bytes per broadcast: well below INT_MAX. */
-#define BCAST_PIECE ((uint64_t)1 << 30)
 
 int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts)
 {
@@ -412,7 +510,8 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
         char *dst = out + at;
         if (r == d->rank && counts[r] && dst != (const char *)mine) memcpy(dst, mine, (size_t)counts[r]);
         for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
-            uint64_t n = counts[r] - done < BCAST_PIECE ? counts[r] - done : BCAST_PIECE;
+            /* pieces of `chunk` bytes: MPI counts are int */
+            uint64_t n = counts[r] - done < chunk ? counts[r] - done : chunk;
             int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));
             if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging the ranks' parts");
             done += n;
@@ -428,8 +527,8 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    for (size_t at = 0; at < n; at += CHUNK) {
-        int part = (int)(n - at < CHUNK ? n - at : CHUNK);
+    for (size_t at = 0; at < n; at += chunk) {
+        int part = (int)min_size(n - at, chunk);
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing counts over the ranks");
@@ -453,8 +552,7 @@ int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, si
     }
     /* one element = one row: the counts stay small whatever the width */
     MPI_Datatype row;
-    int mrc = MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
-    if (mrc == MPI_SUCCESS) mrc = MPI_Type_commit(&row);
+    int mrc = row_type(width, MPI_FLOAT, &row);
     if (mrc == MPI_SUCCESS) {
         mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, row, buf, counts, displ, row, comm_of(d));
         MPI_Type_free(&row);

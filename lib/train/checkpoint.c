@@ -36,6 +36,26 @@ int gr_ckpt_supported(const gr_trainer *t)
     return GR_OK;
 }
 
+int gr_ckpt_refit_begin(gr_trainer *t, char **saved)
+{
+    *saved = t->ckpt_path;
+    if (!t->ckpt_path) return GR_OK;
+    static const char suffix[] = ".refit";
+    size_t n = strlen(t->ckpt_path);
+    char *path = gr_alloc(n + sizeof suffix, 1);
+    if (!path) return GR_ENOMEM;
+    memcpy(path, t->ckpt_path, n);
+    memcpy(path + n, suffix, sizeof suffix);
+    t->ckpt_path = path;
+    return GR_OK;
+}
+
+void gr_ckpt_refit_end(gr_trainer *t, char *saved)
+{
+    if (t->ckpt_path != saved) free(t->ckpt_path);
+    t->ckpt_path = saved;
+}
+
 /* Settings that do not change what a fit computes, and may differ on
  * resume (`shard`: how the ranks exchange rows, the same model). */
 static int free_setting(const gr_opt_spec *s)

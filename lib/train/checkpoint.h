@@ -60,6 +60,18 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done);
  */
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop);
 
+/*
+ * The refit after a held-out fit (train/holdout.h) checkpoints into a
+ * file of its own, t's path with ".refit" appended: the held-out fit's
+ * file keeps the chosen epoch (a resumed fit reads it and does not choose
+ * again), the refit's file the refit's progress, so a fit stopped in the
+ * refit resumes there.  gr_ckpt_refit_begin points t at the refit's file
+ * (*saved: the path to give back to gr_ckpt_refit_end, which frees the
+ * refit's); without a checkpoint both do nothing.
+ */
+int gr_ckpt_refit_begin(gr_trainer *t, char **saved);
+void gr_ckpt_refit_end(gr_trainer *t, char *saved);
+
 /* ---- what every kind's checkpoint shares ---- */
 
 /* What a checkpoint was made from: a fingerprint and three sizes (in the

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
 
 /* A stream of its own, so the held-out part does not repeat the draws of
@@ -115,19 +116,31 @@ void gr_holdout_record(gr_model *m, const gr_trainer *t, double held_out, double
     gr_model_set_info(m, "refit", refit);
 }
 
+int gr_holdout_refit_begin(gr_trainer *t, double epochs, gr_refit_saved *saved)
+{
+    saved->key = -1;
+    for (size_t i = 0; i < t->n_opts && saved->key < 0; i++)
+        if (t->spec[i].key == GR_OPT_EPOCHS) saved->key = (int)i;
+    GR_TRY(gr_ckpt_refit_begin(t, &saved->path));
+    /* the refit's own checkpoint records these epochs among its settings */
+    saved->epochs = t->val[saved->key];
+    t->val[saved->key] = epochs;
+    return GR_OK;
+}
+
+void gr_holdout_refit_end(gr_trainer *t, const gr_refit_saved *saved)
+{
+    t->val[saved->key] = saved->epochs;
+    gr_ckpt_refit_end(t, saved->path);
+}
+
 /* Fit on all of g for `epochs` epochs, without validation. */
 static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs)
 {
-    int k = -1;
-    for (size_t i = 0; i < t->n_opts && k < 0; i++)
-        if (t->spec[i].key == GR_OPT_EPOCHS) k = (int)i;
-    double saved = t->val[k];
-    t->val[k] = epochs;
-    /* the checkpoint belongs to the fit on the held-out part */
-    t->ckpt_off = 1;
+    gr_refit_saved saved;
+    GR_TRY(gr_holdout_refit_begin(t, epochs, &saved));
     int rc = t->kt->fit(out, t, g);
-    t->ckpt_off = 0;
-    t->val[k] = saved;
+    gr_holdout_refit_end(t, &saved);
     return rc;
 }
 

@@ -51,6 +51,21 @@ int gr_holdout_wanted(const gr_trainer *t);
 int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g);
 
 /*
+ * Around the refit on all the data for the chosen `epochs`: begin sets t's
+ * setting epochs to them (what the fit loop, the learning-rate schedule
+ * and the checkpoint read) and points t's checkpoint at the refit's own
+ * file (gr_ckpt_refit_begin); end puts both back.  Every kind's refit
+ * goes through these.
+ */
+typedef struct gr_refit_saved {
+    int key;        /* index of the setting epochs in t->val */
+    double epochs;  /* its value before */
+    char *path;     /* the checkpoint path before */
+} gr_refit_saved;
+int gr_holdout_refit_begin(gr_trainer *t, double epochs, gr_refit_saved *saved);
+void gr_holdout_refit_end(gr_trainer *t, const gr_refit_saved *saved);
+
+/*
  * The end of a held-out fit: kept is the model fitted on the rest of g
  * (serving all of g) with the epoch and figure chosen on the held-out
  * part in t's statistics; refit, warm-refit or keep it (setting

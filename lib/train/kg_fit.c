@@ -100,6 +100,18 @@ static int kg_fit_once(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, 
     return rc;
 }
 
+/* The refit on all of train for `epoch` epochs, without validation. */
+static int kg_refit(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *train, double epoch)
+{
+    gr_refit_saved saved;
+    GR_TRY(gr_holdout_refit_begin(t, epoch, &saved));
+    gr_kg_settings refit = *s;
+    refit.epochs = (int)epoch;
+    int rc = kg_fit_once(p, t, &refit, train, NULL);
+    gr_holdout_refit_end(t, &saved);
+    return rc;
+}
+
 /*
  * Without validation triples: choose the epoch on a held-out share of the
  * training triples, then refit on all of them for that many epochs or keep
@@ -118,10 +130,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
     *run = t->stat_epochs;
     if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
         gr_kg_params_free(p);
-        gr_kg_settings refit = *s;
-        refit.epochs = (int)epoch;
-        refit.checkpoint = 0; /* the checkpoint is the held-out fit's */
-        rc = kg_fit_once(p, t, &refit, train, NULL);
+        rc = kg_refit(p, t, s, train, epoch);
     }
     t->stat_best_epoch = epoch;
     t->stat_best_valid = best;
@@ -193,9 +202,7 @@ static int kg_fit_search(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, cons
         *run = t->stat_epochs;
         if (holdout && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
             gr_kg_params_free(p);
-            gr_kg_settings refit = *s;
-            refit.epochs = (int)epoch;
-            rc = kg_fit_once(p, t, &refit, train, NULL);
+            rc = kg_refit(p, t, s, train, epoch);
         }
         t->stat_best_epoch = epoch;
         t->stat_best_valid = best;

@@ -42,7 +42,7 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->subsampling = (int)gr_opt_named(t, "subsampling");
     s->neg_share = (size_t)gr_opt_named(t, "neg_share");
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
-    s->checkpoint = t->ckpt_path && !t->ckpt_off;
+    s->checkpoint = t->ckpt_path != NULL;
     s->ckpt_valid = gr_ckpt_graph_data(t->valid, 1);
 }
 

@@ -340,7 +340,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     gr_lgcn_settings(&s, t, g);
     if (kind == GR_MODEL_MF) s.layers = 0;
     /* a warm start (gr_model_update, the warm refit) is not checkpointed */
-    s.checkpoint = !init && t->ckpt_path && !t->ckpt_off;
+    s.checkpoint = !init && t->ckpt_path != NULL;
     float *e0 = init ? init : gr_lgcn_init_embeddings(&s);
     float *best = t->valid ? gr_alloc_floats(s.n * s.d) : NULL;
     if (!e0 || (t->valid && !best)) {

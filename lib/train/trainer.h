@@ -70,10 +70,10 @@ struct gr_trainer {
      * this rank sends per exchange (dist/halo.h); 0 otherwise */
     size_t shard_halo_rows, shard_send_rows;
     /* gr_trainer_set_checkpoint: the file (NULL: none) and the epochs
-     * between writes; ckpt_off: an inner fit (a refit after the held-out
-     * part) that does not checkpoint */
+     * between writes (a refit after the held-out part writes its own
+     * file, train/checkpoint.h) */
     char *ckpt_path;
-    int ckpt_every, ckpt_off;
+    int ckpt_every;
 };
 
 /* The kind trainer for `kind`, or NULL. */
