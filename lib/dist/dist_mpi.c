@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 
 /* Elements per collective call: MPI counts are int. */
 #define CHUNK ((size_t)1 << 26)
@@ -308,23 +309,57 @@ static int row_slices(const gr_dist *d, size_t nrows, size_t width, int *v)
     return GR_OK;
 }
 
+/* The tag of the reduce-scatter's messages (the only point-to-point ones). */
+#define TAG_ROWS 0x4752
+
+/* own += in, n floats, in parallel when worth it (each element once: the
+ * same bits for any thread count). */
+static void add_rows(float *own, const float *in, size_t n)
+{
+#pragma omp parallel for schedule(static) if (n > ((size_t)1 << 16)) num_threads(gr_threads())
+    for (long k = 0; k < (long)n; k++) own[k] += in[k];
+}
+
+/*
+ * Each owner adds the ranks' values of its rows in a fixed order: its own
+ * first, then the others' in rank order (every rank sends its slices
+ * without waiting, the owner receives them one by one).  It is the order
+ * gr_halo_reverse adds in, so that an exchange of only the rows a rank
+ * has computed gives the same bits; MPI_Reduce_scatter's order is its
+ * algorithm's.
+ */
 int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width)
 {
     size_t lo, hi;
     gr_dist_rows(d, nrows, &lo, &hi);
-    if (!d || d->size == 1) {
-        if (own != buf && hi > lo) memcpy(own, buf + lo * width, (hi - lo) * width * sizeof *own);
-        return GR_OK;
+    if (hi > lo && own != buf + lo * width) memcpy(own, buf + lo * width, (hi - lo) * width * sizeof *own);
+    if (!d || d->size == 1) return GR_OK;
+    const int P = d->size, me = d->rank;
+    int *v = gr_alloc(2 * (size_t)P, sizeof *v);
+    MPI_Request *req = gr_alloc((size_t)P, sizeof *req);
+    float *in = gr_alloc_floats((hi - lo) * width + 1);
+    int rc = v && req && in ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK) rc = row_slices(d, nrows, width, v);
+    rc = gr_dist_agree(d, rc);
+    int mrc = MPI_SUCCESS, nreq = 0;
+    for (int r = 0; rc == GR_OK && mrc == MPI_SUCCESS && r < P; r++)
+        if (r != me) mrc = MPI_Isend(buf + v[P + r], v[r], MPI_FLOAT, r, TAG_ROWS, comm_of(d), &req[nreq++]);
+    for (int r = 0; rc == GR_OK && mrc == MPI_SUCCESS && r < P; r++) {
+        if (r == me) continue;
+        mrc = MPI_Recv(in, v[me], MPI_FLOAT, r, TAG_ROWS, comm_of(d), MPI_STATUS_IGNORE);
+        if (mrc == MPI_SUCCESS) add_rows(own, in, (size_t)v[me]);
     }
-    int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    int rc = row_slices(d, nrows, width, v);
+    if (nreq > 0) {
+        int wrc = MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
+        if (mrc == MPI_SUCCESS) mrc = wrc;
+    }
     if (rc == GR_OK) {
-        int mrc = MPI_Reduce_scatter(buf, own, v, MPI_FLOAT, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
         if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "summing a gradient into its owners' rows");
     }
     free(v);
+    free(req);
+    free(in);
     return rc;
 }
 

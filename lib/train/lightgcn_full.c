@@ -103,15 +103,19 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
 }
 
 int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
-                     const gr_lgcn_full_ops *ops, int rc)
+                     const gr_lgcn_full_ops *ops_in, int rc)
 {
+    gr_lgcn_full_ops fit_ops = *ops_in, *ops = &fit_ops;
     full_state F;
     int src = state_init(&F, t, s);
     if (rc == GR_OK) rc = src;
     /* with a communicator, a rank that could not start stops them all */
     rc = gr_dist_agree(F.dist, rc);
     /* shard 1: the propagation exchanges halos (collective: after the agreement) */
-    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) rc = gr_lgcn_prop_halo(ops->prop);
+    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) {
+        rc = gr_lgcn_prop_halo(ops->prop);
+        if (rc == GR_OK && ops->shard) rc = ops->shard(ops->work, &fit_ops.scratch);
+    }
     if (rc != GR_OK) {
         state_free(&F);
         return rc;
