@@ -121,8 +121,11 @@ uint64_t gr_dist_hash_bytes(uint64_t h, const void *p, size_t n);
 void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi);
 /*
  * Sum buf (nrows x width, every rank's local values) over the ranks; this
- * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf).
- * Sends (nrows - (hi - lo)) x width floats per rank (a ring reduce-scatter).
+ * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf),
+ * added in a fixed order: this rank's values, then the other ranks' in
+ * rank order (gr_halo_reverse's order, so that the two give the same
+ * bits).  Sends (nrows - (hi - lo)) x width floats per rank, each slice
+ * straight to its owner.
  * NULL d: copies rows [0, nrows) unless own == buf.  Collective.
  */
 int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width);

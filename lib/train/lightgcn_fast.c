@@ -253,19 +253,9 @@ static double fast_validate(void *work, const gr_trainer *t, const float *e0)
  * backward pass with them. */
 static int fast_shard(void *work, float **scratch)
 {
-    fast_fit *f = work;
-    fast_work *w = &f->w;
-    const size_t d = f->s->d, ni = f->g->n_items;
-    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, f->g->n_users);
-    if (rc != GR_OK || !w->prop.obj) return rc;
-    const size_t rows = gr_lgcn_prop_objective_rows(&w->prop);
-    free(w->final);
-    free(w->gfinal);
-    w->final = gr_alloc_floats(rows * d + 1);
-    w->gfinal = gr_alloc_floats(rows * d + 1);
-    rc = gr_dist_agree(w->prop.dist, w->final && w->gfinal ? GR_OK : GR_ENOMEM);
-    w->u_row0 = w->u_hi > w->u_lo ? gr_lgcn_prop_objective_row(&w->prop, w->u_lo) : 0;
-    w->i_row0 = rows - ni;
+    fast_work *w = &((fast_fit *)work)->w;
+    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, ((fast_fit *)work)->g->n_users, &w->final, &w->gfinal,
+                                    &w->u_row0, &w->i_row0);
     *scratch = w->final;
     return rc;
 }

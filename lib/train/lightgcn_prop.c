@@ -267,14 +267,14 @@ void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int
     run(p, x, out, OBJECTIVE_ROWS, half);
 }
 
-int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users)
+/* The plan of the rows the objective reads: users [u_lo, u_hi) and every
+ * item (the softmax and the draws read them all). */
+static int objective_plan(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users)
 {
-    if (!p->halo) return GR_OK;
     uint64_t *want = gr_zalloc((p->n + 63) / 64 + 1, sizeof *want);
     gr_halo *h = gr_zalloc(1, sizeof *h);
     int rc = gr_dist_agree(p->dist, want && h ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) {
-        /* the rank's users, and every item (the softmax reads them all) */
         for (size_t r = u_lo; r < u_hi; r++) want[r / 64] |= (uint64_t)1 << (r % 64);
         for (size_t r = n_users; r < p->n; r++) want[r / 64] |= (uint64_t)1 << (r % 64);
         rc = gr_halo_plan_rows(h, p->dist, want, p->n);
@@ -283,6 +283,22 @@ int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_u
     if (rc == GR_OK) p->obj = h;
     else free(h);
     return rc;
+}
+
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
+                           size_t *u_row0, size_t *i_row0)
+{
+    if (!p->halo) return GR_OK;
+    GR_TRY(objective_plan(p, u_lo, u_hi, n_users));
+    const size_t rows = gr_halo_local_rows(p->obj);
+    free(*final);
+    free(*gfinal);
+    *final = gr_alloc_floats(rows * p->d + 1);
+    *gfinal = gr_alloc_floats(rows * p->d + 1);
+    /* the rank's users are consecutive rows of the layout, the items its last */
+    *u_row0 = u_hi > u_lo ? gr_halo_local(p->obj, u_lo) : 0;
+    *i_row0 = rows - (p->n - n_users);
+    return gr_dist_agree(p->dist, *final && *gfinal ? GR_OK : GR_ENOMEM);
 }
 
 size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p) { return p->obj ? gr_halo_local_rows(p->obj) : p->n; }

@@ -147,11 +147,15 @@ void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows,
  * With the halo's propagation (after gr_lgcn_prop_halo), keep the
  * propagated rows and their gradient as the rows the objective reads:
  * users [u_lo, u_hi) (the rank's share of the objective) and every item
- * (n_users .. n - 1), with the own rows, in the local layout of a halo
- * plan of those rows (dist/halo.h, ascending global order).  Nothing
- * without the halo.  Collective; the status is agreed over the ranks.
+ * (rows n_users .. n - 1), with the own rows, in the local layout of a
+ * halo plan of those rows (dist/halo.h, ascending global order).
+ * *final and *gfinal (n x d) are reallocated to that layout, *u_row0 and
+ * *i_row0 set to its rows of user u_lo and of item 0 (the rank's users
+ * are consecutive rows, the items the last).  Nothing without the halo.
+ * Collective; the status is agreed over the ranks.
  */
-int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users);
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
+                           size_t *u_row0, size_t *i_row0);
 /* Rows of the objective's layout (n without gr_lgcn_prop_objective), and
  * the row in it of global row `row` (a row the objective reads). */
 size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p);
