@@ -125,7 +125,7 @@ END_TEST
 static int stop_at_call(void *data, int epoch, double loss, double seconds, double valid)
 {
     (void)epoch, (void)loss, (void)seconds, (void)valid;
-    stopper *s = data;
+    fx_stopper *s = data;
     return ++s->calls == s->at;
 }
 
@@ -148,7 +148,7 @@ START_TEST(refit_resumes)
     char *dir = fx_tmpdir(), *path = fx_path(dir, "run.ckpt"), *refit_path = fx_path(dir, "run.ckpt.refit");
     gr_trainer *t = small_trainer(GR_MODEL_LIGHTGCN, "fast", 0);
     fx_set(t, "holdout_final", "refit", NULL);
-    stopper s = { 0, 0 };
+    fx_stopper s = { 0, 0 };
     ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_call, &s), GR_OK);
     gr_model *whole = NULL, *part = NULL, *resumed = NULL;
     ck_assert_int_eq(gr_trainer_fit(&whole, t, P.train), GR_OK);
@@ -156,24 +156,24 @@ START_TEST(refit_resumes)
     ck_assert_double_eq(info_of(whole, "refit"), 1);
     ck_assert_int_eq(s.calls, held + chosen);
     ck_assert_msg(chosen >= 2, "the refit must be long enough to stop in (%d epochs)", chosen);
-    double best = stat_of(t, GR_STAT_BEST_EPOCH), loss = stat_of(t, GR_STAT_LOSS);
+    double best = fx_stat(t, GR_STAT_BEST_EPOCH), loss = fx_stat(t, GR_STAT_LOSS);
 
     const int at = chosen / 2;
-    s = (stopper){ held + at, 0 };
+    s = (fx_stopper){ held + at, 0 };
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 2), GR_OK);
     ck_assert_int_eq(gr_trainer_fit(&part, t, P.train), GR_OK);
     struct stat st;
     ck_assert_int_eq(stat(refit_path, &st), 0);
     ck_assert(!same_model(whole, part));
 
-    s = (stopper){ 0, 0 };
+    s = (fx_stopper){ 0, 0 };
     ck_assert_msg(gr_trainer_fit(&resumed, t, P.train) == GR_OK, "%s", gr_last_error());
     ck_assert_int_eq(s.calls, chosen - at);
     ck_assert_msg(same_model(whole, resumed), "the resumed refit differs from the uninterrupted one");
     ck_assert_double_eq(info_of(resumed, "valid_epoch"), chosen);
     ck_assert_double_eq(info_of(resumed, "refit"), 1);
-    ck_assert_double_eq(stat_of(t, GR_STAT_BEST_EPOCH), best);
-    ck_assert_double_eq(stat_of(t, GR_STAT_LOSS), loss);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_BEST_EPOCH), best);
+    ck_assert_double_eq(fx_stat(t, GR_STAT_LOSS), loss);
 
     gr_model_free(whole);
     gr_model_free(part);

@@ -474,6 +474,67 @@ START_TEST(halo_spmm_matches_replicated)
 END_TEST
 
 /*
+ * A plan of rows named by a bitmap (what the objective of shard 1 reads):
+ * the halo is the named remote rows, the forward exchange fills them with
+ * the owners' values, and the reverse exchange sums the ranks' values of
+ * the rows they hold into the owners' rows with the bits of the dense
+ * reduce-scatter, in which the ranks that do not hold a row pass zeros
+ * (values chosen so that the order of the additions shows).
+ */
+/* Whether rank q holds row r (rank 0 all of them, the others a third),
+ * and its value there (0 where it does not). */
+static int holds(int q, size_t r) { return q == 0 || (r * 7 + (size_t)q) % 3 == 0; }
+static float held_value(int q, size_t r, size_t j, size_t w)
+{
+    return holds(q, r) ? (float)(sin((double)(r * w + j) + q) * pow(10.0, q % 4 * 2)) : 0.0f;
+}
+
+START_TEST(halo_rows_reverse_is_reduce_scatter)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    const size_t n = 203, w = 5;
+    size_t lo, hi;
+    gr_dist_share(n, rank, size, &lo, &hi);
+    uint64_t want[(203 + 63) / 64] = { 0 };
+    float *dense = calloc(n * w, sizeof *dense);
+    for (size_t r = 0; r < n; r++) {
+        if (holds(rank, r)) want[r / 64] |= (uint64_t)1 << (r % 64);
+        for (size_t j = 0; j < w; j++) dense[r * w + j] = held_value(rank, r, j, w);
+    }
+    gr_halo h;
+    ck_assert_int_eq(gr_halo_plan_rows(&h, d, want, n), GR_OK);
+    size_t named = 0;
+    for (size_t r = 0; r < n; r++) named += (r < lo || r >= hi) && (want[r / 64] >> (r % 64) & 1);
+    ck_assert_uint_eq(h.n_halo, named);
+    const size_t nl = gr_halo_local_rows(&h);
+    float *x = calloc(nl * w + 1, sizeof *x), *own = calloc((hi - lo) * w + 1, sizeof *own);
+    /* forward: own rows set, the halo rows arrive from their owners */
+    for (size_t r = lo; r < hi; r++) memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
+    ck_assert_int_eq(gr_halo_forward(&h, x, w * sizeof *x), GR_OK);
+    for (size_t k = 0; k < h.n_halo; k++) {
+        size_t r = (size_t)h.halo[k], olo, ohi;
+        int q = 0;
+        for (gr_dist_share(n, q, size, &olo, &ohi); r >= ohi; gr_dist_share(n, ++q, size, &olo, &ohi)) {}
+        for (size_t j = 0; j < w; j++) ck_assert_float_eq(x[gr_halo_local(&h, r) * w + j], held_value(q, r, j, w));
+    }
+    /* reverse: this rank's values of the rows it holds */
+    for (size_t r = 0; r < n; r++)
+        if ((r >= lo && r < hi) || (want[r / 64] >> (r % 64) & 1))
+            memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
+    ck_assert_int_eq(gr_halo_reverse(&h, x, w), GR_OK);
+    ck_assert_int_eq(gr_dist_reduce_scatter_rows(d, dense, own, n, w), GR_OK);
+    ck_assert_int_eq(memcmp(x + h.before * w, own, (hi - lo) * w * sizeof *own), 0);
+    free(x);
+    free(own);
+    free(dense);
+    gr_halo_free(&h);
+    gr_dist_free(d);
+}
+END_TEST
+
+/*
  * The halo's propagation (shard 1) against the allgathering one: the same
  * rows forward (float and bfloat16 layers, all rows after the output's
  * allgather) and backward, bit for bit.
@@ -525,6 +586,22 @@ END_TEST
  * every rank (with validation on a held-out part when `holdout` is set);
  * the halo rows it reports are remote rows of its adjacency.
  */
+static size_t n_rows(void) { return P.train->n_users + P.train->n_items; }
+
+/* The rows a rank's objective reads with shard 1, with its own rows: its
+ * users (the schedule's blocks of 32 or 64 users, cut into equal shares)
+ * and every item. */
+static size_t objective_rows(const char *mode)
+{
+    const size_t nu = P.train->n_users, n = n_rows(), B = strcmp(mode, "fast") == 0 ? 32 : 64;
+    size_t lo, hi, b_lo, b_hi;
+    gr_dist_share(n, rank, size, &lo, &hi);
+    gr_dist_share((nu + B - 1) / B, rank, size, &b_lo, &b_hi);
+    size_t rows = 0;
+    for (size_t r = 0; r < n; r++) rows += (r >= lo && r < hi) || (r >= b_lo * B && r < b_hi * B) || r >= nu;
+    return rows;
+}
+
 static void halo_same_model(int kind, const char *mode, const char *precision, const char *holdout)
 {
     uint64_t h[2];
@@ -544,6 +621,8 @@ static void halo_same_model(int kind, const char *mode, const char *precision, c
         ck_assert_int_eq(gr_model_info(&sent[shard], m, "dist_bytes_sent"), GR_OK);
         if (shard && kind == GR_MODEL_LIGHTGCN) ck_assert_uint_gt(t->shard_halo_rows, 0);
         if (!shard) ck_assert_uint_eq(t->shard_halo_rows, 0);
+        size_t rows = shard && kind == GR_MODEL_LIGHTGCN ? objective_rows(mode) : n_rows();
+        ck_assert_uint_eq(t->shard_objective_rows, rows);
         ck_assert(same_everywhere(h[shard]));
         gr_model_free(m);
         gr_trainer_free(t);
@@ -656,6 +735,40 @@ START_TEST(stop_on_one_rank_stops_all)
     ck_assert(same_everywhere(hash_model(m)));
     gr_model_free(m);
     gr_trainer_free(t);
+}
+END_TEST
+
+/*
+ * With validation each rank keeps its rows of the best validated
+ * parameters, gathered at the end: the model is, bit for bit, the one a
+ * fit of as many epochs as the best one trains (the fast schedule's rate
+ * does not depend on the epochs), with `shard` 0 and 1.
+ */
+START_TEST(best_rows_are_the_best_epoch)
+{
+    for (int shard = 0; shard < 2; shard++) {
+        gr_trainer *t = trainer(GR_MODEL_LIGHTGCN, "fast", 10, 42, 1);
+        ck_assert_int_eq(gr_trainer_set(t, "shard", shard ? "1" : "0"), GR_OK);
+        /* every second epoch, no early stop: the best is epoch 4 of 10 here */
+        ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "patience", "0"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+        gr_model *best = NULL, *plain = NULL;
+        ck_assert_int_eq(gr_trainer_fit(&best, t, P.train), GR_OK);
+        double at = 0;
+        gr_trainer_stat(&at, t, GR_STAT_BEST_EPOCH);
+        ck_assert(at >= 1);
+        gr_trainer *u = trainer(GR_MODEL_LIGHTGCN, "fast", (int)at, 42, 1);
+        ck_assert_int_eq(gr_trainer_set(u, "shard", shard ? "1" : "0"), GR_OK);
+        ck_assert_int_eq(gr_trainer_fit(&plain, u, P.train), GR_OK);
+        if (rank == 0) printf("shard %d: best epoch %d of 10\n", shard, (int)at);
+        ck_assert_msg(hash_model(best) == hash_model(plain), "rank %d: the best rows are not epoch %d's", rank,
+                      (int)at);
+        gr_model_free(best);
+        gr_model_free(plain);
+        gr_trainer_free(t);
+        gr_trainer_free(u);
+    }
 }
 END_TEST
 
@@ -1526,9 +1639,11 @@ int main(int argc, char **argv)
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, halo_spmm_matches_replicated);
+    tcase_add_test(tc, halo_rows_reverse_is_reduce_scatter);
     tcase_add_test(tc, halo_propagation_matches_split);
     tcase_add_test(tc, halo_fits_match_allgather);
     tcase_add_test(tc, halo_checkpoint_resumes);
+    tcase_add_test(tc, best_rows_are_the_best_epoch);
     tcase_add_test(tc, ranks_without_rows);
     tcase_add_test(tc, ranks_without_rows_halo);
     tcase_add_test(tc, lightgcn_fast_sharded_adam);

@@ -143,7 +143,7 @@ END_TEST
 static int stop_at_call(void *data, int epoch, double loss, double seconds, double valid)
 {
     (void)epoch, (void)loss, (void)seconds, (void)valid;
-    stopper *s = data;
+    fx_stopper *s = data;
     return ++s->calls == s->at;
 }
 
@@ -155,7 +155,7 @@ START_TEST(refit_resumes)
     char *dir = fx_tmpdir(), *path = fx_path(dir, "kg.ckpt");
     gr_trainer *t = small_trainer(GR_MODEL_TRANSE, 0);
     fx_set(t, "holdout_final", "refit", NULL);
-    stopper s = { 0, 0 };
+    fx_stopper s = { 0, 0 };
     ck_assert_int_eq(gr_trainer_set_progress(t, stop_at_call, &s), GR_OK);
     gr_model *whole = NULL, *part = NULL, *resumed = NULL;
     ck_assert_int_eq(fit(&whole, t, 0, 0), GR_OK);
@@ -168,12 +168,12 @@ START_TEST(refit_resumes)
     ck_assert_msg(chosen >= 2, "the refit must be long enough to stop in (%g epochs)", chosen);
 
     const int at = (int)chosen / 2;
-    s = (stopper){ (int)held + at, 0 };
+    s = (fx_stopper){ (int)held + at, 0 };
     ck_assert_int_eq(gr_trainer_set_checkpoint(t, path, 1), GR_OK);
     ck_assert_int_eq(fit(&part, t, 0, 0), GR_OK);
     ck_assert(!same_params(whole, part));
 
-    s = (stopper){ 0, 0 };
+    s = (fx_stopper){ 0, 0 };
     ck_assert_msg(fit(&resumed, t, 0, 0) == GR_OK, "%s", gr_last_error());
     ck_assert_int_eq(s.calls, (int)chosen - at);
     ck_assert_msg(same_params(whole, resumed), "the resumed refit differs from the uninterrupted one");

@@ -144,8 +144,9 @@ void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi);
  * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf).
  * Each owner receives the ranks' values of its rows (all-to-alls counting
  * rows, in rounds of at most the limit of gr_dist_set_chunk values) and
- * adds them up in rank order.  Sends (nrows - (hi - lo)) x width floats
- * per rank.
+ * adds them in a fixed order: its own values, then the other ranks' in
+ * rank order (gr_halo_reverse's order, so that the two give the same
+ * bits).  Sends (nrows - (hi - lo)) x width floats per rank.
  * NULL d: copies rows [0, nrows) unless own == buf.  Collective.
  */
 int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t nrows, size_t width);

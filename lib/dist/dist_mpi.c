@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/threads.h"
 
 /* Values per collective call of a reduction (MPI counts are int, and
  * MPI_SUM takes only predefined datatypes, so a reduction cannot count in
@@ -88,6 +89,20 @@ static void add_in_rank_order(float *out, const float *in, int P, size_t m, size
     for (size_t j = 0; j < m; j++) {
         float sum = in[j];
         for (int r = 1; r < P; r++) sum += in[(size_t)r * stride + j];
+        out[j] = sum;
+    }
+}
+
+/* out = in[me] + the other ranks' in rank order: an owner's sum that
+ * starts from its own partial sum (gr_dist_reduce_scatter_rows). */
+static void add_own_first(float *out, const float *in, int P, int me, size_t m, size_t stride)
+{
+    /* each element's sum in one thread: the same bits for any thread count */
+#pragma omp parallel for schedule(static) if (m > ((size_t)1 << 16)) num_threads(gr_threads())
+    for (size_t j = 0; j < m; j++) {
+        float sum = in[(size_t)me * stride + j];
+        for (int r = 0; r < P; r++)
+            if (r != me) sum += in[(size_t)r * stride + j];
         out[j] = sum;
     }
 }
@@ -365,7 +380,9 @@ static int row_slices(const gr_dist *d, size_t nrows, int *v)
  * The reduce-scatter of gr_dist_reduce_scatter_rows in rounds of at most
  * `per` rows of every slice: in round i every rank sends rows [lo + i per,
  * ...) of each rank's slice to that rank (an all-to-all counting rows),
- * and the owner adds the P copies up in rank order into own.  v: the
+ * and the owner adds the P copies up into own, its own first, then the
+ * others' in rank order: the order gr_halo_reverse adds in, so that an
+ * exchange of only the rows a rank has computed gives the same bits.  v: the
  * slices (row_slices), then 4 x size ints of room; tmp: P x per x width
  * floats.
  */
@@ -387,7 +404,7 @@ static int reduce_scatter_rounds(gr_dist *d, const float *buf, float *own, size_
         for (int r = 0; r < P; r++) rcounts[r] = m, rd[r] = r * m;
         mrc = MPI_Alltoallv(buf, sc, sd, row, tmp, rcounts, rd, row, comm_of(d));
         if (mrc == MPI_SUCCESS && m > 0)
-            add_in_rank_order(own + at * width, tmp, P, (size_t)m * width, (size_t)m * width);
+            add_own_first(own + at * width, tmp, P, d->rank, (size_t)m * width, (size_t)m * width);
     }
     return mrc;
 }

@@ -57,6 +57,13 @@ static inline size_t gr_halo_local_rows(const gr_halo *h) { return h->hi - h->lo
  * (gr_dist_agree), so every rank returns the same status.
  */
 int gr_halo_plan(gr_halo *h, gr_dist *d, const gr_spmat *a, size_t nrows);
+/*
+ * The plan of the rows a rank reads, named by the bitmap want (bit r of
+ * word r / 64 for row r < nrows; own rows may be set and are not halo):
+ * the same plan and layout for a dense operand read row by row.  NULL d:
+ * one process, no halo.  Collective; the status is agreed.
+ */
+int gr_halo_plan_rows(gr_halo *h, gr_dist *d, const uint64_t *want, size_t nrows);
 void gr_halo_free(gr_halo *h);
 /* The local row of global row `row`, which must be own or halo. */
 size_t gr_halo_local(const gr_halo *h, size_t row);

@@ -20,30 +20,34 @@ void gr_halo_free(gr_halo *h)
     memset(h, 0, sizeof *h);
 }
 
-/* The remote columns of a, ascending, into h->halo (a bitmap of nrows
- * bits: one pass over the nonzeros, one over the words). */
-static int collect(gr_halo *h, const gr_spmat *a)
+/* The rows a rank reads: the columns of a, one bit per row of nrows. */
+static uint64_t *columns_read(const gr_spmat *a, size_t nrows)
 {
-    const size_t words = (h->nrows + 63) / 64;
-    uint64_t *seen = gr_zalloc(words + 1, sizeof *seen);
-    if (!seen) return GR_ENOMEM;
+    uint64_t *seen = gr_zalloc((nrows + 63) / 64 + 1, sizeof *seen);
+    if (!seen) return NULL;
     for (size_t k = 0; k < a->nnz; k++) {
         size_t c = (size_t)a->col[k];
-        if (c < h->lo || c >= h->hi) seen[c / 64] |= (uint64_t)1 << (c % 64);
+        seen[c / 64] |= (uint64_t)1 << (c % 64);
     }
+    return seen;
+}
+
+/* The remote rows of the bitmap want (nrows bits; own rows are dropped),
+ * ascending, into h->halo. */
+static int collect(gr_halo *h, const uint64_t *want)
+{
+    const size_t words = (h->nrows + 63) / 64;
     size_t n = 0;
-    for (size_t w = 0; w < words; w++) n += (size_t)__builtin_popcountll(seen[w]);
+    for (size_t w = 0; w < words; w++) n += (size_t)__builtin_popcountll(want[w]);
     h->halo = gr_alloc(n + 1, sizeof *h->halo);
-    if (!h->halo) {
-        free(seen);
-        return GR_ENOMEM;
-    }
-    h->n_halo = n;
+    if (!h->halo) return GR_ENOMEM;
     size_t at = 0;
     for (size_t w = 0; w < words; w++)
-        for (uint64_t bits = seen[w]; bits; bits &= bits - 1)
-            h->halo[at++] = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-    free(seen);
+        for (uint64_t bits = want[w]; bits; bits &= bits - 1) {
+            size_t row = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (row < h->lo || row >= h->hi) h->halo[at++] = (int32_t)row;
+        }
+    h->n_halo = at;
     return GR_OK;
 }
 
@@ -95,15 +99,16 @@ static int requests(gr_halo *h)
     return gr_dist_agree(h->dist, rc);
 }
 
-int gr_halo_plan(gr_halo *h, gr_dist *d, const gr_spmat *a, size_t nrows)
+/* The plan of the rows `want` names (NULL on a rank that failed before:
+ * the others learn it from the agreement); ok: that rank's status. */
+static int plan(gr_halo *h, gr_dist *d, const uint64_t *want, size_t nrows, int ok)
 {
     memset(h, 0, sizeof *h);
     h->dist = d;
     h->nrows = nrows;
     gr_dist_rows(d, nrows, &h->lo, &h->hi);
     if (!d) return GR_OK;
-    int rc = a->n == h->hi - h->lo ? GR_OK
-                                   : gr_err(GR_EINVAL, "halo plan: %zu matrix rows, the rank owns %zu", a->n, h->hi - h->lo);
+    int rc = ok;
     if (rc == GR_OK && nrows > INT_MAX) rc = gr_err(GR_ERANGE, "halo plan: %zu rows", nrows);
     if (rc == GR_OK) {
         h->recv_counts = gr_alloc(5 * (size_t)d->size, sizeof *h->recv_counts);
@@ -114,13 +119,31 @@ int gr_halo_plan(gr_halo *h, gr_dist *d, const gr_spmat *a, size_t nrows)
         h->halo_displs = h->recv_counts + 2 * d->size;
         h->send_counts = h->recv_counts + 3 * d->size;
         h->send_displs = h->recv_counts + 4 * d->size;
-        rc = collect(h, a);
+        rc = collect(h, want);
     }
     if (rc == GR_OK) group(h);
     rc = gr_dist_agree(d, rc);
     if (rc == GR_OK) rc = requests(h);
     if (rc != GR_OK) gr_halo_free(h);
     return rc;
+}
+
+int gr_halo_plan(gr_halo *h, gr_dist *d, const gr_spmat *a, size_t nrows)
+{
+    if (!d) return plan(h, d, NULL, nrows, GR_OK);
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    int rc = a->n == hi - lo ? GR_OK : gr_err(GR_EINVAL, "halo plan: %zu matrix rows, the rank owns %zu", a->n, hi - lo);
+    uint64_t *want = rc == GR_OK ? columns_read(a, nrows) : NULL;
+    if (rc == GR_OK && !want) rc = GR_ENOMEM;
+    rc = plan(h, d, want, nrows, rc);
+    free(want);
+    return rc;
+}
+
+int gr_halo_plan_rows(gr_halo *h, gr_dist *d, const uint64_t *want, size_t nrows)
+{
+    return plan(h, d, want, nrows, GR_OK);
 }
 
 /* Index of the first halo id >= row. */

@@ -240,14 +240,14 @@ void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, in
 
 /* ---- the state of a LightGCN / MF fit ---- */
 
-static void write_state(gr_writer *w, const gr_ckpt *c, const float *m, const float *v)
+static void write_state(gr_writer *w, const gr_ckpt *c, const float *best, const float *m, const float *v)
 {
     gr_writer_begin(w, TAG_PARAMS);
     gr_writer_floats(w, c->e0, c->n * c->d);
     gr_writer_end(w);
-    if (c->best) {
+    if (best) {
         gr_writer_begin(w, TAG_BEST);
-        gr_writer_floats(w, c->best, c->n * c->d);
+        gr_writer_floats(w, best, c->n * c->d);
         gr_writer_end(w);
     }
     gr_writer_begin(w, TAG_ADAM);
@@ -278,7 +278,8 @@ static int read_state(gr_reader *r, gr_ckpt *c, const gr_ckpt_loop *ls)
     GR_TRY(gr_reader_floats(r, c->e0, nd));
     if (c->best) {
         GR_TRY(gr_reader_section(r, TAG_BEST));
-        GR_TRY(gr_reader_floats(r, c->best, nd));
+        if (c->best_rows) GR_TRY(read_rows(r, c->best, c->n, c->d, c->lo, c->hi));
+        else GR_TRY(gr_reader_floats(r, c->best, nd));
     }
     GR_TRY(gr_reader_section(r, TAG_ADAM));
     GR_TRY(read_rows(r, c->adam->m, c->n, c->d, c->lo, c->hi));
@@ -398,37 +399,33 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     return GR_OK;
 }
 
-/* All n rows of the moments on every rank (the sharded driver's ranks own
- * rows [lo, hi) of them): into *m and *v, malloc'ed when gathered. */
-static int full_moments(const gr_ckpt *c, gr_dist *dist, float **m, float **v)
+/* All n rows of a table of which this rank holds rows [lo, hi) (own: the
+ * sharded driver's moments and best parameters), on every rank: own
+ * itself when it has every row, else malloc'ed and gathered into *out. */
+static int full_rows(const gr_ckpt *c, gr_dist *dist, float *own, float **out)
 {
     const size_t d = c->d, nd = c->n * d;
-    *m = c->adam->m;
-    *v = c->adam->v;
+    *out = own;
     if (c->hi - c->lo == c->n) return GR_OK;
-    float *fm = gr_alloc_floats(nd ? nd : 1), *fv = gr_alloc_floats(nd ? nd : 1);
-    int rc = fm && fv ? GR_OK : GR_ENOMEM;
-    rc = gr_dist_agree(dist, rc);
+    float *all = gr_alloc_floats(nd ? nd : 1);
+    int rc = gr_dist_agree(dist, all ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) {
-        memcpy(fm + c->lo * d, c->adam->m, (c->hi - c->lo) * d * sizeof *fm);
-        memcpy(fv + c->lo * d, c->adam->v, (c->hi - c->lo) * d * sizeof *fv);
-        rc = gr_dist_allgather_rows(dist, fm, c->n, d);
-        if (rc == GR_OK) rc = gr_dist_allgather_rows(dist, fv, c->n, d);
+        memcpy(all + c->lo * d, own, (c->hi - c->lo) * d * sizeof *all);
+        rc = gr_dist_allgather_rows(dist, all, c->n, d);
     }
-    *m = fm;
-    *v = fv;
+    *out = all;
     return rc;
 }
 
 typedef struct lgcn_out {
     const gr_ckpt *c;
-    const float *m, *v;
+    const float *best, *m, *v;
 } lgcn_out;
 
 static void write_lgcn(gr_writer *w, const void *ctx)
 {
     const lgcn_out *o = ctx;
-    write_state(w, o->c, o->m, o->v);
+    write_state(w, o->c, o->best, o->m, o->v);
 }
 
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
@@ -440,11 +437,14 @@ int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
     gr_ckpt_loop_save(&ls, L, epoch, stop, c->adam->t);
     gr_ckpt_data data[2];
     ckpt_data(data, t, c);
-    float *m = NULL, *v = NULL;
-    int rc = full_moments(c, dist, &m, &v);
-    lgcn_out o = { c, m, v };
+    float *m = NULL, *v = NULL, *best = c->best;
+    int rc = full_rows(c, dist, c->adam->m, &m);
+    if (rc == GR_OK) rc = full_rows(c, dist, c->adam->v, &v);
+    if (rc == GR_OK && c->best && c->best_rows) rc = full_rows(c, dist, c->best, &best);
+    lgcn_out o = { c, best, m, v };
     if (rc == GR_OK) rc = gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
     if (m != c->adam->m) free(m);
     if (v != c->adam->v) free(v);
+    if (best != c->best) free(best);
     return rc;
 }

@@ -36,6 +36,8 @@ typedef struct gr_ckpt {
     size_t lo, hi;
     uint32_t *order;     /* the paper schedule's BPR edge order (n_order), or NULL */
     size_t n_order;
+    int best_rows;       /* best holds rows [lo, hi) only (the sharded driver's ranks); a
+                          * checkpoint gathers them */
 } gr_ckpt;
 
 /* Whether a fit of t (its kind, its settings search) can take a

@@ -30,7 +30,8 @@
 
 typedef struct fast_work {
     gr_lgcn_prop prop; /* float layers (validation), bfloat16 ones (training) when bf16_spmm */
-    float *final, *gfinal;           /* n x d */
+    float *final, *gfinal;           /* the objective's rows (gr_lgcn_prop_objective_rows) x d */
+    size_t u_row0, i_row0;           /* their rows of user u_lo and of item 0 */
     float *item_t;                   /* d x stride: transposed item rows of final */
     size_t stride;
     float *scores;                   /* per thread: USER_BLOCK x n_items */
@@ -47,8 +48,8 @@ typedef struct fast_work {
     uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
     uint32_t *gt;                    /* per thread: gradient column pairs */
     /* data-parallel training (lib/dist): this rank's user blocks
-     * [blk_lo, blk_hi) (all of them in one process) */
-    size_t blk_lo, blk_hi;
+     * [blk_lo, blk_hi) (all of them in one process), users [u_lo, u_hi) */
+    size_t blk_lo, blk_hi, u_lo, u_hi;
 } fast_work;
 
 static void work_free(fast_work *w)
@@ -132,8 +133,8 @@ static double user_grad(float *row, size_t ni, const int32_t *items, size_t deg,
 static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w, size_t u0, size_t nb,
                             float *S, float *partial, int t)
 {
-    const size_t d = s->d, ni = g->n_items, nu = g->n_users;
-    const float *EU = w->final + u0 * d, *EI = w->final + nu * d;
+    const size_t d = s->d, ni = g->n_items;
+    const float *EU = w->final + (w->u_row0 + u0 - w->u_lo) * d, *EI = w->final + w->i_row0 * d;
     const float inv = 1.0f / (float)g->n_edges;
     if (w->bf16) {
         gr_bf16_rows(w->ub + u0 * d, d, EU, d, nb, d);
@@ -149,13 +150,13 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
         uint16_t *gb = w->gb + (size_t)t * USER_BLOCK * w->ldb, *xu = w->xu + (size_t)t * USER_BLOCK * d;
         uint32_t *gt = w->gt + (size_t)t * (USER_BLOCK / 2) * w->ldb;
         gr_bf16_rows(gb, w->ldb, S, ni, nb, ni);
-        gr_bf16_gemm_rows(w->gfinal + u0 * d, gb, w->ldb, w->ip, nb, ni, d);
+        gr_bf16_gemm_rows(w->gfinal + (w->u_row0 + u0 - w->u_lo) * d, gb, w->ldb, w->ip, nb, ni, d);
         gr_bf16_pack_col_pairs(gt, w->ldb, S, ni, nb, ni);
         gr_bf16_pack_row_pairs(xu, EU, nb, d);
         gr_bf16_gemm_tacc(partial, gt, w->ldb, xu, nb, ni, d);
         return;
     }
-    gr_gemm_rows(w->gfinal + u0 * d, S, ni, EI, nb, ni, d);
+    gr_gemm_rows(w->gfinal + (w->u_row0 + u0 - w->u_lo) * d, S, ni, EI, nb, ni, d);
     gr_gemm_tacc(partial, S, ni, EU, nb, ni, d);
 }
 
@@ -164,7 +165,7 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
 static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w)
 {
     const size_t d = s->d, ni = g->n_items, nu = g->n_users;
-    const float *EI = w->final + nu * d;
+    const float *EI = w->final + w->i_row0 * d;
     if (w->bf16) {
         gr_bf16_pack_items(w->ib, EI, ni, d);
         gr_bf16_pack_row_pairs(w->ip, EI, ni, d);
@@ -174,7 +175,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     /* this rank's blocks (all of them in a single process) */
     const size_t b0 = w->blk_lo, nloc = w->blk_hi - w->blk_lo;
     const size_t G = nloc < w->ngroups ? (nloc ? nloc : 1) : w->ngroups;
-    const size_t u_lo = b0 * USER_BLOCK, u_hi = w->blk_hi * USER_BLOCK < nu ? w->blk_hi * USER_BLOCK : nu;
+    const size_t u_lo = w->u_lo, u_hi = w->u_hi;
     const int T = gr_parallel_worth(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
 #pragma omp parallel num_threads(T)
     {
@@ -192,7 +193,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
         const long rows = (long)ni;
 #pragma omp for schedule(static)
         for (long i = 0; i < rows; i++) {
-            float *dst = w->gfinal + (nu + (size_t)i) * d;
+            float *dst = w->gfinal + (w->i_row0 + (size_t)i) * d;
             memcpy(dst, w->partial + (size_t)i * d, d * sizeof *dst);
             for (size_t q = 1; q < G; q++) {
                 const float *src = w->partial + (q * ni + (size_t)i) * d;
@@ -200,9 +201,11 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
             }
         }
     }
-    /* other ranks' users contribute nothing here */
-    memset(w->gfinal, 0, u_lo * d * sizeof *w->gfinal);
-    memset(w->gfinal + u_hi * d, 0, (nu - u_hi) * d * sizeof *w->gfinal);
+    /* other ranks' users contribute nothing here: the rows before this
+     * rank's users and between them and the items */
+    const size_t u_end = w->u_row0 + (u_hi - u_lo);
+    memset(w->gfinal, 0, w->u_row0 * d * sizeof *w->gfinal);
+    memset(w->gfinal + u_end * d, 0, (w->i_row0 - u_end) * d * sizeof *w->gfinal);
     double loss = 0.0;
     for (size_t u = u_lo; u < u_hi; u++) loss += w->user_loss[u];
     return loss;
@@ -221,7 +224,7 @@ static double fast_loss_grad(void *work, const float *e0, int epoch, float **gfi
 {
     fast_fit *f = work;
     (void)epoch;
-    gr_lgcn_prop_run(&f->w.prop, e0, f->w.final, 1, f->w.bf16_spmm);
+    gr_lgcn_prop_run_objective(&f->w.prop, e0, f->w.final, f->w.bf16_spmm);
     double loss = objective(f->g, f->s, &f->w);
     *gfinal = f->w.gfinal;
     return loss;
@@ -231,8 +234,30 @@ static double fast_validate(void *work, const gr_trainer *t, const float *e0)
 {
     fast_fit *f = work;
     const gr_lgcn_settings_t *s = f->s;
-    gr_lgcn_prop_run(&f->w.prop, e0, f->w.final, 1, 0);
-    return gr_validate_vectors(t, f->g, f->w.final, f->w.final + s->n_users * s->d, NULL, s->d);
+    /* validation reads every row: in the objective's layout the fit has
+     * them only while it validates */
+    float *all = f->w.prop.obj ? gr_alloc_floats(s->n * s->d) : f->w.final;
+    if (gr_dist_agree(f->w.prop.dist, all ? GR_OK : GR_ENOMEM) != GR_OK) {
+        if (all != f->w.final) free(all);
+        f->w.prop.rc = GR_ENOMEM;
+        return NAN;
+    }
+    gr_lgcn_prop_run(&f->w.prop, e0, all, 1, 0);
+    double metric = gr_validate_vectors(t, f->g, all, all + s->n_users * s->d, NULL, s->d);
+    if (all != f->w.final) free(all);
+    return metric;
+}
+
+/* shard 1: the propagated rows and their gradient become the objective's
+ * rows (this rank's users and every item), and the scratch of the
+ * backward pass with them. */
+static int fast_shard(void *work, float **scratch)
+{
+    fast_work *w = &((fast_fit *)work)->w;
+    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, ((fast_fit *)work)->g->n_users, &w->final, &w->gfinal,
+                                    &w->u_row0, &w->i_row0);
+    *scratch = w->final;
+    return rc;
 }
 
 int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
@@ -242,10 +267,15 @@ int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_dist *dist = gr_dist_of(t);
     int rc = work_init(&f.w, s, g, !(precision == 1), dist);
     if (rc == GR_OK && dist) gr_dist_share(f.w.blk_hi, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
+    f.w.u_lo = f.w.blk_lo * USER_BLOCK < g->n_users ? f.w.blk_lo * USER_BLOCK : g->n_users;
+    f.w.u_hi = f.w.blk_hi * USER_BLOCK < g->n_users ? f.w.blk_hi * USER_BLOCK : g->n_users;
+    f.w.u_row0 = f.w.u_lo;
+    f.w.i_row0 = g->n_users;
     /* the propagated rows are free once the objective has its gradient */
     gr_lgcn_full_ops ops = { .work = &f,
                              .loss_grad = fast_loss_grad,
                              .validate = fast_validate,
+                             .shard = fast_shard,
                              .prop = &f.w.prop,
                              .scratch = f.w.final,
                              .half = f.w.bf16_spmm };

@@ -32,15 +32,19 @@ typedef struct full_state {
     size_t lo, hi;  /* the rows this rank owns */
     gr_adam adam;   /* moments of rows [lo, hi) */
     double *row_sq; /* hi - lo: per-row L2 terms */
+    float *best;    /* with a communicator: rows [lo, hi) of the best validated parameters */
 } full_state;
 
 static void state_free(full_state *F)
 {
     gr_adam_free(&F->adam);
     free(F->row_sq);
+    free(F->best);
 }
 
-static int state_init(full_state *F, gr_trainer *t, const gr_lgcn_settings_t *s)
+/* best: whether the fit keeps the best validated parameters (each rank its
+ * rows, gathered at the end). */
+static int state_init(full_state *F, gr_trainer *t, const gr_lgcn_settings_t *s, int best)
 {
     memset(F, 0, sizeof *F);
     F->dist = gr_dist_of(t);
@@ -49,6 +53,7 @@ static int state_init(full_state *F, gr_trainer *t, const gr_lgcn_settings_t *s)
     int rc = gr_adam_init(&F->adam, rows * s->d, s->lr);
     F->row_sq = gr_alloc(rows + 1, sizeof *F->row_sq);
     if (rc == GR_OK && !F->row_sq) rc = GR_ENOMEM;
+    if (rc == GR_OK && best && F->dist && !(F->best = gr_alloc_floats(rows * s->d + 1))) rc = GR_ENOMEM;
     return rc;
 }
 
@@ -91,6 +96,16 @@ double gr_lgcn_lr_floor(const gr_trainer *t)
     return sampled && t->kind == GR_MODEL_LIGHTGCN ? GR_LGCN_SAMPLED_LR_FLOOR : 1.0;
 }
 
+/* The model's rows at e0 as the best validated parameters: every row in
+ * best, or with a communicator this rank's rows in F->best. */
+static void keep_best(full_state *F, const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops, const float *e0,
+                      float *best)
+{
+    const float *rows = ops->model_rows ? ops->model_rows(ops->work, e0) : e0;
+    if (F->best) memcpy(F->best, rows + F->lo * s->d, (F->hi - F->lo) * s->d * sizeof *F->best);
+    else memcpy(best, rows, s->n * s->d * sizeof *best);
+}
+
 /* What this fit held per rank (gr_trainer's shard statistics). */
 static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *ops)
 {
@@ -100,18 +115,23 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
     t->shard_adj_nnz = ops->prop->adj.nnz;
     t->shard_halo_rows = ops->prop->halo ? ops->prop->halo->n_halo : 0;
     t->shard_send_rows = ops->prop->halo ? ops->prop->halo->n_send : 0;
+    t->shard_objective_rows = gr_lgcn_prop_objective_rows(ops->prop);
 }
 
 int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
-                     const gr_lgcn_full_ops *ops, int rc)
+                     const gr_lgcn_full_ops *ops_in, int rc)
 {
+    gr_lgcn_full_ops fit_ops = *ops_in, *ops = &fit_ops;
     full_state F;
-    int src = state_init(&F, t, s);
+    int src = state_init(&F, t, s, best != NULL);
     if (rc == GR_OK) rc = src;
     /* with a communicator, a rank that could not start stops them all */
     rc = gr_dist_agree(F.dist, rc);
     /* shard 1: the propagation exchanges halos (collective: after the agreement) */
-    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) rc = gr_lgcn_prop_halo(ops->prop);
+    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) {
+        rc = gr_lgcn_prop_halo(ops->prop);
+        if (rc == GR_OK && ops->shard) rc = ops->shard(ops->work, &fit_ops.scratch);
+    }
     if (rc != GR_OK) {
         state_free(&F);
         return rc;
@@ -120,7 +140,8 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
     /* each rank's moments are of its rows [lo, hi): the checkpoint gathers them */
-    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0 };
+    gr_ckpt ck = { s->checkpoint, g, e0, F.best ? F.best : best, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0,
+                   F.best != NULL };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
     const double floor = gr_lgcn_lr_floor(t), epochs = gr_opt(t, GR_OPT_EPOCHS);
@@ -132,10 +153,15 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         if ((rc = ops->prop->rc) != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
-        if (improved && best) memcpy(best, ops->model_rows ? ops->model_rows(ops->work, e0) : e0, s->n * s->d * sizeof *best);
+        if (improved && best) keep_best(&F, s, ops, e0, best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
+    /* the ranks' rows of the best parameters, into every rank's whole copy */
+    if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {
+        memcpy(best + F.lo * s->d, F.best, (F.hi - F.lo) * s->d * sizeof *best);
+        rc = gr_dist_allgather_rows(F.dist, best, s->n, s->d);
+    }
     state_free(&F);
     return rc;
 }

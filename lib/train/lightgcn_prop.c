@@ -41,6 +41,8 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p)
 {
     if (p->halo) gr_halo_free(p->halo);
     free(p->halo);
+    if (p->obj) gr_halo_free(p->obj);
+    free(p->obj);
     gr_spmat_free(&p->adj);
     free(p->t1);
     free(p->t2);
@@ -120,32 +122,33 @@ static void gather(gr_lgcn_prop *p, void *buf, size_t row_bytes)
     if (p->rc == GR_OK) p->rc = gr_dist_allgather_rows_bytes(p->dist, buf, p->n, row_bytes);
 }
 
-/* This rank's rows of every layer, each layer but the last allgathered. */
-static void split_float(gr_lgcn_prop *p, const float *x, float *out)
+/* This rank's rows of every layer into out_own, each layer but the last
+ * allgathered (x: every row). */
+static void split_float(gr_lgcn_prop *p, const float *x, float *out_own)
 {
     const size_t d = p->d, lo = p->lo;
-    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    memcpy(out_own, x + lo * d, (p->hi - lo) * d * sizeof *out_own);
     const float *cur = x;
     float *next = p->t1;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_scaled(&p->adj, cur, next + lo * d, out + lo * d, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        gr_spmm_scaled(&p->adj, cur, next + lo * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
         if (!last) gather(p, next, d * sizeof *next);
         cur = next;
         next = next == p->t1 ? p->t2 : p->t1;
     }
 }
 
-static void split_half(gr_lgcn_prop *p, const float *x, float *out)
+static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
 {
     const size_t d = p->d, lo = p->lo;
-    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
+    memcpy(out_own, x + lo * d, (p->hi - lo) * d * sizeof *out_own);
     gr_to_bf16_rows(p->xb1, x, p->n, d);
     uint16_t *cur = p->xb1, *next = p->xb2;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + lo * d, out + lo * d,
-                     last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + lo * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
+                     d);
         if (!last) gather(p, next, d * sizeof *next);
         uint16_t *t = cur;
         cur = next;
@@ -158,15 +161,15 @@ static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
     if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
 }
 
-/* Layer 0 in the local layout: the own rows of x, and its halo rows taken
- * from x when x has every row (forward), else from their owners. */
-static void first_layer(gr_lgcn_prop *p, const float *x, float *t, uint16_t *tb, int x_whole)
+/* Layer 0 in the local layout: the own rows x_own, and its halo rows
+ * taken from x when it has every row (forward; NULL: from their owners). */
+static void first_layer(gr_lgcn_prop *p, const float *x, const float *x_own, float *t, uint16_t *tb)
 {
     const gr_halo *h = p->halo;
     const size_t d = p->d, own = p->hi - p->lo, b = h->before;
-    if (t) memcpy(t + b * d, x + p->lo * d, own * d * sizeof *t);
-    else gr_to_bf16_rows(tb + b * d, x + p->lo * d, own, d);
-    if (!x_whole) {
+    if (t) memcpy(t + b * d, x_own, own * d * sizeof *t);
+    else gr_to_bf16_rows(tb + b * d, x_own, own, d);
+    if (!x) {
         if (t) fill_halo(p, t, d * sizeof *t);
         else fill_halo(p, tb, d * sizeof *tb);
         return;
@@ -181,17 +184,18 @@ static void first_layer(gr_lgcn_prop *p, const float *x, float *t, uint16_t *tb,
     }
 }
 
-/* This rank's rows of every layer from own + halo rows, each layer but
- * the last sent to the ranks that read it: the halo's propagation. */
-static void halo_float(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
+/* This rank's rows of every layer from own + halo rows into out_own, each
+ * layer but the last sent to the ranks that read it: the halo's
+ * propagation. */
+static void halo_float(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
 {
-    const size_t d = p->d, lo = p->lo, b = p->halo->before;
-    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
-    first_layer(p, x, p->t1, NULL, x_whole);
+    const size_t d = p->d, b = p->halo->before;
+    memcpy(out_own, x_own, (p->hi - p->lo) * d * sizeof *out_own);
+    first_layer(p, x, x_own, p->t1, NULL);
     float *cur = p->t1, *next = p->t2;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_scaled(&p->adj, cur, next + b * d, out + lo * d, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        gr_spmm_scaled(&p->adj, cur, next + b * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
         if (!last) fill_halo(p, next, d * sizeof *next);
         float *t = cur;
         cur = next;
@@ -199,16 +203,16 @@ static void halo_float(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
     }
 }
 
-static void halo_half(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
+static void halo_half(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
 {
-    const size_t d = p->d, lo = p->lo, b = p->halo->before;
-    memcpy(out + lo * d, x + lo * d, (p->hi - lo) * d * sizeof *out);
-    first_layer(p, x, NULL, p->xb1, x_whole);
+    const size_t d = p->d, b = p->halo->before;
+    memcpy(out_own, x_own, (p->hi - p->lo) * d * sizeof *out_own);
+    first_layer(p, x, x_own, NULL, p->xb1);
     uint16_t *cur = p->xb1, *next = p->xb2;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + b * d, out + lo * d,
-                     last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + b * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
+                     d);
         if (!last) fill_halo(p, next, d * sizeof *next);
         uint16_t *t = cur;
         cur = next;
@@ -216,9 +220,28 @@ static void halo_half(gr_lgcn_prop *p, const float *x, float *out, int x_whole)
     }
 }
 
-/* gr_lgcn_prop_run; x_whole: x holds every row (else its own rows only,
- * which only the halo's propagation can start from). */
-static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half, int x_whole)
+/* Where run's output goes besides the own rows. */
+enum { OWN_ROWS, ALL_ROWS, OBJECTIVE_ROWS };
+
+/* The propagation of x under a communicator: x every row (NULL: only the
+ * own rows x_own, which only the halo's propagation can start from); the
+ * own rows of the output into out + base rows, then every row of out
+ * (ALL_ROWS, base lo) or the objective's (OBJECTIVE_ROWS, out in its
+ * layout). */
+static void run_split(gr_lgcn_prop *p, const float *x, const float *x_own, float *out, size_t base, int rows,
+                      int half)
+{
+    float *out_own = out + base * p->d;
+    if (p->halo && half) halo_half(p, x, x_own, out_own);
+    else if (p->halo) halo_float(p, x, x_own, out_own);
+    else if (half) split_half(p, x, out_own);
+    else split_float(p, x, out_own);
+    if (rows == ALL_ROWS) gather(p, out, p->d * sizeof *out);
+    if (rows == OBJECTIVE_ROWS && p->rc == GR_OK) p->rc = gr_halo_forward(p->obj, out, p->d * sizeof *out);
+}
+
+/* gr_lgcn_prop_run for x of every row. */
+static void run(gr_lgcn_prop *p, const float *x, float *out, int rows, int half)
 {
     half = half && p->xb1;
     if (p->layers == 0) {
@@ -230,16 +253,59 @@ static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int h
         gr_lgcn_propagate_train(&p->adj, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->n, p->d, p->layers);
         return;
     }
-    if (p->halo && half) halo_half(p, x, out, x_whole);
-    else if (p->halo) halo_float(p, x, out, x_whole);
-    else if (half) split_half(p, x, out);
-    else split_float(p, x, out);
-    if (all_rows) gather(p, out, p->d * sizeof *out);
+    if (rows == OBJECTIVE_ROWS && p->obj) run_split(p, x, x + p->lo * p->d, out, p->obj->before, rows, half);
+    else run_split(p, x, x + p->lo * p->d, out, p->lo, rows == OWN_ROWS ? OWN_ROWS : ALL_ROWS, half);
 }
 
 void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
 {
-    run(p, x, out, all_rows, half, 1);
+    run(p, x, out, all_rows ? ALL_ROWS : OWN_ROWS, half);
+}
+
+void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int half)
+{
+    run(p, x, out, OBJECTIVE_ROWS, half);
+}
+
+/* The plan of the rows the objective reads: users [u_lo, u_hi) and every
+ * item (the softmax and the draws read them all). */
+static int objective_plan(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users)
+{
+    uint64_t *want = gr_zalloc((p->n + 63) / 64 + 1, sizeof *want);
+    gr_halo *h = gr_zalloc(1, sizeof *h);
+    int rc = gr_dist_agree(p->dist, want && h ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) {
+        for (size_t r = u_lo; r < u_hi; r++) want[r / 64] |= (uint64_t)1 << (r % 64);
+        for (size_t r = n_users; r < p->n; r++) want[r / 64] |= (uint64_t)1 << (r % 64);
+        rc = gr_halo_plan_rows(h, p->dist, want, p->n);
+    }
+    free(want);
+    if (rc == GR_OK) p->obj = h;
+    else free(h);
+    return rc;
+}
+
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
+                           size_t *u_row0, size_t *i_row0)
+{
+    if (!p->halo) return GR_OK;
+    GR_TRY(objective_plan(p, u_lo, u_hi, n_users));
+    const size_t rows = gr_halo_local_rows(p->obj);
+    free(*final);
+    free(*gfinal);
+    *final = gr_alloc_floats(rows * p->d + 1);
+    *gfinal = gr_alloc_floats(rows * p->d + 1);
+    /* the rank's users are consecutive rows of the layout, the items its last */
+    *u_row0 = u_hi > u_lo ? gr_halo_local(p->obj, u_lo) : 0;
+    *i_row0 = rows - (p->n - n_users);
+    return gr_dist_agree(p->dist, *final && *gfinal ? GR_OK : GR_ENOMEM);
+}
+
+size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p) { return p->obj ? gr_halo_local_rows(p->obj) : p->n; }
+
+size_t gr_lgcn_prop_objective_row(const gr_lgcn_prop *p, size_t row)
+{
+    return p->obj ? gr_halo_local(p->obj, row) : row;
 }
 
 int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half)
@@ -250,15 +316,32 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
         *own = scratch;
         return p->rc;
     }
+    half = half && p->xb1;
+    if (p->obj) {
+        /* the owners add the ranks' shares of their rows (the order the
+         * reduce-scatter adds in), and the halo's propagation fetches the
+         * rows it reads */
+        const size_t b = p->obj->before;
+        int rc = gr_halo_reverse(p->obj, gfinal, d);
+        *own = gfinal + b * d;
+        if (rc != GR_OK) return rc;
+        run_split(p, NULL, gfinal + b * d, scratch, b, OWN_ROWS, half);
+        *own = scratch + b * d;
+        return p->rc;
+    }
     /* the summed gradient of the propagated rows, each summed by its
      * owner, then every row of it for the first layer */
     int rc = gr_dist_reduce_scatter_rows(p->dist, gfinal, scratch + p->lo * d, p->n, d);
     *own = scratch + p->lo * d;
     if (rc != GR_OK || p->layers == 0) return rc;
-    /* the halo's propagation fetches the rows it reads; the other needs all */
-    if (!p->halo) rc = gr_dist_allgather_rows(p->dist, scratch, p->n, d);
-    if (rc != GR_OK) return rc;
-    run(p, scratch, gfinal, 0, half, !p->halo);
+    if (p->halo) {
+        /* the halo's propagation fetches the rows it reads */
+        run_split(p, NULL, scratch + p->lo * d, gfinal, p->lo, OWN_ROWS, half);
+    } else {
+        rc = gr_dist_allgather_rows(p->dist, scratch, p->n, d);
+        if (rc != GR_OK) return rc;
+        run_split(p, scratch, scratch + p->lo * d, gfinal, p->lo, OWN_ROWS, half);
+    }
     *own = gfinal + p->lo * d;
     return p->rc;
 }

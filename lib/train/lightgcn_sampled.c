@@ -49,7 +49,8 @@
 typedef struct sampled_work {
     gr_lgcn_prop prop;               /* bfloat16 layers when half, else float */
     int half;
-    float *final, *gfinal;           /* n x d */
+    float *final, *gfinal;           /* the objective's rows (gr_lgcn_prop_objective_rows) x d */
+    size_t u_row0, i_row0;           /* their rows of user u_lo and of item 0 */
     double *cdf;                     /* n_items: cumulative q (NULL: uniform) */
     float *lognq;                    /* n_items: log(N q_j) */
     size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
@@ -77,8 +78,9 @@ typedef struct sampled_work {
     float *xn, *norm;
     /* data-parallel training (lib/dist): this rank's blocks [blk_lo,
      * blk_hi) (all of them without a communicator); a block's draws depend
-     * on its index alone, so the ranks together draw what one process does */
-    size_t blk_lo, blk_hi;
+     * on its index alone, so the ranks together draw what one process does;
+     * their users [u_lo, u_hi) */
+    size_t blk_lo, blk_hi, u_lo, u_hi;
 } sampled_work;
 
 static void work_free(sampled_work *w)
@@ -185,6 +187,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     nneg = w->nneg;
     w->nblocks = (nu + BLOCK_USERS - 1) / BLOCK_USERS;
     w->blk_hi = w->nblocks;
+    w->u_hi = w->i_row0 = nu;
     for (size_t b = 0; b < w->nblocks; b++) {
         size_t u0 = b * BLOCK_USERS, u1 = u0 + BLOCK_USERS < nu ? u0 + BLOCK_USERS : nu;
         size_t p = (size_t)(g->ui.ptr[u1] - g->ui.ptr[u0]);
@@ -320,7 +323,8 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
 {
     const size_t d = s->d, nu = g->n_users, ni = g->n_items, N = w->nneg;
     const size_t u0 = b * BLOCK_USERS, nb = nu - u0 < BLOCK_USERS ? nu - u0 : BLOCK_USERS;
-    const float *EU = w->final + u0 * d, *EI = w->final + nu * d;
+    const float *EU = w->final + (w->u_row0 + u0 - w->u_lo) * d, *EI = w->final + w->i_row0 * d;
+    float *GU = w->gfinal + (w->u_row0 + u0 - w->u_lo) * d;
     const float inv = 1.0f / (float)g->n_edges;
     int32_t *neg = w->neg + r * N;
     uint64_t *sorted = w->sorted + r * N;
@@ -346,10 +350,10 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     }
     w->block_loss[b] = loss;
     /* user rows: sampled part, then the positives */
-    block_grads(w, gx, S, EU, nb, x, r, w->gfinal + u0 * d, d);
+    block_grads(w, gx, S, EU, nb, x, r, GU, d);
     for (size_t q = 0; q < nb; q++) {
         const int64_t e0 = g->ui.ptr[u0 + q];
-        gr_rows_combine(w->gfinal + (u0 + q) * d, ps + (e0 - p0), EI, g->ui.col + e0, gr_csr_degree(&g->ui, u0 + q), d);
+        gr_rows_combine(GU + q * d, ps + (e0 - p0), EI, g->ui.col + e0, gr_csr_degree(&g->ui, u0 + q), d);
     }
     w->slot_block[r] = b;
 }
@@ -360,7 +364,7 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
 {
     const size_t d = s->d, ni = g->n_items, N = w->nneg;
     const int32_t lo = (int32_t)(ni * (size_t)t / (size_t)T), hi = (int32_t)(ni * ((size_t)t + 1) / (size_t)T);
-    float *GI = w->gfinal + g->n_users * d;
+    float *GI = w->gfinal + w->i_row0 * d;
     for (size_t r = 0; r < nr; r++) {
         const int32_t *neg = w->neg + r * N;
         const float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
@@ -370,8 +374,8 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
         const int64_t p0 = g->ui.ptr[u0];
         for (size_t u = u0; u < u1; u++) {
             const int64_t e0 = g->ui.ptr[u];
-            gr_rows_add_scaled(GI, g->ui.col + e0, ps + (e0 - p0), w->final + u * d, gr_csr_degree(&g->ui, u), lo, hi,
-                               d);
+            const float *eu = w->final + (w->u_row0 + u - w->u_lo) * d;
+            gr_rows_add_scaled(GI, g->ui.col + e0, ps + (e0 - p0), eu, gr_csr_degree(&g->ui, u), lo, hi, d);
         }
     }
 }
@@ -383,10 +387,9 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     const size_t d = s->d, nu = g->n_users;
     /* other ranks' users contribute nothing here, nor items outside the
      * blocks' draws and positives */
-    const size_t u_lo = w->blk_lo * BLOCK_USERS, u_hi = w->blk_hi * BLOCK_USERS < nu ? w->blk_hi * BLOCK_USERS : nu;
-    memset(w->gfinal, 0, u_lo * d * sizeof *w->gfinal);
-    memset(w->gfinal + u_hi * d, 0, (nu - u_hi) * d * sizeof *w->gfinal);
-    memset(w->gfinal + nu * d, 0, g->n_items * d * sizeof *w->gfinal);
+    const size_t u_end = w->u_row0 + (w->u_hi - w->u_lo);
+    memset(w->gfinal, 0, w->u_row0 * d * sizeof *w->gfinal);
+    memset(w->gfinal + u_end * d, 0, (w->i_row0 - u_end + g->n_items) * d * sizeof *w->gfinal);
     const size_t work = (g->n_edges + nu * w->nneg) * d;
 #pragma omp parallel if (gr_parallel_worth(work)) num_threads(gr_threads())
     {
@@ -473,11 +476,12 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
         gr_lgcn_unit_rows(w->xn, w->norm, e0, s->n, s->d);
         x = w->xn;
     }
-    gr_lgcn_prop_run(&w->prop, x, w->final, 1, w->half);
-    /* scores <E_u / tau, E_i>: the user rows carry the temperature */
-    if (w->tau > 0) scale_rows(w->final, g->n_users, s->d, (float)(1.0 / w->tau));
+    gr_lgcn_prop_run_objective(&w->prop, x, w->final, w->half);
+    /* scores <E_u / tau, E_i>: the user rows carry the temperature (the
+     * rows before the items') */
+    if (w->tau > 0) scale_rows(w->final, w->i_row0, s->d, (float)(1.0 / w->tau));
     double loss = objective(g, s, w, epoch);
-    if (w->tau > 0) scale_rows(w->gfinal, g->n_users, s->d, (float)(1.0 / w->tau));
+    if (w->tau > 0) scale_rows(w->gfinal, w->i_row0, s->d, (float)(1.0 / w->tau));
     return loss;
 }
 
@@ -565,8 +569,31 @@ static double fit_validate(void *work, const gr_trainer *t, const float *e0)
     sampled_fit *f = work;
     const gr_lgcn_settings_t *s = f->s;
     sampled_work *w = &f->w;
-    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), w->final, 1, w->half);
-    return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+    /* validation reads every row: in the objective's layout the fit has
+     * them only while it validates */
+    float *all = w->prop.obj ? gr_alloc_floats(s->n * s->d) : w->final;
+    if (gr_dist_agree(w->prop.dist, all ? GR_OK : GR_ENOMEM) != GR_OK) {
+        if (all != w->final) free(all);
+        w->prop.rc = GR_ENOMEM;
+        return NAN;
+    }
+    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), all, 1, w->half);
+    double metric = gr_validate_vectors(t, f->g, all, all + s->n_users * s->d, NULL, s->d);
+    if (all != w->final) free(all);
+    return metric;
+}
+
+/* shard 1: the propagated rows and their gradient become the objective's
+ * rows (this rank's users and every item), and the scratch of the
+ * backward pass with them. */
+static int fit_shard(void *work, float **scratch)
+{
+    sampled_fit *f = work;
+    sampled_work *w = &f->w;
+    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, f->g->n_users, &w->final, &w->gfinal, &w->u_row0,
+                                    &w->i_row0);
+    *scratch = w->final;
+    return rc;
 }
 
 int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
@@ -574,11 +601,16 @@ int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g
     sampled_fit f = { .g = g, .s = s };
     gr_dist *dist = gr_dist_of(t);
     int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), dist);
-    if (rc == GR_OK && dist) gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
+    if (rc == GR_OK && dist) {
+        gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
+        f.w.u_lo = f.w.u_row0 = f.w.blk_lo * BLOCK_USERS < g->n_users ? f.w.blk_lo * BLOCK_USERS : g->n_users;
+        f.w.u_hi = f.w.blk_hi * BLOCK_USERS < g->n_users ? f.w.blk_hi * BLOCK_USERS : g->n_users;
+    }
     gr_lgcn_full_ops ops = { .work = &f,
                              .loss_grad = fit_loss_grad,
                              .back_rows = f.w.tau > 0 ? fit_back_rows : NULL,
                              .validate = fit_validate,
+                             .shard = fit_shard,
                              .model_rows = f.w.tau > 0 ? fit_model_rows : NULL,
                              .prop = &f.w.prop,
                              /* the propagated rows are free once the objective has its gradient */

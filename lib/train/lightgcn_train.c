@@ -219,7 +219,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
     /* the adam moments are whole on every rank: rows [0, n) */
-    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &adam, 0, s->n, smp.order, g->n_edges };
+    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &adam, 0, s->n, smp.order, g->n_edges, 0 };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
     for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {

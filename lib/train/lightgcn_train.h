@@ -124,6 +124,7 @@ typedef struct gr_lgcn_prop {
     struct gr_dist *dist;
     int rc;              /* the first failed exchange (sticky) */
     struct gr_halo *halo; /* gr_lgcn_prop_halo: adj's columns and the layers in its local layout */
+    struct gr_halo *obj;  /* gr_lgcn_prop_objective: the rows the objective reads, its layout */
 } gr_lgcn_prop;
 /* Buffers for float layers (flt) and/or bfloat16 layers (half, when
  * gr_spmm_bf16_ok(d)); parts: row ranges for the threads. */
@@ -146,11 +147,34 @@ int gr_lgcn_prop_halo(gr_lgcn_prop *p);
  * a failed exchange is left in p->rc. */
 void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half);
 /*
+ * With the halo's propagation (after gr_lgcn_prop_halo), keep the
+ * propagated rows and their gradient as the rows the objective reads:
+ * users [u_lo, u_hi) (the rank's share of the objective) and every item
+ * (rows n_users .. n - 1), with the own rows, in the local layout of a
+ * halo plan of those rows (dist/halo.h, ascending global order).
+ * *final and *gfinal (n x d) are reallocated to that layout, *u_row0 and
+ * *i_row0 set to its rows of user u_lo and of item 0 (the rank's users
+ * are consecutive rows, the items the last).  Nothing without the halo.
+ * Collective; the status is agreed over the ranks.
+ */
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
+                           size_t *u_row0, size_t *i_row0);
+/* Rows of the objective's layout (n without gr_lgcn_prop_objective), and
+ * the row in it of global row `row` (a row the objective reads). */
+size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p);
+size_t gr_lgcn_prop_objective_row(const gr_lgcn_prop *p, size_t row);
+/* gr_lgcn_prop_run with every row the objective reads in out: its layout
+ * (gr_lgcn_prop_objective), else all n rows. */
+void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int half);
+/*
  * The backward pass: each rank's gradient of its share of the objective
  * with respect to the propagated rows (gfinal, n x d, destroyed), summed
  * over the ranks and propagated back (A is symmetric, so back-propagation
  * applies the same propagation).  *own: the gradient of the layer-0 rows
- * [lo, hi), in gfinal or scratch (n x d).  Collective.
+ * [lo, hi), in gfinal or scratch (n x d).  With gr_lgcn_prop_objective,
+ * gfinal and scratch are in the objective's layout (rows the rank did not
+ * compute zero) and the owners add the ranks' rows with gr_halo_reverse,
+ * in the reduce-scatter's order: the same bits.  Collective.
  */
 int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half);
 
@@ -186,8 +210,11 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
  * back_rows (NULL: none): what lies between e0 and the propagation's input,
  * back-propagated on rows [lo, hi) of the layer-0 gradient g.  validate:
  * the validation metric at e0.  model_rows: the model's layer-0 rows for
- * e0 (NULL: e0 itself).  half: whether the training propagation uses
- * bfloat16 layers.
+ * e0 (NULL: e0 itself).  shard (NULL: none): called once the propagation
+ * exchanges halos (`shard` 1), where the schedule may keep its propagated
+ * rows in the objective's layout (gr_lgcn_prop_objective) and set
+ * *scratch to a buffer of that layout; collective, its status agreed.
+ * half: whether the training propagation uses bfloat16 layers.
  */
 typedef struct gr_lgcn_full_ops {
     void *work;
@@ -195,6 +222,7 @@ typedef struct gr_lgcn_full_ops {
     void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
     double (*validate)(void *work, const gr_trainer *t, const float *e0);
     const float *(*model_rows)(void *work, const float *e0);
+    int (*shard)(void *work, float **scratch);
     gr_lgcn_prop *prop;
     float *scratch;
     int half;

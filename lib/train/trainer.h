@@ -69,6 +69,9 @@ struct gr_trainer {
     /* with the setting shard 1: the halo's remote rows and the own rows
      * this rank sends per exchange (dist/halo.h); 0 otherwise */
     size_t shard_halo_rows, shard_send_rows;
+    /* the rows of the propagated rows and of their gradient (n, or with
+     * shard 1 the objective's: own rows, its users, every item) */
+    size_t shard_objective_rows;
     /* gr_trainer_set_checkpoint: the file (NULL: none) and the epochs
      * between writes (a refit after the held-out part writes its own
      * file, train/checkpoint.h) */
