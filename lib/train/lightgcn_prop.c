@@ -122,43 +122,63 @@ static void gather(gr_lgcn_prop *p, void *buf, size_t row_bytes)
     if (p->rc == GR_OK) p->rc = gr_dist_allgather_rows_bytes(p->dist, buf, p->n, row_bytes);
 }
 
-/* This rank's rows of every layer into out_own, each layer but the last
- * allgathered (x: every row). */
-static void split_float(gr_lgcn_prop *p, const float *x, float *out_own)
+/* How a layer's rows reach the ranks that read them: allgathered, or sent
+ * as halos. */
+typedef void (*layer_exchange)(gr_lgcn_prop *p, void *buf, size_t row_bytes);
+
+static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
 {
-    const size_t d = p->d, lo = p->lo;
-    memcpy(out_own, x + lo * d, (p->hi - lo) * d * sizeof *out_own);
-    const float *cur = x;
-    float *next = p->t1;
+    if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
+}
+
+/*
+ * This rank's rows of every layer from layer 0 in cur (every row the
+ * adjacency's columns name, in its layout, this rank's rows from row at),
+ * the output's own rows added into out_own (which holds layer 0's), and
+ * each layer but the last written at row at of the other buffer and sent
+ * on by exchange.  Float layers alternate between t1 and t2 (cur may be
+ * the caller's x); bfloat16 layers between xb1 and xb2.
+ */
+static void layers_float(gr_lgcn_prop *p, const float *cur, size_t at, layer_exchange exchange, float *out_own)
+{
+    const size_t d = p->d;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_scaled(&p->adj, cur, next + lo * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
-        if (!last) gather(p, next, d * sizeof *next);
+        float *next = cur == p->t1 ? p->t2 : p->t1;
+        gr_spmm_scaled(&p->adj, cur, next + at * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last) exchange(p, next, d * sizeof *next);
         cur = next;
-        next = next == p->t1 ? p->t2 : p->t1;
     }
 }
 
-static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
+static void layers_half(gr_lgcn_prop *p, size_t at, layer_exchange exchange, float *out_own)
 {
-    const size_t d = p->d, lo = p->lo;
-    memcpy(out_own, x + lo * d, (p->hi - lo) * d * sizeof *out_own);
-    gr_to_bf16_rows(p->xb1, x, p->n, d);
+    const size_t d = p->d;
     uint16_t *cur = p->xb1, *next = p->xb2;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
-        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + lo * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
+        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + at * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
                      d);
-        if (!last) gather(p, next, d * sizeof *next);
+        if (!last) exchange(p, next, d * sizeof *next);
         uint16_t *t = cur;
         cur = next;
         next = t;
     }
 }
 
-static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
+/* This rank's rows of every layer into out_own, each layer but the last
+ * allgathered (x: every row). */
+static void split_float(gr_lgcn_prop *p, const float *x, float *out_own)
 {
-    if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
+    memcpy(out_own, x + p->lo * p->d, (p->hi - p->lo) * p->d * sizeof *out_own);
+    layers_float(p, x, p->lo, gather, out_own);
+}
+
+static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
+{
+    memcpy(out_own, x + p->lo * p->d, (p->hi - p->lo) * p->d * sizeof *out_own);
+    gr_to_bf16_rows(p->xb1, x, p->n, p->d);
+    layers_half(p, p->lo, gather, out_own);
 }
 
 /* Layer 0 in the local layout: the own rows x_own, and its halo rows
@@ -189,35 +209,16 @@ static void first_layer(gr_lgcn_prop *p, const float *x, const float *x_own, flo
  * propagation. */
 static void halo_float(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
 {
-    const size_t d = p->d, b = p->halo->before;
-    memcpy(out_own, x_own, (p->hi - p->lo) * d * sizeof *out_own);
+    memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
     first_layer(p, x, x_own, p->t1, NULL);
-    float *cur = p->t1, *next = p->t2;
-    for (int k = 0; k < p->layers; k++) {
-        int last = k == p->layers - 1;
-        gr_spmm_scaled(&p->adj, cur, next + b * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
-        if (!last) fill_halo(p, next, d * sizeof *next);
-        float *t = cur;
-        cur = next;
-        next = t;
-    }
+    layers_float(p, p->t1, p->halo->before, fill_halo, out_own);
 }
 
 static void halo_half(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
 {
-    const size_t d = p->d, b = p->halo->before;
-    memcpy(out_own, x_own, (p->hi - p->lo) * d * sizeof *out_own);
+    memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
     first_layer(p, x, x_own, NULL, p->xb1);
-    uint16_t *cur = p->xb1, *next = p->xb2;
-    for (int k = 0; k < p->layers; k++) {
-        int last = k == p->layers - 1;
-        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + b * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
-                     d);
-        if (!last) fill_halo(p, next, d * sizeof *next);
-        uint16_t *t = cur;
-        cur = next;
-        next = t;
-    }
+    layers_half(p, p->halo->before, fill_halo, out_own);
 }
 
 /* Where run's output goes besides the own rows. */
