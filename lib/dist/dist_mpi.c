@@ -80,29 +80,19 @@ void gr_dist_free(gr_dist *d)
     free(d);
 }
 
-/* out[j] = the P ranks' values of element j added in rank order, from
- * in[r x stride + j] (rank r's values, as an all-to-all delivers them), j
- * < m: the sum of one element has one order whatever the pieces, the
- * algorithm of MPI or the rank that adds it up. */
-static void add_in_rank_order(float *out, const float *in, int P, size_t m, size_t stride)
+/* out[j] = the P ranks' values of element j, from in[r x stride + j]
+ * (rank r's values, as an all-to-all delivers them), j < m, added from
+ * rank first's, then the others' in rank order (first 0: rank order; an
+ * owner's own first: gr_halo_reverse's order).  The sum of one element has
+ * one order whatever the pieces, the algorithm of MPI or the thread that
+ * adds it up. */
+static void add_from(float *out, const float *in, int P, int first, size_t m, size_t stride)
 {
-    for (size_t j = 0; j < m; j++) {
-        float sum = in[j];
-        for (int r = 1; r < P; r++) sum += in[(size_t)r * stride + j];
-        out[j] = sum;
-    }
-}
-
-/* out = in[me] + the other ranks' in rank order: an owner's sum that
- * starts from its own partial sum (gr_dist_reduce_scatter_rows). */
-static void add_own_first(float *out, const float *in, int P, int me, size_t m, size_t stride)
-{
-    /* each element's sum in one thread: the same bits for any thread count */
 #pragma omp parallel for schedule(static) if (m > ((size_t)1 << 16)) num_threads(gr_threads())
     for (size_t j = 0; j < m; j++) {
-        float sum = in[(size_t)me * stride + j];
+        float sum = in[(size_t)first * stride + j];
         for (int r = 0; r < P; r++)
-            if (r != me) sum += in[(size_t)r * stride + j];
+            if (r != first) sum += in[(size_t)r * stride + j];
         out[j] = sum;
     }
 }
@@ -117,7 +107,7 @@ static int sum_block(gr_dist *d, float *buf, size_t n, float *tmp)
     const size_t per = n / (size_t)d->size;
     int mrc = MPI_Alltoall(buf, (int)per, MPI_FLOAT, tmp, (int)per, MPI_FLOAT, c);
     if (mrc == MPI_SUCCESS) {
-        add_in_rank_order(buf + (size_t)d->rank * per, tmp, d->size, per, per);
+        add_from(buf + (size_t)d->rank * per, tmp, d->size, 0, per, per);
         mrc = MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, (int)per, MPI_FLOAT, c);
     }
     d->bytes_sent += 2.0 * (double)(n - per) * sizeof(float);
@@ -404,7 +394,7 @@ static int reduce_scatter_rounds(gr_dist *d, const float *buf, float *own, size_
         for (int r = 0; r < P; r++) rcounts[r] = m, rd[r] = r * m;
         mrc = MPI_Alltoallv(buf, sc, sd, row, tmp, rcounts, rd, row, comm_of(d));
         if (mrc == MPI_SUCCESS && m > 0)
-            add_own_first(own + at * width, tmp, P, d->rank, (size_t)m * width, (size_t)m * width);
+            add_from(own + at * width, tmp, P, d->rank, (size_t)m * width, (size_t)m * width);
     }
     return mrc;
 }

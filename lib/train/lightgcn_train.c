@@ -306,10 +306,9 @@ int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g)
 {
     int mode = (int)gr_opt(t, GR_OPT_MODE);
     if (mode != GR_MODE_AUTO) return mode;
-    /* the sampled schedule's negatives as they would resolve */
+    /* the negatives set, or the count the rule was set with */
     double v = gr_opt(t, GR_OPT_NEGATIVES);
-    if (isnan(v)) v = t->kind == GR_MODEL_MF ? GR_MF_SAMPLED_NEGATIVES : GR_LGCN_SAMPLED_NEGATIVES;
-    return gr_lgcn_auto_mode(g, (size_t)v);
+    return gr_lgcn_auto_mode(g, isnan(v) ? GR_LGCN_AUTO_NEGATIVES : (size_t)v);
 }
 
 /* Run the schedule that mode auto chooses (or the one set) with its own
