@@ -9,7 +9,12 @@
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
+#include "kernels/cpu.h"
 #include "kernels/dense.h"
+#include "kernels/gemm.h"
+#include "kernels/kg_score.h"
+#include "kernels/matmul.h"
+#include "kernels/softmax.h"
 #include "kernels/rows.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
@@ -251,6 +256,161 @@ START_TEST(gathered_rows_match_naive_loops)
 }
 END_TEST
 
+/* Normal floats from a seeded stream. */
+static float *normals(size_t n, uint64_t seed)
+{
+    float *x = gr_alloc_floats(n ? n : 1);
+    gr_rng r = gr_rng_make(seed, 7);
+    for (size_t k = 0; k < n; k++) x[k] = (float)gr_rng_normal(&r);
+    return x;
+}
+
+/* Runs every kernel that has a narrow form (kernels/cpu.h) into out, in
+ * a fixed order: products of the full softmax, the softmax, SpMM in
+ * bfloat16 and in float (by rows and by column blocks), gathered rows and
+ * the layer products, at width d. */
+static size_t run_blocked_kernels(float *out, size_t d)
+{
+    const size_t nu = 7, ni = 37, stride = 48, n = 25;
+    size_t at = 0;
+    float *U = normals(nu * d, 1), *I = normals(ni * d, 2), *it = gr_alloc_floats(d * stride);
+    float *G = normals(nu * ni, 3), *bias = normals(ni + d + 5, 4); /* item biases, then a layer's */
+    gr_transpose(it, I, ni, d, stride);
+    gr_score_block(out + at, U, nu, it, ni, stride, d, bias);
+    at += nu * ni;
+    gr_gemm_rows(out + at, G, ni, I, nu, ni, d);
+    at += nu * d;
+    memcpy(out + at, I, ni * d * sizeof *out);
+    gr_gemm_tacc(out + at, G, ni, U, nu, ni, d);
+    at += ni * d;
+    for (size_t u = 0; u < nu; u++) {
+        memcpy(out + at, G + u * ni, ni * sizeof *out);
+        out[at + ni] = gr_softmax_row(out + at, ni, 0.5f);
+        at += ni + 1;
+    }
+    if (gr_spmm_bf16_ok(d)) {
+        gr_spmat a;
+        random_spmat(&a, 40, 9);
+        uint16_t *xb = malloc(40 * d * sizeof *xb), *yb = malloc(40 * d * sizeof *yb);
+        float *x = normals(40 * d, 5);
+        gr_to_bf16_rows(xb, x, 40, d);
+        memcpy(out + at, x, 40 * d * sizeof *out);
+        gr_spmm_bf16(&a, xb, yb, out + at, 0.5f, d);
+        at += 40 * d;
+        for (size_t k = 0; k < 40 * d; k++) out[at + k] = (float)yb[k];
+        at += 40 * d;
+        free(xb);
+        free(yb);
+        free(x);
+        gr_spmat_free(&a);
+    }
+    for (size_t blocks = 1; blocks <= 3; blocks += 2) {
+        gr_spmat a;
+        random_spmat(&a, 40, 10);
+        ck_assert_int_eq(gr_spmat_block_columns(&a, blocks), GR_OK);
+        float *x = normals(40 * d, 12);
+        memcpy(out + at + 40 * d, x, 40 * d * sizeof *out);
+        gr_spmm_scaled(&a, x, out + at, out + at + 40 * d, 0.5f, d);
+        at += 80 * d;
+        free(x);
+        gr_spmat_free(&a);
+    }
+    int32_t idx[25];
+    for (size_t k = 0; k < n; k++) idx[k] = (int32_t)(k * 7 % 31);
+    gr_rows_dot(out + at, U, I, idx, n, d);
+    at += n;
+    memcpy(out + at, U, d * sizeof *out);
+    gr_rows_combine(out + at, G, I, idx, n, d);
+    at += d;
+    memset(out + at, 0, ni * d * sizeof *out);
+    gr_rows_add_to(out + at, idx, I, n, 3, 30, d);
+    gr_rows_add_scaled(out + at, idx, G, U, n, 3, 30, d);
+    at += ni * d;
+    /* a layer of p = d + 5 outputs: partial vectors at the right edge */
+    const size_t p = d + 5, ldb = gr_gemm_stride(p);
+    float *B = gr_alloc_floats(d * ldb), *X = normals(ni * d, 6), *Y = normals(ni * p, 8);
+    for (size_t k = 0; k < d; k++)
+        for (size_t j = 0; j < ldb; j++) B[k * ldb + j] = j < p ? I[(k * 3 + j) % (ni * d)] : 0.0f;
+    gr_gemm_nn(out + at, p, X, d, B, ldb, bias, ni, d, p);
+    at += ni * p;
+    memset(out + at, 0, d * p * sizeof *out);
+    gr_gemm_tn_acc(out + at, p, X, d, Y, p, ni, d, p);
+    at += d * p;
+    free(U);
+    free(I);
+    free(it);
+    free(G);
+    free(bias);
+    free(B);
+    free(X);
+    free(Y);
+    return at;
+}
+
+START_TEST(narrow_kernels_give_the_wide_kernels_bits)
+{
+    /* The narrow kernels (AVX2's 16 registers) keep each output's sum in
+     * the wide kernels' order, so both give the same bits on one CPU where
+     * the wide ones are register-blocked (d <= 64).  At d = 128 the wide
+     * products take plain loops, unfused: the same sums up to rounding. */
+    static const size_t dims[] = { 16, 32, 48, 64, 128 };
+    for (size_t q = 0; q < 5; q++) {
+        const size_t d = dims[q], cap = 200000;
+        float *wide = calloc(cap, sizeof *wide), *narrow = calloc(cap, sizeof *narrow);
+        gr_simd_set_wide(1);
+        size_t nw = run_blocked_kernels(wide, d);
+        gr_simd_set_wide(0);
+        size_t nn = run_blocked_kernels(narrow, d);
+        gr_simd_set_wide(-1);
+        ck_assert_uint_eq(nw, nn);
+        ck_assert_uint_le(nw, cap);
+        for (size_t k = 0; k < nw; k++)
+            if (d == 128) ck_assert_float_eq_tol(narrow[k], wide[k], 1e-5f * (1.0f + fabsf(wide[k])));
+            else if (memcmp(&wide[k], &narrow[k], sizeof(float)) != 0)
+                ck_abort_msg("d %zu, value %zu: wide %.9g, narrow %.9g", d, k, wide[k], narrow[k]);
+        free(wide);
+        free(narrow);
+    }
+}
+END_TEST
+
+START_TEST(kg_kernels_agree_at_every_cpu_level)
+{
+    /* Each level the CPU reaches computes the KG scores and gradients of
+     * the portable build, up to the root estimates' precision. */
+    const size_t nq = 5, nc = 70, L = 64;
+    float *Q = normals(nq * L, 11), *C = normals(nc * L, 12), *W = normals(nq * nc, 13);
+    const int top = gr_cpu_level();
+    for (int op = GR_KG_DOT; op <= GR_KG_CMOD; op++) {
+        float *s0 = NULL, *gq0 = NULL, *gc0 = NULL;
+        for (int level = 0; level <= top; level++) {
+            if (level == 1 || level == 2) continue;
+            gr_cpu_set_max_level(level);
+            float *s = calloc(nq * nc, sizeof *s), *gq = calloc(nq * L, sizeof *gq), *gc = calloc(nc * L, sizeof *gc);
+            gr_kg_score(op, GR_KG_FAST, s, nc, Q, nq, C, nc, L);
+            gr_kg_grad(op, gq, gc, W, nc, Q, nq, C, nc, L, 0, op == GR_KG_CMOD ? L / 2 : L);
+            if (!s0) {
+                s0 = s, gq0 = gq, gc0 = gc;
+                continue;
+            }
+            for (size_t k = 0; k < nq * nc; k++) ck_assert_float_eq_tol(s[k], s0[k], 2e-3f * (1.0f + fabsf(s0[k])));
+            for (size_t k = 0; k < nq * L; k++) ck_assert_float_eq_tol(gq[k], gq0[k], 2e-3f * (1.0f + fabsf(gq0[k])));
+            for (size_t k = 0; k < nc * L; k++) ck_assert_float_eq_tol(gc[k], gc0[k], 2e-3f * (1.0f + fabsf(gc0[k])));
+            free(s);
+            free(gq);
+            free(gc);
+        }
+        free(s0);
+        free(gq0);
+        free(gc0);
+    }
+    gr_cpu_set_max_level(-1);
+    free(Q);
+    free(C);
+    free(W);
+}
+END_TEST
+
 START_TEST(adam_follows_the_reference_update)
 {
     gr_adam a;
@@ -282,6 +442,8 @@ int main(void)
     tcase_add_test(tc, score_block_matches_dot_products);
     tcase_add_test(tc, adam_follows_the_reference_update);
     tcase_add_test(tc, gathered_rows_match_naive_loops);
+    tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);
+    tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t stride)
@@ -75,10 +76,56 @@ GR_KERNEL static void score_tiles(float *out, const float *U, size_t nu, const f
     }
 }
 
+/*
+ * Without wide registers (kernels/cpu.h): tiles of R users x 16 items in
+ * gr_v8 halves, 2 R accumulator registers; the same sums in the same order
+ * as the wide tiles.
+ */
+GR_INLINE void score_narrow_tile(float *out, const float *U, size_t R, const float *it, size_t n_items,
+                                 size_t stride, size_t d, const float *bias, size_t i)
+{
+    gr_v8 s[4][2];
+    for (int b = 0; b < 4; b++) s[b][0] = s[b][1] = gr_splat8(0.0f);
+    for (size_t k = 0; k < d; k++) {
+        const gr_v8 v0 = gr_load8(it + k * stride + i), v1 = gr_load8(it + k * stride + i + 8);
+        if (R == 4) {
+            for (int b = 0; b < 4; b++) {
+                const float c = U[(size_t)b * d + k];
+                s[b][0] += c * v0;
+                s[b][1] += c * v1;
+            }
+        } else {
+            const float c = U[k];
+            s[0][0] += c * v0;
+            s[0][1] += c * v1;
+        }
+    }
+    const size_t w = n_items - i < 16 ? n_items - i : 16;
+    for (size_t b = 0; b < R; b++) {
+        gr_v16 t;
+        memcpy(&t, &s[b][0], sizeof s[b][0]);
+        memcpy((char *)&t + sizeof s[b][0], &s[b][1], sizeof s[b][1]);
+        put16(out + b * n_items + i, t, bias, i, w);
+    }
+}
+
+GR_KERNEL static void score_tiles_narrow(float *out, const float *U, size_t nu, const float *it, size_t n_items,
+                                         size_t stride, size_t d, const float *bias)
+{
+    const size_t nu4 = nu & ~(size_t)3;
+    for (size_t i = 0; i < n_items; i += 16) {
+        for (size_t u0 = 0; u0 < nu4; u0 += 4)
+            score_narrow_tile(out + u0 * n_items, U + u0 * d, 4, it, n_items, stride, d, bias, i);
+        for (size_t u0 = nu4; u0 < nu; u0++)
+            score_narrow_tile(out + u0 * n_items, U + u0 * d, 1, it, n_items, stride, d, bias, i);
+    }
+}
+
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
                     size_t d, const float *bias)
 {
-    score_tiles(out, U, nu, it, n_items, stride, d, bias);
+    if (gr_simd_wide()) score_tiles(out, U, nu, it, n_items, stride, d, bias);
+    else score_tiles_narrow(out, U, nu, it, n_items, stride, d, bias);
 }
 
 float gr_dot(const float *a, const float *b, size_t d)

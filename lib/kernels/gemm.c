@@ -7,6 +7,7 @@
  */
 #include "kernels/gemm.h"
 
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 /* Rows [0, r) of Y = G X, four rows at a time. */
@@ -96,6 +97,96 @@ GEMM_TACC(2)
 GEMM_TACC(3)
 GEMM_TACC(4)
 
+/*
+ * Without wide registers (kernels/cpu.h): blocks of 4 rows by 16 columns
+ * in gr_v8 halves (8 accumulator registers), column panel after column
+ * panel.  Each output sums over the reduction in the same order as the
+ * wide kernels.
+ */
+GR_INLINE void gemm_rows_narrow_body(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
+                                     size_t d)
+{
+    for (size_t c = 0; c < d; c += 16) {
+        size_t u = 0;
+        for (; u + 4 <= r; u += 4) {
+            gr_v8 s[4][2];
+            for (int b = 0; b < 4; b++) s[b][0] = s[b][1] = gr_splat8(0.0f);
+            const float *g0 = g + u * ldg;
+            for (size_t k = 0; k < n; k++) {
+                const gr_v8 x0 = gr_load8(x + k * d + c), x1 = gr_load8(x + k * d + c + 8);
+                for (int b = 0; b < 4; b++) {
+                    const float cb = g0[b * ldg + k];
+                    s[b][0] += cb * x0;
+                    s[b][1] += cb * x1;
+                }
+            }
+            for (int b = 0; b < 4; b++) {
+                gr_store8(y + (u + b) * d + c, s[b][0]);
+                gr_store8(y + (u + b) * d + c + 8, s[b][1]);
+            }
+        }
+        for (; u < r; u++) {
+            gr_v8 s0 = gr_splat8(0.0f), s1 = s0;
+            for (size_t k = 0; k < n; k++) {
+                const float cb = g[u * ldg + k];
+                s0 += cb * gr_load8(x + k * d + c);
+                s1 += cb * gr_load8(x + k * d + c + 8);
+            }
+            gr_store8(y + u * d + c, s0);
+            gr_store8(y + u * d + c + 8, s1);
+        }
+    }
+}
+
+GR_KERNEL static void gemm_rows_narrow(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
+                                       size_t d)
+{
+    gemm_rows_narrow_body(y, g, ldg, x, r, n, d);
+}
+
+GR_INLINE void gemm_tacc_narrow_body(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
+                                     size_t d)
+{
+    for (size_t c = 0; c < d; c += 16) {
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            gr_v8 s[4][2];
+            for (int b = 0; b < 4; b++) {
+                s[b][0] = gr_load8(y + (i + b) * d + c);
+                s[b][1] = gr_load8(y + (i + b) * d + c + 8);
+            }
+            for (size_t u = 0; u < r; u++) {
+                const gr_v8 x0 = gr_load8(x + u * d + c), x1 = gr_load8(x + u * d + c + 8);
+                const float *gu = g + u * ldg + i;
+                for (int b = 0; b < 4; b++) {
+                    s[b][0] += gu[b] * x0;
+                    s[b][1] += gu[b] * x1;
+                }
+            }
+            for (int b = 0; b < 4; b++) {
+                gr_store8(y + (i + b) * d + c, s[b][0]);
+                gr_store8(y + (i + b) * d + c + 8, s[b][1]);
+            }
+        }
+        for (; i < n; i++) {
+            gr_v8 s0 = gr_load8(y + i * d + c), s1 = gr_load8(y + i * d + c + 8);
+            for (size_t u = 0; u < r; u++) {
+                const float cb = g[u * ldg + i];
+                s0 += cb * gr_load8(x + u * d + c);
+                s1 += cb * gr_load8(x + u * d + c + 8);
+            }
+            gr_store8(y + i * d + c, s0);
+            gr_store8(y + i * d + c + 8, s1);
+        }
+    }
+}
+
+GR_KERNEL static void gemm_tacc_narrow(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
+                                       size_t d)
+{
+    gemm_tacc_narrow_body(y, g, ldg, x, r, n, d);
+}
+
 static void gemm_rows_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
 {
     for (size_t u = 0; u < r; u++) {
@@ -119,6 +210,10 @@ static void gemm_tacc_any(float *y, const float *g, size_t ldg, const float *x, 
 
 void gr_gemm_rows(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
 {
+    if (d % 16 == 0 && !gr_simd_wide()) {
+        gemm_rows_narrow(y, g, ldg, x, r, n, d);
+        return;
+    }
     switch (d) {
     case 16: gemm_rows_1(y, g, ldg, x, r, n); break;
     case 32: gemm_rows_2(y, g, ldg, x, r, n); break;
@@ -130,6 +225,10 @@ void gr_gemm_rows(float *y, const float *g, size_t ldg, const float *x, size_t r
 
 void gr_gemm_tacc(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
 {
+    if (d % 16 == 0 && !gr_simd_wide()) {
+        gemm_tacc_narrow(y, g, ldg, x, r, n, d);
+        return;
+    }
     switch (d) {
     case 16: gemm_tacc_1(y, g, ldg, x, r, n); break;
     case 32: gemm_tacc_2(y, g, ldg, x, r, n); break;

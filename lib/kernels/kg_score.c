@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 typedef int kg_vi16 __attribute__((vector_size(64)));
@@ -33,14 +34,17 @@ static inline gr_v16 kg_rsqrt_generic(gr_v16 x)
 static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b + c; }
 
 #define KG_SUFFIX _generic
+#define KG_V gr_v16
+#define KG_VI kg_vi16
+#define KG_W 16
+#define KG_LOAD gr_load16
+#define KG_STORE gr_store16
+#define KG_SPLAT gr_splat16
+#define KG_HSUM gr_hsum16
 #define KG_SQRT kg_sqrt_generic
 #define KG_RSQRT kg_rsqrt_generic
 #define KG_FMA kg_fma_generic
 #include "kernels/kg_score_impl.h"
-#undef KG_SUFFIX
-#undef KG_SQRT
-#undef KG_RSQRT
-#undef KG_FMA
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GR_NATIVE)
 #define KG_X86 1
@@ -58,71 +62,58 @@ static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
 }
 
 #define KG_SUFFIX _v4
+#define KG_V gr_v16
+#define KG_VI kg_vi16
+#define KG_W 16
+#define KG_LOAD gr_load16
+#define KG_STORE gr_store16
+#define KG_SPLAT gr_splat16
+#define KG_HSUM gr_hsum16
 #define KG_SQRT kg_sqrt_v4
 #define KG_RSQRT kg_rsqrt_v4
 #define KG_FMA kg_fma_v4
 #include "kernels/kg_score_impl.h"
-#undef KG_SUFFIX
-#undef KG_SQRT
-#undef KG_RSQRT
-#undef KG_FMA
 #pragma GCC pop_options
 
-/* ---- x86-64-v3: AVX2 + FMA ---- */
+/* ---- x86-64-v3: AVX2 + FMA, on gr_v8 (one register; simd.h) ---- */
 #pragma GCC push_options
 #pragma GCC target("arch=x86-64-v3")
 
-static inline gr_v16 kg_sqrt_v3(gr_v16 x)
-{
-    __m256 lo, hi;
-    memcpy(&lo, &x, 32);
-    memcpy(&hi, (char *)&x + 32, 32);
-    lo = _mm256_sqrt_ps(lo);
-    hi = _mm256_sqrt_ps(hi);
-    memcpy(&x, &lo, 32);
-    memcpy((char *)&x + 32, &hi, 32);
-    return x;
-}
+typedef int kg_vi8 __attribute__((vector_size(32)));
+
+static inline gr_v8 kg_sqrt_v3(gr_v8 x) { return (gr_v8)_mm256_sqrt_ps((__m256)x); }
 
 /* vrsqrtps has 12 bits; one Newton step brings it to about 22. */
-static inline gr_v16 kg_rsqrt_v3(gr_v16 x)
+static inline gr_v8 kg_rsqrt_v3(gr_v8 x)
 {
-    __m256 lo, hi;
-    memcpy(&lo, &x, 32);
-    memcpy(&hi, (char *)&x + 32, 32);
-    lo = _mm256_rsqrt_ps(lo);
-    hi = _mm256_rsqrt_ps(hi);
-    gr_v16 y;
-    memcpy(&y, &lo, 32);
-    memcpy((char *)&y + 32, &hi, 32);
+    gr_v8 y = (gr_v8)_mm256_rsqrt_ps((__m256)x);
     return y * (1.5f - 0.5f * x * y * y);
 }
 
-static inline gr_v16 kg_fma_v3(gr_v16 a, gr_v16 b, gr_v16 c)
+static inline gr_v8 kg_fma_v3(gr_v8 a, gr_v8 b, gr_v8 c)
 {
-    __m256 a0, a1, b0, b1, c0, c1;
-    memcpy(&a0, &a, 32);
-    memcpy(&a1, (char *)&a + 32, 32);
-    memcpy(&b0, &b, 32);
-    memcpy(&b1, (char *)&b + 32, 32);
-    memcpy(&c0, &c, 32);
-    memcpy(&c1, (char *)&c + 32, 32);
-    c0 = _mm256_fmadd_ps(a0, b0, c0);
-    c1 = _mm256_fmadd_ps(a1, b1, c1);
-    memcpy(&c, &c0, 32);
-    memcpy((char *)&c + 32, &c1, 32);
-    return c;
+    return (gr_v8)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+}
+
+static inline float kg_hsum_v3(gr_v8 v)
+{
+    float s = 0;
+    for (int k = 0; k < 8; k++) s += v[k];
+    return s;
 }
 
 #define KG_SUFFIX _v3
+#define KG_V gr_v8
+#define KG_VI kg_vi8
+#define KG_W 8
+#define KG_LOAD gr_load8
+#define KG_STORE gr_store8
+#define KG_SPLAT gr_splat8
+#define KG_HSUM kg_hsum_v3
 #define KG_SQRT kg_sqrt_v3
 #define KG_RSQRT kg_rsqrt_v3
 #define KG_FMA kg_fma_v3
 #include "kernels/kg_score_impl.h"
-#undef KG_SUFFIX
-#undef KG_SQRT
-#undef KG_RSQRT
-#undef KG_FMA
 #pragma GCC pop_options
 #endif
 
@@ -130,30 +121,12 @@ typedef void (*score_fn)(int, int, float *, size_t, const float *, size_t, const
 typedef void (*grad_fn)(int, float *, float *, const float *, size_t, const float *, size_t, const float *, size_t,
                         size_t, size_t, size_t);
 
-#ifdef KG_X86
-static int isa_level(void)
-{
-    static int level = -1;
-    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
-    if (l < 0) {
-        __builtin_cpu_init();
-        l = 0;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 3;
-        if (l == 3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-            l = 4;
-        __atomic_store_n(&level, l, __ATOMIC_RELAXED);
-    }
-    return l;
-}
-#endif
-
 void gr_kg_score(int op, int precision, float *S, size_t lds, const float *Q, size_t nq, const float *C, size_t nc,
                  size_t L)
 {
     score_fn f = gr_kg_score__generic;
 #ifdef KG_X86
-    int l = isa_level();
+    int l = gr_cpu_level();
     if (l == 4) f = gr_kg_score__v4;
     else if (l == 3) f = gr_kg_score__v3;
 #endif
@@ -165,7 +138,7 @@ void gr_kg_grad(int op, float *gQ, float *gC, const float *W, size_t ldw, const 
 {
     grad_fn f = gr_kg_grad__generic;
 #ifdef KG_X86
-    int l = isa_level();
+    int l = gr_cpu_level();
     if (l == 4) f = gr_kg_grad__v4;
     else if (l == 3) f = gr_kg_grad__v3;
 #endif

@@ -1,9 +1,12 @@
 /*
  * The body of the KG kernels, included by kg_score.c once per instruction
- * set with KG_SUFFIX (the name suffix), KG_RSQRT / KG_SQRT (reciprocal
- * square root estimate and exact root of a gr_v16) and KG_FMA (a * b + c,
- * fused where the instruction set has it: ISO C mode does not contract
- * a * b + c on its own) defined.
+ * set with KG_SUFFIX (the name suffix), KG_V and KG_VI (the float and int
+ * vectors of KG_W lanes that the set holds in one register: gr_v16 with
+ * AVX-512, gr_v8 with AVX2), KG_LOAD, KG_STORE, KG_SPLAT and KG_HSUM on
+ * them, KG_RSQRT / KG_SQRT (reciprocal square root estimate and exact
+ * root) and KG_FMA (a * b + c, fused where the instruction set has it: ISO
+ * C mode does not contract a * b + c on its own) defined; it undefines
+ * them at its end.
  */
 #define KG_CAT2(a, b) a##b
 #define KG_CAT(a, b) KG_CAT2(a, b)
@@ -17,33 +20,33 @@
  * padding gives 0 * finite = 0 instead of 0 * inf. */
 #define KG_TINY 1e-30f
 
-static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_abs)(gr_v16 x)
+static inline __attribute__((always_inline)) KG_V KG_FN(kg_abs)(KG_V x)
 {
-    return (gr_v16)((kg_vi16)x & 0x7fffffff);
+    return (KG_V)((KG_VI)x & 0x7fffffff);
 }
 
 /* w with the sign of d, and 0 where d is 0 (the zero padding stays zero). */
-static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_signed)(gr_v16 d, float w)
+static inline __attribute__((always_inline)) KG_V KG_FN(kg_signed)(KG_V d, float w)
 {
-    kg_vi16 sw = ((kg_vi16)d & (int)0x80000000u) ^ (kg_vi16)gr_splat16(w);
-    return (gr_v16)(sw & (d != 0));
+    KG_VI sw = ((KG_VI)d & (int)0x80000000u) ^ (KG_VI)KG_SPLAT(w);
+    return (KG_V)(sw & (d != 0));
 }
 
-/* One (query, candidate) chunk of 16 dimensions, added to acc. */
-static inline __attribute__((always_inline)) gr_v16 KG_FN(kg_cell)(int op, int precision, const float *q,
-                                                                    const float *c, size_t half, gr_v16 acc)
+/* One (query, candidate) chunk of KG_W dimensions, added to acc. */
+static inline __attribute__((always_inline)) KG_V KG_FN(kg_cell)(int op, int precision, const float *q,
+                                                                    const float *c, size_t half, KG_V acc)
 {
-    gr_v16 a = gr_load16(q), b = gr_load16(c);
+    KG_V a = KG_LOAD(q), b = KG_LOAD(c);
     switch (op) {
     case GR_KG_DOT: return KG_FMA(a, b, acc);
     case GR_KG_L1: return acc + KG_FN(kg_abs)(a - b);
     case GR_KG_L2: {
-        gr_v16 d = a - b;
+        KG_V d = a - b;
         return KG_FMA(d, d, acc);
     }
     default: {
-        gr_v16 dr = a - b, di = gr_load16(q + half) - gr_load16(c + half);
-        gr_v16 s = KG_FMA(di, di, dr * dr);
+        KG_V dr = a - b, di = KG_LOAD(q + half) - KG_LOAD(c + half);
+        KG_V s = KG_FMA(di, di, dr * dr);
         if (precision == GR_KG_EXACT) return acc + KG_SQRT(s);
         return KG_FMA(s, KG_RSQRT(s + KG_TINY), acc);
     }
@@ -63,15 +66,15 @@ static inline __attribute__((always_inline)) void KG_FN(kg_score_op)(int op, int
             for (size_t n = n0; n < n1; n += KG_TC) {
                 const float *c[KG_TC];
                 for (size_t j = 0; j < KG_TC; j++) c[j] = C + (n + j < n1 ? n + j : n) * L;
-                gr_v16 acc[KG_TQ][KG_TC];
+                KG_V acc[KG_TQ][KG_TC];
                 for (size_t i = 0; i < KG_TQ; i++)
-                    for (size_t j = 0; j < KG_TC; j++) acc[i][j] = gr_splat16(0.0f);
-                for (size_t k = 0; k < span; k += 16)
+                    for (size_t j = 0; j < KG_TC; j++) acc[i][j] = KG_SPLAT(0.0f);
+                for (size_t k = 0; k < span; k += KG_W)
                     for (size_t i = 0; i < KG_TQ; i++)
                         for (size_t j = 0; j < KG_TC; j++)
                             acc[i][j] = KG_FN(kg_cell)(op, precision, q[i] + k, c[j] + k, half, acc[i][j]);
                 for (size_t i = 0; i < KG_TQ && b0 + i < nq; i++)
-                    for (size_t j = 0; j < KG_TC && n + j < n1; j++) S[(b0 + i) * lds + n + j] = gr_hsum16(acc[i][j]);
+                    for (size_t j = 0; j < KG_TC && n + j < n1; j++) S[(b0 + i) * lds + n + j] = KG_HSUM(acc[i][j]);
             }
         }
     }
@@ -105,13 +108,13 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
         size_t n1 = n0 + KG_NB < nc ? n0 + KG_NB : nc;
         for (size_t b0 = 0; b0 < nq; b0 += KG_TQ) {
             size_t tq = nq - b0 < KG_TQ ? nq - b0 : KG_TQ;
-            for (size_t k = k0; k < k1; k += 16) {
-                gr_v16 q[KG_TQ], qi[KG_TQ], g[KG_TQ], gi[KG_TQ];
+            for (size_t k = k0; k < k1; k += KG_W) {
+                KG_V q[KG_TQ], qi[KG_TQ], g[KG_TQ], gi[KG_TQ];
                 for (size_t i = 0; i < KG_TQ; i++) {
                     const float *row = Q + (b0 + (i < tq ? i : 0)) * L + k;
-                    q[i] = gr_load16(row);
-                    qi[i] = op == GR_KG_CMOD ? gr_load16(row + half) : q[i];
-                    g[i] = gi[i] = gr_splat16(0.0f);
+                    q[i] = KG_LOAD(row);
+                    qi[i] = op == GR_KG_CMOD ? KG_LOAD(row + half) : q[i];
+                    g[i] = gi[i] = KG_SPLAT(0.0f);
                 }
                 for (size_t n = n0; n < n1; n++) {
                     float w[KG_TQ];
@@ -123,33 +126,33 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                     if (!any) continue;
                     const float *crow = C + n * L + k;
                     float *gcrow = gC + n * L + k;
-                    gr_v16 c = gr_load16(crow), gc = gr_splat16(0.0f), gci = gc;
-                    gr_v16 ci = op == GR_KG_CMOD ? gr_load16(crow + half) : c;
+                    KG_V c = KG_LOAD(crow), gc = KG_SPLAT(0.0f), gci = gc;
+                    KG_V ci = op == GR_KG_CMOD ? KG_LOAD(crow + half) : c;
                     for (size_t i = 0; i < KG_TQ; i++) {
-                        gr_v16 d = q[i] - c;
+                        KG_V d = q[i] - c;
                         switch (op) {
                         case GR_KG_DOT: {
-                            gr_v16 wv = gr_splat16(w[i]);
+                            KG_V wv = KG_SPLAT(w[i]);
                             g[i] = KG_FMA(wv, c, g[i]);
                             gc = KG_FMA(wv, q[i], gc);
                             break;
                         }
                         case GR_KG_L1: {
-                            gr_v16 s = KG_FN(kg_signed)(d, w[i]);
+                            KG_V s = KG_FN(kg_signed)(d, w[i]);
                             g[i] += s;
                             gc -= s;
                             break;
                         }
                         case GR_KG_L2: {
-                            gr_v16 w2 = gr_splat16(2.0f * w[i]);
+                            KG_V w2 = KG_SPLAT(2.0f * w[i]);
                             g[i] = KG_FMA(w2, d, g[i]);
                             gc = KG_FMA(-w2, d, gc);
                             break;
                         }
                         default: {
-                            gr_v16 di = qi[i] - ci;
-                            gr_v16 m = KG_FMA(di, di, d * d);
-                            gr_v16 f = w[i] * KG_RSQRT(m + KG_TINY), nf = -f;
+                            KG_V di = qi[i] - ci;
+                            KG_V m = KG_FMA(di, di, d * d);
+                            KG_V f = w[i] * KG_RSQRT(m + KG_TINY), nf = -f;
                             g[i] = KG_FMA(f, d, g[i]);
                             gi[i] = KG_FMA(f, di, gi[i]);
                             gc = KG_FMA(nf, d, gc);
@@ -157,13 +160,13 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                         }
                         }
                     }
-                    gr_store16(gcrow, gr_load16(gcrow) + gc);
-                    if (op == GR_KG_CMOD) gr_store16(gcrow + half, gr_load16(gcrow + half) + gci);
+                    KG_STORE(gcrow, KG_LOAD(gcrow) + gc);
+                    if (op == GR_KG_CMOD) KG_STORE(gcrow + half, KG_LOAD(gcrow + half) + gci);
                 }
                 for (size_t i = 0; i < tq; i++) {
                     float *row = gQ + (b0 + i) * L + k;
-                    gr_store16(row, gr_load16(row) + g[i]);
-                    if (op == GR_KG_CMOD) gr_store16(row + half, gr_load16(row + half) + gi[i]);
+                    KG_STORE(row, KG_LOAD(row) + g[i]);
+                    if (op == GR_KG_CMOD) KG_STORE(row + half, KG_LOAD(row + half) + gi[i]);
                 }
             }
         }
@@ -185,3 +188,14 @@ static void KG_FN(gr_kg_grad_)(int op, float *gQ, float *gC, const float *W, siz
 #undef KG_TC
 #undef KG_NB
 #undef KG_TINY
+#undef KG_SUFFIX
+#undef KG_V
+#undef KG_VI
+#undef KG_W
+#undef KG_LOAD
+#undef KG_STORE
+#undef KG_SPLAT
+#undef KG_HSUM
+#undef KG_SQRT
+#undef KG_RSQRT
+#undef KG_FMA

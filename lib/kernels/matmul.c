@@ -11,6 +11,7 @@
 
 #include "core/par.h"
 #include "core/threads.h"
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 #define ROWS 4
@@ -89,15 +90,67 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
     nn_rows_body(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
 }
 
+/*
+ * Without wide registers (kernels/cpu.h): blocks of 4 rows by 16 columns in
+ * gr_v8 halves, 8 accumulator registers; the same sums in the same order.
+ */
+static inline void split16(gr_v16 v, gr_v8 *lo, gr_v8 *hi)
+{
+    memcpy(lo, &v, sizeof *lo);
+    memcpy(hi, (const char *)&v + sizeof *lo, sizeof *hi);
+}
+
+static inline gr_v16 join16(gr_v8 lo, gr_v8 hi)
+{
+    gr_v16 v;
+    memcpy(&v, &lo, sizeof lo);
+    memcpy((char *)&v + sizeof lo, &hi, sizeof hi);
+    return v;
+}
+
+GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                                   const float *bias, size_t r0, size_t r1, size_t q, size_t p)
+{
+    for (size_t r = r0; r < r1; r += ROWS) {
+        size_t nr = r1 - r < ROWS ? r1 - r : ROWS;
+        const float *ar[ROWS];
+        for (size_t k = 0; k < ROWS; k++) ar[k] = a + (r + (k < nr ? k : 0)) * lda;
+        for (size_t j = 0; j < p; j += 16) {
+            size_t w = p - j < 16 ? p - j : 16;
+            gr_v8 s[ROWS][2];
+            split16(bias ? load_part(bias + j, w) : gr_splat16(0), &s[0][0], &s[0][1]);
+            for (int k = 1; k < ROWS; k++) s[k][0] = s[0][0], s[k][1] = s[0][1];
+            for (size_t k = 0; k < q; k++) {
+                const float *bk = b + k * ldb + j;
+                const gr_v8 b0 = gr_load8(bk), b1 = gr_load8(bk + 8);
+                for (int t = 0; t < ROWS; t++) {
+                    const float x = ar[t][k];
+                    s[t][0] += x * b0;
+                    s[t][1] += x * b1;
+                }
+            }
+            for (size_t k = 0; k < nr; k++) store_part(c + (r + k) * ldc + j, join16(s[k][0], s[k][1]), w);
+        }
+    }
+}
+
+GR_KERNEL static void nn_rows_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                                     const float *bias, size_t r0, size_t r1, size_t q, size_t p)
+{
+    nn_rows_narrow_body(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
+}
+
 void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, const float *bias,
                 size_t n, size_t q, size_t p)
 {
     const size_t block = 32;
+    const int wide = gr_simd_wide();
     long nb = (long)((n + block - 1) / block);
 #pragma omp parallel for schedule(static) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
-        nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
+        if (wide) nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
+        else nn_rows_narrow(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
     }
 }
 
@@ -173,17 +226,64 @@ GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, 
     tn_rows_body(c, ldc, a, lda, b, ldb, n, j0, j1, p);
 }
 
+GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                                   size_t n, size_t j0, size_t j1, size_t p)
+{
+    const size_t chunk = 256;
+    for (size_t col = 0; col < p; col += 16) {
+        size_t w = p - col < 16 ? p - col : 16;
+        /* rows whose whole-vector loads stay inside B */
+        size_t reach = col + 16, end = (n - 1) * ldb + p;
+        size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
+        if (safe > n) safe = n;
+        for (size_t r0 = 0; r0 < n; r0 += chunk) {
+            size_t r1 = r0 + chunk < n ? r0 + chunk : n;
+            for (size_t j = j0; j < j1; j += ROWS) {
+                size_t nj = j1 - j < ROWS ? j1 - j : ROWS;
+                size_t jj[ROWS];
+                for (size_t k = 0; k < ROWS; k++) jj[k] = j + (k < nj ? k : 0);
+                gr_v8 s[ROWS][2];
+                for (int k = 0; k < ROWS; k++) s[k][0] = s[k][1] = gr_splat8(0);
+                for (size_t r = r0; r < r1; r++) {
+                    const float *br = b + r * ldb + col;
+                    const float *ar = a + r * lda;
+                    gr_v8 b0, b1;
+                    if (r < safe) b0 = gr_load8(br), b1 = gr_load8(br + 8);
+                    else split16(load_part(br, w), &b0, &b1);
+                    for (int t = 0; t < ROWS; t++) {
+                        const float x = ar[jj[t]];
+                        s[t][0] += x * b0;
+                        s[t][1] += x * b1;
+                    }
+                }
+                for (size_t k = 0; k < nj; k++) {
+                    float *out = c + (j + k) * ldc + col;
+                    store_part(out, load_part(out, w) + join16(s[k][0], s[k][1]), w);
+                }
+            }
+        }
+    }
+}
+
+GR_KERNEL static void tn_rows_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                                     size_t n, size_t j0, size_t j1, size_t p)
+{
+    tn_rows_narrow_body(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+}
+
 void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
                     size_t p)
 {
     if (n == 0) return;
     /* blocks of 16 output rows: enough work per chunk of B, enough blocks for threads */
     const size_t rows = 4 * ROWS;
+    const int wide = gr_simd_wide();
     long nb = (long)((q + rows - 1) / rows);
 #pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q;
-        tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+        if (wide) tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+        else tn_rows_narrow(c, ldc, a, lda, b, ldb, n, j0, j1, p);
     }
 }
 

@@ -6,6 +6,9 @@
  */
 #include "kernels/rows.h"
 
+#include <stddef.h>
+
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 GR_INLINE void dot_body(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
@@ -69,10 +72,78 @@ GR_KERNEL static void add_scaled16(float *dst, const int32_t *idx, const float *
     add_scaled_body(dst, idx, c, x, n, lo, hi, d);
 }
 
+/*
+ * Without wide registers (kernels/cpu.h) the same loops in gr_v8 halves of
+ * each 16 floats; the dot product keeps one accumulator per half, so its
+ * lanes are summed in gr_hsum16's order.
+ */
+GR_INLINE void dot_narrow_body(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
+{
+    for (size_t k = 0; k < n; k++) {
+        const float *r = x + (size_t)idx[k] * d;
+        gr_v8 s0 = gr_splat8(0.0f), s1 = s0;
+        for (size_t j = 0; j < d; j += 16) {
+            s0 += gr_load8(u + j) * gr_load8(r + j);
+            s1 += gr_load8(u + j + 8) * gr_load8(r + j + 8);
+        }
+        float t = 0.0f;
+        for (int q = 0; q < 8; q++) t += s0[q];
+        for (int q = 0; q < 8; q++) t += s1[q];
+        out[k] = t;
+    }
+}
+
+GR_INLINE void combine_narrow_body(float *y, const float *c, const float *x, const int32_t *idx, size_t n,
+                                   size_t d)
+{
+    for (size_t j = 0; j < d; j += 16) {
+        gr_v8 s0 = gr_load8(y + j), s1 = gr_load8(y + j + 8);
+        for (size_t k = 0; k < n; k++) {
+            const float *r = x + (size_t)idx[k] * d + j;
+            s0 += c[k] * gr_load8(r);
+            s1 += c[k] * gr_load8(r + 8);
+        }
+        gr_store8(y + j, s0);
+        gr_store8(y + j + 8, s1);
+    }
+}
+
+GR_INLINE void add_scaled_narrow_body(float *dst, const int32_t *idx, const float *c, const float *x, size_t n,
+                                      int32_t lo, int32_t hi, size_t d)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (idx[k] < lo || idx[k] >= hi) continue;
+        float *o = dst + (size_t)idx[k] * d;
+        const float ck = c ? c[k] : 1.0f;
+        const float *xk = c ? x : x + k * d;
+        for (size_t j = 0; j < d; j += 8) gr_store8(o + j, gr_load8(o + j) + ck * gr_load8(xk + j));
+    }
+}
+
+GR_KERNEL static void dot_narrow(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
+{
+    dot_narrow_body(out, u, x, idx, n, d);
+}
+
+GR_KERNEL static void combine_narrow(float *y, const float *c, const float *x, const int32_t *idx, size_t n,
+                                     size_t d)
+{
+    combine_narrow_body(y, c, x, idx, n, d);
+}
+
+/* c NULL: add row k of x to row idx[k] (gr_rows_add_to); else c[k] times x
+ * (gr_rows_add_scaled). */
+GR_KERNEL static void add_scaled_narrow(float *dst, const int32_t *idx, const float *c, const float *x, size_t n,
+                                        int32_t lo, int32_t hi, size_t d)
+{
+    add_scaled_narrow_body(dst, idx, c, x, n, lo, hi, d);
+}
+
 void gr_rows_dot(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
 {
     if (d % 16 == 0) {
-        dot16(out, u, x, idx, n, d);
+        if (gr_simd_wide()) dot16(out, u, x, idx, n, d);
+        else dot_narrow(out, u, x, idx, n, d);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -86,7 +157,8 @@ void gr_rows_dot(float *out, const float *u, const float *x, const int32_t *idx,
 void gr_rows_combine(float *y, const float *c, const float *x, const int32_t *idx, size_t n, size_t d)
 {
     if (d % 16 == 0) {
-        combine16(y, c, x, idx, n, d);
+        if (gr_simd_wide()) combine16(y, c, x, idx, n, d);
+        else combine_narrow(y, c, x, idx, n, d);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -98,7 +170,8 @@ void gr_rows_combine(float *y, const float *c, const float *x, const int32_t *id
 void gr_rows_add_to(float *dst, const int32_t *idx, const float *src, size_t n, int32_t lo, int32_t hi, size_t d)
 {
     if (d % 16 == 0) {
-        add_to16(dst, idx, src, n, lo, hi, d);
+        if (gr_simd_wide()) add_to16(dst, idx, src, n, lo, hi, d);
+        else add_scaled_narrow(dst, idx, NULL, src, n, lo, hi, d);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -112,7 +185,8 @@ void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const fl
                         int32_t hi, size_t d)
 {
     if (d % 16 == 0) {
-        add_scaled16(dst, idx, c, x, n, lo, hi, d);
+        if (gr_simd_wide()) add_scaled16(dst, idx, c, x, n, lo, hi, d);
+        else add_scaled_narrow(dst, idx, c, x, n, lo, hi, d);
         return;
     }
     for (size_t k = 0; k < n; k++) {

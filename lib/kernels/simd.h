@@ -69,6 +69,30 @@ static inline gr_v16 gr_splat16(float x)
     return zero + x;
 }
 
+/*
+ * Half a gr_v16: one AVX2 register.  GCC keeps a gr_v16 in registers only
+ * where the target has 64-byte vectors; in the x86-64-v3 clone it lives in
+ * memory and every operation on it goes through the stack.  Kernels whose
+ * blocks must stay in registers without AVX-512 are written with gr_v8
+ * (kernels/cpu.h chooses between the two at run time).
+ */
+typedef float gr_v8 __attribute__((vector_size(32)));
+
+static inline gr_v8 gr_load8(const float *p)
+{
+    gr_v8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void gr_store8(float *p, gr_v8 v) { memcpy(p, &v, sizeof v); }
+
+static inline gr_v8 gr_splat8(float x)
+{
+    gr_v8 zero = { 0 };
+    return zero + x;
+}
+
 static inline float gr_hsum16(gr_v16 v)
 {
     float s = 0;

@@ -26,6 +26,7 @@
 #include "core/mem.h"
 #include "core/threads.h"
 #include "kernels/parallel.h"
+#include "kernels/cpu.h"
 #include "kernels/simd.h"
 
 void gr_spmat_free(gr_spmat *a)
@@ -98,74 +99,92 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
     return gr_spmat_block_columns(a, nb < MAX_BLOCKS ? nb : MAX_BLOCKS);
 }
 
-/* Rows [r0, r1) for d = 16 * V, accumulators held in V vector registers. */
-#define SPMM_ROWS(V)                                                                          \
-    GR_INLINE void spmm_rows_body_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                      float scale, int64_t r0, int64_t r1)                    \
-    {                                                                                         \
-        const size_t d = 16 * V;                                                              \
-        const int64_t *ptr = a->ptr;                                                          \
-        const int32_t *col = a->col;                                                          \
-        const float *val = a->val;                                                            \
-        for (int64_t r = r0; r < r1; r++) {                                                   \
-            gr_v16 s[V];                                                                      \
-            for (int v = 0; v < V; v++) s[v] = gr_splat16(0.0f);                              \
-            const int64_t end = ptr[r + 1];                                                   \
-            for (int64_t k = ptr[r]; k < end; k++) {                                          \
-                const float *xr = x + (size_t)col[k] * d;                                     \
-                const float w = val[k];                                                       \
-                for (int v = 0; v < V; v++) s[v] += w * gr_load16(xr + 16 * v);               \
-            }                                                                                 \
-            float *yr = y + (size_t)r * d;                                                    \
-            for (int v = 0; v < V; v++) gr_store16(yr + 16 * v, s[v]);                        \
-            if (acc) {                                                                        \
-                float *ar = acc + (size_t)r * d;                                              \
-                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + s[v]) * scale); \
-            }                                                                                 \
-        }                                                                                     \
-    }                                                                                         \
-    GR_KERNEL static void spmm_rows_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                        float scale, int64_t r0, int64_t r1)                  \
-    {                                                                                         \
-        spmm_rows_body_##V(a, x, y, acc, scale, r0, r1);                                      \
+/* Rows [r0, r1) for d = W * V, accumulators held in V vectors VT of W
+ * floats (gr_v16, or gr_v8 in the narrow kernels: kernels/cpu.h). */
+#define SPMM_ROWS_AS(N, VT, W, V, LOAD, STORE)                                                     \
+    GR_INLINE void spmm_rows_body_##N(const gr_spmat *a, const float *x, float *y, float *acc,     \
+                                      float scale, int64_t r0, int64_t r1)                         \
+    {                                                                                              \
+        const size_t d = W * V;                                                                    \
+        const int64_t *ptr = a->ptr;                                                               \
+        const int32_t *col = a->col;                                                               \
+        const float *val = a->val;                                                                 \
+        for (int64_t r = r0; r < r1; r++) {                                                        \
+            VT s[V];                                                                               \
+            for (int v = 0; v < V; v++) s[v] = (VT){ 0 };                                          \
+            const int64_t end = ptr[r + 1];                                                        \
+            for (int64_t k = ptr[r]; k < end; k++) {                                               \
+                const float *xr = x + (size_t)col[k] * d;                                          \
+                const float w = val[k];                                                            \
+                for (int v = 0; v < V; v++) s[v] += w * LOAD(xr + W * v);                          \
+            }                                                                                      \
+            float *yr = y + (size_t)r * d;                                                         \
+            for (int v = 0; v < V; v++) STORE(yr + W * v, s[v]);                                   \
+            if (acc) {                                                                             \
+                float *ar = acc + (size_t)r * d;                                                   \
+                for (int v = 0; v < V; v++) STORE(ar + W * v, (LOAD(ar + W * v) + s[v]) * scale);  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    GR_KERNEL static void spmm_rows_##N(const gr_spmat *a, const float *x, float *y, float *acc,   \
+                                        float scale, int64_t r0, int64_t r1)                       \
+    {                                                                                              \
+        spmm_rows_body_##N(a, x, y, acc, scale, r0, r1);                                           \
     }
 
 /* The same over column blocks: block-major, partial sums kept in Y. */
-#define SPMM_BLOCKS(V)                                                                         \
-    GR_INLINE void spmm_blocks_body_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                        float scale, int64_t r0, int64_t r1)                   \
-    {                                                                                          \
-        const size_t d = 16 * V, nb = a->nblk;                                                 \
-        const int32_t *col = a->col;                                                           \
-        const float *val = a->val;                                                             \
-        for (size_t b = 0; b < nb; b++) {                                                      \
-            for (int64_t r = r0; r < r1; r++) {                                                \
-                const int64_t *bp = a->bptr + (size_t)r * (nb + 1) + b;                        \
-                const int64_t lo = bp[0], hi = bp[1];                                          \
-                float *yr = y + (size_t)r * d;                                                 \
-                if (lo == hi && b > 0) continue;                                               \
-                gr_v16 s[V];                                                                   \
-                for (int v = 0; v < V; v++) s[v] = b == 0 ? gr_splat16(0.0f) : gr_load16(yr + 16 * v); \
-                for (int64_t k = lo; k < hi; k++) {                                            \
-                    const float *xr = x + (size_t)col[k] * d;                                  \
-                    const float w = val[k];                                                    \
-                    for (int v = 0; v < V; v++) s[v] += w * gr_load16(xr + 16 * v);            \
-                }                                                                              \
-                for (int v = 0; v < V; v++) gr_store16(yr + 16 * v, s[v]);                     \
-            }                                                                                  \
-        }                                                                                      \
-        if (acc)                                                                               \
-            for (int64_t r = r0; r < r1; r++) {                                                \
-                const float *yr = y + (size_t)r * d;                                           \
-                float *ar = acc + (size_t)r * d;                                               \
-                for (int v = 0; v < V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + gr_load16(yr + 16 * v)) * scale); \
-            }                                                                                  \
-    }                                                                                          \
-    GR_KERNEL static void spmm_blocks_##V(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                          float scale, int64_t r0, int64_t r1)                 \
-    {                                                                                          \
-        spmm_blocks_body_##V(a, x, y, acc, scale, r0, r1);                                     \
+#define SPMM_BLOCKS_AS(N, VT, W, V, LOAD, STORE)                                                   \
+    GR_INLINE void spmm_blocks_body_##N(const gr_spmat *a, const float *x, float *y, float *acc,   \
+                                        float scale, int64_t r0, int64_t r1)                       \
+    {                                                                                              \
+        const size_t d = W * V, nb = a->nblk;                                                      \
+        const int32_t *col = a->col;                                                               \
+        const float *val = a->val;                                                                 \
+        for (size_t b = 0; b < nb; b++) {                                                          \
+            for (int64_t r = r0; r < r1; r++) {                                                    \
+                const int64_t *bp = a->bptr + (size_t)r * (nb + 1) + b;                            \
+                const int64_t lo = bp[0], hi = bp[1];                                              \
+                float *yr = y + (size_t)r * d;                                                     \
+                if (lo == hi && b > 0) continue;                                                   \
+                VT s[V];                                                                           \
+                for (int v = 0; v < V; v++) s[v] = b == 0 ? (VT){ 0 } : LOAD(yr + W * v);          \
+                for (int64_t k = lo; k < hi; k++) {                                                \
+                    const float *xr = x + (size_t)col[k] * d;                                      \
+                    const float w = val[k];                                                        \
+                    for (int v = 0; v < V; v++) s[v] += w * LOAD(xr + W * v);                      \
+                }                                                                                  \
+                for (int v = 0; v < V; v++) STORE(yr + W * v, s[v]);                               \
+            }                                                                                      \
+        }                                                                                          \
+        if (acc)                                                                                   \
+            for (int64_t r = r0; r < r1; r++) {                                                    \
+                const float *yr = y + (size_t)r * d;                                               \
+                float *ar = acc + (size_t)r * d;                                                   \
+                for (int v = 0; v < V; v++) STORE(ar + W * v, (LOAD(ar + W * v) + LOAD(yr + W * v)) * scale); \
+            }                                                                                      \
+    }                                                                                              \
+    GR_KERNEL static void spmm_blocks_##N(const gr_spmat *a, const float *x, float *y, float *acc, \
+                                          float scale, int64_t r0, int64_t r1)                     \
+    {                                                                                              \
+        spmm_blocks_body_##N(a, x, y, acc, scale, r0, r1);                                         \
     }
+
+#define SPMM_ROWS(V) SPMM_ROWS_AS(V, gr_v16, 16, V, gr_load16, gr_store16)
+#define SPMM_BLOCKS(V) SPMM_BLOCKS_AS(V, gr_v16, 16, V, gr_load16, gr_store16)
+/* narrow: d = 16 V in 2 V gr_v8, the same sums */
+#define SPMM_ROWS_NARROW(V) SPMM_ROWS_AS(narrow_##V, gr_v8, 8, 2 * V, gr_load8, gr_store8)
+#define SPMM_BLOCKS_NARROW(V) SPMM_BLOCKS_AS(narrow_##V, gr_v8, 8, 2 * V, gr_load8, gr_store8)
+
+SPMM_BLOCKS_NARROW(1)
+SPMM_BLOCKS_NARROW(2)
+SPMM_BLOCKS_NARROW(3)
+SPMM_BLOCKS_NARROW(4)
+SPMM_BLOCKS_NARROW(8)
+SPMM_ROWS_NARROW(1)
+SPMM_ROWS_NARROW(2)
+SPMM_ROWS_NARROW(3)
+SPMM_ROWS_NARROW(4)
+SPMM_ROWS_NARROW(8)
 
 SPMM_BLOCKS(1)
 SPMM_BLOCKS(2)
@@ -240,6 +259,79 @@ SPMM_BF16(1)
 SPMM_BF16(2)
 SPMM_BF16(4)
 
+/*
+ * The same rows without wide registers (kernels/cpu.h), in gr_v8 quarters
+ * of a 32-column group: words 0..7 of a group hold columns 0..7 and
+ * 16..23, words 8..15 columns 8..15 and 24..31.  The same sums in the same
+ * order as the wide kernel.
+ */
+typedef unsigned int gr_u32x8 __attribute__((vector_size(32)));
+
+static inline void bf16_load16(const uint16_t *p, gr_v8 *lo, gr_v8 *hi)
+{
+    gr_u32x8 w;
+    memcpy(&w, p, sizeof w);
+    *lo = (gr_v8)(w << 16);
+    *hi = (gr_v8)(w & 0xffff0000u);
+}
+
+static inline gr_u32x8 round_bf16_8(gr_v8 v)
+{
+    gr_u32x8 b = (gr_u32x8)v;
+    return b + 0x7fffu + ((b >> 16) & 1u);
+}
+
+static inline void bf16_store16(uint16_t *p, gr_v8 lo, gr_v8 hi)
+{
+    gr_u32x8 w = (round_bf16_8(lo) >> 16) | (round_bf16_8(hi) & 0xffff0000u);
+    memcpy(p, &w, sizeof w);
+}
+
+/* s[4 v + q]: columns 32 v + 8 q .. 32 v + 8 q + 7 */
+#define SPMM_BF16_NARROW(V)                                                                               \
+    GR_INLINE void spmm_bf16_narrow_body_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb,          \
+                                             float *acc, float scale, int64_t r0, int64_t r1)             \
+    {                                                                                                     \
+        const size_t d = 32 * V;                                                                          \
+        const int64_t *ptr = a->ptr;                                                                      \
+        const int32_t *col = a->col;                                                                      \
+        const float *val = a->val;                                                                        \
+        for (int64_t r = r0; r < r1; r++) {                                                               \
+            gr_v8 s[4 * V];                                                                               \
+            for (int v = 0; v < 4 * V; v++) s[v] = gr_splat8(0.0f);                                       \
+            const int64_t end = ptr[r + 1];                                                               \
+            for (int64_t k = ptr[r]; k < end; k++) {                                                      \
+                const uint16_t *xr = x + (size_t)col[k] * d;                                              \
+                const float w = val[k];                                                                   \
+                for (int v = 0; v < V; v++) {                                                             \
+                    gr_v8 lo0, hi0, lo1, hi1;                                                             \
+                    bf16_load16(xr + 32 * v, &lo0, &hi0);                                                 \
+                    bf16_load16(xr + 32 * v + 16, &lo1, &hi1);                                            \
+                    s[4 * v] += w * lo0;                                                                  \
+                    s[4 * v + 1] += w * lo1;                                                              \
+                    s[4 * v + 2] += w * hi0;                                                              \
+                    s[4 * v + 3] += w * hi1;                                                              \
+                }                                                                                         \
+            }                                                                                             \
+            float *ar = acc + (size_t)r * d;                                                              \
+            for (int v = 0; v < 4 * V; v++) gr_store8(ar + 8 * v, (gr_load8(ar + 8 * v) + s[v]) * scale);  \
+            if (yb)                                                                                       \
+                for (int v = 0; v < V; v++) {                                                             \
+                    bf16_store16(yb + (size_t)r * d + 32 * v, s[4 * v], s[4 * v + 2]);                    \
+                    bf16_store16(yb + (size_t)r * d + 32 * v + 16, s[4 * v + 1], s[4 * v + 3]);           \
+                }                                                                                         \
+        }                                                                                                 \
+    }                                                                                                     \
+    GR_KERNEL static void spmm_bf16_narrow_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb,        \
+                                               float *acc, float scale, int64_t r0, int64_t r1)           \
+    {                                                                                                     \
+        spmm_bf16_narrow_body_##V(a, x, yb, acc, scale, r0, r1);                                          \
+    }
+
+SPMM_BF16_NARROW(1)
+SPMM_BF16_NARROW(2)
+SPMM_BF16_NARROW(4)
+
 SPMM_ROWS(1)
 SPMM_ROWS(2)
 SPMM_ROWS(3)
@@ -264,9 +356,34 @@ GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y,
     }
 }
 
+/* The narrow kernels' rows; 0 where d has none. */
+static int spmm_rows_narrow(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d,
+                            int64_t r0, int64_t r1)
+{
+    if (a->bptr) {
+        switch (d) {
+        case 16: spmm_blocks_narrow_1(a, x, y, acc, scale, r0, r1); return 1;
+        case 32: spmm_blocks_narrow_2(a, x, y, acc, scale, r0, r1); return 1;
+        case 48: spmm_blocks_narrow_3(a, x, y, acc, scale, r0, r1); return 1;
+        case 64: spmm_blocks_narrow_4(a, x, y, acc, scale, r0, r1); return 1;
+        case 128: spmm_blocks_narrow_8(a, x, y, acc, scale, r0, r1); return 1;
+        default: break;
+        }
+    }
+    switch (d) {
+    case 16: spmm_rows_narrow_1(a, x, y, acc, scale, r0, r1); return 1;
+    case 32: spmm_rows_narrow_2(a, x, y, acc, scale, r0, r1); return 1;
+    case 48: spmm_rows_narrow_3(a, x, y, acc, scale, r0, r1); return 1;
+    case 64: spmm_rows_narrow_4(a, x, y, acc, scale, r0, r1); return 1;
+    case 128: spmm_rows_narrow_8(a, x, y, acc, scale, r0, r1); return 1;
+    default: return 0;
+    }
+}
+
 static void spmm_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, int64_t r0,
                       int64_t r1)
 {
+    if (!gr_simd_wide() && spmm_rows_narrow(a, x, y, acc, scale, d, r0, r1)) return;
     if (a->bptr) {
         switch (d) {
         case 16: spmm_blocks_1(a, x, y, acc, scale, r0, r1); return;
@@ -307,6 +424,15 @@ int gr_spmm_bf16_ok(size_t d) { return d == 32 || d == 64 || d == 128; }
 static void spmm_bf16_rows(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc, float scale, size_t d,
                            int64_t r0, int64_t r1)
 {
+    if (!gr_simd_wide()) {
+        switch (d) {
+        case 32: spmm_bf16_narrow_1(a, x, yb, acc, scale, r0, r1); break;
+        case 64: spmm_bf16_narrow_2(a, x, yb, acc, scale, r0, r1); break;
+        case 128: spmm_bf16_narrow_4(a, x, yb, acc, scale, r0, r1); break;
+        default: break;
+        }
+        return;
+    }
     switch (d) {
     case 32: spmm_bf16_1(a, x, yb, acc, scale, r0, r1); break;
     case 64: spmm_bf16_2(a, x, yb, acc, scale, r0, r1); break;
