@@ -2,9 +2,12 @@
  * Kernel timings on the MovieLens-1M m1 training graph (or a generated
  * graph of its size with --smoke or without the data), and the machine's
  * own ceilings measured the same way: peak multiply-add rate and read
- * bandwidth from cache and from memory.  Rows: one per kernel.
+ * bandwidth from cache and from memory.  Rows: one per kernel, after a
+ * row "kernel_form" saying which form of the kernels ran (wide: 16-float
+ * vectors, AVX-512; narrow: 8-float vectors; kernels/cpu.h).  --form
+ * chooses one instead of the CPU's choice, to compare them on one machine.
  *
- *   bench_kernels [--threads T] [--reps R] [--data DIR] [--smoke]
+ *   bench_kernels [--threads T] [--reps R] [--data DIR] [--smoke] [--form wide|narrow]
  */
 #include <math.h>
 #include <omp.h>
@@ -17,6 +20,7 @@
 #include "core/mem.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
+#include "kernels/cpu.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_bf16.h"
@@ -68,6 +72,40 @@ GR_INLINE float fma_loop_body(long iters, float seed)
 
 GR_KERNEL static float fma_loop(long iters, float seed) { return fma_loop_body(iters, seed); }
 
+/* The same in 8-float vectors: 12 chains of one AVX2 register each. */
+GR_INLINE float fma_loop_narrow_body(long iters, float seed)
+{
+    gr_v8 a[12];
+    for (int k = 0; k < 12; k++) a[k] = gr_splat8(seed + (float)k);
+    const gr_v8 m = gr_splat8(0.999999f), c = gr_splat8(1e-7f);
+    for (long i = 0; i < iters; i++)
+        for (int k = 0; k < 12; k++) a[k] = a[k] * m + c;
+    gr_v8 s = gr_splat8(0.0f);
+    for (int k = 0; k < 12; k++) s += a[k];
+    float t = 0;
+    for (int k = 0; k < 8; k++) t += s[k];
+    return t;
+}
+
+GR_KERNEL static float fma_loop_narrow(long iters, float seed) { return fma_loop_narrow_body(iters, seed); }
+
+GR_INLINE float read_loop_narrow_body(const float *x, size_t n)
+{
+    gr_v8 s0 = gr_splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+        s0 += gr_load8(x + i);
+        s1 += gr_load8(x + i + 8);
+        s2 += gr_load8(x + i + 16);
+        s3 += gr_load8(x + i + 24);
+    }
+    gr_v8 s = s0 + s1 + s2 + s3;
+    float t = 0;
+    for (int k = 0; k < 8; k++) t += s[k];
+    return t;
+}
+
+GR_KERNEL static float read_loop_narrow(const float *x, size_t n) { return read_loop_narrow_body(x, n); }
+
 GR_INLINE float read_loop_body(const float *x, size_t n)
 {
     gr_v16 s0 = gr_splat16(0.0f), s1 = s0, s2 = s0, s3 = s0;
@@ -87,8 +125,10 @@ static long fma_iters = 2000000;
 
 static void fma_all_threads(void)
 {
+    const int wide = gr_simd_wide();
 #pragma omp parallel
-    sink = fma_loop(fma_iters, (float)omp_get_thread_num());
+    sink = wide ? fma_loop(fma_iters, (float)omp_get_thread_num())
+                : fma_loop_narrow(fma_iters, (float)omp_get_thread_num());
 }
 
 static float *read_buf;
@@ -97,11 +137,12 @@ static int read_inner;
 
 static void read_all_threads(void)
 {
+    const int wide = gr_simd_wide();
 #pragma omp parallel
     {
         const float *b = read_buf + (size_t)omp_get_thread_num() * read_per;
         float v = 0;
-        for (int k = 0; k < read_inner; k++) v += read_loop(b, read_per);
+        for (int k = 0; k < read_inner; k++) v += wide ? read_loop(b, read_per) : read_loop_narrow(b, read_per);
         sink = v;
     }
 }
@@ -111,7 +152,8 @@ static void ceilings(void)
     double t;
     int nt = omp_get_max_threads();
     TIME_MEDIAN(t, fma_all_threads());
-    row("peak_fma", t, 2.0 * 16 * 12 * (double)fma_iters * nt, 0);
+    /* both forms run 12 chains: of 16 floats (wide) or 8 (narrow) */
+    row("peak_fma", t, 2.0 * (gr_simd_wide() ? 16 : 8) * 12 * (double)fma_iters * nt, 0);
     /* reads: a per-thread block that fits in L2, then one far larger than L3 */
     size_t sizes[2] = { (size_t)256 << 10, (size_t)512 << 20 };
     const char *names[2] = { "read_l2", "read_dram" };
@@ -251,6 +293,12 @@ int main(int argc, char **argv)
     const char *dir = bench_flag(argc, argv, "--smoke") ? NULL : bench_data_dir(argc, argv, "ml1m_m1");
     bench_graph_spec s = { 6022, 3043, 796244, 20, 1.3, 0.9, 42 };
     if (bench_flag(argc, argv, "--smoke")) s.users = 600, s.items = 300, s.edges = 20000;
+    const char *form = bench_arg(argc, argv, "--form", NULL);
+    if (form) gr_simd_set_wide(strcmp(form, "wide") == 0);
+    bench_row_begin("kernel_form");
+    bench_kv_str("form", gr_simd_wide() ? "wide" : "narrow");
+    bench_kv_str("chosen_by", form ? "--form" : "cpu");
+    bench_row_end();
     if (bench_train_graph(&g, dir, &s) != 0) return 1;
     if (!bench_flag(argc, argv, "--no-ceilings")) ceilings();
     gr_spmat a;

@@ -14,10 +14,11 @@ typedef int gr_i16 __attribute__((vector_size(64)));
 
 typedef int gr_i8 __attribute__((vector_size(32)));
 
-/* exp(x) for x <= 0: 2^n * p(r) with x = n ln2 + r, |r| <= ln2 / 2; one
- * definition for the wide (gr_v16) and the narrow (gr_v8) kernels. */
-#define EXP_NONPOS(NAME, VT, IT, SPLAT)                                                              \
-    static inline VT NAME(VT x)                                                                      \
+/* expW_nonpos: exp(x) for x <= 0, 2^n * p(r) with x = n ln2 + r,
+ * |r| <= ln2 / 2; maxW: the lane-wise maximum.  One definition for the wide
+ * (W = 16, gr_v16) and the narrow (W = 8, gr_v8) kernels. */
+#define EXP_AND_MAX(W, VT, IT, SPLAT)                                                                \
+    static inline VT exp##W##_nonpos(VT x)                                                           \
     {                                                                                                \
         const VT lo = SPLAT(-87.0f);                                                                 \
         IT small = x < lo;                                                                           \
@@ -36,16 +37,14 @@ typedef int gr_i8 __attribute__((vector_size(32)));
         IT e = ((IT)t - (IT)magic + 127) << 23;                                                      \
         return p * (VT)e;                                                                            \
     }                                                                                                \
-    static inline VT NAME##_max(VT a, VT b)                                                          \
+    static inline VT max##W(VT a, VT b)                                                              \
     {                                                                                                \
         IT gt = a > b;                                                                               \
         return (VT)(((IT)a & gt) | ((IT)b & ~gt));                                                   \
     }
 
-EXP_NONPOS(exp16_nonpos, gr_v16, gr_i16, gr_splat16)
-EXP_NONPOS(exp8_nonpos, gr_v8, gr_i8, gr_splat8)
-
-static inline gr_v16 max16(gr_v16 a, gr_v16 b) { return exp16_nonpos_max(a, b); }
+EXP_AND_MAX(16, gr_v16, gr_i16, gr_splat16)
+EXP_AND_MAX(8, gr_v8, gr_i8, gr_splat8)
 
 GR_INLINE float row_max(const float *row, size_t n)
 {
@@ -92,8 +91,8 @@ GR_INLINE float softmax_row_narrow_body(float *row, size_t n, float scale)
     gr_v8 m0 = gr_splat8(-INFINITY), m1 = m0;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        m0 = exp8_nonpos_max(m0, gr_load8(row + i));
-        m1 = exp8_nonpos_max(m1, gr_load8(row + i + 8));
+        m0 = max8(m0, gr_load8(row + i));
+        m1 = max8(m1, gr_load8(row + i + 8));
     }
     float mx = -INFINITY;
     for (int k = 0; k < 8; k++) mx = m0[k] > mx ? m0[k] : mx;

@@ -220,50 +220,10 @@ static inline void bf16_store32(uint16_t *p, gr_v16 lo, gr_v16 hi)
     memcpy(p, &w, sizeof w);
 }
 
-/* Rows [r0, r1) gathering bfloat16 rows of X, d = 32 V. */
-#define SPMM_BF16(V)                                                                                      \
-    GR_INLINE void spmm_bf16_body_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,    \
-                                      float scale, int64_t r0, int64_t r1)                                \
-    {                                                                                                     \
-        const size_t d = 32 * V;                                                                          \
-        const int64_t *ptr = a->ptr;                                                                      \
-        const int32_t *col = a->col;                                                                      \
-        const float *val = a->val;                                                                        \
-        for (int64_t r = r0; r < r1; r++) {                                                               \
-            gr_v16 s[2 * V];                                                                              \
-            for (int v = 0; v < 2 * V; v++) s[v] = gr_splat16(0.0f);                                      \
-            const int64_t end = ptr[r + 1];                                                               \
-            for (int64_t k = ptr[r]; k < end; k++) {                                                      \
-                const uint16_t *xr = x + (size_t)col[k] * d;                                              \
-                const float w = val[k];                                                                   \
-                for (int v = 0; v < V; v++) {                                                             \
-                    gr_v16 lo, hi;                                                                        \
-                    bf16_load32(xr + 32 * v, &lo, &hi);                                                   \
-                    s[2 * v] += w * lo;                                                                   \
-                    s[2 * v + 1] += w * hi;                                                               \
-                }                                                                                         \
-            }                                                                                             \
-            float *ar = acc + (size_t)r * d;                                                              \
-            for (int v = 0; v < 2 * V; v++) gr_store16(ar + 16 * v, (gr_load16(ar + 16 * v) + s[v]) * scale); \
-            if (yb)                                                                                       \
-                for (int v = 0; v < V; v++) bf16_store32(yb + (size_t)r * d + 32 * v, s[2 * v], s[2 * v + 1]); \
-        }                                                                                                 \
-    }                                                                                                     \
-    GR_KERNEL static void spmm_bf16_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
-                                        float scale, int64_t r0, int64_t r1)                              \
-    {                                                                                                     \
-        spmm_bf16_body_##V(a, x, yb, acc, scale, r0, r1);                                                 \
-    }
-
-SPMM_BF16(1)
-SPMM_BF16(2)
-SPMM_BF16(4)
-
 /*
  * The same rows without wide registers (kernels/cpu.h), in gr_v8 quarters
  * of a 32-column group: words 0..7 of a group hold columns 0..7 and
- * 16..23, words 8..15 columns 8..15 and 24..31.  The same sums in the same
- * order as the wide kernel.
+ * 16..23, words 8..15 columns 8..15 and 24..31.
  */
 typedef unsigned int gr_u32x8 __attribute__((vector_size(32)));
 
@@ -287,47 +247,58 @@ static inline void bf16_store16(uint16_t *p, gr_v8 lo, gr_v8 hi)
     memcpy(p, &w, sizeof w);
 }
 
-/* s[4 v + q]: columns 32 v + 8 q .. 32 v + 8 q + 7 */
-#define SPMM_BF16_NARROW(V)                                                                               \
-    GR_INLINE void spmm_bf16_narrow_body_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb,          \
-                                             float *acc, float scale, int64_t r0, int64_t r1)             \
+/*
+ * Rows [r0, r1) gathering bfloat16 rows of X, d = 32 V, for vectors VT of W
+ * floats: a 32-column group is L = 16 / W loads (LOAD32 gives the low and
+ * high columns of one), and s[2 L v + l] holds columns 32 v + W l ..,
+ * s[2 L v + L + l] columns 32 v + 16 + W l ...  The narrow form (W = 8)
+ * makes the wide form's (W = 16) sums in the same order.
+ */
+#define SPMM_BF16_AS(N, VT, W, V, LOADB, STOREB, LOADF, STOREF)                                          \
+    GR_INLINE void spmm_bf16_body_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,    \
+                                      float scale, int64_t r0, int64_t r1)                                \
     {                                                                                                     \
         const size_t d = 32 * V;                                                                          \
+        enum { L = 16 / W };                                                                              \
         const int64_t *ptr = a->ptr;                                                                      \
         const int32_t *col = a->col;                                                                      \
         const float *val = a->val;                                                                        \
         for (int64_t r = r0; r < r1; r++) {                                                               \
-            gr_v8 s[4 * V];                                                                               \
-            for (int v = 0; v < 4 * V; v++) s[v] = gr_splat8(0.0f);                                       \
+            VT s[2 * L * V];                                                                              \
+            for (int v = 0; v < 2 * L * V; v++) s[v] = (VT){ 0 };                                         \
             const int64_t end = ptr[r + 1];                                                               \
             for (int64_t k = ptr[r]; k < end; k++) {                                                      \
                 const uint16_t *xr = x + (size_t)col[k] * d;                                              \
                 const float w = val[k];                                                                   \
-                for (int v = 0; v < V; v++) {                                                             \
-                    gr_v8 lo0, hi0, lo1, hi1;                                                             \
-                    bf16_load16(xr + 32 * v, &lo0, &hi0);                                                 \
-                    bf16_load16(xr + 32 * v + 16, &lo1, &hi1);                                            \
-                    s[4 * v] += w * lo0;                                                                  \
-                    s[4 * v + 1] += w * lo1;                                                              \
-                    s[4 * v + 2] += w * hi0;                                                              \
-                    s[4 * v + 3] += w * hi1;                                                              \
-                }                                                                                         \
+                for (int v = 0; v < V; v++)                                                               \
+                    for (int l = 0; l < L; l++) {                                                         \
+                        VT lo, hi;                                                                        \
+                        LOADB(xr + 32 * v + 2 * W * l, &lo, &hi);                                         \
+                        s[2 * L * v + l] += w * lo;                                                       \
+                        s[2 * L * v + L + l] += w * hi;                                                   \
+                    }                                                                                     \
             }                                                                                             \
             float *ar = acc + (size_t)r * d;                                                              \
-            for (int v = 0; v < 4 * V; v++) gr_store8(ar + 8 * v, (gr_load8(ar + 8 * v) + s[v]) * scale);  \
+            for (int v = 0; v < 2 * L * V; v++) STOREF(ar + W * v, (LOADF(ar + W * v) + s[v]) * scale);   \
             if (yb)                                                                                       \
-                for (int v = 0; v < V; v++) {                                                             \
-                    bf16_store16(yb + (size_t)r * d + 32 * v, s[4 * v], s[4 * v + 2]);                    \
-                    bf16_store16(yb + (size_t)r * d + 32 * v + 16, s[4 * v + 1], s[4 * v + 3]);           \
-                }                                                                                         \
+                for (int v = 0; v < V; v++)                                                               \
+                    for (int l = 0; l < L; l++)                                                           \
+                        STOREB(yb + (size_t)r * d + 32 * v + 2 * W * l, s[2 * L * v + l],                 \
+                               s[2 * L * v + L + l]);                                                     \
         }                                                                                                 \
     }                                                                                                     \
-    GR_KERNEL static void spmm_bf16_narrow_##V(const gr_spmat *a, const uint16_t *x, uint16_t *yb,        \
-                                               float *acc, float scale, int64_t r0, int64_t r1)           \
+    GR_KERNEL static void spmm_bf16_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
+                                        float scale, int64_t r0, int64_t r1)                              \
     {                                                                                                     \
-        spmm_bf16_narrow_body_##V(a, x, yb, acc, scale, r0, r1);                                          \
+        spmm_bf16_body_##N(a, x, yb, acc, scale, r0, r1);                                                 \
     }
 
+#define SPMM_BF16(V) SPMM_BF16_AS(V, gr_v16, 16, V, bf16_load32, bf16_store32, gr_load16, gr_store16)
+#define SPMM_BF16_NARROW(V) SPMM_BF16_AS(narrow_##V, gr_v8, 8, V, bf16_load16, bf16_store16, gr_load8, gr_store8)
+
+SPMM_BF16(1)
+SPMM_BF16(2)
+SPMM_BF16(4)
 SPMM_BF16_NARROW(1)
 SPMM_BF16_NARROW(2)
 SPMM_BF16_NARROW(4)

@@ -35,7 +35,7 @@ static const cli_flag_doc train_flags[] = {
     { "relations", "FILE", "relation dictionary (default: relations.dict beside it)" },
     { "no-dicts", NULL, "do not read the dictionaries beside the triples" },
     { NULL, NULL, "settings of every kind (defaults differ by kind; docs/api.md):" },
-    { "epochs", "N", "maximum epochs (LightGCN/MF fast schedule: full-batch steps, 200; LightGCN sampled schedule: 400)" },
+    { "epochs", "N", "maximum epochs (LightGCN/MF fast schedule: full-batch steps, 200; LightGCN sampled schedule: 250)" },
     { "dim", "N", "embedding dimension (64)" },
     { "layers", "N", "propagation layers (LightGCN 3, MF 0, GraphSAGE 2)" },
     { "lr", "X", "Adam learning rate" },

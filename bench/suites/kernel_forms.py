@@ -1,0 +1,51 @@
+"""The two forms of the vector kernels side by side on this machine
+(lib/kernels/cpu.h): wide (16-float vectors, register blocks of 4 x up to 5
+of them; what the library runs with AVX-512) and narrow (8-float vectors,
+blocks of 4 rows x 16 columns; what it runs without).  bench_kernels runs
+once per form with --form, so the ratio is measured in one run; the
+library's own choice is the form named in the first column."""
+TITLE = "Kernel forms: wide and narrow vectors on this CPU"
+ORDER = 12
+
+KERNELS = ["peak_fma", "read_l2", "spmm_d64", "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users",
+           "softmax_all_users", "adam_dense"]
+FORMS = ["wide", "narrow"]
+
+
+def benchmarks(ctx):
+    return [Bench(f"kernels_{form}", [ctx.bin("bench_kernels"), "--threads", ctx.cores, "--form", form] +
+                  (["--smoke"] if ctx.smoke else []), repeats=ctx.reps(3))
+            for form in FORMS]
+
+
+def _cpu_form():
+    """What gr_simd_wide() answers here: wide with AVX-512 F, BW, DQ and VL."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    return "wide" if all(x in flags for x in ("avx512f", "avx512bw", "avx512dq", "avx512vl")) else "narrow"
+
+
+def goals(ctx, results):
+    return []
+
+
+def report(ctx, results, table):
+    res = {form: results.get(f"kernels_{form}") for form in FORMS}
+    for form, r in res.items():
+        if not r or not r.rows:
+            return f"kernels --form {form}: " + ((r.skipped or r.failed) if r else "not run")
+    rows = []
+    for k in KERNELS:
+        w, n = (res[f].row(bench=k) for f in FORMS)
+        if not w or not n:
+            continue
+        rate = "gflops" if "gflops" in w else "gbps" if "gbps" in w else None
+        rows.append([k, w["ms"], n["ms"], w.get(rate) if rate else None, n.get(rate) if rate else None,
+                     w["ms"] / n["ms"] if n["ms"] else None])
+    choice = _cpu_form()
+    text = (f"This CPU takes the **{choice}** form. {ctx.cores} threads; milliseconds are medians; the rate is "
+            "GFLOP/s for products and multiply-adds, GB/s for reads and Adam.\n\n")
+    return text + table(["kernel", "wide ms", "narrow ms", "wide rate", "narrow rate", "wide ms / narrow ms"], rows)
