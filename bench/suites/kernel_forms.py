@@ -18,14 +18,22 @@ def benchmarks(ctx):
             for form in FORMS]
 
 
-def _cpu_form():
-    """What gr_simd_wide() answers here: wide with AVX-512 F, BW, DQ and VL."""
+def _cpu():
+    """The CPU's model, its vector features and what gr_simd_wide() answers
+    on it: wide with AVX-512 F, BW, DQ and VL."""
+    model, flags = "unknown CPU", []
     try:
         with open("/proc/cpuinfo") as f:
-            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+            for line in f:
+                if line.startswith("model name") and model == "unknown CPU":
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = line.split(":", 1)[1].split()
     except OSError:
-        return "unknown"
-    return "wide" if all(x in flags for x in ("avx512f", "avx512bw", "avx512dq", "avx512vl")) else "narrow"
+        return model, "", "unknown"
+    simd = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16") if x in flags) or "none of avx2, avx512f"
+    wide = all(x in flags for x in ("avx512f", "avx512bw", "avx512dq", "avx512vl"))
+    return model, simd, "wide" if wide else "narrow"
 
 
 def goals(ctx, results):
@@ -45,7 +53,8 @@ def report(ctx, results, table):
         rate = "gflops" if "gflops" in w else "gbps" if "gbps" in w else None
         rows.append([k, w["ms"], n["ms"], w.get(rate) if rate else None, n.get(rate) if rate else None,
                      w["ms"] / n["ms"] if n["ms"] else None])
-    choice = _cpu_form()
-    text = (f"This CPU takes the **{choice}** form. {ctx.cores} threads; milliseconds are medians; the rate is "
-            "GFLOP/s for products and multiply-adds, GB/s for reads and Adam.\n\n")
+    model, simd, choice = _cpu()
+    text = (f"CPU: {model} ({simd}); the library takes the **{choice}** form here. {ctx.cores} threads; "
+            "milliseconds are medians; the rate is GFLOP/s for products and multiply-adds, GB/s for reads "
+            "and Adam.\n\n")
     return text + table(["kernel", "wide ms", "narrow ms", "wide rate", "narrow rate", "wide ms / narrow ms"], rows)
