@@ -196,7 +196,7 @@ int cmd_recommend(int argc, char **argv)
     if ((rc = cli_long(&a, "k", &k, 1, 1000000000L))) return rc;
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
-    gr_rec_options o;
+    gr_rec_options o = GR_REC_OPTIONS_INIT; /* freed on every path, also before rec_options fills it */
     const gr_graph *g = gr_model_graph(m);
     /* a new item's --k counts users; everything else counts items */
     if (cli_wants_new_item(&a) && !cli_has(&a, "user")) rc = cli_check_k(k, gr_graph_num_users(g), "users in the model");
