@@ -102,10 +102,7 @@ GR_INLINE void score_narrow_tile(float *out, const float *U, size_t R, const flo
     }
     const size_t w = n_items - i < 16 ? n_items - i : 16;
     for (size_t b = 0; b < R; b++) {
-        gr_v16 t;
-        memcpy(&t, &s[b][0], sizeof s[b][0]);
-        memcpy((char *)&t + sizeof s[b][0], &s[b][1], sizeof s[b][1]);
-        put16(out + b * n_items + i, t, bias, i, w);
+        put16(out + b * n_items + i, gr_join16(s[b][0], s[b][1]), bias, i, w);
     }
 }
 

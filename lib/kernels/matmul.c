@@ -94,20 +94,6 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
  * Without wide registers (kernels/cpu.h): blocks of 4 rows by 16 columns in
  * gr_v8 halves, 8 accumulator registers; the same sums in the same order.
  */
-static inline void split16(gr_v16 v, gr_v8 *lo, gr_v8 *hi)
-{
-    memcpy(lo, &v, sizeof *lo);
-    memcpy(hi, (const char *)&v + sizeof *lo, sizeof *hi);
-}
-
-static inline gr_v16 join16(gr_v8 lo, gr_v8 hi)
-{
-    gr_v16 v;
-    memcpy(&v, &lo, sizeof lo);
-    memcpy((char *)&v + sizeof lo, &hi, sizeof hi);
-    return v;
-}
-
 GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                                    const float *bias, size_t r0, size_t r1, size_t q, size_t p)
 {
@@ -118,7 +104,7 @@ GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
         for (size_t j = 0; j < p; j += 16) {
             size_t w = p - j < 16 ? p - j : 16;
             gr_v8 s[ROWS][2];
-            split16(bias ? load_part(bias + j, w) : gr_splat16(0), &s[0][0], &s[0][1]);
+            gr_split16(bias ? load_part(bias + j, w) : gr_splat16(0), &s[0][0], &s[0][1]);
             for (int k = 1; k < ROWS; k++) s[k][0] = s[0][0], s[k][1] = s[0][1];
             for (size_t k = 0; k < q; k++) {
                 const float *bk = b + k * ldb + j;
@@ -129,7 +115,7 @@ GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                     s[t][1] += x * b1;
                 }
             }
-            for (size_t k = 0; k < nr; k++) store_part(c + (r + k) * ldc + j, join16(s[k][0], s[k][1]), w);
+            for (size_t k = 0; k < nr; k++) store_part(c + (r + k) * ldc + j, gr_join16(s[k][0], s[k][1]), w);
         }
     }
 }
@@ -177,6 +163,18 @@ static inline void tn_block(gr_v16 s[ROWS][MAXV], const float *a, size_t lda, co
 }
 
 /*
+ * The rows r of B (n rows, stride ldb, p columns) from 0 up to which a load
+ * of whole vectors from b + r * ldb up to column reach stays inside B; past
+ * them the kernels load part of a vector.
+ */
+static inline size_t whole_load_rows(size_t n, size_t ldb, size_t p, size_t reach)
+{
+    size_t end = (n - 1) * ldb + p;
+    size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
+    return safe < n ? safe : n;
+}
+
+/*
  * Rows [j0, j1) of C += A^T B.  The rows of A and B are taken in chunks so
  * that a chunk of B stays in cache while every output row uses it; partial
  * sums are added to C chunk by chunk, in the same order for any thread
@@ -189,10 +187,7 @@ GR_INLINE void tn_rows_body(float *c, size_t ldc, const float *a, size_t lda, co
     for (size_t col = 0; col < p; col += 16 * MAXV) {
         size_t left = p - col;
         int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
-        /* rows whose whole-vector loads stay inside B */
-        size_t reach = col + 16 * (size_t)nv, end = (n - 1) * ldb + p;
-        size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
-        if (safe > n) safe = n;
+        size_t safe = whole_load_rows(n, ldb, p, col + 16 * (size_t)nv);
         for (size_t r0 = 0; r0 < n; r0 += chunk) {
             size_t r1 = r0 + chunk < n ? r0 + chunk : n;
             for (size_t j = j0; j < j1; j += ROWS) {
@@ -232,10 +227,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
     const size_t chunk = 256;
     for (size_t col = 0; col < p; col += 16) {
         size_t w = p - col < 16 ? p - col : 16;
-        /* rows whose whole-vector loads stay inside B */
-        size_t reach = col + 16, end = (n - 1) * ldb + p;
-        size_t safe = end >= reach ? (end - reach) / ldb + 1 : 0;
-        if (safe > n) safe = n;
+        size_t safe = whole_load_rows(n, ldb, p, col + 16);
         for (size_t r0 = 0; r0 < n; r0 += chunk) {
             size_t r1 = r0 + chunk < n ? r0 + chunk : n;
             for (size_t j = j0; j < j1; j += ROWS) {
@@ -249,7 +241,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                     const float *ar = a + r * lda;
                     gr_v8 b0, b1;
                     if (r < safe) b0 = gr_load8(br), b1 = gr_load8(br + 8);
-                    else split16(load_part(br, w), &b0, &b1);
+                    else gr_split16(load_part(br, w), &b0, &b1);
                     for (int t = 0; t < ROWS; t++) {
                         const float x = ar[jj[t]];
                         s[t][0] += x * b0;
@@ -258,7 +250,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                 }
                 for (size_t k = 0; k < nj; k++) {
                     float *out = c + (j + k) * ldc + col;
-                    store_part(out, load_part(out, w) + join16(s[k][0], s[k][1]), w);
+                    store_part(out, load_part(out, w) + gr_join16(s[k][0], s[k][1]), w);
                 }
             }
         }

@@ -93,6 +93,22 @@ static inline gr_v8 gr_splat8(float x)
     return zero + x;
 }
 
+/* A gr_v16 as its two gr_v8 halves, and back: where a narrow kernel meets
+ * the partial loads and stores written for 16 floats. */
+static inline void gr_split16(gr_v16 v, gr_v8 *lo, gr_v8 *hi)
+{
+    memcpy(lo, &v, sizeof *lo);
+    memcpy(hi, (const char *)&v + sizeof *lo, sizeof *hi);
+}
+
+static inline gr_v16 gr_join16(gr_v8 lo, gr_v8 hi)
+{
+    gr_v16 v;
+    memcpy(&v, &lo, sizeof lo);
+    memcpy((char *)&v + sizeof lo, &hi, sizeof hi);
+    return v;
+}
+
 static inline float gr_hsum16(gr_v16 v)
 {
     float s = 0;
