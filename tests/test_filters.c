@@ -10,6 +10,7 @@
 #include "fixtures.h"
 #include "linalg/small.h"
 #include "models/filter.h"
+#include "train/trainer.h"
 
 #define NU 4
 #define NI 5
@@ -531,14 +532,18 @@ START_TEST(validation_chooses_among_the_grid)
     gr_trainer_set_progress(t, count_trials, NULL);
     trials = 0;
     gr_model *m;
+    const double alpha_set = gr_opt_named(t, "alpha");
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     ck_assert_int_eq(trials, 6);
+    /* the model has the chosen alpha; the trainer keeps the caller's */
+    ck_assert_double_eq(gr_opt_named(t, "alpha"), alpha_set);
     double best, epochs, alpha;
     gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
     gr_trainer_stat(&epochs, t, GR_STAT_EPOCHS);
     ck_assert(best > 0);
     ck_assert_double_eq(epochs, 6);
     ck_assert_int_eq(gr_model_info(&alpha, m, "alpha"), GR_OK);
+    ck_assert_double_ne(alpha, alpha_set); /* so that the check above can fail */
     /* the chosen alpha gives the reported figure */
     int k = 20;
     double met[GR_METRIC_COUNT];

@@ -296,10 +296,16 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
     /* with a communicator, every rank checks that the others have the same
      * inputs, and all return the same status (lib/dist/dist_train.c) */
     rc = gr_dist_fit_begin(t, train, rc);
+    /* settings a fit chooses on validation data (a filter's grid) are its
+     * model's: the trainer keeps the caller's, with a validation graph of
+     * the caller's as with a held-out part */
+    double saved[GR_MAX_OPTS];
+    memcpy(saved, t->val, sizeof saved);
     if (rc == GR_OK)
         rc = gr_search_wanted(t)    ? gr_fit_with_search(out, t, train)
              : gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train)
                                     : t->kt->fit(out, t, train);
+    memcpy(t->val, saved, sizeof saved);
     rc = gr_dist_fit_end(t, rc, out);
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
