@@ -78,6 +78,10 @@ static inline gr_v16 gr_splat16(float x)
  */
 typedef float gr_v8 __attribute__((vector_size(32)));
 
+/* Eight 32-bit integers: a gr_v8's bits, for masks (a comparison of two
+ * gr_v8 gives one). */
+typedef int gr_v8i __attribute__((vector_size(32)));
+
 static inline gr_v8 gr_load8(const float *p)
 {
     gr_v8 v;

@@ -20,6 +20,7 @@
  * are drawn with replacement from q(j) proportional to (deg_j + 1)^beta
  * (setting `sample_pop`; 0: uniform).
  */
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "kernels/gemm_bf16.h"
 #include "kernels/parallel.h"
 #include "kernels/rows.h"
+#include "kernels/simd.h"
 #include "kernels/softmax.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
@@ -59,7 +61,12 @@ typedef struct sampled_work {
      * transposed (d x stride), the scores / gradients (B x N), the item
      * rows' gradients (N + max_pos rows of d) and their item ids */
     int32_t *neg;
-    uint64_t *sorted;
+    /* per slot: the draws by item (index_draws: a table of n_table slots
+     * and a chain through the draws of each item) and log(N q) of each draw */
+    int32_t *table, *next;
+    size_t n_table;
+    unsigned table_shift;
+    float *lq;
     float *x, *xt, *s, *gx;
     float *gpos;  /* per slot: d loss / d score of each positive of the block, in CSR order */
     size_t *slot_block;
@@ -91,7 +98,9 @@ static void work_free(sampled_work *w)
     free(w->cdf);
     free(w->lognq);
     free(w->neg);
-    free(w->sorted);
+    free(w->table);
+    free(w->next);
+    free(w->lq);
     free(w->x);
     free(w->xt);
     free(w->s);
@@ -203,7 +212,10 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(d);
     w->gfinal = gr_alloc_floats(nd);
     w->neg = gr_alloc(R * nneg, sizeof *w->neg);
-    w->sorted = gr_alloc(R * nneg, sizeof *w->sorted);
+    for (w->n_table = 2, w->table_shift = 31; w->n_table < 2 * nneg; w->n_table *= 2) w->table_shift--;
+    w->table = gr_alloc(R * w->n_table, sizeof *w->table);
+    w->next = gr_alloc(R * nneg, sizeof *w->next);
+    w->lq = gr_alloc_floats(R * nneg);
     w->x = gr_alloc_floats(R * nneg * d);
     w->xt = gr_alloc_floats(R * w->stride * d);
     w->s = gr_alloc_floats(R * BLOCK_USERS * nneg);
@@ -211,7 +223,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
-    if (!w->final || !w->gfinal || !w->neg || !w->sorted || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
+    if (!w->final || !w->gfinal || !w->neg || !w->table || !w->next || !w->lq || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
         !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK ||
         (w->bf16 && bf16_init(w, d, R) != GR_OK)) {
         work_free(w);
@@ -222,43 +234,81 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     return rc;
 }
 
-/* The block's draws sorted by item (a draw packed as item << 32 | index),
- * so that a user's items are found among them in log N each. */
-static int cmp_u64(const void *a, const void *b)
+/*
+ * The block's draws by item, so that a user's items are found among them
+ * at once: an open-addressing table (a power of two of at least 2N slots,
+ * an item's slot found by a multiplicative hash and linear probing) holds
+ * each drawn item's last draw, and next[] each draw's previous draw of the
+ * same item (-1: none).
+ */
+static size_t table_slot(int32_t item, unsigned shift) { return (size_t)(((uint32_t)item * 2654435761u) >> shift); }
+
+static void index_draws(int32_t *table, int32_t *next, size_t n_table, unsigned shift, const int32_t *neg, size_t N)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    memset(table, 0xff, n_table * sizeof *table);
+    for (size_t k = 0; k < N; k++) {
+        size_t h = table_slot(neg[k], shift);
+        while (table[h] >= 0 && neg[table[h]] != neg[k]) h = (h + 1) & (n_table - 1);
+        next[k] = table[h];
+        table[h] = (int32_t)k;
+    }
 }
+
+/* The last draw of item, or -1. */
+static int32_t find_draw(const int32_t *table, size_t n_table, unsigned shift, const int32_t *neg, int32_t item)
+{
+    size_t h = table_slot(item, shift);
+    while (table[h] >= 0 && neg[table[h]] != item) h = (h + 1) & (n_table - 1);
+    return table[h];
+}
+
+/* The draws' row of scores, elementwise: row - lq; and the gradient c x
+ * row with the draws left out (infinite) at 0. */
+GR_INLINE void sub_row_body(float *restrict row, const float *restrict lq, size_t n)
+{
+    for (size_t k = 0; k < n; k++) row[k] -= lq[k];
+}
+
+GR_KERNEL static void sub_row(float *row, const float *lq, size_t n) { sub_row_body(row, lq, n); }
+
+/* A select GCC does not if-convert (a product it may not speculate), in
+ * vector form: c x v where v is finite or NaN, 0 where v is infinite. */
+GR_INLINE void scale_drawn_body(float *row, float c, size_t n)
+{
+    const gr_v8 big = gr_splat8(FLT_MAX), cv = gr_splat8(c);
+    const gr_v8i sign = (gr_v8i)gr_splat8(-0.0f);
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        const gr_v8 v = gr_load8(row + k);
+        const gr_v8i inf = (gr_v8)((gr_v8i)v & ~sign) > big;
+        gr_store8(row + k, (gr_v8)((gr_v8i)(cv * v) & ~inf));
+    }
+    for (; k < n; k++) row[k] = isinf(row[k]) ? 0.0f : c * row[k];
+}
+
+GR_KERNEL static void scale_drawn(float *row, float c, size_t n) { scale_drawn_body(row, c, n); }
 
 /*
  * One user's loss and gradients.  row: the user's N sampled scores, turned
- * into d loss / d score; pos: the scores of its items, likewise.  The
- * sampled items the user has interacted with are left out of the sum (they
- * are counted exactly among the positives).
+ * into d loss / d score; pos: the scores of its items, likewise; lq: log(N
+ * q) of each draw.  The sampled items the user has interacted with are
+ * left out of the sum (they are counted exactly among the positives).
  */
-static double user_grad(float *row, float *pos, const int32_t *items, size_t deg, const int32_t *neg,
-                        const uint64_t *sorted, const float *lognq, size_t nneg, float inv)
+static double user_grad(const sampled_work *w, float *row, float *pos, const int32_t *items, size_t deg,
+                        const int32_t *neg, const int32_t *table, const int32_t *next, const float *lq, float inv)
 {
+    const size_t nneg = w->nneg;
     if (deg == 0) {
         memset(row, 0, nneg * sizeof *row);
         return 0.0;
     }
-    for (size_t k = 0; k < nneg; k++) row[k] -= lognq[neg[k]];
+    sub_row(row, lq, nneg);
     size_t excluded = 0;
-    for (size_t p = 0; p < deg; p++) {
-        /* the first draw of item items[p], then its repeats */
-        size_t lo = 0, hi = nneg;
-        const uint64_t key = (uint64_t)(uint32_t)items[p] << 32;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (sorted[mid] < key) lo = mid + 1;
-            else hi = mid;
+    for (size_t p = 0; p < deg; p++)
+        for (int32_t k = find_draw(table, w->n_table, w->table_shift, neg, items[p]); k >= 0; k = next[k]) {
+            excluded += !isinf(row[k]);
+            row[k] = -INFINITY;
         }
-        for (; lo < nneg && (sorted[lo] >> 32) == (uint64_t)(uint32_t)items[p]; lo++) {
-            excluded += !isinf(row[sorted[lo] & 0xffffffffu]);
-            row[sorted[lo] & 0xffffffffu] = -INFINITY;
-        }
-    }
     /* the softmax over the draws, then over the draws and the positives;
      * when every draw is a positive the draws add nothing */
     const double lse_n = excluded == nneg ? -INFINITY : gr_softmax_row(row, nneg, 1.0f);
@@ -272,7 +322,7 @@ static double user_grad(float *row, float *pos, const int32_t *items, size_t deg
     const double lse = mx + log(z);
     const float c = (float)deg * inv;
     const float cn = isinf(lse_n) ? 0.0f : c * (float)exp(lse_n - lse);
-    for (size_t k = 0; k < nneg; k++) row[k] = isinf(row[k]) ? 0.0f : cn * row[k];
+    scale_drawn(row, cn, nneg);
     for (size_t k = 0; k < deg; k++) pos[k] = c * (float)exp((double)pos[k] - lse) - inv;
     return ((double)deg * lse - sum_pos) * (double)inv;
 }
@@ -327,16 +377,17 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     float *GU = w->gfinal + (w->u_row0 + u0 - w->u_lo) * d;
     const float inv = 1.0f / (float)g->n_edges;
     int32_t *neg = w->neg + r * N;
-    uint64_t *sorted = w->sorted + r * N;
+    int32_t *table = w->table + r * w->n_table, *next = w->next + r * N;
+    float *lq = w->lq + r * N;
     float *x = w->x + r * N * d, *xt = w->xt + r * w->stride * d, *S = w->s + r * BLOCK_USERS * N;
     float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
     const uint64_t stream = gr_hash3(NEG_STREAM, (uint64_t)epoch, 0);
     for (size_t k = 0; k < N; k++) {
         neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
         memcpy(x + k * d, EI + (size_t)neg[k] * d, d * sizeof *x);
-        sorted[k] = (uint64_t)(uint32_t)neg[k] << 32 | (uint64_t)k;
+        lq[k] = w->lognq[neg[k]];
     }
-    qsort(sorted, N, sizeof *sorted, cmp_u64);
+    index_draws(table, next, w->n_table, w->table_shift, neg, N);
     block_scores(w, S, EU, nb, x, xt, r, d);
     /* positives: their scores in ps, turned into d loss / d score */
     double loss = 0.0;
@@ -346,7 +397,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
         const int32_t *items = g->ui.col + g->ui.ptr[u];
         float *sc = ps + (size_t)(g->ui.ptr[u] - p0);
         gr_rows_dot(sc, EU + q * d, EI, items, deg, d);
-        loss += user_grad(S + q * N, sc, items, deg, neg, sorted, w->lognq, N, inv);
+        loss += user_grad(w, S + q * N, sc, items, deg, neg, table, next, lq, inv);
     }
     w->block_loss[b] = loss;
     /* user rows: sampled part, then the positives */
