@@ -63,6 +63,15 @@ static gr_trainer *trainer(int kind, const char *mode, int epochs, uint64_t seed
     return t;
 }
 
+/* A communicator over every rank, for the tests of lib/dist's calls. */
+static gr_dist *world_dist(void)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d = NULL;
+    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    return d;
+}
+
 /* Whether every rank passes the same value (bit for bit). */
 static int same_everywhere(uint64_t v)
 {
@@ -180,9 +189,7 @@ END_TEST
  */
 START_TEST(row_collectives)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     enum { N = 10, W = 3 };
     float buf[N * W], own[N * W];
     for (int k = 0; k < N * W; k++) buf[k] = (float)(rank + 1) * (float)k;
@@ -320,9 +327,7 @@ static double max_diff(const float *a, const float *b, size_t n, double *scale)
  */
 START_TEST(split_propagation_matches_one_process)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     gr_lgcn_settings_t s = { .d = 32, .n_users = P.train->n_users, .n = P.train->n_users + P.train->n_items, .layers = 3 };
     const size_t nd = s.n * s.d;
     gr_lgcn_prop one, split;
@@ -386,9 +391,7 @@ static float row_weight(size_t r) { return 1.0f + 0.01f * (float)(r % 7); }
  */
 START_TEST(halo_spmm_matches_replicated)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     const size_t n = P.train->n_users + P.train->n_items, w = 32;
     size_t lo, hi;
     gr_dist_share(n, rank, size, &lo, &hi);
@@ -491,9 +494,7 @@ static float held_value(int q, size_t r, size_t j, size_t w)
 
 START_TEST(halo_rows_reverse_is_reduce_scatter)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     const size_t n = 203, w = 5;
     size_t lo, hi;
     gr_dist_share(n, rank, size, &lo, &hi);
@@ -541,9 +542,7 @@ END_TEST
  */
 START_TEST(halo_propagation_matches_split)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     gr_lgcn_settings_t s = { .d = 32, .n_users = P.train->n_users, .n = P.train->n_users + P.train->n_items, .layers = 3 };
     const size_t nd = s.n * s.d;
     gr_lgcn_prop split, halo;
@@ -1210,9 +1209,7 @@ END_TEST
  * that order, and sends its n doubles to each other rank. */
 START_TEST(sum_ordered_same_bits)
 {
-    gr_dist *d;
-    MPI_Comm world = MPI_COMM_WORLD;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     /* values whose sum depends on the order: 1e16 on rank 0, small ones elsewhere */
     double v[2] = { rank == 0 ? 1e16 : 1.0 + 0.1 * rank, 0.1 * (rank + 1) }, want[2] = { 0, 0 };
     for (int r = 0; r < size; r++) {
@@ -1235,9 +1232,7 @@ END_TEST
  */
 static void split_eval_matches(const gr_model *m, const gr_graph *test, const char *what)
 {
-    gr_dist *d;
-    MPI_Comm world = MPI_COMM_WORLD;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     gr_rank_source src;
     gr_rank_source_of_model(&src, m);
     int ks[2] = { 5, 20 };
@@ -1400,9 +1395,7 @@ START_TEST(kg_validation_split)
     ck_assert(memcmp(mine + lo, full + lo, (hi - lo) * sizeof *mine) == 0);
     if (lo + 1 < hi) ck_assert_int_eq(gr_lp_ranks_part(mine, p, kg, NULL, kg->n, kg, GR_LP_BOTH, GR_KG_FAST, lo + 1, hi),
                                       GR_EINVAL);
-    gr_dist *d;
-    MPI_Comm world = MPI_COMM_WORLD;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     double sums[GR_LP_COUNT + 1], want[GR_LP_COUNT];
     gr_lp_sums(sums, mine + lo, hi - lo);
     sums[GR_LP_COUNT] = (double)(hi - lo);
@@ -1529,9 +1522,7 @@ static size_t collectives(gr_dist *d, size_t values, unsigned char *out)
 START_TEST(collectives_in_pieces)
 {
     ck_assert_int_le(size, 64);
-    MPI_Comm world = MPI_COMM_WORLD;
-    gr_dist *d;
-    ck_assert_int_eq(gr_dist_new(&d, &world), GR_OK);
+    gr_dist *d = world_dist();
     const size_t room = 1 << 16;
     unsigned char *whole = calloc(room, 1), *pieces = calloc(room, 1);
     ck_assert(whole && pieces);
