@@ -223,8 +223,8 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
-    if (!w->final || !w->gfinal || !w->neg || !w->table || !w->next || !w->lq || !w->x || !w->xt || !w->s || !w->gx || !w->gpos ||
-        !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK ||
+    if (!w->final || !w->gfinal || !w->neg || !w->table || !w->next || !w->lq || !w->x || !w->xt || !w->s ||
+        !w->gx || !w->gpos || !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK ||
         (w->bf16 && bf16_init(w, d, R) != GR_OK)) {
         work_free(w);
         return GR_ENOMEM;
