@@ -456,15 +456,13 @@ static int fit_searched(gr_model **out, gr_trainer *t, const gr_graph *g)
 int gr_fit_with_search(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     if (!t->valid && !gr_holdout_wanted(t)) return t->kt->fit(out, t, g); /* no validation data: nothing to search on */
-    double saved[GR_MAX_OPTS];
-    memcpy(saved, t->val, sizeof saved);
     /* LightGCN and MF search the rows of the schedule that mode auto picks
      * for this graph, and the trials and the final fit run that schedule */
     int mi = gr_opt_index(t, "mode");
     if (mi >= 0 && (t->kind == GR_MODEL_LIGHTGCN || t->kind == GR_MODEL_MF)) t->val[mi] = gr_lgcn_mode(t, g);
     int rc = fit_searched(out, t, g);
+    /* the model reports the chosen settings; gr_trainer_fit gives the
+     * trainer back the caller's */
     if (rc == GR_OK) gr_search_record(*out, t);
-    /* the trainer keeps the caller's settings; the model reports the chosen ones */
-    memcpy(t->val, saved, sizeof saved);
     return rc;
 }

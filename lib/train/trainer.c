@@ -296,9 +296,9 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
     /* with a communicator, every rank checks that the others have the same
      * inputs, and all return the same status (lib/dist/dist_train.c) */
     rc = gr_dist_fit_begin(t, train, rc);
-    /* settings a fit chooses on validation data (a filter's grid) are its
-     * model's: the trainer keeps the caller's, with a validation graph of
-     * the caller's as with a held-out part */
+    /* settings a fit chooses on validation data (a budget's search, a
+     * filter's grid) are its model's: the trainer keeps the caller's, with a
+     * validation graph of the caller's as with a held-out part */
     double saved[GR_MAX_OPTS];
     memcpy(saved, t->val, sizeof saved);
     if (rc == GR_OK)
