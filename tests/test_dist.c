@@ -893,10 +893,11 @@ static uint64_t hash_kg(const gr_model *m)
 }
 
 /* A KG fit (the replicated model: rank 0 writes the checkpoint, reads it
- * and sends it) stopped on the last rank after epoch 3 and resumed: the
- * uninterrupted run's model on every rank, bit for bit; one process
- * resumes the file too. */
-START_TEST(kg_checkpoint_resumes)
+ * and sends it; with `shard` 1 the slices of the Adam state and of the
+ * best rows gathered for the write, and kept from the read) stopped on the
+ * last rank after epoch 3 and resumed: the uninterrupted run's model on
+ * every rank, bit for bit; one process resumes the file too. */
+static void kg_resume_matches(void)
 {
     gr_kg *kg;
     ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
@@ -946,6 +947,68 @@ START_TEST(kg_checkpoint_resumes)
     gr_kg_free(kg);
     remove_dir_of(path);
 }
+
+START_TEST(kg_checkpoint_resumes) { kg_resume_matches(); }
+END_TEST
+
+START_TEST(kg_sharded_checkpoint_resumes)
+{
+    shard_setting = "1";
+    kg_resume_matches();
+}
+END_TEST
+
+/*
+ * `shard` 1 for a KG fit: each rank keeps the entities' Adam moments, the
+ * step each row last moved and the best validated rows of its slice
+ * alone, and the owners' updated rows are sent after each step.  Each row
+ * is updated by one rank from the same summed gradient, so the model is
+ * the replicated fit's, bit for bit: with validation (the best rows), with
+ * Adam's catch-up (every own row moved, then allgathered) and with RotatE's
+ * derived relation tables.
+ */
+static void kg_shard_matches(int kind)
+{
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
+    uint64_t h[2];
+    double loss[2], adam[2];
+    size_t own[2];
+    for (int shard = 0; shard < 2; shard++) {
+        gr_trainer *t = trainer(kind, NULL, 5, 42, 1);
+        ck_assert_int_eq(gr_trainer_set(t, "shard", shard ? "1" : "0"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "valid_sample", "300"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t, "adam_catch_up", "1"), GR_OK);
+        gr_model *m;
+        ck_assert_msg(gr_kg_fit(&m, t, kg, kg) == GR_OK, "%s", gr_last_error());
+        h[shard] = hash_kg(m);
+        gr_trainer_stat(&loss[shard], t, GR_STAT_LOSS);
+        own[shard] = t->shard_rows;
+        adam[shard] = (double)t->shard_adam_floats;
+        const gr_kg_params *p = &gr_kg_state_of(m)->p;
+        size_t lo, hi;
+        gr_dist_share(p->n_ent, rank, size, &lo, &hi);
+        size_t rows = shard ? hi - lo : p->n_ent;
+        ck_assert_uint_eq(t->shard_rows, rows);
+        ck_assert_uint_eq(t->shard_adam_floats, 2 * (rows * p->L + p->n_rel * p->LR));
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0)
+        printf("%s, shard 1 on %d ranks: %zu of %zu entity rows' Adam state per rank (%.0f of %.0f floats), last loss "
+               "%.6f / %.6f\n",
+               gr_model_kind_name(kind), size, own[1], own[0], adam[1], adam[0], loss[1], loss[0]);
+    ck_assert_msg(h[1] == h[0], "rank %d: shard 1 trained another model", rank);
+    ck_assert(loss[1] == loss[0]);
+    ck_assert(same_everywhere(h[1]));
+    gr_kg_free(kg);
+}
+
+START_TEST(transe_shard_matches_whole) { kg_shard_matches(GR_MODEL_TRANSE); }
+END_TEST
+
+START_TEST(rotate_shard_matches_whole) { kg_shard_matches(GR_MODEL_ROTATE); }
 END_TEST
 
 /* A checkpoint rank 0 cannot write, or finds damaged: every rank fails
@@ -1627,6 +1690,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, paper_checkpoint_resumes);
     tcase_add_test(tc, checkpoint_failures_reach_every_rank);
     tcase_add_test(tc, kg_checkpoint_resumes);
+    tcase_add_test(tc, kg_sharded_checkpoint_resumes);
+    tcase_add_test(tc, transe_shard_matches_whole);
+    tcase_add_test(tc, rotate_shard_matches_whole);
     tcase_add_test(tc, row_collectives);
     tcase_add_test(tc, split_propagation_matches_one_process);
     tcase_add_test(tc, halo_spmm_matches_replicated);

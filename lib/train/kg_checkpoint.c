@@ -1,9 +1,12 @@
 /* Checkpoints of a knowledge-graph fit (train/kg_checkpoint.h). */
 #include "train/kg_checkpoint.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "core/mem.h"
+#include "dist/dist.h"
 #include "dist/dist_train.h"
 
 #define TAG_ENT GR_FOURCC('C', 'K', 'K', 'E')   /* entity, then relation parameters */
@@ -103,6 +106,91 @@ static int read_kg(gr_reader *r, void *ctx, const gr_ckpt_loop *ls)
     return GR_OK;
 }
 
+/* With `shard`: whole tables standing in for the slices while a file is
+ * written or read, and a view of the state that points at them. */
+typedef struct whole_tables {
+    gr_kg_ckpt view;
+    gr_kg_params best;
+    float *m, *v;
+    int64_t *last;
+} whole_tables;
+
+static void whole_free(whole_tables *W)
+{
+    free(W->m);
+    free(W->v);
+    free(W->last);
+    gr_kg_params_free(&W->best);
+}
+
+/* The whole tables of c's state (the best's allocated when with_best;
+ * a read allocates them itself).  Agreed over the ranks. */
+static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d, int with_best)
+{
+    memset(W, 0, sizeof *W);
+    const gr_kg_params *p = c->p;
+    W->m = gr_alloc_floats(p->n_ent * p->L + 1);
+    W->v = gr_alloc_floats(p->n_ent * p->L + 1);
+    W->last = gr_zalloc(p->n_ent + 1, sizeof *W->last);
+    int rc = W->m && W->v && W->last ? GR_OK : GR_ENOMEM;
+    if (rc == GR_OK && with_best) rc = gr_kg_params_init(&W->best, p->kind, p->dim, p->n_ent, p->n_rel, p->gamma);
+    W->view = *c;
+    W->view.m_ent = W->m;
+    W->view.v_ent = W->v;
+    W->view.last_ent = W->last;
+    W->view.best = c->best ? &W->best : NULL;
+    W->view.sharded = 0;
+    W->view.lo = 0;
+    W->view.hi = p->n_ent;
+    return gr_dist_agree(d, rc);
+}
+
+/* The ranks' slices into the whole tables, on every rank.  Collective. */
+static int gather_slices(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d)
+{
+    const gr_kg_params *p = c->p;
+    const size_t L = p->L, own = c->hi - c->lo;
+    memcpy(W->m + c->lo * L, c->m_ent, own * L * sizeof *W->m);
+    memcpy(W->v + c->lo * L, c->v_ent, own * L * sizeof *W->v);
+    memcpy(W->last + c->lo, c->last_ent, own * sizeof *W->last);
+    int rc = gr_dist_allgather_rows(d, W->m, p->n_ent, L);
+    if (rc == GR_OK) rc = gr_dist_allgather_rows(d, W->v, p->n_ent, L);
+    if (rc == GR_OK) rc = gr_dist_allgather_rows_bytes(d, W->last, p->n_ent, sizeof *W->last);
+    if (rc == GR_OK && W->best.ent) {
+        gr_kg_params *b = &W->best;
+        memcpy(b->ent + c->lo * L, c->best->ent, own * L * sizeof *b->ent);
+        memcpy(b->rel, c->best->rel, p->n_rel * p->LR * sizeof *b->rel);
+        memcpy(b->aux, c->best->aux, p->n_rel * p->LA * sizeof *b->aux);
+        b->gamma = c->best->gamma;
+        b->phase_scale = c->best->phase_scale;
+        rc = gr_dist_allgather_rows(d, b->ent, p->n_ent, L);
+    }
+    return rc;
+}
+
+/* This rank's slices of the whole tables a resume read.  Agreed. */
+static int keep_slices(gr_kg_ckpt *c, const whole_tables *W, gr_dist *d)
+{
+    const gr_kg_params *p = c->p;
+    const size_t L = p->L, own = c->hi - c->lo;
+    memcpy(c->m_ent, W->m + c->lo * L, own * L * sizeof *c->m_ent);
+    memcpy(c->v_ent, W->v + c->lo * L, own * L * sizeof *c->v_ent);
+    memcpy(c->last_ent, W->last + c->lo, own * sizeof *c->last_ent);
+    int rc = GR_OK;
+    if (W->best.ent) {
+        gr_kg_params *b = c->best;
+        if (!b->ent) rc = gr_kg_params_init(b, p->kind, p->dim, own, p->n_rel, p->gamma);
+        if (rc == GR_OK) {
+            memcpy(b->ent, W->best.ent + c->lo * L, own * L * sizeof *b->ent);
+            memcpy(b->rel, W->best.rel, p->n_rel * p->LR * sizeof *b->rel);
+            memcpy(b->aux, W->best.aux, p->n_rel * p->LA * sizeof *b->aux);
+            b->gamma = W->best.gamma;
+            b->phase_scale = W->best.phase_scale;
+        }
+    }
+    return gr_dist_agree(d, rc);
+}
+
 int gr_kg_ckpt_resume(gr_kg_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
 {
     *epoch = 0;
@@ -112,7 +200,17 @@ int gr_kg_ckpt_resume(gr_kg_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     ckpt_data(data, c);
     gr_ckpt_loop ls;
     int present = 0;
-    GR_TRY(gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, c, &ls, &present));
+    if (!c->sharded) {
+        GR_TRY(gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, c, &ls, &present));
+    } else {
+        gr_dist *d = gr_dist_of(L->t);
+        whole_tables W;
+        int rc = whole_init(&W, c, d, 0);
+        if (rc == GR_OK) rc = gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, &W.view, &ls, &present);
+        if (rc == GR_OK && present) rc = keep_slices(c, &W, d);
+        whole_free(&W);
+        GR_TRY(rc);
+    }
     if (present) gr_ckpt_loop_restore(&ls, L, epoch, done);
     return GR_OK;
 }
@@ -124,5 +222,12 @@ int gr_kg_ckpt_epoch(gr_kg_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
     gr_ckpt_loop_save(&ls, L, epoch, stop, *c->step);
     gr_ckpt_data data[2];
     ckpt_data(data, c);
-    return gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, c);
+    if (!c->sharded) return gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, c);
+    gr_dist *d = gr_dist_of(L->t);
+    whole_tables W;
+    int rc = whole_init(&W, c, d, c->best && c->best->ent);
+    if (rc == GR_OK) rc = gather_slices(&W, c, d);
+    if (rc == GR_OK) rc = gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, &W.view);
+    whole_free(&W);
+    return rc;
 }

@@ -12,7 +12,11 @@
  *
  * The model is replicated under a communicator: rank 0 writes the file,
  * and on resume reads it and sends its bytes to the others.  Every call
- * here is collective and every rank returns the same status.
+ * here is collective and every rank returns the same status.  With the
+ * setting `shard` each rank holds the Adam state and the best validated
+ * rows of its slice of the entities only: a write gathers the slices into
+ * whole tables for its time, and a resume reads the whole tables and
+ * keeps its slice, so the file is the one a replicated fit writes.
  */
 #ifndef GR_TRAIN_KG_CHECKPOINT_H
 #define GR_TRAIN_KG_CHECKPOINT_H
@@ -31,6 +35,11 @@ typedef struct gr_kg_ckpt {
     gr_kg_params *best;     /* the best validated ones (ent NULL before the first), or NULL */
     float *m_ent, *v_ent, *m_rel, *v_rel; /* Adam's moments, shaped like p's tables */
     int64_t *last_ent, *last_rel;         /* the step that last moved each row */
+    /* sharded: m_ent, v_ent, last_ent and best's entity rows are rows
+     * [lo, hi) of the entities (gr_dist_rows), the trainer's communicator's
+     * slice of this rank; otherwise every row */
+    int sharded;
+    size_t lo, hi;
     int64_t *step;          /* Adam's step count */
     double *lr;             /* the learning rate of the last step */
 } gr_kg_ckpt;

@@ -342,7 +342,10 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
     { "adam_catch_up", 0, 0, 0, 1, 1, NULL, "move rows a batch skips by their momentum, as dense Adam does (1) or not (0)" }, \
     { "valid_sample", 0, 0, 0, 1e9, 1, NULL, "validation triples used per validation (0: all)" },                    \
     { "side_info", 0, 1, 0, 1, 1, NULL, "user-item graphs: add genre, decade and demographic triples" },              \
-    { "like_rating", 0, 0, 0, 1e9, 0, NULL, "user-item graphs: edges rated at least this are liked (0: all)" }
+    { "like_rating", 0, 0, 0, 1e9, 0, NULL, "user-item graphs: edges rated at least this are liked (0: all)" },     \
+    { "shard", 0, 0, 0, 1, 1, NULL,                                                                                  \
+      "under a communicator: 1 keeps the entities' Adam state and best validated rows by owner (each rank its "     \
+      "slice), the updated rows sent after each step; 0 (default) keeps them whole on every rank; the same model" }
 
 static const gr_opt_spec transe_opts[] = {
     KG_OPTS(500, 1e-3, 6.0, 0, 20),

@@ -41,6 +41,7 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t)
     s->adam_catch_up = (int)gr_opt_named(t, "adam_catch_up");
     s->subsampling = (int)gr_opt_named(t, "subsampling");
     s->neg_share = (size_t)gr_opt_named(t, "neg_share");
+    s->shard = t->dist && gr_opt_named(t, "shard") == 1;
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
     s->checkpoint = t->ckpt_path != NULL;
     s->ckpt_valid = gr_ckpt_graph_data(t->valid, 1);
@@ -98,6 +99,10 @@ typedef struct kg_work {
     uint8_t *rel_touched;
     float *m_ent, *v_ent, *m_rel, *v_rel;
     int64_t *last_ent, *last_rel; /* the step that last moved each row */
+    /* the entity rows [lo, hi) whose Adam state (m_ent, v_ent, last_ent:
+     * hi - lo rows) this rank keeps; every row but under `shard` 1 */
+    size_t lo, hi;
+    int sharded; /* `shard` 1: the slices' updated rows are exchanged after each step */
     int catch_up;
     double lr;
     int64_t step;
@@ -139,9 +144,16 @@ static int subsampling_weights(kg_work *w, const gr_kg *kg)
     return GR_OK;
 }
 
-static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries, const gr_kg *kg)
+static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t n_queries, const gr_kg *kg,
+                     struct gr_dist *dist)
 {
     memset(w, 0, sizeof *w);
+    w->dist = dist;
+    w->lo = 0;
+    w->hi = p->n_ent;
+    w->sharded = s->shard && dist;
+    if (w->sharded) gr_dist_rows(dist, p->n_ent, &w->lo, &w->hi);
+    const size_t own = w->hi - w->lo;
     size_t B = s->batch, N = s->negatives, L = p->L;
     w->B = B;
     w->N = N;
@@ -174,14 +186,14 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->gE = gr_alloc_floats(rows * L);
     w->gR = gr_alloc_floats(p->n_rel * p->LR);
     w->rel_touched = gr_zalloc(p->n_rel, 1);
-    w->m_ent = gr_alloc_floats(p->n_ent * L);
-    w->v_ent = gr_alloc_floats(p->n_ent * L);
+    w->m_ent = gr_alloc_floats(own * L + 1);
+    w->v_ent = gr_alloc_floats(own * L + 1);
     w->m_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->v_rel = gr_alloc_floats(p->n_rel * p->LR);
     w->order = gr_alloc(n_queries, sizeof *w->order);
     w->tmp_threads = gr_threads_limit();
     w->tmp = gr_alloc_floats((size_t)w->tmp_threads * 3 * N);
-    w->last_ent = gr_zalloc(p->n_ent, sizeof *w->last_ent);
+    w->last_ent = gr_zalloc(own + 1, sizeof *w->last_ent);
     w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
     w->catch_up = s->adam_catch_up;
     w->bw = gr_alloc_floats(B);
@@ -564,21 +576,25 @@ static adam_step adam_at(int64_t t, double lr)
     return a;
 }
 
+/* Lazy Adam on the touched rows: the entity rows of this rank's slice
+ * ([lo, hi), every row without `shard`) and the relations. */
 static void update(kg_work *w, gr_kg_params *p, double lr)
 {
     w->step++;
     w->lr = lr;
     adam_step a = adam_at(w->step, lr);
-    const size_t L = p->L, LR = p->LR;
+    const size_t L = p->L, LR = p->LR, lo = w->lo, hi = w->hi;
     const int catch_up = w->catch_up;
     long nt = (long)w->n_touched;
 #pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long k = 0; k < nt; k++) {
         size_t e = (size_t)w->touched[k];
-        float *x = p->ent + e * L, *m = w->m_ent + e * L, *v = w->v_ent + e * L;
-        if (catch_up) adam_catch_up(x, m, v, L, a, w->step - w->last_ent[e] - 1);
+        if (e < lo || e >= hi) continue;
+        size_t o = e - lo;
+        float *x = p->ent + e * L, *m = w->m_ent + o * L, *v = w->v_ent + o * L;
+        if (catch_up) adam_catch_up(x, m, v, L, a, w->step - w->last_ent[o] - 1);
         adam_row(x, w->gE + (size_t)k * L, m, v, L, a);
-        w->last_ent[e] = w->step;
+        w->last_ent[o] = w->step;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
         if (!w->rel_touched[r]) continue;
@@ -592,24 +608,27 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
     gr_kg_params_refresh(p);
 }
 
-/* Bring every row up to the current step (before validating or finishing). */
-static void catch_up_all(kg_work *w, gr_kg_params *p)
+/* Bring every row up to the current step (before validating or
+ * finishing); with `shard` each rank its slice, then the slices are
+ * copied to every rank.  Collective then. */
+static int catch_up_all(kg_work *w, gr_kg_params *p)
 {
-    if (!w->catch_up || w->step == 0) return;
+    if (!w->catch_up || w->step == 0) return GR_OK;
     adam_step a = adam_at(w->step, w->lr);
-    const size_t L = p->L, LR = p->LR;
-    long ne = (long)p->n_ent;
+    const size_t L = p->L, LR = p->LR, lo = w->lo;
+    long own = (long)(w->hi - w->lo);
 #pragma omp parallel for schedule(static) num_threads(gr_threads())
-    for (long e = 0; e < ne; e++) {
-        adam_catch_up(p->ent + (size_t)e * L, w->m_ent + (size_t)e * L, w->v_ent + (size_t)e * L, L, a,
-                      w->step - w->last_ent[e]);
-        w->last_ent[e] = w->step;
+    for (long o = 0; o < own; o++) {
+        adam_catch_up(p->ent + (lo + (size_t)o) * L, w->m_ent + (size_t)o * L, w->v_ent + (size_t)o * L, L, a,
+                      w->step - w->last_ent[o]);
+        w->last_ent[o] = w->step;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
         adam_catch_up(p->rel + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, a, w->step - w->last_rel[r]);
         w->last_rel[r] = w->step;
     }
     gr_kg_params_refresh(p);
+    return w->sharded ? gr_dist_allgather_rows(w->dist, p->ent, p->n_ent, L) : GR_OK;
 }
 
 /* Loss and gradients of one batch; the gradients are left in the compact rows. */
@@ -640,7 +659,8 @@ double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_
     gr_kg_settings local = *s;
     local.batch = B;
     kg_work w;
-    if (work_init(&w, p, &local, 1, kg) != GR_OK) return NAN;
+    local.shard = 0;
+    if (work_init(&w, p, &local, 1, kg, NULL) != GR_OK) return NAN;
     double loss = forward_backward(&w, p, &local, kg, queries, B, neg);
     memset(g_ent, 0, p->n_ent * p->L * sizeof *g_ent);
     for (size_t k = 0; k < w.n_touched; k++)
@@ -718,6 +738,33 @@ static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
     return rc;
 }
 
+/* With `shard`, each owner has moved the touched rows of its slice: they
+ * go to every rank (the touched rows and their order are every rank's, so
+ * each rank sends its own of them, compacted into the gradient rows, which
+ * the step no longer needs). */
+static int share_updated_rows(kg_work *w, gr_kg_params *p)
+{
+    const size_t L = p->L;
+    size_t k = 0;
+    for (size_t j = 0; j < w->n_touched; j++) {
+        size_t e = (size_t)w->touched[j];
+        if (e < w->lo || e >= w->hi) continue;
+        w->touched[k] = (int32_t)e;
+        memcpy(w->gE + k * L, p->ent + e * L, L * sizeof *w->gE);
+        k++;
+    }
+    int32_t *ids;
+    float *vals;
+    size_t total;
+    int rc = gr_dist_gather_rows(w->dist, w->touched, w->gE, k, L, &ids, &vals, &total);
+    w->n_touched = 0;
+    if (rc != GR_OK) return rc;
+    for (size_t j = 0; j < total; j++) memcpy(p->ent + (size_t)ids[j] * L, vals + j * L, L * sizeof *vals);
+    free(ids);
+    free(vals);
+    return GR_OK;
+}
+
 /* One step with this rank's share of the batch; the summed gradient makes
  * every rank take the same lazy Adam step. */
 static double dist_train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings *s, const gr_kg *kg,
@@ -737,6 +784,7 @@ static double dist_train_step(kg_work *w, gr_kg_params *p, const gr_kg_settings 
     *rc = dist_sum_rows(w, p);
     if (*rc == GR_OK) *rc = gr_dist_allreduce_sum(w->dist, &loss, 1);
     if (*rc == GR_OK) update(w, p, lr);
+    if (*rc == GR_OK && w->sharded) *rc = share_updated_rows(w, p);
     return loss;
 }
 
@@ -764,6 +812,21 @@ static void shuffle(uint32_t *order, size_t n, uint64_t seed, int epoch)
     }
 }
 
+/* The best validated parameters so far: a copy of p, or with `shard`
+ * the entity rows of this rank's slice (hi - lo rows) and every relation. */
+static int keep_best(const kg_work *w, gr_kg_params *best, const gr_kg_params *p)
+{
+    if (!w->sharded) return gr_kg_params_copy(best, p);
+    const size_t own = w->hi - w->lo;
+    if (!best->ent) GR_TRY(gr_kg_params_init(best, p->kind, p->dim, own, p->n_rel, p->gamma));
+    memcpy(best->ent, p->ent + w->lo * p->L, own * p->L * sizeof *best->ent);
+    memcpy(best->rel, p->rel, p->n_rel * p->LR * sizeof *best->rel);
+    memcpy(best->aux, p->aux, p->n_rel * p->LA * sizeof *best->aux);
+    best->gamma = p->gamma;
+    best->phase_scale = p->phase_scale;
+    return GR_OK;
+}
+
 static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, kg_work *w,
                       gr_kg_validate_fn validate, void *ctx, gr_kg_params *best)
 {
@@ -773,7 +836,8 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
     /* the checkpoint's view of the state: parameters, best, lazy Adam */
     gr_kg_ckpt ck = { .on = s->checkpoint, .kg = kg, .valid = s->ckpt_valid, .p = p, .best = best,
                       .m_ent = w->m_ent, .v_ent = w->v_ent, .m_rel = w->m_rel, .v_rel = w->v_rel,
-                      .last_ent = w->last_ent, .last_rel = w->last_rel, .step = &w->step, .lr = &w->lr };
+                      .last_ent = w->last_ent, .last_rel = w->last_rel, .step = &w->step, .lr = &w->lr,
+                      .sharded = w->sharded, .lo = w->lo, .hi = w->hi };
     int epoch0 = 0, done = 0;
     int rc = gr_kg_ckpt_resume(&ck, &L, &epoch0, &done);
     for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
@@ -791,17 +855,36 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         if (rc != GR_OK) break;
         int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
         int due = validate && (epoch % every == 0 || epoch == s->epochs);
-        if (due || epoch >= s->epochs) catch_up_all(w, p);
+        if ((due || epoch >= s->epochs) && (rc = catch_up_all(w, p)) != GR_OK) break;
         double metric = due ? validate(ctx, p) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
         /* the shared loop knows only graph validation: keep the best validated epoch */
         if (validate) t->stat_best_epoch = L.best_epoch;
-        if (improved && best && (rc = gr_kg_params_copy(best, p)) != GR_OK) break;
+        if (improved && best && (rc = keep_best(w, best, p)) != GR_OK) break;
         if ((rc = gr_kg_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
-    catch_up_all(w, p);
+    if (rc == GR_OK) rc = catch_up_all(w, p);
     return rc;
+}
+
+/* The parameters the fit ends with: the best validated ones when there
+ * are any.  With `shard` the best entity rows are each rank's slice: they
+ * go into p's rows, and the slices to every rank.  Collective then. */
+static int take_best(const kg_work *w, gr_kg_params *p, gr_kg_params *best)
+{
+    if (!best->ent) return GR_OK;
+    if (!w->sharded) {
+        gr_kg_params_free(p);
+        *p = *best;
+        memset(best, 0, sizeof *best);
+        return GR_OK;
+    }
+    memcpy(p->ent + w->lo * p->L, best->ent, (w->hi - w->lo) * p->L * sizeof *p->ent);
+    memcpy(p->rel, best->rel, p->n_rel * p->LR * sizeof *p->rel);
+    memcpy(p->aux, best->aux, p->n_rel * p->LA * sizeof *p->aux);
+    gr_kg_params_free(best);
+    return gr_dist_allgather_rows(w->dist, p->ent, p->n_ent, p->L);
 }
 
 int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, gr_kg_validate_fn validate,
@@ -818,25 +901,24 @@ int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const g
     if (rc == GR_OK) rc = gr_kg_params_init(p, k, s->dim, kg->n_ent, n_rel, (float)s->gamma);
     gr_kg_settings local = *s;
     if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
+    gr_dist *dist = gr_dist_of(t);
     if (rc == GR_OK) {
         gr_kg_init_params(p, s);
-        rc = work_init(&w, p, &local, 2 * kg->n, kg);
+        rc = work_init(&w, p, &local, 2 * kg->n, kg, dist);
     }
-    w.dist = gr_dist_of(t);
-    rc = gr_dist_agree(w.dist, rc);
+    w.dist = dist;
+    rc = gr_dist_agree(dist, rc);
+    /* what this rank held (tests, docs/distributed.md) */
+    t->shard_rows = w.hi - w.lo;
+    t->shard_adam_floats = 2 * ((w.hi - w.lo) * p->L + p->n_rel * p->LR);
     gr_kg_params best;
     memset(&best, 0, sizeof best);
     if (rc == GR_OK) rc = run_epochs(p, t, &local, kg, &w, validate, ctx, validate ? &best : NULL);
-    gr_dist *dist = w.dist;
+    if (rc == GR_OK) rc = take_best(&w, p, &best);
     work_free(&w);
+    gr_kg_params_free(&best);
     /* every rank must end with the same parameters */
-    if (rc == GR_OK) rc = gr_dist_same_params(dist, best.ent ? best.ent : p->ent, p->n_ent * p->L);
-    if (rc == GR_OK && best.ent) {
-        gr_kg_params_free(p);
-        *p = best;
-    } else {
-        gr_kg_params_free(&best);
-    }
+    if (rc == GR_OK) rc = gr_dist_same_params(dist, p->ent, p->n_ent * p->L);
     if (rc != GR_OK) gr_kg_params_free(p);
     return rc;
 }

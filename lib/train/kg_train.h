@@ -28,6 +28,7 @@ typedef struct gr_kg_settings {
     int subsampling;   /* weight triples by 1 / sqrt(frequency of their patterns), as the reference code */
     int adam_catch_up; /* apply the momentum of dense Adam to rows a batch skips */
     int precision; /* roots of the negative scores: GR_KG_FAST (training) or GR_KG_EXACT (gradient checks) */
+    int shard;     /* under a communicator: each rank keeps the entities' Adam state and best rows of its slice */
     size_t dim, batch, negatives, valid_sample;
     size_t neg_share; /* queries that share one set of negatives (0: the whole batch) */
     double lr, reg, gamma, adv_temp, margin, init_range;
