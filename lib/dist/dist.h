@@ -40,7 +40,10 @@ void gr_dist_free(gr_dist *d);
  * pieces of at most a limit of values, one collective a piece in a fixed
  * order, each value's sum the same whatever the pieces.  The limit is
  * 2^26 values; gr_dist_set_chunk sets it (0: the default) and returns the
- * previous one.  Internal, for tests that check that small pieces give the
+ * previous one.  The sums into owners (gr_dist_allreduce_grad,
+ * gr_dist_reduce_scatter_rows) go in rounds of at most the smaller of it
+ * and 2^22 values, so their scratch is 16 MB at most, not a copy of the
+ * table.  Internal, for tests that check that small pieces give the
  * same bits; not part of the public API.  Not thread-safe: set it between
  * fits.
  */
@@ -143,7 +146,7 @@ void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi);
  * Sum buf (nrows x width, every rank's local values) over the ranks; this
  * rank's rows of the sum into own ((hi - lo) x width, not aliasing buf).
  * Each owner receives the ranks' values of its rows (all-to-alls counting
- * rows, in rounds of at most the limit of gr_dist_set_chunk values) and
+ * rows, in rounds of at most the round limit of gr_dist_set_chunk) and
  * adds them in a fixed order: its own values, then the other ranks' in
  * rank order (gr_halo_reverse's order, so that the two give the same
  * bits).  Sends (nrows - (hi - lo)) x width floats per rank.

@@ -28,6 +28,15 @@ size_t gr_dist_set_chunk(size_t values)
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
+/* The values one round of a sum into owners receives (gr_dist_allreduce_grad,
+ * gr_dist_reduce_scatter_rows): at most the chunk and at most 2^22 floats
+ * (16 MB), so that summing an n x dim table holds a scratch of 16 MB
+ * instead of a second n x dim copy for the time of the call.  A round is
+ * one all-to-all: more rounds cost their latency alone, and each value
+ * is added in the same order whatever the rounds. */
+#define ROUND_FLOATS_MAX ((size_t)1 << 22)
+static size_t round_floats(void) { return min_size(chunk, ROUND_FLOATS_MAX); }
+
 int gr_dist_available(void) { return 1; }
 
 static MPI_Comm comm_of(const gr_dist *d) { return *(MPI_Comm *)d->comm; }
@@ -117,7 +126,7 @@ static int sum_block(gr_dist *d, float *buf, size_t n, float *tmp)
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    const size_t P = (size_t)d->size, block = chunk < P ? P : chunk / P * P;
+    const size_t P = (size_t)d->size, round = round_floats(), block = round < P ? P : round / P * P;
     size_t main = n / P * P;
     size_t tmp_n = min_size(main, block);
     float *tmp = gr_alloc_floats(tmp_n + 1 + 2 * P), *pad = tmp + tmp_n + 1 + P;
@@ -410,8 +419,8 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     if (nrows == 0 || width == 0) return GR_OK;
     if (width > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu floats: at most %d", width, INT_MAX);
     const size_t P = (size_t)d->size;
-    /* rows of every slice a round: at most `chunk` floats arrive per round */
-    size_t per = chunk / width / P;
+    /* rows of every slice a round: at most round_floats() arrive per round */
+    size_t per = round_floats() / width / P;
     per = per < 1 ? 1 : per;
     int *v = gr_alloc(6 * P, sizeof *v);
     float *tmp = gr_alloc_floats(P * min_size(per, nrows / P + 1) * width);

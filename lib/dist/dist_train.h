@@ -39,9 +39,13 @@ int gr_dist_same_params(gr_dist *d, const float *x, size_t n);
  * count) of the sampler's epoch: this rank draws and back-propagates its
  * share of the triples and negatives, the gradients are summed (dense for
  * LightGCN, the touched rows for MF), and every rank takes the same Adam
- * step.  Returns the batch loss; *rc the status.
+ * step.  With g_own (the setting `shard` 1; (hi - lo) x d floats for the
+ * rank's rows [lo, hi) of gr_dist_rows), adam holds the moments of those
+ * rows only: the gradient is summed into each row's owner, the owner steps
+ * its rows, and the rows are allgathered into e0.  Returns the batch loss;
+ * *rc the status.
  */
 double gr_dist_lgcn_step(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_adam *adam,
-                         const gr_bpr_sampler *smp, size_t start, size_t count, int *rc);
+                         const gr_bpr_sampler *smp, size_t start, size_t count, float *g_own, int *rc);
 
 #endif

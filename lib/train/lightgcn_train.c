@@ -197,15 +197,39 @@ static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_set
     return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 
+/* The paper schedule's state under `shard` 1: the rows [lo, hi) this rank
+ * owns (gr_dist_rows; every row otherwise), where the summed gradient of
+ * those rows goes (the work's gradient buffer, free once a step's
+ * gradient is propagated), and their best validated values. */
+typedef struct paper_rows {
+    size_t lo, hi;
+    float *g_own, *best_own;
+} paper_rows;
+
+static int paper_rows_init(paper_rows *R, gr_trainer *t, const gr_lgcn_settings_t *s, gr_lgcn_work *w, int best)
+{
+    memset(R, 0, sizeof *R);
+    R->hi = s->n;
+    gr_dist *dist = gr_dist_of(t);
+    if (!dist || gr_opt_named(t, "shard") != 1) return GR_OK;
+    gr_dist_rows(dist, s->n, &R->lo, &R->hi);
+    R->g_own = w->grad;
+    if (best) R->best_own = gr_alloc_floats((R->hi - R->lo) * s->d + 1);
+    return !best || R->best_own ? GR_OK : GR_ENOMEM;
+}
+
 static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     gr_lgcn_work w;
     gr_adam adam;
     gr_bpr_sampler smp;
+    paper_rows R;
     memset(&adam, 0, sizeof adam);
     memset(&smp, 0, sizeof smp);
+    memset(&R, 0, sizeof R);
     int rc = gr_lgcn_work_init(&w, s, g);
-    if (rc == GR_OK) rc = gr_adam_init(&adam, s->n * s->d, s->lr);
+    if (rc == GR_OK) rc = paper_rows_init(&R, t, s, &w, best != NULL);
+    if (rc == GR_OK) rc = gr_adam_init(&adam, (R.hi - R.lo) * s->d, s->lr);
     if (rc == GR_OK) rc = gr_bpr_sampler_init(&smp, g, s->seed, (int)gr_opt(t, GR_OPT_SAMPLING));
     /* with a communicator, a rank that could not start stops them all */
     gr_dist *dist = gr_dist_of(t);
@@ -214,14 +238,21 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         gr_lgcn_work_free(&w);
         gr_adam_free(&adam);
         gr_bpr_sampler_free(&smp);
+        free(R.best_own);
         return rc;
     }
+    t->shard_rows = R.hi - R.lo;
+    t->shard_adam_floats = 2 * adam.n;
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
-    /* the adam moments are whole on every rank: rows [0, n) */
-    gr_ckpt ck = { s->checkpoint, g, e0, best, s->n, s->d, &adam, 0, s->n, smp.order, g->n_edges, 0 };
+    /* the adam moments are of rows [lo, hi): whole on every rank, or with
+     * `shard` 1 the rank's rows, which the checkpoint gathers (and the best
+     * rows with them) */
+    gr_ckpt ck = { s->checkpoint, g, e0, R.best_own ? R.best_own : best, s->n, s->d, &adam, R.lo, R.hi,
+                   smp.order, g->n_edges, R.best_own != NULL };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
+    const size_t own = (R.hi - R.lo) * s->d;
     for (int epoch = epoch0 + 1; rc == GR_OK && !done; epoch++) {
         gr_bpr_sampler_epoch(&smp, epoch);
         double loss = 0.0;
@@ -230,7 +261,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
             size_t count = g->n_edges - start < s->batch ? g->n_edges - start : s->batch;
             if (dist) {
                 /* each rank takes a share of the batch (lib/dist/dist_lightgcn.c) */
-                loss += gr_dist_lgcn_step(dist, s, &w, e0, &adam, &smp, start, count, &rc);
+                loss += gr_dist_lgcn_step(dist, s, &w, e0, &adam, &smp, start, count, R.g_own, &rc);
             } else {
                 gr_bpr_sampler_batch(&smp, start, count, s->negatives, w.u, w.pos, w.neg);
                 loss += gr_lgcn_step(s, &w, e0, &adam, count);
@@ -242,12 +273,20 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)nbatches, metric, &improved);
-        if (improved) memcpy(best, e0, s->n * s->d * sizeof *best);
+        if (improved && R.best_own) memcpy(R.best_own, e0 + R.lo * s->d, own * sizeof *e0);
+        else if (improved) memcpy(best, e0, s->n * s->d * sizeof *best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     gr_bpr_sampler_free(&smp);
     gr_adam_free(&adam);
     gr_lgcn_work_free(&w);
+    /* the ranks' rows of the best parameters, into every rank's whole copy
+     * (once the work's tables are freed: the copy is the fit's last table) */
+    if (rc == GR_OK && R.best_own && t->stat_best_epoch > 0) {
+        memcpy(best + R.lo * s->d, R.best_own, own * sizeof *best);
+        rc = gr_dist_allgather_rows(dist, best, s->n, s->d);
+    }
+    free(R.best_own);
     return rc;
 }
 
@@ -411,9 +450,11 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
         { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
           "fast and sampled schedules' dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
         { "shard", 0, 0, 0, 1, 1, NULL,                                                                          \
-          "fast and sampled schedules under a communicator: 1 sends each rank only the rows its adjacency rows "   \
-          "read (halo exchange, layer buffers of own + halo rows) instead of allgathering every layer; 0 (default) " \
-          "allgathers; the same model either way" },                                                              \
+          "under a communicator: fast and sampled schedules: 1 sends each rank only the rows its adjacency rows "  \
+          "read (halo exchange, layer buffers of own + halo rows) instead of allgathering every layer; paper: 1 "  \
+          "keeps the Adam moments and best rows by owner, the gradient summed into the owners and the rows "      \
+          "allgathered; 0 (default) as before; the same model either way (paper on 3 or more ranks: the same "    \
+          "sums in another order)" },                                                                               \
         { "holdout_final", 0, 2, 0, 2, 1, holdout_final_names,                                                   \
           "after choosing the epoch on the held-out part: warm (default: continue from the validated parameters " \
           "on all the training data for gr_model_update's short schedule when the chosen epochs are at least four " \
