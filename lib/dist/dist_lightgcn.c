@@ -47,15 +47,13 @@ static int sum_gradient(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *w
     return rc;
 }
 
-/* `shard` 1: the summed gradient of this rank's rows [lo, hi) into g_own
- * (LightGCN: a reduce-scatter of the dense gradient, the allreduce's own
- * half; MF: the touched rows' sum, every rank's, whose own rows it
- * keeps), or NULL on failure. */
-static const float *own_gradient(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t mine, float *g_own,
-                                 int *rc)
+/* `shard` 1: the summed gradient of this rank's rows [lo, hi): LightGCN's
+ * reduce-scattered into g_own (the allreduce's first half), MF's touched
+ * rows summed as without `shard` (every rank gets every row; it keeps its
+ * own, in place). */
+static const float *own_gradient(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *w, size_t mine, size_t lo,
+                                 float *g_own, int *rc)
 {
-    size_t lo, hi;
-    gr_dist_rows(d, s->n, &lo, &hi);
     if (s->layers > 0) {
         *rc = gr_dist_reduce_scatter_rows(d, w->gsum, g_own, s->n, s->d);
         return g_own;
@@ -81,19 +79,16 @@ double gr_dist_lgcn_step(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *
     } else {
         memset(w->gsum, 0, nd * sizeof *w->gsum);
     }
+    /* the rows this rank steps: every row, or with g_own its own */
+    size_t r0 = 0, r1 = s->n;
+    if (g_own) gr_dist_rows(d, s->n, &r0, &r1);
     const float *g = w->gsum;
-    if (g_own) g = own_gradient(d, s, w, mine, g_own, rc);
+    if (g_own) g = own_gradient(d, s, w, mine, r0, g_own, rc);
     else *rc = sum_gradient(d, s, w, mine);
     if (*rc == GR_OK) *rc = gr_dist_allreduce_sum(d, &loss, 1);
     if (*rc != GR_OK) return loss;
-    if (!g_own) {
-        gr_adam_step(adam, e0, g);
-        return loss;
-    }
-    /* each owner steps its rows with its moments; the rows go to every rank */
-    size_t r0, r1;
-    gr_dist_rows(d, s->n, &r0, &r1);
     gr_adam_step(adam, e0 + r0 * s->d, g);
-    *rc = gr_dist_allgather_rows(d, e0, s->n, s->d);
+    /* with g_own the owners' rows go to every rank */
+    if (g_own) *rc = gr_dist_allgather_rows(d, e0, s->n, s->d);
     return loss;
 }
