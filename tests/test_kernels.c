@@ -411,6 +411,42 @@ START_TEST(kg_kernels_agree_at_every_cpu_level)
 }
 END_TEST
 
+/* The transpose against its definition: row counts on both sides of its
+ * blocks of 16 rows, a source wider than the columns taken, the padding
+ * columns (old values there) zeroed; gr_transpose and gr_transpose_padded
+ * are the same call. */
+START_TEST(transpose_matches_its_definition)
+{
+    const size_t lds = 70, cols = 64, counts[] = { 1, 15, 16, 17, 47, 2048 };
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        const size_t rows = counts[c], ldd = rows + 9;
+        float *src = gr_alloc_floats(rows * lds), *dst = gr_alloc_floats(cols * ldd);
+        float *t = gr_alloc_floats(cols * ldd), *pad = gr_alloc_floats(cols * gr_gemm_stride(rows));
+        ck_assert(src && dst && t && pad);
+        for (size_t k = 0; k < rows * lds; k++) src[k] = (float)k * 0.25f - 3.0f;
+        for (size_t k = 0; k < cols * ldd; k++) dst[k] = t[k] = NAN;
+        gr_transpose_strided(dst, ldd, src, lds, rows, cols);
+        for (size_t k = 0; k < cols; k++)
+            for (size_t i = 0; i < ldd; i++)
+                ck_assert_msg(dst[k * ldd + i] == (i < rows ? src[i * lds + k] : 0.0f), "rows %zu: (%zu, %zu)", rows,
+                              k, i);
+        /* src read as rows x cols with row stride cols */
+        gr_transpose(t, src, rows, cols, ldd);
+        for (size_t k = 0; k < cols; k++)
+            for (size_t i = 0; i < ldd; i++)
+                ck_assert(t[k * ldd + i] == (i < rows ? src[i * cols + k] : 0.0f));
+        gr_transpose_padded(pad, src, lds, rows, cols);
+        const size_t ld = gr_gemm_stride(rows);
+        for (size_t k = 0; k < cols; k++)
+            for (size_t i = 0; i < ld; i++) ck_assert(pad[k * ld + i] == (i < rows ? src[i * lds + k] : 0.0f));
+        free(src);
+        free(dst);
+        free(t);
+        free(pad);
+    }
+}
+END_TEST
+
 START_TEST(adam_follows_the_reference_update)
 {
     gr_adam a;
@@ -441,6 +477,7 @@ int main(void)
     tcase_add_test(tc, topk_matches_a_full_sort_with_ties_and_exclusions);
     tcase_add_test(tc, score_block_matches_dot_products);
     tcase_add_test(tc, adam_follows_the_reference_update);
+    tcase_add_test(tc, transpose_matches_its_definition);
     tcase_add_test(tc, gathered_rows_match_naive_loops);
     tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);

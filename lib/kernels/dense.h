@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+/* dst[k * ldd + i] = src[i * lds + k] for i < rows, k < cols; columns
+ * rows..ldd of dst are zeroed.  ldd >= rows.  The transposes of the
+ * library (gr_transpose, gr_transpose_padded) are this one. */
+void gr_transpose_strided(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols);
 /* dst[k * stride + i] = src[i * d + k] for i < rows; columns rows..stride
  * are zeroed.  stride >= rows. */
 void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t stride);

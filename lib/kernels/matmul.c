@@ -12,6 +12,7 @@
 #include "core/par.h"
 #include "core/threads.h"
 #include "kernels/cpu.h"
+#include "kernels/dense.h"
 #include "kernels/simd.h"
 
 #define ROWS 4
@@ -281,12 +282,7 @@ void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const floa
 
 void gr_transpose_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols)
 {
-    size_t ld = gr_gemm_stride(rows);
-    for (size_t k = 0; k < cols; k++) {
-        float *row = dst + k * ld;
-        for (size_t i = 0; i < rows; i++) row[i] = src[i * lds + k];
-        for (size_t i = rows; i < ld; i++) row[i] = 0.0f;
-    }
+    gr_transpose_strided(dst, gr_gemm_stride(rows), src, lds, rows, cols);
 }
 
 void gr_copy_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols)
