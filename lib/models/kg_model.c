@@ -72,14 +72,19 @@ void gr_kg_params_refresh(gr_kg_params *p)
     if (p->kind->refresh) p->kind->refresh(p);
 }
 
-int gr_kg_params_copy(gr_kg_params *dst, const gr_kg_params *src)
+void gr_kg_params_copy_rows(gr_kg_params *dst, size_t dst_row, const gr_kg_params *src, size_t src_row, size_t rows)
 {
-    if (!dst->ent) GR_TRY(gr_kg_params_init(dst, src->kind, src->dim, src->n_ent, src->n_rel, src->gamma));
-    memcpy(dst->ent, src->ent, src->n_ent * src->L * sizeof(float));
+    memcpy(dst->ent + dst_row * src->L, src->ent + src_row * src->L, rows * src->L * sizeof(float));
     memcpy(dst->rel, src->rel, src->n_rel * src->LR * sizeof(float));
     memcpy(dst->aux, src->aux, src->n_rel * src->LA * sizeof(float));
     dst->gamma = src->gamma;
     dst->phase_scale = src->phase_scale;
+}
+
+int gr_kg_params_copy(gr_kg_params *dst, const gr_kg_params *src)
+{
+    if (!dst->ent) GR_TRY(gr_kg_params_init(dst, src->kind, src->dim, src->n_ent, src->n_rel, src->gamma));
+    gr_kg_params_copy_rows(dst, 0, src, 0, src->n_ent);
     return GR_OK;
 }
 

@@ -66,6 +66,11 @@ void gr_kg_params_free(gr_kg_params *p);
 void gr_kg_params_refresh(gr_kg_params *p);
 /* Copy src into dst (allocated here when dst->ent is NULL).  GR_ENOMEM. */
 int gr_kg_params_copy(gr_kg_params *dst, const gr_kg_params *src);
+/* Entity rows [src_row, src_row + rows) of src into rows [dst_row, dst_row
+ * + rows) of dst (allocated, of src's kind and sizes but its number of
+ * entity rows), with every relation, the derived tables, gamma and the
+ * phase scale: the copy between a whole table and a rank's slice of it. */
+void gr_kg_params_copy_rows(gr_kg_params *dst, size_t dst_row, const gr_kg_params *src, size_t src_row, size_t rows);
 
 /* Score from the kernel's value: gamma - d (gamma - sqrt(d) for L2), or the dot product. */
 static inline float gr_kg_score_of(const gr_kg_params *p, float v)

@@ -157,13 +157,8 @@ static int gather_slices(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d)
     if (rc == GR_OK) rc = gr_dist_allgather_rows(d, W->v, p->n_ent, L);
     if (rc == GR_OK) rc = gr_dist_allgather_rows_bytes(d, W->last, p->n_ent, sizeof *W->last);
     if (rc == GR_OK && W->best.ent) {
-        gr_kg_params *b = &W->best;
-        memcpy(b->ent + c->lo * L, c->best->ent, own * L * sizeof *b->ent);
-        memcpy(b->rel, c->best->rel, p->n_rel * p->LR * sizeof *b->rel);
-        memcpy(b->aux, c->best->aux, p->n_rel * p->LA * sizeof *b->aux);
-        b->gamma = c->best->gamma;
-        b->phase_scale = c->best->phase_scale;
-        rc = gr_dist_allgather_rows(d, b->ent, p->n_ent, L);
+        gr_kg_params_copy_rows(&W->best, c->lo, c->best, 0, own);
+        rc = gr_dist_allgather_rows(d, W->best.ent, p->n_ent, L);
     }
     return rc;
 }
@@ -178,15 +173,8 @@ static int keep_slices(gr_kg_ckpt *c, const whole_tables *W, gr_dist *d)
     memcpy(c->last_ent, W->last + c->lo, own * sizeof *c->last_ent);
     int rc = GR_OK;
     if (W->best.ent) {
-        gr_kg_params *b = c->best;
-        if (!b->ent) rc = gr_kg_params_init(b, p->kind, p->dim, own, p->n_rel, p->gamma);
-        if (rc == GR_OK) {
-            memcpy(b->ent, W->best.ent + c->lo * L, own * L * sizeof *b->ent);
-            memcpy(b->rel, W->best.rel, p->n_rel * p->LR * sizeof *b->rel);
-            memcpy(b->aux, W->best.aux, p->n_rel * p->LA * sizeof *b->aux);
-            b->gamma = W->best.gamma;
-            b->phase_scale = W->best.phase_scale;
-        }
+        if (!c->best->ent) rc = gr_kg_params_init(c->best, p->kind, p->dim, own, p->n_rel, p->gamma);
+        if (rc == GR_OK) gr_kg_params_copy_rows(c->best, 0, &W->best, c->lo, own);
     }
     return gr_dist_agree(d, rc);
 }

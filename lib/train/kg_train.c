@@ -819,11 +819,7 @@ static int keep_best(const kg_work *w, gr_kg_params *best, const gr_kg_params *p
     if (!w->sharded) return gr_kg_params_copy(best, p);
     const size_t own = w->hi - w->lo;
     if (!best->ent) GR_TRY(gr_kg_params_init(best, p->kind, p->dim, own, p->n_rel, p->gamma));
-    memcpy(best->ent, p->ent + w->lo * p->L, own * p->L * sizeof *best->ent);
-    memcpy(best->rel, p->rel, p->n_rel * p->LR * sizeof *best->rel);
-    memcpy(best->aux, p->aux, p->n_rel * p->LA * sizeof *best->aux);
-    best->gamma = p->gamma;
-    best->phase_scale = p->phase_scale;
+    gr_kg_params_copy_rows(best, 0, p, w->lo, own);
     return GR_OK;
 }
 
@@ -880,9 +876,7 @@ static int take_best(const kg_work *w, gr_kg_params *p, gr_kg_params *best)
         memset(best, 0, sizeof *best);
         return GR_OK;
     }
-    memcpy(p->ent + w->lo * p->L, best->ent, (w->hi - w->lo) * p->L * sizeof *p->ent);
-    memcpy(p->rel, best->rel, p->n_rel * p->LR * sizeof *p->rel);
-    memcpy(p->aux, best->aux, p->n_rel * p->LA * sizeof *p->aux);
+    gr_kg_params_copy_rows(p, w->lo, best, 0, w->hi - w->lo);
     gr_kg_params_free(best);
     return gr_dist_allgather_rows(w->dist, p->ent, p->n_ent, p->L);
 }
