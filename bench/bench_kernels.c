@@ -172,6 +172,19 @@ static void ceilings(void)
 
 /* ---- library kernels ---- */
 
+/* One product of a (d columns) in t seconds, moving `bytes`. */
+static void spmm_row(const char *name, const gr_spmat *a, size_t d, double t, double bytes)
+{
+    bench_row_begin(name);
+    bench_kv_num("threads", omp_get_max_threads());
+    bench_kv_num("ms", t * 1e3);
+    bench_kv_num("gflops", 2.0 * (double)a->nnz * (double)d / t * 1e-9);
+    bench_kv_num("gbps", bytes / t * 1e-9);
+    bench_kv_num("rows", (double)a->n);
+    bench_kv_num("nnz", (double)a->nnz);
+    bench_row_end();
+}
+
 static void spmm(gr_spmat *a, size_t d, const char *name)
 {
     float *x = gr_alloc_floats(a->n * d), *y = gr_alloc_floats(a->n * d), *acc = gr_alloc_floats(a->n * d);
@@ -182,16 +195,31 @@ static void spmm(gr_spmat *a, size_t d, const char *name)
     /* bytes: index and weight per nonzero, one gathered row per nonzero,
      * the output row written and the accumulator read and written */
     double bytes = (double)a->nnz * (8.0 + 4.0 * (double)d) + 3.0 * 4.0 * (double)a->n * (double)d;
-    bench_row_begin(name);
-    bench_kv_num("threads", omp_get_max_threads());
-    bench_kv_num("ms", t * 1e3);
-    bench_kv_num("gflops", 2.0 * (double)a->nnz * (double)d / t * 1e-9);
-    bench_kv_num("gbps", bytes / t * 1e-9);
-    bench_kv_num("rows", (double)a->n);
-    bench_kv_num("nnz", (double)a->nnz);
-    bench_row_end();
+    spmm_row(name, a, d, t, bytes);
     free(x);
     free(y);
+    free(acc);
+}
+
+/* The propagation's product in its default precision: bfloat16 layers in
+ * and out, float sums into the running mean. */
+static void spmm_bf16(gr_spmat *a, size_t d, const char *name)
+{
+    uint16_t *x = malloc(a->n * d * 2), *y = malloc(a->n * d * 2);
+    float *xf = gr_alloc_floats(a->n * d), *acc = gr_alloc_floats(a->n * d);
+    if (!x || !y || !xf || !acc) goto done;
+    for (size_t k = 0; k < a->n * d; k++) xf[k] = (float)(k % 97) * 0.01f;
+    gr_to_bf16_rows(x, xf, a->n, d);
+    double t;
+    TIME_MEDIAN(t, gr_spmm_bf16(a, x, y, acc, 1.0f, d));
+    /* bytes: index and weight per nonzero, one gathered bfloat16 row per
+     * nonzero, the output row written and the accumulator read and written */
+    double bytes = (double)a->nnz * (8.0 + 2.0 * (double)d) + (2.0 + 8.0) * (double)a->n * (double)d;
+    spmm_row(name, a, d, t, bytes);
+done:
+    free(x);
+    free(y);
+    free(xf);
     free(acc);
 }
 
@@ -304,6 +332,7 @@ int main(int argc, char **argv)
     gr_spmat a;
     if (gr_norm_adj(&a, g, (size_t)omp_get_max_threads() * 16) != GR_OK) return 1;
     spmm(&a, 64, "spmm_d64");
+    spmm_bf16(&a, 64, "spmm_bf16_d64");
     /* the other choice of column blocks, for comparison */
     size_t nblk = a.nblk;
     if (gr_spmat_block_columns(&a, nblk ? 1 : 4) != GR_OK) return 1;

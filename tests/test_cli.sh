@@ -37,7 +37,7 @@ check "train validating on recall" sh -c "'$GNNREC' train --dataset '$tmp/data' 
 check "recall validation in json and progress" sh -c "tail -n 1 '$tmp/trainv.out' | grep -q '\"valid_recall\"' && grep -q 'valid recall@20' '$tmp/trainv.err'"
 # without validation data: a held-out part of the training file chooses the epoch, then a refit on all of it
 check "train holding out validation" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --out '$tmp/h.gnr' >'$tmp/hold.out' 2>'$tmp/hold.err'"
-check "held-out choice reported" sh -c "grep -q 'validated on [1-9][0-9]* held-out training interactions: best epoch [1-9]' '$tmp/hold.out' && grep -q 'refitted on all' '$tmp/hold.out' && grep -q 'refit on all the training data' '$tmp/hold.err'"
+check "held-out choice reported" sh -c "grep -q 'validated on [1-9][0-9]* held-out training interactions ([1-9][0-9]* users ranked): best epoch [1-9]' '$tmp/hold.out' && grep -q 'refitted on all' '$tmp/hold.out' && grep -q 'refit on all the training data' '$tmp/hold.err'"
 check "held-out choice in json" sh -c "'$GNNREC' train --train '$tmp/data/u.data' --epochs 20 --eval-every 5 --dim 16 --quiet --json >'$tmp/hold.json'"
 check "held-out json keys" last_json "$tmp/hold.json" holdout_edges holdout_epochs refit best_epoch valid_ndcg
 check "held-out figures in the model info" sh -c "'$GNNREC' info --model '$tmp/h.gnr' --json | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"holdout_edges\"] > 0 and o[\"refit\"] == 1 and o[\"valid_epoch\"] == o[\"epochs\"] and 0 < o[\"valid_ndcg\"] <= 1 else 1)'"

@@ -1347,12 +1347,13 @@ START_TEST(sum_ordered_same_bits)
 END_TEST
 
 /*
- * gr_rank_eval_on over the ranks against gr_rank_eval alone, on the same
+ * gr_rank_eval_on over the ranks against one process, on the same users
+ * (max_users as gr_rank_eval_on; 0: all) of the same
  * model: every metric at two cut-offs within 1e-9 (relative), the same
  * user count, the same bits on every rank and (nk x 5 + 1) doubles sent
  * to each other rank.  Returns nothing; asserts.
  */
-static void split_eval_matches(const gr_model *m, const gr_graph *test, const char *what)
+static void split_eval_sample_matches(const gr_model *m, const gr_graph *test, size_t max_users, const char *what)
 {
     gr_dist *d = world_dist();
     gr_rank_source src;
@@ -1360,8 +1361,8 @@ static void split_eval_matches(const gr_model *m, const gr_graph *test, const ch
     int ks[2] = { 5, 20 };
     double one[2 * GR_METRIC_COUNT], many[2 * GR_METRIC_COUNT];
     size_t n1 = 0, nn = 0;
-    ck_assert_int_eq(gr_rank_eval(one, &n1, &src, P.train, test, ks, 2), GR_OK);
-    ck_assert_msg(gr_rank_eval_on(many, &nn, &src, P.train, test, ks, 2, d) == GR_OK, "%s", gr_last_error());
+    ck_assert_int_eq(gr_rank_eval_on(one, &n1, &src, P.train, test, ks, 2, max_users, NULL), GR_OK);
+    ck_assert_msg(gr_rank_eval_on(many, &nn, &src, P.train, test, ks, 2, max_users, d) == GR_OK, "%s", gr_last_error());
     ck_assert_uint_eq(n1, nn);
     double worst = 0;
     for (int j = 0; j < 2 * GR_METRIC_COUNT; j++) {
@@ -1377,9 +1378,16 @@ static void split_eval_matches(const gr_model *m, const gr_graph *test, const ch
     gr_dist_free(d);
 }
 
+/* The same on every user with test edges. */
+static void split_eval_matches(const gr_model *m, const gr_graph *test, const char *what)
+{
+    split_eval_sample_matches(m, test, 0, what);
+}
+
 /* A dot-product model (MF) and a kind that scores users itself in wide
- * blocks (GF-CF), on every test user and on the first 20 users only (two
- * blocks: on 4 ranks two ranks score nothing and still join the sum). */
+ * blocks (GF-CF), on every test user, on the first 20 users only (two
+ * blocks: on 4 ranks two ranks score nothing and still join the sum) and
+ * on a sample of a third of the users. */
 START_TEST(validation_split_matches_one_process)
 {
     gr_trainer *t = trainer(GR_MODEL_MF, "fast", 5, 42, 0), *tf = filter_trainer(GR_MODEL_GFCF, 0, NULL);
@@ -1396,6 +1404,9 @@ START_TEST(validation_split_matches_one_process)
     split_eval_matches(gf, P.test, "GF-CF");
     split_eval_matches(mf, few, "MF, the first 20 users");
     split_eval_matches(gf, few, "GF-CF, the first 20 users");
+    /* a sample of the users' blocks (setting valid_users), the same blocks on every rank */
+    split_eval_sample_matches(mf, P.test, P.test->n_users / 3, "MF, a third of the users");
+    split_eval_sample_matches(gf, P.test, P.test->n_users / 3, "GF-CF, a third of the users");
     gr_graph_free(few);
     free(part);
     gr_model_free(mf);

@@ -141,26 +141,18 @@ static int cmp_desc(const void *pa, const void *pb)
 }
 const float *topk_scores;
 
-START_TEST(topk_matches_a_full_sort_with_ties_and_exclusions)
+/* gr_topk of s[0..n) at several k against a full sort. */
+static void topk_matches_sort(const float *s, size_t n)
 {
-    size_t n = 1000;
-    float *s = malloc(n * sizeof *s);
-    int32_t *order = malloc(n * sizeof *order);
-    gr_rng r = gr_rng_make(11, 0);
+    int32_t *order = malloc((n + 1) * sizeof *order), *idx = malloc((n + 60) * sizeof *idx);
+    float *val = malloc((n + 60) * sizeof *val);
     size_t valid = 0;
-    for (size_t i = 0; i < n; i++) {
-        s[i] = (float)gr_rng_below(&r, 50); /* many ties */
-        if (i % 9 == 0) s[i] = -INFINITY;
-        if (i % 97 == 0) s[i] = NAN;
-    }
     for (size_t i = 0; i < n; i++)
         if (s[i] > -INFINITY) order[valid++] = (int32_t)i;
     topk_scores = s;
     qsort(order, valid, sizeof *order, cmp_desc);
-    size_t ks[] = { 1, 5, 20, 100, valid, valid + 50 };
-    for (size_t c = 0; c < 6; c++) {
-        int32_t idx[2000];
-        float val[2000];
+    size_t ks[] = { 0, 1, 5, 20, 100, valid, valid + 50 };
+    for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
         size_t got = gr_topk(idx, val, s, n, ks[c]);
         ck_assert_uint_eq(got, ks[c] < valid ? ks[c] : valid);
         for (size_t k = 0; k < got; k++) {
@@ -168,8 +160,30 @@ START_TEST(topk_matches_a_full_sort_with_ties_and_exclusions)
             ck_assert_float_eq(val[k], s[order[k]]);
         }
     }
-    free(s);
     free(order);
+    free(idx);
+    free(val);
+}
+
+/* Many ties, exclusions and NaN; rising scores (every one replaces the
+ * root); lengths around the 16 scores tested at once. */
+START_TEST(topk_matches_a_full_sort_with_ties_and_exclusions)
+{
+    size_t lengths[] = { 1000, 1003, 5, 16, 17, 33 };
+    float *s = malloc(1003 * sizeof *s);
+    gr_rng r = gr_rng_make(11, 0);
+    for (size_t l = 0; l < sizeof lengths / sizeof *lengths; l++) {
+        size_t n = lengths[l];
+        for (size_t i = 0; i < n; i++) {
+            s[i] = (float)gr_rng_below(&r, 50); /* many ties */
+            if (i % 9 == 0) s[i] = -INFINITY;
+            if (i % 97 == 0) s[i] = NAN;
+        }
+        topk_matches_sort(s, n);
+        for (size_t i = 0; i < n; i++) s[i] = (float)i * 0.5f + (float)gr_rng_below(&r, 3);
+        topk_matches_sort(s, n);
+    }
+    free(s);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eval/ranking.h"
+#include "graph/graph.h"
 #include "fixtures.h"
 
 START_TEST(list_metrics_by_hand)
@@ -102,6 +103,79 @@ START_TEST(rank_eval_excludes_training_items)
 }
 END_TEST
 
+/*
+ * A sample of the users: with max_users below the number of users with
+ * test edges, gr_rank_eval_on scores the users of the 64-user blocks b with
+ * floor((b + 1) k) > floor(b k), k = max_users / those users, and gives
+ * gr_rank_eval's figures on the test edges of those users alone; with
+ * max_users 0 or at least that number, every user, the same bits.
+ */
+START_TEST(rank_eval_samples_blocks_of_users)
+{
+    enum { USERS = 1000, ITEMS = 40, DIM = 4 };
+    int64_t *u = malloc(USERS * 6 * sizeof *u), *i = malloc(USERS * 6 * sizeof *i);
+    size_t n = 0;
+    for (int a = 0; a < USERS; a++)
+        for (int c = 0; c < 6; c++) {
+            u[n] = a;
+            i[n++] = (a * 7 + c * 5) % ITEMS;
+        }
+    gr_graph *all, *train, *test;
+    ck_assert_int_eq(gr_graph_from_edges(&all, u, i, NULL, NULL, n, 0), GR_OK);
+    /* each user's last edge is its test edge, but every fifth user has none */
+    uint8_t *part = calloc(all->n_edges, 1);
+    size_t with_test = 0;
+    for (size_t a = 0; a < all->n_users; a++)
+        if (a % 5 != 0) {
+            part[all->ui.ptr[a + 1] - 1] = 1;
+            with_test++;
+        }
+    ck_assert_int_eq(gr_graph_subset(&train, all, part, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_subset(&test, all, part, 1), GR_OK);
+    float *uv = malloc(USERS * DIM * sizeof *uv), it[DIM * 48] = { 0 };
+    for (size_t k = 0; k < USERS * DIM; k++) uv[k] = (float)((k * 37) % 19) * 0.1f - 0.9f;
+    for (size_t d = 0; d < DIM; d++)
+        for (size_t j = 0; j < ITEMS; j++) it[d * 48 + j] = (float)((j * 11 + d * 3) % 13) * 0.1f;
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, 48, NULL, all->cat, NULL };
+    int ks[] = { 5, 20 };
+    double whole[2 * GR_METRIC_COUNT], out[2 * GR_METRIC_COUNT], hand[2 * GR_METRIC_COUNT];
+    size_t n_whole, n_out, n_hand;
+    ck_assert_int_eq(gr_rank_eval(whole, &n_whole, &src, train, test, ks, 2), GR_OK);
+    ck_assert_uint_eq(n_whole, with_test);
+    size_t limits[] = { 0, with_test, with_test + 1 };
+    for (size_t l = 0; l < 3; l++) {
+        ck_assert_int_eq(gr_rank_eval_on(out, &n_out, &src, train, test, ks, 2, limits[l], NULL), GR_OK);
+        ck_assert_uint_eq(n_out, n_whole);
+        ck_assert(memcmp(out, whole, sizeof out) == 0);
+    }
+    const size_t max_users = 300;
+    double k = (double)max_users / (double)with_test;
+    uint8_t *kept = calloc(test->n_edges, 1);
+    for (size_t a = 0; a < test->n_users; a++) {
+        size_t b = a / 64;
+        for (int64_t e = test->ui.ptr[a]; e < test->ui.ptr[a + 1]; e++)
+            kept[e] = floor((double)(b + 1) * k) > floor((double)b * k);
+    }
+    gr_graph *few;
+    ck_assert_int_eq(gr_graph_subset(&few, test, kept, 1), GR_OK);
+    ck_assert_int_eq(gr_rank_eval(hand, &n_hand, &src, train, few, ks, 2), GR_OK);
+    ck_assert_int_eq(gr_rank_eval_on(out, &n_out, &src, train, test, ks, 2, max_users, NULL), GR_OK);
+    ck_assert_uint_eq(n_out, n_hand);
+    ck_assert(n_out + 64 > max_users && n_out < max_users + 64);
+    ck_assert(memcmp(out, hand, sizeof out) == 0);
+    ck_assert(memcmp(out, whole, sizeof out) != 0);
+    gr_graph_free(few);
+    free(kept);
+    free(uv);
+    free(part);
+    free(u);
+    free(i);
+    gr_graph_free(train);
+    gr_graph_free(test);
+    gr_graph_free(all);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("metrics");
@@ -109,6 +183,7 @@ int main(void)
     tcase_add_test(tc, list_metrics_by_hand);
     tcase_add_test(tc, list_metrics_perfect_and_short_lists);
     tcase_add_test(tc, rank_eval_excludes_training_items);
+    tcase_add_test(tc, rank_eval_samples_blocks_of_users);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -7,7 +7,7 @@ library's own choice is the form named in the first column."""
 TITLE = "Kernel forms: wide and narrow vectors on this CPU"
 ORDER = 12
 
-KERNELS = ["peak_fma", "read_l2", "spmm_d64", "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users",
+KERNELS = ["peak_fma", "read_l2", "spmm_d64", "spmm_bf16_d64", "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users",
            "softmax_all_users", "adam_dense"]
 FORMS = ["wide", "narrow"]
 

@@ -200,7 +200,7 @@ def report(ctx, results, table):
     L.append("### Kernels against the machine's ceilings")
     L.append("")
     rows = []
-    kinds = ["peak_fma", "read_l2", "read_dram", "spmm_d64", "spmm_d64_4_blocks", "spmm_d64_no_blocks",
+    kinds = ["peak_fma", "read_l2", "read_dram", "spmm_d64", "spmm_bf16_d64", "spmm_d64_4_blocks", "spmm_d64_no_blocks",
              "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users", "scores_all_users_bf16",
              "gemm_rows_all_users_bf16", "gemm_tacc_all_users_bf16", "softmax_all_users", "adam_dense"]
     for t in ctx.measurable_threads():
@@ -213,7 +213,8 @@ def report(ctx, results, table):
     L.append("")
     L.append("`peak_fma`: float multiply-adds from registers; `read_l2` / `read_dram`: streaming reads of a "
              "block that fits in L2 / of 512 MB. SpMM on the m1 graph (d = 64) with the library's choice of "
-             "column blocks and with the other choice. `*_all_users`: one full-softmax step's dense work over all "
+             "column blocks and with the other choice; `spmm_bf16_d64` the propagation's default form, bfloat16 "
+             "rows in and out with float sums. `*_all_users`: one full-softmax step's dense work over all "
              "users in blocks of 32, as the fast schedule runs it; `*_bf16` the same products with bfloat16 "
              "inputs (packing the gradient block included), counted with the same FLOPs, so they can pass the "
              "float peak: a bfloat16 dot product does two multiply-adds per lane.")

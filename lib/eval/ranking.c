@@ -96,20 +96,54 @@ static int check_eval(const gr_rank_source *src, const gr_graph *exclude, const 
 }
 
 /*
- * This rank's blocks of `block` users: of the blocks that hold a user with
- * test edges (the only ones scored), a contiguous equal share in rank
- * order (all of them alone).  The blocks are the single process's, so a
- * user is scored in the same block of users as alone.  *mine: the first
- * user of each, ascending.
+ * Whether the 64-user block of user u is in the sample of at most
+ * max_users of the users with test edges (0: every user is): blocks kept
+ * evenly over the user ids, block b when floor((b + 1) keep) > floor(b
+ * keep), keep = max_users / users with test edges.  The evaluation's
+ * blocks (16 or 64 users) lie inside these.
  */
-static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, size_t n_users, size_t block, const gr_dist *d)
+#define SAMPLE_BLOCK 64
+
+static double sample_keep(const gr_csr *te, size_t n_users, size_t max_users)
+{
+    if (max_users == 0) return 1.0;
+    size_t users = 0;
+    for (size_t u = 0; u < n_users; u++) users += te->ptr[u + 1] > te->ptr[u];
+    return users > max_users ? (double)max_users / (double)users : 1.0;
+}
+
+static int sampled(size_t u, double keep)
+{
+    size_t b = u / SAMPLE_BLOCK;
+    return keep >= 1.0 || floor((double)(b + 1) * keep) > floor((double)b * keep);
+}
+
+size_t gr_rank_sample_users(const gr_graph *test, size_t max_users)
+{
+    const gr_csr *te = &test->ui;
+    double keep = sample_keep(te, test->n_users, max_users);
+    size_t users = 0;
+    for (size_t u = 0; u < test->n_users; u++) users += te->ptr[u + 1] > te->ptr[u] && sampled(u, keep);
+    return users;
+}
+
+/*
+ * This rank's blocks of `block` users: of the blocks that hold a user with
+ * test edges (the only ones scored) and lie in the sample, a contiguous
+ * equal share in rank order (all of them alone).  The blocks are the
+ * single process's, so a user is scored in the same block of users as
+ * alone.  *mine: the first user of each, ascending.
+ */
+static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, size_t n_users, size_t block,
+                      size_t max_users, const gr_dist *d)
 {
     size_t nblocks = (n_users + block - 1) / block, active = 0;
     size_t *starts = gr_alloc(nblocks ? nblocks : 1, sizeof *starts);
     if (!starts) return GR_ENOMEM;
+    double keep = sample_keep(te, n_users, max_users);
     for (size_t blk = 0; blk < nblocks; blk++) {
         size_t u0 = blk * block, u1 = u0 + block < n_users ? u0 + block : n_users;
-        if (te->ptr[u1] > te->ptr[u0]) starts[active++] = u0;
+        if (te->ptr[u1] > te->ptr[u0] && sampled(u0, keep)) starts[active++] = u0;
     }
     size_t lo = 0, hi = active;
     if (d) gr_dist_share(active, d->rank, d->size, &lo, &hi);
@@ -126,7 +160,7 @@ static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, size_t n_
  * do not depend on the thread count.
  */
 static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *exclude, const gr_graph *test,
-                      const int *ks, size_t nk, const gr_dist *d)
+                      const int *ks, size_t nk, size_t max_users, const gr_dist *d)
 {
     GR_TRY(check_eval(src, exclude, test, ks, nk));
     eval_job J = { src, exclude, test, ks, nk, 0, 0 };
@@ -135,7 +169,7 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
     const gr_model *m = src->model;
     size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK, n_mine = 0;
     size_t *mine = NULL;
-    GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, d));
+    GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, max_users, d));
     const size_t width = nk * GR_METRIC_COUNT;
     int nthreads = gr_threads();
     size_t per_thread = block * src->n_items + 2 * J.kmax;
@@ -172,11 +206,11 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
 }
 
 int gr_rank_eval_on(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
-                    const gr_graph *test, const int *ks, size_t nk, gr_dist *d)
+                    const gr_graph *test, const int *ks, size_t nk, size_t max_users, gr_dist *d)
 {
     const size_t width = nk * GR_METRIC_COUNT;
     double *sums = gr_alloc(width + 1, sizeof *sums);
-    int rc = sums ? local_sums(sums, src, exclude, test, ks, nk, d) : GR_ENOMEM;
+    int rc = sums ? local_sums(sums, src, exclude, test, ks, nk, max_users, d) : GR_ENOMEM;
     /* every rank learns of a failure on any rank before the exchange */
     if (d) rc = gr_dist_agree(d, rc);
     if (rc == GR_OK) rc = gr_dist_sum_ordered(d, sums, width + 1);
@@ -193,7 +227,7 @@ int gr_rank_eval_on(double *out, size_t *n_users, const gr_rank_source *src, con
 int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
                  const gr_graph *test, const int *ks, size_t nk)
 {
-    return gr_rank_eval_on(out, n_users, src, exclude, test, ks, nk, NULL);
+    return gr_rank_eval_on(out, n_users, src, exclude, test, ks, nk, 0, NULL);
 }
 
 int gr_eval_ranking(double *out, size_t *n_users, const gr_model *m, const gr_graph *exclude, const gr_graph *test,

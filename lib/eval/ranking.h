@@ -30,8 +30,12 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
                  const gr_graph *test, const int *ks, size_t nk);
 
 /*
- * gr_rank_eval split over the ranks of d (NULL: alone, the same as
- * gr_rank_eval): every rank holds the same source and graphs and scores
+ * gr_rank_eval of a sample of the users and split over the ranks of d.
+ * max_users > 0: when more users than that have test edges, only those of
+ * an even sample of 64-user blocks (by user id, the same on every rank)
+ * are scored, about max_users of them; 0: all.  d NULL: alone (with
+ * max_users 0, the same as gr_rank_eval).  Every rank holds the same
+ * source and graphs and scores
  * its share of the blocks of users that have test edges; the sums of the
  * per-user metrics and the number of users (nk x GR_METRIC_COUNT + 1
  * doubles) are added up in rank order (gr_dist_sum_ordered) and divided,
@@ -42,7 +46,10 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
  */
 struct gr_dist;
 int gr_rank_eval_on(double *out, size_t *n_users, const gr_rank_source *src, const gr_graph *exclude,
-                    const gr_graph *test, const int *ks, size_t nk, struct gr_dist *d);
+                    const gr_graph *test, const int *ks, size_t nk, size_t max_users, struct gr_dist *d);
+
+/* The number of users gr_rank_eval_on scores with max_users. */
+size_t gr_rank_sample_users(const gr_graph *test, size_t max_users);
 
 /* Metrics of one ranked list of dense indices against a sorted relevant set. */
 void gr_list_metrics(double *out, const int32_t *ranked, size_t n_ranked, const int32_t *rel, size_t n_rel, int k);

@@ -1,8 +1,13 @@
 /* A size-k min-heap over (score, index): most candidates fail one
- * comparison with the root, so selection is close to a linear scan. */
+ * comparison with the root, made sixteen at a time, so selection is close
+ * to a linear scan of vector loads. */
 #include "kernels/topk.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/simd.h"
 
 /* a ranks before b */
 static inline int better(float sa, int32_t ia, float sb, int32_t ib) { return sa > sb || (sa == sb && ia < ib); }
@@ -39,24 +44,61 @@ static void sift_up(int32_t *hi, float *hv, size_t c)
     }
 }
 
+/* Whether any of p[0..16) is above t (NaN is not): one vector compare in
+ * place of sixteen branches. */
+static inline int any_above16(const float *p, float t)
+{
+    const gr_v8 tv = gr_splat8(t);
+    gr_v8i m = (gr_v8i)(gr_load8(p) > tv) | (gr_v8i)(gr_load8(p + 8) > tv);
+    uint64_t w[4];
+    memcpy(w, &m, sizeof w);
+    return (w[0] | w[1] | w[2] | w[3]) != 0;
+}
+
+/*
+ * Fill the heap with the first k candidates, then scan the rest.  Once the
+ * heap is full, every entry in it has a lower index than the candidate, so
+ * a candidate ranks before the root only when its score is strictly
+ * higher (a tie keeps the root, the lower index), and -INFINITY or NaN
+ * never is: sixteen scores at a time are tested against the root's, and
+ * only a group holding a higher one is looked at score by score.
+ */
+GR_INLINE size_t topk_heap_body(int32_t *idx, float *hv, const float *scores, size_t n, size_t k)
+{
+    size_t m = 0, i = 0;
+    for (; i < n && m < k; i++) {
+        float s = scores[i];
+        if (!(s > -INFINITY)) continue;
+        hv[m] = s;
+        idx[m] = (int32_t)i;
+        sift_up(idx, hv, m);
+        m++;
+    }
+    if (m < k) return m;
+    while (i < n) {
+        if (i + 16 <= n && !any_above16(scores + i, hv[0])) {
+            i += 16;
+            continue;
+        }
+        for (size_t end = i + 16 < n ? i + 16 : n; i < end; i++)
+            if (scores[i] > hv[0]) {
+                hv[0] = scores[i];
+                idx[0] = (int32_t)i;
+                sift_down(idx, hv, m, 0);
+            }
+    }
+    return m;
+}
+
+GR_KERNEL static size_t topk_heap(int32_t *idx, float *hv, const float *scores, size_t n, size_t k)
+{
+    return topk_heap_body(idx, hv, scores, n, k);
+}
+
 size_t gr_topk(int32_t *idx, float *val, const float *scores, size_t n, size_t k)
 {
     float *hv = val;
-    size_t m = 0;
-    for (size_t i = 0; i < n && k > 0; i++) {
-        float s = scores[i];
-        if (!(s > -INFINITY)) continue;
-        if (m < k) {
-            hv[m] = s;
-            idx[m] = (int32_t)i;
-            sift_up(idx, hv, m);
-            m++;
-        } else if (better(s, (int32_t)i, hv[0], idx[0])) {
-            hv[0] = s;
-            idx[0] = (int32_t)i;
-            sift_down(idx, hv, m, 0);
-        }
-    }
+    size_t m = k > 0 ? topk_heap(idx, hv, scores, n, k) : 0;
     /* heap sort: move the worst to the end, repeatedly */
     for (size_t e = m; e > 1; e--) {
         float tv = hv[0];

@@ -22,7 +22,11 @@
     { "rank", 0, 256, 1, 65536, 1, NULL, "singular vectors of the ideal low-pass filter (capped at min(users, items))" }, \
     { "svd_iters", 0, 4, 1, 100, 1, NULL, "subspace iterations of the truncated SVD" },                          \
     { "oversample", 0, 32, 0, 4096, 1, NULL, "extra vectors of the truncated SVD's block" },                       \
-    { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose the filter's parameters on a small grid (1) or not (0)" }
+    { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose the filter's parameters on a small grid (1) or not (0)" }, \
+    /* a search's many trials score a sample of the users where there are many */                                \
+    { "valid_users", 0, 8192, 0, 1e9, 1, NULL,                                                                      \
+      "validation users ranked: beyond this many with validation edges, those of an even sample of 64-user blocks "  \
+      "(0: all)" }
 
 static const gr_opt_spec gfcf_opts[] = {
     { "alpha", 0, 0.3, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
@@ -148,30 +152,6 @@ static float *field_of(gr_filter_params *p, int field)
     return field == FIELD_ALPHA ? &p->alpha : field == FIELD_PHI ? &p->phi : field == FIELD_EPS ? &p->eps : &p->skew;
 }
 
-/* Validation users beyond this many are sampled, 64-user blocks at a time
- * (the blocks the evaluation scores), evenly over the user ids. */
-#define SEARCH_USERS 8192
-#define SEARCH_BLOCK 64
-
-static int search_subset(gr_graph **out, const gr_graph *valid)
-{
-    size_t users = 0;
-    for (size_t u = 0; u < valid->n_users; u++) users += gr_csr_degree(&valid->ui, u) > 0;
-    *out = NULL;
-    if (users <= SEARCH_USERS) return GR_OK;
-    double keep = (double)SEARCH_USERS / (double)users;
-    uint8_t *part = gr_zalloc(valid->n_edges ? valid->n_edges : 1, 1);
-    if (!part) return GR_ENOMEM;
-    for (size_t u = 0; u < valid->n_users; u++) {
-        size_t b = u / SEARCH_BLOCK;
-        int kept = floor((double)(b + 1) * keep) > floor((double)b * keep);
-        for (int64_t e = valid->ui.ptr[u]; e < valid->ui.ptr[u + 1]; e++) part[e] = (uint8_t)kept;
-    }
-    int rc = gr_graph_subset(out, valid, part, 1);
-    free(part);
-    return rc;
-}
-
 typedef struct search_state {
     gr_trainer *t;
     gr_model *m;
@@ -236,13 +216,9 @@ static void keep_settings(gr_trainer *t, int kind, const gr_filter_params *p)
 
 static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
 {
-    gr_graph *subset;
-    int made = gr_dist_agree(gr_dist_of(t), search_subset(&subset, t->valid));
-    if (made != GR_OK) {
-        gr_graph_free(subset);
-        return made;
-    }
-    search_state S = { t, m, train, subset ? subset : t->valid, t0, -INFINITY, *base, 0, 0, 0 };
+    /* the trainer's validation scores a sample of the users where there are
+     * many (setting valid_users, gr_validate_source) */
+    search_state S = { t, m, train, t->valid, t0, -INFINITY, *base, 0, 0, 0 };
     const stage *st = m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
     size_t ns = m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
     int rc = GR_OK;
@@ -268,7 +244,6 @@ static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_fi
         if (rc == GR_OK && !S.stop) rc = extend_stage(&S, &cur);
         moved = S.best_trial != before;
     }
-    gr_graph_free(subset);
     GR_TRY(rc);
     t->stat_best_epoch = (double)S.best_trial;
     t->stat_best_valid = S.best_metric;

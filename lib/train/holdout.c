@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "eval/ranking.h"
 #include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
 
@@ -226,6 +227,10 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
     t->model_graph = NULL;
     if (rc == GR_OK) rc = gr_holdout_finish(out, kept, t, g, held);
     memcpy(t->val, saved, sizeof saved);
+    double unused = 0;
+    /* the users a ranking validation scored (setting valid_users) */
+    if (rc == GR_OK && strcmp(valid_key(t, &unused), "valid_rmse") != 0)
+        gr_model_set_info(*out, "valid_users", (double)gr_rank_sample_users(va, (size_t)gr_opt_named(t, "valid_users")));
     gr_graph_free(tr);
     gr_graph_free(va);
     return rc;

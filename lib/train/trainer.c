@@ -41,6 +41,9 @@ static const gr_opt_spec common_opts[] = {
     { "eval_every", GR_OPT_EVAL_EVERY, 1, 1, 1e7, 1, NULL, "epochs between validations" },
     { "patience", GR_OPT_PATIENCE, 10, 0, 1e7, 1, NULL, "validations without improvement before stopping (0: never)" },
     { "eval_k", GR_OPT_EVAL_K, 20, 1, 1e6, 1, NULL, "K of the validation metric" },
+    { "valid_users", 0, 0, 0, 1e9, 1, NULL,
+      "validation users ranked: beyond this many with validation edges, those of an even sample of 64-user blocks "
+      "(0: all)" },
     { "valid_metric", GR_OPT_VALID_METRIC, GR_METRIC_NDCG, 0, GR_METRIC_COUNT - 1, 1, metric_names,
       "ranking metric the validation maximises: recall, precision, ndcg, hit or mrr" },
     { "mode", GR_OPT_MODE, GR_MODE_PAPER, 0, 3, 1, mode_names, "training schedule: paper, fast, sampled or auto" },
@@ -422,7 +425,8 @@ double gr_validate_source(const gr_trainer *t, const gr_rank_source *src, const 
     double out[GR_METRIC_COUNT];
     int k = (int)gr_opt(t, GR_OPT_EVAL_K);
     if ((size_t)k > src->n_items) k = (int)src->n_items;
-    *rc = gr_rank_eval_on(out, NULL, src, exclude, valid, &k, 1, gr_dist_of(t));
+    size_t max_users = (size_t)gr_opt_named(t, "valid_users");
+    *rc = gr_rank_eval_on(out, NULL, src, exclude, valid, &k, 1, max_users, gr_dist_of(t));
     return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
 }
 

@@ -256,7 +256,7 @@ static void add_stats(json_out *j, const gr_trainer *t, const gr_model *m)
     }
     if (gr_trainer_stat(&v, t, GR_STAT_SECONDS) == GR_OK) json_num(j, "train_seconds", v);
     if (gr_trainer_stat(&v, t, GR_STAT_LOSS) == GR_OK) json_num(j, "loss", v);
-    static const char *const holdout_keys[] = { "holdout_edges", "holdout_epochs", "refit" };
+    static const char *const holdout_keys[] = { "holdout_edges", "holdout_epochs", "refit", "valid_users" };
     for (size_t k = 0; k < sizeof holdout_keys / sizeof holdout_keys[0]; k++)
         if (gr_model_info(&v, m, holdout_keys[k]) == GR_OK) json_num(j, holdout_keys[k], v);
 }
@@ -270,7 +270,12 @@ static void print_holdout(const gr_trainer *t, const gr_model *m, int kind)
     gr_trainer_stat(&epoch, t, GR_STAT_BEST_EPOCH);
     gr_trainer_stat(&best, t, GR_STAT_BEST_VALID);
     if (validates_rmse(t, kind)) printf("validated on %.0f held-out training interactions: best epoch %.0f, rmse %.4f", held, epoch, -best);
-    else printf("validated on %.0f held-out training interactions: best epoch %.0f, %s %.4f", held, epoch, valid_metric_name(t), best);
+    else {
+        double users = 0;
+        printf("validated on %.0f held-out training interactions", held);
+        if (gr_model_info(&users, m, "valid_users") == GR_OK) printf(" (%.0f users ranked)", users);
+        printf(": best epoch %.0f, %s %.4f", epoch, valid_metric_name(t), best);
+    }
     double warm = 0;
     if (refit && gr_model_info(&warm, m, "warm_steps") == GR_OK && warm > 0)
         printf("; continued from them on all the training data for %.0f steps\n", warm);
