@@ -187,6 +187,40 @@ START_TEST(topk_matches_a_full_sort_with_ties_and_exclusions)
 }
 END_TEST
 
+/* gr_rows_gather against its definition: the rows, the transpose and its
+ * zeroed columns, for row counts around the sixteen rows handled at once
+ * and a width that is not a multiple of 16. */
+START_TEST(rows_gather_matches_its_definition)
+{
+    const size_t table = 300, widths[] = { 64, 24 }, counts[] = { 1, 15, 16, 17, 40 };
+    for (size_t wi = 0; wi < 2; wi++)
+        for (size_t ci = 0; ci < 5; ci++) {
+            size_t d = widths[wi], n = counts[ci], ldt = (n + 15) & ~(size_t)15;
+            float *src = malloc(table * d * sizeof *src), *x = malloc(n * d * sizeof *x);
+            float *xt = malloc(d * ldt * sizeof *xt);
+            int32_t *idx = malloc(n * sizeof *idx);
+            for (size_t k = 0; k < table * d; k++) src[k] = (float)k * 0.25f;
+            for (size_t k = 0; k < n; k++) idx[k] = (int32_t)((k * 37 + 11) % table);
+            for (size_t k = 0; k < d * ldt; k++) xt[k] = -1.0f;
+            gr_rows_gather(x, xt, ldt, src, idx, n, d);
+            for (size_t k = 0; k < n; k++)
+                for (size_t j = 0; j < d; j++) {
+                    ck_assert_float_eq(x[k * d + j], src[(size_t)idx[k] * d + j]);
+                    ck_assert_float_eq(xt[j * ldt + k], src[(size_t)idx[k] * d + j]);
+                }
+            for (size_t j = 0; j < d; j++)
+                for (size_t k = n; k < ldt; k++) ck_assert_float_eq(xt[j * ldt + k], 0.0f);
+            memset(x, 0, n * d * sizeof *x);
+            gr_rows_gather(x, NULL, 0, src, idx, n, d);
+            for (size_t k = 0; k < n; k++) ck_assert(memcmp(x + k * d, src + (size_t)idx[k] * d, d * sizeof *x) == 0);
+            free(src);
+            free(x);
+            free(xt);
+            free(idx);
+        }
+}
+END_TEST
+
 START_TEST(score_block_matches_dot_products)
 {
     size_t nu = 7, ni = 37, d = 24, stride = 48;
@@ -489,6 +523,7 @@ int main(void)
     tcase_add_test(tc, spmm_is_independent_of_thread_count);
     tcase_add_test(tc, norm_adj_weights_are_inverse_sqrt_degrees);
     tcase_add_test(tc, topk_matches_a_full_sort_with_ties_and_exclusions);
+    tcase_add_test(tc, rows_gather_matches_its_definition);
     tcase_add_test(tc, score_block_matches_dot_products);
     tcase_add_test(tc, adam_follows_the_reference_update);
     tcase_add_test(tc, transpose_matches_its_definition);

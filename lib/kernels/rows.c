@@ -7,8 +7,10 @@
 #include "kernels/rows.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "kernels/cpu.h"
+#include "kernels/dense.h"
 #include "kernels/simd.h"
 
 GR_INLINE void dot_body(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
@@ -30,10 +32,22 @@ GR_INLINE void combine_body(float *y, const float *c, const float *x, const int3
     }
 }
 
+/* The rows added to are scattered over a table larger than the caches:
+ * the row ADD_AHEAD additions ahead is fetched (for writing) while this
+ * one is added, when it is one of the caller's rows. */
+#define ADD_AHEAD 8
+
+static inline void prefetch_own_row(const float *dst, int32_t i, int32_t lo, int32_t hi, size_t d)
+{
+    if (i < lo || i >= hi) return;
+    for (size_t j = 0; j < d; j += 16) __builtin_prefetch(dst + (size_t)i * d + j, 1);
+}
+
 GR_INLINE void add_to_body(float *dst, const int32_t *idx, const float *src, size_t n, int32_t lo, int32_t hi,
                            size_t d)
 {
     for (size_t k = 0; k < n; k++) {
+        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         for (size_t j = 0; j < d; j += 16) gr_store16(o + j, gr_load16(o + j) + gr_load16(src + k * d + j));
@@ -44,6 +58,7 @@ GR_INLINE void add_scaled_body(float *dst, const int32_t *idx, const float *c, c
                                int32_t hi, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
+        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         for (size_t j = 0; j < d; j += 16) gr_store16(o + j, gr_load16(o + j) + c[k] * gr_load16(x + j));
@@ -112,6 +127,7 @@ GR_INLINE void add_scaled_narrow_body(float *dst, const int32_t *idx, const floa
                                       int32_t lo, int32_t hi, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
+        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         const float ck = c ? c[k] : 1.0f;
@@ -194,4 +210,24 @@ void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const fl
         float *o = dst + (size_t)idx[k] * d;
         for (size_t j = 0; j < d; j++) o[j] += c[k] * x[j];
     }
+}
+
+#define GATHER_ROWS 16
+
+/* Prefetch rows idx[k0..k1) of src, one request per cache line. */
+static inline void prefetch_rows(const float *src, const int32_t *idx, size_t k0, size_t k1, size_t d)
+{
+    for (size_t k = k0; k < k1; k++)
+        for (size_t j = 0; j < d; j += 16) __builtin_prefetch(src + (size_t)idx[k] * d + j);
+}
+
+void gr_rows_gather(float *x, float *xt, size_t ldt, const float *src, const int32_t *idx, size_t n, size_t d)
+{
+    prefetch_rows(src, idx, 0, n < GATHER_ROWS ? n : GATHER_ROWS, d);
+    for (size_t k0 = 0; k0 < n; k0 += GATHER_ROWS) {
+        const size_t k1 = k0 + GATHER_ROWS < n ? k0 + GATHER_ROWS : n;
+        prefetch_rows(src, idx, k1, k1 + GATHER_ROWS < n ? k1 + GATHER_ROWS : n, d);
+        for (size_t k = k0; k < k1; k++) memcpy(x + k * d, src + (size_t)idx[k] * d, d * sizeof *x);
+    }
+    if (xt) gr_transpose(xt, x, n, d, ldt);
 }

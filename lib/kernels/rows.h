@@ -25,4 +25,12 @@ void gr_rows_add_to(float *dst, const int32_t *idx, const float *src, size_t n, 
 void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const float *x, size_t n, int32_t lo,
                         int32_t hi, size_t d);
 
+/*
+ * x[k] = src[idx[k]] for k < n (x: n rows of d), and with xt not NULL also
+ * the transpose, xt[j ldt + k] = x[k][j], its columns n..ldt zeroed (ldt >=
+ * n; gr_transpose's layout).  Sixteen rows at a time, the next sixteen
+ * prefetched: the rows are scattered over a table larger than the caches.
+ */
+void gr_rows_gather(float *x, float *xt, size_t ldt, const float *src, const int32_t *idx, size_t n, size_t d);
+
 #endif

@@ -329,12 +329,11 @@ static double user_grad(const sampled_work *w, float *row, float *pos, const int
 
 /* S (nb x N) = the users' rows EU against the draws' rows x (N x d), in
  * bfloat16 or through the transposed draws xt in float. */
-static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, const float *x, float *xt, size_t r,
-                         size_t d)
+static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, const float *x, const float *xt,
+                         size_t r, size_t d)
 {
     const size_t N = w->nneg;
     if (!w->bf16) {
-        gr_transpose(xt, x, N, d, w->stride);
         gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
         return;
     }
@@ -384,9 +383,10 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     const uint64_t stream = gr_hash3(NEG_STREAM, (uint64_t)epoch, 0);
     for (size_t k = 0; k < N; k++) {
         neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
-        memcpy(x + k * d, EI + (size_t)neg[k] * d, d * sizeof *x);
         lq[k] = w->lognq[neg[k]];
     }
+    /* the draws' rows, and for the float products their transpose */
+    gr_rows_gather(x, w->bf16 ? NULL : xt, w->stride, EI, neg, N, d);
     index_draws(table, next, w->n_table, w->table_shift, neg, N);
     block_scores(w, S, EU, nb, x, xt, r, d);
     /* positives: their scores in ps, turned into d loss / d score */
