@@ -13,9 +13,26 @@
 #include "kernels/dense.h"
 #include "kernels/simd.h"
 
+/* The rows are scattered over tables larger than the caches: the loops
+ * fetch the row AHEAD places ahead while they work on this one (the rows
+ * added to only when they are the caller's, and for writing). */
+#define AHEAD 8
+
+static inline void prefetch_row(const float *x, int32_t i, size_t d)
+{
+    for (size_t j = 0; j < d; j += 16) __builtin_prefetch(x + (size_t)i * d + j);
+}
+
+static inline void prefetch_own_row(const float *dst, int32_t i, int32_t lo, int32_t hi, size_t d)
+{
+    if (i < lo || i >= hi) return;
+    for (size_t j = 0; j < d; j += 16) __builtin_prefetch(dst + (size_t)i * d + j, 1);
+}
+
 GR_INLINE void dot_body(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) prefetch_row(x, idx[k + AHEAD], d);
         const float *r = x + (size_t)idx[k] * d;
         gr_v16 s = gr_splat16(0.0f);
         for (size_t j = 0; j < d; j += 16) s += gr_load16(u + j) * gr_load16(r + j);
@@ -32,22 +49,11 @@ GR_INLINE void combine_body(float *y, const float *c, const float *x, const int3
     }
 }
 
-/* The rows added to are scattered over a table larger than the caches:
- * the row ADD_AHEAD additions ahead is fetched (for writing) while this
- * one is added, when it is one of the caller's rows. */
-#define ADD_AHEAD 8
-
-static inline void prefetch_own_row(const float *dst, int32_t i, int32_t lo, int32_t hi, size_t d)
-{
-    if (i < lo || i >= hi) return;
-    for (size_t j = 0; j < d; j += 16) __builtin_prefetch(dst + (size_t)i * d + j, 1);
-}
-
 GR_INLINE void add_to_body(float *dst, const int32_t *idx, const float *src, size_t n, int32_t lo, int32_t hi,
                            size_t d)
 {
     for (size_t k = 0; k < n; k++) {
-        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
+        if (k + AHEAD < n) prefetch_own_row(dst, idx[k + AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         for (size_t j = 0; j < d; j += 16) gr_store16(o + j, gr_load16(o + j) + gr_load16(src + k * d + j));
@@ -58,7 +64,7 @@ GR_INLINE void add_scaled_body(float *dst, const int32_t *idx, const float *c, c
                                int32_t hi, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
-        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
+        if (k + AHEAD < n) prefetch_own_row(dst, idx[k + AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         for (size_t j = 0; j < d; j += 16) gr_store16(o + j, gr_load16(o + j) + c[k] * gr_load16(x + j));
@@ -95,6 +101,7 @@ GR_KERNEL static void add_scaled16(float *dst, const int32_t *idx, const float *
 GR_INLINE void dot_narrow_body(float *out, const float *u, const float *x, const int32_t *idx, size_t n, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) prefetch_row(x, idx[k + AHEAD], d);
         const float *r = x + (size_t)idx[k] * d;
         gr_v8 s0 = gr_splat8(0.0f), s1 = s0;
         for (size_t j = 0; j < d; j += 16) {
@@ -127,7 +134,7 @@ GR_INLINE void add_scaled_narrow_body(float *dst, const int32_t *idx, const floa
                                       int32_t lo, int32_t hi, size_t d)
 {
     for (size_t k = 0; k < n; k++) {
-        if (k + ADD_AHEAD < n) prefetch_own_row(dst, idx[k + ADD_AHEAD], lo, hi, d);
+        if (k + AHEAD < n) prefetch_own_row(dst, idx[k + AHEAD], lo, hi, d);
         if (idx[k] < lo || idx[k] >= hi) continue;
         float *o = dst + (size_t)idx[k] * d;
         const float ck = c ? c[k] : 1.0f;
@@ -214,11 +221,10 @@ void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const fl
 
 #define GATHER_ROWS 16
 
-/* Prefetch rows idx[k0..k1) of src, one request per cache line. */
+/* Prefetch rows idx[k0..k1) of src. */
 static inline void prefetch_rows(const float *src, const int32_t *idx, size_t k0, size_t k1, size_t d)
 {
-    for (size_t k = k0; k < k1; k++)
-        for (size_t j = 0; j < d; j += 16) __builtin_prefetch(src + (size_t)idx[k] * d + j);
+    for (size_t k = k0; k < k1; k++) prefetch_row(src, idx[k], d);
 }
 
 void gr_rows_gather(float *x, float *xt, size_t ldt, const float *src, const int32_t *idx, size_t n, size_t d)
