@@ -107,6 +107,25 @@ mpi -np 2 "$GNNREC" "${kg[@]}" --checkpoint "$tmp/kg.ckpt" >"$tmp/kg.ck2" 2>"$tm
 check "rotate on triples with a checkpoint: the loss of the plain run ($(json "$tmp/kg.two" loss), $(json "$tmp/kg.ck1" loss), $(json "$tmp/kg.ck2" loss))" \
   sh -c "[ '$(json "$tmp/kg.two" loss)' = '$(json "$tmp/kg.ck1" loss)' ] && [ '$(json "$tmp/kg.ck1" loss)' = '$(json "$tmp/kg.ck2" loss)' ]"
 
+# validation and test triples read in parts too, some naming entities the training triples lack
+python3 - "$tmp" <<'PY'
+import random, sys
+r = random.Random(6)
+for name in ("kgvalid", "kgtest"):
+    rows = ["e%d\tr%d\te%d" % (r.randrange(320), r.randrange(4), r.randrange(320)) for _ in range(300)]
+    open(sys.argv[1] + "/" + name + ".txt", "w").write("\n".join(rows) + "\n")
+PY
+kgv=(train --model rotate --triples-train "$tmp/kg.txt" --triples-valid "$tmp/kgvalid.txt" --triples-test "$tmp/kgtest.txt"
+     --epochs 3 --dim 16 --threads 1 --json)
+"$GNNREC" "${kgv[@]}" >"$tmp/kgv.one" 2>"$tmp/kgv.err1" || { cat "$tmp/kgv.err1"; fails=$((fails + 1)); }
+mpi -np 2 "$GNNREC" "${kgv[@]}" >"$tmp/kgv.two" 2>"$tmp/kgv.err2" || { cat "$tmp/kgv.err2"; fails=$((fails + 1)); }
+check "rotate with validation and test triples: 2 ranks validate and test as 1 ($(json "$tmp/kgv.one" valid_mrr) / $(json "$tmp/kgv.one" mrr) vs $(json "$tmp/kgv.two" valid_mrr) / $(json "$tmp/kgv.two" mrr))" \
+  sh -c "[ '$(json "$tmp/kgv.one" valid_mrr)' = '$(json "$tmp/kgv.two" valid_mrr)' ] && [ '$(json "$tmp/kgv.one" mrr)' = '$(json "$tmp/kgv.two" mrr)' ]"
+w1=$(grep warning "$tmp/kgv.err1" | sort -u)
+w2=$(grep warning "$tmp/kgv.err2" | sort -u)
+check "rotate with validation and test triples: the same skipped triples reported ($w2)" \
+  sh -c "echo '$w1' | grep -q 'warning: [1-9][0-9]* validation triples' && [ '$w1' = '$w2' ]"
+
 # MovieLens-1M m1: a short fast run, 2 ranks against 1
 data=${GNNREC_DATA:-$(dirname "$0")/../../shared/data}/ml1m_m1
 if [ -f "$data/train.txt" ]; then

@@ -435,6 +435,51 @@ START_TEST(triples_over_ranks_with_dicts)
 }
 END_TEST
 
+/* Validation triples over 330 entities and 8 relations: some name an
+ * entity or a relation the training triples do not have. */
+static void valid_triple_line(size_t k, uint64_t *s, char *buf, size_t cap)
+{
+    (void)k;
+    unsigned h = (unsigned)(next(s) % 330), r = (unsigned)(next(s) % 8), t = (unsigned)(next(s) % 330);
+    snprintf(buf, cap, "e%u\tr%u\te%u", h, r, t);
+}
+
+/* gr_kg_load_like_ext over the ranks: the triples and the skipped count a
+ * load alone gives, on every rank; also a file of fewer lines than ranks. */
+START_TEST(triples_like_over_ranks)
+{
+    char *text = generate(3000, triple_line, NULL, "\n");
+    char *path = shared_file("like_train.txt", text);
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.dicts = 0;
+    gr_kg *train = NULL;
+    ck_assert_msg(gr_kg_load(&train, path, &o) == GR_OK, "%s", gr_last_error());
+    const size_t lines[2] = { 900, 1 };
+    for (int k = 0; k < 2; k++) {
+        char *vtext = generate(lines[k], valid_triple_line, NULL, "\n"), name[32];
+        snprintf(name, sizeof name, "like_valid%d.txt", k);
+        char *vpath = shared_file(name, vtext);
+        MPI_Comm world = MPI_COMM_WORLD;
+        gr_kg_load_options dist = o;
+        dist.comm = &world;
+        gr_kg *one = NULL, *many = NULL;
+        ck_assert_msg(gr_kg_load_like(&one, train, vpath) == GR_OK, "%s", gr_last_error());
+        ck_assert_msg(gr_kg_load_like_ext(&many, train, vpath, &dist) == GR_OK, "rank %d: %s", rank, gr_last_error());
+        assert_same_kg(one, many);
+        ck_assert_uint_eq(gr_kg_num_skipped(one), gr_kg_num_skipped(many));
+        if (k == 0) ck_assert_uint_gt(gr_kg_num_skipped(many), 50);
+        ck_assert(same_everywhere(gr_kg_num_triples(many) * 1000003u + gr_kg_num_skipped(many)));
+        gr_kg_free(one);
+        gr_kg_free(many);
+        free(vpath);
+        free(vtext);
+    }
+    gr_kg_free(train);
+    free(path);
+    free(text);
+}
+END_TEST
+
 /* A bad line in rank 1's range: every rank fails with its message, the
  * line numbered as in the whole file. */
 START_TEST(bad_triple_in_rank_1_range)
@@ -499,6 +544,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, version_1_options_load_alone);
     tcase_add_test(tc, triples_over_ranks);
     tcase_add_test(tc, triples_over_ranks_with_dicts);
+    tcase_add_test(tc, triples_like_over_ranks);
     tcase_add_test(tc, bad_triple_in_rank_1_range);
     suite_add_tcase(s, tc);
     return fx_mpi_run(s, rank);

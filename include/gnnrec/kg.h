@@ -79,6 +79,19 @@ GR_API int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *o
 GR_API int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path);
 
 /*
+ * gr_kg_load_like() with options: of opts only `comm` is read (the ids are
+ * like's, so the dictionary fields do not apply); NULL is
+ * gr_kg_load_like().  With opts->comm the load is collective, as
+ * gr_kg_load()'s: every rank parses only its byte range of the file, the
+ * ranks exchange the parsed triples (3 x 4 bytes each) and the numbers
+ * skipped, and every rank ends with the graph and the skipped count a
+ * single process loads.  Errors as gr_kg_load(), every rank returning the
+ * same status and message.
+ */
+GR_API int gr_kg_load_like_ext(gr_kg **out, const gr_kg *like, const char *path,
+                               const gr_kg_load_options *opts);
+
+/*
  * Build a graph from caller arrays of n names.  With like == NULL the names
  * define a new id space; otherwise the triples are mapped into like's and
  * unknown names are skipped and counted.

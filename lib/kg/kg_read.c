@@ -422,6 +422,19 @@ static int open_comm(gr_dist **d, const gr_kg_load_options *o)
     return rc;
 }
 
+/* Building may fail on one rank alone: then it fails on every rank, and
+ * no rank keeps a graph.  d NULL: rc. */
+static int agree_built(gr_dist *d, int rc, gr_kg **out)
+{
+    if (!d) return rc;
+    int all = gr_dist_agree(d, rc);
+    if (rc == GR_OK && all != GR_OK) {
+        gr_kg_free(*out);
+        *out = NULL;
+    }
+    return all;
+}
+
 int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
 {
     gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
@@ -442,31 +455,54 @@ int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
     if (rc == GR_OK) rc = d ? read_triples_parts(&b, &z, path, d) : read_triples(&b, &z, path);
     if (rc == GR_OK && b.n == 0) rc = gr_err(GR_ESTATE, "%s: no triples", path);
     if (rc == GR_OK) rc = gr_kg_build(out, v, b.h, b.r, b.t, b.n, 0);
-    if (d) {
-        /* building may fail on one rank alone: then on every rank, without a graph */
-        int all = gr_dist_agree(d, rc);
-        if (rc == GR_OK && all != GR_OK) {
-            gr_kg_free(*out);
-            *out = NULL;
-        }
-        rc = all;
-    }
+    rc = agree_built(d, rc, out);
     gr_triple_buf_free(&b);
     if (v) gr_kg_vocab_unref(v);
     gr_dist_free(d);
     return rc;
 }
 
-int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path)
+/* The triples of path in like's ids, read in parts over d: each rank its
+ * byte range, then every rank all of them, in file order, and the number
+ * skipped in every range. */
+static int read_like_parts(gr_triple_buf *b, const resolver *z, const char *path, gr_dist *d)
 {
+    gr_triple_buf mine;
+    memset(&mine, 0, sizeof mine);
+    int rc = read_part(&mine, z, path, d);
+    uint64_t *skipped = rc == GR_OK ? gr_alloc((size_t)d->size, sizeof *skipped) : NULL;
+    if (rc == GR_OK) rc = gr_dist_agree(d, skipped ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, (uint64_t)mine.skipped, skipped);
+    if (rc == GR_OK) rc = exchange_triples(b, &mine, d);
+    for (int r = 0; rc == GR_OK && r < d->size; r++) b->skipped += (size_t)skipped[r];
+    free(skipped);
+    gr_triple_buf_free(&mine);
+    return rc;
+}
+
+int gr_kg_load_like_ext(gr_kg **out, const gr_kg *like, const char *path, const gr_kg_load_options *opts)
+{
+    gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
+    const gr_kg_load_options *o = opts ? opts : &defaults;
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_kg_load_like: NULL argument");
+    if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
+        return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
+    gr_dist *d;
+    GR_TRY(open_comm(&d, o));
     resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL, GR_EFORMAT };
     gr_triple_buf b;
     memset(&b, 0, sizeof b);
-    int rc = read_triples(&b, &z, path);
+    int rc = d ? read_like_parts(&b, &z, path, d) : read_triples(&b, &z, path);
     if (rc == GR_OK) rc = gr_kg_build(out, like->vocab, b.h, b.r, b.t, b.n, b.skipped);
+    rc = agree_built(d, rc, out);
     gr_triple_buf_free(&b);
+    gr_dist_free(d);
     return rc;
+}
+
+int gr_kg_load_like(gr_kg **out, const gr_kg *like, const char *path)
+{
+    return gr_kg_load_like_ext(out, like, path, NULL);
 }
 
 int gr_kg_from_names(gr_kg **out, const gr_kg *like, const char *const *heads, const char *const *relations,

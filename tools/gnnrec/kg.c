@@ -51,12 +51,13 @@ static int load_kg_data(kg_data *d, cli_args *a, int quiet)
     o.dicts = !cli_has(a, "no-dicts");
     o.entities_path = cli_get(a, "entities");
     o.relations_path = cli_get(a, "relations");
-    /* under mpirun each rank reads its part of the training triples */
+    /* under mpirun each rank reads its part of each triple file */
     o.comm = cli_dist_comm();
     const char *train = cli_get(a, "triples-train"), *valid = cli_get(a, "triples-valid"), *test = cli_get(a, "triples-test");
     if (gr_kg_load(&d->train, train, &o) != GR_OK) return cli_lib_error("loading training triples");
-    if (valid && gr_kg_load_like(&d->valid, d->train, valid) != GR_OK) return cli_lib_error("loading validation triples");
-    if (test && gr_kg_load_like(&d->test, d->train, test) != GR_OK) return cli_lib_error("loading test triples");
+    if (valid && gr_kg_load_like_ext(&d->valid, d->train, valid, &o) != GR_OK)
+        return cli_lib_error("loading validation triples");
+    if (test && gr_kg_load_like_ext(&d->test, d->train, test, &o) != GR_OK) return cli_lib_error("loading test triples");
     if (!quiet)
         fprintf(stderr, "%zu entities, %zu relations, %zu training triples\n", gr_kg_num_entities(d->train),
                 gr_kg_num_relations(d->train), gr_kg_num_triples(d->train));
