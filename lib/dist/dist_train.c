@@ -89,3 +89,11 @@ int gr_dist_check_kg(const gr_trainer *t, const int32_t *h, const int32_t *r, co
     GR_TRY(gr_dist_check_same(d, &settings, 1, "trainer settings"));
     return gr_dist_check_same(d, &triples, 1, "training triples");
 }
+
+int gr_dist_collect_rows(gr_dist *d, float *buf, const float *own, size_t nrows, size_t width)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    memcpy(buf + lo * width, own, (hi - lo) * width * sizeof *buf);
+    return gr_dist_allgather_rows(d, buf, nrows, width);
+}

@@ -31,6 +31,10 @@ uint64_t gr_graph_fingerprint(const gr_graph *g);
 /* Fingerprint of n triples (h, r, tail): what the ranks compare before a
  * knowledge-graph fit, and what its checkpoint records. */
 uint64_t gr_triples_fingerprint(const int32_t *h, const int32_t *r, const int32_t *tail, size_t n);
+/* Every rank's own rows (its slice gr_dist_rows of an nrows x width table,
+ * in `own`) into every rank's whole buf: the best parameters a sharded fit
+ * kept, at its end.  Collective. */
+int gr_dist_collect_rows(gr_dist *d, float *buf, const float *own, size_t nrows, size_t width);
 /* GR_ESTATE unless every rank holds the same n parameters. */
 int gr_dist_same_params(gr_dist *d, const float *x, size_t n);
 

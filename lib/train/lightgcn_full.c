@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "dist/dist.h"
+#include "dist/dist_train.h"
 #include "dist/halo.h"
 #include "train/adam.h"
 #include "train/checkpoint.h"
@@ -159,8 +160,7 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
     /* the ranks' rows of the best parameters, into every rank's whole copy */
     if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {
-        memcpy(best + F.lo * s->d, F.best, (F.hi - F.lo) * s->d * sizeof *best);
-        rc = gr_dist_allgather_rows(F.dist, best, s->n, s->d);
+        rc = gr_dist_collect_rows(F.dist, best, F.best, s->n, s->d);
     }
     state_free(&F);
     return rc;

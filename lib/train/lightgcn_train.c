@@ -283,8 +283,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     /* the ranks' rows of the best parameters, into every rank's whole copy
      * (once the work's tables are freed: the copy is the fit's last table) */
     if (rc == GR_OK && R.best_own && t->stat_best_epoch > 0) {
-        memcpy(best + R.lo * s->d, R.best_own, own * sizeof *best);
-        rc = gr_dist_allgather_rows(dist, best, s->n, s->d);
+        rc = gr_dist_collect_rows(dist, best, R.best_own, s->n, s->d);
     }
     free(R.best_own);
     return rc;
