@@ -104,12 +104,21 @@ static int check_eval(const gr_rank_source *src, const gr_graph *exclude, const 
  */
 #define SAMPLE_BLOCK 64
 
-static double sample_keep(const gr_csr *te, size_t n_users, size_t max_users)
+static size_t users_with_edges(const gr_csr *te, size_t n_users)
 {
-    if (max_users == 0) return 1.0;
     size_t users = 0;
     for (size_t u = 0; u < n_users; u++) users += te->ptr[u + 1] > te->ptr[u];
-    return users > max_users ? (double)max_users / (double)users : 1.0;
+    return users;
+}
+
+static double keep_of(size_t users, size_t max_users)
+{
+    return max_users && users > max_users ? (double)max_users / (double)users : 1.0;
+}
+
+static double sample_keep(const gr_csr *te, size_t n_users, size_t max_users)
+{
+    return max_users ? keep_of(users_with_edges(te, n_users), max_users) : 1.0;
 }
 
 static int sampled(size_t u, double keep)
@@ -121,7 +130,9 @@ static int sampled(size_t u, double keep)
 size_t gr_rank_sample_users(const gr_graph *test, size_t max_users)
 {
     const gr_csr *te = &test->ui;
-    double keep = sample_keep(te, test->n_users, max_users);
+    size_t all = users_with_edges(te, test->n_users);
+    double keep = keep_of(all, max_users);
+    if (keep >= 1.0) return all;
     size_t users = 0;
     for (size_t u = 0; u < test->n_users; u++) users += te->ptr[u + 1] > te->ptr[u] && sampled(u, keep);
     return users;

@@ -413,9 +413,15 @@ static int read_triples_parts(gr_triple_buf *b, const resolver *z, const char *p
 }
 
 /* The communicator of the options (version 2 on), duplicated; NULL: alone. */
+static const gr_kg_load_options default_options = GR_KG_LOAD_OPTIONS_INIT;
+
+/* The options' version checked, and the communicator they name opened
+ * (NULL: none). */
 static int open_comm(gr_dist **d, const gr_kg_load_options *o)
 {
     *d = NULL;
+    if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
+        return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
     void *comm = o->version >= 2 ? o->comm : NULL;
     int rc = comm ? gr_dist_new(d, comm) : GR_OK;
     if (rc == GR_ESTATE) return gr_err(rc, "gr_kg_load_options.comm: MPI is not initialised (call MPI_Init first)");
@@ -437,11 +443,8 @@ static int agree_built(gr_dist *d, int rc, gr_kg **out)
 
 int gr_kg_load(gr_kg **out, const char *path, const gr_kg_load_options *opts)
 {
-    gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
-    const gr_kg_load_options *o = opts ? opts : &defaults;
+    const gr_kg_load_options *o = opts ? opts : &default_options;
     if (!out || !path) return gr_err(GR_EINVAL, "gr_kg_load: NULL argument");
-    if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
-        return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
     gr_dist *d;
     GR_TRY(open_comm(&d, o));
     gr_kg_vocab *v = gr_kg_vocab_new();
@@ -482,11 +485,8 @@ static int read_like_parts(gr_triple_buf *b, const resolver *z, const char *path
 
 int gr_kg_load_like_ext(gr_kg **out, const gr_kg *like, const char *path, const gr_kg_load_options *opts)
 {
-    gr_kg_load_options defaults = GR_KG_LOAD_OPTIONS_INIT;
-    const gr_kg_load_options *o = opts ? opts : &defaults;
+    const gr_kg_load_options *o = opts ? opts : &default_options;
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_kg_load_like: NULL argument");
-    if (o->version < 1 || o->version > GR_KG_LOAD_OPTIONS_VERSION)
-        return gr_err(GR_EINVAL, "gr_kg_load_options.version %u not supported", o->version);
     gr_dist *d;
     GR_TRY(open_comm(&d, o));
     resolver z = { like->vocab, NAMES_SKIP, NAMES_SKIP, like->n_ent, like->vocab->rel.n, NULL, NULL, GR_EFORMAT };

@@ -24,9 +24,7 @@
     { "oversample", 0, 32, 0, 4096, 1, NULL, "extra vectors of the truncated SVD's block" },                       \
     { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose the filter's parameters on a small grid (1) or not (0)" }, \
     /* a search's many trials score a sample of the users where there are many */                                \
-    { "valid_users", 0, 8192, 0, 1e9, 1, NULL,                                                                      \
-      "validation users ranked: beyond this many with validation edges, those of an even sample of 64-user blocks "  \
-      "(0: all)" }
+    { "valid_users", 0, 8192, 0, 1e9, 1, NULL, NULL }
 
 static const gr_opt_spec gfcf_opts[] = {
     { "alpha", 0, 0.3, 0, 1000, 0, NULL, "weight of the ideal low-pass filter" },
@@ -155,7 +153,7 @@ static float *field_of(gr_filter_params *p, int field)
 typedef struct search_state {
     gr_trainer *t;
     gr_model *m;
-    const gr_graph *train, *valid;
+    const gr_graph *train;
     double t0, best_metric;
     gr_filter_params best;
     int trials, best_trial, stop;
@@ -167,7 +165,7 @@ static int try_params(search_state *S, const gr_filter_params *p)
     gr_rank_source src;
     gr_rank_source_of_model(&src, S->m);
     int rc;
-    double metric = gr_validate_source(S->t, &src, S->train, S->valid, &rc);
+    double metric = gr_validate_source(S->t, &src, S->train, S->t->valid, &rc);
     GR_TRY(rc);
     S->trials++;
     if (metric > S->best_metric) {
@@ -218,7 +216,7 @@ static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_fi
 {
     /* the trainer's validation scores a sample of the users where there are
      * many (setting valid_users, gr_validate_source) */
-    search_state S = { t, m, train, t->valid, t0, -INFINITY, *base, 0, 0, 0 };
+    search_state S = { t, m, train, t0, -INFINITY, *base, 0, 0, 0 };
     const stage *st = m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
     size_t ns = m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
     int rc = GR_OK;

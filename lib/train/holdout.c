@@ -94,11 +94,18 @@ int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fr
 
 int gr_holdout_wanted(const gr_trainer *t) { return !t->valid && gr_opt_named(t, "holdout") > 0; }
 
+/* Whether validation measures ratings (GraphSAGE on ratings: RMSE) rather
+ * than ranking users' held-out items. */
+static int validates_ratings(const gr_trainer *t)
+{
+    return t->kind == GR_MODEL_GRAPHSAGE && (int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING;
+}
+
 /* The validation figure as reported: its info key and value (RMSE for
  * GraphSAGE on ratings, which the trainer maximises as -RMSE). */
 static const char *valid_key(const gr_trainer *t, double *value)
 {
-    if (t->kind == GR_MODEL_GRAPHSAGE && (int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING) {
+    if (validates_ratings(t)) {
         *value = -*value;
         return "valid_rmse";
     }
@@ -227,9 +234,8 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
     t->model_graph = NULL;
     if (rc == GR_OK) rc = gr_holdout_finish(out, kept, t, g, held);
     memcpy(t->val, saved, sizeof saved);
-    double unused = 0;
     /* the users a ranking validation scored (setting valid_users) */
-    if (rc == GR_OK && strcmp(valid_key(t, &unused), "valid_rmse") != 0)
+    if (rc == GR_OK && !validates_ratings(t))
         gr_model_set_info(*out, "valid_users", (double)gr_rank_sample_users(va, (size_t)gr_opt_named(t, "valid_users")));
     gr_graph_free(tr);
     gr_graph_free(va);

@@ -111,7 +111,8 @@ double *gr_opt_slot(gr_trainer *t, const char *name) { return &t->val[find_name(
 
 int gr_opt_index(const gr_trainer *t, const char *name) { return find_name(t, name); }
 
-/* Add a spec, or let it override the common one of the same name. */
+/* Add a spec, or let it override the common one of the same name (an
+ * override without a help text keeps the common one's). */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)
 {
     int k = find_name(t, s->name);
@@ -121,6 +122,7 @@ static int add_spec(gr_trainer *t, const gr_opt_spec *s)
     }
     t->spec[k] = *s;
     if (s->key == 0 && k < (int)N_COMMON) t->spec[k].key = common_opts[k].key;
+    if (!s->help && k < (int)N_COMMON) t->spec[k].help = common_opts[k].help;
     t->val[k] = s->def;
     return GR_OK;
 }
