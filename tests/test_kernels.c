@@ -141,7 +141,8 @@ static int cmp_desc(const void *pa, const void *pb)
 }
 const float *topk_scores;
 
-/* gr_topk of s[0..n) at several k against a full sort. */
+/* gr_topk of s[0..n) at several k against a full sort, whole and fed in
+ * parts (gr_topk_push). */
 static void topk_matches_sort(const float *s, size_t n)
 {
     int32_t *order = malloc((n + 1) * sizeof *order), *idx = malloc((n + 60) * sizeof *idx);
@@ -158,6 +159,19 @@ static void topk_matches_sort(const float *s, size_t n)
         for (size_t k = 0; k < got; k++) {
             ck_assert_int_eq(idx[k], order[k]);
             ck_assert_float_eq(val[k], s[order[k]]);
+        }
+        /* the row fed in consecutive parts gives the same list */
+        static const size_t parts[] = { 1, 7, 16, 100 };
+        for (size_t p = 0; p < sizeof parts / sizeof *parts; p++) {
+            size_t m = 0;
+            for (size_t i0 = 0; i0 < n; i0 += parts[p])
+                m = gr_topk_push(idx, val, m, s + i0, i0, n - i0 < parts[p] ? n - i0 : parts[p], ks[c]);
+            gr_topk_sort(idx, val, m);
+            ck_assert_uint_eq(m, got);
+            for (size_t k = 0; k < got; k++) {
+                ck_assert_int_eq(idx[k], order[k]);
+                ck_assert_float_eq(val[k], s[order[k]]);
+            }
         }
     }
     free(order);
@@ -231,10 +245,21 @@ START_TEST(score_block_matches_dot_products)
     for (size_t k = 0; k < ni * d; k++) I[k] = (float)gr_rng_normal(&r);
     for (size_t k = 0; k < ni; k++) bias[k] = (float)k * 0.1f;
     gr_transpose(it, I, ni, d, stride);
-    gr_score_block(out, U, nu, it, ni, stride, d, bias);
-    for (size_t u = 0; u < nu; u++)
-        for (size_t i = 0; i < ni; i++)
-            ck_assert_float_eq_tol(out[u * ni + i], gr_dot(U + u * d, I + i * d, d) + bias[i], 1e-4);
+    float *part = gr_alloc_floats(nu * ni);
+    /* both forms of the kernel; a range of the items from a multiple of 16
+     * gives the bits of the whole */
+    for (int wide = 0; wide < 2; wide++) {
+        gr_simd_set_wide(wide);
+        gr_score_block(out, U, nu, it, ni, stride, d, bias);
+        for (size_t u = 0; u < nu; u++)
+            for (size_t i = 0; i < ni; i++)
+                ck_assert_float_eq_tol(out[u * ni + i], gr_dot(U + u * d, I + i * d, d) + bias[i], 1e-4);
+        const size_t i0 = 16, w = ni - i0;
+        gr_score_block(part, U, nu, it + i0, w, stride, d, bias + i0);
+        for (size_t u = 0; u < nu; u++) ck_assert(memcmp(part + u * w, out + u * ni + i0, w * sizeof *part) == 0);
+    }
+    gr_simd_set_wide(-1);
+    free(part);
     free(U);
     free(I);
     free(it);

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "eval/ranking.h"
 #include "graph/graph.h"
+#include "kernels/dense.h"
+#include "kernels/topk.h"
 #include "fixtures.h"
 
 START_TEST(list_metrics_by_hand)
@@ -132,7 +135,7 @@ START_TEST(rank_eval_samples_blocks_of_users)
         }
     ck_assert_int_eq(gr_graph_subset(&train, all, part, 0), GR_OK);
     ck_assert_int_eq(gr_graph_subset(&test, all, part, 1), GR_OK);
-    float *uv = malloc(USERS * DIM * sizeof *uv), it[DIM * 48] = { 0 };
+    float *uv = malloc((USERS + 1) * DIM * sizeof *uv), it[DIM * 48] = { 0 };
     for (size_t k = 0; k < USERS * DIM; k++) uv[k] = (float)((k * 37) % 19) * 0.1f - 0.9f;
     for (size_t d = 0; d < DIM; d++)
         for (size_t j = 0; j < ITEMS; j++) it[d * 48 + j] = (float)((j * 11 + d * 3) % 13) * 0.1f;
@@ -176,6 +179,84 @@ START_TEST(rank_eval_samples_blocks_of_users)
 }
 END_TEST
 
+/*
+ * Sources scored by their vectors are ranked a part of the items at a
+ * time: on a catalogue of several parts (2,500 items) with exact ties
+ * (small integer vectors), training items in every part and at the parts'
+ * edges (the best items of all: exclusion across parts is seen), and a
+ * partial last block of users, the figures are those of
+ * whole rows (gr_score_block and gr_topk of each user's row), summed in
+ * user order.
+ */
+START_TEST(rank_eval_in_parts_matches_whole_rows)
+{
+    enum { USERS = 150, ITEMS = 2500, DIM = 8, STRIDE = 2512, NK = 3 };
+    int64_t *u = malloc((USERS * 40 + ITEMS) * sizeof *u), *i = malloc((USERS * 40 + ITEMS) * sizeof *i);
+    size_t n = 0;
+    /* a first user of every item, in order: item ids are their indices */
+    for (int c = 0; c < ITEMS; c++) {
+        u[n] = USERS;
+        i[n++] = c;
+    }
+    for (int a = 0; a < USERS; a++)
+        for (int c = 0; c < 40; c++) {
+            u[n] = a;
+            /* spread over the items, and the parts' edges 1023 and 1024 */
+            i[n++] = c == 0 ? 1023 : c == 1 ? 1024 : (a * 13 + c * 61) % ITEMS;
+        }
+    gr_graph *all, *train, *test;
+    ck_assert_int_eq(gr_graph_from_edges(&all, u, i, NULL, NULL, n, 0), GR_OK);
+    ck_assert_uint_eq(all->n_items, ITEMS);
+    int64_t id;
+    ck_assert_int_eq(gr_graph_item_id(&id, all, 1023), GR_OK);
+    ck_assert_int_eq(id, 1023);
+    uint8_t *part = calloc(all->n_edges, 1);
+    /* items 1023 and 1024, every user's best, are training items of all */
+    for (size_t e = 0; e < all->n_edges; e++) part[e] = e % 4 == 0 && all->ui.col[e] != 1023 && all->ui.col[e] != 1024;
+    ck_assert_int_eq(gr_graph_subset(&train, all, part, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_subset(&test, all, part, 1), GR_OK);
+    float *uv = malloc((USERS + 1) * DIM * sizeof *uv), *iv = malloc(ITEMS * DIM * sizeof *iv);
+    float *it = calloc(DIM * STRIDE, sizeof *it);
+    gr_rng r = gr_rng_make(5, 0);
+    for (size_t k = 0; k < (USERS + 1) * DIM; k++) uv[k] = (float)gr_rng_below(&r, 4) + (k % DIM == 0);
+    for (size_t k = 0; k < ITEMS * DIM; k++) iv[k] = (float)gr_rng_below(&r, 7) - 3.0f;
+    for (size_t k = 0; k < 2 * DIM; k++) iv[1023 * DIM + k] = 100.0f;
+    gr_transpose(it, iv, ITEMS, DIM, STRIDE);
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, STRIDE, NULL, all->cat, NULL };
+    int ks[NK] = { 1, 7, 20 };
+    double got[NK * GR_METRIC_COUNT], sums[NK * GR_METRIC_COUNT] = { 0 };
+    size_t n_got, users = 0;
+    ck_assert_int_eq(gr_rank_eval(got, &n_got, &src, train, test, ks, NK), GR_OK);
+    float *row = malloc(ITEMS * sizeof *row), val[20];
+    int32_t top[20];
+    for (size_t a = 0; a < all->n_users; a++) {
+        size_t n_rel = gr_csr_degree(&test->ui, a);
+        if (n_rel == 0) continue;
+        gr_score_block(row, uv + a * DIM, 1, it, ITEMS, STRIDE, DIM, NULL);
+        for (int64_t e = train->ui.ptr[a]; e < train->ui.ptr[a + 1]; e++) row[train->ui.col[e]] = -INFINITY;
+        size_t m = gr_topk(top, val, row, ITEMS, 20);
+        for (size_t c = 0; c < NK; c++) {
+            double per[GR_METRIC_COUNT];
+            gr_list_metrics(per, top, m, test->ui.col + test->ui.ptr[a], n_rel, ks[c]);
+            for (size_t j = 0; j < GR_METRIC_COUNT; j++) sums[c * GR_METRIC_COUNT + j] += per[j];
+        }
+        users++;
+    }
+    ck_assert_uint_eq(n_got, users);
+    for (size_t j = 0; j < NK * GR_METRIC_COUNT; j++) ck_assert_double_eq(got[j], sums[j] / (double)users);
+    free(row);
+    free(uv);
+    free(iv);
+    free(it);
+    free(part);
+    free(u);
+    free(i);
+    gr_graph_free(train);
+    gr_graph_free(test);
+    gr_graph_free(all);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("metrics");
@@ -184,6 +265,7 @@ int main(void)
     tcase_add_test(tc, list_metrics_perfect_and_short_lists);
     tcase_add_test(tc, rank_eval_excludes_training_items);
     tcase_add_test(tc, rank_eval_samples_blocks_of_users);
+    tcase_add_test(tc, rank_eval_in_parts_matches_whole_rows);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

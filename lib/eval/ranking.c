@@ -17,10 +17,13 @@
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 
-#define USER_BLOCK 16
-/* Kinds that score users themselves (the graph filters) share work across
- * a block: products with the interaction matrix are as wide as it is. */
-#define WIDE_BLOCK 64
+/* Users scored together: the graph filters' products with the interaction
+ * matrix are as wide as it is, and vector products read each part of the
+ * item vectors once for the whole block.  Also the unit of the sample of
+ * users (sampled()). */
+#define USER_BLOCK 64
+/* Items per part of a block's rows when scored by vectors (eval_block_parts) */
+#define ITEM_PART 1024
 
 void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 {
@@ -56,10 +59,63 @@ typedef struct eval_job {
     int failed; /* a block could not be scored (out of memory) */
 } eval_job;
 
+/* Whether the source's scores are products of its user and item vectors
+ * (no kind-specific scoring), which can be taken a part of the items at a
+ * time. */
+static int scores_in_parts(const gr_rank_source *src)
+{
+    const gr_model *m = src->model;
+    return !(m && m->ops && (m->ops->score_users || m->ops->score_items));
+}
+
+/*
+ * Rank, cut and score the users [u0, u0 + nb) of a source scored by its
+ * vectors, ITEM_PART items at a time: the part's scores for the block (256
+ * KB at 64 users) stay in cache while the users' top-k heaps take them,
+ * where whole rows (64 x 40,981 floats on Gowalla, 10 MB) would go to
+ * memory and back.  The heaps see every row in item order, so the lists
+ * are those of whole rows (gr_topk_push).  top, topv: nb x kmax.
+ */
+static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv)
+{
+    const gr_rank_source *src = J->src;
+    const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
+    const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
+    size_t m[USER_BLOCK] = { 0 };
+    int64_t next_ex[USER_BLOCK];
+    for (size_t b = 0; b < nb; b++) next_ex[b] = ex ? ex->ptr[u0 + b] : 0;
+    for (size_t i0 = 0; i0 < n_items; i0 += ITEM_PART) {
+        const size_t w = n_items - i0 < ITEM_PART ? n_items - i0 : ITEM_PART;
+        gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d,
+                       src->item_bias ? src->item_bias + i0 : NULL);
+        for (size_t b = 0; b < nb; b++) {
+            size_t u = u0 + b;
+            if (gr_csr_degree(te, u) == 0) continue;
+            float *row = scores + b * w;
+            /* the user's excluded items of this part: columns are sorted */
+            for (; ex && next_ex[b] < ex->ptr[u + 1] && (size_t)ex->col[next_ex[b]] < i0 + w; next_ex[b]++)
+                row[(size_t)ex->col[next_ex[b]] - i0] = -INFINITY;
+            m[b] = gr_topk_push(top + b * kmax, topv + b * kmax, m[b], row, i0, w, kmax);
+        }
+    }
+    for (size_t b = 0; b < nb; b++) {
+        size_t u = u0 + b, n_rel = gr_csr_degree(te, u);
+        if (n_rel == 0) continue;
+        gr_topk_sort(top + b * kmax, topv + b * kmax, m[b]);
+        for (size_t c = 0; c < J->nk; c++)
+            gr_list_metrics(per + (b * J->nk + c) * GR_METRIC_COUNT, top + b * kmax, m[b], te->col + te->ptr[u], n_rel,
+                            J->ks[c]);
+    }
+}
+
 /* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers;
  * user u0 + b's metrics into per[b x nk x GR_METRIC_COUNT]. */
 static void eval_block(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv)
 {
+    if (scores_in_parts(J->src)) {
+        eval_block_parts(J, u0, nb, per, scores, top, topv);
+        return;
+    }
     const gr_csr *te = &J->test->ui;
     size_t n_items = J->src->n_items;
     if (score_users(J->src, u0, nb, scores) != GR_OK) {
@@ -96,13 +152,11 @@ static int check_eval(const gr_rank_source *src, const gr_graph *exclude, const 
 }
 
 /*
- * Whether the 64-user block of user u is in the sample of at most
- * max_users of the users with test edges (0: every user is): blocks kept
- * evenly over the user ids, block b when floor((b + 1) keep) > floor(b
- * keep), keep = max_users / users with test edges.  The evaluation's
- * blocks (16 or 64 users) lie inside these.
+ * Whether the block of user u (USER_BLOCK users) is in the sample of at
+ * most max_users of the users with test edges (0: every user is): blocks
+ * kept evenly over the user ids, block b when floor((b + 1) keep) >
+ * floor(b keep), keep = max_users / users with test edges.
  */
-#define SAMPLE_BLOCK 64
 
 static size_t users_with_edges(const gr_csr *te, size_t n_users)
 {
@@ -123,7 +177,7 @@ static double sample_keep(const gr_csr *te, size_t n_users, size_t max_users)
 
 static int sampled(size_t u, double keep)
 {
-    size_t b = u / SAMPLE_BLOCK;
+    size_t b = u / USER_BLOCK;
     return keep >= 1.0 || floor((double)(b + 1) * keep) > floor((double)b * keep);
 }
 
@@ -177,16 +231,17 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
     eval_job J = { src, exclude, test, ks, nk, 0, 0 };
     for (size_t c = 0; c < nk; c++)
         if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
-    const gr_model *m = src->model;
-    size_t block = m && m->ops && m->ops->score_users ? WIDE_BLOCK : USER_BLOCK, n_mine = 0;
+    size_t block = USER_BLOCK, n_mine = 0;
     size_t *mine = NULL;
     GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, max_users, d));
     const size_t width = nk * GR_METRIC_COUNT;
     int nthreads = gr_threads();
-    size_t per_thread = block * src->n_items + 2 * J.kmax;
+    /* scores of the block (or of a part of its rows), then its heaps */
+    size_t width_scored = scores_in_parts(src) && src->n_items > ITEM_PART ? ITEM_PART : src->n_items;
+    size_t per_thread = block * width_scored + 2 * block * J.kmax;
     double *per_user = gr_zalloc((n_mine ? n_mine : 1) * block * width, sizeof(double));
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
-    int32_t *tops = gr_alloc((size_t)nthreads * J.kmax, sizeof(int32_t));
+    int32_t *tops = gr_alloc((size_t)nthreads * block * J.kmax, sizeof(int32_t));
     int rc = per_user && buf && tops ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -194,8 +249,8 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
             int t = omp_get_thread_num();
             size_t u0 = mine[i], nb = src->n_users - u0 < block ? src->n_users - u0 : block;
             float *scores = buf + (size_t)t * per_thread;
-            eval_block(&J, u0, nb, per_user + (size_t)i * block * width, scores, tops + (size_t)t * J.kmax,
-                       scores + block * src->n_items);
+            eval_block(&J, u0, nb, per_user + (size_t)i * block * width, scores, tops + (size_t)t * block * J.kmax,
+                       scores + block * width_scored);
         }
         if (J.failed) rc = gr_err(GR_ENOMEM, "out of memory scoring the users");
     }

@@ -82,13 +82,13 @@ SCORE_TILE(1, 1)
 GR_KERNEL static void score_tiles(float *out, const float *U, size_t nu, const float *it, size_t n_items,
                                   size_t stride, size_t d, const float *bias)
 {
-    const size_t nu4 = nu & ~(size_t)3;
+    const size_t nu4 = nu & ~(size_t)3, n16 = (n_items + 15) & ~(size_t)15;
     size_t i = 0;
-    for (; i + 64 <= stride; i += 64) {
+    for (; i + 64 <= n16; i += 64) {
         for (size_t u0 = 0; u0 < nu4; u0 += 4) score_4x4(out + u0 * n_items, U + u0 * d, it, n_items, stride, d, bias, i);
         for (size_t u0 = nu4; u0 < nu; u0++) score_1x4(out + u0 * n_items, U + u0 * d, it, n_items, stride, d, bias, i);
     }
-    for (; i < stride; i += 16) {
+    for (; i < n16; i += 16) {
         for (size_t u0 = 0; u0 < nu4; u0 += 4) score_4x1(out + u0 * n_items, U + u0 * d, it, n_items, stride, d, bias, i);
         for (size_t u0 = nu4; u0 < nu; u0++) score_1x1(out + u0 * n_items, U + u0 * d, it, n_items, stride, d, bias, i);
     }

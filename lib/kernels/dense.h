@@ -16,6 +16,9 @@ void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t st
  * out[u * n_items + i] = <U[u], item i> (+ bias[i] when bias is not NULL)
  * for nu users, where items are given transposed (it: d x stride, as made
  * by gr_transpose).  Single-threaded; callers parallelise over user blocks.
+ * It reads columns 0 .. n_items rounded up to 16 of it, so a range of the
+ * items from a multiple of 16 (it + i0, bias + i0, n_items of them) is
+ * scored with the same bits as in the whole.
  */
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
                     size_t d, const float *bias);

@@ -56,21 +56,25 @@ static inline int any_above16(const float *p, float t)
 }
 
 /*
- * Fill the heap with the first k candidates, then scan the rest.  Once the
- * heap is full, every entry in it has a lower index than the candidate, so
- * a candidate ranks before the root only when its score is strictly
- * higher (a tie keeps the root, the lower index), and -INFINITY or NaN
- * never is: sixteen scores at a time are tested against the root's, and
- * only a group holding a higher one is looked at score by score.
+ * Continue a heap of m <= k candidates with scores[0..n), the candidates
+ * base .. base + n - 1, which follow every candidate seen so far: fill the
+ * heap to k, then scan the rest.  Once the heap is full, every entry in it
+ * has a lower index than the candidate, so a candidate ranks before the
+ * root only when its score is strictly higher (a tie keeps the root, the
+ * lower index), and -INFINITY or NaN never is: sixteen scores at a time
+ * are tested against the root's, and only a group holding a higher one is
+ * looked at score by score.  Feeding a row in consecutive parts therefore
+ * builds the heap one pass over the whole row builds.
  */
-GR_INLINE size_t topk_heap_body(int32_t *idx, float *hv, const float *scores, size_t n, size_t k)
+GR_INLINE size_t topk_heap_body(int32_t *idx, float *hv, size_t m, const float *scores, size_t base, size_t n,
+                                size_t k)
 {
-    size_t m = 0, i = 0;
+    size_t i = 0;
     for (; i < n && m < k; i++) {
         float s = scores[i];
         if (!(s > -INFINITY)) continue;
         hv[m] = s;
-        idx[m] = (int32_t)i;
+        idx[m] = (int32_t)(base + i);
         sift_up(idx, hv, m);
         m++;
     }
@@ -83,22 +87,27 @@ GR_INLINE size_t topk_heap_body(int32_t *idx, float *hv, const float *scores, si
         for (size_t end = i + 16 < n ? i + 16 : n; i < end; i++)
             if (scores[i] > hv[0]) {
                 hv[0] = scores[i];
-                idx[0] = (int32_t)i;
+                idx[0] = (int32_t)(base + i);
                 sift_down(idx, hv, m, 0);
             }
     }
     return m;
 }
 
-GR_KERNEL static size_t topk_heap(int32_t *idx, float *hv, const float *scores, size_t n, size_t k)
+GR_KERNEL static size_t topk_heap(int32_t *idx, float *hv, size_t m, const float *scores, size_t base, size_t n,
+                                  size_t k)
 {
-    return topk_heap_body(idx, hv, scores, n, k);
+    return topk_heap_body(idx, hv, m, scores, base, n, k);
 }
 
-size_t gr_topk(int32_t *idx, float *val, const float *scores, size_t n, size_t k)
+size_t gr_topk_push(int32_t *idx, float *heap, size_t m, const float *scores, size_t base, size_t n, size_t k)
 {
-    float *hv = val;
-    size_t m = k > 0 ? topk_heap(idx, hv, scores, n, k) : 0;
+    return k > 0 ? topk_heap(idx, heap, m, scores, base, n, k) : 0;
+}
+
+void gr_topk_sort(int32_t *idx, float *heap, size_t m)
+{
+    float *hv = heap;
     /* heap sort: move the worst to the end, repeatedly */
     for (size_t e = m; e > 1; e--) {
         float tv = hv[0];
@@ -109,5 +118,11 @@ size_t gr_topk(int32_t *idx, float *val, const float *scores, size_t n, size_t k
         idx[e - 1] = ti;
         sift_down(idx, hv, e - 1, 0);
     }
+}
+
+size_t gr_topk(int32_t *idx, float *val, const float *scores, size_t n, size_t k)
+{
+    size_t m = gr_topk_push(idx, val, 0, scores, 0, n, k);
+    gr_topk_sort(idx, val, m);
     return m;
 }
