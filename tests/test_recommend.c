@@ -258,6 +258,83 @@ START_TEST(batch_matches_single_calls)
 }
 END_TEST
 
+/* Every user's batch list against its single call. */
+static void batch_equals_single(const gr_model *mm, const int64_t *users, size_t nu, size_t k, const gr_rec_options *o)
+{
+    int64_t *items = malloc(nu * k * sizeof *items), *one = malloc(k * sizeof *one);
+    float *scores = malloc(nu * k * sizeof *scores), *ones = malloc(k * sizeof *ones);
+    size_t *counts = malloc(nu * sizeof *counts), n;
+    ck_assert_int_eq(gr_model_recommend_batch(counts, mm, users, nu, k, o, items, scores), GR_OK);
+    for (size_t r = 0; r < nu; r++) {
+        ck_assert_int_eq(gr_model_recommend(&n, mm, users[r], k, o, one, ones), GR_OK);
+        ck_assert_uint_eq(counts[r], n);
+        for (size_t q = 0; q < n; q++) {
+            ck_assert_int_eq(items[r * k + q], one[q]);
+            ck_assert(memcmp(&scores[r * k + q], &ones[q], sizeof *ones) == 0);
+        }
+    }
+    free(items);
+    free(one);
+    free(scores);
+    free(ones);
+    free(counts);
+}
+
+/*
+ * A catalogue of several parts of the batch's scoring (2,500 items, parts
+ * of GR_SCORE_PART): the lists and scores of single calls, with each
+ * filter, item lists holding the parts' edges, least relevant, and
+ * without excluding the users' items.
+ */
+START_TEST(batch_over_parts_of_a_large_catalogue_matches_single_calls)
+{
+    char *d2 = fx_tmpdir();
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 150;
+    so.items = 2500;
+    so.ratings_per_user = 60;
+    ck_assert_int_eq(gr_synth_write(d2, &so), GR_OK);
+    gr_graph *g2;
+    ck_assert_int_eq(gr_graph_load(&g2, d2, NULL), GR_OK);
+    ck_assert_uint_gt(gr_graph_num_items(g2), 2048);
+    gr_trainer *t;
+    gr_model *m2;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    gr_trainer_set(t, "epochs", "2");
+    gr_trainer_set(t, "dim", "16");
+    ck_assert_int_eq(gr_trainer_fit(&m2, t, g2), GR_OK);
+    gr_trainer_free(t);
+    enum { NU = 70 };
+    int64_t users[NU], listed_ids[400];
+    for (size_t r = 0; r < NU; r++) ck_assert_int_eq(gr_graph_user_id(&users[r], g2, (r * 13) % 150), GR_OK);
+    /* dense indices at and around the parts' edges, and spread over the rest */
+    size_t nl = 0;
+    static const size_t edges[] = { 0, 1023, 1024, 1025, 2047, 2048 };
+    for (size_t e = 0; e < 6; e++) ck_assert_int_eq(gr_graph_item_id(&listed_ids[nl++], g2, edges[e]), GR_OK);
+    for (size_t i = 7; i < gr_graph_num_items(g2) && nl < 400; i += 11)
+        ck_assert_int_eq(gr_graph_item_id(&listed_ids[nl++], g2, i), GR_OK);
+    gr_rec_options o = GR_REC_OPTIONS_INIT;
+    batch_equals_single(m2, users, NU, 30, &o);
+    o.exclude_items = listed_ids;
+    o.n_exclude_items = nl;
+    batch_equals_single(m2, users, NU, 30, &o);
+    o.exclude_seen = 0;
+    batch_equals_single(m2, users, NU, 30, &o);
+    gr_rec_options only = GR_REC_OPTIONS_INIT;
+    only.only_items = listed_ids;
+    only.n_only_items = nl;
+    only.least = 1;
+    batch_equals_single(m2, users, NU, 30, &only);
+    gr_rec_options few = GR_REC_OPTIONS_INIT;
+    ck_assert_int_eq(gr_graph_genre_mask(&few.genres, g2, "Comedy"), GR_OK);
+    batch_equals_single(m2, users, NU, 1500, &few);
+    gr_model_free(m2);
+    gr_graph_free(g2);
+    fx_rmtree(d2);
+    free(d2);
+}
+END_TEST
+
 static int listed(const int64_t *ids, size_t n, int64_t id)
 {
     for (size_t k = 0; k < n; k++)
@@ -566,6 +643,7 @@ int main(void)
     tcase_add_test(tc, liked_items_are_excluded_from_fold_in);
     tcase_add_test(tc, many_threads_share_one_model);
     tcase_add_test(tc, batch_matches_single_calls);
+    tcase_add_test(tc, batch_over_parts_of_a_large_catalogue_matches_single_calls);
     tcase_add_test(tc, item_lists_filter_every_call);
     tcase_add_test(tc, version_1_options_still_work);
     tcase_add_test(tc, similar_users_are_nearest_by_cosine);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bisect.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/threads.h"
@@ -146,22 +147,10 @@ int gr_halo_plan_rows(gr_halo *h, gr_dist *d, const uint64_t *want, size_t nrows
     return plan(h, d, want, nrows, GR_OK);
 }
 
-/* Index of the first halo id >= row. */
-static size_t lower_bound(const int32_t *v, size_t n, size_t row)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if ((size_t)v[mid] < row) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 size_t gr_halo_local(const gr_halo *h, size_t row)
 {
     if (row >= h->lo && row < h->hi) return h->before + row - h->lo;
-    size_t at = lower_bound(h->halo, h->n_halo, row);
+    size_t at = gr_first_at_least(h->halo, h->n_halo, row);
     return at < h->before ? at : at + (h->hi - h->lo);
 }
 

@@ -22,8 +22,6 @@
  * item vectors once for the whole block.  Also the unit of the sample of
  * users (sampled()). */
 #define USER_BLOCK 64
-/* Items per part of a block's rows when scored by vectors (eval_block_parts) */
-#define ITEM_PART 1024
 
 void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 {
@@ -70,7 +68,7 @@ static int scores_in_parts(const gr_rank_source *src)
 
 /*
  * Rank, cut and score the users [u0, u0 + nb) of a source scored by its
- * vectors, ITEM_PART items at a time: the part's scores for the block (256
+ * vectors, GR_SCORE_PART items at a time: the part's scores for the block (256
  * KB at 64 users) stay in cache while the users' top-k heaps take them,
  * where whole rows (64 x 40,981 floats on Gowalla, 10 MB) would go to
  * memory and back.  The heaps see every row in item order, so the lists
@@ -84,8 +82,8 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
     size_t m[USER_BLOCK] = { 0 };
     int64_t next_ex[USER_BLOCK];
     for (size_t b = 0; b < nb; b++) next_ex[b] = ex ? ex->ptr[u0 + b] : 0;
-    for (size_t i0 = 0; i0 < n_items; i0 += ITEM_PART) {
-        const size_t w = n_items - i0 < ITEM_PART ? n_items - i0 : ITEM_PART;
+    for (size_t i0 = 0; i0 < n_items; i0 += GR_SCORE_PART) {
+        const size_t w = n_items - i0 < GR_SCORE_PART ? n_items - i0 : GR_SCORE_PART;
         gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d,
                        src->item_bias ? src->item_bias + i0 : NULL);
         for (size_t b = 0; b < nb; b++) {
@@ -237,7 +235,7 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
     const size_t width = nk * GR_METRIC_COUNT;
     int nthreads = gr_threads();
     /* scores of the block (or of a part of its rows), then its heaps */
-    size_t width_scored = scores_in_parts(src) && src->n_items > ITEM_PART ? ITEM_PART : src->n_items;
+    size_t width_scored = scores_in_parts(src) && src->n_items > GR_SCORE_PART ? GR_SCORE_PART : src->n_items;
     size_t per_thread = block * width_scored + 2 * block * J.kmax;
     double *per_user = gr_zalloc((n_mine ? n_mine : 1) * block * width, sizeof(double));
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));

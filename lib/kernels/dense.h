@@ -23,6 +23,11 @@ void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t st
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
                     size_t d, const float *bias);
 
+/* Items scored at a time where a block of users' whole rows would not stay
+ * in cache (full-ranking evaluation, batch recommendation): 64 users' scores
+ * of a part are 256 KB.  A multiple of 16. */
+#define GR_SCORE_PART 1024
+
 float gr_dot(const float *a, const float *b, size_t d);
 
 #endif

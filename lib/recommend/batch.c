@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/threads.h"
 #include "kernels/dense.h"
+#include "kernels/topk.h"
 #include "recommend/filter.h"
 
 #define USER_BLOCK 16
@@ -29,37 +30,89 @@ typedef struct batch_job {
     int *failed; /* set when a block could not be scored (GR_ENOMEM) */
 } batch_job;
 
-/* Scores of the users rows[0..nb) into out (nb x n_items), biases added. */
-static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float *uvec, float *out)
+/* Scores of the users rows[0..nb) into out (nb x n_items), biases added,
+ * for the kinds that score items themselves (run_block_parts serves the
+ * others). */
+static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float *out)
 {
     size_t d = m->dim, ni = m->n_items;
-    if (m->ops && m->ops->score_users) { /* graph filters: scores are not a function of a user vector */
+    if (m->ops->score_users) { /* graph filters: scores are not a function of a user vector */
         for (size_t b = 0; b < nb; b++) GR_TRY(m->ops->score_users(m, (size_t)rows[b], 1, out + b * ni));
         return GR_OK;
     }
-    if (m->ops && m->ops->score_items) {
-        for (size_t b = 0; b < nb; b++)
-            gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
-                               out + b * ni);
-        return GR_OK;
-    }
-    for (size_t b = 0; b < nb; b++) memcpy(uvec + b * d, m->user_vec + (size_t)rows[b] * d, d * sizeof *uvec);
-    gr_score_block(out, uvec, nb, m->item_vec_t, ni, m->item_stride, d, m->item_bias);
-    for (size_t b = 0; b < nb; b++) {
-        float add = (m->user_bias ? m->user_bias[rows[b]] : 0.0f) + m->global_bias;
-        if (add == 0.0f) continue;
-        for (size_t i = 0; i < ni; i++) out[b * ni + i] += add;
-    }
+    for (size_t b = 0; b < nb; b++)
+        gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
+                           out + b * ni);
     return GR_OK;
+}
+
+/* Whether the model's scores are products of user and item vectors (no
+ * kind-specific scoring), which can be taken a part of the items at a time. */
+static int scores_in_parts(const gr_model *m) { return !(m->ops && (m->ops->score_users || m->ops->score_items)); }
+
+/* Write user r's list of n (heap idx, val) into its row of the output. */
+static void emit(const batch_job *J, size_t r, int32_t *idx, float *val, size_t n)
+{
+    int64_t *items = J->items + r * J->k;
+    float *scores = J->scores ? J->scores + r * J->k : NULL;
+    J->counts[r] = gr_rec_filter_emit(J->f, J->m, idx, val, n, items, scores);
+    for (size_t q = n; q < J->k; q++) {
+        items[q] = -1;
+        if (scores) scores[q] = NAN;
+    }
+}
+
+/*
+ * Lists of the users [r0, r0 + nb) of a model scored by its vectors,
+ * GR_SCORE_PART items at a time: each user's heap takes the part's
+ * filtered scores while they are in cache, and a thread holds a part of
+ * the block's rows, not whole rows (16 x 4 MB on a million items).  The
+ * heaps see every row in item order: the lists of whole rows.  idx, val:
+ * nb x k.
+ */
+static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uvec, float *sc, int32_t *idx, float *val)
+{
+    const gr_model *m = J->m;
+    const gr_csr *ui = &m->graph->ui;
+    const size_t d = m->dim, ni = m->n_items, k = J->k;
+    size_t got[USER_BLOCK] = { 0 };
+    int64_t next_seen[USER_BLOCK];
+    for (size_t b = 0; b < nb; b++) {
+        size_t u = (size_t)J->rows[r0 + b];
+        memcpy(uvec + b * d, m->user_vec + u * d, d * sizeof *uvec);
+        next_seen[b] = ui->ptr[u];
+    }
+    for (size_t i0 = 0; i0 < ni; i0 += GR_SCORE_PART) {
+        const size_t w = ni - i0 < GR_SCORE_PART ? ni - i0 : GR_SCORE_PART;
+        gr_score_block(sc, uvec, nb, m->item_vec_t + i0, w, m->item_stride, d, m->item_bias ? m->item_bias + i0 : NULL);
+        for (size_t b = 0; b < nb; b++) {
+            size_t u = (size_t)J->rows[r0 + b];
+            float *row = sc + b * w;
+            float add = (m->user_bias ? m->user_bias[u] : 0.0f) + m->global_bias;
+            if (add != 0.0f)
+                for (size_t j = 0; j < w; j++) row[j] += add;
+            /* the user's items of this part: columns are sorted */
+            for (; J->f->o.exclude_seen && next_seen[b] < ui->ptr[u + 1] && (size_t)ui->col[next_seen[b]] < i0 + w;
+                 next_seen[b]++)
+                row[(size_t)ui->col[next_seen[b]] - i0] = -INFINITY;
+            gr_rec_filter_apply_part(J->f, m, row, i0, w);
+            got[b] = gr_topk_push(idx + b * k, val + b * k, got[b], row, i0, w, k);
+        }
+    }
+    for (size_t b = 0; b < nb; b++) emit(J, r0 + b, idx + b * k, val + b * k, got[b]);
 }
 
 /* Lists of the users [r0, r0 + nb) into their rows of the output. */
 static void run_block(const batch_job *J, size_t r0, size_t nb, float *uvec, float *sc, int32_t *idx, float *val)
 {
+    if (scores_in_parts(J->m)) {
+        run_block_parts(J, r0, nb, uvec, sc, idx, val);
+        return;
+    }
     const gr_model *m = J->m;
     const gr_csr *ui = &m->graph->ui;
     size_t ni = m->n_items, k = J->k;
-    if (score_block(m, J->rows + r0, nb, uvec, sc) != GR_OK) {
+    if (score_block(m, J->rows + r0, nb, sc) != GR_OK) {
         /* a kind that scores users itself ran out of memory: this block's rows stay empty */
 #pragma omp atomic write
         *J->failed = 1;
@@ -70,14 +123,8 @@ static void run_block(const batch_job *J, size_t r0, size_t nb, float *uvec, flo
         float *row = sc + b * ni;
         if (J->f->o.exclude_seen)
             for (int64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) row[ui->col[e]] = -INFINITY;
-        int64_t *items = J->items + r * k;
-        float *scores = J->scores ? J->scores + r * k : NULL;
-        size_t got = gr_rec_filter_select(J->f, m, row, k, idx, val, items, scores);
-        J->counts[r] = got;
-        for (size_t q = got; q < k; q++) {
-            items[q] = -1;
-            if (scores) scores[q] = NAN;
-        }
+        gr_rec_filter_apply(J->f, m, row);
+        emit(J, r, idx, val, gr_topk_push(idx, val, 0, row, 0, ni, k));
     }
 }
 
@@ -103,9 +150,12 @@ static int run_all(const batch_job *J)
     int nthreads = gr_threads();
     long nblocks = (long)((J->n_users + USER_BLOCK - 1) / USER_BLOCK);
     if (nthreads > nblocks) nthreads = nblocks > 0 ? (int)nblocks : 1;
-    size_t per_thread = USER_BLOCK * (m->dim + m->n_items) + J->k;
+    /* the block's user vectors, its scores (whole rows, or a part of them),
+     * then its heaps' values; the heaps' indices apart */
+    const size_t width = scores_in_parts(m) && m->n_items > GR_SCORE_PART ? GR_SCORE_PART : m->n_items;
+    size_t per_thread = USER_BLOCK * (m->dim + width + J->k);
     float *buf = gr_alloc_floats((size_t)nthreads * per_thread);
-    int32_t *idx = gr_alloc((size_t)nthreads * J->k, sizeof *idx);
+    int32_t *idx = gr_alloc((size_t)nthreads * USER_BLOCK * J->k, sizeof *idx);
     if (!buf || !idx) {
         free(buf);
         free(idx);
@@ -117,7 +167,7 @@ static int run_all(const batch_job *J)
         size_t r0 = (size_t)blk * USER_BLOCK;
         size_t nb = J->n_users - r0 < USER_BLOCK ? J->n_users - r0 : USER_BLOCK;
         float *uvec = buf + (size_t)t * per_thread, *sc = uvec + USER_BLOCK * m->dim;
-        run_block(J, r0, nb, uvec, sc, idx + (size_t)t * J->k, sc + USER_BLOCK * m->n_items);
+        run_block(J, r0, nb, uvec, sc, idx + (size_t)t * USER_BLOCK * J->k, sc + USER_BLOCK * width);
     }
     free(buf);
     free(idx);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bisect.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "kernels/topk.h"
@@ -28,6 +29,12 @@ static int check_options(const gr_rec_options *o)
     return GR_OK;
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Ids the model does not know are skipped: a catalogue may list items
  * newer than the model, which it could not recommend anyway. */
 static int map_lists(gr_rec_filter *f, const gr_model *m)
@@ -48,6 +55,8 @@ static int map_lists(gr_rec_filter *f, const gr_model *m)
             int32_t i = gr_graph_item_index(m->graph, o->exclude_items[k]);
             if (i >= 0 && (size_t)i < m->n_items) f->excluded[f->n_excluded++] = i;
         }
+        /* ascending, so that a part of a row finds its own by bisection */
+        qsort(f->excluded, f->n_excluded, sizeof *f->excluded, cmp_index);
     }
     return GR_OK;
 }
@@ -80,34 +89,49 @@ void gr_rec_filter_free(gr_rec_filter *f)
     f->n_excluded = 0;
 }
 
-void gr_rec_filter_apply(const gr_rec_filter *f, const gr_model *m, float *scores)
+void gr_rec_filter_apply_part(const gr_rec_filter *f, const gr_model *m, float *scores, size_t i0, size_t w)
 {
     const gr_rec_options *o = &f->o;
     const gr_catalog *c = m->graph->cat;
-    for (size_t k = 0; k < f->n_excluded; k++) scores[f->excluded[k]] = -INFINITY;
+    for (size_t k = gr_first_at_least(f->excluded, f->n_excluded, i0); k < f->n_excluded && (size_t)f->excluded[k] < i0 + w;
+         k++)
+        scores[(size_t)f->excluded[k] - i0] = -INFINITY;
     if (!f->allowed && !o->genres && !o->year_min && !o->year_max && !o->has_min_score && !o->least)
         return; /* the loop below would keep every score as it is */
-    for (size_t i = 0; i < m->n_items; i++) {
-        float s = scores[i];
+    for (size_t j = 0; j < w; j++) {
+        size_t i = i0 + j;
+        float s = scores[j];
         if (!(s > -INFINITY)) continue;
         int keep = !f->allowed || f->allowed[i];
         if (o->genres && !(c->genres[i] & o->genres)) keep = 0;
         if (o->year_min && c->year[i] < o->year_min) keep = 0;
         if (o->year_max && (c->year[i] == 0 || c->year[i] > o->year_max)) keep = 0;
         if (o->has_min_score && (f->predictions ? gr_clamp_rating(&f->clamp, s) : s) < o->min_score) keep = 0;
-        scores[i] = !keep ? -INFINITY : o->least ? -s : s;
+        scores[j] = !keep ? -INFINITY : o->least ? -s : s;
     }
+}
+
+void gr_rec_filter_apply(const gr_rec_filter *f, const gr_model *m, float *scores)
+{
+    gr_rec_filter_apply_part(f, m, scores, 0, m->n_items);
+}
+
+size_t gr_rec_filter_emit(const gr_rec_filter *f, const gr_model *m, int32_t *idx, float *val, size_t n,
+                          int64_t *items, float *out_scores)
+{
+    gr_topk_sort(idx, val, n);
+    for (size_t r = 0; r < n; r++) {
+        items[r] = m->graph->cat->items.ids[idx[r]];
+        float v = f->o.least ? -val[r] : val[r];
+        if (out_scores) out_scores[r] = f->predictions ? gr_clamp_rating(&f->clamp, v) : v;
+    }
+    return n;
 }
 
 size_t gr_rec_filter_select(const gr_rec_filter *f, const gr_model *m, float *scores, size_t k, int32_t *idx,
                             float *val, int64_t *items, float *out_scores)
 {
     gr_rec_filter_apply(f, m, scores);
-    size_t got = gr_topk(idx, val, scores, m->n_items, k);
-    for (size_t r = 0; r < got; r++) {
-        items[r] = m->graph->cat->items.ids[idx[r]];
-        float v = f->o.least ? -val[r] : val[r];
-        if (out_scores) out_scores[r] = f->predictions ? gr_clamp_rating(&f->clamp, v) : v;
-    }
-    return got;
+    size_t n = gr_topk_push(idx, val, 0, scores, 0, m->n_items, k);
+    return gr_rec_filter_emit(f, m, idx, val, n, items, out_scores);
 }

@@ -30,11 +30,21 @@ void gr_rec_filter_free(gr_rec_filter *f);
  * flip the signs for "least", ready for gr_topk. */
 void gr_rec_filter_apply(const gr_rec_filter *f, const gr_model *m, float *scores);
 
+/* gr_rec_filter_apply on the part of a row holding items [i0, i0 + w):
+ * scores[j] is item i0 + j's. */
+void gr_rec_filter_apply_part(const gr_rec_filter *f, const gr_model *m, float *scores, size_t i0, size_t w);
+
 /*
  * Apply f to scores and write the top k as external ids (and scores when
  * out_scores is not NULL).  idx and val are work arrays of k entries.
  */
 size_t gr_rec_filter_select(const gr_rec_filter *f, const gr_model *m, float *scores, size_t k, int32_t *idx,
                             float *val, int64_t *items, float *out_scores);
+
+/* The end of gr_rec_filter_select for a heap of n filtered candidates built
+ * by gr_topk_push (idx, val): ordered, then written as external ids (and
+ * scores).  Returns n. */
+size_t gr_rec_filter_emit(const gr_rec_filter *f, const gr_model *m, int32_t *idx, float *val, size_t n,
+                          int64_t *items, float *out_scores);
 
 #endif
