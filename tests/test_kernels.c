@@ -484,14 +484,15 @@ START_TEST(kg_kernels_agree_at_every_cpu_level)
 }
 END_TEST
 
-/* The transpose against its definition: row counts on both sides of its
- * blocks of 16 rows, a source wider than the columns taken, the padding
+/* The transpose against its definition: row and column counts on both
+ * sides of its 8 x 8 blocks, a source wider than the columns taken, the padding
  * columns (old values there) zeroed; gr_transpose and gr_transpose_padded
  * are the same call. */
 START_TEST(transpose_matches_its_definition)
 {
-    const size_t lds = 70, cols = 64, counts[] = { 1, 15, 16, 17, 47, 2048 };
-    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    const size_t lds = 70, widths[] = { 64, 21 }, counts[] = { 1, 7, 8, 15, 16, 17, 47, 2048 };
+    for (size_t wc = 0; wc < 2 * sizeof counts / sizeof counts[0]; wc++) {
+        const size_t cols = widths[wc % 2], c = wc / 2;
         const size_t rows = counts[c], ldd = rows + 9;
         float *src = gr_alloc_floats(rows * lds), *dst = gr_alloc_floats(cols * ldd);
         float *t = gr_alloc_floats(cols * ldd), *pad = gr_alloc_floats(cols * gr_gemm_stride(rows));

@@ -5,24 +5,50 @@
 #include "kernels/cpu.h"
 #include "kernels/simd.h"
 
-/* Source rows a block of the transpose reads: their cache lines (16 rows
- * x cols floats, 4 KB at 64 columns) stay in L1 while each column of them
- * is written, where a column-at-a-time sweep of every row reloads each
- * line once per column it holds (about 3x slower at 2,048 rows of 64). */
-#define TRANSPOSE_ROWS 16
+/*
+ * An 8 x 8 block (8 rows of src from `src`, 8 columns each) into 8 rows of
+ * dst from `dst`, transposed in registers by three rounds of shuffles:
+ * pairs of rows interleaved, pairs of pairs, then halves.  Copying element
+ * by element took 7% of a sampled LightGCN step on Gowalla.
+ */
+GR_INLINE void transpose8x8(float *dst, size_t ldd, const float *src, size_t lds)
+{
+    gr_v8 r[8], t[8], s[8];
+    for (int i = 0; i < 8; i++) r[i] = gr_load8(src + (size_t)i * lds);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int h = 0; h < 8; h += 4) {
+        s[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        s[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        s[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        s[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int c = 0; c < 4; c++) {
+        gr_store8(dst + (size_t)c * ldd, __builtin_shufflevector(s[c], s[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+        gr_store8(dst + (size_t)(c + 4) * ldd, __builtin_shufflevector(s[c], s[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+    }
+}
+
+/* The whole 8 x 8 blocks: rows8 and cols8 are multiples of 8.  A block row
+ * of 8 source rows is read along, and each destination row is written 32
+ * bytes at a time. */
+GR_KERNEL static void transpose_blocks(float *dst, size_t ldd, const float *src, size_t lds, size_t rows8, size_t cols8)
+{
+    for (size_t i0 = 0; i0 < rows8; i0 += 8)
+        for (size_t k0 = 0; k0 < cols8; k0 += 8) transpose8x8(dst + k0 * ldd + i0, ldd, src + i0 * lds + k0, lds);
+}
 
 void gr_transpose_strided(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols)
 {
-    size_t i0 = 0;
-    for (; i0 + TRANSPOSE_ROWS <= rows; i0 += TRANSPOSE_ROWS)
-        for (size_t k = 0; k < cols; k++) {
-            float *out = dst + k * ldd + i0;
-            const float *in = src + i0 * lds + k;
-            for (size_t i = 0; i < TRANSPOSE_ROWS; i++) out[i] = in[i * lds];
-        }
+    const size_t rows8 = rows & ~(size_t)7, cols8 = cols & ~(size_t)7;
+    transpose_blocks(dst, ldd, src, lds, rows8, cols8);
+    for (size_t k = cols8; k < cols; k++)
+        for (size_t i = 0; i < rows8; i++) dst[k * ldd + i] = src[i * lds + k];
     for (size_t k = 0; k < cols; k++) {
         float *out = dst + k * ldd;
-        for (size_t i = i0; i < rows; i++) out[i] = src[i * lds + k];
+        for (size_t i = rows8; i < rows; i++) out[i] = src[i * lds + k];
         for (size_t i = rows; i < ldd; i++) out[i] = 0.0f;
     }
 }
