@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bisect.h"
+#include "core/sorted.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/threads.h"

@@ -4,6 +4,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/sorted.h"
 #include "eval/ranking.h"
 
 static int contains(const int32_t *sorted, size_t n, int32_t x)
@@ -35,12 +36,6 @@ void gr_list_metrics(double *out, const int32_t *ranked, size_t n_ranked, const 
     out[GR_METRIC_NDCG] = dcg / idcg;
     out[GR_METRIC_HIT] = hits > 0;
     out[GR_METRIC_MRR] = rr;
-}
-
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -103,7 +98,7 @@ int gr_metrics_of_list(double *out, const int64_t *ranked, size_t n_ranked, cons
         for (size_t i = 0; i < j; i++)
             if (relevant[i] == relevant[j]) rel[j] = (int32_t)i; /* repeated ids count once */
     }
-    qsort(rel, n_relevant, sizeof *rel, cmp_i32);
+    qsort(rel, n_relevant, sizeof *rel, gr_cmp_i32);
     size_t n_unique = 0;
     for (size_t j = 0; j < n_relevant; j++)
         if (n_unique == 0 || rel[n_unique - 1] != rel[j]) rel[n_unique++] = rel[j];

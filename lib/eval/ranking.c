@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/sorted.h"
 #include "core/threads.h"
 #include "dist/dist.h"
 #include "kernels/dense.h"
@@ -79,9 +80,8 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
     const gr_rank_source *src = J->src;
     const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
     const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
-    size_t m[USER_BLOCK] = { 0 };
-    int64_t next_ex[USER_BLOCK];
-    for (size_t b = 0; b < nb; b++) next_ex[b] = ex ? ex->ptr[u0 + b] : 0;
+    /* the users' excluded items still to mask, positions in their sorted rows */
+    size_t m[USER_BLOCK] = { 0 }, next_ex[USER_BLOCK] = { 0 };
     for (size_t i0 = 0; i0 < n_items; i0 += GR_SCORE_PART) {
         const size_t w = n_items - i0 < GR_SCORE_PART ? n_items - i0 : GR_SCORE_PART;
         gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d,
@@ -90,9 +90,7 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
             size_t u = u0 + b;
             if (gr_csr_degree(te, u) == 0) continue;
             float *row = scores + b * w;
-            /* the user's excluded items of this part: columns are sorted */
-            for (; ex && next_ex[b] < ex->ptr[u + 1] && (size_t)ex->col[next_ex[b]] < i0 + w; next_ex[b]++)
-                row[(size_t)ex->col[next_ex[b]] - i0] = -INFINITY;
+            if (ex) next_ex[b] = gr_mask_sorted_run(row, ex->col + ex->ptr[u], next_ex[b], gr_csr_degree(ex, u), i0, w);
             m[b] = gr_topk_push(top + b * kmax, topv + b * kmax, m[b], row, i0, w, kmax);
         }
     }

@@ -412,11 +412,11 @@ static int read_triples_parts(gr_triple_buf *b, const resolver *z, const char *p
     return rc;
 }
 
-/* The communicator of the options (version 2 on), duplicated; NULL: alone. */
+/* The options of a call that passes none. */
 static const gr_kg_load_options default_options = GR_KG_LOAD_OPTIONS_INIT;
 
-/* The options' version checked, and the communicator they name opened
- * (NULL: none). */
+/* The options' version checked, and the communicator they name (version 2
+ * on) duplicated into *d; NULL: alone. */
 static int open_comm(gr_dist **d, const gr_kg_load_options *o)
 {
     *d = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/sorted.h"
 
 void gr_item_rows_sum(const float *mat, size_t ni, const int32_t *items, size_t n, float *scores)
 {
@@ -22,17 +23,11 @@ void gr_item_rows_users(const float *mat, const gr_graph *g, size_t u0, size_t n
         gr_item_rows_sum(mat, g->n_items, ui->col + ui->ptr[u0 + c], gr_csr_degree(ui, u0 + c), scores + c * g->n_items);
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int32_t *gr_item_rows_sorted(const int32_t *items, size_t n)
 {
     int32_t *sorted = gr_alloc(n ? n : 1, sizeof *sorted);
     if (!sorted) return NULL;
     memcpy(sorted, items, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_i32);
+    qsort(sorted, n, sizeof *sorted, gr_cmp_i32);
     return sorted;
 }

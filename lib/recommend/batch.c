@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/sorted.h"
 #include "core/threads.h"
 #include "kernels/dense.h"
 #include "kernels/topk.h"
@@ -75,12 +76,11 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
     const gr_model *m = J->m;
     const gr_csr *ui = &m->graph->ui;
     const size_t d = m->dim, ni = m->n_items, k = J->k;
-    size_t got[USER_BLOCK] = { 0 };
-    int64_t next_seen[USER_BLOCK];
+    /* the users' seen items still to mask, positions in their sorted rows */
+    size_t got[USER_BLOCK] = { 0 }, next_seen[USER_BLOCK] = { 0 };
     for (size_t b = 0; b < nb; b++) {
         size_t u = (size_t)J->rows[r0 + b];
         memcpy(uvec + b * d, m->user_vec + u * d, d * sizeof *uvec);
-        next_seen[b] = ui->ptr[u];
     }
     for (size_t i0 = 0; i0 < ni; i0 += GR_SCORE_PART) {
         const size_t w = ni - i0 < GR_SCORE_PART ? ni - i0 : GR_SCORE_PART;
@@ -91,10 +91,8 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
             float add = (m->user_bias ? m->user_bias[u] : 0.0f) + m->global_bias;
             if (add != 0.0f)
                 for (size_t j = 0; j < w; j++) row[j] += add;
-            /* the user's items of this part: columns are sorted */
-            for (; J->f->o.exclude_seen && next_seen[b] < ui->ptr[u + 1] && (size_t)ui->col[next_seen[b]] < i0 + w;
-                 next_seen[b]++)
-                row[(size_t)ui->col[next_seen[b]] - i0] = -INFINITY;
+            if (J->f->o.exclude_seen)
+                next_seen[b] = gr_mask_sorted_run(row, ui->col + ui->ptr[u], next_seen[b], gr_csr_degree(ui, u), i0, w);
             gr_rec_filter_apply_part(J->f, m, row, i0, w);
             got[b] = gr_topk_push(idx + b * k, val + b * k, got[b], row, i0, w, k);
         }

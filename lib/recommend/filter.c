@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bisect.h"
+#include "core/sorted.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "kernels/topk.h"
@@ -27,12 +27,6 @@ static int check_options(const gr_rec_options *o)
     if (o->n_only_items && !o->only_items)
         return gr_err(GR_EINVAL, "gr_rec_options.only_items is NULL with n_only_items = %zu", o->n_only_items);
     return GR_OK;
-}
-
-static int cmp_index(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Ids the model does not know are skipped: a catalogue may list items
@@ -56,7 +50,7 @@ static int map_lists(gr_rec_filter *f, const gr_model *m)
             if (i >= 0 && (size_t)i < m->n_items) f->excluded[f->n_excluded++] = i;
         }
         /* ascending, so that a part of a row finds its own by bisection */
-        qsort(f->excluded, f->n_excluded, sizeof *f->excluded, cmp_index);
+        qsort(f->excluded, f->n_excluded, sizeof *f->excluded, gr_cmp_i32);
     }
     return GR_OK;
 }
@@ -93,9 +87,7 @@ void gr_rec_filter_apply_part(const gr_rec_filter *f, const gr_model *m, float *
 {
     const gr_rec_options *o = &f->o;
     const gr_catalog *c = m->graph->cat;
-    for (size_t k = gr_first_at_least(f->excluded, f->n_excluded, i0); k < f->n_excluded && (size_t)f->excluded[k] < i0 + w;
-         k++)
-        scores[(size_t)f->excluded[k] - i0] = -INFINITY;
+    gr_mask_sorted_run(scores, f->excluded, gr_first_at_least(f->excluded, f->n_excluded, i0), f->n_excluded, i0, w);
     if (!f->allowed && !o->genres && !o->year_min && !o->year_max && !o->has_min_score && !o->least)
         return; /* the loop below would keep every score as it is */
     for (size_t j = 0; j < w; j++) {
