@@ -438,6 +438,47 @@ START_TEST(cheby_ranks_saves_and_folds_in)
 }
 END_TEST
 
+/*
+ * A catalogue larger than its users is scored through the factors and the
+ * sparse products, a block of users at a time (the evaluation's path), with
+ * scratch shared by the block: each user's scores must be those of the user
+ * scored alone.  Filters: GF-CF; the Chebyshev tail with and without degree
+ * scaling; the exact polynomial.
+ */
+static void check_block_equals_single(int kind, const char *const *settings)
+{
+    fx_planted p;
+    fx_planted_make(&p, 90, 260, 4, 18, 21);
+    size_t nu = gr_graph_num_users(p.train), ni = gr_graph_num_items(p.train);
+    ck_assert_uint_gt(ni, nu);
+    gr_model *m = fit(kind, p.train, settings);
+    float *block = malloc(nu * ni * sizeof *block), *one = malloc(ni * sizeof *one);
+    ck_assert_ptr_nonnull(block);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_int_eq(m->ops->score_users(m, 0, nu, block), GR_OK);
+    for (size_t u = 0; u < nu; u++) {
+        ck_assert_int_eq(m->ops->score_users(m, u, 1, one), GR_OK);
+        for (size_t i = 0; i < ni; i++) ck_assert_float_eq_tol(block[u * ni + i], one[i], 1e-5f * (1.0f + fabsf(one[i])));
+    }
+    free(block);
+    free(one);
+    gr_model_free(m);
+    fx_planted_free(&p);
+}
+
+START_TEST(filters_score_a_block_of_users_as_each_alone)
+{
+    const char *const gfcf[] = { "rank", "8", NULL };
+    check_block_equals_single(GR_MODEL_GFCF, gfcf);
+    const char *const scaled[] = { "rank", "8", "order", "4", "eps", "0.2", "skew", "-0.1", NULL };
+    check_block_equals_single(GR_MODEL_CHEBY, scaled);
+    const char *const plain[] = { "rank", "8", "order", "4", "eps", "0", "skew", "0", NULL };
+    check_block_equals_single(GR_MODEL_CHEBY, plain);
+    const char *const exact[] = { "rank", "8", "order", "4", "eps", "0.3", "tail", "0", NULL };
+    check_block_equals_single(GR_MODEL_CHEBY, exact);
+}
+END_TEST
+
 static uint32_t le32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 static void put_le32(unsigned char *p, uint32_t v)
@@ -663,6 +704,7 @@ int main(void)
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
     tcase_add_test(tc, cheby_ranks_saves_and_folds_in);
+    tcase_add_test(tc, filters_score_a_block_of_users_as_each_alone);
     tcase_add_test(tc, ease_ranks_saves_and_folds_in);
     tcase_add_test(tc, validation_chooses_among_the_grid);
     tcase_add_test(tc, a_stage_at_its_edge_extends_its_grid);

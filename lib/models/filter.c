@@ -152,30 +152,37 @@ static void add_item_vector(const gr_model *m, int32_t i, float *uv)
 /* ---- the polynomial term ---- */
 
 /* scores += a (r W) P S for the item set r (sorted dense indices), W and S
- * diagonal (weight, out_scale; NULL: identity): P's rows summed through the
- * users who share an item with r, never forming P.  t (users, zero) and
- * touched are scratch; t is left zero. */
+ * diagonal (W: weight, NULL: identity; S: D^eps' with out_scaled, its
+ * values folded into st->r_out, else identity): P's rows summed through
+ * the users who share an item with r, never forming P.  t (users, zero)
+ * and touched (a bit per user, zero) are scratch, left zero.  The users
+ * are visited in index order, so their rows of R~ are read in memory
+ * order. */
 static void linear_sparse(const gr_filter_state *st, const int32_t *items, size_t n, const float *weight,
-                          const float *out_scale, float a, float *scores, float *t, int32_t *touched)
+                          int out_scaled, float a, float *scores, float *t, uint64_t *touched)
 {
-    size_t nt = 0;
     const gr_spmat *rt = &st->rt, *r = &st->r;
+    const float *val = out_scaled ? st->r_out : r->val;
+    size_t lo = SIZE_MAX, hi = 0;
     for (size_t j = 0; j < n; j++) {
         float x = weight ? weight[items[j]] : 1.0f;
         for (int64_t k = rt->ptr[items[j]]; k < rt->ptr[items[j] + 1]; k++) {
             int32_t v = rt->col[k];
-            if (t[v] == 0.0f) touched[nt++] = v; /* weights are positive */
+            touched[v >> 6] |= (uint64_t)1 << (v & 63);
             t[v] += rt->val[k] * x;
+            size_t wv = (size_t)v >> 6;
+            lo = wv < lo ? wv : lo;
+            hi = wv > hi ? wv : hi;
         }
     }
-    for (size_t j = 0; j < nt; j++) {
-        int32_t v = touched[j];
-        float w = a * t[v];
-        t[v] = 0.0f;
-        if (out_scale)
-            for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * r->val[k] * out_scale[r->col[k]];
-        else
-            for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * r->val[k];
+    for (size_t wd = lo; wd <= hi && lo != SIZE_MAX; wd++) {
+        for (uint64_t bits = touched[wd]; bits; bits &= bits - 1) {
+            size_t v = wd * 64 + (size_t)__builtin_ctzll(bits);
+            float w = a * t[v];
+            t[v] = 0.0f;
+            for (int64_t k = r->ptr[v]; k < r->ptr[v + 1]; k++) scores[r->col[k]] += w * val[k];
+        }
+        touched[wd] = 0;
     }
 }
 
@@ -256,10 +263,10 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
         for (size_t a = 0; a < n[c]; a++) b.t0[(size_t)items[c][a] * w + c] = st->deg_neg_pow[items[c][a]];
     /* P x of the sparse rows costs their neighbourhoods, not the graph */
     float *px = gr_zalloc(ni, sizeof *px), *t = gr_zalloc(m->n_users, sizeof *t);
-    int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
+    uint64_t *touched = gr_zalloc(m->n_users / 64 + 1, sizeof *touched);
     int first = px && t && touched && st->p.order >= 1;
     for (size_t c = 0; first && c < w; c++) {
-        linear_sparse(st, items[c], n[c], st->deg_neg_pow, NULL, 1.0f, px, t, touched);
+        linear_sparse(st, items[c], n[c], st->deg_neg_pow, 0, 1.0f, px, t, touched);
         for (size_t j = 0; j < ni; j++) {
             b.t1[j * w + c] = px[j];
             px[j] = 0.0f;
@@ -287,13 +294,13 @@ static int poly_term(const gr_model *m, const int32_t *const *items, const size_
     const gr_filter_state *st = state_of(m);
     if (!is_affine(m)) return poly_dense(m, items, n, w, scores);
     float *t = gr_zalloc(m->n_users, sizeof *t);
-    int32_t *touched = gr_alloc(m->n_users ? m->n_users : 1, sizeof *touched);
+    uint64_t *touched = gr_zalloc(m->n_users / 64 + 1, sizeof *touched);
     int scaled = st->p.eps != 0.0f || st->p.skew != 0.0f;
     if (t && touched)
         for (size_t c = 0; c < w; c++) {
             float *row = scores + c * m->n_items;
-            linear_sparse(st, items[c], n[c], scaled ? st->deg_neg_pow : NULL, scaled ? st->deg_pow : NULL,
-                          (float)st->tail_a, row, t, touched);
+            linear_sparse(st, items[c], n[c], scaled ? st->deg_neg_pow : NULL, scaled, (float)st->tail_a, row, t,
+                          touched);
             for (size_t j = 0; j < n[c]; j++) row[items[c][j]] += (float)st->tail_b;
         }
     int rc = t && touched ? GR_OK : GR_ENOMEM;
@@ -321,8 +328,7 @@ static void dense_linear(const gr_filter_state *st, float *f, size_t ni, size_t 
         for (int64_t e = st->rt.ptr[i]; e < st->rt.ptr[i + 1]; e++) {
             int32_t v = st->rt.col[e];
             float w = a * st->rt.val[e] * st->deg_neg_pow[i];
-            for (int64_t k = st->r.ptr[v]; k < st->r.ptr[v + 1]; k++)
-                row[st->r.col[k]] += w * st->r.val[k] * st->deg_pow[st->r.col[k]];
+            for (int64_t k = st->r.ptr[v]; k < st->r.ptr[v + 1]; k++) row[st->r.col[k]] += w * st->r_out[k];
         }
         if (st->rt.ptr[i + 1] > st->rt.ptr[i]) row[i] += b;
     }
@@ -546,11 +552,17 @@ static int prepare_with(gr_model *m, gr_dist *d, int rc)
         gr_spmat_free(&st->rt);
         free(st->deg_pow);
         free(st->deg_neg_pow);
+        free(st->r_out);
+        st->r_out = NULL;
         st->deg_pow = gr_alloc_floats(m->n_items);
         st->deg_neg_pow = gr_alloc_floats(m->n_items);
         rc = st->deg_pow && st->deg_neg_pow ? GR_OK : GR_ENOMEM;
     }
     if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph);
+    if (rc == GR_OK) {
+        st->r_out = gr_alloc_floats(st->r.nnz ? st->r.nnz : 1);
+        if (!st->r_out) rc = GR_ENOMEM;
+    }
     return apply_params(m, &st->p, d, rc);
 }
 
@@ -618,6 +630,7 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
             st->deg_pow[i] = deg ? (float)pow((double)deg, (double)p->eps + (double)p->skew) : 0.0f;
             st->deg_neg_pow[i] = deg ? (float)pow((double)deg, -p->eps) : 0.0f;
         }
+        for (size_t e = 0; e < st->r.nnz; e++) st->r_out[e] = st->r.val[e] * st->deg_pow[st->r.col[e]];
         spectral_weights(m);
         spectral_vectors(m);
         rc = gr_model_finish(m);
@@ -648,6 +661,7 @@ static void filter_free(gr_model *m)
     gr_spmat_free(&st->rt);
     free(st->deg_pow);
     free(st->deg_neg_pow);
+    free(st->r_out);
     free(st->v);
     free(st->lam);
     free(st->w);

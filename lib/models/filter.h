@@ -57,6 +57,7 @@ typedef struct gr_filter_state {
     double tail_a, tail_b; /* the affine response b + a mu below the top k (tail 1) */
     float *deg_pow;     /* d_i^eps', the output's scale (0 for items nobody has) */
     float *deg_neg_pow; /* d_i^-eps */
+    float *r_out;       /* R~'s values times d_i^eps' of their column i: the polynomial term's output scale folded in */
     /* The whole filter as an items x items matrix, when the catalogue is
      * small enough (gr_filter_dense_ok): scoring is then a sum of rows. */
     float *dense;
