@@ -420,6 +420,39 @@ static size_t run_blocked_kernels(float *out, size_t d)
     return at;
 }
 
+/* The Gram product computes the upper triangle as the general product
+ * would from zero and mirrors it: the same bits, both kernel forms, odd
+ * and multiple-of-16 widths; and the definition, in double. */
+START_TEST(gram_is_the_general_product_mirrored)
+{
+    static const size_t shapes[][2] = { { 300, 1 }, { 300, 17 }, { 513, 40 }, { 1000, 100 }, { 700, 288 } };
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int wide = 0; wide <= 1; wide++) {
+            const size_t n = shapes[s][0], q = shapes[s][1], ldc = q + 3;
+            float *a = normals(n * q, 40 + s), *g = malloc(q * ldc * sizeof *g), *ref = calloc(q * ldc, sizeof *ref);
+            gr_simd_set_wide(wide);
+            for (size_t i = 0; i < q * ldc; i++) g[i] = NAN; /* every element is written */
+            gr_gemm_gram(g, ldc, a, q, n, q);
+            gr_gemm_tn_acc(ref, ldc, a, q, a, q, n, q, q);
+            gr_simd_set_wide(-1);
+            for (size_t i = 0; i < q; i++)
+                for (size_t j = 0; j < q; j++) {
+                    size_t at = i * ldc + j;
+                    if (memcmp(&g[at], &ref[at], sizeof *g) != 0)
+                        ck_abort_msg("n %zu q %zu wide %d (%zu, %zu): gram %.9g, general %.9g", n, q, wide, i, j, g[at],
+                                     ref[at]);
+                    if ((i * 7 + j) % 11) continue;
+                    double want = 0.0;
+                    for (size_t r = 0; r < n; r++) want += (double)a[r * q + i] * a[r * q + j];
+                    ck_assert_double_eq_tol(g[at], want, 1e-4 * (1.0 + fabs(want)));
+                }
+            free(a);
+            free(g);
+            free(ref);
+        }
+}
+END_TEST
+
 START_TEST(narrow_kernels_give_the_wide_kernels_bits)
 {
     /* The narrow kernels (AVX2's 16 registers) keep each output's sum in
@@ -555,6 +588,7 @@ int main(void)
     tcase_add_test(tc, transpose_matches_its_definition);
     tcase_add_test(tc, gathered_rows_match_naive_loops);
     tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);
+    tcase_add_test(tc, gram_is_the_general_product_mirrored);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
     suite_add_tcase(s, tc);
     return fx_run(s);

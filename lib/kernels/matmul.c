@@ -176,16 +176,17 @@ static inline size_t whole_load_rows(size_t n, size_t ldb, size_t p, size_t reac
 }
 
 /*
- * Rows [j0, j1) of C += A^T B.  The rows of A and B are taken in chunks so
- * that a chunk of B stays in cache while every output row uses it; partial
- * sums are added to C chunk by chunk, in the same order for any thread
- * count.
+ * Rows [j0, j1) of C += A^T B, columns [col0, p).  The rows of A and B are
+ * taken in chunks so that a chunk of B stays in cache while every output
+ * row uses it; partial sums are added to C chunk by chunk, in the same
+ * order for any thread count and any col0: an element's sum does not
+ * depend on the columns computed beside it.
  */
 GR_INLINE void tn_rows_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
-                            size_t j0, size_t j1, size_t p)
+                            size_t j0, size_t j1, size_t col0, size_t p)
 {
     const size_t chunk = 256;
-    for (size_t col = 0; col < p; col += 16 * MAXV) {
+    for (size_t col = col0; col < p; col += 16 * MAXV) {
         size_t left = p - col;
         int nv = (int)((left + 15) / 16 < MAXV ? (left + 15) / 16 : MAXV);
         size_t safe = whole_load_rows(n, ldb, p, col + 16 * (size_t)nv);
@@ -217,16 +218,16 @@ GR_INLINE void tn_rows_body(float *c, size_t ldc, const float *a, size_t lda, co
 }
 
 GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n,
-                              size_t j0, size_t j1, size_t p)
+                              size_t j0, size_t j1, size_t col0, size_t p)
 {
-    tn_rows_body(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+    tn_rows_body(c, ldc, a, lda, b, ldb, n, j0, j1, col0, p);
 }
 
 GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
-                                   size_t n, size_t j0, size_t j1, size_t p)
+                                   size_t n, size_t j0, size_t j1, size_t col0, size_t p)
 {
     const size_t chunk = 256;
-    for (size_t col = 0; col < p; col += 16) {
+    for (size_t col = col0; col < p; col += 16) {
         size_t w = p - col < 16 ? p - col : 16;
         size_t safe = whole_load_rows(n, ldb, p, col + 16);
         for (size_t r0 = 0; r0 < n; r0 += chunk) {
@@ -259,25 +260,42 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
 }
 
 GR_KERNEL static void tn_rows_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
-                                     size_t n, size_t j0, size_t j1, size_t p)
+                                     size_t n, size_t j0, size_t j1, size_t col0, size_t p)
 {
-    tn_rows_narrow_body(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+    tn_rows_narrow_body(c, ldc, a, lda, b, ldb, n, j0, j1, col0, p);
 }
 
-void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
-                    size_t p)
+/* C += A^T B in blocks of 16 output rows (enough work per chunk of B,
+ * enough blocks for threads); with upper, a block computes only the
+ * columns from its first row on. */
+static void tn_blocks(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
+                      size_t p, int upper)
 {
     if (n == 0) return;
-    /* blocks of 16 output rows: enough work per chunk of B, enough blocks for threads */
     const size_t rows = 4 * ROWS;
     const int wide = gr_simd_wide();
     long nb = (long)((q + rows - 1) / rows);
 #pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
-        size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q;
-        if (wide) tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, p);
-        else tn_rows_narrow(c, ldc, a, lda, b, ldb, n, j0, j1, p);
+        size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q, col0 = upper ? j0 : 0;
+        if (wide) tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, col0, p);
+        else tn_rows_narrow(c, ldc, a, lda, b, ldb, n, j0, j1, col0, p);
     }
+}
+
+void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
+                    size_t p)
+{
+    tn_blocks(c, ldc, a, lda, b, ldb, n, q, p, 0);
+}
+
+void gr_gemm_gram(float *c, size_t ldc, const float *a, size_t lda, size_t n, size_t q)
+{
+    for (size_t i = 0; i < q; i++) memset(c + i * ldc, 0, q * sizeof *c);
+    tn_blocks(c, ldc, a, lda, a, lda, n, q, q, 1);
+    /* (i, j) and (j, i) are the same products summed in the same order */
+    for (size_t i = 1; i < q; i++)
+        for (size_t j = 0; j < i; j++) c[i * ldc + j] = c[j * ldc + i];
 }
 
 void gr_transpose_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols)

@@ -32,6 +32,13 @@ void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b
 void gr_gemm_tn_acc(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t q,
                     size_t p);
 
+/*
+ * C = A^T A (q x q, row stride ldc >= q) for A n x q (row stride lda):
+ * the upper triangle is computed, as gr_gemm_tn_acc would compute it from
+ * zero, and mirrored, at about half the cost.
+ */
+void gr_gemm_gram(float *c, size_t ldc, const float *a, size_t lda, size_t n, size_t q);
+
 /* dst (cols x ld, ld = gr_gemm_stride(rows), zero padded) = src^T, src
  * being rows x cols with row stride lds. */
 void gr_transpose_padded(float *dst, const float *src, size_t lds, size_t rows, size_t cols);

@@ -57,8 +57,7 @@ static int work_alloc(tsvd_work *w, size_t m, size_t n, size_t b)
 static int gram_of(tsvd_work *w, const float *x, size_t rows, int shared)
 {
     size_t b = w->b;
-    memset(w->gram, 0, b * b * sizeof *w->gram);
-    gr_gemm_tn_acc(w->gram, b, x, b, x, b, rows, b, b);
+    gr_gemm_gram(w->gram, b, x, b, rows, b);
     if (shared) GR_TRY(gr_dist_allreduce_grad(w->dist, w->gram, b * b));
     for (size_t i = 0; i < b * b; i++) w->g[i] = w->gram[i];
     for (size_t i = 0; i < b; i++) /* exact symmetry for the factorisation */
