@@ -460,6 +460,31 @@ static void check_block_equals_single(int kind, const char *const *settings)
         ck_assert_int_eq(m->ops->score_users(m, u, 1, one), GR_OK);
         for (size_t i = 0; i < ni; i++) ck_assert_float_eq_tol(block[u * ni + i], one[i], 1e-5f * (1.0f + fabsf(one[i])));
     }
+    /* recommend_batch scores runs of consecutive users as a block: in
+     * order, and reversed (runs of one), the lists of single calls */
+    enum { K = 10 };
+    int64_t *users = malloc(nu * sizeof *users), *items = malloc(nu * K * sizeof *items);
+    float *scores = malloc(nu * K * sizeof *scores);
+    size_t *counts = malloc(nu * sizeof *counts);
+    for (int reversed = 0; reversed <= 1; reversed++) {
+        for (size_t u = 0; u < nu; u++) gr_graph_user_id(&users[u], p.train, reversed ? nu - 1 - u : u);
+        ck_assert_int_eq(gr_model_recommend_batch(counts, m, users, nu, K, NULL, items, scores), GR_OK);
+        for (size_t u = 0; u < nu; u++) {
+            int64_t top[K];
+            float ts[K];
+            size_t n1;
+            ck_assert_int_eq(gr_model_recommend(&n1, m, users[u], K, NULL, top, ts), GR_OK);
+            ck_assert_uint_eq(counts[u], n1);
+            for (size_t r = 0; r < n1; r++) {
+                ck_assert_float_eq_tol(scores[u * K + r], ts[r], 1e-5f * (1.0f + fabsf(ts[r])));
+                ck_assert(items[u * K + r] == top[r] || fabsf(scores[u * K + r] - ts[r]) < 1e-5f);
+            }
+        }
+    }
+    free(users);
+    free(items);
+    free(scores);
+    free(counts);
     free(block);
     free(one);
     gr_model_free(m);

@@ -38,7 +38,12 @@ static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float 
 {
     size_t d = m->dim, ni = m->n_items;
     if (m->ops->score_users) { /* graph filters: scores are not a function of a user vector */
-        for (size_t b = 0; b < nb; b++) GR_TRY(m->ops->score_users(m, (size_t)rows[b], 1, out + b * ni));
+        /* runs of consecutive users are scored as one block, which shares
+         * the reads of the item factors among them */
+        for (size_t b = 0, e; b < nb; b = e) {
+            for (e = b + 1; e < nb && rows[e] == rows[e - 1] + 1;) e++;
+            GR_TRY(m->ops->score_users(m, (size_t)rows[b], e - b, out + b * ni));
+        }
         return GR_OK;
     }
     for (size_t b = 0; b < nb; b++)
