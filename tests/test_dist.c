@@ -1122,7 +1122,11 @@ static float *all_scores(const gr_model *m)
 {
     float *s = malloc(m->n_users * m->n_items * sizeof *s);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(m->ops->score_users(m, 0, m->n_users, s), GR_OK);
+    int32_t *rows = malloc(m->n_users * sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    for (size_t u = 0; u < m->n_users; u++) rows[u] = (int32_t)u;
+    ck_assert_int_eq(m->ops->score_users(m, rows, m->n_users, s), GR_OK);
+    free(rows);
     return s;
 }
 

@@ -440,9 +440,9 @@ END_TEST
 
 /*
  * A catalogue larger than its users is scored through the factors and the
- * sparse products, a block of users at a time (the evaluation's path), with
- * scratch shared by the block: each user's scores must be those of the user
- * scored alone.  Filters: GF-CF; the Chebyshev tail with and without degree
+ * sparse products, a block of users at a time (the evaluation's and the
+ * batches' path: consecutive users, or any list), with scratch shared by
+ * the block: each user's scores must be those of the user scored alone.  Filters: GF-CF; the Chebyshev tail with and without degree
  * scaling; the exact polynomial.
  */
 static void check_block_equals_single(int kind, const char *const *settings)
@@ -455,13 +455,27 @@ static void check_block_equals_single(int kind, const char *const *settings)
     float *block = malloc(nu * ni * sizeof *block), *one = malloc(ni * sizeof *one);
     ck_assert_ptr_nonnull(block);
     ck_assert_ptr_nonnull(one);
-    ck_assert_int_eq(m->ops->score_users(m, 0, nu, block), GR_OK);
+    int32_t *rows = malloc(nu * sizeof *rows);
+    for (size_t u = 0; u < nu; u++) rows[u] = (int32_t)u;
+    ck_assert_int_eq(m->ops->score_users(m, rows, nu, block), GR_OK);
     for (size_t u = 0; u < nu; u++) {
-        ck_assert_int_eq(m->ops->score_users(m, u, 1, one), GR_OK);
+        ck_assert_int_eq(m->ops->score_users(m, &rows[u], 1, one), GR_OK);
         for (size_t i = 0; i < ni; i++) ck_assert_float_eq_tol(block[u * ni + i], one[i], 1e-5f * (1.0f + fabsf(one[i])));
     }
-    /* recommend_batch scores runs of consecutive users as a block: in
-     * order, and reversed (runs of one), the lists of single calls */
+    /* any order, repeats allowed: every third user reversed, then user 5 twice */
+    size_t nr = 0;
+    for (size_t u = nu; u-- > 0;)
+        if (u % 3 == 0) rows[nr++] = (int32_t)u;
+    rows[nr++] = 5;
+    rows[nr++] = 5;
+    ck_assert_int_eq(m->ops->score_users(m, rows, nr, block), GR_OK);
+    for (size_t c = 0; c < nr; c++) {
+        ck_assert_int_eq(m->ops->score_users(m, &rows[c], 1, one), GR_OK);
+        for (size_t i = 0; i < ni; i++) ck_assert_float_eq_tol(block[c * ni + i], one[i], 1e-5f * (1.0f + fabsf(one[i])));
+    }
+    free(rows);
+    /* recommend_batch scores its blocks of users together: in order and
+     * reversed, the lists of single calls */
     enum { K = 10 };
     int64_t *users = malloc(nu * sizeof *users), *items = malloc(nu * K * sizeof *items);
     float *scores = malloc(nu * K * sizeof *scores);

@@ -40,7 +40,15 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
 {
     const gr_model *m = src->model;
-    if (m && m->ops && m->ops->score_users) return m->ops->score_users(m, u0, nb, scores);
+    if (m && m->ops && m->ops->score_users) {
+        int32_t rows[USER_BLOCK];
+        for (size_t b0 = 0; b0 < nb; b0 += USER_BLOCK) {
+            size_t w = nb - b0 < USER_BLOCK ? nb - b0 : USER_BLOCK;
+            for (size_t c = 0; c < w; c++) rows[c] = (int32_t)(u0 + b0 + c);
+            GR_TRY(m->ops->score_users(m, rows, w, scores + b0 * src->n_items));
+        }
+        return GR_OK;
+    }
     if (m && m->ops && m->ops->score_items) {
         for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
         return GR_OK;

@@ -19,9 +19,9 @@ double gr_ease_bytes(size_t n_items)
     return n2 * (8.0 + 8.0 + 8.0 + 4.0 + 4.0);
 }
 
-static int ease_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
+static int ease_score_users(const gr_model *m, const int32_t *rows, size_t nb, float *scores)
 {
-    gr_item_rows_users(state_of(m)->b, m->graph, u0, nb, scores);
+    gr_item_rows_users(state_of(m)->b, m->graph, rows, nb, scores);
     return GR_OK;
 }
 

@@ -427,26 +427,50 @@ static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores
 
 #define MAX_BLOCK 64
 
-static int filter_score_users(const gr_model *m, size_t u0, size_t nb, float *scores)
+/* Whether rows[0..n) are consecutive indices. */
+static int consecutive(const int32_t *rows, size_t n)
+{
+    for (size_t c = 1; c < n; c++)
+        if (rows[c] != rows[c - 1] + 1) return 0;
+    return 1;
+}
+
+/* Up to MAX_BLOCK users at a time: the low-rank term as one product (their
+ * vectors gathered when they are not consecutive), then the polynomial
+ * term. */
+static int filter_score_users(const gr_model *m, const int32_t *rows, size_t nb, float *scores)
 {
     const gr_csr *ui = &m->graph->ui;
     if (state_of(m)->dense) {
-        gr_item_rows_users(state_of(m)->dense, m->graph, u0, nb, scores);
+        gr_item_rows_users(state_of(m)->dense, m->graph, rows, nb, scores);
         return GR_OK;
     }
+    size_t d = m->dim;
+    float *gathered = NULL;
     for (size_t b0 = 0; b0 < nb; b0 += MAX_BLOCK) {
         size_t w = nb - b0 < MAX_BLOCK ? nb - b0 : MAX_BLOCK;
+        const int32_t *r = rows + b0;
         float *out = scores + b0 * m->n_items;
-        lowpass(m, m->user_vec + (u0 + b0) * m->dim, w, out);
+        const float *uv = m->user_vec + (size_t)r[0] * d;
+        if (!consecutive(r, w)) {
+            if (!gathered && !(gathered = gr_alloc_floats(MAX_BLOCK * (d ? d : 1)))) return GR_ENOMEM;
+            for (size_t c = 0; c < w; c++) memcpy(gathered + c * d, m->user_vec + (size_t)r[c] * d, d * sizeof *gathered);
+            uv = gathered;
+        }
+        lowpass(m, uv, w, out);
         const int32_t *items[MAX_BLOCK];
         size_t n[MAX_BLOCK];
         for (size_t c = 0; c < w; c++) {
-            size_t u = u0 + b0 + c;
-            items[c] = ui->col + ui->ptr[u];
-            n[c] = gr_csr_degree(ui, u);
+            items[c] = ui->col + ui->ptr[r[c]];
+            n[c] = gr_csr_degree(ui, (size_t)r[c]);
         }
-        GR_TRY(poly_term(m, items, n, w, out));
+        int rc = poly_term(m, items, n, w, out);
+        if (rc != GR_OK) {
+            free(gathered);
+            return rc;
+        }
     }
+    free(gathered);
     return GR_OK;
 }
 

@@ -16,11 +16,13 @@ void gr_item_rows_sum(const float *mat, size_t ni, const int32_t *items, size_t 
     }
 }
 
-void gr_item_rows_users(const float *mat, const gr_graph *g, size_t u0, size_t nb, float *scores)
+void gr_item_rows_users(const float *mat, const gr_graph *g, const int32_t *rows, size_t nb, float *scores)
 {
     const gr_csr *ui = &g->ui;
-    for (size_t c = 0; c < nb; c++)
-        gr_item_rows_sum(mat, g->n_items, ui->col + ui->ptr[u0 + c], gr_csr_degree(ui, u0 + c), scores + c * g->n_items);
+    for (size_t c = 0; c < nb; c++) {
+        size_t u = (size_t)rows[c];
+        gr_item_rows_sum(mat, g->n_items, ui->col + ui->ptr[u], gr_csr_degree(ui, u), scores + c * g->n_items);
+    }
 }
 
 int32_t *gr_item_rows_sorted(const int32_t *items, size_t n)

@@ -14,8 +14,8 @@
 /* scores (ni) = sum of rows items[0..n) of mat (ni x ni). */
 void gr_item_rows_sum(const float *mat, size_t ni, const int32_t *items, size_t n, float *scores);
 
-/* The same for the training users [u0, u0 + nb) of g: nb rows of scores. */
-void gr_item_rows_users(const float *mat, const gr_graph *g, size_t u0, size_t nb, float *scores);
+/* The same for the training users rows[0..nb) of g: nb rows of scores. */
+void gr_item_rows_users(const float *mat, const gr_graph *g, const int32_t *rows, size_t nb, float *scores);
 
 /* A sorted copy of n item indices (malloc'ed; NULL when out of memory):
  * a new user's items in a known user's order give bit-identical sums. */

@@ -206,7 +206,7 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
     if (m->ops && m->ops->score_users) {
         float *all = gr_alloc(m->n_items, sizeof *all);
         if (!all) return GR_ENOMEM;
-        int rc = m->ops->score_users(m, (size_t)u, 1, all);
+        int rc = m->ops->score_users(m, &u, 1, all);
         *score = all[i];
         free(all);
         return rc;

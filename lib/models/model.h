@@ -34,10 +34,11 @@ typedef struct gr_model_ops {
     /* Rebuild derived data after loading (e.g. propagated layers). */
     int (*prepare)(gr_model *m);
     void (*free_state)(gr_model *m);
-    /* Scores of all items for the known users [u0, u0 + nb), nb rows of
-     * n_items, for kinds whose scores are not a function of a user vector
-     * (the graph filters); NULL: the user vectors are scored. */
-    int (*score_users)(const gr_model *m, size_t u0, size_t nb, float *scores);
+    /* Scores of all items for the known users rows[0..nb) (dense
+     * indices, any order, repeats allowed), nb rows of n_items, for kinds
+     * whose scores are not a function of a user vector (the graph filters,
+     * EASE); NULL: the user vectors are scored. */
+    int (*score_users)(const gr_model *m, const int32_t *rows, size_t nb, float *scores);
     /* Scores of all items for a new user who liked `items` (dense indices);
      * NULL: fold_in, then the vector is scored. */
     int (*score_liked)(const gr_model *m, const int32_t *items, size_t n, float *scores);

@@ -37,15 +37,9 @@ typedef struct batch_job {
 static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float *out)
 {
     size_t d = m->dim, ni = m->n_items;
-    if (m->ops->score_users) { /* graph filters: scores are not a function of a user vector */
-        /* runs of consecutive users are scored as one block, which shares
-         * the reads of the item factors among them */
-        for (size_t b = 0, e; b < nb; b = e) {
-            for (e = b + 1; e < nb && rows[e] == rows[e - 1] + 1;) e++;
-            GR_TRY(m->ops->score_users(m, (size_t)rows[b], e - b, out + b * ni));
-        }
-        return GR_OK;
-    }
+    /* graph filters, EASE: scores are not a function of a user vector; a
+     * block's users share the reads of a filter's item factors */
+    if (m->ops->score_users) return m->ops->score_users(m, rows, nb, out);
     for (size_t b = 0; b < nb; b++)
         gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
                            out + b * ni);

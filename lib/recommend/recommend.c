@@ -52,7 +52,7 @@ int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, con
     float *all = gr_alloc(m->n_items + 16, sizeof *all);
     int rc = all ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
-        if (m->ops && m->ops->score_users) rc = m->ops->score_users(m, (size_t)u, 1, all);
+        if (m->ops && m->ops->score_users) rc = m->ops->score_users(m, &u, 1, all);
         else gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
         if (rc == GR_OK && f.o.exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
         if (rc == GR_OK) rc = select_top(n, m, &f, all, k, items, scores);
