@@ -151,16 +151,41 @@ static void add_item_vector(const gr_model *m, int32_t i, float *uv)
 
 /* ---- the polynomial term ---- */
 
+/* linear_sparse's scratch: t, a float per user, and touched, a bit per
+ * user; both zero between calls. */
+typedef struct two_hop_scratch {
+    float *t;
+    uint64_t *touched;
+} two_hop_scratch;
+
+static void two_hop_free(two_hop_scratch *h)
+{
+    free(h->t);
+    free(h->touched);
+    h->t = NULL;
+    h->touched = NULL;
+}
+
+static int two_hop_alloc(two_hop_scratch *h, size_t n_users)
+{
+    h->t = gr_zalloc(n_users ? n_users : 1, sizeof *h->t);
+    h->touched = gr_zalloc(n_users / 64 + 1, sizeof *h->touched);
+    if (h->t && h->touched) return GR_OK;
+    two_hop_free(h);
+    return GR_ENOMEM;
+}
+
 /* scores += a (r W) P S for the item set r (sorted dense indices), W and S
  * diagonal (W: weight, NULL: identity; S: D^eps' with out_scaled, its
  * values folded into st->r_out, else identity): P's rows summed through
- * the users who share an item with r, never forming P.  t (users, zero)
- * and touched (a bit per user, zero) are scratch, left zero.  The users
- * are visited in index order, so their rows of R~ are read in memory
- * order. */
+ * the users who share an item with r, never forming P.  h is left zero.
+ * The users are visited in index order, so their rows of R~ are read in
+ * memory order. */
 static void linear_sparse(const gr_filter_state *st, const int32_t *items, size_t n, const float *weight,
-                          int out_scaled, float a, float *scores, float *t, uint64_t *touched)
+                          int out_scaled, float a, float *scores, two_hop_scratch *h)
 {
+    float *t = h->t;
+    uint64_t *touched = h->touched;
     const gr_spmat *rt = &st->rt, *r = &st->r;
     const float *val = out_scaled ? st->r_out : r->val;
     size_t lo = SIZE_MAX, hi = 0;
@@ -262,19 +287,18 @@ static int poly_dense(const gr_model *m, const int32_t *const *items, const size
     for (size_t c = 0; c < w; c++)
         for (size_t a = 0; a < n[c]; a++) b.t0[(size_t)items[c][a] * w + c] = st->deg_neg_pow[items[c][a]];
     /* P x of the sparse rows costs their neighbourhoods, not the graph */
-    float *px = gr_zalloc(ni, sizeof *px), *t = gr_zalloc(m->n_users, sizeof *t);
-    uint64_t *touched = gr_zalloc(m->n_users / 64 + 1, sizeof *touched);
-    int first = px && t && touched && st->p.order >= 1;
+    float *px = gr_zalloc(ni, sizeof *px);
+    two_hop_scratch h = { 0 };
+    int first = px && two_hop_alloc(&h, m->n_users) == GR_OK && st->p.order >= 1;
     for (size_t c = 0; first && c < w; c++) {
-        linear_sparse(st, items[c], n[c], st->deg_neg_pow, 0, 1.0f, px, t, touched);
+        linear_sparse(st, items[c], n[c], st->deg_neg_pow, 0, 1.0f, px, &h);
         for (size_t j = 0; j < ni; j++) {
             b.t1[j * w + c] = px[j];
             px[j] = 0.0f;
         }
     }
     free(px);
-    free(t);
-    free(touched);
+    two_hop_free(&h);
     poly_apply(st, &b, ni, w, first);
     for (size_t c = 0; c < w; c++) {
         float *row = scores + c * ni;
@@ -293,20 +317,16 @@ static int poly_term(const gr_model *m, const int32_t *const *items, const size_
 {
     const gr_filter_state *st = state_of(m);
     if (!is_affine(m)) return poly_dense(m, items, n, w, scores);
-    float *t = gr_zalloc(m->n_users, sizeof *t);
-    uint64_t *touched = gr_zalloc(m->n_users / 64 + 1, sizeof *touched);
+    two_hop_scratch h;
+    GR_TRY(two_hop_alloc(&h, m->n_users));
     int scaled = st->p.eps != 0.0f || st->p.skew != 0.0f;
-    if (t && touched)
-        for (size_t c = 0; c < w; c++) {
-            float *row = scores + c * m->n_items;
-            linear_sparse(st, items[c], n[c], scaled ? st->deg_neg_pow : NULL, scaled, (float)st->tail_a, row, t,
-                          touched);
-            for (size_t j = 0; j < n[c]; j++) row[items[c][j]] += (float)st->tail_b;
-        }
-    int rc = t && touched ? GR_OK : GR_ENOMEM;
-    free(t);
-    free(touched);
-    return rc;
+    for (size_t c = 0; c < w; c++) {
+        float *row = scores + c * m->n_items;
+        linear_sparse(st, items[c], n[c], scaled ? st->deg_neg_pow : NULL, scaled, (float)st->tail_a, row, &h);
+        for (size_t j = 0; j < n[c]; j++) row[items[c][j]] += (float)st->tail_b;
+    }
+    two_hop_free(&h);
+    return GR_OK;
 }
 
 /* ---- the filter as a matrix, for small catalogues ---- */
@@ -427,17 +447,9 @@ static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores
 
 #define MAX_BLOCK 64
 
-/* Whether rows[0..n) are consecutive indices. */
-static int consecutive(const int32_t *rows, size_t n)
-{
-    for (size_t c = 1; c < n; c++)
-        if (rows[c] != rows[c - 1] + 1) return 0;
-    return 1;
-}
-
-/* Up to MAX_BLOCK users at a time: the low-rank term as one product (their
- * vectors gathered when they are not consecutive), then the polynomial
- * term. */
+/* Up to MAX_BLOCK users at a time: the low-rank term as one product of
+ * their gathered vectors (a copy of w x d floats beside a product of
+ * w x items x d), then the polynomial term. */
 static int filter_score_users(const gr_model *m, const int32_t *rows, size_t nb, float *scores)
 {
     const gr_csr *ui = &m->graph->ui;
@@ -446,32 +458,24 @@ static int filter_score_users(const gr_model *m, const int32_t *rows, size_t nb,
         return GR_OK;
     }
     size_t d = m->dim;
-    float *gathered = NULL;
-    for (size_t b0 = 0; b0 < nb; b0 += MAX_BLOCK) {
+    float *gathered = gr_alloc_floats(MAX_BLOCK * (d ? d : 1));
+    int rc = gathered ? GR_OK : GR_ENOMEM;
+    for (size_t b0 = 0; rc == GR_OK && b0 < nb; b0 += MAX_BLOCK) {
         size_t w = nb - b0 < MAX_BLOCK ? nb - b0 : MAX_BLOCK;
         const int32_t *r = rows + b0;
         float *out = scores + b0 * m->n_items;
-        const float *uv = m->user_vec + (size_t)r[0] * d;
-        if (!consecutive(r, w)) {
-            if (!gathered && !(gathered = gr_alloc_floats(MAX_BLOCK * (d ? d : 1)))) return GR_ENOMEM;
-            for (size_t c = 0; c < w; c++) memcpy(gathered + c * d, m->user_vec + (size_t)r[c] * d, d * sizeof *gathered);
-            uv = gathered;
-        }
-        lowpass(m, uv, w, out);
+        for (size_t c = 0; c < w; c++) memcpy(gathered + c * d, m->user_vec + (size_t)r[c] * d, d * sizeof *gathered);
+        lowpass(m, gathered, w, out);
         const int32_t *items[MAX_BLOCK];
         size_t n[MAX_BLOCK];
         for (size_t c = 0; c < w; c++) {
             items[c] = ui->col + ui->ptr[r[c]];
             n[c] = gr_csr_degree(ui, (size_t)r[c]);
         }
-        int rc = poly_term(m, items, n, w, out);
-        if (rc != GR_OK) {
-            free(gathered);
-            return rc;
-        }
+        rc = poly_term(m, items, n, w, out);
     }
     free(gathered);
-    return GR_OK;
+    return rc;
 }
 
 /* A new user is a row like any other: its scores are exactly the
