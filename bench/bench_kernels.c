@@ -298,6 +298,56 @@ static void dense_products(const gr_graph *g, size_t d)
     free(part);
 }
 
+/*
+ * The float products of a sampled step's blocks (64 users against 2,048
+ * drawn rows, each thread its own blocks): the scores through the draws
+ * transposed (the wide kernels' way) or from their rows with the users
+ * transposed (the narrow kernels' way), each with its transpose; then the
+ * two gradient products.
+ */
+static void sampled_block_scores(size_t d)
+{
+    const size_t B = 64, N = 2048, stride = N, blocks = 32;
+    int nt = omp_get_max_threads();
+    float *U = gr_alloc_floats((size_t)nt * B * d), *x = gr_alloc_floats((size_t)nt * N * d);
+    float *xt = gr_alloc_floats((size_t)nt * stride * d), *S = gr_alloc_floats((size_t)nt * B * N);
+    if (!U || !x || !xt || !S) goto done;
+    for (size_t k = 0; k < (size_t)nt * B * d; k++) U[k] = (float)((k * 7) % 13) * 0.01f;
+    for (size_t k = 0; k < (size_t)nt * N * d; k++) x[k] = (float)((k * 5) % 11) * 0.01f;
+    double flops = 2.0 * (double)(B * N * d) * (double)blocks * nt, t;
+#define PER_THREAD(body)                                                                                   \
+    _Pragma("omp parallel") {                                                                              \
+        size_t th = (size_t)omp_get_thread_num();                                                          \
+        float *Ut = U + th * B * d, *xth = x + th * N * d, *xtt = xt + th * stride * d, *St = S + th * B * N; \
+        (void)xth;                                                                                         \
+        (void)xtt;                                                                                         \
+        for (size_t blk = 0; blk < blocks; blk++) {                                                        \
+            body;                                                                                          \
+        }                                                                                                  \
+    }
+    TIME_MEDIAN(t, PER_THREAD({
+        gr_transpose(xtt, xth, N, d, stride);
+        gr_score_block(St, Ut, B, xtt, N, stride, d, NULL);
+    }));
+    row("sampled_scores_draws_transposed", t, flops, 0);
+    TIME_MEDIAN(t, PER_THREAD({
+        gr_transpose_strided(xtt, B, Ut, d, B, d);
+        gr_score_rows(St, xtt, B, B, xth, N, d, NULL);
+    }));
+    row("sampled_scores_draws_rows", t, flops, 0);
+    /* the gradients: the users' rows S x and the draws' S^T U */
+    TIME_MEDIAN(t, PER_THREAD(gr_gemm_rows(Ut, St, N, xth, B, N, d)));
+    row("sampled_gemm_rows", t, flops, 0);
+    TIME_MEDIAN(t, PER_THREAD(gr_gemm_tacc(xtt, St, N, Ut, B, N, d)));
+    row("sampled_gemm_tacc", t, flops, 0);
+#undef PER_THREAD
+done:
+    free(U);
+    free(x);
+    free(xt);
+    free(S);
+}
+
 static void adam(size_t n)
 {
     gr_adam a;
@@ -339,6 +389,7 @@ int main(int argc, char **argv)
     spmm(&a, 64, nblk ? "spmm_d64_no_blocks" : "spmm_d64_4_blocks");
     if (gr_spmat_block_columns(&a, nblk) != GR_OK) return 1;
     dense_products(g, 64);
+    sampled_block_scores(64);
     adam(a.n * 64);
     gr_spmat_free(&a);
     gr_graph_free(g);

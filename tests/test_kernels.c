@@ -453,6 +453,77 @@ START_TEST(gram_is_the_general_product_mirrored)
 }
 END_TEST
 
+/* Scores from the items' rows (the users transposed, zero-padded to a
+ * multiple of 8) give gr_score_block's bits in both kernel forms, with
+ * and without item biases: user counts around the 8-user tile and item
+ * counts around the 8-item tile. */
+START_TEST(score_rows_give_the_score_block_bits)
+{
+    static const size_t users[] = { 1, 7, 8, 13, 64 }, items[] = { 1, 7, 8, 37, 520 }, dims[] = { 1, 24, 64, 100 };
+    for (size_t a = 0; a < 5; a++)
+        for (size_t b = 0; b < 5; b++)
+            for (size_t c = 0; c < 4; c++) {
+                const size_t nu = users[a], n = items[b], d = dims[c], ldu = (nu + 7) & ~(size_t)7;
+                const size_t stride = (n + 15) & ~(size_t)15;
+                float *U = normals(nu * d, 60 + a), *x = normals(n * d, 70 + b);
+                float *ut = malloc(d * ldu * sizeof *ut), *it = malloc(d * stride * sizeof *it);
+                float *got = malloc(nu * n * sizeof *got), *want = malloc(nu * n * sizeof *want);
+                gr_transpose_strided(ut, ldu, U, d, nu, d);
+                gr_transpose(it, x, n, d, stride);
+                float *bias = normals(n, 75 + b);
+                for (int wide = 0; wide <= 1; wide++)
+                    for (int biased = 0; biased <= 1; biased++) {
+                        gr_simd_set_wide(wide);
+                        for (size_t i = 0; i < nu * n; i++) got[i] = NAN; /* every score is written */
+                        gr_score_rows(got, ut, ldu, nu, x, n, d, biased ? bias : NULL);
+                        gr_score_block(want, U, nu, it, n, stride, d, biased ? bias : NULL);
+                        gr_simd_set_wide(-1);
+                        for (size_t i = 0; i < nu * n; i++)
+                            if (memcmp(&got[i], &want[i], sizeof *got) != 0)
+                                ck_abort_msg("nu %zu n %zu d %zu wide %d bias %d (%zu, %zu): rows %.9g, block %.9g", nu,
+                                             n, d, wide, biased, i / n, i % n, got[i], want[i]);
+                    }
+                free(bias);
+                free(U);
+                free(x);
+                free(ut);
+                free(it);
+                free(got);
+                free(want);
+            }
+}
+END_TEST
+
+/* The overwriting transposed product gives the bits of accumulating into
+ * zeros, whatever the output held: both kernel forms, register-blocked
+ * and plain widths, item counts around the 4-item blocks, no users. */
+START_TEST(transposed_product_overwrites_as_accumulating_into_zeros)
+{
+    static const size_t dims[] = { 16, 48, 64, 100 }, items[] = { 1, 5, 37 }, users[] = { 0, 3, 64 };
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 3; b++)
+            for (size_t c = 0; c < 3; c++)
+                for (int wide = 0; wide <= 1; wide++) {
+                    const size_t d = dims[a], n = items[b], r = users[c], ldg = n + 3;
+                    float *g = normals(r * ldg + 1, 80 + b), *x = normals(r * d + 1, 90 + a);
+                    float *got = malloc(n * d * sizeof *got), *want = calloc(n * d, sizeof *want);
+                    for (size_t i = 0; i < n * d; i++) got[i] = NAN;
+                    gr_simd_set_wide(wide);
+                    gr_gemm_t(got, g, ldg, x, r, n, d);
+                    gr_gemm_tacc(want, g, ldg, x, r, n, d);
+                    gr_simd_set_wide(-1);
+                    for (size_t i = 0; i < n * d; i++)
+                        if (memcmp(&got[i], &want[i], sizeof *got) != 0)
+                            ck_abort_msg("d %zu n %zu r %zu wide %d at %zu: %.9g, accumulated %.9g", d, n, r, wide, i,
+                                         got[i], want[i]);
+                    free(g);
+                    free(x);
+                    free(got);
+                    free(want);
+                }
+}
+END_TEST
+
 START_TEST(narrow_kernels_give_the_wide_kernels_bits)
 {
     /* The narrow kernels (AVX2's 16 registers) keep each output's sum in
@@ -589,6 +660,8 @@ int main(void)
     tcase_add_test(tc, gathered_rows_match_naive_loops);
     tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);
     tcase_add_test(tc, gram_is_the_general_product_mirrored);
+    tcase_add_test(tc, score_rows_give_the_score_block_bits);
+    tcase_add_test(tc, transposed_product_overwrites_as_accumulating_into_zeros);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
     suite_add_tcase(s, tc);
     return fx_run(s);

@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "eval/ranking.h"
 #include "graph/graph.h"
+#include "kernels/cpu.h"
 #include "kernels/dense.h"
 #include "kernels/topk.h"
 #include "fixtures.h"
@@ -79,7 +80,8 @@ START_TEST(rank_eval_excludes_training_items)
     ck_assert_int_eq(gr_graph_from_edges_like(&test, all, su, si, NULL, NULL, 2, 0), GR_OK);
     /* user 1 (index 0) likes high items, user 2 (index 1) likes low items; item order 10,11,12,13 */
     float uv[2] = { 1.0f, -1.0f }, iv[4] = { 4.0f, 3.0f, 2.0f, 1.0f }, it[16] = { 4, 3, 2, 1 };
-    gr_rank_source src = { 2, 4, 1, uv, it, 16, NULL, all->cat, NULL };
+    /* at width 1 the transposed items are their rows too */
+    gr_rank_source src = { 2, 4, 1, uv, it, 16, NULL, all->cat, NULL, it };
     int ks[] = { 1, 2 };
     double out[2 * GR_METRIC_COUNT];
     size_t users;
@@ -139,7 +141,7 @@ START_TEST(rank_eval_samples_blocks_of_users)
     for (size_t k = 0; k < USERS * DIM; k++) uv[k] = (float)((k * 37) % 19) * 0.1f - 0.9f;
     for (size_t d = 0; d < DIM; d++)
         for (size_t j = 0; j < ITEMS; j++) it[d * 48 + j] = (float)((j * 11 + d * 3) % 13) * 0.1f;
-    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, 48, NULL, all->cat, NULL };
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, 48, NULL, all->cat, NULL, NULL };
     int ks[] = { 5, 20 };
     double whole[2 * GR_METRIC_COUNT], out[2 * GR_METRIC_COUNT], hand[2 * GR_METRIC_COUNT];
     size_t n_whole, n_out, n_hand;
@@ -186,7 +188,7 @@ END_TEST
  * edges (the best items of all: exclusion across parts is seen), and a
  * partial last block of users, the figures are those of
  * whole rows (gr_score_block and gr_topk of each user's row), summed in
- * user order.
+ * user order; from the transposed items and from the item rows.
  */
 START_TEST(rank_eval_in_parts_matches_whole_rows)
 {
@@ -222,11 +224,23 @@ START_TEST(rank_eval_in_parts_matches_whole_rows)
     for (size_t k = 0; k < ITEMS * DIM; k++) iv[k] = (float)gr_rng_below(&r, 7) - 3.0f;
     for (size_t k = 0; k < 2 * DIM; k++) iv[1023 * DIM + k] = 100.0f;
     gr_transpose(it, iv, ITEMS, DIM, STRIDE);
-    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, STRIDE, NULL, all->cat, NULL };
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, STRIDE, NULL, all->cat, NULL, NULL };
     int ks[NK] = { 1, 7, 20 };
     double got[NK * GR_METRIC_COUNT], sums[NK * GR_METRIC_COUNT] = { 0 };
     size_t n_got, users = 0;
     ck_assert_int_eq(gr_rank_eval(got, &n_got, &src, train, test, ks, NK), GR_OK);
+    /* with the item rows as well, in both kernel forms (the narrow one
+     * scores from the rows): the same figures */
+    src.item_rows = iv;
+    for (int wide = 0; wide <= 1; wide++) {
+        double again[NK * GR_METRIC_COUNT];
+        size_t n_again;
+        gr_simd_set_wide(wide);
+        ck_assert_int_eq(gr_rank_eval(again, &n_again, &src, train, test, ks, NK), GR_OK);
+        gr_simd_set_wide(-1);
+        ck_assert_uint_eq(n_again, n_got);
+        ck_assert(memcmp(again, got, sizeof got) == 0);
+    }
     float *row = malloc(ITEMS * sizeof *row), val[20];
     int32_t top[20];
     for (size_t a = 0; a < all->n_users; a++) {

@@ -31,23 +31,21 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->dim = m->dim;
     src->user_vec = m->user_vec;
     src->item_t = m->item_vec_t;
+    src->item_rows = m->item_vec;
     src->stride = m->item_stride;
     src->item_bias = m->item_bias;
     src->cat = m->graph->cat;
     src->model = m;
 }
 
+/* The scores of the users [u0, u0 + nb), nb <= USER_BLOCK. */
 static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
 {
     const gr_model *m = src->model;
     if (m && m->ops && m->ops->score_users) {
         int32_t rows[USER_BLOCK];
-        for (size_t b0 = 0; b0 < nb; b0 += USER_BLOCK) {
-            size_t w = nb - b0 < USER_BLOCK ? nb - b0 : USER_BLOCK;
-            for (size_t c = 0; c < w; c++) rows[c] = (int32_t)(u0 + b0 + c);
-            GR_TRY(m->ops->score_users(m, rows, w, scores + b0 * src->n_items));
-        }
-        return GR_OK;
+        for (size_t c = 0; c < nb; c++) rows[c] = (int32_t)(u0 + c);
+        return m->ops->score_users(m, rows, nb, scores);
     }
     if (m && m->ops && m->ops->score_items) {
         for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
@@ -75,25 +73,35 @@ static int scores_in_parts(const gr_rank_source *src)
     return !(m && m->ops && (m->ops->score_users || m->ops->score_items));
 }
 
+/* Whether a source's blocks are scored from its item rows, with the
+ * users transposed (gr_score_rows_preferred), rather than from item_t. */
+static int from_rows(const gr_rank_source *src) { return src->item_rows && gr_score_rows_preferred(); }
+
 /*
  * Rank, cut and score the users [u0, u0 + nb) of a source scored by its
  * vectors, GR_SCORE_PART items at a time: the part's scores for the block (256
  * KB at 64 users) stay in cache while the users' top-k heaps take them,
  * where whole rows (64 x 40,981 floats on Gowalla, 10 MB) would go to
  * memory and back.  The heaps see every row in item order, so the lists
- * are those of whole rows (gr_topk_push).  top, topv: nb x kmax.
+ * are those of whole rows (gr_topk_push).  top, topv: nb x kmax; ut:
+ * USER_BLOCK x dim floats, the users transposed where they are scored
+ * from the item rows.
  */
-static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv)
+static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv,
+                             float *ut)
 {
     const gr_rank_source *src = J->src;
     const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
     const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
+    const int rows = from_rows(src);
+    if (rows) gr_transpose_strided(ut, USER_BLOCK, src->user_vec + u0 * d, d, nb, d);
     /* the users' excluded items still to mask, positions in their sorted rows */
     size_t m[USER_BLOCK] = { 0 }, next_ex[USER_BLOCK] = { 0 };
     for (size_t i0 = 0; i0 < n_items; i0 += GR_SCORE_PART) {
         const size_t w = n_items - i0 < GR_SCORE_PART ? n_items - i0 : GR_SCORE_PART;
-        gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d,
-                       src->item_bias ? src->item_bias + i0 : NULL);
+        const float *bias = src->item_bias ? src->item_bias + i0 : NULL;
+        if (rows) gr_score_rows(scores, ut, USER_BLOCK, nb, src->item_rows + i0 * d, w, d, bias);
+        else gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d, bias);
         for (size_t b = 0; b < nb; b++) {
             size_t u = u0 + b;
             if (gr_csr_degree(te, u) == 0) continue;
@@ -114,10 +122,11 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
 
 /* Rank, cut and score the users [u0, u0 + nb) with per-thread buffers;
  * user u0 + b's metrics into per[b x nk x GR_METRIC_COUNT]. */
-static void eval_block(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv)
+static void eval_block(eval_job *J, size_t u0, size_t nb, double *per, float *scores, int32_t *top, float *topv,
+                       float *ut)
 {
     if (scores_in_parts(J->src)) {
-        eval_block_parts(J, u0, nb, per, scores, top, topv);
+        eval_block_parts(J, u0, nb, per, scores, top, topv, ut);
         return;
     }
     const gr_csr *te = &J->test->ui;
@@ -240,9 +249,11 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
     GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, max_users, d));
     const size_t width = nk * GR_METRIC_COUNT;
     int nthreads = gr_threads();
-    /* scores of the block (or of a part of its rows), then its heaps */
+    /* scores of the block (or of a part of its rows), then its heaps, then
+     * its users transposed */
     size_t width_scored = scores_in_parts(src) && src->n_items > GR_SCORE_PART ? GR_SCORE_PART : src->n_items;
-    size_t per_thread = block * width_scored + 2 * block * J.kmax;
+    size_t ut_len = scores_in_parts(src) && from_rows(src) ? block * src->dim : 0;
+    size_t per_thread = block * width_scored + 2 * block * J.kmax + ut_len;
     double *per_user = gr_zalloc((n_mine ? n_mine : 1) * block * width, sizeof(double));
     float *buf = gr_alloc((size_t)nthreads * per_thread, sizeof(float));
     int32_t *tops = gr_alloc((size_t)nthreads * block * J.kmax, sizeof(int32_t));
@@ -254,7 +265,7 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
             size_t u0 = mine[i], nb = src->n_users - u0 < block ? src->n_users - u0 : block;
             float *scores = buf + (size_t)t * per_thread;
             eval_block(&J, u0, nb, per_user + (size_t)i * block * width, scores, tops + (size_t)t * block * J.kmax,
-                       scores + block * width_scored);
+                       scores + block * width_scored, scores + block * width_scored + 2 * block * J.kmax);
         }
         if (J.failed) rc = gr_err(GR_ENOMEM, "out of memory scoring the users");
     }

@@ -16,6 +16,7 @@ typedef struct gr_rank_source {
     const float *item_bias; /* may be NULL */
     const gr_catalog *cat;  /* id space the evaluated graphs must share */
     const gr_model *model;  /* when set and its kind scores items itself, its score_items is used */
+    const float *item_rows; /* n_items x dim, the item vectors as rows; may be NULL (then item_t is read) */
 } gr_rank_source;
 
 /* The source of a finished model. */

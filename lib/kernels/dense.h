@@ -23,6 +23,24 @@ void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t st
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
                     size_t d, const float *bias);
 
+/*
+ * out[u * n + j] = <U[u], x[j]> (+ bias[j] when bias is not NULL) for nu
+ * users and n items given as rows (x: n x d), with the bits of
+ * gr_score_block: the items need no transpose.  The users are given
+ * transposed, ut: d x ldu with ldu a multiple of 8 and ldu >= nu, columns
+ * nu..ldu zero (gr_transpose_strided makes it).  Single-threaded.
+ */
+void gr_score_rows(float *out, const float *ut, size_t ldu, size_t nu, const float *x, size_t n, size_t d,
+                   const float *bias);
+
+/*
+ * Whether blocks of users are scored faster from the items' rows
+ * (gr_score_rows) than from the transposed items (gr_score_block): with
+ * the narrow kernels (8 x 8 tiles, the items' rows read in order).  The
+ * same bits either way.
+ */
+int gr_score_rows_preferred(void);
+
 /* Items scored at a time where a block of users' whole rows would not stay
  * in cache (full-ranking evaluation, batch recommendation): 64 users' scores
  * of a part are 256 KB.  A multiple of 16. */

@@ -49,17 +49,17 @@
         gemm_rows_body_##V(y, g, ldg, x, r, n);                                                      \
     }
 
-/* Items [0, n) of Y += G^T X, four items at a time. */
+/* Items [0, n) of Y += G^T X (acc) or Y = G^T X, four items at a time. */
 #define GEMM_TACC(V)                                                                                 \
     GR_INLINE void gemm_tacc_body_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
-                                      size_t n)                                                     \
+                                      size_t n, int acc)                                            \
     {                                                                                                \
         const size_t d = 16 * V;                                                                     \
         size_t i = 0;                                                                                \
         for (; i + 4 <= n; i += 4) {                                                                 \
             gr_v16 s[4][V];                                                                          \
             for (int b = 0; b < 4; b++)                                                              \
-                for (int v = 0; v < V; v++) s[b][v] = gr_load16(y + (i + b) * d + 16 * v);          \
+                for (int v = 0; v < V; v++) s[b][v] = acc ? gr_load16(y + (i + b) * d + 16 * v) : gr_splat16(0.0f); \
             for (size_t u = 0; u < r; u++) {                                                         \
                 gr_v16 xv[V];                                                                        \
                 for (int v = 0; v < V; v++) xv[v] = gr_load16(x + u * d + 16 * v);                   \
@@ -74,7 +74,7 @@
         }                                                                                            \
         for (; i < n; i++) {                                                                         \
             gr_v16 s[V];                                                                             \
-            for (int v = 0; v < V; v++) s[v] = gr_load16(y + i * d + 16 * v);                        \
+            for (int v = 0; v < V; v++) s[v] = acc ? gr_load16(y + i * d + 16 * v) : gr_splat16(0.0f); \
             for (size_t u = 0; u < r; u++) {                                                         \
                 const float c = g[u * ldg + i];                                                      \
                 for (int v = 0; v < V; v++) s[v] += c * gr_load16(x + u * d + 16 * v);               \
@@ -83,9 +83,9 @@
         }                                                                                            \
     }                                                                                                \
     GR_KERNEL static void gemm_tacc_##V(float *y, const float *g, size_t ldg, const float *x, size_t r, \
-                                        size_t n)                                                   \
+                                        size_t n, int acc)                                          \
     {                                                                                                \
-        gemm_tacc_body_##V(y, g, ldg, x, r, n);                                                      \
+        gemm_tacc_body_##V(y, g, ldg, x, r, n, acc);                                                 \
     }
 
 GEMM_ROWS(1)
@@ -145,15 +145,15 @@ GR_KERNEL static void gemm_rows_narrow(float *y, const float *g, size_t ldg, con
 }
 
 GR_INLINE void gemm_tacc_narrow_body(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
-                                     size_t d)
+                                     size_t d, int acc)
 {
     for (size_t c = 0; c < d; c += 16) {
         size_t i = 0;
         for (; i + 4 <= n; i += 4) {
             gr_v8 s[4][2];
             for (int b = 0; b < 4; b++) {
-                s[b][0] = gr_load8(y + (i + b) * d + c);
-                s[b][1] = gr_load8(y + (i + b) * d + c + 8);
+                s[b][0] = acc ? gr_load8(y + (i + b) * d + c) : gr_splat8(0.0f);
+                s[b][1] = acc ? gr_load8(y + (i + b) * d + c + 8) : gr_splat8(0.0f);
             }
             for (size_t u = 0; u < r; u++) {
                 const gr_v8 x0 = gr_load8(x + u * d + c), x1 = gr_load8(x + u * d + c + 8);
@@ -169,7 +169,8 @@ GR_INLINE void gemm_tacc_narrow_body(float *y, const float *g, size_t ldg, const
             }
         }
         for (; i < n; i++) {
-            gr_v8 s0 = gr_load8(y + i * d + c), s1 = gr_load8(y + i * d + c + 8);
+            gr_v8 s0 = acc ? gr_load8(y + i * d + c) : gr_splat8(0.0f);
+            gr_v8 s1 = acc ? gr_load8(y + i * d + c + 8) : gr_splat8(0.0f);
             for (size_t u = 0; u < r; u++) {
                 const float cb = g[u * ldg + i];
                 s0 += cb * gr_load8(x + u * d + c);
@@ -182,9 +183,9 @@ GR_INLINE void gemm_tacc_narrow_body(float *y, const float *g, size_t ldg, const
 }
 
 GR_KERNEL static void gemm_tacc_narrow(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
-                                       size_t d)
+                                       size_t d, int acc)
 {
-    gemm_tacc_narrow_body(y, g, ldg, x, r, n, d);
+    gemm_tacc_narrow_body(y, g, ldg, x, r, n, d, acc);
 }
 
 static void gemm_rows_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
@@ -199,8 +200,10 @@ static void gemm_rows_any(float *y, const float *g, size_t ldg, const float *x, 
     }
 }
 
-static void gemm_tacc_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+static void gemm_tacc_any(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d, int acc)
 {
+    if (!acc)
+        for (size_t j = 0; j < n * d; j++) y[j] = 0.0f;
     for (size_t u = 0; u < r; u++)
         for (size_t i = 0; i < n; i++) {
             const float c = g[u * ldg + i];
@@ -223,17 +226,29 @@ void gr_gemm_rows(float *y, const float *g, size_t ldg, const float *x, size_t r
     }
 }
 
-void gr_gemm_tacc(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+/* Y = G^T X, or Y += G^T X with acc: starting the accumulators from zero
+ * gives the bits of accumulating into zeros. */
+static void gemm_t(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d, int acc)
 {
     if (d % 16 == 0 && !gr_simd_wide()) {
-        gemm_tacc_narrow(y, g, ldg, x, r, n, d);
+        gemm_tacc_narrow(y, g, ldg, x, r, n, d, acc);
         return;
     }
     switch (d) {
-    case 16: gemm_tacc_1(y, g, ldg, x, r, n); break;
-    case 32: gemm_tacc_2(y, g, ldg, x, r, n); break;
-    case 48: gemm_tacc_3(y, g, ldg, x, r, n); break;
-    case 64: gemm_tacc_4(y, g, ldg, x, r, n); break;
-    default: gemm_tacc_any(y, g, ldg, x, r, n, d); break;
+    case 16: gemm_tacc_1(y, g, ldg, x, r, n, acc); break;
+    case 32: gemm_tacc_2(y, g, ldg, x, r, n, acc); break;
+    case 48: gemm_tacc_3(y, g, ldg, x, r, n, acc); break;
+    case 64: gemm_tacc_4(y, g, ldg, x, r, n, acc); break;
+    default: gemm_tacc_any(y, g, ldg, x, r, n, d, acc); break;
     }
+}
+
+void gr_gemm_tacc(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    gemm_t(y, g, ldg, x, r, n, d, 1);
+}
+
+void gr_gemm_t(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d)
+{
+    gemm_t(y, g, ldg, x, r, n, d, 0);
 }

@@ -15,4 +15,8 @@ void gr_gemm_rows(float *y, const float *g, size_t ldg, const float *x, size_t r
 /* Y[n x d] += G[r x n]^T X[r x d]; G has row stride ldg. */
 void gr_gemm_tacc(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d);
 
+/* Y[n x d] = G[r x n]^T X[r x d]: the bits of gr_gemm_tacc into zeros,
+ * without writing the zeros first. */
+void gr_gemm_t(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n, size_t d);
+
 #endif

@@ -77,13 +77,21 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
     const size_t d = m->dim, ni = m->n_items, k = J->k;
     /* the users' seen items still to mask, positions in their sorted rows */
     size_t got[USER_BLOCK] = { 0 }, next_seen[USER_BLOCK] = { 0 };
+    /* the block's vectors: transposed (USER_BLOCK columns, the padding
+     * zero) where the scores are taken from the item rows */
+    const int rows = gr_score_rows_preferred();
+    if (rows) memset(uvec, 0, USER_BLOCK * d * sizeof *uvec);
     for (size_t b = 0; b < nb; b++) {
-        size_t u = (size_t)J->rows[r0 + b];
-        memcpy(uvec + b * d, m->user_vec + u * d, d * sizeof *uvec);
+        const float *v = m->user_vec + (size_t)J->rows[r0 + b] * d;
+        if (rows)
+            for (size_t c = 0; c < d; c++) uvec[c * USER_BLOCK + b] = v[c];
+        else memcpy(uvec + b * d, v, d * sizeof *uvec);
     }
     for (size_t i0 = 0; i0 < ni; i0 += GR_SCORE_PART) {
         const size_t w = ni - i0 < GR_SCORE_PART ? ni - i0 : GR_SCORE_PART;
-        gr_score_block(sc, uvec, nb, m->item_vec_t + i0, w, m->item_stride, d, m->item_bias ? m->item_bias + i0 : NULL);
+        const float *bias = m->item_bias ? m->item_bias + i0 : NULL;
+        if (rows) gr_score_rows(sc, uvec, USER_BLOCK, nb, m->item_vec + i0 * d, w, d, bias);
+        else gr_score_block(sc, uvec, nb, m->item_vec_t + i0, w, m->item_stride, d, bias);
         for (size_t b = 0; b < nb; b++) {
             size_t u = (size_t)J->rows[r0 + b];
             float *row = sc + b * w;

@@ -58,8 +58,10 @@ typedef struct sampled_work {
     size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
     int all_items;                   /* nneg = n_items: every item once */
     /* per slot of a round: the drawn items, their gathered rows (N x d),
-     * transposed (d x stride), the scores / gradients (B x N), the item
-     * rows' gradients (N + max_pos rows of d) and their item ids */
+     * the float scores' transposed operand (xt, xt_len floats: the draws,
+     * d x stride, for the wide kernels; the block's users, d x
+     * BLOCK_USERS, for the narrow ones), the scores / gradients (B x N),
+     * the item rows' gradients (N + max_pos rows of d) and their item ids */
     int32_t *neg;
     /* per slot: the draws by item (index_draws: a table of n_table slots
      * and a chain through the draws of each item) and log(N q) of each draw */
@@ -70,7 +72,7 @@ typedef struct sampled_work {
     float *x, *xt, *s, *gx;
     float *gpos;  /* per slot: d loss / d score of each positive of the block, in CSR order */
     size_t *slot_block;
-    size_t stride;
+    size_t stride, xt_len;
     /* bfloat16 products (gemm_bf16.h), per slot: the users' rows and their
      * row pairs, the draws' panels and row pairs, the gradient block's rows
      * (stride ldb) and column pairs */
@@ -217,7 +219,8 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->next = gr_alloc(R * nneg, sizeof *w->next);
     w->lq = gr_alloc_floats(R * nneg);
     w->x = gr_alloc_floats(R * nneg * d);
-    w->xt = gr_alloc_floats(R * w->stride * d);
+    w->xt_len = (w->stride > BLOCK_USERS ? w->stride : BLOCK_USERS) * d;
+    w->xt = gr_alloc_floats(R * w->xt_len);
     w->s = gr_alloc_floats(R * BLOCK_USERS * nneg);
     w->gx = gr_alloc_floats(R * nneg * d);
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
@@ -327,14 +330,25 @@ static double user_grad(const sampled_work *w, float *row, float *pos, const int
     return ((double)deg * lse - sum_pos) * (double)inv;
 }
 
+/* Whether the float scores read the draws transposed (the wide kernels)
+ * or their rows, with the block's users transposed (the narrow ones:
+ * the transpose is of 64 rows, not N). */
+static int draws_transposed(void) { return !gr_score_rows_preferred(); }
+
 /* S (nb x N) = the users' rows EU against the draws' rows x (N x d), in
- * bfloat16 or through the transposed draws xt in float. */
-static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, const float *x, const float *xt,
+ * bfloat16 or in float through xt (the draws transposed, or the users). */
+static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, const float *x, float *xt,
                          size_t r, size_t d)
 {
     const size_t N = w->nneg;
-    if (!w->bf16) {
+    if (!w->bf16 && draws_transposed()) {
         gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
+        return;
+    }
+    if (!w->bf16) {
+        const size_t ldu = (nb + 7) & ~(size_t)7;
+        gr_transpose_strided(xt, ldu, EU, d, nb, d);
+        gr_score_rows(S, xt, ldu, nb, x, N, d, NULL);
         return;
     }
     uint16_t *ub = w->ub + r * BLOCK_USERS * d, *ib = w->ib + r * w->stride * d;
@@ -349,12 +363,12 @@ static void block_grads(sampled_work *w, float *gx, const float *S, const float 
                         size_t r, float *gu, size_t d)
 {
     const size_t N = w->nneg;
-    memset(gx, 0, N * d * sizeof *gx);
     if (!w->bf16) {
         gr_gemm_rows(gu, S, N, x, nb, N, d);
-        gr_gemm_tacc(gx, S, N, EU, nb, N, d);
+        gr_gemm_t(gx, S, N, EU, nb, N, d);
         return;
     }
+    memset(gx, 0, N * d * sizeof *gx);
     uint16_t *gb = w->gb + r * BLOCK_USERS * w->ldb, *ip = w->ip + r * w->stride * d;
     uint16_t *xu = w->xu + r * BLOCK_USERS * d;
     uint32_t *gt = w->gt + r * (BLOCK_USERS / 2) * w->ldb;
@@ -378,15 +392,15 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
     int32_t *neg = w->neg + r * N;
     int32_t *table = w->table + r * w->n_table, *next = w->next + r * N;
     float *lq = w->lq + r * N;
-    float *x = w->x + r * N * d, *xt = w->xt + r * w->stride * d, *S = w->s + r * BLOCK_USERS * N;
+    float *x = w->x + r * N * d, *xt = w->xt + r * w->xt_len, *S = w->s + r * BLOCK_USERS * N;
     float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
     const uint64_t stream = gr_hash3(NEG_STREAM, (uint64_t)epoch, 0);
     for (size_t k = 0; k < N; k++) {
         neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
         lq[k] = w->lognq[neg[k]];
     }
-    /* the draws' rows, and for the float products their transpose */
-    gr_rows_gather(x, w->bf16 ? NULL : xt, w->stride, EI, neg, N, d);
+    /* the draws' rows, and for the wide float products their transpose */
+    gr_rows_gather(x, !w->bf16 && draws_transposed() ? xt : NULL, w->stride, EI, neg, N, d);
     index_draws(table, next, w->n_table, w->table_shift, neg, N);
     block_scores(w, S, EU, nb, x, xt, r, d);
     /* positives: their scores in ps, turned into d loss / d score */

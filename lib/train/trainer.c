@@ -436,15 +436,18 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
                            const float *item_bias, size_t dim)
 {
     if (!t->valid) return NAN;
+    /* the items transposed only where the scores read them so */
+    const int rows = gr_score_rows_preferred();
     size_t stride = (train->n_items + 15) & ~(size_t)15;
-    float *it = gr_alloc_floats(stride * dim);
-    if (!it) {
+    float *it = rows ? NULL : gr_alloc_floats(stride * dim);
+    if (!rows && !it) {
         /* in place of the evaluation's first collective (gr_rank_eval_on) */
         gr_dist_agree(gr_dist_of(t), GR_ENOMEM);
         return NAN;
     }
-    gr_transpose(it, item_vec, train->n_items, dim, stride);
-    gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL };
+    if (it) gr_transpose(it, item_vec, train->n_items, dim, stride);
+    gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL,
+                           item_vec };
     int rc;
     double metric = gr_validate_source(t, &src, train, t->valid, &rc);
     free(it);
