@@ -75,7 +75,7 @@ static int scores_in_parts(const gr_rank_source *src)
 
 /* Whether a source's blocks are scored from its item rows, with the
  * users transposed (gr_score_rows_preferred), rather than from item_t. */
-static int from_rows(const gr_rank_source *src) { return src->item_rows && gr_score_rows_preferred(); }
+static int from_rows(const gr_rank_source *src) { return src->item_rows && gr_score_rows_preferred(src->dim); }
 
 /*
  * Rank, cut and score the users [u0, u0 + nb) of a source scored by its

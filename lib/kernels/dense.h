@@ -35,11 +35,13 @@ void gr_score_rows(float *out, const float *ut, size_t ldu, size_t nu, const flo
 
 /*
  * Whether blocks of users are scored faster from the items' rows
- * (gr_score_rows) than from the transposed items (gr_score_block): with
- * the narrow kernels (8 x 8 tiles, the items' rows read in order).  The
- * same bits either way.
+ * (gr_score_rows) than from the transposed items (gr_score_block), at
+ * width d: with the narrow kernels (8 x 8 tiles, the items' rows read in
+ * order) and d <= 64, where a part's rows (GR_SCORE_PART of them, or a
+ * sampled block's 2,048 draws) stay in L2 while each group of 8 users
+ * reads them.  The same bits either way.
  */
-int gr_score_rows_preferred(void);
+int gr_score_rows_preferred(size_t d);
 
 /* Items scored at a time where a block of users' whole rows would not stay
  * in cache (full-ranking evaluation, batch recommendation): 64 users' scores

@@ -79,7 +79,7 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
     size_t got[USER_BLOCK] = { 0 }, next_seen[USER_BLOCK] = { 0 };
     /* the block's vectors: transposed (USER_BLOCK columns, the padding
      * zero) where the scores are taken from the item rows */
-    const int rows = gr_score_rows_preferred();
+    const int rows = gr_score_rows_preferred(d);
     if (rows) memset(uvec, 0, USER_BLOCK * d * sizeof *uvec);
     for (size_t b = 0; b < nb; b++) {
         const float *v = m->user_vec + (size_t)J->rows[r0 + b] * d;

@@ -330,10 +330,10 @@ static double user_grad(const sampled_work *w, float *row, float *pos, const int
     return ((double)deg * lse - sum_pos) * (double)inv;
 }
 
-/* Whether the float scores read the draws transposed (the wide kernels)
- * or their rows, with the block's users transposed (the narrow ones:
- * the transpose is of 64 rows, not N). */
-static int draws_transposed(void) { return !gr_score_rows_preferred(); }
+/* Whether the float scores read the draws transposed or their rows, with
+ * the block's users transposed (gr_score_rows_preferred: the transpose is
+ * then of 64 rows, not N). */
+static int draws_transposed(size_t d) { return !gr_score_rows_preferred(d); }
 
 /* S (nb x N) = the users' rows EU against the draws' rows x (N x d), in
  * bfloat16 or in float through xt (the draws transposed, or the users). */
@@ -341,7 +341,7 @@ static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, 
                          size_t r, size_t d)
 {
     const size_t N = w->nneg;
-    if (!w->bf16 && draws_transposed()) {
+    if (!w->bf16 && draws_transposed(d)) {
         gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
         return;
     }
@@ -400,7 +400,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
         lq[k] = w->lognq[neg[k]];
     }
     /* the draws' rows, and for the wide float products their transpose */
-    gr_rows_gather(x, !w->bf16 && draws_transposed() ? xt : NULL, w->stride, EI, neg, N, d);
+    gr_rows_gather(x, !w->bf16 && draws_transposed(d) ? xt : NULL, w->stride, EI, neg, N, d);
     index_draws(table, next, w->n_table, w->table_shift, neg, N);
     block_scores(w, S, EU, nb, x, xt, r, d);
     /* positives: their scores in ps, turned into d loss / d score */

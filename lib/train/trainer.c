@@ -437,7 +437,7 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
 {
     if (!t->valid) return NAN;
     /* the items transposed only where the scores read them so */
-    const int rows = gr_score_rows_preferred();
+    const int rows = gr_score_rows_preferred(dim);
     size_t stride = (train->n_items + 15) & ~(size_t)15;
     float *it = rows ? NULL : gr_alloc_floats(stride * dim);
     if (!rows && !it) {
