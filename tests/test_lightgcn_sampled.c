@@ -12,6 +12,7 @@
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
+#include "kernels/cpu.h"
 #include "kernels/gemm_bf16.h"
 #include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
@@ -319,6 +320,38 @@ START_TEST(bf16_gradient_is_close_to_float)
 }
 END_TEST
 
+/* The float step's products in both kernel forms (the narrow ones score
+ * from the draws' rows with the users transposed, the wide ones from the
+ * transposed draws): the same loss and gradient bits, at widths where
+ * each form is register-blocked, with draws not a multiple of 8 and a
+ * partial last block of users. */
+START_TEST(float_step_is_the_same_in_both_kernel_forms)
+{
+    static const char *const negatives[] = { "512", "100" }, *const dims[] = { "64", "32" };
+    gr_graph *g = random_graph(300, 900, 30, 23);
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) {
+            gr_trainer *t = sampled_trainer(negatives[a], "0");
+            fx_set(t, "precision", "float", "dim", dims[b], "threads", "2", NULL);
+            gr_lgcn_settings_t s;
+            gr_lgcn_settings(&s, t, g);
+            float *e0 = random_e0(&s, 0.1, 11), *gw = gr_alloc_floats(s.n * s.d), *gn = gr_alloc_floats(s.n * s.d);
+            gr_simd_set_wide(1);
+            double lw = gr_lgcn_sampled_loss_grad(gw, t, g, &s, e0, 2);
+            gr_simd_set_wide(0);
+            double ln = gr_lgcn_sampled_loss_grad(gn, t, g, &s, e0, 2);
+            gr_simd_set_wide(-1);
+            ck_assert_msg(lw == ln, "negatives %s dim %s: loss %.17g wide, %.17g narrow", negatives[a], dims[b], lw, ln);
+            ck_assert(memcmp(gw, gn, s.n * s.d * sizeof *gw) == 0);
+            free(e0);
+            free(gw);
+            free(gn);
+            gr_trainer_free(t);
+        }
+    gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(sampled_mode_beats_popularity)
 {
     fx_planted p;
@@ -444,6 +477,7 @@ int main(void)
     tcase_add_test(c, sampled_loss_approaches_the_full_softmax);
     tcase_add_test(c, sampled_mode_is_reproducible);
     tcase_add_test(c, bf16_gradient_is_close_to_float);
+    tcase_add_test(c, float_step_is_the_same_in_both_kernel_forms);
     tcase_add_test(c, sampled_mode_beats_popularity);
     tcase_add_test(c, auto_picks_each_schedule);
     tcase_add_test(c, lr_falls_along_a_half_cosine);
