@@ -188,7 +188,8 @@ END_TEST
  * edges (the best items of all: exclusion across parts is seen), and a
  * partial last block of users, the figures are those of
  * whole rows (gr_score_block and gr_topk of each user's row), summed in
- * user order; from the transposed items and from the item rows.
+ * user order; from the transposed items, from the item rows, and from the
+ * rows alone.
  */
 START_TEST(rank_eval_in_parts_matches_whole_rows)
 {
@@ -229,18 +230,21 @@ START_TEST(rank_eval_in_parts_matches_whole_rows)
     double got[NK * GR_METRIC_COUNT], sums[NK * GR_METRIC_COUNT] = { 0 };
     size_t n_got, users = 0;
     ck_assert_int_eq(gr_rank_eval(got, &n_got, &src, train, test, ks, NK), GR_OK);
-    /* with the item rows as well, in both kernel forms (the narrow one
-     * scores from the rows): the same figures */
+    /* with the item rows as well (the narrow form scores from them), and
+     * with the rows alone (both forms read them), in both kernel forms:
+     * the same figures */
     src.item_rows = iv;
-    for (int wide = 0; wide <= 1; wide++) {
-        double again[NK * GR_METRIC_COUNT];
-        size_t n_again;
-        gr_simd_set_wide(wide);
-        ck_assert_int_eq(gr_rank_eval(again, &n_again, &src, train, test, ks, NK), GR_OK);
-        gr_simd_set_wide(-1);
-        ck_assert_uint_eq(n_again, n_got);
-        ck_assert(memcmp(again, got, sizeof got) == 0);
-    }
+    for (int rows_only = 0; rows_only <= 1; rows_only++)
+        for (int wide = 0; wide <= 1; wide++) {
+            double again[NK * GR_METRIC_COUNT];
+            size_t n_again;
+            src.item_t = rows_only ? NULL : it;
+            gr_simd_set_wide(wide);
+            ck_assert_int_eq(gr_rank_eval(again, &n_again, &src, train, test, ks, NK), GR_OK);
+            gr_simd_set_wide(-1);
+            ck_assert_uint_eq(n_again, n_got);
+            ck_assert(memcmp(again, got, sizeof got) == 0);
+        }
     float *row = malloc(ITEMS * sizeof *row), val[20];
     int32_t top[20];
     for (size_t a = 0; a < all->n_users; a++) {

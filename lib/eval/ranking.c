@@ -38,21 +38,18 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->model = m;
 }
 
-/* The scores of the users [u0, u0 + nb), nb <= USER_BLOCK. */
+/* The scores of the users [u0, u0 + nb), nb <= USER_BLOCK, of a source
+ * whose model scores users or items itself (scores_in_parts serves the
+ * others). */
 static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *scores)
 {
     const gr_model *m = src->model;
-    if (m && m->ops && m->ops->score_users) {
+    if (m->ops->score_users) {
         int32_t rows[USER_BLOCK];
         for (size_t c = 0; c < nb; c++) rows[c] = (int32_t)(u0 + c);
         return m->ops->score_users(m, rows, nb, scores);
     }
-    if (m && m->ops && m->ops->score_items) {
-        for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
-        return GR_OK;
-    }
-    gr_score_block(scores, src->user_vec + u0 * src->dim, nb, src->item_t, src->n_items, src->stride, src->dim,
-                   src->item_bias);
+    for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
     return GR_OK;
 }
 
@@ -73,9 +70,19 @@ static int scores_in_parts(const gr_rank_source *src)
     return !(m && m->ops && (m->ops->score_users || m->ops->score_items));
 }
 
+/* The layouts a source holds its item vectors in. */
+static gr_item_layouts layouts_of(const gr_rank_source *src)
+{
+    return (gr_item_layouts){ src->item_rows, src->item_t, src->stride };
+}
+
 /* Whether a source's blocks are scored from its item rows, with the
- * users transposed (gr_score_rows_preferred), rather than from item_t. */
-static int from_rows(const gr_rank_source *src) { return src->item_rows && gr_score_rows_preferred(src->dim); }
+ * users transposed (always where it has no item_t). */
+static int from_rows(const gr_rank_source *src)
+{
+    const gr_item_layouts items = layouts_of(src);
+    return gr_score_from_rows(&items, src->dim);
+}
 
 /*
  * Rank, cut and score the users [u0, u0 + nb) of a source scored by its
@@ -93,15 +100,15 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
     const gr_rank_source *src = J->src;
     const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
     const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
-    const int rows = from_rows(src);
-    if (rows) gr_transpose_strided(ut, USER_BLOCK, src->user_vec + u0 * d, d, nb, d);
+    const gr_item_layouts items = layouts_of(src);
+    const gr_user_block users = { src->user_vec + u0 * d, from_rows(src) ? ut : NULL, USER_BLOCK, nb };
+    if (users.ut) gr_transpose_strided(ut, USER_BLOCK, users.u, d, nb, d);
     /* the users' excluded items still to mask, positions in their sorted rows */
     size_t m[USER_BLOCK] = { 0 }, next_ex[USER_BLOCK] = { 0 };
     for (size_t i0 = 0; i0 < n_items; i0 += GR_SCORE_PART) {
         const size_t w = n_items - i0 < GR_SCORE_PART ? n_items - i0 : GR_SCORE_PART;
         const float *bias = src->item_bias ? src->item_bias + i0 : NULL;
-        if (rows) gr_score_rows(scores, ut, USER_BLOCK, nb, src->item_rows + i0 * d, w, d, bias);
-        else gr_score_block(scores, src->user_vec + u0 * d, nb, src->item_t + i0, w, src->stride, d, bias);
+        gr_score_part(scores, &users, &items, i0, w, d, bias);
         for (size_t b = 0; b < nb; b++) {
             size_t u = u0 + b;
             if (gr_csr_degree(te, u) == 0) continue;

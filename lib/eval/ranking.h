@@ -11,12 +11,13 @@
 typedef struct gr_rank_source {
     size_t n_users, n_items, dim;
     const float *user_vec;  /* n_users x dim */
-    const float *item_t;    /* dim x stride, transposed item vectors */
+    const float *item_t;    /* dim x stride, transposed item vectors; may be NULL (then item_rows is read) */
     size_t stride;
     const float *item_bias; /* may be NULL */
     const gr_catalog *cat;  /* id space the evaluated graphs must share */
     const gr_model *model;  /* when set and its kind scores items itself, its score_items is used */
-    const float *item_rows; /* n_items x dim, the item vectors as rows; may be NULL (then item_t is read) */
+    const float *item_rows; /* n_items x dim, the item vectors as rows; may be NULL (then item_t is read).
+                             * With both, the faster at dim is read (gr_score_from_rows). */
 } gr_rank_source;
 
 /* The source of a finished model. */

@@ -229,6 +229,18 @@ void gr_score_rows(float *out, const float *ut, size_t ldu, size_t nu, const flo
  * and more, no longer stay in L2 across the 8 groups of users. */
 int gr_score_rows_preferred(size_t d) { return !gr_simd_wide() && d <= 64; }
 
+int gr_score_from_rows(const gr_item_layouts *items, size_t d)
+{
+    return items->rows && (!items->t || gr_score_rows_preferred(d));
+}
+
+void gr_score_part(float *out, const gr_user_block *users, const gr_item_layouts *items, size_t i0, size_t n,
+                   size_t d, const float *bias)
+{
+    if (users->ut) gr_score_rows(out, users->ut, users->ldu, users->nu, items->rows + i0 * d, n, d, bias);
+    else gr_score_block(out, users->u, users->nu, items->t + i0, n, items->stride, d, bias);
+}
+
 float gr_dot(const float *a, const float *b, size_t d)
 {
     float s = 0.0f;

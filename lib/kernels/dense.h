@@ -43,6 +43,44 @@ void gr_score_rows(float *out, const float *ut, size_t ldu, size_t nu, const flo
  */
 int gr_score_rows_preferred(size_t d);
 
+/*
+ * The item vectors in the layouts a caller holds: rows (n_items x d) and
+ * transposed (d x stride, gr_transpose's layout).  Either may be NULL, not
+ * both.
+ */
+typedef struct gr_item_layouts {
+    const float *rows, *t;
+    size_t stride;
+} gr_item_layouts;
+
+/*
+ * Whether a block of users is scored against these items from their rows:
+ * always when they are not held transposed, never when they are not held
+ * as rows, and otherwise where gr_score_rows_preferred(d).  A caller that
+ * gets 1 hands gr_score_part its users transposed.
+ */
+int gr_score_from_rows(const gr_item_layouts *items, size_t d);
+
+/*
+ * A block of nu users to score: their rows (u: nu x d), and where the
+ * scores are taken from the item rows (gr_score_from_rows) the same
+ * transposed (ut: d x ldu, gr_score_rows's layout; NULL otherwise).
+ */
+typedef struct gr_user_block {
+    const float *u, *ut;
+    size_t ldu, nu;
+} gr_user_block;
+
+/*
+ * out (nu x n) = the scores of the block against the items [i0, i0 + n)
+ * (+ bias[j] for the item i0 + j when bias is not NULL): gr_score_rows
+ * from the item rows when the block has its users transposed,
+ * gr_score_block from the transposed items otherwise (i0 then a multiple
+ * of 16).  The same bits either way.  Single-threaded.
+ */
+void gr_score_part(float *out, const gr_user_block *users, const gr_item_layouts *items, size_t i0, size_t n,
+                   size_t d, const float *bias);
+
 /* Items scored at a time where a block of users' whole rows would not stay
  * in cache (full-ranking evaluation, batch recommendation): 64 users' scores
  * of a part are 256 KB.  A multiple of 16. */

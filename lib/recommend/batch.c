@@ -15,6 +15,7 @@
 #include "core/sorted.h"
 #include "core/threads.h"
 #include "kernels/dense.h"
+#include "kernels/rows.h"
 #include "kernels/topk.h"
 #include "recommend/filter.h"
 
@@ -77,21 +78,16 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
     const size_t d = m->dim, ni = m->n_items, k = J->k;
     /* the users' seen items still to mask, positions in their sorted rows */
     size_t got[USER_BLOCK] = { 0 }, next_seen[USER_BLOCK] = { 0 };
-    /* the block's vectors: transposed (USER_BLOCK columns, the padding
-     * zero) where the scores are taken from the item rows */
-    const int rows = gr_score_rows_preferred(d);
-    if (rows) memset(uvec, 0, USER_BLOCK * d * sizeof *uvec);
-    for (size_t b = 0; b < nb; b++) {
-        const float *v = m->user_vec + (size_t)J->rows[r0 + b] * d;
-        if (rows)
-            for (size_t c = 0; c < d; c++) uvec[c * USER_BLOCK + b] = v[c];
-        else memcpy(uvec + b * d, v, d * sizeof *uvec);
-    }
+    /* the block's vectors gathered (uvec: USER_BLOCK rows), and transposed
+     * after them where the scores are taken from the item rows */
+    const gr_item_layouts items = { m->item_vec, m->item_vec_t, m->item_stride };
+    float *ut = gr_score_from_rows(&items, d) ? uvec + USER_BLOCK * d : NULL;
+    gr_rows_gather(uvec, ut, USER_BLOCK, m->user_vec, J->rows + r0, nb, d);
+    const gr_user_block users = { uvec, ut, USER_BLOCK, nb };
     for (size_t i0 = 0; i0 < ni; i0 += GR_SCORE_PART) {
         const size_t w = ni - i0 < GR_SCORE_PART ? ni - i0 : GR_SCORE_PART;
         const float *bias = m->item_bias ? m->item_bias + i0 : NULL;
-        if (rows) gr_score_rows(sc, uvec, USER_BLOCK, nb, m->item_vec + i0 * d, w, d, bias);
-        else gr_score_block(sc, uvec, nb, m->item_vec_t + i0, w, m->item_stride, d, bias);
+        gr_score_part(sc, &users, &items, i0, w, d, bias);
         for (size_t b = 0; b < nb; b++) {
             size_t u = (size_t)J->rows[r0 + b];
             float *row = sc + b * w;
@@ -155,10 +151,11 @@ static int run_all(const batch_job *J)
     int nthreads = gr_threads();
     long nblocks = (long)((J->n_users + USER_BLOCK - 1) / USER_BLOCK);
     if (nthreads > nblocks) nthreads = nblocks > 0 ? (int)nblocks : 1;
-    /* the block's user vectors, its scores (whole rows, or a part of them),
-     * then its heaps' values; the heaps' indices apart */
+    /* the block's user vectors (rows, then transposed), its scores (whole
+     * rows, or a part of them), then its heaps' values; the heaps' indices
+     * apart */
     const size_t width = scores_in_parts(m) && m->n_items > GR_SCORE_PART ? GR_SCORE_PART : m->n_items;
-    size_t per_thread = USER_BLOCK * (m->dim + width + J->k);
+    size_t per_thread = USER_BLOCK * (2 * m->dim + width + J->k);
     float *buf = gr_alloc_floats((size_t)nthreads * per_thread);
     int32_t *idx = gr_alloc((size_t)nthreads * USER_BLOCK * J->k, sizeof *idx);
     if (!buf || !idx) {
@@ -171,7 +168,7 @@ static int run_all(const batch_job *J)
         int t = omp_get_thread_num();
         size_t r0 = (size_t)blk * USER_BLOCK;
         size_t nb = J->n_users - r0 < USER_BLOCK ? J->n_users - r0 : USER_BLOCK;
-        float *uvec = buf + (size_t)t * per_thread, *sc = uvec + USER_BLOCK * m->dim;
+        float *uvec = buf + (size_t)t * per_thread, *sc = uvec + 2 * USER_BLOCK * m->dim;
         run_block(J, r0, nb, uvec, sc, idx + (size_t)t * USER_BLOCK * J->k, sc + USER_BLOCK * width);
     }
     free(buf);

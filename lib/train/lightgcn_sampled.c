@@ -341,14 +341,14 @@ static void block_scores(sampled_work *w, float *S, const float *EU, size_t nb, 
                          size_t r, size_t d)
 {
     const size_t N = w->nneg;
-    if (!w->bf16 && draws_transposed(d)) {
-        gr_score_block(S, EU, nb, xt, N, w->stride, d, NULL);
-        return;
-    }
     if (!w->bf16) {
-        const size_t ldu = (nb + 7) & ~(size_t)7;
-        gr_transpose_strided(xt, ldu, EU, d, nb, d);
-        gr_score_rows(S, xt, ldu, nb, x, N, d, NULL);
+        const gr_item_layouts draws = { x, draws_transposed(d) ? xt : NULL, w->stride };
+        gr_user_block users = { EU, NULL, (nb + 7) & ~(size_t)7, nb };
+        if (gr_score_from_rows(&draws, d)) {
+            gr_transpose_strided(xt, users.ldu, EU, d, nb, d);
+            users.ut = xt;
+        }
+        gr_score_part(S, &users, &draws, 0, N, d, NULL);
         return;
     }
     uint16_t *ub = w->ub + r * BLOCK_USERS * d, *ib = w->ib + r * w->stride * d;

@@ -436,7 +436,8 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
                            const float *item_bias, size_t dim)
 {
     if (!t->valid) return NAN;
-    /* the items transposed only where the scores read them so */
+    /* the items transposed only where that form scores faster: without
+     * item_t the evaluation reads the rows */
     const int rows = gr_score_rows_preferred(dim);
     size_t stride = (train->n_items + 15) & ~(size_t)15;
     float *it = rows ? NULL : gr_alloc_floats(stride * dim);
