@@ -45,7 +45,7 @@ static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *s
 {
     const gr_model *m = src->model;
     if (m->ops->score_users) {
-        int32_t rows[USER_BLOCK];
+        int32_t rows[USER_BLOCK] = { 0 };
         for (size_t c = 0; c < nb; c++) rows[c] = (int32_t)(u0 + c);
         return m->ops->score_users(m, rows, nb, scores);
     }
