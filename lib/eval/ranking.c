@@ -101,7 +101,7 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
     const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
     const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
     const gr_item_layouts items = layouts_of(src);
-    const gr_user_block users = { src->user_vec + u0 * d, from_rows(src) ? ut : NULL, USER_BLOCK, nb };
+    const gr_user_block users = { src->user_vec + u0 * d, gr_score_from_rows(&items, d) ? ut : NULL, USER_BLOCK, nb };
     if (users.ut) gr_transpose_strided(ut, USER_BLOCK, users.u, d, nb, d);
     /* the users' excluded items still to mask, positions in their sorted rows */
     size_t m[USER_BLOCK] = { 0 }, next_ex[USER_BLOCK] = { 0 };

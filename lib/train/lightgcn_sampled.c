@@ -59,8 +59,8 @@ typedef struct sampled_work {
     int all_items;                   /* nneg = n_items: every item once */
     /* per slot of a round: the drawn items, their gathered rows (N x d),
      * the float scores' transposed operand (xt, xt_len floats: the draws,
-     * d x stride, for the wide kernels; the block's users, d x
-     * BLOCK_USERS, for the narrow ones), the scores / gradients (B x N),
+     * d x stride, where draws_transposed(d); the block's users, d x
+     * BLOCK_USERS, otherwise), the scores / gradients (B x N),
      * the item rows' gradients (N + max_pos rows of d) and their item ids */
     int32_t *neg;
     /* per slot: the draws by item (index_draws: a table of n_table slots
@@ -399,7 +399,7 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
         neg[k] = draw(w, ni, k, gr_hash3(s->seed, stream, b * N + k));
         lq[k] = w->lognq[neg[k]];
     }
-    /* the draws' rows, and for the wide float products their transpose */
+    /* the draws' rows, and their transpose where the float scores read it */
     gr_rows_gather(x, !w->bf16 && draws_transposed(d) ? xt : NULL, w->stride, EI, neg, N, d);
     index_draws(table, next, w->n_table, w->table_shift, neg, N);
     block_scores(w, S, EU, nb, x, xt, r, d);
