@@ -728,6 +728,116 @@ START_TEST(the_refit_keeps_the_searched_settings)
 }
 END_TEST
 
+/* What the trial callback heard: every call's number, settings and figure. */
+typedef struct heard {
+    int n, stop_at, progress;
+    int trial[32], best_epoch[32];
+    size_t n_names[32];
+    char names[32][4][8];
+    double values[32][4], metric[32];
+} heard;
+
+static int hear_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
+                      int best_epoch, double seconds)
+{
+    heard *h = ud;
+    (void)seconds;
+    ck_assert_int_lt(h->n, 32);
+    ck_assert_uint_le(n, 4);
+    h->trial[h->n] = trial;
+    h->best_epoch[h->n] = best_epoch;
+    h->n_names[h->n] = n;
+    for (size_t k = 0; k < n; k++) {
+        snprintf(h->names[h->n][k], sizeof h->names[h->n][k], "%s", names[k]);
+        h->values[h->n][k] = values[k];
+    }
+    h->metric[h->n] = metric;
+    h->n++;
+    return h->stop_at && trial == h->stop_at;
+}
+
+static int hear_progress(void *ud, int epoch, double loss, double seconds, double metric)
+{
+    (void)epoch, (void)loss, (void)seconds, (void)metric;
+    ((heard *)ud)->progress++;
+    return 0;
+}
+
+/* Fit kind with validation, the grid's trials heard; the model. */
+static gr_model *fit_heard(int kind, heard *h, const fx_planted *p)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    if (kind != GR_MODEL_EASE) gr_trainer_set(t, "rank", "16");
+    gr_trainer_set_validation(t, p->test);
+    gr_trainer_set_progress(t, hear_progress, h);
+    gr_trainer_set_trial_callback(t, hear_trial, h);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p->train), GR_OK);
+    double n_trials, best;
+    ck_assert_int_eq(gr_trainer_stat(&n_trials, t, GR_STAT_TRIALS), GR_OK);
+    ck_assert_int_eq(gr_trainer_stat(&best, t, GR_STAT_BEST_VALID), GR_OK);
+    /* every trial reached both callbacks once, numbered from 1 */
+    ck_assert_int_ge(h->n, 2);
+    ck_assert_double_eq(n_trials, h->n);
+    ck_assert_int_eq(h->progress, h->n);
+    double info;
+    ck_assert_int_eq(gr_model_info(&info, m, "search_trials"), GR_OK);
+    ck_assert_double_eq(info, h->n);
+    int top = 0;
+    for (int k = 0; k < h->n; k++) {
+        ck_assert_int_eq(h->trial[k], k + 1);
+        ck_assert_int_eq(h->best_epoch[k], 0);
+        if (h->metric[k] > h->metric[top]) top = k;
+    }
+    ck_assert_double_eq(h->metric[top], best);
+    /* the kept settings are the best trial's, as the callback heard them */
+    for (size_t j = 0; j < h->n_names[top]; j++) {
+        ck_assert_int_eq(gr_model_info(&info, m, h->names[top][j]), GR_OK);
+        ck_assert_double_eq_tol(info, h->values[top][j], 1e-6);
+    }
+    gr_trainer_free(t);
+    return m;
+}
+
+/* A training-free kind's grid reports each trial to the trial callback
+ * with its settings, as a budget's search does, and the count in the
+ * statistics and the model's info; a callback asking to stop ends the
+ * grid at that trial. */
+START_TEST(the_grid_reports_its_trials_with_their_settings)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 4);
+    heard h = { 0 };
+    gr_model *m = fit_heard(GR_MODEL_CHEBY, &h, &p);
+    ck_assert_uint_eq(h.n_names[0], 4);
+    ck_assert_str_eq(h.names[0][0], "alpha");
+    ck_assert_str_eq(h.names[0][1], "eps");
+    ck_assert_str_eq(h.names[0][2], "phi");
+    ck_assert_str_eq(h.names[0][3], "skew");
+    /* the first stage varies eps over its grid from the set values */
+    ck_assert_double_eq_tol(h.values[1][1], 0.2, 1e-6);
+    ck_assert_double_eq_tol(h.values[1][2], 2.0, 1e-6);
+    gr_model_free(m);
+
+    heard e = { 0 };
+    m = fit_heard(GR_MODEL_EASE, &e, &p);
+    ck_assert_int_eq(e.n, 3);
+    const double lambdas[] = { 200, 500, 1000 };
+    for (int k = 0; k < 3; k++) {
+        ck_assert_str_eq(e.names[k][0], "lambda");
+        ck_assert_double_eq_tol(e.values[k][0], lambdas[k], 1e-9);
+    }
+    gr_model_free(m);
+
+    heard s = { .stop_at = 3 };
+    m = fit_heard(GR_MODEL_CHEBY, &s, &p);
+    ck_assert_int_eq(s.n, 3);
+    gr_model_free(m);
+    fx_planted_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("filters");
@@ -748,6 +858,7 @@ int main(void)
     tcase_add_test(tc, validation_chooses_among_the_grid);
     tcase_add_test(tc, a_stage_at_its_edge_extends_its_grid);
     tcase_add_test(tc, the_refit_keeps_the_searched_settings);
+    tcase_add_test(tc, the_grid_reports_its_trials_with_their_settings);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

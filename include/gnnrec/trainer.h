@@ -151,7 +151,9 @@ GR_API int gr_trainer_set_comm(gr_trainer *t, void *comm);
  * settings' names and values (n of each, valid during the call), the
  * trial's validation figure (as GR_STAT_BEST_VALID reports it), the epoch
  * it was reached at, and the seconds since the search began.  Returning
- * non-zero ends the search with the best settings so far.
+ * non-zero ends the search with the best settings so far.  A
+ * training-free kind's own validation grid (the filters' and EASE's
+ * setting `search`) reports its trials here too, with best epoch 0.
  */
 typedef int (*gr_trial_fn)(void *user_data, int trial, size_t n, const char *const *names, const double *values,
                            double valid_metric, int best_epoch, double seconds);
@@ -200,7 +202,7 @@ typedef enum gr_stat {
     GR_STAT_BEST_VALID = 3,  /* validation metric of the kept parameters (NaN without validation) */
     GR_STAT_SECONDS = 4,     /* wall-clock seconds of the last fit */
     GR_STAT_LOSS = 5,        /* mean loss of the last epoch */
-    GR_STAT_TRIALS = 6       /* trials of the last fit's settings search (0 without GR_OPT_BUDGET) */
+    GR_STAT_TRIALS = 6       /* trials of the last fit's settings search: a budget's, or a training-free kind's grid (0: none) */
 } gr_stat;
 
 /* A statistic of the last gr_trainer_fit(). */

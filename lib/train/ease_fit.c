@@ -116,7 +116,8 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
 }
 
 /* With validation and search on: lambda x {0.4, 1, 2}, one fit and one
- * evaluation each, reported as epochs; the best model is kept. */
+ * evaluation each, reported as trials (gr_fit_grid_trial); the best model
+ * is kept. */
 static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
 {
     size_t ni = train->n_items;
@@ -161,9 +162,13 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
         } else {
             gr_model_free(m);
         }
+        if (rc != GR_OK) break;
         /* a callback stopping one rank stops all */
-        int stop = rc == GR_OK && t->progress && t->progress(t->progress_data, (int)k + 1, NAN, gr_now() - t0, metric);
-        if (rc == GR_OK && gr_dist_any(d, stop)) break;
+        static const char *const names[] = { "lambda" };
+        if (search) t->stat_trials = (double)(k + 1);
+        int stop = search ? gr_fit_grid_trial(t, (int)k + 1, 1, names, &lam, metric, gr_now() - t0)
+                          : gr_dist_any(d, t->progress && t->progress(t->progress_data, 1, NAN, gr_now() - t0, metric));
+        if (stop) break;
     }
     free(g);
     /* the same Gram matrix, the same arithmetic: the same B everywhere */

@@ -174,9 +174,13 @@ static int try_params(search_state *S, const gr_filter_params *p)
         S->best_trial = S->trials;
     }
     S->t->stat_epochs = S->trials;
+    S->t->stat_trials = S->trials;
+    /* every trial's settings, whichever stage varies: GF-CF has alpha alone */
+    static const char *const names[] = { "alpha", "eps", "phi", "skew" };
+    const double values[] = { p->alpha, p->eps, p->phi, p->skew };
+    size_t n = S->m->kind == GR_MODEL_CHEBY ? 4 : 1;
     /* a callback stopping one rank stops the search on all */
-    int stop = S->t->progress && S->t->progress(S->t->progress_data, S->trials, NAN, gr_now() - S->t0, metric);
-    if (gr_dist_any(gr_dist_of(S->t), stop)) S->stop = 1;
+    if (gr_fit_grid_trial(S->t, S->trials, n, names, values, metric, gr_now() - S->t0)) S->stop = 1;
     return GR_OK;
 }
 

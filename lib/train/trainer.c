@@ -315,6 +315,8 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
     t->stat_seconds = gr_now() - t0;
     gr_train_threads_end(prev);
     if (rc == GR_OK) gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    /* the trials of a budget's search or of a training-free kind's grid */
+    if (rc == GR_OK && t->stat_trials > 0) gr_model_set_info(*out, "search_trials", t->stat_trials);
     return rc;
 }
 
@@ -357,6 +359,17 @@ int gr_train_threads_begin(const gr_trainer *t)
 }
 
 void gr_train_threads_end(int previous) { gr_threads_restore(previous); }
+
+/* ---- the trials of a training-free kind's grid ---- */
+
+int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *names, const double *values,
+                      double metric, double seconds)
+{
+    int stop = t->progress && t->progress(t->progress_data, trial, NAN, seconds, metric);
+    /* both callbacks hear of every trial, whatever the first answers */
+    if (t->trial_fn && t->trial_fn(t->trial_data, trial, n, names, values, metric, 0, seconds)) stop = 1;
+    return gr_dist_any(gr_dist_of(t), stop);
+}
 
 /* ---- the epoch loop every kind shares ---- */
 

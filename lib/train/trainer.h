@@ -117,6 +117,17 @@ int gr_fit_loop_validate_now(const gr_fit_loop *L, int epoch);
 int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int *improved);
 void gr_fit_loop_end(gr_fit_loop *L);
 
+/*
+ * Report trial `trial` (1-based) of a training-free kind's validation grid
+ * (the filters' and EASE's setting `search`): to the progress callback as
+ * an epoch with no loss, and to the trial callback with the trial's
+ * settings (n names and values) and best epoch 0, as a budget's search
+ * reports its trials.  Returns whether a callback on any rank asked to
+ * stop (collective under a communicator).
+ */
+int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *names, const double *values,
+                      double metric, double seconds);
+
 /* Validation metric (valid_metric@eval_k on the trainer's valid graph,
  * training items excluded) of dot-product vectors.  NaN without a valid
  * graph. */

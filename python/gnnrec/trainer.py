@@ -91,7 +91,9 @@ class Trainer(Handle):
         in the C++, Rust and Go bindings); None or False goes on.  An exception it raises stops training and is raised from
         fit().  With a `budget` set, `trial(number, settings, valid_metric,
         best_epoch, seconds)` is called after every trial of the settings
-        search (settings: a dict of the searched settings' values);
+        search (settings: a dict of the searched settings' values), and
+        so it is after every trial of a training-free kind's validation
+        grid (setting `search`; best_epoch 0);
         returning True ends the search with the best settings so far, as
         gr_trial_fn does; an exception it raises does the same and is
         raised from fit()."""

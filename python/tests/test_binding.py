@@ -551,6 +551,25 @@ class FilterKindTest(unittest.TestCase):
                 self.assertEqual(m.dim, 0 if kind == "ease" else 16)
 
 
+    def test_a_filter_grid_reports_each_trial(self):
+        _, _, train, valid, _ = support.dataset()
+        seen = []
+
+        def trial(number, settings, metric, best_epoch, seconds):
+            seen.append((number, settings, metric, best_epoch))
+
+        with gnnrec.Trainer("cheby", threads=1, rank=16, order=3) as t, \
+                t.fit(train, valid=valid, trial=trial) as m:
+            self.assertGreaterEqual(len(seen), 2)
+            self.assertEqual([n for n, _, _, _ in seen], list(range(1, len(seen) + 1)))
+            self.assertEqual(t.stat("trials"), len(seen))
+            self.assertEqual(m.info("search_trials"), len(seen))
+            self.assertTrue(all(sorted(s) == ["alpha", "eps", "phi", "skew"] and e == 0 for _, s, _, e in seen))
+            best = max(seen, key=lambda x: x[2])
+            self.assertAlmostEqual(t.stat("best_valid"), best[2])
+            for name, value in best[1].items():
+                self.assertAlmostEqual(m.info(name), value, places=6)
+
 class BufferTest(unittest.TestCase):
     """Both array paths: numpy when it is installed, the standard library always."""
 

@@ -136,6 +136,7 @@ int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, 
 #define CLI_MAX_SEARCHED 8
 typedef struct cli_trials {
     int quiet, rmse;
+    char label[32]; /* the validation figure's name ("ndcg@20"); empty: "figure" */
     int *last_epoch;
     double *last_seconds;
     json_out list;

@@ -110,15 +110,20 @@ static const cli_flag_doc train_flags[] = {
 
 typedef struct progress_ctx {
     int quiet, eval_k;
+    int grid; /* a training-free kind: its trials print as trials (cli_on_trial), not epochs */
     int last_epoch; /* a smaller epoch starts the refit on all the training data */
     const char *metric; /* the validation metric's name */
     int rmse; /* the trainer validates on -RMSE (GraphSAGE on ratings) */
 } progress_ctx;
 
+/* The kinds that train nothing: their validation grid's trials stand
+ * where other kinds' epochs do. */
+static int training_free(int kind) { return kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE; }
+
 static int on_epoch(void *ud, int epoch, double loss, double seconds, double metric)
 {
     progress_ctx *p = ud;
-    if (p->quiet) return 0;
+    if (p->quiet || p->grid) return 0;
     if (epoch <= p->last_epoch) fputs("refit on all the training data for the chosen epochs\n", stderr);
     p->last_epoch = epoch;
     if (isnan(metric)) fprintf(stderr, "epoch %4d  loss %.5f  %8.1fs\n", epoch, loss, seconds);
@@ -203,11 +208,12 @@ static const char *valid_metric_name(const gr_trainer *t)
 static int run_training(gr_model **m, gr_trainer *t, cli_data *d, cli_args *a, int kind, cli_trials *trials)
 {
     /* under mpirun, rank 0 alone reports */
-    progress_ctx p = { cli_has(a, "quiet") || cli_rank > 0, 20, 0, valid_metric_name(t), validates_rmse(t, kind) };
+    progress_ctx p = { cli_has(a, "quiet") || cli_rank > 0, 20, training_free(kind), 0, valid_metric_name(t), validates_rmse(t, kind) };
     double k;
     if (gr_trainer_get_double(&k, t, GR_OPT_EVAL_K) == GR_OK) p.eval_k = (int)k;
     gr_trainer_set_progress(t, on_epoch, &p);
     cli_trials_begin(trials, p.quiet, p.rmse, &p.last_epoch, NULL);
+    snprintf(trials->label, sizeof trials->label, "%s@%d", p.metric, p.eval_k);
     gr_trainer_set_trial_callback(t, cli_on_trial, trials);
     if (d->valid) gr_trainer_set_validation(t, d->valid);
     if (gr_trainer_fit(m, t, d->train) != GR_OK) return cli_lib_error("training");
@@ -224,7 +230,7 @@ void cli_report_kept(const gr_trainer *t, const gr_model *m, int quiet, int json
     gr_trainer_stat(&valid, t, GR_STAT_BEST_VALID);
     int kind = gr_model_kind_of(m);
     /* the training-free kinds run no epochs: each "epoch" is one trial of their validation grid */
-    int trials = kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE;
+    int trials = training_free(kind);
     if (!quiet && !isnan(valid)) {
         if (trials) fprintf(stderr, "kept the settings of trial %.0f (the best validated)\n", best);
         else fprintf(stderr, "kept epoch %.0f of %.0f (the best validated)\n", best, epochs);
@@ -274,7 +280,7 @@ static void print_holdout(const gr_trainer *t, const gr_model *m, int kind)
         double users = 0;
         printf("validated on %.0f held-out training interactions", held);
         if (gr_model_info(&users, m, "valid_users") == GR_OK) printf(" (%.0f users ranked)", users);
-        printf(": best epoch %.0f, %s %.4f", epoch, valid_metric_name(t), best);
+        printf(": best %s %.0f, %s %.4f", training_free(kind) ? "trial" : "epoch", epoch, valid_metric_name(t), best);
     }
     double warm = 0;
     if (refit && gr_model_info(&warm, m, "warm_steps") == GR_OK && warm > 0)

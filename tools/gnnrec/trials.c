@@ -1,5 +1,6 @@
-/* The trials of a --budget settings search: one line each on stderr, the
- * list in --json, the chosen settings after the fit. */
+/* The trials of a --budget settings search or of a training-free kind's
+ * validation grid: one line each on stderr, the list in --json, the
+ * chosen settings after the fit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,10 @@ int cli_on_trial(void *ud, int trial, size_t n, const char *const *names, const 
     if (c->quiet) return 0;
     fprintf(stderr, "trial %3d ", trial);
     for (size_t k = 0; k < n; k++) fprintf(stderr, " %s %g", names[k], values[k]);
-    fprintf(stderr, "  valid %s %.4f (epoch %d)  %8.1fs\n", c->rmse ? "rmse" : "figure", shown, best_epoch, seconds);
+    const char *label = c->rmse ? "rmse" : c->label[0] ? c->label : "figure";
+    /* a training-free kind's grid runs no epochs (best_epoch 0) */
+    if (best_epoch > 0) fprintf(stderr, "  valid %s %.4f (epoch %d)  %8.1fs\n", label, shown, best_epoch, seconds);
+    else fprintf(stderr, "  valid %s %.4f  %8.1fs\n", label, shown, seconds);
     return 0;
 }
 
