@@ -172,13 +172,18 @@ START_TEST(a_spent_budget_runs_the_defaults_alone)
 }
 END_TEST
 
-START_TEST(filters_search_their_parameters_on_the_validation_graph)
+/* A budget's search of a filter's parameters, trial_epochs as given: the
+ * reports replay to the kept settings, and the filter's own grid runs
+ * neither in the trials nor in the final fit (its trials would be
+ * reported too, numbered from 1 again). */
+static void check_filter_search(const char *trial_epochs)
 {
     fx_planted p;
     fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
-    gr_trainer *t = fx_trainer(GR_MODEL_CHEBY, "rank", "16", "order", "3", "budget", "1e6", NULL);
+    gr_trainer *t = fx_trainer(GR_MODEL_CHEBY, "rank", "16", "order", "3", "budget", "1e6", "trial_epochs",
+                               trial_epochs, NULL);
     ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
     gr_graph *tr, *va;
     ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.2, 5, 1), GR_OK);
@@ -195,11 +200,20 @@ START_TEST(filters_search_their_parameters_on_the_validation_graph)
     ck_assert_double_eq_tol(v, s.values[best][alpha], 1e-6);
     ck_assert_int_eq(gr_model_info(&v, m, "phi"), GR_OK);
     ck_assert_double_eq_tol(v, s.values[best][phi], 1e-6);
+    ck_assert_int_eq(gr_model_info(&v, m, "search_trials"), GR_OK);
+    ck_assert_double_eq(v, s.n);
     gr_model_free(m);
     gr_trainer_free(t);
     gr_graph_free(tr);
     gr_graph_free(va);
     fx_planted_free(&p);
+}
+
+START_TEST(filters_search_their_parameters_on_the_validation_graph)
+{
+    check_filter_search("1");
+    /* short trials: the chosen settings then run the default path */
+    check_filter_search("0.5");
 }
 END_TEST
 

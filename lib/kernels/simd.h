@@ -28,10 +28,13 @@
 #endif
 #endif
 
-/* Clang (14) does not dispatch on the x86-64-v3/v4 levels: it emits no v3
- * clone and tests the CPU vendor instead of its features.  Its clones are
- * chosen by one feature each; AVX-512F implies AVX2 and FMA there. */
-#if !defined(__x86_64__) || !defined(__GNUC__) || defined(GR_NATIVE) || defined(GR_SANITIZED)
+/* An unoptimised build (-O0) compiles the baseline only as well: there
+ * the clones' helpers stay calls compiled for the baseline, and vectors
+ * passed to them cross calling conventions.  Clang (14) does not dispatch
+ * on the x86-64-v3/v4 levels: it emits no v3 clone and tests the CPU
+ * vendor instead of its features.  Its clones are chosen by one feature
+ * each; AVX-512F implies AVX2 and FMA there. */
+#if !defined(__x86_64__) || !defined(__GNUC__) || defined(GR_NATIVE) || defined(GR_SANITIZED) || !defined(__OPTIMIZE__)
 #define GR_KERNEL
 #elif defined(__clang__)
 #define GR_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -50,20 +53,26 @@
  */
 #define GR_INLINE static inline __attribute__((always_inline))
 
+/* The vector helpers below are GR_INLINE for the same reason: at -O0
+ * (buildtype debug) a plain static inline helper stays a call, compiled
+ * for the baseline, and a gr_v16 passed to or returned from it by an
+ * AVX-512 caller crosses two calling conventions (seen as a NULL pointer
+ * inside gr_load16 under the KG kernels' AVX-512 body). */
+
 typedef float gr_v16 __attribute__((vector_size(64)));
 
-static inline gr_v16 gr_load16(const float *p)
+GR_INLINE gr_v16 gr_load16(const float *p)
 {
     gr_v16 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void gr_store16(float *p, gr_v16 v) { memcpy(p, &v, sizeof v); }
+GR_INLINE void gr_store16(float *p, gr_v16 v) { memcpy(p, &v, sizeof v); }
 
 /* Broadcast through a vector-scalar operation: an initialiser list of x
  * compiles to sixteen masked inserts. */
-static inline gr_v16 gr_splat16(float x)
+GR_INLINE gr_v16 gr_splat16(float x)
 {
     gr_v16 zero = { 0 };
     return zero + x;
@@ -82,16 +91,16 @@ typedef float gr_v8 __attribute__((vector_size(32)));
  * gr_v8 gives one). */
 typedef int gr_v8i __attribute__((vector_size(32)));
 
-static inline gr_v8 gr_load8(const float *p)
+GR_INLINE gr_v8 gr_load8(const float *p)
 {
     gr_v8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void gr_store8(float *p, gr_v8 v) { memcpy(p, &v, sizeof v); }
+GR_INLINE void gr_store8(float *p, gr_v8 v) { memcpy(p, &v, sizeof v); }
 
-static inline gr_v8 gr_splat8(float x)
+GR_INLINE gr_v8 gr_splat8(float x)
 {
     gr_v8 zero = { 0 };
     return zero + x;
@@ -99,13 +108,13 @@ static inline gr_v8 gr_splat8(float x)
 
 /* A gr_v16 as its two gr_v8 halves, and back: where a narrow kernel meets
  * the partial loads and stores written for 16 floats. */
-static inline void gr_split16(gr_v16 v, gr_v8 *lo, gr_v8 *hi)
+GR_INLINE void gr_split16(gr_v16 v, gr_v8 *lo, gr_v8 *hi)
 {
     memcpy(lo, &v, sizeof *lo);
     memcpy(hi, (const char *)&v + sizeof *lo, sizeof *hi);
 }
 
-static inline gr_v16 gr_join16(gr_v8 lo, gr_v8 hi)
+GR_INLINE gr_v16 gr_join16(gr_v8 lo, gr_v8 hi)
 {
     gr_v16 v;
     memcpy(&v, &lo, sizeof lo);
@@ -113,7 +122,7 @@ static inline gr_v16 gr_join16(gr_v8 lo, gr_v8 hi)
     return v;
 }
 
-static inline float gr_hsum16(gr_v16 v)
+GR_INLINE float gr_hsum16(gr_v16 v)
 {
     float s = 0;
     for (int k = 0; k < 16; k++) s += v[k];

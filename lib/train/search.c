@@ -393,14 +393,10 @@ static void ui_drop(void *ctx)
 static const gr_search_ops ui_ops = { ui_trial, ui_keep, ui_drop };
 
 /* Search on (train, valid), the model serving model_graph; the best
- * trial's model in *best.  A filter's own small grid is off meanwhile:
- * the search covers its parameters. */
+ * trial's model in *best. */
 static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, const gr_graph *valid,
                      const gr_graph *model_graph)
 {
-    int grid = gr_opt_index(t, "search");
-    double grid_was = grid >= 0 ? t->val[grid] : 0;
-    if (grid >= 0) t->val[grid] = 0;
     const gr_graph *valid_was = t->valid;
     t->valid = valid;
     t->model_graph = model_graph;
@@ -408,7 +404,6 @@ static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, cons
     int rc = gr_search_run(t, &ui_ops, &c);
     t->valid = valid_was;
     t->model_graph = NULL;
-    if (grid >= 0) t->val[grid] = grid_was;
     gr_model_free(c.last);
     if (rc != GR_OK) {
         gr_model_free(c.best);
@@ -425,6 +420,11 @@ static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, cons
 static int fit_searched(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     int holdout = !t->valid;
+    /* A filter's own small grid is off, in the trials and in a final fit
+     * of the chosen settings alike: the search covers its parameters.
+     * gr_trainer_fit gives the caller's settings back afterwards. */
+    int grid = gr_opt_index(t, "search");
+    if (grid >= 0) t->val[grid] = 0;
     gr_graph *tr = NULL, *va = NULL;
     if (holdout) {
         GR_TRY(gr_holdout_split(&tr, &va, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
