@@ -348,6 +348,48 @@ START_TEST(bf16_products_match_naive_reference)
 }
 END_TEST
 
+/* The packers round to nearest even on either path: the AVX512-BF16
+ * conversions and the plain loops give the same bits, padding included
+ * (a last panel of fewer than 16 items, an odd last row pair). */
+START_TEST(bf16_packers_agree_on_both_paths)
+{
+    if (!gr_bf16_available()) {
+        printf("bf16_packers_agree_on_both_paths: skipped, this CPU has no AVX512-BF16\n");
+        return;
+    }
+    static const size_t counts[] = { 1, 15, 17, 100, 129 };
+    static const size_t dims[] = { 16, 32, 48, 64 };
+    for (size_t a = 0; a < 5; a++)
+        for (size_t c = 0; c < 4; c++) {
+            size_t n = counts[a], d = dims[c], pan = (n + 15) / 16 * 16, ld = (n + 31) & ~(size_t)31;
+            float *x = gr_alloc_floats(n * d);
+            for (size_t k = 0; k < n * d; k++) x[k] = unitf(61, k) * (k % 7 == 0 ? 1e-3f : 1.0f);
+            size_t bytes[4] = { pan * d * 2, (n + 1) / 2 * d * 4, (d + 1) / 2 * ld * 4, d * ld * 2 };
+            uint16_t *got[2][4];
+            for (int plain = 0; plain < 2; plain++) {
+                gr_bf16_force_plain(plain);
+                for (int k = 0; k < 4; k++) {
+                    got[plain][k] = malloc(bytes[k]);
+                    memset(got[plain][k], 0xab, bytes[k]);
+                }
+                gr_bf16_pack_items(got[plain][0], x, n, d);
+                gr_bf16_pack_row_pairs(got[plain][1], x, n, d);
+                /* x read as d rows of n: the column pairs of a d x n matrix */
+                gr_bf16_pack_col_pairs((uint32_t *)(void *)got[plain][2], ld, x, n, d, n);
+                gr_bf16_rows(got[plain][3], ld, x, n, d, n);
+            }
+            for (int k = 0; k < 4; k++) {
+                ck_assert_msg(memcmp(got[0][k], got[1][k], bytes[k]) == 0,
+                              "packer %d differs between the paths at n %zu, d %zu", k, n, d);
+                free(got[0][k]);
+                free(got[1][k]);
+            }
+            free(x);
+        }
+    gr_bf16_force_plain(0);
+}
+END_TEST
+
 START_TEST(softmax_matches_naive_reference)
 {
     static const size_t sizes[] = { 1, 15, 16, 17, 100, 3043 };
@@ -656,6 +698,7 @@ int main(void)
     tcase_add_test(k, gemm_matches_naive_reference);
     tcase_add_test(k, scores_match_naive_reference);
     tcase_add_test(k, bf16_products_match_naive_reference);
+    tcase_add_test(k, bf16_packers_agree_on_both_paths);
     tcase_add_test(k, softmax_matches_naive_reference);
     suite_add_tcase(s, k);
     TCase *f = tcase_create("fast_schedule");

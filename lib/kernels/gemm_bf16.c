@@ -26,7 +26,7 @@ static inline float from_bf16(uint16_t h)
 
 int gr_bf16_width_ok(size_t d) { return d == 16 || d == 32 || d == 48 || d == 64; }
 
-void gr_bf16_pack_items(uint16_t *dst, const float *x, size_t n, size_t d)
+static void pack_items_plain(uint16_t *dst, const float *x, size_t n, size_t d)
 {
     const size_t P = d / 2, npan = (n + 15) / 16;
     for (size_t pan = 0; pan < npan; pan++)
@@ -40,7 +40,7 @@ void gr_bf16_pack_items(uint16_t *dst, const float *x, size_t n, size_t d)
         }
 }
 
-void gr_bf16_pack_row_pairs(uint16_t *dst, const float *x, size_t n, size_t d)
+static void row_pairs_plain(uint16_t *dst, const float *x, size_t n, size_t d)
 {
     for (size_t q = 0; q < (n + 1) / 2; q++)
         for (size_t j = 0; j < d; j++) {
@@ -161,6 +161,26 @@ BF16_TARGET static void col_pairs_avx(uint32_t *dst, size_t ld, const float *g, 
             _mm512_storeu_si512((void *)(o + i), _mm512_permutexvar_epi16(idx, c));
         }
         for (; i < n; i++) o[i] = (uint32_t)to_bf16(a[i]) | (uint32_t)(b ? to_bf16(b[i]) : 0) << 16;
+    }
+}
+
+/* The panels of 16 items: each panel's rows converted as gr_bf16_rows
+ * converts them (16 x d/2 pairs, in order), then each pair position p
+ * gathered across the 16 rows into one vector of the panel. */
+BF16_TARGET static void pack_items_avx(uint16_t *dst, const float *x, size_t n, size_t d)
+{
+    const size_t P = d / 2, npan = (n + 15) / 16;
+    uint32_t rows[16 * 32]; /* d <= 64 */
+    int idx[16];
+    for (int j = 0; j < 16; j++) idx[j] = j * (int)P;
+    const __m512i at = _mm512_loadu_si512((const void *)idx);
+    for (size_t pan = 0; pan < npan; pan++) {
+        size_t i0 = pan * 16, m = n - i0 < 16 ? n - i0 : 16;
+        rows_avx((uint16_t *)rows, d, x + i0 * d, d, m, d);
+        if (m < 16) memset(rows + m * P, 0, (16 - m) * P * sizeof *rows);
+        uint32_t *o = (uint32_t *)dst + pan * P * 16;
+        for (size_t p = 0; p < P; p++)
+            _mm512_storeu_si512((void *)(o + p * 16), _mm512_i32gather_epi32(at, (const void *)(rows + p), 4));
     }
 }
 
@@ -314,6 +334,30 @@ void gr_bf16_pack_col_pairs(uint32_t *dst, size_t ld, const float *g, size_t ldg
     }
 #endif
     col_pairs_plain(dst, ld, g, ldg, r, n);
+}
+
+void gr_bf16_pack_row_pairs(uint16_t *dst, const float *x, size_t n, size_t d)
+{
+#ifdef HAVE_AVX512_BF16
+    /* the row pairs of x are the column pairs of its transpose's layout:
+     * word j of pair q holds (x[2q][j], x[2q + 1][j]) */
+    if (use_avx()) {
+        col_pairs_avx((uint32_t *)(void *)dst, d, x, d, n, d);
+        return;
+    }
+#endif
+    row_pairs_plain(dst, x, n, d);
+}
+
+void gr_bf16_pack_items(uint16_t *dst, const float *x, size_t n, size_t d)
+{
+#ifdef HAVE_AVX512_BF16
+    if (use_avx() && gr_bf16_width_ok(d)) {
+        pack_items_avx(dst, x, n, d);
+        return;
+    }
+#endif
+    pack_items_plain(dst, x, n, d);
 }
 
 void gr_bf16_scores(float *s, const uint16_t *u, size_t nu, const uint16_t *items, size_t n, size_t d)
