@@ -550,7 +550,6 @@ class FilterKindTest(unittest.TestCase):
                     self.assertEqual(back.recommend(user, k=10), recs)
                 self.assertEqual(m.dim, 0 if kind == "ease" else 16)
 
-
     def test_a_filter_grid_reports_each_trial(self):
         _, _, train, valid, _ = support.dataset()
         seen = []
@@ -569,6 +568,7 @@ class FilterKindTest(unittest.TestCase):
             self.assertAlmostEqual(t.stat("best_valid"), best[2])
             for name, value in best[1].items():
                 self.assertAlmostEqual(m.info(name), value, places=6)
+
 
 class BufferTest(unittest.TestCase):
     """Both array paths: numpy when it is installed, the standard library always."""
