@@ -165,7 +165,6 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
         if (rc != GR_OK) break;
         /* a callback stopping one rank stops all */
         static const char *const names[] = { "lambda" };
-        if (search) t->stat_trials = (double)(k + 1);
         int stop = search ? gr_fit_grid_trial(t, (int)k + 1, 1, names, &lam, metric, gr_now() - t0)
                           : gr_dist_any(d, t->progress && t->progress(t->progress_data, 1, NAN, gr_now() - t0, metric));
         if (stop) break;

@@ -174,7 +174,6 @@ static int try_params(search_state *S, const gr_filter_params *p)
         S->best_trial = S->trials;
     }
     S->t->stat_epochs = S->trials;
-    S->t->stat_trials = S->trials;
     /* every trial's settings, whichever stage varies: GF-CF has alpha alone */
     static const char *const names[] = { "alpha", "eps", "phi", "skew" };
     const double values[] = { p->alpha, p->eps, p->phi, p->skew };

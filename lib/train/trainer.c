@@ -365,6 +365,7 @@ void gr_train_threads_end(int previous) { gr_threads_restore(previous); }
 int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *names, const double *values,
                       double metric, double seconds)
 {
+    t->stat_trials = trial;
     int stop = t->progress && t->progress(t->progress_data, trial, NAN, seconds, metric);
     /* both callbacks hear of every trial, whatever the first answers */
     if (t->trial_fn && t->trial_fn(t->trial_data, trial, n, names, values, metric, 0, seconds)) stop = 1;

@@ -122,8 +122,8 @@ void gr_fit_loop_end(gr_fit_loop *L);
  * (the filters' and EASE's setting `search`): to the progress callback as
  * an epoch with no loss, and to the trial callback with the trial's
  * settings (n names and values) and best epoch 0, as a budget's search
- * reports its trials.  Returns whether a callback on any rank asked to
- * stop (collective under a communicator).
+ * reports its trials; and count it in GR_STAT_TRIALS.  Returns whether a
+ * callback on any rank asked to stop (collective under a communicator).
  */
 int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *names, const double *values,
                       double metric, double seconds);
