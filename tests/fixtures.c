@@ -143,7 +143,7 @@ double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k)
     for (size_t u = 0; u < train->n_users; u++) uv[u] = 1.0f;
     for (size_t i = 0; i < ni; i++) it[i] = (float)gr_csr_degree(&train->iu, i);
     /* at width 1 the transposed items are their rows too */
-    gr_rank_source src = { train->n_users, ni, 1, uv, it, stride, NULL, train->cat, NULL, it };
+    gr_rank_source src = { train->n_users, ni, 1, uv, it, stride, NULL, train->cat, NULL, it, 0, 0, 0 };
     double out[GR_METRIC_COUNT];
     ck_assert_int_eq(gr_rank_eval(out, NULL, &src, train, test, &k, 1), GR_OK);
     free(uv);

@@ -582,7 +582,8 @@ END_TEST
 
 /*
  * A fit with shard 1 trains the model shard 0 trains, bit for bit, on
- * every rank (with validation on a held-out part when `holdout` is set);
+ * every rank (with validation on a held-out part when `holdout` is set,
+ * whose figure is shard 0's);
  * the halo rows it reports are remote rows of its adjacency.
  */
 static size_t n_rows(void) { return P.train->n_users + P.train->n_items; }
@@ -604,7 +605,7 @@ static size_t objective_rows(const char *mode)
 static void halo_same_model(int kind, const char *mode, const char *precision, const char *holdout)
 {
     uint64_t h[2];
-    double sent[2], loss[2];
+    double sent[2], loss[2], valid[2];
     for (int shard = 0; shard < 2; shard++) {
         gr_trainer *t = trainer(kind, mode, 6, 42, 1);
         ck_assert_int_eq(gr_trainer_set(t, "shard", shard ? "1" : "0"), GR_OK);
@@ -617,6 +618,7 @@ static void halo_same_model(int kind, const char *mode, const char *precision, c
         ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
         h[shard] = hash_model(m);
         gr_trainer_stat(&loss[shard], t, GR_STAT_LOSS);
+        gr_trainer_stat(&valid[shard], t, GR_STAT_BEST_VALID);
         ck_assert_int_eq(gr_model_info(&sent[shard], m, "dist_bytes_sent"), GR_OK);
         if (shard && kind == GR_MODEL_LIGHTGCN) ck_assert_uint_gt(t->shard_halo_rows, 0);
         if (!shard) ck_assert_uint_eq(t->shard_halo_rows, 0);
@@ -632,6 +634,10 @@ static void halo_same_model(int kind, const char *mode, const char *precision, c
                h[0] == h[1] ? "equal" : "DIFFER", loss[0], loss[1], sent[0], sent[1]);
     ck_assert_msg(h[0] == h[1], "rank %d: shard 1 trained another model", rank);
     ck_assert_double_eq(loss[0], loss[1]);
+    /* shard 1 validates each rank's own users from the objective's rows:
+     * the same figure, up to the order the ranks' sums are added in */
+    if (holdout) ck_assert_double_eq_tol(valid[0], valid[1], 1e-12);
+    if (holdout) ck_assert(valid[0] > 0);
 }
 
 START_TEST(halo_fits_match_allgather)

@@ -81,7 +81,7 @@ START_TEST(rank_eval_excludes_training_items)
     /* user 1 (index 0) likes high items, user 2 (index 1) likes low items; item order 10,11,12,13 */
     float uv[2] = { 1.0f, -1.0f }, iv[4] = { 4.0f, 3.0f, 2.0f, 1.0f }, it[16] = { 4, 3, 2, 1 };
     /* at width 1 the transposed items are their rows too */
-    gr_rank_source src = { 2, 4, 1, uv, it, 16, NULL, all->cat, NULL, it };
+    gr_rank_source src = { 2, 4, 1, uv, it, 16, NULL, all->cat, NULL, it, 0, 0, 0 };
     int ks[] = { 1, 2 };
     double out[2 * GR_METRIC_COUNT];
     size_t users;
@@ -141,7 +141,7 @@ START_TEST(rank_eval_samples_blocks_of_users)
     for (size_t k = 0; k < USERS * DIM; k++) uv[k] = (float)((k * 37) % 19) * 0.1f - 0.9f;
     for (size_t d = 0; d < DIM; d++)
         for (size_t j = 0; j < ITEMS; j++) it[d * 48 + j] = (float)((j * 11 + d * 3) % 13) * 0.1f;
-    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, 48, NULL, all->cat, NULL, NULL };
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, 48, NULL, all->cat, NULL, NULL, 0, 0, 0 };
     int ks[] = { 5, 20 };
     double whole[2 * GR_METRIC_COUNT], out[2 * GR_METRIC_COUNT], hand[2 * GR_METRIC_COUNT];
     size_t n_whole, n_out, n_hand;
@@ -169,6 +169,38 @@ START_TEST(rank_eval_samples_blocks_of_users)
     ck_assert(n_out + 64 > max_users && n_out < max_users + 64);
     ck_assert(memcmp(out, hand, sizeof out) == 0);
     ck_assert(memcmp(out, whole, sizeof out) != 0);
+    /* users cut into ranges, as ranks hold them (cuts off the 64-user
+     * blocks, an empty range), each range's rows alone: the ranges'
+     * sums are the whole's, sampled or not */
+    const size_t cuts[] = { 0, 96, 200, 200, 357, USERS };
+    for (size_t l = 0; l < 2; l++) {
+        const double *want = l ? hand : whole;
+        double sums[2 * GR_METRIC_COUNT] = { 0 };
+        size_t users = 0;
+        for (size_t c = 0; c + 1 < sizeof cuts / sizeof *cuts; c++) {
+            gr_rank_source part_src = src;
+            part_src.user_range = 1;
+            part_src.user_lo = cuts[c];
+            part_src.user_hi = cuts[c + 1];
+            part_src.user_vec = uv + cuts[c] * DIM;
+            int rc = gr_rank_eval_on(out, &n_out, &part_src, train, test, ks, 2, l ? max_users : 0, NULL);
+            if (cuts[c] == cuts[c + 1]) {
+                ck_assert_int_eq(rc, GR_ESTATE); /* nobody to score */
+                continue;
+            }
+            if (rc == GR_ESTATE) continue; /* a range the sample leaves out */
+            ck_assert_int_eq(rc, GR_OK);
+            users += n_out;
+            for (size_t j = 0; j < 2 * GR_METRIC_COUNT; j++) sums[j] += out[j] * (double)n_out;
+        }
+        ck_assert_uint_eq(users, l ? n_hand : n_whole);
+        for (size_t j = 0; j < 2 * GR_METRIC_COUNT; j++) ck_assert_double_eq_tol(sums[j] / (double)users, want[j], 1e-12);
+    }
+    gr_rank_source bad = src;
+    bad.user_range = 1;
+    bad.user_lo = 10;
+    bad.user_hi = USERS + 1;
+    ck_assert_int_eq(gr_rank_eval_on(out, &n_out, &bad, train, test, ks, 2, 0, NULL), GR_EINVAL);
     gr_graph_free(few);
     free(kept);
     free(uv);
@@ -225,7 +257,7 @@ START_TEST(rank_eval_in_parts_matches_whole_rows)
     for (size_t k = 0; k < ITEMS * DIM; k++) iv[k] = (float)gr_rng_below(&r, 7) - 3.0f;
     for (size_t k = 0; k < 2 * DIM; k++) iv[1023 * DIM + k] = 100.0f;
     gr_transpose(it, iv, ITEMS, DIM, STRIDE);
-    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, STRIDE, NULL, all->cat, NULL, NULL };
+    gr_rank_source src = { all->n_users, all->n_items, DIM, uv, it, STRIDE, NULL, all->cat, NULL, NULL, 0, 0, 0 };
     int ks[NK] = { 1, 7, 20 };
     double got[NK * GR_METRIC_COUNT], sums[NK * GR_METRIC_COUNT] = { 0 };
     size_t n_got, users = 0;

@@ -36,6 +36,8 @@ void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->item_bias = m->item_bias;
     src->cat = m->graph->cat;
     src->model = m;
+    src->user_range = 0;
+    src->user_lo = src->user_hi = 0;
 }
 
 /* The scores of the users [u0, u0 + nb), nb <= USER_BLOCK, of a source
@@ -101,7 +103,8 @@ static void eval_block_parts(eval_job *J, size_t u0, size_t nb, double *per, flo
     const gr_csr *te = &J->test->ui, *ex = J->exclude ? &J->exclude->ui : NULL;
     const size_t n_items = src->n_items, d = src->dim, kmax = J->kmax;
     const gr_item_layouts items = layouts_of(src);
-    const gr_user_block users = { src->user_vec + u0 * d, gr_score_from_rows(&items, d) ? ut : NULL, USER_BLOCK, nb };
+    const float *urows = src->user_vec + (src->user_range ? u0 - src->user_lo : u0) * d;
+    const gr_user_block users = { urows, gr_score_from_rows(&items, d) ? ut : NULL, USER_BLOCK, nb };
     if (users.ut) gr_transpose_strided(ut, USER_BLOCK, users.u, d, nb, d);
     /* the users' excluded items still to mask, positions in their sorted rows */
     size_t m[USER_BLOCK] = { 0 }, next_ex[USER_BLOCK] = { 0 };
@@ -165,6 +168,9 @@ static int check_eval(const gr_rank_source *src, const gr_graph *exclude, const 
         return gr_err(GR_EINVAL, "the test graph is not in the model's id space: load it with gr_graph_load_like()");
     if (exclude && (exclude->cat != src->cat || exclude->n_users != src->n_users || exclude->n_items != src->n_items))
         return gr_err(GR_EINVAL, "the exclude graph is not in the model's id space: load it with gr_graph_load_like()");
+    if (src->user_range && (src->model || src->user_lo > src->user_hi || src->user_hi > src->n_users))
+        return gr_err(GR_EINVAL, "ranking evaluation: user range [%zu, %zu) outside %zu users, or with a model",
+                      src->user_lo, src->user_hi, src->n_users);
     for (size_t c = 0; c < nk; c++)
         if (ks[c] < 1 || (size_t)ks[c] > src->n_items)
             return gr_err(GR_ERANGE, "cut-off %d out of range 1..%zu (number of items)", ks[c], src->n_items);
@@ -214,24 +220,27 @@ size_t gr_rank_sample_users(const gr_graph *test, size_t max_users)
 
 /*
  * This rank's blocks of `block` users: of the blocks that hold a user with
- * test edges (the only ones scored) and lie in the sample, a contiguous
- * equal share in rank order (all of them alone).  The blocks are the
- * single process's, so a user is scored in the same block of users as
- * alone.  *mine: the first user of each, ascending.
+ * test edges in the sample, a contiguous equal share in rank order (all
+ * of them alone), or with the source's user range its blocks, cut from
+ * user_lo on.  The blocks are the single process's where they can be, so
+ * a user is scored in the same block of users as alone.  *mine: the first
+ * user of each, ascending.
  */
-static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, size_t n_users, size_t block,
-                      size_t max_users, const gr_dist *d)
+static int own_blocks(size_t **mine, size_t *n_mine, const gr_csr *te, const gr_rank_source *src, size_t block,
+                      double keep, const gr_dist *d)
 {
-    size_t nblocks = (n_users + block - 1) / block, active = 0;
+    const size_t first = src->user_range ? src->user_lo : 0, end = src->user_range ? src->user_hi : src->n_users;
+    size_t nblocks = (end - first + block - 1) / block, active = 0;
     size_t *starts = gr_alloc(nblocks ? nblocks : 1, sizeof *starts);
     if (!starts) return GR_ENOMEM;
-    double keep = sample_keep(te, n_users, max_users);
     for (size_t blk = 0; blk < nblocks; blk++) {
-        size_t u0 = blk * block, u1 = u0 + block < n_users ? u0 + block : n_users;
-        if (te->ptr[u1] > te->ptr[u0] && sampled(u0, keep)) starts[active++] = u0;
+        size_t u0 = first + blk * block, u1 = u0 + block < end ? u0 + block : end;
+        int wanted = 0;
+        for (size_t u = u0; u < u1 && !wanted; u++) wanted = te->ptr[u + 1] > te->ptr[u] && sampled(u, keep);
+        if (wanted) starts[active++] = u0;
     }
     size_t lo = 0, hi = active;
-    if (d) gr_dist_share(active, d->rank, d->size, &lo, &hi);
+    if (d && !src->user_range) gr_dist_share(active, d->rank, d->size, &lo, &hi);
     memmove(starts, starts + lo, (hi - lo) * sizeof *starts);
     *mine = starts;
     *n_mine = hi - lo;
@@ -253,7 +262,9 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
         if ((size_t)ks[c] > J.kmax) J.kmax = (size_t)ks[c];
     size_t block = USER_BLOCK, n_mine = 0;
     size_t *mine = NULL;
-    GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src->n_users, block, max_users, d));
+    const size_t end = src->user_range ? src->user_hi : src->n_users;
+    const double keep = sample_keep(&test->ui, src->n_users, max_users);
+    GR_TRY(own_blocks(&mine, &n_mine, &test->ui, src, block, keep, d));
     const size_t width = nk * GR_METRIC_COUNT;
     int nthreads = gr_threads();
     /* scores of the block (or of a part of its rows), then its heaps, then
@@ -269,7 +280,7 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (long i = 0; i < (long)n_mine; i++) {
             int t = omp_get_thread_num();
-            size_t u0 = mine[i], nb = src->n_users - u0 < block ? src->n_users - u0 : block;
+            size_t u0 = mine[i], nb = end - u0 < block ? end - u0 : block;
             float *scores = buf + (size_t)t * per_thread;
             eval_block(&J, u0, nb, per_user + (size_t)i * block * width, scores, tops + (size_t)t * block * J.kmax,
                        scores + block * width_scored, scores + block * width_scored + 2 * block * J.kmax);
@@ -279,8 +290,9 @@ static int local_sums(double *sums, const gr_rank_source *src, const gr_graph *e
     if (rc == GR_OK) {
         memset(sums, 0, (width + 1) * sizeof *sums);
         for (size_t i = 0; i < n_mine; i++)
-            for (size_t b = 0; b < block && mine[i] + b < src->n_users; b++) {
-                if (gr_csr_degree(&test->ui, mine[i] + b) == 0) continue;
+            for (size_t b = 0; b < block && mine[i] + b < end; b++) {
+                size_t u = mine[i] + b;
+                if (gr_csr_degree(&test->ui, u) == 0 || !sampled(u, keep)) continue;
                 sums[width] += 1.0;
                 const double *pu = per_user + (i * block + b) * width;
                 for (size_t j = 0; j < width; j++) sums[j] += pu[j];

@@ -18,6 +18,13 @@ typedef struct gr_rank_source {
     const gr_model *model;  /* when set and its kind scores items itself, its score_items is used */
     const float *item_rows; /* n_items x dim, the item vectors as rows; may be NULL (then item_t is read).
                              * With both, the faster at dim is read (gr_score_from_rows). */
+    /* user_range set: only the users [user_lo, user_hi) are scored (none
+     * where the range is empty), and user_vec holds their rows alone (user
+     * user_lo at row 0): under a communicator, a rank's own users, the
+     * ranks' ranges cutting the users into parts.  Vectors only (model
+     * NULL).  0: every user. */
+    int user_range;
+    size_t user_lo, user_hi;
 } gr_rank_source;
 
 /* The source of a finished model. */
@@ -37,8 +44,9 @@ int gr_rank_eval(double *out, size_t *n_users, const gr_rank_source *src, const 
  * an even sample of 64-user blocks (by user id, the same on every rank)
  * are scored, about max_users of them; 0: all.  d NULL: alone (with
  * max_users 0, the same as gr_rank_eval).  Every rank holds the same
- * source and graphs and scores
- * its share of the blocks of users that have test edges; the sums of the
+ * graphs; each scores its share of the blocks of users that have test
+ * edges (with the source's user range, the users of that range, whose
+ * rows alone it holds); the sums of the
  * per-user metrics and the number of users (nk x GR_METRIC_COUNT + 1
  * doubles) are added up in rank order (gr_dist_sum_ordered) and divided,
  * so every rank gets the same figure, the single process's up to the

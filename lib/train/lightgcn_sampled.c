@@ -634,18 +634,16 @@ static double fit_validate(void *work, const gr_trainer *t, const float *e0)
     sampled_fit *f = work;
     const gr_lgcn_settings_t *s = f->s;
     sampled_work *w = &f->w;
-    /* validation reads every row: in the objective's layout the fit has
-     * them only while it validates */
-    float *all = w->prop.obj ? gr_alloc_floats(s->n * s->d) : w->final;
-    if (gr_dist_agree(w->prop.dist, all ? GR_OK : GR_ENOMEM) != GR_OK) {
-        if (all != w->final) free(all);
-        w->prop.rc = GR_ENOMEM;
-        return NAN;
+    /* the propagated rows are free until the next step: validation
+     * propagates into them */
+    if (w->prop.obj) {
+        /* shard 1: the objective's rows, so each rank scores its own users */
+        gr_lgcn_prop_run_objective(&w->prop, model_rows(s, w, e0), w->final, w->half);
+        return gr_validate_user_rows(t, f->g, w->final + w->u_row0 * s->d, w->u_lo, w->u_hi,
+                                     w->final + w->i_row0 * s->d, NULL, s->d);
     }
-    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), all, 1, w->half);
-    double metric = gr_validate_vectors(t, f->g, all, all + s->n_users * s->d, NULL, s->d);
-    if (all != w->final) free(all);
-    return metric;
+    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), w->final, 1, w->half);
+    return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 
 /* shard 1: the propagated rows and their gradient become the objective's

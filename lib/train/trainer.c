@@ -446,8 +446,10 @@ double gr_validate_source(const gr_trainer *t, const gr_rank_source *src, const 
     return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
 }
 
-double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, const float *item_vec,
-                           const float *item_bias, size_t dim)
+/* gr_validate_vectors / gr_validate_user_rows: user_vec holds the rows
+ * of users [u_lo, u_hi) where range is set, of every user where not. */
+static double validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, int range,
+                               size_t u_lo, size_t u_hi, const float *item_vec, const float *item_bias, size_t dim)
 {
     if (!t->valid) return NAN;
     /* the items transposed only where that form scores faster: without
@@ -462,11 +464,23 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
     }
     if (it) gr_transpose(it, item_vec, train->n_items, dim, stride);
     gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL,
-                           item_vec };
+                           item_vec, range, u_lo, u_hi };
     int rc;
     double metric = gr_validate_source(t, &src, train, t->valid, &rc);
     free(it);
     return metric;
+}
+
+double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, const float *item_vec,
+                           const float *item_bias, size_t dim)
+{
+    return validate_vectors(t, train, user_vec, 0, 0, 0, item_vec, item_bias, dim);
+}
+
+double gr_validate_user_rows(const gr_trainer *t, const gr_graph *train, const float *user_rows, size_t u_lo,
+                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim)
+{
+    return validate_vectors(t, train, user_rows, 1, u_lo, u_hi, item_vec, item_bias, dim);
 }
 
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics)

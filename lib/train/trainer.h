@@ -134,6 +134,15 @@ int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *nam
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec,
                            const float *item_vec, const float *item_bias, size_t dim);
 /*
+ * The same where this rank holds the rows of its own users [u_lo, u_hi)
+ * alone (user_rows: user u_lo's row first) and every item row: under a
+ * communicator the ranks' ranges cut the users into parts, and each rank
+ * scores its own (gr_rank_source's user range).  Collective under a
+ * communicator, as gr_validate_source.
+ */
+double gr_validate_user_rows(const gr_trainer *t, const gr_graph *train, const float *user_rows, size_t u_lo,
+                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim);
+/*
  * The trainer's validation metric (setting valid_metric at eval_k, cut to
  * the number of items) of src on `valid` with the edges of `exclude` left
  * out.  Under a communicator each rank scores its share of the validation
