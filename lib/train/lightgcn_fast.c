@@ -86,7 +86,8 @@ static int bf16_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
 static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, int bf16, gr_dist *dist)
 {
     memset(w, 0, sizeof *w);
-    size_t nd = s->n * s->d, ni = g->n_items;
+    /* with halos the propagated rows take the objective's layout */
+    size_t nd = (s->halo ? 0 : s->n) * s->d + 1, ni = g->n_items;
     w->nthreads = gr_threads_limit();
     w->stride = (ni + 15) & ~(size_t)15;
     w->final = gr_alloc_floats(nd);
@@ -259,7 +260,7 @@ static int fast_shard(void *work, float **scratch)
     return rc;
 }
 
-int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     fast_fit f = { .g = g, .s = s };
     double precision = gr_opt_named(t, "precision");

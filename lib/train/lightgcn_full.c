@@ -119,7 +119,7 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
     t->shard_objective_rows = gr_lgcn_prop_objective_rows(ops->prop);
 }
 
-int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      const gr_lgcn_full_ops *ops_in, int rc)
 {
     gr_lgcn_full_ops fit_ops = *ops_in, *ops = &fit_ops;
@@ -129,7 +129,7 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     /* with a communicator, a rank that could not start stops them all */
     rc = gr_dist_agree(F.dist, rc);
     /* shard 1: the propagation exchanges halos (collective: after the agreement) */
-    if (rc == GR_OK && F.dist && gr_opt_named(t, "shard") == 1) {
+    if (rc == GR_OK && s->halo) {
         rc = gr_lgcn_prop_halo(ops->prop);
         if (rc == GR_OK && ops->shard) rc = ops->shard(ops->work, &fit_ops.scratch);
     }
@@ -141,7 +141,7 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
     /* each rank's moments are of its rows [lo, hi): the checkpoint gathers them */
-    gr_ckpt ck = { s->checkpoint, g, e0, F.best ? F.best : best, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0,
+    gr_ckpt ck = { s->checkpoint, g, e0, F.best ? F.best : best ? *best : NULL, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0,
                    F.best != NULL };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
@@ -154,13 +154,16 @@ int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
         if ((rc = ops->prop->rc) != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
-        if (improved && best) keep_best(&F, s, ops, e0, best);
+        if (improved && best) keep_best(&F, s, ops, e0, *best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
     if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
-    /* the ranks' rows of the best parameters, into every rank's whole copy */
+    /* the ranks' rows of the best parameters, into every rank's whole copy
+     * (made now: the fit's buffers are free) */
     if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {
-        rc = gr_dist_collect_rows(F.dist, best, F.best, s->n, s->d);
+        if (!*best) *best = gr_alloc_floats(s->n * s->d);
+        rc = gr_dist_agree(F.dist, *best ? GR_OK : GR_ENOMEM);
+        if (rc == GR_OK) rc = gr_dist_collect_rows(F.dist, *best, F.best, s->n, s->d);
     }
     state_free(&F);
     return rc;

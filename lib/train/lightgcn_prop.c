@@ -60,7 +60,7 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     p->layers = s->layers;
     p->dist = dist;
     gr_dist_rows(dist, s->n, &p->lo, &p->hi);
-    size_t nd = s->n * s->d;
+    size_t nd = (s->halo ? 0 : s->n) * s->d + 1;
     if (flt) {
         p->t1 = gr_alloc_floats(nd);
         p->t2 = gr_alloc_floats(nd);

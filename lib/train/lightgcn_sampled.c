@@ -192,7 +192,8 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
             return GR_ENOMEM;
         }
     }
-    size_t nd = s->n * s->d, d = s->d, nu = g->n_users;
+    /* with halos the propagated rows take the objective's layout */
+    size_t nd = (s->halo ? 0 : s->n) * s->d + 1, d = s->d, nu = g->n_users;
     w->all_items = nneg >= g->n_items;
     w->nneg = w->all_items ? g->n_items : nneg;
     nneg = w->nneg;
@@ -659,7 +660,7 @@ static int fit_shard(void *work, float **scratch)
     return rc;
 }
 
-int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     sampled_fit f = { .g = g, .s = s };
     gr_dist *dist = gr_dist_of(t);

@@ -36,6 +36,7 @@ void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph
     s->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
     s->init_std = gr_opt(t, GR_OPT_INIT_STD);
     s->checkpoint = 0;
+    s->halo = 0;
     s->n_users = g->n_users;
     s->n = g->n_users + g->n_items;
     if (s->batch > g->n_edges) s->batch = g->n_edges;
@@ -376,18 +377,23 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     gr_lgcn_settings_t s;
     gr_lgcn_settings(&s, t, g);
     if (kind == GR_MODEL_MF) s.layers = 0;
+    int mode = (int)gr_opt(t, GR_OPT_MODE);
+    s.halo = gr_dist_of(t) && gr_opt_named(t, "shard") == 1 && s.layers > 0 && mode != GR_MODE_PAPER;
     /* a warm start (gr_model_update, the warm refit) is not checkpointed */
     s.checkpoint = !init && t->ckpt_path != NULL;
     float *e0 = init ? init : gr_lgcn_init_embeddings(&s);
-    float *best = t->valid ? gr_alloc_floats(s.n * s.d) : NULL;
-    if (!e0 || (t->valid && !best)) {
+    /* under a communicator the fast and sampled fits keep each rank's rows
+     * of the best parameters and make the whole table once they are done */
+    const int later = gr_dist_of(t) && mode != GR_MODE_PAPER;
+    float *best = t->valid && !later ? gr_alloc_floats(s.n * s.d) : NULL;
+    if (!e0 || (t->valid && !later && !best)) {
         free(e0);
         free(best);
         return GR_ENOMEM;
     }
-    int mode = (int)gr_opt(t, GR_OPT_MODE);
-    int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, best, t, g, &s)
-             : mode == GR_MODE_SAMPLED ? gr_lgcn_fit_sampled(e0, best, t, g, &s)
+    float **keep = t->valid ? &best : NULL;
+    int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, keep, t, g, &s)
+             : mode == GR_MODE_SAMPLED ? gr_lgcn_fit_sampled(e0, keep, t, g, &s)
                                        : fit_paper(e0, best, t, g, &s);
     /* every rank must end with the same model */
     if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), e0, s.n * s.d);

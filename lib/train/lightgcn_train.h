@@ -16,6 +16,11 @@ typedef struct gr_lgcn_settings_t {
     double lr, reg, init_std;
     uint64_t seed;
     int checkpoint; /* the fit checkpoints (train/checkpoint.h): set by the trainer's own fits only */
+    /* the fast or sampled fit exchanges halos (`shard` 1 under a
+     * communicator, with layers): the layer buffers and the propagated
+     * rows start empty and take the halo's layouts (gr_lgcn_prop_halo,
+     * gr_lgcn_prop_objective), so no rank ever holds n rows of them */
+    int halo;
 } gr_lgcn_settings_t;
 
 /* Buffers of one training run. */
@@ -103,9 +108,12 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
  */
 int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *e0);
 
-/* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; copies
- * the best validated parameters into best (when not NULL). */
-int gr_lgcn_fit_fast(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+/* The fast schedule (train/lightgcn_fast.c).  Trains e0 in place; with
+ * best (NULL: no validation), the best validated parameters into *best
+ * (n x d), which may be NULL under a communicator: each rank keeps its
+ * rows of them and *best is allocated when they are gathered, after the
+ * fit. */
+int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
 
 /* out = (x + A x + ... + A^K x) / (K + 1) for n rows of d; with xb1 and
  * xb2 (n x d bfloat16 buffers, gr_spmm_bf16_ok(d)) the layer inputs are
@@ -133,7 +141,8 @@ typedef struct gr_lgcn_prop {
     struct gr_halo *obj;  /* gr_lgcn_prop_objective: the rows the objective reads, its layout */
 } gr_lgcn_prop;
 /* Buffers for float layers (flt) and/or bfloat16 layers (half, when
- * gr_spmm_bf16_ok(d)); parts: row ranges for the threads. */
+ * gr_spmm_bf16_ok(d)): n rows, none with s->halo (gr_lgcn_prop_halo sizes
+ * them); parts: row ranges for the threads. */
 int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
                       int half, size_t parts);
 void gr_lgcn_prop_free(gr_lgcn_prop *p);
@@ -185,7 +194,7 @@ void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int
 int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half);
 
 /* The sampled schedule (train/lightgcn_sampled.c), same contract. */
-int gr_lgcn_fit_sampled(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
 /* Loss of the sampled schedule's step `epoch` at e0 and its gradient with
  * respect to e0 (n x d, into grad); NaN when out of memory.  For tests. */
 double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
@@ -235,12 +244,12 @@ typedef struct gr_lgcn_full_ops {
 } gr_lgcn_full_ops;
 /*
  * Fit e0 in place with ops's schedule and Adam (best: the best validated
- * parameters, when not NULL); rc: the schedule's start-up status, agreed
+ * parameters, as gr_lgcn_fit_fast); rc: the schedule's start-up status, agreed
  * over the ranks.  Under a communicator each rank owns a slice of the rows
  * for the optimizer (gr_dist_rows): its Adam moments, its rows' L2 term
  * and update; the gradient is reduce-scattered and the rows allgathered.
  */
-int gr_lgcn_fit_full(float *e0, float *best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      const gr_lgcn_full_ops *ops, int rc);
 /* The learning rate of full-batch step `epoch` (1-based) of `epochs`: lr
  * falling along a half cosine to lr x floor at the last step (floor 1:
