@@ -102,9 +102,10 @@ double gr_lgcn_lr_floor(const gr_trainer *t)
 static void keep_best(full_state *F, const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops, const float *e0,
                       float *best)
 {
-    const float *rows = ops->model_rows ? ops->model_rows(ops->work, e0) : e0;
-    if (F->best) memcpy(F->best, rows + F->lo * s->d, (F->hi - F->lo) * s->d * sizeof *F->best);
-    else memcpy(best, rows, s->n * s->d * sizeof *best);
+    /* each rank its own rows, or one process every row */
+    const size_t lo = F->best ? F->lo : 0, hi = F->best ? F->hi : s->n;
+    const float *rows = ops->model_rows ? ops->model_rows(ops->work, e0, lo, hi) : e0 + lo * s->d;
+    memcpy(F->best ? F->best : best, rows, (hi - lo) * s->d * sizeof *best);
 }
 
 /* What this fit held per rank (gr_trainer's shard statistics). */
@@ -157,7 +158,12 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
         if (improved && best) keep_best(&F, s, ops, e0, *best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
-    if (rc == GR_OK && ops->model_rows) memcpy(e0, ops->model_rows(ops->work, e0), s->n * s->d * sizeof *e0);
+    if (rc == GR_OK && ops->model_rows) {
+        /* each rank its rows of the model, copied to every rank as a step's */
+        const float *own = ops->model_rows(ops->work, e0, F.lo, F.hi);
+        memcpy(e0 + F.lo * s->d, own, (F.hi - F.lo) * s->d * sizeof *e0);
+        rc = gr_dist_allgather_rows(F.dist, e0, s->n, s->d);
+    }
     /* the ranks' rows of the best parameters, into every rank's whole copy
      * (made now: the fit's buffers are free) */
     if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {

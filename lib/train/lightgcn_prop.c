@@ -268,6 +268,11 @@ void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int
     run(p, x, out, OBJECTIVE_ROWS, half);
 }
 
+void gr_lgcn_prop_run_objective_own(gr_lgcn_prop *p, const float *x_own, float *out, int half)
+{
+    run_split(p, NULL, x_own, out, p->obj->before, OBJECTIVE_ROWS, half && p->xb1);
+}
+
 /* The plan of the rows the objective reads: users [u_lo, u_hi) and every
  * item (the softmax and the draws read them all). */
 static int objective_plan(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users)

@@ -85,6 +85,10 @@ typedef struct sampled_work {
      * (xn, their lengths in norm) and the scores divided by it */
     double tau;
     float *xn, *norm;
+    /* the rows xn and norm hold: [x_lo, x_hi), the rank's own rows with
+     * halos (the propagation fetches the others from their owners), all
+     * n rows otherwise */
+    size_t x_lo, x_hi;
     /* data-parallel training (lib/dist): this rank's blocks [blk_lo,
      * blk_hi) (all of them without a communicator); a block's draws depend
      * on its index alone, so the ranks together draw what one process does;
@@ -184,14 +188,6 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
 {
     memset(w, 0, sizeof *w);
     w->tau = tau;
-    if (tau > 0) {
-        w->xn = gr_alloc_floats(s->n * s->d);
-        w->norm = gr_alloc_floats(s->n);
-        if (!w->xn || !w->norm) {
-            work_free(w);
-            return GR_ENOMEM;
-        }
-    }
     /* with halos the propagated rows take the objective's layout */
     size_t nd = (s->halo ? 0 : s->n) * s->d + 1, d = s->d, nu = g->n_users;
     w->all_items = nneg >= g->n_items;
@@ -234,6 +230,13 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
         return GR_ENOMEM;
     }
     int rc = gr_lgcn_prop_init(&w->prop, g, s, dist, !w->half, w->half, (size_t)gr_threads_limit() * 16);
+    w->x_lo = s->halo ? w->prop.lo : 0;
+    w->x_hi = s->halo ? w->prop.hi : s->n;
+    if (rc == GR_OK && tau > 0) {
+        w->xn = gr_alloc_floats((w->x_hi - w->x_lo) * s->d + 1);
+        w->norm = gr_alloc_floats(w->x_hi - w->x_lo + 1);
+        if (!w->xn || !w->norm) rc = GR_ENOMEM;
+    }
     if (rc != GR_OK) work_free(w);
     return rc;
 }
@@ -537,12 +540,10 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
  * ranks' shares and propagates them back, then back_rows. */
 static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
-    const float *x = e0;
-    if (w->tau > 0) {
-        gr_lgcn_unit_rows(w->xn, w->norm, e0, s->n, s->d);
-        x = w->xn;
-    }
-    gr_lgcn_prop_run_objective(&w->prop, x, w->final, w->half);
+    const size_t d = s->d;
+    if (w->tau > 0) gr_lgcn_unit_rows(w->xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
+    if (w->tau > 0 && w->prop.obj) gr_lgcn_prop_run_objective_own(&w->prop, w->xn, w->final, w->half);
+    else gr_lgcn_prop_run_objective(&w->prop, w->tau > 0 ? w->xn : e0, w->final, w->half);
     /* scores <E_u / tau, E_i>: the user rows carry the temperature (the
      * rows before the items') */
     if (w->tau > 0) scale_rows(w->final, w->i_row0, s->d, (float)(1.0 / w->tau));
@@ -554,7 +555,7 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
 /* Back through the unit-length rows [lo, hi) of the layer-0 gradient g. */
 static void back_rows(const sampled_work *w, float *g, size_t lo, size_t hi, size_t d)
 {
-    if (w->tau > 0) unit_rows_back(g, w->xn + lo * d, w->norm + lo, hi - lo, d);
+    if (w->tau > 0) unit_rows_back(g, w->xn + (lo - w->x_lo) * d, w->norm + (lo - w->x_lo), hi - lo, d);
 }
 
 static double tau_of(const gr_trainer *t)
@@ -594,13 +595,15 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
     return loss;
 }
 
-/* The model's layer-0 rows: e0, or e0's rows at unit length with a
- * temperature (its scores rank as the training's, which only scale them). */
-static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, const float *e0)
+/* Rows [lo, hi) (within [x_lo, x_hi)) of the model's layer-0 rows: e0,
+ * or e0's rows at unit length with a temperature (its scores rank as the
+ * training's, which only scale them). */
+static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, size_t lo, size_t hi)
 {
-    if (w->tau <= 0) return e0;
-    gr_lgcn_unit_rows(w->xn, NULL, e0, s->n, s->d);
-    return w->xn;
+    if (w->tau <= 0) return e0 + lo * s->d;
+    float *out = w->xn + (lo - w->x_lo) * s->d;
+    gr_lgcn_unit_rows(out, NULL, e0 + lo * s->d, hi - lo, s->d);
+    return out;
 }
 
 /* The driver's view of a fit (gr_lgcn_full_ops). */
@@ -624,10 +627,10 @@ static void fit_back_rows(void *work, float *g, size_t lo, size_t hi)
     back_rows(&f->w, g, lo, hi, f->s->d);
 }
 
-static const float *fit_model_rows(void *work, const float *e0)
+static const float *fit_model_rows(void *work, const float *e0, size_t lo, size_t hi)
 {
     sampled_fit *f = work;
-    return model_rows(f->s, &f->w, e0);
+    return model_rows(f->s, &f->w, e0, lo, hi);
 }
 
 static double fit_validate(void *work, const gr_trainer *t, const float *e0)
@@ -639,11 +642,12 @@ static double fit_validate(void *work, const gr_trainer *t, const float *e0)
      * propagates into them */
     if (w->prop.obj) {
         /* shard 1: the objective's rows, so each rank scores its own users */
-        gr_lgcn_prop_run_objective(&w->prop, model_rows(s, w, e0), w->final, w->half);
+        const float *own = model_rows(s, w, e0, w->prop.lo, w->prop.hi);
+        gr_lgcn_prop_run_objective_own(&w->prop, own, w->final, w->half);
         return gr_validate_user_rows(t, f->g, w->final + w->u_row0 * s->d, w->u_lo, w->u_hi,
                                      w->final + w->i_row0 * s->d, NULL, s->d);
     }
-    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0), w->final, 1, w->half);
+    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0, 0, s->n), w->final, 1, w->half);
     return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
 }
 

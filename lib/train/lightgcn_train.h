@@ -181,6 +181,10 @@ size_t gr_lgcn_prop_objective_row(const gr_lgcn_prop *p, size_t row);
 /* gr_lgcn_prop_run with every row the objective reads in out: its layout
  * (gr_lgcn_prop_objective), else all n rows. */
 void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int half);
+/* The same from the own rows [lo, hi) of x alone (x_own), with the halo's
+ * propagation (after gr_lgcn_prop_objective): the halo rows of layer 0
+ * come from their owners.  The same bits. */
+void gr_lgcn_prop_run_objective_own(gr_lgcn_prop *p, const float *x_own, float *out, int half);
 /*
  * The backward pass: each rank's gradient of its share of the objective
  * with respect to the propagated rows (gfinal, n x d, destroyed), summed
@@ -224,8 +228,9 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
  * driver back-propagates it with prop, scratch being free n x d floats).
  * back_rows (NULL: none): what lies between e0 and the propagation's input,
  * back-propagated on rows [lo, hi) of the layer-0 gradient g.  validate:
- * the validation metric at e0.  model_rows: the model's layer-0 rows for
- * e0 (NULL: e0 itself).  shard (NULL: none): called once the propagation
+ * the validation metric at e0.  model_rows: rows [lo, hi) of the model's
+ * layer-0 rows for e0 (NULL: e0 itself); with halos (`shard` 1) only the
+ * rank's own rows [lo, hi) of gr_dist_rows are asked for.  shard (NULL: none): called once the propagation
  * exchanges halos (`shard` 1), where the schedule may keep its propagated
  * rows in the objective's layout (gr_lgcn_prop_objective) and set
  * *scratch to a buffer of that layout; collective, its status agreed.
@@ -236,7 +241,7 @@ typedef struct gr_lgcn_full_ops {
     double (*loss_grad)(void *work, const float *e0, int epoch, float **gfinal);
     void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
     double (*validate)(void *work, const gr_trainer *t, const float *e0);
-    const float *(*model_rows)(void *work, const float *e0);
+    const float *(*model_rows)(void *work, const float *e0, size_t lo, size_t hi);
     int (*shard)(void *work, float **scratch);
     gr_lgcn_prop *prop;
     float *scratch;
