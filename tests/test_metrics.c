@@ -194,7 +194,8 @@ START_TEST(rank_eval_samples_blocks_of_users)
             for (size_t j = 0; j < 2 * GR_METRIC_COUNT; j++) sums[j] += out[j] * (double)n_out;
         }
         ck_assert_uint_eq(users, l ? n_hand : n_whole);
-        for (size_t j = 0; j < 2 * GR_METRIC_COUNT; j++) ck_assert_double_eq_tol(sums[j] / (double)users, want[j], 1e-12);
+        for (size_t j = 0; j < 2 * GR_METRIC_COUNT; j++)
+            ck_assert_double_eq_tol(sums[j] / (double)users, want[j], 1e-12);
     }
     gr_rank_source bad = src;
     bad.user_range = 1;

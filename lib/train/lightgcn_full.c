@@ -142,8 +142,8 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
     gr_fit_loop L;
     gr_fit_loop_begin(&L, t);
     /* each rank's moments are of its rows [lo, hi): the checkpoint gathers them */
-    gr_ckpt ck = { s->checkpoint, g, e0, F.best ? F.best : best ? *best : NULL, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0,
-                   F.best != NULL };
+    float *best_rows = F.best ? F.best : best ? *best : NULL;
+    gr_ckpt ck = { s->checkpoint, g, e0, best_rows, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0, F.best != NULL };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
     const double floor = gr_lgcn_lr_floor(t), epochs = gr_opt(t, GR_OPT_EPOCHS);
