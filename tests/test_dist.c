@@ -7,12 +7,14 @@
  * the tests in this process (CK_NOFORK): MPI does not survive fork.
  */
 #include <gnnrec.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "dist/dist.h"
 #include "dist/halo.h"
 #include "graph/norm_adj.h"
@@ -1736,6 +1738,136 @@ START_TEST(fits_in_pieces)
 }
 END_TEST
 
+/* ---- A rank whose allocation fails (dist.h) ----
+ * A collective's scratch, or a fit's buffer, that one rank cannot
+ * allocate: every rank returns that rank's error, none waits in an
+ * exchange the failed rank never enters (a hang fails the test by its
+ * timeout), and the communicator stays usable. */
+
+/* rc of a call during which rank `who` ran out of memory: GR_ENOMEM on
+ * every rank, with a message naming that rank. */
+static void failed_everywhere(int rc, int who, const char *what)
+{
+    gr_mem_fail_after(-1);
+    char want[48];
+    snprintf(want, sizeof want, "rank %d of %d", who, size);
+    ck_assert_msg(rc == GR_ENOMEM && strstr(gr_last_error(), want),
+                  "rank %d: %s with rank %d out of memory returned %d: %s", rank, what, who, rc, gr_last_error());
+}
+
+START_TEST(scratch_failure_on_one_rank)
+{
+    const int who = size - 1;
+    MPI_Comm world = MPI_COMM_WORLD;
+    gr_dist *d = NULL;
+    if (rank == who) gr_mem_fail_after(0);
+    failed_everywhere(gr_dist_new(&d, &world), who, "gr_dist_new");
+    ck_assert_ptr_null(d);
+    d = world_dist();
+    enum { N = 23, W = 5, M = 53 };
+    float grad[M] = { 0 }, buf[N * W] = { 0 }, own[N * W];
+    double v[4] = { 1, 2, 3, 4 };
+    uint64_t same[3] = { 1, 2, 3 };
+    int32_t ids[8], *all_ids;
+    float vals[8 * 3] = { 0 }, sparse[40 * 3] = { 0 }, *all_vals;
+    size_t k = (size_t)rank + 3, total;
+    for (size_t q = 0; q < k; q++) ids[q] = (int32_t)(q * 3 + (size_t)rank);
+    /* each call's allocations in turn: the first, and the later ones */
+    for (long n = 0; n < 3; n++) {
+        if (n == 0) {
+            if (rank == who) gr_mem_fail_after(n);
+            failed_everywhere(gr_dist_allreduce_grad(d, grad, M), who, "gr_dist_allreduce_grad");
+            if (rank == who) gr_mem_fail_after(n);
+            failed_everywhere(gr_dist_reduce_scatter_rows(d, buf, own, N, W), who, "gr_dist_reduce_scatter_rows");
+            if (rank == who) gr_mem_fail_after(n);
+            failed_everywhere(gr_dist_sum_ordered(d, v, 4), who, "gr_dist_sum_ordered");
+            if (rank == who) gr_mem_fail_after(n);
+            failed_everywhere(gr_dist_check_same(d, same, 3, "values"), who, "gr_dist_check_same");
+        }
+        if (n < 2) {
+            if (rank == who) gr_mem_fail_after(n);
+            failed_everywhere(gr_dist_gather_rows(d, ids, vals, k, 3, &all_ids, &all_vals, &total), who,
+                              "gr_dist_gather_rows");
+            ck_assert(all_ids == NULL && all_vals == NULL && total == 0);
+        }
+        /* the sparse exchange (a few rows of 40) */
+        if (rank == who) gr_mem_fail_after(n);
+        failed_everywhere(gr_dist_sum_rows(d, sparse, 40, 3, ids, k), who, "gr_dist_sum_rows");
+    }
+    /* the ranks are still in step: every collective succeeds */
+    unsigned char *out = calloc(1 << 16, 1);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_gt(collectives(d, 0, out), 0);
+    free(out);
+    gr_dist_free(d);
+}
+END_TEST
+
+/*
+ * A fit of kind/mode (shard setting, or NULL) with one rank's allocations
+ * failing in turn, from the first to past its last (every one of the first
+ * 256, then one in 1.25 times more): every rank returns the same status,
+ * GR_ENOMEM whenever an allocation failed (a fit does not go on without
+ * one of its buffers, nor skip a validation it cannot run), the fit's own
+ * when none did.
+ */
+static void fit_fails_everywhere(int kind, const char *mode, const char *shard, const char *holdout)
+{
+    const int who = size - 1;
+    const int filter = kind == GR_MODEL_GFCF || kind == GR_MODEL_EASE;
+    long calls = 0, failed = 0, tried = 0, injected = 0;
+    for (long n = -1; n <= calls; n = n < 256 ? n + 1 : n * 5 / 4, tried++) {
+        gr_trainer *t = filter ? filter_trainer(kind, 1, NULL) : trainer(kind, mode, 2, 42, 1);
+        if (!filter) ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+        if (shard) ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
+        if (holdout) ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+        gr_model *m = NULL;
+        /* n = -1: the fit counts its calls */
+        if (rank == who) gr_mem_fail_after(n < 0 ? LONG_MAX : n);
+        int rc = gr_trainer_fit(&m, t, P.train);
+        long left = gr_mem_fail_after(-1);
+        if (n < 0) {
+            ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+            calls = rank == who ? LONG_MAX - left : 0;
+            MPI_Bcast(&calls, 1, MPI_LONG, who, MPI_COMM_WORLD);
+        }
+        ck_assert_msg(same_everywhere((uint64_t)rc), "%s %s: rank %d of %d out of memory at call %ld: statuses differ",
+                      gr_model_kind_name(kind), mode ? mode : "-", who, size, n);
+        /* n < calls: an allocation failed on the last rank */
+        ck_assert_msg(rc == (n >= 0 && n < calls ? GR_ENOMEM : GR_OK), "%s %s: allocation %ld of %ld failed: %d (%s)",
+                      gr_model_kind_name(kind), mode ? mode : "-", n, calls, rc, gr_last_error());
+        ck_assert(rc == GR_OK ? m != NULL : m == NULL);
+        failed += rc != GR_OK;
+        injected += n >= 0 && n < calls;
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
+    if (rank == 0)
+        printf("%s %s shard %s holdout %s: %ld allocations, %ld tried, %ld failed on every rank\n",
+               gr_model_kind_name(kind), mode ? mode : "-", shard ? shard : "-", holdout ? holdout : "0", calls,
+               tried - 1, failed);
+    ck_assert_int_gt(injected, 0);
+    ck_assert_int_eq(failed, injected);
+}
+
+START_TEST(fit_failure_on_one_rank)
+{
+    const struct {
+        int kind;
+        const char *mode, *shard, *holdout;
+    } fits[] = {
+        { GR_MODEL_LIGHTGCN, "fast", "0", NULL },        { GR_MODEL_LIGHTGCN, "fast", "1", NULL },
+        { GR_MODEL_LIGHTGCN, "sampled", "1", NULL },     { GR_MODEL_LIGHTGCN, "paper", "1", NULL },
+        { GR_MODEL_LIGHTGCN, "fast", "1", "0.2" },       { GR_MODEL_LIGHTGCN, "sampled", "1", "0.2" },
+        { GR_MODEL_MF, "paper", NULL, NULL },            { GR_MODEL_TRANSE, NULL, "1", NULL },
+        { GR_MODEL_TRANSE, NULL, "1", "0.2" },           { GR_MODEL_GFCF, NULL, NULL, NULL },
+        { GR_MODEL_EASE, NULL, NULL, "0.2" },            { GR_MODEL_EASE, NULL, NULL, NULL },
+    };
+    for (size_t q = 0; q < sizeof fits / sizeof *fits; q++)
+        fit_fails_everywhere(fits[q].kind, fits[q].mode, fits[q].shard, fits[q].holdout);
+}
+END_TEST
+
 /* Before each test: fx_planted_make asserts, which Check allows only there. */
 static void setup(void)
 {
@@ -1744,13 +1876,20 @@ static void setup(void)
 }
 static void teardown(void) { fx_planted_free(&P); }
 
+/* A case of the suite (CK_RUN_CASE=name runs it alone), with the planted graph. */
+static TCase *test_case(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, 600);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    return tc;
+}
+
 int main(int argc, char **argv)
 {
     if (fx_mpi_start(&argc, &argv, &rank, &size)) return FX_SKIP;
     Suite *s = suite_create("dist");
-    TCase *tc = tcase_create("dist");
-    tcase_set_timeout(tc, 600);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = test_case("dist");
     tcase_add_test(tc, lightgcn_fast_matches_one_rank);
     tcase_add_test(tc, lightgcn_sampled_matches_one_rank);
     tcase_add_test(tc, lightgcn_paper_matches_one_rank);
@@ -1808,11 +1947,14 @@ int main(int argc, char **argv)
     tcase_add_test(tc, ease_search_matches_one_process);
     suite_add_tcase(s, tc);
     /* CK_RUN_CASE=pieces runs these alone */
-    TCase *pieces = tcase_create("pieces");
-    tcase_set_timeout(pieces, 600);
-    tcase_add_checked_fixture(pieces, setup, teardown);
+    TCase *pieces = test_case("pieces");
     tcase_add_test(pieces, collectives_in_pieces);
     tcase_add_test(pieces, fits_in_pieces);
     suite_add_tcase(s, pieces);
+    /* CK_RUN_CASE=faults runs these alone */
+    TCase *faults = test_case("faults");
+    tcase_add_test(faults, scratch_failure_on_one_rank);
+    tcase_add_test(faults, fit_failure_on_one_rank);
+    suite_add_tcase(s, faults);
     return fx_mpi_run(s, rank);
 }

@@ -1,11 +1,29 @@
 #include "core/mem.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
 
+/* Calls left before an injected failure (gr_mem_fail_after); -1: none. */
+static _Atomic long fail_countdown = -1;
+
+long gr_mem_fail_after(long n) { return atomic_exchange(&fail_countdown, n < 0 ? -1 : n); }
+
+/* Whether this allocation fails by injection: one relaxed load when none
+ * is set. */
+static int injected(void)
+{
+    if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) < 0) return 0;
+    long left = atomic_load(&fail_countdown);
+    while (left >= 0 && !atomic_compare_exchange_weak(&fail_countdown, &left, left - 1)) {
+    }
+    return left == 0;
+}
+
+/* Whether n x size overflows size_t. */
 static int overflows(size_t n, size_t size) { return size != 0 && n > SIZE_MAX / size; }
 
 void *gr_alloc(size_t n, size_t size)
@@ -14,14 +32,14 @@ void *gr_alloc(size_t n, size_t size)
         gr_err(GR_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
         return NULL;
     }
-    void *p = malloc(n && size ? n * size : 1);
+    void *p = injected() ? NULL : malloc(n && size ? n * size : 1);
     if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu bytes", n * size);
     return p;
 }
 
 void *gr_zalloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    void *p = injected() ? NULL : calloc(n ? n : 1, size ? size : 1);
     if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu x %zu bytes", n, size);
     return p;
 }
@@ -32,7 +50,7 @@ void *gr_realloc(void *p, size_t n, size_t size)
         gr_err(GR_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
         return NULL;
     }
-    void *q = realloc(p, n && size ? n * size : 1);
+    void *q = injected() ? NULL : realloc(p, n && size ? n * size : 1);
     if (!q) gr_err(GR_ENOMEM, "out of memory allocating %zu bytes", n * size);
     return q;
 }
@@ -45,7 +63,7 @@ float *gr_alloc_floats(size_t n)
     }
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     void *p = NULL;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
+    if (injected() || posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
         gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
         return NULL;
     }

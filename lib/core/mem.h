@@ -21,4 +21,13 @@ int gr_reserve(void **p, size_t *cap, size_t need, size_t size);
  * on failure the arrays grown so far keep their contents. */
 int gr_reserve_each(void **const arrays[], const size_t sizes[], size_t n, size_t *cap, size_t need);
 
+/*
+ * Fault injection, for tests (not part of the public API): the allocation
+ * `n` calls from now (0: the next) of the functions above fails as if
+ * memory had run out, once; -1 cancels.  Counted over all threads.
+ * Returns the calls that were left of the previous setting (-1: none, or
+ * it has failed), so that LONG_MAX, a run, and -1 count the run's calls.
+ */
+long gr_mem_fail_after(long n);
+
 #endif

@@ -11,6 +11,12 @@
  * (so the library's messages never meet the caller's, and MPI errors on it
  * return codes instead of aborting) behind a pointer, so that no header
  * outside lib/dist depends on mpi.h.
+ *
+ * A collective returns the same status on every rank: a rank whose scratch
+ * allocation (or a check of its own arguments) fails still takes part in
+ * an agreement of the status (gr_dist_agree), so the others stop with its
+ * error instead of waiting in an exchange it never enters.  The counts and
+ * displacements of every call are made in scratch held by the gr_dist.
  */
 #ifndef GR_DIST_DIST_H
 #define GR_DIST_DIST_H
@@ -22,6 +28,7 @@ typedef struct gr_dist {
     int rank, size;
     void *comm;        /* MPI_Comm *: the duplicate */
     double bytes_sent; /* payload this rank has sent, summed over calls */
+    int *ints;         /* 6 x size: the collectives' counts and displacements */
 } gr_dist;
 
 /* Whether this build has MPI support. */

@@ -40,7 +40,8 @@ static int sum_gradient(gr_dist *d, const gr_lgcn_settings_t *s, gr_lgcn_work *w
     if (s->layers > 0) return gr_dist_allreduce_grad(d, w->gsum, s->n * s->d);
     uint8_t *mark = gr_zalloc(s->n, 1);
     int32_t *rows = gr_alloc(mine * (2 + (size_t)s->negatives) + 1, sizeof *rows);
-    int rc = mark && rows ? GR_OK : GR_ENOMEM;
+    /* agreed: a rank without them would not enter the exchange */
+    int rc = gr_dist_agree(d, mark && rows ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) rc = gr_dist_sum_rows(d, w->gsum, s->n, s->d, rows, touched_rows(s, w, mine, mark, rows));
     free(mark);
     free(rows);

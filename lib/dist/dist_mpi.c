@@ -49,6 +49,14 @@ static int mpi_fail(int mrc, const char *what)
     return gr_err(GR_EIO, "%s: %s", what, text);
 }
 
+/* The first rank of c without ok (size when all have it; -1 when the
+ * agreement itself fails). */
+static int first_failed(MPI_Comm c, int ok, int rank, int size)
+{
+    int mine = ok ? size : rank, first = -1;
+    return MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, c) == MPI_SUCCESS ? first : -1;
+}
+
 int gr_dist_new(gr_dist **out, void *comm)
 {
     *out = NULL;
@@ -56,25 +64,34 @@ int gr_dist_new(gr_dist **out, void *comm)
     MPI_Initialized(&init);
     MPI_Finalized(&fin);
     if (!init || fin) return gr_err(GR_ESTATE, "gr_trainer_set_comm: MPI is not initialised (call MPI_Init first)");
-    gr_dist *d = gr_zalloc(1, sizeof *d);
-    MPI_Comm *c = gr_alloc(1, sizeof *c);
-    if (!d || !c) {
-        free(d);
-        free(c);
-        return GR_ENOMEM;
-    }
-    int mrc = MPI_Comm_dup(*(MPI_Comm *)comm, c);
-    if (mrc != MPI_SUCCESS) {
-        free(d);
-        free(c);
-        return mpi_fail(mrc, "gr_trainer_set_comm: MPI_Comm_dup");
-    }
+    MPI_Comm dup;
+    int mrc = MPI_Comm_dup(*(MPI_Comm *)comm, &dup);
+    if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "gr_trainer_set_comm: MPI_Comm_dup");
     /* errors on the library's communicator come back as codes: the
      * library never aborts the caller's process */
-    MPI_Comm_set_errhandler(*c, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(*c, &d->rank);
-    MPI_Comm_size(*c, &d->size);
+    MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
+    int size = 1;
+    MPI_Comm_size(dup, &size);
+    gr_dist *d = gr_zalloc(1, sizeof *d);
+    MPI_Comm *c = gr_alloc(1, sizeof *c);
+    int *ints = gr_alloc(6 * (size_t)size, sizeof *ints);
+    int rank = 0;
+    MPI_Comm_rank(dup, &rank);
+    /* allocated after the duplicate (collective), agreed before it is used */
+    int first = first_failed(dup, d && c && ints, rank, size);
+    if (first != size) {
+        free(d);
+        free(c);
+        free(ints);
+        MPI_Comm_free(&dup);
+        if (first < 0) return gr_err(GR_EIO, "gr_trainer_set_comm: agreeing on the ranks' status failed");
+        return gr_err(GR_ENOMEM, "gr_trainer_set_comm: rank %d of %d ran out of memory", first, size);
+    }
+    *c = dup;
+    d->rank = rank;
+    d->size = size;
     d->comm = c;
+    d->ints = ints;
     *out = d;
     return GR_OK;
 }
@@ -86,8 +103,14 @@ void gr_dist_free(gr_dist *d)
     MPI_Finalized(&fin);
     if (!fin) MPI_Comm_free((MPI_Comm *)d->comm);
     free(d->comm);
+    free(d->ints);
     free(d);
 }
+
+/* A collective's scratch, allocated by each rank: GR_OK on every rank when
+ * every rank has it (p not NULL), else the first failed rank's error on
+ * every rank, so that none waits in an exchange another never enters. */
+static int agree_scratch(gr_dist *d, const void *p) { return gr_dist_agree(d, p ? GR_OK : GR_ENOMEM); }
 
 /* out[j] = the P ranks' values of element j, from in[r x stride + j]
  * (rank r's values, as an all-to-all delivers them), j < m, added from
@@ -129,13 +152,13 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
     const size_t P = (size_t)d->size, round = round_floats(), block = round < P ? P : round / P * P;
     size_t main = n / P * P;
     size_t tmp_n = min_size(main, block);
-    float *tmp = gr_alloc_floats(tmp_n + 1 + 2 * P), *pad = tmp + tmp_n + 1 + P;
-    if (!tmp) return GR_ENOMEM;
-    int rc = GR_OK;
+    float *tmp = gr_alloc_floats(tmp_n + 1 + 2 * P);
+    int rc = agree_scratch(d, tmp);
     for (size_t at = 0; at < main && rc == GR_OK; at += block)
         rc = sum_block(d, buf + at, main - at < block ? main - at : block, tmp);
     /* the tail (fewer than size elements), padded to one element per rank */
     if (rc == GR_OK && main < n) {
+        float *pad = tmp + tmp_n + 1 + P;
         memset(pad, 0, P * sizeof *pad);
         memcpy(pad, buf + main, (n - main) * sizeof *pad);
         rc = sum_block(d, pad, P, pad - P);
@@ -162,7 +185,11 @@ int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n)
     if (!d || d->size == 1 || n == 0) return GR_OK;
     const size_t piece = min_size(n, chunk);
     double *all = gr_alloc((size_t)d->size * piece, sizeof *all);
-    if (!all) return GR_ENOMEM;
+    int rc = agree_scratch(d, all);
+    if (rc != GR_OK) {
+        free(all);
+        return rc;
+    }
     int mrc = MPI_SUCCESS;
     for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += piece) {
         const size_t m = min_size(n - at, piece);
@@ -187,15 +214,18 @@ static int row_type(size_t n, MPI_Datatype t, MPI_Datatype *row)
     return mrc;
 }
 
-/* Row counts of every rank, and *total. */
+/* Row counts of every rank into counts, and *total.  A rank of more than
+ * INT_MAX rows sends -1: every rank refuses the exchange. */
 static int row_counts(gr_dist *d, size_t k, int *counts, size_t *total)
 {
-    if (k > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows on one rank", k);
-    int mine = (int)k;
+    int mine = k > INT_MAX ? -1 : (int)k;
     int mrc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, comm_of(d));
     if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging gradient row counts");
     *total = 0;
-    for (int r = 0; r < d->size; r++) *total += (size_t)counts[r];
+    for (int r = 0; r < d->size; r++) {
+        if (counts[r] < 0) return gr_err(GR_ERANGE, "more than %d gradient rows on rank %d", INT_MAX, r);
+        *total += (size_t)counts[r];
+    }
     return GR_OK;
 }
 
@@ -208,8 +238,8 @@ static int gather_counted(gr_dist *d, const int32_t *ids, const float *vals, siz
      * floats): only the number of rows is bounded */
     if (total > INT_MAX) return gr_err(GR_ERANGE, "%zu gradient rows in one exchange: at most %d", total, INT_MAX);
     if (width == 0 || width > INT_MAX) return gr_err(GR_ERANGE, "gradient rows of %zu floats", width);
-    int *displ = gr_alloc((size_t)P, sizeof *displ), at = 0;
-    if (!displ) return GR_ENOMEM;
+    /* counts are the first size ints of d's scratch */
+    int *displ = d->ints + P, at = 0;
     for (int r = 0; r < P; r++) {
         displ[r] = at;
         at += counts[r];
@@ -223,7 +253,6 @@ static int gather_counted(gr_dist *d, const int32_t *ids, const float *vals, siz
         MPI_Type_free(&row);
     }
     d->bytes_sent += (double)k * (sizeof(int32_t) + width * sizeof(float)) * (P - 1);
-    free(displ);
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "exchanging gradient rows");
 }
 
@@ -233,21 +262,20 @@ int gr_dist_gather_rows(gr_dist *d, const int32_t *ids, const float *vals, size_
     *all_ids = NULL;
     *all_vals = NULL;
     *total = 0;
-    int *counts = gr_alloc((size_t)(d ? d->size : 1), sizeof *counts);
-    if (!counts) return GR_ENOMEM;
-    int rc = d ? row_counts(d, k, counts, total) : gr_err(GR_EINVAL, "gr_dist_gather_rows: no communicator");
+    if (!d) return gr_err(GR_EINVAL, "gr_dist_gather_rows: no communicator");
+    int rc = row_counts(d, k, d->ints, total);
     if (rc == GR_OK) {
         *all_ids = gr_alloc(*total + 1, sizeof **all_ids);
-        *all_vals = gr_alloc_floats(*total * width + 1);
-        rc = *all_ids && *all_vals ? gather_counted(d, ids, vals, k, width, counts, *total, *all_ids, *all_vals)
-                                   : GR_ENOMEM;
+        *all_vals = *all_ids ? gr_alloc_floats(*total * width + 1) : NULL;
+        rc = agree_scratch(d, *all_vals);
     }
-    free(counts);
+    if (rc == GR_OK) rc = gather_counted(d, ids, vals, k, width, d->ints, *total, *all_ids, *all_vals);
     if (rc != GR_OK) {
         free(*all_ids);
         free(*all_vals);
         *all_ids = NULL;
         *all_vals = NULL;
+        *total = 0;
     }
     return rc;
 }
@@ -258,8 +286,9 @@ static int exchange_rows(gr_dist *d, float *grad, size_t width, const int32_t *r
                          size_t total)
 {
     int32_t *all_rows = gr_alloc(total + 1, sizeof *all_rows);
-    float *all_vals = gr_alloc_floats(total * width + 1), *mine = gr_alloc_floats(k * width + 1);
-    int rc = all_rows && all_vals && mine ? GR_OK : GR_ENOMEM;
+    float *all_vals = all_rows ? gr_alloc_floats(total * width + 1) : NULL;
+    float *mine = all_vals ? gr_alloc_floats(k * width + 1) : NULL;
+    int rc = agree_scratch(d, mine);
     if (rc == GR_OK) {
         for (size_t q = 0; q < k; q++) memcpy(mine + q * width, grad + (size_t)rows[q] * width, width * sizeof *mine);
         rc = gather_counted(d, rows, mine, k, width, counts, total, all_rows, all_vals);
@@ -282,8 +311,7 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
 {
     if (!d || d->size == 1) return GR_OK;
     const int P = d->size;
-    int *counts = gr_alloc((size_t)P, sizeof *counts);
-    if (!counts) return GR_ENOMEM;
+    int *counts = d->ints;
     size_t total = 0;
     int rc = row_counts(d, k, counts, &total);
     /* every rank receives all rows, sparse; a dense reduce-scatter plus
@@ -292,7 +320,6 @@ int gr_dist_sum_rows(gr_dist *d, float *grad, size_t nrows, size_t width, const 
     if (rc == GR_OK)
         rc = sparse < dense && total <= INT_MAX ? exchange_rows(d, grad, width, rows, k, counts, total)
                                                 : gr_dist_allreduce_grad(d, grad, nrows * width);
-    free(counts);
     return rc;
 }
 
@@ -323,7 +350,11 @@ int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *w
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
     uint64_t *lo = gr_alloc(2 * n, sizeof *lo);
-    if (!lo) return GR_ENOMEM;
+    int rc = agree_scratch(d, lo);
+    if (rc != GR_OK) {
+        free(lo);
+        return rc;
+    }
     uint64_t *hi = lo + n;
     MPI_Comm c = comm_of(d);
     int mrc = MPI_SUCCESS;
@@ -332,7 +363,7 @@ int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *w
         mrc = MPI_Allreduce(vals + at, lo + at, part, MPI_UINT64_T, MPI_MIN, c);
         if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals + at, hi + at, part, MPI_UINT64_T, MPI_MAX, c);
     }
-    int rc = mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "comparing the ranks' inputs");
+    rc = mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "comparing the ranks' inputs");
     for (size_t q = 0; q < n && rc == GR_OK; q++)
         if (lo[q] != hi[q])
             rc = gr_err(GR_EINVAL, "the ranks were given different %s (value %zu differs): every rank must pass the same",
@@ -422,9 +453,10 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     /* rows of every slice a round: at most round_floats() arrive per round */
     size_t per = round_floats() / width / P;
     per = per < 1 ? 1 : per;
-    int *v = gr_alloc(6 * P, sizeof *v);
+    int *v = d->ints;
     float *tmp = gr_alloc_floats(P * min_size(per, nrows / P + 1) * width);
-    int rc = v && tmp ? row_slices(d, nrows, v) : GR_ENOMEM;
+    int rc = agree_scratch(d, tmp);
+    if (rc == GR_OK) rc = row_slices(d, nrows, v);
     MPI_Datatype row;
     int mrc = rc == GR_OK ? row_type(width, MPI_FLOAT, &row) : MPI_SUCCESS;
     if (rc == GR_OK && mrc == MPI_SUCCESS) {
@@ -433,7 +465,6 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
         d->bytes_sent += (double)(nrows - (hi - lo)) * (double)width * sizeof(float);
     }
     if (rc == GR_OK && mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "summing a gradient into its owners' rows");
-    free(v);
     free(tmp);
     return rc;
 }
@@ -444,8 +475,7 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
     if (row_bytes > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu bytes: at most %d", row_bytes, INT_MAX);
     size_t lo, hi;
     gr_dist_rows(d, nrows, &lo, &hi);
-    int *v = gr_alloc(2 * (size_t)d->size, sizeof *v);
-    if (!v) return GR_ENOMEM;
+    int *v = d->ints;
     int rc = row_slices(d, nrows, v);
     if (rc == GR_OK) {
         /* one element = one row: the counts are of rows whatever the width */
@@ -458,7 +488,6 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
         d->bytes_sent += (double)(nrows - (hi - lo)) * (double)row_bytes;
         if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "copying the owners' rows to every rank");
     }
-    free(v);
     return rc;
 }
 
@@ -557,9 +586,7 @@ int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, si
     if (!d || d->size == 1 || nrows == 0 || width == 0) return GR_OK;
     const int P = d->size;
     if (nrows > INT_MAX || width > INT_MAX) return gr_err(GR_ERANGE, "gathering %zu rows of %zu floats", nrows, width);
-    int *v = gr_alloc((size_t)P * 2, sizeof *v);
-    if (!v) return GR_ENOMEM;
-    int *counts = v, *displ = v + P;
+    int *counts = d->ints, *displ = d->ints + P;
     for (int r = 0; r < P; r++) {
         size_t lo, hi;
         gr_dist_share_rows(nrows, align, r, P, &lo, &hi);
@@ -574,6 +601,5 @@ int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, si
         MPI_Type_free(&row);
     }
     d->bytes_sent += (double)counts[d->rank] * (double)width * sizeof *buf * (P - 1);
-    free(v);
     return mrc == MPI_SUCCESS ? GR_OK : mpi_fail(mrc, "gathering the rows of a matrix");
 }

@@ -51,7 +51,8 @@ static int score_users(const gr_rank_source *src, size_t u0, size_t nb, float *s
         for (size_t c = 0; c < nb; c++) rows[c] = (int32_t)(u0 + c);
         return m->ops->score_users(m, rows, nb, scores);
     }
-    for (size_t b = 0; b < nb; b++) gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items);
+    for (size_t b = 0; b < nb; b++)
+        GR_TRY(gr_model_score_all(m, m->user_vec + (u0 + b) * m->dim, 0.0f, scores + b * src->n_items));
     return GR_OK;
 }
 

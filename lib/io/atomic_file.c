@@ -30,6 +30,18 @@ static int check_target(const char *path)
     return gr_err(GR_EIO, "%s: not a regular file (a device, FIFO or socket); refusing to replace it", path);
 }
 
+/* The directory of path, opened for the fsync after the rename (-1 when
+ * it cannot be: that sync is best effort); buf holds strlen(path) + 2. */
+static int open_dir(const char *path, char *buf)
+{
+    strcpy(buf, path);
+    char *slash = strrchr(buf, '/');
+    if (slash == buf) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    else strcpy(buf, ".");
+    return open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int gr_afile_open(gr_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
@@ -41,6 +53,9 @@ int gr_afile_open(gr_afile *f, const char *path)
         gr_afile_abort(f);
         return GR_ENOMEM;
     }
+    /* everything the commit needs is had now: it allocates nothing */
+    f->dir_fd = open_dir(path, f->tmp);
+    f->has_dir = f->dir_fd >= 0;
     snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(f->tmp);
     if (fd < 0) {
@@ -79,22 +94,6 @@ void gr_afile_printf(gr_afile *f, const char *fmt, ...)
     va_end(ap);
 }
 
-static void sync_dir(const char *path)
-{
-    char *dir = gr_strdup(path);
-    if (!dir) return;
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = '\0';
-    else if (slash) *slash = '\0';
-    else strcpy(dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 int gr_afile_commit(gr_afile *f)
 {
     int e = f->failed;
@@ -114,7 +113,7 @@ int gr_afile_commit(gr_afile *f)
         gr_afile_abort(f);
         return rc;
     }
-    sync_dir(f->path);
+    if (f->has_dir) (void)fsync(f->dir_fd);
     free(f->tmp);
     f->tmp = NULL;
     gr_afile_abort(f);
@@ -127,5 +126,6 @@ void gr_afile_abort(gr_afile *f)
     if (f->tmp) unlink(f->tmp);
     free(f->tmp);
     free(f->path);
+    if (f->has_dir) close(f->dir_fd);
     memset(f, 0, sizeof *f);
 }

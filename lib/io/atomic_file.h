@@ -16,6 +16,8 @@ typedef struct gr_afile {
     char *path; /* destination */
     char *tmp;  /* temporary file beside it */
     int failed; /* a write failed: commit will refuse */
+    int dir_fd; /* the directory, synced after the rename, when has_dir */
+    int has_dir; /* zero in a zeroed gr_afile: nothing to close */
 } gr_afile;
 
 /* Create the temporary file.  GR_EIO names the path (also when the

@@ -224,8 +224,8 @@ int gr_model_recommend_new_user(size_t *n, const gr_model *m, const gr_new_user 
     float *vec = gr_alloc_floats(m->dim), *all = gr_alloc(m->n_items + 16, sizeof *all);
     float bias = 0;
     int rc = vec && all ? gr_model_new_user_vector(vec, m->dim, &bias, m, u) : GR_ENOMEM;
+    if (rc == GR_OK) rc = gr_model_score_all(m, vec, bias, all);
     if (rc == GR_OK) {
-        gr_model_score_all(m, vec, bias, all);
         for (size_t j = 0; o->exclude_seen && j < u->n_items; j++) all[gr_graph_item_index(m->graph, u->items[j])] = -INFINITY;
         rc = gr_rec_select(n, m, o, all, k, items, scores);
     }

@@ -115,20 +115,18 @@ static void unpad_row(const gr_kg_params *p, const float *row, float *v)
 /* ---- ops ---- */
 
 /* Distance kinds: gamma - distance of the user's query to every item. */
-static void kg_score_items(const gr_model *m, const float *uv, float *scores)
+static int kg_score_items(const gr_model *m, const float *uv, float *scores)
 {
     const gr_kg_state *s = gr_kg_state_of(m);
     const gr_kg_params *p = &s->p;
     float *q = gr_alloc_floats(p->L);
-    if (!q) {
-        for (size_t i = 0; i < m->n_items; i++) scores[i] = -INFINITY;
-        return;
-    }
+    if (!q) return GR_ENOMEM;
     pad_row(p, uv, q);
     const float *items = p->ent + s->kg->ui.n_users * p->L;
     gr_kg_score(p->op, GR_KG_EXACT, scores, m->n_items, q, 1, items, m->n_items, p->L);
     for (size_t i = 0; i < m->n_items; i++) scores[i] = gr_kg_score_of(p, scores[i]);
     free(q);
+    return GR_OK;
 }
 
 /* User vectors are the queries (user, liked, ?); item vectors the items' entities. */

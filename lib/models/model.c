@@ -142,13 +142,14 @@ void gr_model_set_rating_range(gr_model *m)
     }
 }
 
-void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
+int gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
 {
-    if (m->ops && m->ops->score_items) m->ops->score_items(m, uv, scores);
+    if (m->ops && m->ops->score_items) GR_TRY(m->ops->score_items(m, uv, scores));
     else gr_score_block(scores, uv, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, m->item_bias);
     float add = ub + m->global_bias;
     if (add != 0.0f)
         for (size_t i = 0; i < m->n_items; i++) scores[i] += add;
+    return GR_OK;
 }
 
 void gr_model_free(gr_model *m)
@@ -216,10 +217,10 @@ int gr_model_score(float *score, const gr_model *m, int64_t user, int64_t item)
     if (m->ops && m->ops->score_items) {
         float *all = gr_alloc(m->n_items, sizeof *all);
         if (!all) return GR_ENOMEM;
-        m->ops->score_items(m, uv, all);
+        int rc = m->ops->score_items(m, uv, all);
         *score = all[i] + ub + m->global_bias;
         free(all);
-        return GR_OK;
+        return rc;
     }
     gr_rating_clamp c = gr_model_rating_clamp(m);
     *score = gr_clamp_rating(&c, gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) + ub + m->global_bias +

@@ -27,7 +27,7 @@ typedef struct gr_model_ops {
     int (*fold_in)(const gr_model *m, const int32_t *items, size_t n, float *out);
     /* Scores of all items for a user vector, before user and global bias;
      * NULL: the dot-product form. */
-    void (*score_items)(const gr_model *m, const float *user_vec, float *scores);
+    int (*score_items)(const gr_model *m, const float *user_vec, float *scores);
     /* Kind-specific state to and from the model file; NULL: none. */
     int (*save_state)(const gr_model *m, struct gr_writer *w);
     int (*load_state)(gr_model *m, struct gr_reader *r);
@@ -117,7 +117,8 @@ static inline float gr_clamp_rating(const gr_rating_clamp *c, float raw)
     return raw < c->lo ? c->lo : raw > c->hi ? c->hi : raw;
 }
 
-/* Scores of all items for user vector uv (and user bias ub). */
-void gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores);
+/* Scores of all items for user vector uv (and user bias ub); GR_ENOMEM
+ * when a kind's own scoring cannot allocate its scratch. */
+int gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores);
 
 #endif

@@ -42,8 +42,8 @@ static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float 
      * block's users share the reads of a filter's item factors */
     if (m->ops->score_users) return m->ops->score_users(m, rows, nb, out);
     for (size_t b = 0; b < nb; b++)
-        gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
-                           out + b * ni);
+        GR_TRY(gr_model_score_all(m, m->user_vec + (size_t)rows[b] * d, m->user_bias ? m->user_bias[rows[b]] : 0.0f,
+                                  out + b * ni));
     return GR_OK;
 }
 

@@ -53,7 +53,7 @@ int gr_model_recommend(size_t *n, const gr_model *m, int64_t user, size_t k, con
     int rc = all ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
         if (m->ops && m->ops->score_users) rc = m->ops->score_users(m, &u, 1, all);
-        else gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
+        else rc = gr_model_score_all(m, m->user_vec + (size_t)u * m->dim, m->user_bias ? m->user_bias[u] : 0.0f, all);
         if (rc == GR_OK && f.o.exclude_seen) exclude_row(all, &m->graph->ui, (size_t)u);
         if (rc == GR_OK) rc = select_top(n, m, &f, all, k, items, scores);
     }
@@ -131,8 +131,8 @@ int gr_model_recommend_liked(size_t *n, const gr_model *m, const int64_t *liked,
     rc = !vec || !all                             ? GR_ENOMEM
          : m->ops && m->ops->score_liked ? m->ops->score_liked(m, idx, nl, all)
                                           : fold_in_dense(vec, m, idx, nl);
+    if (rc == GR_OK && !(m->ops && m->ops->score_liked)) rc = gr_model_score_all(m, vec, 0.0f, all);
     if (rc == GR_OK) {
-        if (!(m->ops && m->ops->score_liked)) gr_model_score_all(m, vec, 0.0f, all);
         if (f.o.exclude_seen)
             for (size_t j = 0; j < nl; j++) all[idx[j]] = -INFINITY;
         rc = select_top(n, m, &f, all, k, items, scores);

@@ -55,6 +55,8 @@ static const gr_opt_spec cheby_opts[] = {
  */
 static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *d)
 {
+    memset(r, 0, sizeof *r);
+    memset(rt, 0, sizeof *rt);
     if (!d) return gr_filter_norm_matrices(r, rt, train);
     size_t lo, hi, ni = train->n_items;
     gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
@@ -69,7 +71,13 @@ static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *
     rc = gr_dist_sum_exact(d, deg, ni);
     if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg);
     free(deg);
-    return gr_dist_agree(d, rc);
+    /* another rank's failure: this rank's matrices go too */
+    rc = gr_dist_agree(d, rc);
+    if (rc != GR_OK) {
+        gr_spmat_free(r);
+        gr_spmat_free(rt);
+    }
+    return rc;
 }
 
 /* The top right singular vectors of R~; under a communicator every

@@ -384,12 +384,13 @@ static double run_epoch(fit_work *w, const gr_graph *g, int epoch, int *rc)
 }
 
 /* Validation: -RMSE for ratings (larger is better), NDCG@K for ranking. */
-static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g)
+static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g, int *rc)
 {
     gr_sage_state *s = w->c.s;
     size_t d = s->arch.dim;
-    if (gr_sage_infer(s, g, current(w), w->uv, w->iv, w->ub, w->ib, 0) != GR_OK) return NAN;
-    if (s->objective == GR_OBJECTIVE_BPR) return gr_validate_vectors(t, g, w->uv, w->iv, s->arch.bias ? w->ib : NULL, d);
+    if ((*rc = gr_sage_infer(s, g, current(w), w->uv, w->iv, w->ub, w->ib, 0)) != GR_OK) return NAN;
+    if (s->objective == GR_OBJECTIVE_BPR)
+        return gr_validate_vectors(t, g, w->uv, w->iv, s->arch.bias ? w->ib : NULL, d, rc);
     const gr_graph *v = t->valid;
     double se = 0;
     for (size_t u = 0; u < v->n_users; u++)
@@ -411,7 +412,8 @@ static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
     for (int epoch = 1;; epoch++) {
         double loss = run_epoch(w, g, epoch, &rc);
         if (rc != GR_OK) return rc;
-        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(w, t, g) : NAN;
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(w, t, g, &rc) : NAN;
+        if (rc != GR_OK) return rc;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
         if (improved) memcpy(w->best, current(w), w->c.s->lay.total * sizeof *w->best);

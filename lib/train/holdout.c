@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "dist/dist.h"
 #include "eval/ranking.h"
 #include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
@@ -147,7 +148,7 @@ static int refit(gr_model **out, gr_trainer *t, const gr_graph *g, double epochs
 {
     gr_refit_saved saved;
     GR_TRY(gr_holdout_refit_begin(t, epochs, &saved));
-    int rc = t->kt->fit(out, t, g);
+    int rc = gr_fit_kind(out, t, g);
     gr_holdout_refit_end(t, &saved);
     return rc;
 }
@@ -205,16 +206,29 @@ int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_gr
     return GR_OK;
 }
 
+int gr_holdout_split_of(gr_graph **train, gr_graph **valid, const gr_trainer *t, const gr_graph *g)
+{
+    *train = *valid = NULL;
+    int rc = gr_holdout_split(train, valid, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
+                              (uint64_t)gr_opt(t, GR_OPT_SEED));
+    rc = gr_dist_agree(gr_dist_of(t), rc);
+    if (rc != GR_OK) {
+        gr_graph_free(*train);
+        gr_graph_free(*valid);
+        *train = *valid = NULL;
+    }
+    return rc;
+}
+
 int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     gr_graph *tr = NULL, *va = NULL;
-    GR_TRY(gr_holdout_split(&tr, &va, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
-                            (uint64_t)gr_opt(t, GR_OPT_SEED)));
+    GR_TRY(gr_holdout_split_of(&tr, &va, t, g));
     size_t held = va->n_edges;
     int rc;
     if (held == 0 || tr->n_edges == 0) {
         /* nobody has enough interactions to spare: train on everything */
-        rc = t->kt->fit(out, t, g);
+        rc = gr_fit_kind(out, t, g);
         if (rc == GR_OK) gr_model_set_info(*out, "holdout_edges", 0);
         gr_graph_free(tr);
         gr_graph_free(va);
@@ -229,7 +243,7 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
     /* the model of this fit serves all the training data, should it be kept */
     t->model_graph = g;
     gr_model *kept = NULL;
-    rc = t->kt->fit(&kept, t, tr);
+    rc = gr_fit_kind(&kept, t, tr);
     t->valid = NULL;
     t->model_graph = NULL;
     if (rc == GR_OK) rc = gr_holdout_finish(out, kept, t, g, held);

@@ -36,6 +36,11 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
 int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, double fraction, size_t min_degree,
                      uint64_t seed);
 
+/* gr_holdout_split with t's settings (holdout, holdout_min, seed), its
+ * status agreed over t's ranks: a rank that cannot split would not enter
+ * the fit's exchanges.  The graphs are freed on failure. */
+int gr_holdout_split_of(gr_graph **train, gr_graph **valid, const gr_trainer *t, const gr_graph *g);
+
 /* The same for triples: round(fraction * n) of them, seeded, to *valid. */
 int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed);
 

@@ -38,20 +38,20 @@ typedef struct lp_ctx {
  * of the reciprocal ranks and the counts are added in rank order, so every
  * rank gets the same figure (docs/distributed.md).  Collective.
  */
-static double validate_lp(void *ctx, const gr_kg_params *p)
+static double validate_lp(void *ctx, const gr_kg_params *p, int *rc)
 {
     lp_ctx *c = ctx;
     size_t total = 2 * c->n, lo = 0, hi = total;
     if (c->d) gr_dist_share_rows(total, GR_LP_BLOCK, c->d->rank, c->d->size, &lo, &hi);
-    int rc = gr_lp_ranks_part(c->ranks, p, c->valid, c->which, c->n, c->filter, GR_LP_BOTH, GR_KG_FAST, lo, hi);
-    rc = gr_dist_agree(c->d, rc);
+    *rc = gr_lp_ranks_part(c->ranks, p, c->valid, c->which, c->n, c->filter, GR_LP_BOTH, GR_KG_FAST, lo, hi);
+    *rc = gr_dist_agree(c->d, *rc);
     double m[GR_LP_COUNT + 1];
-    if (rc == GR_OK) {
+    if (*rc == GR_OK) {
         gr_lp_sums(m, c->ranks + lo, hi - lo);
         m[GR_LP_COUNT] = (double)(hi - lo);
-        rc = gr_dist_sum_ordered(c->d, m, GR_LP_COUNT + 1);
+        *rc = gr_dist_sum_ordered(c->d, m, GR_LP_COUNT + 1);
     }
-    return rc == GR_OK && m[GR_LP_COUNT] > 0 ? m[GR_LP_MRR] / m[GR_LP_COUNT] : NAN;
+    return *rc == GR_OK && m[GR_LP_COUNT] > 0 ? m[GR_LP_MRR] / m[GR_LP_COUNT] : NAN;
 }
 
 /* A seeded sample of `want` valid triples (all when want is 0 or too large). */
@@ -112,6 +112,20 @@ static int kg_refit(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, con
     return rc;
 }
 
+/* The held-out share of the training triples, its status agreed over t's
+ * ranks (a rank without it would not enter the fit's exchanges). */
+static int split_of(gr_kg **tr, gr_kg **va, const gr_trainer *t, const gr_kg_settings *s, const gr_kg *train)
+{
+    *tr = *va = NULL;
+    int rc = gr_dist_agree(gr_dist_of(t), gr_holdout_split_kg(tr, va, train, gr_opt_named(t, "holdout"), s->seed));
+    if (rc != GR_OK) {
+        gr_kg_free(*tr);
+        gr_kg_free(*va);
+        *tr = *va = NULL;
+    }
+    return rc;
+}
+
 /*
  * Without validation triples: choose the epoch on a held-out share of the
  * training triples, then refit on all of them for that many epochs or keep
@@ -121,7 +135,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
                           double *run)
 {
     gr_kg *tr = NULL, *va = NULL;
-    GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed));
+    GR_TRY(split_of(&tr, &va, t, s, train));
     *held = (double)va->n;
     int rc = kg_fit_once(p, t, s, tr, va);
     gr_kg_free(tr);
@@ -180,7 +194,7 @@ static int kg_fit_search(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, cons
 {
     gr_kg *tr = NULL, *va = NULL;
     if (holdout) {
-        GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed));
+        GR_TRY(split_of(&tr, &va, t, s, train));
         *held = (double)va->n;
     }
     kg_search_ctx c;
@@ -275,7 +289,7 @@ typedef struct rec_ctx {
 } rec_ctx;
 
 /* NDCG@K of the current parameters on the trainer's validation graph. */
-static double validate_rec(void *ctx, const gr_kg_params *p)
+static double validate_rec(void *ctx, const gr_kg_params *p, int *status)
 {
     rec_ctx *c = ctx;
     gr_kg_params copy;
@@ -285,12 +299,12 @@ static double validate_rec(void *ctx, const gr_kg_params *p)
     if (rc == GR_OK) rc = gr_kg_model_new(&m, c->t->kind, &copy, c->norm, c->kg, c->g);
     if (rc != GR_OK) {
         /* in place of the evaluation's first collective (gr_rank_eval_on) */
-        gr_dist_agree(gr_dist_of(c->t), rc);
+        *status = gr_dist_agree(gr_dist_of(c->t), rc);
         return NAN;
     }
     gr_rank_source src;
     gr_rank_source_of_model(&src, m);
-    double metric = gr_validate_source(c->t, &src, c->g, c->t->valid, &rc);
+    double metric = gr_validate_source(c->t, &src, c->g, c->t->valid, status);
     gr_model_free(m);
     return metric;
 }
@@ -301,11 +315,16 @@ static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)
     gr_kg_settings_of(&s, t);
     unsigned side = gr_opt_named(t, "side_info") != 0 ? GR_KG_SIDE_ALL : GR_KG_SIDE_NONE;
     gr_kg *kg = NULL;
-    GR_TRY(gr_kg_from_graph(&kg, g, gr_opt_named(t, "like_rating"), side));
+    /* agreed: a rank without the triples would not enter the fit's exchanges */
+    int rc = gr_dist_agree(gr_dist_of(t), gr_kg_from_graph(&kg, g, gr_opt_named(t, "like_rating"), side));
+    if (rc != GR_OK) {
+        gr_kg_free(kg);
+        return rc;
+    }
     rec_ctx ctx = { t, g, kg, s.norm };
     gr_kg_params p;
     memset(&p, 0, sizeof p);
-    int rc = gr_kg_train(&p, t, &s, kg, t->valid ? validate_rec : NULL, &ctx);
+    rc = gr_kg_train(&p, t, &s, kg, t->valid ? validate_rec : NULL, &ctx);
     if (rc == GR_OK) rc = gr_kg_model_new(out, t->kind, &p, s.norm, kg, gr_fit_model_graph(t, g));
     if (rc == GR_OK) {
         gr_kg_record_info(*out, t, &s);

@@ -703,10 +703,12 @@ static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
     int32_t *ids, *rel_ids = gr_alloc(p->n_rel, sizeof *rel_ids);
     float *vals, *rel_vals = gr_alloc_floats(p->n_rel * p->LR + 1);
     size_t total, n_rel = 0;
-    if (!rel_ids || !rel_vals) {
+    /* agreed: a rank without them would not enter the exchanges */
+    int rc = gr_dist_agree(w->dist, rel_ids && rel_vals ? GR_OK : GR_ENOMEM);
+    if (rc != GR_OK) {
         free(rel_ids);
         free(rel_vals);
-        return GR_ENOMEM;
+        return rc;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
         if (!w->rel_touched[r]) continue;
@@ -714,7 +716,7 @@ static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
         rel_ids[n_rel++] = (int32_t)r;
         w->rel_touched[r] = 0;
     }
-    int rc = gr_dist_gather_rows(w->dist, w->touched, w->gE, w->n_touched, w->L, &ids, &vals, &total);
+    rc = gr_dist_gather_rows(w->dist, w->touched, w->gE, w->n_touched, w->L, &ids, &vals, &total);
     for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
     w->n_touched = 0;
     for (size_t k = 0; rc == GR_OK && k < total; k++) add_row(grad_row(w, ids[k]), vals + k * w->L, w->L);
@@ -852,7 +854,8 @@ static int run_epochs(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, c
         int every = (int)gr_opt(t, GR_OPT_EVAL_EVERY);
         int due = validate && (epoch % every == 0 || epoch == s->epochs);
         if ((due || epoch >= s->epochs) && (rc = catch_up_all(w, p)) != GR_OK) break;
-        double metric = due ? validate(ctx, p) : NAN;
+        double metric = due ? validate(ctx, p, &rc) : NAN;
+        if (rc != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)steps, metric, &improved);
         /* the shared loop knows only graph validation: keep the best validated epoch */

@@ -42,8 +42,9 @@ typedef struct gr_kg_settings {
 
 void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t);
 
-/* Validation of the current parameters: a metric where higher is better. */
-typedef double (*gr_kg_validate_fn)(void *ctx, const gr_kg_params *p);
+/* Validation of the current parameters: a metric where higher is better;
+ * *rc its status, agreed over the ranks (the fit stops on a failure). */
+typedef double (*gr_kg_validate_fn)(void *ctx, const gr_kg_params *p, int *rc);
 
 /*
  * Initialise p and train it on the triples of kg with the trainer's

@@ -30,8 +30,7 @@
 
 typedef struct fast_work {
     gr_lgcn_prop prop; /* float layers (validation), bfloat16 ones (training) when bf16_spmm */
-    float *final, *gfinal;           /* the objective's rows (gr_lgcn_prop_objective_rows) x d */
-    size_t u_row0, i_row0;           /* their rows of user u_lo and of item 0 */
+    gr_lgcn_rows o;                  /* the objective's rows: this rank's users, every item */
     float *item_t;                   /* d x stride: transposed item rows of final */
     size_t stride;
     float *scores;                   /* per thread: USER_BLOCK x n_items */
@@ -48,15 +47,15 @@ typedef struct fast_work {
     uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
     uint32_t *gt;                    /* per thread: gradient column pairs */
     /* data-parallel training (lib/dist): this rank's user blocks
-     * [blk_lo, blk_hi) (all of them in one process), users [u_lo, u_hi) */
-    size_t blk_lo, blk_hi, u_lo, u_hi;
+     * [blk_lo, blk_hi) (all of them in one process), users [o.u_lo, o.u_hi) */
+    size_t blk_lo, blk_hi;
 } fast_work;
 
 static void work_free(fast_work *w)
 {
     gr_lgcn_prop_free(&w->prop);
-    free(w->final);
-    free(w->gfinal);
+    free(w->o.final);
+    free(w->o.gfinal);
     free(w->item_t);
     free(w->scores);
     free(w->partial);
@@ -90,8 +89,8 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     size_t nd = (s->halo ? 0 : s->n) * s->d + 1, ni = g->n_items;
     w->nthreads = gr_threads_limit();
     w->stride = (ni + 15) & ~(size_t)15;
-    w->final = gr_alloc_floats(nd);
-    w->gfinal = gr_alloc_floats(nd);
+    w->o.final = gr_alloc_floats(nd);
+    w->o.gfinal = gr_alloc_floats(nd);
     w->item_t = gr_alloc_floats(w->stride * s->d);
     w->scores = gr_alloc_floats((size_t)w->nthreads * USER_BLOCK * ni);
     size_t nblocks = (g->n_users + USER_BLOCK - 1) / USER_BLOCK;
@@ -101,7 +100,7 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     w->user_loss = gr_alloc(g->n_users ? g->n_users : 1, sizeof *w->user_loss);
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(s->d);
     w->bf16_spmm = bf16 && gr_spmm_bf16_ok(s->d);
-    if (!w->final || !w->gfinal || !w->item_t || !w->scores || !w->partial ||
+    if (!w->o.final || !w->o.gfinal || !w->item_t || !w->scores || !w->partial ||
         !w->user_loss || (w->bf16 && bf16_init(w, s, g) != GR_OK)) {
         work_free(w);
         return GR_ENOMEM;
@@ -135,7 +134,7 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
                             float *S, float *partial, int t)
 {
     const size_t d = s->d, ni = g->n_items;
-    const float *EU = w->final + (w->u_row0 + u0 - w->u_lo) * d, *EI = w->final + w->i_row0 * d;
+    const float *EU = w->o.final + (w->o.u_row0 + u0 - w->o.u_lo) * d, *EI = w->o.final + w->o.i_row0 * d;
     const float inv = 1.0f / (float)g->n_edges;
     if (w->bf16) {
         gr_bf16_rows(w->ub + u0 * d, d, EU, d, nb, d);
@@ -151,22 +150,22 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
         uint16_t *gb = w->gb + (size_t)t * USER_BLOCK * w->ldb, *xu = w->xu + (size_t)t * USER_BLOCK * d;
         uint32_t *gt = w->gt + (size_t)t * (USER_BLOCK / 2) * w->ldb;
         gr_bf16_rows(gb, w->ldb, S, ni, nb, ni);
-        gr_bf16_gemm_rows(w->gfinal + (w->u_row0 + u0 - w->u_lo) * d, gb, w->ldb, w->ip, nb, ni, d);
+        gr_bf16_gemm_rows(w->o.gfinal + (w->o.u_row0 + u0 - w->o.u_lo) * d, gb, w->ldb, w->ip, nb, ni, d);
         gr_bf16_pack_col_pairs(gt, w->ldb, S, ni, nb, ni);
         gr_bf16_pack_row_pairs(xu, EU, nb, d);
         gr_bf16_gemm_tacc(partial, gt, w->ldb, xu, nb, ni, d);
         return;
     }
-    gr_gemm_rows(w->gfinal + (w->u_row0 + u0 - w->u_lo) * d, S, ni, EI, nb, ni, d);
+    gr_gemm_rows(w->o.gfinal + (w->o.u_row0 + u0 - w->o.u_lo) * d, S, ni, EI, nb, ni, d);
     gr_gemm_tacc(partial, S, ni, EU, nb, ni, d);
 }
 
 /* Gradient of the mean loss with respect to the propagated embeddings,
- * into w->gfinal; returns the loss. */
+ * into w->o.gfinal; returns the loss. */
 static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_work *w)
 {
     const size_t d = s->d, ni = g->n_items, nu = g->n_users;
-    const float *EI = w->final + w->i_row0 * d;
+    const float *EI = w->o.final + w->o.i_row0 * d;
     if (w->bf16) {
         gr_bf16_pack_items(w->ib, EI, ni, d);
         gr_bf16_pack_row_pairs(w->ip, EI, ni, d);
@@ -176,7 +175,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     /* this rank's blocks (all of them in a single process) */
     const size_t b0 = w->blk_lo, nloc = w->blk_hi - w->blk_lo;
     const size_t G = nloc < w->ngroups ? (nloc ? nloc : 1) : w->ngroups;
-    const size_t u_lo = w->u_lo, u_hi = w->u_hi;
+    const size_t u_lo = w->o.u_lo, u_hi = w->o.u_hi;
     const int T = gr_parallel_worth(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
 #pragma omp parallel num_threads(T)
     {
@@ -194,7 +193,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
         const long rows = (long)ni;
 #pragma omp for schedule(static)
         for (long i = 0; i < rows; i++) {
-            float *dst = w->gfinal + (w->i_row0 + (size_t)i) * d;
+            float *dst = w->o.gfinal + (w->o.i_row0 + (size_t)i) * d;
             memcpy(dst, w->partial + (size_t)i * d, d * sizeof *dst);
             for (size_t q = 1; q < G; q++) {
                 const float *src = w->partial + (q * ni + (size_t)i) * d;
@@ -204,9 +203,9 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     }
     /* other ranks' users contribute nothing here: the rows before this
      * rank's users and between them and the items */
-    const size_t u_end = w->u_row0 + (u_hi - u_lo);
-    memset(w->gfinal, 0, w->u_row0 * d * sizeof *w->gfinal);
-    memset(w->gfinal + u_end * d, 0, (w->i_row0 - u_end) * d * sizeof *w->gfinal);
+    const size_t u_end = w->o.u_row0 + (u_hi - u_lo);
+    memset(w->o.gfinal, 0, w->o.u_row0 * d * sizeof *w->o.gfinal);
+    memset(w->o.gfinal + u_end * d, 0, (w->o.i_row0 - u_end) * d * sizeof *w->o.gfinal);
     double loss = 0.0;
     for (size_t u = u_lo; u < u_hi; u++) loss += w->user_loss[u];
     return loss;
@@ -221,43 +220,12 @@ typedef struct fast_fit {
 
 /* Loss of this rank's users and its gradient with respect to the
  * propagated embeddings (the driver propagates it back). */
-static double fast_loss_grad(void *work, const float *e0, int epoch, float **gfinal)
+static double fast_loss_grad(void *work, const float *e0, int epoch)
 {
     fast_fit *f = work;
     (void)epoch;
-    gr_lgcn_prop_run_objective(&f->w.prop, e0, f->w.final, f->w.bf16_spmm);
-    double loss = objective(f->g, f->s, &f->w);
-    *gfinal = f->w.gfinal;
-    return loss;
-}
-
-static double fast_validate(void *work, const gr_trainer *t, const float *e0)
-{
-    fast_fit *f = work;
-    fast_work *w = &f->w;
-    const gr_lgcn_settings_t *s = f->s;
-    /* the propagated rows are free until the next step: validation
-     * propagates into them, in float */
-    if (w->prop.obj) {
-        /* shard 1: the objective's rows, so each rank scores its own users */
-        gr_lgcn_prop_run_objective(&w->prop, e0, w->final, 0);
-        return gr_validate_user_rows(t, f->g, w->final + w->u_row0 * s->d, w->u_lo, w->u_hi,
-                                     w->final + w->i_row0 * s->d, NULL, s->d);
-    }
-    gr_lgcn_prop_run(&w->prop, e0, w->final, 1, 0);
-    return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
-}
-
-/* shard 1: the propagated rows and their gradient become the objective's
- * rows (this rank's users and every item), and the scratch of the
- * backward pass with them. */
-static int fast_shard(void *work, float **scratch)
-{
-    fast_work *w = &((fast_fit *)work)->w;
-    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, ((fast_fit *)work)->g->n_users, &w->final, &w->gfinal,
-                                    &w->u_row0, &w->i_row0);
-    *scratch = w->final;
-    return rc;
+    gr_lgcn_prop_run_objective(&f->w.prop, e0, f->w.o.final, f->w.bf16_spmm);
+    return objective(f->g, f->s, &f->w);
 }
 
 int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
@@ -267,18 +235,14 @@ int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
     gr_dist *dist = gr_dist_of(t);
     int rc = work_init(&f.w, s, g, !(precision == 1), dist);
     if (rc == GR_OK && dist) gr_dist_share(f.w.blk_hi, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
-    f.w.u_lo = f.w.blk_lo * USER_BLOCK < g->n_users ? f.w.blk_lo * USER_BLOCK : g->n_users;
-    f.w.u_hi = f.w.blk_hi * USER_BLOCK < g->n_users ? f.w.blk_hi * USER_BLOCK : g->n_users;
-    f.w.u_row0 = f.w.u_lo;
-    f.w.i_row0 = g->n_users;
-    /* the propagated rows are free once the objective has its gradient */
-    gr_lgcn_full_ops ops = { .work = &f,
-                             .loss_grad = fast_loss_grad,
-                             .validate = fast_validate,
-                             .shard = fast_shard,
-                             .prop = &f.w.prop,
-                             .scratch = f.w.final,
-                             .half = f.w.bf16_spmm };
+    f.w.o.u_lo = f.w.blk_lo * USER_BLOCK < g->n_users ? f.w.blk_lo * USER_BLOCK : g->n_users;
+    f.w.o.u_hi = f.w.blk_hi * USER_BLOCK < g->n_users ? f.w.blk_hi * USER_BLOCK : g->n_users;
+    f.w.o.u_row0 = f.w.o.u_lo;
+    f.w.o.i_row0 = g->n_users;
+    /* validation propagates in float */
+    gr_lgcn_full_ops ops = {
+        .work = &f, .loss_grad = fast_loss_grad, .prop = &f.w.prop, .rows = &f.w.o, .half = f.w.bf16_spmm
+    };
     rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;

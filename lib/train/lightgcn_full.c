@@ -65,10 +65,11 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
                    float *e0, int epoch, int *rc)
 {
     const size_t d = s->d;
-    float *gfinal = NULL, *own = NULL;
-    double loss = ops->loss_grad(ops->work, e0, epoch, &gfinal);
+    float *own = NULL;
+    double loss = ops->loss_grad(ops->work, e0, epoch);
     *rc = ops->prop->rc;
-    if (*rc == GR_OK) *rc = gr_lgcn_prop_back(ops->prop, gfinal, ops->scratch, &own, ops->half);
+    /* the propagated rows are free once the objective has its gradient */
+    if (*rc == GR_OK) *rc = gr_lgcn_prop_back(ops->prop, ops->rows->gfinal, ops->rows->final, &own, ops->half);
     if (*rc != GR_OK) return loss;
     if (ops->back_rows) ops->back_rows(ops->work, own, F->lo, F->hi);
     if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, own, F->row_sq, F->lo, F->hi);
@@ -97,6 +98,34 @@ double gr_lgcn_lr_floor(const gr_trainer *t)
     return sampled && t->kind == GR_MODEL_LIGHTGCN ? GR_LGCN_SAMPLED_LR_FLOOR : 1.0;
 }
 
+/* The model's layer-0 rows [lo, hi) at e0. */
+static const float *model_rows(const gr_lgcn_full_ops *ops, const gr_lgcn_settings_t *s, const float *e0, size_t lo,
+                               size_t hi)
+{
+    return ops->model_rows ? ops->model_rows(ops->work, e0, lo, hi) : e0 + lo * s->d;
+}
+
+/* The validation metric at e0: the model's rows propagated into the
+ * objective's rows (free until the next step).  With halos (`shard` 1)
+ * each rank scores its own users, from its own rows of the model (the
+ * owners send the halo's, unless e0 itself is the model). */
+static double validate(const gr_lgcn_full_ops *ops, const gr_trainer *t, const gr_graph *g,
+                       const gr_lgcn_settings_t *s, const float *e0, int *rc)
+{
+    gr_lgcn_prop *p = ops->prop;
+    const gr_lgcn_rows *r = ops->rows;
+    const size_t d = s->d;
+    if (p->obj) {
+        if (ops->model_rows) gr_lgcn_prop_run_objective_own(p, model_rows(ops, s, e0, p->lo, p->hi), r->final,
+                                                            ops->valid_half);
+        else gr_lgcn_prop_run_objective(p, e0, r->final, ops->valid_half);
+        return gr_validate_user_rows(t, g, r->final + r->u_row0 * d, r->u_lo, r->u_hi, r->final + r->i_row0 * d,
+                                     NULL, d, rc);
+    }
+    gr_lgcn_prop_run(p, model_rows(ops, s, e0, 0, s->n), r->final, 1, ops->valid_half);
+    return gr_validate_vectors(t, g, r->final, r->final + s->n_users * d, NULL, d, rc);
+}
+
 /* The model's rows at e0 as the best validated parameters: every row in
  * best, or with a communicator this rank's rows in F->best. */
 static void keep_best(full_state *F, const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops, const float *e0,
@@ -104,8 +133,7 @@ static void keep_best(full_state *F, const gr_lgcn_settings_t *s, const gr_lgcn_
 {
     /* each rank its own rows, or one process every row */
     const size_t lo = F->best ? F->lo : 0, hi = F->best ? F->hi : s->n;
-    const float *rows = ops->model_rows ? ops->model_rows(ops->work, e0, lo, hi) : e0 + lo * s->d;
-    memcpy(F->best ? F->best : best, rows, (hi - lo) * s->d * sizeof *best);
+    memcpy(F->best ? F->best : best, model_rows(ops, s, e0, lo, hi), (hi - lo) * s->d * sizeof *best);
 }
 
 /* What this fit held per rank (gr_trainer's shard statistics). */
@@ -121,18 +149,18 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
 }
 
 int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
-                     const gr_lgcn_full_ops *ops_in, int rc)
+                     const gr_lgcn_full_ops *ops, int rc)
 {
-    gr_lgcn_full_ops fit_ops = *ops_in, *ops = &fit_ops;
     full_state F;
     int src = state_init(&F, t, s, best != NULL);
     if (rc == GR_OK) rc = src;
     /* with a communicator, a rank that could not start stops them all */
     rc = gr_dist_agree(F.dist, rc);
-    /* shard 1: the propagation exchanges halos (collective: after the agreement) */
+    /* shard 1: the propagation exchanges halos and the objective's rows
+     * take the objective's layout (collective: after the agreement) */
     if (rc == GR_OK && s->halo) {
         rc = gr_lgcn_prop_halo(ops->prop);
-        if (rc == GR_OK && ops->shard) rc = ops->shard(ops->work, &fit_ops.scratch);
+        if (rc == GR_OK) rc = gr_lgcn_prop_objective(ops->prop, g->n_users, ops->rows);
     }
     if (rc != GR_OK) {
         state_free(&F);
@@ -151,8 +179,9 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
         F.adam.lr = gr_lgcn_step_lr(s->lr, floor, epoch, epochs);
         double loss = step(&F, g, s, ops, e0, epoch, &rc);
         if (rc != GR_OK) break;
-        double metric = gr_fit_loop_validate_now(&L, epoch) ? ops->validate(ops->work, t, e0) : NAN;
-        if ((rc = ops->prop->rc) != GR_OK) break;
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(ops, t, g, s, e0, &rc) : NAN;
+        if (rc == GR_OK) rc = ops->prop->rc;
+        if (rc != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss, metric, &improved);
         if (improved && best) keep_best(&F, s, ops, e0, *best);

@@ -291,20 +291,19 @@ static int objective_plan(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_us
     return rc;
 }
 
-int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
-                           size_t *u_row0, size_t *i_row0)
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t n_users, gr_lgcn_rows *r)
 {
     if (!p->halo) return GR_OK;
-    GR_TRY(objective_plan(p, u_lo, u_hi, n_users));
+    GR_TRY(objective_plan(p, r->u_lo, r->u_hi, n_users));
     const size_t rows = gr_halo_local_rows(p->obj);
-    free(*final);
-    free(*gfinal);
-    *final = gr_alloc_floats(rows * p->d + 1);
-    *gfinal = gr_alloc_floats(rows * p->d + 1);
+    free(r->final);
+    free(r->gfinal);
+    r->final = gr_alloc_floats(rows * p->d + 1);
+    r->gfinal = gr_alloc_floats(rows * p->d + 1);
     /* the rank's users are consecutive rows of the layout, the items its last */
-    *u_row0 = u_hi > u_lo ? gr_halo_local(p->obj, u_lo) : 0;
-    *i_row0 = rows - (p->n - n_users);
-    return gr_dist_agree(p->dist, *final && *gfinal ? GR_OK : GR_ENOMEM);
+    r->u_row0 = r->u_hi > r->u_lo ? gr_halo_local(p->obj, r->u_lo) : 0;
+    r->i_row0 = rows - (p->n - n_users);
+    return gr_dist_agree(p->dist, r->final && r->gfinal ? GR_OK : GR_ENOMEM);
 }
 
 size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p) { return p->obj ? gr_halo_local_rows(p->obj) : p->n; }

@@ -51,8 +51,7 @@
 typedef struct sampled_work {
     gr_lgcn_prop prop;               /* bfloat16 layers when half, else float */
     int half;
-    float *final, *gfinal;           /* the objective's rows (gr_lgcn_prop_objective_rows) x d */
-    size_t u_row0, i_row0;           /* their rows of user u_lo and of item 0 */
+    gr_lgcn_rows o;                  /* the objective's rows: this rank's users, every item */
     double *cdf;                     /* n_items: cumulative q (NULL: uniform) */
     float *lognq;                    /* n_items: log(N q_j) */
     size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
@@ -92,15 +91,15 @@ typedef struct sampled_work {
     /* data-parallel training (lib/dist): this rank's blocks [blk_lo,
      * blk_hi) (all of them without a communicator); a block's draws depend
      * on its index alone, so the ranks together draw what one process does;
-     * their users [u_lo, u_hi) */
-    size_t blk_lo, blk_hi, u_lo, u_hi;
+     * their users [o.u_lo, o.u_hi) */
+    size_t blk_lo, blk_hi;
 } sampled_work;
 
 static void work_free(sampled_work *w)
 {
     gr_lgcn_prop_free(&w->prop);
-    free(w->final);
-    free(w->gfinal);
+    free(w->o.final);
+    free(w->o.gfinal);
     free(w->cdf);
     free(w->lognq);
     free(w->neg);
@@ -195,7 +194,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     nneg = w->nneg;
     w->nblocks = (nu + BLOCK_USERS - 1) / BLOCK_USERS;
     w->blk_hi = w->nblocks;
-    w->u_hi = w->i_row0 = nu;
+    w->o.u_hi = w->o.i_row0 = nu;
     for (size_t b = 0; b < w->nblocks; b++) {
         size_t u0 = b * BLOCK_USERS, u1 = u0 + BLOCK_USERS < nu ? u0 + BLOCK_USERS : nu;
         size_t p = (size_t)(g->ui.ptr[u1] - g->ui.ptr[u0]);
@@ -203,13 +202,13 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     }
     w->stride = (nneg + 15) & ~(size_t)15;
     const size_t R = ROUND_BLOCKS;
-    w->final = gr_alloc_floats(nd);
+    w->o.final = gr_alloc_floats(nd);
     /* the float propagation's layers, or the bfloat16 one's */
     w->half = bf16 && gr_spmm_bf16_ok(d);
     /* products in bfloat16 where the CPU has AVX512-BF16 (checked here, at
      * run time), in float otherwise */
     w->bf16 = bf16 && gr_bf16_available() && gr_bf16_width_ok(d);
-    w->gfinal = gr_alloc_floats(nd);
+    w->o.gfinal = gr_alloc_floats(nd);
     w->neg = gr_alloc(R * nneg, sizeof *w->neg);
     for (w->n_table = 2, w->table_shift = 31; w->n_table < 2 * nneg; w->n_table *= 2) w->table_shift--;
     w->table = gr_alloc(R * w->n_table, sizeof *w->table);
@@ -223,7 +222,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->gpos = gr_alloc_floats(R * (w->max_pos ? w->max_pos : 1));
     w->slot_block = gr_alloc(R, sizeof *w->slot_block);
     w->block_loss = gr_alloc(w->nblocks ? w->nblocks : 1, sizeof *w->block_loss);
-    if (!w->final || !w->gfinal || !w->neg || !w->table || !w->next || !w->lq || !w->x || !w->xt || !w->s ||
+    if (!w->o.final || !w->o.gfinal || !w->neg || !w->table || !w->next || !w->lq || !w->x || !w->xt || !w->s ||
         !w->gx || !w->gpos || !w->slot_block || !w->block_loss || sampler_init(w, g, beta) != GR_OK ||
         (w->bf16 && bf16_init(w, d, R) != GR_OK)) {
         work_free(w);
@@ -390,8 +389,8 @@ static void block(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *
 {
     const size_t d = s->d, nu = g->n_users, ni = g->n_items, N = w->nneg;
     const size_t u0 = b * BLOCK_USERS, nb = nu - u0 < BLOCK_USERS ? nu - u0 : BLOCK_USERS;
-    const float *EU = w->final + (w->u_row0 + u0 - w->u_lo) * d, *EI = w->final + w->i_row0 * d;
-    float *GU = w->gfinal + (w->u_row0 + u0 - w->u_lo) * d;
+    const float *EU = w->o.final + (w->o.u_row0 + u0 - w->o.u_lo) * d, *EI = w->o.final + w->o.i_row0 * d;
+    float *GU = w->o.gfinal + (w->o.u_row0 + u0 - w->o.u_lo) * d;
     const float inv = 1.0f / (float)g->n_edges;
     int32_t *neg = w->neg + r * N;
     int32_t *table = w->table + r * w->n_table, *next = w->next + r * N;
@@ -433,7 +432,7 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
 {
     const size_t d = s->d, ni = g->n_items, N = w->nneg;
     const int32_t lo = (int32_t)(ni * (size_t)t / (size_t)T), hi = (int32_t)(ni * ((size_t)t + 1) / (size_t)T);
-    float *GI = w->gfinal + w->i_row0 * d;
+    float *GI = w->o.gfinal + w->o.i_row0 * d;
     for (size_t r = 0; r < nr; r++) {
         const int32_t *neg = w->neg + r * N;
         const float *gx = w->gx + r * N * d, *ps = w->gpos + r * w->max_pos;
@@ -443,22 +442,22 @@ static void scatter(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work
         const int64_t p0 = g->ui.ptr[u0];
         for (size_t u = u0; u < u1; u++) {
             const int64_t e0 = g->ui.ptr[u];
-            const float *eu = w->final + (w->u_row0 + u - w->u_lo) * d;
+            const float *eu = w->o.final + (w->o.u_row0 + u - w->o.u_lo) * d;
             gr_rows_add_scaled(GI, g->ui.col + e0, ps + (e0 - p0), eu, gr_csr_degree(&g->ui, u), lo, hi, d);
         }
     }
 }
 
 /* Gradient of the loss with respect to the propagated embeddings, into
- * w->gfinal; returns the loss. */
+ * w->o.gfinal; returns the loss. */
 static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, int epoch)
 {
     const size_t d = s->d, nu = g->n_users;
     /* other ranks' users contribute nothing here, nor items outside the
      * blocks' draws and positives */
-    const size_t u_end = w->u_row0 + (w->u_hi - w->u_lo);
-    memset(w->gfinal, 0, w->u_row0 * d * sizeof *w->gfinal);
-    memset(w->gfinal + u_end * d, 0, (w->i_row0 - u_end + g->n_items) * d * sizeof *w->gfinal);
+    const size_t u_end = w->o.u_row0 + (w->o.u_hi - w->o.u_lo);
+    memset(w->o.gfinal, 0, w->o.u_row0 * d * sizeof *w->o.gfinal);
+    memset(w->o.gfinal + u_end * d, 0, (w->o.i_row0 - u_end + g->n_items) * d * sizeof *w->o.gfinal);
     const size_t work = (g->n_edges + nu * w->nneg) * d;
 #pragma omp parallel if (gr_parallel_worth(work)) num_threads(gr_threads())
     {
@@ -535,20 +534,21 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
 }
 
 /* Loss of this rank's blocks of one step at e0 (without the L2 term) and
- * its gradient with respect to the propagated rows, into w->gfinal.  The
+ * its gradient with respect to the propagated rows, into w->o.gfinal.  The
  * rest of the backward pass is linear in it: the fit driver sums the
  * ranks' shares and propagates them back, then back_rows. */
 static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
     const size_t d = s->d;
     if (w->tau > 0) gr_lgcn_unit_rows(w->xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
-    if (w->tau > 0 && w->prop.obj) gr_lgcn_prop_run_objective_own(&w->prop, w->xn, w->final, w->half);
-    else gr_lgcn_prop_run_objective(&w->prop, w->tau > 0 ? w->xn : e0, w->final, w->half);
+    /* with halos xn holds the own rows alone (work_init): their owners send the rest */
+    if (w->tau > 0 && s->halo) gr_lgcn_prop_run_objective_own(&w->prop, w->xn, w->o.final, w->half);
+    else gr_lgcn_prop_run_objective(&w->prop, w->tau > 0 ? w->xn : e0, w->o.final, w->half);
     /* scores <E_u / tau, E_i>: the user rows carry the temperature (the
      * rows before the items') */
-    if (w->tau > 0) scale_rows(w->final, w->i_row0, s->d, (float)(1.0 / w->tau));
+    if (w->tau > 0) scale_rows(w->o.final, w->o.i_row0, s->d, (float)(1.0 / w->tau));
     double loss = objective(g, s, w, epoch);
-    if (w->tau > 0) scale_rows(w->gfinal, w->i_row0, s->d, (float)(1.0 / w->tau));
+    if (w->tau > 0) scale_rows(w->o.gfinal, w->o.i_row0, s->d, (float)(1.0 / w->tau));
     return loss;
 }
 
@@ -585,7 +585,7 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
         return NAN;
     double loss = loss_grad(g, s, &w, e0, epoch);
     float *g0 = NULL;
-    gr_lgcn_prop_back(&w.prop, w.gfinal, w.final, &g0, w.half);
+    gr_lgcn_prop_back(&w.prop, w.o.gfinal, w.o.final, &g0, w.half);
     back_rows(&w, g0, 0, s->n, s->d);
     double *row_sq = s->reg > 0 ? gr_alloc(s->n + 1, sizeof *row_sq) : NULL;
     if (s->reg > 0) loss = row_sq ? loss + gr_lgcn_degree_l2(g, s, e0, g0, row_sq, 0, s->n) : NAN;
@@ -613,12 +613,10 @@ typedef struct sampled_fit {
     const gr_lgcn_settings_t *s;
 } sampled_fit;
 
-static double fit_loss_grad(void *work, const float *e0, int epoch, float **gfinal)
+static double fit_loss_grad(void *work, const float *e0, int epoch)
 {
     sampled_fit *f = work;
-    double loss = loss_grad(f->g, f->s, &f->w, e0, epoch);
-    *gfinal = f->w.gfinal;
-    return loss;
+    return loss_grad(f->g, f->s, &f->w, e0, epoch);
 }
 
 static void fit_back_rows(void *work, float *g, size_t lo, size_t hi)
@@ -633,37 +631,6 @@ static const float *fit_model_rows(void *work, const float *e0, size_t lo, size_
     return model_rows(f->s, &f->w, e0, lo, hi);
 }
 
-static double fit_validate(void *work, const gr_trainer *t, const float *e0)
-{
-    sampled_fit *f = work;
-    const gr_lgcn_settings_t *s = f->s;
-    sampled_work *w = &f->w;
-    /* the propagated rows are free until the next step: validation
-     * propagates into them */
-    if (w->prop.obj) {
-        /* shard 1: the objective's rows, so each rank scores its own users */
-        const float *own = model_rows(s, w, e0, w->prop.lo, w->prop.hi);
-        gr_lgcn_prop_run_objective_own(&w->prop, own, w->final, w->half);
-        return gr_validate_user_rows(t, f->g, w->final + w->u_row0 * s->d, w->u_lo, w->u_hi,
-                                     w->final + w->i_row0 * s->d, NULL, s->d);
-    }
-    gr_lgcn_prop_run(&w->prop, model_rows(s, w, e0, 0, s->n), w->final, 1, w->half);
-    return gr_validate_vectors(t, f->g, w->final, w->final + s->n_users * s->d, NULL, s->d);
-}
-
-/* shard 1: the propagated rows and their gradient become the objective's
- * rows (this rank's users and every item), and the scratch of the
- * backward pass with them. */
-static int fit_shard(void *work, float **scratch)
-{
-    sampled_fit *f = work;
-    sampled_work *w = &f->w;
-    int rc = gr_lgcn_prop_objective(&w->prop, w->u_lo, w->u_hi, f->g->n_users, &w->final, &w->gfinal, &w->u_row0,
-                                    &w->i_row0);
-    *scratch = w->final;
-    return rc;
-}
-
 int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     sampled_fit f = { .g = g, .s = s };
@@ -671,19 +638,17 @@ int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *
     int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), dist);
     if (rc == GR_OK && dist) {
         gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
-        f.w.u_lo = f.w.u_row0 = f.w.blk_lo * BLOCK_USERS < g->n_users ? f.w.blk_lo * BLOCK_USERS : g->n_users;
-        f.w.u_hi = f.w.blk_hi * BLOCK_USERS < g->n_users ? f.w.blk_hi * BLOCK_USERS : g->n_users;
+        f.w.o.u_lo = f.w.o.u_row0 = f.w.blk_lo * BLOCK_USERS < g->n_users ? f.w.blk_lo * BLOCK_USERS : g->n_users;
+        f.w.o.u_hi = f.w.blk_hi * BLOCK_USERS < g->n_users ? f.w.blk_hi * BLOCK_USERS : g->n_users;
     }
     gr_lgcn_full_ops ops = { .work = &f,
                              .loss_grad = fit_loss_grad,
                              .back_rows = f.w.tau > 0 ? fit_back_rows : NULL,
-                             .validate = fit_validate,
-                             .shard = fit_shard,
                              .model_rows = f.w.tau > 0 ? fit_model_rows : NULL,
                              .prop = &f.w.prop,
-                             /* the propagated rows are free once the objective has its gradient */
-                             .scratch = f.w.final,
-                             .half = f.w.half };
+                             .rows = &f.w.o,
+                             .half = f.w.half,
+                             .valid_half = f.w.half };
     rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;

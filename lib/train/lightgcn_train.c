@@ -192,10 +192,10 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 
 /* The propagated embeddings of e0, for validation. */
 static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, gr_lgcn_work *w,
-                       const float *e0)
+                       const float *e0, int *rc)
 {
     gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
-    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d);
+    return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d, rc);
 }
 
 /* The paper schedule's state under `shard` 1: the rows [lo, hi) this rank
@@ -271,7 +271,8 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
             if (rc != GR_OK) break;
         }
         if (rc != GR_OK) break;
-        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0) : NAN;
+        double metric = gr_fit_loop_validate_now(&L, epoch) ? validate(t, g, s, &w, e0, &rc) : NAN;
+        if (rc != GR_OK) break;
         int improved;
         int stop = gr_fit_loop_epoch(&L, epoch, loss / (double)nbatches, metric, &improved);
         if (improved && R.best_own) memcpy(R.best_own, e0 + R.lo * s->d, own * sizeof *e0);
@@ -386,10 +387,12 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
      * of the best parameters and make the whole table once they are done */
     const int later = gr_dist_of(t) && mode != GR_MODE_PAPER;
     float *best = t->valid && !later ? gr_alloc_floats(s.n * s.d) : NULL;
-    if (!e0 || (t->valid && !later && !best)) {
+    /* agreed: a rank without them would not enter the fit's exchanges */
+    int ok = gr_dist_agree(gr_dist_of(t), e0 && (!t->valid || later || best) ? GR_OK : GR_ENOMEM);
+    if (ok != GR_OK) {
         free(e0);
         free(best);
-        return GR_ENOMEM;
+        return ok;
     }
     float **keep = t->valid ? &best : NULL;
     int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, keep, t, g, &s)

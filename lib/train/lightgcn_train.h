@@ -162,18 +162,28 @@ int gr_lgcn_prop_halo(gr_lgcn_prop *p);
  * a failed exchange is left in p->rc. */
 void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half);
 /*
- * With the halo's propagation (after gr_lgcn_prop_halo), keep the
- * propagated rows and their gradient as the rows the objective reads:
- * users [u_lo, u_hi) (the rank's share of the objective) and every item
- * (rows n_users .. n - 1), with the own rows, in the local layout of a
- * halo plan of those rows (dist/halo.h, ascending global order).
- * *final and *gfinal (n x d) are reallocated to that layout, *u_row0 and
- * *i_row0 set to its rows of user u_lo and of item 0 (the rank's users
- * are consecutive rows, the items the last).  Nothing without the halo.
- * Collective; the status is agreed over the ranks.
+ * The objective's rows of a full-batch schedule: the propagated rows
+ * (final) and their gradient (gfinal), x d; the rank's users [u_lo, u_hi)
+ * (its share of the objective; every user in one process) and where they
+ * and the items lie in final: rows u_row0 (user u_lo) and i_row0 (item
+ * 0).  Every row, u_row0 = u_lo and i_row0 = n_users, until
+ * gr_lgcn_prop_objective moves them to the objective's layout.
  */
-int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t u_lo, size_t u_hi, size_t n_users, float **final, float **gfinal,
-                           size_t *u_row0, size_t *i_row0);
+typedef struct gr_lgcn_rows {
+    float *final, *gfinal;
+    size_t u_lo, u_hi, u_row0, i_row0;
+} gr_lgcn_rows;
+/*
+ * With the halo's propagation (after gr_lgcn_prop_halo), keep the
+ * objective's rows r as the rows the objective reads: users [r->u_lo,
+ * r->u_hi) and every item (rows n_users .. n - 1), with the own rows, in
+ * the local layout of a halo plan of those rows (dist/halo.h, ascending
+ * global order).  r->final and r->gfinal are reallocated to that layout,
+ * r->u_row0 and r->i_row0 set to its rows of user u_lo and of item 0 (the
+ * rank's users are consecutive rows, the items the last).  Nothing
+ * without the halo.  Collective; the status is agreed over the ranks.
+ */
+int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t n_users, gr_lgcn_rows *r);
 /* Rows of the objective's layout (n without gr_lgcn_prop_objective), and
  * the row in it of global row `row` (a row the objective reads). */
 size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p);
@@ -223,29 +233,27 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
 /*
  * A full-batch schedule as the shared driver (train/lightgcn_full.c) sees
  * it.  loss_grad: the loss of this rank's share of step `epoch` at e0
- * (without the L2 term) and, in *gfinal (a buffer of the schedule, n x d),
- * the gradient of that share with respect to every propagated row (the
- * driver back-propagates it with prop, scratch being free n x d floats).
+ * (without the L2 term) and, in rows->gfinal, the gradient of that share
+ * with respect to the propagated rows (the driver back-propagates it with
+ * prop, rows->final being free until the next step).
  * back_rows (NULL: none): what lies between e0 and the propagation's input,
- * back-propagated on rows [lo, hi) of the layer-0 gradient g.  validate:
- * the validation metric at e0.  model_rows: rows [lo, hi) of the model's
- * layer-0 rows for e0 (NULL: e0 itself); with halos (`shard` 1) only the
- * rank's own rows [lo, hi) of gr_dist_rows are asked for.  shard (NULL: none): called once the propagation
- * exchanges halos (`shard` 1), where the schedule may keep its propagated
- * rows in the objective's layout (gr_lgcn_prop_objective) and set
- * *scratch to a buffer of that layout; collective, its status agreed.
- * half: whether the training propagation uses bfloat16 layers.
+ * back-propagated on rows [lo, hi) of the layer-0 gradient g.  model_rows:
+ * rows [lo, hi) of the model's layer-0 rows for e0 (NULL: e0 itself); with
+ * halos (`shard` 1) only the rank's own rows [lo, hi) of gr_dist_rows are
+ * asked for.  rows: the schedule's objective's rows, which the driver
+ * moves to the objective's layout with halos (`shard` 1) and validates
+ * with (the propagation of the model's rows, in bfloat16 layers when
+ * valid_half).  half: whether the training propagation uses bfloat16
+ * layers.
  */
 typedef struct gr_lgcn_full_ops {
     void *work;
-    double (*loss_grad)(void *work, const float *e0, int epoch, float **gfinal);
+    double (*loss_grad)(void *work, const float *e0, int epoch);
     void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
-    double (*validate)(void *work, const gr_trainer *t, const float *e0);
     const float *(*model_rows)(void *work, const float *e0, size_t lo, size_t hi);
-    int (*shard)(void *work, float **scratch);
     gr_lgcn_prop *prop;
-    float *scratch;
-    int half;
+    gr_lgcn_rows *rows;
+    int half, valid_half;
 } gr_lgcn_full_ops;
 /*
  * Fit e0 in place with ops's schedule and Adam (best: the best validated

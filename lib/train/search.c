@@ -372,7 +372,7 @@ typedef struct ui_ctx {
 static int ui_trial(void *ctx, gr_trainer *t)
 {
     ui_ctx *c = ctx;
-    return t->kt->fit(&c->last, t, c->train);
+    return gr_fit_kind(&c->last, t, c->train);
 }
 
 static void ui_keep(void *ctx)
@@ -427,8 +427,7 @@ static int fit_searched(gr_model **out, gr_trainer *t, const gr_graph *g)
     if (grid >= 0) t->val[grid] = 0;
     gr_graph *tr = NULL, *va = NULL;
     if (holdout) {
-        GR_TRY(gr_holdout_split(&tr, &va, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
-                                (uint64_t)gr_opt(t, GR_OPT_SEED)));
+        GR_TRY(gr_holdout_split_of(&tr, &va, t, g));
         if (va->n_edges == 0 || tr->n_edges == 0) {
             gr_graph_free(tr);
             gr_graph_free(va);
@@ -441,7 +440,7 @@ static int fit_searched(gr_model **out, gr_trainer *t, const gr_graph *g)
     if (rc == GR_OK && !gr_search_full_trials(t)) {
         gr_model_free(best);
         best = NULL;
-        rc = holdout ? gr_fit_with_holdout(out, t, g) : t->kt->fit(out, t, g);
+        rc = holdout ? gr_fit_with_holdout(out, t, g) : gr_fit_kind(out, t, g);
     } else if (rc == GR_OK && holdout) {
         rc = gr_holdout_finish(out, best, t, g, va->n_edges);
     } else if (rc == GR_OK) {
@@ -455,7 +454,7 @@ static int fit_searched(gr_model **out, gr_trainer *t, const gr_graph *g)
 
 int gr_fit_with_search(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
-    if (!t->valid && !gr_holdout_wanted(t)) return t->kt->fit(out, t, g); /* no validation data: nothing to search on */
+    if (!t->valid && !gr_holdout_wanted(t)) return gr_fit_kind(out, t, g); /* no validation data: nothing to search on */
     /* LightGCN and MF search the rows of the schedule that mode auto picks
      * for this graph, and the trials and the final fit run that schedule */
     int mi = gr_opt_index(t, "mode");

@@ -287,6 +287,18 @@ int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data
     return GR_OK;
 }
 
+int gr_fit_kind(gr_model **out, gr_trainer *t, const gr_graph *g)
+{
+    *out = NULL;
+    int rc = t->kt->fit(out, t, g);
+    int agreed = gr_dist_agree(gr_dist_of(t), rc);
+    if (agreed != GR_OK && rc == GR_OK) {
+        gr_model_free(*out);
+        *out = NULL;
+    }
+    return agreed;
+}
+
 int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
 {
     if (!out || !t || !train) return gr_err(GR_EINVAL, "gr_trainer_fit: NULL argument");
@@ -309,7 +321,7 @@ int gr_trainer_fit(gr_model **out, gr_trainer *t, const gr_graph *train)
     if (rc == GR_OK)
         rc = gr_search_wanted(t)    ? gr_fit_with_search(out, t, train)
              : gr_holdout_wanted(t) ? gr_fit_with_holdout(out, t, train)
-                                    : t->kt->fit(out, t, train);
+                                    : gr_fit_kind(out, t, train);
     memcpy(t->val, saved, sizeof saved);
     rc = gr_dist_fit_end(t, rc, out);
     t->stat_seconds = gr_now() - t0;
@@ -449,8 +461,10 @@ double gr_validate_source(const gr_trainer *t, const gr_rank_source *src, const 
 /* gr_validate_vectors / gr_validate_user_rows: user_vec holds the rows
  * of users [u_lo, u_hi) where range is set, of every user where not. */
 static double validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, int range,
-                               size_t u_lo, size_t u_hi, const float *item_vec, const float *item_bias, size_t dim)
+                               size_t u_lo, size_t u_hi, const float *item_vec, const float *item_bias, size_t dim,
+                               int *rc)
 {
+    *rc = GR_OK;
     if (!t->valid) return NAN;
     /* the items transposed only where that form scores faster: without
      * item_t the evaluation reads the rows */
@@ -459,28 +473,27 @@ static double validate_vectors(const gr_trainer *t, const gr_graph *train, const
     float *it = rows ? NULL : gr_alloc_floats(stride * dim);
     if (!rows && !it) {
         /* in place of the evaluation's first collective (gr_rank_eval_on) */
-        gr_dist_agree(gr_dist_of(t), GR_ENOMEM);
+        *rc = gr_dist_agree(gr_dist_of(t), GR_ENOMEM);
         return NAN;
     }
     if (it) gr_transpose(it, item_vec, train->n_items, dim, stride);
     gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL,
                            item_vec, range, u_lo, u_hi };
-    int rc;
-    double metric = gr_validate_source(t, &src, train, t->valid, &rc);
+    double metric = gr_validate_source(t, &src, train, t->valid, rc);
     free(it);
     return metric;
 }
 
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, const float *item_vec,
-                           const float *item_bias, size_t dim)
+                           const float *item_bias, size_t dim, int *rc)
 {
-    return validate_vectors(t, train, user_vec, 0, 0, 0, item_vec, item_bias, dim);
+    return validate_vectors(t, train, user_vec, 0, 0, 0, item_vec, item_bias, dim, rc);
 }
 
 double gr_validate_user_rows(const gr_trainer *t, const gr_graph *train, const float *user_rows, size_t u_lo,
-                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim)
+                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim, int *rc)
 {
-    return validate_vectors(t, train, user_rows, 1, u_lo, u_hi, item_vec, item_bias, dim);
+    return validate_vectors(t, train, user_rows, 1, u_lo, u_hi, item_vec, item_bias, dim, rc);
 }
 
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics)

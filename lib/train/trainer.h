@@ -118,6 +118,14 @@ int gr_fit_loop_epoch(gr_fit_loop *L, int epoch, double loss, double metric, int
 void gr_fit_loop_end(gr_fit_loop *L);
 
 /*
+ * One fit of t's kind on g (its kt->fit), with its status agreed over t's
+ * ranks: every caller that goes on to another fit (the refit after a
+ * held-out part, a search's trials) or to another exchange goes on with
+ * the others.  *out is NULL when any rank failed.
+ */
+int gr_fit_kind(gr_model **out, gr_trainer *t, const gr_graph *g);
+
+/*
  * Report trial `trial` (1-based) of a training-free kind's validation grid
  * (the filters' and EASE's setting `search`): to the progress callback as
  * an epoch with no loss, and to the trial callback with the trial's
@@ -130,9 +138,11 @@ int gr_fit_grid_trial(gr_trainer *t, int trial, size_t n, const char *const *nam
 
 /* Validation metric (valid_metric@eval_k on the trainer's valid graph,
  * training items excluded) of dot-product vectors.  NaN without a valid
- * graph. */
+ * graph, and on failure: *rc is the status, agreed over the ranks under a
+ * communicator (a fit stops on it: a validation that cannot run is not
+ * skipped). */
 double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec,
-                           const float *item_vec, const float *item_bias, size_t dim);
+                           const float *item_vec, const float *item_bias, size_t dim, int *rc);
 /*
  * The same where this rank holds the rows of its own users [u_lo, u_hi)
  * alone (user_rows: user u_lo's row first) and every item row: under a
@@ -141,7 +151,7 @@ double gr_validate_vectors(const gr_trainer *t, const gr_graph *train, const flo
  * communicator, as gr_validate_source.
  */
 double gr_validate_user_rows(const gr_trainer *t, const gr_graph *train, const float *user_rows, size_t u_lo,
-                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim);
+                             size_t u_hi, const float *item_vec, const float *item_bias, size_t dim, int *rc);
 /*
  * The trainer's validation metric (setting valid_metric at eval_k, cut to
  * the number of items) of src on `valid` with the edges of `exclude` left
