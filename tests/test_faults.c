@@ -85,8 +85,41 @@ START_TEST(fits_fail_cleanly)
 }
 END_TEST
 
-/* Recommending, saving and loading a model of kind, their allocations
- * failing in turn; a failed save leaves the file it would replace. */
+/* What model_calls_fail runs on a model. */
+typedef struct model_call {
+    const gr_model *m;
+    const char *path;
+    int64_t user, liked[3], users[4];
+    const gr_graph *test;
+} model_call;
+
+enum { CALL_RECOMMEND, CALL_LIKED, CALL_SIMILAR, CALL_BATCH, CALL_EVAL, CALL_SAVE, CALL_LOAD, N_CALLS };
+
+static const char *const call_names[N_CALLS] = { "recommend", "recommend_liked", "similar_items", "recommend_batch",
+                                                 "eval_ranking", "save", "load" };
+
+/* Call `call` of c; a loaded model into *loaded. */
+static int run_call(int call, const model_call *c, gr_model **loaded)
+{
+    size_t n, counts[4], users;
+    int64_t items[4 * 10];
+    float scores[4 * 10];
+    double metrics[GR_METRIC_COUNT];
+    const int ks[1] = { 10 };
+    switch (call) {
+    case CALL_RECOMMEND: return gr_model_recommend(&n, c->m, c->user, 10, NULL, items, scores);
+    case CALL_LIKED: return gr_model_recommend_liked(&n, c->m, c->liked, 3, 10, NULL, items, scores);
+    case CALL_SIMILAR: return gr_model_similar_items(&n, c->m, c->liked[0], 10, NULL, items, scores);
+    case CALL_BATCH: return gr_model_recommend_batch(counts, c->m, c->users, 4, 10, NULL, items, scores);
+    case CALL_EVAL: return gr_eval_ranking(metrics, &users, c->m, NULL, c->test, ks, 1);
+    case CALL_SAVE: return gr_model_save(c->m, c->path);
+    default: return gr_model_load(loaded, c->path);
+    }
+}
+
+/* The calls on a model of kind, their allocations failing in turn (the
+ * calls a kind does not have are left out); a failed save leaves the
+ * file it would replace. */
 static void model_calls_fail(int kind)
 {
     gr_trainer *t = small_trainer(kind, NULL, "0");
@@ -97,39 +130,32 @@ static void model_calls_fail(int kind)
     ck_assert_int_eq(gr_model_save(m, path), GR_OK);
     size_t size0;
     unsigned char *saved = fx_read_bytes(path, &size0);
-    int64_t user, items[10], liked[3];
-    float scores[10];
-    ck_assert_int_eq(gr_graph_user_id(&user, P.train, 0), GR_OK);
-    for (size_t j = 0; j < 3; j++) ck_assert_int_eq(gr_graph_item_id(&liked[j], P.train, j), GR_OK);
-    for (int call = 0; call < 4; call++) {
+    model_call c = { .m = m, .path = path, .test = P.test };
+    ck_assert_int_eq(gr_graph_user_id(&c.user, P.train, 0), GR_OK);
+    for (size_t j = 0; j < 3; j++) ck_assert_int_eq(gr_graph_item_id(&c.liked[j], P.train, j), GR_OK);
+    for (size_t j = 0; j < 4; j++) ck_assert_int_eq(gr_graph_user_id(&c.users[j], P.train, 7 * j), GR_OK);
+    for (int call = 0; call < N_CALLS; call++) {
         long calls;
         int rc;
-        size_t n = 0;
         gr_model *loaded = NULL;
-#define CALL                                                                                                           \
-    (call == 0   ? gr_model_recommend(&n, m, user, 10, NULL, items, scores)                                            \
-     : call == 1 ? gr_model_recommend_liked(&n, m, liked, 3, 10, NULL, items, scores)                                  \
-     : call == 2 ? gr_model_save(m, path)                                                                              \
-                 : gr_model_load(&loaded, path))
-        COUNT_CALLS(calls, rc, CALL);
-        /* the knowledge-graph kinds cannot fold in a new user */
-        if (call == 1 && rc == GR_EUNSUPPORTED) continue;
-        ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+        COUNT_CALLS(calls, rc, run_call(call, &c, &loaded));
         gr_model_free(loaded);
+        if (rc == GR_EUNSUPPORTED) continue;
+        ck_assert_msg(rc == GR_OK, "%s %s: %s", gr_model_kind_name(kind), call_names[call], gr_last_error());
         for (long k = 0; k < calls; k = next_n(k)) {
             loaded = NULL;
             gr_mem_fail_after(k);
-            rc = CALL;
+            rc = run_call(call, &c, &loaded);
             gr_mem_fail_after(-1);
             ck_assert_msg(rc == GR_ENOMEM && loaded == NULL && gr_last_error()[0],
-                          "%s call %d: allocation %ld of %ld failed: %d (%s)", gr_model_kind_name(kind), call, k, calls,
-                          rc, gr_last_error());
+                          "%s %s: allocation %ld of %ld failed: %d (%s)", gr_model_kind_name(kind), call_names[call], k,
+                          calls, rc, gr_last_error());
             size_t size;
             unsigned char *now = fx_read_bytes(path, &size);
-            ck_assert_msg(size == size0 && memcmp(now, saved, size) == 0, "a failed call changed %s", path);
+            ck_assert_msg(size == size0 && memcmp(now, saved, size) == 0, "a failed %s changed %s", call_names[call], path);
             free(now);
         }
-#undef CALL
+        printf("%s %s: %ld allocations, each failing in turn\n", gr_model_kind_name(kind), call_names[call], calls);
     }
     free(saved);
     fx_rmtree(dir);
@@ -137,6 +163,32 @@ static void model_calls_fail(int kind)
     free(dir);
     gr_model_free(m);
 }
+
+/* Loading a graph from its file, each allocation failing in turn. */
+START_TEST(graph_load_fails_cleanly)
+{
+    char *dir = fx_tmpdir(), *path = fx_path(dir, "train.txt");
+    ck_assert_int_eq(gr_graph_write(P.train, path, GR_FORMAT_ADJACENCY), GR_OK);
+    gr_graph *g = NULL;
+    long calls;
+    int rc;
+    COUNT_CALLS(calls, rc, gr_graph_load(&g, path, NULL));
+    ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+    gr_graph_free(g);
+    for (long k = 0; k < calls; k = next_n(k)) {
+        g = NULL;
+        gr_mem_fail_after(k);
+        rc = gr_graph_load(&g, path, NULL);
+        gr_mem_fail_after(-1);
+        ck_assert_msg(rc == GR_ENOMEM && g == NULL, "allocation %ld of %ld failed: %d (%s)", k, calls, rc,
+                      gr_last_error());
+    }
+    printf("gr_graph_load: %ld allocations, each failing in turn\n", calls);
+    fx_rmtree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
 
 START_TEST(model_calls_fail_cleanly)
 {
@@ -153,6 +205,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, fits_fail_cleanly, 0, 11);
     tcase_add_loop_test(tc, model_calls_fail_cleanly, 0, 5);
+    tcase_add_test(tc, graph_load_fails_cleanly);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }
