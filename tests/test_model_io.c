@@ -171,6 +171,21 @@ START_TEST(saving_replaces_atomically)
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c tmp) -eq 0", dir);
     ck_assert_int_eq(system(cmd), 0);
+    /* a new file gets 0666 less the umask, as any file the process makes,
+     * and the umask stays as it was */
+    const mode_t masks[] = { 022, 027, 077 };
+    for (size_t q = 0; q < 3; q++) {
+        mode_t old = umask(masks[q]);
+        char *fresh = fx_path(dir, "fresh.gnr");
+        unlink(fresh);
+        ck_assert_int_eq(gr_model_save(m, fresh), GR_OK);
+        struct stat st;
+        ck_assert_int_eq(stat(fresh, &st), 0);
+        ck_assert_msg((st.st_mode & 0777) == (0666 & ~masks[q]), "umask %03o: mode %03o", (unsigned)masks[q],
+                      (unsigned)(st.st_mode & 0777));
+        ck_assert_uint_eq(umask(old), masks[q]);
+        free(fresh);
+    }
     gr_model_free(m);
     gr_graph_free(g);
     free(nodir);

@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/rng.h"
 
 /*
  * Whether `path` may be replaced: only a regular file (or nothing) is.
@@ -42,6 +46,28 @@ static int open_dir(const char *path, char *buf)
     return open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/*
+ * A new file path.tmp.XXXXXX (6 hex digits, drawn until a name is free;
+ * tmp holds cap >= strlen(path) + 16 bytes), open for writing and closed
+ * on exec.  Created with mode 0666, so that the kernel applies the umask
+ * as to any new file: reading the umask would mean setting it, which
+ * changes it for every thread of the process for that moment.
+ */
+static int create_beside(char *tmp, size_t cap, const char *path)
+{
+    static _Atomic unsigned long drawn;
+    for (int tries = 0; tries < 64; tries++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t h = gr_hash3((uint64_t)getpid(), atomic_fetch_add(&drawn, 1),
+                              (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+        snprintf(tmp, cap, "%s.tmp.%06llx", path, (unsigned long long)(h & 0xffffff));
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1; /* errno: EEXIST */
+}
+
 int gr_afile_open(gr_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
@@ -56,8 +82,7 @@ int gr_afile_open(gr_afile *f, const char *path)
     /* everything the commit needs is had now: it allocates nothing */
     f->dir_fd = open_dir(path, f->tmp);
     f->has_dir = f->dir_fd >= 0;
-    snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(f->tmp);
+    int fd = create_beside(f->tmp, n + 16, path);
     if (fd < 0) {
         int e = errno;
         free(f->tmp);
@@ -65,10 +90,6 @@ int gr_afile_open(gr_afile *f, const char *path)
         gr_afile_abort(f);
         return gr_err(GR_EIO, "%s: cannot create file: %s", path, strerror(e));
     }
-    /* mkstemp creates 0600; give the file the usual permissions. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
         int e = errno;

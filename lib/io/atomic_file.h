@@ -4,7 +4,9 @@
  * destination on commit.  A crash or error leaves the old file untouched.
  * Only a regular file (or nothing) is replaced: a symbolic link, a
  * directory, a FIFO, a socket or a device node at the destination is
- * GR_EIO at open and again at commit, and stays as it was.
+ * GR_EIO at open and again at commit, and stays as it was.  The file gets
+ * the permissions of any new file of the process (0666 less its umask,
+ * which is never changed), and its descriptors are closed on exec.
  */
 #ifndef GR_IO_ATOMIC_FILE_H
 #define GR_IO_ATOMIC_FILE_H
