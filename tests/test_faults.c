@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "fixtures.h"
@@ -93,27 +94,46 @@ typedef struct model_call {
     const gr_graph *test;
 } model_call;
 
-enum { CALL_RECOMMEND, CALL_LIKED, CALL_SIMILAR, CALL_BATCH, CALL_EVAL, CALL_SAVE, CALL_LOAD, N_CALLS };
+enum {
+    CALL_RECOMMEND,
+    CALL_LIKED,
+    CALL_SIMILAR,
+    CALL_SIMILAR_USERS,
+    CALL_BATCH,
+    CALL_FOLD_IN,
+    CALL_EXPLAIN,
+    CALL_EVAL,
+    CALL_UPDATE,
+    CALL_SAVE,
+    CALL_LOAD,
+    N_CALLS
+};
 
-static const char *const call_names[N_CALLS] = { "recommend", "recommend_liked", "similar_items", "recommend_batch",
-                                                 "eval_ranking", "save", "load" };
+static const char *const call_names[N_CALLS] = { "recommend",    "recommend_liked", "similar_items", "similar_users",
+                                                 "recommend_batch", "fold_in",      "explain_items", "eval_ranking",
+                                                 "update",       "save",            "load" };
 
-/* Call `call` of c; a loaded model into *loaded. */
-static int run_call(int call, const model_call *c, gr_model **loaded)
+/* Call `call` of c; a model it makes (loaded, updated) into *made. */
+static int run_call(int call, const model_call *c, gr_model **made)
 {
     size_t n, counts[4], users;
     int64_t items[4 * 10];
-    float scores[4 * 10];
+    float scores[4 * 10], total, vec[64];
     double metrics[GR_METRIC_COUNT];
+    gr_contribution parts[10];
     const int ks[1] = { 10 };
     switch (call) {
     case CALL_RECOMMEND: return gr_model_recommend(&n, c->m, c->user, 10, NULL, items, scores);
     case CALL_LIKED: return gr_model_recommend_liked(&n, c->m, c->liked, 3, 10, NULL, items, scores);
     case CALL_SIMILAR: return gr_model_similar_items(&n, c->m, c->liked[0], 10, NULL, items, scores);
+    case CALL_SIMILAR_USERS: return gr_model_similar_users(&n, c->m, c->user, 10, items, scores);
     case CALL_BATCH: return gr_model_recommend_batch(counts, c->m, c->users, 4, 10, NULL, items, scores);
+    case CALL_FOLD_IN: return gr_model_fold_in(vec, 8, c->m, c->liked, 3);
+    case CALL_EXPLAIN: return gr_model_explain_items(&n, &total, c->m, c->user, c->liked[1], parts, 10);
+    case CALL_UPDATE: return gr_model_update(made, c->m, c->test, NULL);
     case CALL_EVAL: return gr_eval_ranking(metrics, &users, c->m, NULL, c->test, ks, 1);
     case CALL_SAVE: return gr_model_save(c->m, c->path);
-    default: return gr_model_load(loaded, c->path);
+    default: return gr_model_load(made, c->path);
     }
 }
 
@@ -140,7 +160,9 @@ static void model_calls_fail(int kind)
         gr_model *loaded = NULL;
         COUNT_CALLS(calls, rc, run_call(call, &c, &loaded));
         gr_model_free(loaded);
-        if (rc == GR_EUNSUPPORTED) continue;
+        /* what a kind does not have (a knowledge-graph model's fold-in,
+         * explanations of other kinds than LightGCN and MF, ...) */
+        if (rc == GR_EUNSUPPORTED || (rc == GR_EINVAL && call == CALL_FOLD_IN)) continue;
         ck_assert_msg(rc == GR_OK, "%s %s: %s", gr_model_kind_name(kind), call_names[call], gr_last_error());
         for (long k = 0; k < calls; k = next_n(k)) {
             loaded = NULL;
@@ -164,28 +186,94 @@ static void model_calls_fail(int kind)
     gr_model_free(m);
 }
 
-/* Loading a graph from its file, each allocation failing in turn. */
-START_TEST(graph_load_fails_cleanly)
+/* What data_calls_fail runs. */
+enum { DATA_GRAPH_LOAD, DATA_SPLIT, DATA_KG_LOAD, N_DATA };
+static const char *const data_names[N_DATA] = { "gr_graph_load", "gr_graph_split", "gr_kg_load" };
+
+/* Data call `call` on the files in dir; what it makes is freed, and
+ * *made says whether anything was made. */
+static int run_data(int call, const char *graph_path, const char *kg_path, int *made)
 {
-    char *dir = fx_tmpdir(), *path = fx_path(dir, "train.txt");
-    ck_assert_int_eq(gr_graph_write(P.train, path, GR_FORMAT_ADJACENCY), GR_OK);
-    gr_graph *g = NULL;
-    long calls;
-    int rc;
-    COUNT_CALLS(calls, rc, gr_graph_load(&g, path, NULL));
-    ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+    gr_graph *g = NULL, *tr = NULL, *va = NULL, *te = NULL;
+    gr_kg *kg = NULL;
+    int rc = call == DATA_GRAPH_LOAD ? gr_graph_load(&g, graph_path, NULL)
+             : call == DATA_SPLIT    ? gr_graph_split(&tr, &va, &te, P.all, NULL)
+                                     : gr_kg_load(&kg, kg_path, NULL);
+    *made = g || tr || va || te || kg;
     gr_graph_free(g);
-    for (long k = 0; k < calls; k = next_n(k)) {
-        g = NULL;
-        gr_mem_fail_after(k);
-        rc = gr_graph_load(&g, path, NULL);
-        gr_mem_fail_after(-1);
-        ck_assert_msg(rc == GR_ENOMEM && g == NULL, "allocation %ld of %ld failed: %d (%s)", k, calls, rc,
-                      gr_last_error());
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
+    gr_kg_free(kg);
+    return rc;
+}
+
+/* Loading a graph and triples from their files and splitting a graph,
+ * each allocation failing in turn. */
+START_TEST(data_calls_fail_cleanly)
+{
+    char *dir = fx_tmpdir(), *graph_path = fx_path(dir, "train.txt"), *kg_path = fx_path(dir, "triples.txt");
+    ck_assert_int_eq(gr_graph_write(P.train, graph_path, GR_FORMAT_ADJACENCY), GR_OK);
+    gr_kg *kg = fx_random_kg(400, 60, 5, 9);
+    ck_assert_int_eq(gr_kg_write(kg, kg_path), GR_OK);
+    gr_kg_free(kg);
+    for (int call = 0; call < N_DATA; call++) {
+        long calls;
+        int rc, made;
+        COUNT_CALLS(calls, rc, run_data(call, graph_path, kg_path, &made));
+        ck_assert_msg(rc == GR_OK && made, "%s: %s", data_names[call], gr_last_error());
+        for (long k = 0; k < calls; k = next_n(k)) {
+            gr_mem_fail_after(k);
+            rc = run_data(call, graph_path, kg_path, &made);
+            gr_mem_fail_after(-1);
+            ck_assert_msg(rc == GR_ENOMEM && !made, "%s: allocation %ld of %ld failed: %d (%s)", data_names[call], k,
+                          calls, rc, gr_last_error());
+        }
+        printf("%s: %ld allocations, each failing in turn\n", data_names[call], calls);
     }
-    printf("gr_graph_load: %ld allocations, each failing in turn\n", calls);
     fx_rmtree(dir);
-    free(path);
+    free(graph_path);
+    free(kg_path);
+    free(dir);
+}
+END_TEST
+
+/* A fit writing a checkpoint every epoch, each allocation failing in
+ * turn: GR_ENOMEM, and a checkpoint file, where one is left, that the
+ * same fit resumes from to the uninterrupted run's model. */
+START_TEST(checkpointed_fits_fail_cleanly)
+{
+    static const int kinds[] = { GR_MODEL_LIGHTGCN, GR_MODEL_TRANSE };
+    char *dir = fx_tmpdir(), *ck = fx_path(dir, "fit.ckpt");
+    gr_trainer *t = small_trainer(kinds[_i], NULL, "0");
+    fx_set(t, "epochs", "3", NULL);
+    ck_assert_int_eq(gr_trainer_set_checkpoint(t, ck, 1), GR_OK);
+    gr_model *m = NULL, *whole = NULL;
+    long calls, resumed = 0;
+    int rc;
+    COUNT_CALLS(calls, rc, gr_trainer_fit(&whole, t, P.train));
+    ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+    for (long k = 0; k < calls; k = next_n(k)) {
+        unlink(ck);
+        gr_mem_fail_after(k);
+        rc = gr_trainer_fit(&m, t, P.train);
+        gr_mem_fail_after(-1);
+        ck_assert_msg(rc == GR_ENOMEM && m == NULL, "%s: allocation %ld of %ld failed: %d (%s)",
+                      gr_model_kind_name(kinds[_i]), k, calls, rc, gr_last_error());
+        if (access(ck, F_OK) != 0) continue;
+        /* the run stopped part-way resumes to the whole run's model */
+        ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+        ck_assert(fx_same_user_vectors(m, whole));
+        gr_model_free(m);
+        m = NULL;
+        resumed++;
+    }
+    printf("%s with a checkpoint: %ld allocations, each failing in turn, %ld resumed\n", gr_model_kind_name(kinds[_i]),
+           calls, resumed);
+    gr_model_free(whole);
+    gr_trainer_free(t);
+    fx_rmtree(dir);
+    free(ck);
     free(dir);
 }
 END_TEST
@@ -205,7 +293,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, fits_fail_cleanly, 0, 11);
     tcase_add_loop_test(tc, model_calls_fail_cleanly, 0, 5);
-    tcase_add_test(tc, graph_load_fails_cleanly);
+    tcase_add_test(tc, data_calls_fail_cleanly);
+    tcase_add_loop_test(tc, checkpointed_fits_fail_cleanly, 0, 2);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -83,15 +83,16 @@ static int place_row(float *row, const float *e0, const uint8_t *placed, const g
 
 /* Place every unplaced row of one side [first, first + count) whose
  * neighbours are placed. */
-static void place_side(float *e0, uint8_t *placed, const gr_csr *adj, const gr_csr *back, size_t first, size_t count,
-                       size_t first_other, size_t d, int mean)
+static int place_side(float *e0, uint8_t *placed, const gr_csr *adj, const gr_csr *back, size_t first, size_t count,
+                      size_t first_other, size_t d, int mean)
 {
     uint8_t *now = gr_zalloc(count ? count : 1, 1);
-    if (!now) return; /* left to the random initialisation */
+    if (!now) return GR_ENOMEM;
     for (size_t r = 0; r < count; r++)
         if (!placed[first + r]) now[r] = (uint8_t)place_row(e0 + (first + r) * d, e0, placed, adj, back, r, first_other, d, mean);
     for (size_t r = 0; r < count; r++) placed[first + r] |= now[r];
     free(now);
+    return GR_OK;
 }
 
 /* Layer-0 embeddings of the grown graph g from m's. */
@@ -113,9 +114,14 @@ static float *initial_embeddings(const gr_model *m, const gr_graph *g, const gr_
     int mean = s->layers == 0;
     /* new items from their known users, new users from their items, then
      * items whose only users were new */
-    place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
-    place_side(e0, placed, &g->ui, &g->iu, 0, nu, nu, d, mean);
-    place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
+    int rc = place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
+    if (rc == GR_OK) rc = place_side(e0, placed, &g->ui, &g->iu, 0, nu, nu, d, mean);
+    if (rc == GR_OK) rc = place_side(e0, placed, &g->iu, &g->ui, nu, ni, 0, d, mean);
+    if (rc != GR_OK) {
+        free(e0);
+        free(placed);
+        return NULL;
+    }
     gr_rng r = gr_rng_make((uint64_t)gr_opt(t, GR_OPT_SEED), 0x5eed);
     double std = gr_opt(t, GR_OPT_INIT_STD);
     for (size_t k = 0; k < n; k++)
