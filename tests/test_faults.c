@@ -187,18 +187,35 @@ static void model_calls_fail(int kind)
 }
 
 /* What data_calls_fail runs. */
-enum { DATA_GRAPH_LOAD, DATA_SPLIT, DATA_KG_LOAD, N_DATA };
-static const char *const data_names[N_DATA] = { "gr_graph_load", "gr_graph_split", "gr_kg_load" };
+enum { DATA_GRAPH_LOAD, DATA_SPLIT, DATA_KG_LOAD, DATA_ML100K, N_DATA };
+static const char *const data_names[N_DATA] = { "gr_graph_load", "gr_graph_split", "gr_kg_load",
+                                                "gr_graph_load (ML-100K with metadata)" };
+
+/* The u.data of a generated ML-100K directory (u.item, u.user, u.genre
+ * beside it), in dir. */
+static char *ml100k(const char *dir)
+{
+    gr_synth_options o = GR_SYNTH_OPTIONS_INIT;
+    o.users = 60;
+    o.items = 80;
+    o.ratings_per_user = 12;
+    o.format = GR_FORMAT_ML100K;
+    char *sub = fx_path(dir, "ml100k");
+    ck_assert_int_eq(gr_synth_write(sub, &o), GR_OK);
+    char *path = fx_path(sub, "u.data");
+    free(sub);
+    return path;
+}
 
 /* Data call `call` on the files in dir; what it makes is freed, and
  * *made says whether anything was made. */
-static int run_data(int call, const char *graph_path, const char *kg_path, int *made)
+static int run_data(int call, const char *const *paths, int *made)
 {
     gr_graph *g = NULL, *tr = NULL, *va = NULL, *te = NULL;
     gr_kg *kg = NULL;
-    int rc = call == DATA_GRAPH_LOAD ? gr_graph_load(&g, graph_path, NULL)
-             : call == DATA_SPLIT    ? gr_graph_split(&tr, &va, &te, P.all, NULL)
-                                     : gr_kg_load(&kg, kg_path, NULL);
+    int rc = call == DATA_SPLIT    ? gr_graph_split(&tr, &va, &te, P.all, NULL)
+             : call == DATA_KG_LOAD ? gr_kg_load(&kg, paths[call], NULL)
+                                    : gr_graph_load(&g, paths[call], NULL);
     *made = g || tr || va || te || kg;
     gr_graph_free(g);
     gr_graph_free(tr);
@@ -217,14 +234,16 @@ START_TEST(data_calls_fail_cleanly)
     gr_kg *kg = fx_random_kg(400, 60, 5, 9);
     ck_assert_int_eq(gr_kg_write(kg, kg_path), GR_OK);
     gr_kg_free(kg);
+    char *ml_path = ml100k(dir);
+    const char *paths[N_DATA] = { graph_path, NULL, kg_path, ml_path };
     for (int call = 0; call < N_DATA; call++) {
         long calls;
         int rc, made;
-        COUNT_CALLS(calls, rc, run_data(call, graph_path, kg_path, &made));
+        COUNT_CALLS(calls, rc, run_data(call, paths, &made));
         ck_assert_msg(rc == GR_OK && made, "%s: %s", data_names[call], gr_last_error());
         for (long k = 0; k < calls; k = next_n(k)) {
             gr_mem_fail_after(k);
-            rc = run_data(call, graph_path, kg_path, &made);
+            rc = run_data(call, paths, &made);
             gr_mem_fail_after(-1);
             ck_assert_msg(rc == GR_ENOMEM && !made, "%s: allocation %ld of %ld failed: %d (%s)", data_names[call], k,
                           calls, rc, gr_last_error());
@@ -234,6 +253,7 @@ START_TEST(data_calls_fail_cleanly)
     fx_rmtree(dir);
     free(graph_path);
     free(kg_path);
+    free(ml_path);
     free(dir);
 }
 END_TEST
