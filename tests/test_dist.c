@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "dist/dist.h"
@@ -1811,9 +1812,9 @@ END_TEST
  * one of its buffers, nor skip a validation it cannot run), the fit's own
  * when none did.
  */
-static void fit_fails_everywhere(int kind, const char *mode, const char *shard, const char *holdout)
+static void fit_fails_everywhere(int kind, const char *mode, const char *shard, const char *holdout, const char *ckpt,
+                                 int who)
 {
-    const int who = size - 1;
     const int filter = kind == GR_MODEL_GFCF || kind == GR_MODEL_EASE;
     long calls = 0, failed = 0, tried = 0, injected = 0;
     for (long n = -1; n <= calls; n = n < 256 ? n + 1 : n * 5 / 4, tried++) {
@@ -1821,6 +1822,12 @@ static void fit_fails_everywhere(int kind, const char *mode, const char *shard, 
         if (!filter) ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
         if (shard) ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
         if (holdout) ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+        if (ckpt) {
+            /* every try from the start: rank 0 writes the file */
+            if (rank == 0) unlink(ckpt);
+            MPI_Barrier(MPI_COMM_WORLD);
+            ck_assert_int_eq(gr_trainer_set_checkpoint(t, ckpt, 1), GR_OK);
+        }
         gr_model *m = NULL;
         /* n = -1: the fit counts its calls */
         if (rank == who) gr_mem_fail_after(n < 0 ? LONG_MAX : n);
@@ -1843,9 +1850,9 @@ static void fit_fails_everywhere(int kind, const char *mode, const char *shard, 
         gr_trainer_free(t);
     }
     if (rank == 0)
-        printf("%s %s shard %s holdout %s: %ld allocations, %ld tried, %ld failed on every rank\n",
-               gr_model_kind_name(kind), mode ? mode : "-", shard ? shard : "-", holdout ? holdout : "0", calls,
-               tried - 1, failed);
+        printf("%s %s shard %s holdout %s%s, rank %d failing: %ld allocations, %ld tried, %ld failed on every rank\n",
+               gr_model_kind_name(kind), mode ? mode : "-", shard ? shard : "-", holdout ? holdout : "0",
+               ckpt ? " checkpoint" : "", who, calls, tried - 1, failed);
     ck_assert_int_gt(injected, 0);
     ck_assert_int_eq(failed, injected);
 }
@@ -1864,7 +1871,24 @@ START_TEST(fit_failure_on_one_rank)
         { GR_MODEL_EASE, NULL, NULL, "0.2" },            { GR_MODEL_EASE, NULL, NULL, NULL },
     };
     for (size_t q = 0; q < sizeof fits / sizeof *fits; q++)
-        fit_fails_everywhere(fits[q].kind, fits[q].mode, fits[q].shard, fits[q].holdout);
+        fit_fails_everywhere(fits[q].kind, fits[q].mode, fits[q].shard, fits[q].holdout, NULL, size - 1);
+    /* checkpoints: rank 0 writes them (the sharded schedules gather the
+     * Adam moments for the write), so it fails as well as the last rank */
+    char dir[256] = { 0 };
+    if (rank == 0) {
+        char *made = fx_tmpdir();
+        snprintf(dir, sizeof dir, "%s", made);
+        free(made);
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    char ckpt[300];
+    snprintf(ckpt, sizeof ckpt, "%s/fit.ckpt", dir);
+    for (int who = 0; who < size; who += size - 1) {
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "fast", "1", NULL, ckpt, who);
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "paper", "1", NULL, ckpt, who);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) fx_rmtree(dir);
 }
 END_TEST
 

@@ -319,7 +319,11 @@ static int open_everywhere(gr_reader *r, gr_dist *dist, const char *path, int *p
         return GR_OK;
     }
     uint64_t *all = gr_alloc((size_t)dist->size, sizeof *all);
-    if (!all) return gr_dist_agree(dist, GR_ENOMEM);
+    rc = gr_dist_agree(dist, all ? GR_OK : GR_ENOMEM);
+    if (rc != GR_OK) {
+        free(all);
+        return rc;
+    }
     rc = gr_dist_allgather_u64(dist, root ? r->size + here * ((uint64_t)1 << 63) : 0, all);
     flags[0] = all[0];
     *present = (int)(flags[0] >> 63);
