@@ -1975,8 +1975,9 @@ int main(int argc, char **argv)
     tcase_add_test(pieces, collectives_in_pieces);
     tcase_add_test(pieces, fits_in_pieces);
     suite_add_tcase(s, pieces);
-    /* CK_RUN_CASE=faults runs these alone */
+    /* CK_RUN_CASE=faults runs these alone, CK_EXCLUDE_TAGS=faults the rest */
     TCase *faults = test_case("faults");
+    tcase_set_tags(faults, "faults");
     tcase_add_test(faults, scratch_failure_on_one_rank);
     tcase_add_test(faults, fit_failure_on_one_rank);
     suite_add_tcase(s, faults);
