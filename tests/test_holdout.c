@@ -32,7 +32,7 @@ START_TEST(split_is_per_user_and_seeded)
     fx_planted_make(&p, 60, 80, 4, 24, 3);
     const gr_graph *g = p.train;
     gr_graph *tr, *va, *tr2, *va2, *tr3, *va3;
-    ck_assert_int_eq(gr_holdout_split(&tr, &va, g, 0.1, 5, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr, &va, g, 0.1, 5, 42, NULL), GR_OK);
     ck_assert_ptr_eq(tr->cat, g->cat);
     ck_assert_uint_eq(tr->n_edges + va->n_edges, g->n_edges);
     size_t kept_all = 0;
@@ -51,14 +51,14 @@ START_TEST(split_is_per_user_and_seeded)
     }
     ck_assert_uint_lt(kept_all, g->n_users);
     /* the same seed gives the same part, another seed another */
-    ck_assert_int_eq(gr_holdout_split(&tr2, &va2, g, 0.1, 5, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr2, &va2, g, 0.1, 5, 42, NULL), GR_OK);
     ck_assert(same_graph(va, va2) && same_graph(tr, tr2));
-    ck_assert_int_eq(gr_holdout_split(&tr3, &va3, g, 0.1, 5, 43), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr3, &va3, g, 0.1, 5, 43, NULL), GR_OK);
     ck_assert_uint_eq(va3->n_edges, va->n_edges);
     ck_assert(!same_graph(va, va3));
     /* users with fewer than min_degree interactions keep all of them */
     gr_graph *tr4, *va4;
-    ck_assert_int_eq(gr_holdout_split(&tr4, &va4, g, 0.1, 1000, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr4, &va4, g, 0.1, 1000, 42, NULL), GR_OK);
     ck_assert_uint_eq(va4->n_edges, 0);
     gr_graph_free(tr);
     gr_graph_free(va);
@@ -80,7 +80,7 @@ START_TEST(holdout_never_touches_the_test_data)
     fx_planted p;
     fx_planted_make(&p, 60, 80, 4, 24, 5);
     gr_graph *tr, *va;
-    ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.1, 5, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.1, 5, 42, NULL), GR_OK);
     for (size_t u = 0; u < va->n_users; u++)
         for (int64_t k = va->ui.ptr[u]; k < va->ui.ptr[u + 1]; k++) ck_assert(!has_edge(p.test, u, va->ui.col[k]));
     gr_trainer *t = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", "30", "dim", "16", "threads", "1", NULL);
@@ -242,14 +242,14 @@ START_TEST(knowledge_graph_triples_are_held_out)
 {
     gr_kg *kg = fx_random_kg(400, 40, 3, 5);
     gr_kg *tr, *va, *tr2, *va2;
-    ck_assert_int_eq(gr_holdout_split_kg(&tr, &va, kg, 0.1, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split_kg(&tr, &va, kg, 0.1, 42, NULL), GR_OK);
     ck_assert_uint_eq(tr->n + va->n, kg->n);
     ck_assert_uint_eq(va->n, (size_t)floor(0.1 * (double)kg->n + 0.5));
     for (size_t k = 0; k < va->n; k++) {
         ck_assert(gr_kg_has(kg, va->h[k], va->r[k], va->t[k]));
         ck_assert(!gr_kg_has(tr, va->h[k], va->r[k], va->t[k]));
     }
-    ck_assert_int_eq(gr_holdout_split_kg(&tr2, &va2, kg, 0.1, 42), GR_OK);
+    ck_assert_int_eq(gr_holdout_split_kg(&tr2, &va2, kg, 0.1, 42, NULL), GR_OK);
     ck_assert_int_eq(memcmp(va->h, va2->h, va->n * sizeof *va->h), 0);
     ck_assert_int_eq(memcmp(va->t, va2->t, va->n * sizeof *va->t), 0);
     gr_trainer *t = fx_trainer(GR_MODEL_DISTMULT, "dim", "8", "epochs", "6", "eval_every", "2", "negatives", "8",

@@ -186,7 +186,7 @@ static void check_filter_search(const char *trial_epochs)
                                trial_epochs, NULL);
     ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
     gr_graph *tr, *va;
-    ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.2, 5, 1), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.2, 5, 1, NULL), GR_OK);
     ck_assert_int_eq(gr_trainer_set_validation(t, va), GR_OK);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, tr), GR_OK);

@@ -28,32 +28,30 @@ static size_t held_of(size_t deg, double fraction, size_t min_degree)
 }
 
 int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, double fraction, size_t min_degree,
-                     uint64_t seed)
+                     uint64_t seed, gr_dist *d)
 {
     size_t maxdeg = 1;
     for (size_t u = 0; u < g->n_users; u++)
         if (gr_csr_degree(&g->ui, u) > maxdeg) maxdeg = gr_csr_degree(&g->ui, u);
     uint8_t *part = gr_zalloc(g->n_edges ? g->n_edges : 1, 1);
     int64_t *idx = gr_alloc(maxdeg, sizeof *idx);
-    if (!part || !idx) {
-        free(part);
-        free(idx);
-        return GR_ENOMEM;
-    }
-    for (size_t u = 0; u < g->n_users; u++) {
-        size_t d = gr_csr_degree(&g->ui, u), n = held_of(d, fraction, min_degree);
+    int rc = part && idx ? GR_OK : GR_ENOMEM;
+    for (size_t u = 0; rc == GR_OK && u < g->n_users; u++) {
+        size_t deg = gr_csr_degree(&g->ui, u), n = held_of(deg, fraction, min_degree);
         if (n == 0) continue;
-        for (size_t k = 0; k < d; k++) idx[k] = g->ui.ptr[u] + (int64_t)k;
-        gr_rng_shuffle(idx, d, seed, gr_hash3(HOLDOUT_STREAM, u, 0));
+        for (size_t k = 0; k < deg; k++) idx[k] = g->ui.ptr[u] + (int64_t)k;
+        gr_rng_shuffle(idx, deg, seed, gr_hash3(HOLDOUT_STREAM, u, 0));
         for (size_t k = 0; k < n; k++) part[idx[k]] = 1;
     }
     free(idx);
     gr_graph *tr = NULL, *va = NULL;
-    int rc = gr_graph_subset(&tr, g, part, 0);
+    if (rc == GR_OK) rc = gr_graph_subset(&tr, g, part, 0);
     if (rc == GR_OK) rc = gr_graph_subset(&va, g, part, 1);
     free(part);
+    rc = gr_dist_agree(d, rc);
     if (rc != GR_OK) {
         gr_graph_free(tr);
+        gr_graph_free(va);
         return rc;
     }
     *train = tr;
@@ -61,7 +59,7 @@ int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, doub
     return GR_OK;
 }
 
-int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed)
+int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed, gr_dist *d)
 {
     size_t n = kg->n, nv = (size_t)floor((double)n * fraction + 0.5);
     if (nv >= n) nv = n - 1;
@@ -84,7 +82,9 @@ int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fr
     free(h);
     free(r);
     free(t);
+    rc = gr_dist_agree(d, rc);
     if (rc != GR_OK) {
+        gr_kg_free(tr);
         gr_kg_free(va);
         return rc;
     }
@@ -208,16 +208,8 @@ int gr_holdout_finish(gr_model **out, gr_model *kept, gr_trainer *t, const gr_gr
 
 int gr_holdout_split_of(gr_graph **train, gr_graph **valid, const gr_trainer *t, const gr_graph *g)
 {
-    *train = *valid = NULL;
-    int rc = gr_holdout_split(train, valid, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
-                              (uint64_t)gr_opt(t, GR_OPT_SEED));
-    rc = gr_dist_agree(gr_dist_of(t), rc);
-    if (rc != GR_OK) {
-        gr_graph_free(*train);
-        gr_graph_free(*valid);
-        *train = *valid = NULL;
-    }
-    return rc;
+    return gr_holdout_split(train, valid, g, gr_opt_named(t, "holdout"), (size_t)gr_opt_named(t, "holdout_min"),
+                            (uint64_t)gr_opt(t, GR_OPT_SEED), gr_dist_of(t));
 }
 
 int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)

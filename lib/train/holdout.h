@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "dist/dist.h"
 #include "graph/graph.h"
 #include "kg/kg.h"
 #include "train/trainer.h"
@@ -31,18 +32,20 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
  * gives round(fraction * degree) of them (at least one, at most all but
  * one), chosen by a shuffle seeded by (seed, user), to *valid; the rest,
  * and every interaction of users with fewer, go to *train.  Both graphs
- * share g's id space.
+ * share g's id space.  The status is agreed over d's ranks (NULL: one
+ * process), so a rank that cannot split fails them all and none enters a
+ * fit's exchanges alone; on failure nothing is returned.
  */
 int gr_holdout_split(gr_graph **train, gr_graph **valid, const gr_graph *g, double fraction, size_t min_degree,
-                     uint64_t seed);
+                     uint64_t seed, gr_dist *d);
 
-/* gr_holdout_split with t's settings (holdout, holdout_min, seed), its
- * status agreed over t's ranks: a rank that cannot split would not enter
- * the fit's exchanges.  The graphs are freed on failure. */
+/* gr_holdout_split with t's settings (holdout, holdout_min, seed) over
+ * t's ranks. */
 int gr_holdout_split_of(gr_graph **train, gr_graph **valid, const gr_trainer *t, const gr_graph *g);
 
-/* The same for triples: round(fraction * n) of them, seeded, to *valid. */
-int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed);
+/* The same for triples: round(fraction * n) of them, seeded, to *valid,
+ * the status agreed over d's ranks. */
+int gr_holdout_split_kg(gr_kg **train, gr_kg **valid, const gr_kg *kg, double fraction, uint64_t seed, gr_dist *d);
 
 /* Whether a fit without validation data holds a part out. */
 int gr_holdout_wanted(const gr_trainer *t);

@@ -112,20 +112,6 @@ static int kg_refit(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, con
     return rc;
 }
 
-/* The held-out share of the training triples, its status agreed over t's
- * ranks (a rank without it would not enter the fit's exchanges). */
-static int split_of(gr_kg **tr, gr_kg **va, const gr_trainer *t, const gr_kg_settings *s, const gr_kg *train)
-{
-    *tr = *va = NULL;
-    int rc = gr_dist_agree(gr_dist_of(t), gr_holdout_split_kg(tr, va, train, gr_opt_named(t, "holdout"), s->seed));
-    if (rc != GR_OK) {
-        gr_kg_free(*tr);
-        gr_kg_free(*va);
-        *tr = *va = NULL;
-    }
-    return rc;
-}
-
 /*
  * Without validation triples: choose the epoch on a held-out share of the
  * training triples, then refit on all of them for that many epochs or keep
@@ -135,7 +121,7 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
                           double *run)
 {
     gr_kg *tr = NULL, *va = NULL;
-    GR_TRY(split_of(&tr, &va, t, s, train));
+    GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed, gr_dist_of(t)));
     *held = (double)va->n;
     int rc = kg_fit_once(p, t, s, tr, va);
     gr_kg_free(tr);
@@ -194,7 +180,7 @@ static int kg_fit_search(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, cons
 {
     gr_kg *tr = NULL, *va = NULL;
     if (holdout) {
-        GR_TRY(split_of(&tr, &va, t, s, train));
+        GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed, gr_dist_of(t)));
         *held = (double)va->n;
     }
     kg_search_ctx c;
