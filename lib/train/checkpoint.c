@@ -240,10 +240,11 @@ void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, in
 
 /* ---- the state of a LightGCN / MF fit ---- */
 
-static void write_state(gr_writer *w, const gr_ckpt *c, const float *best, const float *m, const float *v)
+static void write_state(gr_writer *w, const gr_ckpt *c, const float *e0, const float *best, const float *m,
+                        const float *v)
 {
     gr_writer_begin(w, TAG_PARAMS);
-    gr_writer_floats(w, c->e0, c->n * c->d);
+    gr_writer_floats(w, e0, c->n * c->d);
     gr_writer_end(w);
     if (best) {
         gr_writer_begin(w, TAG_BEST);
@@ -275,7 +276,8 @@ static int read_state(gr_reader *r, gr_ckpt *c, const gr_ckpt_loop *ls)
 {
     const size_t nd = c->n * c->d;
     GR_TRY(gr_reader_section(r, TAG_PARAMS));
-    GR_TRY(gr_reader_floats(r, c->e0, nd));
+    if (c->params_rows) GR_TRY(read_rows(r, c->e0 + c->lo * c->d, c->n, c->d, c->lo, c->hi));
+    else GR_TRY(gr_reader_floats(r, c->e0, nd));
     if (c->best) {
         GR_TRY(gr_reader_section(r, TAG_BEST));
         if (c->best_rows) GR_TRY(read_rows(r, c->best, c->n, c->d, c->lo, c->hi));
@@ -423,13 +425,13 @@ static int full_rows(const gr_ckpt *c, gr_dist *dist, float *own, float **out)
 
 typedef struct lgcn_out {
     const gr_ckpt *c;
-    const float *best, *m, *v;
+    const float *e0, *best, *m, *v;
 } lgcn_out;
 
 static void write_lgcn(gr_writer *w, const void *ctx)
 {
     const lgcn_out *o = ctx;
-    write_state(w, o->c, o->best, o->m, o->v);
+    write_state(w, o->c, o->e0, o->best, o->m, o->v);
 }
 
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
@@ -441,14 +443,16 @@ int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
     gr_ckpt_loop_save(&ls, L, epoch, stop, c->adam->t);
     gr_ckpt_data data[2];
     ckpt_data(data, t, c);
-    float *m = NULL, *v = NULL, *best = c->best;
+    float *e0 = c->e0, *m = NULL, *v = NULL, *best = c->best;
     int rc = full_rows(c, dist, c->adam->m, &m);
     if (rc == GR_OK) rc = full_rows(c, dist, c->adam->v, &v);
     if (rc == GR_OK && c->best && c->best_rows) rc = full_rows(c, dist, c->best, &best);
-    lgcn_out o = { c, best, m, v };
+    if (rc == GR_OK && c->params_rows) rc = full_rows(c, dist, c->e0 + c->lo * c->d, &e0);
+    lgcn_out o = { c, e0, best, m, v };
     if (rc == GR_OK) rc = gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
     if (m != c->adam->m) free(m);
     if (v != c->adam->v) free(v);
     if (best != c->best) free(best);
+    if (e0 != c->e0 && e0 != c->e0 + c->lo * c->d) free(e0);
     return rc;
 }

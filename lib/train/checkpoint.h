@@ -38,6 +38,8 @@ typedef struct gr_ckpt {
     size_t n_order;
     int best_rows;       /* best holds rows [lo, hi) only (the sharded driver's ranks); a
                           * checkpoint gathers them */
+    int params_rows;     /* only rows [lo, hi) of e0 are current (the halo's fits): a
+                          * checkpoint gathers them, a resume reads them alone */
 } gr_ckpt;
 
 /* Whether a fit of t (its kind, its settings search) can take a

@@ -218,6 +218,12 @@ typedef struct fast_fit {
     const gr_lgcn_settings_t *s;
 } fast_fit;
 
+static void fast_release(void *work)
+{
+    fast_fit *f = work;
+    work_free(&f->w);
+}
+
 /* Loss of this rank's users and its gradient with respect to the
  * propagated embeddings (the driver propagates it back). */
 static double fast_loss_grad(void *work, const float *e0, int epoch)
@@ -240,9 +246,12 @@ int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
     f.w.o.u_row0 = f.w.o.u_lo;
     f.w.o.i_row0 = g->n_users;
     /* validation propagates in float */
-    gr_lgcn_full_ops ops = {
-        .work = &f, .loss_grad = fast_loss_grad, .prop = &f.w.prop, .rows = &f.w.o, .half = f.w.bf16_spmm
-    };
+    gr_lgcn_full_ops ops = { .work = &f,
+                             .loss_grad = fast_loss_grad,
+                             .release = fast_release,
+                             .prop = &f.w.prop,
+                             .rows = &f.w.o,
+                             .half = f.w.bf16_spmm };
     rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;

@@ -10,8 +10,11 @@
  * (reduce-scatter) and propagated back by rows (gr_lgcn_prop_back), the
  * owner adds the L2 term of its rows and takes the
  * Adam step of its rows with the moments of its rows alone, and the
- * updated rows are copied to every rank (allgather).  Each row is summed
- * and updated by one rank, so every rank holds the same parameters, bit
+ * updated rows are copied to every rank (allgather).  With halos (`shard`
+ * 1) they are not: the propagation reads a rank's own rows and fetches its
+ * halo's from their owners, so each rank's rows are current on that rank
+ * alone until the fit ends and they are gathered.  Each row is summed and
+ * updated by one rank, so every rank ends with the same parameters, bit
  * for bit; one process owns every row and exchanges nothing.
  */
 #include <math.h>
@@ -77,7 +80,7 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
     *rc = gr_dist_allreduce_sum(F->dist, &loss, 1);
     if (*rc != GR_OK) return loss; /* the fit stops: leave the parameters as they were */
     gr_adam_step(&F->adam, e0 + F->lo * d, own);
-    *rc = gr_dist_allgather_rows(F->dist, e0, s->n, d);
+    if (!ops->prop->halo) *rc = gr_dist_allgather_rows(F->dist, e0, s->n, d);
     return loss;
 }
 
@@ -171,7 +174,8 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
     gr_fit_loop_begin(&L, t);
     /* each rank's moments are of its rows [lo, hi): the checkpoint gathers them */
     float *best_rows = F.best ? F.best : best ? *best : NULL;
-    gr_ckpt ck = { s->checkpoint, g, e0, best_rows, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0, F.best != NULL };
+    gr_ckpt ck = { s->checkpoint, g, e0, best_rows, s->n, s->d, &F.adam, F.lo, F.hi, NULL, 0, F.best != NULL,
+                   ops->prop->halo != NULL };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
     const double floor = gr_lgcn_lr_floor(t), epochs = gr_opt(t, GR_OPT_EPOCHS);
@@ -187,14 +191,17 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
         if (improved && best) keep_best(&F, s, ops, e0, *best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
+    /* each rank its rows of the model */
     if (rc == GR_OK && ops->model_rows) {
-        /* each rank its rows of the model, copied to every rank as a step's */
         const float *own = ops->model_rows(ops->work, e0, F.lo, F.hi);
         memcpy(e0 + F.lo * s->d, own, (F.hi - F.lo) * s->d * sizeof *e0);
-        rc = gr_dist_allgather_rows(F.dist, e0, s->n, s->d);
     }
-    /* the ranks' rows of the best parameters, into every rank's whole copy
-     * (made now: the fit's buffers are free) */
+    /* the whole tables are made once the fit's buffers are free */
+    const int own_rows = ops->model_rows || ops->prop->halo;
+    ops->release(ops->work);
+    gr_adam_free(&F.adam);
+    if (rc == GR_OK && own_rows) rc = gr_dist_allgather_rows(F.dist, e0, s->n, s->d);
+    /* the ranks' rows of the best parameters, into every rank's whole copy */
     if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {
         if (!*best) *best = gr_alloc_floats(s->n * s->d);
         rc = gr_dist_agree(F.dist, *best ? GR_OK : GR_ENOMEM);

@@ -181,51 +181,43 @@ static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
     layers_half(p, p->lo, gather, out_own);
 }
 
-/* Layer 0 in the local layout: the own rows x_own, and its halo rows
- * taken from x when it has every row (forward; NULL: from their owners). */
-static void first_layer(gr_lgcn_prop *p, const float *x, const float *x_own, float *t, uint16_t *tb)
+/* Layer 0 in the local layout: the own rows x_own, and its halo rows from
+ * their owners (each rank's rows are current on that rank alone: the
+ * parameters are updated by their owners and not copied to every rank). */
+static void first_layer(gr_lgcn_prop *p, const float *x_own, float *t, uint16_t *tb)
 {
-    const gr_halo *h = p->halo;
-    const size_t d = p->d, own = p->hi - p->lo, b = h->before;
-    if (t) memcpy(t + b * d, x_own, own * d * sizeof *t);
-    else gr_to_bf16_rows(tb + b * d, x_own, own, d);
-    if (!x) {
-        if (t) fill_halo(p, t, d * sizeof *t);
-        else fill_halo(p, tb, d * sizeof *tb);
-        return;
-    }
-    const long n = (long)h->n_halo;
-#pragma omp parallel for schedule(static) if (n * (long)d > (1L << 16)) num_threads(gr_threads())
-    for (long k = 0; k < n; k++) {
-        size_t local = (size_t)k < b ? (size_t)k : (size_t)k + own;
-        const float *src = x + (size_t)h->halo[k] * d;
-        if (t) memcpy(t + local * d, src, d * sizeof *t);
-        else gr_to_bf16_rows(tb + local * d, src, 1, d);
+    const size_t d = p->d, own = p->hi - p->lo, b = p->halo->before;
+    if (t) {
+        memcpy(t + b * d, x_own, own * d * sizeof *t);
+        fill_halo(p, t, d * sizeof *t);
+    } else {
+        gr_to_bf16_rows(tb + b * d, x_own, own, d);
+        fill_halo(p, tb, d * sizeof *tb);
     }
 }
 
 /* This rank's rows of every layer from own + halo rows into out_own, each
  * layer but the last sent to the ranks that read it: the halo's
  * propagation. */
-static void halo_float(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
+static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
-    first_layer(p, x, x_own, p->t1, NULL);
+    first_layer(p, x_own, p->t1, NULL);
     layers_float(p, p->t1, p->halo->before, fill_halo, out_own);
 }
 
-static void halo_half(gr_lgcn_prop *p, const float *x, const float *x_own, float *out_own)
+static void halo_half(gr_lgcn_prop *p, const float *x_own, float *out_own)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
-    first_layer(p, x, x_own, NULL, p->xb1);
+    first_layer(p, x_own, NULL, p->xb1);
     layers_half(p, p->halo->before, fill_halo, out_own);
 }
 
 /* Where run's output goes besides the own rows. */
 enum { OWN_ROWS, ALL_ROWS, OBJECTIVE_ROWS };
 
-/* The propagation of x under a communicator: x every row (NULL: only the
- * own rows x_own, which only the halo's propagation can start from); the
+/* The propagation of x under a communicator: x every row, or with halos
+ * NULL (the halo's propagation starts from the own rows x_own alone); the
  * own rows of the output into out + base rows, then every row of out
  * (ALL_ROWS, base lo) or the objective's (OBJECTIVE_ROWS, out in its
  * layout). */
@@ -233,15 +225,16 @@ static void run_split(gr_lgcn_prop *p, const float *x, const float *x_own, float
                       int half)
 {
     float *out_own = out + base * p->d;
-    if (p->halo && half) halo_half(p, x, x_own, out_own);
-    else if (p->halo) halo_float(p, x, x_own, out_own);
+    if (p->halo && half) halo_half(p, x_own, out_own);
+    else if (p->halo) halo_float(p, x_own, out_own);
     else if (half) split_half(p, x, out_own);
     else split_float(p, x, out_own);
     if (rows == ALL_ROWS) gather(p, out, p->d * sizeof *out);
     if (rows == OBJECTIVE_ROWS && p->rc == GR_OK) p->rc = gr_halo_forward(p->obj, out, p->d * sizeof *out);
 }
 
-/* gr_lgcn_prop_run for x of every row. */
+/* gr_lgcn_prop_run for x of every row (with halos only its own rows are
+ * read). */
 static void run(gr_lgcn_prop *p, const float *x, float *out, int rows, int half)
 {
     half = half && p->xb1;

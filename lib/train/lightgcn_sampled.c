@@ -631,6 +631,12 @@ static const float *fit_model_rows(void *work, const float *e0, size_t lo, size_
     return model_rows(f->s, &f->w, e0, lo, hi);
 }
 
+static void fit_release(void *work)
+{
+    sampled_fit *f = work;
+    work_free(&f->w);
+}
+
 int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
 {
     sampled_fit f = { .g = g, .s = s };
@@ -645,6 +651,7 @@ int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *
                              .loss_grad = fit_loss_grad,
                              .back_rows = f.w.tau > 0 ? fit_back_rows : NULL,
                              .model_rows = f.w.tau > 0 ? fit_model_rows : NULL,
+                             .release = fit_release,
                              .prop = &f.w.prop,
                              .rows = &f.w.o,
                              .half = f.w.half,

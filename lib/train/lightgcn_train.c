@@ -42,12 +42,16 @@ void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph
     if (s->batch > g->n_edges) s->batch = g->n_edges;
 }
 
-float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s)
+float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s) { return gr_lgcn_init_rows(s, 0, s->n); }
+
+float *gr_lgcn_init_rows(const gr_lgcn_settings_t *s, size_t lo, size_t hi)
 {
     float *e0 = gr_alloc_floats(s->n * s->d);
     if (!e0) return NULL;
+    /* value k takes draws 2k and 2k + 1 of the stream (gr_rng_normal) */
     gr_rng r = gr_rng_make(s->seed, 0x1417);
-    for (size_t k = 0; k < s->n * s->d; k++) e0[k] = (float)(s->init_std * gr_rng_normal(&r));
+    r.counter = 2 * lo * s->d;
+    for (size_t k = lo * s->d; k < hi * s->d; k++) e0[k] = (float)(s->init_std * gr_rng_normal(&r));
     return e0;
 }
 
@@ -250,7 +254,7 @@ static int fit_paper(float *e0, float *best, gr_trainer *t, const gr_graph *g, c
      * `shard` 1 the rank's rows, which the checkpoint gathers (and the best
      * rows with them) */
     gr_ckpt ck = { s->checkpoint, g, e0, R.best_own ? R.best_own : best, s->n, s->d, &adam, R.lo, R.hi,
-                   smp.order, g->n_edges, R.best_own != NULL };
+                   smp.order, g->n_edges, R.best_own != NULL, 0 };
     int epoch0 = 0, done = 0;
     rc = gr_ckpt_resume(&ck, &L, &epoch0, &done);
     const size_t own = (R.hi - R.lo) * s->d;
@@ -382,7 +386,12 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     s.halo = gr_dist_of(t) && gr_opt_named(t, "shard") == 1 && s.layers > 0 && mode != GR_MODE_PAPER;
     /* a warm start (gr_model_update, the warm refit) is not checkpointed */
     s.checkpoint = !init && t->ckpt_path != NULL;
-    float *e0 = init ? init : gr_lgcn_init_embeddings(&s);
+    /* with halos a rank reads its own rows of e0 alone until the fit ends
+     * (gr_lgcn_fit_full): the others are not written, so their pages stay
+     * unmapped until the whole table is gathered */
+    size_t lo = 0, hi = s.n;
+    if (s.halo) gr_dist_rows(gr_dist_of(t), s.n, &lo, &hi);
+    float *e0 = init ? init : gr_lgcn_init_rows(&s, lo, hi);
     /* under a communicator the fast and sampled fits keep each rank's rows
      * of the best parameters and make the whole table once they are done */
     const int later = gr_dist_of(t) && mode != GR_MODE_PAPER;

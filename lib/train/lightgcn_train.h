@@ -34,7 +34,11 @@ typedef struct gr_lgcn_work {
 } gr_lgcn_work;
 
 void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph *g);
+/* The n x d layer-0 rows, each value drawn from N(0, init_std^2) by
+ * (seed, its index): all of them, or rows [lo, hi) alone (the other rows
+ * are allocated, not written). */
 float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s);
+float *gr_lgcn_init_rows(const gr_lgcn_settings_t *s, size_t lo, size_t hi);
 int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_graph *g);
 void gr_lgcn_work_free(gr_lgcn_work *w);
 /* Loss of the batch in w and its gradient with respect to e0 (into w->gsum). */
@@ -158,8 +162,10 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p);
 int gr_lgcn_prop_halo(gr_lgcn_prop *p);
 /* out = (x + A x + ... + A^K x) / (K + 1) for x of all n rows, in bfloat16
  * layers when half (and p has them), else float: all rows of out when
- * all_rows, else rows [lo, hi) only.  Collective under a communicator;
- * a failed exchange is left in p->rc. */
+ * all_rows, else rows [lo, hi) only.  With the halo only x's own rows
+ * [lo, hi) are read (those of layer 0's halo come from their owners, so
+ * the other rows of x need not be current).  Collective under a
+ * communicator; a failed exchange is left in p->rc. */
 void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half);
 /*
  * The objective's rows of a full-batch schedule: the propagated rows
@@ -243,14 +249,16 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
  * asked for.  rows: the schedule's objective's rows, which the driver
  * moves to the objective's layout with halos (`shard` 1) and validates
  * with (the propagation of the model's rows, in bfloat16 layers when
- * valid_half).  half: whether the training propagation uses bfloat16
- * layers.
+ * valid_half).  release: called once the fit no longer steps, before the
+ * driver makes the whole tables it returns.  half: whether the training
+ * propagation uses bfloat16 layers.
  */
 typedef struct gr_lgcn_full_ops {
     void *work;
     double (*loss_grad)(void *work, const float *e0, int epoch);
     void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
     const float *(*model_rows)(void *work, const float *e0, size_t lo, size_t hi);
+    void (*release)(void *work); /* frees the schedule's buffers (prop too); may be called again */
     gr_lgcn_prop *prop;
     gr_lgcn_rows *rows;
     int half, valid_half;
@@ -260,7 +268,10 @@ typedef struct gr_lgcn_full_ops {
  * parameters, as gr_lgcn_fit_fast); rc: the schedule's start-up status, agreed
  * over the ranks.  Under a communicator each rank owns a slice of the rows
  * for the optimizer (gr_dist_rows): its Adam moments, its rows' L2 term
- * and update; the gradient is reduce-scattered and the rows allgathered.
+ * and update; the gradient is reduce-scattered and the rows allgathered
+ * after each step, or with halos (`shard` 1) once, when the fit ends: then
+ * only the rank's own rows of e0 are read until then (the others need not
+ * be current, nor even touched).
  */
 int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      const gr_lgcn_full_ops *ops, int rc);
