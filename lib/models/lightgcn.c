@@ -11,40 +11,51 @@
 #include "graph/norm_adj.h"
 #include "io/model_file.h"
 
-void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_layers, size_t first_item)
+void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
+                                size_t d, int layers, float *item_layers, size_t first_item)
 {
-    size_t n = a->n, n_items = n - first_item;
-    memcpy(out, e0, n * d * sizeof *out);
+    const size_t n_items = n - first_item;
+    for (size_t q = 0; q < nb; q++) memcpy(b[q].out, e0 + b[q].lo * d, b[q].a->n * d * sizeof *e0);
     const float *cur = e0;
     float *next = t1;
     for (int k = 0; k < layers; k++) {
-        if (item_layers) memcpy(item_layers + (size_t)k * n_items * d, cur + first_item * d, n_items * d * sizeof *out);
-        gr_spmm_scaled(a, cur, next, out, k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f, d);
+        if (item_layers)
+            memcpy(item_layers + (size_t)k * n_items * d, cur + first_item * d, n_items * d * sizeof *item_layers);
+        const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
+        for (size_t q = 0; q < nb; q++) gr_spmm_scaled(b[q].a, cur, next + b[q].lo * d, b[q].out, scale, d);
         cur = next;
         next = next == t1 ? t2 : t1;
     }
 }
 
+void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
+                           float *item_layers, size_t first_item)
+{
+    const gr_lightgcn_rows all = { a, 0, out };
+    gr_lightgcn_propagate_rows(&all, 1, a->n, e0, t1, t2, d, layers, item_layers, first_item);
+}
+
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
 
-/* Propagate e0 into the model's vectors and the item layers for fold-in. */
+/* Propagate e0 into the model's vectors and the item layers for fold-in.
+ * The users' rows of the adjacency add into user_vec and the items' into
+ * item_vec, so no n x dim sum is held besides them. */
 static int lightgcn_prepare(gr_model *m)
 {
     gr_lightgcn_state *s = state_of(m);
-    size_t n = m->n_users + m->n_items, d = m->dim;
+    const size_t nu = m->n_users, n = nu + m->n_items, d = m->dim, parts = (size_t)gr_threads_limit() * 8;
     free(s->item_layers);
     s->item_layers = gr_alloc_floats((size_t)(s->layers ? s->layers : 1) * m->n_items * d);
-    float *out = gr_alloc_floats(n * d), *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
-    gr_spmat a;
-    int rc = s->item_layers && out && t1 && t2 ? gr_norm_adj(&a, m->graph, (size_t)gr_threads_limit() * 8) : GR_ENOMEM;
+    float *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
+    gr_spmat au = { 0 }, ai = { 0 };
+    int rc = s->item_layers && t1 && t2 ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
+    if (rc == GR_OK) rc = gr_norm_adj_rows(&ai, m->graph, nu, n, parts);
     if (rc == GR_OK) {
-        gr_lightgcn_propagate(&a, s->e0, out, t1, t2, d, s->layers, s->item_layers, m->n_users);
-        memcpy(m->user_vec, out, m->n_users * d * sizeof *out);
-        memcpy(m->item_vec, out + m->n_users * d, m->n_items * d * sizeof *out);
-        gr_spmat_free(&a);
+        const gr_lightgcn_rows rows[2] = { { &au, 0, m->user_vec }, { &ai, nu, m->item_vec } };
+        gr_lightgcn_propagate_rows(rows, 2, n, s->e0, t1, t2, d, s->layers, s->item_layers, nu);
     }
-    free(out);
+    gr_spmat_free(&au);
+    gr_spmat_free(&ai);
     free(t1);
     free(t2);
     return rc;

@@ -27,6 +27,20 @@ extern const gr_model_ops gr_mf_ops;
 void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
                            float *item_layers, size_t first_item);
 
+/* Rows [lo, lo + a->n) of a propagation: a holds those rows of the
+ * normalised adjacency (gr_norm_adj_rows), out receives those rows of the
+ * result. */
+typedef struct gr_lightgcn_rows {
+    const gr_spmat *a;
+    size_t lo;
+    float *out;
+} gr_lightgcn_rows;
+
+/* gr_lightgcn_propagate with the rows in nb blocks that together cover
+ * all n rows, each with its own output: the same values, bit for bit. */
+void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
+                                size_t d, int layers, float *item_layers, size_t first_item);
+
 /* A finished LightGCN / MF model from trained layer-0 embeddings; takes
  * ownership of e0 (freed on failure too). */
 int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0);
