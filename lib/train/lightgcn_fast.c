@@ -43,8 +43,8 @@ typedef struct fast_work {
      * gradient blocks per thread */
     int bf16;
     size_t ldb;                      /* n_items rounded up to 32 */
-    uint16_t *ub, *ib, *ip;          /* user rows; item panels; item row pairs */
-    uint16_t *gb, *xu;               /* per thread: gradient rows; the block's user row pairs */
+    uint16_t *ib, *ip;               /* item panels; item row pairs */
+    uint16_t *ub, *gb, *xu;          /* per thread: the block's user rows; gradient rows; user row pairs */
     uint32_t *gt;                    /* per thread: gradient column pairs */
     /* data-parallel training (lib/dist): this rank's user blocks
      * [blk_lo, blk_hi) (all of them in one process), users [o.u_lo, o.u_hi) */
@@ -73,7 +73,7 @@ static int bf16_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
 {
     size_t d = s->d, ni = g->n_items, T = (size_t)w->nthreads;
     w->ldb = (ni + 31) & ~(size_t)31;
-    w->ub = gr_alloc(g->n_users * d + 1, sizeof *w->ub);
+    w->ub = gr_alloc(T * USER_BLOCK * d, sizeof *w->ub);
     w->ib = gr_alloc(w->ldb * d, sizeof *w->ib);
     w->ip = gr_alloc(w->ldb * d, sizeof *w->ip);
     w->gb = gr_alloc(T * USER_BLOCK * w->ldb, sizeof *w->gb);
@@ -137,8 +137,9 @@ static void objective_block(const gr_graph *g, const gr_lgcn_settings_t *s, fast
     const float *EU = w->o.final + (w->o.u_row0 + u0 - w->o.u_lo) * d, *EI = w->o.final + w->o.i_row0 * d;
     const float inv = 1.0f / (float)g->n_edges;
     if (w->bf16) {
-        gr_bf16_rows(w->ub + u0 * d, d, EU, d, nb, d);
-        gr_bf16_scores(S, w->ub + u0 * d, nb, w->ib, ni, d);
+        uint16_t *ub = w->ub + (size_t)t * USER_BLOCK * d;
+        gr_bf16_rows(ub, d, EU, d, nb, d);
+        gr_bf16_scores(S, ub, nb, w->ib, ni, d);
     } else {
         gr_score_block(S, EU, nb, w->item_t, ni, w->stride, d, NULL);
     }
