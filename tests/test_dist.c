@@ -87,8 +87,16 @@ static int same_everywhere(uint64_t v)
 /* Every kind materialises its user and item vectors. */
 static uint64_t hash_model(const gr_model *m)
 {
-    return gr_dist_hash_floats(m->user_vec, m->n_users * m->dim) ^
-           (gr_dist_hash_floats(m->item_vec, m->n_items * m->dim) * 31);
+    uint64_t h = gr_dist_hash_floats(m->user_vec, m->n_users * m->dim) ^
+                 (gr_dist_hash_floats(m->item_vec, m->n_items * m->dim) * 31);
+    if (m->kind == GR_MODEL_LIGHTGCN || m->kind == GR_MODEL_MF) {
+        /* the parameters a saved model keeps, and the item layers of fold-in */
+        const gr_lightgcn_state *s = m->state;
+        const size_t layers = s->layers ? (size_t)s->layers : 1;
+        h ^= gr_dist_hash_floats(s->e0, (m->n_users + m->n_items) * m->dim) * 131;
+        h ^= gr_dist_hash_floats(s->item_layers, layers * m->n_items * m->dim) * 8191;
+    }
+    return h;
 }
 
 /*
@@ -613,7 +621,12 @@ static void halo_same_model(int kind, const char *mode, const char *precision, c
         gr_trainer *t = trainer(kind, mode, 6, 42, 1);
         ck_assert_int_eq(gr_trainer_set(t, "shard", shard ? "1" : "0"), GR_OK);
         if (precision) ck_assert_int_eq(gr_trainer_set(t, "precision", precision), GR_OK);
-        if (holdout) {
+        if (holdout && strcmp(holdout, "valid") == 0) {
+            /* a validation graph of the caller's: the model is the best
+             * validated parameters of the graph trained on */
+            ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
+            ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
+        } else if (holdout) {
             ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
             ck_assert_int_eq(gr_trainer_set(t, "eval_every", "2"), GR_OK);
         }
@@ -633,7 +646,7 @@ static void halo_same_model(int kind, const char *mode, const char *precision, c
     }
     if (rank == 0)
         printf("%s %s %s%s: shard 0 and 1 models %s, loss %.9g %.9g, sent %.0f and %.0f bytes\n",
-               gr_model_kind_name(kind), mode, precision ? precision : "auto", holdout ? " holdout" : "",
+               gr_model_kind_name(kind), mode, precision ? precision : "auto", holdout ? (strcmp(holdout, "valid") ? " holdout" : " valid") : "",
                h[0] == h[1] ? "equal" : "DIFFER", loss[0], loss[1], sent[0], sent[1]);
     ck_assert_msg(h[0] == h[1], "rank %d: shard 1 trained another model", rank);
     ck_assert_double_eq(loss[0], loss[1]);
@@ -650,6 +663,8 @@ START_TEST(halo_fits_match_allgather)
     halo_same_model(GR_MODEL_LIGHTGCN, "fast", NULL, "0.1");
     halo_same_model(GR_MODEL_LIGHTGCN, "sampled", NULL, NULL);
     halo_same_model(GR_MODEL_LIGHTGCN, "sampled", "float", "0.1");
+    halo_same_model(GR_MODEL_LIGHTGCN, "fast", NULL, "valid");
+    halo_same_model(GR_MODEL_LIGHTGCN, "sampled", NULL, "valid");
     halo_same_model(GR_MODEL_MF, "fast", NULL, NULL);
     halo_same_model(GR_MODEL_MF, "sampled", NULL, NULL);
 }

@@ -169,6 +169,13 @@ int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width);
 /* The same for rows of row_bytes bytes (bfloat16 layers of a sharded
  * propagation). */
 int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes);
+/* The same for rows [a, b) of the table alone: buf holds those rows (its
+ * row 0 is row a) and each rank sends the rows of [a, b) that it owns of
+ * the nrows (gr_dist_rows); the tables a model keeps of the users' or the
+ * items' rows of the fit's n.  Sends (b - a - owned) x width floats per
+ * rank. */
+int gr_dist_allgather_range(gr_dist *d, float *buf, size_t nrows, size_t a, size_t b, size_t width);
+int gr_dist_allgather_range_bytes(gr_dist *d, void *buf, size_t nrows, size_t a, size_t b, size_t row_bytes);
 /* The two exchanges of a halo (dist/halo.h): each rank sends rows to some
  * ranks and receives rows from some.  Counts and displacements are per
  * rank, in rows of row_bytes bytes (one MPI datatype a row, so the int

@@ -392,19 +392,26 @@ void gr_dist_rows(const gr_dist *d, size_t nrows, size_t *lo, size_t *hi)
     gr_dist_share(nrows, d->rank, d->size, lo, hi);
 }
 
-/* Every rank's slice of nrows rows as counts and displacements in rows
- * (2 x size ints in v); GR_ERANGE past MPI's int counts of rows. */
-static int row_slices(const gr_dist *d, size_t nrows, int *v)
+/* The slices of rows [a, b) of an nrows-row table that the ranks own
+ * (gr_dist_share) as counts and displacements in rows from row a (2 x
+ * size ints in v); GR_ERANGE past MPI's int counts of rows. */
+static int range_slices(const gr_dist *d, size_t nrows, size_t a, size_t b, int *v)
 {
-    if (nrows > INT_MAX) return gr_err(GR_ERANGE, "a table of %zu rows: at most %d rows in one exchange", nrows, INT_MAX);
+    if (b - a > INT_MAX)
+        return gr_err(GR_ERANGE, "a table of %zu rows: at most %d rows in one exchange", b - a, INT_MAX);
     for (int r = 0; r < d->size; r++) {
         size_t lo, hi;
         gr_dist_share(nrows, r, d->size, &lo, &hi);
+        lo = lo < a ? a : lo > b ? b : lo;
+        hi = hi < lo ? lo : hi > b ? b : hi;
         v[r] = (int)(hi - lo);
-        v[d->size + r] = (int)lo;
+        v[d->size + r] = (int)(lo - a);
     }
     return GR_OK;
 }
+
+/* Every rank's slice of nrows rows. */
+static int row_slices(const gr_dist *d, size_t nrows, int *v) { return range_slices(d, nrows, 0, nrows, v); }
 
 /*
  * The reduce-scatter of gr_dist_reduce_scatter_rows in rounds of at most
@@ -469,14 +476,12 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     return rc;
 }
 
-int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes)
+int gr_dist_allgather_range_bytes(gr_dist *d, void *buf, size_t nrows, size_t a, size_t b, size_t row_bytes)
 {
-    if (!d || d->size == 1 || nrows == 0 || row_bytes == 0) return GR_OK;
+    if (!d || d->size == 1 || b <= a || row_bytes == 0) return GR_OK;
     if (row_bytes > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu bytes: at most %d", row_bytes, INT_MAX);
-    size_t lo, hi;
-    gr_dist_rows(d, nrows, &lo, &hi);
     int *v = d->ints;
-    int rc = row_slices(d, nrows, v);
+    int rc = range_slices(d, nrows, a, b, v);
     if (rc == GR_OK) {
         /* one element = one row: the counts are of rows whatever the width */
         MPI_Datatype row;
@@ -485,15 +490,25 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
             mrc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + d->size, row, comm_of(d));
             MPI_Type_free(&row);
         }
-        d->bytes_sent += (double)(nrows - (hi - lo)) * (double)row_bytes;
+        d->bytes_sent += (double)(b - a - (size_t)v[d->rank]) * (double)row_bytes;
         if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "copying the owners' rows to every rank");
     }
     return rc;
 }
 
+int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row_bytes)
+{
+    return gr_dist_allgather_range_bytes(d, buf, nrows, 0, nrows, row_bytes);
+}
+
 int gr_dist_allgather_rows(gr_dist *d, float *buf, size_t nrows, size_t width)
 {
     return gr_dist_allgather_rows_bytes(d, buf, nrows, width * sizeof *buf);
+}
+
+int gr_dist_allgather_range(gr_dist *d, float *buf, size_t nrows, size_t a, size_t b, size_t width)
+{
+    return gr_dist_allgather_range_bytes(d, buf, nrows, a, b, width * sizeof *buf);
 }
 
 /* ---- Halo exchanges (dist.h, dist/halo.h) ---- */

@@ -64,6 +64,14 @@ int gr_dist_allgather_rows_bytes(gr_dist *d, void *buf, size_t nrows, size_t row
 {
     return d ? unsupported() : GR_OK;
 }
+int gr_dist_allgather_range(gr_dist *d, float *buf, size_t nrows, size_t a, size_t b, size_t width)
+{
+    return d ? unsupported() : GR_OK;
+}
+int gr_dist_allgather_range_bytes(gr_dist *d, void *buf, size_t nrows, size_t a, size_t b, size_t row_bytes)
+{
+    return d ? unsupported() : GR_OK;
+}
 
 int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv) { return unsupported(); }
 int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,

@@ -149,24 +149,46 @@ const gr_model_ops gr_mf_ops = {
     NULL, NULL, lightgcn_fold_in_part,
 };
 
-int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0)
+static void tables_free(gr_lightgcn_tables *tables)
+{
+    if (!tables) return;
+    free(tables->user_vec);
+    free(tables->item_vec);
+    free(tables->item_layers);
+    memset(tables, 0, sizeof *tables);
+}
+
+/* The model's tables: taken over, or propagated from e0. */
+static int model_tables(gr_model *m, gr_lightgcn_tables *tables)
+{
+    if (!tables) return lightgcn_prepare(m);
+    gr_lightgcn_state *s = state_of(m);
+    free(m->user_vec);
+    free(m->item_vec);
+    free(s->item_layers);
+    m->user_vec = tables->user_vec;
+    m->item_vec = tables->item_vec;
+    s->item_layers = tables->item_layers;
+    memset(tables, 0, sizeof *tables);
+    return GR_OK;
+}
+
+int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0,
+                      gr_lightgcn_tables *tables)
 {
     gr_model *m = NULL;
     int rc = gr_model_create(&m, kind, train, dim, 0, 0);
-    if (rc != GR_OK) {
-        free(e0);
-        return rc;
-    }
-    gr_lightgcn_state *s = gr_zalloc(1, sizeof *s);
+    gr_lightgcn_state *s = rc == GR_OK ? gr_zalloc(1, sizeof *s) : NULL;
     if (!s) {
         free(e0);
+        tables_free(tables);
         gr_model_free(m);
-        return GR_ENOMEM;
+        return rc == GR_OK ? GR_ENOMEM : rc;
     }
     s->layers = layers;
     s->e0 = e0;
     m->state = s;
-    rc = lightgcn_prepare(m);
+    rc = model_tables(m, tables);
     if (rc == GR_OK) rc = gr_model_finish(m);
     if (rc != GR_OK) {
         gr_model_free(m);

@@ -41,8 +41,19 @@ typedef struct gr_lightgcn_rows {
 void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
                                 size_t d, int layers, float *item_layers, size_t first_item);
 
+/* A model's propagated tables: the users' and the items' rows of the
+ * layer average, and the item rows of layers 0 .. K-1 (the state's
+ * item_layers). */
+typedef struct gr_lightgcn_tables {
+    float *user_vec, *item_vec, *item_layers;
+} gr_lightgcn_tables;
+
 /* A finished LightGCN / MF model from trained layer-0 embeddings; takes
- * ownership of e0 (freed on failure too). */
-int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0);
+ * ownership of e0 (freed on failure too).  tables: NULL, or the
+ * propagation of e0 over train already made (a sharded fit makes it from
+ * its ranks' rows, train/lightgcn_prop.c), taken over too and zeroed;
+ * otherwise the model propagates e0 itself. */
+int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0,
+                      gr_lightgcn_tables *tables);
 
 #endif

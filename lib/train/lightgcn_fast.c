@@ -235,7 +235,8 @@ static double fast_loss_grad(void *work, const float *e0, int epoch)
     return objective(f->g, f->s, &f->w);
 }
 
-int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                     gr_lightgcn_tables *tables)
 {
     fast_fit f = { .g = g, .s = s };
     double precision = gr_opt_named(t, "precision");
@@ -253,7 +254,7 @@ int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
                              .prop = &f.w.prop,
                              .rows = &f.w.o,
                              .half = f.w.bf16_spmm };
-    rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
+    rc = gr_lgcn_fit_full(e0, best, tables, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;
 }

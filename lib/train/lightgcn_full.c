@@ -151,8 +151,8 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
     t->shard_objective_rows = gr_lgcn_prop_objective_rows(ops->prop);
 }
 
-int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
-                     const gr_lgcn_full_ops *ops, int rc)
+int gr_lgcn_fit_full(float *e0, float **best, gr_lightgcn_tables *tables, gr_trainer *t, const gr_graph *g,
+                     const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops, int rc)
 {
     full_state F;
     int src = state_init(&F, t, s, best != NULL);
@@ -191,18 +191,26 @@ int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
         if (improved && best) keep_best(&F, s, ops, e0, *best);
         if ((rc = gr_ckpt_epoch(&ck, &L, epoch, stop)) != GR_OK || stop) break;
     }
-    /* each rank its rows of the model */
-    if (rc == GR_OK && ops->model_rows) {
-        const float *own = ops->model_rows(ops->work, e0, F.lo, F.hi);
+    /* each rank its rows of the model (with tables, the best validated
+     * ones if any): the rows left in e0 */
+    const int make = rc == GR_OK && tables && ops->prop->halo;
+    const int kept = make && F.best && t->stat_best_epoch > 0;
+    if (rc == GR_OK && (ops->model_rows || kept)) {
+        const float *own = kept ? F.best : ops->model_rows(ops->work, e0, F.lo, F.hi);
         memcpy(e0 + F.lo * s->d, own, (F.hi - F.lo) * s->d * sizeof *e0);
     }
-    /* the whole tables are made once the fit's buffers are free */
+    /* the whole tables are made once the fit's buffers are free; the
+     * model's propagation outlives the schedule's other buffers */
     const int own_rows = ops->model_rows || ops->prop->halo;
+    gr_lgcn_prop prop = *ops->prop;
+    memset(ops->prop, 0, sizeof *ops->prop);
     ops->release(ops->work);
     gr_adam_free(&F.adam);
+    if (make) rc = gr_lgcn_prop_model(&prop, e0 + F.lo * s->d, g->n_users, tables);
+    gr_lgcn_prop_free(&prop);
     if (rc == GR_OK && own_rows) rc = gr_dist_allgather_rows(F.dist, e0, s->n, s->d);
     /* the ranks' rows of the best parameters, into every rank's whole copy */
-    if (rc == GR_OK && F.best && t->stat_best_epoch > 0) {
+    if (rc == GR_OK && F.best && t->stat_best_epoch > 0 && !kept) {
         if (!*best) *best = gr_alloc_floats(s->n * s->d);
         rc = gr_dist_agree(F.dist, *best ? GR_OK : GR_ENOMEM);
         if (rc == GR_OK) rc = gr_dist_collect_rows(F.dist, *best, F.best, s->n, s->d);

@@ -131,21 +131,41 @@ static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
     if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
 }
 
+/* The own item rows of layers 1 .. K-1 that a model keeps for fold-in
+ * (gr_lgcn_prop_model), at item_layers + (k n_items + item) d. */
+typedef struct layer_keep {
+    float *item_layers;
+    size_t first_item;
+} layer_keep;
+
+/* The own item rows of layer k (rows [lo, hi) at `rows`) into keep. */
+static void keep_items(const gr_lgcn_prop *p, const layer_keep *keep, int k, const float *rows)
+{
+    const size_t d = p->d, n_items = p->n - keep->first_item;
+    const size_t i0 = p->lo > keep->first_item ? p->lo : keep->first_item;
+    if (p->hi > i0)
+        memcpy(keep->item_layers + ((size_t)k * n_items + i0 - keep->first_item) * d, rows + (i0 - p->lo) * d,
+               (p->hi - i0) * d * sizeof *rows);
+}
+
 /*
  * This rank's rows of every layer from layer 0 in cur (every row the
  * adjacency's columns name, in its layout, this rank's rows from row at),
  * the output's own rows added into out_own (which holds layer 0's), and
- * each layer but the last written at row at of the other buffer and sent
- * on by exchange.  Float layers alternate between t1 and t2 (cur may be
- * the caller's x); bfloat16 layers between xb1 and xb2.
+ * each layer but the last written at row at of the other buffer, kept
+ * (keep: NULL or its item rows) and sent on by exchange.  Float layers
+ * alternate between t1 and t2 (cur may be the caller's x); bfloat16 layers
+ * between xb1 and xb2.
  */
-static void layers_float(gr_lgcn_prop *p, const float *cur, size_t at, layer_exchange exchange, float *out_own)
+static void layers_float(gr_lgcn_prop *p, const float *cur, size_t at, layer_exchange exchange, float *out_own,
+                         const layer_keep *keep)
 {
     const size_t d = p->d;
     for (int k = 0; k < p->layers; k++) {
         int last = k == p->layers - 1;
         float *next = cur == p->t1 ? p->t2 : p->t1;
         gr_spmm_scaled(&p->adj, cur, next + at * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
+        if (!last && keep) keep_items(p, keep, k + 1, next + at * d);
         if (!last) exchange(p, next, d * sizeof *next);
         cur = next;
     }
@@ -171,7 +191,7 @@ static void layers_half(gr_lgcn_prop *p, size_t at, layer_exchange exchange, flo
 static void split_float(gr_lgcn_prop *p, const float *x, float *out_own)
 {
     memcpy(out_own, x + p->lo * p->d, (p->hi - p->lo) * p->d * sizeof *out_own);
-    layers_float(p, x, p->lo, gather, out_own);
+    layers_float(p, x, p->lo, gather, out_own, NULL);
 }
 
 static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
@@ -199,11 +219,12 @@ static void first_layer(gr_lgcn_prop *p, const float *x_own, float *t, uint16_t 
 /* This rank's rows of every layer from own + halo rows into out_own, each
  * layer but the last sent to the ranks that read it: the halo's
  * propagation. */
-static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own)
+static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own, const layer_keep *keep)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
+    if (keep) keep_items(p, keep, 0, x_own);
     first_layer(p, x_own, p->t1, NULL);
-    layers_float(p, p->t1, p->halo->before, fill_halo, out_own);
+    layers_float(p, p->t1, p->halo->before, fill_halo, out_own, keep);
 }
 
 static void halo_half(gr_lgcn_prop *p, const float *x_own, float *out_own)
@@ -226,7 +247,7 @@ static void run_split(gr_lgcn_prop *p, const float *x, const float *x_own, float
 {
     float *out_own = out + base * p->d;
     if (p->halo && half) halo_half(p, x_own, out_own);
-    else if (p->halo) halo_float(p, x_own, out_own);
+    else if (p->halo) halo_float(p, x_own, out_own, NULL);
     else if (half) split_half(p, x, out_own);
     else split_float(p, x, out_own);
     if (rows == ALL_ROWS) gather(p, out, p->d * sizeof *out);
@@ -342,4 +363,66 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
     }
     *own = gfinal + p->lo * d;
     return p->rc;
+}
+
+/* Float layers in the halo's layout, in place of bfloat16 ones (the
+ * model is propagated in float). */
+static int float_layers(gr_lgcn_prop *p)
+{
+    if (p->t1) return GR_OK;
+    free(p->xb1);
+    free(p->xb2);
+    p->xb1 = p->xb2 = NULL;
+    const size_t nd = gr_halo_local_rows(p->halo) * p->d + 1;
+    p->t1 = gr_alloc_floats(nd);
+    p->t2 = gr_alloc_floats(nd);
+    return p->t1 && p->t2 ? GR_OK : GR_ENOMEM;
+}
+
+/* This rank's rows of the model's tables from the own rows x_own: the
+ * propagation's own rows split into the users' and the items' tables, and
+ * the item rows of layers 0 .. K-1. */
+static int model_own_rows(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb)
+{
+    const size_t d = p->d, own = p->hi - p->lo;
+    float *out = gr_alloc_floats(own * d + 1);
+    int rc = gr_dist_agree(p->dist, out ? float_layers(p) : GR_ENOMEM);
+    if (rc == GR_OK) {
+        const layer_keep keep = { tb->item_layers, n_users };
+        halo_float(p, x_own, out, &keep);
+        rc = gr_dist_agree(p->dist, p->rc);
+    }
+    const size_t u_hi = p->hi < n_users ? p->hi : n_users, i0 = p->lo > n_users ? p->lo : n_users;
+    if (rc == GR_OK && u_hi > p->lo) memcpy(tb->user_vec + p->lo * d, out, (u_hi - p->lo) * d * sizeof *out);
+    if (rc == GR_OK && p->hi > i0)
+        memcpy(tb->item_vec + (i0 - n_users) * d, out + (i0 - p->lo) * d, (p->hi - i0) * d * sizeof *out);
+    free(out);
+    return rc;
+}
+
+int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb)
+{
+    struct gr_dist *dist = p->dist;
+    const size_t n = p->n, d = p->d, n_items = n - n_users;
+    const int layers = p->layers;
+    /* whole tables, of which a rank writes its own rows until they are
+     * gathered: the other pages stay unmapped until then */
+    tb->user_vec = gr_alloc_floats(n_users * d + 1);
+    tb->item_vec = gr_alloc_floats(n_items * d + 1);
+    tb->item_layers = gr_alloc_floats((size_t)layers * n_items * d + 1);
+    int rc = gr_dist_agree(dist, tb->user_vec && tb->item_vec && tb->item_layers ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = model_own_rows(p, x_own, n_users, tb);
+    /* the adjacency and the layers are free before the tables fill */
+    gr_lgcn_prop_free(p);
+    if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->user_vec, n, 0, n_users, d);
+    if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->item_vec, n, n_users, n, d);
+    for (int k = 0; rc == GR_OK && k < layers; k++)
+        rc = gr_dist_allgather_range(dist, tb->item_layers + (size_t)k * n_items * d, n, n_users, n, d);
+    if (rc != GR_OK) {
+        free(tb->user_vec);
+        free(tb->item_vec);
+        free(tb->item_layers);
+        memset(tb, 0, sizeof *tb);
+    }
+    return rc;
 }

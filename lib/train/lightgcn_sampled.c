@@ -637,7 +637,8 @@ static void fit_release(void *work)
     work_free(&f->w);
 }
 
-int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s)
+int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                        gr_lightgcn_tables *tables)
 {
     sampled_fit f = { .g = g, .s = s };
     gr_dist *dist = gr_dist_of(t);
@@ -656,7 +657,7 @@ int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *
                              .rows = &f.w.o,
                              .half = f.w.half,
                              .valid_half = f.w.half };
-    rc = gr_lgcn_fit_full(e0, best, t, g, s, &ops, rc);
+    rc = gr_lgcn_fit_full(e0, best, tables, t, g, s, &ops, rc);
     work_free(&f.w);
     return rc;
 }

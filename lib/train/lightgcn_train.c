@@ -404,14 +404,21 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
         return ok;
     }
     float **keep = t->valid ? &best : NULL;
-    int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, keep, t, g, &s)
-             : mode == GR_MODE_SAMPLED ? gr_lgcn_fit_sampled(e0, keep, t, g, &s)
+    /* with halos the fit's own propagation makes the model's tables when
+     * the model is of the graph it trained on */
+    gr_lightgcn_tables tables = { 0 };
+    gr_lightgcn_tables *made = s.halo && gr_fit_model_graph(t, g) == g ? &tables : NULL;
+    int rc = mode == GR_MODE_FAST      ? gr_lgcn_fit_fast(e0, keep, t, g, &s, made)
+             : mode == GR_MODE_SAMPLED ? gr_lgcn_fit_sampled(e0, keep, t, g, &s, made)
                                        : fit_paper(e0, best, t, g, &s);
     /* every rank must end with the same model */
     if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), e0, s.n * s.d);
     if (rc != GR_OK) {
         free(e0);
         free(best);
+        free(tables.user_vec);
+        free(tables.item_vec);
+        free(tables.item_layers);
         return rc;
     }
     /* with validation, the best validated parameters are the model */
@@ -421,7 +428,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     } else {
         free(best);
     }
-    rc = gr_lightgcn_model(out, kind, gr_fit_model_graph(t, g), s.layers, s.d, e0);
+    rc = gr_lightgcn_model(out, kind, gr_fit_model_graph(t, g), s.layers, s.d, e0, tables.user_vec ? &tables : NULL);
     if (rc != GR_OK) return rc;
     gr_model *m = *out;
     gr_model_set_info(m, "dim", (double)s.d);

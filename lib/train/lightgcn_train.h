@@ -7,6 +7,7 @@
 
 #include "graph/graph.h"
 #include "kernels/spmm.h"
+#include "models/lightgcn.h"
 #include "train/adam.h"
 #include "train/trainer.h"
 
@@ -116,8 +117,13 @@ int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind,
  * best (NULL: no validation), the best validated parameters into *best
  * (n x d), which may be NULL under a communicator: each rank keeps its
  * rows of them and *best is allocated when they are gathered, after the
- * fit. */
-int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+ * fit.  tables (NULL: not asked for): with halos (`shard` 1), the model's
+ * propagated tables made from the fit's own propagation
+ * (gr_lgcn_prop_model), its layer-0 rows being those left in e0 (the best
+ * validated ones, if any, and *best left as it was); nothing otherwise
+ * (tables->user_vec stays NULL). */
+int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                     gr_lightgcn_tables *tables);
 
 /* out = (x + A x + ... + A^K x) / (K + 1) for n rows of d; with xb1 and
  * xb2 (n x d bfloat16 buffers, gr_spmm_bf16_ok(d)) the layer inputs are
@@ -212,9 +218,20 @@ void gr_lgcn_prop_run_objective_own(gr_lgcn_prop *p, const float *x_own, float *
  * in the reduce-scatter's order: the same bits.  Collective.
  */
 int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **own, int half);
+/*
+ * With the halo's propagation, the model's tables (gr_lightgcn_model) of
+ * the layer-0 rows whose own rows [lo, hi) are x_own: each rank propagates
+ * its rows in float (bfloat16 layers are replaced by float ones), frees p
+ * (its adjacency and layers), and the ranks' rows of the tables are
+ * gathered, so that no rank holds the whole adjacency nor an n x d layer.
+ * The same values as gr_lightgcn_propagate's, bit for bit.  Collective;
+ * the status is agreed over the ranks; on failure tb is left empty.
+ */
+int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb);
 
 /* The sampled schedule (train/lightgcn_sampled.c), same contract. */
-int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s);
+int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
+                        gr_lightgcn_tables *tables);
 /* Loss of the sampled schedule's step `epoch` at e0 and its gradient with
  * respect to e0 (n x d, into grad); NaN when out of memory.  For tests. */
 double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
@@ -258,7 +275,8 @@ typedef struct gr_lgcn_full_ops {
     double (*loss_grad)(void *work, const float *e0, int epoch);
     void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
     const float *(*model_rows)(void *work, const float *e0, size_t lo, size_t hi);
-    void (*release)(void *work); /* frees the schedule's buffers (prop too); may be called again */
+    void (*release)(void *work); /* frees the schedule's buffers (prop too: the driver may have
+                                    taken it over and zeroed it); may be called again */
     gr_lgcn_prop *prop;
     gr_lgcn_rows *rows;
     int half, valid_half;
@@ -271,10 +289,10 @@ typedef struct gr_lgcn_full_ops {
  * and update; the gradient is reduce-scattered and the rows allgathered
  * after each step, or with halos (`shard` 1) once, when the fit ends: then
  * only the rank's own rows of e0 are read until then (the others need not
- * be current, nor even touched).
+ * be current, nor even touched).  tables: as gr_lgcn_fit_fast.
  */
-int gr_lgcn_fit_full(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
-                     const gr_lgcn_full_ops *ops, int rc);
+int gr_lgcn_fit_full(float *e0, float **best, gr_lightgcn_tables *tables, gr_trainer *t, const gr_graph *g,
+                     const gr_lgcn_settings_t *s, const gr_lgcn_full_ops *ops, int rc);
 /* The learning rate of full-batch step `epoch` (1-based) of `epochs`: lr
  * falling along a half cosine to lr x floor at the last step (floor 1:
  * constant).  A function of the step alone, so a resumed fit continues it. */
