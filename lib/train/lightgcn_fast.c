@@ -231,7 +231,7 @@ static double fast_loss_grad(void *work, const float *e0, int epoch)
 {
     fast_fit *f = work;
     (void)epoch;
-    gr_lgcn_prop_run_objective(&f->w.prop, e0, f->w.o.final, f->w.bf16_spmm);
+    gr_lgcn_prop_run_objective(&f->w.prop, e0, 0, f->w.o.final, f->w.bf16_spmm);
     return objective(f->g, f->s, &f->w);
 }
 

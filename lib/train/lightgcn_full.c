@@ -111,7 +111,7 @@ static const float *model_rows(const gr_lgcn_full_ops *ops, const gr_lgcn_settin
 /* The validation metric at e0: the model's rows propagated into the
  * objective's rows (free until the next step).  With halos (`shard` 1)
  * each rank scores its own users, from its own rows of the model (the
- * owners send the halo's, unless e0 itself is the model). */
+ * owners send the halo's). */
 static double validate(const gr_lgcn_full_ops *ops, const gr_trainer *t, const gr_graph *g,
                        const gr_lgcn_settings_t *s, const float *e0, int *rc)
 {
@@ -119,9 +119,7 @@ static double validate(const gr_lgcn_full_ops *ops, const gr_trainer *t, const g
     const gr_lgcn_rows *r = ops->rows;
     const size_t d = s->d;
     if (p->obj) {
-        if (ops->model_rows) gr_lgcn_prop_run_objective_own(p, model_rows(ops, s, e0, p->lo, p->hi), r->final,
-                                                            ops->valid_half);
-        else gr_lgcn_prop_run_objective(p, e0, r->final, ops->valid_half);
+        gr_lgcn_prop_run_objective(p, model_rows(ops, s, e0, p->lo, p->hi), p->lo, r->final, ops->valid_half);
         return gr_validate_user_rows(t, g, r->final + r->u_row0 * d, r->u_lo, r->u_hi, r->final + r->i_row0 * d,
                                      NULL, d, rc);
     }

@@ -256,7 +256,7 @@ static void run_split(gr_lgcn_prop *p, const float *x, const float *x_own, float
 
 /* gr_lgcn_prop_run for x of every row (with halos only its own rows are
  * read). */
-static void run(gr_lgcn_prop *p, const float *x, float *out, int rows, int half)
+static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
 {
     half = half && p->xb1;
     if (p->layers == 0) {
@@ -268,23 +268,19 @@ static void run(gr_lgcn_prop *p, const float *x, float *out, int rows, int half)
         gr_lgcn_propagate_train(&p->adj, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->n, p->d, p->layers);
         return;
     }
-    if (rows == OBJECTIVE_ROWS && p->obj) run_split(p, x, x + p->lo * p->d, out, p->obj->before, rows, half);
-    else run_split(p, x, x + p->lo * p->d, out, p->lo, rows == OWN_ROWS ? OWN_ROWS : ALL_ROWS, half);
+    run_split(p, x, x + p->lo * p->d, out, p->lo, all_rows ? ALL_ROWS : OWN_ROWS, half);
 }
 
 void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
 {
-    run(p, x, out, all_rows ? ALL_ROWS : OWN_ROWS, half);
+    run(p, x, out, all_rows, half);
 }
 
-void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int half)
+void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, size_t x0, float *out, int half)
 {
-    run(p, x, out, OBJECTIVE_ROWS, half);
-}
-
-void gr_lgcn_prop_run_objective_own(gr_lgcn_prop *p, const float *x_own, float *out, int half)
-{
-    run_split(p, NULL, x_own, out, p->obj->before, OBJECTIVE_ROWS, half && p->xb1);
+    /* with the objective's layout the halo's propagation reads the own rows alone */
+    if (p->obj) run_split(p, NULL, x + (p->lo - x0) * p->d, out, p->obj->before, OBJECTIVE_ROWS, half && p->xb1);
+    else run(p, x, out, 1, half);
 }
 
 /* The plan of the rows the objective reads: users [u_lo, u_hi) and every

@@ -542,8 +542,8 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     const size_t d = s->d;
     if (w->tau > 0) gr_lgcn_unit_rows(w->xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
     /* with halos xn holds the own rows alone (work_init): their owners send the rest */
-    if (w->tau > 0 && s->halo) gr_lgcn_prop_run_objective_own(&w->prop, w->xn, w->o.final, w->half);
-    else gr_lgcn_prop_run_objective(&w->prop, w->tau > 0 ? w->xn : e0, w->o.final, w->half);
+    if (w->tau > 0) gr_lgcn_prop_run_objective(&w->prop, w->xn, w->x_lo, w->o.final, w->half);
+    else gr_lgcn_prop_run_objective(&w->prop, e0, 0, w->o.final, w->half);
     /* scores <E_u / tau, E_i>: the user rows carry the temperature (the
      * rows before the items') */
     if (w->tau > 0) scale_rows(w->o.final, w->o.i_row0, s->d, (float)(1.0 / w->tau));

@@ -201,12 +201,11 @@ int gr_lgcn_prop_objective(gr_lgcn_prop *p, size_t n_users, gr_lgcn_rows *r);
 size_t gr_lgcn_prop_objective_rows(const gr_lgcn_prop *p);
 size_t gr_lgcn_prop_objective_row(const gr_lgcn_prop *p, size_t row);
 /* gr_lgcn_prop_run with every row the objective reads in out: its layout
- * (gr_lgcn_prop_objective), else all n rows. */
-void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, float *out, int half);
-/* The same from the own rows [lo, hi) of x alone (x_own), with the halo's
- * propagation (after gr_lgcn_prop_objective): the halo rows of layer 0
- * come from their owners.  The same bits. */
-void gr_lgcn_prop_run_objective_own(gr_lgcn_prop *p, const float *x_own, float *out, int half);
+ * (gr_lgcn_prop_objective), else all n rows.  x holds the rows from row
+ * x0 of the layer-0 table: every row (x0 = 0) without the objective's
+ * layout; with it the own rows [lo, hi) at least, the only ones read (the
+ * halo's rows of layer 0 come from their owners). */
+void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, size_t x0, float *out, int half);
 /*
  * The backward pass: each rank's gradient of its share of the objective
  * with respect to the propagated rows (gfinal, n x d, destroyed), summed
