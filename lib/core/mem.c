@@ -7,6 +7,11 @@
 
 #include "core/err.h"
 
+/* Whether gr_alloc_floats_unset fills its tables with NaN (tests). */
+static _Atomic int poison_unset;
+
+void gr_mem_poison_unset(int on) { atomic_store(&poison_unset, on != 0); }
+
 /* Calls left before an injected failure (gr_mem_fail_after); -1: none. */
 static _Atomic long fail_countdown = -1;
 
@@ -55,19 +60,41 @@ void *gr_realloc(void *p, size_t n, size_t size)
     return q;
 }
 
-float *gr_alloc_floats(size_t n)
+/* The bytes of n floats rounded up to whole cache lines (one at least). */
+static size_t float_bytes(size_t n)
 {
-    if (overflows(n, sizeof(float))) {
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    return bytes ? bytes : 64;
+}
+
+/* n floats, 64-byte aligned, not written; NULL with the error set. */
+static float *aligned_floats(size_t n)
+{
+    if (overflows(n, sizeof(float)) || n * sizeof(float) > SIZE_MAX - 63) {
         gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
         return NULL;
     }
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     void *p = NULL;
-    if (injected() || posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
+    if (injected() || posix_memalign(&p, 64, float_bytes(n)) != 0) {
         gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
         return NULL;
     }
-    memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+float *gr_alloc_floats(size_t n)
+{
+    float *p = aligned_floats(n);
+    /* the padding too: vector kernels may read a row's last line whole */
+    if (p) memset(p, 0, float_bytes(n));
+    return p;
+}
+
+float *gr_alloc_floats_unset(size_t n)
+{
+    float *p = aligned_floats(n);
+    /* all bits set: a quiet NaN in every value */
+    if (p && atomic_load_explicit(&poison_unset, memory_order_relaxed)) memset(p, 0xff, float_bytes(n));
     return p;
 }
 

@@ -12,6 +12,11 @@ void *gr_zalloc(size_t n, size_t size);
 void *gr_realloc(void *p, size_t n, size_t size);
 /* 64-byte aligned, zeroed: rows of embeddings start on a cache line. */
 float *gr_alloc_floats(size_t n);
+/* The same, not zeroed: for tables whose values are written before they
+ * are read (rows that their owners fill and a gather completes, the
+ * layers of a propagation).  Zeroing touches every page; without it the
+ * pages of rows a process never writes stay unmapped. */
+float *gr_alloc_floats_unset(size_t n);
 /* strdup that sets the error on failure. */
 char *gr_strdup(const char *s);
 /* Grow *p (holding *cap elements of `size`) to hold at least `need`. */
@@ -29,5 +34,11 @@ int gr_reserve_each(void **const arrays[], const size_t sizes[], size_t n, size_
  * it has failed), so that LONG_MAX, a run, and -1 count the run's calls.
  */
 long gr_mem_fail_after(long n);
+/*
+ * For tests (not part of the public API): with on, the tables of
+ * gr_alloc_floats_unset are filled with NaN, so that a value read before
+ * it is written shows in the results.  Off by default.
+ */
+void gr_mem_poison_unset(int on);
 
 #endif

@@ -177,7 +177,9 @@ int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layer
                       gr_lightgcn_tables *tables)
 {
     gr_model *m = NULL;
-    int rc = gr_model_create(&m, kind, train, dim, 0, 0);
+    /* with tables the model's vectors are theirs: none are made for it */
+    int rc = gr_model_create(&m, kind, train, tables ? 0 : dim, 0, 0);
+    if (m) m->dim = dim;
     gr_lightgcn_state *s = rc == GR_OK ? gr_zalloc(1, sizeof *s) : NULL;
     if (!s) {
         free(e0);

@@ -61,9 +61,12 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     p->dist = dist;
     gr_dist_rows(dist, s->n, &p->lo, &p->hi);
     size_t nd = (s->halo ? 0 : s->n) * s->d + 1;
+    /* layers are written before they are read: a buffer never used (the
+     * fast schedule's float layers when it does not validate) stays
+     * unmapped */
     if (flt) {
-        p->t1 = gr_alloc_floats(nd);
-        p->t2 = gr_alloc_floats(nd);
+        p->t1 = gr_alloc_floats_unset(nd);
+        p->t2 = gr_alloc_floats_unset(nd);
     }
     if (half && gr_spmm_bf16_ok(s->d)) {
         p->xb1 = gr_alloc(nd, sizeof *p->xb1);
@@ -86,8 +89,8 @@ static int resize_layers(gr_lgcn_prop *p, size_t rows)
     if (p->t1) {
         free(p->t1);
         free(p->t2);
-        p->t1 = gr_alloc_floats(nd);
-        p->t2 = gr_alloc_floats(nd);
+        p->t1 = gr_alloc_floats_unset(nd);
+        p->t2 = gr_alloc_floats_unset(nd);
         if (!p->t1 || !p->t2) rc = GR_ENOMEM;
     }
     if (p->xb1) {
@@ -370,8 +373,8 @@ static int float_layers(gr_lgcn_prop *p)
     free(p->xb2);
     p->xb1 = p->xb2 = NULL;
     const size_t nd = gr_halo_local_rows(p->halo) * p->d + 1;
-    p->t1 = gr_alloc_floats(nd);
-    p->t2 = gr_alloc_floats(nd);
+    p->t1 = gr_alloc_floats_unset(nd);
+    p->t2 = gr_alloc_floats_unset(nd);
     return p->t1 && p->t2 ? GR_OK : GR_ENOMEM;
 }
 
@@ -403,9 +406,9 @@ int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_l
     const int layers = p->layers;
     /* whole tables, of which a rank writes its own rows until they are
      * gathered: the other pages stay unmapped until then */
-    tb->user_vec = gr_alloc_floats(n_users * d + 1);
-    tb->item_vec = gr_alloc_floats(n_items * d + 1);
-    tb->item_layers = gr_alloc_floats((size_t)layers * n_items * d + 1);
+    tb->user_vec = gr_alloc_floats_unset(n_users * d + 1);
+    tb->item_vec = gr_alloc_floats_unset(n_items * d + 1);
+    tb->item_layers = gr_alloc_floats_unset((size_t)layers * n_items * d + 1);
     int rc = gr_dist_agree(dist, tb->user_vec && tb->item_vec && tb->item_layers ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) rc = model_own_rows(p, x_own, n_users, tb);
     /* the adjacency and the layers are free before the tables fill */

@@ -46,7 +46,9 @@ float *gr_lgcn_init_embeddings(const gr_lgcn_settings_t *s) { return gr_lgcn_ini
 
 float *gr_lgcn_init_rows(const gr_lgcn_settings_t *s, size_t lo, size_t hi)
 {
-    float *e0 = gr_alloc_floats(s->n * s->d);
+    /* the rows outside [lo, hi) are the caller's to fill (a gather):
+     * their pages are not touched here */
+    float *e0 = gr_alloc_floats_unset(s->n * s->d);
     if (!e0) return NULL;
     /* value k takes draws 2k and 2k + 1 of the stream (gr_rng_normal) */
     gr_rng r = gr_rng_make(s->seed, 0x1417);
