@@ -40,7 +40,7 @@ GOAL = "4b. sampled schedule scales with interactions"
 def goals(ctx, results):
     """Met when the largest graph's peak RSS is within TARGET_RATIO of what
     training must hold (the target is set for the 25M graph: on small graphs
-    the step's fixed buffers, 16 blocks' negatives, weigh more)."""
+    the step's fixed buffers, a round's blocks' negatives, weigh more)."""
     rows = [(label,) + _row(results, label)[:2] for label, *_ in _sizes(ctx)]
     done = [(label, g, e) for label, g, e in rows if e]
     target = f"peak RSS <= {TARGET_RATIO:.0f}x (CSR + params + Adam) on the largest graph"

@@ -43,9 +43,14 @@
 
 /* Users per block: they share one draw of negatives. */
 #define BLOCK_USERS 64
-/* Blocks computed before their item gradients are added in block order: a
- * fixed number, so that the sums are the same for any thread count. */
+/* Blocks computed before their item gradients are added, at most; a
+ * round holds a slot of buffers per block (with 2048 negatives and dim 64,
+ * 3 MB a slot), so it takes ROUND_PER_THREAD blocks a thread up to this.
+ * The rounds add the blocks' gradients to the rows one block at a time in
+ * block order, so the sums are the same for any round size and thread
+ * count. */
 #define ROUND_BLOCKS 16
+#define ROUND_PER_THREAD 4
 #define NEG_STREAM 0x5A3DULL
 
 typedef struct sampled_work {
@@ -55,6 +60,7 @@ typedef struct sampled_work {
     double *cdf;                     /* n_items: cumulative q (NULL: uniform) */
     float *lognq;                    /* n_items: log(N q_j) */
     size_t nneg, nblocks, max_pos;   /* negatives per block; blocks; most positives in a block */
+    size_t round;                    /* blocks a round computes, each in its slot of the buffers */
     int all_items;                   /* nneg = n_items: every item once */
     /* per slot of a round: the drawn items, their gathered rows (N x d),
      * the float scores' transposed operand (xt, xt_len floats: the draws,
@@ -182,6 +188,13 @@ static int bf16_init(sampled_work *w, size_t d, size_t R)
     return w->ub && w->xu && w->ib && w->ip && w->gb && w->gt ? GR_OK : GR_ENOMEM;
 }
 
+/* The blocks of a round for up to `threads` threads. */
+static size_t round_blocks(int threads)
+{
+    const size_t r = (size_t)(threads > 0 ? threads : 1) * ROUND_PER_THREAD;
+    return r < ROUND_BLOCKS ? r : ROUND_BLOCKS;
+}
+
 static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_graph *g, size_t nneg, double beta,
                      int bf16, double tau, gr_dist *dist)
 {
@@ -201,7 +214,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
         if (p > w->max_pos) w->max_pos = p;
     }
     w->stride = (nneg + 15) & ~(size_t)15;
-    const size_t R = ROUND_BLOCKS;
+    const size_t R = w->round = round_blocks(gr_threads_limit());
     w->o.final = gr_alloc_floats(nd);
     /* the float propagation's layers, or the bfloat16 one's */
     w->half = bf16 && gr_spmm_bf16_ok(d);
@@ -462,8 +475,8 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
 #pragma omp parallel if (gr_parallel_worth(work)) num_threads(gr_threads())
     {
         const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-        for (size_t b0 = w->blk_lo; b0 < w->blk_hi; b0 += ROUND_BLOCKS) {
-            const size_t nr = w->blk_hi - b0 < ROUND_BLOCKS ? w->blk_hi - b0 : ROUND_BLOCKS;
+        for (size_t b0 = w->blk_lo; b0 < w->blk_hi; b0 += w->round) {
+            const size_t nr = w->blk_hi - b0 < w->round ? w->blk_hi - b0 : w->round;
 #pragma omp for schedule(dynamic, 1)
             for (long r = 0; r < (long)nr; r++) block(g, s, w, b0 + (size_t)r, (size_t)r, epoch);
             scatter(g, s, w, nr, nt, t);
