@@ -149,7 +149,7 @@ const gr_model_ops gr_mf_ops = {
     NULL, NULL, lightgcn_fold_in_part,
 };
 
-static void tables_free(gr_lightgcn_tables *tables)
+void gr_lightgcn_tables_free(gr_lightgcn_tables *tables)
 {
     if (!tables) return;
     free(tables->user_vec);
@@ -158,18 +158,18 @@ static void tables_free(gr_lightgcn_tables *tables)
     memset(tables, 0, sizeof *tables);
 }
 
-/* The model's tables: taken over, or propagated from e0. */
+/* The model's tables: taken over, with layer 0 of the item layers (e0's
+ * item rows) copied from e0, or propagated from e0. */
 static int model_tables(gr_model *m, gr_lightgcn_tables *tables)
 {
     if (!tables) return lightgcn_prepare(m);
     gr_lightgcn_state *s = state_of(m);
-    free(m->user_vec);
-    free(m->item_vec);
-    free(s->item_layers);
     m->user_vec = tables->user_vec;
     m->item_vec = tables->item_vec;
     s->item_layers = tables->item_layers;
     memset(tables, 0, sizeof *tables);
+    const size_t rows = m->n_items * m->dim;
+    if (s->layers > 0) memcpy(s->item_layers, s->e0 + m->n_users * m->dim, rows * sizeof *s->e0);
     return GR_OK;
 }
 
@@ -178,12 +178,11 @@ int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layer
 {
     gr_model *m = NULL;
     /* with tables the model's vectors are theirs: none are made for it */
-    int rc = gr_model_create(&m, kind, train, tables ? 0 : dim, 0, 0);
-    if (m) m->dim = dim;
+    int rc = tables ? gr_model_new(&m, kind, train, dim) : gr_model_create(&m, kind, train, dim, 0, 0);
     gr_lightgcn_state *s = rc == GR_OK ? gr_zalloc(1, sizeof *s) : NULL;
     if (!s) {
         free(e0);
-        tables_free(tables);
+        gr_lightgcn_tables_free(tables);
         gr_model_free(m);
         return rc == GR_OK ? GR_ENOMEM : rc;
     }

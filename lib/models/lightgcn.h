@@ -43,16 +43,20 @@ void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, 
 
 /* A model's propagated tables: the users' and the items' rows of the
  * layer average, and the item rows of layers 0 .. K-1 (the state's
- * item_layers). */
+ * item_layers; layer 0, e0's item rows, may be left unset for
+ * gr_lightgcn_model to copy from e0). */
 typedef struct gr_lightgcn_tables {
     float *user_vec, *item_vec, *item_layers;
 } gr_lightgcn_tables;
 
+/* Free the tables that are set and zero the pointers (NULL: nothing). */
+void gr_lightgcn_tables_free(gr_lightgcn_tables *tables);
+
 /* A finished LightGCN / MF model from trained layer-0 embeddings; takes
  * ownership of e0 (freed on failure too).  tables: NULL, or the
  * propagation of e0 over train already made (a sharded fit makes it from
- * its ranks' rows, train/lightgcn_prop.c), taken over too and zeroed;
- * otherwise the model propagates e0 itself. */
+ * its ranks' rows, train/lightgcn_prop.c), taken over too (freed on
+ * failure) and zeroed; otherwise the model propagates e0 itself. */
 int gr_lightgcn_model(gr_model **out, int kind, const gr_graph *train, int layers, size_t dim, float *e0,
                       gr_lightgcn_tables *tables);
 

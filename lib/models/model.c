@@ -37,8 +37,7 @@ int gr_model_kind_from_name(int *kind, const char *name)
     return gr_err(GR_EINVAL, "unknown model kind '%s' (lightgcn, mf, graphsage, transe, distmult, rotate, complex, gfcf, cheby, ease)", name);
 }
 
-int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
-                    int with_item_bias)
+int gr_model_new(gr_model **out, int kind, const gr_graph *train, size_t dim)
 {
     gr_model *m = gr_zalloc(1, sizeof *m);
     if (!m) return GR_ENOMEM;
@@ -48,6 +47,15 @@ int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim,
     m->n_users = train->n_users;
     m->n_items = train->n_items;
     m->dim = dim;
+    *out = m;
+    return GR_OK;
+}
+
+int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
+                    int with_item_bias)
+{
+    gr_model *m = NULL;
+    GR_TRY(gr_model_new(&m, kind, train, dim));
     m->user_vec = gr_alloc_floats(m->n_users * dim);
     m->item_vec = gr_alloc_floats(m->n_items * dim);
     if (with_user_bias) m->user_bias = gr_alloc_floats(m->n_users);

@@ -77,6 +77,10 @@ struct gr_model {
 /* The ops of a kind (NULL when the kind has none). */
 const gr_model_ops *gr_model_ops_of(int kind);
 
+/* A model of train's shape and dim sharing train's graph, without vectors
+ * (the caller gives it user_vec and item_vec). */
+int gr_model_new(gr_model **out, int kind, const gr_graph *train, size_t dim);
+
 /* A model with zeroed vectors of the given shape, sharing train's graph. */
 int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
                     int with_item_bias);

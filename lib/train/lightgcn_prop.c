@@ -81,26 +81,21 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     return rc;
 }
 
-/* The layer buffers, reallocated for rows rows (those p has). */
-static int resize_layers(gr_lgcn_prop *p, size_t rows)
+/* Layer buffers of rows rows: float ones (t1, t2) if floats, bfloat16
+ * ones (xb1, xb2) if halves; those p had are freed first. */
+static int alloc_layers(gr_lgcn_prop *p, size_t rows, int floats, int halves)
 {
     const size_t nd = rows * p->d + 1;
-    int rc = GR_OK;
-    if (p->t1) {
-        free(p->t1);
-        free(p->t2);
-        p->t1 = gr_alloc_floats_unset(nd);
-        p->t2 = gr_alloc_floats_unset(nd);
-        if (!p->t1 || !p->t2) rc = GR_ENOMEM;
-    }
-    if (p->xb1) {
-        free(p->xb1);
-        free(p->xb2);
-        p->xb1 = gr_alloc(nd, sizeof *p->xb1);
-        p->xb2 = gr_alloc(nd, sizeof *p->xb2);
-        if (!p->xb1 || !p->xb2) rc = GR_ENOMEM;
-    }
-    return rc;
+    free(p->t1);
+    free(p->t2);
+    free(p->xb1);
+    free(p->xb2);
+    p->t1 = floats ? gr_alloc_floats_unset(nd) : NULL;
+    p->t2 = floats ? gr_alloc_floats_unset(nd) : NULL;
+    p->xb1 = halves ? gr_alloc(nd, sizeof *p->xb1) : NULL;
+    p->xb2 = halves ? gr_alloc(nd, sizeof *p->xb2) : NULL;
+    const int ok = (!floats || (p->t1 && p->t2)) && (!halves || (p->xb1 && p->xb2));
+    return ok ? GR_OK : GR_ENOMEM;
 }
 
 int gr_lgcn_prop_halo(gr_lgcn_prop *p)
@@ -110,7 +105,7 @@ int gr_lgcn_prop_halo(gr_lgcn_prop *p)
     int rc = gr_dist_agree(p->dist, h ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) rc = gr_halo_plan(h, p->dist, &p->adj, p->n);
     if (rc == GR_OK) rc = gr_halo_localize(h, &p->adj);
-    if (rc == GR_OK) rc = resize_layers(p, gr_halo_local_rows(h));
+    if (rc == GR_OK) rc = alloc_layers(p, gr_halo_local_rows(h), p->t1 != NULL, p->xb1 != NULL);
     if (rc == GR_OK) p->halo = h;
     else if (h) {
         gr_halo_free(h);
@@ -225,7 +220,6 @@ static void first_layer(gr_lgcn_prop *p, const float *x_own, float *t, uint16_t 
 static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own, const layer_keep *keep)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
-    if (keep) keep_items(p, keep, 0, x_own);
     first_layer(p, x_own, p->t1, NULL);
     layers_float(p, p->t1, p->halo->before, fill_halo, out_own, keep);
 }
@@ -368,19 +362,12 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
  * model is propagated in float). */
 static int float_layers(gr_lgcn_prop *p)
 {
-    if (p->t1) return GR_OK;
-    free(p->xb1);
-    free(p->xb2);
-    p->xb1 = p->xb2 = NULL;
-    const size_t nd = gr_halo_local_rows(p->halo) * p->d + 1;
-    p->t1 = gr_alloc_floats_unset(nd);
-    p->t2 = gr_alloc_floats_unset(nd);
-    return p->t1 && p->t2 ? GR_OK : GR_ENOMEM;
+    return p->t1 ? GR_OK : alloc_layers(p, gr_halo_local_rows(p->halo), 1, 0);
 }
 
 /* This rank's rows of the model's tables from the own rows x_own: the
  * propagation's own rows split into the users' and the items' tables, and
- * the item rows of layers 0 .. K-1. */
+ * the item rows of layers 1 .. K-1. */
 static int model_own_rows(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb)
 {
     const size_t d = p->d, own = p->hi - p->lo;
@@ -415,13 +402,9 @@ int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_l
     gr_lgcn_prop_free(p);
     if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->user_vec, n, 0, n_users, d);
     if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->item_vec, n, n_users, n, d);
-    for (int k = 0; rc == GR_OK && k < layers; k++)
+    /* layer 0 is e0's item rows: the model copies them from e0 */
+    for (int k = 1; rc == GR_OK && k < layers; k++)
         rc = gr_dist_allgather_range(dist, tb->item_layers + (size_t)k * n_items * d, n, n_users, n, d);
-    if (rc != GR_OK) {
-        free(tb->user_vec);
-        free(tb->item_vec);
-        free(tb->item_layers);
-        memset(tb, 0, sizeof *tb);
-    }
+    if (rc != GR_OK) gr_lightgcn_tables_free(tb);
     return rc;
 }

@@ -418,9 +418,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     if (rc != GR_OK) {
         free(e0);
         free(best);
-        free(tables.user_vec);
-        free(tables.item_vec);
-        free(tables.item_layers);
+        gr_lightgcn_tables_free(&tables);
         return rc;
     }
     /* with validation, the best validated parameters are the model */
