@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/err.h"
 
@@ -96,6 +99,13 @@ float *gr_alloc_floats_unset(size_t n)
     /* all bits set: a quiet NaN in every value */
     if (p && atomic_load_explicit(&poison_unset, memory_order_relaxed)) memset(p, 0xff, float_bytes(n));
     return p;
+}
+
+void gr_mem_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 char *gr_strdup(const char *s)

@@ -17,6 +17,17 @@ float *gr_alloc_floats(size_t n);
  * layers of a propagation).  Zeroing touches every page; without it the
  * pages of rows a process never writes stay unmapped. */
 float *gr_alloc_floats_unset(size_t n);
+
+/*
+ * Return the free pages of the C heap to the system.  A fit frees its work
+ * buffers before the model and the next fit allocate theirs; glibc's
+ * malloc raises its mmap threshold each time a mapped block is freed, so
+ * the later buffers of a size below it come from the heap, and the heap
+ * pages freed earlier stay resident beside them.  Called once a fit is
+ * done (gr_fit_kind); it frees nothing in use and does nothing with other
+ * C libraries.
+ */
+void gr_mem_trim(void);
 /* strdup that sets the error on failure. */
 char *gr_strdup(const char *s);
 /* Grow *p (holding *cap elements of `size`) to hold at least `need`. */

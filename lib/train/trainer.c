@@ -291,6 +291,8 @@ int gr_fit_kind(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     *out = NULL;
     int rc = t->kt->fit(out, t, g);
+    /* the fit's freed buffers are not left resident beside what comes next */
+    gr_mem_trim();
     int agreed = gr_dist_agree(gr_dist_of(t), rc);
     if (agreed != GR_OK && rc == GR_OK) {
         gr_model_free(*out);
