@@ -100,13 +100,15 @@ static uint64_t hash_model(const gr_model *m)
     uint64_t h = gr_dist_hash_floats(m->user_vec, m->n_users * m->dim) ^
                  (gr_dist_hash_floats(m->item_vec, m->n_items * m->dim) * 31);
     if (m->kind == GR_MODEL_LIGHTGCN || m->kind == GR_MODEL_MF) {
-        /* the parameters a saved model keeps, and the item layers of fold-in */
+        /* the parameters a saved model keeps, and the fold-in table */
         const gr_lightgcn_state *s = m->state;
-        const size_t layers = s->layers ? (size_t)s->layers : 1;
         ck_assert(all_finite(s->e0, (m->n_users + m->n_items) * m->dim));
-        if (s->layers) ck_assert(all_finite(s->item_layers, layers * m->n_items * m->dim));
         h ^= gr_dist_hash_floats(s->e0, (m->n_users + m->n_items) * m->dim) * 131;
-        h ^= gr_dist_hash_floats(s->item_layers, layers * m->n_items * m->dim) * 8191;
+        ck_assert((s->item_fold != NULL) == (s->layers > 0));
+        if (s->layers) {
+            ck_assert(all_finite(s->item_fold, m->n_items * m->dim));
+            h ^= gr_dist_hash_floats(s->item_fold, m->n_items * m->dim) * 8191;
+        }
     }
     return h;
 }

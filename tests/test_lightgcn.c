@@ -10,6 +10,8 @@
 #include "eval/ranking.h"
 #include "fixtures.h"
 #include "graph/graph.h"
+#include "graph/norm_adj.h"
+#include "models/lightgcn.h"
 #include "models/model.h"
 #include "train/lightgcn_train.h"
 
@@ -221,6 +223,58 @@ START_TEST(fold_in_recovers_known_users)
 }
 END_TEST
 
+/* A new user's vector is the sum its docs give (models/lightgcn.c): for
+ * LightGCN sum_i (2 e_i^0 + e_i^1 + ... + e_i^(K-1)) / ((K + 1) sqrt(n deg
+ * i)) with e^k = A^k e0 computed here in double, for MF sum_i e_i / n. */
+START_TEST(fold_in_is_the_documented_sum)
+{
+    fx_planted p;
+    fx_planted_make(&p, 40, 30, 3, 8, 4);
+    const int kinds[2] = { GR_MODEL_LIGHTGCN, GR_MODEL_MF };
+    for (int q = 0; q < 2; q++) {
+        gr_model *m = fit(p.train, kinds[q], "2", "5", "1", NULL);
+        const gr_lightgcn_state *s = m->state;
+        const int K = s->layers;
+        ck_assert_int_eq(K, q == 0 ? 3 : 0);
+        const size_t nu = m->n_users, n = nu + m->n_items, d = m->dim;
+        gr_spmat a = { 0 };
+        ck_assert_int_eq(gr_norm_adj(&a, m->graph, 1), GR_OK);
+        double *layer = calloc((size_t)(K ? K : 1) * n * d, sizeof *layer);
+        for (size_t x = 0; x < n * d; x++) layer[x] = s->e0[x];
+        for (int k = 1; k < K; k++)
+            for (size_t r = 0; r < n; r++)
+                for (int64_t e = a.ptr[r]; e < a.ptr[r + 1]; e++)
+                    for (size_t j = 0; j < d; j++)
+                        layer[((size_t)k * n + r) * d + j] += a.val[e] * layer[((size_t)(k - 1) * n + (size_t)a.col[e]) * d + j];
+        const size_t picked[3] = { 0, 5, 11 };
+        int64_t liked[3];
+        for (size_t k = 0; k < 3; k++) ck_assert_int_eq(gr_graph_item_id(&liked[k], p.train, picked[k]), GR_OK);
+        float *v = malloc(d * sizeof *v);
+        ck_assert_int_eq(gr_model_fold_in(v, d, m, liked, 3), GR_OK);
+        for (size_t j = 0; j < d; j++) {
+            double want = 0;
+            for (size_t k = 0; k < 3; k++) {
+                const size_t i = picked[k], deg = gr_csr_degree(&m->graph->iu, i);
+                ck_assert_uint_gt(deg, 0);
+                if (K == 0) {
+                    want += m->item_vec[i * d + j] / 3.0;
+                    continue;
+                }
+                double part = 2.0 * layer[(nu + i) * d + j];
+                for (int l = 1; l < K; l++) part += layer[((size_t)l * n + nu + i) * d + j];
+                want += part / ((K + 1) * sqrt(3.0 * (double)deg));
+            }
+            ck_assert_double_eq_tol(v[j], want, 1e-5 * (1.0 + fabs(want)));
+        }
+        free(v);
+        free(layer);
+        gr_spmat_free(&a);
+        gr_model_free(m);
+    }
+    fx_planted_free(&p);
+}
+END_TEST
+
 START_TEST(end_to_end_on_a_generated_movielens_dataset)
 {
     char *dir = fx_tmpdir();
@@ -259,6 +313,7 @@ int main(void)
     tcase_add_test(tc, lightgcn_and_mf_beat_popularity);
     tcase_add_test(tc, progress_callback_and_validation_control_training);
     tcase_add_test(tc, fold_in_recovers_known_users);
+    tcase_add_test(tc, fold_in_is_the_documented_sum);
     tcase_add_test(tc, end_to_end_on_a_generated_movielens_dataset);
     suite_add_tcase(s, tc);
     return fx_run(s);

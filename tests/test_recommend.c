@@ -533,7 +533,7 @@ START_TEST(lightgcn_scores_split_over_history_items)
         for (size_t j = 0; j < d; j++) diff[j] = st->e0[u * d + j];
         for (int64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) {
             size_t i = (size_t)ui->col[e], deg_i = gr_csr_degree(&m->graph->iu, i);
-            for (size_t j = 0; j < d; j++) diff[j] -= st->item_layers[i * d + j] / sqrtf((float)(deg_u * deg_i));
+            for (size_t j = 0; j < d; j++) diff[j] -= st->e0[(m->n_users + i) * d + j] / sqrtf((float)(deg_u * deg_i));
         }
         for (size_t j = 0; j < d; j++) diff[j] /= (float)(st->layers + 1);
         float score;

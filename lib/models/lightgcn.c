@@ -11,16 +11,23 @@
 #include "graph/norm_adj.h"
 #include "io/model_file.h"
 
+void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k)
+{
+    if (k == 0)
+        for (size_t j = 0; j < n; j++) fold[j] = 2.0f * rows[j];
+    else
+        for (size_t j = 0; j < n; j++) fold[j] += rows[j];
+}
+
 void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
-                                size_t d, int layers, float *item_layers, size_t first_item)
+                                size_t d, int layers, float *item_fold, size_t first_item)
 {
     const size_t n_items = n - first_item;
     for (size_t q = 0; q < nb; q++) memcpy(b[q].out, e0 + b[q].lo * d, b[q].a->n * d * sizeof *e0);
     const float *cur = e0;
     float *next = t1;
     for (int k = 0; k < layers; k++) {
-        if (item_layers)
-            memcpy(item_layers + (size_t)k * n_items * d, cur + first_item * d, n_items * d * sizeof *item_layers);
+        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + first_item * d, n_items * d, k);
         const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
         for (size_t q = 0; q < nb; q++) gr_spmm_scaled(b[q].a, cur, next + b[q].lo * d, b[q].out, scale, d);
         cur = next;
@@ -29,30 +36,30 @@ void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, 
 }
 
 void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_layers, size_t first_item)
+                           float *item_fold, size_t first_item)
 {
     const gr_lightgcn_rows all = { a, 0, out };
-    gr_lightgcn_propagate_rows(&all, 1, a->n, e0, t1, t2, d, layers, item_layers, first_item);
+    gr_lightgcn_propagate_rows(&all, 1, a->n, e0, t1, t2, d, layers, item_fold, first_item);
 }
 
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
 
-/* Propagate e0 into the model's vectors and the item layers for fold-in.
+/* Propagate e0 into the model's vectors and the fold-in table.
  * The users' rows of the adjacency add into user_vec and the items' into
  * item_vec, so no n x dim sum is held besides them. */
 static int lightgcn_prepare(gr_model *m)
 {
     gr_lightgcn_state *s = state_of(m);
     const size_t nu = m->n_users, n = nu + m->n_items, d = m->dim, parts = (size_t)gr_threads_limit() * 8;
-    free(s->item_layers);
-    s->item_layers = gr_alloc_floats((size_t)(s->layers ? s->layers : 1) * m->n_items * d);
+    free(s->item_fold);
+    s->item_fold = s->layers ? gr_alloc_floats(m->n_items * d) : NULL;
     float *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
     gr_spmat au = { 0 }, ai = { 0 };
-    int rc = s->item_layers && t1 && t2 ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
+    int rc = (s->item_fold || !s->layers) && t1 && t2 ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
     if (rc == GR_OK) rc = gr_norm_adj_rows(&ai, m->graph, nu, n, parts);
     if (rc == GR_OK) {
         const gr_lightgcn_rows rows[2] = { { &au, 0, m->user_vec }, { &ai, nu, m->item_vec } };
-        gr_lightgcn_propagate_rows(rows, 2, n, s->e0, t1, t2, d, s->layers, s->item_layers, nu);
+        gr_lightgcn_propagate_rows(rows, 2, n, s->e0, t1, t2, d, s->layers, s->item_fold, nu);
     }
     gr_spmat_free(&au);
     gr_spmat_free(&ai);
@@ -70,11 +77,12 @@ static int lightgcn_prepare(gr_model *m)
  * is therefore a sum of one part per liked item:
  *     part_i = (2 e_i^0 + e_i^1 + ... + e_i^(K-1)) / ((K + 1) sqrt(n deg i)),
  * and for MF (K = 0) part_i = e_i / n.  Explanations split scores by it.
+ * The state's item_fold holds each item's sum, made in the order above.
  */
 static int lightgcn_fold_in_part(const gr_model *m, const int32_t *items, size_t n, size_t k, float *out)
 {
     const gr_lightgcn_state *s = state_of(m);
-    size_t d = m->dim, ni = m->n_items, i = (size_t)items[k];
+    size_t d = m->dim, i = (size_t)items[k];
     int K = s->layers;
     if (K == 0) {
         for (size_t j = 0; j < d; j++) out[j] = m->item_vec[i * d + j] / (float)n;
@@ -82,13 +90,8 @@ static int lightgcn_fold_in_part(const gr_model *m, const int32_t *items, size_t
     }
     size_t deg = gr_csr_degree(&m->graph->iu, i);
     float w = (float)(1.0 / ((double)(K + 1) * sqrt((double)n * (double)(deg ? deg : 1))));
-    const float *e0 = s->item_layers + i * d;
-    for (size_t j = 0; j < d; j++) out[j] = 2.0f * e0[j];
-    for (int layer = 1; layer < K; layer++) {
-        const float *el = s->item_layers + ((size_t)layer * ni + i) * d;
-        for (size_t j = 0; j < d; j++) out[j] += el[j];
-    }
-    for (size_t j = 0; j < d; j++) out[j] *= w;
+    const float *f = s->item_fold + i * d;
+    for (size_t j = 0; j < d; j++) out[j] = f[j] * w;
     return GR_OK;
 }
 
@@ -134,7 +137,7 @@ static void lightgcn_free(gr_model *m)
     gr_lightgcn_state *s = state_of(m);
     if (!s) return;
     free(s->e0);
-    free(s->item_layers);
+    free(s->item_fold);
     free(s);
     m->state = NULL;
 }
@@ -154,22 +157,19 @@ void gr_lightgcn_tables_free(gr_lightgcn_tables *tables)
     if (!tables) return;
     free(tables->user_vec);
     free(tables->item_vec);
-    free(tables->item_layers);
+    free(tables->item_fold);
     memset(tables, 0, sizeof *tables);
 }
 
-/* The model's tables: taken over, with layer 0 of the item layers (e0's
- * item rows) copied from e0, or propagated from e0. */
+/* The model's tables: taken over, or propagated from e0. */
 static int model_tables(gr_model *m, gr_lightgcn_tables *tables)
 {
     if (!tables) return lightgcn_prepare(m);
     gr_lightgcn_state *s = state_of(m);
     m->user_vec = tables->user_vec;
     m->item_vec = tables->item_vec;
-    s->item_layers = tables->item_layers;
+    s->item_fold = tables->item_fold;
     memset(tables, 0, sizeof *tables);
-    const size_t rows = m->n_items * m->dim;
-    if (s->layers > 0) memcpy(s->item_layers, s->e0 + m->n_users * m->dim, rows * sizeof *s->e0);
     return GR_OK;
 }
 

@@ -13,19 +13,26 @@
 typedef struct gr_lightgcn_state {
     int layers;
     float *e0;          /* (users + items) x dim: the trained parameters */
-    float *item_layers; /* layers x items x dim: item embeddings of layers 0..K-1, for fold-in */
+    /* items x dim when layers > 0 (NULL for MF): 2 e_i^0 + e_i^1 + ... +
+     * e_i^(K-1), a new user's part of item i before its weight (fold-in) */
+    float *item_fold;
 } gr_lightgcn_state;
 
 extern const gr_model_ops gr_lightgcn_ops;
 extern const gr_model_ops gr_mf_ops;
 
+/* Layer k's contribution to the fold-in table: fold = 2 rows at k = 0,
+ * fold += rows after (n floats), the order fold-in's sum was made in. */
+void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k);
+
 /*
  * out = (1 / (K + 1)) sum_k A^k e0 over n x d matrices; t1 and t2 are work
- * buffers of the same size.  When item_layers is not NULL, the item rows
- * (from row `first_item`) of layers 0..K-1 are copied into it.
+ * buffers of the same size.  When item_fold is not NULL and K > 0, the item
+ * rows (from row `first_item`) of layers 0..K-1 are folded into it
+ * (gr_lightgcn_fold_layer: the state's item_fold).
  */
 void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_layers, size_t first_item);
+                           float *item_fold, size_t first_item);
 
 /* Rows [lo, lo + a->n) of a propagation: a holds those rows of the
  * normalised adjacency (gr_norm_adj_rows), out receives those rows of the
@@ -39,14 +46,13 @@ typedef struct gr_lightgcn_rows {
 /* gr_lightgcn_propagate with the rows in nb blocks that together cover
  * all n rows, each with its own output: the same values, bit for bit. */
 void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
-                                size_t d, int layers, float *item_layers, size_t first_item);
+                                size_t d, int layers, float *item_fold, size_t first_item);
 
 /* A model's propagated tables: the users' and the items' rows of the
- * layer average, and the item rows of layers 0 .. K-1 (the state's
- * item_layers; layer 0, e0's item rows, may be left unset for
- * gr_lightgcn_model to copy from e0). */
+ * layer average, and the fold-in table of the item rows of layers 0 ..
+ * K-1 (the state's item_fold; NULL when K = 0). */
 typedef struct gr_lightgcn_tables {
-    float *user_vec, *item_vec, *item_layers;
+    float *user_vec, *item_vec, *item_fold;
 } gr_lightgcn_tables;
 
 /* Free the tables that are set and zero the pointers (NULL: nothing). */

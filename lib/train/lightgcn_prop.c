@@ -129,21 +129,21 @@ static void fill_halo(gr_lgcn_prop *p, void *buf, size_t row_bytes)
     if (p->rc == GR_OK) p->rc = gr_halo_forward(p->halo, buf, row_bytes);
 }
 
-/* The own item rows of layers 1 .. K-1 that a model keeps for fold-in
- * (gr_lgcn_prop_model), at item_layers + (k n_items + item) d. */
+/* The model's fold-in table (gr_lgcn_prop_model): its own item rows, at
+ * item_fold + item d. */
 typedef struct layer_keep {
-    float *item_layers;
+    float *item_fold;
     size_t first_item;
 } layer_keep;
 
-/* The own item rows of layer k (rows [lo, hi) at `rows`) into keep. */
+/* The own item rows of layer k (rows [lo, hi) at `rows`) folded into keep. */
 static void keep_items(const gr_lgcn_prop *p, const layer_keep *keep, int k, const float *rows)
 {
-    const size_t d = p->d, n_items = p->n - keep->first_item;
+    const size_t d = p->d;
     const size_t i0 = p->lo > keep->first_item ? p->lo : keep->first_item;
     if (p->hi > i0)
-        memcpy(keep->item_layers + ((size_t)k * n_items + i0 - keep->first_item) * d, rows + (i0 - p->lo) * d,
-               (p->hi - i0) * d * sizeof *rows);
+        gr_lightgcn_fold_layer(keep->item_fold + (i0 - keep->first_item) * d, rows + (i0 - p->lo) * d, (p->hi - i0) * d,
+                               k);
 }
 
 /*
@@ -220,6 +220,7 @@ static void first_layer(gr_lgcn_prop *p, const float *x_own, float *t, uint16_t 
 static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own, const layer_keep *keep)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
+    if (keep) keep_items(p, keep, 0, x_own);
     first_layer(p, x_own, p->t1, NULL);
     layers_float(p, p->t1, p->halo->before, fill_halo, out_own, keep);
 }
@@ -367,15 +368,15 @@ static int float_layers(gr_lgcn_prop *p)
 
 /* This rank's rows of the model's tables from the own rows x_own: the
  * propagation's own rows split into the users' and the items' tables, and
- * the item rows of layers 1 .. K-1. */
+ * its own rows of the fold-in table. */
 static int model_own_rows(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb)
 {
     const size_t d = p->d, own = p->hi - p->lo;
     float *out = gr_alloc_floats(own * d + 1);
     int rc = gr_dist_agree(p->dist, out ? float_layers(p) : GR_ENOMEM);
     if (rc == GR_OK) {
-        const layer_keep keep = { tb->item_layers, n_users };
-        halo_float(p, x_own, out, &keep);
+        const layer_keep keep = { tb->item_fold, n_users };
+        halo_float(p, x_own, out, tb->item_fold ? &keep : NULL);
         rc = gr_dist_agree(p->dist, p->rc);
     }
     const size_t u_hi = p->hi < n_users ? p->hi : n_users, i0 = p->lo > n_users ? p->lo : n_users;
@@ -395,16 +396,15 @@ int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_l
      * gathered: the other pages stay unmapped until then */
     tb->user_vec = gr_alloc_floats_unset(n_users * d + 1);
     tb->item_vec = gr_alloc_floats_unset(n_items * d + 1);
-    tb->item_layers = gr_alloc_floats_unset((size_t)layers * n_items * d + 1);
-    int rc = gr_dist_agree(dist, tb->user_vec && tb->item_vec && tb->item_layers ? GR_OK : GR_ENOMEM);
+    tb->item_fold = layers ? gr_alloc_floats_unset(n_items * d + 1) : NULL;
+    const int made = tb->user_vec && tb->item_vec && (tb->item_fold || !layers);
+    int rc = gr_dist_agree(dist, made ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) rc = model_own_rows(p, x_own, n_users, tb);
     /* the adjacency and the layers are free before the tables fill */
     gr_lgcn_prop_free(p);
     if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->user_vec, n, 0, n_users, d);
     if (rc == GR_OK) rc = gr_dist_allgather_range(dist, tb->item_vec, n, n_users, n, d);
-    /* layer 0 is e0's item rows: the model copies them from e0 */
-    for (int k = 1; rc == GR_OK && k < layers; k++)
-        rc = gr_dist_allgather_range(dist, tb->item_layers + (size_t)k * n_items * d, n, n_users, n, d);
+    if (rc == GR_OK && layers) rc = gr_dist_allgather_range(dist, tb->item_fold, n, n_users, n, d);
     if (rc != GR_OK) gr_lightgcn_tables_free(tb);
     return rc;
 }

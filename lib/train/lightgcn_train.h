@@ -223,9 +223,7 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
  * its rows in float (bfloat16 layers are replaced by float ones), frees p
  * (its adjacency and layers), and the ranks' rows of the tables are
  * gathered, so that no rank holds the whole adjacency nor an n x d layer.
- * Layer 0 of the item layers (e0's item rows) is left unset for
- * gr_lightgcn_model to copy.  The same values as gr_lightgcn_propagate's,
- * bit for bit.  Collective;
+ * The same values as gr_lightgcn_propagate's, bit for bit.  Collective;
  * the status is agreed over the ranks; on failure tb is left empty.
  */
 int gr_lgcn_prop_model(gr_lgcn_prop *p, const float *x_own, size_t n_users, gr_lightgcn_tables *tb);
