@@ -87,9 +87,13 @@ typedef struct sampled_work {
     uint32_t *gt;
     double *block_loss;
     /* temperature > 0: the layer-0 rows are used normalised to unit length
-     * (xn, their lengths in norm) and the scores divided by it */
+     * (their lengths in norm) and the scores divided by it.  The unit rows
+     * are made where the propagation reads them (xn_rows) and made again
+     * from e0 and norm where the backward pass needs them (e0: the step's
+     * layer-0 rows, which stay as they are until its Adam update). */
     double tau;
     float *xn, *norm;
+    const float *e0;
     /* the rows xn and norm hold: [x_lo, x_hi), the rank's own rows with
      * halos (the propagation fetches the others from their owners), all
      * n rows otherwise */
@@ -245,9 +249,10 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
     w->x_lo = s->halo ? w->prop.lo : 0;
     w->x_hi = s->halo ? w->prop.hi : s->n;
     if (rc == GR_OK && tau > 0) {
-        w->xn = gr_alloc_floats((w->x_hi - w->x_lo) * s->d + 1);
+        /* without halos the unit rows live in gfinal (xn_rows) */
+        w->xn = s->halo ? gr_alloc_floats((w->x_hi - w->x_lo) * s->d + 1) : NULL;
         w->norm = gr_alloc_floats(w->x_hi - w->x_lo + 1);
-        if (!w->xn || !w->norm) rc = GR_ENOMEM;
+        if ((s->halo && !w->xn) || !w->norm) rc = GR_ENOMEM;
     }
     if (rc != GR_OK) work_free(w);
     return rc;
@@ -527,19 +532,30 @@ void gr_lgcn_unit_rows(float *out, float *norm, const float *x, size_t n, size_t
     }
 }
 
-/* g <- (g - xn <g, xn>) / |x|: back through the unit-length scaling. */
-static void unit_rows_back(float *g, const float *xn, const float *norm, size_t n, size_t d)
+/* g <- (g - xn <g, xn>) / |x| with xn = x / |x| made again as
+ * gr_lgcn_unit_rows made it (the same bits): back through the unit-length
+ * scaling of the rows x, whose lengths are in norm. */
+static void unit_rows_back(float *g, const float *x, const float *norm, size_t n, size_t d)
 {
 #pragma omp parallel for schedule(static) if (gr_parallel_worth(n * d)) num_threads(gr_threads())
     for (long r = 0; r < (long)n; r++) {
         float *gr = g + (size_t)r * d;
-        const float *a = xn + (size_t)r * d;
-        float dot = 0.0f;
-        for (size_t j = 0; j < d; j++) dot += gr[j] * a[j];
+        const float *a = x + (size_t)r * d;
         float inv = norm[r] > 0 ? 1.0f / norm[r] : 0.0f;
-        for (size_t j = 0; j < d; j++) gr[j] = (gr[j] - a[j] * dot) * inv;
+        float dot = 0.0f;
+        for (size_t j = 0; j < d; j++) dot += gr[j] * (a[j] * inv);
+        for (size_t j = 0; j < d; j++) gr[j] = (gr[j] - (a[j] * inv) * dot) * inv;
     }
 }
+
+/*
+ * Where the unit rows [x_lo, x_hi) are made for the propagation to read:
+ * with halos a table of the rank's own rows; without, gfinal (every row),
+ * which the objective writes only once the propagation has read them, and
+ * which is free again once the step's gradient has been applied (the
+ * validation and the model's rows are made after it).
+ */
+static float *xn_rows(sampled_work *w) { return w->xn ? w->xn : w->o.gfinal; }
 
 static void scale_rows(float *x, size_t rows, size_t d, float c)
 {
@@ -553,9 +569,11 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
 static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
     const size_t d = s->d;
-    if (w->tau > 0) gr_lgcn_unit_rows(w->xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
+    w->e0 = e0;
+    float *xn = xn_rows(w);
+    if (w->tau > 0) gr_lgcn_unit_rows(xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
     /* with halos xn holds the own rows alone (work_init): their owners send the rest */
-    if (w->tau > 0) gr_lgcn_prop_run_objective(&w->prop, w->xn, w->x_lo, w->o.final, w->half);
+    if (w->tau > 0) gr_lgcn_prop_run_objective(&w->prop, xn, w->x_lo, w->o.final, w->half);
     else gr_lgcn_prop_run_objective(&w->prop, e0, 0, w->o.final, w->half);
     /* scores <E_u / tau, E_i>: the user rows carry the temperature (the
      * rows before the items') */
@@ -568,7 +586,7 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
 /* Back through the unit-length rows [lo, hi) of the layer-0 gradient g. */
 static void back_rows(const sampled_work *w, float *g, size_t lo, size_t hi, size_t d)
 {
-    if (w->tau > 0) unit_rows_back(g, w->xn + (lo - w->x_lo) * d, w->norm + (lo - w->x_lo), hi - lo, d);
+    if (w->tau > 0) unit_rows_back(g, w->e0 + lo * d, w->norm + (lo - w->x_lo), hi - lo, d);
 }
 
 static double tau_of(const gr_trainer *t)
@@ -614,7 +632,7 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
 static const float *model_rows(const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, size_t lo, size_t hi)
 {
     if (w->tau <= 0) return e0 + lo * s->d;
-    float *out = w->xn + (lo - w->x_lo) * s->d;
+    float *out = xn_rows(w) + (lo - w->x_lo) * s->d;
     gr_lgcn_unit_rows(out, NULL, e0 + lo * s->d, hi - lo, s->d);
     return out;
 }
