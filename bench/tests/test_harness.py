@@ -106,11 +106,29 @@ class Splice(unittest.TestCase):
         self.assertIn("| 1. a | x | old1 | no |", text)
         self.assertIn("| 7. b | y | new7 | yes |", text)
         self.assertNotIn("old7", text)
-        self.assertIn("Goal rows 7. were measured again", text)
+        self.assertIn("Goal row 7. was measured again", text)
         self.assertIn("commit abc", text)
         again = run.splice_goals(ctx, text, [self.s], {})
-        self.assertEqual(again.count("Goal rows"), 1)
+        self.assertEqual(again.count("Goal row"), 1)
         self.assertTrue(again.endswith("\n\n## Next\n"))
+
+    def test_earlier_notes_go_when_their_rows_are_measured_again(self):
+        import datetime
+        table = "## Goals\n\n| goal | t | m | met |\n|---|---|---|---|\n| 1. a | x | m1 | no |\n| 7. b | y | m7 | no |\n| 9. c | z | m9 | no |"
+        notes = ("\n\nGoal row 7. was measured again by `bench/run --only s` on 2025-01-01 00:00 UTC, commit old7; x."
+                 "\n\nGoal rows 1., 9. were measured again by `bench/run --only s,u` on 2025-01-02 00:00 UTC, commit old19; x.")
+        self.s.goals = lambda ctx, results: [["7. b", "y", "new7", "yes"]]
+        ctx = types.SimpleNamespace(started=datetime.datetime(2026, 1, 1), info={"commit": "abc"})
+        text = run.splice_goals(ctx, table + notes + "\n\n## Next\n", [self.s], {})
+        self.assertNotIn("old7", text)
+        self.assertIn("commit old19", text)
+        self.assertLess(text.index("commit abc"), text.index("commit old19"))
+        self.assertTrue(text.endswith("\n\n## Next\n"))
+        self.s.goals = lambda ctx, results: [["1. a", "x", "n1", "yes"], ["9. c", "z", "n9", "yes"]]
+        text = run.splice_goals(ctx, text, [self.s], {})
+        self.assertNotIn("old19", text)
+        self.assertIn("Goal rows 1., 9. were measured again", text)
+        self.assertIn("Goal row 7. was measured again", text)
 
     def test_a_section_without_markers_is_replaced_under_its_heading(self):
         self.write("# B\n\n## T\n\nold\n\n## Other\n\nkept\n\n## Commands\n\n- x\n")
