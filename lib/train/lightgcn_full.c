@@ -74,7 +74,7 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
     /* the propagated rows are free once the objective has its gradient */
     if (*rc == GR_OK) *rc = gr_lgcn_prop_back(ops->prop, ops->rows->gfinal, ops->rows->final, &own, ops->half);
     if (*rc != GR_OK) return loss;
-    if (ops->back_rows) ops->back_rows(ops->work, own, F->lo, F->hi);
+    if (ops->back_rows) ops->back_rows(ops->work, e0, own, F->lo, F->hi);
     if (s->reg > 0) loss += gr_lgcn_degree_l2(g, s, e0, own, F->row_sq, F->lo, F->hi);
     /* the objective's shares and the L2 terms of every rank's rows */
     *rc = gr_dist_allreduce_sum(F->dist, &loss, 1);

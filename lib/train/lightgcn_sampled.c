@@ -89,11 +89,9 @@ typedef struct sampled_work {
     /* temperature > 0: the layer-0 rows are used normalised to unit length
      * (their lengths in norm) and the scores divided by it.  The unit rows
      * are made where the propagation reads them (xn_rows) and made again
-     * from e0 and norm where the backward pass needs them (e0: the step's
-     * layer-0 rows, which stay as they are until its Adam update). */
+     * from the step's e0 and norm where the backward pass needs them. */
     double tau;
     float *xn, *norm;
-    const float *e0;
     /* the rows xn and norm hold: [x_lo, x_hi), the rank's own rows with
      * halos (the propagation fetches the others from their owners), all
      * n rows otherwise */
@@ -569,7 +567,6 @@ static void scale_rows(float *x, size_t rows, size_t d, float c)
 static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_work *w, const float *e0, int epoch)
 {
     const size_t d = s->d;
-    w->e0 = e0;
     float *xn = xn_rows(w);
     if (w->tau > 0) gr_lgcn_unit_rows(xn, w->norm, e0 + w->x_lo * d, w->x_hi - w->x_lo, d);
     /* with halos xn holds the own rows alone (work_init): their owners send the rest */
@@ -583,10 +580,11 @@ static double loss_grad(const gr_graph *g, const gr_lgcn_settings_t *s, sampled_
     return loss;
 }
 
-/* Back through the unit-length rows [lo, hi) of the layer-0 gradient g. */
-static void back_rows(const sampled_work *w, float *g, size_t lo, size_t hi, size_t d)
+/* Back through the unit-length rows [lo, hi) of the layer-0 gradient g,
+ * at the step's layer-0 rows e0. */
+static void back_rows(const sampled_work *w, const float *e0, float *g, size_t lo, size_t hi, size_t d)
 {
-    if (w->tau > 0) unit_rows_back(g, w->e0 + lo * d, w->norm + (lo - w->x_lo), hi - lo, d);
+    if (w->tau > 0) unit_rows_back(g, e0 + lo * d, w->norm + (lo - w->x_lo), hi - lo, d);
 }
 
 static double tau_of(const gr_trainer *t)
@@ -617,7 +615,7 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
     double loss = loss_grad(g, s, &w, e0, epoch);
     float *g0 = NULL;
     gr_lgcn_prop_back(&w.prop, w.o.gfinal, w.o.final, &g0, w.half);
-    back_rows(&w, g0, 0, s->n, s->d);
+    back_rows(&w, e0, g0, 0, s->n, s->d);
     double *row_sq = s->reg > 0 ? gr_alloc(s->n + 1, sizeof *row_sq) : NULL;
     if (s->reg > 0) loss = row_sq ? loss + gr_lgcn_degree_l2(g, s, e0, g0, row_sq, 0, s->n) : NAN;
     free(row_sq);
@@ -650,10 +648,10 @@ static double fit_loss_grad(void *work, const float *e0, int epoch)
     return loss_grad(f->g, f->s, &f->w, e0, epoch);
 }
 
-static void fit_back_rows(void *work, float *g, size_t lo, size_t hi)
+static void fit_back_rows(void *work, const float *e0, float *g, size_t lo, size_t hi)
 {
     sampled_fit *f = work;
-    back_rows(&f->w, g, lo, hi, f->s->d);
+    back_rows(&f->w, e0, g, lo, hi, f->s->d);
 }
 
 static const float *fit_model_rows(void *work, const float *e0, size_t lo, size_t hi)

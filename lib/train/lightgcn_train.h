@@ -259,7 +259,8 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
  * with respect to the propagated rows (the driver back-propagates it with
  * prop, rows->final being free until the next step).
  * back_rows (NULL: none): what lies between e0 and the propagation's input,
- * back-propagated on rows [lo, hi) of the layer-0 gradient g.  model_rows:
+ * back-propagated on rows [lo, hi) of the layer-0 gradient g, at the e0 of
+ * the step's loss_grad (not yet updated).  model_rows:
  * rows [lo, hi) of the model's layer-0 rows for e0 (NULL: e0 itself); with
  * halos (`shard` 1) only the rank's own rows [lo, hi) of gr_dist_rows are
  * asked for.  rows: the schedule's objective's rows, which the driver
@@ -272,7 +273,7 @@ double gr_lgcn_degree_l2(const gr_graph *g, const gr_lgcn_settings_t *s, const f
 typedef struct gr_lgcn_full_ops {
     void *work;
     double (*loss_grad)(void *work, const float *e0, int epoch);
-    void (*back_rows)(void *work, float *g, size_t lo, size_t hi);
+    void (*back_rows)(void *work, const float *e0, float *g, size_t lo, size_t hi);
     const float *(*model_rows)(void *work, const float *e0, size_t lo, size_t hi);
     void (*release)(void *work); /* frees the schedule's buffers (prop too: the driver may have
                                     taken it over and zeroed it); may be called again */
