@@ -38,6 +38,18 @@ START_TEST(edges_fold_filter_and_map)
     /* threshold: only ratings >= 4 become edges */
     ck_assert_int_eq(gr_graph_from_edges(&g, u, it, r, ts, 6, 4.0), GR_OK);
     ck_assert_uint_eq(gr_graph_num_edges(g), 3); /* (9,100,5) (3,300,5) and (7,100,4) then (7,100,3) dropped */
+    /* each kept edge keeps its own rating and timestamp past the dropped ones */
+    int64_t eu[3], ei[3], et[3];
+    float er[3];
+    ck_assert_int_eq(gr_graph_edges(g, eu, ei, er, et, 3), GR_OK);
+    const int64_t want_u[] = { 7, 9, 3 }, want_i[] = { 100, 100, 300 }, want_t[] = { 1, 3, 6 };
+    const float want_r[] = { 4, 5, 5 };
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(eu[k], want_u[k]);
+        ck_assert_int_eq(ei[k], want_i[k]);
+        ck_assert_float_eq(er[k], want_r[k]);
+        ck_assert_int_eq(et[k], want_t[k]);
+    }
     gr_graph_free(g);
 }
 END_TEST
@@ -74,6 +86,20 @@ START_TEST(like_graphs_share_ids_and_skip_unknown)
     ck_assert_uint_eq(gr_graph_num_edges(h), 1);
     ck_assert_uint_eq(gr_graph_num_skipped(h), 2);
     ck_assert_uint_eq(gr_graph_num_users(h), 2);
+    gr_graph_free(h);
+    /* the edge kept after the first skipped one keeps its rating */
+    float r4[] = { 2, 4, 5 };
+    int64_t u4[] = { 3, 2, 1 }, it4[] = { 10, 20, 10 };
+    ck_assert_int_eq(gr_graph_from_edges_like(&h, g, u4, it4, r4, NULL, 3, 0), GR_OK);
+    int64_t hu[2], hi[2];
+    float hr[2];
+    ck_assert_int_eq(gr_graph_edges(h, hu, hi, hr, NULL, 2), GR_OK);
+    ck_assert_int_eq(hu[0], 1);
+    ck_assert_int_eq(hi[0], 10);
+    ck_assert_float_eq(hr[0], 5);
+    ck_assert_int_eq(hu[1], 2);
+    ck_assert_int_eq(hi[1], 20);
+    ck_assert_float_eq(hr[1], 4);
     gr_graph_free(h);
     int64_t u3[] = { 3 }, it3[] = { 30 };
     ck_assert_int_eq(gr_graph_from_edges_like(&h, g, u3, it3, NULL, NULL, 1, 0), GR_ESTATE);
@@ -164,6 +190,16 @@ START_TEST(user_ratio_split_partitions_each_user)
 }
 END_TEST
 
+/* part holds exactly one edge of user, to item. */
+static void check_one_item(const gr_graph *part, int64_t user, int64_t item)
+{
+    int64_t items[4];
+    size_t n;
+    ck_assert_int_eq(gr_graph_user_items(&n, part, user, items, NULL, 4), GR_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(items[0], item);
+}
+
 START_TEST(leave_one_out_takes_the_latest)
 {
     int64_t u[] = { 1, 1, 1, 1, 2, 2 }, it[] = { 10, 11, 12, 13, 10, 11 }, ts[] = { 5, 9, 7, 1, 3, 4 };
@@ -172,14 +208,8 @@ START_TEST(leave_one_out_takes_the_latest)
     gr_split_options o = GR_SPLIT_OPTIONS_INIT;
     o.method = GR_SPLIT_LEAVE_ONE_OUT;
     ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_OK);
-    int64_t items[4];
-    size_t n;
-    ck_assert_int_eq(gr_graph_user_items(&n, te, 1, items, NULL, 4), GR_OK);
-    ck_assert_uint_eq(n, 1);
-    ck_assert_int_eq(items[0], 11);
-    ck_assert_int_eq(gr_graph_user_items(&n, va, 1, items, NULL, 4), GR_OK);
-    ck_assert_uint_eq(n, 1);
-    ck_assert_int_eq(items[0], 12);
+    check_one_item(te, 1, 11);
+    check_one_item(va, 1, 12);
     /* user 2 has too few edges to give any away */
     ck_assert_uint_eq(count_user(tr, 2), 2);
     ck_assert_uint_eq(count_user(te, 2), 0);
@@ -189,6 +219,31 @@ START_TEST(leave_one_out_takes_the_latest)
     o.test_ratio = 0;
     o.method = GR_SPLIT_RANDOM;
     ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_EINVAL);
+    gr_graph_free(g);
+}
+END_TEST
+
+/* Without timestamps a graph reports none and gives 0 for each edge; a
+ * leave-one-out split then takes the largest item index (the documented
+ * tie-break; indices follow first appearance: 12, 10, 13, 11). */
+START_TEST(graphs_without_timestamps)
+{
+    int64_t u[] = { 1, 1, 1, 1 }, it[] = { 12, 10, 13, 11 }, ts[4] = { 7, 7, 7, 7 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 4, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_has_timestamps(g), 0);
+    ck_assert_int_eq(gr_graph_edges(g, NULL, NULL, NULL, ts, 4), GR_OK);
+    for (int k = 0; k < 4; k++) ck_assert_int_eq(ts[k], 0);
+    gr_split_options o = GR_SPLIT_OPTIONS_INIT;
+    o.method = GR_SPLIT_LEAVE_ONE_OUT;
+    gr_graph *tr, *va, *te;
+    ck_assert_int_eq(gr_graph_split(&tr, &va, &te, g, &o), GR_OK);
+    check_one_item(te, 1, 11);
+    check_one_item(va, 1, 13);
+    ck_assert_int_eq(gr_graph_has_timestamps(tr), 0);
+    gr_graph_free(tr);
+    gr_graph_free(va);
+    gr_graph_free(te);
     gr_graph_free(g);
 }
 END_TEST
@@ -254,6 +309,7 @@ int main(void)
     Suite *s = suite_create("graph");
     TCase *tc = tcase_create("graph");
     tcase_add_test(tc, edges_fold_filter_and_map);
+    tcase_add_test(tc, graphs_without_timestamps);
     tcase_add_test(tc, bad_arguments_are_errors_not_crashes);
     tcase_add_test(tc, like_graphs_share_ids_and_skip_unknown);
     tcase_add_test(tc, write_and_load_round_trip);

@@ -32,20 +32,22 @@ void gr_graph_free(gr_graph *g)
     free(g);
 }
 
-/* Edges in dense ids, before sorting. */
+/* Edges in dense ids, before sorting: the pair alone.  A kept edge's
+ * rating and timestamp are read from the input when the CSR is filled
+ * (src[k] is its input position; NULL when every input edge was kept), so
+ * that the build holds 8 bytes an edge besides the input and the CSR. */
 typedef struct dense_edges {
     size_t n;
     int32_t *u, *i;
-    float *r;
-    int64_t *t;
+    uint32_t *src;
 } dense_edges;
 
 static void dense_free(dense_edges *d)
 {
     free(d->u);
     free(d->i);
-    free(d->r);
-    free(d->t);
+    free(d->src);
+    memset(d, 0, sizeof *d);
 }
 
 static int dense_alloc(dense_edges *d, size_t n)
@@ -53,12 +55,21 @@ static int dense_alloc(dense_edges *d, size_t n)
     memset(d, 0, sizeof *d);
     d->u = gr_alloc(n, sizeof *d->u);
     d->i = gr_alloc(n, sizeof *d->i);
-    d->r = gr_alloc(n, sizeof *d->r);
-    d->t = gr_alloc(n, sizeof *d->t);
-    if (!d->u || !d->i || !d->r || !d->t) {
+    if (!d->u || !d->i) {
         dense_free(d);
         return GR_ENOMEM;
     }
+    return GR_OK;
+}
+
+/* Input positions of the kept edges, made when the first edge is dropped
+ * (the kept ones before it are positions 0 .. n - 1). */
+static int note_dropped(dense_edges *d, size_t total)
+{
+    if (d->src) return GR_OK;
+    d->src = gr_alloc(total ? total : 1, sizeof *d->src);
+    if (!d->src) return GR_ENOMEM;
+    for (size_t k = 0; k < d->n; k++) d->src[k] = (uint32_t)k;
     return GR_OK;
 }
 
@@ -68,9 +79,10 @@ static int map_edges(dense_edges *d, gr_catalog *cat, const gr_edges *e, double 
 {
     GR_TRY(dense_alloc(d, e->n));
     for (size_t k = 0; k < e->n; k++) {
-        if (min_rating > 0 && !(e->rating[k] >= min_rating)) continue;
-        int32_t u, i;
-        if (grow) {
+        int32_t u = -1, i = -1;
+        if (min_rating > 0 && !(e->rating[k] >= min_rating)) {
+            /* dropped, not counted as skipped */
+        } else if (grow) {
             u = gr_catalog_add_user(cat, e->user[k]);
             i = gr_catalog_add_item(cat, e->item[k]);
             if (u < 0 || i < 0) {
@@ -80,15 +92,18 @@ static int map_edges(dense_edges *d, gr_catalog *cat, const gr_edges *e, double 
         } else {
             u = gr_idmap_find(&cat->users, e->user[k]);
             i = gr_idmap_find(&cat->items, e->item[k]);
-            if (u < 0 || i < 0) {
-                (*skipped)++;
-                continue;
-            }
+            if (u < 0 || i < 0) (*skipped)++;
         }
+        if (u < 0 || i < 0) {
+            if (note_dropped(d, e->n) != GR_OK) {
+                dense_free(d);
+                return GR_ENOMEM;
+            }
+            continue;
+        }
+        if (d->src) d->src[d->n] = (uint32_t)k;
         d->u[d->n] = u;
         d->i[d->n] = i;
-        d->r[d->n] = e->rating[k];
-        d->t[d->n] = e->ts[k];
         d->n++;
     }
     return GR_OK;
@@ -132,7 +147,7 @@ static int csr_alloc(gr_csr *m, size_t nrows, size_t nnz, int with_ts)
  * User -> item CSR from edges sorted by (user, item, input order); of equal
  * pairs the last is kept.
  */
-static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm)
+static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm, const gr_edges *e)
 {
     size_t nnz = 0;
     for (size_t k = 0; k < d->n; k++) {
@@ -141,15 +156,16 @@ static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm)
         if (next < d->n && d->u[perm[next]] == d->u[a] && d->i[perm[next]] == d->i[a]) continue;
         nnz++;
     }
-    GR_TRY(csr_alloc(&g->ui, g->n_users, nnz, 1));
+    GR_TRY(csr_alloc(&g->ui, g->n_users, nnz, g->has_ts));
     size_t w = 0;
     for (size_t k = 0; k < d->n; k++) {
         uint32_t a = perm[k];
         if (k + 1 < d->n && d->u[perm[k + 1]] == d->u[a] && d->i[perm[k + 1]] == d->i[a]) continue;
         g->ui.ptr[d->u[a] + 1]++;
+        const size_t at = d->src ? d->src[a] : a;
         g->ui.col[w] = d->i[a];
-        g->ui.val[w] = d->r[a];
-        g->ui.ts[w] = d->t[a];
+        g->ui.val[w] = e->rating[at];
+        if (g->ui.ts) g->ui.ts[w] = e->ts[at];
         w++;
     }
     for (size_t r = 0; r < g->n_users; r++) g->ui.ptr[r + 1] += g->ui.ptr[r];
@@ -177,15 +193,17 @@ static int build_iu(gr_graph *g)
     return GR_OK;
 }
 
-static int build_from_dense(gr_graph *g, const dense_edges *d)
+/* The CSR both ways; d is freed as soon as ui is made. */
+static int build_from_dense(gr_graph *g, dense_edges *d, const gr_edges *e)
 {
     uint32_t *perm = gr_alloc(d->n, sizeof *perm);
     if (!perm) return GR_ENOMEM;
     for (size_t k = 0; k < d->n; k++) perm[k] = (uint32_t)k;
     int rc = counting_sort(perm, d->n, d->i, g->n_items);
     if (rc == GR_OK) rc = counting_sort(perm, d->n, d->u, g->n_users);
-    if (rc == GR_OK) rc = build_ui(g, d, perm);
+    if (rc == GR_OK) rc = build_ui(g, d, perm, e);
     free(perm);
+    dense_free(d);
     if (rc == GR_OK) rc = build_iu(g);
     return rc;
 }
@@ -214,8 +232,7 @@ int gr_graph_build(gr_graph **out, gr_catalog *cat, const gr_edges *e, double mi
     g->n_items = cat->items.n;
     g->has_ratings = e->has_rating;
     g->has_ts = e->has_ts;
-    rc = build_from_dense(g, &d);
-    dense_free(&d);
+    rc = build_from_dense(g, &d, e);
     if (rc != GR_OK) {
         gr_graph_free(g);
         return rc;
@@ -234,7 +251,7 @@ int gr_graph_subset(gr_graph **out, const gr_graph *src, const uint8_t *part, ui
     g->has_ts = src->has_ts;
     size_t nnz = 0;
     for (size_t k = 0; k < src->n_edges; k++) nnz += part[k] == which;
-    int rc = csr_alloc(&g->ui, g->n_users, nnz, 1);
+    int rc = csr_alloc(&g->ui, g->n_users, nnz, src->ui.ts != NULL);
     if (rc == GR_OK) {
         size_t w = 0;
         for (size_t u = 0; u < src->n_users; u++) {
@@ -242,7 +259,7 @@ int gr_graph_subset(gr_graph **out, const gr_graph *src, const uint8_t *part, ui
                 if (part[k] != which) continue;
                 g->ui.col[w] = src->ui.col[k];
                 g->ui.val[w] = src->ui.val[k];
-                g->ui.ts[w] = src->ui.ts[k];
+                if (g->ui.ts) g->ui.ts[w] = src->ui.ts[k];
                 w++;
             }
             g->ui.ptr[u + 1] = (int64_t)w;
@@ -271,13 +288,6 @@ int gr_graph_from_csr(gr_graph **out, gr_catalog *cat, gr_csr *ui, int has_ratin
     g->ui = *ui;
     memset(ui, 0, sizeof *ui);
     g->n_edges = (size_t)g->ui.ptr[g->n_users];
-    if (!g->ui.ts) {
-        g->ui.ts = gr_zalloc(g->n_edges ? g->n_edges : 1, sizeof *g->ui.ts);
-        if (!g->ui.ts) {
-            gr_graph_free(g);
-            return GR_ENOMEM;
-        }
-    }
     int rc = build_iu(g);
     if (rc != GR_OK) {
         gr_graph_free(g);

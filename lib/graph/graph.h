@@ -15,7 +15,7 @@ typedef struct gr_csr {
     int64_t *ptr; /* nrows + 1 */
     int32_t *col;
     float *val;   /* ratings (1.0 without ratings) */
-    int64_t *ts;  /* timestamps, may be NULL */
+    int64_t *ts;  /* timestamps; NULL when the input had none (read with gr_csr_ts) */
 } gr_csr;
 
 struct gr_graph {
@@ -23,11 +23,15 @@ struct gr_graph {
     gr_catalog *cat;
     size_t n_users, n_items, n_edges, skipped;
     int has_ratings, has_ts;
-    gr_csr ui; /* user -> items, columns sorted ascending, with ratings and timestamps */
+    gr_csr ui; /* user -> items, columns sorted ascending, with ratings and timestamps (has_ts) */
     gr_csr iu; /* item -> users, columns sorted ascending, with ratings */
 };
 
 void gr_csr_free(gr_csr *m);
+
+/* Timestamp of entry k: 0 where the input had none (ts NULL, 8 bytes an
+ * edge not held). */
+static inline int64_t gr_csr_ts(const gr_csr *m, int64_t k) { return m->ts ? m->ts[k] : 0; }
 
 /* Degree of row r. */
 static inline size_t gr_csr_degree(const gr_csr *m, size_t r) { return (size_t)(m->ptr[r + 1] - m->ptr[r]); }

@@ -292,7 +292,7 @@ int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, float *rat
             if (users) users[k] = g->cat->users.ids[u];
             if (items) items[k] = g->cat->items.ids[g->ui.col[k]];
             if (ratings) ratings[k] = g->ui.val[k];
-            if (timestamps) timestamps[k] = g->ui.ts[k];
+            if (timestamps) timestamps[k] = gr_csr_ts(&g->ui, k);
         }
     }
     return GR_OK;
@@ -304,7 +304,7 @@ static void write_ml100k(gr_afile *f, const gr_graph *g)
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
             gr_afile_printf(f, "%lld\t%lld\t%g\t%lld\n", (long long)g->cat->users.ids[u],
                             (long long)g->cat->items.ids[g->ui.col[k]], (double)g->ui.val[k],
-                            (long long)g->ui.ts[k]);
+                            (long long)gr_csr_ts(&g->ui, k));
 }
 
 static void write_adjacency(gr_afile *f, const gr_graph *g)

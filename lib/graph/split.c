@@ -59,8 +59,8 @@ static int64_t latest(const gr_graph *g, const uint8_t *part, size_t u)
     int64_t best = -1;
     for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) {
         if (part[k] != PART_TRAIN) continue;
-        if (best < 0 || g->ui.ts[k] > g->ui.ts[best] || (g->ui.ts[k] == g->ui.ts[best] && g->ui.col[k] > g->ui.col[best]))
-            best = k;
+        const int64_t tk = gr_csr_ts(&g->ui, k), tb = best < 0 ? 0 : gr_csr_ts(&g->ui, best);
+        if (best < 0 || tk > tb || (tk == tb && g->ui.col[k] > g->ui.col[best])) best = k;
     }
     return best;
 }

@@ -143,7 +143,7 @@ static int adjust_stats(gr_sage_ctx *c)
             gr_node_stats *st = adjusted(c, t, v[t]);
             if (!st) return GR_ENOMEM;
             int has_ts = t == 0 && c->s->spec.timestamps;
-            gr_node_stats_add(st, g->ui.val[e], has_ts ? g->ui.ts[e] : 0, has_ts, -1);
+            gr_node_stats_add(st, g->ui.val[e], has_ts ? gr_csr_ts(&g->ui, e) : 0, has_ts, -1);
         }
     }
     for (int t = 0; t < 2; t++) {
