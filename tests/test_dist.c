@@ -536,22 +536,36 @@ START_TEST(halo_rows_reverse_is_reduce_scatter)
     ck_assert_uint_eq(h.n_halo, named);
     const size_t nl = gr_halo_local_rows(&h);
     float *x = calloc(nl * w + 1, sizeof *x), *own = calloc((hi - lo) * w + 1, sizeof *own);
-    /* forward: own rows set, the halo rows arrive from their owners */
-    for (size_t r = lo; r < hi; r++) memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
-    ck_assert_int_eq(gr_halo_forward(&h, x, w * sizeof *x), GR_OK);
-    for (size_t k = 0; k < h.n_halo; k++) {
-        size_t r = (size_t)h.halo[k], olo, ohi;
-        int q = 0;
-        for (gr_dist_share(n, q, size, &olo, &ohi); r >= ohi; gr_dist_share(n, ++q, size, &olo, &ohi)) {}
-        for (size_t j = 0; j < w; j++) ck_assert_float_eq(x[gr_halo_local(&h, r) * w + j], held_value(q, r, j, w));
+    /* in rounds of 1 row and of a few rows a rank (limits of 1 and 37
+     * values) and in one round (the default limit): the same rows, the
+     * same sums; rounds of one row hold one row from each rank */
+    const size_t limits[] = { 1, 37, 0 };
+    for (int li = 0; li < 3; li++) {
+        const size_t old = gr_dist_set_chunk(limits[li]);
+        const double sent0 = d->bytes_sent;
+        memset(x, 0, (nl * w + 1) * sizeof *x);
+        /* forward: own rows set, the halo rows arrive from their owners */
+        for (size_t r = lo; r < hi; r++) memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
+        ck_assert_int_eq(gr_halo_forward(&h, x, w * sizeof *x), GR_OK);
+        for (size_t k = 0; k < h.n_halo; k++) {
+            size_t r = (size_t)h.halo[k], olo, ohi;
+            int q = 0;
+            for (gr_dist_share(n, q, size, &olo, &ohi); r >= ohi; gr_dist_share(n, ++q, size, &olo, &ohi)) {}
+            for (size_t j = 0; j < w; j++) ck_assert_float_eq(x[gr_halo_local(&h, r) * w + j], held_value(q, r, j, w));
+        }
+        /* reverse: this rank's values of the rows it holds */
+        for (size_t r = 0; r < n; r++)
+            if ((r >= lo && r < hi) || (want[r / 64] >> (r % 64) & 1))
+                memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
+        ck_assert_int_eq(gr_halo_reverse(&h, x, w), GR_OK);
+        /* each row once each way, whatever the rounds */
+        const double rows_moved = (double)(h.n_send - (size_t)h.send_counts[rank] + h.n_halo);
+        ck_assert_double_eq(d->bytes_sent - sent0, rows_moved * (double)(w * sizeof *x));
+        ck_assert_int_eq(gr_dist_reduce_scatter_rows(d, dense, own, n, w), GR_OK);
+        gr_dist_set_chunk(old);
+        ck_assert_int_eq(memcmp(x + h.before * w, own, (hi - lo) * w * sizeof *own), 0);
+        if (li == 0) ck_assert_uint_le(h.buf_bytes, (size_t)(size - 1) * w * sizeof *x + 1);
     }
-    /* reverse: this rank's values of the rows it holds */
-    for (size_t r = 0; r < n; r++)
-        if ((r >= lo && r < hi) || (want[r / 64] >> (r % 64) & 1))
-            memcpy(x + gr_halo_local(&h, r) * w, dense + r * w, w * sizeof *x);
-    ck_assert_int_eq(gr_halo_reverse(&h, x, w), GR_OK);
-    ck_assert_int_eq(gr_dist_reduce_scatter_rows(d, dense, own, n, w), GR_OK);
-    ck_assert_int_eq(memcmp(x + h.before * w, own, (hi - lo) * w * sizeof *own), 0);
     free(x);
     free(own);
     free(dense);

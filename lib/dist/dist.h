@@ -55,6 +55,10 @@ void gr_dist_free(gr_dist *d);
  * fits.
  */
 size_t gr_dist_set_chunk(size_t values);
+/* The bytes one round of a sum into owners, or of a halo exchange
+ * (dist/halo.h), moves at most on a rank: the round limit above, in
+ * bytes (16 MB by default). */
+size_t gr_dist_round_bytes(void);
 
 /* The gr_dist of a trainer, NULL when it has none (train/trainer.c). */
 struct gr_trainer;

@@ -36,6 +36,7 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
  * is added in the same order whatever the rounds. */
 #define ROUND_FLOATS_MAX ((size_t)1 << 22)
 static size_t round_floats(void) { return min_size(chunk, ROUND_FLOATS_MAX); }
+size_t gr_dist_round_bytes(void) { return round_floats() * sizeof(float); }
 
 int gr_dist_available(void) { return 1; }
 

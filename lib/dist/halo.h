@@ -18,7 +18,11 @@
  * rank's partial sums for its halo rows go back to their owners, which
  * add them into their rows in rank order, so the result does not depend
  * on MPI's timing.  Every exchange is collective and runs on the main
- * thread, between OpenMP regions.
+ * thread, between OpenMP regions.  Both go in rounds of slices of the
+ * owners' ranges (halo_exchange.c), so that a rank's exchange buffer holds
+ * at most gr_dist_round_bytes() (16 MB) rather than every row it sends or
+ * receives; a row's partial sums all arrive in one round, so the rounds
+ * change no bit.
  */
 #ifndef GR_DIST_HALO_H
 #define GR_DIST_HALO_H
@@ -42,7 +46,7 @@ typedef struct gr_halo {
     int *send_displs;      /* per rank: where they lie in send_rows */
     int32_t *send_rows;    /* own rows others read (row - lo), grouped by rank, ascending in each */
     size_t n_send;
-    void *buf;             /* packing buffer, grown on demand */
+    void *buf;             /* a round's packing buffer, grown on demand */
     size_t buf_bytes;
 } gr_halo;
 

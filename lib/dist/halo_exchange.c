@@ -8,6 +8,83 @@
 #include "core/mem.h"
 #include "core/threads.h"
 
+/*
+ * Rounds.  An exchange moves the rows of each owner's own range in slices
+ * of `span` rows: round t carries, from every owner and to every owner,
+ * the rows of slice t of its own range [lo + t span, lo + (t + 1) span).
+ * A round's buffer then holds at most (P - 1) x span rows, at most the
+ * round limit of the sums into owners (gr_dist_round_bytes), instead of
+ * every row a rank sends; and the partial sums of one row reach its owner
+ * in one round, from every rank, so the reverse still adds them in rank
+ * order: the same bits whatever the rounds.  The rows of one owner's slice
+ * are consecutive in its group of the plan (both lists ascend), so a
+ * round is a window of each group.
+ */
+typedef struct rounds {
+    size_t span, count;
+    int *scounts, *sdispls, *rcounts, *rdispls; /* this round's, per rank */
+    int *scur, *rcur;                           /* per rank: rows of its groups done */
+} rounds;
+
+static void rounds_free(rounds *q) { free(q->scounts); }
+
+static int rounds_init(rounds *q, const gr_halo *h, size_t row_bytes)
+{
+    const int P = h->dist->size;
+    memset(q, 0, sizeof *q);
+    q->scounts = gr_zalloc(6 * (size_t)P, sizeof *q->scounts);
+    if (!q->scounts) return GR_ENOMEM;
+    q->sdispls = q->scounts + P;
+    q->rcounts = q->sdispls + P;
+    q->rdispls = q->rcounts + P;
+    q->scur = q->rdispls + P;
+    q->rcur = q->scur + P;
+    const size_t peers = P > 1 ? (size_t)P - 1 : 1;
+    q->span = gr_dist_round_bytes() / (peers * row_bytes);
+    if (q->span == 0) q->span = 1;
+    size_t most = 0, lo, hi;
+    for (int r = 0; r < P; r++) {
+        gr_dist_share(h->nrows, r, P, &lo, &hi);
+        if (hi - lo > most) most = hi - lo;
+    }
+    q->count = (most + q->span - 1) / q->span;
+    return GR_OK;
+}
+
+/* Round t's windows: the rows this rank sends each rank (own rows in
+ * slice t of its range) and receives from each (their rows in slice t of
+ * their ranges); returns the rows sent.  Call for t = 0, 1, ... in turn. */
+static size_t round_windows(rounds *q, const gr_halo *h, size_t t)
+{
+    const int P = h->dist->size;
+    const size_t mine_end = (t + 1) * q->span;
+    size_t sent = 0;
+    for (int r = 0; r < P; r++) {
+        int k = q->scur[r];
+        const int32_t *rows = h->send_rows + h->send_displs[r];
+        while (k < h->send_counts[r] && (size_t)rows[k] < mine_end) k++;
+        q->scounts[r] = k - q->scur[r];
+        q->sdispls[r] = (int)sent;
+        sent += (size_t)q->scounts[r];
+        size_t lo, hi;
+        gr_dist_share(h->nrows, r, P, &lo, &hi);
+        const int32_t *halo = h->halo + h->halo_displs[r];
+        k = q->rcur[r];
+        while (k < h->recv_counts[r] && (size_t)halo[k] < lo + mine_end) k++;
+        q->rcounts[r] = k - q->rcur[r];
+        q->rdispls[r] = h->recv_displs[r] + q->rcur[r];
+    }
+    return sent;
+}
+
+static void round_done(rounds *q, int P)
+{
+    for (int r = 0; r < P; r++) {
+        q->scur[r] += q->scounts[r];
+        q->rcur[r] += q->rcounts[r];
+    }
+}
+
 /* The packing buffer of at least bytes bytes. */
 static int reserve(gr_halo *h, size_t bytes)
 {
@@ -20,44 +97,83 @@ static int reserve(gr_halo *h, size_t bytes)
     return GR_OK;
 }
 
+/* The rounds and a buffer for the most rows one round moves on this rank
+ * (what it sends forward, what it receives in reverse: the same rows). */
+static int begin(gr_halo *h, rounds *q, size_t row_bytes)
+{
+    int rc = rounds_init(q, h, row_bytes);
+    if (rc == GR_OK) {
+        size_t most = 0;
+        for (size_t t = 0; t < q->count; t++) {
+            size_t n = round_windows(q, h, t);
+            if (n > most) most = n;
+            round_done(q, h->dist->size);
+        }
+        memset(q->scur, 0, 2 * (size_t)h->dist->size * sizeof *q->scur);
+        rc = reserve(h, most * row_bytes + 1);
+    }
+    rc = gr_dist_agree(h->dist, rc);
+    if (rc != GR_OK) rounds_free(q);
+    return rc;
+}
+
 int gr_halo_forward(gr_halo *h, void *x, size_t row_bytes)
 {
     if (!h->dist) return GR_OK;
-    int rc = reserve(h, h->n_send * row_bytes + 1);
-    rc = gr_dist_agree(h->dist, rc);
+    rounds q;
+    int rc = begin(h, &q, row_bytes);
     if (rc != GR_OK) return rc;
-    char *own = (char *)x + h->before * row_bytes, *buf = h->buf;
-    const long n = (long)h->n_send;
-    const int32_t *rows = h->send_rows;
+    const char *own = (const char *)x + h->before * row_bytes;
+    char *buf = h->buf;
+    for (size_t t = 0; rc == GR_OK && t < q.count; t++) {
+        round_windows(&q, h, t);
+        for (int r = 0; r < h->dist->size; r++) {
+            const long n = q.scounts[r];
+            const int32_t *rows = h->send_rows + h->send_displs[r] + q.scur[r];
+            char *to = buf + (size_t)q.sdispls[r] * row_bytes;
 #pragma omp parallel for schedule(static) if (n * (long)row_bytes > (1L << 18)) num_threads(gr_threads())
-    for (long k = 0; k < n; k++) memcpy(buf + (size_t)k * row_bytes, own + (size_t)rows[k] * row_bytes, row_bytes);
-    /* the halo rows arrive in place: recv_displs are in the local layout */
-    return gr_dist_alltoallv_rows(h->dist, buf, h->send_counts, h->send_displs, x, h->recv_counts, h->recv_displs,
-                                  row_bytes);
+            for (long k = 0; k < n; k++) memcpy(to + (size_t)k * row_bytes, own + (size_t)rows[k] * row_bytes, row_bytes);
+        }
+        /* the halo rows arrive in place: the windows are in the local layout */
+        rc = gr_dist_alltoallv_rows(h->dist, buf, q.scounts, q.sdispls, x, q.rcounts, q.rdispls, row_bytes);
+        round_done(&q, h->dist->size);
+    }
+    rounds_free(&q);
+    return rc;
+}
+
+/* Add round's received partial sums into the own rows, rank by rank in
+ * rank order; a rank requests a row once, so the rows of one rank's group
+ * are distinct and can be added in parallel. */
+static void add_round(const gr_halo *h, const rounds *q, float *own, const float *in, size_t width)
+{
+    for (int r = 0; r < h->dist->size; r++) {
+        const long n = q->scounts[r];
+        const int32_t *rows = h->send_rows + h->send_displs[r] + q->scur[r];
+        const float *from = in + (size_t)q->sdispls[r] * width;
+#pragma omp parallel for schedule(static) if (n * (long)width > (1L << 16)) num_threads(gr_threads())
+        for (long k = 0; k < n; k++) {
+            float *dst = own + (size_t)rows[k] * width;
+            const float *src = from + (size_t)k * width;
+            for (size_t j = 0; j < width; j++) dst[j] += src[j];
+        }
+    }
 }
 
 int gr_halo_reverse(gr_halo *h, float *x, size_t width)
 {
     if (!h->dist) return GR_OK;
     const size_t row_bytes = width * sizeof *x;
-    int rc = reserve(h, h->n_send * row_bytes + 1);
-    rc = gr_dist_agree(h->dist, rc);
-    if (rc == GR_OK)
-        rc = gr_dist_alltoallv_rows(h->dist, x, h->recv_counts, h->recv_displs, h->buf, h->send_counts, h->send_displs,
-                                    row_bytes);
+    rounds q;
+    int rc = begin(h, &q, row_bytes);
     if (rc != GR_OK) return rc;
-    float *own = x + h->before * width;
-    const float *in = h->buf;
-    /* rank by rank, in rank order; a rank requests a row once, so the rows
-     * of one rank's group are distinct and can be added in parallel */
-    for (int r = 0; r < h->dist->size; r++) {
-        const long lo = h->send_displs[r], hi = lo + h->send_counts[r];
-#pragma omp parallel for schedule(static) if ((hi - lo) * (long)width > (1L << 16)) num_threads(gr_threads())
-        for (long k = lo; k < hi; k++) {
-            float *dst = own + (size_t)h->send_rows[k] * width;
-            const float *src = in + (size_t)k * width;
-            for (size_t j = 0; j < width; j++) dst[j] += src[j];
-        }
+    for (size_t t = 0; rc == GR_OK && t < q.count; t++) {
+        round_windows(&q, h, t);
+        /* the forward windows, the other way: halo rows out, own rows' sums in */
+        rc = gr_dist_alltoallv_rows(h->dist, x, q.rcounts, q.rdispls, h->buf, q.scounts, q.sdispls, row_bytes);
+        if (rc == GR_OK) add_round(h, &q, x + h->before * width, h->buf, width);
+        round_done(&q, h->dist->size);
     }
-    return GR_OK;
+    rounds_free(&q);
+    return rc;
 }
