@@ -179,7 +179,7 @@ int main(int argc, char **argv)
      * layer-0 embeddings and Adam's two moments */
     gr_spmat a;
     if (gr_norm_adj(&a, g, 16) != GR_OK) return fail();
-    double csr = (double)(n + 1) * 8 + (double)nnz * 8 + (a.bptr ? (double)n * (double)(a.nblk + 1) * 8 : 0);
+    double csr = (double)(n + 1) * 8 + (double)nnz * 8 + (a.bptr ? (double)n * (double)(a.nblk + 1) * (double)sizeof *a.bptr : 0);
     gr_spmat_free(&a);
     double params = (double)n * d * 4, opt = 2 * params, base = csr + params + opt;
     double graph = 2.0 * (double)g->n_edges * 8 + (double)(g->n_users + g->n_items + 2) * 8;

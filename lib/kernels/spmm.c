@@ -59,16 +59,17 @@ int gr_spmat_block_columns(gr_spmat *a, size_t nb)
     if (nb <= 1 || a->n == 0) return GR_OK;
     const size_t cols = a->ncols ? a->ncols : a->n;
     size_t span = (cols + nb - 1) / nb;
-    int64_t *bp = gr_alloc(a->n * (nb + 1), sizeof *bp);
+    uint32_t *bp = gr_alloc(a->n * (nb + 1), sizeof *bp);
     if (!bp) return GR_ENOMEM;
     for (size_t r = 0; r < a->n; r++) {
-        int64_t k = a->ptr[r];
-        int64_t *row = bp + r * (nb + 1);
+        const int64_t start = a->ptr[r];
+        int64_t k = start;
+        uint32_t *row = bp + r * (nb + 1);
         for (size_t b = 0; b < nb; b++) {
-            row[b] = k;
+            row[b] = (uint32_t)(k - start);
             while (k < a->ptr[r + 1] && (size_t)a->col[k] < (b + 1) * span) k++;
         }
-        row[nb] = a->ptr[r + 1];
+        row[nb] = (uint32_t)(a->ptr[r + 1] - start);
     }
     a->bptr = bp;
     a->nblk = nb;
@@ -142,8 +143,8 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
         const float *val = a->val;                                                                 \
         for (size_t b = 0; b < nb; b++) {                                                          \
             for (int64_t r = r0; r < r1; r++) {                                                    \
-                const int64_t *bp = a->bptr + (size_t)r * (nb + 1) + b;                            \
-                const int64_t lo = bp[0], hi = bp[1];                                              \
+                const uint32_t *bp = a->bptr + (size_t)r * (nb + 1) + b;                           \
+                const int64_t lo = a->ptr[r] + bp[0], hi = a->ptr[r] + bp[1];                      \
                 float *yr = y + (size_t)r * d;                                                     \
                 if (lo == hi && b > 0) continue;                                                   \
                 VT s[V];                                                                           \

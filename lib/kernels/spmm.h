@@ -14,9 +14,12 @@ typedef struct gr_spmat {
     int64_t *split; /* nsplit + 1 row boundaries with about equal nnz, for threads */
     size_t nsplit;
     /* Column blocks (see gr_spmat_balance): row r's nonzeros in block b are
-     * [bptr[r * (nblk + 1) + b], bptr[r * (nblk + 1) + b + 1]); NULL: none. */
+     * ptr[r] + [bptr[r * (nblk + 1) + b], bptr[r * (nblk + 1) + b + 1]),
+     * offsets within the row (a row has fewer than 2^31 columns), 4 bytes
+     * each rather than 8: at a million items and 16 blocks, 70 MB instead
+     * of 140 for the adjacency of every row; NULL: none. */
     size_t nblk;
-    int64_t *bptr;
+    uint32_t *bptr;
     /* Columns when they differ from the rows (a slice of a square matrix's
      * rows, columns global); 0: n. */
     size_t ncols;
