@@ -197,9 +197,9 @@ static int build_iu(gr_graph *g)
 static int build_from_dense(gr_graph *g, dense_edges *d, const gr_edges *e)
 {
     uint32_t *perm = gr_alloc(d->n, sizeof *perm);
-    if (!perm) return GR_ENOMEM;
-    for (size_t k = 0; k < d->n; k++) perm[k] = (uint32_t)k;
-    int rc = counting_sort(perm, d->n, d->i, g->n_items);
+    int rc = perm ? GR_OK : GR_ENOMEM;
+    for (size_t k = 0; rc == GR_OK && k < d->n; k++) perm[k] = (uint32_t)k;
+    if (rc == GR_OK) rc = counting_sort(perm, d->n, d->i, g->n_items);
     if (rc == GR_OK) rc = counting_sort(perm, d->n, d->u, g->n_users);
     if (rc == GR_OK) rc = build_ui(g, d, perm, e);
     free(perm);
