@@ -98,18 +98,16 @@ static int reserve(gr_halo *h, size_t bytes)
 }
 
 /* The rounds and a buffer for the most rows one round moves on this rank
- * (what it sends forward, what it receives in reverse: the same rows). */
+ * (what it sends forward, what it receives in reverse: the same rows).  A
+ * round sends each peer at most the span rows of one slice, never itself,
+ * so (P - 1) x span rows bound it without walking the windows. */
 static int begin(gr_halo *h, rounds *q, size_t row_bytes)
 {
     int rc = rounds_init(q, h, row_bytes);
     if (rc == GR_OK) {
-        size_t most = 0;
-        for (size_t t = 0; t < q->count; t++) {
-            size_t n = round_windows(q, h, t);
-            if (n > most) most = n;
-            round_done(q, h->dist->size);
-        }
-        memset(q->scur, 0, 2 * (size_t)h->dist->size * sizeof *q->scur);
+        const size_t peers = h->dist->size > 1 ? (size_t)h->dist->size - 1 : 1;
+        size_t most = peers * q->span;
+        if (h->n_send < most) most = h->n_send;
         rc = reserve(h, most * row_bytes + 1);
     }
     rc = gr_dist_agree(h->dist, rc);
