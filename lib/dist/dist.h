@@ -59,6 +59,10 @@ size_t gr_dist_set_chunk(size_t values);
  * (dist/halo.h), moves at most on a rank: the round limit above, in
  * bytes (16 MB by default). */
 size_t gr_dist_round_bytes(void);
+/* The limits above, in values: the piece (gr_dist_set_chunk's) and the
+ * round (at most the piece and 2^22). */
+size_t gr_dist_chunk(void);
+size_t gr_dist_round_floats(void);
 
 /* The gr_dist of a trainer, NULL when it has none (train/trainer.c). */
 struct gr_trainer;

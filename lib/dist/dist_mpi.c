@@ -11,32 +11,7 @@
 #include "core/mem.h"
 #include "core/threads.h"
 
-/* Values per collective call of a reduction (MPI counts are int, and
- * MPI_SUM takes only predefined datatypes, so a reduction cannot count in
- * rows): every reduction is cut into pieces of at most `chunk` values,
- * reduced one after the other.  The copies count in rows (one datatype a
- * row) and need no pieces. */
-#define CHUNK_DEFAULT ((size_t)1 << 26)
-static size_t chunk = CHUNK_DEFAULT;
-
-size_t gr_dist_set_chunk(size_t values)
-{
-    size_t old = chunk;
-    chunk = values == 0 ? CHUNK_DEFAULT : values < INT_MAX ? values : INT_MAX;
-    return old;
-}
-
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
-
-/* The values one round of a sum into owners receives (gr_dist_allreduce_grad,
- * gr_dist_reduce_scatter_rows): at most the chunk and at most 2^22 floats
- * (16 MB), so that summing an n x dim table holds a scratch of 16 MB
- * instead of a second n x dim copy for the time of the call.  A round is
- * one all-to-all: more rounds cost their latency alone, and each value
- * is added in the same order whatever the rounds. */
-#define ROUND_FLOATS_MAX ((size_t)1 << 22)
-static size_t round_floats(void) { return min_size(chunk, ROUND_FLOATS_MAX); }
-size_t gr_dist_round_bytes(void) { return round_floats() * sizeof(float); }
 
 int gr_dist_available(void) { return 1; }
 
@@ -150,7 +125,7 @@ static int sum_block(gr_dist *d, float *buf, size_t n, float *tmp)
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    const size_t P = (size_t)d->size, round = round_floats(), block = round < P ? P : round / P * P;
+    const size_t P = (size_t)d->size, round = gr_dist_round_floats(), block = round < P ? P : round / P * P;
     size_t main = n / P * P;
     size_t tmp_n = min_size(main, block);
     float *tmp = gr_alloc_floats(tmp_n + 1 + 2 * P);
@@ -172,8 +147,8 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    for (size_t at = 0; at < n; at += chunk) {
-        int part = (int)min_size(n - at, chunk);
+    for (size_t at = 0; at < n; at += gr_dist_chunk()) {
+        int part = (int)min_size(n - at, gr_dist_chunk());
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing over the ranks");
@@ -184,7 +159,7 @@ int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
 int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    const size_t piece = min_size(n, chunk);
+    const size_t piece = min_size(n, gr_dist_chunk());
     double *all = gr_alloc((size_t)d->size * piece, sizeof *all);
     int rc = agree_scratch(d, all);
     if (rc != GR_OK) {
@@ -359,8 +334,8 @@ int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *w
     uint64_t *hi = lo + n;
     MPI_Comm c = comm_of(d);
     int mrc = MPI_SUCCESS;
-    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += chunk) {
-        int part = (int)min_size(n - at, chunk);
+    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += gr_dist_chunk()) {
+        int part = (int)min_size(n - at, gr_dist_chunk());
         mrc = MPI_Allreduce(vals + at, lo + at, part, MPI_UINT64_T, MPI_MIN, c);
         if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals + at, hi + at, part, MPI_UINT64_T, MPI_MAX, c);
     }
@@ -458,8 +433,8 @@ int gr_dist_reduce_scatter_rows(gr_dist *d, const float *buf, float *own, size_t
     if (nrows == 0 || width == 0) return GR_OK;
     if (width > INT_MAX) return gr_err(GR_ERANGE, "rows of %zu floats: at most %d", width, INT_MAX);
     const size_t P = (size_t)d->size;
-    /* rows of every slice a round: at most round_floats() arrive per round */
-    size_t per = round_floats() / width / P;
+    /* rows of every slice a round: at most gr_dist_round_floats() arrive per round */
+    size_t per = gr_dist_round_floats() / width / P;
     per = per < 1 ? 1 : per;
     int *v = d->ints;
     float *tmp = gr_alloc_floats(P * min_size(per, nrows / P + 1) * width);
@@ -571,8 +546,9 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
         char *dst = out + at;
         if (r == d->rank && counts[r] && dst != (const char *)mine) memcpy(dst, mine, (size_t)counts[r]);
         for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
-            /* pieces of `chunk` bytes: MPI counts are int */
-            uint64_t n = counts[r] - done < chunk ? counts[r] - done : chunk;
+            /* pieces of gr_dist_chunk() bytes: MPI counts are int */
+            const uint64_t piece = gr_dist_chunk();
+            uint64_t n = counts[r] - done < piece ? counts[r] - done : piece;
             int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));
             if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging the ranks' parts");
             done += n;
@@ -588,8 +564,8 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    for (size_t at = 0; at < n; at += chunk) {
-        int part = (int)min_size(n - at, chunk);
+    for (size_t at = 0; at < n; at += gr_dist_chunk()) {
+        int part = (int)min_size(n - at, gr_dist_chunk());
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing counts over the ranks");

@@ -19,15 +19,6 @@ int gr_dist_new(gr_dist **out, void *comm)
 }
 
 void gr_dist_free(gr_dist *d) { (void)d; }
-/* No collectives: the limit is kept only so that tests read it back. */
-size_t gr_dist_set_chunk(size_t values)
-{
-    static size_t chunk = (size_t)1 << 26;
-    size_t old = chunk;
-    chunk = values ? values : (size_t)1 << 26;
-    return old;
-}
-size_t gr_dist_round_bytes(void) { return (size_t)1 << 24; }
 int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n) { return d ? unsupported() : GR_OK; }
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
 int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n) { return d ? unsupported() : GR_OK; }
