@@ -35,8 +35,8 @@ static void assert_edge(const gr_edges *e, size_t k, int64_t u, int64_t i, float
     ck_assert_uint_lt(k, e->n);
     ck_assert_int_eq(e->user[k], u);
     ck_assert_int_eq(e->item[k], i);
-    ck_assert_float_eq(e->rating[k], r);
-    ck_assert_int_eq(e->ts[k], ts);
+    ck_assert_float_eq(gr_edges_rating(e, k), r);
+    ck_assert_int_eq(gr_edges_ts(e, k), ts);
 }
 
 /* The message of the last error, checked to be exactly `want`. */
@@ -69,6 +69,9 @@ START_TEST(reads_adjacency_lists)
     assert_edge(&e, 8, 3, 12, 1.0f, 0);
     ck_assert_int_eq(e.has_rating, 0);
     ck_assert_int_eq(e.has_ts, 0);
+    /* implicit edges hold the ids alone */
+    ck_assert_ptr_null(e.rating);
+    ck_assert_ptr_null(e.ts);
     gr_edges_free(&e);
     /* CRLF, tabs and trailing blanks */
     gr_edges_init(&e);
@@ -193,6 +196,40 @@ START_TEST(appends_and_keeps_flags_honest)
     ck_assert_uint_eq(e.n, 4);
     ck_assert_int_eq(e.has_rating, 0);
     ck_assert_int_eq(e.has_ts, 0);
+    gr_edges_free(&e);
+}
+END_TEST
+
+/* A column is held from its first value other than the default, the
+ * edges before it reading the default. */
+START_TEST(columns_are_held_from_their_first_value)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    for (int64_t k = 0; k < 40; k++) ck_assert_int_eq(gr_edges_push(&e, k, k + 1, 1.0f, 0), GR_OK);
+    ck_assert_ptr_null(e.rating);
+    ck_assert_ptr_null(e.ts);
+    ck_assert_int_eq(gr_edges_push(&e, 40, 41, 4.5f, 0), GR_OK);
+    ck_assert_ptr_nonnull(e.rating);
+    ck_assert_ptr_null(e.ts);
+    ck_assert_int_eq(gr_edges_push(&e, 41, 42, 1.0f, 77), GR_OK);
+    ck_assert_ptr_nonnull(e.ts);
+    for (int64_t k = 42; k < 100; k++) ck_assert_int_eq(gr_edges_push(&e, k, k + 1, 2.0f, k), GR_OK);
+    ck_assert_uint_eq(e.n, 100);
+    for (size_t k = 0; k < e.n; k++) {
+        const float r = k < 40 ? 1.0f : k == 40 ? 4.5f : k == 41 ? 1.0f : 2.0f;
+        const int64_t ts = k < 41 ? 0 : k == 41 ? 77 : (int64_t)k;
+        assert_edge(&e, k, (int64_t)k, (int64_t)k + 1, r, ts);
+    }
+    /* a column held directly keeps what was pushed, and grows with the rest */
+    gr_edges f;
+    gr_edges_init(&f);
+    ck_assert_int_eq(gr_edges_hold_ratings(&f), GR_OK);
+    ck_assert_int_eq(gr_edges_reserve(&f, 3), GR_OK);
+    for (int64_t k = 0; k < 3; k++) ck_assert_int_eq(gr_edges_push(&f, k, k, 1.0f, 0), GR_OK);
+    ck_assert_ptr_nonnull(f.rating);
+    ck_assert_float_eq(f.rating[2], 1.0f);
+    gr_edges_free(&f);
     gr_edges_free(&e);
 }
 END_TEST
@@ -458,7 +495,7 @@ START_TEST(reads_the_real_ml100k)
     ck_assert_int_eq(e.has_rating, 1);
     ck_assert_int_eq(e.has_ts, 1);
     double sum = 0;
-    for (size_t k = 0; k < e.n; k++) sum += e.rating[k];
+    for (size_t k = 0; k < e.n; k++) sum += gr_edges_rating(&e, k);
     ck_assert_double_eq_tol(sum / (double)e.n, 3.52986, 1e-4);
     gr_edges_free(&e);
     gr_edges_init(&e);
@@ -536,7 +573,8 @@ START_TEST(parts_read_what_the_whole_file_holds)
             ck_assert_msg(read_in_parts(&e, path, files[f].format, parts) == GR_OK, "%s", gr_last_error());
             ck_assert_msg(e.n == whole.n, "%s in %d parts: %zu edges, %zu whole", files[f].name, parts, e.n, whole.n);
             ck_assert(!memcmp(e.user, whole.user, e.n * sizeof *e.user) && !memcmp(e.item, whole.item, e.n * sizeof *e.item));
-            ck_assert(!memcmp(e.rating, whole.rating, e.n * sizeof *e.rating) && !memcmp(e.ts, whole.ts, e.n * sizeof *e.ts));
+            for (size_t k = 0; k < e.n; k++)
+                ck_assert(gr_edges_rating(&e, k) == gr_edges_rating(&whole, k) && gr_edges_ts(&e, k) == gr_edges_ts(&whole, k));
             ck_assert_int_eq(e.has_rating, whole.has_rating);
             ck_assert_int_eq(e.has_ts, whole.has_ts);
             gr_edges_free(&e);
@@ -585,6 +623,7 @@ int main(void)
     tcase_add_test(tc, reads_csv);
     tcase_add_test(tc, reads_delimited);
     tcase_add_test(tc, appends_and_keeps_flags_honest);
+    tcase_add_test(tc, columns_are_held_from_their_first_value);
     tcase_add_test(tc, missing_file_is_an_io_error);
     tcase_add_test(tc, malformed_lines_name_file_line_and_field);
     tcase_add_test(tc, nul_bytes_fail_the_file);

@@ -54,7 +54,7 @@ static void check_edges(const gr_edges *e, const gr_synth_options *o)
     gr_idmap_init(&seen);
     for (size_t k = 0; k <= e->n; k++) {
         if (k < e->n && k > start && e->user[k] == e->user[start]) {
-            ck_assert_int_gt(e->ts[k], e->ts[k - 1]);
+            ck_assert_int_gt(gr_edges_ts(e, k), gr_edges_ts(e, k - 1));
             continue;
         }
         if (k > 0) {
@@ -75,7 +75,7 @@ static void check_edges(const gr_edges *e, const gr_synth_options *o)
     gr_idmap_free(&seen);
     ck_assert_uint_eq(users, o->users);
     for (size_t k = 0; k < e->n; k++) {
-        ck_assert(e->rating[k] >= 1.0f && e->rating[k] <= 5.0f && e->rating[k] == (float)(int)e->rating[k]);
+        ck_assert(gr_edges_rating(e, k) >= 1.0f && gr_edges_rating(e, k) <= 5.0f && gr_edges_rating(e, k) == (float)(int)gr_edges_rating(e, k));
         ck_assert(e->item[k] >= 1 && e->item[k] <= (int64_t)o->items);
     }
 }
@@ -210,7 +210,7 @@ START_TEST(same_seed_same_files)
     ck_assert_uint_eq(x.n, y.n);
     for (size_t k = 0; k < x.n; k++) {
         ck_assert(x.user[k] == y.user[k] && x.item[k] == y.item[k]);
-        ck_assert(x.rating[k] == y.rating[k] && x.ts[k] == y.ts[k]);
+        ck_assert(gr_edges_rating(&x, k) == gr_edges_rating(&y, k) && gr_edges_ts(&x, k) == gr_edges_ts(&y, k));
     }
     gr_edges_free(&x);
     gr_edges_free(&y);
@@ -257,8 +257,8 @@ START_TEST(plants_tastes_popularity_and_demographics)
         for (size_t g = 1; g < t.n_genres; g++)
             if (count[g] > count[top]) top = g;
         for (size_t j = s; j < k; j++) {
-            if (t.v[e.item[j] - 1].genres >> top & 1) in_sum += e.rating[j], in_n++;
-            else out_sum += e.rating[j], out_n++;
+            if (t.v[e.item[j] - 1].genres >> top & 1) in_sum += gr_edges_rating(&e, j), in_n++;
+            else out_sum += gr_edges_rating(&e, j), out_n++;
         }
         int age = u.v[e.user[s] - 1].age;
         if ((int)top == g_kids) age_young += age, young++;

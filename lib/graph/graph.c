@@ -80,7 +80,7 @@ static int map_edges(dense_edges *d, gr_catalog *cat, const gr_edges *e, double 
     GR_TRY(dense_alloc(d, e->n));
     for (size_t k = 0; k < e->n; k++) {
         int32_t u = -1, i = -1;
-        if (min_rating > 0 && !(e->rating[k] >= min_rating)) {
+        if (min_rating > 0 && !(gr_edges_rating(e, k) >= min_rating)) {
             /* dropped, not counted as skipped */
         } else if (grow) {
             u = gr_catalog_add_user(cat, e->user[k]);
@@ -164,8 +164,8 @@ static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm, con
         g->ui.ptr[d->u[a] + 1]++;
         const size_t at = d->src ? d->src[a] : a;
         g->ui.col[w] = d->i[a];
-        g->ui.val[w] = e->rating[at];
-        if (g->ui.ts) g->ui.ts[w] = e->ts[at];
+        g->ui.val[w] = gr_edges_rating(e, at);
+        if (g->ui.ts) g->ui.ts[w] = gr_edges_ts(e, at);
         w++;
     }
     for (size_t r = 0; r < g->n_users; r++) g->ui.ptr[r + 1] += g->ui.ptr[r];

@@ -22,11 +22,11 @@ static void drop_below(gr_edges *e, double min_rating)
     if (!(min_rating > 0)) return;
     size_t w = 0;
     for (size_t k = 0; k < e->n; k++) {
-        if (!(e->rating[k] >= min_rating)) continue;
+        if (!(gr_edges_rating(e, k) >= min_rating)) continue;
         e->user[w] = e->user[k];
         e->item[w] = e->item[k];
-        e->rating[w] = e->rating[k];
-        e->ts[w] = e->ts[k];
+        if (e->rating) e->rating[w] = e->rating[k];
+        if (e->ts) e->ts[w] = e->ts[k];
         w++;
     }
     e->n = w;
@@ -53,6 +53,12 @@ static int gather_column(gr_dist *d, const void *mine, void *all, const uint64_t
     return gr_dist_allgather_bytes(d, mine, all, bytes);
 }
 
+static int hold_both(int (*hold)(gr_edges *), gr_edges *mine, gr_edges *all)
+{
+    int rc = hold(mine);
+    return rc == GR_OK ? hold(all) : rc;
+}
+
 static int alloc_all(gr_edges *all, size_t total)
 {
     gr_edges_init(all);
@@ -62,11 +68,16 @@ static int alloc_all(gr_edges *all, size_t total)
 }
 
 /* Every rank's edges to every rank: the ids always, ratings and
- * timestamps only when the file has them (else their defaults). */
-static int exchange(gr_edges *all, const gr_edges *mine, const uint64_t *counts, size_t total, gr_dist *d)
+ * timestamps only when the file has them (else their defaults, held by
+ * no column).  A rank whose part held only default values holds the
+ * column here, so that every rank sends it. */
+static int exchange(gr_edges *all, gr_edges *mine, const uint64_t *counts, size_t total, gr_dist *d)
 {
     uint64_t *bytes = gr_alloc((size_t)d->size, sizeof *bytes);
-    int rc = gr_dist_agree(d, bytes ? alloc_all(all, total) : GR_ENOMEM);
+    int rc = bytes ? alloc_all(all, total) : GR_ENOMEM;
+    if (rc == GR_OK && mine->has_rating) rc = hold_both(gr_edges_hold_ratings, mine, all);
+    if (rc == GR_OK && mine->has_ts) rc = hold_both(gr_edges_hold_ts, mine, all);
+    rc = gr_dist_agree(d, rc);
     if (rc == GR_OK) rc = gather_column(d, mine->user, all->user, counts, sizeof *all->user, bytes);
     if (rc == GR_OK) rc = gather_column(d, mine->item, all->item, counts, sizeof *all->item, bytes);
     if (rc == GR_OK && mine->has_rating)
@@ -77,8 +88,6 @@ static int exchange(gr_edges *all, const gr_edges *mine, const uint64_t *counts,
         gr_edges_free(all);
         return rc;
     }
-    for (size_t k = 0; k < total && !mine->has_rating; k++) all->rating[k] = 1.0f;
-    if (!mine->has_ts) memset(all->ts, 0, total * sizeof *all->ts);
     all->n = total;
     all->has_rating = mine->has_rating;
     all->has_ts = mine->has_ts;

@@ -17,19 +17,25 @@ void gr_edges_free(gr_edges *e)
     memset(e, 0, sizeof *e);
 }
 
-static int grow(gr_edges *e)
+/* The columns held (the ids always, a rating or timestamp column once a
+ * value other than its default was stored) and their element sizes. */
+static size_t held_columns(gr_edges *e, void **arrays[4], size_t sizes[4])
 {
-    void **const arrays[] = { (void **)&e->user, (void **)&e->item, (void **)&e->rating, (void **)&e->ts };
-    const size_t sizes[] = { sizeof *e->user, sizeof *e->item, sizeof *e->rating, sizeof *e->ts };
-    return gr_reserve_each(arrays, sizes, 4, &e->cap, e->n + 1);
+    size_t n = 0;
+    arrays[n] = (void **)&e->user, sizes[n++] = sizeof *e->user;
+    arrays[n] = (void **)&e->item, sizes[n++] = sizeof *e->item;
+    if (e->rating) arrays[n] = (void **)&e->rating, sizes[n++] = sizeof *e->rating;
+    if (e->ts) arrays[n] = (void **)&e->ts, sizes[n++] = sizeof *e->ts;
+    return n;
 }
 
 int gr_edges_reserve(gr_edges *e, size_t need)
 {
     if (need <= e->cap) return GR_OK;
-    void **const arrays[] = { (void **)&e->user, (void **)&e->item, (void **)&e->rating, (void **)&e->ts };
-    const size_t sizes[] = { sizeof *e->user, sizeof *e->item, sizeof *e->rating, sizeof *e->ts };
-    for (size_t k = 0; k < 4; k++) {
+    void **arrays[4];
+    size_t sizes[4];
+    const size_t n = held_columns(e, arrays, sizes);
+    for (size_t k = 0; k < n; k++) {
         void *q = gr_realloc(*arrays[k], need, sizes[k]);
         if (!q) return GR_ENOMEM;
         *arrays[k] = q;
@@ -38,13 +44,36 @@ int gr_edges_reserve(gr_edges *e, size_t need)
     return GR_OK;
 }
 
+int gr_edges_hold_ratings(gr_edges *e)
+{
+    if (e->rating) return GR_OK;
+    e->rating = gr_alloc(e->cap ? e->cap : 1, sizeof *e->rating);
+    if (!e->rating) return GR_ENOMEM;
+    for (size_t k = 0; k < e->n; k++) e->rating[k] = 1.0f;
+    return GR_OK;
+}
+
+int gr_edges_hold_ts(gr_edges *e)
+{
+    if (e->ts) return GR_OK;
+    e->ts = gr_zalloc(e->cap ? e->cap : 1, sizeof *e->ts);
+    return e->ts ? GR_OK : GR_ENOMEM;
+}
+
 int gr_edges_push(gr_edges *e, int64_t user, int64_t item, float rating, int64_t ts)
 {
-    if (e->n == e->cap) GR_TRY(grow(e));
+    if (e->n == e->cap) {
+        void **arrays[4];
+        size_t sizes[4];
+        const size_t n = held_columns(e, arrays, sizes);
+        GR_TRY(gr_reserve_each(arrays, sizes, n, &e->cap, e->n + 1));
+    }
+    if (rating != 1.0f) GR_TRY(gr_edges_hold_ratings(e));
+    if (ts != 0) GR_TRY(gr_edges_hold_ts(e));
     e->user[e->n] = user;
     e->item[e->n] = item;
-    e->rating[e->n] = rating;
-    e->ts[e->n] = ts;
+    if (e->rating) e->rating[e->n] = rating;
+    if (e->ts) e->ts[e->n] = ts;
     e->n++;
     return GR_OK;
 }
