@@ -226,6 +226,35 @@ END_TEST
 /* Without timestamps a graph reports none and gives 0 for each edge; a
  * leave-one-out split then takes the largest item index (the documented
  * tie-break; indices follow first appearance: 12, 10, 13, 11). */
+/* The build consumes its input: the edges are empty on return, the graph
+ * holds what they held (a repeated pair keeps its last rating). */
+START_TEST(build_consumes_its_edges)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    const int64_t u[] = { 5, 3, 5, 3 }, it[] = { 9, 9, 8, 9 };
+    const float r[] = { 2.0f, 1.0f, 4.0f, 3.0f };
+    for (int k = 0; k < 4; k++) ck_assert_int_eq(gr_edges_push(&e, u[k], it[k], r[k], 100 + k), GR_OK);
+    e.has_rating = e.has_ts = 1;
+    gr_catalog *cat = gr_catalog_new();
+    ck_assert_ptr_nonnull(cat);
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_build(&g, cat, &e, 0.0, 1), GR_OK);
+    ck_assert_uint_eq(e.n, 0);
+    ck_assert(!e.user && !e.item && !e.rating && !e.ts);
+    gr_edges_free(&e);
+    ck_assert_uint_eq(g->n_edges, 3);
+    /* user 5 is dense 0: items 9 (dense 0) and 8 (dense 1) */
+    ck_assert_float_eq(g->ui.val[g->ui.ptr[0]], 2.0f);
+    ck_assert_int_eq(gr_csr_ts(&g->ui, g->ui.ptr[0] + 1), 102);
+    /* user 3, item 9: the last of its two edges */
+    ck_assert_float_eq(g->ui.val[g->ui.ptr[1]], 3.0f);
+    ck_assert_int_eq(gr_csr_ts(&g->ui, g->ui.ptr[1]), 103);
+    gr_graph_free(g);
+    gr_catalog_unref(cat);
+}
+END_TEST
+
 START_TEST(graphs_without_timestamps)
 {
     int64_t u[] = { 1, 1, 1, 1 }, it[] = { 12, 10, 13, 11 }, ts[4] = { 7, 7, 7, 7 };
@@ -310,6 +339,7 @@ int main(void)
     TCase *tc = tcase_create("graph");
     tcase_add_test(tc, edges_fold_filter_and_map);
     tcase_add_test(tc, graphs_without_timestamps);
+    tcase_add_test(tc, build_consumes_its_edges);
     tcase_add_test(tc, bad_arguments_are_errors_not_crashes);
     tcase_add_test(tc, like_graphs_share_ids_and_skip_unknown);
     tcase_add_test(tc, write_and_load_round_trip);

@@ -193,8 +193,8 @@ static int build_iu(gr_graph *g)
     return GR_OK;
 }
 
-/* The CSR both ways; d is freed as soon as ui is made. */
-static int build_from_dense(gr_graph *g, dense_edges *d, const gr_edges *e)
+/* The CSR both ways; d and e are freed as soon as ui is made. */
+static int build_from_dense(gr_graph *g, dense_edges *d, gr_edges *e)
 {
     uint32_t *perm = gr_alloc(d->n, sizeof *perm);
     int rc = perm ? GR_OK : GR_ENOMEM;
@@ -204,6 +204,7 @@ static int build_from_dense(gr_graph *g, dense_edges *d, const gr_edges *e)
     if (rc == GR_OK) rc = build_ui(g, d, perm, e);
     free(perm);
     dense_free(d);
+    gr_edges_free(e);
     if (rc == GR_OK) rc = build_iu(g);
     return rc;
 }
@@ -217,14 +218,22 @@ static gr_graph *graph_new(gr_catalog *cat)
     return g;
 }
 
-int gr_graph_build(gr_graph **out, gr_catalog *cat, const gr_edges *e, double min_rating, int grow)
+int gr_graph_build(gr_graph **out, gr_catalog *cat, gr_edges *e, double min_rating, int grow)
 {
-    if (e->n > UINT32_MAX) return gr_err(GR_ERANGE, "%zu edges: at most %u supported", e->n, UINT32_MAX);
+    if (e->n > UINT32_MAX) {
+        int rc = gr_err(GR_ERANGE, "%zu edges: at most %u supported", e->n, UINT32_MAX);
+        gr_edges_free(e);
+        return rc;
+    }
     gr_graph *g = graph_new(cat);
-    if (!g) return GR_ENOMEM;
     dense_edges d;
-    int rc = map_edges(&d, cat, e, min_rating, grow, &g->skipped);
+    int rc = g ? map_edges(&d, cat, e, min_rating, grow, &g->skipped) : GR_ENOMEM;
+    /* the dense pairs replace the external ids */
+    free(e->user);
+    free(e->item);
+    e->user = e->item = NULL;
     if (rc != GR_OK) {
+        gr_edges_free(e);
         gr_graph_free(g);
         return rc;
     }

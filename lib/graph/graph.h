@@ -40,9 +40,13 @@ static inline size_t gr_csr_degree(const gr_csr *m, size_t r) { return (size_t)(
  * Build a graph from edges in external ids.  With grow, unknown ids are
  * added to the catalog; otherwise edges with unknown ids are skipped and
  * counted.  Edges rated below min_rating are dropped; repeated pairs keep
- * the last occurrence.  Takes a reference on cat.
+ * the last occurrence.  Takes a reference on cat.  Consumes e: its
+ * columns are freed as soon as they are read (the ids once mapped, the
+ * ratings and timestamps once the rows are filled), so that the input, the
+ * build's scratch and the graph are never all held at once; e is empty on
+ * return, whatever it returns (gr_edges_free on it is harmless).
  */
-int gr_graph_build(gr_graph **out, gr_catalog *cat, const gr_edges *e, double min_rating, int grow);
+int gr_graph_build(gr_graph **out, gr_catalog *cat, gr_edges *e, double min_rating, int grow);
 
 /*
  * Build a graph from the edges of g whose label part[k] equals `which`
