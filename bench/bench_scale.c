@@ -182,10 +182,10 @@ int main(int argc, char **argv)
     double csr = (double)(n + 1) * 8 + (double)nnz * 8 + (a.bptr ? (double)n * (double)(a.nblk + 1) * (double)sizeof *a.bptr : 0);
     gr_spmat_free(&a);
     double params = (double)n * d * 4, opt = 2 * params, base = csr + params + opt;
-    /* both directions' columns and weights, the user rows' timestamps
-     * when the graph has them, the row pointers */
-    double graph = 2.0 * (double)g->n_edges * 8 + (g->ui.ts ? (double)g->n_edges * sizeof *g->ui.ts : 0) +
-                   (double)(g->n_users + g->n_items + 2) * 8;
+    /* both directions' columns, their ratings and the user rows'
+     * timestamps when the graph holds them, the row pointers */
+    double graph = 2.0 * (double)g->n_edges * (4 + (g->ui.val ? 4 : 0)) +
+                   (g->ui.ts ? (double)g->n_edges * sizeof *g->ui.ts : 0) + (double)(g->n_users + g->n_items + 2) * 8;
     size_t maxdeg = 0;
     for (size_t i = 0; i < g->n_items; i++)
         if (gr_csr_degree(&g->iu, i) > maxdeg) maxdeg = gr_csr_degree(&g->iu, i);

@@ -125,8 +125,8 @@ int bench_power_law_graph(gr_graph **out, const bench_graph_spec *s)
     for (size_t u = 0; u < s->users; u++) ui.ptr[u + 1] = ui.ptr[u] + deg[u];
     size_t nnz = (size_t)ui.ptr[s->users];
     ui.col = gr_alloc(nnz, sizeof *ui.col);
-    ui.val = gr_alloc(nnz, sizeof *ui.val);
-    if (!ui.col || !ui.val) return fail("allocation");
+    /* implicit feedback: every rating 1, no column (as the library builds it) */
+    if (!ui.col) return fail("allocation");
     int nt = omp_get_max_threads();
     int32_t *stamps = malloc((size_t)nt * s->items * sizeof *stamps);
     if (!stamps) return fail("allocation");
@@ -136,7 +136,6 @@ int bench_power_law_graph(gr_graph **out, const bench_graph_spec *s)
     for (long u = 0; u < nu; u++) {
         int32_t *stamp = stamps + (size_t)omp_get_thread_num() * s->items;
         fill_user(s, cdf, perm, (size_t)u, ui.col + ui.ptr[u], (size_t)deg[u], stamp);
-        for (int64_t k = ui.ptr[u]; k < ui.ptr[u + 1]; k++) ui.val[k] = 1.0f;
     }
     free(stamps);
     free(cdf);

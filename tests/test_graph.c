@@ -245,10 +245,10 @@ START_TEST(build_consumes_its_edges)
     gr_edges_free(&e);
     ck_assert_uint_eq(g->n_edges, 3);
     /* user 5 is dense 0: items 9 (dense 0) and 8 (dense 1) */
-    ck_assert_float_eq(g->ui.val[g->ui.ptr[0]], 2.0f);
+    ck_assert_float_eq(gr_csr_val(&g->ui, g->ui.ptr[0]), 2.0f);
     ck_assert_int_eq(gr_csr_ts(&g->ui, g->ui.ptr[0] + 1), 102);
     /* user 3, item 9: the last of its two edges */
-    ck_assert_float_eq(g->ui.val[g->ui.ptr[1]], 3.0f);
+    ck_assert_float_eq(gr_csr_val(&g->ui, g->ui.ptr[1]), 3.0f);
     ck_assert_int_eq(gr_csr_ts(&g->ui, g->ui.ptr[1]), 103);
     gr_graph_free(g);
     gr_catalog_unref(cat);

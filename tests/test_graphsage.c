@@ -64,7 +64,7 @@ static gr_model *fit(gr_trainer *t, const gr_graph *g)
 static double item_mean_rmse(const gr_graph *tr, const gr_graph *te)
 {
     double mu = 0;
-    for (size_t k = 0; k < tr->n_edges; k++) mu += tr->ui.val[k];
+    for (size_t k = 0; k < tr->n_edges; k++) mu += gr_csr_val(&tr->ui, k);
     mu /= (double)tr->n_edges;
     double se = 0;
     for (size_t u = 0; u < te->n_users; u++)
@@ -72,8 +72,8 @@ static double item_mean_rmse(const gr_graph *tr, const gr_graph *te)
             int32_t i = te->ui.col[k];
             size_t deg = gr_csr_degree(&tr->iu, (size_t)i);
             double s = 0;
-            for (int64_t e = tr->iu.ptr[i]; e < tr->iu.ptr[i + 1]; e++) s += tr->iu.val[e];
-            double pred = deg ? s / (double)deg : mu, err = pred - te->ui.val[k];
+            for (int64_t e = tr->iu.ptr[i]; e < tr->iu.ptr[i + 1]; e++) s += gr_csr_val(&tr->iu, e);
+            double pred = deg ? s / (double)deg : mu, err = pred - gr_csr_val(&te->ui, k);
             se += err * err;
         }
     return sqrt(se / (double)te->n_edges);

@@ -95,6 +95,52 @@ START_TEST(round_trip_keeps_everything)
 }
 END_TEST
 
+/* A graph whose every rating is 1 holds no rating column; its model file
+ * is what it was with one (the ratings written when the input had them),
+ * and a loaded model reads the same ratings back. */
+START_TEST(ratings_of_one_round_trip)
+{
+    enum { N = 60 };
+    int64_t u[N], it[N];
+    float ones[N];
+    for (int k = 0; k < N; k++) u[k] = k % 12, it[k] = 100 + (k * 7) % 19, ones[k] = 1.0f;
+    for (int with = 0; with < 2; with++) {
+        gr_graph *g;
+        ck_assert_int_eq(gr_graph_from_edges(&g, u, it, with ? ones : NULL, NULL, N, 0), GR_OK);
+        ck_assert_ptr_null(g->ui.val);
+        ck_assert_ptr_null(g->iu.val);
+        ck_assert_int_eq(gr_graph_has_ratings(g), with);
+        gr_trainer *t;
+        ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+        gr_trainer_set(t, "epochs", "1");
+        gr_trainer_set(t, "dim", "4");
+        gr_model *m;
+        ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+        char *dir = fx_tmpdir(), *path = fx_path(dir, "ones.gnr");
+        ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+        gr_model *r;
+        ck_assert_int_eq(gr_model_load(&r, path), GR_OK);
+        const gr_graph *rg = gr_model_graph(r);
+        const size_t n = gr_graph_num_edges(g);
+        ck_assert_uint_eq(gr_graph_num_edges(rg), n);
+        ck_assert_int_eq(gr_graph_has_ratings(rg), with);
+        float ra[N], rb[N];
+        ck_assert_int_eq(gr_graph_edges(g, NULL, NULL, ra, NULL, n), GR_OK);
+        ck_assert_int_eq(gr_graph_edges(rg, NULL, NULL, rb, NULL, n), GR_OK);
+        for (size_t k = 0; k < n; k++) ck_assert(ra[k] == 1.0f && rb[k] == 1.0f);
+        /* loaded without ratings: no column; with them: the ones read */
+        ck_assert(with ? rg->ui.val != NULL : rg->ui.val == NULL);
+        gr_model_free(r);
+        gr_model_free(m);
+        gr_trainer_free(t);
+        gr_graph_free(g);
+        fx_rmtree(dir);
+        free(path);
+        free(dir);
+    }
+}
+END_TEST
+
 START_TEST(damaged_files_are_rejected)
 {
     char *dir = fx_tmpdir();
@@ -293,6 +339,7 @@ int main(void)
     Suite *s = suite_create("model_io");
     TCase *tc = tcase_create("model_io");
     tcase_add_test(tc, round_trip_keeps_everything);
+    tcase_add_test(tc, ratings_of_one_round_trip);
     tcase_add_test(tc, damaged_files_are_rejected);
     tcase_add_test(tc, saving_replaces_atomically);
     tcase_add_test(tc, only_regular_files_load_as_models);

@@ -25,7 +25,7 @@ int gr_eval_rating(double *rmse, double *mae, const gr_model *m, const gr_graph 
             int32_t i = test->ui.col[k];
             double pred = gr_clamp_rating(&clamp, base + gr_dot(uv, m->item_vec + (size_t)i * m->dim, m->dim) +
                                                        (m->item_bias ? m->item_bias[i] : 0.0f));
-            double err = pred - test->ui.val[k];
+            double err = pred - gr_csr_val(&test->ui, k);
             se += err * err;
             ae += fabs(err);
         }

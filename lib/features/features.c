@@ -48,7 +48,7 @@ void gr_node_stats_of(gr_node_stats *st, const gr_graph *g, int type, size_t v)
     memset(st, 0, sizeof *st);
     const gr_csr *m = type == GR_NODE_USER ? &g->ui : &g->iu;
     int has_ts = type == GR_NODE_USER && g->has_ts && m->ts;
-    for (int64_t k = m->ptr[v]; k < m->ptr[v + 1]; k++) gr_node_stats_add(st, m->val[k], has_ts ? m->ts[k] : 0, has_ts, 1);
+    for (int64_t k = m->ptr[v]; k < m->ptr[v + 1]; k++) gr_node_stats_add(st, gr_csr_val(m, k), has_ts ? m->ts[k] : 0, has_ts, 1);
 }
 
 /* ---- fitting the encoder ---- */
@@ -101,7 +101,7 @@ static void fit_item_scales(gr_feat_spec *sp, const gr_graph *g)
         size_t deg = gr_csr_degree(&g->iu, i);
         if (deg == 0) continue;
         double s = 0;
-        for (int64_t k = g->iu.ptr[i]; k < g->iu.ptr[i + 1]; k++) s += g->iu.val[k];
+        for (int64_t k = g->iu.ptr[i]; k < g->iu.ptr[i + 1]; k++) s += gr_csr_val(&g->iu, k);
         put(&cnt, log1p((double)deg));
         put(&mean, s / (double)deg - sp->mu);
     }
@@ -143,7 +143,7 @@ int gr_feat_spec_fit(gr_feat_spec *sp, const gr_graph *g)
     sp->n_genres = g->cat->n_genres;
     sp->years = any_year(g->cat);
     double s = 0;
-    for (size_t k = 0; k < g->n_edges; k++) s += g->ui.val[k];
+    for (size_t k = 0; k < g->n_edges; k++) s += gr_csr_val(&g->ui, k);
     sp->mu = g->n_edges ? s / (double)g->n_edges : 0.0;
     fit_user_scales(sp, g);
     fit_item_scales(sp, g);

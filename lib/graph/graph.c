@@ -128,15 +128,15 @@ static int counting_sort(uint32_t *perm, size_t n, const int32_t *key, size_t nk
     return GR_OK;
 }
 
-static int csr_alloc(gr_csr *m, size_t nrows, size_t nnz, int with_ts)
+static int csr_alloc(gr_csr *m, size_t nrows, size_t nnz, int with_val, int with_ts)
 {
     memset(m, 0, sizeof *m);
     m->nrows = nrows;
     m->ptr = gr_zalloc(nrows + 1, sizeof *m->ptr);
     m->col = gr_alloc(nnz, sizeof *m->col);
-    m->val = gr_alloc(nnz, sizeof *m->val);
+    if (with_val) m->val = gr_alloc(nnz, sizeof *m->val);
     if (with_ts) m->ts = gr_alloc(nnz, sizeof *m->ts);
-    if (!m->ptr || !m->col || !m->val || (with_ts && !m->ts)) {
+    if (!m->ptr || !m->col || (with_val && !m->val) || (with_ts && !m->ts)) {
         gr_csr_free(m);
         return GR_ENOMEM;
     }
@@ -156,7 +156,8 @@ static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm, con
         if (next < d->n && d->u[perm[next]] == d->u[a] && d->i[perm[next]] == d->i[a]) continue;
         nnz++;
     }
-    GR_TRY(csr_alloc(&g->ui, g->n_users, nnz, g->has_ts));
+    /* a rating column only where the parsed edges held one */
+    GR_TRY(csr_alloc(&g->ui, g->n_users, nnz, e->rating != NULL, g->has_ts));
     size_t w = 0;
     for (size_t k = 0; k < d->n; k++) {
         uint32_t a = perm[k];
@@ -164,7 +165,7 @@ static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm, con
         g->ui.ptr[d->u[a] + 1]++;
         const size_t at = d->src ? d->src[a] : a;
         g->ui.col[w] = d->i[a];
-        g->ui.val[w] = gr_edges_rating(e, at);
+        if (g->ui.val) g->ui.val[w] = e->rating[at];
         if (g->ui.ts) g->ui.ts[w] = gr_edges_ts(e, at);
         w++;
     }
@@ -176,7 +177,7 @@ static int build_ui(gr_graph *g, const dense_edges *d, const uint32_t *perm, con
 /* Item -> user CSR as the transpose of ui (columns come out sorted). */
 static int build_iu(gr_graph *g)
 {
-    GR_TRY(csr_alloc(&g->iu, g->n_items, g->n_edges, 0));
+    GR_TRY(csr_alloc(&g->iu, g->n_items, g->n_edges, g->ui.val != NULL, 0));
     for (size_t k = 0; k < g->n_edges; k++) g->iu.ptr[g->ui.col[k] + 1]++;
     for (size_t r = 0; r < g->n_items; r++) g->iu.ptr[r + 1] += g->iu.ptr[r];
     int64_t *fill = gr_alloc(g->n_items + 1, sizeof *fill);
@@ -186,7 +187,7 @@ static int build_iu(gr_graph *g)
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) {
             int64_t at = fill[g->ui.col[k]]++;
             g->iu.col[at] = (int32_t)u;
-            g->iu.val[at] = g->ui.val[k];
+            if (g->iu.val) g->iu.val[at] = g->ui.val[k];
         }
     }
     free(fill);
@@ -260,14 +261,14 @@ int gr_graph_subset(gr_graph **out, const gr_graph *src, const uint8_t *part, ui
     g->has_ts = src->has_ts;
     size_t nnz = 0;
     for (size_t k = 0; k < src->n_edges; k++) nnz += part[k] == which;
-    int rc = csr_alloc(&g->ui, g->n_users, nnz, src->ui.ts != NULL);
+    int rc = csr_alloc(&g->ui, g->n_users, nnz, src->ui.val != NULL, src->ui.ts != NULL);
     if (rc == GR_OK) {
         size_t w = 0;
         for (size_t u = 0; u < src->n_users; u++) {
             for (int64_t k = src->ui.ptr[u]; k < src->ui.ptr[u + 1]; k++) {
                 if (part[k] != which) continue;
                 g->ui.col[w] = src->ui.col[k];
-                g->ui.val[w] = src->ui.val[k];
+                if (g->ui.val) g->ui.val[w] = src->ui.val[k];
                 if (g->ui.ts) g->ui.ts[w] = src->ui.ts[k];
                 w++;
             }

@@ -14,7 +14,7 @@ typedef struct gr_csr {
     size_t nrows;
     int64_t *ptr; /* nrows + 1 */
     int32_t *col;
-    float *val;   /* ratings (1.0 without ratings) */
+    float *val;   /* ratings; NULL when every one is 1 (read with gr_csr_val) */
     int64_t *ts;  /* timestamps; NULL when the input had none (read with gr_csr_ts) */
 } gr_csr;
 
@@ -32,6 +32,9 @@ void gr_csr_free(gr_csr *m);
 /* Timestamp of entry k: 0 where the input had none (ts NULL, 8 bytes an
  * edge not held). */
 static inline int64_t gr_csr_ts(const gr_csr *m, int64_t k) { return m->ts ? m->ts[k] : 0; }
+/* Rating of entry k: 1 where the input gave none other (val NULL: an
+ * implicit-feedback graph holds its columns alone, 8 bytes an edge). */
+static inline float gr_csr_val(const gr_csr *m, int64_t k) { return m->val ? m->val[k] : 1.0f; }
 
 /* Degree of row r. */
 static inline size_t gr_csr_degree(const gr_csr *m, size_t r) { return (size_t)(m->ptr[r + 1] - m->ptr[r]); }

@@ -259,7 +259,7 @@ static void copy_row(const gr_csr *m, size_t r, const int64_t *ext, int64_t *ids
     size_t n = 0;
     for (int64_t k = m->ptr[r]; k < m->ptr[r + 1] && n < cap; k++, n++) {
         if (ids) ids[n] = ext[m->col[k]];
-        if (vals) vals[n] = m->val[k];
+        if (vals) vals[n] = gr_csr_val(m, k);
     }
 }
 
@@ -291,7 +291,7 @@ int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, float *rat
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) {
             if (users) users[k] = g->cat->users.ids[u];
             if (items) items[k] = g->cat->items.ids[g->ui.col[k]];
-            if (ratings) ratings[k] = g->ui.val[k];
+            if (ratings) ratings[k] = gr_csr_val(&g->ui, k);
             if (timestamps) timestamps[k] = gr_csr_ts(&g->ui, k);
         }
     }
@@ -303,7 +303,7 @@ static void write_ml100k(gr_afile *f, const gr_graph *g)
     for (size_t u = 0; u < g->n_users; u++)
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
             gr_afile_printf(f, "%lld\t%lld\t%g\t%lld\n", (long long)g->cat->users.ids[u],
-                            (long long)g->cat->items.ids[g->ui.col[k]], (double)g->ui.val[k],
+                            (long long)g->cat->items.ids[g->ui.col[k]], (double)gr_csr_val(&g->ui, k),
                             (long long)gr_csr_ts(&g->ui, k));
 }
 

@@ -92,7 +92,7 @@ static int push_edges(gr_edges *e, const gr_graph *g)
     const gr_csr *ui = &g->ui;
     for (size_t u = 0; u < g->n_users; u++)
         for (int64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++)
-            GR_TRY(gr_edges_push(e, g->cat->users.ids[u], g->cat->items.ids[ui->col[k]], ui->val[k],
+            GR_TRY(gr_edges_push(e, g->cat->users.ids[u], g->cat->items.ids[ui->col[k]], gr_csr_val(ui, k),
                                  ui->ts ? ui->ts[k] : 0));
     e->has_rating |= g->has_ratings;
     e->has_ts |= g->has_ts;

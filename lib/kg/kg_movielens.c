@@ -83,7 +83,7 @@ static int add_liked(builder *b, const gr_graph *g, double min_rating)
 {
     for (size_t u = 0; u < g->n_users; u++)
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
-            if (min_rating <= 0 || g->ui.val[k] >= min_rating)
+            if (min_rating <= 0 || gr_csr_val(&g->ui, k) >= min_rating)
                 GR_TRY(add(b, (int32_t)u, R_LIKED, (int32_t)(g->n_users + (size_t)g->ui.col[k])));
     return GR_OK;
 }

@@ -30,8 +30,8 @@ int gr_sage_edge_channels(const gr_sage_state *s, const gr_graph *g, uint8_t **c
         return GR_ENOMEM;
     }
     for (size_t k = 0; k < g->n_edges; k++) {
-        a[k] = (uint8_t)gr_sage_channel(s, g->ui.val[k]);
-        b[k] = (uint8_t)gr_sage_channel(s, g->iu.val[k]);
+        a[k] = (uint8_t)gr_sage_channel(s, gr_csr_val(&g->ui, k));
+        b[k] = (uint8_t)gr_sage_channel(s, gr_csr_val(&g->iu, k));
     }
     *chan_ui = a;
     *chan_iu = b;

@@ -302,8 +302,7 @@ static int empty_graph(gr_graph **out)
     memset(&ui, 0, sizeof ui);
     ui.ptr = gr_zalloc(1, sizeof *ui.ptr);
     ui.col = gr_alloc(1, sizeof *ui.col);
-    ui.val = gr_alloc(1, sizeof *ui.val);
-    int rc = ui.ptr && ui.col && ui.val ? gr_graph_from_csr(out, cat, &ui, 0) : GR_ENOMEM;
+    int rc = ui.ptr && ui.col ? gr_graph_from_csr(out, cat, &ui, 0) : GR_ENOMEM;
     if (rc != GR_OK) gr_csr_free(&ui);
     gr_catalog_unref(cat);
     return rc;

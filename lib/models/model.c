@@ -130,10 +130,11 @@ int gr_model_train_rating_range(const gr_model *m, float *lo, float *hi)
     }
     const gr_graph *g = m->graph;
     if (!g->has_ratings || g->n_edges == 0) return 0;
-    *lo = *hi = g->ui.val[0];
+    *lo = *hi = gr_csr_val(&g->ui, 0);
     for (size_t k = 1; k < g->n_edges; k++) {
-        if (g->ui.val[k] < *lo) *lo = g->ui.val[k];
-        if (g->ui.val[k] > *hi) *hi = g->ui.val[k];
+        const float r = gr_csr_val(&g->ui, (int64_t)k);
+        if (r < *lo) *lo = r;
+        if (r > *hi) *hi = r;
     }
     return 1;
 }

@@ -65,6 +65,19 @@ static void save_catalog(gr_writer *w, const gr_catalog *c)
     gr_writer_end(w);
 }
 
+/* The training ratings; a graph whose every rating is 1 holds no column
+ * (gr_csr_val) and writes its ones. */
+static void save_ratings(gr_writer *w, const gr_graph *g)
+{
+    if (g->ui.val) {
+        gr_writer_floats(w, g->ui.val, g->n_edges);
+        return;
+    }
+    float ones[256];
+    for (size_t k = 0; k < 256; k++) ones[k] = 1.0f;
+    for (size_t at = 0; at < g->n_edges; at += 256) gr_writer_floats(w, ones, g->n_edges - at < 256 ? g->n_edges - at : 256);
+}
+
 static void save_graph(gr_writer *w, const gr_graph *g)
 {
     gr_writer_begin(w, TAG_GRAPH);
@@ -72,7 +85,7 @@ static void save_graph(gr_writer *w, const gr_graph *g)
     gr_writer_u64(w, (uint64_t)g->has_ratings);
     gr_writer_i64s(w, g->ui.ptr, g->n_users + 1);
     gr_writer_i32s(w, g->ui.col, g->n_edges);
-    if (g->has_ratings) gr_writer_floats(w, g->ui.val, g->n_edges);
+    if (g->has_ratings) save_ratings(w, g);
     gr_writer_end(w);
 }
 
@@ -226,13 +239,12 @@ static int load_graph(gr_reader *r, gr_catalog *c, gr_graph **out)
     ui.nrows = c->users.n;
     ui.ptr = gr_alloc(ui.nrows + 1, sizeof *ui.ptr);
     ui.col = gr_alloc(n_edges ? n_edges : 1, sizeof *ui.col);
-    ui.val = gr_alloc(n_edges ? n_edges : 1, sizeof *ui.val);
-    int rc = ui.ptr && ui.col && ui.val ? GR_OK : GR_ENOMEM;
+    /* without ratings every one is 1: no column (gr_csr_val) */
+    if (has_ratings) ui.val = gr_alloc(n_edges ? n_edges : 1, sizeof *ui.val);
+    int rc = ui.ptr && ui.col && (ui.val || !has_ratings) ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) rc = gr_reader_i64s(r, ui.ptr, ui.nrows + 1);
     if (rc == GR_OK) rc = gr_reader_i32s(r, ui.col, n_edges);
     if (rc == GR_OK && has_ratings) rc = gr_reader_floats(r, ui.val, n_edges);
-    if (rc == GR_OK && !has_ratings)
-        for (uint64_t k = 0; k < n_edges; k++) ui.val[k] = 1.0f;
     if (rc == GR_OK) rc = check_csr(r, &ui, c->items.n, n_edges);
     if (rc != GR_OK) {
         gr_csr_free(&ui);

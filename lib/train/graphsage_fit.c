@@ -115,7 +115,7 @@ static int rating_levels(gr_sage_state *s, const gr_graph *g)
 {
     s->n_levels = 0;
     for (size_t k = 0; k < g->n_edges; k++) {
-        float r = g->ui.val[k];
+        float r = gr_csr_val(&g->ui, (int64_t)k);
         int seen = 0;
         for (int c = 0; c < s->n_levels && !seen; c++) seen = s->level[c] == r;
         if (seen) continue;
@@ -194,10 +194,11 @@ static int build_state(gr_sage_state **out, const gr_trainer *t, const gr_graph 
         return rc;
     }
     double sum = 0;
-    s->top = g->ui.val[0];
+    s->top = gr_csr_val(&g->ui, 0);
     for (size_t k = 0; k < g->n_edges; k++) {
-        sum += g->ui.val[k];
-        if (g->ui.val[k] > s->top) s->top = g->ui.val[k];
+        const float r = gr_csr_val(&g->ui, (int64_t)k);
+        sum += r;
+        if (r > s->top) s->top = r;
     }
     s->mu = s->objective == GR_OBJECTIVE_RATING ? (float)(sum / (double)g->n_edges) : 0.0f;
     gr_sage_layout_of(&s->lay, a);
@@ -398,7 +399,7 @@ static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g, int 
             int32_t i = v->ui.col[k];
             float dot = 0;
             for (size_t j = 0; j < d; j++) dot += w->uv[u * d + j] * w->iv[(size_t)i * d + j];
-            double err = s->mu + dot + w->ub[u] + w->ib[i] - v->ui.val[k];
+            double err = s->mu + dot + w->ub[u] + w->ib[i] - gr_csr_val(&v->ui, k);
             se += err * err;
         }
     return v->n_edges ? -sqrt(se / (double)v->n_edges) : NAN;

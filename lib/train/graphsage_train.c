@@ -143,7 +143,7 @@ static int adjust_stats(gr_sage_ctx *c)
             gr_node_stats *st = adjusted(c, t, v[t]);
             if (!st) return GR_ENOMEM;
             int has_ts = t == 0 && c->s->spec.timestamps;
-            gr_node_stats_add(st, g->ui.val[e], has_ts ? gr_csr_ts(&g->ui, e) : 0, has_ts, -1);
+            gr_node_stats_add(st, gr_csr_val(&g->ui, e), has_ts ? gr_csr_ts(&g->ui, e) : 0, has_ts, -1);
         }
     }
     for (int t = 0; t < 2; t++) {
@@ -270,7 +270,7 @@ static double rating_loss(gr_sage_ctx *c, const float *params, float *grad)
     float inv = 1.0f / (float)c->count;
     for (size_t k = 0; k < c->count; k++) {
         side su = side_of(c, params, grad, 0, k), si = side_of(c, params, grad, 1, k);
-        float err = c->s->mu + score(a, &su, &si, 1) - c->g->ui.val[c->edge[k]];
+        float err = c->s->mu + score(a, &su, &si, 1) - gr_csr_val(&c->g->ui, c->edge[k]);
         loss += (double)err * err;
         score_grad(a, &su, &si, 2.0f * err * inv, 1);
     }
