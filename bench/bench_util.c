@@ -1,5 +1,6 @@
 #include "bench_util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -111,7 +112,12 @@ void bench_row_begin(const char *bench)
     printf("{\"bench\": \"%s\"", bench);
 }
 
-void bench_kv_num(const char *key, double v) { printf(", \"%s\": %.6g", key, v); }
+/* JSON has no NaN or infinity: an unmeasured figure is null. */
+void bench_kv_num(const char *key, double v)
+{
+    if (isfinite(v)) printf(", \"%s\": %.6g", key, v);
+    else printf(", \"%s\": null", key);
+}
 
 void bench_kv_str(const char *key, const char *v)
 {
