@@ -49,7 +49,7 @@ def report(ctx, results, table):
         ["layer-0 embeddings (d = 64)", g["params_mb"]],
         ["Adam moments", g["adam_mb"]],
         ["**sum (the base of the ratio)**", g["base_mb"]],
-        ["input graph (CSR both ways with weights; held by the caller)", g["graph_csr_mb"]],
+        ["input graph (CSR both ways; ratings only where not all 1; held by the caller)", g["graph_csr_mb"]],
         ["process RSS once the graph is built", g["rss_after_graph_mb"]]]))
     L.append("")
     rows = []
