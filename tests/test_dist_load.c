@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dist/dist.h"
+#include "graph/graph.h"
 #include "fixtures.h"
 #include "fx_mpi.h"
 
@@ -86,6 +87,9 @@ static void assert_same_graph(const gr_graph *a, const gr_graph *b)
     }
     ck_assert(hash_graph(a) == hash_graph(b));
     ck_assert(same_everywhere(hash_graph(b)));
+    /* the same columns held: none of ratings that are all 1 */
+    ck_assert_int_eq(a->ui.val != NULL, b->ui.val != NULL);
+    ck_assert_int_eq(a->ui.ts != NULL, b->ui.ts != NULL);
 }
 
 /* Load path alone and over the ranks; the two graphs must be equal.
@@ -180,6 +184,32 @@ START_TEST(ml100k_tab_separated)
     gr_graph_free(check_load(path, GR_FORMAT_AUTO, 0));
     /* dropping low ratings before the exchange leaves the same graph */
     gr_graph_free(check_load(path, GR_FORMAT_AUTO, 4));
+    free(path);
+    free(text);
+}
+END_TEST
+
+/* Ratings of 1 hold no column, over the ranks as alone; one other value,
+ * in the last rank's part, makes every rank hold and send its column (and
+ * the same for timestamps of 0 in the parsed edges). */
+START_TEST(default_ratings_hold_no_column)
+{
+    const size_t lines = 4000;
+    char *text = malloc(lines * 32 + 1), *at = text;
+    for (size_t k = 0; k < lines; k++)
+        at += sprintf(at, "%zu\t%zu\t%d\t%d\n", k % 300, (k * 7) % 500, k + 1 == lines ? 5 : 1, k + 1 == lines ? 9 : 0);
+    char *path = shared_file("u.data", text);
+    gr_graph *g = check_load(path, GR_FORMAT_AUTO, 0);
+    ck_assert(gr_graph_has_ratings(g) && gr_graph_has_timestamps(g));
+    ck_assert(g->ui.val && g->ui.ts);
+    gr_graph_free(g);
+    free(path);
+    text[strlen(text) - 4] = '1', text[strlen(text) - 2] = '0';
+    path = shared_file("u.data", text);
+    g = check_load(path, GR_FORMAT_AUTO, 0);
+    ck_assert(gr_graph_has_ratings(g) && gr_graph_has_timestamps(g));
+    ck_assert(!g->ui.val);
+    gr_graph_free(g);
     free(path);
     free(text);
 }
@@ -534,6 +564,7 @@ int main(int argc, char **argv)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, adjacency_lines_of_varied_length);
     tcase_add_test(tc, ml100k_tab_separated);
+    tcase_add_test(tc, default_ratings_hold_no_column);
     tcase_add_test(tc, csv_with_header_crlf_no_final_newline);
     tcase_add_test(tc, ml1m_double_colon);
     tcase_add_test(tc, delimited_with_comments_and_header);

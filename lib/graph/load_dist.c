@@ -67,22 +67,23 @@ static int alloc_all(gr_edges *all, size_t total)
     return rc;
 }
 
-/* Every rank's edges to every rank: the ids always, ratings and
- * timestamps only when the file has them (else their defaults, held by
- * no column).  A rank whose part held only default values holds the
- * column here, so that every rank sends it. */
+/* Every rank's edges to every rank: the ids always, a rating or
+ * timestamp column only where some rank's part held one (a value other
+ * than the default), as the whole file read alone would hold it.  A rank
+ * whose part held only defaults holds the column here, so that every rank
+ * sends it. */
 static int exchange(gr_edges *all, gr_edges *mine, const uint64_t *counts, size_t total, gr_dist *d)
 {
+    const int ratings = gr_dist_any(d, mine->rating != NULL), stamps = gr_dist_any(d, mine->ts != NULL);
     uint64_t *bytes = gr_alloc((size_t)d->size, sizeof *bytes);
     int rc = bytes ? alloc_all(all, total) : GR_ENOMEM;
-    if (rc == GR_OK && mine->has_rating) rc = hold_both(gr_edges_hold_ratings, mine, all);
-    if (rc == GR_OK && mine->has_ts) rc = hold_both(gr_edges_hold_ts, mine, all);
+    if (rc == GR_OK && ratings) rc = hold_both(gr_edges_hold_ratings, mine, all);
+    if (rc == GR_OK && stamps) rc = hold_both(gr_edges_hold_ts, mine, all);
     rc = gr_dist_agree(d, rc);
     if (rc == GR_OK) rc = gather_column(d, mine->user, all->user, counts, sizeof *all->user, bytes);
     if (rc == GR_OK) rc = gather_column(d, mine->item, all->item, counts, sizeof *all->item, bytes);
-    if (rc == GR_OK && mine->has_rating)
-        rc = gather_column(d, mine->rating, all->rating, counts, sizeof *all->rating, bytes);
-    if (rc == GR_OK && mine->has_ts) rc = gather_column(d, mine->ts, all->ts, counts, sizeof *all->ts, bytes);
+    if (rc == GR_OK && ratings) rc = gather_column(d, mine->rating, all->rating, counts, sizeof *all->rating, bytes);
+    if (rc == GR_OK && stamps) rc = gather_column(d, mine->ts, all->ts, counts, sizeof *all->ts, bytes);
     free(bytes);
     if (rc != GR_OK) {
         gr_edges_free(all);
