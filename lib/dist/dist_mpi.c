@@ -147,8 +147,9 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
 int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    for (size_t at = 0; at < n; at += gr_dist_chunk()) {
-        int part = (int)min_size(n - at, gr_dist_chunk());
+    const size_t piece = gr_dist_chunk();
+    for (size_t at = 0; at < n; at += piece) {
+        int part = (int)min_size(n - at, piece);
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing over the ranks");
@@ -334,8 +335,9 @@ int gr_dist_check_same(gr_dist *d, const uint64_t *vals, size_t n, const char *w
     uint64_t *hi = lo + n;
     MPI_Comm c = comm_of(d);
     int mrc = MPI_SUCCESS;
-    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += gr_dist_chunk()) {
-        int part = (int)min_size(n - at, gr_dist_chunk());
+    const size_t piece = gr_dist_chunk();
+    for (size_t at = 0; at < n && mrc == MPI_SUCCESS; at += piece) {
+        int part = (int)min_size(n - at, piece);
         mrc = MPI_Allreduce(vals + at, lo + at, part, MPI_UINT64_T, MPI_MIN, c);
         if (mrc == MPI_SUCCESS) mrc = MPI_Allreduce(vals + at, hi + at, part, MPI_UINT64_T, MPI_MAX, c);
     }
@@ -545,9 +547,9 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
     for (int r = 0; r < d->size; r++) {
         char *dst = out + at;
         if (r == d->rank && counts[r] && dst != (const char *)mine) memcpy(dst, mine, (size_t)counts[r]);
+        /* pieces of gr_dist_chunk() bytes: MPI counts are int */
+        const uint64_t piece = gr_dist_chunk();
         for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
-            /* pieces of gr_dist_chunk() bytes: MPI counts are int */
-            const uint64_t piece = gr_dist_chunk();
             uint64_t n = counts[r] - done < piece ? counts[r] - done : piece;
             int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));
             if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging the ranks' parts");
@@ -564,8 +566,9 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
 int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
-    for (size_t at = 0; at < n; at += gr_dist_chunk()) {
-        int part = (int)min_size(n - at, gr_dist_chunk());
+    const size_t piece = gr_dist_chunk();
+    for (size_t at = 0; at < n; at += piece) {
+        int part = (int)min_size(n - at, piece);
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing counts over the ranks");
