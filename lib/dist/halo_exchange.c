@@ -22,6 +22,7 @@
  */
 typedef struct rounds {
     size_t span, count;
+    size_t most; /* rows one round moves at most on this rank */
     int *scounts, *sdispls, *rcounts, *rdispls; /* this round's, per rank */
     int *scur, *rcur;                           /* per rank: rows of its groups done */
 } rounds;
@@ -42,12 +43,15 @@ static int rounds_init(rounds *q, const gr_halo *h, size_t row_bytes)
     const size_t peers = P > 1 ? (size_t)P - 1 : 1;
     q->span = gr_dist_round_bytes() / (peers * row_bytes);
     if (q->span == 0) q->span = 1;
-    size_t most = 0, lo, hi;
+    size_t widest = 0, lo, hi; /* the largest owner's range */
     for (int r = 0; r < P; r++) {
         gr_dist_share(h->nrows, r, P, &lo, &hi);
-        if (hi - lo > most) most = hi - lo;
+        if (hi - lo > widest) widest = hi - lo;
     }
-    q->count = (most + q->span - 1) / q->span;
+    q->count = (widest + q->span - 1) / q->span;
+    /* a round sends each peer at most the span rows of one slice, never
+     * itself: (P - 1) x span rows bound it without walking the windows */
+    q->most = h->n_send < peers * q->span ? h->n_send : peers * q->span;
     return GR_OK;
 }
 
@@ -98,18 +102,11 @@ static int reserve(gr_halo *h, size_t bytes)
 }
 
 /* The rounds and a buffer for the most rows one round moves on this rank
- * (what it sends forward, what it receives in reverse: the same rows).  A
- * round sends each peer at most the span rows of one slice, never itself,
- * so (P - 1) x span rows bound it without walking the windows. */
+ * (what it sends forward, what it receives in reverse: the same rows). */
 static int begin(gr_halo *h, rounds *q, size_t row_bytes)
 {
     int rc = rounds_init(q, h, row_bytes);
-    if (rc == GR_OK) {
-        const size_t peers = h->dist->size > 1 ? (size_t)h->dist->size - 1 : 1;
-        size_t most = peers * q->span;
-        if (h->n_send < most) most = h->n_send;
-        rc = reserve(h, most * row_bytes + 1);
-    }
+    if (rc == GR_OK) rc = reserve(h, q->most * row_bytes + 1);
     rc = gr_dist_agree(h->dist, rc);
     if (rc != GR_OK) rounds_free(q);
     return rc;
