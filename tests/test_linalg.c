@@ -6,6 +6,8 @@
 
 #include "core/rng.h"
 #include "fixtures.h"
+#include "kernels/cpu.h"
+#include "kernels/gemm_d.h"
 #include "kernels/spmm.h"
 #include "linalg/small.h"
 #include "linalg/tsvd.h"
@@ -38,20 +40,115 @@ START_TEST(cholesky_of_a_known_matrix)
 }
 END_TEST
 
+/* |a_ij - b_ij| <= tol (1 + |a_ij|) over n x n. */
+static void assert_close(const double *a, const double *b, size_t n, double tol)
+{
+    for (size_t k = 0; k < n * n; k++) ck_assert_double_eq_tol(a[k], b[k], tol * (1.0 + fabs(a[k])));
+}
+
+/* f(copy of a, n) with `threads` threads, into out. */
+static size_t with_threads(size_t (*f)(double *, size_t), double *out, const double *a, size_t n, int threads)
+{
+    memcpy(out, a, n * n * sizeof *out);
+    gr_set_num_threads(threads);
+    size_t rc = f(out, n);
+    gr_set_num_threads(0);
+    return rc;
+}
+
+/* Sizes below, at and across the factorisations' blocks of 128 rows. */
+static const size_t factor_sizes[] = { 37, 128, 301 };
+
 START_TEST(spd_inverse_times_matrix_is_identity)
 {
-    size_t n = 37;
-    double *a = random_spd(n, 3), *inv = malloc(n * n * sizeof *inv);
-    memcpy(inv, a, n * n * sizeof *a);
-    ck_assert_uint_eq(gr_spd_inverse(inv, n), 0);
-    for (size_t i = 0; i < n; i++)
+    for (size_t t = 0; t < sizeof factor_sizes / sizeof factor_sizes[0]; t++) {
+        size_t n = factor_sizes[t];
+        double *a = random_spd(n, 3), *inv = malloc(n * n * sizeof *inv), *inv1 = malloc(n * n * sizeof *inv1);
+        ck_assert_uint_eq(with_threads(gr_spd_inverse, inv, a, n, 2), 0);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                double s = 0;
+                for (size_t k = 0; k < n; k++) s += a[i * n + k] * inv[k * n + j];
+                ck_assert_double_eq_tol(s, i == j ? 1.0 : 0.0, 1e-10);
+                ck_assert(inv[i * n + j] == inv[j * n + i]);
+            }
+        /* the blocks fix the order of every sum: the same bits on one thread */
+        ck_assert_uint_eq(with_threads(gr_spd_inverse, inv1, a, n, 1), 0);
+        ck_assert_mem_eq(inv, inv1, n * n * sizeof *inv);
+        free(a);
+        free(inv);
+        free(inv1);
+    }
+}
+END_TEST
+
+START_TEST(blocked_cholesky_reproduces_the_matrix)
+{
+    for (size_t t = 0; t < sizeof factor_sizes / sizeof factor_sizes[0]; t++) {
+        size_t n = factor_sizes[t];
+        double *a = random_spd(n, 7), *l = malloc(n * n * sizeof *l), *l1 = malloc(n * n * sizeof *l1);
+        double *back = calloc(n * n, sizeof *back);
+        ck_assert_uint_eq(with_threads(gr_cholesky, l, a, n, 2), 0);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                if (j > i) ck_assert(l[i * n + j] == 0.0);
+                double s = 0;
+                for (size_t k = 0; k <= (i < j ? i : j); k++) s += l[i * n + k] * l[j * n + k];
+                back[i * n + j] = s;
+            }
+        assert_close(a, back, n, 1e-12);
+        ck_assert_uint_eq(with_threads(gr_cholesky, l1, a, n, 1), 0);
+        ck_assert_mem_eq(l, l1, n * n * sizeof *l);
+        free(a);
+        free(l);
+        free(l1);
+        free(back);
+    }
+    /* a pivot that fails in the third block is reported by its row */
+    size_t n = 300;
+    double *id = calloc(n * n, sizeof *id);
+    for (size_t i = 0; i < n; i++) id[i * n + i] = i == 260 ? -1.0 : 1.0;
+    ck_assert_uint_eq(gr_cholesky(id, n), 261);
+    free(id);
+}
+END_TEST
+
+/* C += alpha A B against plain sums, with strides past the widths, an
+ * inner index over several pieces and columns that end in part of a
+ * vector; the wide and narrow kernels give the same bits. */
+START_TEST(double_product_matches_plain_sums)
+{
+    size_t m = 7, n = 45, k = 2 * GR_GEMM_D_KC + 77, lda = k + 3, ldb = n + 5, ldc = n + 2;
+    gr_rng r = gr_rng_make(11, 0);
+    double *a = malloc(m * lda * sizeof *a), *b = malloc(k * ldb * sizeof *b);
+    double *c0 = malloc(m * ldc * sizeof *c0), *want = malloc(m * ldc * sizeof *want);
+    double *got[2] = { malloc(m * ldc * sizeof *c0), malloc(m * ldc * sizeof *c0) };
+    for (size_t i = 0; i < m * lda; i++) a[i] = gr_rng_normal(&r);
+    for (size_t i = 0; i < k * ldb; i++) b[i] = gr_rng_normal(&r);
+    for (size_t i = 0; i < m * ldc; i++) c0[i] = gr_rng_normal(&r);
+    memcpy(want, c0, m * ldc * sizeof *c0);
+    for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             double s = 0;
-            for (size_t k = 0; k < n; k++) s += a[i * n + k] * inv[k * n + j];
-            ck_assert_double_eq_tol(s, i == j ? 1.0 : 0.0, 1e-10);
+            for (size_t p = 0; p < k; p++) s += a[i * lda + p] * b[p * ldb + j];
+            want[i * ldc + j] += -0.5 * s;
         }
+    for (int wide = 0; wide < 2; wide++) {
+        memcpy(got[wide], c0, m * ldc * sizeof *c0);
+        gr_simd_set_wide(wide);
+        gr_gemm_d(got[wide], ldc, a, lda, b, ldb, m, n, k, -0.5);
+        gr_simd_set_wide(-1);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < ldc; j++)
+                ck_assert_double_eq_tol(got[wide][i * ldc + j], want[i * ldc + j], 1e-10);
+    }
+    ck_assert_mem_eq(got[0], got[1], m * ldc * sizeof *c0);
     free(a);
-    free(inv);
+    free(b);
+    free(c0);
+    free(want);
+    free(got[0]);
+    free(got[1]);
 }
 END_TEST
 
@@ -180,6 +277,8 @@ int main(void)
     TCase *tc = tcase_create("linalg");
     tcase_add_test(tc, cholesky_of_a_known_matrix);
     tcase_add_test(tc, spd_inverse_times_matrix_is_identity);
+    tcase_add_test(tc, blocked_cholesky_reproduces_the_matrix);
+    tcase_add_test(tc, double_product_matches_plain_sums);
     tcase_add_test(tc, jacobi_eigenpairs_of_a_random_symmetric_matrix);
     tcase_add_test(tc, truncated_svd_matches_a_dense_reference);
     tcase_add_test(tc, truncated_svd_rejects_k_beyond_the_matrix);

@@ -3,10 +3,12 @@
 #include "linalg/small.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/par.h"
+#include "kernels/gemm_d.h"
 
 static double dot_d(const double *a, const double *b, size_t n)
 {
@@ -15,64 +17,125 @@ static double dot_d(const double *a, const double *b, size_t n)
     return s;
 }
 
-#define ROW_BLOCK 32
-
 /*
- * Rows are factored ROW_BLOCK at a time: for each column j, the block's
- * rows take <L[i][0:j], L[j][0:j]> while row j stays in cache, so the
- * finished rows above are read once per block rather than once per row.
+ * Blocked factorisations: every product of order n^3 goes through
+ * gr_gemm_d on blocks of BLOCK rows and columns, the blocks of one step in
+ * parallel.  Each entry's sums run in an order fixed by the blocks alone,
+ * so the result is the same with any number of threads.
  */
+#define BLOCK 128
+
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+
+/* Whether the products of a step are worth a parallel region. */
+static int worth_threads(size_t flops) { return flops > GR_GEMM_PAR_MIN; }
+
+/* The diagonal block [k0, k1) of a, its earlier columns already
+ * subtracted: L of the block, row by row.  0 or the failing row + 1. */
+static size_t factor_diagonal(double *a, size_t n, size_t k0, size_t k1)
+{
+    for (size_t j = k0; j < k1; j++) {
+        double *rj = a + j * n;
+        double d = rj[j] - dot_d(rj + k0, rj + k0, j - k0);
+        if (!(d > 0.0)) return j + 1;
+        rj[j] = sqrt(d);
+        double inv = 1.0 / rj[j];
+        for (size_t i = j + 1; i < k1; i++) {
+            double *ri = a + i * n;
+            ri[j] = (ri[j] - dot_d(ri + k0, rj + k0, j - k0)) * inv;
+        }
+    }
+    return 0;
+}
+
+/* Rows [k1, n) of the panel's columns [k0, k1): L[i][j] solves
+ * L[i][k0:k1) L_kk^T = a[i][k0:k1); each row is copied, transposed, into
+ * the free upper triangle (rows [k0, k1), column i), where the trailing
+ * products read it as rows. */
+static void solve_panel(double *a, size_t n, size_t k0, size_t k1)
+{
+    long lo = (long)k1, hi = (long)n;
+#pragma omp parallel for schedule(static) if (worth_threads((n - k1) * (k1 - k0) * (k1 - k0))) num_threads(gr_threads())
+    for (long i = lo; i < hi; i++) {
+        double *ri = a + (size_t)i * n;
+        for (size_t j = k0; j < k1; j++) {
+            const double *rj = a + j * n;
+            ri[j] = (ri[j] - dot_d(ri + k0, rj + k0, j - k0)) / rj[j];
+            a[j * n + (size_t)i] = ri[j];
+        }
+    }
+}
+
+/* The lower trailing part a[k1:n, k1:n) -= L[k1:n, k0:k1) L[k1:n, k0:k1)^T,
+ * block by block (the diagonal blocks whole: their upper parts are never
+ * read). */
+static void update_trailing(double *a, size_t n, size_t k0, size_t k1)
+{
+    size_t nb = (n - k1 + BLOCK - 1) / BLOCK;
+    long tiles = (long)(nb * (nb + 1) / 2);
+#pragma omp parallel for schedule(dynamic, 1) if (worth_threads((n - k1) * (n - k1) * (k1 - k0))) num_threads(gr_threads())
+    for (long t = 0; t < tiles; t++) {
+        size_t bi = 0, tt = (size_t)t; /* tile t = (bi, bj), bj <= bi, row by row */
+        while (tt > bi) tt -= ++bi;
+        size_t i0 = k1 + bi * BLOCK, j0 = k1 + tt * BLOCK;
+        size_t i1 = min_sz(i0 + BLOCK, n), j1 = min_sz(j0 + BLOCK, n);
+        gr_gemm_d(a + i0 * n + j0, n, a + i0 * n + k0, n, a + k0 * n + j0, n, i1 - i0, j1 - j0, k1 - k0, -1.0);
+    }
+}
+
 size_t gr_cholesky(double *a, size_t n)
 {
-    for (size_t i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-        size_t i1 = i0 + ROW_BLOCK < n ? i0 + ROW_BLOCK : n;
-        for (size_t j = 0; j < i1; j++) {
-            double *rj = a + j * n;
-            if (j >= i0) {
-                double d = rj[j] - dot_d(rj, rj, j);
-                if (!(d > 0.0)) return j + 1;
-                rj[j] = sqrt(d);
-            }
-            double inv = 1.0 / rj[j];
-            for (size_t i = j + 1 > i0 ? j + 1 : i0; i < i1; i++) {
-                double *ri = a + i * n;
-                ri[j] = (ri[j] - dot_d(ri, rj, j)) * inv;
-            }
-        }
+    for (size_t k0 = 0; k0 < n; k0 += BLOCK) {
+        size_t k1 = min_sz(k0 + BLOCK, n);
+        size_t bad = factor_diagonal(a, n, k0, k1);
+        if (bad) return bad;
+        solve_panel(a, n, k0, k1);
+        update_trailing(a, n, k0, k1);
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) a[i * n + j] = 0.0;
     return 0;
 }
 
-/*
- * X = L^-1 by forward substitution on the columns of I, COLS at a time:
- * X[i][c] = (delta_ic - sum_{k<i} L[i][k] X[k][c]) / L[i][i].  Each row of
- * L is read once per block of columns; blocks run in parallel.  x is
- * n x n scratch; the result replaces l.
- */
-#define COLS 16
+/* Rows [r0, r1) of X's columns [c0, c1) = L^-1's: the identity's block
+ * less L[r0:r1, c0:r0) X[c0:r0, c0:c1), then forward substitution with
+ * the diagonal block, row by row along the columns. */
+static void inverse_rows(double *x, const double *l, size_t n, size_t r0, size_t r1, size_t c0, size_t c1)
+{
+    size_t w = c1 - c0;
+    for (size_t i = r0; i < r1; i++) {
+        double *xi = x + i * n + c0;
+        memset(xi, 0, w * sizeof *xi);
+        if (i < c1) xi[i - c0] = 1.0;
+    }
+    if (r0 > c0) gr_gemm_d(x + r0 * n + c0, n, l + r0 * n + c0, n, x + c0 * n + c0, n, r1 - r0, w, r0 - c0, -1.0);
+    for (size_t i = r0; i < r1; i++) {
+        double *xi = x + i * n + c0;
+        const double *li = l + i * n;
+        for (size_t k = r0; k < i; k++) {
+            const double *xk = x + k * n + c0;
+            double lik = li[k];
+            for (size_t c = 0; c < w; c++) xi[c] -= lik * xk[c];
+        }
+        double inv = 1.0 / li[i];
+        for (size_t c = 0; c < w; c++) xi[c] *= inv;
+    }
+}
 
+/*
+ * X = L^-1 (x: n x n; l is read only), a panel of BLOCK columns at a
+ * time: the columns of L X = I are independent, so panels run in
+ * parallel; a panel is solved BLOCK rows at a time, its rows above the
+ * diagonal zero.
+ */
 static void tril_inverse_into(double *x, const double *l, size_t n)
 {
-    long nb = (long)((n + COLS - 1) / COLS);
-#pragma omp parallel for schedule(dynamic, 1) if (n * n * n / 6 > GR_PAR_MIN) num_threads(gr_threads())
-    for (long b = 0; b < nb; b++) {
-        size_t c0 = (size_t)b * COLS, w = n - c0 < COLS ? n - c0 : COLS;
-        double blk[COLS];
-        for (size_t i = c0; i < n; i++) { /* rows above c0 are zero in these columns */
-            const double *li = l + i * n;
-            for (size_t c = 0; c < w; c++) blk[c] = i == c0 + c ? 1.0 : 0.0;
-            for (size_t k = c0; k < i; k++) {
-                const double *xk = x + k * n + c0;
-                double lik = li[k];
-                for (size_t c = 0; c < w; c++) blk[c] -= lik * xk[c];
-            }
-            double inv = 1.0 / li[i];
-            for (size_t c = 0; c < w; c++) x[i * n + c0 + c] = blk[c] * inv;
-        }
-        for (size_t i = 0; i < c0 && i < n; i++)
-            for (size_t c = 0; c < w; c++) x[i * n + c0 + c] = 0.0;
+    long panels = (long)((n + BLOCK - 1) / BLOCK);
+#pragma omp parallel for schedule(dynamic, 1) if (worth_threads(n * n * n / 6)) num_threads(gr_threads())
+    for (long b = 0; b < panels; b++) {
+        size_t c0 = (size_t)b * BLOCK, c1 = min_sz(c0 + BLOCK, n);
+        for (size_t i = 0; i < c0; i++) memset(x + i * n + c0, 0, (c1 - c0) * sizeof *x);
+        for (size_t r0 = c0; r0 < n; r0 += BLOCK) inverse_rows(x, l, n, r0, min_sz(r0 + BLOCK, n), c0, c1);
     }
 }
 
@@ -85,31 +148,42 @@ void gr_tril_inverse(double *l, size_t n)
     free(x);
 }
 
+/* Rows [i0, i1) of X^T X, columns [0, i1): X[k][i] = 0 for k < i, so the
+ * sum starts at row i0 of X; xt (scratch, (i1 - i0) x (n - i0)) holds
+ * X[i0:n, i0:i1) transposed, the rows of the product's left factor. */
+static void gram_rows(double *out, const double *x, double *xt, size_t n, size_t i0, size_t i1)
+{
+    size_t m = i1 - i0, k = n - i0;
+    for (size_t p = 0; p < k; p++)
+        for (size_t r = 0; r < m; r++) xt[r * k + p] = x[(i0 + p) * n + i0 + r];
+    for (size_t r = 0; r < m; r++) memset(out + (i0 + r) * n, 0, i1 * sizeof *out);
+    gr_gemm_d(out + i0 * n, n, xt, k, x + i0 * n, n, m, i1, k, 1.0);
+}
+
 size_t gr_spd_inverse(double *a, size_t n)
 {
     size_t bad = gr_cholesky(a, n);
     if (bad) return bad;
+    int threads = gr_threads_limit();
     double *x = malloc((n ? n * n : 1) * sizeof *x);
-    if (!x) return n + 1;
-    tril_inverse_into(x, a, n);
-    /* a^-1 = X^T X: (X^T X)[i][j] = sum_k X[k][i] X[k][j], rows of X
-     * streamed once per block of output rows. */
-    long nb = (long)((n + COLS - 1) / COLS);
-    memset(a, 0, n * n * sizeof *a);
-#pragma omp parallel for schedule(dynamic, 1) if (n * n * n / 3 > GR_PAR_MIN) num_threads(gr_threads())
-    for (long b = 0; b < nb; b++) {
-        size_t i0 = (size_t)b * COLS, w = n - i0 < COLS ? n - i0 : COLS;
-        for (size_t k = i0; k < n; k++) { /* X[k][i] = 0 for k < i */
-            const double *xk = x + k * n;
-            for (size_t c = 0; c < w; c++) {
-                double xi = xk[i0 + c];
-                if (xi == 0.0) continue;
-                double *oi = a + (i0 + c) * n;
-                for (size_t j = 0; j <= k; j++) oi[j] += xi * xk[j];
-            }
-        }
+    double *xt = malloc(((size_t)threads * min_sz(BLOCK, n) * n + 1) * sizeof *xt);
+    if (!x || !xt) {
+        free(x);
+        free(xt);
+        return n + 1;
     }
+    tril_inverse_into(x, a, n);
+    /* a^-1 = X^T X: the lower triangle block row by block row, then its mirror */
+    long blocks = (long)((n + BLOCK - 1) / BLOCK);
+#pragma omp parallel for schedule(dynamic, 1) if (worth_threads(n * n * n / 6)) num_threads(gr_threads_at_most(threads))
+    for (long b = 0; b < blocks; b++) {
+        size_t i0 = (size_t)b * BLOCK;
+        gram_rows(a, x, xt + (size_t)omp_get_thread_num() * min_sz(BLOCK, n) * n, n, i0, min_sz(i0 + BLOCK, n));
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i];
     free(x);
+    free(xt);
     return 0;
 }
 

@@ -12,10 +12,12 @@
 
 /*
  * In place: the lower triangle of a (symmetric positive definite) becomes
- * L with a = L L^T; the strict upper triangle is set to 0.  Rows are
- * updated in parallel for large n.  Returns 0, or j + 1 when the pivot of
- * row j is not positive (a is then not positive definite to working
- * precision, and its contents are undefined).
+ * L with a = L L^T; the strict upper triangle is set to 0 (it is used as
+ * scratch meanwhile, so only the lower triangle of a is read).  Blocked,
+ * its products in parallel for large n, with the same bits on any number
+ * of threads.  Returns 0, or j + 1 when the pivot of row j is not
+ * positive (a is then not positive definite to working precision, and its
+ * contents are undefined).
  */
 size_t gr_cholesky(double *a, size_t n);
 
@@ -24,8 +26,10 @@ void gr_tril_inverse(double *l, size_t n);
 
 /*
  * The inverse of a symmetric positive definite matrix, in place, through
- * its Cholesky factor: a^-1 = L^-T L^-1.  Returns what gr_cholesky returns;
- * on failure a's contents are undefined.
+ * its Cholesky factor: a^-1 = L^-T L^-1 (exactly symmetric; the same bits
+ * on any number of threads).  Returns what gr_cholesky returns, or n + 1
+ * when out of memory (it needs n x n doubles of scratch); on failure a's
+ * contents are undefined.
  */
 size_t gr_spd_inverse(double *a, size_t n);
 
