@@ -38,9 +38,10 @@ static gr_graph *hand_graph(void)
     return g;
 }
 
-/* P = R~^T R~ and the low-pass matrix D^-1/2 V V^T D^1/2 with V the top k
- * eigenvectors of P, computed densely. */
-static void hand_filters(double p[NI][NI], double low[NI][NI], int k)
+/* P = R~^T R~ with R~ = c D_u^-norm R D_i^-norm (c: P's largest
+ * eigenvalue 1) and the low-pass matrix D^-1/2 V V^T D^1/2 with V the top
+ * k eigenvectors of P, computed densely. */
+static void hand_filters_norm(double p[NI][NI], double low[NI][NI], int k, double norm)
 {
     double du[NU] = { 0 }, di[NI] = { 0 };
     for (int u = 0; u < NU; u++)
@@ -52,11 +53,14 @@ static void hand_filters(double p[NI][NI], double low[NI][NI], int k)
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) {
             double s = 0;
-            for (int u = 0; u < NU; u++) s += R[u][i] * R[u][j] / (du[u] * sqrt(di[i] * di[j]));
+            for (int u = 0; u < NU; u++) s += R[u][i] * R[u][j] * pow(du[u], -2 * norm) * pow(di[i] * di[j], -norm);
             p[i][j] = pm[i * NI + j] = s;
         }
     ck_assert_int_ge(gr_sym_eigen(pm, w, v, NI), 0);
-    ck_assert_double_le(w[0], 1.0 + 1e-12);
+    if (norm == 0.5) ck_assert_double_le(w[0], 1.0 + 1e-12); /* 1 without scaling */
+    for (int i = 0; i < NI; i++)
+        for (int j = 0; j < NI; j++) p[i][j] /= w[0];
+    for (int c = NI - 1; c >= 0; c--) w[c] /= w[0];
     ck_assert_double_gt(w[k - 1] - w[k], 0.05); /* a clear gap, so the subspace is defined */
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) {
@@ -65,6 +69,8 @@ static void hand_filters(double p[NI][NI], double low[NI][NI], int k)
             low[i][j] = s * sqrt(di[j] / di[i]);
         }
 }
+
+static void hand_filters(double p[NI][NI], double low[NI][NI], int k) { hand_filters_norm(p, low, k, 0.5); }
 
 static gr_model *fit(int kind, const gr_graph *g, const char *const *settings)
 {
@@ -187,11 +193,11 @@ END_TEST
  * with b = h(0) = 0 and a = h(l2) / l2 = l2, the chord to the smaller kept
  * eigenvalue: exact on the top two eigenvectors, a P below them.
  */
-static void check_tail(double skew, const char *skew_text)
+static void check_tail(double skew, const char *skew_text, double norm, const char *norm_text)
 {
     gr_graph *g = hand_graph();
     double p[NI][NI], low[NI][NI], pm[NI * NI], lam[NI], v[NI * NI], di[NI] = { 0 }, expect[NU][NI];
-    hand_filters(p, low, 2);
+    hand_filters_norm(p, low, 2, norm);
     for (int u = 0; u < NU; u++)
         for (int i = 0; i < NI; i++) di[i] += R[u][i];
     for (int i = 0; i < NI; i++)
@@ -209,19 +215,29 @@ static void check_tail(double skew, const char *skew_text)
             expect[u][j] = s;
         }
     const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "shape", "power", "eps", "0.25",
-                                "tail", "1", "svd_iters", "30", "skew", skew_text, NULL };
+                                "tail", "1", "svd_iters", "30", "skew", skew_text, "norm_exp", norm_text, NULL };
     gr_model *m = fit(GR_MODEL_CHEBY, g, set);
     check_scores(m, expect, 1e-5);
     gr_model_free(m);
     gr_graph_free(g);
 }
 
-START_TEST(cheby_tail_matches_the_hand_computed_filter) { check_tail(0.0, "0"); }
+START_TEST(cheby_tail_matches_the_hand_computed_filter) { check_tail(0.0, "0", 0.5, "0.5"); }
+END_TEST
+
+/* Another degree exponent of R~, scaled so that P's spectrum ends at 1:
+ * the same filter of that P (the hand computation scales by P's largest
+ * eigenvalue, the model by its largest singular value). */
+START_TEST(cheby_norm_matches_the_hand_computed_filter)
+{
+    check_tail(0.0, "0", 0.3, "0.3");
+    check_tail(0.1, "0.1", 0.7, "0.7");
+}
 END_TEST
 
 /* skew moves the output's exponent alone: D^-eps [...] D^(eps + skew),
  * both terms alike (eps' = 0.25 - 0.4 = -0.15 here). */
-START_TEST(cheby_skew_scales_the_output_alone) { check_tail(-0.4, "-0.4"); }
+START_TEST(cheby_skew_scales_the_output_alone) { check_tail(-0.4, "-0.4", 0.5, "0.5"); }
 END_TEST
 
 /* The exact polynomial (tail 0) with a skew: D^-eps P^2 D^(eps + skew) plus
@@ -435,6 +451,8 @@ START_TEST(cheby_ranks_saves_and_folds_in)
     check_kind(GR_MODEL_CHEBY, set);
     const char *const skewed[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", "skew", "-0.15", NULL };
     check_kind(GR_MODEL_CHEBY, skewed);
+    const char *const normed[] = { "rank", "16", "order", "4", "phi", "0.7", "eps", "0.2", "norm_exp", "0.35", NULL };
+    check_kind(GR_MODEL_CHEBY, normed);
 }
 END_TEST
 
@@ -530,7 +548,13 @@ static void put_le32(unsigned char *p, uint32_t v)
  * and checksums rewritten (docs/model-format.md: 24-byte header, sections of
  * a 24-byte header: tag, u64 length at 8, payload crc at 16, header crc at
  * 20).  It loads with skew 0 and scores as the model it was saved from. */
-START_TEST(a_filter_file_without_skew_loads_with_skew_zero)
+/*
+ * The filter's section ends with fields appended over time: skew, then
+ * norm and scale.  A file written before them (the section cut before
+ * them, its checksums made again) loads with skew 0, norm 1/2 and scale 1
+ * and scores as the model saved (which has those values).
+ */
+static void check_file_without_tail(size_t cut)
 {
     gr_graph *g = hand_graph();
     const char *const set[] = { "rank", "2", "eps", "0.25", "svd_iters", "30", NULL };
@@ -552,12 +576,14 @@ START_TEST(a_filter_file_without_skew_loads_with_skew_zero)
     }
     ck_assert_uint_gt(stat, 0);
     uint64_t len = le32(b + stat + 8) | (uint64_t)le32(b + stat + 12) << 32;
-    float skew;
-    memcpy(&skew, b + stat + 24 + len - 4, 4);
-    ck_assert_float_eq(skew, 0.0f);
-    memmove(b + stat + 24 + len - 4, b + stat + 24 + len, n - (stat + 24 + len));
-    n -= 4;
-    len -= 4;
+    float tail[3];
+    memcpy(tail, b + stat + 24 + len - 12, 12);
+    ck_assert_float_eq(tail[0], 0.0f); /* skew */
+    ck_assert_float_eq(tail[1], 0.5f); /* norm */
+    ck_assert_float_eq(tail[2], 1.0f); /* scale */
+    memmove(b + stat + 24 + len - cut, b + stat + 24 + len, n - (stat + 24 + len));
+    n -= cut;
+    len -= cut;
     put_le32(b + stat + 8, (uint32_t)len);
     put_le32(b + stat + 16, gr_crc32(0, b + stat + 24, (size_t)len));
     put_le32(b + stat + 20, gr_crc32(0, b + stat, 20));
@@ -567,6 +593,9 @@ START_TEST(a_filter_file_without_skew_loads_with_skew_zero)
     fclose(f);
     gr_model *back;
     ck_assert_int_eq(gr_model_load(&back, old), GR_OK);
+    double norm;
+    ck_assert_int_eq(gr_model_info(&norm, back, "norm_exp"), GR_OK);
+    ck_assert_double_eq(norm, 0.5);
     for (int u = 0; u < NU; u++)
         for (int i = 0; i < NI; i++) {
             float x, y;
@@ -582,6 +611,63 @@ START_TEST(a_filter_file_without_skew_loads_with_skew_zero)
     free(path);
     free(old);
     gr_graph_free(g);
+}
+
+START_TEST(a_filter_file_without_skew_loads_with_skew_zero) { check_file_without_tail(12); }
+END_TEST
+
+START_TEST(a_filter_file_without_norm_loads_with_norm_one_half) { check_file_without_tail(8); }
+END_TEST
+
+/*
+ * A search that moves the basis's norm keeps the model of the chosen norm:
+ * from norm 0.45, which no trial tries, every norm trial builds a basis,
+ * and the model kept scores as a fit of the chosen settings without search.
+ */
+START_TEST(the_search_keeps_the_basis_of_the_chosen_norm)
+{
+    fx_planted p;
+    fx_planted_make(&p, 300, 200, 5, 24, 4);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_CHEBY), GR_OK);
+    gr_trainer_set(t, "rank", "16");
+    gr_trainer_set(t, "norm_exp", "0.45");
+    gr_trainer_set_validation(t, p.test);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    gr_trainer_free(t);
+    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp" };
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_CHEBY), GR_OK);
+    gr_trainer_set(t, "rank", "16");
+    gr_trainer_set(t, "search", "0");
+    gr_trainer_set(t, "holdout", "0");
+    double norm = 0;
+    for (size_t k = 0; k < 5; k++) {
+        double v;
+        char text[32];
+        ck_assert_int_eq(gr_model_info(&v, m, names[k]), GR_OK);
+        snprintf(text, sizeof text, "%.9g", v);
+        ck_assert_int_eq(gr_trainer_set(t, names[k], text), GR_OK);
+        if (k == 4) norm = v;
+    }
+    ck_assert_double_ne(norm, 0.45);
+    gr_model *again;
+    ck_assert_int_eq(gr_trainer_fit(&again, t, p.train), GR_OK);
+    for (size_t u = 0; u < 300; u += 29) {
+        int64_t user, item;
+        gr_graph_user_id(&user, p.train, u);
+        for (size_t i = 0; i < 200; i += 11) {
+            gr_graph_item_id(&item, p.train, i);
+            float a, b;
+            ck_assert_int_eq(gr_model_score(&a, m, user, item), GR_OK);
+            ck_assert_int_eq(gr_model_score(&b, again, user, item), GR_OK);
+            ck_assert_float_eq(a, b);
+        }
+    }
+    gr_model_free(again);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
 }
 END_TEST
 
@@ -733,8 +819,8 @@ typedef struct heard {
     int n, stop_at, progress;
     int trial[32], best_epoch[32];
     size_t n_names[32];
-    char names[32][4][8];
-    double values[32][4], metric[32];
+    char names[32][5][12];
+    double values[32][5], metric[32];
 } heard;
 
 static int hear_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
@@ -743,7 +829,7 @@ static int hear_trial(void *ud, int trial, size_t n, const char *const *names, c
     heard *h = ud;
     (void)seconds;
     ck_assert_int_lt(h->n, 32);
-    ck_assert_uint_le(n, 4);
+    ck_assert_uint_le(n, 5);
     h->trial[h->n] = trial;
     h->best_epoch[h->n] = best_epoch;
     h->n_names[h->n] = n;
@@ -810,14 +896,18 @@ START_TEST(the_grid_reports_its_trials_with_their_settings)
     fx_planted_make(&p, 300, 200, 5, 24, 4);
     heard h = { 0 };
     gr_model *m = fit_heard(GR_MODEL_CHEBY, &h, &p);
-    ck_assert_uint_eq(h.n_names[0], 4);
+    ck_assert_uint_eq(h.n_names[0], 5);
     ck_assert_str_eq(h.names[0][0], "alpha");
     ck_assert_str_eq(h.names[0][1], "eps");
     ck_assert_str_eq(h.names[0][2], "phi");
     ck_assert_str_eq(h.names[0][3], "skew");
+    ck_assert_str_eq(h.names[0][4], "norm_exp");
     /* the first stage varies eps over its grid from the set values */
     ck_assert_double_eq_tol(h.values[1][1], 0.2, 1e-6);
     ck_assert_double_eq_tol(h.values[1][2], 2.0, 1e-6);
+    /* the second the basis's norm, from 1/2 (the eps trials') to 0.4 */
+    for (int k = 0; k < 4; k++) ck_assert_double_eq_tol(h.values[k][4], 0.5, 1e-6);
+    ck_assert_double_eq_tol(h.values[4][4], 0.4, 1e-6);
     gr_model_free(m);
 
     heard e = { 0 };
@@ -850,6 +940,9 @@ int main(void)
     tcase_add_test(tc, cheby_skew_scales_the_output_alone);
     tcase_add_test(tc, cheby_exact_skew_matches_the_hand_computed_filter);
     tcase_add_test(tc, a_filter_file_without_skew_loads_with_skew_zero);
+    tcase_add_test(tc, a_filter_file_without_norm_loads_with_norm_one_half);
+    tcase_add_test(tc, cheby_norm_matches_the_hand_computed_filter);
+    tcase_add_test(tc, the_search_keeps_the_basis_of_the_chosen_norm);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);
     tcase_add_test(tc, cheby_ranks_saves_and_folds_in);

@@ -61,7 +61,13 @@ double gr_filter_response(const double *coef, int order, double mu)
     return coef[0] + x * b1 - b2;
 }
 
-static float inv_sqrt_deg(size_t d) { return d ? (float)(1.0 / sqrt((double)d)) : 0.0f; }
+/* d^-norm; at 1/2 through the square root, the bits of the filters'
+ * files written before `norm` existed (a loaded model rebuilds R~). */
+static float deg_power(size_t d, double norm)
+{
+    if (!d) return 0.0f;
+    return (float)(norm == 0.5 ? 1.0 / sqrt((double)d) : pow((double)d, -norm));
+}
 
 /*
  * The rows [r0, r1) of a graph's CSR restricted to the columns [c0, c1),
@@ -101,16 +107,17 @@ static int norm_csr(gr_spmat *out, const gr_csr *rows, size_t r0, size_t r1, siz
     return rc;
 }
 
-int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg)
+int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg,
+                         double norm, float scale)
 {
     memset(r, 0, sizeof *r);
     memset(rt, 0, sizeof *rt);
     float *us = gr_alloc_floats(g->n_users + 1), *is = gr_alloc_floats(g->n_items + 1);
     int rc = us && is ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
-        for (size_t u = 0; u < g->n_users; u++) us[u] = inv_sqrt_deg(gr_csr_degree(&g->ui, u));
+        for (size_t u = 0; u < g->n_users; u++) us[u] = scale * deg_power(gr_csr_degree(&g->ui, u), norm);
         for (size_t i = 0; i < g->n_items; i++)
-            is[i] = inv_sqrt_deg(item_deg ? (size_t)item_deg[i] : gr_csr_degree(&g->iu, i));
+            is[i] = deg_power(item_deg ? (size_t)item_deg[i] : gr_csr_degree(&g->iu, i), norm);
         rc = norm_csr(r, &g->ui, lo, hi, 0, g->n_items, us, is);
     }
     if (rc == GR_OK) rc = norm_csr(rt, &g->iu, 0, g->n_items, lo, hi, is, us);
@@ -120,9 +127,9 @@ int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo
     return rc;
 }
 
-int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g)
+int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, float scale)
 {
-    return gr_filter_norm_share(r, rt, g, 0, g->n_users, NULL);
+    return gr_filter_norm_share(r, rt, g, 0, g->n_users, NULL, norm, scale);
 }
 
 static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)m->state; }
@@ -514,8 +521,10 @@ static int filter_save(const gr_model *m, gr_writer *w)
     /* V itself, not D^-g item_vec: the loaded model rebuilds its vectors
      * from the same bits, so it scores exactly as the saved one */
     gr_writer_floats(w, st->v, m->n_items * m->dim);
-    /* appended after V: a file without it (written before skew) loads with 0 */
-    gr_writer_floats(w, &st->p.skew, 1);
+    /* appended after V: a file without them (written before skew, or
+     * before norm) loads with skew 0, norm 1/2 and scale 1 */
+    float tail[3] = { st->p.skew, st->p.norm, st->scale };
+    gr_writer_floats(w, tail, 3);
     return GR_OK;
 }
 
@@ -523,9 +532,10 @@ static int check_params(const gr_filter_params *p)
 {
     if (p->order < 0 || p->order > GR_FILTER_MAX_ORDER)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
-    if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps) || !isfinite(p->skew))
-        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g are not valid", p->alpha, p->phi,
-                      p->eps, p->skew);
+    if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps) || !isfinite(p->skew) ||
+        !(p->norm >= 0.0f && p->norm <= 1.0f))
+        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g, norm %g are not valid", p->alpha,
+                      p->phi, p->eps, p->skew, p->norm);
     if (p->shape < GR_FILTER_POWER || p->shape > GR_FILTER_STRETCHED || (p->tail != 0 && p->tail != 1))
         return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
@@ -557,7 +567,15 @@ static int filter_load(gr_model *m, gr_reader *r)
     GR_TRY(gr_reader_floats(r, st->lam, m->dim));
     GR_TRY(gr_reader_floats(r, st->v, m->n_items * m->dim));
     st->p.skew = 0.0f;
+    st->p.norm = 0.5f;
+    st->scale = 1.0f;
     if (r->pos < r->end) GR_TRY(gr_reader_floats(r, &st->p.skew, 1));
+    if (r->pos < r->end) {
+        GR_TRY(gr_reader_floats(r, &st->p.norm, 1));
+        GR_TRY(gr_reader_floats(r, &st->scale, 1));
+        if (!(st->scale > 0.0f) || !isfinite(st->scale))
+            return gr_reader_fail(r, "filter scale %g is not a positive number", st->scale);
+    }
     st->p.order = (int)order;
     st->p.alpha = f[0];
     st->p.phi = f[1];
@@ -586,7 +604,7 @@ static int prepare_with(gr_model *m, gr_dist *d, int rc)
         st->deg_neg_pow = gr_alloc_floats(m->n_items);
         rc = st->deg_pow && st->deg_neg_pow ? GR_OK : GR_ENOMEM;
     }
-    if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph);
+    if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph, st->p.norm, st->scale);
     if (rc == GR_OK) {
         st->r_out = gr_alloc_floats(st->r.nnz ? st->r.nnz : 1);
         if (!st->r_out) rc = GR_ENOMEM;
@@ -650,6 +668,9 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
 {
     gr_filter_state *st = state_of(m);
     if (rc == GR_OK) rc = check_params(p);
+    if (rc == GR_OK && p->norm != st->p.norm)
+        rc = gr_err(GR_EINVAL, "filter norm %g differs from the model's %g: another norm needs another basis", p->norm,
+                    st->p.norm);
     if (rc == GR_OK) {
         st->p = *p;
         gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
@@ -671,6 +692,7 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
         gr_model_set_info(m, "phi", p->phi);
         gr_model_set_info(m, "eps", p->eps);
         gr_model_set_info(m, "skew", p->skew);
+        gr_model_set_info(m, "norm_exp", p->norm);
         gr_model_set_info(m, "shape", p->shape);
         gr_model_set_info(m, "tail", p->tail);
     }
@@ -723,8 +745,14 @@ int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_fi
         v = sigma = NULL;
         st->w = gr_alloc_floats(k);
         if (rc == GR_OK && !st->w) rc = GR_ENOMEM;
+        /* c = 1 / sigma_0 puts P's largest eigenvalue at 1, where the
+         * response is defined; at norm 1/2 it is 1 in exact arithmetic */
+        st->scale = p->norm == 0.5f || !(k && st->lam[0] > 0.0f) ? 1.0f : 1.0f / st->lam[0];
         if (rc == GR_OK) {
-            for (size_t j = 0; j < k; j++) st->lam[j] *= st->lam[j];
+            for (size_t j = 0; j < k; j++) {
+                st->lam[j] *= st->scale;
+                st->lam[j] *= st->lam[j];
+            }
             gr_model_set_info(m, "rank", (double)k);
         }
         rc = prepare_with(m, d, rc);

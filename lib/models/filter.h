@@ -1,8 +1,10 @@
 /*
  * Training-free graph filters on the normalised item-item graph
  * (docs/filters.md).  With R the binary user-item matrix and
- * R~ = D_u^-1/2 R D_i^-1/2, P = R~^T R~ has its spectrum in [0, 1].  A
- * user's row r scores all items as
+ * R~ = c D_u^-n R D_i^-n (n = `norm`, 1/2 in GF-CF and ChebyCF; c scales
+ * R~'s largest singular value to 1, and is 1 at n = 1/2, where it is 1
+ * already), P = R~^T R~ has its spectrum in [0, 1].  A user's row r
+ * scores all items as
  *
  *     s(r) = (r D_i^-eps) h(P) D_i^eps'  +  alpha r D_i^-g V V^T D_i^g'
  *
@@ -44,6 +46,7 @@ typedef struct gr_filter_params {
     int shape;   /* GR_FILTER_POWER, GR_FILTER_PLATEAU or GR_FILTER_STRETCHED */
     int tail;    /* 0: h(P) exactly; 1: h exact on the top-k subspace, affine in mu below it */
     float skew;  /* cheby: the output is scaled by D^(eps + skew) instead of D^eps (0: ChebyCF's symmetric form) */
+    float norm;  /* cheby: the degree exponent n of R~ (GF-CF: 1/2); a new n needs a new basis */
 } gr_filter_params;
 
 typedef struct gr_filter_state {
@@ -53,6 +56,7 @@ typedef struct gr_filter_state {
     gr_spmat r, rt;     /* R~ (users x items) and R~^T */
     float *v;           /* the top k right singular vectors of R~ (items x k) */
     float *lam;         /* their eigenvalues of P, sigma^2 (k) */
+    float scale;        /* c of R~ (1 at norm 1/2) */
     float *w;           /* weight of each vector in the low-rank term (k) */
     double tail_a, tail_b; /* the affine response b + a mu below the top k (tail 1) */
     float *deg_pow;     /* d_i^eps', the output's scale (0 for items nobody has) */
@@ -80,8 +84,9 @@ double gr_filter_response(const double *coef, int order, double mu);
 
 struct gr_dist;
 
-/* Build R~ and R~^T of a graph (binary; ratings are ignored). */
-int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g);
+/* Build R~ = scale D_u^-norm R D_i^-norm and R~^T of a graph (binary;
+ * ratings are ignored). */
+int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, float scale);
 
 /*
  * The users [lo, hi)'s share of them: r their rows of R~ (hi - lo rows),
@@ -89,12 +94,14 @@ int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g);
  * item degrees item_deg (summed over the ranks; NULL: the graph's).  The
  * one process's matrices are the share [0, n_users).
  */
-int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg);
+int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg,
+                         double norm, float scale);
 
 /*
  * A finished filter model of `kind` (GR_MODEL_GFCF or GR_MODEL_CHEBY) from
- * the top-k right singular vectors v (n_items x k) of R~ and their
- * singular values sigma (k), both taken over.  With d (NULL: none), every
+ * the top-k right singular vectors v (n_items x k) of D_u^-n R D_i^-n
+ * (n = p->norm, unscaled) and their singular values sigma (k, descending),
+ * both taken over; c = 1 / sigma[0] where n is not 1/2.  With d (NULL: none), every
  * rank of d calls it with the same v: the filter matrix of a small
  * catalogue is built in shares of its rows and gathered, and a failure on
  * one rank is returned on all.
@@ -102,7 +109,8 @@ int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo
 int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_filter_params *p, float *v, float *sigma,
                     size_t k, struct gr_dist *d);
 
-/* Change the parameters of a finished filter model (validation search). */
+/* Change the parameters of a finished filter model (validation search);
+ * p->norm must be the model's (another needs another basis). */
 int gr_filter_set_params(gr_model *m, const gr_filter_params *p);
 /* The same on every rank of d (collective; NULL: this process alone). */
 int gr_filter_set_params_on(gr_model *m, const gr_filter_params *p, struct gr_dist *d);

@@ -45,6 +45,9 @@ static const gr_opt_spec cheby_opts[] = {
       "output degree exponent minus eps: the filter scales its output by D^(eps + skew) (0: symmetric, as ChebyCF)" },
     { "tail", 0, 1, 0, 1, 1, NULL,
       "1: the polynomial exactly on the top rank eigenvectors and affine below them (GF-CF's cost); 0: exactly everywhere" },
+    { "norm_exp", 0, 0.5, 0, 1, 0, NULL,
+      "degree exponent of the normalised matrix D_u^-norm R D_i^-norm whose spectrum the filter shapes (1/2: as GF-CF "
+      "and ChebyCF; below it popular items weigh more)" },
     COMMON_FILTER_OPTS,
 };
 
@@ -53,11 +56,11 @@ static const gr_opt_spec cheby_opts[] = {
  * of this rank's contiguous share of the users, normalised by the item
  * degrees summed over the ranks' shares.
  */
-static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *d)
+static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, double norm, gr_dist *d)
 {
     memset(r, 0, sizeof *r);
     memset(rt, 0, sizeof *rt);
-    if (!d) return gr_filter_norm_matrices(r, rt, train);
+    if (!d) return gr_filter_norm_matrices(r, rt, train, norm, 1.0f);
     size_t lo, hi, ni = train->n_items;
     gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
     double *deg = gr_zalloc(ni + 1, sizeof *deg);
@@ -69,7 +72,7 @@ static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *
     const gr_csr *ui = &train->ui;
     for (int64_t e = ui->ptr[lo]; e < ui->ptr[hi]; e++) deg[ui->col[e]] += 1.0;
     rc = gr_dist_sum_exact(d, deg, ni);
-    if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg);
+    if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg, norm, 1.0f);
     free(deg);
     /* another rank's failure: this rank's matrices go too */
     rc = gr_dist_agree(d, rc);
@@ -80,9 +83,10 @@ static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, gr_dist *
     return rc;
 }
 
-/* The top right singular vectors of R~; under a communicator every
- * product with it is summed over the ranks (linalg/tsvd.h). */
-static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train)
+/* The top right singular vectors of R~ (of exponent norm, unscaled);
+ * under a communicator every product with it is summed over the ranks
+ * (linalg/tsvd.h). */
+static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train, double norm)
 {
     gr_dist *d = gr_dist_of(t);
     size_t lim = train->n_users < train->n_items ? train->n_users : train->n_items;
@@ -90,7 +94,7 @@ static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer 
     if (*k > lim) *k = lim;
     *v = *sigma = NULL;
     gr_spmat r, rt;
-    GR_TRY(norm_rows(&r, &rt, train, d));
+    GR_TRY(norm_rows(&r, &rt, train, norm, d));
     *v = gr_alloc_floats(train->n_items * *k);
     *sigma = gr_alloc_floats(*k);
     gr_tsvd_options o = { (size_t)gr_opt_named(t, "oversample"), (int)gr_opt_named(t, "svd_iters"),
@@ -109,18 +113,28 @@ static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer 
     return rc;
 }
 
+/* A filter of kind with parameters p: its basis, then the model. */
+static int build_filter(gr_model **out, const gr_trainer *t, const gr_graph *train, int kind, const gr_filter_params *p)
+{
+    float *v, *sigma;
+    size_t k;
+    GR_TRY(spectral_basis(&v, &sigma, &k, t, train, p->norm));
+    return gr_filter_model(out, kind, train, p, v, sigma, k, gr_dist_of(t));
+}
+
 /*
  * The search: a coordinate search from the set values, one stage per
  * parameter, each stage keeping the best value so far (GF-CF: alpha only;
- * the Chebyshev filter: eps, phi, alpha, skew, then phi again if skew
- * moved).  Every trial is one evaluation of the validation users; the SVD
- * is computed once.
+ * the Chebyshev filter: norm, eps, phi, alpha, skew, then phi again if
+ * skew moved).  Every trial is one evaluation of the validation users; a
+ * trial of another norm also computes its SVD, the others re-weight the
+ * same basis.
  */
-enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS, FIELD_SKEW };
+enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS, FIELD_SKEW, FIELD_NORM };
 
-/* A stage's grid, and the steps that extend it past an edge: a stage
- * whose best value is its first (last) value goes on at values[0] - down
- * (values[n-1] + up), up to STAGE_EXTEND steps while each step improves
+/* A stage's grid, tried in its order, and the steps that extend it past
+ * an edge: a stage whose best value is its smallest (largest) goes on at
+ * that value - down (+ up), up to STAGE_EXTEND steps while each step improves
  * and stays at or above floor (a step 0: no extension).  So the grid
  * costs its trials where the best is inside it, and follows a data set
  * whose best lies outside.  eps does not extend: on MovieLens-1M's
@@ -146,7 +160,10 @@ static const stage gfcf_stages[] = { { FIELD_ALPHA, { 0.0f, 0.1f, 0.2f, 0.3f, 0.
  * Where it moves, phi is searched again next to its value at the new skew
  * (Gowalla's best phi rose from 2 to 3 there). */
 static const stage cheby_stages[] = {
+    /* first, so that the stages after it shape the filter of its basis;
+     * 1/2, the basis built before the search, is tried first (docs/filters.md) */
     { FIELD_EPS, { 0.0f, 0.2f, 0.3f, 0.4f }, 4, 0.0f, 0.0f, -2.0f, 0 },
+    { FIELD_NORM, { 0.5f, 0.4f }, 2, 0.05f, 0.05f, 0.0f, 0 },
     { FIELD_PHI, { 1.0f, 1.5f, 2.0f, 3.0f }, 4, 0.25f, 1.0f, 0.5f, 0 },
     { FIELD_ALPHA, { 0.1f, 0.2f, 0.3f, 0.5f, 1.0f }, 5, 0.05f, 1.0f, 0.0f, 0 },
     { FIELD_SKEW, { -0.1f, 0.0f, 0.1f, 0.2f }, 4, 0.1f, 0.1f, -2.0f, 0 },
@@ -155,12 +172,18 @@ static const stage cheby_stages[] = {
 
 static float *field_of(gr_filter_params *p, int field)
 {
-    return field == FIELD_ALPHA ? &p->alpha : field == FIELD_PHI ? &p->phi : field == FIELD_EPS ? &p->eps : &p->skew;
+    switch (field) {
+    case FIELD_ALPHA: return &p->alpha;
+    case FIELD_PHI: return &p->phi;
+    case FIELD_EPS: return &p->eps;
+    case FIELD_NORM: return &p->norm;
+    default: return &p->skew;
+    }
 }
 
 typedef struct search_state {
     gr_trainer *t;
-    gr_model *m;
+    gr_model *m; /* the model of the best norm so far, which the other trials re-weight */
     const gr_graph *train;
     double t0, best_metric;
     gr_filter_params best;
@@ -169,23 +192,32 @@ typedef struct search_state {
 
 static int try_params(search_state *S, const gr_filter_params *p)
 {
-    GR_TRY(gr_filter_set_params_on(S->m, p, gr_dist_of(S->t)));
+    gr_model *m = S->m;
+    int kind = m->kind;
+    if (p->norm != S->best.norm) GR_TRY(build_filter(&m, S->t, S->train, kind, p));
+    else GR_TRY(gr_filter_set_params_on(m, p, gr_dist_of(S->t)));
     gr_rank_source src;
-    gr_rank_source_of_model(&src, S->m);
+    gr_rank_source_of_model(&src, m);
     int rc;
     double metric = gr_validate_source(S->t, &src, S->train, S->t->valid, &rc);
+    int better = rc == GR_OK && metric > S->best_metric;
+    if (m != S->m) { /* a new basis: kept only where it is the best so far */
+        gr_model *drop = better ? S->m : m;
+        if (better) S->m = m;
+        gr_model_free(drop);
+    }
     GR_TRY(rc);
     S->trials++;
-    if (metric > S->best_metric) {
+    if (better) {
         S->best_metric = metric;
         S->best = *p;
         S->best_trial = S->trials;
     }
     S->t->stat_epochs = S->trials;
     /* every trial's settings, whichever stage varies: GF-CF has alpha alone */
-    static const char *const names[] = { "alpha", "eps", "phi", "skew" };
-    const double values[] = { p->alpha, p->eps, p->phi, p->skew };
-    size_t n = S->m->kind == GR_MODEL_CHEBY ? 4 : 1;
+    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp" };
+    const double values[] = { p->alpha, p->eps, p->phi, p->skew, p->norm };
+    size_t n = kind == GR_MODEL_CHEBY ? 5 : 1;
     /* a callback stopping one rank stops the search on all */
     if (gr_fit_grid_trial(S->t, S->trials, n, names, values, metric, gr_now() - S->t0)) S->stop = 1;
     return GR_OK;
@@ -195,7 +227,11 @@ static int try_params(search_state *S, const gr_filter_params *p)
  * each step improves on the best so far. */
 static int extend_stage(search_state *S, const stage *st)
 {
-    float best = *field_of(&S->best, st->field), lo = st->values[0], hi = st->values[st->n - 1];
+    float best = *field_of(&S->best, st->field), lo = st->values[0], hi = st->values[0];
+    for (size_t b = 1; b < st->n; b++) {
+        lo = fminf(lo, st->values[b]);
+        hi = fmaxf(hi, st->values[b]);
+    }
     if (best != lo && best != hi) return GR_OK;
     float step = best == lo ? -st->down : st->up;
     if (step == 0.0f) return GR_OK;
@@ -221,15 +257,18 @@ static void keep_settings(gr_trainer *t, int kind, const gr_filter_params *p)
     *gr_opt_slot(t, "phi") = p->phi;
     *gr_opt_slot(t, "eps") = p->eps;
     *gr_opt_slot(t, "skew") = p->skew;
+    *gr_opt_slot(t, "norm_exp") = p->norm;
 }
 
-static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
+/* *m: the model of base's norm on entry, of the best trial's on return
+ * (freed and NULL on failure). */
+static int search(gr_model **m, gr_trainer *t, const gr_graph *train, const gr_filter_params *base, double t0)
 {
     /* the trainer's validation scores a sample of the users where there are
      * many (setting valid_users, gr_validate_source) */
-    search_state S = { t, m, train, t0, -INFINITY, *base, 0, 0, 0 };
-    const stage *st = m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
-    size_t ns = m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
+    search_state S = { t, *m, train, t0, -INFINITY, *base, 0, 0, 0 };
+    const stage *st = S.m->kind == GR_MODEL_CHEBY ? cheby_stages : gfcf_stages;
+    size_t ns = S.m->kind == GR_MODEL_CHEBY ? sizeof cheby_stages / sizeof *cheby_stages : 1;
     int rc = GR_OK;
     int moved = 0;
     for (size_t a = 0; a < ns && rc == GR_OK && !S.stop; a++) {
@@ -253,11 +292,18 @@ static int search(gr_model *m, gr_trainer *t, const gr_graph *train, const gr_fi
         if (rc == GR_OK && !S.stop) rc = extend_stage(&S, &cur);
         moved = S.best_trial != before;
     }
-    GR_TRY(rc);
-    t->stat_best_epoch = (double)S.best_trial;
-    t->stat_best_valid = S.best_metric;
-    keep_settings(t, m->kind, &S.best);
-    return gr_filter_set_params_on(m, &S.best, gr_dist_of(t));
+    *m = S.m;
+    if (rc == GR_OK) {
+        t->stat_best_epoch = (double)S.best_trial;
+        t->stat_best_valid = S.best_metric;
+        keep_settings(t, S.m->kind, &S.best);
+        rc = gr_filter_set_params_on(S.m, &S.best, gr_dist_of(t));
+    }
+    if (rc != GR_OK) {
+        gr_model_free(S.m);
+        *m = NULL;
+    }
+    return rc;
 }
 
 static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
@@ -270,7 +316,7 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
 static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int kind)
 {
     double t0 = gr_now();
-    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f, GR_FILTER_POWER, 1, 0.0f };
+    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f, GR_FILTER_POWER, 1, 0.0f, 0.5f };
     if (kind == GR_MODEL_CHEBY) {
         p.order = (int)gr_opt_named(t, "order");
         p.phi = (float)gr_opt_named(t, "phi");
@@ -278,18 +324,16 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
         p.shape = (int)gr_opt_named(t, "shape");
         p.tail = (int)gr_opt_named(t, "tail");
         p.skew = (float)gr_opt_named(t, "skew");
+        p.norm = (float)gr_opt_named(t, "norm_exp");
     }
-    float *v, *sigma;
-    size_t k;
-    GR_TRY(spectral_basis(&v, &sigma, &k, t, train));
     gr_model *m;
-    GR_TRY(gr_filter_model(&m, kind, train, &p, v, sigma, k, gr_dist_of(t)));
+    GR_TRY(build_filter(&m, t, train, kind, &p));
     t->stat_epochs = 1;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;
     t->stat_loss = NAN;
     int rc = GR_OK;
-    if (t->valid && gr_opt_named(t, "search") != 0) rc = search(m, t, train, &p, t0);
+    if (t->valid && gr_opt_named(t, "search") != 0) rc = search(&m, t, train, &p, t0);
     else if (t->valid) t->stat_best_valid = valid_metric(t, m, train, &rc);
     /* the ranks computed the same sums: their bases must agree bit for bit */
     if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), ((gr_filter_state *)m->state)->v, m->n_items * m->dim);
