@@ -361,6 +361,8 @@ static const gr_search_dim cheby_search_dims[] = {
     { "alpha", -1, 0.3, 2, 0.05 },
     { "phi", -1, 0.5, 2, 0 },
     { "order", -1, 4, 2, 0 },
+    /* each value a new basis: a trial costs an SVD more */
+    { "norm_exp", -1, 0.5, 1.25, 0 },
 };
 const gr_search_table gr_gfcf_search = { GR_MODEL_GFCF, gfcf_search_dims, 1 };
 const gr_search_table gr_cheby_search = { GR_MODEL_CHEBY, cheby_search_dims,
