@@ -534,8 +534,8 @@ static int check_params(const gr_filter_params *p)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
     if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps) || !isfinite(p->skew) ||
         !(p->norm >= 0.0f && p->norm <= 1.0f))
-        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g, norm_exp %g are not valid", p->alpha,
-                      p->phi, p->eps, p->skew, p->norm);
+        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g, norm_exp %g are not valid",
+                      p->alpha, p->phi, p->eps, p->skew, p->norm);
     if (p->shape < GR_FILTER_POWER || p->shape > GR_FILTER_STRETCHED || (p->tail != 0 && p->tail != 1))
         return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
@@ -669,8 +669,8 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
     gr_filter_state *st = state_of(m);
     if (rc == GR_OK) rc = check_params(p);
     if (rc == GR_OK && p->norm != st->p.norm)
-        rc = gr_err(GR_EINVAL, "filter norm_exp %g differs from the model's %g: another norm_exp needs another basis", p->norm,
-                    st->p.norm);
+        rc = gr_err(GR_EINVAL, "filter norm_exp %g differs from the model's %g: another norm_exp needs another basis",
+                    p->norm, st->p.norm);
     if (rc == GR_OK) {
         st->p = *p;
         gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
