@@ -181,7 +181,7 @@ for kind in gfcf cheby ease; do
 done
 check "ease reports each validation trial" sh -c "[ \$(grep -c 'valid ndcg@20' '$tmp/ease.err') -eq 3 ] && tail -n 1 '$tmp/ease.out' | grep -q valid_ndcg"
 check "gfcf reports each validation trial" sh -c "[ \$(grep -c 'valid ndcg@20' '$tmp/gfcf.err') -eq 6 ] && tail -n 1 '$tmp/gfcf.out' | grep -q valid_ndcg"
-check "a filter's trials name their settings, not a loss" sh -c "grep -q '^trial  *1  alpha [0-9.]* eps [0-9.e-]* phi [0-9.]* skew [0-9.e-]* norm_exp [0-9.]*  valid ndcg@20 0\.' '$tmp/cheby.err' && ! grep -q 'loss' '$tmp/cheby.err'"
+check "a filter's trials name their settings, not a loss" sh -c "grep -q '^trial  *1  alpha [0-9.]* eps [0-9.e-]* phi [0-9.]* skew [0-9.e-]* norm_exp [0-9.]* norm_shift [0-9.]*  valid ndcg@20 0\.' '$tmp/cheby.err' && ! grep -q 'loss' '$tmp/cheby.err'"
 check "a filter's trials and choice in --json" sh -c "n=\$(grep -c '^trial ' '$tmp/cheby.err'); tail -n 1 '$tmp/cheby.out' | grep -q \"\\\"search_trials\\\": \$n, \\\"trials\\\": \\[{\\\"trial\\\": 1, \\\"alpha\\\": .*\\\"chosen\\\": {\\\"alpha\\\": [0-9.]*, \\\"eps\\\": \""
 check "a filter's summary names its validation trial" sh -c "'$GNNREC' train --model gfcf --dataset '$tmp/data' --rank 16 >'$tmp/gfcf2.out' 2>'$tmp/gfcf2.err' && grep -q 'kept the settings of trial [1-9]' '$tmp/gfcf2.err' && grep -q 'built gfcf in .* s: the settings of validation trial [1-9]' '$tmp/gfcf2.out'"
 check "info shows the filter's settings" sh -c "'$GNNREC' info --model '$tmp/cheby.gnr' --json | grep -q '\"rank\": 16.*\"phi\"'"

@@ -41,23 +41,27 @@ static gr_graph *hand_graph(void)
 /* P = R~^T R~ with R~ = c D_u^-norm R D_i^-norm (c: P's largest
  * eigenvalue 1) and the low-pass matrix D^-1/2 V V^T D^1/2 with V the top
  * k eigenvectors of P, computed densely. */
-static void hand_filters_norm(double p[NI][NI], double low[NI][NI], int k, double norm)
+static void hand_filters_norm(double p[NI][NI], double low[NI][NI], int k, double norm, double shift)
 {
-    double du[NU] = { 0 }, di[NI] = { 0 };
+    double du[NU] = { 0 }, di[NI] = { 0 }, nnz = 0;
     for (int u = 0; u < NU; u++)
         for (int i = 0; i < NI; i++) {
             du[u] += R[u][i];
             di[i] += R[u][i];
+            nnz += R[u][i];
         }
+    /* every degree shifted by shift x the mean degree of users and items */
+    const double d0 = shift * 2 * nnz / (NU + NI);
     double pm[NI * NI], w[NI], v[NI * NI];
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) {
             double s = 0;
-            for (int u = 0; u < NU; u++) s += R[u][i] * R[u][j] * pow(du[u], -2 * norm) * pow(di[i] * di[j], -norm);
+            for (int u = 0; u < NU; u++)
+                s += R[u][i] * R[u][j] * pow(du[u] + d0, -2 * norm) * pow((di[i] + d0) * (di[j] + d0), -norm);
             p[i][j] = pm[i * NI + j] = s;
         }
     ck_assert_int_ge(gr_sym_eigen(pm, w, v, NI), 0);
-    if (norm == 0.5) ck_assert_double_le(w[0], 1.0 + 1e-12); /* 1 without scaling */
+    if (norm == 0.5 && shift == 0) ck_assert_double_le(w[0], 1.0 + 1e-12); /* 1 without scaling */
     for (int i = 0; i < NI; i++)
         for (int j = 0; j < NI; j++) p[i][j] /= w[0];
     for (int c = NI - 1; c >= 0; c--) w[c] /= w[0];
@@ -70,7 +74,7 @@ static void hand_filters_norm(double p[NI][NI], double low[NI][NI], int k, doubl
         }
 }
 
-static void hand_filters(double p[NI][NI], double low[NI][NI], int k) { hand_filters_norm(p, low, k, 0.5); }
+static void hand_filters(double p[NI][NI], double low[NI][NI], int k) { hand_filters_norm(p, low, k, 0.5, 0); }
 
 static gr_model *fit(int kind, const gr_graph *g, const char *const *settings)
 {
@@ -193,11 +197,12 @@ END_TEST
  * with b = h(0) = 0 and a = h(l2) / l2 = l2, the chord to the smaller kept
  * eigenvalue: exact on the top two eigenvectors, a P below them.
  */
-static void check_tail(double skew, const char *skew_text, double norm, const char *norm_text)
+static void check_tail(double skew, const char *skew_text, double norm, const char *norm_text, double shift,
+                       const char *shift_text)
 {
     gr_graph *g = hand_graph();
     double p[NI][NI], low[NI][NI], pm[NI * NI], lam[NI], v[NI * NI], di[NI] = { 0 }, expect[NU][NI];
-    hand_filters_norm(p, low, 2, norm);
+    hand_filters_norm(p, low, 2, norm, shift);
     for (int u = 0; u < NU; u++)
         for (int i = 0; i < NI; i++) di[i] += R[u][i];
     for (int i = 0; i < NI; i++)
@@ -215,14 +220,14 @@ static void check_tail(double skew, const char *skew_text, double norm, const ch
             expect[u][j] = s;
         }
     const char *const set[] = { "rank", "2", "alpha", "0.3", "order", "3", "phi", "2", "shape", "power", "eps", "0.25",
-                                "tail", "1", "svd_iters", "30", "skew", skew_text, "norm_exp", norm_text, NULL };
+                                "tail", "1", "svd_iters", "30", "skew", skew_text, "norm_exp", norm_text, "norm_shift", shift_text, NULL };
     gr_model *m = fit(GR_MODEL_CHEBY, g, set);
     check_scores(m, expect, 1e-5);
     gr_model_free(m);
     gr_graph_free(g);
 }
 
-START_TEST(cheby_tail_matches_the_hand_computed_filter) { check_tail(0.0, "0", 0.5, "0.5"); }
+START_TEST(cheby_tail_matches_the_hand_computed_filter) { check_tail(0.0, "0", 0.5, "0.5", 0, "0"); }
 END_TEST
 
 /* Another degree exponent of R~, scaled so that P's spectrum ends at 1:
@@ -230,14 +235,24 @@ END_TEST
  * eigenvalue, the model by its largest singular value). */
 START_TEST(cheby_norm_matches_the_hand_computed_filter)
 {
-    check_tail(0.0, "0", 0.3, "0.3");
-    check_tail(0.1, "0.1", 0.7, "0.7");
+    check_tail(0.0, "0", 0.3, "0.3", 0, "0");
+    check_tail(0.1, "0.1", 0.7, "0.7", 0, "0");
+}
+END_TEST
+
+/* A degree shift: R~ = c (D_u + s)^-n R (D_i + s)^-n, s = shift x the
+ * mean degree, scaled as another norm is (at n = 1/2 too, where the shift
+ * alone moves the largest singular value below 1). */
+START_TEST(cheby_shift_matches_the_hand_computed_filter)
+{
+    check_tail(0.0, "0", 0.5, "0.5", 0.5, "0.5");
+    check_tail(0.1, "0.1", 0.4, "0.4", 1, "1");
 }
 END_TEST
 
 /* skew moves the output's exponent alone: D^-eps [...] D^(eps + skew),
  * both terms alike (eps' = 0.25 - 0.4 = -0.15 here). */
-START_TEST(cheby_skew_scales_the_output_alone) { check_tail(-0.4, "-0.4", 0.5, "0.5"); }
+START_TEST(cheby_skew_scales_the_output_alone) { check_tail(-0.4, "-0.4", 0.5, "0.5", 0, "0"); }
 END_TEST
 
 /* The exact polynomial (tail 0) with a skew: D^-eps P^2 D^(eps + skew) plus
@@ -562,9 +577,10 @@ static void put_le32(unsigned char *p, uint32_t v)
  * 20).  It loads with skew 0 and scores as the model it was saved from. */
 /*
  * The filter's section ends with fields appended over time: skew, then
- * norm and scale.  A file written before them (the section cut before
- * them, its checksums made again) loads with skew 0, norm 1/2 and scale 1
- * and scores as the model saved (which has those values).
+ * norm and scale, then shift and the degree shift it makes.  A file
+ * written before them (the section cut before them, its checksums made
+ * again) loads with skew 0, norm 1/2, scale 1 and shift 0 and scores as
+ * the model saved (which has those values).
  */
 static void check_file_without_tail(size_t cut)
 {
@@ -588,11 +604,13 @@ static void check_file_without_tail(size_t cut)
     }
     ck_assert_uint_gt(stat, 0);
     uint64_t len = le32(b + stat + 8) | (uint64_t)le32(b + stat + 12) << 32;
-    float tail[3];
-    memcpy(tail, b + stat + 24 + len - 12, 12);
+    float tail[5];
+    memcpy(tail, b + stat + 24 + len - 20, 20);
     ck_assert_float_eq(tail[0], 0.0f); /* skew */
     ck_assert_float_eq(tail[1], 0.5f); /* norm */
     ck_assert_float_eq(tail[2], 1.0f); /* scale */
+    ck_assert_float_eq(tail[3], 0.0f); /* shift */
+    ck_assert_float_eq(tail[4], 0.0f); /* the degree shift it makes */
     memmove(b + stat + 24 + len - cut, b + stat + 24 + len, n - (stat + 24 + len));
     n -= cut;
     len -= cut;
@@ -605,9 +623,11 @@ static void check_file_without_tail(size_t cut)
     fclose(f);
     gr_model *back;
     ck_assert_int_eq(gr_model_load(&back, old), GR_OK);
-    double norm;
+    double norm, shift;
     ck_assert_int_eq(gr_model_info(&norm, back, "norm_exp"), GR_OK);
     ck_assert_double_eq(norm, 0.5);
+    ck_assert_int_eq(gr_model_info(&shift, back, "norm_shift"), GR_OK);
+    ck_assert_double_eq(shift, 0.0);
     for (int u = 0; u < NU; u++)
         for (int i = 0; i < NI; i++) {
             float x, y;
@@ -625,10 +645,13 @@ static void check_file_without_tail(size_t cut)
     gr_graph_free(g);
 }
 
-START_TEST(a_filter_file_without_skew_loads_with_skew_zero) { check_file_without_tail(12); }
+START_TEST(a_filter_file_without_skew_loads_with_skew_zero) { check_file_without_tail(20); }
 END_TEST
 
-START_TEST(a_filter_file_without_norm_loads_with_norm_one_half) { check_file_without_tail(8); }
+START_TEST(a_filter_file_without_norm_loads_with_norm_one_half) { check_file_without_tail(16); }
+END_TEST
+
+START_TEST(a_filter_file_without_shift_loads_with_shift_zero) { check_file_without_tail(8); }
 END_TEST
 
 /*
@@ -644,25 +667,29 @@ START_TEST(the_search_keeps_the_basis_of_the_chosen_norm)
     ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_CHEBY), GR_OK);
     gr_trainer_set(t, "rank", "16");
     gr_trainer_set(t, "norm_exp", "0.45");
+    gr_trainer_set(t, "norm_shift", "0.35");
     gr_trainer_set_validation(t, p.test);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     gr_trainer_free(t);
-    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp" };
+    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp", "norm_shift" };
     ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_CHEBY), GR_OK);
     gr_trainer_set(t, "rank", "16");
     gr_trainer_set(t, "search", "0");
     gr_trainer_set(t, "holdout", "0");
-    double norm = 0;
-    for (size_t k = 0; k < 5; k++) {
+    double norm = 0, shift = 0;
+    for (size_t k = 0; k < 6; k++) {
         double v;
         char text[32];
         ck_assert_int_eq(gr_model_info(&v, m, names[k]), GR_OK);
         snprintf(text, sizeof text, "%.9g", v);
         ck_assert_int_eq(gr_trainer_set(t, names[k], text), GR_OK);
         if (k == 4) norm = v;
+        if (k == 5) shift = v;
     }
+    /* neither start is on a grid: the kept basis is a trial's */
     ck_assert_double_ne(norm, 0.45);
+    ck_assert_double_ne(shift, 0.35);
     gr_model *again;
     ck_assert_int_eq(gr_trainer_fit(&again, t, p.train), GR_OK);
     assert_same_scores(m, again, p.train, 0.0f);
@@ -821,8 +848,8 @@ typedef struct heard {
     int n, stop_at, progress;
     int trial[32], best_epoch[32];
     size_t n_names[32];
-    char names[32][5][12];
-    double values[32][5], metric[32];
+    char names[32][6][12];
+    double values[32][6], metric[32];
 } heard;
 
 static int hear_trial(void *ud, int trial, size_t n, const char *const *names, const double *values, double metric,
@@ -831,7 +858,7 @@ static int hear_trial(void *ud, int trial, size_t n, const char *const *names, c
     heard *h = ud;
     (void)seconds;
     ck_assert_int_lt(h->n, 32);
-    ck_assert_uint_le(n, 5);
+    ck_assert_uint_le(n, 6);
     h->trial[h->n] = trial;
     h->best_epoch[h->n] = best_epoch;
     h->n_names[h->n] = n;
@@ -898,18 +925,30 @@ START_TEST(the_grid_reports_its_trials_with_their_settings)
     fx_planted_make(&p, 300, 200, 5, 24, 4);
     heard h = { 0 };
     gr_model *m = fit_heard(GR_MODEL_CHEBY, &h, &p);
-    ck_assert_uint_eq(h.n_names[0], 5);
+    ck_assert_uint_eq(h.n_names[0], 6);
     ck_assert_str_eq(h.names[0][0], "alpha");
     ck_assert_str_eq(h.names[0][1], "eps");
     ck_assert_str_eq(h.names[0][2], "phi");
     ck_assert_str_eq(h.names[0][3], "skew");
     ck_assert_str_eq(h.names[0][4], "norm_exp");
+    ck_assert_str_eq(h.names[0][5], "norm_shift");
     /* the first stage varies eps over its grid from the set values */
     ck_assert_double_eq_tol(h.values[1][1], 0.2, 1e-6);
     ck_assert_double_eq_tol(h.values[1][2], 2.0, 1e-6);
     /* the second the basis's norm, from 1/2 (the eps trials') to 0.4 */
     for (int k = 0; k < 4; k++) ck_assert_double_eq_tol(h.values[k][4], 0.5, 1e-6);
     ck_assert_double_eq_tol(h.values[4][4], 0.4, 1e-6);
+    /* the degree shift starts at 0 and is varied after alpha, over 1/4,
+     * 1/2 and 1, each trial of it at the norm the stages before chose */
+    int shifted = 0;
+    for (int k = 0; k < h.n; k++) {
+        if (h.values[k][5] == 0.0) continue;
+        if (!shifted++) {
+            ck_assert_double_eq_tol(h.values[k][5], 0.25, 1e-6);
+            ck_assert_double_eq_tol(h.values[k][4], h.values[k - 1][4], 1e-6);
+        }
+    }
+    ck_assert_int_ge(shifted, 3);
     gr_model_free(m);
 
     heard e = { 0 };
@@ -943,7 +982,9 @@ int main(void)
     tcase_add_test(tc, cheby_exact_skew_matches_the_hand_computed_filter);
     tcase_add_test(tc, a_filter_file_without_skew_loads_with_skew_zero);
     tcase_add_test(tc, a_filter_file_without_norm_loads_with_norm_one_half);
+    tcase_add_test(tc, a_filter_file_without_shift_loads_with_shift_zero);
     tcase_add_test(tc, cheby_norm_matches_the_hand_computed_filter);
+    tcase_add_test(tc, cheby_shift_matches_the_hand_computed_filter);
     tcase_add_test(tc, the_search_keeps_the_basis_of_the_chosen_norm);
     tcase_add_test(tc, ease_matches_a_direct_dense_solve);
     tcase_add_test(tc, gfcf_ranks_saves_and_folds_in);

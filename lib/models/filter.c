@@ -61,12 +61,21 @@ double gr_filter_response(const double *coef, int order, double mu)
     return coef[0] + x * b1 - b2;
 }
 
-/* d^-norm; at 1/2 through the square root, the bits of the filters'
- * files written before `norm` existed (a loaded model rebuilds R~). */
-static float deg_power(size_t d, double norm)
+/* (d + s)^-norm, 0 where d is 0; at s = 0 and norm 1/2 through the
+ * square root, the bits of the filters' files written before `norm`
+ * existed (a loaded model rebuilds R~). */
+static float deg_power(size_t d, double norm, double s)
 {
     if (!d) return 0.0f;
+    if (s != 0.0) return (float)pow((double)d + s, -norm);
     return (float)(norm == 0.5 ? 1.0 / sqrt((double)d) : pow((double)d, -norm));
+}
+
+float gr_filter_deg_shift(const gr_graph *g, double shift)
+{
+    size_t n = g->n_users + g->n_items;
+    if (shift == 0.0 || !n) return 0.0f;
+    return (float)(shift * 2.0 * (double)g->ui.ptr[g->n_users] / (double)n);
 }
 
 /*
@@ -108,16 +117,16 @@ static int norm_csr(gr_spmat *out, const gr_csr *rows, size_t r0, size_t r1, siz
 }
 
 int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg,
-                         double norm, float scale)
+                         double norm, double deg_shift, float scale)
 {
     memset(r, 0, sizeof *r);
     memset(rt, 0, sizeof *rt);
     float *us = gr_alloc_floats(g->n_users + 1), *is = gr_alloc_floats(g->n_items + 1);
     int rc = us && is ? GR_OK : GR_ENOMEM;
     if (rc == GR_OK) {
-        for (size_t u = 0; u < g->n_users; u++) us[u] = scale * deg_power(gr_csr_degree(&g->ui, u), norm);
+        for (size_t u = 0; u < g->n_users; u++) us[u] = scale * deg_power(gr_csr_degree(&g->ui, u), norm, deg_shift);
         for (size_t i = 0; i < g->n_items; i++)
-            is[i] = deg_power(item_deg ? (size_t)item_deg[i] : gr_csr_degree(&g->iu, i), norm);
+            is[i] = deg_power(item_deg ? (size_t)item_deg[i] : gr_csr_degree(&g->iu, i), norm, deg_shift);
         rc = norm_csr(r, &g->ui, lo, hi, 0, g->n_items, us, is);
     }
     if (rc == GR_OK) rc = norm_csr(rt, &g->iu, 0, g->n_items, lo, hi, is, us);
@@ -127,9 +136,9 @@ int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo
     return rc;
 }
 
-int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, float scale)
+int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, double deg_shift, float scale)
 {
-    return gr_filter_norm_share(r, rt, g, 0, g->n_users, NULL, norm, scale);
+    return gr_filter_norm_share(r, rt, g, 0, g->n_users, NULL, norm, deg_shift, scale);
 }
 
 static gr_filter_state *state_of(const gr_model *m) { return (gr_filter_state *)m->state; }
@@ -521,10 +530,10 @@ static int filter_save(const gr_model *m, gr_writer *w)
     /* V itself, not D^-g item_vec: the loaded model rebuilds its vectors
      * from the same bits, so it scores exactly as the saved one */
     gr_writer_floats(w, st->v, m->n_items * m->dim);
-    /* appended after V: a file without them (written before skew, or
-     * before norm) loads with skew 0, norm 1/2 and scale 1 */
-    float tail[3] = { st->p.skew, st->p.norm, st->scale };
-    gr_writer_floats(w, tail, 3);
+    /* appended after V: a file without them (written before skew, norm
+     * or shift) loads with skew 0, norm 1/2, scale 1 and shift 0 */
+    float tail[5] = { st->p.skew, st->p.norm, st->scale, st->p.shift, st->deg_shift };
+    gr_writer_floats(w, tail, 5);
     return GR_OK;
 }
 
@@ -533,9 +542,9 @@ static int check_params(const gr_filter_params *p)
     if (p->order < 0 || p->order > GR_FILTER_MAX_ORDER)
         return gr_err(GR_EINVAL, "filter order %d out of range 0..%d", p->order, GR_FILTER_MAX_ORDER);
     if (!isfinite(p->alpha) || !(p->phi > 0) || !isfinite(p->phi) || !isfinite(p->eps) || !isfinite(p->skew) ||
-        !(p->norm >= 0.0f && p->norm <= 1.0f))
-        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g, norm_exp %g are not valid",
-                      p->alpha, p->phi, p->eps, p->skew, p->norm);
+        !(p->norm >= 0.0f && p->norm <= 1.0f) || !(p->shift >= 0.0f && p->shift <= GR_FILTER_MAX_SHIFT))
+        return gr_err(GR_EINVAL, "filter parameters alpha %g, phi %g, eps %g, skew %g, norm_exp %g, norm_shift %g are not valid",
+                      p->alpha, p->phi, p->eps, p->skew, p->norm, p->shift);
     if (p->shape < GR_FILTER_POWER || p->shape > GR_FILTER_STRETCHED || (p->tail != 0 && p->tail != 1))
         return gr_err(GR_EINVAL, "filter shape %d or tail %d is not valid", p->shape, p->tail);
     return GR_OK;
@@ -569,12 +578,20 @@ static int filter_load(gr_model *m, gr_reader *r)
     st->p.skew = 0.0f;
     st->p.norm = 0.5f;
     st->scale = 1.0f;
+    st->p.shift = 0.0f;
+    st->deg_shift = 0.0f;
     if (r->pos < r->end) GR_TRY(gr_reader_floats(r, &st->p.skew, 1));
     if (r->pos < r->end) {
         GR_TRY(gr_reader_floats(r, &st->p.norm, 1));
         GR_TRY(gr_reader_floats(r, &st->scale, 1));
         if (!(st->scale > 0.0f) || !isfinite(st->scale))
             return gr_reader_fail(r, "filter scale %g is not a positive number", st->scale);
+    }
+    if (r->pos < r->end) {
+        GR_TRY(gr_reader_floats(r, &st->p.shift, 1));
+        GR_TRY(gr_reader_floats(r, &st->deg_shift, 1));
+        if (!(st->deg_shift >= 0.0f) || !isfinite(st->deg_shift))
+            return gr_reader_fail(r, "filter degree shift %g is not a number >= 0", st->deg_shift);
     }
     st->p.order = (int)order;
     st->p.alpha = f[0];
@@ -604,7 +621,7 @@ static int prepare_with(gr_model *m, gr_dist *d, int rc)
         st->deg_neg_pow = gr_alloc_floats(m->n_items);
         rc = st->deg_pow && st->deg_neg_pow ? GR_OK : GR_ENOMEM;
     }
-    if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph, st->p.norm, st->scale);
+    if (rc == GR_OK) rc = gr_filter_norm_matrices(&st->r, &st->rt, m->graph, st->p.norm, st->deg_shift, st->scale);
     if (rc == GR_OK) {
         st->r_out = gr_alloc_floats(st->r.nnz ? st->r.nnz : 1);
         if (!st->r_out) rc = GR_ENOMEM;
@@ -671,6 +688,9 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
     if (rc == GR_OK && p->norm != st->p.norm)
         rc = gr_err(GR_EINVAL, "filter norm_exp %g differs from the model's %g: another norm_exp needs another basis",
                     p->norm, st->p.norm);
+    if (rc == GR_OK && p->shift != st->p.shift)
+        rc = gr_err(GR_EINVAL, "filter norm_shift %g differs from the model's %g: another norm_shift needs another basis",
+                    p->shift, st->p.shift);
     if (rc == GR_OK) {
         st->p = *p;
         gr_filter_coefficients(st->coef, p->order, p->phi, p->shape);
@@ -693,6 +713,7 @@ static int apply_params(gr_model *m, const gr_filter_params *p, gr_dist *d, int 
         gr_model_set_info(m, "eps", p->eps);
         gr_model_set_info(m, "skew", p->skew);
         gr_model_set_info(m, "norm_exp", p->norm);
+        gr_model_set_info(m, "norm_shift", p->shift);
         gr_model_set_info(m, "shape", p->shape);
         gr_model_set_info(m, "tail", p->tail);
     }
@@ -746,8 +767,11 @@ int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_fi
         st->w = gr_alloc_floats(k);
         if (rc == GR_OK && !st->w) rc = GR_ENOMEM;
         /* c = 1 / sigma_0 puts P's largest eigenvalue at 1, where the
-         * response is defined; at norm 1/2 it is 1 in exact arithmetic */
-        st->scale = p->norm == 0.5f || !(k && st->lam[0] > 0.0f) ? 1.0f : 1.0f / st->lam[0];
+         * response is defined; at norm 1/2 and shift 0 it is 1 in exact
+         * arithmetic */
+        st->deg_shift = gr_filter_deg_shift(train, p->shift);
+        int exact = p->norm == 0.5f && st->deg_shift == 0.0f;
+        st->scale = exact || !(k && st->lam[0] > 0.0f) ? 1.0f : 1.0f / st->lam[0];
         if (rc == GR_OK) {
             for (size_t j = 0; j < k; j++) {
                 st->lam[j] *= st->scale;

@@ -1,8 +1,9 @@
 /*
  * Training-free graph filters on the normalised item-item graph
  * (docs/filters.md).  With R the binary user-item matrix and
- * R~ = c D_u^-n R D_i^-n (n = `norm`, 1/2 in GF-CF and ChebyCF; c scales
- * R~'s largest singular value to 1, and is 1 at n = 1/2, where it is 1
+ * R~ = c (D_u + s)^-n R (D_i + s)^-n (n = `norm`, 1/2 in GF-CF and ChebyCF;
+ * s = `shift` times the mean degree, 0 in both; c scales R~'s largest
+ * singular value to 1, and is 1 at n = 1/2 and s = 0, where it is 1
  * already), P = R~^T R~ has its spectrum in [0, 1].  A user's row r
  * scores all items as
  *
@@ -32,6 +33,9 @@
 #include "models/model.h"
 
 #define GR_FILTER_MAX_ORDER 32
+/* The largest `shift`: a hundred times the mean degree flattens every
+ * degree into nearly the same weight. */
+#define GR_FILTER_MAX_SHIFT 100.0f
 
 /* The response h interpolates on [0, 1]: mu^phi, the plateau, or the
  * plateau read at the Chebyshev extrema and placed at the nodes (ChebyCF's
@@ -47,6 +51,7 @@ typedef struct gr_filter_params {
     int tail;    /* 0: h(P) exactly; 1: h exact on the top-k subspace, affine in mu below it */
     float skew;  /* cheby: the output is scaled by D^(eps + skew) instead of D^eps (0: ChebyCF's symmetric form) */
     float norm;  /* cheby: the degree exponent n of R~ (GF-CF: 1/2); a new n needs a new basis */
+    float shift; /* cheby: R~'s degrees are d + shift x the mean degree (0: d, as GF-CF); a new shift needs a new basis */
 } gr_filter_params;
 
 typedef struct gr_filter_state {
@@ -56,7 +61,8 @@ typedef struct gr_filter_state {
     gr_spmat r, rt;     /* R~ (users x items) and R~^T */
     float *v;           /* the top k right singular vectors of R~ (items x k) */
     float *lam;         /* their eigenvalues of P, sigma^2 (k) */
-    float scale;        /* c of R~ (1 at norm 1/2) */
+    float scale;        /* c of R~ (1 at norm 1/2 and shift 0) */
+    float deg_shift;    /* added to R~'s degrees: p.shift x the mean degree of the graph it was fitted on */
     float *w;           /* weight of each vector in the low-rank term (k) */
     double tail_a, tail_b; /* the affine response b + a mu below the top k (tail 1) */
     float *deg_pow;     /* d_i^eps', the output's scale (0 for items nobody has) */
@@ -84,9 +90,14 @@ double gr_filter_response(const double *coef, int order, double mu);
 
 struct gr_dist;
 
-/* Build R~ = scale D_u^-norm R D_i^-norm and R~^T of a graph (binary;
- * ratings are ignored). */
-int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, float scale);
+/* Build R~ = scale (D_u + s)^-norm R (D_i + s)^-norm and R~^T of a graph,
+ * s = deg_shift (binary; ratings are ignored). */
+int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double norm, double deg_shift, float scale);
+
+/* The degree shift s of a setting `shift`: shift x the mean degree of the
+ * graph's users and items, 2 nnz / (users + items); 0 for shift 0.  A
+ * float, as the model file keeps it, so a fit and a load use one value. */
+float gr_filter_deg_shift(const gr_graph *g, double shift);
 
 /*
  * The users [lo, hi)'s share of them: r their rows of R~ (hi - lo rows),
@@ -95,13 +106,14 @@ int gr_filter_norm_matrices(gr_spmat *r, gr_spmat *rt, const gr_graph *g, double
  * one process's matrices are the share [0, n_users).
  */
 int gr_filter_norm_share(gr_spmat *r, gr_spmat *rt, const gr_graph *g, size_t lo, size_t hi, const double *item_deg,
-                         double norm, float scale);
+                         double norm, double deg_shift, float scale);
 
 /*
  * A finished filter model of `kind` (GR_MODEL_GFCF or GR_MODEL_CHEBY) from
- * the top-k right singular vectors v (n_items x k) of D_u^-n R D_i^-n
- * (n = p->norm, unscaled) and their singular values sigma (k, descending),
- * both taken over; c = 1 / sigma[0] where n is not 1/2.  With d (NULL: none), every
+ * the top-k right singular vectors v (n_items x k) of (D_u + s)^-n R
+ * (D_i + s)^-n (n = p->norm, s = gr_filter_deg_shift(train, p->shift),
+ * unscaled) and their singular values sigma (k, descending), both taken
+ * over; c = 1 / sigma[0] where n is not 1/2 or s is not 0.  With d (NULL: none), every
  * rank of d calls it with the same v: the filter matrix of a small
  * catalogue is built in shares of its rows and gathered, and a failure on
  * one rank is returned on all.
@@ -110,7 +122,7 @@ int gr_filter_model(gr_model **out, int kind, const gr_graph *train, const gr_fi
                     size_t k, struct gr_dist *d);
 
 /* Change the parameters of a finished filter model (validation search);
- * p->norm must be the model's (another needs another basis). */
+ * p->norm and p->shift must be the model's (others need another basis). */
 int gr_filter_set_params(gr_model *m, const gr_filter_params *p);
 /* The same on every rank of d (collective; NULL: this process alone). */
 int gr_filter_set_params_on(gr_model *m, const gr_filter_params *p, struct gr_dist *d);

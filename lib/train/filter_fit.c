@@ -48,6 +48,9 @@ static const gr_opt_spec cheby_opts[] = {
     { "norm_exp", 0, 0.5, 0, 1, 0, NULL,
       "degree exponent of the normalised matrix D_u^-norm R D_i^-norm whose spectrum the filter shapes (1/2: as GF-CF "
       "and ChebyCF; below it popular items weigh more)" },
+    { "norm_shift", 0, 0, 0, GR_FILTER_MAX_SHIFT, 0, NULL,
+      "added to every degree of that matrix, in units of the mean degree: (D + shift d_mean)^-norm_exp (0: as GF-CF "
+      "and ChebyCF; above it the rarest users and items weigh less)" },
     COMMON_FILTER_OPTS,
 };
 
@@ -56,11 +59,11 @@ static const gr_opt_spec cheby_opts[] = {
  * of this rank's contiguous share of the users, normalised by the item
  * degrees summed over the ranks' shares.
  */
-static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, double norm, gr_dist *d)
+static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, double norm, double deg_shift, gr_dist *d)
 {
     memset(r, 0, sizeof *r);
     memset(rt, 0, sizeof *rt);
-    if (!d) return gr_filter_norm_matrices(r, rt, train, norm, 1.0f);
+    if (!d) return gr_filter_norm_matrices(r, rt, train, norm, deg_shift, 1.0f);
     size_t lo, hi, ni = train->n_items;
     gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
     double *deg = gr_zalloc(ni + 1, sizeof *deg);
@@ -72,7 +75,7 @@ static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, double no
     const gr_csr *ui = &train->ui;
     for (int64_t e = ui->ptr[lo]; e < ui->ptr[hi]; e++) deg[ui->col[e]] += 1.0;
     rc = gr_dist_sum_exact(d, deg, ni);
-    if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg, norm, 1.0f);
+    if (rc == GR_OK) rc = gr_filter_norm_share(r, rt, train, lo, hi, deg, norm, deg_shift, 1.0f);
     free(deg);
     /* another rank's failure: this rank's matrices go too */
     rc = gr_dist_agree(d, rc);
@@ -83,10 +86,11 @@ static int norm_rows(gr_spmat *r, gr_spmat *rt, const gr_graph *train, double no
     return rc;
 }
 
-/* The top right singular vectors of R~ (of exponent norm, unscaled);
- * under a communicator every product with it is summed over the ranks
- * (linalg/tsvd.h). */
-static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train, double norm)
+/* The top right singular vectors of R~ (of exponent norm and degree
+ * shift setting shift, unscaled); under a communicator every product with
+ * it is summed over the ranks (linalg/tsvd.h). */
+static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer *t, const gr_graph *train, double norm,
+                          double shift)
 {
     gr_dist *d = gr_dist_of(t);
     size_t lim = train->n_users < train->n_items ? train->n_users : train->n_items;
@@ -94,7 +98,7 @@ static int spectral_basis(float **v, float **sigma, size_t *k, const gr_trainer 
     if (*k > lim) *k = lim;
     *v = *sigma = NULL;
     gr_spmat r, rt;
-    GR_TRY(norm_rows(&r, &rt, train, norm, d));
+    GR_TRY(norm_rows(&r, &rt, train, norm, gr_filter_deg_shift(train, shift), d));
     *v = gr_alloc_floats(train->n_items * *k);
     *sigma = gr_alloc_floats(*k);
     gr_tsvd_options o = { (size_t)gr_opt_named(t, "oversample"), (int)gr_opt_named(t, "svd_iters"),
@@ -118,7 +122,7 @@ static int build_filter(gr_model **out, const gr_trainer *t, const gr_graph *tra
 {
     float *v, *sigma;
     size_t k;
-    GR_TRY(spectral_basis(&v, &sigma, &k, t, train, p->norm));
+    GR_TRY(spectral_basis(&v, &sigma, &k, t, train, p->norm, p->shift));
     return gr_filter_model(out, kind, train, p, v, sigma, k, gr_dist_of(t));
 }
 
@@ -130,7 +134,7 @@ static int build_filter(gr_model **out, const gr_trainer *t, const gr_graph *tra
  * trial of another norm also computes its SVD, the others re-weight the
  * same basis.
  */
-enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS, FIELD_SKEW, FIELD_NORM };
+enum { FIELD_ALPHA, FIELD_PHI, FIELD_EPS, FIELD_SKEW, FIELD_NORM, FIELD_SHIFT };
 
 /* A stage's grid, tried in its order, and the steps that extend it past
  * an edge: a stage whose best value is its smallest (largest) goes on at
@@ -168,6 +172,8 @@ static const stage cheby_stages[] = {
     { FIELD_NORM, { 0.5f, 0.4f }, 2, 0.05f, 0.05f, 0.0f, 0 },
     { FIELD_PHI, { 1.0f, 1.5f, 2.0f, 3.0f }, 4, 0.25f, 1.0f, 0.5f, 0 },
     { FIELD_ALPHA, { 0.1f, 0.2f, 0.3f, 0.5f, 1.0f }, 5, 0.05f, 1.0f, 0.0f, 0 },
+    { FIELD_SHIFT, { 0.0f, 0.25f, 0.5f, 1.0f }, 4, 0.0f, 0.5f, 0.0f, 0 },
+    { FIELD_NORM, { 0 }, 0, 0.05f, 0.05f, 0.0f, 1 },
     { FIELD_SKEW, { -0.1f, 0.0f, 0.1f, 0.2f }, 4, 0.1f, 0.1f, -2.0f, 0 },
     { FIELD_PHI, { 0 }, 0, 0.5f, 1.0f, 0.5f, 1 },
 };
@@ -179,6 +185,7 @@ static float *field_of(gr_filter_params *p, int field)
     case FIELD_PHI: return &p->phi;
     case FIELD_EPS: return &p->eps;
     case FIELD_NORM: return &p->norm;
+    case FIELD_SHIFT: return &p->shift;
     default: return &p->skew;
     }
 }
@@ -196,7 +203,7 @@ static int try_params(search_state *S, const gr_filter_params *p)
 {
     gr_model *m = S->m;
     int kind = m->kind;
-    if (p->norm != S->best.norm) GR_TRY(build_filter(&m, S->t, S->train, kind, p));
+    if (p->norm != S->best.norm || p->shift != S->best.shift) GR_TRY(build_filter(&m, S->t, S->train, kind, p));
     else GR_TRY(gr_filter_set_params_on(m, p, gr_dist_of(S->t)));
     gr_rank_source src;
     gr_rank_source_of_model(&src, m);
@@ -217,9 +224,9 @@ static int try_params(search_state *S, const gr_filter_params *p)
     }
     S->t->stat_epochs = S->trials;
     /* every trial's settings, whichever stage varies: GF-CF has alpha alone */
-    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp" };
-    const double values[] = { p->alpha, p->eps, p->phi, p->skew, p->norm };
-    size_t n = kind == GR_MODEL_CHEBY ? 5 : 1;
+    static const char *const names[] = { "alpha", "eps", "phi", "skew", "norm_exp", "norm_shift" };
+    const double values[] = { p->alpha, p->eps, p->phi, p->skew, p->norm, p->shift };
+    size_t n = kind == GR_MODEL_CHEBY ? 6 : 1;
     /* a callback stopping one rank stops the search on all */
     if (gr_fit_grid_trial(S->t, S->trials, n, names, values, metric, gr_now() - S->t0)) S->stop = 1;
     return GR_OK;
@@ -260,6 +267,7 @@ static void keep_settings(gr_trainer *t, int kind, const gr_filter_params *p)
     *gr_opt_slot(t, "eps") = p->eps;
     *gr_opt_slot(t, "skew") = p->skew;
     *gr_opt_slot(t, "norm_exp") = p->norm;
+    *gr_opt_slot(t, "norm_shift") = p->shift;
 }
 
 /* *m: the model of base's norm on entry, of the best trial's on return
@@ -318,7 +326,7 @@ static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_grap
 static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int kind)
 {
     double t0 = gr_now();
-    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f, GR_FILTER_POWER, 1, 0.0f, 0.5f };
+    gr_filter_params p = { (float)gr_opt_named(t, "alpha"), 1, 1.0f, 0.0f, GR_FILTER_POWER, 1, 0.0f, 0.5f, 0.0f };
     if (kind == GR_MODEL_CHEBY) {
         p.order = (int)gr_opt_named(t, "order");
         p.phi = (float)gr_opt_named(t, "phi");
@@ -327,6 +335,7 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
         p.tail = (int)gr_opt_named(t, "tail");
         p.skew = (float)gr_opt_named(t, "skew");
         p.norm = (float)gr_opt_named(t, "norm_exp");
+        p.shift = (float)gr_opt_named(t, "norm_shift");
     }
     gr_model *m;
     GR_TRY(build_filter(&m, t, train, kind, &p));

@@ -44,7 +44,7 @@ class GFCF(Recommender):
 class Cheby(Recommender):
     """A Chebyshev polynomial low-pass filter over the item-item graph plus
     the ideal low-pass; trains nothing.  Settings: alpha, rank, order, phi,
-    shape, eps, skew, norm_exp, tail, search (docs/filters.md)."""
+    shape, eps, skew, norm_exp, norm_shift, tail, search (docs/filters.md)."""
     kind = "cheby"
 
 

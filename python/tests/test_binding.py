@@ -563,7 +563,7 @@ class FilterKindTest(unittest.TestCase):
             self.assertEqual([n for n, _, _, _ in seen], list(range(1, len(seen) + 1)))
             self.assertEqual(t.stat("trials"), len(seen))
             self.assertEqual(m.info("search_trials"), len(seen))
-            self.assertTrue(all(sorted(s) == ["alpha", "eps", "norm_exp", "phi", "skew"] and e == 0 for _, s, _, e in seen))
+            self.assertTrue(all(sorted(s) == ["alpha", "eps", "norm_exp", "norm_shift", "phi", "skew"] and e == 0 for _, s, _, e in seen))
             best = max(seen, key=lambda x: x[2])
             self.assertAlmostEqual(t.stat("best_valid"), best[2])
             for name, value in best[1].items():

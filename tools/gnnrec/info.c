@@ -54,7 +54,7 @@ int cmd_info(int argc, char **argv)
                                         "objective", "rating_min", "rating_max", "train_seconds", "holdout",
                                         "holdout_edges", "holdout_epochs", "valid_epoch", "valid_recall",
                                         "valid_precision", "valid_ndcg", "valid_hit", "valid_mrr", "valid_rmse",
-                                        "refit", "warm_steps", "warm_lr", "rank", "alpha", "order", "phi", "eps", "skew", "norm_exp", "shape", "tail",
+                                        "refit", "warm_steps", "warm_lr", "rank", "alpha", "order", "phi", "eps", "skew", "norm_exp", "norm_shift", "shape", "tail",
                                         "svd_iters", "lambda", "negatives", "wd", "gamma", "adv_temp", "budget", "search_trials", "search_epochs",
                                         "ranks", "dist_bytes_sent" };
     json_out j;

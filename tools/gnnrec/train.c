@@ -85,6 +85,7 @@ static const cli_flag_doc train_flags[] = {
     { "eps", "X", "cheby: degree exponent of the normalisation" },
     { "skew", "X", "cheby: output degree exponent minus eps (0: symmetric)" },
     { "norm-exp", "X", "cheby: degree exponent of the normalised matrix whose spectrum is filtered (0.5)" },
+    { "norm-shift", "X", "cheby: added to that matrix's degrees, in units of the mean degree (0)" },
     { "shape", "power|plateau|stretched", "cheby: the response the polynomial interpolates (plateau)" },
     { "tail", "0|1", "cheby: exact polynomial on the top rank eigenvectors, affine below (1), or exact everywhere (0)" },
     { "lambda", "X", "ease: ridge weight" },
