@@ -938,8 +938,8 @@ START_TEST(the_grid_reports_its_trials_with_their_settings)
     /* the second the basis's norm, from 1/2 (the eps trials') to 0.4 */
     for (int k = 0; k < 4; k++) ck_assert_double_eq_tol(h.values[k][4], 0.5, 1e-6);
     ck_assert_double_eq_tol(h.values[4][4], 0.4, 1e-6);
-    /* the degree shift starts at 0 and is varied after alpha, over 1/4,
-     * 1/2 and 1, each trial of it at the norm the stages before chose */
+    /* the degree shift starts at 0 and is varied after alpha, over 1/4
+     * and 1/2, each trial of it at the norm the stages before chose */
     int shifted = 0;
     for (int k = 0; k < h.n; k++) {
         if (h.values[k][5] == 0.0) continue;
@@ -948,7 +948,7 @@ START_TEST(the_grid_reports_its_trials_with_their_settings)
             ck_assert_double_eq_tol(h.values[k][4], h.values[k - 1][4], 1e-6);
         }
     }
-    ck_assert_int_ge(shifted, 3);
+    ck_assert_int_ge(shifted, 2);
     gr_model_free(m);
 
     heard e = { 0 };
