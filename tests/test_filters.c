@@ -570,19 +570,36 @@ static void put_le32(unsigned char *p, uint32_t v)
     for (int b = 0; b < 4; b++) p[b] = (unsigned char)(v >> (8 * b));
 }
 
-/* A file written before skew existed: its STAT section ends after V.  The
- * saved skew (4 bytes at the section's end) is cut and the section's length
- * and checksums rewritten (docs/model-format.md: 24-byte header, sections of
- * a 24-byte header: tag, u64 length at 8, payload crc at 16, header crc at
- * 20).  It loads with skew 0 and scores as the model it was saved from. */
+/* The loaded model of a cut file: the defaults of the missing fields, and
+ * the scores of the model saved. */
+static void check_loaded_tail(const gr_model *m, const gr_model *back)
+{
+    double norm, shift;
+    ck_assert_int_eq(gr_model_info(&norm, back, "norm_exp"), GR_OK);
+    ck_assert_double_eq(norm, 0.5);
+    ck_assert_int_eq(gr_model_info(&shift, back, "norm_shift"), GR_OK);
+    ck_assert_double_eq(shift, 0.0);
+    for (int u = 0; u < NU; u++)
+        for (int i = 0; i < NI; i++) {
+            float x, y;
+            ck_assert_int_eq(gr_model_score(&x, m, 10 + u, 100 + i), GR_OK);
+            ck_assert_int_eq(gr_model_score(&y, back, 10 + u, 100 + i), GR_OK);
+            ck_assert_float_eq(x, y);
+        }
+}
+
 /*
  * The filter's section ends with fields appended over time: skew, then
  * norm and scale, then shift and the degree shift it makes.  A file
- * written before them (the section cut before them, its checksums made
- * again) loads with skew 0, norm 1/2, scale 1 and shift 0 and scores as
- * the model saved (which has those values).
+ * written before them is made by cutting the section's last `cut` bytes
+ * and rewriting its length and checksums (docs/model-format.md: a 24-byte
+ * file header, sections of a 24-byte header: tag, u64 length at 8,
+ * payload crc at 16, header crc at 20); it loads with skew 0, norm 1/2,
+ * scale 1 and shift 0 and scores as the model saved (which has those
+ * values).  With bad_shift the last float, the degree shift, is set to -1
+ * instead, which the load refuses.
  */
-static void check_file_without_tail(size_t cut)
+static void check_file_tail(size_t cut, int bad_shift)
 {
     gr_graph *g = hand_graph();
     const char *const set[] = { "rank", "2", "eps", "0.25", "svd_iters", "30", NULL };
@@ -611,6 +628,10 @@ static void check_file_without_tail(size_t cut)
     ck_assert_float_eq(tail[2], 1.0f); /* scale */
     ck_assert_float_eq(tail[3], 0.0f); /* shift */
     ck_assert_float_eq(tail[4], 0.0f); /* the degree shift it makes */
+    if (bad_shift) {
+        const float negative = -1.0f;
+        memcpy(b + stat + 24 + len - 4, &negative, 4);
+    }
     memmove(b + stat + 24 + len - cut, b + stat + 24 + len, n - (stat + 24 + len));
     n -= cut;
     len -= cut;
@@ -622,20 +643,16 @@ static void check_file_without_tail(size_t cut)
     ck_assert_uint_eq(fwrite(b, 1, n, f), n);
     fclose(f);
     gr_model *back;
-    ck_assert_int_eq(gr_model_load(&back, old), GR_OK);
-    double norm, shift;
-    ck_assert_int_eq(gr_model_info(&norm, back, "norm_exp"), GR_OK);
-    ck_assert_double_eq(norm, 0.5);
-    ck_assert_int_eq(gr_model_info(&shift, back, "norm_shift"), GR_OK);
-    ck_assert_double_eq(shift, 0.0);
-    for (int u = 0; u < NU; u++)
-        for (int i = 0; i < NI; i++) {
-            float x, y;
-            ck_assert_int_eq(gr_model_score(&x, m, 10 + u, 100 + i), GR_OK);
-            ck_assert_int_eq(gr_model_score(&y, back, 10 + u, 100 + i), GR_OK);
-            ck_assert_float_eq(x, y);
-        }
-    gr_model_free(back);
+    if (bad_shift) {
+        /* a degree shift below 0 cannot come from a fit: the file is
+         * refused, naming the field */
+        ck_assert_int_eq(gr_model_load(&back, old), GR_ECORRUPT);
+        ck_assert_ptr_nonnull(strstr(gr_last_error(), "degree shift -1"));
+    } else {
+        ck_assert_int_eq(gr_model_load(&back, old), GR_OK);
+        check_loaded_tail(m, back);
+        gr_model_free(back);
+    }
     gr_model_free(m);
     free(b);
     fx_rmtree(dir);
@@ -644,6 +661,12 @@ static void check_file_without_tail(size_t cut)
     free(old);
     gr_graph_free(g);
 }
+
+static void check_file_without_tail(size_t cut) { check_file_tail(cut, 0); }
+
+START_TEST(a_filter_file_with_a_negative_shift_is_refused) { check_file_tail(0, 1); }
+END_TEST
+
 
 START_TEST(a_filter_file_without_skew_loads_with_skew_zero) { check_file_without_tail(20); }
 END_TEST
@@ -983,6 +1006,7 @@ int main(void)
     tcase_add_test(tc, a_filter_file_without_skew_loads_with_skew_zero);
     tcase_add_test(tc, a_filter_file_without_norm_loads_with_norm_one_half);
     tcase_add_test(tc, a_filter_file_without_shift_loads_with_shift_zero);
+    tcase_add_test(tc, a_filter_file_with_a_negative_shift_is_refused);
     tcase_add_test(tc, cheby_norm_matches_the_hand_computed_filter);
     tcase_add_test(tc, cheby_shift_matches_the_hand_computed_filter);
     tcase_add_test(tc, the_search_keeps_the_basis_of_the_chosen_norm);
