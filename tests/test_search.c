@@ -192,7 +192,8 @@ static void check_filter_search(const char *trial_epochs)
     ck_assert_int_eq(gr_trainer_fit(&m, t, tr), GR_OK);
     ck_assert_int_eq(dim_of(&s, "order"), -1);
     int alpha = dim_of(&s, "alpha"), phi = dim_of(&s, "phi"), norm = dim_of(&s, "norm_exp");
-    ck_assert(alpha >= 0 && phi >= 0 && norm >= 0);
+    int shift = dim_of(&s, "norm_shift");
+    ck_assert(alpha >= 0 && phi >= 0 && norm >= 0 && shift >= 0);
     ck_assert_int_ge(s.n, 3);
     int best = replay(&s);
     double v;
@@ -202,6 +203,8 @@ static void check_filter_search(const char *trial_epochs)
     ck_assert_double_eq_tol(v, s.values[best][phi], 1e-6);
     ck_assert_int_eq(gr_model_info(&v, m, "norm_exp"), GR_OK);
     ck_assert_double_eq_tol(v, s.values[best][norm], 1e-6);
+    ck_assert_int_eq(gr_model_info(&v, m, "norm_shift"), GR_OK);
+    ck_assert_double_eq_tol(v, s.values[best][shift], 1e-6);
     ck_assert_int_eq(gr_model_info(&v, m, "search_trials"), GR_OK);
     ck_assert_double_eq(v, s.n);
     gr_model_free(m);

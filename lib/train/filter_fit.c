@@ -377,6 +377,8 @@ static const gr_search_dim cheby_search_dims[] = {
     { "order", -1, 4, 2, 0 },
     /* each value a new basis: a trial costs an SVD more */
     { "norm_exp", -1, 0.5, 1.25, 0 },
+    /* from 0 the first step up is 1/8 (the grid's base), below it 0 */
+    { "norm_shift", -1, 0, 2, 0.125 },
 };
 const gr_search_table gr_gfcf_search = { GR_MODEL_GFCF, gfcf_search_dims, 1 };
 const gr_search_table gr_cheby_search = { GR_MODEL_CHEBY, cheby_search_dims,
