@@ -1247,6 +1247,9 @@ START_TEST(cheby_matches_one_rank)
     /* the polynomial applied exactly: the matrix's rows by blocks of 64 */
     static const char *const exact[] = { "tail", "0", NULL };
     compare_filter(GR_MODEL_CHEBY, exact, &P, 1e-4);
+    /* another exponent and a degree shift: R~'s shares scaled as one */
+    static const char *const shifted[] = { "norm_exp", "0.4", "norm_shift", "0.5", NULL };
+    compare_filter(GR_MODEL_CHEBY, shifted, &P, 1e-4);
 }
 END_TEST
 
