@@ -134,10 +134,15 @@ START_TEST(refit_trains_all_data_for_the_chosen_epochs)
     ck_assert(epoch >= 5 && epoch <= 60 && fmod(epoch, 5) == 0);
     ck_assert(run >= epoch);
     ck_assert_double_eq(epochs, epoch);
-    /* the refit is a plain fit on all the data for the chosen epochs */
-    char buf[32];
+    /* the refit is a plain fit on all the data for the chosen epochs, with
+     * the L2 weight sized to the held-out fit's graph, as validated */
+    char buf[32], reg[32];
     snprintf(buf, sizeof buf, "%.0f", epoch);
-    gr_trainer *plain = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", buf, "lr", "0.1", "dim", "16", "holdout", "0", NULL);
+    double r;
+    ck_assert_int_eq(gr_model_info(&r, m, "reg"), GR_OK);
+    ck_assert(r >= 1e-2);
+    snprintf(reg, sizeof reg, "%.17g", r);
+    gr_trainer *plain = fx_trainer(GR_MODEL_LIGHTGCN, "epochs", buf, "lr", "0.1", "reg", reg, "dim", "16", "holdout", "0", NULL);
     gr_model *m2;
     ck_assert_int_eq(gr_trainer_fit(&m2, plain, p.train), GR_OK);
     ck_assert(fx_same_user_vectors(m, m2));

@@ -617,8 +617,16 @@ START_TEST(schedule_defaults_follow_the_mode)
     ck_assert_int_eq(gr_trainer_fit(&m, t, train), GR_OK);
     ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
     ck_assert_double_eq_tol(v, 0.25, 1e-12);
+    /* the fast L2 weight is sized to the graph fitted (the 90% a held-out
+     * part leaves): 0.45 x (users + items) / interactions, at least 1e-2,
+     * to three significant digits */
+    double held = 0;
+    if (gr_model_info(&held, m, "holdout_edges") != GR_OK) held = 0;
+    double sized = 0.45 * (double)(gr_graph_num_users(train) + gr_graph_num_items(train)) /
+                   ((double)gr_graph_num_edges(train) - held);
+    if (sized < 1e-2) sized = 1e-2;
     ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
-    ck_assert_double_eq_tol(v, 1e-2, 1e-12);
+    ck_assert_double_eq_tol(v, sized, 0.005 * sized);
     gr_model_free(m);
     /* MF defaults to auto as well, and its full softmax to its own step
      * size and L2 weight */
@@ -631,8 +639,12 @@ START_TEST(schedule_defaults_follow_the_mode)
     ck_assert_double_eq(v, GR_MODE_FAST);
     ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
     ck_assert_double_eq_tol(v, GR_MF_FAST_LR, 1e-12);
+    /* MF's L2 weight: 0.7 x sqrt((users + items) / interactions), at least 0.1 */
+    double mf_sized = 0.7 * sqrt((double)(gr_graph_num_users(train) + gr_graph_num_items(train)) /
+                                 (double)gr_graph_num_edges(train));
+    if (mf_sized < GR_MF_FAST_REG) mf_sized = GR_MF_FAST_REG;
     ck_assert_int_eq(gr_model_info(&v, m, "reg"), GR_OK);
-    ck_assert_double_eq_tol(v, GR_MF_FAST_REG, 1e-12);
+    ck_assert_double_eq_tol(v, mf_sized, 0.005 * mf_sized);
     gr_model_free(m);
     /* the published schedule stays a setting away */
     fx_set(t, "mode", "paper", NULL);

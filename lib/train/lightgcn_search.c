@@ -4,7 +4,9 @@
  * the sampled schedule's step size, temperature and number of steps; the
  * paper schedule's learning rate, L2 weight and negatives.  A new
  * schedule adds its rows with its mode.  Starting values are the
- * schedules' defaults (train/lightgcn_train.h).
+ * schedules' defaults (train/lightgcn_train.h); the fast schedule's L2
+ * weight starts from its value sized to the graph the trials fit
+ * (gr_lgcn_size_defaults), the tables' value being its floor.
  */
 #include "train/lightgcn_train.h"
 #include "train/search.h"

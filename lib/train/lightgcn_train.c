@@ -23,6 +23,7 @@
 #include "train/bpr_sampler.h"
 #include "train/checkpoint.h"
 #include "train/lightgcn_train.h"
+#include "train/search.h"
 #include "train/trainer.h"
 
 void gr_lgcn_settings(gr_lgcn_settings_t *s, const gr_trainer *t, const gr_graph *g)
@@ -324,14 +325,35 @@ static int spec_index(const gr_trainer *t, int key)
     return -1;
 }
 
-static void resolve_defaults(gr_trainer *t, int mode, int *resolved)
+double gr_lgcn_fast_reg(int kind, const gr_graph *g)
+{
+    const int mf = kind == GR_MODEL_MF;
+    const double floor = mf ? GR_MF_FAST_REG : GR_LGCN_FAST_REG;
+    if (g->n_edges == 0) return floor;
+    double rows = (double)(g->n_users + g->n_items) / (double)g->n_edges;
+    double sized = mf ? GR_MF_FAST_REG_SQRT * sqrt(rows) : GR_LGCN_FAST_REG_PER_ROW * rows;
+    return sized > floor ? gr_search_round(sized) : floor;
+}
+
+void gr_lgcn_size_defaults(gr_trainer *t, const gr_graph *g)
+{
+    int reg = spec_index(t, GR_OPT_REG);
+    if ((t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) || reg < 0 || !isnan(t->val[reg]) ||
+        gr_lgcn_mode(t, g) != GR_MODE_FAST)
+        return;
+    t->val[reg] = gr_lgcn_fast_reg(t->kind, g);
+}
+
+static void resolve_defaults(gr_trainer *t, const gr_graph *g, int mode, int *resolved)
 {
     for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++) {
         int i = spec_index(t, schedule_defaults[k].key);
         resolved[k] = i >= 0 && isnan(t->val[i]);
         if (!resolved[k]) continue;
         const int mf = t->kind == GR_MODEL_MF;
-        if (mode == GR_MODE_FAST)
+        if (mode == GR_MODE_FAST && schedule_defaults[k].key == GR_OPT_REG)
+            t->val[i] = gr_lgcn_fast_reg(t->kind, g);
+        else if (mode == GR_MODE_FAST)
             t->val[i] = mf ? schedule_defaults[k].mf_fast : schedule_defaults[k].fast;
         else if (mode == GR_MODE_SAMPLED)
             t->val[i] = mf ? schedule_defaults[k].mf_sampled : schedule_defaults[k].sampled;
@@ -366,7 +388,7 @@ int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind,
     int mi = spec_index(t, GR_OPT_MODE);
     double mode_set = t->val[mi];
     t->val[mi] = gr_lgcn_mode(t, g);
-    resolve_defaults(t, (int)t->val[mi], resolved);
+    resolve_defaults(t, g, (int)t->val[mi], resolved);
     int rc = fit_resolved(out, t, g, kind, e0);
     restore_defaults(t, resolved);
     t->val[mi] = mode_set;
@@ -450,15 +472,15 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
-/* The schedules' settings; FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS,
- * SAMPLED_EVAL and SAMPLED_NEG: the kind's defaults (LightGCN's or MF's), named in the help
- * text. */
+/* The schedules' settings; FAST_LR, FAST_REG (as text), TEMPERATURE,
+ * SAMPLED_STEPS, SAMPLED_EVAL and SAMPLED_NEG: the kind's defaults
+ * (LightGCN's or MF's), named in the help text. */
 #define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS, SAMPLED_EVAL, SAMPLED_NEG)                                                          \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
       "maximum number of epochs (default: paper 200; fast " GR_STR(GR_LGCN_FAST_STEPS) ", sampled " GR_STR(SAMPLED_STEPS) " full-batch steps)" },   \
         { "lr", GR_OPT_LR, NAN, 1e-12, 100, 0, NULL,                                                             \
           "Adam learning rate (default: paper 1e-3; fast " GR_STR(FAST_LR) "; sampled " GR_STR(GR_LGCN_SAMPLED_LR) ")" },                        \
-        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " GR_STR(FAST_REG) "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
+        { "reg", GR_OPT_REG, NAN, 0, 100, 0, NULL, "L2 weight (default: paper 1e-4; fast " FAST_REG "; sampled " GR_STR(GR_LGCN_SAMPLED_REG) ")" }, \
         { "eval_every", GR_OPT_EVAL_EVERY, NAN, 1, 1e7, 1, NULL,                                                  \
           "epochs between validations (default: paper 1; fast " GR_STR(GR_LGCN_FAST_EVAL_EVERY) ", sampled " GR_STR(SAMPLED_EVAL) ")" }, \
         { "negatives", GR_OPT_NEGATIVES, NAN, 1, 1e6, 1, NULL,                                                   \
@@ -490,14 +512,14 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
 
 static const gr_opt_spec lightgcn_opts[] = {
     MODE_OPT,
-    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG, GR_LGCN_SAMPLED_TEMPERATURE, GR_LGCN_SAMPLED_STEPS,
+    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_STR(GR_LGCN_FAST_REG_PER_ROW) " x (users + items) / interactions, at least " GR_STR(GR_LGCN_FAST_REG), GR_LGCN_SAMPLED_TEMPERATURE, GR_LGCN_SAMPLED_STEPS,
                   GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_SAMPLED_NEGATIVES),
 };
 
 static const gr_opt_spec mf_opts[] = {
     { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
     MODE_OPT,
-    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_MF_FAST_REG, GR_MF_SAMPLED_TEMPERATURE, GR_MF_SAMPLED_STEPS,
+    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_STR(GR_MF_FAST_REG_SQRT) " x sqrt((users + items) / interactions), at least " GR_STR(GR_MF_FAST_REG), GR_MF_SAMPLED_TEMPERATURE, GR_MF_SAMPLED_STEPS,
                   GR_MF_SAMPLED_EVAL_EVERY, GR_MF_SAMPLED_NEGATIVES),
 };
 

@@ -52,6 +52,15 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_FAST_STEPS 200
 #define GR_LGCN_FAST_LR 0.5
 #define GR_LGCN_FAST_REG 1e-2
+/* LightGCN's fast-schedule L2 weight by default follows the data: this
+ * times the graph's layer-0 rows per training interaction, (users +
+ * items) / interactions, and never below GR_LGCN_FAST_REG.  Sparse data
+ * has more rows for each interaction to fit and overfits at ML-1M's
+ * weight: the best validated weights run from 0.01 (ML-1M m1, 0.011 rows
+ * per interaction) to 0.15-0.2 (a generated long tail, 0.19 rows), while
+ * ML-1M loses below 0.01 (docs/training.md, "The fast schedule's L2
+ * weight follows the data"). */
+#define GR_LGCN_FAST_REG_PER_ROW 0.45
 #define GR_LGCN_FAST_EVAL_EVERY 10
 /* Defaults of gr_model_update's warm-started training (lib/train/update.c):
  * the fast schedule's steps and learning rate chosen on a validation part
@@ -87,6 +96,13 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
  * scores a larger temperature. */
 #define GR_MF_FAST_LR 0.05
 #define GR_MF_FAST_REG 0.1
+/* MF's fast-schedule L2 weight by default: this times the square root of
+ * the layer-0 rows per training interaction, and never below
+ * GR_MF_FAST_REG.  Without the propagation MF's best weight grows more
+ * slowly with sparsity than LightGCN's: 0.1 on ML-1M m1 to about 0.3 on a
+ * generated long tail (docs/training.md, "The fast schedule's L2 weight
+ * follows the data"). */
+#define GR_MF_FAST_REG_SQRT 0.7
 #define GR_MF_SAMPLED_TEMPERATURE 0.2
 /* MF's sampled schedule keeps 1024 shared negatives: LightGCN's 2048 were
  * chosen with its own steps and temperature (docs/training.md). */
@@ -300,5 +316,16 @@ double gr_lgcn_step_lr(double lr, double floor, int epoch, double epochs);
 /* The lr_floor that a full-batch fit of t runs with (its default resolved
  * for the kind and the schedule in t's mode setting). */
 double gr_lgcn_lr_floor(const gr_trainer *t);
+/* The default fast-schedule L2 weight of kind (LightGCN or MF) for g
+ * (GR_LGCN_FAST_REG_PER_ROW, GR_MF_FAST_REG_SQRT), to three significant
+ * digits. */
+double gr_lgcn_fast_reg(int kind, const gr_graph *g);
+/* Set the defaults of t that are sized to the data (LightGCN's and MF's
+ * fast L2 weight, where t runs that schedule on g and the caller left it
+ * unset) to
+ * their values for g.  A fit on a held-out part, or a budget's search,
+ * sizes them to the graph it validates on, and its refit or continuation
+ * on all the training data keeps them, as it keeps the chosen epochs. */
+void gr_lgcn_size_defaults(gr_trainer *t, const gr_graph *g);
 
 #endif

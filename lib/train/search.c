@@ -79,9 +79,7 @@ static int searches_epochs(const gr_trainer *t)
     return 0;
 }
 
-/* Three significant digits, so that the grid's values read as set by hand
- * and the same point is recognised when it is reached again. */
-static double round3(double v)
+double gr_search_round(double v)
 {
     if (v == 0 || !isfinite(v)) return v;
     double e = pow(10.0, floor(log10(fabs(v))) - 2);
@@ -98,7 +96,7 @@ static double grid_base(const gr_search_dim *d, double start) { return start > 0
 
 static double grid_value(const gr_search_dim *d, const gr_opt_spec *s, double base, double pos)
 {
-    double y = isinf(pos) ? 0 : round3(base * pow(d->factor, pos));
+    double y = isinf(pos) ? 0 : gr_search_round(base * pow(d->factor, pos));
     if (s->is_int) y = round(y);
     if (y < s->lo) y = s->lo;
     if (y > s->hi) y = s->hi;
@@ -397,6 +395,9 @@ static const gr_search_ops ui_ops = { ui_trial, ui_keep, ui_drop };
 static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, const gr_graph *valid,
                      const gr_graph *model_graph)
 {
+    /* the trials start from the defaults sized to the graph they fit, as a
+     * fit without a budget would run */
+    gr_lgcn_size_defaults(t, train);
     const gr_graph *valid_was = t->valid;
     t->valid = valid;
     t->model_graph = model_graph;
