@@ -468,6 +468,49 @@ START_TEST(auto_picks_each_schedule)
 }
 END_TEST
 
+/* The temperature of a fit that leaves it unset: 0.125 x sqrt((users +
+ * items) / interactions) of the graph fitted, at least 0.04, to three
+ * significant digits (LightGCN; MF keeps 0.2); the trainer reports NaN
+ * before and after, and a set value is used as set. */
+static double fitted_temperature(int kind, const gr_graph *g, const char *tau, const char *holdout)
+{
+    gr_trainer *t = fx_trainer(kind, "mode", "sampled", "epochs", "2", "dim", "8", "holdout", holdout, NULL);
+    if (tau) fx_set(t, "temperature", tau, NULL);
+    double v = gr_opt_named(t, "temperature");
+    ck_assert(tau ? v == atof(tau) : isnan(v));
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    v = gr_opt_named(t, "temperature");
+    ck_assert(tau ? v == atof(tau) : isnan(v)); /* restored after the fit */
+    double held = 0;
+    if (gr_model_info(&held, m, "holdout_edges") != GR_OK) held = 0;
+    ck_assert(strcmp(holdout, "0") == 0 ? held == 0 : held > 0);
+    ck_assert_int_eq(gr_model_info(&v, m, "temperature"), GR_OK);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    /* the fit on a held-out part sizes it to the graph it trains on */
+    double rows = (double)(gr_graph_num_users(g) + gr_graph_num_items(g)) / ((double)gr_graph_num_edges(g) - held);
+    double want = tau ? atof(tau) : kind == GR_MODEL_MF ? 0.2 : fmax(0.04, 0.125 * sqrt(rows));
+    ck_assert_double_eq_tol(v, want, 0.005 * want);
+    return v;
+}
+
+START_TEST(temperature_follows_the_data)
+{
+    gr_graph *sparse = random_graph(300, 5000, 12, 29); /* about 1 row per interaction */
+    gr_graph *dense = random_graph(300, 40, 30, 31);   /* about 0.04 */
+    double a = fitted_temperature(GR_MODEL_LIGHTGCN, sparse, NULL, "0");
+    ck_assert(a > 0.1); /* sized, not the floor */
+    double b = fitted_temperature(GR_MODEL_LIGHTGCN, sparse, NULL, "0.1");
+    ck_assert(b > a); /* the 90% fitted is sparser still */
+    ck_assert_double_eq(fitted_temperature(GR_MODEL_LIGHTGCN, dense, NULL, "0"), 0.04);
+    fitted_temperature(GR_MODEL_LIGHTGCN, sparse, "0.05", "0");
+    fitted_temperature(GR_MODEL_MF, sparse, NULL, "0");
+    gr_graph_free(sparse);
+    gr_graph_free(dense);
+}
+END_TEST
+
 int main(void)
 {
     /* a value of an unset table read before it is written turns to NaN */
@@ -484,6 +527,7 @@ int main(void)
     tcase_add_test(c, auto_picks_each_schedule);
     tcase_add_test(c, lr_falls_along_a_half_cosine);
     tcase_add_test(c, lr_floor_defaults_by_schedule);
+    tcase_add_test(c, temperature_follows_the_data);
     suite_add_tcase(s, c);
     return fx_run(s);
 }

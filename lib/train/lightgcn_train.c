@@ -325,23 +325,50 @@ static int spec_index(const gr_trainer *t, int key)
     return -1;
 }
 
+/* The graph's layer-0 rows per training interaction, the measure of
+ * sparsity the data-sized defaults follow. */
+static double rows_per_interaction(const gr_graph *g)
+{
+    return g->n_edges ? (double)(g->n_users + g->n_items) / (double)g->n_edges : 0;
+}
+
+/* v to three significant digits where above floor, floor otherwise. */
+static double at_least(double v, double floor) { return v > floor ? gr_search_round(v) : floor; }
+
 double gr_lgcn_fast_reg(int kind, const gr_graph *g)
 {
-    const int mf = kind == GR_MODEL_MF;
-    const double floor = mf ? GR_MF_FAST_REG : GR_LGCN_FAST_REG;
-    if (g->n_edges == 0) return floor;
-    double rows = (double)(g->n_users + g->n_items) / (double)g->n_edges;
-    double sized = mf ? GR_MF_FAST_REG_SQRT * sqrt(rows) : GR_LGCN_FAST_REG_PER_ROW * rows;
-    return sized > floor ? gr_search_round(sized) : floor;
+    double rows = rows_per_interaction(g);
+    if (kind == GR_MODEL_MF) return at_least(GR_MF_FAST_REG_SQRT * sqrt(rows), GR_MF_FAST_REG);
+    return at_least(GR_LGCN_FAST_REG_PER_ROW * rows, GR_LGCN_FAST_REG);
 }
+
+double gr_lgcn_sampled_temperature(int kind, const gr_graph *g)
+{
+    if (kind == GR_MODEL_MF) return GR_MF_SAMPLED_TEMPERATURE;
+    return at_least(GR_LGCN_SAMPLED_TEMPERATURE_SQRT * sqrt(rows_per_interaction(g)), GR_LGCN_SAMPLED_TEMPERATURE);
+}
+
+/* The value of the data-sized setting `name` of kind's schedule `mode` for
+ * g; NaN where it is not sized to the data. */
+static double sized_default(int kind, int mode, const char *name, const gr_graph *g)
+{
+    if (mode == GR_MODE_FAST && strcmp(name, "reg") == 0) return gr_lgcn_fast_reg(kind, g);
+    if (mode == GR_MODE_SAMPLED && strcmp(name, "temperature") == 0) return gr_lgcn_sampled_temperature(kind, g);
+    return NAN;
+}
+
+static const char *const sized_names[] = { "reg", "temperature" };
+#define N_SIZED (sizeof sized_names / sizeof sized_names[0])
 
 void gr_lgcn_size_defaults(gr_trainer *t, const gr_graph *g)
 {
-    int reg = spec_index(t, GR_OPT_REG);
-    if ((t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) || reg < 0 || !isnan(t->val[reg]) ||
-        gr_lgcn_mode(t, g) != GR_MODE_FAST)
-        return;
-    t->val[reg] = gr_lgcn_fast_reg(t->kind, g);
+    if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) return;
+    int mode = gr_lgcn_mode(t, g);
+    for (size_t k = 0; k < N_SIZED; k++) {
+        int i = gr_opt_index(t, sized_names[k]);
+        double v = sized_default(t->kind, mode, sized_names[k], g);
+        if (i >= 0 && isnan(t->val[i]) && !isnan(v)) t->val[i] = v;
+    }
 }
 
 static void resolve_defaults(gr_trainer *t, const gr_graph *g, int mode, int *resolved)
@@ -351,8 +378,9 @@ static void resolve_defaults(gr_trainer *t, const gr_graph *g, int mode, int *re
         resolved[k] = i >= 0 && isnan(t->val[i]);
         if (!resolved[k]) continue;
         const int mf = t->kind == GR_MODEL_MF;
-        if (mode == GR_MODE_FAST && schedule_defaults[k].key == GR_OPT_REG)
-            t->val[i] = gr_lgcn_fast_reg(t->kind, g);
+        double sized = sized_default(t->kind, mode, t->spec[i].name, g);
+        if (!isnan(sized))
+            t->val[i] = sized;
         else if (mode == GR_MODE_FAST)
             t->val[i] = mf ? schedule_defaults[k].mf_fast : schedule_defaults[k].fast;
         else if (mode == GR_MODE_SAMPLED)
@@ -360,12 +388,19 @@ static void resolve_defaults(gr_trainer *t, const gr_graph *g, int mode, int *re
         else
             t->val[i] = schedule_defaults[k].paper;
     }
+    /* the sampled schedule's temperature, a named setting (slot
+     * N_SCHEDULE_DEFAULTS); the other schedules do not read it */
+    int ti = gr_opt_index(t, "temperature");
+    double tau = sized_default(t->kind, mode, "temperature", g);
+    resolved[N_SCHEDULE_DEFAULTS] = ti >= 0 && isnan(t->val[ti]) && !isnan(tau);
+    if (resolved[N_SCHEDULE_DEFAULTS]) t->val[ti] = tau;
 }
 
 static void restore_defaults(gr_trainer *t, const int *resolved)
 {
     for (size_t k = 0; k < N_SCHEDULE_DEFAULTS; k++)
         if (resolved[k]) t->val[spec_index(t, schedule_defaults[k].key)] = NAN;
+    if (resolved[N_SCHEDULE_DEFAULTS]) t->val[gr_opt_index(t, "temperature")] = NAN;
 }
 
 static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init);
@@ -384,7 +419,7 @@ int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g)
  * is restored afterwards, as the defaults are. */
 int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *e0)
 {
-    int resolved[N_SCHEDULE_DEFAULTS];
+    int resolved[N_SCHEDULE_DEFAULTS + 1];
     int mi = spec_index(t, GR_OPT_MODE);
     double mode_set = t->val[mi];
     t->val[mi] = gr_lgcn_mode(t, g);
@@ -460,6 +495,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int ki
     gr_model_set_info(m, "batch", (double)s.batch);
     gr_model_set_info(m, "seed", (double)s.seed);
     gr_model_set_info(m, "mode", mode);
+    if (mode == GR_MODE_SAMPLED) gr_model_set_info(m, "temperature", gr_opt_named(t, "temperature"));
     gr_model_set_info(m, "epochs", t->stat_epochs);
     gr_model_set_info(m, "best_epoch", t->stat_best_epoch);
     return GR_OK;
@@ -472,8 +508,8 @@ static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NU
 static const char *const precision_names[] = { "auto", "float", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
-/* The schedules' settings; FAST_LR, FAST_REG (as text), TEMPERATURE,
- * SAMPLED_STEPS, SAMPLED_EVAL and SAMPLED_NEG: the kind's defaults
+/* The schedules' settings; FAST_LR, FAST_REG and TEMPERATURE (both as
+ * text), SAMPLED_STEPS, SAMPLED_EVAL and SAMPLED_NEG: the kind's defaults
  * (LightGCN's or MF's), named in the help text. */
 #define SCHEDULE_OPTS(FAST_LR, FAST_REG, TEMPERATURE, SAMPLED_STEPS, SAMPLED_EVAL, SAMPLED_NEG)                                                          \
     { "epochs", GR_OPT_EPOCHS, NAN, 1, 1e7, 1, NULL,                                                             \
@@ -488,8 +524,8 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           GR_STR(SAMPLED_NEG) ")" },                                                                          \
         { "sample_pop", 0, GR_LGCN_SAMPLED_POP, 0, 2, 0, NULL,                                                   \
           "sampled schedule: negatives drawn with probability proportional to (item degree + 1)^sample_pop (0: uniform)" }, \
-        { "temperature", 0, TEMPERATURE, 0, 100, 0, NULL,                                                        \
-          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " GR_STR(TEMPERATURE) "; 0: plain dot products)" }, \
+        { "temperature", 0, NAN, 0, 100, 0, NULL,                                                                \
+          "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " TEMPERATURE "; 0: plain dot products)" }, \
         { "lr_floor", 0, NAN, 0, 1, 0, NULL,                                                                     \
           "fast and sampled schedules: the learning rate falls along a half cosine from lr to lr x lr_floor at the " \
           "last epoch (default: LightGCN sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
@@ -512,14 +548,16 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
 
 static const gr_opt_spec lightgcn_opts[] = {
     MODE_OPT,
-    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_STR(GR_LGCN_FAST_REG_PER_ROW) " x (users + items) / interactions, at least " GR_STR(GR_LGCN_FAST_REG), GR_LGCN_SAMPLED_TEMPERATURE, GR_LGCN_SAMPLED_STEPS,
+    SCHEDULE_OPTS(GR_LGCN_FAST_LR, GR_STR(GR_LGCN_FAST_REG_PER_ROW) " x (users + items) / interactions, at least " GR_STR(GR_LGCN_FAST_REG),
+                  GR_STR(GR_LGCN_SAMPLED_TEMPERATURE_SQRT) " x sqrt((users + items) / interactions), at least " GR_STR(GR_LGCN_SAMPLED_TEMPERATURE), GR_LGCN_SAMPLED_STEPS,
                   GR_LGCN_SAMPLED_EVAL_EVERY, GR_LGCN_SAMPLED_NEGATIVES),
 };
 
 static const gr_opt_spec mf_opts[] = {
     { "layers", GR_OPT_LAYERS, 0, 0, 0, 1, NULL, "MF has no propagation layers" },
     MODE_OPT,
-    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_STR(GR_MF_FAST_REG_SQRT) " x sqrt((users + items) / interactions), at least " GR_STR(GR_MF_FAST_REG), GR_MF_SAMPLED_TEMPERATURE, GR_MF_SAMPLED_STEPS,
+    SCHEDULE_OPTS(GR_MF_FAST_LR, GR_STR(GR_MF_FAST_REG_SQRT) " x sqrt((users + items) / interactions), at least " GR_STR(GR_MF_FAST_REG),
+                  GR_STR(GR_MF_SAMPLED_TEMPERATURE), GR_MF_SAMPLED_STEPS,
                   GR_MF_SAMPLED_EVAL_EVERY, GR_MF_SAMPLED_NEGATIVES),
 };
 

@@ -85,6 +85,14 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 #define GR_LGCN_AUTO_NEGATIVES 1024
 #define GR_LGCN_SAMPLED_POP 0.0
 #define GR_LGCN_SAMPLED_TEMPERATURE 0.04
+/* LightGCN's sampled temperature by default follows the data: this times
+ * the square root of the layer-0 rows per training interaction, and never
+ * below GR_LGCN_SAMPLED_TEMPERATURE (Gowalla's 0.04, where the rule gives
+ * 0.039).  Sparser data ranks better with softer scores: validated best
+ * 0.08 to 0.1 on generated sets of 0.21 to 0.44 rows per interaction, 0.1
+ * or more on 30% of Gowalla and 5% of ML-1M (docs/training.md, "The
+ * sampled temperature follows the data"). */
+#define GR_LGCN_SAMPLED_TEMPERATURE_SQRT 0.125
 /* The learning rate falls along a half cosine from lr to lr x this at the
  * last step (setting lr_floor; 1: constant).  LightGCN's sampled schedule
  * only; the other full-batch schedules keep a constant rate. */
@@ -320,9 +328,12 @@ double gr_lgcn_lr_floor(const gr_trainer *t);
  * (GR_LGCN_FAST_REG_PER_ROW, GR_MF_FAST_REG_SQRT), to three significant
  * digits. */
 double gr_lgcn_fast_reg(int kind, const gr_graph *g);
+/* The default sampled-schedule temperature of kind for g
+ * (GR_LGCN_SAMPLED_TEMPERATURE_SQRT; MF: GR_MF_SAMPLED_TEMPERATURE). */
+double gr_lgcn_sampled_temperature(int kind, const gr_graph *g);
 /* Set the defaults of t that are sized to the data (LightGCN's and MF's
- * fast L2 weight, where t runs that schedule on g and the caller left it
- * unset) to
+ * fast L2 weight, LightGCN's sampled temperature, where t runs that
+ * schedule on g and the caller left them unset) to
  * their values for g.  A fit on a held-out part, or a budget's search,
  * sizes them to the graph it validates on, and its refit or continuation
  * on all the training data keeps them, as it keeps the chosen epochs. */
