@@ -214,6 +214,35 @@ START_TEST(trainer_settings_are_used_and_kept)
 }
 END_TEST
 
+/* A model of the sampled schedule is updated at the temperature it was
+ * trained with (sized to its own graph), not at the grown graph's. */
+START_TEST(sampled_update_keeps_the_models_temperature)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    fx_set(t, "mode", "sampled", "epochs", "2", "dim", "8", "holdout", "0", "negatives", "64", NULL);
+    gr_model *m, *m2;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, base), GR_OK);
+    double tau, tau2;
+    ck_assert_int_eq(gr_model_info(&tau, m, "temperature"), GR_OK);
+    double rows = (double)(gr_graph_num_users(base) + gr_graph_num_items(base)) / (double)gr_graph_num_edges(base);
+    ck_assert_double_eq_tol(tau, fmax(0.04, 0.125 * sqrt(rows)), 0.005 * tau);
+    ck_assert_int_eq(gr_model_update(&m2, m, added, t), GR_OK);
+    ck_assert_int_eq(gr_model_info(&tau2, m2, "temperature"), GR_OK);
+    ck_assert_double_eq(tau2, tau);
+    /* the grown graph alone would have been given another */
+    gr_model *m3;
+    ck_assert_int_eq(gr_trainer_fit(&m3, t, all), GR_OK);
+    double tau3;
+    ck_assert_int_eq(gr_model_info(&tau3, m3, "temperature"), GR_OK);
+    ck_assert(tau3 != tau);
+    gr_model_free(m);
+    gr_model_free(m2);
+    gr_model_free(m3);
+    gr_trainer_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -222,6 +251,7 @@ int main(void)
     tcase_add_test(tc, lightgcn_grows_with_new_users_items_and_edges);
     tcase_add_test(tc, mf_grows_with_new_users_items_and_edges);
     tcase_add_test(tc, trainer_settings_are_used_and_kept);
+    tcase_add_test(tc, sampled_update_keeps_the_models_temperature);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

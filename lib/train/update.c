@@ -50,6 +50,10 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
      * rate has ended at its floor, which the warm continuation's rate is */
     double *floor = gr_opt_slot(t, "lr_floor");
     if (isnan(*floor)) *floor = 1.0;
+    /* a model of the sampled schedule goes on at the temperature it was
+     * trained with, not at the one sized to the grown graph */
+    double tau, *slot = gr_opt_slot(t, "temperature");
+    if (isnan(*slot) && gr_model_info(&tau, m, "temperature") == GR_OK) *slot = tau;
 }
 
 static void restore_opts(gr_trainer *t, const saved_opts *saved)
