@@ -5,8 +5,9 @@
  * paper schedule's learning rate, L2 weight and negatives.  A new
  * schedule adds its rows with its mode.  Starting values are the
  * schedules' defaults (train/lightgcn_train.h); the fast schedule's L2
- * weight starts from its value sized to the graph the trials fit
- * (gr_lgcn_size_defaults), the tables' value being its floor.
+ * weight and LightGCN's sampled temperature start from their values sized
+ * to the graph the trials fit (gr_lgcn_size_defaults), the tables' values
+ * being their floors.
  */
 #include "train/lightgcn_train.h"
 #include "train/search.h"
