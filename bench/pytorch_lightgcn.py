@@ -29,6 +29,10 @@ gnnrec's on the same validation file.  Use valid.txt, never test.txt.
 
 Run it with Debian's interpreter and python3-torch:
     /usr/bin/python3 bench/pytorch_lightgcn.py --mode paper --threads 2 --data ../shared/data
+--device cuda runs the same steps on a CUDA GPU (the sparse propagation,
+the scores and Adam on the GPU; the paper schedule's batches are drawn
+on the CPU with numpy, as in the reference implementation).  Each timed
+step ends with loss.item(), which waits for the GPU.
 """
 import argparse
 import json
@@ -68,7 +72,7 @@ def synthetic(n_users=600, n_items=300, per_user=30, seed=42):
 
 
 class Data:
-    def __init__(self, torch, np, users, items):
+    def __init__(self, torch, np, users, items, device="cpu"):
         self.u = np.asarray(users, dtype=np.int64)
         self.i = np.asarray(items, dtype=np.int64)
         self.n_users = int(self.u.max()) + 1
@@ -82,8 +86,9 @@ class Data:
         cols = np.concatenate([self.n_users + self.i, self.u])
         vals = np.concatenate([w, w]).astype(np.float32)
         self.adj = torch.sparse_coo_tensor(torch.from_numpy(np.stack([rows, cols])), torch.from_numpy(vals),
-                                           (self.n, self.n)).coalesce()
-        self.deg = torch.from_numpy(np.concatenate([du, di]).astype(np.float32))
+                                           (self.n, self.n)).coalesce().to(device)
+        self.deg = torch.from_numpy(np.concatenate([du, di]).astype(np.float32)).to(device)
+        self.device = device
         # membership keys for rejection sampling of negatives
         self.keys = np.sort(self.u * self.n_items + self.i)
         self.du = du
@@ -92,6 +97,14 @@ class Data:
         self.items_by_user = self.i[order]
         self.ptr = np.concatenate([[0], np.cumsum(du.astype(np.int64))])
         self.active = np.nonzero(du > 0)[0]
+
+
+def where(torch, data):
+    """The fields naming what ran the steps."""
+    row = {"torch": torch.__version__, "device": data.device}
+    if data.device != "cpu":
+        row["gpu"] = torch.cuda.get_device_name(torch.device(data.device))
+    return row
 
 
 def propagate(torch, adj, e0, layers=3):
@@ -130,8 +143,8 @@ def evaluate(torch, np, data, e0, truth, k=20):
     with torch.no_grad():
         e = propagate(torch, data.adj, e0)
         scores = e[:data.n_users] @ e[data.n_users:].t()
-        scores[torch.from_numpy(data.u), torch.from_numpy(data.i)] = -float("inf")
-        top = torch.topk(scores, k, dim=1).indices.numpy()
+        scores[torch.from_numpy(data.u).to(data.device), torch.from_numpy(data.i).to(data.device)] = -float("inf")
+        top = torch.topk(scores, k, dim=1).indices.cpu().numpy()
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     recall = ndcg = 0.0
     for u, items in truth.items():
@@ -153,9 +166,9 @@ def paper_batch(torch, np, rng, data, e0, opt, batch):
 def paper_step(torch, data, e0, opt, u, pos, neg):
     """BPR on the (user, positive, negative) batch, L2 on its layer-0 rows,
     one Adam step; returns the loss."""
-    u_t = torch.from_numpy(u)
-    p_t = torch.from_numpy(pos + data.n_users)
-    n_t = torch.from_numpy(neg + data.n_users)
+    u_t = torch.from_numpy(u).to(data.device)
+    p_t = torch.from_numpy(pos + data.n_users).to(data.device)
+    n_t = torch.from_numpy(neg + data.n_users).to(data.device)
     e = propagate(torch, data.adj, e0)
     x = (e[u_t] * e[p_t]).sum(1) - (e[u_t] * e[n_t]).sum(1)
     loss = torch.nn.functional.softplus(-x).mean()
@@ -174,7 +187,7 @@ def run_replay(torch, np, data, args):
     final = np.fromfile(os.path.join(d, "e0_final.f32"), dtype=np.float32).reshape(n, -1)
     batches = np.fromfile(os.path.join(d, "batches.i32"), dtype=np.int32).reshape(-1, 3).astype(np.int64)
     theirs = np.fromfile(os.path.join(d, "losses.f64"), dtype=np.float64)
-    e0 = torch.nn.Parameter(torch.from_numpy(init.copy()))
+    e0 = torch.nn.Parameter(torch.from_numpy(init.copy()).to(data.device))
     opt = torch.optim.Adam([e0], lr=1e-3)
     batch, at, worst_loss = 2048, 0, 0.0
     per_epoch = -(-data.edges // batch)
@@ -184,7 +197,7 @@ def run_replay(torch, np, data, args):
         at += count
         loss = paper_step(torch, data, e0, opt, b[:, 0], b[:, 1], b[:, 2])
         worst_loss = max(worst_loss, abs(loss - loss_c))
-    mine = e0.detach().numpy()
+    mine = e0.detach().cpu().numpy()
     moved = np.abs(final - init).max()
     emit({"bench": "pytorch_paper_replay", "steps": len(theirs), "batches_read": int(at),
           "max_loss_diff": worst_loss, "max_param_diff": float(np.abs(mine - final).max()),
@@ -195,7 +208,7 @@ def run_replay(torch, np, data, args):
 def run_paper_epochs(torch, np, data, args):
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64) * 0.1)
+    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
     opt = torch.optim.Adam([e0], lr=1e-3)
     truth = load_lists(args.eval)
     batch = min(2048, data.edges)
@@ -208,13 +221,13 @@ def run_paper_epochs(torch, np, data, args):
         recall, ndcg = evaluate(torch, np, data, e0, truth)
         emit({"bench": "pytorch_paper_curve", "epoch": epoch, "loss": sum(losses) / len(losses),
               "epoch_s": secs, "eval": os.path.basename(args.eval), "recall@20": recall, "ndcg@20": ndcg,
-              "threads": args.threads, "seed": args.seed, "torch": torch.__version__})
+              "threads": args.threads, "seed": args.seed, **where(torch, data)})
 
 
 def run_paper(torch, np, data, args):
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64) * 0.1)
+    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
     opt = torch.optim.Adam([e0], lr=1e-3)
     batch = min(2048, data.edges)
     nb = math.ceil(data.edges / batch)
@@ -229,15 +242,15 @@ def run_paper(torch, np, data, args):
     p10 = times[max(0, math.ceil(0.1 * len(times)) - 1)]
     emit({"bench": "pytorch_paper_epoch", "threads": args.threads, "batch_s": per, "batch_p10_s": p10,
           "batches_timed": args.batches, "batches_per_epoch": nb, "epoch_s_extrapolated": per * nb,
-          "epoch_at_p10_s": p10 * nb, "mean_loss": sum(losses) / len(losses), "torch": torch.__version__})
+          "epoch_at_p10_s": p10 * nb, "mean_loss": sum(losses) / len(losses), **where(torch, data)})
 
 
 def run_fast(torch, np, data, args):
     torch.manual_seed(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64) * 0.1)
+    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
     opt = torch.optim.Adam([e0], lr=0.5)
-    target = torch.zeros(data.n_users, data.n_items)
-    target[torch.from_numpy(data.u), torch.from_numpy(data.i)] = 1.0
+    target = torch.zeros(data.n_users, data.n_items, device=data.device)
+    target[torch.from_numpy(data.u).to(data.device), torch.from_numpy(data.i).to(data.device)] = 1.0
     degw = (1e-2 / data.edges) * data.deg.unsqueeze(1)
     times = []
     for s in range(args.warmup + args.steps):
@@ -254,7 +267,7 @@ def run_fast(torch, np, data, args):
             times.append(time.perf_counter() - t0)
     times.sort()
     emit({"bench": "pytorch_fast_step", "threads": args.threads, "step_s": times[len(times) // 2],
-          "steps_timed": args.steps, "last_loss": last, "torch": torch.__version__})
+          "steps_timed": args.steps, "last_loss": last, **where(torch, data)})
 
 
 def main():
@@ -265,6 +278,7 @@ def main():
     ap.add_argument("--steps", type=int, default=5, help="fast: full-batch steps timed")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda (a CUDA GPU) to run the steps there")
     ap.add_argument("--data", default=os.environ.get("GNNREC_DATA") or
                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data"))
     ap.add_argument("--smoke", action="store_true", help="a small generated graph, seconds")
@@ -280,6 +294,9 @@ def main():
               file=sys.stderr)
         return 77
     torch.set_num_threads(args.threads)
+    if args.device != "cpu" and not (args.device.startswith("cuda") and torch.cuda.is_available()):
+        print(f"SKIP: --device {args.device}: no CUDA GPU is visible to torch {torch.__version__}", file=sys.stderr)
+        return 77
     if args.smoke:
         users, items = synthetic()
         args.batches, args.steps = min(args.batches, 3), min(args.steps, 2)
@@ -289,7 +306,7 @@ def main():
             print(f"SKIP: {path} is absent (set GNNREC_DATA or --data)", file=sys.stderr)
             return 77
         users, items = load_adjacency(path)
-    data = Data(torch, np, users, items)
+    data = Data(torch, np, users, items, args.device)
     if args.replay:
         run_replay(torch, np, data, args)
     elif args.epochs > 0:
