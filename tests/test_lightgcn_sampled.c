@@ -253,8 +253,8 @@ static float *item_vectors(const gr_model *m, size_t *n)
     return v;
 }
 
-/* In float and in the default precision (bfloat16 products and
- * propagation where the CPU has AVX512-BF16). */
+/* In float, in bfloat16 (the products in bfloat16 where the CPU has
+ * AVX512-BF16) and in the default precision (either, by CPU). */
 static void check_reproducible(const char *precision)
 {
     gr_graph *g = random_graph(700, 500, 20, 13); /* 11 blocks of users: more than one round's worth of work */
@@ -282,12 +282,41 @@ static void check_reproducible(const char *precision)
 START_TEST(sampled_mode_is_reproducible)
 {
     check_reproducible("float");
+    check_reproducible("bfloat16");
     check_reproducible("auto");
 }
 END_TEST
 
-/* The default precision's gradient (bfloat16 products and propagation
- * where the CPU has AVX512-BF16; float elsewhere, then equal) against the
+/* precision: float and bfloat16 as set for both schedules; auto the
+ * faster form as measured, the sampled schedule bfloat16 and the fast one
+ * float on Intel CPUs; a word outside the three refused. */
+START_TEST(precision_auto_takes_the_cpus_faster_form)
+{
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
+    ck_assert_int_eq(gr_lgcn_bf16(t, GR_MODE_FAST), gr_cpu_bf16_pays());
+    ck_assert_int_eq(gr_lgcn_bf16(t, GR_MODE_SAMPLED), 1);
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    printf("precision auto, fast schedule: %s on this %s CPU\n", gr_lgcn_bf16(t, GR_MODE_FAST) ? "bfloat16" : "float",
+           __builtin_cpu_is("intel") ? "Intel" : __builtin_cpu_is("amd") ? "AMD" : "other");
+    ck_assert_int_eq(gr_lgcn_bf16(t, GR_MODE_FAST), !__builtin_cpu_is("intel"));
+#endif
+    for (int mode = GR_MODE_FAST; mode <= GR_MODE_SAMPLED; mode++) {
+        ck_assert_int_eq(gr_trainer_set(t, "precision", "float"), GR_OK);
+        ck_assert_int_eq(gr_lgcn_bf16(t, mode), 0);
+        ck_assert_int_eq(gr_trainer_set(t, "precision", "bfloat16"), GR_OK);
+        ck_assert_int_eq(gr_lgcn_bf16(t, mode), 1);
+        ck_assert_int_eq(gr_trainer_set(t, "precision", "half"), GR_EINVAL);
+        ck_assert_int_eq(gr_lgcn_bf16(t, mode), 1);
+        ck_assert_int_eq(gr_trainer_set(t, "precision", "auto"), GR_OK);
+    }
+    gr_trainer_free(t);
+}
+END_TEST
+
+/* The bfloat16 gradient (bfloat16 propagation, and products where the
+ * CPU has AVX512-BF16) against the
  * float one, at the default temperature and width. */
 START_TEST(bf16_gradient_is_close_to_float)
 {
@@ -298,7 +327,7 @@ START_TEST(bf16_gradient_is_close_to_float)
     gr_lgcn_settings(&s, t, g);
     float *e0 = random_e0(&s, 0.1, 9), *gf = gr_alloc_floats(s.n * s.d), *gh = gr_alloc_floats(s.n * s.d);
     double lf = gr_lgcn_sampled_loss_grad(gf, t, g, &s, e0, 3);
-    fx_set(t, "precision", "auto", NULL);
+    fx_set(t, "precision", "bfloat16", NULL);
     double lh = gr_lgcn_sampled_loss_grad(gh, t, g, &s, e0, 3);
     double dot = 0.0, na = 0.0, nb = 0.0;
     for (size_t k = 0; k < s.n * s.d; k++) {
@@ -522,6 +551,7 @@ int main(void)
     tcase_add_test(c, sampled_loss_approaches_the_full_softmax);
     tcase_add_test(c, sampled_mode_is_reproducible);
     tcase_add_test(c, bf16_gradient_is_close_to_float);
+    tcase_add_test(c, precision_auto_takes_the_cpus_faster_form);
     tcase_add_test(c, float_step_is_the_same_in_both_kernel_forms);
     tcase_add_test(c, sampled_mode_beats_popularity);
     tcase_add_test(c, auto_picks_each_schedule);

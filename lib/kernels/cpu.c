@@ -35,6 +35,16 @@ int gr_simd_wide(void)
     return f >= 0 ? f : gr_cpu_level() >= 4;
 }
 
+int gr_cpu_bf16_pays(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return !__builtin_cpu_is("intel");
+#else
+    return 1;
+#endif
+}
+
 void gr_simd_set_wide(int wide) { __atomic_store_n(&forced_wide, wide < 0 ? -1 : wide != 0, __ATOMIC_RELAXED); }
 
 void gr_cpu_set_max_level(int max) { __atomic_store_n(&max_level, max < 0 ? -1 : max, __ATOMIC_RELAXED); }

@@ -20,6 +20,17 @@ int gr_cpu_level(void);
  */
 int gr_simd_wide(void);
 
+/*
+ * Whether the full-softmax products (a block of users against every item,
+ * gemm_bf16.h) are faster in bfloat16 than in float on this CPU: what the
+ * fast schedule's `precision` auto takes.  Not on Intel CPUs: there the
+ * bfloat16 dot product (vdpbf16ps) issues no faster than float
+ * multiply-adds, and the bfloat16 products measured slower at every
+ * thread count, packing included or not (docs/training.md, "bfloat16 or
+ * float, by CPU"); on AMD Zen 4 and 5 they take half the time.
+ */
+int gr_cpu_bf16_pays(void);
+
 /* Tests only: make gr_simd_wide() answer wide (1) or narrow (0) whatever
  * the CPU, or read the CPU again (-1).  Both kinds of kernel run on every
  * x86-64 CPU (the wide ones slowly without AVX-512), so either path can be

@@ -239,9 +239,8 @@ int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, 
                      gr_lightgcn_tables *tables)
 {
     fast_fit f = { .g = g, .s = s };
-    double precision = gr_opt_named(t, "precision");
     gr_dist *dist = gr_dist_of(t);
-    int rc = work_init(&f.w, s, g, !(precision == 1), dist);
+    int rc = work_init(&f.w, s, g, gr_lgcn_bf16(t, GR_MODE_FAST), dist);
     if (rc == GR_OK && dist) gr_dist_share(f.w.blk_hi, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
     f.w.o.u_lo = f.w.blk_lo * USER_BLOCK < g->n_users ? f.w.blk_lo * USER_BLOCK : g->n_users;
     f.w.o.u_hi = f.w.blk_hi * USER_BLOCK < g->n_users ? f.w.blk_hi * USER_BLOCK : g->n_users;

@@ -610,7 +610,7 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
                                  const float *e0, int epoch)
 {
     sampled_work w;
-    if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), NULL) != GR_OK)
+    if (work_init(&w, s, g, negatives_of(t), beta_of(t), gr_lgcn_bf16(t, GR_MODE_SAMPLED), tau_of(t), NULL) != GR_OK)
         return NAN;
     double loss = loss_grad(g, s, &w, e0, epoch);
     float *g0 = NULL;
@@ -671,7 +671,7 @@ int gr_lgcn_fit_sampled(float *e0, float **best, gr_trainer *t, const gr_graph *
 {
     sampled_fit f = { .g = g, .s = s };
     gr_dist *dist = gr_dist_of(t);
-    int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_opt_named(t, "precision") != 1, tau_of(t), dist);
+    int rc = work_init(&f.w, s, g, negatives_of(t), beta_of(t), gr_lgcn_bf16(t, GR_MODE_SAMPLED), tau_of(t), dist);
     if (rc == GR_OK && dist) {
         gr_dist_share(f.w.nblocks, dist->rank, dist->size, &f.w.blk_lo, &f.w.blk_hi);
         f.w.o.u_lo = f.w.o.u_row0 = f.w.blk_lo * BLOCK_USERS < g->n_users ? f.w.blk_lo * BLOCK_USERS : g->n_users;

@@ -16,6 +16,7 @@
 #include "core/threads.h"
 #include "dist/dist_train.h"
 #include "graph/norm_adj.h"
+#include "kernels/cpu.h"
 #include "kernels/dense.h"
 #include "kernels/parallel.h"
 #include "models/lightgcn.h"
@@ -405,6 +406,18 @@ static void restore_defaults(gr_trainer *t, const int *resolved)
 
 static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init);
 
+enum { PRECISION_AUTO, PRECISION_FLOAT, PRECISION_BFLOAT16 };
+
+int gr_lgcn_bf16(const gr_trainer *t, int mode)
+{
+    double p = gr_opt_named(t, "precision");
+    if (p == PRECISION_FLOAT) return 0;
+    /* the sampled step measured faster in bfloat16 on Intel CPUs too
+     * (docs/training.md, "bfloat16 or float, by CPU") */
+    if (p == PRECISION_BFLOAT16 || mode == GR_MODE_SAMPLED) return 1;
+    return gr_cpu_bf16_pays();
+}
+
 int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g)
 {
     int mode = (int)gr_opt(t, GR_OPT_MODE);
@@ -505,7 +518,7 @@ static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { retu
 static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
 
 static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NULL };
-static const char *const precision_names[] = { "auto", "float", NULL };
+static const char *const precision_names[] = { "auto", "float", "bfloat16", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
 /* The schedules' settings; FAST_LR, FAST_REG and TEMPERATURE (both as
@@ -529,8 +542,10 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
         { "lr_floor", 0, NAN, 0, 1, 0, NULL,                                                                     \
           "fast and sampled schedules: the learning rate falls along a half cosine from lr to lr x lr_floor at the " \
           "last epoch (default: LightGCN sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
-        { "precision", 0, 0, 0, 1, 1, precision_names,                                                           \
-          "fast and sampled schedules' dense products: auto (bfloat16 where the CPU has AVX512-BF16) or float" },              \
+        { "precision", 0, 0, 0, 2, 1, precision_names,                                                           \
+          "fast and sampled schedules' propagation and dense products: bfloat16 (the products only where the CPU " \
+          "has AVX512-BF16), float, or auto: bfloat16 but for the fast schedule on Intel CPUs, where float "      \
+          "measured faster" },                                                                                     \
         { "shard", 0, 0, 0, 1, 1, NULL,                                                                          \
           "under a communicator: fast and sampled schedules: 1 sends each rank only the rows its adjacency rows "  \
           "read (halo exchange, layer buffers of own + halo rows) instead of allgathering every layer; paper: 1 "  \

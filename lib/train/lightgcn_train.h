@@ -261,6 +261,12 @@ double gr_lgcn_sampled_loss_grad(float *grad, const gr_trainer *t, const gr_grap
                                  const float *e0, int epoch);
 /* The negatives per block of the sampled schedule under t's settings. */
 size_t gr_lgcn_sampled_negatives(const gr_trainer *t);
+/* Whether schedule mode (GR_MODE_FAST or GR_MODE_SAMPLED) takes its
+ * bfloat16 forms under t's setting `precision`: float never, bfloat16
+ * always (the products in bfloat16 only where the CPU has AVX512-BF16),
+ * auto as measured faster: the sampled schedule always, the fast one
+ * where the CPU's bfloat16 products pay (gr_cpu_bf16_pays). */
+int gr_lgcn_bf16(const gr_trainer *t, int mode);
 /* The schedule a fit of t on g runs: the mode set, or for GR_MODE_AUTO
  * what gr_lgcn_auto_mode chooses. */
 int gr_lgcn_mode(const gr_trainer *t, const gr_graph *g);
