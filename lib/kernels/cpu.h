@@ -27,7 +27,8 @@ int gr_simd_wide(void);
  * bfloat16 dot product (vdpbf16ps) issues no faster than float
  * multiply-adds, and the bfloat16 products measured slower at every
  * thread count, packing included or not (docs/training.md, "bfloat16 or
- * float, by CPU"); on AMD Zen 4 and 5 they take half the time.
+ * float, by CPU"); on the AMD EPYC machines measured they take half the
+ * time.
  */
 int gr_cpu_bf16_pays(void);
 
