@@ -205,10 +205,15 @@ def run_replay(torch, np, data, args):
           "torch": torch.__version__})
 
 
+def initial_rows(torch, data, seed):
+    """The layer-0 parameters every timed run starts from: N(0, 0.1^2), dim 64."""
+    torch.manual_seed(seed)
+    return torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
+
+
 def run_paper_epochs(torch, np, data, args):
-    torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
+    e0 = initial_rows(torch, data, args.seed)
     opt = torch.optim.Adam([e0], lr=1e-3)
     truth = load_lists(args.eval)
     batch = min(2048, data.edges)
@@ -225,9 +230,8 @@ def run_paper_epochs(torch, np, data, args):
 
 
 def run_paper(torch, np, data, args):
-    torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
+    e0 = initial_rows(torch, data, args.seed)
     opt = torch.optim.Adam([e0], lr=1e-3)
     batch = min(2048, data.edges)
     nb = math.ceil(data.edges / batch)
@@ -246,8 +250,7 @@ def run_paper(torch, np, data, args):
 
 
 def run_fast(torch, np, data, args):
-    torch.manual_seed(args.seed)
-    e0 = torch.nn.Parameter(torch.randn(data.n, 64).to(data.device) * 0.1)
+    e0 = initial_rows(torch, data, args.seed)
     opt = torch.optim.Adam([e0], lr=0.5)
     target = torch.zeros(data.n_users, data.n_items, device=data.device)
     target[torch.from_numpy(data.u).to(data.device), torch.from_numpy(data.i).to(data.device)] = 1.0

@@ -406,7 +406,10 @@ static void restore_defaults(gr_trainer *t, const int *resolved)
 
 static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g, int kind, float *init);
 
-enum { PRECISION_AUTO, PRECISION_FLOAT, PRECISION_BFLOAT16 };
+/* The values of the `precision` setting: indices of precision_names. */
+enum { PRECISION_AUTO, PRECISION_FLOAT, PRECISION_BFLOAT16, N_PRECISIONS };
+static const char *const precision_names[] = { [PRECISION_AUTO] = "auto", [PRECISION_FLOAT] = "float",
+                                               [PRECISION_BFLOAT16] = "bfloat16", [N_PRECISIONS] = NULL };
 
 int gr_lgcn_bf16(const gr_trainer *t, int mode)
 {
@@ -518,7 +521,6 @@ static int fit_lightgcn(gr_model **out, gr_trainer *t, const gr_graph *g) { retu
 static int fit_mf(gr_model **out, gr_trainer *t, const gr_graph *g) { return fit(out, t, g, GR_MODEL_MF); }
 
 static const char *const mode_names[] = { "paper", "fast", "sampled", "auto", NULL };
-static const char *const precision_names[] = { "auto", "float", "bfloat16", NULL };
 static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL };
 
 /* The schedules' settings; FAST_LR, FAST_REG and TEMPERATURE (both as
@@ -542,7 +544,7 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
         { "lr_floor", 0, NAN, 0, 1, 0, NULL,                                                                     \
           "fast and sampled schedules: the learning rate falls along a half cosine from lr to lr x lr_floor at the " \
           "last epoch (default: LightGCN sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
-        { "precision", 0, 0, 0, 2, 1, precision_names,                                                           \
+        { "precision", 0, 0, 0, N_PRECISIONS - 1, 1, precision_names,                                              \
           "fast and sampled schedules' propagation and dense products: bfloat16 (the products only where the CPU " \
           "has AVX512-BF16), float, or auto: bfloat16 but for the fast schedule on Intel CPUs, where float "      \
           "measured faster" },                                                                                     \
