@@ -192,6 +192,21 @@ int gr_dist_allgather_range_bytes(gr_dist *d, void *buf, size_t nrows, size_t a,
 int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv);
 int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
                            const int *rcounts, const int *rdispls, size_t row_bytes);
+/*
+ * A row-sharded table handed to rank 0 without any rank holding it whole
+ * (a checkpoint's tables, train/checkpoint.c): every rank holds its rows
+ * [lo, hi) of gr_dist_rows(nrows) at own, rows of row_bytes bytes.  Rank
+ * 0 calls sink with its own rows, then with each other rank's rows in
+ * rank order as they arrive (MPI_Send / MPI_Recv), in pieces of at most
+ * gr_dist_round_bytes() (and at least one row), so sink sees the table's
+ * rows in order and rank 0 holds one piece besides its own rows.  The
+ * other ranks send and never call sink.  GR_ERANGE for a row of more than
+ * INT_MAX bytes.  NULL d: sink(own, nrows).  Collective; the status is
+ * agreed.
+ */
+typedef void (*gr_dist_rows_sink)(void *ctx, const void *rows, size_t count);
+int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, gr_dist_rows_sink sink,
+                         void *ctx);
 /* ---- end of row-sharded training ---- */
 
 /* ---- distributed loading (lib/graph/load_dist.c) ----------------------

@@ -489,6 +489,72 @@ int gr_dist_allgather_range(gr_dist *d, float *buf, size_t nrows, size_t a, size
     return gr_dist_allgather_range_bytes(d, buf, nrows, a, b, width * sizeof *buf);
 }
 
+/* The tag of gr_dist_rows_to_root's messages (the library's communicator
+ * carries no other point-to-point traffic). */
+#define ROWS_TO_ROOT_TAG 0x4752
+
+/* Rank 0's side: its own rows, then every other rank's rows, a piece of
+ * at most `per` rows at a time through buf. */
+static int rows_into_sink(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, size_t per, void *buf,
+                          gr_dist_rows_sink sink, void *ctx)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    if (hi > lo) sink(ctx, own, hi - lo);
+    int rc = GR_OK;
+    for (int r = 1; r < d->size; r++) {
+        gr_dist_share(nrows, r, d->size, &lo, &hi);
+        for (size_t a = lo; a < hi; a += per) {
+            size_t count = min_size(per, hi - a);
+            int mrc = MPI_Recv(buf, (int)(count * row_bytes), MPI_BYTE, r, ROWS_TO_ROOT_TAG, comm_of(d),
+                               MPI_STATUS_IGNORE);
+            /* the pieces still to come are received either way: their
+             * senders do not wait on rank 0's sink */
+            if (mrc != MPI_SUCCESS && rc == GR_OK) rc = mpi_fail(mrc, "receiving a table's rows");
+            if (rc == GR_OK) sink(ctx, buf, count);
+        }
+    }
+    return rc;
+}
+
+/* Another rank's side: its rows to rank 0 in the pieces rank 0 receives. */
+static int rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, size_t per)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    for (size_t a = lo; a < hi; a += per) {
+        size_t count = min_size(per, hi - a);
+        const char *rows = (const char *)own + (a - lo) * row_bytes;
+        int mrc = MPI_Send(rows, (int)(count * row_bytes), MPI_BYTE, 0, ROWS_TO_ROOT_TAG, comm_of(d));
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "sending a table's rows");
+        d->bytes_sent += (double)(count * row_bytes);
+    }
+    return GR_OK;
+}
+
+int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, gr_dist_rows_sink sink,
+                         void *ctx)
+{
+    if (!d || d->size == 1) {
+        if (nrows) sink(ctx, own, nrows);
+        return GR_OK;
+    }
+    int rc = row_bytes > INT_MAX ? gr_err(GR_ERANGE, "a table's rows of %zu bytes", row_bytes) : GR_OK;
+    size_t per = row_bytes ? gr_dist_round_bytes() / row_bytes : nrows;
+    if (per == 0) per = 1;
+    void *buf = NULL;
+    if (rc == GR_OK && d->rank == 0) {
+        buf = malloc(per * row_bytes + 1);
+        if (!buf) rc = gr_err(GR_ENOMEM, "out of memory receiving a table's rows");
+    }
+    rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK)
+        rc = d->rank == 0 ? rows_into_sink(d, own, nrows, row_bytes, per, buf, sink, ctx)
+                          : rows_to_root(d, own, nrows, row_bytes, per);
+    free(buf);
+    return gr_dist_agree(d, rc);
+}
+
 /* ---- Halo exchanges (dist.h, dist/halo.h) ---- */
 
 int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv)

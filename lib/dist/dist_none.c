@@ -65,6 +65,15 @@ int gr_dist_allgather_range_bytes(gr_dist *d, void *buf, size_t nrows, size_t a,
     return d ? unsupported() : GR_OK;
 }
 
+int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, gr_dist_rows_sink sink,
+                         void *ctx)
+{
+    (void)row_bytes;
+    if (d) return unsupported();
+    if (nrows) sink(ctx, own, nrows);
+    return GR_OK;
+}
+
 int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv) { return unsupported(); }
 int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
                            const int *rcounts, const int *rdispls, size_t row_bytes)

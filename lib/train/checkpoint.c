@@ -240,25 +240,34 @@ void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, in
 
 /* ---- the state of a LightGCN / MF fit ---- */
 
-static void write_state(gr_writer *w, const gr_ckpt *c, const float *e0, const float *best, const float *m,
-                        const float *v)
+/* A table of n x d floats: every row on every rank, or with sharded
+ * each rank's rows [lo, hi) at rows. */
+static void out_table(gr_ckpt_out *o, const float *rows, const gr_ckpt *c, int sharded)
 {
-    gr_writer_begin(w, TAG_PARAMS);
-    gr_writer_floats(w, e0, c->n * c->d);
-    gr_writer_end(w);
+    gr_ckpt_out_rows(o, rows, c->n, c->d * sizeof *rows, sharded);
+}
+
+/* sharded: the ranks hold their rows of the moments (and, as best_rows
+ * and params_rows say, of the best and of the parameters); e0 and best
+ * point at the rows the rank holds. */
+static void write_state(gr_ckpt_out *o, const gr_ckpt *c, const float *e0, const float *best, int sharded)
+{
+    gr_ckpt_out_begin(o, TAG_PARAMS);
+    out_table(o, e0, c, sharded && c->params_rows);
+    gr_ckpt_out_end(o);
     if (best) {
-        gr_writer_begin(w, TAG_BEST);
-        gr_writer_floats(w, best, c->n * c->d);
-        gr_writer_end(w);
+        gr_ckpt_out_begin(o, TAG_BEST);
+        out_table(o, best, c, sharded && c->best_rows);
+        gr_ckpt_out_end(o);
     }
-    gr_writer_begin(w, TAG_ADAM);
-    gr_writer_floats(w, m, c->n * c->d);
-    gr_writer_floats(w, v, c->n * c->d);
-    gr_writer_end(w);
+    gr_ckpt_out_begin(o, TAG_ADAM);
+    out_table(o, c->adam->m, c, sharded);
+    out_table(o, c->adam->v, c, sharded);
+    gr_ckpt_out_end(o);
     if (c->order) {
-        gr_writer_begin(w, TAG_ORDER);
-        gr_writer_i32s(w, (const int32_t *)c->order, c->n_order);
-        gr_writer_end(w);
+        gr_ckpt_out_begin(o, TAG_ORDER);
+        gr_ckpt_out_bytes(o, c->order, c->n_order * sizeof *c->order);
+        gr_ckpt_out_end(o);
     }
 }
 
@@ -362,21 +371,59 @@ int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data dat
     return gr_dist_agree(dist, rc);
 }
 
+void gr_ckpt_out_begin(gr_ckpt_out *o, uint32_t tag)
+{
+    if (o->w) gr_writer_begin(o->w, tag);
+}
+
+void gr_ckpt_out_end(gr_ckpt_out *o)
+{
+    if (o->w) gr_writer_end(o->w);
+}
+
+void gr_ckpt_out_bytes(gr_ckpt_out *o, const void *p, size_t n)
+{
+    if (o->w) gr_writer_bytes(o->w, p, n);
+}
+
+static void rows_to_writer(void *ctx, const void *rows, size_t count)
+{
+    const gr_ckpt_out *o = ctx;
+    gr_writer_bytes(o->w, rows, count * o->row_bytes);
+}
+
+void gr_ckpt_out_rows(gr_ckpt_out *o, const void *rows, size_t nrows, size_t row_bytes, int sharded)
+{
+    if (!sharded) {
+        gr_ckpt_out_bytes(o, rows, nrows * row_bytes);
+        return;
+    }
+    if (o->rc != GR_OK) return;
+    o->row_bytes = row_bytes;
+    o->rc = gr_dist_rows_to_root(o->dist, rows, nrows, row_bytes, rows_to_writer, o);
+}
+
 int gr_ckpt_save(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], const gr_ckpt_loop *ls,
                  gr_ckpt_write_fn write, const void *ctx)
 {
     gr_dist *dist = gr_dist_of(t);
-    int rc = GR_OK;
-    if (!dist || dist->rank == 0) {
-        gr_writer w;
-        rc = gr_writer_open(&w, t->ckpt_path, CKPT_KIND);
-        if (rc == GR_OK) {
-            write_head(&w, t, n, d, data, ls);
-            write(&w, ctx);
-            rc = gr_writer_commit(&w);
-        }
-        if (rc != GR_OK) gr_err_prefix("writing the checkpoint");
+    const int root = !dist || dist->rank == 0;
+    gr_writer w;
+    int rc = root ? gr_writer_open(&w, t->ckpt_path, CKPT_KIND) : GR_OK;
+    if (rc != GR_OK) gr_err_prefix("writing the checkpoint");
+    /* the other ranks learn whether there is a file to stream rows into */
+    GR_TRY(gr_dist_agree(dist, rc));
+    gr_ckpt_out o = { root ? &w : NULL, dist, GR_OK, 0 };
+    if (root) write_head(&w, t, n, d, data, ls);
+    write(&o, ctx);
+    if (o.rc != GR_OK) {
+        /* a failed exchange: its status is every rank's already */
+        if (root) gr_writer_abort(&w);
+        gr_err_prefix("writing the checkpoint");
+        return o.rc;
     }
+    rc = root ? gr_writer_commit(&w) : GR_OK;
+    if (rc != GR_OK) gr_err_prefix("writing the checkpoint");
     return gr_dist_agree(dist, rc);
 }
 
@@ -405,33 +452,17 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     return GR_OK;
 }
 
-/* All n rows of a table of which this rank holds rows [lo, hi) (own: the
- * sharded driver's moments and best parameters), on every rank: own
- * itself when it has every row, else malloc'ed and gathered into *out. */
-static int full_rows(const gr_ckpt *c, gr_dist *dist, float *own, float **out)
-{
-    const size_t d = c->d, nd = c->n * d;
-    *out = own;
-    if (c->hi - c->lo == c->n) return GR_OK;
-    float *all = gr_alloc_floats(nd ? nd : 1);
-    int rc = gr_dist_agree(dist, all ? GR_OK : GR_ENOMEM);
-    if (rc == GR_OK) {
-        memcpy(all + c->lo * d, own, (c->hi - c->lo) * d * sizeof *all);
-        rc = gr_dist_allgather_rows(dist, all, c->n, d);
-    }
-    *out = all;
-    return rc;
-}
-
 typedef struct lgcn_out {
     const gr_ckpt *c;
-    const float *e0, *best, *m, *v;
+    int sharded;
 } lgcn_out;
 
-static void write_lgcn(gr_writer *w, const void *ctx)
+static void write_lgcn(gr_ckpt_out *o, const void *ctx)
 {
-    const lgcn_out *o = ctx;
-    write_state(w, o->c, o->e0, o->best, o->m, o->v);
+    const lgcn_out *lo = ctx;
+    const gr_ckpt *c = lo->c;
+    const float *e0 = lo->sharded && c->params_rows ? c->e0 + c->lo * c->d : c->e0;
+    write_state(o, c, e0, c->best, lo->sharded);
 }
 
 int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
@@ -443,16 +474,8 @@ int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
     gr_ckpt_loop_save(&ls, L, epoch, stop, c->adam->t);
     gr_ckpt_data data[2];
     ckpt_data(data, t, c);
-    float *e0 = c->e0, *m = NULL, *v = NULL, *best = c->best;
-    int rc = full_rows(c, dist, c->adam->m, &m);
-    if (rc == GR_OK) rc = full_rows(c, dist, c->adam->v, &v);
-    if (rc == GR_OK && c->best && c->best_rows) rc = full_rows(c, dist, c->best, &best);
-    if (rc == GR_OK && c->params_rows) rc = full_rows(c, dist, c->e0 + c->lo * c->d, &e0);
-    lgcn_out o = { c, e0, best, m, v };
-    if (rc == GR_OK) rc = gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
-    if (m != c->adam->m) free(m);
-    if (v != c->adam->v) free(v);
-    if (best != c->best) free(best);
-    if (e0 != c->e0 && e0 != c->e0 + c->lo * c->d) free(e0);
-    return rc;
+    /* a rank short of rows streams them to rank 0 (the same choice on
+     * every rank, also where one rank happens to own every row) */
+    lgcn_out o = { c, gr_dist_any(dist, c->hi - c->lo != c->n) };
+    return gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
 }

@@ -12,8 +12,11 @@
  * time_limit) and fingerprints of the training and validation graphs, and
  * a fit refuses a checkpoint that differs in any of them.
  *
- * Under a communicator rank 0 writes the file and reads it; the reader
- * broadcasts its bytes, and every rank takes its rows of the moments.
+ * Under a communicator rank 0 writes the file and reads it.  A write of a
+ * sharded fit streams each rank's rows of its tables to rank 0, which
+ * writes them as they arrive (gr_ckpt_out_rows): no rank gathers a whole
+ * table.  The reader broadcasts the file's bytes, and every rank takes
+ * its rows of the moments.
  * Every call here is collective, and every rank returns the same status.
  */
 #ifndef GR_TRAIN_CHECKPOINT_H
@@ -105,9 +108,36 @@ void gr_ckpt_loop_save(gr_ckpt_loop *ls, const gr_fit_loop *L, int epoch, int st
 /* Back into L and its trainer's statistics; *epoch done, *done when ended. */
 void gr_ckpt_loop_restore(const gr_ckpt_loop *ls, gr_fit_loop *L, int *epoch, int *done);
 
+/*
+ * Where a kind's sections are written: rank 0's writer, NULL on the other
+ * ranks, which run the same write function and take part in the row
+ * tables' exchanges alone.  rc: the first failed exchange's status, the
+ * same on every rank (the later tables are then skipped on all).
+ */
+typedef struct gr_ckpt_out {
+    gr_writer *w;
+    struct gr_dist *dist;
+    int rc;
+    size_t row_bytes; /* the table being streamed: its row size */
+} gr_ckpt_out;
+
+/* A section and values every rank holds alike: written by rank 0. */
+void gr_ckpt_out_begin(gr_ckpt_out *o, uint32_t tag);
+void gr_ckpt_out_end(gr_ckpt_out *o);
+void gr_ckpt_out_bytes(gr_ckpt_out *o, const void *p, size_t n);
+/*
+ * A table of nrows rows of row_bytes bytes.  sharded 0: every rank holds
+ * every row at rows, and rank 0 writes them.  sharded 1 (the same on
+ * every rank): each rank holds its rows [lo, hi) of gr_dist_rows(nrows)
+ * at rows, and rank 0 writes the ranks' rows in order as they arrive
+ * (gr_dist_rows_to_root), so no rank holds the whole table.  Collective
+ * when sharded.
+ */
+void gr_ckpt_out_rows(gr_ckpt_out *o, const void *rows, size_t nrows, size_t row_bytes, int sharded);
+
 /* A kind's own sections, after the shared ones. */
 typedef int (*gr_ckpt_read_fn)(gr_reader *r, void *ctx, const gr_ckpt_loop *ls);
-typedef void (*gr_ckpt_write_fn)(gr_writer *w, const void *ctx);
+typedef void (*gr_ckpt_write_fn)(gr_ckpt_out *o, const void *ctx);
 
 /*
  * Read t's checkpoint file when it exists (*present): rank 0 reads it and
@@ -119,7 +149,8 @@ typedef void (*gr_ckpt_write_fn)(gr_writer *w, const void *ctx);
 int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], gr_ckpt_read_fn read,
                  void *ctx, gr_ckpt_loop *ls, int *present);
 /* Write t's checkpoint file atomically on rank 0: the shared sections,
- * then write's.  GR_EIO naming the file.  Collective. */
+ * then write's, which every rank runs (gr_ckpt_out).  GR_EIO naming the
+ * file.  Collective. */
 int gr_ckpt_save(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], const gr_ckpt_loop *ls,
                  gr_ckpt_write_fn write, const void *ctx);
 

@@ -35,32 +35,34 @@ static void ckpt_data(gr_ckpt_data data[2], const gr_kg_ckpt *c)
     data[1] = c->valid;
 }
 
-static void write_params(gr_writer *w, uint32_t tag, const gr_kg_params *p)
+/* A parameter table's entity rows (each rank's own with sharded, the
+ * best's under `shard`), then its relation rows, which every rank holds. */
+static void write_params(gr_ckpt_out *o, uint32_t tag, const gr_kg_params *p, size_t n_ent, int sharded)
 {
-    gr_writer_begin(w, tag);
-    gr_writer_floats(w, p->ent, p->n_ent * p->L);
-    gr_writer_floats(w, p->rel, p->n_rel * p->LR);
-    gr_writer_end(w);
+    gr_ckpt_out_begin(o, tag);
+    gr_ckpt_out_rows(o, p->ent, n_ent, p->L * sizeof *p->ent, sharded);
+    gr_ckpt_out_bytes(o, p->rel, p->n_rel * p->LR * sizeof *p->rel);
+    gr_ckpt_out_end(o);
 }
 
-static void write_kg(gr_writer *w, const void *ctx)
+static void write_kg(gr_ckpt_out *o, const void *ctx)
 {
     const gr_kg_ckpt *c = ctx;
     const gr_kg_params *p = c->p;
-    const size_t ne = p->n_ent * p->L, nr = p->n_rel * p->LR;
-    write_params(w, TAG_ENT, p);
-    if (c->best && c->best->ent) write_params(w, TAG_BEST, c->best);
-    gr_writer_begin(w, TAG_ADAM);
-    gr_writer_floats(w, c->m_ent, ne);
-    gr_writer_floats(w, c->v_ent, ne);
-    gr_writer_floats(w, c->m_rel, nr);
-    gr_writer_floats(w, c->v_rel, nr);
-    gr_writer_end(w);
-    gr_writer_begin(w, TAG_LAST);
-    gr_writer_i64s(w, c->last_ent, p->n_ent);
-    gr_writer_i64s(w, c->last_rel, p->n_rel);
-    gr_writer_bytes(w, c->lr, sizeof *c->lr);
-    gr_writer_end(w);
+    const size_t n = p->n_ent, row = p->L * sizeof *c->m_ent, nr = p->n_rel * p->LR * sizeof *c->m_rel;
+    write_params(o, TAG_ENT, p, n, 0);
+    if (c->best && c->best->ent) write_params(o, TAG_BEST, c->best, n, c->sharded);
+    gr_ckpt_out_begin(o, TAG_ADAM);
+    gr_ckpt_out_rows(o, c->m_ent, n, row, c->sharded);
+    gr_ckpt_out_rows(o, c->v_ent, n, row, c->sharded);
+    gr_ckpt_out_bytes(o, c->m_rel, nr);
+    gr_ckpt_out_bytes(o, c->v_rel, nr);
+    gr_ckpt_out_end(o);
+    gr_ckpt_out_begin(o, TAG_LAST);
+    gr_ckpt_out_rows(o, c->last_ent, n, sizeof *c->last_ent, c->sharded);
+    gr_ckpt_out_bytes(o, c->last_rel, p->n_rel * sizeof *c->last_rel);
+    gr_ckpt_out_bytes(o, c->lr, sizeof *c->lr);
+    gr_ckpt_out_end(o);
 }
 
 static int read_params(gr_reader *r, uint32_t tag, gr_kg_params *p)
@@ -107,7 +109,8 @@ static int read_kg(gr_reader *r, void *ctx, const gr_ckpt_loop *ls)
 }
 
 /* With `shard`: whole tables standing in for the slices while a file is
- * written or read, and a view of the state that points at them. */
+ * read, and a view of the state that points at them (a write streams the
+ * slices, write_kg). */
 typedef struct whole_tables {
     gr_kg_ckpt view;
     gr_kg_params best;
@@ -123,9 +126,9 @@ static void whole_free(whole_tables *W)
     gr_kg_params_free(&W->best);
 }
 
-/* The whole tables of c's state (the best's allocated when with_best;
- * a read allocates them itself).  Agreed over the ranks. */
-static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d, int with_best)
+/* The whole tables of c's state (the read allocates the best's itself).
+ * Agreed over the ranks. */
+static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d)
 {
     memset(W, 0, sizeof *W);
     const gr_kg_params *p = c->p;
@@ -133,7 +136,6 @@ static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d, int with
     W->v = gr_alloc_floats(p->n_ent * p->L + 1);
     W->last = gr_zalloc(p->n_ent + 1, sizeof *W->last);
     int rc = W->m && W->v && W->last ? GR_OK : GR_ENOMEM;
-    if (rc == GR_OK && with_best) rc = gr_kg_params_init(&W->best, p->kind, p->dim, p->n_ent, p->n_rel, p->gamma);
     W->view = *c;
     W->view.m_ent = W->m;
     W->view.v_ent = W->v;
@@ -143,24 +145,6 @@ static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d, int with
     W->view.lo = 0;
     W->view.hi = p->n_ent;
     return gr_dist_agree(d, rc);
-}
-
-/* The ranks' slices into the whole tables, on every rank.  Collective. */
-static int gather_slices(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d)
-{
-    const gr_kg_params *p = c->p;
-    const size_t L = p->L, own = c->hi - c->lo;
-    memcpy(W->m + c->lo * L, c->m_ent, own * L * sizeof *W->m);
-    memcpy(W->v + c->lo * L, c->v_ent, own * L * sizeof *W->v);
-    memcpy(W->last + c->lo, c->last_ent, own * sizeof *W->last);
-    int rc = gr_dist_allgather_rows(d, W->m, p->n_ent, L);
-    if (rc == GR_OK) rc = gr_dist_allgather_rows(d, W->v, p->n_ent, L);
-    if (rc == GR_OK) rc = gr_dist_allgather_rows_bytes(d, W->last, p->n_ent, sizeof *W->last);
-    if (rc == GR_OK && W->best.ent) {
-        gr_kg_params_copy_rows(&W->best, c->lo, c->best, 0, own);
-        rc = gr_dist_allgather_rows(d, W->best.ent, p->n_ent, L);
-    }
-    return rc;
 }
 
 /* This rank's slices of the whole tables a resume read.  Agreed. */
@@ -193,7 +177,7 @@ int gr_kg_ckpt_resume(gr_kg_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     } else {
         gr_dist *d = gr_dist_of(L->t);
         whole_tables W;
-        int rc = whole_init(&W, c, d, 0);
+        int rc = whole_init(&W, c, d);
         if (rc == GR_OK) rc = gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, &W.view, &ls, &present);
         if (rc == GR_OK && present) rc = keep_slices(c, &W, d);
         whole_free(&W);
@@ -210,12 +194,5 @@ int gr_kg_ckpt_epoch(gr_kg_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
     gr_ckpt_loop_save(&ls, L, epoch, stop, *c->step);
     gr_ckpt_data data[2];
     ckpt_data(data, c);
-    if (!c->sharded) return gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, c);
-    gr_dist *d = gr_dist_of(L->t);
-    whole_tables W;
-    int rc = whole_init(&W, c, d, c->best && c->best->ent);
-    if (rc == GR_OK) rc = gather_slices(&W, c, d);
-    if (rc == GR_OK) rc = gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, &W.view);
-    whole_free(&W);
-    return rc;
+    return gr_ckpt_save(L->t, c->p->n_ent, c->p->L, data, &ls, write_kg, c);
 }
