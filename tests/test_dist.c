@@ -1141,9 +1141,11 @@ static unsigned char *file_bytes(const char *path, size_t *n)
 
 /* A 3-epoch fit of kind (mode for LightGCN / MF; KG kinds train on the
  * training graph's triples) checkpointing into path, with `shard` shard,
- * validating every epoch when valid. */
-static void fit_into_checkpoint(int kind, const char *mode, const char *shard, const char *path, int valid)
+ * validating every epoch when valid: its model's hash.  Where path holds
+ * the finished fit's checkpoint, the model is the one read from it. */
+static uint64_t fit_into_checkpoint(int kind, const char *mode, const char *shard, const char *path, int valid)
 {
+    uint64_t h;
     gr_trainer *t = trainer(kind, mode, 3, 42, 1);
     ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
     ck_assert_int_eq(gr_trainer_set(t, "eval_every", "1"), GR_OK);
@@ -1154,13 +1156,16 @@ static void fit_into_checkpoint(int kind, const char *mode, const char *shard, c
         ck_assert_int_eq(gr_kg_from_graph(&kg, P.train, 0, GR_KG_SIDE_NONE), GR_OK);
         ck_assert_int_eq(gr_trainer_set(t, "valid_sample", "300"), GR_OK);
         ck_assert_msg(gr_kg_fit(&m, t, kg, valid ? kg : NULL) == GR_OK, "%s", gr_last_error());
+        h = hash_kg(m);
         gr_kg_free(kg);
     } else {
         if (valid) ck_assert_int_eq(gr_trainer_set_validation(t, P.test), GR_OK);
         ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+        h = hash_model(m);
     }
     gr_model_free(m);
     gr_trainer_free(t);
+    return h;
 }
 
 /*
@@ -1172,19 +1177,23 @@ static void fit_into_checkpoint(int kind, const char *mode, const char *shard, c
  * two ranks their best figure may differ in its last bits: they run
  * without validation here, MF's paper schedule and TransE with it.)  The
  * sharded write goes in pieces of a few rows (gr_dist_set_chunk), so that
- * a table arrives in many messages from each rank.
+ * a table arrives in many messages from each rank; so does the read of
+ * the same fit run again, which resumes the finished file (each rank
+ * receiving its rows from rank 0) and returns the model it holds.
  */
 static void sharded_checkpoint_is_the_replicated_file(int kind, const char *mode, int valid)
 {
     char whole[300], split[320];
     shared_path(whole, sizeof whole, "replicated.ckpt");
     snprintf(split, sizeof split, "%s.sharded", whole);
-    fit_into_checkpoint(kind, mode, "0", whole, valid);
+    const uint64_t replicated = fit_into_checkpoint(kind, mode, "0", whole, valid);
     const size_t old = gr_dist_set_chunk(100);
-    fit_into_checkpoint(kind, mode, "1", split, valid);
+    const uint64_t sharded = fit_into_checkpoint(kind, mode, "1", split, valid);
+    const uint64_t resumed = fit_into_checkpoint(kind, mode, "1", split, valid);
     gr_dist_set_chunk(old);
-    /* rank 0 compares; every rank asserts (a failure on rank 0 alone
-     * would leave the others waiting in the next collective) */
+    const int everywhere = same_everywhere(resumed);
+    /* rank 0 compares; every rank asserts, after the last collective (a
+     * failure on one rank would leave the others waiting in it) */
     unsigned long long cmp[3] = { 0, 0, 0 }; /* sizes, first differing byte */
     if (rank == 0) {
         size_t na, nb;
@@ -1200,6 +1209,10 @@ static void sharded_checkpoint_is_the_replicated_file(int kind, const char *mode
     ck_assert_msg(cmp[0] == cmp[1] && cmp[2] == cmp[0],
                   "%s %s: the sharded checkpoint (%llu bytes) differs from the replicated one (%llu) at byte %llu",
                   gr_model_kind_name(kind), mode ? mode : "", cmp[1], cmp[0], cmp[2]);
+    ck_assert(everywhere);
+    ck_assert_msg(sharded == replicated && resumed == sharded,
+                  "%s %s: rank %d: the models of the replicated fit, the sharded fit and its resumed file differ",
+                  gr_model_kind_name(kind), mode ? mode : "", rank);
 }
 
 START_TEST(sharded_checkpoints_are_the_replicated_files)
@@ -1939,27 +1952,49 @@ START_TEST(scratch_failure_on_one_rank)
 }
 END_TEST
 
+/* The trainer of fit_fails_everywhere's fits. */
+static gr_trainer *sweep_trainer(int kind, const char *mode, const char *shard, const char *holdout)
+{
+    const int filter = kind == GR_MODEL_GFCF || kind == GR_MODEL_EASE;
+    gr_trainer *t = filter ? filter_trainer(kind, 1, NULL) : trainer(kind, mode, 2, 42, 1);
+    if (!filter) ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
+    if (shard) ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
+    if (holdout) ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+    return t;
+}
+
 /*
  * A fit of kind/mode (shard setting, or NULL) with one rank's allocations
  * failing in turn, from the first to past its last (every one of the first
  * 256, then one in 1.25 times more): every rank returns the same status,
  * GR_ENOMEM whenever an allocation failed (a fit does not go on without
  * one of its buffers, nor skip a validation it cannot run), the fit's own
- * when none did.
+ * when none did.  With ckpt every try checkpoints there: from the start,
+ * or with resume every try resumes the finished fit's file (rank 0 reads
+ * it and sends the others their rows).
  */
 static void fit_fails_everywhere(int kind, const char *mode, const char *shard, const char *holdout, const char *ckpt,
-                                 int who)
+                                 int resume, int who)
 {
-    const int filter = kind == GR_MODEL_GFCF || kind == GR_MODEL_EASE;
     long calls = 0, failed = 0, tried = 0, injected = 0;
+    if (ckpt) {
+        if (rank == 0) unlink(ckpt);
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+    if (ckpt && resume) {
+        /* the finished fit's file, which every try below resumes */
+        gr_trainer *t = sweep_trainer(kind, mode, shard, holdout);
+        ck_assert_int_eq(gr_trainer_set_checkpoint(t, ckpt, 1), GR_OK);
+        gr_model *m = NULL;
+        ck_assert_msg(gr_trainer_fit(&m, t, P.train) == GR_OK, "%s", gr_last_error());
+        gr_model_free(m);
+        gr_trainer_free(t);
+    }
     for (long n = -1; n <= calls; n = n < 256 ? n + 1 : n * 5 / 4, tried++) {
-        gr_trainer *t = filter ? filter_trainer(kind, 1, NULL) : trainer(kind, mode, 2, 42, 1);
-        if (!filter) ck_assert_int_eq(gr_trainer_set(t, "dim", "8"), GR_OK);
-        if (shard) ck_assert_int_eq(gr_trainer_set(t, "shard", shard), GR_OK);
-        if (holdout) ck_assert_int_eq(gr_trainer_set(t, "holdout", holdout), GR_OK);
+        gr_trainer *t = sweep_trainer(kind, mode, shard, holdout);
         if (ckpt) {
             /* every try from the start: rank 0 writes the file */
-            if (rank == 0) unlink(ckpt);
+            if (!resume && rank == 0) unlink(ckpt);
             MPI_Barrier(MPI_COMM_WORLD);
             ck_assert_int_eq(gr_trainer_set_checkpoint(t, ckpt, 1), GR_OK);
         }
@@ -1987,7 +2022,7 @@ static void fit_fails_everywhere(int kind, const char *mode, const char *shard, 
     if (rank == 0)
         printf("%s %s shard %s holdout %s%s, rank %d failing: %ld allocations, %ld tried, %ld failed on every rank\n",
                gr_model_kind_name(kind), mode ? mode : "-", shard ? shard : "-", holdout ? holdout : "0",
-               ckpt ? " checkpoint" : "", who, calls, tried - 1, failed);
+               ckpt ? resume ? " resuming a checkpoint" : " checkpoint" : "", who, calls, tried - 1, failed);
     ck_assert_int_gt(injected, 0);
     ck_assert_int_eq(failed, injected);
 }
@@ -2006,9 +2041,10 @@ START_TEST(fit_failure_on_one_rank)
         { GR_MODEL_EASE, NULL, NULL, "0.2" },            { GR_MODEL_EASE, NULL, NULL, NULL },
     };
     for (size_t q = 0; q < sizeof fits / sizeof *fits; q++)
-        fit_fails_everywhere(fits[q].kind, fits[q].mode, fits[q].shard, fits[q].holdout, NULL, size - 1);
-    /* checkpoints: rank 0 writes them (the sharded schedules gather the
-     * Adam moments for the write), so it fails as well as the last rank */
+        fit_fails_everywhere(fits[q].kind, fits[q].mode, fits[q].shard, fits[q].holdout, NULL, 0, size - 1);
+    /* checkpoints: rank 0 writes and reads them (the other ranks send and
+     * receive their rows of the sharded tables), so it fails as well as
+     * the last rank, writing and resuming */
     char dir[256] = { 0 };
     if (rank == 0) {
         char *made = fx_tmpdir();
@@ -2019,8 +2055,11 @@ START_TEST(fit_failure_on_one_rank)
     char ckpt[300];
     snprintf(ckpt, sizeof ckpt, "%s/fit.ckpt", dir);
     for (int who = 0; who < size; who += size - 1) {
-        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "fast", "1", NULL, ckpt, who);
-        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "paper", "1", NULL, ckpt, who);
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "fast", "1", NULL, ckpt, 0, who);
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "paper", "1", NULL, ckpt, 0, who);
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "fast", "1", NULL, ckpt, 1, who);
+        fit_fails_everywhere(GR_MODEL_LIGHTGCN, "paper", "1", NULL, ckpt, 1, who);
+        fit_fails_everywhere(GR_MODEL_TRANSE, NULL, "1", NULL, ckpt, 1, who);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) fx_rmtree(dir);

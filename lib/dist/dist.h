@@ -207,6 +207,23 @@ int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, con
 typedef void (*gr_dist_rows_sink)(void *ctx, const void *rows, size_t count);
 int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, gr_dist_rows_sink sink,
                          void *ctx);
+/*
+ * The converse, for a table rank 0 reads: source, called on rank 0 alone,
+ * returns where the table's next `count` rows lie (valid until its next
+ * call; the rows in order); rank 0 copies its own rows [lo, hi) of
+ * gr_dist_rows(nrows) to own, then sends each other rank its rows in rank
+ * order, a piece at a time, straight from there; that rank receives them
+ * at own.  No rank holds a copy of the whole table (rank 0 holds what
+ * source reads from).  NULL d: own takes every row.  Collective; the
+ * status is agreed.
+ */
+typedef const void *(*gr_dist_rows_source)(void *ctx, size_t count);
+int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, gr_dist_rows_source source,
+                           void *ctx);
+/* Rank 0's n bytes at buf copied into every rank's buf (MPI_Bcast in
+ * pieces of gr_dist_chunk() bytes).  NULL d: nothing.  Collective; the
+ * status is agreed. */
+int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n);
 /* ---- end of row-sharded training ---- */
 
 /* ---- distributed loading (lib/graph/load_dist.c) ----------------------

@@ -489,9 +489,10 @@ int gr_dist_allgather_range(gr_dist *d, float *buf, size_t nrows, size_t a, size
     return gr_dist_allgather_range_bytes(d, buf, nrows, a, b, width * sizeof *buf);
 }
 
-/* The tag of gr_dist_rows_to_root's messages (the library's communicator
- * carries no other point-to-point traffic). */
-#define ROWS_TO_ROOT_TAG 0x4752
+/* The tag of the rows gr_dist_rows_to_root and gr_dist_rows_from_root
+ * send (the library's communicator carries no other point-to-point
+ * traffic). */
+#define ROWS_TAG 0x4752
 
 /* Rank 0's side: its own rows, then every other rank's rows, a piece of
  * at most `per` rows at a time through buf. */
@@ -506,7 +507,7 @@ static int rows_into_sink(gr_dist *d, const void *own, size_t nrows, size_t row_
         gr_dist_share(nrows, r, d->size, &lo, &hi);
         for (size_t a = lo; a < hi; a += per) {
             size_t count = min_size(per, hi - a);
-            int mrc = MPI_Recv(buf, (int)(count * row_bytes), MPI_BYTE, r, ROWS_TO_ROOT_TAG, comm_of(d),
+            int mrc = MPI_Recv(buf, (int)(count * row_bytes), MPI_BYTE, r, ROWS_TAG, comm_of(d),
                                MPI_STATUS_IGNORE);
             /* the pieces still to come are received either way: their
              * senders do not wait on rank 0's sink */
@@ -525,11 +526,37 @@ static int rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_by
     for (size_t a = lo; a < hi; a += per) {
         size_t count = min_size(per, hi - a);
         const char *rows = (const char *)own + (a - lo) * row_bytes;
-        int mrc = MPI_Send(rows, (int)(count * row_bytes), MPI_BYTE, 0, ROWS_TO_ROOT_TAG, comm_of(d));
+        int mrc = MPI_Send(rows, (int)(count * row_bytes), MPI_BYTE, 0, ROWS_TAG, comm_of(d));
         if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "sending a table's rows");
         d->bytes_sent += (double)(count * row_bytes);
     }
     return GR_OK;
+}
+
+/* The rows of a piece: at most the round limit, at least one row. */
+static size_t piece_rows(size_t row_bytes)
+{
+    size_t per = row_bytes ? gr_dist_round_bytes() / row_bytes : 1;
+    return per ? per : 1;
+}
+
+/* GR_ERANGE for rows of more bytes than one message counts. */
+static int check_row_bytes(size_t row_bytes)
+{
+    return row_bytes > INT_MAX ? gr_err(GR_ERANGE, "a table's rows of %zu bytes", row_bytes) : GR_OK;
+}
+
+/* The rows of a piece and rank 0's buffer of one piece.  Agreed. */
+static int piece_setup(gr_dist *d, size_t row_bytes, size_t *per, void **buf)
+{
+    *buf = NULL;
+    int rc = check_row_bytes(row_bytes);
+    *per = piece_rows(row_bytes);
+    if (rc == GR_OK && d->rank == 0) {
+        *buf = malloc(*per * row_bytes + 1);
+        if (!*buf) rc = gr_err(GR_ENOMEM, "out of memory exchanging a table's rows");
+    }
+    return gr_dist_agree(d, rc);
 }
 
 int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_bytes, gr_dist_rows_sink sink,
@@ -539,19 +566,81 @@ int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_b
         if (nrows) sink(ctx, own, nrows);
         return GR_OK;
     }
-    int rc = row_bytes > INT_MAX ? gr_err(GR_ERANGE, "a table's rows of %zu bytes", row_bytes) : GR_OK;
-    size_t per = row_bytes ? gr_dist_round_bytes() / row_bytes : nrows;
-    if (per == 0) per = 1;
-    void *buf = NULL;
-    if (rc == GR_OK && d->rank == 0) {
-        buf = malloc(per * row_bytes + 1);
-        if (!buf) rc = gr_err(GR_ENOMEM, "out of memory receiving a table's rows");
-    }
-    rc = gr_dist_agree(d, rc);
+    size_t per;
+    void *buf;
+    int rc = piece_setup(d, row_bytes, &per, &buf);
     if (rc == GR_OK)
         rc = d->rank == 0 ? rows_into_sink(d, own, nrows, row_bytes, per, buf, sink, ctx)
                           : rows_to_root(d, own, nrows, row_bytes, per);
     free(buf);
+    return gr_dist_agree(d, rc);
+}
+
+/* Rank 0's side of gr_dist_rows_from_root: its own rows copied in place,
+ * then every other rank's rows, a piece at a time, sent from where source
+ * holds them. */
+static int rows_from_source(gr_dist *d, void *own, size_t nrows, size_t row_bytes, size_t per,
+                            gr_dist_rows_source source, void *ctx)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    if (hi > lo) memcpy(own, source(ctx, hi - lo), (hi - lo) * row_bytes);
+    int rc = GR_OK;
+    for (int r = 1; r < d->size; r++) {
+        gr_dist_share(nrows, r, d->size, &lo, &hi);
+        for (size_t a = lo; a < hi; a += per) {
+            size_t count = min_size(per, hi - a);
+            /* the pieces still to go are sent either way: their
+             * receivers wait for every one */
+            int mrc = MPI_Send(source(ctx, count), (int)(count * row_bytes), MPI_BYTE, r, ROWS_TAG, comm_of(d));
+            if (mrc != MPI_SUCCESS && rc == GR_OK) rc = mpi_fail(mrc, "sending a table's rows");
+            d->bytes_sent += (double)(count * row_bytes);
+        }
+    }
+    return rc;
+}
+
+/* Another rank's side: its rows from rank 0, in the pieces rank 0 sends. */
+static int rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, size_t per)
+{
+    size_t lo, hi;
+    gr_dist_rows(d, nrows, &lo, &hi);
+    for (size_t a = lo; a < hi; a += per) {
+        size_t count = min_size(per, hi - a);
+        char *rows = (char *)own + (a - lo) * row_bytes;
+        int mrc = MPI_Recv(rows, (int)(count * row_bytes), MPI_BYTE, 0, ROWS_TAG, comm_of(d),
+                           MPI_STATUS_IGNORE);
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "receiving a table's rows");
+    }
+    return GR_OK;
+}
+
+int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, gr_dist_rows_source source,
+                           void *ctx)
+{
+    if (!d || d->size == 1) {
+        if (nrows) memcpy(own, source(ctx, nrows), nrows * row_bytes);
+        return GR_OK;
+    }
+    const size_t per = piece_rows(row_bytes);
+    int rc = gr_dist_agree(d, check_row_bytes(row_bytes));
+    if (rc == GR_OK)
+        rc = d->rank == 0 ? rows_from_source(d, own, nrows, row_bytes, per, source, ctx)
+                          : rows_from_root(d, own, nrows, row_bytes, per);
+    return gr_dist_agree(d, rc);
+}
+
+int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n)
+{
+    if (!d || d->size == 1) return GR_OK;
+    const size_t piece = gr_dist_chunk();
+    int rc = GR_OK;
+    for (size_t at = 0; at < n && rc == GR_OK; at += piece) {
+        size_t count = min_size(piece, n - at);
+        int mrc = MPI_Bcast((char *)buf + at, (int)count, MPI_BYTE, 0, comm_of(d));
+        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "broadcasting rank 0's bytes");
+        if (d->rank == 0) d->bytes_sent += (double)count * (d->size - 1);
+    }
     return gr_dist_agree(d, rc);
 }
 

@@ -74,6 +74,15 @@ int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_b
     return GR_OK;
 }
 
+int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, gr_dist_rows_source source,
+                           void *ctx)
+{
+    if (d) return unsupported();
+    if (nrows) memcpy(own, source(ctx, nrows), nrows * row_bytes);
+    return GR_OK;
+}
+int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n) { return d ? unsupported() : GR_OK; }
+
 int gr_dist_alltoall_int(gr_dist *d, const int *send, int *recv) { return unsupported(); }
 int gr_dist_alltoallv_rows(gr_dist *d, const void *send, const int *scounts, const int *sdispls, void *recv,
                            const int *rcounts, const int *rdispls, size_t row_bytes)

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -271,41 +273,41 @@ static void write_state(gr_ckpt_out *o, const gr_ckpt *c, const float *e0, const
     }
 }
 
-/* Rows [lo, hi) of the next n x d floats of the section. */
-static int read_rows(gr_reader *r, float *dst, size_t n, size_t d, size_t lo, size_t hi)
-{
-    if (r->end - r->pos < n * d * sizeof *dst) return gr_reader_fail(r, "%zu x %zu floats wanted", n, d);
-    r->pos += lo * d * sizeof *dst;
-    GR_TRY(gr_reader_floats(r, dst, (hi - lo) * d));
-    r->pos += (n - hi) * d * sizeof *dst;
-    return GR_OK;
-}
+/* What read_state fills: c's buffers, sharded as the write was. */
+typedef struct lgcn_in {
+    gr_ckpt *c;
+    int sharded;
+} lgcn_in;
 
-static int read_state(gr_reader *r, gr_ckpt *c, const gr_ckpt_loop *ls)
+static void read_state(gr_ckpt_in *in, void *ctx, const gr_ckpt_loop *ls)
 {
-    const size_t nd = c->n * c->d;
-    GR_TRY(gr_reader_section(r, TAG_PARAMS));
-    if (c->params_rows) GR_TRY(read_rows(r, c->e0 + c->lo * c->d, c->n, c->d, c->lo, c->hi));
-    else GR_TRY(gr_reader_floats(r, c->e0, nd));
+    const lgcn_in *li = ctx;
+    gr_ckpt *c = li->c;
+    const int sharded = li->sharded;
+    const size_t row = c->d * sizeof *c->e0;
+    gr_ckpt_in_section(in, TAG_PARAMS);
+    if (sharded && c->params_rows) gr_ckpt_in_rows(in, c->e0 + c->lo * c->d, c->n, row, 1);
+    else gr_ckpt_in_bytes(in, c->e0, c->n * row);
     if (c->best) {
-        GR_TRY(gr_reader_section(r, TAG_BEST));
-        if (c->best_rows) GR_TRY(read_rows(r, c->best, c->n, c->d, c->lo, c->hi));
-        else GR_TRY(gr_reader_floats(r, c->best, nd));
+        gr_ckpt_in_section(in, TAG_BEST);
+        gr_ckpt_in_rows(in, c->best, c->n, row, sharded && c->best_rows);
     }
-    GR_TRY(gr_reader_section(r, TAG_ADAM));
-    GR_TRY(read_rows(r, c->adam->m, c->n, c->d, c->lo, c->hi));
-    GR_TRY(read_rows(r, c->adam->v, c->n, c->d, c->lo, c->hi));
+    gr_ckpt_in_section(in, TAG_ADAM);
+    gr_ckpt_in_rows(in, c->adam->m, c->n, row, sharded);
+    gr_ckpt_in_rows(in, c->adam->v, c->n, row, sharded);
     c->adam->t = ls->adam_t;
     if (c->order) {
-        GR_TRY(gr_reader_section(r, TAG_ORDER));
-        GR_TRY(gr_reader_i32s(r, (int32_t *)c->order, c->n_order));
+        gr_ckpt_in_section(in, TAG_ORDER);
+        gr_ckpt_in_bytes(in, c->order, c->n_order * sizeof *c->order);
         for (size_t k = 0; k < c->n_order; k++)
-            if (c->order[k] >= c->n_order) return gr_reader_fail(r, "edge %zu out of range", k);
+            if (c->order[k] >= c->n_order) {
+                gr_ckpt_in_fail(in, "edge %zu out of range", k);
+                break;
+            }
     }
-    return GR_OK;
 }
 
-/* ---- reading: rank 0 reads, every rank parses the same bytes ---- */
+/* ---- reading: rank 0 reads, the others receive what they hold ---- */
 
 /* Whether the file exists (on rank 0): a missing file starts afresh, any
  * other trouble is for the reader to report. */
@@ -315,43 +317,73 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0 || errno != ENOENT;
 }
 
-/* The checkpoint's bytes on every rank into *r; *present 0 when there is
- * no file.  Collective. */
-static int open_everywhere(gr_reader *r, gr_dist *dist, const char *path, int *present)
+void gr_ckpt_in_section(gr_ckpt_in *in, uint32_t tag)
 {
-    const int root = !dist || dist->rank == 0;
-    memset(r, 0, sizeof *r);
-    uint64_t here = root ? (uint64_t)file_exists(path) : 0, flags[1] = { 0 };
-    int rc = root && here ? gr_reader_open(r, path) : GR_OK;
-    rc = gr_dist_agree(dist, rc);
-    if (rc != GR_OK) return rc;
-    if (!dist || dist->size == 1) {
-        *present = (int)here;
-        return GR_OK;
+    if (in->r && in->rc == GR_OK && in->xrc == GR_OK) in->rc = gr_reader_section(in->r, tag);
+}
+
+/* Before each table: a failure so far on any rank (rank 0's reading, a
+ * check) stops the reads on every rank, with the lowest failing rank's
+ * message.  Collective. */
+static int in_go_on(gr_ckpt_in *in)
+{
+    if (in->xrc == GR_OK) in->xrc = gr_dist_agree(in->dist, in->rc);
+    return in->xrc == GR_OK;
+}
+
+int gr_ckpt_in_peek(gr_ckpt_in *in, uint32_t tag)
+{
+    if (!in_go_on(in)) return 0;
+    int32_t here = in->r && gr_reader_peek(in->r, tag);
+    in->xrc = gr_dist_bcast_bytes(in->dist, &here, sizeof here);
+    return in->xrc == GR_OK && here;
+}
+
+void gr_ckpt_in_bytes(gr_ckpt_in *in, void *p, size_t n)
+{
+    if (in->r && in->rc == GR_OK && in->xrc == GR_OK) in->rc = gr_reader_bytes(in->r, p, n);
+    if (in_go_on(in)) in->xrc = gr_dist_bcast_bytes(in->dist, p, n);
+}
+
+/* The next count rows of the table being read, where rank 0's reader
+ * holds them (gr_ckpt_in_rows checked that they are there). */
+static const void *rows_in_reader(void *ctx, size_t count)
+{
+    gr_ckpt_in *in = ctx;
+    const void *rows = in->r->data + in->r->pos;
+    in->r->pos += count * in->row_bytes;
+    return rows;
+}
+
+void gr_ckpt_in_rows(gr_ckpt_in *in, void *rows, size_t nrows, size_t row_bytes, int sharded)
+{
+    if (!sharded) {
+        gr_ckpt_in_bytes(in, rows, nrows * row_bytes);
+        return;
     }
-    uint64_t *all = gr_alloc((size_t)dist->size, sizeof *all);
-    rc = gr_dist_agree(dist, all ? GR_OK : GR_ENOMEM);
-    if (rc != GR_OK) {
-        free(all);
-        return rc;
-    }
-    rc = gr_dist_allgather_u64(dist, root ? r->size + here * ((uint64_t)1 << 63) : 0, all);
-    flags[0] = all[0];
-    *present = (int)(flags[0] >> 63);
-    size_t size = (size_t)(flags[0] & ~((uint64_t)1 << 63));
-    if (rc == GR_OK && *present) {
-        /* only rank 0 sends: a broadcast of its bytes */
-        for (int q = 1; q < dist->size; q++) all[q] = 0;
-        all[0] = size;
-        unsigned char *data = root ? r->data : gr_alloc(size ? size : 1, 1);
-        rc = gr_dist_agree(dist, data ? GR_OK : GR_ENOMEM);
-        if (rc == GR_OK) rc = gr_dist_allgather_bytes(dist, data, data, all);
-        if (!root && rc == GR_OK) rc = gr_reader_open_bytes(r, path, data, size);
-        else if (!root) free(data);
-        rc = gr_dist_agree(dist, rc);
-    }
-    free(all);
-    return rc;
+    /* a short table fails before any rank takes a row of it */
+    if (in->r && in->rc == GR_OK && in->xrc == GR_OK && in->r->end - in->r->pos < nrows * row_bytes)
+        in->rc = gr_reader_fail(in->r, "%zu rows of %zu bytes wanted", nrows, row_bytes);
+    if (!in_go_on(in)) return;
+    in->row_bytes = row_bytes;
+    in->xrc = gr_dist_rows_from_root(in->dist, rows, nrows, row_bytes, rows_in_reader, in);
+}
+
+void gr_ckpt_in_fail(gr_ckpt_in *in, const char *fmt, ...)
+{
+    if (in->rc != GR_OK) return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    in->rc = in->r ? gr_reader_fail(in->r, "%s", msg) : gr_err(GR_ECORRUPT, "%s: %s", in->path, msg);
+}
+
+int gr_ckpt_in_agree(gr_ckpt_in *in, int rc)
+{
+    if (in->xrc == GR_OK) in->xrc = gr_dist_agree(in->dist, rc);
+    return in->xrc;
 }
 
 /* ---- resuming and writing, for every kind ---- */
@@ -360,15 +392,24 @@ int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data dat
                  void *ctx, gr_ckpt_loop *ls, int *present)
 {
     gr_dist *dist = gr_dist_of(t);
+    const int root = !dist || dist->rank == 0;
     gr_reader r;
-    int rc = open_everywhere(&r, dist, t->ckpt_path, present);
-    if (rc == GR_OK && *present) {
-        rc = read_head(&r, t, n, d, data, ls);
-        if (rc == GR_OK) rc = read(&r, ctx, ls);
+    memset(&r, 0, sizeof r);
+    int32_t here = root ? file_exists(t->ckpt_path) : 0;
+    int rc = root && here ? gr_reader_open(&r, t->ckpt_path) : GR_OK;
+    if (rc == GR_OK && root && here) rc = read_head(&r, t, n, d, data, ls);
+    rc = gr_dist_agree(dist, rc);
+    /* whether there is a file, and the loop's state, to every rank */
+    if (rc == GR_OK) rc = gr_dist_bcast_bytes(dist, &here, sizeof here);
+    if (rc == GR_OK && here) rc = gr_dist_bcast_bytes(dist, ls, sizeof *ls);
+    *present = rc == GR_OK && here;
+    if (*present) {
+        gr_ckpt_in in = { root ? &r : NULL, dist, t->ckpt_path, GR_OK, GR_OK, 0 };
+        read(&in, ctx, ls);
+        rc = in.xrc != GR_OK ? in.xrc : gr_dist_agree(dist, in.rc);
     }
     gr_reader_close(&r);
-    /* every rank parsed the same bytes: only an allocation can differ */
-    return gr_dist_agree(dist, rc);
+    return rc;
 }
 
 void gr_ckpt_out_begin(gr_ckpt_out *o, uint32_t tag)
@@ -435,8 +476,6 @@ static void ckpt_data(gr_ckpt_data data[2], const gr_trainer *t, const gr_ckpt *
     data[1] = gr_ckpt_graph_data(t->valid, 1);
 }
 
-static int read_lgcn(gr_reader *r, void *ctx, const gr_ckpt_loop *ls) { return read_state(r, ctx, ls); }
-
 int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
 {
     gr_trainer *t = L->t;
@@ -447,7 +486,9 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     ckpt_data(data, t, c);
     gr_ckpt_loop ls;
     int present = 0;
-    GR_TRY(gr_ckpt_load(t, c->n, c->d, data, read_lgcn, c, &ls, &present));
+    /* as the write: a rank short of rows takes its rows alone */
+    lgcn_in li = { c, gr_dist_any(gr_dist_of(t), c->hi - c->lo != c->n) };
+    GR_TRY(gr_ckpt_load(t, c->n, c->d, data, read_state, &li, &ls, &present));
     if (present) gr_ckpt_loop_restore(&ls, L, epoch, done);
     return GR_OK;
 }

@@ -15,8 +15,8 @@
  * Under a communicator rank 0 writes the file and reads it.  A write of a
  * sharded fit streams each rank's rows of its tables to rank 0, which
  * writes them as they arrive (gr_ckpt_out_rows): no rank gathers a whole
- * table.  The reader broadcasts the file's bytes, and every rank takes
- * its rows of the moments.
+ * table.  A resume reads the file on rank 0, which sends each rank its
+ * rows of the sharded tables and broadcasts the rest (gr_ckpt_in_rows).
  * Every call here is collective, and every rank returns the same status.
  */
 #ifndef GR_TRAIN_CHECKPOINT_H
@@ -135,16 +135,53 @@ void gr_ckpt_out_bytes(gr_ckpt_out *o, const void *p, size_t n);
  */
 void gr_ckpt_out_rows(gr_ckpt_out *o, const void *rows, size_t nrows, size_t row_bytes, int sharded);
 
+/*
+ * Where a kind's sections are read from: rank 0's reader (NULL on the
+ * other ranks, which run the same read function and receive what they
+ * hold from rank 0).  rc: this rank's first failure (a read on rank 0, a
+ * check anywhere).  Every table's read starts with an agreement of the
+ * ranks' rc, so a failure stops the reads on every rank at the next
+ * table; xrc: that agreed status, or a failed exchange's, the same on
+ * every rank (the later reads are then skipped on all).
+ */
+typedef struct gr_ckpt_in {
+    gr_reader *r;
+    struct gr_dist *dist;
+    const char *path;
+    int rc, xrc;
+    size_t row_bytes; /* the table being received: its row size */
+} gr_ckpt_in;
+
+/* Rank 0 enters the next section, which must be tag. */
+void gr_ckpt_in_section(gr_ckpt_in *in, uint32_t tag);
+/* Whether rank 0's next section is tag, on every rank.  Collective. */
+int gr_ckpt_in_peek(gr_ckpt_in *in, uint32_t tag);
+/* n bytes every rank holds alike: read by rank 0, broadcast.  Collective. */
+void gr_ckpt_in_bytes(gr_ckpt_in *in, void *p, size_t n);
+/*
+ * A table of nrows rows of row_bytes bytes.  sharded 0: every rank takes
+ * every row (gr_ckpt_in_bytes).  sharded 1 (the same on every rank): each
+ * rank takes its rows [lo, hi) of gr_dist_rows(nrows) at rows, which rank
+ * 0 reads and sends (gr_dist_rows_from_root), so no rank holds the whole
+ * table.  Collective.
+ */
+void gr_ckpt_in_rows(gr_ckpt_in *in, void *rows, size_t nrows, size_t row_bytes, int sharded);
+/* A check of what this rank read failed: GR_ECORRUPT naming the file. */
+void gr_ckpt_in_fail(gr_ckpt_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every rank's status of its own (an allocation) agreed; a failure skips
+ * the later reads on every rank.  Collective. */
+int gr_ckpt_in_agree(gr_ckpt_in *in, int rc);
+
 /* A kind's own sections, after the shared ones. */
-typedef int (*gr_ckpt_read_fn)(gr_reader *r, void *ctx, const gr_ckpt_loop *ls);
+typedef void (*gr_ckpt_read_fn)(gr_ckpt_in *in, void *ctx, const gr_ckpt_loop *ls);
 typedef void (*gr_ckpt_write_fn)(gr_ckpt_out *o, const void *ctx);
 
 /*
  * Read t's checkpoint file when it exists (*present): rank 0 reads it and
- * sends its bytes, every rank checks that it was made by t's kind and
- * settings, from data (training, validation) and for parameters of n x d,
- * then reads the loop's state into *ls and its own sections with read.
- * Collective; every rank returns the same status.
+ * checks that it was made by t's kind and settings, from data (training,
+ * validation) and for parameters of n x d; every rank receives the loop's
+ * state into *ls and runs read, which takes its own sections through
+ * gr_ckpt_in.  Collective; every rank returns the same status.
  */
 int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data data[2], gr_ckpt_read_fn read,
                  void *ctx, gr_ckpt_loop *ls, int *present);

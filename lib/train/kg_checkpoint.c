@@ -65,102 +65,61 @@ static void write_kg(gr_ckpt_out *o, const void *ctx)
     gr_ckpt_out_end(o);
 }
 
-static int read_params(gr_reader *r, uint32_t tag, gr_kg_params *p)
+/* A parameter table: its entity rows (each rank's own with sharded),
+ * then its relation rows, which every rank takes. */
+static void read_params(gr_ckpt_in *in, uint32_t tag, gr_kg_params *p, size_t n_ent, int sharded)
 {
-    GR_TRY(gr_reader_section(r, tag));
-    GR_TRY(gr_reader_floats(r, p->ent, p->n_ent * p->L));
-    GR_TRY(gr_reader_floats(r, p->rel, p->n_rel * p->LR));
+    gr_ckpt_in_section(in, tag);
+    gr_ckpt_in_rows(in, p->ent, n_ent, p->L * sizeof *p->ent, sharded);
+    gr_ckpt_in_bytes(in, p->rel, p->n_rel * p->LR * sizeof *p->rel);
     /* the derived tables (RotatE's cosines and sines) follow the relations */
     gr_kg_params_refresh(p);
-    return GR_OK;
 }
 
-static int read_steps(gr_reader *r, int64_t *last, size_t n, int64_t step)
+/* Each of the n rows (global rows first, first + 1, ...) last moved at a
+ * step in [0, step]. */
+static void check_steps(gr_ckpt_in *in, const int64_t *last, size_t n, size_t first, int64_t step, const char *what)
 {
-    GR_TRY(gr_reader_i64s(r, last, n));
     for (size_t k = 0; k < n; k++)
-        if (last[k] < 0 || last[k] > step) return gr_reader_fail(r, "row %zu last moved at step %lld", k, (long long)last[k]);
-    return GR_OK;
+        if (last[k] < 0 || last[k] > step) {
+            gr_ckpt_in_fail(in, "%s row %zu last moved at step %lld", what, first + k, (long long)last[k]);
+            return;
+        }
 }
 
-static int read_kg(gr_reader *r, void *ctx, const gr_ckpt_loop *ls)
+/* The best parameters' tables, made before they are read: this rank's
+ * entity rows (sharded) or every row. */
+static int best_tables(gr_kg_ckpt *c)
+{
+    const gr_kg_params *p = c->p;
+    if (!c->sharded) return gr_kg_params_copy(c->best, p);
+    if (c->best->ent) return GR_OK;
+    return gr_kg_params_init(c->best, p->kind, p->dim, c->hi - c->lo, p->n_rel, p->gamma);
+}
+
+static void read_kg(gr_ckpt_in *in, void *ctx, const gr_ckpt_loop *ls)
 {
     gr_kg_ckpt *c = ctx;
     gr_kg_params *p = c->p;
-    const size_t ne = p->n_ent * p->L, nr = p->n_rel * p->LR;
-    GR_TRY(read_params(r, TAG_ENT, p));
-    if (gr_reader_peek(r, TAG_BEST)) {
-        /* the best parameters are there once a validation improved */
-        if (!c->best) return gr_reader_fail(r, "best parameters of a fit that does not validate");
-        GR_TRY(gr_kg_params_copy(c->best, p));
-        GR_TRY(read_params(r, TAG_BEST, c->best));
+    const size_t n = p->n_ent, row = p->L * sizeof *c->m_ent, nr = p->n_rel * p->LR * sizeof *c->m_rel;
+    read_params(in, TAG_ENT, p, n, 0);
+    /* the best parameters are there once a validation improved */
+    if (gr_ckpt_in_peek(in, TAG_BEST)) {
+        if (!c->best) gr_ckpt_in_fail(in, "best parameters of a fit that does not validate");
+        else if (gr_ckpt_in_agree(in, best_tables(c)) == GR_OK) read_params(in, TAG_BEST, c->best, n, c->sharded);
     }
-    GR_TRY(gr_reader_section(r, TAG_ADAM));
-    GR_TRY(gr_reader_floats(r, c->m_ent, ne));
-    GR_TRY(gr_reader_floats(r, c->v_ent, ne));
-    GR_TRY(gr_reader_floats(r, c->m_rel, nr));
-    GR_TRY(gr_reader_floats(r, c->v_rel, nr));
-    GR_TRY(gr_reader_section(r, TAG_LAST));
-    GR_TRY(read_steps(r, c->last_ent, p->n_ent, ls->adam_t));
-    GR_TRY(read_steps(r, c->last_rel, p->n_rel, ls->adam_t));
-    GR_TRY(gr_reader_bytes(r, c->lr, sizeof *c->lr));
+    gr_ckpt_in_section(in, TAG_ADAM);
+    gr_ckpt_in_rows(in, c->m_ent, n, row, c->sharded);
+    gr_ckpt_in_rows(in, c->v_ent, n, row, c->sharded);
+    gr_ckpt_in_bytes(in, c->m_rel, nr);
+    gr_ckpt_in_bytes(in, c->v_rel, nr);
+    gr_ckpt_in_section(in, TAG_LAST);
+    gr_ckpt_in_rows(in, c->last_ent, n, sizeof *c->last_ent, c->sharded);
+    check_steps(in, c->last_ent, c->hi - c->lo, c->lo, ls->adam_t, "entity");
+    gr_ckpt_in_bytes(in, c->last_rel, p->n_rel * sizeof *c->last_rel);
+    check_steps(in, c->last_rel, p->n_rel, 0, ls->adam_t, "relation");
+    gr_ckpt_in_bytes(in, c->lr, sizeof *c->lr);
     *c->step = ls->adam_t;
-    return GR_OK;
-}
-
-/* With `shard`: whole tables standing in for the slices while a file is
- * read, and a view of the state that points at them (a write streams the
- * slices, write_kg). */
-typedef struct whole_tables {
-    gr_kg_ckpt view;
-    gr_kg_params best;
-    float *m, *v;
-    int64_t *last;
-} whole_tables;
-
-static void whole_free(whole_tables *W)
-{
-    free(W->m);
-    free(W->v);
-    free(W->last);
-    gr_kg_params_free(&W->best);
-}
-
-/* The whole tables of c's state (the read allocates the best's itself).
- * Agreed over the ranks. */
-static int whole_init(whole_tables *W, const gr_kg_ckpt *c, gr_dist *d)
-{
-    memset(W, 0, sizeof *W);
-    const gr_kg_params *p = c->p;
-    W->m = gr_alloc_floats(p->n_ent * p->L + 1);
-    W->v = gr_alloc_floats(p->n_ent * p->L + 1);
-    W->last = gr_zalloc(p->n_ent + 1, sizeof *W->last);
-    int rc = W->m && W->v && W->last ? GR_OK : GR_ENOMEM;
-    W->view = *c;
-    W->view.m_ent = W->m;
-    W->view.v_ent = W->v;
-    W->view.last_ent = W->last;
-    W->view.best = c->best ? &W->best : NULL;
-    W->view.sharded = 0;
-    W->view.lo = 0;
-    W->view.hi = p->n_ent;
-    return gr_dist_agree(d, rc);
-}
-
-/* This rank's slices of the whole tables a resume read.  Agreed. */
-static int keep_slices(gr_kg_ckpt *c, const whole_tables *W, gr_dist *d)
-{
-    const gr_kg_params *p = c->p;
-    const size_t L = p->L, own = c->hi - c->lo;
-    memcpy(c->m_ent, W->m + c->lo * L, own * L * sizeof *c->m_ent);
-    memcpy(c->v_ent, W->v + c->lo * L, own * L * sizeof *c->v_ent);
-    memcpy(c->last_ent, W->last + c->lo, own * sizeof *c->last_ent);
-    int rc = GR_OK;
-    if (W->best.ent) {
-        if (!c->best->ent) rc = gr_kg_params_init(c->best, p->kind, p->dim, own, p->n_rel, p->gamma);
-        if (rc == GR_OK) gr_kg_params_copy_rows(c->best, 0, &W->best, c->lo, own);
-    }
-    return gr_dist_agree(d, rc);
 }
 
 int gr_kg_ckpt_resume(gr_kg_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
@@ -172,17 +131,8 @@ int gr_kg_ckpt_resume(gr_kg_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     ckpt_data(data, c);
     gr_ckpt_loop ls;
     int present = 0;
-    if (!c->sharded) {
-        GR_TRY(gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, c, &ls, &present));
-    } else {
-        gr_dist *d = gr_dist_of(L->t);
-        whole_tables W;
-        int rc = whole_init(&W, c, d);
-        if (rc == GR_OK) rc = gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, &W.view, &ls, &present);
-        if (rc == GR_OK && present) rc = keep_slices(c, &W, d);
-        whole_free(&W);
-        GR_TRY(rc);
-    }
+    /* with `shard` each rank takes its slices of the entities' rows */
+    GR_TRY(gr_ckpt_load(L->t, c->p->n_ent, c->p->L, data, read_kg, c, &ls, &present));
     if (present) gr_ckpt_loop_restore(&ls, L, epoch, done);
     return GR_OK;
 }
