@@ -630,19 +630,6 @@ int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes
     return gr_dist_agree(d, rc);
 }
 
-int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n)
-{
-    if (!d || d->size == 1) return GR_OK;
-    const size_t piece = gr_dist_chunk();
-    int rc = GR_OK;
-    for (size_t at = 0; at < n && rc == GR_OK; at += piece) {
-        size_t count = min_size(piece, n - at);
-        int mrc = MPI_Bcast((char *)buf + at, (int)count, MPI_BYTE, 0, comm_of(d));
-        if (mrc != MPI_SUCCESS) rc = mpi_fail(mrc, "broadcasting rank 0's bytes");
-        if (d->rank == 0) d->bytes_sent += (double)count * (d->size - 1);
-    }
-    return gr_dist_agree(d, rc);
-}
 
 /* ---- Halo exchanges (dist.h, dist/halo.h) ---- */
 
@@ -694,6 +681,19 @@ int gr_dist_allgather_u64(gr_dist *d, uint64_t v, uint64_t *all)
 }
 
 
+/* Rank root's n bytes at buf into every rank's buf, in broadcasts of
+ * gr_dist_chunk() bytes (MPI counts are int); counted as sent by root. */
+static int bcast_pieces(gr_dist *d, void *buf, size_t n, int root, const char *what)
+{
+    const size_t piece = gr_dist_chunk();
+    for (size_t at = 0; at < n && d->size > 1; at += piece) {
+        int mrc = MPI_Bcast((char *)buf + at, (int)min_size(piece, n - at), MPI_BYTE, root, comm_of(d));
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, what);
+    }
+    if (d->rank == root) d->bytes_sent += (double)n * (d->size - 1);
+    return GR_OK;
+}
+
 int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint64_t *counts)
 {
     if (!d) return gr_err(GR_EINVAL, "gr_dist_allgather_bytes: no communicator");
@@ -702,18 +702,16 @@ int gr_dist_allgather_bytes(gr_dist *d, const void *mine, void *all, const uint6
     for (int r = 0; r < d->size; r++) {
         char *dst = out + at;
         if (r == d->rank && counts[r] && dst != (const char *)mine) memcpy(dst, mine, (size_t)counts[r]);
-        /* pieces of gr_dist_chunk() bytes: MPI counts are int */
-        const uint64_t piece = gr_dist_chunk();
-        for (uint64_t done = 0; done < counts[r] && d->size > 1;) {
-            uint64_t n = counts[r] - done < piece ? counts[r] - done : piece;
-            int mrc = MPI_Bcast(dst + done, (int)n, MPI_BYTE, r, comm_of(d));
-            if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "exchanging the ranks' parts");
-            done += n;
-        }
-        if (r == d->rank) d->bytes_sent += (double)counts[r] * (d->size - 1);
+        GR_TRY(bcast_pieces(d, dst, (size_t)counts[r], r, "exchanging the ranks' parts"));
         at += counts[r];
     }
     return GR_OK;
+}
+
+int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n)
+{
+    if (!d || d->size == 1) return GR_OK;
+    return gr_dist_agree(d, bcast_pieces(d, buf, n, 0, "broadcasting rank 0's bytes"));
 }
 
 /* ---- The graph filters and EASE (dist.h) ---- */
