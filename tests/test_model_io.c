@@ -1,4 +1,5 @@
 /* Model files: round trip, metadata, corruption, truncation, versions, atomic saves. */
+#include <fcntl.h>
 #include <gnnrec.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "fixtures.h"
 #include "io/crc32.h"
+#include "io/model_file.h"
 #include "models/model.h"
 
 static gr_model *train_small(const char *dir, gr_graph **train_out)
@@ -196,6 +198,75 @@ START_TEST(damaged_files_are_rejected)
 }
 END_TEST
 
+/* The descriptors this process has open. */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++) n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+/*
+ * A model of many times the reader's buffer (ids, titles and vectors read
+ * by offset, small reads crossing the buffer's edges, large ones straight
+ * into the tables) loads as it was saved, and neither a load nor a
+ * refused one leaves its file open.
+ */
+START_TEST(files_larger_than_the_read_buffer_load_whole)
+{
+    char *dir = fx_tmpdir();
+    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
+    so.users = 1500;
+    so.items = 30000;
+    so.ratings_per_user = 40;
+    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_load(&g, dir, NULL), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_MF, "epochs", "1", "dim", "24", "threads", "1", NULL);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    char *path = fx_path(dir, "big.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_gt(st.st_size, 8 * GR_READER_BUF);
+    const int fds = open_fds();
+    gr_model *r;
+    ck_assert_int_eq(gr_model_load(&r, path), GR_OK);
+    ck_assert_int_eq(open_fds(), fds);
+    ck_assert_uint_eq(r->n_items, m->n_items);
+    ck_assert_int_eq(memcmp(m->user_vec, r->user_vec, m->n_users * m->dim * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(m->item_vec, r->item_vec, m->n_items * m->dim * sizeof(float)), 0);
+    const gr_graph *rg = gr_model_graph(r);
+    ck_assert_uint_eq(gr_graph_num_items(rg), gr_graph_num_items(g));
+    for (size_t i = 0; i < gr_graph_num_items(g); i++) {
+        int64_t a, b;
+        ck_assert_int_eq(gr_graph_item_id(&a, g, i), GR_OK);
+        ck_assert_int_eq(gr_graph_item_id(&b, rg, i), GR_OK);
+        ck_assert_int_eq(a, b);
+        ck_assert_str_eq(gr_graph_item_title(rg, a), gr_graph_item_title(g, a));
+    }
+    gr_model_free(r);
+    /* a damaged copy is refused, its file closed */
+    size_t n;
+    unsigned char *b = fx_read_bytes(path, &n);
+    b[n / 2] ^= 0x01;
+    char *bad = fx_write_bytes(dir, "bad.gnr", b, n);
+    r = NULL;
+    ck_assert_int_eq(gr_model_load(&r, bad), GR_ECORRUPT);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(open_fds(), fds);
+    free(b);
+    free(bad);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(saving_replaces_atomically)
 {
     char *dir = fx_tmpdir();
@@ -341,6 +412,7 @@ int main(void)
     tcase_add_test(tc, round_trip_keeps_everything);
     tcase_add_test(tc, ratings_of_one_round_trip);
     tcase_add_test(tc, damaged_files_are_rejected);
+    tcase_add_test(tc, files_larger_than_the_read_buffer_load_whole);
     tcase_add_test(tc, saving_replaces_atomically);
     tcase_add_test(tc, only_regular_files_load_as_models);
     tcase_add_test(tc, saving_replaces_only_regular_files);

@@ -209,15 +209,16 @@ int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_b
                          void *ctx);
 /*
  * The converse, for a table rank 0 reads: source, called on rank 0 alone,
- * returns where the table's next `count` rows lie (valid until its next
- * call; the rows in order); rank 0 copies its own rows [lo, hi) of
- * gr_dist_rows(nrows) to own, then sends each other rank its rows in rank
- * order, a piece at a time, straight from there; that rank receives them
- * at own.  No rank holds a copy of the whole table (rank 0 holds what
- * source reads from).  NULL d: own takes every row.  Collective; the
- * status is agreed.
+ * reads the table's next `count` rows (in order) into rows and returns its
+ * status.  Rank 0 reads its own rows [lo, hi) of gr_dist_rows(nrows)
+ * straight into own, then each other rank's rows in rank order, a piece of
+ * at most gr_dist_round_bytes() at a time, into one buffer, and sends
+ * them; that rank receives them at own.  No rank holds the whole table.
+ * A failed read is rank 0's status; the pieces after it are sent all the
+ * same (unread).  NULL d: source reads every row into own.  Collective;
+ * the status is agreed.
  */
-typedef const void *(*gr_dist_rows_source)(void *ctx, size_t count);
+typedef int (*gr_dist_rows_source)(void *ctx, void *rows, size_t count);
 int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, gr_dist_rows_source source,
                            void *ctx);
 /* Rank 0's n bytes at buf copied into every rank's buf (MPI_Bcast in

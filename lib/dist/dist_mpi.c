@@ -576,23 +576,23 @@ int gr_dist_rows_to_root(gr_dist *d, const void *own, size_t nrows, size_t row_b
     return gr_dist_agree(d, rc);
 }
 
-/* Rank 0's side of gr_dist_rows_from_root: its own rows copied in place,
- * then every other rank's rows, a piece at a time, sent from where source
- * holds them. */
-static int rows_from_source(gr_dist *d, void *own, size_t nrows, size_t row_bytes, size_t per,
+/* Rank 0's side of gr_dist_rows_from_root: its own rows read in place,
+ * then every other rank's rows, a piece at a time, read into buf and
+ * sent. */
+static int rows_from_source(gr_dist *d, void *own, size_t nrows, size_t row_bytes, size_t per, void *buf,
                             gr_dist_rows_source source, void *ctx)
 {
     size_t lo, hi;
     gr_dist_rows(d, nrows, &lo, &hi);
-    if (hi > lo) memcpy(own, source(ctx, hi - lo), (hi - lo) * row_bytes);
-    int rc = GR_OK;
+    int rc = hi > lo ? source(ctx, own, hi - lo) : GR_OK;
     for (int r = 1; r < d->size; r++) {
         gr_dist_share(nrows, r, d->size, &lo, &hi);
         for (size_t a = lo; a < hi; a += per) {
             size_t count = min_size(per, hi - a);
-            /* the pieces still to go are sent either way: their
-             * receivers wait for every one */
-            int mrc = MPI_Send(source(ctx, count), (int)(count * row_bytes), MPI_BYTE, r, ROWS_TAG, comm_of(d));
+            /* the pieces still to go are sent either way, read or not:
+             * their receivers wait for every one */
+            if (rc == GR_OK) rc = source(ctx, buf, count);
+            int mrc = MPI_Send(buf, (int)(count * row_bytes), MPI_BYTE, r, ROWS_TAG, comm_of(d));
             if (mrc != MPI_SUCCESS && rc == GR_OK) rc = mpi_fail(mrc, "sending a table's rows");
             d->bytes_sent += (double)(count * row_bytes);
         }
@@ -618,18 +618,16 @@ static int rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes,
 int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes, gr_dist_rows_source source,
                            void *ctx)
 {
-    if (!d || d->size == 1) {
-        if (nrows) memcpy(own, source(ctx, nrows), nrows * row_bytes);
-        return GR_OK;
-    }
-    const size_t per = piece_rows(row_bytes);
-    int rc = gr_dist_agree(d, check_row_bytes(row_bytes));
+    if (!d || d->size == 1) return gr_dist_agree(d, nrows ? source(ctx, own, nrows) : GR_OK);
+    size_t per;
+    void *buf;
+    int rc = piece_setup(d, row_bytes, &per, &buf);
     if (rc == GR_OK)
-        rc = d->rank == 0 ? rows_from_source(d, own, nrows, row_bytes, per, source, ctx)
+        rc = d->rank == 0 ? rows_from_source(d, own, nrows, row_bytes, per, buf, source, ctx)
                           : rows_from_root(d, own, nrows, row_bytes, per);
+    free(buf);
     return gr_dist_agree(d, rc);
 }
-
 
 /* ---- Halo exchanges (dist.h, dist/halo.h) ---- */
 

@@ -78,8 +78,7 @@ int gr_dist_rows_from_root(gr_dist *d, void *own, size_t nrows, size_t row_bytes
                            void *ctx)
 {
     if (d) return unsupported();
-    if (nrows) memcpy(own, source(ctx, nrows), nrows * row_bytes);
-    return GR_OK;
+    return nrows ? source(ctx, own, nrows) : GR_OK;
 }
 int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n) { return d ? unsupported() : GR_OK; }
 

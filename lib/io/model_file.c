@@ -123,35 +123,70 @@ int gr_reader_fail(gr_reader *r, const char *fmt, ...)
 }
 
 /*
- * The whole file into r->data.  Only a regular file has a size to trust:
- * a directory, FIFO or device is GR_EIO before anything is sized (opened
+ * Open path for reading.  Only a regular file has a size to trust: a
+ * directory, FIFO or device is GR_EIO before anything is sized (opened
  * without blocking, so that a FIFO does not wait for a writer).
  */
-static int read_all(gr_reader *r, const char *path)
+static int open_file(gr_reader *r, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (r->fd < 0) return gr_err(GR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    r->is_open = 1;
     struct stat st;
-    int rc = GR_OK;
-    if (fstat(fd, &st) != 0) rc = gr_err(GR_EIO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (S_ISDIR(st.st_mode)) rc = gr_err(GR_EIO, "%s: is a directory, not a model file", path);
-    else if (!S_ISREG(st.st_mode)) rc = gr_err(GR_EIO, "%s: not a regular file (a model file is read whole)", path);
-    else if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) rc = gr_err(GR_EIO, "%s: file too large", path);
-    if (rc == GR_OK) {
-        r->size = (size_t)st.st_size;
-        r->data = gr_alloc(r->size ? r->size : 1, 1);
-        if (!r->data) rc = GR_ENOMEM;
-    }
+    if (fstat(r->fd, &st) != 0) return gr_err(GR_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return gr_err(GR_EIO, "%s: is a directory, not a model file", path);
+    if (!S_ISREG(st.st_mode)) return gr_err(GR_EIO, "%s: not a regular file (a model file is read by offset)", path);
+    if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) return gr_err(GR_EIO, "%s: file too large", path);
+    r->size = (size_t)st.st_size;
+    r->buf = gr_alloc(GR_READER_BUF, 1);
+    return r->buf ? GR_OK : GR_ENOMEM;
+}
+
+/* n bytes at offset off of the file into p (off + n <= size).  A short
+ * read means the file shrank since it was sized: GR_EIO. */
+static int read_at(const gr_reader *r, size_t off, void *p, size_t n)
+{
     size_t got = 0;
-    while (rc == GR_OK && got < r->size) {
-        ssize_t k = read(fd, r->data + got, r->size - got);
+    while (got < n) {
+        ssize_t k = pread(r->fd, (char *)p + got, n - got, (off_t)(off + got));
         if (k < 0 && errno == EINTR) continue;
-        if (k < 0) rc = gr_err(GR_EIO, "%s: cannot read: %s", path, strerror(errno));
-        else if (k == 0) rc = gr_err(GR_EIO, "%s: read %zu of %zu bytes", path, got, r->size);
-        else got += (size_t)k;
+        if (k < 0) return gr_err(GR_EIO, "%s: cannot read: %s", r->path, strerror(errno));
+        if (k == 0) return gr_err(GR_EIO, "%s: read %zu of %zu bytes at byte %zu", r->path, got, n, off);
+        got += (size_t)k;
     }
-    close(fd);
-    return rc;
+    return GR_OK;
+}
+
+/* n bytes at offset off into p through the read buffer: small reads (a
+ * catalogue's ids and titles are read one by one) cost a copy, not a
+ * system call; a read of half the buffer or more goes straight to p. */
+static int fetch(gr_reader *r, size_t off, void *p, size_t n)
+{
+    if (off >= r->buf_off && n <= r->buf_len && off - r->buf_off <= r->buf_len - n) {
+        if (n) memcpy(p, r->buf + (off - r->buf_off), n);
+        return GR_OK;
+    }
+    if (n >= GR_READER_BUF / 2) return read_at(r, off, p, n);
+    size_t len = r->size - off < GR_READER_BUF ? r->size - off : GR_READER_BUF;
+    r->buf_len = 0;
+    GR_TRY(read_at(r, off, r->buf, len));
+    r->buf_off = off;
+    r->buf_len = len;
+    memcpy(p, r->buf, n);
+    return GR_OK;
+}
+
+/* CRC-32 of the n bytes at offset off, read a buffer at a time. */
+static int crc_at(gr_reader *r, size_t off, size_t n, uint32_t *crc)
+{
+    *crc = 0;
+    r->buf_len = 0;
+    for (size_t at = 0; at < n; at += GR_READER_BUF) {
+        size_t k = n - at < GR_READER_BUF ? n - at : GR_READER_BUF;
+        GR_TRY(read_at(r, off + at, r->buf, k));
+        *crc = gr_crc32(*crc, r->buf, k);
+    }
+    return GR_OK;
 }
 
 /* Walk all sections once: every header and payload checksum must match
@@ -161,12 +196,15 @@ static int verify_sections(gr_reader *r)
     size_t off = HEADER_SIZE;
     for (;;) {
         if (r->size - off < SECTION_HEADER_SIZE) return gr_reader_fail(r, "file truncated at byte %zu", off);
-        const unsigned char *h = r->data + off;
+        unsigned char h[SECTION_HEADER_SIZE];
+        GR_TRY(read_at(r, off, h, sizeof h));
         memcpy(&r->tag, h, 4);
         if (get32(h + 20) != gr_crc32(0, h, 20)) return gr_reader_fail(r, "section header checksum mismatch at byte %zu", off);
         uint64_t len = get64(h + 8);
         if (len > r->size - off - SECTION_HEADER_SIZE) return gr_reader_fail(r, "file truncated (section of %llu bytes)", (unsigned long long)len);
-        if (get32(h + 16) != gr_crc32(0, h + SECTION_HEADER_SIZE, (size_t)len)) return gr_reader_fail(r, "checksum mismatch");
+        uint32_t crc;
+        GR_TRY(crc_at(r, off + SECTION_HEADER_SIZE, (size_t)len, &crc));
+        if (get32(h + 16) != crc) return gr_reader_fail(r, "checksum mismatch");
         off += SECTION_HEADER_SIZE + (size_t)len;
         if (get32(h) == TAG_END) break;
     }
@@ -175,45 +213,53 @@ static int verify_sections(gr_reader *r)
     return GR_OK;
 }
 
+static int check_header(gr_reader *r)
+{
+    unsigned char h[HEADER_SIZE];
+    size_t n = r->size < HEADER_SIZE ? r->size : HEADER_SIZE;
+    GR_TRY(read_at(r, 0, h, n));
+    if (n < 8 || memcmp(h, GR_MODEL_MAGIC, 8) != 0)
+        return gr_err(GR_EFORMAT, "%s: not a gnnrec model file (bad magic)", r->path);
+    if (n < HEADER_SIZE) return gr_reader_fail(r, "file truncated in the header");
+    if (get32(h + 20) != gr_crc32(0, h, 20)) return gr_reader_fail(r, "header checksum mismatch");
+    uint32_t version = get32(h + 8);
+    if (version != GR_MODEL_FORMAT_VERSION)
+        return gr_err(GR_EVERSION, "%s: model format version %u, this library reads version %u", r->path, version,
+                      GR_MODEL_FORMAT_VERSION);
+    r->kind = get32(h + 12);
+    return GR_OK;
+}
+
 int gr_reader_open(gr_reader *r, const char *path)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
-    GR_TRY(read_all(r, path));
-    return gr_reader_open_bytes(r, path, r->data, r->size);
-}
-
-int gr_reader_open_bytes(gr_reader *r, const char *path, unsigned char *data, size_t size)
-{
-    memset(r, 0, sizeof *r);
-    r->path = path;
-    r->data = data;
-    r->size = size;
-    if (r->size < 8 || memcmp(r->data, GR_MODEL_MAGIC, 8) != 0)
-        return gr_err(GR_EFORMAT, "%s: not a gnnrec model file (bad magic)", path);
-    if (r->size < HEADER_SIZE) return gr_reader_fail(r, "file truncated in the header");
-    if (get32(r->data + 20) != gr_crc32(0, r->data, 20)) return gr_reader_fail(r, "header checksum mismatch");
-    uint32_t version = get32(r->data + 8);
-    if (version != GR_MODEL_FORMAT_VERSION)
-        return gr_err(GR_EVERSION, "%s: model format version %u, this library reads version %u", path, version,
-                      GR_MODEL_FORMAT_VERSION);
-    r->kind = get32(r->data + 12);
-    GR_TRY(verify_sections(r));
+    int rc = open_file(r, path);
+    if (rc == GR_OK) rc = check_header(r);
+    if (rc == GR_OK) rc = verify_sections(r);
     r->next = HEADER_SIZE;
-    return GR_OK;
+    if (rc != GR_OK) gr_reader_close(r);
+    return rc;
 }
 
 void gr_reader_close(gr_reader *r)
 {
-    free(r->data);
-    r->data = NULL;
+    if (r->is_open) close(r->fd);
+    r->is_open = 0;
+    free(r->buf);
+    r->buf = NULL;
 }
 
-int gr_reader_peek(const gr_reader *r, uint32_t tag) { return get32(r->data + r->next) == tag; }
+int gr_reader_peek(gr_reader *r, uint32_t tag)
+{
+    unsigned char t[4];
+    return r->size - r->next >= 4 && fetch(r, r->next, t, 4) == GR_OK && get32(t) == tag;
+}
 
 int gr_reader_section(gr_reader *r, uint32_t tag)
 {
-    const unsigned char *h = r->data + r->next;
+    unsigned char h[SECTION_HEADER_SIZE];
+    GR_TRY(fetch(r, r->next, h, sizeof h));
     r->tag = get32(h);
     if (r->tag != tag) {
         char want[5] = { 0 };
@@ -229,7 +275,7 @@ int gr_reader_section(gr_reader *r, uint32_t tag)
 int gr_reader_bytes(gr_reader *r, void *p, size_t n)
 {
     if (n > r->end - r->pos) return gr_reader_fail(r, "%zu bytes wanted, %zu left", n, r->end - r->pos);
-    if (n) memcpy(p, r->data + r->pos, n);
+    GR_TRY(fetch(r, r->pos, p, n));
     r->pos += n;
     return GR_OK;
 }
@@ -273,9 +319,12 @@ int gr_reader_string(gr_reader *r, char **s)
     if (n > r->end - r->pos) return gr_reader_fail(r, "string of %u bytes exceeds the section", n);
     char *str = gr_alloc((size_t)n + 1, 1);
     if (!str) return GR_ENOMEM;
-    memcpy(str, r->data + r->pos, n);
+    int rc = gr_reader_bytes(r, str, n);
+    if (rc != GR_OK) {
+        free(str);
+        return rc;
+    }
     str[n] = '\0';
-    r->pos += n;
     *s = str;
     return GR_OK;
 }

@@ -1,8 +1,9 @@
 /*
  * The gnnrec model file (docs/model-format.md): a header, then sections,
  * each with its own length and CRC-32, then an END section.  Little-endian.
- * The writer streams sections into an atomic file; the reader loads the
- * file, verifies every checksum, and hands out bounds-checked cursors.
+ * The writer streams sections into an atomic file; the reader verifies
+ * every checksum, then reads the sections by offset through bounds-checked
+ * cursors.
  */
 #ifndef GR_IO_MODEL_FILE_H
 #define GR_IO_MODEL_FILE_H
@@ -39,28 +40,41 @@ void gr_writer_string(gr_writer *w, const char *s);
 int gr_writer_commit(gr_writer *w);
 void gr_writer_abort(gr_writer *w);
 
+/* The reader's buffer of small reads, bytes. */
+#define GR_READER_BUF (256u * 1024u)
+
+/*
+ * A model file read by offset: gr_reader_open checks the header and every
+ * section's checksum in one pass, a buffer at a time, and the sections are
+ * then read again as they are taken, straight into the caller's tables.
+ * No copy of the whole file is held, so a model or a checkpoint is loaded
+ * in the memory of its tables.  The file is kept open: it is replaced by a
+ * rename (atomically, as gr_writer commits), never written in place, so
+ * what is read is what was checked.
+ */
 typedef struct gr_reader {
     const char *path;
-    unsigned char *data; /* the whole file */
+    int fd, is_open;
     size_t size;
     uint32_t kind;
     /* the current section */
     uint32_t tag;
     size_t pos, end;
     size_t next; /* offset of the next section header */
+    /* the read buffer: bytes [buf_off, buf_off + buf_len) of the file */
+    unsigned char *buf;
+    size_t buf_off, buf_len;
 } gr_reader;
 
-/* Read and check the header and every section's checksum. */
+/* Open path, read and check the header and every section's checksum.  The
+ * reader is closed again on failure (gr_reader_close may still be called). */
 int gr_reader_open(gr_reader *r, const char *path);
-/* The same for a file already in memory (data: size bytes from gr_alloc,
- * taken over: gr_reader_close frees it, also after a failed open); path
- * names it in messages. */
-int gr_reader_open_bytes(gr_reader *r, const char *path, unsigned char *data, size_t size);
+/* Close the file; also for a zeroed reader that was never opened. */
 void gr_reader_close(gr_reader *r);
 /* Position on the next section; GR_ECORRUPT when it is not `tag`. */
 int gr_reader_section(gr_reader *r, uint32_t tag);
 /* Whether the next section is `tag` (without moving). */
-int gr_reader_peek(const gr_reader *r, uint32_t tag);
+int gr_reader_peek(gr_reader *r, uint32_t tag);
 int gr_reader_bytes(gr_reader *r, void *p, size_t n);
 int gr_reader_u64(gr_reader *r, uint64_t *v);
 int gr_reader_i64s(gr_reader *r, int64_t *v, size_t n);

@@ -345,14 +345,12 @@ void gr_ckpt_in_bytes(gr_ckpt_in *in, void *p, size_t n)
     if (in_go_on(in)) in->xrc = gr_dist_bcast_bytes(in->dist, p, n);
 }
 
-/* The next count rows of the table being read, where rank 0's reader
- * holds them (gr_ckpt_in_rows checked that they are there). */
-static const void *rows_in_reader(void *ctx, size_t count)
+/* The next count rows of the table being read, from rank 0's reader
+ * (gr_ckpt_in_rows checked that they are there). */
+static int rows_in_reader(void *ctx, void *rows, size_t count)
 {
     gr_ckpt_in *in = ctx;
-    const void *rows = in->r->data + in->r->pos;
-    in->r->pos += count * in->row_bytes;
-    return rows;
+    return gr_reader_bytes(in->r, rows, count * in->row_bytes);
 }
 
 void gr_ckpt_in_rows(gr_ckpt_in *in, void *rows, size_t nrows, size_t row_bytes, int sharded)
