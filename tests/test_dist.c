@@ -84,7 +84,14 @@ static int same_everywhere(uint64_t v)
     return lo == hi;
 }
 
-/* Every kind materialises its user and item vectors. */
+/* Rank 0's check, asserted on every rank: a failure on rank 0 alone would
+ * leave the other ranks waiting in their next collective. */
+static void root_asserts(int ok, const char *what)
+{
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    ck_assert_msg(ok, "rank 0: %s failed", what);
+}
+
 /* Whether the n values at v are all finite. */
 static int all_finite(const float *v, size_t n)
 {
@@ -879,18 +886,17 @@ static void resume_matches(int kind, const char *mode, int epochs, int at)
     /* the file holds whole tables: one process resumes it too (rank 0, from a copy) */
     char copy[320];
     snprintf(copy, sizeof copy, "%s.one", path);
+    int copied = 1;
     if (rank == 0) {
-        size_t n;
-        FILE *f = fopen(path, "rb");
-        ck_assert_ptr_nonnull(f);
         static unsigned char buf[1 << 20];
-        n = fread(buf, 1, sizeof buf, f);
-        ck_assert(n > 0 && n < sizeof buf);
-        fclose(f);
-        f = fopen(copy, "wb");
-        ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-        fclose(f);
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f) fclose(f);
+        f = n > 0 && n < sizeof buf ? fopen(copy, "wb") : NULL;
+        copied = f && fwrite(buf, 1, n, f) == n;
+        if (f) copied = fclose(f) == 0 && copied;
     }
+    root_asserts(copied, "copying the checkpoint");
     ck_assert_int_eq(gr_trainer_set_progress(t, NULL, NULL), GR_OK);
     ck_assert_int_eq(gr_trainer_fit(&resumed, t, P.train), GR_OK);
     gr_trainer_stat(&run, t, GR_STAT_EPOCHS);
@@ -899,19 +905,19 @@ static void resume_matches(int kind, const char *mode, int epochs, int at)
     ck_assert_msg(loss == loss_whole, "%s: rank %d: last loss %.9g resumed, %.9g whole", mode, rank, loss, loss_whole);
     ck_assert_msg(hash_model(resumed) == hash_model(whole), "%s: rank %d: the resumed model differs", mode, rank);
     ck_assert(same_everywhere(hash_model(resumed)));
+    int one_ok = 1;
     if (rank == 0) {
         gr_trainer *one = trainer(kind, mode, epochs, 42, 0);
-        ck_assert_int_eq(gr_trainer_set(one, "threads", "1"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(one, "eval_every", "2"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set_validation(one, P.test), GR_OK);
-        ck_assert_int_eq(gr_trainer_set_checkpoint(one, copy, 2), GR_OK);
+        one_ok = gr_trainer_set(one, "threads", "1") == GR_OK && gr_trainer_set(one, "eval_every", "2") == GR_OK &&
+                 gr_trainer_set_validation(one, P.test) == GR_OK && gr_trainer_set_checkpoint(one, copy, 2) == GR_OK;
         gr_model *m = NULL;
-        ck_assert_int_eq(gr_trainer_fit(&m, one, P.train), GR_OK);
+        one_ok = one_ok && gr_trainer_fit(&m, one, P.train) == GR_OK;
         gr_trainer_stat(&run, one, GR_STAT_EPOCHS);
-        ck_assert_double_eq(run, epochs);
+        one_ok = one_ok && run == epochs;
         gr_model_free(m);
         gr_trainer_free(one);
     }
+    root_asserts(one_ok, "one process resuming the file ran every epoch");
     gr_model_free(whole);
     gr_model_free(part);
     gr_model_free(resumed);
@@ -1037,20 +1043,19 @@ static void kg_resume_matches(void)
     ck_assert_msg(loss == loss_whole, "rank %d: last loss %.9g resumed, %.9g whole", rank, loss, loss_whole);
     ck_assert_msg(hash_kg(resumed) == hash_kg(whole), "rank %d: the resumed model differs", rank);
     ck_assert(same_everywhere(hash_kg(resumed)));
+    int one_ok = 1;
     if (rank == 0) {
         /* the finished file on one process: its model at once */
         gr_trainer *one = trainer(GR_MODEL_TRANSE, NULL, 7, 42, 0);
-        ck_assert_int_eq(gr_trainer_set(one, "threads", "1"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(one, "eval_every", "2"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(one, "valid_sample", "300"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set(one, "adam_catch_up", "1"), GR_OK);
-        ck_assert_int_eq(gr_trainer_set_checkpoint(one, path, 2), GR_OK);
+        one_ok = gr_trainer_set(one, "threads", "1") == GR_OK && gr_trainer_set(one, "eval_every", "2") == GR_OK &&
+                 gr_trainer_set(one, "valid_sample", "300") == GR_OK &&
+                 gr_trainer_set(one, "adam_catch_up", "1") == GR_OK && gr_trainer_set_checkpoint(one, path, 2) == GR_OK;
         gr_model *m = NULL;
-        ck_assert_msg(gr_kg_fit(&m, one, kg, kg) == GR_OK, "%s", gr_last_error());
-        ck_assert(hash_kg(m) == hash_kg(whole));
+        one_ok = one_ok && gr_kg_fit(&m, one, kg, kg) == GR_OK && hash_kg(m) == hash_kg(whole);
         gr_model_free(m);
         gr_trainer_free(one);
     }
+    root_asserts(one_ok, "one process resuming the finished file made the model");
     gr_model_free(whole);
     gr_model_free(part);
     gr_model_free(resumed);
@@ -1240,13 +1245,15 @@ START_TEST(checkpoint_failures_reach_every_rank)
     ck_assert_int_eq(gr_trainer_fit(&m, t, P.train), GR_OK);
     gr_model_free(m);
     m = NULL;
+    int flipped = 1;
     if (rank == 0) {
         FILE *f = fopen(path, "r+b");
-        ck_assert_ptr_nonnull(f);
-        fseek(f, 200, SEEK_SET);
-        fputc(0x55 ^ fgetc(f), f);
-        fclose(f);
+        flipped = f && fseek(f, 200, SEEK_SET) == 0;
+        int c = flipped ? fgetc(f) : EOF;
+        flipped = c != EOF && fseek(f, 200, SEEK_SET) == 0 && fputc(0x55 ^ c, f) != EOF;
+        if (f) flipped = fclose(f) == 0 && flipped;
     }
+    root_asserts(flipped, "damaging the checkpoint");
     MPI_Barrier(MPI_COMM_WORLD);
     same_error(gr_trainer_fit(&m, t, P.train), GR_ECORRUPT, path);
     ck_assert_ptr_null(m);

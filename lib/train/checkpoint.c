@@ -474,6 +474,15 @@ static void ckpt_data(gr_ckpt_data data[2], const gr_trainer *t, const gr_ckpt *
     data[1] = gr_ckpt_graph_data(t->valid, 1);
 }
 
+/* Whether c's row tables are written and read a rank's rows at a time:
+ * where any rank is short of rows.  The same choice on every rank, also
+ * where one rank happens to own every row, and the same for the write and
+ * the resume.  Collective. */
+static int rows_sharded(const gr_trainer *t, const gr_ckpt *c)
+{
+    return gr_dist_any(gr_dist_of(t), c->hi - c->lo != c->n);
+}
+
 int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
 {
     gr_trainer *t = L->t;
@@ -484,8 +493,7 @@ int gr_ckpt_resume(gr_ckpt *c, gr_fit_loop *L, int *epoch, int *done)
     ckpt_data(data, t, c);
     gr_ckpt_loop ls;
     int present = 0;
-    /* as the write: a rank short of rows takes its rows alone */
-    lgcn_in li = { c, gr_dist_any(gr_dist_of(t), c->hi - c->lo != c->n) };
+    lgcn_in li = { c, rows_sharded(t, c) };
     GR_TRY(gr_ckpt_load(t, c->n, c->d, data, read_state, &li, &ls, &present));
     if (present) gr_ckpt_loop_restore(&ls, L, epoch, done);
     return GR_OK;
@@ -508,13 +516,10 @@ int gr_ckpt_epoch(gr_ckpt *c, const gr_fit_loop *L, int epoch, int stop)
 {
     gr_trainer *t = L->t;
     if (!gr_ckpt_due(t, c->on, epoch, stop)) return GR_OK;
-    gr_dist *dist = gr_dist_of(t);
     gr_ckpt_loop ls;
     gr_ckpt_loop_save(&ls, L, epoch, stop, c->adam->t);
     gr_ckpt_data data[2];
     ckpt_data(data, t, c);
-    /* a rank short of rows streams them to rank 0 (the same choice on
-     * every rank, also where one rank happens to own every row) */
-    lgcn_out o = { c, gr_dist_any(dist, c->hi - c->lo != c->n) };
+    lgcn_out o = { c, rows_sharded(t, c) };
     return gr_ckpt_save(t, c->n, c->d, data, &ls, write_lgcn, &o);
 }

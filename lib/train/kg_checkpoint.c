@@ -1,12 +1,8 @@
 /* Checkpoints of a knowledge-graph fit (train/kg_checkpoint.h). */
 #include "train/kg_checkpoint.h"
 
-#include <stdlib.h>
-#include <string.h>
 
 #include "core/err.h"
-#include "core/mem.h"
-#include "dist/dist.h"
 #include "dist/dist_train.h"
 
 #define TAG_ENT GR_FOURCC('C', 'K', 'K', 'E')   /* entity, then relation parameters */
