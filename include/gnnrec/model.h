@@ -60,8 +60,9 @@ GR_API int gr_model_info(double *value, const gr_model *m, const char *key);
  * never leaves a half-written model in place of a good one.
  */
 GR_API int gr_model_save(const gr_model *m, const char *path);
-/* Load a model.  GR_EIO, GR_EFORMAT (not a model file), GR_EVERSION,
- * GR_ECORRUPT (truncated or checksum mismatch). */
+/* Load a model.  GR_EIO (also for a file written in place while it was
+ * read), GR_EFORMAT (not a model file), GR_EVERSION, GR_ECORRUPT
+ * (truncated or checksum mismatch). */
 GR_API int gr_model_load(gr_model **out, const char *path);
 /* Free a model.  NULL is ignored. */
 GR_API void gr_model_free(gr_model *m);

@@ -311,6 +311,7 @@ int gr_genome_load(gr_genome **out, const char *path)
     gr_genome *gn = rc == GR_OK ? new_genome() : NULL;
     if (rc == GR_OK && !gn) rc = GR_ENOMEM;
     if (rc == GR_OK) rc = load_projection(gn, &r);
+    if (rc == GR_OK) rc = gr_reader_unchanged(&r);
     gr_reader_close(&r);
     if (rc != GR_OK) {
         gr_genome_free(gn);

@@ -122,6 +122,15 @@ int gr_reader_fail(gr_reader *r, const char *fmt, ...)
     return gr_err(GR_ECORRUPT, "%s: section '%s': %s", r->path, tag[0] ? tag : "header", msg);
 }
 
+/* What a write in place changes: the size and the modification time
+ * (not the status-change time, which a rename over the file also moves). */
+static void stamp(int64_t out[3], const struct stat *st)
+{
+    out[0] = (int64_t)st->st_size;
+    out[1] = (int64_t)st->st_mtim.tv_sec;
+    out[2] = (int64_t)st->st_mtim.tv_nsec;
+}
+
 /*
  * Open path for reading.  Only a regular file has a size to trust: a
  * directory, FIFO or device is GR_EIO before anything is sized (opened
@@ -138,6 +147,7 @@ static int open_file(gr_reader *r, const char *path)
     if (!S_ISREG(st.st_mode)) return gr_err(GR_EIO, "%s: not a regular file (a model file is read by offset)", path);
     if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) return gr_err(GR_EIO, "%s: file too large", path);
     r->size = (size_t)st.st_size;
+    stamp(r->stamp, &st);
     r->buf = gr_alloc(GR_READER_BUF, 1);
     return r->buf ? GR_OK : GR_ENOMEM;
 }
@@ -248,6 +258,18 @@ void gr_reader_close(gr_reader *r)
     r->is_open = 0;
     free(r->buf);
     r->buf = NULL;
+}
+
+int gr_reader_unchanged(const gr_reader *r)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) return gr_err(GR_EIO, "%s: cannot stat: %s", r->path, strerror(errno));
+    int64_t now[3];
+    stamp(now, &st);
+    if (memcmp(now, r->stamp, sizeof now) != 0)
+        return gr_err(GR_EIO, "%s: the file was written while it was being read (a model file is replaced by a rename, "
+                      "as gr_model_save does, not rewritten in place)", r->path);
+    return GR_OK;
 }
 
 int gr_reader_peek(gr_reader *r, uint32_t tag)

@@ -48,9 +48,11 @@ void gr_writer_abort(gr_writer *w);
  * section's checksum in one pass, a buffer at a time, and the sections are
  * then read again as they are taken, straight into the caller's tables.
  * No copy of the whole file is held, so a model or a checkpoint is loaded
- * in the memory of its tables.  The file is kept open: it is replaced by a
- * rename (atomically, as gr_writer commits), never written in place, so
- * what is read is what was checked.
+ * in the memory of its tables.  The file is kept open, so a file replaced
+ * by a rename (as gr_writer commits) is read whole from the file that was
+ * checked; one written in place meanwhile (cp onto it) is caught by
+ * gr_reader_unchanged, which a reader calls once it has read what it
+ * needs.
  */
 typedef struct gr_reader {
     const char *path;
@@ -64,11 +66,15 @@ typedef struct gr_reader {
     /* the read buffer: bytes [buf_off, buf_off + buf_len) of the file */
     unsigned char *buf;
     size_t buf_off, buf_len;
+    int64_t stamp[3]; /* size and modification time at open */
 } gr_reader;
 
 /* Open path, read and check the header and every section's checksum.  The
  * reader is closed again on failure (gr_reader_close may still be called). */
 int gr_reader_open(gr_reader *r, const char *path);
+/* GR_EIO naming the file when it was written since gr_reader_open (its
+ * size or modification time differ): what was read may mix two versions. */
+int gr_reader_unchanged(const gr_reader *r);
 /* Close the file; also for a zeroed reader that was never opened. */
 void gr_reader_close(gr_reader *r);
 /* Position on the next section; GR_ECORRUPT when it is not `tag`. */

@@ -317,6 +317,7 @@ int gr_model_load(gr_model **out, const char *path)
     m->ops = gr_model_ops_of(m->kind);
     if (!gr_model_kind_name(m->kind)) rc = gr_err(GR_EFORMAT, "%s: unknown model kind %d", path, m->kind);
     if (rc == GR_OK) rc = load_body(&r, m);
+    if (rc == GR_OK) rc = gr_reader_unchanged(&r);
     gr_reader_close(&r);
     if (rc != GR_OK) {
         gr_model_free(m);

@@ -404,6 +404,7 @@ int gr_ckpt_load(const gr_trainer *t, size_t n, size_t d, const gr_ckpt_data dat
     if (*present) {
         gr_ckpt_in in = { root ? &r : NULL, dist, t->ckpt_path, GR_OK, GR_OK, 0 };
         read(&in, ctx, ls);
+        if (in.r && in.rc == GR_OK && in.xrc == GR_OK) in.rc = gr_reader_unchanged(in.r);
         rc = in.xrc != GR_OK ? in.xrc : gr_dist_agree(dist, in.rc);
     }
     gr_reader_close(&r);
