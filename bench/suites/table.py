@@ -103,7 +103,7 @@ def _ease_skip(ctx, name, args):
     items = _synth_shape(ctx, name)[1] if name in SYNTH else _count_items(args)
     if items is None:
         return None
-    need = 32.0 * items * items  # gr_ease_bytes(): three double and two float matrices of items x items
+    need = 20.0 * items * items  # gr_ease_bytes(): two double matrices and one float of items x items
     have = _memory_bytes()
     if have and need > 0.5 * have:
         return (f"EASE needs {need / 2**30:.1f} GiB for its items x items matrices ({items:,} items), more than "

@@ -14,9 +14,10 @@ static gr_ease_state *state_of(const gr_model *m) { return (gr_ease_state *)m->s
 double gr_ease_bytes(size_t n_items)
 {
     double n2 = (double)n_items * (double)n_items;
-    /* the Gram matrix, its copy and the triangular inverse in double; the
-     * new B and, during a validation search, the best one so far */
-    return n2 * (8.0 + 8.0 + 8.0 + 4.0 + 4.0);
+    /* while a trial inverts: its Gram matrix and the triangular inverse in
+     * double, and during a validation search the best B so far (after the
+     * inverse: the matrix, the new B and the best, less) */
+    return n2 * (8.0 + 8.0 + 4.0);
 }
 
 static int ease_score_users(const gr_model *m, const int32_t *rows, size_t nb, float *scores)

@@ -16,7 +16,8 @@ typedef struct gr_ease_state {
 
 extern const gr_model_ops gr_ease_ops;
 
-/* Bytes a fit needs for n items (the Gram matrix and its inverse, two B). */
+/* Bytes a fit needs for n items at its peak (the Gram matrix and the
+ * triangular inverse in double, the best B of a search). */
 double gr_ease_bytes(size_t n_items);
 
 /* A finished EASE model from train; takes b (n_items^2 floats). */

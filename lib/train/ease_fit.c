@@ -81,13 +81,27 @@ static int check_memory(size_t n_items)
     return GR_OK;
 }
 
-/* B for one lambda from the Gram matrix g0 (left intact). */
-static int ease_b(float **out, const double *g0, size_t ni, double lambda)
+/* X^T X + lambda I, a new matrix at *out.  Collective: every rank's
+ * allocation is agreed before the sum over the ranks. */
+static int gram_plus(double **out, const gr_graph *train, gr_dist *d, double lambda)
 {
-    double *g = gr_alloc(ni * ni, sizeof *g);
-    if (!g) return GR_ENOMEM;
-    memcpy(g, g0, ni * ni * sizeof *g);
+    size_t ni = train->n_items;
+    double *g = gr_zalloc(ni * ni, sizeof *g);
+    int rc = gr_dist_agree(d, g ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gram(g, train, d);
+    if (rc != GR_OK) {
+        free(g);
+        return rc;
+    }
     for (size_t i = 0; i < ni; i++) g[i * ni + i] += lambda;
+    *out = g;
+    return GR_OK;
+}
+
+/* B for one lambda from g = X^T X + lambda I, which it takes (inverted in
+ * place, then freed). */
+static int ease_b(float **out, double *g, size_t ni, double lambda)
+{
     size_t bad = gr_spd_inverse(g, ni);
     if (bad) {
         free(g);
@@ -126,16 +140,12 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
     int search = t->valid && gr_opt_named(t, "search") != 0;
     static const double scale[] = { 0.4, 1.0, 2.0 };
     size_t n_trials = search ? 3 : 1;
-    /* hosts differ in memory: a rank that cannot hold the matrices stops all */
-    int rc = check_memory(ni);
-    double *g = rc == GR_OK ? gr_zalloc(ni * ni, sizeof *g) : NULL;
-    if (rc == GR_OK && !g) rc = GR_ENOMEM;
-    rc = gr_dist_agree(d, rc);
-    if (rc == GR_OK) rc = gram(g, train, d);
-    if (rc != GR_OK) {
-        free(g);
-        return rc;
-    }
+    /* hosts differ in memory: a rank that cannot hold the matrices stops
+     * all.  Each trial counts X^T X again into the matrix it inverts (a
+     * pass over the interactions, small beside the inverse) rather than
+     * copying a kept one, so a search holds one matrix in double. */
+    int rc = gr_dist_agree(d, check_memory(ni));
+    if (rc != GR_OK) return rc;
     t->stat_epochs = 0;
     t->stat_best_epoch = 1;
     t->stat_best_valid = NAN;
@@ -144,8 +154,10 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
     for (size_t k = 0; k < n_trials && rc == GR_OK; k++) {
         double lam = search ? lambda * scale[k] : lambda;
         float *b = NULL;
+        double *g = NULL;
         gr_model *m = NULL;
-        rc = ease_b(&b, g, ni, lam);
+        rc = gram_plus(&g, train, d, lam);
+        if (rc == GR_OK) rc = ease_b(&b, g, ni, lam);
         if (rc == GR_OK) rc = gr_ease_model(&m, train, b, lam);
         rc = gr_dist_agree(d, rc);
         if (rc != GR_OK) {
@@ -169,7 +181,6 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
                           : gr_dist_any(d, t->progress && t->progress(t->progress_data, 1, NAN, gr_now() - t0, metric));
         if (stop) break;
     }
-    free(g);
     /* the same Gram matrix, the same arithmetic: the same B everywhere */
     if (rc == GR_OK) rc = gr_dist_same_params(d, ((gr_ease_state *)best->state)->b, ni * ni);
     if (rc != GR_OK) {
