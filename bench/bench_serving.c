@@ -4,16 +4,21 @@
  * MovieLens-1M m1 training graph; with one caller and with several
  * callers on the same model at once; and batch throughput over every user:
  * single calls in a parallel loop, one gr_model_recommend_batch() call,
- * and full-ranking evaluation.
+ * and full-ranking evaluation; and the time to load the model from its
+ * file.
  * Latency does not depend on how well the model is trained, so the model
  * gets a few full-batch steps.
  *
  *   bench_serving [--calls N] [--k K] [--callers 1,2,4] [--threads T] [--data DIR] [--smoke]
  */
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnnrec.h>
 
@@ -162,6 +167,57 @@ static int eval_batch(const gr_model *m, const gr_graph *train, const gr_graph *
     return 0;
 }
 
+/* Reset the process's peak RSS (VmHWM) to its present RSS: Linux's
+ * clear_refs 5.  0 when that is not possible. */
+static int reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f) return 0;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+/* gr_model_save, then gr_model_load of the file `loads` times: the
+ * median load time, the file's size, and over the first load the memory
+ * the loaded copy holds and the most the load took at once (RSS after the
+ * load, and its peak during it, less the RSS before it; the peak where
+ * the kernel can reset it). */
+static int load_time(const gr_model *m, int loads)
+{
+    char dir[] = "/tmp/bench_serving.XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char path[64];
+    snprintf(path, sizeof path, "%s/model.gnr", dir);
+    int failed = gr_model_save(m, path) != GR_OK;
+    struct stat st;
+    if (!failed) failed = stat(path, &st) != 0;
+    double *t = malloc((size_t)loads * sizeof *t), held = 0.0, peak = NAN;
+    for (int q = 0; !failed && q < loads; q++) {
+        gr_model *back = NULL;
+        int peak_reset = q == 0 && reset_peak_rss();
+        double before = bench_rss(), t0 = bench_now();
+        failed = gr_model_load(&back, path) != GR_OK;
+        t[q] = bench_now() - t0;
+        if (q == 0) held = bench_rss() - before;
+        if (peak_reset) peak = bench_peak_rss() - before;
+        gr_model_free(back);
+    }
+    if (!failed) {
+        bench_row_begin("model_load");
+        bench_kv_num("file_mb", (double)st.st_size / 1e6);
+        bench_kv_num("loads", loads);
+        bench_kv_num("median_ms", 1e3 * bench_median(t, (size_t)loads));
+        bench_kv_num("mb_per_s", (double)st.st_size / 1e6 / bench_median(t, (size_t)loads));
+        bench_kv_num("held_mb", held / 1e6);
+        bench_kv_num("peak_mb", peak / 1e6);
+        bench_row_end();
+    }
+    free(t);
+    unlink(path);
+    rmdir(dir);
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     int smoke = bench_flag(argc, argv, "--smoke");
@@ -196,6 +252,7 @@ int main(int argc, char **argv)
         if (!p) break;
         p++;
     }
+    failed |= load_time(m, smoke ? 3 : 9);
     for (int th = 1; th <= threads; th *= 2) {
         failed |= batch(m, g, k, th);
         failed |= batch_call(m, g, k, th);

@@ -54,4 +54,13 @@ def report(ctx, results, table):
             rows.append(["full ranking of every user: `gr_eval_ranking` (scores, exclusion, top-20, metrics)",
                          f"{r['threads']:.0f}", r["users"], r["seconds"], r["users_per_s"]])
     L.append(table(["batch", "threads", "users", "s", "users/s"], rows))
+    load = [r for r in res.rows if r["bench"] == "model_load"]
+    if load:
+        L.append("")
+        L.append("`gr_model_load` of the same model saved by `gr_model_save` (median of the loads; over the first, "
+                 "the RSS the loaded model holds and the most the load took at once, above the RSS before it):")
+        L.append("")
+        L.append(table(["file MB", "loads", "median ms", "MB/s", "held MB", "peak MB"],
+                       [[r["file_mb"], f"{r['loads']:.0f}", r["median_ms"], r["mb_per_s"], r["held_mb"],
+                         r["peak_mb"] if r["peak_mb"] is not None else "not measured"] for r in load]))
     return "\n".join(L)
