@@ -139,6 +139,15 @@ class Splice(unittest.TestCase):
         self.assertLess(text.index("## T"), text.index("## Other"))
         self.assertIn("## Other\n\nkept", text)
 
+    def test_a_section_without_markers_keeps_the_next_suites_marker(self):
+        nxt = run.marker("u", False)
+        self.write(f"# B\n\n## T\n\nold\n\n{nxt}\n## U\n\nkept\n{run.marker('u', True)}\n")
+        run.splice_doc(None, self.path, [self.s], {})
+        text = self.read()
+        self.assertNotIn("old", text)
+        self.assertIn(f"{nxt}\n## U\n\nkept", text)
+        self.assertLess(text.index(run.marker("t", True)), text.index(nxt))
+
     def test_appended_without_a_commands_section(self):
         self.write("# B\n")
         run.splice_doc(None, self.path, [self.s], {})
@@ -182,10 +191,10 @@ class TablePlan(unittest.TestCase):
         self.assertIn("absent", skips[("gowalla", "lightgcn")])
         self.assertIn("absent", skips[("wn18rr", "rotate")])
         self.assertNotIn(("ml100k_implicit", "lightgcn"), skips)
-        self.table._memory_bytes = lambda: 8 << 30  # an 8 GiB machine: 20,000 items need 11.9 GiB
+        self.table._memory_bytes = lambda: 8 << 30  # an 8 GiB machine: 20,000 items need 7.5 GiB
         plan = self.table.plan(self.ctx(datasets="synth_wide", models="ease"))
         self.assertEqual(len(plan), 1)
-        self.assertIn("EASE needs 11.9 GiB", plan[0][3])
+        self.assertIn("EASE needs 7.5 GiB", plan[0][3])
 
     def test_subset_commands_are_the_defaults(self):
         ctx = self.ctx(datasets="ml100k_implicit,ml100k_ratings", models="lightgcn,graphsage-rating")
