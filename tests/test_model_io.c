@@ -13,15 +13,22 @@
 #include "io/model_file.h"
 #include "models/model.h"
 
-static gr_model *train_small(const char *dir, gr_graph **train_out)
+/* A generated MovieLens-format graph of these sizes, written into dir. */
+static gr_graph *synth_graph(const char *dir, size_t users, size_t items, size_t per_user)
 {
     gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
-    so.users = 80;
-    so.items = 120;
-    so.ratings_per_user = 15;
+    so.users = users;
+    so.items = items;
+    so.ratings_per_user = per_user;
     ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
     gr_graph *g;
     ck_assert_int_eq(gr_graph_load(&g, dir, NULL), GR_OK);
+    return g;
+}
+
+static gr_model *train_small(const char *dir, gr_graph **train_out)
+{
+    gr_graph *g = synth_graph(dir, 80, 120, 15);
     gr_trainer *t;
     ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_LIGHTGCN), GR_OK);
     gr_trainer_set(t, "epochs", "2");
@@ -34,6 +41,32 @@ static gr_model *train_small(const char *dir, gr_graph **train_out)
     return m;
 }
 
+/* A small trained model saved as DIR/model.gnr, with its graph. */
+typedef struct saved_model {
+    char *dir, *path;
+    gr_graph *g;
+    gr_model *m;
+} saved_model;
+
+static saved_model save_small(void)
+{
+    saved_model s;
+    s.dir = fx_tmpdir();
+    s.m = train_small(s.dir, &s.g);
+    s.path = fx_path(s.dir, "model.gnr");
+    ck_assert_int_eq(gr_model_save(s.m, s.path), GR_OK);
+    return s;
+}
+
+static void saved_free(saved_model *s)
+{
+    gr_model_free(s->m);
+    gr_graph_free(s->g);
+    free(s->path);
+    fx_rmtree(s->dir);
+    free(s->dir);
+}
+
 static void spit(const char *path, const unsigned char *b, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -44,11 +77,10 @@ static void spit(const char *path, const unsigned char *b, size_t n)
 
 START_TEST(round_trip_keeps_everything)
 {
-    char *dir = fx_tmpdir();
-    gr_graph *g;
-    gr_model *m = train_small(dir, &g);
-    char *path = fx_path(dir, "model.gnr");
-    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    saved_model s = save_small();
+    gr_graph *g = s.g;
+    gr_model *m = s.m;
+    char *path = s.path;
     gr_model *r;
     ck_assert_int_eq(gr_model_load(&r, path), GR_OK);
     ck_assert_int_eq(gr_model_kind_of(r), GR_MODEL_LIGHTGCN);
@@ -89,11 +121,7 @@ START_TEST(round_trip_keeps_everything)
     ck_assert_int_eq(gr_model_fold_in(fb, 8, r, a, 3), GR_OK);
     ck_assert_int_eq(memcmp(fa, fb, sizeof fa), 0);
     gr_model_free(r);
-    gr_model_free(m);
-    gr_graph_free(g);
-    free(path);
-    fx_rmtree(dir);
-    free(dir);
+    saved_free(&s);
 }
 END_TEST
 
@@ -145,11 +173,8 @@ END_TEST
 
 START_TEST(damaged_files_are_rejected)
 {
-    char *dir = fx_tmpdir();
-    gr_graph *g;
-    gr_model *m = train_small(dir, &g);
-    char *path = fx_path(dir, "model.gnr"), *bad = fx_path(dir, "bad.gnr");
-    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    saved_model s = save_small();
+    char *path = s.path, *bad = fx_path(s.dir, "bad.gnr");
     size_t n;
     unsigned char *b = fx_read_bytes(path, &n);
     gr_model *r = NULL;
@@ -189,12 +214,8 @@ START_TEST(damaged_files_are_rejected)
     ck_assert_int_eq(gr_model_load(&r, "/no/such/model.gnr"), GR_EIO);
     ck_assert_int_eq(gr_model_load(NULL, path), GR_EINVAL);
     free(b);
-    gr_model_free(m);
-    gr_graph_free(g);
-    free(path);
     free(bad);
-    fx_rmtree(dir);
-    free(dir);
+    saved_free(&s);
 }
 END_TEST
 
@@ -215,13 +236,7 @@ static int open_fds(void)
 START_TEST(files_larger_than_the_read_buffer_load_whole)
 {
     char *dir = fx_tmpdir();
-    gr_synth_options so = GR_SYNTH_OPTIONS_INIT;
-    so.users = 1500;
-    so.items = 30000;
-    so.ratings_per_user = 40;
-    ck_assert_int_eq(gr_synth_write(dir, &so), GR_OK);
-    gr_graph *g;
-    ck_assert_int_eq(gr_graph_load(&g, dir, NULL), GR_OK);
+    gr_graph *g = synth_graph(dir, 1500, 30000, 40);
     gr_trainer *t = fx_trainer(GR_MODEL_MF, "epochs", "1", "dim", "24", "threads", "1", NULL);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
@@ -272,11 +287,8 @@ END_TEST
  * rename is not a change to the file being read. */
 START_TEST(files_written_while_read_are_refused)
 {
-    char *dir = fx_tmpdir();
-    gr_graph *g;
-    gr_model *m = train_small(dir, &g);
-    char *path = fx_path(dir, "model.gnr");
-    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    saved_model s = save_small();
+    char *path = s.path;
     /* a time long past, so that any write moves it */
     const struct timespec past[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
     for (int how = 0; how < 3; how++) {
@@ -293,7 +305,7 @@ START_TEST(files_written_while_read_are_refused)
             ck_assert_int_ne(fputc(c, f), EOF);
             ck_assert_int_eq(fclose(f), 0);
         } else if (how == 2) {
-            ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+            ck_assert_int_eq(gr_model_save(s.m, path), GR_OK);
         }
         int rc = gr_reader_unchanged(&r);
         ck_assert_int_eq(rc, (how == 1 ? GR_EIO : GR_OK));
@@ -303,11 +315,7 @@ START_TEST(files_written_while_read_are_refused)
     gr_model *back;
     ck_assert_int_eq(gr_model_load(&back, path), GR_OK);
     gr_model_free(back);
-    gr_model_free(m);
-    gr_graph_free(g);
-    free(path);
-    fx_rmtree(dir);
-    free(dir);
+    saved_free(&s);
 }
 END_TEST
 
