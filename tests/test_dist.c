@@ -92,6 +92,23 @@ static void root_asserts(int ok, const char *what)
     ck_assert_msg(ok, "rank 0: %s failed", what);
 }
 
+/* The bytes of the file at path (*n of them), or NULL when it cannot be
+ * read or is empty.  It asserts nothing: rank 0 calls it alone, and the
+ * caller asserts the outcome on every rank (root_asserts). */
+static unsigned char *file_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    long len = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    unsigned char *b = len > 0 ? malloc((size_t)len) : NULL;
+    if (b && (fseek(f, 0, SEEK_SET) != 0 || fread(b, 1, (size_t)len, f) != (size_t)len)) {
+        free(b);
+        b = NULL;
+    }
+    if (f) fclose(f);
+    *n = b ? (size_t)len : 0;
+    return b;
+}
+
 /* Whether the n values at v are all finite. */
 static int all_finite(const float *v, size_t n)
 {
@@ -888,13 +905,12 @@ static void resume_matches(int kind, const char *mode, int epochs, int at)
     snprintf(copy, sizeof copy, "%s.one", path);
     int copied = 1;
     if (rank == 0) {
-        static unsigned char buf[1 << 20];
-        FILE *f = fopen(path, "rb");
-        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-        if (f) fclose(f);
-        f = n > 0 && n < sizeof buf ? fopen(copy, "wb") : NULL;
-        copied = f && fwrite(buf, 1, n, f) == n;
+        size_t n;
+        unsigned char *b = file_bytes(path, &n);
+        FILE *f = b ? fopen(copy, "wb") : NULL;
+        copied = f && fwrite(b, 1, n, f) == n;
         if (f) copied = fclose(f) == 0 && copied;
+        free(b);
     }
     root_asserts(copied, "copying the checkpoint");
     ck_assert_int_eq(gr_trainer_set_progress(t, NULL, NULL), GR_OK);
@@ -1128,22 +1144,6 @@ START_TEST(rotate_shard_matches_whole) { kg_shard_matches(GR_MODEL_ROTATE); }
 END_TEST
 
 /* The bytes of a file rank 0 reads (malloc'ed, *n of them). */
-static unsigned char *file_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    ck_assert(len > 0);
-    rewind(f);
-    unsigned char *b = malloc((size_t)len);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 /* A 3-epoch fit of kind (mode for LightGCN / MF; KG kinds train on the
  * training graph's triples) checkpointing into path, with `shard` shard,
  * validating every epoch when valid: its model's hash.  Where path holds
@@ -1200,17 +1200,20 @@ static void sharded_checkpoint_is_the_replicated_file(int kind, const char *mode
     /* rank 0 compares; every rank asserts, after the last collective (a
      * failure on one rank would leave the others waiting in it) */
     unsigned long long cmp[3] = { 0, 0, 0 }; /* sizes, first differing byte */
+    int read = 1;
     if (rank == 0) {
         size_t na, nb;
         unsigned char *a = file_bytes(whole, &na), *b = file_bytes(split, &nb);
         size_t at = 0;
         while (at < na && at < nb && a[at] == b[at]) at++;
         cmp[0] = na, cmp[1] = nb, cmp[2] = at;
+        read = a && b;
         free(a);
         free(b);
     }
     MPI_Bcast(cmp, 3, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
     remove_dir_of(whole);
+    root_asserts(read, "reading the two checkpoint files");
     ck_assert_msg(cmp[0] == cmp[1] && cmp[2] == cmp[0],
                   "%s %s: the sharded checkpoint (%llu bytes) differs from the replicated one (%llu) at byte %llu",
                   gr_model_kind_name(kind), mode ? mode : "", cmp[1], cmp[0], cmp[2]);

@@ -1,7 +1,6 @@
 /* Checkpoints of a knowledge-graph fit (train/kg_checkpoint.h). */
 #include "train/kg_checkpoint.h"
 
-
 #include "core/err.h"
 #include "dist/dist_train.h"
 
