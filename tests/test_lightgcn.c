@@ -275,6 +275,54 @@ START_TEST(fold_in_is_the_documented_sum)
 }
 END_TEST
 
+/* The propagation a model makes when it is loaded (users' and items'
+ * rows apart, each layer in place) has the bits of the whole-adjacency
+ * propagation the fit makes, fold-in table included, with more users than
+ * items and more items than users (the side made apart differs) and any
+ * number of layers. */
+START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
+{
+    const size_t shapes[2][2] = { { 40, 30 }, { 25, 60 } };
+    for (int sh = 0; sh < 2; sh++) {
+        fx_planted p;
+        fx_planted_make(&p, shapes[sh][0], shapes[sh][1], 3, 8, 9);
+        const gr_graph *g = p.train;
+        const size_t nu = gr_graph_num_users(g), ni = gr_graph_num_items(g), n = nu + ni, d = 16;
+        gr_spmat a = { 0 }, au = { 0 }, ai = { 0 };
+        ck_assert_int_eq(gr_norm_adj(&a, g, 4), GR_OK);
+        ck_assert_int_eq(gr_norm_adj_rows(&au, g, 0, nu, 4), GR_OK);
+        ck_assert_int_eq(gr_norm_adj_rows(&ai, g, nu, n, 4), GR_OK);
+        float *e0 = malloc(n * d * sizeof *e0), *want = malloc(n * d * sizeof *want), *got = malloc(n * d * sizeof *got);
+        float *t1 = malloc(n * d * sizeof *t1), *t2 = malloc(n * d * sizeof *t2), *layer = malloc(n * d * sizeof *layer);
+        float *fold_want = malloc(ni * d * sizeof *fold_want), *fold_got = malloc(ni * d * sizeof *fold_got);
+        gr_rng r = gr_rng_make(3, 0);
+        for (size_t x = 0; x < n * d; x++) e0[x] = (float)gr_rng_unit(&r) - 0.5f;
+        for (int K = 0; K <= 4; K++) {
+            const size_t side_rows = gr_lightgcn_side_rows(nu, ni, K);
+            ck_assert_uint_eq(side_rows, K > 1 ? (nu < ni ? nu : ni) : 0);
+            float *side = side_rows ? malloc(side_rows * d * sizeof *side) : NULL;
+            gr_lightgcn_propagate(&a, e0, want, t1, t2, d, K, K ? fold_want : NULL, nu);
+            gr_lightgcn_propagate_sides(&au, &ai, e0, got, got + nu * d, layer, side, d, K, K ? fold_got : NULL);
+            ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
+            if (K) ck_assert_int_eq(memcmp(fold_want, fold_got, ni * d * sizeof *fold_got), 0);
+            free(side);
+        }
+        free(e0);
+        free(want);
+        free(got);
+        free(t1);
+        free(t2);
+        free(layer);
+        free(fold_want);
+        free(fold_got);
+        gr_spmat_free(&a);
+        gr_spmat_free(&au);
+        gr_spmat_free(&ai);
+        fx_planted_free(&p);
+    }
+}
+END_TEST
+
 START_TEST(end_to_end_on_a_generated_movielens_dataset)
 {
     char *dir = fx_tmpdir();
@@ -314,6 +362,7 @@ int main(void)
     tcase_add_test(tc, progress_callback_and_validation_control_training);
     tcase_add_test(tc, fold_in_recovers_known_users);
     tcase_add_test(tc, fold_in_is_the_documented_sum);
+    tcase_add_test(tc, propagation_by_sides_has_the_bits_of_the_whole);
     tcase_add_test(tc, end_to_end_on_a_generated_movielens_dataset);
     suite_add_tcase(s, tc);
     return fx_run(s);

@@ -19,52 +19,84 @@ void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k)
         for (size_t j = 0; j < n; j++) fold[j] += rows[j];
 }
 
-void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
-                                size_t d, int layers, float *item_fold, size_t first_item)
+void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
+                           float *item_fold, size_t first_item)
 {
-    const size_t n_items = n - first_item;
-    for (size_t q = 0; q < nb; q++) memcpy(b[q].out, e0 + b[q].lo * d, b[q].a->n * d * sizeof *e0);
+    const size_t n_items = a->n - first_item;
+    memcpy(out, e0, a->n * d * sizeof *e0);
     const float *cur = e0;
     float *next = t1;
     for (int k = 0; k < layers; k++) {
         if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + first_item * d, n_items * d, k);
         const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
-        for (size_t q = 0; q < nb; q++) gr_spmm_scaled(b[q].a, cur, next + b[q].lo * d, b[q].out, scale, d);
+        gr_spmm_scaled(a, cur, next, out, scale, d);
         cur = next;
         next = next == t1 ? t2 : t1;
     }
 }
 
-void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_fold, size_t first_item)
+size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers)
 {
-    const gr_lightgcn_rows all = { a, 0, out };
-    gr_lightgcn_propagate_rows(&all, 1, a->n, e0, t1, t2, d, layers, item_fold, first_item);
+    return layers > 1 ? (n_users < n_items ? n_users : n_items) : 0;
+}
+
+void gr_lightgcn_propagate_sides(const gr_spmat *au, const gr_spmat *ai, const float *e0, float *user_out,
+                                 float *item_out, float *layer, float *side, size_t d, int layers, float *item_fold)
+{
+    const size_t nu = au->n, ni = ai->n;
+    memcpy(user_out, e0, nu * d * sizeof *e0);
+    memcpy(item_out, e0 + nu * d, ni * d * sizeof *e0);
+    /* the side with fewer rows is made apart, in `side`, and copied back */
+    const int items_apart = ni <= nu;
+    const float *cur = e0;
+    for (int k = 0; k < layers; k++) {
+        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + nu * d, ni * d, k);
+        const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
+        if (k == 0) {
+            gr_spmm_scaled(au, e0, layer, user_out, scale, d);
+            gr_spmm_scaled(ai, e0, layer + nu * d, item_out, scale, d);
+        } else if (items_apart) {
+            /* the items' next rows read this layer's user rows, which the
+             * users' next rows then overwrite: they read item rows only */
+            gr_spmm_scaled(ai, layer, side, item_out, scale, d);
+            gr_spmm_scaled(au, layer, layer, user_out, scale, d);
+            if (k < layers - 1) memcpy(layer + nu * d, side, ni * d * sizeof *side);
+        } else {
+            gr_spmm_scaled(au, layer, side, user_out, scale, d);
+            gr_spmm_scaled(ai, layer, layer + nu * d, item_out, scale, d);
+            if (k < layers - 1) memcpy(layer, side, nu * d * sizeof *side);
+        }
+        cur = layer;
+    }
 }
 
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
 
 /* Propagate e0 into the model's vectors and the fold-in table.
  * The users' rows of the adjacency add into user_vec and the items' into
- * item_vec, so no n x dim sum is held besides them. */
+ * item_vec, so no n x dim sum is held besides them, and the layers are
+ * made in one n x dim buffer and one of the smaller side's rows
+ * (gr_lightgcn_propagate_sides): a load's peak is the model and those. */
 static int lightgcn_prepare(gr_model *m)
 {
     gr_lightgcn_state *s = state_of(m);
-    const size_t nu = m->n_users, n = nu + m->n_items, d = m->dim, parts = (size_t)gr_threads_limit() * 8;
+    const size_t nu = m->n_users, ni = m->n_items, n = nu + ni, d = m->dim, parts = (size_t)gr_threads_limit() * 8;
+    const size_t side_rows = gr_lightgcn_side_rows(nu, ni, s->layers);
     free(s->item_fold);
-    s->item_fold = s->layers ? gr_alloc_floats(m->n_items * d) : NULL;
-    float *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
+    s->item_fold = s->layers ? gr_alloc_floats(ni * d) : NULL;
+    float *layer = s->layers ? gr_alloc_floats_unset(n * d) : NULL;
+    float *side = side_rows ? gr_alloc_floats_unset(side_rows * d) : NULL;
     gr_spmat au = { 0 }, ai = { 0 };
-    int rc = (s->item_fold || !s->layers) && t1 && t2 ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
+    int ok = !s->layers || (s->item_fold && layer && (side || !side_rows));
+    int rc = ok ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
     if (rc == GR_OK) rc = gr_norm_adj_rows(&ai, m->graph, nu, n, parts);
-    if (rc == GR_OK) {
-        const gr_lightgcn_rows rows[2] = { { &au, 0, m->user_vec }, { &ai, nu, m->item_vec } };
-        gr_lightgcn_propagate_rows(rows, 2, n, s->e0, t1, t2, d, s->layers, s->item_fold, nu);
-    }
+    if (rc == GR_OK)
+        gr_lightgcn_propagate_sides(&au, &ai, s->e0, m->user_vec, m->item_vec, layer, side, d, s->layers,
+                                    s->item_fold);
     gr_spmat_free(&au);
     gr_spmat_free(&ai);
-    free(t1);
-    free(t2);
+    free(layer);
+    free(side);
     return rc;
 }
 

@@ -34,19 +34,23 @@ void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k);
 void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
                            float *item_fold, size_t first_item);
 
-/* Rows [lo, lo + a->n) of a propagation: a holds those rows of the
- * normalised adjacency (gr_norm_adj_rows), out receives those rows of the
- * result. */
-typedef struct gr_lightgcn_rows {
-    const gr_spmat *a;
-    size_t lo;
-    float *out;
-} gr_lightgcn_rows;
-
-/* gr_lightgcn_propagate with the rows in nb blocks that together cover
- * all n rows, each with its own output: the same values, bit for bit. */
-void gr_lightgcn_propagate_rows(const gr_lightgcn_rows *b, size_t nb, size_t n, const float *e0, float *t1, float *t2,
-                                size_t d, int layers, float *item_fold, size_t first_item);
+/*
+ * gr_lightgcn_propagate with the users' rows and the items' apart: au
+ * holds rows [0, nu) of the normalised adjacency and ai rows [nu, n)
+ * (gr_norm_adj_rows), user_out and item_out receive those rows of the
+ * result, item_fold (NULL or items x d) the item rows' fold: the same
+ * values, bit for bit.  A user's row reads item rows only and an item's
+ * user rows only, so each layer is made in place in `layer` (n x d): the
+ * side of fewer rows into `side` first (gr_lightgcn_side_rows x d; NULL
+ * where that is 0), then the other side over its own rows, then the first
+ * copied back; n + min(nu, ni) rows of work instead of two layers of n.
+ * `layer` may be NULL when layers is 0.
+ */
+void gr_lightgcn_propagate_sides(const gr_spmat *au, const gr_spmat *ai, const float *e0, float *user_out,
+                                 float *item_out, float *layer, float *side, size_t d, int layers, float *item_fold);
+/* Rows of the `side` buffer gr_lightgcn_propagate_sides needs: the
+ * smaller side's with two layers or more, else 0. */
+size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers);
 
 /* A model's propagated tables: the users' and the items' rows of the
  * layer average, and the fold-in table of the item rows of layers 0 ..
