@@ -144,7 +144,9 @@ int gr_dist_allreduce_grad(gr_dist *d, float *buf, size_t n)
     return rc;
 }
 
-int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
+/* MPI_SUM of doubles in place, in pieces of at most gr_dist_chunk();
+ * `what` names the sum in an error. */
+static int sum_doubles(gr_dist *d, double *v, size_t n, const char *what)
 {
     if (!d || d->size == 1 || n == 0) return GR_OK;
     const size_t piece = gr_dist_chunk();
@@ -152,10 +154,12 @@ int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n)
         int part = (int)min_size(n - at, piece);
         int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
         d->bytes_sent += (double)part * sizeof *v;
-        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing over the ranks");
+        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, what);
     }
     return GR_OK;
 }
+
+int gr_dist_allreduce_sum(gr_dist *d, double *v, size_t n) { return sum_doubles(d, v, n, "summing over the ranks"); }
 
 int gr_dist_sum_ordered(gr_dist *d, double *v, size_t n)
 {
@@ -714,18 +718,8 @@ int gr_dist_bcast_bytes(gr_dist *d, void *buf, size_t n)
 
 /* ---- The graph filters and EASE (dist.h) ---- */
 
-int gr_dist_sum_exact(gr_dist *d, double *v, size_t n)
-{
-    if (!d || d->size == 1 || n == 0) return GR_OK;
-    const size_t piece = gr_dist_chunk();
-    for (size_t at = 0; at < n; at += piece) {
-        int part = (int)min_size(n - at, piece);
-        int mrc = MPI_Allreduce(MPI_IN_PLACE, v + at, part, MPI_DOUBLE, MPI_SUM, comm_of(d));
-        d->bytes_sent += (double)part * sizeof *v;
-        if (mrc != MPI_SUCCESS) return mpi_fail(mrc, "summing counts over the ranks");
-    }
-    return GR_OK;
-}
+/* exact in any order, so MPI's own reduction gives every rank the same bits */
+int gr_dist_sum_exact(gr_dist *d, double *v, size_t n) { return sum_doubles(d, v, n, "summing counts over the ranks"); }
 
 int gr_dist_gather_shares(gr_dist *d, float *buf, size_t nrows, size_t width, size_t align)
 {
