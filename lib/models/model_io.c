@@ -319,10 +319,11 @@ int gr_model_load(gr_model **out, const char *path)
     if (rc == GR_OK) rc = load_body(&r, m);
     if (rc == GR_OK) rc = gr_reader_unchanged(&r);
     gr_reader_close(&r);
-    if (rc != GR_OK) {
-        gr_model_free(m);
-        return rc;
-    }
+    if (rc != GR_OK) gr_model_free(m);
+    /* the load's freed buffers (the propagation's layers and adjacency,
+     * the reader's) are not left resident beside the model */
+    gr_mem_trim();
+    if (rc != GR_OK) return rc;
     *out = m;
     return GR_OK;
 }
