@@ -85,9 +85,10 @@ static int lightgcn_prepare(gr_model *m)
     free(s->item_fold);
     s->item_fold = s->layers ? gr_alloc_floats(ni * d) : NULL;
     float *layer = s->layers ? gr_alloc_floats_unset(n * d) : NULL;
-    float *side = side_rows ? gr_alloc_floats_unset(side_rows * d) : NULL;
+    /* allocated even when a side has no rows: the copy back reads it */
+    float *side = s->layers > 1 ? gr_alloc_floats_unset(side_rows * d) : NULL;
     gr_spmat au = { 0 }, ai = { 0 };
-    int ok = !s->layers || (s->item_fold && layer && (side || !side_rows));
+    int ok = !s->layers || (s->item_fold && layer && (side || s->layers < 2));
     int rc = ok ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
     if (rc == GR_OK) rc = gr_norm_adj_rows(&ai, m->graph, nu, n, parts);
     if (rc == GR_OK)

@@ -41,8 +41,9 @@ void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float
  * result, item_fold (NULL or items x d) the item rows' fold: the same
  * values, bit for bit.  A user's row reads item rows only and an item's
  * user rows only, so each layer is made in place in `layer` (n x d): the
- * side of fewer rows into `side` first (gr_lightgcn_side_rows x d; NULL
- * where that is 0), then the other side over its own rows, then the first
+ * side of fewer rows into `side` first (gr_lightgcn_side_rows x d; not
+ * NULL with two layers or more, even where that is 0 rows: the copy back
+ * reads it), then the other side over its own rows, then the first
  * copied back; n + min(nu, ni) rows of work instead of two layers of n.
  * `layer` may be NULL when layers is 0.
  */
