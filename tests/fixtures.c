@@ -92,6 +92,8 @@ int fx_run(Suite *s)
 #include "eval/ranking.h"
 #include "graph/graph.h"
 #include "kg/kg.h"
+#include "kernels/spmm.h"
+#include "models/lightgcn.h"
 
 void fx_planted_make(fx_planted *p, size_t users, size_t items, size_t groups, size_t per_user, uint64_t seed)
 {
@@ -227,4 +229,27 @@ gr_kg *fx_random_kg(size_t n, unsigned entities, unsigned relations, uint64_t se
     free(r);
     free(tl);
     return kg;
+}
+
+void fx_propagate_whole(const struct gr_spmat *a, const float *e0, float *out, size_t d, int layers, float *item_fold,
+                        size_t first_item, int xb)
+{
+    const size_t n = a->n, nd = n * d + 1;
+    float *f[2] = { malloc(nd * sizeof(float)), malloc(nd * sizeof(float)) };
+    uint16_t *b[2] = { malloc(nd * sizeof(uint16_t)), malloc(nd * sizeof(uint16_t)) };
+    ck_assert(f[0] && f[1] && b[0] && b[1]);
+    memcpy(out, e0, n * d * sizeof *out);
+    if (xb) gr_to_bf16_rows(b[0], e0, n, d);
+    const float *cur = e0;
+    for (int k = 0; k < layers; k++) {
+        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + first_item * d, (n - first_item) * d, k);
+        const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
+        if (xb) gr_spmm_bf16(a, b[k % 2], b[(k + 1) % 2], out, scale, d);
+        else gr_spmm_scaled(a, cur, f[k % 2], out, scale, d);
+        cur = f[k % 2];
+    }
+    free(f[0]);
+    free(f[1]);
+    free(b[0]);
+    free(b[1]);
 }

@@ -53,6 +53,17 @@ double fx_popularity_recall(const gr_graph *train, const gr_graph *test, int k);
 gr_trainer *fx_trainer(int kind, ...);
 /* More settings on t, the same way. */
 void fx_set(gr_trainer *t, ...);
+/*
+ * The reference LightGCN propagation over a whole normalised adjacency a
+ * (gr_norm_adj): out = (1 / (K + 1)) sum_k A^k e0, each layer a product
+ * of the whole matrix into a buffer of its own; item_fold (NULL or items
+ * x d) receives the item rows' fold of layers 0 .. K-1 (rows from
+ * first_item).  With xb (not 0, gr_spmm_bf16_ok(d)) the layers are held in
+ * bfloat16 and summed in float, as the trainers' bfloat16 propagation does.
+ */
+struct gr_spmat;
+void fx_propagate_whole(const struct gr_spmat *a, const float *e0, float *out, size_t d, int layers, float *item_fold,
+                        size_t first_item, int xb);
 /* Whether two models have bit-for-bit the same user vectors. */
 int fx_same_user_vectors(const gr_model *a, const gr_model *b);
 /* A trainer statistic (gr_trainer_stat); fails the test when it has none. */

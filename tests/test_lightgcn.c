@@ -275,9 +275,10 @@ START_TEST(fold_in_is_the_documented_sum)
 }
 END_TEST
 
-/* The propagation a model makes when it is loaded (users' and items'
- * rows apart, each layer in place) has the bits of the whole-adjacency
- * propagation the fit makes, fold-in table included, with more users than
+/* The propagation by sides (users' and items' rows apart, each layer in
+ * place), which a model makes when it is loaded and the trainers make in
+ * one process, has the bits of the whole-adjacency propagation, fold-in
+ * table included, in float and in bfloat16 layers, with more users than
  * items and more items than users (the side made apart differs) and any
  * number of layers. */
 START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
@@ -287,37 +288,47 @@ START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
         fx_planted p;
         fx_planted_make(&p, shapes[sh][0], shapes[sh][1], 3, 8, 9);
         const gr_graph *g = p.train;
-        const size_t nu = gr_graph_num_users(g), ni = gr_graph_num_items(g), n = nu + ni, d = 16;
-        gr_spmat a = { 0 }, au = { 0 }, ai = { 0 };
+        const size_t nu = gr_graph_num_users(g), ni = gr_graph_num_items(g), n = nu + ni, d = 32;
+        gr_spmat a = { 0 };
+        gr_adj_sides sides;
         ck_assert_int_eq(gr_norm_adj(&a, g, 4), GR_OK);
-        ck_assert_int_eq(gr_norm_adj_rows(&au, g, 0, nu, 4), GR_OK);
-        ck_assert_int_eq(gr_norm_adj_rows(&ai, g, nu, n, 4), GR_OK);
+        ck_assert_int_eq(gr_norm_adj_sides(&sides, g, 4), GR_OK);
+        ck_assert_uint_eq(sides.au.n, nu);
+        ck_assert_uint_eq(sides.ai.n, ni);
         float *e0 = malloc(n * d * sizeof *e0), *want = malloc(n * d * sizeof *want), *got = malloc(n * d * sizeof *got);
-        float *t1 = malloc(n * d * sizeof *t1), *t2 = malloc(n * d * sizeof *t2), *layer = malloc(n * d * sizeof *layer);
+        float *layer = malloc(n * d * sizeof *layer);
+        uint16_t *xb = malloc(n * d * sizeof *xb);
         float *fold_want = malloc(ni * d * sizeof *fold_want), *fold_got = malloc(ni * d * sizeof *fold_got);
         gr_rng r = gr_rng_make(3, 0);
         for (size_t x = 0; x < n * d; x++) e0[x] = (float)gr_rng_unit(&r) - 0.5f;
         for (int K = 0; K <= 4; K++) {
             const size_t side_rows = gr_lightgcn_side_rows(nu, ni, K);
             ck_assert_uint_eq(side_rows, K > 1 ? (nu < ni ? nu : ni) : 0);
-            float *side = side_rows ? malloc(side_rows * d * sizeof *side) : NULL;
-            gr_lightgcn_propagate(&a, e0, want, t1, t2, d, K, K ? fold_want : NULL, nu);
-            gr_lightgcn_propagate_sides(&au, &ai, e0, got, got + nu * d, layer, side, d, K, K ? fold_got : NULL);
+            float *side = malloc(side_rows * d * sizeof *side + 1);
+            uint16_t *side_b = malloc(side_rows * d * sizeof *side_b + 1);
+            fx_propagate_whole(&a, e0, want, d, K, K ? fold_want : NULL, nu, 0);
+            gr_lightgcn_propagate_sides(&sides, e0, got, got + nu * d, layer, side, d, K, K ? fold_got : NULL);
             ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
             if (K) ck_assert_int_eq(memcmp(fold_want, fold_got, ni * d * sizeof *fold_got), 0);
+            /* the trainers' float and bfloat16 layers */
+            memset(got, 0, n * d * sizeof *got);
+            gr_lgcn_propagate_train(&sides, e0, got, layer, side, NULL, NULL, d, K);
+            ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
+            fx_propagate_whole(&a, e0, want, d, K, NULL, 0, 1);
+            gr_lgcn_propagate_train(&sides, e0, got, layer, side, xb, side_b, d, K);
+            ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
             free(side);
+            free(side_b);
         }
         free(e0);
         free(want);
         free(got);
-        free(t1);
-        free(t2);
         free(layer);
+        free(xb);
         free(fold_want);
         free(fold_got);
         gr_spmat_free(&a);
-        gr_spmat_free(&au);
-        gr_spmat_free(&ai);
+        gr_adj_sides_free(&sides);
         fx_planted_free(&p);
     }
 }

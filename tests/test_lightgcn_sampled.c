@@ -68,9 +68,9 @@ static double full_softmax(double *grad, const gr_graph *g, const gr_lgcn_settin
     const size_t d = s->d, nu = g->n_users, ni = g->n_items, n = s->n;
     gr_spmat adj;
     ck_assert_int_eq(gr_norm_adj(&adj, g, 1), GR_OK);
-    float *e = gr_alloc_floats(n * d), *t1 = gr_alloc_floats(n * d), *t2 = gr_alloc_floats(n * d);
+    float *e = gr_alloc_floats(n * d);
     float *ge = gr_alloc_floats(n * d), *gp = gr_alloc_floats(n * d);
-    gr_lightgcn_propagate(&adj, e0, e, t1, t2, d, s->layers, NULL, 0);
+    fx_propagate_whole(&adj, e0, e, d, s->layers, NULL, 0, 0);
     memset(ge, 0, n * d * sizeof *ge);
     double *sc = malloc(ni * sizeof *sc), loss = 0.0;
     const double inv = 1.0 / (double)g->n_edges;
@@ -95,7 +95,7 @@ static double full_softmax(double *grad, const gr_graph *g, const gr_lgcn_settin
                 ge[(nu + i) * d + j] += (float)(sc[i] * e[u * d + j]);
             }
     }
-    gr_lightgcn_propagate(&adj, ge, gp, t1, t2, d, s->layers, NULL, 0);
+    fx_propagate_whole(&adj, ge, gp, d, s->layers, NULL, 0, 0);
     for (size_t r = 0; r < n; r++) {
         size_t deg = r < nu ? gr_csr_degree(&g->ui, r) : gr_csr_degree(&g->iu, r - nu);
         double c = s->reg * (double)deg * inv;
@@ -107,8 +107,6 @@ static double full_softmax(double *grad, const gr_graph *g, const gr_lgcn_settin
     }
     free(sc);
     free(e);
-    free(t1);
-    free(t2);
     free(ge);
     free(gp);
     gr_spmat_free(&adj);

@@ -19,55 +19,45 @@ void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k)
         for (size_t j = 0; j < n; j++) fold[j] += rows[j];
 }
 
-void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_fold, size_t first_item)
+gr_lightgcn_order gr_lightgcn_order_of(const gr_adj_sides *a)
 {
-    const size_t n_items = a->n - first_item;
-    memcpy(out, e0, a->n * d * sizeof *e0);
+    const size_t nu = a->au.n;
+    const int items_apart = a->ai.n <= nu;
+    gr_lightgcn_order o = { items_apart ? &a->ai : &a->au, items_apart ? &a->au : &a->ai, items_apart ? nu : 0,
+                            items_apart ? 0 : nu, items_apart };
+    return o;
+}
+
+void gr_lightgcn_propagate_sides(const gr_adj_sides *a, const float *e0, float *user_out, float *item_out,
+                                 float *layer, float *side, size_t d, int layers, float *item_fold)
+{
+    const size_t nu = a->au.n, ni = a->ai.n;
+    const gr_lightgcn_order o = gr_lightgcn_order_of(a);
+    float *apart_out = o.items_apart ? item_out : user_out, *in_place_out = o.items_apart ? user_out : item_out;
+    memcpy(user_out, e0, nu * d * sizeof *e0);
+    memcpy(item_out, e0 + nu * d, ni * d * sizeof *e0);
     const float *cur = e0;
-    float *next = t1;
     for (int k = 0; k < layers; k++) {
-        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + first_item * d, n_items * d, k);
+        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + nu * d, ni * d, k);
         const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
-        gr_spmm_scaled(a, cur, next, out, scale, d);
-        cur = next;
-        next = next == t1 ? t2 : t1;
+        if (k == 0) {
+            gr_spmm_scaled(&a->au, e0, layer, user_out, scale, d);
+            gr_spmm_scaled(&a->ai, e0, layer + nu * d, item_out, scale, d);
+        } else {
+            /* the apart side's next rows read this layer's other side,
+             * which that side's next rows then overwrite: they read the
+             * apart side's rows only */
+            gr_spmm_scaled(o.apart, layer, side, apart_out, scale, d);
+            gr_spmm_scaled(o.in_place, layer, layer + o.in_place_row * d, in_place_out, scale, d);
+            if (k < layers - 1) memcpy(layer + o.apart_row * d, side, o.apart->n * d * sizeof *side);
+        }
+        cur = layer;
     }
 }
 
 size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers)
 {
     return layers > 1 ? (n_users < n_items ? n_users : n_items) : 0;
-}
-
-void gr_lightgcn_propagate_sides(const gr_spmat *au, const gr_spmat *ai, const float *e0, float *user_out,
-                                 float *item_out, float *layer, float *side, size_t d, int layers, float *item_fold)
-{
-    const size_t nu = au->n, ni = ai->n;
-    memcpy(user_out, e0, nu * d * sizeof *e0);
-    memcpy(item_out, e0 + nu * d, ni * d * sizeof *e0);
-    /* the side with fewer rows is made apart, in `side`, and copied back */
-    const int items_apart = ni <= nu;
-    const float *cur = e0;
-    for (int k = 0; k < layers; k++) {
-        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + nu * d, ni * d, k);
-        const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
-        if (k == 0) {
-            gr_spmm_scaled(au, e0, layer, user_out, scale, d);
-            gr_spmm_scaled(ai, e0, layer + nu * d, item_out, scale, d);
-        } else if (items_apart) {
-            /* the items' next rows read this layer's user rows, which the
-             * users' next rows then overwrite: they read item rows only */
-            gr_spmm_scaled(ai, layer, side, item_out, scale, d);
-            gr_spmm_scaled(au, layer, layer, user_out, scale, d);
-            if (k < layers - 1) memcpy(layer + nu * d, side, ni * d * sizeof *side);
-        } else {
-            gr_spmm_scaled(au, layer, side, user_out, scale, d);
-            gr_spmm_scaled(ai, layer, layer + nu * d, item_out, scale, d);
-            if (k < layers - 1) memcpy(layer, side, nu * d * sizeof *side);
-        }
-        cur = layer;
-    }
 }
 
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
@@ -87,15 +77,12 @@ static int lightgcn_prepare(gr_model *m)
     float *layer = s->layers ? gr_alloc_floats_unset(n * d) : NULL;
     /* allocated even when a side has no rows: the copy back reads it */
     float *side = s->layers > 1 ? gr_alloc_floats_unset(side_rows * d) : NULL;
-    gr_spmat au = { 0 }, ai = { 0 };
+    gr_adj_sides a = { 0 };
     int ok = !s->layers || (s->item_fold && layer && (side || s->layers < 2));
-    int rc = ok ? gr_norm_adj_rows(&au, m->graph, 0, nu, parts) : GR_ENOMEM;
-    if (rc == GR_OK) rc = gr_norm_adj_rows(&ai, m->graph, nu, n, parts);
+    int rc = ok ? gr_norm_adj_sides(&a, m->graph, parts) : GR_ENOMEM;
     if (rc == GR_OK)
-        gr_lightgcn_propagate_sides(&au, &ai, s->e0, m->user_vec, m->item_vec, layer, side, d, s->layers,
-                                    s->item_fold);
-    gr_spmat_free(&au);
-    gr_spmat_free(&ai);
+        gr_lightgcn_propagate_sides(&a, s->e0, m->user_vec, m->item_vec, layer, side, d, s->layers, s->item_fold);
+    gr_adj_sides_free(&a);
     free(layer);
     free(side);
     return rc;

@@ -7,6 +7,7 @@
 #ifndef GR_MODELS_LIGHTGCN_H
 #define GR_MODELS_LIGHTGCN_H
 
+#include "graph/norm_adj.h"
 #include "kernels/spmm.h"
 #include "models/model.h"
 
@@ -26,32 +27,36 @@ extern const gr_model_ops gr_mf_ops;
 void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k);
 
 /*
- * out = (1 / (K + 1)) sum_k A^k e0 over n x d matrices; t1 and t2 are work
- * buffers of the same size.  When item_fold is not NULL and K > 0, the item
- * rows (from row `first_item`) of layers 0..K-1 are folded into it
- * (gr_lightgcn_fold_layer: the state's item_fold).
+ * out = (1 / (K + 1)) sum_k A^k e0 over the normalised adjacency by sides
+ * (gr_norm_adj_sides): user_out and item_out receive the users' and the
+ * items' rows of the result, item_fold (NULL or items x d) the item rows'
+ * fold of layers 0 .. K-1 (gr_lightgcn_fold_layer: the state's
+ * item_fold).  Each row's sum is made in the order of the whole matrix's
+ * product, so the values are those of multiplying by the whole matrix,
+ * bit for bit.  A user's row reads item rows only and an item's user rows
+ * only, so each layer is made in place in `layer` (n x d): the side of
+ * fewer rows into `side` first (gr_lightgcn_side_rows x d; not NULL with
+ * two layers or more, even where that is 0 rows: the copy back reads it),
+ * then the other side over its own rows, then the first copied back;
+ * n + min(users, items) rows of work instead of two layers of n.  `layer`
+ * may be NULL when layers is 0.
  */
-void gr_lightgcn_propagate(const gr_spmat *a, const float *e0, float *out, float *t1, float *t2, size_t d, int layers,
-                           float *item_fold, size_t first_item);
-
-/*
- * gr_lightgcn_propagate with the users' rows and the items' apart: au
- * holds rows [0, nu) of the normalised adjacency and ai rows [nu, n)
- * (gr_norm_adj_rows), user_out and item_out receive those rows of the
- * result, item_fold (NULL or items x d) the item rows' fold: the same
- * values, bit for bit.  A user's row reads item rows only and an item's
- * user rows only, so each layer is made in place in `layer` (n x d): the
- * side of fewer rows into `side` first (gr_lightgcn_side_rows x d; not
- * NULL with two layers or more, even where that is 0 rows: the copy back
- * reads it), then the other side over its own rows, then the first
- * copied back; n + min(nu, ni) rows of work instead of two layers of n.
- * `layer` may be NULL when layers is 0.
- */
-void gr_lightgcn_propagate_sides(const gr_spmat *au, const gr_spmat *ai, const float *e0, float *user_out,
-                                 float *item_out, float *layer, float *side, size_t d, int layers, float *item_fold);
+void gr_lightgcn_propagate_sides(const gr_adj_sides *a, const float *e0, float *user_out, float *item_out,
+                                 float *layer, float *side, size_t d, int layers, float *item_fold);
 /* Rows of the `side` buffer gr_lightgcn_propagate_sides needs: the
  * smaller side's with two layers or more, else 0. */
 size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers);
+
+/* The order of a layer made in place: `apart`, the side of fewer rows
+ * (the items' on a tie), is made into the side buffer and copied back to
+ * its first row `apart_row` of the layer; `in_place` is written over its
+ * own rows from `in_place_row`.  items_apart: which side is apart. */
+typedef struct gr_lightgcn_order {
+    const gr_spmat *apart, *in_place;
+    size_t apart_row, in_place_row;
+    int items_apart;
+} gr_lightgcn_order;
+gr_lightgcn_order gr_lightgcn_order_of(const gr_adj_sides *a);
 
 /* A model's propagated tables: the users' and the items' rows of the
  * layer average, and the fold-in table of the item rows of layers 0 ..

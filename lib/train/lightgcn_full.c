@@ -142,8 +142,8 @@ static void record(gr_trainer *t, const full_state *F, const gr_lgcn_full_ops *o
 {
     t->shard_rows = F->hi - F->lo;
     t->shard_adam_floats = 2 * F->adam.n;
-    t->shard_adj_rows = ops->prop->adj.n;
-    t->shard_adj_nnz = ops->prop->adj.nnz;
+    t->shard_adj_rows = gr_lgcn_prop_adj_rows(ops->prop);
+    t->shard_adj_nnz = gr_lgcn_prop_adj_nnz(ops->prop);
     t->shard_halo_rows = ops->prop->halo ? ops->prop->halo->n_halo : 0;
     t->shard_send_rows = ops->prop->halo ? ops->prop->halo->n_send : 0;
     t->shard_objective_rows = gr_lgcn_prop_objective_rows(ops->prop);

@@ -17,25 +17,34 @@
 #include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
 
-void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
-                             uint16_t *xb2, size_t n, size_t d, int layers)
+/* gr_lgcn_propagate_train's bfloat16 layers, each made in place as
+ * gr_lightgcn_propagate_sides makes the float ones: layer 0 is converted
+ * into `layer` first, and the last layer is summed into out alone. */
+static void propagate_sides_bf16(const gr_adj_sides *a, const float *x, float *out, uint16_t *layer, uint16_t *side,
+                                 size_t d, int layers)
 {
-    if (!xb1 || layers == 0) {
-        gr_lightgcn_propagate(adj, x, out, t1, t2, d, layers, NULL, 0);
-        return;
-    }
+    const size_t nu = a->au.n, n = nu + a->ai.n;
+    const gr_lightgcn_order o = gr_lightgcn_order_of(a);
+    float *apart_out = out + o.apart_row * d, *in_place_out = out + o.in_place_row * d;
     memcpy(out, x, n * d * sizeof *out);
-    gr_to_bf16_rows(xb1, x, n, d);
-    uint16_t *cur = xb1, *next = xb2;
-    for (int k = 0; k < layers; k++) {
-        int last = k == layers - 1;
-        gr_spmm_bf16(adj, cur, last ? NULL : next, out, last ? 1.0f / (float)(layers + 1) : 1.0f, d);
-        uint16_t *t = cur;
-        cur = next;
-        next = t;
+    gr_to_bf16_rows(layer, x, n, d);
+    for (int k = 0; k < layers - 1; k++) {
+        gr_spmm_bf16(o.apart, layer, side, apart_out, 1.0f, d);
+        gr_spmm_bf16(o.in_place, layer, layer + o.in_place_row * d, in_place_out, 1.0f, d);
+        memcpy(layer + o.apart_row * d, side, o.apart->n * d * sizeof *side);
     }
+    const float scale = 1.0f / (float)(layers + 1);
+    gr_spmm_bf16(&a->au, layer, NULL, out, scale, d);
+    gr_spmm_bf16(&a->ai, layer, NULL, out + nu * d, scale, d);
 }
 
+void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
+                             uint16_t *xb2, size_t d, int layers)
+{
+    const size_t nu = a->au.n;
+    if (!xb1 || layers == 0) gr_lightgcn_propagate_sides(a, x, out, out + nu * d, t1, t2, d, layers, NULL);
+    else propagate_sides_bf16(a, x, out, xb1, xb2, d, layers);
+}
 
 void gr_lgcn_prop_free(gr_lgcn_prop *p)
 {
@@ -44,6 +53,7 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p)
     if (p->obj) gr_halo_free(p->obj);
     free(p->obj);
     gr_spmat_free(&p->adj);
+    gr_adj_sides_free(&p->sides);
     free(p->t1);
     free(p->t2);
     free(p->xb1);
@@ -61,25 +71,32 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     p->dist = dist;
     gr_dist_rows(dist, s->n, &p->lo, &p->hi);
     size_t nd = (s->halo ? 0 : s->n) * s->d + 1;
+    /* one process makes each layer in place, in one buffer of n rows and
+     * one of the smaller side's (gr_lgcn_propagate_train) */
+    size_t nd2 = dist ? nd : gr_lightgcn_side_rows(s->n_users, s->n - s->n_users, s->layers) * s->d + 1;
     /* layers are written before they are read: a buffer never used (the
      * fast schedule's float layers when it does not validate) stays
      * unmapped */
     if (flt) {
         p->t1 = gr_alloc_floats_unset(nd);
-        p->t2 = gr_alloc_floats_unset(nd);
+        p->t2 = gr_alloc_floats_unset(nd2);
     }
     if (half && gr_spmm_bf16_ok(s->d)) {
         p->xb1 = gr_alloc(nd, sizeof *p->xb1);
-        p->xb2 = gr_alloc(nd, sizeof *p->xb2);
+        p->xb2 = gr_alloc(nd2, sizeof *p->xb2);
     }
     if ((flt && (!p->t1 || !p->t2)) || (half && gr_spmm_bf16_ok(s->d) && (!p->xb1 || !p->xb2))) {
         gr_lgcn_prop_free(p);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts);
+    int rc = dist ? gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts) : gr_norm_adj_sides(&p->sides, g, parts);
     if (rc != GR_OK) gr_lgcn_prop_free(p);
     return rc;
 }
+
+size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p) { return p->adj.n + p->sides.au.n + p->sides.ai.n; }
+
+size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p) { return p->adj.nnz + p->sides.au.nnz + p->sides.ai.nnz; }
 
 /* Layer buffers of rows rows: float ones (t1, t2) if floats, bfloat16
  * ones (xb1, xb2) if halves; those p had are freed first. */
@@ -263,7 +280,7 @@ static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int h
         return;
     }
     if (!p->dist) {
-        gr_lgcn_propagate_train(&p->adj, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->n, p->d, p->layers);
+        gr_lgcn_propagate_train(&p->sides, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->d, p->layers);
         return;
     }
     run_split(p, x, x + p->lo * p->d, out, p->lo, all_rows ? ALL_ROWS : OWN_ROWS, half);

@@ -64,8 +64,8 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
     memset(w, 0, sizeof *w);
     size_t nd = s->n * s->d, nb = s->batch * (size_t)s->negatives;
     w->final = gr_alloc_floats(nd);
-    w->t1 = gr_alloc_floats(nd);
-    w->t2 = gr_alloc_floats(nd);
+    w->layer = gr_alloc_floats_unset(nd);
+    w->side = gr_alloc_floats_unset(gr_lightgcn_side_rows(g->n_users, g->n_items, s->layers) * s->d + 1);
     w->grad = gr_alloc_floats(nd);
     w->u = gr_alloc(s->batch, sizeof *w->u);
     w->pos = gr_alloc(s->batch, sizeof *w->pos);
@@ -73,21 +73,21 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
     w->coef = gr_alloc(nb, sizeof *w->coef);
     w->loss = gr_alloc(nb, sizeof *w->loss);
     w->gsum = w->final;
-    if (!w->final || !w->t1 || !w->t2 || !w->grad || !w->u || !w->pos || !w->neg || !w->coef || !w->loss) {
+    if (!w->final || !w->layer || !w->side || !w->grad || !w->u || !w->pos || !w->neg || !w->coef || !w->loss) {
         gr_lgcn_work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
+    int rc = gr_norm_adj_sides(&w->adj, g, (size_t)gr_threads_limit() * 16);
     if (rc != GR_OK) gr_lgcn_work_free(w);
     return rc;
 }
 
 void gr_lgcn_work_free(gr_lgcn_work *w)
 {
-    gr_spmat_free(&w->adj);
+    gr_adj_sides_free(&w->adj);
     free(w->final);
-    free(w->t1);
-    free(w->t2);
+    free(w->layer);
+    free(w->side);
     free(w->grad);
     free(w->u);
     free(w->pos);
@@ -178,15 +178,20 @@ static double l2_batch(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float
     return 0.5 * s->reg * sq / (double)count;
 }
 
+static void propagate(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *x, float *out)
+{
+    gr_lightgcn_propagate_sides(&w->adj, x, out, out + s->n_users * s->d, w->layer, w->side, s->d, s->layers, NULL);
+}
+
 double gr_lgcn_loss_grad(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count)
 {
     size_t nd = s->n * s->d;
-    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    propagate(s, w, e0, w->final);
     double loss = bpr_scores(s, w, count);
     memset(w->grad, 0, nd * sizeof *w->grad);
     bpr_scatter(s, w, count);
     /* d loss / d e0 = P^T grad with P = mean of A^k, and A symmetric */
-    gr_lightgcn_propagate(&w->adj, w->grad, w->gsum, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    propagate(s, w, w->grad, w->gsum);
     loss += l2_batch(s, w, e0, count);
     return loss;
 }
@@ -202,7 +207,7 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
 static double validate(const gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s, gr_lgcn_work *w,
                        const float *e0, int *rc)
 {
-    gr_lightgcn_propagate(&w->adj, e0, w->final, w->t1, w->t2, s->d, s->layers, NULL, 0);
+    propagate(s, w, e0, w->final);
     return gr_validate_vectors(t, g, w->final, w->final + s->n_users * s->d, NULL, s->d, rc);
 }
 

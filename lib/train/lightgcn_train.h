@@ -26,8 +26,9 @@ typedef struct gr_lgcn_settings_t {
 
 /* Buffers of one training run. */
 typedef struct gr_lgcn_work {
-    gr_spmat adj;
-    float *final, *t1, *t2, *grad; /* n x d each */
+    gr_adj_sides adj;
+    float *final, *grad;           /* n x d each */
+    float *layer, *side;           /* gr_lightgcn_propagate_sides' work: n x d, side rows x d */
     float *gsum;                   /* the gradient of e0: shares final's buffer, which the
                                       backward pass no longer needs */
     int32_t *u, *pos, *neg;               /* the batch */
@@ -149,12 +150,14 @@ int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind,
 int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      gr_lightgcn_tables *tables);
 
-/* out = (x + A x + ... + A^K x) / (K + 1) for n rows of d; with xb1 and
- * xb2 (n x d bfloat16 buffers, gr_spmm_bf16_ok(d)) the layer inputs are
- * gathered in bfloat16 and summed in float, else float throughout (t1, t2:
- * n x d scratch).  The layer average is folded into the last SpMM. */
-void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
-                             uint16_t *xb2, size_t n, size_t d, int layers);
+/* out = (x + A x + ... + A^K x) / (K + 1) for the n rows of d of the
+ * adjacency by sides a; with xb1 and xb2 (bfloat16 buffers,
+ * gr_spmm_bf16_ok(d)) the layer inputs are gathered in bfloat16 and summed
+ * in float, else float throughout, in t1 and t2.  Each layer is made in
+ * place (gr_lightgcn_propagate_sides): t1 and xb1 hold n rows, t2 and xb2
+ * gr_lightgcn_side_rows.  The layer average is folded into the last SpMM. */
+void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
+                             uint16_t *xb2, size_t d, int layers);
 
 /*
  * The propagation of a full-batch fit (train/lightgcn_prop.c).  Under a
@@ -164,22 +167,31 @@ void gr_lgcn_propagate_train(const gr_spmat *adj, const float *x, float *out, fl
  * next one has every row; one process holds every row.
  */
 typedef struct gr_lgcn_prop {
-    gr_spmat adj;        /* rows [lo, hi), columns global */
+    gr_spmat adj;        /* under a communicator: rows [lo, hi), columns global */
+    gr_adj_sides sides;  /* one process: every row, by sides */
     size_t lo, hi, n, d;
     int layers;
-    float *t1, *t2;      /* n x d float layers (NULL: bfloat16 only) */
-    uint16_t *xb1, *xb2; /* n x d bfloat16 layers (NULL: float only) */
+    /* float layers (NULL: bfloat16 only), bfloat16 layers (NULL: float
+     * only): n x d each under a communicator (in the halo's layout with
+     * one); one process makes each layer in place, in n rows (t1, xb1)
+     * and gr_lightgcn_side_rows (t2, xb2) */
+    float *t1, *t2;
+    uint16_t *xb1, *xb2;
     struct gr_dist *dist;
     int rc;              /* the first failed exchange (sticky) */
     struct gr_halo *halo; /* gr_lgcn_prop_halo: adj's columns and the layers in its local layout */
     struct gr_halo *obj;  /* gr_lgcn_prop_objective: the rows the objective reads, its layout */
 } gr_lgcn_prop;
 /* Buffers for float layers (flt) and/or bfloat16 layers (half, when
- * gr_spmm_bf16_ok(d)): n rows, none with s->halo (gr_lgcn_prop_halo sizes
- * them); parts: row ranges for the threads. */
+ * gr_spmm_bf16_ok(d)): as the struct says, none with s->halo
+ * (gr_lgcn_prop_halo sizes them); parts: row ranges for the threads. */
 int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
                       int half, size_t parts);
 void gr_lgcn_prop_free(gr_lgcn_prop *p);
+/* The rows and the nonzeros of the adjacency p holds: its rows under a
+ * communicator, both sides in one process. */
+size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p);
+size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p);
 /*
  * Under a communicator, exchange halos instead of allgathering layers
  * (trainer setting `shard`, docs/distributed.md): the adjacency rows'
