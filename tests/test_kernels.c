@@ -107,6 +107,57 @@ START_TEST(spmm_is_independent_of_thread_count)
 }
 END_TEST
 
+/* A product of a range of rows writes those rows of Y and acc alone, with
+ * the bits of the whole product, in float and in bfloat16, for ranges
+ * that cut the balanced parts anywhere (the layers made in place). */
+START_TEST(row_range_products_have_the_whole_products_bits)
+{
+    gr_spmat a;
+    random_spmat(&a, 500, 6);
+    ck_assert_int_eq(gr_spmat_balance(&a, 7), GR_OK);
+    const size_t d = 64, nd = a.n * d;
+    float *x = gr_alloc_floats(nd), *y = gr_alloc_floats(nd), *acc = gr_alloc_floats(nd);
+    float *want_y = gr_alloc_floats(nd), *want_acc = gr_alloc_floats(nd);
+    uint16_t *xb = gr_alloc(nd, sizeof *xb), *yb = gr_alloc(nd, sizeof *yb), *want_yb = gr_alloc(nd, sizeof *yb);
+    gr_rng r = gr_rng_make(11, 2);
+    for (size_t k = 0; k < nd; k++) x[k] = (float)gr_rng_normal(&r);
+    gr_to_bf16_rows(xb, x, a.n, d);
+    const size_t cuts[][2] = { { 0, 500 }, { 0, 1 }, { 17, 333 }, { 250, 500 }, { 499, 500 }, { 40, 40 } };
+    for (int half = 0; half < 2; half++)
+        for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+            const size_t r0 = cuts[c][0], r1 = cuts[c][1];
+            for (size_t k = 0; k < nd; k++) want_acc[k] = acc[k] = 0.25f;
+            memset(y, 0xff, nd * sizeof *y);
+            memset(yb, 0xff, nd * sizeof *yb);
+            if (half) {
+                gr_spmm_bf16(&a, xb, want_yb, want_acc, 0.5f, d);
+                gr_spmm_bf16_rows(&a, xb, yb, acc, 0.5f, d, r0, r1);
+            } else {
+                gr_spmm_scaled(&a, x, want_y, want_acc, 0.5f, d);
+                gr_spmm_scaled_rows(&a, x, y, acc, 0.5f, d, r0, r1);
+            }
+            for (size_t row = 0; row < a.n; row++) {
+                const int in = row >= r0 && row < r1;
+                const float *ga = acc + row * d, *wa = want_acc + row * d;
+                for (size_t j = 0; j < d; j++) {
+                    ck_assert(in ? ga[j] == wa[j] : ga[j] == 0.25f);
+                    if (!half) ck_assert(in ? y[row * d + j] == want_y[row * d + j] : isnan(y[row * d + j]));
+                    if (half) ck_assert(in ? yb[row * d + j] == want_yb[row * d + j] : yb[row * d + j] == 0xffff);
+                }
+            }
+        }
+    free(x);
+    free(y);
+    free(acc);
+    free(want_y);
+    free(want_acc);
+    free(xb);
+    free(yb);
+    free(want_yb);
+    gr_spmat_free(&a);
+}
+END_TEST
+
 START_TEST(norm_adj_weights_are_inverse_sqrt_degrees)
 {
     /* users 10: items a,b; 20: item a.  deg(10)=2, deg(20)=1, deg(a)=2, deg(b)=1 */
@@ -651,6 +702,7 @@ int main(void)
     TCase *tc = tcase_create("kernels");
     tcase_add_test(tc, spmm_matches_naive_for_every_width);
     tcase_add_test(tc, spmm_is_independent_of_thread_count);
+    tcase_add_test(tc, row_range_products_have_the_whole_products_bits);
     tcase_add_test(tc, norm_adj_weights_are_inverse_sqrt_degrees);
     tcase_add_test(tc, topk_matches_a_full_sort_with_ties_and_exclusions);
     tcase_add_test(tc, rows_gather_matches_its_definition);

@@ -386,17 +386,34 @@ static void spmm_rows(const gr_spmat *a, const float *x, float *y, float *acc, f
     }
 }
 
-void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d)
+/* Rows [r0, r1) of the balanced parts: part p's rows within the range. */
+static int part_rows(const gr_spmat *a, long p, size_t r0, size_t r1, int64_t *lo, int64_t *hi)
+{
+    *lo = a->split[p] > (int64_t)r0 ? a->split[p] : (int64_t)r0;
+    *hi = a->split[p + 1] < (int64_t)r1 ? a->split[p + 1] : (int64_t)r1;
+    return *lo < *hi;
+}
+
+void gr_spmm_scaled_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, size_t r0,
+                         size_t r1)
 {
     /* Chunks of balanced work, handed out dynamically: more chunks than
      * threads absorb the imbalance of power-law degrees. */
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
 #pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
-        for (long p = 0; p < parts; p++) spmm_rows(a, x, y, acc, scale, d, a->split[p], a->split[p + 1]);
+        for (long p = 0; p < parts; p++) {
+            int64_t lo, hi;
+            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_rows(a, x, y, acc, scale, d, lo, hi);
+        }
     } else {
-        spmm_rows(a, x, y, acc, scale, d, 0, (int64_t)a->n);
+        spmm_rows(a, x, y, acc, scale, d, (int64_t)r0, (int64_t)r1);
     }
+}
+
+void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d)
+{
+    gr_spmm_scaled_rows(a, x, y, acc, scale, d, 0, a->n);
 }
 
 void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d) { gr_spmm_scaled(a, x, y, acc, 1.0f, d); }
@@ -423,15 +440,24 @@ static void spmm_bf16_rows(const gr_spmat *a, const uint16_t *x, uint16_t *yb, f
     }
 }
 
-void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d)
+void gr_spmm_bf16_rows(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d,
+                       size_t r0, size_t r1)
 {
     if (a->split && a->nsplit > 0) {
         long parts = (long)a->nsplit;
 #pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
-        for (long p = 0; p < parts; p++) spmm_bf16_rows(a, xb, yb, acc, scale, d, a->split[p], a->split[p + 1]);
+        for (long p = 0; p < parts; p++) {
+            int64_t lo, hi;
+            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_bf16_rows(a, xb, yb, acc, scale, d, lo, hi);
+        }
     } else {
-        spmm_bf16_rows(a, xb, yb, acc, scale, d, 0, (int64_t)a->n);
+        spmm_bf16_rows(a, xb, yb, acc, scale, d, (int64_t)r0, (int64_t)r1);
     }
+}
+
+void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d)
+{
+    gr_spmm_bf16_rows(a, xb, yb, acc, scale, d, 0, a->n);
 }
 
 GR_INLINE void to_bf16_range_body(uint16_t *dst, const float *src, size_t lo, size_t hi)

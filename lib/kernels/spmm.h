@@ -40,12 +40,18 @@ int gr_spmat_block_columns(gr_spmat *a, size_t nb);
  * Y = A X for X, Y of n x d floats (row-major, rows of d floats).  When acc
  * is not NULL also acc += Y, in the same pass.  Each row of Y is computed
  * by one thread in a fixed order, so results do not depend on the thread
- * count.  Y must not alias X.
+ * count.  Y may share X's array only where the rows Y receives are not
+ * rows that A's columns read (a bipartite layer made in place).
  */
 void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d);
 /* The same with acc = (acc + Y) * scale: the last layer of a propagation
  * folds the average over layers into its pass. */
 void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d);
+/* gr_spmm_scaled for rows [r0, r1) of A alone: rows r of Y and acc in
+ * that range (at y + r d, acc + r d) are written, the others left as they
+ * were; each row's value is the whole product's, bit for bit. */
+void gr_spmm_scaled_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, size_t r0,
+                         size_t r1);
 
 /*
  * Y = A X with X in bfloat16, sums in float: half the bytes gathered per
@@ -56,6 +62,9 @@ void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, flo
  * (gr_spmm_bf16_ok).  The same result for any thread count.
  */
 void gr_spmm_bf16(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d);
+/* gr_spmm_bf16 for rows [r0, r1) of A alone, as gr_spmm_scaled_rows. */
+void gr_spmm_bf16_rows(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, float *acc, float scale, size_t d,
+                       size_t r0, size_t r1);
 int gr_spmm_bf16_ok(size_t d);
 /* n rows of d floats to the bfloat16 layout of gr_spmm_bf16 (d a multiple
  * of 32), rounded to nearest even. */

@@ -54,11 +54,44 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p)
     free(p->obj);
     gr_spmat_free(&p->adj);
     gr_adj_sides_free(&p->sides);
-    free(p->t1);
-    free(p->t2);
-    free(p->xb1);
-    free(p->xb2);
+    free(p->layer);
+    free(p->side);
+    free(p->layer_b);
+    free(p->side_b);
     memset(p, 0, sizeof *p);
+}
+
+size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p) { return p->adj.n + p->sides.au.n + p->sides.ai.n; }
+
+size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p) { return p->adj.nnz + p->sides.au.nnz + p->sides.ai.nnz; }
+
+/* The rows made apart in each layer (the side buffers): one process,
+ * the smaller side's (gr_lgcn_propagate_train); under a communicator the
+ * rank's own user rows, the first of its rows: a user's row reads item
+ * rows alone, so the users' next rows go apart while the items' are
+ * written over their own rows (layers_float). */
+static size_t side_rows(const gr_lgcn_prop *p)
+{
+    if (!p->dist) return gr_lightgcn_side_rows(p->n_users, p->n - p->n_users, p->layers);
+    return p->lo < p->n_users ? (p->hi < p->n_users ? p->hi : p->n_users) - p->lo : 0;
+}
+
+/* Layer buffers of rows rows and their side buffers: float ones (layer,
+ * side) if floats, bfloat16 ones (layer_b, side_b) if halves; those p had
+ * are freed first. */
+static int alloc_layers(gr_lgcn_prop *p, size_t rows, int floats, int halves)
+{
+    const size_t nd = rows * p->d + 1, ns = side_rows(p) * p->d + 1;
+    free(p->layer);
+    free(p->side);
+    free(p->layer_b);
+    free(p->side_b);
+    p->layer = floats ? gr_alloc_floats_unset(nd) : NULL;
+    p->side = floats ? gr_alloc_floats_unset(ns) : NULL;
+    p->layer_b = halves ? gr_alloc(nd, sizeof *p->layer_b) : NULL;
+    p->side_b = halves ? gr_alloc(ns, sizeof *p->side_b) : NULL;
+    const int ok = (!floats || (p->layer && p->side)) && (!halves || (p->layer_b && p->side_b));
+    return ok ? GR_OK : GR_ENOMEM;
 }
 
 int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings_t *s, struct gr_dist *dist, int flt,
@@ -70,49 +103,18 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
     p->layers = s->layers;
     p->dist = dist;
     gr_dist_rows(dist, s->n, &p->lo, &p->hi);
-    size_t nd = (s->halo ? 0 : s->n) * s->d + 1;
-    /* one process makes each layer in place, in one buffer of n rows and
-     * one of the smaller side's (gr_lgcn_propagate_train) */
-    size_t nd2 = dist ? nd : gr_lightgcn_side_rows(s->n_users, s->n - s->n_users, s->layers) * s->d + 1;
+    p->n_users = s->n_users;
     /* layers are written before they are read: a buffer never used (the
      * fast schedule's float layers when it does not validate) stays
      * unmapped */
-    if (flt) {
-        p->t1 = gr_alloc_floats_unset(nd);
-        p->t2 = gr_alloc_floats_unset(nd2);
-    }
-    if (half && gr_spmm_bf16_ok(s->d)) {
-        p->xb1 = gr_alloc(nd, sizeof *p->xb1);
-        p->xb2 = gr_alloc(nd2, sizeof *p->xb2);
-    }
-    if ((flt && (!p->t1 || !p->t2)) || (half && gr_spmm_bf16_ok(s->d) && (!p->xb1 || !p->xb2))) {
+    int rc = alloc_layers(p, s->halo ? 0 : s->n, flt, half && gr_spmm_bf16_ok(s->d));
+    if (rc != GR_OK) {
         gr_lgcn_prop_free(p);
-        return GR_ENOMEM;
+        return rc;
     }
-    int rc = dist ? gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts) : gr_norm_adj_sides(&p->sides, g, parts);
+    rc = dist ? gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts) : gr_norm_adj_sides(&p->sides, g, parts);
     if (rc != GR_OK) gr_lgcn_prop_free(p);
     return rc;
-}
-
-size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p) { return p->adj.n + p->sides.au.n + p->sides.ai.n; }
-
-size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p) { return p->adj.nnz + p->sides.au.nnz + p->sides.ai.nnz; }
-
-/* Layer buffers of rows rows: float ones (t1, t2) if floats, bfloat16
- * ones (xb1, xb2) if halves; those p had are freed first. */
-static int alloc_layers(gr_lgcn_prop *p, size_t rows, int floats, int halves)
-{
-    const size_t nd = rows * p->d + 1;
-    free(p->t1);
-    free(p->t2);
-    free(p->xb1);
-    free(p->xb2);
-    p->t1 = floats ? gr_alloc_floats_unset(nd) : NULL;
-    p->t2 = floats ? gr_alloc_floats_unset(nd) : NULL;
-    p->xb1 = halves ? gr_alloc(nd, sizeof *p->xb1) : NULL;
-    p->xb2 = halves ? gr_alloc(nd, sizeof *p->xb2) : NULL;
-    const int ok = (!floats || (p->t1 && p->t2)) && (!halves || (p->xb1 && p->xb2));
-    return ok ? GR_OK : GR_ENOMEM;
 }
 
 int gr_lgcn_prop_halo(gr_lgcn_prop *p)
@@ -122,7 +124,7 @@ int gr_lgcn_prop_halo(gr_lgcn_prop *p)
     int rc = gr_dist_agree(p->dist, h ? GR_OK : GR_ENOMEM);
     if (rc == GR_OK) rc = gr_halo_plan(h, p->dist, &p->adj, p->n);
     if (rc == GR_OK) rc = gr_halo_localize(h, &p->adj);
-    if (rc == GR_OK) rc = alloc_layers(p, gr_halo_local_rows(h), p->t1 != NULL, p->xb1 != NULL);
+    if (rc == GR_OK) rc = alloc_layers(p, gr_halo_local_rows(h), p->layer != NULL, p->layer_b != NULL);
     if (rc == GR_OK) p->halo = h;
     else if (h) {
         gr_halo_free(h);
@@ -164,40 +166,53 @@ static void keep_items(const gr_lgcn_prop *p, const layer_keep *keep, int k, con
 }
 
 /*
- * This rank's rows of every layer from layer 0 in cur (every row the
- * adjacency's columns name, in its layout, this rank's rows from row at),
- * the output's own rows added into out_own (which holds layer 0's), and
- * each layer but the last written at row at of the other buffer, kept
- * (keep: NULL or its item rows) and sent on by exchange.  Float layers
- * alternate between t1 and t2 (cur may be the caller's x); bfloat16 layers
- * between xb1 and xb2.
+ * This rank's rows of every layer from layer 0 in x (every row the
+ * adjacency's columns name, in its layout, this rank's rows from row at):
+ * the caller's rows, or p->layer itself.  The output's own rows are added
+ * into out_own (which holds layer 0's), and each layer but the last is
+ * written at row at of p->layer, kept (keep: NULL or its item rows) and
+ * sent on by exchange.  From p->layer a layer is made in place: the own
+ * users' next rows (the first own rows), which read item rows alone, go
+ * to p->side, the own items' next rows, which read user rows alone, over
+ * their own rows, and the users' are copied back.
  */
-static void layers_float(gr_lgcn_prop *p, const float *cur, size_t at, layer_exchange exchange, float *out_own,
+static void layers_float(gr_lgcn_prop *p, const float *x, size_t at, layer_exchange exchange, float *out_own,
                          const layer_keep *keep)
 {
-    const size_t d = p->d;
+    const size_t d = p->d, own = p->hi - p->lo, users = side_rows(p);
+    float *buf = p->layer;
+    const float *cur = x;
     for (int k = 0; k < p->layers; k++) {
-        int last = k == p->layers - 1;
-        float *next = cur == p->t1 ? p->t2 : p->t1;
-        gr_spmm_scaled(&p->adj, cur, next + at * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f, d);
-        if (!last && keep) keep_items(p, keep, k + 1, next + at * d);
-        if (!last) exchange(p, next, d * sizeof *next);
-        cur = next;
+        const int last = k == p->layers - 1;
+        const float scale = last ? 1.0f / (float)(p->layers + 1) : 1.0f;
+        if (cur != buf) {
+            gr_spmm_scaled(&p->adj, cur, buf + at * d, out_own, scale, d);
+        } else {
+            gr_spmm_scaled_rows(&p->adj, buf, p->side, out_own, scale, d, 0, users);
+            gr_spmm_scaled_rows(&p->adj, buf, buf + at * d, out_own, scale, d, users, own);
+            if (!last) memcpy(buf + at * d, p->side, users * d * sizeof *buf);
+        }
+        if (!last && keep) keep_items(p, keep, k + 1, buf + at * d);
+        if (!last) exchange(p, buf, d * sizeof *buf);
+        cur = buf;
     }
 }
 
+/* layers_float in bfloat16 layers, from layer 0 in p->layer_b; the last
+ * layer is added into out_own alone. */
 static void layers_half(gr_lgcn_prop *p, size_t at, layer_exchange exchange, float *out_own)
 {
-    const size_t d = p->d;
-    uint16_t *cur = p->xb1, *next = p->xb2;
+    const size_t d = p->d, own = p->hi - p->lo, users = side_rows(p);
+    uint16_t *buf = p->layer_b;
     for (int k = 0; k < p->layers; k++) {
-        int last = k == p->layers - 1;
-        gr_spmm_bf16(&p->adj, cur, last ? NULL : next + at * d, out_own, last ? 1.0f / (float)(p->layers + 1) : 1.0f,
-                     d);
-        if (!last) exchange(p, next, d * sizeof *next);
-        uint16_t *t = cur;
-        cur = next;
-        next = t;
+        const int last = k == p->layers - 1;
+        const float scale = last ? 1.0f / (float)(p->layers + 1) : 1.0f;
+        gr_spmm_bf16_rows(&p->adj, buf, last ? NULL : p->side_b, out_own, scale, d, 0, users);
+        gr_spmm_bf16_rows(&p->adj, buf, last ? NULL : buf + at * d, out_own, scale, d, users, own);
+        if (!last) {
+            memcpy(buf + at * d, p->side_b, users * d * sizeof *buf);
+            exchange(p, buf, d * sizeof *buf);
+        }
     }
 }
 
@@ -212,7 +227,7 @@ static void split_float(gr_lgcn_prop *p, const float *x, float *out_own)
 static void split_half(gr_lgcn_prop *p, const float *x, float *out_own)
 {
     memcpy(out_own, x + p->lo * p->d, (p->hi - p->lo) * p->d * sizeof *out_own);
-    gr_to_bf16_rows(p->xb1, x, p->n, p->d);
+    gr_to_bf16_rows(p->layer_b, x, p->n, p->d);
     layers_half(p, p->lo, gather, out_own);
 }
 
@@ -238,14 +253,14 @@ static void halo_float(gr_lgcn_prop *p, const float *x_own, float *out_own, cons
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
     if (keep) keep_items(p, keep, 0, x_own);
-    first_layer(p, x_own, p->t1, NULL);
-    layers_float(p, p->t1, p->halo->before, fill_halo, out_own, keep);
+    first_layer(p, x_own, p->layer, NULL);
+    layers_float(p, p->layer, p->halo->before, fill_halo, out_own, keep);
 }
 
 static void halo_half(gr_lgcn_prop *p, const float *x_own, float *out_own)
 {
     memcpy(out_own, x_own, (p->hi - p->lo) * p->d * sizeof *out_own);
-    first_layer(p, x_own, NULL, p->xb1);
+    first_layer(p, x_own, NULL, p->layer_b);
     layers_half(p, p->halo->before, fill_halo, out_own);
 }
 
@@ -273,14 +288,14 @@ static void run_split(gr_lgcn_prop *p, const float *x, const float *x_own, float
  * read). */
 static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int half)
 {
-    half = half && p->xb1;
+    half = half && p->layer_b;
     if (p->layers == 0) {
         /* nothing to propagate: x is every rank's already */
         memcpy(out, x, p->n * p->d * sizeof *out);
         return;
     }
     if (!p->dist) {
-        gr_lgcn_propagate_train(&p->sides, x, out, p->t1, p->t2, half ? p->xb1 : NULL, p->xb2, p->d, p->layers);
+        gr_lgcn_propagate_train(&p->sides, x, out, p->layer, p->side, half ? p->layer_b : NULL, p->side_b, p->d, p->layers);
         return;
     }
     run_split(p, x, x + p->lo * p->d, out, p->lo, all_rows ? ALL_ROWS : OWN_ROWS, half);
@@ -294,7 +309,7 @@ void gr_lgcn_prop_run(gr_lgcn_prop *p, const float *x, float *out, int all_rows,
 void gr_lgcn_prop_run_objective(gr_lgcn_prop *p, const float *x, size_t x0, float *out, int half)
 {
     /* with the objective's layout the halo's propagation reads the own rows alone */
-    if (p->obj) run_split(p, NULL, x + (p->lo - x0) * p->d, out, p->obj->before, OBJECTIVE_ROWS, half && p->xb1);
+    if (p->obj) run_split(p, NULL, x + (p->lo - x0) * p->d, out, p->obj->before, OBJECTIVE_ROWS, half && p->layer_b);
     else run(p, x, out, 1, half);
 }
 
@@ -346,7 +361,7 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
         *own = scratch;
         return p->rc;
     }
-    half = half && p->xb1;
+    half = half && p->layer_b;
     if (p->obj) {
         /* the owners add the ranks' shares of their rows (the order the
          * reduce-scatter adds in), and the halo's propagation fetches the
@@ -380,7 +395,7 @@ int gr_lgcn_prop_back(gr_lgcn_prop *p, float *gfinal, float *scratch, float **ow
  * model is propagated in float). */
 static int float_layers(gr_lgcn_prop *p)
 {
-    return p->t1 ? GR_OK : alloc_layers(p, gr_halo_local_rows(p->halo), 1, 0);
+    return p->layer ? GR_OK : alloc_layers(p, gr_halo_local_rows(p->halo), 1, 0);
 }
 
 /* This rank's rows of the model's tables from the own rows x_own: the

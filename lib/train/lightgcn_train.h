@@ -169,14 +169,16 @@ void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, 
 typedef struct gr_lgcn_prop {
     gr_spmat adj;        /* under a communicator: rows [lo, hi), columns global */
     gr_adj_sides sides;  /* one process: every row, by sides */
-    size_t lo, hi, n, d;
+    size_t lo, hi, n, d, n_users;
     int layers;
     /* float layers (NULL: bfloat16 only), bfloat16 layers (NULL: float
-     * only): n x d each under a communicator (in the halo's layout with
-     * one); one process makes each layer in place, in n rows (t1, xb1)
-     * and gr_lightgcn_side_rows (t2, xb2) */
-    float *t1, *t2;
-    uint16_t *xb1, *xb2;
+     * only), each made in place: `layer` holds the layer's rows (n rows,
+     * or own + halo rows in the halo's layout), `side` those made apart
+     * while the others are written over their own: in one process the
+     * smaller side's (gr_lightgcn_side_rows), under a communicator the
+     * rank's own user rows */
+    float *layer, *side;
+    uint16_t *layer_b, *side_b;
     struct gr_dist *dist;
     int rc;              /* the first failed exchange (sticky) */
     struct gr_halo *halo; /* gr_lgcn_prop_halo: adj's columns and the layers in its local layout */
@@ -195,7 +197,7 @@ size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p);
 /*
  * Under a communicator, exchange halos instead of allgathering layers
  * (trainer setting `shard`, docs/distributed.md): the adjacency rows'
- * columns and the layer buffers (t1, t2, xb1, xb2) move to the local
+ * columns and the layer buffers (layer, layer_b) move to the local
  * layout of a halo plan (dist/halo.h), own + halo rows; each layer's own
  * rows go to the ranks that read them.  The results are the allgathering
  * propagation's, bit for bit.  Nothing without a communicator or layers.
