@@ -107,9 +107,10 @@ START_TEST(spmm_is_independent_of_thread_count)
 }
 END_TEST
 
-/* A product of a range of rows writes those rows of Y and acc alone, with
- * the bits of the whole product, in float and in bfloat16, for ranges
- * that cut the balanced parts anywhere (the layers made in place). */
+/* A product of a range of rows writes those rows of Y and acc alone, from
+ * the first rows of the buffers it is given, with the bits of the whole
+ * product, in float and in bfloat16, for ranges that cut the balanced
+ * parts anywhere (the layers made in place). */
 START_TEST(row_range_products_have_the_whole_products_bits)
 {
     gr_spmat a;
@@ -131,10 +132,10 @@ START_TEST(row_range_products_have_the_whole_products_bits)
             memset(yb, 0xff, nd * sizeof *yb);
             if (half) {
                 gr_spmm_bf16(&a, xb, want_yb, want_acc, 0.5f, d);
-                gr_spmm_bf16_rows(&a, xb, yb, acc, 0.5f, d, r0, r1);
+                gr_spmm_bf16_rows(&a, xb, yb + r0 * d, acc + r0 * d, 0.5f, d, r0, r1);
             } else {
                 gr_spmm_scaled(&a, x, want_y, want_acc, 0.5f, d);
-                gr_spmm_scaled_rows(&a, x, y, acc, 0.5f, d, r0, r1);
+                gr_spmm_scaled_rows(&a, x, y + r0 * d, acc + r0 * d, 0.5f, d, r0, r1);
             }
             for (size_t row = 0; row < a.n; row++) {
                 const int in = row >= r0 && row < r1;

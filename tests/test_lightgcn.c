@@ -275,13 +275,14 @@ START_TEST(fold_in_is_the_documented_sum)
 }
 END_TEST
 
-/* The propagation by sides (users' and items' rows apart, each layer in
- * place), which a model makes when it is loaded and the trainers make in
- * one process, has the bits of the whole-adjacency propagation, fold-in
- * table included, in float and in bfloat16 layers, with more users than
- * items and more items than users (the side made apart differs) and any
- * number of layers. */
-START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
+/* The propagation with each layer made in place (the side of fewer rows
+ * apart, the other over its own rows), which a model makes when it is
+ * loaded and the trainers make, has the bits of the whole-adjacency
+ * propagation with two layer buffers, fold-in table included, in float
+ * and in bfloat16 layers, with more users than items and more items than
+ * users (the side made apart differs), the users' and the items' rows in
+ * one output or two, and any number of layers. */
+START_TEST(propagation_in_place_has_the_bits_of_two_buffers)
 {
     const size_t shapes[2][2] = { { 40, 30 }, { 25, 60 } };
     for (int sh = 0; sh < 2; sh++) {
@@ -290,14 +291,9 @@ START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
         const gr_graph *g = p.train;
         const size_t nu = gr_graph_num_users(g), ni = gr_graph_num_items(g), n = nu + ni, d = 32;
         gr_spmat a = { 0 };
-        gr_adj_sides sides;
         ck_assert_int_eq(gr_norm_adj(&a, g, 4), GR_OK);
-        ck_assert_int_eq(gr_norm_adj_sides(&sides, g, 4), GR_OK);
-        ck_assert_uint_eq(sides.au.n, nu);
-        ck_assert_uint_eq(sides.ai.n, ni);
         float *e0 = malloc(n * d * sizeof *e0), *want = malloc(n * d * sizeof *want), *got = malloc(n * d * sizeof *got);
-        float *layer = malloc(n * d * sizeof *layer);
-        uint16_t *xb = malloc(n * d * sizeof *xb);
+        float *got_items = malloc(ni * d * sizeof *got_items), *layer = malloc(n * d * sizeof *layer);
         float *fold_want = malloc(ni * d * sizeof *fold_want), *fold_got = malloc(ni * d * sizeof *fold_got);
         gr_rng r = gr_rng_make(3, 0);
         for (size_t x = 0; x < n * d; x++) e0[x] = (float)gr_rng_unit(&r) - 0.5f;
@@ -305,30 +301,43 @@ START_TEST(propagation_by_sides_has_the_bits_of_the_whole)
             const size_t side_rows = gr_lightgcn_side_rows(nu, ni, K);
             ck_assert_uint_eq(side_rows, K > 1 ? (nu < ni ? nu : ni) : 0);
             float *side = malloc(side_rows * d * sizeof *side + 1);
-            uint16_t *side_b = malloc(side_rows * d * sizeof *side_b + 1);
             fx_propagate_whole(&a, e0, want, d, K, K ? fold_want : NULL, nu, 0);
-            gr_lightgcn_propagate_sides(&sides, e0, got, got + nu * d, layer, side, d, K, K ? fold_got : NULL);
+            /* one output, then the users' and the items' apart (a model's tables) */
+            gr_lightgcn_propagate(&a, nu, e0, got, got + nu * d, layer, side, d, K, NULL);
             ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
+            memset(got, 0, n * d * sizeof *got);
+            gr_lightgcn_propagate(&a, nu, e0, got, got_items, layer, side, d, K, K ? fold_got : NULL);
+            ck_assert_int_eq(memcmp(want, got, nu * d * sizeof *got), 0);
+            ck_assert_int_eq(memcmp(want + nu * d, got_items, ni * d * sizeof *got), 0);
             if (K) ck_assert_int_eq(memcmp(fold_want, fold_got, ni * d * sizeof *fold_got), 0);
             /* the trainers' float and bfloat16 layers */
+            gr_lgcn_settings_t s;
+            memset(&s, 0, sizeof s);
+            s.n = n;
+            s.n_users = nu;
+            s.d = d;
+            s.layers = K;
+            gr_lgcn_prop prop;
+            ck_assert_int_eq(gr_lgcn_prop_init(&prop, g, &s, NULL, 1, 1, 4), GR_OK);
+            ck_assert_ptr_nonnull(prop.layer_b);
             memset(got, 0, n * d * sizeof *got);
-            gr_lgcn_propagate_train(&sides, e0, got, layer, side, NULL, NULL, d, K);
+            gr_lgcn_prop_run(&prop, e0, got, 1, 0);
             ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
             fx_propagate_whole(&a, e0, want, d, K, NULL, 0, 1);
-            gr_lgcn_propagate_train(&sides, e0, got, layer, side, xb, side_b, d, K);
+            gr_lgcn_prop_run(&prop, e0, got, 1, 1);
             ck_assert_int_eq(memcmp(want, got, n * d * sizeof *got), 0);
+            ck_assert_int_eq(prop.rc, GR_OK);
+            gr_lgcn_prop_free(&prop);
             free(side);
-            free(side_b);
         }
         free(e0);
         free(want);
         free(got);
+        free(got_items);
         free(layer);
-        free(xb);
         free(fold_want);
         free(fold_got);
         gr_spmat_free(&a);
-        gr_adj_sides_free(&sides);
         fx_planted_free(&p);
     }
 }
@@ -373,7 +382,7 @@ int main(void)
     tcase_add_test(tc, progress_callback_and_validation_control_training);
     tcase_add_test(tc, fold_in_recovers_known_users);
     tcase_add_test(tc, fold_in_is_the_documented_sum);
-    tcase_add_test(tc, propagation_by_sides_has_the_bits_of_the_whole);
+    tcase_add_test(tc, propagation_in_place_has_the_bits_of_two_buffers);
     tcase_add_test(tc, end_to_end_on_a_generated_movielens_dataset);
     suite_add_tcase(s, tc);
     return fx_run(s);

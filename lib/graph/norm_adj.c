@@ -60,18 +60,3 @@ int gr_norm_adj(gr_spmat *out, const gr_graph *g, size_t parts)
 {
     return gr_norm_adj_rows(out, g, 0, g->n_users + g->n_items, parts);
 }
-
-int gr_norm_adj_sides(gr_adj_sides *out, const gr_graph *g, size_t parts)
-{
-    memset(out, 0, sizeof *out);
-    int rc = gr_norm_adj_rows(&out->au, g, 0, g->n_users, parts);
-    if (rc == GR_OK) rc = gr_norm_adj_rows(&out->ai, g, g->n_users, g->n_users + g->n_items, parts);
-    if (rc != GR_OK) gr_adj_sides_free(out);
-    return rc;
-}
-
-void gr_adj_sides_free(gr_adj_sides *a)
-{
-    gr_spmat_free(&a->au);
-    gr_spmat_free(&a->ai);
-}

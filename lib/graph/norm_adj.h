@@ -16,15 +16,4 @@ int gr_norm_adj(gr_spmat *out, const gr_graph *g, size_t parts);
  * propagation computes. */
 int gr_norm_adj_rows(gr_spmat *out, const gr_graph *g, size_t lo, size_t hi, size_t parts);
 
-/* The matrix by sides: the users' rows [0, users) in au and the items'
- * rows [users, users + items) in ai (gr_norm_adj_rows), so that a user's
- * row, which reads item rows alone, can be written over the user rows of
- * its input (models/lightgcn.h, gr_lightgcn_propagate_sides). */
-typedef struct gr_adj_sides {
-    gr_spmat au, ai;
-} gr_adj_sides;
-int gr_norm_adj_sides(gr_adj_sides *out, const gr_graph *g, size_t parts);
-/* Free both sides and zero them (a zeroed struct: nothing). */
-void gr_adj_sides_free(gr_adj_sides *a);
-
 #endif

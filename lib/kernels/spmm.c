@@ -104,7 +104,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
  * floats (gr_v16, or gr_v8 in the narrow kernels: kernels/cpu.h). */
 #define SPMM_ROWS_AS(N, VT, W, V, LOAD, STORE)                                                     \
     GR_INLINE void spmm_rows_body_##N(const gr_spmat *a, const float *x, float *y, float *acc,     \
-                                      float scale, int64_t r0, int64_t r1)                         \
+                                      float scale, int64_t r0, int64_t r1, int64_t base)           \
     {                                                                                              \
         const size_t d = W * V;                                                                    \
         const int64_t *ptr = a->ptr;                                                               \
@@ -119,24 +119,24 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
                 const float w = val[k];                                                            \
                 for (int v = 0; v < V; v++) s[v] += w * LOAD(xr + W * v);                          \
             }                                                                                      \
-            float *yr = y + (size_t)r * d;                                                         \
+            float *yr = y + (size_t)(r - base) * d;                                                \
             for (int v = 0; v < V; v++) STORE(yr + W * v, s[v]);                                   \
             if (acc) {                                                                             \
-                float *ar = acc + (size_t)r * d;                                                   \
+                float *ar = acc + (size_t)(r - base) * d;                                          \
                 for (int v = 0; v < V; v++) STORE(ar + W * v, (LOAD(ar + W * v) + s[v]) * scale);  \
             }                                                                                      \
         }                                                                                          \
     }                                                                                              \
     GR_KERNEL static void spmm_rows_##N(const gr_spmat *a, const float *x, float *y, float *acc,   \
-                                        float scale, int64_t r0, int64_t r1)                       \
+                                        float scale, int64_t r0, int64_t r1, int64_t base)         \
     {                                                                                              \
-        spmm_rows_body_##N(a, x, y, acc, scale, r0, r1);                                           \
+        spmm_rows_body_##N(a, x, y, acc, scale, r0, r1, base);                                     \
     }
 
 /* The same over column blocks: block-major, partial sums kept in Y. */
 #define SPMM_BLOCKS_AS(N, VT, W, V, LOAD, STORE)                                                   \
     GR_INLINE void spmm_blocks_body_##N(const gr_spmat *a, const float *x, float *y, float *acc,   \
-                                        float scale, int64_t r0, int64_t r1)                       \
+                                        float scale, int64_t r0, int64_t r1, int64_t base)         \
     {                                                                                              \
         const size_t d = W * V, nb = a->nblk;                                                      \
         const int32_t *col = a->col;                                                               \
@@ -145,7 +145,7 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
             for (int64_t r = r0; r < r1; r++) {                                                    \
                 const uint32_t *bp = a->bptr + (size_t)r * (nb + 1) + b;                           \
                 const int64_t lo = a->ptr[r] + bp[0], hi = a->ptr[r] + bp[1];                      \
-                float *yr = y + (size_t)r * d;                                                     \
+                float *yr = y + (size_t)(r - base) * d;                                            \
                 if (lo == hi && b > 0) continue;                                                   \
                 VT s[V];                                                                           \
                 for (int v = 0; v < V; v++) s[v] = b == 0 ? (VT){ 0 } : LOAD(yr + W * v);          \
@@ -159,15 +159,15 @@ int gr_spmat_balance(gr_spmat *a, size_t parts)
         }                                                                                          \
         if (acc)                                                                                   \
             for (int64_t r = r0; r < r1; r++) {                                                    \
-                const float *yr = y + (size_t)r * d;                                               \
-                float *ar = acc + (size_t)r * d;                                                   \
+                const float *yr = y + (size_t)(r - base) * d;                                      \
+                float *ar = acc + (size_t)(r - base) * d;                                          \
                 for (int v = 0; v < V; v++) STORE(ar + W * v, (LOAD(ar + W * v) + LOAD(yr + W * v)) * scale); \
             }                                                                                      \
     }                                                                                              \
     GR_KERNEL static void spmm_blocks_##N(const gr_spmat *a, const float *x, float *y, float *acc, \
-                                          float scale, int64_t r0, int64_t r1)                     \
+                                          float scale, int64_t r0, int64_t r1, int64_t base)       \
     {                                                                                              \
-        spmm_blocks_body_##N(a, x, y, acc, scale, r0, r1);                                         \
+        spmm_blocks_body_##N(a, x, y, acc, scale, r0, r1, base);                                   \
     }
 
 #define SPMM_ROWS(V) SPMM_ROWS_AS(V, gr_v16, 16, V, gr_load16, gr_store16)
@@ -261,9 +261,9 @@ enum { SPMM_AHEAD = 8 };
  * s[2 L v + L + l] columns 32 v + 16 + W l ...  The narrow form (W = 8)
  * makes the wide form's (W = 16) sums in the same order.
  */
-#define SPMM_BF16_AS(N, VT, W, V, LOADB, STOREB, LOADF, STOREF)                                          \
-    GR_INLINE void spmm_bf16_body_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,    \
-                                      float scale, int64_t r0, int64_t r1)                                \
+#define SPMM_BF16_AS(N, VT, W, V, LOADB, STOREB, LOADF, STOREF)                                           \
+    GR_INLINE void spmm_bf16_body_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,     \
+                                      float scale, int64_t r0, int64_t r1, int64_t base)                  \
     {                                                                                                     \
         const size_t d = 32 * V;                                                                          \
         enum { L = 16 / W };                                                                              \
@@ -289,19 +289,19 @@ enum { SPMM_AHEAD = 8 };
                         s[2 * L * v + L + l] += w * hi;                                                   \
                     }                                                                                     \
             }                                                                                             \
-            float *ar = acc + (size_t)r * d;                                                              \
+            float *ar = acc + (size_t)(r - base) * d;                                                     \
             for (int v = 0; v < 2 * L * V; v++) STOREF(ar + W * v, (LOADF(ar + W * v) + s[v]) * scale);   \
             if (yb)                                                                                       \
                 for (int v = 0; v < V; v++)                                                               \
                     for (int l = 0; l < L; l++)                                                           \
-                        STOREB(yb + (size_t)r * d + 32 * v + 2 * W * l, s[2 * L * v + l],                 \
+                        STOREB(yb + (size_t)(r - base) * d + 32 * v + 2 * W * l, s[2 * L * v + l],        \
                                s[2 * L * v + L + l]);                                                     \
         }                                                                                                 \
     }                                                                                                     \
-    GR_KERNEL static void spmm_bf16_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,  \
-                                        float scale, int64_t r0, int64_t r1)                              \
+    GR_KERNEL static void spmm_bf16_##N(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc,   \
+                                        float scale, int64_t r0, int64_t r1, int64_t base)                \
     {                                                                                                     \
-        spmm_bf16_body_##N(a, x, yb, acc, scale, r0, r1);                                                 \
+        spmm_bf16_body_##N(a, x, yb, acc, scale, r0, r1, base);                                           \
     }
 
 #define SPMM_BF16(V) SPMM_BF16_AS(V, gr_v16, 16, V, bf16_load32, bf16_store32, gr_load16, gr_store16)
@@ -321,10 +321,10 @@ SPMM_ROWS(4)
 SPMM_ROWS(8)
 
 GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d,
-                                    int64_t r0, int64_t r1)
+                                    int64_t r0, int64_t r1, int64_t base)
 {
     for (int64_t r = r0; r < r1; r++) {
-        float *yr = y + (size_t)r * d;
+        float *yr = y + (size_t)(r - base) * d;
         for (size_t j = 0; j < d; j++) yr[j] = 0.0f;
         for (int64_t k = a->ptr[r]; k < a->ptr[r + 1]; k++) {
             const float *xr = x + (size_t)a->col[k] * d;
@@ -332,7 +332,7 @@ GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y,
             for (size_t j = 0; j < d; j++) yr[j] += w * xr[j];
         }
         if (acc) {
-            float *ar = acc + (size_t)r * d;
+            float *ar = acc + (size_t)(r - base) * d;
             for (size_t j = 0; j < d; j++) ar[j] = (ar[j] + yr[j]) * scale;
         }
     }
@@ -340,49 +340,50 @@ GR_KERNEL static void spmm_rows_any(const gr_spmat *a, const float *x, float *y,
 
 /* The narrow kernels' rows; 0 where d has none. */
 static int spmm_rows_narrow(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d,
-                            int64_t r0, int64_t r1)
+                            int64_t r0, int64_t r1, int64_t base)
 {
     if (a->bptr) {
         switch (d) {
-        case 16: spmm_blocks_narrow_1(a, x, y, acc, scale, r0, r1); return 1;
-        case 32: spmm_blocks_narrow_2(a, x, y, acc, scale, r0, r1); return 1;
-        case 48: spmm_blocks_narrow_3(a, x, y, acc, scale, r0, r1); return 1;
-        case 64: spmm_blocks_narrow_4(a, x, y, acc, scale, r0, r1); return 1;
-        case 128: spmm_blocks_narrow_8(a, x, y, acc, scale, r0, r1); return 1;
+        case 16: spmm_blocks_narrow_1(a, x, y, acc, scale, r0, r1, base); return 1;
+        case 32: spmm_blocks_narrow_2(a, x, y, acc, scale, r0, r1, base); return 1;
+        case 48: spmm_blocks_narrow_3(a, x, y, acc, scale, r0, r1, base); return 1;
+        case 64: spmm_blocks_narrow_4(a, x, y, acc, scale, r0, r1, base); return 1;
+        case 128: spmm_blocks_narrow_8(a, x, y, acc, scale, r0, r1, base); return 1;
         default: break;
         }
     }
     switch (d) {
-    case 16: spmm_rows_narrow_1(a, x, y, acc, scale, r0, r1); return 1;
-    case 32: spmm_rows_narrow_2(a, x, y, acc, scale, r0, r1); return 1;
-    case 48: spmm_rows_narrow_3(a, x, y, acc, scale, r0, r1); return 1;
-    case 64: spmm_rows_narrow_4(a, x, y, acc, scale, r0, r1); return 1;
-    case 128: spmm_rows_narrow_8(a, x, y, acc, scale, r0, r1); return 1;
+    case 16: spmm_rows_narrow_1(a, x, y, acc, scale, r0, r1, base); return 1;
+    case 32: spmm_rows_narrow_2(a, x, y, acc, scale, r0, r1, base); return 1;
+    case 48: spmm_rows_narrow_3(a, x, y, acc, scale, r0, r1, base); return 1;
+    case 64: spmm_rows_narrow_4(a, x, y, acc, scale, r0, r1, base); return 1;
+    case 128: spmm_rows_narrow_8(a, x, y, acc, scale, r0, r1, base); return 1;
     default: return 0;
     }
 }
 
+/* Rows [r0, r1), row r of Y and acc at row r - base of y and acc. */
 static void spmm_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, int64_t r0,
-                      int64_t r1)
+                      int64_t r1, int64_t base)
 {
-    if (!gr_simd_wide() && spmm_rows_narrow(a, x, y, acc, scale, d, r0, r1)) return;
+    if (!gr_simd_wide() && spmm_rows_narrow(a, x, y, acc, scale, d, r0, r1, base)) return;
     if (a->bptr) {
         switch (d) {
-        case 16: spmm_blocks_1(a, x, y, acc, scale, r0, r1); return;
-        case 32: spmm_blocks_2(a, x, y, acc, scale, r0, r1); return;
-        case 48: spmm_blocks_3(a, x, y, acc, scale, r0, r1); return;
-        case 64: spmm_blocks_4(a, x, y, acc, scale, r0, r1); return;
-        case 128: spmm_blocks_8(a, x, y, acc, scale, r0, r1); return;
+        case 16: spmm_blocks_1(a, x, y, acc, scale, r0, r1, base); return;
+        case 32: spmm_blocks_2(a, x, y, acc, scale, r0, r1, base); return;
+        case 48: spmm_blocks_3(a, x, y, acc, scale, r0, r1, base); return;
+        case 64: spmm_blocks_4(a, x, y, acc, scale, r0, r1, base); return;
+        case 128: spmm_blocks_8(a, x, y, acc, scale, r0, r1, base); return;
         default: break;
         }
     }
     switch (d) {
-    case 16: spmm_rows_1(a, x, y, acc, scale, r0, r1); break;
-    case 32: spmm_rows_2(a, x, y, acc, scale, r0, r1); break;
-    case 48: spmm_rows_3(a, x, y, acc, scale, r0, r1); break;
-    case 64: spmm_rows_4(a, x, y, acc, scale, r0, r1); break;
-    case 128: spmm_rows_8(a, x, y, acc, scale, r0, r1); break;
-    default: spmm_rows_any(a, x, y, acc, scale, d, r0, r1); break;
+    case 16: spmm_rows_1(a, x, y, acc, scale, r0, r1, base); break;
+    case 32: spmm_rows_2(a, x, y, acc, scale, r0, r1, base); break;
+    case 48: spmm_rows_3(a, x, y, acc, scale, r0, r1, base); break;
+    case 64: spmm_rows_4(a, x, y, acc, scale, r0, r1, base); break;
+    case 128: spmm_rows_8(a, x, y, acc, scale, r0, r1, base); break;
+    default: spmm_rows_any(a, x, y, acc, scale, d, r0, r1, base); break;
     }
 }
 
@@ -404,10 +405,10 @@ void gr_spmm_scaled_rows(const gr_spmat *a, const float *x, float *y, float *acc
 #pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
         for (long p = 0; p < parts; p++) {
             int64_t lo, hi;
-            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_rows(a, x, y, acc, scale, d, lo, hi);
+            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_rows(a, x, y, acc, scale, d, lo, hi, (int64_t)r0);
         }
     } else {
-        spmm_rows(a, x, y, acc, scale, d, (int64_t)r0, (int64_t)r1);
+        spmm_rows(a, x, y, acc, scale, d, (int64_t)r0, (int64_t)r1, (int64_t)r0);
     }
 }
 
@@ -421,21 +422,21 @@ void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d) 
 int gr_spmm_bf16_ok(size_t d) { return d == 32 || d == 64 || d == 128; }
 
 static void spmm_bf16_rows(const gr_spmat *a, const uint16_t *x, uint16_t *yb, float *acc, float scale, size_t d,
-                           int64_t r0, int64_t r1)
+                           int64_t r0, int64_t r1, int64_t base)
 {
     if (!gr_simd_wide()) {
         switch (d) {
-        case 32: spmm_bf16_narrow_1(a, x, yb, acc, scale, r0, r1); break;
-        case 64: spmm_bf16_narrow_2(a, x, yb, acc, scale, r0, r1); break;
-        case 128: spmm_bf16_narrow_4(a, x, yb, acc, scale, r0, r1); break;
+        case 32: spmm_bf16_narrow_1(a, x, yb, acc, scale, r0, r1, base); break;
+        case 64: spmm_bf16_narrow_2(a, x, yb, acc, scale, r0, r1, base); break;
+        case 128: spmm_bf16_narrow_4(a, x, yb, acc, scale, r0, r1, base); break;
         default: break;
         }
         return;
     }
     switch (d) {
-    case 32: spmm_bf16_1(a, x, yb, acc, scale, r0, r1); break;
-    case 64: spmm_bf16_2(a, x, yb, acc, scale, r0, r1); break;
-    case 128: spmm_bf16_4(a, x, yb, acc, scale, r0, r1); break;
+    case 32: spmm_bf16_1(a, x, yb, acc, scale, r0, r1, base); break;
+    case 64: spmm_bf16_2(a, x, yb, acc, scale, r0, r1, base); break;
+    case 128: spmm_bf16_4(a, x, yb, acc, scale, r0, r1, base); break;
     default: break;
     }
 }
@@ -448,10 +449,10 @@ void gr_spmm_bf16_rows(const gr_spmat *a, const uint16_t *xb, uint16_t *yb, floa
 #pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth(a->nnz * d)) num_threads(gr_threads())
         for (long p = 0; p < parts; p++) {
             int64_t lo, hi;
-            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_bf16_rows(a, xb, yb, acc, scale, d, lo, hi);
+            if (part_rows(a, p, r0, r1, &lo, &hi)) spmm_bf16_rows(a, xb, yb, acc, scale, d, lo, hi, (int64_t)r0);
         }
     } else {
-        spmm_bf16_rows(a, xb, yb, acc, scale, d, (int64_t)r0, (int64_t)r1);
+        spmm_bf16_rows(a, xb, yb, acc, scale, d, (int64_t)r0, (int64_t)r1, (int64_t)r0);
     }
 }
 

@@ -47,9 +47,11 @@ void gr_spmm(const gr_spmat *a, const float *x, float *y, float *acc, size_t d);
 /* The same with acc = (acc + Y) * scale: the last layer of a propagation
  * folds the average over layers into its pass. */
 void gr_spmm_scaled(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d);
-/* gr_spmm_scaled for rows [r0, r1) of A alone: rows r of Y and acc in
- * that range (at y + r d, acc + r d) are written, the others left as they
- * were; each row's value is the whole product's, bit for bit. */
+/* gr_spmm_scaled for rows [r0, r1) of A alone, written from the first
+ * row of y and acc: row r at y + (r - r0) d and acc + (r - r0) d, so that
+ * a range can go to a buffer of its own (a layer made in place, by
+ * sides: models/lightgcn.h).  Each row's value is the whole product's,
+ * bit for bit. */
 void gr_spmm_scaled_rows(const gr_spmat *a, const float *x, float *y, float *acc, float scale, size_t d, size_t r0,
                          size_t r1);
 

@@ -19,54 +19,13 @@ void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k)
         for (size_t j = 0; j < n; j++) fold[j] += rows[j];
 }
 
-gr_lightgcn_order gr_lightgcn_order_of(const gr_adj_sides *a)
-{
-    const size_t nu = a->au.n;
-    const int items_apart = a->ai.n <= nu;
-    gr_lightgcn_order o = { items_apart ? &a->ai : &a->au, items_apart ? &a->au : &a->ai, items_apart ? nu : 0,
-                            items_apart ? 0 : nu, items_apart };
-    return o;
-}
-
-void gr_lightgcn_propagate_sides(const gr_adj_sides *a, const float *e0, float *user_out, float *item_out,
-                                 float *layer, float *side, size_t d, int layers, float *item_fold)
-{
-    const size_t nu = a->au.n, ni = a->ai.n;
-    const gr_lightgcn_order o = gr_lightgcn_order_of(a);
-    float *apart_out = o.items_apart ? item_out : user_out, *in_place_out = o.items_apart ? user_out : item_out;
-    memcpy(user_out, e0, nu * d * sizeof *e0);
-    memcpy(item_out, e0 + nu * d, ni * d * sizeof *e0);
-    const float *cur = e0;
-    for (int k = 0; k < layers; k++) {
-        if (item_fold) gr_lightgcn_fold_layer(item_fold, cur + nu * d, ni * d, k);
-        const float scale = k == layers - 1 ? 1.0f / (float)(layers + 1) : 1.0f;
-        if (k == 0) {
-            gr_spmm_scaled(&a->au, e0, layer, user_out, scale, d);
-            gr_spmm_scaled(&a->ai, e0, layer + nu * d, item_out, scale, d);
-        } else {
-            /* the apart side's next rows read this layer's other side,
-             * which that side's next rows then overwrite: they read the
-             * apart side's rows only */
-            gr_spmm_scaled(o.apart, layer, side, apart_out, scale, d);
-            gr_spmm_scaled(o.in_place, layer, layer + o.in_place_row * d, in_place_out, scale, d);
-            if (k < layers - 1) memcpy(layer + o.apart_row * d, side, o.apart->n * d * sizeof *side);
-        }
-        cur = layer;
-    }
-}
-
-size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers)
-{
-    return layers > 1 ? (n_users < n_items ? n_users : n_items) : 0;
-}
-
 static gr_lightgcn_state *state_of(const gr_model *m) { return (gr_lightgcn_state *)m->state; }
 
 /* Propagate e0 into the model's vectors and the fold-in table.
  * The users' rows of the adjacency add into user_vec and the items' into
  * item_vec, so no n x dim sum is held besides them, and the layers are
  * made in one n x dim buffer and one of the smaller side's rows
- * (gr_lightgcn_propagate_sides): a load's peak is the model and those. */
+ * (gr_lightgcn_propagate): a load's peak is the model and those. */
 static int lightgcn_prepare(gr_model *m)
 {
     gr_lightgcn_state *s = state_of(m);
@@ -77,12 +36,11 @@ static int lightgcn_prepare(gr_model *m)
     float *layer = s->layers ? gr_alloc_floats_unset(n * d) : NULL;
     /* allocated even when a side has no rows: the copy back reads it */
     float *side = s->layers > 1 ? gr_alloc_floats_unset(side_rows * d) : NULL;
-    gr_adj_sides a = { 0 };
+    gr_spmat a = { 0 };
     int ok = !s->layers || (s->item_fold && layer && (side || s->layers < 2));
-    int rc = ok ? gr_norm_adj_sides(&a, m->graph, parts) : GR_ENOMEM;
-    if (rc == GR_OK)
-        gr_lightgcn_propagate_sides(&a, s->e0, m->user_vec, m->item_vec, layer, side, d, s->layers, s->item_fold);
-    gr_adj_sides_free(&a);
+    int rc = ok ? gr_norm_adj(&a, m->graph, parts) : GR_ENOMEM;
+    if (rc == GR_OK) gr_lightgcn_propagate(&a, nu, s->e0, m->user_vec, m->item_vec, layer, side, d, s->layers, s->item_fold);
+    gr_spmat_free(&a);
     free(layer);
     free(side);
     return rc;

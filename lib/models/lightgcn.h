@@ -27,36 +27,43 @@ extern const gr_model_ops gr_mf_ops;
 void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k);
 
 /*
- * out = (1 / (K + 1)) sum_k A^k e0 over the normalised adjacency by sides
- * (gr_norm_adj_sides): user_out and item_out receive the users' and the
- * items' rows of the result, item_fold (NULL or items x d) the item rows'
- * fold of layers 0 .. K-1 (gr_lightgcn_fold_layer: the state's
- * item_fold).  Each row's sum is made in the order of the whole matrix's
- * product, so the values are those of multiplying by the whole matrix,
- * bit for bit.  A user's row reads item rows only and an item's user rows
- * only, so each layer is made in place in `layer` (n x d): the side of
- * fewer rows into `side` first (gr_lightgcn_side_rows x d; not NULL with
- * two layers or more, even where that is 0 rows: the copy back reads it),
- * then the other side over its own rows, then the first copied back;
- * n + min(users, items) rows of work instead of two layers of n.  `layer`
- * may be NULL when layers is 0.
+ * One layer of the propagation made in place (models/lightgcn_layer.c).
+ * buf holds the current layer: every row A's columns name, in their
+ * layout, A's row r at row at + r.  A's first `users` rows are users',
+ * which read item rows alone, the others items', which read user rows
+ * alone.  So the side of fewer rows goes into `side` first (the items' on
+ * a tie; gr_lightgcn_side_rows(users, a->n - users, 2) rows), reading the
+ * other side's current rows; the other side is then written over its own
+ * rows, and with `keep` the first is copied back, so that buf holds the
+ * next layer's rows [at, at + a->n).  The users' rows go into acc_u and
+ * the items' into acc_i as acc = (acc + row) * scale.  Each row has the
+ * bits of the whole product (gr_spmm_scaled).
  */
-void gr_lightgcn_propagate_sides(const gr_adj_sides *a, const float *e0, float *user_out, float *item_out,
-                                 float *layer, float *side, size_t d, int layers, float *item_fold);
-/* Rows of the `side` buffer gr_lightgcn_propagate_sides needs: the
- * smaller side's with two layers or more, else 0. */
-size_t gr_lightgcn_side_rows(size_t n_users, size_t n_items, int layers);
+void gr_lightgcn_layer(const gr_spmat *a, size_t users, float *buf, size_t at, float *side, float *acc_u,
+                       float *acc_i, float scale, size_t d, int keep);
+/* The same over bfloat16 layers (gr_spmm_bf16: d 32, 64 or 128), the
+ * next layer always kept; the last layer of a propagation, whose rows
+ * are summed alone, is gr_spmm_bf16 with no output layer. */
+void gr_lightgcn_layer_bf16(const gr_spmat *a, size_t users, uint16_t *buf, size_t at, uint16_t *side, float *acc_u,
+                            float *acc_i, float scale, size_t d);
+/* Rows of the `side` buffer of a propagation of `layers` over rows of
+ * which `users` are users' and `items` items': the smaller side's with two
+ * layers or more (layer 0 is read from its own buffer), else 0. */
+size_t gr_lightgcn_side_rows(size_t users, size_t items, int layers);
 
-/* The order of a layer made in place: `apart`, the side of fewer rows
- * (the items' on a tie), is made into the side buffer and copied back to
- * its first row `apart_row` of the layer; `in_place` is written over its
- * own rows from `in_place_row`.  items_apart: which side is apart. */
-typedef struct gr_lightgcn_order {
-    const gr_spmat *apart, *in_place;
-    size_t apart_row, in_place_row;
-    int items_apart;
-} gr_lightgcn_order;
-gr_lightgcn_order gr_lightgcn_order_of(const gr_adj_sides *a);
+/*
+ * out = (1 / (K + 1)) sum_k A^k e0 over the whole normalised adjacency a
+ * (gr_norm_adj), the first `users` rows users': user_out and item_out
+ * receive the users' and the items' rows of the result, item_fold (NULL
+ * or items x d) the item rows' fold of layers 0 .. K-1
+ * (gr_lightgcn_fold_layer: the state's item_fold).  Each layer is made in
+ * place in `layer` (n x d; NULL when K is 0) with `side`
+ * (gr_lightgcn_side_rows x d; not NULL with two layers or more, even
+ * where that is 0 rows): n + min(users, items) rows of work instead of
+ * two layers of n, and the bits of multiplying by the whole matrix.
+ */
+void gr_lightgcn_propagate(const gr_spmat *a, size_t users, const float *e0, float *user_out, float *item_out,
+                           float *layer, float *side, size_t d, int layers, float *item_fold);
 
 /* A model's propagated tables: the users' and the items' rows of the
  * layer average, and the fold-in table of the item rows of layers 0 ..

@@ -17,35 +17,6 @@
 #include "models/lightgcn.h"
 #include "train/lightgcn_train.h"
 
-/* gr_lgcn_propagate_train's bfloat16 layers, each made in place as
- * gr_lightgcn_propagate_sides makes the float ones: layer 0 is converted
- * into `layer` first, and the last layer is summed into out alone. */
-static void propagate_sides_bf16(const gr_adj_sides *a, const float *x, float *out, uint16_t *layer, uint16_t *side,
-                                 size_t d, int layers)
-{
-    const size_t nu = a->au.n, n = nu + a->ai.n;
-    const gr_lightgcn_order o = gr_lightgcn_order_of(a);
-    float *apart_out = out + o.apart_row * d, *in_place_out = out + o.in_place_row * d;
-    memcpy(out, x, n * d * sizeof *out);
-    gr_to_bf16_rows(layer, x, n, d);
-    for (int k = 0; k < layers - 1; k++) {
-        gr_spmm_bf16(o.apart, layer, side, apart_out, 1.0f, d);
-        gr_spmm_bf16(o.in_place, layer, layer + o.in_place_row * d, in_place_out, 1.0f, d);
-        memcpy(layer + o.apart_row * d, side, o.apart->n * d * sizeof *side);
-    }
-    const float scale = 1.0f / (float)(layers + 1);
-    gr_spmm_bf16(&a->au, layer, NULL, out, scale, d);
-    gr_spmm_bf16(&a->ai, layer, NULL, out + nu * d, scale, d);
-}
-
-void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
-                             uint16_t *xb2, size_t d, int layers)
-{
-    const size_t nu = a->au.n;
-    if (!xb1 || layers == 0) gr_lightgcn_propagate_sides(a, x, out, out + nu * d, t1, t2, d, layers, NULL);
-    else propagate_sides_bf16(a, x, out, xb1, xb2, d, layers);
-}
-
 void gr_lgcn_prop_free(gr_lgcn_prop *p)
 {
     if (p->halo) gr_halo_free(p->halo);
@@ -53,7 +24,6 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p)
     if (p->obj) gr_halo_free(p->obj);
     free(p->obj);
     gr_spmat_free(&p->adj);
-    gr_adj_sides_free(&p->sides);
     free(p->layer);
     free(p->side);
     free(p->layer_b);
@@ -61,19 +31,23 @@ void gr_lgcn_prop_free(gr_lgcn_prop *p)
     memset(p, 0, sizeof *p);
 }
 
-size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p) { return p->adj.n + p->sides.au.n + p->sides.ai.n; }
+size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p) { return p->adj.n; }
 
-size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p) { return p->adj.nnz + p->sides.au.nnz + p->sides.ai.nnz; }
+size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p) { return p->adj.nnz; }
 
-/* The rows made apart in each layer (the side buffers): one process,
- * the smaller side's (gr_lgcn_propagate_train); under a communicator the
- * rank's own user rows, the first of its rows: a user's row reads item
- * rows alone, so the users' next rows go apart while the items' are
- * written over their own rows (layers_float). */
+/* The own user rows: the first of the rank's rows (every row in one
+ * process). */
+static size_t own_users(const gr_lgcn_prop *p)
+{
+    return p->lo < p->n_users ? (p->hi < p->n_users ? p->hi : p->n_users) - p->lo : 0;
+}
+
+/* The rows made apart in each layer (the side buffers,
+ * gr_lightgcn_layer): with halos layer 0 is made in place too. */
 static size_t side_rows(const gr_lgcn_prop *p)
 {
-    if (!p->dist) return gr_lightgcn_side_rows(p->n_users, p->n - p->n_users, p->layers);
-    return p->lo < p->n_users ? (p->hi < p->n_users ? p->hi : p->n_users) - p->lo : 0;
+    const size_t users = own_users(p), items = p->hi - p->lo - users;
+    return p->layers ? (users < items ? users : items) : 0;
 }
 
 /* Layer buffers of rows rows and their side buffers: float ones (layer,
@@ -112,7 +86,7 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
         gr_lgcn_prop_free(p);
         return rc;
     }
-    rc = dist ? gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts) : gr_norm_adj_sides(&p->sides, g, parts);
+    rc = gr_norm_adj_rows(&p->adj, g, p->lo, p->hi, parts);
     if (rc != GR_OK) gr_lgcn_prop_free(p);
     return rc;
 }
@@ -171,30 +145,21 @@ static void keep_items(const gr_lgcn_prop *p, const layer_keep *keep, int k, con
  * the caller's rows, or p->layer itself.  The output's own rows are added
  * into out_own (which holds layer 0's), and each layer but the last is
  * written at row at of p->layer, kept (keep: NULL or its item rows) and
- * sent on by exchange.  From p->layer a layer is made in place: the own
- * users' next rows (the first own rows), which read item rows alone, go
- * to p->side, the own items' next rows, which read user rows alone, over
- * their own rows, and the users' are copied back.
+ * sent on by exchange.  From p->layer a layer is made in place
+ * (gr_lightgcn_layer).
  */
 static void layers_float(gr_lgcn_prop *p, const float *x, size_t at, layer_exchange exchange, float *out_own,
                          const layer_keep *keep)
 {
-    const size_t d = p->d, own = p->hi - p->lo, users = side_rows(p);
+    const size_t d = p->d, users = own_users(p);
     float *buf = p->layer;
-    const float *cur = x;
     for (int k = 0; k < p->layers; k++) {
         const int last = k == p->layers - 1;
         const float scale = last ? 1.0f / (float)(p->layers + 1) : 1.0f;
-        if (cur != buf) {
-            gr_spmm_scaled(&p->adj, cur, buf + at * d, out_own, scale, d);
-        } else {
-            gr_spmm_scaled_rows(&p->adj, buf, p->side, out_own, scale, d, 0, users);
-            gr_spmm_scaled_rows(&p->adj, buf, buf + at * d, out_own, scale, d, users, own);
-            if (!last) memcpy(buf + at * d, p->side, users * d * sizeof *buf);
-        }
+        if (k == 0 && x != buf) gr_spmm_scaled(&p->adj, x, buf + at * d, out_own, scale, d);
+        else gr_lightgcn_layer(&p->adj, users, buf, at, p->side, out_own, out_own + users * d, scale, d, !last);
         if (!last && keep) keep_items(p, keep, k + 1, buf + at * d);
         if (!last) exchange(p, buf, d * sizeof *buf);
-        cur = buf;
     }
 }
 
@@ -202,18 +167,13 @@ static void layers_float(gr_lgcn_prop *p, const float *x, size_t at, layer_excha
  * layer is added into out_own alone. */
 static void layers_half(gr_lgcn_prop *p, size_t at, layer_exchange exchange, float *out_own)
 {
-    const size_t d = p->d, own = p->hi - p->lo, users = side_rows(p);
+    const size_t d = p->d, users = own_users(p);
     uint16_t *buf = p->layer_b;
-    for (int k = 0; k < p->layers; k++) {
-        const int last = k == p->layers - 1;
-        const float scale = last ? 1.0f / (float)(p->layers + 1) : 1.0f;
-        gr_spmm_bf16_rows(&p->adj, buf, last ? NULL : p->side_b, out_own, scale, d, 0, users);
-        gr_spmm_bf16_rows(&p->adj, buf, last ? NULL : buf + at * d, out_own, scale, d, users, own);
-        if (!last) {
-            memcpy(buf + at * d, p->side_b, users * d * sizeof *buf);
-            exchange(p, buf, d * sizeof *buf);
-        }
+    for (int k = 0; k < p->layers - 1; k++) {
+        gr_lightgcn_layer_bf16(&p->adj, users, buf, at, p->side_b, out_own, out_own + users * d, 1.0f, d);
+        exchange(p, buf, d * sizeof *buf);
     }
+    gr_spmm_bf16(&p->adj, buf, NULL, out_own, 1.0f / (float)(p->layers + 1), d);
 }
 
 /* This rank's rows of every layer into out_own, each layer but the last
@@ -267,7 +227,8 @@ static void halo_half(gr_lgcn_prop *p, const float *x_own, float *out_own)
 /* Where run's output goes besides the own rows. */
 enum { OWN_ROWS, ALL_ROWS, OBJECTIVE_ROWS };
 
-/* The propagation of x under a communicator: x every row, or with halos
+/* The propagation of x, by this rank's rows (every row in one process):
+ * x every row, or with halos
  * NULL (the halo's propagation starts from the own rows x_own alone); the
  * own rows of the output into out + base rows, then every row of out
  * (ALL_ROWS, base lo) or the objective's (OBJECTIVE_ROWS, out in its
@@ -292,10 +253,6 @@ static void run(gr_lgcn_prop *p, const float *x, float *out, int all_rows, int h
     if (p->layers == 0) {
         /* nothing to propagate: x is every rank's already */
         memcpy(out, x, p->n * p->d * sizeof *out);
-        return;
-    }
-    if (!p->dist) {
-        gr_lgcn_propagate_train(&p->sides, x, out, p->layer, p->side, half ? p->layer_b : NULL, p->side_b, p->d, p->layers);
         return;
     }
     run_split(p, x, x + p->lo * p->d, out, p->lo, all_rows ? ALL_ROWS : OWN_ROWS, half);

@@ -77,14 +77,14 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
         gr_lgcn_work_free(w);
         return GR_ENOMEM;
     }
-    int rc = gr_norm_adj_sides(&w->adj, g, (size_t)gr_threads_limit() * 16);
+    int rc = gr_norm_adj(&w->adj, g, (size_t)gr_threads_limit() * 16);
     if (rc != GR_OK) gr_lgcn_work_free(w);
     return rc;
 }
 
 void gr_lgcn_work_free(gr_lgcn_work *w)
 {
-    gr_adj_sides_free(&w->adj);
+    gr_spmat_free(&w->adj);
     free(w->final);
     free(w->layer);
     free(w->side);
@@ -180,7 +180,8 @@ static double l2_batch(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float
 
 static void propagate(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *x, float *out)
 {
-    gr_lightgcn_propagate_sides(&w->adj, x, out, out + s->n_users * s->d, w->layer, w->side, s->d, s->layers, NULL);
+    gr_lightgcn_propagate(&w->adj, s->n_users, x, out, out + s->n_users * s->d, w->layer, w->side, s->d, s->layers,
+                          NULL);
 }
 
 double gr_lgcn_loss_grad(const gr_lgcn_settings_t *s, gr_lgcn_work *w, const float *e0, size_t count)

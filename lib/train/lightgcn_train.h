@@ -26,9 +26,9 @@ typedef struct gr_lgcn_settings_t {
 
 /* Buffers of one training run. */
 typedef struct gr_lgcn_work {
-    gr_adj_sides adj;
+    gr_spmat adj;
     float *final, *grad;           /* n x d each */
-    float *layer, *side;           /* gr_lightgcn_propagate_sides' work: n x d, side rows x d */
+    float *layer, *side;           /* gr_lightgcn_propagate's work: n x d, side rows x d */
     float *gsum;                   /* the gradient of e0: shares final's buffer, which the
                                       backward pass no longer needs */
     int32_t *u, *pos, *neg;               /* the batch */
@@ -150,15 +150,6 @@ int gr_lgcn_fit_from(gr_model **out, gr_trainer *t, const gr_graph *g, int kind,
 int gr_lgcn_fit_fast(float *e0, float **best, gr_trainer *t, const gr_graph *g, const gr_lgcn_settings_t *s,
                      gr_lightgcn_tables *tables);
 
-/* out = (x + A x + ... + A^K x) / (K + 1) for the n rows of d of the
- * adjacency by sides a; with xb1 and xb2 (bfloat16 buffers,
- * gr_spmm_bf16_ok(d)) the layer inputs are gathered in bfloat16 and summed
- * in float, else float throughout, in t1 and t2.  Each layer is made in
- * place (gr_lightgcn_propagate_sides): t1 and xb1 hold n rows, t2 and xb2
- * gr_lightgcn_side_rows.  The layer average is folded into the last SpMM. */
-void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, float *t1, float *t2, uint16_t *xb1,
-                             uint16_t *xb2, size_t d, int layers);
-
 /*
  * The propagation of a full-batch fit (train/lightgcn_prop.c).  Under a
  * communicator it is split by destination rows: the rank holds rows [lo,
@@ -167,16 +158,14 @@ void gr_lgcn_propagate_train(const gr_adj_sides *a, const float *x, float *out, 
  * next one has every row; one process holds every row.
  */
 typedef struct gr_lgcn_prop {
-    gr_spmat adj;        /* under a communicator: rows [lo, hi), columns global */
-    gr_adj_sides sides;  /* one process: every row, by sides */
+    gr_spmat adj;        /* rows [lo, hi) (every row in one process), columns global */
     size_t lo, hi, n, d, n_users;
     int layers;
     /* float layers (NULL: bfloat16 only), bfloat16 layers (NULL: float
      * only), each made in place: `layer` holds the layer's rows (n rows,
      * or own + halo rows in the halo's layout), `side` those made apart
-     * while the others are written over their own: in one process the
-     * smaller side's (gr_lightgcn_side_rows), under a communicator the
-     * rank's own user rows */
+     * while the others are written over their own (gr_lightgcn_layer):
+     * the smaller side's of the own rows (gr_lightgcn_side_rows) */
     float *layer, *side;
     uint16_t *layer_b, *side_b;
     struct gr_dist *dist;
@@ -191,7 +180,7 @@ int gr_lgcn_prop_init(gr_lgcn_prop *p, const gr_graph *g, const gr_lgcn_settings
                       int half, size_t parts);
 void gr_lgcn_prop_free(gr_lgcn_prop *p);
 /* The rows and the nonzeros of the adjacency p holds: its rows under a
- * communicator, both sides in one process. */
+ * communicator, every row in one process. */
 size_t gr_lgcn_prop_adj_rows(const gr_lgcn_prop *p);
 size_t gr_lgcn_prop_adj_nnz(const gr_lgcn_prop *p);
 /*
