@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -99,6 +100,35 @@ float *gr_alloc_floats_unset(size_t n)
     /* all bits set: a quiet NaN in every value */
     if (p && atomic_load_explicit(&poison_unset, memory_order_relaxed)) memset(p, 0xff, float_bytes(n));
     return p;
+}
+
+/* The mapping's length is kept in its first cache line, before the
+ * floats. */
+#define PAGES_HEADER 64
+
+float *gr_alloc_floats_pages(size_t n)
+{
+    if (overflows(n, sizeof(float)) || n * sizeof(float) > SIZE_MAX - 63 - PAGES_HEADER) {
+        gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
+        return NULL;
+    }
+    const size_t len = PAGES_HEADER + float_bytes(n);
+    void *p = injected() ? MAP_FAILED : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
+        return NULL;
+    }
+    memcpy(p, &len, sizeof len);
+    return (float *)((char *)p + PAGES_HEADER);
+}
+
+void gr_free_floats_pages(float *p)
+{
+    if (!p) return;
+    char *base = (char *)p - PAGES_HEADER;
+    size_t len;
+    memcpy(&len, base, sizeof len);
+    munmap(base, len);
 }
 
 void gr_mem_trim(void)

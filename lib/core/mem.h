@@ -19,6 +19,19 @@ float *gr_alloc_floats(size_t n);
 float *gr_alloc_floats_unset(size_t n);
 
 /*
+ * n floats in pages of their own, zeroed, 64-byte aligned, freed by
+ * gr_free_floats_pages (NULL: nothing): for the large buffers a loop
+ * allocates and frees again (a validation's).  Their pages go back to
+ * the system when freed.  From malloc they would, after the first, come
+ * from its heap (glibc raises its mmap threshold each time a mapped
+ * block is freed), and the heap keeps what such buffers leave between
+ * the blocks allocated beside them: the process grew by the size of
+ * one each time.
+ */
+float *gr_alloc_floats_pages(size_t n);
+void gr_free_floats_pages(float *p);
+
+/*
  * Return the free pages of the C heap to the system.  A fit frees its work
  * buffers before the model and the next fit allocate theirs; glibc's
  * malloc raises its mmap threshold each time a mapped block is freed, so

@@ -472,7 +472,7 @@ static double validate_vectors(const gr_trainer *t, const gr_graph *train, const
      * item_t the evaluation reads the rows */
     const int rows = gr_score_rows_preferred(dim);
     size_t stride = (train->n_items + 15) & ~(size_t)15;
-    float *it = rows ? NULL : gr_alloc_floats(stride * dim);
+    float *it = rows ? NULL : gr_alloc_floats_pages(stride * dim);
     if (!rows && !it) {
         /* in place of the evaluation's first collective (gr_rank_eval_on) */
         *rc = gr_dist_agree(gr_dist_of(t), GR_ENOMEM);
@@ -482,7 +482,7 @@ static double validate_vectors(const gr_trainer *t, const gr_graph *train, const
     gr_rank_source src = { train->n_users, train->n_items, dim, user_vec, it, stride, item_bias, train->cat, NULL,
                            item_vec, range, u_lo, u_hi };
     double metric = gr_validate_source(t, &src, train, t->valid, rc);
-    free(it);
+    gr_free_floats_pages(it);
     return metric;
 }
 
