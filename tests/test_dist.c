@@ -1529,7 +1529,7 @@ static void split_eval_sample_matches(const gr_model *m, const gr_graph *test, s
 {
     gr_dist *d = world_dist();
     gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
+    ck_assert_int_eq(gr_rank_source_of_model(&src, m), GR_OK);
     int ks[2] = { 5, 20 };
     double one[2 * GR_METRIC_COUNT], many[2 * GR_METRIC_COUNT];
     size_t n1 = 0, nn = 0;

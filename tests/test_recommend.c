@@ -630,6 +630,63 @@ START_TEST(many_threads_share_one_model)
 }
 END_TEST
 
+/* gr_model_items_t from a thread, all of them released at once. */
+typedef struct table_job {
+    const gr_model *m;
+    pthread_barrier_t *start;
+    const float *got;
+} table_job;
+
+static void *take_table(void *arg)
+{
+    table_job *j = arg;
+    pthread_barrier_wait(j->start);
+    j->got = gr_model_items_t(j->m);
+    return NULL;
+}
+
+/* The transposed item table is made by the first scoring, not by a load
+ * or gr_model_finish, and once however many threads ask for it at once. */
+START_TEST(item_table_is_made_once_on_first_use)
+{
+    char *path = fx_path(dir, "table.gnr");
+    ck_assert_int_eq(gr_model_save(m, path), GR_OK);
+    gr_model *l;
+    ck_assert_int_eq(gr_model_load(&l, path), GR_OK);
+    ck_assert_ptr_null(l->item_vec_t);
+    enum { N = 6 };
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, N);
+    table_job jobs[N];
+    pthread_t th[N];
+    for (int k = 0; k < N; k++) {
+        jobs[k] = (table_job){ l, &start, NULL };
+        pthread_create(&th[k], NULL, take_table, &jobs[k]);
+    }
+    for (int k = 0; k < N; k++) pthread_join(th[k], NULL);
+    pthread_barrier_destroy(&start);
+    ck_assert_ptr_nonnull(jobs[0].got);
+    for (int k = 0; k < N; k++) ck_assert_ptr_eq(jobs[k].got, l->item_vec_t);
+    const float *t = l->item_vec_t;
+    for (size_t c = 0; c < l->dim; c++) {
+        for (size_t i = 0; i < l->n_items; i++) ck_assert(t[c * l->item_stride + i] == l->item_vec[i * l->dim + c]);
+        for (size_t i = l->n_items; i < l->item_stride; i++) ck_assert(t[c * l->item_stride + i] == 0.0f);
+    }
+    /* new vectors drop it; the next scoring makes it again, with the same answers */
+    ck_assert_int_eq(gr_model_finish(l), GR_OK);
+    ck_assert_ptr_null(l->item_vec_t);
+    int64_t a[20], b[20];
+    size_t na, nb;
+    ck_assert_int_eq(gr_model_recommend(&na, m, user_at(3), 20, NULL, a, NULL), GR_OK);
+    ck_assert_int_eq(gr_model_recommend(&nb, l, user_at(3), 20, NULL, b, NULL), GR_OK);
+    ck_assert_ptr_nonnull(l->item_vec_t);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(a, b, na * sizeof *a);
+    gr_model_free(l);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("recommend");
@@ -642,6 +699,7 @@ int main(void)
     tcase_add_test(tc, similar_items_exclude_the_item);
     tcase_add_test(tc, liked_items_are_excluded_from_fold_in);
     tcase_add_test(tc, many_threads_share_one_model);
+    tcase_add_test(tc, item_table_is_made_once_on_first_use);
     tcase_add_test(tc, batch_matches_single_calls);
     tcase_add_test(tc, batch_over_parts_of_a_large_catalogue_matches_single_calls);
     tcase_add_test(tc, item_lists_filter_every_call);

@@ -24,22 +24,6 @@
  * users (sampled()). */
 #define USER_BLOCK 64
 
-void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
-{
-    src->n_users = m->n_users;
-    src->n_items = m->n_items;
-    src->dim = m->dim;
-    src->user_vec = m->user_vec;
-    src->item_t = m->item_vec_t;
-    src->item_rows = m->item_vec;
-    src->stride = m->item_stride;
-    src->item_bias = m->item_bias;
-    src->cat = m->graph->cat;
-    src->model = m;
-    src->user_range = 0;
-    src->user_lo = src->user_hi = 0;
-}
-
 /* The scores of the users [u0, u0 + nb), nb <= USER_BLOCK, of a source
  * whose model scores users or items itself (scores_in_parts serves the
  * others). */
@@ -71,6 +55,28 @@ static int scores_in_parts(const gr_rank_source *src)
 {
     const gr_model *m = src->model;
     return !(m && m->ops && (m->ops->score_users || m->ops->score_items));
+}
+
+int gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
+{
+    src->n_users = m->n_users;
+    src->n_items = m->n_items;
+    src->dim = m->dim;
+    src->user_vec = m->user_vec;
+    src->item_t = NULL;
+    src->item_rows = m->item_vec;
+    src->stride = m->item_stride;
+    src->item_bias = m->item_bias;
+    src->cat = m->graph->cat;
+    src->model = m;
+    src->user_range = 0;
+    src->user_lo = src->user_hi = 0;
+    /* the transposed table only where the source's own scoring reads it */
+    gr_item_layouts items;
+    if (!scores_in_parts(src)) return GR_OK;
+    GR_TRY(gr_model_item_layouts(&items, m));
+    src->item_t = items.t;
+    return GR_OK;
 }
 
 /* The layouts a source holds its item vectors in. */
@@ -336,6 +342,6 @@ int gr_eval_ranking(double *out, size_t *n_users, const gr_model *m, const gr_gr
 {
     if (!out || !m) return gr_err(GR_EINVAL, "gr_eval_ranking: NULL argument");
     gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
+    GR_TRY(gr_rank_source_of_model(&src, m));
     return gr_rank_eval(out, n_users, &src, exclude, test, ks, nk);
 }

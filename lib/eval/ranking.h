@@ -27,8 +27,9 @@ typedef struct gr_rank_source {
     size_t user_lo, user_hi;
 } gr_rank_source;
 
-/* The source of a finished model. */
-void gr_rank_source_of_model(gr_rank_source *src, const gr_model *m);
+/* The source of a finished model (its transposed item table made where
+ * the scoring reads it: GR_ENOMEM when it cannot be). */
+int gr_rank_source_of_model(gr_rank_source *src, const gr_model *m);
 
 /*
  * Ranking metrics (see gnnrec/eval.h) for every user with test edges.

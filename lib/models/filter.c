@@ -407,6 +407,8 @@ static int dense_poly(const gr_model *m, float *f, size_t r0, size_t r1)
 static int dense_lowpass(const gr_model *m, float *f, size_t row_lo, size_t row_hi)
 {
     size_t ni = m->n_items, k = m->dim;
+    const float *items_t = gr_model_items_t(m);
+    if (!items_t) return GR_ENOMEM;
     float *left = gr_zalloc(ni * (k ? k : 1), sizeof *left);
     if (!left) return GR_ENOMEM;
     for (size_t i = row_lo; i < row_hi; i++) add_item_vector(m, (int32_t)i, left + i * k);
@@ -421,7 +423,7 @@ static int dense_lowpass(const gr_model *m, float *f, size_t row_lo, size_t row_
             failed = 1;
             continue;
         }
-        gr_score_block(tmp, left + r0 * k, nr, m->item_vec_t, ni, m->item_stride, k, NULL);
+        gr_score_block(tmp, left + r0 * k, nr, items_t, ni, m->item_stride, k, NULL);
         for (size_t j = 0; j < nr * ni; j++) f[r0 * ni + j] += tmp[j];
         free(tmp);
     }
@@ -456,9 +458,12 @@ static int build_dense(gr_model *m, gr_dist *d, int rc)
 /* ---- ops ---- */
 
 /* The low-rank term: the weights W are folded into the user vectors. */
-static void lowpass(const gr_model *m, const float *uv, size_t nu, float *scores)
+static int lowpass(const gr_model *m, const float *uv, size_t nu, float *scores)
 {
-    gr_score_block(scores, uv, nu, m->item_vec_t, m->n_items, m->item_stride, m->dim, NULL);
+    const float *t = gr_model_items_t(m);
+    if (!t) return GR_ENOMEM;
+    gr_score_block(scores, uv, nu, t, m->n_items, m->item_stride, m->dim, NULL);
+    return GR_OK;
 }
 
 #define MAX_BLOCK 64
@@ -481,7 +486,8 @@ static int filter_score_users(const gr_model *m, const int32_t *rows, size_t nb,
         const int32_t *r = rows + b0;
         float *out = scores + b0 * m->n_items;
         for (size_t c = 0; c < w; c++) memcpy(gathered + c * d, m->user_vec + (size_t)r[c] * d, d * sizeof *gathered);
-        lowpass(m, gathered, w, out);
+        rc = lowpass(m, gathered, w, out);
+        if (rc != GR_OK) break;
         const int32_t *items[MAX_BLOCK];
         size_t n[MAX_BLOCK];
         for (size_t c = 0; c < w; c++) {
@@ -509,9 +515,9 @@ static int filter_score_liked(const gr_model *m, const int32_t *items, size_t n,
     }
     if (rc == GR_OK) {
         for (size_t a = 0; a < n; a++) add_item_vector(m, sorted[a], uv);
-        lowpass(m, uv, 1, scores);
+        rc = lowpass(m, uv, 1, scores);
         const int32_t *list[1] = { sorted };
-        rc = poly_term(m, list, &n, 1, scores);
+        if (rc == GR_OK) rc = poly_term(m, list, &n, 1, scores);
     }
     free(sorted);
     free(uv);

@@ -70,18 +70,55 @@ int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim,
 
 int gr_model_finish(gr_model *m)
 {
+    /* the transposed table follows the new vectors on its next use */
     free(m->item_vec_t);
+    m->item_vec_t = NULL;
     free(m->item_norm);
     m->item_stride = (m->n_items + 15) & ~(size_t)15;
-    m->item_vec_t = gr_alloc_floats(m->item_stride * (m->dim ? m->dim : 1));
     m->item_norm = gr_alloc_floats(m->n_items);
-    if (!m->item_vec_t || !m->item_norm) return GR_ENOMEM;
-    gr_transpose(m->item_vec_t, m->item_vec, m->n_items, m->dim, m->item_stride);
+    if (!m->item_norm) return GR_ENOMEM;
     for (size_t i = 0; i < m->n_items; i++) {
         const float *v = m->item_vec + i * m->dim;
         m->item_norm[i] = sqrtf(gr_dot(v, v, m->dim));
     }
     return GR_OK;
+}
+
+/*
+ * Made on first use rather than by gr_model_finish: a fit ends while its
+ * own buffers are still held, and the table is as large as the item
+ * vectors (256 MB at a million items of dim 64), so making it there raised
+ * the fit's peak; a model that is only saved, or scored from its item rows,
+ * never holds it.  Callers on several threads at once make it once: the
+ * first takes the section and publishes the table, the others wait there
+ * for it rather than each making their own.
+ */
+const float *gr_model_items_t(const gr_model *m)
+{
+    float *t = __atomic_load_n(&m->item_vec_t, __ATOMIC_ACQUIRE);
+    if (t) return t;
+    gr_model *w = (gr_model *)m; /* a derived table, as a cache: the vectors are not changed */
+#pragma omp critical(gr_model_items_t)
+    {
+        t = __atomic_load_n(&w->item_vec_t, __ATOMIC_ACQUIRE);
+        if (!t) {
+            t = gr_alloc_floats(m->item_stride * (m->dim ? m->dim : 1));
+            if (t) {
+                gr_transpose(t, m->item_vec, m->n_items, m->dim, m->item_stride);
+                __atomic_store_n(&w->item_vec_t, t, __ATOMIC_RELEASE);
+            }
+        }
+    }
+    if (!t) gr_err(GR_ENOMEM, "out of memory transposing %zu item vectors of dim %zu", m->n_items, m->dim);
+    return t;
+}
+
+int gr_model_item_layouts(gr_item_layouts *out, const gr_model *m)
+{
+    *out = (gr_item_layouts){ m->item_vec, NULL, m->item_stride };
+    if (m->item_vec && gr_score_rows_preferred(m->dim)) return GR_OK;
+    out->t = gr_model_items_t(m);
+    return out->t ? GR_OK : GR_ENOMEM;
 }
 
 void gr_model_set_info(gr_model *m, const char *key, double value)
@@ -154,7 +191,11 @@ void gr_model_set_rating_range(gr_model *m)
 int gr_model_score_all(const gr_model *m, const float *uv, float ub, float *scores)
 {
     if (m->ops && m->ops->score_items) GR_TRY(m->ops->score_items(m, uv, scores));
-    else gr_score_block(scores, uv, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, m->item_bias);
+    else {
+        const float *t = gr_model_items_t(m);
+        if (!t) return GR_ENOMEM;
+        gr_score_block(scores, uv, 1, t, m->n_items, m->item_stride, m->dim, m->item_bias);
+    }
     float add = ub + m->global_bias;
     if (add != 0.0f)
         for (size_t i = 0; i < m->n_items; i++) scores[i] += add;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
+#include "kernels/dense.h"
 
 struct gr_writer;
 struct gr_reader;
@@ -66,7 +67,7 @@ struct gr_model {
     float *item_bias; /* n_items, may be NULL */
     float global_bias;
     /* derived, not saved */
-    float *item_vec_t; /* dim x item_stride, for scoring many items at once */
+    float *item_vec_t; /* dim x item_stride, for scoring many items at once: read through gr_model_items_t */
     size_t item_stride;
     float *item_norm;  /* |item_vec[i]|, for cosine similarity */
     size_t n_info;
@@ -85,8 +86,20 @@ int gr_model_new(gr_model **out, int kind, const gr_graph *train, size_t dim);
 int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim, int with_user_bias,
                     int with_item_bias);
 
-/* Compute the derived tables; call once the vectors are final. */
+/* Compute the derived tables; call once the vectors are final (and again
+ * whenever they change: the transposed table is dropped, to be made anew). */
 int gr_model_finish(gr_model *m);
+
+/* The item vectors transposed (dim x item_stride), made on the first call
+ * after gr_model_finish; safe to call from several threads at once.  NULL
+ * when out of memory (error recorded). */
+const float *gr_model_items_t(const gr_model *m);
+
+/* The layouts scoring user vectors against every item reads: the item rows,
+ * and the transposed table unless the rows score faster at the model's dim
+ * (gr_score_rows_preferred), so the table is made only where it is read.
+ * GR_ENOMEM when it cannot be made. */
+int gr_model_item_layouts(gr_item_layouts *out, const gr_model *m);
 
 /* Record an info entry (replacing one of the same key). */
 void gr_model_set_info(gr_model *m, const char *key, double value);

@@ -23,6 +23,7 @@
 
 typedef struct batch_job {
     const gr_model *m;
+    gr_item_layouts layouts; /* where scores_in_parts: what the scores read */
     const gr_rec_filter *f;
     const int32_t *rows; /* dense user index of each requested user */
     size_t n_users, k;
@@ -80,14 +81,14 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
     size_t got[USER_BLOCK] = { 0 }, next_seen[USER_BLOCK] = { 0 };
     /* the block's vectors gathered (uvec: USER_BLOCK rows), and transposed
      * after them where the scores are taken from the item rows */
-    const gr_item_layouts items = { m->item_vec, m->item_vec_t, m->item_stride };
-    float *ut = gr_score_from_rows(&items, d) ? uvec + USER_BLOCK * d : NULL;
+    const gr_item_layouts *layouts = &J->layouts;
+    float *ut = gr_score_from_rows(layouts, d) ? uvec + USER_BLOCK * d : NULL;
     gr_rows_gather(uvec, ut, USER_BLOCK, m->user_vec, J->rows + r0, nb, d);
     const gr_user_block users = { uvec, ut, USER_BLOCK, nb };
     for (size_t i0 = 0; i0 < ni; i0 += GR_SCORE_PART) {
         const size_t w = ni - i0 < GR_SCORE_PART ? ni - i0 : GR_SCORE_PART;
         const float *bias = m->item_bias ? m->item_bias + i0 : NULL;
-        gr_score_part(sc, &users, &items, i0, w, d, bias);
+        gr_score_part(sc, &users, layouts, i0, w, d, bias);
         for (size_t b = 0; b < nb; b++) {
             size_t u = (size_t)J->rows[r0 + b];
             float *row = sc + b * w;
@@ -189,8 +190,10 @@ int gr_model_recommend_batch(size_t *counts, const gr_model *m, const int64_t *u
     int rc = gr_rec_filter_init(&f, m, opts);
     if (rc == GR_OK) {
         int failed = 0;
-        batch_job J = { m, &f, rows, n_users, k, counts, items, scores, &failed };
-        rc = run_all(&J);
+        batch_job J = { m, { NULL, NULL, 0 }, &f, rows, n_users, k, counts, items, scores, &failed };
+        /* made before the threads start: the transposed table once, where it is read */
+        if (scores_in_parts(m)) rc = gr_model_item_layouts(&J.layouts, m);
+        if (rc == GR_OK) rc = run_all(&J);
         if (rc == GR_OK && failed) rc = gr_err(GR_ENOMEM, "gr_model_recommend_batch: out of memory scoring users");
         gr_rec_filter_free(&f);
     }

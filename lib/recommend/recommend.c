@@ -166,8 +166,13 @@ int gr_model_similar_items(size_t *n, const gr_model *m, int64_t item, size_t k,
         gr_rec_filter_free(&f);
         return rc;
     }
-    const float *v = m->item_vec + (size_t)i * m->dim;
-    gr_score_block(all, v, 1, m->item_vec_t, m->n_items, m->item_stride, m->dim, NULL);
+    const float *v = m->item_vec + (size_t)i * m->dim, *items_t = gr_model_items_t(m);
+    if (!items_t) {
+        free(all);
+        gr_rec_filter_free(&f);
+        return GR_ENOMEM;
+    }
+    gr_score_block(all, v, 1, items_t, m->n_items, m->item_stride, m->dim, NULL);
     float ni = m->item_norm[i];
     for (size_t j = 0; j < m->n_items; j++) {
         float den = ni * m->item_norm[j];

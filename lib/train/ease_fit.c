@@ -9,7 +9,6 @@
 #include "core/mem.h"
 #include "dist/dist.h"
 #include "dist/dist_train.h"
-#include "eval/ranking.h"
 #include "linalg/small.h"
 #include "models/ease.h"
 #include "train/trainer.h"
@@ -122,13 +121,6 @@ static int ease_b(float **out, double *g, size_t ni, double lambda)
     return GR_OK;
 }
 
-static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
-{
-    gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
-    return gr_validate_source(t, &src, train, t->valid, rc);
-}
-
 /* With validation and search on: lambda x {0.4, 1, 2}, one fit and one
  * evaluation each, reported as trials (gr_fit_grid_trial); the best model
  * is kept. */
@@ -165,7 +157,7 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
             break;
         }
         t->stat_epochs = (double)(k + 1);
-        double metric = t->valid ? valid_metric(t, m, train, &rc) : NAN;
+        double metric = t->valid ? gr_validate_model(t, m, train, &rc) : NAN;
         if (rc == GR_OK && (!best || metric > t->stat_best_valid)) {
             gr_model_free(best);
             best = m;

@@ -11,7 +11,6 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "dist/dist.h"
-#include "eval/ranking.h"
 #include "linalg/tsvd.h"
 #include "models/filter.h"
 #include "dist/dist_train.h"
@@ -209,10 +208,8 @@ static int try_params(search_state *S, const gr_filter_params *p)
     int kind = m->kind;
     if (p->norm != S->best.norm || p->shift != S->best.shift) GR_TRY(build_filter(&m, S->t, S->train, kind, p));
     else GR_TRY(gr_filter_set_params_on(m, p, gr_dist_of(S->t)));
-    gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
     int rc;
-    double metric = gr_validate_source(S->t, &src, S->train, S->t->valid, &rc);
+    double metric = gr_validate_model(S->t, m, S->train, &rc);
     int better = rc == GR_OK && metric > S->best_metric;
     if (m != S->m) { /* a new basis: kept only where it is the best so far */
         gr_model *drop = better ? S->m : m;
@@ -320,13 +317,6 @@ static int search(gr_model **m, gr_trainer *t, const gr_graph *train, const gr_f
     return rc;
 }
 
-static double valid_metric(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
-{
-    gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
-    return gr_validate_source(t, &src, train, t->valid, rc);
-}
-
 static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int kind)
 {
     double t0 = gr_now();
@@ -349,7 +339,7 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
     t->stat_loss = NAN;
     int rc = GR_OK;
     if (t->valid && gr_opt_named(t, "search") != 0) rc = search(&m, t, train, &p, t0);
-    else if (t->valid) t->stat_best_valid = valid_metric(t, m, train, &rc);
+    else if (t->valid) t->stat_best_valid = gr_validate_model(t, m, train, &rc);
     /* the ranks computed the same sums: their bases must agree bit for bit */
     if (rc == GR_OK) rc = gr_dist_same_params(gr_dist_of(t), ((gr_filter_state *)m->state)->v, m->n_items * m->dim);
     if (rc != GR_OK) {

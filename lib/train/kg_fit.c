@@ -13,7 +13,6 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "eval/link_prediction.h"
-#include "eval/ranking.h"
 #include "kernels/kg_score.h"
 #include "train/checkpoint.h"
 #include "train/holdout.h"
@@ -288,9 +287,7 @@ static double validate_rec(void *ctx, const gr_kg_params *p, int *status)
         *status = gr_dist_agree(gr_dist_of(c->t), rc);
         return NAN;
     }
-    gr_rank_source src;
-    gr_rank_source_of_model(&src, m);
-    double metric = gr_validate_source(c->t, &src, c->g, c->t->valid, status);
+    double metric = gr_validate_model(c->t, m, c->g, status);
     gr_model_free(m);
     return metric;
 }

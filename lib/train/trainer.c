@@ -460,6 +460,18 @@ double gr_validate_source(const gr_trainer *t, const gr_rank_source *src, const 
     return *rc == GR_OK ? gr_valid_metric_of(t, out) : NAN;
 }
 
+double gr_validate_model(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc)
+{
+    gr_rank_source src;
+    *rc = gr_rank_source_of_model(&src, m);
+    if (*rc != GR_OK) {
+        /* in place of the evaluation's first collective (gr_rank_eval_on) */
+        *rc = gr_dist_agree(gr_dist_of(t), *rc);
+        return NAN;
+    }
+    return gr_validate_source(t, &src, train, t->valid, rc);
+}
+
 /* gr_validate_vectors / gr_validate_user_rows: user_vec holds the rows
  * of users [u_lo, u_hi) where range is set, of every user where not. */
 static double validate_vectors(const gr_trainer *t, const gr_graph *train, const float *user_vec, int range,

@@ -163,6 +163,9 @@ double gr_validate_user_rows(const gr_trainer *t, const gr_graph *train, const f
 struct gr_rank_source;
 double gr_validate_source(const gr_trainer *t, const struct gr_rank_source *src, const gr_graph *exclude,
                           const gr_graph *valid, int *rc);
+/* gr_validate_source of a finished model (exclude: train).  Collective
+ * under a communicator. */
+double gr_validate_model(const gr_trainer *t, const gr_model *m, const gr_graph *train, int *rc);
 /* The trainer's validation metric out of a gr_rank_eval() result row, and
  * its name ("ndcg", "recall", ...). */
 double gr_valid_metric_of(const gr_trainer *t, const double *metrics);
