@@ -298,7 +298,7 @@ START_TEST(propagation_in_place_has_the_bits_of_two_buffers)
         gr_rng r = gr_rng_make(3, 0);
         for (size_t x = 0; x < n * d; x++) e0[x] = (float)gr_rng_unit(&r) - 0.5f;
         for (int K = 0; K <= 4; K++) {
-            const size_t side_rows = gr_lightgcn_side_rows(nu, ni, K);
+            const size_t side_rows = gr_lightgcn_side_rows(nu, ni, K - 1);
             ck_assert_uint_eq(side_rows, K > 1 ? (nu < ni ? nu : ni) : 0);
             float *side = malloc(side_rows * d * sizeof *side + 1);
             fx_propagate_whole(&a, e0, want, d, K, K ? fold_want : NULL, nu, 0);

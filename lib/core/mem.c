@@ -71,13 +71,21 @@ static size_t float_bytes(size_t n)
     return bytes ? bytes : 64;
 }
 
+/* 0 (error recorded) where n floats, rounded up to a cache line, and
+ * `extra` bytes beside them do not fit in a size_t. */
+static int floats_fit(size_t n, size_t extra)
+{
+    if (overflows(n, sizeof(float)) || n * sizeof(float) > SIZE_MAX - 63 - extra) {
+        gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
+        return 0;
+    }
+    return 1;
+}
+
 /* n floats, 64-byte aligned, not written; NULL with the error set. */
 static float *aligned_floats(size_t n)
 {
-    if (overflows(n, sizeof(float)) || n * sizeof(float) > SIZE_MAX - 63) {
-        gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
-        return NULL;
-    }
+    if (!floats_fit(n, 0)) return NULL;
     void *p = NULL;
     if (injected() || posix_memalign(&p, 64, float_bytes(n)) != 0) {
         gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
@@ -108,10 +116,7 @@ float *gr_alloc_floats_unset(size_t n)
 
 float *gr_alloc_floats_pages(size_t n)
 {
-    if (overflows(n, sizeof(float)) || n * sizeof(float) > SIZE_MAX - 63 - PAGES_HEADER) {
-        gr_err(GR_ENOMEM, "allocation of %zu floats overflows", n);
-        return NULL;
-    }
+    if (!floats_fit(n, PAGES_HEADER)) return NULL;
     const size_t len = PAGES_HEADER + float_bytes(n);
     void *p = injected() ? MAP_FAILED : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {

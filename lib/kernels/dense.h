@@ -22,6 +22,8 @@ void gr_transpose(float *dst, const float *src, size_t rows, size_t d, size_t st
  */
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
                     size_t d, const float *bias);
+/* The stride of n items transposed for gr_score_block: n rounded up to 16. */
+static inline size_t gr_score_stride(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /*
  * out[u * n + j] = <U[u], x[j]> (+ bias[j] when bias is not NULL) for nu

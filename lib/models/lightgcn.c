@@ -30,7 +30,7 @@ static int lightgcn_prepare(gr_model *m)
 {
     gr_lightgcn_state *s = state_of(m);
     const size_t nu = m->n_users, ni = m->n_items, n = nu + ni, d = m->dim, parts = (size_t)gr_threads_limit() * 8;
-    const size_t side_rows = gr_lightgcn_side_rows(nu, ni, s->layers);
+    const size_t side_rows = gr_lightgcn_side_rows(nu, ni, s->layers - 1);
     free(s->item_fold);
     s->item_fold = s->layers ? gr_alloc_floats(ni * d) : NULL;
     float *layer = s->layers ? gr_alloc_floats_unset(n * d) : NULL;

@@ -32,7 +32,7 @@ void gr_lightgcn_fold_layer(float *fold, const float *rows, size_t n, int k);
  * layout, A's row r at row at + r.  A's first `users` rows are users',
  * which read item rows alone, the others items', which read user rows
  * alone.  So the side of fewer rows goes into `side` first (the items' on
- * a tie; gr_lightgcn_side_rows(users, a->n - users, 2) rows), reading the
+ * a tie; gr_lightgcn_side_rows(users, a->n - users, 1) rows), reading the
  * other side's current rows; the other side is then written over its own
  * rows, and with `keep` the first is copied back, so that buf holds the
  * next layer's rows [at, at + a->n).  The users' rows go into acc_u and
@@ -46,10 +46,11 @@ void gr_lightgcn_layer(const gr_spmat *a, size_t users, float *buf, size_t at, f
  * are summed alone, is gr_spmm_bf16 with no output layer. */
 void gr_lightgcn_layer_bf16(const gr_spmat *a, size_t users, uint16_t *buf, size_t at, uint16_t *side, float *acc_u,
                             float *acc_i, float scale, size_t d);
-/* Rows of the `side` buffer of a propagation of `layers` over rows of
- * which `users` are users' and `items` items': the smaller side's with two
- * layers or more (layer 0 is read from its own buffer), else 0. */
-size_t gr_lightgcn_side_rows(size_t users, size_t items, int layers);
+/* Rows of the `side` buffer of a propagation that makes `in_place` layers
+ * in place over rows of which `users` are users' and `items` items': the
+ * smaller side's where it makes any, else 0.  (A propagation of K layers
+ * from a buffer of its own makes K - 1: layer 0 is read from there.) */
+size_t gr_lightgcn_side_rows(size_t users, size_t items, int in_place);
 
 /*
  * out = (1 / (K + 1)) sum_k A^k e0 over the whole normalised adjacency a

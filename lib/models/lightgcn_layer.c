@@ -10,9 +10,9 @@
 
 #include <string.h>
 
-size_t gr_lightgcn_side_rows(size_t users, size_t items, int layers)
+size_t gr_lightgcn_side_rows(size_t users, size_t items, int in_place)
 {
-    return layers > 1 ? (users < items ? users : items) : 0;
+    return in_place > 0 ? (users < items ? users : items) : 0;
 }
 
 /* The side made apart, rows [lo, hi) of A's rows [0, rows), and the

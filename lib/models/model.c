@@ -74,7 +74,7 @@ int gr_model_finish(gr_model *m)
     free(m->item_vec_t);
     m->item_vec_t = NULL;
     free(m->item_norm);
-    m->item_stride = (m->n_items + 15) & ~(size_t)15;
+    m->item_stride = gr_score_stride(m->n_items);
     m->item_norm = gr_alloc_floats(m->n_items);
     if (!m->item_norm) return GR_ENOMEM;
     for (size_t i = 0; i < m->n_items; i++) {
@@ -102,7 +102,8 @@ const float *gr_model_items_t(const gr_model *m)
     {
         t = __atomic_load_n(&w->item_vec_t, __ATOMIC_ACQUIRE);
         if (!t) {
-            t = gr_alloc_floats(m->item_stride * (m->dim ? m->dim : 1));
+            /* every float written by the transpose, the padding columns too */
+            t = gr_alloc_floats_unset(m->item_stride * (m->dim ? m->dim : 1));
             if (t) {
                 gr_transpose(t, m->item_vec, m->n_items, m->dim, m->item_stride);
                 __atomic_store_n(&w->item_vec_t, t, __ATOMIC_RELEASE);

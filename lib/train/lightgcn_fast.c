@@ -88,7 +88,7 @@ static int work_init(fast_work *w, const gr_lgcn_settings_t *s, const gr_graph *
     /* with halos the propagated rows take the objective's layout */
     size_t nd = (s->halo ? 0 : s->n) * s->d + 1, ni = g->n_items;
     w->nthreads = gr_threads_limit();
-    w->stride = (ni + 15) & ~(size_t)15;
+    w->stride = gr_score_stride(ni);
     w->o.final = gr_alloc_floats(nd);
     w->o.gfinal = gr_alloc_floats(nd);
     w->item_t = gr_alloc_floats(w->stride * s->d);

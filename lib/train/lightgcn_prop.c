@@ -46,8 +46,8 @@ static size_t own_users(const gr_lgcn_prop *p)
  * gr_lightgcn_layer): with halos layer 0 is made in place too. */
 static size_t side_rows(const gr_lgcn_prop *p)
 {
-    const size_t users = own_users(p), items = p->hi - p->lo - users;
-    return p->layers ? (users < items ? users : items) : 0;
+    const size_t users = own_users(p);
+    return gr_lightgcn_side_rows(users, p->hi - p->lo - users, p->layers);
 }
 
 /* Layer buffers of rows rows and their side buffers: float ones (layer,

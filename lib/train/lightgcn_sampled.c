@@ -215,7 +215,7 @@ static int work_init(sampled_work *w, const gr_lgcn_settings_t *s, const gr_grap
         size_t p = (size_t)(g->ui.ptr[u1] - g->ui.ptr[u0]);
         if (p > w->max_pos) w->max_pos = p;
     }
-    w->stride = (nneg + 15) & ~(size_t)15;
+    w->stride = gr_score_stride(nneg);
     const size_t R = w->round = round_blocks(gr_threads_limit());
     w->o.final = gr_alloc_floats(nd);
     /* the float propagation's layers, or the bfloat16 one's */

@@ -65,7 +65,7 @@ int gr_lgcn_work_init(gr_lgcn_work *w, const gr_lgcn_settings_t *s, const gr_gra
     size_t nd = s->n * s->d, nb = s->batch * (size_t)s->negatives;
     w->final = gr_alloc_floats(nd);
     w->layer = gr_alloc_floats_unset(nd);
-    w->side = gr_alloc_floats_unset(gr_lightgcn_side_rows(g->n_users, g->n_items, s->layers) * s->d + 1);
+    w->side = gr_alloc_floats_unset(gr_lightgcn_side_rows(g->n_users, g->n_items, s->layers - 1) * s->d + 1);
     w->grad = gr_alloc_floats(nd);
     w->u = gr_alloc(s->batch, sizeof *w->u);
     w->pos = gr_alloc(s->batch, sizeof *w->pos);

@@ -483,7 +483,7 @@ static double validate_vectors(const gr_trainer *t, const gr_graph *train, const
     /* the items transposed only where that form scores faster: without
      * item_t the evaluation reads the rows */
     const int rows = gr_score_rows_preferred(dim);
-    size_t stride = (train->n_items + 15) & ~(size_t)15;
+    size_t stride = gr_score_stride(train->n_items);
     float *it = rows ? NULL : gr_alloc_floats_pages(stride * dim);
     if (!rows && !it) {
         /* in place of the evaluation's first collective (gr_rank_eval_on) */
