@@ -35,6 +35,31 @@ static int injected(void)
 /* Whether n x size overflows size_t. */
 static int overflows(size_t n, size_t size) { return size != 0 && n > SIZE_MAX / size; }
 
+/*
+ * Large buffers ask for 2 MB pages where the kernel gives them on request
+ * (Linux's transparent huge pages in "madvise" mode, a common default; in
+ * "always" mode they have them anyway).  A first write to a 4 KB page is a
+ * fault, and in a virtual machine an expensive one: on the 2-core
+ * development VM, writing 256 MB for the first time took 0.68 s in 4 KB
+ * pages and 0.04 s in 2 MB pages, where writing it again took 0.02 s.
+ * Only the whole 2 MB pages inside the buffer are advised, so memory
+ * beside it is not affected; small buffers, whose pages are mostly shared
+ * with others, are left alone.
+ */
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define HUGE_MIN ((size_t)8 << 20)
+
+static void *advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (p && bytes >= HUGE_MIN) {
+        uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), hi = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
+        if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice: its failure changes nothing */
+    }
+#endif
+    return p;
+}
+
 void *gr_alloc(size_t n, size_t size)
 {
     if (overflows(n, size)) {
@@ -43,14 +68,14 @@ void *gr_alloc(size_t n, size_t size)
     }
     void *p = injected() ? NULL : malloc(n && size ? n * size : 1);
     if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu bytes", n * size);
-    return p;
+    return advise_huge(p, n * size);
 }
 
 void *gr_zalloc(size_t n, size_t size)
 {
     void *p = injected() ? NULL : calloc(n ? n : 1, size ? size : 1);
     if (!p) gr_err(GR_ENOMEM, "out of memory allocating %zu x %zu bytes", n, size);
-    return p;
+    return advise_huge(p, overflows(n, size) ? 0 : n * size);
 }
 
 void *gr_realloc(void *p, size_t n, size_t size)
@@ -91,7 +116,7 @@ static float *aligned_floats(size_t n)
         gr_err(GR_ENOMEM, "out of memory allocating %zu floats", n);
         return NULL;
     }
-    return p;
+    return advise_huge(p, float_bytes(n));
 }
 
 float *gr_alloc_floats(size_t n)
@@ -124,7 +149,7 @@ float *gr_alloc_floats_pages(size_t n)
         return NULL;
     }
     memcpy(p, &len, sizeof len);
-    return (float *)((char *)p + PAGES_HEADER);
+    return (float *)((char *)advise_huge(p, len) + PAGES_HEADER);
 }
 
 void gr_free_floats_pages(float *p)
