@@ -49,13 +49,9 @@ typedef struct eval_job {
 } eval_job;
 
 /* Whether the source's scores are products of its user and item vectors
- * (no kind-specific scoring), which can be taken a part of the items at a
- * time. */
-static int scores_in_parts(const gr_rank_source *src)
-{
-    const gr_model *m = src->model;
-    return !(m && m->ops && (m->ops->score_users || m->ops->score_items));
-}
+ * (bare vectors, or a model that scores from its vectors), which can be
+ * taken a part of the items at a time. */
+static int scores_in_parts(const gr_rank_source *src) { return !src->model || gr_model_scores_vectors(src->model); }
 
 int gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
 {
@@ -71,9 +67,7 @@ int gr_rank_source_of_model(gr_rank_source *src, const gr_model *m)
     src->model = m;
     src->user_range = 0;
     src->user_lo = src->user_hi = 0;
-    /* the transposed table only where the source's own scoring reads it */
     gr_item_layouts items;
-    if (!scores_in_parts(src)) return GR_OK;
     GR_TRY(gr_model_item_layouts(&items, m));
     src->item_t = items.t;
     return GR_OK;

@@ -114,10 +114,12 @@ const float *gr_model_items_t(const gr_model *m)
     return t;
 }
 
+int gr_model_scores_vectors(const gr_model *m) { return !(m->ops && (m->ops->score_users || m->ops->score_items)); }
+
 int gr_model_item_layouts(gr_item_layouts *out, const gr_model *m)
 {
     *out = (gr_item_layouts){ m->item_vec, NULL, m->item_stride };
-    if (m->item_vec && gr_score_rows_preferred(m->dim)) return GR_OK;
+    if (!gr_model_scores_vectors(m) || (m->item_vec && gr_score_rows_preferred(m->dim))) return GR_OK;
     out->t = gr_model_items_t(m);
     return out->t ? GR_OK : GR_ENOMEM;
 }

@@ -95,9 +95,15 @@ int gr_model_finish(gr_model *m);
  * when out of memory (error recorded). */
 const float *gr_model_items_t(const gr_model *m);
 
+/* Whether the model's scores are products of its user and item vectors:
+ * its kind scores neither users nor items itself, so a score can be taken a
+ * part of the items at a time from the layouts below. */
+int gr_model_scores_vectors(const gr_model *m);
+
 /* The layouts scoring user vectors against every item reads: the item rows,
  * and the transposed table unless the rows score faster at the model's dim
- * (gr_score_rows_preferred), so the table is made only where it is read.
+ * (gr_score_rows_preferred) or the kind scores itself
+ * (!gr_model_scores_vectors), so the table is made only where it is read.
  * GR_ENOMEM when it cannot be made. */
 int gr_model_item_layouts(gr_item_layouts *out, const gr_model *m);
 

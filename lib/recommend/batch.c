@@ -23,7 +23,7 @@
 
 typedef struct batch_job {
     const gr_model *m;
-    gr_item_layouts layouts; /* where scores_in_parts: what the scores read */
+    gr_item_layouts layouts; /* what the scores read (gr_model_item_layouts) */
     const gr_rec_filter *f;
     const int32_t *rows; /* dense user index of each requested user */
     size_t n_users, k;
@@ -47,10 +47,6 @@ static int score_block(const gr_model *m, const int32_t *rows, size_t nb, float 
                                   out + b * ni));
     return GR_OK;
 }
-
-/* Whether the model's scores are products of user and item vectors (no
- * kind-specific scoring), which can be taken a part of the items at a time. */
-static int scores_in_parts(const gr_model *m) { return !(m->ops && (m->ops->score_users || m->ops->score_items)); }
 
 /* Write user r's list of n (heap idx, val) into its row of the output. */
 static void emit(const batch_job *J, size_t r, int32_t *idx, float *val, size_t n)
@@ -107,7 +103,7 @@ static void run_block_parts(const batch_job *J, size_t r0, size_t nb, float *uve
 /* Lists of the users [r0, r0 + nb) into their rows of the output. */
 static void run_block(const batch_job *J, size_t r0, size_t nb, float *uvec, float *sc, int32_t *idx, float *val)
 {
-    if (scores_in_parts(J->m)) {
+    if (gr_model_scores_vectors(J->m)) {
         run_block_parts(J, r0, nb, uvec, sc, idx, val);
         return;
     }
@@ -155,7 +151,7 @@ static int run_all(const batch_job *J)
     /* the block's user vectors (rows, then transposed), its scores (whole
      * rows, or a part of them), then its heaps' values; the heaps' indices
      * apart */
-    const size_t width = scores_in_parts(m) && m->n_items > GR_SCORE_PART ? GR_SCORE_PART : m->n_items;
+    const size_t width = gr_model_scores_vectors(m) && m->n_items > GR_SCORE_PART ? GR_SCORE_PART : m->n_items;
     size_t per_thread = USER_BLOCK * (2 * m->dim + width + J->k);
     float *buf = gr_alloc_floats((size_t)nthreads * per_thread);
     int32_t *idx = gr_alloc((size_t)nthreads * USER_BLOCK * J->k, sizeof *idx);
@@ -192,7 +188,7 @@ int gr_model_recommend_batch(size_t *counts, const gr_model *m, const int64_t *u
         int failed = 0;
         batch_job J = { m, { NULL, NULL, 0 }, &f, rows, n_users, k, counts, items, scores, &failed };
         /* made before the threads start: the transposed table once, where it is read */
-        if (scores_in_parts(m)) rc = gr_model_item_layouts(&J.layouts, m);
+        rc = gr_model_item_layouts(&J.layouts, m);
         if (rc == GR_OK) rc = run_all(&J);
         if (rc == GR_OK && failed) rc = gr_err(GR_ENOMEM, "gr_model_recommend_batch: out of memory scoring users");
         gr_rec_filter_free(&f);
