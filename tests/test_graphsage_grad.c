@@ -117,6 +117,7 @@ typedef struct check_setup {
     double dropout, reg, wd, id_dropout, cold_prob;
     const char *name;
     size_t shared; /* BPR: shared negatives of the sampled softmax (0: per edge) */
+    double temperature; /* the sampled softmax's (0: 1, the scores as they are) */
 } check_setup;
 
 /* A state as the trainer builds it, through the public trainer settings. */
@@ -166,6 +167,7 @@ static void check_gradient(const check_setup *cs)
     c.cold_prob = cs->cold_prob;
     c.seed = 5;
     c.shared = cs->shared;
+    if (cs->temperature > 0) c.inv_temp = (float)(1.0 / cs->temperature);
     c.n_warm = g->n_items;
     ck_assert_int_eq(gr_sage_ctx_batch(&c, 6), GR_OK);
     c.count = 6;
@@ -224,42 +226,53 @@ static void check_gradient(const check_setup *cs)
 
 START_TEST(rating_gradient_matches_finite_differences)
 {
-    check_setup cs = { GR_OBJECTIVE_RATING, 2, 0, 1, 1, 1, 3, 0.0, 0.1, 0.05, 0, 0, "rating, levels, features", 0 };
+    check_setup cs = { GR_OBJECTIVE_RATING, 2, 0, 1, 1, 1, 3, 0.0, 0.1, 0.05, 0, 0, "rating, levels, features", 0, 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(rating_gradient_with_dropout_and_norm)
 {
-    check_setup cs = { GR_OBJECTIVE_RATING, 2, 1, 1, 1, 0, 4, 0.3, 0.0, 0.0, 0.3, 0.3, "rating, dropout, l2norm, cold", 0 };
+    check_setup cs = { GR_OBJECTIVE_RATING, 2, 1, 1, 1, 0, 4, 0.3, 0.0, 0.0, 0.3, 0.3, "rating, dropout, l2norm, cold", 0, 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(bpr_gradient_matches_finite_differences)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "bpr, ids only", 0 };
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "bpr, ids only", 0, 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(softmax_gradient_matches_finite_differences)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "softmax, ids only", 5 };
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 0, 1, 0, 0, 4, 0.0, 0.2, 0.0, 0, 0, "softmax, ids only", 5, 0 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(softmax_with_features_norm_dropout)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 2, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "softmax, features, l2norm", 3 };
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "softmax, features, l2norm", 3, 0 };
+    check_gradient(&cs);
+}
+END_TEST
+
+/* Unit-length output rows with every score divided by a temperature of
+ * 0.2: the gradient carries the 1 / 0.2 through the softmax and the
+ * normalisation. */
+START_TEST(softmax_with_temperature_on_unit_rows)
+{
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 1, 1, 0, 0, 4, 0.0, 0.0, 0.0, 0, 0, "softmax, l2norm, temperature 0.2", 5,
+                       0.2 };
     check_gradient(&cs);
 }
 END_TEST
 
 START_TEST(three_layers_without_biases)
 {
-    check_setup cs = { GR_OBJECTIVE_BPR, 3, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "bpr, 3 layers, no biases", 0 };
+    check_setup cs = { GR_OBJECTIVE_BPR, 3, 1, 0, 1, 1, 2, 0.2, 0.0, 0.01, 0, 0, "bpr, 3 layers, no biases", 0, 0 };
     check_gradient(&cs);
 }
 END_TEST
@@ -276,6 +289,7 @@ int main(void)
     tcase_add_test(tc, three_layers_without_biases);
     tcase_add_test(tc, softmax_gradient_matches_finite_differences);
     tcase_add_test(tc, softmax_with_features_norm_dropout);
+    tcase_add_test(tc, softmax_with_temperature_on_unit_rows);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -39,6 +39,8 @@ static const gr_opt_spec sage_opts[] = {
       "neighbour means: mean, levels (one mean per rating level) or auto (levels when there are ratings)" },
     { "bias", 0, 1, 0, 1, 1, NULL, "per-node biases and a bias output column (1) or none (0)" },
     { "l2norm", 0, 0, 0, 1, 1, NULL, "L2-normalise the output embeddings (1) or not (0)" },
+    { "temperature", 0, 1, 1e-3, 100, 0, NULL,
+      "bpr with shared negatives: the sampled softmax's scores are divided by this (1: as they are)" },
     { "features", 0, GR_SAGE_FEAT_BUILTIN, 0, 1, 1, feature_names, "node features: builtin or none" },
     { "id_dropout", 0, NAN, 0, 1, 0, NULL,
       "probability of hiding a node's id embedding in a batch (default: bpr 0, rating 0.2)" },
@@ -257,6 +259,8 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     c->cold_prob = gr_opt_named(t, "cold_prob");
     c->seed = (uint64_t)gr_opt(t, GR_OPT_SEED);
     c->shared = s->objective == GR_OBJECTIVE_BPR ? (size_t)gr_opt_named(t, "shared_negatives") : 0;
+    double temp = gr_opt_named(t, "temperature");
+    c->inv_temp = temp > 0 ? (float)(1.0 / temp) : 1.0f;
     if (rc == GR_OK) rc = gr_sage_ctx_batch(c, w->batch);
     if (rc == GR_OK) rc = gr_adam_init(&w->adam, P, gr_opt(t, GR_OPT_LR));
     w->params = gr_alloc_floats(P);
@@ -427,7 +431,8 @@ static int train(fit_work *w, gr_trainer *t, const gr_graph *g)
 static void record_info(gr_model *m, const gr_trainer *t, const gr_sage_state *s)
 {
     static const char *const keys[] = { "hidden", "id_dim", "fanout1", "fanout2", "fanout3", "fanout4", "wd",
-                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema", "shared_negatives" };
+                                        "id_dropout", "cold_prob", "l2norm", "bias", "ema", "shared_negatives",
+                                        "temperature" };
     gr_model_set_info(m, "dim", (double)s->arch.dim);
     gr_model_set_info(m, "layers", s->arch.layers);
     gr_model_set_info(m, "lr", gr_opt(t, GR_OPT_LR));

@@ -93,6 +93,7 @@ static void user_row(const gr_sage_ctx *c, const sm_bufs *b, size_t r, int32_t v
 {
     const gr_graph *g = c->g;
     float *row = b->s + r * N;
+    for (size_t j = 0; j < N; j++) row[j] *= c->inv_temp;
     for (int64_t e = g->ui.ptr[v]; e < g->ui.ptr[v + 1]; e++) {
         int32_t at = c->neg_at[g->ui.col[e]];
         if (at >= 0) row[at] = MASKED;
@@ -105,11 +106,12 @@ static void user_row(const gr_sage_ctx *c, const sm_bufs *b, size_t r, int32_t v
 static void edge_terms(const gr_sage_ctx *c, const float *params, const sm_bufs *b, size_t k, float invb)
 {
     size_t d = c->s->arch.dim, r = (size_t)c->tpos[0][k];
-    double sp = dot(out_row(c, 0, k), out_row(c, 1, k), d) + item_beta(c, params, k), ln = b->lneg[r];
-    double hi = sp > ln ? sp : ln;
+    double sp = (dot(out_row(c, 0, k), out_row(c, 1, k), d) + item_beta(c, params, k)) * c->inv_temp;
+    double ln = b->lneg[r], hi = sp > ln ? sp : ln;
     double total = hi + log(exp(sp - hi) + exp(ln - hi));
-    b->wrow[r] += (float)exp(ln - total) * invb;
-    b->gpos[k] = (float)(exp(sp - total) - 1.0) * invb;
+    /* the gradients of the raw scores: the softmax's, divided by the temperature */
+    b->wrow[r] += (float)exp(ln - total) * invb * c->inv_temp;
+    b->gpos[k] = (float)(exp(sp - total) - 1.0) * invb * c->inv_temp;
     b->loss[k] = (float)(total - sp);
 }
 

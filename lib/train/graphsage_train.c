@@ -16,6 +16,7 @@ int gr_sage_ctx_init(gr_sage_ctx *c, const gr_graph *g, gr_sage_state *s, const 
     memset(c, 0, sizeof *c);
     c->g = g;
     c->s = s;
+    c->inv_temp = 1.0f;
     c->edge_user = gr_alloc(g->n_edges ? g->n_edges : 1, sizeof *c->edge_user);
     if (!c->edge_user) return GR_ENOMEM;
     for (size_t u = 0; u < g->n_users; u++)

@@ -27,6 +27,7 @@ typedef struct gr_sage_ctx {
     int objective, negatives;
     size_t shared;  /* BPR: negatives the batch shares in a sampled softmax (0: `negatives` per edge) */
     size_t n_warm;  /* items the shared negatives are drawn from */
+    float inv_temp; /* the sampled softmax's scores are divided by its temperature: times this */
     double reg, wd, dropout, id_dropout, cold_prob;
     uint64_t seed;
     /* the batch: ui positions of its edges and, for BPR, negatives[k * negatives + q] (-1: none),

@@ -76,6 +76,7 @@ static const cli_flag_doc train_flags[] = {
     { "cold-prob", "X", "probability of training a target as a new node" },
     { "bias", "0|1", "per-node biases and a bias output column (1)" },
     { "l2norm", "0|1", "L2-normalise the output embeddings (0)" },
+    { "temperature", "X", "objective bpr, shared negatives: the softmax's scores divided by X (1; with --l2norm 1 try 0.2 to 0.3)" },
     { "wd", "X", "L2 weight on the layer weights (0)" },
     { "ema", "X", "decay of the parameter average validation and the model use (0: off; objective rating: 0.99)" },
     { NULL, NULL, "training-free graph filters (gfcf, cheby, ease; docs/filters.md):" },
