@@ -428,8 +428,8 @@ static float *fit_with_floor(const gr_graph *g, const char *mode, const char *fl
     return x;
 }
 
-/* lr_floor's default: LightGCN's sampled schedule decays to
- * GR_LGCN_SAMPLED_LR_FLOOR, the fast one keeps a constant rate; a set
+/* lr_floor's default: the sampled schedule (LightGCN's and MF's) decays
+ * to GR_LGCN_SAMPLED_LR_FLOOR, the fast one keeps a constant rate; a set
  * value holds for either, and a decayed fit differs from a constant one. */
 START_TEST(lr_floor_defaults_by_schedule)
 {
@@ -443,7 +443,10 @@ START_TEST(lr_floor_defaults_by_schedule)
     ck_assert_int_eq(memcmp(fd, f1, n * sizeof *fd), 0);
     ck_assert_int_ne(memcmp(fd, f01, n * sizeof *fd), 0);
     gr_trainer *t = fx_trainer(GR_MODEL_MF, "mode", "sampled", NULL);
-    ck_assert_double_eq(gr_lgcn_lr_floor(t), 1.0); /* MF keeps its constant rate */
+    ck_assert_double_eq(gr_lgcn_lr_floor(t), GR_LGCN_SAMPLED_LR_FLOOR);
+    gr_trainer_free(t);
+    t = fx_trainer(GR_MODEL_MF, "mode", "fast", NULL);
+    ck_assert_double_eq(gr_lgcn_lr_floor(t), 1.0);
     gr_trainer_free(t);
     t = fx_trainer(GR_MODEL_LIGHTGCN, "mode", "sampled", NULL);
     ck_assert_double_eq(gr_lgcn_lr_floor(t), GR_LGCN_SAMPLED_LR_FLOOR);

@@ -98,7 +98,7 @@ double gr_lgcn_lr_floor(const gr_trainer *t)
     double v = gr_opt_named(t, "lr_floor");
     if (!isnan(v)) return v;
     int sampled = (int)gr_opt(t, GR_OPT_MODE) == GR_MODE_SAMPLED;
-    return sampled && t->kind == GR_MODEL_LIGHTGCN ? GR_LGCN_SAMPLED_LR_FLOOR : 1.0;
+    return sampled ? GR_LGCN_SAMPLED_LR_FLOOR : 1.0;
 }
 
 /* The model's layer-0 rows [lo, hi) at e0. */

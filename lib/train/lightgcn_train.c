@@ -549,7 +549,7 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "sampled schedule: > 0: layer-0 rows kept at unit length and scores divided by this (default " TEMPERATURE "; 0: plain dot products)" }, \
         { "lr_floor", 0, NAN, 0, 1, 0, NULL,                                                                     \
           "fast and sampled schedules: the learning rate falls along a half cosine from lr to lr x lr_floor at the " \
-          "last epoch (default: LightGCN sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
+          "last epoch (default: sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
         { "precision", 0, 0, 0, N_PRECISIONS - 1, 1, precision_names,                                              \
           "fast and sampled schedules' propagation and dense products: bfloat16 (the products only where the CPU " \
           "has AVX512-BF16), float, or auto: bfloat16 but for the fast schedule on Intel CPUs, where float "      \

@@ -95,8 +95,8 @@ double gr_lgcn_step(const gr_lgcn_settings_t *s, gr_lgcn_work *w, float *e0, gr_
  * sampled temperature follows the data"). */
 #define GR_LGCN_SAMPLED_TEMPERATURE_SQRT 0.125
 /* The learning rate falls along a half cosine from lr to lr x this at the
- * last step (setting lr_floor; 1: constant).  LightGCN's sampled schedule
- * only; the other full-batch schedules keep a constant rate. */
+ * last step (setting lr_floor; 1: constant).  The sampled schedule only
+ * (LightGCN's and MF's); the fast schedule keeps a constant rate. */
 #define GR_LGCN_SAMPLED_LR_FLOOR 0.1
 /* MF's own values where LightGCN's do not suit it, chosen on validation
  * parts of ML-1M m1, Gowalla and ML-100K (docs/training.md, "MF's default
