@@ -27,6 +27,13 @@ int gr_adam_init(gr_adam *a, size_t n, double lr)
     return GR_OK;
 }
 
+double gr_lr_cosine(double lr, double floor, double x)
+{
+    if (floor >= 1.0) return lr;
+    x = x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
+    return lr * (floor + (1.0 - floor) * 0.5 * (1.0 + cos(3.14159265358979323846 * x)));
+}
+
 void gr_adam_free(gr_adam *a)
 {
     free(a->m);

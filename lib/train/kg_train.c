@@ -13,6 +13,7 @@
 #include "dist/dist_train.h"
 #include "kernels/kg_score.h"
 #include "kernels/vmath.h"
+#include "train/adam.h"
 #include "train/kg_checkpoint.h"
 
 enum { STREAM_INIT_ENT = 0x4b47, STREAM_INIT_REL, STREAM_SHUFFLE, STREAM_NEG };
@@ -797,7 +798,7 @@ static double lr_at(const gr_kg_settings *s, int epoch, double progress)
     double frac = ((double)(epoch - 1) + progress) / (double)s->epochs;
     switch (s->schedule) {
     case GR_KG_LR_STEP: return frac < 0.5 ? s->lr : s->lr * 0.1;
-    case GR_KG_LR_COSINE: return s->lr * 0.5 * (1.0 + cos(3.14159265358979323846 * (frac < 1 ? frac : 1)));
+    case GR_KG_LR_COSINE: return gr_lr_cosine(s->lr, 0.0, frac);
     default: return s->lr;
     }
 }

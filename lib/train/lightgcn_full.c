@@ -86,11 +86,9 @@ static double step(full_state *F, const gr_graph *g, const gr_lgcn_settings_t *s
 
 double gr_lgcn_step_lr(double lr, double floor, int epoch, double epochs)
 {
-    if (floor >= 1.0 || epochs <= 1.0) return lr;
+    if (epochs <= 1.0) return lr;
     /* step 1 takes lr, the last lr x floor */
-    double x = (double)(epoch - 1) / (epochs - 1.0);
-    if (x > 1.0) x = 1.0;
-    return lr * (floor + (1.0 - floor) * 0.5 * (1.0 + cos(M_PI * x)));
+    return gr_lr_cosine(lr, floor, (double)(epoch - 1) / (epochs - 1.0));
 }
 
 double gr_lgcn_lr_floor(const gr_trainer *t)
