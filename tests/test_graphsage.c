@@ -131,10 +131,7 @@ static int same_vectors(const gr_model *a, const gr_model *b)
 START_TEST(results_depend_on_the_seed_only)
 {
     gr_trainer *t = sage_trainer("rating", "2");
-    gr_trainer_set(t, "dropout", "0.2");
-    gr_trainer_set(t, "id_dropout", "0.2");
-    gr_trainer_set(t, "cold_prob", "0.1");
-    gr_trainer_set(t, "threads", "1");
+    fx_set(t, "dropout", "0.2", "id_dropout", "0.2", "cold_prob", "0.1", "threads", "1", NULL);
     gr_model *a = fit(t, train);
     gr_trainer_set(t, "threads", "2");
     gr_model *b = fit(t, train);
@@ -145,6 +142,33 @@ START_TEST(results_depend_on_the_seed_only)
     gr_model_free(a);
     gr_model_free(b);
     gr_model_free(c);
+    gr_trainer_free(t);
+}
+END_TEST
+
+/* lr_floor: the step size falls along a half cosine to lr x lr_floor at the
+ * last step.  With one step an epoch (the whole training data a batch), a
+ * two-epoch fit with floor 0 takes its second step at a step size of 0,
+ * so it ends where the one-epoch fit ends; with floor 1 it moves on. */
+START_TEST(the_step_size_decays_to_its_floor)
+{
+    gr_trainer *t = sage_trainer("rating", "1");
+    fx_set(t, "batch", "1000000", "holdout", "0", "dropout", "0", "id_dropout", "0", "ema", "0", NULL);
+    gr_model *one = fit(t, train);
+    gr_trainer_set(t, "epochs", "2");
+    ck_assert_int_eq(gr_trainer_set(t, "lr_floor", "0"), GR_OK);
+    gr_model *floor0 = fit(t, train);
+    gr_trainer_set(t, "lr_floor", "1");
+    gr_model *constant = fit(t, train);
+    ck_assert(same_vectors(one, floor0));
+    ck_assert(!same_vectors(one, constant));
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, constant, "lr_floor"), GR_OK);
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_int_eq(gr_trainer_set(t, "lr_floor", "1.5"), GR_EINVAL);
+    gr_model_free(one);
+    gr_model_free(floor0);
+    gr_model_free(constant);
     gr_trainer_free(t);
 }
 END_TEST
@@ -514,6 +538,7 @@ int main(void)
     tcase_add_test(tc, ratings_beat_the_item_mean);
     tcase_add_test(tc, ranking_beats_popularity);
     tcase_add_test(tc, results_depend_on_the_seed_only);
+    tcase_add_test(tc, the_step_size_decays_to_its_floor);
     tcase_add_test(tc, model_files_keep_cold_start);
     tcase_add_test(tc, cold_start_calls);
     tcase_add_test(tc, cold_start_fields_are_checked);

@@ -179,6 +179,44 @@ START_TEST(a_spent_budget_runs_the_defaults_alone)
 }
 END_TEST
 
+/* GraphSAGE's ranking step size is sized to the data (2e-3 at a batch of
+ * 1024, the smallest automatic batch): a search starts from that value,
+ * not from the rating objective's 1e-3, so a spent budget gives the fit
+ * without a budget, and the first trial reports the default. */
+START_TEST(graphsage_search_starts_from_its_sized_default)
+{
+    fx_planted p;
+    fx_planted_make(&p, 80, 100, 4, 24, 7);
+    seen s;
+    memset(&s, 0, sizeof s);
+    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "3", "dim", "16", "hidden", "16", "id_dim", "16",
+                               "threads", "1", "budget", "1e-9", NULL);
+    gr_trainer *plain = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "3", "dim", "16", "hidden", "16", "id_dim", "16",
+                                   "threads", "1", NULL);
+    ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
+    gr_model *m, *m0;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m0, plain, p.train), GR_OK);
+    ck_assert_int_eq(s.n, 1);
+    int lr = dim_of(&s, "lr"), floor = dim_of(&s, "lr_floor");
+    ck_assert(lr >= 0 && floor >= 0);
+    ck_assert_double_eq(s.values[0][lr], 2e-3);
+    ck_assert_double_eq(s.values[0][floor], 1);
+    ck_assert(fx_same_user_vectors(m, m0));
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, m0, "lr"), GR_OK);
+    ck_assert_double_eq(v, 2e-3);
+    /* the caller's settings are given back: unset again after the fit */
+    ck_assert_int_eq(gr_trainer_get_double(&v, t, GR_OPT_LR), GR_OK);
+    ck_assert(isnan(v));
+    gr_model_free(m);
+    gr_model_free(m0);
+    gr_trainer_free(t);
+    gr_trainer_free(plain);
+    fx_planted_free(&p);
+}
+END_TEST
+
 /* A budget's search of a filter's parameters, trial_epochs as given: the
  * reports replay to the kept settings, and the filter's own grid runs
  * neither in the trials nor in the final fit (its trials would be
@@ -407,6 +445,7 @@ int main(void)
     tcase_add_test(tc, search_moves_only_when_validation_improves);
     tcase_add_test(tc, hand_set_settings_are_never_searched);
     tcase_add_test(tc, a_spent_budget_runs_the_defaults_alone);
+    tcase_add_test(tc, graphsage_search_starts_from_its_sized_default);
     tcase_add_test(tc, filters_search_their_parameters_on_the_validation_graph);
     tcase_add_test(tc, knowledge_graph_search_on_held_out_triples);
     suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "dist/dist.h"
 #include "train/holdout.h"
+#include "train/graphsage_train.h"
 #include "train/lightgcn_train.h"
 
 /* A search never runs more trials than this, however large its budget: a
@@ -88,7 +89,8 @@ double gr_search_round(double v)
 
 /*
  * Points are positions on each dimension's grid: value = base * factor^pos
- * (three significant digits), base the starting value or, from 0, low;
+ * (three significant digits but at pos 0, the start as it is), base the
+ * starting value or, from 0, low;
  * pos -inf is the value 0.  Positions, not values, are stepped, so a step
  * up and a step down return exactly to the same value.
  */
@@ -96,7 +98,9 @@ static double grid_base(const gr_search_dim *d, double start) { return start > 0
 
 static double grid_value(const gr_search_dim *d, const gr_opt_spec *s, double base, double pos)
 {
-    double y = isinf(pos) ? 0 : gr_search_round(base * pow(d->factor, pos));
+    /* the starting point as it is: a default sized to the data, so that
+     * the first trial is the fit without a budget */
+    double y = isinf(pos) ? 0 : pos == 0 ? base : gr_search_round(base * pow(d->factor, pos));
     if (s->is_int) y = round(y);
     if (y < s->lo) y = s->lo;
     if (y > s->hi) y = s->hi;
@@ -398,6 +402,7 @@ static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, cons
     /* the trials start from the defaults sized to the graph they fit, as a
      * fit without a budget would run */
     gr_lgcn_size_defaults(t, train);
+    gr_sage_size_defaults(t, train);
     const gr_graph *valid_was = t->valid;
     t->valid = valid;
     t->model_graph = model_graph;

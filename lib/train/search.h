@@ -40,9 +40,10 @@ extern const gr_search_table gr_lightgcn_search, gr_mf_search, gr_graphsage_sear
     gr_cheby_search, gr_ease_search, gr_transe_search, gr_distmult_search, gr_rotate_search, gr_complex_search;
 
 /* v to three significant digits, so that the grid's values read as set by
- * hand and the same point is recognised when it is reached again; a
- * default sized to the data is rounded the same way, so that a search's
- * first trial is the fit without a budget. */
+ * hand and the same point is recognised when it is reached again.  The
+ * grid's starting point is taken as it is (a default sized to the data,
+ * rounded or not), so that a search's first trial is the fit without a
+ * budget. */
 double gr_search_round(double v);
 
 /* The table of t's kind, or NULL. */
