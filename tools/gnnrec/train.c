@@ -78,7 +78,7 @@ static const cli_flag_doc train_flags[] = {
     { "l2norm", "0|1", "L2-normalise the output embeddings (0)" },
     { "temperature", "X", "objective bpr, shared negatives: the softmax's scores divided by X (1; with --l2norm 1 try 0.2 to 0.3)" },
     { "wd", "X", "L2 weight on the layer weights (0)" },
-    { "ema", "X", "decay of the parameter average validation and the model use (0: off; objective rating: 0.99)" },
+    { "ema", "X", "decay of the parameter average validation and the model use (0.99; 0: off)" },
     { NULL, NULL, "training-free graph filters (gfcf, cheby, ease; docs/filters.md):" },
     { "alpha", "X", "gfcf, cheby: weight of the ideal low-pass term" },
     { "rank", "N", "gfcf, cheby: singular vectors of the ideal low-pass" },
