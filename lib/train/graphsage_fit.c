@@ -281,7 +281,8 @@ static int work_init(fit_work *w, const gr_trainer *t, const gr_graph *g, gr_sag
     if (rc == GR_OK) rc = gr_adam_init(&w->adam, P, gr_opt(t, GR_OPT_LR));
     w->lr = gr_opt(t, GR_OPT_LR);
     w->lr_floor = gr_opt_named(t, "lr_floor");
-    w->last_step = (long)gr_opt(t, GR_OPT_EPOCHS) * (long)((g->n_edges + w->batch - 1) / (w->batch ? w->batch : 1)) - 1;
+    size_t batches = w->batch ? (g->n_edges + w->batch - 1) / w->batch : 0; /* an epoch's */
+    w->last_step = (long)gr_opt(t, GR_OPT_EPOCHS) * (long)batches - 1;
     w->params = gr_alloc_floats(P);
     w->grad = gr_alloc_floats(P);
     w->ema = gr_opt_named(t, "ema");
