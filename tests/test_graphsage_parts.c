@@ -142,6 +142,70 @@ START_TEST(sampling_is_uniform)
 }
 END_TEST
 
+/* Blocks of one batch on 1 and 2 threads, the same key. */
+static void sample_on_threads(gr_sage_block *b, gr_sage_sampler *s, const int32_t *users, size_t n, int threads)
+{
+    int32_t *pos = malloc(n * sizeof *pos);
+    ck_assert_ptr_nonnull(pos);
+    gr_set_num_threads(threads);
+    gr_sage_batch_begin(s);
+    for (size_t k = 0; k < n; k += 3) gr_sage_exclude(s, s->g->ui.ptr[users[k]] + (int64_t)(k % 7));
+    gr_sage_mark_cold(s, 0, users[1]);
+    const int32_t *const tg[2] = { users, NULL };
+    size_t nt[2] = { n, 0 };
+    int32_t *const tp[2] = { pos, NULL };
+    ck_assert_int_eq(gr_sage_sample(s, b, tg, nt, tp, 5), GR_OK);
+    gr_set_num_threads(0);
+    free(pos);
+}
+
+START_TEST(a_block_is_the_same_on_any_number_of_threads)
+{
+    /* enough picks (6,000 users x 25) for the sampler to use threads */
+    enum { USERS = 8000, ITEMS = 3000, PER = 40, BATCH = 6000 };
+    int64_t *u = malloc(USERS * PER * sizeof *u), *it = malloc(USERS * PER * sizeof *it);
+    ck_assert(u && it);
+    for (int v = 0; v < USERS; v++)
+        for (int k = 0; k < PER; k++) {
+            u[v * PER + k] = v;
+            it[v * PER + k] = (v * 7 + k * 131) % ITEMS;
+        }
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, USERS * PER, 0), GR_OK);
+    int fanout[GR_SAGE_MAX_LAYERS] = { 25, 10, 0, 0 };
+    gr_sage_sampler s;
+    ck_assert_int_eq(gr_sage_sampler_init(&s, g, NULL, NULL, 2, fanout, 3), GR_OK);
+    int32_t *users = malloc(BATCH * sizeof *users);
+    ck_assert_ptr_nonnull(users);
+    for (int k = 0; k < BATCH; k++) users[k] = (int32_t)((k * 4099) % USERS);
+    gr_sage_block one, two;
+    memset(&one, 0, sizeof one);
+    memset(&two, 0, sizeof two);
+    sample_on_threads(&one, &s, users, BATCH, 1);
+    sample_on_threads(&two, &s, users, BATCH, 2);
+    ck_assert_uint_eq(one.n[1][0], BATCH);
+    for (int l = 0; l <= 2; l++)
+        for (int t = 0; t < 2; t++) {
+            ck_assert_uint_eq(one.n[l][t], two.n[l][t]);
+            if (one.n[l][t]) ck_assert_int_eq(memcmp(one.node[l][t], two.node[l][t], one.n[l][t] * sizeof(int32_t)), 0);
+            if (l == 0) continue;
+            size_t n = one.n[l][t];
+            ck_assert_int_eq(memcmp(one.hop[l][t].ptr, two.hop[l][t].ptr, (n + 1) * sizeof(int64_t)), 0);
+            size_t edges = (size_t)one.hop[l][t].ptr[n];
+            if (edges) ck_assert_int_eq(memcmp(one.hop[l][t].nbr, two.hop[l][t].nbr, edges * sizeof(int32_t)), 0);
+        }
+    /* every hop sampled, the first at its fanout (the cold user aside) */
+    ck_assert_int_eq(one.hop[2][0].ptr[BATCH], (int64_t)(BATCH - 1) * 25);
+    gr_sage_block_free(&one);
+    gr_sage_block_free(&two);
+    gr_sage_sampler_free(&s);
+    gr_graph_free(g);
+    free(users);
+    free(u);
+    free(it);
+}
+END_TEST
+
 START_TEST(full_block_is_the_graph)
 {
     fx_planted p;
@@ -346,6 +410,7 @@ int main(void)
     TCase *tc = tcase_create("parts");
     tcase_add_test(tc, sampler_respects_fanouts_exclusions_and_prefixes);
     tcase_add_test(tc, sampling_is_uniform);
+    tcase_add_test(tc, a_block_is_the_same_on_any_number_of_threads);
     tcase_add_test(tc, full_block_is_the_graph);
     tcase_add_test(tc, builtin_features_encode_metadata_and_ratings);
     tcase_add_test(tc, extreme_timestamps_fall_in_their_hour_and_day);

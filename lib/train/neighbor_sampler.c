@@ -7,6 +7,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
+#include "kernels/parallel.h"
 
 int gr_sage_sampler_init(gr_sage_sampler *s, const gr_graph *g, const uint8_t *chan_ui, const uint8_t *chan_iu,
                          int layers, const int *fanout, uint64_t seed)
@@ -51,6 +53,9 @@ void gr_sage_sampler_free(gr_sage_sampler *s)
     free(s->iu_edge);
     free(s->excluded);
     free(s->picked);
+    free(s->scratch.at);
+    free(s->scratch.got);
+    free(s->scratch.out);
     for (int t = 0; t < 2; t++) {
         free(s->cold[t]);
         free(s->pos[t]);
@@ -124,9 +129,13 @@ static int64_t ui_pos(const gr_sage_sampler *s, const row_view *rv, int64_t k)
 
 /*
  * Up to f distinct non-excluded neighbours of row v, written as CSR
- * positions into out (room for max(f, degree)); returns how many.
+ * positions into out (room for min(f, degree), all of them when f is 0);
+ * returns how many.  `stamp` marks the edges picked for this hop: rows own
+ * disjoint edges and a hop visits each row once, so the rows of one hop
+ * can share it and be sampled by different threads.
  */
-static size_t pick(gr_sage_sampler *s, const row_view *rv, int32_t v, int f, gr_rng *r, int64_t *out)
+static size_t pick(const gr_sage_sampler *s, const row_view *rv, int32_t v, int f, uint32_t stamp, gr_rng *r,
+                   int64_t *out)
 {
     int64_t lo = rv->m->ptr[v], deg = rv->m->ptr[v + 1] - lo;
     size_t got = 0;
@@ -135,23 +144,19 @@ static size_t pick(gr_sage_sampler *s, const row_view *rv, int32_t v, int f, gr_
             if (!gr_sage_is_excluded(s, ui_pos(s, rv, k))) out[got++] = k;
         return got;
     }
-    if (++s->pick_stamp == 0) {
-        memset(s->picked, 0, (s->g->n_edges ? s->g->n_edges : 1) * sizeof *s->picked);
-        s->pick_stamp = 1;
-    }
     /* rejection: cheap while most edges are neither excluded nor picked */
     for (int tries = 0; got < (size_t)f && tries < 4 * f + 64; tries++) {
         int64_t k = lo + (int64_t)gr_rng_below(r, (uint32_t)deg);
         int64_t e = ui_pos(s, rv, k);
-        if (gr_sage_is_excluded(s, e) || s->picked[e] == s->pick_stamp) continue;
-        s->picked[e] = s->pick_stamp;
+        if (gr_sage_is_excluded(s, e) || s->picked[e] == stamp) continue;
+        s->picked[e] = stamp;
         out[got++] = k;
     }
     /* else a reservoir over what is left keeps the sample uniform */
     size_t need = (size_t)f - got, seen = 0;
     for (int64_t k = lo; need > 0 && k < lo + deg; k++) {
         int64_t e = ui_pos(s, rv, k);
-        if (gr_sage_is_excluded(s, e) || s->picked[e] == s->pick_stamp) continue;
+        if (gr_sage_is_excluded(s, e) || s->picked[e] == stamp) continue;
         if (seen < need) {
             out[got + seen] = k;
         } else {
@@ -163,9 +168,37 @@ static size_t pick(gr_sage_sampler *s, const row_view *rv, int32_t v, int f, gr_
     return got + (seen < need ? seen : need);
 }
 
+static uint32_t next_pick_stamp(gr_sage_sampler *s)
+{
+    if (++s->pick_stamp == 0) {
+        memset(s->picked, 0, (s->g->n_edges ? s->g->n_edges : 1) * sizeof *s->picked);
+        s->pick_stamp = 1;
+    }
+    return s->pick_stamp;
+}
+
+/* Where each node's picks go: at[k] for node k, at[n] in all. */
+static void pick_offsets(const gr_sage_sampler *s, const gr_sage_block *b, int l, int t, const gr_csr *m, int f,
+                         int64_t *at)
+{
+    size_t n = b->n[l][t];
+    at[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+        int32_t v = b->node[l][t][k];
+        int64_t deg = (int64_t)gr_csr_degree(m, (size_t)v);
+        int64_t room = gr_sage_is_cold(s, t, v) ? 0 : f == 0 || deg <= f ? deg : f;
+        at[k + 1] = at[k] + room;
+    }
+}
+
+/*
+ * A pick costs a few cache misses (the row, the exclusion and picked
+ * stamps), about as much as streaming some 16 floats.
+ */
+#define PICK_WORK 16
+
 /* Sample the neighbours of every depth-l node of type t into depth l - 1. */
-static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64_t key, int64_t **scratch,
-                      size_t *scap)
+static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64_t key, gr_sage_scratch *w)
 {
     const gr_graph *g = s->g;
     row_view rv = { t == 0 ? &g->ui : &g->iu, t == 0 ? s->chan_ui : s->chan_iu, t == 0 };
@@ -175,23 +208,32 @@ static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64
     int64_t *ptr = gr_realloc(h->ptr, n + 1, sizeof *ptr);
     if (!ptr) return GR_ENOMEM;
     h->ptr = ptr;
-    ptr[0] = 0;
-    size_t at = 0;
+    GR_TRY(gr_reserve((void **)&w->at, &w->at_cap, n + 1, sizeof *w->at));
+    GR_TRY(gr_reserve((void **)&w->got, &w->got_cap, n + 1, sizeof *w->got));
+    pick_offsets(s, b, l, t, rv.m, f, w->at);
+    GR_TRY(gr_reserve((void **)&w->out, &w->out_cap, (size_t)w->at[n] + 1, sizeof *w->out));
+    uint32_t stamp = next_pick_stamp(s);
+    const int32_t *node = b->node[l][t];
+    int64_t *at = w->at, *out = w->out;
+    size_t *got = w->got;
+    /* the draws are per node, so the picks are the same on any number of threads */
+#pragma omp parallel for schedule(dynamic, 256) if (gr_parallel_worth((size_t)at[n] * PICK_WORK)) \
+    num_threads(gr_threads())
     for (size_t k = 0; k < n; k++) {
-        int32_t v = b->node[l][t][k];
-        size_t deg = gr_csr_degree(rv.m, (size_t)v), got = 0;
-        if (!gr_sage_is_cold(s, t, v)) {
-            GR_TRY(gr_reserve((void **)scratch, scap, deg + (size_t)f + 1, sizeof **scratch));
-            gr_rng r = gr_rng_make(s->seed, gr_hash3(key, (uint64_t)(l * 2 + t), (uint64_t)v));
-            got = pick(s, &rv, v, f, &r, *scratch);
-        }
-        for (size_t j = 0; j < got; j++) {
-            int64_t e = (*scratch)[j];
+        gr_rng r = gr_rng_make(s->seed, gr_hash3(key, (uint64_t)(l * 2 + t), (uint64_t)node[k]));
+        got[k] = at[k + 1] > at[k] ? pick(s, &rv, node[k], f, stamp, &r, out + at[k]) : 0;
+    }
+    /* the lists of the next depth grow in node order, on one thread */
+    size_t e_at = 0;
+    ptr[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t j = 0; j < got[k]; j++) {
+            int64_t e = out[at[k] + (int64_t)j];
             int32_t p = add_node(s, b, l - 1, 1 - t, rv.m->col[e]);
             if (p < 0) return GR_ENOMEM;
-            GR_TRY(push_edge(h, at++, p, rv.chan ? rv.chan[e] : 0));
+            GR_TRY(push_edge(h, e_at++, p, rv.chan ? rv.chan[e] : 0));
         }
-        ptr[k + 1] = (int64_t)at;
+        ptr[k + 1] = (int64_t)e_at;
     }
     return GR_OK;
 }
@@ -217,14 +259,11 @@ static int sample_all(gr_sage_sampler *s, gr_sage_block *b, const int32_t *const
             if (tpos[t]) tpos[t][k] = p;
         }
     }
-    int64_t *scratch = NULL;
-    size_t scap = 0;
     int rc = GR_OK;
     for (int l = L; l >= 1 && rc == GR_OK; l--) {
         rc = copy_prefix(b, l);
-        for (int t = 0; t < 2 && rc == GR_OK; t++) rc = sample_hop(s, b, l, t, key, &scratch, &scap);
+        for (int t = 0; t < 2 && rc == GR_OK; t++) rc = sample_hop(s, b, l, t, key, &s->scratch);
     }
-    free(scratch);
     return rc;
 }
 

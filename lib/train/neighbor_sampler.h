@@ -39,6 +39,16 @@ typedef struct gr_sage_block {
     gr_sage_hop hop[GR_SAGE_MAX_LAYERS + 1][2]; /* hop[l]: neighbours of depth-l nodes, l >= 1 */
 } gr_sage_block;
 
+/* Per-hop work: where each node's picks go, how many it got, the picks. */
+typedef struct gr_sage_scratch {
+    int64_t *at;
+    size_t at_cap;
+    size_t *got;
+    size_t got_cap;
+    int64_t *out;
+    size_t out_cap;
+} gr_sage_scratch;
+
 typedef struct gr_sage_sampler {
     const gr_graph *g;
     const uint8_t *chan_ui, *chan_iu; /* channel of each edge in either CSR; NULL: all 0 */
@@ -51,6 +61,7 @@ typedef struct gr_sage_sampler {
     uint32_t *cold[2];   /* per node: == stamp when cold */
     uint32_t stamp, pick_stamp;
     int32_t *pos[2];     /* per node: position in the list being built, -1 */
+    gr_sage_scratch scratch;
 } gr_sage_sampler;
 
 int gr_sage_sampler_init(gr_sage_sampler *s, const gr_graph *g, const uint8_t *chan_ui, const uint8_t *chan_iu,
