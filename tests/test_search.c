@@ -217,6 +217,41 @@ START_TEST(graphsage_search_starts_from_its_sized_default)
 }
 END_TEST
 
+/* An integer setting's grid is its start times powers of the factor (2,
+ * then 2^(1/2) and 2^(1/4) as the step halves), each to the nearest
+ * integer: 1024 negatives step to 2048 and 512, not 2050 and 510. */
+START_TEST(an_integer_grid_steps_by_its_factor_exactly)
+{
+    fx_planted p;
+    fx_planted_make(&p, 80, 100, 4, 24, 7);
+    seen s;
+    memset(&s, 0, sizeof s);
+    /* the other searched settings set by hand: only the negatives move */
+    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "2", "dim", "8", "hidden", "8", "id_dim", "8",
+                               "threads", "1", "lr", "2e-3", "wd", "0", "lr_floor", "1", "budget", "1e6", NULL);
+    ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
+    gr_model *m;
+    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq((int)s.dims, 1);
+    ck_assert_int_eq(dim_of(&s, "shared_negatives"), 0);
+    ck_assert_int_ge(s.n, 3);
+    ck_assert_double_eq(s.values[0][0], 1024);
+    int off_grid = 0, moved = 0;
+    for (int k = 0; k < s.n && k < MAX_SEEN; k++) {
+        double v = s.values[k][0];
+        int on = 0;
+        for (int j = -40; j <= 40 && !on; j++) on = v == round(1024 * pow(2, j / 4.0));
+        off_grid += !on;
+        moved += v == 2048 || v == 512;
+    }
+    ck_assert_int_eq(off_grid, 0);
+    ck_assert_int_ge(moved, 1);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    fx_planted_free(&p);
+}
+END_TEST
+
 /* A budget's search of a filter's parameters, trial_epochs as given: the
  * reports replay to the kept settings, and the filter's own grid runs
  * neither in the trials nor in the final fit (its trials would be
@@ -446,6 +481,7 @@ int main(void)
     tcase_add_test(tc, hand_set_settings_are_never_searched);
     tcase_add_test(tc, a_spent_budget_runs_the_defaults_alone);
     tcase_add_test(tc, graphsage_search_starts_from_its_sized_default);
+    tcase_add_test(tc, an_integer_grid_steps_by_its_factor_exactly);
     tcase_add_test(tc, filters_search_their_parameters_on_the_validation_graph);
     tcase_add_test(tc, knowledge_graph_search_on_held_out_triples);
     suite_add_tcase(s, tc);

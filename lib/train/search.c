@@ -8,7 +8,6 @@
 #include "core/err.h"
 #include "dist/dist.h"
 #include "train/holdout.h"
-#include "train/graphsage_train.h"
 #include "train/lightgcn_train.h"
 
 /* A search never runs more trials than this, however large its budget: a
@@ -89,7 +88,8 @@ double gr_search_round(double v)
 
 /*
  * Points are positions on each dimension's grid: value = base * factor^pos
- * (three significant digits but at pos 0, the start as it is), base the
+ * (three significant digits, integers to the nearest one, and at pos 0 the
+ * start as it is: 1024 doubled is 2048), base the
  * starting value or, from 0, low;
  * pos -inf is the value 0.  Positions, not values, are stepped, so a step
  * up and a step down return exactly to the same value.
@@ -100,8 +100,11 @@ static double grid_value(const gr_search_dim *d, const gr_opt_spec *s, double ba
 {
     /* the starting point as it is: a default sized to the data, so that
      * the first trial is the fit without a budget */
-    double y = isinf(pos) ? 0 : pos == 0 ? base : gr_search_round(base * pow(d->factor, pos));
-    if (s->is_int) y = round(y);
+    double y = isinf(pos) ? 0 : pos == 0 ? base : base * pow(d->factor, pos);
+    if (s->is_int)
+        y = round(y);
+    else if (pos != 0)
+        y = gr_search_round(y);
     if (y < s->lo) y = s->lo;
     if (y > s->hi) y = s->hi;
     return y;
@@ -401,8 +404,7 @@ static int search_on(gr_model **best, gr_trainer *t, const gr_graph *train, cons
 {
     /* the trials start from the defaults sized to the graph they fit, as a
      * fit without a budget would run */
-    gr_lgcn_size_defaults(t, train);
-    gr_sage_size_defaults(t, train);
+    gr_size_defaults(t, train);
     const gr_graph *valid_was = t->valid;
     t->valid = valid;
     t->model_graph = model_graph;
