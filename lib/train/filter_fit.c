@@ -356,8 +356,10 @@ static int fit_gfcf(gr_model **out, gr_trainer *t, const gr_graph *train) { retu
 
 static int fit_cheby(gr_model **out, gr_trainer *t, const gr_graph *train) { return fit_filter(out, t, train, GR_MODEL_CHEBY); }
 
-const gr_kind_trainer gr_gfcf_trainer = { GR_MODEL_GFCF, gfcf_opts, sizeof gfcf_opts / sizeof gfcf_opts[0], fit_gfcf };
-const gr_kind_trainer gr_cheby_trainer = { GR_MODEL_CHEBY, cheby_opts, sizeof cheby_opts / sizeof cheby_opts[0], fit_cheby };
+const gr_kind_trainer gr_gfcf_trainer = { GR_MODEL_GFCF, gfcf_opts, sizeof gfcf_opts / sizeof gfcf_opts[0], fit_gfcf,
+                                          NULL };
+const gr_kind_trainer gr_cheby_trainer = { GR_MODEL_CHEBY, cheby_opts, sizeof cheby_opts / sizeof cheby_opts[0],
+                                           fit_cheby, NULL };
 
 /* What a time budget searches (train/search.h): the filters' parameters,
  * on finer grids than the setting `search`'s. */

@@ -90,7 +90,7 @@ static double auto_lr(double batch) { return LR_AT_MIN * sqrt(batch / BATCH_MIN)
 
 void gr_sage_size_defaults(gr_trainer *t, const gr_graph *g)
 {
-    if (t->kind != GR_MODEL_GRAPHSAGE || (int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING) return;
+    if ((int)gr_opt(t, GR_OPT_OBJECTIVE) == GR_OBJECTIVE_RATING) return;
     double *lr = gr_opt_slot(t, "lr"), batch = gr_opt(t, GR_OPT_BATCH);
     if (isnan(*lr)) *lr = auto_lr(isnan(batch) ? auto_batch(g) : batch);
 }
@@ -518,7 +518,7 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
 }
 
 const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, sizeof sage_opts / sizeof sage_opts[0],
-                                               fit_graphsage };
+                                               fit_graphsage, gr_sage_size_defaults };
 
 /* What a time budget searches (train/search.h): the step size, the L2
  * weight on the layer weights, the shared negatives of the ranking

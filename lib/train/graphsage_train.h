@@ -80,7 +80,8 @@ extern const gr_kind_trainer gr_graphsage_trainer;
 /* Set the ranking step size, where the caller left it unset, to its
  * default for g (sized by the batch, itself sized by g's edges where
  * unset), so that a budget's search starts from the fit it would make
- * without a budget (as gr_lgcn_size_defaults does for LightGCN and MF). */
+ * without a budget (as gr_lgcn_size_defaults does for LightGCN and MF);
+ * the kind's size_defaults (train/trainer.h). */
 void gr_sage_size_defaults(gr_trainer *t, const gr_graph *g);
 
 #endif

@@ -231,7 +231,7 @@ int gr_fit_with_holdout(gr_model **out, gr_trainer *t, const gr_graph *g)
      * settings come back afterwards */
     double saved[GR_MAX_OPTS];
     memcpy(saved, t->val, sizeof saved);
-    gr_lgcn_size_defaults(t, tr);
+    gr_size_defaults(t, tr);
     t->valid = va;
     /* the model of this fit serves all the training data, should it be kept */
     t->model_graph = g;

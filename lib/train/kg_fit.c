@@ -360,10 +360,10 @@ static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 20) };
 
 #define N_OPTS(a) (sizeof a / sizeof a[0])
 
-const gr_kind_trainer gr_transe_trainer = { GR_MODEL_TRANSE, transe_opts, N_OPTS(transe_opts), fit_graph };
-const gr_kind_trainer gr_distmult_trainer = { GR_MODEL_DISTMULT, distmult_opts, N_OPTS(distmult_opts), fit_graph };
-const gr_kind_trainer gr_rotate_trainer = { GR_MODEL_ROTATE, rotate_opts, N_OPTS(rotate_opts), fit_graph };
-const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_OPTS(complex_opts), fit_graph };
+const gr_kind_trainer gr_transe_trainer = { GR_MODEL_TRANSE, transe_opts, N_OPTS(transe_opts), fit_graph, NULL };
+const gr_kind_trainer gr_distmult_trainer = { GR_MODEL_DISTMULT, distmult_opts, N_OPTS(distmult_opts), fit_graph, NULL };
+const gr_kind_trainer gr_rotate_trainer = { GR_MODEL_ROTATE, rotate_opts, N_OPTS(rotate_opts), fit_graph, NULL };
+const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_OPTS(complex_opts), fit_graph, NULL };
 
 /* What a time budget searches (train/search.h): the step size, the
  * margin gamma of the distance scores, the self-adversarial temperature

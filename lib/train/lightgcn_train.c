@@ -369,7 +369,6 @@ static const char *const sized_names[] = { "reg", "temperature" };
 
 void gr_lgcn_size_defaults(gr_trainer *t, const gr_graph *g)
 {
-    if (t->kind != GR_MODEL_LIGHTGCN && t->kind != GR_MODEL_MF) return;
     int mode = gr_lgcn_mode(t, g);
     for (size_t k = 0; k < N_SIZED; k++) {
         int i = gr_opt_index(t, sized_names[k]);
@@ -585,5 +584,7 @@ static const gr_opt_spec mf_opts[] = {
 };
 
 const gr_kind_trainer gr_lightgcn_trainer = { GR_MODEL_LIGHTGCN, lightgcn_opts,
-                                              sizeof lightgcn_opts / sizeof lightgcn_opts[0], fit_lightgcn };
-const gr_kind_trainer gr_mf_trainer = { GR_MODEL_MF, mf_opts, sizeof mf_opts / sizeof mf_opts[0], fit_mf };
+                                              sizeof lightgcn_opts / sizeof lightgcn_opts[0], fit_lightgcn,
+                                              gr_lgcn_size_defaults };
+const gr_kind_trainer gr_mf_trainer = { GR_MODEL_MF, mf_opts, sizeof mf_opts / sizeof mf_opts[0], fit_mf,
+                                        gr_lgcn_size_defaults };

@@ -287,6 +287,11 @@ int gr_trainer_set_trial_callback(gr_trainer *t, gr_trial_fn fn, void *user_data
     return GR_OK;
 }
 
+void gr_size_defaults(gr_trainer *t, const gr_graph *g)
+{
+    if (t->kt->size_defaults) t->kt->size_defaults(t, g);
+}
+
 int gr_fit_kind(gr_model **out, gr_trainer *t, const gr_graph *g)
 {
     *out = NULL;

@@ -32,6 +32,12 @@ typedef struct gr_kind_trainer {
     const gr_opt_spec *opts;
     size_t n_opts;
     int (*fit)(gr_model **out, gr_trainer *t, const gr_graph *train);
+    /* Set the defaults this kind sizes to its training graph (where the
+     * caller left them unset) to their values for train, before a fit on
+     * a held-out part or a budget's search, so that the trials start from
+     * the fit without a budget and a refit keeps what was validated; NULL:
+     * nothing is sized. */
+    void (*size_defaults)(gr_trainer *t, const gr_graph *train);
 } gr_kind_trainer;
 
 #define GR_MAX_OPTS 64
@@ -81,6 +87,9 @@ struct gr_trainer {
 
 /* The kind trainer for `kind`, or NULL. */
 const gr_kind_trainer *gr_kind_trainer_of(int kind);
+
+/* The kind's size_defaults on g, where it has one. */
+void gr_size_defaults(gr_trainer *t, const gr_graph *g);
 
 /* The value of a setting by enum key or by name (the setting must exist). */
 double gr_opt(const gr_trainer *t, int key);
