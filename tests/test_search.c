@@ -46,6 +46,16 @@ static gr_trainer *lightgcn_trainer(const char *budget, seen *s)
     return t;
 }
 
+/* A small GraphSAGE, as lightgcn_trainer. */
+static gr_trainer *graphsage_trainer(const char *budget, seen *s)
+{
+    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "3", "dim", "16", "hidden", "16", "id_dim", "16",
+                               "threads", "1", NULL);
+    if (budget) fx_set(t, "budget", budget, NULL);
+    if (s) ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, s), GR_OK);
+    return t;
+}
+
 static int dim_of(const seen *s, const char *name)
 {
     for (size_t k = 0; k < s->dims; k++)
@@ -189,11 +199,7 @@ START_TEST(graphsage_search_starts_from_its_sized_default)
     fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
-    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "3", "dim", "16", "hidden", "16", "id_dim", "16",
-                               "threads", "1", "budget", "1e-9", NULL);
-    gr_trainer *plain = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "3", "dim", "16", "hidden", "16", "id_dim", "16",
-                                   "threads", "1", NULL);
-    ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
+    gr_trainer *t = graphsage_trainer("1e-9", &s), *plain = graphsage_trainer(NULL, NULL);
     gr_model *m, *m0;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     ck_assert_int_eq(gr_trainer_fit(&m0, plain, p.train), GR_OK);
@@ -226,10 +232,9 @@ START_TEST(an_integer_grid_steps_by_its_factor_exactly)
     fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
+    gr_trainer *t = graphsage_trainer("1e6", &s);
     /* the other searched settings set by hand: only the negatives move */
-    gr_trainer *t = fx_trainer(GR_MODEL_GRAPHSAGE, "epochs", "2", "dim", "8", "hidden", "8", "id_dim", "8",
-                               "threads", "1", "lr", "2e-3", "wd", "0", "lr_floor", "1", "budget", "1e6", NULL);
-    ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
+    fx_set(t, "lr", "2e-3", "wd", "0", "lr_floor", "1", NULL);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
     ck_assert_int_eq((int)s.dims, 1);
