@@ -230,7 +230,7 @@ START_TEST(graphsage_ranking_keeps_the_validated_model)
     ck_assert_int_eq(gr_model_info(&batch, m, "batch"), GR_OK);
     ck_assert(batch == 1024);
     ck_assert_int_eq(gr_model_info(&lr, m, "lr"), GR_OK);
-    ck_assert_double_eq_tol(lr, 2e-3, 1e-12);
+    ck_assert_double_eq_tol(lr, 2.83e-3, 1e-12);
     ck_assert_int_eq(gr_model_info(&shared, m, "shared_negatives"), GR_OK);
     ck_assert(shared == 1024);
     /* the unset settings are unset again afterwards */
