@@ -14,6 +14,8 @@ CASES = [
     ("lightgcn paper", ["--model", "lightgcn", "--mode", "paper", "--epochs", "20"], ["--model", "lightgcn", "--mode", "paper", "--epochs", "1"]),
     # MF's mini-batch schedule (its default is now the full-batch one, as LightGCN's)
     ("mf", ["--model", "mf", "--mode", "paper", "--epochs", "40"], ["--model", "mf", "--mode", "paper", "--epochs", "5"]),
+    # GraphSAGE's default objective (ranking: the sampled softmax, threaded sampler) and its rating objective
+    ("graphsage", ["--model", "graphsage", "--epochs", "3"], ["--model", "graphsage", "--epochs", "1"]),
     ("graphsage rating", ["--model", "graphsage", "--objective", "rating", "--epochs", "3"], ["--model", "graphsage", "--objective", "rating", "--epochs", "2"]),
     ("rotate", ["--model", "rotate", "--epochs", "3"], ["--model", "rotate", "--epochs", "1"]),
 ]
@@ -29,7 +31,8 @@ def benchmarks(ctx):
     out = []
     for case, args, smoke_args in CASES:
         for busy in (0, 1):
-            fixed = ["1"] + ([str(ctx.cores)] if case == "lightgcn fast" and busy and ctx.cores > 1 else [])
+            fixed = ["1"] + ([str(ctx.cores)] if case in ("lightgcn fast", "graphsage") and busy and ctx.cores > 1
+                             else [])
             cmd = [ctx.python, ctx.script("contend.py"), "--case", case, "--busy", busy, "--rounds", rounds,
                    "--fixed", ",".join(fixed), "--synth", data, "--", ctx.gnnrec(), "train", "--dataset", data,
                    "--quiet", "--json"] + (smoke_args if ctx.smoke else args)
