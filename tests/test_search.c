@@ -78,16 +78,19 @@ static int replay(const seen *s)
     return best;
 }
 
+/* The search tests' data: a planted graph of 80 users and 100 items. */
+static fx_planted planted;
+static void planted_setup(void) { fx_planted_make(&planted, 80, 100, 4, 24, 7); }
+static void planted_teardown(void) { fx_planted_free(&planted); }
+
 START_TEST(search_moves_only_when_validation_improves)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     /* a budget no small fit uses up: the search ends when no step improves */
     gr_trainer *t = lightgcn_trainer("1e6", &s);
     gr_model *m;
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
     ck_assert_int_ge(s.n, 2);
     ck_assert_int_le(s.n, 64); /* bounded, whatever the budget */
     /* epochs were set: lr and reg are searched, starting from the schedule's
@@ -100,8 +103,8 @@ START_TEST(search_moves_only_when_validation_improves)
     ck_assert_double_eq_tol(s.values[0][lr], 0.5, 1e-12);
     double held;
     ck_assert_int_eq(gr_model_info(&held, m, "holdout_edges"), GR_OK);
-    double fitted = (double)gr_graph_num_edges(p.train) - held;
-    double sized = 0.45 * (double)(gr_graph_num_users(p.train) + gr_graph_num_items(p.train)) / fitted;
+    double fitted = (double)gr_graph_num_edges(planted.train) - held;
+    double sized = 0.45 * (double)(gr_graph_num_users(planted.train) + gr_graph_num_items(planted.train)) / fitted;
     ck_assert(sized > 1e-2); /* the planted graph is sparse enough for the rule to show */
     ck_assert_double_eq_tol(s.values[0][reg], sized, 0.005 * sized); /* to three significant digits */
     int best = replay(&s);
@@ -125,25 +128,22 @@ START_TEST(search_moves_only_when_validation_improves)
     seen again;
     memset(&again, 0, sizeof again);
     gr_trainer_set_trial_callback(t, on_trial, &again);
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
     ck_assert_int_eq(again.n, s.n);
     ck_assert_int_eq(memcmp(again.figure, s.figure, (size_t)s.n * sizeof *s.figure), 0);
     gr_model_free(m);
     gr_trainer_free(t);
-    fx_planted_free(&p);
 }
 END_TEST
 
 START_TEST(hand_set_settings_are_never_searched)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = lightgcn_trainer("1e6", &s);
     ck_assert_int_eq(gr_trainer_set_double(t, GR_OPT_LR, 0.3), GR_OK);
     gr_model *m;
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
     ck_assert_int_eq(dim_of(&s, "lr"), -1);
     ck_assert_int_ge(dim_of(&s, "reg"), 0);
     double v;
@@ -151,20 +151,17 @@ START_TEST(hand_set_settings_are_never_searched)
     ck_assert_double_eq_tol(v, 0.3, 1e-12);
     gr_model_free(m);
     gr_trainer_free(t);
-    fx_planted_free(&p);
 }
 END_TEST
 
 START_TEST(a_spent_budget_runs_the_defaults_alone)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = lightgcn_trainer("1e-9", &s), *plain = lightgcn_trainer(NULL, NULL);
     gr_model *m, *m0;
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
-    ck_assert_int_eq(gr_trainer_fit(&m0, plain, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m0, plain, planted.train), GR_OK);
     /* the first trial always runs; no other starts once the budget is spent */
     ck_assert_int_eq(s.n, 1);
     double v;
@@ -180,12 +177,11 @@ START_TEST(a_spent_budget_runs_the_defaults_alone)
     two.stop_at = 2;
     ck_assert_int_eq(gr_trainer_set(t, "budget", "1e6"), GR_OK);
     gr_trainer_set_trial_callback(t, on_trial, &two);
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
     ck_assert_int_eq(two.n, 2);
     gr_model_free(m);
     gr_trainer_free(t);
     gr_trainer_free(plain);
-    fx_planted_free(&p);
 }
 END_TEST
 
@@ -195,14 +191,12 @@ END_TEST
  * without a budget, and the first trial reports the default. */
 START_TEST(graphsage_search_starts_from_its_sized_default)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = graphsage_trainer("1e-9", &s), *plain = graphsage_trainer(NULL, NULL);
     gr_model *m, *m0;
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
-    ck_assert_int_eq(gr_trainer_fit(&m0, plain, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m0, plain, planted.train), GR_OK);
     ck_assert_int_eq(s.n, 1);
     int lr = dim_of(&s, "lr"), floor = dim_of(&s, "lr_floor");
     ck_assert(lr >= 0 && floor >= 0);
@@ -219,7 +213,6 @@ START_TEST(graphsage_search_starts_from_its_sized_default)
     gr_model_free(m0);
     gr_trainer_free(t);
     gr_trainer_free(plain);
-    fx_planted_free(&p);
 }
 END_TEST
 
@@ -228,15 +221,13 @@ END_TEST
  * integer: 1024 negatives step to 2048 and 512, not 2050 and 510. */
 START_TEST(an_integer_grid_steps_by_its_factor_exactly)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = graphsage_trainer("1e6", &s);
     /* the other searched settings set by hand: only the negatives move */
     fx_set(t, "lr", "2e-3", "wd", "0", "lr_floor", "1", NULL);
     gr_model *m;
-    ck_assert_int_eq(gr_trainer_fit(&m, t, p.train), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m, t, planted.train), GR_OK);
     ck_assert_int_eq((int)s.dims, 1);
     ck_assert_int_eq(dim_of(&s, "shared_negatives"), 0);
     ck_assert_int_ge(s.n, 3);
@@ -253,7 +244,6 @@ START_TEST(an_integer_grid_steps_by_its_factor_exactly)
     ck_assert_int_ge(moved, 1);
     gr_model_free(m);
     gr_trainer_free(t);
-    fx_planted_free(&p);
 }
 END_TEST
 
@@ -263,15 +253,13 @@ END_TEST
  * reported too, numbered from 1 again). */
 static void check_filter_search(const char *trial_epochs)
 {
-    fx_planted p;
-    fx_planted_make(&p, 80, 100, 4, 24, 7);
     seen s;
     memset(&s, 0, sizeof s);
     gr_trainer *t = fx_trainer(GR_MODEL_CHEBY, "rank", "16", "order", "3", "budget", "1e6", "trial_epochs",
                                trial_epochs, NULL);
     ck_assert_int_eq(gr_trainer_set_trial_callback(t, on_trial, &s), GR_OK);
     gr_graph *tr, *va;
-    ck_assert_int_eq(gr_holdout_split(&tr, &va, p.train, 0.2, 5, 1, NULL), GR_OK);
+    ck_assert_int_eq(gr_holdout_split(&tr, &va, planted.train, 0.2, 5, 1, NULL), GR_OK);
     ck_assert_int_eq(gr_trainer_set_validation(t, va), GR_OK);
     gr_model *m;
     ck_assert_int_eq(gr_trainer_fit(&m, t, tr), GR_OK);
@@ -296,7 +284,6 @@ static void check_filter_search(const char *trial_epochs)
     gr_trainer_free(t);
     gr_graph_free(tr);
     gr_graph_free(va);
-    fx_planted_free(&p);
 }
 
 START_TEST(filters_search_their_parameters_on_the_validation_graph)
@@ -482,6 +469,7 @@ int main(void)
 {
     Suite *s = suite_create("search");
     TCase *tc = tcase_create("search");
+    tcase_add_checked_fixture(tc, planted_setup, planted_teardown);
     tcase_add_test(tc, search_moves_only_when_validation_improves);
     tcase_add_test(tc, hand_set_settings_are_never_searched);
     tcase_add_test(tc, a_spent_budget_runs_the_defaults_alone);
