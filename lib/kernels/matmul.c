@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/threads.h"
 #include "kernels/cpu.h"
 #include "kernels/dense.h"
@@ -133,7 +133,7 @@ void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b
     const size_t block = 32;
     const int wide = gr_simd_wide();
     long nb = (long)((n + block - 1) / block);
-#pragma omp parallel for schedule(static) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth_madds(n * q * p)) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
         if (wide) nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
@@ -275,7 +275,7 @@ static void tn_blocks(float *c, size_t ldc, const float *a, size_t lda, const fl
     const size_t rows = 4 * ROWS;
     const int wide = gr_simd_wide();
     long nb = (long)((q + rows - 1) / rows);
-#pragma omp parallel for schedule(dynamic, 1) if (n * q * p > GR_GEMM_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth_madds(n * q * p)) num_threads(gr_threads())
     for (long t = 0; t < nb; t++) {
         size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q, col0 = upper ? j0 : 0;
         if (wide) tn_rows(c, ldc, a, lda, b, ldb, n, j0, j1, col0, p);

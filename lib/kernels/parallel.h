@@ -1,20 +1,31 @@
 /*
  * When a loop is worth a parallel region.  A region costs a fork and a
- * barrier, a few microseconds on an idle machine; on a machine shared with
- * other work a barrier waits for a descheduled thread, a scheduler time
- * slice or more (a dense Adam step over MovieLens-1M's 580,000 parameters
- * measured 0.17 ms on one thread and 16 ms on two under a load of 8 on 2
- * cores).  Loops over less than about a millisecond of work therefore run
- * on the calling thread.
+ * barrier, a few microseconds while the team's cores are free.  On cores
+ * other processes hold, a barrier waits for a descheduled thread, a
+ * scheduler time slice or more (a dense Adam step over MovieLens-1M's
+ * 580,000 parameters measured 0.17 ms on one thread and 16 ms on two under
+ * a load of 8 on 2 cores); gr_threads() gives such a process a team of one
+ * (docs/architecture.md, "How many threads"), so this threshold only pays
+ * for the fork on free cores.
+ *
+ * Work is counted in elements streamed through memory; one every 0.15 to
+ * 0.5 ns on one core.  Every loop of the library states its work in this
+ * unit, so one threshold serves them all.
  */
 #ifndef GR_KERNELS_PARALLEL_H
 #define GR_KERNELS_PARALLEL_H
 
 #include <stddef.h>
 
-/* Elements streamed or multiply-adds: 2^21 is 0.3 to 1 ms on one core. */
-#define GR_PARALLEL_MIN_WORK ((size_t)1 << 21)
+/* 2^15 elements, 5 to 15 microseconds on one core. */
+#define GR_PARALLEL_MIN_WORK ((size_t)1 << 15)
 
 static inline int gr_parallel_worth(size_t work) { return work >= GR_PARALLEL_MIN_WORK; }
+
+/* A multiply-add of a dense product runs from registers and cache, vectorised:
+ * about an eighth of the time of an element streamed. */
+#define GR_MADDS_PER_ELEMENT 8
+
+static inline int gr_parallel_worth_madds(size_t madds) { return gr_parallel_worth(madds / GR_MADDS_PER_ELEMENT); }
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "kernels/gemm_d.h"
 
 static double dot_d(const double *a, const double *b, size_t n)
@@ -26,9 +26,6 @@ static double dot_d(const double *a, const double *b, size_t n)
 #define BLOCK 128
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
-
-/* Whether the products of a step are worth a parallel region. */
-static int worth_threads(size_t flops) { return flops > GR_GEMM_PAR_MIN; }
 
 /* The diagonal block [k0, k1) of a, its earlier columns already
  * subtracted: L of the block, row by row.  0 or the failing row + 1. */
@@ -55,7 +52,7 @@ static size_t factor_diagonal(double *a, size_t n, size_t k0, size_t k1)
 static void solve_panel(double *a, size_t n, size_t k0, size_t k1)
 {
     long lo = (long)k1, hi = (long)n;
-#pragma omp parallel for schedule(static) if (worth_threads((n - k1) * (k1 - k0) * (k1 - k0))) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth_madds((n - k1) * (k1 - k0) * (k1 - k0))) num_threads(gr_threads())
     for (long i = lo; i < hi; i++) {
         double *ri = a + (size_t)i * n;
         for (size_t j = k0; j < k1; j++) {
@@ -73,7 +70,7 @@ static void update_trailing(double *a, size_t n, size_t k0, size_t k1)
 {
     size_t nb = (n - k1 + BLOCK - 1) / BLOCK;
     long tiles = (long)(nb * (nb + 1) / 2);
-#pragma omp parallel for schedule(dynamic, 1) if (worth_threads((n - k1) * (n - k1) * (k1 - k0))) num_threads(gr_threads())
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth_madds((n - k1) * (n - k1) * (k1 - k0))) num_threads(gr_threads())
     for (long t = 0; t < tiles; t++) {
         size_t bi = 0, tt = (size_t)t; /* tile t = (bi, bj), bj <= bi, row by row */
         while (tt > bi) tt -= ++bi;
@@ -131,7 +128,7 @@ static void inverse_rows(double *x, const double *l, size_t n, size_t r0, size_t
 static void tril_inverse_into(double *x, const double *l, size_t n)
 {
     long panels = (long)((n + BLOCK - 1) / BLOCK);
-#pragma omp parallel for schedule(dynamic, 1) if (worth_threads(n * n * n / 6)) num_threads(gr_threads())
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth_madds(n * n * n / 6)) num_threads(gr_threads())
     for (long b = 0; b < panels; b++) {
         size_t c0 = (size_t)b * BLOCK, c1 = min_sz(c0 + BLOCK, n);
         for (size_t i = 0; i < c0; i++) memset(x + i * n + c0, 0, (c1 - c0) * sizeof *x);
@@ -175,7 +172,7 @@ size_t gr_spd_inverse(double *a, size_t n)
     tril_inverse_into(x, a, n);
     /* a^-1 = X^T X: the lower triangle block row by block row, then its mirror */
     long blocks = (long)((n + BLOCK - 1) / BLOCK);
-#pragma omp parallel for schedule(dynamic, 1) if (worth_threads(n * n * n / 6)) num_threads(gr_threads_at_most(threads))
+#pragma omp parallel for schedule(dynamic, 1) if (gr_parallel_worth_madds(n * n * n / 6)) num_threads(gr_threads_at_most(threads))
     for (long b = 0; b < blocks; b++) {
         size_t i0 = (size_t)b * BLOCK;
         gram_rows(a, x, xt + (size_t)omp_get_thread_num() * min_sz(BLOCK, n) * n, n, i0, min_sz(i0 + BLOCK, n));

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -153,7 +153,7 @@ static void apply_dropout(const gr_sage_arch *a, const gr_sage_block *b, gr_sage
     long n = (long)b->n[l][t];
     const float *src = ps->h[l][t].p;
     float *dst = ps->hd[l][t].p;
-#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) dropout_row(dst + (size_t)k * w, src + (size_t)k * w, w, ps, l, t, b->node[l][t][k]);
 }
 
@@ -166,7 +166,7 @@ static void build_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const
     const gr_sage_hop *h = &b->hop[l][t];
     float *x = ps->x[l][t].p;
     long n = (long)b->n[l][t];
-#pragma omp parallel for schedule(dynamic, 64) if ((size_t)n * cols > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(dynamic, 64) if (gr_parallel_worth((size_t)n * cols)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) {
         float *row = x + (size_t)k * cols;
         memcpy(row, self + (size_t)k * ws, ws * sizeof *row);
@@ -188,7 +188,7 @@ static void build_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const
 static void relu(float *x, size_t n)
 {
     long nn = (long)n;
-#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n)) num_threads(gr_threads())
     for (long k = 0; k < nn; k++) x[k] = x[k] > 0.0f ? x[k] : 0.0f;
 }
 
@@ -280,7 +280,7 @@ static void through_dropout_relu(const gr_sage_arch *a, const gr_sage_block *b, 
     long n = (long)b->n[l][t];
     float *g = ps->dh[l][t].p;
     const float *h = ps->h[l][t].p;
-#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) {
         float *gr = g + (size_t)k * w;
         if (ps->dropout > 0) dropout_row(gr, gr, w, ps, l, t, b->node[l][t][k]);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/threads.h"
 #include "io/model_file.h"
@@ -47,7 +47,7 @@ static void full_inputs(const gr_sage_state *s, const float *params, gr_sage_pas
         long n = (long)a->n[t];
         float *h = ps->h[0][t].p;
         const float *emb = params + s->lay.emb[t];
-#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
         for (long v = 0; v < n; v++) {
             float *row = h + (size_t)v * w;
             if (f) memcpy(row, s->feat[t] + (size_t)v * f, f * sizeof *row);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -387,7 +387,7 @@ static void average(fit_work *w, size_t n)
     double warm = (1.0 + (double)w->steps) / (10.0 + (double)w->steps);
     float d = w->steps++ == 0 ? 0.0f : (float)(warm < w->ema ? warm : w->ema);
     long nn = (long)n;
-#pragma omp parallel for schedule(static) if (n > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n)) num_threads(gr_threads())
     for (long k = 0; k < nn; k++) w->avg[k] = d * w->avg[k] + (1.0f - d) * w->params[k];
 }
 

@@ -23,7 +23,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/threads.h"
 #include "kernels/matmul.h"
 #include "kernels/softmax.h"
@@ -171,7 +171,7 @@ double gr_sage_softmax_loss(gr_sage_ctx *c, const float *params, float *grad)
     float corr = -logf((float)N / (float)(c->n_warm ? c->n_warm : 1)), invb = 1.0f / (float)B;
     long nu = (long)U;
     const int32_t *users = c->blk.node[a->layers][0];
-#pragma omp parallel for schedule(static) if (U * N > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(U * N)) num_threads(gr_threads())
     for (long r = 0; r < nu; r++) user_row(c, &b, (size_t)r, users[r], N, corr);
     for (size_t q = 0; q < N; q++) c->neg_at[c->neg[q]] = -1;
     memset(b.wrow, 0, U * sizeof(float));
@@ -181,7 +181,7 @@ double gr_sage_softmax_loss(gr_sage_ctx *c, const float *params, float *grad)
         edge_terms(c, params, &b, k, invb);
         loss += b.loss[k];
     }
-#pragma omp parallel for schedule(static) if (U * N > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(U * N)) num_threads(gr_threads())
     for (long r = 0; r < nu; r++)
         for (size_t j = 0; j < N; j++) b.s[(size_t)r * N + j] *= b.wrow[r];
     /* dZu = G Zn, dZn = G^T Zu, d beta = column sums of G */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/par.h"
+#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -174,7 +174,7 @@ static void input_rows(gr_sage_ctx *c, const float *params, uint64_t key)
         size_t w = gr_sage_width(a, 0, t), f = a->feat[t];
         long n = (long)c->blk.n[0][t];
         float *h = c->ps.h[0][t].p;
-#pragma omp parallel for schedule(static) if ((size_t)n * w > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
         for (long k = 0; k < n; k++) {
             int32_t v = c->blk.node[0][t][k];
             float *row = h + (size_t)k * w;
@@ -198,7 +198,7 @@ static void embedding_grads(gr_sage_ctx *c, float *grad, uint64_t key)
         size_t w = gr_sage_width(a, 0, t), f = a->feat[t];
         long n = (long)c->blk.n[0][t];
         const float *dh = c->ps.dh[0][t].p;
-#pragma omp parallel for schedule(static) if ((size_t)n * a->id_dim > GR_PAR_MIN) num_threads(gr_threads())
+#pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * a->id_dim)) num_threads(gr_threads())
         for (long k = 0; k < n; k++) {
             int32_t v = c->blk.node[0][t][k];
             if (!id_used(c, key, t, v)) continue;

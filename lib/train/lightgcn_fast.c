@@ -177,7 +177,7 @@ static double objective(const gr_graph *g, const gr_lgcn_settings_t *s, fast_wor
     const size_t b0 = w->blk_lo, nloc = w->blk_hi - w->blk_lo;
     const size_t G = nloc < w->ngroups ? (nloc ? nloc : 1) : w->ngroups;
     const size_t u_lo = w->o.u_lo, u_hi = w->o.u_hi;
-    const int T = gr_parallel_worth(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
+    const int T = gr_parallel_worth_madds(nu * ni * d) ? gr_threads_at_most(w->nthreads) : 1;
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num();

@@ -194,10 +194,14 @@ static void pick_offsets(const gr_sage_sampler *s, const gr_sage_block *b, int l
 /*
  * A pick costs a few cache misses (the row, the exclusion and picked
  * stamps): 70 to 90 ns a sampled edge, deduplication included, on a graph
- * of 8 million edges (AMD EPYC), as much as some 128 streamed elements of
- * GR_PARALLEL_MIN_WORK; so a hop of 16,000 picks or more takes threads.
+ * of 8 million edges (AMD EPYC).  Yet a hop gains from threads only from
+ * about 16,000 picks (19,470 picks took 1.74 ms on two threads, 1.72 drawn
+ * serially; 64,370 took 4.31 against 5.85): below that, seeding each node's
+ * stream and handing out chunks of 256 nodes cost what the second thread
+ * saves.  So a pick counts as the work of a sixteen-thousandth of a region.
  */
-#define PICK_WORK 128
+#define PARALLEL_PICKS 16384
+#define PICK_WORK (GR_PARALLEL_MIN_WORK / PARALLEL_PICKS)
 
 /* Sample the neighbours of every depth-l node of type t into depth l - 1. */
 static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64_t key, gr_sage_scratch *w)
