@@ -69,10 +69,10 @@ void gr_sage_init_params(float *p, const gr_sage_arch *a, const gr_sage_layout *
 
 /* ---- buffers ---- */
 
-static int grow(gr_fbuf *b, size_t need)
+static int grow(gr_fbuf *b, size_t need, int slack)
 {
     if (need <= b->cap && b->p) return GR_OK;
-    size_t c = need + need / 4 + 64;
+    size_t c = slack ? need + need / 4 + 64 : need + 1;
     float *q = gr_alloc_floats(c);
     if (!q) return GR_ENOMEM;
     free(b->p);
@@ -81,32 +81,33 @@ static int grow(gr_fbuf *b, size_t need)
     return GR_OK;
 }
 
-int gr_sage_pass_reserve(gr_sage_pass *ps, const gr_sage_arch *a, const gr_sage_block *b)
+int gr_sage_pass_reserve(gr_sage_pass *ps, const gr_sage_arch *a, const gr_sage_block *b, int mode)
 {
     gr_sage_layout lay;
     gr_sage_layout_of(&lay, a);
+    const int train = mode == GR_SAGE_PASS_TRAIN, dropped = ps->dropout > 0;
     size_t wmax = 0;
     for (int l = 0; l <= a->layers; l++) {
         for (int t = 0; t < 2; t++) {
             size_t need = b->n[l][t] * gr_sage_width(a, l, t);
-            GR_TRY(grow(&ps->h[l][t], need));
-            GR_TRY(grow(&ps->hd[l][t], need));
-            GR_TRY(grow(&ps->dh[l][t], need));
+            GR_TRY(grow(&ps->h[l][t], need, train));
+            if (dropped && l < a->layers) GR_TRY(grow(&ps->hd[l][t], need, train));
+            if (train) GR_TRY(grow(&ps->dh[l][t], need, train));
             if (l == 0) continue;
-            GR_TRY(grow(&ps->x[l][t], b->n[l][t] * lay.cols[l][t]));
-            GR_TRY(grow(&ps->dx[t], b->n[l][t] * lay.cols[l][t]));
+            GR_TRY(grow(&ps->x[l][t], b->n[l][t] * lay.cols[l][t], train));
+            if (train) GR_TRY(grow(&ps->dx[t], b->n[l][t] * lay.cols[l][t], train));
             size_t w1 = lay.cols[l][t] * gr_gemm_stride(lay.rows[l]), w2 = lay.rows[l] * gr_gemm_stride(lay.cols[l][t]);
             if (w1 > wmax) wmax = w1;
-            if (w2 > wmax) wmax = w2;
+            if (train && w2 > wmax) wmax = w2;
         }
     }
     for (int t = 0; t < 2; t++) {
         size_t n = b->n[a->layers][t];
-        GR_TRY(grow(&ps->out[t], n * gr_sage_width(a, a->layers, t)));
-        GR_TRY(grow(&ps->dout[t], n * gr_sage_width(a, a->layers, t)));
-        GR_TRY(grow(&ps->norm[t], n));
+        GR_TRY(grow(&ps->out[t], n * gr_sage_width(a, a->layers, t), train));
+        if (train) GR_TRY(grow(&ps->dout[t], n * gr_sage_width(a, a->layers, t), train));
+        GR_TRY(grow(&ps->norm[t], n, train));
     }
-    return grow(&ps->wt, wmax);
+    return grow(&ps->wt, wmax, train);
 }
 
 void gr_sage_pass_free(gr_sage_pass *ps)
@@ -157,12 +158,18 @@ static void apply_dropout(const gr_sage_arch *a, const gr_sage_block *b, gr_sage
     for (long k = 0; k < n; k++) dropout_row(dst + (size_t)k * w, src + (size_t)k * w, w, ps, l, t, b->node[l][t][k]);
 }
 
+/* The depth-l rows the next layer reads: after dropout, or as they are. */
+static const float *layer_input(const gr_sage_pass *ps, int l, int t)
+{
+    return ps->dropout > 0 ? ps->hd[l][t].p : ps->h[l][t].p;
+}
+
 /* Layer input rows: [self ; per channel: sum of neighbours of that channel / all neighbours]. */
 static void build_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const gr_sage_block *b, gr_sage_pass *ps,
                          int l, int t)
 {
     size_t ws = gr_sage_width(a, l - 1, t), wn = gr_sage_width(a, l - 1, 1 - t), cols = lay->cols[l][t];
-    const float *self = ps->hd[l - 1][t].p, *nb = ps->hd[l - 1][1 - t].p;
+    const float *self = layer_input(ps, l - 1, t), *nb = layer_input(ps, l - 1, 1 - t);
     const gr_sage_hop *h = &b->hop[l][t];
     float *x = ps->x[l][t].p;
     long n = (long)b->n[l][t];
@@ -214,11 +221,8 @@ void gr_sage_forward(const gr_sage_arch *a, const gr_sage_layout *lay, const flo
 {
     int L = a->layers;
     for (int l = 0; l < L; l++) {
-        for (int t = 0; t < 2; t++) {
-            size_t n = b->n[l][t] * gr_sage_width(a, l, t);
-            if (ps->dropout > 0) apply_dropout(a, b, ps, l, t);
-            else memcpy(ps->hd[l][t].p, ps->h[l][t].p, n * sizeof(float));
-        }
+        if (ps->dropout > 0)
+            for (int t = 0; t < 2; t++) apply_dropout(a, b, ps, l, t);
         for (int t = 0; t < 2; t++) {
             size_t rows = lay->rows[l + 1], cols = lay->cols[l + 1][t], n = b->n[l + 1][t];
             build_inputs(a, lay, b, ps, l + 1, t);

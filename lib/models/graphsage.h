@@ -80,8 +80,16 @@ typedef struct gr_sage_pass {
     uint64_t drop_seed, drop_key;
 } gr_sage_pass;
 
-/* Make room for a block; h[0][t] then has room for its depth-0 rows. */
-int gr_sage_pass_reserve(gr_sage_pass *ps, const gr_sage_arch *a, const gr_sage_block *b);
+/*
+ * Make room for a block; h[0][t] then has room for its depth-0 rows.  Set
+ * ps->dropout first: without dropout the layers read h itself and hd is
+ * not made.  GR_SAGE_PASS_FORWARD makes only what gr_sage_forward writes,
+ * to the row (inference over the whole graph, once); GR_SAGE_PASS_TRAIN
+ * adds the gradients of gr_sage_backward, with room to grow into (a fit's
+ * batches vary in size).
+ */
+enum { GR_SAGE_PASS_FORWARD = 0, GR_SAGE_PASS_TRAIN = 1 };
+int gr_sage_pass_reserve(gr_sage_pass *ps, const gr_sage_arch *a, const gr_sage_block *b, int mode);
 void gr_sage_pass_free(gr_sage_pass *ps);
 
 /* Layers 1..L over the block from ps->h[0]; fills ps->out (rows of width

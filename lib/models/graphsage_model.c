@@ -91,7 +91,7 @@ int gr_sage_infer(gr_sage_state *s, const gr_graph *g, const float *params, floa
     GR_TRY(gr_sage_full_block(&b, g, s->chan_ui, s->chan_iu, s->arch.layers));
     gr_sage_pass ps;
     memset(&ps, 0, sizeof ps);
-    int rc = gr_sage_pass_reserve(&ps, &s->arch, &b);
+    int rc = gr_sage_pass_reserve(&ps, &s->arch, &b, GR_SAGE_PASS_FORWARD);
     if (rc == GR_OK) {
         full_inputs(s, params, &ps);
         gr_sage_forward(&s->arch, &s->lay, params, &b, &ps);

@@ -424,6 +424,10 @@ static double validate(fit_work *w, const gr_trainer *t, const gr_graph *g, int 
 {
     gr_sage_state *s = w->c.s;
     size_t d = s->arch.dim;
+    /* the batches' buffers go back before the pass over the whole graph
+     * makes its own (at its peak otherwise both are held); the next batch
+     * makes them again */
+    gr_sage_pass_free(&w->c.ps);
     if ((*rc = gr_sage_infer(s, g, current(w), w->uv, w->iv, w->ub, w->ib, 0)) != GR_OK) return NAN;
     if (s->objective == GR_OBJECTIVE_BPR)
         return gr_validate_vectors(t, g, w->uv, w->iv, s->arch.bias ? w->ib : NULL, d, rc);

@@ -339,12 +339,12 @@ double gr_sage_batch_loss(gr_sage_ctx *c, const float *params, float *grad, uint
     mark_batch(c, key);
     const int32_t *const tg[2] = { c->tgt[0], c->tgt[1] };
     int32_t *const tp[2] = { c->tpos[0], c->tpos[1] };
-    if (adjust_stats(c) != GR_OK || gr_sage_sample(&c->smp, &c->blk, tg, c->ntgt, tp, key) != GR_OK ||
-        gr_sage_pass_reserve(&c->ps, a, &c->blk) != GR_OK)
-        return NAN;
     c->ps.dropout = (float)c->dropout;
     c->ps.drop_seed = c->seed;
     c->ps.drop_key = gr_hash3(key, 0xD5, 0);
+    if (adjust_stats(c) != GR_OK || gr_sage_sample(&c->smp, &c->blk, tg, c->ntgt, tp, key) != GR_OK ||
+        gr_sage_pass_reserve(&c->ps, a, &c->blk, GR_SAGE_PASS_TRAIN) != GR_OK)
+        return NAN;
     input_rows(c, params, key);
     gr_sage_forward(a, &c->s->lay, params, &c->blk, &c->ps);
     for (int t = 0; t < 2; t++)
