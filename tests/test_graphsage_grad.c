@@ -277,6 +277,53 @@ START_TEST(three_layers_without_biases)
 }
 END_TEST
 
+/* The whole-graph pass (inference) reserves only what the forward pass
+ * writes, to the row; its outputs are a training pass's without dropout. */
+START_TEST(a_forward_pass_matches_a_training_pass)
+{
+    gr_graph *g = small_graph();
+    check_setup cs = { GR_OBJECTIVE_BPR, 2, 1, 1, 1, 1, 2, 0.0, 0.0, 0.0, 0, 0, "forward", 0, 0 };
+    gr_sage_state *s = make_state(g, &cs);
+    const gr_sage_arch *a = &s->arch;
+    uint8_t *cu = NULL, *ci = NULL;
+    ck_assert_int_eq(gr_sage_edge_channels(s, g, &cu, &ci), GR_OK);
+    gr_sage_block b;
+    ck_assert_int_eq(gr_sage_full_block(&b, g, cu, ci, a->layers), GR_OK);
+    float *p = gr_alloc_floats(s->lay.total);
+    gr_sage_init_params(p, a, &s->lay, g, 0.1, 7);
+    gr_sage_pass fw, tr;
+    memset(&fw, 0, sizeof fw);
+    memset(&tr, 0, sizeof tr);
+    ck_assert_int_eq(gr_sage_pass_reserve(&fw, a, &b, GR_SAGE_PASS_FORWARD), GR_OK);
+    ck_assert_int_eq(gr_sage_pass_reserve(&tr, a, &b, GR_SAGE_PASS_TRAIN), GR_OK);
+    for (int t = 0; t < 2; t++) {
+        ck_assert_ptr_null(fw.dout[t].p);
+        ck_assert_ptr_null(fw.dx[t].p);
+        ck_assert_ptr_null(fw.hd[0][t].p);
+        ck_assert_ptr_nonnull(tr.dout[t].p);
+        size_t n = b.n[0][t] * gr_sage_width(a, 0, t);
+        ck_assert_uint_lt(fw.h[0][t].cap, n + 2);
+        fill(fw.h[0][t].p, n, 11 + (uint64_t)t);
+        memcpy(tr.h[0][t].p, fw.h[0][t].p, n * sizeof(float));
+    }
+    gr_sage_forward(a, &s->lay, p, &b, &fw);
+    gr_sage_forward(a, &s->lay, p, &b, &tr);
+    for (int t = 0; t < 2; t++) {
+        size_t n = b.n[a->layers][t] * gr_sage_width(a, a->layers, t);
+        ck_assert_uint_gt(n, 0);
+        ck_assert_int_eq(memcmp(fw.out[t].p, tr.out[t].p, n * sizeof(float)), 0);
+    }
+    gr_sage_pass_free(&fw);
+    gr_sage_pass_free(&tr);
+    gr_sage_block_free(&b);
+    free(cu);
+    free(ci);
+    free(p);
+    gr_sage_state_free(s);
+    gr_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("graphsage_grad");
@@ -290,6 +337,7 @@ int main(void)
     tcase_add_test(tc, softmax_gradient_matches_finite_differences);
     tcase_add_test(tc, softmax_with_features_norm_dropout);
     tcase_add_test(tc, softmax_with_temperature_on_unit_rows);
+    tcase_add_test(tc, a_forward_pass_matches_a_training_pass);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }
