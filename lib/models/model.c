@@ -71,8 +71,7 @@ int gr_model_create(gr_model **out, int kind, const gr_graph *train, size_t dim,
 int gr_model_finish(gr_model *m)
 {
     /* the transposed table follows the new vectors on its next use */
-    free(m->item_vec_t);
-    m->item_vec_t = NULL;
+    gr_model_drop_items_t(m);
     free(m->item_norm);
     m->item_stride = gr_score_stride(m->n_items);
     m->item_norm = gr_alloc_floats(m->n_items);
@@ -112,6 +111,12 @@ const float *gr_model_items_t(const gr_model *m)
     }
     if (!t) gr_err(GR_ENOMEM, "out of memory transposing %zu item vectors of dim %zu", m->n_items, m->dim);
     return t;
+}
+
+void gr_model_drop_items_t(gr_model *m)
+{
+    free(m->item_vec_t);
+    m->item_vec_t = NULL;
 }
 
 int gr_model_scores_vectors(const gr_model *m) { return !(m->ops && (m->ops->score_users || m->ops->score_items)); }

@@ -95,6 +95,10 @@ int gr_model_finish(gr_model *m);
  * when out of memory (error recorded). */
 const float *gr_model_items_t(const gr_model *m);
 
+/* Give the transposed table back (the next gr_model_items_t makes it
+ * again): for a model kept aside while another is built. */
+void gr_model_drop_items_t(gr_model *m);
+
 /* Whether the model's scores are products of its user and item vectors:
  * its kind scores neither users nor items itself, so a score can be taken a
  * part of the items at a time from the layouts below. */

@@ -206,7 +206,11 @@ static int try_params(search_state *S, const gr_filter_params *p)
 {
     gr_model *m = S->m;
     int kind = m->kind;
-    if (p->norm != S->best.norm || p->shift != S->best.shift) GR_TRY(build_filter(&m, S->t, S->train, kind, p));
+    if (p->norm != S->best.norm || p->shift != S->best.shift) {
+        /* the best so far waits while the new basis is built and scored */
+        gr_model_drop_items_t(S->m);
+        GR_TRY(build_filter(&m, S->t, S->train, kind, p));
+    }
     else GR_TRY(gr_filter_set_params_on(m, p, gr_dist_of(S->t)));
     int rc;
     double metric = gr_validate_model(S->t, m, S->train, &rc);
