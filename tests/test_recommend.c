@@ -682,6 +682,13 @@ START_TEST(item_table_is_made_once_on_first_use)
     ck_assert_ptr_nonnull(l->item_vec_t);
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(a, b, na * sizeof *a);
+    /* given back while the model waits, made again by the next scoring */
+    gr_model_drop_items_t(l);
+    ck_assert_ptr_null(l->item_vec_t);
+    ck_assert_int_eq(gr_model_recommend(&nb, l, user_at(3), 20, NULL, b, NULL), GR_OK);
+    ck_assert_ptr_nonnull(l->item_vec_t);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(a, b, na * sizeof *a);
     gr_model_free(l);
     free(path);
 }
