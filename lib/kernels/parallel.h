@@ -9,8 +9,10 @@
  * for the fork on free cores.
  *
  * Work is counted in elements streamed through memory; one every 0.15 to
- * 0.5 ns on one core.  Every loop of the library states its work in this
- * unit, so one threshold serves them all.
+ * 0.5 ns on one core.  The library's loops state their work in this unit,
+ * so one threshold serves them all; GraphSAGE's neighbour sampler alone
+ * keeps a measured count of its own (neighbor_sampler.c, PARALLEL_PICKS),
+ * its parallel picks costing more than a fork.
  */
 #ifndef GR_KERNELS_PARALLEL_H
 #define GR_KERNELS_PARALLEL_H

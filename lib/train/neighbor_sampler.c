@@ -8,7 +8,6 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
-#include "kernels/parallel.h"
 
 int gr_sage_sampler_init(gr_sage_sampler *s, const gr_graph *g, const uint8_t *chan_ui, const uint8_t *chan_iu,
                          int layers, const int *fanout, uint64_t seed)
@@ -198,10 +197,10 @@ static void pick_offsets(const gr_sage_sampler *s, const gr_sage_block *b, int l
  * about 16,000 picks (19,470 picks took 1.74 ms on two threads, 1.72 drawn
  * serially; 64,370 took 4.31 against 5.85): below that, seeding each node's
  * stream and handing out chunks of 256 nodes cost what the second thread
- * saves.  So a pick counts as the work of a sixteen-thousandth of a region.
+ * saves.  So the measured count itself decides, not gr_parallel_worth's
+ * threshold of streamed elements.
  */
 #define PARALLEL_PICKS 16384
-#define PICK_WORK (GR_PARALLEL_MIN_WORK / PARALLEL_PICKS)
 
 /* Sample the neighbours of every depth-l node of type t into depth l - 1. */
 static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64_t key, gr_sage_scratch *w)
@@ -223,7 +222,7 @@ static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64
     int64_t *at = w->at, *out = w->out;
     size_t *got = w->got;
     /* the draws are per node, so the picks are the same on any number of threads */
-#pragma omp parallel for schedule(dynamic, 256) if (gr_parallel_worth((size_t)at[n] * PICK_WORK)) \
+#pragma omp parallel for schedule(dynamic, 256) if (at[n] >= PARALLEL_PICKS) \
     num_threads(gr_threads())
     for (size_t k = 0; k < n; k++) {
         gr_rng r = gr_rng_make(s->seed, gr_hash3(key, (uint64_t)(l * 2 + t), (uint64_t)node[k]));
