@@ -9,10 +9,10 @@
 
 #include <string.h>
 
-#include "kernels/parallel.h"
 #include "core/threads.h"
 #include "kernels/cpu.h"
 #include "kernels/dense.h"
+#include "kernels/parallel.h"
 #include "kernels/simd.h"
 
 #define ROWS 4

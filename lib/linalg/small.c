@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/parallel.h"
 #include "kernels/gemm_d.h"
+#include "kernels/parallel.h"
 
 static double dot_d(const double *a, const double *b, size_t n)
 {

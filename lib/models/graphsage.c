@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
 #include "kernels/matmul.h"
+#include "kernels/parallel.h"
 
 size_t gr_sage_width(const gr_sage_arch *a, int l, int t)
 {

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/threads.h"
 #include "io/model_file.h"
 #include "kernels/matmul.h"
+#include "kernels/parallel.h"
 #include "models/graphsage.h"
 
 int gr_sage_channel(const gr_sage_state *s, float rating)

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "kernels/parallel.h"
 #include "train/adam.h"
 #include "train/graphsage_train.h"
 #include "train/search.h"

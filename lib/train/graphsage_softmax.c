@@ -23,9 +23,9 @@
 
 #include "core/err.h"
 #include "core/mem.h"
-#include "kernels/parallel.h"
 #include "core/threads.h"
 #include "kernels/matmul.h"
+#include "kernels/parallel.h"
 #include "kernels/softmax.h"
 #include "train/graphsage_train.h"
 

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "kernels/parallel.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "kernels/parallel.h"
 
 int gr_sage_ctx_init(gr_sage_ctx *c, const gr_graph *g, gr_sage_state *s, const int *fanout)
 {
