@@ -13,6 +13,7 @@
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/kg_score.h"
+#include "kernels/mask.h"
 #include "kernels/matmul.h"
 #include "kernels/softmax.h"
 #include "kernels/rows.h"
@@ -390,6 +391,101 @@ static float *normals(size_t n, uint64_t seed)
     return x;
 }
 
+/* The channel sums of a GraphSAGE layer against plain loops in the same
+ * order (so the same bits): rows of widths with and without whole vectors,
+ * one and three channels, no channel list, no rows; and the scatter back
+ * into the rows. */
+START_TEST(channel_sums_match_plain_loops)
+{
+    static const size_t dims[] = { 3, 16, 20, 64 };
+    const size_t nrows = 90, n = 60;
+    int32_t idx[60];
+    uint8_t chan[60];
+    for (size_t k = 0; k < n; k++) {
+        idx[k] = (int32_t)(k * 37 % 83); /* some rows twice */
+        chan[k] = (uint8_t)(k * 5 % 3);
+    }
+    for (size_t q = 0; q < 4; q++) {
+        const size_t d = dims[q];
+        float *x = normals(nrows * d, 20 + q), *m = gr_alloc_floats(3 * d), *want = gr_alloc_floats(3 * d);
+        for (int with_chan = 0; with_chan < 2; with_chan++) {
+            const size_t channels = with_chan ? 3 : 1;
+            for (size_t cnt = 0; cnt <= n; cnt += n) {
+                const float scale = cnt ? 1.0f / (float)cnt : 1.0f;
+                for (size_t j = 0; j < 3 * d; j++) m[j] = 7.0f; /* overwritten */
+                gr_rows_sum_by_channel(m, channels, x, idx, with_chan ? chan : NULL, cnt, d, scale);
+                memset(want, 0, 3 * d * sizeof *want);
+                for (size_t k = 0; k < cnt; k++)
+                    for (size_t j = 0; j < d; j++)
+                        want[(with_chan ? chan[k] : 0) * d + j] += x[(size_t)idx[k] * d + j];
+                for (size_t j = 0; cnt && j < channels * d; j++) want[j] *= scale;
+                ck_assert(memcmp(m, want, channels * d * sizeof *m) == 0);
+            }
+            float *whole = gr_alloc_floats(nrows * d), *ref = gr_alloc_floats(nrows * d);
+            memcpy(whole, x, nrows * d * sizeof *x);
+            memcpy(ref, x, nrows * d * sizeof *x);
+            const uint8_t *ch = with_chan ? chan : NULL;
+            gr_rows_add_by_channel(whole, idx, ch, m, n, d);
+            for (size_t k = 0; k < n; k++)
+                for (size_t j = 0; j < d; j++) ref[(size_t)idx[k] * d + j] += m[(ch ? ch[k] : 0) * d + j];
+            ck_assert(memcmp(whole, ref, nrows * d * sizeof *ref) == 0);
+            free(whole);
+            free(ref);
+        }
+        free(x);
+        free(m);
+        free(want);
+    }
+}
+END_TEST
+
+/* Dropout as its contract defines it (the bytes of gr_mix64 words, low
+ * byte first), at row lengths around the kernel's blocks, rates from none
+ * to all; in place the same bits; the ReLU and its gradient, NaN included. */
+START_TEST(masks_match_their_definitions)
+{
+    static const size_t lens[] = { 1, 7, 8, 63, 64, 65, 200 };
+    static const unsigned cuts[] = { 0, 51, 128, 255, 256 };
+    float *src = normals(200, 31), *dst = gr_alloc_floats(200), *inplace = gr_alloc_floats(200);
+    for (size_t q = 0; q < 7; q++)
+        for (size_t c = 0; c < 5; c++) {
+            const size_t n = lens[q];
+            const uint64_t stream = 0x1234567ULL * (q + 1) + c;
+            const float scale = 1.25f + (float)c;
+            gr_dropout_row(dst, src, n, stream, cuts[c], scale);
+            memcpy(inplace, src, n * sizeof *src);
+            gr_dropout_in_place(inplace, n, stream, cuts[c], scale);
+            size_t kept = 0;
+            for (size_t j = 0; j < n; j++) {
+                uint64_t word = gr_mix64(stream + (j / 8 + 1) * 0x9e3779b97f4a7c15ULL);
+                unsigned byte = (unsigned)(word >> (8 * (j % 8))) & 0xffu;
+                float want = byte >= cuts[c] ? src[j] * scale : 0.0f;
+                ck_assert(memcmp(&dst[j], &want, sizeof want) == 0);
+                kept += byte >= cuts[c];
+            }
+            ck_assert(memcmp(inplace, dst, n * sizeof *dst) == 0);
+            if (cuts[c] == 0) ck_assert_uint_eq(kept, n);
+            if (cuts[c] == 256) ck_assert_uint_eq(kept, 0);
+        }
+    float h[20], g[20], x[20];
+    for (int j = 0; j < 20; j++) {
+        h[j] = j % 4 == 0 ? -(float)j : j % 4 == 1 ? (float)j : j % 4 == 2 ? 0.0f : NAN;
+        g[j] = (float)(j + 1);
+        x[j] = h[j];
+    }
+    gr_relu(x, 20);
+    gr_relu_grad(g, h, 20);
+    for (int j = 0; j < 20; j++) {
+        int pos = h[j] > 0.0f;
+        ck_assert(x[j] == (pos ? h[j] : 0.0f));
+        ck_assert(g[j] == (pos ? (float)(j + 1) : 0.0f));
+    }
+    free(src);
+    free(dst);
+    free(inplace);
+}
+END_TEST
+
 /* Runs every kernel that has a narrow form (kernels/cpu.h) into out, in
  * a fixed order: products of the full softmax, the softmax, SpMM in
  * bfloat16 and in float (by rows and by column blocks), gathered rows and
@@ -716,6 +812,8 @@ int main(void)
     tcase_add_test(tc, score_rows_give_the_score_block_bits);
     tcase_add_test(tc, transposed_product_overwrites_as_accumulating_into_zeros);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
+    tcase_add_test(tc, channel_sums_match_plain_loops);
+    tcase_add_test(tc, masks_match_their_definitions);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -219,6 +219,57 @@ void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const fl
     }
 }
 
+/* Element by element, so the plain loops vectorise at any width and give
+ * the same bits in every clone (no sum runs across lanes, and no product
+ * is added where a fused multiply-add could round differently). */
+GR_INLINE void sum_by_channel_body(float *restrict m, size_t channels, const float *restrict x, const int32_t *idx,
+                                   const uint8_t *chan, size_t n, size_t d, float scale)
+{
+    memset(m, 0, channels * d * sizeof *m);
+    for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) prefetch_row(x, idx[k + AHEAD], d);
+        float *restrict o = m + (chan ? (size_t)chan[k] * d : 0);
+        const float *restrict r = x + (size_t)idx[k] * d;
+        for (size_t j = 0; j < d; j++) o[j] += r[j];
+    }
+    if (n == 0) return;
+    for (size_t j = 0; j < channels * d; j++) m[j] *= scale;
+}
+
+GR_INLINE void add_by_channel_body(float *restrict dst, const int32_t *idx, const uint8_t *chan,
+                                   const float *restrict x, size_t n, size_t d)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) prefetch_row(dst, idx[k + AHEAD], d);
+        float *restrict o = dst + (size_t)idx[k] * d;
+        const float *restrict r = x + (chan ? (size_t)chan[k] * d : 0);
+        for (size_t j = 0; j < d; j++) o[j] += r[j];
+    }
+}
+
+GR_KERNEL static void sum_by_channel(float *m, size_t channels, const float *x, const int32_t *idx,
+                                     const uint8_t *chan, size_t n, size_t d, float scale)
+{
+    sum_by_channel_body(m, channels, x, idx, chan, n, d, scale);
+}
+
+GR_KERNEL static void add_by_channel(float *dst, const int32_t *idx, const uint8_t *chan, const float *x, size_t n,
+                                     size_t d)
+{
+    add_by_channel_body(dst, idx, chan, x, n, d);
+}
+
+void gr_rows_sum_by_channel(float *m, size_t channels, const float *x, const int32_t *idx, const uint8_t *chan,
+                            size_t n, size_t d, float scale)
+{
+    sum_by_channel(m, channels, x, idx, chan, n, d, scale);
+}
+
+void gr_rows_add_by_channel(float *dst, const int32_t *idx, const uint8_t *chan, const float *x, size_t n, size_t d)
+{
+    add_by_channel(dst, idx, chan, x, n, d);
+}
+
 #define GATHER_ROWS 16
 
 /* Prefetch rows idx[k0..k1) of src. */

@@ -26,6 +26,21 @@ void gr_rows_add_scaled(float *dst, const int32_t *idx, const float *c, const fl
                         int32_t hi, size_t d);
 
 /*
+ * m[c d + j] = scale x the sum of x[idx[k] d + j] over the k < n with
+ * chan[k] == c (chan NULL: every k in channel 0), for c < channels and
+ * j < d; m is zeroed first, and left zero when n is 0.  A GraphSAGE
+ * layer's neighbour part: per rating channel, the neighbours' rows divided
+ * by the degree.  The rows are added in k order, then scaled.
+ */
+void gr_rows_sum_by_channel(float *m, size_t channels, const float *x, const int32_t *idx, const uint8_t *chan,
+                            size_t n, size_t d, float scale);
+
+/* dst[idx[k] d + j] += x[chan[k] d + j] for k < n and j < d (chan NULL:
+ * x's first row): the transpose of gr_rows_sum_by_channel's sum, each row's
+ * additions in k order. */
+void gr_rows_add_by_channel(float *dst, const int32_t *idx, const uint8_t *chan, const float *x, size_t n, size_t d);
+
+/*
  * x[k] = src[idx[k]] for k < n (x: n rows of d), and with xt not NULL also
  * the transpose, xt[j ldt + k] = x[k][j], its columns n..ldt zeroed (ldt >=
  * n; gr_transpose's layout).  Sixteen rows at a time, the next sixteen

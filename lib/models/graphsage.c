@@ -9,8 +9,10 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/threads.h"
+#include "kernels/mask.h"
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
+#include "kernels/rows.h"
 
 size_t gr_sage_width(const gr_sage_arch *a, int l, int t)
 {
@@ -135,17 +137,15 @@ void gr_sage_pass_free(gr_sage_pass *ps)
  * Dropout keeps element j of node v at depth l with probability 1 - rate
  * (rate in steps of 1/256), from random bytes drawn from (seed, key,
  * depth, type, node, column), so the mask does not depend on positions or
- * threads.  dst = src * keep / P(keep); dst may be src.
+ * threads: a kept value is divided by P(keep) (gr_dropout_row).
  */
-static void dropout_row(float *dst, const float *src, size_t w, const gr_sage_pass *ps, int l, int t, int32_t v)
+static unsigned dropout_cut(const gr_sage_pass *ps) { return (unsigned)(ps->dropout * 256.0f + 0.5f); }
+
+static float dropout_scale(unsigned cut) { return 256.0f / (float)(256u - (cut < 255u ? cut : 255u)); }
+
+static uint64_t dropout_stream(const gr_sage_pass *ps, int l, int t, int32_t v)
 {
-    unsigned cut = (unsigned)(ps->dropout * 256.0f + 0.5f);
-    float scale = 256.0f / (float)(256u - (cut < 255u ? cut : 255u));
-    uint64_t stream = gr_hash3(ps->drop_seed, gr_hash3(ps->drop_key, (uint64_t)(l * 2 + t), 0), (uint64_t)v);
-    for (size_t j = 0; j < w; j += 8) {
-        uint64_t bits = gr_mix64(stream + (j / 8 + 1) * 0x9e3779b97f4a7c15ULL);
-        for (size_t q = 0; q < 8 && j + q < w; q++) dst[j + q] = ((bits >> (8 * q)) & 0xff) >= cut ? src[j + q] * scale : 0.0f;
-    }
+    return gr_hash3(ps->drop_seed, gr_hash3(ps->drop_key, (uint64_t)(l * 2 + t), 0), (uint64_t)v);
 }
 
 static void apply_dropout(const gr_sage_arch *a, const gr_sage_block *b, gr_sage_pass *ps, int l, int t)
@@ -154,8 +154,12 @@ static void apply_dropout(const gr_sage_arch *a, const gr_sage_block *b, gr_sage
     long n = (long)b->n[l][t];
     const float *src = ps->h[l][t].p;
     float *dst = ps->hd[l][t].p;
+    const unsigned cut = dropout_cut(ps);
+    const float scale = dropout_scale(cut);
 #pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
-    for (long k = 0; k < n; k++) dropout_row(dst + (size_t)k * w, src + (size_t)k * w, w, ps, l, t, b->node[l][t][k]);
+    for (long k = 0; k < n; k++)
+        gr_dropout_row(dst + (size_t)k * w, src + (size_t)k * w, w, dropout_stream(ps, l, t, b->node[l][t][k]), cut,
+                       scale);
 }
 
 /* The depth-l rows the next layer reads: after dropout, or as they are. */
@@ -177,26 +181,18 @@ static void build_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const
     for (long k = 0; k < n; k++) {
         float *row = x + (size_t)k * cols;
         memcpy(row, self + (size_t)k * ws, ws * sizeof *row);
-        float *m = row + ws;
-        memset(m, 0, (cols - ws) * sizeof *m);
         int64_t lo = h->ptr[k], hi = h->ptr[k + 1];
-        for (int64_t e = lo; e < hi; e++) {
-            float *dst = m + (size_t)h->chan[e] * wn;
-            const float *src = nb + (size_t)h->nbr[e] * wn;
-            for (size_t j = 0; j < wn; j++) dst[j] += src[j];
-        }
-        if (hi > lo) {
-            float inv = 1.0f / (float)(hi - lo);
-            for (size_t j = 0; j < cols - ws; j++) m[j] *= inv;
-        }
+        gr_rows_sum_by_channel(row + ws, (size_t)a->channels, nb, h->nbr + lo, h->chan + lo, (size_t)(hi - lo), wn,
+                               hi > lo ? 1.0f / (float)(hi - lo) : 1.0f);
     }
 }
 
-static void relu(float *x, size_t n)
+/* In slices of whole rows of w values, so a slice starts on a vector. */
+static void relu(float *x, size_t rows, size_t w)
 {
-    long nn = (long)n;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(n)) num_threads(gr_threads())
-    for (long k = 0; k < nn; k++) x[k] = x[k] > 0.0f ? x[k] : 0.0f;
+    long n = (long)rows;
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(rows * w)) num_threads(gr_threads())
+    for (long k = 0; k < n; k++) gr_relu(x + (size_t)k * w, w);
 }
 
 static void normalise_output(const gr_sage_arch *a, const gr_sage_block *b, gr_sage_pass *ps, int t)
@@ -205,8 +201,10 @@ static void normalise_output(const gr_sage_arch *a, const gr_sage_block *b, gr_s
     size_t w = gr_sage_width(a, L, t), n = b->n[L][t];
     memcpy(ps->out[t].p, ps->h[L][t].p, n * w * sizeof(float));
     if (!a->l2norm) return;
-    for (size_t k = 0; k < n; k++) {
-        float *z = ps->out[t].p + k * w;
+    long nn = (long)n;
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n * w)) num_threads(gr_threads())
+    for (long k = 0; k < nn; k++) {
+        float *z = ps->out[t].p + (size_t)k * w;
         double s = 0;
         for (size_t j = 0; j < a->dim; j++) s += (double)z[j] * z[j];
         float nrm = (float)sqrt(s);
@@ -229,7 +227,7 @@ void gr_sage_forward(const gr_sage_arch *a, const gr_sage_layout *lay, const flo
             gr_transpose_padded(ps->wt.p, p + lay->w[l + 1][t], cols, rows, cols);
             gr_gemm_nn(ps->h[l + 1][t].p, rows, ps->x[l + 1][t].p, cols, ps->wt.p, gr_gemm_stride(rows),
                        p + lay->b[l + 1][t], n, cols, rows);
-            if (l + 1 < L) relu(ps->h[l + 1][t].p, n * rows);
+            if (l + 1 < L) relu(ps->h[l + 1][t].p, n, rows);
         }
     }
     for (int t = 0; t < 2; t++) normalise_output(a, b, ps, t);
@@ -243,9 +241,11 @@ static void normalise_backward(const gr_sage_arch *a, const gr_sage_block *b, gr
     size_t w = gr_sage_width(a, L, t), n = b->n[L][t];
     memcpy(ps->dh[L][t].p, ps->dout[t].p, n * w * sizeof(float));
     if (!a->l2norm) return;
-    for (size_t k = 0; k < n; k++) {
-        const float *z = ps->out[t].p + k * w;
-        float *g = ps->dh[L][t].p + k * w;
+    long nn = (long)n;
+#pragma omp parallel for schedule(static) if (gr_parallel_worth(n * w)) num_threads(gr_threads())
+    for (long k = 0; k < nn; k++) {
+        const float *z = ps->out[t].p + (size_t)k * w;
+        float *g = ps->dh[L][t].p + (size_t)k * w;
         double dot = 0;
         for (size_t j = 0; j < a->dim; j++) dot += (double)z[j] * g[j];
         float inv = 1.0f / ps->norm[t].p[k];
@@ -253,26 +253,32 @@ static void normalise_backward(const gr_sage_arch *a, const gr_sage_block *b, gr
     }
 }
 
-/* Gradient of the layer inputs into the depth-(l-1) rows (self and neighbours). */
+/*
+ * Gradient of the layer inputs into the depth-(l-1) rows (self and
+ * neighbours), on one thread.  A neighbour row takes sums from many rows
+ * of depth l.  Split between two threads by destination rows (each
+ * walking every edge and adding those into its own rows) the scatter took
+ * about four times the CPU time of one thread doing it all, and the epoch
+ * was no faster (ML-1M, AMD EPYC): it waits on fetching the destination
+ * rows, and a second core writing them only adds to that.
+ */
 static void scatter_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const gr_sage_block *b, gr_sage_pass *ps,
                            int l, int t)
 {
     size_t ws = gr_sage_width(a, l - 1, t), wn = gr_sage_width(a, l - 1, 1 - t), cols = lay->cols[l][t];
     const gr_sage_hop *h = &b->hop[l][t];
-    const float *dx = ps->dx[t].p;
+    float *dx = ps->dx[t].p;
     float *dself = ps->dh[l - 1][t].p, *dnb = ps->dh[l - 1][1 - t].p;
     size_t n = b->n[l][t];
     for (size_t k = 0; k < n; k++) {
-        const float *row = dx + k * cols;
+        float *row = dx + k * cols;
         for (size_t j = 0; j < ws; j++) dself[k * ws + j] += row[j];
         int64_t lo = h->ptr[k], hi = h->ptr[k + 1];
         if (hi == lo) continue;
+        /* divided by the degree in place: dx is this product's scratch */
         float inv = 1.0f / (float)(hi - lo);
-        for (int64_t e = lo; e < hi; e++) {
-            const float *src = row + ws + (size_t)h->chan[e] * wn;
-            float *dst = dnb + (size_t)h->nbr[e] * wn;
-            for (size_t j = 0; j < wn; j++) dst[j] += inv * src[j];
-        }
+        for (size_t j = ws; j < cols; j++) row[j] *= inv;
+        gr_rows_add_by_channel(dnb, h->nbr + lo, h->chan + lo, row + ws, (size_t)(hi - lo), wn);
     }
 }
 
@@ -284,13 +290,13 @@ static void through_dropout_relu(const gr_sage_arch *a, const gr_sage_block *b, 
     long n = (long)b->n[l][t];
     float *g = ps->dh[l][t].p;
     const float *h = ps->h[l][t].p;
+    const unsigned cut = dropout_cut(ps);
+    const float scale = dropout_scale(cut);
 #pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) {
         float *gr = g + (size_t)k * w;
-        if (ps->dropout > 0) dropout_row(gr, gr, w, ps, l, t, b->node[l][t][k]);
-        if (l > 0)
-            for (size_t j = 0; j < w; j++)
-                if (!(h[(size_t)k * w + j] > 0.0f)) gr[j] = 0.0f;
+        if (ps->dropout > 0) gr_dropout_in_place(gr, w, dropout_stream(ps, l, t, b->node[l][t][k]), cut, scale);
+        if (l > 0) gr_relu_grad(gr, h + (size_t)k * w, w);
     }
 }
 

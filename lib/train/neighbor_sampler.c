@@ -97,21 +97,19 @@ static int32_t add_node(gr_sage_sampler *s, gr_sage_block *b, int l, int t, int3
     return p;
 }
 
-static int push_edge(gr_sage_hop *h, size_t at, int32_t nbr, uint8_t chan)
+/* Room for `need` edges in the hop's lists. */
+static int reserve_edges(gr_sage_hop *h, size_t need)
 {
-    if (at >= h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 1024;
-        while (cap <= at) cap *= 2;
-        int32_t *nb = gr_realloc(h->nbr, cap, sizeof *nb);
-        if (!nb) return GR_ENOMEM;
-        h->nbr = nb;
-        uint8_t *ch = gr_realloc(h->chan, cap, sizeof *ch);
-        if (!ch) return GR_ENOMEM;
-        h->chan = ch;
-        h->cap = cap;
-    }
-    h->nbr[at] = nbr;
-    h->chan[at] = chan;
+    if (need <= h->cap) return GR_OK;
+    size_t cap = h->cap ? h->cap * 2 : 1024;
+    while (cap < need) cap *= 2;
+    int32_t *nb = gr_realloc(h->nbr, cap, sizeof *nb);
+    if (!nb) return GR_ENOMEM;
+    h->nbr = nb;
+    uint8_t *ch = gr_realloc(h->chan, cap, sizeof *ch);
+    if (!ch) return GR_ENOMEM;
+    h->chan = ch;
+    h->cap = cap;
     return GR_OK;
 }
 
@@ -228,18 +226,33 @@ static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64
         gr_rng r = gr_rng_make(s->seed, gr_hash3(key, (uint64_t)(l * 2 + t), (uint64_t)node[k]));
         got[k] = at[k + 1] > at[k] ? pick(s, &rv, node[k], f, stamp, &r, out + at[k]) : 0;
     }
-    /* the lists of the next depth grow in node order, on one thread */
-    size_t e_at = 0;
+    /* the lists of the next depth grow in node order, on one thread; room
+     * for every pick first, so the loop itself cannot fail */
+    const size_t picks = (size_t)at[n];
+    GR_TRY(reserve_edges(h, picks + 1));
+    GR_TRY(gr_reserve((void **)&b->node[l - 1][1 - t], &b->cap[l - 1][1 - t], b->n[l - 1][1 - t] + picks + 1,
+                      sizeof(int32_t)));
+    int32_t *pos = s->pos[1 - t], *list = b->node[l - 1][1 - t], *nbr = h->nbr;
+    uint8_t *chan = h->chan;
+    const int32_t *col = rv.m->col;
+    size_t listed = b->n[l - 1][1 - t], e_at = 0;
     ptr[0] = 0;
     for (size_t k = 0; k < n; k++) {
+        const int64_t *picked = out + at[k];
         for (size_t j = 0; j < got[k]; j++) {
-            int64_t e = out[at[k] + (int64_t)j];
-            int32_t p = add_node(s, b, l - 1, 1 - t, rv.m->col[e]);
-            if (p < 0) return GR_ENOMEM;
-            GR_TRY(push_edge(h, e_at++, p, rv.chan ? rv.chan[e] : 0));
+            int64_t e = picked[j];
+            int32_t v = col[e], p = pos[v];
+            if (p < 0) {
+                p = (int32_t)listed++;
+                list[p] = v;
+                pos[v] = p;
+            }
+            nbr[e_at] = p;
+            chan[e_at++] = rv.chan ? rv.chan[e] : 0;
         }
         ptr[k + 1] = (int64_t)e_at;
     }
+    b->n[l - 1][1 - t] = listed;
     return GR_OK;
 }
 
