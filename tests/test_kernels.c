@@ -454,7 +454,7 @@ START_TEST(masks_match_their_definitions)
             const float scale = 1.25f + (float)c;
             gr_dropout_row(dst, src, n, stream, cuts[c], scale);
             memcpy(inplace, src, n * sizeof *src);
-            gr_dropout_in_place(inplace, n, stream, cuts[c], scale);
+            gr_dropout_row(inplace, inplace, n, stream, cuts[c], scale);
             size_t kept = 0;
             for (size_t j = 0; j < n; j++) {
                 uint64_t word = gr_mix64(stream + (j / 8 + 1) * 0x9e3779b97f4a7c15ULL);

@@ -6,6 +6,8 @@
  */
 #include "kernels/mask.h"
 
+#include <string.h>
+
 #include "core/rng.h"
 #include "kernels/simd.h"
 
@@ -31,27 +33,19 @@ GR_INLINE void drop_bytes(uint8_t *bytes, uint64_t stream, size_t j0)
     }
 }
 
-GR_INLINE void dropout_body(float *restrict dst, const float *restrict src, size_t n, uint64_t stream, unsigned cut,
-                            float scale)
+/* Each block of src is copied to the stack first, so dst may be src and
+ * the masking loop still vectorises (its output and input never alias). */
+GR_INLINE void dropout_body(float *dst, const float *src, size_t n, uint64_t stream, unsigned cut, float scale)
 {
     uint8_t bytes[DROP_BLOCK];
+    float v[DROP_BLOCK];
     const int c = (int)cut;
     for (size_t j0 = 0; j0 < n; j0 += DROP_BLOCK) {
         const size_t m = n - j0 < DROP_BLOCK ? n - j0 : DROP_BLOCK;
+        float *restrict out = dst + j0;
+        memcpy(v, src + j0, m * sizeof *v);
         drop_bytes(bytes, stream, j0);
-        for (size_t j = 0; j < m; j++) dst[j0 + j] = (int)bytes[j] >= c ? src[j0 + j] * scale : 0.0f;
-    }
-}
-
-GR_INLINE void dropout_in_place_body(float *x, size_t n, uint64_t stream, unsigned cut, float scale)
-{
-    uint8_t bytes[DROP_BLOCK];
-    const int c = (int)cut;
-    for (size_t j0 = 0; j0 < n; j0 += DROP_BLOCK) {
-        const size_t m = n - j0 < DROP_BLOCK ? n - j0 : DROP_BLOCK;
-        float *y = x + j0;
-        drop_bytes(bytes, stream, j0);
-        for (size_t j = 0; j < m; j++) y[j] = (int)bytes[j] >= c ? y[j] * scale : 0.0f;
+        for (size_t j = 0; j < m; j++) out[j] = (int)bytes[j] >= c ? v[j] * scale : 0.0f;
     }
 }
 
@@ -64,11 +58,6 @@ GR_KERNEL static void dropout_k(float *dst, const float *src, size_t n, uint64_t
     dropout_body(dst, src, n, stream, cut, scale);
 }
 
-GR_KERNEL static void dropout_in_place_k(float *x, size_t n, uint64_t stream, unsigned cut, float scale)
-{
-    dropout_in_place_body(x, n, stream, cut, scale);
-}
-
 void gr_relu(float *x, size_t n) { relu_k(x, n); }
 
 void gr_relu_grad(float *g, const float *h, size_t n) { relu_grad_k(g, h, n); }
@@ -78,7 +67,3 @@ void gr_dropout_row(float *dst, const float *src, size_t n, uint64_t stream, uns
     dropout_k(dst, src, n, stream, cut, scale);
 }
 
-void gr_dropout_in_place(float *x, size_t n, uint64_t stream, unsigned cut, float scale)
-{
-    dropout_in_place_k(x, n, stream, cut, scale);
-}

@@ -21,10 +21,8 @@ void gr_relu_grad(float *g, const float *h, size_t n);
  * j % 8 (the low byte first) of word j / 8, word q being
  * gr_mix64(stream + (q + 1) 0x9e3779b97f4a7c15), keeps value j when it is
  * >= cut, and a kept value is multiplied by scale; the others become 0.
- * gr_dropout_row writes dst from src (distinct rows), gr_dropout_in_place
- * rewrites x.
+ * dst may be src.
  */
 void gr_dropout_row(float *dst, const float *src, size_t n, uint64_t stream, unsigned cut, float scale);
-void gr_dropout_in_place(float *x, size_t n, uint64_t stream, unsigned cut, float scale);
 
 #endif

@@ -295,7 +295,7 @@ static void through_dropout_relu(const gr_sage_arch *a, const gr_sage_block *b, 
 #pragma omp parallel for schedule(static) if (gr_parallel_worth((size_t)n * w)) num_threads(gr_threads())
     for (long k = 0; k < n; k++) {
         float *gr = g + (size_t)k * w;
-        if (ps->dropout > 0) gr_dropout_in_place(gr, w, dropout_stream(ps, l, t, b->node[l][t][k]), cut, scale);
+        if (ps->dropout > 0) gr_dropout_row(gr, gr, w, dropout_stream(ps, l, t, b->node[l][t][k]), cut, scale);
         if (l > 0) gr_relu_grad(gr, h + (size_t)k * w, w);
     }
 }
