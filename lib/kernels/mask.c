@@ -66,4 +66,3 @@ void gr_dropout_row(float *dst, const float *src, size_t n, uint64_t stream, uns
 {
     dropout_k(dst, src, n, stream, cut, scale);
 }
-

@@ -187,7 +187,7 @@ static void build_inputs(const gr_sage_arch *a, const gr_sage_layout *lay, const
     }
 }
 
-/* In slices of whole rows of w values, so a slice starts on a vector. */
+/* Row by row: each thread's slice starts and ends on a row. */
 static void relu(float *x, size_t rows, size_t w)
 {
     long n = (long)rows;

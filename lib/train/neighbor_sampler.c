@@ -85,16 +85,23 @@ void gr_sage_block_free(gr_sage_block *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Position of v in a list of `*listed` nodes (pos: every node's position
+ * or -1), appending it when new; the list has room for it. */
+static inline int32_t number_node(int32_t *pos, int32_t *list, size_t *listed, int32_t v)
+{
+    int32_t p = pos[v];
+    if (p >= 0) return p;
+    p = (int32_t)(*listed)++;
+    list[p] = v;
+    pos[v] = p;
+    return p;
+}
+
 /* Position of v in the depth-l list of type t, appending it when new. */
 static int32_t add_node(gr_sage_sampler *s, gr_sage_block *b, int l, int t, int32_t v)
 {
-    int32_t p = s->pos[t][v];
-    if (p >= 0) return p;
     if (gr_reserve((void **)&b->node[l][t], &b->cap[l][t], b->n[l][t] + 1, sizeof(int32_t)) != GR_OK) return -1;
-    p = (int32_t)b->n[l][t]++;
-    b->node[l][t][p] = v;
-    s->pos[t][v] = p;
-    return p;
+    return number_node(s->pos[t], b->node[l][t], &b->n[l][t], v);
 }
 
 /* Room for `need` edges in the hop's lists. */
@@ -241,13 +248,7 @@ static int sample_hop(gr_sage_sampler *s, gr_sage_block *b, int l, int t, uint64
         const int64_t *picked = out + at[k];
         for (size_t j = 0; j < got[k]; j++) {
             int64_t e = picked[j];
-            int32_t v = col[e], p = pos[v];
-            if (p < 0) {
-                p = (int32_t)listed++;
-                list[p] = v;
-                pos[v] = p;
-            }
-            nbr[e_at] = p;
+            nbr[e_at] = number_node(pos, list, &listed, col[e]);
             chan[e_at++] = rv.chan ? rv.chan[e] : 0;
         }
         ptr[k + 1] = (int64_t)e_at;
