@@ -12,6 +12,7 @@
 #include "kernels/cpu.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/kg_loss.h"
 #include "kernels/kg_score.h"
 #include "kernels/mask.h"
 #include "kernels/matmul.h"
@@ -486,6 +487,85 @@ START_TEST(masks_match_their_definitions)
 }
 END_TEST
 
+static int close_to(double got, double want, double tol)
+{
+    return fabs(got - want) <= tol * (1.0 + fabs(want));
+}
+
+/* A row of the self-adversarial loss in double precision with libm. */
+static double adversarial_reference(double *w, double *e, const float *sc, const float *ds, const uint8_t *mask,
+                                    size_t N, double alpha, double half)
+{
+    double mx = -INFINITY, z = 0.0, loss = 0.0;
+    for (size_t n = 0; n < N; n++)
+        if (!mask[n] && alpha * sc[n] > mx) mx = alpha * sc[n];
+    for (size_t n = 0; n < N; n++) {
+        e[n] = mask[n] ? 0.0 : exp(alpha * sc[n] - mx);
+        z += e[n];
+    }
+    for (size_t n = 0; n < N; n++) {
+        double p = z > 0 ? e[n] / z : 0.0, x = sc[n];
+        loss += p * (x > 0 ? x : 0.0) + p * log1p(exp(-fabs(x)));
+        w[n] = half * p / (1.0 + exp(-x)) * ds[n];
+    }
+    return loss;
+}
+
+/* The per-query KG losses against their definitions: rows around the
+ * 16-lane block (a padded last block), masked negatives, a row with every
+ * negative masked, uniform weights (alpha 0); row scores bit for bit. */
+START_TEST(kg_losses_match_their_definitions)
+{
+    static const size_t lens[] = { 1, 15, 16, 17, 100, 256 };
+    static const float alphas[] = { 0.0f, 0.5f, 1.0f };
+    float *sc = normals(256, 41), *ds = normals(256, 42), w[256], e[256];
+    double rw[256], re[256];
+    uint8_t mask[256];
+    for (size_t n = 0; n < 256; n++) sc[n] *= 4.0f; /* scores of both signs, up to about 12 */
+    for (size_t q = 0; q < 6; q++)
+        for (size_t a = 0; a < 3; a++)
+            for (int all = 0; all < 2; all++) {
+                const size_t N = lens[q];
+                for (size_t n = 0; n < N; n++) mask[n] = all || n % 5 == 2;
+                float loss = gr_kg_adversarial_row(w, e, sc, ds, mask, N, alphas[a], 0.375f);
+                double want = adversarial_reference(rw, re, sc, ds, mask, N, alphas[a], 0.375);
+                ck_assert_msg(close_to(loss, want, 2e-6), "N %zu alpha %g: loss %.9g, want %.9g", N, alphas[a], loss,
+                              want);
+                for (size_t n = 0; n < N; n++) {
+                    ck_assert_msg(close_to(w[n], rw[n], 2e-6), "N %zu n %zu: w %.9g, want %.9g", N, n, w[n], rw[n]);
+                    ck_assert(close_to(e[n], re[n], 2e-6));
+                    if (mask[n]) ck_assert(w[n] == 0.0f && e[n] == 0.0f);
+                }
+                float dsp, m = 0.5f;
+                loss = gr_kg_margin_row(w, &dsp, sc, ds, mask, N, m, 0.25f);
+                size_t count = 0;
+                for (size_t n = 0; n < N; n++) count += !mask[n];
+                double lsum = 0.0, dsum = 0.0;
+                for (size_t n = 0; n < N; n++) {
+                    int active = !mask[n] && m + sc[n] > 0;
+                    lsum += active ? (m + sc[n]) / (double)count : 0.0;
+                    dsum -= active ? 1.0 / (double)count : 0.0;
+                    ck_assert(close_to(w[n], active ? 0.25 * ds[n] / (double)count : 0.0, 1e-6));
+                }
+                ck_assert(close_to(loss, lsum, 1e-6));
+                ck_assert(close_to(dsp, dsum, 1e-6));
+            }
+    float v[20], s2[20], d2[20];
+    for (int n = 0; n < 20; n++) v[n] = n == 3 ? 0.0f : (float)(n * n) * 0.37f;
+    for (int form = 0; form < 3; form++) {
+        gr_kg_row_scores(form, 6.0f, s2, d2, v, 20);
+        for (int n = 0; n < 20; n++) {
+            float r = sqrtf(v[n] > 1e-20f ? v[n] : 1e-20f);
+            float ws = form == GR_KG_FORM_DOT ? v[n] : form == GR_KG_FORM_DIST ? 6.0f - v[n] : 6.0f - r;
+            float wd = form == GR_KG_FORM_DOT ? 1.0f : form == GR_KG_FORM_DIST ? -1.0f : -0.5f / r;
+            ck_assert(memcmp(&s2[n], &ws, sizeof ws) == 0 && memcmp(&d2[n], &wd, sizeof wd) == 0);
+        }
+    }
+    free(sc);
+    free(ds);
+}
+END_TEST
+
 /* Runs every kernel that has a narrow form (kernels/cpu.h) into out, in
  * a fixed order: products of the full softmax, the softmax, SpMM in
  * bfloat16 and in float (by rows and by column blocks), gathered rows and
@@ -814,6 +894,7 @@ int main(void)
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
     tcase_add_test(tc, channel_sums_match_plain_loops);
     tcase_add_test(tc, masks_match_their_definitions);
+    tcase_add_test(tc, kg_losses_match_their_definitions);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

@@ -11,8 +11,8 @@
 #include "core/rng.h"
 #include "core/threads.h"
 #include "dist/dist_train.h"
+#include "kernels/kg_loss.h"
 #include "kernels/kg_score.h"
-#include "kernels/vmath.h"
 #include "train/adam.h"
 #include "train/kg_checkpoint.h"
 
@@ -85,6 +85,9 @@ typedef struct kg_work {
     int32_t *anchor, *rel, *target;
     uint8_t *head;
     float *Q, *Y, *C, *S, *W, *gQ, *gY, *gC;
+    float *gA, *gRq; /* each query's gradient of its anchor row and of its relation row */
+    double *reg3;    /* each query's N3 penalty of its anchor, target and relation rows */
+    int32_t *slot_of; /* the compact row of each negative, then each query's target and anchor */
     float *spos, *wpos, *rowloss;
     float *tmp; /* 3 N floats per thread */
     int tmp_threads; /* threads tmp has room for */
@@ -121,7 +124,7 @@ static void work_free(kg_work *w)
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
                      w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
-                     w->last_ent, w->last_rel, w->bw, w->tri_weight };
+                     w->last_ent, w->last_rel, w->bw, w->tri_weight, w->gA, w->gRq, w->reg3, w->slot_of };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
     memset(w, 0, sizeof *w);
 }
@@ -175,6 +178,10 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->gQ = gr_alloc_floats(B * L);
     w->gY = gr_alloc_floats(B * L);
     w->gC = gr_alloc_floats(GN * L);
+    w->gA = gr_alloc_floats(B * L);
+    w->gRq = gr_alloc_floats(B * p->LR);
+    w->reg3 = gr_alloc(3 * B, sizeof *w->reg3);
+    w->slot_of = gr_alloc(rows, sizeof *w->slot_of);
     w->spos = gr_alloc_floats(B);
     w->wpos = gr_alloc_floats(B);
     w->rowloss = gr_alloc_floats(B);
@@ -201,7 +208,7 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
                      w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
-                     w->last_ent, w->last_rel, w->bw };
+                     w->last_ent, w->last_rel, w->bw, w->gA, w->gRq, w->reg3, w->slot_of };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         if (!bufs[k]) {
             work_free(w);
@@ -321,83 +328,11 @@ static float dscore_dv(const gr_kg_params *p, float v)
     return -1.0f;
 }
 
-/* Scores of a row of kernel values (sc) and d score / d value (ds). */
-static void row_scores(const gr_kg_params *p, const float *v, float *sc, float *ds, size_t N)
+/* How the kind's kernel values become scores (kernels/kg_loss.h). */
+static int score_form(const gr_kg_params *p)
 {
-    const float gamma = p->gamma;
-    if (!p->kind->distance) {
-        for (size_t n = 0; n < N; n++) {
-            sc[n] = v[n];
-            ds[n] = 1.0f;
-        }
-    } else if (p->op == GR_KG_L2) {
-        for (size_t n = 0; n < N; n++) {
-            float r = sqrtf(v[n] > 1e-20f ? v[n] : 1e-20f);
-            sc[n] = gamma - r;
-            ds[n] = -0.5f / r;
-        }
-    } else {
-        for (size_t n = 0; n < N; n++) {
-            sc[n] = gamma - v[n];
-            ds[n] = -1.0f;
-        }
-    }
-}
-
-/* The margin ranking loss of one query: mean over negatives of
- * max(0, margin - s_pos + s_n). */
-static float margin_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float sp,
-                        float *dsp, float scale)
-{
-    const size_t N = w->N;
-    const uint8_t *mk = w->mask + b * N;
-    float *wr = w->W + b * N, loss = 0.0f;
-    size_t count = 0;
-    for (size_t n = 0; n < N; n++) count += !mk[n];
-    float inv = count ? 1.0f / (float)count : 0.0f;
-    *dsp = 0.0f;
-    for (size_t n = 0; n < N; n++) {
-        float h = (float)s->margin - sp + sc[n];
-        int active = !mk[n] && h > 0;
-        loss += active ? h * inv : 0.0f;
-        wr[n] = active ? scale * inv * ds[n] : 0.0f;
-        *dsp -= active ? inv : 0.0f;
-    }
-    return loss;
-}
-
-/*
- * RotatE's loss of one query: -log sigmoid(s_pos) - sum_n p_n log
- * sigmoid(-s_n), halved, with self-adversarial weights p = softmax(alpha
- * s) over the unmasked negatives, treated as constants.  With u =
- * e^-|s|: sigmoid(s) = 1 / (1 + u) or u / (1 + u), log sigmoid(-s) =
- * -max(s, 0) - log(1 + u); the loops vectorise with gr_expf_v.
- */
-static float adversarial_row(kg_work *w, const gr_kg_settings *s, size_t b, const float *sc, const float *ds, float *e,
-                             float scale)
-{
-    const size_t N = w->N;
-    const uint8_t *mk = w->mask + b * N;
-    float *wr = w->W + b * N;
-    const float alpha = (float)s->adv_temp;
-    float mx = -INFINITY;
-    for (size_t n = 0; n < N; n++) mx = fmaxf(mx, mk[n] ? -INFINITY : alpha * sc[n]);
-    float z = 0.0f;
-#pragma omp simd reduction(+ : z)
-    for (size_t n = 0; n < N; n++) {
-        e[n] = mk[n] ? 0.0f : gr_expf_v(alpha * sc[n] - mx);
-        z += e[n];
-    }
-    const float invz = z > 0 ? 1.0f / z : 0.0f, half = 0.5f * scale;
-    float loss = 0.0f;
-#pragma omp simd reduction(+ : loss)
-    for (size_t n = 0; n < N; n++) {
-        float x = sc[n], u = gr_expf_v(-fabsf(x)), pn = e[n] * invz;
-        float sig = (x >= 0 ? 1.0f : u) / (1.0f + u);
-        loss += pn * (fmaxf(x, 0.0f) + gr_log1pf_v(u));
-        wr[n] = half * pn * sig * ds[n];
-    }
-    return loss;
+    if (!p->kind->distance) return GR_KG_FORM_DOT;
+    return p->op == GR_KG_L2 ? GR_KG_FORM_SQRT : GR_KG_FORM_DIST;
 }
 
 /* Loss of one query and the weights of its cells in W (d loss / d kernel
@@ -406,14 +341,16 @@ static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
 {
     const size_t N = w->N;
     float *sc = tmp, *ds = tmp + N, *e = tmp + 2 * N;
-    row_scores(p, w->S + b * N, sc, ds, N);
+    const uint8_t *mk = w->mask + b * N;
+    float *wr = w->W + b * N;
+    gr_kg_row_scores(score_form(p), p->gamma, sc, ds, w->S + b * N, N);
     float sp = gr_kg_score_of(p, w->spos[b]), dsp;
     if (s->loss == GR_KG_LOSS_MARGIN) {
-        float loss = margin_row(w, s, b, sc, ds, sp, &dsp, scale);
+        float loss = gr_kg_margin_row(wr, &dsp, sc, ds, mk, N, (float)s->margin - sp, scale);
         w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
         return loss;
     }
-    float loss = adversarial_row(w, s, b, sc, ds, e, scale);
+    float loss = gr_kg_adversarial_row(wr, e, sc, ds, mk, N, (float)s->adv_temp, 0.5f * scale);
     w->wpos[b] = -0.5f * scale * sigmoid(-sp) * dscore_dv(p, w->spos[b]);
     return 0.5f * (loss - log_sigmoid(sp));
 }
@@ -437,20 +374,31 @@ static double batch_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings
     return loss / wsum;
 }
 
+/* Zero the columns [k0, k1) of n rows of length L, and for complex rows
+ * (im = L / 2) the matching imaginary columns. */
+static void zero_columns(float *x, size_t n, size_t L, size_t k0, size_t k1, size_t im)
+{
+    for (size_t r = 0; r < n && k1 > k0; r++) {
+        memset(x + r * L + k0, 0, (k1 - k0) * sizeof *x);
+        if (im) memset(x + r * L + im + k0, 0, (k1 - k0) * sizeof *x);
+    }
+}
+
 /* Gradients of the query, negative and target rows; each thread owns a
- * range of dimensions, so the sums do not depend on the thread count. */
+ * range of dimensions, so the sums do not depend on the thread count.  A
+ * thread zeroes the columns it accumulates into, so no serial pass clears
+ * the buffers first. */
 static void backward(kg_work *w, const gr_kg_params *p, size_t B)
 {
-    const size_t N = w->N, L = p->L, span = p->op == GR_KG_CMOD ? L / 2 : L;
+    const size_t N = w->N, L = p->L, im = p->op == GR_KG_CMOD ? L / 2 : 0, span = im ? im : L;
     const size_t chunks = span / 16;
-    memset(w->gQ, 0, B * L * sizeof(float));
-    memset(w->gY, 0, B * L * sizeof(float));
     const size_t G = groups_of(w, B);
-    memset(w->gC, 0, G * N * L * sizeof(float));
 #pragma omp parallel num_threads(gr_threads())
     {
         size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
         size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
+        zero_columns(w->gQ, B, L, c0 * 16, c1 * 16, im);
+        zero_columns(w->gC, G * N, L, c0 * 16, c1 * 16, im);
         for (size_t g = 0; g < G && c1 > c0; g++) {
             size_t b0, nb;
             group_range(w, B, g, &b0, &nb);
@@ -462,20 +410,29 @@ static void backward(kg_work *w, const gr_kg_params *p, size_t B)
 #pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long blk = 0; blk < nblocks; blk++) {
         size_t b0 = (size_t)blk * QUERY_BLOCK, nb = B - b0 < QUERY_BLOCK ? B - b0 : QUERY_BLOCK;
+        memset(w->gY + b0 * L, 0, nb * L * sizeof(float));
         gr_kg_grad_rows(p->op, w->gQ + b0 * L, w->gY + b0 * L, w->wpos + b0, w->Q + b0 * L, w->Y + b0 * L, nb, L);
     }
 }
 
-/* The compact gradient row of entity e, zeroed when first touched. */
-static float *grad_row(kg_work *w, int32_t e)
+/* The compact gradient row of entity e: numbered when first touched. */
+static int32_t slot_for(kg_work *w, int32_t e)
 {
     int32_t s = w->slot[e];
     if (s < 0) {
         s = (int32_t)w->n_touched++;
         w->slot[e] = s;
         w->touched[s] = e;
-        memset(w->gE + (size_t)s * w->L, 0, w->L * sizeof(float));
     }
+    return s;
+}
+
+/* The compact gradient row of entity e, zeroed when first touched. */
+static float *grad_row(kg_work *w, int32_t e)
+{
+    size_t before = w->n_touched;
+    int32_t s = slot_for(w, e);
+    if (w->n_touched > before) memset(w->gE + (size_t)s * w->L, 0, w->L * sizeof(float));
     return w->gE + (size_t)s * w->L;
 }
 
@@ -484,43 +441,105 @@ static void add_row(float *dst, const float *src, size_t L)
     for (size_t k = 0; k < L; k++) dst[k] += src[k];
 }
 
-/* N3 regularisation (Lacroix et al. 2018) of a row: w |x|^3, and its gradient. */
-static double add_n3(float *g, const float *x, size_t n, float reg)
+/* The N3 penalty (Lacroix et al. 2018) of a row: reg sum |x|^3. */
+static double n3_value(const float *x, size_t n, float reg)
 {
     double v = 0.0;
     for (size_t k = 0; k < n; k++) {
         float a = fabsf(x[k]);
         v += (double)(a * a * a);
-        g[k] += 3.0f * reg * a * x[k];
     }
     return reg * v;
 }
 
-/* Gather the gradients by entity and relation, in a fixed order; returns
- * the regularisation part of the loss. */
+/* Its gradient in the columns [j0, j1): g += 3 reg |x| x. */
+static void add_n3_grad(float *g, const float *x, size_t j0, size_t j1, float reg)
+{
+    for (size_t k = j0; k < j1; k++) {
+        float a = fabsf(x[k]);
+        g[k] += 3.0f * reg * a * x[k];
+    }
+}
+
+static void add_columns(float *restrict dst, const float *restrict src, size_t j0, size_t j1)
+{
+    for (size_t k = j0; k < j1; k++) dst[k] += src[k];
+}
+
+/* Thread t's share [*j0, *j1) of n columns, in whole blocks of 16. */
+static void column_share(size_t n, size_t t, size_t nt, size_t *j0, size_t *j1)
+{
+    size_t blocks = n / 16;
+    *j0 = 16 * (blocks * t / nt);
+    *j1 = t + 1 == nt ? n : 16 * (blocks * (t + 1) / nt);
+}
+
+/*
+ * Gather the gradients by entity and relation; returns the regularisation
+ * part of the loss.  Each value of a gradient row is the sum of the same
+ * terms in the same order as a serial pass over the negatives, then each
+ * query's target, anchor and penalties, would add them: the rows are
+ * numbered first, the queries' anchor and relation gradients are computed
+ * in parallel into rows of their own, and the sums are split between the
+ * threads by columns.
+ */
 static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s, size_t B)
 {
-    double reg_loss = 0.0;
-    const size_t L = p->L, LR = p->LR;
+    const size_t L = p->L, LR = p->LR, GN = groups_of(w, B) * w->N;
+    /* the batch mean, like the loss: a sum over the batch would scale the
+     * penalty with the batch size */
+    const float reg = s->reg > 0 ? (float)(s->reg / (double)(w->batch_all ? w->batch_all : B)) : 0.0f;
     w->n_touched = 0;
-    for (size_t n = 0; n < groups_of(w, B) * w->N; n++) add_row(grad_row(w, w->neg[n]), w->gC + n * L, L);
+    size_t k = 0;
+    for (size_t n = 0; n < GN; n++) w->slot_of[k++] = slot_for(w, w->neg[n]);
     for (size_t b = 0; b < B; b++) {
-        add_row(grad_row(w, w->target[b]), w->gY + b * L, L);
-        float *gr = w->gR + (size_t)w->rel[b] * LR;
+        w->slot_of[k++] = slot_for(w, w->target[b]);
+        w->slot_of[k++] = slot_for(w, w->anchor[b]);
         if (!w->rel_touched[w->rel[b]]) {
-            memset(gr, 0, LR * sizeof *gr);
+            memset(w->gR + (size_t)w->rel[b] * LR, 0, LR * sizeof(float));
             w->rel_touched[w->rel[b]] = 1;
         }
-        p->kind->query_grad(p, w->anchor[b], w->rel[b], w->head[b], w->Q + b * L, w->gQ + b * L,
-                            grad_row(w, w->anchor[b]), gr);
-        if (s->reg > 0) {
-            /* the batch mean, like the loss: a sum over the batch would
-             * scale the penalty with the batch size */
-            float reg = (float)(s->reg / (double)(w->batch_all ? w->batch_all : B));
-            reg_loss += add_n3(grad_row(w, w->anchor[b]), p->ent + (size_t)w->anchor[b] * L, L, reg);
-            reg_loss += add_n3(grad_row(w, w->target[b]), p->ent + (size_t)w->target[b] * L, L, reg);
-            reg_loss += add_n3(gr, p->rel + (size_t)w->rel[b] * LR, LR, reg);
+    }
+    const long nb = (long)B;
+#pragma omp parallel num_threads(gr_threads())
+    {
+#pragma omp for schedule(static)
+        for (long bl = 0; bl < nb; bl++) {
+            size_t b = (size_t)bl;
+            float *ga = w->gA + b * L, *grq = w->gRq + b * LR;
+            memset(ga, 0, L * sizeof *ga);
+            memset(grq, 0, LR * sizeof *grq);
+            p->kind->query_grad(p, w->anchor[b], w->rel[b], w->head[b], w->Q + b * L, w->gQ + b * L, ga, grq);
+            if (reg > 0) {
+                w->reg3[3 * b] = n3_value(p->ent + (size_t)w->anchor[b] * L, L, reg);
+                w->reg3[3 * b + 1] = n3_value(p->ent + (size_t)w->target[b] * L, L, reg);
+                w->reg3[3 * b + 2] = n3_value(p->rel + (size_t)w->rel[b] * LR, LR, reg);
+            }
         }
+        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num(), j0, j1, r0, r1;
+        column_share(L, t, nt, &j0, &j1);
+        column_share(LR, t, nt, &r0, &r1);
+        for (size_t r = 0; r < w->n_touched && j1 > j0; r++) memset(w->gE + r * L + j0, 0, (j1 - j0) * sizeof(float));
+        size_t q = 0;
+        for (size_t n = 0; n < GN; n++) add_columns(w->gE + (size_t)w->slot_of[q++] * L, w->gC + n * L, j0, j1);
+        for (size_t b = 0; b < B; b++) {
+            float *gt = w->gE + (size_t)w->slot_of[q++] * L, *ga = w->gE + (size_t)w->slot_of[q++] * L;
+            float *gr = w->gR + (size_t)w->rel[b] * LR;
+            add_columns(gt, w->gY + b * L, j0, j1);
+            add_columns(ga, w->gA + b * L, j0, j1);
+            add_columns(gr, w->gRq + b * LR, r0, r1);
+            if (reg > 0) {
+                add_n3_grad(ga, p->ent + (size_t)w->anchor[b] * L, j0, j1, reg);
+                add_n3_grad(gt, p->ent + (size_t)w->target[b] * L, j0, j1, reg);
+                add_n3_grad(gr, p->rel + (size_t)w->rel[b] * LR, r0, r1, reg);
+            }
+        }
+    }
+    double reg_loss = 0.0;
+    for (size_t b = 0; b < B && reg > 0; b++) {
+        reg_loss += w->reg3[3 * b];
+        reg_loss += w->reg3[3 * b + 1];
+        reg_loss += w->reg3[3 * b + 2];
     }
     return reg_loss;
 }
