@@ -104,11 +104,24 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                                                                      size_t k1)
 {
     const size_t half = L / 2;
+    /* The block's candidate vectors of one chunk of dimensions, and their
+     * gradient, copied next to each other: rows of a power-of-two length
+     * (RotatE's 1,024 floats) put a chunk of every candidate in the same
+     * L1 set, and the loop below visits 64 of them per query tile. */
+    KG_V cp[KG_NB][2], gcp[KG_NB][2];
     for (size_t n0 = 0; n0 < nc; n0 += KG_NB) {
         size_t n1 = n0 + KG_NB < nc ? n0 + KG_NB : nc;
-        for (size_t b0 = 0; b0 < nq; b0 += KG_TQ) {
-            size_t tq = nq - b0 < KG_TQ ? nq - b0 : KG_TQ;
-            for (size_t k = k0; k < k1; k += KG_W) {
+        for (size_t k = k0; k < k1; k += KG_W) {
+            for (size_t n = n0; n < n1; n++) {
+                cp[n - n0][0] = KG_LOAD(C + n * L + k);
+                gcp[n - n0][0] = KG_LOAD(gC + n * L + k);
+                if (op == GR_KG_CMOD) {
+                    cp[n - n0][1] = KG_LOAD(C + n * L + k + half);
+                    gcp[n - n0][1] = KG_LOAD(gC + n * L + k + half);
+                }
+            }
+            for (size_t b0 = 0; b0 < nq; b0 += KG_TQ) {
+                size_t tq = nq - b0 < KG_TQ ? nq - b0 : KG_TQ;
                 KG_V q[KG_TQ], qi[KG_TQ], g[KG_TQ], gi[KG_TQ];
                 for (size_t i = 0; i < KG_TQ; i++) {
                     const float *row = Q + (b0 + (i < tq ? i : 0)) * L + k;
@@ -124,10 +137,8 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                         any |= w[i] != 0.0f;
                     }
                     if (!any) continue;
-                    const float *crow = C + n * L + k;
-                    float *gcrow = gC + n * L + k;
-                    KG_V c = KG_LOAD(crow), gc = KG_SPLAT(0.0f), gci = gc;
-                    KG_V ci = op == GR_KG_CMOD ? KG_LOAD(crow + half) : c;
+                    KG_V c = cp[n - n0][0], gc = KG_SPLAT(0.0f), gci = gc;
+                    KG_V ci = op == GR_KG_CMOD ? cp[n - n0][1] : c;
                     for (size_t i = 0; i < KG_TQ; i++) {
                         KG_V d = q[i] - c;
                         switch (op) {
@@ -160,14 +171,18 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                         }
                         }
                     }
-                    KG_STORE(gcrow, KG_LOAD(gcrow) + gc);
-                    if (op == GR_KG_CMOD) KG_STORE(gcrow + half, KG_LOAD(gcrow + half) + gci);
+                    gcp[n - n0][0] += gc;
+                    if (op == GR_KG_CMOD) gcp[n - n0][1] += gci;
                 }
                 for (size_t i = 0; i < tq; i++) {
                     float *row = gQ + (b0 + i) * L + k;
                     KG_STORE(row, KG_LOAD(row) + g[i]);
                     if (op == GR_KG_CMOD) KG_STORE(row + half, KG_LOAD(row + half) + gi[i]);
                 }
+            }
+            for (size_t n = n0; n < n1; n++) {
+                KG_STORE(gC + n * L + k, gcp[n - n0][0]);
+                if (op == GR_KG_CMOD) KG_STORE(gC + n * L + k + half, gcp[n - n0][1]);
             }
         }
     }
