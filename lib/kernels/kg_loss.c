@@ -47,20 +47,8 @@ GR_INLINE gr_v16i masked16(const uint8_t *mask)
     return __builtin_convertvector(b, gr_v16i) != 0;
 }
 
-/* A block of 16 lanes of the row, the last one padded: its extra lanes
- * are masked, with score 0, so they add 0 to every sum. */
-typedef struct adv_block {
-    float sc[16], ds[16], e[16];
-    uint8_t mask[16];
-} adv_block;
-
-GR_INLINE const float *pad16(float *dst, const float *src, size_t m)
-{
-    memset(dst, 0, 16 * sizeof *dst);
-    memcpy(dst, src, m * sizeof *dst);
-    return dst;
-}
-
+/* The mask of the row's last, partial block of 16 lanes: its extra lanes
+ * masked, so they add 0 to every sum (their scores load as 0). */
 GR_INLINE const uint8_t *pad_mask16(uint8_t *dst, const uint8_t *src, size_t m)
 {
     memset(dst, 1, 16);
@@ -79,44 +67,32 @@ GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const flo
                                  const float *restrict ds, const uint8_t *restrict mask, size_t N, float alpha,
                                  float half)
 {
-    adv_block t;
+    uint8_t tail_mask[16];
     const gr_v16 ninf = gr_splat16(-INFINITY), zero = gr_splat16(0.0f), one = gr_splat16(1.0f);
     gr_v16 vmx = ninf;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
-        const float *s = m < 16 ? pad16(t.sc, sc + n, m) : sc + n;
-        const uint8_t *k = m < 16 ? pad_mask16(t.mask, mask + n, m) : mask + n;
-        vmx = gr_max16(gr_select16(masked16(k), ninf, alpha * gr_load16(s)), vmx);
+        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
+        vmx = gr_max16(gr_select16(masked16(k), ninf, alpha * gr_load16_part(sc + n, m)), vmx);
     }
     float mx = -INFINITY;
     for (int j = 0; j < 16; j++) mx = vmx[j] > mx ? vmx[j] : mx;
     gr_v16 vz = zero;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
-        const float *s = m < 16 ? pad16(t.sc, sc + n, m) : sc + n;
-        const uint8_t *k = m < 16 ? pad_mask16(t.mask, mask + n, m) : mask + n;
-        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(alpha * gr_load16(s) - mx));
-        gr_store16(m < 16 ? t.e : e + n, x);
-        if (m < 16) memcpy(e + n, t.e, m * sizeof *e);
+        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
+        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(alpha * gr_load16_part(sc + n, m) - mx));
+        gr_store16_part(e + n, x, m);
         vz += x;
     }
     const float z = gr_hsum16(vz), invz = z > 0 ? 1.0f / z : 0.0f;
     gr_v16 vloss = zero;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
-        const float *s = m < 16 ? pad16(t.sc, sc + n, m) : sc + n;
-        const float *d = m < 16 ? pad16(t.ds, ds + n, m) : ds + n;
-        const float *en = m < 16 ? pad16(t.e, e + n, m) : e + n;
-        gr_v16 x = gr_load16(s), u = gr_exp16(-gr_abs16(x)), pn = gr_load16(en) * invz;
+        gr_v16 x = gr_load16_part(sc + n, m), u = gr_exp16(-gr_abs16(x)), pn = gr_load16_part(e + n, m) * invz;
         gr_v16 sig = gr_select16(x >= 0.0f, one, u) / (1.0f + u);
         vloss += pn * (gr_max16(x, zero) + gr_log1p16(u));
-        gr_v16 wv = half * pn * sig * gr_load16(d);
-        if (m < 16) {
-            gr_store16(t.e, wv);
-            memcpy(w + n, t.e, m * sizeof *w);
-        } else {
-            gr_store16(w + n, wv);
-        }
+        gr_store16_part(w + n, half * pn * sig * gr_load16_part(ds + n, m), m);
     }
     return gr_hsum16(vloss);
 }

@@ -15,8 +15,6 @@
 #include "kernels/cpu.h"
 #include "kernels/simd.h"
 
-typedef int kg_vi16 __attribute__((vector_size(64)));
-
 /* ---- portable build: exact roots ---- */
 
 static inline gr_v16 kg_sqrt_generic(gr_v16 x)
@@ -35,7 +33,7 @@ static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b
 
 #define KG_SUFFIX _generic
 #define KG_V gr_v16
-#define KG_VI kg_vi16
+#define KG_VI gr_v16i
 #define KG_W 16
 #define KG_LOAD gr_load16
 #define KG_STORE gr_store16
@@ -63,7 +61,7 @@ static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
 
 #define KG_SUFFIX _v4
 #define KG_V gr_v16
-#define KG_VI kg_vi16
+#define KG_VI gr_v16i
 #define KG_W 16
 #define KG_LOAD gr_load16
 #define KG_STORE gr_store16

@@ -18,21 +18,6 @@
 #define ROWS 4
 #define MAXV 5
 
-/* The first w (<= 16) floats of p, zeros after. */
-static inline gr_v16 load_part(const float *p, size_t w)
-{
-    if (w == 16) return gr_load16(p);
-    float t[16] = { 0 };
-    memcpy(t, p, w * sizeof *p);
-    return gr_load16(t);
-}
-
-static inline void store_part(float *p, gr_v16 v, size_t w)
-{
-    if (w == 16) gr_store16(p, v);
-    else memcpy(p, &v, w * sizeof *p);
-}
-
 /* Columns [j, j + 16 * nv) of rows r..r+3 of A B; B is padded, so its
  * loads are always whole vectors. */
 static inline void nn_block(gr_v16 s[ROWS][MAXV], const float *const ar[ROWS], const float *b, size_t ldb, size_t j,
@@ -65,7 +50,7 @@ GR_INLINE void nn_rows_body(float *c, size_t ldc, const float *a, size_t lda, co
             gr_v16 s[ROWS][MAXV];
             for (int v = 0; v < nv; v++) {
                 size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
-                gr_v16 bv = bias ? load_part(bias + j + 16 * (size_t)v, w) : gr_splat16(0);
+                gr_v16 bv = bias ? gr_load16_part(bias + j + 16 * (size_t)v, w) : gr_splat16(0);
                 for (int k = 0; k < ROWS; k++) s[k][v] = bv;
             }
             /* fixed trip counts let the compiler keep the block in registers */
@@ -79,7 +64,7 @@ GR_INLINE void nn_rows_body(float *c, size_t ldc, const float *a, size_t lda, co
             for (size_t k = 0; k < nr; k++)
                 for (int v = 0; v < nv; v++) {
                     size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
-                    store_part(c + (r + k) * ldc + j + 16 * (size_t)v, s[k][v], w);
+                    gr_store16_part(c + (r + k) * ldc + j + 16 * (size_t)v, s[k][v], w);
                 }
         }
     }
@@ -105,7 +90,7 @@ GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
         for (size_t j = 0; j < p; j += 16) {
             size_t w = p - j < 16 ? p - j : 16;
             gr_v8 s[ROWS][2];
-            gr_split16(bias ? load_part(bias + j, w) : gr_splat16(0), &s[0][0], &s[0][1]);
+            gr_split16(bias ? gr_load16_part(bias + j, w) : gr_splat16(0), &s[0][0], &s[0][1]);
             for (int k = 1; k < ROWS; k++) s[k][0] = s[0][0], s[k][1] = s[0][1];
             for (size_t k = 0; k < q; k++) {
                 const float *bk = b + k * ldb + j;
@@ -116,7 +101,7 @@ GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                     s[t][1] += x * b1;
                 }
             }
-            for (size_t k = 0; k < nr; k++) store_part(c + (r + k) * ldc + j, gr_join16(s[k][0], s[k][1]), w);
+            for (size_t k = 0; k < nr; k++) gr_store16_part(c + (r + k) * ldc + j, gr_join16(s[k][0], s[k][1]), w);
         }
     }
 }
@@ -154,7 +139,7 @@ static inline void tn_block(gr_v16 s[ROWS][MAXV], const float *a, size_t lda, co
         float x0 = ar[jj[0]], x1 = ar[jj[1]], x2 = ar[jj[2]], x3 = ar[jj[3]];
         for (int v = 0; v < nv; v++) {
             size_t off = 16 * (size_t)v;
-            gr_v16 bv = r < safe ? gr_load16(br + off) : load_part(br + off, p - col - off < 16 ? p - col - off : 16);
+            gr_v16 bv = r < safe ? gr_load16(br + off) : gr_load16_part(br + off, p - col - off < 16 ? p - col - off : 16);
             s[0][v] += x0 * bv;
             s[1][v] += x1 * bv;
             s[2][v] += x2 * bv;
@@ -210,7 +195,7 @@ GR_INLINE void tn_rows_body(float *c, size_t ldc, const float *a, size_t lda, co
                     for (int v = 0; v < nv; v++) {
                         size_t w = left - 16 * (size_t)v < 16 ? left - 16 * (size_t)v : 16;
                         float *out = c + (j + k) * ldc + col + 16 * (size_t)v;
-                        store_part(out, load_part(out, w) + s[k][v], w);
+                        gr_store16_part(out, gr_load16_part(out, w) + s[k][v], w);
                     }
             }
         }
@@ -243,7 +228,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                     const float *ar = a + r * lda;
                     gr_v8 b0, b1;
                     if (r < safe) b0 = gr_load8(br), b1 = gr_load8(br + 8);
-                    else gr_split16(load_part(br, w), &b0, &b1);
+                    else gr_split16(gr_load16_part(br, w), &b0, &b1);
                     for (int t = 0; t < ROWS; t++) {
                         const float x = ar[jj[t]];
                         s[t][0] += x * b0;
@@ -252,7 +237,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
                 }
                 for (size_t k = 0; k < nj; k++) {
                     float *out = c + (j + k) * ldc + col;
-                    store_part(out, load_part(out, w) + gr_join16(s[k][0], s[k][1]), w);
+                    gr_store16_part(out, gr_load16_part(out, w) + gr_join16(s[k][0], s[k][1]), w);
                 }
             }
         }

@@ -13,6 +13,8 @@
 #ifndef GR_KERNELS_SIMD_H
 #define GR_KERNELS_SIMD_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Sanitizer builds compile the baseline only: target_clones resolves
@@ -76,6 +78,27 @@ GR_INLINE gr_v16 gr_splat16(float x)
 {
     gr_v16 zero = { 0 };
     return zero + x;
+}
+
+/* Sixteen 32-bit integers: a gr_v16's bits, for masks (a comparison of
+ * two gr_v16 gives one) and exponent arithmetic. */
+typedef int32_t gr_v16i __attribute__((vector_size(64)));
+
+/* The first w (<= 16) floats at p, the other lanes 0: the tail of a row
+ * whose length is not a multiple of 16, read without reading past it. */
+GR_INLINE gr_v16 gr_load16_part(const float *p, size_t w)
+{
+    if (w == 16) return gr_load16(p);
+    float t[16] = { 0 };
+    memcpy(t, p, w * sizeof *p);
+    return gr_load16(t);
+}
+
+/* The first w (<= 16) lanes of v to p, nothing past them. */
+GR_INLINE void gr_store16_part(float *p, gr_v16 v, size_t w)
+{
+    if (w == 16) gr_store16(p, v);
+    else memcpy(p, &v, w * sizeof *p);
 }
 
 /*

@@ -13,8 +13,6 @@
 
 #include "kernels/simd.h"
 
-typedef int32_t gr_v16i __attribute__((vector_size(64)));
-
 /* Lane by lane: m ? a : b, m from a comparison (all bits set or none). */
 GR_INLINE gr_v16 gr_select16(gr_v16i m, gr_v16 a, gr_v16 b) { return (gr_v16)((m & (gr_v16i)a) | (~m & (gr_v16i)b)); }
 

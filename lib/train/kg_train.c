@@ -436,9 +436,10 @@ static float *grad_row(kg_work *w, int32_t e)
     return w->gE + (size_t)s * w->L;
 }
 
-static void add_row(float *dst, const float *src, size_t L)
+/* dst += src in the columns [j0, j1). */
+static void add_columns(float *restrict dst, const float *restrict src, size_t j0, size_t j1)
 {
-    for (size_t k = 0; k < L; k++) dst[k] += src[k];
+    for (size_t k = j0; k < j1; k++) dst[k] += src[k];
 }
 
 /* The N3 penalty (Lacroix et al. 2018) of a row: reg sum |x|^3. */
@@ -459,11 +460,6 @@ static void add_n3_grad(float *g, const float *x, size_t j0, size_t j1, float re
         float a = fabsf(x[k]);
         g[k] += 3.0f * reg * a * x[k];
     }
-}
-
-static void add_columns(float *restrict dst, const float *restrict src, size_t j0, size_t j1)
-{
-    for (size_t k = j0; k < j1; k++) dst[k] += src[k];
 }
 
 /* Thread t's share [*j0, *j1) of n columns, in whole blocks of 16. */
@@ -739,7 +735,7 @@ static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
     rc = gr_dist_gather_rows(w->dist, w->touched, w->gE, w->n_touched, w->L, &ids, &vals, &total);
     for (size_t k = 0; k < w->n_touched; k++) w->slot[w->touched[k]] = -1;
     w->n_touched = 0;
-    for (size_t k = 0; rc == GR_OK && k < total; k++) add_row(grad_row(w, ids[k]), vals + k * w->L, w->L);
+    for (size_t k = 0; rc == GR_OK && k < total; k++) add_columns(grad_row(w, ids[k]), vals + k * w->L, 0, w->L);
     if (rc == GR_OK) {
         free(ids);
         free(vals);
@@ -749,7 +745,7 @@ static int dist_sum_rows(kg_work *w, const gr_kg_params *p)
         float *gr = w->gR + (size_t)ids[k] * p->LR;
         if (!w->rel_touched[ids[k]]) memset(gr, 0, p->LR * sizeof *gr);
         w->rel_touched[ids[k]] = 1;
-        add_row(gr, vals + k * p->LR, p->LR);
+        add_columns(gr, vals + k * p->LR, 0, p->LR);
     }
     if (rc == GR_OK) {
         free(ids);
