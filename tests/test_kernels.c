@@ -816,6 +816,42 @@ START_TEST(kg_kernels_agree_at_every_cpu_level)
 }
 END_TEST
 
+/* The gradient skips a candidate only where all of a query tile's weights
+ * are +0 or -0: zero weights leave both gradients untouched at every CPU
+ * level, and a NaN weight among zeros is not skipped (it reaches its
+ * query's and its candidate's rows). */
+START_TEST(kg_gradient_skips_only_zero_weights)
+{
+    const size_t nq = 6, nc = 70, L = 64;
+    float *Q = normals(nq * L, 21), *C = normals(nc * L, 22), *W = calloc(nq * nc, sizeof *W);
+    const int top = gr_cpu_level();
+    for (int op = GR_KG_DOT; op <= GR_KG_CMOD; op++)
+        for (int level = 0; level <= top; level++) {
+            if (level == 1 || level == 2) continue;
+            gr_cpu_set_max_level(level);
+            const size_t k1 = op == GR_KG_CMOD ? L / 2 : L;
+            float *gq = calloc(nq * L, sizeof *gq), *gc = calloc(nc * L, sizeof *gc);
+            memset(W, 0, nq * nc * sizeof *W);
+            W[2 * nc + 3] = -0.0f;
+            gr_kg_grad(op, gq, gc, W, nc, Q, nq, C, nc, L, 0, k1);
+            for (size_t k = 0; k < nq * L; k++) ck_assert_msg(gq[k] == 0.0f && !signbit(gq[k]), "op %d level %d", op, level);
+            for (size_t k = 0; k < nc * L; k++) ck_assert_msg(gc[k] == 0.0f && !signbit(gc[k]), "op %d level %d", op, level);
+            W[5 * nc + 41] = NAN;
+            gr_kg_grad(op, gq, gc, W, nc, Q, nq, C, nc, L, 0, k1);
+            for (size_t r = 0; r < nq; r++)
+                ck_assert_msg(isnan(gq[r * L]) == (r == 5), "op %d level %d: query %zu", op, level, r);
+            for (size_t n = 0; n < nc; n++)
+                ck_assert_msg(isnan(gc[n * L]) == (n == 41), "op %d level %d: candidate %zu", op, level, n);
+            free(gq);
+            free(gc);
+        }
+    gr_cpu_set_max_level(-1);
+    free(Q);
+    free(C);
+    free(W);
+}
+END_TEST
+
 /* The transpose against its definition: row and column counts on both
  * sides of its 8 x 8 blocks, a source wider than the columns taken, the padding
  * columns (old values there) zeroed; gr_transpose and gr_transpose_padded
@@ -892,6 +928,7 @@ int main(void)
     tcase_add_test(tc, score_rows_give_the_score_block_bits);
     tcase_add_test(tc, transposed_product_overwrites_as_accumulating_into_zeros);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);
+    tcase_add_test(tc, kg_gradient_skips_only_zero_weights);
     tcase_add_test(tc, channel_sums_match_plain_loops);
     tcase_add_test(tc, masks_match_their_definitions);
     tcase_add_test(tc, kg_losses_match_their_definitions);

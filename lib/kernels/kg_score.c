@@ -30,6 +30,7 @@ static inline gr_v16 kg_rsqrt_generic(gr_v16 x)
 }
 
 static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b + c; }
+static inline gr_v16 kg_fnma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return c - a * b; }
 
 #define KG_SUFFIX _generic
 #define KG_V gr_v16
@@ -42,6 +43,7 @@ static inline gr_v16 kg_fma_generic(gr_v16 a, gr_v16 b, gr_v16 c) { return a * b
 #define KG_SQRT kg_sqrt_generic
 #define KG_RSQRT kg_rsqrt_generic
 #define KG_FMA kg_fma_generic
+#define KG_FNMA kg_fnma_generic
 #include "kernels/kg_score_impl.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GR_NATIVE)
@@ -58,6 +60,10 @@ static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
 {
     return (gr_v16)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 }
+static inline gr_v16 kg_fnma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
+{
+    return (gr_v16)_mm512_fnmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
 
 #define KG_SUFFIX _v4
 #define KG_V gr_v16
@@ -70,14 +76,13 @@ static inline gr_v16 kg_fma_v4(gr_v16 a, gr_v16 b, gr_v16 c)
 #define KG_SQRT kg_sqrt_v4
 #define KG_RSQRT kg_rsqrt_v4
 #define KG_FMA kg_fma_v4
+#define KG_FNMA kg_fnma_v4
 #include "kernels/kg_score_impl.h"
 #pragma GCC pop_options
 
 /* ---- x86-64-v3: AVX2 + FMA, on gr_v8 (one register; simd.h) ---- */
 #pragma GCC push_options
 #pragma GCC target("arch=x86-64-v3")
-
-typedef int kg_vi8 __attribute__((vector_size(32)));
 
 static inline gr_v8 kg_sqrt_v3(gr_v8 x) { return (gr_v8)_mm256_sqrt_ps((__m256)x); }
 
@@ -92,6 +97,10 @@ static inline gr_v8 kg_fma_v3(gr_v8 a, gr_v8 b, gr_v8 c)
 {
     return (gr_v8)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 }
+static inline gr_v8 kg_fnma_v3(gr_v8 a, gr_v8 b, gr_v8 c)
+{
+    return (gr_v8)_mm256_fnmadd_ps((__m256)a, (__m256)b, (__m256)c);
+}
 
 static inline float kg_hsum_v3(gr_v8 v)
 {
@@ -102,7 +111,7 @@ static inline float kg_hsum_v3(gr_v8 v)
 
 #define KG_SUFFIX _v3
 #define KG_V gr_v8
-#define KG_VI kg_vi8
+#define KG_VI gr_v8i
 #define KG_W 8
 #define KG_LOAD gr_load8
 #define KG_STORE gr_store8
@@ -111,6 +120,7 @@ static inline float kg_hsum_v3(gr_v8 v)
 #define KG_SQRT kg_sqrt_v3
 #define KG_RSQRT kg_rsqrt_v3
 #define KG_FMA kg_fma_v3
+#define KG_FNMA kg_fnma_v3
 #include "kernels/kg_score_impl.h"
 #pragma GCC pop_options
 #endif

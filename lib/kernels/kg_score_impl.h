@@ -4,9 +4,10 @@
  * vectors of KG_W lanes that the set holds in one register: gr_v16 with
  * AVX-512, gr_v8 with AVX2), KG_LOAD, KG_STORE, KG_SPLAT and KG_HSUM on
  * them, KG_RSQRT / KG_SQRT (reciprocal square root estimate and exact
- * root) and KG_FMA (a * b + c, fused where the instruction set has it: ISO
- * C mode does not contract a * b + c on its own) defined; it undefines
- * them at its end.
+ * root), KG_FMA (a * b + c, fused where the instruction set has it: ISO
+ * C mode does not contract a * b + c on its own) and KG_FNMA (c - a * b,
+ * fused likewise: fma(-a, b, c) without the negation) defined; it
+ * undefines them at its end.
  */
 #define KG_CAT2(a, b) a##b
 #define KG_CAT(a, b) KG_CAT2(a, b)
@@ -130,13 +131,18 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                     g[i] = gi[i] = KG_SPLAT(0.0f);
                 }
                 for (size_t n = n0; n < n1; n++) {
+                    /* skipped when every weight is +-0: the bits less the
+                     * sign, in integers (a float comparison is a branch per
+                     * weight for its NaN case) */
                     float w[KG_TQ];
-                    int any = 0;
+                    uint32_t nonzero = 0;
                     for (size_t i = 0; i < KG_TQ; i++) {
+                        uint32_t bits;
                         w[i] = i < tq ? W[(b0 + i) * ldw + n] : 0.0f;
-                        any |= w[i] != 0.0f;
+                        memcpy(&bits, &w[i], sizeof bits);
+                        nonzero |= bits << 1;
                     }
-                    if (!any) continue;
+                    if (!nonzero) continue;
                     KG_V c = cp[n - n0][0], gc = KG_SPLAT(0.0f), gci = gc;
                     KG_V ci = op == GR_KG_CMOD ? cp[n - n0][1] : c;
                     for (size_t i = 0; i < KG_TQ; i++) {
@@ -157,17 +163,17 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                         case GR_KG_L2: {
                             KG_V w2 = KG_SPLAT(2.0f * w[i]);
                             g[i] = KG_FMA(w2, d, g[i]);
-                            gc = KG_FMA(-w2, d, gc);
+                            gc = KG_FNMA(w2, d, gc);
                             break;
                         }
                         default: {
                             KG_V di = qi[i] - ci;
                             KG_V m = KG_FMA(di, di, d * d);
-                            KG_V f = w[i] * KG_RSQRT(m + KG_TINY), nf = -f;
+                            KG_V f = w[i] * KG_RSQRT(m + KG_TINY);
                             g[i] = KG_FMA(f, d, g[i]);
                             gi[i] = KG_FMA(f, di, gi[i]);
-                            gc = KG_FMA(nf, d, gc);
-                            gci = KG_FMA(nf, di, gci);
+                            gc = KG_FNMA(f, d, gc);
+                            gci = KG_FNMA(f, di, gci);
                         }
                         }
                     }
@@ -214,3 +220,4 @@ static void KG_FN(gr_kg_grad_)(int op, float *gQ, float *gC, const float *W, siz
 #undef KG_SQRT
 #undef KG_RSQRT
 #undef KG_FMA
+#undef KG_FNMA
