@@ -131,9 +131,10 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                     g[i] = gi[i] = KG_SPLAT(0.0f);
                 }
                 for (size_t n = n0; n < n1; n++) {
-                    /* skipped when every weight is +-0: the bits less the
-                     * sign, in integers (a float comparison is a branch per
-                     * weight for its NaN case) */
+                    /* skipped when every weight is +-0 (a NaN is not):
+                     * the bits less the sign, in integers; a float
+                     * comparison compiles to a compare, a parity test and
+                     * a conditional move per weight for its NaN case */
                     float w[KG_TQ];
                     uint32_t nonzero = 0;
                     for (size_t i = 0; i < KG_TQ; i++) {
