@@ -909,6 +909,49 @@ START_TEST(adam_follows_the_reference_update)
 }
 END_TEST
 
+/* The lazy Adam's pieces: a row updated by gr_adam_update is the dense
+ * step's row, and gr_adam_catch_up's k skipped steps are k dense steps
+ * with a zero gradient.  The closed form takes the bias corrections of
+ * the step it runs at for all k and ignores eps's share: exact for the
+ * moments, close for the values once the corrections barely move (late
+ * in training, as here from step 1000). */
+START_TEST(adam_catch_up_is_the_skipped_dense_steps)
+{
+    enum { N = 37, T0 = 1000, SKIP = 6 };
+    gr_adam a;
+    ck_assert_int_eq(gr_adam_init(&a, N, 0.01), GR_OK);
+    a.t = T0;
+    float dense[N], lazy[N], before[N], g[N], zero[N] = { 0 }, m[N] = { 0 }, v[N] = { 0 };
+    for (int k = 0; k < N; k++) {
+        dense[k] = lazy[k] = (float)(k % 7) - 3.0f;
+        g[k] = 0.1f * (float)((k * 5) % 11) - 0.5f;
+    }
+    for (int t = T0 + 1; t <= T0 + 3; t++) {
+        gr_adam_step(&a, dense, g);
+        const gr_adam_coef c = gr_adam_coef_at(0.01, GR_ADAM_BETA1, GR_ADAM_BETA2, GR_ADAM_EPS, t);
+        gr_adam_update(lazy, g, m, v, N, &c);
+    }
+    for (int k = 0; k < N; k++) ck_assert(lazy[k] == dense[k] && m[k] == a.m[k] && v[k] == a.v[k]);
+    memcpy(before, dense, sizeof before);
+    for (int s = 0; s < SKIP; s++) gr_adam_step(&a, dense, zero);
+    const gr_adam_coef c = gr_adam_coef_at(0.01, GR_ADAM_BETA1, GR_ADAM_BETA2, GR_ADAM_EPS, T0 + 3 + SKIP);
+    gr_adam_catch_up(lazy, m, v, N, &c, SKIP);
+    int moved = 0;
+    for (int k = 0; k < N; k++) {
+        ck_assert_float_eq_tol(m[k], a.m[k], 1e-6f * fabsf(a.m[k]) + 1e-12f);
+        ck_assert_float_eq_tol(v[k], a.v[k], 1e-6f * fabsf(a.v[k]) + 1e-12f);
+        float move = fabsf(dense[k] - before[k]);
+        ck_assert_float_eq_tol(lazy[k], dense[k], 0.01f * move + 1e-6f);
+        moved += move > 1e-3f;
+    }
+    ck_assert_int_gt(moved, N / 2); /* the skipped steps moved the rows */
+    memcpy(before, lazy, sizeof before);
+    gr_adam_catch_up(lazy, m, v, N, &c, 0);
+    ck_assert(memcmp(before, lazy, sizeof before) == 0);
+    gr_adam_free(&a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels");
@@ -921,6 +964,7 @@ int main(void)
     tcase_add_test(tc, rows_gather_matches_its_definition);
     tcase_add_test(tc, score_block_matches_dot_products);
     tcase_add_test(tc, adam_follows_the_reference_update);
+    tcase_add_test(tc, adam_catch_up_is_the_skipped_dense_steps);
     tcase_add_test(tc, transpose_matches_its_definition);
     tcase_add_test(tc, gathered_rows_match_naive_loops);
     tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);

@@ -21,9 +21,9 @@ int gr_adam_init(gr_adam *a, size_t n, double lr)
     a->n = n;
     a->t = 0;
     a->lr = lr;
-    a->beta1 = 0.9;
-    a->beta2 = 0.999;
-    a->eps = 1e-8;
+    a->beta1 = GR_ADAM_BETA1;
+    a->beta2 = GR_ADAM_BETA2;
+    a->eps = GR_ADAM_EPS;
     return GR_OK;
 }
 
@@ -41,42 +41,51 @@ void gr_adam_free(gr_adam *a)
     a->m = a->v = NULL;
 }
 
-GR_KERNEL static void adam_range(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
-                                 size_t lo, size_t hi, float b1, float b2, float step, float inv_bc2_sqrt, float eps)
+gr_adam_coef gr_adam_coef_at(double lr, double beta1, double beta2, double eps, int64_t t)
 {
-    for (size_t k = lo; k < hi; k++) {
+    double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
+    gr_adam_coef c = { (float)beta1, (float)beta2, (float)eps, (float)(lr / bc1), (float)(1.0 / sqrt(bc2)) };
+    return c;
+}
+
+GR_KERNEL void gr_adam_update(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+                              const gr_adam_coef *c)
+{
+    const float b1 = c->b1, b2 = c->b2, step = c->step, inv = c->inv_bc2_sqrt, eps = c->eps;
+    for (size_t k = 0; k < n; k++) {
         float gk = g[k];
         float mk = b1 * m[k] + (1.0f - b1) * gk;
         float vk = b2 * v[k] + (1.0f - b2) * gk * gk;
         m[k] = mk;
         v[k] = vk;
-        p[k] -= step * mk / (sqrtf(vk) * inv_bc2_sqrt + eps);
+        p[k] -= step * mk / (sqrtf(vk) * inv + eps);
+    }
+}
+
+GR_KERNEL void gr_adam_catch_up(float *restrict p, float *restrict m, float *restrict v, size_t n, const gr_adam_coef *c,
+                                int64_t k)
+{
+    if (k <= 0) return;
+    const double rho = (double)c->b1 / sqrt((double)c->b2);
+    const float sum = (float)(rho * (1.0 - pow(rho, (double)k)) / (1.0 - rho));
+    const float d1 = (float)pow((double)c->b1, (double)k), d2 = (float)pow((double)c->b2, (double)k);
+    const float step = c->step * sum, inv = c->inv_bc2_sqrt, eps = c->eps;
+    for (size_t j = 0; j < n; j++) {
+        p[j] -= step * m[j] / (sqrtf(v[j]) * inv + eps);
+        m[j] *= d1;
+        v[j] *= d2;
     }
 }
 
 void gr_adam_step(gr_adam *a, float *param, const float *grad)
 {
     a->t++;
-    double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
-    float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
+    const gr_adam_coef c = gr_adam_coef_at(a->lr, a->beta1, a->beta2, a->eps, a->t);
     const size_t chunk = 16384;
     long nchunks = (long)((a->n + chunk - 1) / chunk);
 #pragma omp parallel for schedule(static) if (gr_parallel_worth(a->n)) num_threads(gr_threads())
-    for (long c = 0; c < nchunks; c++) {
-        size_t lo = (size_t)c * chunk, hi = lo + chunk < a->n ? lo + chunk : a->n;
-        adam_range(param, grad, a->m, a->v, lo, hi, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);
-    }
-}
-
-void gr_adam_step_rows(gr_adam *a, float *param, const float *grad, const int32_t *rows, size_t nrows, size_t d)
-{
-    a->t++;
-    double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
-    float step = (float)(a->lr / bc1), inv = (float)(1.0 / sqrt(bc2));
-    long nr = (long)nrows;
-#pragma omp parallel for schedule(static) if (gr_parallel_worth(nrows * d)) num_threads(gr_threads())
-    for (long r = 0; r < nr; r++) {
-        size_t lo = (size_t)rows[r] * d;
-        adam_range(param, grad, a->m, a->v, lo, lo + d, (float)a->beta1, (float)a->beta2, step, inv, (float)a->eps);
+    for (long k = 0; k < nchunks; k++) {
+        size_t lo = (size_t)k * chunk, hi = lo + chunk < a->n ? lo + chunk : a->n;
+        gr_adam_update(param + lo, grad + lo, a->m + lo, a->v + lo, hi - lo, &c);
     }
 }

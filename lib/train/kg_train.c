@@ -544,52 +544,13 @@ static double scatter(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
  * Adam (PyTorch's rule, bias-corrected) on the rows a batch touched.
  * Dense Adam, as in the reference implementations, also moves every
  * untouched row by its decaying momentum; a row touched a few times per
- * epoch gets most of its movement that way.  Those skipped steps are
- * applied in closed form when the row is next touched: after k steps
- * without gradient m and v have decayed by b1^k and b2^k, and the row has
- * moved by step m / (sqrt(v) c + eps) times sum_{j=1..k} (b1 / sqrt(b2))^j
- * (eps's share changes with v, which the closed form ignores).
+ * epoch gets most of its movement that way.  With `adam_catch_up` those
+ * skipped steps are applied in closed form when the row is next touched
+ * (gr_adam_catch_up).
  */
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-
-typedef struct adam_step {
-    float step, inv_bc2_sqrt; /* lr / (1 - b1^t), 1 / sqrt(1 - b2^t) */
-} adam_step;
-
-/* The skipped steps (k of them) of one row. */
-static void adam_catch_up(float *restrict x, float *restrict m, float *restrict v, size_t n, adam_step a, int64_t k)
+static gr_adam_coef adam_at(int64_t t, double lr)
 {
-    if (k <= 0) return;
-    const double rho = ADAM_B1 / sqrt(ADAM_B2);
-    const float sum = (float)(rho * (1.0 - pow(rho, (double)k)) / (1.0 - rho));
-    const float d1 = (float)pow(ADAM_B1, (double)k), d2 = (float)pow(ADAM_B2, (double)k);
-    for (size_t j = 0; j < n; j++) {
-        x[j] -= a.step * sum * m[j] / (sqrtf(v[j]) * a.inv_bc2_sqrt + ADAM_EPS);
-        m[j] *= d1;
-        v[j] *= d2;
-    }
-}
-
-static void adam_row(float *restrict x, const float *restrict g, float *restrict m, float *restrict v, size_t n,
-                     adam_step a)
-{
-    for (size_t k = 0; k < n; k++) {
-        float mk = ADAM_B1 * m[k] + (1.0f - ADAM_B1) * g[k];
-        float vk = ADAM_B2 * v[k] + (1.0f - ADAM_B2) * g[k] * g[k];
-        m[k] = mk;
-        v[k] = vk;
-        x[k] -= a.step * mk / (sqrtf(vk) * a.inv_bc2_sqrt + ADAM_EPS);
-    }
-}
-
-static adam_step adam_at(int64_t t, double lr)
-{
-    adam_step a;
-    a.step = (float)(lr / (1.0 - pow(ADAM_B1, (double)t)));
-    a.inv_bc2_sqrt = (float)(1.0 / sqrt(1.0 - pow(ADAM_B2, (double)t)));
-    return a;
+    return gr_adam_coef_at(lr, GR_ADAM_BETA1, GR_ADAM_BETA2, GR_ADAM_EPS, t);
 }
 
 /* Lazy Adam on the touched rows: the entity rows of this rank's slice
@@ -598,7 +559,7 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
 {
     w->step++;
     w->lr = lr;
-    adam_step a = adam_at(w->step, lr);
+    const gr_adam_coef a = adam_at(w->step, lr);
     const size_t L = p->L, LR = p->LR, lo = w->lo, hi = w->hi;
     const int catch_up = w->catch_up;
     long nt = (long)w->n_touched;
@@ -608,15 +569,15 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
         if (e < lo || e >= hi) continue;
         size_t o = e - lo;
         float *x = p->ent + e * L, *m = w->m_ent + o * L, *v = w->v_ent + o * L;
-        if (catch_up) adam_catch_up(x, m, v, L, a, w->step - w->last_ent[o] - 1);
-        adam_row(x, w->gE + (size_t)k * L, m, v, L, a);
+        if (catch_up) gr_adam_catch_up(x, m, v, L, &a, w->step - w->last_ent[o] - 1);
+        gr_adam_update(x, w->gE + (size_t)k * L, m, v, L, &a);
         w->last_ent[o] = w->step;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
         if (!w->rel_touched[r]) continue;
         float *x = p->rel + r * LR, *m = w->m_rel + r * LR, *v = w->v_rel + r * LR;
-        if (catch_up) adam_catch_up(x, m, v, LR, a, w->step - w->last_rel[r] - 1);
-        adam_row(x, w->gR + r * LR, m, v, LR, a);
+        if (catch_up) gr_adam_catch_up(x, m, v, LR, &a, w->step - w->last_rel[r] - 1);
+        gr_adam_update(x, w->gR + r * LR, m, v, LR, &a);
         w->last_rel[r] = w->step;
         w->rel_touched[r] = 0;
     }
@@ -630,17 +591,17 @@ static void update(kg_work *w, gr_kg_params *p, double lr)
 static int catch_up_all(kg_work *w, gr_kg_params *p)
 {
     if (!w->catch_up || w->step == 0) return GR_OK;
-    adam_step a = adam_at(w->step, w->lr);
+    const gr_adam_coef a = adam_at(w->step, w->lr);
     const size_t L = p->L, LR = p->LR, lo = w->lo;
     long own = (long)(w->hi - w->lo);
 #pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long o = 0; o < own; o++) {
-        adam_catch_up(p->ent + (lo + (size_t)o) * L, w->m_ent + (size_t)o * L, w->v_ent + (size_t)o * L, L, a,
-                      w->step - w->last_ent[o]);
+        gr_adam_catch_up(p->ent + (lo + (size_t)o) * L, w->m_ent + (size_t)o * L, w->v_ent + (size_t)o * L, L, &a,
+                         w->step - w->last_ent[o]);
         w->last_ent[o] = w->step;
     }
     for (size_t r = 0; r < p->n_rel; r++) {
-        adam_catch_up(p->rel + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, a, w->step - w->last_rel[r]);
+        gr_adam_catch_up(p->rel + r * LR, w->m_rel + r * LR, w->v_rel + r * LR, LR, &a, w->step - w->last_rel[r]);
         w->last_rel[r] = w->step;
     }
     gr_kg_params_refresh(p);
