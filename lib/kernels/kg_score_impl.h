@@ -95,6 +95,72 @@ static void KG_FN(gr_kg_score_)(int op, int precision, float *S, size_t lds, con
 }
 
 /*
+ * One query tile's pass over a cache block of candidates, for one chunk of
+ * dimensions: q, qi hold the tile's query chunk, g, gi collect its
+ * gradient, cp and gcp the block's candidates and their gradient.  full:
+ * the tile has KG_TQ queries (a constant in the call, so the common case
+ * loads its weights without testing each query's index).
+ */
+static inline __attribute__((always_inline)) void KG_FN(kg_grad_tile)(int op, int full, size_t tq,
+                                                                       const float *const *wr, size_t n0,
+                                                                       size_t n1, const KG_V *q, const KG_V *qi,
+                                                                       KG_V *g, KG_V *gi, KG_V (*cp)[2],
+                                                                       KG_V (*gcp)[2])
+{
+    for (size_t n = n0; n < n1; n++) {
+        /* skipped when every weight is +-0 (a NaN is not):
+         * the bits less the sign, in integers; a float
+         * comparison compiles to a compare, a parity test and
+         * a conditional move per weight for its NaN case */
+        float w[KG_TQ];
+        uint32_t nonzero = 0;
+        for (size_t i = 0; i < KG_TQ; i++) {
+            uint32_t bits;
+            w[i] = full || i < tq ? wr[i][n] : 0.0f;
+            memcpy(&bits, &w[i], sizeof bits);
+            nonzero |= bits << 1;
+        }
+        if (!nonzero) continue;
+        KG_V c = cp[n - n0][0], gc = KG_SPLAT(0.0f), gci = gc;
+        KG_V ci = op == GR_KG_CMOD ? cp[n - n0][1] : c;
+        for (size_t i = 0; i < KG_TQ; i++) {
+            KG_V d = q[i] - c;
+            switch (op) {
+            case GR_KG_DOT: {
+                KG_V wv = KG_SPLAT(w[i]);
+                g[i] = KG_FMA(wv, c, g[i]);
+                gc = KG_FMA(wv, q[i], gc);
+                break;
+            }
+            case GR_KG_L1: {
+                KG_V s = KG_FN(kg_signed)(d, w[i]);
+                g[i] += s;
+                gc -= s;
+                break;
+            }
+            case GR_KG_L2: {
+                KG_V w2 = KG_SPLAT(2.0f * w[i]);
+                g[i] = KG_FMA(w2, d, g[i]);
+                gc = KG_FNMA(w2, d, gc);
+                break;
+            }
+            default: {
+                KG_V di = qi[i] - ci;
+                KG_V m = KG_FMA(di, di, d * d);
+                KG_V f = w[i] * KG_RSQRT(m + KG_TINY);
+                g[i] = KG_FMA(f, d, g[i]);
+                gi[i] = KG_FMA(f, di, gi[i]);
+                gc = KG_FNMA(f, d, gc);
+                gci = KG_FNMA(f, di, gci);
+            }
+            }
+        }
+        gcp[n - n0][0] += gc;
+        if (op == GR_KG_CMOD) gcp[n - n0][1] += gci;
+    }
+}
+
+/*
  * Gradient of one cell with weight w: the part for the query (added to
  * gq, gqi) and, negated for the distance ops, for the candidate.  For DOT
  * the query part is w c and the candidate part w q, so both are returned.
@@ -130,57 +196,10 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_op)(int op, floa
                     qi[i] = op == GR_KG_CMOD ? KG_LOAD(row + half) : q[i];
                     g[i] = gi[i] = KG_SPLAT(0.0f);
                 }
-                for (size_t n = n0; n < n1; n++) {
-                    /* skipped when every weight is +-0 (a NaN is not):
-                     * the bits less the sign, in integers; a float
-                     * comparison compiles to a compare, a parity test and
-                     * a conditional move per weight for its NaN case */
-                    float w[KG_TQ];
-                    uint32_t nonzero = 0;
-                    for (size_t i = 0; i < KG_TQ; i++) {
-                        uint32_t bits;
-                        w[i] = i < tq ? W[(b0 + i) * ldw + n] : 0.0f;
-                        memcpy(&bits, &w[i], sizeof bits);
-                        nonzero |= bits << 1;
-                    }
-                    if (!nonzero) continue;
-                    KG_V c = cp[n - n0][0], gc = KG_SPLAT(0.0f), gci = gc;
-                    KG_V ci = op == GR_KG_CMOD ? cp[n - n0][1] : c;
-                    for (size_t i = 0; i < KG_TQ; i++) {
-                        KG_V d = q[i] - c;
-                        switch (op) {
-                        case GR_KG_DOT: {
-                            KG_V wv = KG_SPLAT(w[i]);
-                            g[i] = KG_FMA(wv, c, g[i]);
-                            gc = KG_FMA(wv, q[i], gc);
-                            break;
-                        }
-                        case GR_KG_L1: {
-                            KG_V s = KG_FN(kg_signed)(d, w[i]);
-                            g[i] += s;
-                            gc -= s;
-                            break;
-                        }
-                        case GR_KG_L2: {
-                            KG_V w2 = KG_SPLAT(2.0f * w[i]);
-                            g[i] = KG_FMA(w2, d, g[i]);
-                            gc = KG_FNMA(w2, d, gc);
-                            break;
-                        }
-                        default: {
-                            KG_V di = qi[i] - ci;
-                            KG_V m = KG_FMA(di, di, d * d);
-                            KG_V f = w[i] * KG_RSQRT(m + KG_TINY);
-                            g[i] = KG_FMA(f, d, g[i]);
-                            gi[i] = KG_FMA(f, di, gi[i]);
-                            gc = KG_FNMA(f, d, gc);
-                            gci = KG_FNMA(f, di, gci);
-                        }
-                        }
-                    }
-                    gcp[n - n0][0] += gc;
-                    if (op == GR_KG_CMOD) gcp[n - n0][1] += gci;
-                }
+                const float *wr[KG_TQ];
+                for (size_t i = 0; i < KG_TQ; i++) wr[i] = W + (b0 + (i < tq ? i : 0)) * ldw;
+                if (tq == KG_TQ) KG_FN(kg_grad_tile)(op, 1, tq, wr, n0, n1, q, qi, g, gi, cp, gcp);
+                else KG_FN(kg_grad_tile)(op, 0, tq, wr, n0, n1, q, qi, g, gi, cp, gcp);
                 for (size_t i = 0; i < tq; i++) {
                     float *row = gQ + (b0 + i) * L + k;
                     KG_STORE(row, KG_LOAD(row) + g[i]);
