@@ -17,8 +17,9 @@
 #define KG_TC 2  /* candidates per register tile of the scores */
 #define KG_NB 64 /* candidates per cache block */
 
-/* Smallest squared modulus fed to the root estimates, so that zero
- * padding gives 0 * finite = 0 instead of 0 * inf. */
+/* Added to every squared modulus fed to the root estimates, so that zero
+ * padding gives a finite estimate (its distance term tiny * 1e15 = 1e-15,
+ * lost in any lane's sum of real terms) instead of 0 * inf. */
 #define KG_TINY 1e-30f
 
 static inline __attribute__((always_inline)) KG_V KG_FN(kg_abs)(KG_V x)
@@ -37,19 +38,23 @@ static inline __attribute__((always_inline)) KG_V KG_FN(kg_signed)(KG_V d, float
 static inline __attribute__((always_inline)) KG_V KG_FN(kg_cell)(int op, int precision, const float *q,
                                                                     const float *c, size_t half, KG_V acc)
 {
+    /* differences taken as candidate - query (the same magnitudes), so
+     * the query rows can be the subtrahend, which x86 reads from memory */
     KG_V a = KG_LOAD(q), b = KG_LOAD(c);
     switch (op) {
     case GR_KG_DOT: return KG_FMA(a, b, acc);
-    case GR_KG_L1: return acc + KG_FN(kg_abs)(a - b);
+    case GR_KG_L1: return acc + KG_FN(kg_abs)(b - a);
     case GR_KG_L2: {
-        KG_V d = a - b;
+        KG_V d = b - a;
         return KG_FMA(d, d, acc);
     }
     default: {
-        KG_V dr = a - b, di = KG_LOAD(q + half) - KG_LOAD(c + half);
-        KG_V s = KG_FMA(di, di, dr * dr);
-        if (precision == GR_KG_EXACT) return acc + KG_SQRT(s);
-        return KG_FMA(s, KG_RSQRT(s + KG_TINY), acc);
+        KG_V dr = b - a, di = KG_LOAD(c + half) - KG_LOAD(q + half);
+        if (precision == GR_KG_EXACT) return acc + KG_SQRT(KG_FMA(di, di, dr * dr));
+        /* the root as s times the estimate of 1 / sqrt(s); KG_TINY rides
+         * in the first multiply-add instead of an add of its own */
+        KG_V s = KG_FMA(di, di, KG_FMA(dr, dr, KG_SPLAT(KG_TINY)));
+        return KG_FMA(s, KG_RSQRT(s), acc);
     }
     }
 }
@@ -146,8 +151,8 @@ static inline __attribute__((always_inline)) void KG_FN(kg_grad_tile)(int op, in
             }
             default: {
                 KG_V di = qi[i] - ci;
-                KG_V m = KG_FMA(di, di, d * d);
-                KG_V f = w[i] * KG_RSQRT(m + KG_TINY);
+                KG_V m = KG_FMA(di, di, KG_FMA(d, d, KG_SPLAT(KG_TINY)));
+                KG_V f = w[i] * KG_RSQRT(m);
                 g[i] = KG_FMA(f, d, g[i]);
                 gi[i] = KG_FMA(f, di, gi[i]);
                 gc = KG_FNMA(f, d, gc);
