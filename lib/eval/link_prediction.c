@@ -37,18 +37,70 @@ static void query_of(const lp_job *J, size_t q, int32_t *anchor, int32_t *rel, i
     *answer = *head ? J->test->h[tri] : J->test->t[tri];
 }
 
-/* Rank of the answer in one row of kernel values (smaller is better for distances). */
-static double rank_in_row(const lp_job *J, const float *v, int32_t anchor, int32_t rel, int32_t answer, int head)
+/*
+ * Exact ranks from estimated distances.  RotatE's exact distance takes a
+ * correctly rounded root per complex dimension, several times the cost of
+ * the estimate (a reciprocal-root estimate times the squared modulus) that
+ * training and validation use; a rank only needs the side of the answer's
+ * exact distance that each candidate's exact distance lies on.  The
+ * estimate of a distance d is within LP_EST_REL d of it: the estimate's
+ * relative error per term is at most 2^-14 (AVX-512 `vrsqrt14ps`; AVX2
+ * and baseline are closer), and the two sums of at most 48 positive terms
+ * per lane differ by rounding by less than 48 x 2^-24 relative, 6.5e-5 in
+ * all, which LP_EST_REL covers four times over (LP_EST_ABS covers the
+ * padding's 1e-15 per lane).  A candidate whose estimate lies further than
+ * that from the answer's exact distance is on the same side exactly and
+ * not equal to it; the few within the band are computed exactly.  So the
+ * ranks are those of exact scores, ties included.
+ */
+#define LP_EST_REL 2.5e-4f
+#define LP_EST_ABS 1e-6f
+
+/* One query's row of kernel values and how to read them. */
+typedef struct lp_row {
+    const float *v; /* the kernel values of every entity */
+    float a;        /* the answer's value, exact */
+    const float *q; /* the query row where v holds estimates to resolve; NULL: v is exact */
+    const gr_kg_params *p;
+} lp_row;
+
+static float exact_distance(const gr_kg_params *p, const float *q, int32_t e)
+{
+    float x;
+    gr_kg_score(p->op, GR_KG_EXACT, &x, 1, q, 1, p->ent + (size_t)e * p->L, 1, p->L);
+    return x;
+}
+
+/* Entity e's value, exact where its side of the answer's needs it. */
+static float value_of(const lp_row *R, int32_t e)
+{
+    float x = R->v[e];
+    if (!R->q) return x;
+    float tol = LP_EST_REL * fmaxf(fabsf(x), fabsf(R->a)) + LP_EST_ABS;
+    if (x < R->a - tol || x > R->a + tol) return x; /* false for a NaN: computed */
+    return exact_distance(R->p, R->q, e);
+}
+
+/* Rank of the answer in one row (smaller is better for distances). */
+static double rank_in_row(const lp_job *J, const lp_row *R, int32_t anchor, int32_t rel, int32_t answer, int head)
 {
     const gr_kg_params *p = J->p;
-    const float a = v[answer];
+    const float a = R->a;
     if (isnan(a)) return (double)p->n_ent;
     const int dist = p->kind->distance;
     size_t better = 0, ties = 0;
-    for (size_t e = 0; e < p->n_ent; e++) {
-        float x = v[e];
-        better += dist ? !(x >= a) : !(x <= a);
-        ties += x == a;
+    if (!R->q) {
+        for (size_t e = 0; e < p->n_ent; e++) {
+            float x = R->v[e];
+            better += dist ? !(x >= a) : !(x <= a);
+            ties += x == a;
+        }
+    } else {
+        for (size_t e = 0; e < p->n_ent; e++) {
+            float x = (int32_t)e == answer ? a : value_of(R, (int32_t)e);
+            better += !(x >= a);
+            ties += x == a;
+        }
     }
     if (J->filter) {
         int64_t lo, hi;
@@ -63,7 +115,7 @@ static double rank_in_row(const lp_job *J, const float *v, int32_t anchor, int32
         for (int64_t k = lo; k < hi; k++) {
             int32_t e = ids[k];
             if (e == answer) continue;
-            float x = v[e];
+            float x = value_of(R, e);
             better -= dist ? !(x >= a) : !(x <= a);
             ties -= x == a;
         }
@@ -80,8 +132,15 @@ static void rank_block(const lp_job *J, size_t q0, size_t nq, float *Q, float *S
         query_of(J, q0 + b, &anchor[b], &rel[b], &answer[b], &head[b]);
         p->kind->query(p, anchor[b], rel[b], head[b], Q + b * p->L);
     }
-    gr_kg_score(p->op, J->precision, S, p->n_ent, Q, nq, p->ent, p->n_ent, p->L);
-    for (size_t b = 0; b < nq; b++) ranks[q0 + b] = rank_in_row(J, S + b * p->n_ent, anchor[b], rel[b], answer[b], head[b]);
+    /* exact ranks of RotatE from its estimates (above); the other ops'
+     * estimates are exact already */
+    const int resolve = J->precision == GR_KG_EXACT && p->op == GR_KG_CMOD;
+    gr_kg_score(p->op, resolve ? GR_KG_FAST : J->precision, S, p->n_ent, Q, nq, p->ent, p->n_ent, p->L);
+    for (size_t b = 0; b < nq; b++) {
+        const float *q = Q + b * p->L, *v = S + b * p->n_ent;
+        lp_row R = { v, resolve ? exact_distance(p, q, answer[b]) : v[answer[b]], resolve ? q : NULL, p };
+        ranks[q0 + b] = rank_in_row(J, &R, anchor[b], rel[b], answer[b], head[b]);
+    }
 }
 
 int gr_lp_ranks_part(double *ranks, const gr_kg_params *p, const gr_kg *test, const size_t *which, size_t n,
