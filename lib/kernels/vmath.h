@@ -9,8 +9,6 @@
 #ifndef GR_KERNELS_VMATH_H
 #define GR_KERNELS_VMATH_H
 
-#include <stdint.h>
-
 #include "kernels/simd.h"
 
 /* Lane by lane: m ? a : b, m from a comparison (all bits set or none). */
