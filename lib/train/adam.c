@@ -48,8 +48,10 @@ gr_adam_coef gr_adam_coef_at(double lr, double beta1, double beta2, double eps, 
     return c;
 }
 
-GR_KERNEL void gr_adam_update(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
-                              const gr_adam_coef *c)
+/* Cloned per instruction set as static functions: a non-static clone
+ * would export its resolver past the version script's visibility. */
+GR_KERNEL static void adam_update(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                                  size_t n, const gr_adam_coef *c)
 {
     const float b1 = c->b1, b2 = c->b2, step = c->step, inv = c->inv_bc2_sqrt, eps = c->eps;
     for (size_t k = 0; k < n; k++) {
@@ -62,8 +64,8 @@ GR_KERNEL void gr_adam_update(float *restrict p, const float *restrict g, float 
     }
 }
 
-GR_KERNEL void gr_adam_catch_up(float *restrict p, float *restrict m, float *restrict v, size_t n, const gr_adam_coef *c,
-                                int64_t k)
+GR_KERNEL static void adam_catch_up(float *restrict p, float *restrict m, float *restrict v, size_t n,
+                                    const gr_adam_coef *c, int64_t k)
 {
     if (k <= 0) return;
     const double rho = (double)c->b1 / sqrt((double)c->b2);
@@ -77,6 +79,16 @@ GR_KERNEL void gr_adam_catch_up(float *restrict p, float *restrict m, float *res
     }
 }
 
+void gr_adam_update(float *p, const float *g, float *m, float *v, size_t n, const gr_adam_coef *c)
+{
+    adam_update(p, g, m, v, n, c);
+}
+
+void gr_adam_catch_up(float *p, float *m, float *v, size_t n, const gr_adam_coef *c, int64_t k)
+{
+    adam_catch_up(p, m, v, n, c, k);
+}
+
 void gr_adam_step(gr_adam *a, float *param, const float *grad)
 {
     a->t++;
@@ -86,6 +98,6 @@ void gr_adam_step(gr_adam *a, float *param, const float *grad)
 #pragma omp parallel for schedule(static) if (gr_parallel_worth(a->n)) num_threads(gr_threads())
     for (long k = 0; k < nchunks; k++) {
         size_t lo = (size_t)k * chunk, hi = lo + chunk < a->n ? lo + chunk : a->n;
-        gr_adam_update(param + lo, grad + lo, a->m + lo, a->v + lo, hi - lo, &c);
+        adam_update(param + lo, grad + lo, a->m + lo, a->v + lo, hi - lo, &c);
     }
 }
