@@ -23,6 +23,7 @@
 #include "kernels/cpu.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_amx.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/simd.h"
 #include "kernels/softmax.h"
@@ -266,22 +267,27 @@ static void dense_products(const gr_graph *g, size_t d)
         gr_bf16_rows(Ub, d, U, d, nu, d);
         gr_bf16_pack_items(Ib, I, ni, d);
         gr_bf16_pack_row_pairs(Ip, I, ni, d);
-        TIME_MEDIAN(t, BLOCKS(gr_bf16_scores(Sb, Ub + u0 * d, nb, Ib, ni, d)));
-        row("scores_all_users_bf16", t, flops, 0);
-        TIME_MEDIAN(t, BLOCKS({
-            uint16_t *gb = Gb + (size_t)omp_get_thread_num() * B * ldb;
-            gr_bf16_rows(gb, ldb, Sb, ni, nb, ni);
-            gr_bf16_gemm_rows(gU + u0 * d, gb, ldb, Ip, nb, ni, d);
-        }));
-        row("gemm_rows_all_users_bf16", t, flops, 0);
-        TIME_MEDIAN(t, BLOCKS({
-            uint32_t *gt = Gt + (size_t)omp_get_thread_num() * (B / 2) * ldb;
-            uint16_t *x = Xu + (size_t)omp_get_thread_num() * B * d;
-            gr_bf16_pack_col_pairs(gt, ldb, Sb, ni, nb, ni);
-            gr_bf16_pack_row_pairs(x, U + u0 * d, nb, d);
-            gr_bf16_gemm_tacc(pb, gt, ldb, x, nb, ni, d);
-        }));
-        row("gemm_tacc_all_users_bf16", t, flops, 0);
+        /* AVX512-BF16 alone, then on the AMX tiles where the CPU has them */
+        for (int amx = 0; amx <= gr_amx_available(); amx++) {
+            gr_bf16_allow_amx(amx);
+            TIME_MEDIAN(t, BLOCKS(gr_bf16_scores(Sb, Ub + u0 * d, nb, Ib, ni, d)));
+            row(amx ? "scores_all_users_amx" : "scores_all_users_bf16", t, flops, 0);
+            TIME_MEDIAN(t, BLOCKS({
+                uint16_t *gb = Gb + (size_t)omp_get_thread_num() * B * ldb;
+                gr_bf16_rows(gb, ldb, Sb, ni, nb, ni);
+                gr_bf16_gemm_rows(gU + u0 * d, gb, ldb, Ip, nb, ni, d);
+            }));
+            row(amx ? "gemm_rows_all_users_amx" : "gemm_rows_all_users_bf16", t, flops, 0);
+            TIME_MEDIAN(t, BLOCKS({
+                uint32_t *gt = Gt + (size_t)omp_get_thread_num() * (B / 2) * ldb;
+                uint16_t *x = Xu + (size_t)omp_get_thread_num() * B * d;
+                gr_bf16_pack_col_pairs(gt, ldb, Sb, ni, nb, ni);
+                gr_bf16_pack_row_pairs(x, U + u0 * d, nb, d);
+                gr_bf16_gemm_tacc(pb, gt, ldb, x, nb, ni, d);
+            }));
+            row(amx ? "gemm_tacc_all_users_amx" : "gemm_tacc_all_users_bf16", t, flops, 0);
+        }
+        gr_bf16_allow_amx(1);
         free(Ub);
         free(Ib);
         free(Ip);

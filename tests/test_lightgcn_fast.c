@@ -333,18 +333,25 @@ static void check_bf16(size_t nu, size_t ni, size_t d, double *worst)
 
 START_TEST(bf16_products_match_naive_reference)
 {
-    static const size_t shapes[][2] = { { 1, 1 }, { 3, 17 }, { 4, 64 }, { 7, 100 }, { 32, 129 } };
+    /* partial tiles of users and items, and more than 32 users summed
+     * (the tile kernels' edges: gemm_amx.c) */
+    static const size_t shapes[][2] = { { 1, 1 },   { 3, 17 },  { 4, 64 },  { 7, 100 }, { 32, 129 },
+                                        { 16, 16 }, { 20, 40 }, { 33, 31 }, { 40, 200 } };
     static const size_t dims[] = { 16, 32, 48, 64 };
-    for (int plain = 0; plain < 2; plain++) {
+    const size_t nshapes = sizeof shapes / sizeof shapes[0];
+    /* path 0: plain loops; 1: AVX512-BF16 alone; 2: AMX tiles where the CPU has them */
+    for (int path = 0; path < 3; path++) {
         double worst = 0.0;
-        gr_bf16_force_plain(plain);
-        for (size_t a = 0; a < 5; a++)
+        gr_bf16_force_plain(path == 0);
+        gr_bf16_allow_amx(path == 2);
+        for (size_t a = 0; a < nshapes; a++)
             for (size_t c = 0; c < 4; c++) check_bf16(shapes[a][0], shapes[a][1], dims[c], &worst);
         printf("bfloat16 products (%s): worst error %.3f of the bound\n",
-               !plain && gr_bf16_available() ? "AVX512-BF16" : "plain loops", worst);
+               gr_bf16_amx() ? "AMX tiles" : path > 0 && gr_bf16_available() ? "AVX512-BF16" : "plain loops", worst);
         ck_assert_double_le(worst, 1.0);
     }
     gr_bf16_force_plain(0);
+    gr_bf16_allow_amx(1);
 }
 END_TEST
 

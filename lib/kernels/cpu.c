@@ -1,5 +1,7 @@
 #include "kernels/cpu.h"
 
+#include "kernels/gemm_bf16.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 static int read_level(void)
 {
@@ -39,7 +41,7 @@ int gr_cpu_bf16_pays(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    return !__builtin_cpu_is("intel");
+    return !__builtin_cpu_is("intel") || gr_bf16_amx();
 #else
     return 1;
 #endif

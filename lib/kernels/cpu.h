@@ -23,12 +23,13 @@ int gr_simd_wide(void);
 /*
  * Whether the full-softmax products (a block of users against every item,
  * gemm_bf16.h) are faster in bfloat16 than in float on this CPU: what the
- * fast schedule's `precision` auto takes.  Not on Intel CPUs: there the
- * bfloat16 dot product (vdpbf16ps) issues no faster than float
+ * fast schedule's `precision` auto takes.  Not on Intel CPUs without AMX:
+ * there the bfloat16 dot product (vdpbf16ps) issues no faster than float
  * multiply-adds, and the bfloat16 products measured slower at every
  * thread count, packing included or not (docs/training.md, "bfloat16 or
  * float, by CPU"); on the AMD EPYC machines measured they take half the
- * time.
+ * time, and on Intel CPUs with AMX the tile units (gemm_amx.h) take a
+ * third to a fifth of the float products' time.
  */
 int gr_cpu_bf16_pays(void);
 

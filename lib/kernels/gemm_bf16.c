@@ -6,6 +6,8 @@
  */
 #include "kernels/gemm_bf16.h"
 
+#include "kernels/gemm_amx.h"
+
 #include <string.h>
 
 static inline uint16_t to_bf16(float f)
@@ -309,10 +311,21 @@ static int use_avx(void)
 }
 
 void gr_bf16_force_plain(int plain) { avx_state = plain ? 0 : gr_bf16_available(); }
+
+static int amx_allowed = 1;
+
+/* The AMX tiles serve the products where the AVX512-BF16 path would. */
+static int use_amx(void) { return use_avx() && amx_allowed && gr_amx_available(); }
 #else
 int gr_bf16_available(void) { return 0; }
 void gr_bf16_force_plain(int plain) { (void)plain; }
+static int amx_allowed = 1;
+static int use_amx(void) { return 0; }
 #endif
+
+void gr_bf16_allow_amx(int allow) { amx_allowed = allow != 0; }
+
+int gr_bf16_amx(void) { return use_amx(); }
 
 void gr_bf16_rows(uint16_t *dst, size_t ld, const float *src, size_t lds, size_t rows, size_t n)
 {
@@ -363,6 +376,10 @@ void gr_bf16_pack_items(uint16_t *dst, const float *x, size_t n, size_t d)
 void gr_bf16_scores(float *s, const uint16_t *u, size_t nu, const uint16_t *items, size_t n, size_t d)
 {
 #ifdef HAVE_AVX512_BF16
+    if (use_amx() && gr_amx_fits(d, nu)) {
+        gr_amx_scores(s, u, nu, items, n, d);
+        return;
+    }
     if (use_avx() && gr_bf16_width_ok(d)) {
         scores_avx(s, u, nu, items, n, d);
         return;
@@ -374,6 +391,10 @@ void gr_bf16_scores(float *s, const uint16_t *u, size_t nu, const uint16_t *item
 void gr_bf16_gemm_rows(float *y, const uint16_t *g, size_t ldg, const uint16_t *x, size_t r, size_t n, size_t d)
 {
 #ifdef HAVE_AVX512_BF16
+    if (use_amx() && gr_amx_fits(d, r)) {
+        gr_amx_gemm_rows(y, g, ldg, x, r, n, d);
+        return;
+    }
     if (use_avx()) {
         switch (d) {
         case 16: rows_avx_1(y, g, ldg, x, r, n); return;
@@ -390,6 +411,10 @@ void gr_bf16_gemm_rows(float *y, const uint16_t *g, size_t ldg, const uint16_t *
 void gr_bf16_gemm_tacc(float *y, const uint32_t *g, size_t ld, const uint16_t *x, size_t r, size_t n, size_t d)
 {
 #ifdef HAVE_AVX512_BF16
+    if (use_amx() && gr_amx_fits(d, n)) {
+        gr_amx_gemm_tacc(y, g, ld, x, r, n, d);
+        return;
+    }
     if (use_avx()) {
         switch (d) {
         case 16: tacc_avx_1(y, g, ld, x, r, n); return;

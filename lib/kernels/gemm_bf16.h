@@ -24,6 +24,11 @@ int gr_bf16_available(void);
 int gr_bf16_width_ok(size_t d);
 /* For tests: 1 runs the plain loops even where AVX512-BF16 exists. */
 void gr_bf16_force_plain(int plain);
+/* Whether the products run on AMX tile units (gemm_amx.h) where the CPU
+ * has them: gr_bf16_amx() says whether they do now; for tests and
+ * benchmarks, gr_bf16_allow_amx(0) keeps them on AVX512-BF16 alone. */
+int gr_bf16_amx(void);
+void gr_bf16_allow_amx(int allow);
 
 /* Rows with padding: elements [n, ld) of each row are zero.  ld even. */
 void gr_bf16_rows(uint16_t *dst, size_t ld, const float *src, size_t lds, size_t rows, size_t n);

@@ -551,8 +551,8 @@ static const char *const holdout_final_names[] = { "refit", "best", "warm", NULL
           "last epoch (default: sampled " GR_STR(GR_LGCN_SAMPLED_LR_FLOOR) ", otherwise 1: constant)" }, \
         { "precision", 0, 0, 0, N_PRECISIONS - 1, 1, precision_names,                                              \
           "fast and sampled schedules' propagation and dense products: bfloat16 (the products only where the CPU " \
-          "has AVX512-BF16), float, or auto: bfloat16 but for the fast schedule on Intel CPUs, where float "      \
-          "measured faster" },                                                                                     \
+          "has AVX512-BF16, on AMX tiles where it has those), float, or auto: bfloat16 but for the fast "          \
+          "schedule on Intel CPUs without AMX, where float measured faster" },                                                                                     \
         { "shard", 0, 0, 0, 1, 1, NULL,                                                                          \
           "under a communicator: fast and sampled schedules: 1 sends each rank only the rows its adjacency rows "  \
           "read (halo exchange, layer buffers of own + halo rows) instead of allgathering every layer; paper: 1 "  \

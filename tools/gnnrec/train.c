@@ -59,7 +59,7 @@ static const cli_flag_doc train_flags[] = {
     { "mode", "auto|fast|sampled|paper", "LightGCN/MF schedule: auto (default: fast or sampled by catalogue size), full softmax, sampled softmax, or the paper's" },
     { "sampling", "user|edge", "BPR triples: by user (the reference) or every edge once" },
     { "precision", "auto|float|bfloat16", "fast and sampled schedules: bfloat16 propagation and products, float, or "
-                                          "auto: bfloat16 but the fast schedule in float on Intel CPUs" },
+                                          "auto: bfloat16 but the fast schedule in float on Intel CPUs without AMX" },
     { NULL, NULL, "GraphSAGE (docs/graphsage.md):" },
     { "objective", "bpr|rating", "ranking loss (default) or squared error on ratings" },
     { "shared-negatives", "N", "objective bpr: items a mini-batch shares as negatives of a sampled softmax (1024; 0: BPR, --negatives per edge)" },
