@@ -12,6 +12,9 @@
  * the summed dimension's last partial chunk and the last partial panel of
  * items go through zero-padded copies.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall */
+#endif
 #include "kernels/gemm_amx.h"
 
 #include <string.h>
@@ -92,6 +95,30 @@ static void put_clipped(float *dst, size_t ld, const float *tmp, size_t rows, si
 /* The start of the tile of 16 rows that covers row a of m rows (m >= 16). */
 static inline size_t tile_row(size_t a, size_t m) { return a + 16 <= m ? a : m - 16; }
 
+/* The 2 x 2 block step: accumulators 0 to 3 (rows of A0 or A1 by columns
+ * of B0 or B1, in that order) add the products of the A operands at a0
+ * and a1 (row stride lda bytes) and the B operands at b0 and b1 (ldb). */
+AMX_TARGET static inline void zero_2x2(void)
+{
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+}
+
+AMX_TARGET static inline void step_2x2(const void *a0, const void *a1, size_t lda, const void *b0, const void *b1,
+                                       size_t ldb)
+{
+    TLOAD(4, a0, lda);
+    TLOAD(5, a1, lda);
+    TLOAD(6, b0, ldb);
+    TLOAD(7, b1, ldb);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+}
+
 /* ---- scores: S[u][i] = <U_u, I_i>, users as tile rows, item panels as B ---- */
 
 #define SCORE_STORE(T, a, pan)                                                                             \
@@ -115,20 +142,10 @@ AMX_TARGET void gr_amx_scores(float *s, const uint16_t *u, size_t nu, const uint
         for (size_t pan = 0; pan < npan; pan += 2) {
             /* an odd last panel pairs with itself; its copy is not stored */
             const size_t pan1 = pan + 1 < npan ? pan + 1 : pan;
-            _tile_zero(0);
-            _tile_zero(1);
-            _tile_zero(2);
-            _tile_zero(3);
-            for (size_t c = 0; c < chunks; c++) {
-                TLOAD(4, u + a0 * d + 32 * c, d * 2);
-                TLOAD(5, u + a1 * d + 32 * c, d * 2);
-                TLOAD(6, items + (pan * P + 16 * c) * 32, 64);
-                TLOAD(7, items + (pan1 * P + 16 * c) * 32, 64);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 4, 7);
-                _tile_dpbf16ps(2, 5, 6);
-                _tile_dpbf16ps(3, 5, 7);
-            }
+            zero_2x2();
+            for (size_t c = 0; c < chunks; c++)
+                step_2x2(u + a0 * d + 32 * c, u + a1 * d + 32 * c, d * 2, items + (pan * P + 16 * c) * 32,
+                         items + (pan1 * P + 16 * c) * 32, 64);
             SCORE_STORE(0, a0, pan);
             SCORE_STORE(2, a1, pan);
             if (pan1 != pan) {
@@ -167,30 +184,11 @@ AMX_TARGET void gr_amx_gemm_rows(float *y, const uint16_t *g, size_t ldg, const 
             }
         }
         for (size_t j = 0; j < d; j += 32) {
-            _tile_zero(0);
-            _tile_zero(1);
-            _tile_zero(2);
-            _tile_zero(3);
-            for (size_t c = 0; c < full; c++) {
-                TLOAD(4, g + a0 * ldg + 32 * c, ldg * 2);
-                TLOAD(5, g + a1 * ldg + 32 * c, ldg * 2);
-                TLOAD(6, x + (16 * c * d + j) * 2, d * 4);
-                TLOAD(7, x + (16 * c * d + j + 16) * 2, d * 4);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 4, 7);
-                _tile_dpbf16ps(2, 5, 6);
-                _tile_dpbf16ps(3, 5, 7);
-            }
-            if (rem) {
-                TLOAD(4, at, 64);
-                TLOAD(5, at + 16 * 32, 64);
-                TLOAD(6, bt + j * 2, d * 4);
-                TLOAD(7, bt + (j + 16) * 2, d * 4);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 4, 7);
-                _tile_dpbf16ps(2, 5, 6);
-                _tile_dpbf16ps(3, 5, 7);
-            }
+            zero_2x2();
+            for (size_t c = 0; c < full; c++)
+                step_2x2(g + a0 * ldg + 32 * c, g + a1 * ldg + 32 * c, ldg * 2, x + (16 * c * d + j) * 2,
+                         x + (16 * c * d + j + 16) * 2, d * 4);
+            if (rem) step_2x2(at, at + 16 * 32, 64, bt + j * 2, bt + (j + 16) * 2, d * 4);
             TSTORE(0, y + a0 * d + j, d * 4);
             TSTORE(1, y + a0 * d + j + 16, d * 4);
             TSTORE(2, y + a1 * d + j, d * 4);
