@@ -220,7 +220,8 @@ def report(ctx, results, table):
     rows = []
     kinds = ["peak_fma", "read_l2", "read_dram", "spmm_d64", "spmm_bf16_d64", "spmm_d64_4_blocks", "spmm_d64_no_blocks",
              "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users", "scores_all_users_bf16",
-             "gemm_rows_all_users_bf16", "gemm_tacc_all_users_bf16", "softmax_all_users", "adam_dense"]
+             "gemm_rows_all_users_bf16", "gemm_tacc_all_users_bf16", "scores_all_users_amx",
+             "gemm_rows_all_users_amx", "gemm_tacc_all_users_amx", "softmax_all_users", "adam_dense"]
     for t in ctx.measurable_threads():
         for k in kinds:
             res = results.get(f"kernels_t{t}")
@@ -235,7 +236,8 @@ def report(ctx, results, table):
              "rows in and out with float sums. `*_all_users`: one full-softmax step's dense work over all "
              "users in blocks of 32, as the fast schedule runs it; `*_bf16` the same products with bfloat16 "
              "inputs (packing the gradient block included), counted with the same FLOPs, so they can pass the "
-             "float peak: a bfloat16 dot product does two multiply-adds per lane.")
+             "float peak: a bfloat16 dot product does two multiply-adds per lane; `*_amx` (CPUs with AMX-BF16 "
+             "only) the bfloat16 products on the AMX tile units, which the library takes there.")
     L.append("")
     L.append(_limit(ctx, results))
     return "\n".join(L)
