@@ -2,6 +2,7 @@
  * a generated dataset with structure, reproducibility, schedule defaults. */
 #include <gnnrec.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "graph/norm_adj.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_amx.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/softmax.h"
 #include "kernels/spmm.h"
@@ -352,6 +354,58 @@ START_TEST(bf16_products_match_naive_reference)
     }
     gr_bf16_force_plain(0);
     gr_bf16_allow_amx(1);
+}
+END_TEST
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Whether the CPU has AMX-TILE and AMX-BF16, and whether this process
+ * holds the tile state already (arch_prctl ARCH_GET_XCOMP_PERM). */
+static int cpu_has_amx(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 22)) && (d & (1u << 24));
+}
+
+static int tiles_granted(void)
+{
+    unsigned long features = 0;
+    return syscall(SYS_arch_prctl, 0x1022, &features) == 0 && (features & (1ul << 18));
+}
+#else
+static int cpu_has_amx(void) { return 0; }
+static int tiles_granted(void) { return 0; }
+#endif
+
+/* Linux refuses the tile state to a process with a thread whose alternate
+ * signal stack is too small for the larger signal frame: the products
+ * must then stay on AVX512-BF16 (or the plain loops) and stay right.
+ * Needs a fresh process (check's fork), which has not asked yet. */
+START_TEST(refused_tile_state_keeps_products_off_amx)
+{
+    if (!cpu_has_amx() || tiles_granted()) {
+        printf("refused_tile_state_keeps_products_off_amx: skipped, %s\n",
+               cpu_has_amx() ? "this process holds the tile state already (tests not forked)" : "this CPU has no AMX");
+        return;
+    }
+    /* 6 KB: room for the signal frame without the tiles (AVX-512 state
+     * included), not for the 8 KB of tile data on top */
+    const size_t size = 6144;
+    stack_t small = { .ss_sp = malloc(size), .ss_size = size, .ss_flags = 0 }, off = { .ss_flags = SS_DISABLE };
+    ck_assert_ptr_nonnull(small.ss_sp);
+    ck_assert_int_eq(sigaltstack(&small, NULL), 0);
+    ck_assert_int_eq(gr_amx_available(), 0);
+    ck_assert_int_eq(gr_bf16_amx(), 0);
+    ck_assert(!tiles_granted());
+    double worst = 0.0;
+    check_bf16(32, 129, 64, &worst);
+    check_bf16(40, 200, 32, &worst);
+    ck_assert_double_le(worst, 1.0);
+    ck_assert_int_eq(sigaltstack(&off, NULL), 0);
+    free(small.ss_sp);
 }
 END_TEST
 
@@ -719,6 +773,7 @@ int main(void)
     tcase_add_test(k, gemm_matches_naive_reference);
     tcase_add_test(k, scores_match_naive_reference);
     tcase_add_test(k, bf16_products_match_naive_reference);
+    tcase_add_test(k, refused_tile_state_keeps_products_off_amx);
     tcase_add_test(k, bf16_packers_agree_on_both_paths);
     tcase_add_test(k, softmax_matches_naive_reference);
     suite_add_tcase(s, k);
