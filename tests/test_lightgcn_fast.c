@@ -358,25 +358,17 @@ START_TEST(bf16_products_match_naive_reference)
 END_TEST
 
 #if defined(__x86_64__) && defined(__linux__)
-#include <cpuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Whether the CPU has AMX-TILE and AMX-BF16, and whether this process
- * holds the tile state already (arch_prctl ARCH_GET_XCOMP_PERM). */
-static int cpu_has_amx(void)
-{
-    unsigned a, b, c, d;
-    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 22)) && (d & (1u << 24));
-}
-
+/* Whether this process holds the tile state already (arch_prctl
+ * ARCH_GET_XCOMP_PERM). */
 static int tiles_granted(void)
 {
     unsigned long features = 0;
     return syscall(SYS_arch_prctl, 0x1022, &features) == 0 && (features & (1ul << 18));
 }
 #else
-static int cpu_has_amx(void) { return 0; }
 static int tiles_granted(void) { return 0; }
 #endif
 
@@ -386,9 +378,9 @@ static int tiles_granted(void) { return 0; }
  * Needs a fresh process (check's fork), which has not asked yet. */
 START_TEST(refused_tile_state_keeps_products_off_amx)
 {
-    if (!cpu_has_amx() || tiles_granted()) {
+    if (!gr_amx_cpu() || tiles_granted()) {
         printf("refused_tile_state_keeps_products_off_amx: skipped, %s\n",
-               cpu_has_amx() ? "this process holds the tile state already (tests not forked)" : "this CPU has no AMX");
+               gr_amx_cpu() ? "this process holds the tile state already (tests not forked)" : "this CPU has no AMX");
         return;
     }
     /* 6 KB: room for the signal frame without the tiles (AVX-512 state

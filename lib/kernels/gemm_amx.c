@@ -30,16 +30,20 @@
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
 
-static int read_amx(void)
+int gr_amx_cpu(void)
 {
     unsigned a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     const unsigned amx_bf16 = 1u << 22, amx_tile = 1u << 24;
     if ((d & (amx_bf16 | amx_tile)) != (amx_bf16 | amx_tile)) return 0;
     __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")) return 0;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+
+static int read_amx(void)
+{
     /* the grant is the process's: asking again when it holds is harmless */
-    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+    return gr_amx_cpu() && syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
 }
 
 int gr_amx_available(void)
@@ -85,11 +89,11 @@ static const struct {
 AMX_TARGET static inline void tiles_begin(void) { _tile_loadconfig(&tile_config); }
 AMX_TARGET static inline void tiles_end(void) { _tile_release(); }
 
-/* Rows [r0, r0 + rows) and columns [0, cols) of a 16 x 16 float tile held
- * in tmp, to dst of row stride ld. */
-static void put_clipped(float *dst, size_t ld, const float *tmp, size_t rows, size_t cols)
+/* Columns [0, cols) of a 16 x 16 float tile held in tmp, to the 16 rows
+ * of dst (row stride ld). */
+static void put_cols(float *dst, size_t ld, const float *tmp, size_t cols)
 {
-    for (size_t m = 0; m < rows; m++) memcpy(dst + m * ld, tmp + m * 16, cols * sizeof *dst);
+    for (size_t m = 0; m < 16; m++) memcpy(dst + m * ld, tmp + m * 16, cols * sizeof *dst);
 }
 
 /* The start of the tile of 16 rows that covers row a of m rows (m >= 16). */
@@ -128,7 +132,7 @@ AMX_TARGET static inline void step_2x2(const void *a0, const void *a1, size_t ld
             TSTORE(T, s + (a) * n + i0_, n * sizeof(float));                                                \
         } else {                                                                                            \
             TSTORE(T, tmp, 64);                                                                             \
-            put_clipped(s + (a) * n + i0_, n, tmp, 16, w_);                                                 \
+            put_cols(s + (a) * n + i0_, n, tmp, w_);                                                        \
         }                                                                                                   \
     } while (0)
 
@@ -279,13 +283,12 @@ AMX_TARGET void gr_amx_gemm_tacc(float *y, const uint32_t *g, size_t ld, const u
             memcpy(bt, b, np * d * 2 * sizeof *x);
             b = bt;
         }
-        for (size_t j = 0; j < d; j += 16) {
-            switch (j / 16) {
-            case 0: TLOAD(4, b, d * 4); break;
-            case 1: TLOAD(5, b + 32, d * 4); break;
-            case 2: TLOAD(6, b + 64, d * 4); break;
-            default: TLOAD(7, b + 96, d * 4); break;
-            }
+        /* columns 0, 16, 32, 48 of the user pairs (the last two for d 64) */
+        TLOAD(4, b, d * 4);
+        TLOAD(5, b + 32, d * 4);
+        if (d == 64) {
+            TLOAD(6, b + 64, d * 4);
+            TLOAD(7, b + 96, d * 4);
         }
         for (size_t i = 0; i < n; i += 16) {
             const size_t i0 = tile_row(i, n);
@@ -300,6 +303,7 @@ int gr_amx_fits(size_t d, size_t m) { return (d == 32 || d == 64) && m >= 16; }
 
 #else
 
+int gr_amx_cpu(void) { return 0; }
 int gr_amx_available(void) { return 0; }
 int gr_amx_fits(size_t d, size_t m)
 {

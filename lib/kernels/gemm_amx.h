@@ -26,6 +26,11 @@
  */
 int gr_amx_available(void);
 
+/* 1 when the CPU has AMX-TILE and AMX-BF16 (and the AVX-512 the kernels'
+ * transposes use), whether or not the process holds the tile state; asks
+ * the system for nothing. */
+int gr_amx_cpu(void);
+
 /* Whether the tile kernels take a product of width d whose tile-row
  * dimension (users for scores and rows, items for tacc) is m: d 32 or 64,
  * and m at least 16 (a last partial tile is laid over rows already

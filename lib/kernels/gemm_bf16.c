@@ -108,6 +108,9 @@ static void tacc_plain(float *y, const uint32_t *g, size_t ld, const uint16_t *x
         }
 }
 
+/* 0 keeps the products off the AMX tiles (gr_bf16_allow_amx) */
+static int amx_allowed = 1;
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 #define HAVE_AVX512_BF16 1
 #include <immintrin.h>
@@ -312,14 +315,11 @@ static int use_avx(void)
 
 void gr_bf16_force_plain(int plain) { avx_state = plain ? 0 : gr_bf16_available(); }
 
-static int amx_allowed = 1;
-
 /* The AMX tiles serve the products where the AVX512-BF16 path would. */
 static int use_amx(void) { return use_avx() && amx_allowed && gr_amx_available(); }
 #else
 int gr_bf16_available(void) { return 0; }
 void gr_bf16_force_plain(int plain) { (void)plain; }
-static int amx_allowed = 1;
 static int use_amx(void) { return 0; }
 #endif
 
