@@ -93,6 +93,9 @@ static double rank_in_row(const lp_job *J, const lp_row *R, int32_t anchor, int3
     if (isnan(a)) return (double)p->n_ent;
     const int dist = p->kind->distance;
     size_t better = 0, ties = 0;
+    /* Two loops, not one through value_of(): the exact row's has no call
+     * and no branch, so it vectorises; validation, which ranks every
+     * candidate of every query each time it runs, takes it. */
     if (!R->q) {
         for (size_t e = 0; e < p->n_ent; e++) {
             float x = R->v[e];
