@@ -584,6 +584,25 @@ static size_t run_blocked_kernels(float *out, size_t d)
     memcpy(out + at, I, ni * d * sizeof *out);
     gr_gemm_tacc(out + at, G, ni, U, nu, ni, d);
     at += ni * d;
+    {
+        /* more rows than one narrow tile and a reduction longer than one
+         * chunk of the narrow rows product, with a partial last chunk */
+        const size_t nr = 13, nk = 600;
+        float *Gl = normals(nr * nk, 13), *Xl = normals(nk * d, 14), *Ul = normals(nr * d, 15);
+        float *xt = gr_alloc_floats(d * gr_score_stride(nk));
+        gr_gemm_rows(out + at, Gl, nk, Xl, nr, nk, d);
+        at += nr * d;
+        memcpy(out + at, Xl, nk * d * sizeof *out);
+        gr_gemm_tacc(out + at, Gl, nk, Ul, nr, nk, d);
+        at += nk * d;
+        gr_transpose(xt, Xl, nk, d, gr_score_stride(nk));
+        gr_score_block(out + at, Ul, nr, xt, nk, gr_score_stride(nk), d, NULL);
+        at += nr * nk;
+        free(Gl);
+        free(Xl);
+        free(Ul);
+        free(xt);
+    }
     for (size_t u = 0; u < nu; u++) {
         memcpy(out + at, G + u * ni, ni * sizeof *out);
         out[at + ni] = gr_softmax_row(out + at, ni, 0.5f);
@@ -760,7 +779,7 @@ START_TEST(narrow_kernels_give_the_wide_kernels_bits)
      * products take plain loops, unfused: the same sums up to rounding. */
     static const size_t dims[] = { 16, 32, 48, 64, 128 };
     for (size_t q = 0; q < 5; q++) {
-        const size_t d = dims[q], cap = 200000;
+        const size_t d = dims[q], cap = 400000;
         float *wide = calloc(cap, sizeof *wide), *narrow = calloc(cap, sizeof *narrow);
         gr_simd_set_wide(1);
         size_t nw = run_blocked_kernels(wide, d);
