@@ -121,45 +121,49 @@ GR_KERNEL static void score_tiles(float *out, const float *U, size_t nu, const f
 }
 
 /*
- * Without wide registers (kernels/cpu.h): tiles of R users x 16 items in
- * gr_v8 halves, 2 R accumulator registers; the same sums in the same order
- * as the wide tiles.
+ * Without wide registers (kernels/cpu.h): tiles of up to 6 users x 16
+ * items in gr_v8 halves, 12 accumulator registers; users are cut into
+ * tiles as evenly as they go.  Each score is the sum of the wide tiles in
+ * the same order.
  */
-GR_INLINE void score_narrow_tile(float *out, const float *U, size_t R, const float *it, size_t n_items,
-                                 size_t stride, size_t d, const float *bias, size_t i)
+#define NARROW_USERS 6
+
+GR_INLINE void score_narrow_tile(float *out, const float *U, int R, const float *it, size_t n_items, size_t stride,
+                                 size_t d, const float *bias, size_t i)
 {
-    gr_v8 s[4][2];
-    for (int b = 0; b < 4; b++) s[b][0] = s[b][1] = gr_splat8(0.0f);
+    gr_v8 s[NARROW_USERS][2];
+    for (int b = 0; b < R; b++) s[b][0] = s[b][1] = gr_splat8(0.0f);
     for (size_t k = 0; k < d; k++) {
         const gr_v8 v0 = gr_load8(it + k * stride + i), v1 = gr_load8(it + k * stride + i + 8);
-        if (R == 4) {
-            for (int b = 0; b < 4; b++) {
-                const float c = U[(size_t)b * d + k];
-                s[b][0] += c * v0;
-                s[b][1] += c * v1;
-            }
-        } else {
-            const float c = U[k];
-            s[0][0] += c * v0;
-            s[0][1] += c * v1;
+        for (int b = 0; b < R; b++) {
+            const float c = U[(size_t)b * d + k];
+            s[b][0] += c * v0;
+            s[b][1] += c * v1;
         }
     }
     const size_t w = n_items - i < 16 ? n_items - i : 16;
-    for (size_t b = 0; b < R; b++) {
-        put16(out + b * n_items + i, gr_join16(s[b][0], s[b][1]), bias, i, w);
-    }
+    for (int b = 0; b < R; b++) put16(out + (size_t)b * n_items + i, gr_join16(s[b][0], s[b][1]), bias, i, w);
 }
 
 GR_KERNEL static void score_tiles_narrow(float *out, const float *U, size_t nu, const float *it, size_t n_items,
                                          size_t stride, size_t d, const float *bias)
 {
-    const size_t nu4 = nu & ~(size_t)3;
-    for (size_t i = 0; i < n_items; i += 16) {
-        for (size_t u0 = 0; u0 < nu4; u0 += 4)
-            score_narrow_tile(out + u0 * n_items, U + u0 * d, 4, it, n_items, stride, d, bias, i);
-        for (size_t u0 = nu4; u0 < nu; u0++)
-            score_narrow_tile(out + u0 * n_items, U + u0 * d, 1, it, n_items, stride, d, bias, i);
-    }
+    const size_t tiles = (nu + NARROW_USERS - 1) / NARROW_USERS;
+    for (size_t i = 0; i < n_items; i += 16)
+        for (size_t t = 0; t < tiles; t++) {
+            const size_t u0 = nu * t / tiles, h = nu * (t + 1) / tiles - u0;
+            float *o = out + u0 * n_items;
+            const float *Ut = U + u0 * d;
+            /* each height as a constant, so that its sums are registers */
+            switch (h) {
+            case 1: score_narrow_tile(o, Ut, 1, it, n_items, stride, d, bias, i); break;
+            case 2: score_narrow_tile(o, Ut, 2, it, n_items, stride, d, bias, i); break;
+            case 3: score_narrow_tile(o, Ut, 3, it, n_items, stride, d, bias, i); break;
+            case 4: score_narrow_tile(o, Ut, 4, it, n_items, stride, d, bias, i); break;
+            case 5: score_narrow_tile(o, Ut, 5, it, n_items, stride, d, bias, i); break;
+            default: score_narrow_tile(o, Ut, NARROW_USERS, it, n_items, stride, d, bias, i); break;
+            }
+        }
 }
 
 void gr_score_block(float *out, const float *U, size_t nu, const float *it, size_t n_items, size_t stride,
