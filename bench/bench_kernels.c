@@ -27,6 +27,7 @@
 #include "kernels/gemm_bf16.h"
 #include "kernels/simd.h"
 #include "kernels/softmax.h"
+#include "kernels/matmul.h"
 #include "kernels/spmm.h"
 #include "power_law.h"
 #include "train/adam.h"
@@ -354,6 +355,34 @@ done:
     free(S);
 }
 
+/*
+ * A network layer's products at GraphSAGE's shapes (a block of n = 4096
+ * nodes, 512 inputs, 256 outputs): the forward product X W + b
+ * (`gr_gemm_nn`) and the weights' gradient dY^T X (`gr_gemm_tn_acc`),
+ * each over all threads as the layers call them.
+ */
+static void layer_products(void)
+{
+    const size_t n = 4096, in = 512, out = 256, ldw = gr_gemm_stride(out);
+    float *x = gr_alloc_floats(n * in), *w = gr_alloc_floats(in * ldw), *bias = gr_alloc_floats(ldw);
+    float *y = gr_alloc_floats(n * out), *gw = gr_alloc_floats(out * in);
+    if (!x || !w || !bias || !y || !gw) goto done;
+    for (size_t k = 0; k < n * in; k++) x[k] = (float)((k * 7) % 13) * 0.01f;
+    for (size_t k = 0; k < in * ldw; k++) w[k] = (float)((k * 5) % 11) * 0.01f;
+    for (size_t k = 0; k < n * out; k++) y[k] = (float)((k * 3) % 7) * 0.01f;
+    double flops = 2.0 * (double)n * (double)in * (double)out, t;
+    TIME_MEDIAN(t, gr_gemm_nn(y, out, x, in, w, ldw, bias, n, in, out));
+    row("layer_nn", t, flops, 0);
+    TIME_MEDIAN(t, gr_gemm_tn_acc(gw, in, y, out, x, in, n, out, in));
+    row("layer_tn", t, flops, 0);
+done:
+    free(x);
+    free(w);
+    free(bias);
+    free(y);
+    free(gw);
+}
+
 static void adam(size_t n)
 {
     gr_adam a;
@@ -396,6 +425,7 @@ int main(int argc, char **argv)
     if (gr_spmat_block_columns(&a, nblk) != GR_OK) return 1;
     dense_products(g, 64);
     sampled_block_scores(64);
+    layer_products();
     adam(a.n * 64);
     gr_spmat_free(&a);
     gr_graph_free(g);

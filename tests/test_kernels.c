@@ -598,6 +598,10 @@ static size_t run_blocked_kernels(float *out, size_t d)
         gr_transpose(xt, Xl, nk, d, gr_score_stride(nk));
         gr_score_block(out + at, Ul, nr, xt, nk, gr_score_stride(nk), d, NULL);
         at += nr * nk;
+        /* a layer's weight gradient over more rows than one chunk */
+        memset(out + at, 0, d * (d + 3) * sizeof *out);
+        gr_gemm_tn_acc(out + at, d + 3, Xl, d, Gl, nr, nk, d, nr);
+        at += d * (d + 3);
         free(Gl);
         free(Xl);
         free(Ul);
