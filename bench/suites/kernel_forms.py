@@ -1,14 +1,14 @@
 """The two forms of the vector kernels side by side on this machine
 (lib/kernels/cpu.h): wide (16-float vectors, register blocks of 4 x up to 5
 of them; what the library runs with AVX-512) and narrow (8-float vectors,
-blocks of 4 rows x 16 columns; what it runs without).  bench_kernels runs
+blocks of 4 to 6 rows x 16 columns; what it runs without).  bench_kernels runs
 once per form with --form, so the ratio is measured in one run; the
 library's own choice is the form named in the first column."""
 TITLE = "Kernel forms: wide and narrow vectors on this CPU"
 ORDER = 12
 
 KERNELS = ["peak_fma", "read_l2", "spmm_d64", "spmm_bf16_d64", "scores_all_users", "gemm_rows_all_users", "gemm_tacc_all_users",
-           "softmax_all_users", "adam_dense"]
+           "softmax_all_users", "sampled_gemm_rows", "sampled_gemm_tacc", "layer_nn", "layer_tn", "adam_dense"]
 FORMS = ["wide", "narrow"]
 
 
