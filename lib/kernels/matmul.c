@@ -7,10 +7,10 @@
  */
 #include "kernels/matmul.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mem.h"
 #include "core/threads.h"
 #include "kernels/cpu.h"
 #include "kernels/dense.h"
@@ -142,8 +142,9 @@ void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b
 #pragma omp parallel if (gr_parallel_worth_madds(n * q * p)) num_threads(gr_threads())
     {
         /* the narrow form's packed panel (nn_rows_narrow_body); where it
-         * cannot be had, the wide form computes the same sums */
-        float *pack = wide || q == 0 ? NULL : gr_alloc_floats_unset(q * 16);
+         * cannot be had, the wide form computes the same sums (plain
+         * malloc, as in tn_blocks) */
+        float *pack = wide || q == 0 || q > SIZE_MAX / 64 ? NULL : malloc(q * 16 * sizeof *pack);
 #pragma omp for schedule(static)
         for (long t = 0; t < nb; t++) {
             size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
@@ -304,9 +305,11 @@ static void tn_blocks(float *c, size_t ldc, const float *a, size_t lda, const fl
     long nb = (long)((q + rows - 1) / rows);
 #pragma omp parallel if (gr_parallel_worth_madds(n * q * p)) num_threads(gr_threads())
     {
-        /* the narrow form's packed operands (tn_rows_narrow_body); where
-         * they cannot be had, the wide form computes the same sums */
-        float *pack = wide ? NULL : gr_alloc_floats_unset(2 * TN_CHUNK * TN_PANEL);
+        /* the narrow form's packed operands (tn_rows_narrow_body).  Where
+         * they cannot be had the wide form computes the same sums, so a
+         * failure here costs time alone and is not the caller's error:
+         * plain malloc, outside the library's counted allocations */
+        float *pack = wide ? NULL : malloc(2 * TN_CHUNK * TN_PANEL * sizeof *pack);
 #pragma omp for schedule(dynamic, 1)
         for (long t = 0; t < nb; t++) {
             size_t j0 = (size_t)t * rows, j1 = j0 + rows < q ? j0 + rows : q, col0 = upper ? j0 : 0;
