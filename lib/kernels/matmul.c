@@ -85,11 +85,7 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
  * Without wide registers (kernels/cpu.h): blocks of 4 rows by 16 columns in
  * gr_v8 halves, 8 accumulator registers; the same sums in the same order.
  */
-/* The narrow form takes each 16-column panel of B from a packed copy, q
- * rows of 16 floats (pb), made once for the block's rows: read in place,
- * the panel's rows lie ldb floats apart (1 KB at GraphSAGE's 256 outputs)
- * and share a few of L1's sets, so each tile of rows reloaded them from L2.
- * The same sums in the same order. */
+
 /* Rows [r, r + 4) (those below r1) of columns [j, j + w) of C = A B + bias,
  * from the packed panel pb, in `halves` 8-float vectors (w <= 8 halves). */
 GR_INLINE void nn_tile_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *pb, const float *bias,
@@ -109,6 +105,10 @@ GR_INLINE void nn_tile_narrow(float *c, size_t ldc, const float *a, size_t lda, 
     for (size_t k = 0; k < nr; k++) gr_store16_part(c + (r + k) * ldc + j, gr_join16(s[k][0], s[k][1]), w);
 }
 
+/* Each 16-column panel of B comes from a packed copy, q rows of 16 floats
+ * (pb), made once for the block's rows: read in place, the panel's rows lie
+ * ldb floats apart (1 KB at GraphSAGE's 256 outputs) and share a few of
+ * L1's sets, so each tile of rows reloaded them from L2. */
 GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                                    const float *bias, size_t r0, size_t r1, size_t q, size_t p, float *pb)
 {
