@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/cpu.h"
+#include "kernels/narrow_tiles.h"
 #include "kernels/simd.h"
 
 /*
@@ -121,17 +122,14 @@ GR_KERNEL static void score_tiles(float *out, const float *U, size_t nu, const f
 }
 
 /*
- * Without wide registers (kernels/cpu.h): tiles of up to 6 users x 16
- * items in gr_v8 halves, 12 accumulator registers; users are cut into
- * tiles as evenly as they go.  Each score is the sum of the wide tiles in
- * the same order.
+ * Without wide registers: tiles of up to GR_NARROW_TILE (6) users x 16
+ * items, users cut evenly (kernels/narrow_tiles.h).  Each score is the
+ * sum of the wide tiles in the same order.
  */
-#define NARROW_USERS 6
-
 GR_INLINE void score_narrow_tile(float *out, const float *U, int R, const float *it, size_t n_items, size_t stride,
                                  size_t d, const float *bias, size_t i)
 {
-    gr_v8 s[NARROW_USERS][2];
+    gr_v8 s[GR_NARROW_TILE][2];
     for (int b = 0; b < R; b++) s[b][0] = s[b][1] = gr_splat8(0.0f);
     for (size_t k = 0; k < d; k++) {
         const gr_v8 v0 = gr_load8(it + k * stride + i), v1 = gr_load8(it + k * stride + i + 8);
@@ -148,21 +146,16 @@ GR_INLINE void score_narrow_tile(float *out, const float *U, int R, const float 
 GR_KERNEL static void score_tiles_narrow(float *out, const float *U, size_t nu, const float *it, size_t n_items,
                                          size_t stride, size_t d, const float *bias)
 {
-    const size_t tiles = (nu + NARROW_USERS - 1) / NARROW_USERS;
+    const size_t tiles = gr_narrow_tiles(nu);
     for (size_t i = 0; i < n_items; i += 16)
         for (size_t t = 0; t < tiles; t++) {
-            const size_t u0 = nu * t / tiles, h = nu * (t + 1) / tiles - u0;
+            size_t u0;
+            const size_t h = gr_narrow_tile_rows(nu, tiles, t, &u0);
             float *o = out + u0 * n_items;
             const float *Ut = U + u0 * d;
-            /* each height as a constant, so that its sums are registers */
-            switch (h) {
-            case 1: score_narrow_tile(o, Ut, 1, it, n_items, stride, d, bias, i); break;
-            case 2: score_narrow_tile(o, Ut, 2, it, n_items, stride, d, bias, i); break;
-            case 3: score_narrow_tile(o, Ut, 3, it, n_items, stride, d, bias, i); break;
-            case 4: score_narrow_tile(o, Ut, 4, it, n_items, stride, d, bias, i); break;
-            case 5: score_narrow_tile(o, Ut, 5, it, n_items, stride, d, bias, i); break;
-            default: score_narrow_tile(o, Ut, NARROW_USERS, it, n_items, stride, d, bias, i); break;
-            }
+#define NARROW_SCORE_TILE(R) score_narrow_tile(o, Ut, R, it, n_items, stride, d, bias, i)
+            GR_BY_NARROW_HEIGHT(h, NARROW_SCORE_TILE)
+#undef NARROW_SCORE_TILE
         }
 }
 

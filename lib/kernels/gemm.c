@@ -8,6 +8,7 @@
 #include "kernels/gemm.h"
 
 #include "kernels/cpu.h"
+#include "kernels/narrow_tiles.h"
 #include "kernels/simd.h"
 
 /* Rows [0, r) of Y = G X, four rows at a time. */
@@ -98,17 +99,14 @@ GEMM_TACC(3)
 GEMM_TACC(4)
 
 /*
- * Without wide registers (kernels/cpu.h): tiles of up to 6 rows by 16
- * columns in gr_v8 halves, 12 of AVX2's 16 registers summing.  Rows are
- * cut into tiles as evenly as they go (32 rows: 5, 5, 6, 5, 5, 6), so no
- * tile is left with a row or two whose sums wait on the multiply-add's
- * latency.  Each output sums over the reduction in the same order as the
- * wide kernels.  Against tiles of 4 rows on the AVX2 EPYC: the same rate
- * for the full-softmax products, and 97 -> 138 GFLOP/s for the sampled
- * step's draws' gradient, whose coefficient rows lie 8 KiB apart and
- * share their L1 sets, so that fewer, taller tiles read them fewer times.
+ * Without wide registers: row tiles of up to GR_NARROW_TILE (6), cut
+ * evenly (kernels/narrow_tiles.h).  Each output sums over the reduction
+ * in the same order as the wide kernels.  Against tiles of 4 rows on the
+ * AVX2 EPYC: the same rate for the full-softmax products, and 97 -> 138
+ * GFLOP/s for the sampled step's draws' gradient, whose coefficient rows
+ * lie 8 KiB apart and share their L1 sets, so that fewer, taller tiles
+ * read them fewer times.
  */
-#define NARROW_ROWS 6
 
 /* The reduction's chunk in the rows product: 256 rows of the shared factor
  * (64 KiB at d = 64) and 256 coefficients of each row stay in L2 while the
@@ -121,7 +119,7 @@ GEMM_TACC(4)
 GR_INLINE void rows_tile_narrow(float *y, size_t d, const float *g, size_t ldg, const float *x, size_t k0, size_t k1,
                                 int R, int first)
 {
-    gr_v8 s[NARROW_ROWS][2];
+    gr_v8 s[GR_NARROW_TILE][2];
     for (int b = 0; b < R; b++) {
         s[b][0] = first ? gr_splat8(0.0f) : gr_load8(y + (size_t)b * d);
         s[b][1] = first ? gr_splat8(0.0f) : gr_load8(y + (size_t)b * d + 8);
@@ -144,7 +142,7 @@ GR_INLINE void rows_tile_narrow(float *y, size_t d, const float *g, size_t ldg, 
 GR_INLINE void tacc_tile_narrow(float *y, size_t d, const float *g, size_t ldg, const float *x, size_t r, int R,
                                 int acc)
 {
-    gr_v8 s[NARROW_ROWS][2];
+    gr_v8 s[GR_NARROW_TILE][2];
     for (int b = 0; b < R; b++) {
         s[b][0] = acc ? gr_load8(y + (size_t)b * d) : gr_splat8(0.0f);
         s[b][1] = acc ? gr_load8(y + (size_t)b * d + 8) : gr_splat8(0.0f);
@@ -163,30 +161,20 @@ GR_INLINE void tacc_tile_narrow(float *y, size_t d, const float *g, size_t ldg, 
     }
 }
 
-/* Each tile height as a constant, so that its sums are registers. */
-#define NARROW_BY_HEIGHT(R, CALL)      \
-    switch (R) {                       \
-    case 1: CALL(1); break;            \
-    case 2: CALL(2); break;            \
-    case 3: CALL(3); break;            \
-    case 4: CALL(4); break;            \
-    case 5: CALL(5); break;            \
-    default: CALL(NARROW_ROWS); break; \
-    }
-
 GR_INLINE void gemm_rows_narrow_body(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
                                      size_t d)
 {
-    const size_t tiles = (r + NARROW_ROWS - 1) / NARROW_ROWS;
+    const size_t tiles = gr_narrow_tiles(r);
     /* one chunk at least: with n = 0 it stores the zero sums */
     size_t k0 = 0;
     do {
         const size_t k1 = n - k0 < NARROW_KC ? n : k0 + NARROW_KC;
         for (size_t c = 0; c < d; c += 16)
             for (size_t t = 0; t < tiles; t++) {
-                const size_t u = r * t / tiles, h = r * (t + 1) / tiles - u;
+                size_t u;
+                const size_t h = gr_narrow_tile_rows(r, tiles, t, &u);
 #define ROWS_TILE(R) rows_tile_narrow(y + u * d + c, d, g + u * ldg, ldg, x + c, k0, k1, R, k0 == 0)
-                NARROW_BY_HEIGHT(h, ROWS_TILE)
+                GR_BY_NARROW_HEIGHT(h, ROWS_TILE)
 #undef ROWS_TILE
             }
         k0 = k1;
@@ -205,12 +193,13 @@ GR_KERNEL static void gemm_rows_narrow(float *y, const float *g, size_t ldg, con
 GR_INLINE void gemm_tacc_narrow_body(float *y, const float *g, size_t ldg, const float *x, size_t r, size_t n,
                                      size_t d, int acc)
 {
-    const size_t tiles = (n + NARROW_ROWS - 1) / NARROW_ROWS;
+    const size_t tiles = gr_narrow_tiles(n);
     for (size_t t = 0; t < tiles; t++) {
-        const size_t i = n * t / tiles, h = n * (t + 1) / tiles - i;
+        size_t i;
+        const size_t h = gr_narrow_tile_rows(n, tiles, t, &i);
         for (size_t c = 0; c < d; c += 16) {
 #define TACC_TILE(R) tacc_tile_narrow(y + i * d + c, d, g + i, ldg, x + c, r, R, acc)
-            NARROW_BY_HEIGHT(h, TACC_TILE)
+            GR_BY_NARROW_HEIGHT(h, TACC_TILE)
 #undef TACC_TILE
         }
     }
