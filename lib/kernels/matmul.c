@@ -82,6 +82,27 @@ GR_KERNEL static void nn_rows(float *c, size_t ldc, const float *a, size_t lda, 
 }
 
 /*
+ * Rows [0, m) of the 16 columns of B at bp (row stride ldb) into pb, 16
+ * floats a row.  Rows below safe are loaded as whole vectors; the later
+ * ones (where a whole vector would leave B) as their first w floats, the
+ * other lanes 0.  The narrow kernels read B's panels from such copies:
+ * read in place, a panel's rows lie ldb floats apart (1 to 2 KB at
+ * GraphSAGE's widths) and fall into a few of L1's 64 sets, which hold 8
+ * lines each, so every tile of rows reloaded them from L2.
+ */
+GR_INLINE void pack_panel(float *pb, const float *bp, size_t ldb, size_t m, size_t safe, size_t w)
+{
+    for (size_t i = 0; i < m; i++) {
+        const float *br = bp + i * ldb;
+        gr_v8 b0, b1;
+        if (i < safe) b0 = gr_load8(br), b1 = gr_load8(br + 8);
+        else gr_split16(gr_load16_part(br, w), &b0, &b1);
+        gr_store8(pb + i * 16, b0);
+        gr_store8(pb + i * 16 + 8, b1);
+    }
+}
+
+/*
  * Without wide registers (kernels/cpu.h): blocks of 4 rows by 16 columns in
  * gr_v8 halves, 8 accumulator registers; the same sums in the same order.
  */
@@ -105,54 +126,69 @@ GR_INLINE void nn_tile_narrow(float *c, size_t ldc, const float *a, size_t lda, 
     for (size_t k = 0; k < nr; k++) gr_store16_part(c + (r + k) * ldc + j, gr_join16(s[k][0], s[k][1]), w);
 }
 
-/* Each 16-column panel of B comes from a packed copy, q rows of 16 floats
- * (pb), made once for the block's rows: read in place, the panel's rows lie
- * ldb floats apart (1 KB at GraphSAGE's 256 outputs) and share a few of
- * L1's sets, so each tile of rows reloaded them from L2. */
-GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
-                                   const float *bias, size_t r0, size_t r1, size_t q, size_t p, float *pb)
+/* Rows [r0, r1) of C = A B + bias from the packed panels of B (nn_panels):
+ * panel after panel, each read from its contiguous copy. */
+GR_INLINE void nn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *pb,
+                                   const float *bias, size_t r0, size_t r1, size_t q, size_t p)
 {
     for (size_t j = 0; j < p; j += 16) {
-        size_t w = p - j < 16 ? p - j : 16;
-        for (size_t k = 0; k < q; k++) {
-            gr_store8(pb + k * 16, gr_load8(b + k * ldb + j));
-            gr_store8(pb + k * 16 + 8, gr_load8(b + k * ldb + j + 8));
-        }
+        const size_t w = p - j < 16 ? p - j : 16;
+        const float *panel = pb + j * q;
         for (size_t r = r0; r < r1; r += ROWS) {
             /* a last panel of at most 8 columns (a layer of 65 outputs)
              * computes its one vector alone */
-            if (w > 8) nn_tile_narrow(c, ldc, a, lda, pb, bias, r, r1, j, w, q, 2);
-            else nn_tile_narrow(c, ldc, a, lda, pb, bias, r, r1, j, w, q, 1);
+            if (w > 8) nn_tile_narrow(c, ldc, a, lda, panel, bias, r, r1, j, w, q, 2);
+            else nn_tile_narrow(c, ldc, a, lda, panel, bias, r, r1, j, w, q, 1);
         }
     }
 }
 
-GR_KERNEL static void nn_rows_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
-                                     const float *bias, size_t r0, size_t r1, size_t q, size_t p, float *pb)
+GR_KERNEL static void nn_rows_narrow(float *c, size_t ldc, const float *a, size_t lda, const float *pb,
+                                     const float *bias, size_t r0, size_t r1, size_t q, size_t p)
 {
-    nn_rows_narrow_body(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p, pb);
+    nn_rows_narrow_body(c, ldc, a, lda, pb, bias, r0, r1, q, p);
+}
+
+/* The panel of B's columns [j, j + 16) into its place in pb. */
+GR_KERNEL static void nn_pack_panel(float *pb, const float *b, size_t ldb, size_t q, size_t j, size_t p)
+{
+    pack_panel(pb + j * q, b + j, ldb, q, q, p - j < 16 ? p - j : 16);
+}
+
+/* The narrow form's copy of B, panel after panel (q rows of 16 floats
+ * each; B is padded, so every load is whole), made once and shared by the
+ * threads; NULL where it is not wanted or cannot be had.  The wide form
+ * then computes the same sums, so a failed copy costs time alone and is
+ * not the caller's error: plain malloc, outside the library's counted
+ * allocations. */
+static float *nn_panels(size_t q, size_t p)
+{
+    const size_t panels = (p + 15) / 16;
+    if (gr_simd_wide() || q == 0 || panels == 0 || q > SIZE_MAX / sizeof(float) / 16 / panels) return NULL;
+    return malloc(panels * 16 * q * sizeof(float));
 }
 
 void gr_gemm_nn(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb, const float *bias,
                 size_t n, size_t q, size_t p)
 {
     const size_t block = 32;
-    const int wide = gr_simd_wide();
     long nb = (long)((n + block - 1) / block);
+    float *pb = n ? nn_panels(q, p) : NULL;
+    long np = (long)((p + 15) / 16);
 #pragma omp parallel if (gr_parallel_worth_madds(n * q * p)) num_threads(gr_threads())
     {
-        /* the narrow form's packed panel (nn_rows_narrow_body); where it
-         * cannot be had, the wide form computes the same sums (plain
-         * malloc, as in tn_blocks) */
-        float *pack = wide || q == 0 || q > SIZE_MAX / 64 ? NULL : malloc(q * 16 * sizeof *pack);
+        if (pb) {
+#pragma omp for schedule(static)
+            for (long t = 0; t < np; t++) nn_pack_panel(pb, b, ldb, q, (size_t)t * 16, p);
+        }
 #pragma omp for schedule(static)
         for (long t = 0; t < nb; t++) {
             size_t r0 = (size_t)t * block, r1 = r0 + block < n ? r0 + block : n;
-            if (pack) nn_rows_narrow(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p, pack);
+            if (pb) nn_rows_narrow(c, ldc, a, lda, pb, bias, r0, r1, q, p);
             else nn_rows(c, ldc, a, lda, b, ldb, bias, r0, r1, q, p);
         }
-        free(pack);
     }
+    free(pb);
 }
 
 /* Rows jj[0..3] of C += A^T B over the rows [r0, r1) of A and B and the
@@ -240,13 +276,11 @@ GR_KERNEL static void tn_rows(float *c, size_t ldc, const float *a, size_t lda, 
 /*
  * The narrow form reads its operands from packed copies: per chunk of 256
  * rows, the block's (at most 16) columns of A, 16 floats a row, and then
- * each 16-column panel of B, 16 floats a row, both contiguous.  Read in
- * place, a panel's rows lie ldb floats apart, and at GraphSAGE's widths
- * (ldb = 512, lda = 256: 2 KB and 1 KB) the 256 rows of a chunk fall into
- * two to four of L1's 64 sets, which hold 8 lines each: every tile
- * reloaded them from L2 (23% of the FMA peak on the AVX2 EPYC).  The sums
- * are the same, in the same order: each chunk's sum starts from zero and
- * is added to C, the chunks in order.  pa and pb hold 256 x 16 floats.
+ * each 16-column panel of B (pack_panel).  Read in place, the 256 rows of
+ * a chunk fell into two to four of L1's sets and every tile reloaded them
+ * from L2 (23% of the FMA peak on the AVX2 EPYC).  The sums are the same,
+ * in the same order: each chunk's sum starts from zero and is added to C,
+ * the chunks in order.  pa and pb hold 256 x 16 floats.
  */
 GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                                    size_t n, size_t j0, size_t j1, size_t col0, size_t p, float *pa, float *pb)
@@ -259,14 +293,7 @@ GR_INLINE void tn_rows_narrow_body(float *c, size_t ldc, const float *a, size_t 
         for (size_t col = col0; col < p; col += 16) {
             const size_t w = p - col < 16 ? p - col : 16;
             const size_t safe = whole_load_rows(n, ldb, p, col + 16);
-            for (size_t i = 0; i < m; i++) {
-                const float *br = b + (r0 + i) * ldb + col;
-                gr_v8 b0, b1;
-                if (r0 + i < safe) b0 = gr_load8(br), b1 = gr_load8(br + 8);
-                else gr_split16(gr_load16_part(br, w), &b0, &b1);
-                gr_store8(pb + i * 16, b0);
-                gr_store8(pb + i * 16 + 8, b1);
-            }
+            pack_panel(pb, b + r0 * ldb + col, ldb, m, safe > r0 ? safe - r0 : 0, w);
             for (size_t j = 0; j < nj; j += ROWS) {
                 gr_v8 s[ROWS][2];
                 for (int k = 0; k < ROWS; k++) s[k][0] = s[k][1] = gr_splat8(0);
