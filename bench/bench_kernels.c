@@ -48,6 +48,14 @@ static int reps = 30;
         free(ts_);                                                \
     } while (0)
 
+/* body on every thread at once, th naming the thread: each thread's own
+ * block of work, as the trainers give their threads. */
+#define EACH_THREAD(th, ...)                              \
+    _Pragma("omp parallel") {                             \
+        const size_t th = (size_t)omp_get_thread_num();   \
+        __VA_ARGS__;                                      \
+    }
+
 static void row(const char *name, double secs, double flops, double bytes)
 {
     bench_row_begin(name);
@@ -322,16 +330,15 @@ static void sampled_block_scores(size_t d)
     for (size_t k = 0; k < (size_t)nt * B * d; k++) U[k] = (float)((k * 7) % 13) * 0.01f;
     for (size_t k = 0; k < (size_t)nt * N * d; k++) x[k] = (float)((k * 5) % 11) * 0.01f;
     double flops = 2.0 * (double)(B * N * d) * (double)blocks * nt, t;
-#define PER_THREAD(body)                                                                                   \
-    _Pragma("omp parallel") {                                                                              \
-        size_t th = (size_t)omp_get_thread_num();                                                          \
+#define PER_THREAD(...)                                                                                    \
+    EACH_THREAD(th, {                                                                                      \
         float *Ut = U + th * B * d, *xth = x + th * N * d, *xtt = xt + th * stride * d, *St = S + th * B * N; \
         (void)xth;                                                                                         \
         (void)xtt;                                                                                         \
         for (size_t blk = 0; blk < blocks; blk++) {                                                        \
-            body;                                                                                          \
+            __VA_ARGS__;                                                                                   \
         }                                                                                                  \
-    }
+    })
     TIME_MEDIAN(t, PER_THREAD({
         gr_transpose(xtt, xth, N, d, stride);
         gr_score_block(St, Ut, B, xtt, N, stride, d, NULL);
@@ -399,10 +406,7 @@ static void filter_scores(void)
     for (size_t k = 0; k < (size_t)nt * nu * d; k++) U[k] = (float)((k * 7) % 13) * 0.01f;
     for (size_t k = 0; k < d * stride; k++) it[k] = (float)((k * 5) % 11) * 0.01f;
     double t;
-    TIME_MEDIAN(t, _Pragma("omp parallel") {
-        size_t th = (size_t)omp_get_thread_num();
-        gr_score_block(S + th * nu * n, U + th * nu * d, nu, it, n, stride, d, NULL);
-    });
+    TIME_MEDIAN(t, EACH_THREAD(th, gr_score_block(S + th * nu * n, U + th * nu * d, nu, it, n, stride, d, NULL)));
     row("filter_scores_d256", t, 2.0 * (double)(nu * n * d) * nt, 0);
 done:
     free(U);
