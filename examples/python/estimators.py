@@ -9,7 +9,7 @@ plain id lists otherwise), holds out a part of each user's ratings for
 validation and for test, fits LightGCN with early stopping on the
 validation part, evaluates once on the test part, and answers for a batch
 of users, similar items and users, and a new user; saves and reloads the
-model.
+model, and adds a user's interactions to it with partial_fit.
 """
 
 import os
@@ -99,6 +99,12 @@ def main():
         ids, _ = again.recommend_new_user([first, 2, 3], k=5)
         print("reloaded %r; a new user who liked %d, 2, 3 gets: %s"
               % (again, first, " ".join(str(int(i)) for i in ids)))
+        # the same interactions as a user of its own, trained in without a full retrain
+        newcomer = shape[0]
+        again.partial_fit(([newcomer] * 3, [first, 2, 3]))
+        ids, _ = again.recommend(newcomer, k=5)
+        print("after partial_fit (%d steps), user %d gets: %s"
+              % (again.stats_["epochs"], newcomer, " ".join(str(int(i)) for i in ids)))
 
 
 if __name__ == "__main__":

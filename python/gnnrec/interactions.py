@@ -55,6 +55,16 @@ def as_graph(data, like=None, item_user=False, user_col="user", item_col="item",
 def from_sparse(matrix, like=None, item_user=False, min_rating=0.0):
     """A Graph of a scipy.sparse user x item matrix (item x user with
     item_user=True); indices are the ids, values the ratings unless all are 1."""
+    rows, cols, ratings = sparse_entries(matrix)
+    users, items = (cols, rows) if item_user else (rows, cols)
+    return Graph.from_edges(users, items, ratings=ratings, min_rating=min_rating, like=like)
+
+
+def sparse_entries(matrix):
+    """(row indices, column indices, ratings or None) of the entries of a
+    scipy.sparse matrix, as int64 and float32 arrays: repeated entries
+    summed and explicit zeros dropped, as scipy does; the values are the
+    ratings unless all are 1."""
     np = _buffers.numpy
     csr = matrix.tocsr()
     if csr is matrix or not csr.has_canonical_format:
@@ -65,8 +75,7 @@ def from_sparse(matrix, like=None, item_user=False, min_rating=0.0):
     cols = csr.indices.astype(np.int64)
     values = csr.data
     ratings = None if values.size and np.all(values == 1) else values.astype(np.float32)
-    users, items = (cols, rows) if item_user else (rows, cols)
-    return Graph.from_edges(users, items, ratings=ratings, min_rating=min_rating, like=like)
+    return rows, cols, ratings
 
 
 def from_dataframe(frame, like=None, user_col="user", item_col="item", rating_col="rating",

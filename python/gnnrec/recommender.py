@@ -15,11 +15,12 @@ import collections
 import ctypes
 import keyword
 import math
+import sys
 
 from . import _arrays, _buffers, _ranking
 from ._native import NewUser, lib
 from .graph import Graph
-from .interactions import as_graph
+from .interactions import as_graph, sparse_entries
 from .model import Model
 from .progress import Progress
 from .trainer import Trainer
@@ -233,6 +234,57 @@ class Recommender:
         """The model's score of one (user, item) pair."""
         return self._fitted().score(user, item)
 
+    # ---- incremental updates -------------------------------------------------
+
+    def partial_fit(self, interactions, epochs=None, lr=None, **read):
+        """Add new interactions to the fitted model without a full retrain
+        (LightGCN and MF; other kinds raise UnsupportedError).
+
+        `interactions` take any form fit() takes, in their own ids: users
+        and items the model has not seen are added (and can be recommended
+        and recommended to afterwards).  The model's training interactions
+        and these are trained on together by a short schedule warm-started
+        from the model's parameters (gr_model_update, docs/api.md): the
+        estimator's settings, but the update's own number of steps and
+        learning rate (a quarter of a full fit's steps, a tenth of its
+        rate) unless `epochs` or `lr` are given here.  A (user, item) pair
+        the model already has takes the new rating.  The model before is
+        not changed: whoever holds it keeps it.  Returns self."""
+        model = self._fitted()
+        settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
+        if epochs is not None:
+            settings["epochs"] = epochs
+        if lr is not None:
+            settings["lr"] = lr
+        owned = []
+        try:
+            added = self._graph(interactions, None, owned, read)
+            with Trainer(self.kind, **settings) as t:
+                updated = model.update(added, trainer=t)
+                self.stats_ = t.stats
+        finally:
+            for g in owned:
+                g.close()
+        self._set_model(updated)
+        return self
+
+    def partial_fit_users(self, user_ids, user_items, epochs=None, lr=None):
+        """partial_fit() with implicit's arguments: row r of the
+        scipy.sparse matrix `user_items` holds the new interactions of
+        user_ids[r] (column indices are item ids; the values are ratings
+        unless all are 1).  Unlike implicit's, which recomputes the named
+        users' factors from these rows alone, the rows are added to what the
+        model was trained on: a user's earlier interactions stay."""
+        users, items, ratings = _rows_as_edges(user_ids, user_items, "user_ids", "user_items")
+        return self.partial_fit((users, items, ratings), epochs=epochs, lr=lr)
+
+    def partial_fit_items(self, item_ids, item_users, epochs=None, lr=None):
+        """partial_fit() from the items' side: row r of the scipy.sparse
+        matrix `item_users` holds the new interactions of item_ids[r]
+        (column indices are user ids), as partial_fit_users()."""
+        items, users, ratings = _rows_as_edges(item_ids, item_users, "item_ids", "item_users")
+        return self.partial_fit((users, items, ratings), epochs=epochs, lr=lr)
+
     # ---- evaluation and persistence ------------------------------------------
 
     def evaluate(self, test, ks=(10, 20), **read):
@@ -359,3 +411,19 @@ def _new_user(lp, nl, ratings, timestamps, age, gender, occupation):
     if occupation is not None:
         u.occupation = occupation.encode()
     return ctypes.byref(u), (u, keep)
+
+
+def _rows_as_edges(ids, matrix, ids_name, matrix_name):
+    """(row ids, column indices, ratings or None) of the entries of a
+    scipy.sparse matrix whose row r belongs to ids[r] (sparse_entries)."""
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is None or not sparse.issparse(matrix):
+        raise TypeError("%s must be a scipy.sparse matrix with one row per id of %s, got %s"
+                        % (matrix_name, ids_name, type(matrix).__name__))
+    np = _buffers.numpy
+    keys = np.asarray(_arrays.id_array(ids, ids_name)[0], dtype=np.int64)
+    if matrix.shape[0] != keys.size:
+        raise ValueError("%s has %d rows but %s names %d ids: one row per id"
+                         % (matrix_name, matrix.shape[0], ids_name, keys.size))
+    rows, cols, ratings = sparse_entries(matrix)
+    return keys[rows], cols, ratings

@@ -29,6 +29,14 @@ def tearDownModule():
     support.cleanup()
 
 
+def _scipy():
+    try:
+        import scipy.sparse  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def as_list(a):
     return a.tolist() if hasattr(a, "tolist") else list(a)
 
@@ -433,6 +441,84 @@ class ProgressTest(unittest.TestCase):
 
         with self.assertRaises(KeyError):
             gnnrec.MF(dim=8, epochs=5, threads=1).fit(train, callback=callback, show_progress=False)
+
+
+class PartialFitTest(unittest.TestCase):
+    """Updates of a fitted LightGCN or MF estimator with new interactions
+    (gr_model_update): new users and items join, the old model stays."""
+
+    def setUp(self):
+        _, _, self.train, _, _ = support.dataset()
+        self.users = as_list(self.train.user_ids())
+        self.items = as_list(self.train.item_ids())
+        self.new_user = max(self.users) + 1000
+        self.new_item = max(self.items) + 1000
+
+    def fitted(self, cls=gnnrec.LightGCN):
+        return cls(**support.QUICK).fit(self.train, show_progress=False)
+
+    def test_partial_fit_adds_users_and_items_and_keeps_the_old_model(self):
+        for cls in (gnnrec.LightGCN, gnnrec.MF):
+            with self.subTest(kind=cls.kind):
+                est = self.fitted(cls)
+                old = est.model_
+                before = old.recommend(self.users[0], k=5)
+                liked = self.items[:3]
+                edges = ([self.new_user] * 3 + [self.users[0]], liked + [self.new_item], [5.0, 4.0, 3.0, 2.0])
+                self.assertIs(est.partial_fit(edges), est)
+                self.assertIsNot(est.model_, old)
+                self.assertEqual(est.model_.info("updated"), 1)
+                self.assertIn(self.new_user, as_list(est.user_ids))
+                self.assertIn(self.new_item, as_list(est.item_ids))
+                self.assertEqual(len(est.user_factors), len(self.users) + 1)
+                # the fit's 3 epochs are not the update's: it runs its own short schedule
+                self.assertNotEqual(est.stats_["epochs"], support.QUICK["epochs"])
+                ids, _ = est.recommend(self.new_user, k=5)
+                self.assertEqual(len(ids), 5)
+                self.assertFalse(set(liked) & set(as_list(ids)))
+                # the user's earlier items stay beside the new one
+                known = {i for i, _ in est.model_.graph.user_items(self.users[0])}
+                self.assertLessEqual({i for i, _ in self.train.user_items(self.users[0])}, known)
+                self.assertIn(self.new_item, known)
+                # the model before is unchanged and still works
+                self.assertEqual(old.graph.num_users, len(self.users))
+                self.assertEqual(old.recommend(self.users[0], k=5), before)
+                est.partial_fit(([self.new_user], [self.items[5]]), epochs=2)
+                self.assertEqual(est.stats_["epochs"], 2)
+                old.close()
+                est.close()
+
+    @unittest.skipUnless("scipy.sparse" in sys.modules or _scipy(), "scipy is not installed for this Python")
+    def test_partial_fit_users_and_items_take_one_row_per_id(self):
+        import scipy.sparse as sp
+        est = self.fitted()
+        # row 0: an existing user rating two items; row 1: a new user with one known and one new item
+        cols = [self.items[0], self.items[1], self.items[2], self.new_item]
+        m = sp.csr_matrix(([4.0, 2.0, 5.0, 3.0], ([0, 0, 1, 1], cols)), shape=(2, self.new_item + 1))
+        est.partial_fit_users([self.users[1], self.new_user], m)
+        graph = est.model_.graph
+        self.assertEqual(sorted(graph.user_items(self.new_user)), [(self.items[2], 5.0), (self.new_item, 3.0)])
+        self.assertIn((self.items[0], 4.0), graph.user_items(self.users[1]))
+        # from the items' side: a new item liked by two known users (all ones: no ratings given)
+        other = self.new_item + 1
+        m = sp.csr_matrix(([1.0, 1.0], ([0, 0], [self.users[2], self.users[3]])), shape=(1, max(self.users) + 1))
+        est.partial_fit_items([other], m)
+        self.assertEqual(sorted(u for u, _ in est.model_.graph.item_users(other)), [self.users[2], self.users[3]])
+        with self.assertRaises(ValueError) as cm:
+            est.partial_fit_users([self.users[0]], m.tocsr()[[0, 0]])
+        self.assertIn("one row per id", str(cm.exception))
+        with self.assertRaises(TypeError):
+            est.partial_fit_users([self.users[0]], [[1, 0, 1]])
+        est.close()
+
+    def test_kinds_without_updates_and_unfitted_estimators_say_so(self):
+        with self.assertRaises(ValueError):
+            gnnrec.LightGCN().partial_fit(([1], [2]))
+        est = support.estimator("gfcf")
+        old = est.model_
+        with self.assertRaises(gnnrec.UnsupportedError):
+            est.partial_fit(([self.new_user], [self.items[0]]))
+        self.assertIs(est.model_, old)
 
 
 if __name__ == "__main__":
