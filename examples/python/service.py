@@ -18,6 +18,10 @@ Endpoints (JSON in, JSON out):
                        "explain": false}
                       or {"liked": [1, 50, 181], "k": 10, ...} for a user the model has not seen
     POST /similar     {"item_id": 50, "k": 10, <the same filters>}
+    POST /reload      {}: load the --model file again and serve it (as SIGHUP does), for a model
+                      rewritten in place (gnnrec update --out, gnnrec train --out: written
+                      atomically); {"status": "reloaded", <as /health>}, or 500 with the old
+                      model still served when the file cannot be loaded
 Errors are {"error": message}: 400 for malformed JSON, a bad or unknown field
 or a bad Content-Length; 404 for an unknown user, item or path; 405 for a
 wrong method (with an Allow header); 411 for a POST with neither
@@ -27,7 +31,10 @@ coding other than chunked.  HEAD answers as GET without the body.
 
 Each connection is served by its own thread (ThreadingHTTPServer); the
 model is immutable and the library's calls are thread-safe and release the
-GIL, so requests run in parallel on one shared model.  Uses only the
+GIL, so requests run in parallel on one shared model.  A request is
+answered wholly by the model served when it began: a reload swaps the
+model for later requests, and the one before is freed when the last
+request using it ends.  Uses only the
 standard library and the gnnrec ctypes binding (numpy, when installed,
 speeds up the map).
 """
@@ -36,6 +43,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import socket
 import sys
 import threading
@@ -71,6 +79,7 @@ FILTERS = ("genres", "year_min", "year_max", "min_score", "exclude_seen", "least
 FIELDS = {
     "/recommend": ("user_id", "liked", "k", "explain") + FILTERS,
     "/similar": ("item_id", "k") + FILTERS,
+    "/reload": (),
 }
 GET_ROUTES = ("/", "/health", "/catalog", "/items", "/map")
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -255,6 +264,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, handlers, path):
         """Call handlers[path]() and send its answer, or the error it raises."""
         self._body_read = False
+        self.serving = self.server.serving  # one model for the whole request, whatever a reload does
         if self.command != "POST" and self._has_body():
             self.close_connection = True  # a body no route reads would be taken for the next request
         try:
@@ -314,7 +324,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- the body --------------------------------------------------------------
 
-    def _body(self):
+    def _body(self, empty_ok=False):
+        """The request's JSON object; with empty_ok an empty body is {}."""
         te = self.headers.get("Transfer-Encoding")
         lengths = self.headers.get_all("Content-Length") or []
         if te is not None:
@@ -330,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raw = self._read_exactly(self._content_length(lengths))
         self._body_read = True
-        return _parse_json(raw)
+        return {} if empty_ok and not raw.strip() else _parse_json(raw)
 
     def _content_length(self, lengths):
         values = {v.strip() for v in lengths}
@@ -388,13 +399,10 @@ class Handler(BaseHTTPRequestHandler):
     # ---- GET routes ---------------------------------------------------------------
 
     def _health(self):
-        m = self.server.model
-        g = m.graph
-        self._send(200, {"status": "ok", "model": m.kind, "dim": m.dim, "users": g.num_users,
-                         "items": g.num_items, "library": gnnrec.version_string()})
+        self._send(200, dict(self.serving.describe(), status="ok"))
 
     def _catalog(self):
-        s = self.server
+        s = self.serving
         g = s.model.graph
         self._send(200, {"model": s.model.kind, "dim": s.model.dim, "users": g.num_users, "items": g.num_items,
                          "genres": s.catalog.genres, "year_min": s.catalog.year_range[0],
@@ -404,14 +412,14 @@ class Handler(BaseHTTPRequestHandler):
     def _items(self):
         q = self._query_one("q", "")
         limit = self._query_int("limit", 20, 1, MAX_SEARCH)
-        self._send(200, {"query": q, "items": self.server.catalog.search(q, limit)})
+        self._send(200, {"query": q, "items": self.serving.catalog.search(q, limit)})
 
     def _user(self, ident):
         try:
             user = int(unquote(ident))
         except ValueError:
             raise BadRequest("a user id is an integer, got %r" % unquote(ident)[:40]) from None
-        g = self.server.model.graph
+        g = self.serving.model.graph
         if not INT64_MIN <= user <= INT64_MAX:
             raise BadRequest("the user id is out of the 64-bit range")
         try:
@@ -419,12 +427,12 @@ class Handler(BaseHTTPRequestHandler):
             info = g.user_info(user)
         except gnnrec.NotFoundError as e:
             raise HttpError(404, "unknown user %d (%s)" % (user, e.message)) from None
-        c = self.server.catalog
+        c = self.serving.catalog
         items = [dict(c.record(i), rating=round(r, 3)) for i, r in rated]
         self._send(200, {"user_id": user, "info": info, "items": items})
 
     def _map(self):
-        self._send_bytes(200, self.server.item_map(), "application/json")
+        self._send_bytes(200, self.serving.item_map(), "application/json")
 
     def _static(self, name):
         content_type = STATIC_TYPES.get(os.path.splitext(name)[1])
@@ -453,8 +461,11 @@ class Handler(BaseHTTPRequestHandler):
     # ---- POST routes --------------------------------------------------------------
 
     def _post(self, path):
-        body = self._body()
+        body = self._body(empty_ok=path == "/reload")
         _check_fields(body, path)
+        if path == "/reload":
+            self._send(200, dict(self.server.reload().describe(), status="reloaded"))
+            return
         try:
             result = self._recommend(body) if path == "/recommend" else self._similar(body)
         except (gnnrec.InvalidArgumentError, gnnrec.RangeError, gnnrec.UnsupportedError) as e:
@@ -462,7 +473,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, result)
 
     def _recommend(self, body):
-        m = self.server.model
+        m = self.serving.model
         if "liked" in body and "user_id" in body:
             raise BadRequest("send either 'user_id' (a known user) or 'liked' (a new user's items), not both")
         k = _int_field(body, "k", default=10, low=1)
@@ -490,7 +501,7 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
     def _similar(self, body):
-        m = self.server.model
+        m = self.serving.model
         item = _int_field(body, "item_id")
         k = _int_field(body, "k", default=10, low=1)
         filters = _filters(body)
@@ -499,12 +510,12 @@ class Handler(BaseHTTPRequestHandler):
         return {"item_id": item, "items": self._items_of(recs)}
 
     def _items_of(self, recs):
-        c = self.server.catalog
+        c = self.serving.catalog
         return [{"item": r.item, "score": round(r.score, 6), "title": r.title, "year": c.year(r.item),
                  "genres": c.genre_names(r.item)} for r in recs]
 
     def _explain(self, items, user=None, liked=None):
-        why = self.server.explainer.explain([r["item"] for r in items], user=user, liked=liked)
+        why = self.serving.explainer.explain([r["item"] for r in items], user=user, liked=liked)
         for r, e in zip(items, why):
             r["explanation"] = e
 
@@ -536,23 +547,23 @@ def _check_genres(model, filters):
 
 # ---- the server -----------------------------------------------------------------------
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Serving:
+    """What the service answers with for one loaded model: the model, its
+    catalog and explainer, some user ids for the page, and the map (made
+    on first use)."""
 
-    def __init__(self, model, host, port, verbose):
-        super().__init__((host, port), Handler)
-        try:
-            self.model = model
-            self.verbose = verbose
-            self.catalog = Catalog(model.graph)
-            self.explainer = Explainer(model, self.catalog)
-            self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
-            self.static_files = set(os.listdir(WEB)) if os.path.isdir(WEB) else set()
-            self._map = None
-            self._map_lock = threading.Lock()
-        except BaseException:
-            self.server_close()  # the socket is bound already
-            raise
+    def __init__(self, model):
+        self.model = model
+        self.catalog = Catalog(model.graph)
+        self.explainer = Explainer(model, self.catalog)
+        self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
+        self._map = None
+        self._map_lock = threading.Lock()
+
+    def describe(self):
+        m = self.model
+        return {"model": m.kind, "dim": m.dim, "users": m.graph.num_users, "items": m.graph.num_items,
+                "library": gnnrec.version_string()}
 
     def item_map(self):
         """The /map response (JSON bytes), computed on first use."""
@@ -560,6 +571,37 @@ class Server(ThreadingHTTPServer):
             if self._map is None:
                 self._map = json.dumps(_item_map(self.model, self.catalog)).encode()
             return self._map
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, model, host, port, verbose, path=None):
+        super().__init__((host, port), Handler)
+        try:
+            self.serving = Serving(model)
+            self.path = path
+            self.verbose = verbose
+            self.static_files = set(os.listdir(WEB)) if os.path.isdir(WEB) else set()
+            self._reload_lock = threading.Lock()
+        except BaseException:
+            self.server_close()  # the socket is bound already
+            raise
+
+    def reload(self):
+        """Load the model file again and serve it from the next request on;
+        returns the new Serving.  HttpError 409 without a file, 500 (the
+        old model still served) when it cannot be loaded."""
+        if self.path is None:
+            raise HttpError(409, "this service was given a model, not a file: there is nothing to reload")
+        with self._reload_lock:  # one reload at a time; requests go on meanwhile
+            try:
+                serving = Serving(gnnrec.Model.load(self.path))
+            except gnnrec.GnnrecError as e:
+                raise HttpError(500, "cannot reload %s: %s; still serving the model loaded before"
+                                % (self.path, e)) from None
+            self.serving = serving
+            return serving
 
     def handle_error(self, request, client_address):
         """One line for a client that went away; a traceback for anything else."""
@@ -579,15 +621,31 @@ def _item_map(model, catalog):
             "columns": ["item", "x", "y", "genre"], "items": rounded}
 
 
-def make_server(model, host="127.0.0.1", port=0, verbose=False):
-    """A server bound to (host, port) serving `model`; port 0 picks a free one."""
-    return Server(model, host, port, verbose)
+def make_server(model, host="127.0.0.1", port=0, verbose=False, path=None):
+    """A server bound to (host, port) serving `model`; port 0 picks a free
+    one.  `path`, the file the model came from, is what POST /reload and
+    SIGHUP load again."""
+    return Server(model, host, port, verbose, path)
+
+
+def _reload_on_sighup(server):
+    """SIGHUP reloads the model file, in a thread of its own: the handler
+    runs on the main thread, which accepts the connections."""
+    def reload_logged():
+        try:
+            server.reload()
+            sys.stderr.write("service: reloaded %s\n" % server.path)
+        except HttpError as e:
+            sys.stderr.write("service: %s\n" % e)
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=reload_logged, daemon=True).start())
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="The page is at http://HOST:PORT/ once the service runs.")
-    ap.add_argument("--model", required=True, help="a model file saved by gnnrec")
+    ap.add_argument("--model", required=True, help="a model file saved by gnnrec (POST /reload or SIGHUP reads it again)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
@@ -599,7 +657,10 @@ def main(argv=None):
         model = gnnrec.Model.load(args.model)
     except gnnrec.GnnrecError as e:
         sys.exit("service: cannot load %s: %s" % (args.model, e))
-    with model, make_server(model, args.host, args.port, args.verbose) as server:
+    server = make_server(model, args.host, args.port, args.verbose, path=args.model)
+    del model  # the server holds what it serves; a reload replaces it
+    _reload_on_sighup(server)
+    with server:
         host, port = server.server_address[:2]
         print("listening on http://%s:%d" % (host, port), flush=True)
         try:

@@ -95,7 +95,7 @@ class PageTest(unittest.TestCase):
         for r in top:
             self.assertEqual(r["genres"], g.item_genres(r["item"]))
             self.assertEqual(r["year"], g.item_year(r["item"]))
-            self.assertTrue(r["why"].startswith(WHY[self.server.explainer.method]), r["why"])
+            self.assertTrue(r["why"].startswith(WHY[self.server.serving.explainer.method]), r["why"])
         self.assertIn("lightgcn", self.js("document.getElementById('model-info').textContent"))
         self.assertIn("User %d:" % user, self.js("document.getElementById('user-summary').textContent"))
         # the graph: one user, the recommended movies, edges from the explanations

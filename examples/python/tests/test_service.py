@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -251,7 +252,7 @@ class ServiceTest(unittest.TestCase):
         user = g.user_ids()[5]
         history = [i for i, _ in g.user_items(user)]
         liked = g.item_ids()[:2]
-        method = self.server.explainer.method
+        method = self.server.serving.explainer.method
         self.assertEqual(self.request("GET", "/catalog")[1]["explanations"]["method"], method)
         for who, items in [({"user_id": user}, history), ({"liked": liked}, liked)]:
             with self.subTest(who=who, method=method):
@@ -583,6 +584,100 @@ class ServiceProcessTest(unittest.TestCase):
         self.assertIn("not-a-model.gnr", proc.stderr)
 
 
+class ReloadTest(unittest.TestCase):
+    """POST /reload and SIGHUP: the model file read again and served from the
+    next request on; a file that cannot be loaded leaves the old model."""
+
+    def setUp(self):
+        self.path = os.path.join(support.tmpdir(), "reload.gnr")
+        support.model().save(self.path)
+        self.first = gnnrec.Model.load(self.path)
+
+    def request(self, port, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(method, path, body=body)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read().decode())
+        finally:
+            conn.close()
+
+    def other_model(self):
+        """An MF model of the same data: another kind, so that /health tells them apart."""
+        _, _, train, _, _ = support.dataset()
+        with gnnrec.Trainer("mf", dim=8, epochs=2, threads=1) as t:
+            return t.fit(train)
+
+    def test_reload_swaps_the_model_and_keeps_it_on_a_bad_file(self):
+        server, _ = serving.start(self.first, path=self.path)
+        port = server.server_address[1]
+        try:
+            before = server.serving
+            with self.other_model() as mf:
+                mf.save(self.path)
+                user = mf.graph.user_ids()[3]
+                expected = [r.item for r in mf.recommend(user, k=5)]
+            status, body = self.request(port, "POST", "/reload", b"{}")
+            self.assertEqual((status, body["status"], body["model"]), (200, "reloaded", "mf"))
+            self.assertIsNot(server.serving, before)
+            self.assertEqual(self.request(port, "GET", "/health")[1]["model"], "mf")
+            status, body = self.request(port, "POST", "/recommend", json.dumps({"user_id": user, "k": 5}).encode())
+            self.assertEqual([r["item"] for r in body["items"]], expected)
+            # an empty body is {} for /reload alone; a field is refused
+            self.assertEqual(self.request(port, "POST", "/reload", b"")[0], 200)
+            status, body = self.request(port, "POST", "/reload", b'{"path": "/etc/passwd"}')
+            self.assertEqual(status, 400)
+            self.assertIn("unknown field 'path'", body["error"])
+            # a damaged file: 500 naming it, and the model before still answers
+            served = server.serving
+            with open(self.path, "wb") as f:
+                f.write(b"GNNREC not a model\n")
+            status, body = self.request(port, "POST", "/reload", b"{}")
+            self.assertEqual(status, 500)
+            self.assertIn("reload.gnr", body["error"])
+            self.assertIn("still serving", body["error"])
+            self.assertIs(server.serving, served)
+            self.assertEqual(self.request(port, "GET", "/health")[1]["model"], "mf")
+        finally:
+            serving.stop(server)
+
+    def test_a_server_given_a_model_object_has_nothing_to_reload(self):
+        server, _ = serving.start(self.first)
+        try:
+            status, body = self.request(server.server_address[1], "POST", "/reload", b"{}")
+            self.assertEqual(status, 409)
+            self.assertIn("nothing to reload", body["error"])
+            self.assertEqual(self.request(server.server_address[1], "GET", "/reload")[0], 405)
+        finally:
+            serving.stop(server)
+
+    @unittest.skipUnless(hasattr(signal, "SIGHUP"), "no SIGHUP on this system")
+    def test_sighup_reloads_the_file(self):
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "service.py"), "--model", self.path, "--port",
+                                 "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            port = int(proc.stdout.readline().rsplit(":", 1)[1])
+            self.assertEqual(self.request(port, "GET", "/health")[1]["model"], "lightgcn")
+            with self.other_model() as mf:
+                mf.save(self.path)
+            proc.send_signal(signal.SIGHUP)
+            for _ in range(600):
+                if self.request(port, "GET", "/health")[1]["model"] == "mf":
+                    break
+                threading.Event().wait(0.05)
+            self.assertEqual(self.request(port, "GET", "/health")[1]["model"], "mf")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+            err = proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+        self.assertIn("reloaded", err)
+
+    def tearDown(self):
+        self.first.close()
+
+
 class KGExplanationTest(unittest.TestCase):
     """A KG model explains by gr_model_explain's paths."""
 
@@ -625,7 +720,7 @@ class KGExplanationTest(unittest.TestCase):
             some_liked = some_liked or bool(e["items"])
         self.assertTrue(some_liked)
         # a new user has no node in the knowledge graph: cosine of the item vectors
-        why = self.server.explainer.explain([body["items"][0]["item"]], liked=sorted(history)[:3])[0]
+        why = self.server.serving.explainer.explain([body["items"][0]["item"]], liked=sorted(history)[:3])[0]
         self.assertEqual(why["method"], "cosine")
 
 
