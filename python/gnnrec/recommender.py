@@ -12,6 +12,7 @@ naming the library's kind; see kinds.py.
 """
 
 import collections
+import contextlib
 import ctypes
 import keyword
 import math
@@ -88,17 +89,13 @@ class Recommender:
         show_progress a tqdm bar is drawn when tqdm is installed.
         Returns self; the trained gnnrec.Model is `model_`, the training
         statistics `stats_`."""
-        owned = []
-        try:
+        with _made_graphs() as owned:
             train = self._graph(interactions, None, owned, read)
             valid_graph = self._graph(valid, train, owned, read) if valid is not None else None
             with Trainer(self.kind, **self._settings) as t:
                 with Progress(callback, show_progress, _planned_epochs(t), self.kind) as p:
                     model = t.fit(train, valid=valid_graph, progress=p.on_epoch if p.active else None)
                 self.stats_ = t.stats
-        finally:
-            for g in owned:
-                g.close()
         self._set_model(model)
         return self
 
@@ -256,15 +253,11 @@ class Recommender:
             settings["epochs"] = epochs
         if lr is not None:
             settings["lr"] = lr
-        owned = []
-        try:
+        with _made_graphs() as owned:
             added = self._graph(interactions, None, owned, read)
             with Trainer(self.kind, **settings) as t:
                 updated = model.update(added, trainer=t)
                 self.stats_ = t.stats
-        finally:
-            for g in owned:
-                g.close()
         self._set_model(updated)
         return self
 
@@ -292,12 +285,8 @@ class Recommender:
         training data's id space), training items left out of the ranking:
         {'recall@10': ..., 'ndcg@10': ..., ..., 'users': n}."""
         model = self._fitted()
-        owned = []
-        try:
+        with _made_graphs() as owned:
             return model.evaluate(self._graph(test, model.graph, owned, read), ks=ks)
-        finally:
-            for g in owned:
-                g.close()
 
     def save(self, path):
         """Save the model atomically (the gnnrec model file format)."""
@@ -411,6 +400,18 @@ def _new_user(lp, nl, ratings, timestamps, age, gender, occupation):
     if occupation is not None:
         u.occupation = occupation.encode()
     return ctypes.byref(u), (u, keep)
+
+
+@contextlib.contextmanager
+def _made_graphs():
+    """A list for the graphs a call makes from its inputs (_graph), closed
+    when the call ends, whatever it raised."""
+    owned = []
+    try:
+        yield owned
+    finally:
+        for g in owned:
+            g.close()
 
 
 def _rows_as_edges(ids, matrix, ids_name, matrix_name):
