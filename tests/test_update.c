@@ -243,6 +243,91 @@ START_TEST(sampled_update_keeps_the_models_temperature)
 }
 END_TEST
 
+/* Scores of every (user, item) pair of g's first users under m. */
+static float *some_scores(const gr_model *m, const gr_graph *g, size_t users, size_t *n)
+{
+    size_t ni = gr_graph_num_items(g), k = 0;
+    float *s = malloc(users * ni * sizeof *s);
+    for (size_t u = 0; u < users; u++) {
+        int64_t user;
+        gr_graph_user_id(&user, g, u);
+        for (size_t i = 0; i < ni; i++) {
+            int64_t item;
+            gr_graph_item_id(&item, g, i);
+            ck_assert_int_eq(gr_model_score(&s[k++], m, user, item), GR_OK);
+        }
+    }
+    *n = k;
+    return s;
+}
+
+/*
+ * A training-free filter is built again on the grown graph with the
+ * settings its fit chose (on its held-out part), and searches nothing:
+ * adding edges the model had already gives the same filter, bit for bit.
+ */
+static void check_filter_update(int kind, const char *setting)
+{
+    gr_trainer *t;
+    gr_model *m, *m2, *same;
+    ck_assert_int_eq(gr_trainer_new(&t, kind), GR_OK);
+    gr_trainer_set(t, "threads", "1");
+    if (kind != GR_MODEL_EASE) gr_trainer_set(t, "rank", "24");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, base), GR_OK);
+    double trials;
+    ck_assert_int_eq(gr_trainer_stat(&trials, t, GR_STAT_TRIALS), GR_OK);
+    ck_assert_double_gt(trials, 1); /* the first fit searched on its held-out part */
+    ck_assert_int_eq(gr_model_update(&m2, m, added, t), GR_OK);
+    ck_assert_int_eq(gr_trainer_stat(&trials, t, GR_STAT_TRIALS), GR_OK);
+    ck_assert_double_eq(trials, 0);
+    const gr_graph *g2 = gr_model_graph(m2);
+    ck_assert_uint_eq(gr_graph_num_users(g2), gr_graph_num_users(all));
+    ck_assert_uint_eq(gr_graph_num_items(g2), gr_graph_num_items(all));
+    ck_assert_uint_eq(gr_graph_num_edges(g2), n_edges);
+    double v, chosen, kept;
+    ck_assert_int_eq(gr_model_info(&v, m2, "updated"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&chosen, m, setting), GR_OK);
+    ck_assert_int_eq(gr_model_info(&kept, m2, setting), GR_OK);
+    ck_assert_double_eq(kept, chosen);
+    /* new users are ranked and new items scored */
+    for (size_t u = 0; u < gr_graph_num_users(g2); u++) {
+        int64_t user, items[10];
+        size_t n;
+        gr_graph_user_id(&user, g2, u);
+        if (!NEW_USER(user)) continue;
+        ck_assert_int_eq(gr_model_recommend(&n, m2, user, 10, NULL, items, NULL), GR_OK);
+        ck_assert_uint_eq(n, 10);
+    }
+    int64_t someone, item;
+    float s;
+    gr_graph_user_id(&someone, g2, 0);
+    gr_graph_item_id(&item, g2, gr_graph_num_items(g2) - 1);
+    ck_assert(NEW_ITEM(item));
+    ck_assert_int_eq(gr_model_score(&s, m2, someone, item), GR_OK);
+    ck_assert(isfinite(s));
+    /* nothing new: the same filter */
+    ck_assert_int_eq(gr_model_update(&same, m, base, NULL), GR_OK);
+    size_t n1, n2;
+    float *a = some_scores(m, base, 12, &n1), *b = some_scores(same, base, 12, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_mem_eq(a, b, n1 * sizeof *a);
+    free(a);
+    free(b);
+    gr_model_free(same);
+    gr_model_free(m2);
+    gr_model_free(m);
+    gr_trainer_free(t);
+}
+
+START_TEST(cheby_filter_is_rebuilt_on_the_grown_graph) { check_filter_update(GR_MODEL_CHEBY, "phi"); }
+END_TEST
+
+START_TEST(gfcf_filter_is_rebuilt_on_the_grown_graph) { check_filter_update(GR_MODEL_GFCF, "alpha"); }
+END_TEST
+
+START_TEST(ease_is_rebuilt_on_the_grown_graph) { check_filter_update(GR_MODEL_EASE, "lambda"); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -252,6 +337,9 @@ int main(void)
     tcase_add_test(tc, mf_grows_with_new_users_items_and_edges);
     tcase_add_test(tc, trainer_settings_are_used_and_kept);
     tcase_add_test(tc, sampled_update_keeps_the_models_temperature);
+    tcase_add_test(tc, cheby_filter_is_rebuilt_on_the_grown_graph);
+    tcase_add_test(tc, gfcf_filter_is_rebuilt_on_the_grown_graph);
+    tcase_add_test(tc, ease_is_rebuilt_on_the_grown_graph);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

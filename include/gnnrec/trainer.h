@@ -214,19 +214,23 @@ GR_API int gr_set_num_threads(int n);
 GR_API int gr_get_num_threads(void);
 
 /*
- * Update a trained LightGCN or MF model with new interactions without a
- * full retrain.  `added` holds the new edges in its own id space (e.g.
- * gr_graph_load of a file of new ratings); users and items the model lacks
- * are appended to its id maps (with their metadata), in added's order.
- * The new model is trained on the union of m's training graph and added
- * (a pair in both takes added's rating): new users and items start from
- * their neighbours' layer-0 embeddings as a fold-in would place them, and
- * t's schedule runs warm-started from m's parameters, with the model's dim
- * and layers, no validation (the caller's validation graph is in the old
- * id space), and, where t leaves them unset, a short schedule of its own
- * (docs/api.md).  t may be NULL for the defaults.  m is not changed: the
- * result is a new model, *out.  GR_EUNSUPPORTED (other kinds), GR_EINVAL
- * (a trainer of another kind), GR_ENOMEM.
+ * Update a trained LightGCN, MF or training-free filter model with new
+ * interactions without a full retrain.  `added` holds the new edges in its
+ * own id space (e.g. gr_graph_load of a file of new ratings); users and
+ * items the model lacks are appended to its id maps (with their
+ * metadata), in added's order.  The new model is trained on the union of
+ * m's training graph and added (a pair in both takes added's rating).
+ * LightGCN, MF: new users and items start from their neighbours' layer-0
+ * embeddings as a fold-in would place them, and t's schedule runs
+ * warm-started from m's parameters, with the model's dim and layers, no
+ * validation (the caller's validation graph is in the old id space), and,
+ * where t leaves them unset, a short schedule of its own (docs/api.md).
+ * GF-CF, Chebyshev, EASE: the filter is built again on the grown graph
+ * with the settings m's fit chose (its info), which t's caller-set
+ * settings override, without a held-out part or a search.  t may be NULL
+ * for the defaults.  m is not changed: the result is a new model, *out.
+ * GR_EUNSUPPORTED (other kinds), GR_EINVAL (a trainer of another kind),
+ * GR_ENOMEM.
  */
 GR_API int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added,
                            gr_trainer *t);

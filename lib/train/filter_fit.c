@@ -352,6 +352,8 @@ static int fit_filter(gr_model **out, gr_trainer *t, const gr_graph *train, int 
     }
     gr_model_set_info(m, "seed", gr_opt(t, GR_OPT_SEED));
     gr_model_set_info(m, "svd_iters", gr_opt_named(t, "svd_iters"));
+    /* with the settings above, what gr_model_update builds again */
+    gr_model_set_info(m, "oversample", gr_opt_named(t, "oversample"));
     *out = m;
     return GR_OK;
 }

@@ -1,9 +1,11 @@
 /*
- * Incremental update of a LightGCN / MF model: the training graph grows by
- * new interactions, users and items; the new rows of the layer-0
- * embeddings start from their neighbours' (as a fold-in would place them)
- * and a few warm-started epochs over the grown graph adapt everything.
- * The input model is not touched: the result is a new model.
+ * Incremental update of a model: the training graph grows by new
+ * interactions, users and items.  LightGCN / MF: the new rows of the
+ * layer-0 embeddings start from their neighbours' (as a fold-in would
+ * place them) and a few warm-started epochs over the grown graph adapt
+ * everything.  The training-free filters (GF-CF, Chebyshev, EASE) are
+ * built again on the grown graph with the settings their fit chose.  The
+ * input model is not touched: the result is a new model.
  */
 #include <gnnrec/trainer.h>
 #include <math.h>
@@ -135,10 +137,13 @@ static float *initial_embeddings(const gr_model *m, const gr_graph *g, const gr_
     return e0;
 }
 
+static int is_filter(int kind) { return kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE; }
+
 static int check_update(const gr_model *m, const gr_trainer *t)
 {
-    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF)
-        return gr_err(GR_EUNSUPPORTED, "gr_model_update: %s models cannot be updated (LightGCN and MF only)",
+    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && !is_filter(m->kind))
+        return gr_err(GR_EUNSUPPORTED,
+                      "gr_model_update: %s models cannot be updated (LightGCN, MF and the training-free filters)",
                       gr_model_kind_name(m->kind));
     if (t && t->kind != m->kind)
         return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
@@ -179,10 +184,49 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
     return GR_OK;
 }
 
+/*
+ * A training-free filter of the grown graph g: a trainer of m's kind takes
+ * the settings m's fit chose (the model's info: alpha, rank, phi, ...,
+ * lambda), and the caller's t, where it sets one, overrides them; it fits
+ * without a held-out part, so nothing is searched again.  t's statistics
+ * become the refit's.
+ */
+static int refit_filter(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t)
+{
+    gr_trainer *u;
+    GR_TRY(gr_trainer_new(&u, m->kind));
+    for (size_t k = 0; k < u->n_opts; k++) {
+        double v;
+        if (t && t->hand_set[k]) u->val[k] = t->val[k]; /* a trainer of the same kind: the same table */
+        else if (gr_model_info(&v, m, u->spec[k].name) == GR_OK) u->val[k] = v;
+    }
+    double *holdout = gr_opt_slot(u, "holdout");
+    if (!(t && t->hand_set[holdout - u->val])) *holdout = 0.0;
+    int rc = gr_trainer_fit(out, u, g);
+    if (t) {
+        t->stat_epochs = u->stat_epochs;
+        t->stat_best_epoch = u->stat_best_epoch;
+        t->stat_best_valid = u->stat_best_valid;
+        t->stat_seconds = u->stat_seconds;
+        t->stat_loss = u->stat_loss;
+        t->stat_trials = u->stat_trials;
+    }
+    gr_trainer_free(u);
+    return rc;
+}
+
 int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr_trainer *t)
 {
     if (!out || !m || !added) return gr_err(GR_EINVAL, "gr_model_update: NULL argument");
     GR_TRY(check_update(m, t));
+    if (is_filter(m->kind)) {
+        gr_graph *g = NULL;
+        int rc = gr_graph_grow(&g, m->graph, added);
+        if (rc == GR_OK) rc = refit_filter(out, m, g, t);
+        if (rc == GR_OK) gr_model_set_info(*out, "updated", 1);
+        gr_graph_free(g);
+        return rc;
+    }
     gr_trainer *own = NULL;
     if (!t) {
         GR_TRY(gr_trainer_new(&own, m->kind));

@@ -255,8 +255,10 @@ class Model(Handle):
 
     def update(self, added, trainer=None):
         """A new model updated with the edges of the graph `added` (new users
-        and items appended) by a warm-started schedule: `trainer`'s settings,
-        or the defaults when None.  This model is unchanged."""
+        and items appended): LightGCN and MF by a warm-started schedule of
+        `trainer`'s settings (the defaults when None), the training-free
+        filters built again with the settings their fit chose.  This model
+        is unchanged."""
         out = ctypes.c_void_p()
         check(lib.gr_model_update(ctypes.byref(out), self, added, trainer))
         return Model(out.value)

@@ -235,18 +235,21 @@ class Recommender:
 
     def partial_fit(self, interactions, epochs=None, lr=None, **read):
         """Add new interactions to the fitted model without a full retrain
-        (LightGCN and MF; other kinds raise UnsupportedError).
+        (LightGCN, MF and the training-free filters; GraphSAGE and the KG
+        kinds raise UnsupportedError).
 
         `interactions` take any form fit() takes, in their own ids: users
         and items the model has not seen are added (and can be recommended
         and recommended to afterwards).  The model's training interactions
-        and these are trained on together by a short schedule warm-started
-        from the model's parameters (gr_model_update, docs/api.md): the
-        estimator's settings, but the update's own number of steps and
-        learning rate (a quarter of a full fit's steps, a tenth of its
-        rate) unless `epochs` or `lr` are given here.  A (user, item) pair
-        the model already has takes the new rating.  The model before is
-        not changed: whoever holds it keeps it.  Returns self."""
+        and these are used together (gr_model_update, docs/api.md).
+        LightGCN, MF: a short schedule warm-started from the model's
+        parameters, with the estimator's settings but the update's own
+        number of steps and learning rate (a quarter of a full fit's steps,
+        a tenth of its rate) unless `epochs` or `lr` are given here.  The
+        filters: built again with the settings their fit chose, nothing
+        searched again.  A (user, item) pair the model already has takes
+        the new rating.  The model before is not changed: whoever holds it
+        keeps it.  Returns self."""
         model = self._fitted()
         settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
         if epochs is not None:

@@ -511,10 +511,20 @@ class PartialFitTest(unittest.TestCase):
             est.partial_fit_users([self.users[0]], [[1, 0, 1]])
         est.close()
 
+    def test_a_filter_is_built_again_with_its_settings(self):
+        est = gnnrec.Cheby(rank=16, threads=1).fit(self.train, show_progress=False)
+        chosen = est.model_.info("phi")
+        est.partial_fit(([self.new_user] * 2, [self.items[0], self.new_item]))
+        self.assertEqual(est.model_.info("phi"), chosen)
+        self.assertEqual(est.stats_["trials"], 0)  # nothing searched again
+        self.assertIn(self.new_item, as_list(est.item_ids))
+        self.assertEqual(len(est.recommend(self.new_user, k=5)[0]), 5)
+        est.close()
+
     def test_kinds_without_updates_and_unfitted_estimators_say_so(self):
         with self.assertRaises(ValueError):
             gnnrec.LightGCN().partial_fit(([1], [2]))
-        est = support.estimator("gfcf")
+        est = support.estimator("transe")
         old = est.model_
         with self.assertRaises(gnnrec.UnsupportedError):
             est.partial_fit(([self.new_user], [self.items[0]]))

@@ -1,4 +1,5 @@
-/* gnnrec update: a saved LightGCN / MF model updated with new interactions. */
+/* gnnrec update: a saved LightGCN, MF or training-free filter model updated
+ * with new interactions. */
 #include <stdlib.h>
 
 #include "cli.h"
@@ -7,13 +8,13 @@ static const char *const update_usage = "usage: gnnrec update --model MODEL --ad
 
 /* The flags of gnnrec update: --help prints this table. */
 static const cli_flag_doc update_flags[] = {
-    { "model", "MODEL", "the saved LightGCN or MF model (left as it is)" },
+    { "model", "MODEL", "the saved LightGCN, MF, GF-CF, Chebyshev or EASE model (left as it is)" },
     { "add", "FILE", "new interactions (new users and items are appended)" },
     { "out", "MODEL2", "where the updated model is saved (atomically)" },
     { "format", "F", "how to read FILE, as gnnrec train" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
-    { "epochs", "N", "steps of the warm-started schedule (50 fast steps by default)" },
+    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default)" },
     { "lr", "X", "its learning rate (0.05); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },
