@@ -99,6 +99,7 @@ check "a bad item list is a usage error" expect_fail 2 "only-items" recommend --
 # update: a new user and a new item join the saved model
 printf '9001\t1\t5\t900000000\n9001\t2\t4\t900000001\n9001\t3\t5\t900000002\n1\t9002\t5\t900000003\n2\t9002\t4\t900000004\n' >"$tmp/new.data"
 check "update with --json" sh -c "'$GNNREC' update --model '$tmp/m.gnr' --add '$tmp/new.data' --out '$tmp/m2.gnr' --epochs 5 --json >'$tmp/update.out'"
+check "update reads --add as its data flags say" sh -c "'$GNNREC' update --model '$tmp/m.gnr' --add '$tmp/new.data' --format ml100k --min-rating 1 --out '$tmp/m3.gnr' --epochs 2"
 check "update json counts the newcomers" sh -c "tail -n 1 '$tmp/update.out' | grep -q '\"new_users\": 1, .*\"new_items\": 1, '"
 check "the new user gets recommendations" "$GNNREC" recommend --model "$tmp/m2.gnr" --user 9001 --k 3
 check "the new item is known" "$GNNREC" recommend --model "$tmp/m2.gnr" --similar 9002 --k 3

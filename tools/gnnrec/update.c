@@ -50,6 +50,9 @@ static int update(gr_model *m, cli_args *a, const char *add, const char *out, in
     gr_trainer *t = NULL;
     if (gr_trainer_new(&t, gr_model_kind_of(m)) != GR_OK) return cli_lib_error("gnnrec update");
     int rc = cli_apply_settings(t, a);
+    /* the data flags cli_load reads below are known, not unused */
+    static const char *const load_flags[] = { "format", "min-rating", "no-metadata" };
+    for (size_t k = 0; k < sizeof load_flags / sizeof load_flags[0]; k++) cli_has(a, load_flags[k]);
     if (!rc) rc = cli_check_unused(a, "update");
     gr_graph *added = NULL;
     gr_model *m2 = NULL;
