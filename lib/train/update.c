@@ -200,8 +200,8 @@ static int refit_filter(gr_model **out, const gr_model *m, const gr_graph *g, gr
         if (t && t->hand_set[k]) u->val[k] = t->val[k]; /* a trainer of the same kind: the same table */
         else if (gr_model_info(&v, m, u->spec[k].name) == GR_OK) u->val[k] = v;
     }
-    double *holdout = gr_opt_slot(u, "holdout");
-    if (!(t && t->hand_set[holdout - u->val])) *holdout = 0.0;
+    const int holdout = gr_opt_index(u, "holdout");
+    if (!(t && t->hand_set[holdout])) u->val[holdout] = 0.0;
     int rc = gr_trainer_fit(out, u, g);
     if (t) {
         t->stat_epochs = u->stat_epochs;
