@@ -106,6 +106,7 @@ check "the new item is known" "$GNNREC" recommend --model "$tmp/m2.gnr" --simila
 check "the input model is unchanged" expect_fail 1 "unknown user id 9001" recommend --model "$tmp/m.gnr" --user 9001
 check "update needs its files" expect_fail 2 "needs --model" update --model "$tmp/m.gnr"
 check "info" "$GNNREC" info --model "$tmp/m.gnr"
+check "info marks an updated model" sh -c "'$GNNREC' info --model '$tmp/m2.gnr' --json | tail -n 1 | grep -q '\"updated\": 1' && ! '$GNNREC' info --model '$tmp/m.gnr' --json | grep -q updated"
 check "help" "$GNNREC" train --help
 
 check "no command is a usage error" expect_fail 2 usage
