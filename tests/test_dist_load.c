@@ -78,13 +78,18 @@ static void assert_same_graph(const gr_graph *a, const gr_graph *b)
         gr_graph_user_id(&x, a, k);
         gr_graph_user_id(&y, b, k);
         ck_assert_msg(x == y, "user index %zu: id %lld alone, %lld over %d ranks", k, (long long)x, (long long)y, size);
+        const char *na = gr_graph_user_name(a, x), *nb = gr_graph_user_name(b, y);
+        ck_assert(na == nb || (na && nb && strcmp(na, nb) == 0));
     }
     for (size_t k = 0; k < gr_graph_num_items(a); k++) {
         int64_t x, y;
         gr_graph_item_id(&x, a, k);
         gr_graph_item_id(&y, b, k);
         ck_assert_msg(x == y, "item index %zu: id %lld alone, %lld over %d ranks", k, (long long)x, (long long)y, size);
+        const char *na = gr_graph_item_name(a, x), *nb = gr_graph_item_name(b, y);
+        ck_assert(na == nb || (na && nb && strcmp(na, nb) == 0));
     }
+    ck_assert_int_eq(gr_graph_has_names(a), gr_graph_has_names(b));
     ck_assert(hash_graph(a) == hash_graph(b));
     ck_assert(same_everywhere(hash_graph(b)));
     /* the same columns held: none of ratings that are all 1 */
@@ -223,6 +228,30 @@ START_TEST(csv_with_header_crlf_no_final_newline)
     char *path = shared_file("ratings.csv", text);
     gr_graph *g = check_load(path, GR_FORMAT_AUTO, 0);
     ck_assert(gr_graph_has_ratings(g) && gr_graph_has_timestamps(g));
+    gr_graph_free(g);
+    free(path);
+    free(text);
+}
+END_TEST
+
+/* Ids that are names, a header, and names a part's first row shares with
+ * other parts: every rank ends with every name. */
+static void rating_line_names(size_t k, uint64_t *s, char *buf, size_t cap)
+{
+    (void)k;
+    snprintf(buf, cap, "user-%llu,sku %llu,%llu", (unsigned long long)(next(s) % 300), (unsigned long long)(next(s) % 400),
+             (unsigned long long)(1 + next(s) % 5));
+}
+
+START_TEST(names_over_ranks)
+{
+    char *text = generate(3000, rating_line_names, "user,item,rating", "\n");
+    char *path = shared_file("names.csv", text);
+    gr_graph *g = check_load(path, GR_FORMAT_AUTO, 0);
+    ck_assert(gr_graph_has_names(g));
+    int64_t id;
+    ck_assert_int_eq(gr_name_id(&id, "sku 7"), GR_OK);
+    ck_assert_str_eq(gr_graph_item_name(g, id), "sku 7");
     gr_graph_free(g);
     free(path);
     free(text);
@@ -567,6 +596,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, default_ratings_hold_no_column);
     tcase_add_test(tc, csv_with_header_crlf_no_final_newline);
     tcase_add_test(tc, ml1m_double_colon);
+    tcase_add_test(tc, names_over_ranks);
     tcase_add_test(tc, delimited_with_comments_and_header);
     tcase_add_test(tc, fewer_lines_than_ranks);
     tcase_add_test(tc, load_like_over_ranks);

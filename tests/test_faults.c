@@ -202,9 +202,21 @@ static void model_calls_fail(int kind)
 }
 
 /* What data_calls_fail runs. */
-enum { DATA_GRAPH_LOAD, DATA_SPLIT, DATA_KG_LOAD, DATA_ML100K, N_DATA };
+enum { DATA_GRAPH_LOAD, DATA_SPLIT, DATA_KG_LOAD, DATA_ML100K, DATA_NAMES, N_DATA };
 static const char *const data_names[N_DATA] = { "gr_graph_load", "gr_graph_split", "gr_kg_load",
-                                                "gr_graph_load (ML-100K with metadata)" };
+                                                "gr_graph_load (ML-100K with metadata)",
+                                                "gr_graph_load (ids that are names)" };
+
+/* A CSV file whose ids are names, in dir. */
+static char *names_csv(const char *dir)
+{
+    char text[8192];
+    size_t at = (size_t)snprintf(text, sizeof text, "user,item,rating\n");
+    for (int u = 0; u < 40; u++)
+        for (int j = 0; j < 5; j++)
+            at += (size_t)snprintf(text + at, sizeof text - at, "user-%d,sku-%d,%d\n", u, (u * 7 + j) % 50, 1 + j);
+    return fx_write(dir, "names.csv", text);
+}
 
 /* The u.data of a generated ML-100K directory (u.item, u.user, u.genre
  * beside it), in dir. */
@@ -249,8 +261,8 @@ START_TEST(data_calls_fail_cleanly)
     gr_kg *kg = fx_random_kg(400, 60, 5, 9);
     ck_assert_int_eq(gr_kg_write(kg, kg_path), GR_OK);
     gr_kg_free(kg);
-    char *ml_path = ml100k(dir);
-    const char *paths[N_DATA] = { graph_path, NULL, kg_path, ml_path };
+    char *ml_path = ml100k(dir), *names_path = names_csv(dir);
+    const char *paths[N_DATA] = { graph_path, NULL, kg_path, ml_path, names_path };
     for (int call = 0; call < N_DATA; call++) {
         long calls;
         int rc, made;
@@ -269,6 +281,7 @@ START_TEST(data_calls_fail_cleanly)
     free(graph_path);
     free(kg_path);
     free(ml_path);
+    free(names_path);
     free(dir);
 }
 END_TEST

@@ -1,5 +1,6 @@
 /* Graph building, queries, errors, writing, and splits. */
 #include <gnnrec.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,118 @@ START_TEST(write_and_load_round_trip)
     fx_rmtree(dir);
     free(dir);
     fx_planted_free(&p);
+}
+END_TEST
+
+/* A file of 30 named users with 6 of 40 named items each (user k, items
+ * k..k+5 mod 40), from user `first` on. */
+static char *names_file(const char *dir, const char *name, int first, int users)
+{
+    char text[16384];
+    size_t at = (size_t)snprintf(text, sizeof text, "user,item,rating\n");
+    for (int u = first; u < first + users; u++)
+        for (int j = 0; j < 6; j++)
+            at += (size_t)snprintf(text + at, sizeof text - at, "user-%02d,B00%03d,%d\n", u, (u + j) % 40, 1 + (u + j) % 5);
+    return fx_write(dir, name, text);
+}
+
+static int64_t id_of(const char *name)
+{
+    int64_t id = -1;
+    ck_assert_int_eq(gr_name_id(&id, name), GR_OK);
+    return id;
+}
+
+/* Ids that are names, through a load, a test file loaded like it, the
+ * written edges, a saved model and an update. */
+START_TEST(names_through_load_like_write_models_and_updates)
+{
+    char *dir = fx_tmpdir(), *path = names_file(dir, "train.csv", 0, 30);
+    gr_graph *g, *h;
+    ck_assert_int_eq(gr_graph_load(&g, path, NULL), GR_OK);
+    ck_assert_int_eq(gr_graph_has_names(g), 1);
+    ck_assert_uint_eq(gr_graph_num_users(g), 30);
+    ck_assert_uint_eq(gr_graph_num_items(g), 35);
+    ck_assert_str_eq(gr_graph_user_name(g, id_of("user-07")), "user-07");
+    ck_assert_str_eq(gr_graph_item_name(g, id_of(" B00012\t")), "B00012"); /* trimmed as the reader trims */
+    ck_assert(gr_graph_user_name(g, id_of("user-99")) == NULL);
+    size_t n = 0;
+    ck_assert_int_eq(gr_graph_user_items(&n, g, id_of("user-07"), NULL, NULL, 0), GR_OK);
+    ck_assert_uint_eq(n, 6);
+    /* a test file: the graph's names, the unknown ones skipped */
+    char *test = names_file(dir, "test.csv", 25, 10);
+    ck_assert_int_eq(gr_graph_load_like(&h, g, test, NULL), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(h), 5 * 6);
+    ck_assert_uint_eq(gr_graph_num_skipped(h), 5 * 6);
+    gr_graph_free(h);
+    gr_load_options o = GR_LOAD_OPTIONS_INIT;
+    o.ids = GR_IDS_INTEGERS;
+    ck_assert_int_eq(gr_graph_load_like(&h, g, test, &o), GR_EINVAL);
+    /* written and read back with names */
+    char *out = fx_path(dir, "written.tsv");
+    ck_assert_int_eq(gr_graph_write(g, out, GR_FORMAT_ML100K), GR_OK);
+    o.ids = GR_IDS_NAMES;
+    o.format = GR_FORMAT_DELIMITED;
+    ck_assert_int_eq(gr_graph_load(&h, out, &o), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(h), gr_graph_num_edges(g));
+    ck_assert_str_eq(gr_graph_user_name(h, id_of("user-29")), "user-29");
+    gr_graph_free(h);
+    /* metadata files key by integers */
+    o = (gr_load_options)GR_LOAD_OPTIONS_INIT;
+    o.items_path = path;
+    ck_assert_int_eq(gr_graph_load(&h, path, &o), GR_EINVAL);
+    /* a model keeps the names; an update adds new ones */
+    gr_trainer *t;
+    gr_model *m, *m2, *m3;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    gr_trainer_set(t, "epochs", "2");
+    gr_trainer_set(t, "dim", "8");
+    gr_trainer_set(t, "threads", "1");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, g), GR_OK);
+    char *mpath = fx_path(dir, "m.gnnrec");
+    ck_assert_int_eq(gr_model_save(m, mpath), GR_OK);
+    ck_assert_int_eq(gr_model_load(&m2, mpath), GR_OK);
+    ck_assert_int_eq(gr_graph_has_names(gr_model_graph(m2)), 1);
+    ck_assert_str_eq(gr_graph_item_name(gr_model_graph(m2), id_of("B00033")), "B00033");
+    char *more = fx_write(dir, "more.csv", "newbie,B00001,5\nuser-03,NEW-1,4\n");
+    ck_assert_int_eq(gr_graph_load(&h, more, NULL), GR_OK);
+    ck_assert_int_eq(gr_model_update(&m3, m2, h, t), GR_OK);
+    const gr_graph *g3 = gr_model_graph(m3);
+    ck_assert_str_eq(gr_graph_user_name(g3, id_of("newbie")), "newbie");
+    ck_assert_str_eq(gr_graph_item_name(g3, id_of("NEW-1")), "NEW-1");
+    ck_assert_str_eq(gr_graph_user_name(g3, id_of("user-03")), "user-03");
+    gr_model_free(m3);
+    gr_graph_free(h);
+    /* integer ids do not mix with names */
+    int64_t iu[] = { 1 }, ii[] = { 2 };
+    ck_assert_int_eq(gr_graph_from_edges(&h, iu, ii, NULL, NULL, 1, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_has_names(h), 0);
+    ck_assert(gr_graph_user_name(h, 1) == NULL);
+    ck_assert_int_eq(gr_model_update(&m3, m2, h, t), GR_EINVAL);
+    gr_graph_free(h);
+    gr_model_free(m2);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    /* a name with a blank cannot be written in blank-separated formats */
+    char *blank = fx_write(dir, "blank.csv", "ann lee,x,1\n");
+    ck_assert_int_eq(gr_graph_load(&h, blank, NULL), GR_OK);
+    ck_assert_str_eq(gr_graph_user_name(h, id_of("ann lee")), "ann lee");
+    ck_assert_int_eq(gr_graph_write(h, out, GR_FORMAT_ADJACENCY), GR_EINVAL);
+    gr_graph_free(h);
+    int64_t id;
+    ck_assert_int_eq(gr_name_id(&id, ""), GR_EINVAL);
+    ck_assert_int_eq(gr_name_id(&id, NULL), GR_EINVAL);
+    ck_assert_int_eq(gr_name_id(NULL, "a"), GR_EINVAL);
+    ck_assert_int_eq(gr_graph_has_names(NULL), 0);
+    gr_graph_free(g);
+    free(blank);
+    free(more);
+    free(mpath);
+    free(out);
+    free(test);
+    free(path);
+    fx_rmtree(dir);
+    free(dir);
 }
 END_TEST
 
@@ -343,6 +456,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments_are_errors_not_crashes);
     tcase_add_test(tc, like_graphs_share_ids_and_skip_unknown);
     tcase_add_test(tc, write_and_load_round_trip);
+    tcase_add_test(tc, names_through_load_like_write_models_and_updates);
     tcase_add_test(tc, user_ratio_split_partitions_each_user);
     tcase_add_test(tc, leave_one_out_takes_the_latest);
     tcase_add_test(tc, random_split_sizes);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/idmap.h"
+#include "core/names.h"
 #include "dist/dist.h"
 #include "fixtures.h"
 #include "io/ratings.h"
@@ -21,13 +22,18 @@ static void teardown(void)
     free(tmp);
 }
 
-/* Read `text` written to tmp/name with `format`; returns the status. */
-static int read_text(gr_edges *e, const char *name, const char *text, int format)
+/* Read `text` written to tmp/name with `format` and `ids`; returns the status. */
+static int read_text_ids(gr_edges *e, const char *name, const char *text, int format, int ids)
 {
     char *p = fx_write(tmp, name, text);
-    int rc = gr_read_interactions(e, p, format);
+    int rc = gr_read_interactions(e, p, format, ids);
     free(p);
     return rc;
+}
+
+static int read_text(gr_edges *e, const char *name, const char *text, int format)
+{
+    return read_text_ids(e, name, text, format, GR_IDS_AUTO);
 }
 
 static void assert_edge(const gr_edges *e, size_t k, int64_t u, int64_t i, float r, int64_t ts)
@@ -243,14 +249,14 @@ START_TEST(missing_file_is_an_io_error)
     const char *p = at("nope/u.data");
     char want[4300];
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
-    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_EIO, want);
-    assert_error(gr_read_interactions(&e, p, GR_FORMAT_ML100K), GR_EIO, want);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_EIO, want);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_ML100K, GR_IDS_AUTO), GR_EIO, want);
     p = at("nope.txt");
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
-    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_EIO, want);
+    assert_error(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_EIO, want);
     ck_assert_uint_eq(e.n, 0);
-    ck_assert_int_eq(gr_read_interactions(NULL, p, 0), GR_EINVAL);
-    ck_assert_int_eq(gr_read_interactions(&e, NULL, 0), GR_EINVAL);
+    ck_assert_int_eq(gr_read_interactions(NULL, p, 0, GR_IDS_AUTO), GR_EINVAL);
+    ck_assert_int_eq(gr_read_interactions(&e, NULL, 0, GR_IDS_AUTO), GR_EINVAL);
     ck_assert_int_eq(read_text(&e, "x.txt", "1 2\n", 99), GR_EINVAL);
     gr_edges_free(&e);
 }
@@ -298,7 +304,8 @@ START_TEST(malformed_lines_name_file_line_and_field)
         { "d.txt", "user\titem\t5\n2\t3\t4\n", GR_FORMAT_DELIMITED, "1: field 'user': expected an integer, got 'user'" },
         { "d.txt", "1.5\t2\n", GR_FORMAT_DELIMITED, "1: field 'user': expected an integer, got '1.5'" },
         { "d.txt", "a\tb\tc\n1\t2\t3\n", GR_FORMAT_DELIMITED,
-          "1: not a header: names no user and item columns (such as userId and movieId): 'a\tb\tc'" },
+          "1: not a header: names no user and item columns (such as userId and movieId): 'a\tb\tc'"
+          " (a file without a header whose ids are names loads with ids=names, --ids names)" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         gr_edges e;
@@ -308,7 +315,8 @@ START_TEST(malformed_lines_name_file_line_and_field)
         e.has_rating = e.has_ts = 1;
         char want[4400];
         snprintf(want, sizeof want, "%s:%s", at(cases[k].name), cases[k].msg);
-        int rc = read_text(&e, cases[k].name, cases[k].text, cases[k].format);
+        /* integer ids: with GR_IDS_AUTO a first row of names is data (names_as_ids) */
+        int rc = read_text_ids(&e, cases[k].name, cases[k].text, cases[k].format, GR_IDS_INTEGERS);
         ck_assert_msg(rc == GR_EFORMAT, "case %zu: status %d", k, rc);
         ck_assert_msg(strcmp(gr_last_error(), want) == 0, "case %zu: '%s'", k, gr_last_error());
         ck_assert_uint_eq(e.n, 1);
@@ -317,6 +325,94 @@ START_TEST(malformed_lines_name_file_line_and_field)
         ck_assert_int_eq(e.has_ts, 1);
         gr_edges_free(&e);
     }
+}
+END_TEST
+
+static int64_t hash_of(const char *name) { return gr_name_hash(name, strlen(name)); }
+
+/* The name edge k's user and item have, as the tables keep them. */
+static void assert_named_edge(const gr_edges *e, size_t k, const char *user, const char *item)
+{
+    ck_assert_int_eq(e->user[k], hash_of(user));
+    ck_assert_int_eq(e->item[k], hash_of(item));
+    ck_assert_str_eq(gr_names_find(e->user_names, e->user[k]), user);
+    ck_assert_str_eq(gr_names_find(e->item_names, e->item[k]), item);
+}
+
+/* Ids that are names: found from the first row, or asked for; each the
+ * hash of its trimmed name; kept in the tables. */
+START_TEST(names_as_ids)
+{
+    gr_edges e;
+    gr_edges_init(&e);
+    /* a header, then names: the first row decides */
+    ck_assert_int_eq(read_text(&e, "a.csv", "user,item,rating\nalice, sku-1 ,5\nbob,sku-2,3\nalice,17,4\n", 0), GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_named_edge(&e, 0, "alice", "sku-1");
+    assert_named_edge(&e, 2, "alice", "17"); /* "17" is a name here, not 17 */
+    ck_assert_int_ne(e.item[2], 17);
+    ck_assert_float_eq(gr_edges_rating(&e, 1), 3.0f);
+    gr_edges_free(&e);
+    /* no header, tab separated, a UUID */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "b.tsv", "9b2f6c1e-0d4e-4f7a-8c1b-3e5d7a9f0b12\tB000X\t4\n", 0), GR_OK);
+    assert_named_edge(&e, 0, "9b2f6c1e-0d4e-4f7a-8c1b-3e5d7a9f0b12", "B000X");
+    gr_edges_free(&e);
+    /* adjacency lists of names */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "c.txt", "ann x y\nbo y\n", GR_FORMAT_ADJACENCY), GR_OK);
+    ck_assert_uint_eq(e.n, 3);
+    assert_named_edge(&e, 1, "ann", "y");
+    assert_named_edge(&e, 2, "bo", "y");
+    gr_edges_free(&e);
+    /* asked for: integers are names, and a first line of names alone is a row */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text_ids(&e, "d.csv", "ann,x\n17,42\n", GR_FORMAT_DELIMITED, GR_IDS_NAMES), GR_OK);
+    ck_assert_uint_eq(e.n, 2);
+    assert_named_edge(&e, 0, "ann", "x");
+    assert_named_edge(&e, 1, "17", "42");
+    gr_edges_free(&e);
+    /* integers asked for, or decided by the first row: a later name fails */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "e.csv", "1,2\n3,x\n", GR_FORMAT_DELIMITED), GR_EFORMAT);
+    ck_assert(strstr(gr_last_error(), "e.csv:2: field 'item': expected an integer, got 'x'") != NULL);
+    ck_assert(e.user_names == NULL);
+    ck_assert_int_eq(read_text_ids(&e, "f.csv", "u,2\n", GR_FORMAT_DELIMITED, GR_IDS_INTEGERS), GR_EFORMAT);
+    /* a failed read leaves no tables: the next read decides anew */
+    ck_assert_int_eq(read_text(&e, "g.csv", "u,2,5\n3,,1\n", GR_FORMAT_DELIMITED), GR_EFORMAT);
+    ck_assert(strstr(gr_last_error(), "g.csv:2: field 'item': empty name") != NULL);
+    ck_assert(e.user_names == NULL && e.n == 0);
+    /* MovieLens's own formats hold integers */
+    ck_assert_int_eq(read_text(&e, "u.data", "u1\t2\t3\t4\n", 0), GR_EFORMAT);
+    /* edges appended to named ones are named */
+    ck_assert_int_eq(read_text(&e, "h.csv", "ann,x,1\n", GR_FORMAT_DELIMITED), GR_OK);
+    ck_assert_int_eq(read_text(&e, "i.csv", "5,6,1\n", GR_FORMAT_DELIMITED), GR_OK);
+    assert_named_edge(&e, 1, "5", "6");
+    gr_edges_free(&e);
+}
+END_TEST
+
+/* Two names with one id are an error naming both, never one merged node.
+ * No two short names share a 63-bit hash, so the table is given one id
+ * twice by hand. */
+START_TEST(name_collisions_are_errors)
+{
+    gr_names t;
+    gr_names_init(&t);
+    ck_assert_int_eq(gr_names_add(&t, 5, "alice", 5), GR_OK);
+    ck_assert_int_eq(gr_names_add(&t, 5, "alice", 5), GR_OK);
+    ck_assert_int_eq(gr_names_add(&t, 5, "bob", 3), GR_EFORMAT);
+    ck_assert(strstr(gr_last_error(), "'alice' and 'bob' have the same id 5") != NULL);
+    ck_assert_str_eq(gr_names_find(&t, 5), "alice");
+    ck_assert(gr_names_find(&t, 6) == NULL);
+    char big[GR_NAME_MAX + 2];
+    memset(big, 'a', sizeof big);
+    ck_assert_int_eq(gr_names_add(&t, 7, big, sizeof big), GR_EFORMAT);
+    gr_names_free(&t);
+    /* the hash is fixed: models and other programs depend on it */
+    ck_assert_int_eq(hash_of("alice"), gr_name_hash("alice", 5));
+    ck_assert_int_ge(hash_of(""), 0);
+    ck_assert_int_ne(hash_of("a"), hash_of("b"));
 }
 END_TEST
 
@@ -331,7 +427,7 @@ START_TEST(nul_bytes_fail_the_file)
         gr_edges_init(&e);
         char want[4400];
         snprintf(want, sizeof want, "%s:2: NUL byte at column 10 (a text file holds none)", at(names[k]));
-        assert_error(gr_read_interactions(&e, p, 0), GR_EFORMAT, want);
+        assert_error(gr_read_interactions(&e, p, 0, GR_IDS_AUTO), GR_EFORMAT, want);
         ck_assert_uint_eq(e.n, 0);
         gr_edges_free(&e);
         free(p);
@@ -459,7 +555,7 @@ START_TEST(finds_ratings_in_directories)
     /* a directory can be read directly */
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, tmp, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, tmp, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     ck_assert_uint_eq(e.n, 2);
     ck_assert_int_eq(gr_detect_format(&format, tmp), GR_OK);
     ck_assert_int_eq(format, GR_FORMAT_ML1M);
@@ -487,7 +583,7 @@ START_TEST(reads_the_real_ml100k)
     snprintf(p, sizeof p, "%s/u.data", dir);
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     ck_assert_uint_eq(e.n, 100000);
     ck_assert_uint_eq(distinct(e.user, e.n), 943);
     ck_assert_uint_eq(distinct(e.item, e.n), 1682);
@@ -500,9 +596,9 @@ START_TEST(reads_the_real_ml100k)
     gr_edges_free(&e);
     gr_edges_init(&e);
     snprintf(p, sizeof p, "%s/u1.base", dir);
-    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     snprintf(p, sizeof p, "%s/u1.test", dir);
-    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     ck_assert_uint_eq(e.n, 100000);
     gr_edges_free(&e);
 }
@@ -519,7 +615,7 @@ START_TEST(reads_the_real_ml1m_m1)
     ck_assert_int_eq(format, GR_FORMAT_ADJACENCY);
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     ck_assert_uint_eq(e.n, 796244);
     ck_assert_uint_eq(distinct(e.user, e.n), 6022);
     ck_assert_int_eq(e.has_rating, 0);
@@ -537,7 +633,7 @@ static int read_in_parts(gr_edges *e, const char *path, int format, int parts)
         uint64_t begin, end;
         size_t lines;
         ck_assert_int_eq(gr_file_part(path, p, parts, &begin, &end, &lines), GR_OK);
-        int rc = gr_read_interactions_part(e, path, format, begin, end, before);
+        int rc = gr_read_interactions_part(e, path, format, GR_IDS_AUTO, begin, end, before);
         if (rc != GR_OK) return rc;
         before += lines;
     }
@@ -561,12 +657,15 @@ START_TEST(parts_read_what_the_whole_file_holds)
         { "d.txt", "# c\n\nuser;item;rating\n1;2;3\n2;2;4\n3;1;5\n", GR_FORMAT_DELIMITED },
         { "e.txt", "1\t2\t3\n2\t3\t4\n", GR_FORMAT_DELIMITED },
         { "u.data", "1\t2\t3\t881250949\n", GR_FORMAT_ML100K },
+        /* names: the first row (after the header) decides for every part */
+        { "n.csv", "user,item,rating\nalice,sku-1,5\n2,3,4\nbob,sku-1,3\ncarol,4,1\n", GR_FORMAT_CSV },
+        { "n.txt", "ann x y\n\nbo y 3\n7 x\n", GR_FORMAT_ADJACENCY },
     };
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char *path = fx_write(tmp, files[f].name, files[f].text);
         gr_edges whole;
         gr_edges_init(&whole);
-        ck_assert_int_eq(gr_read_interactions(&whole, path, files[f].format), GR_OK);
+        ck_assert_int_eq(gr_read_interactions(&whole, path, files[f].format, GR_IDS_AUTO), GR_OK);
         for (int parts = 1; parts <= 9; parts++) {
             gr_edges e;
             gr_edges_init(&e);
@@ -577,6 +676,11 @@ START_TEST(parts_read_what_the_whole_file_holds)
                 ck_assert(gr_edges_rating(&e, k) == gr_edges_rating(&whole, k) && gr_edges_ts(&e, k) == gr_edges_ts(&whole, k));
             ck_assert_int_eq(e.has_rating, whole.has_rating);
             ck_assert_int_eq(e.has_ts, whole.has_ts);
+            ck_assert_int_eq(e.user_names != NULL, whole.user_names != NULL);
+            for (size_t k = 0; whole.user_names && k < e.n; k++) {
+                ck_assert_str_eq(gr_names_find(e.user_names, e.user[k]), gr_names_find(whole.user_names, e.user[k]));
+                ck_assert_str_eq(gr_names_find(e.item_names, e.item[k]), gr_names_find(whole.item_names, e.item[k]));
+            }
             gr_edges_free(&e);
         }
         gr_edges_free(&whole);
@@ -627,6 +731,8 @@ int main(void)
     tcase_add_test(tc, missing_file_is_an_io_error);
     tcase_add_test(tc, malformed_lines_name_file_line_and_field);
     tcase_add_test(tc, nul_bytes_fail_the_file);
+    tcase_add_test(tc, names_as_ids);
+    tcase_add_test(tc, name_collisions_are_errors);
     tcase_add_test(tc, long_paths_are_not_cut);
     tcase_add_test(tc, empty_files_have_no_interactions);
     tcase_add_test(tc, detects_formats);

@@ -87,7 +87,7 @@ START_TEST(writes_a_readable_ml100k_dataset)
     ck_assert_int_eq(gr_synth_write(dir, NULL), GR_OK);
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, dir, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, dir, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     check_edges(&e, &o);
     ck_assert_uint_gt(e.n, 500 * 50);
     ck_assert_uint_lt(e.n, 500 * 70);
@@ -143,7 +143,7 @@ START_TEST(writes_a_readable_ml1m_dataset)
     ck_assert_int_eq(format, GR_FORMAT_ML1M);
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, p, GR_FORMAT_AUTO, GR_IDS_AUTO), GR_OK);
     check_edges(&e, &o);
     gr_edges_free(&e);
     free(p);
@@ -205,8 +205,8 @@ START_TEST(same_seed_same_files)
     gr_edges_init(&x);
     gr_edges_init(&y);
     char *pa = fx_path(a, "u.data"), *pc = fx_path(c, "ratings.dat");
-    ck_assert_int_eq(gr_read_interactions(&x, pa, 0), GR_OK);
-    ck_assert_int_eq(gr_read_interactions(&y, pc, 0), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&x, pa, 0, GR_IDS_AUTO), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&y, pc, 0, GR_IDS_AUTO), GR_OK);
     ck_assert_uint_eq(x.n, y.n);
     for (size_t k = 0; k < x.n; k++) {
         ck_assert(x.user[k] == y.user[k] && x.item[k] == y.item[k]);
@@ -231,7 +231,7 @@ START_TEST(plants_tastes_popularity_and_demographics)
     ck_assert_int_eq(gr_synth_write(dir, &o), GR_OK);
     gr_edges e;
     gr_edges_init(&e);
-    ck_assert_int_eq(gr_read_interactions(&e, dir, 0), GR_OK);
+    ck_assert_int_eq(gr_read_interactions(&e, dir, 0, GR_IDS_AUTO), GR_OK);
     char items[4200], users[4200];
     gr_find_metadata(items, users, sizeof items, dir);
     gr_item_table t;
@@ -303,7 +303,7 @@ START_TEST(tiny_catalogues)
         ck_assert_int_eq(gr_synth_write(dir, &o), GR_OK);
         gr_edges e;
         gr_edges_init(&e);
-        ck_assert_int_eq(gr_read_interactions(&e, dir, 0), GR_OK);
+        ck_assert_int_eq(gr_read_interactions(&e, dir, 0, GR_IDS_AUTO), GR_OK);
         check_edges(&e, &o);
         gr_edges_free(&e);
         free(dir);

@@ -32,12 +32,32 @@ typedef enum gr_format {
     GR_FORMAT_DELIMITED = 5  /* generic: user item [rating [timestamp]], split on tab, comma, space or ';' */
 } gr_format;
 
-#define GR_LOAD_OPTIONS_VERSION 2
+/*
+ * What the user and item fields of an interaction file hold.  Ids that
+ * are names (usernames, SKUs, UUIDs: any text up to 1024 bytes, trimmed
+ * of blanks) each get the id gr_name_id() gives: the same in every file,
+ * process and MPI rank, so test files, updates and new users need no
+ * shared dictionary.  The graph keeps each id's name
+ * (gr_graph_user_name()), and so does a model saved from it.  Two names
+ * with one id (a 63-bit hash: for n users or items, about n^2 / 2^64
+ * chances, one in 10^7 for a million names, one in 20 for a billion) fail
+ * the load, naming both.
+ */
+typedef enum gr_ids {
+    GR_IDS_AUTO = 0,     /* integers, unless the file's first row has a user or item
+                            field that is not an integer (not in GR_FORMAT_ML100K and
+                            GR_FORMAT_ML1M files: MovieLens's ids are integers); a
+                            file loaded like a named graph has names */
+    GR_IDS_INTEGERS = 1, /* every id an integer: anything else is an error */
+    GR_IDS_NAMES = 2     /* every id a name, "17" too */
+} gr_ids;
+
+#define GR_LOAD_OPTIONS_VERSION 3
 
 /* Options of gr_graph_load() and gr_graph_load_like().  Initialise with
  * GR_LOAD_OPTIONS_INIT so that fields added by later versions get their
- * defaults.  A version-1 struct (without comm) is still accepted: the
- * library reads comm only from version 2 on. */
+ * defaults.  Version-1 and -2 structs are still accepted: the library
+ * reads comm only from version 2 on and ids from version 3 on. */
 typedef struct gr_load_options {
     unsigned int version; /* GR_LOAD_OPTIONS_VERSION */
     int format;           /* a gr_format */
@@ -48,9 +68,11 @@ typedef struct gr_load_options {
     const char *users_path; /* explicit user metadata file (u.user, users.dat) or NULL */
     /* version 2: */
     void *comm;             /* MPI_Comm *: load over this communicator (below); NULL: load alone */
+    /* version 3: */
+    int ids;                /* a gr_ids */
 } gr_load_options;
 
-#define GR_LOAD_OPTIONS_INIT { GR_LOAD_OPTIONS_VERSION, GR_FORMAT_AUTO, 0.0, 1, NULL, NULL, NULL }
+#define GR_LOAD_OPTIONS_INIT { GR_LOAD_OPTIONS_VERSION, GR_FORMAT_AUTO, 0.0, 1, NULL, NULL, NULL, GR_IDS_AUTO }
 
 /*
  * Load a graph from an interaction file, or from a MovieLens directory
@@ -79,6 +101,8 @@ GR_API int gr_graph_load(gr_graph **out, const char *path, const gr_load_options
  * Load a graph in the id space of `like` (the test file of a pre-split
  * dataset, loaded beside its train file).  Lines naming ids that `like`
  * does not know are skipped and counted.  The metadata is that of `like`.
+ * The file's ids are names where like's are (GR_IDS_AUTO); opts->ids
+ * naming the other kind is GR_EINVAL.
  * opts->comm makes the load collective, as for gr_graph_load().
  */
 GR_API int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path,
@@ -133,8 +157,24 @@ GR_API int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, flo
                           int64_t *timestamps, size_t cap);
 
 /* Write the edges to `path` atomically, as GR_FORMAT_ML100K (tab separated)
- * or GR_FORMAT_ADJACENCY. */
+ * or GR_FORMAT_ADJACENCY.  A graph whose ids are names writes the names,
+ * and loads again with GR_IDS_NAMES. */
 GR_API int gr_graph_write(const gr_graph *g, const char *path, int format);
+
+/* ---- names ------------------------------------------------------------- */
+
+/* The id a name has in a graph whose ids are names (gr_ids): a 63-bit hash
+ * of its bytes (FNV-1a, then the SplitMix64 finaliser, the top bit
+ * cleared; docs/api.md), stable across versions and platforms.
+ * name must be 1 to 1024 bytes: GR_EINVAL otherwise. */
+GR_API int gr_name_id(int64_t *out, const char *name);
+/* 1 if the graph's ids are names, else 0 (also for NULL). */
+GR_API int gr_graph_has_names(const gr_graph *g);
+/* The name of a user / item, or NULL when the ids are not names or the id
+ * is unknown.  Owned by the graph (and the graphs and models sharing its
+ * id space). */
+GR_API const char *gr_graph_user_name(const gr_graph *g, int64_t user);
+GR_API const char *gr_graph_item_name(const gr_graph *g, int64_t item);
 
 /* ---- metadata ---------------------------------------------------------- */
 

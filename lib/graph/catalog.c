@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/names.h"
 
 gr_catalog *gr_catalog_new(void)
 {
@@ -25,6 +26,10 @@ gr_catalog *gr_catalog_ref(gr_catalog *c)
 void gr_catalog_unref(gr_catalog *c)
 {
     if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    for (size_t u = 0; u < c->users.n; u++) free(c->user_name[u]);
+    for (size_t i = 0; i < c->items.n; i++) free(c->item_name[i]);
+    free(c->user_name);
+    free(c->item_name);
     gr_idmap_free(&c->users);
     for (size_t i = 0; i < c->items.n; i++) free(c->title[i]);
     gr_idmap_free(&c->items);
@@ -44,11 +49,12 @@ void gr_catalog_unref(gr_catalog *c)
 static int grow_items(gr_catalog *c, size_t need)
 {
     size_t old = c->item_cap;
-    void **const arrays[] = { (void **)&c->title, (void **)&c->year, (void **)&c->genres };
-    const size_t sizes[] = { sizeof *c->title, sizeof *c->year, sizeof *c->genres };
-    GR_TRY(gr_reserve_each(arrays, sizes, 3, &c->item_cap, need));
+    void **const arrays[] = { (void **)&c->title, (void **)&c->year, (void **)&c->genres, (void **)&c->item_name };
+    const size_t sizes[] = { sizeof *c->title, sizeof *c->year, sizeof *c->genres, sizeof *c->item_name };
+    GR_TRY(gr_reserve_each(arrays, sizes, 4, &c->item_cap, need));
     for (size_t i = old; i < c->item_cap; i++) {
         c->title[i] = NULL;
+        c->item_name[i] = NULL;
         c->year[i] = 0;
         c->genres[i] = 0;
     }
@@ -58,10 +64,11 @@ static int grow_items(gr_catalog *c, size_t need)
 static int grow_users(gr_catalog *c, size_t need)
 {
     size_t old = c->user_cap;
-    void **const arrays[] = { (void **)&c->age, (void **)&c->gender, (void **)&c->occupation };
-    const size_t sizes[] = { sizeof *c->age, sizeof *c->gender, sizeof *c->occupation };
-    GR_TRY(gr_reserve_each(arrays, sizes, 3, &c->user_cap, need));
+    void **const arrays[] = { (void **)&c->age, (void **)&c->gender, (void **)&c->occupation, (void **)&c->user_name };
+    const size_t sizes[] = { sizeof *c->age, sizeof *c->gender, sizeof *c->occupation, sizeof *c->user_name };
+    GR_TRY(gr_reserve_each(arrays, sizes, 4, &c->user_cap, need));
     for (size_t i = old; i < c->user_cap; i++) {
+        c->user_name[i] = NULL;
         c->age[i] = -1;
         c->gender[i] = 0;
         c->occupation[i] = -1;
@@ -143,4 +150,57 @@ int gr_catalog_attach_users(gr_catalog *c, const gr_user_table *t)
                                            ? u->occupation : -1);
     }
     return GR_OK;
+}
+
+/* Give slot idx the name `name` (taken: the caller's pointer is now the
+ * catalog's), or check it against the one it has. */
+static int set_name(char **slot, char *name, const char *what)
+{
+    if (!*slot) {
+        *slot = name;
+        return GR_OK;
+    }
+    int rc = strcmp(*slot, name) == 0
+                 ? GR_OK
+                 : gr_err(GR_EFORMAT, "%s names '%.60s' and '%.60s' have the same id (a hash collision): rename one", what,
+                          *slot, name);
+    free(name);
+    return rc;
+}
+
+static int take_side(char **names, const gr_idmap *ids, gr_names *t, const char *what)
+{
+    for (size_t k = 0; k < t->ids.n; k++) {
+        int32_t idx = gr_idmap_find(ids, t->ids.ids[k]);
+        if (idx < 0 || !t->name[k]) continue; /* dropped, or unknown to a like-graph */
+        char *name = t->name[k];
+        t->name[k] = NULL;
+        GR_TRY(set_name(&names[idx], name, what));
+    }
+    return GR_OK;
+}
+
+int gr_catalog_take_names(gr_catalog *c, gr_edges *e)
+{
+    if (!e->user_names) return GR_OK;
+    if (!c->named) c->named = 1; /* a like-graph's catalog is shared: no write */
+    GR_TRY(take_side(c->user_name, &c->users, e->user_names, "user"));
+    return take_side(c->item_name, &c->items, e->item_names, "item");
+}
+
+static int copy_name(char **slot, const char *name, const char *what)
+{
+    if (!name) return GR_OK;
+    char *copy = gr_strdup(name);
+    return copy ? set_name(slot, copy, what) : GR_ENOMEM;
+}
+
+int gr_catalog_copy_user_name(gr_catalog *c, int32_t idx, const gr_catalog *src, size_t k)
+{
+    return copy_name(&c->user_name[idx], src->user_name[k], "user");
+}
+
+int gr_catalog_copy_item_name(gr_catalog *c, int32_t idx, const gr_catalog *src, size_t k)
+{
+    return copy_name(&c->item_name[idx], src->item_name[k], "item");
 }

@@ -226,6 +226,10 @@ int gr_graph_build(gr_graph **out, gr_catalog *cat, gr_edges *e, double min_rati
         gr_edges_free(e);
         return rc;
     }
+    if (e->user_names && !cat->named && (cat->users.n || cat->items.n)) {
+        gr_edges_free(e);
+        return gr_err(GR_EINVAL, "ids that are names and integer ids do not mix in one id space");
+    }
     gr_graph *g = graph_new(cat);
     dense_edges d;
     int rc = g ? map_edges(&d, cat, e, min_rating, grow, &g->skipped) : GR_ENOMEM;
@@ -233,6 +237,7 @@ int gr_graph_build(gr_graph **out, gr_catalog *cat, gr_edges *e, double min_rati
     free(e->user);
     free(e->item);
     e->user = e->item = NULL;
+    if (rc == GR_OK && (rc = gr_catalog_take_names(cat, e)) != GR_OK) dense_free(&d);
     if (rc != GR_OK) {
         gr_edges_free(e);
         gr_graph_free(g);

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/names.h"
 #include "dist/dist.h"
 #include "graph/graph.h"
 #include "graph/load_dist.h"
@@ -26,6 +27,21 @@ static int check_load_options(const gr_load_options *o)
         return gr_err(GR_EINVAL, "gr_load_options.format %d is not a gr_format", o->format);
     if (!(o->min_rating >= 0) || isinf(o->min_rating))
         return gr_err(GR_EINVAL, "gr_load_options.min_rating must be a number >= 0");
+    if (o->version >= 3 && (o->ids < GR_IDS_AUTO || o->ids > GR_IDS_NAMES))
+        return gr_err(GR_EINVAL, "gr_load_options.ids %d is not a gr_ids", o->ids);
+    return GR_OK;
+}
+
+static int ids_of(const gr_load_options *o) { return o->version >= 3 ? o->ids : GR_IDS_AUTO; }
+
+/* The ids of a file loaded like a graph: the graph's kind. */
+static int ids_like(int *ids, const gr_graph *like, const gr_load_options *o)
+{
+    int want = like->cat->named ? GR_IDS_NAMES : GR_IDS_INTEGERS;
+    *ids = ids_of(o);
+    if (*ids != GR_IDS_AUTO && *ids != want)
+        return gr_err(GR_EINVAL, "gr_load_options.ids: the graph's ids are %s", like->cat->named ? "names" : "integers");
+    *ids = want;
     return GR_OK;
 }
 
@@ -55,13 +71,14 @@ static int resolve_input(char *data_path, int *format, const char *path)
  * with d, every rank comes here whatever it is (the reading is
  * collective) and all return the same status.
  */
-static int read_edges(gr_edges *e, int rc, char *data_path, const char *path, const gr_load_options *o, gr_dist *d)
+static int read_edges(gr_edges *e, int rc, char *data_path, const char *path, const gr_load_options *o, int ids,
+                      gr_dist *d)
 {
     int format = o->format;
     if (rc == GR_OK) rc = resolve_input(data_path, &format, path);
-    if (!d) return rc == GR_OK ? gr_read_interactions(e, data_path, format) : rc;
+    if (!d) return rc == GR_OK ? gr_read_interactions(e, data_path, format, ids) : rc;
     GR_TRY(gr_dist_agree(d, rc));
-    return gr_read_edges_parts(e, data_path, format, o->min_rating, d);
+    return gr_read_edges_parts(e, data_path, format, ids, o->min_rating, d);
 }
 
 /* The communicator of the options (version 2 on), duplicated; NULL to
@@ -90,9 +107,15 @@ static int agree_built(gr_dist *d, int rc, gr_graph **out)
     return all;
 }
 
-static int attach_metadata(gr_catalog *cat, const char *data_path, const gr_load_options *o)
+/* The metadata files key items and users by integer ids: a file whose ids
+ * are names reads none beside it, and may not name one. */
+static int attach_metadata(gr_catalog *cat, const char *data_path, const gr_load_options *o, int named)
 {
     char items[PATH_CAP] = "", users[PATH_CAP] = "";
+    if (named && (o->items_path || o->users_path))
+        return gr_err(GR_EINVAL, "%s: its ids are names; metadata files (items_path, users_path) need integer ids",
+                      data_path);
+    if (named) return GR_OK;
     if (o->metadata) gr_find_metadata(items, users, PATH_CAP, data_path);
     if (o->items_path) GR_TRY(copy_path(items, o->items_path));
     if (o->users_path) GR_TRY(copy_path(users, o->users_path));
@@ -139,9 +162,9 @@ int gr_graph_load(gr_graph **out, const char *path, const gr_load_options *opts)
     gr_catalog *cat = gr_catalog_new();
     gr_edges e;
     gr_edges_init(&e);
-    int rc = read_edges(&e, data_path && cat ? GR_OK : GR_ENOMEM, data_path, path, o, d);
+    int rc = read_edges(&e, data_path && cat ? GR_OK : GR_ENOMEM, data_path, path, o, ids_of(o), d);
     int read = rc == GR_OK;
-    if (rc == GR_OK) rc = attach_metadata(cat, data_path, o);
+    if (rc == GR_OK) rc = attach_metadata(cat, data_path, o, e.user_names != NULL);
     gr_graph *g = NULL;
     if (rc == GR_OK) rc = gr_graph_build(&g, cat, &e, o->min_rating, 1);
     if (rc == GR_OK) rc = finish(out, g, path);
@@ -159,12 +182,14 @@ int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path, c
     const gr_load_options *o = opts ? opts : &defaults;
     if (!out || !like || !path) return gr_err(GR_EINVAL, "gr_graph_load_like: out, like and path must not be NULL");
     GR_TRY(check_load_options(o));
+    int ids;
+    GR_TRY(ids_like(&ids, like, o));
     gr_dist *d;
     GR_TRY(open_comm(&d, o));
     char *data_path = gr_alloc(PATH_CAP, 1);
     gr_edges e;
     gr_edges_init(&e);
-    int rc = read_edges(&e, data_path ? GR_OK : GR_ENOMEM, data_path, path, o, d);
+    int rc = read_edges(&e, data_path ? GR_OK : GR_ENOMEM, data_path, path, o, ids, d);
     int read = rc == GR_OK;
     gr_graph *g = NULL;
     if (rc == GR_OK) rc = gr_graph_build(&g, like->cat, &e, o->min_rating, 0);
@@ -298,24 +323,50 @@ int gr_graph_edges(const gr_graph *g, int64_t *users, int64_t *items, float *rat
     return GR_OK;
 }
 
+/* A user's or item's field as the readers read it back: its name, or its
+ * integer id. */
+static void put_id(gr_afile *f, const char *before, const char *name, int64_t id)
+{
+    if (name) gr_afile_printf(f, "%s%s", before, name);
+    else gr_afile_printf(f, "%s%lld", before, (long long)id);
+}
+
 static void write_ml100k(gr_afile *f, const gr_graph *g)
 {
+    const gr_catalog *c = g->cat;
     for (size_t u = 0; u < g->n_users; u++)
-        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
-            gr_afile_printf(f, "%lld\t%lld\t%g\t%lld\n", (long long)g->cat->users.ids[u],
-                            (long long)g->cat->items.ids[g->ui.col[k]], (double)gr_csr_val(&g->ui, k),
-                            (long long)gr_csr_ts(&g->ui, k));
+        for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++) {
+            int32_t i = g->ui.col[k];
+            put_id(f, "", c->user_name[u], c->users.ids[u]);
+            put_id(f, "\t", c->item_name[i], c->items.ids[i]);
+            gr_afile_printf(f, "\t%g\t%lld\n", (double)gr_csr_val(&g->ui, k), (long long)gr_csr_ts(&g->ui, k));
+        }
 }
 
 static void write_adjacency(gr_afile *f, const gr_graph *g)
 {
+    const gr_catalog *c = g->cat;
     for (size_t u = 0; u < g->n_users; u++) {
         if (gr_csr_degree(&g->ui, u) == 0) continue;
-        gr_afile_printf(f, "%lld", (long long)g->cat->users.ids[u]);
+        put_id(f, "", c->user_name[u], c->users.ids[u]);
         for (int64_t k = g->ui.ptr[u]; k < g->ui.ptr[u + 1]; k++)
-            gr_afile_printf(f, " %lld", (long long)g->cat->items.ids[g->ui.col[k]]);
+            put_id(f, " ", c->item_name[g->ui.col[k]], c->items.ids[g->ui.col[k]]);
         gr_afile_printf(f, "\n");
     }
+}
+
+/* Both formats split fields on blanks: a name holding one cannot be
+ * written in them. */
+static int names_writable(const gr_catalog *c)
+{
+    char *const *lists[2] = { c->user_name, c->item_name };
+    const size_t counts[2] = { c->users.n, c->items.n };
+    for (int side = 0; c->named && side < 2; side++)
+        for (size_t k = 0; k < counts[side]; k++)
+            if (lists[side][k] && strpbrk(lists[side][k], " \t\r\n"))
+                return gr_err(GR_EINVAL, "gr_graph_write: the %s name '%.60s' holds a blank, which the format separates fields with",
+                              side ? "item" : "user", lists[side][k]);
+    return GR_OK;
 }
 
 int gr_graph_write(const gr_graph *g, const char *path, int format)
@@ -323,11 +374,40 @@ int gr_graph_write(const gr_graph *g, const char *path, int format)
     if (!g || !path) return gr_err(GR_EINVAL, "gr_graph_write: NULL argument");
     if (format != GR_FORMAT_ML100K && format != GR_FORMAT_ADJACENCY)
         return gr_err(GR_EINVAL, "gr_graph_write: format %d not supported (GR_FORMAT_ML100K or GR_FORMAT_ADJACENCY)", format);
+    GR_TRY(names_writable(g->cat));
     gr_afile f;
     GR_TRY(gr_afile_open(&f, path));
     if (format == GR_FORMAT_ML100K) write_ml100k(&f, g);
     else write_adjacency(&f, g);
     return gr_afile_commit(&f);
+}
+
+/* ---- names ---- */
+
+int gr_name_id(int64_t *out, const char *name)
+{
+    if (!out || !name) return gr_err(GR_EINVAL, "gr_name_id: NULL argument");
+    /* trimmed as the readers trim a field */
+    while (*name == ' ' || *name == '\t') name++;
+    size_t n = strlen(name);
+    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) n--;
+    if (n == 0 || n > GR_NAME_MAX) return gr_err(GR_EINVAL, "gr_name_id: a name has 1 to %d bytes, got %zu", GR_NAME_MAX, n);
+    *out = gr_name_hash(name, n);
+    return GR_OK;
+}
+
+int gr_graph_has_names(const gr_graph *g) { return g && g->cat->named; }
+
+const char *gr_graph_user_name(const gr_graph *g, int64_t user)
+{
+    int32_t u = g ? gr_graph_user_index(g, user) : -1;
+    return u < 0 ? NULL : g->cat->user_name[u];
+}
+
+const char *gr_graph_item_name(const gr_graph *g, int64_t item)
+{
+    int32_t i = g ? gr_graph_item_index(g, item) : -1;
+    return i < 0 ? NULL : g->cat->item_name[i];
 }
 
 /* ---- metadata ---- */

@@ -34,9 +34,11 @@ static int16_t remap_occupation(int16_t o, const gr_catalog *from, const gr_cata
 /* Add item k of src (with its metadata) to c, unless c has it. */
 static int copy_item(gr_catalog *c, const gr_catalog *src, size_t k)
 {
-    if (gr_idmap_find(&c->items, src->items.ids[k]) >= 0) return GR_OK;
+    int32_t known = gr_idmap_find(&c->items, src->items.ids[k]);
+    if (known >= 0) return gr_catalog_copy_item_name(c, known, src, k);
     int32_t i = gr_catalog_add_item(c, src->items.ids[k]);
     if (i < 0) return gr_last_error_code();
+    GR_TRY(gr_catalog_copy_item_name(c, i, src, k));
     if (src->title[k] && !(c->title[i] = gr_strdup(src->title[k]))) return GR_ENOMEM;
     c->year[i] = src->year[k];
     c->genres[i] = src == c ? src->genres[k] : remap_genres(src->genres[k], src, c);
@@ -45,9 +47,11 @@ static int copy_item(gr_catalog *c, const gr_catalog *src, size_t k)
 
 static int copy_user(gr_catalog *c, const gr_catalog *src, size_t k)
 {
-    if (gr_idmap_find(&c->users, src->users.ids[k]) >= 0) return GR_OK;
+    int32_t known = gr_idmap_find(&c->users, src->users.ids[k]);
+    if (known >= 0) return gr_catalog_copy_user_name(c, known, src, k);
     int32_t u = gr_catalog_add_user(c, src->users.ids[k]);
     if (u < 0) return gr_last_error_code();
+    GR_TRY(gr_catalog_copy_user_name(c, u, src, k));
     c->age[u] = src->age[k];
     c->gender[u] = src->gender[k];
     c->occupation[u] = remap_occupation(src->occupation[k], src, c);
@@ -71,8 +75,13 @@ static int copy_names(gr_catalog *c, const gr_catalog *base, const gr_catalog *m
 
 static int extend_catalog(gr_catalog **out, const gr_catalog *base, const gr_catalog *more)
 {
+    if (base->named != more->named && more->users.n + more->items.n > 0)
+        return gr_err(GR_EINVAL, "the base graph's ids are %s, the added graph's %s: load it with ids=%s",
+                      base->named ? "names" : "integers", more->named ? "names" : "integers",
+                      base->named ? "names" : "integers");
     gr_catalog *c = gr_catalog_new();
     if (!c) return GR_ENOMEM;
+    c->named = base->named;
     int rc = copy_names(c, base, more);
     for (size_t k = 0; rc == GR_OK && k < base->users.n; k++) rc = copy_user(c, base, k);
     for (size_t k = 0; rc == GR_OK && k < base->items.n; k++) rc = copy_item(c, base, k);
@@ -101,7 +110,7 @@ static int push_edges(gr_edges *e, const gr_graph *g)
 
 int gr_graph_grow(gr_graph **out, const gr_graph *base, const gr_graph *added)
 {
-    gr_catalog *c;
+    gr_catalog *c = NULL;
     GR_TRY(extend_catalog(&c, base->cat, added->cat));
     gr_edges e;
     gr_edges_init(&e);

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/names.h"
 #include "io/ratings.h"
 #include "io/text.h"
 
@@ -33,7 +34,7 @@ static void drop_below(gr_edges *e, double min_rating)
 }
 
 /* This rank's part of the file, parsed. */
-static int read_part(gr_edges *mine, const char *path, int format, gr_dist *d)
+static int read_part(gr_edges *mine, const char *path, int format, int ids, gr_dist *d)
 {
     uint64_t begin = 0, end = 0, before = 0;
     size_t lines = 0;
@@ -42,7 +43,7 @@ static int read_part(gr_edges *mine, const char *path, int format, gr_dist *d)
     GR_TRY(gr_dist_agree(d, rc));
     /* global line numbers: the lines of the parts in front of this one */
     GR_TRY(gr_dist_exscan_u64(d, lines, &before));
-    return gr_dist_agree(d, gr_read_interactions_part(mine, path, format, begin, end, (size_t)before));
+    return gr_dist_agree(d, gr_read_interactions_part(mine, path, format, ids, begin, end, (size_t)before));
 }
 
 /* One column of every rank's edges, concatenated in rank order. */
@@ -95,6 +96,74 @@ static int exchange(gr_edges *all, gr_edges *mine, const uint64_t *counts, size_
     return GR_OK;
 }
 
+/* ---- names ---- */
+
+/* A table's names as records: the id (8 bytes), then the name and its NUL. */
+static int pack_names(const gr_names *t, char **out, uint64_t *size)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < t->ids.n; k++) n += 8 + strlen(t->name[k]) + 1;
+    char *buf = gr_alloc(n ? n : 1, 1), *p = buf;
+    if (!buf) return GR_ENOMEM;
+    for (size_t k = 0; k < t->ids.n; k++) {
+        size_t len = strlen(t->name[k]) + 1;
+        memcpy(p, &t->ids.ids[k], 8);
+        memcpy(p + 8, t->name[k], len);
+        p += 8 + len;
+    }
+    *out = buf;
+    *size = n;
+    return GR_OK;
+}
+
+static int unpack_names(gr_names *t, const char *p, const char *end, const char *path)
+{
+    while (p < end) {
+        int64_t id;
+        memcpy(&id, p, 8);
+        size_t len = strlen(p + 8);
+        int rc = gr_names_add(t, id, p + 8, len);
+        if (rc != GR_OK) {
+            gr_err_prefix("%s", path);
+            return rc;
+        }
+        p += 8 + len + 1;
+    }
+    return GR_OK;
+}
+
+/* Every rank's names of one side into `all` (whose names these are): each
+ * rank's table holds the names its part read, and a name two parts read
+ * comes twice, the same. */
+static int gather_names(gr_names *all, const gr_names *mine, const char *path, gr_dist *d)
+{
+    char *buf = NULL, *every = NULL;
+    uint64_t size = 0, total = 0;
+    uint64_t *sizes = gr_alloc((size_t)d->size, sizeof *sizes);
+    int rc = sizes ? pack_names(mine, &buf, &size) : GR_ENOMEM;
+    rc = gr_dist_agree(d, rc);
+    if (rc == GR_OK) rc = gr_dist_allgather_u64(d, size, sizes);
+    for (int r = 0; rc == GR_OK && r < d->size; r++) total += sizes[r];
+    if (rc == GR_OK) rc = gr_dist_agree(d, (every = gr_alloc(total ? total : 1, 1)) ? GR_OK : GR_ENOMEM);
+    if (rc == GR_OK) rc = gr_dist_allgather_bytes(d, buf, every, sizes);
+    if (rc == GR_OK) rc = gr_dist_agree(d, unpack_names(all, every, every + total, path));
+    free(every);
+    free(buf);
+    free(sizes);
+    return rc;
+}
+
+/* With ids that are names (every rank decided alike, from the file's first
+ * row), every rank's names to every rank. */
+static int exchange_names(gr_edges *all, const gr_edges *mine, const char *path, gr_dist *d)
+{
+    if (!mine->user_names) return GR_OK;
+    int rc = gr_dist_agree(d, gr_edges_use_names(all));
+    if (rc == GR_OK) rc = gather_names(all->user_names, mine->user_names, path, d);
+    if (rc == GR_OK) rc = gather_names(all->item_names, mine->item_names, path, d);
+    return rc;
+}
+
 /* The edges each rank read (before dropping) and keeps, and the sums. */
 static int count_edges(gr_dist *d, size_t read, size_t kept, uint64_t *counts, size_t *total, uint64_t *nread)
 {
@@ -113,14 +182,14 @@ static int count_edges(gr_dist *d, size_t read, size_t kept, uint64_t *counts, s
     return rc;
 }
 
-int gr_read_edges_parts(gr_edges *all, const char *path, int format, double min_rating, gr_dist *d)
+int gr_read_edges_parts(gr_edges *all, const char *path, int format, int ids, double min_rating, gr_dist *d)
 {
     gr_edges mine;
     gr_edges_init(&mine);
     gr_edges_init(all);
     uint64_t *counts = gr_alloc((size_t)d->size, sizeof *counts);
     int rc = gr_dist_agree(d, counts ? GR_OK : GR_ENOMEM);
-    if (rc == GR_OK) rc = read_part(&mine, path, format, d);
+    if (rc == GR_OK) rc = read_part(&mine, path, format, ids, d);
     size_t read = mine.n, total = 0;
     uint64_t nread = 0;
     if (rc == GR_OK) drop_below(&mine, min_rating);
@@ -128,6 +197,7 @@ int gr_read_edges_parts(gr_edges *all, const char *path, int format, double min_
     /* as gr_read_interactions: a file without any is malformed */
     if (rc == GR_OK && nread == 0) rc = gr_err(GR_EFORMAT, "%s: no interactions", path);
     if (rc == GR_OK) rc = exchange(all, &mine, counts, total, d);
+    if (rc == GR_OK && (rc = exchange_names(all, &mine, path, d)) != GR_OK) gr_edges_free(all);
     gr_edges_free(&mine);
     free(counts);
     return rc;

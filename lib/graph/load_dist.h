@@ -15,8 +15,10 @@
  * edges.  format may be GR_FORMAT_AUTO (every rank detects it from the
  * file's first lines).  Collective over d; every rank returns the same
  * status and message (the first failing part's, which holds the first bad
- * line of the file).
+ * line of the file).  ids is a gr_ids, decided for every part from the
+ * file's first row; where ids are names, every rank ends with every
+ * rank's names (all->user_names, item_names).
  */
-int gr_read_edges_parts(gr_edges *all, const char *path, int format, double min_rating, gr_dist *d);
+int gr_read_edges_parts(gr_edges *all, const char *path, int format, int ids, double min_rating, gr_dist *d);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/names.h"
 
 void gr_edges_init(gr_edges *e) { memset(e, 0, sizeof *e); }
 
@@ -14,7 +15,28 @@ void gr_edges_free(gr_edges *e)
     free(e->item);
     free(e->rating);
     free(e->ts);
+    gr_names *tables[2] = { e->user_names, e->item_names };
+    for (int k = 0; k < 2; k++) {
+        if (tables[k]) gr_names_free(tables[k]);
+        free(tables[k]);
+    }
     memset(e, 0, sizeof *e);
+}
+
+int gr_edges_use_names(gr_edges *e)
+{
+    if (e->user_names) return GR_OK;
+    gr_names *u = gr_alloc(1, sizeof *u), *i = gr_alloc(1, sizeof *i);
+    if (!u || !i) {
+        free(u);
+        free(i);
+        return GR_ENOMEM;
+    }
+    gr_names_init(u);
+    gr_names_init(i);
+    e->user_names = u;
+    e->item_names = i;
+    return GR_OK;
 }
 
 /* The columns held (the ids always, a rating or timestamp column once a

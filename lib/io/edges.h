@@ -20,6 +20,9 @@ typedef struct gr_edges {
     float *rating; /* NULL: every rating is 1 */
     int64_t *ts;   /* NULL: every timestamp is 0 */
     int has_rating, has_ts;
+    /* with ids that are names (core/names.h): the users' and the items'
+     * names by id; both NULL for integer ids */
+    struct gr_names *user_names, *item_names;
 } gr_edges;
 
 static inline float gr_edges_rating(const gr_edges *e, size_t k) { return e->rating ? e->rating[k] : 1.0f; }
@@ -37,6 +40,8 @@ int gr_edges_hold_ratings(gr_edges *e);
 int gr_edges_hold_ts(gr_edges *e);
 /* Append one edge (holding a column at its first value other than the
  * default).  GR_OK or GR_ENOMEM. */
+/* Keep names for the ids from now on (both tables, empty).  GR_ENOMEM. */
+int gr_edges_use_names(gr_edges *e);
 int gr_edges_push(gr_edges *e, int64_t user, int64_t item, float rating, int64_t ts);
 
 #endif

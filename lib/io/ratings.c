@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/names.h"
 #include "io/text.h"
 
 /* How the fields of a line are separated. */
@@ -33,6 +34,8 @@ typedef struct loader {
     int csv_header;  /* the first line must be a header (GR_FORMAT_CSV) */
     int comments;    /* lines starting with '#' are skipped (GR_FORMAT_DELIMITED) */
     size_t layout_line; /* line the layout came from (a header or the first row), 0 before */
+    int names;       /* ids: 1 names, 0 integers, -1 not known before the first row (GR_IDS_AUTO) */
+    int first_row_only; /* stop once the layout and the kind of ids are known */
 } loader;
 
 /* ---- errors ------------------------------------------------------------ */
@@ -97,10 +100,44 @@ static size_t split(const layout *l, char *line, char **f)
     }
 }
 
-static int parse_id(const loader *ld, int col, const char *s, int64_t *v)
+static int parse_int(const loader *ld, int col, const char *s, int64_t *v)
 {
     int rc = gr_parse_i64(s, v);
     return rc == GR_NUM_OK ? GR_OK : field_error(ld, col, rc, s);
+}
+
+/* The id of a name field: its hash, its name kept; a name that another
+ * name's id already stands for is an error naming both. */
+static int name_id(const loader *ld, int col, const char *s, int64_t *v)
+{
+    s = gr_trim((char *)s);
+    size_t n = strlen(s);
+    if (n == 0) return gr_err(GR_EFORMAT, "%s:%zu: field '%s': empty name", ld->path, ld->r.line, col_name[col]);
+    if (n > GR_NAME_MAX)
+        return gr_err(GR_EFORMAT, "%s:%zu: field '%s': a name of %zu bytes (at most %d)", ld->path, ld->r.line,
+                      col_name[col], n, GR_NAME_MAX);
+    gr_names *t = col == COL_USER ? ld->out->user_names : ld->out->item_names;
+    *v = gr_name_hash(s, n);
+    const char *kept = gr_names_find(t, *v);
+    if (!kept) return gr_names_add(t, *v, s, n);
+    if (strcmp(kept, s) == 0) return GR_OK;
+    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': names '%.60s' and '%.60s' have the same id %lld (a hash collision): rename one",
+                  ld->path, ld->r.line, col_name[col], kept, s, (long long)*v);
+}
+
+static int parse_id(const loader *ld, int col, const char *s, int64_t *v)
+{
+    return ld->names == 1 ? name_id(ld, col, s, v) : parse_int(ld, col, s, v);
+}
+
+/* GR_IDS_AUTO: the first row's user and item fields decide whether the
+ * file's ids are integers or names. */
+static int decide_ids(loader *ld, const char *user, const char *item)
+{
+    if (ld->names >= 0) return GR_OK;
+    int64_t v;
+    ld->names = gr_parse_i64(user, &v) != GR_NUM_OK || (item && gr_parse_i64(item, &v) != GR_NUM_OK);
+    return ld->names ? gr_edges_use_names(ld->out) : GR_OK;
 }
 
 static int parse_rating(const loader *ld, const char *s, float *v)
@@ -118,10 +155,11 @@ static int take_row(loader *ld, char **f, size_t nf)
     if (nf != l->nfields) return count_error(ld, nf);
     int64_t user, item, ts = 0;
     float rating = 1.0f;
+    GR_TRY(decide_ids(ld, f[l->col[COL_USER]], f[l->col[COL_ITEM]]));
     GR_TRY(parse_id(ld, COL_USER, f[l->col[COL_USER]], &user));
     GR_TRY(parse_id(ld, COL_ITEM, f[l->col[COL_ITEM]], &item));
     if (l->col[COL_RATING] >= 0) GR_TRY(parse_rating(ld, f[l->col[COL_RATING]], &rating));
-    if (l->col[COL_TS] >= 0) GR_TRY(parse_id(ld, COL_TS, f[l->col[COL_TS]], &ts));
+    if (l->col[COL_TS] >= 0) GR_TRY(parse_int(ld, COL_TS, f[l->col[COL_TS]], &ts));
     return gr_edges_push(ld->out, user, item, rating, ts);
 }
 
@@ -236,8 +274,12 @@ static int delimited_layout(loader *ld, char *line, char **f, size_t *nf, int *h
     if (!any_number(f, *nf)) {
         *header = 1;
         if (map_header(l, f, *nf)) return GR_OK;
-        return gr_err(GR_EFORMAT, "%s:%zu: not a header: names no user and item columns (such as userId and movieId): '%.60s'",
-                      ld->path, ld->r.line, copy);
+        /* a row of names alone is data only where ids are names */
+        if (ld->names != 1)
+            return gr_err(GR_EFORMAT, "%s:%zu: not a header: names no user and item columns (such as userId and movieId): '%.60s'"
+                          " (a file without a header whose ids are names loads with ids=names, --ids names)",
+                          ld->path, ld->r.line, copy);
+        *header = 0;
     }
     if (*nf < 2 || *nf > NCOLS)
         return gr_err(GR_EFORMAT, "%s:%zu: too %s fields: expected 2 to 4 (user, item[, rating[, timestamp]]), got %zu",
@@ -281,9 +323,11 @@ static int read_rows(loader *ld)
          * file's reader does */
         if (!ld->have_layout || ld->r.line == ld->layout_line) {
             GR_TRY(first_line(ld, line));
+            if (ld->first_row_only && ld->names >= 0) break;
             continue;
         }
         GR_TRY(take_row(ld, f, split(&ld->lay, line, f)));
+        if (ld->first_row_only && ld->names >= 0) break;
     }
     return rc;
 }
@@ -301,6 +345,17 @@ static char *next_token(char **p)
     return tok;
 }
 
+/* A copy of the next blank-separated token of p, cut to cap - 1 bytes
+ * (enough to tell an integer), or "" at the end of the line. */
+static void peek_token(char *buf, size_t cap, const char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    size_t n = 0;
+    while (p[n] && p[n] != ' ' && p[n] != '\t' && n + 1 < cap) n++;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+}
+
 /* "user item item ...": a line per user, any number of items. */
 static int read_adjacency(loader *ld)
 {
@@ -311,11 +366,17 @@ static int read_adjacency(loader *ld)
         char *p = line;
         if (!(tok = next_token(&p))) continue;
         int64_t user, item;
+        if (ld->names < 0) {
+            char first[32];
+            peek_token(first, sizeof first, p);
+            GR_TRY(decide_ids(ld, tok, first[0] ? first : NULL));
+        }
         GR_TRY(parse_id(ld, COL_USER, tok, &user));
         while ((tok = next_token(&p))) {
             GR_TRY(parse_id(ld, COL_ITEM, tok, &item));
             GR_TRY(gr_edges_push(ld->out, user, item, 1.0f, 0));
         }
+        if (ld->first_row_only) break;
     }
     return rc;
 }
@@ -338,12 +399,17 @@ static void fixed_layout(loader *ld, int format)
     }
 }
 
-static void loader_init(loader *ld, gr_edges *out, const char *path, int format)
+static int loader_init(loader *ld, gr_edges *out, const char *path, int format, int ids)
 {
     memset(ld, 0, sizeof *ld);
     ld->path = path;
     ld->out = out;
     fixed_layout(ld, format);
+    /* edges appended to named ones are named too; MovieLens's own formats
+     * hold integers unless told otherwise */
+    int movielens = format == GR_FORMAT_ML100K || format == GR_FORMAT_ML1M;
+    ld->names = ids == GR_IDS_NAMES || out->user_names ? 1 : ids == GR_IDS_INTEGERS || movielens ? 0 : -1;
+    return ld->names == 1 ? gr_edges_use_names(out) : GR_OK;
 }
 
 /* Read the lines of ld->r (open) and close it. */
@@ -358,15 +424,27 @@ static int read_open(loader *ld, int format)
     return rc;
 }
 
-static int read_file(gr_edges *out, const char *path, int format)
+static int read_file(gr_edges *out, const char *path, int format, int ids)
 {
     loader ld;
-    loader_init(&ld, out, path, format);
+    GR_TRY(loader_init(&ld, out, path, format, ids));
     GR_TRY(gr_lines_open(&ld.r, path));
     return read_open(&ld, format);
 }
 
-int gr_read_interactions(gr_edges *out, const char *path, int format)
+/* Drop the name tables a failed read made (a later read decides anew). */
+static void drop_new_names(gr_edges *out, int had_names)
+{
+    if (had_names || !out->user_names) return;
+    gr_edges kept = *out;
+    kept.user = kept.item = NULL;
+    kept.rating = NULL;
+    kept.ts = NULL;
+    gr_edges_free(&kept); /* frees the tables alone */
+    out->user_names = out->item_names = NULL;
+}
+
+int gr_read_interactions(gr_edges *out, const char *path, int format, int ids)
 {
     if (!out || !path) return gr_err(GR_EINVAL, "read interactions: NULL argument");
     char found[4096];
@@ -380,11 +458,12 @@ int gr_read_interactions(gr_edges *out, const char *path, int format)
     if (format < GR_FORMAT_ADJACENCY || format > GR_FORMAT_DELIMITED)
         return gr_err(GR_EINVAL, "%s: unknown format %d", path, format);
     size_t n0 = out->n;
-    int had_rating = out->has_rating, had_ts = out->has_ts;
+    int had_rating = out->has_rating, had_ts = out->has_ts, had_names = out->user_names != NULL;
     out->has_rating = out->has_ts = 0;
-    int rc = read_file(out, path, format);
+    int rc = read_file(out, path, format, ids);
     if (rc == GR_OK && out->n == n0) rc = gr_err(GR_EFORMAT, "%s: no interactions", path);
     if (rc != GR_OK) {
+        drop_new_names(out, had_names);
         out->n = n0;
         out->has_rating = had_rating;
         out->has_ts = had_ts;
@@ -399,46 +478,47 @@ int gr_read_interactions(gr_edges *out, const char *path, int format)
 }
 
 /*
- * The layout of a header-led format (delimited, CSV) comes from the first
- * line of the file that is neither blank nor a comment, which may lie in
- * another part: read the file from its start up to that line, as the
- * whole file's reader would (its row, if it is one, is dropped here: the
- * part that holds it reads it again).
+ * What the whole file's reader knows once it is past the file's first
+ * row, which may lie in another part: the layout of a header-led format
+ * (delimited, CSV), from the first line that is neither blank nor a
+ * comment, and with GR_IDS_AUTO whether the ids are names, from the
+ * first row.  Read the file from its start up to there, as the whole
+ * file's reader would (the row is dropped here: the part that holds it
+ * reads it again).
  */
-static int layout_from_start(loader *ld)
+static int from_start(loader *ld, int format)
 {
-    if (ld->have_layout) return GR_OK;
+    if ((ld->have_layout || format == GR_FORMAT_ADJACENCY) && ld->names >= 0) return GR_OK;
     gr_edges scratch;
     gr_edges_init(&scratch);
     loader first = *ld;
     first.out = &scratch;
-    GR_TRY(gr_lines_open(&first.r, ld->path));
-    char *line;
-    size_t len;
-    int rc;
-    while ((rc = gr_lines_next(&first.r, &line, &len)) > 0) {
-        if (gr_is_blank(line) || (first.comments && is_comment(line))) continue;
-        rc = first_line(&first, line);
-        break;
-    }
+    first.first_row_only = 1;
+    int rc = gr_edges_use_names(&scratch);
+    if (rc == GR_OK) rc = gr_lines_open(&first.r, ld->path);
+    if (rc == GR_OK) rc = format == GR_FORMAT_ADJACENCY ? read_adjacency(&first) : read_rows(&first);
     gr_lines_close(&first.r);
     gr_edges_free(&scratch);
     if (rc < 0) return rc;
-    ld->lay = first.lay;
-    ld->layout_line = first.layout_line;
-    ld->have_layout = 1;
-    return GR_OK;
+    if (format != GR_FORMAT_ADJACENCY) {
+        ld->lay = first.lay;
+        ld->layout_line = first.layout_line;
+        ld->have_layout = 1;
+    }
+    /* a file without rows reads as integers: its parts hold none either */
+    ld->names = first.names == 1;
+    return ld->names ? gr_edges_use_names(ld->out) : GR_OK;
 }
 
-int gr_read_interactions_part(gr_edges *out, const char *path, int format, uint64_t begin, uint64_t end,
+int gr_read_interactions_part(gr_edges *out, const char *path, int format, int ids, uint64_t begin, uint64_t end,
                               size_t lines_before)
 {
     if (!out || !path) return gr_err(GR_EINVAL, "read interactions: NULL argument");
     if (format < GR_FORMAT_ADJACENCY || format > GR_FORMAT_DELIMITED)
         return gr_err(GR_EINVAL, "%s: unknown format %d", path, format);
     loader ld;
-    loader_init(&ld, out, path, format);
-    if (format != GR_FORMAT_ADJACENCY) GR_TRY(layout_from_start(&ld));
+    GR_TRY(loader_init(&ld, out, path, format, ids));
+    GR_TRY(from_start(&ld, format));
     GR_TRY(gr_lines_open_part(&ld.r, path, begin, end, lines_before));
     size_t n0 = out->n;
     int rc = read_open(&ld, format);
@@ -523,7 +603,9 @@ static int sniff_first(sniff *s, const char *line)
     char copy[1024], *f[MAX_FIELDS];
     snprintf(copy, sizeof copy, "%s", line);
     size_t nf = sniff_split(s->sep, copy, f);
-    if (nf != (size_t)-1 && !all_numbers(f, nf)) return s->sep == ',' ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
+    /* a header (no number: CSV with a comma), or a row whose ids are names */
+    if (nf != (size_t)-1 && !all_numbers(f, nf))
+        return s->sep == ',' && !any_number(f, nf) ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
     return GR_FORMAT_AUTO;
 }
 

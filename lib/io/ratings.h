@@ -30,8 +30,16 @@ int gr_detect_format(int *format, const char *path);
  * (has_ts) set only when every edge of out carries one.  A malformed
  * line fails with GR_EFORMAT and a message "PATH:LINE: field 'rating':
  * ..."; nothing is appended then (out->n and the flags are restored).
+ * ids is a gr_ids: with GR_IDS_NAMES (or GR_IDS_AUTO and a first row
+ * whose user or item field is not an integer in a format other than
+ * GR_FORMAT_ML100K and GR_FORMAT_ML1M, or edges in out that are named
+ * already) every user and item field is a name, its id
+ * gr_name_hash() of it, and out->user_names / item_names keep the names
+ * (core/names.h); two names with one id fail with GR_EFORMAT.  Where ids
+ * are names, a first line of a delimited file without numbers that names
+ * no columns is a row, not an error.
  */
-int gr_read_interactions(gr_edges *out, const char *path, int format);
+int gr_read_interactions(gr_edges *out, const char *path, int format, int ids);
 
 /*
  * Append the interactions on the lines of `path` whose first byte lies in
@@ -42,9 +50,10 @@ int gr_read_interactions(gr_edges *out, const char *path, int format);
  * blank or a comment, read from the start of the file wherever it lies.
  * Messages name the line by its number in the whole file.  A part without
  * interactions is not an error.  Sets out->has_rating / has_ts as the
- * whole file would.  Nothing is appended on error.
+ * whole file would.  Nothing is appended on error.  With GR_IDS_AUTO
+ * the file's first row decides for every part, as it does for the whole.
  */
-int gr_read_interactions_part(gr_edges *out, const char *path, int format, uint64_t begin, uint64_t end,
+int gr_read_interactions_part(gr_edges *out, const char *path, int format, int ids, uint64_t begin, uint64_t end,
                               size_t lines_before);
 
 /*

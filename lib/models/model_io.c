@@ -15,6 +15,7 @@
 #define TAG_ITEMS GR_FOURCC('I', 'T', 'M', 'S')
 #define TAG_ITEM_META GR_FOURCC('I', 'M', 'E', 'T')
 #define TAG_USER_META GR_FOURCC('U', 'M', 'E', 'T')
+#define TAG_NAMES GR_FOURCC('N', 'A', 'M', 'E')
 #define TAG_GRAPH GR_FOURCC('G', 'R', 'P', 'H')
 #define TAG_VECTORS GR_FOURCC('V', 'E', 'C', 'S')
 #define TAG_STATE GR_FOURCC('S', 'T', 'A', 'T')
@@ -62,6 +63,11 @@ static void save_catalog(gr_writer *w, const gr_catalog *c)
         int32_t rec[3] = { c->age[u], (unsigned char)c->gender[u], c->occupation[u] };
         gr_writer_i32s(w, rec, 3);
     }
+    gr_writer_end(w);
+    if (!c->named) return;
+    gr_writer_begin(w, TAG_NAMES);
+    for (size_t u = 0; u < c->users.n; u++) gr_writer_string(w, c->user_name[u]);
+    for (size_t i = 0; i < c->items.n; i++) gr_writer_string(w, c->item_name[i]);
     gr_writer_end(w);
 }
 
@@ -212,6 +218,18 @@ static int load_user_meta(gr_reader *r, gr_catalog *c)
     return GR_OK;
 }
 
+/* Ids that are names: a name per user, then per item (present only in
+ * the files of such graphs). */
+static int load_id_names(gr_reader *r, gr_catalog *c)
+{
+    if (!gr_reader_peek(r, TAG_NAMES)) return GR_OK;
+    GR_TRY(gr_reader_section(r, TAG_NAMES));
+    c->named = 1;
+    for (size_t u = 0; u < c->users.n; u++) GR_TRY(gr_reader_string(r, &c->user_name[u]));
+    for (size_t i = 0; i < c->items.n; i++) GR_TRY(gr_reader_string(r, &c->item_name[i]));
+    return GR_OK;
+}
+
 /* Rows must be monotonic and columns strictly ascending and in range:
  * the rest of the library relies on both. */
 static int check_csr(gr_reader *r, const gr_csr *ui, size_t n_items, uint64_t n_edges)
@@ -286,6 +304,7 @@ static int load_body(gr_reader *r, gr_model *m)
     if (rc == GR_OK) rc = load_ids(r, TAG_ITEMS, c, 0);
     if (rc == GR_OK) rc = load_item_meta(r, c);
     if (rc == GR_OK) rc = load_user_meta(r, c);
+    if (rc == GR_OK) rc = load_id_names(r, c);
     if (rc == GR_OK) rc = load_graph(r, c, &m->graph);
     gr_catalog_unref(c);
     GR_TRY(rc);
