@@ -141,6 +141,24 @@ check "eval takes no --dataset" expect_fail 2 "unknown flag --dataset" eval --mo
 check "info --json names the mode" sh -c "'$GNNREC' info --model '$tmp/m.gnr' --json | tail -n 1 | grep -q '\"mode\": \"fast\"'"
 check "info without --json is one entry a line" sh -c "'$GNNREC' info --model '$tmp/m.gnr' | grep -q '^mode  *fast$'"
 check "train says which epoch it kept" sh -c "grep -q 'kept epoch [0-9]* of 4' '$tmp/trainv.err' && tail -n 1 '$tmp/trainv.out' | grep -q '\"best_epoch\": [1-4]'"
+# ids that are names: the model of the integer ids they stand for, names in and out
+awk -F'\t' 'NR % 10 { print > "'"$tmp"'/int-train.tsv"; next } { print > "'"$tmp"'/int-test.tsv" }' "$tmp/data/u.data"
+for part in train test; do
+  { echo "user,item,rating,timestamp"; awk -F'\t' '{ printf "user-%s,sku %s,%s,%s\n", $1, $2, $3, $4 }' "$tmp/int-$part.tsv"; } >"$tmp/names-$part.csv"
+done
+nm="--model mf --epochs 8 --dim 16 --threads 1"
+check "names: train" sh -c "'$GNNREC' train $nm --train '$tmp/names-train.csv' --test '$tmp/names-test.csv' --out '$tmp/names.gnr' >'$tmp/names.out' 2>/dev/null"
+check "names: the same ids trained as integers" sh -c "'$GNNREC' train $nm --train '$tmp/int-train.tsv' --test '$tmp/int-test.tsv' >'$tmp/ints.out' 2>/dev/null"
+check "names: the integer ids' test metrics" sh -c "grep '^@' '$tmp/names.out' >'$tmp/names.m' && grep '^@' '$tmp/ints.out' >'$tmp/ints.m' && test -s '$tmp/ints.m' && cmp -s '$tmp/names.m' '$tmp/ints.m'"
+check "names: recommend takes and prints them" sh -c "'$GNNREC' recommend --model '$tmp/names.gnr' --user user-3 --k 3 --exclude-items 'sku 1,sku 2' | grep -c '  sku [0-9]' | grep -qx 3"
+check "names: json" sh -c "'$GNNREC' recommend --model '$tmp/names.gnr' --user user-3 --k 2 --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"user_name\"] == \"user-3\" and isinstance(o[\"user\"], int) and all(i[\"name\"].startswith(\"sku \") for i in o[\"items\"]) else 1)'"
+check "names: similar items" sh -c "'$GNNREC' recommend --model '$tmp/names.gnr' --similar 'sku 5' --k 2 | grep -q '  sku [0-9]'"
+check "names: an unknown one" expect_fail 2 "no user 'nobody' in the model" recommend --model "$tmp/names.gnr" --user nobody
+check "names: info" sh -c "'$GNNREC' info --model '$tmp/names.gnr' | grep -q '^ids  *names$' && '$GNNREC' info --model '$tmp/m.gnr' | grep -q '^ids  *integers$'"
+printf 'newbie,sku 1,5\nnewbie,sku 2,4\n7,sku 3,4\n' >"$tmp/names-add.csv"
+check "names: update adds new ones, of the model's kind" sh -c "'$GNNREC' update --model '$tmp/names.gnr' --add '$tmp/names-add.csv' --out '$tmp/names2.gnr' >/dev/null && '$GNNREC' recommend --model '$tmp/names2.gnr' --user newbie --k 1 | grep -q 'sku' && '$GNNREC' recommend --model '$tmp/names2.gnr' --user 7 --k 1 | grep -q 'sku'"
+check "names: --ids integers refuses them" expect_fail 1 "field 'user': expected an integer, got 'user-" train --train "$tmp/names-train.csv" --ids integers
+check "names: --ids takes three values" expect_fail 2 "ids: expected auto, integers or names, got 'words'" train --train "$tmp/names-train.csv" --ids words
 # every flag of every command's --help is in the man page and docs/cli.md
 docs=$(cd "$(dirname "$0")/../docs" && pwd)
 for cmd in train eval recommend synth info update; do

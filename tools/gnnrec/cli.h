@@ -90,6 +90,21 @@ void json_append(json_out *j, const char *text);
 /* Parse "10,20" into ks (at most cap); EXIT_USAGE on error. */
 int cli_parse_ks(const char *text, int *ks, size_t cap, size_t *nk);
 
+/* ---- ids (ids.c): integers, or names in a model whose ids are names ---- */
+/* The id `text` names in g's id space; a usage error names --flag. */
+int cli_id(int64_t *id, const gr_graph *g, const char *flag, const char *text);
+/* As cli_id, for a user (item: 0) or item (1) the model must hold: an
+ * unknown name is a usage error that names it. */
+int cli_known_id(int64_t *id, const gr_graph *g, int item, const char *flag, const char *text);
+/* The ids of a comma-separated list (malloc'ed, at least one). */
+int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, const char *flag, const char *text);
+/* A user's (item: 0) or item's (1) name, or its id printed into buf. */
+const char *cli_id_text(char *buf, size_t cap, const gr_graph *g, int item, int64_t id);
+/* Append ', "name": "..."' to a JSON object being written, when named. */
+void cli_json_name(json_out *obj, const gr_graph *g, int item, int64_t id);
+/* "key": id (an exact integer), and "key_name": name when named. */
+void cli_json_id(json_out *j, const char *key, const gr_graph *g, int item, int64_t id);
+
 /* Load train/valid/test graphs from the flags (--train/--valid/--test or
  * --dataset with a split); defined in data.c. */
 typedef struct cli_data {
@@ -101,8 +116,9 @@ void cli_data_free(cli_data *d);
 void cli_mark_data_flags(cli_args *a);
 /* Load a graph in the model's id space. */
 int cli_load_like(gr_graph **out, const gr_graph *like, const char *path, cli_args *a);
-/* Load a file in its own id space, read as the data flags say (data.c). */
-int cli_load(gr_graph **out, const char *path, cli_args *a);
+/* Load a file in its own id space, read as the data flags say (data.c);
+ * without --ids, its ids are of the kind of ids_of's (when not NULL). */
+int cli_load(gr_graph **out, const char *path, cli_args *a, const gr_graph *ids_of);
 
 /* Cold start (coldstart.c): whether the flags describe a new user / item,
  * and the recommendations for them. */

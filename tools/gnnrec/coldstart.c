@@ -32,8 +32,24 @@ static int movie_features(gr_new_item *it, float **row, const gr_model *m, cli_a
     return rc;
 }
 
+/* One "ID[:RATING]" of --rated: the rating follows the last ':' (a name
+ * may hold ':' itself when no number follows it). */
+static int parse_rated_one(char *f, const gr_graph *g, int64_t *id, float *rating, int *any_rating)
+{
+    char *colon = strrchr(f, ':');
+    *rating = -1.0f;
+    if (colon && cli_is_number(colon + 1)) {
+        *colon = '\0';
+        *rating = strtof(colon + 1, NULL);
+        *any_rating = 1;
+    } else if (colon && !gr_graph_has_names(g)) {
+        return cli_usage_error("--rated: expected ID[:RATING], got '%s'", f);
+    }
+    return cli_id(id, g, "rated", f);
+}
+
 /* "ID:RATING,ID:RATING,..." (":RATING" may be left out: a liked item). */
-static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t *n, int *any_rating)
+static int parse_rated(const char *text, const gr_graph *g, int64_t **ids, float **ratings, size_t *n, int *any_rating)
 {
     int rc = cli_check_list("rated", text);
     if (rc) return rc;
@@ -43,33 +59,17 @@ static int parse_rated(const char *text, int64_t **ids, float **ratings, size_t 
     *ratings = malloc(cap * sizeof **ratings);
     *n = 0;
     *any_rating = 0;
-    if (!*ids || !*ratings) return cli_usage_error("out of memory");
-    for (const char *p = text; *p;) {
-        char *end;
-        errno = 0;
-        long long id = strtoll(p, &end, 10);
-        float r = -1.0f;
-        char field[64];
-        size_t len = (size_t)(end - p);
-        snprintf(field, sizeof field, "%.*s", (int)(len < sizeof field ? len : sizeof field - 1), p);
-        if (!cli_is_integer(field)) end = (char *)p; /* forces the error below */
-        if (end != p && *end == ':') {
-            const char *q = end + 1;
-            r = strtof(q, &end);
-            len = (size_t)(end - q);
-            snprintf(field, sizeof field, "%.*s", (int)(len < sizeof field ? len : sizeof field - 1), q);
-            if (end == q || !cli_is_number(field)) end = (char *)p; /* forces the error below */
-            *any_rating = 1;
-        }
-        if (end == p || errno || (*end && *end != ',')) return cli_usage_error("--rated: expected ID[:RATING],... got '%s'", text);
-        (*ids)[*n] = id;
-        (*ratings)[(*n)++] = r;
-        p = *end ? end + 1 : end;
+    char *copy = strdup(text), *save = NULL;
+    if (!*ids || !*ratings || !copy) rc = cli_usage_error("out of memory");
+    for (char *f = rc ? NULL : strtok_r(copy, ",", &save); !rc && f; f = strtok_r(NULL, ",", &save)) {
+        rc = parse_rated_one(f, g, &(*ids)[*n], &(*ratings)[*n], any_rating);
+        ++*n;
     }
-    return EXIT_OK;
+    free(copy);
+    return rc;
 }
 
-static int new_user_from_flags(gr_new_user *u, cli_args *a, int64_t **ids, float **ratings)
+static int new_user_from_flags(gr_new_user *u, cli_args *a, const gr_graph *graph, int64_t **ids, float **ratings)
 {
     gr_new_user init = GR_NEW_USER_INIT;
     *u = init;
@@ -84,7 +84,7 @@ static int new_user_from_flags(gr_new_user *u, cli_args *a, int64_t **ids, float
     const char *rated = cli_get(a, "rated");
     if (!rated) return EXIT_OK;
     int any;
-    if ((rc = parse_rated(rated, ids, ratings, &u->n_items, &any))) return rc;
+    if ((rc = parse_rated(rated, graph, ids, ratings, &u->n_items, &any))) return rc;
     for (size_t k = 0; k < u->n_items && any; k++)
         if ((*ratings)[k] < 0) return cli_usage_error("--rated: give a rating for every item or for none");
     u->items = *ids;
@@ -98,7 +98,7 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
     gr_new_user u;
     int64_t *ids = NULL;
     float *ratings = NULL;
-    int rc = new_user_from_flags(&u, a, &ids, &ratings);
+    int rc = new_user_from_flags(&u, a, gr_model_graph(m), &ids, &ratings);
     if (!rc && gr_model_recommend_new_user(n, m, &u, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending for a new user");
     free(ids);
     free(ratings);
@@ -131,14 +131,15 @@ static int new_item_answer(const gr_model *m, cli_args *a, size_t k, json_out *j
 {
     gr_new_item it = *pit;
     int rc = EXIT_OK;
-    long user = 0;
+    const gr_graph *g = gr_model_graph(m);
     if (cli_get(a, "user")) {
-        if ((rc = cli_long(a, "user", &user, -2147483647L, 2147483647L))) return rc;
-        int64_t id = user;
+        int64_t id;
+        if ((rc = cli_known_id(&id, g, 0, "user", cli_get(a, "user")))) return rc;
         float s;
         if (gr_model_score_new_item(&s, m, &it, &id, 1) != GR_OK) return cli_lib_error("scoring the new item");
-        if (!cli_has(a, "json")) printf("user %ld  score %.4f\n", user, s);
-        json_num(j, "user", (double)user);
+        char num[32];
+        if (!cli_has(a, "json")) printf("user %s  score %.4f\n", cli_id_text(num, sizeof num, g, 0, id), s);
+        cli_json_id(j, "user", g, 0, id);
         json_num(j, "score", s);
         return EXIT_OK;
     }
@@ -151,10 +152,12 @@ static int new_item_answer(const gr_model *m, cli_args *a, size_t k, json_out *j
     memset(&arr, 0, sizeof arr);
     json_append(&arr, "[");
     for (size_t r = 0; !rc && r < n; r++) {
-        char entry[96];
-        if (!cli_has(a, "json")) printf("%3zu  user %8lld  %8.4f\n", r + 1, (long long)users[r], scores[r]);
-        snprintf(entry, sizeof entry, "%s{\"user\": %lld, \"score\": %.6g}", r ? ", " : "", (long long)users[r], (double)scores[r]);
+        char entry[96], num[32];
+        if (!cli_has(a, "json")) printf("%3zu  user %8s  %8.4f\n", r + 1, cli_id_text(num, sizeof num, g, 0, users[r]), scores[r]);
+        snprintf(entry, sizeof entry, "%s{\"user\": %lld, \"score\": %.6g", r ? ", " : "", (long long)users[r], (double)scores[r]);
         json_append(&arr, entry);
+        cli_json_name(&arr, g, 0, users[r]);
+        json_append(&arr, "}");
     }
     json_append(&arr, "]");
     if (!rc) json_raw(j, "users", arr.buf ? arr.buf : "[]");

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 static const char *const format_names[] = { "auto", "adjacency", "ml100k", "ml1m", "csv", "delimited", NULL };
+static const char *const ids_names[] = { "auto", "integers", "names", NULL };
 
 static int load_options(gr_load_options *o, cli_args *a)
 {
@@ -18,6 +19,13 @@ static int load_options(gr_load_options *o, cli_args *a)
         if (!format_names[k]) return cli_usage_error("--format: unknown format '%s' (auto, adjacency, ml100k, ml1m, csv, delimited)", f);
         o->format = k;
     }
+    const char *ids = cli_get(a, "ids");
+    if (ids) {
+        int k = 0;
+        while (ids_names[k] && strcasecmp(ids_names[k], ids) != 0) k++;
+        if (!ids_names[k]) return cli_usage_error("--ids: expected auto, integers or names, got '%s'", ids);
+        o->ids = k;
+    }
     int rc = cli_double(a, "min-rating", &o->min_rating);
     if (rc) return rc;
     if (cli_has(a, "no-metadata")) o->metadata = 0;
@@ -26,11 +34,12 @@ static int load_options(gr_load_options *o, cli_args *a)
     return EXIT_OK;
 }
 
-int cli_load(gr_graph **out, const char *path, cli_args *a)
+int cli_load(gr_graph **out, const char *path, cli_args *a, const gr_graph *ids_of)
 {
     gr_load_options o;
     int rc = load_options(&o, a);
     if (rc) return rc;
+    if (ids_of && !cli_get(a, "ids")) o.ids = gr_graph_has_names(ids_of) ? GR_IDS_NAMES : GR_IDS_INTEGERS;
     if (gr_graph_load(out, path, &o) != GR_OK) return cli_lib_error("loading data");
     return EXIT_OK;
 }
@@ -128,7 +137,7 @@ void cli_data_free(cli_data *d)
 
 void cli_mark_data_flags(cli_args *a)
 {
-    static const char *const known[] = { "train", "valid", "test", "dataset", "format", "min-rating", "no-metadata",
+    static const char *const known[] = { "train", "valid", "test", "dataset", "format", "ids", "min-rating", "no-metadata",
                                          "items", "users", "split", "test-ratio", "valid-ratio", "split-seed" };
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) cli_has(a, known[k]);
 }

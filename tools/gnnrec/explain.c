@@ -68,12 +68,16 @@ static int item_reasons(const gr_model *m, const int64_t *user, const int64_t *l
     json_append(arr, head);
     for (size_t k = 0; k < nc; k++) {
         const char *title = gr_graph_item_title(g, c[k].item);
-        if (!json) printf("       %+9.4f  %8lld  %s\n", (double)c[k].weight, (long long)c[k].item, title ? title : "");
+        char num[32];
+        if (!json)
+            printf("       %+9.4f  %8s  %s\n", (double)c[k].weight, cli_id_text(num, sizeof num, g, 1, c[k].item),
+                   title ? title : "");
         snprintf(head, sizeof head, "%s{\"item\": %lld, \"weight\": %.6g, \"title\": ", k ? ", " : "",
                  (long long)c[k].item, (double)c[k].weight);
         json_append(arr, head);
         if (title) json_append_string(arr, title);
         else json_append(arr, "null");
+        cli_json_name(arr, g, 1, c[k].item);
         json_append(arr, "}");
     }
     json_append(arr, "]}");
@@ -97,7 +101,10 @@ int cli_explain(const gr_model *m, const int64_t *user, const int64_t *liked, si
     int rc = EXIT_OK;
     for (size_t r = 0; r < n && !rc; r++) {
         const char *title = gr_graph_item_title(g, items[r]);
-        if (!json) printf("%3zu  %8lld  %8.4f  %s\n", r + 1, (long long)items[r], (double)scores[r], title ? title : "");
+        char num[32];
+        if (!json)
+            printf("%3zu  %8s  %8.4f  %s\n", r + 1, cli_id_text(num, sizeof num, g, 1, items[r]), (double)scores[r],
+                   title ? title : "");
         json_append(&arr, r ? ", " : "");
         json_append(&arr, by_paths ? "[" : "");
         if (by_paths) rc = kg_reasons(m, kg, *user, items[r], json, &arr);

@@ -63,6 +63,7 @@ int cmd_info(int argc, char **argv)
     entry_num(&j, json, "users", (double)gr_graph_num_users(g));
     entry_num(&j, json, "items", (double)gr_graph_num_items(g));
     entry_num(&j, json, "edges", (double)gr_graph_num_edges(g));
+    entry_str(&j, json, "ids", gr_graph_has_names(g) ? "names" : "integers");
     entry_num(&j, json, "dim", (double)gr_model_dim(m));
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         double v;

@@ -36,36 +36,6 @@ static const cli_flag_doc rec_flags[] = {
     { "genome", "DIR", "with --new-item-movie: the directory the model was trained with (projections: MODEL.genome, MODEL.tags)" },
 };
 
-static int parse_ids(const char *flag, const char *text, int64_t **ids, size_t *n)
-{
-    /* an empty history says nothing about the user: every score would be 0 */
-    if (!*text) return cli_usage_error("--%s: give at least one item id (--%s ID,ID,...)", flag, flag);
-    int rc = cli_check_list(flag, text);
-    if (rc) return rc;
-    size_t cap = 1;
-    for (const char *p = text; *p; p++) cap += *p == ',';
-    *ids = malloc(cap * sizeof **ids);
-    if (!*ids) return cli_usage_error("out of memory");
-    *n = 0;
-    const char *p = text;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(p, &end, 10);
-        char item[32];
-        size_t len = (size_t)(end - p);
-        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
-        if (end == p || errno || (*end && *end != ',') || !cli_is_integer(item)) {
-            free(*ids);
-            *ids = NULL;
-            return cli_usage_error("--%s: expected comma-separated item ids, got '%s'", flag, text);
-        }
-        (*ids)[(*n)++] = v;
-        p = *end ? end + 1 : end;
-    }
-    return EXIT_OK;
-}
-
 static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
 {
     gr_rec_options init = GR_REC_OPTIONS_INIT;
@@ -88,8 +58,9 @@ static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
         return cli_usage_error("--genres: %s", gr_last_error());
     /* the lists are the options' own; rec_options_free releases them */
     const char *exclude = cli_get(a, "exclude-items"), *only = cli_get(a, "only-items");
-    if (exclude) rc = parse_ids("exclude-items", exclude, (int64_t **)&o->exclude_items, &o->n_exclude_items);
-    if (!rc && only) rc = parse_ids("only-items", only, (int64_t **)&o->only_items, &o->n_only_items);
+    const gr_graph *g = gr_model_graph(m);
+    if (exclude) rc = cli_id_list((int64_t **)&o->exclude_items, &o->n_exclude_items, g, "exclude-items", exclude);
+    if (!rc && only) rc = cli_id_list((int64_t **)&o->only_items, &o->n_only_items, g, "only-items", only);
     return rc;
 }
 
@@ -107,13 +78,15 @@ static void print_items(const gr_model *m, const int64_t *items, const float *sc
     json_append(&arr, "[");
     for (size_t r = 0; r < n; r++) {
         const char *title = gr_graph_item_title(g, items[r]);
-        if (!json) printf("%3zu  %8lld  %8.4f  %s\n", r + 1, (long long)items[r], scores[r], title ? title : "");
+        char num[32];
+        if (!json) printf("%3zu  %8s  %8.4f  %s\n", r + 1, cli_id_text(num, sizeof num, g, 1, items[r]), scores[r], title ? title : "");
         char head[96];
         snprintf(head, sizeof head, "%s{\"item\": %lld, \"score\": %.6g, \"title\": ", r ? ", " : "", (long long)items[r],
                  (double)scores[r]);
         json_append(&arr, head);
         if (title) json_append_string(&arr, title);
         else json_append(&arr, "null");
+        cli_json_name(&arr, g, 1, items[r]);
         json_append(&arr, "}");
     }
     json_append(&arr, "]");
@@ -148,19 +121,20 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     size_t nl = 0;
     if (!rc && (!!user + !!liked + !!similar + new_user) != 1)
         rc = cli_usage_error("give exactly one of --user, --liked, --similar, or a new user's --age/--gender/--occupation/--rated");
-    long uid = 0;
-    if (!rc && user) rc = cli_long(a, "user", &uid, -2147483647L, 2147483647L);
-    if (!rc && similar) rc = cli_long(a, "similar", &uid, -2147483647L, 2147483647L);
+    const gr_graph *g = gr_model_graph(m);
+    int64_t uid = 0;
+    if (!rc && user) rc = cli_known_id(&uid, g, 0, "user", user);
+    if (!rc && similar) rc = cli_known_id(&uid, g, 1, "similar", similar);
     if (!rc && user) {
-        json_num(j, "user", (double)uid);
+        cli_json_id(j, "user", g, 0, uid);
         if (gr_model_recommend(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     } else if (!rc && new_user) {
         rc = cli_recommend_new_user(m, a, o, k, items, scores, &n);
     } else if (!rc && similar) {
-        json_num(j, "similar_to", (double)uid);
+        cli_json_id(j, "similar_to", g, 1, uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        rc = parse_ids("liked", liked, &ids, &nl);
+        rc = cli_id_list(&ids, &nl, g, "liked", liked);
         if (!rc && gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     }
     if (!rc && n < k)
@@ -170,10 +144,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     if (!rc && explain && (similar || new_user)) rc = cli_usage_error("--explain needs --user or --liked");
     /* with --explain the items are printed once, each with its reasons */
     if (!rc) print_items(m, items, scores, n, json || explain, j);
-    if (!rc && explain) {
-        int64_t u64 = uid;
-        rc = cli_explain(m, user ? &u64 : NULL, ids, nl, items, scores, n, json, j);
-    }
+    if (!rc && explain) rc = cli_explain(m, user ? &uid : NULL, ids, nl, items, scores, n, json, j);
     free(ids);
     free(items);
     free(scores);

@@ -22,6 +22,7 @@ static const cli_flag_doc train_flags[] = {
     { "valid-ratio", "R", "share held out for validation (0.1; 0: none)" },
     { "split-seed", "N", "seed of the split (42)" },
     { "format", "F", "auto, adjacency, ml100k, ml1m, csv, delimited (--train/--valid/--test files)" },
+    { "ids", "K", "auto, integers, names: what the user and item fields hold (auto: names when the first row's are not integers)" },
     { "min-rating", "R", "keep interactions rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside the data" },
     { "items", "FILE", "item metadata file (u.item, movies.dat, movies.csv)" },
@@ -358,7 +359,7 @@ int cmd_train(int argc, char **argv)
     if (kind_name && gr_model_kind_from_name(&kind, kind_name) != GR_OK) return cli_usage_error("--model: %s", gr_last_error());
     /* triple files and interaction data take different flags: one kind's flag
      * given with the other kind of data would be silently ignored */
-    static const char *const interaction_flags[] = { "train", "valid", "test", "dataset", "format", "min-rating",
+    static const char *const interaction_flags[] = { "train", "valid", "test", "dataset", "format", "ids", "min-rating",
                                                      "no-metadata", "items", "users", "split", "test-ratio",
                                                      "valid-ratio", "split-seed", "k", "genome", "genome-dim",
                                                      "tag-columns" };

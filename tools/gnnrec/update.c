@@ -12,6 +12,7 @@ static const cli_flag_doc update_flags[] = {
     { "add", "FILE", "new interactions (new users and items are appended)" },
     { "out", "MODEL2", "where the updated model is saved (atomically)" },
     { "format", "F", "how to read FILE, as gnnrec train" },
+    { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
     { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default)" },
@@ -51,12 +52,12 @@ static int update(gr_model *m, cli_args *a, const char *add, const char *out, in
     if (gr_trainer_new(&t, gr_model_kind_of(m)) != GR_OK) return cli_lib_error("gnnrec update");
     int rc = cli_apply_settings(t, a);
     /* the data flags cli_load reads below are known, not unused */
-    static const char *const load_flags[] = { "format", "min-rating", "no-metadata" };
+    static const char *const load_flags[] = { "format", "ids", "min-rating", "no-metadata" };
     for (size_t k = 0; k < sizeof load_flags / sizeof load_flags[0]; k++) cli_has(a, load_flags[k]);
     if (!rc) rc = cli_check_unused(a, "update");
     gr_graph *added = NULL;
     gr_model *m2 = NULL;
-    if (!rc) rc = cli_load(&added, add, a);
+    if (!rc) rc = cli_load(&added, add, a, gr_model_graph(m));
     if (!rc && gr_model_update(&m2, m, added, t) != GR_OK) rc = cli_lib_error("updating the model");
     if (!rc && gr_model_save(m2, out) != GR_OK) rc = cli_lib_error("saving the model");
     if (!rc) rc = report(m, m2, t, out, json);

@@ -1,0 +1,85 @@
+/*
+ * User and item ids on the command line and in the output: integers, or
+ * in a model whose ids are names (gr_ids), the names themselves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_id(int64_t *id, const gr_graph *g, const char *flag, const char *text)
+{
+    if (gr_graph_has_names(g)) {
+        if (gr_name_id(id, text) != GR_OK) return cli_usage_error("--%s: %s", flag, gr_last_error());
+        return EXIT_OK;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!cli_is_integer(text) || errno || *end) return cli_usage_error("--%s: expected a decimal integer id (the model's ids are integers), got '%s'", flag, text);
+    *id = v;
+    return EXIT_OK;
+}
+
+int cli_known_id(int64_t *id, const gr_graph *g, int item, const char *flag, const char *text)
+{
+    int rc = cli_id(id, g, flag, text);
+    if (rc || !gr_graph_has_names(g)) return rc;
+    /* the library knows the id alone; the name says more */
+    const char *name = item ? gr_graph_item_name(g, *id) : gr_graph_user_name(g, *id);
+    if (!name) return cli_usage_error("--%s: no %s '%s' in the model", flag, item ? "item" : "user", text);
+    return EXIT_OK;
+}
+
+int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, const char *flag, const char *text)
+{
+    /* an empty history says nothing about the user: every score would be 0 */
+    if (!*text) return cli_usage_error("--%s: give at least one item id (--%s ID,ID,...)", flag, flag);
+    int rc = cli_check_list(flag, text);
+    if (rc) return rc;
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    char *copy = strdup(text);
+    *ids = malloc(cap * sizeof **ids);
+    *n = 0;
+    if (!copy || !*ids) rc = cli_usage_error("out of memory");
+    char *save = NULL;
+    for (char *f = copy ? strtok_r(copy, ",", &save) : NULL; !rc && f; f = strtok_r(NULL, ",", &save))
+        rc = cli_id(&(*ids)[(*n)++], g, flag, f);
+    free(copy);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+const char *cli_id_text(char *buf, size_t cap, const gr_graph *g, int item, int64_t id)
+{
+    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    if (name) return name;
+    snprintf(buf, cap, "%lld", (long long)id);
+    return buf;
+}
+
+void cli_json_name(json_out *obj, const gr_graph *g, int item, int64_t id)
+{
+    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    if (!name) return;
+    json_append(obj, ", \"name\": ");
+    json_append_string(obj, name);
+}
+
+void cli_json_id(json_out *j, const char *key, const gr_graph *g, int item, int64_t id)
+{
+    /* a name's id needs all 63 bits: printed as an integer, never a double */
+    char num[32], key_name[64];
+    snprintf(num, sizeof num, "%lld", (long long)id);
+    json_raw(j, key, num);
+    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    snprintf(key_name, sizeof key_name, "%s_name", key);
+    if (name) json_str(j, key_name, name);
+}
