@@ -34,7 +34,7 @@ from ._native import SynthOptions, lib
 from .errors import (CancelledError, CorruptError, FormatError, GnnrecError, GnnrecIOError,
                      InvalidArgumentError, NotFoundError, OutOfMemoryError, RangeError, StateError,
                      UnsupportedError, VersionError, check)
-from .graph import Graph
+from .graph import Graph, name_id
 from .interactions import as_graph
 from .kinds import EASE, GFCF, MF, Cheby, ComplEx, DistMult, GraphSAGE, KnowledgeGraphRecommender, LightGCN, RotatE, TransE
 from .model import METRICS, Model, Recommendation
@@ -45,7 +45,7 @@ __all__ = [
     "Graph", "Model", "Trainer", "Recommendation", "METRICS", "GnnrecError", "InvalidArgumentError",
     "OutOfMemoryError", "GnnrecIOError", "FormatError", "RangeError", "NotFoundError", "CorruptError",
     "VersionError", "StateError", "UnsupportedError", "CancelledError", "version", "version_string",
-    "library_path", "synth_write", "set_num_threads", "get_num_threads", "metrics_of_list",
+    "library_path", "name_id", "synth_write", "set_num_threads", "get_num_threads", "metrics_of_list",
     "as_graph", "Recommender", "Explanation", "recommender", "load", "kinds", "LightGCN", "MF", "GraphSAGE",
     "KnowledgeGraphRecommender", "TransE", "DistMult", "RotatE", "ComplEx", "GFCF", "Cheby", "EASE",
 ]

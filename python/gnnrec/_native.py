@@ -44,7 +44,8 @@ TRIAL_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_size_t, P(c_char_p), P(c_d
 
 class LoadOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("format", c_int), ("min_rating", c_double),
-                ("metadata", c_int), ("items_path", c_char_p), ("users_path", c_char_p)]
+                ("metadata", c_int), ("items_path", c_char_p), ("users_path", c_char_p),
+                ("comm", c_void_p), ("ids", c_int)]
 
 
 class SplitOptions(ctypes.Structure):
@@ -120,6 +121,10 @@ _PROTOTYPES = {
     "gr_graph_edges": (c_int, [c_void_p, P(c_int64), P(c_int64), P(c_float), P(c_int64), c_size_t]),
     "gr_graph_write": (c_int, [c_void_p, c_char_p, c_int]),
     "gr_graph_item_title": (c_char_p, [c_void_p, c_int64]),
+    "gr_name_id": (c_int, [P(c_int64), c_char_p]),
+    "gr_graph_has_names": (c_int, [c_void_p]),
+    "gr_graph_user_name": (c_char_p, [c_void_p, c_int64]),
+    "gr_graph_item_name": (c_char_p, [c_void_p, c_int64]),
     "gr_graph_item_year": (c_int, [c_void_p, c_int64]),
     "gr_graph_item_genres": (c_uint64, [c_void_p, c_int64]),
     "gr_graph_num_genres": (c_size_t, [c_void_p]),

@@ -10,6 +10,7 @@ from .errors import check
 
 FORMATS = {"auto": 0, "adjacency": 1, "ml100k": 2, "ml1m": 3, "csv": 4, "delimited": 5}
 SPLITS = {"ratio": 1, "loo": 2, "random": 3}
+IDS = {"auto": 0, "integers": 1, "names": 2}
 
 
 def _format_code(fmt):
@@ -25,10 +26,26 @@ def _path(p):
     return os.fsencode(p)
 
 
-def _load_options(fmt, min_rating, metadata, items_path, users_path):
-    o = LoadOptions(1, _format_code(fmt), float(min_rating), 1 if metadata else 0,
-                    _path(items_path) if items_path else None, _path(users_path) if users_path else None)
+def _ids_code(ids):
+    try:
+        return IDS[ids]
+    except KeyError:
+        raise ValueError("unknown ids %r (one of %s)" % (ids, ", ".join(IDS))) from None
+
+
+def _load_options(fmt, min_rating, metadata, items_path, users_path, ids="auto"):
+    o = LoadOptions(3, _format_code(fmt), float(min_rating), 1 if metadata else 0,
+                    _path(items_path) if items_path else None, _path(users_path) if users_path else None,
+                    None, _ids_code(ids))
     return ctypes.byref(o), o
+
+
+def name_id(name):
+    """The id a user or item name has in a graph whose ids are names: a
+    63-bit hash of its UTF-8 bytes, the same in every file and process."""
+    out = ctypes.c_int64()
+    check(lib.gr_name_id(ctypes.byref(out), name.encode("utf-8")))
+    return out.value
 
 
 class Graph(Handle):
@@ -42,11 +59,14 @@ class Graph(Handle):
 
     @classmethod
     def load(cls, path, format="auto", min_rating=0.0, metadata=True, items_path=None,
-             users_path=None, like=None):
+             users_path=None, like=None, ids="auto"):
         """Load an interaction file or a MovieLens directory.  With `like`,
         the file is read in that graph's id space and unknown ids are
-        skipped (counted in num_skipped)."""
-        opts, keep = _load_options(format, min_rating, metadata, items_path, users_path)
+        skipped (counted in num_skipped).  `ids`: "auto" (names when the
+        first row's user or item field is not an integer), "integers" or
+        "names"; a name's id is name_id(name), and the graph keeps the
+        names (user_name, item_name)."""
+        opts, keep = _load_options(format, min_rating, metadata, items_path, users_path, ids)
         out = ctypes.c_void_p()
         if like is None:
             check(lib.gr_graph_load(ctypes.byref(out), _path(path), opts))
@@ -170,6 +190,23 @@ class Graph(Handle):
     def write(self, path, format="ml100k"):
         """Write the edges atomically as ml100k (tab separated) or adjacency lines."""
         check(lib.gr_graph_write(self, _path(path), _format_code(format)))
+
+    # ---- names ---------------------------------------------------------------
+
+    @property
+    def has_names(self):
+        """Whether the ids are names (the graph was loaded from a file of names)."""
+        return bool(lib.gr_graph_has_names(self))
+
+    def user_name(self, user):
+        """The user's name, or None (integer ids, or an unknown id)."""
+        n = lib.gr_graph_user_name(self, user)
+        return n.decode("utf-8", "replace") if n is not None else None
+
+    def item_name(self, item):
+        """The item's name, or None (integer ids, or an unknown id)."""
+        n = lib.gr_graph_item_name(self, item)
+        return n.decode("utf-8", "replace") if n is not None else None
 
     # ---- metadata ------------------------------------------------------------
 

@@ -31,13 +31,14 @@ COLUMNS = {"user_col": "user", "item_col": "item", "rating_col": "rating", "time
 
 
 def as_graph(data, like=None, item_user=False, user_col="user", item_col="item", rating_col="rating",
-             timestamp_col="timestamp", min_rating=0.0, format="auto"):
+             timestamp_col="timestamp", min_rating=0.0, format="auto", ids="auto"):
     """A Graph of `data` (see the module's description).  A Graph given is
-    returned as it is; any other input gives a new Graph the caller owns."""
+    returned as it is; any other input gives a new Graph the caller owns.
+    `ids` applies to files: integers, names, or "auto" (Graph.load)."""
     if isinstance(data, Graph):
         return data
     if isinstance(data, (str, bytes, os.PathLike)):
-        return Graph.load(data, format=format, min_rating=min_rating, like=like)
+        return Graph.load(data, format=format, min_rating=min_rating, like=like, ids=ids)
     sparse = _scipy_sparse()
     if sparse is not None and sparse.issparse(data):
         return from_sparse(data, like=like, item_user=item_user, min_rating=min_rating)

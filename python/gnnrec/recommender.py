@@ -248,7 +248,8 @@ class Recommender:
         a tenth of its rate) unless `epochs` or `lr` are given here.  The
         filters: built again with the settings their fit chose, nothing
         searched again.  A (user, item) pair the model already has takes
-        the new rating.  The model before is not changed: whoever holds it
+        the new rating.  A file given to a model whose ids are names is read
+        as names.  The model before is not changed: whoever holds it
         keeps it.  Returns self."""
         model = self._fitted()
         settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
@@ -256,6 +257,8 @@ class Recommender:
             settings["epochs"] = epochs
         if lr is not None:
             settings["lr"] = lr
+        if model.graph.has_names:
+            read = dict({"ids": "names"}, **read)  # a file of the model's names, "17" too
         with _made_graphs() as owned:
             added = self._graph(interactions, None, owned, read)
             with Trainer(self.kind, **settings) as t:

@@ -193,6 +193,50 @@ class GraphTest(unittest.TestCase):
             gnnrec.Graph.load(path, format="ml100k")
         self.assertIn("bad.data:2", str(cm.exception))
 
+    def test_ids_that_are_names(self):
+        d = support.tmpdir()
+        train, test = os.path.join(d, "names-train.csv"), os.path.join(d, "names-test.csv")
+        with open(train, "w") as f:
+            f.write("user,item,rating\n")
+            for u in range(20):
+                for j in range(5):
+                    f.write("user-%d,sku %d,%d\n" % (u, (u + j) % 30, 1 + j))
+        with open(test, "w") as f:
+            f.write("user-3,sku 20,5\nstranger,sku 1,4\n")
+        with gnnrec.Graph.load(train) as g:
+            self.assertTrue(g.has_names)
+            self.assertEqual(g.num_users, 20)
+            uid = gnnrec.name_id("user-3")
+            self.assertEqual(g.user_name(uid), "user-3")
+            self.assertEqual(g.item_name(gnnrec.name_id("sku 7")), "sku 7")
+            self.assertIsNone(g.user_name(gnnrec.name_id("stranger")))
+            self.assertEqual(len(g.user_items(uid)), 5)
+            with gnnrec.Graph.load(test, like=g) as t:
+                self.assertEqual((t.num_edges, t.num_skipped), (1, 1))
+            with self.assertRaises(gnnrec.InvalidArgumentError):
+                gnnrec.Graph.load(test, like=g, ids="integers")
+            with gnnrec.Trainer("mf", dim=8, epochs=2, threads=1) as tr:
+                model = tr.fit(g)
+            path = os.path.join(d, "names.gnr")
+            model.save(path)
+            again = gnnrec.Model.load(path)
+            recs = again.recommend(uid, k=3)
+            self.assertTrue(all(again.graph.item_name(r.item).startswith("sku ") for r in recs))
+        # "17" is a name when asked for, an integer otherwise
+        ints = os.path.join(d, "ints.csv")
+        with open(ints, "w") as f:
+            f.write("17,42\n")
+        with gnnrec.Graph.load(ints, format="delimited") as g:
+            self.assertFalse(g.has_names)
+            self.assertEqual(g.user_ids()[0], 17)
+            self.assertIsNone(g.user_name(17))
+        with gnnrec.Graph.load(ints, format="delimited", ids="names") as g:
+            self.assertEqual(g.user_name(gnnrec.name_id("17")), "17")
+        with self.assertRaises(ValueError):
+            gnnrec.Graph.load(ints, ids="words")
+        with self.assertRaises(gnnrec.InvalidArgumentError):
+            gnnrec.name_id("")
+
     def test_closed_graph_refuses_calls(self):
         g = gnnrec.Graph.from_edges([1], [2])
         with g:

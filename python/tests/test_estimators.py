@@ -457,6 +457,20 @@ class PartialFitTest(unittest.TestCase):
     def fitted(self, cls=gnnrec.LightGCN):
         return cls(**support.QUICK).fit(self.train, show_progress=False)
 
+    def test_partial_fit_reads_a_file_in_the_models_names(self):
+        d = support.tmpdir()
+        train, more = os.path.join(d, "pf-names.csv"), os.path.join(d, "pf-more.csv")
+        with open(train, "w") as f:
+            f.write("user,item\n" + "".join("u%d,%d\n" % (u, (u + j) % 25) for u in range(30) for j in range(4)))
+        with open(more, "w") as f:
+            f.write("7,3\n7,4\n")  # names here, as the model's ids are, though they look like integers
+        est = gnnrec.MF(**support.QUICK).fit(train, show_progress=False)
+        est.partial_fit(more)
+        self.assertIn(gnnrec.name_id("7"), as_list(est.user_ids))
+        self.assertNotIn(7, as_list(est.user_ids))
+        self.assertEqual(est.model_.graph.user_name(gnnrec.name_id("7")), "7")
+        self.assertEqual(len(est.item_ids), 25)
+
     def test_partial_fit_adds_users_and_items_and_keeps_the_old_model(self):
         for cls in (gnnrec.LightGCN, gnnrec.MF):
             with self.subTest(kind=cls.kind):
