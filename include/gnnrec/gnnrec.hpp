@@ -85,6 +85,14 @@ private:
 } // namespace detail
 
 /* The library's version at run time, and at compile time. */
+/* The id a name has in a graph whose ids are names (gr_name_id). */
+inline int64_t name_id(const std::string &name)
+{
+    int64_t id = 0;
+    detail::check(gr_name_id(&id, name.c_str()));
+    return id;
+}
+
 inline std::string version() { return gr_version_string(); }
 inline int version_number() { return gr_version(); }
 inline const char *header_version() { return GR_VERSION_STRING; }
@@ -200,6 +208,20 @@ public:
         std::vector<int64_t> users(count);
         detail::check(gr_graph_item_users(&count, g_, item, users.data(), nullptr, count));
         return users;
+    }
+
+    /* Ids that are names (gr_ids): whether they are, and a user's or
+     * item's name ("" when the ids are integers or the id is unknown). */
+    bool has_names() const { return gr_graph_has_names(g_) != 0; }
+    std::string user_name(int64_t user) const
+    {
+        const char *n = gr_graph_user_name(g_, user);
+        return n ? n : "";
+    }
+    std::string item_name(int64_t item) const
+    {
+        const char *n = gr_graph_item_name(g_, item);
+        return n ? n : "";
     }
 
     /* "" when the item has no title. */

@@ -2,6 +2,7 @@ package gnnrec_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -124,6 +125,51 @@ func TestGraph(t *testing.T) {
 	g.Close()
 	h.Close()
 	g.Close() // twice is harmless
+}
+
+func TestIDsThatAreNames(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("user,item,rating\n")
+	for u := 0; u < 12; u++ {
+		for j := 0; j < 4; j++ {
+			fmt.Fprintf(&b, "user-%d,sku %d,%d\n", u, (u+j)%15, 1+j)
+		}
+	}
+	path := filepath.Join(dir, "names.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gnnrec.LoadGraph(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	id, err := gnnrec.NameID("user-3")
+	if err != nil || !g.HasNames() || g.UserName(id) != "user-3" {
+		t.Fatalf("names: %v %v %q", err, g.HasNames(), g.UserName(id))
+	}
+	if items, _, err := g.UserItems(id); err != nil || len(items) != 4 || !strings.HasPrefix(g.ItemName(items[0]), "sku ") {
+		t.Fatal("a named user's items", err)
+	}
+	ints := filepath.Join(dir, "ints.csv")
+	if err := os.WriteFile(ints, []byte("17,42,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := gnnrec.LoadGraphIDs(ints, gnnrec.IDsNames)
+	seventeen, _ := gnnrec.NameID("17")
+	if err != nil || h.UserName(seventeen) != "17" {
+		t.Fatal("ids asked to be names", err)
+	}
+	h.Close()
+	h, err = gnnrec.LoadGraphIDs(ints, gnnrec.IDsAuto)
+	if err != nil || h.HasNames() || h.UserIDs()[0] != 17 {
+		t.Fatal("integer ids", err)
+	}
+	h.Close()
+	if _, err := gnnrec.NameID(""); !errors.Is(err, gnnrec.ErrInvalid) {
+		t.Fatalf("an empty name: %v", err)
+	}
 }
 
 func TestTrainRecommendSaveLoad(t *testing.T) {

@@ -54,6 +54,70 @@ func LoadGraph(path string) (*Graph, error) {
 	return newGraph(out), nil
 }
 
+// IDs says what the user and item fields of a file hold (gr_ids).
+type IDs int
+
+const (
+	// IDsAuto reads integers, unless the first row's user or item field is not one.
+	IDsAuto IDs = 0
+	// IDsIntegers refuses a field that is not an integer.
+	IDsIntegers IDs = 1
+	// IDsNames reads every field as a name ("17" too); its id is NameID(name).
+	IDsNames IDs = 2
+)
+
+// LoadGraphIDs loads like LoadGraph, reading the file's ids as ids says.
+func LoadGraphIDs(path string, ids IDs) (*Graph, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var o C.gr_load_options
+	o.version = C.GR_LOAD_OPTIONS_VERSION
+	o.metadata = 1
+	o.ids = C.int(ids)
+	var out *C.gr_graph
+	if err := call(func() C.int { return C.gr_graph_load(&out, cpath, &o) }); err != nil {
+		return nil, err
+	}
+	return newGraph(out), nil
+}
+
+// NameID is the id a name has in a graph whose ids are names: a 63-bit
+// hash of its bytes, the same in every file and process.
+func NameID(name string) (int64, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var id C.int64_t
+	if err := call(func() C.int { return C.gr_name_id(&id, cname) }); err != nil {
+		return 0, err
+	}
+	return int64(id), nil
+}
+
+// HasNames says whether the graph's ids are names.
+func (g *Graph) HasNames() bool {
+	defer runtime.KeepAlive(g)
+	return C.gr_graph_has_names(g.raw()) != 0
+}
+
+// UserName is the user's name, "" for integer ids or an unknown id.
+func (g *Graph) UserName(user int64) string {
+	defer runtime.KeepAlive(g)
+	return goStringOrEmpty(C.gr_graph_user_name(g.raw(), C.int64_t(user)))
+}
+
+// ItemName is the item's name, "" for integer ids or an unknown id.
+func (g *Graph) ItemName(item int64) string {
+	defer runtime.KeepAlive(g)
+	return goStringOrEmpty(C.gr_graph_item_name(g.raw(), C.int64_t(item)))
+}
+
+func goStringOrEmpty(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
+}
+
 // LoadGraphLike loads a file in the id space of like; unknown ids are skipped.
 func LoadGraphLike(like *Graph, path string) (*Graph, error) {
 	cpath := C.CString(path)

@@ -31,6 +31,8 @@ pub struct gr_load_options {
     pub metadata: c_int,
     pub items_path: *const c_char,
     pub users_path: *const c_char,
+    pub comm: *mut c_void,
+    pub ids: c_int,
 }
 
 #[repr(C)]
@@ -114,6 +116,10 @@ extern "C" {
                           timestamps: *mut i64, cap: usize) -> c_int;
     pub fn gr_graph_write(g: *const gr_graph, path: *const c_char, format: c_int) -> c_int;
     pub fn gr_graph_item_title(g: *const gr_graph, item: i64) -> *const c_char;
+    pub fn gr_name_id(out: *mut i64, name: *const c_char) -> c_int;
+    pub fn gr_graph_has_names(g: *const gr_graph) -> c_int;
+    pub fn gr_graph_user_name(g: *const gr_graph, user: i64) -> *const c_char;
+    pub fn gr_graph_item_name(g: *const gr_graph, item: i64) -> *const c_char;
     pub fn gr_graph_item_year(g: *const gr_graph, item: i64) -> c_int;
     pub fn gr_graph_item_genres(g: *const gr_graph, item: i64) -> u64;
     pub fn gr_graph_num_genres(g: *const gr_graph) -> usize;

@@ -37,6 +37,28 @@ pub struct LoadOptions {
     pub no_metadata: bool,
     pub items_path: Option<String>,
     pub users_path: Option<String>,
+    /// What the user and item fields hold: auto, integers, or names.
+    pub ids: Ids,
+}
+
+/// What the user and item fields of a file hold (gr_ids).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ids {
+    /// Integers, unless the first row's user or item field is not one.
+    #[default]
+    Auto = 0,
+    Integers = 1,
+    /// Every field a name (usernames, SKUs, UUIDs); its id is [`name_id`].
+    Names = 2,
+}
+
+/// The id a name has in a graph whose ids are names: a 63-bit hash of
+/// its bytes, the same in every file and process (gr_name_id).
+pub fn name_id(name: &str) -> Result<i64> {
+    let c = cstring(name)?;
+    let mut out = 0;
+    check(unsafe { ffi::gr_name_id(&mut out, c.as_ptr()) })?;
+    Ok(out)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,12 +109,14 @@ fn load_options(o: &LoadOptions) -> Result<(ffi::gr_load_options, Vec<CString>)>
     let items = path(&o.items_path)?;
     let users = path(&o.users_path)?;
     let raw = ffi::gr_load_options {
-        version: 1,
+        version: 3,
         format: o.format,
         min_rating: o.min_rating,
         metadata: if o.no_metadata { 0 } else { 1 },
         items_path: items,
         users_path: users,
+        comm: ptr::null_mut(),
+        ids: o.ids as c_int,
     };
     Ok((raw, keep))
 }
@@ -210,6 +234,18 @@ impl Graph {
         Ok(items.into_iter().zip(ratings).collect())
     }
 
+    /// Whether the ids are names (the graph was read from a file of names).
+    pub fn has_names(&self) -> bool {
+        unsafe { ffi::gr_graph_has_names(self.ptr) != 0 }
+    }
+    /// The user's name; None for integer ids or an unknown id.
+    pub fn user_name(&self, user: i64) -> Option<String> {
+        opt_string(unsafe { ffi::gr_graph_user_name(self.ptr, user) })
+    }
+    /// The item's name; None for integer ids or an unknown id.
+    pub fn item_name(&self, item: i64) -> Option<String> {
+        opt_string(unsafe { ffi::gr_graph_item_name(self.ptr, item) })
+    }
     pub fn item_title(&self, item: i64) -> Option<String> {
         opt_string(unsafe { ffi::gr_graph_item_title(self.ptr, item) })
     }

@@ -24,7 +24,7 @@ mod model;
 mod trainer;
 
 pub use error::{Error, Result};
-pub use graph::{Graph, LoadOptions, Split, SplitMethod, SplitOptions};
+pub use graph::{name_id, Graph, Ids, LoadOptions, Split, SplitMethod, SplitOptions};
 pub use model::{Contribution, ItemExplanation, Metrics, Model, RecOptions, Scored, ScoredUser};
 pub use trainer::{Progress, Stat, Trainer};
 

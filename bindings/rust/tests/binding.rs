@@ -61,6 +61,35 @@ fn graphs_split_and_describe_themselves() {
 }
 
 #[test]
+fn ids_that_are_names() {
+    let dir = workdir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("names.csv");
+    let mut text = String::from("user,item,rating\n");
+    for u in 0..12 {
+        for j in 0..4 {
+            text += &format!("user-{},sku {},{}\n", u, (u + j) % 15, 1 + j);
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let g = Graph::load(&path).unwrap();
+    assert!(g.has_names());
+    let alice = gnnrec::name_id("user-3").unwrap();
+    assert_eq!(g.user_name(alice).as_deref(), Some("user-3"));
+    assert_eq!(g.user_items(alice).unwrap().len(), 4);
+    assert_eq!(g.item_name(gnnrec::name_id("sku 7").unwrap()).as_deref(), Some("sku 7"));
+    assert!(g.user_name(gnnrec::name_id("nobody").unwrap()).is_none());
+    let ints = dir.join("ints.csv");
+    std::fs::write(&ints, "17,42\n").unwrap();
+    let o = gnnrec::LoadOptions { format: 5, ids: gnnrec::Ids::Names, ..gnnrec::LoadOptions::default() };
+    let h = Graph::load_with(&ints, &o).unwrap();
+    assert_eq!(h.user_name(gnnrec::name_id("17").unwrap()).as_deref(), Some("17"));
+    let plain = Graph::load_with(&ints, &gnnrec::LoadOptions { format: 5, ..Default::default() }).unwrap();
+    assert!(!plain.has_names() && plain.user_ids() == vec![17]);
+    assert!(gnnrec::name_id("").is_err());
+}
+
+#[test]
 fn from_edges_and_errors() {
     let g = Graph::from_edges(&[1, 1, 2], &[10, 11, 10], Some(&[5.0, 4.0, 3.0])).unwrap();
     assert_eq!((g.num_users(), g.num_items(), g.num_edges()), (2, 2, 3));
