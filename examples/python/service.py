@@ -18,6 +18,8 @@ Endpoints (JSON in, JSON out):
                        "explain": false}
                       or {"liked": [1, 50, 181], "k": 10, ...} for a user the model has not seen
     POST /similar     {"item_id": 50, "k": 10, <the same filters>}
+                      (a model whose ids are names, as gnnrec train makes of a file of
+                      names, takes and shows the names: "user_id": "alice", "item": "B000X")
     POST /reload      {}: load the --model file again and serve it (as SIGHUP does), for a model
                       rewritten in place (gnnrec update --out, gnnrec train --out: written
                       atomically); {"status": "reloaded", <as /health>}, or 500 with the old
@@ -132,6 +134,18 @@ def _shown(value, limit=60):
 
 def _is_int64(v):
     return isinstance(v, int) and not isinstance(v, bool) and INT64_MIN <= v <= INT64_MAX
+
+
+def _name_id(value, what):
+    """The id of a name in a request (an integer is the name it spells)."""
+    if _is_int64(value):
+        value = str(value)
+    if not isinstance(value, str):
+        raise BadRequest("%s must be a name, got %s" % (what, _shown(value)))
+    try:
+        return gnnrec.name_id(value)
+    except (gnnrec.InvalidArgumentError, UnicodeError) as e:
+        raise BadRequest("%s: %s" % (what, getattr(e, "message", e))) from None
 
 
 def _genre_names(value):
@@ -415,21 +429,26 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, {"query": q, "items": self.serving.catalog.search(q, limit)})
 
     def _user(self, ident):
-        try:
-            user = int(unquote(ident))
-        except ValueError:
-            raise BadRequest("a user id is an integer, got %r" % unquote(ident)[:40]) from None
-        g = self.serving.model.graph
-        if not INT64_MIN <= user <= INT64_MAX:
-            raise BadRequest("the user id is out of the 64-bit range")
+        s = self.serving
+        g = s.model.graph
+        text = unquote(ident)
+        if s.named:
+            user = _name_id(text, "the user name")
+        else:
+            try:
+                user = int(text)
+            except ValueError:
+                raise BadRequest("a user id is an integer, got %r" % text[:40]) from None
+            if not INT64_MIN <= user <= INT64_MAX:
+                raise BadRequest("the user id is out of the 64-bit range")
         try:
             rated = g.user_items(user)
             info = g.user_info(user)
         except gnnrec.NotFoundError as e:
-            raise HttpError(404, "unknown user %d (%s)" % (user, e.message)) from None
-        c = self.serving.catalog
+            raise HttpError(404, "unknown user %s (%s)" % (text[:60], e.message)) from None
+        c = s.catalog
         items = [dict(c.record(i), rating=round(r, 3)) for i, r in rated]
-        self._send(200, {"user_id": user, "info": info, "items": items})
+        self._send(200, {"user_id": s.shown_user(user), "info": info, "items": items})
 
     def _map(self):
         self._send_bytes(200, self.serving.item_map(), "application/json")
@@ -482,40 +501,52 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest("field 'k' must be at most %d with 'explain', got %d" % (MAX_EXPLAINED, k))
         filters = _filters(body)
         _check_genres(m, filters)
+        s = self.serving
         if "liked" in body:
-            liked = body["liked"]
-            if not isinstance(liked, list) or not all(_is_int64(i) for i in liked):
-                raise BadRequest("field 'liked' must be a list of item ids, got %s" % _shown(liked))
-            if not liked:
+            shown = body["liked"]
+            if not isinstance(shown, list) or not (all(isinstance(i, str) or _is_int64(i) for i in shown) if s.named
+                                                    else all(_is_int64(i) for i in shown)):
+                raise BadRequest("field 'liked' must be a list of item %s, got %s"
+                                 % ("names" if s.named else "ids", _shown(shown)))
+            if not shown:
                 raise BadRequest("field 'liked' is empty: a new user needs at least one liked item")
+            liked = [_name_id(i, "field 'liked'") for i in shown] if s.named else shown
             recs = _lookup(lambda: m.recommend_liked(liked, k, **filters), "a liked item is unknown")
-            out = {"liked": liked, "items": self._items_of(recs)}
+            out = {"liked": shown, "items": self._items_of(recs)}
             if explain:
-                self._explain(out["items"], liked=liked)
+                self._explain(out["items"], recs, liked=liked)
             return out
-        user = _int_field(body, "user_id")
-        recs = _lookup(lambda: m.recommend(user, k, **filters), "unknown user %d" % user)
-        out = {"user_id": user, "items": self._items_of(recs)}
+        user = self._id_field(body, "user_id")
+        recs = _lookup(lambda: m.recommend(user, k, **filters), "unknown user %s" % _shown(body["user_id"]))
+        out = {"user_id": body["user_id"], "items": self._items_of(recs)}
         if explain:
-            self._explain(out["items"], user=user)
+            self._explain(out["items"], recs, user=user)
         return out
+
+    def _id_field(self, body, name):
+        """A user or item id of the request: a name in a model whose ids are names."""
+        if not self.serving.named:
+            return _int_field(body, name)
+        if name not in body:
+            raise BadRequest("missing field '%s'" % name)
+        return _name_id(body[name], "field '%s'" % name)
 
     def _similar(self, body):
         m = self.serving.model
-        item = _int_field(body, "item_id")
+        item = self._id_field(body, "item_id")
         k = _int_field(body, "k", default=10, low=1)
         filters = _filters(body)
         _check_genres(m, filters)
-        recs = _lookup(lambda: m.similar_items(item, k, **filters), "unknown item %d" % item)
-        return {"item_id": item, "items": self._items_of(recs)}
+        recs = _lookup(lambda: m.similar_items(item, k, **filters), "unknown item %s" % _shown(body["item_id"]))
+        return {"item_id": body["item_id"], "items": self._items_of(recs)}
 
     def _items_of(self, recs):
         c = self.serving.catalog
-        return [{"item": r.item, "score": round(r.score, 6), "title": r.title, "year": c.year(r.item),
+        return [{"item": c.shown(r.item), "score": round(r.score, 6), "title": r.title, "year": c.year(r.item),
                  "genres": c.genre_names(r.item)} for r in recs]
 
-    def _explain(self, items, user=None, liked=None):
-        why = self.serving.explainer.explain([r["item"] for r in items], user=user, liked=liked)
+    def _explain(self, items, recs, user=None, liked=None):
+        why = self.serving.explainer.explain([r.item for r in recs], user=user, liked=liked)
         for r, e in zip(items, why):
             r["explanation"] = e
 
@@ -555,10 +586,15 @@ class Serving:
     def __init__(self, model):
         self.model = model
         self.catalog = Catalog(model.graph)
+        self.named = self.catalog.named
         self.explainer = Explainer(model, self.catalog)
-        self.sample_users = model.graph.user_ids()[:SAMPLE_USERS]
+        self.sample_users = [self.shown_user(u) for u in model.graph.user_ids()[:SAMPLE_USERS]]
         self._map = None
         self._map_lock = threading.Lock()
+
+    def shown_user(self, user):
+        """A user as responses show it: its name where ids are names, else its id."""
+        return self.model.graph.user_name(user) if self.named else user
 
     def describe(self):
         m = self.model
@@ -616,7 +652,7 @@ class Server(ThreadingHTTPServer):
 def _item_map(model, catalog):
     ids = model.graph.item_ids()
     xs, ys, shares = service_projection.project(model.item_vectors(), model.dim)
-    rounded = [[i, round(x, 5), round(y, 5), catalog.first_genre(i)] for i, x, y in zip(ids, xs, ys)]
+    rounded = [[catalog.shown(i), round(x, 5), round(y, 5), catalog.first_genre(i)] for i, x, y in zip(ids, xs, ys)]
     return {"method": "pca", "explained": [round(s, 4) for s in shares], "genres": catalog.genres,
             "columns": ["item", "x", "y", "genre"], "items": rounded}
 

@@ -168,7 +168,7 @@ class Explainer:
     # ---- helpers ------------------------------------------------------------------
 
     def _shape(self, method, ranked):
-        items = [{"item": i, "title": self.catalog.title(i), "weight": round(w, 6)}
+        items = [{"item": self.catalog.shown(i), "title": self.catalog.title(i), "weight": round(w, 6)}
                  for i, w in ranked[:ITEMS_PER_EXPLANATION]]
         return {"method": method, "items": items}
 

@@ -584,6 +584,67 @@ class ServiceProcessTest(unittest.TestCase):
         self.assertIn("not-a-model.gnr", proc.stderr)
 
 
+class NamesTest(unittest.TestCase):
+    """A model whose ids are names: the service takes and shows the names."""
+
+    @classmethod
+    def setUpClass(cls):
+        path = os.path.join(support.tmpdir(), "names.csv")
+        with open(path, "w") as f:
+            f.write("user,item,rating\n")
+            for u in range(40):
+                for j in range(6):
+                    f.write("user-%d,sku %d,%d\n" % (u, (u * 3 + j) % 50, 1 + j % 5))
+        with gnnrec.Graph.load(path) as g, gnnrec.Trainer("mf", dim=8, epochs=3, threads=1) as t:
+            cls.model = t.fit(g)
+        cls.server, _ = serving.start(cls.model)
+        cls.port = cls.server.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        serving.stop(cls.server)
+
+    def request(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=json.dumps(body).encode() if body is not None else None)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read().decode())
+        finally:
+            conn.close()
+
+    def test_requests_and_responses_speak_names(self):
+        status, out = self.request("POST", "/recommend", {"user_id": "user-3", "k": 4, "explain": True})
+        self.assertEqual(status, 200, out)
+        self.assertEqual(out["user_id"], "user-3")
+        g = self.model.graph
+        want = [g.item_name(r.item) for r in self.model.recommend(gnnrec.name_id("user-3"), k=4)]
+        self.assertEqual([r["item"] for r in out["items"]], want)
+        self.assertTrue(all(e["item"].startswith("sku ") for r in out["items"] for e in r["explanation"]["items"]))
+        status, out = self.request("POST", "/recommend", {"liked": ["sku 1", "sku 2"], "k": 3})
+        self.assertEqual(status, 200, out)
+        self.assertNotIn("sku 1", [r["item"] for r in out["items"]])
+        status, out = self.request("POST", "/similar", {"item_id": "sku 7", "k": 2})
+        self.assertEqual(status, 200, out)
+        self.assertTrue(all(r["item"].startswith("sku ") for r in out["items"]))
+        status, out = self.request("GET", "/users/user-3")
+        self.assertEqual((status, out["user_id"], len(out["items"])), (200, "user-3", 6))
+        status, out = self.request("GET", "/catalog")
+        self.assertIn("user-0", out["user_ids"])
+        status, out = self.request("GET", "/items?q=sku%2012")
+        self.assertEqual(out["items"][0]["item"], "sku 12")
+        status, out = self.request("GET", "/map")
+        self.assertTrue(all(row[0].startswith("sku ") for row in out["items"]))
+
+    def test_unknown_names_are_404_and_bad_ones_400(self):
+        status, out = self.request("POST", "/recommend", {"user_id": "nobody"})
+        self.assertEqual(status, 404, out)
+        self.assertIn("nobody", out["error"])
+        self.assertEqual(self.request("GET", "/users/nobody")[0], 404)
+        self.assertEqual(self.request("POST", "/similar", {"item_id": ""})[0], 400)
+        self.assertEqual(self.request("POST", "/recommend", {"liked": [["x"]]})[0], 400)
+
+
 class ReloadTest(unittest.TestCase):
     """POST /reload and SIGHUP: the model file read again and served from the
     next request on; a file that cannot be loaded leaves the old model."""

@@ -96,9 +96,11 @@ function requestBody() {
   const body = {k: 10, explain: true, exclude_seen: $("exclude-seen").checked};
   if (mode() === "user") {
     const text = $("user").value.trim();
-    if (!/^-?\d+$/.test(text)) throw new Error("Choose a user id (a whole number).");
-    body.user_id = Number(text);
-    if (!Number.isSafeInteger(body.user_id)) throw new Error("The user id " + text + " is too large.");
+    if (!text) throw new Error("Choose a user: an id (a whole number), or a name where the model's ids are names.");
+    // a model whose ids are names takes the name as it is; the service says when a name is not an id
+    body.user_id = /^-?\d+$/.test(text) ? Number(text) : text;
+    if (typeof body.user_id === "number" && !Number.isSafeInteger(body.user_id))
+      throw new Error("The user id " + text + " is too large.");
   } else {
     if (!state.liked.length) return null;
     body.liked = state.liked.map((m) => m.item);
@@ -142,7 +144,7 @@ async function update() {
   }
   if (body === null) return finish(number, null, {empty: true});
   try {
-    const userPath = body.user_id !== undefined ? "/users/" + body.user_id : null;
+    const userPath = body.user_id !== undefined ? "/users/" + encodeURIComponent(body.user_id) : null;
     const [top, least, history] = await Promise.all([
       call("/recommend", body),
       call("/recommend", Object.assign({}, body, {least: true})),
