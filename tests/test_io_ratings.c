@@ -365,6 +365,17 @@ START_TEST(names_as_ids)
     assert_named_edge(&e, 1, "ann", "y");
     assert_named_edge(&e, 2, "bo", "y");
     gr_edges_free(&e);
+    /* detected: blank-separated names are adjacency lists, or rows with ratings */
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "adj.txt", "ann x y z\nbo y\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 4);
+    assert_named_edge(&e, 3, "bo", "y");
+    gr_edges_free(&e);
+    gr_edges_init(&e);
+    ck_assert_int_eq(read_text(&e, "rows.txt", "ann x 5\nbo y 3\n", GR_FORMAT_AUTO), GR_OK);
+    ck_assert_uint_eq(e.n, 2);
+    ck_assert_float_eq(gr_edges_rating(&e, 1), 3.0f);
+    gr_edges_free(&e);
     /* asked for: integers are names, and a first line of names alone is a row */
     gr_edges_init(&e);
     ck_assert_int_eq(read_text_ids(&e, "d.csv", "ann,x\n17,42\n", GR_FORMAT_DELIMITED, GR_IDS_NAMES), GR_OK);

@@ -603,9 +603,13 @@ static int sniff_first(sniff *s, const char *line)
     char copy[1024], *f[MAX_FIELDS];
     snprintf(copy, sizeof copy, "%s", line);
     size_t nf = sniff_split(s->sep, copy, f);
+    if (nf == (size_t)-1 || all_numbers(f, nf)) return GR_FORMAT_AUTO;
     /* a header (no number: CSV with a comma), or a row whose ids are names */
-    if (nf != (size_t)-1 && !all_numbers(f, nf))
-        return s->sep == ',' && !any_number(f, nf) ? GR_FORMAT_CSV : GR_FORMAT_DELIMITED;
+    if (s->sep == ',' && !any_number(f, nf)) return GR_FORMAT_CSV;
+    layout header;
+    if (s->sep != 0 || map_header(&header, f, nf)) return GR_FORMAT_DELIMITED;
+    /* blank-separated names: an adjacency list, or user item [rating [time]]
+     * rows, which the next lines tell apart as they do for integers */
     return GR_FORMAT_AUTO;
 }
 

@@ -133,6 +133,16 @@ static void interaction_seeds(const gr_graph *g, const char *dir100k, const char
     seed_close(f);
     free(text);
     free(comma);
+    /* ids that are names: a CSV of user and item names, an adjacency list of them */
+    const char *const targets[] = { "graph_delimited", "graph_auto" };
+    for (int t = 0; t < 2; t++) {
+        f = seed_open(targets[t], "names.csv");
+        fputs("user,item,rating\nalice,B000X,5\nbob,B000X,3\nalice, sku 7 ,4\n9f1c-2e,B000Y,1\n", f);
+        seed_close(f);
+    }
+    f = seed_open("graph_adjacency", "names.txt");
+    fputs("alice B000X B000Y\nbob B000Y 17\n", f);
+    seed_close(f);
     seed_copy("graph_adjacency", "adjacency.txt", adj);
     seed_copy("graph_delimited", "tab.tsv", tsv);
     seed_copy("graph_auto", "adjacency.txt", adj);
