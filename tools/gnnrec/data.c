@@ -8,24 +8,23 @@
 static const char *const format_names[] = { "auto", "adjacency", "ml100k", "ml1m", "csv", "delimited", NULL };
 static const char *const ids_names[] = { "auto", "integers", "names", NULL };
 
+/* The index of `text` among names (any case), or -1. */
+static int name_index(const char *const *names, const char *text)
+{
+    for (int k = 0; names[k]; k++)
+        if (strcasecmp(names[k], text) == 0) return k;
+    return -1;
+}
+
 static int load_options(gr_load_options *o, cli_args *a)
 {
     gr_load_options init = GR_LOAD_OPTIONS_INIT;
     *o = init;
-    const char *f = cli_get(a, "format");
-    if (f) {
-        int k = 0;
-        while (format_names[k] && strcasecmp(format_names[k], f) != 0) k++;
-        if (!format_names[k]) return cli_usage_error("--format: unknown format '%s' (auto, adjacency, ml100k, ml1m, csv, delimited)", f);
-        o->format = k;
-    }
-    const char *ids = cli_get(a, "ids");
-    if (ids) {
-        int k = 0;
-        while (ids_names[k] && strcasecmp(ids_names[k], ids) != 0) k++;
-        if (!ids_names[k]) return cli_usage_error("--ids: expected auto, integers or names, got '%s'", ids);
-        o->ids = k;
-    }
+    const char *f = cli_get(a, "format"), *ids = cli_get(a, "ids");
+    if (f && (o->format = name_index(format_names, f)) < 0)
+        return cli_usage_error("--format: unknown format '%s' (auto, adjacency, ml100k, ml1m, csv, delimited)", f);
+    if (ids && (o->ids = name_index(ids_names, ids)) < 0)
+        return cli_usage_error("--ids: expected auto, integers or names, got '%s'", ids);
     int rc = cli_double(a, "min-rating", &o->min_rating);
     if (rc) return rc;
     if (cli_has(a, "no-metadata")) o->metadata = 0;
