@@ -176,6 +176,12 @@ START_TEST(names_through_load_like_write_models_and_updates)
     size_t n = 0;
     ck_assert_int_eq(gr_graph_user_items(&n, g, id_of("user-07"), NULL, NULL, 0), GR_OK);
     ck_assert_uint_eq(n, 6);
+    /* a knowledge graph of it names its users and items */
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_graph(&kg, g, 0, 0), GR_OK);
+    ck_assert_str_eq(gr_kg_entity_name(kg, 0), "user:user-00");
+    ck_assert_str_eq(gr_kg_entity_name(kg, 30), "movie:B00000");
+    gr_kg_free(kg);
     /* a test file: the graph's names, the unknown ones skipped */
     char *test = names_file(dir, "test.csv", 25, 10);
     ck_assert_int_eq(gr_graph_load_like(&h, g, test, NULL), GR_OK);

@@ -63,17 +63,25 @@ static int add_attr(builder *b, int32_t e, int rel, const char *prefix, const ch
     return a < 0 ? gr_last_error_code() : add(b, e, rel, a);
 }
 
+/* A node's entity value: its name where ids are names and the name can
+ * be an entity's (no tab or line break), else its id. */
+static const char *node_value(char *buf, size_t cap, const char *name, int64_t id)
+{
+    if (name && !gr_strmap_name_problem(name, strlen(name))) return name;
+    snprintf(buf, cap, "%lld", (long long)id);
+    return buf;
+}
+
 static int add_nodes(builder *b, const gr_graph *g)
 {
+    const gr_catalog *c = g->cat;
     char id[32];
-    for (size_t u = 0; u < g->n_users; u++) {
-        snprintf(id, sizeof id, "%lld", (long long)g->cat->users.ids[u]);
-        if (entity(b, "user", id) != (int32_t)u) return gr_last_error_code();
-    }
-    for (size_t i = 0; i < g->n_items; i++) {
-        snprintf(id, sizeof id, "%lld", (long long)g->cat->items.ids[i]);
-        if (entity(b, "movie", id) != (int32_t)(g->n_users + i)) return gr_last_error_code();
-    }
+    for (size_t u = 0; u < g->n_users; u++)
+        if (entity(b, "user", node_value(id, sizeof id, c->user_name[u], c->users.ids[u])) != (int32_t)u)
+            return gr_last_error_code();
+    for (size_t i = 0; i < g->n_items; i++)
+        if (entity(b, "movie", node_value(id, sizeof id, c->item_name[i], c->items.ids[i])) != (int32_t)(g->n_users + i))
+            return gr_last_error_code();
     for (int r = 0; r < N_RELATIONS; r++)
         if (gr_strmap_intern(&b->v->rel, relation_names[r], strlen(relation_names[r])) != r) return gr_last_error_code();
     return GR_OK;
