@@ -15,12 +15,18 @@ void gr_edges_free(gr_edges *e)
     free(e->item);
     free(e->rating);
     free(e->ts);
+    gr_edges_drop_names(e);
+    memset(e, 0, sizeof *e);
+}
+
+void gr_edges_drop_names(gr_edges *e)
+{
     gr_names *tables[2] = { e->user_names, e->item_names };
     for (int k = 0; k < 2; k++) {
         if (tables[k]) gr_names_free(tables[k]);
         free(tables[k]);
     }
-    memset(e, 0, sizeof *e);
+    e->user_names = e->item_names = NULL;
 }
 
 int gr_edges_use_names(gr_edges *e)

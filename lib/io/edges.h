@@ -42,6 +42,8 @@ int gr_edges_hold_ts(gr_edges *e);
  * default).  GR_OK or GR_ENOMEM. */
 /* Keep names for the ids from now on (both tables, empty).  GR_ENOMEM. */
 int gr_edges_use_names(gr_edges *e);
+/* Free the name tables (the ids stay as they are). */
+void gr_edges_drop_names(gr_edges *e);
 int gr_edges_push(gr_edges *e, int64_t user, int64_t item, float rating, int64_t ts);
 
 #endif

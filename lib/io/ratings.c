@@ -432,18 +432,6 @@ static int read_file(gr_edges *out, const char *path, int format, int ids)
     return read_open(&ld, format);
 }
 
-/* Drop the name tables a failed read made (a later read decides anew). */
-static void drop_new_names(gr_edges *out, int had_names)
-{
-    if (had_names || !out->user_names) return;
-    gr_edges kept = *out;
-    kept.user = kept.item = NULL;
-    kept.rating = NULL;
-    kept.ts = NULL;
-    gr_edges_free(&kept); /* frees the tables alone */
-    out->user_names = out->item_names = NULL;
-}
-
 int gr_read_interactions(gr_edges *out, const char *path, int format, int ids)
 {
     if (!out || !path) return gr_err(GR_EINVAL, "read interactions: NULL argument");
@@ -463,7 +451,7 @@ int gr_read_interactions(gr_edges *out, const char *path, int format, int ids)
     int rc = read_file(out, path, format, ids);
     if (rc == GR_OK && out->n == n0) rc = gr_err(GR_EFORMAT, "%s: no interactions", path);
     if (rc != GR_OK) {
-        drop_new_names(out, had_names);
+        if (!had_names) gr_edges_drop_names(out); /* a later read decides anew */
         out->n = n0;
         out->has_rating = had_rating;
         out->has_ts = had_ts;
