@@ -242,6 +242,25 @@ START_TEST(names_through_load_like_write_models_and_updates)
     ck_assert_str_eq(gr_graph_user_name(h, id_of("ann lee")), "ann lee");
     ck_assert_int_eq(gr_graph_write(h, out, GR_FORMAT_ADJACENCY), GR_EINVAL);
     gr_graph_free(h);
+    /* names from arrays: the ids and names a file of them gives */
+    const char *nu[] = { "ann", " bob ", "ann" }, *ni[] = { "x", "y", "y" };
+    ck_assert_int_eq(gr_graph_from_named_edges(&h, nu, ni, NULL, NULL, 3, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_has_names(h), 1);
+    ck_assert_uint_eq(gr_graph_num_edges(h), 3);
+    ck_assert_str_eq(gr_graph_user_name(h, id_of("bob")), "bob");
+    gr_graph *k;
+    const char *ku[] = { "ann", "zed" }, *ki[] = { "y", "x" };
+    ck_assert_int_eq(gr_graph_from_named_edges_like(&k, h, ku, ki, NULL, NULL, 2, 0), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_edges(k), 1);
+    ck_assert_uint_eq(gr_graph_num_skipped(k), 1);
+    gr_graph_free(k);
+    const char *bad[] = { "ann", NULL };
+    ck_assert_int_eq(gr_graph_from_named_edges(&k, bad, ni, NULL, NULL, 2, 0), GR_EINVAL);
+    ck_assert(strstr(gr_last_error(), "edge 1: the user name is NULL") != NULL);
+    gr_graph_free(h);
+    ck_assert_int_eq(gr_graph_from_edges(&h, iu, ii, NULL, NULL, 1, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_from_named_edges_like(&k, h, ku, ki, NULL, NULL, 2, 0), GR_EINVAL);
+    gr_graph_free(h);
     int64_t id;
     ck_assert_int_eq(gr_name_id(&id, ""), GR_EINVAL);
     ck_assert_int_eq(gr_name_id(&id, NULL), GR_EINVAL);

@@ -122,6 +122,23 @@ GR_API int gr_graph_from_edges_like(gr_graph **out, const gr_graph *like, const 
                                     const int64_t *items, const float *ratings,
                                     const int64_t *timestamps, size_t n, double min_rating);
 
+/*
+ * As gr_graph_from_edges(), with each user and item given by its name
+ * (ids that are names, gr_ids): its id is gr_name_id() of the name, and
+ * the graph keeps the names, as a file of names loads.  A NULL name, or
+ * one of 0 or more than 1024 bytes after trimming, is GR_EINVAL naming the
+ * edge; two names with one id are GR_EFORMAT naming both.
+ */
+GR_API int gr_graph_from_named_edges(gr_graph **out, const char *const *users, const char *const *items,
+                                     const float *ratings, const int64_t *timestamps, size_t n,
+                                     double min_rating);
+
+/* As gr_graph_from_named_edges(), in the id space of `like`, whose ids must
+ * be names (GR_EINVAL otherwise); names it does not know are skipped. */
+GR_API int gr_graph_from_named_edges_like(gr_graph **out, const gr_graph *like, const char *const *users,
+                                          const char *const *items, const float *ratings,
+                                          const int64_t *timestamps, size_t n, double min_rating);
+
 /* Free a graph.  NULL is ignored. */
 GR_API void gr_graph_free(gr_graph *g);
 

@@ -18,6 +18,15 @@ int64_t gr_name_hash(const char *s, size_t n)
     return (int64_t)(gr_mix64(h) >> 1);
 }
 
+const char *gr_name_span(const char *name, size_t *n)
+{
+    while (*name == ' ' || *name == '\t') name++;
+    size_t len = strlen(name);
+    while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t')) len--;
+    *n = len;
+    return name;
+}
+
 void gr_names_init(gr_names *t) { memset(t, 0, sizeof *t); }
 
 void gr_names_free(gr_names *t)

@@ -21,6 +21,9 @@
  * finaliser, the top bit cleared (0 .. 2^63-1).  Stable across versions
  * and platforms: saved models and other programs rely on it. */
 int64_t gr_name_hash(const char *s, size_t n);
+/* The bytes of a name as the readers take a field: name trimmed of
+ * leading and trailing blanks and tabs; *n is 0 for a blank name. */
+const char *gr_name_span(const char *name, size_t *n);
 
 typedef struct gr_names {
     gr_idmap ids;  /* id -> slot */

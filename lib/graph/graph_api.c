@@ -201,58 +201,115 @@ int gr_graph_load_like(gr_graph **out, const gr_graph *like, const char *path, c
     return rc;
 }
 
-static int edges_from_arrays(gr_edges *e, const int64_t *users, const int64_t *items, const float *ratings,
-                             const int64_t *timestamps, size_t n)
+/* The caller's edges: integer ids, or names (user_names, item_names). */
+typedef struct edge_arrays {
+    const int64_t *users, *items;
+    const char *const *user_names, *const *item_names;
+    const float *ratings;
+    const int64_t *timestamps;
+    size_t n;
+    const char *what; /* the public call, for messages */
+} edge_arrays;
+
+/* The id of edge k's name on one side, the name kept in t as a reader
+ * keeps a field's. */
+static int named_id(int64_t *id, gr_names *t, const char *name, size_t k, const char *side, const char *what)
 {
-    gr_edges_init(e);
-    e->has_rating = ratings != NULL;
-    e->has_ts = timestamps != NULL;
-    for (size_t k = 0; k < n; k++) {
-        float r = ratings ? ratings[k] : 1.0f;
-        if (!isfinite(r)) {
-            gr_edges_free(e);
-            return gr_err(GR_EINVAL, "edge %zu: rating is not a finite number", k);
-        }
-        int rc = gr_edges_push(e, users[k], items[k], r, timestamps ? timestamps[k] : 0);
-        if (rc != GR_OK) {
-            gr_edges_free(e);
-            return rc;
-        }
-    }
-    return GR_OK;
+    if (!name) return gr_err(GR_EINVAL, "%s: edge %zu: the %s name is NULL", what, k, side);
+    size_t n;
+    const char *s = gr_name_span(name, &n);
+    if (n == 0 || n > GR_NAME_MAX)
+        return gr_err(GR_EINVAL, "%s: edge %zu: a %s name has 1 to %d bytes, got %zu", what, k, side, GR_NAME_MAX, n);
+    *id = gr_name_hash(s, n);
+    const char *kept = gr_names_find(t, *id);
+    if (!kept) return gr_names_add(t, *id, s, n);
+    if (strlen(kept) == n && memcmp(kept, s, n) == 0) return GR_OK;
+    return gr_err(GR_EFORMAT, "%s: edge %zu: %s names '%.60s' and '%.*s' have the same id (a hash collision): rename one",
+                  what, k, side, kept, (int)(n < 60 ? n : 60), s);
 }
 
-static int from_edges(gr_graph **out, gr_catalog *cat, int grow, const int64_t *users, const int64_t *items,
-                      const float *ratings, const int64_t *timestamps, size_t n, double min_rating)
+static int push_edge(gr_edges *e, const edge_arrays *a, size_t k)
 {
-    if (!out || (n && (!users || !items)))
-        return gr_err(GR_EINVAL, "gr_graph_from_edges: out, users and items must not be NULL");
+    float r = a->ratings ? a->ratings[k] : 1.0f;
+    if (!isfinite(r)) return gr_err(GR_EINVAL, "edge %zu: rating is not a finite number", k);
+    int64_t user, item;
+    if (a->user_names) {
+        GR_TRY(named_id(&user, e->user_names, a->user_names[k], k, "user", a->what));
+        GR_TRY(named_id(&item, e->item_names, a->item_names[k], k, "item", a->what));
+    } else {
+        user = a->users[k];
+        item = a->items[k];
+    }
+    return gr_edges_push(e, user, item, r, a->timestamps ? a->timestamps[k] : 0);
+}
+
+static int edges_from_arrays(gr_edges *e, const edge_arrays *a)
+{
+    gr_edges_init(e);
+    e->has_rating = a->ratings != NULL;
+    e->has_ts = a->timestamps != NULL;
+    int rc = a->user_names ? gr_edges_use_names(e) : GR_OK;
+    for (size_t k = 0; rc == GR_OK && k < a->n; k++) rc = push_edge(e, a, k);
+    if (rc != GR_OK) gr_edges_free(e);
+    return rc;
+}
+
+static int from_edges(gr_graph **out, gr_catalog *cat, int grow, const edge_arrays *a, double min_rating)
+{
+    int named = a->user_names || a->item_names;
+    if (!out || (a->n && (named ? !a->user_names || !a->item_names : !a->users || !a->items)))
+        return gr_err(GR_EINVAL, "%s: out, users and items must not be NULL", a->what);
     if (!(min_rating >= 0) || isinf(min_rating))
-        return gr_err(GR_EINVAL, "gr_graph_from_edges: min_rating must be a finite number >= 0, got %g", min_rating);
+        return gr_err(GR_EINVAL, "%s: min_rating must be a finite number >= 0, got %g", a->what, min_rating);
     gr_edges e;
-    GR_TRY(edges_from_arrays(&e, users, items, ratings, timestamps, n));
+    GR_TRY(edges_from_arrays(&e, a));
     gr_graph *g = NULL;
     int rc = gr_graph_build(&g, cat, &e, min_rating, grow);
     gr_edges_free(&e);
-    if (rc == GR_OK) rc = finish(out, g, "gr_graph_from_edges");
+    if (rc == GR_OK) rc = finish(out, g, a->what);
+    return rc;
+}
+
+/* A new id space for the edges: the graph of gr_graph_from_edges(). */
+static int from_edges_alone(gr_graph **out, const edge_arrays *a, double min_rating)
+{
+    gr_catalog *cat = gr_catalog_new();
+    if (!cat) return GR_ENOMEM;
+    int rc = from_edges(out, cat, 1, a, min_rating);
+    gr_catalog_unref(cat);
     return rc;
 }
 
 int gr_graph_from_edges(gr_graph **out, const int64_t *users, const int64_t *items, const float *ratings,
                         const int64_t *timestamps, size_t n, double min_rating)
 {
-    gr_catalog *cat = gr_catalog_new();
-    if (!cat) return GR_ENOMEM;
-    int rc = from_edges(out, cat, 1, users, items, ratings, timestamps, n, min_rating);
-    gr_catalog_unref(cat);
-    return rc;
+    edge_arrays a = { users, items, NULL, NULL, ratings, timestamps, n, "gr_graph_from_edges" };
+    return from_edges_alone(out, &a, min_rating);
 }
 
 int gr_graph_from_edges_like(gr_graph **out, const gr_graph *like, const int64_t *users, const int64_t *items,
                              const float *ratings, const int64_t *timestamps, size_t n, double min_rating)
 {
     if (!like) return gr_err(GR_EINVAL, "gr_graph_from_edges_like: like must not be NULL");
-    return from_edges(out, like->cat, 0, users, items, ratings, timestamps, n, min_rating);
+    edge_arrays a = { users, items, NULL, NULL, ratings, timestamps, n, "gr_graph_from_edges" };
+    return from_edges(out, like->cat, 0, &a, min_rating);
+}
+
+int gr_graph_from_named_edges(gr_graph **out, const char *const *users, const char *const *items,
+                              const float *ratings, const int64_t *timestamps, size_t n, double min_rating)
+{
+    edge_arrays a = { NULL, NULL, users, items, ratings, timestamps, n, "gr_graph_from_named_edges" };
+    return from_edges_alone(out, &a, min_rating);
+}
+
+int gr_graph_from_named_edges_like(gr_graph **out, const gr_graph *like, const char *const *users,
+                                   const char *const *items, const float *ratings, const int64_t *timestamps,
+                                   size_t n, double min_rating)
+{
+    if (!like) return gr_err(GR_EINVAL, "gr_graph_from_named_edges_like: like must not be NULL");
+    if (!like->cat->named) return gr_err(GR_EINVAL, "gr_graph_from_named_edges_like: like's ids are integers, not names");
+    edge_arrays a = { NULL, NULL, users, items, ratings, timestamps, n, "gr_graph_from_named_edges" };
+    return from_edges(out, like->cat, 0, &a, min_rating);
 }
 
 size_t gr_graph_num_users(const gr_graph *g) { return g ? g->n_users : 0; }
@@ -387,10 +444,8 @@ int gr_graph_write(const gr_graph *g, const char *path, int format)
 int gr_name_id(int64_t *out, const char *name)
 {
     if (!out || !name) return gr_err(GR_EINVAL, "gr_name_id: NULL argument");
-    /* trimmed as the readers trim a field */
-    while (*name == ' ' || *name == '\t') name++;
-    size_t n = strlen(name);
-    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) n--;
+    size_t n;
+    name = gr_name_span(name, &n); /* trimmed as the readers trim a field */
     if (n == 0 || n > GR_NAME_MAX) return gr_err(GR_EINVAL, "gr_name_id: a name has 1 to %d bytes, got %zu", GR_NAME_MAX, n);
     *out = gr_name_hash(name, n);
     return GR_OK;
