@@ -9,6 +9,7 @@ handed back as lists.
 import ctypes
 
 from . import _buffers
+from .graph import name_id
 
 _CTYPE = {"q": ctypes.c_int64, "f": ctypes.c_float, "n": ctypes.c_size_t}
 _NUMPY = {"q": "int64", "f": "float32", "n": "uintp"}
@@ -53,23 +54,33 @@ class Out:
 
 def id_array(values, name="ids"):
     """(values as a flat int64 sequence, whether a single id was given).
-    Accepts an int, a sequence or a numpy array of at most one dimension."""
+    Accepts an int, a sequence or a numpy array of at most one dimension.
+    A name (a str) stands for its id, name_id(name): the ids of a model
+    whose ids are names."""
     numpy = _buffers.numpy
     if numpy is not None and isinstance(values, numpy.ndarray):
         if values.ndim > 1:
             raise ValueError("%s must be one id or a one-dimensional array, got shape %s" % (name, values.shape))
         if values.ndim == 0:
-            return numpy.asarray([values.item()], dtype=numpy.int64), True
+            return id_array(values.item(), name)
+        if values.dtype.kind in "UO":
+            return id_array(values.tolist(), name)
         if values.dtype.kind not in "iu":
-            raise TypeError("%s must be integers, got dtype %s" % (name, values.dtype))
+            raise TypeError("%s must be integers or names, got dtype %s" % (name, values.dtype))
         return numpy.ascontiguousarray(values, dtype=numpy.int64), False
+    if isinstance(values, str):
+        return [name_id(values)], True
     if isinstance(values, (int,)) or hasattr(values, "__index__"):
         if isinstance(values, bool):
-            raise TypeError("%s must be integers, got %r" % (name, values))
+            raise TypeError("%s must be integers or names, got %r" % (name, values))
         return [values.__index__()], True
     out = []
     for v in values:
+        if isinstance(v, str):
+            out.append(name_id(v))
+            continue
         if isinstance(v, bool) or not hasattr(v, "__index__"):
-            raise TypeError("%s must be integers, got %r" % (name, v))
+            raise TypeError("%s must be integers or names, got %r" % (name, v))
         out.append(v.__index__())
     return out, False
+

@@ -40,6 +40,34 @@ def _load_options(fmt, min_rating, metadata, items_path, users_path, ids="auto")
     return ctypes.byref(o), o
 
 
+def _is_name(v):
+    return isinstance(v, (str, bytes))
+
+
+def _names_of(values):
+    """The values as a list of names when they are strings (str or bytes,
+    or a numpy array of them), else None (integer ids)."""
+    numpy = _buffers.numpy
+    if numpy is not None and isinstance(values, numpy.ndarray):
+        if values.dtype.kind in "US" or (values.dtype.kind == "O" and values.size and _is_name(values.flat[0])):
+            return values.ravel().tolist()
+        return None
+    if isinstance(values, (list, tuple)) and values and _is_name(values[0]):
+        return list(values)
+    return None
+
+
+def _name_array(names):
+    """(pointer, length, keepalive) of UTF-8 names for the C API."""
+    encoded = []
+    for v in names:
+        if not _is_name(v):
+            raise TypeError("names must all be strings, got %r" % (v,))
+        encoded.append(v.encode("utf-8") if isinstance(v, str) else v)
+    buf = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+    return buf, len(encoded), (buf, encoded)
+
+
 def name_id(name):
     """The id a user or item name has in a graph whose ids are names: a
     63-bit hash of its UTF-8 bytes, the same in every file and process."""
@@ -77,9 +105,19 @@ class Graph(Handle):
 
     @classmethod
     def from_edges(cls, users, items, ratings=None, timestamps=None, min_rating=0.0, like=None):
-        """Build a graph from parallel sequences (or numpy arrays) of edges."""
-        up, n, ku = _buffers.as_c_array(users, "q")
-        ip, ni, ki = _buffers.as_c_array(items, "q")
+        """Build a graph from parallel sequences (or numpy arrays) of edges.
+        Users and items given as strings are names: each id is name_id(name)
+        and the graph keeps the names, as a file of names loads."""
+        unames, inames = _names_of(users), _names_of(items)
+        if (unames is None) != (inames is None):
+            raise TypeError("users and items must both be names (strings) or both integer ids")
+        if unames is not None:
+            users, items = unames, inames
+            up, n, ku = _name_array(unames)
+            ip, ni, ki = _name_array(inames)
+        else:
+            up, n, ku = _buffers.as_c_array(users, "q")
+            ip, ni, ki = _buffers.as_c_array(items, "q")
         rp = tp = None
         kr = kt = None
         if ratings is not None:
@@ -93,7 +131,13 @@ class Graph(Handle):
         if ni != n:
             raise ValueError("items has %d entries, users %d" % (ni, n))
         out = ctypes.c_void_p()
-        if like is None:
+        if unames is not None:
+            if like is None:
+                check(lib.gr_graph_from_named_edges(ctypes.byref(out), up, ip, rp, tp, n, float(min_rating)))
+            else:
+                check(lib.gr_graph_from_named_edges_like(ctypes.byref(out), like, up, ip, rp, tp, n,
+                                                         float(min_rating)))
+        elif like is None:
             check(lib.gr_graph_from_edges(ctypes.byref(out), up, ip, rp, tp, n, float(min_rating)))
         else:
             check(lib.gr_graph_from_edges_like(ctypes.byref(out), like, up, ip, rp, tp, n, float(min_rating)))

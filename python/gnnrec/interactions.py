@@ -105,11 +105,17 @@ def _column(frame, name):
 
 
 def _id_column(frame, name):
+    """Integer ids as int64, or names (strings) as a list of str."""
     col = _column(frame, name)
-    if col.dtype.kind not in "iu":
-        raise TypeError("column %r holds %s values; ids must be integers (map them first, e.g. with "
-                        "pandas.factorize)" % (name, col.dtype))
-    return col.to_numpy(dtype=_buffers.numpy.int64)
+    if col.dtype.kind in "iu":
+        return col.to_numpy(dtype=_buffers.numpy.int64)
+    values = col.tolist()
+    if col.dtype.kind in "OU" or str(col.dtype) == "string":
+        bad = next((v for v in values if not isinstance(v, str)), None)
+        if bad is None:
+            return values
+        raise TypeError("column %r mixes names with %r; ids are all integers or all names (strings)" % (name, bad))
+    raise TypeError("column %r holds %s values; ids must be integers or names (strings)" % (name, col.dtype))
 
 
 def _float_column(frame, name):

@@ -136,6 +136,23 @@ class Recommender:
         """External item ids; row i of item_factors belongs to item_ids[i]."""
         return self._cached("item_ids", lambda: _as_ids(self._fitted().graph.item_ids()))
 
+    def user_names(self, user_ids):
+        """The names of users (a list; None for an id without one) in a
+        model whose ids are names: fit on names (strings in a DataFrame or
+        arrays, or a file of names).  Every method taking ids also takes
+        the names."""
+        g = self._fitted().graph
+        return [g.user_name(u) for u in _arrays.id_array(user_ids, "user_ids")[0]]
+
+    def item_names(self, item_ids):
+        """The names of items, as user_names(); -1 (recommend's padding) gives
+        None, and a 2-D array (recommend's for many users) a list of rows."""
+        g = self._fitted().graph
+        np = _buffers.numpy
+        if np is not None and isinstance(item_ids, np.ndarray) and item_ids.ndim == 2:
+            return [self.item_names(row) for row in item_ids]
+        return [g.item_name(i) if i != -1 else None for i in _arrays.id_array(item_ids, "item_ids")[0]]
+
     @property
     def user_factors(self):
         """The user vectors, num_users x dim (float32 numpy array, or a 2-D memoryview)."""

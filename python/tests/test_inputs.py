@@ -54,6 +54,16 @@ class ListInputTest(unittest.TestCase):
         with gnnrec.as_graph((users, items, ratings), min_rating=3) as g:
             self.assertEqual(g.num_edges, 4)
 
+    def test_names_in_lists(self):
+        with gnnrec.as_graph((["ann", "bob", "ann"], ["x", "x", "y"], [5, 3, 4])) as g:
+            self.assertTrue(g.has_names)
+            self.assertEqual(g.num_edges, 3)
+            self.assertEqual(g.user_name(gnnrec.name_id("bob")), "bob")
+            with gnnrec.as_graph((["ann", "zed"], ["y", "y"]), like=g) as h:
+                self.assertEqual((h.num_edges, h.num_skipped), (1, 1))
+        with self.assertRaises(TypeError):
+            gnnrec.as_graph((["ann", 7], ["x", "y"]))
+
     def test_a_graph_is_taken_as_it_is_and_a_path_is_loaded(self):
         _, full, train, _, _ = support.dataset()
         self.assertIs(gnnrec.as_graph(train), train)
@@ -190,17 +200,44 @@ class PandasInputTest(unittest.TestCase):
         with gnnrec.as_graph(df) as g:
             self.assertEqual(sorted(int(t) for t in g.edges()[3]), [t for *_, t in EDGES])
 
-    def test_ids_must_be_integers_and_present(self):
+    def test_ids_must_be_integers_or_names_and_present(self):
         df = self.frame()
         df["user"] = df["user"].map(lambda u: "u%d" % u)
         with self.assertRaises(TypeError) as cm:
+            gnnrec.as_graph(df)  # names for users, integers for items
+        self.assertIn("both be names", str(cm.exception))
+        df["user"] = [1] + ["u"] * (len(df) - 1)
+        with self.assertRaises(TypeError) as cm:
             gnnrec.as_graph(df)
-        self.assertIn("factorize", str(cm.exception))
+        self.assertIn("mixes names", str(cm.exception))
         df = self.frame().astype({"rating": "float64"})
         df.loc[2, "rating"] = float("nan")
         with self.assertRaises(ValueError) as cm:
             gnnrec.as_graph(df)
         self.assertIn("rating", str(cm.exception))
+
+    def test_names_fit_the_model_of_the_ids_they_stand_for(self):
+        _, _, train, valid, _ = support.dataset()
+        users, items, ratings, times = train.edges()
+        vu, vi, _, _ = valid.edges()
+        named = pd.DataFrame({"user": ["u%d" % u for u in users], "item": ["i%d" % i for i in items],
+                              "rating": ratings, "timestamp": times})
+        named_valid = pd.DataFrame({"user": ["u%d" % u for u in vu], "item": ["i%d" % i for i in vi]})
+        with gnnrec.as_graph(named) as g:
+            self.assertTrue(g.has_names)
+            self.assertEqual(g.num_edges, train.num_edges)
+        a = gnnrec.MF(**support.QUICK).fit(named, valid=named_valid, show_progress=False)
+        b = gnnrec.MF(**support.QUICK).fit((users, items, ratings, times), valid=valid, show_progress=False)
+        some = [int(u) for u in train.user_ids()[:8]]
+        ids_a, scores_a = a.recommend(["u%d" % u for u in some], k=5)
+        ids_b, scores_b = b.recommend(some, k=5)
+        self.assertEqual(a.item_names(ids_a), [["i%d" % i for i in row] for row in ids_b])
+        np.testing.assert_array_equal(scores_a, scores_b)
+        self.assertEqual(a.user_names(a.user_ids[:3]), ["u%d" % u for u in b.user_ids[:3]])
+        self.assertEqual(a.item_names(a.similar_items("i%d" % int(items[0]), k=3)[0]),
+                         ["i%d" % i for i in b.similar_items(int(items[0]), k=3)[0]])
+        a.close()
+        b.close()
 
     def test_fit_on_a_frame_matches_the_same_edges(self):
         _, _, train, valid, _ = support.dataset()
