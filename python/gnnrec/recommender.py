@@ -241,12 +241,12 @@ class Recommender:
         """Explanation(score, [(liked item, contribution)]): how much each of
         the user's training items adds to the score of `item`.
         UnsupportedError where the library cannot split the score."""
-        score, parts = _ranking.explain_items(self._fitted(), user, item)
+        score, parts = _ranking.explain_items(self._fitted(), _one_id(user, "user"), _one_id(item, "item"))
         return Explanation(score, parts)
 
     def score(self, user, item):
         """The model's score of one (user, item) pair."""
-        return self._fitted().score(user, item)
+        return self._fitted().score(_one_id(user, "user"), _one_id(item, "item"))
 
     # ---- incremental updates -------------------------------------------------
 
@@ -383,6 +383,14 @@ def _planned_epochs(trainer):
     except Exception:  # a kind without the setting
         return None
     return None if math.isnan(epochs) else int(epochs)
+
+
+def _one_id(value, name):
+    """One id, or the id of one name."""
+    ids, one = _arrays.id_array(value, name)
+    if not one:
+        raise TypeError("%s must be one id or name, got %r" % (name, value))
+    return int(ids[0])
 
 
 def _as_ids(ids):

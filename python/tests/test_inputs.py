@@ -234,6 +234,7 @@ class PandasInputTest(unittest.TestCase):
         self.assertEqual(a.item_names(ids_a), [["i%d" % i for i in row] for row in ids_b])
         np.testing.assert_array_equal(scores_a, scores_b)
         self.assertEqual(a.user_names(a.user_ids[:3]), ["u%d" % u for u in b.user_ids[:3]])
+        self.assertEqual(a.score("u%d" % some[0], "i%d" % int(items[0])), b.score(some[0], int(items[0])))
         self.assertEqual(a.item_names(a.similar_items("i%d" % int(items[0]), k=3)[0]),
                          ["i%d" % i for i in b.similar_items(int(items[0]), k=3)[0]])
         a.close()
