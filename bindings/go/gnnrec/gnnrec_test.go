@@ -167,6 +167,12 @@ func TestIDsThatAreNames(t *testing.T) {
 		t.Fatal("integer ids", err)
 	}
 	h.Close()
+	named, err := gnnrec.GraphFromNamedEdges([]string{"ann", "bob", "ann"}, []string{"x", "x", "y"}, nil)
+	bob, _ := gnnrec.NameID("bob")
+	if err != nil || !named.HasNames() || named.NumEdges() != 3 || named.UserName(bob) != "bob" {
+		t.Fatal("a graph of named edges", err)
+	}
+	named.Close()
 	if _, err := gnnrec.NameID(""); !errors.Is(err, gnnrec.ErrInvalid) {
 		t.Fatalf("an empty name: %v", err)
 	}

@@ -167,6 +167,47 @@ func fromEdges(like *Graph, users, items []int64, ratings []float32) (*Graph, er
 	return newGraph(out), nil
 }
 
+// GraphFromNamedEdges builds a graph of edges between named users and
+// items (ids that are names, each NameID of its name; the graph keeps
+// the names); ratings may be nil.
+func GraphFromNamedEdges(users, items []string, ratings []float32) (*Graph, error) {
+	if len(users) != len(items) || (ratings != nil && len(ratings) != len(users)) {
+		return nil, &Error{Code: -1, Status: "GR_EINVAL", Message: "users, items and ratings differ in length"}
+	}
+	if len(users) == 0 {
+		return nil, &Error{Code: -9, Status: "GR_ESTATE", Message: "no edges"}
+	}
+	n := len(users)
+	// the pointer arrays live in C memory: Go memory may not hold Go pointers passed to C
+	size := C.size_t(n) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
+	u := unsafe.Slice((**C.char)(C.malloc(size)), n)
+	i := unsafe.Slice((**C.char)(C.malloc(size)), n)
+	for k := 0; k < n; k++ {
+		u[k] = C.CString(users[k])
+		i[k] = C.CString(items[k])
+	}
+	defer func() {
+		for k := 0; k < n; k++ {
+			C.free(unsafe.Pointer(u[k]))
+			C.free(unsafe.Pointer(i[k]))
+		}
+		C.free(unsafe.Pointer(&u[0]))
+		C.free(unsafe.Pointer(&i[0]))
+	}()
+	var r *C.float
+	if ratings != nil {
+		r = (*C.float)(unsafe.Pointer(&ratings[0]))
+	}
+	var out *C.gr_graph
+	err := call(func() C.int {
+		return C.gr_graph_from_named_edges(&out, &u[0], &i[0], r, nil, C.size_t(n), 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newGraph(out), nil
+}
+
 func (g *Graph) NumUsers() int {
 	defer runtime.KeepAlive(g)
 	return int(C.gr_graph_num_users(g.raw()))

@@ -117,6 +117,9 @@ extern "C" {
     pub fn gr_graph_write(g: *const gr_graph, path: *const c_char, format: c_int) -> c_int;
     pub fn gr_graph_item_title(g: *const gr_graph, item: i64) -> *const c_char;
     pub fn gr_name_id(out: *mut i64, name: *const c_char) -> c_int;
+    pub fn gr_graph_from_named_edges(out: *mut *mut gr_graph, users: *const *const c_char, items: *const *const c_char,
+                                     ratings: *const c_float, timestamps: *const i64, n: usize, min_rating: c_double)
+                                     -> c_int;
     pub fn gr_graph_has_names(g: *const gr_graph) -> c_int;
     pub fn gr_graph_user_name(g: *const gr_graph, user: i64) -> *const c_char;
     pub fn gr_graph_item_name(g: *const gr_graph, item: i64) -> *const c_char;

@@ -184,6 +184,24 @@ impl Graph {
         Ok(Graph::owned(out))
     }
 
+    /// A graph of edges between named users and items (ids that are names,
+    /// each [`name_id`] of its name; the graph keeps the names).
+    pub fn from_named_edges<S: AsRef<str>>(users: &[S], items: &[S], ratings: Option<&[f32]>) -> Result<Graph> {
+        if users.len() != items.len() || ratings.map_or(false, |r| r.len() != users.len()) {
+            return Err(Error::new(-1, "from_named_edges: users, items and ratings differ in length".to_string()));
+        }
+        let to_c = |names: &[S]| names.iter().map(|s| cstring(s.as_ref())).collect::<Result<Vec<CString>>>();
+        let (u, i) = (to_c(users)?, to_c(items)?);
+        let up: Vec<*const c_char> = u.iter().map(|c| c.as_ptr()).collect();
+        let ip: Vec<*const c_char> = i.iter().map(|c| c.as_ptr()).collect();
+        let r = ratings.map_or(ptr::null(), |r| r.as_ptr());
+        let mut out = ptr::null_mut();
+        check(unsafe {
+            ffi::gr_graph_from_named_edges(&mut out, up.as_ptr(), ip.as_ptr(), r, ptr::null(), users.len(), 0.0)
+        })?;
+        Ok(Graph::owned(out))
+    }
+
     pub fn num_users(&self) -> usize {
         unsafe { ffi::gr_graph_num_users(self.ptr) }
     }

@@ -87,6 +87,9 @@ fn ids_that_are_names() {
     let plain = Graph::load_with(&ints, &gnnrec::LoadOptions { format: 5, ..Default::default() }).unwrap();
     assert!(!plain.has_names() && plain.user_ids() == vec![17]);
     assert!(gnnrec::name_id("").is_err());
+    let named = Graph::from_named_edges(&["ann", "bob", "ann"], &["x", "x", "y"], Some(&[5.0, 3.0, 4.0])).unwrap();
+    assert!(named.has_names() && named.num_edges() == 3);
+    assert_eq!(named.user_name(gnnrec::name_id("bob").unwrap()).as_deref(), Some("bob"));
 }
 
 #[test]
