@@ -212,7 +212,8 @@ typedef struct edge_arrays {
 } edge_arrays;
 
 /* The id of edge k's name on one side, the name kept in t as a reader
- * keeps a field's. */
+ * keeps a field's (gr_names_add refuses a name another name's id stands
+ * for). */
 static int named_id(int64_t *id, gr_names *t, const char *name, size_t k, const char *side, const char *what)
 {
     if (!name) return gr_err(GR_EINVAL, "%s: edge %zu: the %s name is NULL", what, k, side);
@@ -221,11 +222,9 @@ static int named_id(int64_t *id, gr_names *t, const char *name, size_t k, const 
     if (n == 0 || n > GR_NAME_MAX)
         return gr_err(GR_EINVAL, "%s: edge %zu: a %s name has 1 to %d bytes, got %zu", what, k, side, GR_NAME_MAX, n);
     *id = gr_name_hash(s, n);
-    const char *kept = gr_names_find(t, *id);
-    if (!kept) return gr_names_add(t, *id, s, n);
-    if (strlen(kept) == n && memcmp(kept, s, n) == 0) return GR_OK;
-    return gr_err(GR_EFORMAT, "%s: edge %zu: %s names '%.60s' and '%.*s' have the same id (a hash collision): rename one",
-                  what, k, side, kept, (int)(n < 60 ? n : 60), s);
+    int rc = gr_names_add(t, *id, s, n);
+    if (rc != GR_OK) gr_err_prefix("%s: edge %zu: %s", what, k, side);
+    return rc;
 }
 
 static int push_edge(gr_edges *e, const edge_arrays *a, size_t k)

@@ -106,23 +106,18 @@ static int parse_int(const loader *ld, int col, const char *s, int64_t *v)
     return rc == GR_NUM_OK ? GR_OK : field_error(ld, col, rc, s);
 }
 
-/* The id of a name field: its hash, its name kept; a name that another
- * name's id already stands for is an error naming both. */
-static int name_id(const loader *ld, int col, const char *s, int64_t *v)
+/* The id of a name field: its hash, its name kept (gr_names_add, which
+ * refuses an over-long name and a name that another name's id already
+ * stands for, naming both). */
+static int name_id(const loader *ld, int col, const char *field, int64_t *v)
 {
-    s = gr_trim((char *)s);
-    size_t n = strlen(s);
+    size_t n;
+    const char *s = gr_name_span(field, &n);
     if (n == 0) return gr_err(GR_EFORMAT, "%s:%zu: field '%s': empty name", ld->path, ld->r.line, col_name[col]);
-    if (n > GR_NAME_MAX)
-        return gr_err(GR_EFORMAT, "%s:%zu: field '%s': a name of %zu bytes (at most %d)", ld->path, ld->r.line,
-                      col_name[col], n, GR_NAME_MAX);
-    gr_names *t = col == COL_USER ? ld->out->user_names : ld->out->item_names;
     *v = gr_name_hash(s, n);
-    const char *kept = gr_names_find(t, *v);
-    if (!kept) return gr_names_add(t, *v, s, n);
-    if (strcmp(kept, s) == 0) return GR_OK;
-    return gr_err(GR_EFORMAT, "%s:%zu: field '%s': names '%.60s' and '%.60s' have the same id %lld (a hash collision): rename one",
-                  ld->path, ld->r.line, col_name[col], kept, s, (long long)*v);
+    int rc = gr_names_add(col == COL_USER ? ld->out->user_names : ld->out->item_names, *v, s, n);
+    if (rc != GR_OK) gr_err_prefix("%s:%zu: field '%s'", ld->path, ld->r.line, col_name[col]);
+    return rc;
 }
 
 static int parse_id(const loader *ld, int col, const char *s, int64_t *v)
