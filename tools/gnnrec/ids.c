@@ -9,6 +9,12 @@
 
 #include "cli.h"
 
+/* The name of a user (item 0) or an item (1), or NULL. */
+static const char *name_of(const gr_graph *g, int item, int64_t id)
+{
+    return item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+}
+
 int cli_id(int64_t *id, const gr_graph *g, const char *flag, const char *text)
 {
     if (gr_graph_has_names(g)) {
@@ -28,7 +34,7 @@ int cli_known_id(int64_t *id, const gr_graph *g, int item, const char *flag, con
     int rc = cli_id(id, g, flag, text);
     if (rc || !gr_graph_has_names(g)) return rc;
     /* the library knows the id alone; the name says more */
-    const char *name = item ? gr_graph_item_name(g, *id) : gr_graph_user_name(g, *id);
+    const char *name = name_of(g, item, *id);
     if (!name) return cli_usage_error("--%s: no %s '%s' in the model", flag, item ? "item" : "user", text);
     return EXIT_OK;
 }
@@ -59,7 +65,7 @@ int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, const char *flag, c
 
 const char *cli_id_text(char *buf, size_t cap, const gr_graph *g, int item, int64_t id)
 {
-    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    const char *name = name_of(g, item, id);
     if (name) return name;
     snprintf(buf, cap, "%lld", (long long)id);
     return buf;
@@ -67,7 +73,7 @@ const char *cli_id_text(char *buf, size_t cap, const gr_graph *g, int item, int6
 
 void cli_json_name(json_out *obj, const gr_graph *g, int item, int64_t id)
 {
-    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    const char *name = name_of(g, item, id);
     if (!name) return;
     json_append(obj, ", \"name\": ");
     json_append_string(obj, name);
@@ -79,7 +85,7 @@ void cli_json_id(json_out *j, const char *key, const gr_graph *g, int item, int6
     char num[32], key_name[64];
     snprintf(num, sizeof num, "%lld", (long long)id);
     json_raw(j, key, num);
-    const char *name = item ? gr_graph_item_name(g, id) : gr_graph_user_name(g, id);
+    const char *name = name_of(g, item, id);
     snprintf(key_name, sizeof key_name, "%s_name", key);
     if (name) json_str(j, key_name, name);
 }
