@@ -548,10 +548,8 @@ static size_t sniff_split(char sep, char *line, char **f)
     return split(&l, line, f);
 }
 
-static void sniff_line(sniff *s, char *line)
+static void sniff_fields(sniff *s, char **f, size_t nf)
 {
-    char *f[MAX_FIELDS];
-    size_t nf = sniff_split(s->sep, line, f);
     if (nf == (size_t)-1) nf = 0;
     if (s->lines++ == 0 || nf < s->min_nf) s->min_nf = nf;
     if (nf > s->max_nf) s->max_nf = nf;
@@ -577,15 +575,10 @@ static int sniff_decide(const sniff *s, int txt)
     return GR_FORMAT_ADJACENCY;
 }
 
-/* What the first line alone tells: "::" is ML-1M, a header is CSV or a
- * delimited file; GR_FORMAT_AUTO when more lines must be seen. */
-static int sniff_first(sniff *s, const char *line)
+/* What the first line's fields alone tell: a header is CSV or a delimited
+ * file; GR_FORMAT_AUTO when more lines must be seen. */
+static int sniff_first(sniff *s, char **f, size_t nf)
 {
-    if (strstr(line, "::")) return GR_FORMAT_ML1M;
-    s->sep = pick_sep(line);
-    char copy[1024], *f[MAX_FIELDS];
-    snprintf(copy, sizeof copy, "%s", line);
-    size_t nf = sniff_split(s->sep, copy, f);
     if (nf == (size_t)-1 || all_numbers(f, nf)) return GR_FORMAT_AUTO;
     /* a header (no number: CSV with a comma), or a row whose ids are names */
     if (s->sep == ',' && !any_number(f, nf)) return GR_FORMAT_CSV;
@@ -606,8 +599,16 @@ static int sniff_file(int *format, const char *path, int txt)
     int rc = 0, fmt = GR_FORMAT_AUTO;
     while (fmt == GR_FORMAT_AUTO && s.lines < SNIFF_LINES && (rc = gr_lines_next(&r, &line, &len)) > 0) {
         if (gr_is_blank(line) || is_comment(line)) continue;
-        if (s.lines == 0 && (fmt = sniff_first(&s, line)) != GR_FORMAT_AUTO) break;
-        sniff_line(&s, line);
+        if (s.lines == 0 && strstr(line, "::")) {
+            fmt = GR_FORMAT_ML1M;
+            break;
+        }
+        /* the first line's separator splits every line, each split once */
+        if (s.lines == 0) s.sep = pick_sep(line);
+        char *f[MAX_FIELDS];
+        size_t nf = sniff_split(s.sep, line, f);
+        if (s.lines == 0 && (fmt = sniff_first(&s, f, nf)) != GR_FORMAT_AUTO) break;
+        sniff_fields(&s, f, nf);
     }
     gr_lines_close(&r);
     if (rc < 0) return rc;
