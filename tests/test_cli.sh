@@ -159,6 +159,19 @@ printf 'newbie,sku 1,5\nnewbie,sku 2,4\n7,sku 3,4\n' >"$tmp/names-add.csv"
 check "names: update adds new ones, of the model's kind" sh -c "'$GNNREC' update --model '$tmp/names.gnr' --add '$tmp/names-add.csv' --out '$tmp/names2.gnr' >/dev/null && '$GNNREC' recommend --model '$tmp/names2.gnr' --user newbie --k 1 | grep -q 'sku' && '$GNNREC' recommend --model '$tmp/names2.gnr' --user 7 --k 1 | grep -q 'sku'"
 check "names: --ids integers refuses them" expect_fail 1 "field 'user': expected an integer, got 'user-" train --train "$tmp/names-train.csv" --ids integers
 check "names: --ids takes three values" expect_fail 2 "ids: expected auto, integers or names, got 'words'" train --train "$tmp/names-train.csv" --ids words
+# names holding a comma, a colon or a backslash in the lists of recommend: "\," "\:" "\\"
+{ cat "$tmp/names-train.csv"; for u in 1 2 3 4 5 6 7 8; do printf 'user-%s,"Toy Story, The",4,1\nuser-%s,Top:5,5,1\nuser-%s,back\\slash,3,1\n' $u $u $u; done; } >"$tmp/odd-names.csv"
+check "names: odd ones train" sh -c "'$GNNREC' train $nm --train '$tmp/odd-names.csv' --out '$tmp/odd.gnr' >/dev/null 2>&1"
+odd_count() { "$GNNREC" recommend --model "$tmp/odd.gnr" --user user-30 --k 3 --only-items 'Toy Story\, The,Top:5,back\\slash' "$@" 2>/dev/null | grep -c '  Toy Story, The \|  Top:5 \|  back\\slash '; }
+check "names: escaped in --only-items" test "$(odd_count)" = 3
+check "names: escaped in --exclude-items" test "$(odd_count --exclude-items 'Toy Story\, The,back\\slash')" = 1
+check "names: escaped in --liked" sh -c "'$GNNREC' recommend --model '$tmp/odd.gnr' --liked 'Toy Story\\, The,Top\\:5,back\\\\slash' --k 3 --json | tail -n 1 | python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(0 if len(o[\"items\"]) == 3 else 1)'"
+check "names: a comma left unescaped names the part" expect_fail 2 "liked: no item 'Toy Story' in the model" recommend --model "$tmp/odd.gnr" --liked 'Toy Story, The'
+{ head -n 3000 "$tmp/names-train.csv"; tail -n 24 "$tmp/odd-names.csv"; } >"$tmp/odd-small.csv"
+check "names: a rating model of odd ones" sh -c "'$GNNREC' train --model graphsage --objective rating --epochs 1 --dim 8 --hidden 8 --threads 1 --train '$tmp/odd-small.csv' --out '$tmp/odd-s.gnr' >/dev/null 2>&1"
+check "names: --rated takes \\, and \\: before the rating" sh -c "'$GNNREC' recommend --model '$tmp/odd-s.gnr' --rated 'Toy Story\\, The:5,Top\\:5:4' --k 2 >/dev/null"
+check "names: --rated takes \\: in a name without a rating" sh -c "'$GNNREC' recommend --model '$tmp/odd-s.gnr' --rated 'Toy Story\\, The,Top\\:5' --k 2 >/dev/null"
+check "names: --rated's last unescaped colon is the rating's" expect_fail 2 "rated: no item 'Top' in the model" recommend --model "$tmp/odd-s.gnr" --rated 'Top:5'
 # every flag of every command's --help is in the man page and docs/cli.md
 docs=$(cd "$(dirname "$0")/../docs" && pwd)
 for cmd in train eval recommend synth info update; do

@@ -96,8 +96,22 @@ int cli_id(int64_t *id, const gr_graph *g, const char *flag, const char *text);
 /* As cli_id, for a user (item: 0) or item (1) the model must hold: an
  * unknown name is a usage error that names it. */
 int cli_known_id(int64_t *id, const gr_graph *g, int item, const char *flag, const char *text);
-/* The ids of a comma-separated list (malloc'ed, at least one). */
-int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, const char *flag, const char *text);
+/* Lists of ids: fields split at commas, where a backslash takes the next
+ * character as it is ("\," a comma in a name, "\:" a colon before a
+ * --rated rating, "\\" a backslash).  cli_split_list splits text in place
+ * at its unescaped commas into fields (at least one; room for one more
+ * than text's commas), escapes kept; cli_last_unescaped finds a field's
+ * last unescaped c (NULL: none); cli_unescape drops the escapes in place. */
+size_t cli_split_list(char *text, char **fields);
+char *cli_last_unescaped(char *field, char c);
+void cli_unescape(char *field);
+/* text split as cli_split_list does into a malloc'ed copy and field
+ * array (both the caller's to free, also on error); an empty list or an
+ * empty field is a usage error naming --flag. */
+int cli_list_fields(char **copy, char ***fields, size_t *n, const char *flag, const char *text);
+/* The item ids of a comma-separated list (malloc'ed, at least one); with
+ * known, as cli_known_id: a name the model lacks is a usage error. */
+int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, int known, const char *flag, const char *text);
 /* A user's (item: 0) or item's (1) name, or its id printed into buf. */
 const char *cli_id_text(char *buf, size_t cap, const gr_graph *g, int item, int64_t id);
 /* Append ', "name": "..."' to a JSON object being written, when named. */

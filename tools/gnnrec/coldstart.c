@@ -32,11 +32,11 @@ static int movie_features(gr_new_item *it, float **row, const gr_model *m, cli_a
     return rc;
 }
 
-/* One "ID[:RATING]" of --rated: the rating follows the last ':' (a name
- * may hold ':' itself when no number follows it). */
+/* One "ID[:RATING]" of --rated: the rating follows the last unescaped ':'
+ * (a name may hold ':' itself when no number follows it, or as "\:"). */
 static int parse_rated_one(char *f, const gr_graph *g, int64_t *id, float *rating, int *any_rating)
 {
-    char *colon = strrchr(f, ':');
+    char *colon = cli_last_unescaped(f, ':');
     *rating = -1.0f;
     if (colon && cli_is_number(colon + 1)) {
         *colon = '\0';
@@ -45,27 +45,27 @@ static int parse_rated_one(char *f, const gr_graph *g, int64_t *id, float *ratin
     } else if (colon && !gr_graph_has_names(g)) {
         return cli_usage_error("--rated: expected ID[:RATING], got '%s'", f);
     }
-    return cli_id(id, g, "rated", f);
+    cli_unescape(f);
+    return cli_known_id(id, g, 1, "rated", f);
 }
 
 /* "ID:RATING,ID:RATING,..." (":RATING" may be left out: a liked item). */
 static int parse_rated(const char *text, const gr_graph *g, int64_t **ids, float **ratings, size_t *n, int *any_rating)
 {
-    int rc = cli_check_list("rated", text);
-    if (rc) return rc;
-    size_t cap = 1;
-    for (const char *p = text; *p; p++) cap += *p == ',';
-    *ids = malloc(cap * sizeof **ids);
-    *ratings = malloc(cap * sizeof **ratings);
+    char *copy = NULL, **fields;
+    size_t nf;
+    int rc = cli_list_fields(&copy, &fields, &nf, "rated", text);
+    *ids = rc ? NULL : malloc(nf * sizeof **ids);
+    *ratings = rc ? NULL : malloc(nf * sizeof **ratings);
     *n = 0;
     *any_rating = 0;
-    char *copy = strdup(text), *save = NULL;
-    if (!*ids || !*ratings || !copy) rc = cli_usage_error("out of memory");
-    for (char *f = rc ? NULL : strtok_r(copy, ",", &save); !rc && f; f = strtok_r(NULL, ",", &save)) {
-        rc = parse_rated_one(f, g, &(*ids)[*n], &(*ratings)[*n], any_rating);
+    if (!rc && (!*ids || !*ratings)) rc = cli_usage_error("out of memory");
+    for (size_t k = 0; !rc && k < nf; k++) {
+        rc = parse_rated_one(fields[k], g, &(*ids)[*n], &(*ratings)[*n], any_rating);
         ++*n;
     }
     free(copy);
+    free(fields);
     return rc;
 }
 

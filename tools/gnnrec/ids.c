@@ -39,22 +39,73 @@ int cli_known_id(int64_t *id, const gr_graph *g, int item, const char *flag, con
     return EXIT_OK;
 }
 
-int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, const char *flag, const char *text)
+size_t cli_split_list(char *text, char **fields)
+{
+    size_t n = 0;
+    fields[n++] = text;
+    for (char *p = text; *p; p++) {
+        if (*p == '\\' && p[1]) p++;
+        else if (*p == ',') {
+            *p = '\0';
+            fields[n++] = p + 1;
+        }
+    }
+    return n;
+}
+
+char *cli_last_unescaped(char *field, char c)
+{
+    char *last = NULL;
+    for (char *p = field; *p; p++) {
+        if (*p == '\\' && p[1]) p++;
+        else if (*p == c) last = p;
+    }
+    return last;
+}
+
+void cli_unescape(char *field)
+{
+    char *out = field;
+    for (const char *p = field; *p; p++) {
+        if (*p == '\\' && p[1]) p++;
+        *out++ = *p;
+    }
+    *out = '\0';
+}
+
+int cli_list_fields(char **copy, char ***fields, size_t *n, const char *flag, const char *text)
+{
+    *fields = NULL;
+    *n = 0;
+    if (!*text) return cli_usage_error("--%s: empty list", flag);
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    *copy = strdup(text);
+    *fields = malloc(cap * sizeof **fields);
+    if (!*copy || !*fields) return cli_usage_error("out of memory");
+    *n = cli_split_list(*copy, *fields);
+    for (size_t k = 0; k < *n; k++)
+        if (!(*fields)[k][0]) return cli_usage_error("--%s: empty item in the list '%s'", flag, text);
+    return EXIT_OK;
+}
+
+int cli_id_list(int64_t **ids, size_t *n, const gr_graph *g, int known, const char *flag, const char *text)
 {
     /* an empty history says nothing about the user: every score would be 0 */
     if (!*text) return cli_usage_error("--%s: give at least one item id (--%s ID,ID,...)", flag, flag);
-    int rc = cli_check_list(flag, text);
-    if (rc) return rc;
-    size_t cap = 1;
-    for (const char *p = text; *p; p++) cap += *p == ',';
-    char *copy = strdup(text);
-    *ids = malloc(cap * sizeof **ids);
+    char *copy = NULL, **fields;
+    size_t nf;
+    int rc = cli_list_fields(&copy, &fields, &nf, flag, text);
+    *ids = rc ? NULL : malloc(nf * sizeof **ids);
     *n = 0;
-    if (!copy || !*ids) rc = cli_usage_error("out of memory");
-    char *save = NULL;
-    for (char *f = copy ? strtok_r(copy, ",", &save) : NULL; !rc && f; f = strtok_r(NULL, ",", &save))
-        rc = cli_id(&(*ids)[(*n)++], g, flag, f);
+    if (!rc && !*ids) rc = cli_usage_error("out of memory");
+    for (size_t k = 0; !rc && k < nf; k++) {
+        cli_unescape(fields[k]);
+        rc = known ? cli_known_id(&(*ids)[*n], g, 1, flag, fields[k]) : cli_id(&(*ids)[*n], g, flag, fields[k]);
+        ++*n;
+    }
     free(copy);
+    free(fields);
     if (rc) {
         free(*ids);
         *ids = NULL;

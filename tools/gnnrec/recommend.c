@@ -59,8 +59,8 @@ static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
     /* the lists are the options' own; rec_options_free releases them */
     const char *exclude = cli_get(a, "exclude-items"), *only = cli_get(a, "only-items");
     const gr_graph *g = gr_model_graph(m);
-    if (exclude) rc = cli_id_list((int64_t **)&o->exclude_items, &o->n_exclude_items, g, "exclude-items", exclude);
-    if (!rc && only) rc = cli_id_list((int64_t **)&o->only_items, &o->n_only_items, g, "only-items", only);
+    if (exclude) rc = cli_id_list((int64_t **)&o->exclude_items, &o->n_exclude_items, g, 0, "exclude-items", exclude);
+    if (!rc && only) rc = cli_id_list((int64_t **)&o->only_items, &o->n_only_items, g, 0, "only-items", only);
     return rc;
 }
 
@@ -134,7 +134,7 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
         cli_json_id(j, "similar_to", g, 1, uid);
         if (gr_model_similar_items(&n, m, uid, k, o, items, scores) != GR_OK) rc = cli_lib_error("finding similar items");
     } else if (!rc) {
-        rc = cli_id_list(&ids, &nl, g, "liked", liked);
+        rc = cli_id_list(&ids, &nl, g, 1, "liked", liked);
         if (!rc && gr_model_recommend_liked(&n, m, ids, nl, k, o, items, scores) != GR_OK) rc = cli_lib_error("recommending");
     }
     if (!rc && n < k)

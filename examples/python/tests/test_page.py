@@ -7,7 +7,11 @@ page lists with what the model answers directly.
 """
 
 import json
+import os
 import unittest
+import urllib.parse
+
+import gnnrec
 
 from . import devtools, serving, support
 
@@ -208,6 +212,56 @@ class PageTest(unittest.TestCase):
             !(i.labels && i.labels.length) && !i.getAttribute('aria-label')).map(i => i.id || i.name)""")
         self.assertEqual(unlabelled, [])
         self.assertEqual(self.js("document.documentElement.lang"), "en")
+
+
+@unittest.skipUnless(CHROMIUM, "no Chromium (apt-get install chromium, or set GNNREC_CHROMIUM)")
+class NamesPageTest(unittest.TestCase):
+    """A model whose ids are names: the address keeps the liked names, the
+    lists and the map show them."""
+
+    @classmethod
+    def setUpClass(cls):
+        path = os.path.join(support.tmpdir(), "page-names.csv")
+        with open(path, "w") as f:
+            f.write("user,item,rating\n")
+            for u in range(40):
+                for j in range(6):
+                    f.write('user-%d,"sku %d, blue",%d\n' % (u, (u * 3 + j) % 50, 1 + j % 5))
+        with gnnrec.Graph.load(path) as g, gnnrec.Trainer("mf", dim=8, epochs=3, threads=1) as t:
+            cls.model = t.fit(g)
+        cls.server, cls.base = serving.start(cls.model)
+        try:
+            cls.browser = devtools.Browser(width=1280, height=900)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "browser", None) is not None:
+            cls.browser.close()
+            cls.browser = None
+        serving.stop(cls.server)
+
+    def tearDown(self):
+        self.assertEqual(self.browser.errors, [], "errors in the page")
+
+    def js(self, expression):
+        return self.browser.evaluate(expression)
+
+    def test_liked_names_in_the_address(self):
+        liked = ["sku 1, blue", "sku 7, blue"]
+        self.browser.navigate(self.base + "/?" + urllib.parse.urlencode([("liked", n) for n in liked]))
+        self.browser.wait_for(READY + " && document.body.dataset.map === 'ready'")
+        self.assertEqual(self.js("document.querySelector('input[name=mode]:checked').value"), "new")
+        self.assertEqual(self.js("[...document.querySelectorAll('#liked li')].map(l => l.dataset.item)"), liked)
+        g = self.model.graph
+        want = [g.item_name(r.item) for r in self.model.recommend_liked([gnnrec.name_id(n) for n in liked], 10)]
+        self.assertEqual(self.js("[...document.querySelectorAll('#top li[data-item]')].map(l => l.dataset.item)"), want)
+        self.assertEqual(self.js("new URLSearchParams(location.search).getAll('liked')"), liked)
+        marked = self.js("[...document.querySelectorAll('#map .mark')].map(m => m.dataset.item)")
+        self.assertEqual(sorted(marked), sorted(want))
+        self.assertEqual(self.js("document.querySelectorAll('#map .mark-liked').length"), len(liked))
 
 
 if __name__ == "__main__":

@@ -11,15 +11,19 @@ const state = {
   map: null,           // GET /map
   liked: [],           // a new user's liked movies: [{item, title, year, genres}]
   history: null,       // GET /users/ID of the chosen user
+  marked: [[], []],    // the recommendations and liked movies the map marks
   request: 0,          // the latest update's number: older answers are dropped
   timer: 0,
 };
 
 // ---- the address bar <-> the controls ---------------------------------------
 
+// The liked items of the address: one `liked` a movie (an id, or a name
+// where the model's ids are names), or integer ids joined by commas.
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  const liked = (q.get("liked") || "").split(",").filter((s) => /^-?\d+$/.test(s)).map(Number);
+  const liked = q.getAll("liked").filter(Boolean)
+    .flatMap((v) => /^-?\d+(,-?\d+)*$/.test(v) ? v.split(",").map(Number) : [v]);
   if (q.has("user")) $("user").value = q.get("user");
   setMode(liked.length && !q.has("user") ? "new" : "user");
   const genres = new Set((q.get("genres") || "").split(",").filter(Boolean));
@@ -37,7 +41,7 @@ function writeUrl() {
   if (mode() === "user") {
     if ($("user").value.trim()) q.set("user", $("user").value.trim());
   } else if (state.liked.length) {
-    q.set("liked", state.liked.map((m) => m.item).join(","));
+    for (const m of state.liked) q.append("liked", String(m.item));
   }
   const genres = checkedGenres();
   if (genres.length) q.set("genres", genres.join(","));
@@ -168,6 +172,7 @@ function finish(number, error, result) {
     drawGraph([], [], null);
     markMap([], []);
     $("user-summary").textContent = "";
+    state.marked = [[], []];
   } else {
     state.history = result.history;
     const liked = result.history ? result.history.items : state.liked;
@@ -176,6 +181,7 @@ function finish(number, error, result) {
     $("user-summary").textContent = result.history ? describeUser(result.history) : "";
     drawGraph(result.top.items, liked, result.history ? result.history.user_id : null);
     markMap(result.top.items, liked);
+    state.marked = [result.top.items, liked];
   }
   $("liked-empty").hidden = state.liked.length > 0;
   document.body.dataset.state = failed ? "error" : "ready";
@@ -459,8 +465,9 @@ async function start() {
   const liked = readUrl();
   if (!$("user").value && c.user_ids.length) $("user").value = c.user_ids[0];
   if (liked.length) {
-    const found = await Promise.all(liked.map((i) => call("/items?limit=1&q=" + i).then(
-      (r) => r.items.find((m) => m.item === i) || {item: i, title: null, year: null, genres: []},
+    // an address's id is a number, the service's item of a named model a string
+    const found = await Promise.all(liked.map((i) => call("/items?limit=1&q=" + encodeURIComponent(i)).then(
+      (r) => r.items.find((m) => String(m.item) === String(i)) || {item: i, title: null, year: null, genres: []},
       () => ({item: i, title: null, year: null, genres: []}))));
     state.liked = found;
     showLiked();
@@ -484,10 +491,7 @@ async function start() {
   call("/map").then((m) => {
     state.map = m;
     drawMap(m);
-    const recs = [...document.querySelectorAll("#top li[data-item]")].map((li) => ({item: Number(li.dataset.item),
-      title: li.querySelector(".title").textContent}));
-    const liked = state.history ? state.history.items : state.liked;
-    markMap(recs, liked);
+    markMap(...state.marked);
     document.body.dataset.map = "ready";
   }, (e) => {
     $("map-desc").textContent = "The map cannot be loaded: " + e.message;
