@@ -46,6 +46,30 @@ ev=$("$gnnrec" eval --model "$dir/m.gnnrec" --triples-test "$dir/test.txt" --tri
 mrr2=$(echo "$ev" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')
 [ "$mrr" = "$mrr2" ] || fail "eval of the saved model gives mrr $mrr2, training reported $mrr"
 
+# link prediction on the saved model: entities by name, best first; the training answers left out
+# unless --include-seen keeps them
+lp=$("$gnnrec" recommend --model "$dir/m.gnnrec" --head n0 --relation next --k 30 --include-seen --json | tail -n 1)
+known=$(grep -c "^n0	next	" "$dir/train.txt")
+[ "$known" -ge 1 ] || fail "the ring lost its training triple (n0, next, n1)"
+python3 -c 'import json, sys
+o = json.loads(sys.argv[1]); e = o["entities"]; s = [x["score"] for x in e]
+ok = o["head"] == "n0" and o["relation"] == "next" and len(e) == 30 and s == sorted(s, reverse=True)
+ok = ok and sorted(x["name"] for x in e) == sorted("n%d" % i for i in range(30))
+sys.exit(0 if ok else 1)' "$lp" || fail "recommend --head --relation --include-seen: $lp"
+lp=$("$gnnrec" recommend --model "$dir/m.gnnrec" --head n0 --relation next --k 30 --json 2> "$dir/err" | tail -n 1)
+python3 -c 'import json, sys
+e = json.loads(sys.argv[1])["entities"]; known = [l.split("\t")[2].strip() for l in open(sys.argv[3]) if l.startswith("n0\tnext\t")]
+sys.exit(0 if len(e) == 30 - int(sys.argv[2]) and not set(known) & {x["name"] for x in e} else 1)' "$lp" "$known" "$dir/train.txt" \
+  || fail "the training answers of (n0, next) are not left out: $lp"
+"$gnnrec" recommend --model "$dir/m.gnnrec" --tail n5 --relation prev --k 2 > "$dir/lp.out" || fail "recommend --tail --relation failed"
+[ "$(grep -cE '^ +[0-9]+ +-?[0-9.]+  n[0-9]+$' "$dir/lp.out")" -eq 2 ] || fail "recommend --tail prints no two entities: $(cat "$dir/lp.out")"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --head nobody --relation next 2> "$dir/err"; then fail "accepted an unknown entity"; fi
+grep -q "head: no entity 'nobody' in the model" "$dir/err" || fail "unknown entity: $(cat "$dir/err")"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --head n3 2> "$dir/err"; then fail "accepted a query without --relation"; fi
+grep -q "give --relation with exactly one of --head" "$dir/err" || fail "query without relation: $(cat "$dir/err")"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --head n3 --relation next --genres Drama 2> "$dir/err"; then fail "accepted --genres"; fi
+grep -q "genres does not apply to a knowledge-graph query" "$dir/err" || fail "--genres with a query: $(cat "$dir/err")"
+
 # --checkpoint on triples: the run writes it, the same command again gives the finished run's model,
 # other settings are refused naming the file
 ck="train --model transe --triples-train $dir/train.txt --triples-valid $dir/valid.txt --triples-test $dir/test.txt
@@ -91,4 +115,9 @@ grep -q 'because' "$dir/explain.out" || fail "--explain gives no paths: $(cat "$
 rec=$("$gnnrec" recommend --model "$dir/ui.gnnrec" --user 4 --k 2 --explain --json | tail -n 1)
 echo "$rec" | grep -q '"explanations"' || fail "recommend --explain lacks explanations: $rec"
 echo "$rec" | grep -q '"user:4", "liked"' || fail "no path starts at the user: $rec"
+# the KG of a user-item graph answers queries by its entity names; other kinds do not
+"$gnnrec" recommend --model "$dir/ui.gnnrec" --head user:4 --relation liked --k 2 > /dev/null || fail "a query on user:4"
+"$gnnrec" train --model mf --train "$dir/ui.txt" --dim 8 --epochs 2 --threads 1 --quiet --out "$dir/mf.gnnrec" > /dev/null || fail "mf"
+if "$gnnrec" recommend --model "$dir/mf.gnnrec" --head 1 --relation liked 2> "$dir/err"; then fail "an mf model answered a query"; fi
+grep -q "query a knowledge-graph model" "$dir/err" || fail "mf query: $(cat "$dir/err")"
 echo "PASS"

@@ -406,6 +406,80 @@ START_TEST(training_is_reproducible_across_threads)
 }
 END_TEST
 
+/* One query's predictions are every entity in the order of the scores
+ * gr_model_score_triple gives (tails and heads, each kind); leaving the
+ * training answers out removes those and only those. */
+START_TEST(predicted_links_rank_every_entity_by_its_score)
+{
+    gr_kg *train, *test;
+    synthetic(&train, &test);
+    const int kinds[4] = { GR_MODEL_ROTATE, GR_MODEL_TRANSE, GR_MODEL_DISTMULT, GR_MODEL_COMPLEX };
+    size_t ne = gr_kg_num_entities(train);
+    int64_t *ids = malloc(ne * sizeof *ids);
+    float *sc = malloc(ne * sizeof *sc);
+    for (int k = 0; k < 4; k++) {
+        gr_model *m = fit_synthetic(kinds[k], train, "2", "3", "5");
+        for (int64_t a = 0; a < 120; a += 37) {
+            for (int64_t r = 0; r < 3; r++) {
+                for (int dir = GR_LP_TAILS; dir <= GR_LP_HEADS; dir++) {
+                    size_t n;
+                    ck_assert_int_eq(gr_model_predict_links(&n, m, a, r, dir, ne, 0, ids, sc), GR_OK);
+                    ck_assert_uint_eq(n, ne);
+                    char *seen = calloc(ne, 1);
+                    for (size_t j = 0; j < n; j++) {
+                        float want;
+                        int64_t h = dir == GR_LP_TAILS ? a : ids[j], t = dir == GR_LP_TAILS ? ids[j] : a;
+                        ck_assert_int_eq(gr_model_score_triple(&want, m, h, r, t), GR_OK);
+                        ck_assert_msg(fabsf(sc[j] - want) <= 1e-4f * fmaxf(1.0f, fabsf(want)), "%s: %g against %g",
+                                      gr_model_kind_name(kinds[k]), sc[j], want);
+                        ck_assert(j == 0 || sc[j] < sc[j - 1] || (sc[j] == sc[j - 1] && ids[j] > ids[j - 1]));
+                        ck_assert(!seen[ids[j]]);
+                        seen[ids[j]] = 1;
+                    }
+                    free(seen);
+                    /* the training answers left out, and nothing else */
+                    size_t known = 0;
+                    for (int64_t e = 0; e < (int64_t)ne; e++)
+                        known += dir == GR_LP_TAILS ? gr_kg_contains(train, a, r, e) : gr_kg_contains(train, e, r, a);
+                    size_t n2;
+                    ck_assert_int_eq(gr_model_predict_links(&n2, m, a, r, dir, ne, 1, ids, sc), GR_OK);
+                    ck_assert_uint_eq(n2, ne - known);
+                    for (size_t j = 0; j < n2; j++)
+                        ck_assert(!(dir == GR_LP_TAILS ? gr_kg_contains(train, a, r, ids[j])
+                                                       : gr_kg_contains(train, ids[j], r, a)));
+                }
+            }
+        }
+        size_t n;
+        ck_assert_int_eq(gr_model_predict_links(&n, m, 0, 0, GR_LP_BOTH, 5, 0, ids, sc), GR_EINVAL);
+        ck_assert_int_eq(gr_model_predict_links(&n, m, 0, 0, GR_LP_TAILS, 0, 0, ids, sc), GR_ERANGE);
+        ck_assert_int_eq(gr_model_predict_links(&n, m, 0, 0, GR_LP_TAILS, ne + 1, 0, ids, sc), GR_ERANGE);
+        ck_assert_int_eq(gr_model_predict_links(&n, m, (int64_t)ne, 0, GR_LP_TAILS, 5, 0, ids, sc), GR_ERANGE);
+        ck_assert_int_eq(gr_model_predict_links(&n, m, 0, 3, GR_LP_TAILS, 5, 0, ids, sc), GR_ERANGE);
+        ck_assert_int_eq(gr_model_predict_links(&n, m, 0, 0, GR_LP_TAILS, 5, 0, NULL, sc), GR_EINVAL);
+        gr_model_free(m);
+    }
+    /* a model of another kind does not predict links */
+    int64_t u[] = { 1, 1, 2, 3 }, it[] = { 10, 20, 20, 30 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 4, 0), GR_OK);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_MF), GR_OK);
+    ck_assert_int_eq(gr_trainer_set(t, "epochs", "1"), GR_OK);
+    gr_model *mf;
+    ck_assert_int_eq(gr_trainer_fit(&mf, t, g), GR_OK);
+    size_t n;
+    ck_assert_int_eq(gr_model_predict_links(&n, mf, 0, 0, GR_LP_TAILS, 1, 0, ids, sc), GR_EUNSUPPORTED);
+    gr_model_free(mf);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+    free(ids);
+    free(sc);
+    gr_kg_free(train);
+    gr_kg_free(test);
+}
+END_TEST
+
 START_TEST(kg_models_save_and_load)
 {
     gr_kg *train, *test;
@@ -751,6 +825,7 @@ static Suite *suite(void)
     tcase_add_test(tc, exact_ranks_from_estimates_match_exact_scoring);
     tcase_add_test(tc, training_beats_random_on_a_synthetic_graph);
     tcase_add_test(tc, training_is_reproducible_across_threads);
+    tcase_add_test(tc, predicted_links_rank_every_entity_by_its_score);
     tcase_add_test(tc, kg_models_save_and_load);
     tcase_add_test(tc, damaged_kg_model_files_fail_cleanly);
     tcase_add_test(tc, kg_fit_on_a_graph_kg_saves_and_loads);

@@ -208,6 +208,26 @@ typedef enum gr_lp_direction {
 GR_API int gr_eval_link_prediction(double *out, const gr_model *m, const gr_kg *test,
                                    const gr_kg *const *known, size_t n_known, int direction);
 
+/*
+ * The k entities that best complete one query of a KG model, best first:
+ * the tails e of (anchor, relation, e) with direction GR_LP_TAILS, the
+ * heads e of (e, relation, anchor) with GR_LP_HEADS.  scores[j] is the
+ * model's score of entities[j]'s triple (higher is more plausible; the
+ * distance models' gamma minus the distance), the value
+ * gr_model_score_triple() gives up to the rounding of another order of
+ * summation; equal scores list the lower id first.  With
+ * exclude_training, the answers the model's training triples hold for the
+ * query are left out (the filter of gr_eval_link_prediction() over the
+ * training graph), so *n may be below k.  Ids are the model's
+ * (gr_model_kg() names them).  entities and scores hold k values.
+ * Parallel over entities; deterministic.  GR_EINVAL (NULL argument, a
+ * direction other than GR_LP_TAILS / GR_LP_HEADS), GR_ERANGE (ids out of
+ * range, k outside 1..entities), GR_EUNSUPPORTED (not a KG kind),
+ * GR_ENOMEM.
+ */
+GR_API int gr_model_predict_links(size_t *n, const gr_model *m, int64_t anchor, int64_t relation, int direction,
+                                  size_t k, int exclude_training, int64_t *entities, float *scores);
+
 /* ---- explanations ---------------------------------------------------------- */
 
 typedef struct gr_kg_triple {

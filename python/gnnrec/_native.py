@@ -87,6 +87,12 @@ class Explanation(ctypes.Structure):
     _fields_ = [("n_triples", c_size_t), ("triples", KgTriple * EXPLAIN_MAX), ("weight", c_float)]
 
 
+class KgLoadOptions(ctypes.Structure):
+    """gr_kg_load_options version 2."""
+    _fields_ = [("version", ctypes.c_uint), ("dicts", c_int), ("entities_path", c_char_p),
+                ("relations_path", c_char_p), ("comm", c_void_p)]
+
+
 class SynthOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("users", c_size_t), ("items", c_size_t),
                 ("ratings_per_user", c_size_t), ("format", c_int), ("seed", c_uint64)]
@@ -186,6 +192,22 @@ _PROTOTYPES = {
     "gr_model_kg": (c_int, [P(c_void_p), c_void_p]),
     "gr_kg_entity_name": (c_char_p, [c_void_p, c_int64]),
     "gr_kg_relation_name": (c_char_p, [c_void_p, c_int64]),
+    "gr_kg_load": (c_int, [P(c_void_p), c_char_p, P(KgLoadOptions)]),
+    "gr_kg_load_like": (c_int, [P(c_void_p), c_void_p, c_char_p]),
+    "gr_kg_from_names": (c_int, [P(c_void_p), c_void_p, P(c_char_p), P(c_char_p), P(c_char_p), c_size_t]),
+    "gr_kg_free": (None, [c_void_p]),
+    "gr_kg_num_entities": (c_size_t, [c_void_p]),
+    "gr_kg_num_relations": (c_size_t, [c_void_p]),
+    "gr_kg_num_triples": (c_size_t, [c_void_p]),
+    "gr_kg_num_skipped": (c_size_t, [c_void_p]),
+    "gr_kg_entity_id": (c_int, [P(c_int64), c_void_p, c_char_p]),
+    "gr_kg_relation_id": (c_int, [P(c_int64), c_void_p, c_char_p]),
+    "gr_kg_triples": (c_int, [P(c_size_t), c_void_p, P(c_int64), P(c_int64), P(c_int64), c_size_t]),
+    "gr_kg_contains": (c_int, [c_void_p, c_int64, c_int64, c_int64]),
+    "gr_kg_write": (c_int, [c_void_p, c_char_p]),
+    "gr_kg_fit": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
+    "gr_model_score_triple": (c_int, [P(c_float), c_void_p, c_int64, c_int64, c_int64]),
+    "gr_eval_link_prediction": (c_int, [P(c_double), c_void_p, c_void_p, P(c_void_p), c_size_t, c_int]),
     "gr_model_explain": (c_int, [P(c_size_t), c_void_p, c_int64, c_int64, P(Explanation), c_size_t]),
     # synth.h
     "gr_synth_write": (c_int, [c_char_p, P(SynthOptions)]),
@@ -201,6 +223,8 @@ _OPTIONAL_PROTOTYPES = {
     "gr_model_explain_liked": (c_int, [P(c_size_t), P(c_float), c_void_p, P(c_int64), c_size_t, c_int64,
                                        P(Contribution), c_size_t]),
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
+    "gr_model_predict_links": (c_int, [P(c_size_t), c_void_p, c_int64, c_int64, c_int, c_size_t, c_int,
+                                       P(c_int64), P(c_float)]),
 }
 
 

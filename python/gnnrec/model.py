@@ -10,6 +10,7 @@ from ._handle import Handle
 from ._native import Contribution, RecOptions, RecOptions2, lib
 from .errors import check
 from .graph import Graph
+from .kg import KnowledgeGraph, evaluate_link_prediction, predict_links
 
 Recommendation = collections.namedtuple("Recommendation", "item score title")
 Recommendation.__doc__ = "One recommended item: its id, score and title (None when unknown)."
@@ -51,6 +52,15 @@ class Model(Handle):
         """The training graph (ids, metadata, seen items).  Borrowed: it
         keeps this model alive and is never freed on its own."""
         return Graph(lib.gr_model_graph(self), owner=self)
+
+    @property
+    def kg(self):
+        """The knowledge graph a KG model (TransE, DistMult, RotatE, ComplEx)
+        was trained on, whose id space names its entities and relations.
+        Borrowed, as graph is.  UnsupportedError for other kinds."""
+        out = ctypes.c_void_p()
+        check(lib.gr_model_kg(ctypes.byref(out), self))
+        return KnowledgeGraph(out.value, owner=self)
 
     def info(self, key, default=_MISSING):
         """A recorded hyper-parameter or statistic ("dim", "epochs", ...);
@@ -98,6 +108,39 @@ class Model(Handle):
         out, addr = _buffers.float_matrix(rows, self.dim, out)
         check(lib.gr_model_item_vectors(addr, rows, self.dim, self))
         return out
+
+    # ---- knowledge-graph models ----------------------------------------------
+
+    def score_triple(self, head, relation, tail):
+        """A KG model's score of one triple, by names or ids (higher is more
+        plausible; TransE and RotatE give gamma minus the distance)."""
+        kg = self.kg
+        s = ctypes.c_float()
+        check(lib.gr_model_score_triple(ctypes.byref(s), self, kg.entity(head), kg.relation(relation), kg.entity(tail)))
+        return s.value
+
+    def predict_tails(self, head, relation, k=10, exclude_training=True):
+        """The k entities that best complete (head, relation, ?), best first,
+        as Links (entity id, name, score).  With exclude_training the tails
+        the training triples already hold are left out, so fewer than k may
+        come back."""
+        return predict_links(self, self.kg, head, relation, "tails", k, exclude_training)
+
+    def predict_heads(self, tail, relation, k=10, exclude_training=True):
+        """The k entities that best complete (?, relation, tail), as predict_tails()."""
+        return predict_links(self, self.kg, tail, relation, "heads", k, exclude_training)
+
+    def evaluate_link_prediction(self, test, known=None, direction="both"):
+        """Filtered link prediction on the KnowledgeGraph `test` (in the
+        model's id space): every entity ranked as the tail and the head of
+        each test triple, leaving out the other answers that a graph of
+        `known` holds (default: the training graph and test; pass the
+        validation graph too for the published protocol; [] for raw ranks).
+        direction: "both", "tails" or "heads".  Returns {'mrr', 'mr',
+        'hits@1', 'hits@3', 'hits@10'}."""
+        if known is None:
+            known = [self.kg, test]
+        return evaluate_link_prediction(self, test, known, direction)
 
     # ---- evaluation ----------------------------------------------------------
 

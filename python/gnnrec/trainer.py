@@ -7,6 +7,7 @@ import os
 from ._handle import Handle
 from ._native import PROGRESS_FN, TRIAL_FN, lib
 from .errors import check
+from .kg import KnowledgeGraph
 from .model import Model
 
 # The settings every kind has, as numbered in gnnrec/trainer.h (gr_option).
@@ -84,7 +85,11 @@ class Trainer(Handle):
 
     def fit(self, train, valid=None, progress=None, trial=None):
         """Fit a new model to `train`.  `valid`, for this fit only, is a
-        validation graph as set_validation() describes.  `progress(epoch,
+        validation graph as set_validation() describes.  A KnowledgeGraph
+        `train` (a trainer of a KG kind: "rotate", "transe", "distmult",
+        "complex") fits the embedding to its triples (gr_kg_fit); `valid`
+        is then a KnowledgeGraph loaded like it, whose filtered MRR chooses
+        the epoch (without it, the trainer holds out a part of train).  `progress(epoch,
         loss, seconds, valid_metric)` is called after every epoch
         (valid_metric is None when not evaluated); returning True stops
         training, as a non-zero return of the C gr_progress_fn does (and as
@@ -97,6 +102,8 @@ class Trainer(Handle):
         returning True ends the search with the best settings so far, as
         gr_trial_fn does; an exception it raises does the same and is
         raised from fit()."""
+        if isinstance(train, KnowledgeGraph):
+            return self._fit(train, progress, trial, valid)
         kept = self._valid
         if valid is not None:
             self.set_validation(valid)
@@ -106,7 +113,7 @@ class Trainer(Handle):
             if valid is not None:
                 self.set_validation(kept)
 
-    def _fit(self, train, progress, trial):
+    def _fit(self, train, progress, trial, kg_valid=None):
         failure = []
 
         def on_trial(_, number, n, names, values, metric, best_epoch, seconds):
@@ -130,7 +137,10 @@ class Trainer(Handle):
         check(lib.gr_trainer_set_trial_callback(self, on_trial_c, None))
         out = ctypes.c_void_p()
         try:
-            status = lib.gr_trainer_fit(ctypes.byref(out), self, train)
+            if isinstance(train, KnowledgeGraph):
+                status = lib.gr_kg_fit(ctypes.byref(out), self, train, kg_valid)
+            else:
+                status = lib.gr_trainer_fit(ctypes.byref(out), self, train)
         finally:
             lib.gr_trainer_set_progress(self, PROGRESS_FN(), None)
             lib.gr_trainer_set_trial_callback(self, TRIAL_FN(), None)

@@ -142,6 +142,12 @@ int cli_recommend_new_user(const gr_model *m, cli_args *a, const gr_rec_options 
                            float *scores, size_t *n);
 int cli_new_item(const gr_model *m, cli_args *a, size_t k, json_out *j);
 
+/* Link prediction (links.c): whether the flags ask a knowledge-graph
+ * model for the entities completing (--head, --relation, ?) or (?,
+ * --relation, --tail), and the answer, printed (entities in JSON). */
+int cli_wants_links(cli_args *a);
+int cli_predict_links(const gr_model *m, cli_args *a, long k, json_out *j);
+
 /* --genome DIR (genome.c): the tag genome and tags.csv of a MovieLens
  * directory as GraphSAGE item features, and their projections saved beside
  * the model as MODEL.genome and MODEL.tags. */

@@ -1,4 +1,5 @@
-/* gnnrec recommend: top-k for a user, a new user's liked items, or similar items. */
+/* gnnrec recommend: top-k for a user, a new user's liked items, or similar
+ * items; the entities completing a triple for knowledge-graph models. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +7,8 @@
 #include "cli.h"
 
 static const char *const rec_usage =
-    "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n";
+    "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n"
+    "       gnnrec recommend --model KG_MODEL (--head NAME | --tail NAME) --relation NAME [--k N] [--include-seen]\n";
 
 static const cli_flag_doc rec_flags[] = {
     { "model", "MODEL", "the model file" },
@@ -34,6 +36,10 @@ static const cli_flag_doc rec_flags[] = {
     { "new-item-year", "Y", "a new item's release year (1000..9999); with --user, its score for that user" },
     { "new-item-movie", "ID", "a movie of --genome DIR the model has not seen, for a model trained with --genome" },
     { "genome", "DIR", "with --new-item-movie: the directory the model was trained with (projections: MODEL.genome, MODEL.tags)" },
+    { NULL, NULL, "link prediction (models trained on triples, --triples-train):" },
+    { "head", "NAME", "with --relation: the --k entities best completing (NAME, RELATION, ?)" },
+    { "tail", "NAME", "with --relation: the --k entities best completing (?, RELATION, NAME)" },
+    { "relation", "NAME", "the relation of the query (--include-seen keeps the answers the training triples hold)" },
 };
 
 static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
@@ -151,6 +157,25 @@ static int recommend(const gr_model *m, cli_args *a, const gr_rec_options *o, si
     return rc;
 }
 
+/* A knowledge-graph query takes --k, --include-seen and --json alone. */
+static int predict_links(const gr_model *m, cli_args *a, long k)
+{
+    static const char *const others[] = { "user", "liked", "similar", "genres", "year-min", "year-max", "min-score",
+                                          "least", "exclude-items", "only-items", "explain", "age", "gender",
+                                          "occupation", "rated", "new-item-genres", "new-item-year", "new-item-movie",
+                                          "genome" };
+    int rc = cli_reject(a, others, sizeof others / sizeof others[0], "to a knowledge-graph query (--head/--tail/--relation)");
+    cli_has(a, "include-seen");
+    cli_has(a, "json");
+    if (!rc) rc = cli_check_unused(a, "recommend");
+    json_out j;
+    json_begin(&j);
+    if (!rc) rc = cli_predict_links(m, a, k, &j);
+    if (!rc && cli_has(a, "json")) json_end_print(&j);
+    else free(j.buf);
+    return rc;
+}
+
 int cmd_recommend(int argc, char **argv)
 {
     cli_args a;
@@ -167,6 +192,11 @@ int cmd_recommend(int argc, char **argv)
     if ((rc = cli_long(&a, "k", &k, 1, 1000000000L))) return rc;
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
+    if (cli_wants_links(&a)) {
+        rc = predict_links(m, &a, k);
+        gr_model_free(m);
+        return rc;
+    }
     gr_rec_options o = GR_REC_OPTIONS_INIT; /* freed on every path, also before rec_options fills it */
     const gr_graph *g = gr_model_graph(m);
     /* a new item's --k counts users; everything else counts items */
