@@ -187,6 +187,41 @@ int main(int argc, char **argv)
     CHECK(recs2.size() == recs.size());
     for (size_t i = 0; i < recs.size() && i < recs2.size(); i++) CHECK(recs[i].item == recs2[i].item);
 
+    // knowledge graphs: a ring of 20 entities under "next" and "prev", a
+    // model trained on it, link prediction in score order, the filter
+    std::vector<std::string> heads, rels, tails;
+    for (int i = 0; i < 20; i++) {
+        std::string a = "n" + std::to_string(i), b = "n" + std::to_string((i + 1) % 20);
+        heads.push_back(a), rels.push_back("next"), tails.push_back(b);
+        heads.push_back(b), rels.push_back("prev"), tails.push_back(a);
+    }
+    gnnrec::kg ring = gnnrec::kg::from_names(heads, rels, tails);
+    CHECK(ring.num_entities() == 20 && ring.num_relations() == 2 && ring.num_triples() == 40);
+    CHECK(ring.entity_name(ring.entity_id("n7")) == "n7");
+    CHECK(ring.contains(ring.entity_id("n3"), ring.relation_id("next"), ring.entity_id("n4")));
+    CHECK(status_of([&] { ring.entity_id("nobody"); }) == GR_ENOTFOUND);
+    gnnrec::kg probe = gnnrec::kg::from_names({ "n1", "zz" }, { "next", "next" }, { "n2", "n3" }, ring);
+    CHECK(probe.num_triples() == 1 && probe.num_skipped() == 1);
+    gnnrec::trainer kt("rotate");
+    kt.set("dim", 8).set("epochs", 20).set("lr", 0.05).set("batch", 16).set("negatives", 8).set("threads", 1);
+    gnnrec::model km = kt.fit(ring);
+    CHECK(km.kind() == "rotate" && km.knowledge_graph().num_triples() == 40);
+    int64_t n3 = ring.entity_id("n3"), next = ring.relation_id("next");
+    std::vector<gnnrec::scored_entity> ranked = km.predict_links(n3, next, GR_LP_TAILS, 20, false);
+    CHECK(ranked.size() == 20);
+    for (size_t i = 0; i < ranked.size(); i++) {
+        CHECK(std::fabs(ranked[i].score - km.score_triple(n3, next, ranked[i].entity)) < 1e-4f);
+        CHECK(i == 0 || ranked[i].score <= ranked[i - 1].score);
+    }
+    std::vector<gnnrec::scored_entity> fresh = km.predict_links(n3, next, GR_LP_TAILS, 20);
+    CHECK(fresh.size() == 19);
+    for (const gnnrec::scored_entity &e : fresh) CHECK(e.entity != ring.entity_id("n4"));
+    CHECK(km.predict_links(n3, next, GR_LP_HEADS, 3).size() == 3);
+    CHECK(status_of([&] { km.predict_links(n3, next, GR_LP_BOTH, 3); }) == GR_EINVAL);
+    CHECK(status_of([&] { m.predict_links(0, 0, GR_LP_TAILS, 3); }) == GR_EUNSUPPORTED);
+    gnnrec::link_metrics lm = km.evaluate_links(ring, { ring }, GR_LP_BOTH);
+    CHECK(lm.mrr > 0 && lm.mrr <= 1 && lm.hits1 <= lm.hits3 && lm.hits3 <= lm.hits10);
+
     if (failures) std::fprintf(stderr, "test_wrapper: %d checks failed\n", failures);
     else std::printf("test_wrapper: all checks passed\n");
     return failures ? 1 : 0;

@@ -16,6 +16,7 @@
 #ifndef GNNREC_HPP
 #define GNNREC_HPP
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -336,6 +337,105 @@ inline split_graphs graph::split(const gr_split_options *opts) const
     return split_graphs{ graph(tr), graph(va), graph(te) };
 }
 
+/* One entity of a link-prediction answer. */
+struct scored_entity {
+    int64_t entity;
+    float score;
+};
+
+/* Filtered link-prediction metrics (gr_eval_link_prediction). */
+struct link_metrics {
+    double mrr, mr, hits1, hits3, hits10;
+};
+
+/* Read-only access to a knowledge graph owned elsewhere (a model's). */
+class kg_view {
+public:
+    explicit kg_view(const gr_kg *kg = nullptr) noexcept : kg_(kg) {}
+    const gr_kg *get() const noexcept { return kg_; }
+
+    size_t num_entities() const { return gr_kg_num_entities(kg_); }
+    size_t num_relations() const { return gr_kg_num_relations(kg_); }
+    size_t num_triples() const { return gr_kg_num_triples(kg_); }
+    size_t num_skipped() const { return gr_kg_num_skipped(kg_); }
+    /* Names of ids ("" out of range) and ids of names (error GR_ENOTFOUND). */
+    std::string entity_name(int64_t id) const { return text(gr_kg_entity_name(kg_, id)); }
+    std::string relation_name(int64_t id) const { return text(gr_kg_relation_name(kg_, id)); }
+    int64_t entity_id(const std::string &name) const
+    {
+        int64_t id = 0;
+        detail::check(gr_kg_entity_id(&id, kg_, name.c_str()));
+        return id;
+    }
+    int64_t relation_id(const std::string &name) const
+    {
+        int64_t id = 0;
+        detail::check(gr_kg_relation_id(&id, kg_, name.c_str()));
+        return id;
+    }
+    bool contains(int64_t head, int64_t relation, int64_t tail) const
+    {
+        return gr_kg_contains(kg_, head, relation, tail) != 0;
+    }
+    void write(const std::string &path) const { detail::check(gr_kg_write(kg_, path.c_str())); }
+
+protected:
+    static std::string text(const char *s) { return s ? s : ""; }
+    const gr_kg *kg_;
+};
+
+/* A knowledge graph the program owns: triples over named entities and relations. */
+class kg : public kg_view {
+public:
+    explicit kg(gr_kg *g) noexcept : kg_view(g), h_(g) {}
+    kg(kg &&o) noexcept : kg_view(o.kg_), h_(std::move(o.h_)) { o.kg_ = nullptr; }
+    kg &operator=(kg &&o) noexcept
+    {
+        if (this != &o) {
+            h_ = std::move(o.h_);
+            kg_ = o.kg_;
+            o.kg_ = nullptr;
+        }
+        return *this;
+    }
+    bool empty() const noexcept { return kg_ == nullptr; }
+
+    /* Triples from a "head<TAB>relation<TAB>tail" file; entities.dict and
+     * relations.dict beside it fix the ids (opts: gr_kg_load_options). */
+    static kg load(const std::string &path, const gr_kg_load_options *opts = nullptr)
+    {
+        gr_kg *g = nullptr;
+        detail::check(gr_kg_load(&g, path.c_str(), opts));
+        return kg(g);
+    }
+    /* A file in like's id space (valid and test triples); unknown names are skipped. */
+    static kg load_like(const kg_view &like, const std::string &path)
+    {
+        gr_kg *g = nullptr;
+        detail::check(gr_kg_load_like(&g, like.get(), path.c_str()));
+        return kg(g);
+    }
+    /* Triples by name; with like, in its id space. */
+    static kg from_names(const std::vector<std::string> &heads, const std::vector<std::string> &relations,
+                         const std::vector<std::string> &tails, const kg_view &like = kg_view())
+    {
+        if (heads.size() != relations.size() || heads.size() != tails.size())
+            throw error(GR_EINVAL, "from_names: heads, relations and tails differ in length");
+        std::vector<const char *> h, r, t;
+        for (size_t i = 0; i < heads.size(); i++) {
+            h.push_back(heads[i].c_str());
+            r.push_back(relations[i].c_str());
+            t.push_back(tails[i].c_str());
+        }
+        gr_kg *g = nullptr;
+        detail::check(gr_kg_from_names(&g, like.get(), h.data(), r.data(), t.data(), heads.size()));
+        return kg(g);
+    }
+
+private:
+    detail::handle<gr_kg, gr_kg_free> h_;
+};
+
 /* A trained model. */
 class model {
 public:
@@ -481,6 +581,45 @@ public:
         return v;
     }
 
+    /* KG models: the knowledge graph trained on (valid while this model
+     * lives), a triple's score, and link prediction. */
+    kg_view knowledge_graph() const
+    {
+        const gr_kg *g = nullptr;
+        detail::check(gr_model_kg(&g, h_.get()));
+        return kg_view(g);
+    }
+    float score_triple(int64_t head, int64_t relation, int64_t tail) const
+    {
+        float s;
+        detail::check(gr_model_score_triple(&s, h_.get(), head, relation, tail));
+        return s;
+    }
+    /* The k entities best completing (anchor, relation, ?) with
+     * GR_LP_TAILS or (?, relation, anchor) with GR_LP_HEADS, best first. */
+    std::vector<scored_entity> predict_links(int64_t anchor, int64_t relation, int direction, size_t k,
+                                             bool exclude_training = true) const
+    {
+        size_t room = k < 1 ? 1 : std::min(k, knowledge_graph().num_entities());
+        std::vector<int64_t> ids(room);
+        std::vector<float> scores(room);
+        size_t n = 0;
+        detail::check(gr_model_predict_links(&n, h_.get(), anchor, relation, direction, k, exclude_training ? 1 : 0,
+                                             ids.data(), scores.data()));
+        std::vector<scored_entity> r(n);
+        for (size_t i = 0; i < n; i++) r[i] = scored_entity{ ids[i], scores[i] };
+        return r;
+    }
+    /* Filtered link prediction on `test`, the triples of `known` filtered. */
+    link_metrics evaluate_links(const kg_view &test, const std::vector<kg_view> &known, int direction = GR_LP_BOTH) const
+    {
+        std::vector<const gr_kg *> k;
+        for (size_t i = 0; i < known.size(); i++) k.push_back(known[i].get());
+        double out[GR_LP_COUNT];
+        detail::check(gr_eval_link_prediction(out, h_.get(), test.get(), k.data(), k.size(), direction));
+        return link_metrics{ out[GR_LP_MRR], out[GR_LP_MR], out[GR_LP_HITS1], out[GR_LP_HITS3], out[GR_LP_HITS10] };
+    }
+
     /* Ranking metrics on `test`, the items of `exclude` (usually the
      * training graph) left out of each user's ranking. */
     std::vector<ranking_metrics> evaluate(const graph_view &exclude, const graph_view &test,
@@ -569,19 +708,13 @@ public:
      * rethrown here: exceptions must not unwind through the C library. */
     model fit(const graph_view &train)
     {
-        struct ctx_t {
-            progress_fn *fn;
-            std::exception_ptr failure;
-        } ctx = { &progress_, nullptr };
-        gr_progress_fn cb = progress_ ? &trampoline<ctx_t> : nullptr;
-        detail::check(gr_trainer_set_progress(h_.get(), cb, &ctx));
-        gr_model *m = nullptr;
-        int rc = gr_trainer_fit(&m, h_.get(), train.get());
-        gr_trainer_set_progress(h_.get(), nullptr, nullptr);
-        model result(m);
-        if (ctx.failure) std::rethrow_exception(ctx.failure);
-        detail::check(rc);
-        return result;
+        return run([&](gr_model **m) { return gr_trainer_fit(m, h_.get(), train.get()); });
+    }
+    /* A KG kind on triples (gr_kg_fit); `valid`, in train's id space or
+     * empty, chooses the epoch by its filtered MRR. */
+    model fit(const kg_view &train, const kg_view &valid = kg_view())
+    {
+        return run([&](gr_model **m) { return gr_kg_fit(m, h_.get(), train.get(), valid.get()); });
     }
 
     /* gr_model_update with these settings: a new model from m and the edges
@@ -602,6 +735,23 @@ public:
     }
 
 private:
+    /* One fit with the progress function installed around it. */
+    template <typename Fit> model run(Fit fit_call)
+    {
+        struct ctx_t {
+            progress_fn *fn;
+            std::exception_ptr failure;
+        } ctx = { &progress_, nullptr };
+        gr_progress_fn cb = progress_ ? &trampoline<ctx_t> : nullptr;
+        detail::check(gr_trainer_set_progress(h_.get(), cb, &ctx));
+        gr_model *m = nullptr;
+        int rc = fit_call(&m);
+        gr_trainer_set_progress(h_.get(), nullptr, nullptr);
+        model result(m);
+        if (ctx.failure) std::rethrow_exception(ctx.failure);
+        detail::check(rc);
+        return result;
+    }
     static gr_trainer *make(int kind)
     {
         gr_trainer *t = nullptr;
