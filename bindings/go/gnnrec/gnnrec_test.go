@@ -459,3 +459,100 @@ func TestFilterKinds(t *testing.T) {
 		m.Close()
 	}
 }
+
+func TestKnowledgeGraphs(t *testing.T) {
+	// a ring of 20 entities under "next", its inverse under "prev"
+	var h, r, tl []string
+	for i := 0; i < 20; i++ {
+		a, b := fmt.Sprintf("n%d", i), fmt.Sprintf("n%d", (i+1)%20)
+		h, r, tl = append(h, a, b), append(r, "next", "prev"), append(tl, b, a)
+	}
+	ring, err := gnnrec.KnowledgeGraphFromNames(h, r, tl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ring.Close()
+	if ring.NumEntities() != 20 || ring.NumRelations() != 2 || ring.NumTriples() != 40 {
+		t.Fatalf("ring: %d entities, %d relations, %d triples", ring.NumEntities(), ring.NumRelations(), ring.NumTriples())
+	}
+	if _, err := ring.EntityID("nobody"); !errors.Is(err, gnnrec.ErrNotFound) {
+		t.Fatalf("an unknown entity: %v", err)
+	}
+	n3, _ := ring.EntityID("n3")
+	n4, _ := ring.EntityID("n4")
+	next, _ := ring.RelationID("next")
+	if ring.EntityName(n3) != "n3" || !ring.Contains(n3, next, n4) || ring.Contains(n4, next, n3) {
+		t.Fatal("names or membership")
+	}
+	probe, err := gnnrec.KnowledgeGraphFromNames([]string{"n1", "zz"}, []string{"next", "next"}, []string{"n2", "n3"}, ring)
+	if err != nil || probe.NumTriples() != 1 || probe.NumSkipped() != 1 {
+		t.Fatalf("a graph like the ring: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "ring.txt")
+	if err := ring.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	again, err := gnnrec.LoadKnowledgeGraph(path)
+	if err != nil || again.NumTriples() != 40 {
+		t.Fatalf("the written ring: %v", err)
+	}
+	if like, err := again.LoadLike(path); err != nil || like.NumTriples() != 40 {
+		t.Fatalf("loaded like: %v", err)
+	}
+
+	tr, err := gnnrec.NewTrainer("rotate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for _, s := range [][2]interface{}{{"dim", 8}, {"epochs", 20}, {"lr", 0.05}, {"batch", 16}, {"negatives", 8}, {"threads", 1}} {
+		if err := tr.Set(s[0].(string), s[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := tr.FitKnowledgeGraph(ring, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if g := m.KnowledgeGraph(); g == nil || g.NumTriples() != 40 {
+		t.Fatal("the model's knowledge graph")
+	}
+	all, err := m.PredictLinks(n3, next, gnnrec.Tails, 20, false)
+	if err != nil || len(all) != 20 {
+		t.Fatalf("predict: %v, %d entities", err, len(all))
+	}
+	for j, e := range all {
+		s, err := m.ScoreTriple(n3, next, e.Entity)
+		if err != nil || math.Abs(float64(s-e.Score)) > 1e-4 || (j > 0 && e.Score > all[j-1].Score) {
+			t.Fatalf("entity %d: score %v against %v (%v)", e.Entity, e.Score, s, err)
+		}
+	}
+	fresh, err := m.PredictLinks(n3, next, gnnrec.Tails, 20, true)
+	if err != nil || len(fresh) != 19 {
+		t.Fatalf("the training answer left out: %v, %d", err, len(fresh))
+	}
+	for _, e := range fresh {
+		if e.Entity == n4 {
+			t.Fatal("the training answer came back")
+		}
+	}
+	if heads, err := m.PredictLinks(n4, next, gnnrec.Heads, 3, false); err != nil || len(heads) != 3 {
+		t.Fatalf("heads: %v", err)
+	}
+	if _, err := m.PredictLinks(n3, next, gnnrec.Both, 3, false); err == nil {
+		t.Fatal("a query in both directions was accepted")
+	}
+	lm, err := m.EvaluateLinks(ring, []*gnnrec.KnowledgeGraph{ring}, gnnrec.Both)
+	if err != nil || lm.MRR <= 0 || lm.MRR > 1 || lm.Hits1 > lm.Hits10 {
+		t.Fatalf("link metrics %+v: %v", lm, err)
+	}
+	train, valid, _ := split(t)
+	lg := trained(t, train, valid)
+	if lg.KnowledgeGraph() != nil {
+		t.Fatal("a lightgcn model has a knowledge graph")
+	}
+	if _, err := lg.PredictLinks(0, 0, gnnrec.Tails, 1, true); err == nil {
+		t.Fatal("a lightgcn model predicted links")
+	}
+}

@@ -18,10 +18,17 @@ pub struct gr_model {
 pub struct gr_trainer {
     _opaque: [u8; 0],
 }
+#[repr(C)]
+pub struct gr_kg {
+    _opaque: [u8; 0],
+}
 
 pub const GR_OK: c_int = 0;
 pub const GR_ENOTFOUND: c_int = -6;
 pub const GR_METRIC_COUNT: usize = 5;
+pub const GR_LP_COUNT: usize = 5;
+pub const GR_MODEL_TRANSE: c_int = 4;
+pub const GR_MODEL_COMPLEX: c_int = 7;
 
 #[repr(C)]
 pub struct gr_load_options {
@@ -191,6 +198,30 @@ extern "C" {
                                   out: *mut gr_contribution, cap: usize) -> c_int;
     pub fn gr_model_explain_liked(n: *mut usize, total: *mut c_float, m: *const gr_model, liked: *const i64,
                                   n_liked: usize, item: i64, out: *mut gr_contribution, cap: usize) -> c_int;
+
+    // kg.h (NULL options: GR_KG_LOAD_OPTIONS_INIT's defaults)
+    pub fn gr_kg_load(out: *mut *mut gr_kg, path: *const c_char, opts: *const c_void) -> c_int;
+    pub fn gr_kg_load_like(out: *mut *mut gr_kg, like: *const gr_kg, path: *const c_char) -> c_int;
+    pub fn gr_kg_from_names(out: *mut *mut gr_kg, like: *const gr_kg, heads: *const *const c_char,
+                            relations: *const *const c_char, tails: *const *const c_char, n: usize) -> c_int;
+    pub fn gr_kg_free(kg: *mut gr_kg);
+    pub fn gr_kg_num_entities(kg: *const gr_kg) -> usize;
+    pub fn gr_kg_num_relations(kg: *const gr_kg) -> usize;
+    pub fn gr_kg_num_triples(kg: *const gr_kg) -> usize;
+    pub fn gr_kg_num_skipped(kg: *const gr_kg) -> usize;
+    pub fn gr_kg_entity_name(kg: *const gr_kg, id: i64) -> *const c_char;
+    pub fn gr_kg_relation_name(kg: *const gr_kg, id: i64) -> *const c_char;
+    pub fn gr_kg_entity_id(id: *mut i64, kg: *const gr_kg, name: *const c_char) -> c_int;
+    pub fn gr_kg_relation_id(id: *mut i64, kg: *const gr_kg, name: *const c_char) -> c_int;
+    pub fn gr_kg_contains(kg: *const gr_kg, head: i64, relation: i64, tail: i64) -> c_int;
+    pub fn gr_kg_write(kg: *const gr_kg, path: *const c_char) -> c_int;
+    pub fn gr_kg_fit(out: *mut *mut gr_model, t: *mut gr_trainer, train: *const gr_kg, valid: *const gr_kg) -> c_int;
+    pub fn gr_model_kg(out: *mut *const gr_kg, m: *const gr_model) -> c_int;
+    pub fn gr_model_score_triple(score: *mut c_float, m: *const gr_model, head: i64, relation: i64, tail: i64) -> c_int;
+    pub fn gr_model_predict_links(n: *mut usize, m: *const gr_model, anchor: i64, relation: i64, direction: c_int,
+                                  k: usize, exclude_training: c_int, entities: *mut i64, scores: *mut c_float) -> c_int;
+    pub fn gr_eval_link_prediction(out: *mut c_double, m: *const gr_model, test: *const gr_kg,
+                                   known: *const *const gr_kg, n_known: usize, direction: c_int) -> c_int;
 
     // synth.h
     pub fn gr_synth_write(dir: *const c_char, opts: *const gr_synth_options) -> c_int;

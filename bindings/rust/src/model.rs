@@ -7,11 +7,13 @@ use std::ptr;
 use crate::error::{check, cstring, opt_string, path_cstring, Result};
 use crate::ffi;
 use crate::graph::Graph;
+use crate::kg::{Direction, KnowledgeGraph, LinkMetrics, ScoredEntity};
 
 /// A trained model.  Immutable; recommendation calls are thread-safe.
 pub struct Model {
     ptr: *mut ffi::gr_model,
     graph: Graph, // borrowed from the model: never freed on its own
+    kg: Option<KnowledgeGraph>, // a KG kind's graph, borrowed likewise
 }
 
 unsafe impl Send for Model {}
@@ -123,11 +125,59 @@ impl RecOptions {
 impl Model {
     pub(crate) fn from_raw(ptr: *mut ffi::gr_model) -> Model {
         let graph = Graph::borrowed(unsafe { ffi::gr_model_graph(ptr) });
-        Model { ptr, graph }
+        let kind = unsafe { ffi::gr_model_kind_of(ptr) };
+        let mut kg = ptr::null();
+        let has_kg = (ffi::GR_MODEL_TRANSE..=ffi::GR_MODEL_COMPLEX).contains(&kind)
+            && unsafe { ffi::gr_model_kg(&mut kg, ptr) } == ffi::GR_OK;
+        Model { ptr, graph, kg: if has_kg { Some(KnowledgeGraph::borrowed(kg)) } else { None } }
     }
 
     pub fn as_ptr(&self) -> *const ffi::gr_model {
         self.ptr
+    }
+
+    /// The knowledge graph a KG model (TransE, DistMult, RotatE, ComplEx)
+    /// was trained on, which names its entities and relations; None for
+    /// other kinds.
+    pub fn knowledge_graph(&self) -> Option<&KnowledgeGraph> {
+        self.kg.as_ref()
+    }
+
+    /// A KG model's score of one triple (higher is more plausible).
+    pub fn score_triple(&self, head: i64, relation: i64, tail: i64) -> Result<f32> {
+        let mut s = 0.0;
+        check(unsafe { ffi::gr_model_score_triple(&mut s, self.ptr, head, relation, tail) })?;
+        Ok(s)
+    }
+
+    /// The k entities that best complete (anchor, relation, ?) with
+    /// Direction::Tails or (?, relation, anchor) with Direction::Heads, best
+    /// first; with `exclude_training` the answers the training triples
+    /// hold are left out.
+    pub fn predict_links(&self, anchor: i64, relation: i64, direction: Direction, k: usize, exclude_training: bool)
+                         -> Result<Vec<ScoredEntity>> {
+        let room = k.clamp(1, self.kg.as_ref().map_or(1, |g| g.num_entities().max(1)));
+        let mut ids = vec![0i64; room];
+        let mut scores = vec![0f32; room];
+        let mut n = 0;
+        check(unsafe {
+            ffi::gr_model_predict_links(&mut n, self.ptr, anchor, relation, direction as c_int, k,
+                                        exclude_training as c_int, ids.as_mut_ptr(), scores.as_mut_ptr())
+        })?;
+        Ok((0..n).map(|j| ScoredEntity { entity: ids[j], score: scores[j] }).collect())
+    }
+
+    /// Filtered link prediction on `test` (in the model's id space), the
+    /// other answers that a graph of `known` holds left out.
+    pub fn evaluate_links(&self, test: &KnowledgeGraph, known: &[&KnowledgeGraph], direction: Direction)
+                          -> Result<LinkMetrics> {
+        let k: Vec<*const ffi::gr_kg> = known.iter().map(|g| g.as_ptr()).collect();
+        let mut out = [0f64; ffi::GR_LP_COUNT];
+        check(unsafe {
+            ffi::gr_eval_link_prediction(out.as_mut_ptr(), self.ptr, test.as_ptr(), k.as_ptr(), k.len(),
+                                         direction as c_int)
+        })?;
+        Ok(LinkMetrics { mrr: out[0], mr: out[1], hits1: out[2], hits3: out[3], hits10: out[4] })
     }
 
     pub fn load<P: AsRef<Path>>(path: P) -> Result<Model> {

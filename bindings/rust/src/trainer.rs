@@ -9,6 +9,7 @@ use std::ptr;
 use crate::error::{check, cstring, Result};
 use crate::ffi;
 use crate::graph::Graph;
+use crate::kg::KnowledgeGraph;
 use crate::model::Model;
 
 /// What the progress function sees after each epoch.
@@ -108,6 +109,17 @@ impl Trainer {
         }
         check(status)?;
         Ok(model.expect("gr_trainer_fit returned GR_OK without a model"))
+    }
+
+    /// Fit a KG kind ("rotate", "transe", "distmult", "complex") to the
+    /// triples of `train`; with `valid` (loaded like it), its filtered MRR
+    /// chooses the epoch.
+    pub fn fit_kg(&mut self, train: &KnowledgeGraph, valid: Option<&KnowledgeGraph>) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe {
+            ffi::gr_kg_fit(&mut out, self.ptr, train.as_ptr(), valid.map_or(ptr::null(), |v| v.as_ptr()))
+        })?;
+        Ok(Model::from_raw(out))
     }
 
     /// gr_model_update with these settings: a new model from `m` and the

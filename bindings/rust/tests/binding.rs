@@ -266,3 +266,54 @@ fn training_free_kinds_fold_in_exactly() {
         }
     }
 }
+
+#[test]
+fn knowledge_graphs_train_and_predict_links() {
+    use gnnrec::{Direction, KnowledgeGraph};
+    // a ring of 20 entities under "next", its inverse under "prev"
+    let (mut h, mut r, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..20 {
+        let (a, b) = (format!("n{}", i), format!("n{}", (i + 1) % 20));
+        h.push(a.clone());
+        r.push("next".to_string());
+        t.push(b.clone());
+        h.push(b);
+        r.push("prev".to_string());
+        t.push(a);
+    }
+    let ring = KnowledgeGraph::from_names(&h, &r, &t, None).unwrap();
+    assert_eq!((ring.num_entities(), ring.num_relations(), ring.num_triples()), (20, 2, 40));
+    assert_eq!(ring.entity_name(ring.entity_id("n7").unwrap()).as_deref(), Some("n7"));
+    assert!(ring.entity_id("nobody").unwrap_err().is_not_found());
+    let (n3, next, n4) = (ring.entity_id("n3").unwrap(), ring.relation_id("next").unwrap(), ring.entity_id("n4").unwrap());
+    assert!(ring.contains(n3, next, n4));
+    let probe = KnowledgeGraph::from_names(&["n1", "zz"], &["next", "next"], &["n2", "n3"], Some(&ring)).unwrap();
+    assert_eq!((probe.num_triples(), probe.num_skipped()), (1, 1));
+    let path = workdir().join("ring.txt");
+    ring.write(&path).unwrap();
+    let again = KnowledgeGraph::load(&path).unwrap();
+    assert_eq!(again.num_triples(), 40);
+    assert_eq!(again.load_like(&path).unwrap().num_triples(), 40);
+
+    let mut tr = Trainer::new("rotate").unwrap();
+    tr.set("dim", 8).unwrap().set("epochs", 20).unwrap().set("lr", 0.05).unwrap();
+    tr.set("batch", 16).unwrap().set("negatives", 8).unwrap().set("threads", 1).unwrap();
+    let m = tr.fit_kg(&ring, None).unwrap();
+    assert_eq!(m.knowledge_graph().unwrap().num_triples(), 40);
+    let all = m.predict_links(n3, next, Direction::Tails, 20, false).unwrap();
+    assert_eq!(all.len(), 20);
+    for (j, e) in all.iter().enumerate() {
+        assert!((e.score - m.score_triple(n3, next, e.entity).unwrap()).abs() < 1e-4);
+        assert!(j == 0 || e.score <= all[j - 1].score);
+    }
+    let fresh = m.predict_links(n3, next, Direction::Tails, 20, true).unwrap();
+    assert_eq!(fresh.len(), 19);
+    assert!(fresh.iter().all(|e| e.entity != n4));
+    assert_eq!(m.predict_links(n4, next, Direction::Heads, 3, false).unwrap().len(), 3);
+    assert!(m.predict_links(n3, next, Direction::Both, 3, false).is_err());
+    let lm = m.evaluate_links(&ring, &[&ring], Direction::Both).unwrap();
+    assert!(lm.mrr > 0.0 && lm.mrr <= 1.0 && lm.hits1 <= lm.hits10);
+    let (_, lightgcn) = trained();
+    assert!(lightgcn.knowledge_graph().is_none());
+    assert!(lightgcn.predict_links(0, 0, Direction::Tails, 1, true).is_err());
+}
