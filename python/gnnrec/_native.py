@@ -76,6 +76,11 @@ class NewUser(ctypes.Structure):
                 ("timestamps", P(c_int64)), ("n_items", c_size_t), ("features", P(c_float))]
 
 
+class NewItem(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("genres", c_uint64), ("year", c_int), ("users", P(c_int64)),
+                ("ratings", P(c_float)), ("timestamps", P(c_int64)), ("n_users", c_size_t), ("features", P(c_float))]
+
+
 class KgTriple(ctypes.Structure):
     _fields_ = [("head", c_int64), ("relation", c_int64), ("tail", c_int64)]
 
@@ -188,6 +193,11 @@ _PROTOTYPES = {
     # features.h
     "gr_model_recommend_new_user": (c_int, [P(c_size_t), c_void_p, P(NewUser), c_size_t, c_void_p,
                                             P(c_int64), P(c_float)]),
+    "gr_trainer_set_features": (c_int, [c_void_p, c_int, c_void_p, c_size_t, c_size_t]),
+    "gr_model_feature_dim": (c_int, [P(c_size_t), c_void_p, c_int]),
+    "gr_model_features": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_int]),
+    "gr_model_new_item_top_users": (c_int, [P(c_size_t), c_void_p, P(NewItem), c_size_t, P(c_int64), P(c_float)]),
+    "gr_model_score_new_item": (c_int, [P(c_float), c_void_p, P(NewItem), P(c_int64), c_size_t]),
     # kg.h
     "gr_model_kg": (c_int, [P(c_void_p), c_void_p]),
     "gr_kg_entity_name": (c_char_p, [c_void_p, c_int64]),

@@ -9,6 +9,7 @@ from . import _buffers
 from ._handle import Handle
 from ._native import Contribution, RecOptions, RecOptions2, lib
 from .errors import check
+from .features import node_code
 from .graph import Graph
 from .kg import KnowledgeGraph, evaluate_link_prediction, predict_links
 
@@ -107,6 +108,26 @@ class Model(Handle):
         rows = self.graph.num_items
         out, addr = _buffers.float_matrix(rows, self.dim, out)
         check(lib.gr_model_item_vectors(addr, rows, self.dim, self))
+        return out
+
+    # ---- node features (GraphSAGE) -------------------------------------------
+
+    def feature_dim(self, node):
+        """The width of the model's feature rows of "users" or "items"; 0
+        without features.  UnsupportedError for kinds without node features."""
+        d = ctypes.c_size_t()
+        check(lib.gr_model_feature_dim(ctypes.byref(d), self, node_code(node)))
+        return d.value
+
+    def features(self, node):
+        """The feature matrix the model was trained with, rows in
+        graph.user_ids() / item_ids() order (float32 numpy array, or a 2-D
+        memoryview)."""
+        dim = self.feature_dim(node)
+        rows = self.graph.num_users if node_code(node) == 0 else self.graph.num_items
+        out, addr = _buffers.float_matrix(rows, dim)
+        if rows and dim:
+            check(lib.gr_model_features(addr, rows, dim, self, node_code(node)))
         return out
 
     # ---- knowledge-graph models ----------------------------------------------

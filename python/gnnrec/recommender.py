@@ -20,6 +20,8 @@ import sys
 
 from . import _arrays, _buffers, _ranking
 from ._native import NewUser, lib
+from .errors import check
+from .features import aligned, new_item, node_code, one_row
 from .graph import Graph
 from .interactions import as_graph, sparse_entries
 from .model import Model
@@ -76,7 +78,8 @@ class Recommender:
 
     # ---- training ------------------------------------------------------------
 
-    def fit(self, interactions, valid=None, callback=None, show_progress=True, **read):
+    def fit(self, interactions, valid=None, callback=None, show_progress=True, user_features=None,
+            item_features=None, **read):
         """Train on `interactions` (a scipy.sparse user x item matrix, a
         pandas DataFrame, (users, items[, ratings[, timestamps]]) arrays, a
         file or a Graph: gnnrec.as_graph describes them and the `read`
@@ -88,11 +91,23 @@ class Recommender:
         after every epoch and stops training by returning True; with
         show_progress a tqdm bar is drawn when tqdm is installed.
         Returns self; the trained gnnrec.Model is `model_`, the training
-        statistics `stats_`."""
+        statistics `stats_`.
+
+        GraphSAGE takes the caller's node features instead of the built-in
+        ones: `user_features` / `item_features`, a pandas DataFrame indexed
+        by id (numeric columns), a dict {id: row} or an (ids, rows) pair,
+        with a row for every user / item of the training data (names where
+        the ids are names); one width, finite values."""
         with _made_graphs() as owned:
             train = self._graph(interactions, None, owned, read)
             valid_graph = self._graph(valid, train, owned, read) if valid is not None else None
             with Trainer(self.kind, **self._settings) as t:
+                for node, given, ids in (("users", user_features, train.user_ids),
+                                         ("items", item_features, train.item_ids)):
+                    if given is not None:
+                        addr, rows, dim, keep = aligned(given, ids(), train.has_names, node[:-1] + "_features")
+                        check(lib.gr_trainer_set_features(t, node_code(node), addr, rows, dim))
+                        del keep
                 with Progress(callback, show_progress, _planned_epochs(t), self.kind) as p:
                     model = t.fit(train, valid=valid_graph, progress=p.on_epoch if p.active else None)
                 self.stats_ = t.stats
@@ -208,15 +223,16 @@ class Recommender:
         return _shaped(ids, scores, counts, _ranking.positive_k(k), one)
 
     def recommend_new_user(self, liked, k=10, ratings=None, timestamps=None, age=None, gender=None,
-                           occupation=None, filter_items=None, items=None, filters=None):
+                           occupation=None, filter_items=None, items=None, filters=None, features=None):
         """(item ids, scores) for a user the model has not seen, from the
         items they liked (folded in without retraining), as 1-D arrays.
         Kinds with node features (GraphSAGE) also take the items' ratings
-        and timestamps and the user's age, gender and occupation."""
+        and timestamps and the user's age, gender and occupation, or, for a
+        model fit on user_features, the user's feature row (`features`)."""
         model = self._fitted()
         liked_ids, _ = _arrays.id_array(liked, "liked")
         lp, nl, keep = _buffers.as_c_array(liked_ids, "q")
-        profile = (ratings, timestamps, age, gender, occupation)
+        profile = (ratings, timestamps, age, gender, occupation, features)
         if all(v is None for v in profile):
             def single(n, _key, kk, o, it, sc):
                 return lib.gr_model_recommend_liked(n, model, lp, nl, kk, o, it, sc)
@@ -228,6 +244,47 @@ class Recommender:
         result = self._top([0], True, k, single, None, filter_items, items, filters)
         del keep
         return result
+
+    def new_item_users(self, k=10, genres=None, year=None, users=None, ratings=None, timestamps=None,
+                       features=None):
+        """(user ids, scores) of the k users an item the model has not seen
+        suits best (GraphSAGE), best first: from its genres (names, or a
+        mask) and release year, the users who already rated it (with their
+        ratings and timestamps), or, for a model fit on item_features, its
+        feature row.  Rating models score predicted ratings."""
+        model = self._fitted()
+        item, keep = self._new_item(genres, year, users, ratings, timestamps, features)
+        out_users = (ctypes.c_int64 * max(int(k), 1))()
+        scores = (ctypes.c_float * max(int(k), 1))()
+        n = ctypes.c_size_t()
+        check(lib.gr_model_new_item_top_users(ctypes.byref(n), model, item, int(k), out_users, scores))
+        del keep
+        ids = [out_users[j] for j in range(n.value)]
+        vals = [scores[j] for j in range(n.value)]
+        np = _buffers.numpy
+        return (np.array(ids, dtype=np.int64), np.array(vals, dtype=np.float32)) if np is not None else (ids, vals)
+
+    def score_new_item(self, user_ids, genres=None, year=None, users=None, ratings=None, timestamps=None,
+                       features=None):
+        """Scores of an item the model has not seen (as new_item_users()
+        describes it) for the given known users, in their order."""
+        model = self._fitted()
+        keys, _ = _arrays.id_array(user_ids, "user_ids")
+        kp, nk, keep_keys = _buffers.as_c_array(keys, "q")
+        item, keep = self._new_item(genres, year, users, ratings, timestamps, features)
+        scores = (ctypes.c_float * max(nk, 1))()
+        check(lib.gr_model_score_new_item(scores, model, item, kp, nk))
+        del keep, keep_keys
+        vals = [scores[j] for j in range(nk)]
+        np = _buffers.numpy
+        return np.array(vals, dtype=np.float32) if np is not None else vals
+
+    def _new_item(self, genres, year, users, ratings, timestamps, features):
+        mask = genres
+        if genres is not None and not isinstance(genres, int):
+            mask = self._fitted().graph.genre_mask(genres)
+        user_ids = _arrays.id_array(users, "users")[0] if users is not None else None
+        return new_item(mask, year, user_ids, ratings, timestamps, features)
 
     def _top(self, keys, one, k, single, batch, filter_items, items, filters):
         model = self._fitted()
@@ -406,10 +463,14 @@ def _shaped(ids, scores, counts, k, one):
     return ids.rows(n, k), scores.rows(n, k)
 
 
-def _new_user(lp, nl, ratings, timestamps, age, gender, occupation):
+def _new_user(lp, nl, ratings, timestamps, age, gender, occupation, features):
     """A gr_new_user and what must stay referenced while it is used."""
     keep = []
     u = NewUser(1, -1, b"\0", None, lp, None, None, nl, None)
+    fp, kf = one_row(features, "features")
+    if fp is not None:
+        u.features = fp
+        keep.append(kf)
     if ratings is not None:
         rp, nr, kr = _buffers.as_c_array(ratings, "f")
         if nr != nl:

@@ -1,12 +1,15 @@
 """Training: settings by name, validation, progress, fit."""
 
+import array
 import ctypes
 import math
 import os
 
+from . import _buffers
 from ._handle import Handle
 from ._native import PROGRESS_FN, TRIAL_FN, lib
 from .errors import check
+from .features import node_code
 from .kg import KnowledgeGraph
 from .model import Model
 
@@ -75,6 +78,32 @@ class Trainer(Handle):
         improvement.  None removes it."""
         check(lib.gr_trainer_set_validation(self, graph))
         self._valid = graph  # the library borrows it until fit() ends
+
+    def set_features(self, node, rows, dim=None):
+        """GraphSAGE: use the caller's feature matrix for "users" or "items"
+        in the fits of this trainer instead of the built-in features.
+        `rows` is rows x dim floats in the training graph's dense index
+        order (graph.user_ids() / item_ids() name the rows): a 2-D numpy
+        array or a sequence of rows; it is copied.  None returns to the
+        built-in features.  Recommender.fit(user_features=...,
+        item_features=...) lines rows up by id."""
+        if rows is None:
+            check(lib.gr_trainer_set_features(self, node_code(node), None, 0, 0))
+            return self
+        if _buffers.numpy is not None and isinstance(rows, _buffers.numpy.ndarray):
+            a = _buffers.numpy.ascontiguousarray(rows, dtype=_buffers.numpy.float32)
+            if a.ndim != 2:
+                raise ValueError("features must be two-dimensional, got shape %s" % (a.shape,))
+            check(lib.gr_trainer_set_features(self, node_code(node), a.ctypes.data, a.shape[0], a.shape[1]))
+            return self
+        rows = [list(r) for r in rows]
+        width = len(rows[0]) if rows else 0
+        if any(len(r) != width for r in rows):
+            raise ValueError("features: rows of different lengths")
+        flat = array.array("f", [float(v) for r in rows for v in r])
+        check(lib.gr_trainer_set_features(self, node_code(node), _buffers.buffer_address(flat, len(flat), "f"),
+                                          len(rows), width))
+        return self
 
     def set_checkpoint(self, path, every_epochs=10):
         """LightGCN, MF, the KG kinds: write the training state to `path` every

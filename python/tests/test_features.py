@@ -1,0 +1,136 @@
+"""GraphSAGE on the caller's node features: rows lined up by id, kept in the
+model, and the rows of users and items the model has never seen."""
+
+import random
+import unittest
+
+import gnnrec
+
+import support
+
+try:
+    import pandas as pd
+except ImportError:
+    pd = None
+
+USERS, ITEMS = 40, 30
+
+
+def tearDownModule():
+    support.cleanup()
+
+
+def interactions(named=False):
+    """(users, items, ratings) lists: each user rates 8 items."""
+    rng = random.Random(5)
+    users, items, ratings = [], [], []
+    for u in range(USERS):
+        for i in rng.sample(range(ITEMS), 8):
+            users.append("u%d" % u if named else u)
+            items.append("i%d" % i if named else i)
+            ratings.append(float(rng.randint(1, 5)))
+    return users, items, ratings
+
+
+def feature_rows(n, width, seed):
+    rng = random.Random(seed)
+    return {k: [rng.uniform(-1, 1) for _ in range(width)] for k in range(n)}
+
+
+def fitted(**features):
+    est = gnnrec.GraphSAGE(epochs=3, threads=1, objective="rating", seed=3)
+    return est.fit(interactions(), show_progress=False, **features)
+
+
+class FeaturesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.item_rows = feature_rows(ITEMS, 5, 1)
+        cls.user_rows = feature_rows(USERS, 3, 2)
+        cls.est = fitted(item_features=cls.item_rows, user_features=cls.user_rows)
+
+    def test_rows_are_lined_up_by_id_and_kept(self):
+        m = self.est.model_
+        self.assertEqual((m.feature_dim("items"), m.feature_dim("users")), (5, 3))
+        kept = m.features("items")
+        for r, item in enumerate(m.graph.item_ids()):
+            for c in range(5):
+                self.assertAlmostEqual(kept[r, c], self.item_rows[item][c], places=6)
+        # (ids, rows) gives the same model as a dict
+        ids = list(self.item_rows)
+        again = fitted(item_features=(ids, [self.item_rows[i] for i in ids]), user_features=self.user_rows)
+        self.assertEqual(again.score(0, 1), self.est.score(0, 1))
+        # other features, another model
+        other = fitted(item_features=feature_rows(ITEMS, 5, 9), user_features=self.user_rows)
+        self.assertNotEqual(other.score(0, 1), self.est.score(0, 1))
+        builtin = fitted()
+        self.assertNotEqual(builtin.model_.feature_dim("items"), 5)
+
+    def test_new_items_and_users_by_their_rows(self):
+        row = [0.3, -0.2, 0.5, 0.0, 0.1]
+        users, scores = self.est.new_item_users(k=5, features=row)
+        self.assertEqual(len(users), 5)
+        self.assertEqual(list(scores), sorted(scores, reverse=True))
+        again = self.est.score_new_item(users, features=row)
+        for a, b in zip(again, scores):
+            self.assertAlmostEqual(float(a), float(b), places=5)
+        other = self.est.score_new_item(users, features=[-v for v in row])
+        self.assertNotEqual(list(other), list(again))
+        items, item_scores = self.est.recommend_new_user([1, 2], k=4, features=[0.5, 0.5, -0.5])
+        self.assertEqual(len(items), 4)
+        self.assertNotIn(1, list(items))
+
+    def test_bad_rows_name_what_is_wrong(self):
+        rows = dict(self.item_rows)
+        missing = rows.pop(7)
+        with self.assertRaises(ValueError) as cm:
+            fitted(item_features=rows)
+        self.assertIn("no row for id 7", str(cm.exception))
+        rows[7] = missing[:2]
+        with self.assertRaises(ValueError) as cm:
+            fitted(item_features=rows)
+        self.assertIn("id 7 has 2 values", str(cm.exception))
+        rows[7] = [float("nan")] * 5
+        with self.assertRaises(ValueError) as cm:
+            fitted(item_features=rows)
+        self.assertIn("not finite", str(cm.exception))
+        with self.assertRaises(TypeError):
+            fitted(item_features=[[1.0] * 5] * ITEMS)
+        with self.assertRaises(gnnrec.UnsupportedError):
+            gnnrec.MF(epochs=1).fit(interactions(), item_features=self.item_rows, show_progress=False)
+        with self.assertRaises(ValueError):
+            self.est.new_item_users(k=3, ratings=[4.0])
+
+    def test_names_key_the_rows_of_a_graph_of_names(self):
+        rows = {"i%d" % k: v for k, v in self.item_rows.items()}
+        est = gnnrec.GraphSAGE(epochs=3, threads=1, objective="rating", seed=3)
+        est.fit(interactions(named=True), item_features=rows, show_progress=False)
+        kept = est.model_.features("items")
+        g = est.model_.graph
+        for r, item in enumerate(g.item_ids()):
+            self.assertAlmostEqual(kept[r, 0], rows[g.item_name(item)][0], places=6)
+
+    def test_trainer_takes_rows_in_graph_order(self):
+        users, items, ratings = interactions()
+        with gnnrec.Graph.from_edges(users, items, ratings=ratings) as g, gnnrec.Trainer(
+                "graphsage", epochs=2, threads=1, objective="rating") as t:
+            order = g.item_ids()
+            t.set_features("items", [self.item_rows[i] for i in order])
+            m = t.fit(g)
+            self.assertEqual(m.feature_dim("items"), 5)
+            self.assertAlmostEqual(m.features("items")[3, 2], self.item_rows[order[3]][2], places=6)
+            t.set_features("items", [self.item_rows[i] for i in order][:-1])
+            with self.assertRaises(gnnrec.InvalidArgumentError):
+                t.fit(g)
+            with self.assertRaises(ValueError):
+                t.set_features("edges", [[1.0]])
+
+    @unittest.skipUnless(pd is not None, "pandas is not installed")
+    def test_a_dataframe_indexed_by_id(self):
+        frame = pd.DataFrame.from_dict(self.item_rows, orient="index")
+        est = fitted(item_features=frame, user_features=self.user_rows)
+        self.assertEqual(est.score(0, 1), self.est.score(0, 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
