@@ -103,6 +103,7 @@ enum {
     CALL_FOLD_IN,
     CALL_EXPLAIN,
     CALL_EVAL,
+    CALL_PREDICT_LINKS,
     CALL_UPDATE,
     CALL_SAVE,
     CALL_LOAD,
@@ -111,7 +112,7 @@ enum {
 
 static const char *const call_names[N_CALLS] = { "recommend",    "recommend_liked", "similar_items", "similar_users",
                                                  "recommend_batch", "fold_in",      "explain_items", "eval_ranking",
-                                                 "update",       "save",            "load" };
+                                                 "predict_links", "update",         "save",          "load" };
 
 /* Call `call` of c; a model it makes (loaded, updated) into *made. */
 static int run_call(int call, const model_call *c, gr_model **made)
@@ -133,6 +134,8 @@ static int run_call(int call, const model_call *c, gr_model **made)
     case CALL_UPDATE: return gr_model_update(made, c->m, c->test, NULL);
     /* a loaded model has an id space of its own: its training edges as the test */
     case CALL_EVAL: return gr_eval_ranking(metrics, &users, c->m, NULL, gr_model_graph(c->m), ks, 1);
+    /* a KG model's (entity 0, relation 0, ?); the other kinds have none */
+    case CALL_PREDICT_LINKS: return gr_model_predict_links(&n, c->m, 0, 0, GR_LP_TAILS, 10, 1, items, scores);
     case CALL_SAVE: return gr_model_save(c->m, c->path);
     default: return gr_model_load(made, c->path);
     }
