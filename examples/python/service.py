@@ -20,6 +20,10 @@ Endpoints (JSON in, JSON out):
     POST /similar     {"item_id": 50, "k": 10, <the same filters>}
                       (a model whose ids are names, as gnnrec train makes of a file of
                       names, takes and shows the names: "user_id": "alice", "item": "B000X")
+    POST /links       {"head": "00260881", "relation": "_hypernym", "k": 10, "exclude_training": true}
+                      or {"tail": ..., "relation": ...}: a knowledge-graph model's (rotate,
+                      transe, distmult, complex) best entities completing the triple, by name
+                      or id: {"head", "relation", "entities": [{"entity", "name", "score"}]}
     POST /reload      {}: load the --model file again and serve it (as SIGHUP does), for a model
                       rewritten in place (gnnrec update --out, gnnrec train --out: written
                       atomically); {"status": "reloaded", <as /health>}, or 500 with the old
@@ -77,10 +81,12 @@ SAMPLE_USERS = 200
 IDLE_TIMEOUT = 120  # seconds a connection may stay silent, mid-request or between requests
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 YEAR_MAX = 9999
+KG_KINDS = ("transe", "distmult", "rotate", "complex")
 FILTERS = ("genres", "year_min", "year_max", "min_score", "exclude_seen", "least")
 FIELDS = {
     "/recommend": ("user_id", "liked", "k", "explain") + FILTERS,
     "/similar": ("item_id", "k") + FILTERS,
+    "/links": ("head", "tail", "relation", "k", "exclude_training"),
     "/reload": (),
 }
 GET_ROUTES = ("/", "/health", "/catalog", "/items", "/map")
@@ -197,8 +203,8 @@ def _check_fields(body, path):
             ", ".join(FIELDS[path])))
 
 
-def _bool_field(body, name):
-    value = body.get(name, False)
+def _bool_field(body, name, default=False):
+    value = body.get(name, default)
     if not isinstance(value, bool):
         raise BadRequest("field '%s' must be true or false, got %s" % (name, _shown(value)))
     return value
@@ -486,7 +492,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, dict(self.server.reload().describe(), status="reloaded"))
             return
         try:
-            result = self._recommend(body) if path == "/recommend" else self._similar(body)
+            result = {"/recommend": self._recommend, "/similar": self._similar, "/links": self._links}[path](body)
         except (gnnrec.InvalidArgumentError, gnnrec.RangeError, gnnrec.UnsupportedError) as e:
             raise BadRequest(e.message) from None  # k out of range, no fold-in for this kind, ...
         self._send(200, result)
@@ -540,6 +546,26 @@ class Handler(BaseHTTPRequestHandler):
         recs = _lookup(lambda: m.similar_items(item, k, **filters), "unknown item %s" % _shown(body["item_id"]))
         return {"item_id": body["item_id"], "items": self._items_of(recs)}
 
+    def _links(self, body):
+        """The entities best completing (head, relation, ?) or (?, relation, tail)."""
+        kg = self.serving.kg
+        if kg is None:
+            raise BadRequest("/links needs a knowledge-graph model (rotate, transe, distmult, complex); this one is %s"
+                             % self.serving.model.kind)
+        if ("head" in body) == ("tail" in body) or "relation" not in body:
+            raise BadRequest("send 'relation' with exactly one of 'head' (to predict tails) or 'tail' (to predict heads)")
+        side = "head" if "head" in body else "tail"
+        for name in (side, "relation"):
+            if not (isinstance(body[name], str) or _is_int64(body[name])):
+                raise BadRequest("field '%s' must be a name or an id, got %s" % (name, _shown(body[name])))
+        k = _int_field(body, "k", default=10, low=1, high=kg.num_entities)
+        exclude = _bool_field(body, "exclude_training", default=True)
+        m = self.serving.model
+        predict = m.predict_tails if side == "head" else m.predict_heads
+        links = _lookup(lambda: predict(body[side], body["relation"], k, exclude), "unknown entity or relation")
+        return {side: body[side], "relation": body["relation"],
+                "entities": [{"entity": x.entity, "name": x.name, "score": round(x.score, 6)} for x in links]}
+
     def _items_of(self, recs):
         c = self.serving.catalog
         return [{"item": c.shown(r.item), "score": round(r.score, 6), "title": r.title, "year": c.year(r.item),
@@ -587,6 +613,7 @@ class Serving:
         self.model = model
         self.catalog = Catalog(model.graph)
         self.named = self.catalog.named
+        self.kg = model.kg if model.kind in KG_KINDS else None
         self.explainer = Explainer(model, self.catalog)
         self.sample_users = [self.shown_user(u) for u in model.graph.user_ids()[:SAMPLE_USERS]]
         self._map = None
@@ -598,8 +625,11 @@ class Serving:
 
     def describe(self):
         m = self.model
-        return {"model": m.kind, "dim": m.dim, "users": m.graph.num_users, "items": m.graph.num_items,
-                "library": gnnrec.version_string()}
+        out = {"model": m.kind, "dim": m.dim, "users": m.graph.num_users, "items": m.graph.num_items,
+               "library": gnnrec.version_string()}
+        if self.kg is not None:
+            out.update(entities=self.kg.num_entities, relations=self.kg.num_relations, triples=self.kg.num_triples)
+        return out
 
     def item_map(self):
         """The /map response (JSON bytes), computed on first use."""

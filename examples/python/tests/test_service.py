@@ -645,6 +645,85 @@ class NamesTest(unittest.TestCase):
         self.assertEqual(self.request("POST", "/recommend", {"liked": [["x"]]})[0], 400)
 
 
+class LinksTest(unittest.TestCase):
+    """A knowledge-graph model trained on triples: POST /links predicts the
+    entities that complete a triple, by name."""
+
+    @classmethod
+    def setUpClass(cls):
+        heads, rels, tails = [], [], []
+        for i in range(30):
+            a, b = "n%d" % i, "n%d" % ((i + 1) % 30)
+            heads += [a, b]
+            rels += ["next", "prev"]
+            tails += [b, a]
+        with gnnrec.KnowledgeGraph.from_triples(heads, rels, tails) as kg, gnnrec.Trainer(
+                "rotate", dim=8, epochs=20, lr=0.05, batch=16, negatives=8, threads=1) as t:
+            cls.model = t.fit(kg)
+        cls.server, _ = serving.start(cls.model)
+        cls.port = cls.server.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        serving.stop(cls.server)
+
+    def request(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=json.dumps(body).encode() if body is not None else None)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read().decode())
+        finally:
+            conn.close()
+
+    def test_health_counts_the_graph(self):
+        status, out = self.request("GET", "/health")
+        self.assertEqual((status, out["model"], out["entities"], out["relations"], out["triples"]),
+                         (200, "rotate", 30, 2, 60))
+
+    def test_links_by_name(self):
+        status, out = self.request("POST", "/links", {"head": "n3", "relation": "next", "k": 30,
+                                                      "exclude_training": False})
+        self.assertEqual(status, 200, out)
+        want = self.model.predict_tails("n3", "next", k=30, exclude_training=False)
+        self.assertEqual([e["name"] for e in out["entities"]], [x.name for x in want])
+        self.assertEqual([e["entity"] for e in out["entities"]], [x.entity for x in want])
+        self.assertEqual((out["head"], out["relation"]), ("n3", "next"))
+        # by default the training answer (n4) is left out
+        status, out = self.request("POST", "/links", {"head": "n3", "relation": "next", "k": 30})
+        self.assertEqual((status, len(out["entities"])), (200, 29))
+        self.assertNotIn("n4", [e["name"] for e in out["entities"]])
+        kg = self.model.kg
+        status, out = self.request("POST", "/links", {"tail": kg.entity_id("n5"), "relation": "prev", "k": 3})
+        self.assertEqual((status, len(out["entities"]), out["tail"]), (200, 3, kg.entity_id("n5")))
+
+    def test_bad_queries(self):
+        for body, want in (({"head": "n1", "tail": "n2", "relation": "next"}, 400),
+                           ({"head": "n1"}, 400),
+                           ({"head": ["n1"], "relation": "next"}, 400),
+                           ({"head": "n1", "relation": "next", "k": 31}, 400),
+                           ({"head": "n1", "relation": "next", "exclude_training": "yes"}, 400),
+                           ({"head": "nobody", "relation": "next"}, 404),
+                           ({"head": "n1", "relation": "sideways"}, 404),
+                           ({"head": "n1", "relation": "next", "genres": ["x"]}, 400)):
+            status, out = self.request("POST", "/links", body)
+            self.assertEqual(status, want, (body, out))
+            self.assertIn("error", out)
+
+    def test_an_interaction_model_has_no_links(self):
+        server, _ = serving.start(support.model())
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+            conn.request("POST", "/links", body=json.dumps({"head": "1", "relation": "liked"}).encode())
+            resp = conn.getresponse()
+            out = json.loads(resp.read().decode())
+            conn.close()
+            self.assertEqual(resp.status, 400)
+            self.assertIn("needs a knowledge-graph model", out["error"])
+        finally:
+            serving.stop(server)
+
+
 class ReloadTest(unittest.TestCase):
     """POST /reload and SIGHUP: the model file read again and served from the
     next request on; a file that cannot be loaded leaves the old model."""
