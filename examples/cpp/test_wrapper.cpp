@@ -187,6 +187,34 @@ int main(int argc, char **argv)
     CHECK(recs2.size() == recs.size());
     for (size_t i = 0; i < recs.size() && i < recs2.size(); i++) CHECK(recs[i].item == recs2[i].item);
 
+    // GraphSAGE on the caller's item features: the matrix kept, new items
+    // and users from their rows
+    size_t ni = parts.train.num_items(), fdim = 4;
+    std::vector<float> fx(ni * fdim);
+    for (size_t i = 0; i < fx.size(); i++) fx[i] = (float)std::sin(0.37 * (double)i);
+    gnnrec::trainer st("graphsage");
+    st.set("epochs", 2).set("threads", 1).set("objective", "rating").features(GR_NODE_ITEM, fx, ni, fdim);
+    gnnrec::model sm = st.fit(parts.train);
+    CHECK(sm.feature_dim(GR_NODE_ITEM) == fdim && sm.features(GR_NODE_ITEM) == fx);
+    gnnrec::new_item fresh_item;
+    fresh_item.features = { 0.5f, -0.25f, 0.125f, 1.0f };
+    std::vector<gnnrec::scored_user> suited = sm.new_item_top_users(fresh_item, 5);
+    CHECK(suited.size() == 5);
+    std::vector<int64_t> suited_ids;
+    for (const gnnrec::scored_user &s : suited) suited_ids.push_back(s.user);
+    std::vector<float> again_scores = sm.score_new_item(fresh_item, suited_ids);
+    for (size_t i = 0; i < suited.size(); i++) {
+        CHECK(std::fabs(again_scores[i] - suited[i].score) < 1e-5f);
+        CHECK(i == 0 || suited[i].score <= suited[i - 1].score);
+    }
+    gnnrec::new_user fresh_user;
+    fresh_user.items = { liked[0], liked[1] };
+    fresh_user.ratings = { 5.0f, 4.0f };
+    CHECK(sm.recommend_new_user(fresh_user, 4).size() == 4);
+    fresh_user.ratings = { 5.0f };
+    CHECK(status_of([&] { sm.recommend_new_user(fresh_user, 4); }) == GR_EINVAL);
+    CHECK(status_of([&] { st.features(GR_NODE_ITEM, fx, ni + 1, fdim); }) == GR_EINVAL);
+
     // knowledge graphs: a ring of 20 entities under "next" and "prev", a
     // model trained on it, link prediction in score order, the filter
     std::vector<std::string> heads, rels, tails;

@@ -337,6 +337,62 @@ inline split_graphs graph::split(const gr_split_options *opts) const
     return split_graphs{ graph(tr), graph(va), graph(te) };
 }
 
+/* A user the model has not seen (GraphSAGE; gr_new_user): demographics,
+ * a few rated items, or, for a model trained on caller features, its
+ * feature row.  Empty vectors and the defaults are "unknown". */
+struct new_user {
+    int age = -1;
+    char gender = 0;
+    std::string occupation;
+    std::vector<int64_t> items;
+    std::vector<float> ratings;      /* empty, or one per item */
+    std::vector<int64_t> timestamps; /* empty, or one per item */
+    std::vector<float> features;     /* empty, or model::feature_dim(GR_NODE_USER) values */
+};
+
+/* An item the model has not seen (gr_new_item). */
+struct new_item {
+    uint64_t genres = 0; /* graph_view::genre_mask() */
+    int year = 0;
+    std::vector<int64_t> users;      /* users who rated it */
+    std::vector<float> ratings;      /* empty, or one per user */
+    std::vector<int64_t> timestamps; /* empty, or one per user */
+    std::vector<float> features;     /* empty, or model::feature_dim(GR_NODE_ITEM) values */
+};
+
+namespace detail {
+
+template <typename T> inline const T *data_or_null(const std::vector<T> &v) { return v.empty() ? nullptr : v.data(); }
+
+inline gr_new_user raw_user(const new_user &u)
+{
+    gr_new_user r = GR_NEW_USER_INIT;
+    r.age = u.age;
+    r.gender = u.gender;
+    r.occupation = u.occupation.empty() ? nullptr : u.occupation.c_str();
+    r.items = data_or_null(u.items);
+    r.ratings = data_or_null(u.ratings);
+    r.timestamps = data_or_null(u.timestamps);
+    r.n_items = u.items.size();
+    r.features = data_or_null(u.features);
+    return r;
+}
+
+inline gr_new_item raw_item(const new_item &it)
+{
+    gr_new_item r = GR_NEW_ITEM_INIT;
+    r.genres = it.genres;
+    r.year = it.year;
+    r.users = data_or_null(it.users);
+    r.ratings = data_or_null(it.ratings);
+    r.timestamps = data_or_null(it.timestamps);
+    r.n_users = it.users.size();
+    r.features = data_or_null(it.features);
+    return r;
+}
+
+} // namespace detail
+
 /* One entity of a link-prediction answer. */
 struct scored_entity {
     int64_t entity;
@@ -581,6 +637,56 @@ public:
         return v;
     }
 
+    /* GraphSAGE: the width of the feature rows of users or items
+     * (GR_NODE_USER, GR_NODE_ITEM), 0 without, and the matrix kept
+     * (row-major, rows in dense-index order). */
+    size_t feature_dim(int type) const
+    {
+        size_t d = 0;
+        detail::check(gr_model_feature_dim(&d, h_.get(), type));
+        return d;
+    }
+    std::vector<float> features(int type) const
+    {
+        size_t d = feature_dim(type);
+        size_t rows = type == GR_NODE_USER ? training_graph().num_users() : training_graph().num_items();
+        std::vector<float> x(rows * d);
+        if (!x.empty()) detail::check(gr_model_features(x.data(), rows, d, h_.get(), type));
+        return x;
+    }
+    /* GraphSAGE cold start: top items for a new user, the users a new item
+     * suits best, and a new item's scores for known users. */
+    std::vector<scored_item> recommend_new_user(const new_user &u, size_t k, const rec_options &o = rec_options()) const
+    {
+        check_lengths(u.items.size(), u.ratings, u.timestamps);
+        gr_new_user r = detail::raw_user(u);
+        buffers b(k, training_graph().num_items());
+        size_t n = 0;
+        detail::check(gr_model_recommend_new_user(&n, h_.get(), &r, k, o.get(), b.items.data(), b.scores.data()));
+        return b.result(n);
+    }
+    std::vector<scored_user> new_item_top_users(const new_item &it, size_t k) const
+    {
+        check_lengths(it.users.size(), it.ratings, it.timestamps);
+        gr_new_item r = detail::raw_item(it);
+        size_t w = buffers::room(k, training_graph().num_users());
+        std::vector<int64_t> users(w);
+        std::vector<float> scores(w);
+        size_t n = 0;
+        detail::check(gr_model_new_item_top_users(&n, h_.get(), &r, k, users.data(), scores.data()));
+        std::vector<scored_user> out(n);
+        for (size_t i = 0; i < n; i++) out[i] = scored_user{ users[i], scores[i] };
+        return out;
+    }
+    std::vector<float> score_new_item(const new_item &it, const std::vector<int64_t> &users) const
+    {
+        check_lengths(it.users.size(), it.ratings, it.timestamps);
+        gr_new_item r = detail::raw_item(it);
+        std::vector<float> scores(users.size());
+        detail::check(gr_model_score_new_item(scores.data(), h_.get(), &r, users.data(), users.size()));
+        return scores;
+    }
+
     /* KG models: the knowledge graph trained on (valid while this model
      * lives), a triple's score, and link prediction. */
     kg_view knowledge_graph() const
@@ -645,6 +751,11 @@ public:
     }
 
 private:
+    static void check_lengths(size_t n, const std::vector<float> &ratings, const std::vector<int64_t> &timestamps)
+    {
+        if ((!ratings.empty() && ratings.size() != n) || (!timestamps.empty() && timestamps.size() != n))
+            throw error(GR_EINVAL, "ratings and timestamps must be empty or one per item or user");
+    }
     static item_explanation explanation(float total, const std::vector<gr_contribution> &c, size_t n)
     {
         item_explanation e{ total, std::vector<contribution>(n) };
@@ -696,6 +807,17 @@ public:
     trainer &validation(const graph_view &valid)
     {
         detail::check(gr_trainer_set_validation(h_.get(), valid.get()));
+        return *this;
+    }
+    /* GraphSAGE: the caller's feature matrix for users or items
+     * (GR_NODE_USER, GR_NODE_ITEM): rows x dim floats, row-major, rows in
+     * the training graph's dense-index order; copied.  An empty x returns
+     * to the built-in features. */
+    trainer &features(int type, const std::vector<float> &x, size_t rows, size_t dim)
+    {
+        if (x.size() != rows * dim) throw error(GR_EINVAL, "features: x must hold rows x dim values");
+        detail::check(gr_trainer_set_features(h_.get(), type, x.empty() ? nullptr : x.data(), x.empty() ? 0 : rows,
+                                              x.empty() ? 0 : dim));
         return *this;
     }
     trainer &on_progress(progress_fn fn)
