@@ -556,3 +556,68 @@ func TestKnowledgeGraphs(t *testing.T) {
 		t.Fatal("a lightgcn model predicted links")
 	}
 }
+
+func TestGraphSAGEFeaturesAndColdStart(t *testing.T) {
+	train, _, _ := split(t)
+	ni, dim := train.NumItems(), 4
+	x := make([]float32, ni*dim)
+	for i := range x {
+		x[i] = float32(math.Sin(0.37 * float64(i)))
+	}
+	tr, err := gnnrec.NewTrainer("graphsage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for _, s := range [][2]interface{}{{"epochs", 2}, {"threads", 1}, {"objective", "rating"}} {
+		if err := tr.Set(s[0].(string), s[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.SetFeatures(gnnrec.Items, x, ni, dim); err != nil {
+		t.Fatal(err)
+	}
+	m, err := tr.Fit(train, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if d, err := m.FeatureDim(gnnrec.Items); err != nil || d != dim {
+		t.Fatalf("feature dim %d: %v", d, err)
+	}
+	if kept, err := m.Features(gnnrec.Items); err != nil || !reflect.DeepEqual(kept, x) {
+		t.Fatalf("the kept features differ: %v", err)
+	}
+	item := gnnrec.NewItem{Features: []float32{0.5, -0.25, 0.125, 1}}
+	suited, err := m.NewItemTopUsers(item, 5)
+	if err != nil || len(suited) != 5 {
+		t.Fatalf("new item: %v", err)
+	}
+	ids := make([]int64, len(suited))
+	for j, s := range suited {
+		ids[j] = s.User
+	}
+	again, err := m.ScoreNewItem(item, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, s := range suited {
+		if math.Abs(float64(again[j]-s.Score)) > 1e-5 || (j > 0 && s.Score > suited[j-1].Score) {
+			t.Fatalf("user %d: %v against %v", s.User, again[j], s.Score)
+		}
+	}
+	liked := train.ItemIDs()[:2]
+	recs, err := m.RecommendNewUser(gnnrec.NewUser{Age: -1, Items: liked, Ratings: []float32{5, 4}}, 4, nil)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("new user: %v", err)
+	}
+	if _, err := m.RecommendNewUser(gnnrec.NewUser{Age: -1, Items: liked, Ratings: []float32{5}}, 4, nil); err == nil {
+		t.Fatal("ratings of another length were accepted")
+	}
+	if _, err := m.RecommendNewUser(gnnrec.NewUser{Age: -1, Gender: 'X'}, 4, nil); err == nil {
+		t.Fatal("gender 'X' was accepted")
+	}
+	if err := tr.SetFeatures(gnnrec.Items, x, ni+1, dim); err == nil {
+		t.Fatal("a matrix of the wrong size was accepted")
+	}
+}

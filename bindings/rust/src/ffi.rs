@@ -85,6 +85,31 @@ pub struct gr_synth_options {
     pub seed: u64,
 }
 
+#[repr(C)]
+pub struct gr_new_user {
+    pub version: c_uint,
+    pub age: c_int,
+    pub gender: c_char,
+    pub occupation: *const c_char,
+    pub items: *const i64,
+    pub ratings: *const c_float,
+    pub timestamps: *const i64,
+    pub n_items: usize,
+    pub features: *const c_float,
+}
+
+#[repr(C)]
+pub struct gr_new_item {
+    pub version: c_uint,
+    pub genres: u64,
+    pub year: c_int,
+    pub users: *const i64,
+    pub ratings: *const c_float,
+    pub timestamps: *const i64,
+    pub n_users: usize,
+    pub features: *const c_float,
+}
+
 pub type gr_progress_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, epoch: c_int, loss: c_double, seconds: c_double, valid: c_double) -> c_int>;
 
@@ -198,6 +223,17 @@ extern "C" {
                                   out: *mut gr_contribution, cap: usize) -> c_int;
     pub fn gr_model_explain_liked(n: *mut usize, total: *mut c_float, m: *const gr_model, liked: *const i64,
                                   n_liked: usize, item: i64, out: *mut gr_contribution, cap: usize) -> c_int;
+
+    // features.h
+    pub fn gr_trainer_set_features(t: *mut gr_trainer, node: c_int, x: *const c_float, rows: usize, dim: usize) -> c_int;
+    pub fn gr_model_feature_dim(dim: *mut usize, m: *const gr_model, node: c_int) -> c_int;
+    pub fn gr_model_features(out: *mut c_float, rows: usize, dim: usize, m: *const gr_model, node: c_int) -> c_int;
+    pub fn gr_model_recommend_new_user(n: *mut usize, m: *const gr_model, u: *const gr_new_user, k: usize,
+                                       opts: *const gr_rec_options, items: *mut i64, scores: *mut c_float) -> c_int;
+    pub fn gr_model_new_item_top_users(n: *mut usize, m: *const gr_model, it: *const gr_new_item, k: usize,
+                                       users: *mut i64, scores: *mut c_float) -> c_int;
+    pub fn gr_model_score_new_item(scores: *mut c_float, m: *const gr_model, it: *const gr_new_item, users: *const i64,
+                                   n_users: usize) -> c_int;
 
     // kg.h (NULL options: GR_KG_LOAD_OPTIONS_INIT's defaults)
     pub fn gr_kg_load(out: *mut *mut gr_kg, path: *const c_char, opts: *const c_void) -> c_int;

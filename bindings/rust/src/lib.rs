@@ -19,12 +19,14 @@
 
 pub mod ffi;
 mod error;
+mod features;
 mod graph;
 mod kg;
 mod model;
 mod trainer;
 
 pub use error::{Error, Result};
+pub use features::{NewItem, NewUser, Node};
 pub use graph::{name_id, Graph, Ids, LoadOptions, Split, SplitMethod, SplitOptions};
 pub use kg::{Direction, KnowledgeGraph, LinkMetrics, ScoredEntity};
 pub use model::{Contribution, ItemExplanation, Metrics, Model, RecOptions, Scored, ScoredUser};

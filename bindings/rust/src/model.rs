@@ -98,7 +98,7 @@ pub struct ItemExplanation {
 
 impl RecOptions {
     /// The C struct; its lists point into self, so it lives no longer than self.
-    fn raw(&self) -> ffi::gr_rec_options {
+    pub(crate) fn raw(&self) -> ffi::gr_rec_options {
         static NONE: i64 = 0;
         let (only, n_only) = match &self.only_items {
             None => (ptr::null(), 0),

@@ -64,6 +64,10 @@ unsafe extern "C" fn trampoline(ud: *mut c_void, epoch: c_int, loss: c_double, s
 }
 
 impl Trainer {
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut ffi::gr_trainer {
+        self.ptr
+    }
+
     /// A trainer for "lightgcn", "mf", ... with its default settings.
     pub fn new(kind: &str) -> Result<Trainer> {
         let name = cstring(kind)?;

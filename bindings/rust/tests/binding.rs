@@ -317,3 +317,34 @@ fn knowledge_graphs_train_and_predict_links() {
     assert!(lightgcn.knowledge_graph().is_none());
     assert!(lightgcn.predict_links(0, 0, Direction::Tails, 1, true).is_err());
 }
+
+#[test]
+fn graphsage_on_caller_features_and_cold_start() {
+    use gnnrec::{NewItem, NewUser, Node};
+    let (parts, _) = trained();
+    let (ni, dim) = (parts.train.num_items(), 4);
+    let x: Vec<f32> = (0..ni * dim).map(|i| (0.37 * i as f64).sin() as f32).collect();
+    let mut t = Trainer::new("graphsage").unwrap();
+    t.set("epochs", 2).unwrap().set("threads", 1).unwrap().set("objective", "rating").unwrap();
+    t.set_features(Node::Items, &x, ni, dim).unwrap();
+    let m = t.fit(&parts.train, None).unwrap();
+    assert_eq!(m.feature_dim(Node::Items).unwrap(), dim);
+    assert_eq!(m.features(Node::Items).unwrap(), x);
+    let item = NewItem { features: vec![0.5, -0.25, 0.125, 1.0], ..NewItem::default() };
+    let suited = m.new_item_top_users(&item, 5).unwrap();
+    assert_eq!(suited.len(), 5);
+    let ids: Vec<i64> = suited.iter().map(|s| s.user).collect();
+    let again = m.score_new_item(&item, &ids).unwrap();
+    for (j, s) in suited.iter().enumerate() {
+        assert!((again[j] - s.score).abs() < 1e-5);
+        assert!(j == 0 || s.score <= suited[j - 1].score);
+    }
+    let liked: Vec<i64> = (0..2).map(|i| parts.train.item_ids()[i]).collect();
+    let user = NewUser { items: liked.clone(), ratings: vec![5.0, 4.0], ..NewUser::default() };
+    assert_eq!(m.recommend_new_user(&user, 4, &RecOptions::default()).unwrap().len(), 4);
+    let uneven = NewUser { items: liked, ratings: vec![5.0], ..NewUser::default() };
+    assert!(m.recommend_new_user(&uneven, 4, &RecOptions::default()).is_err());
+    let odd = NewUser { gender: Some('X'), ..NewUser::default() };
+    assert!(m.recommend_new_user(&odd, 4, &RecOptions::default()).is_err());
+    assert!(t.set_features(Node::Items, &x, ni + 1, dim).is_err());
+}
