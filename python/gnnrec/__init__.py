@@ -35,6 +35,7 @@ from .errors import (CancelledError, CorruptError, FormatError, GnnrecError, Gnn
                      InvalidArgumentError, NotFoundError, OutOfMemoryError, RangeError, StateError,
                      UnsupportedError, VersionError, check)
 from .graph import Graph, name_id
+from .genome import Genome
 from .kg import LINK_METRICS, KnowledgeGraph, Link
 from .interactions import as_graph
 from .kinds import EASE, GFCF, MF, Cheby, ComplEx, DistMult, GraphSAGE, KnowledgeGraphRecommender, LightGCN, RotatE, TransE
@@ -43,7 +44,7 @@ from .recommender import Explanation, Recommender, kinds, load, recommender
 from .trainer import Trainer
 
 __all__ = [
-    "Graph", "KnowledgeGraph", "Link", "LINK_METRICS", "Model", "Trainer", "Recommendation", "METRICS", "GnnrecError", "InvalidArgumentError",
+    "Genome", "Graph", "KnowledgeGraph", "Link", "LINK_METRICS", "Model", "Trainer", "Recommendation", "METRICS", "GnnrecError", "InvalidArgumentError",
     "OutOfMemoryError", "GnnrecIOError", "FormatError", "RangeError", "NotFoundError", "CorruptError",
     "VersionError", "StateError", "UnsupportedError", "CancelledError", "version", "version_string",
     "library_path", "name_id", "synth_write", "set_num_threads", "get_num_threads", "metrics_of_list",

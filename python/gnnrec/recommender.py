@@ -22,6 +22,7 @@ from . import _arrays, _buffers, _ranking
 from ._native import NewUser, lib
 from .errors import check
 from .features import aligned, new_item, node_code, one_row
+from .genome import Genome
 from .graph import Graph
 from .interactions import as_graph, sparse_entries
 from .model import Model
@@ -97,11 +98,17 @@ class Recommender:
         ones: `user_features` / `item_features`, a pandas DataFrame indexed
         by id (numeric columns), a dict {id: row} or an (ids, rows) pair,
         with a row for every user / item of the training data (names where
-        the ids are names); one width, finite values."""
+        the ids are names); one width, finite values.  `item_features` may
+        also be a gnnrec.Genome (tag genome or tags.csv): its projection,
+        fitted here on the training items unless fitted already, gives the
+        rows."""
         with _made_graphs() as owned:
             train = self._graph(interactions, None, owned, read)
             valid_graph = self._graph(valid, train, owned, read) if valid is not None else None
             with Trainer(self.kind, **self._settings) as t:
+                if isinstance(item_features, Genome):
+                    _set_genome_features(t, item_features, train)
+                    item_features = None
                 for node, given, ids in (("users", user_features, train.user_ids),
                                          ("items", item_features, train.item_ids)):
                     if given is not None:
@@ -461,6 +468,16 @@ def _shaped(ids, scores, counts, k, one):
         return ids.values(c), scores.values(c)
     n = len(counts)
     return ids.rows(n, k), scores.rows(n, k)
+
+
+def _set_genome_features(trainer, genome, train):
+    """A genome's reduced rows of train's items as the trainer's item features."""
+    if genome.dim == 0:
+        genome.fit(train)
+    x = genome.features(train)
+    rows, dim = train.num_items, genome.dim
+    check(lib.gr_trainer_set_features(trainer, node_code("items"), _buffers.buffer_address(x, rows * dim, "f"),
+                                      rows, dim))
 
 
 def _new_user(lp, nl, ratings, timestamps, age, gender, occupation, features):

@@ -1,6 +1,7 @@
 """GraphSAGE on the caller's node features: rows lined up by id, kept in the
 model, and the rows of users and items the model has never seen."""
 
+import os
 import random
 import unittest
 
@@ -130,6 +131,59 @@ class FeaturesTest(unittest.TestCase):
         frame = pd.DataFrame.from_dict(self.item_rows, orient="index")
         est = fitted(item_features=frame, user_features=self.user_rows)
         self.assertEqual(est.score(0, 1), self.est.score(0, 1))
+
+
+def write_genome(directory, movies, tags=6, seed=4):
+    """genome-tags.csv and genome-scores.csv: every movie a relevance per tag."""
+    os.makedirs(directory, exist_ok=True)
+    rng = random.Random(seed)
+    with open(os.path.join(directory, "genome-tags.csv"), "w") as f:
+        f.write("tagId,tag\n")
+        for c in range(1, tags + 1):
+            f.write('%d,"tag, %d"\n' % (c, c))
+    with open(os.path.join(directory, "genome-scores.csv"), "w") as f:
+        f.write("movieId,tagId,relevance\n")
+        for m in movies:
+            for c in range(1, tags + 1):
+                f.write("%d,%d,%.4f\n" % (m, c, rng.random()))
+
+
+class GenomeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = os.path.join(support.tmpdir(), "genome")
+        write_genome(cls.dir, range(ITEMS + 5))  # five movies no one rated: new items
+
+    def test_read_fit_project_save_load(self):
+        with gnnrec.Genome.read(self.dir) as g:
+            self.assertEqual((g.num_tags, g.num_movies, g.dim), (6, ITEMS + 5, 0))
+            self.assertEqual(len(g.scores(3)), 6)
+            with self.assertRaises(gnnrec.NotFoundError):
+                g.scores(999)
+            users, items, ratings = interactions()
+            with gnnrec.Graph.from_edges(users, items, ratings=ratings) as train:
+                sigma = g.fit(train, dim=3)
+                self.assertEqual((g.dim, len(sigma)), (3, 3))
+                self.assertGreaterEqual(sigma[0], sigma[1])
+                x = g.features(train)
+                first = train.item_ids()[0]
+                row = g.project_movie(first)
+                for c in range(3):
+                    self.assertAlmostEqual(x[0, c], row[c], places=5)
+            path = os.path.join(support.tmpdir(), "genome.proj")
+            g.save(path)
+            with gnnrec.Genome.load(path) as again:
+                self.assertEqual((again.dim, again.num_movies), (3, 0))
+                new = again.project(g.scores(ITEMS + 2))
+                self.assertEqual([round(v, 5) for v in new], [round(v, 5) for v in g.project_movie(ITEMS + 2)])
+
+    def test_graphsage_on_the_genome(self):
+        g = gnnrec.Genome.read(self.dir)
+        est = gnnrec.GraphSAGE(epochs=2, threads=1, objective="rating", seed=3)
+        est.fit(interactions(), item_features=g, show_progress=False)
+        self.assertEqual((g.dim, est.model_.feature_dim("items")), (min(32, 6), g.dim))
+        users, scores = est.new_item_users(k=3, features=g.project_movie(ITEMS + 1))
+        self.assertEqual(len(users), 3)
 
 
 if __name__ == "__main__":
