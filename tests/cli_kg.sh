@@ -40,7 +40,9 @@ out=$("$gnnrec" train --model rotate --triples-train "$dir/train.txt" --triples-
 for key in '"holdout_edges": 5' '"refit": 1' '"valid_mrr"' '"holdout_epochs"'; do
   echo "$out" | grep -q "$key" || fail "train without validation triples lacks $key: $out"
 done
-"$gnnrec" info --model "$dir/m.gnnrec" > /dev/null || fail "info cannot read a KG model"
+"$gnnrec" info --model "$dir/m.gnnrec" > "$dir/info.out" || fail "info cannot read a KG model"
+grep -q '^entities  *30$' "$dir/info.out" && grep -q '^relations  *2$' "$dir/info.out" &&
+  grep -q "^triples  *$(wc -l < "$dir/train.txt" | tr -d ' ')\$" "$dir/info.out" || fail "info lacks the triples' sizes: $(cat "$dir/info.out")"
 # the saved model, evaluated again with the same filter, gives the same figures
 ev=$("$gnnrec" eval --model "$dir/m.gnnrec" --triples-test "$dir/test.txt" --triples-known "$dir/valid.txt" --json | tail -n 1)
 mrr2=$(echo "$ev" | sed 's/.*"mrr": \([0-9.e-]*\).*/\1/')

@@ -64,6 +64,14 @@ int cmd_info(int argc, char **argv)
     entry_num(&j, json, "items", (double)gr_graph_num_items(g));
     entry_num(&j, json, "edges", (double)gr_graph_num_edges(g));
     entry_str(&j, json, "ids", gr_graph_has_names(g) ? "names" : "integers");
+    /* a knowledge-graph model: the triples it was trained on */
+    const gr_kg *kg;
+    int kind = gr_model_kind_of(m);
+    if (kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX && gr_model_kg(&kg, m) == GR_OK) {
+        entry_num(&j, json, "entities", (double)gr_kg_num_entities(kg));
+        entry_num(&j, json, "relations", (double)gr_kg_num_relations(kg));
+        entry_num(&j, json, "triples", (double)gr_kg_num_triples(kg));
+    }
     entry_num(&j, json, "dim", (double)gr_model_dim(m));
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         double v;
