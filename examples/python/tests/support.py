@@ -21,3 +21,17 @@ dataset = _shared.dataset
 model = _shared.model
 tmpdir = _shared.tmpdir
 cleanup = _shared.cleanup
+
+
+def names_model(file_name, item_name):
+    """An MF model of a small CSV whose ids are names: 40 users "user-U",
+    6 ratings each of items item_name % I for 50 ids I."""
+    import gnnrec
+    path = os.path.join(tmpdir(), file_name)
+    with open(path, "w") as f:
+        f.write("user,item,rating\n")
+        for u in range(40):
+            for j in range(6):
+                f.write("user-%d,%s,%d\n" % (u, item_name % ((u * 3 + j) % 50), 1 + j % 5))
+    with gnnrec.Graph.load(path) as g, gnnrec.Trainer("mf", dim=8, epochs=3, threads=1) as t:
+        return t.fit(g)

@@ -7,7 +7,6 @@ page lists with what the model answers directly.
 """
 
 import json
-import os
 import unittest
 import urllib.parse
 
@@ -30,11 +29,12 @@ def tearDownModule():
     support.cleanup()
 
 
-@unittest.skipUnless(CHROMIUM, "no Chromium (apt-get install chromium, or set GNNREC_CHROMIUM)")
-class PageTest(unittest.TestCase):
+class BrowserTest(unittest.TestCase):
+    """A model served on a free port and a headless browser, for a class of tests."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.model = support.model()
+    def serve(cls, model):
+        cls.model = model
         cls.server, cls.base = serving.start(cls.model)
         try:
             cls.browser = devtools.Browser(width=1280, height=900)
@@ -48,6 +48,13 @@ class PageTest(unittest.TestCase):
             cls.browser.close()
             cls.browser = None
         serving.stop(cls.server)
+
+
+@unittest.skipUnless(CHROMIUM, "no Chromium (apt-get install chromium, or set GNNREC_CHROMIUM)")
+class PageTest(BrowserTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.serve(support.model())
 
     def setUp(self):
         self.browser.errors.clear()
@@ -215,33 +222,13 @@ class PageTest(unittest.TestCase):
 
 
 @unittest.skipUnless(CHROMIUM, "no Chromium (apt-get install chromium, or set GNNREC_CHROMIUM)")
-class NamesPageTest(unittest.TestCase):
+class NamesPageTest(BrowserTest):
     """A model whose ids are names: the address keeps the liked names, the
     lists and the map show them."""
 
     @classmethod
     def setUpClass(cls):
-        path = os.path.join(support.tmpdir(), "page-names.csv")
-        with open(path, "w") as f:
-            f.write("user,item,rating\n")
-            for u in range(40):
-                for j in range(6):
-                    f.write('user-%d,"sku %d, blue",%d\n' % (u, (u * 3 + j) % 50, 1 + j % 5))
-        with gnnrec.Graph.load(path) as g, gnnrec.Trainer("mf", dim=8, epochs=3, threads=1) as t:
-            cls.model = t.fit(g)
-        cls.server, cls.base = serving.start(cls.model)
-        try:
-            cls.browser = devtools.Browser(width=1280, height=900)
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "browser", None) is not None:
-            cls.browser.close()
-            cls.browser = None
-        serving.stop(cls.server)
+        cls.serve(support.names_model("page-names.csv", '"sku %d, blue"'))
 
     def tearDown(self):
         self.assertEqual(self.browser.errors, [], "errors in the page")

@@ -584,34 +584,31 @@ class ServiceProcessTest(unittest.TestCase):
         self.assertIn("not-a-model.gnr", proc.stderr)
 
 
+def json_request(server, method, path, body=None):
+    """(status, decoded JSON) of one request to a served model."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode() if body is not None else None)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read().decode())
+    finally:
+        conn.close()
+
+
 class NamesTest(unittest.TestCase):
     """A model whose ids are names: the service takes and shows the names."""
 
     @classmethod
     def setUpClass(cls):
-        path = os.path.join(support.tmpdir(), "names.csv")
-        with open(path, "w") as f:
-            f.write("user,item,rating\n")
-            for u in range(40):
-                for j in range(6):
-                    f.write("user-%d,sku %d,%d\n" % (u, (u * 3 + j) % 50, 1 + j % 5))
-        with gnnrec.Graph.load(path) as g, gnnrec.Trainer("mf", dim=8, epochs=3, threads=1) as t:
-            cls.model = t.fit(g)
+        cls.model = support.names_model("names.csv", "sku %d")
         cls.server, _ = serving.start(cls.model)
-        cls.port = cls.server.server_address[1]
 
     @classmethod
     def tearDownClass(cls):
         serving.stop(cls.server)
 
     def request(self, method, path, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=json.dumps(body).encode() if body is not None else None)
-            resp = conn.getresponse()
-            return resp.status, json.loads(resp.read().decode())
-        finally:
-            conn.close()
+        return json_request(self.server, method, path, body)
 
     def test_requests_and_responses_speak_names(self):
         status, out = self.request("POST", "/recommend", {"user_id": "user-3", "k": 4, "explain": True})
@@ -661,20 +658,13 @@ class LinksTest(unittest.TestCase):
                 "rotate", dim=8, epochs=20, lr=0.05, batch=16, negatives=8, threads=1) as t:
             cls.model = t.fit(kg)
         cls.server, _ = serving.start(cls.model)
-        cls.port = cls.server.server_address[1]
 
     @classmethod
     def tearDownClass(cls):
         serving.stop(cls.server)
 
     def request(self, method, path, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=json.dumps(body).encode() if body is not None else None)
-            resp = conn.getresponse()
-            return resp.status, json.loads(resp.read().decode())
-        finally:
-            conn.close()
+        return json_request(self.server, method, path, body)
 
     def test_health_counts_the_graph(self):
         status, out = self.request("GET", "/health")
@@ -713,12 +703,8 @@ class LinksTest(unittest.TestCase):
     def test_an_interaction_model_has_no_links(self):
         server, _ = serving.start(support.model())
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
-            conn.request("POST", "/links", body=json.dumps({"head": "1", "relation": "liked"}).encode())
-            resp = conn.getresponse()
-            out = json.loads(resp.read().decode())
-            conn.close()
-            self.assertEqual(resp.status, 400)
+            status, out = json_request(server, "POST", "/links", {"head": "1", "relation": "liked"})
+            self.assertEqual(status, 400)
             self.assertIn("needs a knowledge-graph model", out["error"])
         finally:
             serving.stop(server)
