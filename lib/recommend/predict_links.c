@@ -5,7 +5,6 @@
  */
 #include <gnnrec/kg.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 
 #include "core/err.h"
