@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 
 static int failures = 0;
@@ -186,6 +188,45 @@ int main(int argc, char **argv)
     std::vector<gnnrec::scored_item> recs2 = again.recommend(user, 10);
     CHECK(recs2.size() == recs.size());
     for (size_t i = 0; i < recs.size() && i < recs2.size(); i++) CHECK(recs[i].item == recs2[i].item);
+
+    // a filter's validation grid reports its trials; returning true ends
+    // the search, an exception comes out of fit()
+    int trials = 0;
+    std::string first_setting;
+    gnnrec::trainer gf("gfcf");
+    gf.set("threads", 1).set("rank", 8).validation(parts.valid);
+    gf.on_trial([&](int trial, const std::vector<std::pair<std::string, double>> &s, double metric, int best, double) {
+        trials++;
+        if (trial == 1 && !s.empty()) first_setting = s[0].first;
+        CHECK(best == 0 && metric >= 0 && metric <= 1);
+        return false;
+    });
+    gf.fit(parts.train);
+    CHECK(trials >= 2 && first_setting == "alpha");
+    trials = 0;
+    gf.on_trial([&](int, const std::vector<std::pair<std::string, double>> &, double, int, double) {
+        trials++;
+        return true;
+    });
+    gf.fit(parts.train);
+    CHECK(trials == 1);
+    gf.on_trial([&](int, const std::vector<std::pair<std::string, double>> &, double, int, double) -> bool {
+        throw std::runtime_error("from the trial function");
+    });
+    bool rethrown = false;
+    try {
+        gf.fit(parts.train);
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "from the trial function";
+    }
+    CHECK(rethrown);
+
+    // a checkpointed fit writes its file
+    gnnrec::trainer ck("lightgcn");
+    ck.set("epochs", 2).set("threads", 1).checkpoint(work + "/fit.ckpt", 1);
+    ck.fit(parts.train);
+    CHECK(std::ifstream(work + "/fit.ckpt").good());
+    ck.checkpoint("");
 
     // GraphSAGE on the caller's item features: the matrix kept, new items
     // and users from their rows

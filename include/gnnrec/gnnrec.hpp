@@ -785,6 +785,14 @@ public:
     /* Progress after each epoch; return true to stop training (as a non-zero
      * return of the C gr_progress_fn), false to go on. */
     typedef std::function<bool(int epoch, double loss, double seconds, double valid_metric)> progress_fn;
+    /* One trial of a budget's settings search (or of a training-free
+     * kind's validation grid): the searched settings by name, the trial's
+     * validation figure, its best epoch (0 for the filters) and the seconds
+     * since the fit began; return true to end the search with the best so
+     * far. */
+    typedef std::function<bool(int trial, const std::vector<std::pair<std::string, double>> &settings,
+                               double valid_metric, int best_epoch, double seconds)>
+        trial_fn;
 
     explicit trainer(int kind = GR_MODEL_LIGHTGCN) : h_(make(kind)) {}
     explicit trainer(const std::string &kind_name) : h_(make(kind_from_name(kind_name))) {}
@@ -825,6 +833,19 @@ public:
         progress_ = std::move(fn);
         return *this;
     }
+    trainer &on_trial(trial_fn fn)
+    {
+        trial_ = std::move(fn);
+        return *this;
+    }
+    /* Write the training state to `path` every `every_epochs` epochs and
+     * when a fit ends; a fit that finds the file resumes from it.  An empty
+     * path removes the checkpoint. */
+    trainer &checkpoint(const std::string &path, int every_epochs = 10)
+    {
+        detail::check(gr_trainer_set_checkpoint(h_.get(), path.empty() ? nullptr : path.c_str(), every_epochs));
+        return *this;
+    }
 
     /* An exception thrown by the progress function stops training and is
      * rethrown here: exceptions must not unwind through the C library. */
@@ -857,18 +878,22 @@ public:
     }
 
 private:
-    /* One fit with the progress function installed around it. */
+    /* One fit with the progress and trial functions installed around it;
+     * the first exception either throws is rethrown after the fit. */
+    struct ctx_t {
+        progress_fn *fn;
+        trial_fn *trial;
+        std::exception_ptr failure;
+    };
     template <typename Fit> model run(Fit fit_call)
     {
-        struct ctx_t {
-            progress_fn *fn;
-            std::exception_ptr failure;
-        } ctx = { &progress_, nullptr };
-        gr_progress_fn cb = progress_ ? &trampoline<ctx_t> : nullptr;
-        detail::check(gr_trainer_set_progress(h_.get(), cb, &ctx));
+        ctx_t ctx = { &progress_, &trial_, nullptr };
+        detail::check(gr_trainer_set_progress(h_.get(), progress_ ? &trampoline : nullptr, &ctx));
+        int rc = gr_trainer_set_trial_callback(h_.get(), trial_ ? &trial_trampoline : nullptr, &ctx);
         gr_model *m = nullptr;
-        int rc = fit_call(&m);
+        if (rc == GR_OK) rc = fit_call(&m);
         gr_trainer_set_progress(h_.get(), nullptr, nullptr);
+        gr_trainer_set_trial_callback(h_.get(), nullptr, nullptr);
         model result(m);
         if (ctx.failure) std::rethrow_exception(ctx.failure);
         detail::check(rc);
@@ -886,18 +911,32 @@ private:
         detail::check(gr_model_kind_from_name(&kind, name.c_str()));
         return kind;
     }
-    template <typename Ctx> static int trampoline(void *ud, int epoch, double loss, double seconds, double metric)
+    static int trampoline(void *ud, int epoch, double loss, double seconds, double metric)
     {
-        Ctx *c = static_cast<Ctx *>(ud);
+        ctx_t *c = static_cast<ctx_t *>(ud);
         try {
             return (*c->fn)(epoch, loss, seconds, metric) ? 1 : 0;
         } catch (...) {
-            c->failure = std::current_exception();
+            if (!c->failure) c->failure = std::current_exception();
+            return 1;
+        }
+    }
+    static int trial_trampoline(void *ud, int trial, size_t n, const char *const *names, const double *values,
+                                double metric, int best_epoch, double seconds)
+    {
+        ctx_t *c = static_cast<ctx_t *>(ud);
+        try {
+            std::vector<std::pair<std::string, double>> settings;
+            for (size_t i = 0; i < n; i++) settings.push_back(std::make_pair(std::string(names[i]), values[i]));
+            return (*c->trial)(trial, settings, metric, best_epoch, seconds) ? 1 : 0;
+        } catch (...) {
+            if (!c->failure) c->failure = std::current_exception();
             return 1;
         }
     }
     detail::handle<gr_trainer, gr_trainer_free> h_;
     progress_fn progress_;
+    trial_fn trial_;
 };
 
 /* Write a synthetic MovieLens-format dataset (gnnrec/synth.h). */
