@@ -621,3 +621,70 @@ func TestGraphSAGEFeaturesAndColdStart(t *testing.T) {
 		t.Fatal("a matrix of the wrong size was accepted")
 	}
 }
+
+func TestTrialsAndCheckpoints(t *testing.T) {
+	train, valid, _ := split(t)
+	gf, err := gnnrec.NewTrainer("gfcf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gf.Close()
+	for _, s := range [][2]interface{}{{"threads", 1}, {"rank", 8}} {
+		if err := gf.Set(s[0].(string), s[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var trials []gnnrec.Trial
+	gf.SetTrialFunc(func(tr gnnrec.Trial) bool {
+		trials = append(trials, tr)
+		return false
+	})
+	m, err := gf.Fit(train, valid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if len(trials) < 2 || trials[0].Number != 1 || trials[0].BestEpoch != 0 {
+		t.Fatalf("trials %+v", trials)
+	}
+	if _, ok := trials[0].Settings["alpha"]; !ok || trials[0].Valid < 0 || trials[0].Valid > 1 {
+		t.Fatalf("the first trial %+v", trials[0])
+	}
+	trials = nil
+	gf.SetTrialFunc(func(tr gnnrec.Trial) bool {
+		trials = append(trials, tr)
+		return true
+	})
+	if m, err = gf.Fit(train, valid, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if len(trials) != 1 {
+		t.Fatalf("a trial function returning true ran %d trials", len(trials))
+	}
+
+	ck, err := gnnrec.NewTrainer("lightgcn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	for _, s := range [][2]interface{}{{"epochs", 2}, {"threads", 1}} {
+		if err := ck.Set(s[0].(string), s[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "fit.ckpt")
+	if err := ck.SetCheckpoint(path, 1); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = ck.Fit(train, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no checkpoint written: %v", err)
+	}
+	if err := ck.SetCheckpoint(path, 0); err == nil {
+		t.Fatal("every_epochs 0 was accepted")
+	}
+}

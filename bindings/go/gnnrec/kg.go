@@ -197,13 +197,17 @@ func (g *KnowledgeGraph) Write(path string) error {
 
 // FitKnowledgeGraph fits a KG kind ("rotate", "transe", "distmult",
 // "complex") to the triples of train; with valid (may be nil, loaded like
-// train) its filtered MRR chooses the epoch.
+// train) its filtered MRR chooses the epoch.  The trainer's trial function
+// sees a budget's trials.
 func (t *Trainer) FitKnowledgeGraph(train, valid *KnowledgeGraph) (*Model, error) {
 	defer runtime.KeepAlive(t)
 	defer runtime.KeepAlive(train)
 	defer runtime.KeepAlive(valid)
 	var out *C.gr_model
-	if err := call(func() C.int { return C.gr_kg_fit(&out, t.ptr, train.raw(), valid.raw()) }); err != nil {
+	err := t.withCallbacks(nil, func() error {
+		return call(func() C.int { return C.gr_kg_fit(&out, t.ptr, train.raw(), valid.raw()) })
+	})
+	if err != nil {
 		return nil, err
 	}
 	return newModel(out), nil

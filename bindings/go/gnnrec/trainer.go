@@ -5,6 +5,7 @@ package gnnrec
 #include <stdlib.h>
 #include <gnnrec.h>
 int gnnrec_go_set_progress(gr_trainer *t, uintptr_t id);
+int gnnrec_go_set_trial(gr_trainer *t, uintptr_t id);
 */
 import "C"
 
@@ -18,7 +19,18 @@ import (
 
 // Trainer holds the settings of one model kind.  Not for concurrent use.
 type Trainer struct {
-	ptr *C.gr_trainer
+	ptr   *C.gr_trainer
+	trial func(Trial) bool
+}
+
+// Trial is one trial of a budget's settings search, or of a
+// training-free kind's validation grid, as a trial function sees it.
+type Trial struct {
+	Number    int
+	Settings  map[string]float64 // the searched settings' values
+	Valid     float64            // the trial's validation figure; NaN when none
+	BestEpoch int                // 0 for the training-free kinds
+	Seconds   float64            // since the fit began
 }
 
 // Progress is what a progress function sees after each epoch.
@@ -81,12 +93,88 @@ func (t *Trainer) Set(name string, value interface{}) error {
 	return call(func() C.int { return C.gr_trainer_set(t.ptr, n, v) })
 }
 
-// progress functions of running fits, by the id handed to C
+// progress and trial functions of running fits, by the id handed to C
 var (
 	progressMu  sync.Mutex
 	progressFns = map[uintptr]func(Progress) bool{}
+	trialFns    = map[uintptr]func(Trial) bool{}
 	progressID  uintptr
 )
+
+//export goTrial
+func goTrial(id C.uintptr_t, trial C.int, n C.size_t, names **C.char, values *C.double, valid C.double, bestEpoch C.int,
+	seconds C.double) C.int {
+	progressMu.Lock()
+	fn := trialFns[uintptr(id)]
+	progressMu.Unlock()
+	if fn == nil {
+		return 0
+	}
+	settings := map[string]float64{}
+	ns := unsafe.Slice(names, int(n))
+	vs := unsafe.Slice(values, int(n))
+	for k := range ns {
+		settings[C.GoString(ns[k])] = float64(vs[k])
+	}
+	if fn(Trial{int(trial), settings, float64(valid), int(bestEpoch), float64(seconds)}) {
+		return 1
+	}
+	return 0
+}
+
+// SetTrialFunc makes the fits of this trainer call fn after every trial of
+// a settings search (a "budget"), or of a training-free kind's validation
+// grid; fn returning true ends the search with the best settings so far.
+// nil removes it.
+func (t *Trainer) SetTrialFunc(fn func(Trial) bool) {
+	t.trial = fn
+}
+
+// SetCheckpoint makes fits write their state to path every everyEpochs
+// epochs and when they end; a fit that finds the file resumes from it.
+// An empty path removes the checkpoint.
+func (t *Trainer) SetCheckpoint(path string, everyEpochs int) error {
+	defer runtime.KeepAlive(t)
+	var c *C.char
+	if path != "" {
+		c = C.CString(path)
+		defer C.free(unsafe.Pointer(c))
+	}
+	return call(func() C.int { return C.gr_trainer_set_checkpoint(t.ptr, c, C.int(everyEpochs)) })
+}
+
+// withCallbacks runs fit with the progress function and the trainer's
+// trial function installed.
+func (t *Trainer) withCallbacks(progress func(Progress) bool, fit func() error) error {
+	var id uintptr
+	if progress != nil || t.trial != nil {
+		progressMu.Lock()
+		progressID++
+		id = progressID
+		if progress != nil {
+			progressFns[id] = progress
+		}
+		if t.trial != nil {
+			trialFns[id] = t.trial
+		}
+		progressMu.Unlock()
+		defer func() {
+			progressMu.Lock()
+			delete(progressFns, id)
+			delete(trialFns, id)
+			progressMu.Unlock()
+		}()
+	}
+	if progress != nil {
+		C.gnnrec_go_set_progress(t.ptr, C.uintptr_t(id))
+		defer C.gnnrec_go_set_progress(t.ptr, 0)
+	}
+	if t.trial != nil {
+		C.gnnrec_go_set_trial(t.ptr, C.uintptr_t(id))
+		defer C.gnnrec_go_set_trial(t.ptr, 0)
+	}
+	return fit()
+}
 
 //export goProgress
 func goProgress(id C.uintptr_t, epoch C.int, loss, seconds, valid C.double) C.int {
@@ -110,24 +198,12 @@ func (t *Trainer) Fit(train, valid *Graph, progress func(Progress) bool) (*Model
 	if err := call(func() C.int { return C.gr_trainer_set_validation(t.ptr, valid.raw()) }); err != nil {
 		return nil, err
 	}
-	var id uintptr
-	if progress != nil {
-		progressMu.Lock()
-		progressID++
-		id = progressID
-		progressFns[id] = progress
-		progressMu.Unlock()
-		defer func() {
-			progressMu.Lock()
-			delete(progressFns, id)
-			progressMu.Unlock()
-		}()
-	}
-	C.gnnrec_go_set_progress(t.ptr, C.uintptr_t(id))
-	defer C.gnnrec_go_set_progress(t.ptr, 0)
 	defer C.gr_trainer_set_validation(t.ptr, nil)
 	var out *C.gr_model
-	if err := call(func() C.int { return C.gr_trainer_fit(&out, t.ptr, train.raw()) }); err != nil {
+	err := t.withCallbacks(progress, func() error {
+		return call(func() C.int { return C.gr_trainer_fit(&out, t.ptr, train.raw()) })
+	})
+	if err != nil {
 		return nil, err
 	}
 	return newModel(out), nil

@@ -110,6 +110,11 @@ pub struct gr_new_item {
     pub features: *const c_float,
 }
 
+pub type gr_trial_fn = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, trial: c_int, n: usize, names: *const *const c_char,
+                         values: *const c_double, valid: c_double, best_epoch: c_int, seconds: c_double) -> c_int,
+>;
+
 pub type gr_progress_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, epoch: c_int, loss: c_double, seconds: c_double, valid: c_double) -> c_int>;
 
@@ -190,6 +195,8 @@ extern "C" {
     pub fn gr_trainer_get_double(value: *mut c_double, t: *const gr_trainer, option: c_int) -> c_int;
     pub fn gr_trainer_set_validation(t: *mut gr_trainer, valid: *const gr_graph) -> c_int;
     pub fn gr_trainer_set_progress(t: *mut gr_trainer, f: gr_progress_fn, user_data: *mut c_void) -> c_int;
+    pub fn gr_trainer_set_trial_callback(t: *mut gr_trainer, f: gr_trial_fn, user_data: *mut c_void) -> c_int;
+    pub fn gr_trainer_set_checkpoint(t: *mut gr_trainer, path: *const c_char, every_epochs: c_int) -> c_int;
     pub fn gr_trainer_fit(out: *mut *mut gr_model, t: *mut gr_trainer, train: *const gr_graph) -> c_int;
     pub fn gr_trainer_stat(value: *mut c_double, t: *const gr_trainer, stat: c_int) -> c_int;
     pub fn gr_model_update(out: *mut *mut gr_model, m: *const gr_model, added: *const gr_graph, t: *mut gr_trainer)

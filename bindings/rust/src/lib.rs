@@ -30,7 +30,7 @@ pub use features::{NewItem, NewUser, Node};
 pub use graph::{name_id, Graph, Ids, LoadOptions, Split, SplitMethod, SplitOptions};
 pub use kg::{Direction, KnowledgeGraph, LinkMetrics, ScoredEntity};
 pub use model::{Contribution, ItemExplanation, Metrics, Model, RecOptions, Scored, ScoredUser};
-pub use trainer::{Progress, Stat, Trainer};
+pub use trainer::{Progress, Stat, Trainer, Trial};
 
 use std::ffi::CStr;
 use std::path::Path;

@@ -2,11 +2,13 @@
 
 use std::any::Any;
 use std::fmt::Display;
-use std::os::raw::{c_double, c_int, c_void};
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_double, c_int, c_void};
+use std::path::Path;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 
-use crate::error::{check, cstring, Result};
+use crate::error::{check, cstring, path_cstring, Result};
 use crate::ffi;
 use crate::graph::Graph;
 use crate::kg::KnowledgeGraph;
@@ -22,6 +24,21 @@ pub struct Progress {
     pub valid: Option<f64>,
 }
 
+/// One trial of a budget's settings search, or of a training-free kind's
+/// validation grid, as a trial function sees it.
+#[derive(Clone, Debug)]
+pub struct Trial {
+    pub number: i32,
+    /// The searched settings' values, by name.
+    pub settings: Vec<(String, f64)>,
+    /// The trial's validation figure, when it has one.
+    pub valid: Option<f64>,
+    /// 0 for the training-free kinds.
+    pub best_epoch: i32,
+    /// Since the fit began.
+    pub seconds: f64,
+}
+
 /// Statistics of the last fit (gr_stat).
 #[derive(Clone, Copy, Debug)]
 pub enum Stat {
@@ -30,6 +47,8 @@ pub enum Stat {
     BestValid = 3,
     Seconds = 4,
     Loss = 5,
+    /// Trials of the last fit's settings search (0: none).
+    Trials = 6,
 }
 
 /// The settings of one model kind; fit() makes a new model.
@@ -47,7 +66,26 @@ impl Drop for Trainer {
 
 struct Callback<'a> {
     f: &'a mut dyn FnMut(&Progress) -> bool,
+    trial: &'a mut dyn FnMut(&Trial) -> bool,
     panic: Option<Box<dyn Any + Send>>,
+}
+
+unsafe extern "C" fn trial_trampoline(ud: *mut c_void, trial: c_int, n: usize, names: *const *const c_char,
+                                      values: *const c_double, valid: c_double, best_epoch: c_int, seconds: c_double)
+                                      -> c_int {
+    let cb = &mut *(ud as *mut Callback);
+    let settings = (0..n)
+        .map(|k| (CStr::from_ptr(*names.add(k)).to_string_lossy().into_owned(), *values.add(k)))
+        .collect();
+    let t = Trial { number: trial, settings, valid: if valid.is_nan() { None } else { Some(valid) }, best_epoch, seconds };
+    // As for progress: a panic stops the search and is resumed after fit.
+    match panic::catch_unwind(AssertUnwindSafe(|| (cb.trial)(&t))) {
+        Ok(stop) => stop as c_int,
+        Err(payload) => {
+            cb.panic = Some(payload);
+            1
+        }
+    }
 }
 
 unsafe extern "C" fn trampoline(ud: *mut c_void, epoch: c_int, loss: c_double, seconds: c_double, valid: c_double) -> c_int {
@@ -93,17 +131,33 @@ impl Trainer {
 
     /// As fit(), calling `progress` after every epoch; returning true stops training
     /// (as a non-zero return of the C gr_progress_fn does), false goes on.
-    pub fn fit_with_progress<F>(&mut self, train: &Graph, valid: Option<&Graph>, mut progress: F) -> Result<Model>
+    pub fn fit_with_progress<F>(&mut self, train: &Graph, valid: Option<&Graph>, progress: F) -> Result<Model>
     where
         F: FnMut(&Progress) -> bool,
     {
+        self.fit_with_trials(train, valid, progress, |_| false)
+    }
+
+    /// As fit_with_progress(), calling `trial` after every trial of a
+    /// settings search (setting "budget") or of a training-free kind's
+    /// validation grid; returning true ends the search with the best
+    /// settings so far.
+    pub fn fit_with_trials<F, T>(&mut self, train: &Graph, valid: Option<&Graph>, mut progress: F, mut trial: T)
+                                 -> Result<Model>
+    where
+        F: FnMut(&Progress) -> bool,
+        T: FnMut(&Trial) -> bool,
+    {
         check(unsafe { ffi::gr_trainer_set_validation(self.ptr, valid.map_or(ptr::null(), |v| v.as_ptr())) })?;
-        let mut cb = Callback { f: &mut progress, panic: None };
-        check(unsafe { ffi::gr_trainer_set_progress(self.ptr, Some(trampoline), &mut cb as *mut Callback as *mut c_void) })?;
+        let mut cb = Callback { f: &mut progress, trial: &mut trial, panic: None };
+        let ud = &mut cb as *mut Callback as *mut c_void;
+        check(unsafe { ffi::gr_trainer_set_progress(self.ptr, Some(trampoline), ud) })?;
+        check(unsafe { ffi::gr_trainer_set_trial_callback(self.ptr, Some(trial_trampoline), ud) })?;
         let mut out = ptr::null_mut();
         let status = unsafe { ffi::gr_trainer_fit(&mut out, self.ptr, train.as_ptr()) };
         unsafe {
             ffi::gr_trainer_set_progress(self.ptr, None, ptr::null_mut());
+            ffi::gr_trainer_set_trial_callback(self.ptr, None, ptr::null_mut());
             ffi::gr_trainer_set_validation(self.ptr, ptr::null());
         }
         let model = if out.is_null() { None } else { Some(Model::from_raw(out)) };
@@ -124,6 +178,17 @@ impl Trainer {
             ffi::gr_kg_fit(&mut out, self.ptr, train.as_ptr(), valid.map_or(ptr::null(), |v| v.as_ptr()))
         })?;
         Ok(Model::from_raw(out))
+    }
+
+    /// Write the training state to `path` every `every_epochs` epochs and
+    /// when a fit ends; a fit that finds the file resumes from it.  None
+    /// removes the checkpoint.
+    pub fn set_checkpoint<P: AsRef<Path>>(&mut self, path: Option<P>, every_epochs: i32) -> Result<&mut Trainer> {
+        let p = path.map(|p| path_cstring(p.as_ref())).transpose()?;
+        check(unsafe {
+            ffi::gr_trainer_set_checkpoint(self.ptr, p.as_ref().map_or(ptr::null(), |c| c.as_ptr()), every_epochs)
+        })?;
+        Ok(self)
     }
 
     /// gr_model_update with these settings: a new model from `m` and the

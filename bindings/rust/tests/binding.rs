@@ -348,3 +348,38 @@ fn graphsage_on_caller_features_and_cold_start() {
     assert!(m.recommend_new_user(&odd, 4, &RecOptions::default()).is_err());
     assert!(t.set_features(Node::Items, &x, ni + 1, dim).is_err());
 }
+
+#[test]
+fn trials_and_checkpoints() {
+    let (parts, _) = trained();
+    let mut gf = Trainer::new("gfcf").unwrap();
+    gf.set("threads", 1).unwrap().set("rank", 8).unwrap();
+    let mut seen = Vec::new();
+    gf.fit_with_trials(&parts.train, parts.valid.as_ref(), |_| false, |t| {
+        seen.push(t.clone());
+        false
+    })
+    .unwrap();
+    assert!(seen.len() >= 2, "{} trials", seen.len());
+    assert_eq!((seen[0].number, seen[0].best_epoch), (1, 0));
+    assert!(seen[0].settings.iter().any(|(n, _)| n == "alpha"));
+    assert!(seen[0].valid.map_or(false, |v| (0.0..=1.0).contains(&v)));
+    assert_eq!(gf.stat(Stat::Trials).unwrap() as usize, seen.len());
+    let mut n = 0;
+    gf.fit_with_trials(&parts.train, parts.valid.as_ref(), |_| false, |_| {
+        n += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(n, 1);
+
+    let mut ck = Trainer::new("lightgcn").unwrap();
+    ck.set("epochs", 2).unwrap().set("threads", 1).unwrap();
+    let path = workdir().join("fit.ckpt");
+    let _ = std::fs::remove_file(&path);
+    ck.set_checkpoint(Some(&path), 1).unwrap();
+    ck.fit(&parts.train, None).unwrap();
+    assert!(path.exists());
+    assert!(ck.set_checkpoint(Some(&path), 0).is_err());
+    ck.set_checkpoint(None::<&std::path::Path>, 1).unwrap();
+}
