@@ -228,6 +228,13 @@ int main(int argc, char **argv)
     CHECK(std::ifstream(work + "/fit.ckpt").good());
     ck.checkpoint("");
 
+    // a graph of named edges, and one in its id space
+    gnnrec::graph named = gnnrec::graph::from_named_edges({ "ann", "bob", "ann" }, { "x", "x", "y" }, { 5, 3, 4 });
+    CHECK(named.has_names() && named.num_edges() == 3 && named.user_name(gnnrec::name_id("bob")) == "bob");
+    gnnrec::graph named_like = gnnrec::graph::from_named_edges({ "bob", "cy" }, { "y", "x" }, {}, &named);
+    CHECK(named_like.num_edges() == 1 && named_like.num_skipped() == 1);
+    CHECK(status_of([&] { gnnrec::graph::from_named_edges({ "bob" }, {}); }) == GR_EINVAL);
+
     // GraphSAGE on the caller's item features: the matrix kept, new items
     // and users from their rows
     size_t ni = parts.train.num_items(), fdim = 4;

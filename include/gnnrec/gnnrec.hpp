@@ -311,6 +311,30 @@ public:
         return graph(g);
     }
 
+    /* Edges between named users and items (ids that are names: each
+     * gnnrec::name_id() of its name; the graph keeps the names).  ratings
+     * may be empty.  With like (a graph of names), in its id space: names
+     * it does not know are skipped. */
+    static graph from_named_edges(const std::vector<std::string> &users, const std::vector<std::string> &items,
+                                  const std::vector<float> &ratings = std::vector<float>(),
+                                  const graph_view *like = nullptr)
+    {
+        if (users.size() != items.size() || (!ratings.empty() && ratings.size() != users.size()))
+            throw error(GR_EINVAL, "from_named_edges: users, items and ratings differ in length");
+        std::vector<const char *> u, i;
+        for (size_t k = 0; k < users.size(); k++) {
+            u.push_back(users[k].c_str());
+            i.push_back(items[k].c_str());
+        }
+        const float *r = ratings.empty() ? nullptr : ratings.data();
+        gr_graph *g = nullptr;
+        if (like)
+            detail::check(gr_graph_from_named_edges_like(&g, like->get(), u.data(), i.data(), r, nullptr, u.size(), 0));
+        else
+            detail::check(gr_graph_from_named_edges(&g, u.data(), i.data(), r, nullptr, u.size(), 0));
+        return graph(g);
+    }
+
     inline split_graphs split(const gr_split_options *opts = nullptr) const;
 
 private:

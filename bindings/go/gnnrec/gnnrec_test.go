@@ -172,6 +172,11 @@ func TestIDsThatAreNames(t *testing.T) {
 	if err != nil || !named.HasNames() || named.NumEdges() != 3 || named.UserName(bob) != "bob" {
 		t.Fatal("a graph of named edges", err)
 	}
+	like, err := gnnrec.GraphFromNamedEdgesLike(named, []string{"bob", "cy"}, []string{"y", "x"}, nil)
+	if err != nil || like.NumEdges() != 1 || like.NumSkipped() != 1 {
+		t.Fatal("named edges like a graph", err)
+	}
+	like.Close()
 	named.Close()
 	if _, err := gnnrec.NameID(""); !errors.Is(err, gnnrec.ErrInvalid) {
 		t.Fatalf("an empty name: %v", err)

@@ -171,6 +171,17 @@ func fromEdges(like *Graph, users, items []int64, ratings []float32) (*Graph, er
 // items (ids that are names, each NameID of its name; the graph keeps
 // the names); ratings may be nil.
 func GraphFromNamedEdges(users, items []string, ratings []float32) (*Graph, error) {
+	return fromNamedEdges(nil, users, items, ratings)
+}
+
+// GraphFromNamedEdgesLike builds a graph of named edges in the id space of
+// like (a graph of names); names it does not know are skipped and counted.
+func GraphFromNamedEdgesLike(like *Graph, users, items []string, ratings []float32) (*Graph, error) {
+	return fromNamedEdges(like, users, items, ratings)
+}
+
+func fromNamedEdges(like *Graph, users, items []string, ratings []float32) (*Graph, error) {
+	defer runtime.KeepAlive(like)
 	if len(users) != len(items) || (ratings != nil && len(ratings) != len(users)) {
 		return nil, &Error{Code: -1, Status: "GR_EINVAL", Message: "users, items and ratings differ in length"}
 	}
@@ -200,6 +211,9 @@ func GraphFromNamedEdges(users, items []string, ratings []float32) (*Graph, erro
 	}
 	var out *C.gr_graph
 	err := call(func() C.int {
+		if like != nil {
+			return C.gr_graph_from_named_edges_like(&out, like.raw(), &u[0], &i[0], r, nil, C.size_t(n), 0)
+		}
 		return C.gr_graph_from_named_edges(&out, &u[0], &i[0], r, nil, C.size_t(n), 0)
 	})
 	if err != nil {

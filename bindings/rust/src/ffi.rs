@@ -157,6 +157,9 @@ extern "C" {
     pub fn gr_graph_from_named_edges(out: *mut *mut gr_graph, users: *const *const c_char, items: *const *const c_char,
                                      ratings: *const c_float, timestamps: *const i64, n: usize, min_rating: c_double)
                                      -> c_int;
+    pub fn gr_graph_from_named_edges_like(out: *mut *mut gr_graph, like: *const gr_graph, users: *const *const c_char,
+                                          items: *const *const c_char, ratings: *const c_float, timestamps: *const i64,
+                                          n: usize, min_rating: c_double) -> c_int;
     pub fn gr_graph_has_names(g: *const gr_graph) -> c_int;
     pub fn gr_graph_user_name(g: *const gr_graph, user: i64) -> *const c_char;
     pub fn gr_graph_item_name(g: *const gr_graph, item: i64) -> *const c_char;

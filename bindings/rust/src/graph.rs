@@ -187,6 +187,18 @@ impl Graph {
     /// A graph of edges between named users and items (ids that are names,
     /// each [`name_id`] of its name; the graph keeps the names).
     pub fn from_named_edges<S: AsRef<str>>(users: &[S], items: &[S], ratings: Option<&[f32]>) -> Result<Graph> {
+        Graph::named_edges_into(None, users, items, ratings)
+    }
+
+    /// As [`Graph::from_named_edges`], in the id space of `like` (a graph
+    /// of names); names it does not know are skipped and counted.
+    pub fn from_named_edges_like<S: AsRef<str>>(like: &Graph, users: &[S], items: &[S], ratings: Option<&[f32]>)
+                                                -> Result<Graph> {
+        Graph::named_edges_into(Some(like), users, items, ratings)
+    }
+
+    fn named_edges_into<S: AsRef<str>>(like: Option<&Graph>, users: &[S], items: &[S], ratings: Option<&[f32]>)
+                                       -> Result<Graph> {
         if users.len() != items.len() || ratings.map_or(false, |r| r.len() != users.len()) {
             return Err(Error::new(-1, "from_named_edges: users, items and ratings differ in length".to_string()));
         }
@@ -197,7 +209,11 @@ impl Graph {
         let r = ratings.map_or(ptr::null(), |r| r.as_ptr());
         let mut out = ptr::null_mut();
         check(unsafe {
-            ffi::gr_graph_from_named_edges(&mut out, up.as_ptr(), ip.as_ptr(), r, ptr::null(), users.len(), 0.0)
+            match like {
+                None => ffi::gr_graph_from_named_edges(&mut out, up.as_ptr(), ip.as_ptr(), r, ptr::null(), users.len(), 0.0),
+                Some(l) => ffi::gr_graph_from_named_edges_like(&mut out, l.ptr, up.as_ptr(), ip.as_ptr(), r, ptr::null(),
+                                                               users.len(), 0.0),
+            }
         })?;
         Ok(Graph::owned(out))
     }

@@ -90,6 +90,9 @@ fn ids_that_are_names() {
     let named = Graph::from_named_edges(&["ann", "bob", "ann"], &["x", "x", "y"], Some(&[5.0, 3.0, 4.0])).unwrap();
     assert!(named.has_names() && named.num_edges() == 3);
     assert_eq!(named.user_name(gnnrec::name_id("bob").unwrap()).as_deref(), Some("bob"));
+    let like = Graph::from_named_edges_like(&named, &["bob", "cy"], &["y", "x"], None).unwrap();
+    assert_eq!((like.num_edges(), like.num_skipped()), (1, 1));
+    assert!(Graph::from_named_edges_like(&plain, &["bob"], &["y"], None).is_err());
 }
 
 #[test]
