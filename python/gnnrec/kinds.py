@@ -10,7 +10,10 @@ import ctypes
 
 from ._native import EXPLAIN_MAX, Explanation, lib
 from .errors import check
-from .recommender import Recommender
+from .kg import KnowledgeGraph
+from .progress import Progress
+from .recommender import Recommender, _planned_epochs
+from .trainer import Trainer
 
 
 class LightGCN(Recommender):
@@ -59,7 +62,36 @@ class KnowledgeGraphRecommender(Recommender):
     """Knowledge-graph embeddings trained on the interactions turned into
     (user, liked, item) triples with the items' and users' attributes
     (docs/kg.md); explain_paths() gives the triples that connect a user to
-    an item."""
+    an item.  Fit on a gnnrec.KnowledgeGraph instead, they embed its
+    triples (valid: a KnowledgeGraph loaded like it) and answer link
+    prediction: predict_tails(), predict_heads(), score_triple(),
+    evaluate_link_prediction()."""
+
+    def fit(self, interactions, valid=None, callback=None, show_progress=True, **read):
+        if not isinstance(interactions, KnowledgeGraph):
+            return super().fit(interactions, valid=valid, callback=callback, show_progress=show_progress, **read)
+        if read:
+            raise TypeError("fit on a KnowledgeGraph takes no reading options: %s" % ", ".join(sorted(read)))
+        with Trainer(self.kind, **self._settings) as t:
+            with Progress(callback, show_progress, _planned_epochs(t), self.kind) as p:
+                model = t.fit(interactions, valid=valid, progress=p.on_epoch if p.active else None)
+            self.stats_ = t.stats
+        self._set_model(model)
+        return self
+
+    def predict_tails(self, head, relation, k=10, exclude_training=True):
+        """Model.predict_tails of the fitted model: [Link(entity, name, score)]."""
+        return self._fitted().predict_tails(head, relation, k=k, exclude_training=exclude_training)
+
+    def predict_heads(self, tail, relation, k=10, exclude_training=True):
+        return self._fitted().predict_heads(tail, relation, k=k, exclude_training=exclude_training)
+
+    def score_triple(self, head, relation, tail):
+        return self._fitted().score_triple(head, relation, tail)
+
+    def evaluate_link_prediction(self, test, known=None, direction="both"):
+        """Model.evaluate_link_prediction of the fitted model."""
+        return self._fitted().evaluate_link_prediction(test, known=known, direction=direction)
 
     def explain_paths(self, user, item, k=EXPLAIN_MAX):
         """Up to k paths of training triples from the user to the item,

@@ -139,5 +139,24 @@ class KnowledgeGraphTest(unittest.TestCase):
             t.fit(self.train)
 
 
+class EstimatorTest(unittest.TestCase):
+    def test_a_kg_estimator_fits_triples(self):
+        train, valid, test = ring_triples()
+        d = support.tmpdir()
+        tr = gnnrec.KnowledgeGraph.load(write_triples(os.path.join(d, "est-train.txt"), train))
+        va = gnnrec.KnowledgeGraph.load(write_triples(os.path.join(d, "est-valid.txt"), valid), like=tr)
+        est = gnnrec.RotatE(dim=8, epochs=20, lr=0.05, batch=32, negatives=16, threads=1)
+        self.assertIs(est.fit(tr, valid=va, show_progress=False), est)
+        self.assertEqual(est.model_.kg.num_triples, len(train))
+        self.assertIsNotNone(est.stats_["best_valid"])
+        links = est.predict_tails("n2", "next", k=3)
+        self.assertEqual([x.name for x in links], [x.name for x in est.model_.predict_tails("n2", "next", k=3)])
+        self.assertAlmostEqual(est.score_triple("n2", "next", links[0].name), links[0].score, places=4)
+        self.assertEqual(len(est.predict_heads("n2", "next", k=2)), 2)
+        self.assertIn("mrr", est.evaluate_link_prediction(va, known=[tr, va]))
+        with self.assertRaises(TypeError):
+            est.fit(tr, min_rating=4)
+
+
 if __name__ == "__main__":
     unittest.main()
