@@ -33,6 +33,7 @@ c_double = ctypes.c_double
 c_float = ctypes.c_float
 c_int64 = ctypes.c_int64
 c_uint64 = ctypes.c_uint64
+c_uint = ctypes.c_uint
 c_char_p = ctypes.c_char_p
 c_void_p = ctypes.c_void_p
 P = ctypes.POINTER
@@ -208,6 +209,11 @@ _PROTOTYPES = {
     "gr_genome_save": (c_int, [c_void_p, c_char_p]),
     "gr_genome_load": (c_int, [P(c_void_p), c_char_p]),
     "gr_model_feature_dim": (c_int, [P(c_size_t), c_void_p, c_int]),
+    "gr_features_dim": (c_int, [P(c_size_t), c_void_p, c_int]),
+    "gr_features_compute": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_int]),
+    "gr_model_new_user_vector": (c_int, [c_void_p, c_size_t, P(c_float), c_void_p, P(NewUser)]),
+    "gr_model_new_item_vector": (c_int, [c_void_p, c_size_t, P(c_float), c_void_p, P(NewItem)]),
+    "gr_kg_from_graph": (c_int, [P(c_void_p), c_void_p, c_double, c_uint]),
     "gr_model_features": (c_int, [c_void_p, c_size_t, c_size_t, c_void_p, c_int]),
     "gr_model_new_item_top_users": (c_int, [P(c_size_t), c_void_p, P(NewItem), c_size_t, P(c_int64), P(c_float)]),
     "gr_model_score_new_item": (c_int, [P(c_float), c_void_p, P(NewItem), P(c_int64), c_size_t]),

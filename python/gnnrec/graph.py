@@ -285,6 +285,20 @@ class Graph(Handle):
         check(lib.gr_graph_genre_mask(ctypes.byref(mask), self, names.encode()))
         return mask.value
 
+    def features(self, node):
+        """The built-in GraphSAGE feature matrix of the graph's "users" or
+        "items" (docs/graphsage.md lists the columns), rows in user_ids() /
+        item_ids() order: float32 numpy array, or a 2-D memoryview."""
+        from .features import node_code
+        code = node_code(node)
+        dim = ctypes.c_size_t()
+        check(lib.gr_features_dim(ctypes.byref(dim), self, code))
+        rows = self.num_users if code == 0 else self.num_items
+        out, addr = _buffers.float_matrix(rows, dim.value)
+        if rows and dim.value:
+            check(lib.gr_features_compute(addr, rows, dim.value, self, code))
+        return out
+
     def user_info(self, user):
         """{'age': int or None, 'gender': 'M'/'F'/None, 'occupation': str or None}."""
         age, gender, occ = ctypes.c_int(), ctypes.c_char(), ctypes.c_char_p()

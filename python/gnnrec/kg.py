@@ -27,6 +27,9 @@ Link = collections.namedtuple("Link", "entity name score")
 Link.__doc__ = "One predicted entity of a link-prediction query: its id, its name and the model's score."
 
 DIRECTIONS = {"both": 0, "tails": 1, "heads": 2}
+# gr_kg_side: the side relations KnowledgeGraph.from_graph adds
+SIDE_GENRE, SIDE_DECADE, SIDE_AGE, SIDE_OCCUPATION, SIDE_GENDER = 1, 2, 4, 8, 16
+SIDE_ALL = 31
 LINK_METRICS = ("mrr", "mr", "hits@1", "hits@3", "hits@10")
 
 
@@ -78,6 +81,16 @@ class KnowledgeGraph(Handle):
         out = ctypes.c_void_p()
         check(lib.gr_kg_from_names(ctypes.byref(out), like, h, r, t, n))
         del keep_h, keep_r, keep_t
+        return cls(out.value)
+
+    @classmethod
+    def from_graph(cls, graph, min_rating=0.0, side=SIDE_ALL):
+        """The knowledge graph of a user-item Graph: (user:U, liked, movie:I)
+        for every edge rated at least min_rating, plus the side relations
+        in `side` (a mask of SIDE_GENRE, SIDE_DECADE, SIDE_AGE,
+        SIDE_OCCUPATION, SIDE_GENDER) where the metadata knows them."""
+        out = ctypes.c_void_p()
+        check(lib.gr_kg_from_graph(ctypes.byref(out), graph, float(min_rating), int(side)))
         return cls(out.value)
 
     # ---- sizes and names -----------------------------------------------------

@@ -252,6 +252,33 @@ class Recommender:
         del keep
         return result
 
+    def new_user_vector(self, liked=(), ratings=None, timestamps=None, age=None, gender=None, occupation=None,
+                        features=None):
+        """(vector, bias) a user the model has not seen gets (GraphSAGE),
+        described as recommend_new_user() takes it: its scores are the
+        vector's dot products with item_factors plus the item biases and
+        the bias."""
+        model = self._fitted()
+        liked_ids, _ = _arrays.id_array(list(liked), "liked")
+        lp, nl, keep = _buffers.as_c_array(liked_ids, "q")
+        user, keep_user = _new_user(lp, nl, ratings, timestamps, age, gender, occupation, features)
+        vec, addr = _buffers.float_vector(model.dim)
+        bias = ctypes.c_float()
+        check(lib.gr_model_new_user_vector(addr, model.dim, ctypes.byref(bias), model, user))
+        del keep, keep_user
+        return vec, bias.value
+
+    def new_item_vector(self, genres=None, year=None, users=None, ratings=None, timestamps=None, features=None):
+        """(vector, bias) an item the model has not seen gets (GraphSAGE),
+        described as new_item_users() takes it."""
+        model = self._fitted()
+        item, keep = self._new_item(genres, year, users, ratings, timestamps, features)
+        vec, addr = _buffers.float_vector(model.dim)
+        bias = ctypes.c_float()
+        check(lib.gr_model_new_item_vector(addr, model.dim, ctypes.byref(bias), model, item))
+        del keep
+        return vec, bias.value
+
     def new_item_users(self, k=10, genres=None, year=None, users=None, ratings=None, timestamps=None,
                        features=None):
         """(user ids, scores) of the k users an item the model has not seen

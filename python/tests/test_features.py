@@ -1,6 +1,7 @@
 """GraphSAGE on the caller's node features: rows lined up by id, kept in the
 model, and the rows of users and items the model has never seen."""
 
+import math
 import os
 import random
 import unittest
@@ -125,6 +126,30 @@ class FeaturesTest(unittest.TestCase):
                 t.fit(g)
             with self.assertRaises(ValueError):
                 t.set_features("edges", [[1.0]])
+
+    def test_built_in_rows_and_new_vectors(self):
+        users, items, ratings = interactions()
+        # no held-out part: the model's features are those of its whole training graph
+        est = gnnrec.GraphSAGE(epochs=2, threads=1, seed=3, holdout=0).fit((users, items, ratings), show_progress=False)
+        m = est.model_
+        built, kept, width = m.graph.features("items"), m.features("items"), m.feature_dim("items")
+        self.assertEqual(len(built), ITEMS)
+        self.assertGreater(width, 0)
+        self.assertTrue(all(built[r, c] == kept[r, c] for r in range(ITEMS) for c in range(width)))
+        # the vectors of nodes the model has not seen: one per description
+        vec, bias = est.new_item_vector(users=[0, 1], ratings=[5.0, 4.0])
+        other_item, _ = est.new_item_vector(users=[7, 8], ratings=[1.0, 2.0])
+        self.assertEqual(len(vec), m.dim)
+        self.assertTrue(all(math.isfinite(float(v)) for v in vec) and math.isfinite(bias))
+        self.assertNotEqual(list(vec), list(other_item))
+        uvec, ubias = est.new_user_vector([1, 2])
+        other, _ = est.new_user_vector([5, 6])
+        self.assertEqual(len(uvec), m.dim)
+        self.assertNotEqual(list(uvec), list(other))
+        with self.assertRaises(ValueError):
+            est.new_user_vector([1, 2], ratings=[5.0])
+        with gnnrec.KnowledgeGraph.from_graph(m.graph) as kg:
+            self.assertEqual((kg.num_triples, kg.relation_name(0)), (len(users), "liked"))
 
     @unittest.skipUnless(pd is not None, "pandas is not installed")
     def test_a_dataframe_indexed_by_id(self):
