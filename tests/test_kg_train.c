@@ -409,6 +409,125 @@ END_TEST
 /* One query's predictions are every entity in the order of the scores
  * gr_model_score_triple gives (tails and heads, each kind); leaving the
  * training answers out removes those and only those. */
+/* A graph of many entities: more than one chunk of entities per block of queries. */
+static gr_kg *wide_graph(size_t n_ent, size_t n_triples)
+{
+    char (*buf)[3][12] = malloc(n_triples * sizeof *buf);
+    const char **h = malloc(n_triples * sizeof *h), **r = malloc(n_triples * sizeof *r), **t = malloc(n_triples * sizeof *t);
+    uint64_t x = 12345;
+    for (size_t i = 0; i < n_triples; i++) {
+        size_t a = i % n_ent;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        snprintf(buf[i][0], 12, "e%zu", a);
+        snprintf(buf[i][1], 12, "r%u", (unsigned)(x >> 60) % 4);
+        snprintf(buf[i][2], 12, "e%zu", (size_t)((x >> 20) % n_ent));
+        h[i] = buf[i][0];
+        r[i] = buf[i][1];
+        t[i] = buf[i][2];
+    }
+    gr_kg *kg;
+    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, n_triples), GR_OK);
+    free(buf);
+    free(h);
+    free(r);
+    free(t);
+    return kg;
+}
+
+typedef struct scored_id {
+    float score;
+    int64_t id;
+} scored_id;
+
+static int by_score_then_id(const void *a, const void *b)
+{
+    const scored_id *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The reference list of a query: every entity's gr_model_score_triple, sorted. */
+static size_t reference_links(scored_id *out, const gr_model *m, const gr_kg *kg, int64_t a, int64_t r, int dir, int filter)
+{
+    size_t ne = gr_kg_num_entities(kg), n = 0;
+    for (int64_t e = 0; e < (int64_t)ne; e++) {
+        int64_t h = dir == GR_LP_TAILS ? a : e, t = dir == GR_LP_TAILS ? e : a;
+        if (filter && gr_kg_contains(kg, h, r, t)) continue;
+        ck_assert_int_eq(gr_model_score_triple(&out[n].score, m, h, r, t), GR_OK);
+        out[n++].id = e;
+    }
+    qsort(out, n, sizeof *out, by_score_then_id);
+    return n;
+}
+
+START_TEST(batched_link_predictions_are_the_best_exact_scores)
+{
+    /* 9,000 entities: three chunks of entities per block of queries; 37
+     * queries: three blocks, the last of 5 (RotatE scores blocks of 8 or
+     * more with fast roots, smaller ones exactly), mixed directions,
+     * filtered and not */
+    gr_kg *kg = wide_graph(9000, 30000);
+    size_t ne = gr_kg_num_entities(kg);
+    const int kinds[4] = { GR_MODEL_ROTATE, GR_MODEL_TRANSE, GR_MODEL_DISTMULT, GR_MODEL_COMPLEX };
+    enum { NQ = 37, K = 7 };
+    int64_t anchors[NQ], rels[NQ], ids[NQ * K], one_ids[K];
+    int dirs[NQ];
+    float sc[NQ * K], one_sc[K];
+    size_t counts[NQ];
+    scored_id *ref = malloc(ne * sizeof *ref);
+    for (size_t i = 0; i < NQ; i++) {
+        anchors[i] = (int64_t)((i * 2654435761u) % ne);
+        rels[i] = (int64_t)(i % 4);
+        dirs[i] = i % 3 == 0 ? GR_LP_HEADS : GR_LP_TAILS;
+    }
+    for (int kk = 0; kk < 4; kk++) {
+        gr_model *m = fit_synthetic(kinds[kk], kg, "2", "3", "1");
+        for (int filter = 0; filter <= 1; filter++) {
+            ck_assert_int_eq(gr_model_predict_links_batch(counts, m, anchors, rels, dirs, NQ, K, filter, ids, sc), GR_OK);
+            for (size_t i = 0; i < NQ; i++) {
+                size_t nref = reference_links(ref, m, kg, anchors[i], rels[i], dirs[i], filter);
+                ck_assert_uint_eq(counts[i], nref < K ? nref : K);
+                for (size_t j = 0; j < counts[i]; j++) {
+                    float want = ref[j].score;
+                    ck_assert_msg(fabsf(sc[i * K + j] - want) <= 1e-4f * fmaxf(1.0f, fabsf(want)), "%s query %zu: %g against %g",
+                                  gr_model_kind_name(kinds[kk]), i, sc[i * K + j], want);
+                    /* the same entity, or one whose exact score ties within the summation order's rounding */
+                    if (ids[i * K + j] != ref[j].id) {
+                        float got;
+                        int64_t h = dirs[i] == GR_LP_TAILS ? anchors[i] : ids[i * K + j];
+                        int64_t t = dirs[i] == GR_LP_TAILS ? ids[i * K + j] : anchors[i];
+                        ck_assert_int_eq(gr_model_score_triple(&got, m, h, rels[i], t), GR_OK);
+                        ck_assert_msg(fabsf(got - want) <= 1e-4f * fmaxf(1.0f, fabsf(want)), "%s query %zu place %zu: entity %lld, not %lld",
+                                      gr_model_kind_name(kinds[kk]), i, j, (long long)ids[i * K + j], (long long)ref[j].id);
+                    }
+                }
+                /* a single call gives the batch's row */
+                size_t n1;
+                ck_assert_int_eq(gr_model_predict_links(&n1, m, anchors[i], rels[i], dirs[i], K, filter, one_ids, one_sc), GR_OK);
+                ck_assert_uint_eq(n1, counts[i]);
+                for (size_t j = 0; j < n1; j++) {
+                    ck_assert_int_eq(one_ids[j], ids[i * K + j]);
+                    ck_assert(one_sc[j] == sc[i * K + j]);
+                }
+            }
+        }
+        /* a bad query fails the call before anything is written */
+        int64_t bad_rel[2] = { 0, 4 };
+        counts[0] = 99;
+        ck_assert_int_eq(gr_model_predict_links_batch(counts, m, anchors, bad_rel, dirs, 2, K, 0, ids, sc), GR_ERANGE);
+        ck_assert_uint_eq(counts[0], 99);
+        ck_assert_ptr_nonnull(strstr(gr_last_error(), "query 1"));
+        int bad_dir[1] = { GR_LP_BOTH };
+        ck_assert_int_eq(gr_model_predict_links_batch(counts, m, anchors, rels, bad_dir, 1, K, 0, ids, sc), GR_EINVAL);
+        ck_assert_int_eq(gr_model_predict_links_batch(NULL, m, NULL, NULL, NULL, 0, K, 0, NULL, NULL), GR_OK);
+        ck_assert_int_eq(gr_model_predict_links_batch(counts, m, anchors, rels, dirs, 1, K, 0, NULL, sc), GR_EINVAL);
+        gr_model_free(m);
+    }
+    free(ref);
+    gr_kg_free(kg);
+}
+END_TEST
+
 START_TEST(predicted_links_rank_every_entity_by_its_score)
 {
     gr_kg *train, *test;
@@ -826,6 +945,7 @@ static Suite *suite(void)
     tcase_add_test(tc, training_beats_random_on_a_synthetic_graph);
     tcase_add_test(tc, training_is_reproducible_across_threads);
     tcase_add_test(tc, predicted_links_rank_every_entity_by_its_score);
+    tcase_add_test(tc, batched_link_predictions_are_the_best_exact_scores);
     tcase_add_test(tc, kg_models_save_and_load);
     tcase_add_test(tc, damaged_kg_model_files_fail_cleanly);
     tcase_add_test(tc, kg_fit_on_a_graph_kg_saves_and_loads);

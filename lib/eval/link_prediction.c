@@ -42,29 +42,18 @@ static void query_of(const lp_job *J, size_t q, int32_t *anchor, int32_t *rel, i
  * correctly rounded root per complex dimension, several times the cost of
  * the estimate (a reciprocal-root estimate times the squared modulus) that
  * training and validation use; a rank only needs the side of the answer's
- * exact distance that each candidate's exact distance lies on.  The
- * estimate of a distance d is within est_band(span) d of it: the
- * estimate's relative error per term is at most 2^-14 (AVX-512
- * `vrsqrt14ps`; AVX2 and baseline are closer), and the two sums of
- * positive terms (span / 16 per lane, then 16 lanes) differ by rounding
- * by at most 2 (span / 16 + 16) 2^-24 relative; the band is four times
- * the first and twice the second (2.5e-4 at RotatE's default 500
- * dimensions), and LP_EST_ABS covers the padding's 1e-15 per lane.  A
- * candidate whose estimate lies further than that from the answer's exact
- * distance is on the same side exactly and not equal to it; the few within
- * the band, and the answer, are computed exactly.  So the ranks are those
- * of exact scores, ties included.
+ * exact distance that each candidate's exact distance lies on.  A
+ * candidate whose estimate lies further than gr_kg_fast_band() from the
+ * answer's exact distance is on the same side exactly and not equal to
+ * it; the few within the band, and the answer, are computed exactly.  So
+ * the ranks are those of exact scores, ties included.
  */
-#define LP_EST_ABS 1e-6f
-
-static float est_band(size_t span) { return 4.0f * 0x1p-14f + 4.0f * (float)(span / 16 + 16) * 0x1p-24f; }
-
 /* One query's row of kernel values and how to read them. */
 typedef struct lp_row {
     const float *v; /* the kernel values of every entity */
     float a;        /* the answer's value, exact */
     const float *q; /* the query row where v holds estimates to resolve; NULL: v is exact */
-    float band;     /* est_band of the rows' span */
+    float band;     /* gr_kg_fast_band of the rows' span */
     const gr_kg_params *p;
 } lp_row;
 
@@ -80,7 +69,7 @@ static float value_of(const lp_row *R, int32_t e)
 {
     float x = R->v[e];
     if (!R->q) return x;
-    float tol = R->band * fmaxf(fabsf(x), fabsf(R->a)) + LP_EST_ABS;
+    float tol = R->band * fmaxf(fabsf(x), fabsf(R->a)) + GR_KG_FAST_ABS;
     if (x < R->a - tol || x > R->a + tol) return x; /* false for a NaN: computed */
     return exact_distance(R->p, R->q, e);
 }
@@ -145,7 +134,7 @@ static void rank_block(const lp_job *J, size_t q0, size_t nq, float *Q, float *S
     gr_kg_score(p->op, resolve ? GR_KG_FAST : J->precision, S, p->n_ent, Q, nq, p->ent, p->n_ent, p->L);
     for (size_t b = 0; b < nq; b++) {
         const float *q = Q + b * p->L, *v = S + b * p->n_ent;
-        lp_row R = { v, resolve ? exact_distance(p, q, answer[b]) : v[answer[b]], resolve ? q : NULL, est_band(p->L / 2),
+        lp_row R = { v, resolve ? exact_distance(p, q, answer[b]) : v[answer[b]], resolve ? q : NULL, gr_kg_fast_band(p->L / 2),
                      p };
         ranks[q0 + b] = rank_in_row(J, &R, anchor[b], rel[b], answer[b], head[b]);
     }

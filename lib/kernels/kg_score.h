@@ -27,6 +27,24 @@ typedef enum gr_kg_op {
 enum { GR_KG_FAST = 0, GR_KG_EXACT = 1 };
 
 /*
+ * How far GR_KG_CMOD's fast value x of a distance d may lie from d:
+ * |x - d| <= gr_kg_fast_band(span) max(x, d) + GR_KG_FAST_ABS, span the
+ * complex dimensions (L / 2).  The estimate's relative error per term is
+ * at most 2^-14 (AVX-512 `vrsqrt14ps`; AVX2 and baseline are closer), and
+ * the two sums of positive terms (span / 16 per lane, then 16 lanes)
+ * differ by rounding by at most 2 (span / 16 + 16) 2^-24 relative; the
+ * band is four times the first and twice the second (2.5e-4 at RotatE's
+ * default 500 dimensions), and GR_KG_FAST_ABS covers the padding's 1e-15
+ * per lane.  Callers that need exact orders compute exactly the values
+ * the band cannot place.
+ */
+#define GR_KG_FAST_ABS 1e-6f
+static inline float gr_kg_fast_band(size_t span)
+{
+    return 4.0f * 0x1p-14f + 4.0f * (float)(span / 16 + 16) * 0x1p-24f;
+}
+
+/*
  * S[b * lds + n] = op(Q[b], C[n]) for b < nq, n < nc.  Single-threaded:
  * callers split the queries between threads.
  */
