@@ -72,6 +72,26 @@ grep -q "give --relation with exactly one of --head" "$dir/err" || fail "query w
 if "$gnnrec" recommend --model "$dir/m.gnnrec" --head n3 --relation next --genres Drama 2> "$dir/err"; then fail "accepted --genres"; fi
 grep -q "genres does not apply to a knowledge-graph query" "$dir/err" || fail "--genres with a query: $(cat "$dir/err")"
 
+# a file of queries answered in one batch: each query's list is the single query's
+printf 'n0\tnext\t?\n# a comment, then a blank line\n\n?\tprev\tn5\nn7\tnext\t?\n' > "$dir/queries.tsv"
+batch=$("$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/queries.tsv" --k 4 --json | tail -n 1)
+for q in "--head n0 --relation next" "--tail n5 --relation prev" "--head n7 --relation next"; do
+  "$gnnrec" recommend --model "$dir/m.gnnrec" $q --k 4 --json | tail -n 1 >> "$dir/singles.json" || fail "recommend $q failed"
+done
+python3 -c 'import json, sys
+b = json.loads(sys.argv[1]); singles = [json.loads(l) for l in open(sys.argv[2])]
+ok = b["queries"] == 3 and [r["line"] for r in b["results"]] == [1, 4, 5]
+ok = ok and [r["entities"] for r in b["results"]] == [s["entities"] for s in singles]
+ok = ok and b["results"][1]["tail"] == "n5" and b["results"][1]["relation"] == "prev"
+sys.exit(0 if ok else 1)' "$batch" "$dir/singles.json" || fail "recommend --queries differs from single queries: $batch"
+printf 'n0\tnext\t?\nn1\tsideways\t?\n' > "$dir/bad.tsv"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/bad.tsv" 2> "$dir/err"; then fail "accepted an unknown relation"; fi
+grep -q "bad.tsv:2: field 2 (relation): no relation 'sideways' in the model" "$dir/err" || fail "unknown relation in --queries: $(cat "$dir/err")"
+printf 'n0\tnext\tn1\n' > "$dir/bad.tsv"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/bad.tsv" 2> "$dir/err"; then fail "accepted a query without '?'"; fi
+grep -q "bad.tsv:1: exactly one of the head and the tail must be '?'" "$dir/err" || fail "a query without '?': $(cat "$dir/err")"
+if "$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/queries.tsv" --head n0 2> "$dir/err"; then fail "accepted --queries with --head"; fi
+
 # --checkpoint on triples: the run writes it, the same command again gives the finished run's model,
 # other settings are refused naming the file
 ck="train --model transe --triples-train $dir/train.txt --triples-valid $dir/valid.txt --triples-test $dir/test.txt

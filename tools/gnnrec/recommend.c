@@ -8,7 +8,8 @@
 
 static const char *const rec_usage =
     "usage: gnnrec recommend --model MODEL (--user ID | --liked ID,ID,... | --similar ITEM) [options]\n"
-    "       gnnrec recommend --model KG_MODEL (--head NAME | --tail NAME) --relation NAME [--k N] [--include-seen]\n";
+    "       gnnrec recommend --model KG_MODEL (--head NAME | --tail NAME) --relation NAME [--k N] [--include-seen]\n"
+    "       gnnrec recommend --model KG_MODEL --queries FILE [--k N] [--include-seen]\n";
 
 static const cli_flag_doc rec_flags[] = {
     { "model", "MODEL", "the model file" },
@@ -40,6 +41,7 @@ static const cli_flag_doc rec_flags[] = {
     { "head", "NAME", "with --relation: the --k entities best completing (NAME, RELATION, ?)" },
     { "tail", "NAME", "with --relation: the --k entities best completing (?, RELATION, NAME)" },
     { "relation", "NAME", "the relation of the query (--include-seen keeps the answers the training triples hold)" },
+    { "queries", "FILE", "many queries in one batch, a line each: HEAD<TAB>RELATION<TAB>? or ?<TAB>RELATION<TAB>TAIL (- reads stdin)" },
 };
 
 static int rec_options(gr_rec_options *o, cli_args *a, const gr_model *m)
@@ -164,7 +166,7 @@ static int predict_links(const gr_model *m, cli_args *a, long k)
                                           "least", "exclude-items", "only-items", "explain", "age", "gender",
                                           "occupation", "rated", "new-item-genres", "new-item-year", "new-item-movie",
                                           "genome" };
-    int rc = cli_reject(a, others, sizeof others / sizeof others[0], "to a knowledge-graph query (--head/--tail/--relation)");
+    int rc = cli_reject(a, others, sizeof others / sizeof others[0], "to a knowledge-graph query (--head/--tail/--relation, --queries)");
     cli_has(a, "include-seen");
     cli_has(a, "json");
     if (!rc) rc = cli_check_unused(a, "recommend");
