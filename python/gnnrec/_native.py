@@ -254,6 +254,8 @@ _OPTIONAL_PROTOTYPES = {
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
     "gr_model_predict_links": (c_int, [P(c_size_t), c_void_p, c_int64, c_int64, c_int, c_size_t, c_int,
                                        P(c_int64), P(c_float)]),
+    "gr_model_predict_links_batch": (c_int, [P(c_size_t), c_void_p, P(c_int64), P(c_int64), P(c_int), c_size_t,
+                                             c_size_t, c_int, P(c_int64), P(c_float)]),
 }
 
 

@@ -15,6 +15,7 @@ dense index of the graph's id space) wherever a call takes one.
 
 import collections
 import ctypes
+import operator
 import os
 
 from . import _buffers
@@ -197,6 +198,39 @@ def predict_links(model, kg, anchor, relation, direction, k, exclude_training):
     check(lib.gr_model_predict_links(ctypes.byref(n), model, kg.entity(anchor), kg.relation(relation),
                                      _direction_code(direction), k, 1 if exclude_training else 0, ids, scores))
     return [Link(ids[j], kg.entity_name(ids[j]), scores[j]) for j in range(n.value)]
+
+
+def _broadcast(values, n, what):
+    """values as a list of n (a single value repeated)."""
+    if isinstance(values, (str, bytes, int)) or not hasattr(values, "__len__"):
+        return [values] * n
+    values = list(values)
+    if len(values) != n:
+        raise ValueError("%d %s for %d anchors" % (len(values), what, n))
+    return values
+
+
+def predict_links_batch(model, kg, anchors, relations, directions, k, exclude_training):
+    """The Links of many queries of a KG model at once (Model.predict_links)."""
+    if not lib.has("gr_model_predict_links_batch"):
+        raise UnsupportedError(-10, "the loaded libgnnrec has no gr_model_predict_links_batch (an older library)")
+    if isinstance(k, bool) or operator.index(k) < 1:
+        raise ValueError("k must be a positive integer, got %r" % (k,))
+    k = operator.index(k)
+    anchors = list(anchors)
+    n = len(anchors)
+    relations = _broadcast(relations, n, "relations")
+    directions = _broadcast(directions, n, "directions")
+    a = (ctypes.c_int64 * max(n, 1))(*[kg.entity(x) for x in anchors])
+    r = (ctypes.c_int64 * max(n, 1))(*[kg.relation(x) for x in relations])
+    d = (ctypes.c_int * max(n, 1))(*[_direction_code(x) for x in directions])
+    width = min(k, kg.num_entities)  # a larger k is refused before anything is written
+    ids = (ctypes.c_int64 * max(n * width, 1))()
+    scores = (ctypes.c_float * max(n * width, 1))()
+    counts = (ctypes.c_size_t * max(n, 1))()
+    check(lib.gr_model_predict_links_batch(counts, model, a, r, d, n, k, 1 if exclude_training else 0, ids, scores))
+    return [[Link(ids[i * k + j], kg.entity_name(ids[i * k + j]), scores[i * k + j]) for j in range(counts[i])]
+            for i in range(n)]
 
 
 def evaluate_link_prediction(model, test, known, direction):

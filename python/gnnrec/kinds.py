@@ -64,7 +64,8 @@ class KnowledgeGraphRecommender(Recommender):
     (docs/kg.md); explain_paths() gives the triples that connect a user to
     an item.  Fit on a gnnrec.KnowledgeGraph instead, they embed its
     triples (valid: a KnowledgeGraph loaded like it) and answer link
-    prediction: predict_tails(), predict_heads(), score_triple(),
+    prediction: predict_tails(), predict_heads(), predict_links() (many
+    queries at once), score_triple(),
     evaluate_link_prediction()."""
 
     def fit(self, interactions, valid=None, callback=None, show_progress=True, **read):
@@ -85,6 +86,11 @@ class KnowledgeGraphRecommender(Recommender):
 
     def predict_heads(self, tail, relation, k=10, exclude_training=True):
         return self._fitted().predict_heads(tail, relation, k=k, exclude_training=exclude_training)
+
+    def predict_links(self, anchors, relations, direction="tails", k=10, exclude_training=True):
+        """Model.predict_links of the fitted model: one list of Links per anchor."""
+        return self._fitted().predict_links(anchors, relations, direction=direction, k=k,
+                                            exclude_training=exclude_training)
 
     def score_triple(self, head, relation, tail):
         return self._fitted().score_triple(head, relation, tail)

@@ -112,6 +112,32 @@ class KnowledgeGraphTest(unittest.TestCase):
                 known = {t for h, r, t in self.rows if h == anchor and r == rel}
                 self.assertEqual({link.name for link in kept}, {"n%d" % i for i in range(30)} - known)
 
+    def test_a_batch_gives_the_single_queries_lists(self):
+        m = self.model
+        anchors = ["n0", "n13", 5, "n29", "n7"]
+        rels = ["next", "prev", "next", 0, "prev"]
+        dirs = ["tails", "heads", "heads", "tails", "tails"]
+        for exclude in (False, True):
+            got = m.predict_links(anchors, rels, direction=dirs, k=4, exclude_training=exclude)
+            self.assertEqual(len(got), len(anchors))
+            for a, r, d, row in zip(anchors, rels, dirs, got):
+                single = (m.predict_tails if d == "tails" else m.predict_heads)(a, r, k=4, exclude_training=exclude)
+                self.assertEqual(row, single)
+        # one relation and direction for every anchor
+        self.assertEqual(m.predict_links(["n1", "n2"], "next", k=2),
+                         [m.predict_tails("n1", "next", k=2), m.predict_tails("n2", "next", k=2)])
+        self.assertEqual(m.predict_links([], "next"), [])
+        with self.assertRaises(ValueError):
+            m.predict_links(["n1", "n2"], ["next"])
+        with self.assertRaises(ValueError):
+            m.predict_links(["n1"], "next", direction="sideways")
+        with self.assertRaises(gnnrec.NotFoundError):
+            m.predict_links(["n1", "nobody"], "next")
+        with self.assertRaises(gnnrec.RangeError):
+            m.predict_links(["n1"], "next", k=31)
+        with self.assertRaises(ValueError):
+            m.predict_links(["n1"], "next", k=0)
+
     def test_the_saved_model_keeps_its_graph(self):
         path = os.path.join(support.tmpdir(), "ring.gnr")
         self.model.save(path)
@@ -153,6 +179,7 @@ class EstimatorTest(unittest.TestCase):
         self.assertEqual([x.name for x in links], [x.name for x in est.model_.predict_tails("n2", "next", k=3)])
         self.assertAlmostEqual(est.score_triple("n2", "next", links[0].name), links[0].score, places=4)
         self.assertEqual(len(est.predict_heads("n2", "next", k=2)), 2)
+        self.assertEqual(est.predict_links(["n2"], "next", k=3), [links])
         self.assertIn("mrr", est.evaluate_link_prediction(va, known=[tr, va]))
         with self.assertRaises(TypeError):
             est.fit(tr, min_rating=4)
