@@ -295,6 +295,42 @@ int main(int argc, char **argv)
     CHECK(km.predict_links(n3, next, GR_LP_HEADS, 3).size() == 3);
     CHECK(status_of([&] { km.predict_links(n3, next, GR_LP_BOTH, 3); }) == GR_EINVAL);
     CHECK(status_of([&] { m.predict_links(0, 0, GR_LP_TAILS, 3); }) == GR_EUNSUPPORTED);
+    // a batch: every entity under both relations in both directions (80
+    // queries, more than one block of 16), each row the single call's list
+    std::vector<int64_t> anchors, relations;
+    std::vector<int> directions;
+    for (int64_t e = 0; e < 20; e++)
+        for (int64_t r = 0; r < 2; r++)
+            for (int d = GR_LP_TAILS; d <= GR_LP_HEADS; d++) {
+                anchors.push_back(e);
+                relations.push_back(r);
+                directions.push_back(d);
+            }
+    for (int exclude = 0; exclude < 2; exclude++) {
+        std::vector<std::vector<gnnrec::scored_entity>> rows =
+            km.predict_links_batch(anchors, relations, directions, 5, exclude == 1);
+        CHECK(rows.size() == anchors.size());
+        for (size_t i = 0; i < rows.size() && i < anchors.size(); i++) {
+            std::vector<gnnrec::scored_entity> one =
+                km.predict_links(anchors[i], relations[i], directions[i], 5, exclude == 1);
+            CHECK(rows[i].size() == 5 && one.size() == 5);
+            for (size_t j = 0; j < rows[i].size() && j < one.size(); j++)
+                CHECK(rows[i][j].entity == one[j].entity && rows[i][j].score == one[j].score);
+        }
+    }
+    CHECK(km.predict_links_batch({}, {}, {}, 5).empty());
+    CHECK(km.predict_links_batch({ n3 }, { next }, { GR_LP_TAILS }, 20).at(0).size() == 19);
+    CHECK(status_of([&] { km.predict_links_batch({ n3, n3 }, { next }, { GR_LP_TAILS, GR_LP_HEADS }, 3); }) ==
+          GR_EINVAL);
+    std::string bad_query;
+    try {
+        km.predict_links_batch({ n3, n3, n3 }, { next, next, next }, { GR_LP_TAILS, GR_LP_HEADS, GR_LP_BOTH }, 3);
+    } catch (const gnnrec::error &e) {
+        if (e.code() == GR_EINVAL) bad_query = e.what();
+    }
+    CHECK(bad_query.find("query 2") != std::string::npos);
+    CHECK(status_of([&] { km.predict_links_batch({ n3 }, { next }, { GR_LP_TAILS }, 21); }) == GR_ERANGE);
+    CHECK(status_of([&] { m.predict_links_batch({ 0 }, { 0 }, { GR_LP_TAILS }, 3); }) == GR_EUNSUPPORTED);
     gnnrec::link_metrics lm = km.evaluate_links(ring, { ring }, GR_LP_BOTH);
     CHECK(lm.mrr > 0 && lm.mrr <= 1 && lm.hits1 <= lm.hits3 && lm.hits3 <= lm.hits10);
 

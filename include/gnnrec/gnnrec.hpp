@@ -740,6 +740,31 @@ public:
         for (size_t i = 0; i < n; i++) r[i] = scored_entity{ ids[i], scores[i] };
         return r;
     }
+    /* One list per query (anchors[i], relations[i], directions[i]), in
+     * their order, each that of predict_links (gr_model_predict_links_batch). */
+    std::vector<std::vector<scored_entity>> predict_links_batch(const std::vector<int64_t> &anchors,
+                                                                const std::vector<int64_t> &relations,
+                                                                const std::vector<int> &directions, size_t k,
+                                                                bool exclude_training = true) const
+    {
+        size_t nq = anchors.size();
+        if (relations.size() != nq || directions.size() != nq)
+            throw error(GR_EINVAL, "predict_links_batch: anchors, relations and directions differ in length");
+        // the library refuses k outside 1..entities before writing anything
+        size_t w = std::max<size_t>(1, std::min(k, knowledge_graph().num_entities()));
+        if (nq > std::numeric_limits<size_t>::max() / w)
+            throw error(GR_ERANGE, "predict_links_batch: too many queries for k = " + detail::to_text(k));
+        std::vector<int64_t> ids(nq * w);
+        std::vector<float> scores(nq * w);
+        std::vector<size_t> counts(nq);
+        detail::check(gr_model_predict_links_batch(counts.data(), h_.get(), anchors.data(), relations.data(),
+                                                   directions.data(), nq, k, exclude_training ? 1 : 0, ids.data(),
+                                                   scores.data()));
+        std::vector<std::vector<scored_entity>> r(nq);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < counts[i]; j++) r[i].push_back(scored_entity{ ids[i * k + j], scores[i * k + j] });
+        return r;
+    }
     /* Filtered link prediction on `test`, the triples of `known` filtered. */
     link_metrics evaluate_links(const kg_view &test, const std::vector<kg_view> &known, int direction = GR_LP_BOTH) const
     {

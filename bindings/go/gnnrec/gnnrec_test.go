@@ -548,6 +548,49 @@ func TestKnowledgeGraphs(t *testing.T) {
 	if _, err := m.PredictLinks(n3, next, gnnrec.Both, 3, false); err == nil {
 		t.Fatal("a query in both directions was accepted")
 	}
+	// a batch: every entity under both relations in both directions (80
+	// queries, more than one block of 16), each row the single call's list
+	var anchors, relations []int64
+	var directions []gnnrec.Direction
+	for e := int64(0); e < 20; e++ {
+		for r := int64(0); r < 2; r++ {
+			for _, d := range []gnnrec.Direction{gnnrec.Tails, gnnrec.Heads} {
+				anchors, relations, directions = append(anchors, e), append(relations, r), append(directions, d)
+			}
+		}
+	}
+	for _, exclude := range []bool{false, true} {
+		rows, err := m.PredictLinksBatch(anchors, relations, directions, 5, exclude)
+		if err != nil || len(rows) != len(anchors) {
+			t.Fatalf("batch: %v, %d rows", err, len(rows))
+		}
+		for i, row := range rows {
+			one, err := m.PredictLinks(anchors[i], relations[i], directions[i], 5, exclude)
+			if err != nil || len(row) != 5 || !reflect.DeepEqual(row, one) {
+				t.Fatalf("query %d (exclude %v): batch %v, single %v (%v)", i, exclude, row, one, err)
+			}
+		}
+	}
+	if rows, err := m.PredictLinksBatch(nil, nil, nil, 5, true); err != nil || len(rows) != 0 {
+		t.Fatalf("an empty batch: %v, %d rows", err, len(rows))
+	}
+	tails := []gnnrec.Direction{gnnrec.Tails}
+	rows, err := m.PredictLinksBatch([]int64{n3}, []int64{next}, tails, 20, true)
+	if err != nil || len(rows) != 1 || !reflect.DeepEqual(rows[0], fresh) {
+		t.Fatalf("a batch of one: %v", err)
+	}
+	_, err = m.PredictLinksBatch([]int64{n3, n3}, []int64{next}, []gnnrec.Direction{gnnrec.Tails, gnnrec.Heads}, 3, true)
+	if !errors.Is(err, gnnrec.ErrInvalid) {
+		t.Fatalf("lengths that differ: %v", err)
+	}
+	_, err = m.PredictLinksBatch([]int64{n3, n3, n3}, []int64{next, next, next},
+		[]gnnrec.Direction{gnnrec.Tails, gnnrec.Heads, gnnrec.Both}, 3, true)
+	if !errors.Is(err, gnnrec.ErrInvalid) || !strings.Contains(err.Error(), "query 2") {
+		t.Fatalf("a bad third query: %v", err)
+	}
+	if _, err := m.PredictLinksBatch([]int64{n3}, []int64{next}, tails, 21, true); !errors.Is(err, gnnrec.ErrRange) {
+		t.Fatalf("k above the entities: %v", err)
+	}
 	lm, err := m.EvaluateLinks(ring, []*gnnrec.KnowledgeGraph{ring}, gnnrec.Both)
 	if err != nil || lm.MRR <= 0 || lm.MRR > 1 || lm.Hits1 > lm.Hits10 {
 		t.Fatalf("link metrics %+v: %v", lm, err)
@@ -559,6 +602,10 @@ func TestKnowledgeGraphs(t *testing.T) {
 	}
 	if _, err := lg.PredictLinks(0, 0, gnnrec.Tails, 1, true); err == nil {
 		t.Fatal("a lightgcn model predicted links")
+	}
+	_, err = lg.PredictLinksBatch([]int64{0}, []int64{0}, []gnnrec.Direction{gnnrec.Tails}, 1, true)
+	if !errors.Is(err, gnnrec.ErrUnsupported) {
+		t.Fatalf("a lightgcn model predicted links in a batch: %v", err)
 	}
 }
 

@@ -7,6 +7,8 @@ package gnnrec
 import "C"
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 	"unsafe"
 )
@@ -267,6 +269,68 @@ func (m *Model) PredictLinks(anchor, relation int64, d Direction, k int, exclude
 	out := make([]ScoredEntity, int(n))
 	for j := range out {
 		out[j] = ScoredEntity{int64(ids[j]), float32(scores[j])}
+	}
+	return out, nil
+}
+
+// PredictLinksBatch gives one list per query (anchors[i], relations[i],
+// directions[i]), in their order, each that of PredictLinks.  A bad query
+// fails the whole batch, its index in the message.
+func (m *Model) PredictLinksBatch(anchors, relations []int64, directions []Direction, k int,
+	excludeTraining bool) ([][]ScoredEntity, error) {
+	defer runtime.KeepAlive(m)
+	n := len(anchors)
+	if len(relations) != n || len(directions) != n {
+		return nil, &Error{Code: -1, Status: "GR_EINVAL", Message: "anchors, relations and directions differ in length"}
+	}
+	room := k // the library refuses k outside 1..entities before writing
+	if g := m.KnowledgeGraph(); g != nil && room > g.NumEntities() {
+		room = g.NumEntities()
+	}
+	if room < 1 {
+		room = 1
+	}
+	if n > math.MaxInt/room {
+		msg := fmt.Sprintf("%d queries of k = %d overflow the buffers", n, k)
+		return nil, &Error{Code: -1, Status: "GR_EINVAL", Message: msg}
+	}
+	dirs := make([]C.int, n)
+	for i, d := range directions {
+		dirs[i] = C.int(d)
+	}
+	ids := make([]int64, n*room)
+	scores := make([]float32, n*room)
+	counts := make([]C.size_t, n)
+	ex := C.int(0)
+	if excludeTraining {
+		ex = 1
+	}
+	// no queries pass NULL arrays, which the library takes for n = 0
+	var pCounts *C.size_t
+	var pAnchors, pRelations, pIDs *C.int64_t
+	var pDirs *C.int
+	var pScores *C.float
+	if n > 0 {
+		pCounts, pDirs = &counts[0], &dirs[0]
+		pAnchors = (*C.int64_t)(unsafe.Pointer(&anchors[0]))
+		pRelations = (*C.int64_t)(unsafe.Pointer(&relations[0]))
+		pIDs = (*C.int64_t)(unsafe.Pointer(&ids[0]))
+		pScores = (*C.float)(unsafe.Pointer(&scores[0]))
+	}
+	err := call(func() C.int {
+		return C.gr_model_predict_links_batch(pCounts, m.ptr, pAnchors, pRelations, pDirs, C.size_t(n), C.size_t(k), ex,
+			pIDs, pScores)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// the call succeeded, so rows are k wide (or there are none)
+	out := make([][]ScoredEntity, n)
+	for i := range out {
+		out[i] = make([]ScoredEntity, int(counts[i]))
+		for j := range out[i] {
+			out[i][j] = ScoredEntity{ids[i*k+j], scores[i*k+j]}
+		}
 	}
 	return out, nil
 }

@@ -266,6 +266,9 @@ extern "C" {
     pub fn gr_model_score_triple(score: *mut c_float, m: *const gr_model, head: i64, relation: i64, tail: i64) -> c_int;
     pub fn gr_model_predict_links(n: *mut usize, m: *const gr_model, anchor: i64, relation: i64, direction: c_int,
                                   k: usize, exclude_training: c_int, entities: *mut i64, scores: *mut c_float) -> c_int;
+    pub fn gr_model_predict_links_batch(counts: *mut usize, m: *const gr_model, anchors: *const i64,
+                                        relations: *const i64, directions: *const c_int, n: usize, k: usize,
+                                        exclude_training: c_int, entities: *mut i64, scores: *mut c_float) -> c_int;
     pub fn gr_eval_link_prediction(out: *mut c_double, m: *const gr_model, test: *const gr_kg,
                                    known: *const *const gr_kg, n_known: usize, direction: c_int) -> c_int;
 

@@ -4,7 +4,7 @@ use std::os::raw::c_int;
 use std::path::Path;
 use std::ptr;
 
-use crate::error::{check, cstring, opt_string, path_cstring, Result};
+use crate::error::{check, cstring, opt_string, path_cstring, Error, Result};
 use crate::ffi;
 use crate::graph::Graph;
 use crate::kg::{Direction, KnowledgeGraph, LinkMetrics, ScoredEntity};
@@ -165,6 +165,38 @@ impl Model {
                                         exclude_training as c_int, ids.as_mut_ptr(), scores.as_mut_ptr())
         })?;
         Ok((0..n).map(|j| ScoredEntity { entity: ids[j], score: scores[j] }).collect())
+    }
+
+    /// One list per query (anchors[i], relations[i], directions[i]), in
+    /// their order, each that of `predict_links`; a bad query fails the
+    /// whole batch, its index in the message.
+    pub fn predict_links_batch(&self, anchors: &[i64], relations: &[i64], directions: &[Direction], k: usize,
+                               exclude_training: bool) -> Result<Vec<Vec<ScoredEntity>>> {
+        let n = anchors.len();
+        if relations.len() != n || directions.len() != n {
+            let message = "predict_links_batch: anchors, relations and directions differ in length";
+            return Err(Error::new(-1, message.to_string()));
+        }
+        // the library refuses k outside 1..entities before writing anything
+        let room = k.clamp(1, self.kg.as_ref().map_or(1, |g| g.num_entities().max(1)));
+        let size = n.checked_mul(room).ok_or_else(|| {
+            Error::new(-1, format!("predict_links_batch: {} queries of k = {} overflow the buffers", n, k))
+        })?;
+        let dirs: Vec<c_int> = directions.iter().map(|&d| d as c_int).collect();
+        let mut ids = vec![0i64; size];
+        let mut scores = vec![0f32; size];
+        let mut counts = vec![0usize; n];
+        check(unsafe {
+            ffi::gr_model_predict_links_batch(counts.as_mut_ptr(), self.ptr, anchors.as_ptr(), relations.as_ptr(),
+                                              dirs.as_ptr(), n, k, exclude_training as c_int, ids.as_mut_ptr(),
+                                              scores.as_mut_ptr())
+        })?;
+        // the call succeeded, so rows are k wide (or there are none)
+        Ok(counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (0..c).map(|j| ScoredEntity { entity: ids[i * k + j], score: scores[i * k + j] }).collect())
+            .collect())
     }
 
     /// Filtered link prediction on `test` (in the model's id space), the

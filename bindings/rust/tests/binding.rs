@@ -314,11 +314,40 @@ fn knowledge_graphs_train_and_predict_links() {
     assert!(fresh.iter().all(|e| e.entity != n4));
     assert_eq!(m.predict_links(n4, next, Direction::Heads, 3, false).unwrap().len(), 3);
     assert!(m.predict_links(n3, next, Direction::Both, 3, false).is_err());
+    // a batch: every entity under both relations in both directions (80
+    // queries, more than one block of 16), each row the single call's list
+    let (mut anchors, mut relations, mut directions) = (Vec::new(), Vec::new(), Vec::new());
+    for e in 0..20 {
+        for r in 0..2 {
+            for d in [Direction::Tails, Direction::Heads] {
+                anchors.push(e);
+                relations.push(r);
+                directions.push(d);
+            }
+        }
+    }
+    for exclude in [false, true] {
+        let rows = m.predict_links_batch(&anchors, &relations, &directions, 5, exclude).unwrap();
+        assert_eq!(rows.len(), anchors.len());
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row.len(), 5);
+            assert_eq!(*row, m.predict_links(anchors[i], relations[i], directions[i], 5, exclude).unwrap());
+        }
+    }
+    assert!(m.predict_links_batch(&[], &[], &[], 5, true).unwrap().is_empty());
+    assert_eq!(m.predict_links_batch(&[n3], &[next], &[Direction::Tails], 20, true).unwrap(), vec![fresh.clone()]);
+    assert!(m.predict_links_batch(&[n3, n3], &[next], &[Direction::Tails, Direction::Heads], 3, true).is_err());
+    let bad = m
+        .predict_links_batch(&[n3, n3, n3], &[next; 3], &[Direction::Tails, Direction::Heads, Direction::Both], 3, true)
+        .unwrap_err();
+    assert!(bad.status() == "GR_EINVAL" && bad.message().contains("query 2"), "{}", bad);
+    assert_eq!(m.predict_links_batch(&[n3], &[next], &[Direction::Tails], 21, true).unwrap_err().status(), "GR_ERANGE");
     let lm = m.evaluate_links(&ring, &[&ring], Direction::Both).unwrap();
     assert!(lm.mrr > 0.0 && lm.mrr <= 1.0 && lm.hits1 <= lm.hits10);
     let (_, lightgcn) = trained();
     assert!(lightgcn.knowledge_graph().is_none());
     assert!(lightgcn.predict_links(0, 0, Direction::Tails, 1, true).is_err());
+    assert!(lightgcn.predict_links_batch(&[0], &[0], &[Direction::Tails], 1, true).is_err());
 }
 
 #[test]
