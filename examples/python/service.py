@@ -23,7 +23,10 @@ Endpoints (JSON in, JSON out):
     POST /links       {"head": "00260881", "relation": "_hypernym", "k": 10, "exclude_training": true}
                       or {"tail": ..., "relation": ...}: a knowledge-graph model's (rotate,
                       transe, distmult, complex) best entities completing the triple, by name
-                      or id: {"head", "relation", "entities": [{"entity", "name", "score"}]}
+                      or id: {"head", "relation", "entities": [{"entity", "name", "score"}]};
+                      or {"queries": [{"head": ..., "relation": ...}, {"tail": ...}, ...], "k",
+                      "exclude_training"}: up to 1,000 queries answered in one batch,
+                      {"results": [<one answer as above per query, in order>]}
     POST /reload      {}: load the --model file again and serve it (as SIGHUP does), for a model
                       rewritten in place (gnnrec update --out, gnnrec train --out: written
                       atomically); {"status": "reloaded", <as /health>}, or 500 with the old
@@ -77,6 +80,7 @@ MAX_BODY = 1 << 20
 MAX_LINE = 1024  # a chunk-size line
 MAX_SEARCH = 100
 MAX_EXPLAINED = 100  # k with "explain": each item costs a library call or a pass over the history
+MAX_LINK_QUERIES = 1000  # queries of one POST /links: each holds k answers in the reply
 SAMPLE_USERS = 200
 IDLE_TIMEOUT = 120  # seconds a connection may stay silent, mid-request or between requests
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -86,7 +90,7 @@ FILTERS = ("genres", "year_min", "year_max", "min_score", "exclude_seen", "least
 FIELDS = {
     "/recommend": ("user_id", "liked", "k", "explain") + FILTERS,
     "/similar": ("item_id", "k") + FILTERS,
-    "/links": ("head", "tail", "relation", "k", "exclude_training"),
+    "/links": ("head", "tail", "relation", "queries", "k", "exclude_training"),
     "/reload": (),
 }
 GET_ROUTES = ("/", "/health", "/catalog", "/items", "/map")
@@ -547,24 +551,32 @@ class Handler(BaseHTTPRequestHandler):
         return {"item_id": body["item_id"], "items": self._items_of(recs)}
 
     def _links(self, body):
-        """The entities best completing (head, relation, ?) or (?, relation, tail)."""
+        """The entities best completing (head, relation, ?) or (?, relation,
+        tail): one query, or a list of them answered in one batch."""
         kg = self.serving.kg
         if kg is None:
             raise BadRequest("/links needs a knowledge-graph model (rotate, transe, distmult, complex); this one is %s"
                              % self.serving.model.kind)
-        if ("head" in body) == ("tail" in body) or "relation" not in body:
-            raise BadRequest("send 'relation' with exactly one of 'head' (to predict tails) or 'tail' (to predict heads)")
-        side = "head" if "head" in body else "tail"
-        for name in (side, "relation"):
-            if not (isinstance(body[name], str) or _is_int64(body[name])):
-                raise BadRequest("field '%s' must be a name or an id, got %s" % (name, _shown(body[name])))
         k = _int_field(body, "k", default=10, low=1, high=kg.num_entities)
         exclude = _bool_field(body, "exclude_training", default=True)
+        if "queries" in body:
+            if any(f in body for f in ("head", "tail", "relation")):
+                raise BadRequest("send either 'queries' or one query's 'head' or 'tail' and 'relation', not both")
+            queries = body["queries"]
+            if not isinstance(queries, list) or not 1 <= len(queries) <= MAX_LINK_QUERIES:
+                raise BadRequest("field 'queries' must be a list of 1 to %d queries, got %s"
+                                 % (MAX_LINK_QUERIES, _shown(queries)))
+            parsed = [_link_query(kg, q, "queries[%d]: " % i) for i, q in enumerate(queries)]
+        else:
+            parsed = [_link_query(kg, body, "")]
         m = self.serving.model
-        predict = m.predict_tails if side == "head" else m.predict_heads
-        links = _lookup(lambda: predict(body[side], body["relation"], k, exclude), "unknown entity or relation")
-        return {side: body[side], "relation": body["relation"],
-                "entities": [{"entity": x.entity, "name": x.name, "score": round(x.score, 6)} for x in links]}
+        lists = m.predict_links([q[1] for q in parsed], [q[2] for q in parsed],
+                                direction=["tails" if q[0] == "head" else "heads" for q in parsed], k=k,
+                                exclude_training=exclude)
+        answers = [{side: shown[side], "relation": shown["relation"],
+                    "entities": [{"entity": x.entity, "name": x.name, "score": round(x.score, 6)} for x in links]}
+                   for (side, _, _, shown), links in zip(parsed, lists)]
+        return {"results": answers} if "queries" in body else answers[0]
 
     def _items_of(self, recs):
         c = self.serving.catalog
@@ -584,6 +596,28 @@ def _allowed(path):
     if path in GET_ROUTES or path.startswith(("/users/", "/static/")):
         return ["GET", "HEAD"]
     return None
+
+
+def _link_query(kg, q, where):
+    """(side, anchor id, relation id, q) of one link query, side "head" to
+    predict tails; a bad query is a 400, an unknown name a 404, both
+    prefixed with `where` (which query of a batch)."""
+    if not isinstance(q, dict):
+        raise BadRequest("%sa query must be an object, got %s" % (where, _shown(q)))
+    if ("head" in q) == ("tail" in q) or "relation" not in q:
+        raise BadRequest("%ssend 'relation' with exactly one of 'head' (to predict tails) or 'tail' "
+                         "(to predict heads)" % where)
+    side = "head" if "head" in q else "tail"
+    extra = sorted(set(q) - {side, "relation"})
+    if where and extra:
+        raise BadRequest("%sunknown field '%s' (a query holds 'head' or 'tail' and 'relation')" % (where, extra[0]))
+    for name in (side, "relation"):
+        if not (isinstance(q[name], str) or _is_int64(q[name])):
+            raise BadRequest("%sfield '%s' must be a name or an id, got %s" % (where, name, _shown(q[name])))
+    try:
+        return side, kg.entity(q[side]), kg.relation(q["relation"]), q
+    except gnnrec.NotFoundError as e:  # the library's message names it
+        raise HttpError(404, where + e.message) from None
 
 
 def _lookup(call, message):

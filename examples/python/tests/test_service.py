@@ -687,6 +687,32 @@ class LinksTest(unittest.TestCase):
         status, out = self.request("POST", "/links", {"tail": kg.entity_id("n5"), "relation": "prev", "k": 3})
         self.assertEqual((status, len(out["entities"]), out["tail"]), (200, 3, kg.entity_id("n5")))
 
+    def test_a_batch_of_queries(self):
+        queries = [{"head": "n3", "relation": "next"}, {"tail": "n5", "relation": "prev"},
+                   {"head": self.model.kg.entity_id("n9"), "relation": "next"}]
+        status, out = self.request("POST", "/links", {"queries": queries, "k": 4, "exclude_training": False})
+        self.assertEqual(status, 200, out)
+        self.assertEqual(len(out["results"]), 3)
+        for q, got in zip(queries, out["results"]):
+            status, one = self.request("POST", "/links", dict(q, k=4, exclude_training=False))
+            self.assertEqual((status, got), (200, one))
+        self.assertEqual(out["results"][1]["tail"], "n5")
+        for body, want, says in (({"queries": []}, 400, "1 to 1000"),
+                                 ({"queries": {"head": "n1"}}, 400, "must be a list"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}] * 1001}, 400, "1 to 1000"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}, "n2"]}, 400, "queries[1]"),
+                                 ({"queries": [{"head": "n1", "relation": "next", "k": 3}]}, 400, "unknown field 'k'"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}], "head": "n1"}, 400, "not both"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}, {"tail": "n1"}]}, 400,
+                                  "queries[1]: send 'relation'"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}, {"head": "x", "relation": "next"}]},
+                                  404, "queries[1]: unknown entity 'x'"),
+                                 ({"queries": [{"head": "n1", "relation": "next"}, {"head": 99, "relation": 0}]},
+                                  400, "query 1")):
+            status, out = self.request("POST", "/links", body)
+            self.assertEqual(status, want, (body, out))
+            self.assertIn(says, out["error"])
+
     def test_bad_queries(self):
         for body, want in (({"head": "n1", "tail": "n2", "relation": "next"}, 400),
                            ({"head": "n1"}, 400),
