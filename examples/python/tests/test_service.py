@@ -595,20 +595,34 @@ def json_request(server, method, path, body=None):
         conn.close()
 
 
-class NamesTest(unittest.TestCase):
-    """A model whose ids are names: the service takes and shows the names."""
+class ServedModelTest(unittest.TestCase):
+    """A service over the model make_model() returns, started once for the
+    class; request() sends JSON to it."""
+
+    @classmethod
+    def make_model(cls):
+        raise NotImplementedError
 
     @classmethod
     def setUpClass(cls):
-        cls.model = support.names_model("names.csv", "sku %d")
+        cls.model = cls.make_model()
         cls.server, _ = serving.start(cls.model)
 
     @classmethod
     def tearDownClass(cls):
         serving.stop(cls.server)
+        cls.model.close()
 
     def request(self, method, path, body=None):
         return json_request(self.server, method, path, body)
+
+
+class NamesTest(ServedModelTest):
+    """A model whose ids are names: the service takes and shows the names."""
+
+    @classmethod
+    def make_model(cls):
+        return support.names_model("names.csv", "sku %d")
 
     def test_requests_and_responses_speak_names(self):
         status, out = self.request("POST", "/recommend", {"user_id": "user-3", "k": 4, "explain": True})
@@ -642,12 +656,12 @@ class NamesTest(unittest.TestCase):
         self.assertEqual(self.request("POST", "/recommend", {"liked": [["x"]]})[0], 400)
 
 
-class LinksTest(unittest.TestCase):
+class LinksTest(ServedModelTest):
     """A knowledge-graph model trained on triples: POST /links predicts the
     entities that complete a triple, by name."""
 
     @classmethod
-    def setUpClass(cls):
+    def make_model(cls):
         heads, rels, tails = [], [], []
         for i in range(30):
             a, b = "n%d" % i, "n%d" % ((i + 1) % 30)
@@ -656,15 +670,7 @@ class LinksTest(unittest.TestCase):
             tails += [b, a]
         with gnnrec.KnowledgeGraph.from_triples(heads, rels, tails) as kg, gnnrec.Trainer(
                 "rotate", dim=8, epochs=20, lr=0.05, batch=16, negatives=8, threads=1) as t:
-            cls.model = t.fit(kg)
-        cls.server, _ = serving.start(cls.model)
-
-    @classmethod
-    def tearDownClass(cls):
-        serving.stop(cls.server)
-
-    def request(self, method, path, body=None):
-        return json_request(self.server, method, path, body)
+            return t.fit(kg)
 
     def test_health_counts_the_graph(self):
         status, out = self.request("GET", "/health")
@@ -830,20 +836,14 @@ class ReloadTest(unittest.TestCase):
         self.first.close()
 
 
-class KGExplanationTest(unittest.TestCase):
+class KGExplanationTest(ServedModelTest):
     """A KG model explains by gr_model_explain's paths."""
 
     @classmethod
-    def setUpClass(cls):
+    def make_model(cls):
         _, _, train, _, _ = support.dataset()
         with gnnrec.Trainer("transe", dim=16, epochs=5, threads=1) as t:
-            cls.model = t.fit(train)
-        cls.server, _ = serving.start(cls.model)
-
-    @classmethod
-    def tearDownClass(cls):
-        serving.stop(cls.server)
-        cls.model.close()
+            return t.fit(train)
 
     def test_paths_from_the_user_to_each_item(self):
         g = self.model.graph
