@@ -336,6 +336,42 @@ START_TEST(model_calls_fail_cleanly)
 }
 END_TEST
 
+/* gr_model_update_kg of a model trained on triples, each allocation
+ * failing in turn: GR_ENOMEM, no model, and the model given unchanged. */
+START_TEST(kg_updates_fail_cleanly)
+{
+    gr_kg *base = fx_random_kg(400, 60, 5, 9), *added = fx_random_kg(40, 70, 6, 10);
+    gr_trainer *t = small_trainer(GR_MODEL_ROTATE, NULL, "0");
+    gr_model *m, *up = NULL;
+    ck_assert_int_eq(gr_kg_fit(&m, t, base, NULL), GR_OK);
+    float before, after;
+    ck_assert_int_eq(gr_model_score_triple(&before, m, 1, 2, 3), GR_OK);
+    long calls, failed = 0;
+    int rc;
+    COUNT_CALLS(calls, rc, gr_model_update_kg(&up, m, added, t));
+    ck_assert_msg(rc == GR_OK, "%s", gr_last_error());
+
+    gr_model_free(up);
+    for (long n = 0; n < calls; n = next_n(n)) {
+        up = NULL;
+        gr_mem_fail_after(n);
+        rc = gr_model_update_kg(&up, m, added, t);
+        gr_mem_fail_after(-1);
+        ck_assert_msg(rc == GR_ENOMEM && up == NULL && gr_last_error()[0], "allocation %ld of %ld failed: %d (%s)", n,
+                      calls, rc, gr_last_error());
+        failed++;
+    }
+    ck_assert_int_eq(gr_model_score_triple(&after, m, 1, 2, 3), GR_OK);
+    ck_assert(before == after);
+    printf("rotate update by triples: %ld allocations, %ld failed in turn\n", calls, failed);
+    ck_assert_int_gt(failed, 0);
+    gr_model_free(m);
+    gr_trainer_free(t);
+    gr_kg_free(base);
+    gr_kg_free(added);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -345,6 +381,7 @@ int main(void)
     tcase_add_loop_test(tc, fits_fail_cleanly, 0, 11);
     tcase_add_loop_test(tc, model_calls_fail_cleanly, 0, 5);
     tcase_add_test(tc, data_calls_fail_cleanly);
+    tcase_add_test(tc, kg_updates_fail_cleanly);
     tcase_add_loop_test(tc, checkpointed_fits_fail_cleanly, 0, 2);
     suite_add_tcase(s, tc);
     return fx_run(s);

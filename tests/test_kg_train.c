@@ -599,6 +599,133 @@ START_TEST(predicted_links_rank_every_entity_by_its_score)
 }
 END_TEST
 
+/* The rank of entity `want` among the tails of (h, r, ?) by gr_model_score_triple (1: best). */
+static size_t tail_rank(const gr_model *m, int64_t h, int64_t r, int64_t want, size_t ne)
+{
+    float sw, x;
+    ck_assert_int_eq(gr_model_score_triple(&sw, m, h, r, want), GR_OK);
+    size_t better = 0;
+    for (int64_t e = 0; e < (int64_t)ne; e++) {
+        ck_assert_int_eq(gr_model_score_triple(&x, m, h, r, e), GR_OK);
+        better += e != want && x > sw;
+    }
+    return better + 1;
+}
+
+START_TEST(kg_models_update_with_new_triples_entities_and_relations)
+{
+    gr_kg *train, *test;
+    synthetic(&train, &test);
+    size_t ne = gr_kg_num_entities(train), nr = gr_kg_num_relations(train);
+    /* new triples by their own names: a new entity reached from a known one
+     * through a known relation, a new relation between known entities,
+     * another new entity, and a triple the model has already */
+    const char *h[] = { "n3", "n7", "other-new", "n0" }, *r[] = { "r0", "r-new", "r1", "r0" };
+    const char *t[] = { "brand-new", "n8", "n50", "n10" };
+    gr_kg *added;
+    ck_assert_int_eq(gr_kg_from_names(&added, NULL, h, r, t, 4), GR_OK);
+    const int kinds[4] = { GR_MODEL_ROTATE, GR_MODEL_TRANSE, GR_MODEL_DISTMULT, GR_MODEL_COMPLEX };
+    for (int k = 0; k < 4; k++) {
+        gr_model *m = fit_synthetic(kinds[k], train, "2", "3", "5"), *up, *up2, *placed;
+        float before;
+        ck_assert_int_eq(gr_model_score_triple(&before, m, 3, 0, 13), GR_OK);
+        gr_trainer *tr;
+        ck_assert_int_eq(gr_trainer_new(&tr, kinds[k]), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(tr, "threads", "2"), GR_OK);
+        ck_assert_int_eq(gr_model_update_kg(&up, m, added, tr), GR_OK);
+        ck_assert_int_eq(gr_model_update_kg(&up2, m, added, tr), GR_OK);
+        const gr_kg *kg;
+        ck_assert_int_eq(gr_model_kg(&kg, up), GR_OK);
+        /* the model's ids are kept, the new names follow in added's order */
+        ck_assert_uint_eq(gr_kg_num_entities(kg), ne + 2);
+        ck_assert_uint_eq(gr_kg_num_relations(kg), nr + 1);
+        ck_assert_uint_eq(gr_kg_num_triples(kg), gr_kg_num_triples(train) + 3);
+        for (int64_t e = 0; e < (int64_t)ne; e += 7) ck_assert_str_eq(gr_kg_entity_name(kg, e), gr_kg_entity_name(train, e));
+        ck_assert_str_eq(gr_kg_entity_name(kg, (int64_t)ne), "brand-new");
+        ck_assert_str_eq(gr_kg_entity_name(kg, (int64_t)ne + 1), "other-new");
+        ck_assert_str_eq(gr_kg_relation_name(kg, (int64_t)nr), "r-new");
+        int64_t n3, n7, n8, r0;
+        ck_assert_int_eq(gr_kg_entity_id(&n3, train, "n3"), GR_OK);
+        ck_assert_int_eq(gr_kg_entity_id(&n7, train, "n7"), GR_OK);
+        ck_assert_int_eq(gr_kg_entity_id(&n8, train, "n8"), GR_OK);
+        ck_assert_int_eq(gr_kg_relation_id(&r0, train, "r0"), GR_OK);
+        ck_assert(gr_kg_contains(kg, n7, (int64_t)nr, n8) && gr_kg_contains(kg, n3, r0, (int64_t)ne));
+        double info, dim;
+        ck_assert_int_eq(gr_model_info(&info, up, "updated"), GR_OK);
+        ck_assert_int_eq(gr_model_info(&info, up, "epochs"), GR_OK);
+        ck_assert_double_eq(info, 2); /* the update's own schedule */
+        ck_assert_int_eq(gr_model_info(&dim, up, "dim"), GR_OK);
+        ck_assert_double_eq(dim, 16); /* the model's, not the new trainer's default */
+        /* deterministic, and the input model is unchanged */
+        float s1, s2, after;
+        for (int64_t e = 0; e < (int64_t)ne + 2; e += 5) {
+            ck_assert_int_eq(gr_model_score_triple(&s1, up, 3, 0, e), GR_OK);
+            ck_assert_int_eq(gr_model_score_triple(&s2, up2, 3, 0, e), GR_OK);
+            ck_assert(s1 == s2);
+        }
+        ck_assert_int_eq(gr_model_score_triple(&after, m, 3, 0, 13), GR_OK);
+        ck_assert(before == after);
+        /* the new entity starts where its known neighbour's query places it:
+         * with a learning rate too small to move it, the tail it was added as
+         * is the best tail of (n3, r0, ?) (the rank a random row would have
+         * is about half of the 122 entities) */
+        ck_assert_int_eq(gr_trainer_set(tr, "lr", "1e-12"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(tr, "epochs", "1"), GR_OK);
+        ck_assert_int_eq(gr_model_update_kg(&placed, m, added, tr), GR_OK);
+        size_t rank = tail_rank(placed, n3, r0, (int64_t)ne, ne + 2);
+        ck_assert_msg(rank <= 2, "%s: the placed entity ranks %zu", gr_model_kind_name(kinds[k]), rank);
+        ck_assert_int_eq(gr_model_info(&info, placed, "epochs"), GR_OK);
+        ck_assert_double_eq(info, 1); /* the caller's setting */
+        /* a saved update answers by the new names */
+        char *dir = fx_tmpdir(), *path = fx_path(dir, "up.gnnrec");
+        gr_model *back;
+        ck_assert_int_eq(gr_model_save(up, path), GR_OK);
+        ck_assert_int_eq(gr_model_load(&back, path), GR_OK);
+        const gr_kg *kb;
+        int64_t id;
+        ck_assert_int_eq(gr_model_kg(&kb, back), GR_OK);
+        ck_assert_int_eq(gr_kg_entity_id(&id, kb, "brand-new"), GR_OK);
+        ck_assert_int_eq(id, (int64_t)ne);
+        gr_model_free(back);
+        free(path);
+        free(dir);
+        /* errors */
+        gr_trainer *other;
+        ck_assert_int_eq(gr_trainer_new(&other, kinds[k] == GR_MODEL_ROTATE ? GR_MODEL_TRANSE : GR_MODEL_ROTATE), GR_OK);
+        gr_model *none = NULL;
+        ck_assert_int_eq(gr_model_update_kg(&none, m, added, other), GR_EINVAL);
+        ck_assert_ptr_null(none);
+        ck_assert_int_eq(gr_model_update_kg(&none, m, NULL, NULL), GR_EINVAL);
+        gr_trainer_free(other);
+        gr_trainer_free(tr);
+        gr_model_free(m);
+        gr_model_free(up);
+        gr_model_free(up2);
+        gr_model_free(placed);
+    }
+    /* other kinds, and a KG model of a user-item graph, are not updated by triples */
+    int64_t u[] = { 1, 1, 2, 3 }, it[] = { 10, 20, 20, 30 };
+    gr_graph *g;
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, it, NULL, NULL, 4, 0), GR_OK);
+    const int others[2] = { GR_MODEL_MF, GR_MODEL_ROTATE };
+    for (int k = 0; k < 2; k++) {
+        gr_trainer *t2;
+        ck_assert_int_eq(gr_trainer_new(&t2, others[k]), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t2, "epochs", "1"), GR_OK);
+        ck_assert_int_eq(gr_trainer_set(t2, "dim", "16"), GR_OK);
+        gr_model *m2, *none = NULL;
+        ck_assert_int_eq(gr_trainer_fit(&m2, t2, g), GR_OK);
+        ck_assert_int_eq(gr_model_update_kg(&none, m2, added, NULL), GR_EUNSUPPORTED);
+        gr_model_free(m2);
+        gr_trainer_free(t2);
+    }
+    gr_graph_free(g);
+    gr_kg_free(added);
+    gr_kg_free(train);
+    gr_kg_free(test);
+}
+END_TEST
+
 START_TEST(kg_models_save_and_load)
 {
     gr_kg *train, *test;
@@ -947,6 +1074,7 @@ static Suite *suite(void)
     tcase_add_test(tc, predicted_links_rank_every_entity_by_its_score);
     tcase_add_test(tc, batched_link_predictions_are_the_best_exact_scores);
     tcase_add_test(tc, kg_models_save_and_load);
+    tcase_add_test(tc, kg_models_update_with_new_triples_entities_and_relations);
     tcase_add_test(tc, damaged_kg_model_files_fail_cleanly);
     tcase_add_test(tc, kg_fit_on_a_graph_kg_saves_and_loads);
     tcase_add_test(tc, kg_recommends_from_a_user_item_graph);

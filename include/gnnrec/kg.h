@@ -243,6 +243,28 @@ GR_API int gr_model_predict_links_batch(size_t *counts, const gr_model *m, const
                                         const int64_t *relations, const int *directions, size_t n, size_t k,
                                         int exclude_training, int64_t *entities, float *scores);
 
+/*
+ * Update a KG model trained on triples with new triples without a full
+ * retrain.  `added` holds them by its own names (gr_kg_load() or
+ * gr_kg_from_names() without `like`); the entities and relations the model
+ * lacks are appended to its id space in added's order, and the model's
+ * keep their ids.  The new model is trained on the union of m's training
+ * triples and added's: m's rows are its start, a new relation starts at
+ * random, and a new entity where the model places it from its known
+ * neighbours (the mean of the queries the added triples make of it: the
+ * tail of (h, r, ?) at h's tail query through a relation the model knows;
+ * for DistMult and ComplEx that direction at the mean length of the
+ * entity rows), then a short schedule runs warm-started over the union
+ * (2 epochs unless t sets `epochs`, docs/kg.md) with the settings m's fit
+ * chose (its info), t's caller-set settings overriding them, without
+ * validation.  The model's dim (and TransE's norm) are kept.  t may be
+ * NULL for the defaults.  m is not changed: the result is a new model,
+ * *out.  GR_EUNSUPPORTED (not a KG kind, or a KG model of a user-item
+ * graph: gr_model_update), GR_EINVAL (NULL argument, a trainer of another
+ * kind), GR_ESTATE (added has no triples), GR_ENOMEM.
+ */
+GR_API int gr_model_update_kg(gr_model **out, const gr_model *m, const gr_kg *added, gr_trainer *t);
+
 /* ---- explanations ---------------------------------------------------------- */
 
 typedef struct gr_kg_triple {

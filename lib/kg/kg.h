@@ -73,6 +73,14 @@ void gr_kg_head_range(const gr_kg *kg, int32_t t, int32_t r, int64_t *lo, int64_
 /* Whether (h, r, t) is a triple of kg. */
 int gr_kg_has(const gr_kg *kg, int32_t h, int32_t r, int32_t t);
 
+/*
+ * The union of base's triples and added's, added's given by its own names
+ * (its own id space), in a new id space: base's entities and relations
+ * first, at the same ids, then the names only added has, in added's
+ * order.  GR_ENOMEM.
+ */
+int gr_kg_grow(gr_kg **out, const gr_kg *base, const gr_kg *added);
+
 /* The union of n graphs of one id space (a filter index).  GR_EINVAL when
  * the id spaces differ. */
 int gr_kg_union(gr_kg **out, const gr_kg *const *kgs, size_t n);

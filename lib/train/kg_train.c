@@ -77,6 +77,16 @@ void gr_kg_init_params(gr_kg_params *p, const gr_kg_settings *s)
     gr_kg_params_refresh(p);
 }
 
+/* p (allocated, of warm's sizes) from warm's parameters. */
+static void warm_start(gr_kg_params *p, const gr_kg_params *warm)
+{
+    memcpy(p->ent, warm->ent, p->n_ent * p->L * sizeof *p->ent);
+    memcpy(p->rel, warm->rel, p->n_rel * p->LR * sizeof *p->rel);
+    p->gamma = warm->gamma;
+    p->phase_scale = warm->phase_scale;
+    gr_kg_params_refresh(p);
+}
+
 /* ---- work buffers ---- */
 
 typedef struct kg_work {
@@ -876,8 +886,12 @@ int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const g
     gr_kg_settings local = *s;
     if (local.batch > 2 * kg->n) local.batch = 2 * kg->n;
     gr_dist *dist = gr_dist_of(t);
+    if (rc == GR_OK && s->warm && (s->warm->n_ent != p->n_ent || s->warm->n_rel != p->n_rel || s->warm->L != p->L))
+        rc = gr_err(GR_EINVAL, "warm start of %zu entities and %zu relations for a graph of %zu and %zu",
+                    s->warm->n_ent, s->warm->n_rel, p->n_ent, p->n_rel);
     if (rc == GR_OK) {
-        gr_kg_init_params(p, s);
+        if (s->warm) warm_start(p, s->warm);
+        else gr_kg_init_params(p, s);
         rc = work_init(&w, p, &local, 2 * kg->n, kg, dist);
     }
     w.dist = dist;

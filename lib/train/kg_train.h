@@ -38,6 +38,9 @@ typedef struct gr_kg_settings {
      * validates on (the trainer's validation graph unless the caller says) */
     int checkpoint;
     gr_ckpt_data ckpt_valid;
+    /* initial parameters of a warm start, of the trained graph's sizes and
+     * these settings' kind and dim (gr_model_update_kg); NULL: random */
+    const gr_kg_params *warm;
 } gr_kg_settings;
 
 void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t);
@@ -47,8 +50,8 @@ void gr_kg_settings_of(gr_kg_settings *s, const gr_trainer *t);
 typedef double (*gr_kg_validate_fn)(void *ctx, const gr_kg_params *p, int *rc);
 
 /*
- * Initialise p and train it on the triples of kg with the trainer's
- * epoch loop.  With validate, the parameters of the best validation are
+ * Initialise p (randomly, or from s->warm) and train it on the triples of
+ * kg with the trainer's epoch loop.  With validate, the parameters of the best validation are
  * what p holds at the end.
  */
 int gr_kg_train(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *kg, gr_kg_validate_fn validate,

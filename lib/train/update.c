@@ -143,7 +143,8 @@ static int check_update(const gr_model *m, const gr_trainer *t)
 {
     if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && !is_filter(m->kind))
         return gr_err(GR_EUNSUPPORTED,
-                      "gr_model_update: %s models cannot be updated (LightGCN, MF and the training-free filters)",
+                      "gr_model_update: %s models cannot be updated with interactions (LightGCN, MF and the "
+                      "training-free filters; a KG model trained on triples takes new triples: gr_model_update_kg)",
                       gr_model_kind_name(m->kind));
     if (t && t->kind != m->kind)
         return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
