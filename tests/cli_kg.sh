@@ -92,6 +92,28 @@ if "$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/bad.tsv" 2> "$dir
 grep -q "bad.tsv:1: exactly one of the head and the tail must be '?'" "$dir/err" || fail "a query without '?': $(cat "$dir/err")"
 if "$gnnrec" recommend --model "$dir/m.gnnrec" --queries "$dir/queries.tsv" --head n0 2> "$dir/err"; then fail "accepted --queries with --head"; fi
 
+# gnnrec update on a KG model: new triples by name, new entities and relations appended, the model
+# file given left as it is; the updated model answers queries on the new names
+printf 'n3\tnext\tn31\nn31\tnext\tn4\nn0\tnear\tn2\n' > "$dir/added.txt"
+cp "$dir/m.gnnrec" "$dir/m.before"
+up=$("$gnnrec" update --model "$dir/m.gnnrec" --add "$dir/added.txt" --out "$dir/up.gnnrec" --threads 1 --json | tail -n 1)
+python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+want = {"model": "rotate", "entities": 31, "new_entities": 1, "relations": 3, "new_relations": 1, "new_triples": 3}
+sys.exit(0 if all(o[k] == v for k, v in want.items()) and o["train_seconds"] >= 0 else 1)' "$up" || fail "update --add triples: $up"
+cmp -s "$dir/m.gnnrec" "$dir/m.before" || fail "update changed the model it was given"
+"$gnnrec" recommend --model "$dir/up.gnnrec" --head n31 --relation next --k 3 > /dev/null || fail "the updated model does not know n31"
+"$gnnrec" recommend --model "$dir/up.gnnrec" --head n0 --relation near --k 3 > /dev/null || fail "the updated model does not know 'near'"
+"$gnnrec" update --model "$dir/m.gnnrec" --add "$dir/added.txt" --out "$dir/up2.gnnrec" --epochs 1 --threads 1 --json |
+  tail -n 1 | grep -q '"new_entities": 1' || fail "update --epochs 1"
+if "$gnnrec" update --model "$dir/m.gnnrec" --add "$dir/added.txt" --out "$dir/up3.gnnrec" --min-rating 4 2> "$dir/err"; then
+  fail "update of a KG model accepted --min-rating"; fi
+grep -q "min-rating does not apply to the triples of a knowledge-graph model" "$dir/err" || fail "--min-rating: $(cat "$dir/err")"
+printf 'n3\tnext\n' > "$dir/bad.txt"
+if "$gnnrec" update --model "$dir/m.gnnrec" --add "$dir/bad.txt" --out "$dir/up3.gnnrec" 2> "$dir/err"; then fail "accepted a bad triple"; fi
+grep -q "bad.txt:1" "$dir/err" || fail "a bad triple's error does not name the file and line: $(cat "$dir/err")"
+[ ! -e "$dir/up3.gnnrec" ] || fail "a failed update wrote a model"
+
 # --checkpoint on triples: the run writes it, the same command again gives the finished run's model,
 # other settings are refused naming the file
 ck="train --model transe --triples-train $dir/train.txt --triples-valid $dir/valid.txt --triples-test $dir/test.txt

@@ -1,5 +1,6 @@
 /* gnnrec update: a saved LightGCN, MF or training-free filter model updated
- * with new interactions. */
+ * with new interactions; a knowledge-graph model trained on triples, with
+ * new triples. */
 #include <stdlib.h>
 
 #include "cli.h"
@@ -8,14 +9,14 @@ static const char *const update_usage = "usage: gnnrec update --model MODEL --ad
 
 /* The flags of gnnrec update: --help prints this table. */
 static const cli_flag_doc update_flags[] = {
-    { "model", "MODEL", "the saved LightGCN, MF, GF-CF, Chebyshev or EASE model (left as it is)" },
-    { "add", "FILE", "new interactions (new users and items are appended)" },
+    { "model", "MODEL", "the saved LightGCN, MF, GF-CF, Chebyshev or EASE model, or a KG model trained on triples (left as it is)" },
+    { "add", "FILE", "new interactions (new users and items are appended); for a KG model, triples HEAD<TAB>RELATION<TAB>TAIL by name (new entities and relations are appended)" },
     { "out", "MODEL2", "where the updated model is saved (atomically)" },
     { "format", "F", "how to read FILE, as gnnrec train" },
     { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
-    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default)" },
+    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); KG models: its epochs (2)" },
     { "lr", "X", "its learning rate (0.05); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },
@@ -46,6 +47,58 @@ static int report(const gr_model *before, const gr_model *after, const gr_traine
     return EXIT_OK;
 }
 
+static int report_kg(const gr_model *before, const gr_model *after, const gr_trainer *t, const char *out, int json)
+{
+    const gr_kg *k0, *k1;
+    gr_model_kg(&k0, before);
+    gr_model_kg(&k1, after);
+    double secs = 0;
+    gr_trainer_stat(&secs, t, GR_STAT_SECONDS);
+    size_t ne = gr_kg_num_entities(k1), nr = gr_kg_num_relations(k1), n = gr_kg_num_triples(k1);
+    size_t de = ne - gr_kg_num_entities(k0), dr = nr - gr_kg_num_relations(k0), dn = n - gr_kg_num_triples(k0);
+    if (!json) {
+        printf("updated %s: %zu entities (+%zu), %zu relations (+%zu), %zu triples (+%zu), in %.1f s; saved to %s\n",
+               gr_model_kind_name(gr_model_kind_of(after)), ne, de, nr, dr, n, dn, secs, out);
+        return EXIT_OK;
+    }
+    json_out j;
+    json_begin(&j);
+    json_str(&j, "model", gr_model_kind_name(gr_model_kind_of(after)));
+    json_num(&j, "entities", (double)ne);
+    json_num(&j, "new_entities", (double)de);
+    json_num(&j, "relations", (double)nr);
+    json_num(&j, "new_relations", (double)dr);
+    json_num(&j, "triples", (double)n);
+    json_num(&j, "new_triples", (double)dn);
+    json_num(&j, "train_seconds", secs);
+    json_end_print(&j);
+    return EXIT_OK;
+}
+
+/* A KG model trained on triples, updated with the triples of FILE by name. */
+static int update_kg(gr_model *m, gr_trainer *t, const char *add, const char *out, int json)
+{
+    gr_kg_load_options o = GR_KG_LOAD_OPTIONS_INIT;
+    o.dicts = 0; /* names alone: the model's id space is extended by them */
+    gr_kg *added = NULL;
+    gr_model *m2 = NULL;
+    int rc = EXIT_OK;
+    if (gr_kg_load(&added, add, &o) != GR_OK) rc = cli_lib_error("loading the new triples");
+    if (!rc && gr_model_update_kg(&m2, m, added, t) != GR_OK) rc = cli_lib_error("updating the model");
+    if (!rc && gr_model_save(m2, out) != GR_OK) rc = cli_lib_error("saving the model");
+    if (!rc) rc = report_kg(m, m2, t, out, json);
+    gr_model_free(m2);
+    gr_kg_free(added);
+    return rc;
+}
+
+/* Whether m is a KG model trained on triples (not on a user-item graph). */
+static int is_triple_model(const gr_model *m)
+{
+    const gr_kg *kg;
+    return gr_model_kg(&kg, m) == GR_OK && gr_graph_num_users(gr_model_graph(m)) == 0;
+}
+
 static int update(gr_model *m, cli_args *a, const char *add, const char *out, int json)
 {
     gr_trainer *t = NULL;
@@ -54,6 +107,14 @@ static int update(gr_model *m, cli_args *a, const char *add, const char *out, in
     /* the data flags cli_load reads below are known, not unused */
     static const char *const load_flags[] = { "format", "ids", "min-rating", "no-metadata" };
     for (size_t k = 0; k < sizeof load_flags / sizeof load_flags[0]; k++) cli_has(a, load_flags[k]);
+    if (!rc && is_triple_model(m)) {
+        static const char *const graph_flags[] = { "format", "ids", "min-rating", "no-metadata" };
+        rc = cli_reject(a, graph_flags, 4, "to the triples of a knowledge-graph model");
+        if (!rc) rc = cli_check_unused(a, "update");
+        if (!rc) rc = update_kg(m, t, add, out, json);
+        gr_trainer_free(t);
+        return rc;
+    }
     if (!rc) rc = cli_check_unused(a, "update");
     gr_graph *added = NULL;
     gr_model *m2 = NULL;
