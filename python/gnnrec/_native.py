@@ -177,6 +177,7 @@ _PROTOTYPES = {
     "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
     "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
+    "gr_model_update_kg": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
     "gr_set_num_threads": (c_int, [c_int]),
     "gr_get_num_threads": (c_int, []),
     # eval.h
@@ -252,6 +253,7 @@ _OPTIONAL_PROTOTYPES = {
     "gr_model_explain_liked": (c_int, [P(c_size_t), P(c_float), c_void_p, P(c_int64), c_size_t, c_int64,
                                        P(Contribution), c_size_t]),
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
+    "gr_model_update_kg": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
     "gr_model_predict_links": (c_int, [P(c_size_t), c_void_p, c_int64, c_int64, c_int, c_size_t, c_int,
                                        P(c_int64), P(c_float)]),
     "gr_model_predict_links_batch": (c_int, [P(c_size_t), c_void_p, P(c_int64), P(c_int64), P(c_int), c_size_t,

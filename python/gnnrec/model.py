@@ -8,7 +8,7 @@ import os
 from . import _buffers
 from ._handle import Handle
 from ._native import Contribution, RecOptions, RecOptions2, lib
-from .errors import check
+from .errors import UnsupportedError, check
 from .features import node_code
 from .graph import Graph
 from .kg import KnowledgeGraph, evaluate_link_prediction, predict_links, predict_links_batch
@@ -332,8 +332,16 @@ class Model(Handle):
         """A new model updated with the edges of the graph `added` (new users
         and items appended): LightGCN and MF by a warm-started schedule of
         `trainer`'s settings (the defaults when None), the training-free
-        filters built again with the settings their fit chose.  This model
-        is unchanged."""
+        filters built again with the settings their fit chose.  A KG model
+        trained on triples takes a KnowledgeGraph of new triples by their
+        own names (new entities and relations appended; gr_model_update_kg):
+        a short warm-started schedule over all the triples.  This model is
+        unchanged."""
         out = ctypes.c_void_p()
-        check(lib.gr_model_update(ctypes.byref(out), self, added, trainer))
+        if isinstance(added, KnowledgeGraph):
+            if not lib.has("gr_model_update_kg"):
+                raise UnsupportedError(-10, "the loaded libgnnrec has no gr_model_update_kg (an older library)")
+            check(lib.gr_model_update_kg(ctypes.byref(out), self, added, trainer))
+        else:
+            check(lib.gr_model_update(ctypes.byref(out), self, added, trainer))
         return Model(out.value)

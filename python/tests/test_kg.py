@@ -138,6 +138,27 @@ class KnowledgeGraphTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             m.predict_links(["n1"], "next", k=0)
 
+    def test_an_update_adds_triples_entities_and_relations(self):
+        m, g = self.model, self.model.kg
+        with gnnrec.KnowledgeGraph.from_triples(["n3", "n30", "n1"], ["next", "next", "near"],
+                                                ["n30", "n4", "n2"]) as added:
+            with gnnrec.Trainer("rotate", threads=1) as t:
+                up = m.update(added, trainer=t)
+                self.assertEqual(t.stats["epochs"], 2)
+        kg = up.kg
+        self.assertEqual((kg.num_entities, kg.num_relations, kg.num_triples),
+                         (g.num_entities + 1, g.num_relations + 1, g.num_triples + 3))
+        self.assertEqual([kg.entity_name(e) for e in range(g.num_entities)],
+                         [g.entity_name(e) for e in range(g.num_entities)])
+        self.assertEqual((kg.entity_name(g.num_entities), kg.relation_name(g.num_relations)), ("n30", "near"))
+        self.assertIn(("n3", "next", "n30"), kg)
+        self.assertEqual(len(up.predict_tails("n30", "next", k=3)), 3)
+        self.assertEqual(up.info("updated"), 1)
+        self.assertEqual(m.kg.num_entities, g.num_entities)  # the model given is unchanged
+        with gnnrec.KnowledgeGraph.from_triples(["n3"], ["next"], ["n9"]) as added, \
+                gnnrec.Trainer("transe") as t, self.assertRaises(gnnrec.InvalidArgumentError):
+            m.update(added, trainer=t)
+
     def test_the_saved_model_keeps_its_graph(self):
         path = os.path.join(support.tmpdir(), "ring.gnr")
         self.model.save(path)
@@ -181,6 +202,12 @@ class EstimatorTest(unittest.TestCase):
         self.assertEqual(len(est.predict_heads("n2", "next", k=2)), 2)
         self.assertEqual(est.predict_links(["n2"], "next", k=3), [links])
         self.assertIn("mrr", est.evaluate_link_prediction(va, known=[tr, va]))
+        # new triples: the updated model has an id space of its own (valid triples are loaded like its kg)
+        with gnnrec.KnowledgeGraph.from_triples(["n2", "late"], ["next", "next"], ["late", "n3"]) as more:
+            self.assertIs(est.partial_fit(more, epochs=1), est)
+        self.assertEqual(est.model_.kg.num_triples, len(train) + 2)
+        self.assertEqual(est.stats_["epochs"], 1)
+        self.assertEqual(est.model_.kg.entity_id("late"), est.model_.kg.num_entities - 1)
         with self.assertRaises(TypeError):
             est.fit(tr, min_rating=4)
 
