@@ -333,6 +333,28 @@ int main(int argc, char **argv)
     CHECK(status_of([&] { m.predict_links_batch({ 0 }, { 0 }, { GR_LP_TAILS }, 3); }) == GR_EUNSUPPORTED);
     gnnrec::link_metrics lm = km.evaluate_links(ring, { ring }, GR_LP_BOTH);
     CHECK(lm.mrr > 0 && lm.mrr <= 1 && lm.hits1 <= lm.hits3 && lm.hits3 <= lm.hits10);
+    // update by triples: a new entity n20 and a new relation "near" are
+    // appended, the ring's names keep their ids, km is unchanged
+    gnnrec::kg added = gnnrec::kg::from_names({ "n19", "n20", "n20" }, { "next", "prev", "near" },
+                                              { "n20", "n19", "n0" });
+    gnnrec::model ku = km.update(added);
+    gnnrec::kg_view ug = ku.knowledge_graph();
+    CHECK(ku.kind() == "rotate" && ku.info("updated") == 1);
+    CHECK(ug.num_entities() == 21 && ug.num_relations() == 3 && ug.num_triples() == 43);
+    CHECK(ug.entity_id("n3") == n3 && ug.relation_id("next") == next);
+    int64_t n20 = ug.entity_id("n20");
+    CHECK(n20 == 20 && ug.entity_name(n20) == "n20" && ug.relation_id("near") == 2);
+    CHECK(ku.predict_links(n20, next, GR_LP_HEADS, 5).size() == 5);
+    CHECK(ku.predict_links(n20, ug.relation_id("near"), GR_LP_TAILS, 3, false).size() == 3);
+    CHECK(km.knowledge_graph().num_entities() == 20 && km.knowledge_graph().num_relations() == 2 &&
+          km.knowledge_graph().num_triples() == 40);
+    CHECK(status_of([&] { km.knowledge_graph().entity_id("n20"); }) == GR_ENOTFOUND);
+    gnnrec::trainer kfew("rotate");
+    kfew.set("epochs", 1);
+    gnnrec::model ku2 = kfew.update(km, added);
+    CHECK(kfew.stat(GR_STAT_EPOCHS) == 1 && ku2.knowledge_graph().num_entities() == 21);
+    CHECK(status_of([&] { few.update(km, added); }) == GR_EINVAL);
+    CHECK(status_of([&] { m.update(added); }) == GR_EUNSUPPORTED);
 
     if (failures) std::fprintf(stderr, "test_wrapper: %d checks failed\n", failures);
     else std::printf("test_wrapper: all checks passed\n");

@@ -654,6 +654,17 @@ public:
         detail::check(gr_model_update(&m, h_.get(), added.get(), nullptr));
         return model(m);
     }
+    /* A KG model trained on triples updated with the triples of `added`,
+     * by its own names (kg::load, or kg::from_names without `like`): new
+     * entities and relations are appended, the model's keep their ids; the
+     * default warm-started schedule; this one is unchanged.
+     * trainer::update() takes settings. */
+    model update(const kg_view &added) const
+    {
+        gr_model *m = nullptr;
+        detail::check(gr_model_update_kg(&m, h_.get(), added.get(), nullptr));
+        return model(m);
+    }
     std::vector<float> fold_in(const std::vector<int64_t> &liked) const
     {
         std::vector<float> v(dim());
@@ -915,6 +926,14 @@ public:
     {
         gr_model *out = nullptr;
         detail::check(gr_model_update(&out, m.get(), added.get(), h_.get()));
+        return model(out);
+    }
+    /* gr_model_update_kg with these settings: a new KG model from m and
+     * the triples of `added` by its own names (m is unchanged). */
+    model update(const model &m, const kg_view &added)
+    {
+        gr_model *out = nullptr;
+        detail::check(gr_model_update_kg(&out, m.get(), added.get(), h_.get()));
         return model(out);
     }
 

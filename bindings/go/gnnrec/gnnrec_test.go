@@ -595,8 +595,76 @@ func TestKnowledgeGraphs(t *testing.T) {
 	if err != nil || lm.MRR <= 0 || lm.MRR > 1 || lm.Hits1 > lm.Hits10 {
 		t.Fatalf("link metrics %+v: %v", lm, err)
 	}
+	// update by triples: a new entity n20 and a new relation "near" are
+	// appended, the ring's names keep their ids, m is unchanged
+	added, err := gnnrec.KnowledgeGraphFromNames([]string{"n19", "n20", "n20"}, []string{"next", "prev", "near"},
+		[]string{"n20", "n19", "n0"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer added.Close()
+	grown, err := m.UpdateKnowledgeGraph(added, nil)
+	if err != nil {
+		t.Fatal("update by triples", err)
+	}
+	defer grown.Close()
+	if v, _ := grown.Info("updated"); grown.Kind() != "rotate" || v != 1 {
+		t.Fatalf("the updated model: %s, updated %v", grown.Kind(), v)
+	}
+	g := grown.KnowledgeGraph()
+	if g == nil || g.NumEntities() != 21 || g.NumRelations() != 3 || g.NumTriples() != 43 {
+		t.Fatal("the updated model's knowledge graph")
+	}
+	if id, err := g.EntityID("n3"); err != nil || id != n3 {
+		t.Fatalf("n3 became %d: %v", id, err)
+	}
+	if id, err := g.RelationID("next"); err != nil || id != next {
+		t.Fatalf("next became %d: %v", id, err)
+	}
+	n20, err := g.EntityID("n20")
+	if err != nil || n20 != 20 || g.EntityName(n20) != "n20" {
+		t.Fatalf("the new entity: %d, %v", n20, err)
+	}
+	near, err := g.RelationID("near")
+	if err != nil || near != 2 {
+		t.Fatalf("the new relation: %d, %v", near, err)
+	}
+	if heads, err := grown.PredictLinks(n20, next, gnnrec.Heads, 5, true); err != nil || len(heads) != 5 {
+		t.Fatalf("heads of the new entity: %v", err)
+	}
+	if tails, err := grown.PredictLinks(n20, near, gnnrec.Tails, 3, false); err != nil || len(tails) != 3 {
+		t.Fatalf("tails of the new entity: %v", err)
+	}
+	if old := m.KnowledgeGraph(); old.NumEntities() != 20 || old.NumRelations() != 2 || old.NumTriples() != 40 {
+		t.Fatal("the update changed the model")
+	}
+	if _, err := m.KnowledgeGraph().EntityID("n20"); !errors.Is(err, gnnrec.ErrNotFound) {
+		t.Fatalf("the new entity in the old model: %v", err)
+	}
+	few, err := gnnrec.NewTrainer("rotate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer few.Close()
+	few.Set("epochs", 1)
+	grown2, err := m.UpdateKnowledgeGraph(added, few)
+	if err != nil || grown2.KnowledgeGraph().NumEntities() != 21 {
+		t.Fatal("update by triples with a trainer", err)
+	}
+	defer grown2.Close()
+	if e, _ := few.Stat(gnnrec.StatEpochs); e != 1 {
+		t.Fatal("the trainer's epochs were not used")
+	}
+	other, _ := gnnrec.NewTrainer("lightgcn")
+	defer other.Close()
+	if _, err := m.UpdateKnowledgeGraph(added, other); !errors.Is(err, gnnrec.ErrInvalid) {
+		t.Fatalf("a lightgcn trainer for a rotate model: %v", err)
+	}
 	train, valid, _ := split(t)
 	lg := trained(t, train, valid)
+	if _, err := lg.UpdateKnowledgeGraph(added, nil); !errors.Is(err, gnnrec.ErrUnsupported) {
+		t.Fatalf("a lightgcn model updated by triples: %v", err)
+	}
 	if lg.KnowledgeGraph() != nil {
 		t.Fatal("a lightgcn model has a knowledge graph")
 	}

@@ -369,6 +369,27 @@ func (m *Model) Update(added *Graph, t *Trainer) (*Model, error) {
 	return newModel(out), nil
 }
 
+// UpdateKnowledgeGraph returns a new KG model (TransE, DistMult, RotatE,
+// ComplEx trained on triples) updated with the triples of added, given by
+// its own names (LoadKnowledgeGraph, or KnowledgeGraphFromNames with a nil
+// like): the entities and relations m lacks are appended and m's keep their
+// ids, then a short warm-started schedule runs (t's settings, or the
+// defaults when t is nil).  m is unchanged.
+func (m *Model) UpdateKnowledgeGraph(added *KnowledgeGraph, t *Trainer) (*Model, error) {
+	defer runtime.KeepAlive(m)
+	defer runtime.KeepAlive(added)
+	defer runtime.KeepAlive(t)
+	var tp *C.gr_trainer
+	if t != nil {
+		tp = t.ptr
+	}
+	var out *C.gr_model
+	if err := call(func() C.int { return C.gr_model_update_kg(&out, m.ptr, added.raw(), tp) }); err != nil {
+		return nil, err
+	}
+	return newModel(out), nil
+}
+
 // FoldIn is the vector a new user with these liked items gets.
 func (m *Model) FoldIn(liked []int64) ([]float32, error) {
 	defer runtime.KeepAlive(m)

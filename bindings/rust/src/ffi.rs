@@ -271,6 +271,8 @@ extern "C" {
                                         exclude_training: c_int, entities: *mut i64, scores: *mut c_float) -> c_int;
     pub fn gr_eval_link_prediction(out: *mut c_double, m: *const gr_model, test: *const gr_kg,
                                    known: *const *const gr_kg, n_known: usize, direction: c_int) -> c_int;
+    pub fn gr_model_update_kg(out: *mut *mut gr_model, m: *const gr_model, added: *const gr_kg, t: *mut gr_trainer)
+                              -> c_int;
 
     // synth.h
     pub fn gr_synth_write(dir: *const c_char, opts: *const gr_synth_options) -> c_int;

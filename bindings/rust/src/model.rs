@@ -343,6 +343,17 @@ impl Model {
         check(unsafe { ffi::gr_model_update(&mut out, self.ptr, added.as_ptr(), ptr::null_mut()) })?;
         Ok(Model::from_raw(out))
     }
+    /// A new KG model (TransE, DistMult, RotatE, ComplEx trained on
+    /// triples) updated with the triples of `added`, given by its own names
+    /// (`KnowledgeGraph::load`, or `from_names` without `like`): the
+    /// entities and relations self lacks are appended, its own keep their
+    /// ids; the default warm-started schedule; self is unchanged.
+    /// Trainer::update_kg takes settings.
+    pub fn update_kg(&self, added: &KnowledgeGraph) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_update_kg(&mut out, self.ptr, added.as_ptr(), ptr::null_mut()) })?;
+        Ok(Model::from_raw(out))
+    }
     /// The vector a new user with these liked items gets.
     pub fn fold_in(&self, liked: &[i64]) -> Result<Vec<f32>> {
         let mut v = vec![0f32; self.dim()];

@@ -199,6 +199,15 @@ impl Trainer {
         Ok(Model::from_raw(out))
     }
 
+    /// gr_model_update_kg with these settings: a new KG model from `m` and
+    /// the triples of `added` by its own names (new entities and relations
+    /// appended); `m` is unchanged.
+    pub fn update_kg(&mut self, m: &Model, added: &KnowledgeGraph) -> Result<Model> {
+        let mut out = ptr::null_mut();
+        check(unsafe { ffi::gr_model_update_kg(&mut out, m.as_ptr(), added.as_ptr(), self.ptr) })?;
+        Ok(Model::from_raw(out))
+    }
+
     /// A statistic of the last fit; NaN for BestValid without validation.
     pub fn stat(&self, which: Stat) -> Result<f64> {
         let mut v = 0.0;

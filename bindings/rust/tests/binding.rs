@@ -344,7 +344,34 @@ fn knowledge_graphs_train_and_predict_links() {
     assert_eq!(m.predict_links_batch(&[n3], &[next], &[Direction::Tails], 21, true).unwrap_err().status(), "GR_ERANGE");
     let lm = m.evaluate_links(&ring, &[&ring], Direction::Both).unwrap();
     assert!(lm.mrr > 0.0 && lm.mrr <= 1.0 && lm.hits1 <= lm.hits10);
+    // update by triples: a new entity n20 and a new relation "near" are
+    // appended, the ring's names keep their ids, m is unchanged
+    let (ah, ar, at) = (["n19", "n20", "n20"], ["next", "prev", "near"], ["n20", "n19", "n0"]);
+    let added = KnowledgeGraph::from_names(&ah, &ar, &at, None).unwrap();
+    let grown = m.update_kg(&added).unwrap();
+    assert_eq!(grown.kind(), "rotate");
+    assert_eq!(grown.info("updated").unwrap(), 1.0);
+    let g = grown.knowledge_graph().unwrap();
+    assert_eq!((g.num_entities(), g.num_relations(), g.num_triples()), (21, 3, 43));
+    assert_eq!((g.entity_id("n3").unwrap(), g.relation_id("next").unwrap()), (n3, next));
+    let n20 = g.entity_id("n20").unwrap();
+    assert_eq!(n20, 20);
+    assert_eq!(g.entity_name(n20).as_deref(), Some("n20"));
+    let near = g.relation_id("near").unwrap();
+    assert_eq!(grown.predict_links(n20, next, Direction::Heads, 5, true).unwrap().len(), 5);
+    assert_eq!(grown.predict_links(n20, near, Direction::Tails, 3, false).unwrap().len(), 3);
+    let old = m.knowledge_graph().unwrap();
+    assert_eq!((old.num_entities(), old.num_relations(), old.num_triples()), (20, 2, 40));
+    assert!(old.entity_id("n20").unwrap_err().is_not_found());
+    let mut few = Trainer::new("rotate").unwrap();
+    few.set("epochs", 1).unwrap();
+    let grown2 = few.update_kg(&m, &added).unwrap();
+    assert_eq!(few.stat(Stat::Epochs).unwrap(), 1.0);
+    assert_eq!(grown2.knowledge_graph().unwrap().num_entities(), 21);
+    let mut other = Trainer::new("lightgcn").unwrap();
+    assert_eq!(other.update_kg(&m, &added).err().unwrap().status(), "GR_EINVAL");
     let (_, lightgcn) = trained();
+    assert_eq!(lightgcn.update_kg(&added).err().unwrap().status(), "GR_EUNSUPPORTED");
     assert!(lightgcn.knowledge_graph().is_none());
     assert!(lightgcn.predict_links(0, 0, Direction::Tails, 1, true).is_err());
     assert!(lightgcn.predict_links_batch(&[0], &[0], &[Direction::Tails], 1, true).is_err());
