@@ -9,8 +9,12 @@ graph of them and a map of the movies); /?user=ID opens it on one user.
 
 Endpoints (JSON in, JSON out):
     GET  /health      {"status": "ok", "model": "lightgcn", "users": ..., "items": ..., ...}
-    GET  /catalog     genres, year range, sizes, some user ids, the explanation method
+    GET  /catalog     genres, year range, sizes, some user ids, the explanation method;
+                      for a knowledge-graph model trained on triples also "kg": {"entities",
+                      "relations": [names], "entity_names": [some names]}
     GET  /items?q=toy+story&limit=20    title search: [{"item", "title", "year", "genres"}]
+    GET  /entities?q=0026&limit=20      a triple-trained model's entity names holding q
+                      (case-insensitive; those starting with it first): {"query", "entities"}
     GET  /users/ID    one user's profile and rated movies
     GET  /map         the movies' 2-D PCA projection (computed once, then cached)
     POST /recommend   {"user_id": 1, "k": 10, "genres": ["Comedy"], "year_min": 1990,
@@ -93,7 +97,7 @@ FIELDS = {
     "/links": ("head", "tail", "relation", "queries", "k", "exclude_training"),
     "/reload": (),
 }
-GET_ROUTES = ("/", "/health", "/catalog", "/items", "/map")
+GET_ROUTES = ("/", "/health", "/catalog", "/items", "/entities", "/map")
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
 
@@ -323,7 +327,8 @@ class Handler(BaseHTTPRequestHandler):
             self._route({path: lambda: self._static(path[len("/static/"):])}, path)
         else:
             self._route({"/": lambda: self._static("index.html"), "/health": self._health,
-                         "/catalog": self._catalog, "/items": self._items, "/map": self._map}, path)
+                         "/catalog": self._catalog, "/items": self._items, "/entities": self._entities,
+                         "/map": self._map}, path)
 
     def do_HEAD(self):
         self.do_GET()  # the same status and headers; _send_bytes leaves out the body
@@ -428,10 +433,23 @@ class Handler(BaseHTTPRequestHandler):
     def _catalog(self):
         s = self.serving
         g = s.model.graph
-        self._send(200, {"model": s.model.kind, "dim": s.model.dim, "users": g.num_users, "items": g.num_items,
-                         "genres": s.catalog.genres, "year_min": s.catalog.year_range[0],
-                         "year_max": s.catalog.year_range[1], "user_ids": s.sample_users,
-                         "explanations": s.explainer.describe()})
+        out = {"model": s.model.kind, "dim": s.model.dim, "users": g.num_users, "items": g.num_items,
+               "genres": s.catalog.genres, "year_min": s.catalog.year_range[0],
+               "year_max": s.catalog.year_range[1], "user_ids": s.sample_users,
+               "explanations": s.explainer.describe()}
+        if s.triples is not None:
+            out["kg"] = {"entities": s.kg.num_entities, "relations": s.triples.relations,
+                         "entity_names": s.triples.names[:SAMPLE_USERS]}
+        self._send(200, out)
+
+    def _entities(self):
+        triples = self.serving.triples
+        if triples is None:
+            raise HttpError(404, "/entities lists the entities of a knowledge-graph model trained on triples; "
+                                 "this one is %s" % self.serving.model.kind)
+        q = self._query_one("q", "")
+        limit = self._query_int("limit", 20, 1, MAX_SEARCH)
+        self._send(200, {"query": q, "entities": triples.search(q, limit)})
 
     def _items(self):
         q = self._query_one("q", "")
@@ -638,6 +656,30 @@ def _check_genres(model, filters):
 
 # ---- the server -----------------------------------------------------------------------
 
+class TripleCatalog:
+    """The names of a knowledge-graph model trained on triples, for the
+    page: its relations, and a search of its entities by name."""
+
+    def __init__(self, kg):
+        self.names = [kg.entity_name(e) for e in range(kg.num_entities)]
+        self.relations = [kg.relation_name(r) for r in range(kg.num_relations)]
+        self._folded = [n.casefold() for n in self.names]
+
+    def search(self, q, limit):
+        """Up to limit names holding q, case-insensitive: those starting
+        with it first, each group in id order."""
+        q = q.casefold()
+        starts, holds = [], []
+        for name, folded in zip(self.names, self._folded):
+            if folded.startswith(q):
+                starts.append(name)
+                if len(starts) == limit:
+                    break
+            elif q in folded and len(holds) < limit:
+                holds.append(name)
+        return (starts + holds)[:limit]
+
+
 class Serving:
     """What the service answers with for one loaded model: the model, its
     catalog and explainer, some user ids for the page, and the map (made
@@ -648,6 +690,8 @@ class Serving:
         self.catalog = Catalog(model.graph)
         self.named = self.catalog.named
         self.kg = model.kg if model.kind in KG_KINDS else None
+        # a model of triples (not of a user-item graph): the page asks it link-prediction queries
+        self.triples = TripleCatalog(self.kg) if self.kg is not None and model.graph.num_users == 0 else None
         self.explainer = Explainer(model, self.catalog)
         self.sample_users = [self.shown_user(u) for u in model.graph.user_ids()[:SAMPLE_USERS]]
         self._map = None

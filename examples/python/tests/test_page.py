@@ -251,5 +251,80 @@ class NamesPageTest(BrowserTest):
         self.assertEqual(self.js("document.querySelectorAll('#map .mark-liked').length"), len(liked))
 
 
+@unittest.skipUnless(CHROMIUM, "no Chromium (apt-get install chromium, or set GNNREC_CHROMIUM)")
+class LinksPageTest(BrowserTest):
+    """A knowledge-graph model trained on triples: the page asks it which
+    entities complete a triple, the query in the address."""
+
+    @classmethod
+    def setUpClass(cls):
+        heads, rels, tails = [], [], []
+        for i in range(30):
+            a, b = "node %d" % i, "node %d" % ((i + 1) % 30)
+            heads += [a, b]
+            rels += ["next", "prev"]
+            tails += [b, a]
+        with gnnrec.KnowledgeGraph.from_triples(heads, rels, tails) as kg, gnnrec.Trainer(
+                "rotate", dim=8, epochs=20, lr=0.05, batch=16, negatives=8, threads=1) as t:
+            cls.serve(t.fit(kg))
+
+    def setUp(self):
+        self.browser.errors.clear()
+
+    def tearDown(self):
+        self.assertEqual(self.browser.errors, [], "errors in the page")
+
+    def js(self, expression):
+        return self.browser.evaluate(expression)
+
+    def open(self, query):
+        self.browser.navigate(self.base + "/" + query)
+        self.browser.wait_for(READY)
+
+    def listed(self):
+        return self.js("[...document.querySelectorAll('#links li[data-entity]')].map(li => li.dataset.entity)")
+
+    def change(self, script):
+        before = int(self.js("document.body.dataset.renders"))
+        self.js("(() => { %s })()" % script)
+        self.browser.wait_for("Number(document.body.dataset.renders) > %d && document.body.dataset.state !== "
+                              "'loading'" % before)
+
+    def test_a_query_from_the_address(self):
+        self.open("?" + urllib.parse.urlencode({"entity": "node 3", "relation": "next", "k": 5, "known": 1}))
+        self.assertTrue(self.js("document.getElementById('rec-view').hidden"))
+        self.assertFalse(self.js("document.getElementById('links-view').hidden"))
+        want = [x.name for x in self.model.predict_tails("node 3", "next", k=5, exclude_training=False)]
+        self.assertEqual(self.listed(), want)
+        self.assertEqual(self.js("document.getElementById('links-query').textContent"), "(node 3, next, ?)")
+        self.assertEqual(self.js("[...document.querySelectorAll('#relation option')].map(o => o.value)"),
+                         ["next", "prev"])
+
+    def test_heads_and_the_filter_are_kept_in_the_address(self):
+        self.open("?" + urllib.parse.urlencode({"entity": "node 8", "relation": "prev"}))
+        self.change("document.querySelector('input[name=direction][value=heads]').click()")
+        want = [x.name for x in self.model.predict_heads("node 8", "prev", k=10)]
+        self.assertEqual(self.listed(), want)
+        q = self.js("Object.fromEntries(new URLSearchParams(location.search))")
+        self.assertEqual((q["entity"], q["relation"], q["direction"]), ("node 8", "prev", "heads"))
+        self.assertNotIn("known", q)
+        self.change("document.getElementById('exclude-known').click()")
+        want = [x.name for x in self.model.predict_heads("node 8", "prev", k=10, exclude_training=False)]
+        self.assertEqual(self.listed(), want)
+        self.assertEqual(self.js("new URLSearchParams(location.search).get('known')"), "1")
+
+    def test_an_unknown_entity_shows_an_error(self):
+        self.open("?" + urllib.parse.urlencode({"entity": "nobody", "relation": "next"}))
+        self.assertEqual(self.js("document.body.dataset.state"), "error")
+        self.assertIn("nobody", self.js("document.getElementById('link-error').textContent"))
+        self.assertEqual(self.listed(), [])
+        # typing offers the entities holding the text
+        self.js("(() => { const e = document.getElementById('entity'); e.value = 'ode 2';"
+                " e.dispatchEvent(new Event('input', {bubbles: true})); })()")
+        self.browser.wait_for("document.querySelectorAll('#entity-names option').length === 11")
+        names = self.js("[...document.querySelectorAll('#entity-names option')].map(o => o.value)")
+        self.assertEqual(sorted(names), sorted(["node 2"] + ["node %d" % i for i in range(20, 30)]))
+
+
 if __name__ == "__main__":
     unittest.main()

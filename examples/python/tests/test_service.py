@@ -693,6 +693,21 @@ class LinksTest(ServedModelTest):
         status, out = self.request("POST", "/links", {"tail": kg.entity_id("n5"), "relation": "prev", "k": 3})
         self.assertEqual((status, len(out["entities"]), out["tail"]), (200, 3, kg.entity_id("n5")))
 
+    def test_the_catalog_and_the_entity_search(self):
+        status, out = self.request("GET", "/catalog")
+        self.assertEqual(status, 200, out)
+        kg = out["kg"]
+        self.assertEqual((kg["entities"], kg["relations"]), (30, ["next", "prev"]))
+        self.assertEqual(kg["entity_names"][:3], [self.model.kg.entity_name(e) for e in range(3)])
+        status, out = self.request("GET", "/entities?q=N2&limit=5")
+        self.assertEqual(status, 200, out)
+        # names starting with the text first (case-insensitive), then those holding it
+        self.assertEqual(out["entities"], ["n2", "n20", "n21", "n22", "n23"])
+        status, out = self.request("GET", "/entities?q=9")
+        self.assertEqual(out["entities"], ["n9", "n19", "n29"])
+        status, out = self.request("GET", "/entities?limit=0")
+        self.assertEqual(status, 400)
+
     def test_a_batch_of_queries(self):
         queries = [{"head": "n3", "relation": "next"}, {"tail": "n5", "relation": "prev"},
                    {"head": self.model.kg.entity_id("n9"), "relation": "next"}]
@@ -738,6 +753,9 @@ class LinksTest(ServedModelTest):
             status, out = json_request(server, "POST", "/links", {"head": "1", "relation": "liked"})
             self.assertEqual(status, 400)
             self.assertIn("needs a knowledge-graph model", out["error"])
+            status, out = json_request(server, "GET", "/entities?q=1")
+            self.assertEqual(status, 404)
+            self.assertNotIn("kg", json_request(server, "GET", "/catalog")[1])
         finally:
             serving.stop(server)
 

@@ -1,6 +1,7 @@
 // The service's page: settings in the address bar (?user=ID&genres=...),
 // recommendations from POST /recommend, a graph of the top K and a map of
-// the movies, both drawn as SVG.  No libraries, no build step.
+// the movies, both drawn as SVG; for a knowledge-graph model trained on
+// triples, link prediction (links.js).  No libraries, no build step.
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -449,6 +450,7 @@ async function start() {
     return;
   }
   const c = state.catalog;
+  if (c.kg) return startLinks(c);  // a model of triples: link prediction (links.js)
   $("model-info").textContent = c.model + " model, " + c.dim + " dimensions: " + c.users + " users, " +
     c.items + " movies" + (c.year_min ? ", " + c.year_min + "–" + c.year_max : "") + ".";
   const box = $("genres");
