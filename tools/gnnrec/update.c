@@ -16,7 +16,7 @@ static const cli_flag_doc update_flags[] = {
     { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
-    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); KG models: its epochs (2)" },
+    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); KG models: its epochs (a tenth of the kind's default: RotatE 4, the others 2)" },
     { "lr", "X", "its learning rate (0.05); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },
@@ -108,8 +108,8 @@ static int update(gr_model *m, cli_args *a, const char *add, const char *out, in
     static const char *const load_flags[] = { "format", "ids", "min-rating", "no-metadata" };
     for (size_t k = 0; k < sizeof load_flags / sizeof load_flags[0]; k++) cli_has(a, load_flags[k]);
     if (!rc && is_triple_model(m)) {
-        static const char *const graph_flags[] = { "format", "ids", "min-rating", "no-metadata" };
-        rc = cli_reject(a, graph_flags, 4, "to the triples of a knowledge-graph model");
+        rc = cli_reject(a, load_flags, sizeof load_flags / sizeof load_flags[0],
+                        "to the triples of a knowledge-graph model");
         if (!rc) rc = cli_check_unused(a, "update");
         if (!rc) rc = update_kg(m, t, add, out, json);
         gr_trainer_free(t);
