@@ -177,7 +177,6 @@ _PROTOTYPES = {
     "gr_trainer_fit": (c_int, [P(c_void_p), c_void_p, c_void_p]),
     "gr_trainer_stat": (c_int, [P(c_double), c_void_p, c_int]),
     "gr_model_update": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
-    "gr_model_update_kg": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
     "gr_set_num_threads": (c_int, [c_int]),
     "gr_get_num_threads": (c_int, []),
     # eval.h

@@ -84,20 +84,14 @@ class KnowledgeGraphRecommender(Recommender):
         """A model fitted on a KnowledgeGraph takes new triples, a
         KnowledgeGraph by its own names (new entities and relations are
         added): a short schedule warm-started from the model, with the
-        estimator's settings but the update's own number of epochs (RotatE 4,
-        the other kinds 2)
-        unless `epochs` or `lr` are given here (Model.update,
-        gr_model_update_kg).  Returns self."""
+        estimator's settings but the update's own number of epochs (RotatE
+        4, the other kinds 2) unless `epochs` or `lr` are given here
+        (Model.update, gr_model_update_kg).  Returns self."""
         if not isinstance(interactions, KnowledgeGraph):
             return super().partial_fit(interactions, epochs=epochs, lr=lr, **read)
         if read:
             raise TypeError("partial_fit on a KnowledgeGraph takes no reading options: %s" % ", ".join(sorted(read)))
-        settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
-        if epochs is not None:
-            settings["epochs"] = epochs
-        if lr is not None:
-            settings["lr"] = lr
-        with Trainer(self.kind, **settings) as t:
+        with Trainer(self.kind, **self._update_settings(epochs, lr)) as t:
             updated = self._fitted().update(interactions, trainer=t)
             self.stats_ = t.stats
         self._set_model(updated)

@@ -341,6 +341,16 @@ class Recommender:
 
     # ---- incremental updates -------------------------------------------------
 
+    def _update_settings(self, epochs, lr):
+        """The estimator's settings for an update: the update's own epochs
+        and learning rate unless given here."""
+        settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
+        if epochs is not None:
+            settings["epochs"] = epochs
+        if lr is not None:
+            settings["lr"] = lr
+        return settings
+
     def partial_fit(self, interactions, epochs=None, lr=None, **read):
         """Add new interactions to the fitted model without a full retrain
         (LightGCN, MF and the training-free filters; GraphSAGE and the KG
@@ -360,11 +370,7 @@ class Recommender:
         as names.  The model before is not changed: whoever holds it
         keeps it.  Returns self."""
         model = self._fitted()
-        settings = {n: v for n, v in self._settings.items() if n not in ("epochs", "lr")}
-        if epochs is not None:
-            settings["epochs"] = epochs
-        if lr is not None:
-            settings["lr"] = lr
+        settings = self._update_settings(epochs, lr)
         if model.graph.has_names:
             read = dict({"ids": "names"}, **read)  # a file of the model's names, "17" too
         with _made_graphs() as owned:
