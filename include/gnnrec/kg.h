@@ -255,8 +255,7 @@ GR_API int gr_model_predict_links_batch(size_t *counts, const gr_model *m, const
  * tail of (h, r, ?) at h's tail query through a relation the model knows;
  * for DistMult and ComplEx that direction at the mean length of the
  * entity rows), then a short schedule runs warm-started over the union
- * (a tenth of the kind's default epochs, RotatE 4, the others 2, unless t
- * sets `epochs`; docs/kg.md) with the settings m's fit
+ * (4 epochs unless t sets `epochs`; docs/kg.md) with the settings m's fit
  * chose (its info), t's caller-set settings overriding them, without
  * validation.  The model's dim (and TransE's norm) are kept.  t may be
  * NULL for the defaults.  m is not changed: the result is a new model,

@@ -17,10 +17,11 @@
 #include "train/kg_train.h"
 #include "train/trainer.h"
 
-/* An update's warm-started schedule takes this share of the kind's default
- * epochs (at least one) unless the caller sets them: RotatE 4, the other
- * kinds 2 (docs/kg.md, "Updating a model", gives the validation). */
-#define GR_KG_UPDATE_SHARE 0.1
+/* Epochs of an update's warm-started schedule unless the caller sets them:
+ * on WN18RR's validation, 4 reached 98.8% (RotatE) and 98.7% (DistMult) of
+ * a full refit's MRR in 3% and 10% of its time, 2 epochs 95.6% and 95.3%
+ * (docs/kg.md, "Updating a model"). */
+#define GR_KG_UPDATE_EPOCHS 4
 
 /*
  * The trainer takes the settings m's fit chose (the model's info), the
@@ -37,7 +38,7 @@ static void apply_model_settings(gr_trainer *t, const gr_model *m)
         if ((shape || !t->hand_set[k]) && gr_model_info(&v, m, name) == GR_OK) t->val[k] = v;
     }
     int epochs = gr_opt_index(t, "epochs");
-    if (!t->hand_set[epochs]) t->val[epochs] = fmax(1.0, round(GR_KG_UPDATE_SHARE * t->spec[epochs].def));
+    if (!t->hand_set[epochs]) t->val[epochs] = GR_KG_UPDATE_EPOCHS;
 }
 
 /* The mean length of the first n entity rows. */

@@ -84,8 +84,8 @@ class KnowledgeGraphRecommender(Recommender):
         """A model fitted on a KnowledgeGraph takes new triples, a
         KnowledgeGraph by its own names (new entities and relations are
         added): a short schedule warm-started from the model, with the
-        estimator's settings but the update's own number of epochs (RotatE
-        4, the other kinds 2) unless `epochs` or `lr` are given here
+        estimator's settings but the update's own number of epochs (4)
+        unless `epochs` or `lr` are given here
         (Model.update, gr_model_update_kg).  Returns self."""
         if not isinstance(interactions, KnowledgeGraph):
             return super().partial_fit(interactions, epochs=epochs, lr=lr, **read)

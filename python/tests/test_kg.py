@@ -144,7 +144,7 @@ class KnowledgeGraphTest(unittest.TestCase):
                                                 ["n30", "n4", "n2"]) as added:
             with gnnrec.Trainer("rotate", threads=1) as t:
                 up = m.update(added, trainer=t)
-                self.assertEqual(t.stats["epochs"], 4)  # a tenth of RotatE's 40
+                self.assertEqual(t.stats["epochs"], 4)  # the update's own schedule
         kg = up.kg
         self.assertEqual((kg.num_entities, kg.num_relations, kg.num_triples),
                          (g.num_entities + 1, g.num_relations + 1, g.num_triples + 3))

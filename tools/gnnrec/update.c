@@ -16,7 +16,7 @@ static const cli_flag_doc update_flags[] = {
     { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
-    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); KG models: its epochs (a tenth of the kind's default: RotatE 4, the others 2)" },
+    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); KG models: its epochs (4)" },
     { "lr", "X", "its learning rate (0.05); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },
