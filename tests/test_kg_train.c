@@ -409,31 +409,6 @@ END_TEST
 /* One query's predictions are every entity in the order of the scores
  * gr_model_score_triple gives (tails and heads, each kind); leaving the
  * training answers out removes those and only those. */
-/* A graph of many entities: more than one chunk of entities per block of queries. */
-static gr_kg *wide_graph(size_t n_ent, size_t n_triples)
-{
-    char (*buf)[3][12] = malloc(n_triples * sizeof *buf);
-    const char **h = malloc(n_triples * sizeof *h), **r = malloc(n_triples * sizeof *r), **t = malloc(n_triples * sizeof *t);
-    uint64_t x = 12345;
-    for (size_t i = 0; i < n_triples; i++) {
-        size_t a = i % n_ent;
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        snprintf(buf[i][0], 12, "e%zu", a);
-        snprintf(buf[i][1], 12, "r%u", (unsigned)(x >> 60) % 4);
-        snprintf(buf[i][2], 12, "e%zu", (size_t)((x >> 20) % n_ent));
-        h[i] = buf[i][0];
-        r[i] = buf[i][1];
-        t[i] = buf[i][2];
-    }
-    gr_kg *kg;
-    ck_assert_int_eq(gr_kg_from_names(&kg, NULL, h, r, t, n_triples), GR_OK);
-    free(buf);
-    free(h);
-    free(r);
-    free(t);
-    return kg;
-}
-
 typedef struct scored_id {
     float score;
     int64_t id;
@@ -466,7 +441,8 @@ START_TEST(batched_link_predictions_are_the_best_exact_scores)
      * queries: three blocks, the last of 5 (RotatE scores blocks of 8 or
      * more with fast roots, smaller ones exactly), mixed directions,
      * filtered and not */
-    gr_kg *kg = wide_graph(9000, 30000);
+    gr_kg *kg = fx_random_kg(30000, 9000, 4, 12345);
+    ck_assert_uint_gt(gr_kg_num_entities(kg), 2 * 4096);
     size_t ne = gr_kg_num_entities(kg);
     const int kinds[4] = { GR_MODEL_ROTATE, GR_MODEL_TRANSE, GR_MODEL_DISTMULT, GR_MODEL_COMPLEX };
     enum { NQ = 37, K = 7 };

@@ -357,13 +357,21 @@ func (m *Model) ExplainLiked(liked []int64, item int64, limit int) (*ItemExplana
 func (m *Model) Update(added *Graph, t *Trainer) (*Model, error) {
 	defer runtime.KeepAlive(m)
 	defer runtime.KeepAlive(added)
+	return updated(t, func(out **C.gr_model, tp *C.gr_trainer) C.int {
+		return C.gr_model_update(out, m.ptr, added.raw(), tp)
+	})
+}
+
+// updated is the model an update call makes with t's settings (nil: the
+// defaults).
+func updated(t *Trainer, update func(out **C.gr_model, tp *C.gr_trainer) C.int) (*Model, error) {
 	defer runtime.KeepAlive(t)
 	var tp *C.gr_trainer
 	if t != nil {
 		tp = t.ptr
 	}
 	var out *C.gr_model
-	if err := call(func() C.int { return C.gr_model_update(&out, m.ptr, added.raw(), tp) }); err != nil {
+	if err := call(func() C.int { return update(&out, tp) }); err != nil {
 		return nil, err
 	}
 	return newModel(out), nil
@@ -378,16 +386,9 @@ func (m *Model) Update(added *Graph, t *Trainer) (*Model, error) {
 func (m *Model) UpdateKnowledgeGraph(added *KnowledgeGraph, t *Trainer) (*Model, error) {
 	defer runtime.KeepAlive(m)
 	defer runtime.KeepAlive(added)
-	defer runtime.KeepAlive(t)
-	var tp *C.gr_trainer
-	if t != nil {
-		tp = t.ptr
-	}
-	var out *C.gr_model
-	if err := call(func() C.int { return C.gr_model_update_kg(&out, m.ptr, added.raw(), tp) }); err != nil {
-		return nil, err
-	}
-	return newModel(out), nil
+	return updated(t, func(out **C.gr_model, tp *C.gr_trainer) C.int {
+		return C.gr_model_update_kg(out, m.ptr, added.raw(), tp)
+	})
 }
 
 // FoldIn is the vector a new user with these liked items gets.
