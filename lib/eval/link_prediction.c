@@ -100,14 +100,7 @@ static double rank_in_row(const lp_job *J, const lp_row *R, int32_t anchor, int3
     }
     if (J->filter) {
         int64_t lo, hi;
-        const int32_t *ids;
-        if (head) {
-            gr_kg_head_range(J->filter, anchor, rel, &lo, &hi);
-            ids = J->filter->th;
-        } else {
-            gr_kg_tail_range(J->filter, anchor, rel, &lo, &hi);
-            ids = J->filter->t;
-        }
+        const int32_t *ids = gr_kg_answers(J->filter, anchor, rel, head, &lo, &hi);
         for (int64_t k = lo; k < hi; k++) {
             int32_t e = ids[k];
             if (e == answer) continue;

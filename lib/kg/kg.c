@@ -176,6 +176,16 @@ void gr_kg_head_range(const gr_kg *kg, int32_t t, int32_t r, int64_t *lo, int64_
     *hi = lower2(kg->tr, kg->th, *lo, b, r + 1, INT32_MIN);
 }
 
+const int32_t *gr_kg_answers(const gr_kg *kg, int32_t anchor, int32_t r, int head, int64_t *lo, int64_t *hi)
+{
+    if (head) {
+        gr_kg_head_range(kg, anchor, r, lo, hi);
+        return kg->th;
+    }
+    gr_kg_tail_range(kg, anchor, r, lo, hi);
+    return kg->t;
+}
+
 int gr_kg_has(const gr_kg *kg, int32_t h, int32_t r, int32_t t)
 {
     if (h < 0 || (size_t)h >= kg->n_ent) return 0;

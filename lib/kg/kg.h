@@ -70,6 +70,12 @@ void gr_triple_buf_free(gr_triple_buf *b);
 void gr_kg_tail_range(const gr_kg *kg, int32_t h, int32_t r, int64_t *lo, int64_t *hi);
 /* The range [*lo, *hi) of kg->th holding the heads of (r, t). */
 void gr_kg_head_range(const gr_kg *kg, int32_t t, int32_t r, int64_t *lo, int64_t *hi);
+/*
+ * The known answers of a query: the heads of (?, r, anchor) when head is
+ * set, else the tails of (anchor, r, ?).  Returns the ids array they lie
+ * in, at [*lo, *hi).
+ */
+const int32_t *gr_kg_answers(const gr_kg *kg, int32_t anchor, int32_t r, int head, int64_t *lo, int64_t *hi);
 /* Whether (h, r, t) is a triple of kg. */
 int gr_kg_has(const gr_kg *kg, int32_t h, int32_t r, int32_t t);
 

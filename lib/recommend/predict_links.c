@@ -54,14 +54,7 @@ static int check_query(const gr_kg_params *p, size_t i, int64_t anchor, int64_t 
 static void exclude_known(const gr_kg *kg, int32_t anchor, int32_t relation, int head, float *scores)
 {
     int64_t lo, hi;
-    const int32_t *ids;
-    if (head) {
-        gr_kg_head_range(kg, anchor, relation, &lo, &hi);
-        ids = kg->th;
-    } else {
-        gr_kg_tail_range(kg, anchor, relation, &lo, &hi);
-        ids = kg->t;
-    }
+    const int32_t *ids = gr_kg_answers(kg, anchor, relation, head, &lo, &hi);
     for (int64_t j = lo; j < hi; j++) scores[ids[j]] = -INFINITY;
 }
 

@@ -290,14 +290,7 @@ static void mask_group(kg_work *w, const gr_kg *kg, size_t B, size_t g)
     }
     for (size_t b = b0; b < b0 + nb; b++) {
         int64_t lo, hi;
-        const int32_t *ids;
-        if (w->head[b]) {
-            gr_kg_head_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
-            ids = kg->th;
-        } else {
-            gr_kg_tail_range(kg, w->anchor[b], w->rel[b], &lo, &hi);
-            ids = kg->t;
-        }
+        const int32_t *ids = gr_kg_answers(kg, w->anchor[b], w->rel[b], w->head[b], &lo, &hi);
         for (int64_t k = lo; k < hi; k++)
             for (int32_t n = w->pos_of[ids[k]]; n >= 0; n = w->next[n]) w->mask[b * N + (size_t)n] = 1;
     }
