@@ -31,12 +31,8 @@
  */
 static void apply_model_settings(gr_trainer *t, const gr_model *m)
 {
-    for (size_t k = 0; k < t->n_opts; k++) {
-        const char *name = t->spec[k].name;
-        int shape = strcmp(name, "dim") == 0 || strcmp(name, "norm") == 0;
-        double v;
-        if ((shape || !t->hand_set[k]) && gr_model_info(&v, m, name) == GR_OK) t->val[k] = v;
-    }
+    static const char *const shape[] = { "dim", "norm", NULL };
+    gr_trainer_take_model_info(t, m, shape);
     int epochs = gr_opt_index(t, "epochs");
     if (!t->hand_set[epochs]) t->val[epochs] = GR_KG_UPDATE_EPOCHS;
 }

@@ -111,6 +111,22 @@ double *gr_opt_slot(gr_trainer *t, const char *name) { return &t->val[find_name(
 
 int gr_opt_index(const gr_trainer *t, const char *name) { return find_name(t, name); }
 
+static int listed(const char *name, const char *const *names)
+{
+    for (; names && *names; names++)
+        if (strcmp(*names, name) == 0) return 1;
+    return 0;
+}
+
+void gr_trainer_take_model_info(gr_trainer *t, const gr_model *m, const char *const *keep)
+{
+    for (size_t k = 0; k < t->n_opts; k++) {
+        const char *name = t->spec[k].name;
+        double v;
+        if ((!t->hand_set[k] || listed(name, keep)) && gr_model_info(&v, m, name) == GR_OK) t->val[k] = v;
+    }
+}
+
 /* Add a spec, or let it override the common one of the same name (an
  * override without a help text keeps the common one's). */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)

@@ -99,6 +99,16 @@ double *gr_opt_slot(gr_trainer *t, const char *name);
 /* The index of a setting by name, or -1. */
 int gr_opt_index(const gr_trainer *t, const char *name);
 
+/*
+ * The settings a model's fit chose, for a fit that goes on from it (an
+ * update): every setting of t that m's info has under its name takes the
+ * info's value, except those the caller set (hand_set), which stay; the
+ * names in `keep` (NULL-terminated, may be NULL) take m's value even when
+ * set by the caller: the model's shape, which a continuation cannot
+ * change.
+ */
+void gr_trainer_take_model_info(gr_trainer *t, const gr_model *m, const char *const *keep);
+
 /* Apply the thread setting for the duration of a fit (0 keeps the calling
  * thread's: fixed or automatic); returns the previous one. */
 int gr_train_threads_begin(const gr_trainer *t);

@@ -196,11 +196,13 @@ static int refit_filter(gr_model **out, const gr_model *m, const gr_graph *g, gr
 {
     gr_trainer *u;
     GR_TRY(gr_trainer_new(&u, m->kind));
-    for (size_t k = 0; k < u->n_opts; k++) {
-        double v;
-        if (t && t->hand_set[k]) u->val[k] = t->val[k]; /* a trainer of the same kind: the same table */
-        else if (gr_model_info(&v, m, u->spec[k].name) == GR_OK) u->val[k] = v;
-    }
+    /* a trainer of the same kind: the same table */
+    for (size_t k = 0; t && k < u->n_opts; k++)
+        if (t->hand_set[k]) {
+            u->val[k] = t->val[k];
+            u->hand_set[k] = 1;
+        }
+    gr_trainer_take_model_info(u, m, NULL);
     const int holdout = gr_opt_index(u, "holdout");
     if (!(t && t->hand_set[holdout])) u->val[holdout] = 0.0;
     int rc = gr_trainer_fit(out, u, g);
