@@ -12,7 +12,11 @@
  *   retrain  a model trained from scratch on all training edges.
  * Every model is ranked against its own training items (excluded).
  *
- *   bench_update [--data DIR] [--steps 10,20,50] [--lrs 0.02,0.05,0.2] [--mode fast|paper]
+ * With --model graphsage the base and the retrain are GraphSAGE's default
+ * ranking fits, and --steps counts the update's epochs.
+ *
+ *   bench_update [--data DIR] [--model lightgcn|graphsage] [--steps 10,20,50] [--lrs 0.02,0.05,0.2]
+ *                [--mode fast|paper]
  */
 #include <math.h>
 #include <stdlib.h>
@@ -90,10 +94,12 @@ static int evaluate(double *ndcg, double *recall, size_t *users, const gr_model 
     return rc;
 }
 
+static int sage; /* --model graphsage */
+
 static int trainer(gr_trainer **t, const char *mode, long steps, double lr)
 {
-    int rc = gr_trainer_new(t, GR_MODEL_LIGHTGCN);
-    if (rc == GR_OK) rc = gr_trainer_set(*t, "mode", mode);
+    int rc = gr_trainer_new(t, sage ? GR_MODEL_GRAPHSAGE : GR_MODEL_LIGHTGCN);
+    if (rc == GR_OK && !sage) rc = gr_trainer_set(*t, "mode", mode);
     if (rc == GR_OK && steps > 0) rc = gr_trainer_set_int(*t, GR_OPT_EPOCHS, steps);
     if (rc == GR_OK && lr > 0) rc = gr_trainer_set_double(*t, GR_OPT_LR, lr);
     return rc;
@@ -151,9 +157,10 @@ int main(int argc, char **argv)
     const char *dir = bench_data_dir(argc, argv, "ml100k");
     if (!dir) return 77;
     const char *mode = bench_arg(argc, argv, "--mode", "fast");
+    sage = strcmp(bench_arg(argc, argv, "--model", "lightgcn"), "graphsage") == 0;
     double steps[8], lrs[8];
-    int ns = parse_list(steps, 8, bench_arg(argc, argv, "--steps", "10,20,50"));
-    int nl = parse_list(lrs, 8, bench_arg(argc, argv, "--lrs", "0.02,0.05,0.2"));
+    int ns = parse_list(steps, 8, bench_arg(argc, argv, "--steps", sage ? "2,4,6" : "10,20,50"));
+    int nl = parse_list(lrs, 8, bench_arg(argc, argv, "--lrs", sage ? "0.0014,0.0028,0.0057,0.0113" : "0.02,0.05,0.2"));
     gr_graph *all = NULL, *train = NULL, *valid = NULL, *test = NULL, *early = NULL, *late = NULL;
     gr_model *base = NULL, *full = NULL;
     gr_trainer *t = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fixtures.h"
+#include "graph/grow.h"
 
 static char *dir;
 static gr_graph *all;     /* every edge, with metadata */
@@ -328,6 +329,136 @@ END_TEST
 START_TEST(ease_is_rebuilt_on_the_grown_graph) { check_filter_update(GR_MODEL_EASE, "lambda"); }
 END_TEST
 
+START_TEST(graphsage_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_GRAPHSAGE); }
+END_TEST
+
+static gr_model *sage_update(const gr_model *m, const gr_graph *g, const char *epochs, const char *lr)
+{
+    gr_trainer *t;
+    gr_model *out;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GRAPHSAGE), GR_OK);
+    gr_trainer_set(t, "threads", "1");
+    if (epochs) gr_trainer_set(t, "epochs", epochs);
+    if (lr) gr_trainer_set(t, "lr", lr);
+    ck_assert_int_eq(gr_model_update(&out, m, g, t), GR_OK);
+    gr_trainer_free(t);
+    return out;
+}
+
+/*
+ * A GraphSAGE update goes on from the model's parameters: with a step
+ * size too small to move them, its lists for the known users stay the
+ * model's (their neighbourhoods grew a little), where a fit of the grown
+ * graph from a fresh start at that step size is unrelated to the model.
+ * Without settings it runs the update's own schedule.
+ */
+START_TEST(graphsage_update_continues_from_the_model)
+{
+    gr_model *m = fit(GR_MODEL_GRAPHSAGE);
+    gr_model *still = sage_update(m, added, "1", "1e-12");
+    gr_graph *grown;
+    ck_assert_int_eq(gr_graph_grow(&grown, base, added), GR_OK);
+    gr_trainer *t;
+    gr_model *fresh;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GRAPHSAGE), GR_OK);
+    gr_trainer_set(t, "dim", "16");
+    gr_trainer_set(t, "epochs", "1");
+    gr_trainer_set(t, "lr", "1e-12");
+    gr_trainer_set(t, "threads", "1");
+    gr_trainer_set(t, "holdout", "0");
+    ck_assert_int_eq(gr_trainer_fit(&fresh, t, grown), GR_OK);
+    double kept = mean_overlap(m, still), unrelated = mean_overlap(m, fresh);
+    ck_assert_msg(kept > 0.6 && kept > unrelated + 0.3, "top-10 overlap with the model: update %.3f, fresh fit %.3f",
+                  kept, unrelated);
+    /* the default schedule: GR_SAGE_UPDATE_EPOCHS at twice the fit's step size */
+    gr_model *m2 = sage_update(m, added, NULL, NULL);
+    double e, lr, lr0;
+    ck_assert_int_eq(gr_model_info(&e, m2, "epochs"), GR_OK);
+    ck_assert_double_eq(e, 4);
+    ck_assert_int_eq(gr_model_info(&lr, m2, "update_lr"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&lr0, m, "lr"), GR_OK);
+    ck_assert_double_eq_tol(lr, 2 * lr0, 1e-12);
+    /* the fit's step size stays the model's: a second update runs at the same */
+    gr_model *m3 = sage_update(m2, added, NULL, NULL);
+    ck_assert_int_eq(gr_model_info(&lr, m3, "lr"), GR_OK);
+    ck_assert_double_eq_tol(lr, lr0, 1e-12);
+    ck_assert_int_eq(gr_model_info(&lr, m3, "update_lr"), GR_OK);
+    ck_assert_double_eq_tol(lr, 2 * lr0, 1e-12);
+    gr_model_free(m3);
+    gr_model_free(m2);
+    gr_model_free(fresh);
+    gr_trainer_free(t);
+    gr_graph_free(grown);
+    gr_model_free(still);
+    gr_model_free(m);
+}
+END_TEST
+
+/* A rating model is updated as a rating model, and a model with features
+ * of its caller's own needs them for the grown graph. */
+START_TEST(graphsage_rating_and_own_features)
+{
+    float *r = malloc(n_edges * sizeof *r);
+    int64_t *ts = malloc(n_edges * sizeof *ts), *u = malloc(n_edges * sizeof *u), *i = malloc(n_edges * sizeof *i);
+    ck_assert_int_eq(gr_graph_edges(all, u, i, r, ts, n_edges), GR_OK);
+    size_t cut = n_edges * 9 / 10;
+    gr_graph *early, *late;
+    ck_assert_int_eq(gr_graph_from_edges(&early, u, i, r, ts, cut, 0), GR_OK);
+    ck_assert_int_eq(gr_graph_from_edges_like(&late, all, u + cut, i + cut, r + cut, ts + cut, n_edges - cut, 0), GR_OK);
+    gr_trainer *t;
+    gr_model *m, *m2;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GRAPHSAGE), GR_OK);
+    gr_trainer_set(t, "objective", "rating");
+    gr_trainer_set(t, "epochs", "5");
+    gr_trainer_set(t, "threads", "1");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, early), GR_OK);
+    gr_trainer_free(t);
+    gr_model *up = sage_update(m, late, "1", NULL);
+    double v;
+    ck_assert_int_eq(gr_model_info(&v, up, "objective"), GR_OK);
+    ck_assert_double_eq(v, GR_OBJECTIVE_RATING);
+    const gr_graph *g2 = gr_model_graph(up);
+    ck_assert_uint_eq(gr_graph_num_edges(g2), n_edges);
+    for (size_t k = cut; k < n_edges; k++) {
+        float s;
+        ck_assert_int_eq(gr_model_score(&s, up, u[k], i[k]), GR_OK);
+        ck_assert_msg(s > 0.0f && s < 7.0f, "predicted rating %g", s);
+    }
+    gr_model_free(up);
+    /* features of the caller's own: one column per user */
+    size_t nu = gr_graph_num_users(early);
+    float *x = calloc(nu, sizeof *x);
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_GRAPHSAGE), GR_OK);
+    gr_trainer_set(t, "epochs", "2");
+    gr_trainer_set(t, "threads", "1");
+    ck_assert_int_eq(gr_trainer_set_features(t, 0, x, nu, 1), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m2, t, early), GR_OK);
+    gr_model *none;
+    ck_assert_int_eq(gr_model_update(&none, m2, late, t), GR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "feature matrix of the grown graph"));
+    gr_graph *grown;
+    ck_assert_int_eq(gr_graph_grow(&grown, early, late), GR_OK);
+    size_t nu2 = gr_graph_num_users(grown);
+    float *x2 = calloc(nu2, sizeof *x2);
+    ck_assert_int_eq(gr_trainer_set_features(t, 0, x2, nu2, 1), GR_OK);
+    ck_assert_int_eq(gr_model_update(&up, m2, late, t), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_users(gr_model_graph(up)), nu2);
+    gr_model_free(up);
+    gr_graph_free(grown);
+    free(x);
+    free(x2);
+    gr_trainer_free(t);
+    gr_model_free(m2);
+    gr_model_free(m);
+    gr_graph_free(early);
+    gr_graph_free(late);
+    free(r);
+    free(ts);
+    free(u);
+    free(i);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -340,6 +471,9 @@ int main(void)
     tcase_add_test(tc, cheby_filter_is_rebuilt_on_the_grown_graph);
     tcase_add_test(tc, gfcf_filter_is_rebuilt_on_the_grown_graph);
     tcase_add_test(tc, ease_is_rebuilt_on_the_grown_graph);
+    tcase_add_test(tc, graphsage_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, graphsage_update_continues_from_the_model);
+    tcase_add_test(tc, graphsage_rating_and_own_features);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }

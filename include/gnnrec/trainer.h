@@ -214,8 +214,8 @@ GR_API int gr_set_num_threads(int n);
 GR_API int gr_get_num_threads(void);
 
 /*
- * Update a trained LightGCN, MF or training-free filter model with new
- * interactions without a full retrain.  `added` holds the new edges in its
+ * Update a trained LightGCN, MF, GraphSAGE or training-free filter model
+ * with new interactions without a full retrain.  `added` holds the new edges in its
  * own id space (e.g. gr_graph_load of a file of new ratings); users and
  * items the model lacks are appended to its id maps (with their
  * metadata), in added's order.  The new model is trained on the union of
@@ -225,12 +225,20 @@ GR_API int gr_get_num_threads(void);
  * warm-started from m's parameters, with the model's dim and layers, no
  * validation (the caller's validation graph is in the old id space), and,
  * where t leaves them unset, a short schedule of its own (docs/api.md).
+ * GraphSAGE: the model's parameters are the start (a new user's or item's
+ * id embedding and bias at zero, as a cold node's; its features from the
+ * model's encoder, or, for features of the caller's own, from t's
+ * matrices, which must then cover the grown graph), and 4 epochs at
+ * twice the step size the fit chose run over the grown graph
+ * with the settings of the model's info, t's caller-set settings
+ * overriding them (the architecture is the model's).
  * GF-CF, Chebyshev, EASE: the filter is built again on the grown graph
  * with the settings m's fit chose (its info), which t's caller-set
  * settings override, without a held-out part or a search.  t may be NULL
  * for the defaults.  m is not changed: the result is a new model, *out.
- * GR_EUNSUPPORTED (other kinds), GR_EINVAL (a trainer of another kind),
- * GR_ENOMEM.
+ * GR_EUNSUPPORTED (other kinds), GR_EINVAL (a trainer of another kind; a
+ * GraphSAGE model with features of the caller's own and a trainer without
+ * matrices of the grown graph), GR_ENOMEM.
  */
 GR_API int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added,
                            gr_trainer *t);

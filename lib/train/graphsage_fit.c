@@ -496,16 +496,22 @@ static int fit_graphsage(gr_model **out, gr_trainer *t, const gr_graph *g)
     return rc;
 }
 
-static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
+/*
+ * Train s's parameters on g and make the model; takes s.  A fit starts
+ * from a fresh initialisation, an update from s->params (the model's,
+ * moved to g's layout).
+ */
+static int fit_state(gr_model **out, gr_trainer *t, const gr_graph *g, gr_sage_state *s)
 {
-    gr_sage_state *s;
-    GR_TRY(build_state(&s, t, g));
     fit_work w;
     int rc = work_init(&w, t, g, s);
     if (rc != GR_OK) {
         gr_sage_state_free(s);
         return rc;
     }
+    if (s->params) memcpy(w.params, s->params, s->lay.total * sizeof *w.params);
+    free(s->params);
+    s->params = NULL;
     rc = train(&w, t, g);
     if (rc == GR_OK) {
         /* with validation, the best validated parameters are the model */
@@ -521,6 +527,97 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
     GR_TRY(gr_sage_model(out, gr_fit_model_graph(t, g), s));
     record_info(*out, t, s);
     return GR_OK;
+}
+
+static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
+{
+    gr_sage_state *s;
+    GR_TRY(build_state(&s, t, g));
+    return fit_state(out, t, g, s);
+}
+
+/*
+ * The feature rows of g's nodes for an update of a model whose features
+ * are `kind`: built-in ones by the model's encoder (so the columns are
+ * the model's), the caller's own from t, which must cover g.
+ */
+static int update_features(gr_sage_state *s, const gr_trainer *t, const gr_graph *g, int type, size_t width)
+{
+    size_t n = s->arch.n[type];
+    if (s->feat_kind[type] == GR_SAGE_FEAT_BUILTIN) {
+        s->feat[type] = gr_feat_matrix(&s->spec, g, type);
+        return s->feat[type] ? GR_OK : GR_ENOMEM;
+    }
+    if (s->feat_kind[type] != GR_SAGE_FEAT_CUSTOM) return GR_OK;
+    const char *name = type ? "item" : "user";
+    if (!t->feat[type] || t->feat_rows[type] != n || t->feat_dim[type] != width)
+        return gr_err(GR_EINVAL,
+                      "gr_model_update: the model has %s features of its own (%zu columns): the trainer needs a %s "
+                      "feature matrix of the grown graph, %zu rows x %zu columns (gr_trainer_set_features)",
+                      name, width, name, n, width);
+    s->feat[type] = gr_alloc_floats(n * width + 1);
+    if (!s->feat[type]) return GR_ENOMEM;
+    memcpy(s->feat[type], t->feat[type], n * width * sizeof(float));
+    return GR_OK;
+}
+
+/*
+ * The state of an update of `from` to g, whose first users and items are
+ * the model's: its architecture, rating levels, mean rating and feature
+ * encoder with g's sizes, and its parameters moved to g's layout.  A new
+ * node's id embedding and bias start at zero, where a cold node's are
+ * (id_dropout and cold_prob train the model for such nodes); the layer
+ * weights, whose shapes do not depend on the node counts, are copied
+ * whole.
+ */
+static int warm_state(gr_sage_state **out, const gr_trainer *t, const gr_graph *g, const gr_sage_state *from)
+{
+    gr_sage_state *s = gr_zalloc(1, sizeof *s);
+    if (!s) return GR_ENOMEM;
+    s->arch = from->arch;
+    s->arch.n[0] = g->n_users;
+    s->arch.n[1] = g->n_items;
+    s->objective = from->objective;
+    s->mu = from->mu;
+    s->top = from->top;
+    s->n_levels = from->n_levels;
+    memcpy(s->level, from->level, sizeof s->level);
+    memcpy(s->feat_kind, from->feat_kind, sizeof s->feat_kind);
+    s->spec = from->spec;
+    for (size_t k = 0; k < g->n_edges; k++)
+        if (gr_csr_val(&g->ui, (int64_t)k) > s->top) s->top = gr_csr_val(&g->ui, (int64_t)k);
+    gr_sage_layout_of(&s->lay, &s->arch);
+    int rc = GR_OK;
+    for (int type = 0; type < 2 && rc == GR_OK; type++) rc = update_features(s, t, g, type, s->arch.feat[type]);
+    if (rc == GR_OK && !(s->params = gr_zalloc(s->lay.total ? s->lay.total : 1, sizeof *s->params))) rc = GR_ENOMEM;
+    if (rc != GR_OK) {
+        gr_sage_state_free(s);
+        return rc;
+    }
+    const gr_sage_layout *a = &from->lay, *b = &s->lay;
+    for (int type = 0; type < 2; type++) {
+        size_t n = from->arch.n[type];
+        memcpy(s->params + b->emb[type], from->params + a->emb[type], n * s->arch.id_dim * sizeof(float));
+        if (s->arch.bias) memcpy(s->params + b->nbias[type], from->params + a->nbias[type], n * sizeof(float));
+    }
+    if (s->arch.layers > 0)
+        memcpy(s->params + b->w[1][0], from->params + a->w[1][0], (a->total - a->w[1][0]) * sizeof(float));
+    *out = s;
+    return GR_OK;
+}
+
+int gr_sage_update(gr_model **out, gr_trainer *t, const gr_graph *g, const gr_model *m)
+{
+    const gr_sage_state *from = m->state;
+    if (g->n_users < from->arch.n[0] || g->n_items < from->arch.n[1])
+        return gr_err(GR_EINVAL, "gr_sage_update: the graph has fewer users or items than the model");
+    int resolved[N_OBJECTIVE_DEFAULTS];
+    resolve_defaults(t, g, resolved);
+    gr_sage_state *s;
+    int rc = warm_state(&s, t, g, from);
+    if (rc == GR_OK) rc = fit_state(out, t, g, s);
+    restore_defaults(t, resolved);
+    return rc;
 }
 
 const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, sizeof sage_opts / sizeof sage_opts[0],

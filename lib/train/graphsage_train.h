@@ -84,4 +84,19 @@ extern const gr_kind_trainer gr_graphsage_trainer;
  * the kind's size_defaults (train/trainer.h). */
 void gr_sage_size_defaults(gr_trainer *t, const gr_graph *g);
 
+/*
+ * A model of g continued from m, a GraphSAGE model of a graph whose users
+ * and items are g's first (gr_model_update): m's architecture, levels and
+ * feature encoder, its parameters as the start (new nodes' id embeddings
+ * and biases at zero), then t's schedule over g without validation.  t
+ * holds the update's settings (train/update.c).
+ */
+int gr_sage_update(gr_model **out, gr_trainer *t, const gr_graph *g, const gr_model *m);
+
+/* The update's short schedule where the caller sets none: epochs over the
+ * grown graph, and the fraction of the fit's step size it runs at
+ * (docs/graphsage.md, chosen on validation by bench/bench_update.c). */
+#define GR_SAGE_UPDATE_EPOCHS 4
+#define GR_SAGE_UPDATE_LR_SCALE 2.0
+
 #endif

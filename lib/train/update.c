@@ -18,6 +18,7 @@
 #include "graph/grow.h"
 #include "models/lightgcn.h"
 #include "train/holdout.h"
+#include "train/graphsage_train.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -141,10 +142,10 @@ static int is_filter(int kind) { return kind == GR_MODEL_GFCF || kind == GR_MODE
 
 static int check_update(const gr_model *m, const gr_trainer *t)
 {
-    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && !is_filter(m->kind))
+    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && m->kind != GR_MODEL_GRAPHSAGE && !is_filter(m->kind))
         return gr_err(GR_EUNSUPPORTED,
-                      "gr_model_update: %s models cannot be updated with interactions (LightGCN, MF and the "
-                      "training-free filters; a KG model trained on triples takes new triples: gr_model_update_kg)",
+                      "gr_model_update: %s models cannot be updated with interactions (LightGCN, MF, GraphSAGE and "
+                      "the training-free filters; a KG model trained on triples takes new triples: gr_model_update_kg)",
                       gr_model_kind_name(m->kind));
     if (t && t->kind != m->kind)
         return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
@@ -218,6 +219,43 @@ static int refit_filter(gr_model **out, const gr_model *m, const gr_graph *g, gr
     return rc;
 }
 
+/*
+ * GraphSAGE on the grown graph g: the settings m's fit chose (its info)
+ * where the caller set none, m's shape whatever the caller set, and the
+ * update's short schedule: GR_SAGE_UPDATE_EPOCHS epochs at
+ * GR_SAGE_UPDATE_LR_SCALE of the fit's step size, from m's parameters.
+ */
+static int update_graphsage(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t)
+{
+    static const char *const shape[] = { "dim", "layers", "hidden", "id_dim", "bias", "l2norm", "objective", NULL };
+    saved_opts saved;
+    memcpy(saved.val, t->val, sizeof saved.val);
+    saved.valid = t->valid;
+    t->valid = NULL; /* a validation graph cannot be in the grown id space */
+    gr_trainer_take_model_info(t, m, shape);
+    const int epochs = gr_opt_index(t, "epochs"), lr = gr_opt_index(t, "lr");
+    const double fit_lr = t->val[lr];
+    if (!t->hand_set[epochs]) t->val[epochs] = GR_SAGE_UPDATE_EPOCHS;
+    if (!t->hand_set[lr] && !isnan(t->val[lr])) t->val[lr] *= GR_SAGE_UPDATE_LR_SCALE;
+    const double update_lr = t->val[lr];
+    /* lr_floor, the model's, shapes the step size over the update's own epochs */
+    int prev = gr_train_threads_begin(t);
+    double t0 = gr_now();
+    int rc = gr_sage_update(out, t, g, m);
+    t->stat_seconds = gr_now() - t0;
+    gr_train_threads_end(prev);
+    if (rc == GR_OK) {
+        gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+        gr_model_set_info(*out, "updated", 1);
+        /* the fit's step size stays the model's, so that the next update
+         * scales it again rather than the scaled one */
+        if (!isnan(fit_lr)) gr_model_set_info(*out, "lr", fit_lr);
+        gr_model_set_info(*out, "update_lr", update_lr);
+    }
+    restore_opts(t, &saved);
+    return rc;
+}
+
 int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr_trainer *t)
 {
     if (!out || !m || !added) return gr_err(GR_EINVAL, "gr_model_update: NULL argument");
@@ -238,6 +276,12 @@ int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr
     gr_graph *g = NULL;
     int rc = gr_graph_grow(&g, m->graph, added);
     saved_opts saved;
+    if (rc == GR_OK && m->kind == GR_MODEL_GRAPHSAGE) {
+        rc = update_graphsage(out, m, g, t);
+        gr_graph_free(g);
+        gr_trainer_free(own);
+        return rc;
+    }
     if (rc == GR_OK) {
         apply_update_opts(t, m, &saved);
         int prev = gr_train_threads_begin(t);

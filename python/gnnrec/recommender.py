@@ -353,8 +353,9 @@ class Recommender:
 
     def partial_fit(self, interactions, epochs=None, lr=None, **read):
         """Add new interactions to the fitted model without a full retrain
-        (LightGCN, MF and the training-free filters; GraphSAGE and the KG
-        kinds raise UnsupportedError).
+        (LightGCN, MF, GraphSAGE and the training-free filters; a KG kind
+        takes a KnowledgeGraph of new triples when it was fitted on
+        triples, and raises UnsupportedError otherwise).
 
         `interactions` take any form fit() takes, in their own ids: users
         and items the model has not seen are added (and can be recommended
@@ -363,7 +364,10 @@ class Recommender:
         LightGCN, MF: a short schedule warm-started from the model's
         parameters, with the estimator's settings but the update's own
         number of steps and learning rate (a quarter of a full fit's steps,
-        a tenth of its rate) unless `epochs` or `lr` are given here.  The
+        a tenth of its rate) unless `epochs` or `lr` are given here.
+        GraphSAGE: the same, from the model's parameters, 4 epochs at twice
+        the step size its fit chose (new users' and items' id embeddings
+        start at zero, as a cold node's).  The
         filters: built again with the settings their fit chose, nothing
         searched again.  A (user, item) pair the model already has takes
         the new rating.  A file given to a model whose ids are names is read

@@ -472,7 +472,7 @@ class PartialFitTest(unittest.TestCase):
         self.assertEqual(len(est.item_ids), 25)
 
     def test_partial_fit_adds_users_and_items_and_keeps_the_old_model(self):
-        for cls in (gnnrec.LightGCN, gnnrec.MF):
+        for cls in (gnnrec.LightGCN, gnnrec.MF, gnnrec.GraphSAGE):
             with self.subTest(kind=cls.kind):
                 est = self.fitted(cls)
                 old = est.model_

@@ -335,9 +335,9 @@ impl Model {
         })
     }
     /// A new model updated with the edges of `added` (new users and items
-    /// appended): LightGCN and MF by the default warm-started schedule, the
-    /// training-free filters built again with the settings their fit chose;
-    /// self is unchanged.  Trainer::update takes settings.
+    /// appended): LightGCN, MF and GraphSAGE by the default warm-started
+    /// schedule, the training-free filters built again with the settings
+    /// their fit chose; self is unchanged.  Trainer::update takes settings.
     pub fn update(&self, added: &Graph) -> Result<Model> {
         let mut out = ptr::null_mut();
         check(unsafe { ffi::gr_model_update(&mut out, self.ptr, added.as_ptr(), ptr::null_mut()) })?;
