@@ -12,10 +12,11 @@
  *   retrain  a model trained from scratch on all training edges.
  * Every model is ranked against its own training items (excluded).
  *
- * With --model graphsage the base and the retrain are GraphSAGE's default
- * ranking fits, and --steps counts the update's epochs.
+ * With --model graphsage (or a KG kind: rotate, distmult, ...) the base and
+ * the retrain are that kind's default fits, and --steps counts the
+ * update's epochs; --dim sets every model's width.
  *
- *   bench_update [--data DIR] [--model lightgcn|graphsage] [--steps 10,20,50] [--lrs 0.02,0.05,0.2]
+ *   bench_update [--data DIR] [--model KIND] [--dim D] [--steps 10,20,50] [--lrs 0.02,0.05,0.2]
  *                [--mode fast|paper]
  */
 #include <math.h>
@@ -94,12 +95,14 @@ static int evaluate(double *ndcg, double *recall, size_t *users, const gr_model 
     return rc;
 }
 
-static int sage; /* --model graphsage */
+static int kind = GR_MODEL_LIGHTGCN; /* --model */
+static const char *dim;              /* --dim, for every model of the run */
 
 static int trainer(gr_trainer **t, const char *mode, long steps, double lr)
 {
-    int rc = gr_trainer_new(t, sage ? GR_MODEL_GRAPHSAGE : GR_MODEL_LIGHTGCN);
-    if (rc == GR_OK && !sage) rc = gr_trainer_set(*t, "mode", mode);
+    int rc = gr_trainer_new(t, kind);
+    if (rc == GR_OK && kind == GR_MODEL_LIGHTGCN) rc = gr_trainer_set(*t, "mode", mode);
+    if (rc == GR_OK && dim) rc = gr_trainer_set(*t, "dim", dim);
     if (rc == GR_OK && steps > 0) rc = gr_trainer_set_int(*t, GR_OPT_EPOCHS, steps);
     if (rc == GR_OK && lr > 0) rc = gr_trainer_set_double(*t, GR_OPT_LR, lr);
     return rc;
@@ -157,10 +160,17 @@ int main(int argc, char **argv)
     const char *dir = bench_data_dir(argc, argv, "ml100k");
     if (!dir) return 77;
     const char *mode = bench_arg(argc, argv, "--mode", "fast");
-    sage = strcmp(bench_arg(argc, argv, "--model", "lightgcn"), "graphsage") == 0;
+    const char *name = bench_arg(argc, argv, "--model", "lightgcn");
+    dim = bench_arg(argc, argv, "--dim", NULL);
+    if (gr_model_kind_from_name(&kind, name) != GR_OK) {
+        fprintf(stderr, "bench_update: %s\n", gr_last_error());
+        return 2;
+    }
+    int sage = kind == GR_MODEL_GRAPHSAGE, kg = kind >= GR_MODEL_TRANSE && kind <= GR_MODEL_COMPLEX;
     double steps[8], lrs[8];
-    int ns = parse_list(steps, 8, bench_arg(argc, argv, "--steps", sage ? "2,4,6" : "10,20,50"));
-    int nl = parse_list(lrs, 8, bench_arg(argc, argv, "--lrs", sage ? "0.0014,0.0028,0.0057,0.0113" : "0.02,0.05,0.2"));
+    int ns = parse_list(steps, 8, bench_arg(argc, argv, "--steps", sage ? "2,4,6" : kg ? "2,4,8" : "10,20,50"));
+    int nl = parse_list(lrs, 8,
+                        bench_arg(argc, argv, "--lrs", sage ? "0.0014,0.0028,0.0057,0.0113" : kg ? "0.001" : "0.02,0.05,0.2"));
     gr_graph *all = NULL, *train = NULL, *valid = NULL, *test = NULL, *early = NULL, *late = NULL;
     gr_model *base = NULL, *full = NULL;
     gr_trainer *t = NULL;

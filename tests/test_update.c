@@ -329,6 +329,50 @@ END_TEST
 START_TEST(ease_is_rebuilt_on_the_grown_graph) { check_filter_update(GR_MODEL_EASE, "lambda"); }
 END_TEST
 
+START_TEST(rotate_of_the_graph_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_ROTATE); }
+END_TEST
+
+START_TEST(distmult_of_the_graph_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_DISTMULT); }
+END_TEST
+
+/*
+ * A KG model of a user-item graph keeps its entities' rows by name: with
+ * a step size too small to move them, a known user's list is the
+ * model's; the graph is built as the fit built it (its like_rating), and
+ * a model trained on triples is not updated by interactions.
+ */
+START_TEST(kg_of_the_graph_keeps_its_rows_by_name)
+{
+    gr_trainer *t;
+    gr_model *m, *still, *up;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_DISTMULT), GR_OK);
+    gr_trainer_set(t, "dim", "16");
+    gr_trainer_set(t, "epochs", "30");
+    gr_trainer_set(t, "threads", "1");
+    gr_trainer_set(t, "like_rating", "0");
+    ck_assert_int_eq(gr_trainer_fit(&m, t, base), GR_OK);
+    gr_trainer_free(t);
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_DISTMULT), GR_OK);
+    gr_trainer_set(t, "epochs", "1");
+    gr_trainer_set(t, "lr", "1e-12");
+    gr_trainer_set(t, "threads", "1");
+    ck_assert_int_eq(gr_model_update(&still, m, added, t), GR_OK);
+    double kept = mean_overlap(m, still), v;
+    ck_assert_msg(kept > 0.8, "top-10 overlap with the model: %.3f", kept);
+    ck_assert_int_eq(gr_model_info(&v, still, "updated"), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, still, "like_rating"), GR_OK);
+    ck_assert_double_eq(v, 0);
+    /* the default schedule: 8 epochs for a model of a user-item graph */
+    ck_assert_int_eq(gr_model_update(&up, m, added, NULL), GR_OK);
+    ck_assert_int_eq(gr_model_info(&v, up, "epochs"), GR_OK);
+    ck_assert_double_eq(v, 8);
+    gr_model_free(up);
+    gr_model_free(still);
+    gr_trainer_free(t);
+    gr_model_free(m);
+}
+END_TEST
+
 START_TEST(graphsage_grows_with_new_users_items_and_edges) { check_update(GR_MODEL_GRAPHSAGE); }
 END_TEST
 
@@ -472,6 +516,9 @@ int main(void)
     tcase_add_test(tc, gfcf_filter_is_rebuilt_on_the_grown_graph);
     tcase_add_test(tc, ease_is_rebuilt_on_the_grown_graph);
     tcase_add_test(tc, graphsage_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, rotate_of_the_graph_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, distmult_of_the_graph_grows_with_new_users_items_and_edges);
+    tcase_add_test(tc, kg_of_the_graph_keeps_its_rows_by_name);
     tcase_add_test(tc, graphsage_update_continues_from_the_model);
     tcase_add_test(tc, graphsage_rating_and_own_features);
     suite_add_tcase(s, tc);

@@ -214,8 +214,9 @@ GR_API int gr_set_num_threads(int n);
 GR_API int gr_get_num_threads(void);
 
 /*
- * Update a trained LightGCN, MF, GraphSAGE or training-free filter model
- * with new interactions without a full retrain.  `added` holds the new edges in its
+ * Update a trained LightGCN, MF, GraphSAGE, training-free filter or KG
+ * model of a user-item graph with new interactions without a full
+ * retrain.  `added` holds the new edges in its
  * own id space (e.g. gr_graph_load of a file of new ratings); users and
  * items the model lacks are appended to its id maps (with their
  * metadata), in added's order.  The new model is trained on the union of
@@ -232,11 +233,18 @@ GR_API int gr_get_num_threads(void);
  * twice the step size the fit chose run over the grown graph
  * with the settings of the model's info, t's caller-set settings
  * overriding them (the architecture is the model's).
+ * KG kinds (a model trained on a user-item graph): the knowledge graph of
+ * the grown graph is built as the fit built the model's (its like_rating
+ * and side_info), the model's entity rows move to the entities of the
+ * same names, new entities start at random, and 8 epochs run with the
+ * settings of the model's info, t's caller-set settings overriding them
+ * (the model's dim kept).
  * GF-CF, Chebyshev, EASE: the filter is built again on the grown graph
  * with the settings m's fit chose (its info), which t's caller-set
  * settings override, without a held-out part or a search.  t may be NULL
  * for the defaults.  m is not changed: the result is a new model, *out.
- * GR_EUNSUPPORTED (other kinds), GR_EINVAL (a trainer of another kind; a
+ * GR_EUNSUPPORTED (a KG model trained on triples: gr_model_update_kg),
+ * GR_EINVAL (a trainer of another kind; a
  * GraphSAGE model with features of the caller's own and a trainer without
  * matrices of the grown graph), GR_ENOMEM.
  */

@@ -312,6 +312,8 @@ static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)
     if (rc == GR_OK) {
         gr_kg_record_info(*out, t, &s);
         gr_model_set_info(*out, "side_info", side != 0);
+        /* what an update rebuilds the graph of the grown interactions with */
+        gr_model_set_info(*out, "like_rating", gr_opt_named(t, "like_rating"));
         gr_model_set_info(*out, "triples", (double)kg->n);
     }
     gr_kg_free(kg);

@@ -73,4 +73,16 @@ double gr_kg_loss_grad(float *g_ent, float *g_rel, gr_kg_params *p, const gr_kg_
 /* Record the settings in a trained model. */
 void gr_kg_record_info(gr_model *m, const gr_trainer *t, const gr_kg_settings *s);
 
+/*
+ * gr_model_update of a KG model of a user-item graph, `graph` the grown
+ * user-item graph (train/update.c): the knowledge graph of graph, built
+ * as m's fit built its own (m's like_rating and side_info, t's
+ * like_rating where the caller set it), m's entity rows moved to the
+ * entities of the same names (users, items, genres, decades, demographic
+ * values), the new entities placed from their known neighbours as
+ * gr_model_update_kg places them, then its warm-started schedule.  t is
+ * of m's kind; its settings are restored.
+ */
+int gr_kg_update_graph(gr_model **out, const gr_model *m, const gr_graph *graph, gr_trainer *t);
+
 #endif

@@ -16,9 +16,11 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "graph/grow.h"
+#include "models/kg_model.h"
 #include "models/lightgcn.h"
 #include "train/holdout.h"
 #include "train/graphsage_train.h"
+#include "train/kg_train.h"
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
@@ -140,12 +142,20 @@ static float *initial_embeddings(const gr_model *m, const gr_graph *g, const gr_
 
 static int is_filter(int kind) { return kind == GR_MODEL_GFCF || kind == GR_MODEL_CHEBY || kind == GR_MODEL_EASE; }
 
+/* A KG model of a user-item graph, which interactions update. */
+static int is_kg_of_graph(const gr_model *m)
+{
+    const gr_kg_state *s = gr_kg_state_of(m);
+    return s && s->kg->has_ui;
+}
+
 static int check_update(const gr_model *m, const gr_trainer *t)
 {
-    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && m->kind != GR_MODEL_GRAPHSAGE && !is_filter(m->kind))
+    if (m->kind != GR_MODEL_LIGHTGCN && m->kind != GR_MODEL_MF && m->kind != GR_MODEL_GRAPHSAGE && !is_filter(m->kind) &&
+        !is_kg_of_graph(m))
         return gr_err(GR_EUNSUPPORTED,
-                      "gr_model_update: %s models cannot be updated with interactions (LightGCN, MF, GraphSAGE and "
-                      "the training-free filters; a KG model trained on triples takes new triples: gr_model_update_kg)",
+                      "gr_model_update: a %s model trained on triples takes new triples (gr_model_update_kg), not "
+                      "interactions",
                       gr_model_kind_name(m->kind));
     if (t && t->kind != m->kind)
         return gr_err(GR_EINVAL, "gr_model_update: a %s trainer for a %s model", gr_model_kind_name(t->kind),
@@ -276,8 +286,8 @@ int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr
     gr_graph *g = NULL;
     int rc = gr_graph_grow(&g, m->graph, added);
     saved_opts saved;
-    if (rc == GR_OK && m->kind == GR_MODEL_GRAPHSAGE) {
-        rc = update_graphsage(out, m, g, t);
+    if (rc == GR_OK && (m->kind == GR_MODEL_GRAPHSAGE || is_kg_of_graph(m))) {
+        rc = m->kind == GR_MODEL_GRAPHSAGE ? update_graphsage(out, m, g, t) : gr_kg_update_graph(out, m, g, t);
         gr_graph_free(g);
         gr_trainer_free(own);
         return rc;

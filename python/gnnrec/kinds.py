@@ -81,7 +81,8 @@ class KnowledgeGraphRecommender(Recommender):
         return self
 
     def partial_fit(self, interactions, epochs=None, lr=None, **read):
-        """A model fitted on a KnowledgeGraph takes new triples, a
+        """A model fitted on interactions takes new interactions
+        (Recommender.partial_fit).  A model fitted on a KnowledgeGraph takes new triples, a
         KnowledgeGraph by its own names (new entities and relations are
         added): a short schedule warm-started from the model, with the
         estimator's settings but the update's own number of epochs (4)

@@ -330,7 +330,8 @@ class Model(Handle):
 
     def update(self, added, trainer=None):
         """A new model updated with the edges of the graph `added` (new users
-        and items appended): LightGCN, MF and GraphSAGE by a warm-started schedule of
+        and items appended): LightGCN, MF, GraphSAGE and KG models of a
+        user-item graph by a warm-started schedule of
         `trainer`'s settings (the defaults when None), the training-free
         filters built again with the settings their fit chose.  A KG model
         trained on triples takes a KnowledgeGraph of new triples by their

@@ -353,9 +353,8 @@ class Recommender:
 
     def partial_fit(self, interactions, epochs=None, lr=None, **read):
         """Add new interactions to the fitted model without a full retrain
-        (LightGCN, MF, GraphSAGE and the training-free filters; a KG kind
-        takes a KnowledgeGraph of new triples when it was fitted on
-        triples, and raises UnsupportedError otherwise).
+        (every kind; a KG kind fitted on triples takes a KnowledgeGraph of
+        new triples instead, and raises UnsupportedError for interactions).
 
         `interactions` take any form fit() takes, in their own ids: users
         and items the model has not seen are added (and can be recommended
@@ -367,7 +366,10 @@ class Recommender:
         a tenth of its rate) unless `epochs` or `lr` are given here.
         GraphSAGE: the same, from the model's parameters, 4 epochs at twice
         the step size its fit chose (new users' and items' id embeddings
-        start at zero, as a cold node's).  The
+        start at zero, as a cold node's).  A KG kind fitted on
+        interactions: its knowledge graph built again from the grown
+        interactions, its entities' rows kept by name, new ones at random,
+        8 epochs.  The
         filters: built again with the settings their fit chose, nothing
         searched again.  A (user, item) pair the model already has takes
         the new rating.  A file given to a model whose ids are names is read

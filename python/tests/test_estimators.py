@@ -535,14 +535,26 @@ class PartialFitTest(unittest.TestCase):
         self.assertEqual(len(est.recommend(self.new_user, k=5)[0]), 5)
         est.close()
 
+    def test_a_kg_model_of_interactions_takes_interactions(self):
+        est = gnnrec.TransE(**support.QUICK).fit(self.train, show_progress=False)
+        est.partial_fit(([self.new_user] * 2, [self.items[0], self.new_item]))
+        self.assertEqual(est.model_.info("updated"), 1)
+        self.assertEqual(est.model_.info("epochs"), 8)  # the update's own schedule
+        self.assertIn(self.new_user, as_list(est.user_ids))
+        self.assertEqual(len(est.recommend(self.new_user, k=5)[0]), 5)
+        est.close()
+
     def test_kinds_without_updates_and_unfitted_estimators_say_so(self):
         with self.assertRaises(ValueError):
             gnnrec.LightGCN().partial_fit(([1], [2]))
-        est = support.estimator("transe")
+        # a KG model trained on triples takes triples, not interactions
+        with gnnrec.KnowledgeGraph.from_triples(["a", "b", "c"], ["r", "r", "r"], ["b", "c", "a"]) as kg:
+            est = gnnrec.TransE(dim=4, epochs=1, batch=2, negatives=2, threads=1).fit(kg, show_progress=False)
         old = est.model_
         with self.assertRaises(gnnrec.UnsupportedError):
             est.partial_fit(([self.new_user], [self.items[0]]))
         self.assertIs(est.model_, old)
+        est.close()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ static const char *const usage =
     "  recommend  top-k items for a user, a new user, or similar items\n"
     "  synth      write a synthetic MovieLens-format dataset\n"
     "  info       describe a saved model\n"
-    "  update     add new interactions, users and items to a saved LightGCN, MF, GraphSAGE or filter model\n"
+    "  update     add new interactions, users and items (or triples) to a saved model\n"
     "'gnnrec COMMAND --help' lists a command's options; 'gnnrec --version' the version.\n";
 
 static int run(int argc, char **argv)

@@ -1,6 +1,5 @@
-/* gnnrec update: a saved LightGCN, MF, GraphSAGE or training-free filter model updated
- * with new interactions; a knowledge-graph model trained on triples, with
- * new triples. */
+/* gnnrec update: a saved model updated with new interactions; a
+ * knowledge-graph model trained on triples, with new triples. */
 #include <stdlib.h>
 
 #include "cli.h"
@@ -9,14 +8,14 @@ static const char *const update_usage = "usage: gnnrec update --model MODEL --ad
 
 /* The flags of gnnrec update: --help prints this table. */
 static const cli_flag_doc update_flags[] = {
-    { "model", "MODEL", "the saved LightGCN, MF, GraphSAGE, GF-CF, Chebyshev or EASE model, or a KG model trained on triples (left as it is)" },
-    { "add", "FILE", "new interactions (new users and items are appended); for a KG model, triples HEAD<TAB>RELATION<TAB>TAIL by name (new entities and relations are appended)" },
+    { "model", "MODEL", "the saved model (left as it is): any kind; a KG model trained on triples takes triples" },
+    { "add", "FILE", "new interactions (new users and items are appended); for a KG model trained on triples, triples HEAD<TAB>RELATION<TAB>TAIL by name (new entities and relations are appended)" },
     { "out", "MODEL2", "where the updated model is saved (atomically)" },
     { "format", "F", "how to read FILE, as gnnrec train" },
     { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
-    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); GraphSAGE, KG models: its epochs (4)" },
+    { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); GraphSAGE, KG models: its epochs (4; 8 for a KG model of interactions)" },
     { "lr", "X", "its learning rate (LightGCN, MF 0.05; GraphSAGE twice its fit's); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
     { "help", NULL, "this list" },

@@ -350,7 +350,8 @@ func (m *Model) ExplainLiked(liked []int64, item int64, limit int) (*ItemExplana
 }
 
 // Update returns a new model updated with the edges of added (new users and
-// items appended): LightGCN, MF and GraphSAGE by a warm-started schedule
+// items appended): LightGCN, MF, GraphSAGE and KG models of a user-item
+// graph by a warm-started schedule
 // (t's settings, or the defaults when t is nil), the training-free filters built again
 // with the settings their fit chose (t's set ones override them).  m is
 // unchanged.

@@ -335,8 +335,9 @@ impl Model {
         })
     }
     /// A new model updated with the edges of `added` (new users and items
-    /// appended): LightGCN, MF and GraphSAGE by the default warm-started
-    /// schedule, the training-free filters built again with the settings
+    /// appended): LightGCN, MF, GraphSAGE and KG models of a user-item
+    /// graph by the default warm-started schedule, the training-free
+    /// filters built again with the settings
     /// their fit chose; self is unchanged.  Trainer::update takes settings.
     pub fn update(&self, added: &Graph) -> Result<Model> {
         let mut out = ptr::null_mut();
