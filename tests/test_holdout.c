@@ -8,7 +8,9 @@
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "kg/kg.h"
+#include "models/kg_model.h"
 #include "train/holdout.h"
+#include "train/kg_train.h"
 
 static int has_edge(const gr_graph *g, size_t u, int32_t item)
 {
@@ -273,6 +275,18 @@ START_TEST(knowledge_graph_triples_are_held_out)
     ck_assert_double_eq(refit, 1);
     ck_assert_double_eq(epochs, epoch);
     gr_model_free(m);
+    /* warm: from the validated parameters, the update's 4 epochs at most, on all the triples */
+    ck_assert_int_eq(gr_trainer_set(t, "holdout_final", "warm"), GR_OK);
+    ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
+    double warm, epoch2;
+    ck_assert_int_eq(gr_model_info(&epoch2, m, "valid_epoch"), GR_OK);
+    ck_assert_double_eq(epoch2, epoch);
+    ck_assert_int_eq(gr_model_info(&warm, m, "warm_epochs"), GR_OK);
+    ck_assert_double_eq(warm, epoch < 4 ? epoch : 4);
+    ck_assert_int_eq(gr_model_info(&refit, m, "refit"), GR_OK);
+    ck_assert_double_eq(refit, 1);
+    gr_model_free(m);
+    ck_assert_int_eq(gr_trainer_set(t, "holdout_final", "refit"), GR_OK);
     /* holdout 0: the set epochs on all the triples, nothing recorded */
     ck_assert_int_eq(gr_trainer_set(t, "holdout", "0"), GR_OK);
     ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
@@ -289,11 +303,52 @@ START_TEST(knowledge_graph_triples_are_held_out)
 }
 END_TEST
 
+/* The warm continuation of a held-out fit places the entities that only
+ * held-out triples name (their rows were never trained) and no other. */
+START_TEST(entities_only_held_out_are_placed)
+{
+    gr_kg *kg = fx_random_kg(300, 400, 2, 7);
+    gr_kg *tr, *va;
+    ck_assert_int_eq(gr_holdout_split_kg(&tr, &va, kg, 0.3, 42, NULL), GR_OK);
+    gr_trainer *t = fx_trainer(GR_MODEL_DISTMULT, "dim", "8", NULL);
+    gr_kg_settings s;
+    gr_kg_settings_of(&s, t);
+    gr_kg_params p;
+    memset(&p, 0, sizeof p);
+    ck_assert_int_eq(gr_kg_params_init(&p, gr_kg_kind_of(GR_MODEL_DISTMULT, 0), 8, kg->n_ent, kg->vocab->rel.n,
+                                       (float)s.gamma),
+                     GR_OK);
+    gr_kg_init_params(&p, &s);
+    float *before = malloc(p.n_ent * p.L * sizeof *before);
+    memcpy(before, p.ent, p.n_ent * p.L * sizeof *before);
+    ck_assert_int_eq(gr_kg_place_unseen(&p, kg, tr), GR_OK);
+    size_t moved = 0, unseen = 0;
+    for (size_t e = 0; e < p.n_ent; e++) {
+        int in_tr = tr->hptr[e + 1] > tr->hptr[e] || tr->tptr[e + 1] > tr->tptr[e];
+        int in_kg = kg->hptr[e + 1] > kg->hptr[e] || kg->tptr[e + 1] > kg->tptr[e];
+        int changed = memcmp(before + e * p.L, p.ent + e * p.L, p.L * sizeof *before) != 0;
+        if (in_tr) ck_assert_msg(!changed, "entity %zu of the fitted part moved", e);
+        if (!in_tr && in_kg) unseen++;
+        moved += changed;
+    }
+    ck_assert_uint_gt(unseen, 10);
+    ck_assert_uint_gt(moved, unseen / 2);
+    ck_assert_uint_le(moved, unseen);
+    free(before);
+    gr_kg_params_free(&p);
+    gr_trainer_free(t);
+    gr_kg_free(tr);
+    gr_kg_free(va);
+    gr_kg_free(kg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("holdout");
     TCase *tc = tcase_create("holdout");
     tcase_add_test(tc, split_is_per_user_and_seeded);
+    tcase_add_test(tc, entities_only_held_out_are_placed);
     tcase_add_test(tc, holdout_never_touches_the_test_data);
     tcase_add_test(tc, refit_trains_all_data_for_the_chosen_epochs);
     tcase_add_test(tc, best_keeps_the_validated_parameters_on_the_whole_graph);

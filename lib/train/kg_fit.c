@@ -112,9 +112,40 @@ static int kg_refit(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, con
 }
 
 /*
+ * After the epoch is chosen on the held-out share (tr the rest): refit on
+ * all of train for that many epochs; or, with holdout_final warm, go on
+ * from the validated parameters p on all of train for the update's short
+ * schedule (GR_KG_UPDATE_EPOCHS, at most the chosen epochs), the entities
+ * only the held-out triples name placed first; or keep p (best).
+ */
+static int kg_finish(gr_kg_params *p, gr_trainer *t, const gr_kg_settings *s, const gr_kg *train, const gr_kg *tr,
+                     double epoch)
+{
+    int final = (int)gr_opt_named(t, "holdout_final");
+    if (final == GR_HOLDOUT_BEST || epoch <= 0 || t->stopped_by_caller) return GR_OK;
+    if (final != GR_HOLDOUT_WARM) {
+        gr_kg_params_free(p);
+        return kg_refit(p, t, s, train, epoch);
+    }
+    double warm_epochs = epoch < GR_KG_UPDATE_EPOCHS ? epoch : GR_KG_UPDATE_EPOCHS;
+    GR_TRY(gr_kg_place_unseen(p, train, tr));
+    gr_refit_saved saved;
+    GR_TRY(gr_holdout_refit_begin(t, warm_epochs, &saved));
+    gr_kg_settings w = *s;
+    w.epochs = (int)warm_epochs;
+    w.warm = p;
+    gr_kg_params q;
+    memset(&q, 0, sizeof q);
+    int rc = kg_fit_once(&q, t, &w, train, NULL);
+    gr_holdout_refit_end(t, &saved);
+    gr_kg_params_free(p);
+    *p = q;
+    return rc;
+}
+
+/*
  * Without validation triples: choose the epoch on a held-out share of the
- * training triples, then refit on all of them for that many epochs or keep
- * the validated parameters (train/holdout.h).
+ * training triples, then refit, continue or keep (kg_finish).
  */
 static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, const gr_kg *train, double *held,
                           double *run)
@@ -123,14 +154,11 @@ static int kg_fit_holdout(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, con
     GR_TRY(gr_holdout_split_kg(&tr, &va, train, gr_opt_named(t, "holdout"), s->seed, gr_dist_of(t)));
     *held = (double)va->n;
     int rc = kg_fit_once(p, t, s, tr, va);
-    gr_kg_free(tr);
     gr_kg_free(va);
     double epoch = t->stat_best_epoch, best = t->stat_best_valid;
     *run = t->stat_epochs;
-    if (rc == GR_OK && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
-        gr_kg_params_free(p);
-        rc = kg_refit(p, t, s, train, epoch);
-    }
+    if (rc == GR_OK) rc = kg_finish(p, t, s, train, tr, epoch);
+    gr_kg_free(tr);
     t->stat_best_epoch = epoch;
     t->stat_best_valid = best;
     return rc;
@@ -199,10 +227,7 @@ static int kg_fit_search(gr_kg_params *p, gr_trainer *t, gr_kg_settings *s, cons
         memset(&c.best, 0, sizeof c.best);
         double epoch = t->stat_best_epoch, best = t->stat_best_valid;
         *run = t->stat_epochs;
-        if (holdout && (int)gr_opt_named(t, "holdout_final") != GR_HOLDOUT_BEST && epoch > 0 && !t->stopped_by_caller) {
-            gr_kg_params_free(p);
-            rc = kg_refit(p, t, s, train, epoch);
-        }
+        if (holdout) rc = kg_finish(p, t, s, train, tr, epoch);
         t->stat_best_epoch = epoch;
         t->stat_best_valid = best;
     }
@@ -255,6 +280,7 @@ int gr_kg_fit(gr_model **out, gr_trainer *t, const gr_kg *train, const gr_kg *va
                         !t->stopped_by_caller;
             gr_holdout_record(*out, t, held, t->stat_best_epoch, "valid_mrr", t->stat_best_valid, run, refit);
             gr_model_set_info(*out, "epochs", epochs);
+            if (refit && (int)gr_opt_named(t, "holdout_final") == GR_HOLDOUT_WARM) gr_model_set_info(*out, "warm_epochs", epochs);
         }
         if (search) gr_search_record(*out, t);
         gr_model_set_info(*out, "train_seconds", t->stat_seconds);

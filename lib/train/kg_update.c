@@ -17,13 +17,8 @@
 #include "train/kg_train.h"
 #include "train/trainer.h"
 
-/* Epochs of an update's warm-started schedule unless the caller sets them:
- * on WN18RR's validation, 4 reached 98.8% (RotatE) and 98.7% (DistMult) of
- * a full refit's MRR in 3% and 10% of its time, 2 epochs 95.6% and 95.3%
- * (docs/kg.md, "Updating a model"). */
-#define GR_KG_UPDATE_EPOCHS 4
-
-/* The same for a model of a user-item graph, updated by interactions:
+/* Epochs of the update of a model of a user-item graph by interactions,
+ * unless the caller sets them (GR_KG_UPDATE_EPOCHS for triples):
  * on ML-100K's validation part 8 epochs were DistMult's best of 4, 8 and
  * 16 and 0.002 below RotatE's (16), where 16 cost DistMult 0.010
  * (docs/kg.md, "Updating a model of a user-item graph"). */
@@ -113,6 +108,17 @@ static int place_new_entities(gr_kg_params *w, const gr_kg *g, uint8_t *placed, 
     free(now);
     free(q);
     free(row);
+    return rc;
+}
+
+int gr_kg_place_unseen(gr_kg_params *p, const gr_kg *g, const gr_kg *seen)
+{
+    uint8_t *placed = gr_zalloc(p->n_ent ? p->n_ent : 1, 1);
+    if (!placed) return GR_ENOMEM;
+    for (size_t e = 0; e < p->n_ent && e < seen->n_ent; e++)
+        placed[e] = seen->hptr[e + 1] > seen->hptr[e] || seen->tptr[e + 1] > seen->tptr[e];
+    int rc = place_new_entities(p, g, placed, p->n_rel);
+    free(placed);
     return rc;
 }
 
