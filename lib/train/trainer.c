@@ -68,8 +68,8 @@ static const gr_opt_spec common_opts[] = {
     { "holdout_min", 0, 5, 2, 1e9, 1, NULL, "users with fewer interactions keep all of them in training" },
     { "holdout_final", 0, 0, 0, 2, 1, holdout_final_names,
       "after choosing the epoch on the held-out part: refit (on all the training data for the chosen epochs), best "
-      "(keep the best validated parameters) or warm (LightGCN, MF: continue from them on all the training data for "
-      "a short schedule; other kinds refit)" },
+      "(keep the best validated parameters) or warm (LightGCN, MF, KG kinds: continue from them on all the training data for "
+      "a short schedule; GraphSAGE refits)" },
 };
 
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
