@@ -157,10 +157,10 @@ static int warm_params(gr_kg_params *w, const gr_kg_params *old, const gr_kg_set
 /*
  * The update's fit: g is the grown knowledge graph, `to` maps m's
  * entities to g's (NULL: the same ids), graph is g's user-item graph for
- * a model of one (NULL for triples).  The trainer takes m's settings for
- * the duration (restored after).  New entities of triples are placed
- * (a triple asks for its new entity through a known neighbour); those of
- * a user-item graph start at random: a new item placed among the queries
+ * a model of one (NULL for triples); t holds m's settings
+ * (apply_model_settings).  New entities of triples are placed (a triple
+ * asks for its new entity through a known neighbour); those of a
+ * user-item graph start at random: a new item placed among the queries
  * of the users who liked it lies near every user near them, and on
  * ML-100K's validation part it ranked high for too many (NDCG@20 0.2124
  * against 0.1913 for DistMult after 4 epochs, docs/kg.md).
@@ -169,9 +169,6 @@ static int update_on(gr_model **out, const gr_model *m, gr_trainer *t, const gr_
                      const gr_graph *graph)
 {
     const gr_kg_state *st = gr_kg_state_of(m);
-    double saved[GR_MAX_OPTS];
-    memcpy(saved, t->val, sizeof saved);
-    apply_model_settings(t, m, graph ? GR_KG_UPDATE_GRAPH_EPOCHS : GR_KG_UPDATE_EPOCHS);
     gr_kg_settings s;
     gr_kg_settings_of(&s, t);
     s.checkpoint = 0;
@@ -199,7 +196,6 @@ static int update_on(gr_model **out, const gr_model *m, gr_trainer *t, const gr_
             gr_model_set_info(*out, "triples", (double)g->n);
         }
     }
-    memcpy(t->val, saved, sizeof saved);
     return rc;
 }
 
@@ -229,33 +225,47 @@ int gr_model_update_kg(gr_model **out, const gr_model *m, const gr_kg *added, gr
         GR_TRY(gr_trainer_new(&own, m->kind));
         t = own;
     }
+    gr_trainer_held held;
+    gr_trainer_hold(t, &held);
+    apply_model_settings(t, m, GR_KG_UPDATE_EPOCHS);
     gr_kg *g = NULL;
     int rc = gr_kg_grow(&g, st->kg, added);
     if (rc == GR_OK) rc = update_on(out, m, t, g, NULL, NULL);
     gr_kg_free(g);
+    gr_trainer_release(t, &held);
     gr_trainer_free(own);
     return rc;
 }
 
-int gr_kg_update_graph(gr_model **out, const gr_model *m, const gr_graph *graph, gr_trainer *t)
+/* The knowledge graph of the grown graph, built as m's fit built its own
+ * (like_rating: t's, which holds m's settings; side_info: m's), with the
+ * map of m's entities to its own by name: users and items keep theirs,
+ * and so do the genres, decades and demographic values. */
+static int grown_kg(gr_kg **out, int32_t **to, const gr_model *m, const gr_graph *graph, const gr_trainer *t)
 {
     const gr_kg_state *st = gr_kg_state_of(m);
-    double like = gr_opt_named(t, "like_rating"), side = 1;
-    int li = gr_opt_index(t, "like_rating");
-    if (!t->hand_set[li]) gr_model_info(&like, m, "like_rating");
+    double side = 1;
     gr_model_info(&side, m, "side_info");
+    GR_TRY(gr_kg_from_graph(out, graph, gr_opt_named(t, "like_rating"), side != 0 ? GR_KG_SIDE_ALL : GR_KG_SIDE_NONE));
+    if (!(*to = gr_alloc(st->p.n_ent ? st->p.n_ent : 1, sizeof **to))) return GR_ENOMEM;
+    for (size_t e = 0; e < st->p.n_ent; e++) {
+        const char *name = e < st->kg->vocab->ent.n ? st->kg->vocab->ent.names[e] : NULL;
+        (*to)[e] = name ? gr_strmap_find(&(*out)->vocab->ent, name, strlen(name)) : -1;
+    }
+    return GR_OK;
+}
+
+int gr_kg_update_graph(gr_model **out, const gr_model *m, const gr_graph *graph, gr_trainer *t)
+{
+    gr_trainer_held held;
+    gr_trainer_hold(t, &held);
+    apply_model_settings(t, m, GR_KG_UPDATE_GRAPH_EPOCHS);
     gr_kg *g = NULL;
     int32_t *to = NULL;
-    int rc = gr_kg_from_graph(&g, graph, like, side != 0 ? GR_KG_SIDE_ALL : GR_KG_SIDE_NONE);
-    if (rc == GR_OK && !(to = gr_alloc(st->p.n_ent ? st->p.n_ent : 1, sizeof *to))) rc = GR_ENOMEM;
-    /* m's entities by name: users and items keep theirs, and so do the
-     * genres, decades and demographic values */
-    for (size_t e = 0; rc == GR_OK && e < st->p.n_ent; e++) {
-        const char *name = e < st->kg->vocab->ent.n ? st->kg->vocab->ent.names[e] : NULL;
-        to[e] = name ? gr_strmap_find(&g->vocab->ent, name, strlen(name)) : -1;
-    }
+    int rc = grown_kg(&g, &to, m, graph, t);
     if (rc == GR_OK) rc = update_on(out, m, t, g, to, graph);
     free(to);
     gr_kg_free(g);
+    gr_trainer_release(t, &held);
     return rc;
 }

@@ -127,6 +127,19 @@ void gr_trainer_take_model_info(gr_trainer *t, const gr_model *m, const char *co
     }
 }
 
+void gr_trainer_hold(gr_trainer *t, gr_trainer_held *held)
+{
+    memcpy(held->val, t->val, sizeof held->val);
+    held->valid = t->valid;
+    t->valid = NULL;
+}
+
+void gr_trainer_release(gr_trainer *t, const gr_trainer_held *held)
+{
+    memcpy(t->val, held->val, sizeof held->val);
+    t->valid = held->valid;
+}
+
 /* Add a spec, or let it override the common one of the same name (an
  * override without a help text keeps the common one's). */
 static int add_spec(gr_trainer *t, const gr_opt_spec *s)

@@ -109,6 +109,18 @@ int gr_opt_index(const gr_trainer *t, const char *name);
  */
 void gr_trainer_take_model_info(gr_trainer *t, const gr_model *m, const char *const *keep);
 
+/* The settings and validation graph of a trainer that an update (a fit
+ * that goes on from a model) changes for its duration. */
+typedef struct gr_trainer_held {
+    double val[GR_MAX_OPTS];
+    const gr_graph *valid;
+} gr_trainer_held;
+
+/* Save t's settings in *held and drop its validation graph, which cannot
+ * be in a grown graph's id space; gr_trainer_release puts both back. */
+void gr_trainer_hold(gr_trainer *t, gr_trainer_held *held);
+void gr_trainer_release(gr_trainer *t, const gr_trainer_held *held);
+
 /* Apply the thread setting for the duration of a fit (0 keeps the calling
  * thread's: fixed or automatic); returns the previous one. */
 int gr_train_threads_begin(const gr_trainer *t);

@@ -24,12 +24,6 @@
 #include "train/lightgcn_train.h"
 #include "train/trainer.h"
 
-/* Settings the update changes for its duration (and restores). */
-typedef struct saved_opts {
-    double val[GR_MAX_OPTS];
-    const gr_graph *valid;
-} saved_opts;
-
 static void put_opt(gr_trainer *t, int key, double v)
 {
     for (size_t k = 0; k < t->n_opts; k++)
@@ -38,11 +32,9 @@ static void put_opt(gr_trainer *t, int key, double v)
 
 /* The model's shape, and the update's own defaults for the schedule's
  * length and step size where the caller has not set them. */
-static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *saved)
+static void apply_update_opts(gr_trainer *t, const gr_model *m, gr_trainer_held *saved)
 {
-    memcpy(saved->val, t->val, sizeof saved->val);
-    saved->valid = t->valid;
-    t->valid = NULL; /* a validation graph cannot be in the grown id space */
+    gr_trainer_hold(t, saved);
     const gr_lightgcn_state *s = m->state;
     put_opt(t, GR_OPT_DIM, (double)m->dim);
     put_opt(t, GR_OPT_LAYERS, s->layers);
@@ -59,12 +51,6 @@ static void apply_update_opts(gr_trainer *t, const gr_model *m, saved_opts *save
      * trained with, not at the one sized to the grown graph */
     double tau, *slot = gr_opt_slot(t, "temperature");
     if (isnan(*slot) && gr_model_info(&tau, m, "temperature") == GR_OK) *slot = tau;
-}
-
-static void restore_opts(gr_trainer *t, const saved_opts *saved)
-{
-    memcpy(t->val, saved->val, sizeof saved->val);
-    t->valid = saved->valid;
 }
 
 /*
@@ -165,7 +151,7 @@ static int check_update(const gr_model *m, const gr_trainer *t)
 
 int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t, double max_steps)
 {
-    saved_opts saved;
+    gr_trainer_held saved;
     double lr = gr_opt(t, GR_OPT_LR);
     /* the schedule that ran (mode auto resolves by the graph's shape) */
     int mode = gr_lgcn_mode(t, g), full_batch = mode != GR_MODE_PAPER;
@@ -187,7 +173,7 @@ int gr_lgcn_warm_refit(gr_model **out, const gr_model *m, const gr_graph *g, gr_
         rc = gr_lgcn_fit_from(out, t, g, m->kind, e0);
     }
     double warm_lr = gr_opt(t, GR_OPT_LR), warm_steps = gr_opt(t, GR_OPT_EPOCHS);
-    restore_opts(t, &saved);
+    gr_trainer_release(t, &saved);
     if (rc != GR_OK) return rc;
     /* the model reports the schedule it was validated with, and the warm run apart */
     gr_model_set_info(*out, "lr", lr);
@@ -238,10 +224,8 @@ static int refit_filter(gr_model **out, const gr_model *m, const gr_graph *g, gr
 static int update_graphsage(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t)
 {
     static const char *const shape[] = { "dim", "layers", "hidden", "id_dim", "bias", "l2norm", "objective", NULL };
-    saved_opts saved;
-    memcpy(saved.val, t->val, sizeof saved.val);
-    saved.valid = t->valid;
-    t->valid = NULL; /* a validation graph cannot be in the grown id space */
+    gr_trainer_held saved;
+    gr_trainer_hold(t, &saved);
     gr_trainer_take_model_info(t, m, shape);
     const int epochs = gr_opt_index(t, "epochs"), lr = gr_opt_index(t, "lr");
     const double fit_lr = t->val[lr];
@@ -256,28 +240,45 @@ static int update_graphsage(gr_model **out, const gr_model *m, const gr_graph *g
     gr_train_threads_end(prev);
     if (rc == GR_OK) {
         gr_model_set_info(*out, "train_seconds", t->stat_seconds);
-        gr_model_set_info(*out, "updated", 1);
         /* the fit's step size stays the model's, so that the next update
          * scales it again rather than the scaled one */
         if (!isnan(fit_lr)) gr_model_set_info(*out, "lr", fit_lr);
         gr_model_set_info(*out, "update_lr", update_lr);
     }
-    restore_opts(t, &saved);
+    gr_trainer_release(t, &saved);
     return rc;
+}
+
+/* LightGCN / MF on the grown graph g: new rows placed from their
+ * neighbours, the update's short schedule from m's parameters. */
+static int update_embeddings(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t)
+{
+    gr_trainer_held saved;
+    apply_update_opts(t, m, &saved);
+    int prev = gr_train_threads_begin(t);
+    double t0 = gr_now();
+    float *e0 = initial_embeddings(m, g, t);
+    int rc = e0 ? gr_lgcn_fit_from(out, t, g, m->kind, e0) : GR_ENOMEM;
+    t->stat_seconds = gr_now() - t0;
+    gr_train_threads_end(prev);
+    gr_trainer_release(t, &saved);
+    if (rc == GR_OK) gr_model_set_info(*out, "train_seconds", t->stat_seconds);
+    return rc;
+}
+
+/* m's update on the grown graph g, by the kind's own way. */
+static int update_on(gr_model **out, const gr_model *m, const gr_graph *g, gr_trainer *t)
+{
+    if (is_filter(m->kind)) return refit_filter(out, m, g, t);
+    if (m->kind == GR_MODEL_GRAPHSAGE) return update_graphsage(out, m, g, t);
+    if (is_kg_of_graph(m)) return gr_kg_update_graph(out, m, g, t);
+    return update_embeddings(out, m, g, t);
 }
 
 int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr_trainer *t)
 {
     if (!out || !m || !added) return gr_err(GR_EINVAL, "gr_model_update: NULL argument");
     GR_TRY(check_update(m, t));
-    if (is_filter(m->kind)) {
-        gr_graph *g = NULL;
-        int rc = gr_graph_grow(&g, m->graph, added);
-        if (rc == GR_OK) rc = refit_filter(out, m, g, t);
-        if (rc == GR_OK) gr_model_set_info(*out, "updated", 1);
-        gr_graph_free(g);
-        return rc;
-    }
     gr_trainer *own = NULL;
     if (!t) {
         GR_TRY(gr_trainer_new(&own, m->kind));
@@ -285,27 +286,8 @@ int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added, gr
     }
     gr_graph *g = NULL;
     int rc = gr_graph_grow(&g, m->graph, added);
-    saved_opts saved;
-    if (rc == GR_OK && (m->kind == GR_MODEL_GRAPHSAGE || is_kg_of_graph(m))) {
-        rc = m->kind == GR_MODEL_GRAPHSAGE ? update_graphsage(out, m, g, t) : gr_kg_update_graph(out, m, g, t);
-        gr_graph_free(g);
-        gr_trainer_free(own);
-        return rc;
-    }
-    if (rc == GR_OK) {
-        apply_update_opts(t, m, &saved);
-        int prev = gr_train_threads_begin(t);
-        double t0 = gr_now();
-        float *e0 = initial_embeddings(m, g, t);
-        rc = e0 ? gr_lgcn_fit_from(out, t, g, m->kind, e0) : GR_ENOMEM;
-        t->stat_seconds = gr_now() - t0;
-        gr_train_threads_end(prev);
-        restore_opts(t, &saved);
-    }
-    if (rc == GR_OK) {
-        gr_model_set_info(*out, "updated", 1);
-        gr_model_set_info(*out, "train_seconds", t->stat_seconds);
-    }
+    if (rc == GR_OK) rc = update_on(out, m, g, t);
+    if (rc == GR_OK) gr_model_set_info(*out, "updated", 1);
     gr_graph_free(g);
     gr_trainer_free(own);
     return rc;
