@@ -488,6 +488,30 @@ START_TEST(graphsage_rating_and_own_features)
     ck_assert_int_eq(gr_model_update(&up, m2, late, t), GR_OK);
     ck_assert_uint_eq(gr_graph_num_users(gr_model_graph(up)), nu2);
     gr_model_free(up);
+    /* or the rows of the new users alone, after the model's own */
+    ck_assert_uint_gt(nu2, nu);
+    for (size_t k = 0; k < nu; k++) x[k] = (float)k;
+    gr_model *m3;
+    ck_assert_int_eq(gr_trainer_set_features(t, 0, x, nu, 1), GR_OK);
+    ck_assert_int_eq(gr_trainer_fit(&m3, t, early), GR_OK);
+    for (size_t k = 0; k < nu2 - nu; k++) x2[k] = -1.0f - (float)k;
+    ck_assert_int_eq(gr_trainer_set_features(t, 0, x2, nu2 - nu, 1), GR_OK);
+    ck_assert_int_eq(gr_model_update(&up, m3, late, t), GR_OK);
+    float *got = malloc(nu2 * sizeof *got);
+    ck_assert_int_eq(gr_model_features(got, nu2, 1, up, 0), GR_OK);
+    for (size_t k = 0; k < nu2; k++) ck_assert_float_eq(got[k], k < nu ? (float)k : -1.0f - (float)(k - nu));
+    gr_model_free(up);
+    /* a graph of no new user needs no user matrix: the model's rows stay */
+    gr_graph *known;
+    ck_assert_int_eq(gr_graph_from_edges_like(&known, early, u, i, r, ts, 50, 0), GR_OK);
+    ck_assert_int_eq(gr_trainer_set_features(t, 0, NULL, 0, 0), GR_OK);
+    ck_assert_int_eq(gr_model_update(&up, m3, known, t), GR_OK);
+    ck_assert_int_eq(gr_model_features(got, nu, 1, up, 0), GR_OK);
+    for (size_t k = 0; k < nu; k++) ck_assert_float_eq(got[k], (float)k);
+    gr_model_free(up);
+    gr_graph_free(known);
+    free(got);
+    gr_model_free(m3);
     gr_graph_free(grown);
     free(x);
     free(x2);

@@ -59,7 +59,11 @@ GR_API int gr_features_compute(float *out, size_t rows, size_t dim, const gr_gra
  * this trainer, instead of the built-in one.  `x` holds rows x dim floats,
  * row-major, rows in the training graph's dense-index order; it is copied.
  * rows must match the training graph at gr_trainer_fit() (GR_EINVAL
- * there otherwise).  x = NULL (rows and dim 0) returns to the built-in
+ * there otherwise).  For gr_model_update() of a model fitted on such a
+ * matrix, rows are the grown graph's, or only its new users' / items'
+ * (in the grown graph's order, after the model's rows, which are kept);
+ * with no new node of the type the trainer may hold no matrix (the
+ * model's rows are kept).  x = NULL (rows and dim 0) returns to the built-in
  * features.  GR_EUNSUPPORTED for kinds without node features, GR_EINVAL for
  * a NULL trainer, an unknown type, dim 0 with x set, or a non-finite value.
  */

@@ -229,7 +229,8 @@ GR_API int gr_get_num_threads(void);
  * GraphSAGE: the model's parameters are the start (a new user's or item's
  * id embedding and bias at zero, as a cold node's; its features from the
  * model's encoder, or, for features of the caller's own, from t's
- * matrices, which must then cover the grown graph), and 4 epochs at
+ * matrices, which hold the grown graph's rows or only its new nodes'
+ * (gr_trainer_set_features), and 4 epochs at
  * twice the step size the fit chose run over the grown graph
  * with the settings of the model's info, t's caller-set settings
  * overriding them (the architecture is the model's).
@@ -245,8 +246,8 @@ GR_API int gr_get_num_threads(void);
  * for the defaults.  m is not changed: the result is a new model, *out.
  * GR_EUNSUPPORTED (a KG model trained on triples: gr_model_update_kg),
  * GR_EINVAL (a trainer of another kind; a
- * GraphSAGE model with features of the caller's own and a trainer without
- * matrices of the grown graph), GR_ENOMEM.
+ * GraphSAGE model with features of the caller's own, new nodes, and a
+ * trainer without matrices of them), GR_ENOMEM.
  */
 GR_API int gr_model_update(gr_model **out, const gr_model *m, const gr_graph *added,
                            gr_trainer *t);

@@ -539,25 +539,38 @@ static int fit_resolved(gr_model **out, gr_trainer *t, const gr_graph *g)
 /*
  * The feature rows of g's nodes for an update of a model whose features
  * are `kind`: built-in ones by the model's encoder (so the columns are
- * the model's), the caller's own from t, which must cover g.
+ * the model's); the caller's own from t, whose matrix holds either every
+ * node of g or only the nodes the model lacks (appended to the model's
+ * rows), and may be absent when g adds no node of the type (the model's
+ * rows are kept).
  */
-static int update_features(gr_sage_state *s, const gr_trainer *t, const gr_graph *g, int type, size_t width)
+static int update_features(gr_sage_state *s, const gr_trainer *t, const gr_graph *g, const gr_sage_state *from,
+                           int type)
 {
-    size_t n = s->arch.n[type];
+    size_t n = s->arch.n[type], known = from->arch.n[type], width = s->arch.feat[type];
     if (s->feat_kind[type] == GR_SAGE_FEAT_BUILTIN) {
         s->feat[type] = gr_feat_matrix(&s->spec, g, type);
         return s->feat[type] ? GR_OK : GR_ENOMEM;
     }
     if (s->feat_kind[type] != GR_SAGE_FEAT_CUSTOM) return GR_OK;
     const char *name = type ? "item" : "user";
-    if (!t->feat[type] || t->feat_rows[type] != n || t->feat_dim[type] != width)
+    const float *given = t->feat[type];
+    size_t rows = given && t->feat_dim[type] == width ? t->feat_rows[type] : 0;
+    int whole = given && rows == n, added = given && rows == n - known && n > known;
+    if (!whole && !added && !(!given && n == known))
         return gr_err(GR_EINVAL,
                       "gr_model_update: the model has %s features of its own (%zu columns): the trainer needs a %s "
-                      "feature matrix of the grown graph, %zu rows x %zu columns (gr_trainer_set_features)",
-                      name, width, name, n, width);
+                      "feature matrix of the grown graph (%zu rows) or of its %zu new %ss, %zu columns "
+                      "(gr_trainer_set_features)",
+                      name, width, name, n, n - known, name, width);
     s->feat[type] = gr_alloc_floats(n * width + 1);
     if (!s->feat[type]) return GR_ENOMEM;
-    memcpy(s->feat[type], t->feat[type], n * width * sizeof(float));
+    if (whole) {
+        memcpy(s->feat[type], given, n * width * sizeof(float));
+        return GR_OK;
+    }
+    memcpy(s->feat[type], from->feat[type], known * width * sizeof(float));
+    if (added) memcpy(s->feat[type] + known * width, given, (n - known) * width * sizeof(float));
     return GR_OK;
 }
 
@@ -588,7 +601,7 @@ static int warm_state(gr_sage_state **out, const gr_trainer *t, const gr_graph *
         if (gr_csr_val(&g->ui, (int64_t)k) > s->top) s->top = gr_csr_val(&g->ui, (int64_t)k);
     gr_sage_layout_of(&s->lay, &s->arch);
     int rc = GR_OK;
-    for (int type = 0; type < 2 && rc == GR_OK; type++) rc = update_features(s, t, g, type, s->arch.feat[type]);
+    for (int type = 0; type < 2 && rc == GR_OK; type++) rc = update_features(s, t, g, from, type);
     if (rc == GR_OK && !(s->params = gr_zalloc(s->lay.total ? s->lay.total : 1, sizeof *s->params))) rc = GR_ENOMEM;
     if (rc != GR_OK) {
         gr_sage_state_free(s);
