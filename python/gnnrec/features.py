@@ -37,16 +37,16 @@ def _rows_by_id(features, what):
                     % (what, type(features).__name__))
 
 
-def aligned(features, graph_ids, named, what):
-    """(address, rows, dim, keepalive) of the feature rows in the order of
-    graph_ids (a graph's user_ids() or item_ids()); every node needs a row of
-    one width, finite.  In a graph of names the keys are names (or their
-    ids)."""
-    by_id = _rows_by_id(features, what)
+def _keyed(features, named, what):
+    """{int id: row}: in a graph of names the keys are names (or their ids)."""
     keyed = {}
-    for key, row in by_id.items():
+    for key, row in _rows_by_id(features, what).items():
         k = name_id(key) if named and isinstance(key, str) else key
         keyed[int(k)] = row
+    return keyed
+
+
+def _aligned_keyed(keyed, graph_ids, what):
     flat, dim = array.array("f"), None
     for node in graph_ids:
         row = keyed.get(int(node))
@@ -64,6 +64,27 @@ def aligned(features, graph_ids, named, what):
         flat.extend(row)
     rows = len(graph_ids)
     return _buffers.buffer_address(flat, rows * (dim or 0), "f"), rows, dim or 0, flat
+
+
+def aligned(features, graph_ids, named, what):
+    """(address, rows, dim, keepalive) of the feature rows in the order of
+    graph_ids (a graph's user_ids() or item_ids()); every node needs a row of
+    one width, finite.  In a graph of names the keys are names (or their
+    ids)."""
+    return _aligned_keyed(_keyed(features, named, what), graph_ids, what)
+
+
+def grown(features, known_ids, added_ids, named, what):
+    """aligned() for an update of a model whose nodes are known_ids by
+    added_ids: the rows of the grown graph when features hold one for every
+    known id (they replace the model's), else those of the new ids alone
+    (the model keeps its rows); None when there are none to give."""
+    keyed = _keyed(features, named, what)
+    seen = set(known_ids)
+    new = [i for i in added_ids if i not in seen]
+    if all(int(i) in keyed for i in known_ids):
+        return _aligned_keyed(keyed, list(known_ids) + new, what)
+    return _aligned_keyed(keyed, new, what) if new else None
 
 
 def one_row(row, what):

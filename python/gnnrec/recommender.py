@@ -21,7 +21,7 @@ import sys
 from . import _arrays, _buffers, _ranking
 from ._native import NewUser, lib
 from .errors import check
-from .features import aligned, new_item, node_code, one_row
+from .features import aligned, grown, new_item, node_code, one_row
 from .genome import Genome
 from .graph import Graph
 from .interactions import as_graph, sparse_entries
@@ -351,7 +351,7 @@ class Recommender:
             settings["lr"] = lr
         return settings
 
-    def partial_fit(self, interactions, epochs=None, lr=None, **read):
+    def partial_fit(self, interactions, epochs=None, lr=None, user_features=None, item_features=None, **read):
         """Add new interactions to the fitted model without a full retrain
         (every kind; a KG kind fitted on triples takes a KnowledgeGraph of
         new triples instead, and raises UnsupportedError for interactions).
@@ -374,7 +374,13 @@ class Recommender:
         searched again.  A (user, item) pair the model already has takes
         the new rating.  A file given to a model whose ids are names is read
         as names.  The model before is not changed: whoever holds it
-        keeps it.  Returns self."""
+        keeps it.
+
+        A GraphSAGE model fitted on `user_features` / `item_features` of
+        the caller's needs the rows of the new users / items, given the
+        same way (a gnnrec.Genome, fitted, for item_features): rows for the
+        new ids alone, the model keeping its own, or for every id, which
+        then replace the model's.  Returns self."""
         model = self._fitted()
         settings = self._update_settings(epochs, lr)
         if model.graph.has_names:
@@ -382,7 +388,9 @@ class Recommender:
         with _made_graphs() as owned:
             added = self._graph(interactions, None, owned, read)
             with Trainer(self.kind, **settings) as t:
+                keep = _set_update_features(t, model.graph, added, user_features, item_features)
                 updated = model.update(added, trainer=t)
+                del keep
                 self.stats_ = t.stats
         self._set_model(updated)
         return self
@@ -507,6 +515,27 @@ def _shaped(ids, scores, counts, k, one):
         return ids.values(c), scores.values(c)
     n = len(counts)
     return ids.rows(n, k), scores.rows(n, k)
+
+
+def _set_update_features(trainer, base, added, user_features, item_features):
+    """The trainer's feature rows of an update of a model of `base` by
+    `added` (features.grown); returns what must stay referenced."""
+    if isinstance(item_features, Genome):
+        if item_features.dim == 0:
+            raise ValueError("item_features: the Genome the model was fitted with (fitted), not a new one")
+        rows = item_features.features(added)
+        item_features = (added.item_ids(), rows.tolist())
+    keep = []
+    for node, given, known, new in (("users", user_features, base.user_ids, added.user_ids),
+                                    ("items", item_features, base.item_ids, added.item_ids)):
+        if given is None:
+            continue
+        got = grown(given, known(), new(), base.has_names, node[:-1] + "_features")
+        if got is not None:
+            addr, rows, dim, kept = got
+            check(lib.gr_trainer_set_features(trainer, node_code(node), addr, rows, dim))
+            keep.append(kept)
+    return keep
 
 
 def _set_genome_features(trainer, genome, train):

@@ -151,6 +151,38 @@ class FeaturesTest(unittest.TestCase):
         with gnnrec.KnowledgeGraph.from_graph(m.graph) as kg:
             self.assertEqual((kg.num_triples, kg.relation_name(0)), (len(users), "liked"))
 
+    def test_partial_fit_takes_the_rows_of_the_new_ids(self):
+        est = fitted(item_features=self.item_rows, user_features=self.user_rows)
+        new_user, new_item = USERS + 1, ITEMS + 1
+        more = ([new_user, new_user, 0], [1, new_item, new_item], [4.0, 5.0, 3.0])
+        user_row, item_row = [0.25, -0.5, 0.75], [0.1, 0.2, 0.3, 0.4, 0.5]
+        # rows of the new ids alone: the model keeps its own
+        est.partial_fit(more, epochs=1, user_features={new_user: user_row}, item_features={new_item: item_row})
+        m = est.model_
+        self.assertEqual(m.graph.item_ids()[-1], new_item)
+        kept = m.features("items")
+        for c in range(5):
+            self.assertAlmostEqual(kept[ITEMS, c], item_row[c], places=6)
+        first = m.graph.item_ids()[0]
+        self.assertAlmostEqual(kept[0, 0], self.item_rows[first][0], places=6)
+        self.assertAlmostEqual(m.features("users")[USERS, 2], user_row[2], places=6)
+        # a row for every id replaces the model's
+        rows = {k: [v * 0 + 2.0 for v in r] for k, r in self.user_rows.items()}
+        rows[new_user] = user_row
+        rows[USERS + 2] = [1.0, 1.0, 1.0]
+        est.partial_fit(([USERS + 2], [3]), epochs=1, user_features=rows)
+        users = est.model_.features("users")
+        self.assertEqual(est.model_.graph.num_users, USERS + 2)
+        self.assertEqual((users[0, 0], users[USERS, 0], users[USERS + 1, 1]), (2.0, 0.25, 1.0))
+        # a known user's interactions need no user rows; a new one's do
+        est.partial_fit(([0], [4]), epochs=1)
+        with self.assertRaises(ValueError) as cm:
+            est.partial_fit(([USERS + 5], [4]), epochs=1, user_features={USERS + 6: user_row})
+        self.assertIn("no row for id %d" % (USERS + 5), str(cm.exception))
+        with self.assertRaises(gnnrec.InvalidArgumentError) as cm:
+            est.partial_fit(([USERS + 5], [4]), epochs=1)
+        self.assertIn("new users", str(cm.exception))
+
     @unittest.skipUnless(pd is not None, "pandas is not installed")
     def test_a_dataframe_indexed_by_id(self):
         frame = pd.DataFrame.from_dict(self.item_rows, orient="index")
@@ -209,6 +241,15 @@ class GenomeTest(unittest.TestCase):
         self.assertEqual((g.dim, est.model_.feature_dim("items")), (min(32, 6), g.dim))
         users, scores = est.new_item_users(k=3, features=g.project_movie(ITEMS + 1))
         self.assertEqual(len(users), 3)
+        # an update's new movies take their rows from the same projection
+        est.partial_fit(([0, 1], [ITEMS + 1, ITEMS + 2]), epochs=1, item_features=g)
+        m = est.model_
+        row = g.project_movie(ITEMS + 2)
+        at = m.graph.item_ids().index(ITEMS + 2)
+        for c in range(g.dim):
+            self.assertAlmostEqual(m.features("items")[at, c], row[c], places=5)
+        with self.assertRaises(ValueError):
+            est.partial_fit(([0], [ITEMS + 3]), epochs=1, item_features=gnnrec.Genome.read(self.dir))
 
 
 if __name__ == "__main__":
