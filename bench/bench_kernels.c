@@ -29,6 +29,7 @@
 #include "kernels/softmax.h"
 #include "kernels/matmul.h"
 #include "kernels/spmm.h"
+#include "linalg/small.h"
 #include "power_law.h"
 #include "train/adam.h"
 
@@ -414,6 +415,26 @@ done:
     free(S);
 }
 
+/* The double-precision inverse of an n x n SPD matrix through its Cholesky
+ * factor (linalg/small.c, EASE's inverse): about n^3 flops, n^3 / 6 multiply-adds each
+ * for the factor, L^-1 and L^-T L^-1 (the products of gr_gemm_d). */
+static void spd_inverse(size_t n)
+{
+    double *a0 = gr_alloc(n * n, sizeof *a0), *a = gr_alloc(n * n, sizeof *a);
+    if (!a0 || !a) goto done;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) a0[i * n + j] = (i == j ? (double)n : 0.0) + (double)((i * 7 + j * 7) % 13) * 0.01;
+    int keep = reps;
+    reps = reps < 5 ? reps : 5;
+    double t;
+    TIME_MEDIAN(t, (memcpy(a, a0, n * n * sizeof *a), gr_spd_inverse(a, n)));
+    reps = keep;
+    row("spd_inverse_d", t, (double)n * (double)n * (double)n, 0);
+done:
+    free(a0);
+    free(a);
+}
+
 static void adam(size_t n)
 {
     gr_adam a;
@@ -458,6 +479,7 @@ int main(int argc, char **argv)
     sampled_block_scores(64);
     layer_products();
     filter_scores();
+    spd_inverse(bench_flag(argc, argv, "--smoke") ? 200 : 2000);
     adam(a.n * 64);
     gr_spmat_free(&a);
     gr_graph_free(g);
