@@ -318,48 +318,88 @@ static void gauss_jordan_inverse(double *a, double *inv, int n)
     }
 }
 
-START_TEST(ease_matches_a_direct_dense_solve)
+/* EASE's B against a Gauss-Jordan inverse of X^T X + lambda I, on a graph
+ * of u users and i items, through the Gram matrix `gram` (auto, items,
+ * users) */
+static gr_model *check_ease_dense(int U, int I, const char *gram)
 {
-    enum { U = 30, I = 12 };
-    int x[U][I];
-    int64_t users[U * I], items[U * I];
+    int *x = calloc((size_t)U * I, sizeof *x);
+    int64_t *users = malloc((size_t)U * I * sizeof *users), *items = malloc((size_t)U * I * sizeof *items);
     size_t n = 0;
     gr_rng r = gr_rng_make(5, 0);
     for (int u = 0; u < U; u++)
         for (int i = 0; i < I; i++) {
-            x[u][i] = gr_rng_unit(&r) < 0.3 || i == u % I; /* every item used */
-            if (x[u][i]) {
+            x[u * I + i] = gr_rng_unit(&r) < 0.3 || i % U == u || u % I == i; /* every item and user used */
+            if (x[u * I + i]) {
                 users[n] = u;
                 items[n++] = 1000 + i;
             }
         }
     gr_graph *g;
     ck_assert_int_eq(gr_graph_from_edges(&g, users, items, NULL, NULL, n, 0), GR_OK);
+    ck_assert_uint_eq(gr_graph_num_users(g), U);
+    ck_assert_uint_eq(gr_graph_num_items(g), I);
     const double lambda = 5;
-    double gram[I * I], inv[I * I];
+    double *gm = malloc((size_t)I * I * sizeof *gm), *inv = malloc((size_t)I * I * sizeof *inv);
     for (int i = 0; i < I; i++)
         for (int j = 0; j < I; j++) {
             double s = i == j ? lambda : 0;
-            for (int u = 0; u < U; u++) s += x[u][i] * x[u][j];
-            gram[i * I + j] = s;
+            for (int u = 0; u < U; u++) s += x[u * I + i] * x[u * I + j];
+            gm[i * I + j] = s;
         }
-    gauss_jordan_inverse(gram, inv, I);
-    const char *const set[] = { "lambda", "5", NULL };
+    gauss_jordan_inverse(gm, inv, I);
+    const char *const set[] = { "lambda", "5", "gram", gram, NULL };
     gr_model *m = fit(GR_MODEL_EASE, g, set);
     ck_assert_uint_eq(gr_model_dim(m), 0);
     for (int u = 0; u < U; u++)
         for (int j = 0; j < I; j++) {
             double e = 0;
             for (int i = 0; i < I; i++)
-                if (x[u][i] && i != j) e += -inv[i * I + j] / inv[j * I + j];
+                if (x[u * I + i] && i != j) e += -inv[i * I + j] / inv[j * I + j];
             float s;
             ck_assert_int_eq(gr_model_score(&s, m, u, 1000 + j), GR_OK);
             ck_assert_double_eq_tol(s, e, 1e-5);
         }
+    free(x);
+    free(users);
+    free(items);
+    free(gm);
+    free(inv);
+    gr_graph_free(g);
+    return m;
+}
+
+START_TEST(ease_matches_a_direct_dense_solve)
+{
+    /* more items than users: auto takes the users' Gram matrix; either
+     * matrix gives the same B */
+    const int shapes[][2] = { { 30, 12 }, { 12, 30 }, { 12, 30 }, { 30, 12 } };
+    const char *const grams[] = { "auto", "auto", "items", "users" };
+    const double users_way[] = { 0, 1, 0, 1 };
+    for (int k = 0; k < 4; k++) {
+        gr_model *m = check_ease_dense(shapes[k][0], shapes[k][1], grams[k]);
+        double v;
+        ck_assert_int_eq(gr_model_info(&v, m, "gram_users"), GR_OK);
+        ck_assert_double_eq(v, users_way[k]);
+        gr_model_free(m);
+    }
+    /* lambda 0 has no inverse the users' way */
+    gr_graph *g = NULL;
+    const int64_t u[] = { 0, 0, 1 }, i[] = { 5, 6, 7 };
+    ck_assert_int_eq(gr_graph_from_edges(&g, u, i, NULL, NULL, 3, 0), GR_OK);
+    gr_trainer *t;
+    ck_assert_int_eq(gr_trainer_new(&t, GR_MODEL_EASE), GR_OK);
+    gr_trainer_set(t, "lambda", "0");
+    gr_model *none = NULL;
+    ck_assert_int_eq(gr_trainer_fit(&none, t, g), GR_ESTATE);
+    ck_assert_ptr_nonnull(strstr(gr_last_error(), "lambda > 0"));
+    ck_assert_ptr_null(none);
+    gr_trainer_free(t);
+    gr_graph_free(g);
+    gr_model *m = check_ease_dense(30, 12, "auto");
     float vec[4];
     ck_assert_int_eq(gr_model_user_vector(vec, 0, m, 0), GR_EUNSUPPORTED);
     gr_model_free(m);
-    gr_graph_free(g);
 }
 END_TEST
 

@@ -98,16 +98,26 @@ def _synth_shape(ctx, name):
 
 
 def _ease_skip(ctx, name, args):
-    """Why EASE does not run on a dataset (its items x items matrices do not
-    fit in half of this machine's memory), or None."""
-    items = _synth_shape(ctx, name)[1] if name in SYNTH else _count_items(args)
+    """Why EASE does not run on a dataset (its matrices do not fit in half
+    of this machine's memory), or None.  The rule of lib/train/ease_fit.c:
+    the Gram matrix of fewer multiply-adds, at gr_ease_bytes()'s peak."""
+    if name in SYNTH:
+        users, items, per_user = _synth_shape(ctx, name)
+        nnz = users * per_user
+    else:
+        users, items, nnz = _count_shape(args) or (None, None, None)
     if items is None:
         return None
-    need = 20.0 * items * items  # gr_ease_bytes(): two double matrices and one float of items x items
+    by_users = users ** 3 / 2 + users * nnz + nnz * items < items ** 3 / 2
+    if by_users:
+        need = max(16.0 * users * users + 4.0 * items * items, 8.0 * users * users + 8.0 * items * items)
+        what = f"its users x users and items x items matrices ({users:,} users, {items:,} items)"
+    else:
+        need = 20.0 * items * items
+        what = f"its items x items matrices ({items:,} items)"
     have = _memory_bytes()
     if have and need > 0.5 * have:
-        return (f"EASE needs {need / 2**30:.1f} GiB for its items x items matrices ({items:,} items), more than "
-                f"half of this machine's {have / 2**30:.0f} GiB")
+        return f"EASE needs {need / 2**30:.1f} GiB for {what}, more than half of this machine's {have / 2**30:.0f} GiB"
     return None
 
 
@@ -118,22 +128,28 @@ def _memory_bytes():
         return 0
 
 
-def _count_items(args):
-    """Distinct items of the training file: the largest item id + 1 of an
-    adjacency file, the distinct second fields of a ratings file."""
+def _count_shape(args):
+    """(users, items, interactions) of the training file: an adjacency file
+    (a user's line: its id, then its items' ids; the largest item id + 1
+    items), or a ratings file (distinct first and second fields)."""
     path = args[args.index("--train") + 1]
-    items, top = set(), -1
+    users, items, top, nnz = set(), set(), -1, 0
     try:
         with open(path, errors="replace") as f:
             for line in f:
                 parts = line.split()
                 if path.endswith(".txt"):
-                    top = max([top] + [int(x) for x in parts[1:]])
+                    if len(parts) > 1:
+                        users.add(parts[0])
+                        top = max([top] + [int(x) for x in parts[1:]])
+                        nnz += len(parts) - 1
                 elif len(parts) >= 2:
+                    users.add(parts[0])
                     items.add(parts[1])
+                    nnz += 1
     except (OSError, ValueError):
         return None
-    return top + 1 if path.endswith(".txt") else len(items)
+    return len(users), (top + 1 if path.endswith(".txt") else len(items)), nnz
 
 
 def model_args(model):

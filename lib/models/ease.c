@@ -11,13 +11,17 @@
 
 static gr_ease_state *state_of(const gr_model *m) { return (gr_ease_state *)m->state; }
 
-double gr_ease_bytes(size_t n_items)
+double gr_ease_bytes(size_t n_users, size_t n_items, int by_users)
 {
-    double n2 = (double)n_items * (double)n_items;
+    double n2 = (double)n_items * (double)n_items, u2 = (double)n_users * (double)n_users;
     /* while a trial inverts: its Gram matrix and the triangular inverse in
      * double, and during a validation search the best B so far (after the
-     * inverse: the matrix, the new B and the best, less) */
-    return n2 * (8.0 + 8.0 + 4.0);
+     * inverse: the matrix, the new B and the best, less); the users' way
+     * inverts K (with as much scratch) beside the best B, then holds K^-1
+     * while it builds the new B beside the best one */
+    if (!by_users) return n2 * (8.0 + 8.0 + 4.0);
+    double inverting = u2 * (8.0 + 8.0) + n2 * 4.0, building = u2 * 8.0 + n2 * (4.0 + 4.0);
+    return inverting > building ? inverting : building;
 }
 
 static int ease_score_users(const gr_model *m, const int32_t *rows, size_t nb, float *scores)

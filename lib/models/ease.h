@@ -16,9 +16,10 @@ typedef struct gr_ease_state {
 
 extern const gr_model_ops gr_ease_ops;
 
-/* Bytes a fit needs for n items at its peak (the Gram matrix and the
- * triangular inverse in double, the best B of a search). */
-double gr_ease_bytes(size_t n_items);
+/* Bytes a fit needs at its peak: through the items' Gram matrix (it and
+ * the triangular inverse in double, the best B of a search), or through
+ * the users' (by_users: its matrix and inverse, a new B and the best). */
+double gr_ease_bytes(size_t n_users, size_t n_items, int by_users);
 
 /* A finished EASE model from train; takes b (n_items^2 floats). */
 int gr_ease_model(gr_model **out, const gr_graph *train, float *b, double lambda);

@@ -1,7 +1,13 @@
-/* The EASE trainer: the Gram matrix, its inverse by Cholesky, B (models/ease.h). */
+/*
+ * The EASE trainer: a Gram matrix, its inverse by Cholesky, B
+ * (models/ease.h).  P = (X^T X + lambda I)^-1 comes from the items' Gram
+ * matrix, or, where it costs less (fewer users than items, roughly), from
+ * the users' by Woodbury's identity.
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include "core/threads.h"
@@ -14,8 +20,14 @@
 #include "train/trainer.h"
 #include "train/search.h"
 
+enum { GRAM_AUTO, GRAM_ITEMS, GRAM_USERS };
+static const char *const gram_names[] = { "auto", "items", "users", NULL };
+
 static const gr_opt_spec ease_opts[] = {
     { "lambda", 0, 500, 0, 1e12, 0, NULL, "L2 weight of EASE's ridge regression" },
+    { "gram", 0, GRAM_AUTO, 0, 2, 1, gram_names,
+      "the Gram matrix inverted: items (X^T X), users (X X^T, by Woodbury's identity) or auto (the one of fewer "
+      "multiply-adds; the same B within rounding)" },
     { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose lambda among 0.4, 1 and 2 times the setting (1) or not (0)" },
 };
 
@@ -69,15 +81,30 @@ static double physical_bytes(void)
     return pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
 }
 
-static int check_memory(size_t n_items)
+static int check_memory(const gr_graph *train, int by_users)
 {
-    double need = gr_ease_bytes(n_items), have = physical_bytes();
+    double need = gr_ease_bytes(train->n_users, train->n_items, by_users), have = physical_bytes();
     if (have > 0 && need > 0.8 * have)
         return gr_err(GR_ENOMEM,
-                      "EASE needs items x items matrices: %zu items need %.1f GiB, more than 80%% of this machine's %.1f GiB "
+                      "EASE needs %s: %zu items and %zu users need %.1f GiB, more than 80%% of this machine's %.1f GiB "
                       "(use gfcf or cheby, which never form them)",
-                      n_items, need / 1073741824.0, have / 1073741824.0);
+                      by_users ? "users x users and items x items matrices" : "items x items matrices", train->n_items,
+                      train->n_users, need / 1073741824.0, have / 1073741824.0);
     return GR_OK;
+}
+
+/*
+ * Whether P comes from the users' Gram matrix: by the setting, or by the
+ * multiply-adds of each way (items^3 / 2 for the items' inverse; users^3
+ * / 2 for the users', plus users x nnz for K^-1 X and nnz x items for X^T
+ * K^-1 X).
+ */
+static int gram_by_users(const gr_trainer *t, const gr_graph *train)
+{
+    int gram = (int)gr_opt_named(t, "gram");
+    if (gram != GRAM_AUTO || train->n_users == 0) return gram == GRAM_USERS && train->n_users > 0;
+    double nu = (double)train->n_users, ni = (double)train->n_items, nnz = (double)train->n_edges;
+    return nu * nu * nu / 2 + nu * nnz + nnz * ni < ni * ni * ni / 2;
 }
 
 /* X^T X + lambda I, a new matrix at *out.  Collective: every rank's
@@ -121,6 +148,124 @@ static int ease_b(float **out, double *g, size_t ni, double lambda)
     return GR_OK;
 }
 
+/* K = X X^T + lambda I: co-occurrence counts of every pair of users,
+ * user row by user row (each row by one thread: the same bits on any
+ * number of them). */
+static double *user_gram(const gr_graph *train, double lambda)
+{
+    size_t nu = train->n_users;
+    double *k = gr_zalloc(nu * nu, sizeof *k);
+    if (!k) return NULL;
+    long n = (long)nu;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
+    for (long u = 0; u < n; u++) {
+        double *row = k + (size_t)u * nu;
+        for (int64_t e = train->ui.ptr[u]; e < train->ui.ptr[u + 1]; e++) {
+            int32_t i = train->ui.col[e];
+            for (int64_t f = train->iu.ptr[i]; f < train->iu.ptr[i + 1]; f++) row[train->iu.col[f]] += 1.0;
+        }
+        row[u] += lambda;
+    }
+    return k;
+}
+
+/* Items per block of the users' way: two users x block matrices of
+ * doubles of about 32 MiB each. */
+static size_t user_way_block(size_t nu, size_t ni)
+{
+    size_t blk = ((size_t)1 << 22) / (nu ? nu : 1);
+    if (blk < 64) blk = 64;
+    return blk < ni ? blk : ni;
+}
+
+/*
+ * Columns [j0, j0 + nb) of B from kinv = K^-1: kt's row j is column j0 + j
+ * of K^-1 X (the sum of K^-1's rows of the item's users), m its transpose
+ * (users x nb); S = X^T K^-1 X sums m's rows over an item's users, and
+ * B_ij = S_ij / (1 - S_jj), lambda P_jj being 1 - S_jj.
+ */
+static void user_way_columns(float *b, const gr_graph *train, const double *kinv, size_t j0, size_t nb, double *kt,
+                             double *m, double *acc, int T)
+{
+    const size_t nu = train->n_users, ni = train->n_items;
+    const gr_csr *iu = &train->iu;
+#pragma omp parallel num_threads(T)
+    {
+#pragma omp for schedule(dynamic, 4)
+        for (long j = 0; j < (long)nb; j++) {
+            double *row = kt + (size_t)j * nu;
+            memset(row, 0, nu * sizeof *row);
+            for (int64_t e = iu->ptr[j0 + (size_t)j]; e < iu->ptr[j0 + (size_t)j + 1]; e++) {
+                const double *kr = kinv + (size_t)iu->col[e] * nu;
+                for (size_t u = 0; u < nu; u++) row[u] += kr[u];
+            }
+        }
+#pragma omp for schedule(static)
+        for (long u = 0; u < (long)nu; u++)
+            for (size_t j = 0; j < nb; j++) m[(size_t)u * nb + j] = kt[j * nu + (size_t)u];
+        double *a = acc + (size_t)omp_get_thread_num() * 2 * nb; /* T x 2 nb: per thread, sums and scales */
+        double *scale = a + nb;
+        /* every thread its own copy of the columns' scales (the same sums) */
+        for (size_t j = 0; j < nb; j++) {
+            double s = 0;
+            for (int64_t e = iu->ptr[j0 + j]; e < iu->ptr[j0 + j + 1]; e++) s += m[(size_t)iu->col[e] * nb + j];
+            scale[j] = 1.0 / (1.0 - s);
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (long i = 0; i < (long)ni; i++) {
+            memset(a, 0, nb * sizeof *a);
+            for (int64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++) {
+                const double *mr = m + (size_t)iu->col[e] * nb;
+                for (size_t j = 0; j < nb; j++) a[j] += mr[j];
+            }
+            float *out = b + (size_t)i * ni + j0;
+            for (size_t j = 0; j < nb; j++) out[j] = (float)(a[j] * scale[j]);
+            if ((size_t)i >= j0 && (size_t)i < j0 + nb) out[(size_t)i - j0] = 0.0f;
+        }
+    }
+}
+
+/*
+ * B for one lambda through the users' Gram matrix: by Woodbury's identity
+ * P = (I - X^T K^-1 X) / lambda with K = X X^T + lambda I, users x users,
+ * so the inverse is of the smaller side; B is built by blocks of columns.
+ */
+static int ease_b_by_users(float **out, const gr_graph *train, double lambda)
+{
+    const size_t nu = train->n_users, ni = train->n_items, blk = user_way_block(nu, ni);
+    const int T = gr_threads();
+    /* at lambda 0, R^T R of fewer users than items is singular, and S's
+     * diagonal is 1 (K^-1 exists, P does not) */
+    if (!(lambda > 0))
+        return gr_err(GR_ESTATE, "EASE: X^T X has no inverse through the users' Gram matrix at lambda %g; use lambda > 0",
+                      lambda);
+    double *k = user_gram(train, lambda);
+    if (!k) return GR_ENOMEM;
+    size_t bad = gr_spd_inverse(k, nu);
+    if (bad) {
+        free(k);
+        return bad > nu ? GR_ENOMEM
+                        : gr_err(GR_ESTATE, "EASE: X X^T + lambda I is not positive definite at user %zu (lambda = %g; use lambda > 0)",
+                                 bad - 1, lambda);
+    }
+    float *b = gr_alloc_floats(ni * ni);
+    double *kt = gr_alloc(blk * nu, sizeof *kt), *m = gr_alloc(nu * blk, sizeof *m);
+    double *acc = gr_alloc((size_t)T * 2 * blk, sizeof *acc);
+    int rc = b && kt && m && acc ? GR_OK : GR_ENOMEM;
+    for (size_t j0 = 0; rc == GR_OK && j0 < ni; j0 += blk)
+        user_way_columns(b, train, k, j0, ni - j0 < blk ? ni - j0 : blk, kt, m, acc, T);
+    free(k);
+    free(kt);
+    free(m);
+    free(acc);
+    if (rc != GR_OK) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return GR_OK;
+}
+
 /* With validation and search on: lambda x {0.4, 1, 2}, one fit and one
  * evaluation each, reported as trials (gr_fit_grid_trial); the best model
  * is kept. */
@@ -136,7 +281,8 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
      * all.  Each trial counts X^T X again into the matrix it inverts (a
      * pass over the interactions, small beside the inverse) rather than
      * copying a kept one, so a search holds one matrix in double. */
-    int rc = gr_dist_agree(d, check_memory(ni));
+    const int by_users = gram_by_users(t, train);
+    int rc = gr_dist_agree(d, check_memory(train, by_users));
     if (rc != GR_OK) return rc;
     t->stat_epochs = 0;
     t->stat_best_epoch = 1;
@@ -148,8 +294,13 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
         float *b = NULL;
         double *g = NULL;
         gr_model *m = NULL;
-        rc = gram_plus(&g, train, d, lam);
-        if (rc == GR_OK) rc = ease_b(&b, g, ni, lam);
+        if (by_users) {
+            /* every rank the whole computation (the graph is whole on each) */
+            rc = ease_b_by_users(&b, train, lam);
+        } else {
+            rc = gram_plus(&g, train, d, lam);
+            if (rc == GR_OK) rc = ease_b(&b, g, ni, lam);
+        }
         if (rc == GR_OK) rc = gr_ease_model(&m, train, b, lam);
         rc = gr_dist_agree(d, rc);
         if (rc != GR_OK) {
@@ -181,6 +332,7 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
     }
     /* the chosen lambda is the setting a refit on all the data uses (holdout) */
     if (search) *gr_opt_slot(t, "lambda") = lambda * scale[(size_t)t->stat_best_epoch - 1];
+    gr_model_set_info(best, "gram_users", by_users);
     *out = best;
     return GR_OK;
 }
