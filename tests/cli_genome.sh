@@ -57,6 +57,7 @@ print(sum(u['user'] % 4 == $mv % 4 for u in json.load(sys.stdin)['users']))") ||
   echo "cold movies: $tot of 240 top users in the movie's group" >&2
   [ "$tot" -ge 120 ]
 }
+check "a LightGCN model" "$GNNREC" train --model lightgcn --dataset "$tmp/ml" --epochs 2 --out "$tmp/m_lgcn.gnr" --quiet
 check "train for cold start" "$GNNREC" train --model graphsage --dataset "$tmp/ml" --genome "$tmp/ml" --epochs 10 --dim 16 --hidden 16 --out "$tmp/c.gnr" --quiet
 check "cold movies reach their group's users" cold_hits "$tmp/c.gnr"
 check "a cold movie's score for a user" sh -c "'$GNNREC' recommend --model '$tmp/c.gnr' --genome '$tmp/ml' --new-item-movie 10 --user 2 --json | tail -n 1 | grep -q '\"score\"'"
@@ -72,6 +73,18 @@ sed 's/Space/Cosmos/' "$tmp/ml/tags.csv" >"$tmp/changed/tags.csv"
 check "tags differ from training" expect_fail 2 "not those the model was trained on" recommend --model "$tmp/c.gnr" --genome "$tmp/changed" --new-item-movie 10
 cp "$tmp/c.gnr" "$tmp/bare.gnr"
 check "no projection beside a copied model" expect_fail 2 "no .*bare.gnr.genome or .*bare.gnr.tags beside the model" recommend --model "$tmp/bare.gnr" --genome "$tmp/ml" --new-item-movie 10
+# an update: a new movie's features come from DIR through the projections
+# (movie 999 is in neither source: zeros, as in training; the cold movies
+# 10 and 20 are in the model already, from movies.csv); known movies alone
+# need no --genome
+mkdir "$tmp/new" "$tmp/old"
+printf 'userId,movieId,rating,timestamp\n1,10,5.0,1200000000\n2,20,4.0,1200000001\n3,999,3.0,1200000002\n1,1,4.0,1200000003\n' >"$tmp/new/ratings.csv"
+printf 'userId,movieId,rating,timestamp\n1,1,4.0,1200000003\n2,2,3.0,1200000004\n' >"$tmp/old/ratings.csv"
+check "update needs the new movies' rows" expect_fail 1 "feature matrix of the grown graph" update --model "$tmp/c.gnr" --add "$tmp/new/ratings.csv" --out "$tmp/u.gnr" --epochs 1
+check "update with --genome adds the movies" sh -c "'$GNNREC' update --model '$tmp/c.gnr' --add '$tmp/new/ratings.csv' --genome '$tmp/ml' --out '$tmp/u.gnr' --epochs 1 --json | tail -n 1 | grep -q '\"new_items\": 1'"
+check "the new movie is recommended" sh -c "'$GNNREC' recommend --model '$tmp/u.gnr' --user 1 --k 121 --json | tail -n 1 | grep -q '\"item\": 999'"
+check "known movies need no --genome" "$GNNREC" update --model "$tmp/c.gnr" --add "$tmp/old/ratings.csv" --out "$tmp/u2.gnr" --epochs 1
+check "--genome is GraphSAGE's" expect_fail 2 "genome applies to a GraphSAGE model" update --model "$tmp/m_lgcn.gnr" --add "$tmp/old/ratings.csv" --genome "$tmp/ml" --out "$tmp/u3.gnr"
 
 [ "$fails" -eq 0 ] && echo "all genome CLI checks passed"
 [ "$fails" -eq 0 ]

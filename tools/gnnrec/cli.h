@@ -164,6 +164,10 @@ void cli_genome_free(cli_genome *g);
  * in DIR's sources projected by the projections saved beside model_path,
  * exactly as training projected its items (malloc'ed). */
 int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie);
+/* gnnrec update --genome DIR: the rows of the items of added that m lacks,
+ * projected as cli_genome_item_row's (zeros for a movie neither source
+ * has, as in training), as t's item features of the update. */
+int cli_genome_new_items(gr_trainer *t, const gr_model *m, const gr_graph *added, const char *model_path, const char *dir);
 /* The trials of a --budget settings search (trials.c): begin before the
  * fit (last_epoch / last_seconds, when not NULL, are the progress
  * output's, zeroed before each trial), cli_on_trial as the trainer's

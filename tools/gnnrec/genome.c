@@ -130,36 +130,49 @@ static int read_source(gr_genome **src, int s, const char *dir, const gr_genome 
     return EXIT_OK;
 }
 
-/* Block s of the row: the movie's relevances projected by the saved
- * projection, or zeros (the mean row, as in training) when the source
- * lacks the movie.  *found is set when it has it. */
-static int source_block(float *out, int s, const gr_genome *proj, const char *dir, int64_t movie, int *found)
+/* Block s of the rows of movies[0..n) (row stride width): each movie's
+ * relevances in source s, read once, projected by the saved projection,
+ * or zeros (the mean row, as in training) where the source lacks the
+ * movie; found[k] is set where it has movie k. */
+static int source_blocks(float *out, size_t width, int s, const gr_genome *proj, const char *dir, const int64_t *movies,
+                         size_t n, unsigned char *found)
 {
     gr_genome *src = NULL;
     int rc = read_source(&src, s, dir, proj);
     size_t nt = gr_genome_n_tags(proj), d = gr_genome_dim(proj);
-    float *scores = rc ? NULL : malloc(nt * sizeof *scores);
+    float *scores = rc ? NULL : malloc((nt ? nt : 1) * sizeof *scores);
     if (!rc && !scores) rc = cli_usage_error("out of memory");
-    int got = rc ? GR_EINVAL : gr_genome_scores(scores, nt, src, movie);
-    if (!rc && got == GR_OK) {
-        if (gr_genome_project(out, d, proj, scores, nt) != GR_OK) rc = cli_lib_error("projecting the new item");
-        *found = 1;
-    } else if (!rc) {
-        memset(out, 0, d * sizeof *out);
+    for (size_t k = 0; !rc && k < n; k++) {
+        float *row = out + k * width;
+        if (gr_genome_scores(scores, nt, src, movies[k]) != GR_OK) {
+            memset(row, 0, d * sizeof *row);
+            continue;
+        }
+        if (gr_genome_project(row, d, proj, scores, nt) != GR_OK) rc = cli_lib_error("projecting a new item");
+        found[k] = 1;
     }
     free(scores);
     gr_genome_free(src);
     return rc;
 }
 
-int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie)
+/*
+ * The item feature rows of movies[0..n) (malloc'ed, n x the model's item
+ * width): their relevances in DIR's sources projected by the projections
+ * saved beside model_path, as training projected its items, a source
+ * that lacks a movie giving zeros; found[k] is set where any source has
+ * movie k.
+ */
+static int item_rows(float **rows, unsigned char *found, const gr_model *m, const char *model_path, const char *dir,
+                     const int64_t *movies, size_t n)
 {
     size_t width = 0, at = 0;
-    int rc = EXIT_OK, found = 0, any = 0;
-    *row = NULL;
+    int rc = EXIT_OK, any = 0;
+    *rows = NULL;
     if (gr_model_feature_dim(&width, m, GR_NODE_ITEM) != GR_OK) return cli_lib_error("the model's item features");
-    float *out = calloc(width ? width : 1, sizeof *out);
+    float *out = calloc(n * width > 0 ? n * width : 1, sizeof *out);
     if (!out) return cli_usage_error("out of memory");
+    memset(found, 0, n);
     for (int s = 0; !rc && s < CLI_GENOME_SOURCES; s++) {
         char path[4096];
         struct stat st;
@@ -170,17 +183,58 @@ int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, 
         if (gr_genome_load(&proj, path) != GR_OK) rc = cli_lib_error("loading the projection");
         else if (at + gr_genome_dim(proj) > width)
             rc = cli_usage_error("%s: the projections give more columns than the model's %zu item features", path, width);
-        else rc = source_block(out + at, s, proj, dir, movie, &found);
+        else rc = source_blocks(out + at, width, s, proj, dir, movies, n, found);
         if (proj) at += gr_genome_dim(proj);
         gr_genome_free(proj);
     }
     if (!rc && !any)
-        rc = cli_usage_error("--new-item-movie: no %s.genome or %s.tags beside the model (train with --genome DIR --out %s)",
+        rc = cli_usage_error("--genome: no %s.genome or %s.tags beside the model (train with --genome DIR --out %s)",
                              model_path, model_path, model_path);
     if (!rc && at != width)
         rc = cli_usage_error("the projections beside %s give %zu columns, the model has %zu item features", model_path, at, width);
-    if (!rc && !found) rc = cli_usage_error("--new-item-movie: movie %lld has neither genome scores nor a tag column in %s", (long long)movie, dir);
     if (rc) free(out);
-    else *row = out;
+    else *rows = out;
+    return rc;
+}
+
+int cli_genome_item_row(float **row, const gr_model *m, const char *model_path, const char *dir, int64_t movie)
+{
+    unsigned char found = 0;
+    int rc = item_rows(row, &found, m, model_path, dir, &movie, 1);
+    if (!rc && !found) {
+        free(*row);
+        *row = NULL;
+        rc = cli_usage_error("--new-item-movie: movie %lld has neither genome scores nor a tag column in %s", (long long)movie, dir);
+    }
+    return rc;
+}
+
+int cli_genome_new_items(gr_trainer *t, const gr_model *m, const gr_graph *added, const char *model_path, const char *dir)
+{
+    const gr_graph *known = gr_model_graph(m);
+    size_t na = gr_graph_num_items(added), n = 0;
+    int64_t *movies = malloc((na ? na : 1) * sizeof *movies);
+    unsigned char *found = malloc(na ? na : 1);
+    if (!movies || !found) {
+        free(movies);
+        free(found);
+        return cli_usage_error("out of memory");
+    }
+    /* the grown graph appends the added graph's new items in its order */
+    for (size_t k = 0; k < na; k++) {
+        int64_t id;
+        size_t users;
+        gr_graph_item_id(&id, added, k);
+        if (gr_graph_item_users(&users, known, id, NULL, NULL, 0) == GR_ENOTFOUND) movies[n++] = id;
+    }
+    float *rows = NULL;
+    int rc = n ? item_rows(&rows, found, m, model_path, dir, movies, n) : EXIT_OK;
+    size_t width = 0;
+    if (!rc && n) gr_model_feature_dim(&width, m, GR_NODE_ITEM);
+    if (!rc && n && gr_trainer_set_features(t, GR_NODE_ITEM, rows, n, width) != GR_OK)
+        rc = cli_lib_error("setting the new items' features");
+    free(rows);
+    free(movies);
+    free(found);
     return rc;
 }

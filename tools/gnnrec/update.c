@@ -15,6 +15,7 @@ static const cli_flag_doc update_flags[] = {
     { "ids", "K", "FILE's ids: integers or names (default: the model's kind)" },
     { "min-rating", "R", "keep interactions of FILE rated at least R (0: all)" },
     { "no-metadata", NULL, "do not read titles, genres, years, demographics beside FILE" },
+    { "genome", "DIR", "GraphSAGE trained with --genome DIR: the new items' features from DIR's tag genome and tags.csv, by the projections beside MODEL" },
     { "epochs", "N", "LightGCN, MF: steps of the warm-started schedule (50 fast steps by default); GraphSAGE, KG models: its epochs (4; 8 for a KG model of interactions)" },
     { "lr", "X", "its learning rate (LightGCN, MF 0.05; GraphSAGE twice its fit's); other training flags and --set KEY=VALUE as gnnrec train" },
     { "json", NULL, "print one JSON object as the last line" },
@@ -98,7 +99,7 @@ static int is_triple_model(const gr_model *m)
     return gr_model_kg(&kg, m) == GR_OK && gr_graph_num_users(gr_model_graph(m)) == 0;
 }
 
-static int update(gr_model *m, cli_args *a, const char *add, const char *out, int json)
+static int update(gr_model *m, cli_args *a, const char *path, const char *add, const char *out, int json)
 {
     gr_trainer *t = NULL;
     if (gr_trainer_new(&t, gr_model_kind_of(m)) != GR_OK) return cli_lib_error("gnnrec update");
@@ -114,10 +115,14 @@ static int update(gr_model *m, cli_args *a, const char *add, const char *out, in
         gr_trainer_free(t);
         return rc;
     }
+    const char *genome = cli_get(a, "genome");
+    if (!rc && genome && gr_model_kind_of(m) != GR_MODEL_GRAPHSAGE)
+        rc = cli_usage_error("--genome applies to a GraphSAGE model (its item features)");
     if (!rc) rc = cli_check_unused(a, "update");
     gr_graph *added = NULL;
     gr_model *m2 = NULL;
     if (!rc) rc = cli_load(&added, add, a, gr_model_graph(m));
+    if (!rc && genome) rc = cli_genome_new_items(t, m, added, path, genome);
     if (!rc && gr_model_update(&m2, m, added, t) != GR_OK) rc = cli_lib_error("updating the model");
     if (!rc && gr_model_save(m2, out) != GR_OK) rc = cli_lib_error("saving the model");
     if (!rc) rc = report(m, m2, t, out, json);
@@ -141,7 +146,7 @@ int cmd_update(int argc, char **argv)
     int json = cli_has(&a, "json");
     gr_model *m;
     if (gr_model_load(&m, path) != GR_OK) return cli_lib_error("loading the model");
-    rc = update(m, &a, add, out, json);
+    rc = update(m, &a, path, add, out, json);
     gr_model_free(m);
     return rc;
 }
