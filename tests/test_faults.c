@@ -44,7 +44,7 @@ static gr_trainer *small_trainer(int kind, const char *mode, const char *holdout
     gr_trainer *t = fx_trainer(kind, "threads", "1", "seed", "3", NULL);
     if (kind != GR_MODEL_GFCF && kind != GR_MODEL_CHEBY && kind != GR_MODEL_EASE)
         fx_set(t, "epochs", "2", "dim", "8", NULL);
-    if (mode) fx_set(t, "mode", mode, NULL);
+    if (mode) fx_set(t, kind == GR_MODEL_EASE ? "gram" : "mode", mode, NULL); /* EASE: the Gram matrix inverted */
     if (holdout) fx_set(t, "holdout", holdout, NULL);
     return t;
 }
@@ -75,18 +75,20 @@ static void fit_fails(int kind, const char *mode, const char *holdout)
     gr_trainer_free(t);
 }
 
+/* The fits fits_fail_cleanly runs (mode: EASE's gram) */
+static const struct {
+    int kind;
+    const char *mode, *holdout;
+} fit_cases[] = {
+    { GR_MODEL_LIGHTGCN, "fast", NULL },  { GR_MODEL_LIGHTGCN, "sampled", NULL }, { GR_MODEL_LIGHTGCN, "paper", NULL },
+    { GR_MODEL_LIGHTGCN, "fast", "0" },   { GR_MODEL_MF, "fast", NULL },          { GR_MODEL_GRAPHSAGE, NULL, NULL },
+    { GR_MODEL_TRANSE, NULL, NULL },      { GR_MODEL_ROTATE, NULL, NULL },        { GR_MODEL_GFCF, NULL, NULL },
+    { GR_MODEL_CHEBY, NULL, NULL },       { GR_MODEL_EASE, "items", NULL },       { GR_MODEL_EASE, "users", NULL },
+};
+
 START_TEST(fits_fail_cleanly)
 {
-    static const struct {
-        int kind;
-        const char *mode, *holdout;
-    } fits[] = {
-        { GR_MODEL_LIGHTGCN, "fast", NULL },  { GR_MODEL_LIGHTGCN, "sampled", NULL }, { GR_MODEL_LIGHTGCN, "paper", NULL },
-        { GR_MODEL_LIGHTGCN, "fast", "0" },   { GR_MODEL_MF, "fast", NULL },          { GR_MODEL_GRAPHSAGE, NULL, NULL },
-        { GR_MODEL_TRANSE, NULL, NULL },      { GR_MODEL_ROTATE, NULL, NULL },        { GR_MODEL_GFCF, NULL, NULL },
-        { GR_MODEL_CHEBY, NULL, NULL },       { GR_MODEL_EASE, NULL, NULL },
-    };
-    fit_fails(fits[_i].kind, fits[_i].mode, fits[_i].holdout);
+    fit_fails(fit_cases[_i].kind, fit_cases[_i].mode, fit_cases[_i].holdout);
 }
 END_TEST
 
@@ -387,7 +389,7 @@ int main(void)
     TCase *tc = tcase_create("faults");
     tcase_set_timeout(tc, 600);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, fits_fail_cleanly, 0, 11);
+    tcase_add_loop_test(tc, fits_fail_cleanly, 0, sizeof fit_cases / sizeof fit_cases[0]);
     tcase_add_loop_test(tc, model_calls_fail_cleanly, 0, 5);
     tcase_add_test(tc, data_calls_fail_cleanly);
     tcase_add_test(tc, kg_updates_fail_cleanly);
