@@ -53,8 +53,10 @@ class Cheby(Recommender):
 
 class EASE(Recommender):
     """EASE (Steck, WWW 2019): closed-form item-item ridge regression, where
-    items x items fits in memory.  Setting: lambda_ (the library's
-    "lambda"), search (docs/filters.md)."""
+    items x items fits in memory.  Settings: lambda_ (the library's
+    "lambda"), search, gram ("auto", "items", "users": the Gram matrix
+    inverted; with fewer users than items "auto" inverts the users', by
+    Woodbury's identity, for the same model at less cost; docs/filters.md)."""
     kind = "ease"
 
 

@@ -95,6 +95,21 @@ class KindsTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             gnnrec.Recommender(dim=8)
 
+    def test_ease_either_gram_matrix_gives_the_same_model(self):
+        _, _, train, _, _ = support.dataset()
+        users = train.user_ids()[:4]
+        got = {}
+        for gram in ("items", "users"):
+            est = gnnrec.EASE(gram=gram, search=0, holdout=0).fit(train, show_progress=False)
+            self.assertEqual(est.model_.info("gram_users"), 1.0 if gram == "users" else 0.0)
+            got[gram] = est.recommend(users, k=5)
+        self.assertEqual(rows(got["items"][0]), rows(got["users"][0]))
+        for a, b in zip(rows(got["items"][1]), rows(got["users"][1])):
+            for x, y in zip(a, b):
+                self.assertAlmostEqual(x, y, places=4)
+        with self.assertRaises(gnnrec.InvalidArgumentError):
+            gnnrec.EASE(gram="columns")
+
     def test_unfitted_estimator_says_so(self):
         with self.assertRaises(ValueError) as cm:
             gnnrec.LightGCN().recommend(1)
