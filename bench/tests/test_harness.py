@@ -191,10 +191,22 @@ class TablePlan(unittest.TestCase):
         self.assertIn("absent", skips[("gowalla", "lightgcn")])
         self.assertIn("absent", skips[("wn18rr", "rotate")])
         self.assertNotIn(("ml100k_implicit", "lightgcn"), skips)
-        self.table._memory_bytes = lambda: 8 << 30  # an 8 GiB machine: 20,000 items need 7.5 GiB
+        # a 4 GiB machine: 2,000 users and 20,000 items need 3.0 GiB the users' way
+        self.table._memory_bytes = lambda: 4 << 30
         plan = self.table.plan(self.ctx(datasets="synth_wide", models="ease"))
         self.assertEqual(len(plan), 1)
-        self.assertIn("EASE needs 7.5 GiB", plan[0][3])
+        self.assertIn("EASE needs 3.0 GiB for its users x users and items x items matrices", plan[0][3])
+        # fewer items than users: the items' way, 20 bytes an item pair
+        self.assertIn("items x items matrices (20,000 items)", self.table._ease_skip(
+            types.SimpleNamespace(smoke=False), "x", ["--train", self._ratings(30000, 20000)]))
+
+    def _ratings(self, users, items):
+        """A ratings file of `users` users and `items` items, one line each at least."""
+        path = os.path.join(self.dir.name, "wide.base")
+        with open(path, "w") as fh:
+            for k in range(max(users, items)):
+                fh.write("%d\t%d\t5\t0\n" % (k % users, k % items))
+        return path
 
     def test_subset_commands_are_the_defaults(self):
         ctx = self.ctx(datasets="ml100k_implicit,ml100k_ratings", models="lightgcn,graphsage-rating")
