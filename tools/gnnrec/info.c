@@ -55,7 +55,7 @@ int cmd_info(int argc, char **argv)
                                         "holdout_edges", "holdout_epochs", "valid_epoch", "valid_recall",
                                         "valid_precision", "valid_ndcg", "valid_hit", "valid_mrr", "valid_rmse",
                                         "refit", "warm_steps", "warm_lr", "rank", "alpha", "order", "phi", "eps", "skew", "norm_exp", "norm_shift", "shape", "tail",
-                                        "svd_iters", "oversample", "lambda", "negatives", "wd", "gamma", "adv_temp", "budget", "search_trials", "search_epochs",
+                                        "svd_iters", "oversample", "lambda", "gram_users", "negatives", "wd", "gamma", "adv_temp", "budget", "search_trials", "search_epochs",
                                         "temperature", "ranks", "dist_bytes_sent", "updated" };
     json_out j;
     json_begin(&j);

@@ -92,6 +92,7 @@ static const cli_flag_doc train_flags[] = {
     { "shape", "power|plateau|stretched", "cheby: the response the polynomial interpolates (plateau)" },
     { "tail", "0|1", "cheby: exact polynomial on the top rank eigenvectors, affine below (1), or exact everywhere (0)" },
     { "lambda", "X", "ease: ridge weight" },
+    { "gram", "K", "ease: the Gram matrix inverted: auto (the cheaper), items (X^T X), users (X X^T, with fewer users than items)" },
     { "search", "0|1", "with validation data, choose the filter's settings from a small grid (1)" },
     { NULL, NULL, "knowledge-graph embeddings (docs/kg.md):" },
     { "gamma", "X", "margin of distance scores" },
