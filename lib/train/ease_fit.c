@@ -31,19 +31,24 @@ static const gr_opt_spec ease_opts[] = {
     { "search", 0, 1, 0, 1, 1, NULL, "with validation data, choose lambda among 0.4, 1 and 2 times the setting (1) or not (0)" },
 };
 
-/* X^T X of the binary interactions of the users [lo, hi), item row by
- * item row. */
-static void gram_share(double *g, const gr_graph *train, size_t lo, size_t hi)
+/*
+ * Co-occurrence counts of the binary interactions, row by row: g's row r
+ * (n rows, each of the other side's count of columns) counts, for each of
+ * r's neighbours m in [lo, hi) (`rows`: r's neighbours; `back`: m's), the
+ * neighbours of m.  X^T X when rows are the items' lists of users (lo, hi
+ * a share of the users), X X^T the other way round.  Each row by one
+ * thread: the same bits on any number of them.
+ */
+static void cooccurrence(double *g, const gr_csr *rows, const gr_csr *back, size_t n, size_t width, size_t lo,
+                         size_t hi)
 {
-    size_t ni = train->n_items;
-    long n = (long)ni;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
-    for (long i = 0; i < n; i++) {
-        double *row = g + (size_t)i * ni;
-        for (int64_t e = train->iu.ptr[i]; e < train->iu.ptr[i + 1]; e++) {
-            int32_t u = train->iu.col[e];
-            if ((size_t)u < lo || (size_t)u >= hi) continue;
-            for (int64_t f = train->ui.ptr[u]; f < train->ui.ptr[u + 1]; f++) row[train->ui.col[f]] += 1.0;
+    for (long r = 0; r < (long)n; r++) {
+        double *row = g + (size_t)r * width;
+        for (int64_t e = rows->ptr[r]; e < rows->ptr[r + 1]; e++) {
+            int32_t m = rows->col[e];
+            if ((size_t)m < lo || (size_t)m >= hi) continue;
+            for (int64_t f = back->ptr[m]; f < back->ptr[m + 1]; f++) row[back->col[f]] += 1.0;
         }
     }
 }
@@ -59,7 +64,7 @@ static int gram(double *g, const gr_graph *train, gr_dist *d)
 {
     size_t lo = 0, hi = train->n_users, ni = train->n_items, nt = ni * (ni + 1) / 2;
     if (d) gr_dist_share(train->n_users, d->rank, d->size, &lo, &hi);
-    gram_share(g, train, lo, hi);
+    cooccurrence(g, &train->iu, &train->ui, train->n_items, train->n_items, lo, hi);
     if (!d || d->size == 1) return GR_OK;
     double *tri = gr_alloc(nt, sizeof *tri);
     int rc = gr_dist_agree(d, tri ? GR_OK : GR_ENOMEM);
@@ -124,17 +129,23 @@ static int gram_plus(double **out, const gr_graph *train, gr_dist *d, double lam
     return GR_OK;
 }
 
+/* g (n x n: X^T X + lambda I when by_users is 0, else X X^T + lambda I)
+ * inverted in place; on failure g is freed and the error set. */
+static int invert_gram(double *g, size_t n, int by_users, double lambda)
+{
+    size_t bad = gr_spd_inverse(g, n);
+    if (!bad) return GR_OK;
+    free(g);
+    return bad > n ? GR_ENOMEM
+                   : gr_err(GR_ESTATE, "EASE: %s + lambda I is not positive definite at %s %zu (lambda = %g; use lambda > 0)",
+                            by_users ? "X X^T" : "X^T X", by_users ? "user" : "item", bad - 1, lambda);
+}
+
 /* B for one lambda from g = X^T X + lambda I, which it takes (inverted in
  * place, then freed). */
 static int ease_b(float **out, double *g, size_t ni, double lambda)
 {
-    size_t bad = gr_spd_inverse(g, ni);
-    if (bad) {
-        free(g);
-        return bad > ni ? GR_ENOMEM
-                        : gr_err(GR_ESTATE, "EASE: X^T X + lambda I is not positive definite at item %zu (lambda = %g; use lambda > 0)",
-                                 bad - 1, lambda);
-    }
+    GR_TRY(invert_gram(g, ni, 0, lambda));
     float *b = gr_alloc_floats(ni * ni);
     if (!b) {
         free(g);
@@ -148,24 +159,14 @@ static int ease_b(float **out, double *g, size_t ni, double lambda)
     return GR_OK;
 }
 
-/* K = X X^T + lambda I: co-occurrence counts of every pair of users,
- * user row by user row (each row by one thread: the same bits on any
- * number of them). */
+/* K = X X^T + lambda I: co-occurrence counts of every pair of users. */
 static double *user_gram(const gr_graph *train, double lambda)
 {
     size_t nu = train->n_users;
     double *k = gr_zalloc(nu * nu, sizeof *k);
     if (!k) return NULL;
-    long n = (long)nu;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(gr_threads())
-    for (long u = 0; u < n; u++) {
-        double *row = k + (size_t)u * nu;
-        for (int64_t e = train->ui.ptr[u]; e < train->ui.ptr[u + 1]; e++) {
-            int32_t i = train->ui.col[e];
-            for (int64_t f = train->iu.ptr[i]; f < train->iu.ptr[i + 1]; f++) row[train->iu.col[f]] += 1.0;
-        }
-        row[u] += lambda;
-    }
+    cooccurrence(k, &train->ui, &train->iu, nu, nu, 0, train->n_items);
+    for (size_t u = 0; u < nu; u++) k[u * nu + u] += lambda;
     return k;
 }
 
@@ -241,13 +242,7 @@ static int ease_b_by_users(float **out, const gr_graph *train, double lambda)
                       lambda);
     double *k = user_gram(train, lambda);
     if (!k) return GR_ENOMEM;
-    size_t bad = gr_spd_inverse(k, nu);
-    if (bad) {
-        free(k);
-        return bad > nu ? GR_ENOMEM
-                        : gr_err(GR_ESTATE, "EASE: X X^T + lambda I is not positive definite at user %zu (lambda = %g; use lambda > 0)",
-                                 bad - 1, lambda);
-    }
+    GR_TRY(invert_gram(k, nu, 1, lambda));
     float *b = gr_alloc_floats(ni * ni);
     double *kt = gr_alloc(blk * nu, sizeof *kt), *m = gr_alloc(nu * blk, sizeof *m);
     double *acc = gr_alloc((size_t)T * 2 * blk, sizeof *acc);
