@@ -204,12 +204,13 @@ static void user_way_columns(float *b, const gr_graph *train, const double *kinv
 #pragma omp for schedule(static)
         for (long u = 0; u < (long)nu; u++)
             for (size_t j = 0; j < nb; j++) m[(size_t)u * nb + j] = kt[j * nu + (size_t)u];
-        double *a = acc + (size_t)omp_get_thread_num() * 2 * nb; /* T x 2 nb: per thread, sums and scales */
-        double *scale = a + nb;
-        /* every thread its own copy of the columns' scales (the same sums) */
-        for (size_t j = 0; j < nb; j++) {
+        /* acc: the columns' scales, then each thread's row of sums */
+        double *scale = acc, *a = acc + nb + (size_t)omp_get_thread_num() * nb;
+#pragma omp for schedule(static)
+        for (long j = 0; j < (long)nb; j++) {
             double s = 0;
-            for (int64_t e = iu->ptr[j0 + j]; e < iu->ptr[j0 + j + 1]; e++) s += m[(size_t)iu->col[e] * nb + j];
+            for (int64_t e = iu->ptr[j0 + (size_t)j]; e < iu->ptr[j0 + (size_t)j + 1]; e++)
+                s += m[(size_t)iu->col[e] * nb + (size_t)j];
             scale[j] = 1.0 / (1.0 - s);
         }
 #pragma omp for schedule(dynamic, 16)
@@ -245,7 +246,7 @@ static int ease_b_by_users(float **out, const gr_graph *train, double lambda)
     GR_TRY(invert_gram(k, nu, 1, lambda));
     float *b = gr_alloc_floats(ni * ni);
     double *kt = gr_alloc(blk * nu, sizeof *kt), *m = gr_alloc(nu * blk, sizeof *m);
-    double *acc = gr_alloc((size_t)T * 2 * blk, sizeof *acc);
+    double *acc = gr_alloc(((size_t)T + 1) * blk, sizeof *acc);
     int rc = b && kt && m && acc ? GR_OK : GR_ENOMEM;
     for (size_t j0 = 0; rc == GR_OK && j0 < ni; j0 += blk)
         user_way_columns(b, train, k, j0, ni - j0 < blk ? ni - j0 : blk, kt, m, acc, T);
