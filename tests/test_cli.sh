@@ -30,6 +30,8 @@ sys.exit(1 if missing else 0)' "$@"
 }
 
 check "synth writes a dataset" "$GNNREC" synth --out "$tmp/data" --users 150 --items 200 --ratings-per-user 20
+check "synth --json" sh -c "'$GNNREC' synth --out '$tmp/data-j' --users 20 --items 30 --ratings-per-user 5 --json >'$tmp/synth.out'"
+check "synth json names the sizes" last_json "$tmp/synth.out" out users items
 check "train with --json" sh -c "'$GNNREC' train --dataset '$tmp/data' --epochs 3 --dim 16 --quiet --json --out '$tmp/m.gnr' >'$tmp/train.out'"
 check "train json has metrics" last_json "$tmp/train.out" recall@20 ndcg@20 precision@20 train_seconds
 printf '' >"$tmp/empty"

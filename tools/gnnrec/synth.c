@@ -36,6 +36,7 @@ int cmd_synth(int argc, char **argv)
         return rc;
     if (format && strcmp(format, "ml100k") && strcmp(format, "ml1m"))
         return cli_usage_error("--format: expected ml100k or ml1m, got '%s'", format);
+    int json = cli_has(&a, "json");
     if ((rc = cli_check_unused(&a, "synth"))) return rc;
     o.users = (size_t)users;
     o.items = (size_t)items;
@@ -43,7 +44,7 @@ int cmd_synth(int argc, char **argv)
     o.seed = (uint64_t)seed;
     o.format = format && !strcmp(format, "ml1m") ? GR_FORMAT_ML1M : GR_FORMAT_ML100K;
     if (gr_synth_write(out, &o) != GR_OK) return cli_lib_error("writing the dataset");
-    if (cli_has(&a, "json")) {
+    if (json) {
         json_out j;
         json_begin(&j);
         json_str(&j, "out", out);
