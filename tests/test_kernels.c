@@ -511,6 +511,18 @@ static double adversarial_reference(double *w, double *e, const float *sc, const
     return loss;
 }
 
+/* A row of the sampled softmax in double precision: -log of the
+ * positive's share, the negatives' weights and d loss / d s_pos. */
+static double softmax_reference(double *w, double *dsp, const float *sc, const float *ds, const uint8_t *mask, size_t N,
+                                double sp, double shift, double scale)
+{
+    double z = exp(sp);
+    for (size_t n = 0; n < N; n++) z += mask[n] ? 0.0 : exp(sc[n] + shift);
+    for (size_t n = 0; n < N; n++) w[n] = mask[n] ? 0.0 : scale * exp(sc[n] + shift) / z * ds[n];
+    *dsp = exp(sp) / z - 1.0;
+    return log(z) - sp;
+}
+
 /* The per-query KG losses against their definitions: rows around the
  * 16-lane block (a padded last block), masked negatives, a row with every
  * negative masked, uniform weights (alpha 0); row scores bit for bit. */
@@ -549,6 +561,21 @@ START_TEST(kg_losses_match_their_definitions)
                 }
                 ck_assert(close_to(loss, lsum, 1e-6));
                 ck_assert(close_to(dsp, dsum, 1e-6));
+                /* a positive above, among and below the negatives; with
+                 * and without the draws' correction */
+                for (int k = 0; k < 3; k++) {
+                    double rdsp, sp = k == 0 ? 14.0 : k == 1 ? 0.3 : -9.0, shift = a == 0 ? 0.0 : 2.5 * alphas[a];
+                    loss = gr_kg_softmax_row(w, &dsp, sc, ds, mask, N, (float)sp, (float)shift, 0.25f);
+                    double wsm = softmax_reference(rw, &rdsp, sc, ds, mask, N, sp, shift, 0.25);
+                    ck_assert_msg(close_to(loss, wsm, 2e-6), "softmax N %zu sp %g: loss %.9g, want %.9g", N, sp,
+                                  loss, wsm);
+                    ck_assert_msg(close_to(dsp, rdsp, 2e-6), "softmax dsp %.9g, want %.9g", dsp, rdsp);
+                    for (size_t n = 0; n < N; n++) {
+                        ck_assert_msg(close_to(w[n], rw[n], 2e-6), "softmax N %zu n %zu: w %.9g, want %.9g", N, n,
+                                      w[n], rw[n]);
+                        if (mask[n]) ck_assert(w[n] == 0.0f);
+                    }
+                }
             }
     float v[20], s2[20], d2[20];
     for (int n = 0; n < 20; n++) v[n] = n == 3 ? 0.0f : (float)(n * n) * 0.37f;

@@ -109,6 +109,10 @@ START_TEST(gradients_match_finite_differences)
     check_gradient(GR_MODEL_DISTMULT, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2, 0);
     check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_ADVERSARIAL, 0.0, 1e-2, 0);
     check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_MARGIN, 0, 0, 0);
+    check_gradient(GR_MODEL_DISTMULT, 0, GR_KG_LOSS_SOFTMAX, 0, 1e-2, 0);
+    check_gradient(GR_MODEL_COMPLEX, 0, GR_KG_LOSS_SOFTMAX, 0, 0, 1);
+    check_gradient(GR_MODEL_ROTATE, 0, GR_KG_LOSS_SOFTMAX, 0, 0, 0);
+    check_gradient(GR_MODEL_TRANSE, 2, GR_KG_LOSS_SOFTMAX, 0, 0, 0);
 }
 END_TEST
 

@@ -97,6 +97,42 @@ GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const flo
     return gr_hsum16(vloss);
 }
 
+/*
+ * Two passes of 16 lanes: the largest logit, then the softmax's terms, their
+ * sum and the weights.  The positive's logit is sp, a negative's sc + shift;
+ * masked negatives drop out of every sum.
+ */
+GR_INLINE float softmax_body(float *restrict w, float *restrict dsp, const float *restrict sc,
+                             const float *restrict ds, const uint8_t *restrict mask, size_t N, float sp, float shift,
+                             float scale)
+{
+    uint8_t tail_mask[16];
+    const gr_v16 ninf = gr_splat16(-INFINITY), zero = gr_splat16(0.0f);
+    gr_v16 vmx = ninf;
+    for (size_t n = 0; n < N; n += 16) {
+        const size_t m = N - n < 16 ? N - n : 16;
+        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
+        vmx = gr_max16(gr_select16(masked16(k), ninf, gr_load16_part(sc + n, m)), vmx);
+    }
+    float mx = sp;
+    for (int j = 0; j < 16; j++) mx = vmx[j] + shift > mx ? vmx[j] + shift : mx;
+    gr_v16 vz = zero;
+    for (size_t n = 0; n < N; n += 16) {
+        const size_t m = N - n < 16 ? N - n : 16;
+        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
+        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(gr_load16_part(sc + n, m) + (shift - mx)));
+        gr_store16_part(w + n, x, m);
+        vz += x;
+    }
+    const float ep = expf(sp - mx), z = gr_hsum16(vz) + ep, invz = 1.0f / z;
+    for (size_t n = 0; n < N; n += 16) {
+        const size_t m = N - n < 16 ? N - n : 16;
+        gr_store16_part(w + n, (scale * invz) * gr_load16_part(w + n, m) * gr_load16_part(ds + n, m), m);
+    }
+    *dsp = ep * invz - 1.0f;
+    return logf(z) + mx - sp;
+}
+
 GR_INLINE float margin_body(float *restrict w, float *restrict dsp, const float *restrict sc, const float *restrict ds,
                             const uint8_t *restrict mask, size_t N, float m, float scale)
 {
@@ -133,6 +169,12 @@ GR_KERNEL static float margin_k(float *w, float *dsp, const float *sc, const flo
     return margin_body(w, dsp, sc, ds, mask, N, m, scale);
 }
 
+GR_KERNEL static float softmax_k(float *w, float *dsp, const float *sc, const float *ds, const uint8_t *mask, size_t N,
+                                 float sp, float shift, float scale)
+{
+    return softmax_body(w, dsp, sc, ds, mask, N, sp, shift, scale);
+}
+
 void gr_kg_row_scores(int form, float gamma, float *sc, float *ds, const float *v, size_t N)
 {
     row_scores_k(form, gamma, sc, ds, v, N);
@@ -148,4 +190,10 @@ float gr_kg_margin_row(float *w, float *dsp, const float *sc, const float *ds, c
                        float scale)
 {
     return margin_k(w, dsp, sc, ds, mask, N, m, scale);
+}
+
+float gr_kg_softmax_row(float *w, float *dsp, const float *sc, const float *ds, const uint8_t *mask, size_t N, float sp,
+                        float shift, float scale)
+{
+    return softmax_k(w, dsp, sc, ds, mask, N, sp, shift, scale);
 }

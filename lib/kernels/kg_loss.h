@@ -41,4 +41,16 @@ float gr_kg_adversarial_row(float *w, float *e, const float *sc, const float *ds
 float gr_kg_margin_row(float *w, float *dsp, const float *sc, const float *ds, const uint8_t *mask, size_t N, float m,
                        float scale);
 
+/*
+ * The sampled softmax cross-entropy of one query: -log of the positive's
+ * share, e^sp / (e^sp + sum_n e^(s_n + shift)), over the negatives whose
+ * mask byte is 0.  shift corrects for how the negatives were drawn (log
+ * of the candidates over the draws for uniform draws, so that the sum
+ * estimates the full softmax's; 0: none).  w[n] = scale p_n ds[n] (0 for
+ * masked ones), p_n a negative's share; *dsp = d loss / d s_pos, unscaled
+ * (the positive's share - 1).
+ */
+float gr_kg_softmax_row(float *w, float *dsp, const float *sc, const float *ds, const uint8_t *mask, size_t N, float sp,
+                        float shift, float scale);
+
 #endif

@@ -348,14 +348,14 @@ static int fit_graph(gr_model **out, gr_trainer *t, const gr_graph *g)
 
 /* ---- settings ---- */
 
-static const char *const loss_names[] = { "adversarial", "margin", NULL };
+static const char *const loss_names[] = { "adversarial", "margin", "softmax", NULL };
 static const char *const sampling_names[] = { "filtered", "uniform", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", NULL };
 
-#define KG_OPTS(DIM, LR, GAMMA, REG, EPOCHS)                                                                        \
+#define KG_OPTS(DIM, LR, GAMMA, REG, EPOCHS, LOSS, NEGATIVES)                                                       \
     { "dim", GR_OPT_DIM, DIM, 1, 4096, 1, NULL, "embedding dimension (complex dimensions for rotate, complex)" },    \
     { "batch", GR_OPT_BATCH, 512, 1, 1e7, 1, NULL, "queries per mini-batch" },                                       \
-    { "negatives", GR_OPT_NEGATIVES, 256, 1, 65536, 1, NULL, "negative entities per query" },                        \
+    { "negatives", GR_OPT_NEGATIVES, NEGATIVES, 1, 65536, 1, NULL, "negative entities per query" },                  \
     { "neg_share", 0, 0, 0, 1e7, 1, NULL, "queries sharing one set of negatives (0: the whole batch)" },              \
     { "lr", GR_OPT_LR, LR, 1e-12, 100, 0, NULL, "Adam learning rate" },                                              \
     { "reg", GR_OPT_REG, REG, 0, 100, 0, NULL, "N3 weight on the rows of each batch's triples" },                    \
@@ -363,7 +363,7 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
     { "eval_every", GR_OPT_EVAL_EVERY, 4, 1, 1e7, 1, NULL, "epochs between validations" },                          \
     { "gamma", 0, GAMMA, 0, 1e4, 0, NULL, "gamma of distance scores, gamma - |q - e|" },                             \
     { "adv_temp", 0, 1.0, 0, 1e3, 0, NULL, "temperature of self-adversarial weights (0: uniform)" },                  \
-    { "loss", 0, GR_KG_LOSS_ADVERSARIAL, 0, 1, 1, loss_names, "adversarial (RotatE) or margin ranking" },            \
+    { "loss", 0, LOSS, 0, 2, 1, loss_names, "adversarial (RotatE), margin ranking or sampled softmax" },             \
     { "margin", 0, 1.0, 0, 1e4, 0, NULL, "margin of the margin ranking loss" },                                      \
     { "sampling", 0, GR_KG_SAMPLE_FILTERED, 0, 1, 1, sampling_names, "negatives: filtered against known triples or uniform" }, \
     { "lr_schedule", 0, GR_KG_LR_COSINE, 0, 2, 1, schedule_names, "constant, step (/10 at half the epochs) or cosine" }, \
@@ -378,13 +378,13 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
       "slice), the updated rows sent after each step; 0 (default) keeps them whole on every rank; the same model" }
 
 static const gr_opt_spec transe_opts[] = {
-    KG_OPTS(500, 1e-3, 6.0, 0, 20),
+    KG_OPTS(500, 1e-3, 6.0, 0, 20, GR_KG_LOSS_ADVERSARIAL, 256),
     { "norm", 0, 1, 1, 2, 1, NULL, "TransE distance: 1 (L1) or 2 (L2)" },
 };
 /* DistMult's N3 weight was chosen on WN18RR's valid.txt (docs/kg.md) */
-static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 5e-4, 20) };
-static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 40) };
-static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 20) };
+static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 5e-4, 20, GR_KG_LOSS_ADVERSARIAL, 256) };
+static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 40, GR_KG_LOSS_ADVERSARIAL, 256) };
+static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 20, GR_KG_LOSS_ADVERSARIAL, 256) };
 
 #define N_OPTS(a) (sizeof a / sizeof a[0])
 

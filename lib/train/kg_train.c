@@ -99,6 +99,7 @@ typedef struct kg_work {
     double *reg3;    /* each query's N3 penalty of its anchor, target and relation rows */
     int32_t *slot_of; /* the compact row of each negative, then each query's target and anchor */
     float *spos, *wpos, *rowloss;
+    float softmax_shift; /* the sampled softmax's correction: log(entities / negatives) */
     float *tmp; /* 3 N floats per thread */
     int tmp_threads; /* threads tmp has room for */
     float *bw;  /* weight of each query of the batch */
@@ -214,6 +215,7 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->last_ent = gr_zalloc(own + 1, sizeof *w->last_ent);
     w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
     w->catch_up = s->adam_catch_up;
+    w->softmax_shift = p->n_ent > N ? logf((float)p->n_ent / (float)N) : 0.0f;
     w->bw = gr_alloc_floats(B);
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
@@ -350,6 +352,11 @@ static float row_loss(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s
     float sp = gr_kg_score_of(p, w->spos[b]), dsp;
     if (s->loss == GR_KG_LOSS_MARGIN) {
         float loss = gr_kg_margin_row(wr, &dsp, sc, ds, mk, N, (float)s->margin - sp, scale);
+        w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
+        return loss;
+    }
+    if (s->loss == GR_KG_LOSS_SOFTMAX) {
+        float loss = gr_kg_softmax_row(wr, &dsp, sc, ds, mk, N, sp, w->softmax_shift, scale);
         w->wpos[b] = scale * dsp * dscore_dv(p, w->spos[b]);
         return loss;
     }

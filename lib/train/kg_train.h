@@ -19,7 +19,7 @@
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
-enum { GR_KG_LOSS_ADVERSARIAL = 0, GR_KG_LOSS_MARGIN = 1 };
+enum { GR_KG_LOSS_ADVERSARIAL = 0, GR_KG_LOSS_MARGIN = 1, GR_KG_LOSS_SOFTMAX = 2 };
 enum { GR_KG_SAMPLE_FILTERED = 0, GR_KG_SAMPLE_UNIFORM = 1 };
 enum { GR_KG_LR_CONSTANT = 0, GR_KG_LR_STEP = 1, GR_KG_LR_COSINE = 2 };
 

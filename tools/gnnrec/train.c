@@ -97,7 +97,7 @@ static const cli_flag_doc train_flags[] = {
     { NULL, NULL, "knowledge-graph embeddings (docs/kg.md):" },
     { "gamma", "X", "margin of distance scores" },
     { "adv-temp", "X", "self-adversarial temperature (0: uniform)" },
-    { "loss", "adversarial|margin", "loss (adversarial)" },
+    { "loss", "adversarial|margin|softmax", "loss (adversarial)" },
     { "sampling", "filtered|uniform", "negatives filtered against known triples, or not" },
     { "norm", "1|2", "TransE distance" },
     { "lr-schedule", "S", "constant, step or cosine (default)" },
