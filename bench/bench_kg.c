@@ -3,7 +3,7 @@
  *
  *   bench_kg kernels [--threads T]          the scoring kernels, Gcells/s
  *   bench_kg epoch [--model rotate|transe|distmult|complex] [--threads T] [--epochs E] [--dim D]
- *                  [--negatives N] [--data DIR] [--smoke]
+ *                  [--negatives N] [--loss adversarial|margin|softmax] [--data DIR] [--smoke]
  *                                           epochs (default RotatE) on WN18RR (or a generated graph)
  *   bench_kg movielens [--threads T] [--data DIR] [--kinds rotate,...] [--seed S]
  *                                           ML-100K liked (rating >= 4), per-user 70/10/20 split:
@@ -197,6 +197,8 @@ static int epoch(int argc, char **argv)
     gr_trainer_set(t, "dim", arg(argc, argv, "--dim", smoke ? "32" : "500"));
     gr_trainer_set(t, "negatives", arg(argc, argv, "--negatives", smoke ? "64" : "256"));
     gr_trainer_set(t, "batch", arg(argc, argv, "--batch", "512"));
+    /* the loss of the recorded epochs, whatever the kind's default */
+    gr_trainer_set(t, "loss", arg(argc, argv, "--loss", "adversarial"));
     gr_trainer_set(t, "epochs", arg(argc, argv, "--epochs", smoke ? "2" : "3"));
     gr_trainer_set(t, "threads", arg(argc, argv, "--threads", "0"));
     timing tm;

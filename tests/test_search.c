@@ -308,6 +308,9 @@ START_TEST(knowledge_graph_search_on_held_out_triples)
     ck_assert_int_eq(s.n, 6);
     int best = replay(&s), lr = dim_of(&s, "lr");
     ck_assert_int_ge(lr, 0);
+    ck_assert_int_ge(dim_of(&s, "reg"), 0);
+    /* DistMult's default loss, the sampled softmax, has no temperature */
+    ck_assert_int_eq(dim_of(&s, "adv_temp"), -1);
     double v;
     ck_assert_int_eq(gr_model_info(&v, m, "lr"), GR_OK);
     ck_assert_double_eq_tol(v, s.values[best][lr], 1e-12);

@@ -381,10 +381,12 @@ static const gr_opt_spec transe_opts[] = {
     KG_OPTS(500, 1e-3, 6.0, 0, 20, GR_KG_LOSS_ADVERSARIAL, 256),
     { "norm", 0, 1, 1, 2, 1, NULL, "TransE distance: 1 (L1) or 2 (L2)" },
 };
-/* DistMult's N3 weight was chosen on WN18RR's valid.txt (docs/kg.md) */
-static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 5e-4, 20, GR_KG_LOSS_ADVERSARIAL, 256) };
+/* The dot-product kinds train with the sampled softmax over 1,024 shared
+ * negatives and an N3 weight of 5e-4: chosen on WN18RR's valid.txt
+ * (docs/kg.md, "Choosing the defaults") */
+static const gr_opt_spec distmult_opts[] = { KG_OPTS(500, 1e-3, 6.0, 5e-4, 20, GR_KG_LOSS_SOFTMAX, 1024) };
 static const gr_opt_spec rotate_opts[] = { KG_OPTS(500, 1e-3, 6.0, 0, 40, GR_KG_LOSS_ADVERSARIAL, 256) };
-static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 0, 20, GR_KG_LOSS_ADVERSARIAL, 256) };
+static const gr_opt_spec complex_opts[] = { KG_OPTS(250, 1e-3, 6.0, 5e-4, 20, GR_KG_LOSS_SOFTMAX, 1024) };
 
 #define N_OPTS(a) (sizeof a / sizeof a[0])
 
@@ -394,16 +396,22 @@ const gr_kind_trainer gr_rotate_trainer = { GR_MODEL_ROTATE, rotate_opts, N_OPTS
 const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_OPTS(complex_opts), fit_graph, NULL };
 
 /* What a time budget searches (train/search.h): the step size, the
- * margin gamma of the distance scores, the self-adversarial temperature
- * and the N3 weight. */
+ * margin gamma of the distance scores (of the dot products: the initial
+ * range), the self-adversarial temperature where that loss is the
+ * default, and the N3 weight. */
 static const gr_search_dim kg_search_dims[] = {
     { "lr", -1, 1e-3, 2, 0 },
     { "gamma", -1, 6, 1.5, 0 },
     { "adv_temp", -1, 1, 2, 0.125 },
     { "reg", -1, 0, 3.1623, 1e-5 },
 };
-#define KG_SEARCH(kind) { kind, kg_search_dims, sizeof kg_search_dims / sizeof kg_search_dims[0] }
-const gr_search_table gr_transe_search = KG_SEARCH(GR_MODEL_TRANSE);
-const gr_search_table gr_distmult_search = KG_SEARCH(GR_MODEL_DISTMULT);
-const gr_search_table gr_rotate_search = KG_SEARCH(GR_MODEL_ROTATE);
-const gr_search_table gr_complex_search = KG_SEARCH(GR_MODEL_COMPLEX);
+static const gr_search_dim kg_dot_search_dims[] = {
+    { "lr", -1, 1e-3, 2, 0 },
+    { "gamma", -1, 6, 1.5, 0 },
+    { "reg", -1, 0, 3.1623, 1e-5 },
+};
+#define KG_SEARCH(kind, dims) { kind, dims, sizeof dims / sizeof dims[0] }
+const gr_search_table gr_transe_search = KG_SEARCH(GR_MODEL_TRANSE, kg_search_dims);
+const gr_search_table gr_distmult_search = KG_SEARCH(GR_MODEL_DISTMULT, kg_dot_search_dims);
+const gr_search_table gr_rotate_search = KG_SEARCH(GR_MODEL_ROTATE, kg_search_dims);
+const gr_search_table gr_complex_search = KG_SEARCH(GR_MODEL_COMPLEX, kg_dot_search_dims);
