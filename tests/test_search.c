@@ -319,6 +319,13 @@ START_TEST(knowledge_graph_search_on_held_out_triples)
     ck_assert_int_eq(gr_model_info(&v, m, "holdout_edges"), GR_OK);
     ck_assert(v > 0);
     gr_model_free(m);
+    /* with the self-adversarial loss set, its temperature is searched */
+    memset(&s, 0, sizeof s);
+    s.stop_at = 2;
+    fx_set(t, "loss", "adversarial", NULL);
+    ck_assert_int_eq(gr_kg_fit(&m, t, kg, NULL), GR_OK);
+    ck_assert_int_ge(dim_of(&s, "adv_temp"), 0);
+    gr_model_free(m);
     gr_trainer_free(t);
     gr_kg_free(kg);
 }

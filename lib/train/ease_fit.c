@@ -336,5 +336,5 @@ static int fit_ease(gr_model **out, gr_trainer *t, const gr_graph *train)
 const gr_kind_trainer gr_ease_trainer = { GR_MODEL_EASE, ease_opts, sizeof ease_opts / sizeof ease_opts[0], fit_ease, NULL };
 
 /* What a time budget searches (train/search.h): lambda on a log grid. */
-static const gr_search_dim ease_search_dims[] = { { "lambda", -1, 500, 2, 0 } };
+static const gr_search_dim ease_search_dims[] = { { "lambda", NULL, 0, 500, 2, 0 } };
 const gr_search_table gr_ease_search = { GR_MODEL_EASE, ease_search_dims, 1 };

@@ -369,15 +369,15 @@ const gr_kind_trainer gr_cheby_trainer = { GR_MODEL_CHEBY, cheby_opts, sizeof ch
 
 /* What a time budget searches (train/search.h): the filters' parameters,
  * on finer grids than the setting `search`'s. */
-static const gr_search_dim gfcf_search_dims[] = { { "alpha", -1, 0.3, 2, 0.05 } };
+static const gr_search_dim gfcf_search_dims[] = { { "alpha", NULL, 0, 0.3, 2, 0.05 } };
 static const gr_search_dim cheby_search_dims[] = {
-    { "alpha", -1, 0.3, 2, 0.05 },
-    { "phi", -1, 0.5, 2, 0 },
-    { "order", -1, 4, 2, 0 },
+    { "alpha", NULL, 0, 0.3, 2, 0.05 },
+    { "phi", NULL, 0, 0.5, 2, 0 },
+    { "order", NULL, 0, 4, 2, 0 },
     /* each value a new basis: a trial costs an SVD more */
-    { "norm_exp", -1, 0.5, 1.25, 0 },
+    { "norm_exp", NULL, 0, 0.5, 1.25, 0 },
     /* from 0 the first step up is 1/8 (the grid's base), below it 0 */
-    { "norm_shift", -1, 0, 2, 0.125 },
+    { "norm_shift", NULL, 0, 0, 2, 0.125 },
 };
 const gr_search_table gr_gfcf_search = { GR_MODEL_GFCF, gfcf_search_dims, 1 };
 const gr_search_table gr_cheby_search = { GR_MODEL_CHEBY, cheby_search_dims,

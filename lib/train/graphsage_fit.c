@@ -644,10 +644,10 @@ const gr_kind_trainer gr_graphsage_trainer = { GR_MODEL_GRAPHSAGE, sage_opts, si
  * the ranking one, sized to the data, is set before the search
  * (gr_sage_size_defaults), the rating one is the 1e-3 here. */
 static const gr_search_dim sage_search_dims[] = {
-    { "lr", -1, 1e-3, 2, 0 },
-    { "wd", -1, 0, 3.1623, 1e-6 },
-    { "shared_negatives", -1, 1024, 2, 0 },
-    { "lr_floor", -1, 1, 3.1623, 0.1 },
+    { "lr", NULL, 0, 1e-3, 2, 0 },
+    { "wd", NULL, 0, 0, 3.1623, 1e-6 },
+    { "shared_negatives", NULL, 0, 1024, 2, 0 },
+    { "lr_floor", NULL, 0, 1, 3.1623, 0.1 },
 };
 const gr_search_table gr_graphsage_search = { GR_MODEL_GRAPHSAGE, sage_search_dims,
                                               sizeof sage_search_dims / sizeof sage_search_dims[0] };

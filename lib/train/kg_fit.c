@@ -397,21 +397,16 @@ const gr_kind_trainer gr_complex_trainer = { GR_MODEL_COMPLEX, complex_opts, N_O
 
 /* What a time budget searches (train/search.h): the step size, the
  * margin gamma of the distance scores (of the dot products: the initial
- * range), the self-adversarial temperature where that loss is the
- * default, and the N3 weight. */
+ * range), the self-adversarial temperature under that loss, and the N3
+ * weight. */
 static const gr_search_dim kg_search_dims[] = {
-    { "lr", -1, 1e-3, 2, 0 },
-    { "gamma", -1, 6, 1.5, 0 },
-    { "adv_temp", -1, 1, 2, 0.125 },
-    { "reg", -1, 0, 3.1623, 1e-5 },
+    { "lr", NULL, 0, 1e-3, 2, 0 },
+    { "gamma", NULL, 0, 6, 1.5, 0 },
+    { "adv_temp", "loss", GR_KG_LOSS_ADVERSARIAL, 1, 2, 0.125 },
+    { "reg", NULL, 0, 0, 3.1623, 1e-5 },
 };
-static const gr_search_dim kg_dot_search_dims[] = {
-    { "lr", -1, 1e-3, 2, 0 },
-    { "gamma", -1, 6, 1.5, 0 },
-    { "reg", -1, 0, 3.1623, 1e-5 },
-};
-#define KG_SEARCH(kind, dims) { kind, dims, sizeof dims / sizeof dims[0] }
-const gr_search_table gr_transe_search = KG_SEARCH(GR_MODEL_TRANSE, kg_search_dims);
-const gr_search_table gr_distmult_search = KG_SEARCH(GR_MODEL_DISTMULT, kg_dot_search_dims);
-const gr_search_table gr_rotate_search = KG_SEARCH(GR_MODEL_ROTATE, kg_search_dims);
-const gr_search_table gr_complex_search = KG_SEARCH(GR_MODEL_COMPLEX, kg_dot_search_dims);
+#define KG_SEARCH(kind) { kind, kg_search_dims, sizeof kg_search_dims / sizeof kg_search_dims[0] }
+const gr_search_table gr_transe_search = KG_SEARCH(GR_MODEL_TRANSE);
+const gr_search_table gr_distmult_search = KG_SEARCH(GR_MODEL_DISTMULT);
+const gr_search_table gr_rotate_search = KG_SEARCH(GR_MODEL_ROTATE);
+const gr_search_table gr_complex_search = KG_SEARCH(GR_MODEL_COMPLEX);

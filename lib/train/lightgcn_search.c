@@ -14,16 +14,16 @@
 
 /* The rows of a kind whose fast schedule starts from FAST_LR and FAST_REG
  * and whose sampled one from TEMPERATURE (LightGCN's or MF's defaults). */
-#define SCHEDULE_DIMS(FAST_LR, FAST_REG, TEMPERATURE)                                                            \
-    { "lr", GR_MODE_FAST, FAST_LR, 2, 0 },                                                                       \
-    { "reg", GR_MODE_FAST, FAST_REG, 3.1623, 1e-4 },                                                             \
-    { "epochs", GR_MODE_FAST, GR_LGCN_FAST_STEPS, 2, 0 },                                                        \
-    { "lr", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_LR, 2, 0 },                                                         \
-    { "temperature", GR_MODE_SAMPLED, TEMPERATURE, 2, 0 },                                                       \
-    { "epochs", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_STEPS, 2, 0 },                                                  \
-    { "lr", GR_MODE_PAPER, 1e-3, 2, 0 },                                                                         \
-    { "reg", GR_MODE_PAPER, 1e-4, 3.1623, 1e-6 },                                                                \
-    { "negatives", GR_MODE_PAPER, 1, 2, 0 }
+#define SCHEDULE_DIMS(FAST_LR, FAST_REG, TEMPERATURE)                                                                \
+    { "lr", "mode", GR_MODE_FAST, FAST_LR, 2, 0 },                                                                   \
+    { "reg", "mode", GR_MODE_FAST, FAST_REG, 3.1623, 1e-4 },                                                         \
+    { "epochs", "mode", GR_MODE_FAST, GR_LGCN_FAST_STEPS, 2, 0 },                                                    \
+    { "lr", "mode", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_LR, 2, 0 },                                                     \
+    { "temperature", "mode", GR_MODE_SAMPLED, TEMPERATURE, 2, 0 },                                                   \
+    { "epochs", "mode", GR_MODE_SAMPLED, GR_LGCN_SAMPLED_STEPS, 2, 0 },                                              \
+    { "lr", "mode", GR_MODE_PAPER, 1e-3, 2, 0 },                                                                     \
+    { "reg", "mode", GR_MODE_PAPER, 1e-4, 3.1623, 1e-6 },                                                            \
+    { "negatives", "mode", GR_MODE_PAPER, 1, 2, 0 }
 
 static const gr_search_dim lgcn_dims[] = { SCHEDULE_DIMS(GR_LGCN_FAST_LR, GR_LGCN_FAST_REG,
                                                          GR_LGCN_SAMPLED_TEMPERATURE) };

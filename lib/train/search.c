@@ -52,17 +52,23 @@ static int extension_allowed(const gr_trainer *t)
     return mode == EXTEND_ON || (mode == EXTEND_AUTO && !t->hand_set[e]);
 }
 
-/* The dimensions searched for t: the table's rows for its mode whose
+/* Whether row d applies to t: always, or where t's choice d->when has the
+ * row's value (the schedule's rows, the self-adversarial temperature). */
+static int dim_applies(const gr_trainer *t, const gr_search_dim *d)
+{
+    return !d->when || (gr_opt_index(t, d->when) >= 0 && (int)gr_opt_named(t, d->when) == d->value);
+}
+
+/* The dimensions searched for t: the table's rows that apply to it, whose
  * setting the kind has and the caller did not set; idx[] their settings. */
 static size_t active_dims(const gr_trainer *t, const gr_search_dim **dims, int *idx)
 {
     const gr_search_table *tab = gr_search_table_of(t->kind);
-    int mode = gr_opt_index(t, "mode") >= 0 ? (int)gr_opt(t, GR_OPT_MODE) : -1;
     size_t n = 0;
     for (size_t k = 0; tab && k < tab->n && n < MAX_DIMS; k++) {
         const gr_search_dim *d = &tab->dims[k];
         int i = gr_opt_index(t, d->name);
-        if (i < 0 || t->hand_set[i] || (d->mode >= 0 && d->mode != mode)) continue;
+        if (i < 0 || t->hand_set[i] || !dim_applies(t, d)) continue;
         dims[n] = d;
         idx[n++] = i;
     }

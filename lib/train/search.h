@@ -21,7 +21,9 @@
  * the grid steps to 0 (and from 0 back up to low); 0: no zero step. */
 typedef struct gr_search_dim {
     const char *name; /* a setting of the kind */
-    int mode;         /* the GR_OPT_MODE value it applies to, -1: every mode */
+    const char *when; /* the named choice it applies under (the schedule's
+                         "mode", the KG "loss"), NULL: always */
+    int value;        /* the choice's value it applies to */
     double start;     /* the starting value where the setting's default is NaN
                          (the schedule's own value) */
     double factor;    /* > 1: neighbours are value * factor and value / factor */
