@@ -56,19 +56,12 @@ GR_INLINE const uint8_t *pad_mask16(uint8_t *dst, const uint8_t *src, size_t m)
     return dst;
 }
 
-/*
- * Three passes of 16 lanes: the largest unmasked alpha s, the softmax's
- * terms and their sum, then the loss and the weights.  With u = e^-|s|:
- * sigmoid(s) = 1 / (1 + u) or u / (1 + u), and -log sigmoid(-s) =
- * max(s, 0) + log(1 + u).  Each sum is kept per lane and the lanes added
- * in one order at the end.
- */
-GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const float *restrict sc,
-                                 const float *restrict ds, const uint8_t *restrict mask, size_t N, float alpha,
-                                 float half)
+/* The largest alpha sc[n] over the unmasked negatives, -inf where every
+ * one is masked. */
+GR_INLINE float masked_max(const float *restrict sc, const uint8_t *restrict mask, size_t N, float alpha)
 {
     uint8_t tail_mask[16];
-    const gr_v16 ninf = gr_splat16(-INFINITY), zero = gr_splat16(0.0f), one = gr_splat16(1.0f);
+    const gr_v16 ninf = gr_splat16(-INFINITY);
     gr_v16 vmx = ninf;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
@@ -77,15 +70,40 @@ GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const flo
     }
     float mx = -INFINITY;
     for (int j = 0; j < 16; j++) mx = vmx[j] > mx ? vmx[j] : mx;
+    return mx;
+}
+
+/* e[n] = e^(alpha sc[n] + b) for the unmasked negatives, 0 for the masked;
+ * returns their sum, kept per lane and the lanes added in one order. */
+GR_INLINE float masked_exp_sum(float *restrict e, const float *restrict sc, const uint8_t *restrict mask, size_t N,
+                               float alpha, float b)
+{
+    uint8_t tail_mask[16];
+    const gr_v16 zero = gr_splat16(0.0f);
     gr_v16 vz = zero;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
         const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
-        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(alpha * gr_load16_part(sc + n, m) - mx));
+        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(alpha * gr_load16_part(sc + n, m) + b));
         gr_store16_part(e + n, x, m);
         vz += x;
     }
-    const float z = gr_hsum16(vz), invz = z > 0 ? 1.0f / z : 0.0f;
+    return gr_hsum16(vz);
+}
+
+/*
+ * The softmax of alpha s over the unmasked negatives (masked_max and
+ * masked_exp_sum), then the loss and the weights.  With u = e^-|s|:
+ * sigmoid(s) = 1 / (1 + u) or u / (1 + u), and -log sigmoid(-s) =
+ * max(s, 0) + log(1 + u).
+ */
+GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const float *restrict sc,
+                                 const float *restrict ds, const uint8_t *restrict mask, size_t N, float alpha,
+                                 float half)
+{
+    const gr_v16 zero = gr_splat16(0.0f), one = gr_splat16(1.0f);
+    const float mx = masked_max(sc, mask, N, alpha);
+    const float z = masked_exp_sum(e, sc, mask, N, alpha, -mx), invz = z > 0 ? 1.0f / z : 0.0f;
     gr_v16 vloss = zero;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
@@ -98,33 +116,16 @@ GR_INLINE float adversarial_body(float *restrict w, float *restrict e, const flo
 }
 
 /*
- * Two passes of 16 lanes: the largest logit, then the softmax's terms, their
- * sum and the weights.  The positive's logit is sp, a negative's sc + shift;
- * masked negatives drop out of every sum.
+ * The largest logit and the softmax's terms and sum (masked_max and
+ * masked_exp_sum), then the weights.  The positive's logit is sp, a
+ * negative's sc + shift; masked negatives drop out of every sum.
  */
 GR_INLINE float softmax_body(float *restrict w, float *restrict dsp, const float *restrict sc,
                              const float *restrict ds, const uint8_t *restrict mask, size_t N, float sp, float shift,
                              float scale)
 {
-    uint8_t tail_mask[16];
-    const gr_v16 ninf = gr_splat16(-INFINITY), zero = gr_splat16(0.0f);
-    gr_v16 vmx = ninf;
-    for (size_t n = 0; n < N; n += 16) {
-        const size_t m = N - n < 16 ? N - n : 16;
-        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
-        vmx = gr_max16(gr_select16(masked16(k), ninf, gr_load16_part(sc + n, m)), vmx);
-    }
-    float mx = sp;
-    for (int j = 0; j < 16; j++) mx = vmx[j] + shift > mx ? vmx[j] + shift : mx;
-    gr_v16 vz = zero;
-    for (size_t n = 0; n < N; n += 16) {
-        const size_t m = N - n < 16 ? N - n : 16;
-        const uint8_t *k = m < 16 ? pad_mask16(tail_mask, mask + n, m) : mask + n;
-        gr_v16 x = gr_select16(masked16(k), zero, gr_exp16(gr_load16_part(sc + n, m) + (shift - mx)));
-        gr_store16_part(w + n, x, m);
-        vz += x;
-    }
-    const float ep = expf(sp - mx), z = gr_hsum16(vz) + ep, invz = 1.0f / z;
+    const float top = masked_max(sc, mask, N, 1.0f) + shift, mx = top > sp ? top : sp;
+    const float ep = expf(sp - mx), z = masked_exp_sum(w, sc, mask, N, 1.0f, shift - mx) + ep, invz = 1.0f / z;
     for (size_t n = 0; n < N; n += 16) {
         const size_t m = N - n < 16 ? N - n : 16;
         gr_store16_part(w + n, (scale * invz) * gr_load16_part(w + n, m) * gr_load16_part(ds + n, m), m);
