@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "kernels/kg_score.h"
+#include "kernels/sgemm.h"
 
 static double clock_of(clockid_t id)
 {
@@ -70,10 +71,29 @@ static void fill(float *x, size_t n, uint64_t seed)
     for (size_t k = 0; k < n; k++) x[k] = (float)(gr_rng_unit(&r) - 0.5);
 }
 
-/* One kernel configuration: queries split between threads for the scores,
- * dimensions for the gradient, as the trainer does. */
-static void bench_kernel(const char *name, int op, size_t B, size_t N, size_t L, int reps)
+/* The scores and their gradient as the trainer's dot-product kinds take
+ * them: three packed matrix products (kernels/sgemm.h), each split among
+ * the threads by rows. */
+static void packed_scores(float *S, const float *Q, const float *C, size_t B, size_t N, size_t L, float *work)
 {
+    gr_sgemm_operand q = { Q, L, 0 }, c_t = { C, L, 1 };
+    gr_sgemm_parallel(S, N, q, c_t, B, N, L, 0, work, omp_get_max_threads());
+}
+
+static void packed_grad(float *gQ, float *gC, const float *S, const float *Q, const float *C, size_t B, size_t N,
+                        size_t L, float *work)
+{
+    gr_sgemm_operand s = { S, N, 0 }, s_t = { S, N, 1 }, c = { C, L, 0 }, q = { Q, L, 0 };
+    gr_sgemm_parallel(gQ, L, s, c, B, L, N, 0, work, omp_get_max_threads());
+    gr_sgemm_parallel(gC, L, s_t, q, N, L, B, 0, work, omp_get_max_threads());
+}
+
+/* One kernel configuration: queries split between threads for the scores,
+ * dimensions for the gradient, as the trainer does for the distances;
+ * `packed`: the dot products' matrix products instead. */
+static void bench_kernel(const char *name, int op, size_t B, size_t N, size_t L, int reps, int packed)
+{
+    float *work = packed ? gr_alloc_floats((size_t)omp_get_max_threads() * gr_sgemm_work_floats()) : NULL;
     float *Q = gr_alloc_floats(B * L), *C = gr_alloc_floats(N * L), *S = gr_alloc_floats(B * N);
     float *gQ = gr_alloc_floats(B * L), *gC = gr_alloc_floats(N * L);
     fill(Q, B * L, 1);
@@ -84,18 +104,23 @@ static void bench_kernel(const char *name, int op, size_t B, size_t N, size_t L,
     double fw[16], fc[16], bw[16], bc[16];
     for (int r = 0; r < reps; r++) {
         double w0 = wall(), c0 = cpu();
-        long nblk = (long)((B + 15) / 16);
+        long nblk = packed ? 0 : (long)((B + 15) / 16);
+        if (packed) packed_scores(S, Q, C, B, N, L, work);
 #pragma omp parallel for schedule(static)
         for (long k = 0; k < nblk; k++) {
             size_t b0 = (size_t)k * 16, nb = B - b0 < 16 ? B - b0 : 16;
             gr_kg_score(op, GR_KG_FAST, S + b0 * N, N, Q + b0 * L, nb, C, N, L);
         }
         double w1 = wall(), c1 = cpu();
+        if (packed) {
+            packed_grad(gQ, gC, S, Q, C, B, N, L, work);
+        } else {
 #pragma omp parallel
-        {
-            size_t chunks = span / 16, nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-            size_t a = chunks * t / nt, b = chunks * (t + 1) / nt;
-            if (b > a) gr_kg_grad(op, gQ, gC, S, N, Q, B, C, N, L, a * 16, b * 16);
+            {
+                size_t chunks = span / 16, nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+                size_t a = chunks * t / nt, b = chunks * (t + 1) / nt;
+                if (b > a) gr_kg_grad(op, gQ, gC, S, N, Q, B, C, N, L, a * 16, b * 16);
+            }
         }
         double w2 = wall(), c2 = cpu();
         fw[r] = w1 - w0;
@@ -112,16 +137,22 @@ static void bench_kernel(const char *name, int op, size_t B, size_t N, size_t L,
     free(S);
     free(gQ);
     free(gC);
+    free(work);
 }
 
 static int kernels(int argc, char **argv)
 {
     int smoke = flag(argc, argv, "--smoke"), reps = smoke ? 1 : 5;
     size_t B = smoke ? 64 : 512;
-    bench_kernel("rotate", GR_KG_CMOD, B, smoke ? 64 : 256, 1024, reps);
-    bench_kernel("rotate", GR_KG_CMOD, B, smoke ? 64 : 1024, 1024, reps);
-    bench_kernel("transe_l1", GR_KG_L1, B, smoke ? 64 : 256, 512, reps);
-    bench_kernel("distmult", GR_KG_DOT, B, smoke ? 64 : 256, 512, reps);
+    bench_kernel("rotate", GR_KG_CMOD, B, smoke ? 64 : 256, 1024, reps, 0);
+    bench_kernel("rotate", GR_KG_CMOD, B, smoke ? 64 : 1024, 1024, reps, 0);
+    bench_kernel("transe_l1", GR_KG_L1, B, smoke ? 64 : 256, 512, reps, 0);
+    bench_kernel("distmult", GR_KG_DOT, B, smoke ? 64 : 256, 512, reps, 0);
+    /* the dot-product kinds' default: 1,024 shared negatives, trained
+     * through the packed products; the tiles beside them */
+    bench_kernel("distmult", GR_KG_DOT, B, smoke ? 64 : 1024, 512, reps, 0);
+    bench_kernel("distmult_packed", GR_KG_DOT, B, smoke ? 64 : 256, 512, reps, 1);
+    bench_kernel("distmult_packed", GR_KG_DOT, B, smoke ? 64 : 1024, 512, reps, 1);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "fixtures.h"
 #include "graph/graph.h"
 #include "graph/norm_adj.h"
@@ -18,6 +19,7 @@
 #include "kernels/matmul.h"
 #include "kernels/softmax.h"
 #include "kernels/rows.h"
+#include "kernels/sgemm.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
 #include "train/adam.h"
@@ -802,6 +804,61 @@ START_TEST(transposed_product_overwrites_as_accumulating_into_zeros)
 }
 END_TEST
 
+/* The packed product against its definition in double, for every
+ * combination of transposed factors, sizes around both register tiles
+ * and past a run of the inner index (GR_SGEMM_KC) and a block of columns,
+ * stored and accumulated; the same bits from both kernel forms and from
+ * one and two threads. */
+START_TEST(packed_product_matches_its_definition)
+{
+    static const size_t shape[][3] = { { 1, 1, 1 }, { 13, 37, 300 }, { 24, 64, 256 }, { 7, 1100, 300 }, { 130, 40, 513 } };
+    float *work = malloc(2 * gr_sgemm_work_floats() * sizeof *work);
+    for (size_t z = 0; z < sizeof shape / sizeof *shape; z++)
+        for (int tr = 0; tr < 4; tr++) {
+            const size_t m = shape[z][0], n = shape[z][1], k = shape[z][2], ldc = n + 5;
+            const int ta = tr & 1, tb = tr >> 1;
+            /* A (m x k) stored transposed is k rows of m; B (k x n), n rows of k */
+            float *as = normals(m * k, 200 + z), *bs = normals(k * n, 300 + z);
+            gr_sgemm_operand a = { as, ta ? m : k, ta }, b = { bs, tb ? k : n, tb };
+            float *c0 = normals(m * ldc, 400 + z), *got[4];
+            for (int v = 0; v < 4; v++) {
+                /* v: wide kernel (bit 0), two threads (bit 1) */
+                got[v] = malloc(m * ldc * sizeof *got[v]);
+                memcpy(got[v], c0, m * ldc * sizeof *c0);
+                gr_simd_set_wide(v & 1);
+                int previous = gr_threads_fix(v & 2 ? 2 : 1);
+                gr_sgemm_parallel(got[v], ldc, a, b, m, n, k, z % 2, work, 2);
+                gr_threads_fix(previous);
+                gr_simd_set_wide(-1);
+            }
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < ldc; j++) {
+                    size_t at = i * ldc + j;
+                    for (int v = 1; v < 4; v++)
+                        if (memcmp(&got[v][at], &got[0][at], sizeof(float)) != 0)
+                            ck_abort_msg("%zux%zux%zu ta %d tb %d form %d (%zu, %zu): %.9g against %.9g", m, n, k, ta,
+                                         tb, v, i, j, got[v][at], got[0][at]);
+                    if (j >= n) {
+                        /* past C's columns nothing is written */
+                        ck_assert(memcmp(&got[0][at], &c0[at], sizeof(float)) == 0);
+                        continue;
+                    }
+                    double want = z % 2 ? c0[at] : 0.0;
+                    for (size_t p = 0; p < k; p++) {
+                        float x = ta ? as[p * m + i] : as[i * k + p], y = tb ? bs[j * k + p] : bs[p * n + j];
+                        want += (double)x * y;
+                    }
+                    ck_assert_double_eq_tol(got[0][at], want, 1e-5 * (1.0 + sqrt((double)k)));
+                }
+            for (int v = 0; v < 4; v++) free(got[v]);
+            free(c0);
+            free(as);
+            free(bs);
+        }
+    free(work);
+}
+END_TEST
+
 START_TEST(narrow_kernels_give_the_wide_kernels_bits)
 {
     /* The narrow kernels (AVX2's 16 registers) keep each output's sum in
@@ -1019,6 +1076,7 @@ int main(void)
     tcase_add_test(tc, gathered_rows_match_naive_loops);
     tcase_add_test(tc, narrow_kernels_give_the_wide_kernels_bits);
     tcase_add_test(tc, gram_is_the_general_product_mirrored);
+    tcase_add_test(tc, packed_product_matches_its_definition);
     tcase_add_test(tc, score_rows_give_the_score_block_bits);
     tcase_add_test(tc, transposed_product_overwrites_as_accumulating_into_zeros);
     tcase_add_test(tc, kg_kernels_agree_at_every_cpu_level);

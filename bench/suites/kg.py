@@ -57,7 +57,10 @@ def _kernels(ctx, results, table):
              "gradient into the queries and the candidates) on random data, as one training step runs them: "
              "queries split between threads for the scores, dimensions for the gradient. A cell is one (query, "
              "candidate, dimension) term, complex dimensions for RotatE; per second of wall-clock time and of "
-             "process CPU time (the steadier figure on a shared machine). "
+             "process CPU time (the steadier figure on a shared machine). `distmult_packed` is the same "
+             "product and gradient as the trainer's dot-product kinds (DistMult, ComplEx) take them: three "
+             "packed matrix products (`gr_sgemm`, `lib/kernels/sgemm.c`), each split among the threads by rows; "
+             "the `distmult` rows beside them are the tiles the distances use. "
              f"{'One repetition (--smoke)' if ctx.smoke else f'Median of 5 repetitions per run; median of {ctx.reps(3)} runs'}.")
     L.append("")
     L += notes
@@ -123,5 +126,15 @@ def _epochs(ctx, results, table):
     return L
 
 
+def _machine(ctx):
+    """The run's date, commit and CPU: a kernel's rate depends on the
+    instruction set (16-lane AVX-512 or 8-lane AVX2), and `--only kg`
+    replaces this section alone under a page header of an earlier run."""
+    info, when = getattr(ctx, "info", {}), getattr(ctx, "started", None)
+    return [f"Last run on {when.strftime('%Y-%m-%d %H:%M') if when else '?'} UTC at commit "
+            f"{info.get('commit', '?')}, on {info.get('cpu', '?')} ({info.get('simd') or 'no AVX2'}), "
+            f"{info.get('cores', '?')} cores. Compare the rows of one run.", ""]
+
+
 def report(ctx, results, table):
-    return "\n".join(_kernels(ctx, results, table) + [""] + _epochs(ctx, results, table))
+    return "\n".join(_machine(ctx) + _kernels(ctx, results, table) + [""] + _epochs(ctx, results, table))

@@ -13,6 +13,7 @@
 #include "dist/dist_train.h"
 #include "kernels/kg_loss.h"
 #include "kernels/kg_score.h"
+#include "kernels/sgemm.h"
 #include "train/adam.h"
 #include "train/kg_checkpoint.h"
 
@@ -101,7 +102,8 @@ typedef struct kg_work {
     float *spos, *wpos, *rowloss;
     float softmax_shift; /* the sampled softmax's correction: log(entities / negatives) */
     float *tmp; /* 3 N floats per thread */
-    int tmp_threads; /* threads tmp has room for */
+    int tmp_threads; /* threads tmp and pack have room for */
+    float *pack; /* the dot products' packing space (kernels/sgemm.h), per thread; NULL for the distances */
     float *bw;  /* weight of each query of the batch */
     float *tri_weight; /* per training triple, NULL: all 1 */
     uint8_t *mask;
@@ -135,7 +137,7 @@ static void work_free(kg_work *w)
     void *bufs[] = { w->anchor, w->rel, w->target, w->head, w->Q, w->Y, w->C, w->S, w->W, w->gQ, w->gY, w->gC,
                      w->spos, w->wpos, w->rowloss, w->mask, w->neg, w->pos_of, w->next, w->slot, w->touched, w->gE,
                      w->gR, w->rel_touched, w->m_ent, w->v_ent, w->m_rel, w->v_rel, w->order, w->tmp,
-                     w->last_ent, w->last_rel, w->bw, w->tri_weight, w->gA, w->gRq, w->reg3, w->slot_of };
+                     w->last_ent, w->last_rel, w->bw, w->tri_weight, w->gA, w->gRq, w->reg3, w->slot_of, w->pack };
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
     memset(w, 0, sizeof *w);
 }
@@ -212,6 +214,10 @@ static int work_init(kg_work *w, const gr_kg_params *p, const gr_kg_settings *s,
     w->order = gr_alloc(n_queries, sizeof *w->order);
     w->tmp_threads = gr_threads_limit();
     w->tmp = gr_alloc_floats((size_t)w->tmp_threads * 3 * N);
+    if (p->op == GR_KG_DOT && !(w->pack = gr_alloc_floats((size_t)w->tmp_threads * gr_sgemm_work_floats()))) {
+        work_free(w);
+        return GR_ENOMEM;
+    }
     w->last_ent = gr_zalloc(own + 1, sizeof *w->last_ent);
     w->last_rel = gr_zalloc(p->n_rel, sizeof *w->last_rel);
     w->catch_up = s->adam_catch_up;
@@ -305,21 +311,38 @@ static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
     for (size_t g = 0; g < groups_of(w, B); g++) mask_group(w, kg, B, g);
 }
 
+/* The dot products' scores against each group's negatives as one matrix
+ * product per group (kernels/sgemm.h): at the kinds' widths (hundreds of
+ * floats a row, a thousand negatives) about twice the rate of the
+ * register tiles of gr_kg_score, which serve the distances. */
+static void score_groups_dot(kg_work *w, const gr_kg_params *p, size_t B)
+{
+    const size_t N = w->N, L = p->L;
+    for (size_t g = 0; g < groups_of(w, B); g++) {
+        size_t b0, nb;
+        group_range(w, B, g, &b0, &nb);
+        gr_sgemm_operand q = { w->Q + b0 * L, L, 0 }, negatives_t = { w->C + g * N * L, L, 1 };
+        gr_sgemm_parallel(w->S + b0 * N, N, q, negatives_t, nb, N, L, 0, w->pack, w->tmp_threads);
+    }
+}
+
 static void score_batch(kg_work *w, const gr_kg_params *p, size_t B, int precision)
 {
     const size_t N = w->N, L = p->L;
+    const int dot = p->op == GR_KG_DOT;
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
 #pragma omp parallel for schedule(static) num_threads(gr_threads())
     for (long blk = 0; blk < nblocks; blk++) {
         size_t b0 = (size_t)blk * QUERY_BLOCK, end = B - b0 < QUERY_BLOCK ? B : b0 + QUERY_BLOCK;
         gr_kg_score_rows(p->op, w->spos + b0, w->Q + b0 * L, w->Y + b0 * L, end - b0, L);
         /* a block may straddle groups; each part meets its group's negatives */
-        for (size_t b = b0; b < end;) {
+        for (size_t b = b0; b < end && !dot;) {
             size_t g = b / w->share, gend = (g + 1) * w->share < end ? (g + 1) * w->share : end;
             gr_kg_score(p->op, precision, w->S + b * N, N, w->Q + b * L, gend - b, w->C + g * N * L, N, L);
             b = gend;
         }
     }
+    if (dot) score_groups_dot(w, p, B);
 }
 
 static float log_sigmoid(float x) { return x >= 0 ? -log1pf(expf(-x)) : x - log1pf(expf(x)); }
@@ -403,17 +426,30 @@ static void backward(kg_work *w, const gr_kg_params *p, size_t B)
     const size_t N = w->N, L = p->L, im = p->op == GR_KG_CMOD ? L / 2 : 0, span = im ? im : L;
     const size_t chunks = span / 16;
     const size_t G = groups_of(w, B);
-#pragma omp parallel num_threads(gr_threads())
-    {
-        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-        size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
-        zero_columns(w->gQ, B, L, c0 * 16, c1 * 16, im);
-        zero_columns(w->gC, G * N, L, c0 * 16, c1 * 16, im);
-        for (size_t g = 0; g < G && c1 > c0; g++) {
+    if (p->op == GR_KG_DOT) {
+        /* gQ = W C and gC = W^T Q per group, as matrix products */
+        for (size_t g = 0; g < G; g++) {
             size_t b0, nb;
             group_range(w, B, g, &b0, &nb);
-            gr_kg_grad(p->op, w->gQ + b0 * L, w->gC + g * N * L, w->W + b0 * N, N, w->Q + b0 * L, nb, w->C + g * N * L, N,
-                       L, c0 * 16, c1 * 16);
+            const float *Cg = w->C + g * N * L;
+            gr_sgemm_operand wq = { w->W + b0 * N, N, 0 }, wq_t = { w->W + b0 * N, N, 1 };
+            gr_sgemm_operand c = { Cg, L, 0 }, q = { w->Q + b0 * L, L, 0 };
+            gr_sgemm_parallel(w->gQ + b0 * L, L, wq, c, nb, L, N, 0, w->pack, w->tmp_threads);
+            gr_sgemm_parallel(w->gC + g * N * L, L, wq_t, q, N, L, nb, 0, w->pack, w->tmp_threads);
+        }
+    } else {
+#pragma omp parallel num_threads(gr_threads())
+        {
+            size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+            size_t c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt;
+            zero_columns(w->gQ, B, L, c0 * 16, c1 * 16, im);
+            zero_columns(w->gC, G * N, L, c0 * 16, c1 * 16, im);
+            for (size_t g = 0; g < G && c1 > c0; g++) {
+                size_t b0, nb;
+                group_range(w, B, g, &b0, &nb);
+                gr_kg_grad(p->op, w->gQ + b0 * L, w->gC + g * N * L, w->W + b0 * N, N, w->Q + b0 * L, nb,
+                           w->C + g * N * L, N, L, c0 * 16, c1 * 16);
+            }
         }
     }
     long nblocks = (long)((B + QUERY_BLOCK - 1) / QUERY_BLOCK);
