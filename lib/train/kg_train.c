@@ -313,8 +313,9 @@ static void mask_known(kg_work *w, const gr_kg *kg, size_t B)
 
 /* The dot products' scores against each group's negatives as one matrix
  * product per group (kernels/sgemm.h): at the kinds' widths (hundreds of
- * floats a row, a thousand negatives) about twice the rate of the
- * register tiles of gr_kg_score, which serve the distances. */
+ * floats a row, a thousand negatives) 1.3 times the rate of the register
+ * tiles of gr_kg_score, which serve the distances, and twice theirs for
+ * the gradient (benchmarks.md, `distmult_packed`). */
 static void score_groups_dot(kg_work *w, const gr_kg_params *p, size_t B)
 {
     const size_t N = w->N, L = p->L;
