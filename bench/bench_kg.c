@@ -104,12 +104,15 @@ static void bench_kernel(const char *name, int op, size_t B, size_t N, size_t L,
     double fw[16], fc[16], bw[16], bc[16];
     for (int r = 0; r < reps; r++) {
         double w0 = wall(), c0 = cpu();
-        long nblk = packed ? 0 : (long)((B + 15) / 16);
-        if (packed) packed_scores(S, Q, C, B, N, L, work);
+        if (packed) {
+            packed_scores(S, Q, C, B, N, L, work);
+        } else {
+            long nblk = (long)((B + 15) / 16);
 #pragma omp parallel for schedule(static)
-        for (long k = 0; k < nblk; k++) {
-            size_t b0 = (size_t)k * 16, nb = B - b0 < 16 ? B - b0 : 16;
-            gr_kg_score(op, GR_KG_FAST, S + b0 * N, N, Q + b0 * L, nb, C, N, L);
+            for (long k = 0; k < nblk; k++) {
+                size_t b0 = (size_t)k * 16, nb = B - b0 < 16 ? B - b0 : 16;
+                gr_kg_score(op, GR_KG_FAST, S + b0 * N, N, Q + b0 * L, nb, C, N, L);
+            }
         }
         double w1 = wall(), c1 = cpu();
         if (packed) {
