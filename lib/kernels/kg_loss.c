@@ -137,7 +137,9 @@ GR_INLINE float softmax_body(float *restrict w, float *restrict dsp, const float
 GR_INLINE float margin_body(float *restrict w, float *restrict dsp, const float *restrict sc, const float *restrict ds,
                             const uint8_t *restrict mask, size_t N, float m, float scale)
 {
-    size_t count = 0;
+    /* counted in 32 bits (N <= 65,536): Clang 14 vectorises a 64-bit count
+     * into 64-bit lane compares its AVX-512F clone cannot select */
+    uint32_t count = 0;
     for (size_t n = 0; n < N; n++) count += !mask[n];
     const float inv = count ? 1.0f / (float)count : 0.0f;
     float loss = 0.0f, d = 0.0f;
